@@ -1,0 +1,131 @@
+package io.chorus;
+
+import io.chorus.codecs.Codecs;
+import io.chorus.config.ChorusConfig;
+import io.chorus.gateway.GatewayVerticle;
+import io.chorus.gateway.GrpcVerticle;
+import io.chorus.gateway.NodePingVerticle;
+import io.chorus.infra.Buckets;
+import io.chorus.infra.Infra;
+import io.chorus.infra.Readiness;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.eventbus.EventBusOptions;
+import io.vertx.core.spi.cluster.ClusterManager;
+import io.vertx.micrometer.MicrometerMetricsFactory;
+import io.vertx.micrometer.MicrometerMetricsOptions;
+import io.vertx.micrometer.VertxPrometheusOptions;
+import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.function.Supplier;
+
+/**
+ * One running Chorus node: a clustered Vert.x with the codecs registered and the verticles of its
+ * roles deployed in order. Its backing services must already be reachable (see {@link Main}).
+ */
+public final class ChorusNode {
+  private static final Logger LOG = LoggerFactory.getLogger(ChorusNode.class);
+
+  private final ChorusConfig config;
+  private final Vertx vertx;
+  private final ClusterManager clusterManager;
+  private final Infra infra;
+  private final String metricsRegistry;
+
+  private ChorusNode(ChorusConfig config, Vertx vertx, ClusterManager clusterManager, Infra infra, String metricsRegistry) {
+    this.config = config;
+    this.vertx = vertx;
+    this.clusterManager = clusterManager;
+    this.infra = infra;
+    this.metricsRegistry = metricsRegistry;
+  }
+
+  public static Future<ChorusNode> start(ChorusConfig config) {
+    // one registry per node so several nodes in one JVM (tests) keep separate metrics
+    String registry = "chorus-" + UUID.randomUUID();
+    HazelcastClusterManager clusterManager = new HazelcastClusterManager(ClusterFactory.hazelcastConfig(config.cluster()));
+    EventBusOptions bus = new EventBusOptions().setHost(config.cluster().host()).setPort(config.cluster().port());
+    if (!config.cluster().publicHost().isEmpty()) {
+      bus.setClusterPublicHost(config.cluster().publicHost());
+    }
+    VertxOptions options = new VertxOptions()
+        .setEventBusOptions(bus)
+        .setMetricsOptions(new MicrometerMetricsOptions()
+            .setEnabled(true)
+            .setJvmMetricsEnabled(true)
+            .setRegistryName(registry)
+            .setPrometheusOptions(new VertxPrometheusOptions().setEnabled(true)));
+    return Vertx.builder()
+        .with(options)
+        .withMetrics(new MicrometerMetricsFactory())
+        .withClusterManager(clusterManager)
+        .buildClustered()
+        .recover(e -> Future.failedFuture(new IllegalStateException(
+            "cannot join the Hazelcast cluster '" + config.cluster().name() + "' (members " + config.cluster().members()
+                + ", port " + config.cluster().hazelcastPort() + "): " + e.getMessage(), e)))
+        .compose(vertx -> {
+          Codecs.register(vertx);
+          Infra infra = Infra.create(vertx, config);
+          ChorusNode node = new ChorusNode(config, vertx, clusterManager, infra, registry);
+          return Buckets.ensure(vertx, infra.s3(), config.s3().bucket())
+              .compose(v -> node.deployAll()).map(node).recover(e -> {
+            LOG.error("Node failed to start, shutting it down: {}", e.getMessage());
+            return node.close().transform(ignored -> Future.failedFuture(e));
+          });
+        });
+  }
+
+  /** Deploys in dependency order: back-end verticles first, the public servers last. */
+  private Future<Void> deployAll() {
+    Readiness readiness = new Readiness(vertx, infra, clusterManager, config.security().readyTimeoutMs());
+    List<Step> steps = new ArrayList<>();
+    steps.add(new Step("NodePingVerticle", () -> new NodePingVerticle(clusterManager.getNodeId()), 1));
+    if (config.runs(ChorusConfig.Role.GATEWAY)) {
+      steps.add(new Step("GrpcVerticle", () -> new GrpcVerticle(config, infra, grpcServices()), 1));
+      steps.add(new Step("GatewayVerticle", () -> new GatewayVerticle(config, infra, readiness, metricsRegistry), 1));
+    }
+    Future<Void> chain = Future.succeededFuture();
+    for (Step step : steps) {
+      chain = chain.compose(v -> vertx.deployVerticle(step.factory, new DeploymentOptions().setInstances(step.instances))
+          .onSuccess(id -> LOG.info("Deployed {} ({} instance(s))", step.name, step.instances))
+          .recover(e -> Future.failedFuture(new IllegalStateException("deploying " + step.name + " failed: " + e.getMessage(), e)))
+          .mapEmpty());
+    }
+    return chain;
+  }
+
+  /** The Chorus gRPC services this node serves (feature services are added as features land). */
+  private List<io.vertx.grpc.server.Service> grpcServices() {
+    return List.of();
+  }
+
+  private record Step(String name, Supplier<? extends io.vertx.core.Deployable> factory, int instances) {
+  }
+
+  public Vertx vertx() {
+    return vertx;
+  }
+
+  public ChorusConfig config() {
+    return config;
+  }
+
+  public String nodeId() {
+    return clusterManager.getNodeId();
+  }
+
+  public int clusterSize() {
+    return clusterManager.getNodes().size();
+  }
+
+  public Future<Void> close() {
+    return infra.close().transform(ignored -> vertx.close());
+  }
+}

@@ -1,0 +1,65 @@
+package io.chorus.config;
+
+import io.vertx.config.ConfigRetriever;
+import io.vertx.config.ConfigRetrieverOptions;
+import io.vertx.config.ConfigStoreOptions;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.Set;
+
+/**
+ * Loads configuration through vertx-config in three layers, later ones winning:
+ * {@code conf/default.json} (in the jar), an optional file given with {@code --conf}, then the
+ * environment. Keys are the seeds' environment variable names; only names present in the defaults
+ * are read from the environment, so the defaults file is also the list of known variables.
+ */
+public final class ConfigLoader {
+  public static final String DEFAULTS_RESOURCE = "conf/default.json";
+
+  private ConfigLoader() {
+  }
+
+  /** The defaults file as a JSON object. */
+  public static JsonObject defaults() {
+    try (InputStream in = ConfigLoader.class.getClassLoader().getResourceAsStream(DEFAULTS_RESOURCE)) {
+      if (in == null) {
+        throw new IllegalStateException(DEFAULTS_RESOURCE + " is missing from the classpath");
+      }
+      return new JsonObject(new String(in.readAllBytes(), StandardCharsets.UTF_8));
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot read " + DEFAULTS_RESOURCE, e);
+    }
+  }
+
+  /** Every variable the node knows. */
+  public static Set<String> knownVariables() {
+    return defaults().fieldNames();
+  }
+
+  /** Defaults + optional file + environment, parsed and validated. */
+  public static Future<ChorusConfig> load(Vertx vertx, String confFile) {
+    JsonObject defaults = defaults();
+    ConfigRetrieverOptions options = new ConfigRetrieverOptions()
+        .setScanPeriod(0)
+        .addStore(new ConfigStoreOptions().setType("json").setConfig(defaults));
+    if (confFile != null && !confFile.isBlank()) {
+      options.addStore(new ConfigStoreOptions().setType("file").setFormat("json")
+          .setConfig(new JsonObject().put("path", confFile)));
+    }
+    options.addStore(new ConfigStoreOptions().setType("env")
+        .setConfig(new JsonObject().put("keys", new JsonArray(defaults.fieldNames().stream().toList())).put("raw-data", true)));
+    ConfigRetriever retriever = ConfigRetriever.create(vertx, options);
+    return retriever.getConfig()
+        .eventually(() -> {
+          retriever.close();
+          return Future.succeededFuture();
+        })
+        .map(ChorusConfig::parse);
+  }
+}

@@ -1,0 +1,75 @@
+package io.chorus.gateway;
+
+import io.chorus.config.ChorusConfig;
+import io.chorus.infra.Infra;
+import io.chorus.infra.Readiness;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.micrometer.PrometheusScrapingHandler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The node's public HTTP server on {@code HTTP_PORT}: liveness, readiness, Prometheus metrics and
+ * the feature routes mounted by {@link HttpRoutes}.
+ */
+public final class GatewayVerticle extends VerticleBase {
+  private static final Logger LOG = LoggerFactory.getLogger(GatewayVerticle.class);
+
+  private final ChorusConfig config;
+  private final Infra infra;
+  private final Readiness readiness;
+  private final String metricsRegistry;
+  private HttpServer server;
+
+  public GatewayVerticle(ChorusConfig config, Infra infra, Readiness readiness, String metricsRegistry) {
+    this.config = config;
+    this.infra = infra;
+    this.readiness = readiness;
+    this.metricsRegistry = metricsRegistry;
+  }
+
+  @Override
+  public Future<?> start() {
+    Router router = Router.router(vertx);
+    router.get("/health").handler(ctx -> Http.json(ctx, 200, new JsonObject().put("status", "ok")));
+    router.get("/ready").handler(this::ready);
+    router.get("/metrics").handler(PrometheusScrapingHandler.create(metricsRegistry));
+    HttpRoutes.mount(vertx, router, config, infra);
+    router.route().last().handler(ctx -> Http.error(ctx, io.chorus.bus.ErrorCode.NOT_FOUND, "no route for " + ctx.request().path()));
+    router.route().failureHandler(Http::failure);
+
+    HttpServerOptions options = new HttpServerOptions()
+        .setHost(config.host())
+        .setPort(config.httpPort())
+        .setMaxWebSocketFrameSize(config.stream().wsMaxMessageSize())
+        .setMaxWebSocketMessageSize(config.stream().wsMaxMessageSize())
+        .setCompressionSupported(true);
+    return vertx.createHttpServer(options)
+        .requestHandler(router)
+        .listen()
+        .onSuccess(s -> {
+          server = s;
+          NodePorts.publishHttp(vertx, s.actualPort());
+          LOG.info("HTTP gateway listening on {}:{}", config.host(), s.actualPort());
+        })
+        .recover(e -> Future.failedFuture(new IllegalStateException(
+            "cannot listen on HTTP_PORT " + config.httpPort() + ": " + e.getMessage(), e)));
+  }
+
+  private void ready(RoutingContext ctx) {
+    readiness.check().onComplete(ar -> {
+      if (ar.failed()) {
+        Http.json(ctx, 503, new JsonObject().put("status", "not_ready").put("error", String.valueOf(ar.cause().getMessage())));
+        return;
+      }
+      JsonObject body = ar.result();
+      Http.json(ctx, "ready".equals(body.getString("status")) ? 200 : 503, body);
+    });
+  }
+}

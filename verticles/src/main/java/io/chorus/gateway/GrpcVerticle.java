@@ -1,0 +1,88 @@
+package io.chorus.gateway;
+
+import io.chorus.config.ChorusConfig;
+import io.chorus.infra.Infra;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.grpc.common.GrpcStatus;
+import io.vertx.grpc.health.HealthService;
+import io.vertx.grpc.reflection.ReflectionService;
+import io.vertx.grpc.server.GrpcServer;
+import io.vertx.grpc.server.Service;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.List;
+
+/**
+ * The gRPC server on {@code GRPC_PORT}: Chorus services (protected by the API key in the
+ * {@code x-api-key} metadata), server reflection and the standard health service (both open, so
+ * {@code grpcurl -plaintext host:8083 list} and health probes need no key).
+ */
+public final class GrpcVerticle extends VerticleBase {
+  private static final Logger LOG = LoggerFactory.getLogger(GrpcVerticle.class);
+  public static final String API_KEY_HEADER = "x-api-key";
+  private static final List<String> OPEN_PREFIXES = List.of("/grpc.reflection.", "/grpc.health.");
+
+  private final ChorusConfig config;
+  private final Infra infra;
+  private final List<Service> services;
+  private HttpServer server;
+
+  public GrpcVerticle(ChorusConfig config, Infra infra, List<Service> services) {
+    this.config = config;
+    this.infra = infra;
+    this.services = services;
+  }
+
+  @Override
+  public Future<?> start() {
+    GrpcServer grpc = GrpcServer.server(vertx);
+    HealthService health = HealthService.create(vertx);
+    for (Service s : services) {
+      grpc.addService(s);
+    }
+    grpc.addService(ReflectionService.v1());
+    grpc.addService(health);
+    byte[] key = config.security().grpcApiKey().getBytes(StandardCharsets.UTF_8);
+    return vertx.createHttpServer(new HttpServerOptions().setHost(config.host()).setPort(config.grpcPort()))
+        .requestHandler(req -> {
+          if (needsKey(req) && !keyMatches(req.getHeader(API_KEY_HEADER), key)) {
+            rejectUnauthenticated(req);
+            return;
+          }
+          grpc.handle(req);
+        })
+        .listen()
+        .onSuccess(s -> {
+          server = s;
+          NodePorts.publishGrpc(vertx, s.actualPort());
+          LOG.info("gRPC server listening on {}:{} with {} service(s), reflection and health", config.host(), s.actualPort(), services.size());
+        })
+        .recover(e -> Future.failedFuture(new IllegalStateException("cannot listen on GRPC_PORT " + config.grpcPort() + ": " + e.getMessage(), e)));
+  }
+
+  private static boolean needsKey(HttpServerRequest req) {
+    String path = req.path();
+    return OPEN_PREFIXES.stream().noneMatch(path::startsWith);
+  }
+
+  /** Constant-time comparison, so the key cannot be guessed byte by byte from response times. */
+  private static boolean keyMatches(String presented, byte[] key) {
+    return presented != null && MessageDigest.isEqual(presented.getBytes(StandardCharsets.UTF_8), key);
+  }
+
+  /** A "trailers-only" gRPC response carrying UNAUTHENTICATED. */
+  private static void rejectUnauthenticated(HttpServerRequest req) {
+    req.response()
+        .putHeader("content-type", "application/grpc")
+        .putHeader("grpc-status", String.valueOf(GrpcStatus.UNAUTHENTICATED.code))
+        .putHeader("grpc-message", "missing or wrong API key in '" + API_KEY_HEADER + "' metadata")
+        .end();
+  }
+}

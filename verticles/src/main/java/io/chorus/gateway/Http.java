@@ -1,0 +1,60 @@
+package io.chorus.gateway;
+
+import io.chorus.bus.ErrorCode;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** JSON responses and the one error body: {@code {"error":{"code","message"}}}. */
+public final class Http {
+  private static final Logger LOG = LoggerFactory.getLogger(Http.class);
+
+  private Http() {
+  }
+
+  public static void json(RoutingContext ctx, int status, Object body) {
+    if (ctx.response().ended()) {
+      return;
+    }
+    ctx.response().setStatusCode(status).putHeader("content-type", "application/json; charset=utf-8")
+        .end(body instanceof JsonObject j ? j.encode() : io.vertx.core.json.Json.encode(body));
+  }
+
+  public static void error(RoutingContext ctx, ErrorCode code, String message) {
+    json(ctx, code.httpStatus(), errorBody(code, message));
+  }
+
+  public static JsonObject errorBody(ErrorCode code, String message) {
+    return new JsonObject().put("error", new JsonObject().put("code", code.slug()).put("message", message));
+  }
+
+  /** Any failure of a chain: mapped through {@link ErrorCode}, never a bare 500 page. */
+  public static void fail(RoutingContext ctx, Throwable t) {
+    ErrorCode code = t instanceof DecodeException ? ErrorCode.MALFORMED_JSON : ErrorCode.of(t);
+    if (code == ErrorCode.INTERNAL) {
+      LOG.error("{} {} failed", ctx.request().method(), ctx.request().path(), t);
+    }
+    error(ctx, code, code == ErrorCode.INTERNAL ? "internal error" : String.valueOf(t.getMessage()));
+  }
+
+  /** Router failure handler: status-only failures (e.g. 413 from the body handler) keep their status. */
+  static void failure(RoutingContext ctx) {
+    if (ctx.failure() != null) {
+      fail(ctx, ctx.failure());
+      return;
+    }
+    int status = ctx.statusCode();
+    ErrorCode code = switch (status) {
+      case 400 -> ErrorCode.INVALID_ARGUMENT;
+      case 401 -> ErrorCode.UNAUTHENTICATED;
+      case 403 -> ErrorCode.FORBIDDEN;
+      case 404 -> ErrorCode.NOT_FOUND;
+      case 413 -> ErrorCode.PAYLOAD_TOO_LARGE;
+      case 429 -> ErrorCode.RATE_LIMITED;
+      default -> ErrorCode.INTERNAL;
+    };
+    error(ctx, code, "request failed with status " + status);
+  }
+}

@@ -1,0 +1,117 @@
+package io.chorus.infra;
+
+import io.chorus.config.ChorusConfig;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.kafka.admin.KafkaAdminClient;
+import io.vertx.pgclient.PgBuilder;
+import io.vertx.pgclient.PgConnectOptions;
+import io.vertx.pgclient.SslMode;
+import io.vertx.redis.client.Redis;
+import io.vertx.redis.client.RedisAPI;
+import io.vertx.redis.client.RedisClientType;
+import io.vertx.redis.client.RedisOptions;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.PoolOptions;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.s3.S3Client;
+
+import java.net.URI;
+import java.time.Duration;
+import java.util.Map;
+
+/**
+ * The clients of one node to its backing services, created once and shared by its verticles
+ * (all clients here are safe to use from several verticles).
+ */
+public final class Infra {
+  private final ChorusConfig config;
+  private final Redis redis;
+  private final RedisAPI redisApi;
+  private final Pool pg;
+  private final KafkaAdminClient kafkaAdmin;
+  private final S3Client s3;
+
+  private Infra(ChorusConfig config, Redis redis, Pool pg, KafkaAdminClient kafkaAdmin, S3Client s3) {
+    this.config = config;
+    this.redis = redis;
+    this.redisApi = RedisAPI.api(redis);
+    this.pg = pg;
+    this.kafkaAdmin = kafkaAdmin;
+    this.s3 = s3;
+  }
+
+  public static Infra create(Vertx vertx, ChorusConfig config) {
+    RedisOptions redisOptions = new RedisOptions()
+        .setType(config.redis().mode() == ChorusConfig.RedisMode.CLUSTER ? RedisClientType.CLUSTER : RedisClientType.STANDALONE)
+        .setMaxPoolSize(32)
+        .setMaxPoolWaiting(4096)
+        .setMaxWaitingHandlers(4096);
+    config.redis().connectionStrings().forEach(redisOptions::addConnectionString);
+    Redis redis = Redis.createClient(vertx, redisOptions);
+
+    ChorusConfig.Db db = config.db();
+    PgConnectOptions connect = new PgConnectOptions()
+        .setHost(db.host()).setPort(db.port()).setUser(db.user()).setPassword(db.password())
+        .setDatabase(db.database()).setSslMode(SslMode.of(db.sslMode()));
+    Pool pg = PgBuilder.pool()
+        .with(new PoolOptions().setMaxSize(db.poolSize()).setMaxWaitQueueSize(10_000))
+        .connectingTo(connect)
+        .using(vertx)
+        .build();
+
+    KafkaAdminClient admin = KafkaAdminClient.create(vertx, Map.of(
+        "bootstrap.servers", config.kafka().bootstrapServers(),
+        "request.timeout.ms", "5000",
+        "default.api.timeout.ms", "5000",
+        "reconnect.backoff.max.ms", "1000"));
+
+    return new Infra(config, redis, pg, admin, s3Client(config.s3()));
+  }
+
+  /** A path-style S3 client, as MinIO and other S3-protocol servers expect. */
+  public static S3Client s3Client(ChorusConfig.S3 s3) {
+    return S3Client.builder()
+        .endpointOverride(URI.create(s3.endpoint()))
+        .region(Region.of(s3.region()))
+        .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(s3.accessKey(), s3.secretKey())))
+        .forcePathStyle(true)
+        .httpClientBuilder(UrlConnectionHttpClient.builder()
+            .connectionTimeout(Duration.ofSeconds(2))
+            .socketTimeout(Duration.ofSeconds(10)))
+        .build();
+  }
+
+  public ChorusConfig config() {
+    return config;
+  }
+
+  public Redis redis() {
+    return redis;
+  }
+
+  public RedisAPI redisApi() {
+    return redisApi;
+  }
+
+  public Pool pg() {
+    return pg;
+  }
+
+  public KafkaAdminClient kafkaAdmin() {
+    return kafkaAdmin;
+  }
+
+  public S3Client s3() {
+    return s3;
+  }
+
+  public Future<Void> close() {
+    s3.close();
+    redis.close();
+    return Future.all(pg.close(), kafkaAdmin.close()).mapEmpty();
+  }
+}

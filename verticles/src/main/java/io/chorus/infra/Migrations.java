@@ -1,0 +1,66 @@
+package io.chorus.infra;
+
+import io.chorus.config.ChorusConfig;
+import org.flywaydb.core.Flyway;
+import org.flywaydb.core.api.output.MigrateResult;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.List;
+
+/**
+ * Versioned SQL migrations (Flyway, {@code db/migration}) and the idempotent sample data of the
+ * {@code seed} command ({@code db/seeds}). Blocking: runs before the event loops start. Flyway takes
+ * a PostgreSQL advisory lock, so nodes starting together migrate once.
+ */
+public final class Migrations {
+  private static final Logger LOG = LoggerFactory.getLogger(Migrations.class);
+  /** Seed files in the order they run; listed because a jar cannot be listed portably. */
+  private static final List<String> SEEDS = List.of("db/seeds/001_sample_data.sql");
+
+  private Migrations() {
+  }
+
+  public static int migrate(ChorusConfig.Db db) {
+    MigrateResult result = Flyway.configure()
+        .dataSource(db.jdbcUrl(), db.user(), db.password())
+        .locations("classpath:db/migration")
+        .connectRetries(10)
+        .load()
+        .migrate();
+    LOG.info("Database {} at {}:{} migrated: {} migration(s) applied, schema version {}",
+        db.database(), db.host(), db.port(), result.migrationsExecuted, result.targetSchemaVersion);
+    return result.migrationsExecuted;
+  }
+
+  public static void seed(ChorusConfig.Db db) {
+    migrate(db);
+    try (Connection c = DriverManager.getConnection(db.jdbcUrl(), db.user(), db.password());
+         Statement st = c.createStatement()) {
+      for (String seed : SEEDS) {
+        st.execute(resource(seed));
+        LOG.info("Seed {} applied", seed);
+      }
+    } catch (SQLException e) {
+      throw new IllegalStateException("seeding failed: " + e.getMessage(), e);
+    }
+  }
+
+  private static String resource(String name) {
+    try (InputStream in = Migrations.class.getClassLoader().getResourceAsStream(name)) {
+      if (in == null) {
+        throw new IllegalStateException("missing seed resource " + name);
+      }
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot read " + name, e);
+    }
+  }
+}
