@@ -1,0 +1,135 @@
+package io.chorus.foundation;
+
+import io.chorus.config.ChorusConfig;
+import io.chorus.config.ConfigException;
+import io.chorus.config.ConfigLoader;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** Bad configuration is rejected before anything starts, and the message names the variable. */
+class ConfigTest {
+
+  private static ChorusConfig parse(Map<String, Object> overrides) {
+    JsonObject json = ConfigLoader.defaults();
+    overrides.forEach(json::put);
+    return ChorusConfig.parse(json);
+  }
+
+  @Test
+  void defaultsAreValid() {
+    ChorusConfig config = parse(Map.of());
+    assertThat(config.httpPort()).isEqualTo(8099);
+    assertThat(config.grpcPort()).isEqualTo(8083);
+    assertThat(config.production()).isFalse();
+    assertThat(config.roles()).containsExactlyInAnyOrder(ChorusConfig.Role.values());
+    assertThat(config.db().sslMode()).isEqualTo("disable");
+  }
+
+  @ParameterizedTest(name = "{0}={1}")
+  @CsvSource({
+      "HTTP_PORT, abc",
+      "HTTP_PORT, 70000",
+      "GRPC_PORT, -1",
+      "DB_SSLMODE, bogus",
+      "CHORUS_ROLES, foo",
+      "CHORUS_ROLES, 'gateway,foo'",
+      "REDIS_ADDR, no-port-here",
+      "DB_POOL_SIZE, 0",
+      "HZ_KUBERNETES, maybe",
+      "TOKEN_SECRET, short",
+      "WS_BASE_URL, http://example.test",
+  })
+  void badValueIsRejectedNamingTheVariable(String variable, String value) {
+    assertThatThrownBy(() -> parse(Map.of(variable, value)))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageStartingWith(variable + ":")
+        .satisfies(e -> assertThat(((ConfigException) e).variable()).isEqualTo(variable));
+  }
+
+  @Test
+  void badValueMessageQuotesWhatWasGiven() {
+    assertThatThrownBy(() -> parse(Map.of("HTTP_PORT", "abc"))).hasMessageContaining("'abc'");
+    assertThatThrownBy(() -> parse(Map.of("DB_SSLMODE", "bogus"))).hasMessageContaining("bogus").hasMessageContaining("require");
+    assertThatThrownBy(() -> parse(Map.of("CHORUS_ROLES", "foo"))).hasMessageContaining("foo");
+  }
+
+  @Test
+  void productionNeedsADatabasePasswordAndARealTokenSecret() {
+    assertThatThrownBy(() -> parse(Map.of("APP_ENV", "production")))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageStartingWith("DB_PASSWORD:");
+    assertThatThrownBy(() -> parse(Map.of("APP_ENV", "production", "DB_PASSWORD", "pw")))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageStartingWith("TOKEN_SECRET:");
+    ChorusConfig ok = parse(Map.of("APP_ENV", "production", "DB_PASSWORD", "pw", "TOKEN_SECRET", "a-real-secret-of-enough-length"));
+    assertThat(ok.production()).isTrue();
+    assertThatThrownBy(() -> parse(Map.of("APP_ENV", "staging"))).hasMessageStartingWith("APP_ENV:");
+  }
+
+  @Test
+  void rolesAndMembersAreLists() {
+    ChorusConfig config = parse(Map.of("CHORUS_ROLES", "gateway, room", "HZ_MEMBERS", "a:5701, b ,c:5702"));
+    assertThat(config.roles()).containsExactlyInAnyOrder(ChorusConfig.Role.GATEWAY, ChorusConfig.Role.ROOM);
+    assertThat(config.cluster().members()).containsExactly("a:5701", "b", "c:5702");
+  }
+
+  @Test
+  void aBadValueInAConfFileIsRejectedByTheLoader(@TempDir Path dir) throws Exception {
+    Path file = dir.resolve("chorus.json");
+    Files.writeString(file, new JsonObject().put("DB_SSLMODE", "bogus").encode());
+    Vertx vertx = Vertx.vertx();
+    try {
+      CompletableFuture<ChorusConfig> loaded = ConfigLoader.load(vertx, file.toString()).toCompletionStage().toCompletableFuture();
+      assertThatThrownBy(() -> loaded.get(30, TimeUnit.SECONDS))
+          .isInstanceOf(ExecutionException.class)
+          .cause().isInstanceOf(ConfigException.class).hasMessageStartingWith("DB_SSLMODE:");
+    } finally {
+      vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    }
+  }
+
+  /** The real launcher in its own JVM: a bad environment variable stops it with a non-zero exit. */
+  @Test
+  void mainExitsNonZeroNamingTheBadVariable(@TempDir Path dir) throws Exception {
+    String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    String classpath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
+    ProcessBuilder pb = new ProcessBuilder(List.of(javaBin, "-cp", classpath, "io.chorus.Main", "run"))
+        .directory(dir.toFile())
+        .redirectOutput(dir.resolve("stdout.txt").toFile())
+        .redirectError(dir.resolve("stderr.txt").toFile());
+    pb.environment().put("HTTP_PORT", "abc");
+    pb.environment().put("CHORUS_DATA_DIR", dir.resolve("data").toString());
+    Process p = pb.start();
+    try {
+      assertThat(p.waitFor(120, TimeUnit.SECONDS)).as("launcher exits").isTrue();
+    } finally {
+      p.destroyForcibly();
+    }
+    String stderr = read(dir.resolve("stderr.txt"));
+    assertThat(p.exitValue()).as("exit code; stderr: %s", stderr).isNotZero();
+    assertThat(stderr).contains("HTTP_PORT").contains("abc");
+    // nothing was started: no embedded service wrote its data
+    assertThat(dir.resolve("data")).doesNotExist();
+  }
+
+  private static String read(Path file) throws IOException {
+    return file.toFile().exists() ? Files.readString(file, StandardCharsets.UTF_8) : "";
+  }
+}

@@ -1,0 +1,145 @@
+package io.chorus.foundation;
+
+import io.chorus.ChorusNode;
+import io.chorus.gateway.GrpcVerticle;
+import io.chorus.gateway.NodePorts;
+import io.chorus.testing.TestServices;
+import io.grpc.CallOptions;
+import io.grpc.ClientCall;
+import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
+import io.grpc.Metadata;
+import io.grpc.MethodDescriptor;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.health.v1.HealthCheckRequest;
+import io.grpc.health.v1.HealthCheckResponse;
+import io.grpc.health.v1.HealthGrpc;
+import io.grpc.reflection.v1.ServerReflectionGrpc;
+import io.grpc.reflection.v1.ServerReflectionRequest;
+import io.grpc.reflection.v1.ServerReflectionResponse;
+import io.grpc.reflection.v1.ServiceResponse;
+import io.grpc.stub.ClientCalls;
+import io.grpc.stub.MetadataUtils;
+import io.grpc.stub.StreamObserver;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** The node's gRPC port as the official grpc-java client (and so grpcurl) sees it. */
+class GrpcFoundationTest {
+  private static ChorusNode node;
+  private static ManagedChannel channel;
+
+  @BeforeAll
+  static void start() {
+    node = TestServices.startNode(Map.of("GRPC_API_KEY", "test-api-key"));
+    channel = ManagedChannelBuilder.forAddress("127.0.0.1", NodePorts.grpc(node.vertx())).usePlaintext().build();
+  }
+
+  @AfterAll
+  static void stop() throws InterruptedException {
+    if (channel != null) {
+      channel.shutdownNow().awaitTermination(10, TimeUnit.SECONDS);
+    }
+    if (node != null) {
+      TestServices.closeAll(List.of(node));
+    }
+  }
+
+  @Test
+  void reflectionListsTheHealthService() throws Exception {
+    CompletableFuture<ServerReflectionResponse> answer = new CompletableFuture<>();
+    StreamObserver<ServerReflectionRequest> requests = ServerReflectionGrpc.newStub(channel)
+        .withDeadlineAfter(20, TimeUnit.SECONDS)
+        .serverReflectionInfo(new StreamObserver<>() {
+          @Override
+          public void onNext(ServerReflectionResponse value) {
+            answer.complete(value);
+          }
+
+          @Override
+          public void onError(Throwable t) {
+            answer.completeExceptionally(t);
+          }
+
+          @Override
+          public void onCompleted() {
+            answer.completeExceptionally(new IllegalStateException("stream closed without an answer"));
+          }
+        });
+    requests.onNext(ServerReflectionRequest.newBuilder().setListServices("").build());
+    ServerReflectionResponse response = answer.get(30, TimeUnit.SECONDS);
+    requests.onCompleted();
+
+    assertThat(response.hasErrorResponse()).as("error: %s", response.getErrorResponse()).isFalse();
+    List<String> services = response.getListServicesResponse().getServiceList().stream().map(ServiceResponse::getName).toList();
+    assertThat(services).contains("grpc.health.v1.Health");
+  }
+
+  @Test
+  void healthCheckIsServing() {
+    HealthCheckResponse health = HealthGrpc.newBlockingStub(channel).withDeadlineAfter(20, TimeUnit.SECONDS)
+        .check(HealthCheckRequest.newBuilder().setService("").build());
+    assertThat(health.getStatus()).isEqualTo(HealthCheckResponse.ServingStatus.SERVING);
+  }
+
+  /** Any other path needs the API key: without it UNAUTHENTICATED, with it the call gets through. */
+  @Test
+  void otherServicesNeedTheApiKey() {
+    MethodDescriptor<byte[], byte[]> method = MethodDescriptor.<byte[], byte[]>newBuilder()
+        .setType(MethodDescriptor.MethodType.UNARY)
+        .setFullMethodName("chorus.test.NoSuchService/Call")
+        .setRequestMarshaller(new Bytes())
+        .setResponseMarshaller(new Bytes())
+        .build();
+
+    assertThatThrownBy(() -> call(channel, method))
+        .isInstanceOfSatisfying(StatusRuntimeException.class,
+            e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAUTHENTICATED));
+
+    Metadata wrongKey = new Metadata();
+    wrongKey.put(Metadata.Key.of(GrpcVerticle.API_KEY_HEADER, Metadata.ASCII_STRING_MARSHALLER), "wrong-key");
+    assertThatThrownBy(() -> call(io.grpc.ClientInterceptors.intercept(channel, MetadataUtils.newAttachHeadersInterceptor(wrongKey)), method))
+        .isInstanceOfSatisfying(StatusRuntimeException.class,
+            e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAUTHENTICATED));
+
+    Metadata rightKey = new Metadata();
+    rightKey.put(Metadata.Key.of(GrpcVerticle.API_KEY_HEADER, Metadata.ASCII_STRING_MARSHALLER), "test-api-key");
+    assertThatThrownBy(() -> call(io.grpc.ClientInterceptors.intercept(channel, MetadataUtils.newAttachHeadersInterceptor(rightKey)), method))
+        .isInstanceOfSatisfying(StatusRuntimeException.class,
+            e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNIMPLEMENTED));
+  }
+
+  private static byte[] call(io.grpc.Channel ch, MethodDescriptor<byte[], byte[]> method) {
+    ClientCall<byte[], byte[]> call = ch.newCall(method, CallOptions.DEFAULT.withDeadlineAfter(20, TimeUnit.SECONDS));
+    return ClientCalls.blockingUnaryCall(call, new byte[0]);
+  }
+
+  private static final class Bytes implements MethodDescriptor.Marshaller<byte[]> {
+    @Override
+    public InputStream stream(byte[] value) {
+      return new ByteArrayInputStream(value);
+    }
+
+    @Override
+    public byte[] parse(InputStream stream) {
+      try {
+        return stream.readAllBytes();
+      } catch (IOException e) {
+        throw new IllegalStateException(e);
+      }
+    }
+  }
+}

@@ -1,0 +1,45 @@
+package io.chorus.foundation;
+
+import io.chorus.ChorusNode;
+import io.chorus.embedded.EmbeddedRedis;
+import io.chorus.testing.TestServices;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** /ready follows a dependency going away and coming back, and /health does not. */
+class ReadinessTest {
+
+  @Test
+  void redisDownMakesTheNodeNotReadyUntilItIsBack() {
+    ChorusNode node = TestServices.startNode(Map.of());
+    EmbeddedRedis redis = TestServices.services().redis();
+    try {
+      Probe.until(Duration.ofSeconds(30), () -> Probe.get(node, "/ready"), r -> r.status() == 200);
+
+      redis.stop();
+      Probe.Response down = Probe.until(Duration.ofSeconds(30), () -> Probe.get(node, "/ready"), r -> r.status() == 503);
+      JsonObject body = down.json();
+      assertThat(body.getString("status")).isEqualTo("not_ready");
+      assertThat(body.getJsonArray("down").getList()).containsExactly("redis");
+      assertThat(body.getJsonObject("checks").getJsonObject("redis").getString("status")).isEqualTo("down");
+      assertThat(body.getJsonObject("checks").getJsonObject("redis").getString("error")).isNotBlank();
+      assertThat(body.getJsonObject("checks").getJsonObject("postgres").getString("status")).isEqualTo("up");
+      // liveness is not readiness: the process itself is fine
+      assertThat(Probe.get(node, "/health").status()).isEqualTo(200);
+
+      redis.start();
+      Probe.Response up = Probe.until(Duration.ofSeconds(60), () -> Probe.get(node, "/ready"), r -> r.status() == 200);
+      assertThat(up.json().getJsonArray("down")).isEmpty();
+      assertThat(up.json().getJsonObject("checks").getJsonObject("redis").getString("status")).isEqualTo("up");
+    } finally {
+      redis.start(); // no-op when already running; other tests in this JVM need it
+      TestServices.closeAll(List.of(node));
+    }
+  }
+}
