@@ -8,6 +8,13 @@ import io.chorus.gateway.NodePingVerticle;
 import io.chorus.infra.Buckets;
 import io.chorus.infra.Infra;
 import io.chorus.infra.Readiness;
+import io.chorus.proto.room.RoomServiceGrpcService;
+import io.chorus.room.ParticipantTokens;
+import io.chorus.room.RoomClient;
+import io.chorus.room.RoomGrpcService;
+import io.chorus.room.RoomService;
+import io.chorus.room.RoomStore;
+import io.chorus.room.RoomVerticle;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -35,11 +42,11 @@ public final class ChorusNode {
 
   private final ChorusConfig config;
   private final Vertx vertx;
-  private final ClusterManager clusterManager;
+  private final HazelcastClusterManager clusterManager;
   private final Infra infra;
   private final String metricsRegistry;
 
-  private ChorusNode(ChorusConfig config, Vertx vertx, ClusterManager clusterManager, Infra infra, String metricsRegistry) {
+  private ChorusNode(ChorusConfig config, Vertx vertx, HazelcastClusterManager clusterManager, Infra infra, String metricsRegistry) {
     this.config = config;
     this.vertx = vertx;
     this.clusterManager = clusterManager;
@@ -85,11 +92,17 @@ public final class ChorusNode {
   /** Deploys in dependency order: back-end verticles first, the public servers last. */
   private Future<Void> deployAll() {
     Readiness readiness = new Readiness(vertx, infra, clusterManager, config.security().readyTimeoutMs());
+    ParticipantTokens tokens = new ParticipantTokens(config.security().tokenSecret(), config.rooms().ttlHours() * 3_600_000L);
+    RoomClient rooms = new RoomClient(vertx.eventBus(), clusterManager.getNodeId());
     List<Step> steps = new ArrayList<>();
     steps.add(new Step("NodePingVerticle", () -> new NodePingVerticle(clusterManager.getNodeId()), 1));
+    if (config.runs(ChorusConfig.Role.ROOM)) {
+      RoomService service = new RoomService(new RoomStore(infra.redisApi(), config.rooms().ttlHours()), vertx.eventBus(), config.rooms());
+      steps.add(new Step("RoomVerticle", () -> new RoomVerticle(service, clusterManager), 1));
+    }
     if (config.runs(ChorusConfig.Role.GATEWAY)) {
-      steps.add(new Step("GrpcVerticle", () -> new GrpcVerticle(config, infra, grpcServices()), 1));
-      steps.add(new Step("GatewayVerticle", () -> new GatewayVerticle(config, infra, readiness, metricsRegistry), 1));
+      steps.add(new Step("GrpcVerticle", () -> new GrpcVerticle(config, infra, List.of(RoomServiceGrpcService.of(new RoomGrpcService(vertx, rooms, tokens)))), 1));
+      steps.add(new Step("GatewayVerticle", () -> new GatewayVerticle(config, infra, readiness, metricsRegistry, rooms, tokens), 1));
     }
     Future<Void> chain = Future.succeededFuture();
     for (Step step : steps) {
@@ -99,11 +112,6 @@ public final class ChorusNode {
           .mapEmpty());
     }
     return chain;
-  }
-
-  /** The Chorus gRPC services this node serves (feature services are added as features land). */
-  private List<io.vertx.grpc.server.Service> grpcServices() {
-    return List.of();
   }
 
   private record Step(String name, Supplier<? extends io.vertx.core.Deployable> factory, int instances) {

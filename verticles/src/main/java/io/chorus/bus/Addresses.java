@@ -17,4 +17,26 @@ public final class Addresses {
   public static String nodePing(String nodeId) {
     return NODE_PING + "." + nodeId;
   }
+
+  /** Room commands, served by RoomVerticle on every node (local consumers: no network hop). */
+  public static final String ROOM_CREATE = "chorus.room.create";
+  public static final String ROOM_JOIN = "chorus.room.join";
+  public static final String ROOM_LEAVE = "chorus.room.leave";
+  public static final String ROOM_CONTROL = "chorus.room.control";
+  public static final String ROOM_TRANSFER = "chorus.room.transfer";
+  public static final String ROOM_TRACK = "chorus.room.track";
+  public static final String ROOM_GET = "chorus.room.get";
+
+  /** A room's events (seed 000 JSON): {@code client.room.<ID>}; bridge members may listen. */
+  public static final String ROOM_EVENTS_PREFIX = CLIENT_PREFIX + "room.";
+
+  public static String roomEvents(String roomId) {
+    return ROOM_EVENTS_PREFIX + roomId;
+  }
+
+  /** Host commands from bridge clients (SEND {room_id, action, position}; the bridge stamps the sender). */
+  public static final String ROOM_CONTROL_IN = CLIENT_PREFIX + "room-control";
+
+  /** NTP-style clock sync over the bridge: request {@code {t0}}, reply {@code {t0,t1,t2}}. */
+  public static final String CLOCK = CLIENT_PREFIX + "clock";
 }

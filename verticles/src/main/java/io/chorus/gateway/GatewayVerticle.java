@@ -3,6 +3,8 @@ package io.chorus.gateway;
 import io.chorus.config.ChorusConfig;
 import io.chorus.infra.Infra;
 import io.chorus.infra.Readiness;
+import io.chorus.room.ParticipantTokens;
+import io.chorus.room.RoomClient;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;
@@ -13,6 +15,8 @@ import io.vertx.ext.web.RoutingContext;
 import io.vertx.micrometer.PrometheusScrapingHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+
+import java.util.List;
 
 /**
  * The node's public HTTP server on {@code HTTP_PORT}: liveness, readiness, Prometheus metrics and
@@ -25,13 +29,18 @@ public final class GatewayVerticle extends VerticleBase {
   private final Infra infra;
   private final Readiness readiness;
   private final String metricsRegistry;
+  private final RoomClient rooms;
+  private final ParticipantTokens tokens;
   private HttpServer server;
 
-  public GatewayVerticle(ChorusConfig config, Infra infra, Readiness readiness, String metricsRegistry) {
+  public GatewayVerticle(ChorusConfig config, Infra infra, Readiness readiness, String metricsRegistry, RoomClient rooms,
+                         ParticipantTokens tokens) {
     this.config = config;
     this.infra = infra;
     this.readiness = readiness;
     this.metricsRegistry = metricsRegistry;
+    this.rooms = rooms;
+    this.tokens = tokens;
   }
 
   @Override
@@ -40,7 +49,7 @@ public final class GatewayVerticle extends VerticleBase {
     router.get("/health").handler(ctx -> Http.json(ctx, 200, new JsonObject().put("status", "ok")));
     router.get("/ready").handler(this::ready);
     router.get("/metrics").handler(PrometheusScrapingHandler.create(metricsRegistry));
-    HttpRoutes.mount(vertx, router, config, infra);
+    List<Future<Void>> consumers = HttpRoutes.mount(vertx, router, config, rooms, tokens);
     router.route().last().handler(ctx -> Http.error(ctx, io.chorus.bus.ErrorCode.NOT_FOUND, "no route for " + ctx.request().path()));
     router.route().failureHandler(Http::failure);
 
@@ -50,9 +59,9 @@ public final class GatewayVerticle extends VerticleBase {
         .setMaxWebSocketFrameSize(config.stream().wsMaxMessageSize())
         .setMaxWebSocketMessageSize(config.stream().wsMaxMessageSize())
         .setCompressionSupported(true);
-    return vertx.createHttpServer(options)
+    return Future.all(consumers).compose(v -> vertx.createHttpServer(options)
         .requestHandler(router)
-        .listen()
+        .listen())
         .onSuccess(s -> {
           server = s;
           NodePorts.publishHttp(vertx, s.actualPort());

@@ -1,16 +1,45 @@
 package io.chorus.gateway;
 
 import io.chorus.config.ChorusConfig;
-import io.chorus.infra.Infra;
+import io.chorus.room.ClockSync;
+import io.chorus.room.ParticipantTokens;
+import io.chorus.room.RoomBridge;
+import io.chorus.room.RoomClient;
+import io.chorus.room.RoomSocketHandler;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.ext.web.Router;
+import io.vertx.ext.web.handler.StaticHandler;
 
-/** Mounts the feature routes (REST, WebSocket, bridge) on the gateway router. */
+import java.util.ArrayList;
+import java.util.List;
+
+/** Mounts the feature routes (WebSocket, bridge, clock, web client) on the gateway router. */
 final class HttpRoutes {
   private HttpRoutes() {
   }
 
-  static void mount(Vertx vertx, Router router, ChorusConfig config, Infra infra) {
-    // feature routes are added here as features land
+  /** Returns the bus consumers the routes need, so the gateway can wait for their registration. */
+  static List<Future<Void>> mount(Vertx vertx, Router router, ChorusConfig config, RoomClient rooms, ParticipantTokens tokens) {
+    List<Future<Void>> ready = new ArrayList<>();
+    router.get("/ws").handler(new RoomSocketHandler(vertx, rooms, tokens));
+    router.get("/api/v1/time").handler(ctx -> Http.json(ctx, 200,
+        ClockSync.reply(parseOrNull(ctx.request().getParam("t0")), System.currentTimeMillis())));
+    RoomBridge bridge = new RoomBridge(vertx, rooms, tokens, config.security().allowedOrigins());
+    router.route("/eventbus/*").subRouter(bridge.router());
+    for (MessageConsumer<?> c : bridge.consumers()) {
+      ready.add(c.completion());
+    }
+    router.route("/*").handler(StaticHandler.create("webroot").setCachingEnabled(false));
+    return ready;
+  }
+
+  private static Long parseOrNull(String v) {
+    try {
+      return v == null ? null : Long.parseLong(v);
+    } catch (NumberFormatException e) {
+      return null;
+    }
   }
 }

@@ -1,0 +1,55 @@
+package io.chorus.room;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+
+/**
+ * Seed 000's WebSocket messages, built from a room state. Field names and meanings are the seed's
+ * ({@code timestamp} in epoch seconds, {@code position} in seconds); every event also carries
+ * {@code version} and the {@code playback} block for clock-synced clients.
+ */
+public final class RoomEvents {
+  private RoomEvents() {
+  }
+
+  public static JsonObject roomInfo(RoomState room, long now) {
+    JsonArray users = new JsonArray();
+    room.users().forEach(id -> users.add(room.userJson(id)));
+    return base("room_info", room, now).put("host_id", room.hostId()).put("users", users)
+        .put("track_url", room.trackUrl()).put("status", room.status())
+        .put("position", room.positionAt(now) / 1000.0);
+  }
+
+  public static JsonObject userJoined(RoomState room, String userId, long now) {
+    return base("user_joined", room, now).put("user_id", userId).put("user_name", room.nameOf(userId))
+        .put("user", room.userJson(userId));
+  }
+
+  public static JsonObject userLeft(RoomState room, String userId, String userName, long now) {
+    return base("user_left", room, now).put("user_id", userId).put("user_name", userName);
+  }
+
+  /** play, pause or seek. */
+  public static JsonObject playback(RoomState room, String action, String userId, long now) {
+    return base(action, room, now).put("user_id", userId).put("user_name", userId.isEmpty() ? "" : room.nameOf(userId))
+        .put("position", room.positionMs() / 1000.0);
+  }
+
+  public static JsonObject hostChanged(RoomState room, long now) {
+    return base("host_changed", room, now).put("host_id", room.hostId());
+  }
+
+  public static JsonObject trackChanged(RoomState room, long now) {
+    return base("track_changed", room, now).put("track_url", room.trackUrl());
+  }
+
+  public static JsonObject error(String code, String message) {
+    return new JsonObject().put("type", "error").put("code", code).put("message", message)
+        .put("timestamp", System.currentTimeMillis() / 1000);
+  }
+
+  private static JsonObject base(String type, RoomState room, long now) {
+    return new JsonObject().put("type", type).put("room_id", room.roomId()).put("timestamp", now / 1000)
+        .put("version", room.version()).put("playback", room.playback(now));
+  }
+}

@@ -1,0 +1,196 @@
+package io.chorus.room;
+
+import io.chorus.bus.Addresses;
+import io.chorus.bus.ChorusException;
+import io.chorus.bus.ErrorCode;
+import io.chorus.config.ChorusConfig;
+import io.vertx.core.Future;
+import io.vertx.core.eventbus.EventBus;
+import io.vertx.core.json.JsonObject;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Room business logic: validates input, changes state through {@link RoomStore} and publishes the
+ * resulting seed-format events on the room's bus address. No server needed to test it.
+ */
+public final class RoomService {
+  private static final Logger LOG = LoggerFactory.getLogger(RoomService.class);
+  static final int MAX_ID_LENGTH = 128;
+  static final int MAX_NAME_LENGTH = 64;
+  static final int MAX_URL_LENGTH = 2048;
+
+  private final RoomStore store;
+  private final EventBus bus;
+  private final ChorusConfig.Rooms limits;
+
+  public RoomService(RoomStore store, EventBus bus, ChorusConfig.Rooms limits) {
+    this.store = store;
+    this.bus = bus;
+    this.limits = limits;
+  }
+
+  public Future<RoomState> create(String hostId, String hostName, String trackUrl, String title, String node, boolean connect) {
+    try {
+      requireId("host_id", hostId);
+      checkLength("host_name", hostName, MAX_NAME_LENGTH);
+      checkLength("track_url", trackUrl, MAX_URL_LENGTH);
+      checkLength("title", title, 255);
+    } catch (ChorusException e) {
+      return Future.failedFuture(e);
+    }
+    return createWithFreshId(hostId, hostName, trackUrl, title, node, connect, 5)
+        .compose(room -> connect ? store.indexNodeRoom(node, room.roomId()).map(room) : Future.succeededFuture(room));
+  }
+
+  private Future<RoomState> createWithFreshId(String hostId, String hostName, String trackUrl, String title, String node,
+                                              boolean connect, int attempts) {
+    String id = RoomIds.next(limits.idLength());
+    return store.create(id, hostId, hostName, trackUrl, limits.maxUsers(), title, node, connect).recover(e -> {
+      if (attempts > 1 && e instanceof ChorusException ce && ce.code() == ErrorCode.ALREADY_EXISTS) {
+        return createWithFreshId(hostId, hostName, trackUrl, title, node, connect, attempts - 1);
+      }
+      return Future.failedFuture(e);
+    });
+  }
+
+  /** {@code strict}: an existing member is ALREADY_EXISTS (gRPC JoinRoom); otherwise a reconnect. */
+  public Future<RoomState> join(String roomId, String userId, String name, String node, boolean connect, boolean strict) {
+    try {
+      requireRoom(roomId);
+      requireId("user_id", userId);
+      checkLength("user_name", name, MAX_NAME_LENGTH);
+    } catch (ChorusException e) {
+      return Future.failedFuture(e);
+    }
+    Future<Void> indexed = connect ? store.indexNodeRoom(node, roomId) : Future.succeededFuture();
+    return indexed.compose(v -> store.join(roomId, userId, name, node, connect, strict)).onSuccess(room -> {
+      if ("user_joined".equals(room.event())) {
+        publish(room.roomId(), RoomEvents.userJoined(room, userId, System.currentTimeMillis()));
+      }
+    });
+  }
+
+  /** {@code disconnectOnly}: one socket closed; the user leaves only when it was the last one. */
+  public Future<RoomState> leave(String roomId, String userId, String node, boolean disconnectOnly) {
+    try {
+      requireRoom(roomId);
+      requireId("user_id", userId);
+    } catch (ChorusException e) {
+      return Future.failedFuture(e);
+    }
+    return store.get(roomId).compose(before -> {
+      String name = before.nameOf(userId);
+      return store.leave(roomId, userId, node, disconnectOnly).onSuccess(room -> {
+        if ("user_left".equals(room.event())) {
+          long now = System.currentTimeMillis();
+          publish(roomId, RoomEvents.userLeft(room, userId, name, now));
+          if (room.hostChanged()) {
+            publish(roomId, RoomEvents.hostChanged(room, now));
+          }
+        }
+      });
+    });
+  }
+
+  /** {@code actor} empty: trusted service call. {@code positionMs} below 0: keep the current position. */
+  public Future<RoomState> control(String roomId, String actor, String action, long positionMs) {
+    try {
+      requireRoom(roomId);
+      if (!"play".equals(action) && !"pause".equals(action) && !"seek".equals(action)) {
+        throw new ChorusException(ErrorCode.INVALID_ARGUMENT, "action must be play, pause or seek, got '" + action + "'");
+      }
+      if ("seek".equals(action) && positionMs < 0) {
+        throw new ChorusException(ErrorCode.INVALID_ARGUMENT, "seek needs a position >= 0");
+      }
+      if (positionMs > 7L * 24 * 3600 * 1000) {
+        throw new ChorusException(ErrorCode.INVALID_ARGUMENT, "position is beyond any track length");
+      }
+    } catch (ChorusException e) {
+      return Future.failedFuture(e);
+    }
+    return store.control(roomId, actor, action, positionMs)
+        .onSuccess(room -> publish(roomId, RoomEvents.playback(room, action, actor.isEmpty() ? room.hostId() : actor,
+            System.currentTimeMillis())));
+  }
+
+  public Future<RoomState> transferHost(String roomId, String actor, String newHost) {
+    try {
+      requireRoom(roomId);
+      requireId("new_host_id", newHost);
+    } catch (ChorusException e) {
+      return Future.failedFuture(e);
+    }
+    return store.transfer(roomId, actor, newHost)
+        .onSuccess(room -> publish(roomId, RoomEvents.hostChanged(room, System.currentTimeMillis())));
+  }
+
+  public Future<RoomState> changeTrack(String roomId, String actor, String trackUrl) {
+    try {
+      requireRoom(roomId);
+      if (trackUrl == null || trackUrl.isBlank()) {
+        throw new ChorusException(ErrorCode.INVALID_ARGUMENT, "track_url is required");
+      }
+      checkLength("track_url", trackUrl, MAX_URL_LENGTH);
+    } catch (ChorusException e) {
+      return Future.failedFuture(e);
+    }
+    return store.changeTrack(roomId, actor, trackUrl)
+        .onSuccess(room -> publish(roomId, RoomEvents.trackChanged(room, System.currentTimeMillis())));
+  }
+
+  public Future<RoomState> get(String roomId) {
+    try {
+      requireRoom(roomId);
+    } catch (ChorusException e) {
+      return Future.failedFuture(e);
+    }
+    return store.get(roomId);
+  }
+
+  /** A node died: drop the users whose only connections were there, in every room it served. */
+  public Future<Integer> dropNode(String node) {
+    return store.nodeRooms(node).compose(rooms -> {
+      Future<Integer> chain = Future.succeededFuture(0);
+      for (String roomId : rooms) {
+        chain = chain.compose(n -> store.get(roomId).compose(before -> store.dropNode(roomId, node).map(room -> {
+          long now = System.currentTimeMillis();
+          for (String id : room.left()) {
+            publish(roomId, RoomEvents.userLeft(room, id, before.nameOf(id), now));
+          }
+          if (room.hostChanged()) {
+            publish(roomId, RoomEvents.hostChanged(room, now));
+          }
+          return n + room.left().size();
+        })).recover(e -> {
+          LOG.debug("Room {} gone while dropping node {}: {}", roomId, node, e.getMessage());
+          return Future.succeededFuture(n);
+        }));
+      }
+      return chain;
+    }).compose(n -> store.forgetNode(node).map(n));
+  }
+
+  private void publish(String roomId, JsonObject event) {
+    bus.publish(Addresses.roomEvents(roomId), event);
+  }
+
+  private static void requireRoom(String roomId) {
+    if (!RoomIds.isValid(roomId)) {
+      throw new ChorusException(ErrorCode.INVALID_ARGUMENT, "room_id must be 4-32 letters or digits");
+    }
+  }
+
+  private static void requireId(String field, String value) {
+    if (value == null || value.isBlank()) {
+      throw new ChorusException(ErrorCode.INVALID_ARGUMENT, field + " is required");
+    }
+    checkLength(field, value, MAX_ID_LENGTH);
+  }
+
+  private static void checkLength(String field, String value, int max) {
+    if (value != null && value.length() > max) {
+      throw new ChorusException(ErrorCode.INVALID_ARGUMENT, field + " is longer than " + max + " characters");
+    }
+  }
+}

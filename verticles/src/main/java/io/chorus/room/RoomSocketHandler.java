@@ -1,0 +1,187 @@
+package io.chorus.room;
+
+import io.chorus.bus.ChorusException;
+import io.chorus.bus.ErrorCode;
+import io.chorus.proto.room.JoinRoomRequest;
+import io.chorus.proto.room.LeaveRoomRequest;
+import io.chorus.proto.room.SetPlaybackRequest;
+import io.vertx.core.Future;
+import io.vertx.core.Handler;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.ServerWebSocket;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Seed 000's WebSocket: {@code /ws?room_id=&user_id=&user_name=&token=}. Connecting joins the room
+ * (or re-attaches a member who shows its token); closing the last socket of a user leaves it.
+ * Client messages: {@code control} (host token only), {@code time} (clock sync), {@code ping}.
+ * Every bad frame gets an {@code error} frame and changes nothing.
+ */
+public final class RoomSocketHandler implements Handler<RoutingContext> {
+  private static final Logger LOG = LoggerFactory.getLogger(RoomSocketHandler.class);
+  /** Room sockets carry small JSON messages; anything bigger is refused (close 1009). */
+  static final int MAX_FRAME = 64 * 1024;
+  /** Client messages per second per socket before frames are refused with rate_limited. */
+  static final int MAX_RATE = 50;
+
+  private final Vertx vertx;
+  private final RoomClient rooms;
+  private final ParticipantTokens tokens;
+  private final RoomFanout fanout;
+
+  public RoomSocketHandler(Vertx vertx, RoomClient rooms, ParticipantTokens tokens) {
+    this.vertx = vertx;
+    this.rooms = rooms;
+    this.tokens = tokens;
+    this.fanout = new RoomFanout(vertx);
+  }
+
+  @Override
+  public void handle(RoutingContext ctx) {
+    String roomId = RoomIds.normalize(ctx.request().getParam("room_id"));
+    String userId = ctx.request().getParam("user_id");
+    String userName = ctx.request().getParam("user_name", "");
+    String token = ctx.request().getParam("token");
+    ctx.request().toWebSocket().onSuccess(ws -> open(ws, roomId, userId, userName, token))
+        .onFailure(e -> LOG.debug("WebSocket upgrade failed: {}", e.getMessage()));
+  }
+
+  private void open(ServerWebSocket ws, String roomId, String userId, String userName, String token) {
+    RoomFanout.RoomSocket socket = new RoomFanout.RoomSocket(roomId, ws);
+    if (!RoomIds.isValid(roomId) || userId == null || userId.isBlank() || userId.length() > RoomService.MAX_ID_LENGTH) {
+      refuse(ws, ErrorCode.INVALID_ARGUMENT, "room_id (letters/digits) and user_id (1-128 chars) are required", (short) 4400);
+      return;
+    }
+    boolean hasToken = token != null && !token.isBlank();
+    if (hasToken) {
+      try {
+        ParticipantTokens.Identity id = tokens.verify(token, roomId);
+        if (!id.participantId().equals(userId)) {
+          refuse(ws, ErrorCode.FORBIDDEN, "token belongs to another participant", (short) 4403);
+          return;
+        }
+      } catch (ChorusException e) {
+        refuse(ws, e.code(), e.getMessage(), (short) 4401);
+        return;
+      }
+    }
+    socket.userId = userId;
+    socket.authenticated = true;
+    fanout.add(socket);
+    ws.pause();
+    JoinRoomRequest join = JoinRoomRequest.newBuilder().setRoomId(roomId).setUserId(userId).setUserName(userName).build();
+    // without a token the user_id must be new: an existing member proves itself with its token
+    rooms.join(join, true, !hasToken).onComplete(ar -> {
+      if (ar.failed()) {
+        fanout.remove(socket);
+        ErrorCode code = ErrorCode.of(ar.cause());
+        String msg = code == ErrorCode.ALREADY_EXISTS ? "user_id is already in the room: reconnect with its token" : ar.cause().getMessage();
+        refuse(ws, code, msg, (short) (4000 + code.httpStatus()));
+        return;
+      }
+      RoomState room = ar.result();
+      JsonObject info = RoomEvents.roomInfo(room, System.currentTimeMillis()).put("you", userId);
+      if (!hasToken) {
+        info.put("token", tokens.issue(roomId, userId, userId.equals(room.hostId()) ? "host" : "participant"));
+      }
+      ws.writeTextMessage(info.encode());
+      socket.infoSent(room.version());
+      wire(ws, socket);
+      ws.resume();
+    });
+  }
+
+  private void wire(ServerWebSocket ws, RoomFanout.RoomSocket socket) {
+    long[] window = {System.currentTimeMillis(), 0};
+    ws.binaryMessageHandler(b -> send(ws, RoomEvents.error("invalid_argument", "binary frames are not part of this protocol")));
+    ws.textMessageHandler(text -> {
+      long now = System.currentTimeMillis();
+      if (now - window[0] >= 1000) {
+        window[0] = now;
+        window[1] = 0;
+      }
+      if (++window[1] > MAX_RATE) {
+        send(ws, RoomEvents.error("rate_limited", "more than " + MAX_RATE + " messages per second"));
+        return;
+      }
+      if (text.length() > MAX_FRAME) {
+        send(ws, RoomEvents.error("payload_too_large", "messages are limited to " + MAX_FRAME + " bytes"));
+        return;
+      }
+      onMessage(ws, socket, text);
+    });
+    ws.closeHandler(v -> {
+      fanout.remove(socket);
+      rooms.leave(LeaveRoomRequest.newBuilder().setRoomId(socket.roomId).setUserId(socket.userId).build(), true)
+          .onFailure(e -> LOG.debug("Leave after close of {} in {} failed: {}", socket.userId, socket.roomId, e.getMessage()));
+    });
+    ws.exceptionHandler(e -> LOG.debug("WebSocket of {} in {}: {}", socket.userId, socket.roomId, e.getMessage()));
+  }
+
+  private void onMessage(ServerWebSocket ws, RoomFanout.RoomSocket socket, String text) {
+    long received = System.currentTimeMillis();
+    JsonObject msg;
+    try {
+      msg = new JsonObject(text);
+    } catch (DecodeException | ClassCastException e) {
+      send(ws, RoomEvents.error("malformed_json", "message is not a JSON object"));
+      return;
+    }
+    Object type = msg.getValue("type");
+    if (!(type instanceof String)) {
+      send(ws, RoomEvents.error("invalid_argument", "field 'type' (string) is required"));
+      return;
+    }
+    switch ((String) type) {
+      case "control" -> control(ws, socket, msg);
+      case "time" -> send(ws, new JsonObject().put("type", "time").put("t0", msg.getValue("t0"))
+          .put("t1", received).put("t2", System.currentTimeMillis()));
+      case "ping" -> send(ws, new JsonObject().put("type", "pong").put("timestamp", received / 1000));
+      default -> send(ws, RoomEvents.error("unknown_type", "unknown message type '" + type + "'"));
+    }
+  }
+
+  private void control(ServerWebSocket ws, RoomFanout.RoomSocket socket, JsonObject msg) {
+    Object action = msg.getValue("action");
+    Object position = msg.getValue("position");
+    if (!(action instanceof String) || (position != null && !(position instanceof Number))) {
+      send(ws, RoomEvents.error("invalid_argument", "control needs 'action' (play|pause|seek) and a numeric 'position' in seconds"));
+      return;
+    }
+    long positionMs = position == null ? -1 : Math.round(((Number) position).doubleValue() * 1000);
+    if (position != null && positionMs < 0) {
+      send(ws, RoomEvents.error("invalid_argument", "position must be >= 0"));
+      return;
+    }
+    SetPlaybackRequest.Builder req = SetPlaybackRequest.newBuilder().setRoomId(socket.roomId).setAction((String) action);
+    if (positionMs >= 0) {
+      req.setPositionMs(positionMs).setTimestamp(positionMs / 1000);
+    } else {
+      req.setTimestamp(-1);
+    }
+    Future<RoomState> result = rooms.control(req.build(), socket.userId);
+    result.onFailure(e -> {
+      ErrorCode code = ErrorCode.of(e);
+      send(ws, RoomEvents.error(code.slug(), String.valueOf(e.getMessage())));
+    });
+  }
+
+  private static void send(ServerWebSocket ws, JsonObject msg) {
+    if (!ws.isClosed()) {
+      ws.writeTextMessage(msg.encode());
+    }
+  }
+
+  private static void refuse(ServerWebSocket ws, ErrorCode code, String message, short closeCode) {
+    ws.writeTextMessage(RoomEvents.error(code.slug(), message).encode())
+        .eventually(() -> ws.close(closeCode, code.slug()));
+  }
+
+  int socketCount() {
+    return fanout.socketCount();
+  }
+}

@@ -1,0 +1,147 @@
+package io.chorus.room;
+
+import io.chorus.proto.room.RoomResponse;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * One room as stored under {@code room:{ID}} (seed 000's JSON plus the sync fields), decoded from
+ * the Lua script's reply. {@code event} says what the change that produced it was.
+ */
+public record RoomState(JsonObject json) {
+
+  public String roomId() {
+    return json.getString("room_id");
+  }
+
+  public String hostId() {
+    return json.getString("host_id");
+  }
+
+  public String trackUrl() {
+    return json.getString("track_url", "");
+  }
+
+  public String status() {
+    return json.getString("status", "pause");
+  }
+
+  public long positionMs() {
+    return json.getLong("position_ms", 0L);
+  }
+
+  public long updatedAt() {
+    return json.getLong("updated_at", 0L);
+  }
+
+  public double rate() {
+    return json.getNumber("rate", 1.0).doubleValue();
+  }
+
+  public long version() {
+    return json.getLong("version", 0L);
+  }
+
+  public int maxUsers() {
+    return json.getInteger("max_users", 0);
+  }
+
+  public String event() {
+    return json.getString("event", "");
+  }
+
+  public String actor() {
+    return json.getString("actor", "");
+  }
+
+  public boolean hostChanged() {
+    return json.getBoolean("host_changed", false);
+  }
+
+  /** Users in join order (cjson encodes an empty list as an object, hence the check). */
+  public List<String> users() {
+    Object order = json.getValue("order");
+    List<String> out = new ArrayList<>();
+    if (order instanceof JsonArray a) {
+      a.forEach(o -> out.add(String.valueOf(o)));
+    }
+    return out;
+  }
+
+  /** Ids removed by a {@code drop_node} change. */
+  public List<String> left() {
+    Object left = json.getValue("left");
+    List<String> out = new ArrayList<>();
+    if (left instanceof JsonArray a) {
+      a.forEach(o -> out.add(String.valueOf(o)));
+    }
+    return out;
+  }
+
+  public JsonObject member(String id) {
+    Object members = json.getValue("members");
+    return members instanceof JsonObject m ? m.getJsonObject(id) : null;
+  }
+
+  public String nameOf(String id) {
+    JsonObject m = member(id);
+    String name = m == null ? "" : m.getString("name", "");
+    return name.isEmpty() ? id : name;
+  }
+
+  public long joinedAtMs(String id) {
+    JsonObject m = member(id);
+    return m == null ? 0 : m.getLong("joined_at", 0L);
+  }
+
+  public boolean isMember(String id) {
+    return member(id) != null;
+  }
+
+  /** Playback position at {@code nowMs}: {@code position_ms + (now - updated_at) * rate} while playing. */
+  public long positionAt(long nowMs) {
+    if (!"play".equals(status())) {
+      return positionMs();
+    }
+    return positionMs() + (long) Math.floor((nowMs - updatedAt()) * rate());
+  }
+
+  /** The seed's {@code RoomResponse} plus Chorus's sync fields. */
+  public RoomResponse toResponse(long nowMs) {
+    return RoomResponse.newBuilder()
+        .setRoomId(roomId())
+        .setHostId(hostId())
+        .setTrackUrl(trackUrl())
+        .setTimestamp(positionAt(nowMs) / 1000)
+        .setStatus(status())
+        .addAllUsers(users())
+        .setPositionMs(positionMs())
+        .setUpdatedAt(updatedAt())
+        .setRate(rate())
+        .setVersion(version())
+        .setServerTime(nowMs)
+        .setMaxUsers(maxUsers())
+        .build();
+  }
+
+  /** The playback part every event carries, so a client can compute the position itself. */
+  public JsonObject playback(long nowMs) {
+    return new JsonObject()
+        .put("track_url", trackUrl())
+        .put("status", status())
+        .put("position_ms", positionMs())
+        .put("updated_at", updatedAt())
+        .put("rate", rate())
+        .put("version", version())
+        .put("server_time", nowMs);
+  }
+
+  /** A user as the seed's {@code room_info}/{@code user_joined} show it (joined_at in seconds). */
+  public JsonObject userJson(String id) {
+    return new JsonObject().put("id", id).put("name", nameOf(id)).put("is_host", id.equals(hostId()))
+        .put("joined_at", joinedAtMs(id) / 1000);
+  }
+}
