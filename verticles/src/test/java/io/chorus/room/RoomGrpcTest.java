@@ -1,0 +1,195 @@
+package io.chorus.room;
+
+import io.chorus.ChorusNode;
+import io.chorus.gateway.NodePorts;
+import io.chorus.proto.room.ChangeTrackRequest;
+import io.chorus.proto.room.CreateRoomRequest;
+import io.chorus.proto.room.GetStateRequest;
+import io.chorus.proto.room.JoinRoomRequest;
+import io.chorus.proto.room.LeaveRoomRequest;
+import io.chorus.proto.room.RoomEvent;
+import io.chorus.proto.room.RoomResponse;
+import io.chorus.proto.room.RoomServiceGrpc;
+import io.chorus.proto.room.SetPlaybackRequest;
+import io.chorus.proto.room.TransferHostRequest;
+import io.chorus.proto.room.WatchRoomRequest;
+import io.chorus.testing.TestServices;
+import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
+import io.grpc.Metadata;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.stub.MetadataUtils;
+import io.vertx.redis.client.RedisAPI;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** Seed 000's gRPC contract with the official grpc-java client, against a real node and Redis. */
+class RoomGrpcTest {
+  static ChorusNode node;
+  static ManagedChannel channel;
+  static RoomServiceGrpc.RoomServiceBlockingStub rooms;
+
+  @BeforeAll
+  static void start() {
+    node = TestServices.startNode(Map.of("MAX_ROOM_USERS", 3, "GRPC_API_KEY", "test-key"));
+    channel = ManagedChannelBuilder.forAddress("127.0.0.1", NodePorts.grpc(node.vertx())).usePlaintext().build();
+    Metadata md = new Metadata();
+    md.put(Metadata.Key.of("x-api-key", Metadata.ASCII_STRING_MARSHALLER), "test-key");
+    rooms = RoomServiceGrpc.newBlockingStub(channel).withInterceptors(MetadataUtils.newAttachHeadersInterceptor(md))
+        .withDeadlineAfter(60, TimeUnit.SECONDS);
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    TestServices.closeAll(List.of(node));
+  }
+
+  private static RoomResponse create(String host) {
+    return rooms.createRoom(CreateRoomRequest.newBuilder().setHostId(host).setTrackUrl("https://example.com/track.mp3").build());
+  }
+
+  @Test
+  void createRoomReturnsTheSeedShape() {
+    RoomResponse r = create("user-123");
+    assertThat(r.getRoomId()).hasSize(6).matches("[" + RoomIds.ALPHABET + "]{6}");
+    assertThat(r.getHostId()).isEqualTo("user-123");
+    assertThat(r.getTrackUrl()).isEqualTo("https://example.com/track.mp3");
+    assertThat(r.getStatus()).isEqualTo("pause");
+    assertThat(r.getUsersList()).containsExactly("user-123");
+    assertThat(r.getVersion()).isEqualTo(1);
+    assertThat(r.getParticipantToken()).contains(".");
+  }
+
+  @Test
+  void joinGetAndErrors() {
+    RoomResponse r = create("h1");
+    RoomResponse joined = rooms.joinRoom(JoinRoomRequest.newBuilder().setRoomId(r.getRoomId()).setUserId("u2").build());
+    assertThat(joined.getUsersList()).containsExactly("h1", "u2");
+    assertThat(joined.getVersion()).isEqualTo(2);
+    // lower-case ids are the same room
+    assertThat(rooms.getState(GetStateRequest.newBuilder().setRoomId(r.getRoomId().toLowerCase()).build()).getUsersList())
+        .containsExactly("h1", "u2");
+
+    assertCode(() -> rooms.joinRoom(JoinRoomRequest.newBuilder().setRoomId(r.getRoomId()).setUserId("u2").build()),
+        Status.Code.ALREADY_EXISTS);
+    assertCode(() -> rooms.joinRoom(JoinRoomRequest.newBuilder().setRoomId("ZZZZZZ").setUserId("u2").build()),
+        Status.Code.NOT_FOUND);
+    assertCode(() -> rooms.getState(GetStateRequest.newBuilder().setRoomId("ZZZZZZ").build()), Status.Code.NOT_FOUND);
+    assertCode(() -> rooms.joinRoom(JoinRoomRequest.newBuilder().setRoomId(r.getRoomId()).setUserId("").build()),
+        Status.Code.INVALID_ARGUMENT);
+    assertCode(() -> rooms.getState(GetStateRequest.newBuilder().setRoomId("bad id!").build()), Status.Code.INVALID_ARGUMENT);
+    assertCode(() -> rooms.createRoom(CreateRoomRequest.newBuilder().setHostId("").build()), Status.Code.INVALID_ARGUMENT);
+    assertCode(() -> rooms.createRoom(CreateRoomRequest.newBuilder().setHostId("x".repeat(200)).build()), Status.Code.INVALID_ARGUMENT);
+
+    rooms.joinRoom(JoinRoomRequest.newBuilder().setRoomId(r.getRoomId()).setUserId("u3").build());
+    assertCode(() -> rooms.joinRoom(JoinRoomRequest.newBuilder().setRoomId(r.getRoomId()).setUserId("u4").build()),
+        Status.Code.RESOURCE_EXHAUSTED);
+  }
+
+  @Test
+  void playbackPlayPauseSeekAndComputedPosition() {
+    RoomResponse r = create("h1");
+    String id = r.getRoomId();
+    RoomResponse seek = rooms.setPlayback(SetPlaybackRequest.newBuilder().setRoomId(id).setAction("seek").setTimestamp(120).build());
+    assertThat(seek.getPositionMs()).isEqualTo(120_000);
+    assertThat(seek.getTimestamp()).isEqualTo(120);
+    assertThat(seek.getStatus()).isEqualTo("pause");
+    RoomResponse play = rooms.setPlayback(SetPlaybackRequest.newBuilder().setRoomId(id).setAction("play").setTimestamp(1705314600).build());
+    assertThat(play.getStatus()).isEqualTo("play");
+    assertThat(play.getPositionMs()).isEqualTo(120_000);
+    assertThat(play.getVersion()).isEqualTo(seek.getVersion() + 1);
+    RoomResponse state = rooms.getState(GetStateRequest.newBuilder().setRoomId(id).build());
+    long expected = play.getPositionMs() + (state.getServerTime() - play.getUpdatedAt());
+    assertThat(state.getTimestamp()).isEqualTo(expected / 1000);
+    RoomResponse pause = rooms.setPlayback(SetPlaybackRequest.newBuilder().setRoomId(id).setAction("pause").build());
+    assertThat(pause.getStatus()).isEqualTo("pause");
+    assertThat(pause.getPositionMs()).isGreaterThanOrEqualTo(120_000);
+    assertCode(() -> rooms.setPlayback(SetPlaybackRequest.newBuilder().setRoomId(id).setAction("rewind").build()),
+        Status.Code.INVALID_ARGUMENT);
+    assertCode(() -> rooms.setPlayback(SetPlaybackRequest.newBuilder().setRoomId("ZZZZZZ").setAction("play").build()),
+        Status.Code.NOT_FOUND);
+  }
+
+  @Test
+  void leaveTransferAndChangeTrack() {
+    RoomResponse r = create("h1");
+    String id = r.getRoomId();
+    rooms.joinRoom(JoinRoomRequest.newBuilder().setRoomId(id).setUserId("u2").build());
+    RoomResponse t = rooms.transferHost(TransferHostRequest.newBuilder().setRoomId(id).setNewHostId("u2").build());
+    assertThat(t.getHostId()).isEqualTo("u2");
+    assertCode(() -> rooms.transferHost(TransferHostRequest.newBuilder().setRoomId(id).setNewHostId("nobody").build()),
+        Status.Code.NOT_FOUND);
+    RoomResponse c = rooms.changeTrack(ChangeTrackRequest.newBuilder().setRoomId(id).setTrackUrl("https://example.com/b.mp3").build());
+    assertThat(c.getTrackUrl()).isEqualTo("https://example.com/b.mp3");
+    assertThat(c.getPositionMs()).isZero();
+    assertCode(() -> rooms.changeTrack(ChangeTrackRequest.newBuilder().setRoomId(id).setTrackUrl("").build()),
+        Status.Code.INVALID_ARGUMENT);
+    // the host leaves: the remaining member becomes host
+    RoomResponse left = rooms.leaveRoom(LeaveRoomRequest.newBuilder().setRoomId(id).setUserId("u2").build());
+    assertThat(left.getUsersList()).containsExactly("h1");
+    assertThat(left.getHostId()).isEqualTo("h1");
+    assertCode(() -> rooms.leaveRoom(LeaveRoomRequest.newBuilder().setRoomId(id).setUserId("u2").build()), Status.Code.NOT_FOUND);
+  }
+
+  @Test
+  void watchRoomStreamsEveryChange() {
+    RoomResponse r = create("h1");
+    String id = r.getRoomId();
+    Iterator<RoomEvent> events = rooms.watchRoom(WatchRoomRequest.newBuilder().setRoomId(id).build());
+    RoomEvent first = events.next();
+    assertThat(first.getType()).isEqualTo("room_info");
+    assertThat(first.getState().getRoomId()).isEqualTo(id);
+    rooms.joinRoom(JoinRoomRequest.newBuilder().setRoomId(id).setUserId("u2").build());
+    rooms.setPlayback(SetPlaybackRequest.newBuilder().setRoomId(id).setAction("play").build());
+    RoomEvent joined = events.next();
+    assertThat(joined.getType()).isEqualTo("user_joined");
+    assertThat(joined.getUserId()).isEqualTo("u2");
+    RoomEvent play = events.next();
+    assertThat(play.getType()).isEqualTo("play");
+    assertThat(play.getState().getVersion()).isGreaterThan(joined.getState().getVersion() - 1);
+    assertCode(() -> rooms.watchRoom(WatchRoomRequest.newBuilder().setRoomId("ZZZZZZ").build()).next(), Status.Code.NOT_FOUND);
+  }
+
+  @Test
+  void missingOrWrongApiKeyIsUnauthenticated() {
+    RoomServiceGrpc.RoomServiceBlockingStub anonymous = RoomServiceGrpc.newBlockingStub(channel);
+    assertCode(() -> anonymous.createRoom(CreateRoomRequest.newBuilder().setHostId("h").build()), Status.Code.UNAUTHENTICATED);
+    Metadata md = new Metadata();
+    md.put(Metadata.Key.of("x-api-key", Metadata.ASCII_STRING_MARSHALLER), "wrong");
+    assertCode(() -> anonymous.withInterceptors(MetadataUtils.newAttachHeadersInterceptor(md))
+        .createRoom(CreateRoomRequest.newBuilder().setHostId("h").build()), Status.Code.UNAUTHENTICATED);
+  }
+
+  @Test
+  void roomKeyHasTheTtlAndActivityRefreshesIt() {
+    RoomResponse r = create("h1");
+    RedisAPI redis = RedisAPI.api(io.vertx.redis.client.Redis.createClient(node.vertx(), "redis://" + TestServices.services().redis().address()));
+    long ttl = TestServices.await(redis.ttl("room:{" + r.getRoomId() + "}")).toLong();
+    assertThat(ttl).isBetween(24 * 3600L - 60, 24 * 3600L);
+    TestServices.await(redis.expire(List.of("room:{" + r.getRoomId() + "}", "100")));
+    rooms.setPlayback(SetPlaybackRequest.newBuilder().setRoomId(r.getRoomId()).setAction("play").build());
+    assertThat(TestServices.await(redis.ttl("room:{" + r.getRoomId() + "}")).toLong()).isGreaterThan(24 * 3600L - 60);
+    // the stored value is the seed's JSON
+    io.vertx.core.json.JsonObject stored = new io.vertx.core.json.JsonObject(TestServices.await(redis.get("room:{" + r.getRoomId() + "}")).toString());
+    assertThat(stored.getString("room_id")).isEqualTo(r.getRoomId());
+    assertThat(stored.getString("host_id")).isEqualTo("h1");
+    assertThat(stored.getString("status")).isEqualTo("play");
+    assertThat(stored.getJsonArray("users").getList()).containsExactly("h1");
+  }
+
+  private static void assertCode(Runnable call, Status.Code code) {
+    assertThatThrownBy(call::run).isInstanceOfSatisfying(StatusRuntimeException.class,
+        e -> assertThat(e.getStatus().getCode()).as(e.getStatus().toString()).isEqualTo(code));
+  }
+}
