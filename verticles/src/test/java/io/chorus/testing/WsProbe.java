@@ -31,8 +31,9 @@ public final class WsProbe implements AutoCloseable {
   public static WsProbe connect(Vertx vertx, int port, String uri) {
     WebSocketClient client = vertx.createWebSocketClient(new WebSocketClientOptions().setMaxMessageSize(64 * 1024 * 1024)
         .setMaxFrameSize(64 * 1024 * 1024));
-    WebSocket ws = TestServices.await(client.connect(new WebSocketConnectOptions().setHost("127.0.0.1").setPort(port).setURI(uri)));
-    return new WsProbe(client, ws);
+    // handlers are set in the completion callback, on the socket's event loop, before any message is read
+    return TestServices.await(client.connect(new WebSocketConnectOptions().setHost("127.0.0.1").setPort(port).setURI(uri))
+        .map(ws -> new WsProbe(client, ws)));
   }
 
   /** The next message (in arrival order) matching the predicate, skipping others; fails after the timeout. */

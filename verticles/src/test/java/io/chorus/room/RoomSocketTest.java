@@ -1,0 +1,189 @@
+package io.chorus.room;
+
+import io.chorus.ChorusNode;
+import io.chorus.gateway.NodePorts;
+import io.chorus.testing.TestServices;
+import io.chorus.testing.WsProbe;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.WebClient;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Seed 000's WebSocket contract, message by message, plus tokens and bad input. */
+class RoomSocketTest {
+  static ChorusNode node;
+  static Vertx client;
+  static int port;
+
+  @BeforeAll
+  static void start() {
+    node = TestServices.startNode(Map.of("MAX_ROOM_USERS", 3));
+    port = NodePorts.http(node.vertx());
+    client = Vertx.vertx();
+  }
+
+  @AfterAll
+  static void stop() {
+    TestServices.await(client.close());
+    TestServices.closeAll(List.of(node));
+  }
+
+  /** Creates a room by connecting its first user over the WebSocket... through gRPC-free REST-less path: the host joins a room made by the service. */
+  private static JsonObject createRoom(String hostId) {
+    RoomState room = TestServices.await(new RoomClient(node.vertx().eventBus(), "test")
+        .create(io.chorus.proto.room.CreateRoomRequest.newBuilder().setHostId(hostId).setHostName("John")
+            .setTrackUrl("https://example.com/track.mp3").build(), false));
+    String token = new ParticipantTokens("chorus-dev-token-secret-change-me", 3_600_000).issue(room.roomId(), hostId, "host");
+    return new JsonObject().put("room_id", room.roomId()).put("token", token);
+  }
+
+  @Test
+  void seedMessagesInOrder() {
+    JsonObject room = createRoom("user-123");
+    String id = room.getString("room_id");
+    try (WsProbe host = WsProbe.connect(client, port, "/ws?room_id=" + id + "&user_id=user-123&user_name=John&token=" + room.getString("token"))) {
+      JsonObject info = host.awaitType("room_info");
+      assertThat(info.getString("room_id")).isEqualTo(id);
+      assertThat(info.getJsonArray("users").getJsonObject(0).getString("id")).isEqualTo("user-123");
+      assertThat(info.getJsonArray("users").getJsonObject(0).getString("name")).isEqualTo("John");
+      assertThat(info.getJsonArray("users").getJsonObject(0).getBoolean("is_host")).isTrue();
+      assertThat(info.getLong("timestamp")).isCloseTo(System.currentTimeMillis() / 1000, org.assertj.core.data.Offset.offset(5L));
+
+      try (WsProbe jane = WsProbe.connect(client, port, "/ws?room_id=" + id + "&user_id=user-456&user_name=Jane")) {
+        JsonObject janeInfo = jane.awaitType("room_info");
+        assertThat(janeInfo.getString("token")).isNotBlank();
+        assertThat(janeInfo.getJsonArray("users")).hasSize(2);
+
+        JsonObject joined = host.awaitType("user_joined");
+        assertThat(joined.getString("user_id")).isEqualTo("user-456");
+        assertThat(joined.getString("user_name")).isEqualTo("Jane");
+        assertThat(joined.getJsonObject("user").getBoolean("is_host")).isFalse();
+
+        host.send(new JsonObject().put("type", "control").put("action", "seek").put("position", 60.0).put("timestamp", 1705314900));
+        JsonObject seek = jane.awaitType("seek");
+        assertThat(seek.getDouble("position")).isEqualTo(60.0);
+        assertThat(seek.getString("user_id")).isEqualTo("user-123");
+        assertThat(seek.getString("user_name")).isEqualTo("John");
+        host.send(new JsonObject().put("type", "control").put("action", "play"));
+        JsonObject play = jane.awaitType("play");
+        assertThat(play.getDouble("position")).isEqualTo(60.0);
+        assertThat(play.getLong("version")).isGreaterThan(seek.getLong("version"));
+        assertThat(play.getJsonObject("playback").getString("status")).isEqualTo("play");
+        host.send(new JsonObject().put("type", "control").put("action", "pause"));
+        JsonObject pause = jane.awaitType("pause");
+        assertThat(pause.getDouble("position")).isGreaterThanOrEqualTo(60.0);
+
+        // a listener's control changes nothing and gets an error frame
+        jane.send(new JsonObject().put("type", "control").put("action", "play"));
+        JsonObject err = jane.awaitType("error");
+        assertThat(err.getString("code")).isEqualTo("forbidden");
+      }
+      JsonObject left = host.awaitType("user_left");
+      assertThat(left.getString("user_id")).isEqualTo("user-456");
+      assertThat(left.getString("user_name")).isEqualTo("Jane");
+    }
+  }
+
+  @Test
+  void forgedIdentitiesAreRefused() {
+    JsonObject room = createRoom("host-a");
+    String id = room.getString("room_id");
+    // the host's id without the host's token: refused, nothing changes
+    try (WsProbe forged = WsProbe.connect(client, port, "/ws?room_id=" + id + "&user_id=host-a")) {
+      assertThat(forged.awaitType("error").getString("code")).isEqualTo("already_exists");
+      forged.awaitClose(5000);
+    }
+    // someone else's token
+    try (WsProbe forged = WsProbe.connect(client, port, "/ws?room_id=" + id + "&user_id=mallory&token=" + room.getString("token"))) {
+      assertThat(forged.awaitType("error").getString("code")).isEqualTo("forbidden");
+      assertThat(forged.awaitClose(5000)).isEqualTo((short) 4403);
+    }
+    // a tampered token
+    String tampered = room.getString("token").substring(0, room.getString("token").length() - 2) + "xx";
+    try (WsProbe forged = WsProbe.connect(client, port, "/ws?room_id=" + id + "&user_id=host-a&token=" + tampered)) {
+      assertThat(forged.awaitType("error").getString("code")).isEqualTo("unauthenticated");
+    }
+    // a token for another room
+    JsonObject other = createRoom("host-a");
+    try (WsProbe forged = WsProbe.connect(client, port, "/ws?room_id=" + id + "&user_id=host-a&token=" + other.getString("token"))) {
+      assertThat(forged.awaitType("error").getString("code")).isEqualTo("forbidden");
+    }
+    RoomState state = TestServices.await(new RoomClient(node.vertx().eventBus(), "test").get(id));
+    assertThat(state.users()).containsExactly("host-a");
+    assertThat(state.version()).isEqualTo(1);
+  }
+
+  @Test
+  void badInputGetsErrorsAndTheSocketKeepsServing() {
+    JsonObject room = createRoom("h");
+    String id = room.getString("room_id");
+    try (WsProbe host = WsProbe.connect(client, port, "/ws?room_id=" + id + "&user_id=h&token=" + room.getString("token"))) {
+      host.awaitType("room_info");
+      host.sendText("{not json");
+      assertThat(host.awaitType("error").getString("code")).isEqualTo("malformed_json");
+      host.sendText("[1,2,3]");
+      assertThat(host.awaitType("error").getString("code")).isEqualTo("malformed_json");
+      host.send(new JsonObject().put("type", "dance"));
+      assertThat(host.awaitType("error").getString("code")).isEqualTo("unknown_type");
+      host.send(new JsonObject().put("type", 42));
+      assertThat(host.awaitType("error").getString("code")).isEqualTo("invalid_argument");
+      host.send(new JsonObject().put("type", "control").put("action", "seek").put("position", "abc"));
+      assertThat(host.awaitType("error").getString("code")).isEqualTo("invalid_argument");
+      host.send(new JsonObject().put("type", "control").put("action", "rewind"));
+      assertThat(host.awaitType("error").getString("code")).isEqualTo("invalid_argument");
+      host.sendText("{\"type\":\"control\",\"pad\":\"" + "x".repeat(200_000) + "\"}");
+      assertThat(host.awaitType("error").getString("code")).isEqualTo("payload_too_large");
+      // still serving: a valid control works after all that
+      host.send(new JsonObject().put("type", "control").put("action", "seek").put("position", 5));
+      assertThat(host.awaitType("seek").getDouble("position")).isEqualTo(5.0);
+      host.send(new JsonObject().put("type", "ping"));
+      assertThat(host.awaitType("pong")).isNotNull();
+    }
+    try (WsProbe unknown = WsProbe.connect(client, port, "/ws?room_id=ZZZZZZ&user_id=x")) {
+      assertThat(unknown.awaitType("error").getString("code")).isEqualTo("not_found");
+    }
+    try (WsProbe missing = WsProbe.connect(client, port, "/ws?room_id=" + id)) {
+      assertThat(missing.awaitType("error").getString("code")).isEqualTo("invalid_argument");
+    }
+  }
+
+  @Test
+  void roomFullAtMaxRoomUsers() {
+    JsonObject room = createRoom("h");
+    String id = room.getString("room_id");
+    try (WsProbe a = WsProbe.connect(client, port, "/ws?room_id=" + id + "&user_id=a");
+         WsProbe b = WsProbe.connect(client, port, "/ws?room_id=" + id + "&user_id=b")) {
+      a.awaitType("room_info");
+      b.awaitType("room_info");
+      try (WsProbe c = WsProbe.connect(client, port, "/ws?room_id=" + id + "&user_id=c")) {
+        assertThat(c.awaitType("error").getString("code")).isEqualTo("room_full");
+      }
+    }
+  }
+
+  @Test
+  void clockSyncOverHttpAndWebSocket() {
+    WebClient web = WebClient.create(client);
+    long t0 = System.currentTimeMillis();
+    JsonObject r = TestServices.await(web.get(port, "127.0.0.1", "/api/v1/time?t0=" + t0).send()).bodyAsJsonObject();
+    long t3 = System.currentTimeMillis();
+    assertThat(r.getLong("t0")).isEqualTo(t0);
+    assertThat(r.getLong("t1")).isBetween(t0, t3);
+    assertThat(r.getLong("t2")).isBetween(r.getLong("t1"), t3);
+    JsonObject room = createRoom("h");
+    try (WsProbe host = WsProbe.connect(client, port, "/ws?room_id=" + room.getString("room_id") + "&user_id=h&token=" + room.getString("token"))) {
+      host.awaitType("room_info");
+      host.send(new JsonObject().put("type", "time").put("t0", 123));
+      JsonObject time = host.awaitType("time");
+      assertThat(time.getLong("t0")).isEqualTo(123);
+      assertThat(time.getLong("t2")).isGreaterThanOrEqualTo(time.getLong("t1"));
+    }
+  }
+}
