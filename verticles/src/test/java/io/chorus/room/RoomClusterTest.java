@@ -1,0 +1,132 @@
+package io.chorus.room;
+
+import io.chorus.ChorusNode;
+import io.chorus.gateway.NodePorts;
+import io.chorus.proto.room.CreateRoomRequest;
+import io.chorus.proto.room.SetPlaybackRequest;
+import io.chorus.testing.TestServices;
+import io.chorus.testing.WsProbe;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Rooms across three clustered nodes sharing one Redis. */
+class RoomClusterTest {
+  static List<ChorusNode> nodes;
+  static Vertx client;
+
+  @BeforeAll
+  static void start() {
+    nodes = new ArrayList<>(TestServices.startCluster(3, Map.of()));
+    client = Vertx.vertx();
+  }
+
+  @AfterAll
+  static void stop() {
+    TestServices.await(client.close());
+    TestServices.closeAll(nodes);
+  }
+
+  static int port(int i) {
+    return NodePorts.http(nodes.get(i).vertx());
+  }
+
+  static JsonObject createRoom(int nodeIndex, String host) {
+    ChorusNode node = nodes.get(nodeIndex);
+    RoomState room = TestServices.await(new RoomClient(node.vertx().eventBus(), node.nodeId())
+        .create(CreateRoomRequest.newBuilder().setHostId(host).setTrackUrl("https://example.com/t.mp3").build(), false));
+    String token = new ParticipantTokens("chorus-dev-token-secret-change-me", 3_600_000).issue(room.roomId(), host, "host");
+    return new JsonObject().put("room_id", room.roomId()).put("token", token);
+  }
+
+  @Test
+  void controlOnOneNodeReachesListenersOnTheOthers() {
+    JsonObject room = createRoom(0, "h");
+    String id = room.getString("room_id");
+    try (WsProbe host = WsProbe.connect(client, port(0), "/ws?room_id=" + id + "&user_id=h&token=" + room.getString("token"));
+         WsProbe b = WsProbe.connect(client, port(1), "/ws?room_id=" + id + "&user_id=b");
+         WsProbe c = WsProbe.connect(client, port(2), "/ws?room_id=" + id + "&user_id=c")) {
+      host.awaitType("room_info");
+      b.awaitType("room_info");
+      c.awaitType("room_info");
+      host.send(new JsonObject().put("type", "control").put("action", "seek").put("position", 42.5));
+      assertThat(b.awaitType("seek").getDouble("position")).isEqualTo(42.5);
+      assertThat(c.awaitType("seek").getDouble("position")).isEqualTo(42.5);
+    }
+  }
+
+  @Test
+  void concurrentControlsOnTwoNodesEndInOneOrder() {
+    JsonObject room = createRoom(0, "h");
+    String id = room.getString("room_id");
+    try (WsProbe a = WsProbe.connect(client, port(0), "/ws?room_id=" + id + "&user_id=la");
+         WsProbe c = WsProbe.connect(client, port(2), "/ws?room_id=" + id + "&user_id=lc")) {
+      a.awaitType("room_info");
+      c.awaitType("room_info");
+      int n = 40;
+      List<Future<RoomState>> sent = new ArrayList<>();
+      for (int i = 0; i < n; i++) {
+        ChorusNode node = nodes.get(i % 2);
+        SetPlaybackRequest req = SetPlaybackRequest.newBuilder().setRoomId(id).setAction("seek").setPositionMs(1000L * (i + 1)).build();
+        sent.add(new RoomClient(node.vertx().eventBus(), node.nodeId()).control(req, ""));
+      }
+      TestServices.await(Future.all(sent));
+      List<Long> versionsA = new ArrayList<>();
+      List<Long> versionsC = new ArrayList<>();
+      List<Double> positionsA = new ArrayList<>();
+      List<Double> positionsC = new ArrayList<>();
+      for (int i = 0; i < n; i++) {
+        JsonObject ea = a.awaitType("seek");
+        JsonObject ec = c.awaitType("seek");
+        versionsA.add(ea.getLong("version"));
+        versionsC.add(ec.getLong("version"));
+        positionsA.add(ea.getDouble("position"));
+        positionsC.add(ec.getDouble("position"));
+      }
+      // every listener saw the same sequence, versions strictly increasing
+      assertThat(versionsA).isEqualTo(versionsC).isSorted().doesNotHaveDuplicates();
+      assertThat(positionsA).isEqualTo(positionsC);
+      RoomState s0 = TestServices.await(new RoomClient(nodes.get(0).vertx().eventBus(), "t").get(id));
+      RoomState s2 = TestServices.await(new RoomClient(nodes.get(2).vertx().eventBus(), "t").get(id));
+      assertThat(s0.version()).isEqualTo(s2.version()).isEqualTo(versionsA.get(n - 1));
+      assertThat(s0.positionMs()).isEqualTo((long) (positionsA.get(n - 1) * 1000));
+    }
+  }
+
+  @Test
+  void lateJoinerComputesTheHostsPosition() {
+    JsonObject room = createRoom(0, "h");
+    String id = room.getString("room_id");
+    try (WsProbe host = WsProbe.connect(client, port(0), "/ws?room_id=" + id + "&user_id=h&token=" + room.getString("token"))) {
+      host.awaitType("room_info");
+      host.send(new JsonObject().put("type", "control").put("action", "seek").put("position", 30));
+      host.awaitType("seek");
+      host.send(new JsonObject().put("type", "control").put("action", "play"));
+      JsonObject play = host.awaitType("play");
+      // wait until real playing time has passed before the late join (a deadline poll, not a sleep)
+      long until = System.currentTimeMillis() + 300;
+      while (System.currentTimeMillis() < until) {
+        Thread.onSpinWait();
+      }
+      try (WsProbe late = WsProbe.connect(client, port(2), "/ws?room_id=" + id + "&user_id=late")) {
+        JsonObject info = late.awaitType("room_info");
+        long now = System.currentTimeMillis();
+        JsonObject pb = info.getJsonObject("playback");
+        long lateComputed = pb.getLong("position_ms") + (now - pb.getLong("updated_at"));
+        JsonObject hp = play.getJsonObject("playback");
+        long hostComputed = hp.getLong("position_ms") + (now - hp.getLong("updated_at"));
+        assertThat(Math.abs(lateComputed - hostComputed)).isLessThanOrEqualTo(50);
+        assertThat(lateComputed).isGreaterThanOrEqualTo(30_300);
+      }
+    }
+  }
+}
