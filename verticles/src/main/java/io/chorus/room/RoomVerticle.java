@@ -31,6 +31,7 @@ import java.util.function.Function;
  */
 public final class RoomVerticle extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(RoomVerticle.class);
+  private static final String VERTX_NODE_ID_ATTRIBUTE = "__vertx.nodeId";
 
   private final RoomService rooms;
   private final HazelcastClusterManager clusterManager;
@@ -66,7 +67,11 @@ public final class RoomVerticle extends VerticleBase {
 
       @Override
       public void memberRemoved(MembershipEvent event) {
-        String node = event.getMember().getUuid().toString();
+        // Vert.x keeps its node id in a member attribute; it is not the Hazelcast member uuid
+        String node = event.getMember().getAttribute(VERTX_NODE_ID_ATTRIBUTE);
+        if (node == null) {
+          return;
+        }
         vertx.runOnContext(v -> rooms.dropNode(node)
             .onSuccess(n -> LOG.info("Node {} left the cluster: {} of its users removed from their rooms", node, n))
             .onFailure(e -> LOG.warn("Could not drop the users of departed node {}: {}", node, e.getMessage())));
