@@ -1,0 +1,47 @@
+# Shared by scripts/run and scripts/cluster (sourced, not executed).
+# Sets ROOT and JAR, and defines: chorus_build_if_needed, CHORUS_JAVA_FLAGS, http_get.
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+JAR="$ROOT/verticles/target/chorus.jar"
+
+# Hazelcast's recommended module flags for JDK 17 (without them it logs warnings and loses some metrics).
+CHORUS_JAVA_FLAGS=(
+  --add-modules java.se
+  --add-exports java.base/jdk.internal.ref=ALL-UNNAMED
+  --add-opens java.base/java.lang=ALL-UNNAMED
+  --add-opens java.base/sun.nio.ch=ALL-UNNAMED
+  --add-opens java.management/sun.management=ALL-UNNAMED
+  --add-opens jdk.management/com.sun.management.internal=ALL-UNNAMED
+)
+
+# Builds the jar with the Maven wrapper when it is missing or older than any source, pom or conf file.
+chorus_build_if_needed() {
+  local stale=""
+  if [[ ! -f "$JAR" ]]; then
+    stale="missing"
+  else
+    stale="$(find "$ROOT/pom.xml" "$ROOT"/*/pom.xml "$ROOT"/*/src/main "$ROOT/conf" -type f -newer "$JAR" -print -quit 2>/dev/null || true)"
+  fi
+  if [[ -n "$stale" ]]; then
+    echo "chorus: building $JAR (${stale#"$ROOT"/} is newer)..." >&2
+    (cd "$ROOT" && ./mvnw -q -B -DskipTests install) || { echo "chorus: build failed" >&2; return 1; }
+  fi
+}
+
+# http_get URL -> prints "STATUS BODY" (curl when present, else bash's /dev/tcp; loopback only).
+http_get() {
+  local url="$1"
+  if command -v curl >/dev/null 2>&1; then
+    local out
+    out="$(curl -s -m 5 -w '\n%{http_code}' "$url" 2>/dev/null)" || { echo "000"; return 0; }
+    echo "${out##*$'\n'} ${out%$'\n'*}"
+    return 0
+  fi
+  local rest="${url#http://}" hostport path host port
+  hostport="${rest%%/*}"; path="/${rest#*/}"; host="${hostport%%:*}"; port="${hostport##*:}"
+  local response
+  response="$( (exec 3<>"/dev/tcp/$host/$port" && printf 'GET %s HTTP/1.0\r\nHost: %s\r\n\r\n' "$path" "$hostport" >&3 \
+      && timeout 5 cat <&3) 2>/dev/null)" || { echo "000"; return 0; }
+  local status="${response#HTTP/* }"; status="${status%% *}"
+  echo "$status ${response#*$'\r\n\r\n'}"
+}
