@@ -1,0 +1,92 @@
+package io.chorus.room;
+
+import io.chorus.bus.ErrorCode;
+import io.chorus.gateway.Http;
+import io.chorus.proto.room.CreateRoomRequest;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+
+import java.security.SecureRandom;
+import java.util.HexFormat;
+
+/**
+ * REST for the listen-together page: {@code POST /api/v1/listen/rooms} {@code {host_id?, host_name?,
+ * track_url}} creates a room (the same room gRPC CreateRoom makes) and answers {@code 201
+ * {room_id, host_id, token}} with the host's participant token; the page then attaches over the
+ * seed WebSocket and the SockJS bridge with that token. A missing {@code host_id} gets a random one.
+ */
+public final class ListenRoutes {
+  static final int MAX_BODY = 16 * 1024;
+  private static final SecureRandom RANDOM = new SecureRandom();
+
+  private ListenRoutes() {
+  }
+
+  public static void mount(Router router, RoomClient rooms, ParticipantTokens tokens) {
+    router.post("/api/v1/listen/rooms")
+        .handler(BodyHandler.create(false).setBodyLimit(MAX_BODY))
+        .handler(ctx -> create(ctx, rooms, tokens));
+  }
+
+  private static void create(RoutingContext ctx, RoomClient rooms, ParticipantTokens tokens) {
+    JsonObject body;
+    try {
+      Object parsed = ctx.body().length() == 0 ? null : ctx.body().asJsonObject();
+      body = (JsonObject) parsed;
+    } catch (DecodeException | ClassCastException e) {
+      Http.error(ctx, ErrorCode.MALFORMED_JSON, "body must be a JSON object");
+      return;
+    }
+    if (body == null) {
+      Http.error(ctx, ErrorCode.MALFORMED_JSON, "body must be a JSON object {host_id, host_name, track_url}");
+      return;
+    }
+    String hostId;
+    String hostName;
+    String trackUrl;
+    try {
+      hostId = optionalString(body, "host_id");
+      hostName = optionalString(body, "host_name");
+      trackUrl = optionalString(body, "track_url");
+    } catch (IllegalArgumentException e) {
+      Http.error(ctx, ErrorCode.INVALID_ARGUMENT, e.getMessage());
+      return;
+    }
+    if (trackUrl == null || trackUrl.isBlank()) {
+      Http.error(ctx, ErrorCode.INVALID_ARGUMENT, "track_url is required");
+      return;
+    }
+    if (hostId == null || hostId.isBlank()) {
+      hostId = "u-" + HexFormat.of().formatHex(randomBytes());
+    }
+    String host = hostId;
+    CreateRoomRequest req = CreateRoomRequest.newBuilder().setHostId(host).setHostName(hostName == null ? "" : hostName)
+        .setTrackUrl(trackUrl).build();
+    rooms.create(req, false).onComplete(ar -> {
+      if (ar.failed()) {
+        Http.fail(ctx, ar.cause());
+        return;
+      }
+      RoomState room = ar.result();
+      Http.json(ctx, 201, new JsonObject().put("room_id", room.roomId()).put("host_id", host)
+          .put("token", tokens.issue(room.roomId(), host, "host")));
+    });
+  }
+
+  private static byte[] randomBytes() {
+    byte[] b = new byte[8];
+    RANDOM.nextBytes(b);
+    return b;
+  }
+
+  private static String optionalString(JsonObject body, String field) {
+    Object v = body.getValue(field);
+    if (v != null && !(v instanceof String)) {
+      throw new IllegalArgumentException(field + " must be a string");
+    }
+    return (String) v;
+  }
+}
