@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2034
 # Shared by scripts/run and scripts/cluster (sourced, not executed).
 # Sets ROOT and JAR, and defines: chorus_build_if_needed, CHORUS_JAVA_FLAGS, http_get.
 
