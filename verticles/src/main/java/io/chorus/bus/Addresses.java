@@ -39,4 +39,14 @@ public final class Addresses {
 
   /** NTP-style clock sync over the bridge: request {@code {t0}}, reply {@code {t0,t1,t2}}. */
   public static final String CLOCK = CLIENT_PREFIX + "clock";
+
+  /** A broadcast session's frames: {@code chorus.stream.<id>.frames}, Buffer {@code [kind][payload]}. */
+  public static String streamFrames(String sessionId) {
+    return "chorus.stream." + sessionId + ".frames";
+  }
+
+  /** A broadcast session's control events (JSON {@code {type: finished|source_left|source_joined}}). */
+  public static String streamControl(String sessionId) {
+    return "chorus.stream." + sessionId + ".control";
+  }
 }

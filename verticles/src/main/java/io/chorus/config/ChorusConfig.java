@@ -85,7 +85,7 @@ public record ChorusConfig(
   public record Rooms(int maxUsers, int idLength, int ttlHours) {
   }
 
-  public record Stream(int wsMaxMessageSize, int maxOperators, String wsBaseUrl) {
+  public record Stream(int wsMaxMessageSize, int maxOperators, String wsBaseUrl, int operatorQueueBytes, int sourceGraceSeconds) {
   }
 
   public boolean runs(Role role) {
@@ -165,7 +165,8 @@ public record ChorusConfig(
             p.string("HZ_KUBERNETES_SERVICE")),
         new Security(apiKey, tokenSecret, Parse.csv(p.string("CORS_ALLOWED_ORIGINS")), p.intIn("READY_TIMEOUT_MS", 100, 60_000)),
         new Rooms(p.intIn("MAX_ROOM_USERS", 1, 100_000), p.intIn("ROOM_ID_LENGTH", 4, 32), p.intIn("ROOM_TTL_HOURS", 1, 24 * 365)),
-        new Stream(p.intIn("WS_MAX_MESSAGE_SIZE", 1024, 256 * 1024 * 1024), p.intIn("SESSION_MAX_OPERATORS", 1, 100_000), wsBase));
+        new Stream(p.intIn("WS_MAX_MESSAGE_SIZE", 1024, 256 * 1024 * 1024), p.intIn("SESSION_MAX_OPERATORS", 1, 100_000), wsBase,
+            p.intIn("STREAM_OPERATOR_QUEUE_BYTES", 65_536, Integer.MAX_VALUE), p.intIn("STREAM_SOURCE_GRACE_SECONDS", 1, 86_400)));
   }
 
   private static Set<Role> parseRoles(String value) {

@@ -49,15 +49,17 @@ public final class GatewayVerticle extends VerticleBase {
     router.get("/health").handler(ctx -> Http.json(ctx, 200, new JsonObject().put("status", "ok")));
     router.get("/ready").handler(this::ready);
     router.get("/metrics").handler(PrometheusScrapingHandler.create(metricsRegistry));
-    List<Future<Void>> consumers = HttpRoutes.mount(vertx, router, config, rooms, tokens);
+    List<Future<Void>> consumers = HttpRoutes.mount(vertx, router, config, rooms, tokens, infra, metricsRegistry);
     router.route().last().handler(ctx -> Http.error(ctx, io.chorus.bus.ErrorCode.NOT_FOUND, "no route for " + ctx.request().path()));
     router.route().failureHandler(Http::failure);
 
     HttpServerOptions options = new HttpServerOptions()
         .setHost(config.host())
         .setPort(config.httpPort())
-        .setMaxWebSocketFrameSize(config.stream().wsMaxMessageSize())
-        .setMaxWebSocketMessageSize(config.stream().wsMaxMessageSize())
+        // the transport accepts up to twice WS_MAX_MESSAGE_SIZE so that the handlers, not the codec,
+        // refuse an oversized message: they answer with a clean close 1009 instead of a dropped connection
+        .setMaxWebSocketFrameSize(2 * config.stream().wsMaxMessageSize())
+        .setMaxWebSocketMessageSize(2 * config.stream().wsMaxMessageSize())
         .setCompressionSupported(true);
     return Future.all(consumers).compose(v -> vertx.createHttpServer(options)
         .requestHandler(router)

@@ -1,6 +1,10 @@
 package io.chorus.gateway;
 
 import io.chorus.config.ChorusConfig;
+import io.chorus.infra.Infra;
+import io.chorus.streamhub.StreamRoutes;
+import io.chorus.streamhub.StreamSessions;
+import io.vertx.micrometer.backends.BackendRegistries;
 import io.chorus.room.ClockSync;
 import io.chorus.room.ParticipantTokens;
 import io.chorus.room.RoomBridge;
@@ -21,8 +25,13 @@ final class HttpRoutes {
   }
 
   /** Returns the bus consumers the routes need, so the gateway can wait for their registration. */
-  static List<Future<Void>> mount(Vertx vertx, Router router, ChorusConfig config, RoomClient rooms, ParticipantTokens tokens) {
+  static List<Future<Void>> mount(Vertx vertx, Router router, ChorusConfig config, RoomClient rooms, ParticipantTokens tokens,
+                                  Infra infra, String metricsRegistry) {
     List<Future<Void>> ready = new ArrayList<>();
+    if (config.runs(ChorusConfig.Role.STREAMHUB)) {
+      new StreamRoutes(vertx, new StreamSessions(infra.pg()), infra.redis(), config, rooms.node(),
+          BackendRegistries.getNow(metricsRegistry)).mount(router);
+    }
     router.get("/ws").handler(new RoomSocketHandler(vertx, rooms, tokens));
     router.get("/api/v1/time").handler(ctx -> Http.json(ctx, 200,
         ClockSync.reply(parseOrNull(ctx.request().getParam("t0")), System.currentTimeMillis())));
@@ -31,6 +40,7 @@ final class HttpRoutes {
     for (MessageConsumer<?> c : bridge.consumers()) {
       ready.add(c.completion());
     }
+    io.chorus.room.ListenRoutes.mount(router, rooms, tokens);
     router.route("/*").handler(StaticHandler.create("webroot").setCachingEnabled(false));
     return ready;
   }

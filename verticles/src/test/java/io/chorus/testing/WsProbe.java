@@ -19,21 +19,33 @@ public final class WsProbe implements AutoCloseable {
   private final WebSocketClient client;
   private final LinkedBlockingQueue<JsonObject> inbox = new LinkedBlockingQueue<>();
   private final List<JsonObject> seen = new ArrayList<>();
+  /** Every text message in arrival order (JSON or not). */
+  public final LinkedBlockingQueue<String> texts = new LinkedBlockingQueue<>();
+  /** Every binary message in arrival order. */
+  public final LinkedBlockingQueue<io.vertx.core.buffer.Buffer> binaries = new LinkedBlockingQueue<>();
   private final java.util.concurrent.CompletableFuture<Short> closed = new java.util.concurrent.CompletableFuture<>();
 
   private WsProbe(WebSocketClient client, WebSocket ws) {
     this.client = client;
     this.ws = ws;
-    ws.textMessageHandler(t -> inbox.add(new JsonObject(t)));
+    ws.textMessageHandler(t -> {
+      texts.add(t);
+      if (t.startsWith("{")) {
+        inbox.add(new JsonObject(t));
+      }
+    });
+    ws.binaryMessageHandler(b -> binaries.add(b));
     ws.closeHandler(v -> closed.complete(ws.closeStatusCode() == null ? (short) 1005 : ws.closeStatusCode()));
   }
 
   public static WsProbe connect(Vertx vertx, int port, String uri) {
     WebSocketClient client = vertx.createWebSocketClient(new WebSocketClientOptions().setMaxMessageSize(64 * 1024 * 1024)
         .setMaxFrameSize(64 * 1024 * 1024));
-    // handlers are set in the completion callback, on the socket's event loop, before any message is read
-    return TestServices.await(client.connect(new WebSocketConnectOptions().setHost("127.0.0.1").setPort(port).setURI(uri))
-        .map(ws -> new WsProbe(client, ws)));
+    // handlers are set before the handshake, so a message arriving with the handshake response is not lost
+    io.vertx.core.http.ClientWebSocket ws = client.webSocket();
+    WsProbe probe = new WsProbe(client, ws);
+    TestServices.await(ws.connect(new WebSocketConnectOptions().setHost("127.0.0.1").setPort(port).setURI(uri)));
+    return probe;
   }
 
   /** The next message (in arrival order) matching the predicate, skipping others; fails after the timeout. */
@@ -63,6 +75,30 @@ public final class WsProbe implements AutoCloseable {
 
   public void send(JsonObject msg) {
     TestServices.await(ws.writeTextMessage(msg.encode()));
+  }
+
+  public io.vertx.core.buffer.Buffer nextBinary(long timeoutMs) {
+    try {
+      io.vertx.core.buffer.Buffer b = binaries.poll(timeoutMs, TimeUnit.MILLISECONDS);
+      if (b == null) {
+        throw new AssertionError("no binary message within " + timeoutMs + " ms");
+      }
+      return b;
+    } catch (InterruptedException e) {
+      throw new AssertionError(e);
+    }
+  }
+
+  public String nextText(long timeoutMs) {
+    try {
+      String t = texts.poll(timeoutMs, TimeUnit.MILLISECONDS);
+      if (t == null) {
+        throw new AssertionError("no text message within " + timeoutMs + " ms");
+      }
+      return t;
+    } catch (InterruptedException e) {
+      throw new AssertionError(e);
+    }
   }
 
   public void sendText(String text) {

@@ -1,0 +1,158 @@
+package io.chorus.streamhub;
+
+import io.chorus.bus.Addresses;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.http.ServerWebSocket;
+import io.vertx.core.json.JsonObject;
+
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Function;
+
+/**
+ * Relays a source's frames to operators on every node. The source publishes each frame once on
+ * the session's bus address; each node with sockets of the session holds one consumer and writes
+ * to its local operators. Slow-operator policy: each operator has a bounded write queue
+ * ({@code queueBytes}); an operator whose queue is full when a frame arrives is disconnected
+ * (close 1013) and counted in {@code chorus_stream_slow_operators_disconnected_total}, so it never
+ * slows the source or the other operators. Event-loop confined.
+ */
+final class StreamRelay {
+  static final byte BINARY = 1;
+  static final byte TEXT = 2;
+  static final byte INIT = 3;
+
+  private final Vertx vertx;
+  private final int queueBytes;
+  private final Function<String, Future<Buffer>> initLoader;
+  private final Counter slowDisconnects;
+  private final Map<String, Channel> channels = new HashMap<>();
+
+  StreamRelay(Vertx vertx, int queueBytes, Function<String, Future<Buffer>> initLoader, MeterRegistry registry) {
+    this.vertx = vertx;
+    this.queueBytes = queueBytes;
+    this.initLoader = initLoader;
+    this.slowDisconnects = registry == null ? null
+        : Counter.builder("chorus.stream.slow.operators.disconnected").description("operators disconnected because their queue was full")
+        .register(registry);
+  }
+
+  /** Publishes one source frame to every node. */
+  void publish(String sessionId, byte kind, Buffer payload) {
+    Buffer msg = Buffer.buffer(payload.length() + 1).appendByte(kind).appendBuffer(payload);
+    vertx.eventBus().publish(Addresses.streamFrames(sessionId), msg);
+  }
+
+  void publishControl(String sessionId, String type) {
+    vertx.eventBus().publish(Addresses.streamControl(sessionId), new JsonObject().put("type", type));
+  }
+
+  /** Adds an operator; the stored init segment, if any, is sent before any live frame. */
+  Future<Void> addOperator(String sessionId, ServerWebSocket ws) {
+    if (ws.isClosed()) {
+      return Future.succeededFuture();
+    }
+    ws.setWriteQueueMaxSize(queueBytes);
+    Channel ch = channel(sessionId);
+    ch.operators.add(ws);
+    ws.closeHandler(v -> remove(sessionId, ws));
+    return ch.ready.onSuccess(v -> {
+      if (ch.init != null && !ws.isClosed()) {
+        ws.writeBinaryMessage(ch.init);
+      }
+    });
+  }
+
+  void addSource(String sessionId, ServerWebSocket ws) {
+    channel(sessionId).sources.add(ws);
+  }
+
+  void remove(String sessionId, ServerWebSocket ws) {
+    Channel ch = channels.get(sessionId);
+    if (ch == null) {
+      return;
+    }
+    ch.operators.remove(ws);
+    ch.sources.remove(ws);
+    if (ch.operators.isEmpty() && ch.sources.isEmpty()) {
+      channels.remove(sessionId);
+      ch.frames.unregister();
+      ch.control.unregister();
+    }
+  }
+
+  int operatorCount() {
+    return channels.values().stream().mapToInt(c -> c.operators.size()).sum();
+  }
+
+  private Channel channel(String sessionId) {
+    return channels.computeIfAbsent(sessionId, id -> {
+      Channel ch = new Channel();
+      ch.frames = vertx.eventBus().<Buffer>consumer(Addresses.streamFrames(id), m -> deliver(ch, m.body()));
+      ch.control = vertx.eventBus().<JsonObject>consumer(Addresses.streamControl(id), m -> {
+        if ("finished".equals(m.body().getString("type"))) {
+          closeAll(ch, "session finished");
+        }
+      });
+      ch.ready = Future.all(ch.frames.completion(), ch.control.completion())
+          .compose(v -> initLoader.apply(id))
+          .map(init -> {
+            if (ch.init == null && init != null && init.length() > 0) {
+              ch.init = init;
+            }
+            return (Void) null;
+          }).recover(e -> Future.succeededFuture());
+      return ch;
+    });
+  }
+
+  private void deliver(Channel ch, Buffer msg) {
+    byte kind = msg.getByte(0);
+    Buffer payload = msg.slice(1, msg.length());
+    if (kind == INIT) {
+      ch.init = payload.copy();
+    }
+    for (ServerWebSocket ws : ch.operators.toArray(ServerWebSocket[]::new)) {
+      if (ws.isClosed()) {
+        continue;
+      }
+      if (ws.writeQueueFull()) {
+        if (slowDisconnects != null) {
+          slowDisconnects.increment();
+        }
+        ws.close((short) 1013, "operator too slow: queue full");
+        continue;
+      }
+      if (kind == TEXT) {
+        ws.writeTextMessage(payload.toString());
+      } else {
+        ws.writeBinaryMessage(payload);
+      }
+    }
+  }
+
+  private void closeAll(Channel ch, String reason) {
+    for (ServerWebSocket ws : ch.operators.toArray(ServerWebSocket[]::new)) {
+      ws.close((short) 1000, reason);
+    }
+    for (ServerWebSocket ws : ch.sources.toArray(ServerWebSocket[]::new)) {
+      ws.close((short) 1000, reason);
+    }
+  }
+
+  private static final class Channel {
+    final Set<ServerWebSocket> operators = new LinkedHashSet<>();
+    final Set<ServerWebSocket> sources = new LinkedHashSet<>();
+    MessageConsumer<Buffer> frames;
+    MessageConsumer<JsonObject> control;
+    Future<Void> ready;
+    Buffer init;
+  }
+}

@@ -1,0 +1,226 @@
+package io.chorus.streamhub;
+
+import io.chorus.bus.ChorusException;
+import io.chorus.bus.ErrorCode;
+import io.chorus.config.ChorusConfig;
+import io.chorus.gateway.Http;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.ServerWebSocket;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+import io.vertx.redis.client.Command;
+import io.vertx.redis.client.Redis;
+import io.vertx.redis.client.RedisAPI;
+import io.vertx.redis.client.Request;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.List;
+
+/**
+ * Seed 001's stream hub on the shared HTTP port: {@code POST /sessions}, {@code GET /sessions/:id},
+ * {@code GET /sessions/:id/operators}, {@code DELETE /sessions/:id} and
+ * {@code WS /ws/stream/:session_id/:user_id}. The source ({@code user_id == client_id}) must show
+ * the stream key ({@code ?key=} or header {@code X-Stream-Key}); anyone else is an operator.
+ */
+public final class StreamRoutes {
+  private static final Logger LOG = LoggerFactory.getLogger(StreamRoutes.class);
+  /** Source presence key; refreshed while connected so a dead node's claim expires. */
+  private static final int SOURCE_CLAIM_SECONDS = 15;
+
+  private final Vertx vertx;
+  private final StreamSessions sessions;
+  private final RedisAPI redis;
+  private final Redis redisClient;
+  private final ChorusConfig config;
+  private final StreamRelay relay;
+  private final String nodeId;
+
+  public StreamRoutes(Vertx vertx, StreamSessions sessions, Redis redis, ChorusConfig config, String nodeId, MeterRegistry registry) {
+    this.vertx = vertx;
+    this.sessions = sessions;
+    this.redisClient = redis;
+    this.redis = RedisAPI.api(redis);
+    this.config = config;
+    this.nodeId = nodeId;
+    this.relay = new StreamRelay(vertx, config.stream().operatorQueueBytes(), this::loadInit, registry);
+  }
+
+  public void mount(Router router) {
+    router.post("/sessions").handler(BodyHandler.create().setBodyLimit(64 * 1024)).handler(this::create);
+    router.get("/sessions/:id").handler(ctx -> sessions.get(ctx.pathParam("id"))
+        .onSuccess(s -> Http.json(ctx, 200, s.toJson())).onFailure(e -> Http.fail(ctx, e)));
+    router.get("/sessions/:id/operators").handler(ctx -> sessions.operators(ctx.pathParam("id"))
+        .onSuccess(ops -> Http.json(ctx, 200, new JsonObject().put("session_id", ctx.pathParam("id")).put("operators", ops)))
+        .onFailure(e -> Http.fail(ctx, e)));
+    router.delete("/sessions/:id").handler(ctx -> sessions.finish(ctx.pathParam("id")).onSuccess(s -> {
+      relay.publishControl(s.id(), "finished");
+      ctx.response().setStatusCode(204).end();
+    }).onFailure(e -> Http.fail(ctx, e)));
+    router.get("/ws/stream/:session_id/:user_id").handler(this::socket);
+  }
+
+  private void create(RoutingContext ctx) {
+    JsonObject body;
+    try {
+      body = ctx.body().asJsonObject();
+    } catch (RuntimeException e) {
+      Http.error(ctx, ErrorCode.MALFORMED_JSON, "body must be a JSON object");
+      return;
+    }
+    Object clientId = body == null ? null : body.getValue("client_id");
+    if (!(clientId instanceof String)) {
+      Http.error(ctx, ErrorCode.INVALID_ARGUMENT, "client_id (string) is required");
+      return;
+    }
+    sessions.create((String) clientId).onSuccess(s -> Http.json(ctx, 201, new JsonObject()
+            .put("session_id", s.id()).put("stream_key", s.streamKey()).put("status", s.status())
+            .put("ws_url", wsBase(ctx) + "/ws/stream/" + s.id() + "/" + s.clientId())))
+        .onFailure(e -> Http.fail(ctx, e));
+  }
+
+  private String wsBase(RoutingContext ctx) {
+    String base = config.stream().wsBaseUrl();
+    if (!base.isEmpty()) {
+      return base.endsWith("/") ? base.substring(0, base.length() - 1) : base;
+    }
+    return "ws://" + ctx.request().authority();
+  }
+
+  private void socket(RoutingContext ctx) {
+    String sessionId = ctx.pathParam("session_id");
+    String userId = ctx.pathParam("user_id");
+    String key = ctx.request().getParam("key");
+    if (key == null) {
+      key = ctx.request().getHeader("X-Stream-Key");
+    }
+    String streamKey = key;
+    ctx.request().pause();
+    sessions.get(sessionId).onComplete(ar -> {
+      ctx.request().resume();
+      ctx.request().toWebSocket().onSuccess(ws -> {
+        if (ar.failed()) {
+          refuse(ws, ErrorCode.of(ar.cause()), ar.cause().getMessage(), (short) 4404);
+        } else if (ar.result().finished()) {
+          refuse(ws, ErrorCode.GONE, "session is finished", (short) 4410);
+        } else if (userId.equals(ar.result().clientId())) {
+          source(ws, ar.result(), streamKey);
+        } else {
+          operator(ws, ar.result(), userId);
+        }
+      }).onFailure(e -> LOG.debug("stream WebSocket upgrade failed: {}", e.getMessage()));
+    });
+  }
+
+  private void source(ServerWebSocket ws, StreamSession s, String key) {
+    if (key == null || !MessageDigest.isEqual(key.getBytes(StandardCharsets.UTF_8), s.streamKey().getBytes(StandardCharsets.UTF_8))) {
+      refuse(ws, ErrorCode.UNAUTHENTICATED, "the source must present the session's stream key", (short) 4401);
+      return;
+    }
+    ws.pause();
+    String claim = sourceKey(s.id());
+    redis.set(List.of(claim, nodeId, "NX", "EX", Integer.toString(SOURCE_CLAIM_SECONDS)))
+        .compose(r -> r == null ? Future.failedFuture(new ChorusException(ErrorCode.CONFLICT, "a source is already connected"))
+            : sessions.markActive(s.id()))
+        .onFailure(e -> refuse(ws, ErrorCode.of(e), e.getMessage(), (short) 4409))
+        .onSuccess(v -> {
+          relay.addSource(s.id(), ws);
+          relay.publishControl(s.id(), "source_joined");
+          long refresh = vertx.setPeriodic(SOURCE_CLAIM_SECONDS * 1000L / 3,
+              t -> redis.expire(List.of(claim, Integer.toString(SOURCE_CLAIM_SECONDS))));
+          boolean[] nextIsInit = {false};
+          int limit = config.stream().wsMaxMessageSize();
+          ws.binaryMessageHandler(b -> {
+            if (b.length() > limit) {
+              ws.close((short) 1009, "message larger than WS_MAX_MESSAGE_SIZE (" + limit + " bytes)");
+              return;
+            }
+            if (!nextIsInit[0]) {
+              relay.publish(s.id(), StreamRelay.BINARY, b);
+              return;
+            }
+            // store the init segment before publishing it, and hold later frames meanwhile: a node
+            // that starts listening after the publish finds it in Redis, one listening before gets it live
+            nextIsInit[0] = false;
+            ws.pause();
+            redisClient.send(Request.cmd(Command.SET).arg(initKey(s.id())).arg(b).arg("EX").arg(86400))
+                .onFailure(e -> LOG.warn("Init segment of {} not stored: {}", s.id(), e.getMessage()))
+                .onComplete(r -> {
+                  relay.publish(s.id(), StreamRelay.INIT, b);
+                  ws.resume();
+                });
+          });
+          ws.textMessageHandler(t -> {
+            if (t.length() > limit) {
+              ws.close((short) 1009, "message larger than WS_MAX_MESSAGE_SIZE (" + limit + " bytes)");
+              return;
+            }
+            if (t.startsWith("{\"type\":\"init_segment\"")) {
+              nextIsInit[0] = true;
+              return;
+            }
+            relay.publish(s.id(), StreamRelay.TEXT, Buffer.buffer(t));
+          });
+          ws.closeHandler(x -> {
+            vertx.cancelTimer(refresh);
+            relay.remove(s.id(), ws);
+            redis.del(List.of(claim));
+            relay.publishControl(s.id(), "source_left");
+            scheduleGrace(s.id());
+          });
+          ws.resume();
+        });
+  }
+
+  /** Finishes the session when no source came back within the grace period. */
+  private void scheduleGrace(String sessionId) {
+    vertx.setTimer(config.stream().sourceGraceSeconds() * 1000L, t -> redis.exists(List.of(sourceKey(sessionId))).onSuccess(r -> {
+      if (r.toInteger() == 0) {
+        sessions.finish(sessionId).onSuccess(s -> {
+          LOG.info("Session {} finished: its source stayed away for {} s", sessionId, config.stream().sourceGraceSeconds());
+          relay.publishControl(sessionId, "finished");
+        });
+      }
+    }));
+  }
+
+  private void operator(ServerWebSocket ws, StreamSession s, String userId) {
+    if (userId.length() > 255) {
+      refuse(ws, ErrorCode.INVALID_ARGUMENT, "user_id is longer than 255 characters", (short) 4400);
+      return;
+    }
+    ws.pause();
+    sessions.addOperator(s.id(), userId, config.stream().maxOperators())
+        .onFailure(e -> refuse(ws, ErrorCode.of(e), e.getMessage(), (short) 4429))
+        .onSuccess(v -> relay.addOperator(s.id(), ws).onComplete(x -> {
+          int limit = config.stream().wsMaxMessageSize();
+          ws.binaryMessageHandler(b -> { /* operators only receive */ });
+          ws.textMessageHandler(t -> { /* operators only receive */ });
+          ws.resume();
+        }));
+  }
+
+  private Future<Buffer> loadInit(String sessionId) {
+    return redis.get(initKey(sessionId)).map(r -> r == null ? null : r.toBuffer());
+  }
+
+  private static String sourceKey(String id) {
+    return "stream:{" + id + "}:source";
+  }
+
+  private static String initKey(String id) {
+    return "stream:{" + id + "}:init";
+  }
+
+  private static void refuse(ServerWebSocket ws, ErrorCode code, String message, short closeCode) {
+    ws.writeTextMessage(new JsonObject().put("type", "error").put("code", code.slug()).put("message", message).encode())
+        .eventually(() -> ws.close(closeCode, code.slug()));
+  }
+}

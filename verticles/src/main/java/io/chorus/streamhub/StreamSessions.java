@@ -1,0 +1,107 @@
+package io.chorus.streamhub;
+
+import io.chorus.bus.ChorusException;
+import io.chorus.bus.ErrorCode;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.Tuple;
+
+import java.security.SecureRandom;
+import java.util.Base64;
+import java.util.UUID;
+
+/** Broadcast sessions and their operators in PostgreSQL ({@code streaming_sessions}, {@code session_operators}). */
+public final class StreamSessions {
+  private static final SecureRandom RANDOM = new SecureRandom();
+  private static final String COLUMNS = "id, client_id, stream_key, status, created_at, started_at, finished_at";
+
+  private final Pool pg;
+
+  public StreamSessions(Pool pg) {
+    this.pg = pg;
+  }
+
+  public Future<StreamSession> create(String clientId) {
+    if (clientId == null || clientId.isBlank() || clientId.length() > 255) {
+      return Future.failedFuture(new ChorusException(ErrorCode.INVALID_ARGUMENT, "client_id is required (1-255 characters)"));
+    }
+    byte[] key = new byte[24];
+    RANDOM.nextBytes(key);
+    String streamKey = Base64.getUrlEncoder().withoutPadding().encodeToString(key);
+    return pg.preparedQuery("INSERT INTO streaming_sessions (id, client_id, stream_key, status) VALUES ($1, $2, $3, 'waiting') RETURNING " + COLUMNS)
+        .execute(Tuple.of(UUID.randomUUID(), clientId, streamKey))
+        .map(rows -> map(rows.iterator().next()));
+  }
+
+  public Future<StreamSession> get(String id) {
+    UUID uuid = parse(id);
+    if (uuid == null) {
+      return Future.failedFuture(new ChorusException(ErrorCode.NOT_FOUND, "session not found"));
+    }
+    return pg.preparedQuery("SELECT " + COLUMNS + " FROM streaming_sessions WHERE id = $1").execute(Tuple.of(uuid))
+        .compose(rows -> rows.size() == 0
+            ? Future.failedFuture(new ChorusException(ErrorCode.NOT_FOUND, "session not found"))
+            : Future.succeededFuture(map(rows.iterator().next())));
+  }
+
+  /** waiting → active when the source connects; a finished session stays finished. */
+  public Future<Void> markActive(String id) {
+    return pg.preparedQuery("UPDATE streaming_sessions SET status = 'active', started_at = COALESCE(started_at, NOW()), updated_at = NOW() "
+        + "WHERE id = $1 AND status <> 'finished'").execute(Tuple.of(UUID.fromString(id))).mapEmpty();
+  }
+
+  /** Idempotent: finishing a finished session changes nothing and succeeds. */
+  public Future<StreamSession> finish(String id) {
+    return get(id).compose(s -> pg.preparedQuery("UPDATE streaming_sessions SET status = 'finished', finished_at = COALESCE(finished_at, NOW()), "
+        + "updated_at = NOW() WHERE id = $1").execute(Tuple.of(UUID.fromString(id))).compose(r -> get(id)));
+  }
+
+  /**
+   * Records an operator on first connect, refusing a new one past {@code max}. The count and the
+   * insert run in one statement so concurrent connects on several nodes cannot overshoot by much;
+   * a replayed connect of a known operator always succeeds.
+   */
+  public Future<Void> addOperator(String id, String userId, int max) {
+    return pg.preparedQuery("INSERT INTO session_operators (session_id, user_id) SELECT $1, $2 "
+            + "WHERE (SELECT COUNT(*) FROM session_operators WHERE session_id = $1) < $3 "
+            + "ON CONFLICT (session_id, user_id) DO NOTHING RETURNING user_id")
+        .execute(Tuple.of(UUID.fromString(id), userId, max))
+        .compose(rows -> {
+          if (rows.rowCount() > 0) {
+            return Future.succeededFuture();
+          }
+          return pg.preparedQuery("SELECT 1 FROM session_operators WHERE session_id = $1 AND user_id = $2")
+              .execute(Tuple.of(UUID.fromString(id), userId))
+              .compose(known -> known.size() > 0 ? Future.<Void>succeededFuture()
+                  : Future.failedFuture(new ChorusException(ErrorCode.TOO_MANY_OPERATORS,
+                      "session already has " + max + " operators")));
+        });
+  }
+
+  public Future<JsonArray> operators(String id) {
+    return get(id).compose(s -> pg.preparedQuery("SELECT user_id, joined_at FROM session_operators WHERE session_id = $1 ORDER BY joined_at, user_id")
+        .execute(Tuple.of(UUID.fromString(id)))
+        .map(rows -> {
+          JsonArray out = new JsonArray();
+          rows.forEach(r -> out.add(new JsonObject().put("user_id", r.getString("user_id"))
+              .put("joined_at", r.getOffsetDateTime("joined_at").toString())));
+          return out;
+        }));
+  }
+
+  private static UUID parse(String id) {
+    try {
+      return id == null ? null : UUID.fromString(id);
+    } catch (IllegalArgumentException e) {
+      return null;
+    }
+  }
+
+  private static StreamSession map(Row r) {
+    return new StreamSession(r.getUUID("id").toString(), r.getString("client_id"), r.getString("stream_key"), r.getString("status"),
+        r.getOffsetDateTime("created_at"), r.getOffsetDateTime("started_at"), r.getOffsetDateTime("finished_at"));
+  }
+}

@@ -1,0 +1,240 @@
+package io.chorus.streamhub;
+
+import io.chorus.ChorusNode;
+import io.chorus.gateway.NodePorts;
+import io.chorus.testing.TestServices;
+import io.chorus.testing.WsProbe;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.HttpResponse;
+import io.vertx.ext.web.client.WebClient;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Seed 001's stream hub across three clustered nodes on a real PostgreSQL and Redis. */
+class StreamHubTest {
+  static List<ChorusNode> nodes;
+  static Vertx client;
+  static WebClient web;
+
+  @BeforeAll
+  static void start() {
+    nodes = TestServices.startCluster(3, Map.of("SESSION_MAX_OPERATORS", 3, "STREAM_OPERATOR_QUEUE_BYTES", 1_048_576,
+        "WS_BASE_URL", "wss://stream.example.com"));
+    client = Vertx.vertx();
+    web = WebClient.create(client);
+  }
+
+  @AfterAll
+  static void stop() {
+    TestServices.await(client.close());
+    TestServices.closeAll(nodes);
+  }
+
+  static int port(int i) {
+    return NodePorts.http(nodes.get(i).vertx());
+  }
+
+  static JsonObject createSession(String clientId) {
+    HttpResponse<Buffer> r = TestServices.await(web.post(port(0), "127.0.0.1", "/sessions")
+        .sendJsonObject(new JsonObject().put("client_id", clientId)));
+    assertThat(r.statusCode()).isEqualTo(201);
+    return r.bodyAsJsonObject();
+  }
+
+  static JsonObject get(int node, String path) {
+    return TestServices.await(web.get(port(node), "127.0.0.1", path).send()).bodyAsJsonObject();
+  }
+
+  @Test
+  void restContractAndErrors() {
+    JsonObject s = createSession("client-1");
+    String id = s.getString("session_id");
+    assertThat(s.getString("status")).isEqualTo("waiting");
+    assertThat(s.getString("stream_key")).hasSizeGreaterThan(20);
+    assertThat(s.getString("ws_url")).isEqualTo("wss://stream.example.com/ws/stream/" + id + "/client-1");
+    assertThat(get(1, "/sessions/" + id).getString("status")).isEqualTo("waiting");
+    assertThat(get(2, "/sessions/" + id).containsKey("stream_key")).isFalse();
+
+    HttpResponse<Buffer> bad = TestServices.await(web.post(port(0), "127.0.0.1", "/sessions").sendBuffer(Buffer.buffer("{oops")));
+    assertThat(bad.statusCode()).isEqualTo(400);
+    assertThat(bad.bodyAsJsonObject().getJsonObject("error").getString("code")).isEqualTo("malformed_json");
+    HttpResponse<Buffer> missing = TestServices.await(web.post(port(0), "127.0.0.1", "/sessions").sendJsonObject(new JsonObject().put("client_id", 5)));
+    assertThat(missing.statusCode()).isEqualTo(400);
+    assertThat(missing.bodyAsJsonObject().getJsonObject("error").getString("code")).isEqualTo("invalid_argument");
+    for (String path : List.of("/sessions/00000000-0000-4000-8000-00000000dead", "/sessions/not-a-uuid", "/sessions/not-a-uuid/operators")) {
+      HttpResponse<Buffer> nf = TestServices.await(web.get(port(1), "127.0.0.1", path).send());
+      assertThat(nf.statusCode()).as(path).isEqualTo(404);
+      assertThat(nf.bodyAsJsonObject().getJsonObject("error").getString("code")).isEqualTo("not_found");
+    }
+    assertThat(TestServices.await(web.delete(port(2), "127.0.0.1", "/sessions/" + id).send()).statusCode()).isEqualTo(204);
+    assertThat(get(0, "/sessions/" + id).getString("status")).isEqualTo("finished");
+    assertThat(TestServices.await(web.delete(port(2), "127.0.0.1", "/sessions/not-a-uuid").send()).statusCode()).isEqualTo(404);
+  }
+
+  @Test
+  void sourceOnOneNodeReachesOperatorsOnOthersByteIdenticalInOrder() {
+    JsonObject s = createSession("cam");
+    String id = s.getString("session_id");
+    try (WsProbe opB = WsProbe.connect(client, port(1), "/ws/stream/" + id + "/op-b");
+         WsProbe opC = WsProbe.connect(client, port(2), "/ws/stream/" + id + "/op-c")) {
+      awaitOperators(id, 2);
+      try (WsProbe source = WsProbe.connect(client, port(0), "/ws/stream/" + id + "/cam?key=" + s.getString("stream_key"))) {
+        awaitStatus(id, "active");
+        Random random = new Random(42);
+        List<Buffer> sent = new ArrayList<>();
+        for (int i = 0; i < 60; i++) {
+          byte[] frame = new byte[1 + random.nextInt(64 * 1024)];
+          random.nextBytes(frame);
+          sent.add(Buffer.buffer(frame));
+          TestServices.await(source.ws.writeBinaryMessage(Buffer.buffer(frame)));
+        }
+        source.sendText("caption: hello");
+        for (WsProbe op : List.of(opB, opC)) {
+          for (int i = 0; i < sent.size(); i++) {
+            assertThat(op.nextBinary(10_000).getBytes()).as("frame " + i).isEqualTo(sent.get(i).getBytes());
+          }
+          assertThat(op.nextText(10_000)).isEqualTo("caption: hello");
+        }
+      }
+      JsonArray ops = get(0, "/sessions/" + id + "/operators").getJsonArray("operators");
+      assertThat(ops.stream().map(o -> ((JsonObject) o).getString("user_id")).toList()).containsExactlyInAnyOrder("op-b", "op-c");
+    }
+  }
+
+  @Test
+  void lateOperatorGetsTheInitSegmentThenLiveFrames() {
+    JsonObject s = createSession("cam2");
+    String id = s.getString("session_id");
+    try (WsProbe source = WsProbe.connect(client, port(0), "/ws/stream/" + id + "/cam2?key=" + s.getString("stream_key"))) {
+      awaitStatus(id, "active");
+      source.sendText("{\"type\":\"init_segment\"}");
+      TestServices.await(source.ws.writeBinaryMessage(Buffer.buffer("INIT-moov")));
+      TestServices.await(source.ws.writeBinaryMessage(Buffer.buffer("early-frame")));
+      try (WsProbe late = WsProbe.connect(client, port(2), "/ws/stream/" + id + "/late")) {
+        awaitOperators(id, 1);
+        assertThat(late.nextBinary(10_000).toString()).isEqualTo("INIT-moov");
+        TestServices.await(source.ws.writeBinaryMessage(Buffer.buffer("live-1")));
+        assertThat(late.nextBinary(10_000).toString()).isEqualTo("live-1");
+      }
+    }
+  }
+
+  @Test
+  void tenMegabyteFramePassesAndOneByteMoreIsRefused() {
+    JsonObject s = createSession("big");
+    String id = s.getString("session_id");
+    try (WsProbe op = WsProbe.connect(client, port(1), "/ws/stream/" + id + "/op")) {
+      awaitOperators(id, 1);
+      try (WsProbe source = WsProbe.connect(client, port(0), "/ws/stream/" + id + "/big?key=" + s.getString("stream_key"))) {
+        awaitStatus(id, "active");
+        byte[] tenMb = new byte[10 * 1024 * 1024];
+        new Random(7).nextBytes(tenMb);
+        TestServices.await(source.ws.writeBinaryMessage(Buffer.buffer(tenMb)));
+        assertThat(op.nextBinary(30_000).getBytes()).isEqualTo(tenMb);
+        // the server refuses the frame from its header and closes: the write itself may fail
+        source.ws.writeBinaryMessage(Buffer.buffer(new byte[10 * 1024 * 1024 + 1]));
+        assertThat(source.awaitClose(30_000)).isEqualTo((short) 1009);
+        assertThat(op.binaries).isEmpty();
+      }
+    }
+  }
+
+  @Test
+  void refusalsWithClearErrors() {
+    JsonObject s = createSession("src");
+    String id = s.getString("session_id");
+    try (WsProbe wrongKey = WsProbe.connect(client, port(0), "/ws/stream/" + id + "/src?key=nope")) {
+      assertThat(wrongKey.awaitType("error").getString("code")).isEqualTo("unauthenticated");
+      assertThat(wrongKey.awaitClose(5000)).isEqualTo((short) 4401);
+    }
+    try (WsProbe noKey = WsProbe.connect(client, port(1), "/ws/stream/" + id + "/src")) {
+      assertThat(noKey.awaitClose(5000)).isEqualTo((short) 4401);
+    }
+    try (WsProbe unknown = WsProbe.connect(client, port(1), "/ws/stream/00000000-0000-4000-8000-00000000beef/x")) {
+      assertThat(unknown.awaitType("error").getString("code")).isEqualTo("not_found");
+      assertThat(unknown.awaitClose(5000)).isEqualTo((short) 4404);
+    }
+    assertThat(get(0, "/sessions/" + id).getString("status")).isEqualTo("waiting");
+    // operator limit (3): the fourth distinct operator is refused, a known one may reconnect
+    List<WsProbe> ops = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      ops.add(WsProbe.connect(client, port(i), "/ws/stream/" + id + "/op" + i));
+    }
+    awaitOperators(id, 3);
+    try (WsProbe fourth = WsProbe.connect(client, port(0), "/ws/stream/" + id + "/op3")) {
+      assertThat(fourth.awaitType("error").getString("code")).isEqualTo("too_many_operators");
+      assertThat(fourth.awaitClose(5000)).isEqualTo((short) 4429);
+    }
+    try (WsProbe again = WsProbe.connect(client, port(2), "/ws/stream/" + id + "/op0")) {
+      assertThat(again.isClosed()).isFalse();
+    }
+    ops.forEach(WsProbe::close);
+  }
+
+  @Test
+  void stalledOperatorDoesNotDelayOthersAndDeleteClosesEveryone() {
+    JsonObject s = createSession("cam3");
+    String id = s.getString("session_id");
+    WsProbe stalled = WsProbe.connect(client, port(1), "/ws/stream/" + id + "/stalled");
+    WsProbe fast = WsProbe.connect(client, port(1), "/ws/stream/" + id + "/fast");
+    WsProbe other = WsProbe.connect(client, port(2), "/ws/stream/" + id + "/other");
+    stalled.ws.pause();
+    awaitOperators(id, 3);
+    WsProbe source = WsProbe.connect(client, port(0), "/ws/stream/" + id + "/cam3?key=" + s.getString("stream_key"));
+    awaitStatus(id, "active");
+    byte[] chunk = new byte[256 * 1024];
+    int frames = 120; // 30 MB: far beyond the stalled operator's 1 MB queue and its socket buffers
+    for (int i = 0; i < frames; i++) {
+      chunk[0] = (byte) i;
+      TestServices.await(source.ws.writeBinaryMessage(Buffer.buffer(chunk.clone())));
+    }
+    for (WsProbe op : List.of(fast, other)) {
+      for (int i = 0; i < frames; i++) {
+        assertThat(op.nextBinary(20_000).getByte(0)).isEqualTo((byte) i);
+      }
+    }
+    // the stalled client reads again: behind the frames its buffers held comes the 1013 close
+    stalled.ws.resume();
+    assertThat(stalled.awaitClose(20_000)).isEqualTo((short) 1013);
+    assertThat(stalled.binaries.size()).isLessThan(frames);
+    String metrics = TestServices.await(web.get(port(1), "127.0.0.1", "/metrics").send()).bodyAsString();
+    assertThat(metrics).containsPattern("chorus_stream_slow_operators_disconnected_total(\\{[^}]*\\})? [1-9]");
+    assertThat(TestServices.await(web.delete(port(2), "127.0.0.1", "/sessions/" + id).send()).statusCode()).isEqualTo(204);
+    assertThat(fast.awaitClose(10_000)).isEqualTo((short) 1000);
+    assertThat(other.awaitClose(10_000)).isEqualTo((short) 1000);
+    assertThat(source.awaitClose(10_000)).isEqualTo((short) 1000);
+    try (WsProbe afterwards = WsProbe.connect(client, port(0), "/ws/stream/" + id + "/late")) {
+      assertThat(afterwards.awaitType("error").getString("code")).isEqualTo("gone");
+    }
+    List.of(stalled, fast, other, source).forEach(WsProbe::close);
+  }
+
+  private static void awaitOperators(String id, int n) {
+    long deadline = System.currentTimeMillis() + 10_000;
+    while (get(0, "/sessions/" + id + "/operators").getJsonArray("operators").size() < n) {
+      if (System.currentTimeMillis() > deadline) {
+        throw new AssertionError("operators not recorded: " + get(0, "/sessions/" + id + "/operators"));
+      }
+    }
+  }
+
+  private static void awaitStatus(String id, String status) {
+    long deadline = System.currentTimeMillis() + 10_000;
+    while (!status.equals(get(0, "/sessions/" + id).getString("status"))) {
+      if (System.currentTimeMillis() > deadline) {
+        throw new AssertionError("session never became " + status);
+      }
+    }
+  }
+}
