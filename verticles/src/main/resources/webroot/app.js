@@ -1,0 +1,500 @@
+/*
+ * Chorus listen-together page.
+ *
+ * - Create: POST /api/v1/listen/rooms {host_id, host_name, track_url} -> {room_id, token}.
+ * - Presence: the seed WebSocket /ws?room_id&user_id&user_name[&token] joins the room (a new
+ *   listener gets its participant token in room_info) and holds the participant's presence.
+ * - Room events (play/pause/seek, user_joined/left, host_changed, track_changed) arrive through the
+ *   SockJS event-bus bridge: registerHandler('client.room.<ID>', {token}). Events the WebSocket also
+ *   carries are de-duplicated, so none is lost in the moment before the bridge registration is live.
+ * - Host controls: bridge SEND client.room-control {room_id, action, position} with headers {token}.
+ * - Clock: NTP-style over bridge SEND client.clock, several samples, the lowest-delay one kept.
+ * - The <audio> element follows the room's playback state: position = position_ms +
+ *   (server_now - updated_at) * rate; small drift is corrected by playbackRate nudges (at most
+ *   MAX_NUDGE), drift above SEEK_DRIFT by a seek.
+ *
+ * User-provided text is only ever displayed through textContent.
+ */
+(function () {
+  'use strict';
+
+  var SEEK_DRIFT = 0.3;        // s: seek when further off than this
+  var NUDGE_DEADBAND = 0.02;   // s: ignore drift below this
+  var MAX_NUDGE = 0.05;        // playbackRate in [1 - MAX_NUDGE, 1 + MAX_NUDGE]
+  var NUDGE_HORIZON = 2;       // s: how fast a nudge aims to close the gap
+  var SYNC_INTERVAL_MS = 200;
+  var CLOCK_SAMPLES = 8;
+  var CLOCK_RESYNC_MS = 30000;
+  var WS_GRACE_MS = 300;       // see handleEvent
+
+  var $ = function (id) { return document.getElementById(id); };
+  var audio = $('player');
+
+  var state = {
+    roomId: null,
+    userId: null,
+    userName: '',
+    token: null,
+    hostId: null,
+    users: new Map(),          // id -> {id, name, is_host}
+    playback: null,            // {track_url, status, position_ms, updated_at, rate, version}
+    clock: { offset: 0, delay: Infinity, samples: 0 },
+    ws: null,
+    eb: null,
+    bridgeRegistered: false,
+    seen: new Set(),
+    leaving: false,
+    seeking: false,            // the host drags the slider
+    counts: { bridge: 0, ws: 0 },
+    lastDrift: null,
+    ready: false
+  };
+  // for tests and debugging: a read-only view of the state
+  window.chorus = {
+    get ready() { return state.ready; },
+    get roomId() { return state.roomId; },
+    get userId() { return state.userId; },
+    get isHost() { return isHost(); },
+    get clock() { return Object.assign({}, state.clock); },
+    get playback() { return state.playback && Object.assign({}, state.playback); },
+    get events() { return Object.assign({}, state.counts); },
+    get drift() { return state.lastDrift; },
+    targetPosition: function () { return targetSeconds(); }
+  };
+
+  // ---------- helpers ----------
+
+  function randomId() {
+    var b = new Uint8Array(8);
+    crypto.getRandomValues(b);
+    return 'u-' + Array.prototype.map.call(b, function (x) { return ('0' + x.toString(16)).slice(-2); }).join('');
+  }
+
+  function userId() {
+    var id = sessionStorage.getItem('chorus.user');
+    if (!id) {
+      id = randomId();
+      sessionStorage.setItem('chorus.user', id);
+    }
+    return id;
+  }
+
+  function showError(message) {
+    var el = $('error');
+    el.textContent = message;
+    el.hidden = !message;
+  }
+
+  function fmt(seconds) {
+    if (!isFinite(seconds) || seconds < 0) return '–:––';
+    var s = Math.floor(seconds);
+    return Math.floor(s / 60) + ':' + ('0' + (s % 60)).slice(-2);
+  }
+
+  function isHost() {
+    return state.userId !== null && state.userId === state.hostId;
+  }
+
+  /** A track URL the page may load: http(s) or same-origin relative; anything else is refused. */
+  function safeTrackUrl(url) {
+    if (typeof url !== 'string' || !url) return null;
+    try {
+      var u = new URL(url, location.href);
+      return (u.protocol === 'http:' || u.protocol === 'https:') ? u.href : null;
+    } catch (e) {
+      return null;
+    }
+  }
+
+  // ---------- clock ----------
+
+  function serverNow() {
+    return Date.now() + state.clock.offset;
+  }
+
+  function clockSample() {
+    return new Promise(function (resolve, reject) {
+      var t0 = Date.now();
+      try {
+        state.eb.send('client.clock', { t0: t0 }, function (err, msg) {
+          var t3 = Date.now();
+          if (err) { reject(err); return; }
+          var b = msg.body;
+          resolve({ offset: ((b.t1 - t0) + (b.t2 - t3)) / 2, delay: (t3 - t0) - (b.t2 - b.t1) });
+        });
+      } catch (e) {
+        reject(e);
+      }
+    });
+  }
+
+  function syncClock() {
+    var best = null;
+    var i = 0;
+    function next() {
+      if (i++ >= CLOCK_SAMPLES) {
+        if (best) {
+          state.clock = { offset: best.offset, delay: best.delay, samples: CLOCK_SAMPLES };
+          $('clock').textContent = Math.round(best.offset) + ' ms (rtt ' + Math.round(best.delay) + ' ms)';
+        }
+        return Promise.resolve(best);
+      }
+      return clockSample().then(function (s) {
+        if (!best || s.delay < best.delay) best = s;
+        return new Promise(function (r) { setTimeout(r, 20); }).then(next);
+      });
+    }
+    return next();
+  }
+
+  // ---------- playback ----------
+
+  function targetSeconds() {
+    var p = state.playback;
+    if (!p) return 0;
+    var ms = p.position_ms;
+    if (p.status === 'play') ms += (serverNow() - p.updated_at) * (p.rate || 1);
+    return Math.max(0, ms / 1000);
+  }
+
+  function applyPlayback(pb, version) {
+    if (!pb) return;
+    var v = typeof version === 'number' ? version : pb.version;
+    if (state.playback && v < state.playback.version) return;   // an older event: ignore
+    var oldUrl = state.playback && state.playback.track_url;
+    state.playback = {
+      track_url: pb.track_url, status: pb.status, position_ms: pb.position_ms,
+      updated_at: pb.updated_at, rate: pb.rate || 1, version: v
+    };
+    if (pb.track_url !== oldUrl || !audio.getAttribute('src')) {
+      var url = safeTrackUrl(pb.track_url);
+      if (url) {
+        audio.src = url;
+        audio.load();
+      } else {
+        audio.removeAttribute('src');
+        showError('This room\'s track URL cannot be played here.');
+      }
+    }
+    follow();
+  }
+
+  /** Brings the audio element to the room's state: play/pause, seek on big drift, rate nudges on small. */
+  function follow() {
+    var p = state.playback;
+    if (!p || !audio.getAttribute('src')) return;
+    var target = targetSeconds();
+    var duration = audio.duration;
+    if (isFinite(duration) && target >= duration) target = duration;
+    if (p.status !== 'play') {
+      if (!audio.paused) audio.pause();
+      audio.playbackRate = 1;
+      if (!audio.seeking && Math.abs(audio.currentTime - target) > 0.05 && audio.readyState >= 1) {
+        audio.currentTime = target;
+      }
+      state.lastDrift = null;
+      return;
+    }
+    if (isFinite(duration) && target >= duration) {
+      if (!audio.paused) audio.pause();
+      return;
+    }
+    if (audio.readyState < 1) return;   // no metadata yet: follow() runs again on loadedmetadata
+    if (audio.paused) {
+      audio.playbackRate = 1;
+      audio.currentTime = target;
+      var started = audio.play();
+      if (started && started.catch) {
+        started.then(function () { $('unmute').hidden = true; }).catch(function (e) {
+          if (e && e.name === 'NotAllowedError') $('unmute').hidden = false;
+        });
+      }
+      return;
+    }
+    if (audio.seeking) return;
+    var drift = audio.currentTime - target;
+    state.lastDrift = drift;
+    if (Math.abs(drift) > SEEK_DRIFT) {
+      audio.playbackRate = 1;
+      audio.currentTime = target;
+    } else if (Math.abs(drift) > NUDGE_DEADBAND) {
+      var nudge = Math.max(-MAX_NUDGE, Math.min(MAX_NUDGE, drift / NUDGE_HORIZON));
+      audio.playbackRate = 1 - nudge;
+    } else {
+      audio.playbackRate = 1;
+    }
+  }
+
+  function render() {
+    var p = state.playback;
+    var playing = p && p.status === 'play';
+    var status = $('status');
+    status.textContent = playing ? 'playing' : 'paused';
+    status.className = 'status' + (playing ? ' playing' : '');
+    var pos = targetSeconds();
+    $('position').textContent = fmt(pos);
+    $('duration').textContent = fmt(audio.duration);
+    $('drift').textContent = state.lastDrift === null ? '–' : Math.round(state.lastDrift * 1000) + ' ms';
+    var seek = $('seek');
+    if (isFinite(audio.duration)) seek.max = String(audio.duration);
+    if (!state.seeking) seek.value = String(pos);
+    var host = isHost();
+    $('host-controls').hidden = !host;
+    $('listener-note').hidden = host;
+    $('role').textContent = host ? 'host' : 'listener';
+  }
+
+  function renderUsers() {
+    var list = $('users');
+    list.replaceChildren();
+    state.users.forEach(function (u) {
+      var li = document.createElement('li');
+      li.dataset.userId = u.id;
+      var name = document.createElement('span');
+      name.className = 'name';
+      name.textContent = u.name || u.id;
+      li.appendChild(name);
+      if (u.id === state.hostId) {
+        var badge = document.createElement('span');
+        badge.className = 'badge';
+        badge.textContent = 'host';
+        li.appendChild(badge);
+      }
+      if (u.id === state.userId) li.className = 'me';
+      list.appendChild(li);
+    });
+    $('user-count').textContent = String(state.users.size);
+    render();
+  }
+
+  // ---------- events ----------
+
+  /**
+   * Room events come through the bridge; the WebSocket carries the same events and is only the
+   * safety net: while the bridge is open, a WebSocket event is applied after WS_GRACE_MS unless the
+   * bridge delivered it first (so nothing is lost before the bridge registration is live).
+   */
+  function handleEvent(ev, source) {
+    if (!ev || typeof ev.type !== 'string') return;
+    if (ev.type === 'room_info') { onRoomInfo(ev); return; }
+    if (ev.type === 'error') { showError(ev.message || ev.code || 'error'); return; }
+    if (ev.type === 'pong' || ev.type === 'time') return;
+    var key = ev.type + ':' + ev.version + ':' + (ev.user_id || '') + ':' + (ev.host_id || '');
+    if (state.seen.has(key)) return;
+    if (source === 'ws' && state.eb && state.eb.state === EventBus.OPEN) {
+      setTimeout(function () { if (!state.seen.has(key)) applyEvent(ev, key, 'ws'); }, WS_GRACE_MS);
+      return;
+    }
+    applyEvent(ev, key, source);
+  }
+
+  function applyEvent(ev, key, source) {
+    if (state.seen.size > 1000) state.seen.clear();
+    state.seen.add(key);
+    state.counts[source] = (state.counts[source] || 0) + 1;
+    state.counts[source + ':' + ev.type] = (state.counts[source + ':' + ev.type] || 0) + 1;
+    switch (ev.type) {
+      case 'user_joined':
+        if (ev.user) state.users.set(ev.user.id, { id: ev.user.id, name: ev.user.name, is_host: !!ev.user.is_host });
+        renderUsers();
+        break;
+      case 'user_left':
+        state.users.delete(ev.user_id);
+        renderUsers();
+        break;
+      case 'host_changed':
+        state.hostId = ev.host_id;
+        renderUsers();
+        break;
+      case 'play':
+      case 'pause':
+      case 'seek':
+      case 'track_changed':
+        applyPlayback(ev.playback, ev.version);
+        render();
+        break;
+      default:
+        break;
+    }
+  }
+
+  function onRoomInfo(info) {
+    if (info.token) {
+      state.token = info.token;
+      sessionStorage.setItem('chorus.token.' + info.room_id, info.token);
+    }
+    state.roomId = info.room_id;
+    state.hostId = info.host_id;
+    state.users = new Map();
+    (info.users || []).forEach(function (u) { state.users.set(u.id, { id: u.id, name: u.name, is_host: !!u.is_host }); });
+    applyPlayback(info.playback, info.version);
+    showRoom();
+    renderUsers();
+    connectBridge();
+  }
+
+  // ---------- transports ----------
+
+  function connectSocket() {
+    var q = new URLSearchParams({ room_id: state.roomId, user_id: state.userId, user_name: state.userName });
+    if (state.token) q.set('token', state.token);
+    var ws = new WebSocket((location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + '/ws?' + q.toString());
+    state.ws = ws;
+    ws.onmessage = function (e) {
+      var msg;
+      try { msg = JSON.parse(e.data); } catch (err) { return; }
+      handleEvent(msg, 'ws');
+    };
+    ws.onclose = function (e) {
+      if (state.ws !== ws || state.leaving) return;
+      if (e.code >= 4400 && e.code < 4500) {
+        // refused (not found, full, bad token...): back to the lobby with the reason already shown
+        leave(true);
+        return;
+      }
+      setTimeout(function () { if (state.ws === ws && !state.leaving) connectSocket(); }, 1500);
+    };
+  }
+
+  function connectBridge() {
+    if (state.eb) return;
+    var eb = new EventBus('/eventbus');
+    state.eb = eb;
+    eb.enableReconnect(true);
+    eb.onerror = function (err) {
+      // a REGISTER/SEND refused by the bridge ('rejected' by the token check, 'access_denied' if not permitted)
+      if (err && (err.body === 'rejected' || err.body === 'access_denied')) showError('The server refused a room request (' + err.body + ').');
+    };
+    eb.onopen = function () {
+      state.bridgeRegistered = true;
+      eb.registerHandler('client.room.' + state.roomId, { token: state.token }, function (err, msg) {
+        if (err) { showError(err.message || 'room events failed'); return; }
+        handleEvent(msg.body, 'bridge');
+      });
+      syncClock().then(function () {
+        state.ready = true;
+        follow();
+        render();
+      }, function () {
+        // the bridge refused the clock: assume the local clock, stay usable
+        state.ready = true;
+      });
+    };
+  }
+
+  function sendControl(action, position) {
+    var body = { room_id: state.roomId, action: action };
+    if (typeof position === 'number') body.position = position;
+    if (state.eb && state.eb.state === EventBus.OPEN) {
+      state.eb.send('client.room-control', body, { token: state.token }, function (err) {
+        if (err) showError('Control refused: ' + (err.message || err.failureType || 'error'));
+        else showError('');
+      });
+    } else if (state.ws && state.ws.readyState === WebSocket.OPEN) {
+      var msg = { type: 'control', action: action };
+      if (typeof position === 'number') msg.position = position;
+      state.ws.send(JSON.stringify(msg));
+    } else {
+      showError('Not connected.');
+    }
+  }
+
+  // ---------- lobby / room ----------
+
+  function showRoom() {
+    $('lobby').hidden = true;
+    $('room').hidden = false;
+    $('room-id').textContent = state.roomId;
+    $('me').textContent = state.userName || state.userId;
+    var link = new URL(location.pathname, location.href);
+    link.searchParams.set('room', state.roomId);
+    var a = $('share-link');
+    a.href = link.href;
+    a.textContent = link.href;
+    history.replaceState(null, '', link.pathname + link.search);
+  }
+
+  function enter(roomId, token) {
+    state.roomId = roomId;
+    state.token = token || sessionStorage.getItem('chorus.token.' + roomId);
+    state.leaving = false;
+    showError('');
+    connectSocket();
+  }
+
+  function createRoom() {
+    var track = $('track').value.trim();
+    if (!safeTrackUrl(track)) { showError('Give an http(s) track URL or a path on this server.'); return; }
+    fetch('/api/v1/listen/rooms', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ host_id: state.userId, host_name: state.userName, track_url: track })
+    }).then(function (r) {
+      return r.json().then(function (body) {
+        if (!r.ok) throw new Error((body.error && body.error.message) || ('HTTP ' + r.status));
+        return body;
+      });
+    }).then(function (body) {
+      enter(body.room_id, body.token);
+    }).catch(function (e) {
+      showError('Could not create the room: ' + e.message);
+    });
+  }
+
+  function leave(keepError) {
+    state.leaving = true;
+    if (state.ws) { var ws = state.ws; state.ws = null; ws.close(1000, 'leave'); }
+    if (state.eb) { var eb = state.eb; state.eb = null; try { eb.close(); } catch (e) { /* already closed */ } }
+    audio.pause();
+    audio.removeAttribute('src');
+    audio.load();
+    state.playback = null;
+    state.ready = false;
+    state.users = new Map();
+    state.seen.clear();
+    $('room').hidden = true;
+    $('lobby').hidden = false;
+    if (!keepError) showError('');
+    history.replaceState(null, '', location.pathname);
+  }
+
+  function wire() {
+    state.userId = userId();
+    var params = new URLSearchParams(location.search);
+    if (params.get('room')) $('room-code').value = params.get('room');
+    $('name').value = sessionStorage.getItem('chorus.name') || '';
+
+    $('lobby-form').addEventListener('submit', function (e) {
+      e.preventDefault();
+      var action = e.submitter && e.submitter.dataset.action;
+      state.userName = $('name').value.trim();
+      if (!state.userName) { showError('Enter a display name.'); return; }
+      sessionStorage.setItem('chorus.name', state.userName);
+      if (action === 'join' || (!action && $('room-code').value.trim())) {
+        var code = $('room-code').value.trim().toUpperCase();
+        if (!/^[A-Z0-9]{4,32}$/.test(code)) { showError('A room code is 4-32 letters or digits.'); return; }
+        enter(code, null);
+      } else {
+        createRoom();
+      }
+    });
+    $('play').addEventListener('click', function () { sendControl('play'); });
+    $('pause').addEventListener('click', function () { sendControl('pause'); });
+    var seek = $('seek');
+    seek.addEventListener('input', function () { state.seeking = true; $('position').textContent = fmt(Number(seek.value)); });
+    seek.addEventListener('change', function () {
+      state.seeking = false;
+      sendControl('seek', Number(seek.value));
+    });
+    $('unmute').addEventListener('click', function () { audio.play().catch(function () {}); follow(); });
+    $('leave').addEventListener('click', function () { leave(false); });
+    audio.addEventListener('loadedmetadata', function () { follow(); render(); });
+    audio.addEventListener('canplay', follow);
+    audio.addEventListener('ended', render);
+
+    setInterval(function () { follow(); if (!$('room').hidden) render(); }, SYNC_INTERVAL_MS);
+    setInterval(function () { if (state.eb && state.eb.state === EventBus.OPEN) syncClock().catch(function () {}); }, CLOCK_RESYNC_MS);
+  }
+
+  wire();
+})();
