@@ -50,11 +50,12 @@ public final class EmbeddedPostgres implements AutoCloseable {
     if (process != null && process.isAlive()) {
       return;
     }
-    Path home = extract(dataDir.resolve("bin/postgres-" + VERSION_TAG));
+    Path root = serverRoot();
+    Path home = extract(root.resolve("bin/postgres-" + VERSION_TAG));
     bin = home.resolve("bin");
-    pgData = dataDir.resolve("postgres");
+    pgData = root.resolve("postgres");
     Path log = dataDir.resolve("logs/postgres.log");
-    Path socketDir = dataDir.resolve("postgres-run");
+    Path socketDir = root.resolve("postgres-run");
     try {
       Files.createDirectories(socketDir);
       if (asNobody) {
@@ -136,6 +137,35 @@ public final class EmbeddedPostgres implements AutoCloseable {
   @Override
   public void close() {
     stop();
+  }
+
+  /**
+   * Where the binaries and the cluster live: the data directory, unless the server must run as
+   * {@code nobody} and cannot reach it (a parent directory closed to others, e.g. a 0700 checkout):
+   * then a directory of its own under /var/tmp, named after the data directory so restarts find it.
+   */
+  private Path serverRoot() {
+    if (!asNobody) {
+      return dataDir;
+    }
+    try {
+      Process p = new ProcessBuilder(asUser(List.of("test", "-x", dataDir.toString(), "-a", "-r", dataDir.toString())))
+          .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+      if (p.waitFor() == 0) {
+        return dataDir;
+      }
+      String hash = Integer.toHexString(dataDir.toAbsolutePath().toString().hashCode());
+      Path root = Path.of("/var/tmp", "chorus-postgres-" + hash);
+      Files.createDirectories(root);
+      Files.setPosixFilePermissions(root, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+      LOG.warn("PostgreSQL runs as nobody, which cannot reach {}; its files are in {} instead", dataDir, root);
+      return root;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted");
+    }
   }
 
   private List<String> asUser(List<String> command) {
