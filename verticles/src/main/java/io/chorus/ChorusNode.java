@@ -100,6 +100,9 @@ public final class ChorusNode {
       RoomService service = new RoomService(new RoomStore(infra.redisApi(), config.rooms().ttlHours()), vertx.eventBus(), config.rooms());
       steps.add(new Step("RoomVerticle", () -> new RoomVerticle(service, clusterManager), 1));
     }
+    if (config.runs(ChorusConfig.Role.CHAT)) {
+      steps.add(new Step("ChatVerticle", () -> io.chorus.chat.ChatModule.cleanupVerticle(vertx, infra, config, clusterManager.getNodeId()), 1));
+    }
     if (config.runs(ChorusConfig.Role.GATEWAY)) {
       steps.add(new Step("GrpcVerticle", () -> new GrpcVerticle(config, infra, List.of(RoomServiceGrpcService.of(new RoomGrpcService(vertx, rooms, tokens)))), 1));
       steps.add(new Step("GatewayVerticle", () -> new GatewayVerticle(config, infra, readiness, metricsRegistry, rooms, tokens), 1));

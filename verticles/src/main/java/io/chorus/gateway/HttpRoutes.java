@@ -41,6 +41,7 @@ final class HttpRoutes {
       ready.add(c.completion());
     }
     io.chorus.room.ListenRoutes.mount(router, rooms, tokens);
+    io.chorus.chat.ChatModule.mount(vertx, router, config, rooms, tokens, infra);
     router.route("/*").handler(StaticHandler.create("webroot").setCachingEnabled(false));
     return ready;
   }

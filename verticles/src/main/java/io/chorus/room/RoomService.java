@@ -31,7 +31,16 @@ public final class RoomService {
   }
 
   public Future<RoomState> create(String hostId, String hostName, String trackUrl, String title, String node, boolean connect) {
+    return create(hostId, hostName, trackUrl, title, 0, node, connect);
+  }
+
+  /** {@code maxUsers} 0: {@code MAX_ROOM_USERS}; otherwise 1..{@code MAX_ROOM_USERS}. */
+  public Future<RoomState> create(String hostId, String hostName, String trackUrl, String title, int maxUsers, String node,
+                                  boolean connect) {
     try {
+      if (maxUsers < 0 || maxUsers > limits.maxUsers()) {
+        throw new ChorusException(ErrorCode.INVALID_ARGUMENT, "max_participants must be between 1 and " + limits.maxUsers());
+      }
       requireId("host_id", hostId);
       checkLength("host_name", hostName, MAX_NAME_LENGTH);
       checkLength("track_url", trackUrl, MAX_URL_LENGTH);
@@ -39,16 +48,17 @@ public final class RoomService {
     } catch (ChorusException e) {
       return Future.failedFuture(e);
     }
-    return createWithFreshId(hostId, hostName, trackUrl, title, node, connect, 5)
+    int max = maxUsers == 0 ? limits.maxUsers() : maxUsers;
+    return createWithFreshId(hostId, hostName, trackUrl, title, max, node, connect, 5)
         .compose(room -> connect ? store.indexNodeRoom(node, room.roomId()).map(room) : Future.succeededFuture(room));
   }
 
-  private Future<RoomState> createWithFreshId(String hostId, String hostName, String trackUrl, String title, String node,
-                                              boolean connect, int attempts) {
+  private Future<RoomState> createWithFreshId(String hostId, String hostName, String trackUrl, String title, int maxUsers,
+                                              String node, boolean connect, int attempts) {
     String id = RoomIds.next(limits.idLength());
-    return store.create(id, hostId, hostName, trackUrl, limits.maxUsers(), title, node, connect).recover(e -> {
+    return store.create(id, hostId, hostName, trackUrl, maxUsers, title, node, connect).recover(e -> {
       if (attempts > 1 && e instanceof ChorusException ce && ce.code() == ErrorCode.ALREADY_EXISTS) {
-        return createWithFreshId(hostId, hostName, trackUrl, title, node, connect, attempts - 1);
+        return createWithFreshId(hostId, hostName, trackUrl, title, maxUsers, node, connect, attempts - 1);
       }
       return Future.failedFuture(e);
     });

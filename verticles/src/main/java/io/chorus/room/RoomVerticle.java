@@ -46,7 +46,7 @@ public final class RoomVerticle extends VerticleBase {
   public Future<?> start() {
     List<MessageConsumer<?>> consumers = new ArrayList<>();
     consumers.add(serve(Addresses.ROOM_CREATE, (Message<CreateRoomRequest> m) -> rooms.create(m.body().getHostId(),
-        m.body().getHostName(), m.body().getTrackUrl(), m.body().getTitle(), header(m, RoomClient.H_NODE), flag(m, RoomClient.H_CONNECT))));
+        m.body().getHostName(), m.body().getTrackUrl(), m.body().getTitle(), m.body().getMaxUsers(), header(m, RoomClient.H_NODE), flag(m, RoomClient.H_CONNECT))));
     consumers.add(serve(Addresses.ROOM_JOIN, (Message<JoinRoomRequest> m) -> rooms.join(m.body().getRoomId(), m.body().getUserId(),
         m.body().getUserName(), header(m, RoomClient.H_NODE), flag(m, RoomClient.H_CONNECT), flag(m, RoomClient.H_STRICT))));
     consumers.add(serve(Addresses.ROOM_LEAVE, (Message<LeaveRoomRequest> m) -> rooms.leave(m.body().getRoomId(),

@@ -1,0 +1,35 @@
+package io.chorus.chat;
+
+import io.chorus.config.ChorusConfig;
+import io.chorus.infra.Infra;
+import io.chorus.room.ParticipantTokens;
+import io.chorus.room.RoomClient;
+import io.vertx.core.Vertx;
+import io.vertx.ext.web.Router;
+
+/** Wires seed 002's rooms, chat, media tokens and cleanup for one node. */
+public final class ChatModule {
+  private ChatModule() {
+  }
+
+  public static ChatService chatService(Vertx vertx, Infra infra, ChorusConfig config) {
+    return new ChatService(new ChatStore(infra.redisApi(), config.chat().ttlHours(), config.chat().historyMax()), vertx.eventBus(),
+        config.chat());
+  }
+
+  /** REST under {@code /api/v1/rooms} and {@code WS /ws/chat/:room_id}. */
+  public static void mount(Vertx vertx, Router router, ChorusConfig config, RoomClient rooms, ParticipantTokens tokens, Infra infra) {
+    ChatService chat = chatService(vertx, infra, config);
+    ConferenceService conf = new ConferenceService(rooms, tokens, new ConferenceRepo(infra.pg()), chat, config);
+    new RoomsRestRoutes(conf, chat, new MediaTokens(config.chat()), new RateLimiter(infra.redisApi(), config.chat().rateWindowSeconds()),
+        tokens, config).mount(router);
+    router.get("/ws/chat/:room_id").handler(new ChatSocketHandler(vertx, tokens, conf, chat));
+  }
+
+  public static ChatVerticle cleanupVerticle(Vertx vertx, Infra infra, ChorusConfig config, String node) {
+    long interval = config.chat().cleanupIntervalSeconds() * 1000L;
+    ChatService chat = chatService(vertx, infra, config);
+    return new ChatVerticle(new RoomCleanup(new ConferenceRepo(infra.pg()), chat.store(), infra.redisApi(), vertx.eventBus(), interval),
+        interval, node);
+  }
+}

@@ -1,0 +1,125 @@
+package io.chorus.chat;
+
+import io.chorus.bus.Addresses;
+import io.chorus.bus.ChorusException;
+import io.chorus.bus.ErrorCode;
+import io.chorus.config.ChorusConfig;
+import io.vertx.core.Future;
+import io.vertx.core.eventbus.EventBus;
+import io.vertx.core.json.JsonObject;
+
+import java.time.Instant;
+import java.util.UUID;
+
+/**
+ * Room chat (seed 002): messages in Redis through {@link ChatStore}; every change is published on
+ * the room's bus address {@code client.room.<ID>} (so bridge members and {@code /ws/chat} get it) as
+ * {@code message_created} / {@code message_updated} / {@code message_deleted}, each with the
+ * message's {@code seq}. Authority (who may edit or delete) is decided in the store's Lua script.
+ */
+public final class ChatService {
+  public static final String USER = "user";
+  public static final String SYSTEM = "system";
+
+  private final ChatStore store;
+  private final EventBus bus;
+  private final ChorusConfig.Chat limits;
+
+  public ChatService(ChatStore store, EventBus bus, ChorusConfig.Chat limits) {
+    this.store = store;
+    this.bus = bus;
+    this.limits = limits;
+  }
+
+  public int pageMax() {
+    return limits.pageMax();
+  }
+
+  public ChatStore store() {
+    return store;
+  }
+
+  public Future<JsonObject> send(String roomId, String participantId, String displayName, String content) {
+    try {
+      content = checkContent(content);
+    } catch (ChorusException e) {
+      return Future.failedFuture(e);
+    }
+    return append(roomId, participantId, displayName, USER, content);
+  }
+
+  /** A system line ("X joined", "X left"), attributed to the participant it is about. */
+  public Future<JsonObject> system(String roomId, String participantId, String displayName, String content) {
+    return append(roomId, participantId, displayName, SYSTEM, content);
+  }
+
+  private Future<JsonObject> append(String roomId, String participantId, String displayName, String type, String content) {
+    JsonObject m = new JsonObject().put("id", UUID.randomUUID().toString()).put("room_id", roomId)
+        .put("participant_id", participantId).put("display_name", displayName).put("message_type", type)
+        .put("content", content).put("created_at", Instant.now().toString()).putNull("edited_at");
+    return store.append(roomId, m).onSuccess(saved -> publish(roomId, "message_created", saved));
+  }
+
+  public Future<JsonObject> edit(String roomId, String messageId, String actor, String content) {
+    try {
+      content = checkContent(content);
+      requireMessageId(messageId);
+    } catch (ChorusException e) {
+      return Future.failedFuture(e);
+    }
+    return store.edit(roomId, messageId, actor, content, Instant.now().toString())
+        .onSuccess(saved -> publish(roomId, "message_updated", saved));
+  }
+
+  public Future<JsonObject> delete(String roomId, String messageId, String actor, boolean actorIsHost) {
+    try {
+      requireMessageId(messageId);
+    } catch (ChorusException e) {
+      return Future.failedFuture(e);
+    }
+    return store.delete(roomId, messageId, actor, actorIsHost).onSuccess(old -> bus.publish(Addresses.roomEvents(roomId),
+        new JsonObject().put("type", "message_deleted").put("room_id", roomId).put("seq", old.getLong("seq"))
+            .put("message_id", old.getString("id")).put("deleted_by", actor)));
+  }
+
+  /**
+   * {@code after}: empty for the newest {@code limit}; digits: a seq; anything else: a message id
+   * (a deleted message's id still works). Messages come ascending by seq.
+   */
+  public Future<ChatStore.Page> list(String roomId, String after, int limit) {
+    if (limit < 1 || limit > limits.pageMax()) {
+      return Future.failedFuture(new ChorusException(ErrorCode.INVALID_ARGUMENT, "limit must be between 1 and " + limits.pageMax()));
+    }
+    if (after == null || after.isEmpty()) {
+      return store.list(roomId, "last", "", limit);
+    }
+    if (after.matches("\\d{1,18}")) {
+      return store.list(roomId, "seq", after, limit);
+    }
+    if (after.length() > 64) {
+      return Future.failedFuture(new ChorusException(ErrorCode.INVALID_ARGUMENT, "after must be a seq or a message id"));
+    }
+    return store.list(roomId, "id", after, limit);
+  }
+
+  private void publish(String roomId, String type, JsonObject message) {
+    bus.publish(Addresses.roomEvents(roomId), new JsonObject().put("type", type).put("room_id", roomId)
+        .put("seq", message.getLong("seq")).put("message", message));
+  }
+
+  private String checkContent(String content) {
+    if (content == null || content.isBlank()) {
+      throw new ChorusException(ErrorCode.INVALID_ARGUMENT, "content must not be empty");
+    }
+    if (content.codePointCount(0, content.length()) > limits.maxMessageLength()) {
+      throw new ChorusException(ErrorCode.INVALID_ARGUMENT, "content is longer than " + limits.maxMessageLength() + " characters");
+    }
+    return content;
+  }
+
+  private static void requireMessageId(String id) {
+    if (id == null || id.isEmpty() || id.length() > 64) {
+      throw new ChorusException(ErrorCode.INVALID_ARGUMENT, "bad message id");
+    }
+  }
+}

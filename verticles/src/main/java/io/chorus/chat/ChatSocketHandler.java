@@ -1,0 +1,136 @@
+package io.chorus.chat;
+
+import io.chorus.bus.Addresses;
+import io.chorus.bus.ChorusException;
+import io.chorus.bus.ErrorCode;
+import io.chorus.room.ParticipantTokens;
+import io.chorus.room.RoomIds;
+import io.vertx.core.Handler;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.http.ServerWebSocket;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * {@code WS /ws/chat/:room_id?token=&after=}: a member's live chat. The room's bus events reach this
+ * node through one consumer per room (not per socket); each socket is a {@link ChatStream} that
+ * replays what the client missed after {@code after} (a seq or message id; without it the newest
+ * 50) and then streams events in seq order without gaps or duplicates. Frames from the client other
+ * than {@code {"type":"ping"}} get an error frame.
+ */
+public final class ChatSocketHandler implements Handler<RoutingContext> {
+  private static final Logger LOG = LoggerFactory.getLogger(ChatSocketHandler.class);
+  static final int MAX_FRAME = 4096;
+
+  private final Vertx vertx;
+  private final ParticipantTokens tokens;
+  private final ConferenceService conf;
+  private final ChatService chat;
+  private final Map<String, Set<ChatStream>> streams = new HashMap<>();
+  private final Map<String, MessageConsumer<JsonObject>> consumers = new HashMap<>();
+
+  public ChatSocketHandler(Vertx vertx, ParticipantTokens tokens, ConferenceService conf, ChatService chat) {
+    this.vertx = vertx;
+    this.tokens = tokens;
+    this.conf = conf;
+    this.chat = chat;
+  }
+
+  @Override
+  public void handle(RoutingContext ctx) {
+    String roomId = RoomIds.normalize(ctx.pathParam("room_id"));
+    String token = ctx.request().getParam("token");
+    String auth = ctx.request().getHeader("Authorization");
+    if ((token == null || token.isEmpty()) && auth != null && auth.regionMatches(true, 0, "Bearer ", 0, 7)) {
+      token = auth.substring(7).trim();
+    }
+    String after = ctx.request().getParam("after", "");
+    String t = token;
+    ctx.request().toWebSocket().onSuccess(ws -> open(ws, roomId, t, after))
+        .onFailure(e -> LOG.debug("chat WebSocket upgrade failed: {}", e.getMessage()));
+  }
+
+  private void open(ServerWebSocket ws, String roomId, String token, String after) {
+    if (!RoomIds.isValid(roomId)) {
+      refuse(ws, ErrorCode.INVALID_ARGUMENT, "bad room id", (short) 4400);
+      return;
+    }
+    ParticipantTokens.Identity id;
+    try {
+      id = tokens.verify(token, roomId);
+    } catch (ChorusException e) {
+      refuse(ws, e.code(), e.getMessage(), e.code() == ErrorCode.FORBIDDEN ? (short) 4403 : (short) 4401);
+      return;
+    }
+    ws.pause();
+    conf.member(roomId, id.participantId()).onComplete(ar -> {
+      if (ar.failed()) {
+        ErrorCode code = ErrorCode.of(ar.cause());
+        refuse(ws, code, String.valueOf(ar.cause().getMessage()), (short) (4000 + code.httpStatus()));
+        return;
+      }
+      ChatStream stream = new ChatStream(vertx, ws, roomId, chat);
+      Set<ChatStream> set = streams.computeIfAbsent(roomId, r -> new LinkedHashSet<>());
+      set.add(stream);
+      MessageConsumer<JsonObject> consumer = consumers.computeIfAbsent(roomId, r ->
+          vertx.eventBus().consumer(Addresses.roomEvents(r), msg -> deliver(r, msg.body())));
+      ws.closeHandler(v -> remove(stream));
+      ws.frameHandler(frame -> {
+        if (!frame.isText() || frame.textData().length() > MAX_FRAME) {
+          stream.sendError("invalid_argument", "only small text frames are accepted");
+          return;
+        }
+        String type;
+        try {
+          type = new JsonObject(frame.textData()).getString("type", "");
+        } catch (RuntimeException e) {
+          stream.sendError("malformed_json", "frames must be JSON objects");
+          return;
+        }
+        if ("ping".equals(type)) {
+          ws.writeTextMessage(new JsonObject().put("type", "pong").encode());
+        } else {
+          stream.sendError("unknown_type", "send messages with POST /api/v1/rooms/:id/chat/messages; only ping here");
+        }
+      });
+      ws.resume();
+      // replay only once this node receives the room's events, so nothing falls between the two
+      consumer.completion().onComplete(c -> stream.start(after, id.participantId()));
+    });
+  }
+
+  private void deliver(String roomId, JsonObject event) {
+    Set<ChatStream> set = streams.get(roomId);
+    if (set == null || event == null) {
+      return;
+    }
+    for (ChatStream s : set.toArray(ChatStream[]::new)) {
+      s.onEvent(event);
+    }
+  }
+
+  private void remove(ChatStream stream) {
+    stream.close();
+    Set<ChatStream> set = streams.get(stream.roomId());
+    if (set != null && set.remove(stream) && set.isEmpty()) {
+      streams.remove(stream.roomId());
+      MessageConsumer<JsonObject> c = consumers.remove(stream.roomId());
+      if (c != null) {
+        c.unregister();
+      }
+    }
+  }
+
+  private static void refuse(ServerWebSocket ws, ErrorCode code, String message, short closeCode) {
+    ws.writeTextMessage(new JsonObject().put("type", "error").put("code", code.slug()).put("message", message).encode())
+        .onComplete(v -> ws.close(closeCode, code.slug()));
+  }
+}

@@ -1,0 +1,161 @@
+package io.chorus.chat;
+
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.redis.client.RedisAPI;
+import io.vertx.redis.client.Response;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Seed 002's Redis keys, with the room id as a hash tag so one room's keys share a cluster slot:
+ * {@code chat:room:{ID}:messages} (ZSET of message JSON by millisecond score), its index
+ * {@code chat:room:{ID}:index}, {@code room:{ID}:participants} (HASH participant id -> JSON) and
+ * {@code room:{ID}:meta} (HASH cache of the PostgreSQL row); all with the chat TTL (6 h).
+ */
+public final class ChatStore {
+  private final RedisAPI redis;
+  private final LuaScript chat;
+  private final int ttlSeconds;
+  private final int historyMax;
+
+  /** One page of messages, ascending by seq; {@code head} is the room's latest seq. */
+  public record Page(List<JsonObject> messages, long head, boolean more) {
+    public JsonObject json() {
+      long last = messages.isEmpty() ? 0 : messages.get(messages.size() - 1).getLong("seq");
+      return new JsonObject().put("messages", new JsonArray(new ArrayList<>(messages))).put("last_seq", last)
+          .put("head_seq", head).put("has_more", more);
+    }
+  }
+
+  public ChatStore(RedisAPI redis, int ttlHours, int historyMax) {
+    this.redis = redis;
+    this.chat = new LuaScript(redis, "lua/chat.lua");
+    this.ttlSeconds = ttlHours * 3600;
+    this.historyMax = historyMax;
+  }
+
+  public static String messagesKey(String roomId) {
+    return "chat:room:{" + roomId + "}:messages";
+  }
+
+  public static String indexKey(String roomId) {
+    return "chat:room:{" + roomId + "}:index";
+  }
+
+  public static String participantsKey(String roomId) {
+    return "room:{" + roomId + "}:participants";
+  }
+
+  public static String metaKey(String roomId) {
+    return "room:{" + roomId + "}:meta";
+  }
+
+  /** Every Redis key of a conference room, the playback record {@code room:{ID}} included. */
+  public static List<String> allKeys(String roomId) {
+    return List.of("room:{" + roomId + "}", messagesKey(roomId), indexKey(roomId), participantsKey(roomId), metaKey(roomId));
+  }
+
+  public int ttlSeconds() {
+    return ttlSeconds;
+  }
+
+  public Future<JsonObject> append(String roomId, JsonObject message) {
+    return run(roomId, "send", message.encode(), Integer.toString(historyMax)).map(r -> new JsonObject(r.toString()));
+  }
+
+  public Future<JsonObject> edit(String roomId, String messageId, String actor, String content, String editedAt) {
+    return run(roomId, "edit", messageId, actor, "0", content, editedAt).map(r -> new JsonObject(r.toString()));
+  }
+
+  public Future<JsonObject> delete(String roomId, String messageId, String actor, boolean actorIsHost) {
+    return run(roomId, "delete", messageId, actor, actorIsHost ? "1" : "0").map(r -> new JsonObject(r.toString()));
+  }
+
+  /** {@code mode}: {@code last} (the newest {@code limit}), {@code seq} or {@code id} (after that cursor). */
+  public Future<Page> list(String roomId, String mode, String cursor, int limit) {
+    return run(roomId, "list", mode, cursor, Integer.toString(limit)).map(r -> {
+      List<JsonObject> out = new ArrayList<>();
+      for (int i = 2; i < r.size(); i++) {
+        out.add(new JsonObject(r.get(i).toString()));
+      }
+      return new Page(out, r.get(0).toLong(), r.get(1).toInteger() == 1);
+    });
+  }
+
+  public Future<Void> putParticipant(String roomId, String participantId, JsonObject participant) {
+    String key = participantsKey(roomId);
+    return redis.hset(List.of(key, participantId, participant.encode()))
+        .compose(v -> redis.expire(List.of(key, Integer.toString(ttlSeconds)))).mapEmpty();
+  }
+
+  public Future<Void> removeParticipant(String roomId, String participantId) {
+    return redis.hdel(List.of(participantsKey(roomId), participantId)).mapEmpty();
+  }
+
+  public Future<Map<String, JsonObject>> participants(String roomId) {
+    return redis.hgetall(participantsKey(roomId)).map(r -> {
+      Map<String, JsonObject> out = new java.util.LinkedHashMap<>();
+      hash(r).forEach((k, v) -> out.put(k, new JsonObject(v)));
+      return out;
+    });
+  }
+
+  public Future<Void> putMeta(String roomId, JsonObject meta) {
+    List<String> args = new ArrayList<>();
+    args.add(metaKey(roomId));
+    meta.forEach(e -> {
+      args.add(e.getKey());
+      args.add(e.getValue() == null ? "" : String.valueOf(e.getValue()));
+    });
+    return redis.hset(args).compose(v -> redis.expire(List.of(metaKey(roomId), Integer.toString(ttlSeconds)))).mapEmpty();
+  }
+
+  /** The cached row as strings, or null when not cached. */
+  public Future<JsonObject> meta(String roomId) {
+    return redis.hgetall(metaKey(roomId)).map(r -> {
+      Map<String, String> h = hash(r);
+      return h.isEmpty() ? null : new JsonObject(new java.util.LinkedHashMap<>(h));
+    });
+  }
+
+  /** HGETALL as a map, for RESP3 (a map reply) and RESP2 (a flat array) alike. */
+  static Map<String, String> hash(Response r) {
+    Map<String, String> out = new java.util.LinkedHashMap<>();
+    if (r == null || r.size() == 0) {
+      return out;
+    }
+    try {
+      for (String k : r.getKeys()) {
+        out.put(k, r.get(k).toString());
+      }
+      return out;
+    } catch (RuntimeException notAMap) {
+      out.clear();
+    }
+    for (int i = 0; i + 1 < r.size(); i += 2) {
+      out.put(r.get(i).toString(), r.get(i + 1).toString());
+    }
+    return out;
+  }
+
+  public Future<Void> dropMeta(String roomId) {
+    return redis.del(List.of(metaKey(roomId))).mapEmpty();
+  }
+
+  public Future<Void> deleteRoom(String roomId) {
+    return redis.del(allKeys(roomId)).mapEmpty();
+  }
+
+  private Future<Response> run(String roomId, String op, String... args) {
+    List<String> a = new ArrayList<>();
+    a.add(op);
+    a.add(Long.toString(System.currentTimeMillis()));
+    a.add(Integer.toString(ttlSeconds));
+    a.addAll(List.of(args));
+    return chat.run(List.of(messagesKey(roomId), indexKey(roomId)), a);
+  }
+}

@@ -1,0 +1,111 @@
+package io.chorus.chat;
+
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.Tuple;
+
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Seed 002's durable tables {@code rooms} and {@code room_participants} (migration V1). */
+public final class ConferenceRepo {
+  private static final String ROOM_COLUMNS = "id, livekit_room_name, title, description, status, max_participants, "
+      + "host_participant_id, created_at, updated_at, expires_at";
+
+  private final Pool pg;
+
+  public ConferenceRepo(Pool pg) {
+    this.pg = pg;
+  }
+
+  /** Inserts the room unless it exists (rooms made through gRPC or the seed WebSocket get their row on first REST use). */
+  public Future<Void> insertRoom(String id, String livekitName, String title, String description, int maxParticipants,
+                                 String hostId, Instant expiresAt) {
+    return pg.preparedQuery("INSERT INTO rooms (id, livekit_room_name, title, description, max_participants, host_participant_id, "
+            + "expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (id) DO NOTHING")
+        .execute(Tuple.of(id, livekitName, title, description, maxParticipants, hostId, odt(expiresAt))).mapEmpty();
+  }
+
+  public Future<JsonObject> findRoom(String id) {
+    return pg.preparedQuery("SELECT " + ROOM_COLUMNS + " FROM rooms WHERE id = $1").execute(Tuple.of(id))
+        .map(rows -> rows.size() == 0 ? null : roomJson(rows.iterator().next()));
+  }
+
+  /** Opens a membership; a replayed join keeps the open one (and takes the new display name). */
+  public Future<Void> addParticipant(String roomId, String participantId, String displayName, String role, String clientIp,
+                                     String userAgent) {
+    return pg.preparedQuery("INSERT INTO room_participants (room_id, participant_id, display_name, role, client_ip, user_agent) "
+            + "VALUES ($1, $2, $3, $4, $5::text::inet, $6) "
+            + "ON CONFLICT (room_id, participant_id) WHERE left_at IS NULL DO UPDATE SET display_name = EXCLUDED.display_name")
+        .execute(Tuple.of(roomId, participantId, displayName, role, clientIp, userAgent)).mapEmpty();
+  }
+
+  public Future<Void> markLeft(String roomId, String participantId) {
+    return pg.preparedQuery("UPDATE room_participants SET left_at = NOW() WHERE room_id = $1 AND participant_id = $2 AND left_at IS NULL")
+        .execute(Tuple.of(roomId, participantId)).mapEmpty();
+  }
+
+  /** Activity keeps a room alive: {@code expires_at} moves to now + ROOM_TTL_HOURS. */
+  public Future<Void> touch(String roomId, Instant expiresAt) {
+    return pg.preparedQuery("UPDATE rooms SET updated_at = NOW(), expires_at = $2 WHERE id = $1 AND status = 'active'")
+        .execute(Tuple.of(roomId, odt(expiresAt))).mapEmpty();
+  }
+
+  public Future<List<JsonObject>> history(String roomId) {
+    return pg.preparedQuery("SELECT participant_id, display_name, role, joined_at, left_at, host(client_ip) AS ip, user_agent "
+            + "FROM room_participants WHERE room_id = $1 ORDER BY joined_at")
+        .execute(Tuple.of(roomId)).map(rows -> {
+          List<JsonObject> out = new ArrayList<>();
+          for (Row r : rows) {
+            out.add(new JsonObject().put("participant_id", r.getString("participant_id")).put("display_name", r.getString("display_name"))
+                .put("role", r.getString("role")).put("joined_at", iso(r.getOffsetDateTime("joined_at")))
+                .put("left_at", iso(r.getOffsetDateTime("left_at"))).put("client_ip", r.getString("ip"))
+                .put("user_agent", r.getString("user_agent")));
+          }
+          return out;
+        });
+  }
+
+  /** Active rooms whose {@code expires_at} has passed. */
+  public Future<List<String>> expiredRooms(int limit) {
+    return pg.preparedQuery("SELECT id FROM rooms WHERE status = 'active' AND expires_at < NOW() ORDER BY expires_at LIMIT $1")
+        .execute(Tuple.of(limit)).map(rows -> {
+          List<String> ids = new ArrayList<>();
+          rows.forEach(r -> ids.add(r.getString("id")));
+          return ids;
+        });
+  }
+
+  /** Ends the room and closes every open membership, in one transaction; false if it was not active. */
+  public Future<Boolean> endRoom(String roomId) {
+    return pg.withTransaction(c -> c.preparedQuery("UPDATE rooms SET status = 'ended', updated_at = NOW() WHERE id = $1 AND status = 'active'")
+        .execute(Tuple.of(roomId)).compose(r -> {
+          if (r.rowCount() == 0) {
+            return Future.succeededFuture(false);
+          }
+          return c.preparedQuery("UPDATE room_participants SET left_at = NOW() WHERE room_id = $1 AND left_at IS NULL")
+              .execute(Tuple.of(roomId)).map(true);
+        }));
+  }
+
+  static JsonObject roomJson(Row r) {
+    return new JsonObject().put("id", r.getString("id")).put("livekit_room_name", r.getString("livekit_room_name"))
+        .put("title", r.getString("title")).put("description", r.getString("description")).put("status", r.getString("status"))
+        .put("max_participants", r.getInteger("max_participants")).put("host_participant_id", r.getString("host_participant_id"))
+        .put("created_at", iso(r.getOffsetDateTime("created_at"))).put("updated_at", iso(r.getOffsetDateTime("updated_at")))
+        .put("expires_at", iso(r.getOffsetDateTime("expires_at")));
+  }
+
+  static String iso(OffsetDateTime t) {
+    return t == null ? null : t.toInstant().toString();
+  }
+
+  private static OffsetDateTime odt(Instant i) {
+    return i == null ? null : i.atOffset(ZoneOffset.UTC);
+  }
+}

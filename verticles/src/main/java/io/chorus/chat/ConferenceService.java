@@ -1,0 +1,254 @@
+package io.chorus.chat;
+
+import io.chorus.bus.ChorusException;
+import io.chorus.bus.ErrorCode;
+import io.chorus.config.ChorusConfig;
+import io.chorus.proto.room.CreateRoomRequest;
+import io.chorus.proto.room.JoinRoomRequest;
+import io.chorus.proto.room.LeaveRoomRequest;
+import io.chorus.room.ParticipantTokens;
+import io.chorus.room.RoomClient;
+import io.chorus.room.RoomState;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+
+import java.time.Instant;
+import java.util.UUID;
+import java.util.regex.Pattern;
+
+/**
+ * Seed 002's anonymous rooms on the one room model: the live room is the Redis record managed by
+ * the RoomVerticle (so the seed-000 WebSocket, gRPC and the bridge see it), the durable row and the
+ * participant history are PostgreSQL's, and {@code room:{ID}:meta} / {@code :participants} cache
+ * them in Redis. Joins and leaves post system chat lines.
+ */
+public final class ConferenceService {
+  private static final Pattern PARTICIPANT_ID = Pattern.compile("[A-Za-z0-9._:@-]{1,128}");
+
+  private final RoomClient rooms;
+  private final ParticipantTokens tokens;
+  private final ConferenceRepo repo;
+  private final ChatService chat;
+  private final ChorusConfig config;
+  private final Pattern namePattern;
+
+  /** Who calls, where from (seed 002 keeps the IP and user agent of each participant). */
+  public record Caller(String participantId, String clientIp, String userAgent) {
+  }
+
+  public ConferenceService(RoomClient rooms, ParticipantTokens tokens, ConferenceRepo repo, ChatService chat, ChorusConfig config) {
+    this.rooms = rooms;
+    this.tokens = tokens;
+    this.repo = repo;
+    this.chat = chat;
+    this.config = config;
+    this.namePattern = Pattern.compile(config.chat().displayNamePattern());
+  }
+
+  public Future<JsonObject> create(String title, String description, Integer maxParticipants, String displayName, Caller caller) {
+    String name;
+    String pid;
+    try {
+      if (title == null || title.isBlank() || title.length() > 255) {
+        throw new ChorusException(ErrorCode.INVALID_ARGUMENT, "title is required (1-255 characters)");
+      }
+      if (description != null && description.length() > 5000) {
+        throw new ChorusException(ErrorCode.INVALID_ARGUMENT, "description is longer than 5000 characters");
+      }
+      if (maxParticipants != null && (maxParticipants < 1 || maxParticipants > config.rooms().maxUsers())) {
+        throw new ChorusException(ErrorCode.INVALID_ARGUMENT, "max_participants must be between 1 and " + config.rooms().maxUsers());
+      }
+      name = displayName(displayName == null ? "Host" : displayName);
+      pid = participantId(caller.participantId());
+    } catch (ChorusException e) {
+      return Future.failedFuture(e);
+    }
+    int max = maxParticipants == null ? config.rooms().maxUsers() : maxParticipants;
+    CreateRoomRequest req = CreateRoomRequest.newBuilder().setHostId(pid).setHostName(name).setTitle(title.trim())
+        .setMaxUsers(max).build();
+    return rooms.create(req, false).compose(state -> {
+      String id = state.roomId();
+      Instant expires = expiresAt();
+      return repo.insertRoom(id, livekitName(id), title.trim(), description, max, pid, expires)
+          .compose(v -> repo.addParticipant(id, pid, name, "host", caller.clientIp(), caller.userAgent()))
+          .compose(v -> repo.findRoom(id))
+          .compose(row -> chat.store().putMeta(id, row).map(row))
+          .compose(row -> cacheParticipant(id, pid, name, "host", state.joinedAtMs(pid)).map(row))
+          .map(row -> new JsonObject().put("room", roomJson(row, state))
+              .put("participant", participantJson(state, pid, name))
+              .put("token", tokens.issue(id, pid, "host")));
+    });
+  }
+
+  /** The room: PostgreSQL's row (or the Redis cache of it) with the live participant count. */
+  public Future<JsonObject> get(String roomId) {
+    return live(roomId).compose(state -> row(roomId, state).map(row -> {
+      if (row == null && state == null) {
+        throw new ChorusException(ErrorCode.NOT_FOUND, "room not found");
+      }
+      return roomJson(row, state);
+    }));
+  }
+
+  /**
+   * Joins as a new participant ({@code X-Participant-ID} or a generated id; an id already in the room
+   * needs its token), or re-joins with the caller's token. Answers room, participant and token.
+   */
+  public Future<JsonObject> join(String roomId, String displayName, ParticipantTokens.Identity identity, Caller caller) {
+    String name;
+    String pid;
+    try {
+      name = displayName(displayName);
+      pid = identity != null ? identity.participantId() : participantId(caller.participantId());
+    } catch (ChorusException e) {
+      return Future.failedFuture(e);
+    }
+    return row(roomId, null).compose(existing -> {
+      if (existing != null && "ended".equals(existing.getString("status"))) {
+        return Future.failedFuture(new ChorusException(ErrorCode.GONE, "room has ended"));
+      }
+      JoinRoomRequest req = JoinRoomRequest.newBuilder().setRoomId(roomId).setUserId(pid).setUserName(name).build();
+      return rooms.join(req, false, identity == null).compose(state -> {
+        boolean fresh = "user_joined".equals(state.event());
+        String role = pid.equals(state.hostId()) ? "host" : "participant";
+        Future<Void> rowReady = existing != null ? repo.touch(roomId, expiresAt()).compose(v -> chat.store().dropMeta(roomId))
+            : repo.insertRoom(roomId, livekitName(roomId), state.json().getString("title", ""), null, state.maxUsers(),
+                state.hostId(), expiresAt());
+        return rowReady
+            .compose(v -> repo.addParticipant(roomId, pid, name, role, caller.clientIp(), caller.userAgent()))
+            .compose(v -> cacheParticipant(roomId, pid, name, role, state.joinedAtMs(pid)))
+            .compose(v -> fresh ? chat.system(roomId, pid, name, name + " joined").mapEmpty() : Future.<Void>succeededFuture())
+            .compose(v -> row(roomId, state))
+            .map(row -> new JsonObject().put("room", roomJson(row, state)).put("participant", participantJson(state, pid, name))
+                .put("token", tokens.issue(roomId, pid, role)));
+      });
+    });
+  }
+
+  public Future<JsonObject> leave(String roomId, String participantId) {
+    return member(roomId, participantId).compose(before -> {
+      String name = before.nameOf(participantId);
+      LeaveRoomRequest req = LeaveRoomRequest.newBuilder().setRoomId(roomId).setUserId(participantId).build();
+      return rooms.leave(req, false)
+          .compose(state -> repo.markLeft(roomId, participantId)
+              .compose(v -> chat.store().removeParticipant(roomId, participantId))
+              .compose(v -> repo.touch(roomId, expiresAt()))
+              .compose(v -> chat.store().dropMeta(roomId))
+              .compose(v -> chat.system(roomId, participantId, name, name + " left"))
+              .map(m -> new JsonObject().put("room_id", roomId).put("participant_id", participantId).put("status", "left")
+                  .put("host_participant_id", state.hostId())));
+    });
+  }
+
+  public Future<JsonObject> participants(String roomId, String participantId) {
+    return member(roomId, participantId).compose(state -> chat.store().participants(roomId).map(cached -> {
+      JsonArray list = new JsonArray();
+      for (String id : state.users()) {
+        JsonObject c = cached.get(id);
+        list.add(participantJson(state, id, c != null ? c.getString("display_name") : state.nameOf(id)));
+      }
+      return new JsonObject().put("room_id", roomId).put("host_participant_id", state.hostId()).put("participants", list);
+    }));
+  }
+
+  /** The live room, failing FORBIDDEN unless {@code participantId} is in it now. */
+  public Future<RoomState> member(String roomId, String participantId) {
+    return rooms.get(roomId).compose(state -> {
+      if (!state.isMember(participantId)) {
+        return Future.failedFuture(new ChorusException(ErrorCode.FORBIDDEN, "not a participant of this room"));
+      }
+      return Future.succeededFuture(state);
+    });
+  }
+
+  public Future<String> livekitRoomName(String roomId) {
+    return row(roomId, null).map(r -> r == null ? livekitName(roomId) : r.getString("livekit_room_name", livekitName(roomId)));
+  }
+
+  public static String livekitName(String roomId) {
+    return "chorus-" + roomId;
+  }
+
+  private Future<RoomState> live(String roomId) {
+    return rooms.get(roomId).recover(e -> ErrorCode.of(e) == ErrorCode.NOT_FOUND ? Future.succeededFuture(null) : Future.failedFuture(e));
+  }
+
+  /** The durable row from the Redis cache, else PostgreSQL (then cached). */
+  private Future<JsonObject> row(String roomId, RoomState state) {
+    return chat.store().meta(roomId).compose(meta -> {
+      if (meta != null) {
+        return Future.succeededFuture(meta);
+      }
+      return repo.findRoom(roomId).compose(r -> r == null ? Future.succeededFuture(null) : chat.store().putMeta(roomId, r).map(r));
+    });
+  }
+
+  private Future<Void> cacheParticipant(String roomId, String pid, String name, String role, long joinedAtMs) {
+    return chat.store().putParticipant(roomId, pid, new JsonObject().put("participant_id", pid).put("display_name", name)
+        .put("role", role).put("joined_at", Instant.ofEpochMilli(joinedAtMs).toString()));
+  }
+
+  private JsonObject roomJson(JsonObject row, RoomState state) {
+    JsonObject out = new JsonObject();
+    if (row != null) {
+      out.put("id", row.getString("id")).put("livekit_room_name", row.getString("livekit_room_name"))
+          .put("title", row.getString("title")).put("description", emptyToNull(row.getString("description")))
+          .put("status", row.getString("status")).put("max_participants", Integer.parseInt(String.valueOf(row.getValue("max_participants"))))
+          .put("created_at", row.getString("created_at")).put("updated_at", row.getString("updated_at"))
+          .put("expires_at", emptyToNull(row.getString("expires_at")));
+    } else {
+      out.put("id", state.roomId()).put("livekit_room_name", livekitName(state.roomId())).put("title", state.json().getString("title", ""))
+          .putNull("description").put("status", "active").put("max_participants", state.maxUsers())
+          .put("created_at", Instant.ofEpochMilli(state.json().getLong("created_at", 0L)).toString());
+    }
+    if (state != null) {
+      out.put("host_participant_id", state.hostId()).put("participant_count", state.users().size());
+    } else {
+      out.put("host_participant_id", row.getString("host_participant_id")).put("participant_count", 0);
+      if ("active".equals(out.getString("status"))) {
+        // the live room is gone (TTL): nobody can join it any more
+        out.put("status", "ended");
+      }
+    }
+    return out;
+  }
+
+  private static JsonObject participantJson(RoomState state, String pid, String name) {
+    return new JsonObject().put("participant_id", pid).put("display_name", name)
+        .put("role", pid.equals(state.hostId()) ? "host" : "participant")
+        .put("room_id", state.roomId()).put("joined_at", Instant.ofEpochMilli(state.joinedAtMs(pid)).toString());
+  }
+
+  private String displayName(String raw) {
+    String name = raw == null ? "" : raw.trim();
+    int len = name.codePointCount(0, name.length());
+    ChorusConfig.Chat c = config.chat();
+    if (len < c.displayNameMin() || len > c.displayNameMax()) {
+      throw new ChorusException(ErrorCode.INVALID_ARGUMENT,
+          "display_name must be " + c.displayNameMin() + "-" + c.displayNameMax() + " characters");
+    }
+    if (!namePattern.matcher(name).matches()) {
+      throw new ChorusException(ErrorCode.INVALID_ARGUMENT, "display_name contains characters that are not allowed");
+    }
+    return name;
+  }
+
+  private static String participantId(String proposed) {
+    if (proposed == null || proposed.isBlank()) {
+      return UUID.randomUUID().toString();
+    }
+    if (!PARTICIPANT_ID.matcher(proposed).matches()) {
+      throw new ChorusException(ErrorCode.INVALID_ARGUMENT, "X-Participant-ID must be 1-128 letters, digits or ._:@-");
+    }
+    return proposed;
+  }
+
+  private Instant expiresAt() {
+    return Instant.now().plusSeconds(config.rooms().ttlHours() * 3600L);
+  }
+
+  private static String emptyToNull(String s) {
+    return s == null || s.isEmpty() ? null : s;
+  }
+}

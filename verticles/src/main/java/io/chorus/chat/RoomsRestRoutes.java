@@ -1,0 +1,231 @@
+package io.chorus.chat;
+
+import io.chorus.bus.ChorusException;
+import io.chorus.bus.ErrorCode;
+import io.chorus.config.ChorusConfig;
+import io.chorus.gateway.Http;
+import io.chorus.room.ParticipantTokens;
+import io.chorus.room.RoomIds;
+import io.vertx.core.Future;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+import io.vertx.ext.web.handler.CorsHandler;
+
+import java.util.Set;
+import java.util.function.Function;
+
+/**
+ * Seed 002's REST API under {@code /api/v1/rooms}. Identity: {@code Authorization: Bearer <participant
+ * token>} is the authority; {@code X-Participant-ID} is accepted (it proposes the id on create/join)
+ * but must match the token when both are sent. Every room path counts against the room's rate limit,
+ * room creation against the caller's IP, messages against the participant (all cluster-wide).
+ */
+public final class RoomsRestRoutes {
+  static final String PID_HEADER = "X-Participant-ID";
+
+  private final ConferenceService conf;
+  private final ChatService chat;
+  private final MediaTokens media;
+  private final RateLimiter limiter;
+  private final ParticipantTokens tokens;
+  private final ChorusConfig config;
+
+  public RoomsRestRoutes(ConferenceService conf, ChatService chat, MediaTokens media, RateLimiter limiter, ParticipantTokens tokens,
+                         ChorusConfig config) {
+    this.conf = conf;
+    this.chat = chat;
+    this.media = media;
+    this.limiter = limiter;
+    this.tokens = tokens;
+    this.config = config;
+  }
+
+  public void mount(Router router) {
+    CorsHandler cors = CorsHandler.create()
+        .allowedMethods(Set.of(HttpMethod.GET, HttpMethod.POST, HttpMethod.PUT, HttpMethod.DELETE, HttpMethod.OPTIONS))
+        .allowedHeaders(Set.of("Content-Type", "Authorization", PID_HEADER))
+        .exposedHeaders(Set.of("Retry-After"));
+    if (!config.security().allowedOrigins().contains("*")) {
+      // without origins the handler allows any origin; with them, only those
+      config.security().allowedOrigins().forEach(cors::addOrigin);
+    }
+    router.route("/api/v1/rooms*").handler(cors);
+    BodyHandler body = BodyHandler.create(false).setBodyLimit(16L * 1024 + 8L * config.chat().maxMessageLength());
+    router.post("/api/v1/rooms").handler(body).handler(this::create);
+    router.get("/api/v1/rooms/:id").handler(ctx -> room(ctx, 200, id -> conf.get(id)));
+    router.post("/api/v1/rooms/:id/join").handler(body).handler(ctx -> room(ctx, 200, id -> {
+      JsonObject b = body(ctx);
+      ParticipantTokens.Identity identity = optionalAuth(ctx, id);
+      return conf.join(id, string(b, "display_name"), identity, caller(ctx));
+    }));
+    router.post("/api/v1/rooms/:id/leave").handler(body).handler(ctx -> room(ctx, 200, id -> conf.leave(id, auth(ctx, id).participantId())));
+    router.get("/api/v1/rooms/:id/participants").handler(ctx -> room(ctx, 200, id -> conf.participants(id, auth(ctx, id).participantId())));
+    router.get("/api/v1/rooms/:id/chat/messages").handler(ctx -> room(ctx, 200, id -> {
+      String pid = auth(ctx, id).participantId();
+      int limit = intParam(ctx, "limit", 50);
+      String after = ctx.request().getParam("after", "");
+      return conf.member(id, pid).compose(s -> chat.list(id, after, limit)).map(ChatStore.Page::json);
+    }));
+    router.post("/api/v1/rooms/:id/chat/messages").handler(body).handler(ctx -> room(ctx, 201, id -> {
+      String pid = auth(ctx, id).participantId();
+      String content = string(body(ctx), "content");
+      return conf.member(id, pid).compose(state -> limiter.hit("msg", id + ":" + pid, config.chat().rateMessages(), "messages")
+          .compose(v -> chat.send(id, pid, state.nameOf(pid), content)));
+    }));
+    router.put("/api/v1/rooms/:id/chat/messages/:messageId").handler(body).handler(ctx -> room(ctx, 200, id -> {
+      String pid = auth(ctx, id).participantId();
+      String content = string(body(ctx), "content");
+      return conf.member(id, pid).compose(s -> chat.edit(id, ctx.pathParam("messageId"), pid, content));
+    }));
+    router.delete("/api/v1/rooms/:id/chat/messages/:messageId").handler(ctx -> room(ctx, 204, id -> {
+      String pid = auth(ctx, id).participantId();
+      return conf.member(id, pid).compose(state -> chat.delete(id, ctx.pathParam("messageId"), pid, pid.equals(state.hostId())));
+    }));
+    router.post("/api/v1/rooms/:id/media/token").handler(body).handler(ctx -> room(ctx, 200, id -> {
+      String pid = auth(ctx, id).participantId();
+      return conf.member(id, pid).compose(state -> conf.livekitRoomName(id)
+          .map(name -> media.issue(name, pid, state.nameOf(pid), pid.equals(state.hostId()))));
+    }));
+  }
+
+  private void create(RoutingContext ctx) {
+    Future<JsonObject> result;
+    try {
+      JsonObject b = body(ctx);
+      String title = string(b, "title");
+      String description = string(b, "description");
+      Integer max = integer(b, "max_participants");
+      String name = string(b, "display_name");
+      ConferenceService.Caller caller = caller(ctx);
+      if (ctx.request().getHeader("Authorization") != null) {
+        throw new ChorusException(ErrorCode.INVALID_ARGUMENT, "creating a room takes no participant token");
+      }
+      result = limiter.hit("create", caller.clientIp(), config.chat().rateRoomCreate(), "rooms created from this address")
+          .compose(v -> conf.create(title, description, max, name, caller));
+    } catch (RuntimeException e) {
+      result = Future.failedFuture(e);
+    }
+    respond(ctx, 201, result);
+  }
+
+  /** Runs a room route: a valid id, the room's rate limit, then the work. */
+  private void room(RoutingContext ctx, int status, Function<String, Future<?>> work) {
+    String id = RoomIds.normalize(ctx.pathParam("id"));
+    Future<?> result;
+    if (!RoomIds.isValid(id)) {
+      result = Future.failedFuture(new ChorusException(ErrorCode.INVALID_ARGUMENT, "room id must be 4-32 letters or digits"));
+    } else {
+      result = limiter.hit("room", id, config.chat().rateRoomRequests(), "requests to this room").compose(v -> {
+        try {
+          return work.apply(id);
+        } catch (RuntimeException e) {
+          return Future.failedFuture(e);
+        }
+      });
+    }
+    respond(ctx, status, result);
+  }
+
+  private static void respond(RoutingContext ctx, int status, Future<?> result) {
+    result.onComplete(ar -> {
+      if (ar.succeeded()) {
+        if (status == 204) {
+          ctx.response().setStatusCode(204).end();
+        } else {
+          Http.json(ctx, status, ar.result());
+        }
+        return;
+      }
+      Throwable e = ar.cause();
+      if (e instanceof RateLimiter.RateLimited rl) {
+        ctx.response().putHeader("Retry-After", Long.toString(rl.retryAfterSeconds()));
+        Http.error(ctx, ErrorCode.RATE_LIMITED, e.getMessage());
+        return;
+      }
+      Http.fail(ctx, e);
+    });
+  }
+
+  /** The verified identity of the caller for this room; the header id, if sent, must be the token's. */
+  private ParticipantTokens.Identity auth(RoutingContext ctx, String roomId) {
+    ParticipantTokens.Identity id = optionalAuth(ctx, roomId);
+    if (id == null) {
+      throw new ChorusException(ErrorCode.UNAUTHENTICATED, "Authorization: Bearer <participant token> required");
+    }
+    return id;
+  }
+
+  private ParticipantTokens.Identity optionalAuth(RoutingContext ctx, String roomId) {
+    String header = ctx.request().getHeader("Authorization");
+    if (header == null) {
+      return null;
+    }
+    if (!header.regionMatches(true, 0, "Bearer ", 0, 7)) {
+      throw new ChorusException(ErrorCode.UNAUTHENTICATED, "Authorization must be 'Bearer <participant token>'");
+    }
+    ParticipantTokens.Identity id = tokens.verify(header.substring(7).trim(), roomId);
+    String claimed = ctx.request().getHeader(PID_HEADER);
+    if (claimed != null && !claimed.equals(id.participantId())) {
+      throw new ChorusException(ErrorCode.FORBIDDEN, "X-Participant-ID does not match the participant token");
+    }
+    return id;
+  }
+
+  private static ConferenceService.Caller caller(RoutingContext ctx) {
+    String ua = ctx.request().getHeader("User-Agent");
+    if (ua != null && ua.length() > 512) {
+      ua = ua.substring(0, 512);
+    }
+    return new ConferenceService.Caller(ctx.request().getHeader(PID_HEADER), ctx.request().remoteAddress().hostAddress(), ua);
+  }
+
+  private static JsonObject body(RoutingContext ctx) {
+    if (ctx.body() == null || ctx.body().length() == 0) {
+      return new JsonObject();
+    }
+    try {
+      Object parsed = io.vertx.core.json.Json.decodeValue(ctx.body().buffer());
+      if (parsed instanceof JsonObject o) {
+        return o;
+      }
+    } catch (DecodeException e) {
+      // fall through
+    }
+    throw new ChorusException(ErrorCode.MALFORMED_JSON, "body must be a JSON object");
+  }
+
+  private static String string(JsonObject b, String field) {
+    Object v = b.getValue(field);
+    if (v != null && !(v instanceof String)) {
+      throw new ChorusException(ErrorCode.INVALID_ARGUMENT, field + " must be a string");
+    }
+    return (String) v;
+  }
+
+  private static Integer integer(JsonObject b, String field) {
+    Object v = b.getValue(field);
+    if (v == null) {
+      return null;
+    }
+    if (!(v instanceof Number n) || n.doubleValue() != Math.rint(n.doubleValue()) || Math.abs(n.doubleValue()) > 1e9) {
+      throw new ChorusException(ErrorCode.INVALID_ARGUMENT, field + " must be an integer");
+    }
+    return n.intValue();
+  }
+
+  private static int intParam(RoutingContext ctx, String name, int dflt) {
+    String v = ctx.request().getParam(name);
+    if (v == null || v.isEmpty()) {
+      return dflt;
+    }
+    try {
+      return Integer.parseInt(v);
+    } catch (NumberFormatException e) {
+      throw new ChorusException(ErrorCode.INVALID_ARGUMENT, name + " must be an integer");
+    }
+  }
+}

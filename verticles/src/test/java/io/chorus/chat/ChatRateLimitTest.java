@@ -1,0 +1,95 @@
+package io.chorus.chat;
+
+import io.chorus.ChorusNode;
+import io.chorus.gateway.NodePorts;
+import io.chorus.testing.TestServices;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Seed 002's rate limits hold across two nodes (the counters are in Redis): 429 with Retry-After. */
+class ChatRateLimitTest {
+  static List<ChorusNode> nodes;
+  static Vertx client;
+  static Rest rest;
+
+  @BeforeAll
+  static void start() {
+    // a cluster of its own: the per-IP room limit counts every test's creates from 127.0.0.1
+    nodes = new ArrayList<>(TestServices.startCluster(2, Map.of("RATE_LIMIT_ROOM_CREATE", 4, "RATE_LIMIT_CHAT_MESSAGES", 5,
+        "RATE_LIMIT_ROOM_REQUESTS", 30, "RATE_LIMIT_WINDOW_SECONDS", 3600)));
+    client = Vertx.vertx();
+    rest = new Rest(client);
+    // counters of earlier runs in the same Redis (same ip, window) must not count here
+    io.vertx.redis.client.RedisAPI redis = io.vertx.redis.client.RedisAPI.api(io.vertx.redis.client.Redis.createClient(client,
+        nodes.get(0).config().redis().connectionStrings().get(0)));
+    TestServices.await(redis.del(List.of("ratelimit:{create:127.0.0.1}")));
+  }
+
+  @AfterAll
+  static void stop() {
+    TestServices.await(client.close());
+    TestServices.closeAll(nodes);
+  }
+
+  static int port(int i) {
+    return NodePorts.http(nodes.get(i).vertx());
+  }
+
+  static void assertLimited(Rest.Reply r) {
+    assertThat(r.errorCode(429)).isEqualTo("rate_limited");
+    long retry = Long.parseLong(r.headers().get("Retry-After"));
+    assertThat(retry).isBetween(1L, 3600L);
+  }
+
+  @Test
+  void limitsAreSharedByTheNodes() {
+    // room creation per IP: 4 in the window, alternating nodes; the 5th is refused on either node
+    List<JsonObject> rooms = new ArrayList<>();
+    for (int i = 0; i < 4; i++) {
+      Rest.Reply r = rest.post(port(i % 2), "/api/v1/rooms", null, new JsonObject().put("title", "r" + i));
+      assertThat(r.status()).as(r.body()).isEqualTo(201);
+      rooms.add(r.json());
+    }
+    assertLimited(rest.post(port(0), "/api/v1/rooms", null, new JsonObject().put("title", "r5")));
+    assertLimited(rest.post(port(1), "/api/v1/rooms", null, new JsonObject().put("title", "r6")));
+
+    // messages per participant: 5, alternating nodes; another participant still may send
+    String id = rooms.get(0).getJsonObject("room").getString("id");
+    String host = rooms.get(0).getString("token");
+    String path = "/api/v1/rooms/" + id + "/chat/messages";
+    for (int i = 0; i < 5; i++) {
+      assertThat(rest.post(port(i % 2), path, host, new JsonObject().put("content", "m" + i)).status()).isEqualTo(201);
+    }
+    assertLimited(rest.post(port(1), path, host, new JsonObject().put("content", "too many")));
+    Rest.Reply join = rest.call(HttpMethod.POST, port(0), "/api/v1/rooms/" + id + "/join", null, null,
+        new JsonObject().put("display_name", "Other"));
+    String other = join.json().getString("token");
+    assertThat(rest.post(port(1), path, other, new JsonObject().put("content", "hi")).status()).isEqualTo(201);
+
+    // requests per room: 30 in the window counted on both nodes (8 used above: 6 sends, the join, the other send); a different room is unaffected
+    int ok = 0;
+    Rest.Reply last = null;
+    for (int i = 0; i < 30; i++) {
+      last = rest.get(port(i % 2), "/api/v1/rooms/" + id, null);
+      if (last.status() == 200) {
+        ok++;
+      } else {
+        break;
+      }
+    }
+    assertThat(ok).isEqualTo(30 - 8);
+    assertLimited(last);
+    String otherRoom = rooms.get(1).getJsonObject("room").getString("id");
+    assertThat(rest.get(port(0), "/api/v1/rooms/" + otherRoom, null).status()).isEqualTo(200);
+  }
+}

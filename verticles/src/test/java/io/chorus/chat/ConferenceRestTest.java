@@ -1,0 +1,415 @@
+package io.chorus.chat;
+
+import com.auth0.jwt.JWT;
+import com.auth0.jwt.algorithms.Algorithm;
+import com.auth0.jwt.interfaces.DecodedJWT;
+import io.chorus.ChorusNode;
+import io.chorus.config.ChorusConfig;
+import io.chorus.gateway.NodePorts;
+import io.chorus.room.RoomClient;
+import io.chorus.room.RoomState;
+import io.chorus.testing.TestServices;
+import io.chorus.testing.WsProbe;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.redis.client.Redis;
+import io.vertx.redis.client.RedisAPI;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Seed 002's REST rooms and chat on two clustered nodes with the real Redis and PostgreSQL. */
+class ConferenceRestTest {
+  static final String LK_KEY = "test-lk-key";
+  static final String LK_SECRET = "test-livekit-secret-0123456789abcdef";
+  static List<ChorusNode> nodes;
+  static Vertx client;
+  static Rest rest;
+  static RedisAPI redis;
+  static ChorusConfig cfg;
+  static io.vertx.sqlclient.Pool pg;
+
+  @BeforeAll
+  static void start() {
+    Map<String, Object> o = Map.of("LIVEKIT_API_KEY", LK_KEY, "LIVEKIT_API_SECRET", LK_SECRET, "RATE_LIMIT_ROOM_CREATE", 100_000,
+        "RATE_LIMIT_CHAT_MESSAGES", 100_000, "MAX_ROOM_USERS", 20, "CHAT_MAX_MESSAGE_LENGTH", 100, "DISPLAY_NAME_MAX_LENGTH", 20,
+        "ROOM_CLEANUP_INTERVAL_SECONDS", 86_400);
+    nodes = new ArrayList<>(TestServices.startCluster(2, o));
+    cfg = nodes.get(0).config();
+    client = Vertx.vertx();
+    rest = new Rest(client);
+    redis = RedisAPI.api(Redis.createClient(client, cfg.redis().connectionStrings().get(0)));
+    ChorusConfig.Db db = cfg.db();
+    pg = io.vertx.pgclient.PgBuilder.pool().connectingTo(new io.vertx.pgclient.PgConnectOptions().setHost(db.host()).setPort(db.port())
+        .setUser(db.user()).setPassword(db.password()).setDatabase(db.database())).using(client).build();
+  }
+
+  @AfterAll
+  static void stop() {
+    TestServices.await(client.close());
+    TestServices.closeAll(nodes);
+  }
+
+  static int port(int i) {
+    return NodePorts.http(nodes.get(i).vertx());
+  }
+
+  static JsonObject create(int node, String pid, JsonObject body) {
+    Rest.Reply r = rest.call(HttpMethod.POST, port(node), "/api/v1/rooms", null, pid, body);
+    assertThat(r.status()).as(r.body()).isEqualTo(201);
+    return r.json();
+  }
+
+  static JsonObject join(int node, String roomId, String pid, String name) {
+    Rest.Reply r = rest.call(HttpMethod.POST, port(node), "/api/v1/rooms/" + roomId + "/join", null, pid,
+        new JsonObject().put("display_name", name));
+    assertThat(r.status()).as(r.body()).isEqualTo(200);
+    return r.json();
+  }
+
+  static List<Map<String, Object>> sql(String query) {
+    ChorusConfig.Db db = cfg.db();
+    try (Connection c = DriverManager.getConnection(db.jdbcUrl(), db.user(), db.password()); Statement s = c.createStatement()) {
+      List<Map<String, Object>> out = new ArrayList<>();
+      if (!s.execute(query)) {
+        return out;
+      }
+      try (ResultSet rs = s.getResultSet()) {
+        while (rs.next()) {
+          Map<String, Object> row = new java.util.HashMap<>();
+          for (int i = 1; i <= rs.getMetaData().getColumnCount(); i++) {
+            row.put(rs.getMetaData().getColumnLabel(i), rs.getObject(i));
+          }
+          out.add(row);
+        }
+      }
+      return out;
+    } catch (Exception e) {
+      throw new AssertionError(e);
+    }
+  }
+
+  @Test
+  void roomLifecycleAcrossNodesAndStorage() {
+    JsonObject created = create(0, "host-a", new JsonObject().put("title", "Standup").put("description", "daily")
+        .put("max_participants", 5).put("display_name", "Ann"));
+    JsonObject room = created.getJsonObject("room");
+    String id = room.getString("id");
+    assertThat(id).hasSize(6);
+    assertThat(room.getString("livekit_room_name")).isEqualTo("chorus-" + id);
+    assertThat(room.getString("title")).isEqualTo("Standup");
+    assertThat(room.getString("description")).isEqualTo("daily");
+    assertThat(room.getInteger("max_participants")).isEqualTo(5);
+    assertThat(room.getString("status")).isEqualTo("active");
+    assertThat(room.getString("expires_at")).isNotNull();
+    assertThat(created.getJsonObject("participant").getString("participant_id")).isEqualTo("host-a");
+    assertThat(created.getJsonObject("participant").getString("role")).isEqualTo("host");
+    String hostToken = created.getString("token");
+
+    // the same room for the seed-000 side: RoomClient sees it with the host and max users
+    RoomState live = TestServices.await(new RoomClient(nodes.get(1).vertx().eventBus(), "t").get(id));
+    assertThat(live.hostId()).isEqualTo("host-a");
+    assertThat(live.maxUsers()).isEqualTo(5);
+
+    // GET on the other node
+    Rest.Reply got = rest.get(port(1), "/api/v1/rooms/" + id.toLowerCase(), null);
+    assertThat(got.status()).isEqualTo(200);
+    assertThat(got.json().getString("title")).isEqualTo("Standup");
+    assertThat(got.json().getInteger("participant_count")).isEqualTo(1);
+
+    // join without a header: a generated id; with a header: that id
+    JsonObject bob = join(1, id, null, "Bob");
+    String bobId = bob.getJsonObject("participant").getString("participant_id");
+    assertThat(bobId).hasSize(36);
+    assertThat(bob.getJsonObject("participant").getString("role")).isEqualTo("participant");
+    JsonObject cid = join(0, id, "carol-1", "Carol");
+    assertThat(cid.getJsonObject("participant").getString("participant_id")).isEqualTo("carol-1");
+    assertThat(cid.getJsonObject("room").getInteger("participant_count")).isEqualTo(3);
+
+    // a joined seed-000 WebSocket user is in the same room and sees REST joins
+    try (WsProbe ws = WsProbe.connect(client, port(1), "/ws?room_id=" + id + "&user_id=ws-dave&user_name=Dave")) {
+      assertThat(ws.awaitType("room_info").getJsonArray("users")).hasSize(4);
+    }
+
+    // the socket's close removes ws-dave asynchronously: poll to a deadline
+    Rest.Reply parts;
+    long deadline = System.currentTimeMillis() + 5000;
+    do {
+      parts = rest.get(port(1), "/api/v1/rooms/" + id + "/participants", bob.getString("token"));
+      assertThat(parts.status()).as(parts.body()).isEqualTo(200);
+    } while (parts.json().getJsonArray("participants").size() != 3 && System.currentTimeMillis() < deadline);
+    JsonArray list = parts.json().getJsonArray("participants");
+    assertThat(list.stream().map(o -> ((JsonObject) o).getString("participant_id")).toList()).containsExactly("host-a", bobId, "carol-1");
+    assertThat(list.getJsonObject(0).getString("display_name")).isEqualTo("Ann");
+    assertThat(list.getJsonObject(0).getString("role")).isEqualTo("host");
+
+    // re-join with the own token is idempotent; with the id but no token it is refused
+    Rest.Reply again = rest.call(HttpMethod.POST, port(0), "/api/v1/rooms/" + id + "/join", cid.getString("token"), null,
+        new JsonObject().put("display_name", "Carol"));
+    assertThat(again.status()).isEqualTo(200);
+    assertThat(rest.call(HttpMethod.POST, port(0), "/api/v1/rooms/" + id + "/join", null, "carol-1",
+        new JsonObject().put("display_name", "Impostor")).errorCode(409)).isEqualTo("already_exists");
+
+    // leave
+    Rest.Reply left = rest.post(port(0), "/api/v1/rooms/" + id + "/leave", cid.getString("token"), null);
+    assertThat(left.status()).as(left.body()).isEqualTo(200);
+    assertThat(left.json().getString("status")).isEqualTo("left");
+    assertThat(rest.get(port(0), "/api/v1/rooms/" + id + "/participants", cid.getString("token")).errorCode(403)).isEqualTo("forbidden");
+    assertThat(rest.post(port(0), "/api/v1/rooms/" + id + "/leave", cid.getString("token"), null).errorCode(403)).isEqualTo("forbidden");
+
+    // PostgreSQL: the row and the participant history with ip, agent and times
+    List<Map<String, Object>> rows = sql("SELECT id, title, max_participants, host_participant_id, status FROM rooms WHERE id = '" + id + "'");
+    assertThat(rows).hasSize(1);
+    assertThat(rows.get(0).get("host_participant_id")).isEqualTo("host-a");
+    List<Map<String, Object>> ps = sql("SELECT participant_id, role, host(client_ip) AS ip, user_agent, left_at FROM room_participants "
+        + "WHERE room_id = '" + id + "' ORDER BY joined_at");
+    assertThat(ps).extracting(p -> p.get("participant_id")).containsExactly("host-a", bobId, "carol-1");
+    assertThat(ps.get(0).get("role")).isEqualTo("host");
+    assertThat(ps.get(0).get("ip")).isEqualTo("127.0.0.1");
+    assertThat(ps.get(2).get("left_at")).isNotNull();
+    assertThat(ps.get(1).get("left_at")).isNull();
+
+    // Redis keys of seed 002 with their TTLs (a leave drops the meta cache; a GET fills it again)
+    assertThat(rest.get(port(1), "/api/v1/rooms/" + id, null).status()).isEqualTo(200);
+    assertThat(ttl(ChatStore.participantsKey(id))).isBetween(6 * 3600L - 60, 6 * 3600L);
+    assertThat(ttl(ChatStore.metaKey(id))).isBetween(1L, 6 * 3600L);
+    assertThat(ttl(ChatStore.messagesKey(id))).isBetween(6 * 3600L - 60, 6 * 3600L);
+    assertThat(TestServices.await(redis.hkeys(ChatStore.participantsKey(id))).stream().map(Object::toString).toList())
+        .containsExactlyInAnyOrder("host-a", bobId);
+
+    // room full
+    JsonObject small = create(1, null, new JsonObject().put("title", "tiny").put("max_participants", 1));
+    assertThat(rest.call(HttpMethod.POST, port(0), "/api/v1/rooms/" + small.getJsonObject("room").getString("id") + "/join", null, null,
+        new JsonObject().put("display_name", "X")).errorCode(409)).isEqualTo("room_full");
+    System.out.println("ConferenceRestTest: room " + id + " hostToken " + hostToken.length() + " chars");
+  }
+
+  static long ttl(String key) {
+    return TestServices.await(redis.ttl(key)).toLong();
+  }
+
+  @Test
+  void everyErrorHasTheJsonShape() {
+    int p = port(0);
+    assertThat(rest.post(p, "/api/v1/rooms", null, "{oops").errorCode(400)).isEqualTo("malformed_json");
+    assertThat(rest.post(p, "/api/v1/rooms", null, "[1]").errorCode(400)).isEqualTo("malformed_json");
+    assertThat(rest.post(p, "/api/v1/rooms", null, new JsonObject()).errorCode(400)).isEqualTo("invalid_argument");
+    assertThat(rest.post(p, "/api/v1/rooms", null, new JsonObject().put("title", 5)).errorCode(400)).isEqualTo("invalid_argument");
+    assertThat(rest.post(p, "/api/v1/rooms", null, new JsonObject().put("title", "t").put("max_participants", 0)).errorCode(400))
+        .isEqualTo("invalid_argument");
+    assertThat(rest.post(p, "/api/v1/rooms", null, new JsonObject().put("title", "t").put("max_participants", 21)).errorCode(400))
+        .isEqualTo("invalid_argument");
+    assertThat(rest.post(p, "/api/v1/rooms", null, new JsonObject().put("title", "t").put("max_participants", 2.5)).errorCode(400))
+        .isEqualTo("invalid_argument");
+    assertThat(rest.post(p, "/api/v1/rooms", null, new JsonObject().put("title", "t").put("display_name", "x".repeat(21))).errorCode(400))
+        .isEqualTo("invalid_argument");
+    assertThat(rest.post(p, "/api/v1/rooms", null, new JsonObject().put("title", "t").put("display_name", "bad\u0007name")).errorCode(400))
+        .isEqualTo("invalid_argument");
+    assertThat(rest.call(HttpMethod.POST, p, "/api/v1/rooms", null, "bad id with spaces", new JsonObject().put("title", "t"))
+        .errorCode(400)).isEqualTo("invalid_argument");
+    assertThat(rest.post(p, "/api/v1/rooms", null, "{\"title\":\"" + "x".repeat(40_000) + "\"}").errorCode(413)).isEqualTo("payload_too_large");
+
+    assertThat(rest.get(p, "/api/v1/rooms/ZZZZZZ", null).errorCode(404)).isEqualTo("not_found");
+    assertThat(rest.get(p, "/api/v1/rooms/no-such", null).errorCode(400)).isEqualTo("invalid_argument");
+    assertThat(rest.post(p, "/api/v1/rooms/ZZZZZZ/join", null, new JsonObject().put("display_name", "x")).errorCode(404)).isEqualTo("not_found");
+
+    JsonObject c = create(0, "err-host", new JsonObject().put("title", "errors"));
+    String id = c.getJsonObject("room").getString("id");
+    String token = c.getString("token");
+    JsonObject other = create(1, "err-other", new JsonObject().put("title", "other"));
+    String otherToken = other.getString("token");
+    assertThat(rest.post(p, "/api/v1/rooms/" + id + "/join", null, new JsonObject()).errorCode(400)).isEqualTo("invalid_argument");
+    assertThat(rest.post(p, "/api/v1/rooms/" + id + "/join", null, new JsonObject().put("display_name", " ")).errorCode(400))
+        .isEqualTo("invalid_argument");
+    for (String path : List.of("/participants", "/chat/messages")) {
+      assertThat(rest.get(p, "/api/v1/rooms/" + id + path, null).errorCode(401)).isEqualTo("unauthenticated");
+      assertThat(rest.get(p, "/api/v1/rooms/" + id + path, token + "x").errorCode(401)).isEqualTo("unauthenticated");
+      assertThat(rest.get(p, "/api/v1/rooms/" + id + path, "garbage").errorCode(401)).isEqualTo("unauthenticated");
+      // a token of another room: a participant cannot read a room it has not joined
+      assertThat(rest.get(p, "/api/v1/rooms/" + id + path, otherToken).errorCode(403)).isEqualTo("forbidden");
+      // a forged X-Participant-ID next to a valid token
+      assertThat(rest.call(HttpMethod.GET, p, "/api/v1/rooms/" + id + path, token, "someone-else", null).errorCode(403)).isEqualTo("forbidden");
+      // the header alone grants nothing
+      assertThat(rest.call(HttpMethod.GET, p, "/api/v1/rooms/" + id + path, null, "err-host", null).errorCode(401)).isEqualTo("unauthenticated");
+    }
+    assertThat(rest.call(HttpMethod.GET, p, "/api/v1/rooms/" + id + "/participants", null, null, null).headers().get("content-type"))
+        .startsWith("application/json");
+    assertThat(rest.post(p, "/api/v1/rooms/" + id + "/leave", null, null).errorCode(401)).isEqualTo("unauthenticated");
+    assertThat(rest.post(p, "/api/v1/rooms/" + id + "/media/token", null, null).errorCode(401)).isEqualTo("unauthenticated");
+    assertThat(rest.post(p, "/api/v1/rooms/" + id + "/chat/messages", token, new JsonObject()).errorCode(400)).isEqualTo("invalid_argument");
+    assertThat(rest.post(p, "/api/v1/rooms/" + id + "/chat/messages", token, new JsonObject().put("content", "x".repeat(101))).errorCode(400))
+        .isEqualTo("invalid_argument");
+    assertThat(rest.post(p, "/api/v1/rooms/" + id + "/chat/messages", token, "nope").errorCode(400)).isEqualTo("malformed_json");
+    assertThat(rest.get(p, "/api/v1/rooms/" + id + "/chat/messages?limit=0", token).errorCode(400)).isEqualTo("invalid_argument");
+    assertThat(rest.get(p, "/api/v1/rooms/" + id + "/chat/messages?limit=abc", token).errorCode(400)).isEqualTo("invalid_argument");
+    assertThat(rest.get(p, "/api/v1/rooms/" + id + "/chat/messages?after=unknown-id", token).errorCode(404)).isEqualTo("not_found");
+    assertThat(rest.call(HttpMethod.PUT, p, "/api/v1/rooms/" + id + "/chat/messages/nope", token, null, new JsonObject().put("content", "x"))
+        .errorCode(404)).isEqualTo("not_found");
+    assertThat(rest.call(HttpMethod.DELETE, p, "/api/v1/rooms/" + id + "/chat/messages/nope", token, null, null).errorCode(404))
+        .isEqualTo("not_found");
+    assertThat(rest.get(p, "/api/v1/rooms/" + id + "/nothing-here", token).errorCode(404)).isEqualTo("not_found");
+  }
+
+  @Test
+  void chatAuthorityEditDeleteAndSystemMessages() {
+    JsonObject c = create(0, "chat-host", new JsonObject().put("title", "chat").put("display_name", "Hana"));
+    String id = c.getJsonObject("room").getString("id");
+    String host = c.getString("token");
+    JsonObject b = join(1, id, "chat-bob", "Bob");
+    String bob = b.getString("token");
+    JsonObject e = join(0, id, "chat-eve", "Eve");
+    String eve = e.getString("token");
+    String base = "/api/v1/rooms/" + id + "/chat/messages";
+
+    Rest.Reply sent = rest.post(port(1), base, bob, new JsonObject().put("content", "<b>hi</b> & bye"));
+    assertThat(sent.status()).as(sent.body()).isEqualTo(201);
+    JsonObject m = sent.json();
+    assertThat(m.getString("participant_id")).isEqualTo("chat-bob");
+    assertThat(m.getString("display_name")).isEqualTo("Bob");
+    assertThat(m.getString("message_type")).isEqualTo("user");
+    assertThat(m.getString("content")).isEqualTo("<b>hi</b> & bye");   // stored as text, not escaped
+    assertThat(m.getString("room_id")).isEqualTo(id);
+    assertThat(m.getString("created_at")).endsWith("Z");
+    assertThat(m.getValue("edited_at")).isNull();
+    String mid = m.getString("id");
+
+    // Eve (a member) cannot edit or delete Bob's message, with or without a forged header
+    assertThat(rest.call(HttpMethod.PUT, port(0), base + "/" + mid, eve, null, new JsonObject().put("content", "pwned")).errorCode(403))
+        .isEqualTo("forbidden");
+    assertThat(rest.call(HttpMethod.PUT, port(0), base + "/" + mid, eve, "chat-bob", new JsonObject().put("content", "pwned")).errorCode(403))
+        .isEqualTo("forbidden");
+    assertThat(rest.call(HttpMethod.PUT, port(0), base + "/" + mid, null, "chat-bob", new JsonObject().put("content", "pwned")).errorCode(401))
+        .isEqualTo("unauthenticated");
+    assertThat(rest.call(HttpMethod.DELETE, port(0), base + "/" + mid, eve, null, null).errorCode(403)).isEqualTo("forbidden");
+    assertThat(rest.call(HttpMethod.DELETE, port(0), base + "/" + mid, null, "chat-host", null).errorCode(401)).isEqualTo("unauthenticated");
+    // the host cannot edit someone else's message
+    assertThat(rest.call(HttpMethod.PUT, port(0), base + "/" + mid, host, null, new JsonObject().put("content", "x")).errorCode(403))
+        .isEqualTo("forbidden");
+
+    // Bob edits his own
+    Rest.Reply edited = rest.call(HttpMethod.PUT, port(0), base + "/" + mid, bob, "chat-bob", new JsonObject().put("content", "edited"));
+    assertThat(edited.status()).as(edited.body()).isEqualTo(200);
+    assertThat(edited.json().getString("content")).isEqualTo("edited");
+    assertThat(edited.json().getString("edited_at")).isNotNull();
+    assertThat(edited.json().getLong("seq")).isEqualTo(m.getLong("seq"));
+
+    // history: system lines for the joins, then Bob's edited message
+    JsonObject page = rest.get(port(0), base + "?limit=50", eve).json();
+    List<JsonObject> msgs = page.getJsonArray("messages").stream().map(o -> (JsonObject) o).toList();
+    assertThat(msgs).extracting(x -> x.getString("message_type")).containsExactly("system", "system", "user");
+    assertThat(msgs.get(0).getString("content")).isEqualTo("Bob joined");
+    assertThat(msgs.get(1).getString("content")).isEqualTo("Eve joined");
+    assertThat(msgs.get(2).getString("content")).isEqualTo("edited");
+    assertThat(msgs).extracting(x -> x.getLong("seq")).isSorted().doesNotHaveDuplicates();
+    assertThat(page.getLong("last_seq")).isEqualTo(msgs.get(2).getLong("seq"));
+
+    // system messages cannot be edited or deleted, not even by the host
+    String sys = msgs.get(0).getString("id");
+    assertThat(rest.call(HttpMethod.DELETE, port(0), base + "/" + sys, host, null, null).errorCode(403)).isEqualTo("forbidden");
+
+    // limit and after (by seq and by id)
+    assertThat(rest.get(port(1), base + "?limit=1", bob).json().getJsonArray("messages")).hasSize(1);
+    assertThat(rest.get(port(1), base + "?limit=1", bob).json().getBoolean("has_more")).isTrue();
+    assertThat(rest.get(port(1), base + "?after=" + msgs.get(0).getLong("seq"), bob).json().getJsonArray("messages")).hasSize(2);
+    assertThat(rest.get(port(1), base + "?after=" + msgs.get(1).getString("id"), bob).json().getJsonArray("messages")).hasSize(1);
+
+    // the host deletes Bob's message; Bob deletes his own second one
+    assertThat(rest.call(HttpMethod.DELETE, port(1), base + "/" + mid, host, null, null).status()).isEqualTo(204);
+    String mid2 = rest.post(port(1), base, bob, new JsonObject().put("content", "again")).json().getString("id");
+    assertThat(rest.call(HttpMethod.DELETE, port(1), base + "/" + mid2, bob, null, null).status()).isEqualTo(204);
+    assertThat(rest.call(HttpMethod.DELETE, port(1), base + "/" + mid2, bob, null, null).errorCode(404)).isEqualTo("not_found");
+    // a deleted message's id still works as a cursor
+    assertThat(rest.get(port(1), base + "?after=" + mid, bob).status()).isEqualTo(200);
+
+    // leave posts a system line
+    rest.post(port(0), "/api/v1/rooms/" + id + "/leave", eve, null);
+    List<String> contents = rest.get(port(0), base, host).json().getJsonArray("messages").stream()
+        .map(o -> ((JsonObject) o).getString("content")).toList();
+    assertThat(contents).containsExactly("Bob joined", "Eve joined", "Eve left");
+    assertThat(ttl(ChatStore.messagesKey(id))).isBetween(6 * 3600L - 60, 6 * 3600L);
+    assertThat(ttl(ChatStore.indexKey(id))).isBetween(6 * 3600L - 60, 6 * 3600L);
+  }
+
+  @Test
+  void liveKitTokenVerifiesWithTheSdksJwtLibrary() {
+    JsonObject c = create(0, "lk-host", new JsonObject().put("title", "video").put("display_name", "Lia"));
+    String id = c.getJsonObject("room").getString("id");
+    JsonObject b = join(1, id, "lk-bob", "Bob");
+    Rest.Reply r = rest.post(port(1), "/api/v1/rooms/" + id + "/media/token", b.getString("token"), null);
+    assertThat(r.status()).as(r.body()).isEqualTo(200);
+    assertThat(r.json().getString("room_name")).isEqualTo("chorus-" + id);
+    assertThat(r.json().getString("url")).isEqualTo("ws://localhost:7880");
+    DecodedJWT jwt = JWT.require(Algorithm.HMAC256(LK_SECRET)).withIssuer(LK_KEY).build().verify(r.json().getString("token"));
+    assertThat(jwt.getSubject()).isEqualTo("lk-bob");
+    assertThat(jwt.getClaim("name").asString()).isEqualTo("Bob");
+    Map<String, Object> video = jwt.getClaim("video").asMap();
+    assertThat(video).containsEntry("room", "chorus-" + id).containsEntry("roomJoin", true).containsEntry("canPublish", true)
+        .containsEntry("canSubscribe", true).containsEntry("canPublishData", true).doesNotContainKey("roomAdmin");
+    long ttl = jwt.getExpiresAt().getTime() - System.currentTimeMillis();
+    assertThat(ttl).isBetween(21_500_000L, 21_601_000L);
+    // the host also gets roomAdmin; a wrong secret does not verify
+    Rest.Reply h = rest.post(port(0), "/api/v1/rooms/" + id + "/media/token", c.getString("token"), null);
+    DecodedJWT hj = JWT.require(Algorithm.HMAC256(LK_SECRET)).build().verify(h.json().getString("token"));
+    assertThat(hj.getClaim("video").asMap()).containsEntry("roomAdmin", true);
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> JWT.require(Algorithm.HMAC256("another-secret-0123456789abcdefxyz")).build()
+        .verify(h.json().getString("token"))).isInstanceOf(com.auth0.jwt.exceptions.SignatureVerificationException.class);
+    // not a member: no media token
+    JsonObject other = create(0, "lk-other", new JsonObject().put("title", "else"));
+    assertThat(rest.post(port(0), "/api/v1/rooms/" + id + "/media/token", other.getString("token"), null).errorCode(403)).isEqualTo("forbidden");
+  }
+
+  @Test
+  void cleanupEndsExpiredRoomsOnceAcrossTheCluster() {
+    JsonObject c = create(0, "old-host", new JsonObject().put("title", "old"));
+    String id = c.getJsonObject("room").getString("id");
+    join(1, id, "old-bob", "Bob");
+    rest.post(port(1), "/api/v1/rooms/" + id + "/chat/messages", c.getString("token"), new JsonObject().put("content", "bye"));
+    JsonObject fresh = create(0, "new-host", new JsonObject().put("title", "new"));
+    String freshId = fresh.getJsonObject("room").getString("id");
+    sql("UPDATE rooms SET expires_at = NOW() - INTERVAL '1 minute' WHERE id = '" + id + "'");
+
+    // both nodes tick in the same period: exactly one runs the cleanup
+    List<Integer> results = new ArrayList<>();
+    long now = System.currentTimeMillis();
+    String period = "test-" + now;
+    for (ChorusNode n : nodes) {
+      RoomCleanup cleanup = new RoomCleanup(new ConferenceRepo(pg), new ChatStore(redis, 6, 1000), redis, n.vertx().eventBus(), 3_600_000L);
+      results.add(TestServices.await(cleanup.tick(now, n.nodeId() + period)));
+    }
+    assertThat(results).containsExactlyInAnyOrder(-1, 1);
+    assertThat(sql("SELECT status FROM rooms WHERE id = '" + id + "'").get(0).get("status")).isEqualTo("ended");
+    assertThat(sql("SELECT count(*) AS n FROM room_participants WHERE room_id = '" + id + "' AND left_at IS NULL").get(0).get("n"))
+        .isEqualTo(0L);
+    for (String key : ChatStore.allKeys(id)) {
+      assertThat(TestServices.await(redis.exists(List.of(key))).toInteger()).as(key).isZero();
+    }
+    assertThat(rest.get(port(0), "/api/v1/rooms/" + id, null).json().getString("status")).isEqualTo("ended");
+    assertThat(rest.post(port(1), "/api/v1/rooms/" + id + "/join", null, new JsonObject().put("display_name", "late")).errorCode(410))
+        .isEqualTo("gone");
+    assertThat(rest.get(port(0), "/api/v1/rooms/" + freshId, null).json().getString("status")).isEqualTo("active");
+  }
+
+
+  @Test
+  void corsPreflightFollowsTheConfiguredOrigins() {
+    io.vertx.ext.web.client.HttpResponse<io.vertx.core.buffer.Buffer> r = TestServices.await(rest.web
+        .request(HttpMethod.OPTIONS, port(0), "127.0.0.1", "/api/v1/rooms").putHeader("Origin", "https://app.example")
+        .putHeader("Access-Control-Request-Method", "POST").putHeader("Access-Control-Request-Headers", "content-type,x-participant-id")
+        .send());
+    assertThat(r.statusCode()).isIn(200, 204);
+    assertThat(r.getHeader("Access-Control-Allow-Origin")).isIn("*", "https://app.example");
+    assertThat(r.getHeader("Access-Control-Allow-Headers").toLowerCase()).contains("x-participant-id");
+  }
+}
