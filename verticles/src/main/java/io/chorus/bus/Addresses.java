@@ -34,6 +34,15 @@ public final class Addresses {
     return ROOM_EVENTS_PREFIX + roomId;
   }
 
+  /**
+   * A node's room fan-out: {@code chorus.room.fanout.<nodeId>}, registered once when the node starts.
+   * Room events are sent to the nodes holding the room's sockets (known from the room state), so a
+   * socket that just joined cannot miss an event while a fresh subscription spreads through the cluster.
+   */
+  public static String roomFanout(String nodeId) {
+    return "chorus.room.fanout." + nodeId;
+  }
+
   /** Host commands from bridge clients (SEND {room_id, action, position}; the bridge stamps the sender). */
   public static final String ROOM_CONTROL_IN = CLIENT_PREFIX + "room-control";
 

@@ -32,7 +32,9 @@ final class HttpRoutes {
       new StreamRoutes(vertx, new StreamSessions(infra.pg()), infra.redis(), config, rooms.node(),
           BackendRegistries.getNow(metricsRegistry)).mount(router);
     }
-    router.get("/ws").handler(new RoomSocketHandler(vertx, rooms, tokens));
+    RoomSocketHandler roomSockets = new RoomSocketHandler(vertx, rooms, tokens);
+    ready.add(roomSockets.ready());
+    router.get("/ws").handler(roomSockets);
     router.get("/api/v1/time").handler(ctx -> Http.json(ctx, 200,
         ClockSync.reply(parseOrNull(ctx.request().getParam("t0")), System.currentTimeMillis())));
     RoomBridge bridge = new RoomBridge(vertx, rooms, tokens, config.security().allowedOrigins());

@@ -1,64 +1,112 @@
 package io.chorus.room;
 
 import io.chorus.bus.Addresses;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.json.JsonObject;
 
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 
 /**
- * Local fan-out of room events to this node's WebSockets: one bus consumer per room per node (not
- * one per socket, which would cost a Hazelcast registration each), the event encoded once and
- * written to every socket of the room. A socket whose write queue is full is closed (1013) rather
- * than buffered without bound: it reconnects and gets the current state. Event-loop confined.
+ * Local fan-out of room events to this node's WebSockets. Events arrive on the node's own fan-out
+ * address (one consumer per node, registered at start: no per-socket or per-room cluster
+ * registration), are encoded once and written to every socket of the room. Events of one room are
+ * delivered in version order: changes made on different nodes can cross on the way here, so an event
+ * that skips a version is held until the missing one arrives (at most {@link #HOLD_MS}); an event
+ * older than one already delivered is dropped (its state is superseded). A socket whose write queue
+ * is full is closed (1013) rather than buffered without bound: it reconnects and gets the current
+ * state. Event-loop confined.
  */
 final class RoomFanout {
-  private final Vertx vertx;
-  private final Map<String, Set<RoomSocket>> sockets = new HashMap<>();
-  private final Map<String, MessageConsumer<JsonObject>> consumers = new HashMap<>();
+  static final long HOLD_MS = 100;
 
-  RoomFanout(Vertx vertx) {
+  private final Vertx vertx;
+  private final Map<String, Channel> channels = new HashMap<>();
+  private final MessageConsumer<JsonObject> consumer;
+
+  RoomFanout(Vertx vertx, String nodeId) {
     this.vertx = vertx;
+    this.consumer = vertx.eventBus().consumer(Addresses.roomFanout(nodeId), msg -> onEvent(msg.body()));
+  }
+
+  Future<Void> ready() {
+    return consumer.completion();
   }
 
   void add(RoomSocket socket) {
-    sockets.computeIfAbsent(socket.roomId, id -> {
-      MessageConsumer<JsonObject> c = vertx.eventBus().consumer(Addresses.roomEvents(id), msg -> deliver(id, msg.body()));
-      consumers.put(id, c);
-      return new LinkedHashSet<>();
-    }).add(socket);
+    channels.computeIfAbsent(socket.roomId, id -> new Channel()).sockets.add(socket);
   }
 
   void remove(RoomSocket socket) {
-    Set<RoomSocket> set = sockets.get(socket.roomId);
-    if (set != null && set.remove(socket) && set.isEmpty()) {
-      sockets.remove(socket.roomId);
-      MessageConsumer<JsonObject> c = consumers.remove(socket.roomId);
-      if (c != null) {
-        c.unregister();
+    Channel ch = channels.get(socket.roomId);
+    if (ch != null && ch.sockets.remove(socket) && ch.sockets.isEmpty()) {
+      channels.remove(socket.roomId);
+      if (ch.timer >= 0) {
+        vertx.cancelTimer(ch.timer);
       }
     }
   }
 
   int socketCount() {
-    return sockets.values().stream().mapToInt(Set::size).sum();
+    return channels.values().stream().mapToInt(c -> c.sockets.size()).sum();
   }
 
-  private void deliver(String roomId, JsonObject event) {
-    Set<RoomSocket> set = sockets.get(roomId);
-    if (set == null) {
+  private void onEvent(JsonObject event) {
+    Channel ch = channels.get(event.getString("room_id"));
+    if (ch == null) {
       return;
     }
+    long v = event.getLong("version", 0L);
+    if (ch.last >= 0 && v > ch.last + 1) {
+      ch.held.computeIfAbsent(v, k -> new ArrayList<>()).add(event);
+      if (ch.timer < 0) {
+        ch.timer = vertx.setTimer(HOLD_MS, t -> {
+          ch.timer = -1;
+          flush(ch, true);
+        });
+      }
+      return;
+    }
+    deliver(ch, event, v);
+    flush(ch, false);
+  }
+
+  /** Delivers held events that are next in order; with {@code all}, gives up on missing versions. */
+  private void flush(Channel ch, boolean all) {
+    while (!ch.held.isEmpty() && (all || ch.held.firstKey() <= ch.last + 1)) {
+      Map.Entry<Long, List<JsonObject>> e = ch.held.pollFirstEntry();
+      e.getValue().forEach(ev -> deliver(ch, ev, e.getKey()));
+    }
+    if (ch.held.isEmpty() && ch.timer >= 0) {
+      vertx.cancelTimer(ch.timer);
+      ch.timer = -1;
+    }
+  }
+
+  private void deliver(Channel ch, JsonObject event, long version) {
+    if (version < ch.last) {
+      return;
+    }
+    ch.last = version;
     String frame = event.encode();
-    long version = event.getLong("version", 0L);
-    for (RoomSocket s : set.toArray(RoomSocket[]::new)) {
+    for (RoomSocket s : ch.sockets.toArray(RoomSocket[]::new)) {
       s.deliver(frame, version);
     }
+  }
+
+  private static final class Channel {
+    final Set<RoomSocket> sockets = new LinkedHashSet<>();
+    final TreeMap<Long, List<JsonObject>> held = new TreeMap<>();
+    long last = -1;
+    long timer = -1;
   }
 
   /** One WebSocket's state: events are held back until its room_info has been sent. */
@@ -68,7 +116,7 @@ final class RoomFanout {
     String userId;
     boolean authenticated;
     private long infoVersion = -1;
-    private java.util.List<Object[]> pending = new java.util.ArrayList<>();
+    private List<Object[]> pending = new ArrayList<>();
 
     RoomSocket(String roomId, ServerWebSocket ws) {
       this.roomId = roomId;
@@ -85,7 +133,7 @@ final class RoomFanout {
 
     void infoSent(long version) {
       infoVersion = version;
-      java.util.List<Object[]> held = pending;
+      List<Object[]> held = pending;
       pending = null;
       for (Object[] p : held) {
         if ((long) p[1] > infoVersion) {

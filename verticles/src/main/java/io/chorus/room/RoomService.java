@@ -76,7 +76,7 @@ public final class RoomService {
     Future<Void> indexed = connect ? store.indexNodeRoom(node, roomId) : Future.succeededFuture();
     return indexed.compose(v -> store.join(roomId, userId, name, node, connect, strict)).onSuccess(room -> {
       if ("user_joined".equals(room.event())) {
-        publish(room.roomId(), RoomEvents.userJoined(room, userId, System.currentTimeMillis()));
+        publish(room, RoomEvents.userJoined(room, userId, System.currentTimeMillis()));
       }
     });
   }
@@ -94,9 +94,9 @@ public final class RoomService {
       return store.leave(roomId, userId, node, disconnectOnly).onSuccess(room -> {
         if ("user_left".equals(room.event())) {
           long now = System.currentTimeMillis();
-          publish(roomId, RoomEvents.userLeft(room, userId, name, now));
+          publish(room, RoomEvents.userLeft(room, userId, name, now));
           if (room.hostChanged()) {
-            publish(roomId, RoomEvents.hostChanged(room, now));
+            publish(room, RoomEvents.hostChanged(room, now));
           }
         }
       });
@@ -120,7 +120,7 @@ public final class RoomService {
       return Future.failedFuture(e);
     }
     return store.control(roomId, actor, action, positionMs)
-        .onSuccess(room -> publish(roomId, RoomEvents.playback(room, action, actor.isEmpty() ? room.hostId() : actor,
+        .onSuccess(room -> publish(room, RoomEvents.playback(room, action, actor.isEmpty() ? room.hostId() : actor,
             System.currentTimeMillis())));
   }
 
@@ -132,7 +132,7 @@ public final class RoomService {
       return Future.failedFuture(e);
     }
     return store.transfer(roomId, actor, newHost)
-        .onSuccess(room -> publish(roomId, RoomEvents.hostChanged(room, System.currentTimeMillis())));
+        .onSuccess(room -> publish(room, RoomEvents.hostChanged(room, System.currentTimeMillis())));
   }
 
   public Future<RoomState> changeTrack(String roomId, String actor, String trackUrl) {
@@ -146,7 +146,7 @@ public final class RoomService {
       return Future.failedFuture(e);
     }
     return store.changeTrack(roomId, actor, trackUrl)
-        .onSuccess(room -> publish(roomId, RoomEvents.trackChanged(room, System.currentTimeMillis())));
+        .onSuccess(room -> publish(room, RoomEvents.trackChanged(room, System.currentTimeMillis())));
   }
 
   public Future<RoomState> get(String roomId) {
@@ -166,10 +166,10 @@ public final class RoomService {
         chain = chain.compose(n -> store.get(roomId).compose(before -> store.dropNode(roomId, node).map(room -> {
           long now = System.currentTimeMillis();
           for (String id : room.left()) {
-            publish(roomId, RoomEvents.userLeft(room, id, before.nameOf(id), now));
+            publish(room, RoomEvents.userLeft(room, id, before.nameOf(id), now));
           }
           if (room.hostChanged()) {
-            publish(roomId, RoomEvents.hostChanged(room, now));
+            publish(room, RoomEvents.hostChanged(room, now));
           }
           return n + room.left().size();
         })).recover(e -> {
@@ -181,8 +181,15 @@ public final class RoomService {
     }).compose(n -> store.forgetNode(node).map(n));
   }
 
-  private void publish(String roomId, JsonObject event) {
-    bus.publish(Addresses.roomEvents(roomId), event);
+  /**
+   * Publishes on the room's address (bridge clients, gRPC watchers) and sends to the fan-out address
+   * of every node holding sockets of the room (their consumers exist since those nodes started).
+   */
+  private void publish(RoomState room, JsonObject event) {
+    bus.publish(Addresses.roomEvents(room.roomId()), event);
+    for (String node : room.nodes()) {
+      bus.send(Addresses.roomFanout(node), event);
+    }
   }
 
   private static void requireRoom(String roomId) {

@@ -37,7 +37,7 @@ public final class RoomSocketHandler implements Handler<RoutingContext> {
     this.vertx = vertx;
     this.rooms = rooms;
     this.tokens = tokens;
-    this.fanout = new RoomFanout(vertx);
+    this.fanout = new RoomFanout(vertx, rooms.node());
   }
 
   @Override
@@ -179,6 +179,11 @@ public final class RoomSocketHandler implements Handler<RoutingContext> {
   private static void refuse(ServerWebSocket ws, ErrorCode code, String message, short closeCode) {
     ws.writeTextMessage(RoomEvents.error(code.slug(), message).encode())
         .eventually(() -> ws.close(closeCode, code.slug()));
+  }
+
+  /** Completes when the node's fan-out consumer is registered. */
+  public Future<Void> ready() {
+    return fanout.ready();
   }
 
   int socketCount() {

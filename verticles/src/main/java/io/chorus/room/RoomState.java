@@ -71,6 +71,21 @@ public record RoomState(JsonObject json) {
     return out;
   }
 
+  /** Nodes holding at least one socket of this room (from the members' per-node connection counts). */
+  public java.util.Set<String> nodes() {
+    java.util.Set<String> out = new java.util.LinkedHashSet<>();
+    Object members = json.getValue("members");
+    if (members instanceof JsonObject m) {
+      for (String id : m.fieldNames()) {
+        Object conns = m.getJsonObject(id).getValue("conns");
+        if (conns instanceof JsonObject c) {
+          out.addAll(c.fieldNames());
+        }
+      }
+    }
+    return out;
+  }
+
   /** Ids removed by a {@code drop_node} change. */
   public List<String> left() {
     Object left = json.getValue("left");
