@@ -94,7 +94,7 @@ final class StreamRelay {
 
   private Channel channel(String sessionId) {
     return channels.computeIfAbsent(sessionId, id -> {
-      Channel ch = new Channel();
+      Channel ch = new Channel(id);
       ch.frames = vertx.eventBus().<Buffer>consumer(Addresses.streamFrames(id), m -> deliver(ch, m.body()));
       ch.control = vertx.eventBus().<JsonObject>consumer(Addresses.streamControl(id), m -> {
         if ("finished".equals(m.body().getString("type"))) {
@@ -114,7 +114,33 @@ final class StreamRelay {
   }
 
   private void deliver(Channel ch, Buffer msg) {
+    if (ch.held != null) {
+      ch.held.add(msg);
+      return;
+    }
     byte kind = msg.getByte(0);
+    if (kind != INIT && ch.init == null && !ch.initRechecked) {
+      // First live frame on this node and no init segment yet: the init may have been published
+      // before this node's subscription was visible to the source's node. It was stored before it
+      // was published, so reading it again now cannot miss it. Hold frames meanwhile to keep order.
+      ch.initRechecked = true;
+      ch.held = new java.util.ArrayList<>();
+      ch.held.add(msg);
+      initLoader.apply(ch.sessionId).recover(e -> Future.succeededFuture()).onComplete(ar -> {
+        if (ch.init == null && ar.result() != null && ar.result().length() > 0) {
+          ch.init = ar.result();
+          for (ServerWebSocket ws : ch.operators) {
+            if (!ws.isClosed()) {
+              ws.writeBinaryMessage(ch.init);
+            }
+          }
+        }
+        java.util.List<Buffer> held = ch.held;
+        ch.held = null;
+        held.forEach(m -> deliver(ch, m));
+      });
+      return;
+    }
     Buffer payload = msg.slice(1, msg.length());
     if (kind == INIT) {
       ch.init = payload.copy();
@@ -148,11 +174,18 @@ final class StreamRelay {
   }
 
   private static final class Channel {
+    final String sessionId;
     final Set<ServerWebSocket> operators = new LinkedHashSet<>();
+    boolean initRechecked;
+    java.util.List<Buffer> held;
     final Set<ServerWebSocket> sources = new LinkedHashSet<>();
     MessageConsumer<Buffer> frames;
     MessageConsumer<JsonObject> control;
     Future<Void> ready;
     Buffer init;
+
+    Channel(String sessionId) {
+      this.sessionId = sessionId;
+    }
   }
 }

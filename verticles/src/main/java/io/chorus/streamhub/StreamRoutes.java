@@ -208,7 +208,8 @@ public final class StreamRoutes {
   }
 
   private Future<Buffer> loadInit(String sessionId) {
-    return redis.get(initKey(sessionId)).map(r -> r == null ? null : r.toBuffer());
+    // copied: the reply's buffer belongs to the client's connection and is reused after this callback
+    return redis.get(initKey(sessionId)).map(r -> r == null ? null : r.toBuffer().copy());
   }
 
   private static String sourceKey(String id) {
