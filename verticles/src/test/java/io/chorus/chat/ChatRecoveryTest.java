@@ -34,7 +34,7 @@ class ChatRecoveryTest {
   @BeforeAll
   static void start() {
     nodes = new ArrayList<>(TestServices.startCluster(2, Map.of("RATE_LIMIT_CHAT_MESSAGES", 0, "RATE_LIMIT_ROOM_REQUESTS", 0,
-        "RATE_LIMIT_ROOM_CREATE", 0)));
+        "RATE_LIMIT_ROOM_CREATE", 0, "ROOM_CLEANUP_INTERVAL_SECONDS", 1)));
     client = Vertx.vertx();
     rest = new Rest(client);
   }
@@ -158,6 +158,23 @@ class ChatRecoveryTest {
     };
     client.runOnContext(v -> pump[0].run());
     return done.future();
+  }
+
+  @Test
+  void theClustersCleanupEndsAnExpiredRoomAndItsSockets() {
+    JsonObject c = post(0, "/api/v1/rooms", null, new JsonObject().put("title", "expiring").put("display_name", "Host"));
+    String id = c.getJsonObject("room").getString("id");
+    try (WsProbe ws = WsProbe.connect(client, port(1), "/ws/chat/" + id + "?token=" + c.getString("token"))) {
+      replayed(ws);
+      ConferenceRestTest.sql(nodes.get(0).config().db(), "UPDATE rooms SET expires_at = NOW() - INTERVAL '1 second' WHERE id = '" + id + "'");
+      long t0 = System.currentTimeMillis();
+      JsonObject ended = ws.await(m -> "room_ended".equals(m.getString("type")), 10_000);
+      assertThat(ended.getString("room_id")).isEqualTo(id);
+      assertThat(ws.awaitClose(5000)).isEqualTo((short) 1000);
+      System.out.printf("ChatRecoveryTest: expired room ended by the periodic cleanup within %d ms%n", System.currentTimeMillis() - t0);
+    }
+    assertThat(rest.get(port(0), "/api/v1/rooms/" + id, null).json().getString("status")).isEqualTo("ended");
+    assertThat(rest.get(port(0), "/api/v1/rooms/" + id + "/chat/messages", c.getString("token")).errorCode(404)).isEqualTo("not_found");
   }
 
   @Test

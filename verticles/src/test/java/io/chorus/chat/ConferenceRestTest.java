@@ -80,7 +80,10 @@ class ConferenceRestTest {
   }
 
   static List<Map<String, Object>> sql(String query) {
-    ChorusConfig.Db db = cfg.db();
+    return sql(cfg.db(), query);
+  }
+
+  static List<Map<String, Object>> sql(ChorusConfig.Db db, String query) {
     try (Connection c = DriverManager.getConnection(db.jdbcUrl(), db.user(), db.password()); Statement s = c.createStatement()) {
       List<Map<String, Object>> out = new ArrayList<>();
       if (!s.execute(query)) {
