@@ -56,7 +56,8 @@ public final class ChatStore {
 
   /** Every Redis key of a conference room, the playback record {@code room:{ID}} included. */
   public static List<String> allKeys(String roomId) {
-    return List.of("room:{" + roomId + "}", messagesKey(roomId), indexKey(roomId), participantsKey(roomId), metaKey(roomId));
+    return List.of("room:{" + roomId + "}", messagesKey(roomId), indexKey(roomId), participantsKey(roomId), metaKey(roomId),
+        "room:{" + roomId + "}:active");
   }
 
   public int ttlSeconds() {
@@ -140,6 +141,15 @@ public final class ChatStore {
       out.put(r.get(i).toString(), r.get(i + 1).toString());
     }
     return out;
+  }
+
+  /** True for the first call per room within {@code seconds} (cluster-wide): throttles activity bookkeeping. */
+  public Future<Boolean> firstActivityWithin(String roomId, int seconds) {
+    return redis.set(List.of("room:{" + roomId + "}:active", "1", "NX", "EX", Integer.toString(seconds))).map(r -> r != null);
+  }
+
+  public Future<Void> expire(String key, int seconds) {
+    return redis.expire(List.of(key, Integer.toString(seconds))).mapEmpty();
   }
 
   public Future<Void> dropMeta(String roomId) {

@@ -24,6 +24,7 @@ import java.util.regex.Pattern;
  * them in Redis. Joins and leaves post system chat lines.
  */
 public final class ConferenceService {
+  static final int ACTIVITY_SECONDS = 60;
   private static final Pattern PARTICIPANT_ID = Pattern.compile("[A-Za-z0-9._:@-]{1,128}");
 
   private final RoomClient rooms;
@@ -160,6 +161,17 @@ public final class ConferenceService {
       }
       return Future.succeededFuture(state);
     });
+  }
+
+  /**
+   * Chat keeps a room alive: at most once per {@link #ACTIVITY_SECONDS} per room (cluster-wide), the
+   * PostgreSQL {@code expires_at} moves to now + ROOM_TTL_HOURS and the Redis room's TTL is renewed.
+   */
+  public Future<Void> activity(String roomId) {
+    return chat.store().firstActivityWithin(roomId, ACTIVITY_SECONDS).compose(first -> !first ? Future.<Void>succeededFuture()
+        : repo.touch(roomId, expiresAt())
+            .compose(v -> chat.store().dropMeta(roomId))
+            .compose(v -> chat.store().expire(io.chorus.room.RoomStore.key(roomId), config.rooms().ttlHours() * 3600)));
   }
 
   public Future<String> livekitRoomName(String roomId) {

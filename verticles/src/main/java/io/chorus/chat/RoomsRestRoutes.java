@@ -74,7 +74,8 @@ public final class RoomsRestRoutes {
       String pid = auth(ctx, id).participantId();
       String content = string(body(ctx), "content");
       return conf.member(id, pid).compose(state -> limiter.hit("msg", id + ":" + pid, config.chat().rateMessages(), "messages")
-          .compose(v -> chat.send(id, pid, state.nameOf(pid), content)));
+          .compose(v -> chat.send(id, pid, state.nameOf(pid), content))
+          .compose(m -> conf.activity(id).recover(e -> Future.succeededFuture()).map(m)));
     }));
     router.put("/api/v1/rooms/:id/chat/messages/:messageId").handler(body).handler(ctx -> room(ctx, 200, id -> {
       String pid = auth(ctx, id).participantId();

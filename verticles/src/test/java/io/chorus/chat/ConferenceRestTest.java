@@ -276,7 +276,12 @@ class ConferenceRestTest {
     String eve = e.getString("token");
     String base = "/api/v1/rooms/" + id + "/chat/messages";
 
+    // chat keeps the room alive: expires_at moves forward again (at most once a minute per room)
+    sql("UPDATE rooms SET expires_at = NOW() + INTERVAL '1 minute' WHERE id = '" + id + "'");
+    TestServices.await(redis.del(List.of("room:{" + id + "}:active")));
     Rest.Reply sent = rest.post(port(1), base, bob, new JsonObject().put("content", "<b>hi</b> & bye"));
+    assertThat(sql("SELECT expires_at > NOW() + INTERVAL '23 hours' AS renewed FROM rooms WHERE id = '" + id + "'").get(0).get("renewed"))
+        .isEqualTo(true);
     assertThat(sent.status()).as(sent.body()).isEqualTo(201);
     JsonObject m = sent.json();
     assertThat(m.getString("participant_id")).isEqualTo("chat-bob");
