@@ -1,9 +1,18 @@
 # syntax=docker/dockerfile:1
-# Multi-stage build of the Chorus node image: Maven builds the shaded jar, a JRE runs it.
+# Multi-stage build of the Chorus node image: node bundles the web client, Maven builds the shaded
+# jar, a JRE runs it.
 #   docker build -t chorus:latest .
 #   docker run --rm -p 8099:8099 -p 8083:8083 chorus:latest      (one node, embedded services)
 # With REDIS_ADDR, DB_HOST, KAFKA_BOOTSTRAP_SERVERS and S3_ENDPOINT set (see docker-compose.yml)
 # no embedded service is started.
+
+# the browser client's generated files (the bundled official event-bus bridge client, a test tone)
+FROM node:20-bookworm-slim AS web
+WORKDIR /src/web
+COPY web/package.json web/package-lock.json ./
+COPY web/scripts scripts
+COPY web/src src
+RUN node scripts/ensure-deps.mjs && node scripts/build.mjs /webroot
 
 FROM maven:3.8.8-eclipse-temurin-17 AS build
 WORKDIR /src
@@ -16,7 +25,9 @@ COPY proto/src proto/src
 COPY codecs/src/main codecs/src/main
 COPY verticles/src/main verticles/src/main
 COPY conf conf
-RUN --mount=type=cache,target=/root/.m2 mvn -B -q -Dmaven.test.skip=true package
+# the web stage already built the webroot: Maven packs it without running node
+COPY --from=web /webroot verticles/target/classes/webroot
+RUN --mount=type=cache,target=/root/.m2 mvn -B -q -Dmaven.test.skip=true -Dchorus.web.skip=true package
 
 FROM eclipse-temurin:17-jre
 RUN useradd --system --uid 10001 --create-home --home-dir /app chorus \

@@ -21,7 +21,8 @@ chorus_build_if_needed() {
   if [[ ! -f "$JAR" ]]; then
     stale="missing"
   else
-    stale="$(find "$ROOT/pom.xml" "$ROOT"/*/pom.xml "$ROOT"/*/src/main "$ROOT/conf" -type f -newer "$JAR" -print -quit 2>/dev/null || true)"
+    stale="$(find "$ROOT/pom.xml" "$ROOT"/*/pom.xml "$ROOT"/*/src/main "$ROOT/conf" \
+      "$ROOT/web/src" "$ROOT/web/scripts" "$ROOT/web/package-lock.json" -type f -newer "$JAR" -print -quit 2>/dev/null || true)"
   fi
   if [[ -n "$stale" ]]; then
     echo "chorus: building $JAR (${stale#"$ROOT"/} is newer)..." >&2
