@@ -199,6 +199,27 @@ class ConferenceRestTest {
     System.out.println("ConferenceRestTest: room " + id + " hostToken " + hostToken.length() + " chars");
   }
 
+  @Test
+  void aRoomMadeThroughGrpcIsUsableHere() {
+    RoomState made = TestServices.await(new RoomClient(nodes.get(0).vertx().eventBus(), "t").create(
+        io.chorus.proto.room.CreateRoomRequest.newBuilder().setHostId("grpc-host").setHostName("Gina").setTitle("from grpc")
+            .setTrackUrl("https://example.com/t.mp3").build(), false));
+    String id = made.roomId();
+    Rest.Reply got = rest.get(port(1), "/api/v1/rooms/" + id, null);
+    assertThat(got.status()).as(got.body()).isEqualTo(200);
+    assertThat(got.json().getString("title")).isEqualTo("from grpc");
+    assertThat(got.json().getString("host_participant_id")).isEqualTo("grpc-host");
+    assertThat(got.json().getInteger("max_participants")).isEqualTo(20);
+    JsonObject j = join(1, id, "rest-guest", "Guest");
+    assertThat(sql("SELECT host_participant_id FROM rooms WHERE id = '" + id + "'").get(0).get("host_participant_id")).isEqualTo("grpc-host");
+    Rest.Reply parts = rest.get(port(0), "/api/v1/rooms/" + id + "/participants", j.getString("token"));
+    assertThat(parts.json().getJsonArray("participants").stream().map(o -> ((JsonObject) o).getString("participant_id")).toList())
+        .containsExactly("grpc-host", "rest-guest");
+    // and the REST participant's chat reaches the room's bus address that seed-000 clients listen on
+    assertThat(rest.post(port(0), "/api/v1/rooms/" + id + "/chat/messages", j.getString("token"), new JsonObject().put("content", "hey"))
+        .status()).isEqualTo(201);
+  }
+
   static long ttl(String key) {
     return TestServices.await(redis.ttl(key)).toLong();
   }
