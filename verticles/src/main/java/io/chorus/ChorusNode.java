@@ -79,13 +79,15 @@ public final class ChorusNode {
                 + ", port " + config.cluster().hazelcastPort() + "): " + e.getMessage(), e)))
         .compose(vertx -> {
           Codecs.register(vertx);
-          Infra infra = Infra.create(vertx, config);
-          ChorusNode node = new ChorusNode(config, vertx, clusterManager, infra, registry);
-          return Buckets.ensure(vertx, infra.s3(), config.s3().bucket())
-              .compose(v -> node.deployAll()).map(node).recover(e -> {
-            LOG.error("Node failed to start, shutting it down: {}", e.getMessage());
-            return node.close().transform(ignored -> Future.failedFuture(e));
-          });
+          // building the S3 and Kafka admin clients takes seconds of class loading: not on an event loop
+          return vertx.executeBlocking(() -> Infra.create(vertx, config)).compose(infra -> {
+            ChorusNode node = new ChorusNode(config, vertx, clusterManager, infra, registry);
+            return Buckets.ensure(vertx, infra.s3(), config.s3().bucket())
+                .compose(v -> node.deployAll()).map(node).recover(e -> {
+                  LOG.error("Node failed to start, shutting it down: {}", e.getMessage());
+                  return node.close().transform(ignored -> Future.failedFuture(e));
+                });
+          }, e -> vertx.close().transform(ignored -> Future.failedFuture(e)));
         });
   }
 
