@@ -50,6 +50,9 @@ public final class StreamBench {
         rows.add(row("Chorus, 3 nodes, event bus", n, runChorus(client, nodes, n)));
         rows.add(row("plain Vert.x relay, 1 node, no bus", n, runPeer(client, peerPort, n)));
       }
+    } catch (Throwable t) {
+      t.printStackTrace();
+      rows.add("| (run failed: " + t + ") |");
     } finally {
       System.out.println();
       System.out.println("| relay | operators | frames x size | delivered | throughput to all operators (MB/s) | p50 latency (ms) | p99 latency (ms) | max (ms) |");
@@ -100,7 +103,7 @@ public final class StreamBench {
   }
 
   static Result run(Vertx client, int operators, PortOf portOf, UriOf uriOf, int sourcePort, String sourceUri) throws Exception {
-    WebSocketClient ws = client.createWebSocketClient(new WebSocketClientOptions().setMaxFrameSize(FRAME * 2).setMaxMessageSize(FRAME * 2));
+    WebSocketClient ws = client.createWebSocketClient(new WebSocketClientOptions().setMaxConnections(100_000).setMaxFrameSize(FRAME * 2).setMaxMessageSize(FRAME * 2));
     long expected = (long) operators * FRAMES;
     AtomicLong delivered = new AtomicLong();
     long[] latencies = new long[(int) expected];
@@ -164,7 +167,7 @@ public final class StreamBench {
     return vertx.createHttpServer(new HttpServerOptions().setMaxWebSocketFrameSize(FRAME * 2).setMaxWebSocketMessageSize(FRAME * 2))
         .webSocketHandler(ws -> {
           if (ws.path().equals("/src")) {
-            ws.binaryMessageHandler(b -> operators.forEach(op -> op.writeBinaryMessage(b)));
+            ws.binaryMessageHandler(b -> operators.forEach(op -> op.writeBinaryMessage(b.copy())));
           } else {
             operators.add(ws);
             ws.closeHandler(v -> operators.remove(ws));
