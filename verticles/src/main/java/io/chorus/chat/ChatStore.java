@@ -1,5 +1,6 @@
 package io.chorus.chat;
 
+import io.chorus.infra.LuaScript;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;

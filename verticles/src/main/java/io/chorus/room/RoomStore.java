@@ -1,15 +1,10 @@
 package io.chorus.room;
 
-import io.chorus.bus.ChorusException;
-import io.chorus.bus.ErrorCode;
+import io.chorus.infra.LuaScript;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import io.vertx.redis.client.RedisAPI;
-import io.vertx.redis.client.Response;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -18,14 +13,13 @@ import java.util.List;
  * changes to one room are atomic and ordered the same way for every node; each bumps the version.
  */
 public final class RoomStore {
-  private static final String SCRIPT = load();
-
   private final RedisAPI redis;
+  private final LuaScript script;
   private final int ttlSeconds;
-  private volatile String sha;
 
   public RoomStore(RedisAPI redis, int ttlHours) {
     this.redis = redis;
+    this.script = new LuaScript(redis, "lua/room.lua");
     this.ttlSeconds = ttlHours * 3600;
   }
 
@@ -97,74 +91,11 @@ public final class RoomStore {
   }
 
   private Future<RoomState> run(String roomId, String op, String... args) {
-    List<String> evalArgs = new ArrayList<>();
-    evalArgs.add("1");
-    evalArgs.add(key(roomId));
-    evalArgs.add(op);
-    evalArgs.add(Long.toString(System.currentTimeMillis()));
-    evalArgs.add(Integer.toString(ttlSeconds));
-    evalArgs.addAll(List.of(args));
-    return evalsha(evalArgs).map(RoomStore::decode).recover(RoomStore::mapError);
-  }
-
-  private Future<Response> evalsha(List<String> evalArgs) {
-    String current = sha;
-    if (current == null) {
-      return loadScript().compose(s -> evalsha(evalArgs));
-    }
-    List<String> withSha = new ArrayList<>(evalArgs.size() + 1);
-    withSha.add(current);
-    withSha.addAll(evalArgs);
-    return redis.evalsha(withSha).recover(e -> {
-      if (String.valueOf(e.getMessage()).startsWith("NOSCRIPT")) {
-        // Redis restarted or flushed its script cache
-        sha = null;
-        return loadScript().compose(s -> evalsha(evalArgs));
-      }
-      return Future.failedFuture(e);
-    });
-  }
-
-  private Future<String> loadScript() {
-    return redis.script(List.of("LOAD", SCRIPT)).map(r -> {
-      sha = r.toString();
-      return sha;
-    });
-  }
-
-  private static RoomState decode(Response r) {
-    return new RoomState(new JsonObject(r.toString()));
-  }
-
-  private static Future<RoomState> mapError(Throwable e) {
-    String msg = String.valueOf(e.getMessage());
-    int i = msg.indexOf("CHORUS ");
-    if (i < 0) {
-      return Future.failedFuture(new ChorusException(ErrorCode.UNAVAILABLE, "room store unavailable: " + msg));
-    }
-    String rest = msg.substring(i + 7);
-    int space = rest.indexOf(' ');
-    String code = space < 0 ? rest : rest.substring(0, space);
-    String text = space < 0 ? code : rest.substring(space + 1);
-    ErrorCode ec = switch (code) {
-      case "not_found" -> ErrorCode.NOT_FOUND;
-      case "already_exists", "exists" -> ErrorCode.ALREADY_EXISTS;
-      case "room_full" -> ErrorCode.ROOM_FULL;
-      case "forbidden" -> ErrorCode.FORBIDDEN;
-      case "invalid_argument" -> ErrorCode.INVALID_ARGUMENT;
-      default -> ErrorCode.INTERNAL;
-    };
-    return Future.failedFuture(new ChorusException(ec, text));
-  }
-
-  private static String load() {
-    try (InputStream in = RoomStore.class.getClassLoader().getResourceAsStream("lua/room.lua")) {
-      if (in == null) {
-        throw new IllegalStateException("lua/room.lua missing from the classpath");
-      }
-      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-    } catch (IOException e) {
-      throw new IllegalStateException(e);
-    }
+    List<String> argv = new ArrayList<>(args.length + 3);
+    argv.add(op);
+    argv.add(Long.toString(System.currentTimeMillis()));
+    argv.add(Integer.toString(ttlSeconds));
+    argv.addAll(List.of(args));
+    return script.run(List.of(key(roomId)), argv).map(r -> new RoomState(new JsonObject(r.toString())));
   }
 }

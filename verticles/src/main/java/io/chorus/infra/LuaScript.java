@@ -1,4 +1,4 @@
-package io.chorus.chat;
+package io.chorus.infra;
 
 import io.chorus.bus.ChorusException;
 import io.chorus.bus.ErrorCode;
@@ -17,17 +17,17 @@ import java.util.List;
  * Error replies {@code CHORUS <code> <message>} become {@link ChorusException}s; anything else
  * from Redis is UNAVAILABLE.
  */
-final class LuaScript {
+public final class LuaScript {
   private final RedisAPI redis;
   private final String source;
   private volatile String sha;
 
-  LuaScript(RedisAPI redis, String resource) {
+  public LuaScript(RedisAPI redis, String resource) {
     this.redis = redis;
     this.source = load(resource);
   }
 
-  Future<Response> run(List<String> keys, List<String> args) {
+  public Future<Response> run(List<String> keys, List<String> args) {
     List<String> evalArgs = new ArrayList<>(keys.size() + args.size() + 1);
     evalArgs.add(Integer.toString(keys.size()));
     evalArgs.addAll(keys);
@@ -55,14 +55,14 @@ final class LuaScript {
     });
   }
 
-  static <T> Future<T> mapError(Throwable e) {
+  public static <T> Future<T> mapError(Throwable e) {
     if (e instanceof ChorusException) {
       return Future.failedFuture(e);
     }
     String msg = String.valueOf(e.getMessage());
     int i = msg.indexOf("CHORUS ");
     if (i < 0) {
-      return Future.failedFuture(new ChorusException(ErrorCode.UNAVAILABLE, "chat store unavailable: " + msg));
+      return Future.failedFuture(new ChorusException(ErrorCode.UNAVAILABLE, "store unavailable: " + msg));
     }
     String rest = msg.substring(i + 7);
     int space = rest.indexOf(' ');
@@ -70,6 +70,8 @@ final class LuaScript {
     String text = space < 0 ? code : rest.substring(space + 1);
     ErrorCode ec = switch (code) {
       case "not_found" -> ErrorCode.NOT_FOUND;
+      case "already_exists", "exists" -> ErrorCode.ALREADY_EXISTS;
+      case "room_full" -> ErrorCode.ROOM_FULL;
       case "forbidden" -> ErrorCode.FORBIDDEN;
       case "invalid_argument" -> ErrorCode.INVALID_ARGUMENT;
       default -> ErrorCode.INTERNAL;
