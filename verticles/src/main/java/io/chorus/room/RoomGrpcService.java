@@ -87,14 +87,18 @@ public final class RoomGrpcService extends RoomServiceService {
     GrpcServerResponse<?, ?> grpc = (GrpcServerResponse<?, ?>) response;
     rooms.get(roomId).onFailure(e -> grpc.fail(toStatus(e))).onSuccess(room -> {
       MessageConsumer<JsonObject> consumer = vertx.eventBus().consumer(Addresses.roomEvents(roomId));
+      // one write at a time, in arrival order: each event is followed by the state read after it
+      Future<?>[] chain = {Future.succeededFuture()};
       consumer.handler(msg -> {
         JsonObject event = msg.body();
-        rooms.get(roomId).onSuccess(now -> response.write(RoomEvent.newBuilder().setType(event.getString("type", ""))
-                .setUserId(event.getString("user_id", "")).setState(now.toResponse(System.currentTimeMillis())).build())
-            .onFailure(x -> consumer.unregister()))
+        chain[0] = chain[0].transform(ignored -> rooms.get(roomId)).compose(now -> response.write(RoomEvent.newBuilder()
+                .setType(event.getString("type", "")).setUserId(event.getString("user_id", ""))
+                .setState(now.toResponse(System.currentTimeMillis())).build()))
             .onFailure(e -> {
               consumer.unregister();
-              grpc.fail(toStatus(e));
+              if (e instanceof ChorusException) {
+                grpc.fail(toStatus(e));
+              }
             });
       });
       grpc.exceptionHandler(e -> consumer.unregister());
