@@ -73,11 +73,19 @@ public final class EmbeddedKafka implements AutoCloseable {
         "") ;
   }
 
-  /** Kafka wants a base64 UUID (22 chars, url-safe, no padding). */
+  /**
+   * Kafka wants a base64 UUID (22 chars, url-safe, no padding). One starting with '-' would be read
+   * as an option by the storage tool's argument parser, so those are drawn again.
+   */
   private static String clusterId() {
-    UUID u = UUID.randomUUID();
-    java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(16).putLong(u.getMostSignificantBits()).putLong(u.getLeastSignificantBits());
-    return java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(b.array());
+    while (true) {
+      UUID u = UUID.randomUUID();
+      java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(16).putLong(u.getMostSignificantBits()).putLong(u.getLeastSignificantBits());
+      String id = java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(b.array());
+      if (Character.isLetterOrDigit(id.charAt(0))) {
+        return id;
+      }
+    }
   }
 
   public synchronized void stop() {
