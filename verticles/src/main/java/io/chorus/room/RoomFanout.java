@@ -115,6 +115,8 @@ final class RoomFanout {
     final ServerWebSocket ws;
     String userId;
     boolean authenticated;
+    /** The last command of this socket; the next one starts when it is done. */
+    Future<?> commands = Future.succeededFuture();
     private long infoVersion = -1;
     private List<Object[]> pending = new ArrayList<>();
 

@@ -163,17 +163,26 @@ public final class RoomSocketHandler implements Handler<RoutingContext> {
     } else {
       req.setTimestamp(-1);
     }
-    Future<RoomState> result = rooms.control(req.build(), socket.userId);
-    result.onFailure(e -> {
-      ErrorCode code = ErrorCode.of(e);
-      send(ws, RoomEvents.error(code.slug(), String.valueOf(e.getMessage())));
-    });
+    // one control at a time per socket: pooled Redis connections would otherwise apply a host's
+    // rapid controls in any order
+    SetPlaybackRequest command = req.build();
+    socket.commands = socket.commands.transform(ignored -> rooms.control(command, socket.userId)
+        .onFailure(e -> {
+          ErrorCode code = ErrorCode.of(e);
+          send(ws, RoomEvents.error(code.slug(), String.valueOf(e.getMessage())));
+        }));
   }
 
+  /** Replies to the client; one that does not read its replies is closed instead of buffered for. */
   private static void send(ServerWebSocket ws, JsonObject msg) {
-    if (!ws.isClosed()) {
-      ws.writeTextMessage(msg.encode());
+    if (ws.isClosed()) {
+      return;
     }
+    if (ws.writeQueueFull()) {
+      ws.close((short) 1008, "not reading replies");
+      return;
+    }
+    ws.writeTextMessage(msg.encode());
   }
 
   private static void refuse(ServerWebSocket ws, ErrorCode code, String message, short closeCode) {
