@@ -69,6 +69,19 @@ public final class WsProbe implements AutoCloseable {
     }
   }
 
+  /** type:version(:position) of everything seen so far, for failure messages. */
+  public String history() {
+    StringBuilder sb = new StringBuilder();
+    for (JsonObject m : seen) {
+      sb.append(m.getString("type")).append(':').append(m.getValue("version"));
+      if (m.containsKey("position")) {
+        sb.append(':').append(m.getValue("position"));
+      }
+      sb.append(' ');
+    }
+    return sb.toString();
+  }
+
   public JsonObject awaitType(String type) {
     return await(m -> type.equals(m.getString("type")), 10_000);
   }
