@@ -26,9 +26,13 @@ public final class ChildNode implements AutoCloseable {
   }
 
   public static ChildNode start(Map<String, String> env, int httpPort, Path log) {
+    return start(env, httpPort, log, "-Xmx512m");
+  }
+
+  public static ChildNode start(Map<String, String> env, int httpPort, Path log, String... jvmArgs) {
     List<String> cmd = new ArrayList<>();
     cmd.add(ProcessHandle.current().info().command().orElse("java"));
-    cmd.add("-Xmx512m");
+    cmd.addAll(List.of(jvmArgs));
     cmd.add("-cp");
     cmd.add(System.getProperty("surefire.test.class.path", System.getProperty("java.class.path")));
     cmd.add("io.chorus.Main");

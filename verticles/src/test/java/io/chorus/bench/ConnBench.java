@@ -1,0 +1,155 @@
+package io.chorus.bench;
+
+import io.chorus.embedded.Ports;
+import io.chorus.testing.ChildNode;
+import io.chorus.testing.TestServices;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.http.ClientWebSocket;
+import io.vertx.core.http.WebSocketClient;
+import io.vertx.core.http.WebSocketClientOptions;
+import io.vertx.core.http.WebSocketConnectOptions;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * scripts/bench-connections: how many idle seed-000 WebSocket connections one node holds, and what
+ * each costs. The node runs in its own JVM ({@code -Xmx2g}); the generator (this JVM) opens
+ * {@code bench.connections} sockets in rooms of 50 (each one a real join in Redis), from several
+ * loopback source addresses (one address has only ~28k ephemeral ports), at most 500 in flight.
+ * Reported: connect rate, and heap (after a full GC, from the node's /metrics) and RSS (from /proc)
+ * per connection.
+ */
+public final class ConnBench {
+  static final int CONNECTIONS = Integer.getInteger("bench.connections", 50_000);
+  static final int PER_ROOM = 50;
+  /** Listeners per room: the host created with the room is the 50th member. */
+  static final int LISTENERS_PER_ROOM = PER_ROOM - 1;
+  static final int IN_FLIGHT = 500;
+
+  public static void main(String[] args) throws Exception {
+    Map<String, String> env = new HashMap<>(TestServices.services().environment());
+    env.put("HZ_CLUSTER_NAME", "conn-" + UUID.randomUUID());
+    env.put("HZ_PORT", Integer.toString(Ports.orFree(0)));
+    env.put("HZ_MEMBERS", "127.0.0.1:" + env.get("HZ_PORT"));
+    env.put("GRPC_PORT", Integer.toString(Ports.orFree(0)));
+    env.put("MAX_ROOM_USERS", Integer.toString(PER_ROOM));
+    int port = Ports.orFree(0);
+    try (ChildNode node = ChildNode.start(env, port, Path.of("target", "conn-node.log"), "-Xmx2g", "-Xms2g")) {
+      node.awaitReady(1, Duration.ofSeconds(90));
+      long pid = node.process.pid();
+      List<String> rooms = createRooms(port, (CONNECTIONS + LISTENERS_PER_ROOM - 1) / LISTENERS_PER_ROOM);
+      long heap0 = heapAfterGc(pid, port);
+      long rss0 = rss(pid);
+      Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(2));
+      List<WebSocketClient> clients = new ArrayList<>();
+      for (int i = 0; i < 4; i++) {
+        clients.add(vertx.createWebSocketClient(new WebSocketClientOptions().setMaxConnections(1_000_000)
+            .setLocalAddress("127.0.0." + (10 + i)).setConnectTimeout(30_000)));
+      }
+      List<ClientWebSocket> open = new ArrayList<>(CONNECTIONS);
+      AtomicInteger failed = new AtomicInteger();
+      long t0 = System.nanoTime();
+      Promise<Void> done = Promise.promise();
+      AtomicInteger next = new AtomicInteger();
+      AtomicInteger finished = new AtomicInteger();
+      Runnable[] launch = new Runnable[1];
+      launch[0] = () -> {
+        int i = next.getAndIncrement();
+        if (i >= CONNECTIONS) {
+          return;
+        }
+        ClientWebSocket ws = clients.get(i % clients.size()).webSocket();
+        ws.textMessageHandler(t -> { /* room events are drained, not kept */ });
+        ws.connect(new WebSocketConnectOptions().setHost("127.0.0.1").setPort(port)
+                .setURI("/ws?room_id=" + rooms.get(i / LISTENERS_PER_ROOM) + "&user_id=u" + i))
+            .onComplete(ar -> {
+              if (ar.succeeded()) {
+                synchronized (open) {
+                  open.add(ws);
+                }
+              } else {
+                failed.incrementAndGet();
+              }
+              if (finished.incrementAndGet() == CONNECTIONS) {
+                done.complete();
+              } else {
+                launch[0].run();
+              }
+            });
+      };
+      vertx.runOnContext(v -> {
+        for (int k = 0; k < IN_FLIGHT; k++) {
+          launch[0].run();
+        }
+      });
+      TestServices.await(done.future());
+      double seconds = (System.nanoTime() - t0) / 1e9;
+      long heap1 = heapAfterGc(pid, port);
+      long rss1 = rss(pid);
+      int n = open.size();
+      System.out.println();
+      System.out.println("| connections open | failed | connect rate (/s) | node heap after GC | heap per connection | node RSS | RSS per connection |");
+      System.out.println("|---|---|---|---|---|---|---|");
+      System.out.printf("| %d | %d | %.0f | %d MB (from %d MB) | %.1f KB | %d MB (from %d MB) | %.1f KB |%n", n, failed.get(), n / seconds,
+          heap1 >> 20, heap0 >> 20, (heap1 - heap0) / 1024.0 / Math.max(1, n), rss1 >> 20, rss0 >> 20, (rss1 - rss0) / 1024.0 / Math.max(1, n));
+      vertx.close();
+    } finally {
+      System.exit(0);
+    }
+  }
+
+  /** Rooms made through the node's REST endpoint before the sockets connect. */
+  static List<String> createRooms(int port, int count) throws Exception {
+    HttpClient http = HttpClient.newHttpClient();
+    List<String> out = new ArrayList<>();
+    for (int k = 0; k < count; k++) {
+      String body = "{\"host_id\":\"h" + k + "\",\"track_url\":\"t\"}";
+      HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/api/v1/listen/rooms"))
+          .header("content-type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+      Matcher m = Pattern.compile("\"room_id\":\"([A-Z0-9]+)\"").matcher(r.body());
+      if (r.statusCode() != 201 || !m.find()) {
+        throw new IllegalStateException("room creation failed: " + r.statusCode() + " " + r.body());
+      }
+      out.add(m.group(1));
+    }
+    return out;
+  }
+
+  static long heapAfterGc(long pid, int port) throws Exception {
+    new ProcessBuilder("jcmd", Long.toString(pid), "GC.run").redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD)
+        .start().waitFor();
+    String metrics = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics")).build(),
+        HttpResponse.BodyHandlers.ofString()).body();
+    long sum = 0;
+    Matcher m = Pattern.compile("jvm_memory_used_bytes\\{area=\"heap\"[^}]*} ([0-9.E+]+)").matcher(metrics);
+    while (m.find()) {
+      sum += (long) Double.parseDouble(m.group(1));
+    }
+    return sum;
+  }
+
+  static long rss(long pid) throws Exception {
+    for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {
+      if (line.startsWith("VmRSS:")) {
+        return Long.parseLong(line.replaceAll("\\D", "")) * 1024;
+      }
+    }
+    return 0;
+  }
+}
