@@ -27,7 +27,7 @@ public final class ConferenceRepo {
   public Future<Void> insertRoom(String id, String livekitName, String title, String description, int maxParticipants,
                                  String hostId, Instant expiresAt) {
     return pg.preparedQuery("INSERT INTO rooms (id, livekit_room_name, title, description, max_participants, host_participant_id, "
-            + "expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (id) DO NOTHING")
+            + "expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING")
         .execute(Tuple.of(id, livekitName, title, description, maxParticipants, hostId, odt(expiresAt))).mapEmpty();
   }
 

@@ -47,9 +47,10 @@ public final class Infra {
   public static Infra create(Vertx vertx, ChorusConfig config) {
     RedisOptions redisOptions = new RedisOptions()
         .setType(config.redis().mode() == ChorusConfig.RedisMode.CLUSTER ? RedisClientType.CLUSTER : RedisClientType.STANDALONE)
+        // bursts of joins (thousands of sockets connecting at once) queue here rather than fail
         .setMaxPoolSize(32)
-        .setMaxPoolWaiting(4096)
-        .setMaxWaitingHandlers(4096);
+        .setMaxPoolWaiting(65_536)
+        .setMaxWaitingHandlers(65_536);
     config.redis().connectionStrings().forEach(redisOptions::addConnectionString);
     Redis redis = Redis.createClient(vertx, redisOptions);
 

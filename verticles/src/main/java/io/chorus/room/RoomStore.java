@@ -75,7 +75,7 @@ public final class RoomStore {
   }
 
   public Future<Void> indexNodeRoom(String node, String roomId) {
-    return redis.sadd(List.of(nodeRoomsKey(node), roomId)).mapEmpty();
+    return redis.sadd(List.of(nodeRoomsKey(node), roomId)).<Void>mapEmpty().recover(LuaScript::mapError);
   }
 
   public Future<List<String>> nodeRooms(String node) {

@@ -75,9 +75,19 @@ public final class ConnBench {
           return;
         }
         ClientWebSocket ws = clients.get(i % clients.size()).webSocket();
-        ws.textMessageHandler(t -> { /* room events are drained, not kept */ });
+        // a socket counts once its room_info arrived (the join is done), not at the upgrade
+        Promise<Void> joined = Promise.promise();
+        ws.textMessageHandler(t -> {
+          if (t.startsWith("{\"type\":\"room_info\"")) {
+            joined.tryComplete();
+          } else if (t.startsWith("{\"type\":\"error\"")) {
+            joined.tryFail(t);
+          }
+        });
+        ws.closeHandler(v -> joined.tryFail("closed"));
         ws.connect(new WebSocketConnectOptions().setHost("127.0.0.1").setPort(port)
                 .setURI("/ws?room_id=" + rooms.get(i / LISTENERS_PER_ROOM) + "&user_id=u" + i))
+            .compose(v -> joined.future())
             .onComplete(ar -> {
               if (ar.succeeded()) {
                 synchronized (open) {
@@ -104,7 +114,7 @@ public final class ConnBench {
       long rss1 = rss(pid);
       int n = open.size();
       System.out.println();
-      System.out.println("| connections open | failed | connect rate (/s) | node heap after GC | heap per connection | node RSS | RSS per connection |");
+      System.out.println("| connections joined and open | failed | connect+join rate (/s) | node heap after GC | heap per connection | node RSS | RSS per connection |");
       System.out.println("|---|---|---|---|---|---|---|");
       System.out.printf("| %d | %d | %.0f | %d MB (from %d MB) | %.1f KB | %d MB (from %d MB) | %.1f KB |%n", n, failed.get(), n / seconds,
           heap1 >> 20, heap0 >> 20, (heap1 - heap0) / 1024.0 / Math.max(1, n), rss1 >> 20, rss0 >> 20, (rss1 - rss0) / 1024.0 / Math.max(1, n));
