@@ -34,6 +34,10 @@ local function user_list(room)
 end
 
 local function remove_member(room, id)
+  -- the departed member's name goes back with the reply (event text), so callers need no read first
+  local m = room.members[id]
+  room.left_names = room.left_names or {}
+  room.left_names[id] = (m and m.name ~= '' and m.name) or id
   room.members[id] = nil
   local order = {}
   for _, u in ipairs(room.order) do
@@ -73,6 +77,7 @@ if type(room.members) ~= 'table' then room.members = {} end
 room.host_changed = nil
 room.event = nil
 room.left = nil
+room.left_names = nil
 room.actor = nil
 
 if op == 'get' then

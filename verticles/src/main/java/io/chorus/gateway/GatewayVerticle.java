@@ -7,7 +7,6 @@ import io.chorus.room.ParticipantTokens;
 import io.chorus.room.RoomClient;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
-import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
@@ -31,7 +30,6 @@ public final class GatewayVerticle extends VerticleBase {
   private final String metricsRegistry;
   private final RoomClient rooms;
   private final ParticipantTokens tokens;
-  private HttpServer server;
 
   public GatewayVerticle(ChorusConfig config, Infra infra, Readiness readiness, String metricsRegistry, RoomClient rooms,
                          ParticipantTokens tokens) {
@@ -65,7 +63,6 @@ public final class GatewayVerticle extends VerticleBase {
         .requestHandler(router)
         .listen())
         .onSuccess(s -> {
-          server = s;
           NodePorts.publishHttp(vertx, s.actualPort());
           LOG.info("HTTP gateway listening on {}:{}", config.host(), s.actualPort());
         })

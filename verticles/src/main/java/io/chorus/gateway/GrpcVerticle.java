@@ -1,10 +1,8 @@
 package io.chorus.gateway;
 
 import io.chorus.config.ChorusConfig;
-import io.chorus.infra.Infra;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
-import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.grpc.common.GrpcStatus;
@@ -30,13 +28,10 @@ public final class GrpcVerticle extends VerticleBase {
   private static final List<String> OPEN_PREFIXES = List.of("/grpc.reflection.", "/grpc.health.");
 
   private final ChorusConfig config;
-  private final Infra infra;
   private final List<Service> services;
-  private HttpServer server;
 
-  public GrpcVerticle(ChorusConfig config, Infra infra, List<Service> services) {
+  public GrpcVerticle(ChorusConfig config, List<Service> services) {
     this.config = config;
-    this.infra = infra;
     this.services = services;
   }
 
@@ -60,7 +55,6 @@ public final class GrpcVerticle extends VerticleBase {
         })
         .listen()
         .onSuccess(s -> {
-          server = s;
           NodePorts.publishGrpc(vertx, s.actualPort());
           LOG.info("gRPC server listening on {}:{} with {} service(s), reflection and health", config.host(), s.actualPort(), services.size());
         })

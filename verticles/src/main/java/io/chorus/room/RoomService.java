@@ -89,17 +89,14 @@ public final class RoomService {
     } catch (ChorusException e) {
       return Future.failedFuture(e);
     }
-    return store.get(roomId).compose(before -> {
-      String name = before.nameOf(userId);
-      return store.leave(roomId, userId, node, disconnectOnly).onSuccess(room -> {
-        if ("user_left".equals(room.event())) {
-          long now = System.currentTimeMillis();
-          publish(room, RoomEvents.userLeft(room, userId, name, now));
-          if (room.hostChanged()) {
-            publish(room, RoomEvents.hostChanged(room, now));
-          }
+    return store.leave(roomId, userId, node, disconnectOnly).onSuccess(room -> {
+      if ("user_left".equals(room.event())) {
+        long now = System.currentTimeMillis();
+        publish(room, RoomEvents.userLeft(room, userId, room.leftName(userId), now));
+        if (room.hostChanged()) {
+          publish(room, RoomEvents.hostChanged(room, now));
         }
-      });
+      }
     });
   }
 
@@ -163,16 +160,16 @@ public final class RoomService {
     return store.nodeRooms(node).compose(rooms -> {
       Future<Integer> chain = Future.succeededFuture(0);
       for (String roomId : rooms) {
-        chain = chain.compose(n -> store.get(roomId).compose(before -> store.dropNode(roomId, node).map(room -> {
+        chain = chain.compose(n -> store.dropNode(roomId, node).map(room -> {
           long now = System.currentTimeMillis();
           for (String id : room.left()) {
-            publish(room, RoomEvents.userLeft(room, id, before.nameOf(id), now));
+            publish(room, RoomEvents.userLeft(room, id, room.leftName(id), now));
           }
           if (room.hostChanged()) {
             publish(room, RoomEvents.hostChanged(room, now));
           }
           return n + room.left().size();
-        })).recover(e -> {
+        }).recover(e -> {
           LOG.debug("Room {} gone while dropping node {}: {}", roomId, node, e.getMessage());
           return Future.succeededFuture(n);
         }));

@@ -138,8 +138,7 @@ public final class RoomSocketHandler implements Handler<RoutingContext> {
     }
     switch ((String) type) {
       case "control" -> control(ws, socket, msg);
-      case "time" -> send(ws, new JsonObject().put("type", "time").put("t0", msg.getValue("t0"))
-          .put("t1", received).put("t2", System.currentTimeMillis()));
+      case "time" -> send(ws, ClockSync.reply(msg.getValue("t0"), received).put("type", "time"));
       case "ping" -> send(ws, new JsonObject().put("type", "pong").put("timestamp", received / 1000));
       default -> send(ws, RoomEvents.error("unknown_type", "unknown message type '" + type + "'"));
     }

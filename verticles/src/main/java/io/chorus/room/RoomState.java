@@ -96,6 +96,13 @@ public record RoomState(JsonObject json) {
     return out;
   }
 
+  /** Display name of a member this change removed (leave or drop_node); its id if unknown. */
+  public String leftName(String id) {
+    Object names = json.getValue("left_names");
+    String name = names instanceof JsonObject n ? n.getString(id) : null;
+    return name == null || name.isEmpty() ? id : name;
+  }
+
   public JsonObject member(String id) {
     Object members = json.getValue("members");
     return members instanceof JsonObject m ? m.getJsonObject(id) : null;
