@@ -26,6 +26,8 @@ public final class Addresses {
   public static final String ROOM_TRANSFER = "chorus.room.transfer";
   public static final String ROOM_TRACK = "chorus.room.track";
   public static final String ROOM_GET = "chorus.room.get";
+  /** GetStateRequest + header {@code user}: the room without its member list, plus that member if present. */
+  public static final String ROOM_MEMBER = "chorus.room.member";
 
   /** A room's events (seed 000 JSON): {@code client.room.<ID>}; bridge members may listen. */
   public static final String ROOM_EVENTS_PREFIX = CLIENT_PREFIX + "room.";

@@ -143,7 +143,10 @@ public final class ConferenceService {
   }
 
   public Future<JsonObject> participants(String roomId, String participantId) {
-    return member(roomId, participantId).compose(state -> chat.store().participants(roomId).map(cached -> {
+    // the whole member list: get (full), then the same membership rule as member()
+    return rooms.get(roomId).compose(state -> state.isMember(participantId) ? Future.succeededFuture(state)
+        : Future.<RoomState>failedFuture(new ChorusException(ErrorCode.FORBIDDEN, "not a participant of this room")))
+        .compose(state -> chat.store().participants(roomId).map(cached -> {
       JsonArray list = new JsonArray();
       for (String id : state.users()) {
         JsonObject c = cached.get(id);
@@ -153,9 +156,12 @@ public final class ConferenceService {
     }));
   }
 
-  /** The live room, failing FORBIDDEN unless {@code participantId} is in it now. */
+  /**
+   * The live room, failing FORBIDDEN unless {@code participantId} is in it now. The state carries that
+   * participant's record but no member list (one cheap script call per chat request, whatever the room's size).
+   */
   public Future<RoomState> member(String roomId, String participantId) {
-    return rooms.get(roomId).compose(state -> {
+    return rooms.member(roomId, participantId).compose(state -> {
       if (!state.isMember(participantId)) {
         return Future.failedFuture(new ChorusException(ErrorCode.FORBIDDEN, "not a participant of this room"));
       }

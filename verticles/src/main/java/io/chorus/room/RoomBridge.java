@@ -110,7 +110,8 @@ public final class RoomBridge {
       event.complete(false);
       return;
     }
-    rooms.get(roomId).onComplete(ar -> event.complete(ar.succeeded() && ar.result().isMember(id.participantId())));
+    rooms.member(roomId, id.participantId())
+        .onComplete(ar -> event.complete(ar.succeeded() && ar.result().isMember(id.participantId())));
   }
 
   private void send(BridgeEvent event) {

@@ -155,6 +155,17 @@ public final class RoomService {
     return store.get(roomId);
   }
 
+  /** The room without its member list, plus {@code userId}'s record if that user is in it. */
+  public Future<RoomState> member(String roomId, String userId) {
+    try {
+      requireRoom(roomId);
+      requireId("user_id", userId);
+    } catch (ChorusException e) {
+      return Future.failedFuture(e);
+    }
+    return store.member(roomId, userId);
+  }
+
   /** A node died: drop the users whose only connections were there, in every room it served. */
   public Future<Integer> dropNode(String node) {
     return store.nodeRooms(node).compose(rooms -> {

@@ -63,7 +63,7 @@ public record RoomState(JsonObject json) {
 
   /** Users in join order (cjson encodes an empty list as an object, hence the check). */
   public List<String> users() {
-    Object order = json.getValue("order");
+    Object order = json.getValue("users");
     List<String> out = new ArrayList<>();
     if (order instanceof JsonArray a) {
       a.forEach(o -> out.add(String.valueOf(o)));
@@ -71,15 +71,14 @@ public record RoomState(JsonObject json) {
     return out;
   }
 
-  /** Nodes holding at least one socket of this room (from the members' per-node connection counts). */
+  /** Nodes holding at least one socket of this room (the script keeps a socket count per node). */
   public java.util.Set<String> nodes() {
     java.util.Set<String> out = new java.util.LinkedHashSet<>();
-    Object members = json.getValue("members");
-    if (members instanceof JsonObject m) {
-      for (String id : m.fieldNames()) {
-        Object conns = m.getJsonObject(id).getValue("conns");
-        if (conns instanceof JsonObject c) {
-          out.addAll(c.fieldNames());
+    Object conns = json.getValue("node_conns");
+    if (conns instanceof JsonObject c) {
+      for (String node : c.fieldNames()) {
+        if (c.getValue(node) instanceof Number n && n.longValue() > 0) {
+          out.add(node);
         }
       }
     }
@@ -103,9 +102,16 @@ public record RoomState(JsonObject json) {
     return name == null || name.isEmpty() ? id : name;
   }
 
+  /**
+   * A member's record: from the full member map (get, create, join replies) or the one record a
+   * compact reply carries (membership checks, playback changes).
+   */
   public JsonObject member(String id) {
     Object members = json.getValue("members");
-    return members instanceof JsonObject m ? m.getJsonObject(id) : null;
+    if (members instanceof JsonObject m) {
+      return m.getJsonObject(id);
+    }
+    return id != null && id.equals(json.getString("member_id")) && json.getValue("member") instanceof JsonObject m ? m : null;
   }
 
   public String nameOf(String id) {

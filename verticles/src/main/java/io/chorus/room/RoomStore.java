@@ -11,6 +11,8 @@ import java.util.List;
 /**
  * Room state in Redis. Every change runs {@code lua/room.lua} (EVALSHA, loading it on NOSCRIPT), so
  * changes to one room are atomic and ordered the same way for every node; each bumps the version.
+ * The room JSON and its member hash share the {@code {ID}} hash tag, so one script may touch both in
+ * Redis Cluster too.
  */
 public final class RoomStore {
   private final RedisAPI redis;
@@ -25,6 +27,11 @@ public final class RoomStore {
 
   public static String key(String roomId) {
     return "room:{" + roomId + "}";
+  }
+
+  /** The room's member records (HASH user id -> JSON), apart so playback changes never touch them. */
+  public static String membersKey(String roomId) {
+    return key(roomId) + ":members";
   }
 
   /** Rooms where a node holds connections: read when the node dies, to drop its users. */
@@ -43,6 +50,11 @@ public final class RoomStore {
 
   public Future<RoomState> get(String roomId) {
     return run(roomId, "get");
+  }
+
+  /** The room without its member list, plus the one member asked for (membership checks on hot paths). */
+  public Future<RoomState> member(String roomId, String userId) {
+    return run(roomId, "member", userId);
   }
 
   public Future<RoomState> touch(String roomId) {
@@ -96,6 +108,6 @@ public final class RoomStore {
     argv.add(Long.toString(System.currentTimeMillis()));
     argv.add(Integer.toString(ttlSeconds));
     argv.addAll(List.of(args));
-    return script.run(List.of(key(roomId)), argv).map(r -> new RoomState(new JsonObject(r.toString())));
+    return script.run(List.of(key(roomId), membersKey(roomId)), argv).map(r -> new RoomState(new JsonObject(r.toString())));
   }
 }

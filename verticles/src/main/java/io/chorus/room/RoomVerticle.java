@@ -58,6 +58,8 @@ public final class RoomVerticle extends VerticleBase {
     consumers.add(serve(Addresses.ROOM_TRACK, (Message<ChangeTrackRequest> m) -> rooms.changeTrack(m.body().getRoomId(),
         header(m, RoomClient.H_ACTOR), m.body().getTrackUrl())));
     consumers.add(serve(Addresses.ROOM_GET, (Message<GetStateRequest> m) -> rooms.get(m.body().getRoomId())));
+    consumers.add(serve(Addresses.ROOM_MEMBER, (Message<GetStateRequest> m) -> rooms.member(m.body().getRoomId(),
+        header(m, RoomClient.H_USER))));
 
     membershipListener = clusterManager.getHazelcastInstance().getCluster().addMembershipListener(new MembershipListener() {
       @Override

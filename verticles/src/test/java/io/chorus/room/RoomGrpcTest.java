@@ -180,6 +180,9 @@ class RoomGrpcTest {
     TestServices.await(redis.expire(List.of("room:{" + r.getRoomId() + "}", "100")));
     rooms.setPlayback(SetPlaybackRequest.newBuilder().setRoomId(r.getRoomId()).setAction("play").build());
     assertThat(TestServices.await(redis.ttl("room:{" + r.getRoomId() + "}")).toLong()).isGreaterThan(24 * 3600L - 60);
+    // the member records live beside it, with the same TTL
+    assertThat(TestServices.await(redis.ttl("room:{" + r.getRoomId() + "}:members")).toLong()).isGreaterThan(24 * 3600L - 60);
+    assertThat(TestServices.await(redis.hkeys("room:{" + r.getRoomId() + "}:members"))).extracting(Object::toString).containsExactly("h1");
     // the stored value is the seed's JSON
     io.vertx.core.json.JsonObject stored = new io.vertx.core.json.JsonObject(TestServices.await(redis.get("room:{" + r.getRoomId() + "}")).toString());
     assertThat(stored.getString("room_id")).isEqualTo(r.getRoomId());

@@ -1,0 +1,101 @@
+package io.chorus.room;
+
+import io.chorus.testing.TestServices;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.redis.client.Redis;
+import io.vertx.redis.client.RedisAPI;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+
+import static io.chorus.testing.TestServices.await;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The room script's layout on real Redis: member records apart, per-node socket counts, compact replies. */
+class RoomStoreTest {
+  private static Vertx vertx;
+  private static RedisAPI redis;
+  private static RoomStore store;
+
+  @BeforeAll
+  static void start() {
+    vertx = Vertx.vertx();
+    redis = RedisAPI.api(Redis.createClient(vertx, "redis://" + TestServices.services().redis().address()));
+    store = new RoomStore(redis, 24);
+  }
+
+  @AfterAll
+  static void stop() {
+    await(vertx.close());
+  }
+
+  @Test
+  void playbackChangesReplyWithoutTheMemberListButNameTheActor() {
+    RoomState created = await(store.create("STORE1", "host", "Hostname", "u", 10, "t", "node-a", true));
+    assertThat(created.nameOf("host")).isEqualTo("Hostname");
+    for (int i = 0; i < 5; i++) {
+      await(store.join("STORE1", "u" + i, "User " + i, i % 2 == 0 ? "node-a" : "node-b", true, false));
+    }
+    RoomState played = await(store.control("STORE1", "host", "play", 0));
+    assertThat(played.json().containsKey("members")).isFalse();
+    assertThat(played.nameOf("host")).isEqualTo("Hostname");
+    assertThat(played.users()).containsExactly("host", "u0", "u1", "u2", "u3", "u4");
+    assertThat(played.nodes()).containsExactlyInAnyOrder("node-a", "node-b");
+    assertThat(played.version()).isEqualTo(7);
+
+    RoomState full = await(store.get("STORE1"));
+    assertThat(full.nameOf("u3")).isEqualTo("User 3");
+    assertThat(full.isMember("u4")).isTrue();
+
+    RoomState one = await(store.member("STORE1", "u2"));
+    assertThat(one.isMember("u2")).isTrue();
+    assertThat(one.nameOf("u2")).isEqualTo("User 2");
+    assertThat(await(store.member("STORE1", "stranger")).isMember("stranger")).isFalse();
+  }
+
+  @Test
+  void socketCountsPerNodeFollowJoinsDisconnectsAndDeadNodes() {
+    await(store.create("STORE2", "host", "H", "u", 10, "t", "node-a", true));
+    await(store.join("STORE2", "x", "X", "node-b", true, false));
+    await(store.join("STORE2", "x", "X", "node-c", true, false)); // second socket, another node
+    await(store.join("STORE2", "y", "Y", "node-b", true, false));
+    assertThat(await(store.get("STORE2")).nodes()).containsExactlyInAnyOrder("node-a", "node-b", "node-c");
+
+    RoomState still = await(store.leave("STORE2", "x", "node-c", true));
+    assertThat(still.event()).isEqualTo("still_connected");
+    assertThat(still.nodes()).containsExactlyInAnyOrder("node-a", "node-b");
+
+    RoomState dropped = await(store.dropNode("STORE2", "node-b"));
+    assertThat(dropped.left()).containsExactlyInAnyOrder("x", "y");
+    assertThat(dropped.leftName("y")).isEqualTo("Y");
+    assertThat(dropped.nodes()).containsExactly("node-a");
+    assertThat(await(store.get("STORE2")).users()).containsExactly("host");
+    assertThat(await(redis.hkeys(RoomStore.membersKey("STORE2")))).extracting(Object::toString).containsExactly("host");
+  }
+
+  @Test
+  void aRoomStoredByThePreviousLayoutMovesItsMembersToTheHash() {
+    JsonObject old = new JsonObject().put("room_id", "STORE3").put("host_id", "h").put("track_url", "u").put("status", "pause")
+        .put("position_ms", 0).put("updated_at", 1).put("rate", 1.0).put("version", 4).put("max_users", 10).put("timestamp", 0)
+        .put("order", new JsonArray().add("h").add("m")).put("users", new JsonArray().add("h").add("m"))
+        .put("members", new JsonObject()
+            .put("h", new JsonObject().put("name", "Host").put("joined_at", 1000).put("conns", new JsonObject().put("node-a", 1)))
+            .put("m", new JsonObject().put("name", "Member").put("joined_at", 2000).put("conns", new JsonObject().put("node-b", 2))));
+    await(redis.set(List.of(RoomStore.key("STORE3"), old.encode())));
+
+    RoomState migrated = await(store.control("STORE3", "h", "seek", 5000));
+    assertThat(migrated.version()).isEqualTo(5);
+    assertThat(migrated.nodes()).containsExactlyInAnyOrder("node-a", "node-b");
+    JsonObject stored = new JsonObject(await(redis.get(RoomStore.key("STORE3"))).toString());
+    assertThat(stored.containsKey("members")).isFalse();
+    assertThat(stored.getJsonArray("users").getList()).containsExactly("h", "m");
+    RoomState full = await(store.get("STORE3"));
+    assertThat(full.nameOf("m")).isEqualTo("Member");
+    assertThat(full.joinedAtMs("m")).isEqualTo(2000);
+    assertThat(await(redis.ttl(RoomStore.membersKey("STORE3"))).toLong()).isGreaterThan(24 * 3600L - 60);
+  }
+}
