@@ -5,8 +5,13 @@
 -- Members live in their own hash so that a playback change, the hot path of a big room, reads and
 -- writes only the room JSON (user ids, not every member's record) and replies with it alone.
 -- ARGV[1] = operation, ARGV[2] = now (ms), ARGV[3] = ttl (s), then the operation's arguments.
--- Replies: the room JSON, "full" (get, create, join: with "members", what room_info needs) or
+-- Replies: the room JSON, "full" (get, create, join: with "members", what room_info needs; a join
+-- into a room above presence_max gets only the first presence_max members, itself and the host) or
 -- compact, optionally with one member record ("member_id" + "member"). Errors: "CHORUS <code> <message>".
+-- Big rooms: join, leave and drop_node take a last argument, presence_max. When the room has (or had,
+-- for a leave) more users than that, the change is "quiet": no version bump, "quiet" in the reply,
+-- and the caller announces nothing (a join storm of N users would otherwise be O(N²) frames). A host
+-- change is never quiet. Versions thus stay gap-free for the events that are published.
 local key, mkey = KEYS[1], KEYS[2]
 local op = ARGV[1]
 local now = tonumber(ARGV[2])
@@ -25,9 +30,10 @@ end
 local function save(room)
   room.updated_at_room = now
   local transient = { event = room.event, actor = room.actor, host_changed = room.host_changed,
-    left = room.left, left_names = room.left_names, member_id = room.member_id, member = room.member }
-  room.event, room.actor, room.host_changed, room.left, room.left_names, room.member_id, room.member =
-    nil, nil, nil, nil, nil, nil, nil
+    left = room.left, left_names = room.left_names, member_id = room.member_id, member = room.member,
+    quiet = room.quiet }
+  room.event, room.actor, room.host_changed, room.left, room.left_names, room.member_id, room.member, room.quiet =
+    nil, nil, nil, nil, nil, nil, nil, nil
   redis.call('SET', key, cjson.encode(room), 'EX', ttl)
   redis.call('EXPIRE', mkey, ttl)
   for k, v in pairs(transient) do room[k] = v end
@@ -37,12 +43,32 @@ local function compact(room)
   return cjson.encode(room)
 end
 
--- the room plus every member record, spliced in raw (no decode of N member records)
-local function full(room)
-  local flat = redis.call('HGETALL', mkey)
+-- the room plus every member record, spliced in raw (no decode of N member records). With a
+-- limit below the member count (a join into a big room): the first `limit` members in join order
+-- plus the `extra` ids (the joiner, the host), so room_info stays bounded.
+local function full(room, limit, extra)
   local parts = {}
-  for i = 1, #flat, 2 do
-    parts[#parts + 1] = cjson.encode(flat[i]) .. ':' .. flat[i + 1]
+  if limit == nil or #room.users <= limit then
+    local flat = redis.call('HGETALL', mkey)
+    for i = 1, #flat, 2 do
+      parts[#parts + 1] = cjson.encode(flat[i]) .. ':' .. flat[i + 1]
+    end
+  else
+    local ids, seen = {}, {}
+    for i = 1, limit do
+      ids[#ids + 1] = room.users[i]
+      seen[room.users[i]] = true
+    end
+    for _, id in ipairs(extra) do
+      if not seen[id] then
+        ids[#ids + 1] = id
+        seen[id] = true
+      end
+    end
+    local records = redis.call('HMGET', mkey, unpack(ids))
+    for i, id in ipairs(ids) do
+      if records[i] then parts[#parts + 1] = cjson.encode(id) .. ':' .. records[i] end
+    end
   end
   local json = cjson.encode(room)
   return string.sub(json, 1, -2) .. ',"members":{' .. table.concat(parts, ',') .. '}}'
@@ -61,6 +87,15 @@ local function add_conns(room, conns, sign)
   for node, n in pairs(conns or {}) do
     local total = (room.node_conns[node] or 0) + sign * n
     room.node_conns[node] = total > 0 and total or nil
+  end
+end
+
+-- a membership change of a room that had `before` users and has `after` now: bump, or mark quiet
+local function presence_change(room, before, after, presence_max)
+  if math.max(before, after) > presence_max and not room.host_changed then
+    room.quiet = true
+  else
+    room.version = room.version + 1
   end
 end
 
@@ -134,7 +169,7 @@ elseif op == 'touch' then
   redis.call('EXPIRE', mkey, ttl)
   return compact(room)
 elseif op == 'join' then
-  -- ARGV: 4 user_id, 5 name, 6 node, 7 connect(0|1), 8 strict(1: already a member is an error)
+  -- ARGV: 4 user_id, 5 name, 6 node, 7 connect(0|1), 8 strict(1: already a member is an error), 9 presence_max
   local id, node = ARGV[4], ARGV[6]
   local mraw = redis.call('HGET', mkey, id)
   if mraw then
@@ -148,7 +183,7 @@ elseif op == 'join' then
     end
     room.event = 'reconnect'
     save(room)
-    return full(room)
+    return full(room, tonumber(ARGV[9]), { id, room.host_id })
   end
   if #room.users >= room.max_users then return fail('room_full', 'room is full (' .. room.max_users .. ' users)') end
   local conns = {}
@@ -156,12 +191,12 @@ elseif op == 'join' then
   redis.call('HSET', mkey, id, cjson.encode({ name = ARGV[5], joined_at = now, conns = conns }))
   add_conns(room, conns, 1)
   room.users[#room.users + 1] = id
-  room.version = room.version + 1
+  presence_change(room, #room.users - 1, #room.users, tonumber(ARGV[9]))
   room.event = 'user_joined'
   save(room)
-  return full(room)
+  return full(room, tonumber(ARGV[9]), { id, room.host_id })
 elseif op == 'leave' then
-  -- ARGV: 4 user_id, 5 node, 6 disconnect(0|1: drop one connection, leave when none is left)
+  -- ARGV: 4 user_id, 5 node, 6 disconnect(0|1: drop one connection, leave when none is left), 7 presence_max
   local id, node = ARGV[4], ARGV[5]
   local mraw = redis.call('HGET', mkey, id)
   if not mraw then return fail('not_found', 'user not in the room') end
@@ -180,13 +215,14 @@ elseif op == 'leave' then
       return compact(room)
     end
   end
+  local before = #room.users
   remove_member(room, id, m)
-  room.version = room.version + 1
+  presence_change(room, before, #room.users, tonumber(ARGV[7]))
   room.event = 'user_left'
   save(room)
   return compact(room)
 elseif op == 'drop_node' then
-  -- ARGV: 4 node. Removes members whose only connections were on a dead node.
+  -- ARGV: 4 node, 5 presence_max. Removes members whose only connections were on a dead node.
   local node = ARGV[4]
   local flat = redis.call('HGETALL', mkey)
   local records = {}
@@ -206,13 +242,13 @@ elseif op == 'drop_node' then
       end
     end
   end
-  local ids = {}
+  local ids, before = {}, #room.users
   for _, entry in ipairs(left) do
     remove_member(room, entry[1], entry[2])
     ids[#ids + 1] = entry[1]
   end
   room.node_conns[node] = nil
-  if #ids > 0 then room.version = room.version + 1 end
+  if #ids > 0 then presence_change(room, before, #room.users, tonumber(ARGV[5])) end
   room.left = ids
   room.event = 'node_dropped'
   save(room)

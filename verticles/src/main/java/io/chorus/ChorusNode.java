@@ -99,7 +99,8 @@ public final class ChorusNode {
     List<Step> steps = new ArrayList<>();
     steps.add(new Step("NodePingVerticle", () -> new NodePingVerticle(clusterManager.getNodeId()), 1));
     if (config.runs(ChorusConfig.Role.ROOM)) {
-      RoomService service = new RoomService(new RoomStore(infra.redisApi(), config.rooms().ttlHours()), vertx.eventBus(), config.rooms());
+      RoomService service = new RoomService(new RoomStore(infra.redisApi(), config.rooms().ttlHours(),
+          config.rooms().presenceEventsMaxUsers()), vertx.eventBus(), config.rooms());
       steps.add(new Step("RoomVerticle", () -> new RoomVerticle(service, clusterManager), 1));
     }
     if (config.runs(ChorusConfig.Role.CHAT)) {

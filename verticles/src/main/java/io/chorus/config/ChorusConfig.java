@@ -83,7 +83,12 @@ public record ChorusConfig(
   public record Security(String grpcApiKey, String tokenSecret, List<String> allowedOrigins, long readyTimeoutMs) {
   }
 
-  public record Rooms(int maxUsers, int idLength, int ttlHours) {
+  /**
+   * {@code presenceEventsMaxUsers}: in a room with more users than this, joins and leaves are not
+   * announced one by one to every member (O(N²) frames for N joins) and do not bump the version;
+   * events carry {@code user_count} instead.
+   */
+  public record Rooms(int maxUsers, int idLength, int ttlHours, int presenceEventsMaxUsers) {
   }
 
   public record Stream(int wsMaxMessageSize, int maxOperators, String wsBaseUrl, int operatorQueueBytes, int sourceGraceSeconds) {
@@ -175,7 +180,8 @@ public record ChorusConfig(
             p.nonEmpty("HZ_CLUSTER_NAME"), p.port("HZ_PORT"), Parse.csv(p.string("HZ_MEMBERS")), p.bool("HZ_KUBERNETES"),
             p.string("HZ_KUBERNETES_SERVICE")),
         new Security(apiKey, tokenSecret, Parse.csv(p.string("CORS_ALLOWED_ORIGINS")), p.intIn("READY_TIMEOUT_MS", 100, 60_000)),
-        new Rooms(p.intIn("MAX_ROOM_USERS", 1, 100_000), p.intIn("ROOM_ID_LENGTH", 4, 32), p.intIn("ROOM_TTL_HOURS", 1, 24 * 365)),
+        new Rooms(p.intIn("MAX_ROOM_USERS", 1, 100_000), p.intIn("ROOM_ID_LENGTH", 4, 32), p.intIn("ROOM_TTL_HOURS", 1, 24 * 365),
+            p.intIn("ROOM_PRESENCE_EVENTS_MAX_USERS", 1, 5000)),
         new Stream(p.intIn("WS_MAX_MESSAGE_SIZE", 1024, 256 * 1024 * 1024), p.intIn("SESSION_MAX_OPERATORS", 1, 100_000), wsBase,
             p.intIn("STREAM_OPERATOR_QUEUE_BYTES", 65_536, Integer.MAX_VALUE), p.intIn("STREAM_SOURCE_GRACE_SECONDS", 1, 86_400)),
         parseChat(p));

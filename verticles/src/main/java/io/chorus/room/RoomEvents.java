@@ -6,15 +6,24 @@ import io.vertx.core.json.JsonObject;
 /**
  * Seed 000's WebSocket messages, built from a room state. Field names and meanings are the seed's
  * ({@code timestamp} in epoch seconds, {@code position} in seconds); every event also carries
- * {@code version} and the {@code playback} block for clock-synced clients.
+ * {@code version}, {@code user_count} and the {@code playback} block for clock-synced clients.
  */
 public final class RoomEvents {
   private RoomEvents() {
   }
 
+  /**
+   * Every member the reply carries: all of them, except after a join into a big room (above
+   * ROOM_PRESENCE_EVENTS_MAX_USERS), whose reply holds the first ones, the joiner and the host;
+   * {@code user_count} says how many there are.
+   */
   public static JsonObject roomInfo(RoomState room, long now) {
     JsonArray users = new JsonArray();
-    room.users().forEach(id -> users.add(room.userJson(id)));
+    room.users().forEach(id -> {
+      if (room.member(id) != null) {
+        users.add(room.userJson(id));
+      }
+    });
     return base("room_info", room, now).put("host_id", room.hostId()).put("users", users)
         .put("track_url", room.trackUrl()).put("status", room.status())
         .put("position", room.positionAt(now) / 1000.0);
@@ -50,6 +59,6 @@ public final class RoomEvents {
 
   private static JsonObject base(String type, RoomState room, long now) {
     return new JsonObject().put("type", type).put("room_id", room.roomId()).put("timestamp", now / 1000)
-        .put("version", room.version()).put("playback", room.playback(now));
+        .put("version", room.version()).put("user_count", room.users().size()).put("playback", room.playback(now));
   }
 }

@@ -10,6 +10,8 @@ import io.vertx.core.json.JsonObject;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.List;
+
 /**
  * Room business logic: validates input, changes state through {@link RoomStore} and publishes the
  * resulting seed-format events on the room's bus address. No server needed to test it.
@@ -75,7 +77,7 @@ public final class RoomService {
     }
     Future<Void> indexed = connect ? store.indexNodeRoom(node, roomId) : Future.succeededFuture();
     return indexed.compose(v -> store.join(roomId, userId, name, node, connect, strict)).onSuccess(room -> {
-      if ("user_joined".equals(room.event())) {
+      if ("user_joined".equals(room.event()) && !room.quiet()) {
         publish(room, RoomEvents.userJoined(room, userId, System.currentTimeMillis()));
       }
     });
@@ -92,7 +94,9 @@ public final class RoomService {
     return store.leave(roomId, userId, node, disconnectOnly).onSuccess(room -> {
       if ("user_left".equals(room.event())) {
         long now = System.currentTimeMillis();
-        publish(room, RoomEvents.userLeft(room, userId, room.leftName(userId), now));
+        if (!room.quiet()) {
+          publish(room, RoomEvents.userLeft(room, userId, room.leftName(userId), now));
+        }
         if (room.hostChanged()) {
           publish(room, RoomEvents.hostChanged(room, now));
         }
@@ -173,7 +177,7 @@ public final class RoomService {
       for (String roomId : rooms) {
         chain = chain.compose(n -> store.dropNode(roomId, node).map(room -> {
           long now = System.currentTimeMillis();
-          for (String id : room.left()) {
+          for (String id : room.quiet() ? List.<String>of() : room.left()) {
             publish(room, RoomEvents.userLeft(room, id, room.leftName(id), now));
           }
           if (room.hostChanged()) {

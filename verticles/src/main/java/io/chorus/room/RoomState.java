@@ -57,6 +57,11 @@ public record RoomState(JsonObject json) {
     return json.getString("actor", "");
   }
 
+  /** A join or leave in a big room that bumped no version and is announced to nobody. */
+  public boolean quiet() {
+    return json.getBoolean("quiet", false);
+  }
+
   public boolean hostChanged() {
     return json.getBoolean("host_changed", false);
   }

@@ -18,11 +18,18 @@ public final class RoomStore {
   private final RedisAPI redis;
   private final LuaScript script;
   private final int ttlSeconds;
+  private final String presenceMax;
 
   public RoomStore(RedisAPI redis, int ttlHours) {
+    this(redis, ttlHours, Integer.MAX_VALUE);
+  }
+
+  /** {@code presenceEventsMaxUsers}: above this many users, joins and leaves are quiet (see room.lua). */
+  public RoomStore(RedisAPI redis, int ttlHours, int presenceEventsMaxUsers) {
     this.redis = redis;
     this.script = new LuaScript(redis, "lua/room.lua");
     this.ttlSeconds = ttlHours * 3600;
+    this.presenceMax = Integer.toString(presenceEventsMaxUsers);
   }
 
   public static String key(String roomId) {
@@ -62,15 +69,15 @@ public final class RoomStore {
   }
 
   public Future<RoomState> join(String roomId, String userId, String name, String node, boolean connect, boolean strict) {
-    return run(roomId, "join", userId, name, node, connect ? "1" : "0", strict ? "1" : "0");
+    return run(roomId, "join", userId, name, node, connect ? "1" : "0", strict ? "1" : "0", presenceMax);
   }
 
   public Future<RoomState> leave(String roomId, String userId, String node, boolean disconnectOnly) {
-    return run(roomId, "leave", userId, node, disconnectOnly ? "1" : "0");
+    return run(roomId, "leave", userId, node, disconnectOnly ? "1" : "0", presenceMax);
   }
 
   public Future<RoomState> dropNode(String roomId, String node) {
-    return run(roomId, "drop_node", node);
+    return run(roomId, "drop_node", node, presenceMax);
   }
 
   /** {@code actor} empty means a trusted service call (gRPC with the API key). */

@@ -98,4 +98,63 @@ class RoomStoreTest {
     assertThat(full.joinedAtMs("m")).isEqualTo(2000);
     assertThat(await(redis.ttl(RoomStore.membersKey("STORE3"))).toLong()).isGreaterThan(24 * 3600L - 60);
   }
+
+  @Test
+  void bigRoomsJoinAndLeaveQuietlyWithoutVersionGapsAndHostChangesStayLoud() {
+    RoomStore small = new RoomStore(redis, 24, 3);
+    await(small.create("STORE4", "host", "H", "u", 10, "t", "node-a", true));
+    RoomState second = await(small.join("STORE4", "a", "A", "node-a", true, false));
+    RoomState third = await(small.join("STORE4", "b", "B", "node-a", true, false));
+    assertThat(second.quiet()).isFalse();
+    assertThat(third.quiet()).isFalse();
+    assertThat(third.version()).isEqualTo(3);
+    RoomState fourth = await(small.join("STORE4", "c", "C", "node-b", true, false));
+    assertThat(fourth.quiet()).isTrue();
+    assertThat(fourth.version()).isEqualTo(3);
+    assertThat(fourth.users()).containsExactly("host", "a", "b", "c");
+    assertThat(fourth.nodes()).containsExactlyInAnyOrder("node-a", "node-b");
+    // room_info of a join into a big room: the first 3 members, the joiner and the host, not everyone
+    RoomState fifth = await(small.join("STORE4", "d", "D", "node-b", true, false));
+    assertThat(fifth.quiet()).isTrue();
+    assertThat(RoomEvents.roomInfo(fifth, 0).getJsonArray("users").stream().map(u -> ((JsonObject) u).getString("id")))
+        .containsExactly("host", "a", "b", "d");
+    assertThat(RoomEvents.roomInfo(fifth, 0).getInteger("user_count")).isEqualTo(5);
+    assertThat(await(small.leave("STORE4", "d", "node-b", false)).quiet()).isTrue();
+    // the next published change follows the last published version: no gap for the fan-out to wait on
+    assertThat(await(small.control("STORE4", "host", "play", 0)).version()).isEqualTo(4);
+    RoomState leftFromFour = await(small.leave("STORE4", "c", "node-b", false));
+    assertThat(leftFromFour.quiet()).isTrue();
+    assertThat(leftFromFour.version()).isEqualTo(4);
+    await(small.join("STORE4", "c", "C", "node-b", true, false));
+    RoomState hostGone = await(small.leave("STORE4", "host", "node-a", false));
+    assertThat(hostGone.quiet()).isFalse();
+    assertThat(hostGone.hostChanged()).isTrue();
+    assertThat(hostGone.hostId()).isEqualTo("a");
+    assertThat(hostGone.version()).isEqualTo(5);
+  }
+
+  @Test
+  void theServiceAnnouncesOnlyLoudChangesAndEventsCarryTheUserCount() throws Exception {
+    RoomService service = new RoomService(new RoomStore(redis, 24, 3), vertx.eventBus(),
+        new io.chorus.config.ChorusConfig.Rooms(10, 6, 24, 3));
+    java.util.List<JsonObject> events = new java.util.concurrent.CopyOnWriteArrayList<>();
+    java.util.concurrent.CompletableFuture<Void> played = new java.util.concurrent.CompletableFuture<>();
+    var consumer = vertx.eventBus().<JsonObject>consumer(io.chorus.bus.Addresses.roomFanout("svc-node"), m -> {
+      events.add(m.body());
+      if ("play".equals(m.body().getString("type"))) {
+        played.complete(null);
+      }
+    });
+    await(consumer.completion());
+    String id = await(service.create("host", "H", "u", "t", 10, "svc-node", true)).roomId();
+    for (String u : List.of("a", "b", "c", "d")) {
+      await(service.join(id, u, u.toUpperCase(), "svc-node", true, false));
+    }
+    await(service.control(id, "host", "play", -1));
+    played.get(10, java.util.concurrent.TimeUnit.SECONDS);
+    await(consumer.unregister());
+    assertThat(events).extracting(e -> e.getString("type") + ":" + e.getString("user_id", "") + ":" + e.getLong("version"))
+        .containsExactly("user_joined:a:2", "user_joined:b:3", "play:host:4");
+    assertThat(events.get(2).getInteger("user_count")).isEqualTo(5);
+  }
 }
