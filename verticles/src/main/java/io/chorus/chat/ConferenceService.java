@@ -119,7 +119,9 @@ public final class ConferenceService {
         return rowReady
             .compose(v -> repo.addParticipant(roomId, pid, name, role, caller.clientIp(), caller.userAgent()))
             .compose(v -> cacheParticipant(roomId, pid, name, role, state.joinedAtMs(pid)))
-            .compose(v -> fresh ? chat.system(roomId, pid, name, name + " joined").mapEmpty() : Future.<Void>succeededFuture())
+            // a big room's joins are quiet (ROOM_PRESENCE_EVENTS_MAX_USERS): no chat line either
+            .compose(v -> fresh && !state.quiet() ? chat.system(roomId, pid, name, name + " joined").mapEmpty()
+                : Future.<Void>succeededFuture())
             .compose(v -> row(roomId, state))
             .map(row -> new JsonObject().put("room", roomJson(row, state)).put("participant", participantJson(state, pid, name))
                 .put("token", tokens.issue(roomId, pid, role)));
@@ -136,7 +138,8 @@ public final class ConferenceService {
               .compose(v -> chat.store().removeParticipant(roomId, participantId))
               .compose(v -> repo.touch(roomId, expiresAt()))
               .compose(v -> chat.store().dropMeta(roomId))
-              .compose(v -> chat.system(roomId, participantId, name, name + " left"))
+              .compose(v -> state.quiet() ? Future.<JsonObject>succeededFuture(null)
+                  : chat.system(roomId, participantId, name, name + " left"))
               .map(m -> new JsonObject().put("room_id", roomId).put("participant_id", participantId).put("status", "left")
                   .put("host_participant_id", state.hostId())));
     });
