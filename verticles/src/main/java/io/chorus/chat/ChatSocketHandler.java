@@ -112,8 +112,10 @@ public final class ChatSocketHandler implements Handler<RoutingContext> {
     if (set == null || event == null) {
       return;
     }
+    // ChatService publishes message_created exactly as a stream sends it: encode it once here
+    String frame = "message_created".equals(event.getString("type")) ? event.encode() : null;
     for (ChatStream s : set.toArray(ChatStream[]::new)) {
-      s.onEvent(event);
+      s.onEvent(event, frame);
     }
   }
 

@@ -31,7 +31,8 @@ final class ChatStream {
   private final ServerWebSocket ws;
   private final String roomId;
   private final ChatService chat;
-  private final TreeMap<Long, JsonObject> pending = new TreeMap<>();
+  /** Messages ahead of a gap; {@code frame}: the bus event's encoding, shared by this node's streams. */
+  private final TreeMap<Long, Pending> pending = new TreeMap<>();
   private final Set<Long> deletedAhead = new HashSet<>();
   private final List<JsonObject> early = new ArrayList<>();
   private final List<Long> timers = new ArrayList<>();
@@ -91,6 +92,14 @@ final class ChatStream {
   }
 
   void onEvent(JsonObject event) {
+    onEvent(event, null);
+  }
+
+  /**
+   * {@code frame}: the event already encoded (once per node, not once per socket) when it is a
+   * {@code message_created} exactly as this stream would write it.
+   */
+  void onEvent(JsonObject event, String frame) {
     if (closed) {
       return;
     }
@@ -103,7 +112,7 @@ final class ChatStream {
     switch (type) {
       case "message_created" -> {
         if (seq > lastSeq) {
-          pending.put(seq, event.getJsonObject("message"));
+          pending.put(seq, new Pending(event.getJsonObject("message"), frame));
           drain();
         }
       }
@@ -111,7 +120,7 @@ final class ChatStream {
         if (seq <= lastSeq) {
           write(event);
         } else if (pending.containsKey(seq)) {
-          pending.put(seq, event.getJsonObject("message"));
+          pending.put(seq, new Pending(event.getJsonObject("message"), null));
         }
       }
       case "message_deleted" -> {
@@ -136,9 +145,14 @@ final class ChatStream {
   private void drain() {
     while (true) {
       long next = lastSeq + 1;
-      JsonObject m = pending.remove(next);
-      if (m != null) {
-        sendCreated(m, false);
+      Pending p = pending.remove(next);
+      if (p != null) {
+        if (p.frame() != null) {
+          lastSeq = next;
+          writeEncoded(p.frame());
+        } else {
+          sendCreated(p.message(), false);
+        }
       } else if (deletedAhead.remove(next)) {
         lastSeq = next;
       } else {
@@ -185,8 +199,8 @@ final class ChatStream {
         ChatStore.Page page = ar.result();
         for (JsonObject m : page.messages()) {
           if (m.getLong("seq") > lastSeq) {
-            JsonObject newer = pending.get(m.getLong("seq"));
-            sendCreated(newer != null ? newer : m, false);
+            Pending newer = pending.get(m.getLong("seq"));
+            sendCreated(newer != null ? newer.message() : m, false);
           }
         }
         more = page.more();
@@ -220,6 +234,10 @@ final class ChatStream {
   }
 
   private void write(JsonObject frame) {
+    writeEncoded(frame.encode());
+  }
+
+  private void writeEncoded(String frame) {
     if (closed || ws.isClosed()) {
       return;
     }
@@ -228,7 +246,7 @@ final class ChatStream {
       ws.close((short) 1013, "too slow: reconnect with after=<last seq>");
       return;
     }
-    ws.writeTextMessage(frame.encode());
+    ws.writeTextMessage(frame);
   }
 
   void close() {
@@ -237,5 +255,8 @@ final class ChatStream {
     if (gapTimer >= 0) {
       vertx.cancelTimer(gapTimer);
     }
+  }
+
+  private record Pending(JsonObject message, String frame) {
   }
 }

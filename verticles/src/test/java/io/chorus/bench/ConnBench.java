@@ -28,12 +28,14 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * scripts/bench-connections: how many idle seed-000 WebSocket connections one node holds, and what
- * each costs. The node runs in its own JVM ({@code -Xmx2g}); the generator (this JVM) opens
- * {@code bench.connections} sockets in rooms of 50 (each one a real join in Redis), from several
- * loopback source addresses (one address has only ~28k ephemeral ports), at most 500 in flight.
- * Reported: connect rate, and heap (after a full GC, from the node's /metrics) and RSS (from /proc)
- * per connection.
+ * scripts/bench-connections: how many idle seed-000 WebSocket connections a node holds, and what
+ * each costs. The {@code bench.nodes} nodes (1 by default; 3 for the connect rate over a cluster) run
+ * in their own JVMs ({@code -Xmx} {@code bench.heap}, 2g) as one Hazelcast cluster; the generator (this
+ * JVM) opens {@code bench.connections} sockets in rooms of 50 (each one a real join in Redis, announced
+ * to the room's members on every node), spread round-robin over the nodes, from several loopback
+ * source addresses (one address has only ~28k ephemeral ports), at most 500 in flight.
+ * Reported: connect rate, and heap (after a full GC, from each node's /metrics) and RSS (from /proc)
+ * per connection, summed over the nodes.
  */
 public final class ConnBench {
   static final int CONNECTIONS = Integer.getInteger("bench.connections", 50_000);
@@ -41,21 +43,36 @@ public final class ConnBench {
   /** Listeners per room: the host created with the room is the 50th member. */
   static final int LISTENERS_PER_ROOM = PER_ROOM - 1;
   static final int IN_FLIGHT = 500;
+  static final int NODES = Integer.getInteger("bench.nodes", 1);
+  static final String HEAP = System.getProperty("bench.heap", "2g");
 
   public static void main(String[] args) throws Exception {
-    Map<String, String> env = new HashMap<>(TestServices.services().environment());
-    env.put("HZ_CLUSTER_NAME", "conn-" + UUID.randomUUID());
-    env.put("HZ_PORT", Integer.toString(Ports.orFree(0)));
-    env.put("HZ_MEMBERS", "127.0.0.1:" + env.get("HZ_PORT"));
-    env.put("GRPC_PORT", Integer.toString(Ports.orFree(0)));
-    env.put("MAX_ROOM_USERS", Integer.toString(PER_ROOM));
-    int port = Ports.orFree(0);
-    try (ChildNode node = ChildNode.start(env, port, Path.of("target", "conn-node.log"), "-Xmx2g", "-Xms2g")) {
-      node.awaitReady(1, Duration.ofSeconds(90));
-      long pid = node.process.pid();
+    String cluster = "conn-" + UUID.randomUUID();
+    List<Integer> hzPorts = new ArrayList<>();
+    List<Integer> ports = new ArrayList<>();
+    for (int k = 0; k < NODES; k++) {
+      hzPorts.add(Ports.orFree(0));
+      ports.add(Ports.orFree(0));
+    }
+    String members = String.join(",", hzPorts.stream().map(p -> "127.0.0.1:" + p).toList());
+    List<ChildNode> nodes = new ArrayList<>();
+    try {
+      for (int k = 0; k < NODES; k++) {
+        Map<String, String> env = new HashMap<>(TestServices.services().environment());
+        env.put("HZ_CLUSTER_NAME", cluster);
+        env.put("HZ_PORT", Integer.toString(hzPorts.get(k)));
+        env.put("HZ_MEMBERS", members);
+        env.put("GRPC_PORT", Integer.toString(Ports.orFree(0)));
+        env.put("MAX_ROOM_USERS", Integer.toString(PER_ROOM));
+        nodes.add(ChildNode.start(env, ports.get(k), Path.of("target", "conn-node-" + k + ".log"), "-Xmx" + HEAP, "-Xms" + HEAP));
+      }
+      for (ChildNode node : nodes) {
+        node.awaitReady(NODES, Duration.ofSeconds(120));
+      }
+      int port = ports.get(0);
       List<String> rooms = createRooms(port, (CONNECTIONS + LISTENERS_PER_ROOM - 1) / LISTENERS_PER_ROOM);
-      long heap0 = heapAfterGc(pid, port);
-      long rss0 = rss(pid);
+      long heap0 = heapAfterGc(nodes, ports);
+      long rss0 = rss(nodes);
       Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(2));
       List<WebSocketClient> clients = new ArrayList<>();
       for (int i = 0; i < 4; i++) {
@@ -85,7 +102,7 @@ public final class ConnBench {
           }
         });
         ws.closeHandler(v -> joined.tryFail("closed"));
-        ws.connect(new WebSocketConnectOptions().setHost("127.0.0.1").setPort(port)
+        ws.connect(new WebSocketConnectOptions().setHost("127.0.0.1").setPort(ports.get(i % NODES))
                 .setURI("/ws?room_id=" + rooms.get(i / LISTENERS_PER_ROOM) + "&user_id=u" + i))
             .compose(v -> joined.future())
             .onComplete(ar -> {
@@ -110,23 +127,24 @@ public final class ConnBench {
       });
       TestServices.await(done.future());
       double seconds = (System.nanoTime() - t0) / 1e9;
-      long heap1 = heapAfterGc(pid, port);
-      long rss1 = rss(pid);
+      long heap1 = heapAfterGc(nodes, ports);
+      long rss1 = rss(nodes);
       int n = open.size();
       System.out.println();
-      System.out.println("| connections joined and open | failed | connect+join rate (/s) | node heap after GC | heap per connection | node RSS | RSS per connection |");
-      System.out.println("|---|---|---|---|---|---|---|");
-      System.out.printf("| %d | %d | %.0f | %d MB (from %d MB) | %.1f KB | %d MB (from %d MB) | %.1f KB |%n", n, failed.get(), n / seconds,
+      System.out.println("| nodes | connections joined and open | failed | connect+join rate (/s) | heap after GC (all nodes) | heap per connection | RSS (all nodes) | RSS per connection |");
+      System.out.println("|---|---|---|---|---|---|---|---|");
+      System.out.printf("| %d | %d | %d | %.0f | %d MB (from %d MB) | %.1f KB | %d MB (from %d MB) | %.1f KB |%n", NODES, n, failed.get(), n / seconds,
           heap1 >> 20, heap0 >> 20, (heap1 - heap0) / 1024.0 / Math.max(1, n), rss1 >> 20, rss0 >> 20, (rss1 - rss0) / 1024.0 / Math.max(1, n));
       vertx.close();
     } finally {
+      nodes.forEach(ChildNode::close);
       System.exit(0);
     }
   }
 
   /** Rooms made through the node's REST endpoint before the sockets connect. */
   static List<String> createRooms(int port, int count) throws Exception {
-    HttpClient http = HttpClient.newHttpClient();
+    HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(10)).build();
     List<String> out = new ArrayList<>();
     for (int k = 0; k < count; k++) {
       String body = "{\"host_id\":\"h" + k + "\",\"track_url\":\"t\"}";
@@ -141,10 +159,26 @@ public final class ConnBench {
     return out;
   }
 
+  static long heapAfterGc(List<ChildNode> nodes, List<Integer> ports) throws Exception {
+    long sum = 0;
+    for (int k = 0; k < nodes.size(); k++) {
+      sum += heapAfterGc(nodes.get(k).process.pid(), ports.get(k));
+    }
+    return sum;
+  }
+
+  static long rss(List<ChildNode> nodes) throws Exception {
+    long sum = 0;
+    for (ChildNode node : nodes) {
+      sum += rss(node.process.pid());
+    }
+    return sum;
+  }
+
   static long heapAfterGc(long pid, int port) throws Exception {
     new ProcessBuilder("jcmd", Long.toString(pid), "GC.run").redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD)
         .start().waitFor();
-    String metrics = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics")).build(),
+    String metrics = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(10)).build().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics")).timeout(Duration.ofSeconds(30)).build(),
         HttpResponse.BodyHandlers.ofString()).body();
     long sum = 0;
     Matcher m = Pattern.compile("jvm_memory_used_bytes\\{area=\"heap\"[^}]*} ([0-9.E+]+)").matcher(metrics);
