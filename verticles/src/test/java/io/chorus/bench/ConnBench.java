@@ -136,6 +136,10 @@ public final class ConnBench {
       System.out.printf("| %d | %d | %d | %.0f | %d MB (from %d MB) | %.1f KB | %d MB (from %d MB) | %.1f KB |%n", NODES, n, failed.get(), n / seconds,
           heap1 >> 20, heap0 >> 20, (heap1 - heap0) / 1024.0 / Math.max(1, n), rss1 >> 20, rss0 >> 20, (rss1 - rss0) / 1024.0 / Math.max(1, n));
       vertx.close();
+    } catch (Throwable e) {
+      e.printStackTrace();
+      nodes.forEach(ChildNode::close);
+      System.exit(1);
     } finally {
       nodes.forEach(ChildNode::close);
       System.exit(0);
