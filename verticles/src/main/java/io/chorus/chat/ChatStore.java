@@ -57,8 +57,8 @@ public final class ChatStore {
 
   /** Every Redis key of a conference room, the playback record {@code room:{ID}} included. */
   public static List<String> allKeys(String roomId) {
-    return List.of("room:{" + roomId + "}", messagesKey(roomId), indexKey(roomId), participantsKey(roomId), metaKey(roomId),
-        "room:{" + roomId + "}:active");
+    return List.of(io.chorus.room.RoomStore.key(roomId), io.chorus.room.RoomStore.membersKey(roomId), messagesKey(roomId),
+        indexKey(roomId), participantsKey(roomId), metaKey(roomId), "room:{" + roomId + "}:active");
   }
 
   public int ttlSeconds() {

@@ -180,7 +180,8 @@ public final class ConferenceService {
     return chat.store().firstActivityWithin(roomId, ACTIVITY_SECONDS).compose(first -> !first ? Future.<Void>succeededFuture()
         : repo.touch(roomId, expiresAt())
             .compose(v -> chat.store().dropMeta(roomId))
-            .compose(v -> chat.store().expire(io.chorus.room.RoomStore.key(roomId), config.rooms().ttlHours() * 3600)));
+            .compose(v -> chat.store().expire(io.chorus.room.RoomStore.key(roomId), config.rooms().ttlHours() * 3600))
+            .compose(v -> chat.store().expire(io.chorus.room.RoomStore.membersKey(roomId), config.rooms().ttlHours() * 3600)));
   }
 
   public Future<String> livekitRoomName(String roomId) {

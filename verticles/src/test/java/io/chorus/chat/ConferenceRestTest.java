@@ -300,9 +300,14 @@ class ConferenceRestTest {
     // chat keeps the room alive: expires_at moves forward again (at most once a minute per room)
     sql("UPDATE rooms SET expires_at = NOW() + INTERVAL '1 minute' WHERE id = '" + id + "'");
     TestServices.await(redis.del(List.of("room:{" + id + "}:active")));
+    TestServices.await(redis.expire(List.of(io.chorus.room.RoomStore.key(id), "100")));
+    TestServices.await(redis.expire(List.of(io.chorus.room.RoomStore.membersKey(id), "100")));
     Rest.Reply sent = rest.post(port(1), base, bob, new JsonObject().put("content", "<b>hi</b> & bye"));
     assertThat(sql("SELECT expires_at > NOW() + INTERVAL '23 hours' AS renewed FROM rooms WHERE id = '" + id + "'").get(0).get("renewed"))
         .isEqualTo(true);
+    // and the live room's keys: the playback record and its member records alike
+    assertThat(ttl(io.chorus.room.RoomStore.key(id))).isGreaterThan(23 * 3600L);
+    assertThat(ttl(io.chorus.room.RoomStore.membersKey(id))).isGreaterThan(23 * 3600L);
     assertThat(sent.status()).as(sent.body()).isEqualTo(201);
     JsonObject m = sent.json();
     assertThat(m.getString("participant_id")).isEqualTo("chat-bob");
