@@ -6,6 +6,7 @@ import io.chorus.config.ChorusConfig;
 import io.chorus.gateway.Http;
 import io.chorus.room.ParticipantTokens;
 import io.chorus.room.RoomIds;
+import io.chorus.room.RoomState;
 import io.vertx.core.Future;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.DecodeException;
@@ -73,9 +74,17 @@ public final class RoomsRestRoutes {
     router.post("/api/v1/rooms/:id/chat/messages").handler(body).handler(ctx -> room(ctx, 201, id -> {
       String pid = auth(ctx, id).participantId();
       String content = string(body(ctx), "content");
-      return conf.member(id, pid).compose(state -> limiter.hit("msg", id + ":" + pid, config.chat().rateMessages(), "messages")
-          .compose(v -> chat.send(id, pid, state.nameOf(pid), content))
-          .compose(m -> conf.activity(id).recover(e -> Future.succeededFuture()).map(m)));
+      // independent round trips run together: membership ‖ participant limit, then append ‖ activity
+      // (5 sequential Redis round trips before, 3 now; a non-member still gets 403 before any 429)
+      Future<RoomState> member = conf.member(id, pid);
+      Future<Void> limit = limiter.hit("msg", id + ":" + pid, config.chat().rateMessages(), "messages");
+      return Future.join(member, limit).transform(ar -> member.failed() ? Future.<RoomState>failedFuture(member.cause())
+              : limit.failed() ? Future.<RoomState>failedFuture(limit.cause()) : Future.succeededFuture(member.result()))
+          .compose(state -> {
+            Future<JsonObject> sent = chat.send(id, pid, state.nameOf(pid), content);
+            Future<Void> active = conf.activity(id).recover(e -> Future.succeededFuture());
+            return Future.join(sent, active).transform(ar -> sent);
+          });
     }));
     router.put("/api/v1/rooms/:id/chat/messages/:messageId").handler(body).handler(ctx -> room(ctx, 200, id -> {
       String pid = auth(ctx, id).participantId();
