@@ -263,8 +263,14 @@
       if (u.id === state.userId) li.className = 'me';
       list.appendChild(li);
     });
-    $('user-count').textContent = String(state.users.size);
+    renderCount();
     render();
+  }
+
+  // big rooms (over ROOM_PRESENCE_EVENTS_MAX_USERS) list only some users and announce no joins:
+  // every event's user_count is the number to show
+  function renderCount() {
+    $('user-count').textContent = String(typeof state.userCount === 'number' ? state.userCount : state.users.size);
   }
 
   // ---------- events ----------
@@ -293,6 +299,10 @@
     state.seen.add(key);
     state.counts[source] = (state.counts[source] || 0) + 1;
     state.counts[source + ':' + ev.type] = (state.counts[source + ':' + ev.type] || 0) + 1;
+    if (typeof ev.user_count === 'number') {
+      state.userCount = ev.user_count;
+      renderCount();
+    }
     switch (ev.type) {
       case 'user_joined':
         if (ev.user) state.users.set(ev.user.id, { id: ev.user.id, name: ev.user.name, is_host: !!ev.user.is_host });
@@ -327,6 +337,7 @@
     state.hostId = info.host_id;
     state.users = new Map();
     (info.users || []).forEach(function (u) { state.users.set(u.id, { id: u.id, name: u.name, is_host: !!u.is_host }); });
+    state.userCount = typeof info.user_count === 'number' ? info.user_count : undefined;
     applyPlayback(info.playback, info.version);
     showRoom();
     renderUsers();
