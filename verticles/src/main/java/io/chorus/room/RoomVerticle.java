@@ -64,12 +64,14 @@ public final class RoomVerticle extends VerticleBase {
     membershipListener = clusterManager.getHazelcastInstance().getCluster().addMembershipListener(new MembershipListener() {
       @Override
       public void memberAdded(MembershipEvent event) {
-        // nothing to do: a new node starts with no connections
+        // a new node starts with no connections; this node records its rooms again (see RoomService)
+        rooms.membershipChanged();
       }
 
       @Override
       public void memberRemoved(MembershipEvent event) {
         // Vert.x keeps its node id in a member attribute; it is not the Hazelcast member uuid
+        rooms.membershipChanged();
         String node = event.getMember().getAttribute(VERTX_NODE_ID_ATTRIBUTE);
         if (node == null) {
           return;
