@@ -25,18 +25,6 @@ public final class RoomService {
   private final RoomStore store;
   private final EventBus bus;
   private final ChorusConfig.Rooms limits;
-  /**
-   * Rooms this node has already recorded in {@code node:{id}:rooms}: the set only grows while the
-   * node lives (survivors delete it when it dies), so one SADD per room and node is enough, not one
-   * per connection. Bounded; a room forgotten here is simply recorded again.
-   */
-  private final java.util.Map<String, Boolean> indexedRooms = java.util.Collections.synchronizedMap(
-      new java.util.LinkedHashMap<>(256, 0.75f, true) {
-        @Override
-        protected boolean removeEldestEntry(java.util.Map.Entry<String, Boolean> eldest) {
-          return size() > 10_000;
-        }
-      });
 
   public RoomService(RoomStore store, EventBus bus, ChorusConfig.Rooms limits) {
     this.store = store;
@@ -64,7 +52,7 @@ public final class RoomService {
     }
     int max = maxUsers == 0 ? limits.maxUsers() : maxUsers;
     return createWithFreshId(hostId, hostName, trackUrl, title, max, node, connect, 5)
-        .compose(room -> connect ? index(node, room.roomId()).map(room) : Future.succeededFuture(room));
+        .compose(room -> connect ? store.indexNodeRoom(node, room.roomId()).map(room) : Future.succeededFuture(room));
   }
 
   private Future<RoomState> createWithFreshId(String hostId, String hostName, String trackUrl, String title, int maxUsers,
@@ -78,22 +66,6 @@ public final class RoomService {
     });
   }
 
-  /**
-   * The cluster changed: if the others ever took this node for dead they deleted its room set, so
-   * record rooms again from the next connection on.
-   */
-  public void membershipChanged() {
-    indexedRooms.clear();
-  }
-
-  private Future<Void> index(String node, String roomId) {
-    String key = node + "/" + roomId;
-    if (indexedRooms.containsKey(key)) {
-      return Future.succeededFuture();
-    }
-    return store.indexNodeRoom(node, roomId).onSuccess(v -> indexedRooms.put(key, Boolean.TRUE));
-  }
-
   /** {@code strict}: an existing member is ALREADY_EXISTS (gRPC JoinRoom); otherwise a reconnect. */
   public Future<RoomState> join(String roomId, String userId, String name, String node, boolean connect, boolean strict) {
     try {
@@ -103,7 +75,7 @@ public final class RoomService {
     } catch (ChorusException e) {
       return Future.failedFuture(e);
     }
-    Future<Void> indexed = connect ? index(node, roomId) : Future.succeededFuture();
+    Future<Void> indexed = connect ? store.indexNodeRoom(node, roomId) : Future.succeededFuture();
     return indexed.compose(v -> store.join(roomId, userId, name, node, connect, strict)).onSuccess(room -> {
       if ("user_joined".equals(room.event()) && !room.quiet()) {
         publish(room, RoomEvents.userJoined(room, userId, System.currentTimeMillis()));

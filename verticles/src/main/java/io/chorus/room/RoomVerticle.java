@@ -64,14 +64,12 @@ public final class RoomVerticle extends VerticleBase {
     membershipListener = clusterManager.getHazelcastInstance().getCluster().addMembershipListener(new MembershipListener() {
       @Override
       public void memberAdded(MembershipEvent event) {
-        // a new node starts with no connections; this node records its rooms again (see RoomService)
-        rooms.membershipChanged();
+        // nothing to do: a new node starts with no connections
       }
 
       @Override
       public void memberRemoved(MembershipEvent event) {
         // Vert.x keeps its node id in a member attribute; it is not the Hazelcast member uuid
-        rooms.membershipChanged();
         String node = event.getMember().getAttribute(VERTX_NODE_ID_ATTRIBUTE);
         if (node == null) {
           return;
