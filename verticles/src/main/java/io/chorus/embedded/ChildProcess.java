@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -23,11 +24,13 @@ final class ChildProcess {
   private final String name;
   private final Process process;
   private final Path pidFile;
+  private final Path logFile;
 
-  private ChildProcess(String name, Process process, Path pidFile) {
+  private ChildProcess(String name, Process process, Path pidFile, Path logFile) {
     this.name = name;
     this.process = process;
     this.pidFile = pidFile;
+    this.logFile = logFile;
   }
 
   static ChildProcess start(String name, List<String> command, Path workDir, Path logFile, Path pidFile) {
@@ -48,9 +51,24 @@ final class ChildProcess {
       Process p = pb.start();
       Files.writeString(pidFile, Long.toString(p.pid()));
       LOG.debug("Started {} (pid {}): {}", name, p.pid(), command);
-      return new ChildProcess(name, p, pidFile);
+      return new ChildProcess(name, p, pidFile, logFile);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot start " + name + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Waits until the service accepts TCP connections on 127.0.0.1:{@code port}; if it dies first, the
+   * failure carries the end of its log, so a CI run shows why without the data directory.
+   */
+  void awaitPort(int port, Duration timeout) {
+    try {
+      Ports.awaitOpen(name, "127.0.0.1", port, process, timeout);
+    } catch (IllegalStateException e) {
+      if (process.isAlive()) {
+        throw e;
+      }
+      throw new IllegalStateException(e.getMessage() + "; last lines of " + logFile + ":\n" + tail(logFile), e);
     }
   }
 
@@ -73,10 +91,6 @@ final class ChildProcess {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted while running " + name);
     }
-  }
-
-  Process process() {
-    return process;
   }
 
   boolean isAlive() {
@@ -123,7 +137,8 @@ final class ChildProcess {
 
   static String tail(Path logFile) {
     try {
-      List<String> lines = Files.readAllLines(logFile);
+      // any bytes: a service's log need not be UTF-8
+      List<String> lines = Files.readAllLines(logFile, java.nio.charset.StandardCharsets.ISO_8859_1);
       return String.join("\n", lines.subList(Math.max(0, lines.size() - 15), lines.size()));
     } catch (IOException e) {
       return "(no log)";

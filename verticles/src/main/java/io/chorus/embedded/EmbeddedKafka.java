@@ -48,7 +48,7 @@ public final class EmbeddedKafka implements AutoCloseable {
         "-Dlogback.configurationFile=conf/logback.xml"));
     cmd.addAll(List.of("kafka.Kafka", config.toString()));
     process = ChildProcess.start("kafka", cmd, dataDir, log, dataDir.resolve("kafka.pid"));
-    Ports.awaitOpen("kafka", "127.0.0.1", port, process.process(), Duration.ofSeconds(90));
+    process.awaitPort(port, Duration.ofSeconds(90));
   }
 
   private String properties(Path logDir) {

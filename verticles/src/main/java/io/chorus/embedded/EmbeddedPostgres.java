@@ -74,7 +74,7 @@ public final class EmbeddedPostgres implements AutoCloseable {
             // and every client here (JDBC, Vert.x pg client) connects over TCP anyway
             "-k", "", "-c", "max_connections=300", "-c", "fsync=on")),
         dataDir, log, dataDir.resolve("postgres.pid"));
-    Ports.awaitOpen("postgres", "127.0.0.1", port, process.process(), Duration.ofSeconds(60), log);
+    process.awaitPort(port, Duration.ofSeconds(60));
     createDatabase();
   }
 

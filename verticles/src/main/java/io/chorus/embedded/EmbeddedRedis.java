@@ -41,7 +41,7 @@ public final class EmbeddedRedis implements AutoCloseable {
             "--port", Integer.toString(port), "--bind", "127.0.0.1", "--dir", dir.toString(),
             "--appendonly", "yes", "--save", "", "--protected-mode", "no", "--daemonize", "no"),
         dir, dataDir.resolve("logs/redis.log"), dataDir.resolve("redis.pid"));
-    Ports.awaitOpen("redis-server", "127.0.0.1", port, process.process(), Duration.ofSeconds(20));
+    process.awaitPort(port, Duration.ofSeconds(20));
   }
 
   /** Stops the server (SIGTERM: Redis flushes the append-only file first). */

@@ -53,7 +53,7 @@ public final class EmbeddedS3 implements AutoCloseable {
         "-Dlogback.configurationFile=conf/logback.xml"));
     cmd.addAll(List.of("org.gaul.s3proxy.Main", "--properties", config.toString()));
     process = ChildProcess.start("s3proxy", cmd, dataDir, dataDir.resolve("logs/s3proxy.log"), dataDir.resolve("s3proxy.pid"));
-    Ports.awaitOpen("s3proxy", "127.0.0.1", port, process.process(), Duration.ofSeconds(60));
+    process.awaitPort(port, Duration.ofSeconds(60));
   }
 
   public synchronized void stop() {

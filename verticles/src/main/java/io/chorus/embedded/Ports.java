@@ -39,19 +39,13 @@ public final class Ports {
    * alive. Polling is the only portable signal a child process gives that it accepts connections.
    */
   public static void awaitOpen(String what, String host, int port, Process process, Duration timeout) {
-    awaitOpen(what, host, port, process, timeout, null);
-  }
-
-  /** As above; when the process dies, the exception carries the last lines of its log so CI output shows why. */
-  public static void awaitOpen(String what, String host, int port, Process process, Duration timeout, java.nio.file.Path log) {
     long deadline = System.nanoTime() + timeout.toNanos();
     while (System.nanoTime() < deadline) {
       if (isOpen(host, port)) {
         return;
       }
       if (process != null && !process.isAlive()) {
-        throw new IllegalStateException(what + " exited with code " + process.exitValue() + " before opening port " + port
-            + tail(log));
+        throw new IllegalStateException(what + " exited with code " + process.exitValue() + " before opening port " + port);
       }
       try {
         Thread.sleep(50);
@@ -61,17 +55,5 @@ public final class Ports {
       }
     }
     throw new IllegalStateException(what + " did not open port " + port + " within " + timeout.toSeconds() + " s");
-  }
-
-  private static String tail(java.nio.file.Path log) {
-    if (log == null || !java.nio.file.Files.isReadable(log)) {
-      return "";
-    }
-    try {
-      java.util.List<String> lines = java.nio.file.Files.readAllLines(log, java.nio.charset.StandardCharsets.ISO_8859_1);
-      return "; last lines of " + log + ":\n  " + String.join("\n  ", lines.subList(Math.max(0, lines.size() - 12), lines.size()));
-    } catch (IOException | java.io.UncheckedIOException e) {
-      return "; log " + log + " unreadable: " + e.getMessage();
-    }
   }
 }
