@@ -164,10 +164,6 @@ elseif op == 'member' then
   -- ARGV: 4 user_id. Membership checks (chat, bridge) without reading every member.
   with_member(room, ARGV[4])
   return compact(room)
-elseif op == 'touch' then
-  redis.call('EXPIRE', key, ttl)
-  redis.call('EXPIRE', mkey, ttl)
-  return compact(room)
 elseif op == 'join' then
   -- ARGV: 4 user_id, 5 name, 6 node, 7 connect(0|1), 8 strict(1: already a member is an error), 9 presence_max
   local id, node = ARGV[4], ARGV[6]

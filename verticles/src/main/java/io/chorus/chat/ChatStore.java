@@ -57,8 +57,9 @@ public final class ChatStore {
 
   /** Every Redis key of a conference room, the playback record {@code room:{ID}} included. */
   public static List<String> allKeys(String roomId) {
-    return List.of(io.chorus.room.RoomStore.key(roomId), io.chorus.room.RoomStore.membersKey(roomId), messagesKey(roomId),
-        indexKey(roomId), participantsKey(roomId), metaKey(roomId), "room:{" + roomId + "}:active");
+    List<String> keys = new java.util.ArrayList<>(io.chorus.room.RoomStore.keys(roomId));
+    keys.addAll(List.of(messagesKey(roomId), indexKey(roomId), participantsKey(roomId), metaKey(roomId), "room:{" + roomId + "}:active"));
+    return keys;
   }
 
   public int ttlSeconds() {
@@ -149,8 +150,8 @@ public final class ChatStore {
     return redis.set(List.of("room:{" + roomId + "}:active", "1", "NX", "EX", Integer.toString(seconds))).map(r -> r != null);
   }
 
-  public Future<Void> expire(String key, int seconds) {
-    return redis.expire(List.of(key, Integer.toString(seconds))).mapEmpty();
+  public Future<Void> expire(List<String> keys, int seconds) {
+    return Future.all(keys.stream().map(k -> redis.expire(List.of(k, Integer.toString(seconds)))).toList()).mapEmpty();
   }
 
   public Future<Void> dropMeta(String roomId) {

@@ -146,9 +146,8 @@ public final class ConferenceService {
   }
 
   public Future<JsonObject> participants(String roomId, String participantId) {
-    // the whole member list: get (full), then the same membership rule as member()
-    return rooms.get(roomId).compose(state -> state.isMember(participantId) ? Future.succeededFuture(state)
-        : Future.<RoomState>failedFuture(new ChorusException(ErrorCode.FORBIDDEN, "not a participant of this room")))
+    // the whole member list (get), with the same membership rule as member()
+    return rooms.get(roomId).compose(state -> requireMember(state, participantId))
         .compose(state -> chat.store().participants(roomId).map(cached -> {
       JsonArray list = new JsonArray();
       for (String id : state.users()) {
@@ -164,12 +163,12 @@ public final class ConferenceService {
    * participant's record but no member list (one cheap script call per chat request, whatever the room's size).
    */
   public Future<RoomState> member(String roomId, String participantId) {
-    return rooms.member(roomId, participantId).compose(state -> {
-      if (!state.isMember(participantId)) {
-        return Future.failedFuture(new ChorusException(ErrorCode.FORBIDDEN, "not a participant of this room"));
-      }
-      return Future.succeededFuture(state);
-    });
+    return rooms.member(roomId, participantId).compose(state -> requireMember(state, participantId));
+  }
+
+  private static Future<RoomState> requireMember(RoomState state, String participantId) {
+    return state.isMember(participantId) ? Future.succeededFuture(state)
+        : Future.failedFuture(new ChorusException(ErrorCode.FORBIDDEN, "not a participant of this room"));
   }
 
   /**
@@ -180,8 +179,7 @@ public final class ConferenceService {
     return chat.store().firstActivityWithin(roomId, ACTIVITY_SECONDS).compose(first -> !first ? Future.<Void>succeededFuture()
         : repo.touch(roomId, expiresAt())
             .compose(v -> chat.store().dropMeta(roomId))
-            .compose(v -> chat.store().expire(io.chorus.room.RoomStore.key(roomId), config.rooms().ttlHours() * 3600))
-            .compose(v -> chat.store().expire(io.chorus.room.RoomStore.membersKey(roomId), config.rooms().ttlHours() * 3600)));
+            .compose(v -> chat.store().expire(io.chorus.room.RoomStore.keys(roomId), config.rooms().ttlHours() * 3600)));
   }
 
   public Future<String> livekitRoomName(String roomId) {

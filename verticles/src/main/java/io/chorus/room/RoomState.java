@@ -68,12 +68,7 @@ public record RoomState(JsonObject json) {
 
   /** Users in join order (cjson encodes an empty list as an object, hence the check). */
   public List<String> users() {
-    Object order = json.getValue("users");
-    List<String> out = new ArrayList<>();
-    if (order instanceof JsonArray a) {
-      a.forEach(o -> out.add(String.valueOf(o)));
-    }
-    return out;
+    return strings("users");
   }
 
   /** Nodes holding at least one socket of this room (the script keeps a socket count per node). */
@@ -92,9 +87,12 @@ public record RoomState(JsonObject json) {
 
   /** Ids removed by a {@code drop_node} change. */
   public List<String> left() {
-    Object left = json.getValue("left");
+    return strings("left");
+  }
+
+  private List<String> strings(String field) {
     List<String> out = new ArrayList<>();
-    if (left instanceof JsonArray a) {
+    if (json.getValue(field) instanceof JsonArray a) {
       a.forEach(o -> out.add(String.valueOf(o)));
     }
     return out;

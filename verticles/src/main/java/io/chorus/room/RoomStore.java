@@ -41,6 +41,11 @@ public final class RoomStore {
     return key(roomId) + ":members";
   }
 
+  /** Both keys of a room's state, for callers that renew or delete them together. */
+  public static List<String> keys(String roomId) {
+    return List.of(key(roomId), membersKey(roomId));
+  }
+
   /** Rooms where a node holds connections: read when the node dies, to drop its users. */
   public static String nodeRoomsKey(String nodeId) {
     return "node:{" + nodeId + "}:rooms";
@@ -62,10 +67,6 @@ public final class RoomStore {
   /** The room without its member list, plus the one member asked for (membership checks on hot paths). */
   public Future<RoomState> member(String roomId, String userId) {
     return run(roomId, "member", userId);
-  }
-
-  public Future<RoomState> touch(String roomId) {
-    return run(roomId, "touch");
   }
 
   public Future<RoomState> join(String roomId, String userId, String name, String node, boolean connect, boolean strict) {
