@@ -1,6 +1,6 @@
 # shellcheck shell=bash disable=SC2034
 # Shared by scripts/run and scripts/cluster (sourced, not executed).
-# Sets ROOT and JAR, and defines: chorus_build_if_needed, CHORUS_JAVA_FLAGS, http_get.
+# Sets ROOT and JAR, and defines: chorus_build_if_needed, CHORUS_JAVA_FLAGS, http_get, bench_classpath.
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 JAR="$ROOT/verticles/target/chorus.jar"
@@ -46,4 +46,13 @@ http_get() {
       && timeout 5 cat <&3) 2>/dev/null)" || { echo "000"; return 0; }
   local status="${response#HTTP/* }"; status="${status%% *}"
   echo "$status ${response#*$'\r\n\r\n'}"
+}
+
+# For the JVM benchmarks (io.chorus.bench.*, test classpath): builds without the web bundle and sets
+# BENCH_CP to test classes + classes + every test-scope dependency.
+bench_classpath() {
+  (cd "$ROOT" && ./mvnw -q -B -DskipTests install -Dchorus.web.skip=true \
+    && ./mvnw -q -B -pl verticles dependency:build-classpath -Dmdep.outputFile=target/bench.classpath -Dmdep.includeScope=test) \
+    || { echo "chorus: benchmark build failed" >&2; return 1; }
+  BENCH_CP="$ROOT/verticles/target/test-classes:$ROOT/verticles/target/classes:$(cat "$ROOT/verticles/target/bench.classpath")"
 }
