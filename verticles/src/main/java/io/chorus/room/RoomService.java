@@ -10,8 +10,6 @@ import io.vertx.core.json.JsonObject;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.util.List;
-
 /**
  * Room business logic: validates input, changes state through {@link RoomStore} and publishes the
  * resulting seed-format events on the room's bus address. No server needed to test it.
@@ -177,8 +175,10 @@ public final class RoomService {
       for (String roomId : rooms) {
         chain = chain.compose(n -> store.dropNode(roomId, node).map(room -> {
           long now = System.currentTimeMillis();
-          for (String id : room.quiet() ? List.<String>of() : room.left()) {
-            publish(room, RoomEvents.userLeft(room, id, room.leftName(id), now));
+          if (!room.quiet()) {
+            for (String id : room.left()) {
+              publish(room, RoomEvents.userLeft(room, id, room.leftName(id), now));
+            }
           }
           if (room.hostChanged()) {
             publish(room, RoomEvents.hostChanged(room, now));
