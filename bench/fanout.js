@@ -9,13 +9,13 @@
 // listeners join over REST first), socketio (bench/socketio-peer.js).
 //
 //   node fanout.js --system chorus|bridge|socketio --n 1000 [--rate 10] [--duration 20] [--batch 200]
-//                  [--ports 8099,8199,8299] [--drain 5] [--connect-timeout 240] [--deflate]
+//                  [--ports 8099,8199,8299] [--drain 5] [--connect-timeout 240] [--deflate] [--server-pids p1,p2,p3]
 const { performance } = require('perf_hooks');
 const WebSocket = require('ws');
 const { io: ioClient } = require('socket.io-client');
 
 function args() {
-  const a = { system: 'chorus', n: 1000, rate: 10, duration: 20, batch: 200, drain: 5, connectTimeout: 240, deflate: false, ports: '' };
+  const a = { system: 'chorus', n: 1000, rate: 10, duration: 20, batch: 200, drain: 5, connectTimeout: 240, deflate: false, ports: '', serverPids: '' };
   const v = process.argv.slice(2);
   for (let i = 0; i < v.length; i++) {
     const k = v[i].replace(/^--/, '');
@@ -26,6 +26,7 @@ function args() {
   }
   if (!a.ports) a.ports = a.system === 'chorus' ? '8099,8199,8299' : '3001,3002,3003';
   a.ports = a.ports.split(',').map(Number);
+  a.serverPids = a.serverPids ? String(a.serverPids).split(',').map(Number) : [];
   return a;
 }
 
@@ -207,6 +208,18 @@ async function sioSetup() {
   };
 }
 
+// utime and stime (clock ticks of 10 ms) of a process from /proc/<pid>/stat (Linux); [-1, -1] if unreadable
+function cpuTicks(pid) {
+  try {
+    const stat = require('fs').readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return [Number(f[11]), Number(f[12])];
+  } catch (e) {
+    return [-1, -1];
+  }
+}
+const perFrame = (ticks, frames) => Math.round((ticks * 10000 / frames) * 10) / 10;
+
 function pct(sorted, p) {
   if (sorted.length === 0) return null;
   const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
@@ -252,6 +265,8 @@ async function main() {
   await sleep(500);
   log(`sending ${events} seek controls at ${A.rate}/s`);
   const load1 = require('os').loadavg()[0];
+  const serverCpu0 = A.serverPids.map(cpuTicks);
+  const ownCpu0 = cpuTicks(process.pid);
   measuring = true;
   const interval = 1000 / A.rate;
   const start = performance.now();
@@ -265,6 +280,8 @@ async function main() {
   const drainUntil = performance.now() + A.drain * 1000;
   while (delivered < events * A.n && performance.now() < drainUntil) await sleep(100);
   measuring = false;
+  const serverCpu1 = A.serverPids.map(cpuTicks);
+  const ownCpu1 = cpuTicks(process.pid);
   // the same percentiles without the first 5 s (warm-up: JIT, first GCs)
   const warmSeq = Math.round(5 * A.rate);
   const steady = latencies.filter((_, k) => lateSeq[k] > warmSeq).sort((x, y) => x - y);
@@ -279,6 +296,16 @@ async function main() {
       max_ms: +(steady.length ? steady[steady.length - 1] : NaN).toFixed(2) },
     load1_at_start: +load1.toFixed(2),
   };
+  // CPU per delivered frame over the measured window, as FanoutBench reports it
+  if (delivered > 0) {
+    const per = A.serverPids.map((_, k) => (serverCpu1[k][0] + serverCpu1[k][1] - serverCpu0[k][0] - serverCpu0[k][1]));
+    result.server_cpu_ms = per.map((t) => t * 10);
+    if (per.length) {
+      result.server_cpu_us_per_frame = perFrame(per.reduce((x, y) => x + y, 0), delivered);
+      result.server_kernel_us_per_frame = perFrame(A.serverPids.reduce((acc, _, k) => acc + serverCpu1[k][1] - serverCpu0[k][1], 0), delivered);
+    }
+    result.generator_cpu_us_per_frame = perFrame(ownCpu1[0] + ownCpu1[1] - ownCpu0[0] - ownCpu0[1], delivered);
+  }
   process.stdout.write(`${JSON.stringify(result)}\n`);
   sys.closeAll(sockets);
   setTimeout(() => process.exit(0), 500);

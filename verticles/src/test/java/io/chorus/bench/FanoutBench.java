@@ -40,7 +40,8 @@ import java.util.concurrent.locks.LockSupport;
  * transport, as socket.io-client does with {@code transports: ['websocket']}).
  *
  * <pre>java -cp … io.chorus.bench.FanoutBench --system chorus --n 1000 [--rate 10] [--duration 20]
- *   [--batch 200] [--ports 8099,8199,8299] [--drain 5] [--connect-timeout 240] [--threads 2]</pre>
+ *   [--batch 200] [--ports 8099,8199,8299] [--drain 5] [--connect-timeout 240] [--threads 2]
+ *   [--server-pids p1,p2,p3]</pre>
  */
 public final class FanoutBench {
   private static final byte[] POSITION = "\"position\":".getBytes(StandardCharsets.US_ASCII);
@@ -56,6 +57,8 @@ public final class FanoutBench {
   private final Vertx vertx;
   private final WebSocketClient wsClient;
   private final HttpClient http;
+  /** Server processes whose CPU time is read over the measured window (Linux /proc). */
+  private final long[] serverPids;
 
   private final AtomicLongArray sendAt;
   private final long[] latencyNs;
@@ -79,7 +82,9 @@ public final class FanoutBench {
     connectTimeoutS = a.integer("connect-timeout", 240);
     ports = Arrays.stream(a.str("ports", system.equals("socketio") ? "3001,3002,3003" : "8099,8199,8299").split(","))
         .mapToInt(Integer::parseInt).toArray();
-    vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(a.integer("threads", 2)));
+    String pids = a.str("server-pids", "");
+    serverPids = pids.isBlank() ? new long[0] : Arrays.stream(pids.split(",")).mapToLong(Long::parseLong).toArray();
+    vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(a.integer("threads", 2)).setPreferNativeTransport(true));
     wsClient = vertx.createWebSocketClient(new WebSocketClientOptions().setMaxConnections(1_000_000)
         .setConnectTimeout(60_000).setMaxFrameSize(1 << 20).setMaxMessageSize(1 << 22));
     http = vertx.createHttpClient(new HttpClientOptions(), new io.vertx.core.http.PoolOptions().setHttp1MaxSize(64));
@@ -410,6 +415,8 @@ public final class FanoutBench {
     LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(500));
     double load1 = java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
     log("sending " + events + " seek controls at " + rate + "/s");
+    long[] serverCpu0 = cpuTicks(serverPids);
+    long[] ownCpu0 = cpuTicks(new long[] {ProcessHandle.current().pid()});
     measuring = true;
     long interval = (long) (1e9 / rate);
     long start = System.nanoTime();
@@ -426,6 +433,8 @@ public final class FanoutBench {
       LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(100));
     }
     measuring = false;
+    long[] serverCpu1 = cpuTicks(serverPids);
+    long[] ownCpu1 = cpuTicks(new long[] {ProcessHandle.current().pid()});
     int count = delivered.get();
     int warmSeq = (int) Math.round(5 * rate);
     long[] all = Arrays.copyOf(latencyNs, count);
@@ -448,7 +457,48 @@ public final class FanoutBench {
         .put("after_5s", new JsonObject().put("p50_ms", ms(pct(steady, 50))).put("p99_ms", ms(pct(steady, 99)))
             .put("max_ms", ms(steady.length == 0 ? -1 : steady[steady.length - 1])))
         .put("load1_at_start", Math.round(load1 * 100) / 100.0);
+    // CPU per delivered frame over the measured window (sending, drain): what each frame costs the
+    // servers (all their threads, kernel time included) and this generator; 1 tick = 10 ms
+    if (count > 0) {
+      io.vertx.core.json.JsonArray per = new io.vertx.core.json.JsonArray();
+      long total = 0;
+      long kernel = 0;
+      for (int k = 0; k < serverPids.length; k++) {
+        long d = serverCpu1[2 * k] - serverCpu0[2 * k];
+        long sys = serverCpu1[2 * k + 1] - serverCpu0[2 * k + 1];
+        total += d + sys;
+        kernel += sys;
+        per.add((d + sys) * 10);
+      }
+      r.put("server_cpu_ms", per);
+      if (serverPids.length > 0) {
+        r.put("server_cpu_us_per_frame", perFrame(total, count)).put("server_kernel_us_per_frame", perFrame(kernel, count));
+      }
+      r.put("generator_cpu_us_per_frame", perFrame(ownCpu1[0] + ownCpu1[1] - ownCpu0[0] - ownCpu0[1], count));
+    }
     return r;
+  }
+
+  /** utime and stime of each process in clock ticks (1/100 s), two entries per process; -1 when unreadable. */
+  private static long[] cpuTicks(long[] pids) {
+    long[] t = new long[2 * pids.length];
+    for (int k = 0; k < pids.length; k++) {
+      try {
+        String stat = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/" + pids[k] + "/stat"));
+        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        t[2 * k] = Long.parseLong(f[11]); // fields 14 (utime) and 15 (stime) of proc(5)
+        t[2 * k + 1] = Long.parseLong(f[12]);
+      } catch (java.io.IOException | RuntimeException e) {
+        t[2 * k] = -1;
+        t[2 * k + 1] = -1;
+      }
+    }
+    return t;
+  }
+
+  /** Ticks (10 ms) per delivered frame, in µs with one decimal. */
+  private static double perFrame(long ticks, int frames) {
+    return Math.round(ticks * 10_000.0 / frames * 10) / 10.0;
   }
 
   private static long pct(long[] sorted, double p) {
