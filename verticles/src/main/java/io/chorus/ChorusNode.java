@@ -98,14 +98,17 @@ public final class ChorusNode {
   private Future<Void> deployAll() {
     Readiness readiness = new Readiness(vertx, infra, clusterManager, config.security().readyTimeoutMs());
     ParticipantTokens tokens = new ParticipantTokens(config.security().tokenSecret(), config.rooms().ttlHours() * 3_600_000L);
-    RoomClient rooms = new RoomClient(vertx.eventBus(), clusterManager.getNodeId());
     List<Step> steps = new ArrayList<>();
     steps.add(new Step("NodePingVerticle", () -> new NodePingVerticle(clusterManager.getNodeId()), 1));
+    RoomService service = null;
     if (config.runs(ChorusConfig.Role.ROOM)) {
-      RoomService service = new RoomService(new RoomStore(infra.redisApi(), config.rooms().ttlHours(),
+      RoomService rooms = new RoomService(new RoomStore(infra.redisApi(), config.rooms().ttlHours(),
           config.rooms().presenceEventsMaxUsers()), vertx.eventBus(), config.rooms());
-      steps.add(new Step("RoomVerticle", () -> new RoomVerticle(service, clusterManager), 1));
+      steps.add(new Step("RoomVerticle", () -> new RoomVerticle(rooms, clusterManager), 1));
+      service = rooms;
     }
+    // the node's gateways run room commands in place when the node has the room role (RoomClient)
+    RoomClient rooms = new RoomClient(vertx.eventBus(), clusterManager.getNodeId(), service);
     if (config.runs(ChorusConfig.Role.CHAT)) {
       steps.add(new Step("ChatVerticle", () -> io.chorus.chat.ChatModule.cleanupVerticle(vertx, infra, config, clusterManager.getNodeId()), 1));
     }
