@@ -71,21 +71,7 @@ public final class RoomsRestRoutes {
       String after = ctx.request().getParam("after", "");
       return conf.member(id, pid).compose(s -> chat.list(id, after, limit)).map(ChatStore.Page::json);
     }));
-    router.post("/api/v1/rooms/:id/chat/messages").handler(body).handler(ctx -> room(ctx, 201, id -> {
-      String pid = auth(ctx, id).participantId();
-      String content = string(body(ctx), "content");
-      // independent round trips run together: membership ‖ participant limit, then append ‖ activity
-      // (5 sequential Redis round trips before, 3 now; a non-member still gets 403 before any 429)
-      Future<RoomState> member = conf.member(id, pid);
-      Future<Void> limit = limiter.hit("msg", id + ":" + pid, config.chat().rateMessages(), "messages");
-      return Future.join(member, limit).transform(ar -> member.failed() ? Future.<RoomState>failedFuture(member.cause())
-              : limit.failed() ? Future.<RoomState>failedFuture(limit.cause()) : Future.succeededFuture(member.result()))
-          .compose(state -> {
-            Future<JsonObject> sent = chat.send(id, pid, state.nameOf(pid), content);
-            Future<Void> active = conf.activity(id).recover(e -> Future.succeededFuture());
-            return Future.join(sent, active).transform(ar -> sent);
-          });
-    }));
+    router.post("/api/v1/rooms/:id/chat/messages").handler(body).handler(this::sendMessage);
     router.put("/api/v1/rooms/:id/chat/messages/:messageId").handler(body).handler(ctx -> room(ctx, 200, id -> {
       String pid = auth(ctx, id).participantId();
       String content = string(body(ctx), "content");
@@ -123,6 +109,42 @@ public final class RoomsRestRoutes {
   }
 
   /** Runs a room route: a valid id, the room's rate limit, then the work. */
+  /**
+   * POST a message: the checks are independent reads, so they run together — room limit ‖ membership ‖
+   * participant limit — then the append ‖ the activity key: two sequential Redis round trips instead of
+   * three (five before 02:12). The answer keeps the order of the sequential checks: a refused room
+   * limit (429) first, then a bad token (401/403), a non-member (403), the participant's limit (429).
+   * A request the room limit refuses still counts against its participant's limit.
+   */
+  private void sendMessage(RoutingContext ctx) {
+    String id = RoomIds.normalize(ctx.pathParam("id"));
+    if (!RoomIds.isValid(id)) {
+      respond(ctx, 201, Future.failedFuture(new ChorusException(ErrorCode.INVALID_ARGUMENT, "room id must be 4-32 letters or digits")));
+      return;
+    }
+    Future<Void> roomLimit = limiter.hit("room", id, config.chat().rateRoomRequests(), "requests to this room");
+    String pid;
+    String content;
+    try {
+      pid = auth(ctx, id).participantId();
+      content = string(body(ctx), "content");
+    } catch (RuntimeException e) {
+      respond(ctx, 201, roomLimit.transform(ar -> Future.failedFuture(ar.failed() ? ar.cause() : e)));
+      return;
+    }
+    Future<RoomState> member = conf.member(id, pid);
+    Future<Void> limit = limiter.hit("msg", id + ":" + pid, config.chat().rateMessages(), "messages");
+    Future<JsonObject> sent = Future.join(roomLimit, member, limit).transform(ar -> roomLimit.failed() ? Future.<RoomState>failedFuture(roomLimit.cause())
+            : member.failed() ? Future.<RoomState>failedFuture(member.cause())
+            : limit.failed() ? Future.<RoomState>failedFuture(limit.cause()) : Future.succeededFuture(member.result()))
+        .compose(state -> {
+          Future<JsonObject> appended = chat.send(id, pid, state.nameOf(pid), content);
+          Future<Void> active = conf.activity(id).recover(e -> Future.succeededFuture());
+          return Future.join(appended, active).transform(ar -> appended);
+        });
+    respond(ctx, 201, sent);
+  }
+
   private void room(RoutingContext ctx, int status, Function<String, Future<?>> work) {
     String id = RoomIds.normalize(ctx.pathParam("id"));
     Future<?> result;

@@ -89,6 +89,9 @@ class ChatRateLimitTest {
     }
     assertThat(ok).isEqualTo(30 - 8);
     assertLimited(last);
+    // the room limit answers first, before the token or membership are looked at (they run alongside)
+    assertLimited(rest.post(port(0), path, "forged.token", new JsonObject().put("content", "hi")));
+    assertLimited(rest.post(port(1), path, other, new JsonObject().put("content", "hi again")));
     String otherRoom = rooms.get(1).getJsonObject("room").getString("id");
     assertThat(rest.get(port(0), "/api/v1/rooms/" + otherRoom, null).status()).isEqualTo(200);
   }

@@ -268,6 +268,13 @@ class ConferenceRestTest {
       // the header alone grants nothing
       assertThat(rest.call(HttpMethod.GET, p, "/api/v1/rooms/" + id + path, null, "err-host", null).errorCode(401)).isEqualTo("unauthenticated");
     }
+    // sending runs its checks side by side (room limit, token, membership, participant limit): the same answers
+    JsonObject hi = new JsonObject().put("content", "hi");
+    String send = "/api/v1/rooms/" + id + "/chat/messages";
+    assertThat(rest.post(p, send, null, hi).errorCode(401)).isEqualTo("unauthenticated");
+    assertThat(rest.post(p, send, "garbage", hi).errorCode(401)).isEqualTo("unauthenticated");
+    assertThat(rest.post(p, send, otherToken, hi).errorCode(403)).isEqualTo("forbidden");
+    assertThat(rest.call(HttpMethod.POST, p, send, token, "someone-else", hi).errorCode(403)).isEqualTo("forbidden");
     assertThat(rest.call(HttpMethod.GET, p, "/api/v1/rooms/" + id + "/participants", null, null, null).headers().get("content-type"))
         .startsWith("application/json");
     assertThat(rest.post(p, "/api/v1/rooms/" + id + "/leave", null, null).errorCode(401)).isEqualTo("unauthenticated");
