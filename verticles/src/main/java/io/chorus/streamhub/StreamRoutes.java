@@ -200,6 +200,9 @@ public final class StreamRoutes {
     sessions.addOperator(s.id(), userId, config.stream().maxOperators())
         .onFailure(e -> refuse(ws, ErrorCode.of(e), e.getMessage(), (short) 4429))
         .onSuccess(v -> relay.addOperator(s.id(), ws).onComplete(x -> {
+          if (ws.isClosed()) {
+            return; // the operator left while being added: Vert.x refuses handlers on a closed socket
+          }
           int limit = config.stream().wsMaxMessageSize();
           ws.binaryMessageHandler(b -> { /* operators only receive */ });
           ws.textMessageHandler(t -> { /* operators only receive */ });

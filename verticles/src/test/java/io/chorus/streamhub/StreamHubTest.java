@@ -202,8 +202,15 @@ class StreamHubTest {
       TestServices.await(source.ws.writeBinaryMessage(Buffer.buffer(chunk.clone())));
     }
     for (WsProbe op : List.of(fast, other)) {
+      String name = op == fast ? "fast (node 1, beside the stalled one)" : "other (node 2)";
       for (int i = 0; i < frames; i++) {
-        assertThat(op.nextBinary(20_000).getByte(0)).isEqualTo((byte) i);
+        Buffer got;
+        try {
+          got = op.nextBinary(20_000);
+        } catch (AssertionError e) {
+          throw new AssertionError(name + " is missing frame " + i + " of " + frames + "; stalled closed: " + stalled.isClosed(), e);
+        }
+        assertThat(got.getByte(0)).as(name + " frame " + i).isEqualTo((byte) i);
       }
     }
     // the stalled client reads again: behind the frames its buffers held comes the 1013 close
