@@ -3,14 +3,12 @@ package io.chorus.bench;
 import io.chorus.ChorusNode;
 import io.chorus.testing.TestServices;
 import io.vertx.core.Future;
-import io.vertx.core.Promise;
 import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.eventbus.MessageConsumer;
 
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BiFunction;
 
 /**
@@ -61,32 +59,9 @@ public final class BusRegistrationBench {
     }
   }
 
-  /** Runs {@code op(0..k-1)} with at most 200 in flight, on the node's event loop. */
+  /** Runs {@code op(0..k-1)} with at most 200 in flight, on the node's event loop; fails if any failed. */
   private static Future<Void> bounded(ChorusNode node, int k, java.util.function.IntFunction<Future<?>> op) {
-    Promise<Void> done = Promise.promise();
-    AtomicInteger next = new AtomicInteger();
-    AtomicInteger finished = new AtomicInteger();
-    Runnable[] launch = new Runnable[1];
-    launch[0] = () -> {
-      int i = next.getAndIncrement();
-      if (i >= k) {
-        return;
-      }
-      op.apply(i).onComplete(ar -> {
-        if (ar.failed()) {
-          done.tryFail(ar.cause());
-        } else if (finished.incrementAndGet() == k) {
-          done.tryComplete();
-        } else {
-          launch[0].run();
-        }
-      });
-    };
-    node.vertx().runOnContext(v -> {
-      for (int j = 0; j < Math.min(200, k); j++) {
-        launch[0].run();
-      }
-    });
-    return done.future();
+    return InFlight.run(node.vertx(), k, 200, op)
+        .compose(failed -> failed == 0 ? Future.<Void>succeededFuture() : Future.failedFuture(failed + " of " + k + " operations failed"));
   }
 }

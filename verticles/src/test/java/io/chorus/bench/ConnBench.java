@@ -23,7 +23,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -80,17 +79,8 @@ public final class ConnBench {
             .setLocalAddress("127.0.0." + (10 + i)).setConnectTimeout(30_000)));
       }
       List<ClientWebSocket> open = new ArrayList<>(CONNECTIONS);
-      AtomicInteger failed = new AtomicInteger();
       long t0 = System.nanoTime();
-      Promise<Void> done = Promise.promise();
-      AtomicInteger next = new AtomicInteger();
-      AtomicInteger finished = new AtomicInteger();
-      Runnable[] launch = new Runnable[1];
-      launch[0] = () -> {
-        int i = next.getAndIncrement();
-        if (i >= CONNECTIONS) {
-          return;
-        }
+      int failed = TestServices.await(InFlight.run(vertx, CONNECTIONS, IN_FLIGHT, i -> {
         ClientWebSocket ws = clients.get(i % clients.size()).webSocket();
         // a socket counts once its room_info arrived (the join is done), not at the upgrade
         Promise<Void> joined = Promise.promise();
@@ -102,30 +92,15 @@ public final class ConnBench {
           }
         });
         ws.closeHandler(v -> joined.tryFail("closed"));
-        ws.connect(new WebSocketConnectOptions().setHost("127.0.0.1").setPort(ports.get(i % NODES))
+        return ws.connect(new WebSocketConnectOptions().setHost("127.0.0.1").setPort(ports.get(i % NODES))
                 .setURI("/ws?room_id=" + rooms.get(i / LISTENERS_PER_ROOM) + "&user_id=u" + i))
             .compose(v -> joined.future())
-            .onComplete(ar -> {
-              if (ar.succeeded()) {
-                synchronized (open) {
-                  open.add(ws);
-                }
-              } else {
-                failed.incrementAndGet();
-              }
-              if (finished.incrementAndGet() == CONNECTIONS) {
-                done.complete();
-              } else {
-                launch[0].run();
+            .onSuccess(v -> {
+              synchronized (open) {
+                open.add(ws);
               }
             });
-      };
-      vertx.runOnContext(v -> {
-        for (int k = 0; k < IN_FLIGHT; k++) {
-          launch[0].run();
-        }
-      });
-      TestServices.await(done.future());
+      }));
       double seconds = (System.nanoTime() - t0) / 1e9;
       long heap1 = heapAfterGc(nodes, ports);
       long rss1 = rss(nodes);
@@ -133,7 +108,7 @@ public final class ConnBench {
       System.out.println();
       System.out.println("| nodes | connections joined and open | failed | connect+join rate (/s) | heap after GC (all nodes) | heap per connection | RSS (all nodes) | RSS per connection |");
       System.out.println("|---|---|---|---|---|---|---|---|");
-      System.out.printf("| %d | %d | %d | %.0f | %d MB (from %d MB) | %.1f KB | %d MB (from %d MB) | %.1f KB |%n", NODES, n, failed.get(), n / seconds,
+      System.out.printf("| %d | %d | %d | %.0f | %d MB (from %d MB) | %.1f KB | %d MB (from %d MB) | %.1f KB |%n", NODES, n, failed, n / seconds,
           heap1 >> 20, heap0 >> 20, (heap1 - heap0) / 1024.0 / Math.max(1, n), rss1 >> 20, rss0 >> 20, (rss1 - rss0) / 1024.0 / Math.max(1, n));
       vertx.close();
     } catch (Throwable e) {
