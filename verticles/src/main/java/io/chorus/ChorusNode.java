@@ -100,12 +100,10 @@ public final class ChorusNode {
     ParticipantTokens tokens = new ParticipantTokens(config.security().tokenSecret(), config.rooms().ttlHours() * 3_600_000L);
     List<Step> steps = new ArrayList<>();
     steps.add(new Step("NodePingVerticle", () -> new NodePingVerticle(clusterManager.getNodeId()), 1));
-    RoomService service = null;
-    if (config.runs(ChorusConfig.Role.ROOM)) {
-      RoomService rooms = new RoomService(new RoomStore(infra.redisApi(), config.rooms().ttlHours(),
-          config.rooms().presenceEventsMaxUsers()), vertx.eventBus(), config.rooms());
-      steps.add(new Step("RoomVerticle", () -> new RoomVerticle(rooms, clusterManager), 1));
-      service = rooms;
+    RoomService service = config.runs(ChorusConfig.Role.ROOM) ? new RoomService(new RoomStore(infra.redisApi(),
+        config.rooms().ttlHours(), config.rooms().presenceEventsMaxUsers()), vertx.eventBus(), config.rooms()) : null;
+    if (service != null) {
+      steps.add(new Step("RoomVerticle", () -> new RoomVerticle(service, clusterManager), 1));
     }
     // the node's gateways run room commands in place when the node has the room role (RoomClient)
     RoomClient rooms = new RoomClient(vertx.eventBus(), clusterManager.getNodeId(), service);

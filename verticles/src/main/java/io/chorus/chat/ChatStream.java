@@ -81,7 +81,7 @@ final class ChatStream {
           .put("last_seq", lastSeq).put("head_seq", page.head()));
       List<JsonObject> held = new ArrayList<>(early);
       early.clear();
-      held.forEach(this::onEvent);
+      held.forEach(e -> onEvent(e, null));
       if (page.more()) {
         fetch();
       }
@@ -89,10 +89,6 @@ final class ChatStream {
         timers.add(vertx.setTimer(delay, t -> fetch()));
       }
     });
-  }
-
-  void onEvent(JsonObject event) {
-    onEvent(event, null);
   }
 
   /**

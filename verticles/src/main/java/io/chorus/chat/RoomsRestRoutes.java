@@ -108,7 +108,6 @@ public final class RoomsRestRoutes {
     respond(ctx, 201, result);
   }
 
-  /** Runs a room route: a valid id, the room's rate limit, then the work. */
   /**
    * POST a message: the checks are independent reads, so they run together — room limit ‖ membership ‖
    * participant limit — then the append ‖ the activity key: two sequential Redis round trips instead of
@@ -119,10 +118,10 @@ public final class RoomsRestRoutes {
   private void sendMessage(RoutingContext ctx) {
     String id = RoomIds.normalize(ctx.pathParam("id"));
     if (!RoomIds.isValid(id)) {
-      respond(ctx, 201, Future.failedFuture(new ChorusException(ErrorCode.INVALID_ARGUMENT, "room id must be 4-32 letters or digits")));
+      respond(ctx, 201, invalidRoomId());
       return;
     }
-    Future<Void> roomLimit = limiter.hit("room", id, config.chat().rateRoomRequests(), "requests to this room");
+    Future<Void> roomLimit = roomLimit(id);
     String pid;
     String content;
     try {
@@ -145,13 +144,14 @@ public final class RoomsRestRoutes {
     respond(ctx, 201, sent);
   }
 
+  /** Runs a room route: a valid id, the room's rate limit, then the work. */
   private void room(RoutingContext ctx, int status, Function<String, Future<?>> work) {
     String id = RoomIds.normalize(ctx.pathParam("id"));
     Future<?> result;
     if (!RoomIds.isValid(id)) {
-      result = Future.failedFuture(new ChorusException(ErrorCode.INVALID_ARGUMENT, "room id must be 4-32 letters or digits"));
+      result = invalidRoomId();
     } else {
-      result = limiter.hit("room", id, config.chat().rateRoomRequests(), "requests to this room").compose(v -> {
+      result = roomLimit(id).compose(v -> {
         try {
           return work.apply(id);
         } catch (RuntimeException e) {
@@ -160,6 +160,14 @@ public final class RoomsRestRoutes {
       });
     }
     respond(ctx, status, result);
+  }
+
+  private Future<Void> roomLimit(String id) {
+    return limiter.hit("room", id, config.chat().rateRoomRequests(), "requests to this room");
+  }
+
+  private static <T> Future<T> invalidRoomId() {
+    return Future.failedFuture(new ChorusException(ErrorCode.INVALID_ARGUMENT, "room id must be 4-32 letters or digits"));
   }
 
   private static void respond(RoutingContext ctx, int status, Future<?> result) {
