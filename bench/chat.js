@@ -33,6 +33,7 @@ const os = require('os');
 const crypto = require('crypto');
 const WebSocket = require('ws');
 const { io: ioClient } = require('socket.io-client');
+const { cpuTicks } = require('./proc');
 
 function args() {
   const a = {
@@ -309,13 +310,8 @@ const cpuGroups = A.cpu ? A.cpu.split(';').filter(Boolean).map((grp) => {
   return { name, pids: (pids || '').split(',').filter(Boolean).map(Number) };
 }) : [];
 function ticks(pid) {
-  try {
-    const s = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
-    return Number(f[11]) + Number(f[12]);
-  } catch (e) {
-    return NaN;
-  }
+  const [user, system] = cpuTicks(pid);
+  return user + system;
 }
 function machineBusyTicks() {
   try {

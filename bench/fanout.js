@@ -13,6 +13,7 @@
 const { performance } = require('perf_hooks');
 const WebSocket = require('ws');
 const { io: ioClient } = require('socket.io-client');
+const { cpuTicks } = require('./proc');
 
 function args() {
   const a = { system: 'chorus', n: 1000, rate: 10, duration: 20, batch: 200, drain: 5, connectTimeout: 240, deflate: false, ports: '', serverPids: '' };
@@ -208,16 +209,6 @@ async function sioSetup() {
   };
 }
 
-// utime and stime (clock ticks of 10 ms) of a process from /proc/<pid>/stat (Linux); [-1, -1] if unreadable
-function cpuTicks(pid) {
-  try {
-    const stat = require('fs').readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return [Number(f[11]), Number(f[12])];
-  } catch (e) {
-    return [-1, -1];
-  }
-}
 const perFrame = (ticks, frames) => Math.round((ticks * 10000 / frames) * 10) / 10;
 
 function pct(sorted, p) {
