@@ -63,6 +63,7 @@ public final class ChorusNode {
       bus.setClusterPublicHost(config.cluster().publicHost());
     }
     VertxOptions options = new VertxOptions()
+        .setPreferNativeTransport(true)
         .setEventBusOptions(bus)
         .setMetricsOptions(new MicrometerMetricsOptions()
             .setEnabled(true)
@@ -78,6 +79,8 @@ public final class ChorusNode {
             "cannot join the Hazelcast cluster '" + config.cluster().name() + "' (members " + config.cluster().members()
                 + ", port " + config.cluster().hazelcastPort() + "): " + e.getMessage(), e)))
         .compose(vertx -> {
+          LOG.info("Transport: {}", vertx.isNativeTransportEnabled() ? "native (epoll)"
+              : "NIO (native unavailable: " + vertx.unavailableNativeTransportCause() + ")");
           Codecs.register(vertx);
           // building the S3 and Kafka admin clients takes seconds of class loading: not on an event loop
           return vertx.executeBlocking(() -> Infra.create(vertx, config)).compose(infra -> {
