@@ -54,13 +54,35 @@ final class StreamRelay {
     vertx.eventBus().publish(Addresses.streamControl(sessionId), new JsonObject().put("type", type));
   }
 
-  /** Adds an operator; the stored init segment, if any, is sent before any live frame. */
+  /**
+   * Reserves a place for an operator: subscribes this node to the session's frames (once per node
+   * and session) and completes when the subscription is registered cluster-wide, so a source node that
+   * looks the address up afterwards sends here. Followed by {@link #addOperator} or {@link #cancel}.
+   */
+  Future<Void> reserve(String sessionId) {
+    Channel ch = channel(sessionId);
+    ch.reserved++;
+    return ch.subscribed;
+  }
+
+  /** Gives up a reservation whose operator was refused. */
+  void cancel(String sessionId) {
+    Channel ch = channels.get(sessionId);
+    if (ch != null) {
+      ch.reserved--;
+      releaseIfUnused(sessionId);
+    }
+  }
+
+  /** Adds a reserved operator; the stored init segment, if any, is sent before any live frame. */
   Future<Void> addOperator(String sessionId, ServerWebSocket ws) {
+    Channel ch = channel(sessionId);
+    ch.reserved = Math.max(0, ch.reserved - 1);
     if (ws.isClosed()) {
+      releaseIfUnused(sessionId);
       return Future.succeededFuture();
     }
     ws.setWriteQueueMaxSize(queueBytes);
-    Channel ch = channel(sessionId);
     ch.operators.add(ws);
     ws.closeHandler(v -> remove(sessionId, ws));
     return ch.ready.onSuccess(v -> {
@@ -81,7 +103,13 @@ final class StreamRelay {
     }
     ch.operators.remove(ws);
     ch.sources.remove(ws);
-    if (ch.operators.isEmpty() && ch.sources.isEmpty()) {
+    releaseIfUnused(sessionId);
+  }
+
+  /** Drops the node's subscription to a session none of its sockets uses or has reserved. */
+  private void releaseIfUnused(String sessionId) {
+    Channel ch = channels.get(sessionId);
+    if (ch != null && ch.operators.isEmpty() && ch.sources.isEmpty() && ch.reserved <= 0) {
       channels.remove(sessionId);
       ch.frames.unregister();
       ch.control.unregister();
@@ -101,7 +129,8 @@ final class StreamRelay {
           closeAll(ch, "session finished");
         }
       });
-      ch.ready = Future.all(ch.frames.completion(), ch.control.completion())
+      ch.subscribed = Future.all(ch.frames.completion(), ch.control.completion()).mapEmpty();
+      ch.ready = ch.subscribed
           .compose(v -> initLoader.apply(id))
           .map(init -> {
             if (ch.init == null && init != null && init.length() > 0) {
@@ -181,6 +210,8 @@ final class StreamRelay {
     final Set<ServerWebSocket> sources = new LinkedHashSet<>();
     MessageConsumer<Buffer> frames;
     MessageConsumer<JsonObject> control;
+    Future<Void> subscribed;
+    int reserved;
     Future<Void> ready;
     Buffer init;
 

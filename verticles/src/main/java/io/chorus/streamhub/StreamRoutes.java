@@ -197,8 +197,14 @@ public final class StreamRoutes {
       return;
     }
     ws.pause();
-    sessions.addOperator(s.id(), userId, config.stream().maxOperators())
-        .onFailure(e -> refuse(ws, ErrorCode.of(e), e.getMessage(), (short) 4429))
+    // subscribed before being listed: whoever sees the operator in GET .../operators (a source about
+    // to connect, a test) can count on its node receiving the frames published from then on
+    relay.reserve(s.id())
+        .compose(v -> sessions.addOperator(s.id(), userId, config.stream().maxOperators()))
+        .onFailure(e -> {
+          relay.cancel(s.id());
+          refuse(ws, ErrorCode.of(e), e.getMessage(), (short) 4429);
+        })
         .onSuccess(v -> relay.addOperator(s.id(), ws).onComplete(x -> {
           if (ws.isClosed()) {
             return; // the operator left while being added: Vert.x refuses handlers on a closed socket
