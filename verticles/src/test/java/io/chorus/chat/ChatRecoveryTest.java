@@ -78,9 +78,9 @@ class ChatRecoveryTest {
     String bToken = post(0, "/api/v1/rooms/" + id + "/join", null, new JsonObject().put("display_name", "B")).getString("token");
     String rToken = post(1, "/api/v1/rooms/" + id + "/join", null, new JsonObject().put("display_name", "Reader")).getString("token");
 
-    WsProbe watcher = WsProbe.connect(client, port(1), "/ws/chat/" + id + "?token=" + hostToken);
+    WsProbe watcher = WsProbe.connect(port(1), "/ws/chat/" + id + "?token=" + hostToken);
     List<Long> watcherSeqs = new ArrayList<>(replayed(watcher));
-    WsProbe reader = WsProbe.connect(client, port(0), "/ws/chat/" + id + "?token=" + rToken);
+    WsProbe reader = WsProbe.connect(port(0), "/ws/chat/" + id + "?token=" + rToken);
     List<Long> readerSeqs = new ArrayList<>(replayed(reader));
     assertThat(readerSeqs).containsExactly(1L, 2L, 3L);   // the three join lines
 
@@ -102,7 +102,7 @@ class ChatRecoveryTest {
     }
     reader.close();
     long last = readerSeqs.get(readerSeqs.size() - 1);
-    WsProbe again = WsProbe.connect(client, port(1), "/ws/chat/" + id + "?token=" + rToken + "&after=" + last);
+    WsProbe again = WsProbe.connect(port(1), "/ws/chat/" + id + "?token=" + rToken + "&after=" + last);
     long reconnectedAt = System.currentTimeMillis();
     readerSeqs.addAll(replayed(again));
     long total = 3 + 2L * perSender;
@@ -164,7 +164,7 @@ class ChatRecoveryTest {
   void theClustersCleanupEndsAnExpiredRoomAndItsSockets() {
     JsonObject c = post(0, "/api/v1/rooms", null, new JsonObject().put("title", "expiring").put("display_name", "Host"));
     String id = c.getJsonObject("room").getString("id");
-    try (WsProbe ws = WsProbe.connect(client, port(1), "/ws/chat/" + id + "?token=" + c.getString("token"))) {
+    try (WsProbe ws = WsProbe.connect(port(1), "/ws/chat/" + id + "?token=" + c.getString("token"))) {
       replayed(ws);
       ConferenceRestTest.sql(nodes.get(0).config().db(), "UPDATE rooms SET expires_at = NOW() - INTERVAL '1 second' WHERE id = '" + id + "'");
       long t0 = System.currentTimeMillis();
@@ -183,21 +183,21 @@ class ChatRecoveryTest {
     String id = c.getJsonObject("room").getString("id");
     String host = c.getString("token");
     JsonObject other = post(1, "/api/v1/rooms", null, new JsonObject().put("title", "other"));
-    try (WsProbe none = WsProbe.connect(client, port(0), "/ws/chat/" + id)) {
+    try (WsProbe none = WsProbe.connect(port(0), "/ws/chat/" + id)) {
       assertThat(none.awaitType("error").getString("code")).isEqualTo("unauthenticated");
       assertThat(none.awaitClose(5000)).isEqualTo((short) 4401);
     }
-    try (WsProbe wrong = WsProbe.connect(client, port(0), "/ws/chat/" + id + "?token=" + other.getString("token"))) {
+    try (WsProbe wrong = WsProbe.connect(port(0), "/ws/chat/" + id + "?token=" + other.getString("token"))) {
       assertThat(wrong.awaitType("error").getString("code")).isEqualTo("forbidden");
       assertThat(wrong.awaitClose(5000)).isEqualTo((short) 4403);
     }
     String bob = post(1, "/api/v1/rooms/" + id + "/join", null, new JsonObject().put("display_name", "Bob")).getString("token");
     post(1, "/api/v1/rooms/" + id + "/leave", bob, null);
-    try (WsProbe gone = WsProbe.connect(client, port(0), "/ws/chat/" + id + "?token=" + bob)) {
+    try (WsProbe gone = WsProbe.connect(port(0), "/ws/chat/" + id + "?token=" + bob)) {
       assertThat(gone.awaitType("error").getString("code")).isEqualTo("forbidden");
       assertThat(gone.awaitClose(5000)).isEqualTo((short) 4403);
     }
-    try (WsProbe ws = WsProbe.connect(client, port(1), "/ws/chat/" + id + "?token=" + host)) {
+    try (WsProbe ws = WsProbe.connect(port(1), "/ws/chat/" + id + "?token=" + host)) {
       replayed(ws);
       JsonObject m = post(0, "/api/v1/rooms/" + id + "/chat/messages", host, new JsonObject().put("content", "one"));
       assertThat(ws.awaitType("message_created").getJsonObject("message").getString("content")).isEqualTo("one");

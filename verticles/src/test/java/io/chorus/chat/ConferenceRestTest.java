@@ -142,7 +142,7 @@ class ConferenceRestTest {
     assertThat(cid.getJsonObject("room").getInteger("participant_count")).isEqualTo(3);
 
     // a joined seed-000 WebSocket user is in the same room and sees REST joins
-    try (WsProbe ws = WsProbe.connect(client, port(1), "/ws?room_id=" + id + "&user_id=ws-dave&user_name=Dave")) {
+    try (WsProbe ws = WsProbe.connect(port(1), "/ws?room_id=" + id + "&user_id=ws-dave&user_name=Dave")) {
       assertThat(ws.awaitType("room_info").getJsonArray("users")).hasSize(4);
     }
 

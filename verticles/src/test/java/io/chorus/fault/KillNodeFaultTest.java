@@ -61,12 +61,12 @@ class KillNodeFaultTest {
       String id = created.getJsonObject("room").getString("id");
       String hostId = created.getJsonObject("participant").getString("participant_id");
       String hostToken = created.getString("token");
-      WsProbe host = WsProbe.connect(client, a, "/ws?room_id=" + id + "&user_id=" + hostId + "&token=" + hostToken);
+      WsProbe host = WsProbe.connect(a, "/ws?room_id=" + id + "&user_id=" + hostId + "&token=" + hostToken);
       probes.add(host);
       host.awaitType("room_info");
       List<WsProbe> onSurvivors = new ArrayList<>();
       for (int i = 0; i < 30; i++) {
-        WsProbe l = WsProbe.connect(client, i % 2 == 0 ? a : b, "/ws?room_id=" + id + "&user_id=s" + i);
+        WsProbe l = WsProbe.connect(i % 2 == 0 ? a : b, "/ws?room_id=" + id + "&user_id=s" + i);
         l.awaitType("room_info");
         onSurvivors.add(l);
         probes.add(l);
@@ -74,7 +74,7 @@ class KillNodeFaultTest {
       List<WsProbe> onVictim = new ArrayList<>();
       List<String> victimTokens = new ArrayList<>();
       for (int i = 0; i < 15; i++) {
-        WsProbe l = WsProbe.connect(client, c, "/ws?room_id=" + id + "&user_id=v" + i);
+        WsProbe l = WsProbe.connect(c, "/ws?room_id=" + id + "&user_id=v" + i);
         victimTokens.add(l.awaitType("room_info").getString("token"));
         onVictim.add(l);
         probes.add(l);
@@ -85,7 +85,7 @@ class KillNodeFaultTest {
       for (int i = 0; i < 5; i++) {
         String t = RedisRestartFaultTest.post(web, a, "/api/v1/rooms/" + id + "/join", null, new JsonObject().put("display_name", "r" + i)).getString("token");
         readerTokens.add(t);
-        WsProbe r = WsProbe.connect(client, c, "/ws/chat/" + id + "?token=" + t);
+        WsProbe r = WsProbe.connect(c, "/ws/chat/" + id + "?token=" + t);
         r.awaitType("synced");
         readers.add(r);
         probes.add(r);
@@ -114,7 +114,7 @@ class KillNodeFaultTest {
       long recovered = 0;
       for (int i = 0; i < onVictim.size(); i++) {
         onVictim.get(i).awaitClose(15_000);
-        WsProbe again = WsProbe.connect(client, i % 2 == 0 ? a : b, "/ws?room_id=" + id + "&user_id=v" + i + "&token=" + victimTokens.get(i));
+        WsProbe again = WsProbe.connect(i % 2 == 0 ? a : b, "/ws?room_id=" + id + "&user_id=v" + i + "&token=" + victimTokens.get(i));
         probes.add(again);
         JsonObject info = again.awaitType("room_info");
         recovered = Math.max(recovered, System.currentTimeMillis() - killedAt);
@@ -134,7 +134,7 @@ class KillNodeFaultTest {
             lastSeq = m.getLong("seq");
           }
         }
-        WsProbe again = WsProbe.connect(client, a, "/ws/chat/" + id + "?token=" + readerTokens.get(i) + "&after=" + lastSeq);
+        WsProbe again = WsProbe.connect(a, "/ws/chat/" + id + "?token=" + readerTokens.get(i) + "&after=" + lastSeq);
         probes.add(again);
         long expect = lastSeq + 1;
         while (true) {

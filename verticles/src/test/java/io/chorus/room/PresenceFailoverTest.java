@@ -8,7 +8,6 @@ import io.chorus.proto.room.CreateRoomRequest;
 import io.chorus.testing.ChildNode;
 import io.chorus.testing.TestServices;
 import io.chorus.testing.WsProbe;
-import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Test;
 
@@ -36,7 +35,6 @@ class PresenceFailoverTest {
     env.putAll(Map.of("HZ_CLUSTER_NAME", cluster, "HZ_PORT", Integer.toString(hzB), "HZ_MEMBERS", members,
         "GRPC_PORT", Integer.toString(Ports.orFree(0))));
     Path log = Path.of("target", "child-node-" + UUID.randomUUID() + ".log");
-    Vertx client = Vertx.vertx();
     try (ChildNode victim = ChildNode.start(env, Ports.orFree(0), log)) {
       victim.awaitReady(2, Duration.ofSeconds(90));
       RoomState room = TestServices.await(new RoomClient(survivor.vertx().eventBus(), survivor.nodeId())
@@ -44,9 +42,9 @@ class PresenceFailoverTest {
       String id = room.roomId();
       String hostToken = new ParticipantTokens("chorus-dev-token-secret-change-me", 3_600_000).issue(id, "host", "host");
       int survivorPort = NodePorts.http(survivor.vertx());
-      try (WsProbe host = WsProbe.connect(client, victim.httpPort, "/ws?room_id=" + id + "&user_id=host&token=" + hostToken);
-           WsProbe onVictim = WsProbe.connect(client, victim.httpPort, "/ws?room_id=" + id + "&user_id=v1");
-           WsProbe stays = WsProbe.connect(client, survivorPort, "/ws?room_id=" + id + "&user_id=s1")) {
+      try (WsProbe host = WsProbe.connect(victim.httpPort, "/ws?room_id=" + id + "&user_id=host&token=" + hostToken);
+           WsProbe onVictim = WsProbe.connect(victim.httpPort, "/ws?room_id=" + id + "&user_id=v1");
+           WsProbe stays = WsProbe.connect(survivorPort, "/ws?room_id=" + id + "&user_id=s1")) {
         host.awaitType("room_info");
         onVictim.awaitType("room_info");
         stays.awaitType("room_info");
@@ -65,7 +63,6 @@ class PresenceFailoverTest {
         assertThat(after.hostId()).isEqualTo("s1");
       }
     } finally {
-      TestServices.await(client.close());
       TestServices.await(survivor.close());
     }
   }

@@ -7,7 +7,6 @@ import io.chorus.proto.room.SetPlaybackRequest;
 import io.chorus.testing.TestServices;
 import io.chorus.testing.WsProbe;
 import io.vertx.core.Future;
-import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -22,17 +21,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 /** Rooms across three clustered nodes sharing one Redis. */
 class RoomClusterTest {
   static List<ChorusNode> nodes;
-  static Vertx client;
 
   @BeforeAll
   static void start() {
     nodes = new ArrayList<>(TestServices.startCluster(3, Map.of()));
-    client = Vertx.vertx();
   }
 
   @AfterAll
   static void stop() {
-    TestServices.await(client.close());
     TestServices.closeAll(nodes);
   }
 
@@ -52,9 +48,9 @@ class RoomClusterTest {
   void controlOnOneNodeReachesListenersOnTheOthers() {
     JsonObject room = createRoom(0, "h");
     String id = room.getString("room_id");
-    try (WsProbe host = WsProbe.connect(client, port(0), "/ws?room_id=" + id + "&user_id=h&token=" + room.getString("token"));
-         WsProbe b = WsProbe.connect(client, port(1), "/ws?room_id=" + id + "&user_id=b");
-         WsProbe c = WsProbe.connect(client, port(2), "/ws?room_id=" + id + "&user_id=c")) {
+    try (WsProbe host = WsProbe.connect(port(0), "/ws?room_id=" + id + "&user_id=h&token=" + room.getString("token"));
+         WsProbe b = WsProbe.connect(port(1), "/ws?room_id=" + id + "&user_id=b");
+         WsProbe c = WsProbe.connect(port(2), "/ws?room_id=" + id + "&user_id=c")) {
       host.awaitType("room_info");
       b.awaitType("room_info");
       c.awaitType("room_info");
@@ -68,8 +64,8 @@ class RoomClusterTest {
   void concurrentControlsOnTwoNodesEndInOneOrder() {
     JsonObject room = createRoom(0, "h");
     String id = room.getString("room_id");
-    try (WsProbe a = WsProbe.connect(client, port(0), "/ws?room_id=" + id + "&user_id=la");
-         WsProbe c = WsProbe.connect(client, port(2), "/ws?room_id=" + id + "&user_id=lc")) {
+    try (WsProbe a = WsProbe.connect(port(0), "/ws?room_id=" + id + "&user_id=la");
+         WsProbe c = WsProbe.connect(port(2), "/ws?room_id=" + id + "&user_id=lc")) {
       a.awaitType("room_info");
       c.awaitType("room_info");
       int n = 40;
@@ -106,7 +102,7 @@ class RoomClusterTest {
   void lateJoinerComputesTheHostsPosition() {
     JsonObject room = createRoom(0, "h");
     String id = room.getString("room_id");
-    try (WsProbe host = WsProbe.connect(client, port(0), "/ws?room_id=" + id + "&user_id=h&token=" + room.getString("token"))) {
+    try (WsProbe host = WsProbe.connect(port(0), "/ws?room_id=" + id + "&user_id=h&token=" + room.getString("token"))) {
       host.awaitType("room_info");
       host.send(new JsonObject().put("type", "control").put("action", "seek").put("position", 30));
       host.awaitType("seek");
@@ -117,7 +113,7 @@ class RoomClusterTest {
       while (System.currentTimeMillis() < until) {
         Thread.onSpinWait();
       }
-      try (WsProbe late = WsProbe.connect(client, port(2), "/ws?room_id=" + id + "&user_id=late")) {
+      try (WsProbe late = WsProbe.connect(port(2), "/ws?room_id=" + id + "&user_id=late")) {
         JsonObject info = late.awaitType("room_info");
         long now = System.currentTimeMillis();
         JsonObject pb = info.getJsonObject("playback");

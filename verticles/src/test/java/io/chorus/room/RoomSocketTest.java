@@ -48,7 +48,7 @@ class RoomSocketTest {
   void seedMessagesInOrder() {
     JsonObject room = createRoom("user-123");
     String id = room.getString("room_id");
-    try (WsProbe host = WsProbe.connect(client, port, "/ws?room_id=" + id + "&user_id=user-123&user_name=John&token=" + room.getString("token"))) {
+    try (WsProbe host = WsProbe.connect(port, "/ws?room_id=" + id + "&user_id=user-123&user_name=John&token=" + room.getString("token"))) {
       JsonObject info = host.awaitType("room_info");
       assertThat(info.getString("room_id")).isEqualTo(id);
       assertThat(info.getJsonArray("users").getJsonObject(0).getString("id")).isEqualTo("user-123");
@@ -56,7 +56,7 @@ class RoomSocketTest {
       assertThat(info.getJsonArray("users").getJsonObject(0).getBoolean("is_host")).isTrue();
       assertThat(info.getLong("timestamp")).isCloseTo(System.currentTimeMillis() / 1000, org.assertj.core.data.Offset.offset(5L));
 
-      try (WsProbe jane = WsProbe.connect(client, port, "/ws?room_id=" + id + "&user_id=user-456&user_name=Jane")) {
+      try (WsProbe jane = WsProbe.connect(port, "/ws?room_id=" + id + "&user_id=user-456&user_name=Jane")) {
         JsonObject janeInfo = jane.awaitType("room_info");
         assertThat(janeInfo.getString("token")).isNotBlank();
         assertThat(janeInfo.getJsonArray("users")).hasSize(2);
@@ -96,23 +96,23 @@ class RoomSocketTest {
     JsonObject room = createRoom("host-a");
     String id = room.getString("room_id");
     // the host's id without the host's token: refused, nothing changes
-    try (WsProbe forged = WsProbe.connect(client, port, "/ws?room_id=" + id + "&user_id=host-a")) {
+    try (WsProbe forged = WsProbe.connect(port, "/ws?room_id=" + id + "&user_id=host-a")) {
       assertThat(forged.awaitType("error").getString("code")).isEqualTo("already_exists");
       forged.awaitClose(5000);
     }
     // someone else's token
-    try (WsProbe forged = WsProbe.connect(client, port, "/ws?room_id=" + id + "&user_id=mallory&token=" + room.getString("token"))) {
+    try (WsProbe forged = WsProbe.connect(port, "/ws?room_id=" + id + "&user_id=mallory&token=" + room.getString("token"))) {
       assertThat(forged.awaitType("error").getString("code")).isEqualTo("forbidden");
       assertThat(forged.awaitClose(5000)).isEqualTo((short) 4403);
     }
     // a tampered token
     String tampered = room.getString("token").substring(0, room.getString("token").length() - 2) + "xx";
-    try (WsProbe forged = WsProbe.connect(client, port, "/ws?room_id=" + id + "&user_id=host-a&token=" + tampered)) {
+    try (WsProbe forged = WsProbe.connect(port, "/ws?room_id=" + id + "&user_id=host-a&token=" + tampered)) {
       assertThat(forged.awaitType("error").getString("code")).isEqualTo("unauthenticated");
     }
     // a token for another room
     JsonObject other = createRoom("host-a");
-    try (WsProbe forged = WsProbe.connect(client, port, "/ws?room_id=" + id + "&user_id=host-a&token=" + other.getString("token"))) {
+    try (WsProbe forged = WsProbe.connect(port, "/ws?room_id=" + id + "&user_id=host-a&token=" + other.getString("token"))) {
       assertThat(forged.awaitType("error").getString("code")).isEqualTo("forbidden");
     }
     RoomState state = TestServices.await(new RoomClient(node.vertx().eventBus(), "test").get(id));
@@ -124,7 +124,7 @@ class RoomSocketTest {
   void badInputGetsErrorsAndTheSocketKeepsServing() {
     JsonObject room = createRoom("h");
     String id = room.getString("room_id");
-    try (WsProbe host = WsProbe.connect(client, port, "/ws?room_id=" + id + "&user_id=h&token=" + room.getString("token"))) {
+    try (WsProbe host = WsProbe.connect(port, "/ws?room_id=" + id + "&user_id=h&token=" + room.getString("token"))) {
       host.awaitType("room_info");
       host.sendText("{not json");
       assertThat(host.awaitType("error").getString("code")).isEqualTo("malformed_json");
@@ -146,10 +146,10 @@ class RoomSocketTest {
       host.send(new JsonObject().put("type", "ping"));
       assertThat(host.awaitType("pong")).isNotNull();
     }
-    try (WsProbe unknown = WsProbe.connect(client, port, "/ws?room_id=ZZZZZZ&user_id=x")) {
+    try (WsProbe unknown = WsProbe.connect(port, "/ws?room_id=ZZZZZZ&user_id=x")) {
       assertThat(unknown.awaitType("error").getString("code")).isEqualTo("not_found");
     }
-    try (WsProbe missing = WsProbe.connect(client, port, "/ws?room_id=" + id)) {
+    try (WsProbe missing = WsProbe.connect(port, "/ws?room_id=" + id)) {
       assertThat(missing.awaitType("error").getString("code")).isEqualTo("invalid_argument");
     }
   }
@@ -158,11 +158,11 @@ class RoomSocketTest {
   void roomFullAtMaxRoomUsers() {
     JsonObject room = createRoom("h");
     String id = room.getString("room_id");
-    try (WsProbe a = WsProbe.connect(client, port, "/ws?room_id=" + id + "&user_id=a");
-         WsProbe b = WsProbe.connect(client, port, "/ws?room_id=" + id + "&user_id=b")) {
+    try (WsProbe a = WsProbe.connect(port, "/ws?room_id=" + id + "&user_id=a");
+         WsProbe b = WsProbe.connect(port, "/ws?room_id=" + id + "&user_id=b")) {
       a.awaitType("room_info");
       b.awaitType("room_info");
-      try (WsProbe c = WsProbe.connect(client, port, "/ws?room_id=" + id + "&user_id=c")) {
+      try (WsProbe c = WsProbe.connect(port, "/ws?room_id=" + id + "&user_id=c")) {
         assertThat(c.awaitType("error").getString("code")).isEqualTo("room_full");
       }
     }
@@ -178,7 +178,7 @@ class RoomSocketTest {
     assertThat(r.getLong("t1")).isBetween(t0, t3);
     assertThat(r.getLong("t2")).isBetween(r.getLong("t1"), t3);
     JsonObject room = createRoom("h");
-    try (WsProbe host = WsProbe.connect(client, port, "/ws?room_id=" + room.getString("room_id") + "&user_id=h&token=" + room.getString("token"))) {
+    try (WsProbe host = WsProbe.connect(port, "/ws?room_id=" + room.getString("room_id") + "&user_id=h&token=" + room.getString("token"))) {
       host.awaitType("room_info");
       host.send(new JsonObject().put("type", "time").put("t0", 123));
       JsonObject time = host.awaitType("time");

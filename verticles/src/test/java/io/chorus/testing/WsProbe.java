@@ -1,51 +1,144 @@
 package io.chorus.testing;
 
-import io.vertx.core.Vertx;
-import io.vertx.core.http.WebSocket;
-import io.vertx.core.http.WebSocketClient;
-import io.vertx.core.http.WebSocketClientOptions;
-import io.vertx.core.http.WebSocketConnectOptions;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 
+import java.io.ByteArrayOutputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.WebSocket;
+import java.nio.ByteBuffer;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 
-/** A real WebSocket client that records every JSON message it receives, for assertions. */
+/**
+ * A real WebSocket client (the JDK's java.net.http one) that records every message it receives, for
+ * assertions. Not Vert.x's client: that one installs its handlers in a callback after the handshake,
+ * so a server that answers the handshake with an error and a close in the same read (every refusal)
+ * made it fail with "WebSocket is closed" before the test could see the error. The JDK client takes
+ * its listener before connecting and reads only what the test has asked for ({@link #pause()}).
+ */
 public final class WsProbe implements AutoCloseable {
-  public final WebSocket ws;
-  private final WebSocketClient client;
+  private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+
   private final LinkedBlockingQueue<JsonObject> inbox = new LinkedBlockingQueue<>();
   private final List<JsonObject> seen = new ArrayList<>();
   /** Every text message in arrival order (JSON or not). */
   public final LinkedBlockingQueue<String> texts = new LinkedBlockingQueue<>();
   /** Every binary message in arrival order. */
-  public final LinkedBlockingQueue<io.vertx.core.buffer.Buffer> binaries = new LinkedBlockingQueue<>();
-  private final java.util.concurrent.CompletableFuture<Short> closed = new java.util.concurrent.CompletableFuture<>();
+  public final LinkedBlockingQueue<Buffer> binaries = new LinkedBlockingQueue<>();
+  private final CompletableFuture<Short> closed = new CompletableFuture<>();
+  private final WebSocket ws;
+  private final Object demandLock = new Object();
+  private boolean paused;
+  private boolean owed; // a request(1) held back while paused
+  private CompletableFuture<WebSocket> lastSend;
 
-  private WsProbe(WebSocketClient client, WebSocket ws) {
-    this.client = client;
-    this.ws = ws;
-    ws.textMessageHandler(t -> {
-      texts.add(t);
-      if (t.startsWith("{")) {
-        inbox.add(new JsonObject(t));
-      }
-    });
-    ws.binaryMessageHandler(b -> binaries.add(b));
-    ws.closeHandler(v -> closed.complete(ws.closeStatusCode() == null ? (short) 1005 : ws.closeStatusCode()));
+  private WsProbe(int port, String uri) {
+    Listener listener = new Listener();
+    try {
+      ws = HTTP.newWebSocketBuilder().connectTimeout(Duration.ofSeconds(10))
+          .buildAsync(URI.create("ws://127.0.0.1:" + port + uri), listener).get(20, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      throw new AssertionError("WebSocket handshake with 127.0.0.1:" + port + uri + " failed: " + e.getMessage(), e);
+    }
+    lastSend = CompletableFuture.completedFuture(ws);
   }
 
-  public static WsProbe connect(Vertx vertx, int port, String uri) {
-    WebSocketClient client = vertx.createWebSocketClient(new WebSocketClientOptions().setMaxMessageSize(64 * 1024 * 1024)
-        .setMaxFrameSize(64 * 1024 * 1024));
-    // handlers are set before the handshake, so a message arriving with the handshake response is not lost
-    io.vertx.core.http.ClientWebSocket ws = client.webSocket();
-    WsProbe probe = new WsProbe(client, ws);
-    TestServices.await(ws.connect(new WebSocketConnectOptions().setHost("127.0.0.1").setPort(port).setURI(uri)));
-    return probe;
+  public static WsProbe connect(int port, String uri) {
+    return new WsProbe(port, uri);
+  }
+
+  private final class Listener implements WebSocket.Listener {
+    private final StringBuilder text = new StringBuilder();
+    private final ByteArrayOutputStream binary = new ByteArrayOutputStream();
+
+    @Override
+    public void onOpen(WebSocket webSocket) {
+      webSocket.request(1);
+    }
+
+    @Override
+    public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
+      text.append(data);
+      if (last) {
+        String t = text.toString();
+        text.setLength(0);
+        texts.add(t);
+        if (t.startsWith("{")) {
+          inbox.add(new JsonObject(t));
+        }
+      }
+      next(webSocket);
+      return null;
+    }
+
+    @Override
+    public CompletionStage<?> onBinary(WebSocket webSocket, ByteBuffer data, boolean last) {
+      byte[] chunk = new byte[data.remaining()];
+      data.get(chunk);
+      binary.writeBytes(chunk);
+      if (last) {
+        binaries.add(Buffer.buffer(binary.toByteArray()));
+        binary.reset();
+      }
+      next(webSocket);
+      return null;
+    }
+
+    @Override
+    public CompletionStage<?> onPing(WebSocket webSocket, ByteBuffer message) {
+      next(webSocket);
+      return null;
+    }
+
+    @Override
+    public CompletionStage<?> onClose(WebSocket webSocket, int statusCode, String reason) {
+      // returning null makes the client answer with a Close of the same code
+      closed.complete((short) statusCode);
+      return null;
+    }
+
+    @Override
+    public void onError(WebSocket webSocket, Throwable error) {
+      closed.complete((short) 1006);
+    }
+  }
+
+  /** Asks for the next message part unless the test paused reading. */
+  private void next(WebSocket webSocket) {
+    synchronized (demandLock) {
+      if (paused) {
+        owed = true;
+        return;
+      }
+    }
+    webSocket.request(1);
+  }
+
+  /** Stops reading: what the server sends backs up in the socket buffers and then in the server. */
+  public void pause() {
+    synchronized (demandLock) {
+      paused = true;
+    }
+  }
+
+  public void resume() {
+    boolean request;
+    synchronized (demandLock) {
+      paused = false;
+      request = owed;
+      owed = false;
+    }
+    if (request) {
+      ws.request(1);
+    }
   }
 
   /** The next message (in arrival order) matching the predicate, skipping others; fails after the timeout. */
@@ -87,12 +180,52 @@ public final class WsProbe implements AutoCloseable {
   }
 
   public void send(JsonObject msg) {
-    TestServices.await(ws.writeTextMessage(msg.encode()));
+    sendText(msg.encode());
   }
 
-  public io.vertx.core.buffer.Buffer nextBinary(long timeoutMs) {
+  /** Sends a text message and waits until it is written. */
+  public void sendText(String text) {
+    join(sendTextAsync(text));
+  }
+
+  /** Sends a binary message and waits until it is written. */
+  public void sendBinary(Buffer data) {
+    join(sendBinaryAsync(data));
+  }
+
+  /** Queues a text message behind the earlier sends (the JDK client takes one send at a time). */
+  public synchronized CompletableFuture<WebSocket> sendTextAsync(String text) {
+    lastSend = lastSend.thenCompose(w -> w.sendText(text, true));
+    return lastSend;
+  }
+
+  /** Queues a binary message behind the earlier sends. */
+  public synchronized CompletableFuture<WebSocket> sendBinaryAsync(Buffer data) {
+    ByteBuffer bytes = ByteBuffer.wrap(data.getBytes());
+    lastSend = lastSend.thenCompose(w -> w.sendBinary(bytes, true));
+    return lastSend;
+  }
+
+  private static void join(CompletableFuture<?> send) {
     try {
-      io.vertx.core.buffer.Buffer b = binaries.poll(timeoutMs, TimeUnit.MILLISECONDS);
+      send.get(90, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      throw new AssertionError("send failed: " + e.getMessage(), e);
+    }
+  }
+
+  /** The next binary message, or null if none arrives within the timeout. */
+  public Buffer pollBinary(long timeoutMs) {
+    try {
+      return binaries.poll(timeoutMs, TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      throw new AssertionError(e);
+    }
+  }
+
+  public Buffer nextBinary(long timeoutMs) {
+    try {
+      Buffer b = binaries.poll(timeoutMs, TimeUnit.MILLISECONDS);
       if (b == null) {
         throw new AssertionError("no binary message within " + timeoutMs + " ms");
       }
@@ -114,11 +247,7 @@ public final class WsProbe implements AutoCloseable {
     }
   }
 
-  public void sendText(String text) {
-    TestServices.await(ws.writeTextMessage(text));
-  }
-
-  /** Waits until the server closed the socket and returns the close code. */
+  /** Waits until the server closed the socket and returns the close code (1006: closed without a Close frame). */
   public short awaitClose(long timeoutMs) {
     try {
       return closed.get(timeoutMs, TimeUnit.MILLISECONDS);
@@ -127,15 +256,22 @@ public final class WsProbe implements AutoCloseable {
     }
   }
 
+  /** True once the server's Close (or a connection failure) has been read. */
   public boolean isClosed() {
-    return ws.isClosed();
+    return closed.isDone();
   }
 
+  /** Sends a Close (1000) behind the queued sends; drops the connection if that cannot be done. */
   @Override
   public void close() {
-    if (!ws.isClosed()) {
-      ws.close();
+    if (ws.isOutputClosed()) {
+      ws.abort();
+      return;
     }
-    client.close();
+    try {
+      lastSend.thenCompose(w -> w.sendClose(WebSocket.NORMAL_CLOSURE, "")).get(5, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      ws.abort();
+    }
   }
 }
