@@ -3,6 +3,7 @@ package io.chorus.chat;
 import io.chorus.bus.Addresses;
 import io.chorus.bus.ChorusException;
 import io.chorus.bus.ErrorCode;
+import io.chorus.gateway.TextFrame;
 import io.chorus.room.ParticipantTokens;
 import io.chorus.room.RoomIds;
 import io.vertx.core.Handler;
@@ -113,7 +114,7 @@ public final class ChatSocketHandler implements Handler<RoutingContext> {
       return;
     }
     // ChatService publishes message_created exactly as a stream sends it: encode it once here
-    String frame = "message_created".equals(event.getString("type")) ? event.encode() : null;
+    TextFrame frame = "message_created".equals(event.getString("type")) ? TextFrame.of(event.encode()) : null;
     for (ChatStream s : set.toArray(ChatStream[]::new)) {
       s.onEvent(event, frame);
     }

@@ -1,5 +1,6 @@
 package io.chorus.chat;
 
+import io.chorus.gateway.TextFrame;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.json.JsonObject;
@@ -95,7 +96,7 @@ final class ChatStream {
    * {@code frame}: the event already encoded (once per node, not once per socket) when it is a
    * {@code message_created} exactly as this stream would write it.
    */
-  void onEvent(JsonObject event, String frame) {
+  void onEvent(JsonObject event, TextFrame frame) {
     if (closed) {
       return;
     }
@@ -230,10 +231,10 @@ final class ChatStream {
   }
 
   private void write(JsonObject frame) {
-    writeEncoded(frame.encode());
+    writeEncoded(TextFrame.of(frame.encode()));
   }
 
-  private void writeEncoded(String frame) {
+  private void writeEncoded(TextFrame frame) {
     if (closed || ws.isClosed()) {
       return;
     }
@@ -242,7 +243,7 @@ final class ChatStream {
       ws.close((short) 1013, "too slow: reconnect with after=<last seq>");
       return;
     }
-    ws.writeTextMessage(frame);
+    frame.writeTo(ws);
   }
 
   void close() {
@@ -253,6 +254,6 @@ final class ChatStream {
     }
   }
 
-  private record Pending(JsonObject message, String frame) {
+  private record Pending(JsonObject message, TextFrame frame) {
   }
 }

@@ -1,6 +1,7 @@
 package io.chorus.room;
 
 import io.chorus.bus.Addresses;
+import io.chorus.gateway.TextFrame;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.MessageConsumer;
@@ -96,7 +97,7 @@ final class RoomFanout {
       return;
     }
     ch.last = version;
-    String frame = event.encode();
+    TextFrame frame = TextFrame.of(event.encode());
     for (RoomSocket s : ch.sockets.toArray(RoomSocket[]::new)) {
       s.deliver(frame, version);
     }
@@ -125,7 +126,7 @@ final class RoomFanout {
       this.ws = ws;
     }
 
-    void deliver(String frame, long version) {
+    void deliver(TextFrame frame, long version) {
       if (pending != null) {
         pending.add(new Object[] {frame, version});
         return;
@@ -139,12 +140,12 @@ final class RoomFanout {
       pending = null;
       for (Object[] p : held) {
         if ((long) p[1] > infoVersion) {
-          write((String) p[0]);
+          write((TextFrame) p[0]);
         }
       }
     }
 
-    private void write(String frame) {
+    private void write(TextFrame frame) {
       if (ws.isClosed()) {
         return;
       }
@@ -152,7 +153,7 @@ final class RoomFanout {
         ws.close((short) 1013, "too slow: reconnect to resynchronise");
         return;
       }
-      ws.writeTextMessage(frame);
+      frame.writeTo(ws);
     }
   }
 }
