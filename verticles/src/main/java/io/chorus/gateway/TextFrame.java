@@ -30,10 +30,6 @@ public final class TextFrame {
     return new TextFrame(text);
   }
 
-  public String text() {
-    return text;
-  }
-
   public Future<Void> writeTo(ServerWebSocket ws) {
     if (utf8 == null) {
       return ws.writeTextMessage(text);

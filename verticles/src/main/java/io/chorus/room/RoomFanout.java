@@ -119,7 +119,7 @@ final class RoomFanout {
     /** The last command of this socket; the next one starts when it is done. */
     Future<?> commands = Future.succeededFuture();
     private long infoVersion = -1;
-    private List<Object[]> pending = new ArrayList<>();
+    private List<Held> pending = new ArrayList<>();
 
     RoomSocket(String roomId, ServerWebSocket ws) {
       this.roomId = roomId;
@@ -128,7 +128,7 @@ final class RoomFanout {
 
     void deliver(TextFrame frame, long version) {
       if (pending != null) {
-        pending.add(new Object[] {frame, version});
+        pending.add(new Held(frame, version));
         return;
       }
       write(frame);
@@ -136,11 +136,11 @@ final class RoomFanout {
 
     void infoSent(long version) {
       infoVersion = version;
-      List<Object[]> held = pending;
+      List<Held> held = pending;
       pending = null;
-      for (Object[] p : held) {
-        if ((long) p[1] > infoVersion) {
-          write((TextFrame) p[0]);
+      for (Held h : held) {
+        if (h.version() > infoVersion) {
+          write(h.frame());
         }
       }
     }
@@ -154,6 +154,9 @@ final class RoomFanout {
         return;
       }
       frame.writeTo(ws);
+    }
+
+    private record Held(TextFrame frame, long version) {
     }
   }
 }

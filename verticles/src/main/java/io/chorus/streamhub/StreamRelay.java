@@ -76,8 +76,8 @@ final class StreamRelay {
 
   /** Adds a reserved operator; the stored init segment, if any, is sent before any live frame. */
   Future<Void> addOperator(String sessionId, ServerWebSocket ws) {
-    Channel ch = channel(sessionId);
-    ch.reserved = Math.max(0, ch.reserved - 1);
+    Channel ch = channels.get(sessionId); // kept by the reservation
+    ch.reserved--;
     if (ws.isClosed()) {
       releaseIfUnused(sessionId);
       return Future.succeededFuture();

@@ -209,7 +209,6 @@ public final class StreamRoutes {
           if (ws.isClosed()) {
             return; // the operator left while being added: Vert.x refuses handlers on a closed socket
           }
-          int limit = config.stream().wsMaxMessageSize();
           ws.binaryMessageHandler(b -> { /* operators only receive */ });
           ws.textMessageHandler(t -> { /* operators only receive */ });
           ws.resume();

@@ -224,15 +224,11 @@ public final class WsProbe implements AutoCloseable {
   }
 
   public Buffer nextBinary(long timeoutMs) {
-    try {
-      Buffer b = binaries.poll(timeoutMs, TimeUnit.MILLISECONDS);
-      if (b == null) {
-        throw new AssertionError("no binary message within " + timeoutMs + " ms");
-      }
-      return b;
-    } catch (InterruptedException e) {
-      throw new AssertionError(e);
+    Buffer b = pollBinary(timeoutMs);
+    if (b == null) {
+      throw new AssertionError("no binary message within " + timeoutMs + " ms");
     }
+    return b;
   }
 
   public String nextText(long timeoutMs) {
