@@ -55,6 +55,10 @@ function request(rec, addr, body, headers, timeoutMs = 5000) {
   });
 }
 
+/** A clock round trip: its reply comes after everything the node wrote to this socket before it. */
+const settle = (rec) => request(rec, 'client.clock', { t0: Date.now() }, {});
+const settleAll = (recs) => Promise.all(recs.map(settle));
+
 const playEvents = (rec) => rec.events.filter((e) => e.body && ['play', 'pause', 'seek'].includes(e.body.type));
 
 try {
@@ -70,8 +74,9 @@ try {
   register(other, { token: cfg.otherRoomToken });
   register(bad, { token: cfg.badToken });
   register(none, {});
-  // a REGISTER has no acknowledgement in the bridge protocol: give the hook (token + membership) time
-  await sleep(700);
+  // a REGISTER has no acknowledgement in the bridge protocol, but Chorus handles a socket's frames in
+  // order: a request's reply proves the REGISTER before it was settled (accepted or refused)
+  await settleAll([member, ghost, other, bad, none]);
 
   // clock sync over client.clock: several samples, the lowest delay kept
   const samples = [];
@@ -97,7 +102,7 @@ try {
   result.actorWithoutToken = await request(none, 'client.room-control', { room_id: cfg.roomId, action: 'play' }, { actor: cfg.hostId }, 2000);
   // a ghost token (signed for the room, not a member) is not the host either
   result.ghostControl = await request(ghost, 'client.room-control', { room_id: cfg.roomId, action: 'play' }, { token: cfg.ghostToken });
-  await sleep(300);
+  await settle(member);
   result.eventsBeforeHost = playEvents(member).length;
 
   // the host's control succeeds and reaches the member, and only the member
@@ -106,7 +111,9 @@ try {
   const deadline = Date.now() + 5000;
   while (playEvents(member).length === 0 && Date.now() < deadline) await sleep(5);
   result.memberPlayLatencyMs = playEvents(member).length ? Date.now() - hostSentAt : null;
-  await sleep(500);   // time for anything that should not arrive to arrive
+  // every socket's event frames are written before a later reply on the same socket: once each has
+  // answered, anything that should not arrive would have arrived
+  await settleAll([member, ghost, other, bad, none]);
 
   result.member = { events: member.events.map((e) => e.body), errors: member.errors, handlerErrors: member.handlerErrors };
   for (const rec of [ghost, other, bad, none]) {

@@ -29,6 +29,15 @@ function listen(rec, roomId, token) {
   });
 }
 
+/** A clock round trip: Chorus handles a socket's frames in order and writes its frames in order, so the
+ * reply comes after the socket's earlier REGISTERs were settled and after every event written before it. */
+function settle(rec) {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${rec.name}: no clock reply`)), 5000);
+    rec.eb.send('client.clock', { t0: Date.now() }, {}, (err) => { clearTimeout(timer); if (err) reject(err); else resolve(); });
+  });
+}
+
 async function post(roomId, token, content) {
   const r = await fetch(`${cfg.api}/api/v1/rooms/${roomId}/chat/messages`, {
     method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
@@ -44,7 +53,7 @@ try {
   listen(a, cfg.roomA, cfg.memberA);
   listen(b, cfg.roomB, cfg.memberB);
   listen(intruder, cfg.roomA, cfg.memberB);   // a valid token, but for room B
-  await sleep(700);                           // REGISTER has no acknowledgement: give the hook time
+  await Promise.all([a, b, intruder].map(settle));   // REGISTER has no acknowledgement; see settle
   const sentAt = Date.now();
   result.postA = await post(cfg.roomA, cfg.memberA, 'hello A');
   result.postB = await post(cfg.roomB, cfg.memberB, 'hello B');
@@ -52,7 +61,7 @@ try {
   const chat = (rec) => rec.events.filter((e) => e.body && e.body.type === 'message_created');
   while ((chat(a).length === 0 || chat(b).length === 0) && Date.now() < deadline) await sleep(5);
   result.latencyMs = Date.now() - sentAt;
-  await sleep(500);
+  await Promise.all([a, b, intruder].map(settle));   // anything that should not arrive has arrived by now
   for (const rec of [a, b, intruder]) {
     result[rec.name] = { events: rec.events, errors: rec.errors };
   }

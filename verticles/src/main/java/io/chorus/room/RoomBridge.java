@@ -4,54 +4,122 @@ import io.chorus.bus.Addresses;
 import io.chorus.bus.ChorusException;
 import io.chorus.bus.ErrorCode;
 import io.chorus.proto.room.SetPlaybackRequest;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonObject;
-import io.vertx.ext.bridge.BridgeEventType;
-import io.vertx.ext.bridge.PermittedOptions;
 import io.vertx.ext.web.Router;
-import io.vertx.ext.web.handler.sockjs.BridgeEvent;
-import io.vertx.ext.web.handler.sockjs.SockJSBridgeOptions;
 import io.vertx.ext.web.handler.sockjs.SockJSHandler;
 import io.vertx.ext.web.handler.sockjs.SockJSHandlerOptions;
+import io.vertx.ext.web.handler.sockjs.SockJSSocket;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * The SockJS event-bus bridge at {@code /eventbus}: deny by default; in: clock sync and host
- * controls; out: room events. The hook checks the participant token (header {@code token}) on
- * REGISTER and SEND, requires current membership to listen to a room, and stamps the verified
- * sender into the {@code actor} header, replacing whatever the client sent.
+ * The SockJS event-bus bridge at {@code /eventbus}, speaking the protocol of the official
+ * {@code @vertx/eventbus-bridge-client.js} (see {@link BridgeSession}); deny by default. In (SEND):
+ * clock sync and host controls; out (REGISTER): a room's events, to a current member with a valid
+ * participant token (header {@code token}). A SEND to the control address carries only the verified
+ * sender, in the {@code actor} header; whatever headers the client sent are dropped.
+ *
+ * <p>Chorus serves the protocol itself rather than through vertx-web's bridge so that a room costs
+ * one cluster subscription per node and an event one encoding per node ({@link BridgeFanout}).
  */
 public final class RoomBridge {
   private static final Logger LOG = LoggerFactory.getLogger(RoomBridge.class);
   private static final Pattern ROOM_ADDRESS = Pattern.compile(Pattern.quote(Addresses.ROOM_EVENTS_PREFIX) + "([A-Za-z0-9]{4,32})");
+  /** The client library pings every 5 s; a socket silent for this long is closed (vertx-web's default). */
+  static final long PING_TIMEOUT_MS = 10_000;
+  static final long REPLY_TIMEOUT_MS = 30_000;
 
   private final Vertx vertx;
   private final RoomClient rooms;
   private final ParticipantTokens tokens;
   private final List<String> allowedOrigins;
+  private final BridgeFanout fanout;
+  private final Set<BridgeSession> sessions = new HashSet<>();
 
   public RoomBridge(Vertx vertx, RoomClient rooms, ParticipantTokens tokens, List<String> allowedOrigins) {
     this.vertx = vertx;
     this.rooms = rooms;
     this.tokens = tokens;
     this.allowedOrigins = allowedOrigins;
+    this.fanout = new BridgeFanout(vertx);
   }
 
   public Router router() {
-    SockJSBridgeOptions options = new SockJSBridgeOptions()
-        .setMaxAddressLength(128)
-        .setMaxHandlersPerSocket(16)
-        .addInboundPermitted(new PermittedOptions().setAddress(Addresses.CLOCK))
-        .addInboundPermitted(new PermittedOptions().setAddress(Addresses.ROOM_CONTROL_IN))
-        .addOutboundPermitted(new PermittedOptions().setAddressRegex(ROOM_ADDRESS.pattern()));
-    return SockJSHandler.create(vertx, new SockJSHandlerOptions().setRegisterWriteHandler(false))
-        .bridge(options, this::onEvent);
+    vertx.setPeriodic(PING_TIMEOUT_MS / 2, t -> closeSilent());
+    return SockJSHandler.create(vertx, new SockJSHandlerOptions().setRegisterWriteHandler(false)).socketHandler(this::accept);
+  }
+
+  private void accept(SockJSSocket sock) {
+    if (!originAllowed(sock.headers().get("origin"))) {
+      LOG.debug("Bridge socket from {} refused: origin {}", sock.remoteAddress(), sock.headers().get("origin"));
+      sock.close();
+      return;
+    }
+    BridgeSession session = new BridgeSession(sock, this, fanout, vertx.eventBus(), REPLY_TIMEOUT_MS);
+    sessions.add(session);
+    sock.handler(session::onFrame);
+    sock.exceptionHandler(e -> LOG.debug("Bridge socket {} failed: {}", sock.remoteAddress(), e.getMessage()));
+    sock.endHandler(v -> {
+      if (sessions.remove(session)) {
+        session.onClose();
+      }
+    });
+  }
+
+  private void closeSilent() {
+    long now = System.currentTimeMillis();
+    for (BridgeSession s : sessions.toArray(BridgeSession[]::new)) {
+      if (now - s.lastSeen >= PING_TIMEOUT_MS) {
+        s.socket().close();
+      }
+    }
+  }
+
+  /** The room of a {@code client.room.<ID>} address, or null for any other address. */
+  static String roomOf(String address) {
+    Matcher m = ROOM_ADDRESS.matcher(address);
+    return m.matches() ? m.group(1) : null;
+  }
+
+  /** Inbound addresses a bridge client may SEND to. */
+  static boolean mayReceive(String address) {
+    return Addresses.CLOCK.equals(address) || Addresses.ROOM_CONTROL_IN.equals(address);
+  }
+
+  /** True when the token is valid for the room and its participant is a member now. */
+  Future<Boolean> mayListen(String roomId, String token) {
+    ParticipantTokens.Identity id;
+    try {
+      id = tokens.verify(token, roomId);
+    } catch (ChorusException e) {
+      LOG.debug("Bridge REGISTER to {} refused: {}", roomId, e.getMessage());
+      return Future.succeededFuture(false);
+    }
+    return rooms.member(roomId, id.participantId()).map(room -> room.isMember(id.participantId()));
+  }
+
+  /** The headers a SEND carries on the bus (the verified sender for controls), or null to refuse it. */
+  JsonObject verifiedHeaders(String address, JsonObject body, String token) {
+    if (!Addresses.ROOM_CONTROL_IN.equals(address)) {
+      return new JsonObject();
+    }
+    if (body == null || !(body.getValue("room_id") instanceof String roomId)) {
+      return null;
+    }
+    try {
+      return new JsonObject().put("actor", tokens.verify(token, RoomIds.normalize(roomId)).participantId());
+    } catch (ChorusException e) {
+      return null;
+    }
   }
 
   /** The consumers behind the inbound addresses; local so a reply comes from the node the client talks to. */
@@ -81,66 +149,6 @@ public final class RoomBridge {
           });
     });
     return List.of(clock, control);
-  }
-
-  private void onEvent(BridgeEvent event) {
-    BridgeEventType type = event.type();
-    switch (type) {
-      case SOCKET_CREATED -> event.complete(originAllowed(event.socket().headers().get("origin")));
-      case REGISTER -> register(event);
-      case SEND -> send(event);
-      case PUBLISH -> event.complete(false);
-      default -> event.complete(true);
-    }
-  }
-
-  private void register(BridgeEvent event) {
-    JsonObject raw = event.getRawMessage();
-    Matcher m = ROOM_ADDRESS.matcher(raw.getString("address", ""));
-    if (!m.matches()) {
-      event.complete(false);
-      return;
-    }
-    String roomId = m.group(1);
-    ParticipantTokens.Identity id;
-    try {
-      id = tokens.verify(token(raw), roomId);
-    } catch (ChorusException e) {
-      LOG.debug("Bridge REGISTER to {} refused: {}", roomId, e.getMessage());
-      event.complete(false);
-      return;
-    }
-    rooms.member(roomId, id.participantId())
-        .onComplete(ar -> event.complete(ar.succeeded() && ar.result().isMember(id.participantId())));
-  }
-
-  private void send(BridgeEvent event) {
-    JsonObject raw = event.getRawMessage();
-    String address = raw.getString("address", "");
-    JsonObject headers = new JsonObject();
-    if (Addresses.ROOM_CONTROL_IN.equals(address)) {
-      Object body = raw.getValue("body");
-      if (!(body instanceof JsonObject b) || !(b.getValue("room_id") instanceof String roomId)) {
-        event.complete(false);
-        return;
-      }
-      try {
-        ParticipantTokens.Identity id = tokens.verify(token(raw), RoomIds.normalize(roomId));
-        headers.put("actor", id.participantId());
-      } catch (ChorusException e) {
-        event.complete(false);
-        return;
-      }
-    }
-    // whatever headers the client sent are replaced by the verified ones
-    raw.put("headers", headers);
-    event.setRawMessage(raw);
-    event.complete(true);
-  }
-
-  private static String token(JsonObject raw) {
-    JsonObject headers = raw.getJsonObject("headers");
-    return headers == null ? null : headers.getString("token");
   }
 
   private boolean originAllowed(String origin) {

@@ -1,0 +1,226 @@
+package io.chorus.room;
+
+import io.chorus.bus.ErrorCode;
+import io.vertx.core.Future;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.EventBus;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.handler.sockjs.SockJSSocket;
+
+import java.util.ArrayDeque;
+import java.util.HashSet;
+import java.util.Set;
+
+/**
+ * One bridge connection speaking the protocol of {@code @vertx/eventbus-bridge-client.js}: frames
+ * {@code {type: ping|send|publish|register|unregister, address, headers, body, replyAddress}} in;
+ * {@code {type: rec, address, body[, headers]}} and {@code {type: err, ...}} out. Error names are
+ * vertx-web's bridge's, so clients written against it behave the same.
+ *
+ * <p>Frames are handled in the order they arrive: a frame waits until the one before it is done
+ * (a REGISTER until its token and membership are checked and the room's subscription on this node is
+ * in place), so a client can use any later request's reply as proof that its REGISTER took effect.
+ * While more than {@link #MAX_QUEUED} frames wait, the socket is paused (back-pressure, not a growing
+ * queue). Event-loop confined.
+ */
+final class BridgeSession {
+  /** Rooms one socket may listen to, and (separately) its requests awaiting a reply. */
+  static final int MAX_HANDLERS = 16;
+  static final int MAX_ADDRESS_LENGTH = 128;
+  /** The client library's reply addresses are UUIDs (36 chars); longer ones are refused. */
+  static final int MAX_REPLY_ADDRESS_LENGTH = 36;
+  static final int MAX_QUEUED = 32;
+
+  private final SockJSSocket sock;
+  private final RoomBridge bridge;
+  private final BridgeFanout fanout;
+  private final EventBus bus;
+  private final long replyTimeoutMs;
+  private final Set<String> registered = new HashSet<>();
+  private final ArrayDeque<Buffer> inbox = new ArrayDeque<>();
+  private int pendingReplies;
+  private boolean busy;
+  private boolean paused;
+  private boolean closed;
+  long lastSeen = System.currentTimeMillis();
+
+  BridgeSession(SockJSSocket sock, RoomBridge bridge, BridgeFanout fanout, EventBus bus, long replyTimeoutMs) {
+    this.sock = sock;
+    this.bridge = bridge;
+    this.fanout = fanout;
+    this.bus = bus;
+    this.replyTimeoutMs = replyTimeoutMs;
+  }
+
+  SockJSSocket socket() {
+    return sock;
+  }
+
+  void onFrame(Buffer data) {
+    lastSeen = System.currentTimeMillis();
+    inbox.add(data);
+    if (inbox.size() > MAX_QUEUED && !paused) {
+      paused = true;
+      sock.pause();
+    }
+    drain();
+  }
+
+  /** Called once when the socket ends: drops the room subscriptions and anything still queued. */
+  void onClose() {
+    closed = true;
+    inbox.clear();
+    registered.forEach(address -> fanout.remove(address, this));
+    registered.clear();
+  }
+
+  private void drain() {
+    while (!busy && !inbox.isEmpty() && !closed) {
+      Future<Void> done = handle(inbox.poll());
+      if (!done.isComplete()) {
+        busy = true;
+        done.onComplete(ar -> {
+          busy = false;
+          drain();
+        });
+        return;
+      }
+    }
+    if (paused && inbox.isEmpty() && !closed) {
+      paused = false;
+      sock.resume();
+    }
+  }
+
+  private Future<Void> handle(Buffer data) {
+    JsonObject msg;
+    try {
+      msg = new JsonObject(data);
+    } catch (DecodeException | ClassCastException e) {
+      return error("invalid_json");
+    }
+    if (!(msg.getValue("type") instanceof String type)) {
+      return error("missing_type");
+    }
+    if (type.equals("ping")) {
+      return Future.succeededFuture();
+    }
+    if (!(msg.getValue("address") instanceof String address)) {
+      return error("missing_address");
+    }
+    return switch (type) {
+      case "send" -> send(address, msg);
+      case "publish" -> error("rejected");
+      case "register" -> register(address, msg);
+      case "unregister" -> unregister(address);
+      default -> error("invalid_type");
+    };
+  }
+
+  private Future<Void> register(String address, JsonObject msg) {
+    if (address.length() > MAX_ADDRESS_LENGTH) {
+      return error("max_address_length_reached");
+    }
+    if (registered.contains(address)) {
+      return error("address_already_registered");
+    }
+    if (registered.size() >= MAX_HANDLERS) {
+      return error("max_handlers_reached");
+    }
+    String roomId = RoomBridge.roomOf(address);
+    if (roomId == null) {
+      return error("access_denied");
+    }
+    return bridge.mayListen(roomId, token(msg)).compose(allowed -> {
+      if (!allowed) {
+        return error("rejected");
+      }
+      if (closed) {
+        return Future.<Void>succeededFuture();
+      }
+      registered.add(address);
+      return fanout.add(address, this).recover(e -> {
+        registered.remove(address);
+        fanout.remove(address, this);
+        return error("registration_failure");
+      });
+    }, e -> error("rejected"));
+  }
+
+  private Future<Void> unregister(String address) {
+    if (RoomBridge.roomOf(address) == null) {
+      return error("access_denied");
+    }
+    if (registered.remove(address)) {
+      fanout.remove(address, this);
+    }
+    return Future.succeededFuture();
+  }
+
+  private Future<Void> send(String address, JsonObject msg) {
+    Object replyTo = msg.getValue("replyAddress");
+    if (replyTo != null && (!(replyTo instanceof String r) || r.length() > MAX_REPLY_ADDRESS_LENGTH)) {
+      return error("invalid_reply_address");
+    }
+    String replyAddress = (String) replyTo;
+    if (!RoomBridge.mayReceive(address)) {
+      return error("access_denied");
+    }
+    if (replyAddress != null && pendingReplies >= MAX_HANDLERS) {
+      return error("max_handlers_reached");
+    }
+    Object body = msg.getValue("body");
+    if (body != null && !(body instanceof JsonObject)) {
+      // the inbound addresses take JSON objects only; say so to the caller's callback when it has one
+      return replyAddress == null ? error("invalid_body")
+          : failReply(replyAddress, ErrorCode.INVALID_ARGUMENT.code(), "RECIPIENT_FAILURE", "body must be a JSON object");
+    }
+    JsonObject headers = bridge.verifiedHeaders(address, (JsonObject) body, token(msg));
+    if (headers == null) {
+      return error("rejected");
+    }
+    DeliveryOptions options = new DeliveryOptions().setLocalOnly(true).setSendTimeout(replyTimeoutMs);
+    headers.forEach(h -> options.addHeader(h.getKey(), String.valueOf(h.getValue())));
+    if (replyAddress == null) {
+      bus.send(address, body, options);
+      return Future.succeededFuture();
+    }
+    pendingReplies++;
+    bus.<Object>request(address, body, options).onComplete(ar -> {
+      pendingReplies--;
+      if (ar.succeeded()) {
+        write(new JsonObject().put("type", "rec").put("address", replyAddress).put("body", ar.result().body()));
+      } else if (ar.cause() instanceof ReplyException re) {
+        failReply(replyAddress, re.failureCode(), re.failureType().name(), re.getMessage());
+      } else {
+        failReply(replyAddress, ErrorCode.INTERNAL.code(), "RECIPIENT_FAILURE", String.valueOf(ar.cause().getMessage()));
+      }
+    });
+    return Future.succeededFuture();
+  }
+
+  private Future<Void> failReply(String replyAddress, int code, String type, String message) {
+    write(new JsonObject().put("type", "err").put("address", replyAddress).put("failureCode", code)
+        .put("failureType", type).put("message", message));
+    return Future.succeededFuture();
+  }
+
+  /** vertx-web's error frame: {@code {type: err, body: <name>}}, no address. */
+  private Future<Void> error(String name) {
+    write(new JsonObject().put("type", "err").put("body", name));
+    return Future.succeededFuture();
+  }
+
+  private void write(JsonObject frame) {
+    if (!closed) {
+      sock.write(Buffer.buffer(frame.encode()));
+    }
+  }
+
+  private static String token(JsonObject msg) {
+    return msg.getValue("headers") instanceof JsonObject h && h.getValue("token") instanceof String t ? t : null;
+  }
+}

@@ -1,0 +1,222 @@
+package io.chorus.room;
+
+import io.chorus.ChorusNode;
+import io.chorus.gateway.NodePorts;
+import io.chorus.proto.room.CreateRoomRequest;
+import io.chorus.proto.room.JoinRoomRequest;
+import io.chorus.testing.TestServices;
+import io.chorus.testing.WsProbe;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The bridge protocol on its raw WebSocket transport ({@code /eventbus/websocket}, the frames of
+ * {@code @vertx/eventbus-bridge-client.js}; the official client itself runs in BridgeClientTest):
+ * every kind of bad frame gets its error and the socket goes on serving; frames are handled in
+ * order; one event reaches every listening socket of the node; UNREGISTER stops it; a flood of bad
+ * frames is answered frame by frame and loses nothing; a socket that stops pinging is closed.
+ */
+class BridgeProtocolTest {
+  static final String SECRET = "chorus-dev-token-secret-change-me";
+  static ChorusNode node;
+  static RoomClient rooms;
+  static ParticipantTokens tokens;
+  static int port;
+  static String roomId;
+
+  @BeforeAll
+  static void start() {
+    node = TestServices.startNode(Map.of());
+    rooms = new RoomClient(node.vertx().eventBus(), "test");
+    tokens = new ParticipantTokens(SECRET, 3_600_000);
+    port = NodePorts.http(node.vertx());
+    RoomState room = TestServices.await(rooms.create(CreateRoomRequest.newBuilder().setHostId("host-1")
+        .setTrackUrl("https://example.com/t.mp3").build(), false));
+    roomId = room.roomId();
+    TestServices.await(rooms.join(JoinRoomRequest.newBuilder().setRoomId(roomId).setUserId("member-1")
+        .setUserName("Max").build(), false, true));
+  }
+
+  @AfterAll
+  static void stop() {
+    TestServices.closeAll(List.of(node));
+  }
+
+  static JsonObject next(WsProbe ws) {
+    return new JsonObject(ws.nextBinary(5000));
+  }
+
+  static JsonObject clock(WsProbe ws, String replyAddress) {
+    ws.send(new JsonObject().put("type", "send").put("address", "client.clock").put("replyAddress", replyAddress)
+        .put("body", new JsonObject().put("t0", 1)));
+    return next(ws);
+  }
+
+  static JsonObject register(String room, String user) {
+    return new JsonObject().put("type", "register").put("address", "client.room." + room)
+        .put("headers", new JsonObject().put("token", tokens.issue(room, user, "participant")));
+  }
+
+  static JsonObject control(String user, String action) {
+    return new JsonObject().put("type", "send").put("address", "client.room-control").put("replyAddress", "r-" + action)
+        .put("headers", new JsonObject().put("token", tokens.issue(roomId, user, "participant")))
+        .put("body", new JsonObject().put("room_id", roomId).put("action", action).put("position", 3));
+  }
+
+  @Test
+  void everyBadFrameGetsItsErrorAndTheSocketGoesOn() {
+    String longAddress = "client.room." + "A".repeat(130);
+    // frame -> the error vertx-web's bridge gives for it
+    List<Object[]> cases = List.of(
+        new Object[] {"not json", "invalid_json"},
+        new Object[] {"[1,2]", "invalid_json"},
+        new Object[] {"{}", "missing_type"},
+        new Object[] {"{\"type\":5}", "missing_type"},
+        new Object[] {"{\"type\":\"send\"}", "missing_address"},
+        new Object[] {"{\"type\":\"register\",\"address\":7}", "missing_address"},
+        new Object[] {"{\"type\":\"launch\",\"address\":\"client.clock\"}", "invalid_type"},
+        new Object[] {"{\"type\":\"publish\",\"address\":\"client.clock\",\"body\":{}}", "rejected"},
+        new Object[] {"{\"type\":\"send\",\"address\":\"chorus.room.control\",\"body\":{}}", "access_denied"},
+        new Object[] {"{\"type\":\"register\",\"address\":\"chorus.room.fanout.x\"}", "access_denied"},
+        new Object[] {"{\"type\":\"unregister\",\"address\":\"client.clock\"}", "access_denied"},
+        new Object[] {"{\"type\":\"register\",\"address\":\"" + longAddress + "\"}", "max_address_length_reached"},
+        new Object[] {"{\"type\":\"send\",\"address\":\"client.clock\",\"replyAddress\":\"" + "x".repeat(37) + "\"}", "invalid_reply_address"},
+        new Object[] {"{\"type\":\"send\",\"address\":\"client.clock\",\"body\":\"t0\"}", "invalid_body"},
+        // a control without a token, and one with a token of a participant of another room
+        new Object[] {"{\"type\":\"send\",\"address\":\"client.room-control\",\"body\":{\"room_id\":\"" + roomId + "\",\"action\":\"play\"}}", "rejected"},
+        new Object[] {control("ghost", "play").put("headers", new JsonObject().put("token", tokens.issue("OTHER1", "host-1", "host"))).encode(), "rejected"},
+        new Object[] {register(roomId, "ghost").encode(), "rejected"});
+    try (WsProbe ws = WsProbe.connect(port, "/eventbus/websocket")) {
+      for (Object[] c : cases) {
+        ws.sendText((String) c[0]);
+      }
+      // answered one by one, in order
+      for (Object[] c : cases) {
+        JsonObject err = next(ws);
+        assertThat(err.getString("type")).as("reply to %s", c[0]).isEqualTo("err");
+        assertThat(err.getString("body")).as("reply to %s", c[0]).isEqualTo(c[1]);
+      }
+      // a wrongly typed body with a reply address fails that request, with the bus error code
+      ws.send(new JsonObject().put("type", "send").put("address", "client.clock").put("replyAddress", "bad-body").put("body", 42));
+      JsonObject failed = next(ws);
+      assertThat(failed.getString("type")).isEqualTo("err");
+      assertThat(failed.getString("address")).isEqualTo("bad-body");
+      assertThat(failed.getInteger("failureCode")).isEqualTo(4000);
+      // a member's control is refused by the room (not the host): the room's error code, nothing published
+      ws.send(control("member-1", "play"));
+      JsonObject forbidden = next(ws);
+      assertThat(forbidden.getString("address")).isEqualTo("r-play");
+      assertThat(forbidden.getInteger("failureCode")).isEqualTo(4030);
+      // and the socket still serves
+      JsonObject reply = clock(ws, "ok-1");
+      assertThat(reply.getString("type")).isEqualTo("rec");
+      assertThat(reply.getString("address")).isEqualTo("ok-1");
+      assertThat(reply.getJsonObject("body").getInteger("t0")).isEqualTo(1);
+      assertThat(ws.isClosed()).isFalse();
+    }
+  }
+
+  @Test
+  void oneEventReachesEveryListenerOfTheNodeUntilItUnregisters() {
+    try (WsProbe a = WsProbe.connect(port, "/eventbus/websocket");
+         WsProbe b = WsProbe.connect(port, "/eventbus/websocket");
+         WsProbe host = WsProbe.connect(port, "/eventbus/websocket")) {
+      a.send(register(roomId, "member-1"));
+      a.send(register(roomId, "member-1"));
+      b.send(register(roomId, "host-1"));
+      // frames are handled in order: this reply proves both REGISTERs were settled
+      assertThat(next(a)).isEqualTo(new JsonObject().put("type", "err").put("body", "address_already_registered"));
+      assertThat(clock(a, "sync-a").getString("type")).isEqualTo("rec");
+      assertThat(clock(b, "sync-b").getString("type")).isEqualTo("rec");
+
+      host.send(control("host-1", "seek"));
+      JsonObject ok = next(host);
+      assertThat(ok.getString("address")).isEqualTo("r-seek");
+      long version = ok.getJsonObject("body").getLong("version");
+      for (WsProbe listener : List.of(a, b)) {
+        JsonObject event = next(listener);
+        assertThat(event.getString("type")).isEqualTo("rec");
+        assertThat(event.getString("address")).isEqualTo("client.room." + roomId);
+        assertThat(event.getJsonObject("body").getString("type")).isEqualTo("seek");
+        assertThat(event.getJsonObject("body").getLong("version")).isEqualTo(version);
+      }
+
+      a.send(new JsonObject().put("type", "unregister").put("address", "client.room." + roomId));
+      clock(a, "sync-a2");
+      host.send(control("host-1", "pause"));
+      assertThat(next(host).getString("type")).isEqualTo("rec");
+      assertThat(next(b).getJsonObject("body").getString("type")).isEqualTo("pause");
+      // b got the event, so it was written to the node's listeners; a's next frame is the clock reply
+      assertThat(clock(a, "sync-a3").getString("address")).isEqualTo("sync-a3");
+    }
+  }
+
+  @Test
+  void aSocketListensToAtMostSixteenRooms() {
+    List<String> ids = new ArrayList<>();
+    for (int i = 0; i < 17; i++) {
+      ids.add(TestServices.await(rooms.create(CreateRoomRequest.newBuilder().setHostId("many-1")
+          .setTrackUrl("https://example.com/m.mp3").build(), false)).roomId());
+    }
+    try (WsProbe ws = WsProbe.connect(port, "/eventbus/websocket")) {
+      ids.forEach(id -> ws.send(register(id, "many-1")));
+      JsonObject err = next(ws);
+      assertThat(err.getString("body")).isEqualTo("max_handlers_reached");
+      // the first 16 hold: leaving one makes room for the 17th
+      ws.send(new JsonObject().put("type", "unregister").put("address", "client.room." + ids.get(0)));
+      ws.send(register(ids.get(16), "many-1"));
+      JsonObject after = clock(ws, "after");
+      assertThat(after.getString("address")).as("no error before the reply: %s", after).isEqualTo("after");
+    }
+  }
+
+  @Test
+  void aFloodOfBadFramesIsAnsweredFrameByFrameAndLosesNothing() {
+    int n = 3000;
+    try (WsProbe flood = WsProbe.connect(port, "/eventbus/websocket");
+         WsProbe other = WsProbe.connect(port, "/eventbus/websocket")) {
+      // a REGISTER first: its membership check is asynchronous, so the flood queues up behind it
+      // (beyond 32 frames the socket is paused) and is answered in order afterwards
+      flood.send(register(roomId, "member-1"));
+      for (int i = 0; i < n; i++) {
+        flood.sendTextAsync(i % 2 == 0 ? "{oops" : "{\"type\":\"ping\",\"address\":1}");
+      }
+      flood.send(new JsonObject().put("type", "send").put("address", "client.clock").put("replyAddress", "last")
+          .put("body", new JsonObject().put("t0", 7)));
+      // the other socket is served meanwhile
+      assertThat(clock(other, "other").getString("type")).isEqualTo("rec");
+      for (int i = 0; i < n / 2; i++) {
+        assertThat(next(flood).getString("body")).as("frame %d", i * 2).isEqualTo("invalid_json");
+      }
+      JsonObject last = next(flood);
+      assertThat(last.getString("address")).as("pings are not answered; the request after the flood is").isEqualTo("last");
+      assertThat(last.getJsonObject("body").getInteger("t0")).isEqualTo(7);
+    }
+  }
+
+  @Test
+  void aSilentSocketIsClosedAndOneThatPingsIsKept() throws Exception {
+    ScheduledExecutorService pinger = Executors.newSingleThreadScheduledExecutor();
+    try (WsProbe silent = WsProbe.connect(port, "/eventbus/websocket");
+         WsProbe pinging = WsProbe.connect(port, "/eventbus/websocket")) {
+      pinger.scheduleAtFixedRate(() -> pinging.sendTextAsync("{\"type\":\"ping\"}"), 0, 2, TimeUnit.SECONDS);
+      // the sweep runs every PING_TIMEOUT_MS / 2, so a silent socket goes within 1.5 timeouts
+      silent.awaitClose(RoomBridge.PING_TIMEOUT_MS * 3);
+      assertThat(pinging.isClosed()).isFalse();
+      assertThat(clock(pinging, "alive").getString("address")).isEqualTo("alive");
+    } finally {
+      pinger.shutdownNow();
+    }
+  }
+}
