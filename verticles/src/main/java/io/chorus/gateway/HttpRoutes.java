@@ -37,7 +37,7 @@ final class HttpRoutes {
     router.get("/ws").handler(roomSockets);
     router.get("/api/v1/time").handler(ctx -> Http.json(ctx, 200,
         ClockSync.reply(parseOrNull(ctx.request().getParam("t0")), System.currentTimeMillis())));
-    RoomBridge bridge = new RoomBridge(vertx, rooms, tokens, config.security().allowedOrigins());
+    RoomBridge bridge = new RoomBridge(vertx, rooms, tokens, config.security().allowedOrigins(), BackendRegistries.getNow(metricsRegistry));
     router.route("/eventbus/*").subRouter(bridge.router());
     for (MessageConsumer<?> c : bridge.consumers()) {
       ready.add(c.completion());

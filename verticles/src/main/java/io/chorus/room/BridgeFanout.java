@@ -1,5 +1,6 @@
 package io.chorus.room;
 
+import io.micrometer.core.instrument.Counter;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -28,10 +29,11 @@ final class BridgeFanout {
 
   private final Vertx vertx;
   private final Map<String, Channel> channels = new HashMap<>();
-  private long slowClosed;
+  private final Counter slowClosed;
 
-  BridgeFanout(Vertx vertx) {
+  BridgeFanout(Vertx vertx, Counter slowClosed) {
     this.vertx = vertx;
+    this.slowClosed = slowClosed;
   }
 
   /** Adds a listener; completes once the room's subscription on this node is registered in the cluster. */
@@ -57,10 +59,6 @@ final class BridgeFanout {
     return channels.size();
   }
 
-  long slowClosed() {
-    return slowClosed;
-  }
-
   private void onEvent(Message<Object> msg) {
     Channel ch = channels.get(msg.address());
     if (ch == null) {
@@ -77,7 +75,9 @@ final class BridgeFanout {
     for (BridgeSession s : ch.sessions.toArray(BridgeSession[]::new)) {
       SockJSSocket sock = s.socket();
       if (sock.writeQueueFull()) {
-        slowClosed++;
+        if (slowClosed != null) {
+          slowClosed.increment();
+        }
         LOG.debug("Closing bridge socket {}: it does not read its room events", sock.remoteAddress());
         sock.close(1013, "too slow");
       } else {

@@ -4,6 +4,9 @@ import io.chorus.bus.Addresses;
 import io.chorus.bus.ChorusException;
 import io.chorus.bus.ErrorCode;
 import io.chorus.proto.room.SetPlaybackRequest;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.MessageConsumer;
@@ -45,12 +48,23 @@ public final class RoomBridge {
   private final BridgeFanout fanout;
   private final Set<BridgeSession> sessions = new HashSet<>();
 
-  public RoomBridge(Vertx vertx, RoomClient rooms, ParticipantTokens tokens, List<String> allowedOrigins) {
+  /** {@code registry} (may be null) gets {@code chorus_bridge_sockets}, {@code chorus_bridge_rooms} and the slow-socket count. */
+  public RoomBridge(Vertx vertx, RoomClient rooms, ParticipantTokens tokens, List<String> allowedOrigins, MeterRegistry registry) {
     this.vertx = vertx;
     this.rooms = rooms;
     this.tokens = tokens;
     this.allowedOrigins = allowedOrigins;
-    this.fanout = new BridgeFanout(vertx);
+    Counter slow = null;
+    if (registry != null) {
+      Gauge.builder("chorus.bridge.sockets", sessions, Set::size).description("open bridge sockets on this node").register(registry);
+      slow = Counter.builder("chorus.bridge.slow.sockets.closed").description("bridge sockets closed because their write queue was full")
+          .register(registry);
+    }
+    this.fanout = new BridgeFanout(vertx, slow);
+    if (registry != null) {
+      Gauge.builder("chorus.bridge.rooms", fanout, BridgeFanout::rooms)
+          .description("rooms this node's bridge sockets listen to (one cluster subscription each)").register(registry);
+    }
   }
 
   public Router router() {

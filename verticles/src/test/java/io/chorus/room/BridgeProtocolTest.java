@@ -13,7 +13,13 @@ import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -29,6 +35,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class BridgeProtocolTest {
   static final String SECRET = "chorus-dev-token-secret-change-me";
+  static final HttpClient HTTP = HttpClient.newHttpClient();
   static ChorusNode node;
   static RoomClient rooms;
   static ParticipantTokens tokens;
@@ -218,5 +225,37 @@ class BridgeProtocolTest {
     } finally {
       pinger.shutdownNow();
     }
+  }
+
+  @Test
+  void closedSocketsLeaveNoSubscriptionBehind() throws Exception {
+    WsProbe a = WsProbe.connect(port, "/eventbus/websocket");
+    WsProbe b = WsProbe.connect(port, "/eventbus/websocket");
+    a.send(register(roomId, "member-1"));
+    b.send(register(roomId, "host-1"));
+    clock(a, "sync-a");
+    clock(b, "sync-b");
+    assertThat(metric("chorus_bridge_sockets")).isGreaterThanOrEqualTo(2);
+    assertThat(metric("chorus_bridge_rooms")).isGreaterThanOrEqualTo(1);
+    a.close();
+    b.close();
+    a.awaitClose(5000);
+    b.awaitClose(5000);
+    // the server sees the closes asynchronously: wait (bounded) for its gauges to come back to zero
+    long deadline = System.currentTimeMillis() + 10_000;
+    while ((metric("chorus_bridge_sockets") != 0 || metric("chorus_bridge_rooms") != 0) && System.currentTimeMillis() < deadline) {
+      Thread.onSpinWait();
+    }
+    assertThat(metric("chorus_bridge_sockets")).isZero();
+    assertThat(metric("chorus_bridge_rooms")).as("the room's cluster subscription is dropped with its last socket").isZero();
+  }
+
+  /** A gauge as the node exposes it on /metrics. */
+  static double metric(String name) throws Exception {
+    String body = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics")).build(),
+        HttpResponse.BodyHandlers.ofString()).body();
+    Matcher m = Pattern.compile("(?m)^" + name + "(?:\\{[^}]*\\})? ([0-9.eE+-]+)$").matcher(body);
+    assertThat(m.find()).as("%s in /metrics", name).isTrue();
+    return Double.parseDouble(m.group(1));
   }
 }
