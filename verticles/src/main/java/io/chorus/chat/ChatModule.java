@@ -1,6 +1,7 @@
 package io.chorus.chat;
 
 import io.chorus.config.ChorusConfig;
+import io.chorus.gateway.SocketDrop;
 import io.chorus.infra.Infra;
 import io.chorus.room.ParticipantTokens;
 import io.chorus.room.RoomClient;
@@ -18,12 +19,13 @@ public final class ChatModule {
   }
 
   /** REST under {@code /api/v1/rooms} and {@code WS /ws/chat/:room_id}. */
-  public static void mount(Vertx vertx, Router router, ChorusConfig config, RoomClient rooms, ParticipantTokens tokens, Infra infra) {
+  public static void mount(Vertx vertx, Router router, ChorusConfig config, RoomClient rooms, ParticipantTokens tokens, Infra infra,
+                           SocketDrop drop) {
     ChatService chat = chatService(vertx, infra, config);
     ConferenceService conf = new ConferenceService(rooms, tokens, new ConferenceRepo(infra.pg()), chat, config);
     new RoomsRestRoutes(conf, chat, new MediaTokens(config.chat()), new RateLimiter(infra.redisApi(), config.chat().rateWindowSeconds()),
         tokens, config).mount(router);
-    router.get("/ws/chat/:room_id").handler(new ChatSocketHandler(vertx, tokens, conf, chat));
+    router.get("/ws/chat/:room_id").handler(new ChatSocketHandler(vertx, tokens, conf, chat, drop));
   }
 
   public static ChatVerticle cleanupVerticle(Vertx vertx, Infra infra, ChorusConfig config, String node) {

@@ -3,6 +3,7 @@ package io.chorus.chat;
 import io.chorus.bus.Addresses;
 import io.chorus.bus.ChorusException;
 import io.chorus.bus.ErrorCode;
+import io.chorus.gateway.SocketDrop;
 import io.chorus.gateway.TextFrame;
 import io.chorus.room.ParticipantTokens;
 import io.chorus.room.RoomIds;
@@ -35,11 +36,13 @@ public final class ChatSocketHandler implements Handler<RoutingContext> {
   private final ParticipantTokens tokens;
   private final ConferenceService conf;
   private final ChatService chat;
+  private final SocketDrop drop;
   private final Map<String, Set<ChatStream>> streams = new HashMap<>();
   private final Map<String, MessageConsumer<JsonObject>> consumers = new HashMap<>();
 
-  public ChatSocketHandler(Vertx vertx, ParticipantTokens tokens, ConferenceService conf, ChatService chat) {
+  public ChatSocketHandler(Vertx vertx, ParticipantTokens tokens, ConferenceService conf, ChatService chat, SocketDrop drop) {
     this.vertx = vertx;
+    this.drop = drop;
     this.tokens = tokens;
     this.conf = conf;
     this.chat = chat;
@@ -55,11 +58,12 @@ public final class ChatSocketHandler implements Handler<RoutingContext> {
     }
     String after = ctx.request().getParam("after", "");
     String t = token;
-    ctx.request().toWebSocket().onSuccess(ws -> open(ws, roomId, t, after))
+    io.netty.channel.Channel connection = SocketDrop.channelOf(ctx.request());
+    ctx.request().toWebSocket().onSuccess(ws -> open(ws, roomId, t, after, connection))
         .onFailure(e -> LOG.debug("chat WebSocket upgrade failed: {}", e.getMessage()));
   }
 
-  private void open(ServerWebSocket ws, String roomId, String token, String after) {
+  private void open(ServerWebSocket ws, String roomId, String token, String after, io.netty.channel.Channel connection) {
     if (!RoomIds.isValid(roomId)) {
       refuse(ws, ErrorCode.INVALID_ARGUMENT, "bad room id", (short) 4400);
       return;
@@ -78,7 +82,7 @@ public final class ChatSocketHandler implements Handler<RoutingContext> {
         refuse(ws, code, String.valueOf(ar.cause().getMessage()), (short) (4000 + code.httpStatus()));
         return;
       }
-      ChatStream stream = new ChatStream(vertx, ws, roomId, chat);
+      ChatStream stream = new ChatStream(vertx, ws, roomId, chat, drop, connection);
       Set<ChatStream> set = streams.computeIfAbsent(roomId, r -> new LinkedHashSet<>());
       set.add(stream);
       MessageConsumer<JsonObject> consumer = consumers.computeIfAbsent(roomId, r ->

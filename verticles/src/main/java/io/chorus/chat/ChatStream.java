@@ -1,5 +1,6 @@
 package io.chorus.chat;
 
+import io.chorus.gateway.SocketDrop;
 import io.chorus.gateway.TextFrame;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.ServerWebSocket;
@@ -43,9 +44,13 @@ final class ChatStream {
   private boolean fetching;
   private boolean fetchAgain;
   private boolean closed;
+  private final SocketDrop drop;
+  private final io.netty.channel.Channel connection;
 
-  ChatStream(Vertx vertx, ServerWebSocket ws, String roomId, ChatService chat) {
+  ChatStream(Vertx vertx, ServerWebSocket ws, String roomId, ChatService chat, SocketDrop drop, io.netty.channel.Channel connection) {
     this.vertx = vertx;
+    this.drop = drop;
+    this.connection = connection;
     this.ws = ws;
     this.roomId = roomId;
     this.chat = chat;
@@ -240,7 +245,7 @@ final class ChatStream {
     }
     if (ws.writeQueueFull()) {
       // too slow: it reconnects with after=<last seq> and misses nothing
-      ws.close((short) 1013, "too slow: reconnect with after=<last seq>");
+      drop.close(ws, connection, (short) 1013, "too slow: reconnect with after=<last seq>");
       return;
     }
     frame.writeTo(ws);

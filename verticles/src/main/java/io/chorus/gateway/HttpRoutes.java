@@ -4,6 +4,7 @@ import io.chorus.config.ChorusConfig;
 import io.chorus.infra.Infra;
 import io.chorus.streamhub.StreamRoutes;
 import io.chorus.streamhub.StreamSessions;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.micrometer.backends.BackendRegistries;
 import io.chorus.room.ClockSync;
 import io.chorus.room.ParticipantTokens;
@@ -28,22 +29,23 @@ final class HttpRoutes {
   static List<Future<Void>> mount(Vertx vertx, Router router, ChorusConfig config, RoomClient rooms, ParticipantTokens tokens,
                                   Infra infra, String metricsRegistry) {
     List<Future<Void>> ready = new ArrayList<>();
+    MeterRegistry registry = BackendRegistries.getNow(metricsRegistry);
+    SocketDrop drop = new SocketDrop(vertx, registry);
     if (config.runs(ChorusConfig.Role.STREAMHUB)) {
-      new StreamRoutes(vertx, new StreamSessions(infra.pg()), infra.redis(), config, rooms.node(),
-          BackendRegistries.getNow(metricsRegistry)).mount(router);
+      new StreamRoutes(vertx, new StreamSessions(infra.pg()), infra.redis(), config, rooms.node(), registry, drop).mount(router);
     }
-    RoomSocketHandler roomSockets = new RoomSocketHandler(vertx, rooms, tokens);
+    RoomSocketHandler roomSockets = new RoomSocketHandler(vertx, rooms, tokens, drop);
     ready.add(roomSockets.ready());
     router.get("/ws").handler(roomSockets);
     router.get("/api/v1/time").handler(ctx -> Http.json(ctx, 200,
         ClockSync.reply(parseOrNull(ctx.request().getParam("t0")), System.currentTimeMillis())));
-    RoomBridge bridge = new RoomBridge(vertx, rooms, tokens, config.security().allowedOrigins(), BackendRegistries.getNow(metricsRegistry));
+    RoomBridge bridge = new RoomBridge(vertx, rooms, tokens, config.security().allowedOrigins(), registry, drop);
     router.route("/eventbus/*").subRouter(bridge.router());
     for (MessageConsumer<?> c : bridge.consumers()) {
       ready.add(c.completion());
     }
     io.chorus.room.ListenRoutes.mount(router, rooms, tokens);
-    io.chorus.chat.ChatModule.mount(vertx, router, config, rooms, tokens, infra);
+    io.chorus.chat.ChatModule.mount(vertx, router, config, rooms, tokens, infra, drop);
     router.route("/*").handler(StaticHandler.create("webroot").setCachingEnabled(false));
     return ready;
   }

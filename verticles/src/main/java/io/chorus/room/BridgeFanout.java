@@ -79,7 +79,7 @@ final class BridgeFanout {
           slowClosed.increment();
         }
         LOG.debug("Closing bridge socket {}: it does not read its room events", sock.remoteAddress());
-        sock.close(1013, "too slow");
+        s.closeSlow();
       } else {
         sock.write(frame);
       }

@@ -39,6 +39,7 @@ final class BridgeSession {
   private final BridgeFanout fanout;
   private final EventBus bus;
   private final long replyTimeoutMs;
+  private final Runnable dropLater;
   private final Set<String> registered = new HashSet<>();
   private final ArrayDeque<Buffer> inbox = new ArrayDeque<>();
   private int pendingReplies;
@@ -47,8 +48,9 @@ final class BridgeSession {
   private boolean closed;
   long lastSeen = System.currentTimeMillis();
 
-  BridgeSession(SockJSSocket sock, RoomBridge bridge, BridgeFanout fanout, EventBus bus, long replyTimeoutMs) {
+  BridgeSession(SockJSSocket sock, RoomBridge bridge, BridgeFanout fanout, EventBus bus, long replyTimeoutMs, Runnable dropLater) {
     this.sock = sock;
+    this.dropLater = dropLater;
     this.bridge = bridge;
     this.fanout = fanout;
     this.bus = bus;
@@ -57,6 +59,12 @@ final class BridgeSession {
 
   SockJSSocket socket() {
     return sock;
+  }
+
+  /** Closes a socket that does not read its events (1013) and drops its connection if the close frame is stuck. */
+  void closeSlow() {
+    sock.close(1013, "too slow");
+    dropLater.run();
   }
 
   void onFrame(Buffer data) {

@@ -3,6 +3,7 @@ package io.chorus.room;
 import io.chorus.bus.Addresses;
 import io.chorus.bus.ChorusException;
 import io.chorus.bus.ErrorCode;
+import io.chorus.gateway.SocketDrop;
 import io.chorus.proto.room.SetPlaybackRequest;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
@@ -46,11 +47,14 @@ public final class RoomBridge {
   private final ParticipantTokens tokens;
   private final List<String> allowedOrigins;
   private final BridgeFanout fanout;
+  private final SocketDrop drop;
   private final Set<BridgeSession> sessions = new HashSet<>();
 
   /** {@code registry} (may be null) gets {@code chorus_bridge_sockets}, {@code chorus_bridge_rooms} and the slow-socket count. */
-  public RoomBridge(Vertx vertx, RoomClient rooms, ParticipantTokens tokens, List<String> allowedOrigins, MeterRegistry registry) {
+  public RoomBridge(Vertx vertx, RoomClient rooms, ParticipantTokens tokens, List<String> allowedOrigins, MeterRegistry registry,
+                    SocketDrop drop) {
     this.vertx = vertx;
+    this.drop = drop;
     this.rooms = rooms;
     this.tokens = tokens;
     this.allowedOrigins = allowedOrigins;
@@ -78,7 +82,11 @@ public final class RoomBridge {
       sock.close();
       return;
     }
-    BridgeSession session = new BridgeSession(sock, this, fanout, vertx.eventBus(), REPLY_TIMEOUT_MS);
+    // the TCP connection, to drop a client that stops reading (WebSocket transports only: the others'
+    // requests may share a keep-alive connection with anything)
+    io.netty.channel.Channel connection = sock.uri().endsWith("/websocket") && sock.routingContext() != null
+        ? SocketDrop.channelOf(sock.routingContext().request()) : null;
+    BridgeSession session = new BridgeSession(sock, this, fanout, vertx.eventBus(), REPLY_TIMEOUT_MS, () -> drop.dropLater(connection));
     sessions.add(session);
     sock.handler(session::onFrame);
     sock.exceptionHandler(e -> LOG.debug("Bridge socket {} failed: {}", sock.remoteAddress(), e.getMessage()));

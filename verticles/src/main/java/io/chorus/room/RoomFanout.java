@@ -1,6 +1,7 @@
 package io.chorus.room;
 
 import io.chorus.bus.Addresses;
+import io.chorus.gateway.SocketDrop;
 import io.chorus.gateway.TextFrame;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -114,6 +115,8 @@ final class RoomFanout {
   static final class RoomSocket {
     final String roomId;
     final ServerWebSocket ws;
+    private final SocketDrop drop;
+    private final io.netty.channel.Channel connection;
     String userId;
     boolean authenticated;
     /** The last command of this socket; the next one starts when it is done. */
@@ -121,9 +124,11 @@ final class RoomFanout {
     private long infoVersion = -1;
     private List<Held> pending = new ArrayList<>();
 
-    RoomSocket(String roomId, ServerWebSocket ws) {
+    RoomSocket(String roomId, ServerWebSocket ws, SocketDrop drop, io.netty.channel.Channel connection) {
       this.roomId = roomId;
       this.ws = ws;
+      this.drop = drop;
+      this.connection = connection;
     }
 
     void deliver(TextFrame frame, long version) {
@@ -150,7 +155,7 @@ final class RoomFanout {
         return;
       }
       if (ws.writeQueueFull()) {
-        ws.close((short) 1013, "too slow: reconnect to resynchronise");
+        drop.close(ws, connection, (short) 1013, "too slow: reconnect to resynchronise");
         return;
       }
       frame.writeTo(ws);

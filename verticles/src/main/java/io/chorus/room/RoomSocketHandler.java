@@ -2,6 +2,7 @@ package io.chorus.room;
 
 import io.chorus.bus.ChorusException;
 import io.chorus.bus.ErrorCode;
+import io.chorus.gateway.SocketDrop;
 import io.chorus.proto.room.JoinRoomRequest;
 import io.chorus.proto.room.LeaveRoomRequest;
 import io.chorus.proto.room.SetPlaybackRequest;
@@ -32,9 +33,11 @@ public final class RoomSocketHandler implements Handler<RoutingContext> {
   private final RoomClient rooms;
   private final ParticipantTokens tokens;
   private final RoomFanout fanout;
+  private final SocketDrop drop;
 
-  public RoomSocketHandler(Vertx vertx, RoomClient rooms, ParticipantTokens tokens) {
+  public RoomSocketHandler(Vertx vertx, RoomClient rooms, ParticipantTokens tokens, SocketDrop drop) {
     this.vertx = vertx;
+    this.drop = drop;
     this.rooms = rooms;
     this.tokens = tokens;
     this.fanout = new RoomFanout(vertx, rooms.node());
@@ -46,12 +49,13 @@ public final class RoomSocketHandler implements Handler<RoutingContext> {
     String userId = ctx.request().getParam("user_id");
     String userName = ctx.request().getParam("user_name", "");
     String token = ctx.request().getParam("token");
-    ctx.request().toWebSocket().onSuccess(ws -> open(ws, roomId, userId, userName, token))
+    io.netty.channel.Channel connection = SocketDrop.channelOf(ctx.request());
+    ctx.request().toWebSocket().onSuccess(ws -> open(ws, roomId, userId, userName, token, connection))
         .onFailure(e -> LOG.debug("WebSocket upgrade failed: {}", e.getMessage()));
   }
 
-  private void open(ServerWebSocket ws, String roomId, String userId, String userName, String token) {
-    RoomFanout.RoomSocket socket = new RoomFanout.RoomSocket(roomId, ws);
+  private void open(ServerWebSocket ws, String roomId, String userId, String userName, String token, io.netty.channel.Channel connection) {
+    RoomFanout.RoomSocket socket = new RoomFanout.RoomSocket(roomId, ws, drop, connection);
     if (!RoomIds.isValid(roomId) || userId == null || userId.isBlank() || userId.length() > RoomService.MAX_ID_LENGTH) {
       refuse(ws, ErrorCode.INVALID_ARGUMENT, "room_id (letters/digits) and user_id (1-128 chars) are required", (short) 4400);
       return;

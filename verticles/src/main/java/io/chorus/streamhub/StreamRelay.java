@@ -1,6 +1,7 @@
 package io.chorus.streamhub;
 
 import io.chorus.bus.Addresses;
+import io.chorus.gateway.SocketDrop;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;
@@ -33,12 +34,16 @@ final class StreamRelay {
   private final int queueBytes;
   private final Function<String, Future<Buffer>> initLoader;
   private final Counter slowDisconnects;
+  private final SocketDrop drop;
   private final Map<String, Channel> channels = new HashMap<>();
+  /** Each operator's TCP connection, to drop it when it does not take its close frame (SocketDrop). */
+  private final Map<ServerWebSocket, io.netty.channel.Channel> connections = new HashMap<>();
 
-  StreamRelay(Vertx vertx, int queueBytes, Function<String, Future<Buffer>> initLoader, MeterRegistry registry) {
+  StreamRelay(Vertx vertx, int queueBytes, Function<String, Future<Buffer>> initLoader, MeterRegistry registry, SocketDrop drop) {
     this.vertx = vertx;
     this.queueBytes = queueBytes;
     this.initLoader = initLoader;
+    this.drop = drop;
     this.slowDisconnects = registry == null ? null
         : Counter.builder("chorus.stream.slow.operators.disconnected").description("operators disconnected because their queue was full")
         .register(registry);
@@ -75,7 +80,7 @@ final class StreamRelay {
   }
 
   /** Adds a reserved operator; the stored init segment, if any, is sent before any live frame. */
-  Future<Void> addOperator(String sessionId, ServerWebSocket ws) {
+  Future<Void> addOperator(String sessionId, ServerWebSocket ws, io.netty.channel.Channel connection) {
     Channel ch = channels.get(sessionId); // kept by the reservation
     ch.reserved--;
     if (ws.isClosed()) {
@@ -84,6 +89,9 @@ final class StreamRelay {
     }
     ws.setWriteQueueMaxSize(queueBytes);
     ch.operators.add(ws);
+    if (connection != null) {
+      connections.put(ws, connection);
+    }
     ws.closeHandler(v -> remove(sessionId, ws));
     return ch.ready.onSuccess(v -> {
       if (ch.init != null && !ws.isClosed()) {
@@ -103,6 +111,7 @@ final class StreamRelay {
     }
     ch.operators.remove(ws);
     ch.sources.remove(ws);
+    connections.remove(ws);
     releaseIfUnused(sessionId);
   }
 
@@ -182,7 +191,8 @@ final class StreamRelay {
         if (slowDisconnects != null) {
           slowDisconnects.increment();
         }
-        ws.close((short) 1013, "operator too slow: queue full");
+        // the close frame waits behind the full queue: a client that never reads again is dropped
+        drop.close(ws, connections.remove(ws), (short) 1013, "operator too slow: queue full");
         continue;
       }
       if (kind == TEXT) {

@@ -4,6 +4,7 @@ import io.chorus.bus.ChorusException;
 import io.chorus.bus.ErrorCode;
 import io.chorus.config.ChorusConfig;
 import io.chorus.gateway.Http;
+import io.chorus.gateway.SocketDrop;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -43,14 +44,15 @@ public final class StreamRoutes {
   private final StreamRelay relay;
   private final String nodeId;
 
-  public StreamRoutes(Vertx vertx, StreamSessions sessions, Redis redis, ChorusConfig config, String nodeId, MeterRegistry registry) {
+  public StreamRoutes(Vertx vertx, StreamSessions sessions, Redis redis, ChorusConfig config, String nodeId, MeterRegistry registry,
+                      SocketDrop drop) {
     this.vertx = vertx;
     this.sessions = sessions;
     this.redisClient = redis;
     this.redis = RedisAPI.api(redis);
     this.config = config;
     this.nodeId = nodeId;
-    this.relay = new StreamRelay(vertx, config.stream().operatorQueueBytes(), this::loadInit, registry);
+    this.relay = new StreamRelay(vertx, config.stream().operatorQueueBytes(), this::loadInit, registry, drop);
   }
 
   public void mount(Router router) {
@@ -103,6 +105,7 @@ public final class StreamRoutes {
     }
     String streamKey = key;
     ctx.request().pause();
+    io.netty.channel.Channel connection = SocketDrop.channelOf(ctx.request());
     sessions.get(sessionId).onComplete(ar -> {
       ctx.request().resume();
       ctx.request().toWebSocket().onSuccess(ws -> {
@@ -113,7 +116,7 @@ public final class StreamRoutes {
         } else if (userId.equals(ar.result().clientId())) {
           source(ws, ar.result(), streamKey);
         } else {
-          operator(ws, ar.result(), userId);
+          operator(ws, ar.result(), userId, connection);
         }
       }).onFailure(e -> LOG.debug("stream WebSocket upgrade failed: {}", e.getMessage()));
     });
@@ -191,7 +194,7 @@ public final class StreamRoutes {
     }));
   }
 
-  private void operator(ServerWebSocket ws, StreamSession s, String userId) {
+  private void operator(ServerWebSocket ws, StreamSession s, String userId, io.netty.channel.Channel connection) {
     if (userId.length() > 255) {
       refuse(ws, ErrorCode.INVALID_ARGUMENT, "user_id is longer than 255 characters", (short) 4400);
       return;
@@ -205,7 +208,7 @@ public final class StreamRoutes {
           relay.cancel(s.id());
           refuse(ws, ErrorCode.of(e), e.getMessage(), (short) 4429);
         })
-        .onSuccess(v -> relay.addOperator(s.id(), ws).onComplete(x -> {
+        .onSuccess(v -> relay.addOperator(s.id(), ws, connection).onComplete(x -> {
           if (ws.isClosed()) {
             return; // the operator left while being added: Vert.x refuses handlers on a closed socket
           }

@@ -2,6 +2,7 @@ package io.chorus.streamhub;
 
 import io.chorus.ChorusNode;
 import io.chorus.gateway.NodePorts;
+import io.chorus.gateway.SocketDrop;
 import io.chorus.testing.TestServices;
 import io.chorus.testing.WsProbe;
 import io.vertx.core.Vertx;
@@ -252,11 +253,79 @@ class StreamHubTest {
     List.of(stalled, fast, other, source).forEach(WsProbe::close);
   }
 
+  /**
+   * A client that never reads (and so never answers the 1013 close): the node drops the connection
+   * SocketDrop's grace after the close. (Where the queued bytes exceed what the kernel buffers hold,
+   * the close frame cannot even be written, and Vert.x's own closing timeout, which starts when it is
+   * written, would never fire; on this host's loopback the buffers hold the 1 MB queue, so the frame
+   * gets out and the test shows the drop, not the stuck frame.)
+   */
+  @Test
+  void anOperatorThatNeverReadsIsDroppedAfterTheGrace() throws Exception {
+    JsonObject s = createSession("cam4");
+    String id = s.getString("session_id");
+    double disconnectedBefore = slowDisconnects(1);
+    double droppedBefore = metric(1, "chorus_ws_dropped_total");
+    try (java.net.Socket raw = new java.net.Socket()) {
+      raw.setReceiveBufferSize(4096);
+      raw.connect(new java.net.InetSocketAddress("127.0.0.1", port(1)), 5000);
+      raw.setSoTimeout(20_000);
+      raw.getOutputStream().write(("GET /ws/stream/" + id + "/never-reads HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
+          + "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
+          .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+      java.io.DataInputStream in = new java.io.DataInputStream(new java.io.BufferedInputStream(raw.getInputStream()));
+      StringBuilder head = new StringBuilder();
+      while (!head.toString().endsWith("\r\n\r\n")) {
+        head.append((char) in.readUnsignedByte());
+      }
+      assertThat(head.toString()).startsWith("HTTP/1.1 101");
+      awaitOperators(id, 1);
+      WsProbe source = WsProbe.connect(port(0), "/ws/stream/" + id + "/cam4?key=" + s.getString("stream_key"));
+      awaitStatus(id, "active");
+      byte[] chunk = new byte[256 * 1024];
+      int frames = 0;
+      while (slowDisconnects(1) <= disconnectedBefore) {
+        assertThat(frames).as("frames sent before node 1 closed the operator that never reads").isLessThan(400);
+        source.sendBinary(Buffer.buffer(chunk));
+        frames++;
+      }
+      long deadline = System.currentTimeMillis() + SocketDrop.GRACE_MS + 20_000;
+      while (metric(1, "chorus_ws_dropped_total") <= droppedBefore && System.currentTimeMillis() < deadline) {
+        java.util.concurrent.locks.LockSupport.parkNanos(50_000_000); // poll interval of the server's counter
+      }
+      assertThat(metric(1, "chorus_ws_dropped_total")).as("node 1 dropped the connection").isEqualTo(droppedBefore + 1);
+      // what reached the client: frames (not all of them), perhaps the close frame, then the end of the connection
+      int received = 0;
+      boolean ended = false;
+      try {
+        while (true) {
+          int b0 = in.readUnsignedByte();
+          int len = in.readUnsignedByte() & 0x7f;
+          long n = len == 126 ? in.readUnsignedShort() : len == 127 ? in.readLong() : len;
+          in.skipNBytes(n);
+          if ((b0 & 0x0f) != 0x8) {
+            received++;
+          }
+        }
+      } catch (java.io.EOFException | java.net.SocketException e) {
+        ended = true; // the reset
+      }
+      assertThat(ended).isTrue();
+      assertThat(received).isLessThan(frames);
+      source.close();
+    }
+  }
+
   /** chorus_stream_slow_operators_disconnected_total as node {@code node} exposes it on /metrics. */
   private static double slowDisconnects(int node) {
+    return metric(node, "chorus_stream_slow_operators_disconnected_total");
+  }
+
+  /** A counter as node {@code node} exposes it on /metrics (0 before its first increment). */
+  private static double metric(int node, String name) {
     String metrics = TestServices.await(web.get(port(node), "127.0.0.1", "/metrics").send()).bodyAsString();
     java.util.regex.Matcher m = java.util.regex.Pattern
-        .compile("(?m)^chorus_stream_slow_operators_disconnected_total(?:\\{[^}]*\\})? ([0-9.eE+-]+)$").matcher(metrics);
+        .compile("(?m)^" + name + "(?:\\{[^}]*\\})? ([0-9.eE+-]+)$").matcher(metrics);
     return m.find() ? Double.parseDouble(m.group(1)) : 0;
   }
 
