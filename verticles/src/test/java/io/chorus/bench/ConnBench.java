@@ -34,7 +34,8 @@ import java.util.regex.Pattern;
  * to the room's members on every node), spread round-robin over the nodes, from several loopback
  * source addresses (one address has only ~28k ephemeral ports), at most 500 in flight.
  * Reported: connect rate, and heap (after a full GC, from each node's /metrics) and RSS (from /proc)
- * per connection, summed over the nodes.
+ * per connection, summed over the nodes. {@code -Dbench.transport=bridge} measures bridge sockets
+ * instead: a REST join, then {@code /eventbus/websocket} with a REGISTER of the room (pinging every 5 s).
  */
 public final class ConnBench {
   static final int CONNECTIONS = Integer.getInteger("bench.connections", 50_000);
@@ -44,6 +45,8 @@ public final class ConnBench {
   static final int IN_FLIGHT = 500;
   static final int NODES = Integer.getInteger("bench.nodes", 1);
   static final String HEAP = System.getProperty("bench.heap", "2g");
+  /** {@code ws}: seed 000's /ws; {@code bridge}: REST join, then /eventbus/websocket and a REGISTER of the room. */
+  static final String TRANSPORT = System.getProperty("bench.transport", "ws");
 
   public static void main(String[] args) throws Exception {
     String cluster = "conn-" + UUID.randomUUID();
@@ -79,22 +82,50 @@ public final class ConnBench {
             .setLocalAddress("127.0.0." + (10 + i)).setConnectTimeout(30_000)));
       }
       List<ClientWebSocket> open = new ArrayList<>(CONNECTIONS);
+      boolean bridge = TRANSPORT.equals("bridge");
+      io.vertx.core.http.HttpClient http = vertx.createHttpClient(new io.vertx.core.http.PoolOptions().setHttp1MaxSize(IN_FLIGHT));
+      // bridge sockets must ping (the server closes one silent for 10 s), as the client library does every 5 s
+      vertx.setPeriodic(5000, t -> {
+        if (bridge) {
+          synchronized (open) {
+            open.forEach(ws -> ws.writeTextMessage("{\"type\":\"ping\"}"));
+          }
+        }
+      });
       long t0 = System.nanoTime();
       int failed = TestServices.await(InFlight.run(vertx, CONNECTIONS, IN_FLIGHT, i -> {
         ClientWebSocket ws = clients.get(i % clients.size()).webSocket();
-        // a socket counts once its room_info arrived (the join is done), not at the upgrade
+        int nodePort = ports.get(i % NODES);
+        String room = rooms.get(i / LISTENERS_PER_ROOM);
+        // a socket counts once it is in its room: seed WS, its room_info arrived; bridge, the reply to a
+        // request sent after its REGISTER arrived without an error before it (frames are handled in order)
         Promise<Void> joined = Promise.promise();
-        ws.textMessageHandler(t -> {
-          if (t.startsWith("{\"type\":\"room_info\"")) {
+        ws.handler(b -> {
+          String t = b.toString();
+          if (t.startsWith("{\"type\":\"room_info\"") || (bridge && t.startsWith("{\"type\":\"rec\""))) {
             joined.tryComplete();
-          } else if (t.startsWith("{\"type\":\"error\"")) {
+          } else if (t.startsWith("{\"type\":\"error\"") || t.startsWith("{\"type\":\"err\"")) {
             joined.tryFail(t);
           }
         });
         ws.closeHandler(v -> joined.tryFail("closed"));
-        return ws.connect(new WebSocketConnectOptions().setHost("127.0.0.1").setPort(ports.get(i % NODES))
-                .setURI("/ws?room_id=" + rooms.get(i / LISTENERS_PER_ROOM) + "&user_id=u" + i))
-            .compose(v -> joined.future())
+        io.vertx.core.Future<String> token = !bridge ? io.vertx.core.Future.succeededFuture(null)
+            : http.request(new io.vertx.core.http.RequestOptions().setMethod(io.vertx.core.http.HttpMethod.POST).setHost("127.0.0.1")
+                .setPort(nodePort).setURI("/api/v1/rooms/" + room + "/join").putHeader("content-type", "application/json")
+                .putHeader("x-participant-id", "u" + i))
+              .compose(req -> req.send("{\"display_name\":\"u" + i + "\"}"))
+              .compose(res -> res.body().compose(body -> res.statusCode() == 200
+                  ? io.vertx.core.Future.succeededFuture(body.toJsonObject().getString("token"))
+                  : io.vertx.core.Future.failedFuture("join " + res.statusCode() + " " + body)));
+        return token.compose(tok -> ws.connect(new WebSocketConnectOptions().setHost("127.0.0.1").setPort(nodePort)
+                .setURI(bridge ? "/eventbus/websocket" : "/ws?room_id=" + room + "&user_id=u" + i))
+            .compose(v -> {
+              if (bridge) {
+                ws.writeTextMessage("{\"type\":\"register\",\"address\":\"client.room." + room + "\",\"headers\":{\"token\":\"" + tok + "\"}}");
+                ws.writeTextMessage("{\"type\":\"send\",\"address\":\"client.clock\",\"replyAddress\":\"r" + i + "\",\"body\":{\"t0\":0}}");
+              }
+              return joined.future();
+            }))
             .onSuccess(v -> {
               synchronized (open) {
                 open.add(ws);
@@ -106,6 +137,7 @@ public final class ConnBench {
       long rss1 = rss(nodes);
       int n = open.size();
       System.out.println();
+      System.out.println("transport: " + (bridge ? "SockJS bridge, raw WebSocket /eventbus/websocket (REST join + REGISTER)" : "seed 000 /ws"));
       System.out.println("| nodes | connections joined and open | failed | connect+join rate (/s) | heap after GC (all nodes) | heap per connection | RSS (all nodes) | RSS per connection |");
       System.out.println("|---|---|---|---|---|---|---|---|");
       System.out.printf("| %d | %d | %d | %.0f | %d MB (from %d MB) | %.1f KB | %d MB (from %d MB) | %.1f KB |%n", NODES, n, failed, n / seconds,
