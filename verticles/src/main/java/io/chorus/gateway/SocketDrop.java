@@ -3,6 +3,7 @@ package io.chorus.gateway;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelOption;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServerRequest;
@@ -61,7 +62,14 @@ public final class SocketDrop {
         }
         // a reset: the kernel discards what is still queued instead of probing a zero window for it
         channel.config().setOption(ChannelOption.SO_LINGER, 0);
-        channel.close();
+        // closed from the head of the pipeline: Vert.x's WebSocket handler would turn a close that
+        // passes it into one more close handshake, waiting on the very client that does not read
+        ChannelHandlerContext first = channel.pipeline().firstContext();
+        if (first != null) {
+          first.close();
+        } else {
+          channel.close();
+        }
       }
     });
   }

@@ -254,21 +254,22 @@ class StreamHubTest {
   }
 
   /**
-   * A client that never reads (and so never answers the 1013 close): the node drops the connection
-   * SocketDrop's grace after the close. (Where the queued bytes exceed what the kernel buffers hold,
-   * the close frame cannot even be written, and Vert.x's own closing timeout, which starts when it is
-   * written, would never fire; on this host's loopback the buffers hold the 1 MB queue, so the frame
-   * gets out and the test shows the drop, not the stuck frame.)
+   * A client that never reads, behind a queue larger than the kernel buffers hold (32 MiB here; the
+   * default is 16 MiB): the node's 1013 close frame cannot even be written, so Vert.x's closing
+   * timeout (which starts once it is) never runs, and without SocketDrop the connection and its queue
+   * would stay for as long as TCP probes the zero window. The node drops it after the grace: the client
+   * gets part of the frames, never the close frame, then the reset.
    */
   @Test
   void anOperatorThatNeverReadsIsDroppedAfterTheGrace() throws Exception {
+    ChorusNode big = TestServices.startNode(Map.of("STREAM_OPERATOR_QUEUE_BYTES", 32 * 1024 * 1024));
+    int bigPort = NodePorts.http(big.vertx());
     JsonObject s = createSession("cam4");
     String id = s.getString("session_id");
-    double disconnectedBefore = slowDisconnects(1);
-    double droppedBefore = metric(1, "chorus_ws_dropped_total");
+    double droppedBefore = metricAt(bigPort, "chorus_ws_dropped_total");
     try (java.net.Socket raw = new java.net.Socket()) {
-      raw.setReceiveBufferSize(4096);
-      raw.connect(new java.net.InetSocketAddress("127.0.0.1", port(1)), 5000);
+      raw.setReceiveBufferSize(4096); // fixed: no receive-buffer autotuning on the client's side
+      raw.connect(new java.net.InetSocketAddress("127.0.0.1", bigPort), 5000);
       raw.setSoTimeout(20_000);
       raw.getOutputStream().write(("GET /ws/stream/" + id + "/never-reads HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
           + "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
@@ -280,22 +281,24 @@ class StreamHubTest {
       }
       assertThat(head.toString()).startsWith("HTTP/1.1 101");
       awaitOperators(id, 1);
-      WsProbe source = WsProbe.connect(port(0), "/ws/stream/" + id + "/cam4?key=" + s.getString("stream_key"));
+      WsProbe source = WsProbe.connect(bigPort, "/ws/stream/" + id + "/cam4?key=" + s.getString("stream_key"));
       awaitStatus(id, "active");
       byte[] chunk = new byte[256 * 1024];
       int frames = 0;
-      while (slowDisconnects(1) <= disconnectedBefore) {
-        assertThat(frames).as("frames sent before node 1 closed the operator that never reads").isLessThan(400);
+      double disconnectedBefore = metricAt(bigPort, "chorus_stream_slow_operators_disconnected_total");
+      while (metricAt(bigPort, "chorus_stream_slow_operators_disconnected_total") <= disconnectedBefore) {
+        assertThat(frames).as("frames sent before the node closed the operator that never reads").isLessThan(400);
         source.sendBinary(Buffer.buffer(chunk));
         frames++;
       }
       long deadline = System.currentTimeMillis() + SocketDrop.GRACE_MS + 20_000;
-      while (metric(1, "chorus_ws_dropped_total") <= droppedBefore && System.currentTimeMillis() < deadline) {
+      while (metricAt(bigPort, "chorus_ws_dropped_total") <= droppedBefore && System.currentTimeMillis() < deadline) {
         java.util.concurrent.locks.LockSupport.parkNanos(50_000_000); // poll interval of the server's counter
       }
-      assertThat(metric(1, "chorus_ws_dropped_total")).as("node 1 dropped the connection").isEqualTo(droppedBefore + 1);
-      // what reached the client: frames (not all of them), perhaps the close frame, then the end of the connection
+      assertThat(metricAt(bigPort, "chorus_ws_dropped_total")).as("the node dropped the connection").isEqualTo(droppedBefore + 1);
+      // what reached the client: part of the frames, then the end of the connection, never the close frame
       int received = 0;
+      boolean closeFrame = false;
       boolean ended = false;
       try {
         while (true) {
@@ -303,16 +306,18 @@ class StreamHubTest {
           int len = in.readUnsignedByte() & 0x7f;
           long n = len == 126 ? in.readUnsignedShort() : len == 127 ? in.readLong() : len;
           in.skipNBytes(n);
-          if ((b0 & 0x0f) != 0x8) {
-            received++;
-          }
+          closeFrame |= (b0 & 0x0f) == 0x8;
+          received++;
         }
       } catch (java.io.EOFException | java.net.SocketException e) {
         ended = true; // the reset
       }
       assertThat(ended).isTrue();
+      assertThat(closeFrame).as("the close frame was stuck behind the queue (%d of %d frames got out)", received, frames).isFalse();
       assertThat(received).isLessThan(frames);
       source.close();
+    } finally {
+      TestServices.closeAll(List.of(big));
     }
   }
 
@@ -323,7 +328,11 @@ class StreamHubTest {
 
   /** A counter as node {@code node} exposes it on /metrics (0 before its first increment). */
   private static double metric(int node, String name) {
-    String metrics = TestServices.await(web.get(port(node), "127.0.0.1", "/metrics").send()).bodyAsString();
+    return metricAt(port(node), name);
+  }
+
+  private static double metricAt(int port, String name) {
+    String metrics = TestServices.await(web.get(port, "127.0.0.1", "/metrics").send()).bodyAsString();
     java.util.regex.Matcher m = java.util.regex.Pattern
         .compile("(?m)^" + name + "(?:\\{[^}]*\\})? ([0-9.eE+-]+)$").matcher(metrics);
     return m.find() ? Double.parseDouble(m.group(1)) : 0;
