@@ -13,10 +13,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Closing a socket whose client stopped reading. A WebSocket close frame is queued behind
- * everything already queued for the client, and Vert.x starts its closing timeout only once that
- * frame is written — so a client that never reads again would keep its connection, and the server
- * the bytes queued for it, for as long as TCP keeps probing its zero window (indefinitely). This
+ * Closing a socket whose client stopped reading. By the time its queue is full, its kernel buffers
+ * are too, so the WebSocket close frame waits behind the queue and is never written; Vert.x starts
+ * its closing timeout only once that frame is written — so a client that never reads again would
+ * keep its connection, and the server the bytes queued for it, for as long as TCP keeps probing its
+ * zero window (indefinitely). This
  * sends the close frame and, if the connection is still open {@link #GRACE_MS} later, drops it
  * (TCP reset, discarding what was queued) and counts it in {@code chorus_ws_dropped_total}.
  *

@@ -254,22 +254,21 @@ class StreamHubTest {
   }
 
   /**
-   * A client that never reads, behind a queue larger than the kernel buffers hold (32 MiB here; the
-   * default is 16 MiB): the node's 1013 close frame cannot even be written, so Vert.x's closing
-   * timeout (which starts once it is) never runs, and without SocketDrop the connection and its queue
-   * would stay for as long as TCP probes the zero window. The node drops it after the grace: the client
-   * gets part of the frames, never the close frame, then the reset.
+   * A client that never reads: once its kernel buffers (small here: a 4 KiB receive buffer) and then
+   * its queue are full, the node closes it (1013), but the close frame waits behind the queue and is
+   * never written, so Vert.x's closing timeout (which starts once it is) never runs; without SocketDrop
+   * the connection and its queue would stay for as long as TCP probes the zero window. The node drops
+   * it after the grace: the client gets part of the frames, never the close frame, then the reset.
    */
   @Test
   void anOperatorThatNeverReadsIsDroppedAfterTheGrace() throws Exception {
-    ChorusNode big = TestServices.startNode(Map.of("STREAM_OPERATOR_QUEUE_BYTES", 32 * 1024 * 1024));
-    int bigPort = NodePorts.http(big.vertx());
+    int nodePort = port(1);
     JsonObject s = createSession("cam4");
     String id = s.getString("session_id");
-    double droppedBefore = metricAt(bigPort, "chorus_ws_dropped_total");
+    double droppedBefore = metricAt(nodePort, "chorus_ws_dropped_total");
     try (java.net.Socket raw = new java.net.Socket()) {
       raw.setReceiveBufferSize(4096); // fixed: no receive-buffer autotuning on the client's side
-      raw.connect(new java.net.InetSocketAddress("127.0.0.1", bigPort), 5000);
+      raw.connect(new java.net.InetSocketAddress("127.0.0.1", nodePort), 5000);
       raw.setSoTimeout(20_000);
       raw.getOutputStream().write(("GET /ws/stream/" + id + "/never-reads HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
           + "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
@@ -281,21 +280,21 @@ class StreamHubTest {
       }
       assertThat(head.toString()).startsWith("HTTP/1.1 101");
       awaitOperators(id, 1);
-      WsProbe source = WsProbe.connect(bigPort, "/ws/stream/" + id + "/cam4?key=" + s.getString("stream_key"));
+      WsProbe source = WsProbe.connect(nodePort, "/ws/stream/" + id + "/cam4?key=" + s.getString("stream_key"));
       awaitStatus(id, "active");
       byte[] chunk = new byte[256 * 1024];
       int frames = 0;
-      double disconnectedBefore = metricAt(bigPort, "chorus_stream_slow_operators_disconnected_total");
-      while (metricAt(bigPort, "chorus_stream_slow_operators_disconnected_total") <= disconnectedBefore) {
+      double disconnectedBefore = metricAt(nodePort, "chorus_stream_slow_operators_disconnected_total");
+      while (metricAt(nodePort, "chorus_stream_slow_operators_disconnected_total") <= disconnectedBefore) {
         assertThat(frames).as("frames sent before the node closed the operator that never reads").isLessThan(400);
         source.sendBinary(Buffer.buffer(chunk));
         frames++;
       }
       long deadline = System.currentTimeMillis() + SocketDrop.GRACE_MS + 20_000;
-      while (metricAt(bigPort, "chorus_ws_dropped_total") <= droppedBefore && System.currentTimeMillis() < deadline) {
+      while (metricAt(nodePort, "chorus_ws_dropped_total") <= droppedBefore && System.currentTimeMillis() < deadline) {
         java.util.concurrent.locks.LockSupport.parkNanos(50_000_000); // poll interval of the server's counter
       }
-      assertThat(metricAt(bigPort, "chorus_ws_dropped_total")).as("the node dropped the connection").isEqualTo(droppedBefore + 1);
+      assertThat(metricAt(nodePort, "chorus_ws_dropped_total")).as("the node dropped the connection").isEqualTo(droppedBefore + 1);
       // what reached the client: part of the frames, then the end of the connection, never the close frame
       int received = 0;
       boolean closeFrame = false;
@@ -316,8 +315,6 @@ class StreamHubTest {
       assertThat(closeFrame).as("the close frame was stuck behind the queue (%d of %d frames got out)", received, frames).isFalse();
       assertThat(received).isLessThan(frames);
       source.close();
-    } finally {
-      TestServices.closeAll(List.of(big));
     }
   }
 
