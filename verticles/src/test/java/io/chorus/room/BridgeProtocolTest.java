@@ -31,7 +31,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * {@code @vertx/eventbus-bridge-client.js}; the official client itself runs in BridgeClientTest):
  * every kind of bad frame gets its error and the socket goes on serving; frames are handled in
  * order; one event reaches every listening socket of the node; UNREGISTER stops it; a flood of bad
- * frames is answered frame by frame and loses nothing; a socket that stops pinging is closed.
+ * frames is answered frame by frame and loses nothing; a socket that stops pinging is closed; an
+ * Origin outside CORS_ALLOWED_ORIGINS is refused.
  */
 class BridgeProtocolTest {
   static final String SECRET = "chorus-dev-token-secret-change-me";
@@ -257,5 +258,21 @@ class BridgeProtocolTest {
     Matcher m = Pattern.compile("(?m)^" + name + "(?:\\{[^}]*\\})? ([0-9.eE+-]+)$").matcher(body);
     assertThat(m.find()).as("%s in /metrics", name).isTrue();
     return Double.parseDouble(m.group(1));
+  }
+
+  @Test
+  void onlyTheConfiguredOriginsMayOpenABridgeSocket() {
+    ChorusNode strict = TestServices.startNode(Map.of("CORS_ALLOWED_ORIGINS", "https://chorus.example"));
+    try {
+      int strictPort = NodePorts.http(strict.vertx());
+      try (WsProbe evil = WsProbe.connect(strictPort, "/eventbus/websocket", Map.of("Origin", "https://evil.example"));
+           WsProbe good = WsProbe.connect(strictPort, "/eventbus/websocket", Map.of("Origin", "https://chorus.example"))) {
+        evil.awaitClose(5000);
+        assertThat(clock(good, "good").getString("address")).isEqualTo("good");
+        assertThat(good.isClosed()).isFalse();
+      }
+    } finally {
+      TestServices.closeAll(List.of(strict));
+    }
   }
 }

@@ -40,11 +40,12 @@ public final class WsProbe implements AutoCloseable {
   private boolean owed; // a request(1) held back while paused
   private CompletableFuture<WebSocket> lastSend;
 
-  private WsProbe(int port, String uri) {
+  private WsProbe(int port, String uri, java.util.Map<String, String> headers) {
     Listener listener = new Listener();
     try {
-      ws = HTTP.newWebSocketBuilder().connectTimeout(Duration.ofSeconds(10))
-          .buildAsync(URI.create("ws://127.0.0.1:" + port + uri), listener).get(20, TimeUnit.SECONDS);
+      WebSocket.Builder builder = HTTP.newWebSocketBuilder().connectTimeout(Duration.ofSeconds(10));
+      headers.forEach(builder::header);
+      ws = builder.buildAsync(URI.create("ws://127.0.0.1:" + port + uri), listener).get(20, TimeUnit.SECONDS);
     } catch (Exception e) {
       throw new AssertionError("WebSocket handshake with 127.0.0.1:" + port + uri + " failed: " + e.getMessage(), e);
     }
@@ -52,7 +53,12 @@ public final class WsProbe implements AutoCloseable {
   }
 
   public static WsProbe connect(int port, String uri) {
-    return new WsProbe(port, uri);
+    return new WsProbe(port, uri, java.util.Map.of());
+  }
+
+  /** With extra handshake headers (e.g. {@code Origin}). */
+  public static WsProbe connect(int port, String uri, java.util.Map<String, String> headers) {
+    return new WsProbe(port, uri, headers);
   }
 
   private final class Listener implements WebSocket.Listener {
