@@ -21,6 +21,16 @@ async function main() {
   await Promise.all([pub.connect(), sub.connect()]);
 
   const server = http.createServer((req, res) => {
+    if (req.url === '/memory') {
+      // for scripts/bench-connections: heap after a full GC (node --expose-gc) and RSS, in bytes
+      if (global.gc) {
+        global.gc();
+      }
+      const m = process.memoryUsage();
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ heapUsed: m.heapUsed, external: m.external, rss: m.rss, gc: !!global.gc, sockets: io.of('/').sockets.size }));
+      return;
+    }
     if (req.url === '/ready') {
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ status: 'ready', port, sockets: io.of('/').sockets.size }));

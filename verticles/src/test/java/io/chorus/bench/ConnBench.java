@@ -47,8 +47,14 @@ public final class ConnBench {
   static final String HEAP = System.getProperty("bench.heap", "2g");
   /** {@code ws}: seed 000's /ws; {@code bridge}: REST join, then /eventbus/websocket and a REGISTER of the room. */
   static final String TRANSPORT = System.getProperty("bench.transport", "ws");
+  /** {@code socketio}: the same idle sockets against one Socket.IO 4 peer process (bench/socketio-peer.js) instead. */
+  static final String SYSTEM = System.getProperty("bench.system", "chorus");
 
   public static void main(String[] args) throws Exception {
+    if (SYSTEM.equals("socketio")) {
+      SocketIoConnBench.run(CONNECTIONS, IN_FLIGHT);
+      System.exit(0);
+    }
     String cluster = "conn-" + UUID.randomUUID();
     List<Integer> hzPorts = new ArrayList<>();
     List<Integer> ports = new ArrayList<>();
@@ -142,6 +148,8 @@ public final class ConnBench {
       System.out.println("|---|---|---|---|---|---|---|---|");
       System.out.printf("| %d | %d | %d | %.0f | %d MB (from %d MB) | %.1f KB | %d MB (from %d MB) | %.1f KB |%n", NODES, n, failed, n / seconds,
           heap1 >> 20, heap0 >> 20, (heap1 - heap0) / 1024.0 / Math.max(1, n), rss1 >> 20, rss0 >> 20, (rss1 - rss0) / 1024.0 / Math.max(1, n));
+      // -Dbench.hold=<s>: keep the sockets open a while longer, e.g. for jcmd <pid> GC.class_histogram
+      Thread.sleep(Long.getLong("bench.hold", 0L) * 1000);
       vertx.close();
     } catch (Throwable e) {
       e.printStackTrace();
