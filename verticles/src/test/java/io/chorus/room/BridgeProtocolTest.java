@@ -4,6 +4,7 @@ import io.chorus.ChorusNode;
 import io.chorus.gateway.NodePorts;
 import io.chorus.proto.room.CreateRoomRequest;
 import io.chorus.proto.room.JoinRoomRequest;
+import io.chorus.testing.StalledWsClient;
 import io.chorus.testing.TestServices;
 import io.chorus.testing.WsProbe;
 import io.vertx.core.json.JsonObject;
@@ -13,13 +14,7 @@ import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.util.Map;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -36,7 +31,6 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class BridgeProtocolTest {
   static final String SECRET = "chorus-dev-token-secret-change-me";
-  static final HttpClient HTTP = HttpClient.newHttpClient();
   static ChorusNode node;
   static RoomClient rooms;
   static ParticipantTokens tokens;
@@ -229,7 +223,7 @@ class BridgeProtocolTest {
   }
 
   @Test
-  void closedSocketsLeaveNoSubscriptionBehind() throws Exception {
+  void closedSocketsLeaveNoSubscriptionBehind() {
     WsProbe a = WsProbe.connect(port, "/eventbus/websocket");
     WsProbe b = WsProbe.connect(port, "/eventbus/websocket");
     a.send(register(roomId, "member-1"));
@@ -251,13 +245,9 @@ class BridgeProtocolTest {
     assertThat(metric("chorus_bridge_rooms")).as("the room's cluster subscription is dropped with its last socket").isZero();
   }
 
-  /** A gauge as the node exposes it on /metrics. */
-  static double metric(String name) throws Exception {
-    String body = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics")).build(),
-        HttpResponse.BodyHandlers.ofString()).body();
-    Matcher m = Pattern.compile("(?m)^" + name + "(?:\\{[^}]*\\})? ([0-9.eE+-]+)$").matcher(body);
-    assertThat(m.find()).as("%s in /metrics", name).isTrue();
-    return Double.parseDouble(m.group(1));
+  /** A meter as the node exposes it on /metrics. */
+  static double metric(String name) {
+    return TestServices.metric(port, name);
   }
 
   @Test
@@ -285,65 +275,30 @@ class BridgeProtocolTest {
   void aListenerThatNeverReadsIsClosedThenDropped() throws Exception {
     double slowBefore = metric("chorus_bridge_slow_sockets_closed_total");
     double droppedBefore = metric("chorus_ws_dropped_total");
-    try (java.net.Socket raw = new java.net.Socket();
+    try (StalledWsClient listener = StalledWsClient.open(port, "/eventbus/websocket");
          WsProbe host = WsProbe.connect(port, "/eventbus/websocket")) {
-      raw.setReceiveBufferSize(4096);
-      raw.connect(new java.net.InetSocketAddress("127.0.0.1", port), 5000);
-      raw.setSoTimeout(20_000);
-      java.io.OutputStream out = raw.getOutputStream();
-      out.write(("GET /eventbus/websocket HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-          + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
-      java.io.DataInputStream in = new java.io.DataInputStream(new java.io.BufferedInputStream(raw.getInputStream()));
-      StringBuilder head = new StringBuilder();
-      while (!head.toString().endsWith("\r\n\r\n")) {
-        head.append((char) in.readUnsignedByte());
-      }
-      assertThat(head.toString()).startsWith("HTTP/1.1 101");
-      // REGISTER then a clock request, as one masked text frame each (mask key 0: the payload as is)
-      for (JsonObject frame : List.of(register(roomId, "member-1"), new JsonObject().put("type", "send")
-          .put("address", "client.clock").put("replyAddress", "sync").put("body", new JsonObject().put("t0", 1)))) {
-        byte[] payload = frame.encode().getBytes(java.nio.charset.StandardCharsets.UTF_8);
-        out.write(payload.length < 126 ? new byte[] {(byte) 0x81, (byte) (0x80 | payload.length), 0, 0, 0, 0}
-            : new byte[] {(byte) 0x81, (byte) (0x80 | 126), (byte) (payload.length >> 8), (byte) payload.length, 0, 0, 0, 0});
-        out.write(payload);
-      }
-      out.flush();
+      listener.sendText(register(roomId, "member-1").encode());
+      listener.sendText(new JsonObject().put("type", "send").put("address", "client.clock").put("replyAddress", "sync")
+          .put("body", new JsonObject().put("t0", 1)).encode());
       // the clock reply proves the REGISTER settled (frames are handled in order); nothing is read after it
-      int b0 = in.readUnsignedByte();
-      int len = in.readUnsignedByte() & 0x7f;
-      byte[] reply = in.readNBytes(len == 126 ? in.readUnsignedShort() : len);
-      assertThat(new JsonObject(io.vertx.core.buffer.Buffer.buffer(reply)).getString("address")).as("frame %x", b0).isEqualTo("sync");
+      assertThat(new JsonObject(io.vertx.core.buffer.Buffer.buffer(listener.readFrame())).getString("address")).isEqualTo("sync");
       // the host seeks until the node gives up on the listener
       int seeks = 0;
       while (metric("chorus_bridge_slow_sockets_closed_total") <= slowBefore) {
         assertThat(seeks).as("seeks before the node closed the listener that never reads").isLessThan(40_000);
         for (int k = 0; k < 500; k++, seeks++) {
-          host.sendTextAsync(control("host-1", "seek").put("body", new JsonObject().put("room_id", roomId).put("action", "seek")
-              .put("position", seeks)).copy().put("replyAddress", null).encode());
+          JsonObject seek = control("host-1", "seek");
+          seek.remove("replyAddress"); // fire and forget
+          seek.getJsonObject("body").put("position", seeks);
+          host.sendTextAsync(seek.encode());
         }
         // flow control: the reply to a last seek comes once the node has run it (and, in order, the batch)
         host.send(control("host-1", "seek").put("replyAddress", "h" + seeks));
         assertThat(next(host).getString("address")).isEqualTo("h" + seeks);
       }
-      long deadline = System.currentTimeMillis() + io.chorus.gateway.SocketDrop.GRACE_MS + 20_000;
-      while (metric("chorus_ws_dropped_total") <= droppedBefore && System.currentTimeMillis() < deadline) {
-        java.util.concurrent.locks.LockSupport.parkNanos(50_000_000); // poll interval of the server's counter
-      }
+      TestServices.awaitMetricAbove(port, "chorus_ws_dropped_total", droppedBefore, io.chorus.gateway.SocketDrop.GRACE_MS + 20_000);
       assertThat(metric("chorus_ws_dropped_total")).as("the node dropped the listener's connection").isEqualTo(droppedBefore + 1);
-      boolean closeFrame = false;
-      boolean ended = false;
-      try {
-        while (true) {
-          int first = in.readUnsignedByte();
-          int l = in.readUnsignedByte() & 0x7f;
-          in.skipNBytes(l == 126 ? in.readUnsignedShort() : l == 127 ? in.readLong() : l);
-          closeFrame |= (first & 0x0f) == 0x8;
-        }
-      } catch (java.io.EOFException | java.net.SocketException e) {
-        ended = true;
-      }
-      assertThat(ended).isTrue();
-      assertThat(closeFrame).as("the close frame was stuck behind the queue").isFalse();
+      assertThat(listener.readToEnd().closeFrame()).as("the close frame was stuck behind the queue").isFalse();
       // the host's socket still works
       assertThat(clock(host, "host-after").getString("type")).isEqualTo("rec");
     }

@@ -3,6 +3,7 @@ package io.chorus.streamhub;
 import io.chorus.ChorusNode;
 import io.chorus.gateway.NodePorts;
 import io.chorus.gateway.SocketDrop;
+import io.chorus.testing.StalledWsClient;
 import io.chorus.testing.TestServices;
 import io.chorus.testing.WsProbe;
 import io.vertx.core.Vertx;
@@ -265,74 +266,37 @@ class StreamHubTest {
     int nodePort = port(1);
     JsonObject s = createSession("cam4");
     String id = s.getString("session_id");
-    double droppedBefore = metricAt(nodePort, "chorus_ws_dropped_total");
-    try (java.net.Socket raw = new java.net.Socket()) {
-      raw.setReceiveBufferSize(4096); // fixed: no receive-buffer autotuning on the client's side
-      raw.connect(new java.net.InetSocketAddress("127.0.0.1", nodePort), 5000);
-      raw.setSoTimeout(20_000);
-      raw.getOutputStream().write(("GET /ws/stream/" + id + "/never-reads HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
-          + "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
-          .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
-      java.io.DataInputStream in = new java.io.DataInputStream(new java.io.BufferedInputStream(raw.getInputStream()));
-      StringBuilder head = new StringBuilder();
-      while (!head.toString().endsWith("\r\n\r\n")) {
-        head.append((char) in.readUnsignedByte());
-      }
-      assertThat(head.toString()).startsWith("HTTP/1.1 101");
-      awaitOperators(id, 1);
-      WsProbe source = WsProbe.connect(nodePort, "/ws/stream/" + id + "/cam4?key=" + s.getString("stream_key"));
-      awaitStatus(id, "active");
+    double droppedBefore = TestServices.metric(nodePort, "chorus_ws_dropped_total");
+    try (StalledWsClient client = StalledWsClient.open(nodePort, "/ws/stream/" + id + "/never-reads");
+         WsProbe source = connectSource(nodePort, id, s)) {
       byte[] chunk = new byte[256 * 1024];
       int frames = 0;
-      double disconnectedBefore = metricAt(nodePort, "chorus_stream_slow_operators_disconnected_total");
-      while (metricAt(nodePort, "chorus_stream_slow_operators_disconnected_total") <= disconnectedBefore) {
+      double disconnectedBefore = TestServices.metric(nodePort, "chorus_stream_slow_operators_disconnected_total");
+      while (TestServices.metric(nodePort, "chorus_stream_slow_operators_disconnected_total") <= disconnectedBefore) {
         assertThat(frames).as("frames sent before the node closed the operator that never reads").isLessThan(400);
         source.sendBinary(Buffer.buffer(chunk));
         frames++;
       }
-      long deadline = System.currentTimeMillis() + SocketDrop.GRACE_MS + 20_000;
-      while (metricAt(nodePort, "chorus_ws_dropped_total") <= droppedBefore && System.currentTimeMillis() < deadline) {
-        java.util.concurrent.locks.LockSupport.parkNanos(50_000_000); // poll interval of the server's counter
-      }
-      assertThat(metricAt(nodePort, "chorus_ws_dropped_total")).as("the node dropped the connection").isEqualTo(droppedBefore + 1);
-      // what reached the client: part of the frames, then the end of the connection, never the close frame
-      int received = 0;
-      boolean closeFrame = false;
-      boolean ended = false;
-      try {
-        while (true) {
-          int b0 = in.readUnsignedByte();
-          int len = in.readUnsignedByte() & 0x7f;
-          long n = len == 126 ? in.readUnsignedShort() : len == 127 ? in.readLong() : len;
-          in.skipNBytes(n);
-          closeFrame |= (b0 & 0x0f) == 0x8;
-          received++;
-        }
-      } catch (java.io.EOFException | java.net.SocketException e) {
-        ended = true; // the reset
-      }
-      assertThat(ended).isTrue();
-      assertThat(closeFrame).as("the close frame was stuck behind the queue (%d of %d frames got out)", received, frames).isFalse();
-      assertThat(received).isLessThan(frames);
-      source.close();
+      TestServices.awaitMetricAbove(nodePort, "chorus_ws_dropped_total", droppedBefore, SocketDrop.GRACE_MS + 20_000);
+      assertThat(TestServices.metric(nodePort, "chorus_ws_dropped_total")).as("the node dropped the connection").isEqualTo(droppedBefore + 1);
+      // what reached the client: part of the frames, then the end of the connection (the reset), never the close frame
+      StalledWsClient.Rest rest = client.readToEnd();
+      assertThat(rest.closeFrame()).as("the close frame was stuck behind the queue (%d of %d frames got out)", rest.frames(), frames).isFalse();
+      assertThat(rest.frames()).isLessThan(frames);
     }
+  }
+
+  /** The session's source, once the operator is listed; returns when the session is active. */
+  private static WsProbe connectSource(int port, String id, JsonObject session) {
+    awaitOperators(id, 1);
+    WsProbe source = WsProbe.connect(port, "/ws/stream/" + id + "/cam4?key=" + session.getString("stream_key"));
+    awaitStatus(id, "active");
+    return source;
   }
 
   /** chorus_stream_slow_operators_disconnected_total as node {@code node} exposes it on /metrics. */
   private static double slowDisconnects(int node) {
-    return metric(node, "chorus_stream_slow_operators_disconnected_total");
-  }
-
-  /** A counter as node {@code node} exposes it on /metrics (0 before its first increment). */
-  private static double metric(int node, String name) {
-    return metricAt(port(node), name);
-  }
-
-  private static double metricAt(int port, String name) {
-    String metrics = TestServices.await(web.get(port, "127.0.0.1", "/metrics").send()).bodyAsString();
-    java.util.regex.Matcher m = java.util.regex.Pattern
-        .compile("(?m)^" + name + "(?:\\{[^}]*\\})? ([0-9.eE+-]+)$").matcher(metrics);
-    return m.find() ? Double.parseDouble(m.group(1)) : 0;
+    return TestServices.metric(port(node), "chorus_stream_slow_operators_disconnected_total");
   }
 
   private static void awaitOperators(String id, int n) {

@@ -84,4 +84,34 @@ public final class TestServices {
       throw new AssertionError("future failed: " + e.getMessage(), e);
     }
   }
+
+  private static final java.net.http.HttpClient METRICS_HTTP = java.net.http.HttpClient.newBuilder()
+      .version(java.net.http.HttpClient.Version.HTTP_1_1).build();
+
+  /** A meter as the node on {@code port} exposes it on /metrics (it must be there). */
+  public static double metric(int port, String name) {
+    String body;
+    try {
+      body = METRICS_HTTP.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + port + "/metrics"))
+          .timeout(java.time.Duration.ofSeconds(30)).build(), java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+    } catch (Exception e) {
+      throw new AssertionError("GET /metrics on " + port + " failed: " + e.getMessage(), e);
+    }
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?m)^" + name + "(?:\\{[^}]*\\})? ([0-9.eE+-]+)$").matcher(body);
+    if (!m.find()) {
+      throw new AssertionError(name + " is not in /metrics of " + port);
+    }
+    return Double.parseDouble(m.group(1));
+  }
+
+  /** Polls the node's counter until it exceeds {@code before}; fails after {@code timeoutMs}. */
+  public static void awaitMetricAbove(int port, String name, double before, long timeoutMs) {
+    long deadline = System.currentTimeMillis() + timeoutMs;
+    while (metric(port, name) <= before) {
+      if (System.currentTimeMillis() > deadline) {
+        throw new AssertionError(name + " did not move from " + before + " within " + timeoutMs + " ms");
+      }
+      java.util.concurrent.locks.LockSupport.parkNanos(50_000_000); // poll interval of the server's counter
+    }
+  }
 }
