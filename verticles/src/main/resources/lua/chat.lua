@@ -3,7 +3,8 @@
 -- score, and message id -> score). Scores are strictly increasing per room (max(now, last + 1)) and
 -- every message gets the next "seq" in the same atomic step, so seq order, score order and event
 -- order are one. ARGV[1] = operation, ARGV[2] = now (ms), ARGV[3] = ttl (s), then its arguments.
--- Errors: "CHORUS <code> <message>".
+-- Errors: "CHORUS <code> <message>". The operation "post" (a participant's message, the hot path)
+-- takes five more keys, all under the same {ID} hash tag: see there.
 local msgs, idx = KEYS[1], KEYS[2]
 local op = ARGV[1]
 local now = tonumber(ARGV[2])
@@ -25,23 +26,74 @@ local function find(id)
   return found[1], score
 end
 
-if op == 'send' then
-  -- ARGV: 4 message JSON (without seq), 5 history max
+-- the next seq and score for message table m (without seq), stored and trimmed; returns its JSON
+local function append(m, max)
   local seq = redis.call('HINCRBY', idx, '_seq', 1)
   local last = tonumber(redis.call('HGET', idx, '_ts') or '0')
   local ts = math.max(now, last + 1)
-  local m = cjson.decode(ARGV[4])
   m.seq = seq
   local enc = cjson.encode(m)
   redis.call('ZADD', msgs, ts, enc)
   redis.call('HSET', idx, '_ts', ts, 'm:' .. m.id, ts)
-  local max = tonumber(ARGV[5])
   if redis.call('ZCARD', msgs) > max then
     redis.call('ZREMRANGEBYRANK', msgs, 0, -(max + 1))
   end
   redis.call('EXPIRE', msgs, ttl)
   redis.call('EXPIRE', idx, ttl)
   return enc
+end
+
+-- fixed-window counter (as ratelimit.lua): returns the count and the ms left in the window
+local function hit(counter, window)
+  local c = redis.call('INCR', counter)
+  local left = redis.call('PTTL', counter)
+  if c == 1 or left < 0 then
+    redis.call('PEXPIRE', counter, window)
+    left = window
+  end
+  return c, left
+end
+
+if op == 'send' then
+  -- ARGV: 4 message JSON (without seq), 5 history max
+  return append(cjson.decode(ARGV[4]), tonumber(ARGV[5]))
+elseif op == 'post' then
+  -- A participant's message in one round trip: the room's request limit, membership, the
+  -- participant's message limit, the append and the room's activity mark. KEYS[3] = room:{ID},
+  -- KEYS[4] = room:{ID}:members, KEYS[5] = the room's request counter, KEYS[6] = the participant's
+  -- message counter, KEYS[7] = room:{ID}:active. ARGV: 4 message JSON (without seq and
+  -- display_name, which comes from the member record), 5 history max, 6 participant id, 7 window (ms),
+  -- 8 room request limit, 9 message limit (0: unlimited), 10 activity mark's lifetime (s).
+  -- Both counters count every attempt; refusals come in the order of the separate checks: the room
+  -- limit, then the room and membership, then the participant's limit. Replies {"limited", "room" |
+  -- "messages", ms left} for a limit, else {"ok", message JSON, 1 if the activity mark was set now}.
+  local window = tonumber(ARGV[7])
+  local room_limit, msg_limit = tonumber(ARGV[8]), tonumber(ARGV[9])
+  local room_count, room_left, msg_count, msg_left = 0, 0, 0, 0
+  if room_limit > 0 then room_count, room_left = hit(KEYS[5], window) end
+  if msg_limit > 0 then msg_count, msg_left = hit(KEYS[6], window) end
+  if room_limit > 0 and room_count > room_limit then return { 'limited', 'room', room_left } end
+  local pid = ARGV[6]
+  if redis.call('EXISTS', KEYS[3]) == 0 then return fail('not_found', 'room not found') end
+  local name
+  local mraw = redis.call('HGET', KEYS[4], pid)
+  if mraw then
+    name = cjson.decode(mraw).name
+  else
+    -- a room still in room.lua's previous layout keeps its members inside its JSON
+    local legacy = cjson.decode(redis.call('GET', KEYS[3])).members
+    if type(legacy) ~= 'table' or type(legacy[pid]) ~= 'table' then
+      return fail('forbidden', 'not a participant of this room')
+    end
+    name = legacy[pid].name
+  end
+  if msg_limit > 0 and msg_count > msg_limit then return { 'limited', 'messages', msg_left } end
+  local m = cjson.decode(ARGV[4])
+  if type(name) ~= 'string' or name == '' then name = pid end
+  m.display_name = name
+  local enc = append(m, tonumber(ARGV[5]))
+  local first = redis.call('SET', KEYS[7], '1', 'NX', 'EX', ARGV[10])
+  return { 'ok', enc, first and 1 or 0 }
 elseif op == 'edit' or op == 'delete' then
   -- ARGV: 4 message id, 5 actor, 6 actor is host (1|0), 7 new content (edit), 8 edited_at (edit)
   local raw, score = find(ARGV[4])

@@ -39,13 +39,19 @@ public final class ChatService {
     return store;
   }
 
-  public Future<JsonObject> send(String roomId, String participantId, String displayName, String content) {
+  /**
+   * A participant's message, checked and appended in one Redis round trip (see {@link ChatStore#post}):
+   * the room's request limit, membership, the participant's message limit. The display name is the
+   * member record's. Published as {@code message_created} once stored.
+   */
+  public Future<ChatStore.Posted> post(String roomId, String participantId, String content, ChatStore.Limits checks) {
     try {
       content = checkContent(content);
     } catch (ChorusException e) {
       return Future.failedFuture(e);
     }
-    return append(roomId, participantId, displayName, USER, content);
+    return store.post(roomId, participantId, message(roomId, participantId, null, USER, content), checks)
+        .onSuccess(posted -> publish(roomId, "message_created", posted.message()));
   }
 
   /** A system line ("X joined", "X left"), attributed to the participant it is about. */
@@ -54,10 +60,18 @@ public final class ChatService {
   }
 
   private Future<JsonObject> append(String roomId, String participantId, String displayName, String type, String content) {
+    return store.append(roomId, message(roomId, participantId, displayName, type, content))
+        .onSuccess(saved -> publish(roomId, "message_created", saved));
+  }
+
+  /** A new message without its seq; without a display name ({@code null}) the store fills it in. */
+  private static JsonObject message(String roomId, String participantId, String displayName, String type, String content) {
     JsonObject m = new JsonObject().put("id", UUID.randomUUID().toString()).put("room_id", roomId)
-        .put("participant_id", participantId).put("display_name", displayName).put("message_type", type)
-        .put("content", content).put("created_at", Instant.now().toString()).putNull("edited_at");
-    return store.append(roomId, m).onSuccess(saved -> publish(roomId, "message_created", saved));
+        .put("participant_id", participantId);
+    if (displayName != null) {
+      m.put("display_name", displayName);
+    }
+    return m.put("message_type", type).put("content", content).put("created_at", Instant.now().toString()).putNull("edited_at");
   }
 
   public Future<JsonObject> edit(String roomId, String messageId, String actor, String content) {
@@ -107,7 +121,8 @@ public final class ChatService {
         .put("seq", message.getLong("seq")).put("message", message));
   }
 
-  private String checkContent(String content) {
+  /** The content as sent, or an INVALID_ARGUMENT failure (empty, or longer than CHAT_MAX_MESSAGE_LENGTH). */
+  public String checkContent(String content) {
     if (content == null || content.isBlank()) {
       throw new ChorusException(ErrorCode.INVALID_ARGUMENT, "content must not be empty");
     }

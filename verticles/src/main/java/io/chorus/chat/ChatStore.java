@@ -1,6 +1,7 @@
 package io.chorus.chat;
 
 import io.chorus.infra.LuaScript;
+import io.chorus.room.RoomStore;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -57,8 +58,8 @@ public final class ChatStore {
 
   /** Every Redis key of a conference room, the playback record {@code room:{ID}} included. */
   public static List<String> allKeys(String roomId) {
-    List<String> keys = new java.util.ArrayList<>(io.chorus.room.RoomStore.keys(roomId));
-    keys.addAll(List.of(messagesKey(roomId), indexKey(roomId), participantsKey(roomId), metaKey(roomId), "room:{" + roomId + "}:active"));
+    List<String> keys = new ArrayList<>(RoomStore.keys(roomId));
+    keys.addAll(List.of(messagesKey(roomId), indexKey(roomId), participantsKey(roomId), metaKey(roomId), activityKey(roomId)));
     return keys;
   }
 
@@ -68,6 +69,35 @@ public final class ChatStore {
 
   public Future<JsonObject> append(String roomId, JsonObject message) {
     return run(roomId, "send", message.encode(), Integer.toString(historyMax)).map(r -> new JsonObject(r.toString()));
+  }
+
+  /** A posted message and whether it set the room's activity mark (the first message in that mark's lifetime). */
+  public record Posted(JsonObject message, boolean firstActivity) {
+  }
+
+  /**
+   * A participant's message in one round trip ({@code chat.lua} "post"): both rate limits counted,
+   * membership checked, the message appended with the member's display name, the activity mark set.
+   * Fails with {@link RateLimiter.RateLimited} or a {@code ChorusException} (not_found, forbidden).
+   */
+  public Future<Posted> post(String roomId, String participantId, JsonObject message, Limits limits) {
+    List<String> keys = List.of(messagesKey(roomId), indexKey(roomId), RoomStore.key(roomId),
+        RoomStore.membersKey(roomId), RateLimiter.roomRequestsKey(roomId),
+        RateLimiter.messagesKey(roomId, participantId), activityKey(roomId));
+    List<String> args = List.of("post", Long.toString(System.currentTimeMillis()), Integer.toString(ttlSeconds), message.encode(),
+        Integer.toString(historyMax), participantId, Long.toString(limits.windowMs()), Integer.toString(limits.roomRequests()),
+        Integer.toString(limits.messages()), Integer.toString(limits.activitySeconds()));
+    return chat.run(keys, args).compose(r -> {
+      if ("limited".equals(r.get(0).toString())) {
+        String what = "room".equals(r.get(1).toString()) ? RateLimiter.ROOM_REQUESTS : RateLimiter.MESSAGES;
+        return Future.failedFuture(RateLimiter.limited(what, r.get(2).toLong()));
+      }
+      return Future.succeededFuture(new Posted(new JsonObject(r.get(1).toString()), r.get(2).toInteger() == 1));
+    });
+  }
+
+  /** The limits a post is checked against: per window of {@code windowMs}; 0 means unlimited. */
+  public record Limits(long windowMs, int roomRequests, int messages, int activitySeconds) {
   }
 
   public Future<JsonObject> edit(String roomId, String messageId, String actor, String content, String editedAt) {
@@ -147,7 +177,11 @@ public final class ChatStore {
 
   /** True for the first call per room within {@code seconds} (cluster-wide): throttles activity bookkeeping. */
   public Future<Boolean> firstActivityWithin(String roomId, int seconds) {
-    return redis.set(List.of("room:{" + roomId + "}:active", "1", "NX", "EX", Integer.toString(seconds))).map(r -> r != null);
+    return redis.set(List.of(activityKey(roomId), "1", "NX", "EX", Integer.toString(seconds))).map(r -> r != null);
+  }
+
+  static String activityKey(String roomId) {
+    return "room:{" + roomId + "}:active";
   }
 
   public Future<Void> expire(List<String> keys, int seconds) {

@@ -6,8 +6,9 @@ import io.chorus.config.ChorusConfig;
 import io.chorus.gateway.Http;
 import io.chorus.room.ParticipantTokens;
 import io.chorus.room.RoomIds;
-import io.chorus.room.RoomState;
 import io.vertx.core.Future;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
@@ -26,6 +27,7 @@ import java.util.function.Function;
  * room creation against the caller's IP, messages against the participant (all cluster-wide).
  */
 public final class RoomsRestRoutes {
+  private static final Logger LOG = LoggerFactory.getLogger(RoomsRestRoutes.class);
   static final String PID_HEADER = "X-Participant-ID";
 
   private final ConferenceService conf;
@@ -34,6 +36,7 @@ public final class RoomsRestRoutes {
   private final RateLimiter limiter;
   private final ParticipantTokens tokens;
   private final ChorusConfig config;
+  private final ChatStore.Limits postLimits;
 
   public RoomsRestRoutes(ConferenceService conf, ChatService chat, MediaTokens media, RateLimiter limiter, ParticipantTokens tokens,
                          ChorusConfig config) {
@@ -43,6 +46,7 @@ public final class RoomsRestRoutes {
     this.limiter = limiter;
     this.tokens = tokens;
     this.config = config;
+    this.postLimits = conf.postLimits(limiter.windowMs());
   }
 
   public void mount(Router router) {
@@ -109,11 +113,12 @@ public final class RoomsRestRoutes {
   }
 
   /**
-   * POST a message: the checks are independent reads, so they run together — room limit ‖ membership ‖
-   * participant limit — then the append ‖ the activity key: two sequential Redis round trips instead of
-   * three (five before 02:12). The answer keeps the order of the sequential checks: a refused room
-   * limit (429) first, then a bad token (401/403), a non-member (403), the participant's limit (429).
-   * A request the room limit refuses still counts against its participant's limit.
+   * POST a message: the room's request limit, membership, the participant's message limit, the append
+   * and the room's activity mark are one Redis script (one round trip; two before, five before 02:12
+   * on 2026-11-23). Refusals keep the order of separate checks: the room limit (429) first, then a
+   * bad token (401/403) or body (400), a non-member (403), the participant's limit (429). A request the
+   * room limit refuses still counts against its participant's limit. Only the first message of a room
+   * in {@link ConferenceService#ACTIVITY_SECONDS} also renews the room's lifetime (PostgreSQL).
    */
   private void sendMessage(RoutingContext ctx) {
     String id = RoomIds.normalize(ctx.pathParam("id"));
@@ -121,26 +126,24 @@ public final class RoomsRestRoutes {
       respond(ctx, 201, invalidRoomId());
       return;
     }
-    Future<Void> roomLimit = roomLimit(id);
     String pid;
     String content;
     try {
       pid = auth(ctx, id).participantId();
-      content = string(body(ctx), "content");
+      content = chat.checkContent(string(body(ctx), "content"));
     } catch (RuntimeException e) {
-      respond(ctx, 201, roomLimit.transform(ar -> Future.failedFuture(ar.failed() ? ar.cause() : e)));
+      respond(ctx, 201, roomLimit(id).transform(ar -> Future.failedFuture(ar.failed() ? ar.cause() : e)));
       return;
     }
-    Future<RoomState> member = conf.member(id, pid);
-    Future<Void> limit = limiter.hit("msg", id + ":" + pid, config.chat().rateMessages(), "messages");
-    Future<JsonObject> sent = Future.join(roomLimit, member, limit).transform(ar -> roomLimit.failed() ? Future.<RoomState>failedFuture(roomLimit.cause())
-            : member.failed() ? Future.<RoomState>failedFuture(member.cause())
-            : limit.failed() ? Future.<RoomState>failedFuture(limit.cause()) : Future.succeededFuture(member.result()))
-        .compose(state -> {
-          Future<JsonObject> appended = chat.send(id, pid, state.nameOf(pid), content);
-          Future<Void> active = conf.activity(id).recover(e -> Future.succeededFuture());
-          return Future.join(appended, active).transform(ar -> appended);
-        });
+    Future<JsonObject> sent = chat.post(id, pid, content, postLimits).compose(posted -> !posted.firstActivity()
+        ? Future.succeededFuture(posted.message())
+        : conf.renew(id).transform(ar -> {
+          if (ar.failed()) {
+            // the message is stored and published; the room's lifetime is renewed by the next mark
+            LOG.warn("Room {}: renewing its lifetime after a chat message failed: {}", id, ar.cause().toString());
+          }
+          return Future.succeededFuture(posted.message());
+        }));
     respond(ctx, 201, sent);
   }
 
@@ -163,7 +166,7 @@ public final class RoomsRestRoutes {
   }
 
   private Future<Void> roomLimit(String id) {
-    return limiter.hit("room", id, config.chat().rateRoomRequests(), "requests to this room");
+    return limiter.hitRoom(id, config.chat().rateRoomRequests());
   }
 
   private static <T> Future<T> invalidRoomId() {

@@ -379,8 +379,40 @@ class ConferenceRestTest {
     List<String> contents = rest.get(port(0), base, host).json().getJsonArray("messages").stream()
         .map(o -> ((JsonObject) o).getString("content")).toList();
     assertThat(contents).containsExactly("Bob joined", "Eve joined", "Eve left");
+    // her token is still genuine, but she is no member any more: the post script's membership check refuses
+    assertThat(rest.post(port(1), base, eve, new JsonObject().put("content", "still here?")).errorCode(403)).isEqualTo("forbidden");
     assertThat(ttl(ChatStore.messagesKey(id))).isBetween(6 * 3600L - 60, 6 * 3600L);
     assertThat(ttl(ChatStore.indexKey(id))).isBetween(6 * 3600L - 60, 6 * 3600L);
+  }
+
+  @Test
+  void chatPostsFindTheMemberInEitherRoomLayoutAndNotInAnEndedRoom() {
+    JsonObject c = create(0, "layout-host", new JsonObject().put("title", "layout").put("display_name", "Lea"));
+    String id = c.getJsonObject("room").getString("id");
+    JsonObject b = join(1, id, "layout-bob", "Bob");
+    String base = "/api/v1/rooms/" + id + "/chat/messages";
+    // a room stored by room.lua's previous layout: member records inside the room JSON, no members hash
+    String roomKey = io.chorus.room.RoomStore.key(id);
+    String membersKey = io.chorus.room.RoomStore.membersKey(id);
+    JsonObject stored = new JsonObject(TestServices.await(redis.get(roomKey)).toString());
+    JsonObject hostRecord = new JsonObject(TestServices.await(redis.hget(membersKey, "layout-host")).toString());
+    JsonObject bobRecord = new JsonObject(TestServices.await(redis.hget(membersKey, "layout-bob")).toString());
+    TestServices.await(redis.del(List.of(membersKey)));
+    // without Bob's record he is no member, whatever his token says
+    TestServices.await(redis.set(List.of(roomKey, stored.copy().put("members", new JsonObject().put("layout-host", hostRecord)).encode())));
+    assertThat(rest.post(port(0), base, b.getString("token"), new JsonObject().put("content", "x")).errorCode(403)).isEqualTo("forbidden");
+    // with it he is, under the name of his record
+    TestServices.await(redis.set(List.of(roomKey, stored.copy().put("members", new JsonObject().put("layout-host", hostRecord)
+        .put("layout-bob", bobRecord)).encode())));
+    Rest.Reply sent = rest.post(port(0), base, b.getString("token"), new JsonObject().put("content", "old layout"));
+    assertThat(sent.status()).as(sent.body()).isEqualTo(201);
+    assertThat(sent.json().getString("display_name")).isEqualTo("Bob");
+
+    // the live room is gone (ended, expired): a still-genuine token gets not_found, and nothing is stored
+    TestServices.await(redis.del(List.of(roomKey)));
+    assertThat(rest.post(port(1), base, b.getString("token"), new JsonObject().put("content", "anyone?")).errorCode(404))
+        .isEqualTo("not_found");
+    assertThat(TestServices.await(redis.zcard(ChatStore.messagesKey(id))).toInteger()).isEqualTo(2);   // "Bob joined", "old layout"
   }
 
   @Test
