@@ -219,7 +219,8 @@ function pct(sorted, p) {
 
 async function main() {
   const t0 = performance.now();
-  const setups = { chorus: chorusSetup, bridge: bridgeSetup, socketio: sioSetup };
+  // floor: io.chorus.bench.FloorServer speaks the Socket.IO peer's wire protocol
+  const setups = { chorus: chorusSetup, bridge: bridgeSetup, socketio: sioSetup, floor: sioSetup };
   if (!setups[A.system]) throw new Error(`unknown system ${A.system}`);
   const sys = await setups[A.system]();
   const sockets = [];

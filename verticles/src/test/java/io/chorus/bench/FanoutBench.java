@@ -388,7 +388,7 @@ public final class FanoutBench {
     Sut sut = await(switch (system) {
       case "chorus" -> chorus();
       case "bridge" -> bridge();
-      case "socketio" -> socketio();
+      case "socketio", "floor" -> socketio();   // the floor speaks the peer's wire protocol
       default -> Future.<Sut>failedFuture("unknown system " + system);
     }, 60);
     List<Listener> listeners = new ArrayList<>(n);
