@@ -175,11 +175,7 @@ public final class ChatStore {
     return out;
   }
 
-  /** True for the first call per room within {@code seconds} (cluster-wide): throttles activity bookkeeping. */
-  public Future<Boolean> firstActivityWithin(String roomId, int seconds) {
-    return redis.set(List.of(activityKey(roomId), "1", "NX", "EX", Integer.toString(seconds))).map(r -> r != null);
-  }
-
+  /** Set by the first chat post per room within the activity period: throttles the room's lifetime renewal. */
   static String activityKey(String roomId) {
     return "room:{" + roomId + "}:active";
   }

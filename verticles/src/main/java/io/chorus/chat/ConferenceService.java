@@ -172,23 +172,14 @@ public final class ConferenceService {
   }
 
   /**
-   * Chat keeps a room alive: at most once per {@link #ACTIVITY_SECONDS} per room (cluster-wide), the
-   * PostgreSQL {@code expires_at} moves to now + ROOM_TTL_HOURS and the Redis room's TTL is renewed.
+   * Chat keeps a room alive: at most once per {@link #ACTIVITY_SECONDS} per room (cluster-wide: the chat
+   * post script sets the room's activity mark, and the post that set it calls this), the PostgreSQL
+   * {@code expires_at} moves to now + ROOM_TTL_HOURS and the Redis room's TTL is renewed.
    */
-  public Future<Void> activity(String roomId) {
-    return chat.store().firstActivityWithin(roomId, ACTIVITY_SECONDS).compose(first -> first ? renew(roomId) : Future.succeededFuture());
-  }
-
-  /** The room's lifetime renewed; for the caller that has just set the activity mark (a chat post does it in its script). */
   public Future<Void> renew(String roomId) {
     return repo.touch(roomId, expiresAt())
         .compose(v -> chat.store().dropMeta(roomId))
         .compose(v -> chat.store().expire(io.chorus.room.RoomStore.keys(roomId), config.rooms().ttlHours() * 3600));
-  }
-
-  /** What a chat post is checked against (the activity mark's lifetime included). */
-  ChatStore.Limits postLimits(long windowMs) {
-    return new ChatStore.Limits(windowMs, config.chat().rateRoomRequests(), config.chat().rateMessages(), ACTIVITY_SECONDS);
   }
 
   public Future<String> livekitRoomName(String roomId) {

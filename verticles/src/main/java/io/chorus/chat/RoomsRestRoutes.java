@@ -7,8 +7,6 @@ import io.chorus.gateway.Http;
 import io.chorus.room.ParticipantTokens;
 import io.chorus.room.RoomIds;
 import io.vertx.core.Future;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
@@ -16,6 +14,8 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.ext.web.handler.CorsHandler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.util.Set;
 import java.util.function.Function;
@@ -46,7 +46,8 @@ public final class RoomsRestRoutes {
     this.limiter = limiter;
     this.tokens = tokens;
     this.config = config;
-    this.postLimits = conf.postLimits(limiter.windowMs());
+    this.postLimits = new ChatStore.Limits(limiter.windowMs(), config.chat().rateRoomRequests(), config.chat().rateMessages(),
+        ConferenceService.ACTIVITY_SECONDS);
   }
 
   public void mount(Router router) {
