@@ -26,24 +26,30 @@ import java.util.concurrent.TimeUnit;
  * Every listener gets its own clock, skewed by up to ±5 s from the real one (as real devices are),
  * and optionally 50 ms of added latency on every message it sends and receives (25 ms each way,
  * plus ±5 ms jitter). It estimates the server clock NTP-style over the WebSocket ({@code time}
- * messages, 8 samples, keep the lowest delay), then computes the position for one common real
- * instant from the room's playback state. Reported: the spread (max − min) of those positions,
+ * messages, 8 samples, keep the lowest delay; each sample sent at once after the previous reply, or
+ * after a pause as the browser client makes, {@code bench.sampleGaps}), then computes the position
+ * for one common real instant from the room's playback state. Reported: the spread (max − min) of those positions,
  * with clock sync and, as the baseline in the same run, trusting the local clock (what a client
  * without clock sync does).
  */
 public final class SyncBench {
   static final int LISTENERS = Integer.getInteger("bench.listeners", 100);
   static final int SAMPLES = 8;
+  /** Pauses (ms) between a sample's reply and the next request, each measured; 20 is the browser client's (app.js). */
+  static final int[] SAMPLE_GAPS = java.util.Arrays.stream(System.getProperty("bench.sampleGaps", "0,20").split(","))
+      .map(String::trim).mapToInt(Integer::parseInt).toArray();
 
   public static void main(String[] args) throws Exception {
     List<ChorusNode> nodes = TestServices.startCluster(3, Map.of("MAX_ROOM_USERS", 1000));
     Vertx client = Vertx.vertx();
     System.out.println();
-    System.out.println("| added client latency | listeners | spread with clock sync (ms) | spread trusting the local clock (ms) | worst sync error vs true position (ms) |");
-    System.out.println("|---|---|---|---|---|");
+    System.out.println("| added client latency | listeners | pause between samples (ms) | spread with clock sync (ms) | spread trusting the local clock (ms) | worst sync error vs true position (ms) |");
+    System.out.println("|---|---|---|---|---|---|");
     try {
       for (int latency : new int[] {0, 50}) {
-        System.out.println(run(client, nodes, latency));
+        for (int gap : SAMPLE_GAPS) {
+          System.out.println(run(client, nodes, latency, gap));
+        }
       }
     } finally {
       client.close();
@@ -52,7 +58,7 @@ public final class SyncBench {
     }
   }
 
-  static String run(Vertx client, List<ChorusNode> nodes, int addedLatencyMs) throws Exception {
+  static String run(Vertx client, List<ChorusNode> nodes, int addedLatencyMs, int sampleGapMs) throws Exception {
     ChorusNode n0 = nodes.get(0);
     RoomState room = TestServices.await(new RoomClient(n0.vertx().eventBus(), "bench")
         .create(io.chorus.proto.room.CreateRoomRequest.newBuilder().setHostId("host").setTrackUrl("t").build(), false));
@@ -67,7 +73,7 @@ public final class SyncBench {
     for (int i = 0; i < LISTENERS; i++) {
       long skew = (long) ((random.nextDouble() * 2 - 1) * 5_000);
       int port = NodePorts.http(nodes.get(i % nodes.size()).vertx());
-      results.add(listener(client, ws, port, id, "l" + i, skew, addedLatencyMs, random.nextLong()));
+      results.add(listener(client, ws, port, id, "l" + i, skew, addedLatencyMs, sampleGapMs, random.nextLong()));
     }
     List<long[]> r = new ArrayList<>();
     for (CompletableFuture<long[]> f : results) {
@@ -89,12 +95,12 @@ public final class SyncBench {
       worst = Math.max(worst, Math.abs(synced - truePos));
     }
     ws.close();
-    return String.format("| %d ms | %d | %d | %d | %d |", addedLatencyMs, LISTENERS, maxSync - minSync, maxLocal - minLocal, worst);
+    return String.format("| %d ms | %d | %d | %d | %d | %d |", addedLatencyMs, LISTENERS, sampleGapMs, maxSync - minSync, maxLocal - minLocal, worst);
   }
 
   /** Connects, syncs the clock, returns {skew, estimated offset, position_ms, updated_at}. */
   static CompletableFuture<long[]> listener(Vertx vertx, WebSocketClient client, int port, String roomId, String user, long skew,
-                                            int latencyMs, long seed) {
+                                            int latencyMs, int sampleGapMs, long seed) {
     CompletableFuture<long[]> out = new CompletableFuture<>();
     Random jitter = new Random(seed);
     ClientWebSocket ws = client.webSocket();
@@ -121,7 +127,11 @@ public final class SyncBench {
           best[1] = ((t1 - t0) + (t2 - t3)) / 2;
         }
         if (++samples[0] < SAMPLES) {
-          sendTime[0].run();
+          if (sampleGapMs > 0) {
+            vertx.setTimer(sampleGapMs, t -> sendTime[0].run());
+          } else {
+            sendTime[0].run();
+          }
         } else {
           JsonObject pb = info[0].getJsonObject("playback");
           out.complete(new long[] {skew, best[1], pb.getLong("position_ms"), pb.getLong("updated_at")});
