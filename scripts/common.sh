@@ -1,6 +1,7 @@
 # shellcheck shell=bash disable=SC2034
 # Shared by scripts/run and scripts/cluster (sourced, not executed).
-# Sets ROOT and JAR, and defines: chorus_build_if_needed, CHORUS_JAVA_FLAGS, http_get, bench_classpath.
+# Sets ROOT and JAR, and defines: chorus_build_if_needed, CHORUS_JAVA_FLAGS, http_get, bench_classpath,
+# machine_settle.
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 JAR="$ROOT/verticles/target/chorus.jar"
@@ -55,4 +56,18 @@ bench_classpath() {
     && ./mvnw -q -B -pl verticles dependency:build-classpath -Dmdep.outputFile=target/bench.classpath -Dmdep.includeScope=test) \
     || { echo "chorus: benchmark build failed" >&2; return 1; }
   BENCH_CP="$ROOT/verticles/target/test-classes:$ROOT/verticles/target/classes:$(cat "$ROOT/verticles/target/bench.classpath")"
+}
+
+# For benchmarks: waits until the machine is nearly idle (at least 85 % idle over 2 s, e.g. after the
+# previous run's sockets closed and its JVMs exited), at most 90 s, so one run's tail is not charged to the next.
+machine_settle() {
+  local i a b idle_a total_a idle_b total_b
+  for (( i = 0; i < 45; i++ )); do
+    read -r _ a < <(head -1 /proc/stat)
+    idle_a=$(awk '{print $4+$5}' <<<"$a"); total_a=$(awk '{s=0; for(i=1;i<=NF;i++) s+=$i; print s}' <<<"$a")
+    sleep 2
+    read -r _ b < <(head -1 /proc/stat)
+    idle_b=$(awk '{print $4+$5}' <<<"$b"); total_b=$(awk '{s=0; for(i=1;i<=NF;i++) s+=$i; print s}' <<<"$b")
+    (( (idle_b - idle_a) * 100 >= 85 * (total_b - total_a) )) && return 0
+  done
 }
