@@ -15,6 +15,7 @@ import io.vertx.core.http.WebSocketConnectOptions;
 import io.vertx.core.json.JsonObject;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -36,7 +37,7 @@ public final class SyncBench {
   static final int LISTENERS = Integer.getInteger("bench.listeners", 100);
   static final int SAMPLES = 8;
   /** Pauses (ms) between a sample's reply and the next request, each measured; 20 is the browser client's (app.js). */
-  static final int[] SAMPLE_GAPS = java.util.Arrays.stream(System.getProperty("bench.sampleGaps", "0,20").split(","))
+  static final int[] SAMPLE_GAPS = Arrays.stream(System.getProperty("bench.sampleGaps", "0,20").split(","))
       .map(String::trim).mapToInt(Integer::parseInt).toArray();
 
   public static void main(String[] args) throws Exception {
