@@ -1,7 +1,10 @@
 -- Every change to a room is this one script, so changes are atomic and totally ordered across
 -- nodes: each bumps "version" by one. KEYS[1] = room:{ID} (the seed's JSON: room_id, host_id,
 -- track_url, timestamp, status, users, plus the sync fields and node_conns = sockets per node),
--- KEYS[2] = room:{ID}:members (HASH user id -> {name, joined_at, conns = sockets per node}).
+-- KEYS[2] = room:{ID}:members (HASH user id -> {name, joined_at, conns = sockets per node}),
+-- KEYS[3] = room:{ID}:ids (SET of every user id ever in the room, for the room's life: an id stays
+-- bound to its holder's participant token, so a join without that token may not take a departed
+-- member's id and with it the member's chat messages).
 -- Members live in their own hash so that a playback change, the hot path of a big room, reads and
 -- writes only the room JSON (user ids, not every member's record) and replies with it alone.
 -- ARGV[1] = operation, ARGV[2] = now (ms), ARGV[3] = ttl (s), then the operation's arguments.
@@ -12,7 +15,7 @@
 -- for a leave) more users than that, the change is "quiet": no version bump, "quiet" in the reply,
 -- and the caller announces nothing (a join storm of N users would otherwise be O(N²) frames). A host
 -- change is never quiet. Versions thus stay gap-free for the events that are published.
-local key, mkey = KEYS[1], KEYS[2]
+local key, mkey, ikey = KEYS[1], KEYS[2], KEYS[3]
 local op = ARGV[1]
 local now = tonumber(ARGV[2])
 local ttl = tonumber(ARGV[3])
@@ -36,6 +39,7 @@ local function save(room)
     nil, nil, nil, nil, nil, nil, nil, nil
   redis.call('SET', key, cjson.encode(room), 'EX', ttl)
   redis.call('EXPIRE', mkey, ttl)
+  redis.call('EXPIRE', ikey, ttl)
   for k, v in pairs(transient) do room[k] = v end
 end
 
@@ -131,7 +135,8 @@ if op == 'create' then
   local host = ARGV[4]
   local conns = {}
   if ARGV[10] == '1' then conns[ARGV[9]] = 1 end
-  redis.call('DEL', mkey)
+  redis.call('DEL', mkey, ikey)
+  redis.call('SADD', ikey, host)
   redis.call('HSET', mkey, host, cjson.encode({ name = ARGV[5], joined_at = now, conns = conns }))
   local room = {
     room_id = string.sub(key, 7, -2), host_id = host, track_url = ARGV[6], status = 'pause',
@@ -181,11 +186,23 @@ elseif op == 'join' then
     save(room)
     return full(room, tonumber(ARGV[9]), { id, room.host_id })
   end
+  -- an id used before (its holder left) needs its token too: only a non-strict (token) join re-takes it.
+  -- A room made before this record existed starts it with the ids it still knows.
+  if redis.call('EXISTS', ikey) == 0 then
+    redis.call('SADD', ikey, room.host_id)
+    for i = 1, #room.users, 1000 do
+      redis.call('SADD', ikey, unpack(room.users, i, math.min(i + 999, #room.users)))
+    end
+  end
+  if ARGV[8] == '1' and redis.call('SISMEMBER', ikey, id) == 1 then
+    return fail('already_exists', 'user id was used in this room: join with its participant token')
+  end
   if #room.users >= room.max_users then return fail('room_full', 'room is full (' .. room.max_users .. ' users)') end
   local conns = {}
   if ARGV[7] == '1' then conns[node] = 1 end
   redis.call('HSET', mkey, id, cjson.encode({ name = ARGV[5], joined_at = now, conns = conns }))
   add_conns(room, conns, 1)
+  redis.call('SADD', ikey, id)
   room.users[#room.users + 1] = id
   presence_change(room, #room.users - 1, #room.users, tonumber(ARGV[9]))
   room.event = 'user_joined'

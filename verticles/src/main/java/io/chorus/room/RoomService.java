@@ -64,7 +64,10 @@ public final class RoomService {
     });
   }
 
-  /** {@code strict}: an existing member is ALREADY_EXISTS (gRPC JoinRoom); otherwise a reconnect. */
+  /**
+   * {@code strict} (the caller did not prove the id with its token): an id that is or ever was in the
+   * room is ALREADY_EXISTS; otherwise (token shown) a member reconnects and a departed one re-joins.
+   */
   public Future<RoomState> join(String roomId, String userId, String name, String node, boolean connect, boolean strict) {
     try {
       requireRoom(roomId);

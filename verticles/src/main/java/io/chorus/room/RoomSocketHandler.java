@@ -78,12 +78,12 @@ public final class RoomSocketHandler implements Handler<RoutingContext> {
     fanout.add(socket);
     ws.pause();
     JoinRoomRequest join = JoinRoomRequest.newBuilder().setRoomId(roomId).setUserId(userId).setUserName(userName).build();
-    // without a token the user_id must be new: an existing member proves itself with its token
+    // without a token the user_id must be new to the room: a member, present or departed, proves itself with its token
     rooms.join(join, true, !hasToken).onComplete(ar -> {
       if (ar.failed()) {
         fanout.remove(socket);
         ErrorCode code = ErrorCode.of(ar.cause());
-        String msg = code == ErrorCode.ALREADY_EXISTS ? "user_id is already in the room: reconnect with its token" : ar.cause().getMessage();
+        String msg = code == ErrorCode.ALREADY_EXISTS ? "user_id is or was in the room: connect with its token" : ar.cause().getMessage();
         refuse(ws, code, msg, (short) (4000 + code.httpStatus()));
         return;
       }

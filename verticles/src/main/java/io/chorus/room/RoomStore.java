@@ -41,9 +41,17 @@ public final class RoomStore {
     return key(roomId) + ":members";
   }
 
-  /** Both keys of a room's state, for callers that renew or delete them together. */
+  /**
+   * Every user id the room has ever had (SET), kept for the room's life: an id stays bound to its
+   * holder's participant token after the holder leaves, so nobody else can join under it.
+   */
+  public static String idsKey(String roomId) {
+    return key(roomId) + ":ids";
+  }
+
+  /** Every key of a room's state, for callers that renew or delete them together. */
   public static List<String> keys(String roomId) {
-    return List.of(key(roomId), membersKey(roomId));
+    return List.of(key(roomId), membersKey(roomId), idsKey(roomId));
   }
 
   /** Rooms where a node holds connections: read when the node dies, to drop its users. */
@@ -116,6 +124,6 @@ public final class RoomStore {
     argv.add(Long.toString(System.currentTimeMillis()));
     argv.add(Integer.toString(ttlSeconds));
     argv.addAll(List.of(args));
-    return script.run(List.of(key(roomId), membersKey(roomId)), argv).map(r -> new RoomState(new JsonObject(r.toString())));
+    return script.run(keys(roomId), argv).map(r -> new RoomState(new JsonObject(r.toString())));
   }
 }
