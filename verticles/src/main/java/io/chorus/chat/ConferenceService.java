@@ -3,6 +3,7 @@ package io.chorus.chat;
 import io.chorus.bus.ChorusException;
 import io.chorus.bus.ErrorCode;
 import io.chorus.config.ChorusConfig;
+import io.chorus.input.Inputs;
 import io.chorus.proto.room.CreateRoomRequest;
 import io.chorus.proto.room.JoinRoomRequest;
 import io.chorus.proto.room.LeaveRoomRequest;
@@ -25,7 +26,6 @@ import java.util.regex.Pattern;
  */
 public final class ConferenceService {
   static final int ACTIVITY_SECONDS = 60;
-  private static final Pattern PARTICIPANT_ID = Pattern.compile("[A-Za-z0-9._:@-]{1,128}");
 
   private final RoomClient rooms;
   private final ParticipantTokens tokens;
@@ -47,16 +47,15 @@ public final class ConferenceService {
     this.namePattern = Pattern.compile(config.chat().displayNamePattern());
   }
 
-  public Future<JsonObject> create(String title, String description, Integer maxParticipants, String displayName, Caller caller) {
+  public Future<JsonObject> create(String rawTitle, String rawDescription, Integer maxParticipants, String displayName, Caller caller) {
     String name;
     String pid;
+    String title;
+    String description;
     try {
-      if (title == null || title.isBlank() || title.length() > 255) {
-        throw new ChorusException(ErrorCode.INVALID_ARGUMENT, "title is required (1-255 characters)");
-      }
-      if (description != null && description.length() > 5000) {
-        throw new ChorusException(ErrorCode.INVALID_ARGUMENT, "description is longer than 5000 characters");
-      }
+      // the input rules of docs/api.md (io.chorus.input.Inputs), as on every entry point
+      title = Inputs.name("title", rawTitle, 1, 255);
+      description = Inputs.text("description", rawDescription, 5000);
       if (maxParticipants != null && (maxParticipants < 1 || maxParticipants > config.rooms().maxUsers())) {
         throw new ChorusException(ErrorCode.INVALID_ARGUMENT, "max_participants must be between 1 and " + config.rooms().maxUsers());
       }
@@ -66,12 +65,12 @@ public final class ConferenceService {
       return Future.failedFuture(e);
     }
     int max = maxParticipants == null ? config.rooms().maxUsers() : maxParticipants;
-    CreateRoomRequest req = CreateRoomRequest.newBuilder().setHostId(pid).setHostName(name).setTitle(title.trim())
+    CreateRoomRequest req = CreateRoomRequest.newBuilder().setHostId(pid).setHostName(name).setTitle(title)
         .setMaxUsers(max).build();
     return rooms.create(req, false).compose(state -> {
       String id = state.roomId();
       Instant expires = expiresAt();
-      return repo.insertRoom(id, livekitName(id), title.trim(), description, max, pid, expires)
+      return repo.insertRoom(id, livekitName(id), title, description, max, pid, expires)
           .compose(v -> repo.addParticipant(id, pid, name, "host", caller.clientIp(), caller.userAgent()))
           .compose(v -> repo.findRoom(id))
           .compose(row -> chat.store().putMeta(id, row).map(row))
@@ -241,13 +240,9 @@ public final class ConferenceService {
   }
 
   private String displayName(String raw) {
-    String name = raw == null ? "" : raw.trim();
-    int len = name.codePointCount(0, name.length());
     ChorusConfig.Chat c = config.chat();
-    if (len < c.displayNameMin() || len > c.displayNameMax()) {
-      throw new ChorusException(ErrorCode.INVALID_ARGUMENT,
-          "display_name must be " + c.displayNameMin() + "-" + c.displayNameMax() + " characters");
-    }
+    String name = Inputs.name("display_name", raw, c.displayNameMin(), c.displayNameMax());
+    // DISPLAY_NAME_PATTERN narrows the common rules further where an operator wants to
     if (!namePattern.matcher(name).matches()) {
       throw new ChorusException(ErrorCode.INVALID_ARGUMENT, "display_name contains characters that are not allowed");
     }
@@ -258,10 +253,7 @@ public final class ConferenceService {
     if (proposed == null || proposed.isBlank()) {
       return UUID.randomUUID().toString();
     }
-    if (!PARTICIPANT_ID.matcher(proposed).matches()) {
-      throw new ChorusException(ErrorCode.INVALID_ARGUMENT, "X-Participant-ID must be 1-128 letters, digits or ._:@-");
-    }
-    return proposed;
+    return Inputs.id("X-Participant-ID", proposed);
   }
 
   private Instant expiresAt() {

@@ -4,6 +4,7 @@ import io.chorus.bus.Addresses;
 import io.chorus.bus.ChorusException;
 import io.chorus.bus.ErrorCode;
 import io.chorus.config.ChorusConfig;
+import io.chorus.input.Inputs;
 import io.vertx.core.Future;
 import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.json.JsonObject;
@@ -16,9 +17,9 @@ import org.slf4j.LoggerFactory;
  */
 public final class RoomService {
   private static final Logger LOG = LoggerFactory.getLogger(RoomService.class);
-  static final int MAX_ID_LENGTH = 128;
+  static final int MAX_ID_LENGTH = Inputs.MAX_ID_LENGTH;
   static final int MAX_NAME_LENGTH = 64;
-  static final int MAX_URL_LENGTH = 2048;
+  static final int MAX_TITLE_LENGTH = 255;
 
   private final RoomStore store;
   private final EventBus bus;
@@ -35,16 +36,20 @@ public final class RoomService {
   }
 
   /** {@code maxUsers} 0: {@code MAX_ROOM_USERS}; otherwise 1..{@code MAX_ROOM_USERS}. */
-  public Future<RoomState> create(String hostId, String hostName, String trackUrl, String title, int maxUsers, String node,
+  public Future<RoomState> create(String hostId, String rawHostName, String rawTrackUrl, String rawTitle, int maxUsers, String node,
                                   boolean connect) {
+    String hostName;
+    String trackUrl;
+    String title;
     try {
       if (maxUsers < 0 || maxUsers > limits.maxUsers()) {
         throw new ChorusException(ErrorCode.INVALID_ARGUMENT, "max_participants must be between 1 and " + limits.maxUsers());
       }
-      requireId("host_id", hostId);
-      checkLength("host_name", hostName, MAX_NAME_LENGTH);
-      checkLength("track_url", trackUrl, MAX_URL_LENGTH);
-      checkLength("title", title, 255);
+      Inputs.id("host_id", hostId);
+      hostName = Inputs.name("host_name", rawHostName, 0, MAX_NAME_LENGTH);
+      // optional here: a REST conference room starts without a track
+      trackUrl = Inputs.trackUrl("track_url", rawTrackUrl, false);
+      title = Inputs.name("title", rawTitle, 0, MAX_TITLE_LENGTH);
     } catch (ChorusException e) {
       return Future.failedFuture(e);
     }
@@ -68,11 +73,12 @@ public final class RoomService {
    * {@code strict} (the caller did not prove the id with its token): an id that is or ever was in the
    * room is ALREADY_EXISTS; otherwise (token shown) a member reconnects and a departed one re-joins.
    */
-  public Future<RoomState> join(String roomId, String userId, String name, String node, boolean connect, boolean strict) {
+  public Future<RoomState> join(String roomId, String userId, String rawName, String node, boolean connect, boolean strict) {
+    String name;
     try {
       requireRoom(roomId);
-      requireId("user_id", userId);
-      checkLength("user_name", name, MAX_NAME_LENGTH);
+      Inputs.id("user_id", userId);
+      name = Inputs.name("user_name", rawName, 0, MAX_NAME_LENGTH);
     } catch (ChorusException e) {
       return Future.failedFuture(e);
     }
@@ -88,7 +94,7 @@ public final class RoomService {
   public Future<RoomState> leave(String roomId, String userId, String node, boolean disconnectOnly) {
     try {
       requireRoom(roomId);
-      requireId("user_id", userId);
+      Inputs.id("user_id", userId);
     } catch (ChorusException e) {
       return Future.failedFuture(e);
     }
@@ -129,7 +135,7 @@ public final class RoomService {
   public Future<RoomState> transferHost(String roomId, String actor, String newHost) {
     try {
       requireRoom(roomId);
-      requireId("new_host_id", newHost);
+      Inputs.id("new_host_id", newHost);
     } catch (ChorusException e) {
       return Future.failedFuture(e);
     }
@@ -140,10 +146,7 @@ public final class RoomService {
   public Future<RoomState> changeTrack(String roomId, String actor, String trackUrl) {
     try {
       requireRoom(roomId);
-      if (trackUrl == null || trackUrl.isBlank()) {
-        throw new ChorusException(ErrorCode.INVALID_ARGUMENT, "track_url is required");
-      }
-      checkLength("track_url", trackUrl, MAX_URL_LENGTH);
+      Inputs.trackUrl("track_url", trackUrl, true);
     } catch (ChorusException e) {
       return Future.failedFuture(e);
     }
@@ -213,16 +216,13 @@ public final class RoomService {
     }
   }
 
+  /** A lookup by an id that came with a token (membership checks), not a new input: required and bounded only. */
   private static void requireId(String field, String value) {
     if (value == null || value.isBlank()) {
       throw new ChorusException(ErrorCode.INVALID_ARGUMENT, field + " is required");
     }
-    checkLength(field, value, MAX_ID_LENGTH);
-  }
-
-  private static void checkLength(String field, String value, int max) {
-    if (value != null && value.length() > max) {
-      throw new ChorusException(ErrorCode.INVALID_ARGUMENT, field + " is longer than " + max + " characters");
+    if (value.length() > MAX_ID_LENGTH) {
+      throw new ChorusException(ErrorCode.INVALID_ARGUMENT, field + " is longer than " + MAX_ID_LENGTH + " characters");
     }
   }
 }

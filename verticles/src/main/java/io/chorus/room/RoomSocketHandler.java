@@ -3,6 +3,7 @@ package io.chorus.room;
 import io.chorus.bus.ChorusException;
 import io.chorus.bus.ErrorCode;
 import io.chorus.gateway.SocketDrop;
+import io.chorus.input.Inputs;
 import io.chorus.proto.room.JoinRoomRequest;
 import io.chorus.proto.room.LeaveRoomRequest;
 import io.chorus.proto.room.SetPlaybackRequest;
@@ -54,10 +55,19 @@ public final class RoomSocketHandler implements Handler<RoutingContext> {
         .onFailure(e -> LOG.debug("WebSocket upgrade failed: {}", e.getMessage()));
   }
 
-  private void open(ServerWebSocket ws, String roomId, String userId, String userName, String token, io.netty.channel.Channel connection) {
+  private void open(ServerWebSocket ws, String roomId, String userId, String rawUserName, String token, io.netty.channel.Channel connection) {
     RoomFanout.RoomSocket socket = new RoomFanout.RoomSocket(roomId, ws, drop, connection);
-    if (!RoomIds.isValid(roomId) || userId == null || userId.isBlank() || userId.length() > RoomService.MAX_ID_LENGTH) {
-      refuse(ws, ErrorCode.INVALID_ARGUMENT, "room_id (letters/digits) and user_id (1-128 chars) are required", (short) 4400);
+    if (!RoomIds.isValid(roomId)) {
+      refuse(ws, ErrorCode.INVALID_ARGUMENT, "room_id (4-32 letters/digits) is required", (short) 4400);
+      return;
+    }
+    String userName;
+    try {
+      // the input rules of docs/api.md, as on every entry point
+      Inputs.id("user_id", userId);
+      userName = Inputs.name("user_name", rawUserName, 0, RoomService.MAX_NAME_LENGTH);
+    } catch (ChorusException e) {
+      refuse(ws, e.code(), e.getMessage(), (short) 4400);
       return;
     }
     boolean hasToken = token != null && !token.isBlank();

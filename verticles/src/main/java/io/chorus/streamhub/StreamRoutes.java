@@ -5,6 +5,7 @@ import io.chorus.bus.ErrorCode;
 import io.chorus.config.ChorusConfig;
 import io.chorus.gateway.Http;
 import io.chorus.gateway.SocketDrop;
+import io.chorus.input.Inputs;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -80,6 +81,13 @@ public final class StreamRoutes {
     Object clientId = body == null ? null : body.getValue("client_id");
     if (!(clientId instanceof String)) {
       Http.error(ctx, ErrorCode.INVALID_ARGUMENT, "client_id (string) is required");
+      return;
+    }
+    try {
+      // the id rules of docs/api.md: the id becomes a path segment of ws_url
+      Inputs.id("client_id", (String) clientId);
+    } catch (ChorusException e) {
+      Http.fail(ctx, e);
       return;
     }
     sessions.create((String) clientId).onSuccess(s -> Http.json(ctx, 201, new JsonObject()
@@ -195,8 +203,11 @@ public final class StreamRoutes {
   }
 
   private void operator(ServerWebSocket ws, StreamSession s, String userId, io.netty.channel.Channel connection) {
-    if (userId.length() > 255) {
-      refuse(ws, ErrorCode.INVALID_ARGUMENT, "user_id is longer than 255 characters", (short) 4400);
+    try {
+      // the id rules of docs/api.md (the source's id is the client_id, checked at creation)
+      Inputs.id("user_id", userId);
+    } catch (ChorusException e) {
+      refuse(ws, e.code(), e.getMessage(), (short) 4400);
       return;
     }
     ws.pause();

@@ -62,7 +62,7 @@ public final class SyncBench {
   static String run(Vertx client, List<ChorusNode> nodes, int addedLatencyMs, int sampleGapMs) throws Exception {
     ChorusNode n0 = nodes.get(0);
     RoomState room = TestServices.await(new RoomClient(n0.vertx().eventBus(), "bench")
-        .create(io.chorus.proto.room.CreateRoomRequest.newBuilder().setHostId("host").setTrackUrl("t").build(), false));
+        .create(io.chorus.proto.room.CreateRoomRequest.newBuilder().setHostId("host").setTrackUrl("https://example.com/t.mp3").build(), false));
     String id = room.roomId();
     // the host starts playing at 30 s
     RoomClient rooms = new RoomClient(n0.vertx().eventBus(), "bench");

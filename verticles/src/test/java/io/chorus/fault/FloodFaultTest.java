@@ -33,7 +33,7 @@ class FloodFaultTest {
       int p0 = NodePorts.http(nodes.get(0).vertx());
       int p1 = NodePorts.http(nodes.get(1).vertx());
       RoomState room = TestServices.await(new RoomClient(nodes.get(0).vertx().eventBus(), "t")
-          .create(io.chorus.proto.room.CreateRoomRequest.newBuilder().setHostId("host").setTrackUrl("t").build(), false));
+          .create(io.chorus.proto.room.CreateRoomRequest.newBuilder().setHostId("host").setTrackUrl("https://example.com/t.mp3").build(), false));
       String id = room.roomId();
       String token = new ParticipantTokens("chorus-dev-token-secret-change-me", 3_600_000).issue(id, "host", "host");
       WsProbe host = WsProbe.connect(p0, "/ws?room_id=" + id + "&user_id=host&token=" + token);

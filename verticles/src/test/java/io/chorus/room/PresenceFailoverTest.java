@@ -38,7 +38,7 @@ class PresenceFailoverTest {
     try (ChildNode victim = ChildNode.start(env, Ports.orFree(0), log)) {
       victim.awaitReady(2, Duration.ofSeconds(90));
       RoomState room = TestServices.await(new RoomClient(survivor.vertx().eventBus(), survivor.nodeId())
-          .create(CreateRoomRequest.newBuilder().setHostId("host").setTrackUrl("t").build(), false));
+          .create(CreateRoomRequest.newBuilder().setHostId("host").setTrackUrl("https://example.com/t.mp3").build(), false));
       String id = room.roomId();
       String hostToken = new ParticipantTokens("chorus-dev-token-secret-change-me", 3_600_000).issue(id, "host", "host");
       int survivorPort = NodePorts.http(survivor.vertx());
