@@ -166,7 +166,7 @@ public final class ConnBench {
     HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(10)).build();
     List<String> out = new ArrayList<>();
     for (int k = 0; k < count; k++) {
-      String body = "{\"host_id\":\"h" + k + "\",\"track_url\":\"t\"}";
+      String body = "{\"host_id\":\"h" + k + "\",\"track_url\":\"https://example.invalid/t.mp3\"}";
       HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/api/v1/listen/rooms"))
           .header("content-type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
       Matcher m = Pattern.compile("\"room_id\":\"([A-Z0-9]+)\"").matcher(r.body());
