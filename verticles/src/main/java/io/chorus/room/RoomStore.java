@@ -43,7 +43,9 @@ public final class RoomStore {
 
   /**
    * Every user id the room has ever had (SET), kept for the room's life: an id stays bound to its
-   * holder's participant token after the holder leaves, so nobody else can join under it.
+   * holder's participant token after the holder leaves, so nobody else can join under it. Here and
+   * not PostgreSQL's {@code room_participants}: that table has only REST joins (rooms made over gRPC or
+   * the seed WebSocket have no rows), and room.lua checks and adds the id in the same atomic step as the join.
    */
   public static String idsKey(String roomId) {
     return key(roomId) + ":ids";

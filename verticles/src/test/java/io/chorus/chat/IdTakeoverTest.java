@@ -169,6 +169,25 @@ class IdTakeoverTest {
         .contains("carol");
   }
 
+  /** A room stored before the id record existed starts it with the ids it still knows, at its next join. */
+  @Test
+  void aRoomWithoutTheRecordStartsItFromItsMembers() {
+    RoomClient rooms = new RoomClient(node.vertx().eventBus(), "test");
+    String id = TestServices.await(rooms.create(CreateRoomRequest.newBuilder().setHostId("host-o")
+        .setTrackUrl("https://example.com/t.mp3").build(), false)).roomId();
+    TestServices.await(rooms.join(JoinRoomRequest.newBuilder().setRoomId(id).setUserId("old-member").build(), false, true));
+    TestServices.await(redis.del(List.of("room:{" + id + "}:ids")));
+
+    TestServices.await(rooms.join(JoinRoomRequest.newBuilder().setRoomId(id).setUserId("newcomer").build(), false, true));
+    TestServices.await(rooms.leave(LeaveRoomRequest.newBuilder().setRoomId(id).setUserId("old-member").build(), false));
+    Throwable refused = TestServices.await(rooms.join(JoinRoomRequest.newBuilder().setRoomId(id).setUserId("old-member").build(),
+        false, true).transform(ar -> io.vertx.core.Future.succeededFuture(ar.cause())));
+    assertThat(refused).isNotNull();
+    assertThat(io.chorus.bus.ErrorCode.of(refused)).isEqualTo(io.chorus.bus.ErrorCode.ALREADY_EXISTS);
+    assertThat(TestServices.await(redis.smembers("room:{" + id + "}:ids")).stream().map(Object::toString))
+        .containsExactlyInAnyOrder("host-o", "old-member", "newcomer");
+  }
+
   private static void awaitGone(String roomId, String userId) {
     RoomClient rooms = new RoomClient(node.vertx().eventBus(), "test");
     long deadline = System.currentTimeMillis() + 10_000;
