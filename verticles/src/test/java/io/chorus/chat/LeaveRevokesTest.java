@@ -2,9 +2,15 @@ package io.chorus.chat;
 
 import io.chorus.ChorusNode;
 import io.chorus.gateway.NodePorts;
+import io.chorus.proto.room.LeaveRoomRequest;
+import io.chorus.proto.room.RoomServiceGrpc;
 import io.chorus.room.ParticipantTokens;
 import io.chorus.testing.TestServices;
 import io.chorus.testing.WsProbe;
+import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
+import io.grpc.Metadata;
+import io.grpc.stub.MetadataUtils;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterAll;
@@ -14,11 +20,12 @@ import org.junit.jupiter.api.Test;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * A participant who leaves a room — REST leave on one node, or closing the seed /ws — stops reading
+ * A participant who leaves a room — REST or gRPC leave on one node, or closing the seed /ws — stops reading
  * its chat at once on every node: its /ws/chat socket on the other node gets an error and closes
  * (4403), its bridge registration there gets an err for the room's address (4030) and no later event.
  * A token that expires ends the same subscriptions (4401 / 4010): tokens are checked only when the
@@ -33,7 +40,7 @@ class LeaveRevokesTest {
   @BeforeAll
   static void start() {
     nodes = new ArrayList<>(TestServices.startCluster(2, Map.of("RATE_LIMIT_CHAT_MESSAGES", 0, "RATE_LIMIT_ROOM_REQUESTS", 0,
-        "RATE_LIMIT_ROOM_CREATE", 0)));
+        "RATE_LIMIT_ROOM_CREATE", 0, "GRPC_API_KEY", "test-key")));
     client = Vertx.vertx();
     rest = new Rest(client);
   }
@@ -141,6 +148,29 @@ class LeaveRevokesTest {
       seed.close();
       assertThat(daveChat.awaitType("error").getString("code")).isEqualTo("forbidden");
       assertThat(daveChat.awaitClose(10_000)).isEqualTo((short) 4403);
+    }
+  }
+
+  @Test
+  void aGrpcLeaveEndsTheSubscriptionsOnTheOtherNode() throws Exception {
+    JsonObject c = post(0, "/api/v1/rooms", null, new JsonObject().put("title", "grpc").put("display_name", "Host"));
+    String id = c.getJsonObject("room").getString("id");
+    JsonObject joined = post(0, "/api/v1/rooms/" + id + "/join", null, new JsonObject().put("display_name", "Frank"));
+    String frank = joined.getString("token");
+    ManagedChannel channel = ManagedChannelBuilder.forAddress("127.0.0.1", NodePorts.grpc(nodes.get(0).vertx())).usePlaintext().build();
+    try (WsProbe chatWs = chat(1, id, frank); WsProbe bridgeWs = bridge(1, id, frank)) {
+      Metadata md = new Metadata();
+      md.put(Metadata.Key.of("x-api-key", Metadata.ASCII_STRING_MARSHALLER), "test-key");
+      RoomServiceGrpc.newBlockingStub(channel).withInterceptors(MetadataUtils.newAttachHeadersInterceptor(md))
+          .withDeadlineAfter(30, TimeUnit.SECONDS).leaveRoom(LeaveRoomRequest.newBuilder()
+          .setRoomId(id).setUserId(joined.getJsonObject("participant").getString("participant_id")).build());
+      assertThat(chatWs.awaitType("error").getString("code")).isEqualTo("forbidden");
+      assertThat(chatWs.awaitClose(10_000)).isEqualTo((short) 4403);
+      JsonObject revoked = nextBridgeMatching(bridgeWs, f -> "err".equals(f.getString("type")));
+      assertThat(revoked.getString("address")).isEqualTo("client.room." + id);
+      assertThat(revoked.getInteger("failureCode")).isEqualTo(4030);
+    } finally {
+      channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
     }
   }
 
