@@ -42,6 +42,7 @@ public final class ChatSocketHandler implements Handler<RoutingContext> {
   private final Map<String, Set<ChatStream>> streams = new HashMap<>();
   private final Map<String, MessageConsumer<JsonObject>> consumers = new HashMap<>();
   private final MessageConsumer<JsonObject> revocations;
+  private final io.chorus.room.RecentRevocations recentlyRevoked = new io.chorus.room.RecentRevocations();
 
   public ChatSocketHandler(Vertx vertx, ParticipantTokens tokens, ConferenceService conf, ChatService chat, SocketDrop drop) {
     this.vertx = vertx;
@@ -85,10 +86,16 @@ public final class ChatSocketHandler implements Handler<RoutingContext> {
       return;
     }
     ws.pause();
+    long asked = System.currentTimeMillis();
     conf.member(roomId, id.participantId()).onComplete(ar -> {
       if (ar.failed()) {
         ErrorCode code = ErrorCode.of(ar.cause());
         refuse(ws, code, String.valueOf(ar.cause().getMessage()), (short) (4000 + code.httpStatus()));
+        return;
+      }
+      if (recentlyRevoked.since(roomId, id.participantId(), asked)) {
+        // the participant left while its membership was being checked
+        refuse(ws, ErrorCode.FORBIDDEN, "not a participant of this room", (short) 4403);
         return;
       }
       ChatStream stream = new ChatStream(vertx, ws, roomId, id.participantId(), chat, drop, connection);
@@ -151,6 +158,7 @@ public final class ChatSocketHandler implements Handler<RoutingContext> {
     if (body == null || !(body.getValue("room_id") instanceof String roomId) || !(body.getValue("participant_id") instanceof String pid)) {
       return;
     }
+    recentlyRevoked.add(roomId, pid);
     Set<ChatStream> set = streams.get(roomId);
     if (set == null) {
       return;

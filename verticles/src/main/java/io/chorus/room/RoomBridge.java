@@ -51,6 +51,7 @@ public final class RoomBridge {
   private final BridgeFanout fanout;
   private final SocketDrop drop;
   private final Set<BridgeSession> sessions = new HashSet<>();
+  private final RecentRevocations recentlyRevoked = new RecentRevocations();
 
   /** {@code registry} (may be null) gets {@code chorus_bridge_sockets}, {@code chorus_bridge_rooms} and the slow-socket count. */
   public RoomBridge(Vertx vertx, RoomClient rooms, ParticipantTokens tokens, List<String> allowedOrigins, MeterRegistry registry,
@@ -139,6 +140,7 @@ public final class RoomBridge {
     if (body == null || !(body.getValue("room_id") instanceof String roomId) || !(body.getValue("participant_id") instanceof String pid)) {
       return;
     }
+    recentlyRevoked.add(roomId, pid);
     String address = Addresses.roomEvents(roomId);
     for (BridgeSession s : fanout.listeners(address)) {
       s.revoke(address, pid, ErrorCode.FORBIDDEN, "no longer a participant of this room");
@@ -165,7 +167,10 @@ public final class RoomBridge {
       LOG.debug("Bridge REGISTER to {} refused: {}", roomId, e.getMessage());
       return Future.succeededFuture(null);
     }
-    return rooms.member(roomId, id.participantId()).map(room -> room.isMember(id.participantId()) ? id.participantId() : null);
+    long asked = System.currentTimeMillis();
+    // a leave revoked while the check was under way wins over its answer
+    return rooms.member(roomId, id.participantId()).map(room -> room.isMember(id.participantId())
+        && !recentlyRevoked.since(roomId, id.participantId(), asked) ? id.participantId() : null);
   }
 
   /** When a token {@link #listener} accepted expires. */
