@@ -5,6 +5,7 @@ import io.chorus.gateway.SocketDrop;
 import io.chorus.infra.Infra;
 import io.chorus.room.ParticipantTokens;
 import io.chorus.room.RoomClient;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.ext.web.Router;
 
@@ -19,8 +20,8 @@ public final class ChatModule {
   }
 
   /** REST under {@code /api/v1/rooms} and {@code WS /ws/chat/:room_id}; completes when the chat sockets' consumers are registered. */
-  public static io.vertx.core.Future<Void> mount(Vertx vertx, Router router, ChorusConfig config, RoomClient rooms, ParticipantTokens tokens, Infra infra,
-                           SocketDrop drop) {
+  public static Future<Void> mount(Vertx vertx, Router router, ChorusConfig config, RoomClient rooms, ParticipantTokens tokens, Infra infra,
+                                   SocketDrop drop) {
     ChatService chat = chatService(vertx, infra, config);
     ConferenceService conf = new ConferenceService(rooms, tokens, new ConferenceRepo(infra.pg()), chat, config);
     new RoomsRestRoutes(conf, chat, new MediaTokens(config.chat()), new RateLimiter(infra.redisApi(), config.chat().rateWindowSeconds()),

@@ -6,7 +6,9 @@ import io.chorus.bus.ErrorCode;
 import io.chorus.gateway.SocketDrop;
 import io.chorus.gateway.TextFrame;
 import io.chorus.room.ParticipantTokens;
+import io.chorus.room.RecentRevocations;
 import io.chorus.room.RoomIds;
+import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.MessageConsumer;
@@ -42,7 +44,7 @@ public final class ChatSocketHandler implements Handler<RoutingContext> {
   private final Map<String, Set<ChatStream>> streams = new HashMap<>();
   private final Map<String, MessageConsumer<JsonObject>> consumers = new HashMap<>();
   private final MessageConsumer<JsonObject> revocations;
-  private final io.chorus.room.RecentRevocations recentlyRevoked = new io.chorus.room.RecentRevocations();
+  private final RecentRevocations recentlyRevoked = new RecentRevocations();
 
   public ChatSocketHandler(Vertx vertx, ParticipantTokens tokens, ConferenceService conf, ChatService chat, SocketDrop drop) {
     this.vertx = vertx;
@@ -54,7 +56,7 @@ public final class ChatSocketHandler implements Handler<RoutingContext> {
   }
 
   /** Completes once this node hears of participants leaving on any node. */
-  public io.vertx.core.Future<Void> ready() {
+  public Future<Void> ready() {
     return revocations.completion();
   }
 

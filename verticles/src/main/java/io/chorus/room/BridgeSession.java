@@ -2,6 +2,7 @@ package io.chorus.room;
 
 import io.chorus.bus.ErrorCode;
 import io.vertx.core.Future;
+import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.EventBus;
@@ -40,7 +41,7 @@ final class BridgeSession {
   private final EventBus bus;
   private final long replyTimeoutMs;
   private final Runnable dropLater;
-  private final io.vertx.core.Vertx vertx;
+  private final Vertx vertx;
   /** Registered room address -> who listens (the token's participant) and the timer ending it at the token's expiry. */
   private final Map<String, Listener> registered = new HashMap<>();
   private final ArrayDeque<Buffer> inbox = new ArrayDeque<>();
@@ -50,7 +51,7 @@ final class BridgeSession {
   private boolean closed;
   long lastSeen = System.currentTimeMillis();
 
-  BridgeSession(io.vertx.core.Vertx vertx, SockJSSocket sock, RoomBridge bridge, BridgeFanout fanout, EventBus bus, long replyTimeoutMs,
+  BridgeSession(Vertx vertx, SockJSSocket sock, RoomBridge bridge, BridgeFanout fanout, EventBus bus, long replyTimeoutMs,
                 Runnable dropLater) {
     this.vertx = vertx;
     this.sock = sock;
@@ -95,8 +96,8 @@ final class BridgeSession {
   /**
    * Ends this socket's registration to {@code address} if {@code participantId} (null: whoever) holds
    * it: the participant left the room or its token expired. The client's handler for the address gets
-   * an err frame with the bus error code (4403 left, 4401 expired); the socket stays open for its other
-   * rooms and requests.
+   * an err frame with the bus error code (4030 left, 4010 token expired); the socket stays open for its
+   * other rooms and requests.
    */
   void revoke(String address, String participantId, ErrorCode code, String message) {
     Listener l = registered.get(address);

@@ -97,7 +97,9 @@ public final class RoomBridge {
       sock.exceptionHandler(e -> LOG.debug("Bridge socket {} failed: {}", sock.remoteAddress(), e.getMessage()));
       sock.endHandler(v -> discard(session));
       // the raw WebSocket transport calls its end handler only for a close frame: a connection lost
-      // without one (a killed tab, a network loss) is seen by the close handler alone
+      // without one (a killed tab, a network loss) is seen by the close handler alone. (On that transport
+      // this replaces vertx-web's own close handler, which only unregisters the write handler this bridge
+      // does not register: setRegisterWriteHandler(false).)
       sock.closeHandler(v -> discard(session));
     } catch (IllegalStateException closedAlready) {
       discard(session);
