@@ -342,6 +342,8 @@
     showRoom();
     renderUsers();
     connectBridge();
+    // back in the room after the server ended the bridge registration (see registerRoom): listen again
+    if (state.eb && state.eb.state === EventBus.OPEN && !state.bridgeRegistered) registerRoom(state.eb);
   }
 
   // ---------- transports ----------
@@ -377,11 +379,7 @@
       if (err && (err.body === 'rejected' || err.body === 'access_denied')) showError('The server refused a room request (' + err.body + ').');
     };
     eb.onopen = function () {
-      state.bridgeRegistered = true;
-      eb.registerHandler('client.room.' + state.roomId, { token: state.token }, function (err, msg) {
-        if (err) { showError(err.message || 'room events failed'); return; }
-        handleEvent(msg.body, 'bridge');
-      });
+      registerRoom(eb);
       syncClock().then(function () {
         state.ready = true;
         follow();
@@ -391,6 +389,29 @@
         state.ready = true;
       });
     };
+  }
+
+  /**
+   * Listens to the room's events. The server ends the registration when this participant leaves the
+   * room (e.g. its /ws dropped: err 4030) or its token expires (4010); the next room_info (the /ws
+   * reconnects and re-joins) registers again with the current token.
+   */
+  function registerRoom(eb) {
+    var address = 'client.room.' + state.roomId;
+    var onRoomEvent = function (err, msg) {
+      if (err) {
+        if (err.failureCode === 4030 || err.failureCode === 4010) {
+          state.bridgeRegistered = false;
+          eb.unregisterHandler(address, onRoomEvent);
+          return;
+        }
+        showError(err.message || 'room events failed');
+        return;
+      }
+      handleEvent(msg.body, 'bridge');
+    };
+    state.bridgeRegistered = true;
+    eb.registerHandler(address, { token: state.token }, onRoomEvent);
   }
 
   function sendControl(action, position) {

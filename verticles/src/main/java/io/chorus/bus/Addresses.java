@@ -45,6 +45,13 @@ public final class Addresses {
     return "chorus.room.fanout." + nodeId;
   }
 
+  /**
+   * A participant left or was removed: {@code {room_id, participant_id}}, published to every node (one
+   * consumer per node for the bridge and one for /ws/chat, registered at start), which end that
+   * participant's live subscriptions to the room at once (quiet big rooms publish no user_left).
+   */
+  public static final String ROOM_REVOKED = "chorus.room.revoked";
+
   /** Host commands from bridge clients (SEND {room_id, action, position}; the bridge stamps the sender). */
   public static final String ROOM_CONTROL_IN = CLIENT_PREFIX + "room-control";
 

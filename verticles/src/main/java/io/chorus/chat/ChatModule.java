@@ -5,6 +5,7 @@ import io.chorus.gateway.SocketDrop;
 import io.chorus.infra.Infra;
 import io.chorus.room.ParticipantTokens;
 import io.chorus.room.RoomClient;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.ext.web.Router;
 
@@ -18,14 +19,16 @@ public final class ChatModule {
         config.chat());
   }
 
-  /** REST under {@code /api/v1/rooms} and {@code WS /ws/chat/:room_id}. */
-  public static void mount(Vertx vertx, Router router, ChorusConfig config, RoomClient rooms, ParticipantTokens tokens, Infra infra,
-                           SocketDrop drop) {
+  /** REST under {@code /api/v1/rooms} and {@code WS /ws/chat/:room_id}; completes when the chat sockets' consumers are registered. */
+  public static Future<Void> mount(Vertx vertx, Router router, ChorusConfig config, RoomClient rooms, ParticipantTokens tokens, Infra infra,
+                                   SocketDrop drop) {
     ChatService chat = chatService(vertx, infra, config);
     ConferenceService conf = new ConferenceService(rooms, tokens, new ConferenceRepo(infra.pg()), chat, config);
     new RoomsRestRoutes(conf, chat, new MediaTokens(config.chat()), new RateLimiter(infra.redisApi(), config.chat().rateWindowSeconds()),
         tokens, config).mount(router);
-    router.get("/ws/chat/:room_id").handler(new ChatSocketHandler(vertx, tokens, conf, chat, drop));
+    ChatSocketHandler sockets = new ChatSocketHandler(vertx, tokens, conf, chat, drop);
+    router.get("/ws/chat/:room_id").handler(sockets);
+    return sockets.ready();
   }
 
   public static ChatVerticle cleanupVerticle(Vertx vertx, Infra infra, ChorusConfig config, String node) {

@@ -6,7 +6,9 @@ import io.chorus.bus.ErrorCode;
 import io.chorus.gateway.SocketDrop;
 import io.chorus.gateway.TextFrame;
 import io.chorus.room.ParticipantTokens;
+import io.chorus.room.RecentRevocations;
 import io.chorus.room.RoomIds;
+import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.MessageConsumer;
@@ -26,7 +28,9 @@ import java.util.Set;
  * node through one consumer per room (not per socket); each socket is a {@link ChatStream} that
  * replays what the client missed after {@code after} (a seq or message id; without it the newest
  * 50) and then streams events in seq order without gaps or duplicates. Frames from the client other
- * than {@code {"type":"ping"}} get an error frame.
+ * than {@code {"type":"ping"}} get an error frame. A socket ends (error frame, then close 4403) when
+ * its participant leaves or is removed from the room — {@link Addresses#ROOM_REVOKED}, from any node —
+ * and (4401) when its token expires: the token is checked only when the socket opens.
  */
 public final class ChatSocketHandler implements Handler<RoutingContext> {
   private static final Logger LOG = LoggerFactory.getLogger(ChatSocketHandler.class);
@@ -39,6 +43,8 @@ public final class ChatSocketHandler implements Handler<RoutingContext> {
   private final SocketDrop drop;
   private final Map<String, Set<ChatStream>> streams = new HashMap<>();
   private final Map<String, MessageConsumer<JsonObject>> consumers = new HashMap<>();
+  private final MessageConsumer<JsonObject> revocations;
+  private final RecentRevocations recentlyRevoked = new RecentRevocations();
 
   public ChatSocketHandler(Vertx vertx, ParticipantTokens tokens, ConferenceService conf, ChatService chat, SocketDrop drop) {
     this.vertx = vertx;
@@ -46,6 +52,12 @@ public final class ChatSocketHandler implements Handler<RoutingContext> {
     this.tokens = tokens;
     this.conf = conf;
     this.chat = chat;
+    this.revocations = vertx.eventBus().consumer(Addresses.ROOM_REVOKED, msg -> revoked(msg.body()));
+  }
+
+  /** Completes once this node hears of participants leaving on any node. */
+  public Future<Void> ready() {
+    return revocations.completion();
   }
 
   @Override
@@ -76,13 +88,21 @@ public final class ChatSocketHandler implements Handler<RoutingContext> {
       return;
     }
     ws.pause();
+    long asked = System.currentTimeMillis();
     conf.member(roomId, id.participantId()).onComplete(ar -> {
       if (ar.failed()) {
         ErrorCode code = ErrorCode.of(ar.cause());
         refuse(ws, code, String.valueOf(ar.cause().getMessage()), (short) (4000 + code.httpStatus()));
         return;
       }
-      ChatStream stream = new ChatStream(vertx, ws, roomId, chat, drop, connection);
+      if (recentlyRevoked.since(roomId, id.participantId(), asked)) {
+        // the participant left while its membership was being checked
+        refuse(ws, ErrorCode.FORBIDDEN, "not a participant of this room", (short) 4403);
+        return;
+      }
+      ChatStream stream = new ChatStream(vertx, ws, roomId, id.participantId(), chat, drop, connection);
+      long ttl = Math.max(1, tokens.expiresAt(token) - System.currentTimeMillis());
+      stream.timer(vertx.setTimer(ttl, t -> end(stream, ErrorCode.UNAUTHENTICATED, "participant token expired", (short) 4401)));
       Set<ChatStream> set = streams.computeIfAbsent(roomId, r -> new LinkedHashSet<>());
       set.add(stream);
       MessageConsumer<JsonObject> consumer = consumers.computeIfAbsent(roomId, r ->
@@ -120,11 +140,51 @@ public final class ChatSocketHandler implements Handler<RoutingContext> {
     // ChatService publishes message_created exactly as a stream sends it: encode it once here
     TextFrame frame = "message_created".equals(event.getString("type")) ? TextFrame.of(event.encode()) : null;
     for (ChatStream s : set.toArray(ChatStream[]::new)) {
-      s.onEvent(event, frame);
+      try {
+        s.onEvent(event, frame);
+      } catch (RuntimeException e) {
+        // one broken socket must not stop the room's other streams
+        LOG.debug("chat socket in {} failed on write, dropping it: {}", roomId, e.toString());
+        remove(s);
+        try {
+          s.socket().close();
+        } catch (RuntimeException alreadyClosed) {
+          // nothing left to close
+        }
+      }
+    }
+  }
+
+  /** A participant left or was removed: its chat sockets on this node end now. */
+  private void revoked(JsonObject body) {
+    if (body == null || !(body.getValue("room_id") instanceof String roomId) || !(body.getValue("participant_id") instanceof String pid)) {
+      return;
+    }
+    recentlyRevoked.add(roomId, pid);
+    Set<ChatStream> set = streams.get(roomId);
+    if (set == null) {
+      return;
+    }
+    for (ChatStream s : set.toArray(ChatStream[]::new)) {
+      if (pid.equals(s.participantId())) {
+        end(s, ErrorCode.FORBIDDEN, "no longer a participant of this room", (short) 4403);
+      }
+    }
+  }
+
+  /** Stops a stream at once (nothing more is written to it), then sends the error frame and the close. */
+  private void end(ChatStream stream, ErrorCode code, String message, short closeCode) {
+    remove(stream);
+    ServerWebSocket ws = stream.socket();
+    if (!ws.isClosed()) {
+      refuse(ws, code, message, closeCode);
     }
   }
 
   private void remove(ChatStream stream) {
+    if (stream.isClosed()) {
+      return;
+    }
     stream.close();
     Set<ChatStream> set = streams.get(stream.roomId());
     if (set != null && set.remove(stream) && set.isEmpty()) {

@@ -47,8 +47,12 @@ final class ChatStream {
   private final SocketDrop drop;
   private final io.netty.channel.Channel connection;
 
-  ChatStream(Vertx vertx, ServerWebSocket ws, String roomId, ChatService chat, SocketDrop drop, io.netty.channel.Channel connection) {
+  private final String participantId;
+
+  ChatStream(Vertx vertx, ServerWebSocket ws, String roomId, String participantId, ChatService chat, SocketDrop drop,
+             io.netty.channel.Channel connection) {
     this.vertx = vertx;
+    this.participantId = participantId;
     this.drop = drop;
     this.connection = connection;
     this.ws = ws;
@@ -58,6 +62,23 @@ final class ChatStream {
 
   String roomId() {
     return roomId;
+  }
+
+  String participantId() {
+    return participantId;
+  }
+
+  ServerWebSocket socket() {
+    return ws;
+  }
+
+  boolean isClosed() {
+    return closed;
+  }
+
+  /** A timer of this socket's (e.g. its token's expiry), cancelled when the stream closes. */
+  void timer(long id) {
+    timers.add(id);
   }
 
   /** Replays from {@code after} (empty: the newest page), then goes live. */

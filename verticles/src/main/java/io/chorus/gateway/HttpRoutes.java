@@ -15,6 +15,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.ext.web.Router;
+import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.ext.web.handler.StaticHandler;
 
 import java.util.ArrayList;
@@ -40,12 +41,15 @@ final class HttpRoutes {
     router.get("/api/v1/time").handler(ctx -> Http.json(ctx, 200,
         ClockSync.reply(parseOrNull(ctx.request().getParam("t0")), System.currentTimeMillis())));
     RoomBridge bridge = new RoomBridge(vertx, rooms, tokens, config.security().allowedOrigins(), registry, drop);
+    // the SockJS transports that send by POST (xhr_send, jsonp_send) read the request body: vertx-web 5
+    // answers them 500 without a BodyHandler in front
+    router.post("/eventbus/*").handler(BodyHandler.create(false).setBodyLimit(RoomBridge.MAX_SEND_BODY));
     router.route("/eventbus/*").subRouter(bridge.router());
     for (MessageConsumer<?> c : bridge.consumers()) {
       ready.add(c.completion());
     }
     io.chorus.room.ListenRoutes.mount(router, rooms, tokens);
-    io.chorus.chat.ChatModule.mount(vertx, router, config, rooms, tokens, infra, drop);
+    ready.add(io.chorus.chat.ChatModule.mount(vertx, router, config, rooms, tokens, infra, drop));
     router.route("/*").handler(StaticHandler.create("webroot").setCachingEnabled(false));
     return ready;
   }

@@ -30,10 +30,12 @@ final class BridgeFanout {
   private final Vertx vertx;
   private final Map<String, Channel> channels = new HashMap<>();
   private final Counter slowClosed;
+  private final RoomBridge bridge;
 
-  BridgeFanout(Vertx vertx, Counter slowClosed) {
+  BridgeFanout(Vertx vertx, Counter slowClosed, RoomBridge bridge) {
     this.vertx = vertx;
     this.slowClosed = slowClosed;
+    this.bridge = bridge;
   }
 
   /** Adds a listener; completes once the room's subscription on this node is registered in the cluster. */
@@ -59,6 +61,12 @@ final class BridgeFanout {
     return channels.size();
   }
 
+  /** The node's sessions listening to {@code address} (a copy). */
+  BridgeSession[] listeners(String address) {
+    Channel ch = channels.get(address);
+    return ch == null ? new BridgeSession[0] : ch.sessions.toArray(BridgeSession[]::new);
+  }
+
   private void onEvent(Message<Object> msg) {
     Channel ch = channels.get(msg.address());
     if (ch == null) {
@@ -73,16 +81,25 @@ final class BridgeFanout {
     // one encoding per node; every socket's write shares the bytes
     Buffer frame = Buffer.buffer(envelope.encode());
     for (BridgeSession s : ch.sessions.toArray(BridgeSession[]::new)) {
-      SockJSSocket sock = s.socket();
-      if (sock.writeQueueFull()) {
-        if (slowClosed != null) {
-          slowClosed.increment();
-        }
-        LOG.debug("Closing bridge socket {}: it does not read its room events", sock.remoteAddress());
-        s.closeSlow();
-      } else {
-        sock.write(frame);
+      try {
+        deliver(s, frame);
+      } catch (RuntimeException e) {
+        // one dead socket (e.g. its connection lost without a close frame) must not stop the others'
+        bridge.failed(s, e);
       }
+    }
+  }
+
+  private void deliver(BridgeSession s, Buffer frame) {
+    SockJSSocket sock = s.socket();
+    if (sock.writeQueueFull()) {
+      if (slowClosed != null) {
+        slowClosed.increment();
+      }
+      LOG.debug("Closing bridge socket {}: it does not read its room events", sock.remoteAddress());
+      s.closeSlow();
+    } else {
+      sock.write(frame);
     }
   }
 

@@ -2,6 +2,7 @@ package io.chorus.room;
 
 import io.chorus.bus.ErrorCode;
 import io.vertx.core.Future;
+import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.EventBus;
@@ -11,8 +12,8 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.handler.sockjs.SockJSSocket;
 
 import java.util.ArrayDeque;
-import java.util.HashSet;
-import java.util.Set;
+import java.util.HashMap;
+import java.util.Map;
 
 /**
  * One bridge connection speaking the protocol of {@code @vertx/eventbus-bridge-client.js}: frames
@@ -40,7 +41,9 @@ final class BridgeSession {
   private final EventBus bus;
   private final long replyTimeoutMs;
   private final Runnable dropLater;
-  private final Set<String> registered = new HashSet<>();
+  private final Vertx vertx;
+  /** Registered room address -> who listens (the token's participant) and the timer ending it at the token's expiry. */
+  private final Map<String, Listener> registered = new HashMap<>();
   private final ArrayDeque<Buffer> inbox = new ArrayDeque<>();
   private int pendingReplies;
   private boolean busy;
@@ -48,7 +51,9 @@ final class BridgeSession {
   private boolean closed;
   long lastSeen = System.currentTimeMillis();
 
-  BridgeSession(SockJSSocket sock, RoomBridge bridge, BridgeFanout fanout, EventBus bus, long replyTimeoutMs, Runnable dropLater) {
+  BridgeSession(Vertx vertx, SockJSSocket sock, RoomBridge bridge, BridgeFanout fanout, EventBus bus, long replyTimeoutMs,
+                Runnable dropLater) {
+    this.vertx = vertx;
     this.sock = sock;
     this.dropLater = dropLater;
     this.bridge = bridge;
@@ -81,8 +86,29 @@ final class BridgeSession {
   void onClose() {
     closed = true;
     inbox.clear();
-    registered.forEach(address -> fanout.remove(address, this));
+    registered.forEach((address, l) -> {
+      vertx.cancelTimer(l.expiryTimer());
+      fanout.remove(address, this);
+    });
     registered.clear();
+  }
+
+  /**
+   * Ends this socket's registration to {@code address} if {@code participantId} (null: whoever) holds
+   * it: the participant left the room or its token expired. The client's handler for the address gets
+   * an err frame with the bus error code (4030 left, 4010 token expired); the socket stays open for its
+   * other rooms and requests.
+   */
+  void revoke(String address, String participantId, ErrorCode code, String message) {
+    Listener l = registered.get(address);
+    if (closed || l == null || (participantId != null && !participantId.equals(l.participantId()))) {
+      return;
+    }
+    registered.remove(address);
+    vertx.cancelTimer(l.expiryTimer());
+    fanout.remove(address, this);
+    write(new JsonObject().put("type", "err").put("address", address).put("failureCode", code.code())
+        .put("failureType", "RECIPIENT_FAILURE").put("message", message));
   }
 
   private void drain() {
@@ -132,7 +158,7 @@ final class BridgeSession {
     if (address.length() > MAX_ADDRESS_LENGTH) {
       return error("max_address_length_reached");
     }
-    if (registered.contains(address)) {
+    if (registered.containsKey(address)) {
       return error("address_already_registered");
     }
     if (registered.size() >= MAX_HANDLERS) {
@@ -142,16 +168,21 @@ final class BridgeSession {
     if (roomId == null) {
       return error("access_denied");
     }
-    return bridge.mayListen(roomId, token(msg)).compose(allowed -> {
-      if (!allowed) {
+    String token = token(msg);
+    return bridge.listener(roomId, token).compose(participant -> {
+      if (participant == null) {
         return error("rejected");
       }
       if (closed) {
         return Future.<Void>succeededFuture();
       }
-      registered.add(address);
+      // tokens are checked only here: the registration ends when this one expires
+      long ttl = Math.max(1, bridge.expiresAt(token) - System.currentTimeMillis());
+      long timer = vertx.setTimer(ttl, t -> revoke(address, participant, ErrorCode.UNAUTHENTICATED, "participant token expired"));
+      registered.put(address, new Listener(participant, timer));
       return fanout.add(address, this).recover(e -> {
         registered.remove(address);
+        vertx.cancelTimer(timer);
         fanout.remove(address, this);
         return error("registration_failure");
       });
@@ -162,7 +193,9 @@ final class BridgeSession {
     if (RoomBridge.roomOf(address) == null) {
       return error("access_denied");
     }
-    if (registered.remove(address)) {
+    Listener l = registered.remove(address);
+    if (l != null) {
+      vertx.cancelTimer(l.expiryTimer());
       fanout.remove(address, this);
     }
     return Future.succeededFuture();
@@ -226,6 +259,9 @@ final class BridgeSession {
     if (!closed) {
       sock.write(Buffer.buffer(frame.encode()));
     }
+  }
+
+  private record Listener(String participantId, long expiryTimer) {
   }
 
   private static String token(JsonObject msg) {

@@ -69,6 +69,12 @@ public final class ParticipantTokens {
     return new Identity(payload.getString("r"), payload.getString("p"), payload.getString("role"));
   }
 
+  /** When a token {@link #verify} accepted expires (epoch ms): live subscriptions made with it end then. */
+  public long expiresAt(String token) {
+    String body = token.substring(0, token.indexOf('.'));
+    return new JsonObject(new String(DEC.decode(body), StandardCharsets.UTF_8)).getLong("exp", 0L);
+  }
+
   private byte[] sign(String body) {
     try {
       Mac mac = Mac.getInstance("HmacSHA256");

@@ -41,6 +41,8 @@ public final class RoomBridge {
   /** The client library pings every 5 s; a socket silent for this long is closed (vertx-web's default). */
   static final long PING_TIMEOUT_MS = 10_000;
   static final long REPLY_TIMEOUT_MS = 30_000;
+  /** Largest POST body of the polling/streaming transports (a batch of frames); larger ones get 413. */
+  public static final long MAX_SEND_BODY = 64 * 1024;
 
   private final Vertx vertx;
   private final RoomClient rooms;
@@ -49,6 +51,7 @@ public final class RoomBridge {
   private final BridgeFanout fanout;
   private final SocketDrop drop;
   private final Set<BridgeSession> sessions = new HashSet<>();
+  private final RecentRevocations recentlyRevoked = new RecentRevocations();
 
   /** {@code registry} (may be null) gets {@code chorus_bridge_sockets}, {@code chorus_bridge_rooms} and the slow-socket count. */
   public RoomBridge(Vertx vertx, RoomClient rooms, ParticipantTokens tokens, List<String> allowedOrigins, MeterRegistry registry,
@@ -64,7 +67,7 @@ public final class RoomBridge {
       slow = Counter.builder("chorus.bridge.slow.sockets.closed").description("bridge sockets closed because their write queue was full")
           .register(registry);
     }
-    this.fanout = new BridgeFanout(vertx, slow);
+    this.fanout = new BridgeFanout(vertx, slow, this);
     if (registry != null) {
       Gauge.builder("chorus.bridge.rooms", fanout, BridgeFanout::rooms)
           .description("rooms this node's bridge sockets listen to (one cluster subscription each)").register(registry);
@@ -86,23 +89,63 @@ public final class RoomBridge {
     // requests may share a keep-alive connection with anything)
     io.netty.channel.Channel connection = sock.uri().endsWith("/websocket") && sock.routingContext() != null
         ? SocketDrop.channelOf(sock.routingContext().request()) : null;
-    BridgeSession session = new BridgeSession(sock, this, fanout, vertx.eventBus(), REPLY_TIMEOUT_MS, () -> drop.dropLater(connection));
+    BridgeSession session = new BridgeSession(vertx, sock, this, fanout, vertx.eventBus(), REPLY_TIMEOUT_MS,
+        () -> drop.dropLater(connection));
     sessions.add(session);
-    sock.handler(session::onFrame);
-    sock.exceptionHandler(e -> LOG.debug("Bridge socket {} failed: {}", sock.remoteAddress(), e.getMessage()));
-    sock.endHandler(v -> {
-      if (sessions.remove(session)) {
-        session.onClose();
-      }
-    });
+    try {
+      sock.handler(session::onFrame);
+      sock.exceptionHandler(e -> LOG.debug("Bridge socket {} failed: {}", sock.remoteAddress(), e.getMessage()));
+      sock.endHandler(v -> discard(session));
+      // the raw WebSocket transport calls its end handler only for a close frame: a connection lost
+      // without one (a killed tab, a network loss) is seen by the close handler alone. (On that transport
+      // this replaces vertx-web's own close handler, which only unregisters the write handler this bridge
+      // does not register: setRegisterWriteHandler(false).)
+      sock.closeHandler(v -> discard(session));
+    } catch (IllegalStateException closedAlready) {
+      discard(session);
+    }
+  }
+
+  /** Forgets a session whose socket ended or failed (once): its room subscriptions are released. */
+  void discard(BridgeSession session) {
+    if (sessions.remove(session)) {
+      session.onClose();
+    }
+  }
+
+  /** A write to this session's socket threw: the socket is dead; forget it and make sure it is closed. */
+  void failed(BridgeSession session, RuntimeException e) {
+    LOG.debug("Bridge socket {} failed on write, dropping it: {}", session.socket().remoteAddress(), e.toString());
+    discard(session);
+    try {
+      session.socket().close();
+    } catch (RuntimeException alreadyClosed) {
+      // nothing left to close
+    }
   }
 
   private void closeSilent() {
     long now = System.currentTimeMillis();
     for (BridgeSession s : sessions.toArray(BridgeSession[]::new)) {
       if (now - s.lastSeen >= PING_TIMEOUT_MS) {
-        s.socket().close();
+        try {
+          s.socket().close();
+        } catch (RuntimeException e) {
+          failed(s, e);
+        }
       }
+    }
+  }
+
+  /** Ends the registrations of a participant who left {@code roomId} (or was removed) on this node's sockets. */
+  private void revoked(JsonObject body) {
+    if (body == null || !(body.getValue("room_id") instanceof String roomId) || !(body.getValue("participant_id") instanceof String pid)) {
+      return;
+    }
+    recentlyRevoked.add(roomId, pid);
+    String address = Addresses.roomEvents(roomId);
+    for (BridgeSession s : fanout.listeners(address)) {
+      s.revoke(address, pid, ErrorCode.FORBIDDEN, "no longer a participant of this room");
     }
   }
 
@@ -117,16 +160,24 @@ public final class RoomBridge {
     return Addresses.CLOCK.equals(address) || Addresses.ROOM_CONTROL_IN.equals(address);
   }
 
-  /** True when the token is valid for the room and its participant is a member now. */
-  Future<Boolean> mayListen(String roomId, String token) {
+  /** The token's participant when the token is valid for the room and that participant is a member now; else null. */
+  Future<String> listener(String roomId, String token) {
     ParticipantTokens.Identity id;
     try {
       id = tokens.verify(token, roomId);
     } catch (ChorusException e) {
       LOG.debug("Bridge REGISTER to {} refused: {}", roomId, e.getMessage());
-      return Future.succeededFuture(false);
+      return Future.succeededFuture(null);
     }
-    return rooms.member(roomId, id.participantId()).map(room -> room.isMember(id.participantId()));
+    long asked = System.currentTimeMillis();
+    // a leave revoked while the check was under way wins over its answer
+    return rooms.member(roomId, id.participantId()).map(room -> room.isMember(id.participantId())
+        && !recentlyRevoked.since(roomId, id.participantId(), asked) ? id.participantId() : null);
+  }
+
+  /** When a token {@link #listener} accepted expires. */
+  long expiresAt(String token) {
+    return tokens.expiresAt(token);
   }
 
   /** The headers a SEND carries on the bus (the verified sender for controls), or null to refuse it. */
@@ -144,7 +195,10 @@ public final class RoomBridge {
     }
   }
 
-  /** The consumers behind the inbound addresses; local so a reply comes from the node the client talks to. */
+  /**
+   * The consumers behind the inbound addresses (local, so a reply comes from the node the client talks
+   * to) and the node's consumer of {@link Addresses#ROOM_REVOKED} (clustered: a leave on any node).
+   */
   public List<MessageConsumer<JsonObject>> consumers() {
     MessageConsumer<JsonObject> clock = vertx.eventBus().localConsumer(Addresses.CLOCK, msg -> {
       long t1 = System.currentTimeMillis();
@@ -170,7 +224,8 @@ public final class RoomBridge {
             msg.fail(code.code(), String.valueOf(e.getMessage()));
           });
     });
-    return List.of(clock, control);
+    MessageConsumer<JsonObject> revoked = vertx.eventBus().consumer(Addresses.ROOM_REVOKED, msg -> revoked(msg.body()));
+    return List.of(clock, control, revoked);
   }
 
   private boolean originAllowed(String origin) {

@@ -100,7 +100,13 @@ final class RoomFanout {
     ch.last = version;
     TextFrame frame = TextFrame.of(event.encode());
     for (RoomSocket s : ch.sockets.toArray(RoomSocket[]::new)) {
-      s.deliver(frame, version);
+      try {
+        s.deliver(frame, version);
+      } catch (RuntimeException e) {
+        // one broken socket must not stop delivery to the room's others: drop it (its close handler leaves)
+        remove(s);
+        s.abort();
+      }
     }
   }
 
@@ -147,6 +153,15 @@ final class RoomFanout {
         if (h.version() > infoVersion) {
           write(h.frame());
         }
+      }
+    }
+
+    /** Closes a socket whose write failed; it may be closed already. */
+    void abort() {
+      try {
+        ws.close();
+      } catch (RuntimeException alreadyClosed) {
+        // nothing left to close
       }
     }
 

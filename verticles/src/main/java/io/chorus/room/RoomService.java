@@ -101,6 +101,7 @@ public final class RoomService {
     return store.leave(roomId, userId, node, disconnectOnly).onSuccess(room -> {
       if ("user_left".equals(room.event())) {
         long now = System.currentTimeMillis();
+        revoke(roomId, userId);
         if (!room.quiet()) {
           publish(room, RoomEvents.userLeft(room, userId, room.leftName(userId), now));
         }
@@ -181,6 +182,7 @@ public final class RoomService {
       for (String roomId : rooms) {
         chain = chain.compose(n -> store.dropNode(roomId, node).map(room -> {
           long now = System.currentTimeMillis();
+          room.left().forEach(id -> revoke(roomId, id));
           if (!room.quiet()) {
             for (String id : room.left()) {
               publish(room, RoomEvents.userLeft(room, id, room.leftName(id), now));
@@ -208,6 +210,11 @@ public final class RoomService {
     for (String node : room.nodes()) {
       bus.send(Addresses.roomFanout(node), event);
     }
+  }
+
+  /** Every node ends the participant's live subscriptions to the room (bridge, /ws/chat); also in quiet rooms. */
+  private void revoke(String roomId, String participantId) {
+    bus.publish(Addresses.ROOM_REVOKED, new JsonObject().put("room_id", roomId).put("participant_id", participantId));
   }
 
   private static void requireRoom(String roomId) {

@@ -184,22 +184,36 @@ final class StreamRelay {
       ch.init = payload.copy();
     }
     for (ServerWebSocket ws : ch.operators.toArray(ServerWebSocket[]::new)) {
-      if (ws.isClosed()) {
-        continue;
-      }
-      if (ws.writeQueueFull()) {
-        if (slowDisconnects != null) {
-          slowDisconnects.increment();
+      try {
+        relay(ws, kind, payload);
+      } catch (RuntimeException e) {
+        // one broken operator socket must not stop the frames to the others
+        remove(ch.sessionId, ws);
+        try {
+          ws.close();
+        } catch (RuntimeException alreadyClosed) {
+          // nothing left to close
         }
-        // the close frame waits behind the full queue: a client that never reads again is dropped
-        drop.close(ws, connections.remove(ws), (short) 1013, "operator too slow: queue full");
-        continue;
       }
-      if (kind == TEXT) {
-        ws.writeTextMessage(payload.toString());
-      } else {
-        ws.writeBinaryMessage(payload);
+    }
+  }
+
+  private void relay(ServerWebSocket ws, byte kind, Buffer payload) {
+    if (ws.isClosed()) {
+      return;
+    }
+    if (ws.writeQueueFull()) {
+      if (slowDisconnects != null) {
+        slowDisconnects.increment();
       }
+      // the close frame waits behind the full queue: a client that never reads again is dropped
+      drop.close(ws, connections.remove(ws), (short) 1013, "operator too slow: queue full");
+      return;
+    }
+    if (kind == TEXT) {
+      ws.writeTextMessage(payload.toString());
+    } else {
+      ws.writeBinaryMessage(payload);
     }
   }
 

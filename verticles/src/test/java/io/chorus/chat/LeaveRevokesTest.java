@@ -1,0 +1,195 @@
+package io.chorus.chat;
+
+import io.chorus.ChorusNode;
+import io.chorus.gateway.NodePorts;
+import io.chorus.proto.room.LeaveRoomRequest;
+import io.chorus.proto.room.RoomServiceGrpc;
+import io.chorus.room.ParticipantTokens;
+import io.chorus.testing.TestServices;
+import io.chorus.testing.WsProbe;
+import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
+import io.grpc.Metadata;
+import io.grpc.stub.MetadataUtils;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * A participant who leaves a room — REST or gRPC leave on one node, or closing the seed /ws — stops reading
+ * its chat at once on every node: its /ws/chat socket on the other node gets an error and closes
+ * (4403), its bridge registration there gets an err for the room's address (4030) and no later event.
+ * A token that expires ends the same subscriptions (4401 / 4010): tokens are checked only when the
+ * subscription is made.
+ */
+class LeaveRevokesTest {
+  static final String SECRET = "chorus-dev-token-secret-change-me";
+  static List<ChorusNode> nodes;
+  static Vertx client;
+  static Rest rest;
+
+  @BeforeAll
+  static void start() {
+    nodes = new ArrayList<>(TestServices.startCluster(2, Map.of("RATE_LIMIT_CHAT_MESSAGES", 0, "RATE_LIMIT_ROOM_REQUESTS", 0,
+        "RATE_LIMIT_ROOM_CREATE", 0, "GRPC_API_KEY", "test-key")));
+    client = Vertx.vertx();
+    rest = new Rest(client);
+  }
+
+  @AfterAll
+  static void stop() {
+    TestServices.await(client.close());
+    TestServices.closeAll(nodes);
+  }
+
+  static int port(int i) {
+    return NodePorts.http(nodes.get(i).vertx());
+  }
+
+  static JsonObject post(int node, String path, String token, JsonObject body) {
+    Rest.Reply r = rest.post(port(node), path, token, body);
+    assertThat(r.status()).as(r.body()).isBetween(200, 201);
+    return r.json();
+  }
+
+  static WsProbe chat(int node, String id, String token) {
+    WsProbe ws = WsProbe.connect(port(node), "/ws/chat/" + id + "?token=" + token);
+    ws.awaitType("synced");
+    return ws;
+  }
+
+  /** A raw bridge socket registered to the room (the reply to a later request proves the REGISTER took). */
+  static WsProbe bridge(int node, String id, String token) {
+    WsProbe ws = WsProbe.connect(port(node), "/eventbus/websocket");
+    ws.send(new JsonObject().put("type", "register").put("address", "client.room." + id)
+        .put("headers", new JsonObject().put("token", token)));
+    settle(ws, "sync-0");
+    return ws;
+  }
+
+  static void settle(WsProbe ws, String replyAddress) {
+    ws.send(new JsonObject().put("type", "send").put("address", "client.clock").put("replyAddress", replyAddress)
+        .put("body", new JsonObject().put("t0", 1)));
+    JsonObject reply = nextBridge(ws, 10_000);
+    assertThat(reply.getString("address")).as("the next frame is the reply: %s", reply).isEqualTo(replyAddress);
+  }
+
+  static JsonObject nextBridge(WsProbe ws, long timeoutMs) {
+    return new JsonObject(ws.nextBinary(timeoutMs));
+  }
+
+  /** The next bridge frame that is not a room event (or is the given chat message). */
+  static JsonObject nextBridgeMatching(WsProbe ws, java.util.function.Predicate<JsonObject> match) {
+    long deadline = System.currentTimeMillis() + 10_000;
+    while (true) {
+      JsonObject f = nextBridge(ws, Math.max(1, deadline - System.currentTimeMillis()));
+      if (match.test(f)) {
+        return f;
+      }
+    }
+  }
+
+  static boolean isMessage(JsonObject bridgeFrame, String content) {
+    JsonObject body = bridgeFrame.getJsonObject("body");
+    return body != null && "message_created".equals(body.getString("type"))
+        && content.equals(body.getJsonObject("message", new JsonObject()).getString("content"));
+  }
+
+  @Test
+  void leavingClosesTheChatSocketAndTheBridgeRegistrationOnTheOtherNode() {
+    JsonObject c = post(0, "/api/v1/rooms", null, new JsonObject().put("title", "leave").put("display_name", "Host"));
+    String id = c.getJsonObject("room").getString("id");
+    String host = c.getString("token");
+    String bob = post(0, "/api/v1/rooms/" + id + "/join", null, new JsonObject().put("display_name", "Bob")).getString("token");
+    String carol = post(0, "/api/v1/rooms/" + id + "/join", null, new JsonObject().put("display_name", "Carol")).getString("token");
+
+    // Bob and Carol read the room on node 1, through /ws/chat and through the bridge
+    try (WsProbe bobChat = chat(1, id, bob); WsProbe carolChat = chat(1, id, carol);
+         WsProbe bobBridge = bridge(1, id, bob); WsProbe carolBridge = bridge(1, id, carol)) {
+      post(0, "/api/v1/rooms/" + id + "/leave", bob, null);
+
+      JsonObject err = bobChat.awaitType("error");
+      assertThat(err.getString("code")).isEqualTo("forbidden");
+      assertThat(bobChat.awaitClose(10_000)).isEqualTo((short) 4403);
+      JsonObject revoked = nextBridgeMatching(bobBridge, f -> "err".equals(f.getString("type")));
+      assertThat(revoked.getString("address")).isEqualTo("client.room." + id);
+      assertThat(revoked.getInteger("failureCode")).isEqualTo(4030);
+
+      // a message posted after the leave: Carol (still a member, same node) gets it on both...
+      post(0, "/api/v1/rooms/" + id + "/chat/messages", host, new JsonObject().put("content", "after bob left"));
+      JsonObject seen = carolChat.await(m -> "message_created".equals(m.getString("type"))
+          && "after bob left".equals(m.getJsonObject("message").getString("content")), 10_000);
+      assertThat(seen).isNotNull();
+      nextBridgeMatching(carolBridge, f -> isMessage(f, "after bob left"));
+      // ...so it was written to node 1's listeners; Bob's socket still serves, and nothing of the room
+      // came to it before this reply
+      settle(bobBridge, "sync-after");
+      assertThat(bobBridge.isClosed()).isFalse();
+    }
+  }
+
+  @Test
+  void closingTheSeedSocketLeavesAndEndsTheChatSocket() {
+    JsonObject c = post(0, "/api/v1/rooms", null, new JsonObject().put("title", "seed").put("display_name", "Host"));
+    String id = c.getJsonObject("room").getString("id");
+    WsProbe seed = WsProbe.connect(port(0), "/ws?room_id=" + id + "&user_id=dave&user_name=Dave");
+    String dave = seed.awaitType("room_info").getString("token");
+    assertThat(dave).isNotBlank();
+    try (WsProbe daveChat = chat(1, id, dave)) {
+      seed.close();
+      assertThat(daveChat.awaitType("error").getString("code")).isEqualTo("forbidden");
+      assertThat(daveChat.awaitClose(10_000)).isEqualTo((short) 4403);
+    }
+  }
+
+  @Test
+  void aGrpcLeaveEndsTheSubscriptionsOnTheOtherNode() throws Exception {
+    JsonObject c = post(0, "/api/v1/rooms", null, new JsonObject().put("title", "grpc").put("display_name", "Host"));
+    String id = c.getJsonObject("room").getString("id");
+    JsonObject joined = post(0, "/api/v1/rooms/" + id + "/join", null, new JsonObject().put("display_name", "Frank"));
+    String frank = joined.getString("token");
+    ManagedChannel channel = ManagedChannelBuilder.forAddress("127.0.0.1", NodePorts.grpc(nodes.get(0).vertx())).usePlaintext().build();
+    try (WsProbe chatWs = chat(1, id, frank); WsProbe bridgeWs = bridge(1, id, frank)) {
+      Metadata md = new Metadata();
+      md.put(Metadata.Key.of("x-api-key", Metadata.ASCII_STRING_MARSHALLER), "test-key");
+      RoomServiceGrpc.newBlockingStub(channel).withInterceptors(MetadataUtils.newAttachHeadersInterceptor(md))
+          .withDeadlineAfter(30, TimeUnit.SECONDS).leaveRoom(LeaveRoomRequest.newBuilder()
+          .setRoomId(id).setUserId(joined.getJsonObject("participant").getString("participant_id")).build());
+      assertThat(chatWs.awaitType("error").getString("code")).isEqualTo("forbidden");
+      assertThat(chatWs.awaitClose(10_000)).isEqualTo((short) 4403);
+      JsonObject revoked = nextBridgeMatching(bridgeWs, f -> "err".equals(f.getString("type")));
+      assertThat(revoked.getString("address")).isEqualTo("client.room." + id);
+      assertThat(revoked.getInteger("failureCode")).isEqualTo(4030);
+    } finally {
+      channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    }
+  }
+
+  @Test
+  void anExpiringTokenEndsTheSubscriptionsItOpened() {
+    JsonObject c = post(0, "/api/v1/rooms", null, new JsonObject().put("title", "expiry").put("display_name", "Host"));
+    String id = c.getJsonObject("room").getString("id");
+    JsonObject joined = post(0, "/api/v1/rooms/" + id + "/join", null, new JsonObject().put("display_name", "Erin"));
+    String erin = joined.getJsonObject("participant").getString("participant_id");
+    // the same participant, with a token signed by the nodes' secret that expires in 3 s
+    String shortLived = new ParticipantTokens(SECRET, 3_000).issue(id, erin, "participant");
+    long issued = System.currentTimeMillis();
+    try (WsProbe chatWs = chat(1, id, shortLived); WsProbe bridgeWs = bridge(1, id, shortLived)) {
+      assertThat(chatWs.awaitType("error").getString("code")).isEqualTo("unauthenticated");
+      assertThat(chatWs.awaitClose(10_000)).isEqualTo((short) 4401);
+      JsonObject revoked = nextBridgeMatching(bridgeWs, f -> "err".equals(f.getString("type")));
+      assertThat(revoked.getString("address")).isEqualTo("client.room." + id);
+      assertThat(revoked.getInteger("failureCode")).isEqualTo(4010);
+      assertThat(System.currentTimeMillis() - issued).as("ended at the token's expiry, not before").isGreaterThanOrEqualTo(2_900);
+    }
+  }
+}

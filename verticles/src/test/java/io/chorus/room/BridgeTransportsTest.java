@@ -1,0 +1,126 @@
+package io.chorus.room;
+
+import io.chorus.ChorusNode;
+import io.chorus.gateway.NodePorts;
+import io.chorus.proto.room.CreateRoomRequest;
+import io.chorus.proto.room.JoinRoomRequest;
+import io.chorus.testing.TestServices;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Every SockJS transport of the bridge: the official {@code @vertx/eventbus-bridge-client.js} over
+ * sockjs-client 1.6.1 in Node with each transport it can use there (web/test/bridge-transports.mjs:
+ * websocket, xhr-streaming, xhr-polling, eventsource) registers as a member, receives the host's play
+ * and gets a clock reply. jsonp-polling (and htmlfile) need a browser document, so sockjs-client
+ * cannot use them under Node: the jsonp-polling exchange is spoken here with a plain HTTP client.
+ * The POST transports used to fail (500: vertx-web 5's SockJS handler needs a BodyHandler).
+ */
+class BridgeTransportsTest {
+  static final String SECRET = "chorus-dev-token-secret-change-me";
+  static final List<String> NODE_TRANSPORTS = List.of("websocket", "xhr-streaming", "xhr-polling", "eventsource");
+  static ChorusNode node;
+  static ParticipantTokens tokens;
+  static int port;
+  static String roomId;
+  static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(10)).build();
+
+  @BeforeAll
+  static void start() {
+    node = TestServices.startNode(Map.of());
+    RoomClient rooms = new RoomClient(node.vertx().eventBus(), "test");
+    tokens = new ParticipantTokens(SECRET, 3_600_000);
+    port = NodePorts.http(node.vertx());
+    roomId = TestServices.await(rooms.create(CreateRoomRequest.newBuilder().setHostId("host-1")
+        .setTrackUrl("https://example.com/t.mp3").build(), false)).roomId();
+    TestServices.await(rooms.join(JoinRoomRequest.newBuilder().setRoomId(roomId).setUserId("member-1")
+        .setUserName("Max").build(), false, true));
+  }
+
+  @AfterAll
+  static void stop() {
+    TestServices.closeAll(List.of(node));
+  }
+
+  @Test
+  void theOfficialClientWorksOverEveryTransportNodeCanUse() {
+    BrowserSyncTest.NodeScripts.requireInstalled("@vertx/eventbus-bridge-client.js");
+    JsonObject cfg = new JsonObject()
+        .put("url", "http://127.0.0.1:" + port + "/eventbus")
+        .put("roomId", roomId)
+        .put("hostToken", tokens.issue(roomId, "host-1", "host"))
+        .put("memberToken", tokens.issue(roomId, "member-1", "participant"))
+        .put("transports", new JsonArray(NODE_TRANSPORTS));
+    JsonObject r = BrowserSyncTest.NodeScripts.run("test/bridge-transports.mjs", Duration.ofMinutes(3), cfg.encode());
+    String dump = r.encodePrettily();
+    assertThat(r.getBoolean("ok")).as(dump).isTrue();
+    for (String t : NODE_TRANSPORTS) {
+      JsonObject out = r.getJsonObject("results").getJsonObject(t);
+      assertThat(out.getString("error")).as("%s:\n%s", t, dump).isNull();
+      assertThat(out.getString("transport")).as("the transport sockjs-client used for %s:\n%s", t, dump).isEqualTo(t);
+      assertThat(out.getBoolean("clockEchoed")).as("%s clock reply:\n%s", t, dump).isTrue();
+      assertThat(out.getJsonObject("control").getJsonObject("reply")).as("%s host control:\n%s", t, dump).isNotNull();
+      JsonObject play = out.getJsonObject("play");
+      assertThat(play).as("%s: the member received the host's play:\n%s", t, dump).isNotNull();
+      assertThat(play.getString("type")).isEqualTo("play");
+      assertThat(play.getString("room_id")).isEqualTo(roomId);
+      assertThat(out.getJsonArray("errors")).as("%s:\n%s", t, dump).isEmpty();
+      assertThat(out.getJsonArray("handlerErrors")).as("%s:\n%s", t, dump).isEmpty();
+    }
+  }
+
+  /** jsonp-polling as a browser speaks it: open, a clock request by jsonp_send, its reply on the next poll. */
+  @Test
+  void jsonpPollingCarriesARequestAndItsReply() throws Exception {
+    String base = "http://127.0.0.1:" + port + "/eventbus/000/" + UUID.randomUUID().toString().replace("-", "");
+    HttpResponse<String> open = get(base + "/jsonp?c=cb");
+    assertThat(open.statusCode()).isEqualTo(200);
+    assertThat(open.body()).startsWith("/**/cb(\"o\")");
+    String frame = new JsonObject().put("type", "send").put("address", "client.clock").put("replyAddress", "jsonp-1")
+        .put("body", new JsonObject().put("t0", 5)).encode();
+    String payload = new JsonArray().add(frame).encode();
+    HttpResponse<String> sent = HTTP.send(HttpRequest.newBuilder(URI.create(base + "/jsonp_send"))
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .POST(HttpRequest.BodyPublishers.ofString("d=" + URLEncoder.encode(payload, StandardCharsets.UTF_8))).build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertThat(sent.statusCode()).as(sent.body()).isEqualTo(200);
+    assertThat(sent.body()).isEqualTo("ok");
+    HttpResponse<String> poll = get(base + "/jsonp?c=cb");
+    assertThat(poll.statusCode()).isEqualTo(200);
+    // cb("a[\"{\\\"type\\\":\\\"rec\\\",\\\"address\\\":\\\"jsonp-1\\\",...}\"]")
+    assertThat(poll.body()).startsWith("/**/cb(\"a[").contains("jsonp-1").contains("t0");
+  }
+
+  /** A POST body beyond the bridge's limit is refused with 413, not buffered. */
+  @Test
+  void anOversizedSendIsRefused() throws Exception {
+    String base = "http://127.0.0.1:" + port + "/eventbus/000/" + UUID.randomUUID().toString().replace("-", "");
+    HttpResponse<String> open = HTTP.send(HttpRequest.newBuilder(URI.create(base + "/xhr")).POST(HttpRequest.BodyPublishers.noBody()).build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertThat(open.body()).startsWith("o");
+    String big = new JsonArray().add("x".repeat(64 * 1024 + 10)).encode(); // beyond RoomBridge.MAX_SEND_BODY
+    HttpResponse<String> sent = HTTP.send(HttpRequest.newBuilder(URI.create(base + "/xhr_send"))
+        .header("Content-Type", "text/plain").POST(HttpRequest.BodyPublishers.ofString(big)).build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(sent.statusCode()).isEqualTo(413);
+  }
+
+  private static HttpResponse<String> get(String url) throws Exception {
+    return HTTP.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
+  }
+}
