@@ -136,4 +136,73 @@ class WebApiTest {
       assertThat(ws.awaitClose(10_000)).isEqualTo((short) 4400);
     }
   }
+
+  /** The sum over every label set of a meter on /metrics (0 when absent). */
+  static double metricSum(String name) {
+    String body;
+    try {
+      body = java.net.http.HttpClient.newBuilder().version(java.net.http.HttpClient.Version.HTTP_1_1).build()
+          .send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + port + "/metrics")).build(),
+              java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+    } catch (Exception e) {
+      throw new AssertionError(e);
+    }
+    double sum = 0;
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?m)^" + name + "(?:\\{[^}]*\\})? ([0-9.eE+-]+)$").matcher(body);
+    while (m.find()) {
+      sum += Double.parseDouble(m.group(1));
+    }
+    return sum;
+  }
+
+  /**
+   * {@code vertx_http_server_active_requests} comes back to its baseline (1: the /metrics request
+   * itself) after WebSocket upgrades (/ws, /ws/chat, the bridge) and after requests answered before
+   * their body arrived whose client then hung up (vert.x#6328: each of those stayed counted for good).
+   */
+  @Test
+  void activeRequestsGaugeReturnsToBaseline() throws Exception {
+    String[] r = roomWithGuest();
+    String gauge = "vertx_http_server_active_requests";
+    awaitGauge(gauge, 1);
+    for (int i = 0; i < 3; i++) {
+      try (WsProbe ws = WsProbe.connect(port, "/ws?room_id=" + r[0] + "&user_id=" + participant(r[2]) + "&token=" + r[2])) {
+        ws.awaitType("room_info");
+      }
+      try (WsProbe ws = WsProbe.connect(port, "/ws/chat/" + r[0] + "?token=" + r[1])) {
+        ws.awaitType("synced");
+      }
+      try (WsProbe ws = WsProbe.connect(port, "/eventbus/websocket")) {
+        ws.send(new JsonObject().put("type", "ping"));
+      }
+    }
+    awaitGauge(gauge, 1);
+    // early answers (404 no route, 401 no token, 413 too large, 200) to requests whose declared body never comes
+    for (String head : new String[] {"POST /nope", "GET /api/v1/rooms/" + r[0] + "/participants", "POST /api/v1/listen/rooms",
+        "GET /health"}) {
+      for (int i = 0; i < 3; i++) {
+        String req = head + " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n{";
+        try (java.net.Socket sock = new java.net.Socket("127.0.0.1", port)) {
+          sock.setSoTimeout(10_000);
+          sock.getOutputStream().write(req.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+          sock.getOutputStream().flush();
+          byte[] buf = new byte[12];
+          int n = sock.getInputStream().readNBytes(buf, 0, buf.length);
+          assertThat(new String(buf, 0, n, java.nio.charset.StandardCharsets.US_ASCII)).as(head).startsWith("HTTP/1.1 ");
+        }
+      }
+    }
+    awaitGauge(gauge, 1);
+  }
+
+  static void awaitGauge(String name, double expected) {
+    long deadline = System.currentTimeMillis() + 10_000;
+    double now;
+    while ((now = metricSum(name)) != expected) {
+      if (System.currentTimeMillis() > deadline) {
+        throw new AssertionError(name + " is " + now + ", expected " + expected + " (no request open)");
+      }
+      java.util.concurrent.locks.LockSupport.parkNanos(100_000_000); // the server closes the sockets asynchronously
+    }
+  }
 }
