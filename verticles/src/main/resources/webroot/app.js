@@ -374,6 +374,11 @@
       sessionStorage.setItem('chorus.token.' + info.room_id, info.token);
     }
     state.roomId = info.room_id;
+    // the server may give a joiner another id than the one proposed: it is who this page is now
+    if (typeof info.you === 'string' && info.you && info.you !== state.userId) {
+      state.userId = info.you;
+      sessionStorage.setItem('chorus.user', info.you);
+    }
     state.hostId = info.host_id;
     state.users = new Map();
     (info.users || []).forEach(function (u) { state.users.set(u.id, { id: u.id, name: u.name, is_host: !!u.is_host }); });
@@ -655,8 +660,9 @@
   }
 
   function createRoom() {
-    var track = $('track').value.trim();
-    if (!safeTrackUrl(track)) { showError('Give an http(s) track URL or a path on this server.'); return; }
+    // sent as an absolute URL (a path on this server becomes http(s)://this-host/path)
+    var track = safeTrackUrl($('track').value.trim());
+    if (!track) { showError('Give an http(s) track URL or a path on this server.'); return; }
     fetch('/api/v1/listen/rooms', {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
