@@ -149,10 +149,16 @@ try {
   const before = await guest.evaluate(() => window.chorus.chat);
   await guest.evaluate(() => window.chorus.dropChat());
   await guest.waitForFunction(() => !window.chorus.chat.open, null, { timeout: 5_000 });
+  // while it is away the host also edits its message: the guest shows the current text after reconnecting
+  await host.click('#chat-messages li.mine button.edit');
+  await host.fill('#chat-input', 'hello while away');
+  await host.click('#chat-send');
+  await hasText(host, 'hello while away');
   for (let i = 1; i <= 3; i++) await send(host, `missed ${i}`);
   await guest.evaluate(() => window.chorus.resumeChat());
   await guest.waitForFunction(() => window.chorus.chat.synced, null, { timeout: 10_000 });
   await hasText(guest, 'missed 3');
+  await hasText(guest, 'hello while away');
   await send(host, 'after reconnect');
   await hasText(guest, 'after reconnect');
   const after = await guest.evaluate(() => window.chorus.chat);

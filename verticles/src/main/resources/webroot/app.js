@@ -12,7 +12,8 @@
  * - Track: the host sets or changes it with PUT /api/v1/rooms/:id/track {track_url} (Bearer token);
  *   every member gets track_changed. A room made without a track (REST, gRPC) shows a note, not an error.
  * - Chat: WS /ws/chat/:room?token=&after=<last seq seen> (history, then live events; a reconnect
- *   passes the last seq, so missed messages arrive once); messages are sent, edited and deleted
+ *   passes the last seq, so missed messages arrive once, then reads the newest page over REST for
+ *   edits and deletions made meanwhile); messages are sent, edited and deleted
  *   over the REST chat API. Messages are kept by id, so a message never shows twice.
  * - A room made through REST/gRPC is opened as its host with /?room=<ID>#token=<participant token>.
  * - The <audio> element follows the room's playback state: position = position_ms +
@@ -457,6 +458,7 @@
         state.chat.synced = true;
         if (typeof ev.last_seq === 'number' && ev.last_seq > state.chat.lastSeq) state.chat.lastSeq = ev.last_seq;
         $('chat-status').textContent = '';
+        if (state.chat.connects > 1) refreshChat();
         break;
       case 'room_ended':
         showError('The room has ended.');
@@ -467,6 +469,25 @@
       default:
         break;
     }
+  }
+
+  /**
+   * After a reconnect: the socket replays only messages created while away, so the newest page is
+   * read over REST to catch edits and deletions of messages this page already shows.
+   */
+  function refreshChat() {
+    api('GET', '/chat/messages?limit=50').then(function (page) {
+      var msgs = page.messages || [];
+      if (!msgs.length) return;
+      var from = page.has_more ? msgs[0].seq : 0;
+      var to = msgs[msgs.length - 1].seq;
+      var present = new Set(msgs.map(function (m) { return m.id; }));
+      state.chat.messages.forEach(function (m, id) {
+        if (m.seq >= from && m.seq <= to && !present.has(id)) state.chat.messages.delete(id);
+      });
+      msgs.forEach(function (m) { state.chat.messages.set(m.id, m); });
+      renderChat();
+    }).catch(function () { /* the live events still arrive; the next reconnect tries again */ });
   }
 
   function putMessage(m) {

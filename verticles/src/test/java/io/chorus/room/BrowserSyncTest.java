@@ -147,7 +147,8 @@ class BrowserSyncTest {
   /**
    * The room page for a room made through the REST API (issue 14): no track is a note, the host sets
    * the track from the page, a guest joins by code, playback follows, chat goes both ways with edit and
-   * delete, and messages missed while the guest's chat socket was down appear exactly once.
+   * delete, and messages missed while the guest's chat socket was down appear exactly once (and an
+   * edit made meanwhile shows in its current form).
    */
   @Test
   void restRoomPageWithTrackAndChat() {
@@ -178,7 +179,7 @@ class BrowserSyncTest {
     assertThat(r.getJsonObject("afterEdits").getJsonArray("guest").getList()).as(dump).isEqualTo(expected);
 
     JsonObject fin = r.getJsonObject("final");
-    List<Object> all = List.of("hello, edited", "missed 1", "missed 2", "missed 3", "after reconnect");
+    List<Object> all = List.of("hello while away", "missed 1", "missed 2", "missed 3", "after reconnect");
     assertThat(fin.getJsonArray("host").getList()).as(dump).isEqualTo(all);
     assertThat(fin.getJsonArray("guest").getList()).as("missed messages exactly once, in order:\n%s", dump).isEqualTo(all);
     assertThat(fin.getJsonArray("guestIds").getList()).as(dump).doesNotHaveDuplicates()
