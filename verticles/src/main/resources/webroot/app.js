@@ -325,6 +325,8 @@
     if (ev.type === 'room_info') { onRoomInfo(ev); return; }
     if (ev.type === 'error') { showError(ev.message || ev.code || 'error'); return; }
     if (ev.type === 'pong' || ev.type === 'time') return;
+    // chat events also come through the bridge registration; the chat socket (with its cursor) shows them
+    if (ev.type.indexOf('message_') === 0 || ev.type === 'room_ended') return;
     var key = ev.type + ':' + ev.version + ':' + (ev.user_id || '') + ':' + (ev.host_id || '');
     if (state.seen.has(key)) return;
     if (source === 'ws' && state.eb && state.eb.state === EventBus.OPEN) {
