@@ -19,14 +19,17 @@ CHORUS_JAVA_FLAGS=(
 # Builds the jar with the Maven wrapper when it is missing or older than any source, pom or conf file.
 chorus_build_if_needed() {
   local stale=""
+  local why=""
   if [[ ! -f "$JAR" ]]; then
-    stale="missing"
+    why="it does not exist yet"
+    stale="$JAR"
   else
     stale="$(find "$ROOT/pom.xml" "$ROOT"/*/pom.xml "$ROOT"/*/src/main "$ROOT/conf" \
       "$ROOT/web/src" "$ROOT/web/scripts" "$ROOT/web/package-lock.json" -type f -newer "$JAR" -print -quit 2>/dev/null || true)"
   fi
   if [[ -n "$stale" ]]; then
-    echo "chorus: building $JAR (${stale#"$ROOT"/} is newer)..." >&2
+    [[ -z "$why" ]] && why="${stale#"$ROOT"/} is newer"
+    echo "chorus: building $JAR ($why)..." >&2
     (cd "$ROOT" && ./mvnw -q -B -DskipTests install) || { echo "chorus: build failed" >&2; return 1; }
   fi
 }

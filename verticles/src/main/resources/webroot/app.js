@@ -9,6 +9,13 @@
  *   carries are de-duplicated, so none is lost in the moment before the bridge registration is live.
  * - Host controls: bridge SEND client.room-control {room_id, action, position} with headers {token}.
  * - Clock: NTP-style over bridge SEND client.clock, several samples, the lowest-delay one kept.
+ * - Track: the host sets or changes it with PUT /api/v1/rooms/:id/track {track_url} (Bearer token);
+ *   every member gets track_changed. A room made without a track (REST, gRPC) shows a note, not an error.
+ * - Chat: WS /ws/chat/:room?token=&after=<last seq seen> (history, then live events; a reconnect
+ *   passes the last seq, so missed messages arrive once, then reads the newest page over REST for
+ *   edits and deletions made meanwhile); messages are sent, edited and deleted
+ *   over the REST chat API. Messages are kept by id, so a message never shows twice.
+ * - A room made through REST/gRPC is opened as its host with /?room=<ID>#token=<participant token>.
  * - The <audio> element follows the room's playback state: position = position_ms +
  *   (server_now - updated_at) * rate; small drift is corrected by playbackRate nudges (at most
  *   MAX_NUDGE), drift above SEEK_DRIFT by a seek.
@@ -47,7 +54,17 @@
     seeking: false,            // the host drags the slider
     counts: { bridge: 0, ws: 0 },
     lastDrift: null,
-    ready: false
+    ready: false,
+    chat: {
+      ws: null,
+      messages: new Map(),     // id -> message, the room's chat as this page knows it
+      lastSeq: 0,              // the cursor for the next reconnect
+      connects: 0,
+      synced: false,
+      held: false,             // test hook: reconnects wait while true
+      retry: null,
+      editing: null            // id of the own message being edited
+    }
   };
   // for tests and debugging: a read-only view of the state
   window.chorus = {
@@ -59,7 +76,20 @@
     get playback() { return state.playback && Object.assign({}, state.playback); },
     get events() { return Object.assign({}, state.counts); },
     get drift() { return state.lastDrift; },
-    targetPosition: function () { return targetSeconds(); }
+    targetPosition: function () { return targetSeconds(); },
+    get chat() {
+      return { lastSeq: state.chat.lastSeq, connects: state.chat.connects, synced: state.chat.synced,
+        open: !!(state.chat.ws && state.chat.ws.readyState === WebSocket.OPEN), count: state.chat.messages.size };
+    },
+    /** Test hook: drops the chat socket as a network loss would; it reconnects once resumeChat() is called. */
+    dropChat: function () {
+      state.chat.held = true;
+      if (state.chat.ws) state.chat.ws.close(4000, 'dropped');
+    },
+    resumeChat: function () {
+      state.chat.held = false;
+      scheduleChat(0);
+    }
   };
 
   // ---------- helpers ----------
@@ -169,14 +199,23 @@
     if (pb.track_url !== oldUrl || !audio.getAttribute('src')) {
       var url = safeTrackUrl(pb.track_url);
       if (url) {
-        audio.src = url;
-        audio.load();
+        if (audio.src !== url) {
+          audio.src = url;
+          audio.load();
+        }
+        $('track-note').hidden = true;
       } else {
         audio.removeAttribute('src');
-        showError('This room\'s track URL cannot be played here.');
+        renderTrackNote(pb.track_url ? 'This room\'s track URL cannot be played here.' : 'No track yet.');
       }
     }
     follow();
+  }
+
+  function renderTrackNote(text) {
+    var note = $('track-note');
+    note.textContent = text + (isHost() ? ' Set one below.' : ' The host can set one.');
+    note.hidden = false;
   }
 
   /** Brings the audio element to the room's state: play/pause, seek on big drift, rate nudges on small. */
@@ -240,6 +279,7 @@
     if (!state.seeking) seek.value = String(pos);
     var host = isHost();
     $('host-controls').hidden = !host;
+    $('track-form').hidden = !host;
     $('listener-note').hidden = host;
     $('role').textContent = host ? 'host' : 'listener';
   }
@@ -285,6 +325,8 @@
     if (ev.type === 'room_info') { onRoomInfo(ev); return; }
     if (ev.type === 'error') { showError(ev.message || ev.code || 'error'); return; }
     if (ev.type === 'pong' || ev.type === 'time') return;
+    // chat events also come through the bridge registration; the chat socket (with its cursor) shows them
+    if (ev.type.indexOf('message_') === 0 || ev.type === 'room_ended') return;
     var key = ev.type + ':' + ev.version + ':' + (ev.user_id || '') + ':' + (ev.host_id || '');
     if (state.seen.has(key)) return;
     if (source === 'ws' && state.eb && state.eb.state === EventBus.OPEN) {
@@ -315,6 +357,7 @@
       case 'host_changed':
         state.hostId = ev.host_id;
         renderUsers();
+        renderChat();
         break;
       case 'play':
       case 'pause':
@@ -334,6 +377,11 @@
       sessionStorage.setItem('chorus.token.' + info.room_id, info.token);
     }
     state.roomId = info.room_id;
+    // the server may give a joiner another id than the one proposed: it is who this page is now
+    if (typeof info.you === 'string' && info.you && info.you !== state.userId) {
+      state.userId = info.you;
+      sessionStorage.setItem('chorus.user', info.you);
+    }
     state.hostId = info.host_id;
     state.users = new Map();
     (info.users || []).forEach(function (u) { state.users.set(u.id, { id: u.id, name: u.name, is_host: !!u.is_host }); });
@@ -344,6 +392,207 @@
     connectBridge();
     // back in the room after the server ended the bridge registration (see registerRoom): listen again
     if (state.eb && state.eb.state === EventBus.OPEN && !state.bridgeRegistered) registerRoom(state.eb);
+    if (!state.chat.ws) connectChat();
+  }
+
+  // ---------- chat ----------
+
+  function authHeaders() {
+    return { 'content-type': 'application/json', authorization: 'Bearer ' + state.token };
+  }
+
+  function api(method, path, body) {
+    return fetch('/api/v1/rooms/' + encodeURIComponent(state.roomId) + path, {
+      method: method, headers: authHeaders(), body: body === undefined ? undefined : JSON.stringify(body)
+    }).then(function (r) {
+      if (r.status === 204) return null;
+      return r.json().then(function (b) {
+        if (!r.ok) throw new Error((b.error && b.error.message) || ('HTTP ' + r.status));
+        return b;
+      });
+    });
+  }
+
+  function connectChat() {
+    if (!state.roomId || !state.token || state.leaving) return;
+    var q = new URLSearchParams({ token: state.token });
+    if (state.chat.lastSeq > 0) q.set('after', String(state.chat.lastSeq));
+    var ws = new WebSocket((location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + '/ws/chat/'
+      + encodeURIComponent(state.roomId) + '?' + q.toString());
+    state.chat.ws = ws;
+    state.chat.synced = false;
+    state.chat.connects++;
+    $('chat-status').textContent = 'connecting…';
+    ws.onmessage = function (e) {
+      var ev;
+      try { ev = JSON.parse(e.data); } catch (err) { return; }
+      if (state.chat.ws === ws) onChatEvent(ev);
+    };
+    ws.onclose = function (e) {
+      if (state.chat.ws !== ws) return;
+      state.chat.ws = null;
+      state.chat.synced = false;
+      $('chat-status').textContent = 'offline';
+      if (state.leaving || e.code === 4401 || e.code === 4404) return;   // a bad token or no room: retrying cannot help
+      scheduleChat(e.code === 4403 ? 3000 : 1000);   // 4403: not (yet) a member again after a presence reconnect
+    };
+  }
+
+  function scheduleChat(delay) {
+    if (state.chat.retry) clearTimeout(state.chat.retry);
+    state.chat.retry = setTimeout(function () {
+      state.chat.retry = null;
+      if (!state.chat.held && !state.chat.ws && !state.leaving && state.roomId) connectChat();
+    }, delay);
+  }
+
+  function onChatEvent(ev) {
+    switch (ev.type) {
+      case 'message_created':
+        putMessage(ev.message);
+        break;
+      case 'message_updated':
+        if (ev.message && state.chat.messages.has(ev.message.id)) putMessage(ev.message);
+        break;
+      case 'message_deleted':
+        state.chat.messages.delete(ev.message_id);
+        renderChat();
+        break;
+      case 'synced':
+        state.chat.synced = true;
+        if (typeof ev.last_seq === 'number' && ev.last_seq > state.chat.lastSeq) state.chat.lastSeq = ev.last_seq;
+        $('chat-status').textContent = '';
+        if (state.chat.connects > 1) refreshChat();
+        break;
+      case 'room_ended':
+        showError('The room has ended.');
+        break;
+      case 'error':
+        showError('Chat: ' + (ev.message || ev.code));
+        break;
+      default:
+        break;
+    }
+  }
+
+  /**
+   * After a reconnect: the socket replays only messages created while away, so the newest page is
+   * read over REST to catch edits and deletions of messages this page already shows.
+   */
+  function refreshChat() {
+    api('GET', '/chat/messages?limit=50').then(function (page) {
+      var msgs = page.messages || [];
+      if (!msgs.length) return;
+      var from = page.has_more ? msgs[0].seq : 0;
+      var to = msgs[msgs.length - 1].seq;
+      var present = new Set(msgs.map(function (m) { return m.id; }));
+      state.chat.messages.forEach(function (m, id) {
+        if (m.seq >= from && m.seq <= to && !present.has(id)) state.chat.messages.delete(id);
+      });
+      msgs.forEach(function (m) { state.chat.messages.set(m.id, m); });
+      renderChat();
+    }).catch(function () { /* the live events still arrive; the next reconnect tries again */ });
+  }
+
+  function putMessage(m) {
+    if (!m || typeof m.id !== 'string') return;
+    state.chat.messages.set(m.id, m);
+    if (typeof m.seq === 'number' && m.seq > state.chat.lastSeq) state.chat.lastSeq = m.seq;
+    if (state.chat.messages.size > 500) {   // keep the page small: drop the oldest
+      var oldest = sortedMessages()[0];
+      state.chat.messages.delete(oldest.id);
+    }
+    renderChat();
+  }
+
+  function sortedMessages() {
+    return Array.from(state.chat.messages.values()).sort(function (a, b) { return a.seq - b.seq; });
+  }
+
+  /** Rebuilds the list; user text only ever goes through textContent. */
+  function renderChat() {
+    var list = $('chat-messages');
+    var atBottom = list.scrollTop + list.clientHeight >= list.scrollHeight - 4;
+    list.replaceChildren();
+    sortedMessages().forEach(function (m) {
+      var li = document.createElement('li');
+      li.dataset.id = m.id;
+      li.dataset.seq = String(m.seq);
+      var system = m.message_type === 'system';
+      if (system) li.className = 'system';
+      if (m.participant_id === state.userId) li.className += ' mine';
+      var author = document.createElement('span');
+      author.className = 'author';
+      author.textContent = system ? '' : (m.display_name || m.participant_id);
+      var text = document.createElement('span');
+      text.className = 'text';
+      text.textContent = m.content;
+      li.appendChild(author);
+      li.appendChild(text);
+      if (m.edited_at) {
+        var ed = document.createElement('span');
+        ed.className = 'edited';
+        ed.textContent = '(edited)';
+        li.appendChild(ed);
+      }
+      if (!system && m.participant_id === state.userId) li.appendChild(chatButton('edit', 'Edit', m));
+      if (!system && (m.participant_id === state.userId || isHost())) li.appendChild(chatButton('delete', 'Delete', m));
+      list.appendChild(li);
+    });
+    if (atBottom) list.scrollTop = list.scrollHeight;
+  }
+
+  function chatButton(cls, label, m) {
+    var b = document.createElement('button');
+    b.type = 'button';
+    b.className = cls;
+    b.textContent = label;
+    b.addEventListener('click', function () {
+      if (cls === 'edit') {
+        state.chat.editing = m.id;
+        $('chat-input').value = m.content;
+        $('chat-send').textContent = 'Save';
+        $('chat-cancel').hidden = false;
+        $('chat-input').focus();
+      } else {
+        api('DELETE', '/chat/messages/' + encodeURIComponent(m.id)).then(function () {
+          state.chat.messages.delete(m.id);
+          renderChat();
+        }).catch(function (e) { showError('Could not delete: ' + e.message); });
+      }
+    });
+    return b;
+  }
+
+  function stopEditing() {
+    state.chat.editing = null;
+    $('chat-input').value = '';
+    $('chat-send').textContent = 'Send';
+    $('chat-cancel').hidden = true;
+  }
+
+  function submitChat() {
+    var content = $('chat-input').value;
+    if (!content.trim()) return;
+    var editing = state.chat.editing;
+    var done = editing
+      ? api('PUT', '/chat/messages/' + encodeURIComponent(editing), { content: content })
+      : api('POST', '/chat/messages', { content: content });
+    done.then(function (m) {
+      if (!editing || state.chat.messages.has(m.id)) putMessage(m);
+      if (state.chat.editing === editing) stopEditing();
+      showError('');
+    }).catch(function (e) { showError('Chat: ' + e.message); });
+  }
+
+  function setTrack() {
+    var raw = $('track-url').value.trim();
+    var url = safeTrackUrl(raw);
+    if (!url) { showError('Give an http(s) track URL or a path on this server.'); return; }
+    api('PUT', '/track', { track_url: url }).then(function () {
+      showError('');
+      $('track-url').value = '';
+    }).catch(function (e) { showError('Could not set the track: ' + e.message); });
   }
 
   // ---------- transports ----------
@@ -455,8 +704,9 @@
   }
 
   function createRoom() {
-    var track = $('track').value.trim();
-    if (!safeTrackUrl(track)) { showError('Give an http(s) track URL or a path on this server.'); return; }
+    // sent as an absolute URL (a path on this server becomes http(s)://this-host/path)
+    var track = safeTrackUrl($('track').value.trim());
+    if (!track) { showError('Give an http(s) track URL or a path on this server.'); return; }
     fetch('/api/v1/listen/rooms', {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -477,6 +727,13 @@
     state.leaving = true;
     if (state.ws) { var ws = state.ws; state.ws = null; ws.close(1000, 'leave'); }
     if (state.eb) { var eb = state.eb; state.eb = null; try { eb.close(); } catch (e) { /* already closed */ } }
+    if (state.chat.ws) { var cws = state.chat.ws; state.chat.ws = null; cws.close(1000, 'leave'); }
+    if (state.chat.retry) { clearTimeout(state.chat.retry); state.chat.retry = null; }
+    state.chat.messages = new Map();
+    state.chat.lastSeq = 0;
+    stopEditing();
+    renderChat();
+    $('track-note').hidden = true;
     audio.pause();
     audio.removeAttribute('src');
     audio.load();
@@ -490,9 +747,22 @@
     history.replaceState(null, '', location.pathname);
   }
 
+  /** A participant token's payload ({r: room, p: participant, ...}); the server verifies the signature. */
+  function tokenPayload(token) {
+    try {
+      var b64 = token.split('.')[0].replace(/-/g, '+').replace(/_/g, '/');
+      return JSON.parse(atob(b64 + '==='.slice((b64.length + 3) % 4)));
+    } catch (e) {
+      return null;
+    }
+  }
+
   function wire() {
     state.userId = userId();
     var params = new URLSearchParams(location.search);
+    var fragment = new URLSearchParams(location.hash.slice(1));
+    var given = fragment.get('token');
+    var payload = given && tokenPayload(given);
     if (params.get('room')) $('room-code').value = params.get('room');
     $('name').value = sessionStorage.getItem('chorus.name') || '';
 
@@ -524,8 +794,22 @@
     audio.addEventListener('canplay', follow);
     audio.addEventListener('ended', render);
 
+    $('track-form').addEventListener('submit', function (e) { e.preventDefault(); setTrack(); });
+    $('chat-form').addEventListener('submit', function (e) { e.preventDefault(); submitChat(); });
+    $('chat-cancel').addEventListener('click', stopEditing);
+
     setInterval(function () { follow(); if (!$('room').hidden) render(); }, SYNC_INTERVAL_MS);
     setInterval(function () { if (state.eb && state.eb.state === EventBus.OPEN) syncClock().catch(function () {}); }, CLOCK_RESYNC_MS);
+
+    // /?room=<ID>#token=<token>: open a room made through the REST or gRPC API as the token's participant
+    if (payload && typeof payload.p === 'string' && typeof payload.r === 'string') {
+      history.replaceState(null, '', location.pathname + location.search);   // the token stays out of the history
+      state.userId = payload.p;
+      sessionStorage.setItem('chorus.user', payload.p);
+      sessionStorage.setItem('chorus.token.' + payload.r, given);
+      state.userName = $('name').value.trim();
+      enter(payload.r, given);
+    }
   }
 
   wire();

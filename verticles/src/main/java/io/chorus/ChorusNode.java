@@ -72,7 +72,7 @@ public final class ChorusNode {
             .setPrometheusOptions(new VertxPrometheusOptions().setEnabled(true)));
     return Vertx.builder()
         .with(options)
-        .withMetrics(new MicrometerMetricsFactory())
+        .withMetrics(io.chorus.gateway.ActiveRequestsFix.wrap(new MicrometerMetricsFactory()))   // vert.x#6328
         .withClusterManager(clusterManager)
         .buildClustered()
         .recover(e -> Future.failedFuture(new IllegalStateException(

@@ -20,6 +20,10 @@ import java.util.UUID;
 public final class ChatService {
   public static final String USER = "user";
   public static final String SYSTEM = "system";
+  /** A cursor that is a number but not a seq (negative, fractional, too big): 400, not an unknown id. */
+  private static final java.util.regex.Pattern NUMBER = java.util.regex.Pattern.compile("[-+]?\\d+(\\.\\d*)?([eE][-+]?\\d+)?");
+  /** What a message id can look like (they are UUIDs); anything else is a malformed cursor. */
+  private static final java.util.regex.Pattern MESSAGE_ID = java.util.regex.Pattern.compile("[A-Za-z0-9_-]{1,64}");
 
   private final ChatStore store;
   private final EventBus bus;
@@ -110,8 +114,9 @@ public final class ChatService {
     if (after.matches("\\d{1,18}")) {
       return store.list(roomId, "seq", after, limit);
     }
-    if (after.length() > 64) {
-      return Future.failedFuture(new ChorusException(ErrorCode.INVALID_ARGUMENT, "after must be a seq or a message id"));
+    if (NUMBER.matcher(after).matches() || !MESSAGE_ID.matcher(after).matches()) {
+      // a negative, huge or malformed cursor is the caller's mistake, not an unknown message (404)
+      return Future.failedFuture(new ChorusException(ErrorCode.INVALID_ARGUMENT, "after must be a seq (0 or more) or a message id"));
     }
     return store.list(roomId, "id", after, limit);
   }

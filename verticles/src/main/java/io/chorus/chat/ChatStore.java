@@ -24,11 +24,26 @@ public final class ChatStore {
   private final int ttlSeconds;
   private final int historyMax;
 
-  /** One page of messages, ascending by seq; {@code head} is the room's latest seq. */
-  public record Page(List<JsonObject> messages, long head, boolean more) {
+  /**
+   * One page of messages, ascending by seq; {@code head} is the room's latest seq, {@code after} the
+   * seq the page was read after (0 when read by message id or as the newest page).
+   */
+  public record Page(List<JsonObject> messages, long head, boolean more, long after) {
+    public Page(List<JsonObject> messages, long head, boolean more) {
+      this(messages, head, more, 0);
+    }
+
+    /**
+     * The cursor a client passes as {@code after} next: the last message's seq, or, when nothing
+     * follows the cursor, the cursor itself or the head (everything up to the head was read or
+     * deleted), never 0, which would make a client that follows it start over.
+     */
+    public long lastSeq() {
+      return messages.isEmpty() ? Math.max(after, head) : messages.get(messages.size() - 1).getLong("seq");
+    }
+
     public JsonObject json() {
-      long last = messages.isEmpty() ? 0 : messages.get(messages.size() - 1).getLong("seq");
-      return new JsonObject().put("messages", new JsonArray(new ArrayList<>(messages))).put("last_seq", last)
+      return new JsonObject().put("messages", new JsonArray(new ArrayList<>(messages))).put("last_seq", lastSeq())
           .put("head_seq", head).put("has_more", more);
     }
   }
@@ -115,7 +130,7 @@ public final class ChatStore {
       for (int i = 2; i < r.size(); i++) {
         out.add(new JsonObject(r.get(i).toString()));
       }
-      return new Page(out, r.get(0).toLong(), r.get(1).toInteger() == 1);
+      return new Page(out, r.get(0).toLong(), r.get(1).toInteger() == 1, "seq".equals(mode) ? Long.parseLong(cursor) : 0);
     });
   }
 

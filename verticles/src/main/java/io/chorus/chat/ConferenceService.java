@@ -175,6 +175,17 @@ public final class ConferenceService {
    * post script sets the room's activity mark, and the post that set it calls this), the PostgreSQL
    * {@code expires_at} moves to now + ROOM_TTL_HOURS and the Redis room's TTL is renewed.
    */
+  /**
+   * The host sets or changes the room's track (REST {@code PUT /api/v1/rooms/:id/track}): playback
+   * resets to 0, paused, and {@code track_changed} goes to every member; the room script refuses
+   * anyone but the current host (403).
+   */
+  public Future<JsonObject> changeTrack(String roomId, String participantId, String trackUrl) {
+    return rooms.changeTrack(io.chorus.proto.room.ChangeTrackRequest.newBuilder().setRoomId(roomId).setTrackUrl(trackUrl).build(),
+        participantId).map(state -> new JsonObject().put("room_id", state.roomId()).put("track_url", state.trackUrl())
+        .put("version", state.version()).put("playback", state.playback(System.currentTimeMillis())));
+  }
+
   public Future<Void> renew(String roomId) {
     return repo.touch(roomId, expiresAt())
         .compose(v -> chat.store().dropMeta(roomId))

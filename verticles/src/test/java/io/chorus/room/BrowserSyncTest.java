@@ -144,6 +144,51 @@ class BrowserSyncTest {
         r.getString("browserVersion"));
   }
 
+  /**
+   * The room page for a room made through the REST API (issue 14): no track is a note, the host sets
+   * the track from the page, a guest joins by code, playback follows, chat goes both ways with edit and
+   * delete, and messages missed while the guest's chat socket was down appear exactly once (and an
+   * edit made meanwhile shows in its current form).
+   */
+  @Test
+  void restRoomPageWithTrackAndChat() {
+    if (!Files.isExecutable(CHROMIUM)) {
+      fail("Headless Chromium is required at " + CHROMIUM + " for this test: install it with "
+          + "`apt-get update && apt-get install -y chromium` (CI's .ci/run must do so)");
+    }
+    NodeScripts.requireInstalled("playwright-core");
+    JsonObject r = NodeScripts.run("test/browser-room.mjs", Duration.ofMinutes(3), "http://127.0.0.1:" + port);
+    String dump = r.encodePrettily();
+    assertThat(r.getBoolean("ok")).as("browser run failed:\n%s", dump).isTrue();
+    assertThat(r.getBoolean("hostIsHost")).as(dump).isTrue();
+    assertThat(r.getBoolean("hostUrlHasToken")).as("the token leaves the address bar:\n%s", dump).isFalse();
+    assertThat(r.getString("noTrackNote")).as(dump).startsWith("No track yet.");
+    assertThat(r.getString("noTrackError")).as(dump).isEmpty();
+    assertThat(r.getBoolean("hostTrackFormVisible")).as(dump).isTrue();
+    assertThat(r.getString("trackUrl")).as(dump).isEqualTo("http://127.0.0.1:" + port + "/media/test-tone.wav");
+    assertThat(r.getBoolean("guestIsHost")).as(dump).isFalse();
+    assertThat(r.getBoolean("guestTrackFormVisible")).as(dump).isFalse();
+    assertThat(r.getString("guestTrackUrl")).as(dump).isEqualTo(r.getString("trackUrl"));
+    assertThat(r.getBoolean("guestPlayed")).as(dump).isTrue();
+    assertThat(r.getBoolean("guestPaused")).as(dump).isTrue();
+    assertThat(r.getBoolean("xssSafe")).as(dump).isTrue();
+    assertThat(r.getInteger("guestButtonsOnHostMessage")).as("no edit/delete on others' messages:\n%s", dump).isZero();
+    assertThat(r.getBoolean("guestSeesEditedMark")).as(dump).isTrue();
+    List<Object> expected = List.of("hello, edited");
+    assertThat(r.getJsonObject("afterEdits").getJsonArray("host").getList()).as(dump).isEqualTo(expected);
+    assertThat(r.getJsonObject("afterEdits").getJsonArray("guest").getList()).as(dump).isEqualTo(expected);
+
+    JsonObject fin = r.getJsonObject("final");
+    List<Object> all = List.of("hello while away", "missed 1", "missed 2", "missed 3", "after reconnect");
+    assertThat(fin.getJsonArray("host").getList()).as(dump).isEqualTo(all);
+    assertThat(fin.getJsonArray("guest").getList()).as("missed messages exactly once, in order:\n%s", dump).isEqualTo(all);
+    assertThat(fin.getJsonArray("guestIds").getList()).as(dump).doesNotHaveDuplicates()
+        .isEqualTo(fin.getJsonArray("hostIds").getList());
+    JsonObject reconnect = r.getJsonObject("reconnect");
+    assertThat(reconnect.getInteger("connectsAfter")).as(dump).isEqualTo(reconnect.getInteger("connectsBefore") + 1);
+    assertThat(r.getJsonArray("console").getList()).as(dump).isEmpty();
+  }
+
   /** Runs the Node scripts under web/ (dependencies installed by the Maven build) and reads their JSON line. */
   static final class NodeScripts {
     static final Path WEB = Path.of(System.getProperty("chorus.web.dir", "../web")).toAbsolutePath().normalize();

@@ -1,0 +1,208 @@
+package io.chorus.chat;
+
+import io.chorus.ChorusNode;
+import io.chorus.gateway.NodePorts;
+import io.chorus.room.RoomClient;
+import io.chorus.room.RoomState;
+import io.chorus.testing.TestServices;
+import io.chorus.testing.WsProbe;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * What the web page needs from the REST API (issue 14): the host sets a room's track over REST, the
+ * chat cursor a page continues from, and refused cursors.
+ */
+class WebApiTest {
+  static ChorusNode node;
+  static Vertx client;
+  static Rest rest;
+  static int port;
+
+  @BeforeAll
+  static void start() {
+    node = TestServices.startNode(Map.of("RATE_LIMIT_ROOM_CREATE", 100_000, "RATE_LIMIT_CHAT_MESSAGES", 100_000));
+    port = NodePorts.http(node.vertx());
+    client = Vertx.vertx();
+    rest = new Rest(client);
+  }
+
+  @AfterAll
+  static void stop() {
+    if (client != null) {
+      TestServices.await(client.close());
+    }
+    if (node != null) {
+      TestServices.closeAll(List.of(node));
+    }
+  }
+
+  /** A conference room (host) plus a second member; returns {roomId, hostToken, bobToken}. */
+  static String[] roomWithGuest() {
+    Rest.Reply created = rest.post(port, "/api/v1/rooms", null, new JsonObject().put("title", "Web").put("display_name", "Hanna"));
+    assertThat(created.status()).as(created.body()).isEqualTo(201);
+    String id = created.json().getJsonObject("room").getString("id");
+    Rest.Reply joined = rest.post(port, "/api/v1/rooms/" + id + "/join", null, new JsonObject().put("display_name", "Bob"));
+    assertThat(joined.status()).as(joined.body()).isEqualTo(200);
+    return new String[] {id, created.json().getString("token"), joined.json().getString("token")};
+  }
+
+  @Test
+  void hostSetsTheTrackOverRest() {
+    String[] r = roomWithGuest();
+    String path = "/api/v1/rooms/" + r[0] + "/track";
+    JsonObject body = new JsonObject().put("track_url", "https://example.org/a.mp3");
+
+    assertThat(rest.call(HttpMethod.PUT, port, path, null, null, body).errorCode(401)).isEqualTo("unauthenticated");
+    assertThat(rest.call(HttpMethod.PUT, port, path, r[2], null, body).errorCode(403)).isEqualTo("forbidden");
+    for (String bad : new String[] {"javascript:alert(1)", "/media/x.wav", "ftp://example.org/a.mp3", "http://", "",
+        "https://example.org/" + "a".repeat(2048)}) {
+      assertThat(rest.call(HttpMethod.PUT, port, path, r[1], null, new JsonObject().put("track_url", bad)).errorCode(400))
+          .as(bad).isEqualTo("invalid_argument");
+    }
+    assertThat(rest.call(HttpMethod.PUT, port, path, r[1], null, new JsonObject().put("track_url", 42)).errorCode(400))
+        .isEqualTo("invalid_argument");
+    assertThat(rest.call(HttpMethod.PUT, port, path, r[1], null, "{nope").errorCode(400)).isEqualTo("malformed_json");
+
+    // a member's seed WebSocket sees the change as track_changed
+    try (WsProbe ws = WsProbe.connect(port, "/ws?room_id=" + r[0] + "&user_id=" + participant(r[2]) + "&token=" + r[2])) {
+      ws.awaitType("room_info");
+      Rest.Reply ok = rest.call(HttpMethod.PUT, port, path, r[1], null, body);
+      assertThat(ok.status()).as(ok.body()).isEqualTo(200);
+      assertThat(ok.json().getString("track_url")).isEqualTo("https://example.org/a.mp3");
+      assertThat(ok.json().getJsonObject("playback").getString("status")).isEqualTo("pause");
+      JsonObject ev = ws.awaitType("track_changed");
+      assertThat(ev.getString("track_url")).isEqualTo("https://example.org/a.mp3");
+    }
+    RoomState room = TestServices.await(new RoomClient(node.vertx().eventBus(), "test").get(r[0]));
+    assertThat(room.trackUrl()).isEqualTo("https://example.org/a.mp3");
+  }
+
+  static String participant(String token) {
+    String payload = token.substring(0, token.indexOf('.'));
+    return new JsonObject(new String(java.util.Base64.getUrlDecoder().decode(payload))).getString("p");
+  }
+
+  @Test
+  void chatCursorIsTheOneToContinueFrom() {
+    String[] r = roomWithGuest();
+    String base = "/api/v1/rooms/" + r[0] + "/chat/messages";
+    for (int i = 0; i < 3; i++) {
+      assertThat(rest.post(port, base, r[1], new JsonObject().put("content", "m" + i)).status()).isEqualTo(201);
+    }
+    JsonObject all = rest.get(port, base, r[1]).json();
+    long head = all.getLong("head_seq");
+    assertThat(all.getLong("last_seq")).isEqualTo(head);
+
+    // nothing after the head: the cursor stays at the head (it was 0, so a client following it started over)
+    JsonObject none = rest.get(port, base + "?after=" + head, r[1]).json();
+    assertThat(none.getJsonArray("messages")).isEmpty();
+    assertThat(none.getLong("last_seq")).isEqualTo(head);
+    assertThat(none.getLong("head_seq")).isEqualTo(head);
+    // after the last message's id: the same
+    JsonArray msgs = all.getJsonArray("messages");
+    String lastId = msgs.getJsonObject(msgs.size() - 1).getString("id");
+    assertThat(rest.get(port, base + "?after=" + lastId, r[1]).json().getLong("last_seq")).isEqualTo(head);
+    // a page in the middle ends at its last message
+    JsonObject one = rest.get(port, base + "?limit=1&after=" + (head - 2), r[1]).json();
+    assertThat(one.getLong("last_seq")).isEqualTo(head - 1);
+    assertThat(one.getBoolean("has_more")).isTrue();
+  }
+
+  @Test
+  void badCursorsAreRefusedWith400() {
+    String[] r = roomWithGuest();
+    String base = "/api/v1/rooms/" + r[0] + "/chat/messages";
+    for (String bad : new String[] {"-1", "-0", "1.5", "1e3", "99999999999999999999", "a%20b", "..%2F..", "%3Cx%3E"}) {
+      assertThat(rest.get(port, base + "?after=" + bad, r[1]).errorCode(400)).as(bad).isEqualTo("invalid_argument");
+    }
+    // an unknown message id is still a 404
+    assertThat(rest.get(port, base + "?after=0b7e4c4e-1111-4222-8333-444455556666", r[1]).errorCode(404)).isEqualTo("not_found");
+
+    // the chat socket shares the parser: an error frame, then close 4400
+    try (WsProbe ws = WsProbe.connect(port, "/ws/chat/" + r[0] + "?token=" + r[1] + "&after=-1")) {
+      JsonObject err = ws.awaitType("error");
+      assertThat(err.getString("code")).isEqualTo("invalid_argument");
+      assertThat(ws.awaitClose(10_000)).isEqualTo((short) 4400);
+    }
+  }
+
+  /** The sum over every label set of a meter on /metrics (0 when absent). */
+  static double metricSum(String name) {
+    String body;
+    try {
+      body = java.net.http.HttpClient.newBuilder().version(java.net.http.HttpClient.Version.HTTP_1_1).build()
+          .send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + port + "/metrics")).build(),
+              java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+    } catch (Exception e) {
+      throw new AssertionError(e);
+    }
+    double sum = 0;
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?m)^" + name + "(?:\\{[^}]*\\})? ([0-9.eE+-]+)$").matcher(body);
+    while (m.find()) {
+      sum += Double.parseDouble(m.group(1));
+    }
+    return sum;
+  }
+
+  /**
+   * {@code vertx_http_server_active_requests} comes back to its baseline (1: the /metrics request
+   * itself) after WebSocket upgrades (/ws, /ws/chat, the bridge) and after requests answered before
+   * their body arrived whose client then hung up (vert.x#6328: each of those stayed counted for good).
+   */
+  @Test
+  void activeRequestsGaugeReturnsToBaseline() throws Exception {
+    String[] r = roomWithGuest();
+    String gauge = "vertx_http_server_active_requests";
+    awaitGauge(gauge, 1);
+    for (int i = 0; i < 3; i++) {
+      try (WsProbe ws = WsProbe.connect(port, "/ws?room_id=" + r[0] + "&user_id=" + participant(r[2]) + "&token=" + r[2])) {
+        ws.awaitType("room_info");
+      }
+      try (WsProbe ws = WsProbe.connect(port, "/ws/chat/" + r[0] + "?token=" + r[1])) {
+        ws.awaitType("synced");
+      }
+      try (WsProbe ws = WsProbe.connect(port, "/eventbus/websocket")) {
+        ws.send(new JsonObject().put("type", "ping"));
+      }
+    }
+    awaitGauge(gauge, 1);
+    // early answers (404 no route, 401 no token, 413 too large, 200) to requests whose declared body never comes
+    for (String head : new String[] {"POST /nope", "GET /api/v1/rooms/" + r[0] + "/participants", "POST /api/v1/listen/rooms",
+        "GET /health"}) {
+      for (int i = 0; i < 3; i++) {
+        String req = head + " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n{";
+        try (java.net.Socket sock = new java.net.Socket("127.0.0.1", port)) {
+          sock.setSoTimeout(10_000);
+          sock.getOutputStream().write(req.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+          sock.getOutputStream().flush();
+          byte[] buf = new byte[12];
+          int n = sock.getInputStream().readNBytes(buf, 0, buf.length);
+          assertThat(new String(buf, 0, n, java.nio.charset.StandardCharsets.US_ASCII)).as(head).startsWith("HTTP/1.1 ");
+        }
+      }
+    }
+    awaitGauge(gauge, 1);
+  }
+
+  static void awaitGauge(String name, double expected) {
+    long deadline = System.currentTimeMillis() + 10_000;
+    double now;
+    while ((now = metricSum(name)) != expected) {
+      if (System.currentTimeMillis() > deadline) {
+        throw new AssertionError(name + " is " + now + ", expected " + expected + " (no request open)");
+      }
+      java.util.concurrent.locks.LockSupport.parkNanos(100_000_000); // the server closes the sockets asynchronously
+    }
+  }
+}
