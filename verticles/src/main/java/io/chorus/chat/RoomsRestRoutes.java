@@ -4,6 +4,7 @@ import io.chorus.bus.ChorusException;
 import io.chorus.bus.ErrorCode;
 import io.chorus.config.ChorusConfig;
 import io.chorus.gateway.Http;
+import io.chorus.input.Inputs;
 import io.chorus.room.ParticipantTokens;
 import io.chorus.room.RoomIds;
 import io.vertx.core.Future;
@@ -88,7 +89,7 @@ public final class RoomsRestRoutes {
     }));
     router.put("/api/v1/rooms/:id/track").handler(body).handler(ctx -> room(ctx, 200, id -> {
       String pid = auth(ctx, id).participantId();
-      return conf.changeTrack(id, pid, trackUrl(string(body(ctx), "track_url")));
+      return conf.changeTrack(id, pid, Inputs.trackUrl("track_url", string(body(ctx), "track_url"), true));
     }));
     router.post("/api/v1/rooms/:id/media/token").handler(body).handler(ctx -> room(ctx, 200, id -> {
       String pid = auth(ctx, id).participantId();
@@ -252,29 +253,6 @@ public final class RoomsRestRoutes {
       throw new ChorusException(ErrorCode.INVALID_ARGUMENT, field + " must be a string");
     }
     return (String) v;
-  }
-
-  /**
-   * A track URL a browser may load: absolute http(s), at most 2048 characters. Kept in one place so
-   * the shared validation can replace it.
-   */
-  private static String trackUrl(String url) {
-    if (url == null || url.isBlank()) {
-      throw new ChorusException(ErrorCode.INVALID_ARGUMENT, "track_url is required");
-    }
-    if (url.length() > 2048) {
-      throw new ChorusException(ErrorCode.INVALID_ARGUMENT, "track_url is longer than 2048 characters");
-    }
-    try {
-      java.net.URI uri = new java.net.URI(url);
-      String scheme = uri.getScheme();
-      if (("http".equalsIgnoreCase(scheme) || "https".equalsIgnoreCase(scheme)) && uri.getHost() != null && !uri.getHost().isEmpty()) {
-        return url;
-      }
-    } catch (java.net.URISyntaxException e) {
-      // refused below
-    }
-    throw new ChorusException(ErrorCode.INVALID_ARGUMENT, "track_url must be an absolute http(s) URL");
   }
 
   private static Integer integer(JsonObject b, String field) {

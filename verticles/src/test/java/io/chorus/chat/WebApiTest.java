@@ -65,7 +65,7 @@ class WebApiTest {
 
     assertThat(rest.call(HttpMethod.PUT, port, path, null, null, body).errorCode(401)).isEqualTo("unauthenticated");
     assertThat(rest.call(HttpMethod.PUT, port, path, r[2], null, body).errorCode(403)).isEqualTo("forbidden");
-    for (String bad : new String[] {"javascript:alert(1)", "/media/x.wav", "ftp://example.org/a.mp3", "http://", "",
+    for (String bad : new String[] {"javascript:alert(1)", "ftp://example.org/a.mp3", "http://", "",
         "https://example.org/" + "a".repeat(2048)}) {
       assertThat(rest.call(HttpMethod.PUT, port, path, r[1], null, new JsonObject().put("track_url", bad)).errorCode(400))
           .as(bad).isEqualTo("invalid_argument");
