@@ -192,8 +192,9 @@ public final class StreamRoutes {
     String claim = sourceKey(s.id());
     redis.set(List.of(claim, nodeId, "NX", "EX", Integer.toString(SOURCE_CLAIM_SECONDS)))
         .compose(r -> r == null ? Future.failedFuture(new ChorusException(ErrorCode.CONFLICT, "a source is already connected"))
-            : sessions.markActive(s.id()))
-        .onFailure(e -> refuse(ws, ErrorCode.of(e), e.getMessage(), (short) 4409))
+            // finished (ended or expired) since the lookup: give the claim back, close as for a finished session
+            : sessions.markActive(s.id()).onFailure(e -> redis.del(List.of(claim))))
+        .onFailure(e -> refuse(ws, ErrorCode.of(e), e.getMessage(), (short) (ErrorCode.of(e) == ErrorCode.GONE ? 4410 : 4409)))
         .onSuccess(v -> {
           relay.addSource(s.id(), ws);
           relay.publishControl(s.id(), "source_joined");
