@@ -108,7 +108,7 @@ public final class RoomGrpcService extends RoomServiceService {
       consumer.handler(msg -> {
         JsonObject event = msg.body();
         chain[0] = chain[0].transform(ignored -> rooms.get(roomId)).compose(now -> watch.released ? Future.succeededFuture()
-                : response.write(RoomEvent.newBuilder().setType(event.getString("type", "")).setUserId(event.getString("user_id", ""))
+                : write(response, RoomEvent.newBuilder().setType(event.getString("type", "")).setUserId(event.getString("user_id", ""))
                     .setState(now.toResponse(System.currentTimeMillis())).build()))
             .onFailure(e -> {
               boolean open = !watch.released;
@@ -120,11 +120,20 @@ public final class RoomGrpcService extends RoomServiceService {
       });
       consumer.completion().onSuccess(v -> {
         if (!watch.released) {
-          response.write(RoomEvent.newBuilder().setType("room_info").setState(room.toResponse(System.currentTimeMillis())).build())
+          write(response, RoomEvent.newBuilder().setType("room_info").setState(room.toResponse(System.currentTimeMillis())).build())
               .onFailure(x -> watch.release());
         }
       });
     });
+  }
+
+  /** Vert.x gRPC throws (rather than fails the future) on a write to a stream that has failed. */
+  private static Future<Void> write(WriteStream<RoomEvent> response, RoomEvent event) {
+    try {
+      return response.write(event);
+    } catch (RuntimeException e) {
+      return Future.failedFuture(e);
+    }
   }
 
   /** A WatchRoom stream's bus consumer, released once (cancel, connection failure, write failure). Event-loop confined. */

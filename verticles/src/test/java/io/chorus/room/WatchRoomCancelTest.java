@@ -46,6 +46,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class WatchRoomCancelTest {
   static final int STREAMS = 40;
+  /** Streams opened in a burst and cancelled at once (below the server's bound on resets per connection and 30 s). */
+  static final int HASTY = 150;
   static ChorusNode node;
   static ManagedChannel channel;
   static Metadata key = new Metadata();
@@ -98,8 +100,12 @@ class WatchRoomCancelTest {
   }
 
   static Watch watch(String roomId) {
+    return watch(channel, roomId);
+  }
+
+  static Watch watch(ManagedChannel on, String roomId) {
     Watch w = new Watch();
-    RoomServiceGrpc.newStub(channel).withInterceptors(MetadataUtils.newAttachHeadersInterceptor(key))
+    RoomServiceGrpc.newStub(on).withInterceptors(MetadataUtils.newAttachHeadersInterceptor(key))
         .watchRoom(WatchRoomRequest.newBuilder().setRoomId(roomId).build(), w);
     return w;
   }
@@ -155,6 +161,23 @@ class WatchRoomCancelTest {
 
       for (Watch w : watches) {
         w.call.cancel("the client is done", null);
+      }
+      // and a burst of streams cancelled at once, many of them while the server still looks the room up
+      // or registers their consumer (on a channel of their own: HTTP/2 servers bound the resets per connection)
+      ManagedChannel hasty = ManagedChannelBuilder.forAddress("127.0.0.1", NodePorts.grpc(node.vertx())).usePlaintext().build();
+      try {
+        List<Watch> cancelled = new ArrayList<>();
+        for (int i = 0; i < HASTY; i++) {
+          cancelled.add(watch(hasty, id));
+        }
+        for (Watch w : cancelled) {
+          w.call.cancel("changed its mind", null);
+        }
+        for (Watch w : cancelled) {
+          assertThat(w.ended.get(30, TimeUnit.SECONDS)).isNotNull(); // the client saw its own CANCELLED
+        }
+      } finally {
+        hasty.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
       }
       // released by the cancel itself: no room event happens meanwhile
       long deadline = System.currentTimeMillis() + 15_000;
