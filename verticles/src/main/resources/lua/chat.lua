@@ -58,14 +58,15 @@ if op == 'send' then
   -- ARGV: 4 message JSON (without seq), 5 history max
   return append(cjson.decode(ARGV[4]), tonumber(ARGV[5]))
 elseif op == 'post' then
-  -- A participant's message in one round trip: the room's request limit, membership, the
+  -- A participant's message in one round trip: the participant's request limit, membership, the
   -- participant's message limit, the append and the room's activity mark. KEYS[3] = room:{ID},
-  -- KEYS[4] = room:{ID}:members, KEYS[5] = the room's request counter, KEYS[6] = the participant's
-  -- message counter, KEYS[7] = room:{ID}:active. ARGV: 4 message JSON (without seq and
-  -- display_name, which comes from the member record), 5 history max, 6 participant id, 7 window (ms),
-  -- 8 room request limit, 9 message limit (0: unlimited), 10 activity mark's lifetime (s).
-  -- Both counters count every attempt; refusals come in the order of the separate checks: the room
-  -- limit, then the room and membership, then the participant's limit. Replies {"limited", "room" |
+  -- KEYS[4] = room:{ID}:members, KEYS[5] = the participant's request counter in the room (requests
+  -- are limited per caller, not per room), KEYS[6] = the participant's message counter,
+  -- KEYS[7] = room:{ID}:active. ARGV: 4 message JSON (without seq and display_name, which comes from
+  -- the member record), 5 history max, 6 participant id, 7 window (ms), 8 request limit, 9 message
+  -- limit (0: unlimited), 10 activity mark's lifetime (s).
+  -- Both counters count every attempt; refusals come in the order of the separate checks: the request
+  -- limit, then the room and membership, then the participant's message limit. Replies {"limited", "room" |
   -- "messages", ms left} for a limit, else {"ok", message JSON, 1 if the activity mark was set now}.
   local window = tonumber(ARGV[7])
   local room_limit, msg_limit = tonumber(ARGV[8]), tonumber(ARGV[9])

@@ -97,7 +97,7 @@ public final class ChatStore {
    */
   public Future<Posted> post(String roomId, String participantId, JsonObject message, Limits limits) {
     List<String> keys = List.of(messagesKey(roomId), indexKey(roomId), RoomStore.key(roomId),
-        RoomStore.membersKey(roomId), RateLimiter.roomRequestsKey(roomId),
+        RoomStore.membersKey(roomId), RateLimiter.requestsKey(roomId, participantId),
         RateLimiter.messagesKey(roomId, participantId), activityKey(roomId));
     List<String> args = List.of("post", Long.toString(System.currentTimeMillis()), Integer.toString(ttlSeconds), message.encode(),
         Integer.toString(historyMax), participantId, Long.toString(limits.windowMs()), Integer.toString(limits.roomRequests()),

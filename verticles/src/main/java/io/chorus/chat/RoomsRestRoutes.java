@@ -24,8 +24,9 @@ import java.util.function.Function;
 /**
  * Seed 002's REST API under {@code /api/v1/rooms}. Identity: {@code Authorization: Bearer <participant
  * token>} is the authority; {@code X-Participant-ID} is accepted (it proposes the id on create/join)
- * but must match the token when both are sent. Every room path counts against the room's rate limit,
- * room creation against the caller's IP, messages against the participant (all cluster-wide).
+ * but must match the token when both are sent. Every room path counts against the caller's rate limit
+ * (the participant for a valid token, else the client IP), room creation against the caller's IP,
+ * messages against the participant (all cluster-wide).
  */
 public final class RoomsRestRoutes {
   private static final Logger LOG = LoggerFactory.getLogger(RoomsRestRoutes.class);
@@ -110,7 +111,7 @@ public final class RoomsRestRoutes {
       if (ctx.request().getHeader("Authorization") != null) {
         throw new ChorusException(ErrorCode.INVALID_ARGUMENT, "creating a room takes no participant token");
       }
-      result = limiter.hit("create", caller.clientIp(), config.chat().rateRoomCreate(), "rooms created from this address")
+      result = limiter.hit(RateLimiter.ROOM_CREATE, caller.clientIp(), config.chat().rateRoomCreate(), "rooms created from this address")
           .compose(v -> conf.create(title, description, max, name, caller));
     } catch (RuntimeException e) {
       result = Future.failedFuture(e);
@@ -119,11 +120,12 @@ public final class RoomsRestRoutes {
   }
 
   /**
-   * POST a message: the room's request limit, membership, the participant's message limit, the append
+   * POST a message: the participant's request limit, membership, the participant's message limit, the append
    * and the room's activity mark are one Redis script (one round trip; two before, five before 02:12
-   * on 2026-11-23). Refusals keep the order of separate checks: the room limit (429) first, then a
-   * bad token (401/403) or body (400), a non-member (403), the participant's limit (429). A request the
-   * room limit refuses still counts against its participant's limit. Only the first message of a room
+   * on 2026-11-23). Refusals keep the order of separate checks: the caller's request limit (429; the
+   * client IP's for a bad token) first, then a bad token (401/403) or body (400), a non-member (403),
+   * the participant's message limit (429). A request the request limit refuses still counts against
+   * its participant's message limit. Only the first message of a room
    * in {@link ConferenceService#ACTIVITY_SECONDS} also renews the room's lifetime (PostgreSQL).
    */
   private void sendMessage(RoutingContext ctx) {
@@ -138,7 +140,7 @@ public final class RoomsRestRoutes {
       pid = auth(ctx, id).participantId();
       content = chat.checkContent(string(body(ctx), "content"));
     } catch (RuntimeException e) {
-      respond(ctx, 201, roomLimit(id).transform(ar -> Future.failedFuture(ar.failed() ? ar.cause() : e)));
+      respond(ctx, 201, callerLimit(ctx, id).transform(ar -> Future.failedFuture(ar.failed() ? ar.cause() : e)));
       return;
     }
     Future<JsonObject> sent = chat.post(id, pid, content, postLimits).compose(posted -> !posted.firstActivity()
@@ -153,14 +155,14 @@ public final class RoomsRestRoutes {
     respond(ctx, 201, sent);
   }
 
-  /** Runs a room route: a valid id, the room's rate limit, then the work. */
+  /** Runs a room route: a valid id, the caller's rate limit, then the work. */
   private void room(RoutingContext ctx, int status, Function<String, Future<?>> work) {
     String id = RoomIds.normalize(ctx.pathParam("id"));
     Future<?> result;
     if (!RoomIds.isValid(id)) {
       result = invalidRoomId();
     } else {
-      result = roomLimit(id).compose(v -> {
+      result = callerLimit(ctx, id).compose(v -> {
         try {
           return work.apply(id);
         } catch (RuntimeException e) {
@@ -171,8 +173,22 @@ public final class RoomsRestRoutes {
     respond(ctx, status, result);
   }
 
-  private Future<Void> roomLimit(String id) {
-    return limiter.hitRoom(id, config.chat().rateRoomRequests());
+  /**
+   * The caller's request limit, never the room's (anonymous requests must not use up the budget of
+   * the room's members): a valid participant token counts against that participant in this room,
+   * anything else (no token, a bad one) against the client IP. The work checks the token again and
+   * refuses a bad one with 401/403.
+   */
+  private Future<Void> callerLimit(RoutingContext ctx, String roomId) {
+    int limit = config.chat().rateRoomRequests();
+    ParticipantTokens.Identity identity;
+    try {
+      identity = optionalAuth(ctx, roomId);
+    } catch (RuntimeException e) {
+      identity = null;
+    }
+    return identity != null ? limiter.hitParticipant(roomId, identity.participantId(), limit)
+        : limiter.hitAddress(RateLimiter.clientIp(ctx.request()), limit);
   }
 
   private static <T> Future<T> invalidRoomId() {
@@ -229,7 +245,7 @@ public final class RoomsRestRoutes {
     if (ua != null && ua.length() > 512) {
       ua = ua.substring(0, 512);
     }
-    return new ConferenceService.Caller(ctx.request().getHeader(PID_HEADER), ctx.request().remoteAddress().hostAddress(), ua);
+    return new ConferenceService.Caller(ctx.request().getHeader(PID_HEADER), RateLimiter.clientIp(ctx.request()), ua);
   }
 
   private static JsonObject body(RoutingContext ctx) {

@@ -91,7 +91,12 @@ public record ChorusConfig(
   public record Rooms(int maxUsers, int idLength, int ttlHours, int presenceEventsMaxUsers) {
   }
 
-  public record Stream(int wsMaxMessageSize, int maxOperators, String wsBaseUrl, int operatorQueueBytes, int sourceGraceSeconds) {
+  /**
+   * {@code waitingTtlSeconds}: a session whose source never connected is finished after this long;
+   * {@code rateSessionCreate}: sessions created per client IP and rate-limit window (0: unlimited).
+   */
+  public record Stream(int wsMaxMessageSize, int maxOperators, String wsBaseUrl, int operatorQueueBytes, int sourceGraceSeconds,
+                       int waitingTtlSeconds, int rateSessionCreate) {
   }
 
   /**
@@ -183,7 +188,8 @@ public record ChorusConfig(
         new Rooms(p.intIn("MAX_ROOM_USERS", 1, 100_000), p.intIn("ROOM_ID_LENGTH", 4, 32), p.intIn("ROOM_TTL_HOURS", 1, 24 * 365),
             p.intIn("ROOM_PRESENCE_EVENTS_MAX_USERS", 1, 5000)),
         new Stream(p.intIn("WS_MAX_MESSAGE_SIZE", 1024, 256 * 1024 * 1024), p.intIn("SESSION_MAX_OPERATORS", 1, 100_000), wsBase,
-            p.intIn("STREAM_OPERATOR_QUEUE_BYTES", 65_536, Integer.MAX_VALUE), p.intIn("STREAM_SOURCE_GRACE_SECONDS", 1, 86_400)),
+            p.intIn("STREAM_OPERATOR_QUEUE_BYTES", 65_536, Integer.MAX_VALUE), p.intIn("STREAM_SOURCE_GRACE_SECONDS", 1, 86_400),
+            p.intIn("STREAM_WAITING_TTL_SECONDS", 1, 30 * 86_400), p.intIn("RATE_LIMIT_SESSION_CREATE", 0, 1_000_000)),
         parseChat(p));
   }
 

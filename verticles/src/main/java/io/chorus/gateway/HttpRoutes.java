@@ -48,7 +48,7 @@ final class HttpRoutes {
     for (MessageConsumer<?> c : bridge.consumers()) {
       ready.add(c.completion());
     }
-    io.chorus.room.ListenRoutes.mount(router, rooms, tokens);
+    io.chorus.room.ListenRoutes.mount(router, rooms, tokens, new io.chorus.chat.RateLimiter(infra.redisApi(), config.chat().rateWindowSeconds()), config.chat().rateRoomCreate());
     ready.add(io.chorus.chat.ChatModule.mount(vertx, router, config, rooms, tokens, infra, drop));
     router.route("/*").handler(StaticHandler.create("webroot").setCachingEnabled(false));
     return ready;

@@ -1,6 +1,7 @@
 package io.chorus.room;
 
 import io.chorus.bus.ErrorCode;
+import io.chorus.chat.RateLimiter;
 import io.chorus.gateway.Http;
 import io.chorus.proto.room.CreateRoomRequest;
 import io.vertx.core.json.DecodeException;
@@ -17,6 +18,7 @@ import java.util.HexFormat;
  * track_url}} creates a room (the same room gRPC CreateRoom makes) and answers {@code 201
  * {room_id, host_id, token}} with the host's participant token; the page then attaches over the
  * seed WebSocket and the SockJS bridge with that token. A missing {@code host_id} gets a random one.
+ * Creation is rate-limited per client IP like {@code POST /api/v1/rooms} (429 {@code rate_limited}).
  */
 public final class ListenRoutes {
   static final int MAX_BODY = 16 * 1024;
@@ -25,13 +27,17 @@ public final class ListenRoutes {
   private ListenRoutes() {
   }
 
-  public static void mount(Router router, RoomClient rooms, ParticipantTokens tokens) {
+  /**
+   * {@code createLimit}: rooms per client IP and window of {@code limiter} (0: unlimited), counted on
+   * the same counter as {@code POST /api/v1/rooms} (both create the same rooms).
+   */
+  public static void mount(Router router, RoomClient rooms, ParticipantTokens tokens, RateLimiter limiter, int createLimit) {
     router.post("/api/v1/listen/rooms")
         .handler(BodyHandler.create(false).setBodyLimit(MAX_BODY))
-        .handler(ctx -> create(ctx, rooms, tokens));
+        .handler(ctx -> create(ctx, rooms, tokens, limiter, createLimit));
   }
 
-  private static void create(RoutingContext ctx, RoomClient rooms, ParticipantTokens tokens) {
+  private static void create(RoutingContext ctx, RoomClient rooms, ParticipantTokens tokens, RateLimiter limiter, int createLimit) {
     JsonObject body;
     try {
       Object parsed = ctx.body().length() == 0 ? null : ctx.body().asJsonObject();
@@ -65,9 +71,10 @@ public final class ListenRoutes {
     String host = hostId;
     CreateRoomRequest req = CreateRoomRequest.newBuilder().setHostId(host).setHostName(hostName == null ? "" : hostName)
         .setTrackUrl(trackUrl).build();
-    rooms.create(req, false).onComplete(ar -> {
+    limiter.hit(RateLimiter.ROOM_CREATE, RateLimiter.clientIp(ctx.request()), createLimit, "rooms created from this address")
+        .compose(v -> rooms.create(req, false)).onComplete(ar -> {
       if (ar.failed()) {
-        Http.fail(ctx, ar.cause());
+        RateLimiter.fail(ctx, ar.cause());
         return;
       }
       RoomState room = ar.result();

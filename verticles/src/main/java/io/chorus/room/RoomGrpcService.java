@@ -20,6 +20,7 @@ import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.streams.WriteStream;
 import io.vertx.grpc.common.GrpcStatus;
+import io.vertx.grpc.common.impl.GrpcWriteStreamBase;
 import io.vertx.grpc.server.GrpcServerResponse;
 import io.vertx.grpc.server.StatusException;
 
@@ -80,32 +81,88 @@ public final class RoomGrpcService extends RoomServiceService {
         .map(room -> room.toResponse(System.currentTimeMillis())).recover(RoomGrpcService::status);
   }
 
-  /** Streams the current state, then one event per change, until the client cancels or the room expires. */
+  /**
+   * Streams the current state, then one event per change, until the client cancels or the room
+   * expires. The stream's bus consumer is released as soon as the client cancels (or the connection
+   * fails), not at the room's next event; a cancel is normal and logs nothing.
+   */
   @Override
   protected void watchRoom(WatchRoomRequest request, WriteStream<RoomEvent> response) {
     String roomId = RoomIds.normalize(request.getRoomId());
     GrpcServerResponse<?, ?> grpc = (GrpcServerResponse<?, ?>) response;
-    rooms.get(roomId).onFailure(e -> grpc.fail(toStatus(e))).onSuccess(room -> {
+    Watch watch = new Watch();
+    onCancel(grpc, watch::release);
+    grpc.exceptionHandler(e -> watch.release());
+    rooms.get(roomId).onFailure(e -> {
+      if (!watch.released) {
+        grpc.fail(toStatus(e));
+      }
+    }).onSuccess(room -> {
+      if (watch.released) {
+        return; // cancelled while the room was looked up
+      }
       MessageConsumer<JsonObject> consumer = vertx.eventBus().consumer(Addresses.roomEvents(roomId));
+      watch.consumer = consumer;
       // one write at a time, in arrival order: each event is followed by the state read after it
       Future<?>[] chain = {Future.succeededFuture()};
       consumer.handler(msg -> {
         JsonObject event = msg.body();
-        chain[0] = chain[0].transform(ignored -> rooms.get(roomId)).compose(now -> response.write(RoomEvent.newBuilder()
-                .setType(event.getString("type", "")).setUserId(event.getString("user_id", ""))
-                .setState(now.toResponse(System.currentTimeMillis())).build()))
+        chain[0] = chain[0].transform(ignored -> rooms.get(roomId)).compose(now -> watch.released ? Future.succeededFuture()
+                : write(response, RoomEvent.newBuilder().setType(event.getString("type", "")).setUserId(event.getString("user_id", ""))
+                    .setState(now.toResponse(System.currentTimeMillis())).build()))
             .onFailure(e -> {
-              consumer.unregister();
-              if (e instanceof ChorusException) {
+              boolean open = !watch.released;
+              watch.release();
+              if (open && e instanceof ChorusException) {
                 grpc.fail(toStatus(e));
               }
             });
       });
-      grpc.exceptionHandler(e -> consumer.unregister());
-      consumer.completion().onSuccess(v -> response.write(RoomEvent.newBuilder().setType("room_info")
-              .setState(room.toResponse(System.currentTimeMillis())).build())
-          .onFailure(x -> consumer.unregister()));
+      consumer.completion().onSuccess(v -> {
+        if (!watch.released) {
+          write(response, RoomEvent.newBuilder().setType("room_info").setState(room.toResponse(System.currentTimeMillis())).build())
+              .onFailure(x -> watch.release());
+        }
+      });
     });
+  }
+
+  /** Vert.x gRPC throws (rather than fails the future) on a write to a stream that has failed. */
+  private static Future<Void> write(WriteStream<RoomEvent> response, RoomEvent event) {
+    try {
+      return response.write(event);
+    } catch (RuntimeException e) {
+      return Future.failedFuture(e);
+    }
+  }
+
+  /** A WatchRoom stream's bus consumer, released once (cancel, connection failure, write failure). Event-loop confined. */
+  private static final class Watch {
+    boolean released;
+    MessageConsumer<JsonObject> consumer;
+
+    void release() {
+      released = true;
+      if (consumer != null) {
+        consumer.unregister();
+        consumer = null;
+      }
+    }
+  }
+
+  /**
+   * Runs {@code release} when the client cancels the call. Vert.x gRPC 5.0 reports a cancel (an HTTP/2
+   * RST_STREAM) only to the response's error handler, which its public interface does not expose
+   * (the response's exception handler is not called for it), hence the implementation class.
+   */
+  private static void onCancel(GrpcServerResponse<?, ?> grpc, Runnable release) {
+    if (grpc instanceof GrpcWriteStreamBase<?, ?> stream) {
+      if (stream.isCancelled()) {
+        release.run();
+      } else {
+        stream.errorHandler(error -> release.run());
+      }
+    }
   }
 
   private RoomResponse response(RoomState room, String userId, String role) {

@@ -2,6 +2,7 @@ package io.chorus.streamhub;
 
 import io.chorus.bus.ChorusException;
 import io.chorus.bus.ErrorCode;
+import io.chorus.chat.RateLimiter;
 import io.chorus.config.ChorusConfig;
 import io.chorus.gateway.Http;
 import io.chorus.gateway.SocketDrop;
@@ -30,7 +31,9 @@ import java.util.List;
  * Seed 001's stream hub on the shared HTTP port: {@code POST /sessions}, {@code GET /sessions/:id},
  * {@code GET /sessions/:id/operators}, {@code DELETE /sessions/:id} and
  * {@code WS /ws/stream/:session_id/:user_id}. The source ({@code user_id == client_id}) must show
- * the stream key ({@code ?key=} or header {@code X-Stream-Key}); anyone else is an operator.
+ * the stream key ({@code ?key=} or header {@code X-Stream-Key}); anyone else is an operator. Ending
+ * a session takes the same key; creating one is rate-limited per client IP, and a session whose
+ * source never connects is finished after {@code STREAM_WAITING_TTL_SECONDS}.
  */
 public final class StreamRoutes {
   private static final Logger LOG = LoggerFactory.getLogger(StreamRoutes.class);
@@ -44,6 +47,7 @@ public final class StreamRoutes {
   private final ChorusConfig config;
   private final StreamRelay relay;
   private final String nodeId;
+  private final RateLimiter limiter;
 
   public StreamRoutes(Vertx vertx, StreamSessions sessions, Redis redis, ChorusConfig config, String nodeId, MeterRegistry registry,
                       SocketDrop drop) {
@@ -53,6 +57,7 @@ public final class StreamRoutes {
     this.redis = RedisAPI.api(redis);
     this.config = config;
     this.nodeId = nodeId;
+    this.limiter = new RateLimiter(this.redis, config.chat().rateWindowSeconds());
     this.relay = new StreamRelay(vertx, config.stream().operatorQueueBytes(), this::loadInit, registry, drop);
   }
 
@@ -63,11 +68,64 @@ public final class StreamRoutes {
     router.get("/sessions/:id/operators").handler(ctx -> sessions.operators(ctx.pathParam("id"))
         .onSuccess(ops -> Http.json(ctx, 200, new JsonObject().put("session_id", ctx.pathParam("id")).put("operators", ops)))
         .onFailure(e -> Http.fail(ctx, e)));
-    router.delete("/sessions/:id").handler(ctx -> sessions.finish(ctx.pathParam("id")).onSuccess(s -> {
+    router.delete("/sessions/:id").handler(this::delete);
+    router.get("/ws/stream/:session_id/:user_id").handler(this::socket);
+    long sweepMs = Math.max(1, Math.min(60, config.stream().waitingTtlSeconds() / 2)) * 1000L;
+    vertx.setPeriodic(sweepMs, sweepMs, t -> expireWaiting());
+  }
+
+  /**
+   * Only the session's creator ends it: the stream key from {@code POST /sessions}, as header
+   * {@code X-Stream-Key}, {@code Authorization: Bearer <stream_key>} or {@code ?key=} (as the source
+   * socket takes it). The session id alone (in every operator's URL) is no credential.
+   */
+  private void delete(RoutingContext ctx) {
+    String key = presentedKey(ctx);
+    sessions.get(ctx.pathParam("id")).compose(s -> {
+      if (key == null) {
+        return Future.failedFuture(new ChorusException(ErrorCode.UNAUTHENTICATED,
+            "the session's stream key is required (X-Stream-Key or Authorization: Bearer <stream_key>)"));
+      }
+      if (!keyMatches(key, s)) {
+        return Future.failedFuture(new ChorusException(ErrorCode.FORBIDDEN, "wrong stream key for this session"));
+      }
+      return sessions.finish(s.id());
+    }).onSuccess(s -> {
       relay.publishControl(s.id(), "finished");
       ctx.response().setStatusCode(204).end();
-    }).onFailure(e -> Http.fail(ctx, e)));
-    router.get("/ws/stream/:session_id/:user_id").handler(this::socket);
+    }).onFailure(e -> Http.fail(ctx, e));
+  }
+
+  /** The stream key the caller shows: {@code ?key=}, {@code X-Stream-Key} or {@code Authorization: Bearer}; null if none. */
+  private static String presentedKey(RoutingContext ctx) {
+    String key = ctx.request().getParam("key");
+    if (key == null) {
+      key = ctx.request().getHeader("X-Stream-Key");
+    }
+    String auth = ctx.request().getHeader("Authorization");
+    if (key == null && auth != null && auth.regionMatches(true, 0, "Bearer ", 0, 7)) {
+      key = auth.substring(7).trim();
+    }
+    return key == null || key.isEmpty() ? null : key;
+  }
+
+  /** Constant-time, so the key cannot be guessed byte by byte from response times. */
+  private static boolean keyMatches(String key, StreamSession s) {
+    return key != null && MessageDigest.isEqual(key.getBytes(StandardCharsets.UTF_8), s.streamKey().getBytes(StandardCharsets.UTF_8));
+  }
+
+  /**
+   * Finishes sessions still waiting for their source after {@code STREAM_WAITING_TTL_SECONDS}. Every
+   * node runs it; the conditional UPDATE hands each expired session to exactly one of them, which
+   * closes its operators on every node as DELETE does.
+   */
+  private void expireWaiting() {
+    sessions.expireWaiting(config.stream().waitingTtlSeconds())
+        .onSuccess(ids -> ids.forEach(id -> {
+          LOG.info("Session {} finished: its source did not connect within {} s", id, config.stream().waitingTtlSeconds());
+          relay.publishControl(id, "finished");
+        }))
+        .onFailure(e -> LOG.warn("Expiring waiting sessions failed: {}", e.getMessage()));
   }
 
   private void create(RoutingContext ctx) {
@@ -90,10 +148,13 @@ public final class StreamRoutes {
       Http.fail(ctx, e);
       return;
     }
-    sessions.create((String) clientId).onSuccess(s -> Http.json(ctx, 201, new JsonObject()
+    // per client IP, cluster-wide: an anonymous caller cannot fill the table with sessions
+    limiter.hit("session-create", RateLimiter.clientIp(ctx.request()), config.stream().rateSessionCreate(),
+            "sessions created from this address")
+        .compose(v -> sessions.create((String) clientId)).onSuccess(s -> Http.json(ctx, 201, new JsonObject()
             .put("session_id", s.id()).put("stream_key", s.streamKey()).put("status", s.status())
             .put("ws_url", wsBase(ctx) + "/ws/stream/" + s.id() + "/" + s.clientId())))
-        .onFailure(e -> Http.fail(ctx, e));
+        .onFailure(e -> RateLimiter.fail(ctx, e));
   }
 
   private String wsBase(RoutingContext ctx) {
@@ -131,7 +192,7 @@ public final class StreamRoutes {
   }
 
   private void source(ServerWebSocket ws, StreamSession s, String key) {
-    if (key == null || !MessageDigest.isEqual(key.getBytes(StandardCharsets.UTF_8), s.streamKey().getBytes(StandardCharsets.UTF_8))) {
+    if (!keyMatches(key, s)) {
       refuse(ws, ErrorCode.UNAUTHENTICATED, "the source must present the session's stream key", (short) 4401);
       return;
     }
@@ -139,8 +200,9 @@ public final class StreamRoutes {
     String claim = sourceKey(s.id());
     redis.set(List.of(claim, nodeId, "NX", "EX", Integer.toString(SOURCE_CLAIM_SECONDS)))
         .compose(r -> r == null ? Future.failedFuture(new ChorusException(ErrorCode.CONFLICT, "a source is already connected"))
-            : sessions.markActive(s.id()))
-        .onFailure(e -> refuse(ws, ErrorCode.of(e), e.getMessage(), (short) 4409))
+            // finished (ended or expired) since the lookup: give the claim back, close as for a finished session
+            : sessions.markActive(s.id()).onFailure(e -> redis.del(List.of(claim))))
+        .onFailure(e -> refuse(ws, ErrorCode.of(e), e.getMessage(), (short) (ErrorCode.of(e) == ErrorCode.GONE ? 4410 : 4409)))
         .onSuccess(v -> {
           relay.addSource(s.id(), ws);
           relay.publishControl(s.id(), "source_joined");

@@ -10,7 +10,9 @@ import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.Tuple;
 
 import java.security.SecureRandom;
+import java.util.ArrayList;
 import java.util.Base64;
+import java.util.List;
 import java.util.UUID;
 
 /** Broadcast sessions and their operators in PostgreSQL ({@code streaming_sessions}, {@code session_operators}). */
@@ -47,10 +49,31 @@ public final class StreamSessions {
             : Future.succeededFuture(map(rows.iterator().next())));
   }
 
-  /** waiting → active when the source connects; a finished session stays finished. */
+  /**
+   * waiting → active when the source connects; a finished session stays finished and the source is
+   * refused ({@code gone}): it may have been ended or expired since the socket looked it up.
+   */
   public Future<Void> markActive(String id) {
     return pg.preparedQuery("UPDATE streaming_sessions SET status = 'active', started_at = COALESCE(started_at, NOW()), updated_at = NOW() "
-        + "WHERE id = $1 AND status <> 'finished'").execute(Tuple.of(UUID.fromString(id))).mapEmpty();
+        + "WHERE id = $1 AND status <> 'finished'").execute(Tuple.of(UUID.fromString(id)))
+        .compose(r -> r.rowCount() > 0 ? Future.<Void>succeededFuture()
+            : Future.failedFuture(new ChorusException(ErrorCode.GONE, "session is finished")));
+  }
+
+  /**
+   * Finishes the sessions still {@code waiting} (no source ever connected) {@code ttlSeconds} after
+   * their creation; the ids it finished. One conditional UPDATE: nodes running it at the same time
+   * each get a disjoint set (a row finished by one no longer matches for the other).
+   */
+  public Future<List<String>> expireWaiting(int ttlSeconds) {
+    return pg.preparedQuery("UPDATE streaming_sessions SET status = 'finished', finished_at = NOW(), updated_at = NOW() "
+            + "WHERE status = 'waiting' AND created_at < NOW() - make_interval(secs => $1) RETURNING id")
+        .execute(Tuple.of((double) ttlSeconds))
+        .map(rows -> {
+          List<String> ids = new ArrayList<>();
+          rows.forEach(r -> ids.add(r.getUUID("id").toString()));
+          return ids;
+        });
   }
 
   /** Idempotent: finishing a finished session changes nothing and succeeds. */

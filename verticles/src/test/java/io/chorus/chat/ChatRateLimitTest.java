@@ -32,11 +32,18 @@ class ChatRateLimitTest {
     // counters of earlier runs in the same Redis (same ip, window) must not count here
     io.vertx.redis.client.RedisAPI redis = io.vertx.redis.client.RedisAPI.api(io.vertx.redis.client.Redis.createClient(client,
         nodes.get(0).config().redis().connectionStrings().get(0)));
-    TestServices.await(redis.del(List.of("ratelimit:{create:127.0.0.1}")));
+    TestServices.await(redis.del(List.of("ratelimit:{create:127.0.0.1}", ANON_REQUESTS)));
   }
+
+  /** The anonymous request counter of 127.0.0.1 (per IP, across rooms). */
+  static final String ANON_REQUESTS = "ratelimit:{ip:127.0.0.1}:requests";
 
   @AfterAll
   static void stop() {
+    // this test's hour-long windows on 127.0.0.1 must not count against later test classes
+    io.vertx.redis.client.RedisAPI redis = io.vertx.redis.client.RedisAPI.api(io.vertx.redis.client.Redis.createClient(client,
+        nodes.get(0).config().redis().connectionStrings().get(0)));
+    TestServices.await(redis.del(List.of("ratelimit:{create:127.0.0.1}", ANON_REQUESTS)));
     TestServices.await(client.close());
     TestServices.closeAll(nodes);
   }
@@ -76,7 +83,8 @@ class ChatRateLimitTest {
     String other = join.json().getString("token");
     assertThat(rest.post(port(1), path, other, new JsonObject().put("content", "hi")).status()).isEqualTo(201);
 
-    // requests per room: 30 in the window counted on both nodes (8 used above: 6 sends, the join, the other send); a different room is unaffected
+    // requests per caller: without a token, 30 per client IP in the window counted on both nodes (1 used
+    // above: the join; the sends count against their participants)
     int ok = 0;
     Rest.Reply last = null;
     for (int i = 0; i < 30; i++) {
@@ -87,12 +95,19 @@ class ChatRateLimitTest {
         break;
       }
     }
-    assertThat(ok).isEqualTo(30 - 8);
+    assertThat(ok).isEqualTo(30 - 1);
     assertLimited(last);
-    // the room limit answers first, before the token or membership are looked at (they run alongside)
+    // a bad token is no participant: the address's limit answers first, before the token is looked at
     assertLimited(rest.post(port(0), path, "forged.token", new JsonObject().put("content", "hi")));
-    assertLimited(rest.post(port(1), path, other, new JsonObject().put("content", "hi again")));
+    // the address's limit holds for every room (it is the caller's, not a room's)
     String otherRoom = rooms.get(1).getJsonObject("room").getString("id");
-    assertThat(rest.get(port(0), "/api/v1/rooms/" + otherRoom, null).status()).isEqualTo(200);
+    assertLimited(rest.get(port(0), "/api/v1/rooms/" + otherRoom, null));
+    // the members' own requests have their own budgets: the other participant still sends
+    assertThat(rest.post(port(1), path, other, new JsonObject().put("content", "hi again")).status()).isEqualTo(201);
+    // ... until its own 30 are used up (2 sends so far), on either node
+    for (int i = 0; i < 28; i++) {
+      assertThat(rest.get(port(i % 2), "/api/v1/rooms/" + id + "/participants", other).status()).isEqualTo(200);
+    }
+    assertLimited(rest.get(port(0), "/api/v1/rooms/" + id + "/participants", other));
   }
 }

@@ -31,8 +31,9 @@ class StreamHubTest {
 
   @BeforeAll
   static void start() {
+    // no creation limit: the tests here create more sessions than the default allows per minute (StreamSecurityTest tests it)
     nodes = TestServices.startCluster(3, Map.of("SESSION_MAX_OPERATORS", 3, "STREAM_OPERATOR_QUEUE_BYTES", 1_048_576,
-        "WS_BASE_URL", "wss://stream.example.com"));
+        "WS_BASE_URL", "wss://stream.example.com", "RATE_LIMIT_SESSION_CREATE", 0));
     client = Vertx.vertx();
     web = WebClient.create(client);
   }
@@ -79,7 +80,8 @@ class StreamHubTest {
       assertThat(nf.statusCode()).as(path).isEqualTo(404);
       assertThat(nf.bodyAsJsonObject().getJsonObject("error").getString("code")).isEqualTo("not_found");
     }
-    assertThat(TestServices.await(web.delete(port(2), "127.0.0.1", "/sessions/" + id).send()).statusCode()).isEqualTo(204);
+    assertThat(TestServices.await(web.delete(port(2), "127.0.0.1", "/sessions/" + id).putHeader("X-Stream-Key", s.getString("stream_key"))
+        .send()).statusCode()).isEqualTo(204);
     assertThat(get(0, "/sessions/" + id).getString("status")).isEqualTo("finished");
     assertThat(TestServices.await(web.delete(port(2), "127.0.0.1", "/sessions/not-a-uuid").send()).statusCode()).isEqualTo(404);
   }
@@ -244,7 +246,8 @@ class StreamHubTest {
     stalled.resume();
     assertThat(stalled.awaitClose(20_000)).isEqualTo((short) 1013);
     assertThat(stalled.binaries.size()).isLessThan(frames);
-    assertThat(TestServices.await(web.delete(port(2), "127.0.0.1", "/sessions/" + id).send()).statusCode()).isEqualTo(204);
+    assertThat(TestServices.await(web.delete(port(2), "127.0.0.1", "/sessions/" + id).putHeader("X-Stream-Key", s.getString("stream_key"))
+        .send()).statusCode()).isEqualTo(204);
     assertThat(fast.awaitClose(10_000)).isEqualTo((short) 1000);
     assertThat(other.awaitClose(10_000)).isEqualTo((short) 1000);
     assertThat(source.awaitClose(10_000)).isEqualTo((short) 1000);

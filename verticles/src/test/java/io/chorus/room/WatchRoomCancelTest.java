@@ -1,0 +1,208 @@
+package io.chorus.room;
+
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.classic.spi.IThrowableProxy;
+import ch.qos.logback.core.read.ListAppender;
+import io.chorus.ChorusNode;
+import io.chorus.gateway.NodePorts;
+import io.chorus.proto.room.CreateRoomRequest;
+import io.chorus.proto.room.RoomEvent;
+import io.chorus.proto.room.RoomServiceGrpc;
+import io.chorus.proto.room.SetPlaybackRequest;
+import io.chorus.proto.room.WatchRoomRequest;
+import io.chorus.testing.TestServices;
+import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
+import io.grpc.Metadata;
+import io.grpc.stub.ClientCallStreamObserver;
+import io.grpc.stub.ClientResponseObserver;
+import io.grpc.stub.MetadataUtils;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Issue 14 item 8 with the official grpc-java client: a cancelled {@code WatchRoom} releases its bus
+ * consumer at once (not at the room's next event), and a normal cancel logs no error.
+ */
+class WatchRoomCancelTest {
+  static final int STREAMS = 40;
+  /** Streams opened in a burst and cancelled at once (below the server's bound on resets per connection and 30 s). */
+  static final int HASTY = 150;
+  static ChorusNode node;
+  static ManagedChannel channel;
+  static Metadata key = new Metadata();
+  static HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+
+  @BeforeAll
+  static void start() {
+    node = TestServices.startNode(Map.of("GRPC_API_KEY", "test-key"));
+    channel = ManagedChannelBuilder.forAddress("127.0.0.1", NodePorts.grpc(node.vertx())).usePlaintext().build();
+    key.put(Metadata.Key.of("x-api-key", Metadata.ASCII_STRING_MARSHALLER), "test-key");
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    TestServices.closeAll(List.of(node));
+  }
+
+  /** One client stream: its events, its end, and the handle to cancel it. */
+  static final class Watch implements ClientResponseObserver<WatchRoomRequest, RoomEvent> {
+    final LinkedBlockingQueue<RoomEvent> events = new LinkedBlockingQueue<>();
+    final CompletableFuture<Throwable> ended = new CompletableFuture<>();
+    ClientCallStreamObserver<WatchRoomRequest> call;
+
+    @Override
+    public void beforeStart(ClientCallStreamObserver<WatchRoomRequest> requestStream) {
+      call = requestStream;
+    }
+
+    @Override
+    public void onNext(RoomEvent value) {
+      events.add(value);
+    }
+
+    @Override
+    public void onError(Throwable t) {
+      ended.complete(t);
+    }
+
+    @Override
+    public void onCompleted() {
+      ended.complete(null);
+    }
+
+    RoomEvent next(long timeoutMs) throws InterruptedException {
+      RoomEvent e = events.poll(timeoutMs, TimeUnit.MILLISECONDS);
+      assertThat(e).as("no WatchRoom event within %d ms", timeoutMs).isNotNull();
+      return e;
+    }
+  }
+
+  static Watch watch(String roomId) {
+    return watch(channel, roomId);
+  }
+
+  static Watch watch(ManagedChannel on, String roomId) {
+    Watch w = new Watch();
+    RoomServiceGrpc.newStub(on).withInterceptors(MetadataUtils.newAttachHeadersInterceptor(key))
+        .watchRoom(WatchRoomRequest.newBuilder().setRoomId(roomId).build(), w);
+    return w;
+  }
+
+  /** The node's event-bus handlers, every series of the gauge summed. */
+  static double handlers() throws Exception {
+    String body = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + NodePorts.http(node.vertx()) + "/metrics")).build(),
+        HttpResponse.BodyHandlers.ofString()).body();
+    Matcher m = Pattern.compile("(?m)^vertx_eventbus_handlers(?:\\{[^}]*\\})? ([0-9.eE+-]+)$").matcher(body);
+    double sum = 0;
+    boolean found = false;
+    while (m.find()) {
+      sum += Double.parseDouble(m.group(1));
+      found = true;
+    }
+    assertThat(found).as("vertx_eventbus_handlers in /metrics").isTrue();
+    return sum;
+  }
+
+  static boolean mentionsCancel(ILoggingEvent e) {
+    if (String.valueOf(e.getFormattedMessage()).contains("CANCELLED")) {
+      return true;
+    }
+    for (IThrowableProxy t = e.getThrowableProxy(); t != null; t = t.getCause()) {
+      if (String.valueOf(t.getMessage()).contains("CANCELLED")) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  @Test
+  void cancelledStreamsReleaseTheirConsumersAtOnceAndLogNoError() throws Exception {
+    Logger root = (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+    ListAppender<ILoggingEvent> logs = new ListAppender<>();
+    logs.start();
+    root.addAppender(logs);
+    try {
+      RoomServiceGrpc.RoomServiceBlockingStub rooms = RoomServiceGrpc.newBlockingStub(channel)
+          .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(key)).withDeadlineAfter(60, TimeUnit.SECONDS);
+      String id = rooms.createRoom(CreateRoomRequest.newBuilder().setHostId("host").setTrackUrl("https://example.com/t.mp3").build())
+          .getRoomId();
+      double baseline = handlers();
+
+      List<Watch> watches = new ArrayList<>();
+      for (int i = 0; i < STREAMS; i++) {
+        watches.add(watch(id));
+      }
+      for (Watch w : watches) {
+        assertThat(w.next(30_000).getType()).isEqualTo("room_info"); // sent once its consumer is registered
+      }
+      assertThat(handlers()).isGreaterThanOrEqualTo(baseline + STREAMS);
+
+      for (Watch w : watches) {
+        w.call.cancel("the client is done", null);
+      }
+      // and a burst of streams cancelled at once, many of them while the server still looks the room up
+      // or registers their consumer (on a channel of their own: HTTP/2 servers bound the resets per connection)
+      ManagedChannel hasty = ManagedChannelBuilder.forAddress("127.0.0.1", NodePorts.grpc(node.vertx())).usePlaintext().build();
+      try {
+        List<Watch> cancelled = new ArrayList<>();
+        for (int i = 0; i < HASTY; i++) {
+          cancelled.add(watch(hasty, id));
+        }
+        for (Watch w : cancelled) {
+          w.call.cancel("changed its mind", null);
+        }
+        for (Watch w : cancelled) {
+          assertThat(w.ended.get(30, TimeUnit.SECONDS)).isNotNull(); // the client saw its own CANCELLED
+        }
+      } finally {
+        hasty.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+      }
+      // released by the cancel itself: no room event happens meanwhile
+      long deadline = System.currentTimeMillis() + 15_000;
+      double now;
+      while ((now = handlers()) > baseline) {
+        assertThat(System.currentTimeMillis()).as("event-bus handlers still %s, baseline %s", now, baseline).isLessThan(deadline);
+        LockSupport.parkNanos(50_000_000); // poll interval of the gauge
+      }
+
+      // a room event now reaches a live watcher; the cancelled ones are gone and cause nothing
+      Watch live = watch(id);
+      assertThat(live.next(30_000).getType()).isEqualTo("room_info");
+      rooms.setPlayback(SetPlaybackRequest.newBuilder().setRoomId(id).setAction("play").build());
+      assertThat(live.next(30_000).getType()).isEqualTo("play");
+      live.call.cancel("done", null);
+      while (handlers() > baseline) {
+        assertThat(System.currentTimeMillis()).as("the live watcher's handler was not released").isLessThan(deadline + 30_000);
+        LockSupport.parkNanos(50_000_000);
+      }
+
+      List<String> errors = logs.list.stream().filter(e -> e.getLevel().isGreaterOrEqual(Level.WARN))
+          .filter(WatchRoomCancelTest::mentionsCancel).map(e -> e.getLevel() + " " + e.getLoggerName() + ": " + e.getFormattedMessage()).toList();
+      assertThat(errors).as("log lines about the cancels").isEmpty();
+    } finally {
+      root.detachAppender(logs);
+    }
+  }
+}
