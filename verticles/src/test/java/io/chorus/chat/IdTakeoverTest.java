@@ -9,14 +9,12 @@ import io.chorus.proto.room.RoomResponse;
 import io.chorus.proto.room.RoomServiceGrpc;
 import io.chorus.room.RoomClient;
 import io.chorus.room.RoomStore;
+import io.chorus.testing.GrpcClients;
 import io.chorus.testing.TestServices;
 import io.chorus.testing.WsProbe;
 import io.grpc.ManagedChannel;
-import io.grpc.ManagedChannelBuilder;
-import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.grpc.stub.MetadataUtils;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonObject;
@@ -55,11 +53,8 @@ class IdTakeoverTest {
     client = Vertx.vertx();
     rest = new Rest(client);
     redis = RedisAPI.api(Redis.createClient(client, node.config().redis().connectionStrings().get(0)));
-    channel = ManagedChannelBuilder.forAddress("127.0.0.1", NodePorts.grpc(node.vertx())).usePlaintext().build();
-    Metadata md = new Metadata();
-    md.put(Metadata.Key.of("x-api-key", Metadata.ASCII_STRING_MARSHALLER), "test-key");
-    grpc = RoomServiceGrpc.newBlockingStub(channel).withInterceptors(MetadataUtils.newAttachHeadersInterceptor(md))
-        .withDeadlineAfter(60, TimeUnit.SECONDS);
+    channel = GrpcClients.channel(node);
+    grpc = GrpcClients.rooms(channel, "test-key");
   }
 
   @AfterAll

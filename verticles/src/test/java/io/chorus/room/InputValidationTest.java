@@ -10,14 +10,12 @@ import io.chorus.proto.room.LeaveRoomRequest;
 import io.chorus.proto.room.RoomResponse;
 import io.chorus.proto.room.RoomServiceGrpc;
 import io.chorus.proto.room.TransferHostRequest;
+import io.chorus.testing.GrpcClients;
 import io.chorus.testing.TestServices;
 import io.chorus.testing.WsProbe;
 import io.grpc.ManagedChannel;
-import io.grpc.ManagedChannelBuilder;
-import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.grpc.stub.MetadataUtils;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -61,11 +59,8 @@ class InputValidationTest {
     node = TestServices.startNode(Map.of("GRPC_API_KEY", "test-key", "RATE_LIMIT_ROOM_CREATE", 100_000,
         "ROOM_CLEANUP_INTERVAL_SECONDS", 86_400));
     port = NodePorts.http(node.vertx());
-    channel = ManagedChannelBuilder.forAddress("127.0.0.1", NodePorts.grpc(node.vertx())).usePlaintext().build();
-    Metadata md = new Metadata();
-    md.put(Metadata.Key.of("x-api-key", Metadata.ASCII_STRING_MARSHALLER), "test-key");
-    grpc = RoomServiceGrpc.newBlockingStub(channel).withInterceptors(MetadataUtils.newAttachHeadersInterceptor(md))
-        .withDeadlineAfter(60, TimeUnit.SECONDS);
+    channel = GrpcClients.channel(node);
+    grpc = GrpcClients.rooms(channel, "test-key");
   }
 
   @AfterAll

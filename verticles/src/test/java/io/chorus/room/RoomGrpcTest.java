@@ -1,7 +1,6 @@
 package io.chorus.room;
 
 import io.chorus.ChorusNode;
-import io.chorus.gateway.NodePorts;
 import io.chorus.proto.room.ChangeTrackRequest;
 import io.chorus.proto.room.CreateRoomRequest;
 import io.chorus.proto.room.GetStateRequest;
@@ -13,9 +12,9 @@ import io.chorus.proto.room.RoomServiceGrpc;
 import io.chorus.proto.room.SetPlaybackRequest;
 import io.chorus.proto.room.TransferHostRequest;
 import io.chorus.proto.room.WatchRoomRequest;
+import io.chorus.testing.GrpcClients;
 import io.chorus.testing.TestServices;
 import io.grpc.ManagedChannel;
-import io.grpc.ManagedChannelBuilder;
 import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -42,11 +41,8 @@ class RoomGrpcTest {
   @BeforeAll
   static void start() {
     node = TestServices.startNode(Map.of("MAX_ROOM_USERS", 3, "GRPC_API_KEY", "test-key"));
-    channel = ManagedChannelBuilder.forAddress("127.0.0.1", NodePorts.grpc(node.vertx())).usePlaintext().build();
-    Metadata md = new Metadata();
-    md.put(Metadata.Key.of("x-api-key", Metadata.ASCII_STRING_MARSHALLER), "test-key");
-    rooms = RoomServiceGrpc.newBlockingStub(channel).withInterceptors(MetadataUtils.newAttachHeadersInterceptor(md))
-        .withDeadlineAfter(60, TimeUnit.SECONDS);
+    channel = GrpcClients.channel(node);
+    rooms = GrpcClients.rooms(channel, "test-key");
   }
 
   @AfterAll
