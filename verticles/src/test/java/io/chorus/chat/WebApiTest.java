@@ -240,6 +240,25 @@ class WebApiTest {
     assertThat(rejoined.status()).as(rejoined.body()).isLessThan(500);
   }
 
+  /** A malformed percent-encoding in the path or the query is a 400 JSON error on every route, never a 500 or a text page. */
+  @Test
+  void malformedPercentEncodingIs400Json() throws Exception {
+    String[] r = roomWithGuest();
+    for (String target : new String[] {"GET /api/v1/time?t0=%ZZ", "GET /api/v1/rooms/" + r[0] + "/chat/messages?after=%ZZ",
+        "GET /api/v1/rooms/%ZZ", "DELETE /sessions/x?key=%ZZ", "GET /ws?room_id=%ZZ", "GET /ws/chat/" + r[0] + "?token=%G1",
+        "GET /health?x=%"}) {
+      String req = target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
+      try (java.net.Socket sock = new java.net.Socket("127.0.0.1", port)) {
+        sock.setSoTimeout(10_000);
+        sock.getOutputStream().write(req.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        sock.getOutputStream().flush();
+        String answer = new String(sock.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertThat(answer).as(target).startsWith("HTTP/1.1 400");
+        assertThat(answer).as(target).contains("{\"error\":{\"code\":\"invalid_argument\"");
+      }
+    }
+  }
+
   static void awaitGauge(String name, double expected) {
     long deadline = System.currentTimeMillis() + 10_000;
     double now;
