@@ -259,6 +259,29 @@ class WebApiTest {
     }
   }
 
+  /**
+   * The SockJS polling transports close the connection after each answer; they must say so
+   * ({@code Connection: close}), or a keep-alive client sends its next poll onto the closing
+   * connection and fails ("socket hang up", sockjs-client close 1006).
+   */
+  @Test
+  void pollingAnswersThatCloseTheirConnectionSaySo() throws Exception {
+    for (String head : new String[] {"POST /eventbus/000/p%d/xhr", "GET /eventbus/000/p%d/jsonp?c=cb"}) {
+      String path = String.format(head, System.nanoTime());
+      String req = path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\n\r\n";
+      try (java.net.Socket sock = new java.net.Socket("127.0.0.1", port)) {
+        sock.setSoTimeout(10_000);
+        sock.getOutputStream().write(req.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        sock.getOutputStream().flush();
+        // the server closes the connection after the open frame: read to the end
+        String answer = new String(sock.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertThat(answer).as(path).startsWith("HTTP/1.1 200");
+        String headers = answer.substring(0, answer.indexOf("\r\n\r\n")).toLowerCase(java.util.Locale.ROOT);
+        assertThat(headers).as(path + ": closed by the server").contains("connection: close");
+      }
+    }
+  }
+
   static void awaitGauge(String name, double expected) {
     long deadline = System.currentTimeMillis() + 10_000;
     double now;
