@@ -249,7 +249,8 @@ public final class RoomsRestRoutes {
   }
 
   private static JsonObject body(RoutingContext ctx) {
-    if (ctx.body() == null || ctx.body().length() == 0) {
+    // no body at all: RequestBody.buffer() is null and length() is -1 (not 0)
+    if (ctx.body() == null || ctx.body().buffer() == null || ctx.body().buffer().length() == 0) {
       return new JsonObject();
     }
     try {

@@ -33,8 +33,12 @@ import java.util.concurrent.ConcurrentHashMap;
  * the client then closes the connection, the metrics SPI gets {@code requestBegin} and
  * {@code responseEnd} but neither {@code requestEnd} nor {@code requestReset}, so
  * {@code vertx_http_server_active_requests} keeps that request for good and creeps up with every such
- * connection. This wraps the HTTP server metrics: a request still open when its connection closes is
- * reported as reset (once; a reset Vert.x reports itself is forwarded only if this did not already).
+ * connection. The same holds for a request whose response never ended (a SockJS streaming or polling
+ * response, an event stream) when its client hangs up. This wraps the HTTP server metrics: a request
+ * counts as open until both its request and its response have ended; one still open when its
+ * connection closes is reported as reset (once). A reset Vert.x reports itself (an HTTP/2 stream reset,
+ * e.g. a cancelled gRPC call, after its request has ended) is forwarded unless this already reported
+ * one, or the request had ended both ways.
  */
 public final class ActiveRequestsFix {
   private ActiveRequestsFix() {
@@ -123,27 +127,41 @@ public final class ActiveRequestsFix {
     }
   }
 
-  /** Tracks, per connection, the requests whose end was not reported yet. */
+  /** Tracks, per connection, the requests whose request or response end was not reported yet. */
   static final class ServerMetrics<R, W, S> implements HttpServerMetrics<R, W, S> {
     private final HttpServerMetrics<R, W, S> d;
-    private final Map<R, S> open = new ConcurrentHashMap<>();
+    private final Map<R, Open<S>> open = new ConcurrentHashMap<>();
     private final Map<S, Set<R>> byConnection = new ConcurrentHashMap<>();
+
+    /** A request in progress: its connection and which of its two halves have ended. */
+    private static final class Open<S> {
+      final S socket;
+      volatile boolean requestEnded;
+      volatile boolean responseEnded;
+
+      Open(S socket) {
+        this.socket = socket;
+      }
+    }
 
     ServerMetrics(HttpServerMetrics<R, W, S> d) {
       this.d = d;
     }
 
-    private boolean ended(R r) {
+    /** Forgets r; true if it was still tracked. */
+    private boolean forget(R r) {
       if (r == null) {
-        return true;
-      }
-      S s = open.remove(r);
-      if (s == null) {
         return false;
       }
-      Set<R> set = byConnection.get(s);
-      if (set != null) {
-        set.remove(r);
+      Open<S> o = open.remove(r);
+      if (o == null) {
+        return false;
+      }
+      if (o.socket != null) {
+        Set<R> set = byConnection.get(o.socket);
+        if (set != null) {
+          set.remove(r);
+        }
       }
       return true;
     }
@@ -151,25 +169,33 @@ public final class ActiveRequestsFix {
     @Override
     public R requestBegin(S socket, HttpRequest request) {
       R r = d.requestBegin(socket, request);
-      if (r != null && socket != null) {
-        open.put(r, socket);
-        byConnection.computeIfAbsent(socket, k -> ConcurrentHashMap.newKeySet()).add(r);
+      if (r != null) {
+        open.put(r, new Open<>(socket));
+        if (socket != null) {
+          byConnection.computeIfAbsent(socket, k -> ConcurrentHashMap.newKeySet()).add(r);
+        }
       }
       return r;
     }
 
     @Override
     public void requestEnd(R r, HttpRequest request, long bytesRead) {
-      ended(r);
+      Open<S> o = r == null ? null : open.get(r);
+      if (o != null) {
+        o.requestEnded = true;
+        if (o.responseEnded) {
+          forget(r);
+        }
+      }
       d.requestEnd(r, request, bytesRead);
     }
 
     @Override
     public void requestReset(R r) {
-      if (r == null || ended(r)) {
+      if (r == null || forget(r)) {
         d.requestReset(r);
       }
-      // else: already reported as reset when its connection closed
+      // else: already reported as reset when its connection closed, or it had ended both ways
     }
 
     @Override
@@ -197,6 +223,13 @@ public final class ActiveRequestsFix {
 
     @Override
     public void responseEnd(R r, HttpResponse response, long bytesWritten) {
+      Open<S> o = r == null ? null : open.get(r);
+      if (o != null) {
+        o.responseEnded = true;
+        if (o.requestEnded) {
+          forget(r);
+        }
+      }
       d.responseEnd(r, response, bytesWritten);
     }
 

@@ -44,6 +44,10 @@ public final class GatewayVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     Router router = Router.router(vertx);
+    // a malformed percent-encoding (?key=%ZZ, /rooms/%ZZ) throws wherever the path or the query is
+    // decoded: in the router's own matching ("Unhandled exception in router", a text 400) or in a
+    // handler (a 500). Refuse it here, before anything decodes it, with the one JSON error.
+    router.route().handler(Http::refuseMalformedUri);
     router.get("/health").handler(ctx -> Http.json(ctx, 200, new JsonObject().put("status", "ok")));
     router.get("/ready").handler(this::ready);
     router.get("/metrics").handler(PrometheusScrapingHandler.create(metricsRegistry));

@@ -39,6 +39,18 @@ public final class Http {
     error(ctx, code, code == ErrorCode.INTERNAL ? "internal error" : String.valueOf(t.getMessage()));
   }
 
+  /** First handler of the router: a path or query that is not valid percent-encoding gets 400 invalid_argument. */
+  static void refuseMalformedUri(RoutingContext ctx) {
+    try {
+      io.netty.handler.codec.http.QueryStringDecoder.decodeComponent(ctx.request().path());
+      ctx.request().params();
+    } catch (IllegalArgumentException e) {
+      error(ctx, ErrorCode.INVALID_ARGUMENT, "malformed percent-encoding in the request URI");
+      return;
+    }
+    ctx.next();
+  }
+
   /** Router failure handler: status-only failures (e.g. 413 from the body handler) keep their status. */
   static void failure(RoutingContext ctx) {
     if (ctx.failure() != null) {

@@ -44,6 +44,11 @@ final class HttpRoutes {
     // the SockJS transports that send by POST (xhr_send, jsonp_send) read the request body: vertx-web 5
     // answers them 500 without a BodyHandler in front
     router.post("/eventbus/*").handler(BodyHandler.create(false).setBodyLimit(RoomBridge.MAX_SEND_BODY));
+    // vertx-web's polling transports (xhr, jsonp) close the connection after every poll answer without
+    // saying so: a keep-alive client (Node's default agent, sockjs-client in Node) then sends its next
+    // poll onto the closing connection and fails with "socket hang up" (close 1006). Say it.
+    router.post("/eventbus/:server/:session/xhr").handler(HttpRoutes::connectionClose);
+    router.get("/eventbus/:server/:session/jsonp").handler(HttpRoutes::connectionClose);
     router.route("/eventbus/*").subRouter(bridge.router());
     for (MessageConsumer<?> c : bridge.consumers()) {
       ready.add(c.completion());
@@ -52,6 +57,11 @@ final class HttpRoutes {
     ready.add(io.chorus.chat.ChatModule.mount(vertx, router, config, rooms, tokens, infra, drop));
     router.route("/*").handler(StaticHandler.create("webroot").setCachingEnabled(false));
     return ready;
+  }
+
+  private static void connectionClose(io.vertx.ext.web.RoutingContext ctx) {
+    ctx.response().putHeader(io.vertx.core.http.HttpHeaders.CONNECTION, "close");
+    ctx.next();
   }
 
   private static Long parseOrNull(String v) {

@@ -193,6 +193,93 @@ class WebApiTest {
       }
     }
     awaitGauge(gauge, 1);
+    // streaming and polling responses that never end, whose client hangs up (SockJS transports): the
+    // request ended, the response did not, and Vert.x reports no reset when the connection closes
+    for (String head : new String[] {"GET /eventbus/000/s%d/eventsource", "GET /eventbus/000/s%d/htmlfile?c=cb",
+        "POST /eventbus/000/s%d/xhr_streaming", "POST /eventbus/000/s%d/xhr"}) {
+      for (int i = 0; i < 3; i++) {
+        String path = String.format(head, System.nanoTime());
+        String req = path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\n\r\n";
+        try (java.net.Socket sock = new java.net.Socket("127.0.0.1", port)) {
+          sock.setSoTimeout(10_000);
+          sock.getOutputStream().write(req.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+          sock.getOutputStream().flush();
+          byte[] buf = new byte[12];
+          int n = sock.getInputStream().readNBytes(buf, 0, buf.length);
+          assertThat(new String(buf, 0, n, java.nio.charset.StandardCharsets.US_ASCII)).as(path).startsWith("HTTP/1.1 200");
+          if (head.endsWith("/xhr")) {
+            // the open frame answered the first poll; a second poll is held open
+            String again = path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\n\r\n";
+            try (java.net.Socket held = new java.net.Socket("127.0.0.1", port)) {
+              held.getOutputStream().write(again.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+              held.getOutputStream().flush();
+              java.util.concurrent.locks.LockSupport.parkNanos(200_000_000);
+            }
+          }
+        }
+      }
+    }
+    awaitGauge(gauge, 1);
+  }
+
+  /** Requests without any body get a 4xx JSON error or their default, never a 500 (NPE on the absent body). */
+  @Test
+  void requestsWithoutABodyAreNever500() {
+    String[] r = roomWithGuest();
+    String base = "/api/v1/rooms/" + r[0];
+    assertThat(rest.call(HttpMethod.PUT, port, base + "/track", r[1], null, null).errorCode(400)).isEqualTo("invalid_argument");
+    assertThat(rest.call(HttpMethod.POST, port, "/api/v1/rooms", null, null, null).errorCode(400)).isEqualTo("invalid_argument");
+    assertThat(rest.call(HttpMethod.POST, port, base + "/chat/messages", r[1], null, null).errorCode(400)).isEqualTo("invalid_argument");
+    Rest.Reply sent = rest.post(port, base + "/chat/messages", r[1], new JsonObject().put("content", "hi"));
+    assertThat(sent.status()).as(sent.body()).isEqualTo(201);
+    String msg = base + "/chat/messages/" + sent.json().getString("id");
+    assertThat(rest.call(HttpMethod.PUT, port, msg, r[1], null, null).errorCode(400)).isEqualTo("invalid_argument");
+    Rest.Reply joined = rest.call(HttpMethod.POST, port, base + "/join", null, null, null);
+    assertThat(joined.status()).as(joined.body()).isLessThan(500);
+    Rest.Reply rejoined = rest.call(HttpMethod.POST, port, base + "/join", r[2], null, null);
+    assertThat(rejoined.status()).as(rejoined.body()).isLessThan(500);
+  }
+
+  /** A malformed percent-encoding in the path or the query is a 400 JSON error on every route, never a 500 or a text page. */
+  @Test
+  void malformedPercentEncodingIs400Json() throws Exception {
+    String[] r = roomWithGuest();
+    for (String target : new String[] {"GET /api/v1/time?t0=%ZZ", "GET /api/v1/rooms/" + r[0] + "/chat/messages?after=%ZZ",
+        "GET /api/v1/rooms/%ZZ", "DELETE /sessions/x?key=%ZZ", "GET /ws?room_id=%ZZ", "GET /ws/chat/" + r[0] + "?token=%G1",
+        "GET /health?x=%"}) {
+      String req = target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
+      try (java.net.Socket sock = new java.net.Socket("127.0.0.1", port)) {
+        sock.setSoTimeout(10_000);
+        sock.getOutputStream().write(req.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        sock.getOutputStream().flush();
+        String answer = new String(sock.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertThat(answer).as(target).startsWith("HTTP/1.1 400");
+        assertThat(answer).as(target).contains("{\"error\":{\"code\":\"invalid_argument\"");
+      }
+    }
+  }
+
+  /**
+   * The SockJS polling transports close the connection after each answer; they must say so
+   * ({@code Connection: close}), or a keep-alive client sends its next poll onto the closing
+   * connection and fails ("socket hang up", sockjs-client close 1006).
+   */
+  @Test
+  void pollingAnswersThatCloseTheirConnectionSaySo() throws Exception {
+    for (String head : new String[] {"POST /eventbus/000/p%d/xhr", "GET /eventbus/000/p%d/jsonp?c=cb"}) {
+      String path = String.format(head, System.nanoTime());
+      String req = path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\n\r\n";
+      try (java.net.Socket sock = new java.net.Socket("127.0.0.1", port)) {
+        sock.setSoTimeout(10_000);
+        sock.getOutputStream().write(req.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        sock.getOutputStream().flush();
+        // the server closes the connection after the open frame: read to the end
+        String answer = new String(sock.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertThat(answer).as(path).startsWith("HTTP/1.1 200");
+        String headers = answer.substring(0, answer.indexOf("\r\n\r\n")).toLowerCase(java.util.Locale.ROOT);
+        assertThat(headers).as(path + ": closed by the server").contains("connection: close");
+      }
+    }
   }
 
   static void awaitGauge(String name, double expected) {

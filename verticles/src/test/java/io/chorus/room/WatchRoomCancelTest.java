@@ -112,16 +112,21 @@ class WatchRoomCancelTest {
 
   /** The node's event-bus handlers, every series of the gauge summed. */
   static double handlers() throws Exception {
+    return metric("vertx_eventbus_handlers");
+  }
+
+  /** A meter of /metrics, every series summed. */
+  static double metric(String name) throws Exception {
     String body = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + NodePorts.http(node.vertx()) + "/metrics")).build(),
         HttpResponse.BodyHandlers.ofString()).body();
-    Matcher m = Pattern.compile("(?m)^vertx_eventbus_handlers(?:\\{[^}]*\\})? ([0-9.eE+-]+)$").matcher(body);
+    Matcher m = Pattern.compile("(?m)^" + name + "(?:\\{[^}]*\\})? ([0-9.eE+-]+)$").matcher(body);
     double sum = 0;
     boolean found = false;
     while (m.find()) {
       sum += Double.parseDouble(m.group(1));
       found = true;
     }
-    assertThat(found).as("vertx_eventbus_handlers in /metrics").isTrue();
+    assertThat(found).as(name + " in /metrics").isTrue();
     return sum;
   }
 
@@ -203,6 +208,38 @@ class WatchRoomCancelTest {
       assertThat(errors).as("log lines about the cancels").isEmpty();
     } finally {
       root.detachAppender(logs);
+    }
+  }
+
+  /**
+   * A cancelled stream is a finished request: {@code vertx_http_server_active_requests} comes back to
+   * its baseline while the client's connection stays open (the HTTP/2 reset of a stream whose request
+   * had ended was swallowed by {@code ActiveRequestsFix}, so every cancelled WatchRoom stayed counted).
+   */
+  @Test
+  void cancelledStreamsAreNoLongerActiveRequests() throws Exception {
+    RoomServiceGrpc.RoomServiceBlockingStub rooms = RoomServiceGrpc.newBlockingStub(channel)
+        .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(key)).withDeadlineAfter(60, TimeUnit.SECONDS);
+    String id = rooms.createRoom(CreateRoomRequest.newBuilder().setHostId("host").setTrackUrl("https://example.com/t.mp3").build())
+        .getRoomId();
+    String gauge = "vertx_http_server_active_requests";
+    double baseline = metric(gauge);
+    List<Watch> watches = new ArrayList<>();
+    for (int i = 0; i < 20; i++) {
+      watches.add(watch(id));
+    }
+    for (Watch w : watches) {
+      assertThat(w.next(30_000).getType()).isEqualTo("room_info");
+    }
+    assertThat(metric(gauge)).isGreaterThanOrEqualTo(baseline + 20);
+    for (Watch w : watches) {
+      w.call.cancel("the client is done", null);
+    }
+    long deadline = System.currentTimeMillis() + 15_000;
+    double now;
+    while ((now = metric(gauge)) != baseline) {
+      assertThat(System.currentTimeMillis()).as("%s is %s, baseline %s (channel still open)", gauge, now, baseline).isLessThan(deadline);
+      LockSupport.parkNanos(50_000_000);
     }
   }
 }
