@@ -152,8 +152,9 @@ class BrowserSyncTest {
    * page's {@code <audio>.currentTime} sampled every 250 ms, the first 2 s after each action left out.
    * Keeps the client's start-up compensation (starts aimed ahead by a latency each page measures, > 0)
    * and its drift hysteresis (a few nudge episodes, no sawtooth) from regressing. Bounds are tolerant
-   * (60 ms from the host, 30 ms median from the room's timeline) for a loaded CI machine; the benchmark
-   * reports the real figures.
+   * (60 ms from the host, 15 ms median from the room's timeline, where this client measures ~2 ms and the
+   * previous one, without start-up compensation, 25-30 ms) for a loaded CI machine; the benchmark reports
+   * the real figures.
    */
   @Test
   @Tag("browser-audio-sync")
@@ -174,9 +175,9 @@ class BrowserSyncTest {
       assertThat(l.getDouble("maxAbsMs")).as("%s within 60 ms of the host after settling:\n%s", l.getString("name"), dump)
           .isLessThanOrEqualTo(60.0);
     }
-    // the old client sat ~25 ms behind the room's timeline on every page (its starts were not compensated)
+    // the old client sat 25-30 ms behind the room's timeline on every page (its starts were not compensated)
     assertThat(summary.getDouble("worstPageRoomMedianAbsMs")).as("every page on the room's timeline:\n%s", dump)
-        .isLessThanOrEqualTo(30.0);
+        .isLessThanOrEqualTo(15.0);
     assertThat(summary.getInteger("reactionsMissing")).as(dump).isZero();
     JsonObject sync = r.getJsonObject("sync");
     for (String page : sync.fieldNames()) {
