@@ -225,6 +225,11 @@ try {
       .map((s) => [Math.round(s.t - actions[0].at), r1((s.ct - s.target) * 1000), s.rate])]));
   }
   result.events = Object.fromEntries(pages.map((p) => [p.name, p.events]));
+  // a run counts only if every page applied every action (a refused control leaves the room playing,
+  // and its "reaction" would be the element that never stopped)
+  const got = (ev, type) => (ev[`bridge:${type}`] || 0) + (ev[`ws:${type}`] || 0);
+  result.actionsApplied = pages.every((p) => got(p.events, 'play') >= 2 && got(p.events, 'seek') >= 1 && got(p.events, 'pause') >= 1);
+  result.hostError = await host.page.textContent('#error');
   result.ok = true;
 } catch (e) {
   result.error = String(e && e.stack || e);
