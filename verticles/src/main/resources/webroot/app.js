@@ -296,6 +296,7 @@
   function startAt(kind, corrected) {
     var lead = startLatency(kind);
     var from = targetSeconds(lead * 1000);
+    if (isFinite(audio.duration)) from = Math.min(from, audio.duration);
     setRate(1);
     resetDrift();
     state.sync.pending = { kind: kind, at: performance.now(), from: from, lead: lead, corrected: corrected || 0 };
