@@ -17,8 +17,12 @@
  *   over the REST chat API. Messages are kept by id, so a message never shows twice.
  * - A room made through REST/gRPC is opened as its host with /?room=<ID>#token=<participant token>.
  * - The <audio> element follows the room's playback state: position = position_ms +
- *   (server_now - updated_at) * rate; small drift is corrected by playbackRate nudges (at most
- *   MAX_NUDGE), drift above SEEK_DRIFT by a seek.
+ *   (server_now - updated_at) * rate. Host and listeners run the same code (see follow()):
+ *   a start or seek aims at where the room will be when the element's media clock actually runs
+ *   (its start-up latency, learned per page from its own starts); once the clock runs the start is
+ *   checked and, if off, corrected once; filtered drift readings drive playbackRate nudges with
+ *   hysteresis (start above DRIFT_START, stop near 0), without pitch preservation; only drift above
+ *   SEEK_DRIFT seeks.
  *
  * User-provided text is only ever displayed through textContent.
  */
@@ -26,10 +30,18 @@
   'use strict';
 
   var SEEK_DRIFT = 0.3;        // s: seek when further off than this
-  var NUDGE_DEADBAND = 0.02;   // s: ignore drift below this
+  var DRIFT_START = 0.012;     // s: start nudging when the filtered drift exceeds this...
+  var DRIFT_STOP = 0.0025;     // s: ...and stop once it is back within this (hysteresis: no parking at an edge)
   var MAX_NUDGE = 0.05;        // playbackRate in [1 - MAX_NUDGE, 1 + MAX_NUDGE]
-  var NUDGE_HORIZON = 2;       // s: how fast a nudge aims to close the gap
-  var SYNC_INTERVAL_MS = 200;
+  var MIN_NUDGE = 0.005;       // a nudge never gets so small that it stalls short of DRIFT_STOP
+  var NUDGE_HORIZON = 0.6;     // s: a nudge aims to close the gap in about this long
+  var DRIFT_WINDOW = 5;        // readings in the median filter
+  var START_LATENCY_DEFAULT = 0.12;   // s: until this page has measured its own element (see checkStart)
+  var START_CHECK_TOLERANCE = 0.02;   // s: a start further off than this is corrected by a seek...
+  var START_VERIFY_AFTER = 0.25;   // s of running before a start is verified
+  var START_CORRECTIONS = 2;   // ...at most this many times in a row (a loaded machine can stall a start)
+  var START_TIMEOUT_MS = 3000; // a start whose clock never runs is given up (autoplay refused, stalled)
+  var SYNC_INTERVAL_MS = 100;
   var CLOCK_SAMPLES = 8;
   var CLOCK_RESYNC_MS = 30000;
   var WS_GRACE_MS = 300;       // see handleEvent
@@ -55,6 +67,19 @@
     counts: { bridge: 0, ws: 0 },
     lastDrift: null,
     ready: false,
+    sync: {
+      // learned start-up latency (s) per kind of start: 'play' (from paused) and 'seek' (while playing)
+      latency: { play: [], seek: [] },
+      pending: null,           // {kind, at (performance.now ms), from (s), corrected}: a start waiting for the clock
+      readings: [],            // [{drift (s), integral}] for the median filter
+      integral: 0,             // ∫(playbackRate - 1) dt (s), to carry older readings forward to now
+      integralAt: 0,
+      correcting: 0,           // 0, or the sign of the drift being corrected
+      filtered: null,
+      starts: 0, corrections: 0, seeks: 0, nudges: 0,
+      lastStart: null,         // {kind, latencyMs, aimedMs, errorMs, corrected}
+      history: []              // the last starts, for tests and the benchmark
+    },
     chat: {
       ws: null,
       messages: new Map(),     // id -> message, the room's chat as this page knows it
@@ -76,6 +101,20 @@
     get playback() { return state.playback && Object.assign({}, state.playback); },
     get events() { return Object.assign({}, state.counts); },
     get drift() { return state.lastDrift; },
+    /** The sync algorithm's state: learned start-up latencies, corrections, the filtered drift. */
+    get sync() {
+      var y = state.sync;
+      return {
+        startLatencyMs: { play: Math.round(startLatency('play') * 1000), seek: Math.round(startLatency('seek') * 1000) },
+        measured: { play: y.latency.play.length, seek: y.latency.seek.length },
+        lastStart: y.lastStart && Object.assign({}, y.lastStart),
+        history: y.history.slice(),
+        filteredDriftMs: y.filtered === null ? null : y.filtered * 1000,
+        correcting: y.correcting !== 0, pending: !!y.pending,
+        starts: y.starts, corrections: y.corrections, seeks: y.seeks, nudges: y.nudges,
+        rate: audio.playbackRate
+      };
+    },
     targetPosition: function () { return targetSeconds(); },
     get chat() {
       return { lastSeq: state.chat.lastSeq, connects: state.chat.connects, synced: state.chat.synced,
@@ -179,11 +218,12 @@
 
   // ---------- playback ----------
 
-  function targetSeconds() {
+  /** The room's position (s) now, or aheadMs from now. */
+  function targetSeconds(aheadMs) {
     var p = state.playback;
     if (!p) return 0;
     var ms = p.position_ms;
-    if (p.status === 'play') ms += (serverNow() - p.updated_at) * (p.rate || 1);
+    if (p.status === 'play') ms += (serverNow() + (aheadMs || 0) - p.updated_at) * (p.rate || 1);
     return Math.max(0, ms / 1000);
   }
 
@@ -218,7 +258,133 @@
     note.hidden = false;
   }
 
-  /** Brings the audio element to the room's state: play/pause, seek on big drift, rate nudges on small. */
+  // ---------- following the room: start-up compensation, filtered drift, nudges with hysteresis ----------
+
+  /** The element's start-up latency (s) for a kind of start: the median of the last ones measured. */
+  function startLatency(kind) {
+    var l = state.sync.latency[kind];
+    if (!l.length && kind === 'seek') l = state.sync.latency.play;   // a first guess better than the default
+    if (!l.length) return START_LATENCY_DEFAULT;
+    var sorted = l.slice().sort(function (a, b) { return a - b; });
+    return sorted[Math.floor(sorted.length / 2)];
+  }
+
+  /** Sets playbackRate, keeping ∫(rate - 1) dt up to date so older drift readings can be carried forward. */
+  function setRate(rate) {
+    var y = state.sync;
+    var now = performance.now();
+    y.integral += (now - y.integralAt) / 1000 * (audio.playbackRate - 1);
+    y.integralAt = now;
+    if (audio.playbackRate !== rate) audio.playbackRate = rate;
+  }
+
+  function integralNow() {
+    var y = state.sync;
+    return y.integral + (performance.now() - y.integralAt) / 1000 * (audio.playbackRate - 1);
+  }
+
+  function resetDrift() {
+    state.sync.readings = [];
+    state.sync.correcting = 0;
+    state.sync.filtered = null;
+  }
+
+  /**
+   * Moves the element to where the room will be once its media clock runs (now + the learned start-up
+   * latency) and starts it; the clock check in checkStart() measures the real latency.
+   */
+  function startAt(kind, corrected) {
+    var lead = startLatency(kind);
+    var from = targetSeconds(lead * 1000);
+    if (isFinite(audio.duration)) from = Math.min(from, audio.duration);
+    setRate(1);
+    resetDrift();
+    state.sync.pending = { kind: kind, at: performance.now(), from: from, lead: lead, corrected: corrected || 0 };
+    state.sync.starts++;
+    if (kind === 'seek') state.sync.seeks++;
+    audio.currentTime = from;
+    if (audio.paused) {
+      var started = audio.play();
+      if (started && started.catch) {
+        started.then(function () { $('unmute').hidden = true; }).catch(function (e) {
+          if (e && e.name === 'NotAllowedError') $('unmute').hidden = false;
+        });
+      }
+    }
+    pollStart();
+  }
+
+  /** While a start waits for the clock, looks often (the 100 ms sync tick is too coarse to see it start). */
+  function pollStart() {
+    var pend = state.sync.pending;
+    if (!pend) return;
+    checkStart();
+    if (state.sync.pending) setTimeout(pollStart, pend.latency === undefined ? 5 : 40);
+  }
+
+  /**
+   * Verifies a start once its media clock has run START_VERIFY_AFTER (playing, not seeking, currentTime
+   * that far past the start position): headless Chromium's currentTime moves at once after play() or a
+   * seek, then falls back ~100 ms while its audio output starts, so the first movement is not when the
+   * audio runs. A start aimed `lead` ahead that is off by `error` took lead - error: that is the
+   * element's start-up latency, learned (median of the last 5) for the next starts of the same kind.
+   * Further off than START_CHECK_TOLERANCE, the start is corrected by a seek aimed with the updated
+   * latency (checked the same way, at most START_CORRECTIONS times in a row); closer than that but
+   * not within DRIFT_STOP, nudging starts at once.
+   */
+  function checkStart() {
+    var y = state.sync;
+    var pend = y.pending;
+    if (!pend) return;
+    var now = performance.now();
+    if (now - pend.at > START_TIMEOUT_MS) { y.pending = null; return; }
+    if (audio.paused || audio.seeking || audio.readyState < 3) return;
+    var ct = audio.currentTime;
+    var ran = ct - pend.from;
+    if (ran <= 0.002 || ran > 3) return;
+    if (pend.latency === undefined) pend.latency = (now - ran * 1000 - pend.at) / 1000;   // first movement
+    if (ran < START_VERIFY_AFTER) return;
+    var error = ct - targetSeconds();
+    y.pending = null;
+    // aimed `lead` ahead and landed `error` off: the start really took lead - error
+    var effective = pend.lead - error;
+    if (effective >= 0 && effective < 1) {
+      var l = y.latency[pend.kind];
+      l.push(effective);
+      if (l.length > 5) l.shift();
+    }
+    y.lastStart = { kind: pend.kind, firstMoveMs: Math.round(pend.latency * 1000), latencyMs: Math.round(effective * 1000),
+      aimedMs: Math.round(pend.lead * 1000), errorMs: Math.round(error * 1000), corrected: pend.corrected };
+    y.history.push(y.lastStart);
+    if (y.history.length > 10) y.history.shift();
+    if (Math.abs(error) > START_CHECK_TOLERANCE && pend.corrected < START_CORRECTIONS) {
+      y.corrections++;
+      startAt('seek', pend.corrected + 1);
+    } else if (Math.abs(error) > DRIFT_STOP) {
+      // what is left of a start (a start's latency varies by ±15 ms) is nudged away now, not left
+      // parked below DRIFT_START
+      y.correcting = error > 0 ? 1 : -1;
+      y.nudges++;
+    }
+  }
+
+  /**
+   * One drift reading: currentTime minus the room's position. The filter is the median of the last
+   * DRIFT_WINDOW readings, each carried forward to now by what the nudges changed since (∫(rate-1)dt),
+   * so a nudge's own effect is not mistaken for noise and the filter does not lag behind it.
+   */
+  function readDrift(target) {
+    var y = state.sync;
+    var integral = integralNow();
+    y.readings.push({ drift: audio.currentTime - target, integral: integral });
+    if (y.readings.length > DRIFT_WINDOW) y.readings.shift();
+    var carried = y.readings.map(function (r) { return r.drift + (integral - r.integral); })
+      .sort(function (a, b) { return a - b; });
+    y.filtered = y.readings.length >= 3 ? carried[Math.floor(carried.length / 2)] : null;
+    return y.filtered;
+  }
+
+  /** Brings the audio element to the room's state: play/pause, compensated starts, seek on big drift, nudges on small. */
   function follow() {
     var p = state.playback;
     if (!p || !audio.getAttribute('src')) return;
@@ -226,8 +392,10 @@
     var duration = audio.duration;
     if (isFinite(duration) && target >= duration) target = duration;
     if (p.status !== 'play') {
+      state.sync.pending = null;
       if (!audio.paused) audio.pause();
-      audio.playbackRate = 1;
+      setRate(1);
+      resetDrift();
       if (!audio.seeking && Math.abs(audio.currentTime - target) > 0.05 && audio.readyState >= 1) {
         audio.currentTime = target;
       }
@@ -239,28 +407,38 @@
       return;
     }
     if (audio.readyState < 1) return;   // no metadata yet: follow() runs again on loadedmetadata
+    if (state.sync.pending) {
+      checkStart();
+      // a start under way is left alone, unless the room moved far from where it aims (a new seek)
+      var pend = state.sync.pending;
+      if (pend && Math.abs(pend.from - targetSeconds(pend.at + pend.lead * 1000 - performance.now())) <= SEEK_DRIFT) return;
+      state.sync.pending = null;
+    }
     if (audio.paused) {
-      audio.playbackRate = 1;
-      audio.currentTime = target;
-      var started = audio.play();
-      if (started && started.catch) {
-        started.then(function () { $('unmute').hidden = true; }).catch(function (e) {
-          if (e && e.name === 'NotAllowedError') $('unmute').hidden = false;
-        });
-      }
+      startAt('play', 0);
       return;
     }
     if (audio.seeking) return;
-    var drift = audio.currentTime - target;
-    state.lastDrift = drift;
-    if (Math.abs(drift) > SEEK_DRIFT) {
-      audio.playbackRate = 1;
-      audio.currentTime = target;
-    } else if (Math.abs(drift) > NUDGE_DEADBAND) {
-      var nudge = Math.max(-MAX_NUDGE, Math.min(MAX_NUDGE, drift / NUDGE_HORIZON));
-      audio.playbackRate = 1 - nudge;
+    var instant = audio.currentTime - target;
+    if (Math.abs(instant) > SEEK_DRIFT) {   // a seek in the room (or a stall): no nudge closes that
+      state.lastDrift = instant;
+      startAt('seek', 0);
+      return;
+    }
+    var drift = readDrift(target);
+    state.lastDrift = drift === null ? instant : drift;
+    if (drift === null) return;
+    var y = state.sync;
+    if (!y.correcting && Math.abs(drift) > DRIFT_START) {
+      y.correcting = drift > 0 ? 1 : -1;
+      y.nudges++;
+    }
+    if (y.correcting && (Math.abs(drift) < DRIFT_STOP || drift * y.correcting < 0)) y.correcting = 0;
+    if (y.correcting) {
+      var nudge = Math.max(MIN_NUDGE, Math.min(MAX_NUDGE, Math.abs(drift) / NUDGE_HORIZON));
+      setRate(1 - y.correcting * nudge);
     } else {
-      audio.playbackRate = 1;
+      setRate(1);
     }
   }
 
@@ -738,6 +916,9 @@
     audio.removeAttribute('src');
     audio.load();
     state.playback = null;
+    state.sync.pending = null;
+    resetDrift();
+    setRate(1);
     state.ready = false;
     state.users = new Map();
     state.seen.clear();
@@ -790,6 +971,12 @@
     });
     $('unmute').addEventListener('click', function () { audio.play().catch(function () {}); follow(); });
     $('leave').addEventListener('click', function () { leave(false); });
+    // nudges change the speed a little; with the default pitch-preserving time-stretch Chromium's media
+    // clock jumps back ~20 ms whenever playbackRate leaves 1, without it ~2 ms
+    audio.preservesPitch = false;
+    audio.webkitPreservesPitch = false;
+    audio.mozPreservesPitch = false;
+    audio.addEventListener('playing', checkStart);
     audio.addEventListener('loadedmetadata', function () { follow(); render(); });
     audio.addEventListener('canplay', follow);
     audio.addEventListener('ended', render);
