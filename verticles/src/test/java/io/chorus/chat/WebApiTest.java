@@ -182,14 +182,7 @@ class WebApiTest {
         "GET /health"}) {
       for (int i = 0; i < 3; i++) {
         String req = head + " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n{";
-        try (java.net.Socket sock = new java.net.Socket("127.0.0.1", port)) {
-          sock.setSoTimeout(10_000);
-          sock.getOutputStream().write(req.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
-          sock.getOutputStream().flush();
-          byte[] buf = new byte[12];
-          int n = sock.getInputStream().readNBytes(buf, 0, buf.length);
-          assertThat(new String(buf, 0, n, java.nio.charset.StandardCharsets.US_ASCII)).as(head).startsWith("HTTP/1.1 ");
-        }
+        assertThat(raw(req, 12)).as(head).startsWith("HTTP/1.1 ");
       }
     }
     awaitGauge(gauge, 1);
@@ -200,20 +193,12 @@ class WebApiTest {
       for (int i = 0; i < 3; i++) {
         String path = String.format(head, System.nanoTime());
         String req = path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\n\r\n";
-        try (java.net.Socket sock = new java.net.Socket("127.0.0.1", port)) {
-          sock.setSoTimeout(10_000);
-          sock.getOutputStream().write(req.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
-          sock.getOutputStream().flush();
-          byte[] buf = new byte[12];
-          int n = sock.getInputStream().readNBytes(buf, 0, buf.length);
-          assertThat(new String(buf, 0, n, java.nio.charset.StandardCharsets.US_ASCII)).as(path).startsWith("HTTP/1.1 200");
+        try (java.net.Socket sock = send(req)) {
+          assertThat(read(sock, 12)).as(path).startsWith("HTTP/1.1 200");
           if (head.endsWith("/xhr")) {
-            // the open frame answered the first poll; a second poll is held open
-            String again = path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\n\r\n";
-            try (java.net.Socket held = new java.net.Socket("127.0.0.1", port)) {
-              held.getOutputStream().write(again.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
-              held.getOutputStream().flush();
-              java.util.concurrent.locks.LockSupport.parkNanos(200_000_000);
+            // the open frame answered the first poll; a second poll is held open: hang up once it counts
+            try (java.net.Socket held = send(req)) {
+              awaitGauge(gauge, 2);
             }
           }
         }
@@ -248,14 +233,9 @@ class WebApiTest {
         "GET /api/v1/rooms/%ZZ", "DELETE /sessions/x?key=%ZZ", "GET /ws?room_id=%ZZ", "GET /ws/chat/" + r[0] + "?token=%G1",
         "GET /health?x=%"}) {
       String req = target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
-      try (java.net.Socket sock = new java.net.Socket("127.0.0.1", port)) {
-        sock.setSoTimeout(10_000);
-        sock.getOutputStream().write(req.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
-        sock.getOutputStream().flush();
-        String answer = new String(sock.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
-        assertThat(answer).as(target).startsWith("HTTP/1.1 400");
-        assertThat(answer).as(target).contains("{\"error\":{\"code\":\"invalid_argument\"");
-      }
+      String answer = raw(req, -1);
+      assertThat(answer).as(target).startsWith("HTTP/1.1 400");
+      assertThat(answer).as(target).contains("{\"error\":{\"code\":\"invalid_argument\"");
     }
   }
 
@@ -269,16 +249,33 @@ class WebApiTest {
     for (String head : new String[] {"POST /eventbus/000/p%d/xhr", "GET /eventbus/000/p%d/jsonp?c=cb"}) {
       String path = String.format(head, System.nanoTime());
       String req = path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\n\r\n";
-      try (java.net.Socket sock = new java.net.Socket("127.0.0.1", port)) {
-        sock.setSoTimeout(10_000);
-        sock.getOutputStream().write(req.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
-        sock.getOutputStream().flush();
-        // the server closes the connection after the open frame: read to the end
-        String answer = new String(sock.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
-        assertThat(answer).as(path).startsWith("HTTP/1.1 200");
-        String headers = answer.substring(0, answer.indexOf("\r\n\r\n")).toLowerCase(java.util.Locale.ROOT);
-        assertThat(headers).as(path + ": closed by the server").contains("connection: close");
-      }
+      // the server closes the connection after the open frame: read to the end
+      String answer = raw(req, -1);
+      assertThat(answer).as(path).startsWith("HTTP/1.1 200");
+      String headers = answer.substring(0, answer.indexOf("\r\n\r\n")).toLowerCase(java.util.Locale.ROOT);
+      assertThat(headers).as(path + ": closed by the server").contains("connection: close");
+    }
+  }
+
+  /** Opens a connection to the node and writes one raw HTTP/1.1 request on it. */
+  private static java.net.Socket send(String request) throws java.io.IOException {
+    java.net.Socket sock = new java.net.Socket("127.0.0.1", port);
+    sock.setSoTimeout(10_000);
+    sock.getOutputStream().write(request.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+    sock.getOutputStream().flush();
+    return sock;
+  }
+
+  /** The first {@code max} bytes of the answer on {@code sock}, or all of it up to the close with a negative {@code max}. */
+  private static String read(java.net.Socket sock, int max) throws java.io.IOException {
+    byte[] bytes = max < 0 ? sock.getInputStream().readAllBytes() : sock.getInputStream().readNBytes(max);
+    return new String(bytes, java.nio.charset.StandardCharsets.UTF_8);
+  }
+
+  /** One raw request on its own connection: {@link #read} of its answer. */
+  private static String raw(String request, int max) throws java.io.IOException {
+    try (java.net.Socket sock = send(request)) {
+      return read(sock, max);
     }
   }
 
