@@ -23,7 +23,7 @@ function connect(name) {
 }
 
 function listen(rec, roomId, token) {
-  rec.eb.registerHandler(`client.room.${roomId}`, { token }, (err, msg) => {
+  rec.eb.registerHandler(`client.chat.${roomId}`, { token }, (err, msg) => {
     if (err) rec.errors.push(err);
     else rec.events.push({ room: roomId, body: msg.body });
   });

@@ -5,10 +5,12 @@ import io.chorus.config.ChorusConfig;
 import io.chorus.gateway.GatewayVerticle;
 import io.chorus.gateway.GrpcVerticle;
 import io.chorus.gateway.NodePingVerticle;
+import io.chorus.gateway.SharedPort;
 import io.chorus.infra.Buckets;
 import io.chorus.infra.Infra;
 import io.chorus.infra.Readiness;
 import io.chorus.proto.room.RoomServiceGrpcService;
+import io.chorus.realtime.Hub;
 import io.chorus.room.ParticipantTokens;
 import io.chorus.room.RoomClient;
 import io.chorus.room.RoomGrpcService;
@@ -94,25 +96,34 @@ public final class ChorusNode {
         });
   }
 
-  /** Deploys in dependency order: back-end verticles first, the public servers last. */
+  /**
+   * Deploys in dependency order: back-end verticles first, the public servers last. The client-facing
+   * verticles run one instance per core ({@code GATEWAY_INSTANCES}); they share the node's real-time
+   * {@link Hub}, so a topic still costs one cluster subscription per node.
+   */
   private Future<Void> deployAll() {
     Readiness readiness = new Readiness(vertx, infra, clusterManager, config.security().readyTimeoutMs());
     ParticipantTokens tokens = new ParticipantTokens(config.security().tokenSecret(), config.rooms().ttlHours() * 3_600_000L);
+    Hub hub = new Hub(vertx);
+    String node = clusterManager.getNodeId();
     List<Step> steps = new ArrayList<>();
-    steps.add(new Step("NodePingVerticle", () -> new NodePingVerticle(clusterManager.getNodeId()), 1));
+    steps.add(new Step("NodePingVerticle", () -> new NodePingVerticle(node), 1));
     RoomService service = config.runs(ChorusConfig.Role.ROOM) ? new RoomService(new RoomStore(infra.redisApi(),
         config.rooms().ttlHours(), config.rooms().presenceEventsMaxUsers()), vertx.eventBus(), config.rooms()) : null;
     if (service != null) {
       steps.add(new Step("RoomVerticle", () -> new RoomVerticle(service, clusterManager), 1));
+      steps.add(new Step("ChatVerticle", () -> io.chorus.chat.ChatModule.cleanupVerticle(vertx, infra, config, node), 1));
     }
-    // the node's gateways run room commands in place when the node has the room role (RoomClient)
-    RoomClient rooms = new RoomClient(vertx.eventBus(), clusterManager.getNodeId(), service);
-    if (config.runs(ChorusConfig.Role.CHAT)) {
-      steps.add(new Step("ChatVerticle", () -> io.chorus.chat.ChatModule.cleanupVerticle(vertx, infra, config, clusterManager.getNodeId()), 1));
-    }
+    // with the room role the node's gateways run room commands in place, else over the clustered bus
+    RoomClient rooms = service != null ? new RoomClient(vertx.eventBus(), node, service) : RoomClient.remote(vertx.eventBus(), node);
     if (config.runs(ChorusConfig.Role.GATEWAY)) {
-      steps.add(new Step("GrpcVerticle", () -> new GrpcVerticle(config, List.of(RoomServiceGrpcService.of(new RoomGrpcService(vertx, rooms, tokens)))), 1));
-      steps.add(new Step("GatewayVerticle", () -> new GatewayVerticle(config, infra, readiness, metricsRegistry, rooms, tokens), 1));
+      int instances = config.gatewayInstancesOrCores();
+      SharedPort grpcPort = new SharedPort(config.grpcPort());
+      SharedPort httpPort = new SharedPort(config.httpPort());
+      steps.add(new Step("GrpcVerticle", () -> new GrpcVerticle(config,
+          List.of(RoomServiceGrpcService.of(new RoomGrpcService(vertx, hub, rooms, tokens))), grpcPort), instances));
+      steps.add(new Step("GatewayVerticle", () -> new GatewayVerticle(config, infra, readiness, metricsRegistry, hub, rooms, tokens, httpPort),
+          instances));
     }
     Future<Void> chain = Future.succeededFuture();
     for (Step step : steps) {

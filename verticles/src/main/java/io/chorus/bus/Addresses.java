@@ -18,22 +18,38 @@ public final class Addresses {
     return NODE_PING + "." + nodeId;
   }
 
-  /** Room commands, served by RoomVerticle on every node (local consumers: no network hop). */
-  public static final String ROOM_CREATE = "chorus.room.create";
-  public static final String ROOM_JOIN = "chorus.room.join";
-  public static final String ROOM_LEAVE = "chorus.room.leave";
-  public static final String ROOM_CONTROL = "chorus.room.control";
-  public static final String ROOM_TRANSFER = "chorus.room.transfer";
-  public static final String ROOM_TRACK = "chorus.room.track";
-  public static final String ROOM_GET = "chorus.room.get";
-  /** GetStateRequest + header {@code user}: the room without its member list, plus that member if present. */
-  public static final String ROOM_MEMBER = "chorus.room.member";
+  /**
+   * Room commands (a RoomCommand as JSON), served by RoomVerticle on every node with the room role.
+   * Node-local: a node's own senders reach its own RoomVerticle (a clustered send would round-robin
+   * commands over the nodes and cross more of their events on the way back); see {@link #ROOM_COMMAND_REMOTE}.
+   */
+  public static final String ROOM_COMMAND = "chorus.room.command";
 
-  /** A room's events (seed 000 JSON): {@code client.room.<ID>}; bridge members may listen. */
+  /** The clustered twin of {@link #ROOM_COMMAND}, for nodes that run only the gateway role. */
+  public static final String ROOM_COMMAND_REMOTE = "chorus.room.command.remote";
+
+  /**
+   * A room's playback and presence events (seed 000 JSON): {@code client.room.<ID>}; bridge members
+   * and gRPC WatchRoom listen. Chat has its own namespace ({@link #chatEvents}).
+   */
   public static final String ROOM_EVENTS_PREFIX = CLIENT_PREFIX + "room.";
 
   public static String roomEvents(String roomId) {
     return ROOM_EVENTS_PREFIX + roomId;
+  }
+
+  /** A room's chat events (message_created/updated/deleted, room_ended): {@code client.chat.<ID>}. */
+  public static final String CHAT_EVENTS_PREFIX = CLIENT_PREFIX + "chat.";
+
+  public static String chatEvents(String roomId) {
+    return CHAT_EVENTS_PREFIX + roomId;
+  }
+
+  /** A signed-in user's own events (presence of friends, messages): {@code client.user.<uid>}. */
+  public static final String USER_EVENTS_PREFIX = CLIENT_PREFIX + "user.";
+
+  public static String userEvents(String userId) {
+    return USER_EVENTS_PREFIX + userId;
   }
 
   /**

@@ -1,7 +1,8 @@
 package io.chorus.chat;
 
 import io.chorus.config.ChorusConfig;
-import io.chorus.gateway.SocketDrop;
+import io.chorus.realtime.Hub;
+import io.chorus.realtime.SocketDrop;
 import io.chorus.infra.Infra;
 import io.chorus.room.ParticipantTokens;
 import io.chorus.room.RoomClient;
@@ -20,13 +21,13 @@ public final class ChatModule {
   }
 
   /** REST under {@code /api/v1/rooms} and {@code WS /ws/chat/:room_id}; completes when the chat sockets' consumers are registered. */
-  public static Future<Void> mount(Vertx vertx, Router router, ChorusConfig config, RoomClient rooms, ParticipantTokens tokens, Infra infra,
-                                   SocketDrop drop) {
+  public static Future<Void> mount(Vertx vertx, Hub hub, Router router, ChorusConfig config, RoomClient rooms, ParticipantTokens tokens,
+                                   Infra infra, SocketDrop drop) {
     ChatService chat = chatService(vertx, infra, config);
     ConferenceService conf = new ConferenceService(rooms, tokens, new ConferenceRepo(infra.pg()), chat, config);
     new RoomsRestRoutes(conf, chat, new MediaTokens(config.chat()), new RateLimiter(infra.redisApi(), config.chat().rateWindowSeconds()),
         tokens, config).mount(router);
-    ChatSocketHandler sockets = new ChatSocketHandler(vertx, tokens, conf, chat, drop);
+    ChatSocketHandler sockets = new ChatSocketHandler(vertx, hub, tokens, conf, chat, drop);
     router.get("/ws/chat/:room_id").handler(sockets);
     return sockets.ready();
   }

@@ -95,7 +95,7 @@ public final class ChatService {
     } catch (ChorusException e) {
       return Future.failedFuture(e);
     }
-    return store.delete(roomId, messageId, actor, actorIsHost).onSuccess(old -> bus.publish(Addresses.roomEvents(roomId),
+    return store.delete(roomId, messageId, actor, actorIsHost).onSuccess(old -> bus.publish(Addresses.chatEvents(roomId),
         new JsonObject().put("type", "message_deleted").put("room_id", roomId).put("seq", old.getLong("seq"))
             .put("message_id", old.getString("id")).put("deleted_by", actor)));
   }
@@ -122,7 +122,7 @@ public final class ChatService {
   }
 
   private void publish(String roomId, String type, JsonObject message) {
-    bus.publish(Addresses.roomEvents(roomId), new JsonObject().put("type", type).put("room_id", roomId)
+    bus.publish(Addresses.chatEvents(roomId), new JsonObject().put("type", type).put("room_id", roomId)
         .put("seq", message.getLong("seq")).put("message", message));
   }
 

@@ -3,8 +3,11 @@ package io.chorus.chat;
 import io.chorus.bus.Addresses;
 import io.chorus.bus.ChorusException;
 import io.chorus.bus.ErrorCode;
-import io.chorus.gateway.SocketDrop;
-import io.chorus.gateway.TextFrame;
+import io.chorus.realtime.Delivery;
+import io.chorus.realtime.Frame;
+import io.chorus.realtime.Hub;
+import io.chorus.realtime.SocketDrop;
+import io.chorus.realtime.WsSink;
 import io.chorus.room.ParticipantTokens;
 import io.chorus.room.RecentRevocations;
 import io.chorus.room.RoomIds;
@@ -24,8 +27,9 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * {@code WS /ws/chat/:room_id?token=&after=}: a member's live chat. The room's bus events reach this
- * node through one consumer per room (not per socket); each socket is a {@link ChatStream} that
+ * {@code WS /ws/chat/:room_id?token=&after=}: a member's live chat. The room's chat events
+ * ({@code client.chat.<ID>}) reach this event loop through the real-time core (one cluster
+ * subscription per room and node, one hand-off per loop); each socket is a {@link ChatStream} that
  * replays what the client missed after {@code after} (a seq or message id; without it the newest
  * 50) and then streams events in seq order without gaps or duplicates. Frames from the client other
  * than {@code {"type":"ping"}} get an error frame. A socket ends (error frame, then close 4403) when
@@ -41,13 +45,15 @@ public final class ChatSocketHandler implements Handler<RoutingContext> {
   private final ConferenceService conf;
   private final ChatService chat;
   private final SocketDrop drop;
+  private final Hub hub;
   private final Map<String, Set<ChatStream>> streams = new HashMap<>();
-  private final Map<String, MessageConsumer<JsonObject>> consumers = new HashMap<>();
+  private final Map<String, Hub.Subscription> subscriptions = new HashMap<>();
   private final MessageConsumer<JsonObject> revocations;
   private final RecentRevocations recentlyRevoked = new RecentRevocations();
 
-  public ChatSocketHandler(Vertx vertx, ParticipantTokens tokens, ConferenceService conf, ChatService chat, SocketDrop drop) {
+  public ChatSocketHandler(Vertx vertx, Hub hub, ParticipantTokens tokens, ConferenceService conf, ChatService chat, SocketDrop drop) {
     this.vertx = vertx;
+    this.hub = hub;
     this.drop = drop;
     this.tokens = tokens;
     this.conf = conf;
@@ -100,13 +106,14 @@ public final class ChatSocketHandler implements Handler<RoutingContext> {
         refuse(ws, ErrorCode.FORBIDDEN, "not a participant of this room", (short) 4403);
         return;
       }
-      ChatStream stream = new ChatStream(vertx, ws, roomId, id.participantId(), chat, drop, connection);
+      ChatStream stream = new ChatStream(vertx, new WsSink(ws, connection, drop, "too slow: reconnect with after=<last seq>"),
+          roomId, id.participantId(), chat);
       long ttl = Math.max(1, tokens.expiresAt(token) - System.currentTimeMillis());
       stream.timer(vertx.setTimer(ttl, t -> end(stream, ErrorCode.UNAUTHENTICATED, "participant token expired", (short) 4401)));
       Set<ChatStream> set = streams.computeIfAbsent(roomId, r -> new LinkedHashSet<>());
       set.add(stream);
-      MessageConsumer<JsonObject> consumer = consumers.computeIfAbsent(roomId, r ->
-          vertx.eventBus().consumer(Addresses.roomEvents(r), msg -> deliver(r, msg.body())));
+      Hub.Subscription subscription = subscriptions.computeIfAbsent(roomId, r ->
+          hub.subscribe(Addresses.chatEvents(r), d -> deliver(r, d)));
       ws.closeHandler(v -> remove(stream));
       ws.frameHandler(frame -> {
         if (!frame.isText() || frame.textData().length() > MAX_FRAME) {
@@ -128,17 +135,18 @@ public final class ChatSocketHandler implements Handler<RoutingContext> {
       });
       ws.resume();
       // replay only once this node receives the room's events, so nothing falls between the two
-      consumer.completion().onComplete(c -> stream.start(after, id.participantId()));
+      subscription.ready().onComplete(c -> stream.start(after));
     });
   }
 
-  private void deliver(String roomId, JsonObject event) {
+  private void deliver(String roomId, Delivery d) {
     Set<ChatStream> set = streams.get(roomId);
+    JsonObject event = d.json();
     if (set == null || event == null) {
       return;
     }
-    // ChatService publishes message_created exactly as a stream sends it: encode it once here
-    TextFrame frame = "message_created".equals(event.getString("type")) ? TextFrame.of(event.encode()) : null;
+    // ChatService publishes message_created exactly as a stream sends it: encoded once per node
+    Frame frame = "message_created".equals(event.getString("type")) ? d.jsonFrame() : null;
     for (ChatStream s : set.toArray(ChatStream[]::new)) {
       try {
         s.onEvent(event, frame);
@@ -146,11 +154,7 @@ public final class ChatSocketHandler implements Handler<RoutingContext> {
         // one broken socket must not stop the room's other streams
         LOG.debug("chat socket in {} failed on write, dropping it: {}", roomId, e.toString());
         remove(s);
-        try {
-          s.socket().close();
-        } catch (RuntimeException alreadyClosed) {
-          // nothing left to close
-        }
+        s.sink().abort();
       }
     }
   }
@@ -175,7 +179,7 @@ public final class ChatSocketHandler implements Handler<RoutingContext> {
   /** Stops a stream at once (nothing more is written to it), then sends the error frame and the close. */
   private void end(ChatStream stream, ErrorCode code, String message, short closeCode) {
     remove(stream);
-    ServerWebSocket ws = stream.socket();
+    ServerWebSocket ws = stream.sink().socket();
     if (!ws.isClosed()) {
       refuse(ws, code, message, closeCode);
     }
@@ -189,9 +193,9 @@ public final class ChatSocketHandler implements Handler<RoutingContext> {
     Set<ChatStream> set = streams.get(stream.roomId());
     if (set != null && set.remove(stream) && set.isEmpty()) {
       streams.remove(stream.roomId());
-      MessageConsumer<JsonObject> c = consumers.remove(stream.roomId());
-      if (c != null) {
-        c.unregister();
+      Hub.Subscription sub = subscriptions.remove(stream.roomId());
+      if (sub != null) {
+        sub.close();
       }
     }
   }

@@ -1,28 +1,26 @@
 package io.chorus.chat;
 
-import io.chorus.gateway.SocketDrop;
-import io.chorus.gateway.TextFrame;
+import io.chorus.realtime.Fanout;
+import io.chorus.realtime.Frame;
+import io.chorus.realtime.Sequencer;
+import io.chorus.realtime.WsSink;
 import io.vertx.core.Vertx;
-import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.json.JsonObject;
 
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
-import java.util.TreeMap;
 
 /**
  * One chat socket's ordered, gap-free, duplicate-free stream. Every message has a per-room
- * {@code seq} assigned atomically with its write; the stream keeps the last seq it sent and only
- * ever sends {@code message_created} for {@code lastSeq + 1}. Events that arrive ahead of a gap wait
- * for the missing ones: messages sent through different nodes cross on the bus, and the missing
- * event normally arrives a moment later. Only a gap still open after {@link #GAP_GRACE_MS} is read
- * from Redis ({@code after=lastSeq}): reading at once made every stream of a busy room hit Redis for
- * each crossing (bench-chat: 12 reads per message at 500 msg/s). A read also returns the room's head seq,
+ * {@code seq} assigned atomically with its write; the stream's {@link Sequencer} only ever sends
+ * {@code message_created} for the next seq. Events that arrive ahead of a gap wait for the missing
+ * ones: messages sent through different nodes cross on the bus, and the missing event normally
+ * arrives a moment later. Only a gap still open after {@link #GAP_GRACE_MS} is read from Redis
+ * ({@code after=lastSeq}): reading at once made every stream of a busy room hit Redis for each
+ * crossing (bench-chat: 12 reads per message at 500 msg/s). A read also returns the room's head seq,
  * and everything up to the head is then known (missing numbers were deleted). Reads also run shortly
  * after the socket opens, covering the moment the bus registration takes to reach other nodes.
- * Event-loop confined.
+ * Writes go through the real-time core's slow-consumer policy. Event-loop confined.
  */
 final class ChatStream {
   private static final int FIRST_PAGE = 50;
@@ -30,34 +28,36 @@ final class ChatStream {
   static final long GAP_GRACE_MS = 50;
 
   private final Vertx vertx;
-  private final ServerWebSocket ws;
+  private final WsSink sink;
   private final String roomId;
+  private final String participantId;
   private final ChatService chat;
-  /** Messages ahead of a gap; {@code frame}: the bus event's encoding, shared by this node's streams. */
-  private final TreeMap<Long, Pending> pending = new TreeMap<>();
-  private final Set<Long> deletedAhead = new HashSet<>();
   private final List<JsonObject> early = new ArrayList<>();
   private final List<Long> timers = new ArrayList<>();
-  private long lastSeq = -1;
-  private long gapTimer = -1;
-  private boolean started;
+  private final Sequencer.Timers sequencerTimers;
+  /** Set once the replay is written; until then live events wait in {@code early}. */
+  private Sequencer<Pending> order;
   private boolean fetching;
   private boolean fetchAgain;
   private boolean closed;
-  private final SocketDrop drop;
-  private final io.netty.channel.Channel connection;
 
-  private final String participantId;
-
-  ChatStream(Vertx vertx, ServerWebSocket ws, String roomId, String participantId, ChatService chat, SocketDrop drop,
-             io.netty.channel.Channel connection) {
+  ChatStream(Vertx vertx, WsSink sink, String roomId, String participantId, ChatService chat) {
     this.vertx = vertx;
-    this.participantId = participantId;
-    this.drop = drop;
-    this.connection = connection;
-    this.ws = ws;
+    this.sink = sink;
     this.roomId = roomId;
+    this.participantId = participantId;
     this.chat = chat;
+    this.sequencerTimers = new Sequencer.Timers() {
+      @Override
+      public long set(long delayMs, Runnable action) {
+        return vertx.setTimer(delayMs, t -> action.run());
+      }
+
+      @Override
+      public void cancel(long id) {
+        vertx.cancelTimer(id);
+      }
+    };
   }
 
   String roomId() {
@@ -68,8 +68,8 @@ final class ChatStream {
     return participantId;
   }
 
-  ServerWebSocket socket() {
-    return ws;
+  WsSink sink() {
+    return sink;
   }
 
   boolean isClosed() {
@@ -82,30 +82,31 @@ final class ChatStream {
   }
 
   /** Replays from {@code after} (empty: the newest page), then goes live. */
-  void start(String after, String participantId) {
+  void start(String after) {
     chat.list(roomId, after, after.isEmpty() ? FIRST_PAGE : chat.pageMax()).onComplete(ar -> {
       if (closed) {
         return;
       }
       if (ar.failed()) {
         sendError(io.chorus.bus.ErrorCode.of(ar.cause()).slug(), String.valueOf(ar.cause().getMessage()));
-        ws.close((short) 4400, "bad cursor");
+        sink.socket().close((short) 4400, "bad cursor");
         return;
       }
       ChatStore.Page page = ar.result();
-      lastSeq = 0;
+      long last = 0;
       if (!after.isEmpty() && after.matches("\\d{1,18}")) {
-        lastSeq = Long.parseLong(after);
+        last = Long.parseLong(after);
       }
       for (JsonObject m : page.messages()) {
+        last = Math.max(last, m.getLong("seq"));
         sendCreated(m, true);
       }
       if (!page.more()) {
-        lastSeq = Math.max(lastSeq, page.head());
+        last = Math.max(last, page.head());
       }
-      started = true;
+      order = new Sequencer<>(last, GAP_GRACE_MS, false, sequencerTimers, this::send, s -> fetch());
       write(new JsonObject().put("type", "synced").put("room_id", roomId).put("participant_id", participantId)
-          .put("last_seq", lastSeq).put("head_seq", page.head()));
+          .put("last_seq", last).put("head_seq", page.head()));
       List<JsonObject> held = new ArrayList<>(early);
       early.clear();
       held.forEach(e -> onEvent(e, null));
@@ -122,84 +123,44 @@ final class ChatStream {
    * {@code frame}: the event already encoded (once per node, not once per socket) when it is a
    * {@code message_created} exactly as this stream would write it.
    */
-  void onEvent(JsonObject event, TextFrame frame) {
+  void onEvent(JsonObject event, Frame frame) {
     if (closed) {
       return;
     }
-    if (!started) {
+    if (order == null) {
       early.add(event);
       return;
     }
-    String type = event.getString("type", "");
     long seq = event.getLong("seq", 0L);
-    switch (type) {
-      case "message_created" -> {
-        if (seq > lastSeq) {
-          pending.put(seq, new Pending(event.getJsonObject("message"), frame));
-          drain();
-        }
-      }
+    switch (event.getString("type", "")) {
+      case "message_created" -> order.offer(seq, new Pending(event.getJsonObject("message"), frame));
       case "message_updated" -> {
-        if (seq <= lastSeq) {
+        if (seq <= order.last()) {
           write(event);
-        } else if (pending.containsKey(seq)) {
-          pending.put(seq, new Pending(event.getJsonObject("message"), null));
+        } else {
+          order.replaceHeld(seq, new Pending(event.getJsonObject("message"), null));
         }
       }
       case "message_deleted" -> {
-        if (seq <= lastSeq) {
+        if (seq <= order.last()) {
           write(event);
         } else {
-          pending.remove(seq);
-          deletedAhead.add(seq);
-          drain();
+          order.skip(seq);
         }
       }
       case "room_ended" -> {
         write(event);
-        ws.close((short) 1000, "room ended");
+        sink.socket().close((short) 1000, "room ended");
       }
       default -> {
-        // playback and presence events are not part of the chat stream
+        // nothing else is part of the chat stream
       }
     }
   }
 
-  private void drain() {
-    while (true) {
-      long next = lastSeq + 1;
-      Pending p = pending.remove(next);
-      if (p != null) {
-        if (p.frame() != null) {
-          lastSeq = next;
-          writeEncoded(p.frame());
-        } else {
-          sendCreated(p.message(), false);
-        }
-      } else if (deletedAhead.remove(next)) {
-        lastSeq = next;
-      } else {
-        break;
-      }
-    }
-    if (pending.isEmpty()) {
-      if (gapTimer >= 0) {
-        vertx.cancelTimer(gapTimer);
-        gapTimer = -1;
-      }
-    } else if (gapTimer < 0) {
-      gapTimer = vertx.setTimer(GAP_GRACE_MS, t -> {
-        gapTimer = -1;
-        if (!pending.isEmpty()) {
-          fetch();
-        }
-      });
-    }
-  }
-
-  /** Reads everything after {@code lastSeq} from Redis; one read at a time. */
+  /** Reads everything after the last seq sent from Redis; one read at a time. */
   private void fetch() {
-    if (closed || !started) {
+    if (closed || order == null) {
       return;
     }
     if (fetching) {
@@ -207,7 +168,7 @@ final class ChatStream {
       return;
     }
     fetching = true;
-    chat.list(roomId, Long.toString(lastSeq), chat.pageMax()).onComplete(ar -> {
+    chat.list(roomId, Long.toString(order.last()), chat.pageMax()).onComplete(ar -> {
       fetching = false;
       if (closed) {
         return;
@@ -217,35 +178,36 @@ final class ChatStream {
         timers.add(vertx.setTimer(500, t -> fetch()));
         return;
       }
-      boolean more;
-      {
-        ChatStore.Page page = ar.result();
-        for (JsonObject m : page.messages()) {
-          if (m.getLong("seq") > lastSeq) {
-            Pending newer = pending.get(m.getLong("seq"));
-            sendCreated(newer != null ? newer.message() : m, false);
-          }
+      ChatStore.Page page = ar.result();
+      for (JsonObject m : page.messages()) {
+        long seq = m.getLong("seq");
+        if (seq > order.last()) {
+          Pending newer = order.heldAt(seq);
+          sendCreated(newer != null ? newer.message() : m, false);
+          order.advanceTo(seq);
         }
-        more = page.more();
-        if (!more) {
-          lastSeq = Math.max(lastSeq, page.head());
-        }
-        pending.headMap(lastSeq, true).clear();
-        deletedAhead.removeIf(s -> s <= lastSeq);
       }
-      if (more || fetchAgain) {
+      if (!page.more()) {
+        order.advanceTo(page.head());
+      }
+      if (page.more() || fetchAgain) {
         fetchAgain = false;
         fetch();
-      } else {
-        drain();
       }
     });
   }
 
+  private void send(Pending p) {
+    if (p.frame() != null) {
+      writeEncoded(p.frame());
+    } else {
+      sendCreated(p.message(), false);
+    }
+  }
+
   private void sendCreated(JsonObject message, boolean replay) {
-    long seq = message.getLong("seq");
-    lastSeq = Math.max(lastSeq, seq);
-    JsonObject ev = new JsonObject().put("type", "message_created").put("room_id", roomId).put("seq", seq).put("message", message);
+    JsonObject ev = new JsonObject().put("type", "message_created").put("room_id", roomId).put("seq", message.getLong("seq"))
+        .put("message", message);
     if (replay) {
       ev.put("replay", true);
     }
@@ -257,29 +219,24 @@ final class ChatStream {
   }
 
   private void write(JsonObject frame) {
-    writeEncoded(TextFrame.of(frame.encode()));
+    writeEncoded(Frame.of(frame.encode()));
   }
 
-  private void writeEncoded(TextFrame frame) {
-    if (closed || ws.isClosed()) {
-      return;
+  private void writeEncoded(Frame frame) {
+    if (!closed) {
+      // too slow: the client reconnects with after=<last seq> and misses nothing
+      Fanout.offer(sink, frame, null);
     }
-    if (ws.writeQueueFull()) {
-      // too slow: it reconnects with after=<last seq> and misses nothing
-      drop.close(ws, connection, (short) 1013, "too slow: reconnect with after=<last seq>");
-      return;
-    }
-    frame.writeTo(ws);
   }
 
   void close() {
     closed = true;
     timers.forEach(vertx::cancelTimer);
-    if (gapTimer >= 0) {
-      vertx.cancelTimer(gapTimer);
+    if (order != null) {
+      order.close();
     }
   }
 
-  private record Pending(JsonObject message, TextFrame frame) {
+  private record Pending(JsonObject message, Frame frame) {
   }
 }

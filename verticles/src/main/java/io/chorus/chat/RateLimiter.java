@@ -1,7 +1,7 @@
 package io.chorus.chat;
 
 import io.chorus.bus.ErrorCode;
-import io.chorus.gateway.Http;
+import io.chorus.web.Http;
 import io.chorus.infra.LuaScript;
 import io.vertx.core.Future;
 import io.vertx.core.http.HttpServerRequest;

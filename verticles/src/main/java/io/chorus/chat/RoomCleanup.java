@@ -58,11 +58,13 @@ public final class RoomCleanup {
   }
 
   private Future<Boolean> endRoom(String id) {
-    return repo.endRoom(id).compose(ended -> store.deleteRoom(id).map(ended)).onSuccess(ended -> {
-      if (ended) {
+    return repo.endRoom(id).compose(ended -> store.deleteRoom(id).map(ended)).onSuccess(wasEnded -> {
+      if (wasEnded) {
         LOG.info("Room {} expired: ended, participants marked left, Redis keys removed", id);
-        bus.publish(Addresses.roomEvents(id), new JsonObject().put("type", "room_ended").put("room_id", id)
-            .put("reason", "expired"));
+        JsonObject ended = new JsonObject().put("type", "room_ended").put("room_id", id).put("reason", "expired");
+        // the end of the room is news to both its listeners and its chat's
+        bus.publish(Addresses.roomEvents(id), ended);
+        bus.publish(Addresses.chatEvents(id), ended);
       }
     });
   }

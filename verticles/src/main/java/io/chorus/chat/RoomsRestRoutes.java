@@ -3,7 +3,7 @@ package io.chorus.chat;
 import io.chorus.bus.ChorusException;
 import io.chorus.bus.ErrorCode;
 import io.chorus.config.ChorusConfig;
-import io.chorus.gateway.Http;
+import io.chorus.web.Http;
 import io.chorus.input.Inputs;
 import io.chorus.room.ParticipantTokens;
 import io.chorus.room.RoomIds;

@@ -17,6 +17,7 @@ public record ChorusConfig(
     int httpPort,
     int grpcPort,
     Set<Role> roles,
+    int gatewayInstances,
     Path dataDir,
     String nodeName,
     Redis redis,
@@ -30,7 +31,12 @@ public record ChorusConfig(
     Stream stream,
     Chat chat) {
 
-  public enum Role { GATEWAY, ROOM, CHAT, STREAMHUB }
+  /**
+   * {@code GATEWAY}: the client-facing servers (HTTP, WebSocket, bridge, stream hub, gRPC); without the
+   * {@code ROOM} role they send room commands over the clustered bus. {@code ROOM}: the room command
+   * consumers and the background sweeps (departed nodes' users, expired conference rooms).
+   */
+  public enum Role { GATEWAY, ROOM }
 
   public enum RedisMode { STANDALONE, CLUSTER }
 
@@ -113,20 +119,25 @@ public record ChorusConfig(
     return roles.contains(role);
   }
 
+  /** Client-facing verticle instances per node: {@code GATEWAY_INSTANCES}, 0 meaning one per core. */
+  public int gatewayInstancesOrCores() {
+    return gatewayInstances > 0 ? gatewayInstances : Runtime.getRuntime().availableProcessors();
+  }
+
   public ChorusConfig withRedis(Redis r) {
-    return new ChorusConfig(production, host, httpPort, grpcPort, roles, dataDir, nodeName, r, db, kafka, s3, embedded, cluster, security, rooms, stream, chat);
+    return new ChorusConfig(production, host, httpPort, grpcPort, roles, gatewayInstances, dataDir, nodeName, r, db, kafka, s3, embedded, cluster, security, rooms, stream, chat);
   }
 
   public ChorusConfig withDb(Db d) {
-    return new ChorusConfig(production, host, httpPort, grpcPort, roles, dataDir, nodeName, redis, d, kafka, s3, embedded, cluster, security, rooms, stream, chat);
+    return new ChorusConfig(production, host, httpPort, grpcPort, roles, gatewayInstances, dataDir, nodeName, redis, d, kafka, s3, embedded, cluster, security, rooms, stream, chat);
   }
 
   public ChorusConfig withKafka(Kafka k) {
-    return new ChorusConfig(production, host, httpPort, grpcPort, roles, dataDir, nodeName, redis, db, k, s3, embedded, cluster, security, rooms, stream, chat);
+    return new ChorusConfig(production, host, httpPort, grpcPort, roles, gatewayInstances, dataDir, nodeName, redis, db, k, s3, embedded, cluster, security, rooms, stream, chat);
   }
 
   public ChorusConfig withS3(S3 s) {
-    return new ChorusConfig(production, host, httpPort, grpcPort, roles, dataDir, nodeName, redis, db, kafka, s, embedded, cluster, security, rooms, stream, chat);
+    return new ChorusConfig(production, host, httpPort, grpcPort, roles, gatewayInstances, dataDir, nodeName, redis, db, kafka, s, embedded, cluster, security, rooms, stream, chat);
   }
 
   /** Parses and validates the merged configuration (defaults, file, environment). */
@@ -169,6 +180,7 @@ public record ChorusConfig(
         p.port("HTTP_PORT"),
         p.port("GRPC_PORT"),
         roles,
+        p.intIn("GATEWAY_INSTANCES", 0, 1024),
         Path.of(p.string("CHORUS_DATA_DIR")),
         nodeName,
         new Redis(redisAddr, RedisMode.valueOf(p.oneOf("REDIS_MODE", "standalone", "cluster").toUpperCase()),
@@ -226,7 +238,7 @@ public record ChorusConfig(
       try {
         roles.add(Role.valueOf(r.toUpperCase()));
       } catch (IllegalArgumentException e) {
-        throw new ConfigException("CHORUS_ROLES", "unknown role '" + r + "' (known: all, gateway, room, chat, streamhub)");
+        throw new ConfigException("CHORUS_ROLES", "unknown role '" + r + "' (known: all, gateway, room)");
       }
     }
     return roles;

@@ -1,8 +1,10 @@
 package io.chorus.gateway;
 
+import io.chorus.web.Http;
 import io.chorus.config.ChorusConfig;
 import io.chorus.infra.Infra;
 import io.chorus.infra.Readiness;
+import io.chorus.realtime.Hub;
 import io.chorus.room.ParticipantTokens;
 import io.chorus.room.RoomClient;
 import io.vertx.core.Future;
@@ -19,7 +21,8 @@ import java.util.List;
 
 /**
  * The node's public HTTP server on {@code HTTP_PORT}: liveness, readiness, Prometheus metrics and
- * the feature routes mounted by {@link HttpRoutes}.
+ * the feature routes mounted by {@link HttpRoutes}. Deployed once per core: the instances share the
+ * port (Vert.x hands each new connection to the next instance) and the node's real-time hub.
  */
 public final class GatewayVerticle extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(GatewayVerticle.class);
@@ -28,11 +31,15 @@ public final class GatewayVerticle extends VerticleBase {
   private final Infra infra;
   private final Readiness readiness;
   private final String metricsRegistry;
+  private final Hub hub;
   private final RoomClient rooms;
   private final ParticipantTokens tokens;
+  private final SharedPort port;
 
-  public GatewayVerticle(ChorusConfig config, Infra infra, Readiness readiness, String metricsRegistry, RoomClient rooms,
-                         ParticipantTokens tokens) {
+  public GatewayVerticle(ChorusConfig config, Infra infra, Readiness readiness, String metricsRegistry, Hub hub, RoomClient rooms,
+                         ParticipantTokens tokens, SharedPort port) {
+    this.port = port;
+    this.hub = hub;
     this.config = config;
     this.infra = infra;
     this.readiness = readiness;
@@ -51,13 +58,11 @@ public final class GatewayVerticle extends VerticleBase {
     router.get("/health").handler(ctx -> Http.json(ctx, 200, new JsonObject().put("status", "ok")));
     router.get("/ready").handler(this::ready);
     router.get("/metrics").handler(PrometheusScrapingHandler.create(metricsRegistry));
-    List<Future<Void>> consumers = HttpRoutes.mount(vertx, router, config, rooms, tokens, infra, metricsRegistry);
+    List<Future<Void>> consumers = HttpRoutes.mount(vertx, hub, router, config, rooms, tokens, infra, metricsRegistry);
     router.route().last().handler(ctx -> Http.error(ctx, io.chorus.bus.ErrorCode.NOT_FOUND, "no route for " + ctx.request().path()));
     router.route().failureHandler(Http::failure);
 
     HttpServerOptions options = new HttpServerOptions()
-        .setHost(config.host())
-        .setPort(config.httpPort())
         // the transport accepts up to twice WS_MAX_MESSAGE_SIZE so that the handlers, not the codec,
         // refuse an oversized message: they answer with a clean close 1009 instead of a dropped connection
         .setMaxWebSocketFrameSize(2 * config.stream().wsMaxMessageSize())
@@ -73,9 +78,7 @@ public final class GatewayVerticle extends VerticleBase {
         // instead of through a multi-producer queue: one Netty MPSC queue (~4.7 KB: its first chunk has
         // 1024 slots) less per connection, and a WebSocket keeps its upgrade request's connection for life
         .setStrictThreadMode(true);
-    return Future.all(consumers).compose(v -> vertx.createHttpServer(options)
-        .requestHandler(router)
-        .listen())
+    return Future.all(consumers).compose(v -> port.listen(vertx, vertx.createHttpServer(options).requestHandler(router), config.host()))
         .onSuccess(s -> {
           NodePorts.publishHttp(vertx, s.actualPort());
           LOG.info("HTTP gateway listening on {}:{}", config.host(), s.actualPort());

@@ -30,7 +30,10 @@ public final class GrpcVerticle extends VerticleBase {
   private final ChorusConfig config;
   private final List<Service> services;
 
-  public GrpcVerticle(ChorusConfig config, List<Service> services) {
+  private final SharedPort port;
+
+  public GrpcVerticle(ChorusConfig config, List<Service> services, SharedPort port) {
+    this.port = port;
     this.config = config;
     this.services = services;
   }
@@ -45,15 +48,14 @@ public final class GrpcVerticle extends VerticleBase {
     grpc.addService(ReflectionService.v1());
     grpc.addService(health);
     byte[] key = config.security().grpcApiKey().getBytes(StandardCharsets.UTF_8);
-    return vertx.createHttpServer(new HttpServerOptions().setHost(config.host()).setPort(config.grpcPort()))
+    return port.listen(vertx, vertx.createHttpServer(new HttpServerOptions())
         .requestHandler(req -> {
           if (needsKey(req) && !keyMatches(req.getHeader(API_KEY_HEADER), key)) {
             rejectUnauthenticated(req);
             return;
           }
           grpc.handle(req);
-        })
-        .listen()
+        }), config.host())
         .onSuccess(s -> {
           NodePorts.publishGrpc(vertx, s.actualPort());
           LOG.info("gRPC server listening on {}:{} with {} service(s), reflection and health", config.host(), s.actualPort(), services.size());

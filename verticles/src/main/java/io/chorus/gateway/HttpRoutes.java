@@ -1,7 +1,10 @@
 package io.chorus.gateway;
 
+import io.chorus.realtime.SocketDrop;
+import io.chorus.web.Http;
 import io.chorus.config.ChorusConfig;
 import io.chorus.infra.Infra;
+import io.chorus.realtime.Hub;
 import io.chorus.streamhub.StreamRoutes;
 import io.chorus.streamhub.StreamSessions;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -27,20 +30,27 @@ final class HttpRoutes {
   }
 
   /** Returns the bus consumers the routes need, so the gateway can wait for their registration. */
-  static List<Future<Void>> mount(Vertx vertx, Router router, ChorusConfig config, RoomClient rooms, ParticipantTokens tokens,
+  static List<Future<Void>> mount(Vertx vertx, Hub hub, Router router, ChorusConfig config, RoomClient rooms, ParticipantTokens tokens,
                                   Infra infra, String metricsRegistry) {
     List<Future<Void>> ready = new ArrayList<>();
     MeterRegistry registry = BackendRegistries.getNow(metricsRegistry);
     SocketDrop drop = new SocketDrop(vertx, registry);
-    if (config.runs(ChorusConfig.Role.STREAMHUB)) {
-      new StreamRoutes(vertx, new StreamSessions(infra.pg()), infra.redis(), config, rooms.node(), registry, drop).mount(router);
+    new StreamRoutes(vertx, hub, new StreamSessions(infra.pg()), infra.redis(), config, rooms.node(), registry, drop).mount(router);
+    RoomSocketHandler roomSockets = new RoomSocketHandler(vertx, hub, rooms, tokens, drop);
+    if (registry != null) {
+      io.micrometer.core.instrument.Gauge.builder("chorus.realtime.topics", hub, Hub::topics)
+          .description("topics this node's clients listen to (one subscription each)").register(registry);
+      io.micrometer.core.instrument.Gauge.builder("chorus.realtime.listeners", hub, Hub::listeners)
+          .description("event-loop channels and streams listening to those topics").register(registry);
+      // per event loop: shows how the node's client-facing instances share the sockets
+      io.micrometer.core.instrument.Gauge.builder("chorus.room.sockets", roomSockets, RoomSocketHandler::socketCount)
+          .tag("loop", Thread.currentThread().getName()).description("room WebSockets open on this event loop").register(registry);
     }
-    RoomSocketHandler roomSockets = new RoomSocketHandler(vertx, rooms, tokens, drop);
     ready.add(roomSockets.ready());
     router.get("/ws").handler(roomSockets);
     router.get("/api/v1/time").handler(ctx -> Http.json(ctx, 200,
         ClockSync.reply(parseOrNull(ctx.request().getParam("t0")), System.currentTimeMillis())));
-    RoomBridge bridge = new RoomBridge(vertx, rooms, tokens, config.security().allowedOrigins(), registry, drop);
+    RoomBridge bridge = new RoomBridge(vertx, hub, rooms, tokens, config.security().allowedOrigins(), registry, drop);
     // the SockJS transports that send by POST (xhr_send, jsonp_send) read the request body: vertx-web 5
     // answers them 500 without a BodyHandler in front
     router.post("/eventbus/*").handler(BodyHandler.create(false).setBodyLimit(RoomBridge.MAX_SEND_BODY));
@@ -54,7 +64,7 @@ final class HttpRoutes {
       ready.add(c.completion());
     }
     io.chorus.room.ListenRoutes.mount(router, rooms, tokens, new io.chorus.chat.RateLimiter(infra.redisApi(), config.chat().rateWindowSeconds()), config.chat().rateRoomCreate());
-    ready.add(io.chorus.chat.ChatModule.mount(vertx, router, config, rooms, tokens, infra, drop));
+    ready.add(io.chorus.chat.ChatModule.mount(vertx, hub, router, config, rooms, tokens, infra, drop));
     router.route("/*").handler(StaticHandler.create("webroot").setCachingEnabled(false));
     return ready;
   }

@@ -27,7 +27,7 @@ import java.util.Map;
  * While more than {@link #MAX_QUEUED} frames wait, the socket is paused (back-pressure, not a growing
  * queue). Event-loop confined.
  */
-final class BridgeSession {
+final class BridgeSession implements io.chorus.realtime.Sink {
   /** Rooms one socket may listen to, and (separately) its requests awaiting a reply. */
   static final int MAX_HANDLERS = 16;
   static final int MAX_ADDRESS_LENGTH = 128;
@@ -66,8 +66,30 @@ final class BridgeSession {
     return sock;
   }
 
+  @Override
+  public boolean isClosed() {
+    return closed;
+  }
+
+  @Override
+  public boolean writeQueueFull() {
+    return sock.writeQueueFull();
+  }
+
+  @Override
+  public void write(io.chorus.realtime.Frame frame) {
+    sock.write(frame.buffer());
+  }
+
+  /** The socket broke under a write: forget it and make sure it is closed. */
+  @Override
+  public void abort() {
+    bridge.failed(this, null);
+  }
+
   /** Closes a socket that does not read its events (1013) and drops its connection if the close frame is stuck. */
-  void closeSlow() {
+  @Override
+  public void closeSlow() {
     sock.close(1013, "too slow");
     dropLater.run();
   }

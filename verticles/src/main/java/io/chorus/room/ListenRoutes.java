@@ -2,7 +2,7 @@ package io.chorus.room;
 
 import io.chorus.bus.ErrorCode;
 import io.chorus.chat.RateLimiter;
-import io.chorus.gateway.Http;
+import io.chorus.web.Http;
 import io.chorus.proto.room.CreateRoomRequest;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;

@@ -3,8 +3,8 @@ package io.chorus.room;
 import io.chorus.bus.Addresses;
 import io.chorus.bus.ChorusException;
 import io.chorus.bus.ErrorCode;
-import io.chorus.gateway.SocketDrop;
-import io.chorus.proto.room.SetPlaybackRequest;
+import io.chorus.realtime.Hub;
+import io.chorus.realtime.SocketDrop;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -37,7 +37,8 @@ import java.util.regex.Pattern;
  */
 public final class RoomBridge {
   private static final Logger LOG = LoggerFactory.getLogger(RoomBridge.class);
-  private static final Pattern ROOM_ADDRESS = Pattern.compile(Pattern.quote(Addresses.ROOM_EVENTS_PREFIX) + "([A-Za-z0-9]{4,32})");
+  private static final Pattern ROOM_ADDRESS = Pattern.compile(
+      "(?:" + Pattern.quote(Addresses.ROOM_EVENTS_PREFIX) + "|" + Pattern.quote(Addresses.CHAT_EVENTS_PREFIX) + ")([A-Za-z0-9]{4,32})");
   /** The client library pings every 5 s; a socket silent for this long is closed (vertx-web's default). */
   static final long PING_TIMEOUT_MS = 10_000;
   static final long REPLY_TIMEOUT_MS = 30_000;
@@ -51,25 +52,29 @@ public final class RoomBridge {
   private final BridgeFanout fanout;
   private final SocketDrop drop;
   private final Set<BridgeSession> sessions = new HashSet<>();
+  /** Open bridge sockets of the node (every event loop's). */
+  private final java.util.concurrent.atomic.AtomicInteger nodeSessions;
   private final RecentRevocations recentlyRevoked = new RecentRevocations();
 
   /** {@code registry} (may be null) gets {@code chorus_bridge_sockets}, {@code chorus_bridge_rooms} and the slow-socket count. */
-  public RoomBridge(Vertx vertx, RoomClient rooms, ParticipantTokens tokens, List<String> allowedOrigins, MeterRegistry registry,
-                    SocketDrop drop) {
+  public RoomBridge(Vertx vertx, Hub hub, RoomClient rooms, ParticipantTokens tokens, List<String> allowedOrigins,
+                    MeterRegistry registry, SocketDrop drop) {
     this.vertx = vertx;
     this.drop = drop;
     this.rooms = rooms;
     this.tokens = tokens;
     this.allowedOrigins = allowedOrigins;
     Counter slow = null;
+    this.nodeSessions = hub.count("chorus.bridge.sockets");
     if (registry != null) {
-      Gauge.builder("chorus.bridge.sockets", sessions, Set::size).description("open bridge sockets on this node").register(registry);
+      Gauge.builder("chorus.bridge.sockets", nodeSessions, java.util.concurrent.atomic.AtomicInteger::get)
+          .description("open bridge sockets on this node").register(registry);
       slow = Counter.builder("chorus.bridge.slow.sockets.closed").description("bridge sockets closed because their write queue was full")
           .register(registry);
     }
-    this.fanout = new BridgeFanout(vertx, slow, this);
+    this.fanout = new BridgeFanout(hub, slow);
     if (registry != null) {
-      Gauge.builder("chorus.bridge.rooms", fanout, BridgeFanout::rooms)
+      Gauge.builder("chorus.bridge.rooms", hub, h -> h.topics(Addresses.ROOM_EVENTS_PREFIX))
           .description("rooms this node's bridge sockets listen to (one cluster subscription each)").register(registry);
     }
   }
@@ -92,6 +97,7 @@ public final class RoomBridge {
     BridgeSession session = new BridgeSession(vertx, sock, this, fanout, vertx.eventBus(), REPLY_TIMEOUT_MS,
         () -> drop.dropLater(connection));
     sessions.add(session);
+    nodeSessions.incrementAndGet();
     try {
       sock.handler(session::onFrame);
       sock.exceptionHandler(e -> LOG.debug("Bridge socket {} failed: {}", sock.remoteAddress(), e.getMessage()));
@@ -109,13 +115,14 @@ public final class RoomBridge {
   /** Forgets a session whose socket ended or failed (once): its room subscriptions are released. */
   void discard(BridgeSession session) {
     if (sessions.remove(session)) {
+      nodeSessions.decrementAndGet();
       session.onClose();
     }
   }
 
   /** A write to this session's socket threw: the socket is dead; forget it and make sure it is closed. */
   void failed(BridgeSession session, RuntimeException e) {
-    LOG.debug("Bridge socket {} failed on write, dropping it: {}", session.socket().remoteAddress(), e.toString());
+    LOG.debug("Bridge socket {} failed on write, dropping it: {}", session.socket().remoteAddress(), String.valueOf(e));
     discard(session);
     try {
       session.socket().close();
@@ -143,13 +150,14 @@ public final class RoomBridge {
       return;
     }
     recentlyRevoked.add(roomId, pid);
-    String address = Addresses.roomEvents(roomId);
-    for (BridgeSession s : fanout.listeners(address)) {
-      s.revoke(address, pid, ErrorCode.FORBIDDEN, "no longer a participant of this room");
+    for (String address : List.of(Addresses.roomEvents(roomId), Addresses.chatEvents(roomId))) {
+      for (BridgeSession s : fanout.listeners(address)) {
+        s.revoke(address, pid, ErrorCode.FORBIDDEN, "no longer a participant of this room");
+      }
     }
   }
 
-  /** The room of a {@code client.room.<ID>} address, or null for any other address. */
+  /** The room of a {@code client.room.<ID>} or {@code client.chat.<ID>} address, or null for any other address. */
   static String roomOf(String address) {
     Matcher m = ROOM_ADDRESS.matcher(address);
     return m.matches() ? m.group(1) : null;
@@ -212,12 +220,14 @@ public final class RoomBridge {
         msg.fail(ErrorCode.UNAUTHENTICATED.code(), "no verified sender");
         return;
       }
-      Object position = body.getValue("position");
-      long positionMs = position instanceof Number n ? Math.round(n.doubleValue() * 1000) : -1;
-      SetPlaybackRequest req = SetPlaybackRequest.newBuilder().setRoomId(RoomIds.normalize(body.getString("room_id")))
-          .setAction(String.valueOf(body.getValue("action"))).setPositionMs(Math.max(positionMs, 0))
-          .setTimestamp(positionMs < 0 ? -1 : positionMs / 1000).build();
-      rooms.control(req, actor)
+      RoomCommand.Control command;
+      try {
+        command = RoomCommand.control(RoomIds.normalize(String.valueOf(body.getValue("room_id"))), actor, body);
+      } catch (ChorusException e) {
+        msg.fail(e.code().code(), e.getMessage());
+        return;
+      }
+      rooms.send(command)
           .onSuccess(room -> msg.reply(new JsonObject().put("ok", true).put("version", room.version())))
           .onFailure(e -> {
             ErrorCode code = ErrorCode.of(e);

@@ -1,12 +1,10 @@
 package io.chorus.room;
 
-import com.google.protobuf.Message;
 import io.chorus.bus.Addresses;
 import io.chorus.bus.ChorusException;
 import io.chorus.bus.ErrorCode;
 import io.chorus.proto.room.ChangeTrackRequest;
 import io.chorus.proto.room.CreateRoomRequest;
-import io.chorus.proto.room.GetStateRequest;
 import io.chorus.proto.room.JoinRoomRequest;
 import io.chorus.proto.room.LeaveRoomRequest;
 import io.chorus.proto.room.SetPlaybackRequest;
@@ -17,67 +15,88 @@ import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.json.JsonObject;
 
 /**
- * What gateways (WebSocket, gRPC, bridge, REST) use to run room commands: over the bus to the
- * node's RoomVerticle, or — built with the node's {@link RoomService} — in place on the caller's
- * event loop, the same {@link RoomCommands} without the two hand-offs of a request and its reply
- * (a control in a room of 10 went from 3.8 to 3.2 ms p50 end to end, docs/benchmarks.md).
+ * What gateways (WebSocket, gRPC, bridge, REST) use to run {@link RoomCommand}s: built with the
+ * node's {@link RoomService} (the node has the room role), in place on the caller's event loop, the
+ * same {@link RoomCommands} without the two hand-offs of a request and its reply (a control in a room
+ * of 10 went from 3.8 to 3.2 ms p50 end to end, docs/benchmarks.md); else over the bus, to the node's
+ * own RoomVerticle or ({@link #remote}) to any node with the room role. The gRPC request overloads
+ * map the protobuf messages to commands.
  */
 public final class RoomClient {
-  static final String H_NODE = "node";
-  static final String H_ACTOR = "actor";
-  static final String H_CONNECT = "connect";
-  static final String H_STRICT = "strict";
-  static final String H_DISCONNECT = "disconnect";
-  static final String H_USER = "user";
   private static final long TIMEOUT_MS = 10_000;
 
   private final EventBus bus;
   private final String node;
   private final RoomService local;
+  private final boolean remote;
 
   /** Commands over the bus (to this node's RoomVerticle). */
   public RoomClient(EventBus bus, String node) {
-    this(bus, node, null);
+    this(bus, node, null, false);
   }
 
-  /** Commands run in place on {@code local} when it is not null, else over the bus. */
+  /** Commands run in place on {@code local} when it is not null, else over the bus to this node's RoomVerticle. */
   public RoomClient(EventBus bus, String node, RoomService local) {
+    this(bus, node, local, false);
+  }
+
+  private RoomClient(EventBus bus, String node, RoomService local, boolean remote) {
     this.bus = bus;
     this.node = node;
     this.local = local;
+    this.remote = remote;
+  }
+
+  /** Commands over the clustered bus to the nodes with the room role (for a node that runs only the gateway role). */
+  public static RoomClient remote(EventBus bus, String node) {
+    return new RoomClient(bus, node, null, true);
   }
 
   public String node() {
     return node;
   }
 
-  public Future<RoomState> create(CreateRoomRequest req, boolean connect) {
-    return send(Addresses.ROOM_CREATE, req, options().addHeader(H_CONNECT, connect ? "1" : "0"));
+  /** Runs a command (its {@code node} is stamped with this client's node where it has one). */
+  public Future<RoomState> send(RoomCommand command) {
+    if (local != null) {
+      return RoomCommands.apply(local, command).recover(e -> Future.failedFuture(RoomCommands.failure(command, e)));
+    }
+    return bus.<JsonObject>request(remote ? Addresses.ROOM_COMMAND_REMOTE : Addresses.ROOM_COMMAND, RoomCommand.toJson(command),
+            new DeliveryOptions().setSendTimeout(TIMEOUT_MS))
+        .map(reply -> new RoomState(reply.body()))
+        .recover(e -> Future.failedFuture(new ChorusException(ErrorCode.of(e), String.valueOf(e.getMessage()))));
   }
 
+  /** {@code connect}: the host holds a socket on this node. */
+  public Future<RoomState> create(CreateRoomRequest req, boolean connect) {
+    return send(new RoomCommand.Create(req.getHostId(), req.getHostName(), req.getTrackUrl(), req.getTitle(), req.getMaxUsers(), node,
+        connect));
+  }
+
+  /** {@code strict}: the caller did not prove the user id with its token. */
   public Future<RoomState> join(JoinRoomRequest req, boolean connect, boolean strict) {
-    return send(Addresses.ROOM_JOIN, req, options().addHeader(H_CONNECT, connect ? "1" : "0").addHeader(H_STRICT, strict ? "1" : "0"));
+    return send(new RoomCommand.Join(req.getRoomId(), req.getUserId(), req.getUserName(), node, connect, strict));
   }
 
   public Future<RoomState> leave(LeaveRoomRequest req, boolean disconnectOnly) {
-    return send(Addresses.ROOM_LEAVE, req, options().addHeader(H_DISCONNECT, disconnectOnly ? "1" : "0"));
+    return send(new RoomCommand.Leave(req.getRoomId(), req.getUserId(), node, disconnectOnly));
   }
 
   /** {@code actor} empty: a trusted service call (gRPC with the API key). */
   public Future<RoomState> control(SetPlaybackRequest req, String actor) {
-    return send(Addresses.ROOM_CONTROL, req, options().addHeader(H_ACTOR, actor));
+    return send(new RoomCommand.Control(req.getRoomId(), actor, req.getAction(), positionOf(req)));
   }
 
   public Future<RoomState> transfer(TransferHostRequest req, String actor) {
-    return send(Addresses.ROOM_TRANSFER, req, options().addHeader(H_ACTOR, actor));
+    return send(new RoomCommand.TransferHost(req.getRoomId(), actor, req.getNewHostId()));
   }
 
   public Future<RoomState> changeTrack(ChangeTrackRequest req, String actor) {
-    return send(Addresses.ROOM_TRACK, req, options().addHeader(H_ACTOR, actor));
+    return send(new RoomCommand.ChangeTrack(req.getRoomId(), actor, req.getTrackUrl()));
   }
 
   public Future<RoomState> get(String roomId) {
-    return send(Addresses.ROOM_GET, GetStateRequest.newBuilder().setRoomId(roomId).build(), options());
+    return send(new RoomCommand.Get(roomId));
   }
 
   /**
@@ -85,7 +104,7 @@ public final class RoomClient {
    * check that costs the same in a room of 5 or of 5000 ({@link RoomState#isMember} answers for that id only).
    */
   public Future<RoomState> member(String roomId, String userId) {
-    return send(Addresses.ROOM_MEMBER, GetStateRequest.newBuilder().setRoomId(roomId).build(), options().addHeader(H_USER, userId));
+    return send(new RoomCommand.Member(roomId, userId));
   }
 
   /** A seek position in ms: {@code position_ms} when set, else the seed's {@code timestamp} in seconds. */
@@ -97,19 +116,5 @@ public final class RoomClient {
       return req.getTimestamp() < 0 ? -1 : req.getTimestamp() * 1000;
     }
     return -1;
-  }
-
-  private DeliveryOptions options() {
-    return new DeliveryOptions().setSendTimeout(TIMEOUT_MS).addHeader(H_NODE, node);
-  }
-
-  private Future<RoomState> send(String address, Message body, DeliveryOptions options) {
-    if (local != null) {
-      return RoomCommands.apply(local, address, body, options.getHeaders()::get)
-          .recover(e -> Future.failedFuture(RoomCommands.failure(address, e)));
-    }
-    return bus.<JsonObject>request(address, body, options)
-        .map(reply -> new RoomState(reply.body()))
-        .recover(e -> Future.failedFuture(new ChorusException(ErrorCode.of(e), String.valueOf(e.getMessage()))));
   }
 }

@@ -1,59 +1,64 @@
 package io.chorus.room;
 
 import io.chorus.bus.Addresses;
-import io.chorus.gateway.SocketDrop;
-import io.chorus.gateway.TextFrame;
+import io.chorus.realtime.Delivery;
+import io.chorus.realtime.Fanout;
+import io.chorus.realtime.Frame;
+import io.chorus.realtime.Hub;
+import io.chorus.realtime.Sequencer;
+import io.chorus.realtime.SocketDrop;
+import io.chorus.realtime.WsSink;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.json.JsonObject;
 
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.TreeMap;
 
 /**
- * Local fan-out of room events to this node's WebSockets. Events arrive on the node's own fan-out
- * address (one consumer per node, registered at start: no per-socket or per-room cluster
- * registration), are encoded once and written to every socket of the room. Events of one room are
- * delivered in version order: changes made on different nodes can cross on the way here, so an event
- * that skips a version is held until the missing one arrives (at most {@link #HOLD_MS}); an event
- * older than one already delivered is dropped (its state is superseded). A socket whose write queue
- * is full is closed (1013) rather than buffered without bound: it reconnects and gets the current
- * state. Event-loop confined.
+ * Room events to this event loop's WebSockets, on the real-time core. Room events reach the node on
+ * its own fan-out address (registered once per node at start, {@link Hub#route}: no per-socket or
+ * per-room cluster registration) and each loop with sockets of the room gets them once. Events of one
+ * room are delivered in version order ({@link Sequencer}, holding a skipped version at most
+ * {@link #HOLD_MS}; an event older than one delivered is dropped: its state is superseded). The
+ * core's slow-consumer policy closes a socket that does not read (1013): it reconnects and gets the
+ * current state. Event-loop confined.
  */
 final class RoomFanout {
   static final long HOLD_MS = 100;
 
   private final Vertx vertx;
+  private final Hub hub;
+  private final Future<Void> routed;
   private final Map<String, Channel> channels = new HashMap<>();
-  private final MessageConsumer<JsonObject> consumer;
 
-  RoomFanout(Vertx vertx, String nodeId) {
+  RoomFanout(Vertx vertx, Hub hub, String nodeId) {
     this.vertx = vertx;
-    this.consumer = vertx.eventBus().consumer(Addresses.roomFanout(nodeId), msg -> onEvent(msg.body()));
+    this.hub = hub;
+    this.routed = hub.route(Addresses.roomFanout(nodeId), m -> m.body() instanceof JsonObject e && e.getValue("room_id") instanceof String id
+        ? key(id) : null);
+  }
+
+  private static String key(String roomId) {
+    return "room-sockets:" + roomId;
   }
 
   Future<Void> ready() {
-    return consumer.completion();
+    return routed;
   }
 
   void add(RoomSocket socket) {
-    channels.computeIfAbsent(socket.roomId, id -> new Channel()).sockets.add(socket);
+    channels.computeIfAbsent(socket.roomId, Channel::new).sockets.add(socket);
   }
 
   void remove(RoomSocket socket) {
     Channel ch = channels.get(socket.roomId);
     if (ch != null && ch.sockets.remove(socket) && ch.sockets.isEmpty()) {
       channels.remove(socket.roomId);
-      if (ch.timer >= 0) {
-        vertx.cancelTimer(ch.timer);
-      }
+      ch.close();
     }
   }
 
@@ -61,68 +66,47 @@ final class RoomFanout {
     return channels.values().stream().mapToInt(c -> c.sockets.size()).sum();
   }
 
-  private void onEvent(JsonObject event) {
-    Channel ch = channels.get(event.getString("room_id"));
-    if (ch == null) {
-      return;
-    }
-    long v = event.getLong("version", 0L);
-    if (ch.last >= 0 && v > ch.last + 1) {
-      ch.held.computeIfAbsent(v, k -> new ArrayList<>()).add(event);
-      if (ch.timer < 0) {
-        ch.timer = vertx.setTimer(HOLD_MS, t -> {
-          ch.timer = -1;
-          flush(ch, true);
-        });
-      }
-      return;
-    }
-    deliver(ch, event, v);
-    flush(ch, false);
-  }
+  private final class Channel {
+    final Fanout<RoomSocket> sockets = new Fanout<>(null, s -> remove(s));
+    final Sequencer<Delivery> order;
+    final Hub.Subscription subscription;
 
-  /** Delivers held events that are next in order; with {@code all}, gives up on missing versions. */
-  private void flush(Channel ch, boolean all) {
-    while (!ch.held.isEmpty() && (all || ch.held.firstKey() <= ch.last + 1)) {
-      Map.Entry<Long, List<JsonObject>> e = ch.held.pollFirstEntry();
-      e.getValue().forEach(ev -> deliver(ch, ev, e.getKey()));
-    }
-    if (ch.held.isEmpty() && ch.timer >= 0) {
-      vertx.cancelTimer(ch.timer);
-      ch.timer = -1;
-    }
-  }
+    Channel(String roomId) {
+      Sequencer.Timers timers = new Sequencer.Timers() {
+        @Override
+        public long set(long delayMs, Runnable action) {
+          return vertx.setTimer(delayMs, t -> action.run());
+        }
 
-  private void deliver(Channel ch, JsonObject event, long version) {
-    if (version < ch.last) {
-      return;
+        @Override
+        public void cancel(long id) {
+          vertx.cancelTimer(id);
+        }
+      };
+      order = new Sequencer<>(-1, HOLD_MS, true, timers, this::deliver, Sequencer::release);
+      subscription = hub.subscribeLocal(key(roomId), d -> order.offer(d.json().getLong("version", 0L), d));
     }
-    ch.last = version;
-    TextFrame frame = TextFrame.of(event.encode());
-    for (RoomSocket s : ch.sockets.toArray(RoomSocket[]::new)) {
-      try {
-        s.deliver(frame, version);
-      } catch (RuntimeException e) {
-        // one broken socket must not stop delivery to the room's others: drop it (its close handler leaves)
-        remove(s);
-        s.abort();
+
+    private void deliver(Delivery d) {
+      long version = d.json().getLong("version", 0L);
+      Frame frame = d.jsonFrame();
+      for (RoomSocket s : sockets.snapshot(RoomSocket[]::new)) {
+        if (!s.deliver(frame, version)) {
+          remove(s);
+        }
       }
     }
-  }
 
-  private static final class Channel {
-    final Set<RoomSocket> sockets = new LinkedHashSet<>();
-    final TreeMap<Long, List<JsonObject>> held = new TreeMap<>();
-    long last = -1;
-    long timer = -1;
+    void close() {
+      subscription.close();
+      order.close();
+    }
   }
 
   /** One WebSocket's state: events are held back until its room_info has been sent. */
-  static final class RoomSocket {
+  static final class RoomSocket extends WsSink {
     final String roomId;
     final ServerWebSocket ws;
-    private final SocketDrop drop;
-    private final io.netty.channel.Channel connection;
     String userId;
     boolean authenticated;
     /** The last command of this socket; the next one starts when it is done. */
@@ -131,18 +115,18 @@ final class RoomFanout {
     private List<Held> pending = new ArrayList<>();
 
     RoomSocket(String roomId, ServerWebSocket ws, SocketDrop drop, io.netty.channel.Channel connection) {
+      super(ws, connection, drop, "too slow: reconnect to resynchronise");
       this.roomId = roomId;
       this.ws = ws;
-      this.drop = drop;
-      this.connection = connection;
     }
 
-    void deliver(TextFrame frame, long version) {
+    /** False when the socket was closed for being slow or broken. */
+    boolean deliver(Frame frame, long version) {
       if (pending != null) {
         pending.add(new Held(frame, version));
-        return;
+        return true;
       }
-      write(frame);
+      return Fanout.offer(this, frame, null);
     }
 
     void infoSent(long version) {
@@ -150,33 +134,13 @@ final class RoomFanout {
       List<Held> held = pending;
       pending = null;
       for (Held h : held) {
-        if (h.version() > infoVersion) {
-          write(h.frame());
+        if (h.version() > infoVersion && !Fanout.offer(this, h.frame(), null)) {
+          return;
         }
       }
     }
 
-    /** Closes a socket whose write failed; it may be closed already. */
-    void abort() {
-      try {
-        ws.close();
-      } catch (RuntimeException alreadyClosed) {
-        // nothing left to close
-      }
-    }
-
-    private void write(TextFrame frame) {
-      if (ws.isClosed()) {
-        return;
-      }
-      if (ws.writeQueueFull()) {
-        drop.close(ws, connection, (short) 1013, "too slow: reconnect to resynchronise");
-        return;
-      }
-      frame.writeTo(ws);
-    }
-
-    private record Held(TextFrame frame, long version) {
+    private record Held(Frame frame, long version) {
     }
   }
 }

@@ -1,6 +1,7 @@
 package io.chorus.room;
 
 import io.chorus.bus.Addresses;
+import io.chorus.realtime.Hub;
 import io.chorus.bus.ChorusException;
 import io.chorus.bus.ErrorCode;
 import io.chorus.proto.room.ChangeTrackRequest;
@@ -30,11 +31,13 @@ import io.vertx.grpc.server.StatusException;
  */
 public final class RoomGrpcService extends RoomServiceService {
   private final Vertx vertx;
+  private final Hub hub;
   private final RoomClient rooms;
   private final ParticipantTokens tokens;
 
-  public RoomGrpcService(Vertx vertx, RoomClient rooms, ParticipantTokens tokens) {
+  public RoomGrpcService(Vertx vertx, Hub hub, RoomClient rooms, ParticipantTokens tokens) {
     this.vertx = vertx;
+    this.hub = hub;
     this.rooms = rooms;
     this.tokens = tokens;
   }
@@ -101,12 +104,13 @@ public final class RoomGrpcService extends RoomServiceService {
       if (watch.released) {
         return; // cancelled while the room was looked up
       }
-      MessageConsumer<JsonObject> consumer = vertx.eventBus().consumer(Addresses.roomEvents(roomId));
-      watch.consumer = consumer;
       // one write at a time, in arrival order: each event is followed by the state read after it
       Future<?>[] chain = {Future.succeededFuture()};
-      consumer.handler(msg -> {
-        JsonObject event = msg.body();
+      Hub.Subscription subscription = hub.subscribe(Addresses.roomEvents(roomId), d -> {
+        JsonObject event = d.json();
+        if (event == null || watch.released) {
+          return;
+        }
         chain[0] = chain[0].transform(ignored -> rooms.get(roomId)).compose(now -> watch.released ? Future.succeededFuture()
                 : write(response, RoomEvent.newBuilder().setType(event.getString("type", "")).setUserId(event.getString("user_id", ""))
                     .setState(now.toResponse(System.currentTimeMillis())).build()))
@@ -118,7 +122,8 @@ public final class RoomGrpcService extends RoomServiceService {
               }
             });
       });
-      consumer.completion().onSuccess(v -> {
+      watch.subscription = subscription;
+      subscription.ready().onSuccess(v -> {
         if (!watch.released) {
           write(response, RoomEvent.newBuilder().setType("room_info").setState(room.toResponse(System.currentTimeMillis())).build())
               .onFailure(x -> watch.release());
@@ -139,13 +144,13 @@ public final class RoomGrpcService extends RoomServiceService {
   /** A WatchRoom stream's bus consumer, released once (cancel, connection failure, write failure). Event-loop confined. */
   private static final class Watch {
     boolean released;
-    MessageConsumer<JsonObject> consumer;
+    Hub.Subscription subscription;
 
     void release() {
       released = true;
-      if (consumer != null) {
-        consumer.unregister();
-        consumer = null;
+      if (subscription != null) {
+        subscription.close();
+        subscription = null;
       }
     }
   }

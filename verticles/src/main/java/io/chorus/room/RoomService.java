@@ -31,13 +31,12 @@ public final class RoomService {
     this.limits = limits;
   }
 
-  public Future<RoomState> create(String hostId, String hostName, String trackUrl, String title, String node, boolean connect) {
-    return create(hostId, hostName, trackUrl, title, 0, node, connect);
-  }
-
   /** {@code maxUsers} 0: {@code MAX_ROOM_USERS}; otherwise 1..{@code MAX_ROOM_USERS}. */
-  public Future<RoomState> create(String hostId, String rawHostName, String rawTrackUrl, String rawTitle, int maxUsers, String node,
-                                  boolean connect) {
+  public Future<RoomState> create(RoomCommand.Create c) {
+    String hostId = c.hostId();
+    int maxUsers = c.maxUsers();
+    String node = c.node();
+    boolean connect = c.connect();
     String hostName;
     String trackUrl;
     String title;
@@ -46,10 +45,10 @@ public final class RoomService {
         throw new ChorusException(ErrorCode.INVALID_ARGUMENT, "max_participants must be between 1 and " + limits.maxUsers());
       }
       Inputs.id("host_id", hostId);
-      hostName = Inputs.name("host_name", rawHostName, 0, MAX_NAME_LENGTH);
+      hostName = Inputs.name("host_name", c.hostName(), 0, MAX_NAME_LENGTH);
       // optional here: a REST conference room starts without a track
-      trackUrl = Inputs.trackUrl("track_url", rawTrackUrl, false);
-      title = Inputs.name("title", rawTitle, 0, MAX_TITLE_LENGTH);
+      trackUrl = Inputs.trackUrl("track_url", c.trackUrl(), false);
+      title = Inputs.name("title", c.title(), 0, MAX_TITLE_LENGTH);
     } catch (ChorusException e) {
       return Future.failedFuture(e);
     }

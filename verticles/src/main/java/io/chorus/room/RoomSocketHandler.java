@@ -2,11 +2,11 @@ package io.chorus.room;
 
 import io.chorus.bus.ChorusException;
 import io.chorus.bus.ErrorCode;
-import io.chorus.gateway.SocketDrop;
+import io.chorus.realtime.Hub;
+import io.chorus.realtime.SocketDrop;
 import io.chorus.input.Inputs;
 import io.chorus.proto.room.JoinRoomRequest;
 import io.chorus.proto.room.LeaveRoomRequest;
-import io.chorus.proto.room.SetPlaybackRequest;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
@@ -36,12 +36,12 @@ public final class RoomSocketHandler implements Handler<RoutingContext> {
   private final RoomFanout fanout;
   private final SocketDrop drop;
 
-  public RoomSocketHandler(Vertx vertx, RoomClient rooms, ParticipantTokens tokens, SocketDrop drop) {
+  public RoomSocketHandler(Vertx vertx, Hub hub, RoomClient rooms, ParticipantTokens tokens, SocketDrop drop) {
     this.vertx = vertx;
     this.drop = drop;
     this.rooms = rooms;
     this.tokens = tokens;
-    this.fanout = new RoomFanout(vertx, rooms.node());
+    this.fanout = new RoomFanout(vertx, hub, rooms.node());
   }
 
   @Override
@@ -159,27 +159,16 @@ public final class RoomSocketHandler implements Handler<RoutingContext> {
   }
 
   private void control(ServerWebSocket ws, RoomFanout.RoomSocket socket, JsonObject msg) {
-    Object action = msg.getValue("action");
-    Object position = msg.getValue("position");
-    if (!(action instanceof String) || (position != null && !(position instanceof Number))) {
-      send(ws, RoomEvents.error("invalid_argument", "control needs 'action' (play|pause|seek) and a numeric 'position' in seconds"));
+    RoomCommand.Control command;
+    try {
+      command = RoomCommand.control(socket.roomId, socket.userId, msg);
+    } catch (ChorusException e) {
+      send(ws, RoomEvents.error(e.code().slug(), e.getMessage()));
       return;
-    }
-    long positionMs = position == null ? -1 : Math.round(((Number) position).doubleValue() * 1000);
-    if (position != null && positionMs < 0) {
-      send(ws, RoomEvents.error("invalid_argument", "position must be >= 0"));
-      return;
-    }
-    SetPlaybackRequest.Builder req = SetPlaybackRequest.newBuilder().setRoomId(socket.roomId).setAction((String) action);
-    if (positionMs >= 0) {
-      req.setPositionMs(positionMs).setTimestamp(positionMs / 1000);
-    } else {
-      req.setTimestamp(-1);
     }
     // one control at a time per socket: pooled Redis connections would otherwise apply a host's
     // rapid controls in any order
-    SetPlaybackRequest command = req.build();
-    socket.commands = socket.commands.transform(ignored -> rooms.control(command, socket.userId)
+    socket.commands = socket.commands.transform(ignored -> rooms.send(command)
         .onFailure(e -> {
           ErrorCode code = ErrorCode.of(e);
           send(ws, RoomEvents.error(code.slug(), String.valueOf(e.getMessage())));
@@ -208,7 +197,7 @@ public final class RoomSocketHandler implements Handler<RoutingContext> {
     return fanout.ready();
   }
 
-  int socketCount() {
+  public int socketCount() {
     return fanout.socketCount();
   }
 }

@@ -2,10 +2,12 @@ package io.chorus.room;
 
 import com.hazelcast.cluster.MembershipEvent;
 import com.hazelcast.cluster.MembershipListener;
+import io.chorus.bus.Addresses;
 import io.chorus.bus.ChorusException;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.json.JsonObject;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -15,10 +17,11 @@ import java.util.List;
 import java.util.UUID;
 
 /**
- * Serves room commands on the bus (local consumers, so a command never leaves its node; Redis
- * orders changes across nodes) and drops the users of a node that leaves the cluster.
- * Command bodies are the gRPC request messages; replies are the room state JSON. The node's own
- * gateways skip the bus and apply the same {@link RoomCommands} in place (see {@link RoomClient}).
+ * The room role: serves room commands on the clustered bus for nodes that run only the gateway role
+ * (Redis orders changes across nodes, so any room node may serve any command) and drops the users of
+ * a node that leaves the cluster. Command bodies are RoomCommands as JSON; replies are the room
+ * state JSON. A node with both roles skips the bus and applies the same {@link RoomCommands} in place
+ * (see {@link RoomClient}).
  */
 public final class RoomVerticle extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(RoomVerticle.class);
@@ -36,14 +39,8 @@ public final class RoomVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     List<MessageConsumer<?>> consumers = new ArrayList<>();
-    for (String address : RoomCommands.ADDRESSES) {
-      consumers.add(vertx.eventBus().localConsumer(address, msg -> RoomCommands.apply(rooms, address, msg.body(), msg.headers()::get)
-          .onSuccess(room -> msg.reply(room.json()))
-          .onFailure(e -> {
-            ChorusException failure = RoomCommands.failure(address, e);
-            msg.fail(failure.code().code(), failure.getMessage());
-          })));
-    }
+    consumers.add(vertx.eventBus().<JsonObject>localConsumer(Addresses.ROOM_COMMAND, this::serve));
+    consumers.add(vertx.eventBus().<JsonObject>consumer(Addresses.ROOM_COMMAND_REMOTE, this::serve));
 
     membershipListener = clusterManager.getHazelcastInstance().getCluster().addMembershipListener(new MembershipListener() {
       @Override
@@ -64,6 +61,22 @@ public final class RoomVerticle extends VerticleBase {
       }
     });
     return Future.all(consumers.stream().map(MessageConsumer::completion).toList());
+  }
+
+  private void serve(io.vertx.core.eventbus.Message<JsonObject> msg) {
+    RoomCommand command;
+    try {
+      command = RoomCommand.fromJson(msg.body());
+    } catch (ChorusException e) {
+      msg.fail(e.code().code(), e.getMessage());
+      return;
+    }
+    RoomCommands.apply(rooms, command)
+        .onSuccess(room -> msg.reply(room.json()))
+        .onFailure(e -> {
+          ChorusException failure = RoomCommands.failure(command, e);
+          msg.fail(failure.code().code(), failure.getMessage());
+        });
   }
 
   @Override

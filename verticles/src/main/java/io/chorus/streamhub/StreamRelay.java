@@ -1,13 +1,17 @@
 package io.chorus.streamhub;
 
 import io.chorus.bus.Addresses;
-import io.chorus.gateway.SocketDrop;
+import io.chorus.realtime.Delivery;
+import io.chorus.realtime.Fanout;
+import io.chorus.realtime.Frame;
+import io.chorus.realtime.Hub;
+import io.chorus.realtime.SocketDrop;
+import io.chorus.realtime.WsSink;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.json.JsonObject;
 
@@ -18,12 +22,13 @@ import java.util.Set;
 import java.util.function.Function;
 
 /**
- * Relays a source's frames to operators on every node. The source publishes each frame once on
- * the session's bus address; each node with sockets of the session holds one consumer and writes
- * to its local operators. Slow-operator policy: each operator has a bounded write queue
- * ({@code queueBytes}); an operator whose queue is full when a frame arrives is disconnected
- * (close 1013) and counted in {@code chorus_stream_slow_operators_disconnected_total}, so it never
- * slows the source or the other operators. Event-loop confined.
+ * Relays a source's frames to operators on every node, on the real-time core. The source publishes
+ * each frame once on the session's bus address; each node with sockets of the session holds one
+ * subscription ({@link Hub}) and each of its event loops writes to its local operators. Slow-operator
+ * policy (the core's): each operator has a bounded write queue ({@code queueBytes}); an operator whose
+ * queue is full when a frame arrives is disconnected (close 1013) and counted in
+ * {@code chorus_stream_slow_operators_disconnected_total}, so it never slows the source or the other
+ * operators. Event-loop confined.
  */
 final class StreamRelay {
   static final byte BINARY = 1;
@@ -31,16 +36,18 @@ final class StreamRelay {
   static final byte INIT = 3;
 
   private final Vertx vertx;
+  private final Hub hub;
   private final int queueBytes;
   private final Function<String, Future<Buffer>> initLoader;
   private final Counter slowDisconnects;
   private final SocketDrop drop;
   private final Map<String, Channel> channels = new HashMap<>();
-  /** Each operator's TCP connection, to drop it when it does not take its close frame (SocketDrop). */
-  private final Map<ServerWebSocket, io.netty.channel.Channel> connections = new HashMap<>();
+  /** Each operator socket's sink (with its TCP connection, to drop it when it does not take its close frame). */
+  private final Map<ServerWebSocket, WsSink> sinks = new HashMap<>();
 
-  StreamRelay(Vertx vertx, int queueBytes, Function<String, Future<Buffer>> initLoader, MeterRegistry registry, SocketDrop drop) {
+  StreamRelay(Vertx vertx, Hub hub, int queueBytes, Function<String, Future<Buffer>> initLoader, MeterRegistry registry, SocketDrop drop) {
     this.vertx = vertx;
+    this.hub = hub;
     this.queueBytes = queueBytes;
     this.initLoader = initLoader;
     this.drop = drop;
@@ -88,10 +95,9 @@ final class StreamRelay {
       return Future.succeededFuture();
     }
     ws.setWriteQueueMaxSize(queueBytes);
-    ch.operators.add(ws);
-    if (connection != null) {
-      connections.put(ws, connection);
-    }
+    WsSink sink = new WsSink(ws, connection, drop, "operator too slow: queue full");
+    sinks.put(ws, sink);
+    ch.operators.add(sink);
     ws.closeHandler(v -> remove(sessionId, ws));
     return ch.ready.onSuccess(v -> {
       if (ch.init != null && !ws.isClosed()) {
@@ -109,9 +115,11 @@ final class StreamRelay {
     if (ch == null) {
       return;
     }
-    ch.operators.remove(ws);
+    WsSink sink = sinks.remove(ws);
+    if (sink != null) {
+      ch.operators.remove(sink);
+    }
     ch.sources.remove(ws);
-    connections.remove(ws);
     releaseIfUnused(sessionId);
   }
 
@@ -120,8 +128,8 @@ final class StreamRelay {
     Channel ch = channels.get(sessionId);
     if (ch != null && ch.operators.isEmpty() && ch.sources.isEmpty() && ch.reserved <= 0) {
       channels.remove(sessionId);
-      ch.frames.unregister();
-      ch.control.unregister();
+      ch.frames.close();
+      ch.control.close();
     }
   }
 
@@ -132,13 +140,13 @@ final class StreamRelay {
   private Channel channel(String sessionId) {
     return channels.computeIfAbsent(sessionId, id -> {
       Channel ch = new Channel(id);
-      ch.frames = vertx.eventBus().<Buffer>consumer(Addresses.streamFrames(id), m -> deliver(ch, m.body()));
-      ch.control = vertx.eventBus().<JsonObject>consumer(Addresses.streamControl(id), m -> {
-        if ("finished".equals(m.body().getString("type"))) {
+      ch.frames = hub.subscribe(Addresses.streamFrames(id), d -> deliver(ch, d));
+      ch.control = hub.subscribe(Addresses.streamControl(id), d -> {
+        if (d.json() != null && "finished".equals(d.json().getString("type"))) {
           closeAll(ch, "session finished");
         }
       });
-      ch.subscribed = Future.all(ch.frames.completion(), ch.control.completion()).mapEmpty();
+      ch.subscribed = Future.all(ch.frames.ready(), ch.control.ready()).mapEmpty();
       ch.ready = ch.subscribed
           .compose(v -> initLoader.apply(id))
           .map(init -> {
@@ -151,11 +159,12 @@ final class StreamRelay {
     });
   }
 
-  private void deliver(Channel ch, Buffer msg) {
+  private void deliver(Channel ch, Delivery d) {
     if (ch.held != null) {
-      ch.held.add(msg);
+      ch.held.add(d);
       return;
     }
+    Buffer msg = (Buffer) d.body();
     byte kind = msg.getByte(0);
     if (kind != INIT && ch.init == null && !ch.initRechecked) {
       // First live frame on this node and no init segment yet: the init may have been published
@@ -163,77 +172,58 @@ final class StreamRelay {
       // was published, so reading it again now cannot miss it. Hold frames meanwhile to keep order.
       ch.initRechecked = true;
       ch.held = new java.util.ArrayList<>();
-      ch.held.add(msg);
+      ch.held.add(d);
       initLoader.apply(ch.sessionId).recover(e -> Future.succeededFuture()).onComplete(ar -> {
         if (ch.init == null && ar.result() != null && ar.result().length() > 0) {
           ch.init = ar.result();
-          for (ServerWebSocket ws : ch.operators) {
-            if (!ws.isClosed()) {
-              ws.writeBinaryMessage(ch.init);
+          for (WsSink op : ch.operators.snapshot(WsSink[]::new)) {
+            if (!op.isClosed()) {
+              op.socket().writeBinaryMessage(ch.init);
             }
           }
         }
-        java.util.List<Buffer> held = ch.held;
+        java.util.List<Delivery> held = ch.held;
         ch.held = null;
         held.forEach(m -> deliver(ch, m));
       });
       return;
     }
-    Buffer payload = msg.slice(1, msg.length());
     if (kind == INIT) {
-      ch.init = payload.copy();
-    }
-    for (ServerWebSocket ws : ch.operators.toArray(ServerWebSocket[]::new)) {
-      try {
-        relay(ws, kind, payload);
-      } catch (RuntimeException e) {
-        // one broken operator socket must not stop the frames to the others
-        remove(ch.sessionId, ws);
-        try {
-          ws.close();
-        } catch (RuntimeException alreadyClosed) {
-          // nothing left to close
-        }
+      Buffer init = msg.slice(1, msg.length()).copy();
+      if (init.equals(ch.init)) {
+        // already read from the store (this node subscribed between the source storing the init and
+        // publishing it) and written to every operator: not twice
+        return;
       }
+      ch.init = init;
     }
+    // encoded once per node; the core closes an operator whose queue is full
+    ch.operators.write(d.frame(StreamRelay::encode));
   }
 
-  private void relay(ServerWebSocket ws, byte kind, Buffer payload) {
-    if (ws.isClosed()) {
-      return;
-    }
-    if (ws.writeQueueFull()) {
-      if (slowDisconnects != null) {
-        slowDisconnects.increment();
-      }
-      // the close frame waits behind the full queue: a client that never reads again is dropped
-      drop.close(ws, connections.remove(ws), (short) 1013, "operator too slow: queue full");
-      return;
-    }
-    if (kind == TEXT) {
-      ws.writeTextMessage(payload.toString());
-    } else {
-      ws.writeBinaryMessage(payload);
-    }
+  private static Frame encode(Delivery d) {
+    Buffer msg = (Buffer) d.body();
+    Buffer payload = msg.slice(1, msg.length());
+    return msg.getByte(0) == TEXT ? Frame.of(payload.toString()) : Frame.binary(payload);
   }
 
   private void closeAll(Channel ch, String reason) {
-    for (ServerWebSocket ws : ch.operators.toArray(ServerWebSocket[]::new)) {
-      ws.close((short) 1000, reason);
+    for (WsSink op : ch.operators.snapshot(WsSink[]::new)) {
+      op.socket().close((short) 1000, reason);
     }
     for (ServerWebSocket ws : ch.sources.toArray(ServerWebSocket[]::new)) {
       ws.close((short) 1000, reason);
     }
   }
 
-  private static final class Channel {
+  private final class Channel {
     final String sessionId;
-    final Set<ServerWebSocket> operators = new LinkedHashSet<>();
+    final Fanout<WsSink> operators;
     boolean initRechecked;
-    java.util.List<Buffer> held;
+    java.util.List<Delivery> held;
     final Set<ServerWebSocket> sources = new LinkedHashSet<>();
-    MessageConsumer<Buffer> frames;
-    MessageConsumer<JsonObject> control;
+    Hub.Subscription frames;
+    Hub.Subscription control;
     Future<Void> subscribed;
     int reserved;
     Future<Void> ready;
@@ -241,6 +231,7 @@ final class StreamRelay {
 
     Channel(String sessionId) {
       this.sessionId = sessionId;
+      this.operators = new Fanout<>(slowDisconnects, op -> remove(sessionId, op.socket()));
     }
   }
 }

@@ -4,8 +4,9 @@ import io.chorus.bus.ChorusException;
 import io.chorus.bus.ErrorCode;
 import io.chorus.chat.RateLimiter;
 import io.chorus.config.ChorusConfig;
-import io.chorus.gateway.Http;
-import io.chorus.gateway.SocketDrop;
+import io.chorus.web.Http;
+import io.chorus.realtime.Hub;
+import io.chorus.realtime.SocketDrop;
 import io.chorus.input.Inputs;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;
@@ -49,7 +50,7 @@ public final class StreamRoutes {
   private final String nodeId;
   private final RateLimiter limiter;
 
-  public StreamRoutes(Vertx vertx, StreamSessions sessions, Redis redis, ChorusConfig config, String nodeId, MeterRegistry registry,
+  public StreamRoutes(Vertx vertx, Hub hub, StreamSessions sessions, Redis redis, ChorusConfig config, String nodeId, MeterRegistry registry,
                       SocketDrop drop) {
     this.vertx = vertx;
     this.sessions = sessions;
@@ -58,7 +59,7 @@ public final class StreamRoutes {
     this.config = config;
     this.nodeId = nodeId;
     this.limiter = new RateLimiter(this.redis, config.chat().rateWindowSeconds());
-    this.relay = new StreamRelay(vertx, config.stream().operatorQueueBytes(), this::loadInit, registry, drop);
+    this.relay = new StreamRelay(vertx, hub, config.stream().operatorQueueBytes(), this::loadInit, registry, drop);
   }
 
   public void mount(Router router) {

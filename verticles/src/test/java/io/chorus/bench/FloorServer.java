@@ -1,6 +1,6 @@
 package io.chorus.bench;
 
-import io.chorus.gateway.TextFrame;
+import io.chorus.realtime.Frame;
 import io.vertx.core.AbstractVerticle;
 import io.vertx.core.Context;
 import io.vertx.core.DeploymentOptions;
@@ -83,7 +83,7 @@ public final class FloorServer extends AbstractVerticle {
         String event = "42[\"room_event\"," + new JsonObject().put("type", msg.getString("action")).put("room_id", roomId)
             .put("user_id", userId).put("user_name", userId).put("position", msg.getValue("position"))
             .put("timestamp", System.currentTimeMillis() / 1000).put("version", VERSION.incrementAndGet()).encode() + "]";
-        TextFrame frame = TextFrame.of(event);
+        Frame frame = Frame.of(event);
         for (FloorServer loop : LOOPS) {
           if (loop == this) {
             loop.deliver(roomId, frame);
@@ -101,7 +101,7 @@ public final class FloorServer extends AbstractVerticle {
     });
   }
 
-  private void deliver(String roomId, TextFrame frame) {
+  private void deliver(String roomId, Frame frame) {
     List<ServerWebSocket> list = rooms.get(roomId);
     if (list != null) {
       for (ServerWebSocket ws : list) {

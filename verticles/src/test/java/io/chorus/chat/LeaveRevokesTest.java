@@ -70,7 +70,7 @@ class LeaveRevokesTest {
   /** A raw bridge socket registered to the room (the reply to a later request proves the REGISTER took). */
   static WsProbe bridge(int node, String id, String token) {
     WsProbe ws = WsProbe.connect(port(node), "/eventbus/websocket");
-    ws.send(new JsonObject().put("type", "register").put("address", "client.room." + id)
+    ws.send(new JsonObject().put("type", "register").put("address", "client.chat." + id)
         .put("headers", new JsonObject().put("token", token)));
     settle(ws, "sync-0");
     return ws;
@@ -121,7 +121,7 @@ class LeaveRevokesTest {
       assertThat(err.getString("code")).isEqualTo("forbidden");
       assertThat(bobChat.awaitClose(10_000)).isEqualTo((short) 4403);
       JsonObject revoked = nextBridgeMatching(bobBridge, f -> "err".equals(f.getString("type")));
-      assertThat(revoked.getString("address")).isEqualTo("client.room." + id);
+      assertThat(revoked.getString("address")).isEqualTo("client.chat." + id);
       assertThat(revoked.getInteger("failureCode")).isEqualTo(4030);
 
       // a message posted after the leave: Carol (still a member, same node) gets it on both...
@@ -167,7 +167,7 @@ class LeaveRevokesTest {
       assertThat(chatWs.awaitType("error").getString("code")).isEqualTo("forbidden");
       assertThat(chatWs.awaitClose(10_000)).isEqualTo((short) 4403);
       JsonObject revoked = nextBridgeMatching(bridgeWs, f -> "err".equals(f.getString("type")));
-      assertThat(revoked.getString("address")).isEqualTo("client.room." + id);
+      assertThat(revoked.getString("address")).isEqualTo("client.chat." + id);
       assertThat(revoked.getInteger("failureCode")).isEqualTo(4030);
     } finally {
       channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
@@ -187,7 +187,7 @@ class LeaveRevokesTest {
       assertThat(chatWs.awaitType("error").getString("code")).isEqualTo("unauthenticated");
       assertThat(chatWs.awaitClose(10_000)).isEqualTo((short) 4401);
       JsonObject revoked = nextBridgeMatching(bridgeWs, f -> "err".equals(f.getString("type")));
-      assertThat(revoked.getString("address")).isEqualTo("client.room." + id);
+      assertThat(revoked.getString("address")).isEqualTo("client.chat." + id);
       assertThat(revoked.getInteger("failureCode")).isEqualTo(4010);
       assertThat(System.currentTimeMillis() - issued).as("ended at the token's expiry, not before").isGreaterThanOrEqualTo(2_900);
     }

@@ -296,7 +296,7 @@ class BridgeProtocolTest {
         host.send(control("host-1", "seek").put("replyAddress", "h" + seeks));
         assertThat(next(host).getString("address")).isEqualTo("h" + seeks);
       }
-      TestServices.awaitMetricAbove(port, "chorus_ws_dropped_total", droppedBefore, io.chorus.gateway.SocketDrop.GRACE_MS + 20_000);
+      TestServices.awaitMetricAbove(port, "chorus_ws_dropped_total", droppedBefore, io.chorus.realtime.SocketDrop.GRACE_MS + 20_000);
       assertThat(metric("chorus_ws_dropped_total")).as("the node dropped the listener's connection").isEqualTo(droppedBefore + 1);
       assertThat(listener.readToEnd().closeFrame()).as("the close frame was stuck behind the queue").isFalse();
       // the host's socket still works

@@ -1,7 +1,7 @@
 package io.chorus.room;
 
 import io.chorus.bus.Addresses;
-import io.chorus.gateway.SocketDrop;
+import io.chorus.realtime.SocketDrop;
 import io.chorus.testing.TestServices;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
@@ -30,7 +30,7 @@ public class RoomFanoutGuardTest {
       List<String> written = new CopyOnWriteArrayList<>();
       // the fan-out is event-loop confined: everything runs on one context
       Context ctx = vertx.getOrCreateContext();
-      RoomFanout fanout = onLoop(ctx, () -> new RoomFanout(vertx, "guard-node"));
+      RoomFanout fanout = onLoop(ctx, () -> new RoomFanout(vertx, new io.chorus.realtime.Hub(vertx), "guard-node"));
       TestServices.await(fanout.ready());
       SocketDrop drop = new SocketDrop(vertx, null);
       RoomFanout.RoomSocket first = new RoomFanout.RoomSocket("ROOM1", socket("first", written, false), drop, null);

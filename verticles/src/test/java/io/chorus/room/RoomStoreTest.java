@@ -146,7 +146,7 @@ class RoomStoreTest {
       }
     });
     await(consumer.completion());
-    String id = await(service.create("host", "H", "https://example.com/u.mp3", "t", 10, "svc-node", true)).roomId();
+    String id = await(service.create(new RoomCommand.Create("host", "H", "https://example.com/u.mp3", "t", 10, "svc-node", true))).roomId();
     for (String u : List.of("a", "b", "c", "d")) {
       await(service.join(id, u, u.toUpperCase(), "svc-node", true, false));
     }

@@ -154,6 +154,7 @@ class WatchRoomCancelTest {
       String id = rooms.createRoom(CreateRoomRequest.newBuilder().setHostId("host").setTrackUrl("https://example.com/t.mp3").build())
           .getRoomId();
       double baseline = handlers();
+      double listenersBefore = metric("chorus_realtime_listeners");
 
       List<Watch> watches = new ArrayList<>();
       for (int i = 0; i < STREAMS; i++) {
@@ -162,7 +163,9 @@ class WatchRoomCancelTest {
       for (Watch w : watches) {
         assertThat(w.next(30_000).getType()).isEqualTo("room_info"); // sent once its consumer is registered
       }
-      assertThat(handlers()).isGreaterThanOrEqualTo(baseline + STREAMS);
+      // each stream listens on the node's one subscription to the room (the real-time core)
+      assertThat(metric("chorus_realtime_listeners")).isGreaterThanOrEqualTo(listenersBefore + STREAMS);
+      assertThat(handlers()).isGreaterThanOrEqualTo(baseline + 1);
 
       for (Watch w : watches) {
         w.call.cancel("the client is done", null);
@@ -187,7 +190,7 @@ class WatchRoomCancelTest {
       // released by the cancel itself: no room event happens meanwhile
       long deadline = System.currentTimeMillis() + 15_000;
       double now;
-      while ((now = handlers()) > baseline) {
+      while ((now = handlers()) > baseline || metric("chorus_realtime_listeners") > listenersBefore) {
         assertThat(System.currentTimeMillis()).as("event-bus handlers still %s, baseline %s", now, baseline).isLessThan(deadline);
         LockSupport.parkNanos(50_000_000); // poll interval of the gauge
       }

@@ -2,7 +2,7 @@ package io.chorus.streamhub;
 
 import io.chorus.ChorusNode;
 import io.chorus.gateway.NodePorts;
-import io.chorus.gateway.SocketDrop;
+import io.chorus.realtime.SocketDrop;
 import io.chorus.testing.StalledWsClient;
 import io.chorus.testing.TestServices;
 import io.chorus.testing.WsProbe;

@@ -1,6 +1,6 @@
 package io.chorus.streamhub;
 
-import io.chorus.gateway.SocketDrop;
+import io.chorus.realtime.SocketDrop;
 import io.chorus.room.RoomFanoutGuardTest;
 import io.chorus.testing.TestServices;
 import io.vertx.core.Context;
@@ -30,7 +30,7 @@ class StreamRelayGuardTest {
     try {
       List<String> written = new CopyOnWriteArrayList<>();
       Context ctx = vertx.getOrCreateContext();
-      StreamRelay relay = onLoop(ctx, () -> new StreamRelay(vertx, 1 << 20, id -> Future.succeededFuture(null), null,
+      StreamRelay relay = onLoop(ctx, () -> new StreamRelay(vertx, new io.chorus.realtime.Hub(vertx), 1 << 20, id -> Future.succeededFuture(null), null,
           new SocketDrop(vertx, null)));
       List<ServerWebSocket> operators = List.of(RoomFanoutGuardTest.socket("first", written, false),
           RoomFanoutGuardTest.socket("broken", written, true), RoomFanoutGuardTest.socket("last", written, false));

@@ -53,6 +53,16 @@ public final class TestServices {
 
   /** Starts {@code n} nodes forming one cluster of their own (unique cluster name, own member ports). */
   public static List<ChorusNode> startCluster(int n, Map<String, Object> overrides) {
+    List<Map<String, Object>> each = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      each.add(overrides);
+    }
+    return startCluster(each);
+  }
+
+  /** Starts one node per entry, each with its own overrides, forming one cluster of their own. */
+  public static List<ChorusNode> startCluster(List<Map<String, Object>> perNode) {
+    int n = perNode.size();
     String name = "test-" + UUID.randomUUID();
     List<Integer> ports = new ArrayList<>();
     for (int i = 0; i < n; i++) {
@@ -61,7 +71,7 @@ public final class TestServices {
     String members = ports.stream().map(p -> "127.0.0.1:" + p).collect(Collectors.joining(","));
     List<ChorusNode> nodes = new ArrayList<>();
     for (int i = 0; i < n; i++) {
-      JsonObject json = nodeJson(overrides).put("HZ_CLUSTER_NAME", name).put("HZ_PORT", ports.get(i)).put("HZ_MEMBERS", members);
+      JsonObject json = nodeJson(perNode.get(i)).put("HZ_CLUSTER_NAME", name).put("HZ_PORT", ports.get(i)).put("HZ_MEMBERS", members);
       nodes.add(await(ChorusNode.start(ChorusConfig.parse(json))));
     }
     return nodes;

@@ -1,4 +1,4 @@
-package io.chorus.gateway;
+package io.chorus.web;
 
 import io.chorus.bus.ErrorCode;
 import io.vertx.core.json.DecodeException;
@@ -40,7 +40,7 @@ public final class Http {
   }
 
   /** First handler of the router: a path or query that is not valid percent-encoding gets 400 invalid_argument. */
-  static void refuseMalformedUri(RoutingContext ctx) {
+  public static void refuseMalformedUri(RoutingContext ctx) {
     try {
       io.netty.handler.codec.http.QueryStringDecoder.decodeComponent(ctx.request().path());
       ctx.request().params();
@@ -52,7 +52,7 @@ public final class Http {
   }
 
   /** Router failure handler: status-only failures (e.g. 413 from the body handler) keep their status. */
-  static void failure(RoutingContext ctx) {
+  public static void failure(RoutingContext ctx) {
     if (ctx.failure() != null) {
       fail(ctx, ctx.failure());
       return;

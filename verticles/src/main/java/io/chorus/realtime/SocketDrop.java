@@ -1,4 +1,4 @@
-package io.chorus.gateway;
+package io.chorus.realtime;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;

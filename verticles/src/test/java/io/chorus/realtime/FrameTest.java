@@ -1,4 +1,4 @@
-package io.chorus.gateway;
+package io.chorus.realtime;
 
 import io.chorus.testing.TestServices;
 import io.chorus.testing.WsProbe;
@@ -15,7 +15,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** One encoded frame written to several real sockets arrives intact on each, whatever its size or characters. */
-class TextFrameTest {
+class FrameTest {
   static Vertx vertx;
   static HttpServer server;
   static final List<ServerWebSocket> sockets = new CopyOnWriteArrayList<>();
@@ -34,8 +34,8 @@ class TextFrameTest {
   @Test
   void oneEncodingReachesEverySocketIntact() {
     String small = "{\"type\":\"message_created\",\"content\":\"héllo wörld — ☕ 🎧\"}";
-    String atLimit = "a".repeat(TextFrame.MAX_SINGLE_FRAME);
-    String large = "é".repeat(TextFrame.MAX_SINGLE_FRAME); // 128 KiB of UTF-8: written in several frames
+    String atLimit = "a".repeat(Frame.MAX_SINGLE_FRAME);
+    String large = "é".repeat(Frame.MAX_SINGLE_FRAME); // 128 KiB of UTF-8: written in several frames
     List<WsProbe> clients = List.of(WsProbe.connect(server.actualPort(), "/a"), WsProbe.connect(server.actualPort(), "/b"),
         WsProbe.connect(server.actualPort(), "/c"));
     long deadline = System.currentTimeMillis() + 10_000;
@@ -43,7 +43,7 @@ class TextFrameTest {
       assertThat(System.currentTimeMillis()).as("server saw every socket").isLessThan(deadline);
     }
     for (String text : List.of(small, atLimit, large)) {
-      TextFrame frame = TextFrame.of(text);
+      Frame frame = Frame.of(text);
       for (ServerWebSocket ws : sockets) {
         vertx.runOnContext(v -> frame.writeTo(ws));
       }

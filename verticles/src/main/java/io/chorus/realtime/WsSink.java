@@ -1,0 +1,53 @@
+package io.chorus.realtime;
+
+import io.netty.channel.Channel;
+import io.vertx.core.http.ServerWebSocket;
+
+/** A server WebSocket as a {@link Sink}. */
+public class WsSink implements Sink {
+  private final ServerWebSocket ws;
+  private final Channel connection;
+  private final SocketDrop drop;
+  private final String slowReason;
+
+  /** {@code connection}: the TCP channel ({@link SocketDrop#channelOf}), null if unknown. */
+  public WsSink(ServerWebSocket ws, Channel connection, SocketDrop drop, String slowReason) {
+    this.ws = ws;
+    this.connection = connection;
+    this.drop = drop;
+    this.slowReason = slowReason;
+  }
+
+  public ServerWebSocket socket() {
+    return ws;
+  }
+
+  @Override
+  public boolean isClosed() {
+    return ws.isClosed();
+  }
+
+  @Override
+  public boolean writeQueueFull() {
+    return ws.writeQueueFull();
+  }
+
+  @Override
+  public void write(Frame frame) {
+    frame.writeTo(ws);
+  }
+
+  @Override
+  public void closeSlow() {
+    drop.close(ws, connection, (short) 1013, slowReason);
+  }
+
+  @Override
+  public void abort() {
+    try {
+      ws.close();
+    } catch (RuntimeException alreadyClosed) {
+      // nothing left to close
+    }
+  }
+}
