@@ -118,8 +118,8 @@ public final class ChorusNode {
     RoomClient rooms = service != null ? new RoomClient(vertx.eventBus(), node, service) : RoomClient.remote(vertx.eventBus(), node);
     if (config.runs(ChorusConfig.Role.GATEWAY)) {
       int instances = config.gatewayInstancesOrCores();
-      SharedPort grpcPort = new SharedPort(config.grpcPort());
-      SharedPort httpPort = new SharedPort(config.httpPort());
+      SharedPort grpcPort = new SharedPort(config.grpcPort(), 2);
+      SharedPort httpPort = new SharedPort(config.httpPort(), 1);
       steps.add(new Step("GrpcVerticle", () -> new GrpcVerticle(config,
           List.of(RoomServiceGrpcService.of(new RoomGrpcService(vertx, hub, rooms, tokens))), grpcPort), instances));
       steps.add(new Step("GatewayVerticle", () -> new GatewayVerticle(config, infra, readiness, metricsRegistry, hub, rooms, tokens, httpPort),

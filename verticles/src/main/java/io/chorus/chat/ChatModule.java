@@ -1,5 +1,6 @@
 package io.chorus.chat;
 
+import io.chorus.web.RateLimiter;
 import io.chorus.config.ChorusConfig;
 import io.chorus.realtime.Hub;
 import io.chorus.realtime.SocketDrop;

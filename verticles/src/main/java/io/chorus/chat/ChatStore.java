@@ -1,5 +1,6 @@
 package io.chorus.chat;
 
+import io.chorus.web.RateLimiter;
 import io.chorus.infra.LuaScript;
 import io.chorus.room.RoomStore;
 import io.vertx.core.Future;

@@ -1,5 +1,6 @@
 package io.chorus.chat;
 
+import io.chorus.web.RateLimiter;
 import io.chorus.bus.ChorusException;
 import io.chorus.bus.ErrorCode;
 import io.chorus.config.ChorusConfig;

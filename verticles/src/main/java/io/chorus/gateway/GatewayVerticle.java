@@ -78,7 +78,7 @@ public final class GatewayVerticle extends VerticleBase {
         // instead of through a multi-producer queue: one Netty MPSC queue (~4.7 KB: its first chunk has
         // 1024 slots) less per connection, and a WebSocket keeps its upgrade request's connection for life
         .setStrictThreadMode(true);
-    return Future.all(consumers).compose(v -> port.listen(vertx, vertx.createHttpServer(options).requestHandler(router), config.host()))
+    return Future.all(consumers).compose(v -> port.listen(vertx.createHttpServer(options).requestHandler(router), config.host()))
         .onSuccess(s -> {
           NodePorts.publishHttp(vertx, s.actualPort());
           LOG.info("HTTP gateway listening on {}:{}", config.host(), s.actualPort());

@@ -48,7 +48,7 @@ public final class GrpcVerticle extends VerticleBase {
     grpc.addService(ReflectionService.v1());
     grpc.addService(health);
     byte[] key = config.security().grpcApiKey().getBytes(StandardCharsets.UTF_8);
-    return port.listen(vertx, vertx.createHttpServer(new HttpServerOptions())
+    return port.listen(vertx.createHttpServer(new HttpServerOptions())
         .requestHandler(req -> {
           if (needsKey(req) && !keyMatches(req.getHeader(API_KEY_HEADER), key)) {
             rejectUnauthenticated(req);

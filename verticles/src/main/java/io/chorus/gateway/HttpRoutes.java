@@ -63,7 +63,7 @@ final class HttpRoutes {
     for (MessageConsumer<?> c : bridge.consumers()) {
       ready.add(c.completion());
     }
-    io.chorus.room.ListenRoutes.mount(router, rooms, tokens, new io.chorus.chat.RateLimiter(infra.redisApi(), config.chat().rateWindowSeconds()), config.chat().rateRoomCreate());
+    io.chorus.room.ListenRoutes.mount(router, rooms, tokens, new io.chorus.web.RateLimiter(infra.redisApi(), config.chat().rateWindowSeconds()), config.chat().rateRoomCreate());
     ready.add(io.chorus.chat.ChatModule.mount(vertx, hub, router, config, rooms, tokens, infra, drop));
     router.route("/*").handler(StaticHandler.create("webroot").setCachingEnabled(false));
     return ready;

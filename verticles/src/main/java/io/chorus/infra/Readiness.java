@@ -15,7 +15,10 @@ import java.util.function.Supplier;
 
 /**
  * Checks every dependency of a node, each bounded by a timeout, and reports which are down. A
- * failing check never fails the whole probe: it becomes a "down" entry with the reason.
+ * failing check never fails the whole probe: it becomes a "down" entry with the reason. Kafka and S3
+ * are reported but do not make the node unready: no client request waits on them (events to Kafka are
+ * retried, uploads fail on their own with 503), so an outage of either must not take a node that
+ * serves rooms and chat out of its load balancer; they are listed under {@code degraded}.
  */
 public final class Readiness {
   private final Vertx vertx;
@@ -30,7 +33,10 @@ public final class Readiness {
     this.timeoutMs = timeoutMs;
   }
 
-  /** {@code {"status":"ready"|"not_ready","down":[...],"checks":{name:{status,...}}}} */
+  /** Dependencies whose outage degrades the node without making it unready. */
+  static final java.util.Set<String> OPTIONAL = java.util.Set.of("kafka", "s3");
+
+  /** {@code {"status":"ready"|"not_ready","down":[...],"degraded":[...],"checks":{name:{status,...}}}} */
   public Future<JsonObject> check() {
     Map<String, Future<JsonObject>> checks = new LinkedHashMap<>();
     checks.put("redis", bounded(() -> infra.redisApi().ping(List.of()).map(r -> up())));
@@ -46,17 +52,19 @@ public final class Readiness {
     return Future.join(List.copyOf(checks.values())).transform(ignored -> {
       JsonObject out = new JsonObject();
       JsonArray down = new JsonArray();
+      JsonArray degraded = new JsonArray();
       checks.forEach((name, f) -> {
         JsonObject result = f.succeeded() ? f.result() : new JsonObject().put("status", "down")
             .put("error", String.valueOf(f.cause().getMessage()));
         if (!"up".equals(result.getString("status"))) {
-          down.add(name);
+          (OPTIONAL.contains(name) ? degraded : down).add(name);
         }
         out.put(name, result);
       });
       return Future.succeededFuture(new JsonObject()
           .put("status", down.isEmpty() ? "ready" : "not_ready")
           .put("down", down)
+          .put("degraded", degraded)
           .put("checks", out));
     });
   }

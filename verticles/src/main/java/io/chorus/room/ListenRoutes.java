@@ -1,7 +1,7 @@
 package io.chorus.room;
 
 import io.chorus.bus.ErrorCode;
-import io.chorus.chat.RateLimiter;
+import io.chorus.web.RateLimiter;
 import io.chorus.web.Http;
 import io.chorus.proto.room.CreateRoomRequest;
 import io.vertx.core.json.DecodeException;

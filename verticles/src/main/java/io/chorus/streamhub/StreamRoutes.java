@@ -2,7 +2,7 @@ package io.chorus.streamhub;
 
 import io.chorus.bus.ChorusException;
 import io.chorus.bus.ErrorCode;
-import io.chorus.chat.RateLimiter;
+import io.chorus.web.RateLimiter;
 import io.chorus.config.ChorusConfig;
 import io.chorus.web.Http;
 import io.chorus.realtime.Hub;

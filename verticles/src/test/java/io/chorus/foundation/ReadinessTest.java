@@ -43,4 +43,20 @@ class ReadinessTest {
       TestServices.closeAll(List.of(node));
     }
   }
+
+  @Test
+  void aKafkaOutageDegradesTheNodeWithoutMakingItUnready() {
+    // nothing listens on port 1: Kafka is down from the start
+    ChorusNode node = TestServices.startNode(Map.of("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:1", "READY_TIMEOUT_MS", 500));
+    try {
+      Probe.Response r = Probe.until(Duration.ofSeconds(30), () -> Probe.get(node, "/ready"),
+          x -> x.json().getJsonArray("degraded", new io.vertx.core.json.JsonArray()).contains("kafka"));
+      assertThat(r.status()).isEqualTo(200);
+      assertThat(r.json().getString("status")).isEqualTo("ready");
+      assertThat(r.json().getJsonArray("down")).isEmpty();
+      assertThat(r.json().getJsonObject("checks").getJsonObject("kafka").getString("status")).isEqualTo("down");
+    } finally {
+      TestServices.closeAll(List.of(node));
+    }
+  }
 }

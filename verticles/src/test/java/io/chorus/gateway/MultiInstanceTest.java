@@ -36,7 +36,7 @@ class MultiInstanceTest {
 
   @BeforeAll
   static void start() {
-    node = TestServices.startNode(Map.of("GATEWAY_INSTANCES", INSTANCES, "RATE_LIMIT_CHAT_MESSAGES", 0));
+    node = TestServices.startNode(Map.of("GATEWAY_INSTANCES", INSTANCES, "RATE_LIMIT_CHAT_MESSAGES", 0, "RATE_LIMIT_ROOM_CREATE", 0));
     port = NodePorts.http(node.vertx());
   }
 

@@ -39,7 +39,7 @@ class SplitRolesTest {
 
   @BeforeAll
   static void start() {
-    List<ChorusNode> nodes = TestServices.startCluster(List.of(Map.of("CHORUS_ROLES", "room"), Map.of("CHORUS_ROLES", "gateway")));
+    List<ChorusNode> nodes = TestServices.startCluster(List.of(Map.of("CHORUS_ROLES", "room", "RATE_LIMIT_ROOM_CREATE", 0), Map.of("CHORUS_ROLES", "gateway", "RATE_LIMIT_ROOM_CREATE", 0)));
     roomNode = nodes.get(0);
     gateway = nodes.get(1);
     port = NodePorts.http(gateway.vertx());
@@ -108,7 +108,7 @@ class SplitRolesTest {
   @Test
   void withoutARoomNodeTheGatewaySaysUnavailable() throws Exception {
     // a cluster of its own: a gateway alone
-    ChorusNode lone = TestServices.startCluster(List.of(Map.of("CHORUS_ROLES", "gateway"))).get(0);
+    ChorusNode lone = TestServices.startCluster(List.of(Map.of("CHORUS_ROLES", "gateway", "RATE_LIMIT_ROOM_CREATE", 0))).get(0);
     try {
       int lonePort = NodePorts.http(lone.vertx());
       HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + lonePort + "/api/v1/listen/rooms"))

@@ -1,4 +1,4 @@
-package io.chorus.chat;
+package io.chorus.web;
 
 import io.chorus.bus.ErrorCode;
 import io.chorus.web.Http;
@@ -21,8 +21,8 @@ import java.util.List;
 public final class RateLimiter {
   /** The kind of the per-IP room creation counter, {@code ratelimit:{create:<ip>}}: every API that creates a room counts on it. */
   public static final String ROOM_CREATE = "create";
-  static final String ROOM_REQUESTS = "requests to rooms from this caller";
-  static final String MESSAGES = "messages";
+  public static final String ROOM_REQUESTS = "requests to rooms from this caller";
+  public static final String MESSAGES = "messages";
 
   private final LuaScript script;
   private final long windowMs;
@@ -101,7 +101,7 @@ public final class RateLimiter {
   }
 
   /** A refusal counted elsewhere (the chat script): {@code msLeft} until the window ends. */
-  static RateLimited limited(String what, long msLeft) {
+  public static RateLimited limited(String what, long msLeft) {
     return new RateLimited(what, Math.max(1, (msLeft + 999) / 1000));
   }
 
