@@ -2,13 +2,12 @@ package io.chorus.foundation;
 
 import io.chorus.ChorusNode;
 import io.chorus.embedded.EmbeddedRedis;
+import io.chorus.testing.ChorusCluster;
 import io.chorus.testing.TestServices;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
-import java.util.List;
-import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -16,8 +15,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 class ReadinessTest {
 
   @Test
-  void redisDownMakesTheNodeNotReadyUntilItIsBack() {
-    ChorusNode node = TestServices.startNode(Map.of());
+  @ChorusCluster
+  void redisDownMakesTheNodeNotReadyUntilItIsBack(ChorusNode node) {
     EmbeddedRedis redis = TestServices.services().redis();
     try {
       Probe.until(Duration.ofSeconds(30), () -> Probe.get(node, "/ready"), r -> r.status() == 200);
@@ -40,7 +39,6 @@ class ReadinessTest {
       assertThat(up.json().getJsonObject("checks").getJsonObject("redis").getString("status")).isEqualTo("up");
     } finally {
       redis.start(); // no-op when already running; other tests in this JVM need it
-      TestServices.closeAll(List.of(node));
     }
   }
 }
