@@ -48,9 +48,7 @@ class ChatRecoveryTest {
   }
 
   static JsonObject post(int node, String path, String token, JsonObject body) {
-    Rest.Reply r = rest.call(io.vertx.core.http.HttpMethod.POST, port(node), path, token, null, body);
-    assertThat(r.status()).as(r.body()).isBetween(200, 201);
-    return r.json();
+    return rest.postOk(port(node), path, token, body);
   }
 
   /** Reads created events until {@code synced}, returning their seqs. */

@@ -21,12 +21,10 @@ import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonObject;
 import io.vertx.redis.client.RedisAPI;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -56,13 +54,8 @@ class IdTakeoverTest {
     client = cluster.client();
     rest = cluster.rest();
     redis = cluster.redis();
-    channel = GrpcClients.channel(node);
+    channel = cluster.channel();
     grpc = GrpcClients.rooms(channel, "test-key");
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
   }
 
   private static Rest.Reply join(String roomId, String token, String pid, String name) {

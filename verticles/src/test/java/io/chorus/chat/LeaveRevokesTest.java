@@ -52,9 +52,7 @@ class LeaveRevokesTest {
   }
 
   static JsonObject post(int node, String path, String token, JsonObject body) {
-    Rest.Reply r = rest.post(port(node), path, token, body);
-    assertThat(r.status()).as(r.body()).isBetween(200, 201);
-    return r.json();
+    return rest.postOk(port(node), path, token, body);
   }
 
   static WsProbe chat(int node, String id, String token) {

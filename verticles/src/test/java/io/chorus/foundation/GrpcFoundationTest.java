@@ -2,13 +2,11 @@ package io.chorus.foundation;
 
 import io.chorus.ChorusNode;
 import io.chorus.gateway.GrpcVerticle;
-import io.chorus.gateway.NodePorts;
 import io.chorus.testing.ChorusCluster;
 import io.chorus.testing.TestCluster;
 import io.grpc.CallOptions;
 import io.grpc.ClientCall;
 import io.grpc.ManagedChannel;
-import io.grpc.ManagedChannelBuilder;
 import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
 import io.grpc.Status;
@@ -23,7 +21,6 @@ import io.grpc.reflection.v1.ServiceResponse;
 import io.grpc.stub.ClientCalls;
 import io.grpc.stub.MetadataUtils;
 import io.grpc.stub.StreamObserver;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -46,14 +43,7 @@ class GrpcFoundationTest {
   @BeforeAll
   static void start(TestCluster cluster) {
     node = cluster.node();
-    channel = ManagedChannelBuilder.forAddress("127.0.0.1", NodePorts.grpc(node.vertx())).usePlaintext().build();
-  }
-
-  @AfterAll
-  static void stop() throws InterruptedException {
-    if (channel != null) {
-      channel.shutdownNow().awaitTermination(10, TimeUnit.SECONDS);
-    }
+    channel = cluster.channel();
   }
 
   @Test

@@ -17,7 +17,6 @@ import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -30,7 +29,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -62,13 +60,8 @@ class InputValidationTest {
   static void start(TestCluster cluster) {
     node = cluster.node();
     port = cluster.port();
-    channel = GrpcClients.channel(node);
+    channel = cluster.channel();
     grpc = GrpcClients.rooms(channel, "test-key");
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
   }
 
   private static String q(String s) {

@@ -22,13 +22,11 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.MetadataUtils;
 import io.vertx.redis.client.RedisAPI;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.util.Iterator;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -43,13 +41,8 @@ class RoomGrpcTest {
   @BeforeAll
   static void start(TestCluster cluster) {
     node = cluster.node();
-    channel = GrpcClients.channel(node);
+    channel = cluster.channel();
     rooms = GrpcClients.rooms(channel, "test-key");
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
   }
 
   private static RoomResponse create(String host) {

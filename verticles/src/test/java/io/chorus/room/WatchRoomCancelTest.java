@@ -20,7 +20,6 @@ import io.grpc.Metadata;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
 import io.grpc.stub.MetadataUtils;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.slf4j.LoggerFactory;
@@ -57,13 +56,8 @@ class WatchRoomCancelTest {
   @BeforeAll
   static void start(TestCluster cluster) {
     node = cluster.node();
-    channel = ManagedChannelBuilder.forAddress("127.0.0.1", NodePorts.grpc(node.vertx())).usePlaintext().build();
+    channel = cluster.channel();
     key.put(Metadata.Key.of("x-api-key", Metadata.ASCII_STRING_MARSHALLER), "test-key");
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
   }
 
   /** One client stream: its events, its end, and the handle to cancel it. */

@@ -4,6 +4,7 @@ import io.chorus.ChorusNode;
 import io.chorus.config.ChorusConfig;
 import io.chorus.embedded.Ports;
 import io.chorus.gateway.NodePorts;
+import io.grpc.ManagedChannel;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.redis.client.Redis;
@@ -16,6 +17,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
 /**
@@ -31,6 +33,7 @@ public final class TestCluster implements AutoCloseable {
   private final String members;
   /** Member ports reserved for nodes in child JVMs ({@link #startChild}). */
   private final List<Integer> childPorts;
+  private final Map<Integer, ManagedChannel> channels = new HashMap<>();
   private Vertx client;
   private Rest rest;
   private RedisAPI redis;
@@ -149,6 +152,15 @@ public final class TestCluster implements AutoCloseable {
     return redis;
   }
 
+  /** A plaintext grpc-java channel to node {@code i}'s gRPC port (one per node); shut down with the cluster. */
+  public synchronized ManagedChannel channel(int i) {
+    return channels.computeIfAbsent(i, k -> GrpcClients.channel(node(k)));
+  }
+
+  public ManagedChannel channel() {
+    return channel(0);
+  }
+
   /** Rows of a parameterised query on the nodes' PostgreSQL. */
   public List<Map<String, Object>> sql(String query, Object... params) {
     return Sql.query(config().db(), query, params);
@@ -172,6 +184,14 @@ public final class TestCluster implements AutoCloseable {
   @Override
   public synchronized void close() {
     AssertionError failure = null;
+    for (ManagedChannel channel : channels.values()) {
+      try {
+        channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    channels.clear();
     if (client != null) {
       try {
         TestServices.await(client.close());
