@@ -3,7 +3,7 @@
 // pauses and resumes. Every page's <audio>.currentTime is read every 250 ms together with the page's
 // own timestamp (performance.timeOrigin + performance.now()); the listeners' readings are compared with
 // the host's, extrapolated to the listener's instant; the first SKIP ms after each action are left out.
-// Used by scripts/bench-browser-sync (3 nodes) and BrowserSyncTest#startupCompensationAndHysteresis (1 node).
+// Used by scripts/bench-browser-sync (3 nodes) and BrowserTimingTest#startupCompensationAndHysteresis (1 node).
 //
 // Usage: node test/browser-sync-bench.mjs --urls http://127.0.0.1:8099,http://127.0.0.1:8199,... \
 //          [--pages 0,1,2,1] [--client-js FILE] [--label NAME] [--hold 10] [--skip 2000]

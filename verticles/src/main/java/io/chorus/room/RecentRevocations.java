@@ -3,6 +3,7 @@ package io.chorus.room;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.function.LongSupplier;
 
 /**
  * The participants this node recently heard leave a room ({@code chorus.room.revoked}), so that a
@@ -14,9 +15,19 @@ public final class RecentRevocations {
   static final long KEEP_MS = 60_000;
 
   private final Map<String, Long> revoked = new LinkedHashMap<>();
+  private final LongSupplier clock;
+
+  public RecentRevocations() {
+    this(System::currentTimeMillis);
+  }
+
+  /** With the clock given (tests). */
+  RecentRevocations(LongSupplier clock) {
+    this.clock = clock;
+  }
 
   public void add(String roomId, String participantId) {
-    long now = System.currentTimeMillis();
+    long now = clock.getAsLong();
     String key = roomId + '\n' + participantId;
     revoked.remove(key);
     revoked.put(key, now);

@@ -1,6 +1,7 @@
 package io.chorus.bench;
 
 import io.chorus.ChorusNode;
+import io.chorus.testing.TestCluster;
 import io.chorus.testing.TestServices;
 import io.vertx.core.Future;
 import io.vertx.core.eventbus.EventBus;
@@ -23,7 +24,8 @@ import java.util.function.BiFunction;
 public final class BusRegistrationBench {
   public static void main(String[] args) throws Exception {
     int k = Integer.getInteger("bench.registrations", 5000);
-    List<ChorusNode> nodes = TestServices.startCluster(3, Map.of());
+    TestCluster cluster = TestCluster.start(3, Map.of());
+    List<ChorusNode> nodes = cluster.nodes();
     try {
       EventBus bus = nodes.get(0).vertx().eventBus();
       System.out.println("| consumers | kind | registered in (s) | registrations/s | unregistered in (s) |");
@@ -33,7 +35,7 @@ public final class BusRegistrationBench {
         run(nodes.get(0), k, "`localConsumer` (no cluster write)", (b, a) -> b.localConsumer(a, m -> { }), round == 1);
       }
     } finally {
-      TestServices.closeAll(nodes);
+      cluster.close();
       System.exit(0);
     }
   }

@@ -2,6 +2,7 @@ package io.chorus.bench;
 
 import io.chorus.ChorusNode;
 import io.chorus.gateway.NodePorts;
+import io.chorus.testing.TestCluster;
 import io.chorus.testing.TestServices;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -40,7 +41,8 @@ public final class StreamBench {
 
   public static void main(String[] args) throws Exception {
     int[] counts = Arrays.stream(System.getProperty("bench.operators", "1,10,100").split(",")).mapToInt(Integer::parseInt).toArray();
-    List<ChorusNode> nodes = TestServices.startCluster(3, Map.of("SESSION_MAX_OPERATORS", 10_000, "STREAM_OPERATOR_QUEUE_BYTES", 64 * 1024 * 1024));
+    TestCluster cluster = TestCluster.start(3, Map.of("SESSION_MAX_OPERATORS", 10_000, "STREAM_OPERATOR_QUEUE_BYTES", 64 * 1024 * 1024));
+    List<ChorusNode> nodes = cluster.nodes();
     Vertx client = Vertx.vertx();
     Vertx peerVertx = Vertx.vertx();
     int peerPort = TestServices.await(startPeer(peerVertx)).actualPort();
@@ -60,7 +62,7 @@ public final class StreamBench {
       rows.forEach(System.out::println);
       client.close();
       peerVertx.close();
-      TestServices.closeAll(nodes);
+      cluster.close();
       System.exit(0);
     }
   }

@@ -2,11 +2,10 @@ package io.chorus.bench;
 
 import io.chorus.ChorusNode;
 import io.chorus.gateway.NodePorts;
-import io.chorus.room.ParticipantTokens;
 import io.chorus.room.RoomClient;
 import io.chorus.room.RoomState;
+import io.chorus.testing.TestCluster;
 import io.chorus.testing.TestServices;
-import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.ClientWebSocket;
 import io.vertx.core.http.WebSocketClient;
@@ -41,7 +40,8 @@ public final class SyncBench {
       .map(String::trim).mapToInt(Integer::parseInt).toArray();
 
   public static void main(String[] args) throws Exception {
-    List<ChorusNode> nodes = TestServices.startCluster(3, Map.of("MAX_ROOM_USERS", 1000));
+    TestCluster cluster = TestCluster.start(3, Map.of("MAX_ROOM_USERS", 1000));
+    List<ChorusNode> nodes = cluster.nodes();
     Vertx client = Vertx.vertx();
     System.out.println();
     System.out.println("| added client latency | listeners | pause between samples (ms) | spread with clock sync (ms) | spread trusting the local clock (ms) | worst sync error vs true position (ms) |");
@@ -54,7 +54,7 @@ public final class SyncBench {
       }
     } finally {
       client.close();
-      TestServices.closeAll(nodes);
+      cluster.close();
       System.exit(0);
     }
   }

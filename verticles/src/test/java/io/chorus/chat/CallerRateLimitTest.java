@@ -2,6 +2,9 @@ package io.chorus.chat;
 
 import io.chorus.ChorusNode;
 import io.chorus.gateway.NodePorts;
+import io.chorus.testing.ChorusCluster;
+import io.chorus.testing.Rest;
+import io.chorus.testing.TestCluster;
 import io.chorus.testing.TestServices;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -9,14 +12,12 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
 import io.vertx.ext.web.client.WebClientOptions;
-import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.RedisAPI;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
-import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -25,6 +26,11 @@ import static org.assertj.core.api.Assertions.assertThat;
  * room's public GET from one address (here 127.0.0.21, a loopback address of their own) get 429, and
  * the room's members, authenticated by their tokens, go on reading and writing its chat.
  */
+@ChorusCluster(nodes = 2, config = {
+    "RATE_LIMIT_ROOM_REQUESTS=" + CallerRateLimitTest.LIMIT,
+    "RATE_LIMIT_WINDOW_SECONDS=3600",
+    "RATE_LIMIT_ROOM_CREATE=0",
+    "RATE_LIMIT_CHAT_MESSAGES=0"})
 class CallerRateLimitTest {
   static final int LIMIT = 20;
   static final String OUTSIDER = "127.0.0.21";
@@ -38,20 +44,17 @@ class CallerRateLimitTest {
   static Rest members;
 
   @BeforeAll
-  static void start() {
-    nodes = TestServices.startCluster(2, Map.of("RATE_LIMIT_ROOM_REQUESTS", LIMIT, "RATE_LIMIT_WINDOW_SECONDS", 3600,
-        "RATE_LIMIT_ROOM_CREATE", 0, "RATE_LIMIT_CHAT_MESSAGES", 0));
-    client = Vertx.vertx();
+  static void start(TestCluster cluster) {
+    nodes = cluster.nodes();
+    client = cluster.client();
     members = new Rest(client);
-    redis = RedisAPI.api(Redis.createClient(client, nodes.get(0).config().redis().connectionStrings().get(0)));
+    redis = cluster.redis();
     TestServices.await(redis.del(List.of(anonKey(OUTSIDER), anonKey(FORGER), anonKey(NEWCOMER), anonKey(MEMBERS))));
   }
 
   @AfterAll
   static void stop() {
     TestServices.await(redis.del(List.of(anonKey(OUTSIDER), anonKey(FORGER), anonKey(NEWCOMER), anonKey(MEMBERS))));
-    TestServices.await(client.close());
-    TestServices.closeAll(nodes);
   }
 
   static String anonKey(String ip) {

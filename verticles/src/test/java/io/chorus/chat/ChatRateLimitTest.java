@@ -2,6 +2,9 @@ package io.chorus.chat;
 
 import io.chorus.ChorusNode;
 import io.chorus.gateway.NodePorts;
+import io.chorus.testing.ChorusCluster;
+import io.chorus.testing.Rest;
+import io.chorus.testing.TestCluster;
 import io.chorus.testing.TestServices;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpMethod;
@@ -12,26 +15,29 @@ import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** Seed 002's rate limits hold across two nodes (the counters are in Redis): 429 with Retry-After. */
+@ChorusCluster(nodes = 2, config = {
+    "RATE_LIMIT_ROOM_CREATE=4",
+    "RATE_LIMIT_CHAT_MESSAGES=5",
+    "RATE_LIMIT_ROOM_REQUESTS=30",
+    "RATE_LIMIT_WINDOW_SECONDS=3600"})
 class ChatRateLimitTest {
   static List<ChorusNode> nodes;
   static Vertx client;
   static Rest rest;
+  static io.vertx.redis.client.RedisAPI redis;
 
   @BeforeAll
-  static void start() {
+  static void start(TestCluster cluster) {
     // a cluster of its own: the per-IP room limit counts every test's creates from 127.0.0.1
-    nodes = new ArrayList<>(TestServices.startCluster(2, Map.of("RATE_LIMIT_ROOM_CREATE", 4, "RATE_LIMIT_CHAT_MESSAGES", 5,
-        "RATE_LIMIT_ROOM_REQUESTS", 30, "RATE_LIMIT_WINDOW_SECONDS", 3600)));
-    client = Vertx.vertx();
-    rest = new Rest(client);
+    nodes = cluster.nodes();
+    client = cluster.client();
+    rest = cluster.rest();
+    redis = cluster.redis();
     // counters of earlier runs in the same Redis (same ip, window) must not count here
-    io.vertx.redis.client.RedisAPI redis = io.vertx.redis.client.RedisAPI.api(io.vertx.redis.client.Redis.createClient(client,
-        nodes.get(0).config().redis().connectionStrings().get(0)));
     TestServices.await(redis.del(List.of("ratelimit:{create:127.0.0.1}", ANON_REQUESTS)));
   }
 
@@ -41,11 +47,7 @@ class ChatRateLimitTest {
   @AfterAll
   static void stop() {
     // this test's hour-long windows on 127.0.0.1 must not count against later test classes
-    io.vertx.redis.client.RedisAPI redis = io.vertx.redis.client.RedisAPI.api(io.vertx.redis.client.Redis.createClient(client,
-        nodes.get(0).config().redis().connectionStrings().get(0)));
     TestServices.await(redis.del(List.of("ratelimit:{create:127.0.0.1}", ANON_REQUESTS)));
-    TestServices.await(client.close());
-    TestServices.closeAll(nodes);
   }
 
   static int port(int i) {

@@ -2,21 +2,21 @@ package io.chorus.chat;
 
 import io.chorus.ChorusNode;
 import io.chorus.gateway.NodePorts;
+import io.chorus.testing.ChorusCluster;
+import io.chorus.testing.Rest;
+import io.chorus.testing.Sql;
+import io.chorus.testing.TestCluster;
 import io.chorus.testing.TestServices;
 import io.chorus.testing.WsProbe;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
-import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -26,23 +26,21 @@ import static org.assertj.core.api.Assertions.assertThat;
  * reconnects to the other node with {@code after=<last seq>} gets exactly what it missed while two
  * senders on two nodes keep sending: no gap, no duplicate.
  */
+@ChorusCluster(nodes = 2, config = {
+    "RATE_LIMIT_CHAT_MESSAGES=0",
+    "RATE_LIMIT_ROOM_REQUESTS=0",
+    "RATE_LIMIT_ROOM_CREATE=0",
+    "ROOM_CLEANUP_INTERVAL_SECONDS=1"})
 class ChatRecoveryTest {
   static List<ChorusNode> nodes;
   static Vertx client;
   static Rest rest;
 
   @BeforeAll
-  static void start() {
-    nodes = new ArrayList<>(TestServices.startCluster(2, Map.of("RATE_LIMIT_CHAT_MESSAGES", 0, "RATE_LIMIT_ROOM_REQUESTS", 0,
-        "RATE_LIMIT_ROOM_CREATE", 0, "ROOM_CLEANUP_INTERVAL_SECONDS", 1)));
-    client = Vertx.vertx();
-    rest = new Rest(client);
-  }
-
-  @AfterAll
-  static void stop() {
-    TestServices.await(client.close());
-    TestServices.closeAll(nodes);
+  static void start(TestCluster cluster) {
+    nodes = cluster.nodes();
+    client = cluster.client();
+    rest = cluster.rest();
   }
 
   static int port(int i) {
@@ -50,9 +48,7 @@ class ChatRecoveryTest {
   }
 
   static JsonObject post(int node, String path, String token, JsonObject body) {
-    Rest.Reply r = rest.call(io.vertx.core.http.HttpMethod.POST, port(node), path, token, null, body);
-    assertThat(r.status()).as(r.body()).isBetween(200, 201);
-    return r.json();
+    return rest.postOk(port(node), path, token, body);
   }
 
   /** Reads created events until {@code synced}, returning their seqs. */
@@ -166,7 +162,7 @@ class ChatRecoveryTest {
     String id = c.getJsonObject("room").getString("id");
     try (WsProbe ws = WsProbe.connect(port(1), "/ws/chat/" + id + "?token=" + c.getString("token"))) {
       replayed(ws);
-      ConferenceRestTest.sql(nodes.get(0).config().db(), "UPDATE rooms SET expires_at = NOW() - INTERVAL '1 second' WHERE id = '" + id + "'");
+      Sql.query(nodes.get(0).config().db(), "UPDATE rooms SET expires_at = NOW() - INTERVAL '1 second' WHERE id = ?", id);
       long t0 = System.currentTimeMillis();
       JsonObject ended = ws.await(m -> "room_ended".equals(m.getString("type")), 10_000);
       assertThat(ended.getString("room_id")).isEqualTo(id);

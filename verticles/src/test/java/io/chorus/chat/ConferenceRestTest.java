@@ -8,6 +8,9 @@ import io.chorus.config.ChorusConfig;
 import io.chorus.gateway.NodePorts;
 import io.chorus.room.RoomClient;
 import io.chorus.room.RoomState;
+import io.chorus.testing.ChorusCluster;
+import io.chorus.testing.Rest;
+import io.chorus.testing.TestCluster;
 import io.chorus.testing.TestServices;
 import io.chorus.testing.WsProbe;
 import io.vertx.core.Vertx;
@@ -16,14 +19,9 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.RedisAPI;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.ResultSet;
-import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -31,9 +29,19 @@ import java.util.Map;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** Seed 002's REST rooms and chat on two clustered nodes with the real Redis and PostgreSQL. */
+@ChorusCluster(nodes = 2, config = {
+    "LIVEKIT_API_KEY=" + ConferenceRestTest.LK_KEY,
+    "LIVEKIT_API_SECRET=" + ConferenceRestTest.LK_SECRET,
+    "RATE_LIMIT_ROOM_CREATE=100000",
+    "RATE_LIMIT_CHAT_MESSAGES=100000",
+    "MAX_ROOM_USERS=20",
+    "CHAT_MAX_MESSAGE_LENGTH=100",
+    "DISPLAY_NAME_MAX_LENGTH=20",
+    "ROOM_CLEANUP_INTERVAL_SECONDS=86400"})
 class ConferenceRestTest {
   static final String LK_KEY = "test-lk-key";
   static final String LK_SECRET = "test-livekit-secret-0123456789abcdef";
+  static TestCluster cluster;
   static List<ChorusNode> nodes;
   static Vertx client;
   static Rest rest;
@@ -42,24 +50,16 @@ class ConferenceRestTest {
   static io.vertx.sqlclient.Pool pg;
 
   @BeforeAll
-  static void start() {
-    Map<String, Object> o = Map.of("LIVEKIT_API_KEY", LK_KEY, "LIVEKIT_API_SECRET", LK_SECRET, "RATE_LIMIT_ROOM_CREATE", 100_000,
-        "RATE_LIMIT_CHAT_MESSAGES", 100_000, "MAX_ROOM_USERS", 20, "CHAT_MAX_MESSAGE_LENGTH", 100, "DISPLAY_NAME_MAX_LENGTH", 20,
-        "ROOM_CLEANUP_INTERVAL_SECONDS", 86_400);
-    nodes = new ArrayList<>(TestServices.startCluster(2, o));
-    cfg = nodes.get(0).config();
-    client = Vertx.vertx();
-    rest = new Rest(client);
-    redis = RedisAPI.api(Redis.createClient(client, cfg.redis().connectionStrings().get(0)));
+  static void start(TestCluster c) {
+    cluster = c;
+    nodes = cluster.nodes();
+    cfg = cluster.config();
+    client = cluster.client();
+    rest = cluster.rest();
+    redis = cluster.redis();
     ChorusConfig.Db db = cfg.db();
     pg = io.vertx.pgclient.PgBuilder.pool().connectingTo(new io.vertx.pgclient.PgConnectOptions().setHost(db.host()).setPort(db.port())
         .setUser(db.user()).setPassword(db.password()).setDatabase(db.database())).using(client).build();
-  }
-
-  @AfterAll
-  static void stop() {
-    TestServices.await(client.close());
-    TestServices.closeAll(nodes);
   }
 
   static int port(int i) {
@@ -77,31 +77,6 @@ class ConferenceRestTest {
         new JsonObject().put("display_name", name));
     assertThat(r.status()).as(r.body()).isEqualTo(200);
     return r.json();
-  }
-
-  static List<Map<String, Object>> sql(String query) {
-    return sql(cfg.db(), query);
-  }
-
-  static List<Map<String, Object>> sql(ChorusConfig.Db db, String query) {
-    try (Connection c = DriverManager.getConnection(db.jdbcUrl(), db.user(), db.password()); Statement s = c.createStatement()) {
-      List<Map<String, Object>> out = new ArrayList<>();
-      if (!s.execute(query)) {
-        return out;
-      }
-      try (ResultSet rs = s.getResultSet()) {
-        while (rs.next()) {
-          Map<String, Object> row = new java.util.HashMap<>();
-          for (int i = 1; i <= rs.getMetaData().getColumnCount(); i++) {
-            row.put(rs.getMetaData().getColumnLabel(i), rs.getObject(i));
-          }
-          out.add(row);
-        }
-      }
-      return out;
-    } catch (Exception e) {
-      throw new AssertionError(e);
-    }
   }
 
   @Test
@@ -173,11 +148,11 @@ class ConferenceRestTest {
     assertThat(rest.post(port(0), "/api/v1/rooms/" + id + "/leave", cid.getString("token"), null).errorCode(403)).isEqualTo("forbidden");
 
     // PostgreSQL: the row and the participant history with ip, agent and times
-    List<Map<String, Object>> rows = sql("SELECT id, title, max_participants, host_participant_id, status FROM rooms WHERE id = '" + id + "'");
+    List<Map<String, Object>> rows = cluster.sql("SELECT id, title, max_participants, host_participant_id, status FROM rooms WHERE id = ?", id);
     assertThat(rows).hasSize(1);
     assertThat(rows.get(0).get("host_participant_id")).isEqualTo("host-a");
-    List<Map<String, Object>> ps = sql("SELECT participant_id, role, host(client_ip) AS ip, user_agent, left_at FROM room_participants "
-        + "WHERE room_id = '" + id + "' ORDER BY joined_at");
+    List<Map<String, Object>> ps = cluster.sql("SELECT participant_id, role, host(client_ip) AS ip, user_agent, left_at FROM room_participants "
+        + "WHERE room_id = ? ORDER BY joined_at", id);
     assertThat(ps).extracting(p -> p.get("participant_id")).containsExactly("host-a", bobId, "carol-1");
     assertThat(ps.get(0).get("role")).isEqualTo("host");
     assertThat(ps.get(0).get("ip")).isEqualTo("127.0.0.1");
@@ -211,7 +186,7 @@ class ConferenceRestTest {
     assertThat(got.json().getString("host_participant_id")).isEqualTo("grpc-host");
     assertThat(got.json().getInteger("max_participants")).isEqualTo(20);
     JsonObject j = join(1, id, "rest-guest", "Guest");
-    assertThat(sql("SELECT host_participant_id FROM rooms WHERE id = '" + id + "'").get(0).get("host_participant_id")).isEqualTo("grpc-host");
+    assertThat(cluster.sql("SELECT host_participant_id FROM rooms WHERE id = ?", id).get(0).get("host_participant_id")).isEqualTo("grpc-host");
     Rest.Reply parts = rest.get(port(0), "/api/v1/rooms/" + id + "/participants", j.getString("token"));
     assertThat(parts.json().getJsonArray("participants").stream().map(o -> ((JsonObject) o).getString("participant_id")).toList())
         .containsExactly("grpc-host", "rest-guest");
@@ -305,12 +280,12 @@ class ConferenceRestTest {
     String base = "/api/v1/rooms/" + id + "/chat/messages";
 
     // chat keeps the room alive: expires_at moves forward again (at most once a minute per room)
-    sql("UPDATE rooms SET expires_at = NOW() + INTERVAL '1 minute' WHERE id = '" + id + "'");
+    cluster.sql("UPDATE rooms SET expires_at = NOW() + INTERVAL '1 minute' WHERE id = ?", id);
     TestServices.await(redis.del(List.of("room:{" + id + "}:active")));
     TestServices.await(redis.expire(List.of(io.chorus.room.RoomStore.key(id), "100")));
     TestServices.await(redis.expire(List.of(io.chorus.room.RoomStore.membersKey(id), "100")));
     Rest.Reply sent = rest.post(port(1), base, bob, new JsonObject().put("content", "<b>hi</b> & bye"));
-    assertThat(sql("SELECT expires_at > NOW() + INTERVAL '23 hours' AS renewed FROM rooms WHERE id = '" + id + "'").get(0).get("renewed"))
+    assertThat(cluster.sql("SELECT expires_at > NOW() + INTERVAL '23 hours' AS renewed FROM rooms WHERE id = ?", id).get(0).get("renewed"))
         .isEqualTo(true);
     // and the live room's keys: the playback record and its member records alike
     assertThat(ttl(io.chorus.room.RoomStore.key(id))).isGreaterThan(23 * 3600L);
@@ -451,7 +426,7 @@ class ConferenceRestTest {
     rest.post(port(1), "/api/v1/rooms/" + id + "/chat/messages", c.getString("token"), new JsonObject().put("content", "bye"));
     JsonObject fresh = create(0, "new-host", new JsonObject().put("title", "new"));
     String freshId = fresh.getJsonObject("room").getString("id");
-    sql("UPDATE rooms SET expires_at = NOW() - INTERVAL '1 minute' WHERE id = '" + id + "'");
+    cluster.sql("UPDATE rooms SET expires_at = NOW() - INTERVAL '1 minute' WHERE id = ?", id);
 
     // both nodes tick in the same period: exactly one runs the cleanup
     List<Integer> results = new ArrayList<>();
@@ -462,8 +437,8 @@ class ConferenceRestTest {
       results.add(TestServices.await(cleanup.tick(now, n.nodeId() + period)));
     }
     assertThat(results).containsExactlyInAnyOrder(-1, 1);
-    assertThat(sql("SELECT status FROM rooms WHERE id = '" + id + "'").get(0).get("status")).isEqualTo("ended");
-    assertThat(sql("SELECT count(*) AS n FROM room_participants WHERE room_id = '" + id + "' AND left_at IS NULL").get(0).get("n"))
+    assertThat(cluster.sql("SELECT status FROM rooms WHERE id = ?", id).get(0).get("status")).isEqualTo("ended");
+    assertThat(cluster.sql("SELECT count(*) AS n FROM room_participants WHERE room_id = ? AND left_at IS NULL", id).get(0).get("n"))
         .isEqualTo(0L);
     for (String key : ChatStore.allKeys(id)) {
       assertThat(TestServices.await(redis.exists(List.of(key))).toInteger()).as(key).isZero();
@@ -473,7 +448,6 @@ class ConferenceRestTest {
         .isEqualTo("gone");
     assertThat(rest.get(port(0), "/api/v1/rooms/" + freshId, null).json().getString("status")).isEqualTo("active");
   }
-
 
   @Test
   void corsPreflightFollowsTheConfiguredOrigins() {

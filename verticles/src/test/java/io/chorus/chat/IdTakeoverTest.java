@@ -1,7 +1,6 @@
 package io.chorus.chat;
 
 import io.chorus.ChorusNode;
-import io.chorus.gateway.NodePorts;
 import io.chorus.proto.room.CreateRoomRequest;
 import io.chorus.proto.room.JoinRoomRequest;
 import io.chorus.proto.room.LeaveRoomRequest;
@@ -9,7 +8,10 @@ import io.chorus.proto.room.RoomResponse;
 import io.chorus.proto.room.RoomServiceGrpc;
 import io.chorus.room.RoomClient;
 import io.chorus.room.RoomStore;
+import io.chorus.testing.ChorusCluster;
 import io.chorus.testing.GrpcClients;
+import io.chorus.testing.Rest;
+import io.chorus.testing.TestCluster;
 import io.chorus.testing.TestServices;
 import io.chorus.testing.WsProbe;
 import io.grpc.ManagedChannel;
@@ -18,15 +20,11 @@ import io.grpc.StatusRuntimeException;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonObject;
-import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.RedisAPI;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -36,6 +34,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  * room's life. A departed participant's id (visible to every member) cannot be taken over by a join
  * without that token, on REST, the seed WebSocket or gRPC; the holder re-joins with the token.
  */
+@ChorusCluster(config = {
+    "RATE_LIMIT_ROOM_CREATE=100000",
+    "GRPC_API_KEY=test-key",
+    "ROOM_CLEANUP_INTERVAL_SECONDS=86400"})
 class IdTakeoverTest {
   static ChorusNode node;
   static Vertx client;
@@ -46,22 +48,14 @@ class IdTakeoverTest {
   static RoomServiceGrpc.RoomServiceBlockingStub grpc;
 
   @BeforeAll
-  static void start() {
-    node = TestServices.startNode(Map.of("RATE_LIMIT_ROOM_CREATE", 100_000, "GRPC_API_KEY", "test-key",
-        "ROOM_CLEANUP_INTERVAL_SECONDS", 86_400));
-    port = NodePorts.http(node.vertx());
-    client = Vertx.vertx();
-    rest = new Rest(client);
-    redis = RedisAPI.api(Redis.createClient(client, node.config().redis().connectionStrings().get(0)));
-    channel = GrpcClients.channel(node);
+  static void start(TestCluster cluster) {
+    node = cluster.node();
+    port = cluster.port();
+    client = cluster.client();
+    rest = cluster.rest();
+    redis = cluster.redis();
+    channel = cluster.channel();
     grpc = GrpcClients.rooms(channel, "test-key");
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
-    TestServices.await(client.close());
-    TestServices.closeAll(List.of(node));
   }
 
   private static Rest.Reply join(String roomId, String token, String pid, String name) {

@@ -4,8 +4,10 @@ import io.chorus.ChorusNode;
 import io.chorus.gateway.NodePorts;
 import io.chorus.proto.room.LeaveRoomRequest;
 import io.chorus.proto.room.RoomServiceGrpc;
-import io.chorus.room.ParticipantTokens;
-import io.chorus.testing.TestServices;
+import io.chorus.testing.ChorusCluster;
+import io.chorus.testing.Rest;
+import io.chorus.testing.TestCluster;
+import io.chorus.testing.TestTokens;
 import io.chorus.testing.WsProbe;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
@@ -13,13 +15,10 @@ import io.grpc.Metadata;
 import io.grpc.stub.MetadataUtils;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -31,24 +30,21 @@ import static org.assertj.core.api.Assertions.assertThat;
  * A token that expires ends the same subscriptions (4401 / 4010): tokens are checked only when the
  * subscription is made.
  */
+@ChorusCluster(nodes = 2, config = {
+    "RATE_LIMIT_CHAT_MESSAGES=0",
+    "RATE_LIMIT_ROOM_REQUESTS=0",
+    "RATE_LIMIT_ROOM_CREATE=0",
+    "GRPC_API_KEY=test-key"})
 class LeaveRevokesTest {
-  static final String SECRET = "chorus-dev-token-secret-change-me";
   static List<ChorusNode> nodes;
   static Vertx client;
   static Rest rest;
 
   @BeforeAll
-  static void start() {
-    nodes = new ArrayList<>(TestServices.startCluster(2, Map.of("RATE_LIMIT_CHAT_MESSAGES", 0, "RATE_LIMIT_ROOM_REQUESTS", 0,
-        "RATE_LIMIT_ROOM_CREATE", 0, "GRPC_API_KEY", "test-key")));
-    client = Vertx.vertx();
-    rest = new Rest(client);
-  }
-
-  @AfterAll
-  static void stop() {
-    TestServices.await(client.close());
-    TestServices.closeAll(nodes);
+  static void start(TestCluster cluster) {
+    nodes = cluster.nodes();
+    client = cluster.client();
+    rest = cluster.rest();
   }
 
   static int port(int i) {
@@ -56,9 +52,7 @@ class LeaveRevokesTest {
   }
 
   static JsonObject post(int node, String path, String token, JsonObject body) {
-    Rest.Reply r = rest.post(port(node), path, token, body);
-    assertThat(r.status()).as(r.body()).isBetween(200, 201);
-    return r.json();
+    return rest.postOk(port(node), path, token, body);
   }
 
   static WsProbe chat(int node, String id, String token) {
@@ -181,7 +175,7 @@ class LeaveRevokesTest {
     JsonObject joined = post(0, "/api/v1/rooms/" + id + "/join", null, new JsonObject().put("display_name", "Erin"));
     String erin = joined.getJsonObject("participant").getString("participant_id");
     // the same participant, with a token signed by the nodes' secret that expires in 3 s
-    String shortLived = new ParticipantTokens(SECRET, 3_000).issue(id, erin, "participant");
+    String shortLived = TestTokens.tokens(3_000).issue(id, erin, "participant");
     long issued = System.currentTimeMillis();
     try (WsProbe chatWs = chat(1, id, shortLived); WsProbe bridgeWs = bridge(1, id, shortLived)) {
       assertThat(chatWs.awaitType("error").getString("code")).isEqualTo("unauthenticated");

@@ -1,21 +1,19 @@
 package io.chorus.chat;
 
 import io.chorus.ChorusNode;
-import io.chorus.gateway.NodePorts;
 import io.chorus.room.RoomClient;
 import io.chorus.room.RoomState;
+import io.chorus.testing.ChorusCluster;
+import io.chorus.testing.Rest;
+import io.chorus.testing.TestCluster;
 import io.chorus.testing.TestServices;
 import io.chorus.testing.WsProbe;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-
-import java.util.List;
-import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -23,6 +21,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * What the web page needs from the REST API (issue 14): the host sets a room's track over REST, the
  * chat cursor a page continues from, and refused cursors.
  */
+@ChorusCluster(config = {"RATE_LIMIT_ROOM_CREATE=100000", "RATE_LIMIT_CHAT_MESSAGES=100000"})
 class WebApiTest {
   static ChorusNode node;
   static Vertx client;
@@ -30,21 +29,11 @@ class WebApiTest {
   static int port;
 
   @BeforeAll
-  static void start() {
-    node = TestServices.startNode(Map.of("RATE_LIMIT_ROOM_CREATE", 100_000, "RATE_LIMIT_CHAT_MESSAGES", 100_000));
-    port = NodePorts.http(node.vertx());
-    client = Vertx.vertx();
-    rest = new Rest(client);
-  }
-
-  @AfterAll
-  static void stop() {
-    if (client != null) {
-      TestServices.await(client.close());
-    }
-    if (node != null) {
-      TestServices.closeAll(List.of(node));
-    }
+  static void start(TestCluster cluster) {
+    node = cluster.node();
+    port = cluster.port();
+    client = cluster.client();
+    rest = cluster.rest();
   }
 
   /** A conference room (host) plus a second member; returns {roomId, hostToken, bobToken}. */

@@ -2,10 +2,11 @@ package io.chorus.fault;
 
 import io.chorus.ChorusNode;
 import io.chorus.gateway.NodePorts;
-import io.chorus.room.ParticipantTokens;
 import io.chorus.room.RoomClient;
 import io.chorus.room.RoomState;
+import io.chorus.testing.ChorusCluster;
 import io.chorus.testing.TestServices;
+import io.chorus.testing.TestTokens;
 import io.chorus.testing.WsProbe;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Test;
@@ -13,7 +14,6 @@ import org.junit.jupiter.api.Test;
 import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -26,8 +26,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 class FloodFaultTest {
 
   @Test
-  void floodedRoomKeepsServingOthersAndMemoryStaysFlat() {
-    List<ChorusNode> nodes = TestServices.startCluster(2, Map.of());
+  @ChorusCluster(nodes = 2)
+  void floodedRoomKeepsServingOthersAndMemoryStaysFlat(List<ChorusNode> nodes) {
     List<WsProbe> probes = new ArrayList<>();
     try {
       int p0 = NodePorts.http(nodes.get(0).vertx());
@@ -35,7 +35,7 @@ class FloodFaultTest {
       RoomState room = TestServices.await(new RoomClient(nodes.get(0).vertx().eventBus(), "t")
           .create(io.chorus.proto.room.CreateRoomRequest.newBuilder().setHostId("host").setTrackUrl("https://example.com/t.mp3").build(), false));
       String id = room.roomId();
-      String token = new ParticipantTokens("chorus-dev-token-secret-change-me", 3_600_000).issue(id, "host", "host");
+      String token = TestTokens.issue(id, "host", "host");
       WsProbe host = WsProbe.connect(p0, "/ws?room_id=" + id + "&user_id=host&token=" + token);
       probes.add(host);
       host.awaitType("room_info");
@@ -87,7 +87,6 @@ class FloodFaultTest {
       assertThat(after.positionMs()).isEqualTo(events * 1000L);
     } finally {
       probes.forEach(WsProbe::close);
-      TestServices.closeAll(nodes);
     }
   }
 

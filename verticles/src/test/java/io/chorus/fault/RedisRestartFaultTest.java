@@ -1,9 +1,9 @@
 package io.chorus.fault;
 
-import io.chorus.ChorusNode;
-import io.chorus.gateway.NodePorts;
+import io.chorus.testing.ChorusCluster;
+import io.chorus.testing.Rest;
+import io.chorus.testing.TestCluster;
 import io.chorus.testing.TestServices;
-import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -11,10 +11,8 @@ import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
 import org.junit.jupiter.api.Test;
 
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -28,14 +26,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 class RedisRestartFaultTest {
 
   @Test
-  void acknowledgedMessagesSurviveARedisRestart() {
-    List<ChorusNode> nodes = TestServices.startCluster(2, Map.of("RATE_LIMIT_CHAT_MESSAGES", 100_000,
-        "RATE_LIMIT_ROOM_REQUESTS", 100_000));
-    Vertx client = Vertx.vertx();
-    WebClient web = WebClient.create(client);
+  @ChorusCluster(nodes = 2, config = {"RATE_LIMIT_CHAT_MESSAGES=100000", "RATE_LIMIT_ROOM_REQUESTS=100000"})
+  void acknowledgedMessagesSurviveARedisRestart(TestCluster cluster) {
+    Rest rest = cluster.rest();
+    WebClient web = rest.web;
     try {
-      int[] ports = {NodePorts.http(nodes.get(0).vertx()), NodePorts.http(nodes.get(1).vertx())};
-      JsonObject room = post(web, ports[0], "/api/v1/rooms", null, new JsonObject().put("title", "fault").put("display_name", "Host"));
+      int[] ports = {cluster.port(0), cluster.port(1)};
+      JsonObject room = rest.postOk(ports[0], "/api/v1/rooms", null, new JsonObject().put("title", "fault").put("display_name", "Host"));
       String id = room.getJsonObject("room").getString("id");
       String token = room.getString("token");
       Set<String> acknowledged = new HashSet<>();
@@ -78,7 +75,9 @@ class RedisRestartFaultTest {
       Set<String> stored = new HashSet<>();
       long after = 0;
       while (true) {
-        JsonObject page = get(web, ports[1], "/api/v1/rooms/" + id + "/chat/messages?limit=200&after=" + after, token);
+        Rest.Reply reply = rest.get(ports[1], "/api/v1/rooms/" + id + "/chat/messages?limit=200&after=" + after, token);
+        assertThat(reply.status()).as(reply.body()).isEqualTo(200);
+        JsonObject page = reply.json();
         JsonArray msgs = page.getJsonArray("messages");
         if (msgs.isEmpty()) {
           break;
@@ -99,28 +98,10 @@ class RedisRestartFaultTest {
       if (!isUp()) {
         TestServices.services().redis().start();
       }
-      TestServices.await(client.close());
-      TestServices.closeAll(nodes);
     }
   }
 
   private static boolean isUp() {
     return io.chorus.embedded.Ports.isOpen("127.0.0.1", TestServices.services().redis().port());
-  }
-
-  static JsonObject post(WebClient web, int port, String path, String token, JsonObject body) {
-    var req = web.post(port, "127.0.0.1", path);
-    if (token != null) {
-      req.putHeader("Authorization", "Bearer " + token);
-    }
-    HttpResponse<Buffer> r = TestServices.await(req.sendJsonObject(body));
-    assertThat(r.statusCode()).as(r.bodyAsString()).isBetween(200, 201);
-    return r.bodyAsJsonObject();
-  }
-
-  static JsonObject get(WebClient web, int port, String path, String token) {
-    HttpResponse<Buffer> r = TestServices.await(web.get(port, "127.0.0.1", path).putHeader("Authorization", "Bearer " + token).send());
-    assertThat(r.statusCode()).as(r.bodyAsString()).isEqualTo(200);
-    return r.bodyAsJsonObject();
   }
 }

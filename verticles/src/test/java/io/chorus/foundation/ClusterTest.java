@@ -4,18 +4,18 @@ import io.chorus.ChorusNode;
 import io.chorus.bus.Addresses;
 import io.chorus.proto.bus.NodePing;
 import io.chorus.proto.bus.NodePong;
+import io.chorus.testing.TestCluster;
 import io.chorus.testing.TestServices;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Test;
 
+import com.google.protobuf.ByteString;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import com.google.protobuf.ByteString;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -28,13 +28,9 @@ class ClusterTest {
   @Test
   void twoAndThreeNodeClustersSeeEachOtherAndExchangeProtoMessages() {
     for (int n : new int[] {2, 3}) {
-      List<ChorusNode> nodes = new ArrayList<>();
-      try {
-        nodes.addAll(TestServices.startCluster(n, Map.of()));
-        assertFullyFormed(nodes);
-        pingEveryOtherNode(nodes);
-      } finally {
-        TestServices.closeAll(nodes);
+      try (TestCluster cluster = TestCluster.start(n, Map.of())) {
+        assertFullyFormed(cluster.nodes());
+        pingEveryOtherNode(cluster.nodes());
       }
     }
   }

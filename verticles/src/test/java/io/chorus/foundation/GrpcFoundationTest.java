@@ -2,12 +2,11 @@ package io.chorus.foundation;
 
 import io.chorus.ChorusNode;
 import io.chorus.gateway.GrpcVerticle;
-import io.chorus.gateway.NodePorts;
-import io.chorus.testing.TestServices;
+import io.chorus.testing.ChorusCluster;
+import io.chorus.testing.TestCluster;
 import io.grpc.CallOptions;
 import io.grpc.ClientCall;
 import io.grpc.ManagedChannel;
-import io.grpc.ManagedChannelBuilder;
 import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
 import io.grpc.Status;
@@ -22,7 +21,6 @@ import io.grpc.reflection.v1.ServiceResponse;
 import io.grpc.stub.ClientCalls;
 import io.grpc.stub.MetadataUtils;
 import io.grpc.stub.StreamObserver;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -30,7 +28,6 @@ import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -38,24 +35,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** The node's gRPC port as the official grpc-java client (and so grpcurl) sees it. */
+@ChorusCluster(config = "GRPC_API_KEY=test-api-key")
 class GrpcFoundationTest {
   private static ChorusNode node;
   private static ManagedChannel channel;
 
   @BeforeAll
-  static void start() {
-    node = TestServices.startNode(Map.of("GRPC_API_KEY", "test-api-key"));
-    channel = ManagedChannelBuilder.forAddress("127.0.0.1", NodePorts.grpc(node.vertx())).usePlaintext().build();
-  }
-
-  @AfterAll
-  static void stop() throws InterruptedException {
-    if (channel != null) {
-      channel.shutdownNow().awaitTermination(10, TimeUnit.SECONDS);
-    }
-    if (node != null) {
-      TestServices.closeAll(List.of(node));
-    }
+  static void start(TestCluster cluster) {
+    node = cluster.node();
+    channel = cluster.channel();
   }
 
   @Test

@@ -1,32 +1,24 @@
 package io.chorus.foundation;
 
 import io.chorus.ChorusNode;
-import io.chorus.testing.TestServices;
+import io.chorus.testing.ChorusCluster;
+import io.chorus.testing.TestCluster;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
-import java.util.List;
-import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** One node on the embedded Redis, PostgreSQL, Kafka and S3 becomes ready and serves its probes. */
+@ChorusCluster
 class NodeStartTest {
   private static ChorusNode node;
 
   @BeforeAll
-  static void start() {
-    node = TestServices.startNode(Map.of());
-  }
-
-  @AfterAll
-  static void stop() {
-    if (node != null) {
-      TestServices.closeAll(List.of(node));
-    }
+  static void start(TestCluster cluster) {
+    node = cluster.node();
   }
 
   @Test

@@ -2,13 +2,12 @@ package io.chorus.foundation;
 
 import io.chorus.ChorusNode;
 import io.chorus.embedded.EmbeddedRedis;
+import io.chorus.testing.ChorusCluster;
 import io.chorus.testing.TestServices;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
-import java.util.List;
-import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -16,8 +15,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 class ReadinessTest {
 
   @Test
-  void redisDownMakesTheNodeNotReadyUntilItIsBack() {
-    ChorusNode node = TestServices.startNode(Map.of());
+  @ChorusCluster
+  void redisDownMakesTheNodeNotReadyUntilItIsBack(ChorusNode node) {
     EmbeddedRedis redis = TestServices.services().redis();
     try {
       Probe.until(Duration.ofSeconds(30), () -> Probe.get(node, "/ready"), r -> r.status() == 200);
@@ -40,23 +39,20 @@ class ReadinessTest {
       assertThat(up.json().getJsonObject("checks").getJsonObject("redis").getString("status")).isEqualTo("up");
     } finally {
       redis.start(); // no-op when already running; other tests in this JVM need it
-      TestServices.closeAll(List.of(node));
     }
   }
 
   @Test
-  void aKafkaOutageDegradesTheNodeWithoutMakingItUnready() {
+  @ChorusCluster(config = {"KAFKA_BOOTSTRAP_SERVERS=127.0.0.1:1", "READY_TIMEOUT_MS=500"})
+  void aKafkaOutageDegradesTheNodeWithoutMakingItUnready(ChorusNode node) {
     // nothing listens on port 1: Kafka is down from the start
-    ChorusNode node = TestServices.startNode(Map.of("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:1", "READY_TIMEOUT_MS", 500));
-    try {
+    {
       Probe.Response r = Probe.until(Duration.ofSeconds(30), () -> Probe.get(node, "/ready"),
           x -> x.json().getJsonArray("degraded", new io.vertx.core.json.JsonArray()).contains("kafka"));
       assertThat(r.status()).isEqualTo(200);
       assertThat(r.json().getString("status")).isEqualTo("ready");
       assertThat(r.json().getJsonArray("down")).isEmpty();
       assertThat(r.json().getJsonObject("checks").getJsonObject("kafka").getString("status")).isEqualTo("down");
-    } finally {
-      TestServices.closeAll(List.of(node));
     }
   }
 }

@@ -1,10 +1,9 @@
 package io.chorus.gateway;
 
 import io.chorus.ChorusNode;
-import io.chorus.testing.TestServices;
+import io.chorus.testing.ChorusCluster;
 import io.chorus.testing.WsProbe;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -26,6 +25,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * One node whose client-facing verticles run as four instances (four event loops): sockets spread
  * over all of them, and every socket on every instance receives every room and chat event, in order.
  */
+@ChorusCluster(config = {"GATEWAY_INSTANCES=4", "RATE_LIMIT_CHAT_MESSAGES=0", "RATE_LIMIT_ROOM_CREATE=0"})
 class MultiInstanceTest {
   static final int INSTANCES = 4;
   static final int SOCKETS = 12;
@@ -35,14 +35,9 @@ class MultiInstanceTest {
   static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
   @BeforeAll
-  static void start() {
-    node = TestServices.startNode(Map.of("GATEWAY_INSTANCES", INSTANCES, "RATE_LIMIT_CHAT_MESSAGES", 0, "RATE_LIMIT_ROOM_CREATE", 0));
+  static void start(ChorusNode started) {
+    node = started;
     port = NodePorts.http(node.vertx());
-  }
-
-  @AfterAll
-  static void stop() {
-    TestServices.closeAll(List.of(node));
   }
 
   static JsonObject post(String path, String token, JsonObject body) throws Exception {

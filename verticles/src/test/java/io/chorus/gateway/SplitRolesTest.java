@@ -5,13 +5,12 @@ import io.chorus.proto.room.CreateRoomRequest;
 import io.chorus.proto.room.JoinRoomRequest;
 import io.chorus.proto.room.RoomServiceGrpc;
 import io.chorus.testing.GrpcClients;
-import io.chorus.testing.TestServices;
+import io.chorus.testing.ChorusCluster;
 import io.chorus.testing.WsProbe;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -31,6 +30,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  * Clients of node 1 create, join, control and chat in rooms whose commands node 0 serves over the
  * clustered bus; when node 0 is gone, node 1 answers room commands with a clear "unavailable".
  */
+@ChorusCluster(nodes = 2, roles = {"room", "gateway"}, config = "RATE_LIMIT_ROOM_CREATE=0")
 class SplitRolesTest {
   static ChorusNode roomNode;
   static ChorusNode gateway;
@@ -38,19 +38,10 @@ class SplitRolesTest {
   static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
   @BeforeAll
-  static void start() {
-    List<ChorusNode> nodes = TestServices.startCluster(List.of(Map.of("CHORUS_ROLES", "room", "RATE_LIMIT_ROOM_CREATE", 0), Map.of("CHORUS_ROLES", "gateway", "RATE_LIMIT_ROOM_CREATE", 0)));
+  static void start(List<ChorusNode> nodes) {
     roomNode = nodes.get(0);
     gateway = nodes.get(1);
     port = NodePorts.http(gateway.vertx());
-  }
-
-  @AfterAll
-  static void stop() {
-    TestServices.closeAll(List.of(gateway));
-    if (roomNode != null) {
-      TestServices.closeAll(List.of(roomNode));
-    }
   }
 
   static HttpResponse<String> post(String path, String token, JsonObject body) throws Exception {
@@ -106,10 +97,10 @@ class SplitRolesTest {
   }
 
   @Test
-  void withoutARoomNodeTheGatewaySaysUnavailable() throws Exception {
+  @ChorusCluster(roles = "gateway", config = "RATE_LIMIT_ROOM_CREATE=0")
+  void withoutARoomNodeTheGatewaySaysUnavailable(ChorusNode lone) throws Exception {
     // a cluster of its own: a gateway alone
-    ChorusNode lone = TestServices.startCluster(List.of(Map.of("CHORUS_ROLES", "gateway", "RATE_LIMIT_ROOM_CREATE", 0))).get(0);
-    try {
+    {
       int lonePort = NodePorts.http(lone.vertx());
       HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + lonePort + "/api/v1/listen/rooms"))
           .header("content-type", "application/json").POST(HttpRequest.BodyPublishers.ofString(new JsonObject()
@@ -126,8 +117,6 @@ class SplitRolesTest {
       } finally {
         channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
       }
-    } finally {
-      TestServices.closeAll(List.of(lone));
     }
   }
 }

@@ -1,12 +1,13 @@
 package io.chorus.gateway;
 
 import io.chorus.ChorusNode;
-import io.chorus.room.ParticipantTokens;
 import io.chorus.room.RoomClient;
 import io.chorus.room.RoomState;
+import io.chorus.testing.ChorusCluster;
+import io.chorus.testing.TestCluster;
 import io.chorus.testing.TestServices;
+import io.chorus.testing.TestTokens;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -20,7 +21,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -31,20 +31,16 @@ import static org.assertj.core.api.Assertions.assertThat;
  * socket handshake: the JDK WebSocket client may not set Sec-WebSocket-Extensions, and this way the
  * test sees the 101 response's headers and the frame bits (RSV1 = compressed) exactly as sent.
  */
+@ChorusCluster
 class WebSocketCompressionTest {
   private static final String BROWSER_OFFER = "permessage-deflate; client_max_window_bits";
   static ChorusNode node;
   static int port;
 
   @BeforeAll
-  static void start() {
-    node = TestServices.startNode(Map.of());
-    port = NodePorts.http(node.vertx());
-  }
-
-  @AfterAll
-  static void stop() {
-    TestServices.closeAll(List.of(node));
+  static void start(TestCluster cluster) {
+    node = cluster.node();
+    port = cluster.port();
   }
 
   @Test
@@ -52,7 +48,7 @@ class WebSocketCompressionTest {
     RoomState room = TestServices.await(new RoomClient(node.vertx().eventBus(), "test")
         .create(io.chorus.proto.room.CreateRoomRequest.newBuilder().setHostId("h").setHostName("Host")
             .setTrackUrl("https://example.com/track.mp3").build(), false));
-    String token = new ParticipantTokens("chorus-dev-token-secret-change-me", 3_600_000).issue(room.roomId(), "h", "host");
+    String token = TestTokens.issue(room.roomId(), "h", "host");
     try (Socket socket = new Socket("127.0.0.1", port)) {
       socket.setSoTimeout(10_000);
       List<String> response = handshake(socket, "/ws?room_id=" + room.roomId() + "&user_id=h&token=" + token);

@@ -117,4 +117,45 @@ class InputsTest {
     assertThat(Inputs.trackUrl("track_url", "", false)).isEmpty();
     assertThat(Inputs.trackUrl("track_url", null, false)).isEmpty();
   }
+
+  @Test
+  void anIdOfOnlyDotsIsRefusedAtAnyLength() {
+    refused(() -> Inputs.id("user_id", ".".repeat(128)), "user_id");
+    assertThat(Inputs.id("user_id", ".".repeat(127) + "a")).hasSize(128);
+  }
+
+  @Test
+  void nameBoundsAreInclusive() {
+    assertThat(Inputs.name("display_name", "ab", 2, 4)).isEqualTo("ab");
+    assertThat(Inputs.name("display_name", "abcd", 2, 4)).isEqualTo("abcd");
+    refused(() -> Inputs.name("display_name", "a", 2, 4), "display_name");
+    refused(() -> Inputs.name("display_name", "abcde", 2, 4), "display_name");
+    // the bounds apply after trimming
+    assertThat(Inputs.name("display_name", "   abcd   ", 2, 4)).isEqualTo("abcd");
+    // a visible character with invisible ones around it is a name
+    assertThat(Inputs.name("display_name", "\u200Bx\u200B", 1, 4)).isEqualTo("\u200Bx\u200B");
+  }
+
+  @Test
+  void freeTextIsNormalisedButNotTrimmedAndCountsCodePoints() {
+    assertThat(Inputs.text("description", "  Rene\u0301  ", 100)).isEqualTo("  Ren\u00e9  ");
+    assertThat(Inputs.text("description", "", 100)).isEmpty();
+    String emoji = "\ud83c\udfb5".repeat(10);
+    assertThat(Inputs.text("description", emoji, 10)).isEqualTo(emoji);
+    refused(() -> Inputs.text("description", emoji + "x", 10), "description");
+    refused(() -> Inputs.text("description", "a\u2028b", 100), "description");
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"https://user@/a.mp3", "https://user@:80/a.mp3", "https://example.com\u00a0/a.mp3", "https://example.com/a\tb",
+      "HTTPS:/example.com/a.mp3", "https//example.com/a.mp3"})
+  void refusesTrackUrlsWithoutAHostOrWithHiddenSpaces(String url) {
+    refused(() -> Inputs.trackUrl("track_url", url, true), "track_url");
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"/", "https://example.com?x=1", "https://example.com#t=30", "https://u:p@example.com/a.mp3"})
+  void acceptsTrackUrlsAtTheEdges(String url) {
+    assertThat(Inputs.trackUrl("track_url", url, false)).isEqualTo(url);
+  }
 }

@@ -1,14 +1,15 @@
 package io.chorus.room;
 
 import io.chorus.ChorusNode;
-import io.chorus.gateway.NodePorts;
 import io.chorus.proto.room.CreateRoomRequest;
 import io.chorus.proto.room.JoinRoomRequest;
+import io.chorus.testing.ChorusCluster;
+import io.chorus.testing.TestCluster;
 import io.chorus.testing.TestServices;
+import io.chorus.testing.TestTokens;
 import io.chorus.testing.WsProbe;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -25,7 +26,6 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.function.DoublePredicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -38,24 +38,19 @@ import static org.assertj.core.api.Assertions.assertThat;
  * still get every event, and the node forgets them — its sockets, room subscriptions and bus handlers
  * come back to what they were.
  */
+@ChorusCluster
 class BridgeDropTest {
-  static final String SECRET = "chorus-dev-token-secret-change-me";
   static ChorusNode node;
   static RoomClient rooms;
   static ParticipantTokens tokens;
   static int port;
 
   @BeforeAll
-  static void start() {
-    node = TestServices.startNode(Map.of());
+  static void start(TestCluster cluster) {
+    node = cluster.node();
     rooms = new RoomClient(node.vertx().eventBus(), "test");
-    tokens = new ParticipantTokens(SECRET, 3_600_000);
-    port = NodePorts.http(node.vertx());
-  }
-
-  @AfterAll
-  static void stop() {
-    TestServices.closeAll(List.of(node));
+    tokens = TestTokens.tokens();
+    port = cluster.port();
   }
 
   static String room(String host, String... members) {

@@ -1,11 +1,10 @@
 package io.chorus.room;
 
 import io.chorus.ChorusNode;
-import io.chorus.gateway.NodePorts;
-import io.chorus.testing.TestServices;
+import io.chorus.testing.ChorusCluster;
+import io.chorus.testing.TestCluster;
 import io.chorus.testing.WsProbe;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -13,7 +12,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -25,20 +23,16 @@ import static org.assertj.core.api.Assertions.assertThat;
  * (vertx-web checks the length on REGISTER only, and no permitted address is that long) — and
  * docs/api.md's table of error names says the same.
  */
+@ChorusCluster
 class BridgeErrorNamesTest {
   static final Path DOCS = Path.of(System.getProperty("chorus.docs.dir", "../docs")).toAbsolutePath().normalize();
   static ChorusNode node;
   static int port;
 
   @BeforeAll
-  static void start() {
-    node = TestServices.startNode(Map.of());
-    port = NodePorts.http(node.vertx());
-  }
-
-  @AfterAll
-  static void stop() {
-    TestServices.closeAll(List.of(node));
+  static void start(TestCluster cluster) {
+    node = cluster.node();
+    port = cluster.port();
   }
 
   @Test

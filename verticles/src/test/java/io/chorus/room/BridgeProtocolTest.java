@@ -1,14 +1,15 @@
 package io.chorus.room;
 
 import io.chorus.ChorusNode;
-import io.chorus.gateway.NodePorts;
 import io.chorus.proto.room.CreateRoomRequest;
 import io.chorus.proto.room.JoinRoomRequest;
+import io.chorus.testing.ChorusCluster;
 import io.chorus.testing.StalledWsClient;
+import io.chorus.testing.TestCluster;
 import io.chorus.testing.TestServices;
+import io.chorus.testing.TestTokens;
 import io.chorus.testing.WsProbe;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -29,8 +30,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * frames is answered frame by frame and loses nothing; a socket that stops pinging is closed; an
  * Origin outside CORS_ALLOWED_ORIGINS is refused.
  */
+@ChorusCluster
 class BridgeProtocolTest {
-  static final String SECRET = "chorus-dev-token-secret-change-me";
   static ChorusNode node;
   static RoomClient rooms;
   static ParticipantTokens tokens;
@@ -38,21 +39,16 @@ class BridgeProtocolTest {
   static String roomId;
 
   @BeforeAll
-  static void start() {
-    node = TestServices.startNode(Map.of());
+  static void start(TestCluster cluster) {
+    node = cluster.node();
     rooms = new RoomClient(node.vertx().eventBus(), "test");
-    tokens = new ParticipantTokens(SECRET, 3_600_000);
-    port = NodePorts.http(node.vertx());
+    tokens = TestTokens.tokens();
+    port = cluster.port();
     RoomState room = TestServices.await(rooms.create(CreateRoomRequest.newBuilder().setHostId("host-1")
         .setTrackUrl("https://example.com/t.mp3").build(), false));
     roomId = room.roomId();
     TestServices.await(rooms.join(JoinRoomRequest.newBuilder().setRoomId(roomId).setUserId("member-1")
         .setUserName("Max").build(), false, true));
-  }
-
-  @AfterAll
-  static void stop() {
-    TestServices.closeAll(List.of(node));
   }
 
   static JsonObject next(WsProbe ws) {
@@ -251,18 +247,14 @@ class BridgeProtocolTest {
   }
 
   @Test
-  void onlyTheConfiguredOriginsMayOpenABridgeSocket() {
-    ChorusNode strict = TestServices.startNode(Map.of("CORS_ALLOWED_ORIGINS", "https://chorus.example"));
-    try {
-      int strictPort = NodePorts.http(strict.vertx());
-      try (WsProbe evil = WsProbe.connect(strictPort, "/eventbus/websocket", Map.of("Origin", "https://evil.example"));
-           WsProbe good = WsProbe.connect(strictPort, "/eventbus/websocket", Map.of("Origin", "https://chorus.example"))) {
-        evil.awaitClose(5000);
-        assertThat(clock(good, "good").getString("address")).isEqualTo("good");
-        assertThat(good.isClosed()).isFalse();
-      }
-    } finally {
-      TestServices.closeAll(List.of(strict));
+  @ChorusCluster(config = "CORS_ALLOWED_ORIGINS=https://chorus.example")
+  void onlyTheConfiguredOriginsMayOpenABridgeSocket(TestCluster strict) {
+    int strictPort = strict.port();
+    try (WsProbe evil = WsProbe.connect(strictPort, "/eventbus/websocket", Map.of("Origin", "https://evil.example"));
+         WsProbe good = WsProbe.connect(strictPort, "/eventbus/websocket", Map.of("Origin", "https://chorus.example"))) {
+      evil.awaitClose(5000);
+      assertThat(clock(good, "good").getString("address")).isEqualTo("good");
+      assertThat(good.isClosed()).isFalse();
     }
   }
 

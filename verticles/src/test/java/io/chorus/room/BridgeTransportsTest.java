@@ -1,13 +1,15 @@
 package io.chorus.room;
 
 import io.chorus.ChorusNode;
-import io.chorus.gateway.NodePorts;
 import io.chorus.proto.room.CreateRoomRequest;
 import io.chorus.proto.room.JoinRoomRequest;
+import io.chorus.testing.ChorusCluster;
+import io.chorus.testing.NodeScripts;
+import io.chorus.testing.TestCluster;
 import io.chorus.testing.TestServices;
+import io.chorus.testing.TestTokens;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -19,7 +21,6 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import java.util.UUID;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -32,8 +33,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * cannot use them under Node: the jsonp-polling exchange is spoken here with a plain HTTP client.
  * The POST transports used to fail (500: vertx-web 5's SockJS handler needs a BodyHandler).
  */
+@ChorusCluster
 class BridgeTransportsTest {
-  static final String SECRET = "chorus-dev-token-secret-change-me";
   static final List<String> NODE_TRANSPORTS = List.of("websocket", "xhr-streaming", "xhr-polling", "eventsource");
   static ChorusNode node;
   static ParticipantTokens tokens;
@@ -42,32 +43,27 @@ class BridgeTransportsTest {
   static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(10)).build();
 
   @BeforeAll
-  static void start() {
-    node = TestServices.startNode(Map.of());
+  static void start(TestCluster cluster) {
+    node = cluster.node();
     RoomClient rooms = new RoomClient(node.vertx().eventBus(), "test");
-    tokens = new ParticipantTokens(SECRET, 3_600_000);
-    port = NodePorts.http(node.vertx());
+    tokens = TestTokens.tokens();
+    port = cluster.port();
     roomId = TestServices.await(rooms.create(CreateRoomRequest.newBuilder().setHostId("host-1")
         .setTrackUrl("https://example.com/t.mp3").build(), false)).roomId();
     TestServices.await(rooms.join(JoinRoomRequest.newBuilder().setRoomId(roomId).setUserId("member-1")
         .setUserName("Max").build(), false, true));
   }
 
-  @AfterAll
-  static void stop() {
-    TestServices.closeAll(List.of(node));
-  }
-
   @Test
   void theOfficialClientWorksOverEveryTransportNodeCanUse() {
-    BrowserSyncTest.NodeScripts.requireInstalled("@vertx/eventbus-bridge-client.js");
+    NodeScripts.requireInstalled("@vertx/eventbus-bridge-client.js");
     JsonObject cfg = new JsonObject()
         .put("url", "http://127.0.0.1:" + port + "/eventbus")
         .put("roomId", roomId)
         .put("hostToken", tokens.issue(roomId, "host-1", "host"))
         .put("memberToken", tokens.issue(roomId, "member-1", "participant"))
         .put("transports", new JsonArray(NODE_TRANSPORTS));
-    JsonObject r = BrowserSyncTest.NodeScripts.run("test/bridge-transports.mjs", Duration.ofMinutes(3), cfg.encode());
+    JsonObject r = NodeScripts.run("test/bridge-transports.mjs", Duration.ofMinutes(3), cfg.encode());
     String dump = r.encodePrettily();
     assertThat(r.getBoolean("ok")).as(dump).isTrue();
     for (String t : NODE_TRANSPORTS) {

@@ -1,7 +1,6 @@
 package io.chorus.room;
 
 import io.chorus.ChorusNode;
-import io.chorus.gateway.NodePorts;
 import io.chorus.proto.room.ChangeTrackRequest;
 import io.chorus.proto.room.CreateRoomRequest;
 import io.chorus.proto.room.GetStateRequest;
@@ -10,14 +9,14 @@ import io.chorus.proto.room.LeaveRoomRequest;
 import io.chorus.proto.room.RoomResponse;
 import io.chorus.proto.room.RoomServiceGrpc;
 import io.chorus.proto.room.TransferHostRequest;
+import io.chorus.testing.ChorusCluster;
 import io.chorus.testing.GrpcClients;
-import io.chorus.testing.TestServices;
+import io.chorus.testing.TestCluster;
 import io.chorus.testing.WsProbe;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -30,7 +29,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -40,6 +38,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  * in its own way: HTTP 400 {@code invalid_argument}, a WebSocket error frame + close 4400, gRPC
  * INVALID_ARGUMENT. Real clients: the JDK's HTTP and WebSocket clients, grpc-java.
  */
+@ChorusCluster(config = {
+    "GRPC_API_KEY=test-key",
+    "RATE_LIMIT_ROOM_CREATE=100000",
+    "ROOM_CLEANUP_INTERVAL_SECONDS=86400"})
 class InputValidationTest {
   static ChorusNode node;
   static int port;
@@ -55,18 +57,11 @@ class InputValidationTest {
       "//evil.example/a.mp3");
 
   @BeforeAll
-  static void start() {
-    node = TestServices.startNode(Map.of("GRPC_API_KEY", "test-key", "RATE_LIMIT_ROOM_CREATE", 100_000,
-        "ROOM_CLEANUP_INTERVAL_SECONDS", 86_400));
-    port = NodePorts.http(node.vertx());
-    channel = GrpcClients.channel(node);
+  static void start(TestCluster cluster) {
+    node = cluster.node();
+    port = cluster.port();
+    channel = cluster.channel();
     grpc = GrpcClients.rooms(channel, "test-key");
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
-    TestServices.closeAll(List.of(node));
   }
 
   private static String q(String s) {

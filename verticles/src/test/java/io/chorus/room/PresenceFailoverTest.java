@@ -1,22 +1,18 @@
 package io.chorus.room;
 
 import io.chorus.ChorusNode;
-import io.chorus.config.ChorusConfig;
-import io.chorus.embedded.Ports;
-import io.chorus.gateway.NodePorts;
 import io.chorus.proto.room.CreateRoomRequest;
 import io.chorus.testing.ChildNode;
+import io.chorus.testing.TestCluster;
 import io.chorus.testing.TestServices;
+import io.chorus.testing.TestTokens;
 import io.chorus.testing.WsProbe;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Test;
 
-import java.nio.file.Path;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -25,23 +21,16 @@ class PresenceFailoverTest {
 
   @Test
   void usersOfAKilledNodeLeaveTheirRoomsAndTheHostRoleMoves() throws Exception {
-    String cluster = "failover-" + UUID.randomUUID();
-    int hzA = Ports.orFree(0);
-    int hzB = Ports.orFree(0);
-    String members = "127.0.0.1:" + hzA + ",127.0.0.1:" + hzB;
-    ChorusNode survivor = TestServices.await(ChorusNode.start(ChorusConfig.parse(TestServices.nodeJson(Map.of(
-        "HZ_CLUSTER_NAME", cluster, "HZ_PORT", hzA, "HZ_MEMBERS", members)))));
-    Map<String, String> env = new HashMap<>(TestServices.services().environment());
-    env.putAll(Map.of("HZ_CLUSTER_NAME", cluster, "HZ_PORT", Integer.toString(hzB), "HZ_MEMBERS", members,
-        "GRPC_PORT", Integer.toString(Ports.orFree(0))));
-    Path log = Path.of("target", "child-node-" + UUID.randomUUID() + ".log");
-    try (ChildNode victim = ChildNode.start(env, Ports.orFree(0), log)) {
+    // one node here, one in a child JVM to kill -9
+    try (TestCluster cluster = TestCluster.start(1, Map.of(), List.of(), 1);
+         ChildNode victim = cluster.startChild(0, "child-node")) {
+      ChorusNode survivor = cluster.node();
       victim.awaitReady(2, Duration.ofSeconds(90));
       RoomState room = TestServices.await(new RoomClient(survivor.vertx().eventBus(), survivor.nodeId())
           .create(CreateRoomRequest.newBuilder().setHostId("host").setTrackUrl("https://example.com/t.mp3").build(), false));
       String id = room.roomId();
-      String hostToken = new ParticipantTokens("chorus-dev-token-secret-change-me", 3_600_000).issue(id, "host", "host");
-      int survivorPort = NodePorts.http(survivor.vertx());
+      String hostToken = TestTokens.issue(id, "host", "host");
+      int survivorPort = cluster.port();
       try (WsProbe host = WsProbe.connect(victim.httpPort, "/ws?room_id=" + id + "&user_id=host&token=" + hostToken);
            WsProbe onVictim = WsProbe.connect(victim.httpPort, "/ws?room_id=" + id + "&user_id=v1");
            WsProbe stays = WsProbe.connect(survivorPort, "/ws?room_id=" + id + "&user_id=s1")) {
@@ -62,8 +51,6 @@ class PresenceFailoverTest {
         assertThat(after.users()).containsExactly("s1");
         assertThat(after.hostId()).isEqualTo("s1");
       }
-    } finally {
-      TestServices.await(survivor.close());
     }
   }
 }

@@ -4,32 +4,29 @@ import io.chorus.ChorusNode;
 import io.chorus.gateway.NodePorts;
 import io.chorus.proto.room.CreateRoomRequest;
 import io.chorus.proto.room.SetPlaybackRequest;
+import io.chorus.testing.ChorusCluster;
+import io.chorus.testing.TestCluster;
 import io.chorus.testing.TestServices;
+import io.chorus.testing.TestTokens;
 import io.chorus.testing.WsProbe;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** Rooms across three clustered nodes sharing one Redis. */
+@ChorusCluster(nodes = 3)
 class RoomClusterTest {
   static List<ChorusNode> nodes;
 
   @BeforeAll
-  static void start() {
-    nodes = new ArrayList<>(TestServices.startCluster(3, Map.of()));
-  }
-
-  @AfterAll
-  static void stop() {
-    TestServices.closeAll(nodes);
+  static void start(TestCluster cluster) {
+    nodes = cluster.nodes();
   }
 
   static int port(int i) {
@@ -40,7 +37,7 @@ class RoomClusterTest {
     ChorusNode node = nodes.get(nodeIndex);
     RoomState room = TestServices.await(new RoomClient(node.vertx().eventBus(), node.nodeId())
         .create(CreateRoomRequest.newBuilder().setHostId(host).setTrackUrl("https://example.com/t.mp3").build(), false));
-    String token = new ParticipantTokens("chorus-dev-token-secret-change-me", 3_600_000).issue(room.roomId(), host, "host");
+    String token = TestTokens.issue(room.roomId(), host, "host");
     return new JsonObject().put("room_id", room.roomId()).put("token", token);
   }
 

@@ -12,7 +12,9 @@ import io.chorus.proto.room.RoomServiceGrpc;
 import io.chorus.proto.room.SetPlaybackRequest;
 import io.chorus.proto.room.TransferHostRequest;
 import io.chorus.proto.room.WatchRoomRequest;
+import io.chorus.testing.ChorusCluster;
 import io.chorus.testing.GrpcClients;
+import io.chorus.testing.TestCluster;
 import io.chorus.testing.TestServices;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
@@ -20,35 +22,27 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.MetadataUtils;
 import io.vertx.redis.client.RedisAPI;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.util.Iterator;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** Seed 000's gRPC contract with the official grpc-java client, against a real node and Redis. */
+@ChorusCluster(config = {"MAX_ROOM_USERS=3", "GRPC_API_KEY=test-key"})
 class RoomGrpcTest {
   static ChorusNode node;
   static ManagedChannel channel;
   static RoomServiceGrpc.RoomServiceBlockingStub rooms;
 
   @BeforeAll
-  static void start() {
-    node = TestServices.startNode(Map.of("MAX_ROOM_USERS", 3, "GRPC_API_KEY", "test-key"));
-    channel = GrpcClients.channel(node);
+  static void start(TestCluster cluster) {
+    node = cluster.node();
+    channel = cluster.channel();
     rooms = GrpcClients.rooms(channel, "test-key");
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
-    TestServices.closeAll(List.of(node));
   }
 
   private static RoomResponse create(String host) {

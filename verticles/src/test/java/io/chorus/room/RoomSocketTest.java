@@ -1,38 +1,31 @@
 package io.chorus.room;
 
 import io.chorus.ChorusNode;
-import io.chorus.gateway.NodePorts;
+import io.chorus.testing.ChorusCluster;
+import io.chorus.testing.TestCluster;
 import io.chorus.testing.TestServices;
+import io.chorus.testing.TestTokens;
 import io.chorus.testing.WsProbe;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.WebClient;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-
-import java.util.List;
-import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** Seed 000's WebSocket contract, message by message, plus tokens and bad input. */
+@ChorusCluster(config = "MAX_ROOM_USERS=3")
 class RoomSocketTest {
   static ChorusNode node;
   static Vertx client;
   static int port;
 
   @BeforeAll
-  static void start() {
-    node = TestServices.startNode(Map.of("MAX_ROOM_USERS", 3));
-    port = NodePorts.http(node.vertx());
-    client = Vertx.vertx();
-  }
-
-  @AfterAll
-  static void stop() {
-    TestServices.await(client.close());
-    TestServices.closeAll(List.of(node));
+  static void start(TestCluster cluster) {
+    node = cluster.node();
+    port = cluster.port();
+    client = cluster.client();
   }
 
   /** Creates a room by connecting its first user over the WebSocket... through gRPC-free REST-less path: the host joins a room made by the service. */
@@ -40,7 +33,7 @@ class RoomSocketTest {
     RoomState room = TestServices.await(new RoomClient(node.vertx().eventBus(), "test")
         .create(io.chorus.proto.room.CreateRoomRequest.newBuilder().setHostId(hostId).setHostName("John")
             .setTrackUrl("https://example.com/track.mp3").build(), false));
-    String token = new ParticipantTokens("chorus-dev-token-secret-change-me", 3_600_000).issue(room.roomId(), hostId, "host");
+    String token = TestTokens.issue(room.roomId(), hostId, "host");
     return new JsonObject().put("room_id", room.roomId()).put("token", token);
   }
 

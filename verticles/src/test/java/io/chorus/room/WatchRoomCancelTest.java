@@ -12,14 +12,14 @@ import io.chorus.proto.room.RoomEvent;
 import io.chorus.proto.room.RoomServiceGrpc;
 import io.chorus.proto.room.SetPlaybackRequest;
 import io.chorus.proto.room.WatchRoomRequest;
-import io.chorus.testing.TestServices;
+import io.chorus.testing.ChorusCluster;
+import io.chorus.testing.TestCluster;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import io.grpc.Metadata;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
 import io.grpc.stub.MetadataUtils;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.slf4j.LoggerFactory;
@@ -30,7 +30,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -44,6 +43,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * Issue 14 item 8 with the official grpc-java client: a cancelled {@code WatchRoom} releases its bus
  * consumer at once (not at the room's next event), and a normal cancel logs no error.
  */
+@ChorusCluster(config = "GRPC_API_KEY=test-key")
 class WatchRoomCancelTest {
   static final int STREAMS = 40;
   /** Streams opened in a burst and cancelled at once (below the server's bound on resets per connection and 30 s). */
@@ -54,16 +54,10 @@ class WatchRoomCancelTest {
   static HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
   @BeforeAll
-  static void start() {
-    node = TestServices.startNode(Map.of("GRPC_API_KEY", "test-key"));
-    channel = ManagedChannelBuilder.forAddress("127.0.0.1", NodePorts.grpc(node.vertx())).usePlaintext().build();
+  static void start(TestCluster cluster) {
+    node = cluster.node();
+    channel = cluster.channel();
     key.put(Metadata.Key.of("x-api-key", Metadata.ASCII_STRING_MARSHALLER), "test-key");
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
-    TestServices.closeAll(List.of(node));
   }
 
   /** One client stream: its events, its end, and the handle to cancel it. */

@@ -3,7 +3,9 @@ package io.chorus.streamhub;
 import io.chorus.ChorusNode;
 import io.chorus.gateway.NodePorts;
 import io.chorus.realtime.SocketDrop;
+import io.chorus.testing.ChorusCluster;
 import io.chorus.testing.StalledWsClient;
+import io.chorus.testing.TestCluster;
 import io.chorus.testing.TestServices;
 import io.chorus.testing.WsProbe;
 import io.vertx.core.Vertx;
@@ -12,36 +14,32 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Random;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** Seed 001's stream hub across three clustered nodes on a real PostgreSQL and Redis. */
+@ChorusCluster(nodes = 3, config = {
+    "SESSION_MAX_OPERATORS=3",
+    "STREAM_OPERATOR_QUEUE_BYTES=1048576",
+    "WS_BASE_URL=wss://stream.example.com",
+    "RATE_LIMIT_SESSION_CREATE=0"})
 class StreamHubTest {
   static List<ChorusNode> nodes;
   static Vertx client;
   static WebClient web;
 
   @BeforeAll
-  static void start() {
+  static void start(TestCluster cluster) {
     // no creation limit: the tests here create more sessions than the default allows per minute (StreamSecurityTest tests it)
-    nodes = TestServices.startCluster(3, Map.of("SESSION_MAX_OPERATORS", 3, "STREAM_OPERATOR_QUEUE_BYTES", 1_048_576,
-        "WS_BASE_URL", "wss://stream.example.com", "RATE_LIMIT_SESSION_CREATE", 0));
-    client = Vertx.vertx();
+    nodes = cluster.nodes();
+    client = cluster.client();
     web = WebClient.create(client);
-  }
-
-  @AfterAll
-  static void stop() {
-    TestServices.await(client.close());
-    TestServices.closeAll(nodes);
   }
 
   static int port(int i) {

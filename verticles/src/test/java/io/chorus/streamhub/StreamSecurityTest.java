@@ -2,6 +2,8 @@ package io.chorus.streamhub;
 
 import io.chorus.ChorusNode;
 import io.chorus.gateway.NodePorts;
+import io.chorus.testing.ChorusCluster;
+import io.chorus.testing.TestCluster;
 import io.chorus.testing.TestServices;
 import io.chorus.testing.WsProbe;
 import io.vertx.core.Vertx;
@@ -14,7 +16,6 @@ import io.vertx.ext.web.client.WebClient;
 import io.vertx.ext.web.client.WebClientOptions;
 import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.RedisAPI;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -29,6 +30,11 @@ import static org.assertj.core.api.Assertions.assertThat;
  * connects expires. Each test speaks from its own loopback address (127.0.0.x), so the per-IP
  * counters of one test do not reach another.
  */
+@ChorusCluster(nodes = 2, config = {
+    "RATE_LIMIT_SESSION_CREATE=" + StreamSecurityTest.SESSION_LIMIT,
+    "RATE_LIMIT_ROOM_CREATE=" + StreamSecurityTest.ROOM_LIMIT,
+    "RATE_LIMIT_WINDOW_SECONDS=3600",
+    "STREAM_WAITING_TTL_SECONDS=" + StreamSecurityTest.WAITING_TTL})
 class StreamSecurityTest {
   static final int SESSION_LIMIT = 3;
   static final int ROOM_LIMIT = 3;
@@ -38,17 +44,10 @@ class StreamSecurityTest {
   static RedisAPI redis;
 
   @BeforeAll
-  static void start() {
-    nodes = TestServices.startCluster(2, Map.of("RATE_LIMIT_SESSION_CREATE", SESSION_LIMIT, "RATE_LIMIT_ROOM_CREATE", ROOM_LIMIT,
-        "RATE_LIMIT_WINDOW_SECONDS", 3600, "STREAM_WAITING_TTL_SECONDS", WAITING_TTL));
-    client = Vertx.vertx();
+  static void start(TestCluster cluster) {
+    nodes = cluster.nodes();
+    client = cluster.client();
     redis = RedisAPI.api(Redis.createClient(client, nodes.get(0).config().redis().connectionStrings().get(0)));
-  }
-
-  @AfterAll
-  static void stop() {
-    TestServices.await(client.close());
-    TestServices.closeAll(nodes);
   }
 
   static int port(int i) {

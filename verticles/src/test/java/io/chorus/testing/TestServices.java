@@ -1,23 +1,18 @@
 package io.chorus.testing;
 
-import io.chorus.ChorusNode;
 import io.chorus.config.ChorusConfig;
 import io.chorus.config.ConfigLoader;
 import io.chorus.embedded.EmbeddedServices;
-import io.chorus.embedded.Ports;
 import io.vertx.core.json.JsonObject;
 
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Collectors;
 
 /**
  * Real Redis, PostgreSQL, Kafka and S3 started once per test JVM on ephemeral ports (fresh data
- * under target/), and helpers to start clustered Chorus nodes on them.
+ * under target/), and the node configuration on them ({@link TestCluster} starts the nodes).
  */
 public final class TestServices {
   private static EmbeddedServices services;
@@ -42,49 +37,13 @@ public final class TestServices {
   }
 
   /** Configuration JSON for a node on the test services, with ephemeral ports and the given overrides. */
-  public static JsonObject nodeJson(Map<String, Object> overrides) {
+  public static JsonObject nodeJson(Map<String, ?> overrides) {
     EmbeddedServices s = services();
     JsonObject json = ConfigLoader.defaults();
     s.environment().forEach(json::put);
     json.put("HTTP_PORT", 0).put("GRPC_PORT", 0).put("CHORUS_DATA_DIR", s.dataDir().toString());
     overrides.forEach(json::put);
     return json;
-  }
-
-  /** Starts {@code n} nodes forming one cluster of their own (unique cluster name, own member ports). */
-  public static List<ChorusNode> startCluster(int n, Map<String, Object> overrides) {
-    List<Map<String, Object>> each = new ArrayList<>();
-    for (int i = 0; i < n; i++) {
-      each.add(overrides);
-    }
-    return startCluster(each);
-  }
-
-  /** Starts one node per entry, each with its own overrides, forming one cluster of their own. */
-  public static List<ChorusNode> startCluster(List<Map<String, Object>> perNode) {
-    int n = perNode.size();
-    String name = "test-" + UUID.randomUUID();
-    List<Integer> ports = new ArrayList<>();
-    for (int i = 0; i < n; i++) {
-      ports.add(Ports.orFree(0));
-    }
-    String members = ports.stream().map(p -> "127.0.0.1:" + p).collect(Collectors.joining(","));
-    List<ChorusNode> nodes = new ArrayList<>();
-    for (int i = 0; i < n; i++) {
-      JsonObject json = nodeJson(perNode.get(i)).put("HZ_CLUSTER_NAME", name).put("HZ_PORT", ports.get(i)).put("HZ_MEMBERS", members);
-      nodes.add(await(ChorusNode.start(ChorusConfig.parse(json))));
-    }
-    return nodes;
-  }
-
-  public static ChorusNode startNode(Map<String, Object> overrides) {
-    return startCluster(1, overrides).get(0);
-  }
-
-  public static void closeAll(List<ChorusNode> nodes) {
-    for (ChorusNode node : nodes) {
-      await(node.close());
-    }
   }
 
   public static <T> T await(io.vertx.core.Future<T> future) {

@@ -1,6 +1,5 @@
-package io.chorus.chat;
+package io.chorus.testing;
 
-import io.chorus.testing.TestServices;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -12,21 +11,21 @@ import io.vertx.ext.web.client.WebClient;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** A blocking JSON client for the REST tests. */
-final class Rest {
-  final WebClient web;
+/** A blocking JSON client for the REST tests: every call waits for its reply (or fails the test). */
+public final class Rest {
+  public final WebClient web;
 
-  Rest(Vertx vertx) {
+  public Rest(Vertx vertx) {
     this.web = WebClient.create(vertx);
   }
 
-  record Reply(int status, MultiMap headers, String body) {
-    JsonObject json() {
+  public record Reply(int status, MultiMap headers, String body) {
+    public JsonObject json() {
       return body == null || body.isEmpty() ? new JsonObject() : new JsonObject(body);
     }
 
     /** Asserts the one error shape {"error":{"code","message"}} and returns the code. */
-    String errorCode(int expectedStatus) {
+    public String errorCode(int expectedStatus) {
       assertThat(status).as("status of %s", body).isEqualTo(expectedStatus);
       JsonObject err = json().getJsonObject("error");
       assertThat(err).as(body).isNotNull();
@@ -35,7 +34,7 @@ final class Rest {
     }
   }
 
-  Reply call(HttpMethod method, int port, String path, String token, String participantHeader, Object body) {
+  public Reply call(HttpMethod method, int port, String path, String token, String participantHeader, Object body) {
     HttpRequest<Buffer> req = web.request(method, port, "127.0.0.1", path);
     if (token != null) {
       req.putHeader("Authorization", "Bearer " + token);
@@ -54,11 +53,18 @@ final class Rest {
     return new Reply(r.statusCode(), r.headers(), r.bodyAsString());
   }
 
-  Reply get(int port, String path, String token) {
+  public Reply get(int port, String path, String token) {
     return call(HttpMethod.GET, port, path, token, null, null);
   }
 
-  Reply post(int port, String path, String token, Object body) {
+  public Reply post(int port, String path, String token, Object body) {
     return call(HttpMethod.POST, port, path, token, null, body);
+  }
+
+  /** A POST that must succeed (200 or 201): its JSON body. */
+  public JsonObject postOk(int port, String path, String token, Object body) {
+    Reply r = post(port, path, token, body);
+    assertThat(r.status()).as(r.body()).isBetween(200, 201);
+    return r.json();
   }
 }

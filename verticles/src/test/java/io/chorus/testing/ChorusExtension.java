@@ -1,0 +1,122 @@
+package io.chorus.testing;
+
+import io.chorus.ChorusNode;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.BeforeEachCallback;
+import org.junit.jupiter.api.extension.ExtensionConfigurationException;
+import org.junit.jupiter.api.extension.ExtensionContext;
+import org.junit.jupiter.api.extension.ParameterContext;
+import org.junit.jupiter.api.extension.ParameterResolutionException;
+import org.junit.jupiter.api.extension.ParameterResolver;
+import org.junit.platform.commons.support.AnnotationSupport;
+
+import java.lang.reflect.AnnotatedElement;
+import java.lang.reflect.ParameterizedType;
+import java.lang.reflect.Type;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Starts the {@link ChorusCluster} a test class or method asks for and injects it. The cluster is
+ * kept in the JUnit store of the class (or method) context as a closeable resource, so JUnit closes
+ * it when that context ends: after the class's {@code @AfterAll} methods, or after the method.
+ */
+public final class ChorusExtension implements BeforeAllCallback, BeforeEachCallback, ParameterResolver {
+  private static final ExtensionContext.Namespace NS = ExtensionContext.Namespace.create(ChorusExtension.class);
+
+  @Override
+  public void beforeAll(ExtensionContext context) {
+    clusterOf(context);
+  }
+
+  @Override
+  public void beforeEach(ExtensionContext context) {
+    clusterOf(context);
+  }
+
+  @Override
+  public boolean supportsParameter(ParameterContext parameter, ExtensionContext context) {
+    Class<?> type = parameter.getParameter().getType();
+    if (type == TestCluster.class || type == ChorusNode.class) {
+      return true;
+    }
+    if (type == List.class && parameter.getParameter().getParameterizedType() instanceof ParameterizedType p) {
+      Type[] args = p.getActualTypeArguments();
+      return args.length == 1 && args[0] == ChorusNode.class;
+    }
+    return false;
+  }
+
+  @Override
+  public Object resolveParameter(ParameterContext parameter, ExtensionContext context) {
+    TestCluster cluster = clusterOf(context);
+    if (cluster == null) {
+      throw new ParameterResolutionException("no @ChorusCluster on " + context.getElement().map(Object::toString).orElse("this test")
+          + " or its class to inject " + parameter.getParameter());
+    }
+    Class<?> type = parameter.getParameter().getType();
+    if (type == TestCluster.class) {
+      return cluster;
+    }
+    return type == ChorusNode.class ? cluster.node() : cluster.nodes();
+  }
+
+  /**
+   * The cluster of this context: the method's own if the method is annotated, else the class's
+   * (started on first use, so a parameter of {@code @BeforeAll} can ask for it too).
+   */
+  private static TestCluster clusterOf(ExtensionContext context) {
+    Optional<java.lang.reflect.Method> method = context.getTestMethod();
+    if (method.isPresent() && AnnotationSupport.isAnnotated(method.get(), ChorusCluster.class)) {
+      return startIn(context, method.get());
+    }
+    Optional<ExtensionContext> classContext = classContext(context);
+    if (classContext.isEmpty()) {
+      return null;
+    }
+    Class<?> testClass = classContext.get().getRequiredTestClass();
+    return AnnotationSupport.isAnnotated(testClass, ChorusCluster.class) ? startIn(classContext.get(), testClass) : null;
+  }
+
+  private static Optional<ExtensionContext> classContext(ExtensionContext context) {
+    for (Optional<ExtensionContext> c = Optional.of(context); c.isPresent(); c = c.get().getParent()) {
+      if (c.get().getTestMethod().isEmpty() && c.get().getTestClass().isPresent()) {
+        return c;
+      }
+    }
+    return Optional.empty();
+  }
+
+  private static TestCluster startIn(ExtensionContext context, AnnotatedElement element) {
+    ChorusCluster spec = AnnotationSupport.findAnnotation(element, ChorusCluster.class).orElseThrow();
+    // keyed by the annotated class or method: a store lookup falls back to the parent context's
+    // store, so a method's own cluster must not be found under the class's key (or the reverse)
+    ExtensionContext.Store store = context.getStore(NS);
+    Started started = store.getOrComputeIfAbsent(element, k -> new Started(TestCluster.start(spec.nodes(), config(spec, element),
+        Arrays.asList(spec.roles()))), Started.class);
+    return started.cluster();
+  }
+
+  static Map<String, String> config(ChorusCluster spec, AnnotatedElement element) {
+    Map<String, String> out = new LinkedHashMap<>();
+    for (String entry : spec.config()) {
+      int eq = entry.indexOf('=');
+      if (eq <= 0) {
+        throw new ExtensionConfigurationException("@ChorusCluster config entries are NAME=value, got '" + entry + "' on " + element);
+      }
+      out.put(entry.substring(0, eq).trim(), entry.substring(eq + 1).trim());
+    }
+    return out;
+  }
+
+  /** What the store closes when its context ends. */
+  private record Started(TestCluster cluster) implements ExtensionContext.Store.CloseableResource {
+    @Override
+    public void close() {
+      cluster.close();
+    }
+  }
+}
