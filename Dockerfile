@@ -1,10 +1,11 @@
 # syntax=docker/dockerfile:1
 # Multi-stage build of the Chorus node image: node bundles the web client, Maven builds the shaded
-# jar, a JRE runs it.
+# production jar (verticles/target/chorus.jar), a JRE runs it.
 #   docker build -t chorus:latest .
-#   docker run --rm -p 8099:8099 -p 8083:8083 chorus:latest      (one node, embedded services)
-# With REDIS_ADDR, DB_HOST, KAFKA_BOOTSTRAP_SERVERS and S3_ENDPOINT set (see docker-compose.yml)
-# no embedded service is started.
+# The image has no embedded services: a node needs REDIS_ADDR, DB_HOST, KAFKA_BOOTSTRAP_SERVERS and
+# S3_ENDPOINT (see docker-compose.yml) and exits naming any that is unset. The development services
+# (module devservices/) are compiled here only because the verticles' tests declare them; the jar
+# leaves them out.
 
 # the browser client's generated files (the bundled official event-bus bridge client, a test tone)
 FROM node:20-bookworm-slim AS web
@@ -20,14 +21,17 @@ WORKDIR /src
 COPY pom.xml ./
 COPY proto/pom.xml proto/
 COPY codecs/pom.xml codecs/
+COPY devservices/pom.xml devservices/
 COPY verticles/pom.xml verticles/
+COPY dev/pom.xml dev/
 COPY proto/src proto/src
 COPY codecs/src/main codecs/src/main
+COPY devservices/src/main devservices/src/main
 COPY verticles/src/main verticles/src/main
 COPY conf conf
 # the web stage already built the webroot: Maven packs it without running node
 COPY --from=web /webroot verticles/target/classes/webroot
-RUN --mount=type=cache,target=/root/.m2 mvn -B -q -Dmaven.test.skip=true -Dchorus.web.skip=true package
+RUN --mount=type=cache,target=/root/.m2 mvn -B -q -Dmaven.test.skip=true -Dchorus.web.skip=true -pl verticles -am package
 
 FROM eclipse-temurin:17-jre
 RUN useradd --system --uid 10001 --create-home --home-dir /app chorus \
@@ -42,6 +46,6 @@ EXPOSE 8099 8083 5701
 # /ready checks Redis, PostgreSQL, Kafka, S3 and the cluster; bash's /dev/tcp needs no curl in the image
 HEALTHCHECK --interval=10s --timeout=5s --start-period=60s --retries=3 \
   CMD ["bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/${HTTP_PORT:-8099} && printf 'GET /ready HTTP/1.0\\r\\n\\r\\n' >&3 && head -n1 <&3 | grep -q ' 200'"]
-# Hazelcast's module flags for JDK 17; "run" is the default command (also: migrate, seed, services)
+# Hazelcast's module flags for JDK 17; "run" is the default command (also: migrate, seed)
 ENTRYPOINT ["sh", "-c", "exec java $JAVA_OPTS --add-modules java.se --add-exports java.base/jdk.internal.ref=ALL-UNNAMED --add-opens java.base/java.lang=ALL-UNNAMED --add-opens java.base/sun.nio.ch=ALL-UNNAMED --add-opens java.management/sun.management=ALL-UNNAMED --add-opens jdk.management/com.sun.management.internal=ALL-UNNAMED -jar /app/chorus.jar \"$@\"", "chorus"]
 CMD ["run"]

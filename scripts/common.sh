@@ -1,10 +1,13 @@
 # shellcheck shell=bash disable=SC2034
 # Shared by scripts/run and scripts/cluster (sourced, not executed).
-# Sets ROOT and JAR, and defines: chorus_build_if_needed, CHORUS_JAVA_FLAGS, http_get, bench_classpath,
+# Sets ROOT, JAR_REL and JAR, and defines: chorus_build_if_needed, CHORUS_JAVA_FLAGS, http_get, bench_classpath,
 # machine_settle.
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-JAR="$ROOT/verticles/target/chorus.jar"
+# The development launcher: the node plus the embedded Redis/PostgreSQL/Kafka/S3 (module dev/). The
+# production image runs verticles/target/chorus.jar, which has no embedded services.
+JAR_REL="dev/target/chorus-dev.jar"
+JAR="$ROOT/$JAR_REL"
 
 # Hazelcast's recommended module flags for JDK 17 (without them it logs warnings and loses some metrics).
 CHORUS_JAVA_FLAGS=(

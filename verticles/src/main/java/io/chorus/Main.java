@@ -3,28 +3,47 @@ package io.chorus;
 import io.chorus.config.ChorusConfig;
 import io.chorus.config.ConfigException;
 import io.chorus.config.ConfigLoader;
-import io.chorus.embedded.EmbeddedServices;
 import io.chorus.infra.Migrations;
 import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The one start-up point. {@code chorus [run|migrate|seed|services] [--conf file.json]}:
+ * The production launcher. {@code chorus [run|migrate|seed] [--conf file.json]}:
  * <ul>
- *   <li>{@code run} (default): start embedded services for every endpoint left unset, migrate, join
- *   the cluster, deploy the verticles;</li>
+ *   <li>{@code run} (default): migrate, join the cluster, deploy the verticles;</li>
  *   <li>{@code migrate}: apply the SQL migrations and exit;</li>
- *   <li>{@code seed}: migrations plus the sample data, then exit;</li>
- *   <li>{@code services}: start only the embedded services, print their endpoints as environment
- *   variables (and write them to {@code <data>/services.env}) and keep them up until stopped.</li>
+ *   <li>{@code seed}: migrations plus the sample data, then exit.</li>
  * </ul>
+ * Every backing service is external here: an unset {@link #ENDPOINTS endpoint} stops the launch naming it.
+ * The development launcher ({@code io.chorus.dev.DevMain}, module {@code dev/}, what {@code scripts/run}
+ * starts) fills unset endpoints with embedded services and then calls {@link #execute} like this class.
  */
 public final class Main {
   static {
+    configureLogging();
+  }
+
+  private static final Logger LOG = LoggerFactory.getLogger(Main.class);
+
+  /** The variables that name a backing service; the production launcher needs every one set. */
+  public static final List<String> ENDPOINTS = List.of("REDIS_ADDR", "DB_HOST", "KAFKA_BOOTSTRAP_SERVERS", "S3_ENDPOINT");
+
+  /** The parsed command line. */
+  public record Args(String command, String confFile) {
+  }
+
+  private Main() {
+  }
+
+  /** Points logback, Vert.x and Hazelcast at conf/logback.xml; a launcher calls it before its first logger. */
+  public static void configureLogging() {
     if (System.getProperty("logback.configurationFile") == null) {
       System.setProperty("logback.configurationFile", "conf/logback.xml");
     }
@@ -32,77 +51,102 @@ public final class Main {
     System.setProperty("hazelcast.logging.type", "slf4j");
   }
 
-  private static final Logger LOG = LoggerFactory.getLogger(Main.class);
-
-  private Main() {
+  public static void main(String[] args) {
+    Args parsed = parseArgs(args, List.of("run", "migrate", "seed"));
+    if ("services".equals(parsed.command())) {
+      fatal("'services' starts the development services, which this production jar leaves out: use the dev launcher "
+          + "(dev/target/chorus-dev.jar, as scripts/cluster does)");
+    }
+    ChorusConfig config = parseConfig(loadConfigJson(parsed.confFile()));
+    List<String> unset = unsetEndpoints(config);
+    if (!unset.isEmpty()) {
+      fatal(String.join(", ", unset) + (unset.size() == 1 ? " is" : " are") + " not set: a production node uses external "
+          + "services only (docs/configuration.md); for a local run with embedded ones use scripts/run");
+    }
+    execute(parsed.command(), config, null);
   }
 
-  public static void main(String[] args) {
+  /** Command and {@code --conf}; {@code services} is recognised for a clear error even where it is not offered. */
+  public static Args parseArgs(String[] args, List<String> commands) {
+    String usage = "usage: chorus [" + String.join("|", commands) + "] [--conf file.json]";
     String command = "run";
     String confFile = null;
     for (int i = 0; i < args.length; i++) {
-      switch (args[i]) {
-        case "--conf" -> {
-          if (i + 1 >= args.length) {
-            fatal("--conf needs a file name");
-          }
-          confFile = args[++i];
+      String arg = args[i];
+      if (arg.equals("--conf")) {
+        if (i + 1 >= args.length) {
+          fatal("--conf needs a file name");
         }
-        case "run", "migrate", "seed", "services" -> command = args[i];
-        case "-h", "--help" -> {
-          System.out.println("usage: chorus [run|migrate|seed|services] [--conf file.json]");
-          return;
-        }
-        default -> fatal("unknown argument '" + args[i] + "' (usage: chorus [run|migrate|seed|services] [--conf file.json])");
+        confFile = args[++i];
+      } else if (commands.contains(arg) || arg.equals("services")) {
+        command = arg;
+      } else if (arg.equals("-h") || arg.equals("--help")) {
+        System.out.println(usage);
+        System.exit(0);
+      } else {
+        fatal("unknown argument '" + arg + "' (" + usage + ")");
       }
     }
-    ChorusConfig config = loadConfig(confFile);
-    EmbeddedServices embedded = null;
+    return new Args(command, confFile);
+  }
+
+  /** The endpoint variables {@code config} leaves empty, in {@link #ENDPOINTS} order. */
+  public static List<String> unsetEndpoints(ChorusConfig config) {
+    List<String> unset = new ArrayList<>();
+    if (config.redis().embedded()) {
+      unset.add("REDIS_ADDR");
+    }
+    if (config.db().embedded()) {
+      unset.add("DB_HOST");
+    }
+    if (config.kafka().embedded()) {
+      unset.add("KAFKA_BOOTSTRAP_SERVERS");
+    }
+    if (config.s3().embedded()) {
+      unset.add("S3_ENDPOINT");
+    }
+    return unset;
+  }
+
+  /**
+   * Runs {@code run}, {@code migrate} or {@code seed} on a configuration whose endpoints are all set.
+   * {@code services} (may be null) are whatever the caller started for it: closed after the node on
+   * shutdown, at once after {@code migrate}/{@code seed}, and on a failed start.
+   */
+  public static void execute(String command, ChorusConfig config, AutoCloseable services) {
     try {
-      embedded = EmbeddedServices.start(config);
-      ChorusConfig resolved = embedded.resolve(config);
-      final EmbeddedServices services = embedded;
       switch (command) {
         case "migrate" -> {
-          Migrations.migrate(resolved.db());
-          services.close();
+          Migrations.migrate(config.db());
+          closeQuietly(services);
         }
         case "seed" -> {
-          Migrations.seed(resolved.db());
-          services.close();
-        }
-        case "services" -> {
-          String env = services.writeEnvFile(config.dataDir().resolve("services.env"));
-          System.out.println(env);
-          LOG.info("Embedded services up; endpoints written to {}", config.dataDir().resolve("services.env"));
-          awaitShutdown(services, null);
+          Migrations.seed(config.db());
+          closeQuietly(services);
         }
         default -> {
-          Migrations.migrate(resolved.db());
-          ChorusNode node = ChorusNode.start(resolved).toCompletionStage().toCompletableFuture().join();
+          Migrations.migrate(config.db());
+          ChorusNode node = ChorusNode.start(config).toCompletionStage().toCompletableFuture().join();
           LOG.info("Chorus node {} up: HTTP {} gRPC {} roles {} cluster members {}", node.nodeId(),
-              resolved.httpPort(), resolved.grpcPort(), resolved.roles(), node.clusterSize());
+              config.httpPort(), config.grpcPort(), config.roles(), node.clusterSize());
           awaitShutdown(services, node);
         }
       }
-    } catch (ConfigException e) {
-      closeQuietly(embedded);
-      fatal("configuration error: " + e.getMessage());
     } catch (Exception e) {
-      closeQuietly(embedded);
+      closeQuietly(services);
       Throwable cause = e.getCause() != null && e instanceof java.util.concurrent.CompletionException ? e.getCause() : e;
       LOG.error("Chorus failed to start: {}", cause.getMessage(), cause);
       fatal("start-up failed: " + cause.getMessage());
     }
   }
 
-  private static ChorusConfig loadConfig(String confFile) {
+  /** Defaults + optional file + environment as raw JSON (before validation); exits 2 when it cannot be read. */
+  public static JsonObject loadConfigJson(String confFile) {
     Vertx vertx = Vertx.vertx();
     try {
-      return ConfigLoader.load(vertx, confFile).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+      return ConfigLoader.loadJson(vertx, confFile).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
     } catch (java.util.concurrent.ExecutionException e) {
-      Throwable cause = e.getCause();
-      fatal("configuration error: " + cause.getMessage());
+      fatal("configuration error: " + e.getCause().getMessage());
       return null;
     } catch (Exception e) {
       fatal("configuration error: " + e.getMessage());
@@ -112,8 +156,18 @@ public final class Main {
     }
   }
 
+  /** Validates the configuration; exits 2 naming the bad variable. */
+  public static ChorusConfig parseConfig(JsonObject json) {
+    try {
+      return ChorusConfig.parse(json);
+    } catch (ConfigException e) {
+      fatal("configuration error: " + e.getMessage());
+      return null;
+    }
+  }
+
   /** Blocks until SIGINT/SIGTERM, then stops the node and the services it started. */
-  private static void awaitShutdown(EmbeddedServices services, ChorusNode node) {
+  public static void awaitShutdown(AutoCloseable services, ChorusNode node) {
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       LOG.info("Shutting down");
@@ -134,17 +188,18 @@ public final class Main {
     }
   }
 
-  private static void closeQuietly(EmbeddedServices services) {
+  public static void closeQuietly(AutoCloseable services) {
     if (services != null) {
       try {
         services.close();
       } catch (Exception e) {
-        LOG.warn("Embedded services did not stop cleanly: {}", e.getMessage());
+        LOG.warn("Services did not stop cleanly: {}", e.getMessage());
       }
     }
   }
 
-  private static void fatal(String message) {
+  /** Prints the reason and exits 2. */
+  public static void fatal(String message) {
     System.err.println("chorus: " + message);
     LOG.error(message);
     System.exit(2);

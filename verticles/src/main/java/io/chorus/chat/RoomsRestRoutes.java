@@ -122,10 +122,10 @@ public final class RoomsRestRoutes {
 
   /**
    * POST a message: the participant's request limit, membership, the participant's message limit, the append
-   * and the room's activity mark are one Redis script (one round trip; two before, five before 02:12
-   * on 2026-11-23). Refusals keep the order of separate checks: the caller's request limit (429; the
-   * client IP's for a bad token) first, then a bad token (401/403) or body (400), a non-member (403),
-   * the participant's message limit (429). A request the request limit refuses still counts against
+   * and the room's activity mark are one Redis script, so a message pays one round trip instead of one per
+   * check in sequence (docs/benchmarks-history.md, Chat). Refusals keep the order of separate checks: the
+   * caller's request limit (429; the client IP's for a bad token) first, then a bad token (401/403) or body
+   * (400), a non-member (403), the participant's message limit (429). A request the request limit refuses still counts against
    * its participant's message limit. Only the first message of a room
    * in {@link ConferenceService#ACTIVITY_SECONDS} also renews the room's lifetime (PostgreSQL).
    */

@@ -44,6 +44,11 @@ public final class ConfigLoader {
 
   /** Defaults + optional file + environment, parsed and validated. */
   public static Future<ChorusConfig> load(Vertx vertx, String confFile) {
+    return loadJson(vertx, confFile).map(ChorusConfig::parse);
+  }
+
+  /** Defaults + optional file + environment as one JSON object, not yet validated. */
+  public static Future<JsonObject> loadJson(Vertx vertx, String confFile) {
     JsonObject defaults = defaults();
     ConfigRetrieverOptions options = new ConfigRetrieverOptions()
         .setScanPeriod(0)
@@ -59,7 +64,6 @@ public final class ConfigLoader {
         .eventually(() -> {
           retriever.close();
           return Future.succeededFuture();
-        })
-        .map(ChorusConfig::parse);
+        });
   }
 }

@@ -170,6 +170,16 @@ class ComposeLintTest {
     assertThat(from.get(from.size() - 1)).as("the runtime stage").isEqualTo("FROM eclipse-temurin:17-jre");
   }
 
+  /** The image carries the production jar, built without the dev launcher module, so no embedded service ships. */
+  @Test
+  void dockerfileShipsTheProductionJarOnly() throws IOException {
+    List<String> lines = Files.readAllLines(root.resolve("Dockerfile"));
+    assertThat(lines).anyMatch(line -> line.startsWith("COPY --from=build /src/verticles/target/chorus.jar "));
+    assertThat(lines).filteredOn(line -> line.contains("mvn ") && line.contains(" package"))
+        .singleElement().asString().contains("-pl verticles -am");
+    assertThat(lines).noneMatch(line -> line.contains("chorus-dev.jar") || line.contains("COPY dev/src"));
+  }
+
   private static String host(String hostPort) {
     String first = hostPort.split(",")[0].trim();
     int colon = first.lastIndexOf(':');

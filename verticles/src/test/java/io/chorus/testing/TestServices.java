@@ -24,11 +24,12 @@ public final class TestServices {
   public static synchronized EmbeddedServices services() {
     if (services == null) {
       JsonObject json = ConfigLoader.defaults()
-          .put("CHORUS_DATA_DIR", Path.of("target", "test-data", UUID.randomUUID().toString()).toString())
-          .put("EMBEDDED_REDIS_PORT", 0).put("EMBEDDED_DB_PORT", 0).put("EMBEDDED_KAFKA_PORT", 0).put("EMBEDDED_S3_PORT", 0);
+          .put("CHORUS_DATA_DIR", Path.of("target", "test-data", UUID.randomUUID().toString()).toString());
       ChorusConfig cfg = ChorusConfig.parse(json);
-      services = EmbeddedServices.start(cfg);
-      base = services.resolve(cfg);
+      services = EmbeddedServices.start(new EmbeddedServices.Request(cfg.dataDir()).redis(0)
+          .postgres(0, cfg.db().user(), cfg.db().database()).kafka(0).s3(0, cfg.s3().accessKey(), cfg.s3().secretKey()));
+      services.environment().forEach(json::put);
+      base = ChorusConfig.parse(json);
       io.chorus.infra.Migrations.migrate(base.db());
       EmbeddedServices s = services;
       Runtime.getRuntime().addShutdownHook(new Thread(s::close, "test-services-stop"));

@@ -1,6 +1,5 @@
 package io.chorus.embedded;
 
-import io.chorus.config.ChorusConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -17,9 +16,11 @@ import java.util.concurrent.CompletionException;
 import java.util.stream.Collectors;
 
 /**
- * Starts a real Redis, PostgreSQL, Kafka and S3 server for every endpoint the configuration leaves
- * empty (all four by default), in parallel, on loopback, with their data under the data directory.
- * {@link #resolve} fills the configuration with their endpoints. {@link #close} stops them.
+ * Development services: a real Redis, PostgreSQL, Kafka and S3 server on loopback for every service a
+ * {@link Request} asks for, started in parallel, with their data under the data directory. This module
+ * knows nothing of Chorus's configuration: it reports its endpoints as the environment variables a
+ * node reads ({@link #environment}), which the dev launcher and the tests lay over the configuration.
+ * Not part of the production image. {@link #close} stops them.
  */
 public final class EmbeddedServices implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(EmbeddedServices.class);
@@ -34,33 +35,78 @@ public final class EmbeddedServices implements AutoCloseable {
     this.dataDir = dataDir;
   }
 
-  public static EmbeddedServices start(ChorusConfig config) {
-    Path dataDir = config.dataDir().toAbsolutePath().normalize();
+  /** Which services to start and on which ports (0: a free ephemeral port); none by default. */
+  public static final class Request {
+    private final Path dataDir;
+    private Integer redisPort;
+    private Integer dbPort;
+    private String dbUser;
+    private String dbDatabase;
+    private Integer kafkaPort;
+    private Integer s3Port;
+    private String s3AccessKey;
+    private String s3SecretKey;
+
+    public Request(Path dataDir) {
+      this.dataDir = dataDir;
+    }
+
+    public Request redis(int port) {
+      redisPort = port;
+      return this;
+    }
+
+    /** PostgreSQL with this superuser and database (trust authentication on loopback). */
+    public Request postgres(int port, String user, String database) {
+      dbPort = port;
+      dbUser = user;
+      dbDatabase = database;
+      return this;
+    }
+
+    public Request kafka(int port) {
+      kafkaPort = port;
+      return this;
+    }
+
+    public Request s3(int port, String accessKey, String secretKey) {
+      s3Port = port;
+      s3AccessKey = accessKey;
+      s3SecretKey = secretKey;
+      return this;
+    }
+
+    public boolean isEmpty() {
+      return redisPort == null && dbPort == null && kafkaPort == null && s3Port == null;
+    }
+  }
+
+  public static EmbeddedServices start(Request request) {
+    Path dataDir = request.dataDir.toAbsolutePath().normalize();
     EmbeddedServices services = new EmbeddedServices(dataDir);
     try {
       Files.createDirectories(dataDir.resolve("logs"));
     } catch (IOException e) {
       throw new UncheckedIOException("cannot create the data directory " + dataDir, e);
     }
-    ChorusConfig.Embedded ports = config.embedded();
     List<CompletableFuture<Void>> starts = new ArrayList<>();
     long t0 = System.nanoTime();
-    if (config.redis().embedded()) {
-      services.redis = new EmbeddedRedis(dataDir, Ports.orFree(ports.redisPort()));
+    if (request.redisPort != null) {
+      services.redis = new EmbeddedRedis(dataDir, Ports.orFree(request.redisPort));
       starts.add(CompletableFuture.runAsync(services.redis::start));
     }
-    if (config.db().embedded()) {
-      services.postgres = new EmbeddedPostgres(dataDir, Ports.orFree(ports.dbPort()), config.db().user(), config.db().database());
+    if (request.dbPort != null) {
+      services.postgres = new EmbeddedPostgres(dataDir, Ports.orFree(request.dbPort), request.dbUser, request.dbDatabase);
       starts.add(CompletableFuture.runAsync(services.postgres::start));
     }
-    if (config.kafka().embedded()) {
-      int kafkaPort = Ports.orFree(ports.kafkaPort());
-      int controllerPort = ports.kafkaPort() == 0 ? Ports.orFree(0) : kafkaPort + 1;
+    if (request.kafkaPort != null) {
+      int kafkaPort = Ports.orFree(request.kafkaPort);
+      int controllerPort = request.kafkaPort == 0 ? Ports.orFree(0) : kafkaPort + 1;
       services.kafka = new EmbeddedKafka(dataDir, kafkaPort, controllerPort);
       starts.add(CompletableFuture.runAsync(services.kafka::start));
     }
-    if (config.s3().embedded()) {
-      services.s3 = new EmbeddedS3(dataDir, Ports.orFree(ports.s3Port()), config.s3().accessKey(), config.s3().secretKey());
+    if (request.s3Port != null) {
+      services.s3 = new EmbeddedS3(dataDir, Ports.orFree(request.s3Port), request.s3AccessKey, request.s3SecretKey);
       starts.add(CompletableFuture.runAsync(services.s3::start));
     }
     try {
@@ -78,35 +124,18 @@ public final class EmbeddedServices implements AutoCloseable {
     return services;
   }
 
-  /** The configuration with every embedded endpoint filled in. */
-  public ChorusConfig resolve(ChorusConfig config) {
-    ChorusConfig c = config;
-    if (redis != null) {
-      c = c.withRedis(new ChorusConfig.Redis(redis.address(), ChorusConfig.RedisMode.STANDALONE, ""));
-    }
-    if (postgres != null) {
-      ChorusConfig.Db db = c.db();
-      c = c.withDb(new ChorusConfig.Db("127.0.0.1", postgres.port(), db.user(), db.password(), db.database(), "disable", db.poolSize()));
-    }
-    if (kafka != null) {
-      c = c.withKafka(new ChorusConfig.Kafka(kafka.bootstrapServers()));
-    }
-    if (s3 != null) {
-      ChorusConfig.S3 s = c.s3();
-      c = c.withS3(new ChorusConfig.S3(s3.endpoint(), s.bucket(), s.accessKey(), s.secretKey(), s.region()));
-    }
-    return c;
-  }
-
   /** The embedded endpoints as the environment variables a node reads. */
   public Map<String, String> environment() {
     Map<String, String> env = new LinkedHashMap<>();
     if (redis != null) {
       env.put("REDIS_ADDR", redis.address());
+      env.put("REDIS_MODE", "standalone");
+      env.put("REDIS_PASSWORD", "");
     }
     if (postgres != null) {
       env.put("DB_HOST", "127.0.0.1");
       env.put("DB_PORT", Integer.toString(postgres.port()));
+      env.put("DB_SSLMODE", "disable");
     }
     if (kafka != null) {
       env.put("KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers());

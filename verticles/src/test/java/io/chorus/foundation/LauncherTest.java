@@ -1,0 +1,78 @@
+package io.chorus.foundation;
+
+import io.chorus.Main;
+import io.chorus.config.ChorusConfig;
+import io.chorus.config.ConfigLoader;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The production launcher ({@code io.chorus.Main}, what the image runs) has no embedded services: it
+ * stops before starting anything when a backing service's endpoint is unset, naming exactly the unset
+ * ones, and refuses the dev launcher's {@code services} command.
+ */
+class LauncherTest {
+
+  @Test
+  void unsetEndpointsAreListedInOrder() {
+    JsonObject json = ConfigLoader.defaults().put("DB_HOST", "db.example").put("S3_ENDPOINT", "http://s3.example:9000");
+    assertThat(Main.unsetEndpoints(ChorusConfig.parse(json))).containsExactly("REDIS_ADDR", "KAFKA_BOOTSTRAP_SERVERS");
+    json.put("REDIS_ADDR", "redis.example:6379").put("KAFKA_BOOTSTRAP_SERVERS", "kafka.example:9092");
+    assertThat(Main.unsetEndpoints(ChorusConfig.parse(json))).isEmpty();
+    assertThat(Main.unsetEndpoints(ChorusConfig.parse(ConfigLoader.defaults()))).containsExactlyElementsOf(Main.ENDPOINTS);
+  }
+
+  @Test
+  void anUnsetEndpointStopsTheLaunchNamingIt(@TempDir Path dir) throws Exception {
+    // the two set endpoints point nowhere: the launcher must stop before it connects to anything
+    Launch launch = launch(dir, Map.of("REDIS_ADDR", "127.0.0.1:1", "DB_HOST", "127.0.0.1"), "run");
+    assertThat(launch.exit).as("exit code; stderr: %s", launch.stderr).isEqualTo(2);
+    assertThat(launch.stderr).contains("KAFKA_BOOTSTRAP_SERVERS, S3_ENDPOINT are not set").contains("scripts/run")
+        .doesNotContain("REDIS_ADDR").doesNotContain("DB_HOST");
+    assertThat(dir.resolve("data")).as("nothing started, nothing written").doesNotExist();
+  }
+
+  @Test
+  void theServicesCommandBelongsToTheDevLauncher(@TempDir Path dir) throws Exception {
+    Launch launch = launch(dir, Map.of(), "services");
+    assertThat(launch.exit).as("exit code; stderr: %s", launch.stderr).isEqualTo(2);
+    assertThat(launch.stderr).contains("'services'").contains("dev launcher");
+    assertThat(dir.resolve("data")).doesNotExist();
+  }
+
+  private record Launch(int exit, String stderr) {
+  }
+
+  /** {@code io.chorus.Main} in its own JVM on the test classpath, with only {@code env}'s endpoints set. */
+  private static Launch launch(Path dir, Map<String, String> env, String... args) throws IOException, InterruptedException {
+    String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    String classpath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
+    List<String> cmd = new ArrayList<>(List.of(javaBin, "-cp", classpath, "io.chorus.Main"));
+    cmd.addAll(List.of(args));
+    ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile())
+        .redirectOutput(dir.resolve("stdout.txt").toFile())
+        .redirectError(dir.resolve("stderr.txt").toFile());
+    Main.ENDPOINTS.forEach(pb.environment()::remove);
+    pb.environment().putAll(env);
+    pb.environment().put("CHORUS_DATA_DIR", dir.resolve("data").toString());
+    Process p = pb.start();
+    try {
+      assertThat(p.waitFor(120, TimeUnit.SECONDS)).as("launcher exits").isTrue();
+    } finally {
+      p.destroyForcibly();
+    }
+    return new Launch(p.exitValue(), Files.readString(dir.resolve("stderr.txt"), StandardCharsets.UTF_8));
+  }
+}
