@@ -42,9 +42,10 @@ final class HttpRoutes {
           .description("topics this node's clients listen to (one subscription each)").register(registry);
       io.micrometer.core.instrument.Gauge.builder("chorus.realtime.listeners", hub, Hub::listeners)
           .description("event-loop channels and streams listening to those topics").register(registry);
-      // per event loop: shows how the node's client-facing instances share the sockets
+      // per gateway instance (two instances may share an event-loop thread): shows how they share the sockets
+      int instance = hub.count("gateway.instances").incrementAndGet();
       io.micrometer.core.instrument.Gauge.builder("chorus.room.sockets", roomSockets, RoomSocketHandler::socketCount)
-          .tag("loop", Thread.currentThread().getName()).description("room WebSockets open on this event loop").register(registry);
+          .tag("instance", Integer.toString(instance)).description("room WebSockets open on this gateway instance").register(registry);
     }
     ready.add(roomSockets.ready());
     router.get("/ws").handler(roomSockets);

@@ -52,11 +52,11 @@ class MultiInstanceTest {
     return r.body().isEmpty() ? new JsonObject() : new JsonObject(r.body());
   }
 
-  /** Event loops with at least one room socket, from the per-loop gauge on /metrics. */
+  /** Gateway instances with at least one room socket, from the per-loop gauge on /metrics. */
   static Set<String> loopsWithSockets() throws Exception {
     String body = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics")).build(),
         HttpResponse.BodyHandlers.ofString()).body();
-    Matcher m = Pattern.compile("(?m)^chorus_room_sockets\\{loop=\"([^\"]+)\"[^}]*\\} ([0-9.]+)$").matcher(body);
+    Matcher m = Pattern.compile("(?m)^chorus_room_sockets\\{instance=\"([^\"]+)\"[^}]*\\} ([0-9.]+)$").matcher(body);
     Set<String> loops = new HashSet<>();
     while (m.find()) {
       if (Double.parseDouble(m.group(2)) > 0) {
