@@ -19,6 +19,7 @@ import java.util.List;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** Seed 002's rate limits hold across two nodes (the counters are in Redis): 429 with Retry-After. */
+// a cluster of its own: the per-IP room limit counts every test's creates from 127.0.0.1
 @ChorusCluster(nodes = 2, config = {
     "RATE_LIMIT_ROOM_CREATE=4",
     "RATE_LIMIT_CHAT_MESSAGES=5",
@@ -32,7 +33,6 @@ class ChatRateLimitTest {
 
   @BeforeAll
   static void start(TestCluster cluster) {
-    // a cluster of its own: the per-IP room limit counts every test's creates from 127.0.0.1
     nodes = cluster.nodes();
     client = cluster.client();
     rest = cluster.rest();

@@ -24,6 +24,7 @@ import java.util.Random;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** Seed 001's stream hub across three clustered nodes on a real PostgreSQL and Redis. */
+// no creation limit: the tests here create more sessions than the default allows per minute (StreamSecurityTest tests it)
 @ChorusCluster(nodes = 3, config = {
     "SESSION_MAX_OPERATORS=3",
     "STREAM_OPERATOR_QUEUE_BYTES=1048576",
@@ -36,7 +37,6 @@ class StreamHubTest {
 
   @BeforeAll
   static void start(TestCluster cluster) {
-    // no creation limit: the tests here create more sessions than the default allows per minute (StreamSecurityTest tests it)
     nodes = cluster.nodes();
     client = cluster.client();
     web = WebClient.create(client);

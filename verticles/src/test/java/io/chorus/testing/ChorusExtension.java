@@ -11,6 +11,7 @@ import org.junit.jupiter.api.extension.ParameterResolver;
 import org.junit.platform.commons.support.AnnotationSupport;
 
 import java.lang.reflect.AnnotatedElement;
+import java.lang.reflect.Method;
 import java.lang.reflect.ParameterizedType;
 import java.lang.reflect.Type;
 import java.util.Arrays;
@@ -69,7 +70,7 @@ public final class ChorusExtension implements BeforeAllCallback, BeforeEachCallb
    * (started on first use, so a parameter of {@code @BeforeAll} can ask for it too).
    */
   private static TestCluster clusterOf(ExtensionContext context) {
-    Optional<java.lang.reflect.Method> method = context.getTestMethod();
+    Optional<Method> method = context.getTestMethod();
     if (method.isPresent() && AnnotationSupport.isAnnotated(method.get(), ChorusCluster.class)) {
       return startIn(context, method.get());
     }
