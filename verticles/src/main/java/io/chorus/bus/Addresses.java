@@ -67,4 +67,14 @@ public final class Addresses {
   public static String streamControl(String sessionId) {
     return "chorus.stream." + sessionId + ".control";
   }
+
+  /** Issue 16: an admin disabled a user, {@code {user_id}}; every node closes that user's sockets at once. */
+  public static final String USER_DISABLED = "chorus.user.disabled";
+
+  /** A signed-in user's own events (presence of friends, friend requests): {@code client.user.<userId>}. */
+  public static final String USER_EVENTS_PREFIX = CLIENT_PREFIX + "user.";
+
+  public static String clientUser(String userId) {
+    return USER_EVENTS_PREFIX + userId;
+  }
 }

@@ -55,6 +55,7 @@ final class HttpRoutes {
     }
     io.chorus.room.ListenRoutes.mount(router, rooms, tokens, new io.chorus.chat.RateLimiter(infra.redisApi(), config.chat().rateWindowSeconds()), config.chat().rateRoomCreate());
     ready.add(io.chorus.chat.ChatModule.mount(vertx, router, config, rooms, tokens, infra, drop));
+    ready.add(io.chorus.accounts.AccountsModule.mount(vertx, router, config, infra, rooms.node()));
     router.route("/*").handler(StaticHandler.create("webroot").setCachingEnabled(false));
     return ready;
   }
