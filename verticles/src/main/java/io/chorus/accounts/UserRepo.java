@@ -76,7 +76,7 @@ public final class UserRepo {
 
   public Future<User> setRoles(String id, List<String> roles) {
     return pg.preparedQuery("UPDATE users SET roles = $2, updated_at = NOW() WHERE id = $1 RETURNING " + COLUMNS)
-        .execute(Tuple.of(UUID.fromString(id), roles.toArray(new String[0]))).map(UserRepo::oneOrNull);
+        .execute(Tuple.tuple().addUUID(UUID.fromString(id)).addArrayOfString(roles.toArray(new String[0]))).map(UserRepo::oneOrNull);
   }
 
   public Future<User> setDisabled(String id, boolean disabled) {
