@@ -77,9 +77,10 @@ public final class AccountsService {
   /** Same answer and about the same time for an unknown user and a wrong password. */
   public Future<JsonObject> login(String rawUsername, String password, String ip) {
     String key = Usernames.lookupKey(rawUsername);
-    String limitSubject = key != null ? key : "invalid";
+    // a name that breaks the rule matches no account: only the per-address limit applies to it
     return limiter.hit("login-ip", ip, config.rateLoginPerIp(), "sign-in attempts from this address")
-        .compose(v -> limiter.hit("login-user", limitSubject, config.rateLoginPerUsername(), "sign-in attempts for this username"))
+        .compose(v -> key == null ? Future.<Void>succeededFuture()
+            : limiter.hit("login-user", key, config.rateLoginPerUsername(), "sign-in attempts for this username"))
         .compose(v -> {
           if (password == null || password.isEmpty() || password.length() > PasswordRules.MAX) {
             return Future.failedFuture(ErrorCode.UNAUTHENTICATED.exception(BAD_CREDENTIALS));

@@ -21,6 +21,10 @@ final class Api {
 
   private final int port;
 
+  int port() {
+    return port;
+  }
+
   Api(int port) {
     this.port = port;
   }
