@@ -83,8 +83,8 @@ public final class AccessTokens {
       return null;
     }
     String v = value.strip();
-    if (v.regionMatches(true, 0, "Bearer ", 0, 7)) {
-      v = v.substring(7).strip();
+    if (v.regionMatches(true, 0, "Bearer", 0, 6) && (v.length() == 6 || Character.isWhitespace(v.charAt(6)))) {
+      v = v.substring(6).strip();
     }
     return v.isEmpty() ? null : v;
   }
