@@ -111,7 +111,8 @@ public final class ChorusNode {
       steps.add(new Step("ChatVerticle", () -> io.chorus.chat.ChatModule.cleanupVerticle(vertx, infra, config, clusterManager.getNodeId()), 1));
     }
     if (config.runs(ChorusConfig.Role.GATEWAY)) {
-      steps.add(new Step("GrpcVerticle", () -> new GrpcVerticle(config, List.of(RoomServiceGrpcService.of(new RoomGrpcService(vertx, rooms, tokens)))), 1));
+      steps.add(new Step("GrpcVerticle", () -> new GrpcVerticle(config, List.of(RoomServiceGrpcService.of(new RoomGrpcService(vertx, rooms, tokens)),
+          io.chorus.accounts.AccountsModule.grpcService(vertx, config, infra))), 1));
       steps.add(new Step("GatewayVerticle", () -> new GatewayVerticle(config, infra, readiness, metricsRegistry, rooms, tokens), 1));
     }
     Future<Void> chain = Future.succeededFuture();

@@ -68,7 +68,9 @@ public final class AccessTokens {
     return jwt.authenticate(new TokenCredentials(token))
         .recover(e -> Future.failedFuture(ErrorCode.UNAUTHENTICATED.exception("invalid or expired access token")))
         .compose(user -> {
-          Principal p = principal(user.principal());
+          // vertx-auth moves the time claims (exp, iat) out of the principal into the user's attributes
+          Long exp = user.principal().getLong("exp", user.attributes().getLong("exp"));
+          Principal p = exp == null ? null : principal(user.principal(), exp);
           if (p == null) {
             return Future.failedFuture(ErrorCode.UNAUTHENTICATED.exception("not an access token"));
           }
@@ -89,7 +91,7 @@ public final class AccessTokens {
     return v.isEmpty() ? null : v;
   }
 
-  private static Principal principal(JsonObject c) {
+  private static Principal principal(JsonObject c, long exp) {
     try {
       if (!"access".equals(c.getString("typ")) || !ISSUER.equals(c.getString("iss"))) {
         return null;
@@ -98,7 +100,7 @@ public final class AccessTokens {
       java.util.UUID.fromString(sub);
       JsonArray roles = c.getJsonArray("roles", new JsonArray());
       List<String> list = roles.stream().map(String::valueOf).toList();
-      return new Principal(sub, c.getString("name"), list, c.getString("sid"), c.getLong("exp", 0L));
+      return new Principal(sub, c.getString("name"), list, c.getString("sid"), exp);
     } catch (RuntimeException e) {
       return null;
     }

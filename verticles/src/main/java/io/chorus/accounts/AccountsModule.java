@@ -23,6 +23,11 @@ public final class AccountsModule {
     return new AccessTokens(vertx, JwtKeys.resolve(a), a.accessTokenTtlSeconds(), new RevocationFlags(infra.redisApi(), a.accessTokenTtlSeconds()));
   }
 
+  /** The gRPC {@code AuthService} of a node. */
+  public static io.vertx.grpc.server.Service grpcService(Vertx vertx, ChorusConfig config, Infra infra) {
+    return io.chorus.proto.auth.AuthServiceGrpcService.of(new AuthGrpcService(accessTokens(vertx, config, infra), new UserRepo(infra.pg())));
+  }
+
   public static AccountsService service(Vertx vertx, ChorusConfig config, Infra infra) {
     AccountsConfig a = config.accounts();
     PasswordHasher hasher = new PasswordHasher(vertx.createSharedWorkerExecutor(HASH_POOL, a.passwordHashPoolSize()),
