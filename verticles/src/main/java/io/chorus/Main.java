@@ -40,7 +40,12 @@ public final class Main {
   public static void main(String[] args) {
     String command = "run";
     String confFile = null;
+    java.util.List<String> userArgs = new java.util.ArrayList<>();
     for (int i = 0; i < args.length; i++) {
+      if (command.equals("user") && !args[i].equals("--conf")) {
+        userArgs.add(args[i]);   // everything after "user" belongs to the accounts command line
+        continue;
+      }
       switch (args[i]) {
         case "--conf" -> {
           if (i + 1 >= args.length) {
@@ -48,9 +53,9 @@ public final class Main {
           }
           confFile = args[++i];
         }
-        case "run", "migrate", "seed", "services" -> command = args[i];
+        case "run", "migrate", "seed", "services", "user" -> command = args[i];
         case "-h", "--help" -> {
-          System.out.println("usage: chorus [run|migrate|seed|services] [--conf file.json]");
+          System.out.println("usage: chorus [run|migrate|seed|services] [--conf file.json]\n       chorus user add [--admin] NAME [--conf file.json]");
           return;
         }
         default -> fatal("unknown argument '" + args[i] + "' (usage: chorus [run|migrate|seed|services] [--conf file.json])");
@@ -70,6 +75,12 @@ public final class Main {
         case "seed" -> {
           Migrations.seed(resolved.db());
           services.close();
+        }
+        case "user" -> {
+          Migrations.migrate(resolved.db());
+          int rc = io.chorus.accounts.UserCli.run(resolved, userArgs, System.in, System.getenv(), System.out);
+          services.close();
+          System.exit(rc);
         }
         case "services" -> {
           String env = services.writeEnvFile(config.dataDir().resolve("services.env"));

@@ -39,11 +39,16 @@ public final class UserEvents {
   }
 
   public void publish(String type, User user) {
+    send(type, user);
+  }
+
+  /** Like {@link #publish}, for a caller that waits for the outcome (the command line); failures are logged here. */
+  public io.vertx.core.Future<Void> send(String type, User user) {
     JsonObject value = new JsonObject().put("type", type).put("at", Instant.now().toString()).put("user", user.eventJson());
     KafkaProducerRecord<String, String> record = KafkaProducerRecord.create(topic, user.id(), value.encode());
     record.addHeader("type", type);
-    producer.send(record).onFailure(e -> LOG.warn("{} for user {} not published to Kafka topic {} (dropped): {}", type, user.id(), topic,
-        e.getMessage()));
+    return producer.send(record).onFailure(e -> LOG.warn("{} for user {} not published to Kafka topic {} (dropped): {}", type, user.id(), topic,
+        e.getMessage())).mapEmpty();
   }
 
   public void close() {
