@@ -23,6 +23,7 @@ import java.util.UUID;
  * client blocks, so its calls run on worker threads.
  */
 public final class Avatars {
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Avatars.class);
   private static final Map<String, byte[]> MAGIC = Map.of(
       "image/png", new byte[] {(byte) 0x89, 'P', 'N', 'G'},
       "image/jpeg", new byte[] {(byte) 0xFF, (byte) 0xD8, (byte) 0xFF},
@@ -63,7 +64,10 @@ public final class Avatars {
     String key = "avatars/" + p.userId() + "/" + UUID.randomUUID();
     return vertx.executeBlocking(() -> s3.putObject(PutObjectRequest.builder().bucket(bucket).key(key).contentType(type).build(),
             RequestBody.fromBytes(bytes)), false)
-        .recover(e -> Future.failedFuture(ErrorCode.UNAVAILABLE.exception("avatar storage is unavailable")))
+        .recover(e -> {
+          LOG.warn("avatar upload of user {} to S3 failed: {}", p.userId(), e.toString());
+          return Future.failedFuture(ErrorCode.UNAVAILABLE.exception("avatar storage is unavailable"));
+        })
         .compose(r -> accounts.setAvatar(p, key));
   }
 
