@@ -80,6 +80,8 @@ public final class UserSocketHandler implements Handler<RoutingContext> {
     ws.textMessageHandler(text -> ws.writeTextMessage(text.contains("\"ping\"")
         ? new JsonObject().put("type", "pong").encode()
         : new JsonObject().put("type", "error").put("code", "invalid_argument").put("message", "this channel only sends events").encode()));
+    // a socket may close before its connect reached Redis: its disconnect then waits for the connect
+    io.vertx.core.Promise<Void> recorded = io.vertx.core.Promise.promise();
     ws.closeHandler(v -> {
       Set<ServerWebSocket> set = sockets.get(uid);
       if (set != null && set.remove(ws) && set.isEmpty()) {
@@ -89,14 +91,16 @@ public final class UserSocketHandler implements Handler<RoutingContext> {
           c.unregister();
         }
       }
-      presence.disconnected(uid, socketId).onFailure(e -> LOG.warn("presence: disconnect of {} not recorded: {}", uid, e.getMessage()));
+      recorded.future().onComplete(x -> presence.disconnected(uid, socketId)
+          .onFailure(e -> LOG.warn("presence: disconnect of {} not recorded: {}", uid, e.getMessage())));
     });
     // the hello goes out once the consumer is registered, so an event published after it cannot be missed
     consumers.get(uid).completion().onComplete(r -> {
       if (!ws.isClosed()) {
         ws.writeTextMessage(new JsonObject().put("type", "hello").put("user_id", uid).encode());
       }
-      presence.connected(uid, socketId).onFailure(e -> LOG.warn("presence: connect of {} not recorded: {}", uid, e.getMessage()));
+      presence.connected(uid, socketId).onFailure(e -> LOG.warn("presence: connect of {} not recorded: {}", uid, e.getMessage()))
+          .onComplete(x -> recorded.tryComplete());
     });
   }
 
