@@ -56,3 +56,7 @@ CREATE TABLE friendships (
     PRIMARY KEY (user_id, friend_id),
     CHECK (user_id <> friend_id)
 );
+
+-- A room joined while signed in records the account behind the participant (anonymous: NULL).
+ALTER TABLE room_participants ADD COLUMN user_id UUID REFERENCES users (id) ON DELETE SET NULL;
+CREATE INDEX idx_participants_user ON room_participants (user_id) WHERE user_id IS NOT NULL;

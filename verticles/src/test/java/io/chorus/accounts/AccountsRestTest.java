@@ -26,7 +26,8 @@ class AccountsRestTest {
   @BeforeAll
   static void start() {
     nodes = TestServices.startCluster(2, Map.of("ADMIN_USERNAME", ADMIN, "ADMIN_PASSWORD", ADMIN_PASSWORD,
-        "RATE_LIMIT_LOGIN", 100_000, "RATE_LIMIT_LOGIN_PER_USERNAME", 100_000, "RATE_LIMIT_REGISTER", 100_000));
+        "RATE_LIMIT_LOGIN", 100_000, "RATE_LIMIT_LOGIN_PER_USERNAME", 100_000, "RATE_LIMIT_REGISTER", 100_000,
+        "RATE_LIMIT_ROOM_CREATE", 100_000));
     a = new Api(NodePorts.http(nodes.get(0).vertx()));
     b = new Api(NodePorts.http(nodes.get(1).vertx()));
   }
@@ -245,5 +246,40 @@ class AccountsRestTest {
 
     a.post("/api/v1/admin/users/" + id + "/enable", ta, null).expect(200);
     b.login(n, Api.PW).expect(200);
+  }
+
+  @Test
+  void aRoomJoinedWhileSignedInRecordsTheUserAndAnonymousJoinsStayAsTheyWere() throws Exception {
+    JsonObject u = a.newUser(name("joiner"));
+    String uid = u.getJsonObject("user").getString("id");
+    JsonObject room = a.post("/api/v1/rooms", null, new JsonObject().put("title", "Signed-in join").put("display_name", "Host")).expect(201).json();
+    String roomId = room.getJsonObject("room").getString("id");
+
+    JsonObject joined = b.post("/api/v1/rooms/" + roomId + "/join", u.getString("access_token"), new JsonObject()).expect(200).json();
+    JsonObject participant = joined.getJsonObject("participant");
+    assertThat(participant.getString("user_id")).isEqualTo(uid);
+    assertThat(participant.getString("display_name")).isEqualTo(u.getJsonObject("user").getString("username"));
+    // the participant token works as for anyone
+    b.get("/api/v1/rooms/" + roomId + "/participants", joined.getString("token")).expect(200);
+
+    JsonObject anonymous = a.post("/api/v1/rooms/" + roomId + "/join", null, new JsonObject().put("display_name", "Anon")).expect(200).json();
+    assertThat(anonymous.getJsonObject("participant").containsKey("user_id")).isFalse();
+    // a bad access token is refused, not taken for an anonymous join
+    assertThat(a.post("/api/v1/rooms/" + roomId + "/join", "x.y.z", new JsonObject()).error(401)).isEqualTo("unauthenticated");
+
+    var db = nodes.get(0).config().db();
+    try (java.sql.Connection c = java.sql.DriverManager.getConnection(db.jdbcUrl(), db.user(), db.password());
+         java.sql.PreparedStatement st = c.prepareStatement("SELECT participant_id, user_id FROM room_participants WHERE room_id = ?")) {
+      st.setString(1, roomId);
+      java.util.Map<String, String> users = new java.util.HashMap<>();
+      try (java.sql.ResultSet rs = st.executeQuery()) {
+        while (rs.next()) {
+          users.put(rs.getString(1), rs.getString(2));
+        }
+      }
+      assertThat(users.get(participant.getString("participant_id"))).isEqualTo(uid);
+      assertThat(users.get(anonymous.getJsonObject("participant").getString("participant_id"))).isNull();
+      assertThat(users.get(room.getJsonObject("participant").getString("participant_id"))).isNull();
+    }
   }
 }
