@@ -94,13 +94,14 @@ public final class UserSocketHandler implements Handler<RoutingContext> {
       recorded.future().onComplete(x -> presence.disconnected(uid, socketId)
           .onFailure(e -> LOG.warn("presence: disconnect of {} not recorded: {}", uid, e.getMessage())));
     });
+    // friends hear of this socket at once; the user's own channel is not needed for that
+    presence.connected(uid, socketId).onFailure(e -> LOG.warn("presence: connect of {} not recorded: {}", uid, e.getMessage()))
+        .onComplete(x -> recorded.tryComplete());
     // the hello goes out once the consumer is registered, so an event published after it cannot be missed
     consumers.get(uid).completion().onComplete(r -> {
       if (!ws.isClosed()) {
         ws.writeTextMessage(new JsonObject().put("type", "hello").put("user_id", uid).encode());
       }
-      presence.connected(uid, socketId).onFailure(e -> LOG.warn("presence: connect of {} not recorded: {}", uid, e.getMessage()))
-          .onComplete(x -> recorded.tryComplete());
     });
   }
 
