@@ -27,18 +27,19 @@ public final class AccessTokens {
   private static final int MAX_TOKEN_CHARS = 8192;
 
   private final JWTAuth jwt;
+  private final JWTAuth signer;
   private final JwtKeys keys;
   private final int ttlSeconds;
   private final RevocationFlags flags;
 
   public AccessTokens(Vertx vertx, JwtKeys keys, int ttlSeconds, RevocationFlags flags) {
+    // signing has its own provider with the current key only: with several keys of one algorithm,
+    // vertx-auth-jwt may sign with any of them (a retired key included)
+    this.signer = JWTAuth.create(vertx, new JWTAuthOptions()
+        .addPubSecKey(new PubSecKeyOptions().setAlgorithm("HS256").setBuffer(keys.secret()).setId(keys.kid())));
     JWTAuthOptions options = new JWTAuthOptions().setJWTOptions(new JWTOptions().setIssuer(ISSUER).setLeeway(5));
-    // the signing key first: vertx-auth-jwt signs with the first key of the algorithm
-    options.addPubSecKey(new PubSecKeyOptions().setAlgorithm("HS256").setBuffer(keys.secret()).setId(keys.kid()));
     for (Map.Entry<String, String> k : keys.verifyKeys().entrySet()) {
-      if (!k.getKey().equals(keys.kid())) {
-        options.addPubSecKey(new PubSecKeyOptions().setAlgorithm("HS256").setBuffer(k.getValue()).setId(k.getKey()));
-      }
+      options.addPubSecKey(new PubSecKeyOptions().setAlgorithm("HS256").setBuffer(k.getValue()).setId(k.getKey()));
     }
     this.jwt = JWTAuth.create(vertx, options);
     this.keys = keys;
@@ -52,7 +53,7 @@ public final class AccessTokens {
 
   public String issue(String userId, String username, List<String> roles, String sessionId) {
     JsonObject claims = new JsonObject().put("typ", "access").put("name", username).put("roles", new JsonArray(roles)).put("sid", sessionId);
-    return jwt.generateToken(claims, new JWTOptions().setAlgorithm("HS256").setIssuer(ISSUER).setSubject(userId)
+    return signer.generateToken(claims, new JWTOptions().setAlgorithm("HS256").setIssuer(ISSUER).setSubject(userId)
         .setExpiresInSeconds(ttlSeconds).setHeader(new JsonObject().put("kid", keys.kid())));
   }
 

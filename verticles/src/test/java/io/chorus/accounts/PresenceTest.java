@@ -106,7 +106,7 @@ class PresenceTest {
 
   @Test
   void theUserChannelRefusesMissingAndBadTokens() {
-    ChorusNode node = TestServices.startNode(Map.of());
+    ChorusNode node = TestServices.startNode(Map.of("RATE_LIMIT_REGISTER", 100_000));
     try {
       Api api = new Api(NodePorts.http(node.vertx()));
       assertThat(api.get("/ws/user", null).error(401)).isEqualTo("unauthenticated");

@@ -66,7 +66,7 @@ class UserCliTest {
     assertThat(usage.exit()).isEqualTo(2);
     assertThat(usage.output()).contains("usage: chorus user add");
 
-    ChorusNode node = TestServices.startNode(Map.of());
+    ChorusNode node = TestServices.startNode(Map.of("RATE_LIMIT_LOGIN", 100_000));
     try {
       Api api = new Api(NodePorts.http(node.vertx()));
       JsonObject s = api.login(name, "cli admin password").expect(200).json();

@@ -35,7 +35,7 @@ class UserEventsAndAvatarTest {
   @Test
   void eventsAreKeyedByUserAndAvatarsRoundTripThroughS3() throws Exception {
     String topic = "user-events-" + UUID.randomUUID();
-    ChorusNode node = TestServices.startNode(Map.of("USER_EVENTS_TOPIC", topic, "AVATAR_MAX_BYTES", 4096));
+    ChorusNode node = TestServices.startNode(Map.of("USER_EVENTS_TOPIC", topic, "AVATAR_MAX_BYTES", 4096, "RATE_LIMIT_REGISTER", 100_000));
     Properties p = new Properties();
     p.put("bootstrap.servers", node.config().kafka().bootstrapServers());
     p.put("group.id", "test-" + UUID.randomUUID());
@@ -89,7 +89,7 @@ class UserEventsAndAvatarTest {
 
   @Test
   void aKafkaOutageDoesNotFailRegistration() {
-    ChorusNode node = TestServices.startNode(Map.of("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:" + Ports.orFree(0)));
+    ChorusNode node = TestServices.startNode(Map.of("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:" + Ports.orFree(0), "RATE_LIMIT_REGISTER", 100_000));
     try {
       Api api = new Api(NodePorts.http(node.vertx()));
       long t0 = System.currentTimeMillis();
