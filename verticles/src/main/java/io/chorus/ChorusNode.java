@@ -121,7 +121,8 @@ public final class ChorusNode {
       SharedPort grpcPort = new SharedPort(config.grpcPort(), 2);
       SharedPort httpPort = new SharedPort(config.httpPort(), 1);
       steps.add(new Step("GrpcVerticle", () -> new GrpcVerticle(config,
-          List.of(RoomServiceGrpcService.of(new RoomGrpcService(vertx, hub, rooms, tokens))), grpcPort), instances));
+          List.of(RoomServiceGrpcService.of(new RoomGrpcService(vertx, hub, rooms, tokens)),
+              io.chorus.accounts.AccountsModule.grpcService(vertx, config, infra)), grpcPort), instances));
       steps.add(new Step("GatewayVerticle", () -> new GatewayVerticle(config, infra, readiness, metricsRegistry, hub, rooms, tokens, httpPort),
           instances));
     }

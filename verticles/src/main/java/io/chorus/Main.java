@@ -35,8 +35,8 @@ public final class Main {
   /** The variables that name a backing service; the production launcher needs every one set. */
   public static final List<String> ENDPOINTS = List.of("REDIS_ADDR", "DB_HOST", "KAFKA_BOOTSTRAP_SERVERS", "S3_ENDPOINT");
 
-  /** The parsed command line. */
-  public record Args(String command, String confFile) {
+  /** The parsed command line; {@code userArgs}: what follows {@code user} (the accounts command line). */
+  public record Args(String command, String confFile, List<String> userArgs) {
   }
 
   private Main() {
@@ -52,7 +52,7 @@ public final class Main {
   }
 
   public static void main(String[] args) {
-    Args parsed = parseArgs(args, List.of("run", "migrate", "seed"));
+    Args parsed = parseArgs(args, List.of("run", "migrate", "seed", "user"));
     if ("services".equals(parsed.command())) {
       fatal("'services' starts the development services, which this production jar leaves out: use the dev launcher "
           + "(dev/target/chorus-dev.jar, as scripts/cluster does)");
@@ -63,16 +63,22 @@ public final class Main {
       fatal(String.join(", ", unset) + (unset.size() == 1 ? " is" : " are") + " not set: a production node uses external "
           + "services only (docs/configuration.md); for a local run with embedded ones use scripts/run");
     }
-    execute(parsed.command(), config, null);
+    execute(parsed, config, null);
   }
 
   /** Command and {@code --conf}; {@code services} is recognised for a clear error even where it is not offered. */
   public static Args parseArgs(String[] args, List<String> commands) {
-    String usage = "usage: chorus [" + String.join("|", commands) + "] [--conf file.json]";
+    String usage = "usage: chorus [" + String.join("|", commands) + "] [--conf file.json]"
+        + (commands.contains("user") ? "\n       chorus user add [--admin] NAME [--conf file.json]" : "");
     String command = "run";
     String confFile = null;
+    List<String> userArgs = new ArrayList<>();
     for (int i = 0; i < args.length; i++) {
       String arg = args[i];
+      if (command.equals("user") && !arg.equals("--conf")) {
+        userArgs.add(arg);   // everything after "user" belongs to the accounts command line
+        continue;
+      }
       if (arg.equals("--conf")) {
         if (i + 1 >= args.length) {
           fatal("--conf needs a file name");
@@ -87,7 +93,7 @@ public final class Main {
         fatal("unknown argument '" + arg + "' (" + usage + ")");
       }
     }
-    return new Args(command, confFile);
+    return new Args(command, confFile, List.copyOf(userArgs));
   }
 
   /** The endpoint variables {@code config} leaves empty, in {@link #ENDPOINTS} order. */
@@ -114,8 +120,20 @@ public final class Main {
    * shutdown, at once after {@code migrate}/{@code seed}, and on a failed start.
    */
   public static void execute(String command, ChorusConfig config, AutoCloseable services) {
+    execute(new Args(command, null, List.of()), config, services);
+  }
+
+  /** {@link #execute(String, ChorusConfig, AutoCloseable)}, and {@code user …} (accounts from the command line). */
+  public static void execute(Args args, ChorusConfig config, AutoCloseable services) {
+    String command = args.command();
     try {
       switch (command) {
+        case "user" -> {
+          Migrations.migrate(config.db());
+          int rc = io.chorus.accounts.UserCli.run(config, args.userArgs(), System.in, System.getenv(), System.out);
+          closeQuietly(services);
+          System.exit(rc);
+        }
         case "migrate" -> {
           Migrations.migrate(config.db());
           closeQuietly(services);

@@ -29,7 +29,7 @@ public final class DevMain {
   }
 
   public static void main(String[] args) {
-    Main.Args parsed = Main.parseArgs(args, List.of("run", "migrate", "seed", "services"));
+    Main.Args parsed = Main.parseArgs(args, List.of("run", "migrate", "seed", "services", "user"));
     JsonObject json = Main.loadConfigJson(parsed.confFile());
     ChorusConfig config = Main.parseConfig(json);
     EmbeddedServices services = null;
@@ -47,7 +47,7 @@ public final class DevMain {
       LOG.info("Embedded services up; endpoints written to {}", envFile);
       Main.awaitShutdown(services, null);
     } else {
-      Main.execute(parsed.command(), resolved, services);
+      Main.execute(parsed, resolved, services);
     }
   }
 

@@ -83,4 +83,8 @@ public final class Addresses {
   public static String streamControl(String sessionId) {
     return "chorus.stream." + sessionId + ".control";
   }
+
+  /** An admin disabled a user, {@code {user_id}}; every node closes that user's sockets at once. */
+  public static final String USER_DISABLED = "chorus.user.disabled";
+
 }

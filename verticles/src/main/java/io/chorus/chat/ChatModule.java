@@ -27,7 +27,8 @@ public final class ChatModule {
     ChatService chat = chatService(vertx, infra, config);
     ConferenceService conf = new ConferenceService(rooms, tokens, new ConferenceRepo(infra.pg()), chat, config);
     new RoomsRestRoutes(conf, chat, new MediaTokens(config.chat()), new RateLimiter(infra.redisApi(), config.chat().rateWindowSeconds()),
-        tokens, config).mount(router);
+        tokens, config, new io.chorus.accounts.SignedInJoins(io.chorus.accounts.AccountsModule.accessTokens(vertx, config, infra), infra.pg()))
+        .mount(router);
     ChatSocketHandler sockets = new ChatSocketHandler(vertx, hub, tokens, conf, chat, drop);
     router.get("/ws/chat/:room_id").handler(sockets);
     return sockets.ready();

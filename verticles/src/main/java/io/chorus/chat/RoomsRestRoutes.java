@@ -40,9 +40,11 @@ public final class RoomsRestRoutes {
   private final ParticipantTokens tokens;
   private final ChorusConfig config;
   private final ChatStore.Limits postLimits;
+  private final io.chorus.accounts.SignedInJoins signedIn;
 
   public RoomsRestRoutes(ConferenceService conf, ChatService chat, MediaTokens media, RateLimiter limiter, ParticipantTokens tokens,
-                         ChorusConfig config) {
+                         ChorusConfig config, io.chorus.accounts.SignedInJoins signedIn) {
+    this.signedIn = signedIn;
     this.conf = conf;
     this.chat = chat;
     this.media = media;
@@ -68,6 +70,11 @@ public final class RoomsRestRoutes {
     router.get("/api/v1/rooms/:id").handler(ctx -> room(ctx, 200, id -> conf.get(id)));
     router.post("/api/v1/rooms/:id/join").handler(body).handler(ctx -> room(ctx, 200, id -> {
       JsonObject b = body(ctx);
+      String auth = ctx.request().getHeader("Authorization");
+      if (signedIn != null && io.chorus.accounts.SignedInJoins.carriesUser(auth)) {   // an account's access JWT (issue 16)
+        String name = string(b, "display_name");
+        return signedIn.join(auth, id, p -> conf.join(id, name != null ? name : p.username(), null, caller(ctx)));
+      }
       ParticipantTokens.Identity identity = optionalAuth(ctx, id);
       return conf.join(id, string(b, "display_name"), identity, caller(ctx));
     }));

@@ -29,7 +29,8 @@ public record ChorusConfig(
     Security security,
     Rooms rooms,
     Stream stream,
-    Chat chat) {
+    Chat chat,
+    io.chorus.accounts.AccountsConfig accounts) {
 
   /**
    * {@code GATEWAY}: the client-facing servers (HTTP, WebSocket, bridge, stream hub, gRPC); without the
@@ -125,19 +126,19 @@ public record ChorusConfig(
   }
 
   public ChorusConfig withRedis(Redis r) {
-    return new ChorusConfig(production, host, httpPort, grpcPort, roles, gatewayInstances, dataDir, nodeName, r, db, kafka, s3, embedded, cluster, security, rooms, stream, chat);
+    return new ChorusConfig(production, host, httpPort, grpcPort, roles, gatewayInstances, dataDir, nodeName, r, db, kafka, s3, embedded, cluster, security, rooms, stream, chat, accounts);
   }
 
   public ChorusConfig withDb(Db d) {
-    return new ChorusConfig(production, host, httpPort, grpcPort, roles, gatewayInstances, dataDir, nodeName, redis, d, kafka, s3, embedded, cluster, security, rooms, stream, chat);
+    return new ChorusConfig(production, host, httpPort, grpcPort, roles, gatewayInstances, dataDir, nodeName, redis, d, kafka, s3, embedded, cluster, security, rooms, stream, chat, accounts);
   }
 
   public ChorusConfig withKafka(Kafka k) {
-    return new ChorusConfig(production, host, httpPort, grpcPort, roles, gatewayInstances, dataDir, nodeName, redis, db, k, s3, embedded, cluster, security, rooms, stream, chat);
+    return new ChorusConfig(production, host, httpPort, grpcPort, roles, gatewayInstances, dataDir, nodeName, redis, db, k, s3, embedded, cluster, security, rooms, stream, chat, accounts);
   }
 
   public ChorusConfig withS3(S3 s) {
-    return new ChorusConfig(production, host, httpPort, grpcPort, roles, gatewayInstances, dataDir, nodeName, redis, db, kafka, s, embedded, cluster, security, rooms, stream, chat);
+    return new ChorusConfig(production, host, httpPort, grpcPort, roles, gatewayInstances, dataDir, nodeName, redis, db, kafka, s, embedded, cluster, security, rooms, stream, chat, accounts);
   }
 
   /** Parses and validates the merged configuration (defaults, file, environment). */
@@ -202,7 +203,8 @@ public record ChorusConfig(
         new Stream(p.intIn("WS_MAX_MESSAGE_SIZE", 1024, 256 * 1024 * 1024), p.intIn("SESSION_MAX_OPERATORS", 1, 100_000), wsBase,
             p.intIn("STREAM_OPERATOR_QUEUE_BYTES", 65_536, Integer.MAX_VALUE), p.intIn("STREAM_SOURCE_GRACE_SECONDS", 1, 86_400),
             p.intIn("STREAM_WAITING_TTL_SECONDS", 1, 30 * 86_400), p.intIn("RATE_LIMIT_SESSION_CREATE", 0, 1_000_000)),
-        parseChat(p));
+        parseChat(p),
+        io.chorus.accounts.AccountsConfig.from(json));
   }
 
   private static Chat parseChat(Parse p) {

@@ -80,6 +80,10 @@ public final class Infra {
         .region(Region.of(s3.region()))
         .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(s3.accessKey(), s3.secretKey())))
         .forcePathStyle(true)
+        // SDK 2.30+ adds CRC trailers with aws-chunked uploads by default, which S3-protocol servers
+        // (S3Proxy, older MinIO) reject ("x-amz-content-sha256 does not match"): only when required
+        .requestChecksumCalculation(software.amazon.awssdk.core.checksums.RequestChecksumCalculation.WHEN_REQUIRED)
+        .responseChecksumValidation(software.amazon.awssdk.core.checksums.ResponseChecksumValidation.WHEN_REQUIRED)
         .httpClientBuilder(UrlConnectionHttpClient.builder()
             .connectionTimeout(Duration.ofSeconds(2))
             .socketTimeout(Duration.ofSeconds(10)))

@@ -78,7 +78,12 @@ class ConfigTest {
     assertThatThrownBy(() -> parse(Map.of("APP_ENV", "production", "DB_PASSWORD", "pw")))
         .isInstanceOf(ConfigException.class)
         .hasMessageStartingWith("TOKEN_SECRET:");
-    ChorusConfig ok = parse(Map.of("APP_ENV", "production", "DB_PASSWORD", "pw", "TOKEN_SECRET", "a-real-secret-of-enough-length"));
+    // accounts (issue 16): production also needs its own JWT key
+    assertThatThrownBy(() -> parse(Map.of("APP_ENV", "production", "DB_PASSWORD", "pw", "TOKEN_SECRET", "a-real-secret-of-enough-length")))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageStartingWith("JWT_SECRET:");
+    ChorusConfig ok = parse(Map.of("APP_ENV", "production", "DB_PASSWORD", "pw", "TOKEN_SECRET", "a-real-secret-of-enough-length",
+        "JWT_SECRET", "a-real-jwt-secret-of-at-least-32-chars"));
     assertThat(ok.production()).isTrue();
     assertThatThrownBy(() -> parse(Map.of("APP_ENV", "staging"))).hasMessageStartingWith("APP_ENV:");
   }

@@ -1,0 +1,109 @@
+package io.chorus.accounts;
+
+import io.chorus.bus.ErrorCode;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.auth.JWTOptions;
+import io.vertx.ext.auth.PubSecKeyOptions;
+import io.vertx.ext.auth.authentication.TokenCredentials;
+import io.vertx.ext.auth.jwt.JWTAuth;
+import io.vertx.ext.auth.jwt.JWTAuthOptions;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Access JWTs (HS256, {@code kid} header, issuer {@code chorus}, {@code typ} claim {@code access}) and their
+ * verification for every transport: REST, WebSockets, the bridge and gRPC call {@link #verify(String)}
+ * with the raw {@code Authorization} header value or the bare token. A verified token is also checked
+ * against the Redis revocation flags, so disabling a user or logging a session out takes effect on every
+ * node at once.
+ */
+public final class AccessTokens {
+  public static final String ISSUER = "chorus";
+  /** Tokens larger than this are refused unread. */
+  private static final int MAX_TOKEN_CHARS = 8192;
+
+  private final JWTAuth jwt;
+  private final JWTAuth signer;
+  private final JwtKeys keys;
+  private final int ttlSeconds;
+  private final RevocationFlags flags;
+
+  public AccessTokens(Vertx vertx, JwtKeys keys, int ttlSeconds, RevocationFlags flags) {
+    // signing has its own provider with the current key only: with several keys of one algorithm,
+    // vertx-auth-jwt may sign with any of them (a retired key included)
+    this.signer = JWTAuth.create(vertx, new JWTAuthOptions()
+        .addPubSecKey(new PubSecKeyOptions().setAlgorithm("HS256").setBuffer(keys.secret()).setId(keys.kid())));
+    JWTAuthOptions options = new JWTAuthOptions().setJWTOptions(new JWTOptions().setIssuer(ISSUER).setLeeway(5));
+    for (Map.Entry<String, String> k : keys.verifyKeys().entrySet()) {
+      options.addPubSecKey(new PubSecKeyOptions().setAlgorithm("HS256").setBuffer(k.getValue()).setId(k.getKey()));
+    }
+    this.jwt = JWTAuth.create(vertx, options);
+    this.keys = keys;
+    this.ttlSeconds = ttlSeconds;
+    this.flags = flags;
+  }
+
+  public int ttlSeconds() {
+    return ttlSeconds;
+  }
+
+  public String issue(String userId, String username, List<String> roles, String sessionId) {
+    JsonObject claims = new JsonObject().put("typ", "access").put("name", username).put("roles", new JsonArray(roles)).put("sid", sessionId);
+    return signer.generateToken(claims, new JWTOptions().setAlgorithm("HS256").setIssuer(ISSUER).setSubject(userId)
+        .setExpiresInSeconds(ttlSeconds).setHeader(new JsonObject().put("kid", keys.kid())));
+  }
+
+  /** Verifies {@code "Bearer <jwt>"} or a bare JWT; fails with {@code UNAUTHENTICATED} for anything else. */
+  public Future<Principal> verify(String bearerOrToken) {
+    String token = strip(bearerOrToken);
+    if (token == null) {
+      return Future.failedFuture(ErrorCode.UNAUTHENTICATED.exception("missing access token"));
+    }
+    if (token.length() > MAX_TOKEN_CHARS || token.chars().filter(c -> c == '.').count() != 2) {
+      return Future.failedFuture(ErrorCode.UNAUTHENTICATED.exception("malformed access token"));
+    }
+    return jwt.authenticate(new TokenCredentials(token))
+        .recover(e -> Future.failedFuture(ErrorCode.UNAUTHENTICATED.exception("invalid or expired access token")))
+        .compose(user -> {
+          // vertx-auth moves the time claims (exp, iat) out of the principal into the user's attributes
+          Long exp = user.principal().getLong("exp", user.attributes().getLong("exp"));
+          Principal p = exp == null ? null : principal(user.principal(), exp);
+          if (p == null) {
+            return Future.failedFuture(ErrorCode.UNAUTHENTICATED.exception("not an access token"));
+          }
+          return flags.revoked(p.userId(), p.sessionId()).compose(revoked -> revoked
+              ? Future.failedFuture(ErrorCode.UNAUTHENTICATED.exception("access token revoked (signed out or account disabled)"))
+              : Future.succeededFuture(p));
+        });
+  }
+
+  static String strip(String value) {
+    if (value == null) {
+      return null;
+    }
+    String v = value.strip();
+    if (v.regionMatches(true, 0, "Bearer", 0, 6) && (v.length() == 6 || Character.isWhitespace(v.charAt(6)))) {
+      v = v.substring(6).strip();
+    }
+    return v.isEmpty() ? null : v;
+  }
+
+  private static Principal principal(JsonObject c, long exp) {
+    try {
+      if (!"access".equals(c.getString("typ")) || !ISSUER.equals(c.getString("iss"))) {
+        return null;
+      }
+      String sub = c.getString("sub");
+      java.util.UUID.fromString(sub);
+      JsonArray roles = c.getJsonArray("roles", new JsonArray());
+      List<String> list = roles.stream().map(String::valueOf).toList();
+      return new Principal(sub, c.getString("name"), list, c.getString("sid"), exp);
+    } catch (RuntimeException e) {
+      return null;
+    }
+  }
+}

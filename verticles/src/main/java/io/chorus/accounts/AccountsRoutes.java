@@ -1,0 +1,192 @@
+package io.chorus.accounts;
+
+import io.chorus.bus.ErrorCode;
+import io.chorus.web.RateLimiter;
+import io.chorus.web.Http;
+import io.vertx.core.Future;
+import io.vertx.core.http.Cookie;
+import io.vertx.core.http.CookieSameSite;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+import io.vertx.ext.web.handler.CorsHandler;
+
+import java.util.List;
+import java.util.Set;
+import java.util.function.Function;
+import java.util.function.Supplier;
+
+/**
+ * The accounts REST API (issue 16) under {@code /api/v1/auth}, {@code /api/v1/users}, {@code /api/v1/friends}
+ * and {@code /api/v1/admin}. Signed-in calls carry {@code Authorization: Bearer <access JWT>}. Token
+ * responses also set the refresh token as an HttpOnly, SameSite=Strict cookie scoped to
+ * {@code /api/v1/auth} for the web client (scripts in the page never see it).
+ */
+public final class AccountsRoutes {
+  static final String REFRESH_COOKIE = "chorus_refresh";
+  private static final String COOKIE_PATH = "/api/v1/auth";
+
+  private final AccountsService accounts;
+  private final FriendsService friends;
+  private final Avatars avatars;
+  private final List<String> allowedOrigins;
+  private final int refreshTtlDays;
+
+  public AccountsRoutes(AccountsService accounts, FriendsService friends, Avatars avatars, List<String> allowedOrigins, int refreshTtlDays) {
+    this.accounts = accounts;
+    this.friends = friends;
+    this.avatars = avatars;
+    this.allowedOrigins = allowedOrigins;
+    this.refreshTtlDays = refreshTtlDays;
+  }
+
+  public void mount(Router router) {
+    CorsHandler cors = CorsHandler.create()
+        .allowedMethods(Set.of(HttpMethod.GET, HttpMethod.POST, HttpMethod.PUT, HttpMethod.PATCH, HttpMethod.DELETE, HttpMethod.OPTIONS))
+        .allowedHeaders(Set.of("Content-Type", "Authorization"))
+        .exposedHeaders(Set.of("Retry-After"));
+    if (!allowedOrigins.contains("*")) {
+      allowedOrigins.forEach(cors::addOrigin);
+    }
+    for (String prefix : List.of("/api/v1/auth*", "/api/v1/users*", "/api/v1/friends*", "/api/v1/admin*")) {
+      router.route(prefix).handler(cors);
+    }
+    BodyHandler body = BodyHandler.create(false).setBodyLimit(16 * 1024);
+
+    router.post("/api/v1/auth/register").handler(body).handler(ctx -> respondTokens(ctx, 201, () -> {
+      JsonObject b = body(ctx);
+      return accounts.register(string(b, "username"), string(b, "password"), string(b, "display_name"), RateLimiter.clientIp(ctx.request()));
+    }));
+    router.post("/api/v1/auth/login").handler(body).handler(ctx -> respondTokens(ctx, 200, () -> {
+      JsonObject b = body(ctx);
+      return accounts.login(string(b, "username"), string(b, "password"), RateLimiter.clientIp(ctx.request()));
+    }));
+    router.post("/api/v1/auth/refresh").handler(body).handler(ctx -> respondTokens(ctx, 200, () -> accounts.refresh(refreshToken(ctx))));
+    router.post("/api/v1/auth/logout").handler(body).handler(ctx -> {
+      clearCookie(ctx);
+      String auth = ctx.request().getHeader("Authorization");
+      respond(ctx, 204, () -> auth != null
+          ? accounts.tokens().verify(auth).compose(accounts::logout)
+          : accounts.logoutWithRefresh(refreshToken(ctx)));
+    });
+    router.post("/api/v1/auth/logout-all").handler(ctx -> {
+      clearCookie(ctx);
+      authed(ctx, 204, accounts::logoutAll);
+    });
+
+    router.get("/api/v1/users/me").handler(ctx -> authed(ctx, 200, accounts::me));
+    router.patch("/api/v1/users/me").handler(body).handler(ctx -> authed(ctx, 200, p -> {
+      JsonObject b = body(ctx);
+      return accounts.updateMe(p, string(b, "display_name"), string(b, "bio"));
+    }));
+    router.put("/api/v1/users/me/password").handler(body).handler(ctx -> authed(ctx, 204, p -> {
+      JsonObject b = body(ctx);
+      return accounts.changePassword(p, string(b, "old_password"), string(b, "new_password"));
+    }));
+    router.put("/api/v1/users/me/avatar").handler(BodyHandler.create(false).setBodyLimit(avatars.maxBytes()))
+        .handler(ctx -> authed(ctx, 200, p -> avatars.upload(p, ctx.request().getHeader("Content-Type"), ctx.body().buffer())));
+    router.get("/api/v1/users/:id/avatar").handler(ctx -> avatars.serve(ctx, ctx.pathParam("id")));
+    router.get("/api/v1/users/:id").handler(ctx -> authed(ctx, 200, p -> accounts.publicProfile(ctx.pathParam("id"))));
+    router.get("/api/v1/users").handler(ctx -> authed(ctx, 200, p ->
+        accounts.search(ctx.request().getParam("q"), intParam(ctx.request().getParam("limit"), 20))));
+
+    router.get("/api/v1/friends").handler(ctx -> authed(ctx, 200, friends::list));
+    router.get("/api/v1/friends/requests").handler(ctx -> authed(ctx, 200, friends::requests));
+    router.post("/api/v1/friends/requests").handler(body).handler(ctx -> authed(ctx, 0, p -> {
+      String to = string(body(ctx), "user_id");
+      if (to == null) {
+        throw ErrorCode.INVALID_ARGUMENT.exception("user_id is required");
+      }
+      return friends.request(p, to).onSuccess(r -> ctx.response().setStatusCode("pending".equals(r.getString("status")) ? 201 : 200));
+    }));
+    router.post("/api/v1/friends/requests/:id/accept").handler(ctx -> authed(ctx, 200, p -> friends.accept(p, ctx.pathParam("id"))));
+    router.post("/api/v1/friends/requests/:id/decline").handler(ctx -> authed(ctx, 204, p -> friends.decline(p, ctx.pathParam("id"))));
+    router.delete("/api/v1/friends/requests/:id").handler(ctx -> authed(ctx, 204, p -> friends.cancel(p, ctx.pathParam("id"))));
+    router.delete("/api/v1/friends/:id").handler(ctx -> authed(ctx, 204, p -> friends.unfriend(p, ctx.pathParam("id"))));
+
+    router.put("/api/v1/admin/users/:id/roles").handler(body).handler(ctx -> authed(ctx, 200, p -> {
+      Object roles = body(ctx).getValue("roles");
+      if (!(roles instanceof JsonArray a)) {
+        throw ErrorCode.INVALID_ARGUMENT.exception("roles must be an array");
+      }
+      return accounts.setRoles(p, ctx.pathParam("id"), a);
+    }));
+    router.post("/api/v1/admin/users/:id/disable").handler(ctx -> authed(ctx, 200, p -> accounts.setDisabled(p, ctx.pathParam("id"), true)));
+    router.post("/api/v1/admin/users/:id/enable").handler(ctx -> authed(ctx, 200, p -> accounts.setDisabled(p, ctx.pathParam("id"), false)));
+  }
+
+  /** Runs {@code action} for the verified caller; {@code status} 0 means the action sets it. */
+  private void authed(RoutingContext ctx, int status, Function<Principal, Future<?>> action) {
+    respond(ctx, status, () -> accounts.tokens().verify(ctx.request().getHeader("Authorization")).compose(action::apply));
+  }
+
+  private void respond(RoutingContext ctx, int status, Supplier<Future<?>> action) {
+    Future<?> f;
+    try {
+      f = action.get();
+    } catch (RuntimeException e) {
+      f = Future.failedFuture(e);
+    }
+    f.onSuccess(r -> {
+      if (status == 204) {
+        ctx.response().setStatusCode(204).end();
+      } else {
+        Http.json(ctx, status == 0 ? ctx.response().getStatusCode() : status, r);
+      }
+    }).onFailure(e -> RateLimiter.fail(ctx, e));
+  }
+
+  private void respondTokens(RoutingContext ctx, int status, Supplier<Future<JsonObject>> action) {
+    ctx.response().putHeader("Cache-Control", "no-store");
+    respond(ctx, status, () -> action.get().onSuccess(pair -> ctx.response().addCookie(Cookie.cookie(REFRESH_COOKIE, pair.getString("refresh_token"))
+        .setHttpOnly(true).setSameSite(CookieSameSite.STRICT).setPath(COOKIE_PATH).setMaxAge(refreshTtlDays * 86_400L)
+        .setSecure(ctx.request().isSSL()))));
+  }
+
+  private static void clearCookie(RoutingContext ctx) {
+    ctx.response().addCookie(Cookie.cookie(REFRESH_COOKIE, "").setHttpOnly(true).setSameSite(CookieSameSite.STRICT).setPath(COOKIE_PATH).setMaxAge(0));
+  }
+
+  /** The refresh token from the JSON body, else from the cookie. */
+  private static String refreshToken(RoutingContext ctx) {
+    String fromBody = ctx.body().length() > 0 ? string(body(ctx), "refresh_token") : null;
+    if (fromBody != null) {
+      return fromBody;
+    }
+    Cookie c = ctx.request().getCookie(REFRESH_COOKIE);
+    return c == null ? null : c.getValue();
+  }
+
+  private static JsonObject body(RoutingContext ctx) {
+    if (ctx.body().length() == 0) {
+      throw ErrorCode.INVALID_ARGUMENT.exception("a JSON object body is required");
+    }
+    Object v = ctx.body().buffer().toJsonValue();
+    if (!(v instanceof JsonObject o)) {
+      throw ErrorCode.INVALID_ARGUMENT.exception("the body must be a JSON object");
+    }
+    return o;
+  }
+
+  private static String string(JsonObject b, String field) {
+    Object v = b.getValue(field);
+    if (v != null && !(v instanceof String)) {
+      throw ErrorCode.INVALID_ARGUMENT.exception(field + " must be a string");
+    }
+    return (String) v;
+  }
+
+  private static int intParam(String v, int dflt) {
+    if (v == null) {
+      return dflt;
+    }
+    try {
+      return Integer.parseInt(v);
+    } catch (NumberFormatException e) {
+      throw ErrorCode.INVALID_ARGUMENT.exception("limit must be an integer");
+    }
+  }
+}

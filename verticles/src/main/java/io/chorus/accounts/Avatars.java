@@ -1,0 +1,96 @@
+package io.chorus.accounts;
+
+import io.chorus.bus.ErrorCode;
+import io.chorus.web.Http;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+import software.amazon.awssdk.core.ResponseBytes;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.GetObjectRequest;
+import software.amazon.awssdk.services.s3.model.GetObjectResponse;
+import software.amazon.awssdk.services.s3.model.PutObjectRequest;
+
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * Avatar images in S3 ({@code avatars/<user id>/<random>}): PNG, JPEG, WebP or GIF up to
+ * {@code AVATAR_MAX_BYTES}; the declared {@code Content-Type} must match the file's magic bytes. The S3
+ * client blocks, so its calls run on worker threads.
+ */
+public final class Avatars {
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Avatars.class);
+  private static final Map<String, byte[]> MAGIC = Map.of(
+      "image/png", new byte[] {(byte) 0x89, 'P', 'N', 'G'},
+      "image/jpeg", new byte[] {(byte) 0xFF, (byte) 0xD8, (byte) 0xFF},
+      "image/gif", new byte[] {'G', 'I', 'F', '8'},
+      "image/webp", new byte[] {'R', 'I', 'F', 'F'});
+
+  private final Vertx vertx;
+  private final S3Client s3;
+  private final String bucket;
+  private final int maxBytes;
+  private final AccountsService accounts;
+
+  public Avatars(Vertx vertx, S3Client s3, String bucket, int maxBytes, AccountsService accounts) {
+    this.vertx = vertx;
+    this.s3 = s3;
+    this.bucket = bucket;
+    this.maxBytes = maxBytes;
+    this.accounts = accounts;
+  }
+
+  public int maxBytes() {
+    return maxBytes;
+  }
+
+  public Future<JsonObject> upload(Principal p, String contentType, Buffer body) {
+    String type = contentType == null ? "" : contentType.split(";")[0].strip().toLowerCase(java.util.Locale.ROOT);
+    byte[] magic = MAGIC.get(type);
+    if (magic == null) {
+      return Future.failedFuture(ErrorCode.INVALID_ARGUMENT.exception("avatar Content-Type must be one of " + MAGIC.keySet()));
+    }
+    if (body == null || body.length() == 0) {
+      return Future.failedFuture(ErrorCode.INVALID_ARGUMENT.exception("the avatar image is empty"));
+    }
+    byte[] bytes = body.getBytes();
+    if (!startsWith(bytes, magic) || ("image/webp".equals(type) && !(bytes.length > 12 && new String(bytes, 8, 4).equals("WEBP")))) {
+      return Future.failedFuture(ErrorCode.INVALID_ARGUMENT.exception("the file is not a " + type + " image"));
+    }
+    String key = "avatars/" + p.userId() + "/" + UUID.randomUUID();
+    return vertx.executeBlocking(() -> s3.putObject(PutObjectRequest.builder().bucket(bucket).key(key).contentType(type).build(),
+            RequestBody.fromBytes(bytes)), false)
+        .recover(e -> {
+          LOG.warn("avatar upload of user {} to S3 failed: {}", p.userId(), e.toString());
+          return Future.failedFuture(ErrorCode.UNAVAILABLE.exception("avatar storage is unavailable"));
+        })
+        .compose(r -> accounts.setAvatar(p, key));
+  }
+
+  /** Streams a user's avatar (public, so an {@code <img>} can show it). */
+  public void serve(RoutingContext ctx, String userId) {
+    accounts.users().byId(userId).compose(u -> u == null || u.avatarKey() == null || u.disabled()
+            ? Future.<ResponseBytes<GetObjectResponse>>failedFuture(ErrorCode.NOT_FOUND.exception("no avatar"))
+            : vertx.executeBlocking(() -> s3.getObjectAsBytes(GetObjectRequest.builder().bucket(bucket).key(u.avatarKey()).build()), false))
+        .onSuccess(obj -> ctx.response().putHeader("Content-Type", obj.response().contentType())
+            .putHeader("Cache-Control", "public, max-age=300").putHeader("X-Content-Type-Options", "nosniff")
+            .end(Buffer.buffer(obj.asByteArray())))
+        .onFailure(e -> Http.fail(ctx, e instanceof io.chorus.bus.ChorusException ? e : ErrorCode.UNAVAILABLE.exception("avatar storage is unavailable")));
+  }
+
+  private static boolean startsWith(byte[] data, byte[] prefix) {
+    if (data.length < prefix.length) {
+      return false;
+    }
+    for (int i = 0; i < prefix.length; i++) {
+      if (data[i] != prefix[i]) {
+        return false;
+      }
+    }
+    return true;
+  }
+}

@@ -1,0 +1,62 @@
+package io.chorus.accounts;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.HashSet;
+import java.util.Locale;
+import java.util.Set;
+
+/** Password rules of issue 16: at least 10 characters, not a common password, not the username. */
+public final class PasswordRules {
+  public static final int MIN = 10;
+  /** Bounded so that nobody makes the server hash megabytes. */
+  public static final int MAX = 256;
+  private static final Set<String> COMMON = load("accounts/common-passwords.txt");
+
+  private PasswordRules() {
+  }
+
+  /** The rule the password breaks, or null when it is acceptable. */
+  public static String problem(String password, String username) {
+    if (password == null || password.isEmpty()) {
+      return "password is required";
+    }
+    if (password.codePointCount(0, password.length()) < MIN) {
+      return "password must be at least " + MIN + " characters";
+    }
+    if (password.length() > MAX) {
+      return "password must be at most " + MAX + " characters";
+    }
+    String lower = password.toLowerCase(Locale.ROOT);
+    if (COMMON.contains(lower)) {
+      return "password is too common";
+    }
+    if (username != null && lower.contains(username)) {
+      return "password must not contain the username";
+    }
+    return null;
+  }
+
+  private static Set<String> load(String resource) {
+    try (InputStream in = PasswordRules.class.getClassLoader().getResourceAsStream(resource)) {
+      if (in == null) {
+        throw new IllegalStateException(resource + " is missing from the classpath");
+      }
+      Set<String> set = new HashSet<>();
+      BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
+      for (String line = r.readLine(); line != null; line = r.readLine()) {
+        String t = line.strip().toLowerCase(Locale.ROOT);
+        if (!t.isEmpty() && !t.startsWith("#")) {
+          set.add(t);
+        }
+      }
+      return Set.copyOf(set);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}

@@ -1,0 +1,45 @@
+package io.chorus.accounts;
+
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Tuple;
+
+import java.util.UUID;
+import java.util.function.Function;
+
+/**
+ * REST room joins by a signed-in user ({@code Authorization: Bearer <access JWT>}, issue 16): the join
+ * itself is the anonymous one (a participant id and token as usual), and the account is recorded on the
+ * participant's row ({@code room_participants.user_id}) and answered as {@code participant.user_id}.
+ * Participant tokens have two dot-separated parts, access JWTs three, so the header says which it is.
+ */
+public final class SignedInJoins {
+  private final AccessTokens tokens;
+  private final Pool pg;
+
+  public SignedInJoins(AccessTokens tokens, Pool pg) {
+    this.tokens = tokens;
+    this.pg = pg;
+  }
+
+  /** True when the request's {@code Authorization} carries an access JWT rather than a participant token. */
+  public static boolean carriesUser(String authorization) {
+    String t = AccessTokens.strip(authorization);
+    return t != null && t.chars().filter(c -> c == '.').count() == 2;
+  }
+
+  /** Verifies the caller, runs {@code join} (which answers {@code {room, participant, token}}), records the user id. */
+  public Future<JsonObject> join(String authorization, String roomId, Function<Principal, Future<JsonObject>> join) {
+    return tokens.verify(authorization).compose(p -> join.apply(p).compose(answer -> {
+      JsonObject participant = answer.getJsonObject("participant");
+      String pid = participant.getString("participant_id");
+      return pg.preparedQuery("UPDATE room_participants SET user_id = $3 WHERE room_id = $1 AND participant_id = $2 AND left_at IS NULL")
+          .execute(Tuple.of(roomId, pid, UUID.fromString(p.userId())))
+          .map(r -> {
+            participant.put("user_id", p.userId());
+            return answer;
+          });
+    }));
+  }
+}

@@ -1,0 +1,121 @@
+package io.chorus.accounts;
+
+import io.chorus.bus.Addresses;
+import io.chorus.realtime.Fanout;
+import io.chorus.realtime.Hub;
+import io.chorus.realtime.SocketDrop;
+import io.chorus.realtime.WsSink;
+import io.chorus.web.Http;
+import io.vertx.core.Future;
+import io.vertx.core.Handler;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.http.ServerWebSocket;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+
+/**
+ * {@code GET /ws/user}: a signed-in user's channel ({@code Authorization: Bearer <JWT>} or {@code ?token=}).
+ * The node holds one bus consumer on {@code client.user.<id>} per user with sockets here and writes each
+ * event to all of them; the sockets count for presence. {@code chorus.user.disabled} closes a user's
+ * sockets at once (close code 4403). Runs on the gateway verticle's context only.
+ */
+public final class UserSocketHandler implements Handler<RoutingContext> {
+  private static final Logger LOG = LoggerFactory.getLogger(UserSocketHandler.class);
+  public static final short CLOSE_DISABLED = 4403;
+
+  private final Vertx vertx;
+  private final AccessTokens tokens;
+  private final Presence presence;
+  private final Hub hub;
+  private final SocketDrop drop;
+  /** This loop's sockets of each user and the loop's subscription to the user's channel (real-time core). */
+  private final Map<String, Channel> channels = new HashMap<>();
+  private final MessageConsumer<JsonObject> disabled;
+
+  private static final class Channel {
+    final Fanout<WsSink> sockets = new Fanout<>(null, s -> { });
+    Hub.Subscription subscription;
+  }
+
+  public UserSocketHandler(Vertx vertx, Hub hub, SocketDrop drop, AccessTokens tokens, Presence presence) {
+    this.vertx = vertx;
+    this.hub = hub;
+    this.drop = drop;
+    this.tokens = tokens;
+    this.presence = presence;
+    this.disabled = vertx.eventBus().consumer(Addresses.USER_DISABLED, m -> {
+      Channel ch = channels.get(m.body().getString("user_id"));
+      if (ch != null) {
+        for (WsSink s : ch.sockets.snapshot(WsSink[]::new)) {
+          s.socket().close(CLOSE_DISABLED, "account disabled");
+        }
+      }
+    });
+  }
+
+  public Future<Void> ready() {
+    return disabled.completion();
+  }
+
+  @Override
+  public void handle(RoutingContext ctx) {
+    String header = ctx.request().getHeader("Authorization");
+    String token = header != null ? header : ctx.request().getParam("token");
+    ctx.request().pause();
+    tokens.verify(token).onComplete(ar -> {
+      ctx.request().resume();
+      if (ar.failed()) {
+        Http.fail(ctx, ar.cause());
+        return;
+      }
+      Principal p = ar.result();
+      io.netty.channel.Channel connection = SocketDrop.channelOf(ctx.request());
+      ctx.request().toWebSocket().onSuccess(ws -> open(ws, connection, p))
+          .onFailure(e -> LOG.debug("user WebSocket upgrade failed: {}", e.getMessage()));
+    });
+  }
+
+  private void open(ServerWebSocket ws, io.netty.channel.Channel connection, Principal p) {
+    String uid = p.userId();
+    String socketId = UUID.randomUUID().toString();
+    WsSink sink = new WsSink(ws, connection, drop, "too slow: events are not being read");
+    Channel ch = channels.computeIfAbsent(uid, k -> {
+      Channel created = new Channel();
+      // one cluster subscription per user and node; each event encoded once per node
+      created.subscription = hub.subscribe(Addresses.userEvents(uid), d -> created.sockets.write(d.jsonFrame()));
+      return created;
+    });
+    ch.sockets.add(sink);
+    ws.textMessageHandler(text -> ws.writeTextMessage(text.contains("\"ping\"")
+        ? new JsonObject().put("type", "pong").encode()
+        : new JsonObject().put("type", "error").put("code", "invalid_argument").put("message", "this channel only sends events").encode()));
+    // a socket may close before its connect reached Redis: its disconnect then waits for the connect
+    io.vertx.core.Promise<Void> recorded = io.vertx.core.Promise.promise();
+    ws.closeHandler(v -> {
+      if (ch.sockets.remove(sink) && ch.sockets.isEmpty() && channels.get(uid) == ch) {
+        channels.remove(uid);
+        ch.subscription.close();
+      }
+      recorded.future().onComplete(x -> presence.disconnected(uid, socketId)
+          .onFailure(e -> LOG.warn("presence: disconnect of {} not recorded: {}", uid, e.getMessage())));
+    });
+    // friends hear of this socket at once; the user's own channel is not needed for that
+    presence.connected(uid, socketId).onFailure(e -> LOG.warn("presence: connect of {} not recorded: {}", uid, e.getMessage()))
+        .onComplete(x -> recorded.tryComplete());
+    // the hello goes out once the consumer is registered, so an event published after it cannot be missed
+    ch.subscription.ready().onComplete(r -> {
+      if (!ws.isClosed()) {
+        ws.writeTextMessage(new JsonObject().put("type", "hello").put("user_id", uid).encode());
+      }
+    });
+  }
+}

@@ -1,0 +1,288 @@
+package io.chorus.accounts;
+
+import io.chorus.ChorusNode;
+import io.chorus.gateway.NodePorts;
+import io.chorus.testing.TestCluster;
+import io.chorus.testing.TestServices;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Issue 16's REST API on two clustered nodes with the real PostgreSQL and Redis. */
+class AccountsRestTest {
+  static TestCluster tc;
+  static final String ADMIN = "root-admin";
+  static final String ADMIN_PASSWORD = "admin password for tests";
+  static List<ChorusNode> nodes;
+  static Api a;
+  static Api b;
+
+  @BeforeAll
+  static void start() {
+    tc = TestCluster.start(2, Map.of("ADMIN_USERNAME", ADMIN, "ADMIN_PASSWORD", ADMIN_PASSWORD,
+        "RATE_LIMIT_LOGIN", 100_000, "RATE_LIMIT_LOGIN_PER_USERNAME", 100_000, "RATE_LIMIT_REGISTER", 100_000,
+        "RATE_LIMIT_ROOM_CREATE", 100_000));
+    nodes = tc.nodes();
+    a = new Api(NodePorts.http(nodes.get(0).vertx()));
+    b = new Api(NodePorts.http(nodes.get(1).vertx()));
+  }
+
+  @AfterAll
+  static void stop() {
+    tc.close();
+  }
+
+  static String name(String prefix) {
+    return prefix + "-" + UUID.randomUUID().toString().substring(0, 8);
+  }
+
+  @Test
+  void registerLoginAndMe() {
+    String n = name("Alice");
+    Api.Reply reg = a.register(n, "a long enough password").expect(201);
+    JsonObject user = reg.json().getJsonObject("user");
+    assertThat(user.getString("username")).isEqualTo(n.toLowerCase());
+    assertThat(user.getJsonArray("roles")).containsExactly("user");
+    assertThat(user.containsKey("password_hash")).isFalse();
+    assertThat(reg.json().getInteger("expires_in")).isEqualTo(900);
+    assertThat(reg.headers().firstValue("set-cookie").orElse("")).contains("chorus_refresh=").containsIgnoringCase("HttpOnly")
+        .containsIgnoringCase("SameSite=Strict");
+
+    // case-insensitive: the same name in capitals is taken, and signs in
+    assertThat(a.register(n.toUpperCase(), "another long password").error(409)).isEqualTo("already_exists");
+    JsonObject login = b.login(n.toUpperCase(), "a long enough password").expect(200).json();
+    assertThat(login.getJsonObject("user").getString("id")).isEqualTo(user.getString("id"));
+
+    JsonObject me = b.get("/api/v1/users/me", login.getString("access_token")).expect(200).json();
+    assertThat(me.getString("id")).isEqualTo(user.getString("id"));
+    assertThat(a.get("/api/v1/users/me", null).error(401)).isEqualTo("unauthenticated");
+  }
+
+  @Test
+  void registrationRulesNameTheRule() {
+    assertThat(a.register("ab", "a long enough password").json().getJsonObject("error").getString("message")).contains("3-32");
+    assertThat(a.register("has space", "a long enough password").error(400)).isEqualTo("invalid_argument");
+    assertThat(a.register(name("short"), "short").json().getJsonObject("error").getString("message")).contains("at least 10");
+    assertThat(a.register(name("common"), "password123").json().getJsonObject("error").getString("message")).contains("common");
+    assertThat(a.post("/api/v1/auth/register", null, "{not json").error(400)).isEqualTo("malformed_json");
+    assertThat(a.post("/api/v1/auth/register", null, "[1,2]").error(400)).isEqualTo("invalid_argument");
+    assertThat(a.post("/api/v1/auth/register", null, new JsonObject().put("username", 5).put("password", "x")).error(400))
+        .isEqualTo("invalid_argument");
+  }
+
+  @Test
+  void wrongPasswordAndUnknownUserGiveTheSame401() {
+    String n = name("bob");
+    a.register(n, "bob's long password").expect(201);
+    Api.Reply wrong = a.login(n, "not bob's password");
+    Api.Reply unknown = a.login(name("nobody"), "not bob's password");
+    assertThat(wrong.error(401)).isEqualTo("unauthenticated");
+    assertThat(unknown.error(401)).isEqualTo("unauthenticated");
+    assertThat(wrong.json().getJsonObject("error").getString("message")).isEqualTo(unknown.json().getJsonObject("error").getString("message"));
+  }
+
+  @Test
+  void refreshRotatesAndReuseRevokesTheFamily() {
+    JsonObject s = a.newUser(name("carol"));
+    String r1 = s.getString("refresh_token");
+    JsonObject second = b.post("/api/v1/auth/refresh", null, new JsonObject().put("refresh_token", r1)).expect(200).json();
+    String r2 = second.getString("refresh_token");
+    assertThat(r2).isNotEqualTo(r1);
+    assertThat(a.get("/api/v1/users/me", second.getString("access_token")).status()).isEqualTo(200);
+
+    // the old token is replayed (a thief): refused, and the whole family ends, including r2 and its access token
+    assertThat(a.post("/api/v1/auth/refresh", null, new JsonObject().put("refresh_token", r1)).error(401)).isEqualTo("unauthenticated");
+    assertThat(a.post("/api/v1/auth/refresh", null, new JsonObject().put("refresh_token", r2)).error(401)).isEqualTo("unauthenticated");
+    assertThat(b.get("/api/v1/users/me", second.getString("access_token")).error(401)).isEqualTo("unauthenticated");
+  }
+
+  @Test
+  void logoutEndsOneSessionAndLogoutAllEndsEvery() {
+    String n = name("dave");
+    JsonObject s1 = a.newUser(n);
+    JsonObject s2 = a.login(n, Api.PW).expect(200).json();
+    JsonObject s3 = b.login(n, Api.PW).expect(200).json();
+
+    a.post("/api/v1/auth/logout", s1.getString("access_token"), null).expect(204);
+    assertThat(a.get("/api/v1/users/me", s1.getString("access_token")).status()).isEqualTo(401);
+    assertThat(a.post("/api/v1/auth/refresh", null, new JsonObject().put("refresh_token", s1.getString("refresh_token"))).status()).isEqualTo(401);
+    assertThat(a.get("/api/v1/users/me", s2.getString("access_token")).status()).isEqualTo(200);
+
+    b.post("/api/v1/auth/logout-all", s2.getString("access_token"), null).expect(204);
+    for (JsonObject s : List.of(s2, s3)) {
+      assertThat(a.get("/api/v1/users/me", s.getString("access_token")).status()).isEqualTo(401);
+      assertThat(b.post("/api/v1/auth/refresh", null, new JsonObject().put("refresh_token", s.getString("refresh_token"))).status()).isEqualTo(401);
+    }
+    // a refresh token alone also signs out
+    JsonObject s4 = a.login(n, Api.PW).expect(200).json();
+    a.post("/api/v1/auth/logout", null, new JsonObject().put("refresh_token", s4.getString("refresh_token"))).expect(204);
+    assertThat(a.post("/api/v1/auth/refresh", null, new JsonObject().put("refresh_token", s4.getString("refresh_token"))).status()).isEqualTo(401);
+  }
+
+  @Test
+  void profileUpdateAndPublicView() {
+    JsonObject s = a.newUser(name("erin"));
+    String token = s.getString("access_token");
+    JsonObject me = a.call("PATCH", "/api/v1/users/me", token, new JsonObject().put("display_name", "Erin E.").put("bio", "hi\nthere")).expect(200).json();
+    assertThat(me.getString("display_name")).isEqualTo("Erin E.");
+    assertThat(me.getString("bio")).isEqualTo("hi\nthere");
+    assertThat(a.call("PATCH", "/api/v1/users/me", token, new JsonObject().put("display_name", "x".repeat(65))).error(400)).isEqualTo("invalid_argument");
+    assertThat(a.call("PATCH", "/api/v1/users/me", token, new JsonObject()).error(400)).isEqualTo("invalid_argument");
+
+    JsonObject other = b.newUser(name("frank"));
+    JsonObject view = b.get("/api/v1/users/" + me.getString("id"), other.getString("access_token")).expect(200).json();
+    assertThat(view.getString("display_name")).isEqualTo("Erin E.");
+    assertThat(view.containsKey("roles")).isFalse();
+    assertThat(b.get("/api/v1/users/" + UUID.randomUUID(), other.getString("access_token")).error(404)).isEqualTo("not_found");
+    assertThat(b.get("/api/v1/users/not-a-uuid", other.getString("access_token")).error(404)).isEqualTo("not_found");
+  }
+
+  @Test
+  void passwordChangeNeedsTheOldOneAndEndsOtherSessions() {
+    String n = name("gina");
+    JsonObject s1 = a.newUser(n);
+    JsonObject s2 = b.login(n, Api.PW).expect(200).json();
+    String t1 = s1.getString("access_token");
+    assertThat(a.call("PUT", "/api/v1/users/me/password", t1, new JsonObject().put("old_password", "wrong one!!").put("new_password", "a brand new password"))
+        .error(403)).isEqualTo("forbidden");
+    assertThat(a.call("PUT", "/api/v1/users/me/password", t1, new JsonObject().put("old_password", Api.PW).put("new_password", "short"))
+        .error(400)).isEqualTo("invalid_argument");
+    a.call("PUT", "/api/v1/users/me/password", t1, new JsonObject().put("old_password", Api.PW)
+        .put("new_password", "a brand new password")).expect(204);
+
+    assertThat(a.get("/api/v1/users/me", t1).status()).isEqualTo(200);   // this session stays
+    assertThat(b.get("/api/v1/users/me", s2.getString("access_token")).status()).isEqualTo(401);
+    assertThat(b.post("/api/v1/auth/refresh", null, new JsonObject().put("refresh_token", s2.getString("refresh_token"))).status()).isEqualTo(401);
+    assertThat(a.login(n, Api.PW).status()).isEqualTo(401);
+    a.login(n, "a brand new password").expect(200);
+  }
+
+  @Test
+  void prefixSearchOnUsernameAndDisplayName() {
+    String tag = UUID.randomUUID().toString().substring(0, 6);
+    JsonObject s = a.newUser("srch" + tag + "_one");
+    a.newUser("srch" + tag + "-two");
+    a.call("PATCH", "/api/v1/users/me", s.getString("access_token"), new JsonObject().put("display_name", "Zed" + tag)).expect(200);
+    String t = s.getString("access_token");
+    JsonArray byName = a.get("/api/v1/users?q=SRCH" + tag, t).expect(200).json().getJsonArray("users");
+    assertThat(byName).hasSize(2);
+    JsonArray byDisplay = a.get("/api/v1/users?q=zed" + tag, t).expect(200).json().getJsonArray("users");
+    assertThat(byDisplay).hasSize(1);
+    // LIKE wildcards are literal: '_' does not match '-'
+    assertThat(a.get("/api/v1/users?q=srch" + tag + "_", t).expect(200).json().getJsonArray("users")).hasSize(1);
+    assertThat(a.get("/api/v1/users?q=%25", t).expect(200).json().getJsonArray("users")).isEmpty();
+    assertThat(a.get("/api/v1/users", t).error(400)).isEqualTo("invalid_argument");
+  }
+
+  @Test
+  void friendsRequestAcceptListDeclineDelete() {
+    JsonObject x = a.newUser(name("hank"));
+    JsonObject y = b.newUser(name("ivy"));
+    JsonObject z = a.newUser(name("jay"));
+    String tx = x.getString("access_token");
+    String ty = y.getString("access_token");
+    String tz = z.getString("access_token");
+    String idx = x.getJsonObject("user").getString("id");
+    String idy = y.getJsonObject("user").getString("id");
+    String idz = z.getJsonObject("user").getString("id");
+
+    assertThat(a.post("/api/v1/friends/requests", tx, new JsonObject().put("user_id", idy)).expect(201).json().getString("status")).isEqualTo("pending");
+    assertThat(a.post("/api/v1/friends/requests", tx, new JsonObject().put("user_id", idy)).error(409)).isEqualTo("already_exists");
+    assertThat(a.post("/api/v1/friends/requests", tx, new JsonObject().put("user_id", idx)).error(400)).isEqualTo("invalid_argument");
+    assertThat(a.post("/api/v1/friends/requests", tx, new JsonObject().put("user_id", UUID.randomUUID().toString())).error(404)).isEqualTo("not_found");
+
+    JsonObject reqs = b.get("/api/v1/friends/requests", ty).expect(200).json();
+    assertThat(reqs.getJsonArray("incoming").getJsonObject(0).getString("id")).isEqualTo(idx);
+    b.post("/api/v1/friends/requests/" + idx + "/accept", ty, null).expect(200);
+    JsonArray fx = a.get("/api/v1/friends", tx).expect(200).json().getJsonArray("friends");
+    assertThat(fx).hasSize(1);
+    assertThat(fx.getJsonObject(0).getJsonObject("user").getString("id")).isEqualTo(idy);
+    assertThat(fx.getJsonObject(0).getString("status")).isEqualTo("offline");
+
+    // z asks x, x declines; a crossing request is an accept
+    a.post("/api/v1/friends/requests", tz, new JsonObject().put("user_id", idx)).expect(201);
+    a.post("/api/v1/friends/requests/" + idz + "/decline", tx, null).expect(204);
+    assertThat(a.post("/api/v1/friends/requests/" + idz + "/accept", tx, null).error(404)).isEqualTo("not_found");
+    a.post("/api/v1/friends/requests", tz, new JsonObject().put("user_id", idy)).expect(201);
+    assertThat(b.post("/api/v1/friends/requests", ty, new JsonObject().put("user_id", idz)).expect(200).json().getString("status")).isEqualTo("accepted");
+    assertThat(b.get("/api/v1/friends", ty).expect(200).json().getJsonArray("friends")).hasSize(2);
+
+    b.call("DELETE", "/api/v1/friends/" + idx, ty, null).expect(204);
+    assertThat(a.get("/api/v1/friends", tx).expect(200).json().getJsonArray("friends")).isEmpty();
+    assertThat(b.call("DELETE", "/api/v1/friends/" + idx, ty, null).error(404)).isEqualTo("not_found");
+  }
+
+  @Test
+  void adminRolesAndDisable() {
+    JsonObject admin = a.login(ADMIN, ADMIN_PASSWORD).expect(200).json();
+    assertThat(admin.getJsonObject("user").getJsonArray("roles")).contains("admin");
+    String ta = admin.getString("access_token");
+    String n = name("kim");
+    JsonObject u = a.newUser(n);
+    String id = u.getJsonObject("user").getString("id");
+    String tu = u.getString("access_token");
+
+    assertThat(a.call("PUT", "/api/v1/admin/users/" + id + "/roles", tu, new JsonObject().put("roles", new JsonArray().add("admin"))).error(403))
+        .isEqualTo("forbidden");
+    assertThat(a.call("PUT", "/api/v1/admin/users/" + id + "/roles", ta, new JsonObject().put("roles", new JsonArray().add("god"))).error(400))
+        .isEqualTo("invalid_argument");
+    JsonObject updated = a.call("PUT", "/api/v1/admin/users/" + id + "/roles", ta, new JsonObject().put("roles", new JsonArray().add("moderator")))
+        .expect(200).json();
+    assertThat(updated.getJsonArray("roles")).containsExactlyInAnyOrder("user", "moderator");
+    assertThat(b.login(n, Api.PW).expect(200).json().getJsonObject("user").getJsonArray("roles")).contains("moderator");
+    assertThat(a.post("/api/v1/admin/users/" + UUID.randomUUID() + "/disable", ta, null).error(404)).isEqualTo("not_found");
+
+    a.post("/api/v1/admin/users/" + id + "/disable", ta, null).expect(200);
+    // on the other node too, at once: the access token, the refresh token and a new sign-in are refused
+    assertThat(b.get("/api/v1/users/me", tu).error(401)).isEqualTo("unauthenticated");
+    assertThat(b.post("/api/v1/auth/refresh", null, new JsonObject().put("refresh_token", u.getString("refresh_token"))).status()).isEqualTo(401);
+    assertThat(b.login(n, Api.PW).error(403)).isEqualTo("forbidden");
+    assertThat(a.get("/api/v1/users/" + id, ta).status()).isEqualTo(404);
+
+    a.post("/api/v1/admin/users/" + id + "/enable", ta, null).expect(200);
+    b.login(n, Api.PW).expect(200);
+  }
+
+  @Test
+  void aRoomJoinedWhileSignedInRecordsTheUserAndAnonymousJoinsStayAsTheyWere() throws Exception {
+    JsonObject u = a.newUser(name("joiner"));
+    String uid = u.getJsonObject("user").getString("id");
+    JsonObject room = a.post("/api/v1/rooms", null, new JsonObject().put("title", "Signed-in join").put("display_name", "Host")).expect(201).json();
+    String roomId = room.getJsonObject("room").getString("id");
+
+    JsonObject joined = b.post("/api/v1/rooms/" + roomId + "/join", u.getString("access_token"), new JsonObject()).expect(200).json();
+    JsonObject participant = joined.getJsonObject("participant");
+    assertThat(participant.getString("user_id")).isEqualTo(uid);
+    assertThat(participant.getString("display_name")).isEqualTo(u.getJsonObject("user").getString("username"));
+    // the participant token works as for anyone
+    b.get("/api/v1/rooms/" + roomId + "/participants", joined.getString("token")).expect(200);
+
+    JsonObject anonymous = a.post("/api/v1/rooms/" + roomId + "/join", null, new JsonObject().put("display_name", "Anon")).expect(200).json();
+    assertThat(anonymous.getJsonObject("participant").containsKey("user_id")).isFalse();
+    // a bad access token is refused, not taken for an anonymous join
+    assertThat(a.post("/api/v1/rooms/" + roomId + "/join", "x.y.z", new JsonObject()).error(401)).isEqualTo("unauthenticated");
+
+    var db = nodes.get(0).config().db();
+    try (java.sql.Connection c = java.sql.DriverManager.getConnection(db.jdbcUrl(), db.user(), db.password());
+         java.sql.PreparedStatement st = c.prepareStatement("SELECT participant_id, user_id FROM room_participants WHERE room_id = ?")) {
+      st.setString(1, roomId);
+      java.util.Map<String, String> users = new java.util.HashMap<>();
+      try (java.sql.ResultSet rs = st.executeQuery()) {
+        while (rs.next()) {
+          users.put(rs.getString(1), rs.getString(2));
+        }
+      }
+      assertThat(users.get(participant.getString("participant_id"))).isEqualTo(uid);
+      assertThat(users.get(anonymous.getJsonObject("participant").getString("participant_id"))).isNull();
+      assertThat(users.get(room.getJsonObject("participant").getString("participant_id"))).isNull();
+    }
+  }
+}

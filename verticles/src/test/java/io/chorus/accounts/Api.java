@@ -1,0 +1,101 @@
+package io.chorus.accounts;
+
+import io.chorus.testing.TestCluster;
+import io.vertx.core.json.JsonObject;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpHeaders;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** A blocking JSON client (the JDK's HttpClient) for the accounts REST tests. */
+final class Api {
+  private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+      .connectTimeout(Duration.ofSeconds(10)).build();
+
+  /** The password of every user made by {@link #newUser}. */
+  static final String PW = "correct horse battery staple";
+
+  private final int port;
+
+  int port() {
+    return port;
+  }
+
+  Api(int port) {
+    this.port = port;
+  }
+
+  record Reply(int status, HttpHeaders headers, String body) {
+    JsonObject json() {
+      return body == null || body.isEmpty() ? new JsonObject() : new JsonObject(body);
+    }
+
+    /** Asserts the one error shape {"error":{"code","message"}} with the status and returns the code. */
+    String error(int expectedStatus) {
+      assertThat(status).as("status of %s", body).isEqualTo(expectedStatus);
+      JsonObject err = json().getJsonObject("error");
+      assertThat(err).as(body).isNotNull();
+      assertThat(err.getString("message")).as(body).isNotBlank();
+      return err.getString("code");
+    }
+
+    Reply expect(int expectedStatus) {
+      assertThat(status).as("status of %s", body).isEqualTo(expectedStatus);
+      return this;
+    }
+  }
+
+  Reply call(String method, String path, String token, Object body) {
+    return call(method, path, token, body, "application/json");
+  }
+
+  Reply call(String method, String path, String token, Object body, String contentType) {
+    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).timeout(Duration.ofSeconds(30));
+    if (token != null) {
+      b.header("Authorization", "Bearer " + token);
+    }
+    HttpRequest.BodyPublisher pub;
+    if (body == null) {
+      pub = HttpRequest.BodyPublishers.noBody();
+    } else if (body instanceof byte[] bytes) {
+      pub = HttpRequest.BodyPublishers.ofByteArray(bytes);
+      b.header("Content-Type", contentType);
+    } else {
+      pub = HttpRequest.BodyPublishers.ofString(body.toString());
+      b.header("Content-Type", contentType);
+    }
+    b.method(method, pub);
+    try {
+      HttpResponse<String> r = HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
+      return new Reply(r.statusCode(), r.headers(), r.body());
+    } catch (Exception e) {
+      throw new AssertionError(method + " " + path + " failed: " + e.getMessage(), e);
+    }
+  }
+
+  Reply get(String path, String token) {
+    return call("GET", path, token, null);
+  }
+
+  Reply post(String path, String token, Object body) {
+    return call("POST", path, token, body);
+  }
+
+  Reply register(String username, String password) {
+    return post("/api/v1/auth/register", null, new JsonObject().put("username", username).put("password", password));
+  }
+
+  Reply login(String username, String password) {
+    return post("/api/v1/auth/login", null, new JsonObject().put("username", username).put("password", password));
+  }
+
+  /** Registers and returns the 201 body ({user, access_token, refresh_token, expires_in}). */
+  JsonObject newUser(String username) {
+    return register(username, PW).expect(201).json();
+  }
+}

@@ -1,0 +1,183 @@
+package io.chorus.accounts;
+
+import com.auth0.jwt.JWT;
+import com.auth0.jwt.algorithms.Algorithm;
+import io.chorus.ChorusNode;
+import io.chorus.gateway.NodePorts;
+import io.chorus.testing.TestCluster;
+import io.chorus.testing.TestServices;
+import io.chorus.testing.WsProbe;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.Base64;
+import java.util.Date;
+import java.util.Map;
+import java.util.UUID;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Issue 16's attacks: each gets a clear 4xx and changes nothing. */
+class AuthAttacksTest {
+  static TestCluster tc;
+  static final String SECRET = "auth-attacks-test-secret-0123456789abcdef";
+  static final String OLD_SECRET = "auth-attacks-retired-secret-0123456789ab";
+  static final int PER_USERNAME = 5;
+  static final String ADMIN = "attack-admin";
+  static final String ADMIN_PASSWORD = "attack admin password";
+  static ChorusNode node;
+  static Api api;
+
+  @BeforeAll
+  static void start() {
+    tc = TestCluster.start(1, Map.of("JWT_SECRET", SECRET, "JWT_KID", "current", "JWT_PREVIOUS_KEYS", "old=" + OLD_SECRET,
+        "RATE_LIMIT_LOGIN", 10_000, "RATE_LIMIT_REGISTER", 10_000, "RATE_LIMIT_LOGIN_PER_USERNAME", PER_USERNAME,
+        "AUTH_RATE_WINDOW_SECONDS", 600, "ADMIN_USERNAME", ADMIN, "ADMIN_PASSWORD", ADMIN_PASSWORD));
+    node = tc.node();
+    api = new Api(NodePorts.http(node.vertx()));
+  }
+
+  @AfterAll
+  static void stop() {
+    tc.close();
+  }
+
+  static String name(String prefix) {
+    return prefix + "-" + UUID.randomUUID().toString().substring(0, 8);
+  }
+
+  /** A token like ours, signed with {@code secret} under {@code kid}, expiring at {@code exp}. */
+  static String forge(String secret, String kid, String sub, Instant exp, String typ) {
+    return JWT.create().withKeyId(kid).withIssuer("chorus").withSubject(sub).withClaim("typ", typ).withClaim("name", "x")
+        .withClaim("roles", java.util.List.of("user", "admin")).withClaim("sid", UUID.randomUUID().toString())
+        .withIssuedAt(new Date()).withExpiresAt(Date.from(exp)).sign(Algorithm.HMAC256(secret));
+  }
+
+  static String b64(String s) {
+    return Base64.getUrlEncoder().withoutPadding().encodeToString(s.getBytes(StandardCharsets.UTF_8));
+  }
+
+  @Test
+  void badTokensAreRefusedAndChangeNothing() {
+    JsonObject victim = api.newUser(name("victim"));
+    String id = victim.getJsonObject("user").getString("id");
+    Instant later = Instant.now().plusSeconds(600);
+    String wrongKey = forge("someone-elses-secret-0123456789abcdefgh", "current", id, later, "access");
+    String expired = forge(SECRET, "current", id, Instant.now().minusSeconds(60), "access");
+    String notAccess = forge(SECRET, "current", id, later, "refresh");
+    String none = b64("{\"alg\":\"none\",\"typ\":\"JWT\",\"kid\":\"current\"}") + "."
+        + b64("{\"iss\":\"chorus\",\"sub\":\"" + id + "\",\"typ\":\"access\",\"sid\":\"" + UUID.randomUUID() + "\",\"exp\":"
+        + later.getEpochSecond() + "}") + ".";
+    String tampered = victim.getString("access_token").replaceFirst("\\.[^.]+\\.", "." + b64("{\"iss\":\"chorus\",\"sub\":\"" + id
+        + "\",\"typ\":\"access\",\"roles\":[\"admin\"],\"exp\":" + later.getEpochSecond() + "}") + ".");
+    for (String bad : new String[] {wrongKey, expired, notAccess, none, tampered, "garbage", "a.b.c", "x".repeat(7_000) + ".y.z"}) {
+      assertThat(api.call("PATCH", "/api/v1/users/me", bad, new JsonObject().put("display_name", "pwned")).error(401))
+          .as(bad.length() > 60 ? bad.substring(0, 60) : bad).isEqualTo("unauthenticated");
+    }
+    // a header beyond the server's limit is refused by the HTTP layer itself
+    assertThat(api.get("/api/v1/users/me", "x".repeat(20_000)).status()).isEqualTo(431);
+    assertThat(api.get("/api/v1/users/me", victim.getString("access_token")).expect(200).json().getString("display_name"))
+        .isEqualTo(victim.getJsonObject("user").getString("display_name"));
+  }
+
+  @Test
+  void aRetiredKeyStillVerifiesDuringRotation() {
+    JsonObject u = api.newUser(name("rotate"));
+    String id = u.getJsonObject("user").getString("id");
+    String withOldKey = forge(OLD_SECRET, "old", id, Instant.now().plusSeconds(300), "access");
+    assertThat(api.get("/api/v1/users/me", withOldKey).expect(200).json().getString("id")).isEqualTo(id);
+    // and our own tokens carry the current kid
+    String header = new String(Base64.getUrlDecoder().decode(u.getString("access_token").split("\\.")[0]), StandardCharsets.UTF_8);
+    assertThat(new JsonObject(header).getString("kid")).isEqualTo("current");
+    assertThat(new JsonObject(header).getString("alg")).isEqualTo("HS256");
+  }
+
+  @Test
+  void refreshReplayAfterRotationIsRefused() {
+    JsonObject s = api.newUser(name("replay"));
+    String r1 = s.getString("refresh_token");
+    api.post("/api/v1/auth/refresh", null, new JsonObject().put("refresh_token", r1)).expect(200);
+    assertThat(api.post("/api/v1/auth/refresh", null, new JsonObject().put("refresh_token", r1)).error(401)).isEqualTo("unauthenticated");
+    assertThat(api.post("/api/v1/auth/refresh", null, new JsonObject().put("refresh_token", "' OR 1=1 --")).error(401)).isEqualTo("unauthenticated");
+    assertThat(api.post("/api/v1/auth/refresh", null, new JsonObject()).error(401)).isEqualTo("unauthenticated");
+  }
+
+  @Test
+  void sqlIshHugeAndLookAlikeUsernames() {
+    for (String bad : new String[] {"x' OR '1'='1", "admin'--", "a; DROP TABLE users;", "x".repeat(10 * 1024), "pаypal" /* Cyrillic а */,
+        "ali\u200Bce", "bob\u0000"}) {
+      assertThat(api.register(bad, "a long enough password").error(400)).as(bad.length() > 40 ? "10 KB" : bad).isEqualTo("invalid_argument");
+      assertThat(api.login(bad, "a long enough password").error(401)).isEqualTo("unauthenticated");
+    }
+    assertThat(api.register(name("big"), "p".repeat(10 * 1024)).error(400)).isEqualTo("invalid_argument");
+    JsonObject u = api.newUser(name("searcher"));
+    assertThat(api.get("/api/v1/users?q=%27%20OR%201%3D1%20--", u.getString("access_token")).expect(200).json().getJsonArray("users")).isEmpty();
+
+    // full-width letters normalise (NFKC) onto the ASCII name: the same account, not a look-alike one
+    String plain = "wide" + UUID.randomUUID().toString().substring(0, 6);
+    api.register(plain, "a long enough password").expect(201);
+    StringBuilder wide = new StringBuilder();
+    plain.chars().forEach(c -> wide.appendCodePoint(Character.isLetterOrDigit(c) ? c - 0x21 + 0xFF01 : c));
+    assertThat(api.register(wide.toString(), "a long enough password").error(409)).isEqualTo("already_exists");
+    assertThat(api.login(wide.toString(), "a long enough password").expect(200).json().getJsonObject("user").getString("username")).isEqualTo(plain);
+  }
+
+  @Test
+  void bruteForceGets429WithRetryAfter() {
+    String n = name("brute");
+    api.register(n, Api.PW).expect(201);
+    for (int i = 0; i < PER_USERNAME; i++) {
+      assertThat(api.login(n, "guess number " + i).error(401)).isEqualTo("unauthenticated");
+    }
+    Api.Reply limited = api.login(n, Api.PW);   // even the right password: the name is locked for the window
+    assertThat(limited.error(429)).isEqualTo("rate_limited");
+    assertThat(Long.parseLong(limited.headers().firstValue("Retry-After").orElseThrow())).isBetween(1L, 600L);
+    // another name is not affected
+    String other = name("calm");
+    api.register(other, Api.PW).expect(201);
+    api.login(other, Api.PW).expect(200);
+  }
+
+  @Test
+  void aUserCannotReadOrChangeAnothersPrivateData() {
+    JsonObject x = api.newUser(name("mallory"));
+    JsonObject y = api.newUser(name("target"));
+    String tx = x.getString("access_token");
+    String idy = y.getJsonObject("user").getString("id");
+    JsonObject pub = api.get("/api/v1/users/" + idy, tx).expect(200).json();
+    assertThat(pub.fieldNames()).doesNotContain("roles", "disabled", "password_hash", "updated_at");
+    assertThat(api.call("PUT", "/api/v1/admin/users/" + idy + "/roles", tx, new JsonObject().put("roles", new JsonArray().add("admin"))).error(403))
+        .isEqualTo("forbidden");
+    assertThat(api.post("/api/v1/admin/users/" + idy + "/disable", tx, null).error(403)).isEqualTo("forbidden");
+    // a forged admin claim in a validly signed token does not help either: roles are read from the database
+    String forgedAdmin = forge(SECRET, "current", x.getJsonObject("user").getString("id"), Instant.now().plusSeconds(300), "access");
+    assertThat(api.post("/api/v1/admin/users/" + idy + "/disable", forgedAdmin, null).error(403)).isEqualTo("forbidden");
+    // requests between other people cannot be accepted or declined by a third party
+    JsonObject z = api.newUser(name("third"));
+    api.post("/api/v1/friends/requests", z.getString("access_token"), new JsonObject().put("user_id", idy)).expect(201);
+    String idz = z.getJsonObject("user").getString("id");
+    assertThat(api.post("/api/v1/friends/requests/" + idz + "/accept", tx, null).error(404)).isEqualTo("not_found");
+    assertThat(api.post("/api/v1/friends/requests/" + idz + "/decline", tx, null).error(404)).isEqualTo("not_found");
+    JsonObject still = api.get("/api/v1/friends/requests", y.getString("access_token")).expect(200).json();
+    assertThat(still.getJsonArray("incoming")).hasSize(1);
+    assertThat(api.get("/api/v1/users/me", y.getString("access_token")).expect(200).json().getJsonArray("roles")).containsExactly("user");
+  }
+
+  @Test
+  void disablingAUserClosesTheirLiveSocketsAtOnce() {
+    String ta = api.login(ADMIN, ADMIN_PASSWORD).expect(200).json().getString("access_token");
+    JsonObject u = api.newUser(name("socketed"));
+    try (WsProbe ws = WsProbe.connect(api.port(), "/ws/user?token=" + u.getString("access_token"))) {
+      ws.awaitType("hello");
+      api.post("/api/v1/admin/users/" + u.getJsonObject("user").getString("id") + "/disable", ta, null).expect(200);
+      assertThat(ws.awaitClose(5_000)).isEqualTo((short) 4403);
+    }
+    // and a new socket with the same token is refused before the upgrade
+    assertThat(api.get("/ws/user?token=" + u.getString("access_token"), null).error(401)).isEqualTo("unauthenticated");
+  }
+}

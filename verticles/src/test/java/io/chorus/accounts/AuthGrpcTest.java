@@ -1,0 +1,122 @@
+package io.chorus.accounts;
+
+import io.chorus.ChorusNode;
+import io.chorus.gateway.NodePorts;
+import io.chorus.proto.auth.AuthServiceGrpc;
+import io.chorus.proto.auth.GetUserRequest;
+import io.chorus.proto.auth.User;
+import io.chorus.proto.auth.ValidateTokenRequest;
+import io.chorus.proto.auth.ValidateTokenResponse;
+import io.chorus.testing.GrpcClients;
+import io.chorus.testing.TestCluster;
+import io.chorus.testing.TestServices;
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.reflection.v1.ServerReflectionGrpc;
+import io.grpc.reflection.v1.ServerReflectionRequest;
+import io.grpc.reflection.v1.ServerReflectionResponse;
+import io.grpc.reflection.v1.ServiceResponse;
+import io.grpc.stub.MetadataUtils;
+import io.grpc.stub.StreamObserver;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** gRPC {@code chorus.auth.v1.AuthService} with the official grpc-java client. */
+class AuthGrpcTest {
+  static TestCluster tc;
+  static ChorusNode node;
+  static ManagedChannel channel;
+  static AuthServiceGrpc.AuthServiceBlockingStub auth;
+  static Api api;
+
+  @BeforeAll
+  static void start() {
+    tc = TestCluster.start(1, Map.of("RATE_LIMIT_LOGIN", 100_000, "RATE_LIMIT_REGISTER", 100_000));
+    node = tc.node();
+    channel = GrpcClients.channel(node);
+    auth = AuthServiceGrpc.newBlockingStub(channel)
+        .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(GrpcClients.apiKey(node.config().security().grpcApiKey())))
+        .withDeadlineAfter(60, TimeUnit.SECONDS);
+    api = new Api(NodePorts.http(node.vertx()));
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    channel.shutdownNow().awaitTermination(10, TimeUnit.SECONDS);
+    tc.close();
+  }
+
+  @Test
+  void validatesTokensAndLooksUpUsers() {
+    JsonObject s = api.newUser("grpc-" + UUID.randomUUID().toString().substring(0, 8));
+    String id = s.getJsonObject("user").getString("id");
+    ValidateTokenResponse v = auth.validateToken(ValidateTokenRequest.newBuilder().setToken("Bearer " + s.getString("access_token")).build());
+    assertThat(v.getUserId()).isEqualTo(id);
+    assertThat(v.getRolesList()).containsExactly("user");
+    assertThat(v.getExpiresAt()).isGreaterThan(System.currentTimeMillis() / 1000);
+
+    User u = auth.getUser(GetUserRequest.newBuilder().setUserId(id).build());
+    assertThat(u.getUsername()).isEqualTo(s.getJsonObject("user").getString("username"));
+    assertThat(u.getAvatarUrl()).isEmpty();
+
+    assertThatThrownBy(() -> auth.validateToken(ValidateTokenRequest.newBuilder().setToken("not.a.jwt").build()))
+        .isInstanceOfSatisfying(StatusRuntimeException.class, e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAUTHENTICATED));
+    assertThatThrownBy(() -> auth.validateToken(ValidateTokenRequest.newBuilder().build()))
+        .isInstanceOfSatisfying(StatusRuntimeException.class, e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAUTHENTICATED));
+    assertThatThrownBy(() -> auth.getUser(GetUserRequest.newBuilder().setUserId(UUID.randomUUID().toString()).build()))
+        .isInstanceOfSatisfying(StatusRuntimeException.class, e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.NOT_FOUND));
+    assertThatThrownBy(() -> auth.getUser(GetUserRequest.newBuilder().setUserId("'; DROP TABLE users; --").build()))
+        .isInstanceOfSatisfying(StatusRuntimeException.class, e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.NOT_FOUND));
+
+    // a signed-out session's token stops validating
+    api.post("/api/v1/auth/logout", s.getString("access_token"), null).expect(204);
+    assertThatThrownBy(() -> auth.validateToken(ValidateTokenRequest.newBuilder().setToken(s.getString("access_token")).build()))
+        .isInstanceOfSatisfying(StatusRuntimeException.class, e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAUTHENTICATED));
+  }
+
+  @Test
+  void needsTheApiKey() {
+    AuthServiceGrpc.AuthServiceBlockingStub noKey = AuthServiceGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS);
+    assertThatThrownBy(() -> noKey.getUser(GetUserRequest.newBuilder().setUserId(UUID.randomUUID().toString()).build()))
+        .isInstanceOfSatisfying(StatusRuntimeException.class, e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAUTHENTICATED));
+  }
+
+  @Test
+  void reflectionListsAuthService() throws Exception {
+    CompletableFuture<ServerReflectionResponse> answer = new CompletableFuture<>();
+    StreamObserver<ServerReflectionRequest> requests = ServerReflectionGrpc.newStub(channel).withDeadlineAfter(20, TimeUnit.SECONDS)
+        .serverReflectionInfo(new StreamObserver<>() {
+          @Override
+          public void onNext(ServerReflectionResponse value) {
+            answer.complete(value);
+          }
+
+          @Override
+          public void onError(Throwable t) {
+            answer.completeExceptionally(t);
+          }
+
+          @Override
+          public void onCompleted() {
+            answer.completeExceptionally(new IllegalStateException("stream closed without an answer"));
+          }
+        });
+    requests.onNext(ServerReflectionRequest.newBuilder().setListServices("").build());
+    ServerReflectionResponse response = answer.get(30, TimeUnit.SECONDS);
+    requests.onCompleted();
+    assertThat(response.getListServicesResponse().getServiceList().stream().map(ServiceResponse::getName).toList())
+        .contains("chorus.auth.v1.AuthService", "RoomService");
+  }
+}

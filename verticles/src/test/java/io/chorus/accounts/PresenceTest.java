@@ -1,0 +1,128 @@
+package io.chorus.accounts;
+
+import io.chorus.ChorusNode;
+import io.chorus.config.ChorusConfig;
+import io.chorus.embedded.Ports;
+import io.chorus.gateway.NodePorts;
+import io.chorus.testing.ChildNode;
+import io.chorus.testing.TestCluster;
+import io.chorus.testing.TestServices;
+import io.chorus.testing.WsProbe;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.UUID;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Presence across the cluster: friends hear {@code online}/{@code offline} on their {@code /ws/user}
+ * channel, a user with two sockets stays online until the last closes, and the users of a node killed
+ * with {@code kill -9} go offline within 15 s.
+ */
+class PresenceTest {
+  static final String SECRET = "presence-test-secret-0123456789abcdefghij";
+
+  static String name(String prefix) {
+    return prefix + "-" + UUID.randomUUID().toString().substring(0, 8);
+  }
+
+  static boolean presence(JsonObject m, String uid, String status) {
+    return "presence".equals(m.getString("type")) && uid.equals(m.getString("user_id")) && status.equals(m.getString("status"));
+  }
+
+  @Test
+  void friendsSeeOnlineAndOfflineAndAKilledNodesUsersGoOfflineWithin15s() throws Exception {
+    String cluster = "presence-" + UUID.randomUUID();
+    int hzA = Ports.orFree(0);
+    int hzC = Ports.orFree(0);
+    String members = "127.0.0.1:" + hzA + ",127.0.0.1:" + hzC;
+    Map<String, Object> common = Map.of("HZ_CLUSTER_NAME", cluster, "HZ_MEMBERS", members, "JWT_SECRET", SECRET,
+        "RATE_LIMIT_LOGIN", 100_000, "RATE_LIMIT_REGISTER", 100_000);
+    Map<String, Object> oa = new HashMap<>(common);
+    oa.put("HZ_PORT", hzA);
+    ChorusNode nodeA = TestServices.await(ChorusNode.start(ChorusConfig.parse(TestServices.nodeJson(oa))));
+    Map<String, String> env = new HashMap<>(TestServices.services().environment());
+    common.forEach((k, v) -> env.put(k, String.valueOf(v)));
+    env.put("HZ_PORT", Integer.toString(hzC));
+    env.put("GRPC_PORT", Integer.toString(Ports.orFree(0)));
+    try (ChildNode victim = ChildNode.start(env, Ports.orFree(0), Path.of("target", "presence-victim-" + UUID.randomUUID() + ".log"))) {
+      victim.awaitReady(2, Duration.ofSeconds(120));
+      Api a = new Api(NodePorts.http(nodeA.vertx()));
+      Api c = new Api(victim.httpPort);
+      JsonObject x = a.newUser(name("xena"));
+      JsonObject y = c.newUser(name("yuri"));
+      String tx = x.getString("access_token");
+      String ty = y.getString("access_token");
+      String idx = x.getJsonObject("user").getString("id");
+      String idy = y.getJsonObject("user").getString("id");
+
+      try (WsProbe xs = WsProbe.connect(a.port(), "/ws/user", Map.of("Authorization", "Bearer " + tx))) {
+        xs.awaitType("hello");
+        // the friend request reaches x's channel across nodes
+        c.post("/api/v1/friends/requests", ty, new JsonObject().put("user_id", idx)).expect(201);
+        assertThat(xs.awaitType("friend_request").getJsonObject("user").getString("id")).isEqualTo(idy);
+        a.post("/api/v1/friends/requests/" + idy + "/accept", tx, null).expect(200);
+
+        // y comes online with two sockets (one per node); x hears it once
+        WsProbe y1 = WsProbe.connect(a.port(), "/ws/user?token=" + ty);
+        y1.awaitType("hello");
+        xs.await(m -> presence(m, idy, "online"), 10_000);
+        JsonArray friends = a.get("/api/v1/friends", tx).expect(200).json().getJsonArray("friends");
+        assertThat(friends.getJsonObject(0).getString("status")).isEqualTo("online");
+        WsProbe y2 = WsProbe.connect(victim.httpPort, "/ws/user?token=" + ty);
+        y2.awaitType("hello");
+
+        // closing one socket keeps y online; the next event x sees about y is the offline after the kill
+        y1.close();
+        victim.kill9();
+        long killedAt = System.currentTimeMillis();
+        JsonObject offline = xs.await(m -> "presence".equals(m.getString("type")) && idy.equals(m.getString("user_id")), 20_000);
+        long took = System.currentTimeMillis() - killedAt;
+        assertThat(offline.getString("status")).as("first presence event after the kill: %s", offline).isEqualTo("offline");
+        assertThat(offline.getString("last_seen")).isNotBlank();
+        System.out.println("presence: offline " + took + " ms after kill -9");
+        assertThat(took).as("offline after kill -9, ms").isLessThan(15_000);
+        JsonObject f = a.get("/api/v1/friends", tx).expect(200).json().getJsonArray("friends").getJsonObject(0);
+        assertThat(f.getString("status")).isEqualTo("offline");
+        assertThat(f.getString("last_seen")).isNotBlank();
+        y2.close();
+
+        // a socket that closes normally announces offline at once
+        WsProbe y3 = WsProbe.connect(a.port(), "/ws/user?token=" + ty);
+        y3.awaitType("hello");
+        xs.await(m -> presence(m, idy, "online"), 10_000);
+        y3.close();
+        xs.await(m -> presence(m, idy, "offline"), 10_000);
+      }
+    } finally {
+      TestServices.await(nodeA.close());
+    }
+  }
+
+  @Test
+  void theUserChannelRefusesMissingAndBadTokens() {
+    TestCluster tc = TestCluster.start(1, Map.of("RATE_LIMIT_REGISTER", 100_000));
+    ChorusNode node = tc.node();
+    try {
+      Api api = new Api(NodePorts.http(node.vertx()));
+      assertThat(api.get("/ws/user", null).error(401)).isEqualTo("unauthenticated");
+      assertThat(api.get("/ws/user?token=nope", null).error(401)).isEqualTo("unauthenticated");
+      JsonObject u = api.newUser(name("pinger"));
+      try (WsProbe ws = WsProbe.connect(api.port(), "/ws/user?token=" + u.getString("access_token"))) {
+        assertThat(ws.awaitType("hello").getString("user_id")).isEqualTo(u.getJsonObject("user").getString("id"));
+        ws.send(new JsonObject().put("type", "ping"));
+        ws.awaitType("pong");
+        ws.send(new JsonObject().put("type", "subscribe").put("to", "someone else"));
+        assertThat(ws.awaitType("error").getString("code")).isEqualTo("invalid_argument");
+      }
+    } finally {
+      tc.close();
+    }
+  }
+}
