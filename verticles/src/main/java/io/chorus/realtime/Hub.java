@@ -93,7 +93,18 @@ public final class Hub {
       });
       routes.put(address, c);
     }
-    return c.completion();
+    return onCallersContext(c.completion(), vertx.getOrCreateContext());
+  }
+
+  /**
+   * {@code f} completed on {@code context}: a registration completes on the event loop that made it,
+   * which is another gateway instance's for every loop but the first; a continuation run there would
+   * write to this loop's sockets from a foreign thread (the HTTP server runs in strict thread mode).
+   */
+  static <T> Future<T> onCallersContext(Future<T> f, Context context) {
+    io.vertx.core.Promise<T> mine = io.vertx.core.Promise.promise();
+    f.onComplete(ar -> context.runOnContext(v -> mine.handle(ar)));
+    return mine.future();
   }
 
   /** Listeners (event-loop channels, gRPC watches) on every topic of the node. */
@@ -151,13 +162,14 @@ public final class Hub {
     Subscription add(Handler<Delivery> listener, Map<String, Topic> owner) {
       Context context = vertx.getOrCreateContext();
       Local local = new Local(context, listener);
+      Future<Void> readyHere = onCallersContext(ready, context);
       locals.add(local);
       count("chorus.realtime.listeners").incrementAndGet();
       Topic self = this;
       return new Subscription() {
         @Override
         public Future<Void> ready() {
-          return ready;
+          return readyHere;
         }
 
         @Override
