@@ -108,11 +108,11 @@ public final class UserSocketHandler implements Handler<RoutingContext> {
       recorded.future().onComplete(x -> presence.disconnected(uid, socketId)
           .onFailure(e -> LOG.warn("presence: disconnect of {} not recorded: {}", uid, e.getMessage())));
     });
-    // friends hear of this socket at once; the user's own channel is not needed for that
     presence.connected(uid, socketId).onFailure(e -> LOG.warn("presence: connect of {} not recorded: {}", uid, e.getMessage()))
         .onComplete(x -> recorded.tryComplete());
-    // the hello goes out once the consumer is registered, so an event published after it cannot be missed
-    ch.subscription.ready().onComplete(r -> {
+    // the hello goes out once the channel is subscribed (no event published after it can be missed) and the
+    // socket counts for presence (closing another socket of the user after it cannot look like going offline)
+    Future.join(ch.subscription.ready(), recorded.future()).onComplete(r -> {
       if (!ws.isClosed()) {
         ws.writeTextMessage(new JsonObject().put("type", "hello").put("user_id", uid).encode());
       }

@@ -107,6 +107,27 @@ class AuthAttacksTest {
     assertThat(api.post("/api/v1/auth/refresh", null, new JsonObject()).error(401)).isEqualTo("unauthenticated");
   }
 
+  /** Two refreshes racing with one token: one wins, the other is a reuse, so the whole family ends (row lock, no double rotation). */
+  @Test
+  void concurrentRefreshesWithOneTokenRotateOnceAndEndTheFamily() throws Exception {
+    for (int round = 0; round < 5; round++) {
+      JsonObject s = api.newUser(name("race"));
+      JsonObject body = new JsonObject().put("refresh_token", s.getString("refresh_token"));
+      java.util.concurrent.CompletableFuture<Api.Reply> first = java.util.concurrent.CompletableFuture.supplyAsync(
+          () -> api.post("/api/v1/auth/refresh", null, body));
+      java.util.concurrent.CompletableFuture<Api.Reply> second = java.util.concurrent.CompletableFuture.supplyAsync(
+          () -> api.post("/api/v1/auth/refresh", null, body));
+      java.util.List<Api.Reply> replies = java.util.List.of(first.get(30, java.util.concurrent.TimeUnit.SECONDS),
+          second.get(30, java.util.concurrent.TimeUnit.SECONDS));
+      assertThat(replies.stream().map(Api.Reply::status).sorted().toList()).as("round %d", round).containsExactly(200, 401);
+      Api.Reply winner = replies.stream().filter(r -> r.status() == 200).findFirst().orElseThrow();
+      // the loser's reuse revoked the family: the winner's new pair is dead too
+      assertThat(api.post("/api/v1/auth/refresh", null, new JsonObject().put("refresh_token", winner.json().getString("refresh_token")))
+          .error(401)).isEqualTo("unauthenticated");
+      assertThat(api.get("/api/v1/users/me", winner.json().getString("access_token")).error(401)).isEqualTo("unauthenticated");
+    }
+  }
+
   @Test
   void sqlIshHugeAndLookAlikeUsernames() {
     for (String bad : new String[] {"x' OR '1'='1", "admin'--", "a; DROP TABLE users;", "x".repeat(10 * 1024), "pаypal" /* Cyrillic а */,

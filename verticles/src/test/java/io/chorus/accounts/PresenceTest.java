@@ -88,6 +88,9 @@ class PresenceTest {
         assertThat(offline.getString("last_seen")).isNotBlank();
         System.out.println("presence: offline " + took + " ms after kill -9");
         assertThat(took).as("offline after kill -9, ms").isLessThan(15_000);
+        // and not before the dead node's key could have expired (its last beat is at most a beat old):
+        // an earlier offline would be a wrong one, e.g. from closing y's other socket
+        assertThat(took).as("offline after kill -9, ms").isGreaterThan((10 - 3) * 1000L - 500);
         JsonObject f = a.get("/api/v1/friends", tx).expect(200).json().getJsonArray("friends").getJsonObject(0);
         assertThat(f.getString("status")).isEqualTo("offline");
         assertThat(f.getString("last_seen")).isNotBlank();

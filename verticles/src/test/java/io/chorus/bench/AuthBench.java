@@ -33,15 +33,17 @@ public final class AuthBench {
     int clients = Integer.getInteger("bench.clients", 8);
     int seconds = Integer.getInteger("bench.seconds", 15);
     int verifies = Integer.getInteger("bench.verifies", 5000);
+    int nodeCount = Integer.getInteger("bench.nodes", 1);
     Map<String, Object> settings = new java.util.HashMap<>(Map.of("RATE_LIMIT_LOGIN", 0, "RATE_LIMIT_LOGIN_PER_USERNAME", 0, "RATE_LIMIT_REGISTER", 0));
     for (String k : List.of("PASSWORD_HASH_POOL_SIZE", "ARGON2_MEMORY_KIB", "ARGON2_ITERATIONS", "ARGON2_PARALLELISM")) {
       if (System.getenv(k) != null) {
         settings.put(k, System.getenv(k));
       }
     }
-    TestCluster tc = TestCluster.start(1, settings);
+    TestCluster tc = TestCluster.start(nodeCount, settings);
     ChorusNode node = tc.node();
     int port = NodePorts.http(node.vertx());
+    int[] ports = tc.nodes().stream().mapToInt(x -> NodePorts.http(x.vertx())).toArray();
     var a = node.config().accounts();
     HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
@@ -72,10 +74,11 @@ public final class AuthBench {
     long start = System.nanoTime();
     for (int c = 0; c < clients; c++) {
       String n = names.get(c);
+      int loginPort = ports[c % ports.length];   // clients spread round-robin over the nodes
       loops.add(CompletableFuture.runAsync(() -> {
         while (System.nanoTime() < end) {
           long t = System.nanoTime();
-          HttpResponse<String> r = post(http, port, "/api/v1/auth/login", new JsonObject().put("username", n).put("password", password));
+          HttpResponse<String> r = post(http, loginPort, "/api/v1/auth/login", new JsonObject().put("username", n).put("password", password));
           if (r.statusCode() == 200) {
             latencies.add(System.nanoTime() - t);
           } else {
@@ -111,7 +114,7 @@ public final class AuthBench {
 
     System.out.printf("| Argon2id m=%d KiB t=%d p=%d, one hash | p50 %.1f ms, max %.1f ms |%n", a.argon2MemoryKib(), a.argon2Iterations(),
         a.argon2Parallelism(), hashes[hashes.length / 2] / 1e6, hashes[hashes.length - 1] / 1e6);
-    System.out.printf("| sign-ins, 1 node, %d clients, %d s, hash pool %d | %.1f /s, p50 %.1f ms, p99 %.1f ms, %d failed |%n", clients, seconds,
+    System.out.printf("| sign-ins, %d node(s) in one JVM, %d clients, %d s, hash pool %d per node | %.1f /s, p50 %.1f ms, p99 %.1f ms, %d failed |%n", nodeCount, clients, seconds,
         a.passwordHashPoolSize(), lat.length / elapsed, pct(lat, 50) / 1e6, pct(lat, 99) / 1e6, failures.get());
     System.out.printf("| AccessTokens.verify (signature + claims + Redis EXISTS), sequential | p50 %.0f µs, p99 %.0f µs |%n",
         pct(verify, 50) / 1e3, pct(verify, 99) / 1e3);
