@@ -36,7 +36,10 @@ final class HttpRoutes {
     MeterRegistry registry = BackendRegistries.getNow(metricsRegistry);
     SocketDrop drop = new SocketDrop(vertx, registry);
     new StreamRoutes(vertx, hub, new StreamSessions(infra.pg()), infra.redis(), config, rooms.node(), registry, drop).mount(router);
-    RoomSocketHandler roomSockets = new RoomSocketHandler(vertx, hub, rooms, tokens, drop);
+    // signed-in users join /ws as their account: the accounts feature vouches for the access JWT
+    io.chorus.accounts.AccessTokens accessTokens = io.chorus.accounts.AccountsModule.accessTokens(vertx, config, infra);
+    RoomSocketHandler roomSockets = new RoomSocketHandler(vertx, hub, rooms, tokens, drop,
+        jwt -> accessTokens.verify(jwt).map(p -> new RoomSocketHandler.SignedIn(p.userId(), p.username())));
     if (registry != null) {
       io.micrometer.core.instrument.Gauge.builder("chorus.realtime.topics", hub, Hub::topics)
           .description("topics this node's clients listen to (one subscription each)").register(registry);

@@ -5,7 +5,6 @@ import io.chorus.bus.ErrorCode;
 import io.chorus.realtime.Hub;
 import io.chorus.realtime.SocketDrop;
 import io.chorus.input.Inputs;
-import io.chorus.proto.room.JoinRoomRequest;
 import io.chorus.proto.room.LeaveRoomRequest;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
@@ -36,7 +35,25 @@ public final class RoomSocketHandler implements Handler<RoutingContext> {
   private final RoomFanout fanout;
   private final SocketDrop drop;
 
+  /** A signed-in user as the accounts feature vouches for them. */
+  public record SignedIn(String userId, String name) {
+  }
+
+  /** Verifies an access JWT (the accounts feature's; null where accounts are not served). */
+  public interface Accounts {
+    Future<SignedIn> verify(String accessToken);
+  }
+
+  private final Accounts accounts;
+  private final java.util.Map<String, java.util.Set<RoomFanout.RoomSocket>> signedIn = new java.util.HashMap<>();
+
   public RoomSocketHandler(Vertx vertx, Hub hub, RoomClient rooms, ParticipantTokens tokens, SocketDrop drop) {
+    this(vertx, hub, rooms, tokens, drop, null);
+  }
+
+  public RoomSocketHandler(Vertx vertx, Hub hub, RoomClient rooms, ParticipantTokens tokens, SocketDrop drop, Accounts accounts) {
+    this.accounts = accounts;
+    vertx.eventBus().<JsonObject>consumer(io.chorus.bus.Addresses.USER_DISABLED, m -> disabled(m.body()));
     this.vertx = vertx;
     this.drop = drop;
     this.rooms = rooms;
@@ -50,9 +67,88 @@ public final class RoomSocketHandler implements Handler<RoutingContext> {
     String userId = ctx.request().getParam("user_id");
     String userName = ctx.request().getParam("user_name", "");
     String token = ctx.request().getParam("token");
+    String accessToken = accessTokenOf(ctx.request().getHeader("Authorization"), ctx.request().getParam("access_token"), token);
     io.netty.channel.Channel connection = SocketDrop.channelOf(ctx.request());
-    ctx.request().toWebSocket().onSuccess(ws -> open(ws, roomId, userId, userName, token, connection))
-        .onFailure(e -> LOG.debug("WebSocket upgrade failed: {}", e.getMessage()));
+    ctx.request().toWebSocket().onSuccess(ws -> {
+      if (accessToken != null) {
+        openSignedIn(ws, roomId, userId, userName, accessToken, connection);
+      } else {
+        open(ws, roomId, userId, userName, token, connection);
+      }
+    }).onFailure(e -> LOG.debug("WebSocket upgrade failed: {}", e.getMessage()));
+  }
+
+  /**
+   * A signed-in user's access JWT: the {@code Authorization: Bearer} header, the {@code access_token}
+   * parameter, or a {@code token} parameter shaped like a JWT (three parts; participant tokens have two).
+   */
+  static String accessTokenOf(String authorization, String accessToken, String token) {
+    if (authorization != null && authorization.regionMatches(true, 0, "Bearer ", 0, 7) && !authorization.substring(7).isBlank()) {
+      return authorization.substring(7).trim();
+    }
+    if (accessToken != null && !accessToken.isBlank()) {
+      return accessToken;
+    }
+    return token != null && token.chars().filter(c -> c == '.').count() == 2 ? token : null;
+  }
+
+  /**
+   * A signed-in user joins as their account: {@code user_id} is the account's id (a different one is
+   * refused), the name defaults to the username, and the JWT proves the id, so a second tab or a
+   * re-join needs no participant token; {@code room_info} still carries one (for the bridge).
+   */
+  private void openSignedIn(ServerWebSocket ws, String roomId, String userId, String rawUserName, String accessToken,
+                            io.netty.channel.Channel connection) {
+    if (accounts == null) {
+      refuse(ws, ErrorCode.UNAUTHENTICATED, "accounts are not served here", (short) 4401);
+      return;
+    }
+    ws.pause();
+    accounts.verify(accessToken).onComplete(ar -> {
+      if (ar.failed()) {
+        ErrorCode code = ErrorCode.of(ar.cause());
+        refuse(ws, code == ErrorCode.INTERNAL ? ErrorCode.UNAUTHENTICATED : code, "access token refused: " + ar.cause().getMessage(),
+            (short) 4401);
+        return;
+      }
+      SignedIn who = ar.result();
+      if (userId != null && !userId.isEmpty() && !userId.equals(who.userId())) {
+        refuse(ws, ErrorCode.FORBIDDEN, "user_id belongs to another account", (short) 4403);
+        return;
+      }
+      String name = rawUserName == null || rawUserName.isEmpty() ? who.name() : rawUserName;
+      RoomFanout.RoomSocket socket = new RoomFanout.RoomSocket(roomId, ws, drop, connection);
+      if (!RoomIds.isValid(roomId)) {
+        refuse(ws, ErrorCode.INVALID_ARGUMENT, "room_id (4-32 letters/digits) is required", (short) 4400);
+        return;
+      }
+      String userName;
+      try {
+        userName = Inputs.name("user_name", name, 0, RoomService.MAX_NAME_LENGTH);
+      } catch (ChorusException e) {
+        refuse(ws, e.code(), e.getMessage(), (short) 4400);
+        return;
+      }
+      signedIn.computeIfAbsent(who.userId(), k -> new java.util.HashSet<>()).add(socket);
+      join(ws, socket, roomId, who.userId(), userName, false, true);
+    });
+  }
+
+  private void forgetSignedIn(String userId, RoomFanout.RoomSocket socket) {
+    java.util.Set<RoomFanout.RoomSocket> set = signedIn.get(userId);
+    if (set != null && set.remove(socket) && set.isEmpty()) {
+      signedIn.remove(userId);
+    }
+  }
+
+  /** An account was disabled: its sockets here close at once (4403). */
+  private void disabled(JsonObject body) {
+    java.util.Set<RoomFanout.RoomSocket> set = body == null ? null : signedIn.get(body.getString("user_id"));
+    if (set != null) {
+      for (RoomFanout.RoomSocket s : java.util.List.copyOf(set)) {
+        refuse(s.ws, ErrorCode.FORBIDDEN, "account disabled", (short) 4403);
+      }
+    }
   }
 
   private void open(ServerWebSocket ws, String roomId, String userId, String rawUserName, String token, io.netty.channel.Channel connection) {
@@ -83,15 +179,21 @@ public final class RoomSocketHandler implements Handler<RoutingContext> {
         return;
       }
     }
+    ws.pause();
+    // without a token the user_id must be new to the room: a member, present or departed, proves itself with its token
+    join(ws, socket, roomId, userId, userName, !hasToken, !hasToken);
+  }
+
+  /** {@code strict}: the id must be new to the room; {@code issueToken}: room_info carries the participant token. */
+  private void join(ServerWebSocket ws, RoomFanout.RoomSocket socket, String roomId, String userId, String userName, boolean strict,
+                    boolean issueToken) {
     socket.userId = userId;
     socket.authenticated = true;
     fanout.add(socket);
-    ws.pause();
-    JoinRoomRequest join = JoinRoomRequest.newBuilder().setRoomId(roomId).setUserId(userId).setUserName(userName).build();
-    // without a token the user_id must be new to the room: a member, present or departed, proves itself with its token
-    rooms.join(join, true, !hasToken).onComplete(ar -> {
+    rooms.send(new RoomCommand.Join(roomId, userId, userName, rooms.node(), true, strict)).onComplete(ar -> {
       if (ar.failed()) {
         fanout.remove(socket);
+        forgetSignedIn(userId, socket);
         ErrorCode code = ErrorCode.of(ar.cause());
         String msg = code == ErrorCode.ALREADY_EXISTS ? "user_id is or was in the room: connect with its token" : ar.cause().getMessage();
         refuse(ws, code, msg, (short) (4000 + code.httpStatus()));
@@ -99,7 +201,7 @@ public final class RoomSocketHandler implements Handler<RoutingContext> {
       }
       RoomState room = ar.result();
       JsonObject info = RoomEvents.roomInfo(room, System.currentTimeMillis()).put("you", userId);
-      if (!hasToken) {
+      if (issueToken) {
         info.put("token", tokens.issue(roomId, userId, userId.equals(room.hostId()) ? "host" : "participant"));
       }
       ws.writeTextMessage(info.encode());
@@ -130,6 +232,7 @@ public final class RoomSocketHandler implements Handler<RoutingContext> {
     });
     ws.closeHandler(v -> {
       fanout.remove(socket);
+      forgetSignedIn(socket.userId, socket);
       rooms.leave(LeaveRoomRequest.newBuilder().setRoomId(socket.roomId).setUserId(socket.userId).build(), true)
           .onFailure(e -> LOG.debug("Leave after close of {} in {} failed: {}", socket.userId, socket.roomId, e.getMessage()));
     });

@@ -1,0 +1,91 @@
+package io.chorus.accounts;
+
+import io.chorus.testing.ChorusCluster;
+import io.chorus.testing.TestCluster;
+import io.chorus.testing.WsProbe;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.util.Map;
+import java.util.UUID;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The seed-000 WebSocket with an access JWT: a signed-in user joins as their account (second tab without
+ * a participant token), cannot take another id, bad JWTs are refused, and disabling the account closes
+ * the user's room sockets at once, on every node.
+ */
+@ChorusCluster(nodes = 2, config = {"ADMIN_USERNAME=ws-admin", "ADMIN_PASSWORD=admin password for ws tests",
+    "RATE_LIMIT_REGISTER=100000", "RATE_LIMIT_LOGIN=100000", "RATE_LIMIT_ROOM_CREATE=0"})
+class SignedInRoomSocketTest {
+  static TestCluster cluster;
+  static Api a;
+
+  @BeforeAll
+  static void start(TestCluster c) {
+    cluster = c;
+    a = new Api(c.port(0));
+  }
+
+  static String room() {
+    return a.post("/api/v1/listen/rooms", null, new JsonObject().put("track_url", "https://example.com/t.mp3")).expect(201).json()
+        .getString("room_id");
+  }
+
+  @Test
+  void aSignedInUserJoinsAsTheirAccount() {
+    String name = "ws" + UUID.randomUUID().toString().substring(0, 8);
+    JsonObject u = a.newUser(name);
+    String uid = u.getJsonObject("user").getString("id");
+    String jwt = u.getString("access_token");
+    String id = room();
+    try (WsProbe first = WsProbe.connect(cluster.port(0), "/ws?room_id=" + id, Map.of("Authorization", "Bearer " + jwt));
+         WsProbe second = WsProbe.connect(cluster.port(1), "/ws?room_id=" + id + "&access_token=" + jwt)) {
+      JsonObject info = first.awaitType("room_info");
+      assertThat(info.getString("you")).isEqualTo(uid);
+      assertThat(info.getString("token")).as("a participant token for the bridge").isNotBlank();
+      assertThat(info.getJsonArray("users").stream().map(x -> ((JsonObject) x).getString("name"))).contains(name);
+      // the JWT proves the id: a second tab on another node needs no participant token
+      assertThat(second.awaitType("room_info").getString("you")).isEqualTo(uid);
+    }
+  }
+
+  @Test
+  void anotherIdAndBadTokensAreRefused() {
+    JsonObject u = a.newUser("wx" + UUID.randomUUID().toString().substring(0, 8));
+    String jwt = u.getString("access_token");
+    String id = room();
+    try (WsProbe other = WsProbe.connect(cluster.port(0), "/ws?room_id=" + id + "&user_id=someone-else",
+        Map.of("Authorization", "Bearer " + jwt))) {
+      assertThat(other.awaitType("error").getString("code")).isEqualTo("forbidden");
+      assertThat(other.awaitClose(10_000)).isEqualTo((short) 4403);
+    }
+    String[] parts = jwt.split("\\.");
+    String forged = parts[0] + "." + parts[1] + "." + new StringBuilder(parts[2]).reverse();
+    try (WsProbe bad = WsProbe.connect(cluster.port(0), "/ws?room_id=" + id + "&access_token=" + forged)) {
+      assertThat(bad.awaitType("error").getString("code")).isEqualTo("unauthenticated");
+      assertThat(bad.awaitClose(10_000)).isEqualTo((short) 4401);
+    }
+  }
+
+  @Test
+  void disablingTheAccountClosesItsRoomSocketsOnEveryNode() {
+    String ta = a.login("ws-admin", "admin password for ws tests").expect(200).json().getString("access_token");
+    JsonObject u = a.newUser("wd" + UUID.randomUUID().toString().substring(0, 8));
+    String jwt = u.getString("access_token");
+    String id = room();
+    try (WsProbe s0 = WsProbe.connect(cluster.port(0), "/ws?room_id=" + id + "&access_token=" + jwt);
+         WsProbe s1 = WsProbe.connect(cluster.port(1), "/ws?room_id=" + id + "&access_token=" + jwt);
+         WsProbe anonymous = WsProbe.connect(cluster.port(1), "/ws?room_id=" + id + "&user_id=anon&user_name=Anon")) {
+      s0.awaitType("room_info");
+      s1.awaitType("room_info");
+      anonymous.awaitType("room_info");
+      a.post("/api/v1/admin/users/" + u.getJsonObject("user").getString("id") + "/disable", ta, null).expect(200);
+      assertThat(s0.awaitClose(10_000)).isEqualTo((short) 4403);
+      assertThat(s1.awaitClose(10_000)).isEqualTo((short) 4403);
+      assertThat(anonymous.isClosed()).as("other members stay").isFalse();
+    }
+  }
+}
