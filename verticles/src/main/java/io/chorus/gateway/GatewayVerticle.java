@@ -74,10 +74,12 @@ public final class GatewayVerticle extends VerticleBase {
         // to slow-consumer closes, against p50 26 ms / p99 57 ms and nothing lost without it
         .setPerMessageWebSocketCompressionSupported(false)
         .setPerFrameWebSocketCompressionSupported(false)
-        // every response is written on the verticle's event loop, so the connection can write directly
-        // instead of through a multi-producer queue: one Netty MPSC queue (~4.7 KB: its first chunk has
-        // 1024 slots) less per connection, and a WebSocket keeps its upgrade request's connection for life
-        .setStrictThreadMode(true);
+        // with one instance every response is written on its event loop, so the connection can write
+        // directly instead of through a multi-producer queue: one Netty MPSC queue (~4.7 KB: its first chunk
+        // has 1024 slots) less per connection. With several instances SockJS sessions are shared by them
+        // (vertx-web keeps them in one node-wide map) and a polling transport's next request may land on
+        // another instance, which then writes to the session's response from its own thread: not strict
+        .setStrictThreadMode(config.gatewayInstancesOrCores() == 1);
     return Future.all(consumers).compose(v -> port.listen(vertx.createHttpServer(options).requestHandler(router), config.host()))
         .onSuccess(s -> {
           NodePorts.publishHttp(vertx, s.actualPort());
