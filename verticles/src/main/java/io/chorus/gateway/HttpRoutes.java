@@ -38,8 +38,9 @@ final class HttpRoutes {
     new StreamRoutes(vertx, hub, new StreamSessions(infra.pg()), infra.redis(), config, rooms.node(), registry, drop).mount(router);
     // signed-in users join /ws as their account: the accounts feature vouches for the access JWT
     io.chorus.accounts.AccessTokens accessTokens = io.chorus.accounts.AccountsModule.accessTokens(vertx, config, infra);
-    RoomSocketHandler roomSockets = new RoomSocketHandler(vertx, hub, rooms, tokens, drop,
-        jwt -> accessTokens.verify(jwt).map(p -> new RoomSocketHandler.SignedIn(p.userId(), p.username())));
+    io.chorus.room.SignedIn.Verifier signedIn = jwt -> accessTokens.verify(jwt)
+        .map(p -> new io.chorus.room.SignedIn(p.userId(), p.username(), p.expiresAtEpochSeconds() * 1000));
+    RoomSocketHandler roomSockets = new RoomSocketHandler(vertx, hub, rooms, tokens, drop, signedIn);
     if (registry != null) {
       io.micrometer.core.instrument.Gauge.builder("chorus.realtime.topics", hub, Hub::topics)
           .description("topics this node's clients listen to (one subscription each)").register(registry);
@@ -54,7 +55,7 @@ final class HttpRoutes {
     router.get("/ws").handler(roomSockets);
     router.get("/api/v1/time").handler(ctx -> Http.json(ctx, 200,
         ClockSync.reply(parseOrNull(ctx.request().getParam("t0")), System.currentTimeMillis())));
-    RoomBridge bridge = new RoomBridge(vertx, hub, rooms, tokens, config.security().allowedOrigins(), registry, drop);
+    RoomBridge bridge = new RoomBridge(vertx, hub, rooms, tokens, config.security().allowedOrigins(), registry, drop, signedIn);
     // the SockJS transports that send by POST (xhr_send, jsonp_send) read the request body: vertx-web 5
     // answers them 500 without a BodyHandler in front
     router.post("/eventbus/*").handler(BodyHandler.create(false).setBodyLimit(RoomBridge.MAX_SEND_BODY));

@@ -188,31 +188,40 @@ final class BridgeSession implements io.chorus.realtime.Sink {
     }
     String roomId = RoomBridge.roomOf(address);
     if (roomId == null) {
-      return error("access_denied");
+      String userId = RoomBridge.userOf(address);
+      return userId == null ? error("access_denied") : registerUser(address, userId, msg);
     }
     String token = token(msg);
-    return bridge.listener(roomId, token).compose(participant -> {
-      if (participant == null) {
-        return error("rejected");
-      }
-      if (closed) {
-        return Future.<Void>succeededFuture();
-      }
-      // tokens are checked only here: the registration ends when this one expires
-      long ttl = Math.max(1, bridge.expiresAt(token) - System.currentTimeMillis());
-      long timer = vertx.setTimer(ttl, t -> revoke(address, participant, ErrorCode.UNAUTHENTICATED, "participant token expired"));
-      registered.put(address, new Listener(participant, timer));
-      return fanout.add(address, this).recover(e -> {
-        registered.remove(address);
-        vertx.cancelTimer(timer);
-        fanout.remove(address, this);
-        return error("registration_failure");
-      });
-    }, e -> error("rejected"));
+    return bridge.listener(roomId, token).compose(participant -> participant == null ? error("rejected")
+        : listen(address, participant, bridge.expiresAt(token), "participant token expired"), e -> error("rejected"));
+  }
+
+  /** A signed-in user's own channel: headers {@code {access_token}} (or {@code token}) carrying that user's JWT. */
+  private Future<Void> registerUser(String address, String userId, JsonObject msg) {
+    String jwt = header(msg, "access_token");
+    return bridge.userListener(userId, jwt != null ? jwt : token(msg)).compose(who -> who == null ? error("rejected")
+        : listen(address, who.userId(), who.expiresAtMillis(), "access token expired"), e -> error("rejected"));
+  }
+
+  /** Subscribes this socket to {@code address} as {@code who} until {@code expiresAt} (the credential's end). */
+  private Future<Void> listen(String address, String who, long expiresAt, String expiredMessage) {
+    if (closed) {
+      return Future.succeededFuture();
+    }
+    // credentials are checked only here: the registration ends when this one expires
+    long ttl = Math.max(1, expiresAt - System.currentTimeMillis());
+    long timer = vertx.setTimer(ttl, t -> revoke(address, who, ErrorCode.UNAUTHENTICATED, expiredMessage));
+    registered.put(address, new Listener(who, timer));
+    return fanout.add(address, this).recover(e -> {
+      registered.remove(address);
+      vertx.cancelTimer(timer);
+      fanout.remove(address, this);
+      return error("registration_failure");
+    });
   }
 
   private Future<Void> unregister(String address) {
-    if (RoomBridge.roomOf(address) == null) {
+    if (RoomBridge.roomOf(address) == null && RoomBridge.userOf(address) == null) {
       return error("access_denied");
     }
     Listener l = registered.remove(address);
@@ -287,6 +296,10 @@ final class BridgeSession implements io.chorus.realtime.Sink {
   }
 
   private static String token(JsonObject msg) {
-    return msg.getValue("headers") instanceof JsonObject h && h.getValue("token") instanceof String t ? t : null;
+    return header(msg, "token");
+  }
+
+  private static String header(JsonObject msg, String name) {
+    return msg.getValue("headers") instanceof JsonObject h && h.getValue(name) instanceof String t ? t : null;
   }
 }

@@ -37,6 +37,7 @@ import java.util.regex.Pattern;
  */
 public final class RoomBridge {
   private static final Logger LOG = LoggerFactory.getLogger(RoomBridge.class);
+  private static final Pattern USER_ADDRESS = Pattern.compile(Pattern.quote(Addresses.USER_EVENTS_PREFIX) + "([A-Za-z0-9-]{1,64})");
   private static final Pattern ROOM_ADDRESS = Pattern.compile(
       "(?:" + Pattern.quote(Addresses.ROOM_EVENTS_PREFIX) + "|" + Pattern.quote(Addresses.CHAT_EVENTS_PREFIX) + ")([A-Za-z0-9]{4,32})");
   /** The client library pings every 5 s; a socket silent for this long is closed (vertx-web's default). */
@@ -56,9 +57,18 @@ public final class RoomBridge {
   private final java.util.concurrent.atomic.AtomicInteger nodeSessions;
   private final RecentRevocations recentlyRevoked = new RecentRevocations();
 
+  /** Verifies access JWTs for user channels (null: user channels are refused). */
+  private final SignedIn.Verifier accounts;
+
   /** {@code registry} (may be null) gets {@code chorus_bridge_sockets}, {@code chorus_bridge_rooms} and the slow-socket count. */
   public RoomBridge(Vertx vertx, Hub hub, RoomClient rooms, ParticipantTokens tokens, List<String> allowedOrigins,
                     MeterRegistry registry, SocketDrop drop) {
+    this(vertx, hub, rooms, tokens, allowedOrigins, registry, drop, null);
+  }
+
+  public RoomBridge(Vertx vertx, Hub hub, RoomClient rooms, ParticipantTokens tokens, List<String> allowedOrigins,
+                    MeterRegistry registry, SocketDrop drop, SignedIn.Verifier accounts) {
+    this.accounts = accounts;
     this.vertx = vertx;
     this.drop = drop;
     this.rooms = rooms;
@@ -163,6 +173,35 @@ public final class RoomBridge {
     return m.matches() ? m.group(1) : null;
   }
 
+  /** The user of a {@code client.user.<uid>} address, or null for any other address. */
+  static String userOf(String address) {
+    Matcher m = USER_ADDRESS.matcher(address);
+    return m.matches() ? m.group(1) : null;
+  }
+
+  /**
+   * The user a REGISTER to {@code client.user.<userId>} may listen as: the access JWT's user when it is
+   * that user; else null. The registration ends at the JWT's expiry ({@link SignedIn#expiresAtMillis}).
+   */
+  Future<SignedIn> userListener(String userId, String accessToken) {
+    if (accounts == null || accessToken == null || accessToken.isBlank()) {
+      return Future.succeededFuture(null);
+    }
+    return accounts.verify(accessToken).map(who -> who.userId().equals(userId) ? who : null)
+        .recover(e -> Future.succeededFuture(null));
+  }
+
+  /** An admin disabled a user: the user's channel registrations on this loop end now. */
+  private void userDisabled(JsonObject body) {
+    if (body == null || !(body.getValue("user_id") instanceof String uid)) {
+      return;
+    }
+    String address = Addresses.userEvents(uid);
+    for (BridgeSession s : fanout.listeners(address)) {
+      s.revoke(address, uid, ErrorCode.FORBIDDEN, "account disabled");
+    }
+  }
+
   /** Inbound addresses a bridge client may SEND to. */
   static boolean mayReceive(String address) {
     return Addresses.CLOCK.equals(address) || Addresses.ROOM_CONTROL_IN.equals(address);
@@ -235,7 +274,8 @@ public final class RoomBridge {
           });
     });
     MessageConsumer<JsonObject> revoked = vertx.eventBus().consumer(Addresses.ROOM_REVOKED, msg -> revoked(msg.body()));
-    return List.of(clock, control, revoked);
+    MessageConsumer<JsonObject> disabled = vertx.eventBus().consumer(Addresses.USER_DISABLED, msg -> userDisabled(msg.body()));
+    return List.of(clock, control, revoked, disabled);
   }
 
   private boolean originAllowed(String origin) {

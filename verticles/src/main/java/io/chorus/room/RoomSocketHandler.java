@@ -35,23 +35,15 @@ public final class RoomSocketHandler implements Handler<RoutingContext> {
   private final RoomFanout fanout;
   private final SocketDrop drop;
 
-  /** A signed-in user as the accounts feature vouches for them. */
-  public record SignedIn(String userId, String name) {
-  }
-
-  /** Verifies an access JWT (the accounts feature's; null where accounts are not served). */
-  public interface Accounts {
-    Future<SignedIn> verify(String accessToken);
-  }
-
-  private final Accounts accounts;
+  /** Verifies access JWTs (the accounts feature's; null where accounts are not served). */
+  private final SignedIn.Verifier accounts;
   private final java.util.Map<String, java.util.Set<RoomFanout.RoomSocket>> signedIn = new java.util.HashMap<>();
 
   public RoomSocketHandler(Vertx vertx, Hub hub, RoomClient rooms, ParticipantTokens tokens, SocketDrop drop) {
     this(vertx, hub, rooms, tokens, drop, null);
   }
 
-  public RoomSocketHandler(Vertx vertx, Hub hub, RoomClient rooms, ParticipantTokens tokens, SocketDrop drop, Accounts accounts) {
+  public RoomSocketHandler(Vertx vertx, Hub hub, RoomClient rooms, ParticipantTokens tokens, SocketDrop drop, SignedIn.Verifier accounts) {
     this.accounts = accounts;
     vertx.eventBus().<JsonObject>consumer(io.chorus.bus.Addresses.USER_DISABLED, m -> disabled(m.body()));
     this.vertx = vertx;

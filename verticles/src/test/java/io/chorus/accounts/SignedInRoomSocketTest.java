@@ -15,7 +15,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * The seed-000 WebSocket with an access JWT: a signed-in user joins as their account (second tab without
  * a participant token), cannot take another id, bad JWTs are refused, and disabling the account closes
- * the user's room sockets at once, on every node.
+ * the user's room sockets at once, on every node. Over the bridge, a user's own channel
+ * {@code client.user.<uid>} takes a REGISTER with that user's JWT only.
  */
 @ChorusCluster(nodes = 2, config = {"ADMIN_USERNAME=ws-admin", "ADMIN_PASSWORD=admin password for ws tests",
     "RATE_LIMIT_REGISTER=100000", "RATE_LIMIT_LOGIN=100000", "RATE_LIMIT_ROOM_CREATE=0"})
@@ -86,6 +87,56 @@ class SignedInRoomSocketTest {
       assertThat(s0.awaitClose(10_000)).isEqualTo((short) 4403);
       assertThat(s1.awaitClose(10_000)).isEqualTo((short) 4403);
       assertThat(anonymous.isClosed()).as("other members stay").isFalse();
+    }
+  }
+
+  static JsonObject bridgeFrame(WsProbe ws) {
+    return new JsonObject(ws.nextBinary(10_000));
+  }
+
+  /** The reply to a clock request: every frame of the socket before it has been handled. */
+  static void settle(WsProbe ws, String replyAddress) {
+    ws.send(new JsonObject().put("type", "send").put("address", "client.clock").put("replyAddress", replyAddress)
+        .put("body", new JsonObject().put("t0", 1)));
+    while (true) {
+      JsonObject f = bridgeFrame(ws);
+      if (replyAddress.equals(f.getString("address"))) {
+        return;
+      }
+    }
+  }
+
+  @Test
+  void theBridgeServesAUsersOwnChannelToThatUserOnly() {
+    String ta = a.login("ws-admin", "admin password for ws tests").expect(200).json().getString("access_token");
+    JsonObject me = a.newUser("wb" + UUID.randomUUID().toString().substring(0, 8));
+    JsonObject friend = a.newUser("wf" + UUID.randomUUID().toString().substring(0, 8));
+    String uid = me.getJsonObject("user").getString("id");
+    String address = "client.user." + uid;
+    try (WsProbe ws = WsProbe.connect(cluster.port(1), "/eventbus/websocket")) {
+      // someone else's JWT, and none at all: refused
+      ws.send(new JsonObject().put("type", "register").put("address", address)
+          .put("headers", new JsonObject().put("access_token", friend.getString("access_token"))));
+      assertThat(bridgeFrame(ws).getString("body")).isEqualTo("rejected");
+      ws.send(new JsonObject().put("type", "register").put("address", address));
+      assertThat(bridgeFrame(ws).getString("body")).isEqualTo("rejected");
+
+      ws.send(new JsonObject().put("type", "register").put("address", address)
+          .put("headers", new JsonObject().put("access_token", me.getString("access_token"))));
+      settle(ws, "after-register");
+      // a friend request (made through node 0) reaches the user's channel on node 1
+      a.post("/api/v1/friends/requests", friend.getString("access_token"), new JsonObject().put("user_id", uid)).expect(201);
+      JsonObject rec = bridgeFrame(ws);
+      assertThat(rec.getString("type")).isEqualTo("rec");
+      assertThat(rec.getString("address")).isEqualTo(address);
+      assertThat(rec.getJsonObject("body").getString("type")).isEqualTo("friend_request");
+
+      // disabling the account ends the registration at once
+      a.post("/api/v1/admin/users/" + uid + "/disable", ta, null).expect(200);
+      JsonObject err = bridgeFrame(ws);
+      assertThat(err.getString("type")).isEqualTo("err");
+      assertThat(err.getString("address")).isEqualTo(address);
+      assertThat(err.getInteger("failureCode")).isEqualTo(4030);
     }
   }
 }
