@@ -42,4 +42,19 @@ public final class SignedInJoins {
           });
     }));
   }
+
+  /**
+   * The caller's participant in {@code roomId}: the newest present one the account joined as (REST join
+   * with its JWT). Unauthenticated for a bad JWT; forbidden when the account has not joined the room.
+   */
+  public Future<String[]> participantOf(String accessToken, String roomId) {
+    return tokens.verify(accessToken).compose(p -> pg.preparedQuery(
+            "SELECT participant_id FROM room_participants WHERE room_id = $1 AND user_id = $2 AND left_at IS NULL "
+                + "ORDER BY joined_at DESC LIMIT 1")
+        .execute(Tuple.of(roomId, UUID.fromString(p.userId())))
+        .compose(rows -> rows.size() == 0
+            ? Future.failedFuture(new io.chorus.bus.ChorusException(io.chorus.bus.ErrorCode.FORBIDDEN,
+                "this account has not joined the room: POST /api/v1/rooms/" + roomId + "/join with it first"))
+            : Future.succeededFuture(new String[] {rows.iterator().next().getValue(0).toString(), p.userId()})));
+  }
 }

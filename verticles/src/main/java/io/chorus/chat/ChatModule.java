@@ -26,10 +26,12 @@ public final class ChatModule {
                                    Infra infra, SocketDrop drop) {
     ChatService chat = chatService(vertx, infra, config);
     ConferenceService conf = new ConferenceService(rooms, tokens, new ConferenceRepo(infra.pg()), chat, config);
+    io.chorus.accounts.SignedInJoins signedIn = new io.chorus.accounts.SignedInJoins(
+        io.chorus.accounts.AccountsModule.accessTokens(vertx, config, infra), infra.pg());
     new RoomsRestRoutes(conf, chat, new MediaTokens(config.chat()), new RateLimiter(infra.redisApi(), config.chat().rateWindowSeconds()),
-        tokens, config, new io.chorus.accounts.SignedInJoins(io.chorus.accounts.AccountsModule.accessTokens(vertx, config, infra), infra.pg()))
-        .mount(router);
-    ChatSocketHandler sockets = new ChatSocketHandler(vertx, hub, tokens, conf, chat, drop);
+        tokens, config, signedIn).mount(router);
+    ChatSocketHandler sockets = new ChatSocketHandler(vertx, hub, tokens, conf, chat, drop,
+        (jwt, roomId) -> signedIn.participantOf(jwt, roomId).map(m -> new ChatSocketHandler.Member(m[0], m[1])));
     router.get("/ws/chat/:room_id").handler(sockets);
     return sockets.ready();
   }

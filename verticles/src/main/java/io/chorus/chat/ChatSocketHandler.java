@@ -23,6 +23,7 @@ import org.slf4j.LoggerFactory;
 
 import java.util.HashMap;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -51,7 +52,17 @@ public final class ChatSocketHandler implements Handler<RoutingContext> {
   private final MessageConsumer<JsonObject> revocations;
   private final RecentRevocations recentlyRevoked = new RecentRevocations();
 
+  private final SignedInMembers signedIn;
+
   public ChatSocketHandler(Vertx vertx, Hub hub, ParticipantTokens tokens, ConferenceService conf, ChatService chat, SocketDrop drop) {
+    this(vertx, hub, tokens, conf, chat, drop, null);
+  }
+
+  /** {@code signedIn} (may be null): resolves access JWTs to the account's participant in the room. */
+  public ChatSocketHandler(Vertx vertx, Hub hub, ParticipantTokens tokens, ConferenceService conf, ChatService chat, SocketDrop drop,
+                           SignedInMembers signedIn) {
+    this.signedIn = signedIn;
+    vertx.eventBus().<JsonObject>consumer(Addresses.USER_DISABLED, m -> disabled(m.body()));
     this.vertx = vertx;
     this.hub = hub;
     this.drop = drop;
@@ -86,6 +97,20 @@ public final class ChatSocketHandler implements Handler<RoutingContext> {
       refuse(ws, ErrorCode.INVALID_ARGUMENT, "bad room id", (short) 4400);
       return;
     }
+    if (signedIn != null && token != null && token.chars().filter(c -> c == '.').count() == 2) {
+      // an access JWT (three parts; participant tokens have two): the account's participant in the room
+      ws.pause();
+      signedIn.participantOf(token, roomId).onComplete(ar -> {
+        if (ar.failed()) {
+          ErrorCode code = ErrorCode.of(ar.cause());
+          refuse(ws, code, String.valueOf(ar.cause().getMessage()), code == ErrorCode.FORBIDDEN ? (short) 4403 : (short) 4401);
+          return;
+        }
+        // no expiry timer: a signed-in socket lasts until the member leaves or the account is disabled
+        attach(ws, roomId, ar.result().participantId(), ar.result().userId(), Long.MAX_VALUE, after, connection);
+      });
+      return;
+    }
     ParticipantTokens.Identity id;
     try {
       id = tokens.verify(token, roomId);
@@ -94,7 +119,22 @@ public final class ChatSocketHandler implements Handler<RoutingContext> {
       return;
     }
     ws.pause();
+    attach(ws, roomId, id.participantId(), null, tokens.expiresAt(token), after, connection);
+  }
+
+  /** A signed-in caller's participant in a room (the accounts feature records it on REST joins). */
+  public interface SignedInMembers {
+    Future<Member> participantOf(String accessToken, String roomId);
+  }
+
+  public record Member(String participantId, String userId) {
+  }
+
+  /** {@code userId}: the account behind a signed-in socket (null for a participant token); {@code expiresAt}: the credential's end. */
+  private void attach(ServerWebSocket ws, String roomId, String participantId, String userId, long expiresAt, String after,
+                      io.netty.channel.Channel connection) {
     long asked = System.currentTimeMillis();
+    ParticipantTokens.Identity id = new ParticipantTokens.Identity(roomId, participantId, "participant");
     conf.member(roomId, id.participantId()).onComplete(ar -> {
       if (ar.failed()) {
         ErrorCode code = ErrorCode.of(ar.cause());
@@ -108,8 +148,11 @@ public final class ChatSocketHandler implements Handler<RoutingContext> {
       }
       ChatStream stream = new ChatStream(vertx, new WsSink(ws, connection, drop, "too slow: reconnect with after=<last seq>"),
           roomId, id.participantId(), chat);
-      long ttl = Math.max(1, tokens.expiresAt(token) - System.currentTimeMillis());
-      stream.timer(vertx.setTimer(ttl, t -> end(stream, ErrorCode.UNAUTHENTICATED, "participant token expired", (short) 4401)));
+      if (expiresAt != Long.MAX_VALUE) {
+        long ttl = Math.max(1, expiresAt - System.currentTimeMillis());
+        stream.timer(vertx.setTimer(ttl, t -> end(stream, ErrorCode.UNAUTHENTICATED, "participant token expired", (short) 4401)));
+      }
+      stream.userId = userId;
       Set<ChatStream> set = streams.computeIfAbsent(roomId, r -> new LinkedHashSet<>());
       set.add(stream);
       Hub.Subscription subscription = subscriptions.computeIfAbsent(roomId, r ->
@@ -155,6 +198,21 @@ public final class ChatSocketHandler implements Handler<RoutingContext> {
         LOG.debug("chat socket in {} failed on write, dropping it: {}", roomId, e.toString());
         remove(s);
         s.sink().abort();
+      }
+    }
+  }
+
+  /** An account was disabled: its signed-in chat sockets here end now (4403). */
+  private void disabled(JsonObject body) {
+    String uid = body == null ? null : body.getString("user_id");
+    if (uid == null) {
+      return;
+    }
+    for (Set<ChatStream> set : List.copyOf(streams.values())) {
+      for (ChatStream s : set.toArray(ChatStream[]::new)) {
+        if (uid.equals(s.userId)) {
+          end(s, ErrorCode.FORBIDDEN, "account disabled", (short) 4403);
+        }
       }
     }
   }

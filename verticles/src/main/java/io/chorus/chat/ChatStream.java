@@ -40,6 +40,8 @@ final class ChatStream {
   private boolean fetching;
   private boolean fetchAgain;
   private boolean closed;
+  /** The account of a signed-in socket (null for a participant token): ended when the account is disabled. */
+  String userId;
 
   ChatStream(Vertx vertx, WsSink sink, String roomId, String participantId, ChatService chat) {
     this.vertx = vertx;

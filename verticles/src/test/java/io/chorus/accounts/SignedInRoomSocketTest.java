@@ -139,4 +139,30 @@ class SignedInRoomSocketTest {
       assertThat(err.getInteger("failureCode")).isEqualTo(4030);
     }
   }
+
+  @Test
+  void aSignedInMemberReadsTheChatWithTheirJwt() {
+    String ta = a.login("ws-admin", "admin password for ws tests").expect(200).json().getString("access_token");
+    JsonObject u = a.newUser("wc" + UUID.randomUUID().toString().substring(0, 8));
+    JsonObject stranger = a.newUser("ws" + UUID.randomUUID().toString().substring(0, 8));
+    String jwt = u.getString("access_token");
+    JsonObject created = a.post("/api/v1/rooms", null, new JsonObject().put("title", "jwt chat").put("display_name", "Host")).expect(201).json();
+    String id = created.getJsonObject("room").getString("id");
+    String pid = a.post("/api/v1/rooms/" + id + "/join", jwt, new JsonObject().put("display_name", "Member")).expect(200).json()
+        .getJsonObject("participant").getString("participant_id");
+
+    // an account that never joined the room is refused
+    try (WsProbe outsider = WsProbe.connect(cluster.port(1), "/ws/chat/" + id, Map.of("Authorization", "Bearer " + stranger.getString("access_token")))) {
+      assertThat(outsider.awaitType("error").getString("code")).isEqualTo("forbidden");
+      assertThat(outsider.awaitClose(10_000)).isEqualTo((short) 4403);
+    }
+    try (WsProbe chat = WsProbe.connect(cluster.port(1), "/ws/chat/" + id, Map.of("Authorization", "Bearer " + jwt))) {
+      assertThat(chat.awaitType("synced").getString("participant_id")).isEqualTo(pid);
+      a.post("/api/v1/rooms/" + id + "/chat/messages", created.getString("token"), new JsonObject().put("content", "to the member")).expect(201);
+      assertThat(chat.await(m -> "message_created".equals(m.getString("type"))
+          && "to the member".equals(m.getJsonObject("message").getString("content")), 10_000)).isNotNull();
+      a.post("/api/v1/admin/users/" + u.getJsonObject("user").getString("id") + "/disable", ta, null).expect(200);
+      assertThat(chat.awaitClose(10_000)).isEqualTo((short) 4403);
+    }
+  }
 }
