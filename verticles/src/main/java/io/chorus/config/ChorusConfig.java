@@ -125,22 +125,6 @@ public record ChorusConfig(
     return gatewayInstances > 0 ? gatewayInstances : Runtime.getRuntime().availableProcessors();
   }
 
-  public ChorusConfig withRedis(Redis r) {
-    return new ChorusConfig(production, host, httpPort, grpcPort, roles, gatewayInstances, dataDir, nodeName, r, db, kafka, s3, embedded, cluster, security, rooms, stream, chat, accounts);
-  }
-
-  public ChorusConfig withDb(Db d) {
-    return new ChorusConfig(production, host, httpPort, grpcPort, roles, gatewayInstances, dataDir, nodeName, redis, d, kafka, s3, embedded, cluster, security, rooms, stream, chat, accounts);
-  }
-
-  public ChorusConfig withKafka(Kafka k) {
-    return new ChorusConfig(production, host, httpPort, grpcPort, roles, gatewayInstances, dataDir, nodeName, redis, db, k, s3, embedded, cluster, security, rooms, stream, chat, accounts);
-  }
-
-  public ChorusConfig withS3(S3 s) {
-    return new ChorusConfig(production, host, httpPort, grpcPort, roles, gatewayInstances, dataDir, nodeName, redis, db, kafka, s, embedded, cluster, security, rooms, stream, chat, accounts);
-  }
-
   /** Parses and validates the merged configuration (defaults, file, environment). */
   public static ChorusConfig parse(JsonObject json) {
     Parse p = new Parse(json);
