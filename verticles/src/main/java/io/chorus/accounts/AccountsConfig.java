@@ -1,5 +1,7 @@
 package io.chorus.accounts;
 
+import io.chorus.config.Parse;
+
 import io.chorus.config.ConfigException;
 import io.vertx.core.json.JsonObject;
 
@@ -44,7 +46,7 @@ public record AccountsConfig(
   public static final int MIN_ITERATIONS = 2;
 
   public static AccountsConfig from(JsonObject json) {
-    R r = new R(json);
+    Parse r = new Parse(json);
     boolean production = "production".equalsIgnoreCase(r.string("APP_ENV"));
     String secret = r.string("JWT_SECRET");
     if (!secret.isEmpty() && secret.length() < 32) {
@@ -96,38 +98,5 @@ public record AccountsConfig(
         r.intIn("AUTH_RATE_WINDOW_SECONDS", 1, 86_400), r.intIn("RATE_LIMIT_LOGIN", 0, 1_000_000),
         r.intIn("RATE_LIMIT_LOGIN_PER_USERNAME", 0, 1_000_000), r.intIn("RATE_LIMIT_REGISTER", 0, 1_000_000),
         r.intIn("AVATAR_MAX_BYTES", 1024, 50 * 1024 * 1024), heartbeat, nodeTtl, r.nonEmpty("USER_EVENTS_TOPIC"));
-  }
-
-  /** The reader of the flat configuration (the config package's own is package-private). */
-  private record R(JsonObject json) {
-    String string(String key) {
-      if (!json.containsKey(key)) {
-        throw new ConfigException(key, "is not set and has no default");
-      }
-      Object v = json.getValue(key);
-      return v == null ? "" : String.valueOf(v).trim();
-    }
-
-    String nonEmpty(String key) {
-      String v = string(key);
-      if (v.isEmpty()) {
-        throw new ConfigException(key, "must not be empty");
-      }
-      return v;
-    }
-
-    int intIn(String key, int min, int max) {
-      String v = string(key);
-      long n;
-      try {
-        n = Long.parseLong(v);
-      } catch (NumberFormatException e) {
-        throw new ConfigException(key, "must be an integer, got '" + v + "'");
-      }
-      if (n < min || n > max) {
-        throw new ConfigException(key, "must be between " + min + " and " + max + ", got " + n);
-      }
-      return (int) n;
-    }
   }
 }

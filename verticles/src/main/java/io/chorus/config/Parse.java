@@ -5,19 +5,22 @@ import io.vertx.core.json.JsonObject;
 import java.util.Arrays;
 import java.util.List;
 
-/** Reads typed values out of the flat, environment-named configuration object. */
-final class Parse {
+/**
+ * Reads typed values out of the flat, environment-named configuration object; every failure is a
+ * {@link ConfigException} naming the variable. Feature modules parse their own config records with it.
+ */
+public final class Parse {
   private final JsonObject json;
 
-  Parse(JsonObject json) {
+  public Parse(JsonObject json) {
     this.json = json;
   }
 
-  static List<String> csv(String value) {
+  public static List<String> csv(String value) {
     return Arrays.stream(value.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
   }
 
-  String string(String key) {
+  public String string(String key) {
     if (!json.containsKey(key)) {
       throw new ConfigException(key, "is not set and has no default");
     }
@@ -25,7 +28,7 @@ final class Parse {
     return v == null ? "" : String.valueOf(v).trim();
   }
 
-  String nonEmpty(String key) {
+  public String nonEmpty(String key) {
     String v = string(key);
     if (v.isEmpty()) {
       throw new ConfigException(key, "must not be empty");
@@ -33,7 +36,7 @@ final class Parse {
     return v;
   }
 
-  int intIn(String key, int min, int max) {
+  public int intIn(String key, int min, int max) {
     String v = string(key);
     long n;
     try {
@@ -47,11 +50,11 @@ final class Parse {
     return (int) n;
   }
 
-  int port(String key) {
+  public int port(String key) {
     return intIn(key, 0, 65535);
   }
 
-  boolean bool(String key) {
+  public boolean bool(String key) {
     String v = string(key).toLowerCase();
     return switch (v) {
       case "true", "1", "yes" -> true;
@@ -60,7 +63,7 @@ final class Parse {
     };
   }
 
-  String oneOf(String key, String... allowed) {
+  public String oneOf(String key, String... allowed) {
     String v = string(key).toLowerCase();
     for (String a : allowed) {
       if (a.equals(v)) {
