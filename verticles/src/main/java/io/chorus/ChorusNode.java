@@ -56,6 +56,16 @@ public final class ChorusNode {
     this.metricsRegistry = metricsRegistry;
   }
 
+  /**
+   * The platform configuration, after every feature's own record has been parsed from the same source:
+   * a bad feature setting fails here, before anything starts, naming the variable.
+   */
+  public static ChorusConfig validate(io.vertx.core.json.JsonObject json) {
+    ChorusConfig config = ChorusConfig.parse(json);
+    io.chorus.accounts.AccountsConfig.of(config);
+    return config;
+  }
+
   public static Future<ChorusNode> start(ChorusConfig config) {
     // one registry per node so several nodes in one JVM (tests) keep separate metrics
     String registry = "chorus-" + UUID.randomUUID();

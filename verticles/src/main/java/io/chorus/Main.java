@@ -177,7 +177,7 @@ public final class Main {
   /** Validates the configuration; exits 2 naming the bad variable. */
   public static ChorusConfig parseConfig(JsonObject json) {
     try {
-      return ChorusConfig.parse(json);
+      return ChorusNode.validate(json);
     } catch (ConfigException e) {
       fatal("configuration error: " + e.getMessage());
       return null;

@@ -99,4 +99,9 @@ public record AccountsConfig(
         r.intIn("RATE_LIMIT_LOGIN_PER_USERNAME", 0, 1_000_000), r.intIn("RATE_LIMIT_REGISTER", 0, 1_000_000),
         r.intIn("AVATAR_MAX_BYTES", 1024, 50 * 1024 * 1024), heartbeat, nodeTtl, r.nonEmpty("USER_EVENTS_TOPIC"));
   }
+
+  /** The accounts record of a node's configuration (parsed from its source; the platform config does not know it). */
+  public static AccountsConfig of(io.chorus.config.ChorusConfig config) {
+    return from(config.source());
+  }
 }

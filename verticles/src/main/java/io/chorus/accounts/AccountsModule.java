@@ -19,7 +19,7 @@ public final class AccountsModule {
 
   /** The token verifier every transport uses (REST, WebSockets, the bridge, gRPC). */
   public static AccessTokens accessTokens(Vertx vertx, ChorusConfig config, Infra infra) {
-    AccountsConfig a = config.accounts();
+    AccountsConfig a = AccountsConfig.of(config);
     return new AccessTokens(vertx, JwtKeys.resolve(a), a.accessTokenTtlSeconds(), new RevocationFlags(infra.redisApi(), a.accessTokenTtlSeconds()));
   }
 
@@ -29,7 +29,7 @@ public final class AccountsModule {
   }
 
   public static AccountsService service(Vertx vertx, ChorusConfig config, Infra infra) {
-    AccountsConfig a = config.accounts();
+    AccountsConfig a = AccountsConfig.of(config);
     PasswordHasher hasher = new PasswordHasher(vertx.createSharedWorkerExecutor(HASH_POOL, a.passwordHashPoolSize()),
         a.argon2MemoryKib(), a.argon2Iterations(), a.argon2Parallelism());
     return new AccountsService(new UserRepo(infra.pg()), new SessionRepo(infra.pg(), a.refreshTokenTtlDays()), hasher,
@@ -41,7 +41,7 @@ public final class AccountsModule {
   /** Mounts the routes; completes when the socket consumers are registered and the configured admin exists. */
   public static Future<Void> mount(Vertx vertx, io.chorus.realtime.Hub hub, io.chorus.realtime.SocketDrop drop, Router router,
                                    ChorusConfig config, Infra infra, String node) {
-    AccountsConfig a = config.accounts();
+    AccountsConfig a = AccountsConfig.of(config);
     // mounted once per gateway instance: the node-wide duties (presence heartbeat, the admin) run once
     boolean firstInstance = hub.count("accounts.instances").incrementAndGet() == 1;
     AccountsService accounts = service(vertx, config, infra);

@@ -60,7 +60,7 @@ public final class UserCli {
     ChorusConfig.Db db = config.db();
     Pool pg = PgBuilder.pool().connectingTo(new PgConnectOptions().setHost(db.host()).setPort(db.port()).setUser(db.user())
         .setPassword(db.password()).setDatabase(db.database()).setSslMode(SslMode.of(db.sslMode()))).using(vertx).build();
-    AccountsConfig a = config.accounts();
+    AccountsConfig a = AccountsConfig.of(config);
     PasswordHasher hasher = new PasswordHasher(null, a.argon2MemoryKib(), a.argon2Iterations(), a.argon2Parallelism());
     UserEvents events = new UserEvents(vertx, config.kafka().bootstrapServers(), a.userEventsTopic());
     UserRepo users = new UserRepo(pg);

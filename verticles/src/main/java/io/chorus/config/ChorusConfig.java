@@ -8,8 +8,11 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * The whole typed configuration of a node. Built only by {@link #parse(JsonObject)}, which validates
- * every value and names the offending variable in its {@link ConfigException}.
+ * The platform's typed configuration of a node (and, for now, the records of the room, stream and chat
+ * features). Built only by {@link #parse(JsonObject)}, which validates every value and names the offending
+ * variable in its {@link ConfigException}. {@code source} is the merged configuration it was parsed from:
+ * a feature module parses its own record from it (e.g. {@code AccountsConfig.of}); the composition root
+ * ({@code ChorusNode.validate}) parses them all at start, so a bad feature setting fails before anything runs.
  */
 public record ChorusConfig(
     boolean production,
@@ -30,7 +33,7 @@ public record ChorusConfig(
     Rooms rooms,
     Stream stream,
     Chat chat,
-    io.chorus.accounts.AccountsConfig accounts) {
+    JsonObject source) {
 
   /**
    * {@code GATEWAY}: the client-facing servers (HTTP, WebSocket, bridge, stream hub, gRPC); without the
@@ -188,7 +191,7 @@ public record ChorusConfig(
             p.intIn("STREAM_OPERATOR_QUEUE_BYTES", 65_536, Integer.MAX_VALUE), p.intIn("STREAM_SOURCE_GRACE_SECONDS", 1, 86_400),
             p.intIn("STREAM_WAITING_TTL_SECONDS", 1, 30 * 86_400), p.intIn("RATE_LIMIT_SESSION_CREATE", 0, 1_000_000)),
         parseChat(p),
-        io.chorus.accounts.AccountsConfig.from(json));
+        json.copy());
   }
 
   private static Chat parseChat(Parse p) {

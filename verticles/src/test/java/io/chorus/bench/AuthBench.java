@@ -44,7 +44,7 @@ public final class AuthBench {
     ChorusNode node = tc.node();
     int port = NodePorts.http(node.vertx());
     int[] ports = tc.nodes().stream().mapToInt(x -> NodePorts.http(x.vertx())).toArray();
-    var a = node.config().accounts();
+    var a = io.chorus.accounts.AccountsConfig.of(node.config());
     HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
     PasswordHasher hasher = new PasswordHasher(null, a.argon2MemoryKib(), a.argon2Iterations(), a.argon2Parallelism());

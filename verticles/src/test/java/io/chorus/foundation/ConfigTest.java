@@ -29,7 +29,7 @@ class ConfigTest {
   private static ChorusConfig parse(Map<String, Object> overrides) {
     JsonObject json = ConfigLoader.defaults();
     overrides.forEach(json::put);
-    return ChorusConfig.parse(json);
+    return io.chorus.ChorusNode.validate(json);
   }
 
   @Test
