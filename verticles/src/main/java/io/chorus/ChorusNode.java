@@ -17,6 +17,7 @@ import io.chorus.room.RoomGrpcService;
 import io.chorus.room.RoomService;
 import io.chorus.room.RoomStore;
 import io.chorus.room.RoomVerticle;
+import io.chorus.room.RoomsConfig;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -62,6 +63,9 @@ public final class ChorusNode {
    */
   public static ChorusConfig validate(io.vertx.core.json.JsonObject json) {
     ChorusConfig config = ChorusConfig.parse(json);
+    RoomsConfig.of(config);
+    io.chorus.chat.ChatConfig.of(config);
+    io.chorus.streamhub.StreamConfig.of(config);
     io.chorus.accounts.AccountsConfig.of(config);
     return config;
   }
@@ -113,13 +117,14 @@ public final class ChorusNode {
    */
   private Future<Void> deployAll() {
     Readiness readiness = new Readiness(vertx, infra, clusterManager, config.security().readyTimeoutMs());
-    ParticipantTokens tokens = new ParticipantTokens(config.security().tokenSecret(), config.rooms().ttlHours() * 3_600_000L);
+    RoomsConfig roomsConfig = RoomsConfig.of(config);
+    ParticipantTokens tokens = new ParticipantTokens(config.security().tokenSecret(), roomsConfig.ttlHours() * 3_600_000L);
     Hub hub = new Hub(vertx);
     String node = clusterManager.getNodeId();
     List<Step> steps = new ArrayList<>();
     steps.add(new Step("NodePingVerticle", () -> new NodePingVerticle(node), 1));
     RoomService service = config.runs(ChorusConfig.Role.ROOM) ? new RoomService(new RoomStore(infra.redisApi(),
-        config.rooms().ttlHours(), config.rooms().presenceEventsMaxUsers()), vertx.eventBus(), config.rooms()) : null;
+        roomsConfig.ttlHours(), roomsConfig.presenceEventsMaxUsers()), vertx.eventBus(), roomsConfig) : null;
     if (service != null) {
       steps.add(new Step("RoomVerticle", () -> new RoomVerticle(service, clusterManager), 1));
       steps.add(new Step("ChatVerticle", () -> io.chorus.chat.ChatModule.cleanupVerticle(vertx, infra, config, node), 1));

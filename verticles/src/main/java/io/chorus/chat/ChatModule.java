@@ -17,8 +17,8 @@ public final class ChatModule {
   }
 
   public static ChatService chatService(Vertx vertx, Infra infra, ChorusConfig config) {
-    return new ChatService(new ChatStore(infra.redisApi(), config.chat().ttlHours(), config.chat().historyMax()), vertx.eventBus(),
-        config.chat());
+    return new ChatService(new ChatStore(infra.redisApi(), ChatConfig.of(config).ttlHours(), ChatConfig.of(config).historyMax()), vertx.eventBus(),
+        ChatConfig.of(config));
   }
 
   /** REST under {@code /api/v1/rooms} and {@code WS /ws/chat/:room_id}; completes when the chat sockets' consumers are registered. */
@@ -28,7 +28,7 @@ public final class ChatModule {
     ConferenceService conf = new ConferenceService(rooms, tokens, new ConferenceRepo(infra.pg()), chat, config);
     io.chorus.accounts.SignedInJoins signedIn = new io.chorus.accounts.SignedInJoins(
         io.chorus.accounts.AccountsModule.accessTokens(vertx, config, infra), infra.pg());
-    new RoomsRestRoutes(conf, chat, new MediaTokens(config.chat()), new RateLimiter(infra.redisApi(), config.chat().rateWindowSeconds()),
+    new RoomsRestRoutes(conf, chat, new MediaTokens(ChatConfig.of(config)), new RateLimiter(infra.redisApi(), ChatConfig.of(config).rateWindowSeconds()),
         tokens, config, signedIn).mount(router);
     ChatSocketHandler sockets = new ChatSocketHandler(vertx, hub, tokens, conf, chat, drop,
         (jwt, roomId) -> signedIn.participantOf(jwt, roomId).map(m -> new ChatSocketHandler.Member(m[0], m[1])));
@@ -37,7 +37,7 @@ public final class ChatModule {
   }
 
   public static ChatVerticle cleanupVerticle(Vertx vertx, Infra infra, ChorusConfig config, String node) {
-    long interval = config.chat().cleanupIntervalSeconds() * 1000L;
+    long interval = ChatConfig.of(config).cleanupIntervalSeconds() * 1000L;
     ChatService chat = chatService(vertx, infra, config);
     return new ChatVerticle(new RoomCleanup(new ConferenceRepo(infra.pg()), chat.store(), infra.redisApi(), vertx.eventBus(), interval),
         interval, node);

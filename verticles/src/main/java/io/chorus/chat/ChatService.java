@@ -27,9 +27,9 @@ public final class ChatService {
 
   private final ChatStore store;
   private final EventBus bus;
-  private final ChorusConfig.Chat limits;
+  private final ChatConfig limits;
 
-  public ChatService(ChatStore store, EventBus bus, ChorusConfig.Chat limits) {
+  public ChatService(ChatStore store, EventBus bus, ChatConfig limits) {
     this.store = store;
     this.bus = bus;
     this.limits = limits;

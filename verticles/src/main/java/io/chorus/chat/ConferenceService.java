@@ -32,6 +32,8 @@ public final class ConferenceService {
   private final ConferenceRepo repo;
   private final ChatService chat;
   private final ChorusConfig config;
+  private final ChatConfig chatConfig;
+  private final io.chorus.room.RoomsConfig roomsConfig;
   private final Pattern namePattern;
 
   /** Who calls, where from (seed 002 keeps the IP and user agent of each participant). */
@@ -44,7 +46,9 @@ public final class ConferenceService {
     this.repo = repo;
     this.chat = chat;
     this.config = config;
-    this.namePattern = Pattern.compile(config.chat().displayNamePattern());
+    this.chatConfig = ChatConfig.of(config);
+    this.roomsConfig = io.chorus.room.RoomsConfig.of(config);
+    this.namePattern = Pattern.compile(chatConfig.displayNamePattern());
   }
 
   public Future<JsonObject> create(String rawTitle, String rawDescription, Integer maxParticipants, String displayName, Caller caller) {
@@ -56,15 +60,15 @@ public final class ConferenceService {
       // the input rules of docs/api.md (io.chorus.input.Inputs), as on every entry point
       title = Inputs.name("title", rawTitle, 1, 255);
       description = Inputs.text("description", rawDescription, 5000);
-      if (maxParticipants != null && (maxParticipants < 1 || maxParticipants > config.rooms().maxUsers())) {
-        throw new ChorusException(ErrorCode.INVALID_ARGUMENT, "max_participants must be between 1 and " + config.rooms().maxUsers());
+      if (maxParticipants != null && (maxParticipants < 1 || maxParticipants > roomsConfig.maxUsers())) {
+        throw new ChorusException(ErrorCode.INVALID_ARGUMENT, "max_participants must be between 1 and " + roomsConfig.maxUsers());
       }
       name = displayName(displayName == null ? "Host" : displayName);
       pid = participantId(caller.participantId());
     } catch (ChorusException e) {
       return Future.failedFuture(e);
     }
-    int max = maxParticipants == null ? config.rooms().maxUsers() : maxParticipants;
+    int max = maxParticipants == null ? roomsConfig.maxUsers() : maxParticipants;
     CreateRoomRequest req = CreateRoomRequest.newBuilder().setHostId(pid).setHostName(name).setTitle(title)
         .setMaxUsers(max).build();
     return rooms.create(req, false).compose(state -> {
@@ -189,7 +193,7 @@ public final class ConferenceService {
   public Future<Void> renew(String roomId) {
     return repo.touch(roomId, expiresAt())
         .compose(v -> chat.store().dropMeta(roomId))
-        .compose(v -> chat.store().expire(io.chorus.room.RoomStore.keys(roomId), config.rooms().ttlHours() * 3600));
+        .compose(v -> chat.store().expire(io.chorus.room.RoomStore.keys(roomId), roomsConfig.ttlHours() * 3600));
   }
 
   public Future<String> livekitRoomName(String roomId) {
@@ -251,7 +255,7 @@ public final class ConferenceService {
   }
 
   private String displayName(String raw) {
-    ChorusConfig.Chat c = config.chat();
+    ChatConfig c = chatConfig;
     String name = Inputs.name("display_name", raw, c.displayNameMin(), c.displayNameMax());
     // DISPLAY_NAME_PATTERN narrows the common rules further where an operator wants to
     if (!namePattern.matcher(name).matches()) {
@@ -268,7 +272,7 @@ public final class ConferenceService {
   }
 
   private Instant expiresAt() {
-    return Instant.now().plusSeconds(config.rooms().ttlHours() * 3600L);
+    return Instant.now().plusSeconds(roomsConfig.ttlHours() * 3600L);
   }
 
   private static String emptyToNull(String s) {

@@ -22,9 +22,9 @@ import java.util.List;
  * {@code livekit_room_name}, publish, subscribe and data; the current host also gets roomAdmin.
  */
 public final class MediaTokens {
-  private final ChorusConfig.Chat config;
+  private final ChatConfig config;
 
-  public MediaTokens(ChorusConfig.Chat config) {
+  public MediaTokens(ChatConfig config) {
     this.config = config;
   }
 

@@ -39,6 +39,7 @@ public final class RoomsRestRoutes {
   private final RateLimiter limiter;
   private final ParticipantTokens tokens;
   private final ChorusConfig config;
+  private final ChatConfig chatConfig;
   private final ChatStore.Limits postLimits;
   private final io.chorus.accounts.SignedInJoins signedIn;
 
@@ -51,7 +52,8 @@ public final class RoomsRestRoutes {
     this.limiter = limiter;
     this.tokens = tokens;
     this.config = config;
-    this.postLimits = new ChatStore.Limits(limiter.windowMs(), config.chat().rateRoomRequests(), config.chat().rateMessages(),
+    this.chatConfig = ChatConfig.of(config);
+    this.postLimits = new ChatStore.Limits(limiter.windowMs(), chatConfig.rateRoomRequests(), chatConfig.rateMessages(),
         ConferenceService.ACTIVITY_SECONDS);
   }
 
@@ -65,7 +67,7 @@ public final class RoomsRestRoutes {
       config.security().allowedOrigins().forEach(cors::addOrigin);
     }
     router.route("/api/v1/rooms*").handler(cors);
-    BodyHandler body = BodyHandler.create(false).setBodyLimit(16L * 1024 + 8L * config.chat().maxMessageLength());
+    BodyHandler body = BodyHandler.create(false).setBodyLimit(16L * 1024 + 8L * chatConfig.maxMessageLength());
     router.post("/api/v1/rooms").handler(body).handler(this::create);
     router.get("/api/v1/rooms/:id").handler(ctx -> room(ctx, 200, id -> conf.get(id)));
     router.post("/api/v1/rooms/:id/join").handler(body).handler(ctx -> room(ctx, 200, id -> {
@@ -119,7 +121,7 @@ public final class RoomsRestRoutes {
       if (ctx.request().getHeader("Authorization") != null) {
         throw new ChorusException(ErrorCode.INVALID_ARGUMENT, "creating a room takes no participant token");
       }
-      result = limiter.hit(RateLimiter.ROOM_CREATE, caller.clientIp(), config.chat().rateRoomCreate(), "rooms created from this address")
+      result = limiter.hit(RateLimiter.ROOM_CREATE, caller.clientIp(), chatConfig.rateRoomCreate(), "rooms created from this address")
           .compose(v -> conf.create(title, description, max, name, caller));
     } catch (RuntimeException e) {
       result = Future.failedFuture(e);
@@ -188,7 +190,7 @@ public final class RoomsRestRoutes {
    * refuses a bad one with 401/403.
    */
   private Future<Void> callerLimit(RoutingContext ctx, String roomId) {
-    int limit = config.chat().rateRoomRequests();
+    int limit = chatConfig.rateRoomRequests();
     ParticipantTokens.Identity identity;
     try {
       identity = optionalAuth(ctx, roomId);

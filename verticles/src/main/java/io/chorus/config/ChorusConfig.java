@@ -30,9 +30,6 @@ public record ChorusConfig(
     Embedded embedded,
     Cluster cluster,
     Security security,
-    Rooms rooms,
-    Stream stream,
-    Chat chat,
     JsonObject source) {
 
   /**
@@ -93,32 +90,6 @@ public record ChorusConfig(
   public record Security(String grpcApiKey, String tokenSecret, List<String> allowedOrigins, long readyTimeoutMs) {
   }
 
-  /**
-   * {@code presenceEventsMaxUsers}: in a room with more users than this, joins and leaves are not
-   * announced one by one to every member (O(N²) frames for N joins) and do not bump the version;
-   * events carry {@code user_count} instead.
-   */
-  public record Rooms(int maxUsers, int idLength, int ttlHours, int presenceEventsMaxUsers) {
-  }
-
-  /**
-   * {@code waitingTtlSeconds}: a session whose source never connected is finished after this long;
-   * {@code rateSessionCreate}: sessions created per client IP and rate-limit window (0: unlimited).
-   */
-  public record Stream(int wsMaxMessageSize, int maxOperators, String wsBaseUrl, int operatorQueueBytes, int sourceGraceSeconds,
-                       int waitingTtlSeconds, int rateSessionCreate) {
-  }
-
-  /**
-   * Conference rooms and chat (seed 002): text limits, chat TTL, cluster-wide rate limits per window
-   * (0 disables one), cleanup period and the LiveKit credentials used to sign media tokens.
-   */
-  public record Chat(int maxMessageLength, int displayNameMin, int displayNameMax, String displayNamePattern, int ttlHours,
-                     int historyMax, int pageMax, int rateWindowSeconds, int rateRoomCreate, int rateMessages,
-                     int rateRoomRequests, int cleanupIntervalSeconds, String livekitUrl, String livekitApiKey,
-                     String livekitApiSecret, int livekitTokenTtlSeconds) {
-  }
-
   public boolean runs(Role role) {
     return roles.contains(role);
   }
@@ -149,10 +120,6 @@ public record ChorusConfig(
     String apiKey = p.string("GRPC_API_KEY");
     if (apiKey.isEmpty()) {
       throw new ConfigException("GRPC_API_KEY", "must not be empty");
-    }
-    String wsBase = p.string("WS_BASE_URL");
-    if (!wsBase.isEmpty() && !(wsBase.startsWith("ws://") || wsBase.startsWith("wss://"))) {
-      throw new ConfigException("WS_BASE_URL", "must start with ws:// or wss://, got '" + wsBase + "'");
     }
     String redisAddr = p.string("REDIS_ADDR");
     for (String a : Parse.csv(redisAddr)) {
@@ -185,37 +152,7 @@ public record ChorusConfig(
             p.nonEmpty("HZ_CLUSTER_NAME"), p.port("HZ_PORT"), Parse.csv(p.string("HZ_MEMBERS")), p.bool("HZ_KUBERNETES"),
             p.string("HZ_KUBERNETES_SERVICE")),
         new Security(apiKey, tokenSecret, Parse.csv(p.string("CORS_ALLOWED_ORIGINS")), p.intIn("READY_TIMEOUT_MS", 100, 60_000)),
-        new Rooms(p.intIn("MAX_ROOM_USERS", 1, 100_000), p.intIn("ROOM_ID_LENGTH", 4, 32), p.intIn("ROOM_TTL_HOURS", 1, 24 * 365),
-            p.intIn("ROOM_PRESENCE_EVENTS_MAX_USERS", 1, 5000)),
-        new Stream(p.intIn("WS_MAX_MESSAGE_SIZE", 1024, 256 * 1024 * 1024), p.intIn("SESSION_MAX_OPERATORS", 1, 100_000), wsBase,
-            p.intIn("STREAM_OPERATOR_QUEUE_BYTES", 65_536, Integer.MAX_VALUE), p.intIn("STREAM_SOURCE_GRACE_SECONDS", 1, 86_400),
-            p.intIn("STREAM_WAITING_TTL_SECONDS", 1, 30 * 86_400), p.intIn("RATE_LIMIT_SESSION_CREATE", 0, 1_000_000)),
-        parseChat(p),
         json.copy());
-  }
-
-  private static Chat parseChat(Parse p) {
-    String pattern = p.string("DISPLAY_NAME_PATTERN");
-    try {
-      java.util.regex.Pattern.compile(pattern);
-    } catch (java.util.regex.PatternSyntaxException e) {
-      throw new ConfigException("DISPLAY_NAME_PATTERN", "is not a valid regular expression: " + e.getDescription());
-    }
-    int nameMin = p.intIn("DISPLAY_NAME_MIN_LENGTH", 1, 255);
-    int nameMax = p.intIn("DISPLAY_NAME_MAX_LENGTH", 1, 255);
-    if (nameMin > nameMax) {
-      throw new ConfigException("DISPLAY_NAME_MIN_LENGTH", "must not exceed DISPLAY_NAME_MAX_LENGTH (" + nameMax + ")");
-    }
-    String lkSecret = p.string("LIVEKIT_API_SECRET");
-    if (lkSecret.length() < 32) {
-      throw new ConfigException("LIVEKIT_API_SECRET", "must be at least 32 characters (LiveKit refuses shorter secrets)");
-    }
-    return new Chat(p.intIn("CHAT_MAX_MESSAGE_LENGTH", 1, 100_000), nameMin, nameMax, pattern,
-        p.intIn("CHAT_TTL_HOURS", 1, 24 * 30), p.intIn("CHAT_HISTORY_MAX", 10, 1_000_000), p.intIn("CHAT_PAGE_MAX", 1, 10_000),
-        p.intIn("RATE_LIMIT_WINDOW_SECONDS", 1, 86_400), p.intIn("RATE_LIMIT_ROOM_CREATE", 0, 1_000_000),
-        p.intIn("RATE_LIMIT_CHAT_MESSAGES", 0, 1_000_000), p.intIn("RATE_LIMIT_ROOM_REQUESTS", 0, 10_000_000),
-        p.intIn("ROOM_CLEANUP_INTERVAL_SECONDS", 1, 86_400), p.string("LIVEKIT_URL"), p.nonEmpty("LIVEKIT_API_KEY"), lkSecret,
-        p.intIn("LIVEKIT_TOKEN_TTL_SECONDS", 60, 7 * 86_400));
   }
 
   private static Set<Role> parseRoles(String value) {

@@ -65,8 +65,8 @@ public final class GatewayVerticle extends VerticleBase {
     HttpServerOptions options = new HttpServerOptions()
         // the transport accepts up to twice WS_MAX_MESSAGE_SIZE so that the handlers, not the codec,
         // refuse an oversized message: they answer with a clean close 1009 instead of a dropped connection
-        .setMaxWebSocketFrameSize(2 * config.stream().wsMaxMessageSize())
-        .setMaxWebSocketMessageSize(2 * config.stream().wsMaxMessageSize())
+        .setMaxWebSocketFrameSize(2 * io.chorus.streamhub.StreamConfig.of(config).wsMaxMessageSize())
+        .setMaxWebSocketMessageSize(2 * io.chorus.streamhub.StreamConfig.of(config).wsMaxMessageSize())
         .setCompressionSupported(true)
         // WebSocket compression is declined (browsers offer permessage-deflate on every socket): it
         // compresses each room event once PER SOCKET, which defeats the encode-once fan-out. Measured

@@ -23,9 +23,9 @@ public final class RoomService {
 
   private final RoomStore store;
   private final EventBus bus;
-  private final ChorusConfig.Rooms limits;
+  private final RoomsConfig limits;
 
-  public RoomService(RoomStore store, EventBus bus, ChorusConfig.Rooms limits) {
+  public RoomService(RoomStore store, EventBus bus, RoomsConfig limits) {
     this.store = store;
     this.bus = bus;
     this.limits = limits;

@@ -46,6 +46,7 @@ public final class StreamRoutes {
   private final RedisAPI redis;
   private final Redis redisClient;
   private final ChorusConfig config;
+  private final StreamConfig stream;
   private final StreamRelay relay;
   private final String nodeId;
   private final RateLimiter limiter;
@@ -57,9 +58,10 @@ public final class StreamRoutes {
     this.redisClient = redis;
     this.redis = RedisAPI.api(redis);
     this.config = config;
+    this.stream = StreamConfig.of(config);
     this.nodeId = nodeId;
-    this.limiter = new RateLimiter(this.redis, config.chat().rateWindowSeconds());
-    this.relay = new StreamRelay(vertx, hub, config.stream().operatorQueueBytes(), this::loadInit, registry, drop);
+    this.limiter = new RateLimiter(this.redis, stream.rateWindowSeconds());
+    this.relay = new StreamRelay(vertx, hub, stream.operatorQueueBytes(), this::loadInit, registry, drop);
   }
 
   public void mount(Router router) {
@@ -71,7 +73,7 @@ public final class StreamRoutes {
         .onFailure(e -> Http.fail(ctx, e)));
     router.delete("/sessions/:id").handler(this::delete);
     router.get("/ws/stream/:session_id/:user_id").handler(this::socket);
-    long sweepMs = Math.max(1, Math.min(60, config.stream().waitingTtlSeconds() / 2)) * 1000L;
+    long sweepMs = Math.max(1, Math.min(60, stream.waitingTtlSeconds() / 2)) * 1000L;
     vertx.setPeriodic(sweepMs, sweepMs, t -> expireWaiting());
   }
 
@@ -121,9 +123,9 @@ public final class StreamRoutes {
    * closes its operators on every node as DELETE does.
    */
   private void expireWaiting() {
-    sessions.expireWaiting(config.stream().waitingTtlSeconds())
+    sessions.expireWaiting(stream.waitingTtlSeconds())
         .onSuccess(ids -> ids.forEach(id -> {
-          LOG.info("Session {} finished: its source did not connect within {} s", id, config.stream().waitingTtlSeconds());
+          LOG.info("Session {} finished: its source did not connect within {} s", id, stream.waitingTtlSeconds());
           relay.publishControl(id, "finished");
         }))
         .onFailure(e -> LOG.warn("Expiring waiting sessions failed: {}", e.getMessage()));
@@ -150,7 +152,7 @@ public final class StreamRoutes {
       return;
     }
     // per client IP, cluster-wide: an anonymous caller cannot fill the table with sessions
-    limiter.hit("session-create", RateLimiter.clientIp(ctx.request()), config.stream().rateSessionCreate(),
+    limiter.hit("session-create", RateLimiter.clientIp(ctx.request()), stream.rateSessionCreate(),
             "sessions created from this address")
         .compose(v -> sessions.create((String) clientId)).onSuccess(s -> Http.json(ctx, 201, new JsonObject()
             .put("session_id", s.id()).put("stream_key", s.streamKey()).put("status", s.status())
@@ -159,7 +161,7 @@ public final class StreamRoutes {
   }
 
   private String wsBase(RoutingContext ctx) {
-    String base = config.stream().wsBaseUrl();
+    String base = stream.wsBaseUrl();
     if (!base.isEmpty()) {
       return base.endsWith("/") ? base.substring(0, base.length() - 1) : base;
     }
@@ -210,7 +212,7 @@ public final class StreamRoutes {
           long refresh = vertx.setPeriodic(SOURCE_CLAIM_SECONDS * 1000L / 3,
               t -> redis.expire(List.of(claim, Integer.toString(SOURCE_CLAIM_SECONDS))));
           boolean[] nextIsInit = {false};
-          int limit = config.stream().wsMaxMessageSize();
+          int limit = stream.wsMaxMessageSize();
           ws.binaryMessageHandler(b -> {
             if (b.length() > limit) {
               ws.close((short) 1009, "message larger than WS_MAX_MESSAGE_SIZE (" + limit + " bytes)");
@@ -255,10 +257,10 @@ public final class StreamRoutes {
 
   /** Finishes the session when no source came back within the grace period. */
   private void scheduleGrace(String sessionId) {
-    vertx.setTimer(config.stream().sourceGraceSeconds() * 1000L, t -> redis.exists(List.of(sourceKey(sessionId))).onSuccess(r -> {
+    vertx.setTimer(stream.sourceGraceSeconds() * 1000L, t -> redis.exists(List.of(sourceKey(sessionId))).onSuccess(r -> {
       if (r.toInteger() == 0) {
         sessions.finish(sessionId).onSuccess(s -> {
-          LOG.info("Session {} finished: its source stayed away for {} s", sessionId, config.stream().sourceGraceSeconds());
+          LOG.info("Session {} finished: its source stayed away for {} s", sessionId, stream.sourceGraceSeconds());
           relay.publishControl(sessionId, "finished");
         });
       }
@@ -277,7 +279,7 @@ public final class StreamRoutes {
     // subscribed before being listed: whoever sees the operator in GET .../operators (a source about
     // to connect, a test) can count on its node receiving the frames published from then on
     relay.reserve(s.id())
-        .compose(v -> sessions.addOperator(s.id(), userId, config.stream().maxOperators()))
+        .compose(v -> sessions.addOperator(s.id(), userId, stream.maxOperators()))
         .onFailure(e -> {
           relay.cancel(s.id());
           refuse(ws, ErrorCode.of(e), e.getMessage(), (short) 4429);

@@ -1,6 +1,5 @@
 package io.chorus.chat;
 
-import io.chorus.config.ChorusConfig;
 import io.chorus.config.ConfigException;
 import io.chorus.config.ConfigLoader;
 import io.vertx.core.json.JsonObject;
@@ -11,17 +10,18 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** Seed 002's settings: defaults and every refusal names its variable. */
 class ChatConfigTest {
-  static ChorusConfig parse(String key, Object value) {
+  static ChatConfig parse(String key, Object value) {
     JsonObject json = ConfigLoader.defaults();
     if (key != null) {
       json.put(key, value);
     }
-    return ChorusConfig.parse(json);
+    // the feature's own record, as the composition root parses it at start
+    return ChatConfig.of(io.chorus.ChorusNode.validate(json));
   }
 
   @Test
   void defaults() {
-    ChorusConfig.Chat c = parse(null, null).chat();
+    ChatConfig c = parse(null, null);
     assertThat(c.ttlHours()).isEqualTo(6);
     assertThat(c.maxMessageLength()).isEqualTo(2000);
     assertThat(c.displayNameMin()).isEqualTo(1);
@@ -46,6 +46,6 @@ class ChatConfigTest {
         .hasMessageContaining("RATE_LIMIT_CHAT_MESSAGES");
     assertThatThrownBy(() -> parse("ROOM_CLEANUP_INTERVAL_SECONDS", "soon")).isInstanceOf(ConfigException.class)
         .hasMessageContaining("ROOM_CLEANUP_INTERVAL_SECONDS");
-    assertThat(parse("RATE_LIMIT_ROOM_CREATE", 0).chat().rateRoomCreate()).isZero();
+    assertThat(parse("RATE_LIMIT_ROOM_CREATE", 0).rateRoomCreate()).isZero();
   }
 }

@@ -136,7 +136,7 @@ class RoomStoreTest {
   @Test
   void theServiceAnnouncesOnlyLoudChangesAndEventsCarryTheUserCount() throws Exception {
     RoomService service = new RoomService(new RoomStore(redis, 24, 3), vertx.eventBus(),
-        new io.chorus.config.ChorusConfig.Rooms(10, 6, 24, 3));
+        new io.chorus.room.RoomsConfig(10, 6, 24, 3));
     java.util.List<JsonObject> events = new java.util.concurrent.CopyOnWriteArrayList<>();
     java.util.concurrent.CompletableFuture<Void> played = new java.util.concurrent.CompletableFuture<>();
     var consumer = vertx.eventBus().<JsonObject>consumer(io.chorus.bus.Addresses.roomFanout("svc-node"), m -> {

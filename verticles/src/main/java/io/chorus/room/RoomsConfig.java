@@ -1,0 +1,23 @@
+package io.chorus.room;
+
+import io.chorus.config.ChorusConfig;
+import io.chorus.config.Parse;
+import io.vertx.core.json.JsonObject;
+
+/**
+ * The rooms feature's settings. {@code presenceEventsMaxUsers}: in a room with more users than this,
+ * joins and leaves are not announced one by one to every member (O(N²) frames for N joins) and do not
+ * bump the version; events carry {@code user_count} instead.
+ */
+public record RoomsConfig(int maxUsers, int idLength, int ttlHours, int presenceEventsMaxUsers) {
+
+  public static RoomsConfig of(ChorusConfig config) {
+    return from(config.source());
+  }
+
+  public static RoomsConfig from(JsonObject json) {
+    Parse p = new Parse(json);
+    return new RoomsConfig(p.intIn("MAX_ROOM_USERS", 1, 100_000), p.intIn("ROOM_ID_LENGTH", 4, 32), p.intIn("ROOM_TTL_HOURS", 1, 24 * 365),
+        p.intIn("ROOM_PRESENCE_EVENTS_MAX_USERS", 1, 5000));
+  }
+}
