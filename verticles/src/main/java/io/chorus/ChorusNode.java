@@ -135,9 +135,12 @@ public final class ChorusNode {
       int instances = config.gatewayInstancesOrCores();
       SharedPort grpcPort = new SharedPort(config.grpcPort(), 2);
       SharedPort httpPort = new SharedPort(config.httpPort(), 1);
+      // a user's access JWT may stand in for the service API key: the call then acts as that user
+      io.chorus.accounts.AccessTokens accessTokens = io.chorus.accounts.AccountsModule.accessTokens(vertx, config, infra);
       steps.add(new Step("GrpcVerticle", () -> new GrpcVerticle(config,
           List.of(RoomServiceGrpcService.of(new RoomGrpcService(vertx, hub, rooms, tokens)),
-              io.chorus.accounts.AccountsModule.grpcService(vertx, config, infra)), grpcPort), instances));
+              io.chorus.accounts.AccountsModule.grpcService(vertx, config, infra)), grpcPort,
+          jwt -> accessTokens.verify(jwt).map(p -> p.userId())), instances));
       steps.add(new Step("GatewayVerticle", () -> new GatewayVerticle(config, infra, readiness, metricsRegistry, hub, rooms, tokens, httpPort),
           instances));
     }

@@ -31,8 +31,16 @@ public final class GrpcVerticle extends VerticleBase {
   private final List<Service> services;
 
   private final SharedPort port;
+  /** A signed-in user's access JWT → the user id (fails for a bad one); null: only the API key is taken. */
+  private final java.util.function.Function<String, Future<String>> users;
 
   public GrpcVerticle(ChorusConfig config, List<Service> services, SharedPort port) {
+    this(config, services, port, null);
+  }
+
+  public GrpcVerticle(ChorusConfig config, List<Service> services, SharedPort port,
+                      java.util.function.Function<String, Future<String>> users) {
+    this.users = users;
     this.port = port;
     this.config = config;
     this.services = services;
@@ -50,11 +58,26 @@ public final class GrpcVerticle extends VerticleBase {
     byte[] key = config.security().grpcApiKey().getBytes(StandardCharsets.UTF_8);
     return port.listen(vertx.createHttpServer(new HttpServerOptions())
         .requestHandler(req -> {
-          if (needsKey(req) && !keyMatches(req.getHeader(API_KEY_HEADER), key)) {
-            rejectUnauthenticated(req);
+          if (!needsKey(req) || keyMatches(req.getHeader(API_KEY_HEADER), key)) {
+            grpc.handle(req);
             return;
           }
-          grpc.handle(req);
+          String jwt = bearerJwt(req.getHeader("authorization"));
+          if (users == null || jwt == null) {
+            rejectUnauthenticated(req, "missing or wrong API key in '" + API_KEY_HEADER + "' metadata (or a user's access JWT in 'authorization')");
+            return;
+          }
+          // a signed-in user: the call acts as that user (io.chorus.web.Caller), not as a trusted service
+          req.pause();
+          users.apply(jwt).onComplete(ar -> {
+            if (ar.failed()) {
+              rejectUnauthenticated(req, "access token refused: " + ar.cause().getMessage());
+              return;
+            }
+            io.chorus.web.Caller.set(ar.result());
+            grpc.handle(req);
+            req.resume();
+          });
         }), config.host())
         .onSuccess(s -> {
           NodePorts.publishGrpc(vertx, s.actualPort());
@@ -73,12 +96,35 @@ public final class GrpcVerticle extends VerticleBase {
     return presented != null && MessageDigest.isEqual(presented.getBytes(StandardCharsets.UTF_8), key);
   }
 
+  /** The JWT of {@code authorization: Bearer <jwt>} (three dot-separated parts), else null. */
+  static String bearerJwt(String authorization) {
+    if (authorization == null || !authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
+      return null;
+    }
+    String t = authorization.substring(7).trim();
+    return t.chars().filter(c -> c == '.').count() == 2 ? t : null;
+  }
+
   /** A "trailers-only" gRPC response carrying UNAUTHENTICATED. */
-  private static void rejectUnauthenticated(HttpServerRequest req) {
+  private static void rejectUnauthenticated(HttpServerRequest req, String message) {
     req.response()
         .putHeader("content-type", "application/grpc")
         .putHeader("grpc-status", String.valueOf(GrpcStatus.UNAUTHENTICATED.code))
-        .putHeader("grpc-message", "missing or wrong API key in '" + API_KEY_HEADER + "' metadata")
+        .putHeader("grpc-message", percent(message))
         .end();
+  }
+
+  /** grpc-message is percent-encoded (gRPC over HTTP/2: printable ASCII except '%'). */
+  private static String percent(String s) {
+    StringBuilder b = new StringBuilder();
+    for (byte x : s.getBytes(StandardCharsets.UTF_8)) {
+      int c = x & 0xff;
+      if (c >= 0x20 && c <= 0x7e && c != '%') {
+        b.append((char) c);
+      } else {
+        b.append('%').append(String.format("%02X", c));
+      }
+    }
+    return b.toString();
   }
 }

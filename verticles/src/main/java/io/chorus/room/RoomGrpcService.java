@@ -42,21 +42,53 @@ public final class RoomGrpcService extends RoomServiceService {
     this.tokens = tokens;
   }
 
+  /**
+   * A call made with a user's access JWT (not the service API key) acts as that user: it creates and
+   * joins as them, controls as them (host rules apply), and may not name anybody else.
+   */
+  private static String caller() {
+    return io.chorus.web.Caller.user();
+  }
+
+  /** The actor of a command: the signed-in caller, or "" for a trusted service. */
+  private static String actor() {
+    String user = caller();
+    return user == null ? "" : user;
+  }
+
+  private static <T> Future<T> notYou(String field) {
+    return Future.failedFuture(new StatusException(GrpcStatus.PERMISSION_DENIED, field + " must be the signed-in caller's id"));
+  }
+
   @Override
   public Future<RoomResponse> createRoom(CreateRoomRequest request) {
-    return rooms.create(request, false).map(room -> response(room, request.getHostId(), "host")).recover(RoomGrpcService::status);
+    String user = caller();
+    if (user != null) {
+      if (!request.getHostId().isEmpty() && !request.getHostId().equals(user)) {
+        return notYou("host_id");
+      }
+      request = request.toBuilder().setHostId(user).build();
+    }
+    CreateRoomRequest req = request;
+    return rooms.create(req, false).map(room -> response(room, req.getHostId(), "host")).recover(RoomGrpcService::status);
   }
 
   @Override
   public Future<RoomResponse> joinRoom(JoinRoomRequest request) {
-    JoinRoomRequest normalized = request.toBuilder().setRoomId(RoomIds.normalize(request.getRoomId())).build();
-    return rooms.join(normalized, false, true).map(room -> response(room, request.getUserId(), "participant"))
+    String user = caller();
+    if (user != null && !request.getUserId().isEmpty() && !request.getUserId().equals(user)) {
+      return notYou("user_id");
+    }
+    JoinRoomRequest normalized = request.toBuilder().setRoomId(RoomIds.normalize(request.getRoomId()))
+        .setUserId(user != null ? user : request.getUserId()).build();
+    // a signed-in caller proved the id, so it may re-join; a service names a new id
+    return rooms.join(normalized, false, user == null).map(room -> response(room, normalized.getUserId(), "participant"))
         .recover(RoomGrpcService::status);
   }
 
   @Override
   public Future<RoomResponse> setPlayback(SetPlaybackRequest request) {
-    return rooms.control(request.toBuilder().setRoomId(RoomIds.normalize(request.getRoomId())).build(), "")
+    return rooms.control(request.toBuilder().setRoomId(RoomIds.normalize(request.getRoomId())).build(), actor())
         .map(room -> room.toResponse(System.currentTimeMillis())).recover(RoomGrpcService::status);
   }
 
@@ -68,19 +100,24 @@ public final class RoomGrpcService extends RoomServiceService {
 
   @Override
   public Future<RoomResponse> leaveRoom(LeaveRoomRequest request) {
-    return rooms.leave(request.toBuilder().setRoomId(RoomIds.normalize(request.getRoomId())).build(), false)
+    String user = caller();
+    if (user != null && !request.getUserId().isEmpty() && !request.getUserId().equals(user)) {
+      return notYou("user_id");
+    }
+    return rooms.leave(request.toBuilder().setRoomId(RoomIds.normalize(request.getRoomId()))
+            .setUserId(user != null ? user : request.getUserId()).build(), false)
         .map(room -> room.toResponse(System.currentTimeMillis())).recover(RoomGrpcService::status);
   }
 
   @Override
   public Future<RoomResponse> transferHost(TransferHostRequest request) {
-    return rooms.transfer(request.toBuilder().setRoomId(RoomIds.normalize(request.getRoomId())).build(), "")
+    return rooms.transfer(request.toBuilder().setRoomId(RoomIds.normalize(request.getRoomId())).build(), actor())
         .map(room -> room.toResponse(System.currentTimeMillis())).recover(RoomGrpcService::status);
   }
 
   @Override
   public Future<RoomResponse> changeTrack(ChangeTrackRequest request) {
-    return rooms.changeTrack(request.toBuilder().setRoomId(RoomIds.normalize(request.getRoomId())).build(), "")
+    return rooms.changeTrack(request.toBuilder().setRoomId(RoomIds.normalize(request.getRoomId())).build(), actor())
         .map(room -> room.toResponse(System.currentTimeMillis())).recover(RoomGrpcService::status);
   }
 

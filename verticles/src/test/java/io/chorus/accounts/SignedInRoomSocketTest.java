@@ -165,4 +165,49 @@ class SignedInRoomSocketTest {
       assertThat(chat.awaitClose(10_000)).isEqualTo((short) 4403);
     }
   }
+
+  static io.chorus.proto.room.RoomServiceGrpc.RoomServiceBlockingStub asUser(String jwt) {
+    io.grpc.Metadata md = new io.grpc.Metadata();
+    md.put(io.grpc.Metadata.Key.of("authorization", io.grpc.Metadata.ASCII_STRING_MARSHALLER), "Bearer " + jwt);
+    return io.chorus.proto.room.RoomServiceGrpc.newBlockingStub(cluster.channel(0))
+        .withInterceptors(io.grpc.stub.MetadataUtils.newAttachHeadersInterceptor(md))
+        .withDeadlineAfter(30, java.util.concurrent.TimeUnit.SECONDS);
+  }
+
+  static io.grpc.Status.Code codeOf(Runnable call) {
+    try {
+      call.run();
+      return io.grpc.Status.Code.OK;
+    } catch (io.grpc.StatusRuntimeException e) {
+      return e.getStatus().getCode();
+    }
+  }
+
+  @Test
+  void grpcCallsWithAnAccessJwtActAsThatUser() {
+    JsonObject host = a.newUser("gh" + UUID.randomUUID().toString().substring(0, 8));
+    JsonObject guest = a.newUser("gg" + UUID.randomUUID().toString().substring(0, 8));
+    String hostId = host.getJsonObject("user").getString("id");
+    String guestId = guest.getJsonObject("user").getString("id");
+    var asHost = asUser(host.getString("access_token"));
+    var asGuest = asUser(guest.getString("access_token"));
+
+    var created = asHost.createRoom(io.chorus.proto.room.CreateRoomRequest.newBuilder().setTrackUrl("https://example.com/g.mp3").build());
+    assertThat(created.getHostId()).isEqualTo(hostId);
+    String id = created.getRoomId();
+    var joined = asGuest.joinRoom(io.chorus.proto.room.JoinRoomRequest.newBuilder().setRoomId(id).build());
+    assertThat(joined.getUsersCount()).isEqualTo(2);
+    // the JWT proves the id: joining again is a re-join, not a taken id
+    assertThat(codeOf(() -> asGuest.joinRoom(io.chorus.proto.room.JoinRoomRequest.newBuilder().setRoomId(id).build())))
+        .isEqualTo(io.grpc.Status.Code.OK);
+    // nobody else's id, and host rules apply to a user (a service with the API key is trusted)
+    assertThat(codeOf(() -> asGuest.joinRoom(io.chorus.proto.room.JoinRoomRequest.newBuilder().setRoomId(id).setUserId(hostId).build())))
+        .isEqualTo(io.grpc.Status.Code.PERMISSION_DENIED);
+    var play = io.chorus.proto.room.SetPlaybackRequest.newBuilder().setRoomId(id).setAction("play").build();
+    assertThat(codeOf(() -> asGuest.setPlayback(play))).isEqualTo(io.grpc.Status.Code.PERMISSION_DENIED);
+    assertThat(asHost.setPlayback(play).getStatus()).isEqualTo("play");
+    assertThat(codeOf(() -> asUser(host.getString("access_token") + "x").getState(
+        io.chorus.proto.room.GetStateRequest.newBuilder().setRoomId(id).build()))).isEqualTo(io.grpc.Status.Code.UNAUTHENTICATED);
+    assertThat(guestId).isNotEqualTo(hostId);
+  }
 }

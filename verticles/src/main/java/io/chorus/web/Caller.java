@@ -1,0 +1,31 @@
+package io.chorus.web;
+
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
+import io.vertx.core.internal.ContextInternal;
+
+/**
+ * The signed-in user behind the request being handled, where a transport authenticated one (a gRPC
+ * call with an access JWT instead of the service API key). Kept in the request's own (duplicated)
+ * Vert.x context, so it follows the request and nothing else; null for service calls.
+ */
+public final class Caller {
+  private static final Object KEY = new Object();
+
+  private Caller() {
+  }
+
+  /** Records {@code userId} as the caller of the request on the current context. */
+  public static void set(String userId) {
+    Context ctx = Vertx.currentContext();
+    if (ctx instanceof ContextInternal c) {
+      c.putLocal(KEY, userId);
+    }
+  }
+
+  /** The signed-in caller of the current request, or null (a service with the API key). */
+  public static String user() {
+    Context ctx = Vertx.currentContext();
+    return ctx instanceof ContextInternal c ? c.getLocal(KEY) : null;
+  }
+}
