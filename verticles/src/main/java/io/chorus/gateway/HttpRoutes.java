@@ -35,7 +35,9 @@ final class HttpRoutes {
     List<Future<Void>> ready = new ArrayList<>();
     MeterRegistry registry = BackendRegistries.getNow(metricsRegistry);
     SocketDrop drop = new SocketDrop(vertx, registry);
-    new StreamRoutes(vertx, hub, new StreamSessions(infra.pg()), infra.redis(), config, rooms.node(), registry, drop).mount(router);
+    io.chorus.accounts.AccessTokens operatorTokens = io.chorus.accounts.AccountsModule.accessTokens(vertx, config, infra);
+    new StreamRoutes(vertx, hub, new StreamSessions(infra.pg()), infra.redis(), config, rooms.node(), registry, drop,
+        jwt -> operatorTokens.verify(jwt).map(p -> p.userId())).mount(router);
     // signed-in users join /ws as their account: the accounts feature vouches for the access JWT
     io.chorus.accounts.AccessTokens accessTokens = io.chorus.accounts.AccountsModule.accessTokens(vertx, config, infra);
     io.chorus.room.SignedIn.Verifier signedIn = jwt -> accessTokens.verify(jwt)

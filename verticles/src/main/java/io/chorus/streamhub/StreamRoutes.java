@@ -46,6 +46,7 @@ public final class StreamRoutes {
   private final RedisAPI redis;
   private final Redis redisClient;
   private final ChorusConfig config;
+  private final java.util.function.Function<String, Future<String>> users;
   private final StreamConfig stream;
   private final StreamRelay relay;
   private final String nodeId;
@@ -53,6 +54,13 @@ public final class StreamRoutes {
 
   public StreamRoutes(Vertx vertx, Hub hub, StreamSessions sessions, Redis redis, ChorusConfig config, String nodeId, MeterRegistry registry,
                       SocketDrop drop) {
+    this(vertx, hub, sessions, redis, config, nodeId, registry, drop, null);
+  }
+
+  public StreamRoutes(Vertx vertx, Hub hub, StreamSessions sessions, Redis redis, ChorusConfig config, String nodeId, MeterRegistry registry,
+                      SocketDrop drop,
+                      java.util.function.Function<String, Future<String>> users) {
+    this.users = users;
     this.vertx = vertx;
     this.sessions = sessions;
     this.redisClient = redis;
@@ -176,12 +184,20 @@ public final class StreamRoutes {
       key = ctx.request().getHeader("X-Stream-Key");
     }
     String streamKey = key;
+    String jwt = accessJwt(ctx.request().getHeader("Authorization"), ctx.request().getParam("access_token"));
     ctx.request().pause();
     io.netty.channel.Channel connection = SocketDrop.channelOf(ctx.request());
-    sessions.get(sessionId).onComplete(ar -> {
+    // a signed-in operator: the path's user_id must be their account id
+    Future<String> signedIn = jwt == null || users == null ? Future.succeededFuture(null) : users.apply(jwt);
+    signedIn.transform(who -> sessions.get(sessionId).transform(ar -> Future.succeededFuture(ar))).onComplete(done -> {
+      io.vertx.core.AsyncResult<StreamSession> ar = done.result();
       ctx.request().resume();
       ctx.request().toWebSocket().onSuccess(ws -> {
-        if (ar.failed()) {
+        if (signedIn.failed()) {
+          refuse(ws, ErrorCode.UNAUTHENTICATED, "access token refused: " + signedIn.cause().getMessage(), (short) 4401);
+        } else if (signedIn.result() != null && !signedIn.result().equals(userId)) {
+          refuse(ws, ErrorCode.FORBIDDEN, "user_id is not the signed-in user's id", (short) 4403);
+        } else if (ar.failed()) {
           refuse(ws, ErrorCode.of(ar.cause()), ar.cause().getMessage(), (short) 4404);
         } else if (ar.result().finished()) {
           refuse(ws, ErrorCode.GONE, "session is finished", (short) 4410);
@@ -192,6 +208,12 @@ public final class StreamRoutes {
         }
       }).onFailure(e -> LOG.debug("stream WebSocket upgrade failed: {}", e.getMessage()));
     });
+  }
+
+  /** An access JWT (three dot-separated parts) from {@code Authorization: Bearer} or {@code access_token}, else null. */
+  static String accessJwt(String authorization, String param) {
+    String t = authorization != null && authorization.regionMatches(true, 0, "Bearer ", 0, 7) ? authorization.substring(7).trim() : param;
+    return t != null && t.chars().filter(c -> c == '.').count() == 2 ? t : null;
   }
 
   private void source(ServerWebSocket ws, StreamSession s, String key) {

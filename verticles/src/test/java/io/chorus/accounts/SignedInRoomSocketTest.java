@@ -210,4 +210,30 @@ class SignedInRoomSocketTest {
         io.chorus.proto.room.GetStateRequest.newBuilder().setRoomId(id).build()))).isEqualTo(io.grpc.Status.Code.UNAUTHENTICATED);
     assertThat(guestId).isNotEqualTo(hostId);
   }
+
+  @Test
+  void aSignedInOperatorJoinsABroadcastAsTheirAccount() {
+    JsonObject op = a.newUser("so" + UUID.randomUUID().toString().substring(0, 8));
+    String uid = op.getJsonObject("user").getString("id");
+    String jwt = op.getString("access_token");
+    String session = a.post("/sessions", null, new JsonObject().put("client_id", "cam-" + UUID.randomUUID())).expect(201).json()
+        .getString("session_id");
+    // another user's id in the path, and a forged JWT: refused
+    try (WsProbe wrong = WsProbe.connect(cluster.port(0), "/ws/stream/" + session + "/someone-else", Map.of("Authorization", "Bearer " + jwt))) {
+      assertThat(wrong.awaitType("error").getString("code")).isEqualTo("forbidden");
+      assertThat(wrong.awaitClose(10_000)).isEqualTo((short) 4403);
+    }
+    try (WsProbe forged = WsProbe.connect(cluster.port(0), "/ws/stream/" + session + "/" + uid + "?access_token=" + jwt + "x")) {
+      assertThat(forged.awaitType("error").getString("code")).isEqualTo("unauthenticated");
+      assertThat(forged.awaitClose(10_000)).isEqualTo((short) 4401);
+    }
+    try (WsProbe ok = WsProbe.connect(cluster.port(1), "/ws/stream/" + session + "/" + uid, Map.of("Authorization", "Bearer " + jwt))) {
+      long deadline = System.currentTimeMillis() + 10_000;
+      while (!a.get("/sessions/" + session + "/operators", null).json().encode().contains(uid)) {
+        assertThat(System.currentTimeMillis()).as("the signed-in operator is listed").isLessThan(deadline);
+        java.util.concurrent.locks.LockSupport.parkNanos(50_000_000); // poll interval of the listing
+      }
+      assertThat(ok.isClosed()).isFalse();
+    }
+  }
 }
