@@ -26,7 +26,7 @@ public final class SignedInJoins {
   /** True when the request's {@code Authorization} carries an access JWT rather than a participant token. */
   public static boolean carriesUser(String authorization) {
     String t = AccessTokens.strip(authorization);
-    return t != null && t.chars().filter(c -> c == '.').count() == 2;
+    return io.chorus.web.Bearer.isJwt(t);
   }
 
   /** Verifies the caller, runs {@code join} (which answers {@code {room, participant, token}}), records the user id. */

@@ -97,7 +97,7 @@ public final class ChatSocketHandler implements Handler<RoutingContext> {
       refuse(ws, ErrorCode.INVALID_ARGUMENT, "bad room id", (short) 4400);
       return;
     }
-    if (signedIn != null && token != null && token.chars().filter(c -> c == '.').count() == 2) {
+    if (signedIn != null && io.chorus.web.Bearer.isJwt(token)) {
       // an access JWT (three parts; participant tokens have two): the account's participant in the room
       ws.pause();
       signedIn.participantOf(token, roomId).onComplete(ar -> {

@@ -62,7 +62,7 @@ public final class GrpcVerticle extends VerticleBase {
             grpc.handle(req);
             return;
           }
-          String jwt = bearerJwt(req.getHeader("authorization"));
+          String jwt = io.chorus.web.Bearer.jwt(req.getHeader("authorization"), null);
           if (users == null || jwt == null) {
             rejectUnauthenticated(req, "missing or wrong API key in '" + API_KEY_HEADER + "' metadata (or a user's access JWT in 'authorization')");
             return;
@@ -94,15 +94,6 @@ public final class GrpcVerticle extends VerticleBase {
   /** Constant-time comparison, so the key cannot be guessed byte by byte from response times. */
   private static boolean keyMatches(String presented, byte[] key) {
     return presented != null && MessageDigest.isEqual(presented.getBytes(StandardCharsets.UTF_8), key);
-  }
-
-  /** The JWT of {@code authorization: Bearer <jwt>} (three dot-separated parts), else null. */
-  static String bearerJwt(String authorization) {
-    if (authorization == null || !authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
-      return null;
-    }
-    String t = authorization.substring(7).trim();
-    return t.chars().filter(c -> c == '.').count() == 2 ? t : null;
   }
 
   /** A "trailers-only" gRPC response carrying UNAUTHENTICATED. */

@@ -35,11 +35,11 @@ final class HttpRoutes {
     List<Future<Void>> ready = new ArrayList<>();
     MeterRegistry registry = BackendRegistries.getNow(metricsRegistry);
     SocketDrop drop = new SocketDrop(vertx, registry);
-    io.chorus.accounts.AccessTokens operatorTokens = io.chorus.accounts.AccountsModule.accessTokens(vertx, config, infra);
-    new StreamRoutes(vertx, hub, new StreamSessions(infra.pg()), infra.redis(), config, rooms.node(), registry, drop,
-        jwt -> operatorTokens.verify(jwt).map(p -> p.userId())).mount(router);
-    // signed-in users join /ws as their account: the accounts feature vouches for the access JWT
+    // one verifier of access JWTs for every transport this instance serves (the key material is read once)
     io.chorus.accounts.AccessTokens accessTokens = io.chorus.accounts.AccountsModule.accessTokens(vertx, config, infra);
+    new StreamRoutes(vertx, hub, new StreamSessions(infra.pg()), infra.redis(), config, rooms.node(), registry, drop,
+        jwt -> accessTokens.verify(jwt).map(p -> p.userId())).mount(router);
+    // signed-in users join /ws as their account: the accounts feature vouches for the access JWT
     io.chorus.room.SignedIn.Verifier signedIn = jwt -> accessTokens.verify(jwt)
         .map(p -> new io.chorus.room.SignedIn(p.userId(), p.username(), p.expiresAtEpochSeconds() * 1000));
     RoomSocketHandler roomSockets = new RoomSocketHandler(vertx, hub, rooms, tokens, drop, signedIn);

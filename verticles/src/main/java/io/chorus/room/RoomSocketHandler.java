@@ -59,7 +59,9 @@ public final class RoomSocketHandler implements Handler<RoutingContext> {
     String userId = ctx.request().getParam("user_id");
     String userName = ctx.request().getParam("user_name", "");
     String token = ctx.request().getParam("token");
-    String accessToken = accessTokenOf(ctx.request().getHeader("Authorization"), ctx.request().getParam("access_token"), token);
+    // a signed-in user's access JWT: the Authorization header, access_token, or a JWT-shaped token
+    String accessToken = io.chorus.web.Bearer.jwt(ctx.request().getHeader("Authorization"),
+        io.chorus.web.Bearer.isJwt(token) ? token : ctx.request().getParam("access_token"));
     io.netty.channel.Channel connection = SocketDrop.channelOf(ctx.request());
     ctx.request().toWebSocket().onSuccess(ws -> {
       if (accessToken != null) {
@@ -68,20 +70,6 @@ public final class RoomSocketHandler implements Handler<RoutingContext> {
         open(ws, roomId, userId, userName, token, connection);
       }
     }).onFailure(e -> LOG.debug("WebSocket upgrade failed: {}", e.getMessage()));
-  }
-
-  /**
-   * A signed-in user's access JWT: the {@code Authorization: Bearer} header, the {@code access_token}
-   * parameter, or a {@code token} parameter shaped like a JWT (three parts; participant tokens have two).
-   */
-  static String accessTokenOf(String authorization, String accessToken, String token) {
-    if (authorization != null && authorization.regionMatches(true, 0, "Bearer ", 0, 7) && !authorization.substring(7).isBlank()) {
-      return authorization.substring(7).trim();
-    }
-    if (accessToken != null && !accessToken.isBlank()) {
-      return accessToken;
-    }
-    return token != null && token.chars().filter(c -> c == '.').count() == 2 ? token : null;
   }
 
   /**

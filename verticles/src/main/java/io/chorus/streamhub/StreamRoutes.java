@@ -184,7 +184,7 @@ public final class StreamRoutes {
       key = ctx.request().getHeader("X-Stream-Key");
     }
     String streamKey = key;
-    String jwt = accessJwt(ctx.request().getHeader("Authorization"), ctx.request().getParam("access_token"));
+    String jwt = io.chorus.web.Bearer.jwt(ctx.request().getHeader("Authorization"), ctx.request().getParam("access_token"));
     ctx.request().pause();
     io.netty.channel.Channel connection = SocketDrop.channelOf(ctx.request());
     // a signed-in operator: the path's user_id must be their account id
@@ -208,12 +208,6 @@ public final class StreamRoutes {
         }
       }).onFailure(e -> LOG.debug("stream WebSocket upgrade failed: {}", e.getMessage()));
     });
-  }
-
-  /** An access JWT (three dot-separated parts) from {@code Authorization: Bearer} or {@code access_token}, else null. */
-  static String accessJwt(String authorization, String param) {
-    String t = authorization != null && authorization.regionMatches(true, 0, "Bearer ", 0, 7) ? authorization.substring(7).trim() : param;
-    return t != null && t.chars().filter(c -> c == '.').count() == 2 ? t : null;
   }
 
   private void source(ServerWebSocket ws, StreamSession s, String key) {

@@ -1,0 +1,29 @@
+package io.chorus.web;
+
+/**
+ * Telling a signed-in user's access JWT apart from the other credentials Chorus takes in the same
+ * places: a JWT has three dot-separated parts; participant tokens have two and stream keys none.
+ */
+public final class Bearer {
+  private Bearer() {
+  }
+
+  /** True when {@code token} is shaped like a JWT. */
+  public static boolean isJwt(String token) {
+    return token != null && token.chars().filter(c -> c == '.').count() == 2;
+  }
+
+  /**
+   * The access JWT of a request: the one in {@code Authorization: Bearer <jwt>}, else {@code param}
+   * (a query parameter) when it is JWT-shaped; null otherwise.
+   */
+  public static String jwt(String authorization, String param) {
+    if (authorization != null && authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
+      String t = authorization.substring(7).trim();
+      if (isJwt(t)) {
+        return t;
+      }
+    }
+    return isJwt(param) ? param : null;
+  }
+}
