@@ -1,23 +1,23 @@
 package io.chorus;
 
+import io.chorus.accounts.AccountsFeature;
+import io.chorus.chat.ChatFeature;
 import io.chorus.codecs.Codecs;
 import io.chorus.config.ChorusConfig;
 import io.chorus.gateway.GatewayVerticle;
 import io.chorus.gateway.GrpcVerticle;
 import io.chorus.gateway.NodePingVerticle;
 import io.chorus.gateway.SharedPort;
-import io.chorus.infra.Buckets;
 import io.chorus.infra.Infra;
 import io.chorus.infra.Readiness;
-import io.chorus.proto.room.RoomServiceGrpcService;
+import io.chorus.platform.Feature;
+import io.chorus.platform.NodeContext;
 import io.chorus.realtime.Hub;
-import io.chorus.room.ParticipantTokens;
-import io.chorus.room.RoomClient;
-import io.chorus.room.RoomGrpcService;
-import io.chorus.room.RoomService;
-import io.chorus.room.RoomStore;
-import io.chorus.room.RoomVerticle;
-import io.chorus.room.RoomsConfig;
+import io.chorus.room.RoomsFeature;
+import io.chorus.streamhub.StreamHubFeature;
+import io.chorus.web.SignedIn;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -31,14 +31,16 @@ import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.vertx.micrometer.backends.BackendRegistries;
+
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
-import java.util.function.Supplier;
 
 /**
- * One running Chorus node: a clustered Vert.x with the codecs registered and the verticles of its
- * roles deployed in order. Its backing services must already be reachable (see {@link Main}).
+ * The composition root: one running Chorus node, a clustered Vert.x with the codecs registered, every
+ * feature started in order and the verticles of its roles deployed. The only class that knows every
+ * feature. Its backing services must already be reachable (see {@link Main}).
  */
 public final class ChorusNode {
   private static final Logger LOG = LoggerFactory.getLogger(ChorusNode.class);
@@ -58,15 +60,27 @@ public final class ChorusNode {
   }
 
   /**
+   * Every feature, in start order: a feature comes after the ones whose API it uses (accounts publishes
+   * the access-token verifier; rooms the room client and participant tokens, which chat uses).
+   */
+  static List<Feature> features() {
+    return List.of(new AccountsFeature(), new RoomsFeature(), new ChatFeature(), new StreamHubFeature());
+  }
+
+  /** The Flyway folders of every feature. */
+  public static List<String> migrationLocations() {
+    return features().stream().flatMap(f -> f.migrations().stream()).toList();
+  }
+
+  /**
    * The platform configuration, after every feature's own record has been parsed from the same source:
    * a bad feature setting fails here, before anything starts, naming the variable.
    */
   public static ChorusConfig validate(io.vertx.core.json.JsonObject json) {
     ChorusConfig config = ChorusConfig.parse(json);
-    RoomsConfig.of(config);
-    io.chorus.chat.ChatConfig.of(config);
-    io.chorus.streamhub.StreamConfig.of(config);
-    io.chorus.accounts.AccountsConfig.of(config);
+    for (Feature feature : features()) {
+      feature.validate(config);
+    }
     return config;
   }
 
@@ -98,11 +112,9 @@ public final class ChorusNode {
           LOG.info("Transport: {}", vertx.isNativeTransportEnabled() ? "native (epoll)"
               : "NIO (native unavailable: " + vertx.unavailableNativeTransportCause() + ")");
           Codecs.register(vertx);
-          // building the S3 and Kafka admin clients takes seconds of class loading: not on an event loop
           return vertx.executeBlocking(() -> Infra.create(vertx, config)).compose(infra -> {
             ChorusNode node = new ChorusNode(config, vertx, clusterManager, infra, registry);
-            return Buckets.ensure(vertx, infra.s3(), config.s3().bucket())
-                .compose(v -> node.deployAll()).map(node).recover(e -> {
+            return node.deployAll().map(node).recover(e -> {
                   LOG.error("Node failed to start, shutting it down: {}", e.getMessage());
                   return node.close().transform(ignored -> Future.failedFuture(e));
                 });
@@ -111,50 +123,52 @@ public final class ChorusNode {
   }
 
   /**
-   * Deploys in dependency order: back-end verticles first, the public servers last. The client-facing
-   * verticles run one instance per core ({@code GATEWAY_INSTANCES}); they share the node's real-time
-   * {@link Hub}, so a topic still costs one cluster subscription per node.
+   * Starts every feature in order (each builds its services and queues its verticles), deploys those
+   * verticles, then the public servers. The client-facing verticles run one instance per core
+   * ({@code GATEWAY_INSTANCES}); they share the node's real-time {@link Hub}, so a topic still costs one
+   * cluster subscription per node.
    */
   private Future<Void> deployAll() {
     Readiness readiness = new Readiness(vertx, infra, clusterManager, config.security().readyTimeoutMs());
-    RoomsConfig roomsConfig = RoomsConfig.of(config);
-    ParticipantTokens tokens = new ParticipantTokens(config.security().tokenSecret(), roomsConfig.ttlHours() * 3_600_000L);
+    MeterRegistry registry = BackendRegistries.getNow(metricsRegistry);
     Hub hub = new Hub(vertx);
-    String node = clusterManager.getNodeId();
-    List<Step> steps = new ArrayList<>();
-    steps.add(new Step("NodePingVerticle", () -> new NodePingVerticle(node), 1));
-    RoomService service = config.runs(ChorusConfig.Role.ROOM) ? new RoomService(new RoomStore(infra.redisApi(),
-        roomsConfig.ttlHours(), roomsConfig.presenceEventsMaxUsers()), vertx.eventBus(), roomsConfig) : null;
-    if (service != null) {
-      steps.add(new Step("RoomVerticle", () -> new RoomVerticle(service, clusterManager), 1));
-      steps.add(new Step("ChatVerticle", () -> io.chorus.chat.ChatModule.cleanupVerticle(vertx, infra, config, node), 1));
+    if (registry != null) {
+      Gauge.builder("chorus.realtime.topics", hub, Hub::topics)
+          .description("topics this node's clients listen to (one subscription each)").register(registry);
+      Gauge.builder("chorus.realtime.listeners", hub, Hub::listeners)
+          .description("event-loop channels and streams listening to those topics").register(registry);
     }
-    // with the room role the node's gateways run room commands in place, else over the clustered bus
-    RoomClient rooms = service != null ? new RoomClient(vertx.eventBus(), node, service) : RoomClient.remote(vertx.eventBus(), node);
-    if (config.runs(ChorusConfig.Role.GATEWAY)) {
-      int instances = config.gatewayInstancesOrCores();
-      SharedPort grpcPort = new SharedPort(config.grpcPort(), 2);
-      SharedPort httpPort = new SharedPort(config.httpPort(), 1);
-      // a user's access JWT may stand in for the service API key: the call then acts as that user
-      io.chorus.accounts.AccessTokens accessTokens = io.chorus.accounts.AccountsModule.accessTokens(vertx, config, infra);
-      steps.add(new Step("GrpcVerticle", () -> new GrpcVerticle(config,
-          List.of(RoomServiceGrpcService.of(new RoomGrpcService(vertx, hub, rooms, tokens)),
-              io.chorus.accounts.AccountsModule.grpcService(vertx, config, infra)), grpcPort,
-          jwt -> accessTokens.verify(jwt).map(p -> p.userId())), instances));
-      steps.add(new Step("GatewayVerticle", () -> new GatewayVerticle(config, infra, readiness, metricsRegistry, hub, rooms, tokens, httpPort),
-          instances));
-    }
+    NodeContext node = new NodeContext(vertx, config, infra, hub, clusterManager, registry, readiness);
+    List<Feature> features = features();
+    node.deploy("NodePingVerticle", () -> new NodePingVerticle(node.nodeId()), 1);
     Future<Void> chain = Future.succeededFuture();
-    for (Step step : steps) {
-      chain = chain.compose(v -> vertx.deployVerticle(step.factory, new DeploymentOptions().setInstances(step.instances))
-          .onSuccess(id -> LOG.info("Deployed {} ({} instance(s))", step.name, step.instances))
-          .recover(e -> Future.failedFuture(new IllegalStateException("deploying " + step.name + " failed: " + e.getMessage(), e)))
-          .mapEmpty());
+    for (Feature feature : features) {
+      chain = chain.compose(v -> feature.start(node)
+          .onSuccess(x -> LOG.info("Feature {} started", feature.name()))
+          .recover(e -> Future.failedFuture(new IllegalStateException(
+              "the " + feature.name() + " feature failed to start: " + e.getMessage(), e))));
     }
-    return chain;
-  }
-
-  private record Step(String name, Supplier<? extends io.vertx.core.Deployable> factory, int instances) {
+    return chain.compose(v -> {
+      if (config.runs(ChorusConfig.Role.GATEWAY)) {
+        int instances = config.gatewayInstancesOrCores();
+        SharedPort grpcPort = new SharedPort(config.grpcPort(), 2);
+        SharedPort httpPort = new SharedPort(config.httpPort(), 1);
+        // a user's access JWT may stand in for the service API key: the call then acts as that user
+        SignedIn.Verifier users = node.api(SignedIn.Verifier.class);
+        node.deploy("GrpcVerticle", () -> new GrpcVerticle(config,
+            features.stream().flatMap(f -> f.grpcServices(node).stream()).toList(), grpcPort,
+            jwt -> users.verify(jwt).map(SignedIn::userId)), instances);
+        node.deploy("GatewayVerticle", () -> new GatewayVerticle(node, features, readiness, metricsRegistry, httpPort), instances);
+      }
+      Future<Void> deployed = Future.succeededFuture();
+      for (NodeContext.Step step : node.steps()) {
+        deployed = deployed.compose(x -> vertx.deployVerticle(step.factory(), new DeploymentOptions().setInstances(step.instances()))
+            .onSuccess(id -> LOG.info("Deployed {} ({} instance(s))", step.name(), step.instances()))
+            .recover(e -> Future.failedFuture(new IllegalStateException("deploying " + step.name() + " failed: " + e.getMessage(), e)))
+            .mapEmpty());
+      }
+      return deployed;
+    });
   }
 
   public Vertx vertx() {

@@ -129,21 +129,21 @@ public final class Main {
     try {
       switch (command) {
         case "user" -> {
-          Migrations.migrate(config.db());
+          Migrations.migrate(config.db(), ChorusNode.migrationLocations());
           int rc = io.chorus.accounts.UserCli.run(config, args.userArgs(), System.in, System.getenv(), System.out);
           closeQuietly(services);
           System.exit(rc);
         }
         case "migrate" -> {
-          Migrations.migrate(config.db());
+          Migrations.migrate(config.db(), ChorusNode.migrationLocations());
           closeQuietly(services);
         }
         case "seed" -> {
-          Migrations.seed(config.db());
+          Migrations.seed(config.db(), ChorusNode.migrationLocations());
           closeQuietly(services);
         }
         default -> {
-          Migrations.migrate(config.db());
+          Migrations.migrate(config.db(), ChorusNode.migrationLocations());
           ChorusNode node = ChorusNode.start(config).toCompletionStage().toCompletableFuture().join();
           LOG.info("Chorus node {} up: HTTP {} gRPC {} roles {} cluster members {}", node.nodeId(),
               config.httpPort(), config.grpcPort(), config.roles(), node.clusterSize());

@@ -41,10 +41,10 @@ public final class RoomsRestRoutes {
   private final ChorusConfig config;
   private final ChatConfig chatConfig;
   private final ChatStore.Limits postLimits;
-  private final io.chorus.accounts.SignedInJoins signedIn;
+  private final SignedInJoins signedIn;
 
   public RoomsRestRoutes(ConferenceService conf, ChatService chat, MediaTokens media, RateLimiter limiter, ParticipantTokens tokens,
-                         ChorusConfig config, io.chorus.accounts.SignedInJoins signedIn) {
+                         ChorusConfig config, SignedInJoins signedIn) {
     this.signedIn = signedIn;
     this.conf = conf;
     this.chat = chat;
@@ -73,9 +73,9 @@ public final class RoomsRestRoutes {
     router.post("/api/v1/rooms/:id/join").handler(body).handler(ctx -> room(ctx, 200, id -> {
       JsonObject b = body(ctx);
       String auth = ctx.request().getHeader("Authorization");
-      if (signedIn != null && io.chorus.accounts.SignedInJoins.carriesUser(auth)) {   // an account's access JWT (issue 16)
+      if (signedIn != null && SignedInJoins.carriesUser(auth)) {   // an account's access JWT (issue 16)
         String name = string(b, "display_name");
-        return signedIn.join(auth, id, p -> conf.join(id, name != null ? name : p.username(), null, caller(ctx)));
+        return signedIn.join(auth, id, p -> conf.join(id, name != null ? name : p.name(), null, caller(ctx)));
       }
       ParticipantTokens.Identity identity = optionalAuth(ctx, id);
       return conf.join(id, string(b, "display_name"), identity, caller(ctx));

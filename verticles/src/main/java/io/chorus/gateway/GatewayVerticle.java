@@ -2,50 +2,48 @@ package io.chorus.gateway;
 
 import io.chorus.web.Http;
 import io.chorus.config.ChorusConfig;
-import io.chorus.infra.Infra;
 import io.chorus.infra.Readiness;
-import io.chorus.realtime.Hub;
-import io.chorus.room.ParticipantTokens;
-import io.chorus.room.RoomClient;
+import io.chorus.platform.Feature;
+import io.chorus.platform.GatewayContext;
+import io.chorus.platform.NodeContext;
+import io.chorus.realtime.SocketDrop;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.StaticHandler;
+import io.vertx.micrometer.backends.BackendRegistries;
 import io.vertx.micrometer.PrometheusScrapingHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The node's public HTTP server on {@code HTTP_PORT}: liveness, readiness, Prometheus metrics and
- * the feature routes mounted by {@link HttpRoutes}. Deployed once per core: the instances share the
- * port (Vert.x hands each new connection to the next instance) and the node's real-time hub.
+ * The node's public HTTP server on {@code HTTP_PORT}: liveness, readiness, Prometheus metrics, every
+ * feature's routes ({@link Feature#mount}) and the web client. Deployed once per core: the instances
+ * share the port (Vert.x hands each new connection to the next instance) and the node's real-time hub.
  */
 public final class GatewayVerticle extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(GatewayVerticle.class);
 
+  private final NodeContext node;
   private final ChorusConfig config;
-  private final Infra infra;
+  private final List<Feature> features;
   private final Readiness readiness;
   private final String metricsRegistry;
-  private final Hub hub;
-  private final RoomClient rooms;
-  private final ParticipantTokens tokens;
   private final SharedPort port;
 
-  public GatewayVerticle(ChorusConfig config, Infra infra, Readiness readiness, String metricsRegistry, Hub hub, RoomClient rooms,
-                         ParticipantTokens tokens, SharedPort port) {
-    this.port = port;
-    this.hub = hub;
-    this.config = config;
-    this.infra = infra;
+  public GatewayVerticle(NodeContext node, List<Feature> features, Readiness readiness, String metricsRegistry, SharedPort port) {
+    this.node = node;
+    this.config = node.config();
+    this.features = features;
     this.readiness = readiness;
     this.metricsRegistry = metricsRegistry;
-    this.rooms = rooms;
-    this.tokens = tokens;
+    this.port = port;
   }
 
   @Override
@@ -58,7 +56,13 @@ public final class GatewayVerticle extends VerticleBase {
     router.get("/health").handler(ctx -> Http.json(ctx, 200, new JsonObject().put("status", "ok")));
     router.get("/ready").handler(this::ready);
     router.get("/metrics").handler(PrometheusScrapingHandler.create(metricsRegistry));
-    List<Future<Void>> consumers = HttpRoutes.mount(vertx, hub, router, config, rooms, tokens, infra, metricsRegistry);
+    GatewayContext gateway = new GatewayContext(node, router, new SocketDrop(vertx, BackendRegistries.getNow(metricsRegistry)));
+    List<Future<Void>> consumers = new ArrayList<>();
+    for (Feature feature : features) {
+      consumers.add(feature.mount(gateway).recover(e -> Future.failedFuture(new IllegalStateException(
+          "the " + feature.name() + " feature's routes failed to mount: " + e.getMessage(), e))));
+    }
+    router.route("/*").handler(StaticHandler.create("webroot").setCachingEnabled(false));
     router.route().last().handler(ctx -> Http.error(ctx, io.chorus.bus.ErrorCode.NOT_FOUND, "no route for " + ctx.request().path()));
     router.route().failureHandler(Http::failure);
 

@@ -25,23 +25,24 @@ import java.util.Map;
 
 /**
  * The clients of one node to its backing services, created once and shared by its verticles
- * (all clients here are safe to use from several verticles).
+ * (all clients here are safe to use from several verticles). Kafka and S3 clients are built only when
+ * a feature asks for them (through {@code NodeContext}).
  */
 public final class Infra {
   private final ChorusConfig config;
   private final Redis redis;
   private final RedisAPI redisApi;
   private final Pool pg;
-  private final KafkaAdminClient kafkaAdmin;
-  private final S3Client s3;
+  private final Vertx vertx;
+  private KafkaAdminClient kafkaAdmin;
+  private S3Client s3;
 
-  private Infra(ChorusConfig config, Redis redis, Pool pg, KafkaAdminClient kafkaAdmin, S3Client s3) {
+  private Infra(Vertx vertx, ChorusConfig config, Redis redis, Pool pg) {
+    this.vertx = vertx;
     this.config = config;
     this.redis = redis;
     this.redisApi = RedisAPI.api(redis);
     this.pg = pg;
-    this.kafkaAdmin = kafkaAdmin;
-    this.s3 = s3;
   }
 
   public static Infra create(Vertx vertx, ChorusConfig config) {
@@ -64,13 +65,7 @@ public final class Infra {
         .using(vertx)
         .build();
 
-    KafkaAdminClient admin = KafkaAdminClient.create(vertx, Map.of(
-        "bootstrap.servers", config.kafka().bootstrapServers(),
-        "request.timeout.ms", "5000",
-        "default.api.timeout.ms", "5000",
-        "reconnect.backoff.max.ms", "1000"));
-
-    return new Infra(config, redis, pg, admin, s3Client(config.s3()));
+    return new Infra(vertx, config, redis, pg);
   }
 
   /** A path-style S3 client, as MinIO and other S3-protocol servers expect. */
@@ -106,17 +101,35 @@ public final class Infra {
     return pg;
   }
 
-  public KafkaAdminClient kafkaAdmin() {
+  /** Built on first use (blocking: seconds of class loading), so nodes whose features need no Kafka have none. */
+  public synchronized KafkaAdminClient kafkaAdmin() {
+    if (kafkaAdmin == null) {
+      kafkaAdmin = KafkaAdminClient.create(vertx, Map.of(
+          "bootstrap.servers", config.kafka().bootstrapServers(),
+          "request.timeout.ms", "5000",
+          "default.api.timeout.ms", "5000",
+          "reconnect.backoff.max.ms", "1000"));
+    }
     return kafkaAdmin;
   }
 
-  public S3Client s3() {
+  /** Built on first use (blocking), so nodes whose features store no media have no S3 client. */
+  public synchronized S3Client s3() {
+    if (s3 == null) {
+      s3 = s3Client(config.s3());
+    }
     return s3;
   }
 
   public Future<Void> close() {
-    s3.close();
+    KafkaAdminClient admin;
+    synchronized (this) {
+      if (s3 != null) {
+        s3.close();
+      }
+      admin = kafkaAdmin;
+    }
     redis.close();
-    return Future.all(pg.close(), kafkaAdmin.close()).mapEmpty();
+    return Future.all(pg.close(), admin == null ? Future.succeededFuture() : admin.close()).mapEmpty();
   }
 }

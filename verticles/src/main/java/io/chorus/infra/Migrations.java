@@ -16,7 +16,8 @@ import java.sql.Statement;
 import java.util.List;
 
 /**
- * Versioned SQL migrations (Flyway, {@code db/migration}) and the idempotent sample data of the
+ * Versioned SQL migrations (Flyway; each feature brings its own folder, one schema history for all, so
+ * versions are unique across features) and the idempotent sample data of the
  * {@code seed} command ({@code db/seeds}). Blocking: runs before the event loops start. Flyway takes
  * a PostgreSQL advisory lock, so nodes starting together migrate once.
  */
@@ -28,10 +29,11 @@ public final class Migrations {
   private Migrations() {
   }
 
-  public static int migrate(ChorusConfig.Db db) {
+  /** {@code folders}: classpath folders such as {@code db/accounts}. */
+  public static int migrate(ChorusConfig.Db db, List<String> folders) {
     MigrateResult result = Flyway.configure()
         .dataSource(db.jdbcUrl(), db.user(), db.password())
-        .locations("classpath:db/migration")
+        .locations(folders.stream().map(f -> "classpath:" + f).toArray(String[]::new))
         .connectRetries(10)
         .load()
         .migrate();
@@ -40,8 +42,8 @@ public final class Migrations {
     return result.migrationsExecuted;
   }
 
-  public static void seed(ChorusConfig.Db db) {
-    migrate(db);
+  public static void seed(ChorusConfig.Db db, List<String> folders) {
+    migrate(db, folders);
     try (Connection c = DriverManager.getConnection(db.jdbcUrl(), db.user(), db.password());
          Statement st = c.createStatement()) {
       for (String seed : SEEDS) {

@@ -6,6 +6,8 @@ import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.spi.cluster.ClusterManager;
+import io.vertx.kafka.admin.KafkaAdminClient;
+import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.HeadBucketRequest;
 
 import java.util.LinkedHashMap;
@@ -18,46 +20,69 @@ import java.util.function.Supplier;
  * failing check never fails the whole probe: it becomes a "down" entry with the reason. Kafka and S3
  * are reported but do not make the node unready: no client request waits on them (events to Kafka are
  * retried, uploads fail on their own with 503), so an outage of either must not take a node that
- * serves rooms and chat out of its load balancer; they are listed under {@code degraded}.
+ * serves rooms and chat out of its load balancer; they are listed under {@code degraded}. Redis,
+ * PostgreSQL and the cluster are checked on every node; features add their own checks (Kafka and S3
+ * only exist on a node whose features use them).
  */
 public final class Readiness {
   private final Vertx vertx;
-  private final Infra infra;
   private final ClusterManager clusterManager;
   private final long timeoutMs;
+  private final Infra infra;
+  private final Map<String, Check> checks = new LinkedHashMap<>();
 
   public Readiness(Vertx vertx, Infra infra, ClusterManager clusterManager, long timeoutMs) {
     this.vertx = vertx;
-    this.infra = infra;
     this.clusterManager = clusterManager;
     this.timeoutMs = timeoutMs;
+    this.infra = infra;
+    add("redis", false, () -> infra.redisApi().ping(List.of()).map(r -> up()));
+    add("postgres", false, () -> infra.pg().query("SELECT 1").execute().map(r -> up()));
   }
 
-  /** Dependencies whose outage degrades the node without making it unready. */
-  static final java.util.Set<String> OPTIONAL = java.util.Set.of("kafka", "s3");
+  private record Check(boolean optional, Supplier<Future<JsonObject>> probe) {
+  }
+
+  /** Adds a named check (the first of a name wins); {@code optional}: down degrades, not unready. */
+  public synchronized void add(String name, boolean optional, Supplier<Future<JsonObject>> probe) {
+    checks.putIfAbsent(name, new Check(optional, probe));
+  }
+
+  /** The {@code s3} check (optional) over a client that may still be being built. */
+  public void addS3(Future<S3Client> client) {
+    add("s3", true, () -> client.compose(s3 -> vertx.executeBlocking(() -> {
+      s3.headBucket(HeadBucketRequest.builder().bucket(infra.config().s3().bucket()).build());
+      return up().put("bucket", infra.config().s3().bucket());
+    }, false)));
+  }
+
+  /** The {@code kafka} check (optional). */
+  public void addKafka(Future<KafkaAdminClient> client) {
+    add("kafka", true, () -> client.compose(admin -> admin.describeCluster()
+        .map(c -> up().put("brokers", c.getNodes().size()))));
+  }
+
 
   /** {@code {"status":"ready"|"not_ready","down":[...],"degraded":[...],"checks":{name:{status,...}}}} */
   public Future<JsonObject> check() {
-    Map<String, Future<JsonObject>> checks = new LinkedHashMap<>();
-    checks.put("redis", bounded(() -> infra.redisApi().ping(List.of()).map(r -> up())));
-    checks.put("postgres", bounded(() -> infra.pg().query("SELECT 1").execute().map(r -> up())));
-    checks.put("kafka", bounded(() -> infra.kafkaAdmin().describeCluster()
-        .map(c -> up().put("brokers", c.getNodes().size()))));
-    checks.put("s3", bounded(() -> vertx.executeBlocking(() -> {
-      infra.s3().headBucket(HeadBucketRequest.builder().bucket(infra.config().s3().bucket()).build());
-      return up().put("bucket", infra.config().s3().bucket());
-    }, false)));
-    checks.put("cluster", Future.succeededFuture(cluster()));
+    Map<String, Check> snapshot;
+    synchronized (this) {
+      snapshot = new LinkedHashMap<>(checks);
+    }
+    Map<String, Future<JsonObject>> results = new LinkedHashMap<>();
+    snapshot.forEach((name, c) -> results.put(name, bounded(c.probe())));
+    results.put("cluster", Future.succeededFuture(cluster()));
 
-    return Future.join(List.copyOf(checks.values())).transform(ignored -> {
+    return Future.join(List.copyOf(results.values())).transform(ignored -> {
       JsonObject out = new JsonObject();
       JsonArray down = new JsonArray();
       JsonArray degraded = new JsonArray();
-      checks.forEach((name, f) -> {
+      results.forEach((name, f) -> {
         JsonObject result = f.succeeded() ? f.result() : new JsonObject().put("status", "down")
             .put("error", String.valueOf(f.cause().getMessage()));
         if (!"up".equals(result.getString("status"))) {
-          (OPTIONAL.contains(name) ? degraded : down).add(name);
+          Check c = snapshot.get(name);
+          (c != null && c.optional() ? degraded : down).add(name);
         }
         out.put(name, result);
       });

@@ -1,5 +1,6 @@
 package io.chorus.room;
 
+import io.chorus.web.SignedIn;
 import io.chorus.bus.Addresses;
 import io.chorus.bus.ChorusException;
 import io.chorus.bus.ErrorCode;

@@ -2,7 +2,7 @@ package io.chorus.bench;
 
 import io.chorus.ChorusNode;
 import io.chorus.accounts.AccessTokens;
-import io.chorus.accounts.AccountsModule;
+import io.chorus.accounts.AccountsFeature;
 import io.chorus.accounts.PasswordHasher;
 import io.chorus.gateway.NodePorts;
 import io.chorus.infra.Infra;
@@ -92,7 +92,7 @@ public final class AuthBench {
     long[] lat = latencies.stream().mapToLong(Long::longValue).sorted().toArray();
 
     Infra infra = Infra.create(node.vertx(), node.config());
-    AccessTokens tokens = AccountsModule.accessTokens(node.vertx(), node.config(), infra);
+    AccessTokens tokens = AccountsFeature.accessTokens(node.vertx(), node.config(), infra);
     for (int i = 0; i < 1000; i++) {
       TestServices.await(tokens.verify(token));
     }

@@ -23,15 +23,15 @@ class MigrationsTest {
 
   @Test
   void migrateTwiceAppliesNothingTheSecondTime() {
-    Migrations.migrate(db());
-    assertThat(Migrations.migrate(db())).isZero();
+    Migrations.migrate(db(), io.chorus.ChorusNode.migrationLocations());
+    assertThat(Migrations.migrate(db(), io.chorus.ChorusNode.migrationLocations())).isZero();
   }
 
   @Test
   void seedIsIdempotent() throws SQLException {
     ChorusConfig.Db db = db();
-    Migrations.seed(db);
-    Migrations.seed(db);
+    Migrations.seed(db, io.chorus.ChorusNode.migrationLocations());
+    Migrations.seed(db, io.chorus.ChorusNode.migrationLocations());
     assertThat(count(db, "SELECT count(*) FROM rooms WHERE id = ?", "DEMO42")).isEqualTo(1);
     assertThat(count(db, "SELECT count(*) FROM room_participants WHERE room_id = ? AND participant_id = 'demo-host'", "DEMO42"))
         .isEqualTo(1);

@@ -30,7 +30,7 @@ public final class TestServices {
           .postgres(0, cfg.db().user(), cfg.db().database()).kafka(0).s3(0, cfg.s3().accessKey(), cfg.s3().secretKey()));
       services.environment().forEach(json::put);
       base = ChorusConfig.parse(json);
-      io.chorus.infra.Migrations.migrate(base.db());
+      io.chorus.infra.Migrations.migrate(base.db(), io.chorus.ChorusNode.migrationLocations());
       EmbeddedServices s = services;
       Runtime.getRuntime().addShutdownHook(new Thread(s::close, "test-services-stop"));
     }

@@ -1,5 +1,7 @@
-package io.chorus.accounts;
+package io.chorus.chat;
 
+import io.chorus.web.Bearer;
+import io.chorus.web.SignedIn;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
@@ -14,23 +16,22 @@ import java.util.function.Function;
  * participant's row ({@code room_participants.user_id}) and answered as {@code participant.user_id}.
  * Participant tokens have two dot-separated parts, access JWTs three, so the header says which it is.
  */
-public final class SignedInJoins {
-  private final AccessTokens tokens;
+final class SignedInJoins {
+  private final SignedIn.Verifier tokens;
   private final Pool pg;
 
-  public SignedInJoins(AccessTokens tokens, Pool pg) {
+  public SignedInJoins(SignedIn.Verifier tokens, Pool pg) {
     this.tokens = tokens;
     this.pg = pg;
   }
 
   /** True when the request's {@code Authorization} carries an access JWT rather than a participant token. */
   public static boolean carriesUser(String authorization) {
-    String t = AccessTokens.strip(authorization);
-    return io.chorus.web.Bearer.isJwt(t);
+    return Bearer.isJwt(Bearer.jwt(authorization, null));
   }
 
   /** Verifies the caller, runs {@code join} (which answers {@code {room, participant, token}}), records the user id. */
-  public Future<JsonObject> join(String authorization, String roomId, Function<Principal, Future<JsonObject>> join) {
+  public Future<JsonObject> join(String authorization, String roomId, Function<SignedIn, Future<JsonObject>> join) {
     return tokens.verify(authorization).compose(p -> join.apply(p).compose(answer -> {
       JsonObject participant = answer.getJsonObject("participant");
       String pid = participant.getString("participant_id");

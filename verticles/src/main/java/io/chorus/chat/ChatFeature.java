@@ -1,0 +1,70 @@
+package io.chorus.chat;
+
+import io.chorus.config.ChorusConfig;
+import io.chorus.infra.Infra;
+import io.chorus.platform.Feature;
+import io.chorus.platform.GatewayContext;
+import io.chorus.platform.NodeContext;
+import io.chorus.room.ParticipantTokens;
+import io.chorus.room.RoomClient;
+import io.chorus.web.RateLimiter;
+import io.chorus.web.SignedIn;
+import io.vertx.core.Future;
+
+import java.util.List;
+
+/**
+ * Conference rooms and chat (seed 002): REST under {@code /api/v1/rooms}, {@code WS /ws/chat/:room_id},
+ * media tokens, and on nodes with the {@code room} role the cleanup of expired rooms. Uses the rooms
+ * feature's {@link RoomClient} and {@link ParticipantTokens} and the accounts feature's {@link SignedIn.Verifier}.
+ */
+public final class ChatFeature implements Feature {
+  private ChatConfig config;
+  private ChatService chat;
+  private ConferenceService conference;
+  private SignedInJoins signedIn;
+  private ParticipantTokens tokens;
+
+  @Override
+  public String name() {
+    return "chat";
+  }
+
+  @Override
+  public void validate(ChorusConfig config) {
+    ChatConfig.of(config);
+  }
+
+  @Override
+  public List<String> migrations() {
+    return List.of("db/conference");
+  }
+
+  @Override
+  public Future<Void> start(NodeContext node) {
+    Infra infra = node.infra();
+    config = ChatConfig.of(node.config());
+    tokens = node.api(ParticipantTokens.class);
+    chat = new ChatService(new ChatStore(infra.redisApi(), config.ttlHours(), config.historyMax()), node.vertx().eventBus(), config);
+    conference = new ConferenceService(node.api(RoomClient.class), tokens, new ConferenceRepo(infra.pg()), chat, node.config());
+    signedIn = new SignedInJoins(node.api(SignedIn.Verifier.class), infra.pg());
+    if (node.runs(ChorusConfig.Role.ROOM)) {
+      long interval = config.cleanupIntervalSeconds() * 1000L;
+      node.deploy("ChatVerticle", () -> new ChatVerticle(new RoomCleanup(new ConferenceRepo(infra.pg()), chat.store(), infra.redisApi(),
+          node.vertx().eventBus(), interval), interval, node.nodeId()), 1);
+    }
+    return Future.succeededFuture();
+  }
+
+  /** REST under {@code /api/v1/rooms} and {@code WS /ws/chat/:room_id}; completes when the chat sockets' consumers are registered. */
+  @Override
+  public Future<Void> mount(GatewayContext gateway) {
+    NodeContext node = gateway.node();
+    new RoomsRestRoutes(conference, chat, new MediaTokens(config), new RateLimiter(node.infra().redisApi(), config.rateWindowSeconds()),
+        tokens, node.config(), signedIn).mount(gateway.router());
+    ChatSocketHandler sockets = new ChatSocketHandler(node.vertx(), node.hub(), tokens, conference, chat, gateway.drop(),
+        (jwt, roomId) -> signedIn.participantOf(jwt, roomId).map(m -> new ChatSocketHandler.Member(m[0], m[1])));
+    gateway.router().get("/ws/chat/:room_id").handler(sockets);
+    return sockets.ready();
+  }
+}
