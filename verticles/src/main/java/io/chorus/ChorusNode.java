@@ -64,7 +64,8 @@ public final class ChorusNode {
    * the access-token verifier; rooms the room client and participant tokens, which chat uses).
    */
   static List<Feature> features() {
-    return List.of(new AccountsFeature(), new RoomsFeature(), new ChatFeature(), new StreamHubFeature());
+    return List.of(new AccountsFeature(), new RoomsFeature(), new ChatFeature(), new StreamHubFeature(),
+        new io.chorus.library.LibraryFeature());
   }
 
   /** The Flyway folders of every feature. */
