@@ -62,7 +62,7 @@ public final class AccountsFeature implements Feature {
     tokens = accessTokens(vertx, node.config(), infra);
     users = new UserRepo(infra.pg());
     node.publish(SignedIn.Verifier.class, jwt -> tokens.verify(jwt)
-        .map(p -> new SignedIn(p.userId(), p.username(), p.expiresAtEpochSeconds() * 1000)));
+        .map(p -> new SignedIn(p.userId(), p.username(), p.expiresAtEpochSeconds() * 1000, p.roles())));
     node.kafka();   // user events go to Kafka: its outage degrades /ready
     return node.s3().compose(s3 -> {
       start(node, s3);

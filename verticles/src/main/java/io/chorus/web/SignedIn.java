@@ -5,9 +5,19 @@ import io.vertx.core.Future;
 /**
  * A signed-in user as the accounts feature vouches for them. Features that let users act as their
  * account (rooms, chat, the stream hub, gRPC) take the {@link Verifier} the accounts feature publishes
- * instead of importing it. {@code expiresAtMillis}: when the access token ends.
+ * instead of importing it. {@code expiresAtMillis}: when the access token ends; {@code roles}: as the
+ * token carries them (changed roles take effect with the next token).
  */
-public record SignedIn(String userId, String name, long expiresAtMillis) {
+public record SignedIn(String userId, String name, long expiresAtMillis, java.util.List<String> roles) {
+
+  public SignedIn(String userId, String name, long expiresAtMillis) {
+    this(userId, name, expiresAtMillis, java.util.List.of());
+  }
+
+  /** Moderators and admins may see and decide on content that is not public yet. */
+  public boolean moderator() {
+    return roles.contains("moderator") || roles.contains("admin");
+  }
 
   /** Verifies an access JWT; fails (unauthenticated) for a bad, expired or revoked one. */
   public interface Verifier {
