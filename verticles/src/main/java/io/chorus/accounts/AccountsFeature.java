@@ -63,6 +63,23 @@ public final class AccountsFeature implements Feature {
     users = new UserRepo(infra.pg());
     node.publish(SignedIn.Verifier.class, jwt -> tokens.verify(jwt)
         .map(p -> new SignedIn(p.userId(), p.username(), p.expiresAtEpochSeconds() * 1000, p.roles())));
+    node.publish(SignedIn.Directory.class, new SignedIn.Directory() {
+      @Override
+      public Future<SignedIn> byUsername(String name) {
+        String key = Usernames.lookupKey(name);
+        return key == null ? Future.succeededFuture(null) : users.byUsername(key).map(AccountsFeature::active);
+      }
+
+      @Override
+      public Future<SignedIn> byId(String id) {
+        try {
+          java.util.UUID.fromString(id);
+        } catch (IllegalArgumentException e) {
+          return Future.succeededFuture(null);
+        }
+        return users.byId(id).map(AccountsFeature::active);
+      }
+    });
     node.kafka();   // user events go to Kafka: its outage degrades /ready
     return node.s3().compose(s3 -> {
       start(node, s3);
@@ -88,6 +105,10 @@ public final class AccountsFeature implements Feature {
     }
     friends = new FriendsService(friendRepo, accounts.users(), presence, vertx.eventBus());
     avatars = new Avatars(vertx, s3, node.config().s3().bucket(), config.avatarMaxBytes(), accounts);
+  }
+
+  private static SignedIn active(User u) {
+    return u == null || u.disabled() ? null : new SignedIn(u.id(), u.username(), 0, u.roles());
   }
 
   @Override

@@ -15,6 +15,9 @@ import java.util.List;
  */
 public final class LibraryFeature implements Feature {
   private LibraryConfig config;
+  private Access access;
+  private io.chorus.web.SignedIn.Directory directory;
+  private Future<software.amazon.awssdk.services.s3.S3Client> s3;
 
   @Override
   public String name() {
@@ -34,11 +37,24 @@ public final class LibraryFeature implements Feature {
   @Override
   public Future<Void> start(NodeContext node) {
     config = LibraryConfig.of(node.config());
-    return Future.succeededFuture();
+    access = new Access(node.api(io.chorus.web.SignedIn.Verifier.class));
+    directory = node.api(io.chorus.web.SignedIn.Directory.class);
+    s3 = node.s3();
+    return s3.mapEmpty();
   }
 
   @Override
   public Future<Void> mount(GatewayContext gateway) {
+    mountSubsonic(gateway);
     return Future.succeededFuture();
+  }
+
+  /** OpenSubsonic under /rest and the credentials its clients sign in with. */
+  private void mountSubsonic(GatewayContext gateway) {
+    NodeContext node = gateway.node();
+    new io.chorus.library.subsonic.SubsonicCredentials(node.infra().pg(), access).mount(gateway.router());
+    new io.chorus.library.subsonic.SubsonicRoutes(node.vertx(), node.infra().pg(), directory, s3, node.config().s3().bucket(),
+        config.topicPlayed(), (ctx, user, id, format, max, download) ->
+        io.chorus.web.Http.error(ctx, io.chorus.bus.ErrorCode.UNAVAILABLE, "streaming is not wired yet")).mount(gateway.router());
   }
 }

@@ -23,4 +23,15 @@ public record SignedIn(String userId, String name, long expiresAtMillis, java.ut
   public interface Verifier {
     Future<SignedIn> verify(String accessToken);
   }
+
+  /**
+   * Finds accounts by name or id for features whose clients name a user instead of showing a token
+   * (OpenSubsonic's {@code u=}). Answers null for an unknown or disabled account; {@code expiresAtMillis} is 0.
+   */
+  public interface Directory {
+    Future<SignedIn> byUsername(String username);
+
+    Future<SignedIn> byId(String userId);
+  }
 }
+

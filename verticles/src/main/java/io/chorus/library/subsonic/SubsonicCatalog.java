@@ -1,0 +1,350 @@
+package io.chorus.library.subsonic;
+
+import io.chorus.web.SignedIn;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.RowSet;
+import io.vertx.sqlclient.Tuple;
+
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.UUID;
+
+/**
+ * The library as OpenSubsonic's ID3 model sees it: artists, albums (the library's albums, tracks in
+ * their order) and songs (ready tracks). Every query applies the library's visibility rule for the
+ * caller ($1 = the user, $2 = moderator): approved content, plus the caller's own that is not taken down.
+ */
+final class SubsonicCatalog {
+  static final String VIS_T = "(t.moderation = 'approved' OR $2::boolean OR (t.owner_id = $1::uuid AND t.moderation <> 'removed'))"
+      + " AND t.status = 'ready'";
+  static final String VIS_AL = "(al.moderation = 'approved' OR $2::boolean OR (al.owner_id = $1::uuid AND al.moderation <> 'removed'))";
+  private static final String SONG = "SELECT t.id, t.title, t.album_title, t.track_no, t.year, t.genre, t.original_size, t.format, t.mime,"
+      + " t.duration_ms, t.bitrate, t.created_at, t.play_count, t.cover_key IS NOT NULL AS has_cover, t.replay_gain_db, t.true_peak_db,"
+      + " t.artist_id, ar.name AS artist_name, %s AS album_id, al2.title AS album_name, al2.cover_key IS NOT NULL AS album_has_cover,"
+      + " lk.created_at AS starred"
+      + " FROM tracks t LEFT JOIN artists ar ON ar.id = t.artist_id"
+      + " LEFT JOIN likes lk ON lk.user_id = $1::uuid AND lk.subject_type = 'track' AND lk.subject_id = t.id ";
+  /** The first album (oldest) the caller may see that holds the track. */
+  private static final String FIRST_ALBUM = "(SELECT at.album_id FROM album_tracks at JOIN albums al ON al.id = at.album_id"
+      + " WHERE at.track_id = t.id AND " + VIS_AL + " ORDER BY al.created_at, al.id LIMIT 1)";
+  private static final String ALBUM = "SELECT al.id, al.title, al.year, al.created_at, al.cover_key IS NOT NULL AS has_cover,"
+      + " al.artist_id, ar.name AS artist_name, s.song_count, s.duration_ms, s.play_count, s.genre, lk.created_at AS starred"
+      + " FROM albums al LEFT JOIN artists ar ON ar.id = al.artist_id"
+      + " LEFT JOIN LATERAL (SELECT count(*) AS song_count, coalesce(sum(t.duration_ms), 0) AS duration_ms,"
+      + "   coalesce(sum(t.play_count), 0) AS play_count, max(t.genre) AS genre"
+      + "   FROM album_tracks at JOIN tracks t ON t.id = at.track_id WHERE at.album_id = al.id AND " + VIS_T + ") s ON TRUE"
+      + " LEFT JOIN likes lk ON lk.user_id = $1::uuid AND lk.subject_type = 'album' AND lk.subject_id = al.id ";
+  private static final String ARTIST = "SELECT ar.id, ar.name,"
+      + " (SELECT count(*) FROM albums al WHERE al.artist_id = ar.id AND " + VIS_AL + ") AS album_count, lk.created_at AS starred"
+      + " FROM artists ar LEFT JOIN likes lk ON lk.user_id = $1::uuid AND lk.subject_type = 'artist' AND lk.subject_id = ar.id"
+      + " WHERE (EXISTS (SELECT 1 FROM albums al WHERE al.artist_id = ar.id AND " + VIS_AL + ")"
+      + "   OR EXISTS (SELECT 1 FROM tracks t WHERE t.artist_id = ar.id AND " + VIS_T + ")) ";
+  private static final List<String> ARTICLES = List.of("The", "El", "La", "Los", "Las", "Le", "Les");
+
+  private final Pool pg;
+
+  SubsonicCatalog(Pool pg) {
+    this.pg = pg;
+  }
+
+  private static Tuple viewer(SignedIn user) {
+    return Tuple.of(UUID.fromString(user.userId()), user.moderator());
+  }
+
+  // ---- artists
+
+  Future<JsonObject> artists(SignedIn user) {
+    return pg.preparedQuery(ARTIST + "ORDER BY lower(ar.name), ar.id").execute(viewer(user)).map(rows -> {
+      java.util.Map<String, JsonArray> index = new java.util.TreeMap<>();
+      for (Row r : rows) {
+        index.computeIfAbsent(indexLetter(r.getString("name")), k -> new JsonArray()).add(artist(r));
+      }
+      JsonArray out = new JsonArray();
+      index.forEach((name, list) -> out.add(new JsonObject().put("name", name).put("artist", list)));
+      return new JsonObject().put("artists", new JsonObject().put("ignoredArticles", String.join(" ", ARTICLES)).put("index", out));
+    });
+  }
+
+  static String indexLetter(String name) {
+    String n = name.trim();
+    for (String a : ARTICLES) {
+      if (n.length() > a.length() + 1 && n.regionMatches(true, 0, a + " ", 0, a.length() + 1)) {
+        n = n.substring(a.length() + 1).trim();
+        break;
+      }
+    }
+    if (n.isEmpty()) {
+      return "#";
+    }
+    int cp = n.codePointAt(0);
+    return Character.isLetter(cp) ? new String(Character.toChars(Character.toUpperCase(cp))) : "#";
+  }
+
+  Future<JsonObject> artist(SignedIn user, String id) {
+    UUID uuid = uuid(id);
+    return pg.preparedQuery(ARTIST + "AND ar.id = $3").execute(viewer(user).addValue(uuid)).compose(rows -> {
+      if (rows.size() == 0) {
+        return Future.failedFuture(SubsonicResponse.failure(SubsonicResponse.NOT_FOUND, "Artist not found"));
+      }
+      JsonObject artist = artist(rows.iterator().next());
+      return pg.preparedQuery(ALBUM + "WHERE " + VIS_AL + " AND al.artist_id = $3 ORDER BY al.year NULLS LAST, lower(al.title)")
+          .execute(viewer(user).addValue(uuid))
+          .map(albums -> new JsonObject().put("artist", artist.put("album", albums(albums))));
+    });
+  }
+
+  private static JsonObject artist(Row r) {
+    JsonObject a = new JsonObject().put("id", r.getUUID("id").toString()).put("name", r.getString("name"))
+        .put("albumCount", r.getLong("album_count"));
+    starred(a, r);
+    return a;
+  }
+
+  // ---- albums
+
+  Future<JsonObject> album(SignedIn user, String id) {
+    UUID uuid = uuid(id);
+    return pg.preparedQuery(ALBUM + "WHERE " + VIS_AL + " AND al.id = $3").execute(viewer(user).addValue(uuid)).compose(rows -> {
+      if (rows.size() == 0) {
+        return Future.failedFuture(SubsonicResponse.failure(SubsonicResponse.NOT_FOUND, "Album not found"));
+      }
+      JsonObject album = album(rows.iterator().next());
+      return pg.preparedQuery(String.format(SONG, "at.album_id") + "JOIN album_tracks at ON at.track_id = t.id AND at.album_id = $3"
+              + " LEFT JOIN albums al2 ON al2.id = at.album_id WHERE " + VIS_T + " ORDER BY at.position")
+          .execute(viewer(user).addValue(uuid))
+          .map(songs -> new JsonObject().put("album", album.put("song", songs(songs))));
+    });
+  }
+
+  /** getAlbumList2: {@code type} as Subsonic names them; unknown types are a missing-parameter error. */
+  Future<JsonObject> albumList(SignedIn user, String type, int size, int offset, Integer fromYear, Integer toYear, String genre) {
+    Tuple params = viewer(user);
+    String where = "WHERE " + VIS_AL;
+    String order;
+    switch (type == null ? "" : type) {
+      case "random" -> order = "random()";
+      case "newest" -> order = "al.created_at DESC, al.id";
+      case "highest" -> order = "(SELECT count(*) FROM likes l WHERE l.subject_type = 'album' AND l.subject_id = al.id) DESC, al.id";
+      case "frequent" -> order = "s.play_count DESC, al.id";
+      case "recent" -> order = "(SELECT max(p.played_at) FROM plays p JOIN album_tracks at ON at.track_id = p.track_id"
+          + " WHERE at.album_id = al.id AND p.user_id = $1::uuid) DESC NULLS LAST, al.id";
+      case "alphabeticalByName" -> order = "lower(al.title), al.id";
+      case "alphabeticalByArtist" -> order = "lower(ar.name) NULLS LAST, lower(al.title), al.id";
+      case "starred" -> {
+        where += " AND lk.created_at IS NOT NULL";
+        order = "lk.created_at DESC, al.id";
+      }
+      case "byYear" -> {
+        if (fromYear == null || toYear == null) {
+          return Future.failedFuture(SubsonicResponse.failure(SubsonicResponse.MISSING_PARAMETER, "Required parameter is missing: fromYear, toYear"));
+        }
+        where += " AND al.year BETWEEN $3 AND $4";
+        params.addValue(Math.min(fromYear, toYear)).addValue(Math.max(fromYear, toYear));
+        order = fromYear <= toYear ? "al.year, al.id" : "al.year DESC, al.id";
+      }
+      case "byGenre" -> {
+        if (genre == null) {
+          return Future.failedFuture(SubsonicResponse.failure(SubsonicResponse.MISSING_PARAMETER, "Required parameter is missing: genre"));
+        }
+        where += " AND lower(s.genre) = lower($3)";
+        params.addValue(genre);
+        order = "lower(al.title), al.id";
+      }
+      default -> {
+        return Future.failedFuture(SubsonicResponse.failure(SubsonicResponse.MISSING_PARAMETER,
+            "Required parameter is missing or unknown: type (random, newest, highest, frequent, recent, alphabeticalByName,"
+                + " alphabeticalByArtist, starred, byYear, byGenre)"));
+      }
+    }
+    int n = params.size();
+    params.addValue(size).addValue(offset);
+    return pg.preparedQuery(ALBUM + where + " ORDER BY " + order + " LIMIT $" + (n + 1) + " OFFSET $" + (n + 2))
+        .execute(params).map(rows -> new JsonObject().put("albumList2", new JsonObject().put("album", albums(rows))));
+  }
+
+  private static JsonArray albums(RowSet<Row> rows) {
+    JsonArray out = new JsonArray();
+    rows.forEach(r -> out.add(album(r)));
+    return out;
+  }
+
+  private static JsonObject album(Row r) {
+    String id = r.getUUID("id").toString();
+    JsonObject a = new JsonObject().put("id", id).put("name", r.getString("title")).put("title", r.getString("title"))
+        .put("songCount", r.getLong("song_count")).put("duration", seconds(r.getLong("duration_ms")))
+        .put("playCount", r.getLong("play_count")).put("created", iso(r.getOffsetDateTime("created_at")));
+    if (r.getUUID("artist_id") != null) {
+      a.put("artist", r.getString("artist_name")).put("artistId", r.getUUID("artist_id").toString());
+    }
+    if (Boolean.TRUE.equals(r.getBoolean("has_cover"))) {
+      a.put("coverArt", id);
+    }
+    if (r.getInteger("year") != null) {
+      a.put("year", r.getInteger("year"));
+    }
+    if (r.getString("genre") != null) {
+      a.put("genre", r.getString("genre"));
+    }
+    starred(a, r);
+    return a;
+  }
+
+  // ---- songs
+
+  Future<JsonObject> song(SignedIn user, String id) {
+    return songs(user, List.of(uuid(id))).compose(list -> list.isEmpty()
+        ? Future.failedFuture(SubsonicResponse.failure(SubsonicResponse.NOT_FOUND, "Song not found"))
+        : Future.succeededFuture(new JsonObject().put("song", list.getJsonObject(0))));
+  }
+
+  /** The songs the caller may see among {@code ids}, in the order asked. */
+  Future<JsonArray> songs(SignedIn user, List<UUID> ids) {
+    return pg.preparedQuery(String.format(SONG, FIRST_ALBUM) + "LEFT JOIN albums al2 ON al2.id = " + FIRST_ALBUM
+            + " WHERE " + VIS_T + " AND t.id = ANY($3)")
+        .execute(viewer(user).addValue(ids.toArray(UUID[]::new)))
+        .map(rows -> {
+          java.util.Map<String, JsonObject> byId = new java.util.HashMap<>();
+          songs(rows).forEach(o -> byId.put(((JsonObject) o).getString("id"), (JsonObject) o));
+          JsonArray out = new JsonArray();
+          ids.forEach(i -> {
+            JsonObject s = byId.get(i.toString());
+            if (s != null) {
+              out.add(s);
+            }
+          });
+          return out;
+        });
+  }
+
+  /** search3: case-insensitive substring match; an empty query ({@code ""} too) matches everything, as clients that sync expect. */
+  Future<JsonObject> search(SignedIn user, String query, int artistCount, int artistOffset, int albumCount, int albumOffset,
+                            int songCount, int songOffset) {
+    String q = query == null ? "" : query.trim();
+    if (q.length() >= 2 && q.startsWith("\"") && q.endsWith("\"")) {
+      q = q.substring(1, q.length() - 1).trim();
+    }
+    String needle = q.toLowerCase(Locale.ROOT);
+    Future<RowSet<Row>> artists = pg.preparedQuery(ARTIST + "AND strpos(lower(ar.name), $3) > 0 ORDER BY lower(ar.name), ar.id LIMIT $4 OFFSET $5")
+        .execute(viewer(user).addValue(needle).addValue(artistCount).addValue(artistOffset));
+    Future<RowSet<Row>> albums = pg.preparedQuery(ALBUM + "WHERE " + VIS_AL
+            + " AND (strpos(lower(al.title), $3) > 0 OR strpos(lower(coalesce(ar.name, '')), $3) > 0) ORDER BY lower(al.title), al.id LIMIT $4 OFFSET $5")
+        .execute(viewer(user).addValue(needle).addValue(albumCount).addValue(albumOffset));
+    Future<RowSet<Row>> songs = pg.preparedQuery(String.format(SONG, FIRST_ALBUM) + "LEFT JOIN albums al2 ON al2.id = " + FIRST_ALBUM
+            + " WHERE " + VIS_T + " AND (strpos(lower(t.title), $3) > 0 OR strpos(lower(coalesce(ar.name, '')), $3) > 0"
+            + " OR strpos(lower(coalesce(t.album_title, '')), $3) > 0) ORDER BY lower(t.title), t.id LIMIT $4 OFFSET $5")
+        .execute(viewer(user).addValue(needle).addValue(songCount).addValue(songOffset));
+    return Future.all(artists, albums, songs).map(all -> {
+      JsonArray a = new JsonArray();
+      artists.result().forEach(r -> a.add(artist(r)));
+      return new JsonObject().put("searchResult3", new JsonObject().put("artist", a).put("album", albums(albums.result()))
+          .put("song", songs(songs.result())));
+    });
+  }
+
+  static JsonArray songs(RowSet<Row> rows) {
+    JsonArray out = new JsonArray();
+    rows.forEach(r -> out.add(song(r)));
+    return out;
+  }
+
+  private static JsonObject song(Row r) {
+    String id = r.getUUID("id").toString();
+    UUID albumId = r.getUUID("album_id");
+    JsonObject s = new JsonObject().put("id", id).put("isDir", false).put("title", r.getString("title"))
+        .put("size", r.getLong("original_size")).put("contentType", r.getString("mime")).put("suffix", r.getString("format"))
+        .put("duration", seconds(r.getLong("duration_ms"))).put("created", iso(r.getOffsetDateTime("created_at")))
+        .put("type", "music").put("mediaType", "song").put("playCount", r.getLong("play_count"))
+        .put("isVideo", false);
+    if (albumId != null) {
+      s.put("parent", albumId.toString()).put("albumId", albumId.toString()).put("album", r.getString("album_name"));
+    } else if (r.getString("album_title") != null) {
+      s.put("album", r.getString("album_title"));
+    }
+    if (albumId != null && Boolean.TRUE.equals(r.getBoolean("album_has_cover"))) {
+      s.put("coverArt", albumId.toString());
+    } else if (Boolean.TRUE.equals(r.getBoolean("has_cover"))) {
+      s.put("coverArt", id);
+    }
+    if (r.getUUID("artist_id") != null) {
+      s.put("artist", r.getString("artist_name")).put("artistId", r.getUUID("artist_id").toString());
+    }
+    if (r.getInteger("track_no") != null) {
+      s.put("track", r.getInteger("track_no"));
+    }
+    if (r.getInteger("year") != null) {
+      s.put("year", r.getInteger("year"));
+    }
+    if (r.getString("genre") != null) {
+      s.put("genre", r.getString("genre"));
+    }
+    if (r.getInteger("bitrate") != null) {
+      s.put("bitRate", Math.round(r.getInteger("bitrate") / 1000f));
+    }
+    JsonObject gain = new JsonObject();
+    if (r.getDouble("replay_gain_db") != null) {
+      gain.put("trackGain", r.getDouble("replay_gain_db"));
+    }
+    if (r.getDouble("true_peak_db") != null) {
+      gain.put("trackPeak", Math.pow(10, r.getDouble("true_peak_db") / 20));
+    }
+    if (!gain.isEmpty()) {
+      s.put("replayGain", gain);
+    }
+    starred(s, r);
+    return s;
+  }
+
+  private static void starred(JsonObject o, Row r) {
+    OffsetDateTime at = r.getOffsetDateTime("starred");
+    if (at != null) {
+      o.put("starred", iso(at));
+    }
+  }
+
+  static long seconds(Long ms) {
+    return ms == null ? 0 : Math.round(ms / 1000.0);
+  }
+
+  static String iso(OffsetDateTime t) {
+    return t == null ? null : t.toInstant().toString();
+  }
+
+  /** A Subsonic id that is not one of ours cannot name anything: "not found", as for an unknown one. */
+  static UUID uuid(String id) {
+    try {
+      return UUID.fromString(id);
+    } catch (IllegalArgumentException | NullPointerException e) {
+      throw SubsonicResponse.failure(SubsonicResponse.NOT_FOUND, "Not found: " + id);
+    }
+  }
+
+  static List<UUID> uuids(List<String> ids) {
+    List<UUID> out = new ArrayList<>();
+    for (String id : ids) {
+      out.add(uuid(id));
+    }
+    return out;
+  }
+
+  /** The S3 key of the cover for {@code id} (an album, else a track) the caller may see; null when it has none. */
+  Future<String> coverKey(SignedIn user, UUID id, boolean thumb) {
+    return pg.preparedQuery("SELECT CASE WHEN $4 THEN coalesce(al.cover_thumb_key, al.cover_key) ELSE al.cover_key END FROM albums al"
+            + " WHERE al.id = $3 AND " + VIS_AL
+            + " UNION ALL SELECT t.cover_key FROM tracks t WHERE t.id = $3 AND " + VIS_T)
+        .execute(viewer(user).addValue(id).addValue(thumb))
+        .map(rows -> {
+          for (Row r : rows) {
+            if (r.getString(0) != null) {
+              return r.getString(0);
+            }
+          }
+          return null;
+        });
+  }
+}

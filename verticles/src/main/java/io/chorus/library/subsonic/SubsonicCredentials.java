@@ -1,0 +1,115 @@
+package io.chorus.library.subsonic;
+
+import io.chorus.bus.ErrorCode;
+import io.chorus.library.Access;
+import io.chorus.web.Http;
+import io.vertx.core.Future;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Tuple;
+
+import java.security.SecureRandom;
+import java.util.Base64;
+import java.util.UUID;
+
+/**
+ * A signed-in user's OpenSubsonic credentials: app passwords (for token+salt clients) and API keys,
+ * each shown once at creation. REST under {@code /api/v1/me/subsonic/credentials}.
+ */
+public final class SubsonicCredentials {
+  /** A user keeps at most this many credentials. */
+  static final int MAX_PER_USER = 20;
+  private static final SecureRandom RANDOM = new SecureRandom();
+
+  private final Pool pg;
+  private final Access access;
+
+  public SubsonicCredentials(Pool pg, Access access) {
+    this.pg = pg;
+    this.access = access;
+  }
+
+  public void mount(Router router) {
+    String base = "/api/v1/me/subsonic/credentials";
+    router.post(base).handler(BodyHandler.create(false).setBodyLimit(4096)).handler(this::create);
+    router.get(base).handler(this::list);
+    router.delete(base + "/:id").handler(this::delete);
+  }
+
+  private void create(RoutingContext ctx) {
+    JsonObject body;
+    try {
+      body = ctx.body().length() == 0 ? new JsonObject() : ctx.body().asJsonObject();
+    } catch (DecodeException | ClassCastException e) {
+      Http.error(ctx, ErrorCode.MALFORMED_JSON, "body must be a JSON object: " + e.getMessage());
+      return;
+    }
+    Object kindValue = body == null ? null : body.getValue("kind", "app_password");
+    Object nameValue = body == null ? null : body.getValue("name", "Subsonic client");
+    if (!(kindValue instanceof String kind) || !(kind.equals("app_password") || kind.equals("api_key"))) {
+      Http.error(ctx, ErrorCode.INVALID_ARGUMENT, "kind must be \"app_password\" or \"api_key\"");
+      return;
+    }
+    if (!(nameValue instanceof String name) || name.isBlank() || name.length() > 64) {
+      Http.error(ctx, ErrorCode.INVALID_ARGUMENT, "name must be a string of 1 to 64 characters");
+      return;
+    }
+    // app passwords are typed into clients: letters and digits only; API keys are longer
+    String secret = kind.equals("app_password") ? randomToken(15) : randomToken(32);
+    UUID id = UUID.randomUUID();
+    access.caller(ctx).compose(user -> pg.preparedQuery(
+            "INSERT INTO subsonic_credentials (id, user_id, kind, name, secret) SELECT $1, $2, $3, $4, $5"
+                + " WHERE (SELECT count(*) FROM subsonic_credentials WHERE user_id = $2) < $6")
+        .execute(Tuple.of(id, UUID.fromString(user.userId()), kind, name.trim(), kind.equals("api_key") ? SubsonicAuth.sha256(secret) : secret,
+            MAX_PER_USER))
+        .compose(r -> r.rowCount() == 1 ? Future.succeededFuture(user) : Future.failedFuture(ErrorCode.CONFLICT.exception(
+            "at most " + MAX_PER_USER + " Subsonic credentials per user: delete one first"))))
+        .onSuccess(user -> Http.json(ctx, 201, new JsonObject().put("id", id.toString()).put("kind", kind).put("name", name.trim())
+            .put("username", user.name()).put(kind.equals("api_key") ? "api_key" : "password", secret)))
+        .onFailure(e -> Http.fail(ctx, e));
+  }
+
+  private void list(RoutingContext ctx) {
+    access.caller(ctx).compose(user -> pg.preparedQuery(
+            "SELECT id, kind, name, created_at FROM subsonic_credentials WHERE user_id = $1 ORDER BY created_at, id")
+        .execute(Tuple.of(UUID.fromString(user.userId()))))
+        .onSuccess(rows -> {
+          JsonArray out = new JsonArray();
+          rows.forEach(r -> out.add(new JsonObject().put("id", r.getUUID("id").toString()).put("kind", r.getString("kind"))
+              .put("name", r.getString("name")).put("created_at", r.getOffsetDateTime("created_at").toInstant().toString())));
+          Http.json(ctx, 200, new JsonObject().put("credentials", out));
+        })
+        .onFailure(e -> Http.fail(ctx, e));
+  }
+
+  private void delete(RoutingContext ctx) {
+    UUID id;
+    try {
+      id = UUID.fromString(ctx.pathParam("id"));
+    } catch (IllegalArgumentException e) {
+      Http.error(ctx, ErrorCode.INVALID_ARGUMENT, "id must be a UUID");
+      return;
+    }
+    access.caller(ctx).compose(user -> pg.preparedQuery("DELETE FROM subsonic_credentials WHERE id = $1 AND user_id = $2")
+            .execute(Tuple.of(id, UUID.fromString(user.userId()))))
+        .onSuccess(r -> {
+          if (r.rowCount() == 0) {
+            Http.error(ctx, ErrorCode.NOT_FOUND, "no such credential");
+          } else {
+            ctx.response().setStatusCode(204).end();
+          }
+        })
+        .onFailure(e -> Http.fail(ctx, e));
+  }
+
+  private static String randomToken(int bytes) {
+    byte[] b = new byte[bytes];
+    RANDOM.nextBytes(b);
+    return Base64.getUrlEncoder().withoutPadding().encodeToString(b).replace('-', 'x').replace('_', 'y');
+  }
+}

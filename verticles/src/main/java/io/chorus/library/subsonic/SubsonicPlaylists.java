@@ -1,0 +1,166 @@
+package io.chorus.library.subsonic;
+
+import io.chorus.web.SignedIn;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.SqlConnection;
+import io.vertx.sqlclient.Tuple;
+
+import java.util.List;
+import java.util.UUID;
+
+/**
+ * Playlists, stars and scrobbles for OpenSubsonic, over the library's tables: a user's own playlists and
+ * other users' public ones; stars are the library's likes; a scrobble is a play (counted once per
+ * user, track and time) announced as {@code track.played} through the library's outbox.
+ */
+final class SubsonicPlaylists {
+  private static final String PLAYLIST = "SELECT p.id, p.name, p.description, p.public, p.created_at, p.updated_at, p.owner_id, u.username,"
+      + " (SELECT count(*) FROM playlist_tracks pt JOIN tracks t ON t.id = pt.track_id WHERE pt.playlist_id = p.id AND "
+      + SubsonicCatalog.VIS_T + ") AS song_count,"
+      + " (SELECT coalesce(sum(t.duration_ms), 0) FROM playlist_tracks pt JOIN tracks t ON t.id = pt.track_id WHERE pt.playlist_id = p.id AND "
+      + SubsonicCatalog.VIS_T + ") AS duration_ms"
+      + " FROM playlists p JOIN users u ON u.id = p.owner_id ";
+
+  private final Pool pg;
+  private final SubsonicCatalog catalog;
+  private final String playedTopic;
+
+  SubsonicPlaylists(Pool pg, SubsonicCatalog catalog, String playedTopic) {
+    this.pg = pg;
+    this.catalog = catalog;
+    this.playedTopic = playedTopic;
+  }
+
+  private static Tuple viewer(SignedIn user) {
+    return Tuple.of(UUID.fromString(user.userId()), user.moderator());
+  }
+
+  Future<JsonObject> playlists(SignedIn user) {
+    return pg.preparedQuery(PLAYLIST + "WHERE p.owner_id = $1::uuid OR p.public ORDER BY lower(p.name), p.id").execute(viewer(user)).map(rows -> {
+      JsonArray out = new JsonArray();
+      rows.forEach(r -> out.add(playlist(r)));
+      return new JsonObject().put("playlists", new JsonObject().put("playlist", out));
+    });
+  }
+
+  Future<JsonObject> playlist(SignedIn user, String id) {
+    UUID uuid = SubsonicCatalog.uuid(id);
+    return pg.preparedQuery(PLAYLIST + "WHERE p.id = $3 AND (p.owner_id = $1::uuid OR p.public)").execute(viewer(user).addValue(uuid))
+        .compose(rows -> {
+          if (rows.size() == 0) {
+            return Future.failedFuture(SubsonicResponse.failure(SubsonicResponse.NOT_FOUND, "Playlist not found"));
+          }
+          JsonObject playlist = playlist(rows.iterator().next());
+          return pg.preparedQuery("SELECT track_id FROM playlist_tracks WHERE playlist_id = $1 ORDER BY position, id").execute(Tuple.of(uuid))
+              .compose(entries -> {
+                List<UUID> ids = new java.util.ArrayList<>();
+                entries.forEach(r -> ids.add(r.getUUID(0)));
+                // the same track may be listed twice: look each up once, then lay them out in order
+                return catalog.songs(user, ids.stream().distinct().toList()).map(songs -> {
+                  java.util.Map<String, Object> byId = new java.util.HashMap<>();
+                  songs.forEach(s -> byId.put(((JsonObject) s).getString("id"), s));
+                  JsonArray entry = new JsonArray();
+                  ids.forEach(i -> {
+                    Object s = byId.get(i.toString());
+                    if (s != null) {
+                      entry.add(s);
+                    }
+                  });
+                  return new JsonObject().put("playlist", playlist.put("entry", entry));
+                });
+              });
+        });
+  }
+
+  /** createPlaylist: a new one named {@code name}, or with {@code playlistId} the caller's own one's songs replaced. */
+  Future<JsonObject> create(SignedIn user, String playlistId, String name, List<String> songIds) {
+    List<UUID> songs = SubsonicCatalog.uuids(songIds);
+    if (playlistId == null && (name == null || name.isBlank())) {
+      return Future.failedFuture(SubsonicResponse.failure(SubsonicResponse.MISSING_PARAMETER, "Required parameter is missing: name or playlistId"));
+    }
+    if (name != null && name.length() > 255) {
+      return Future.failedFuture(SubsonicResponse.failure(SubsonicResponse.GENERIC, "name is longer than 255 characters"));
+    }
+    UUID id = playlistId == null ? UUID.randomUUID() : SubsonicCatalog.uuid(playlistId);
+    UUID owner = UUID.fromString(user.userId());
+    return catalog.songs(user, songs.stream().distinct().toList()).compose(visible -> {
+      if (visible.size() != songs.stream().distinct().count()) {
+        return Future.failedFuture(SubsonicResponse.failure(SubsonicResponse.NOT_FOUND, "Song not found"));
+      }
+      return pg.withTransaction(c -> (playlistId == null
+          ? c.preparedQuery("INSERT INTO playlists (id, owner_id, name) VALUES ($1, $2, $3)").execute(Tuple.of(id, owner, name.trim())).mapEmpty()
+          : owned(c, id, owner, name))
+          .compose(v -> c.preparedQuery("DELETE FROM playlist_tracks WHERE playlist_id = $1").execute(Tuple.of(id)))
+          .compose(v -> songs.isEmpty() ? Future.succeededFuture()
+              : c.preparedQuery("INSERT INTO playlist_tracks (playlist_id, track_id, position) VALUES ($1, $2, $3)")
+                  .executeBatch(java.util.stream.IntStream.range(0, songs.size()).mapToObj(i -> Tuple.of(id, songs.get(i), i)).toList())
+                  .mapEmpty()));
+    }).compose(v -> playlist(user, id.toString()));
+  }
+
+  private Future<Void> owned(SqlConnection c, UUID id, UUID owner, String name) {
+    return c.preparedQuery("UPDATE playlists SET updated_at = NOW(), name = coalesce($3, name) WHERE id = $1 AND owner_id = $2")
+        .execute(Tuple.of(id, owner, name == null || name.isBlank() ? null : name.trim()))
+        .compose(r -> r.rowCount() == 1 ? Future.succeededFuture()
+            : Future.failedFuture(SubsonicResponse.failure(SubsonicResponse.NOT_AUTHORIZED, "Not your playlist, or no such playlist")));
+  }
+
+  private static JsonObject playlist(Row r) {
+    JsonObject p = new JsonObject().put("id", r.getUUID("id").toString()).put("name", r.getString("name"))
+        .put("owner", r.getString("username")).put("public", r.getBoolean("public"))
+        .put("songCount", r.getLong("song_count")).put("duration", SubsonicCatalog.seconds(r.getLong("duration_ms")))
+        .put("created", SubsonicCatalog.iso(r.getOffsetDateTime("created_at"))).put("changed", SubsonicCatalog.iso(r.getOffsetDateTime("updated_at")));
+    if (!r.getString("description").isEmpty()) {
+      p.put("comment", r.getString("description"));
+    }
+    return p;
+  }
+
+  /** star ({@code on}) or unstar songs, albums and artists; unknown ids are ignored, as starring is idempotent. */
+  Future<Void> star(SignedIn user, boolean on, List<String> songs, List<String> albums, List<String> artists) {
+    if (songs.isEmpty() && albums.isEmpty() && artists.isEmpty()) {
+      return Future.failedFuture(SubsonicResponse.failure(SubsonicResponse.MISSING_PARAMETER, "Required parameter is missing: id, albumId or artistId"));
+    }
+    UUID uid = UUID.fromString(user.userId());
+    List<Tuple> batch = new java.util.ArrayList<>();
+    SubsonicCatalog.uuids(songs).forEach(i -> batch.add(Tuple.of(uid, "track", i)));
+    SubsonicCatalog.uuids(albums).forEach(i -> batch.add(Tuple.of(uid, "album", i)));
+    SubsonicCatalog.uuids(artists).forEach(i -> batch.add(Tuple.of(uid, "artist", i)));
+    String sql = on
+        ? "INSERT INTO likes (user_id, subject_type, subject_id) SELECT $1, $2, $3 WHERE EXISTS ("
+            + "SELECT 1 FROM tracks WHERE $2 = 'track' AND id = $3 UNION ALL SELECT 1 FROM albums WHERE $2 = 'album' AND id = $3"
+            + " UNION ALL SELECT 1 FROM artists WHERE $2 = 'artist' AND id = $3) ON CONFLICT DO NOTHING"
+        : "DELETE FROM likes WHERE user_id = $1 AND subject_type = $2 AND subject_id = $3";
+    return pg.preparedQuery(sql).executeBatch(batch).mapEmpty();
+  }
+
+  /**
+   * scrobble with {@code submission=true}: a play per id (at {@code times}[i] ms, or now). A replayed
+   * scrobble (same user, track and time) counts once: its event id is derived from them.
+   */
+  Future<Void> scrobble(SignedIn user, List<String> ids, List<Long> times) {
+    if (ids.isEmpty()) {
+      return Future.failedFuture(SubsonicResponse.failure(SubsonicResponse.MISSING_PARAMETER, "Required parameter is missing: id"));
+    }
+    List<UUID> tracks = SubsonicCatalog.uuids(ids);
+    UUID uid = UUID.fromString(user.userId());
+    List<Tuple> batch = new java.util.ArrayList<>();
+    for (int i = 0; i < tracks.size(); i++) {
+      long at = i < times.size() && times.get(i) != null ? times.get(i) : System.currentTimeMillis();
+      UUID event = UUID.nameUUIDFromBytes(("scrobble|" + uid + "|" + tracks.get(i) + "|" + at).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      java.time.OffsetDateTime playedAt = java.time.Instant.ofEpochMilli(at).atOffset(java.time.ZoneOffset.UTC);
+      JsonObject payload = new JsonObject().put("event_id", event.toString()).put("track_id", tracks.get(i).toString())
+          .put("user_id", uid.toString()).putNull("ms_played").put("played_at", playedAt.toInstant().toString()).put("source", "scrobble");
+      batch.add(Tuple.of(event, uid, tracks.get(i), playedAt, playedTopic, payload));
+    }
+    return pg.preparedQuery("WITH ins AS (INSERT INTO plays (event_id, user_id, track_id, played_at, source)"
+            + " SELECT $1, $2, $3, $4, 'scrobble' WHERE EXISTS (SELECT 1 FROM tracks WHERE id = $3) ON CONFLICT DO NOTHING RETURNING track_id),"
+            + " counted AS (UPDATE tracks SET play_count = play_count + 1 WHERE id IN (SELECT track_id FROM ins) RETURNING id)"
+            + " INSERT INTO library_outbox (topic, message_key, payload) SELECT $5, id::text, $6 FROM counted")
+        .executeBatch(batch).mapEmpty();
+  }
+}

@@ -1,0 +1,214 @@
+package io.chorus.library.subsonic;
+
+import io.chorus.web.SignedIn;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import software.amazon.awssdk.core.ResponseBytes;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.GetObjectRequest;
+import software.amazon.awssdk.services.s3.model.GetObjectResponse;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.BiFunction;
+
+/**
+ * The OpenSubsonic API under {@code /rest/<method>} and {@code /rest/<method>.view}, by GET or by a
+ * form POST (the formPost extension). Every method needs authentication ({@link SubsonicAuth}); answers
+ * are JSON, JSONP or XML ({@link SubsonicResponse}); failures are Subsonic errors, never an HTTP error,
+ * except media (stream, download, getCoverArt), which answer with HTTP statuses as media elements expect.
+ */
+public final class SubsonicRoutes {
+  private static final Logger LOG = LoggerFactory.getLogger(SubsonicRoutes.class);
+  private static final List<String> EXTENSIONS = List.of("apiKeyAuthentication", "formPost");
+
+  /** Streams a track's bytes to a media request ({@code format}: raw/original, opus, mp3; null: original). */
+  public interface Media {
+    void stream(RoutingContext ctx, SignedIn user, String trackId, String format, Integer maxBitRateKbps, boolean download);
+  }
+
+  private final Vertx vertx;
+  private final SubsonicAuth auth;
+  private final SubsonicCatalog catalog;
+  private final SubsonicPlaylists playlists;
+  private final Future<S3Client> s3;
+  private final String bucket;
+  private final Media media;
+  private final Map<String, BiFunction<RoutingContext, SignedIn, Future<JsonObject>>> methods = new java.util.HashMap<>();
+
+  public SubsonicRoutes(Vertx vertx, io.vertx.sqlclient.Pool pg, SignedIn.Directory users, Future<S3Client> s3, String bucket,
+                        String playedTopic, Media media) {
+    this.vertx = vertx;
+    this.auth = new SubsonicAuth(pg, users);
+    this.catalog = new SubsonicCatalog(pg);
+    this.playlists = new SubsonicPlaylists(pg, catalog, playedTopic);
+    this.s3 = s3;
+    this.bucket = bucket;
+    this.media = media;
+    methods.put("ping", (ctx, u) -> Future.succeededFuture(new JsonObject()));
+    methods.put("getLicense", (ctx, u) -> Future.succeededFuture(new JsonObject().put("license", new JsonObject().put("valid", true))));
+    methods.put("getMusicFolders", (ctx, u) -> Future.succeededFuture(new JsonObject().put("musicFolders",
+        new JsonObject().put("musicFolder", new JsonArray().add(new JsonObject().put("id", 1).put("name", "Chorus library"))))));
+    methods.put("getOpenSubsonicExtensions", (ctx, u) -> {
+      JsonArray list = new JsonArray();
+      EXTENSIONS.forEach(e -> list.add(new JsonObject().put("name", e).put("versions", new JsonArray().add(1))));
+      return Future.succeededFuture(new JsonObject().put("openSubsonicExtensions", list));
+    });
+    methods.put("getArtists", (ctx, u) -> catalog.artists(u));
+    methods.put("getArtist", (ctx, u) -> catalog.artist(u, required(ctx, "id")));
+    methods.put("getAlbum", (ctx, u) -> catalog.album(u, required(ctx, "id")));
+    methods.put("getSong", (ctx, u) -> catalog.song(u, required(ctx, "id")));
+    methods.put("getAlbumList2", (ctx, u) -> catalog.albumList(u, required(ctx, "type"), intParam(ctx, "size", 10, 0, 500),
+        intParam(ctx, "offset", 0, 0, Integer.MAX_VALUE), optionalInt(ctx, "fromYear"), optionalInt(ctx, "toYear"), param(ctx, "genre")));
+    methods.put("search3", (ctx, u) -> catalog.search(u, param(ctx, "query"),
+        intParam(ctx, "artistCount", 20, 0, 500), intParam(ctx, "artistOffset", 0, 0, Integer.MAX_VALUE),
+        intParam(ctx, "albumCount", 20, 0, 500), intParam(ctx, "albumOffset", 0, 0, Integer.MAX_VALUE),
+        intParam(ctx, "songCount", 20, 0, 500), intParam(ctx, "songOffset", 0, 0, Integer.MAX_VALUE)));
+    methods.put("getPlaylists", (ctx, u) -> playlists.playlists(u));
+    methods.put("getPlaylist", (ctx, u) -> playlists.playlist(u, required(ctx, "id")));
+    methods.put("createPlaylist", (ctx, u) -> playlists.create(u, param(ctx, "playlistId"), param(ctx, "name"), all(ctx, "songId")));
+    methods.put("star", (ctx, u) -> playlists.star(u, true, all(ctx, "id"), all(ctx, "albumId"), all(ctx, "artistId")).map(new JsonObject()));
+    methods.put("unstar", (ctx, u) -> playlists.star(u, false, all(ctx, "id"), all(ctx, "albumId"), all(ctx, "artistId")).map(new JsonObject()));
+    methods.put("scrobble", (ctx, u) -> !"false".equals(param(ctx, "submission"))
+        ? playlists.scrobble(u, all(ctx, "id"), all(ctx, "time").stream().map(SubsonicRoutes::longOrNull).toList()).map(new JsonObject())
+        : Future.succeededFuture(new JsonObject()));   // "now playing" notifications are accepted and not stored
+  }
+
+  public void mount(Router router) {
+    router.post("/rest/*").handler(BodyHandler.create(false).setBodyLimit(64 * 1024));
+    router.route("/rest/:method").handler(this::handle);
+  }
+
+  private void handle(RoutingContext ctx) {
+    String method = ctx.pathParam("method");
+    if (method.endsWith(".view")) {
+      method = method.substring(0, method.length() - 5);
+    }
+    String name = method;
+    boolean mediaCall = name.equals("stream") || name.equals("download") || name.equals("getCoverArt");
+    Future<SignedIn> user;
+    try {
+      user = auth.authenticate(param(ctx, "u"), param(ctx, "p"), param(ctx, "t"), param(ctx, "s"), param(ctx, "apiKey"));
+    } catch (RuntimeException e) {
+      user = Future.failedFuture(e);
+    }
+    if (!mediaCall && !methods.containsKey(name)) {
+      // unknown methods still authenticate first: a client probing with bad credentials learns nothing
+      user.onSuccess(u -> SubsonicResponse.error(ctx, SubsonicResponse.NOT_FOUND, "Unknown or unsupported method: " + name))
+          .onFailure(e -> fail(ctx, e));
+      return;
+    }
+    user.onSuccess(u -> {
+      if (mediaCall) {
+        media(ctx, u, name);
+        return;
+      }
+      Future<JsonObject> answer;
+      try {
+        answer = methods.get(name).apply(ctx, u);
+      } catch (RuntimeException e) {
+        answer = Future.failedFuture(e);
+      }
+      answer.onSuccess(body -> SubsonicResponse.ok(ctx, body)).onFailure(e -> fail(ctx, e));
+    }).onFailure(e -> fail(ctx, e));
+  }
+
+  private void media(RoutingContext ctx, SignedIn user, String name) {
+    try {
+      String id = required(ctx, "id");
+      if (name.equals("getCoverArt")) {
+        coverArt(ctx, user, id);
+      } else {
+        SubsonicCatalog.uuid(id);
+        Integer max = optionalInt(ctx, "maxBitRate");
+        media.stream(ctx, user, id, name.equals("download") ? "raw" : param(ctx, "format"), max == null || max <= 0 ? null : max,
+            name.equals("download"));
+      }
+    } catch (RuntimeException e) {
+      fail(ctx, e);
+    }
+  }
+
+  /** An album's cover (its thumbnail for {@code size} ≤ 300), else the track's embedded art. */
+  private void coverArt(RoutingContext ctx, SignedIn user, String id) {
+    Integer size = optionalInt(ctx, "size");
+    catalog.coverKey(user, SubsonicCatalog.uuid(id), size != null && size <= 300)
+        .compose(key -> key == null ? Future.failedFuture(SubsonicResponse.failure(SubsonicResponse.NOT_FOUND, "No cover art for " + id))
+            : s3.compose(client -> vertx.executeBlocking(() -> {
+              ResponseBytes<GetObjectResponse> bytes = client.getObjectAsBytes(GetObjectRequest.builder().bucket(bucket).key(key).build());
+              return bytes;
+            }, false)))
+        .onSuccess(bytes -> ctx.response().putHeader("Content-Type", bytes.response().contentType() == null ? "image/jpeg"
+                : bytes.response().contentType()).putHeader("Cache-Control", "private, max-age=3600")
+            .end(io.vertx.core.buffer.Buffer.buffer(bytes.asByteArray())))
+        .onFailure(e -> fail(ctx, e));
+  }
+
+  private static void fail(RoutingContext ctx, Throwable e) {
+    if (e instanceof SubsonicResponse.Failure f) {
+      SubsonicResponse.error(ctx, f.code, f.getMessage());
+      return;
+    }
+    if (e instanceof software.amazon.awssdk.services.s3.model.NoSuchKeyException) {
+      SubsonicResponse.error(ctx, SubsonicResponse.NOT_FOUND, "Not found");
+      return;
+    }
+    LOG.warn("Subsonic {} failed: {}", ctx.request().path(), e.toString());
+    SubsonicResponse.error(ctx, SubsonicResponse.GENERIC, "Server error: " + e.getMessage());
+  }
+
+  static String param(RoutingContext ctx, String name) {
+    return ctx.request().params().get(name);
+  }
+
+  private static List<String> all(RoutingContext ctx, String name) {
+    return new ArrayList<>(ctx.request().params().getAll(name));
+  }
+
+  private static String required(RoutingContext ctx, String name) {
+    String v = param(ctx, name);
+    if (v == null || v.isEmpty()) {
+      throw SubsonicResponse.failure(SubsonicResponse.MISSING_PARAMETER, "Required parameter is missing: " + name);
+    }
+    return v;
+  }
+
+  private static Integer optionalInt(RoutingContext ctx, String name) {
+    String v = param(ctx, name);
+    if (v == null || v.isEmpty()) {
+      return null;
+    }
+    try {
+      return Integer.parseInt(v.trim());
+    } catch (NumberFormatException e) {
+      throw SubsonicResponse.failure(SubsonicResponse.GENERIC, name + " must be an integer, got '" + v + "'");
+    }
+  }
+
+  private static int intParam(RoutingContext ctx, String name, int dflt, int min, int max) {
+    Integer v = optionalInt(ctx, name);
+    if (v == null) {
+      return dflt;
+    }
+    if (v < min || v > max) {
+      throw SubsonicResponse.failure(SubsonicResponse.GENERIC, name + " must be between " + min + " and " + max + ", got " + v);
+    }
+    return v;
+  }
+
+  private static Long longOrNull(String v) {
+    try {
+      return v == null ? null : Long.parseLong(v.trim());
+    } catch (NumberFormatException e) {
+      throw SubsonicResponse.failure(SubsonicResponse.GENERIC, "time must be milliseconds since the epoch, got '" + v + "'");
+    }
+  }
+}

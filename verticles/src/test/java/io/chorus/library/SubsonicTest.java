@@ -1,0 +1,250 @@
+package io.chorus.library;
+
+import io.chorus.infra.Infra;
+import io.chorus.testing.NodeScripts;
+import io.chorus.testing.Rest;
+import io.chorus.testing.TestCluster;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.w3c.dom.Document;
+import org.w3c.dom.Element;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.PutObjectRequest;
+
+import javax.xml.parsers.DocumentBuilderFactory;
+import java.io.ByteArrayInputStream;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.fail;
+
+/** OpenSubsonic (issue 17) driven by the real npm `subsonic-api` client and by raw XML requests. */
+class SubsonicTest {
+  static final String PW = "a long enough password";
+  static final Path COVER = Path.of("/usr/share/games/warzone2100/music/albums/original_soundtrack/albumcover.png");
+  static TestCluster tc;
+  static Rest rest;
+  static int port;
+  static String alice;
+  static String aliceId;
+  static String bobId;
+  static String appPassword;
+  static String apiKey;
+  static UUID album;
+  static UUID song;
+  static UUID song2;
+  static UUID hidden;
+
+  @BeforeAll
+  static void start() throws Exception {
+    tc = TestCluster.start(1, Map.of("RATE_LIMIT_REGISTER", 100_000, "RATE_LIMIT_LOGIN", 100_000, "RATE_LIMIT_LOGIN_PER_USERNAME", 100_000));
+    rest = tc.rest();
+    port = tc.port();
+    alice = "alice-" + UUID.randomUUID().toString().substring(0, 8);
+    JsonObject a = rest.postOk(port, "/api/v1/auth/register", null, new JsonObject().put("username", alice).put("password", PW));
+    aliceId = a.getJsonObject("user").getString("id");
+    String token = a.getString("access_token");
+    JsonObject b = rest.postOk(port, "/api/v1/auth/register", null,
+        new JsonObject().put("username", "bob-" + UUID.randomUUID().toString().substring(0, 8)).put("password", PW));
+    bobId = b.getJsonObject("user").getString("id");
+
+    Rest.Reply created = rest.post(port, "/api/v1/me/subsonic/credentials", token, new JsonObject().put("kind", "app_password").put("name", "phone"));
+    assertThat(created.status()).as(created.body()).isEqualTo(201);
+    appPassword = created.json().getString("password");
+    Rest.Reply key = rest.post(port, "/api/v1/me/subsonic/credentials", token, new JsonObject().put("kind", "api_key").put("name", "desktop"));
+    assertThat(key.status()).as(key.body()).isEqualTo(201);
+    apiKey = key.json().getString("api_key");
+    JsonArray listed = rest.get(port, "/api/v1/me/subsonic/credentials", token).json().getJsonArray("credentials");
+    assertThat(listed).hasSize(2);
+    assertThat(listed.encode()).doesNotContain(appPassword).doesNotContain(apiKey);
+
+    // the library's rows as the upload, processing and moderation steps leave them
+    UUID artist = UUID.randomUUID();
+    album = UUID.randomUUID();
+    song = UUID.randomUUID();
+    song2 = UUID.randomUUID();
+    hidden = UUID.randomUUID();
+    tc.sql("INSERT INTO artists (id, name, name_key) VALUES (?, ?, ?)", artist, "The Aurora Ensemble " + artist, "aurora " + artist);
+    tc.sql("INSERT INTO albums (id, owner_id, title, artist_id, year, cover_key, moderation) VALUES (?, ?, 'Northern Lights', ?, 2021, ?, 'approved')",
+        album, UUID.fromString(aliceId), artist, "albums/" + album + "/cover");
+    track(song, aliceId, "Aurora Rising", artist, "approved", 215_000);
+    track(song2, aliceId, "Second Light", artist, "approved", 180_000);
+    track(hidden, bobId, "Bob's pending demo", null, "pending", 60_000);
+    tc.sql("INSERT INTO album_tracks (album_id, track_id, position) VALUES (?, ?, 1), (?, ?, 0)", album, song, album, song2);
+    if (!Files.isReadable(COVER)) {
+      fail("test music missing: " + COVER + " (Debian package warzone2100-music; scripts/install-test-deps installs it)");
+    }
+    try (S3Client s3 = Infra.s3Client(tc.config().s3())) {
+      s3.putObject(PutObjectRequest.builder().bucket(tc.config().s3().bucket()).key("albums/" + album + "/cover").contentType("image/png").build(),
+          RequestBody.fromFile(COVER));
+    }
+  }
+
+  static void track(UUID id, String owner, String title, UUID artist, String moderation, long durationMs) {
+    tc.sql("INSERT INTO tracks (id, owner_id, title, artist_id, content_sha256, original_key, original_size, format, mime, status, moderation,"
+            + " duration_ms, bitrate, replay_gain_db, true_peak_db) VALUES (?, ?, ?, ?, ?, ?, 123456, 'opus', 'audio/ogg', 'ready', ?, ?, 128000, -3.5, -1.0)",
+        id, UUID.fromString(owner), title, artist, sha(id), "tracks/" + id + "/original", moderation, durationMs);
+  }
+
+  static String sha(UUID id) {
+    return HexFormat.of().formatHex(id.toString().getBytes(StandardCharsets.UTF_8)).substring(0, 64);
+  }
+
+  @AfterAll
+  static void stop() {
+    tc.close();
+  }
+
+  @Test
+  void aRealSubsonicClientBrowsesSearchesStarsAndScrobbles() {
+    NodeScripts.requireInstalled("subsonic-api");
+    JsonObject r = NodeScripts.run("test/subsonic-client.mjs", Duration.ofSeconds(60), "http://127.0.0.1:" + port, alice, appPassword, apiKey,
+        album.toString(), song.toString(), hidden.toString());
+    assertThat(r.getJsonObject("ping").getString("status")).isEqualTo("ok");
+    assertThat(r.getJsonObject("pingByKey").getString("status")).isEqualTo("ok");
+    assertThat(r.getJsonObject("pingWrong").getString("status")).isEqualTo("failed");
+    assertThat(r.getJsonObject("pingWrong").getJsonObject("error").getInteger("code")).isEqualTo(40);
+    assertThat(r.getJsonObject("license").getBoolean("valid")).isTrue();
+    assertThat(r.getJsonObject("folders").getJsonArray("musicFolder")).hasSize(1);
+    assertThat(r.getJsonArray("extensions").stream().map(e -> ((JsonObject) e).getString("name")))
+        .contains("apiKeyAuthentication", "formPost");
+
+    JsonObject index = r.getJsonObject("artists").getJsonArray("index").getJsonObject(0);
+    assertThat(index.getString("name")).as("'The' is an ignored article").isEqualTo("A");
+    assertThat(r.getJsonObject("artist").getJsonArray("album")).hasSize(1);
+    JsonObject al = r.getJsonObject("album");
+    assertThat(al.getString("name")).isEqualTo("Northern Lights");
+    assertThat(al.getInteger("songCount")).isEqualTo(2);
+    assertThat(al.getInteger("duration")).isEqualTo(395);
+    assertThat(al.getString("coverArt")).isEqualTo(album.toString());
+    JsonArray songs = al.getJsonArray("song");
+    assertThat(songs.stream().map(s -> ((JsonObject) s).getString("title"))).containsExactly("Second Light", "Aurora Rising");
+    JsonObject s = r.getJsonObject("song");
+    assertThat(s.getString("albumId")).isEqualTo(album.toString());
+    assertThat(s.getInteger("duration")).isEqualTo(215);
+    assertThat(s.getInteger("bitRate")).isEqualTo(128);
+    assertThat(s.getString("suffix")).isEqualTo("opus");
+    assertThat(s.getJsonObject("replayGain").getDouble("trackGain")).isEqualTo(-3.5);
+    assertThat(r.getJsonObject("hiddenSong").getJsonObject("error").getInteger("code")).as("another user's pending track").isEqualTo(70);
+    assertThat(r.getJsonObject("newest").getJsonArray("album").stream().map(x -> ((JsonObject) x).getString("id"))).contains(album.toString());
+
+    assertThat(r.getJsonObject("search").getJsonArray("song").stream().map(x -> ((JsonObject) x).getString("id"))).contains(song.toString());
+    assertThat(r.getJsonObject("search").getJsonArray("album")).hasSize(1);
+    assertThat(r.getJsonObject("searchAll").getJsonArray("song").stream().map(x -> ((JsonObject) x).getString("id")))
+        .contains(song.toString(), song2.toString()).doesNotContain(hidden.toString());
+
+    assertThat(r.getJsonObject("created").getString("name")).isEqualTo("Road trip");
+    assertThat(r.getJsonObject("playlist").getJsonArray("entry")).as("a track may be listed twice").hasSize(2);
+    assertThat(r.getJsonObject("playlists").getJsonArray("playlist").stream().map(x -> ((JsonObject) x).getString("name"))).contains("Road trip");
+
+    assertThat(r.getJsonObject("star").getString("status")).isEqualTo("ok");
+    assertThat(r.getJsonObject("starred").getJsonArray("album").stream().map(x -> ((JsonObject) x).getString("id"))).containsExactly(album.toString());
+    assertThat(r.getValue("starredSong")).isNotNull();
+    assertThat(r.getValue("unstarredSong")).isNull();
+
+    assertThat(r.getJsonObject("scrobble").getString("status")).isEqualTo("ok");
+    assertThat(r.getInteger("songAfterScrobble")).as("the same scrobble twice counts once").isEqualTo(1);
+    assertThat(tc.sql("SELECT count(*) AS n FROM plays WHERE track_id = ? AND source = 'scrobble'", song).get(0).get("n")).isEqualTo(1L);
+    assertThat(tc.sql("SELECT count(*) AS n FROM library_outbox WHERE message_key = ? AND payload->>'source' = 'scrobble'", song.toString())
+        .get(0).get("n")).isEqualTo(1L);
+
+    JsonObject cover = r.getJsonObject("cover");
+    assertThat(cover.getInteger("status")).isEqualTo(200);
+    assertThat(cover.getString("type")).isEqualTo("image/png");
+    assertThat(cover.getLong("bytes")).isEqualTo(COVER.toFile().length());
+    assertThat(r.getJsonObject("unknownAlbum").getJsonObject("error").getInteger("code")).isEqualTo(70);
+    assertThat(r.getJsonObject("missingParam").getJsonObject("error").getInteger("code")).isEqualTo(10);
+  }
+
+  @Test
+  void xmlAnswersAndPlainOrHexPasswordsWithTheViewSuffixOrWithout() throws Exception {
+    String hex = "enc:" + HexFormat.of().formatHex(appPassword.getBytes(StandardCharsets.UTF_8));
+    Element ok = xml("/rest/getAlbum.view?v=1.16.1&c=test&u=" + alice + "&p=" + hex + "&id=" + album);
+    assertThat(ok.getAttribute("status")).isEqualTo("ok");
+    assertThat(ok.getAttribute("openSubsonic")).isEqualTo("true");
+    Element albumEl = (Element) ok.getElementsByTagName("album").item(0);
+    assertThat(albumEl.getAttribute("name")).isEqualTo("Northern Lights");
+    assertThat(albumEl.getElementsByTagName("song").getLength()).isEqualTo(2);
+
+    Element plain = xml("/rest/ping?v=1.16.1&c=test&u=" + alice + "&p=" + URLEncoder.encode(appPassword, StandardCharsets.UTF_8));
+    assertThat(plain.getAttribute("status")).isEqualTo("ok");
+
+    // the account password is never a Subsonic password: a leaked MD5 token must not expose it
+    Element account = xml("/rest/ping.view?v=1.16.1&c=test&u=" + alice + "&p=" + URLEncoder.encode(PW, StandardCharsets.UTF_8));
+    assertThat(account.getAttribute("status")).isEqualTo("failed");
+    assertThat(((Element) account.getElementsByTagName("error").item(0)).getAttribute("code")).isEqualTo("40");
+
+    Element both = xml("/rest/ping.view?u=" + alice + "&p=x&apiKey=" + apiKey);
+    assertThat(((Element) both.getElementsByTagName("error").item(0)).getAttribute("code")).isEqualTo("43");
+    Element badKey = xml("/rest/ping.view?apiKey=nope");
+    assertThat(((Element) badKey.getElementsByTagName("error").item(0)).getAttribute("code")).isEqualTo("44");
+    Element none = xml("/rest/ping.view");
+    assertThat(((Element) none.getElementsByTagName("error").item(0)).getAttribute("code")).isEqualTo("10");
+    Element unknown = xml("/rest/getPodcasts.view?apiKey=" + apiKey);
+    assertThat(((Element) unknown.getElementsByTagName("error").item(0)).getAttribute("code")).isEqualTo("70");
+    Element badInt = xml("/rest/getAlbumList2.view?type=newest&size=abc&apiKey=" + apiKey);
+    assertThat(badInt.getAttribute("status")).isEqualTo("failed");
+  }
+
+  @Test
+  void formPostAndJsonpWork() throws Exception {
+    HttpResponse<String> post = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/rest/getSong.view"))
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .POST(HttpRequest.BodyPublishers.ofString("f=json&apiKey=" + apiKey + "&id=" + song)).build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(new JsonObject(post.body()).getJsonObject("subsonic-response").getJsonObject("song").getString("title")).isEqualTo("Aurora Rising");
+    HttpResponse<String> jsonp = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+        URI.create("http://127.0.0.1:" + port + "/rest/ping.view?f=jsonp&callback=cb&apiKey=" + apiKey)).build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(jsonp.body()).startsWith("cb({\"subsonic-response\"");
+  }
+
+  @Test
+  void credentialsNeedASignInAndCanBeRevoked() {
+    String token = rest.postOk(port, "/api/v1/auth/login", null, new JsonObject().put("username", alice).put("password", PW)).getString("access_token");
+    assertThat(rest.post(port, "/api/v1/me/subsonic/credentials", null, new JsonObject()).errorCode(401)).isEqualTo("unauthenticated");
+    assertThat(rest.post(port, "/api/v1/me/subsonic/credentials", token, new JsonObject().put("kind", "root")).errorCode(400)).isEqualTo("invalid_argument");
+    JsonObject extra = rest.postOk(port, "/api/v1/me/subsonic/credentials", token, new JsonObject().put("kind", "api_key").put("name", "temp"));
+    String key = extra.getString("api_key");
+    assertThat(ping("apiKey=" + key)).isEqualTo("ok");
+    Rest.Reply del = rest.call(io.vertx.core.http.HttpMethod.DELETE, port, "/api/v1/me/subsonic/credentials/" + extra.getString("id"), token, null, null);
+    assertThat(del.status()).isEqualTo(204);
+    assertThat(ping("apiKey=" + key)).isEqualTo("failed");
+  }
+
+  private static String ping(String auth) {
+    try {
+      return xml("/rest/ping.view?" + auth).getAttribute("status");
+    } catch (Exception e) {
+      throw new AssertionError(e);
+    }
+  }
+
+  private static Element xml(String path) throws Exception {
+    HttpResponse<byte[]> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).build(),
+        HttpResponse.BodyHandlers.ofByteArray());
+    assertThat(r.statusCode()).isEqualTo(200);
+    assertThat(r.headers().firstValue("content-type").orElse("")).startsWith("text/xml");
+    Document d = DocumentBuilderFactory.newInstance().newDocumentBuilder().parse(new ByteArrayInputStream(r.body()));
+    assertThat(d.getDocumentElement().getTagName()).isEqualTo("subsonic-response");
+    return d.getDocumentElement();
+  }
+
+  static List<String> ids(JsonArray a) {
+    return a.stream().map(x -> ((JsonObject) x).getString("id")).toList();
+  }
+}
