@@ -45,6 +45,7 @@ public final class LibraryFeature implements Feature {
 
   @Override
   public Future<Void> mount(GatewayContext gateway) {
+    new ArtistRoutes(gateway.node().infra().pg(), access).mount(gateway.router());
     mountSubsonic(gateway);
     return Future.succeededFuture();
   }

@@ -73,6 +73,8 @@ public final class ConnBench {
         env.put("GRPC_PORT", Integer.toString(Ports.orFree(0)));
         env.put("MAX_ROOM_USERS", Integer.toString(PER_ROOM));
         env.put("RATE_LIMIT_ROOM_CREATE", "0"); // the bench creates its rooms in a burst from one address
+        // -Dbench.gatewayInstances=1: one gateway instance, whose server runs in strict thread mode
+        env.put("GATEWAY_INSTANCES", System.getProperty("bench.gatewayInstances", "0"));
         nodes.add(ChildNode.start(env, ports.get(k), Path.of("target", "conn-node-" + k + ".log"), "-Xmx" + HEAP, "-Xms" + HEAP));
       }
       for (ChildNode node : nodes) {

@@ -1,0 +1,109 @@
+package io.chorus.library;
+
+import io.chorus.bus.ErrorCode;
+import io.chorus.web.Http;
+import io.chorus.web.SignedIn;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.Tuple;
+
+import java.util.UUID;
+
+/**
+ * Artists as the caller may see them: {@code GET /api/v1/artists?q=&limit=&after=} (artists with at
+ * least one visible track or album, by name, keyset-paged by name) and {@code GET /api/v1/artists/{id}}.
+ * Artists are made by uploads and albums (one row per spelling), never directly.
+ */
+final class ArtistRoutes {
+  private static final String VISIBLE_TRACK = "(t.moderation = 'approved' OR $2::boolean OR (t.owner_id = $1::uuid AND t.moderation <> 'removed'))";
+  private static final String VISIBLE_ALBUM = "(al.moderation = 'approved' OR $2::boolean OR (al.owner_id = $1::uuid AND al.moderation <> 'removed'))";
+  private static final String SELECT = "SELECT ar.id, ar.name, ar.name_key,"
+      + " (SELECT count(*) FROM tracks t WHERE t.artist_id = ar.id AND " + VISIBLE_TRACK + ") AS track_count,"
+      + " (SELECT count(*) FROM albums al WHERE al.artist_id = ar.id AND " + VISIBLE_ALBUM + ") AS album_count"
+      + " FROM artists ar ";
+  private static final int MAX_LIMIT = 200;
+
+  private final Pool pg;
+  private final Access access;
+
+  ArtistRoutes(Pool pg, Access access) {
+    this.pg = pg;
+    this.access = access;
+  }
+
+  void mount(Router router) {
+    router.get("/api/v1/artists").handler(this::list);
+    router.get("/api/v1/artists/:id").handler(this::one);
+  }
+
+  private static Tuple viewer(SignedIn who) {
+    return Tuple.of(who == null ? null : UUID.fromString(who.userId()), who != null && who.moderator());
+  }
+
+  private void list(RoutingContext ctx) {
+    int limit;
+    try {
+      limit = Integer.parseInt(ctx.request().getParam("limit", "50"));
+    } catch (NumberFormatException e) {
+      limit = -1;
+    }
+    if (limit < 1 || limit > MAX_LIMIT) {
+      Http.error(ctx, ErrorCode.INVALID_ARGUMENT, "limit must be an integer from 1 to " + MAX_LIMIT);
+      return;
+    }
+    String q = ctx.request().getParam("q", "").trim().toLowerCase(java.util.Locale.ROOT);
+    String after = ctx.request().getParam("after", "");
+    int n = limit;
+    access.optionalCaller(ctx).compose(who -> pg.preparedQuery(SELECT
+            + "WHERE strpos(ar.name_key, $3) > 0 AND ar.name_key > $4 AND (EXISTS (SELECT 1 FROM tracks t WHERE t.artist_id = ar.id AND "
+            + VISIBLE_TRACK + ") OR EXISTS (SELECT 1 FROM albums al WHERE al.artist_id = ar.id AND " + VISIBLE_ALBUM + "))"
+            + " ORDER BY ar.name_key LIMIT $5")
+        .execute(viewer(who).addValue(q).addValue(after).addValue(n + 1)))
+        .onSuccess(rows -> {
+          JsonArray out = new JsonArray();
+          String next = null;
+          int i = 0;
+          for (Row r : rows) {
+            if (i++ == n) {
+              next = out.getJsonObject(n - 1).getString("name_key");
+              break;
+            }
+            out.add(json(r));
+          }
+          out.forEach(o -> ((JsonObject) o).remove("name_key"));
+          Http.json(ctx, 200, new JsonObject().put("artists", out).put("next_after", next));
+        })
+        .onFailure(e -> Http.fail(ctx, e));
+  }
+
+  private void one(RoutingContext ctx) {
+    UUID id;
+    try {
+      id = UUID.fromString(ctx.pathParam("id"));
+    } catch (IllegalArgumentException e) {
+      Http.error(ctx, ErrorCode.INVALID_ARGUMENT, "artist id must be a UUID");
+      return;
+    }
+    access.optionalCaller(ctx).compose(who -> pg.preparedQuery(SELECT + "WHERE ar.id = $3").execute(viewer(who).addValue(id)))
+        .onSuccess(rows -> {
+          Row r = rows.size() == 0 ? null : rows.iterator().next();
+          if (r == null || r.getLong("track_count") + r.getLong("album_count") == 0) {
+            Http.error(ctx, ErrorCode.NOT_FOUND, "no such artist");
+            return;
+          }
+          JsonObject a = json(r);
+          a.remove("name_key");
+          Http.json(ctx, 200, a);
+        })
+        .onFailure(e -> Http.fail(ctx, e));
+  }
+
+  private static JsonObject json(Row r) {
+    return new JsonObject().put("id", r.getUUID("id").toString()).put("name", r.getString("name")).put("name_key", r.getString("name_key"))
+        .put("track_count", r.getLong("track_count")).put("album_count", r.getLong("album_count"));
+  }
+}
