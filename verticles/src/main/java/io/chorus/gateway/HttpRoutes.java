@@ -72,6 +72,7 @@ final class HttpRoutes {
     }
     io.chorus.room.ListenRoutes.mount(router, rooms, tokens, new io.chorus.web.RateLimiter(infra.redisApi(), io.chorus.chat.ChatConfig.of(config).rateWindowSeconds()), io.chorus.chat.ChatConfig.of(config).rateRoomCreate());
     ready.add(io.chorus.chat.ChatModule.mount(vertx, hub, router, config, rooms, tokens, infra, drop));
+    io.chorus.room.QueueRoutes.mount(router, rooms, tokens, new io.chorus.web.RateLimiter(infra.redisApi(), io.chorus.chat.ChatConfig.of(config).rateWindowSeconds()), io.chorus.chat.ChatConfig.of(config).rateRoomRequests());
     ready.add(io.chorus.accounts.AccountsModule.mount(vertx, hub, drop, router, config, infra, rooms.node()));
     router.route("/*").handler(StaticHandler.create("webroot").setCachingEnabled(false));
     return ready;
