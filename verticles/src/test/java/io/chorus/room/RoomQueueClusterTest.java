@@ -27,7 +27,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * everyone when all are ready or at the deadline, a leaver or a late joiner never blocks it, and a
  * wait whose node is gone still ends.
  */
-@ChorusCluster(nodes = 2, config = {"ROOM_READY_TIMEOUT_MS=2500", "ROOM_QUEUE_MAX=120", "RATE_LIMIT_ROOM_CREATE=0"})
+@ChorusCluster(nodes = 2, config = {"ROOM_READY_TIMEOUT_MS=4000", "ROOM_QUEUE_MAX=120", "RATE_LIMIT_ROOM_CREATE=0"})
 class RoomQueueClusterTest {
   static TestCluster cluster;
   static List<ChorusNode> nodes;
