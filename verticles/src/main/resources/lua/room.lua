@@ -15,7 +15,7 @@
 -- for a leave) more users than that, the change is "quiet": no version bump, "quiet" in the reply,
 -- and the caller announces nothing (a join storm of N users would otherwise be O(N²) frames). A host
 -- change is never quiet. Versions thus stay gap-free for the events that are published.
-local key, mkey, ikey = KEYS[1], KEYS[2], KEYS[3]
+local key, mkey, ikey, qkey, pkey = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
 local op = ARGV[1]
 local now = tonumber(ARGV[2])
 local ttl = tonumber(ARGV[3])
@@ -30,20 +30,69 @@ local function list(t)
   return t
 end
 
+-- when the room next needs a tick: the ready deadline while waiting, the end of a playing track of
+-- known duration; 0 for never
+local function compute_due(room)
+  local due = 0
+  if room.status == 'waiting' then
+    due = room.ready_deadline or 0
+  elseif room.status == 'play' and (room.duration_ms or 0) > 0 and (room.rate or 1) > 0 then
+    local left = room.duration_ms - room.position_ms
+    due = room.updated_at + (left > 0 and math.ceil(left / room.rate) or 0)
+  end
+  if due ~= (room.due_at or 0) then room.due_changed = true end
+  room.due_at = due
+end
+
+local TRANSIENT = { 'event', 'actor', 'host_changed', 'left', 'left_names', 'member_id', 'member', 'quiet',
+  'due_changed', 'cause', 'queue_changed', 'ready_check', 'item_id', 'noop' }
+
 local function save(room)
   room.updated_at_room = now
-  local transient = { event = room.event, actor = room.actor, host_changed = room.host_changed,
-    left = room.left, left_names = room.left_names, member_id = room.member_id, member = room.member,
-    quiet = room.quiet }
-  room.event, room.actor, room.host_changed, room.left, room.left_names, room.member_id, room.member, room.quiet =
-    nil, nil, nil, nil, nil, nil, nil, nil
+  compute_due(room)
+  local transient = {}
+  for _, k in ipairs(TRANSIENT) do
+    transient[k] = room[k]
+    room[k] = nil
+  end
   redis.call('SET', key, cjson.encode(room), 'EX', ttl)
   redis.call('EXPIRE', mkey, ttl)
   redis.call('EXPIRE', ikey, ttl)
+  redis.call('EXPIRE', qkey, ttl)
+  redis.call('EXPIRE', pkey, ttl)
   for k, v in pairs(transient) do room[k] = v end
 end
 
+-- the queue's raw JSON array ('[]' when there is none)
+local function queue_raw()
+  local raw = redis.call('GET', qkey)
+  if not raw or raw == '' or raw == '{}' then return '[]' end
+  return raw
+end
+
+local function read_queue()
+  local q = cjson.decode(queue_raw())
+  if type(q) ~= 'table' then return {} end
+  return q
+end
+
+local function write_queue(room, q)
+  if #q == 0 then
+    redis.call('DEL', qkey)
+  else
+    redis.call('SET', qkey, cjson.encode(q), 'EX', ttl)
+  end
+  room.queue_version = (room.queue_version or 0) + 1
+  room.queue_changed = true
+end
+
+-- splices the queue, raw, into a reply
+local function with_queue(json)
+  return string.sub(json, 1, -2) .. ',"queue":' .. queue_raw() .. '}'
+end
+
 local function compact(room)
+  if room.queue_changed then return with_queue(cjson.encode(room)) end
   return cjson.encode(room)
 end
 
@@ -74,7 +123,7 @@ local function full(room, limit, extra)
       if records[i] then parts[#parts + 1] = cjson.encode(id) .. ':' .. records[i] end
     end
   end
-  local json = cjson.encode(room)
+  local json = with_queue(cjson.encode(room))
   return string.sub(json, 1, -2) .. ',"members":{' .. table.concat(parts, ',') .. '}}'
 end
 
@@ -117,6 +166,10 @@ local function remove_member(room, id, m)
   room.left_names[id] = (m and m.name ~= '' and m.name) or id
   add_conns(room, m and m.conns, -1)
   redis.call('HDEL', mkey, id)
+  -- a listener who leaves never blocks a waiting track: the caller ticks when nobody is left to wait for
+  if redis.call('SREM', pkey, id) == 1 and room.status == 'waiting' and redis.call('SCARD', pkey) == 0 then
+    room.ready_check = true
+  end
   local users = {}
   for _, u in ipairs(list(room.users)) do
     if u ~= id then users[#users + 1] = u end
@@ -129,19 +182,95 @@ local function remove_member(room, id, m)
   end
 end
 
+-- the current track becomes {url, id, title, duration}: position 0, a new track_version
+local function set_track(room, url, id, title, duration)
+  room.track_url = url
+  room.track_id = id or ''
+  room.track_title = title or ''
+  room.duration_ms = tonumber(duration) or 0
+  room.track_version = (room.track_version or 1) + 1
+  room.position_ms = 0
+  room.updated_at = now
+  room.ready_deadline = 0
+  redis.call('DEL', pkey)
+end
+
+-- the waiting track plays from where it stands (0 unless the host sought meanwhile), for everyone now
+local function start(room, cause)
+  room.status = 'play'
+  room.updated_at = now
+  room.ready_deadline = 0
+  redis.call('DEL', pkey)
+  room.version = room.version + 1
+  room.event = 'play'
+  room.actor = ''
+  room.cause = cause
+end
+
+-- the new track waits for every member holding a socket now (a later joiner is not waited for);
+-- with nobody to wait for it plays at once
+local function begin_wait(room, timeout)
+  local flat = redis.call('HGETALL', mkey)
+  local waiting = {}
+  for i = 1, #flat, 2 do
+    local m = cjson.decode(flat[i + 1])
+    if type(m.conns) == 'table' and next(m.conns) ~= nil then waiting[#waiting + 1] = flat[i] end
+  end
+  if #waiting == 0 then
+    room.status = 'play'
+    room.updated_at = now
+    return
+  end
+  for i = 1, #waiting, 1000 do
+    redis.call('SADD', pkey, unpack(waiting, i, math.min(i + 999, #waiting)))
+  end
+  room.status = 'waiting'
+  room.ready_deadline = now + timeout
+end
+
+-- the next queue item becomes the current track (cause 'skip' or 'ended'); false when the queue is empty
+local function advance(room, timeout, cause)
+  local q = read_queue()
+  if #q == 0 then return false end
+  local item = table.remove(q, 1)
+  write_queue(room, q)
+  set_track(room, item.track_url, item.track_id, item.title, item.duration_ms)
+  begin_wait(room, timeout)
+  room.version = room.version + 1
+  room.event = 'track_changed'
+  room.cause = cause
+  room.item_id = item.id
+  return true
+end
+
+local function host_only(room, actor, what)
+  if actor ~= '' and actor ~= room.host_id then return fail('forbidden', 'only the host ' .. what) end
+  return nil
+end
+
+local function find_item(q, id)
+  for i, item in ipairs(q) do
+    if item.id == id then return i end
+  end
+  return nil
+end
+
 if op == 'create' then
-  -- ARGV: 4 host_id, 5 host_name, 6 track_url, 7 max_users, 8 title, 9 node, 10 connect(0|1)
+  -- ARGV: 4 host_id, 5 host_name, 6 track_url, 7 max_users, 8 title, 9 node, 10 connect(0|1),
+  -- 11 track_id, 12 track title, 13 duration_ms (11-13 optional)
   if redis.call('EXISTS', key) == 1 then return fail('exists', 'room id taken') end
   local host = ARGV[4]
   local conns = {}
   if ARGV[10] == '1' then conns[ARGV[9]] = 1 end
-  redis.call('DEL', mkey, ikey)
+  redis.call('DEL', mkey, ikey, qkey, pkey)
   redis.call('SADD', ikey, host)
   redis.call('HSET', mkey, host, cjson.encode({ name = ARGV[5], joined_at = now, conns = conns }))
   local room = {
     room_id = string.sub(key, 7, -2), host_id = host, track_url = ARGV[6], status = 'pause',
     position_ms = 0, updated_at = now, rate = 1.0, version = 1, max_users = tonumber(ARGV[7]),
-    title = ARGV[8], created_at = now, users = { host }, node_conns = conns, timestamp = 0
+    title = ARGV[8], created_at = now, users = { host }, node_conns = conns, timestamp = 0,
+    track_id = ARGV[11] or '', track_title = ARGV[12] or '', duration_ms = tonumber(ARGV[13]) or 0, track_version = 1,
+    queue_version = 0, ready_deadline = 0, due_at = 0
   }
   save(room)
   return full(room)
@@ -273,12 +402,14 @@ elseif op == 'control' then
   local action = ARGV[5]
   local pos = tonumber(ARGV[6])
   local current = position(room)
-  if action == 'play' then
+  if action == 'play' or action == 'pause' then
+    -- the host's play or pause ends a ready wait: nobody is waited for any more
+    if room.status == 'waiting' then
+      room.ready_deadline = 0
+      redis.call('DEL', pkey)
+    end
     room.position_ms = (pos >= 0) and pos or current
-    room.status = 'play'
-  elseif action == 'pause' then
-    room.position_ms = (pos >= 0) and pos or current
-    room.status = 'pause'
+    room.status = action
   elseif action == 'seek' then
     if pos < 0 then return fail('invalid_argument', 'seek needs a position') end
     room.position_ms = pos
@@ -304,15 +435,114 @@ elseif op == 'transfer' then
   save(room)
   return compact(room)
 elseif op == 'track' then
-  -- ARGV: 4 actor ('' trusted), 5 track url
+  -- ARGV: 4 actor ('' trusted), 5 track url, 6 track_id, 7 track title, 8 duration_ms (6-8 optional)
   local actor = ARGV[4]
   if actor ~= '' and actor ~= room.host_id then return fail('forbidden', 'only the host changes the track') end
-  room.track_url = ARGV[5]
-  room.position_ms = 0
+  set_track(room, ARGV[5], ARGV[6], ARGV[7], ARGV[8])
   room.status = 'pause'
-  room.updated_at = now
   room.version = room.version + 1
   room.event = 'track_changed'
+  room.actor = actor
+  room.cause = 'change'
+  save(room)
+  return compact(room)
+elseif op == 'queue_add' then
+  -- ARGV: 4 actor ('' trusted), 5 item JSON (id, track_url, track_id, title, duration_ms, added_by),
+  -- 6 position (-1: at the end), 7 the longest queue allowed
+  local err = host_only(room, ARGV[4], 'edits the queue')
+  if err then return err end
+  local q = read_queue()
+  local max = tonumber(ARGV[7])
+  if #q >= max then return fail('queue_full', 'the queue is full (' .. max .. ' items)') end
+  local item = cjson.decode(ARGV[5])
+  item.added_at = now
+  local pos = tonumber(ARGV[6])
+  if pos < 0 then pos = #q end
+  if pos > #q then return fail('invalid_argument', 'position must be between 0 and ' .. #q) end
+  if find_item(q, item.id) then return fail('already_exists', 'queue item id taken') end
+  table.insert(q, pos + 1, item)
+  write_queue(room, q)
+  room.version = room.version + 1
+  room.event = 'queue'
+  room.actor = ARGV[4]
+  room.cause = 'add'
+  room.item_id = item.id
+  save(room)
+  return compact(room)
+elseif op == 'queue_remove' then
+  -- ARGV: 4 actor ('' trusted), 5 item id
+  local err = host_only(room, ARGV[4], 'edits the queue')
+  if err then return err end
+  local q = read_queue()
+  local i = find_item(q, ARGV[5])
+  if not i then return fail('not_found', 'no queue item ' .. ARGV[5]) end
+  table.remove(q, i)
+  write_queue(room, q)
+  room.version = room.version + 1
+  room.event = 'queue'
+  room.actor = ARGV[4]
+  room.cause = 'remove'
+  room.item_id = ARGV[5]
+  save(room)
+  return compact(room)
+elseif op == 'queue_move' then
+  -- ARGV: 4 actor ('' trusted), 5 item id, 6 its new position (0-based, in the queue after the move)
+  local err = host_only(room, ARGV[4], 'edits the queue')
+  if err then return err end
+  local q = read_queue()
+  local i = find_item(q, ARGV[5])
+  if not i then return fail('not_found', 'no queue item ' .. ARGV[5]) end
+  local pos = tonumber(ARGV[6])
+  if pos < 0 or pos > #q - 1 then return fail('invalid_argument', 'position must be between 0 and ' .. (#q - 1)) end
+  local item = table.remove(q, i)
+  table.insert(q, pos + 1, item)
+  write_queue(room, q)
+  room.version = room.version + 1
+  room.event = 'queue'
+  room.actor = ARGV[4]
+  room.cause = 'move'
+  room.item_id = ARGV[5]
+  save(room)
+  return compact(room)
+elseif op == 'skip' then
+  -- ARGV: 4 actor ('' trusted), 5 ready timeout (ms)
+  local err = host_only(room, ARGV[4], 'skips')
+  if err then return err end
+  if not advance(room, tonumber(ARGV[5]), 'skip') then return fail('not_found', 'the queue is empty: nothing to skip to') end
+  room.actor = ARGV[4]
+  save(room)
+  return compact(room)
+elseif op == 'ready' then
+  -- ARGV: 4 user id, 5 the track_version the listener has buffered. A report for another track, or
+  -- when nothing waits, or while others are still awaited changes nothing ("noop": no version, no event).
+  if room.status == 'waiting' and tonumber(ARGV[5]) == room.track_version
+      and redis.call('SREM', pkey, ARGV[4]) == 1 and redis.call('SCARD', pkey) == 0 then
+    start(room, 'all_ready')
+    save(room)
+    return compact(room)
+  end
+  room.noop = true
+  return compact(room)
+elseif op == 'tick' then
+  -- ARGV: 4 ready timeout (ms). Whatever is due now: a waiting track starts (its deadline passed, or
+  -- nobody is left to wait for); a playing track of known duration that reached its end makes way for
+  -- the next queue item (or pauses at its end when the queue is empty). Nothing due: "noop".
+  if room.status == 'waiting' and (now >= (room.ready_deadline or 0) or redis.call('SCARD', pkey) == 0) then
+    start(room, now >= (room.ready_deadline or 0) and 'timeout' or 'all_ready')
+  elseif room.status == 'play' and (room.due_at or 0) > 0 and now >= room.due_at then
+    if not advance(room, tonumber(ARGV[4]), 'ended') then
+      room.position_ms = room.duration_ms
+      room.status = 'pause'
+      room.updated_at = now
+      room.version = room.version + 1
+      room.event = 'pause'
+      room.actor = ''
+      room.cause = 'ended'
+    end
+  else
+    room.noop = true
+    return compact(room)
+  end
   save(room)
   return compact(room)
 end

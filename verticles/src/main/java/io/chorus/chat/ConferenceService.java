@@ -180,13 +180,15 @@ public final class ConferenceService {
    * {@code expires_at} moves to now + ROOM_TTL_HOURS and the Redis room's TTL is renewed.
    */
   /**
-   * The host sets or changes the room's track (REST {@code PUT /api/v1/rooms/:id/track}): playback
+   * The host sets or changes the room's track, a URL or a library {@code track_id} (REST {@code PUT /api/v1/rooms/:id/track}): playback
    * resets to 0, paused, and {@code track_changed} goes to every member; the room script refuses
    * anyone but the current host (403).
    */
-  public Future<JsonObject> changeTrack(String roomId, String participantId, String trackUrl) {
-    return rooms.changeTrack(io.chorus.proto.room.ChangeTrackRequest.newBuilder().setRoomId(roomId).setTrackUrl(trackUrl).build(),
-        participantId).map(state -> new JsonObject().put("room_id", state.roomId()).put("track_url", state.trackUrl())
+  public Future<JsonObject> changeTrack(String roomId, String participantId, String trackUrl, String trackId) {
+    // the room service checks the URL and the track id (one of them is required)
+    return rooms.changeTrack(io.chorus.proto.room.ChangeTrackRequest.newBuilder().setRoomId(roomId)
+            .setTrackUrl(trackUrl == null ? "" : trackUrl).setTrackId(trackId == null ? "" : trackId).build(), participantId)
+        .map(state -> new JsonObject().put("room_id", state.roomId()).put("track_url", state.trackUrl()).put("track_id", state.trackId())
         .put("version", state.version()).put("playback", state.playback(System.currentTimeMillis())));
   }
 

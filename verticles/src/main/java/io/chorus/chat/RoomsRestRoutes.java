@@ -100,7 +100,8 @@ public final class RoomsRestRoutes {
     }));
     router.put("/api/v1/rooms/:id/track").handler(body).handler(ctx -> room(ctx, 200, id -> {
       String pid = auth(ctx, id).participantId();
-      return conf.changeTrack(id, pid, Inputs.trackUrl("track_url", string(body(ctx), "track_url"), true));
+      JsonObject b = body(ctx);
+      return conf.changeTrack(id, pid, string(b, "track_url"), string(b, "track_id"));
     }));
     router.post("/api/v1/rooms/:id/media/token").handler(body).handler(ctx -> room(ctx, 200, id -> {
       String pid = auth(ctx, id).participantId();

@@ -72,6 +72,7 @@ public final class LuaScript {
       case "not_found" -> ErrorCode.NOT_FOUND;
       case "already_exists", "exists" -> ErrorCode.ALREADY_EXISTS;
       case "room_full" -> ErrorCode.ROOM_FULL;
+      case "queue_full" -> ErrorCode.QUEUE_FULL;
       case "forbidden" -> ErrorCode.FORBIDDEN;
       case "invalid_argument" -> ErrorCode.INVALID_ARGUMENT;
       default -> ErrorCode.INTERNAL;

@@ -15,7 +15,7 @@ import java.util.HexFormat;
 
 /**
  * REST for the listen-together page: {@code POST /api/v1/listen/rooms} {@code {host_id?, host_name?,
- * track_url}} creates a room (the same room gRPC CreateRoom makes) and answers {@code 201
+ * track_url | track_id}} creates a room (the same room gRPC CreateRoom makes) and answers {@code 201
  * {room_id, host_id, token}} with the host's participant token; the page then attaches over the
  * seed WebSocket and the SockJS bridge with that token. A missing {@code host_id} gets a random one.
  * Creation is rate-limited per client IP like {@code POST /api/v1/rooms} (429 {@code rate_limited}).
@@ -53,16 +53,18 @@ public final class ListenRoutes {
     String hostId;
     String hostName;
     String trackUrl;
+    String trackId;
     try {
       hostId = optionalString(body, "host_id");
       hostName = optionalString(body, "host_name");
       trackUrl = optionalString(body, "track_url");
+      trackId = optionalString(body, "track_id");
     } catch (IllegalArgumentException e) {
       Http.error(ctx, ErrorCode.INVALID_ARGUMENT, e.getMessage());
       return;
     }
-    if (trackUrl == null || trackUrl.isBlank()) {
-      Http.error(ctx, ErrorCode.INVALID_ARGUMENT, "track_url is required");
+    if ((trackUrl == null || trackUrl.isBlank()) && (trackId == null || trackId.isEmpty())) {
+      Http.error(ctx, ErrorCode.INVALID_ARGUMENT, "track_url or track_id is required");
       return;
     }
     if (hostId == null || hostId.isBlank()) {
@@ -70,7 +72,7 @@ public final class ListenRoutes {
     }
     String host = hostId;
     CreateRoomRequest req = CreateRoomRequest.newBuilder().setHostId(host).setHostName(hostName == null ? "" : hostName)
-        .setTrackUrl(trackUrl).build();
+        .setTrackUrl(trackUrl == null ? "" : trackUrl).setTrackId(trackId == null ? "" : trackId).build();
     limiter.hit(RateLimiter.ROOM_CREATE, RateLimiter.clientIp(ctx.request()), createLimit, "rooms created from this address")
         .compose(v -> rooms.create(req, false)).onComplete(ar -> {
       if (ar.failed()) {

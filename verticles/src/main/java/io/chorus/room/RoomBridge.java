@@ -260,15 +260,27 @@ public final class RoomBridge {
         msg.fail(ErrorCode.UNAUTHENTICATED.code(), "no verified sender");
         return;
       }
-      RoomCommand.Control command;
+      RoomCommand command;
       try {
-        command = RoomCommand.control(RoomIds.normalize(String.valueOf(body.getValue("room_id"))), actor, body);
+        Object type = body.getValue("type", "control");
+        command = type instanceof String t
+            ? RoomCommand.fromClient(t, RoomIds.normalize(String.valueOf(body.getValue("room_id"))), actor, body) : null;
+        if (command == null) {
+          throw new ChorusException(ErrorCode.INVALID_ARGUMENT,
+              "type must be control, queue_add, queue_remove, queue_move, skip or ready");
+        }
       } catch (ChorusException e) {
         msg.fail(e.code().code(), e.getMessage());
         return;
       }
       rooms.send(command)
-          .onSuccess(room -> msg.reply(new JsonObject().put("ok", true).put("version", room.version())))
+          .onSuccess(room -> {
+            JsonObject reply = new JsonObject().put("ok", true).put("version", room.version());
+            if (command instanceof RoomCommand.QueueAdd) {
+              reply.put("item_id", room.itemId()).put("queue_version", room.queueVersion());
+            }
+            msg.reply(reply);
+          })
           .onFailure(e -> {
             ErrorCode code = ErrorCode.of(e);
             msg.fail(code.code(), String.valueOf(e.getMessage()));

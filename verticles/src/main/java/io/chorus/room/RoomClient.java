@@ -70,7 +70,7 @@ public final class RoomClient {
   /** {@code connect}: the host holds a socket on this node. */
   public Future<RoomState> create(CreateRoomRequest req, boolean connect) {
     return send(new RoomCommand.Create(req.getHostId(), req.getHostName(), req.getTrackUrl(), req.getTitle(), req.getMaxUsers(), node,
-        connect));
+        connect, req.getTrackId()));
   }
 
   /** {@code strict}: the caller did not prove the user id with its token. */
@@ -92,7 +92,7 @@ public final class RoomClient {
   }
 
   public Future<RoomState> changeTrack(ChangeTrackRequest req, String actor) {
-    return send(new RoomCommand.ChangeTrack(req.getRoomId(), actor, req.getTrackUrl()));
+    return send(new RoomCommand.ChangeTrack(req.getRoomId(), actor, req.getTrackUrl(), req.getTrackId()));
   }
 
   public Future<RoomState> get(String roomId) {

@@ -13,9 +13,16 @@ import io.vertx.core.json.JsonObject;
 public sealed interface RoomCommand {
   String roomId();
 
-  /** {@code maxUsers} 0: {@code MAX_ROOM_USERS}. {@code connect}: the host holds a socket on {@code node}. */
-  record Create(String hostId, String hostName, String trackUrl, String title, int maxUsers, String node, boolean connect)
-      implements RoomCommand {
+  /**
+   * {@code maxUsers} 0: {@code MAX_ROOM_USERS}. {@code connect}: the host holds a socket on {@code node}.
+   * {@code trackId}: a library track (empty: none), resolved by the node's {@link TrackResolver}.
+   */
+  record Create(String hostId, String hostName, String trackUrl, String title, int maxUsers, String node, boolean connect,
+                String trackId) implements RoomCommand {
+    public Create(String hostId, String hostName, String trackUrl, String title, int maxUsers, String node, boolean connect) {
+      this(hostId, hostName, trackUrl, title, maxUsers, node, connect, "");
+    }
+
     @Override
     public String roomId() {
       return "";
@@ -37,7 +44,31 @@ public sealed interface RoomCommand {
   record TransferHost(String roomId, String actor, String newHostId) implements RoomCommand {
   }
 
-  record ChangeTrack(String roomId, String actor, String trackUrl) implements RoomCommand {
+  /** {@code trackId}: a library track (empty: the URL alone). */
+  record ChangeTrack(String roomId, String actor, String trackUrl, String trackId) implements RoomCommand {
+    public ChangeTrack(String roomId, String actor, String trackUrl) {
+      this(roomId, actor, trackUrl, "");
+    }
+  }
+
+  /** The host queues a URL or a library track; {@code durationMs} 0: unknown; {@code position} -1: at the end. */
+  record QueueAdd(String roomId, String actor, String trackUrl, String trackId, String title, long durationMs, int position)
+      implements RoomCommand {
+  }
+
+  record QueueRemove(String roomId, String actor, String itemId) implements RoomCommand {
+  }
+
+  /** {@code position}: the item's index in the queue after the move. */
+  record QueueMove(String roomId, String actor, String itemId, int position) implements RoomCommand {
+  }
+
+  /** The host moves on to the next queue item. */
+  record Skip(String roomId, String actor) implements RoomCommand {
+  }
+
+  /** A listener has buffered track {@code trackVersion} of the room. */
+  record Ready(String roomId, String userId, long trackVersion) implements RoomCommand {
   }
 
   record Get(String roomId) implements RoomCommand {
@@ -68,13 +99,20 @@ public sealed interface RoomCommand {
     try {
       return switch (j.getString("cmd", "")) {
         case "Create" -> new Create(j.getString("hostId"), j.getString("hostName"), j.getString("trackUrl"), j.getString("title"),
-            j.getInteger("maxUsers"), j.getString("node"), j.getBoolean("connect"));
+            j.getInteger("maxUsers"), j.getString("node"), j.getBoolean("connect"), j.getString("trackId", ""));
         case "Join" -> new Join(j.getString("roomId"), j.getString("userId"), j.getString("userName"), j.getString("node"),
             j.getBoolean("connect"), j.getBoolean("strict"));
         case "Leave" -> new Leave(j.getString("roomId"), j.getString("userId"), j.getString("node"), j.getBoolean("disconnectOnly"));
         case "Control" -> new Control(j.getString("roomId"), j.getString("actor"), j.getString("action"), j.getLong("positionMs"));
         case "TransferHost" -> new TransferHost(j.getString("roomId"), j.getString("actor"), j.getString("newHostId"));
-        case "ChangeTrack" -> new ChangeTrack(j.getString("roomId"), j.getString("actor"), j.getString("trackUrl"));
+        case "ChangeTrack" -> new ChangeTrack(j.getString("roomId"), j.getString("actor"), j.getString("trackUrl"),
+            j.getString("trackId", ""));
+        case "QueueAdd" -> new QueueAdd(j.getString("roomId"), j.getString("actor"), j.getString("trackUrl"), j.getString("trackId"),
+            j.getString("title"), j.getLong("durationMs"), j.getInteger("position"));
+        case "QueueRemove" -> new QueueRemove(j.getString("roomId"), j.getString("actor"), j.getString("itemId"));
+        case "QueueMove" -> new QueueMove(j.getString("roomId"), j.getString("actor"), j.getString("itemId"), j.getInteger("position"));
+        case "Skip" -> new Skip(j.getString("roomId"), j.getString("actor"));
+        case "Ready" -> new Ready(j.getString("roomId"), j.getString("userId"), j.getLong("trackVersion"));
         case "Get" -> new Get(j.getString("roomId"));
         case "Member" -> new Member(j.getString("roomId"), j.getString("userId"));
         default -> throw new ChorusException(ErrorCode.INVALID_ARGUMENT, "unknown room command '" + j.getValue("cmd") + "'");
@@ -100,5 +138,78 @@ public sealed interface RoomCommand {
       throw new ChorusException(ErrorCode.INVALID_ARGUMENT, "position must be >= 0");
     }
     return new Control(roomId, actor, a, positionMs);
+  }
+
+  /**
+   * A client's room message other than clock sync and ping, as the WebSocket ({@code type}) and the
+   * bridge (the body's {@code type}, {@code control} when absent) both take it: {@code control},
+   * {@code queue_add} {@code {track_url? | track_id?, title?, duration_ms? | duration? (s), position?}},
+   * {@code queue_remove} {@code {item_id}}, {@code queue_move} {@code {item_id, position}}, {@code skip},
+   * {@code ready} {@code {track_version}}. Types are checked here; values by {@link RoomService}.
+   * Null for a type that is none of these.
+   */
+  static RoomCommand fromClient(String type, String roomId, String actor, JsonObject msg) {
+    JsonObject m = msg == null ? new JsonObject() : msg;
+    return switch (type) {
+      case "control" -> control(roomId, actor, m);
+      case "queue_add" -> {
+        long durationMs = m.getValue("duration_ms") != null ? integer(m, "duration_ms", 0)
+            : m.getValue("duration") instanceof Number n ? Math.round(n.doubleValue() * 1000) : optionalNumber(m, "duration");
+        yield new QueueAdd(roomId, actor, string(m, "track_url"), string(m, "track_id"), string(m, "title"), durationMs,
+            position(m, -1));
+      }
+      case "queue_remove" -> new QueueRemove(roomId, actor, requiredString(m, "item_id"));
+      case "queue_move" -> new QueueMove(roomId, actor, requiredString(m, "item_id"), position(m, Long.MIN_VALUE));
+      case "skip" -> new Skip(roomId, actor);
+      case "ready" -> new Ready(roomId, actor, integer(m, "track_version", Long.MIN_VALUE));
+      default -> null;
+    };
+  }
+
+  private static String string(JsonObject m, String field) {
+    Object v = m.getValue(field);
+    if (v != null && !(v instanceof String)) {
+      throw new ChorusException(ErrorCode.INVALID_ARGUMENT, field + " must be a string");
+    }
+    return (String) v;
+  }
+
+  private static String requiredString(JsonObject m, String field) {
+    String v = string(m, field);
+    if (v == null || v.isEmpty()) {
+      throw new ChorusException(ErrorCode.INVALID_ARGUMENT, field + " is required");
+    }
+    return v;
+  }
+
+  /** An integer field; {@code absent} when missing ({@link Long#MIN_VALUE}: required). */
+  private static long integer(JsonObject m, String field, long absent) {
+    Object v = m.getValue(field);
+    if (v == null) {
+      if (absent == Long.MIN_VALUE) {
+        throw new ChorusException(ErrorCode.INVALID_ARGUMENT, field + " (an integer) is required");
+      }
+      return absent;
+    }
+    if (!(v instanceof Number n) || n.doubleValue() != Math.rint(n.doubleValue()) || Math.abs(n.doubleValue()) > 1e15) {
+      throw new ChorusException(ErrorCode.INVALID_ARGUMENT, field + " must be an integer");
+    }
+    return n.longValue();
+  }
+
+  /** A queue position: an integer, checked against the queue by the room script (far out of range here). */
+  private static int position(JsonObject m, long absent) {
+    long p = integer(m, "position", absent);
+    if (p < -1 || p > 1_000_000) {
+      throw new ChorusException(ErrorCode.INVALID_ARGUMENT, "position must be between 0 and the queue's length");
+    }
+    return (int) p;
+  }
+
+  private static long optionalNumber(JsonObject m, String field) {
+    if (m.getValue(field) != null) {
+      throw new ChorusException(ErrorCode.INVALID_ARGUMENT, field + " must be a number of seconds");
+    }
+    return 0;
   }
 }

@@ -30,7 +30,17 @@ final class RoomCommands {
       } else if (command instanceof RoomCommand.TransferHost c) {
         return rooms.transferHost(c.roomId(), c.actor(), c.newHostId());
       } else if (command instanceof RoomCommand.ChangeTrack c) {
-        return rooms.changeTrack(c.roomId(), c.actor(), c.trackUrl());
+        return rooms.changeTrack(c.roomId(), c.actor(), c.trackUrl(), c.trackId());
+      } else if (command instanceof RoomCommand.QueueAdd c) {
+        return rooms.queueAdd(c);
+      } else if (command instanceof RoomCommand.QueueRemove c) {
+        return rooms.queueRemove(c.roomId(), c.actor(), c.itemId());
+      } else if (command instanceof RoomCommand.QueueMove c) {
+        return rooms.queueMove(c.roomId(), c.actor(), c.itemId(), c.position());
+      } else if (command instanceof RoomCommand.Skip c) {
+        return rooms.skip(c.roomId(), c.actor());
+      } else if (command instanceof RoomCommand.Ready c) {
+        return rooms.ready(c.roomId(), c.userId(), c.trackVersion());
       } else if (command instanceof RoomCommand.Get c) {
         return rooms.get(c.roomId());
       } else if (command instanceof RoomCommand.Member c) {

@@ -26,7 +26,9 @@ public final class RoomEvents {
     });
     return base("room_info", room, now).put("host_id", room.hostId()).put("users", users)
         .put("track_url", room.trackUrl()).put("status", room.status())
-        .put("position", room.positionAt(now) / 1000.0);
+        .put("position", room.positionAt(now) / 1000.0)
+        .put("track_id", room.trackId()).put("track", room.track())
+        .put("queue", room.queue()).put("queue_version", room.queueVersion());
   }
 
   public static JsonObject userJoined(RoomState room, String userId, long now) {
@@ -38,18 +40,44 @@ public final class RoomEvents {
     return base("user_left", room, now).put("user_id", userId).put("user_name", userName);
   }
 
-  /** play, pause or seek. */
+  /**
+   * play, pause or seek. A change the server made itself (a waiting track starting, a track ending
+   * with nothing queued) has an empty {@code user_id} and a {@code cause}: {@code all_ready},
+   * {@code timeout}, {@code ended}.
+   */
   public static JsonObject playback(RoomState room, String action, String userId, long now) {
-    return base(action, room, now).put("user_id", userId).put("user_name", userId.isEmpty() ? "" : room.nameOf(userId))
+    JsonObject e = base(action, room, now).put("user_id", userId).put("user_name", userId.isEmpty() ? "" : room.nameOf(userId))
         .put("position", room.positionMs() / 1000.0);
+    if (!room.cause().isEmpty()) {
+      e.put("cause", room.cause()).put("track_version", room.trackVersion());
+    }
+    return e;
   }
 
   public static JsonObject hostChanged(RoomState room, long now) {
     return base("host_changed", room, now).put("host_id", room.hostId());
   }
 
+  /**
+   * The current track changed ({@code cause}: {@code change} by the host, {@code skip}, {@code ended}
+   * — the last two take the next queue item and carry the queue). {@code status} {@code waiting}: the
+   * track starts once every listener reported {@code ready} for {@code track_version}, or at
+   * {@code ready_deadline}.
+   */
   public static JsonObject trackChanged(RoomState room, long now) {
-    return base("track_changed", room, now).put("track_url", room.trackUrl());
+    JsonObject e = base("track_changed", room, now).put("track_url", room.trackUrl()).put("track_id", room.trackId())
+        .put("track", room.track()).put("track_version", room.trackVersion()).put("status", room.status())
+        .put("ready_deadline", room.readyDeadline()).put("cause", room.cause()).put("user_id", room.actor());
+    if (room.hasQueue()) {
+      e.put("queue", room.queue()).put("queue_version", room.queueVersion()).put("item_id", room.itemId());
+    }
+    return e;
+  }
+
+  /** The shared queue changed ({@code action} add, remove or move of {@code item_id}): the whole queue. */
+  public static JsonObject queue(RoomState room, long now) {
+    return base("queue", room, now).put("action", room.cause()).put("item_id", room.itemId()).put("user_id", room.actor())
+        .put("queue", room.queue()).put("queue_version", room.queueVersion());
   }
 
   public static JsonObject error(String code, String message) {

@@ -21,14 +21,36 @@ public final class RoomService {
   static final int MAX_NAME_LENGTH = 64;
   static final int MAX_TITLE_LENGTH = 255;
 
+  static final long MAX_DURATION_MS = 7L * 24 * 3600 * 1000;
+  /** A due tick this late when a join or read sees it (its timers and sweeps all lost): the read runs it. */
+  static final long OVERDUE_MS = 2 * DueTicks.SWEEP_MS + DueTicks.GRACE_MS;
+
   private final RoomStore store;
   private final EventBus bus;
   private final RoomsConfig limits;
+  private final TrackResolver tracks;
+  private final DueTicks ticks;
 
   public RoomService(RoomStore store, EventBus bus, RoomsConfig limits) {
+    this(store, bus, limits, TrackResolver.DEFAULT);
+  }
+
+  /** {@code tracks}: the library's resolver of {@code track_id}s ({@link TrackResolver#DEFAULT} without a library). */
+  public RoomService(RoomStore store, EventBus bus, RoomsConfig limits, TrackResolver tracks) {
     this.store = store;
     this.bus = bus;
     this.limits = limits;
+    this.tracks = tracks;
+    this.ticks = new DueTicks(store, this::tick);
+  }
+
+  /** Starts this node's timers and its sweep of due rooms (the room role's verticle, at start). */
+  public void startTicks(io.vertx.core.Vertx vertx) {
+    ticks.start(vertx);
+  }
+
+  public void stopTicks() {
+    ticks.stop();
   }
 
   /** {@code maxUsers} 0: {@code MAX_ROOM_USERS}; otherwise 1..{@code MAX_ROOM_USERS}. */
@@ -40,6 +62,7 @@ public final class RoomService {
     String hostName;
     String trackUrl;
     String title;
+    String trackId;
     try {
       if (maxUsers < 0 || maxUsers > limits.maxUsers()) {
         throw new ChorusException(ErrorCode.INVALID_ARGUMENT, "max_participants must be between 1 and " + limits.maxUsers());
@@ -48,24 +71,44 @@ public final class RoomService {
       hostName = Inputs.name("host_name", c.hostName(), 0, MAX_NAME_LENGTH);
       // optional here: a REST conference room starts without a track
       trackUrl = Inputs.trackUrl("track_url", c.trackUrl(), false);
+      trackId = optionalTrackId(c.trackId());
       title = Inputs.name("title", c.title(), 0, MAX_TITLE_LENGTH);
     } catch (ChorusException e) {
       return Future.failedFuture(e);
     }
     int max = maxUsers == 0 ? limits.maxUsers() : maxUsers;
-    return createWithFreshId(hostId, hostName, trackUrl, title, max, node, connect, 5)
+    return track(trackUrl, trackId, "", 0, hostId)
+        .compose(track -> createWithFreshId(hostId, hostName, track, title, max, node, connect, 5))
         .compose(room -> connect ? store.indexNodeRoom(node, room.roomId()).map(room) : Future.succeededFuture(room));
   }
 
-  private Future<RoomState> createWithFreshId(String hostId, String hostName, String trackUrl, String title, int maxUsers,
+  private Future<RoomState> createWithFreshId(String hostId, String hostName, RoomStore.Track track, String title, int maxUsers,
                                               String node, boolean connect, int attempts) {
     String id = RoomIds.next(limits.idLength());
-    return store.create(id, hostId, hostName, trackUrl, maxUsers, title, node, connect).recover(e -> {
+    return store.create(id, hostId, hostName, track, maxUsers, title, node, connect).recover(e -> {
       if (attempts > 1 && e instanceof ChorusException ce && ce.code() == ErrorCode.ALREADY_EXISTS) {
-        return createWithFreshId(hostId, hostName, trackUrl, title, maxUsers, node, connect, attempts - 1);
+        return createWithFreshId(hostId, hostName, track, title, maxUsers, node, connect, attempts - 1);
       }
       return Future.failedFuture(e);
     });
+  }
+
+  /**
+   * The track a room plays: a URL, or a library track (resolved by the node's {@link TrackResolver};
+   * a URL given with it wins over the resolved one, as do a title and a duration).
+   */
+  private Future<RoomStore.Track> track(String url, String trackId, String title, long durationMs, String actor) {
+    if (trackId.isEmpty()) {
+      return Future.succeededFuture(new RoomStore.Track(url, "", title, durationMs));
+    }
+    return tracks.resolve(trackId, actor == null || actor.isEmpty() ? null : actor).map(r -> new RoomStore.Track(
+        url != null && !url.isEmpty() ? url : r.url(), trackId, title != null && !title.isEmpty() ? title : r.title(),
+        durationMs > 0 ? durationMs : r.durationMs()));
+  }
+
+  /** A library track id, normalised; empty when none was given. */
+  private static String optionalTrackId(String trackId) {
+    return trackId == null || trackId.isEmpty() ? "" : TrackResolver.normalize("track_id", trackId);
   }
 
   /**
@@ -86,6 +129,7 @@ public final class RoomService {
       if ("user_joined".equals(room.event()) && !room.quiet()) {
         publish(room, RoomEvents.userJoined(room, userId, System.currentTimeMillis()));
       }
+      kickIfOverdue(room);
     });
   }
 
@@ -107,6 +151,9 @@ public final class RoomService {
         if (room.hostChanged()) {
           publish(room, RoomEvents.hostChanged(room, now));
         }
+        if (room.readyCheck()) {
+          tick(roomId);
+        }
       }
     });
   }
@@ -127,7 +174,7 @@ public final class RoomService {
     } catch (ChorusException e) {
       return Future.failedFuture(e);
     }
-    return store.control(roomId, actor, action, positionMs)
+    return store.control(roomId, actor, action, positionMs).map(this::scheduled)
         .onSuccess(room -> publish(room, RoomEvents.playback(room, action, actor.isEmpty() ? room.hostId() : actor,
             System.currentTimeMillis())));
   }
@@ -144,14 +191,149 @@ public final class RoomService {
   }
 
   public Future<RoomState> changeTrack(String roomId, String actor, String trackUrl) {
+    return changeTrack(roomId, actor, trackUrl, "");
+  }
+
+  /** A URL, a library track ({@code trackId}), or both (the URL wins as what is played). Playback resets to 0, paused. */
+  public Future<RoomState> changeTrack(String roomId, String actor, String trackUrl, String trackId) {
+    String id;
+    String url;
     try {
       requireRoom(roomId);
-      Inputs.trackUrl("track_url", trackUrl, true);
+      id = optionalTrackId(trackId);
+      url = Inputs.trackUrl("track_url", trackUrl, false);
+      if (id.isEmpty() && (url == null || url.isEmpty())) {
+        throw new ChorusException(ErrorCode.INVALID_ARGUMENT, "track_url or track_id is required");
+      }
     } catch (ChorusException e) {
       return Future.failedFuture(e);
     }
-    return store.changeTrack(roomId, actor, trackUrl)
+    return track(url, id, "", 0, actor).compose(track -> store.changeTrack(roomId, actor, track)).map(this::scheduled)
         .onSuccess(room -> publish(room, RoomEvents.trackChanged(room, System.currentTimeMillis())));
+  }
+
+  /** The host queues a URL or a library track, at {@code position} (-1: at the end). */
+  public Future<RoomState> queueAdd(RoomCommand.QueueAdd c) {
+    String id;
+    String url;
+    String title;
+    try {
+      requireRoom(c.roomId());
+      id = optionalTrackId(c.trackId());
+      url = Inputs.trackUrl("track_url", c.trackUrl(), false);
+      if (id.isEmpty() && (url == null || url.isEmpty())) {
+        throw new ChorusException(ErrorCode.INVALID_ARGUMENT, "queue_add needs track_url or track_id");
+      }
+      title = Inputs.name("title", c.title(), 0, MAX_TITLE_LENGTH);
+      if (c.durationMs() < 0 || c.durationMs() > MAX_DURATION_MS) {
+        throw new ChorusException(ErrorCode.INVALID_ARGUMENT, "duration_ms must be between 0 and " + MAX_DURATION_MS);
+      }
+      if (c.position() < -1 || c.position() > limits.queueMax()) {
+        throw new ChorusException(ErrorCode.INVALID_ARGUMENT, "position must be between 0 and the queue's length");
+      }
+    } catch (ChorusException e) {
+      return Future.failedFuture(e);
+    }
+    return track(url, id, title, c.durationMs(), c.actor()).compose(track -> {
+      JsonObject item = new JsonObject().put("id", QueueItems.newId()).put("track_url", track.url()).put("track_id", track.trackId())
+          .put("title", track.title()).put("duration_ms", track.durationMs()).put("added_by", c.actor());
+      return store.queueAdd(c.roomId(), c.actor(), item, c.position(), limits.queueMax());
+    }).onSuccess(room -> publish(room, RoomEvents.queue(room, System.currentTimeMillis())));
+  }
+
+  public Future<RoomState> queueRemove(String roomId, String actor, String itemId) {
+    try {
+      requireRoom(roomId);
+      QueueItems.requireId(itemId);
+    } catch (ChorusException e) {
+      return Future.failedFuture(e);
+    }
+    return store.queueRemove(roomId, actor, itemId).onSuccess(room -> publish(room, RoomEvents.queue(room, System.currentTimeMillis())));
+  }
+
+  public Future<RoomState> queueMove(String roomId, String actor, String itemId, int position) {
+    try {
+      requireRoom(roomId);
+      QueueItems.requireId(itemId);
+      if (position < 0 || position >= limits.queueMax()) {
+        throw new ChorusException(ErrorCode.INVALID_ARGUMENT, "position must be between 0 and the queue's length - 1");
+      }
+    } catch (ChorusException e) {
+      return Future.failedFuture(e);
+    }
+    return store.queueMove(roomId, actor, itemId, position)
+        .onSuccess(room -> publish(room, RoomEvents.queue(room, System.currentTimeMillis())));
+  }
+
+  /** The host moves on: the next queue item becomes the current track and waits for its listeners. */
+  public Future<RoomState> skip(String roomId, String actor) {
+    try {
+      requireRoom(roomId);
+    } catch (ChorusException e) {
+      return Future.failedFuture(e);
+    }
+    return store.skip(roomId, actor, limits.readyTimeoutMs()).map(this::scheduled)
+        .onSuccess(room -> publish(room, RoomEvents.trackChanged(room, System.currentTimeMillis())));
+  }
+
+  /** A listener has buffered track {@code trackVersion}: the last one awaited starts it for everyone. */
+  public Future<RoomState> ready(String roomId, String userId, long trackVersion) {
+    try {
+      requireRoom(roomId);
+      requireId("user_id", userId);
+      if (trackVersion < 0) {
+        throw new ChorusException(ErrorCode.INVALID_ARGUMENT, "track_version must be >= 0");
+      }
+    } catch (ChorusException e) {
+      return Future.failedFuture(e);
+    }
+    return store.ready(roomId, userId, trackVersion).onSuccess(room -> {
+      if (!room.noop()) {
+        scheduled(room);
+        publish(room, RoomEvents.playback(room, "play", "", System.currentTimeMillis()));
+      }
+    });
+  }
+
+  /**
+   * Runs what is due in the room now (a waiting track's deadline, a track's end); changes nothing
+   * otherwise. Safe to run any number of times from any node: the script checks the state.
+   */
+  public Future<RoomState> tick(String roomId) {
+    return store.tick(roomId, limits.readyTimeoutMs()).onSuccess(room -> {
+      if (room.noop()) {
+        if (room.dueAt() > 0) {
+          ticks.schedule(roomId, room.dueAt());
+        }
+        return;
+      }
+      scheduled(room);
+      long now = System.currentTimeMillis();
+      switch (room.event()) {
+        case "track_changed" -> publish(room, RoomEvents.trackChanged(room, now));
+        case "play", "pause" -> publish(room, RoomEvents.playback(room, room.event(), "", now));
+        default -> LOG.warn("Room {}: tick made an unexpected change '{}'", roomId, room.event());
+      }
+    });
+  }
+
+  /** Schedules the room's next tick when the change moved it (or cancels this node's timer). */
+  private RoomState scheduled(RoomState room) {
+    if (room.dueChanged()) {
+      if (room.dueAt() > 0) {
+        ticks.schedule(room.roomId(), room.dueAt());
+      } else {
+        ticks.cancel(room.roomId());
+      }
+    }
+    return room;
+  }
+
+  /** A read that finds a tick long overdue (every node that knew of it gone) runs it. */
+  private void kickIfOverdue(RoomState room) {
+    if (room.dueAt() > 0 && System.currentTimeMillis() > room.dueAt() + OVERDUE_MS) {
+      tick(room.roomId());
+    }
   }
 
   public Future<RoomState> get(String roomId) {
@@ -160,7 +342,7 @@ public final class RoomService {
     } catch (ChorusException e) {
       return Future.failedFuture(e);
     }
-    return store.get(roomId);
+    return store.get(roomId).onSuccess(this::kickIfOverdue);
   }
 
   /** The room without its member list, plus {@code userId}'s record if that user is in it. */
@@ -189,6 +371,9 @@ public final class RoomService {
           }
           if (room.hostChanged()) {
             publish(room, RoomEvents.hostChanged(room, now));
+          }
+          if (room.readyCheck()) {
+            tick(roomId);
           }
           return n + room.left().size();
         }).recover(e -> {

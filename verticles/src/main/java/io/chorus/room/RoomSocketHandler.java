@@ -20,7 +20,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Seed 000's WebSocket: {@code /ws?room_id=&user_id=&user_name=&token=}. Connecting joins the room
  * (or re-attaches a member who shows its token); closing the last socket of a user leaves it.
- * Client messages: {@code control} (host token only), {@code time} (clock sync), {@code ping}.
+ * Client messages: {@code control}, {@code queue_add}, {@code queue_remove}, {@code queue_move}, {@code skip}
+ * (host only), {@code ready} (any member), {@code time} (clock sync), {@code ping}.
  * Every bad frame gets an {@code error} frame and changes nothing.
  */
 public final class RoomSocketHandler implements Handler<RoutingContext> {
@@ -235,17 +236,17 @@ public final class RoomSocketHandler implements Handler<RoutingContext> {
       return;
     }
     switch ((String) type) {
-      case "control" -> control(ws, socket, msg);
+      case "control", "queue_add", "queue_remove", "queue_move", "skip", "ready" -> command(ws, socket, (String) type, msg);
       case "time" -> send(ws, ClockSync.reply(msg.getValue("t0"), received).put("type", "time"));
       case "ping" -> send(ws, new JsonObject().put("type", "pong").put("timestamp", received / 1000));
       default -> send(ws, RoomEvents.error("unknown_type", "unknown message type '" + type + "'"));
     }
   }
 
-  private void control(ServerWebSocket ws, RoomFanout.RoomSocket socket, JsonObject msg) {
-    RoomCommand.Control command;
+  private void command(ServerWebSocket ws, RoomFanout.RoomSocket socket, String type, JsonObject msg) {
+    RoomCommand command;
     try {
-      command = RoomCommand.control(socket.roomId, socket.userId, msg);
+      command = RoomCommand.fromClient(type, socket.roomId, socket.userId, msg);
     } catch (ChorusException e) {
       send(ws, RoomEvents.error(e.code().slug(), e.getMessage()));
       return;

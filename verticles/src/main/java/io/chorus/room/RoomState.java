@@ -25,8 +25,77 @@ public record RoomState(JsonObject json) {
     return json.getString("track_url", "");
   }
 
+  /** {@code play}, {@code pause}, or {@code waiting}: a new track from the queue waits for its listeners to be ready. */
   public String status() {
     return json.getString("status", "pause");
+  }
+
+  /** The current track's library id; empty for a plain URL. */
+  public String trackId() {
+    return json.getString("track_id", "");
+  }
+
+  public String trackTitle() {
+    return json.getString("track_title", "");
+  }
+
+  /** The current track's duration in ms; 0: unknown. */
+  public long durationMs() {
+    return json.getLong("duration_ms", 0L);
+  }
+
+  /** Increments whenever the current track changes; listeners name it in {@code ready}. */
+  public long trackVersion() {
+    return json.getLong("track_version", 1L);
+  }
+
+  /** While {@code waiting}: when the track starts whether or not everyone is ready (epoch ms); else 0. */
+  public long readyDeadline() {
+    return json.getLong("ready_deadline", 0L);
+  }
+
+  /** When the room next needs a tick (a ready deadline, a track's end), epoch ms; 0: never. */
+  public long dueAt() {
+    return json.getLong("due_at", 0L);
+  }
+
+  /** The change moved {@link #dueAt}. */
+  public boolean dueChanged() {
+    return json.getBoolean("due_changed", false);
+  }
+
+  /** A ready report or tick that changed nothing (no version, no event). */
+  public boolean noop() {
+    return json.getBoolean("noop", false);
+  }
+
+  /** A leave removed the last listener a waiting track waited for: a tick starts it. */
+  public boolean readyCheck() {
+    return json.getBoolean("ready_check", false);
+  }
+
+  /** Why the change happened: {@code add|remove|move} (queue), {@code change|skip|ended} (track), {@code all_ready|timeout} (start). */
+  public String cause() {
+    return json.getString("cause", "");
+  }
+
+  /** The queue item the change was about (added, removed, moved, or made the current track). */
+  public String itemId() {
+    return json.getString("item_id", "");
+  }
+
+  public long queueVersion() {
+    return json.getLong("queue_version", 0L);
+  }
+
+  /** Whether the reply carries the queue (get, create, join, and every change of the queue). */
+  public boolean hasQueue() {
+    return json.getValue("queue") != null;
+  }
+
+  /** The shared queue, in play order (empty when the reply does not carry it, see {@link #hasQueue}). */
+  public JsonArray queue() {
+    return json.getValue("queue") instanceof JsonArray a ? a : new JsonArray();
   }
 
   public long positionMs() {
@@ -155,7 +224,26 @@ public record RoomState(JsonObject json) {
         .setVersion(version())
         .setServerTime(nowMs)
         .setMaxUsers(maxUsers())
+        .setTrackId(trackId())
+        .setTrackTitle(trackTitle())
+        .setTrackDurationMs(durationMs())
+        .setTrackVersion(trackVersion())
+        .setReadyDeadline(readyDeadline())
+        .setQueueVersion(queueVersion())
+        .addAllQueue(queueItems())
         .build();
+  }
+
+  private List<io.chorus.proto.room.QueueItem> queueItems() {
+    List<io.chorus.proto.room.QueueItem> out = new ArrayList<>();
+    for (Object o : queue()) {
+      if (o instanceof JsonObject i) {
+        out.add(io.chorus.proto.room.QueueItem.newBuilder().setId(i.getString("id", "")).setTrackUrl(i.getString("track_url", ""))
+            .setTrackId(i.getString("track_id", "")).setTitle(i.getString("title", "")).setDurationMs(i.getLong("duration_ms", 0L))
+            .setAddedBy(i.getString("added_by", "")).setAddedAt(i.getLong("added_at", 0L)).build());
+      }
+    }
+    return out;
   }
 
   /** The playback part every event carries, so a client can compute the position itself. */
@@ -167,7 +255,17 @@ public record RoomState(JsonObject json) {
         .put("updated_at", updatedAt())
         .put("rate", rate())
         .put("version", version())
-        .put("server_time", nowMs);
+        .put("server_time", nowMs)
+        .put("track_id", trackId())
+        .put("track_version", trackVersion())
+        .put("duration_ms", durationMs())
+        .put("ready_deadline", readyDeadline());
+  }
+
+  /** The current track as events and REST show it. */
+  public JsonObject track() {
+    return new JsonObject().put("url", trackUrl()).put("track_id", trackId()).put("title", trackTitle())
+        .put("duration_ms", durationMs()).put("track_version", trackVersion());
   }
 
   /** A user as the seed's {@code room_info}/{@code user_joined} show it (joined_at in seconds). */

@@ -51,9 +51,26 @@ public final class RoomStore {
     return key(roomId) + ":ids";
   }
 
+  /** The room's shared queue: a JSON array of items (apart, so playback changes never read it). */
+  public static String queueKey(String roomId) {
+    return key(roomId) + ":queue";
+  }
+
+  /** While a new track waits: the members (with a socket when it began) it still waits for (SET). */
+  public static String pendingKey(String roomId) {
+    return key(roomId) + ":pending";
+  }
+
+  /**
+   * Rooms with something due (a ready deadline, the end of a playing track), scored by when (ms).
+   * A hint that outlives the node that set it: every room node sweeps it, and the transition itself is
+   * conditional on the room's state, so a stale or doubled entry changes nothing.
+   */
+  public static final String DUE_KEY = "rooms:due";
+
   /** Every key of a room's state, for callers that renew or delete them together. */
   public static List<String> keys(String roomId) {
-    return List.of(key(roomId), membersKey(roomId), idsKey(roomId));
+    return List.of(key(roomId), membersKey(roomId), idsKey(roomId), queueKey(roomId), pendingKey(roomId));
   }
 
   /** Rooms where a node holds connections: read when the node dies, to drop its users. */
@@ -67,7 +84,13 @@ public final class RoomStore {
 
   public Future<RoomState> create(String roomId, String hostId, String hostName, String trackUrl, int maxUsers, String title,
                                   String node, boolean connect) {
-    return run(roomId, "create", hostId, hostName, trackUrl, Integer.toString(maxUsers), title, node, connect ? "1" : "0");
+    return create(roomId, hostId, hostName, new Track(trackUrl, "", "", 0), maxUsers, title, node, connect);
+  }
+
+  public Future<RoomState> create(String roomId, String hostId, String hostName, Track track, int maxUsers, String title,
+                                  String node, boolean connect) {
+    return run(roomId, "create", hostId, hostName, track.url(), Integer.toString(maxUsers), title, node, connect ? "1" : "0",
+        track.trackId(), track.title(), Long.toString(track.durationMs()));
   }
 
   public Future<RoomState> get(String roomId) {
@@ -101,7 +124,66 @@ public final class RoomStore {
   }
 
   public Future<RoomState> changeTrack(String roomId, String actor, String trackUrl) {
-    return run(roomId, "track", actor, trackUrl);
+    return changeTrack(roomId, actor, new Track(trackUrl, "", "", 0));
+  }
+
+  public Future<RoomState> changeTrack(String roomId, String actor, Track track) {
+    return run(roomId, "track", actor, track.url(), track.trackId(), track.title(), Long.toString(track.durationMs()));
+  }
+
+  /** {@code item}: {id, track_url, track_id, title, duration_ms, added_by}; {@code position} -1: at the end. */
+  public Future<RoomState> queueAdd(String roomId, String actor, JsonObject item, int position, int maxQueue) {
+    return run(roomId, "queue_add", actor, item.encode(), Integer.toString(position), Integer.toString(maxQueue));
+  }
+
+  public Future<RoomState> queueRemove(String roomId, String actor, String itemId) {
+    return run(roomId, "queue_remove", actor, itemId);
+  }
+
+  public Future<RoomState> queueMove(String roomId, String actor, String itemId, int position) {
+    return run(roomId, "queue_move", actor, itemId, Integer.toString(position));
+  }
+
+  public Future<RoomState> skip(String roomId, String actor, long readyTimeoutMs) {
+    return run(roomId, "skip", actor, Long.toString(readyTimeoutMs));
+  }
+
+  /** A listener has buffered track {@code trackVersion}; the reply is {@link RoomState#noop} unless it started the track. */
+  public Future<RoomState> ready(String roomId, String userId, long trackVersion) {
+    return run(roomId, "ready", userId, Long.toString(trackVersion));
+  }
+
+  /** Runs whatever is due (a ready deadline, a track's end); {@link RoomState#noop} when nothing is. */
+  public Future<RoomState> tick(String roomId, long readyTimeoutMs) {
+    return run(roomId, "tick", Long.toString(readyTimeoutMs));
+  }
+
+  /** Notes (or moves) when {@code roomId} next needs a tick, for the sweep of every room node. */
+  public Future<Void> markDue(String roomId, long dueAt) {
+    return redis.zadd(List.of(DUE_KEY, Long.toString(dueAt), roomId)).<Void>mapEmpty().recover(LuaScript::mapError);
+  }
+
+  /** Rooms due at or before {@code upTo}, at most {@code limit}. */
+  public Future<List<String>> dueRooms(long upTo, int limit) {
+    return redis.zrangebyscore(List.of(DUE_KEY, "-inf", Long.toString(upTo), "LIMIT", "0", Integer.toString(limit))).map(r -> {
+      List<String> out = new ArrayList<>();
+      r.forEach(x -> out.add(x.toString()));
+      return out;
+    });
+  }
+
+  /** Takes a due room off the list; true for the one node that did (the others leave it). */
+  public Future<Boolean> claimDue(String roomId) {
+    return redis.zrem(List.of(DUE_KEY, roomId)).map(r -> r.toInteger() == 1);
+  }
+
+  /** A room's current track: a URL and, for a library track, its id, title and duration (0: unknown). */
+  public record Track(String url, String trackId, String title, long durationMs) {
+    public Track {
+      url = url == null ? "" : url;
+      trackId = trackId == null ? "" : trackId;
+      title = title == null ? "" : title;
+    }
   }
 
   public Future<Void> indexNodeRoom(String node, String roomId) {

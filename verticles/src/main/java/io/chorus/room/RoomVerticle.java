@@ -60,6 +60,8 @@ public final class RoomVerticle extends VerticleBase {
             .onFailure(e -> LOG.warn("Could not drop the users of departed node {}: {}", node, e.getMessage())));
       }
     });
+    // this node's timers of due rooms (ready deadlines, track ends) and its share of the sweep
+    rooms.startTicks(vertx);
     return Future.all(consumers.stream().map(MessageConsumer::completion).toList());
   }
 
@@ -81,6 +83,7 @@ public final class RoomVerticle extends VerticleBase {
 
   @Override
   public Future<?> stop() {
+    rooms.stopTicks();
     if (membershipListener != null && clusterManager.getHazelcastInstance() != null) {
       try {
         clusterManager.getHazelcastInstance().getCluster().removeMembershipListener(membershipListener);

@@ -36,6 +36,7 @@ public final class RoomsFeature implements Feature {
   private SignedIn.Verifier signedIn;
   private RateLimiter limiter;
   private int createLimit;
+  private int requestLimit;
 
   @Override
   public String name() {
@@ -55,6 +56,7 @@ public final class RoomsFeature implements Feature {
     Parse p = new Parse(node.config().source());
     limiter = new RateLimiter(node.infra().redisApi(), p.intIn("RATE_LIMIT_WINDOW_SECONDS", 1, 86_400));
     createLimit = p.intIn("RATE_LIMIT_ROOM_CREATE", 0, 1_000_000);
+    requestLimit = p.intIn("RATE_LIMIT_ROOM_REQUESTS", 0, 10_000_000);
     if (node.runs(ChorusConfig.Role.ROOM)) {
       RoomService service = new RoomService(new RoomStore(node.infra().redisApi(), config.ttlHours(), config.presenceEventsMaxUsers()),
           node.vertx().eventBus(), config);
@@ -107,6 +109,10 @@ public final class RoomsFeature implements Feature {
       ready.add(c.completion());
     }
     ListenRoutes.mount(router, rooms, tokens, limiter, createLimit);
+    // a room's queue lives under the conference rooms' paths (/api/v1/rooms/:id/...), with their CORS policy
+    router.route("/api/v1/rooms/:id/queue*").handler(io.chorus.web.Cors.handler(node.config().security().allowedOrigins()));
+    router.route("/api/v1/rooms/:id/skip").handler(io.chorus.web.Cors.handler(node.config().security().allowedOrigins()));
+    QueueRoutes.mount(router, rooms, tokens, limiter, requestLimit);
     return Future.all(ready).mapEmpty();
   }
 

@@ -54,7 +54,14 @@ class RoomCommandsTest {
         new RoomCommand.TransferHost("ROOM1", "h", "u"),
         new RoomCommand.ChangeTrack("ROOM1", "h", "https://example.com/2.mp3"),
         new RoomCommand.Get("ROOM1"),
-        new RoomCommand.Member("ROOM1", "u")}) {
+        new RoomCommand.Member("ROOM1", "u"),
+        new RoomCommand.Create("h", "Host", "", "title", 5, "node-a", false, "0b5a3f0e-5d1c-4a52-9d55-1f0f3c7e9a10"),
+        new RoomCommand.ChangeTrack("ROOM1", "h", "", "0b5a3f0e-5d1c-4a52-9d55-1f0f3c7e9a10"),
+        new RoomCommand.QueueAdd("ROOM1", "h", "https://example.com/3.mp3", "", "Three", 180_000, -1),
+        new RoomCommand.QueueRemove("ROOM1", "h", "abc"),
+        new RoomCommand.QueueMove("ROOM1", "h", "abc", 2),
+        new RoomCommand.Skip("ROOM1", "h"),
+        new RoomCommand.Ready("ROOM1", "u", 7)}) {
       assertThat(RoomCommand.fromJson(new JsonObject(RoomCommand.toJson(c).encode()))).isEqualTo(c);
     }
   }

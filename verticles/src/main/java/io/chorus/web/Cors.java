@@ -1,0 +1,30 @@
+package io.chorus.web;
+
+import io.vertx.core.http.HttpMethod;
+import io.vertx.ext.web.handler.CorsHandler;
+
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/** The one CORS policy of the REST APIs: {@code ALLOWED_ORIGINS} (or any origin with {@code *}), bearer tokens, JSON bodies. */
+public final class Cors {
+  private Cors() {
+  }
+
+  /** {@code extraHeaders}: request headers a feature takes besides Content-Type and Authorization. */
+  public static CorsHandler handler(List<String> allowedOrigins, String... extraHeaders) {
+    Set<String> headers = new HashSet<>(Set.of("Content-Type", "Authorization", "Range", "If-Range"));
+    headers.addAll(List.of(extraHeaders));
+    CorsHandler cors = CorsHandler.create()
+        .allowedMethods(Set.of(HttpMethod.GET, HttpMethod.HEAD, HttpMethod.POST, HttpMethod.PUT, HttpMethod.PATCH, HttpMethod.DELETE,
+            HttpMethod.OPTIONS))
+        .allowedHeaders(headers)
+        .exposedHeaders(Set.of("Retry-After", "Content-Range", "Accept-Ranges", "ETag", "Content-Length"));
+    if (!allowedOrigins.contains("*")) {
+      // without origins the handler allows any origin; with them, only those
+      allowedOrigins.forEach(cors::addOrigin);
+    }
+    return cors;
+  }
+}

@@ -1,0 +1,120 @@
+// The library page (issue 17) in headless Chromium: sign in, upload a real track with the progress
+// bar, see it processed (status pushed on the user channel), make an album, add the track, give the
+// album a cover, play the track with its waveform, and, as a moderator, approve it from the queue.
+// Names are shown as text, never markup.
+// Usage: node test/browser-library.mjs http://127.0.0.1:PORT <audio file> <cover png> <admin> <admin password>
+// Prints one JSON line of observations on stdout (the Java test asserts on it); exit 0 unless it crashed.
+import { chromium } from 'playwright-core';
+import { existsSync } from 'node:fs';
+
+const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+const [base, audioFile, coverFile, admin, adminPassword] = process.argv.slice(2);
+const result = { ok: false, steps: [], console: [] };
+const started = Date.now();
+function finish(code) {
+  result.totalMs = Date.now() - started;
+  process.stdout.write(JSON.stringify(result) + '\n');
+  process.exit(code);
+}
+if (!existsSync(CHROMIUM)) {
+  result.error = `Chromium not found at ${CHROMIUM}`;
+  finish(0);
+}
+const step = (name) => result.steps.push(name);
+
+async function signIn(context, username, password, register) {
+  const page = await context.newPage();
+  page.on('console', (m) => { if (m.type() === 'error' && !/401|Unauthorized|favicon/.test(m.text())) result.console.push(m.text()); });
+  page.on('pageerror', (e) => result.console.push(String(e)));
+  await page.goto(`${base}/account.html`);
+  await page.waitForSelector('body[data-ready="1"]', { timeout: 20_000 });
+  const status = await page.evaluate(async ([u, p, reg]) => {
+    const r = await fetch(reg ? '/api/v1/auth/register' : '/api/v1/auth/login', { method: 'POST', headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: u, password: p }), credentials: 'same-origin' });
+    return r.status;
+  }, [username, password, register]);
+  await page.goto(`${base}/library.html`);
+  await page.waitForSelector('body[data-ready="1"]', { timeout: 20_000 });
+  return { page, status };
+}
+
+let browser;
+try {
+  browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, timeout: 60_000,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update',
+      '--disable-sync', '--autoplay-policy=no-user-gesture-required'] });
+  result.browserVersion = browser.version();
+  const tag = Math.random().toString(36).slice(2, 8);
+  const user = `lib-${tag}`;
+  const { page, status } = await signIn(await browser.newContext(), user, 'a long enough password', true);
+  result.registered = status;
+  result.tabsShown = await page.$eval('#tabs', (e) => !e.hidden);
+  result.moderationTabForUser = await page.$eval('#tab-moderation', (e) => !e.hidden);
+  step('signed in');
+
+  // upload
+  await page.click('button[data-tab="upload"]');
+  const title = `<img src=x onerror="window.pwned=1"> Song ${tag}`;
+  await page.setInputFiles('#upload-file', audioFile);
+  await page.fill('#upload-title', title);
+  await page.fill('#upload-artist', `Artist ${tag}`);
+  await page.click('#upload-button');
+  await page.waitForSelector('body[data-uploaded]', { timeout: 60_000 });
+  result.trackId = await page.$eval('body', (b) => b.dataset.uploaded);
+  result.uploadProgress = await page.$eval('body', (b) => b.dataset.uploadProgress || null);
+  step('uploaded');
+  await page.waitForFunction(() => ['ready', 'failed'].includes(document.body.dataset.lastStatus), null, { timeout: 180_000 });
+  result.processed = await page.$eval('body', (b) => b.dataset.lastStatus);
+  result.statusText = await page.$eval('#upload-status', (e) => e.textContent);
+  step('processed');
+
+  // the track list shows it, as text
+  await page.click('button[data-tab="tracks"]');
+  await page.waitForSelector(`li[data-track-id="${result.trackId}"]`, { timeout: 20_000 });
+  result.listedTitle = await page.$eval(`li[data-track-id="${result.trackId}"] .title`, (e) => e.textContent);
+  result.injected = await page.evaluate(() => window.pwned === 1 || document.querySelectorAll('li img').length > 0);
+
+  // an album with the track and a cover
+  await page.click('button[data-tab="albums"]');
+  await page.fill('#album-title', `Album ${tag}`);
+  await page.click('#album-create button[type="submit"]');
+  await page.waitForSelector('body[data-tab="album"]', { timeout: 20_000 });
+  await page.waitForFunction((id) => [...document.querySelectorAll('#album-add-track option')].some((o) => o.value === id), result.trackId,
+    { timeout: 20_000 });
+  await page.selectOption('#album-add-track', result.trackId);
+  await page.click('#album-add button[type="submit"]');
+  await page.waitForFunction(() => document.body.dataset.albumTracks === '1', null, { timeout: 20_000 });
+  result.albumTracks = 1;
+  await page.setInputFiles('#album-cover-file', coverFile);
+  await page.waitForSelector('body[data-cover-uploaded="1"]', { timeout: 30_000 });
+  await page.waitForFunction(() => { const i = document.getElementById('album-cover'); return !i.hidden && i.complete && i.naturalWidth > 0; }, null,
+    { timeout: 20_000 });
+  result.coverWidth = await page.$eval('#album-cover', (i) => i.naturalWidth);
+  step('album');
+
+  // play it
+  await page.click(`#album-tracks li[data-track-id="${result.trackId}"] button[data-action="play"]`);
+  await page.waitForFunction(() => { const a = document.getElementById('audio'); return a.currentTime > 0.5; }, null, { timeout: 30_000 });
+  result.played = await page.$eval('#audio', (a) => a.currentTime);
+  result.waveformBars = Number(await page.$eval('body', (b) => b.dataset.waveformBars || '0'));
+  result.audioSrcSigned = await page.$eval('#audio', (a) => /sig=/.test(a.src));
+  step('played');
+
+  // the moderator approves it
+  const mod = await signIn(await browser.newContext(), admin, adminPassword, false);
+  result.adminLogin = mod.status;
+  result.moderationTabForAdmin = await mod.page.$eval('#tab-moderation', (e) => !e.hidden);
+  await mod.page.click('#tab-moderation');
+  await mod.page.waitForSelector(`#moderation-list li[data-track-id="${result.trackId}"]`, { timeout: 20_000 });
+  await mod.page.click(`#moderation-list li[data-track-id="${result.trackId}"] button[data-action="approve"]`);
+  await mod.page.waitForFunction((id) => !document.querySelector(`#moderation-list li[data-track-id="${id}"]`), result.trackId, { timeout: 20_000 });
+  result.approved = true;
+  step('approved');
+  result.ok = true;
+  finish(0);
+} catch (e) {
+  result.error = String(e && e.stack || e);
+  finish(0);
+} finally {
+  if (browser) await browser.close().catch(() => {});
+}
