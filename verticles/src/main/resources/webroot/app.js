@@ -101,6 +101,8 @@
     get playback() { return state.playback && Object.assign({}, state.playback); },
     get events() { return Object.assign({}, state.counts); },
     get drift() { return state.lastDrift; },
+    get queue() { return (state.queue || []).slice(); },
+    get readySent() { return state.readySent; },
     /** The sync algorithm's state: learned start-up latencies, corrections, the filtered drift. */
     get sync() {
       var y = state.sync;
@@ -234,7 +236,7 @@
     var oldUrl = state.playback && state.playback.track_url;
     state.playback = {
       track_url: pb.track_url, status: pb.status, position_ms: pb.position_ms,
-      updated_at: pb.updated_at, rate: pb.rate || 1, version: v
+      updated_at: pb.updated_at, rate: pb.rate || 1, version: v, track_version: pb.track_version
     };
     if (pb.track_url !== oldUrl || !audio.getAttribute('src')) {
       var url = safeTrackUrl(pb.track_url);
@@ -250,6 +252,86 @@
       }
     }
     follow();
+    reportReady();
+  }
+
+  // ---------- the shared queue and the ready wait ----------
+
+  /** While the room waits for everyone to buffer a new track, says once per track that this page can play it. */
+  function reportReady() {
+    var p = state.playback;
+    if (!p || p.status !== 'waiting' || typeof p.track_version !== 'number') return;
+    if (state.readySent === p.track_version || audio.readyState < 3) return;   // HAVE_FUTURE_DATA
+    state.readySent = p.track_version;
+    sendRoom({ type: 'ready', track_version: p.track_version });
+  }
+
+  function onQueue(queue, version) {
+    if (typeof version === 'number' && typeof state.queueVersion === 'number' && version < state.queueVersion) return;
+    state.queueVersion = version;
+    state.queue = Array.isArray(queue) ? queue : [];
+    renderQueue();
+  }
+
+  function renderQueue() {
+    var list = $('queue');
+    var host = isHost();
+    list.innerHTML = '';
+    (state.queue || []).forEach(function (item, i) {
+      var li = document.createElement('li');
+      li.dataset.itemId = item.id;
+      var name = document.createElement('span');
+      name.textContent = item.title || item.track_url || item.track_id;
+      li.appendChild(name);
+      if (host) {
+        [['↑', i - 1], ['↓', i + 1]].forEach(function (m) {
+          if (m[1] < 0 || m[1] >= state.queue.length) return;
+          var b = document.createElement('button');
+          b.type = 'button';
+          b.className = 'secondary';
+          b.textContent = m[0];
+          b.addEventListener('click', function () { sendRoom({ type: 'queue_move', item_id: item.id, position: m[1] }); });
+          li.appendChild(b);
+        });
+        var rm = document.createElement('button');
+        rm.type = 'button';
+        rm.className = 'secondary';
+        rm.dataset.action = 'queue-remove';
+        rm.textContent = 'Remove';
+        rm.addEventListener('click', function () { sendRoom({ type: 'queue_remove', item_id: item.id }); });
+        li.appendChild(rm);
+      }
+      list.appendChild(li);
+    });
+    $('queue-count').textContent = String((state.queue || []).length);
+    $('queue-form').hidden = !host;
+    document.body.dataset.queue = String((state.queue || []).length);
+  }
+
+  function queueAdd() {
+    var raw = $('queue-track').value.trim();
+    var msg = { type: 'queue_add' };
+    if (/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(raw)) msg.track_id = raw;
+    else if (safeTrackUrl(raw)) msg.track_url = safeTrackUrl(raw);
+    else { showError('Give an http(s) track URL, a path on this server or a library track id.'); return; }
+    if ($('queue-title').value.trim()) msg.title = $('queue-title').value.trim();
+    sendRoom(msg);
+    $('queue-track').value = '';
+    $('queue-title').value = '';
+  }
+
+  /** A room message (queue edits, skip, ready) over the bridge when it is open, else the WebSocket. */
+  function sendRoom(msg) {
+    if (state.eb && state.eb.state === EventBus.OPEN) {
+      var body = Object.assign({ room_id: state.roomId }, msg);
+      state.eb.send('client.room-control', body, { token: state.token }, function (err) {
+        if (err) showError('Refused: ' + (err.message || err.failureType || 'error'));
+      });
+    } else if (state.ws && state.ws.readyState === WebSocket.OPEN) {
+      state.ws.send(JSON.stringify(msg));
+    } else {
+      showError('Not connected.');
+    }
   }
 
   function renderTrackNote(text) {
@@ -505,7 +587,8 @@
     if (ev.type === 'pong' || ev.type === 'time') return;
     // chat events also come through the bridge registration; the chat socket (with its cursor) shows them
     if (ev.type.indexOf('message_') === 0 || ev.type === 'room_ended') return;
-    var key = ev.type + ':' + ev.version + ':' + (ev.user_id || '') + ':' + (ev.host_id || '');
+    var key = ev.type === 'queue' ? 'queue:' + ev.queue_version
+      : ev.type + ':' + ev.version + ':' + (ev.user_id || '') + ':' + (ev.host_id || '');
     if (state.seen.has(key)) return;
     if (source === 'ws' && state.eb && state.eb.state === EventBus.OPEN) {
       setTimeout(function () { if (!state.seen.has(key)) applyEvent(ev, key, 'ws'); }, WS_GRACE_MS);
@@ -536,13 +619,18 @@
         state.hostId = ev.host_id;
         renderUsers();
         renderChat();
+        renderQueue();
         break;
       case 'play':
       case 'pause':
       case 'seek':
       case 'track_changed':
         applyPlayback(ev.playback, ev.version);
+        if (Array.isArray(ev.queue)) onQueue(ev.queue, ev.queue_version);
         render();
+        break;
+      case 'queue':
+        onQueue(ev.queue, ev.queue_version);
         break;
       default:
         break;
@@ -565,6 +653,7 @@
     (info.users || []).forEach(function (u) { state.users.set(u.id, { id: u.id, name: u.name, is_host: !!u.is_host }); });
     state.userCount = typeof info.user_count === 'number' ? info.user_count : undefined;
     applyPlayback(info.playback, info.version);
+    onQueue(info.queue || [], info.queue_version);
     showRoom();
     renderUsers();
     connectBridge();
@@ -979,6 +1068,10 @@
     audio.addEventListener('playing', checkStart);
     audio.addEventListener('loadedmetadata', function () { follow(); render(); });
     audio.addEventListener('canplay', follow);
+    audio.addEventListener('canplay', reportReady);
+    audio.addEventListener('canplaythrough', reportReady);
+    $('queue-form').addEventListener('submit', function (e) { e.preventDefault(); queueAdd(); });
+    $('skip').addEventListener('click', function () { sendRoom({ type: 'skip' }); });
     audio.addEventListener('ended', render);
 
     $('track-form').addEventListener('submit', function (e) { e.preventDefault(); setTrack(); });
