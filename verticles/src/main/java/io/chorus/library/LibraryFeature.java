@@ -15,6 +15,7 @@ import java.util.List;
  */
 public final class LibraryFeature implements Feature {
   private LibraryConfig config;
+  private Tracks tracks;
 
   @Override
   public String name() {
@@ -34,11 +35,17 @@ public final class LibraryFeature implements Feature {
   @Override
   public Future<Void> start(NodeContext node) {
     config = LibraryConfig.of(node.config());
-    return Future.succeededFuture();
+    return startTracks(node);
+  }
+
+  /** Upload, track REST and streaming (io.chorus.library.Tracks). */
+  private Future<Void> startTracks(NodeContext node) {
+    return Tracks.start(node, config).onSuccess(t -> tracks = t).mapEmpty();
   }
 
   @Override
   public Future<Void> mount(GatewayContext gateway) {
+    tracks.mount(gateway);
     return Future.succeededFuture();
   }
 }
