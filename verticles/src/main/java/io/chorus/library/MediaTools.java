@@ -65,7 +65,7 @@ final class MediaTools {
     List<String> cmd = new ArrayList<>();
     cmd.add(exe.toString());
     cmd.addAll(args);
-    ProcessBuilder pb = new ProcessBuilder(cmd).redirectInput(ProcessBuilder.Redirect.DISCARD);
+    ProcessBuilder pb = new ProcessBuilder(cmd);
     if (exe.getParent() != null) {
       String old = System.getenv("LD_LIBRARY_PATH");
       pb.environment().put("LD_LIBRARY_PATH", exe.getParent() + (old == null || old.isEmpty() ? "" : ":" + old));
@@ -73,6 +73,7 @@ final class MediaTools {
     Process p;
     try {
       p = pb.start();
+      p.getOutputStream().close();   // no input: a child that reads stdin sees its end
     } catch (IOException e) {
       throw ErrorCode.UNAVAILABLE.exception("cannot run " + exe.getFileName() + ": " + e.getMessage());
     }
