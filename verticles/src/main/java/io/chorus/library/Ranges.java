@@ -47,7 +47,7 @@ final class Ranges {
         return new Range(Math.max(0, size - n), size - 1);
       }
       long start = Long.parseLong(first);
-      long end = last.isEmpty() ? size - 1 : Long.parseLong(last);
+      long end = last.isEmpty() ? Long.MAX_VALUE : Long.parseLong(last);
       if (start < 0 || end < start) {
         return null;
       }

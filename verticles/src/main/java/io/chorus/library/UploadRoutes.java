@@ -100,7 +100,7 @@ final class UploadRoutes {
         }
         r.file = open.result();
         if (r.failed != null) {   // refused while the file was being made
-          r.file.close().onComplete(x -> vertx.fileSystem().delete(tmp.toString()));
+          r.closeFile().onComplete(x -> vertx.fileSystem().delete(tmp.toString()));
           upload.handler(b -> { });
           upload.resume();
           return;
@@ -150,7 +150,10 @@ final class UploadRoutes {
       }
     });
     upload.exceptionHandler(e -> r.fail(ctx, ErrorCode.INVALID_ARGUMENT.exception("the upload was interrupted")));
-    upload.endHandler(v -> file.close().onComplete(c -> {
+    upload.endHandler(v -> r.closeFile().onComplete(c -> {
+      if (r.failed != null) {
+        return;   // the failure already answered and removes the file
+      }
       if (c.failed()) {
         r.fail(ctx, ErrorCode.INTERNAL.exception("cannot store the upload"));
       } else {
@@ -197,6 +200,7 @@ final class UploadRoutes {
     String fileName;
     long count;
     Throwable failed;
+    io.vertx.core.Future<Void> closing;
 
     Receiver(Path tmp) {
       this.tmp = tmp;
@@ -215,14 +219,30 @@ final class UploadRoutes {
       failed = e;
       ctx.response().putHeader("Connection", "close");
       Http.fail(ctx, e);
-      AsyncFile f = file;
-      (f == null ? io.vertx.core.Future.<Void>succeededFuture() : f.close().otherwiseEmpty())
-          .onComplete(x -> vertx.fileSystem().delete(tmp.toString()).otherwiseEmpty());
+      closeFile().onComplete(x -> {
+        if (file != null) {
+          vertx.fileSystem().delete(tmp.toString()).otherwiseEmpty();
+        }
+      });
+      if (ctx.request().isEnded()) {
+        return;
+      }
       long timer = vertx.setTimer(DISCARD_MS, t -> ctx.request().connection().close());
       ctx.request().endHandler(v -> {
         vertx.cancelTimer(timer);
         ctx.request().connection().close();
       });
+    }
+
+    /** Closes the temp file once (a second close of an AsyncFile throws). */
+    io.vertx.core.Future<Void> closeFile() {
+      if (file == null) {
+        return io.vertx.core.Future.succeededFuture();
+      }
+      if (closing == null) {
+        closing = file.close();
+      }
+      return closing;
     }
   }
 }
