@@ -28,13 +28,17 @@ final class Transcodes {
   private final Path tmpDir;
   private final long timeoutMs;
   private final Map<String, Future<HeadObjectResponse>> running = new ConcurrentHashMap<>();
+  private final io.micrometer.core.instrument.Counter made;
 
-  Transcodes(MediaStore store, MediaTools tools, WorkerExecutor workers, Path tmpDir, long timeoutMs) {
+  Transcodes(MediaStore store, MediaTools tools, WorkerExecutor workers, Path tmpDir, long timeoutMs,
+             io.micrometer.core.instrument.MeterRegistry metrics) {
     this.store = store;
     this.tools = tools;
     this.workers = workers;
     this.tmpDir = tmpDir;
     this.timeoutMs = timeoutMs;
+    this.made = metrics == null ? null : io.micrometer.core.instrument.Counter.builder("chorus.library.transcodes")
+        .description("MP3 transcodes made (cache misses)").register(metrics);
   }
 
   /** The cached MP3 of the track at {@code kbps}, made first if there is none. */
@@ -61,6 +65,11 @@ final class Transcodes {
         .compose(size -> store.putFile(key, out, size, "audio/mpeg"))
         .compose(v -> store.head(key))
         .compose(h -> h == null ? Future.failedFuture(ErrorCode.UNAVAILABLE.exception("media storage is unavailable")) : Future.succeededFuture(h))
+        .onSuccess(h -> {
+          if (made != null) {
+            made.increment();
+          }
+        })
         .onSuccess(h -> LOG.info("Track {} transcoded to MP3 {} kbps in {} ms", t.id(), kbps, (System.nanoTime() - started) / 1_000_000))
         .onComplete(x -> workers.executeBlocking(() -> Files.deleteIfExists(in) | Files.deleteIfExists(out), false));
   }

@@ -241,6 +241,7 @@ class StreamTest {
     Path file = TestMusic.make(TestMusic.drascula("audio", "track12.ogg"), tmp.resolve("transcode.flac"), 4, List.of("-c:a", "flac"));
     JsonObject t = upload(file, false);
     String id = t.getString("id");
+    double before = io.chorus.testing.TestServices.metric(tc.port(), "chorus_library_transcodes_total");
     ExecutorService pool = Executors.newFixedThreadPool(3);
     List<LibraryClient.Reply> replies = new ArrayList<>();
     try {
@@ -254,6 +255,8 @@ class StreamTest {
     } finally {
       pool.shutdownNow();
     }
+    // three concurrent first requests, one transcode
+    assertThat(io.chorus.testing.TestServices.metric(tc.port(), "chorus_library_transcodes_total")).isEqualTo(before + 1);
     byte[] mp3 = replies.get(0).body();
     assertThat(replies.get(0).header("content-type")).isEqualTo("audio/mpeg");
     assertThat(mp3.length).isGreaterThan(1000);
@@ -267,6 +270,7 @@ class StreamTest {
     // the cached copy serves ranges
     LibraryClient.Reply range = api.get(stream(t) + "?format=mp3&max_bitrate=96", owner, Map.of("Range", "bytes=0-49")).expect(206);
     assertThat(range.body()).isEqualTo(Arrays.copyOf(mp3, 50));
+    assertThat(io.chorus.testing.TestServices.metric(tc.port(), "chorus_library_transcodes_total")).isEqualTo(before + 1);
     // out-of-range bitrates are clamped; nonsense is refused
     api.get(stream(t) + "?format=mp3&max_bitrate=5000", owner).expect(200);
     assertThat(s3.headObject(b -> b.bucket(tc.config().s3().bucket()).key("tracks/" + id + "/mp3-320")).contentLength()).isPositive();
