@@ -54,7 +54,9 @@ final class Tracks {
     Vertx vertx = node.vertx();
     Path tmpDir = node.config().dataDir().resolve("tmp").resolve("library").toAbsolutePath();
     WorkerExecutor workers = vertx.createSharedWorkerExecutor(POOL, POOL_SIZE, config.processingTimeoutSeconds() + 60L, TimeUnit.SECONDS);
-    return vertx.fileSystem().mkdirs(tmpDir.toString()).compose(v -> node.s3()).map(s3 -> {
+    return vertx.fileSystem().mkdirs(tmpDir.toString())
+        .compose(v -> workers.executeBlocking(() -> removeStale(tmpDir), false))
+        .compose(v -> node.s3()).map(s3 -> {
       MediaStore store = new MediaStore(s3, node.config().s3(), workers);
       MediaTools tools = new MediaTools(config);
       TrackRepo repo = new TrackRepo(node.infra().pg(), config.topicUploaded(), config.topicPlayed());
@@ -64,6 +66,22 @@ final class Tracks {
           new StreamUrls(node.config().security().tokenSecret(), config.streamUrlTtlSeconds()), transcodes, config, tmpDir,
           node.config().security().allowedOrigins());
     });
+  }
+
+  /**
+   * Temp files a killed node left behind. Only old ones: nodes sharing a data directory (tests, one host)
+   * may be uploading right now.
+   */
+  private static Void removeStale(Path dir) throws java.io.IOException {
+    java.time.Instant cutoff = java.time.Instant.now().minus(java.time.Duration.ofDays(1));
+    try (var files = java.nio.file.Files.list(dir)) {
+      for (Path f : files.toList()) {
+        if (java.nio.file.Files.isRegularFile(f) && java.nio.file.Files.getLastModifiedTime(f).toInstant().isBefore(cutoff)) {
+          java.nio.file.Files.deleteIfExists(f);
+        }
+      }
+    }
+    return null;
   }
 
   void mount(GatewayContext gateway) {
