@@ -77,8 +77,16 @@ final class TrackRepo {
             .put("event_id", UUID.randomUUID().toString()).put("track_id", t.id().toString()).put("owner_id", t.ownerId().toString())
             .put("original_key", t.originalKey()).put("format", t.format()).put("mime", t.mime()).put("size", t.size())
             .put("content_sha256", t.sha256()).put("uploaded_at", uploadedAt.toString()))))
-        .recover(e -> e instanceof PgException pe && "23505".equals(pe.getSqlState()) && String.valueOf(pe.getConstraint()).contains("sha256")
-            ? Future.failedFuture(new DuplicateContent()) : Future.failedFuture(e));
+        .recover(e -> {
+          if (e instanceof PgException pe && "23505".equals(pe.getSqlState()) && String.valueOf(pe.getConstraint()).contains("sha256")) {
+            return Future.failedFuture(new DuplicateContent());
+          }
+          if (e instanceof PgException pe && "23503".equals(pe.getSqlState()) && String.valueOf(pe.getConstraint()).contains("owner")) {
+            // the token is still valid for a few minutes after its account was deleted
+            return Future.failedFuture(ErrorCode.UNAUTHENTICATED.exception("the account no longer exists"));
+          }
+          return Future.failedFuture(e);
+        });
   }
 
   /** The artist's id for this name (made on first use; one per spelling ignoring case), null for no name. */

@@ -216,6 +216,24 @@ class UploadTest {
   }
 
   @Test
+  void aFailureAfterTheS3PutRemovesItsObjects() {
+    String token = api.newUser("gone");
+    Path mp3 = TestMusic.make(TestMusic.drascula("audio", "track12.ogg"), tmp.resolve("orphan.mp3"), 2,
+        List.of("-cover", "-c:a", "libmp3lame"), "title", "Orphan");
+    Set<String> keys = allKeys();
+    long rows = trackCount();
+    // the account goes while its access token still verifies: the track row's insert fails after the S3 puts
+    tc.sql("DELETE FROM users WHERE id = ?::uuid", LibraryClient.userId(token));
+    LibraryClient.Reply refused = api.upload(token, mp3, "orphan.mp3", Map.of());
+    assertThat(refused.error(401)).isEqualTo("unauthenticated");
+    assertThat(refused.json().getJsonObject("error").getString("message")).isEqualTo("the account no longer exists");
+    assertThat(trackCount()).isEqualTo(rows);
+    assertThat(tc.sql("SELECT id FROM tracks WHERE content_sha256 = ?", TestMusic.sha256(mp3))).isEmpty();
+    assertThat(allKeys()).isEqualTo(keys);   // neither the original nor the cover stays
+    assertNoTempFiles();
+  }
+
+  @Test
   @ChorusCluster(config = {"UPLOAD_MAX_BYTES=100000", "RATE_LIMIT_REGISTER=100000"})
   void overUploadMaxBytesIs413WithNothingStored(TestCluster small) {
     LibraryClient client = new LibraryClient(small.port());
