@@ -18,6 +18,7 @@ public final class LibraryFeature implements Feature {
   private Access access;
   private io.chorus.web.SignedIn.Directory directory;
   private Future<software.amazon.awssdk.services.s3.S3Client> s3;
+  private Tracks tracks;
 
   @Override
   public String name() {
@@ -40,11 +41,17 @@ public final class LibraryFeature implements Feature {
     access = new Access(node.api(io.chorus.web.SignedIn.Verifier.class));
     directory = node.api(io.chorus.web.SignedIn.Directory.class);
     s3 = node.s3();
-    return s3.mapEmpty();
+    return startTracks(node);
+  }
+
+  /** Upload, track REST and streaming (io.chorus.library.Tracks). */
+  private Future<Void> startTracks(NodeContext node) {
+    return Tracks.start(node, config).onSuccess(t -> tracks = t).mapEmpty();
   }
 
   @Override
   public Future<Void> mount(GatewayContext gateway) {
+    tracks.mount(gateway);
     new ArtistRoutes(gateway.node().infra().pg(), access).mount(gateway.router());
     mountSubsonic(gateway);
     return Future.succeededFuture();

@@ -1,0 +1,237 @@
+package io.chorus.library;
+
+import io.chorus.bus.ErrorCode;
+import io.chorus.web.Http;
+import io.chorus.web.SignedIn;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Instant;
+import java.util.Set;
+import java.util.UUID;
+
+/**
+ * {@code GET|HEAD /api/v1/tracks/{id}/stream?format=original|opus|mp3&max_bitrate=} with HTTP Range
+ * ({@code 206}, {@code Content-Range}, {@code ETag}, {@code If-Range}, {@code If-None-Match}, {@code 416}),
+ * relayed from ranged S3 reads; {@code POST /api/v1/tracks/{id}/stream-url} hands out a signed URL for
+ * media elements. The caller is a Bearer token, a valid signature or nobody (approved tracks only);
+ * every request reads the row, so a takedown stops new reads at once ({@code 410}).
+ * <p>A play counts when a GET response that carried the file's last byte completed (a listener who
+ * played to the end, in one request or after seeks): one {@code plays} row, the play count and a
+ * {@code track.played} outbox row.
+ */
+final class StreamRoutes {
+  private static final Logger LOG = LoggerFactory.getLogger(StreamRoutes.class);
+  private static final Set<String> FORMATS = Set.of("original", "opus", "mp3");
+
+  /** The bytes to serve: an S3 object, its size, strong validator and type. */
+  private record Source(String key, long size, String etag, String mime) {
+  }
+
+  private final Vertx vertx;
+  private final Access access;
+  private final TrackRepo repo;
+  private final MediaStore store;
+  private final S3Relay relay;
+  private final StreamUrls urls;
+  private final Transcodes transcodes;
+
+  StreamRoutes(Vertx vertx, Access access, TrackRepo repo, MediaStore store, S3Relay relay, StreamUrls urls, Transcodes transcodes) {
+    this.vertx = vertx;
+    this.access = access;
+    this.repo = repo;
+    this.store = store;
+    this.relay = relay;
+    this.urls = urls;
+    this.transcodes = transcodes;
+  }
+
+  void mount(Router router) {
+    router.get("/api/v1/tracks/:id/stream").handler(this::stream);
+    router.head("/api/v1/tracks/:id/stream").handler(this::stream);
+    router.post("/api/v1/tracks/:id/stream-url").handler(BodyHandler.create(false).setBodyLimit(4096)).handler(this::streamUrl);
+  }
+
+  private void stream(RoutingContext ctx) {
+    String id = ctx.pathParam("id");
+    String format = ctx.request().getParam("format", "original");
+    String maxBitrate = ctx.request().getParam("max_bitrate");
+    Future<SignedIn> viewer;
+    try {
+      checkFormat(format);
+      String sig = ctx.request().getParam("sig");
+      viewer = sig == null ? access.optionalCaller(ctx)
+          : Future.succeededFuture(urls.verify(id, format, maxBitrate, ctx.request().getParam("exp"), ctx.request().getParam("u"),
+              ctx.request().getParam("m"), sig, Instant.now().getEpochSecond()).viewer());
+    } catch (RuntimeException e) {
+      Http.fail(ctx, e);
+      return;
+    }
+    viewer.compose(v -> readable(id, v).compose(t -> here(source(t, format, maxBitrate)).map(src -> {
+          serve(ctx, t, src, v);
+          return null;
+        })))
+        .onFailure(e -> Http.fail(ctx, e));
+  }
+
+  private void streamUrl(RoutingContext ctx) {
+    String id = ctx.pathParam("id");
+    JsonObject body;
+    try {
+      body = ctx.body().length() == 0 ? new JsonObject() : ctx.body().asJsonObject();
+      if (body == null) {
+        body = new JsonObject();
+      }
+    } catch (RuntimeException e) {
+      Http.error(ctx, ErrorCode.MALFORMED_JSON, "the body must be a JSON object");
+      return;
+    }
+    String format = body.getValue("format") instanceof String s ? s : ctx.request().getParam("format", "original");
+    Object mb = body.getValue("max_bitrate", ctx.request().getParam("max_bitrate"));
+    String maxBitrate = mb == null ? null : mb.toString();
+    try {
+      checkFormat(format);
+      if (maxBitrate != null) {
+        kbps(maxBitrate);
+      }
+    } catch (RuntimeException e) {
+      Http.fail(ctx, e);
+      return;
+    }
+    access.optionalCaller(ctx).compose(v -> readable(id, v).map(t -> {
+          long now = Instant.now().getEpochSecond();
+          return new JsonObject().put("url", urls.sign(t.id(), format, maxBitrate, v, now))
+              .put("expires_at", Instant.ofEpochSecond(now + urls.ttlSeconds()).toString());
+        }))
+        .onSuccess(j -> Http.json(ctx, 200, j))
+        .onFailure(e -> Http.fail(ctx, e));
+  }
+
+  /** The track when {@code viewer} may stream it: 404 when unknown or hidden, 410 when taken down. */
+  private Future<Track> readable(String id, SignedIn viewer) {
+    return repo.byId(id, viewer).compose(t -> {
+      if (t == null) {
+        return Future.failedFuture(ErrorCode.NOT_FOUND.exception("no such track"));
+      }
+      if ("removed".equals(t.moderation()) && (viewer == null || !viewer.moderator())) {
+        return Future.failedFuture(ErrorCode.GONE.exception("the track was taken down"));
+      }
+      if (!Access.visible(t.moderation(), t.ownerId(), viewer)) {
+        return Future.failedFuture(ErrorCode.NOT_FOUND.exception("no such track"));
+      }
+      return Future.succeededFuture(t);
+    });
+  }
+
+  private Future<Source> source(Track t, String format, String maxBitrate) {
+    switch (format) {
+      case "opus" -> {
+        if (t.renditionKey() == null) {
+          return Future.failedFuture(ErrorCode.CONFLICT.exception("failed".equals(t.status())
+              ? "the track failed processing: " + t.failureReason() : "the Opus rendition is not ready yet (status " + t.status() + ")"));
+        }
+        return store.head(t.renditionKey()).compose(h -> h == null
+            ? Future.failedFuture(ErrorCode.NOT_FOUND.exception("the Opus rendition is missing"))
+            : Future.succeededFuture(new Source(t.renditionKey(), h.contentLength(), h.eTag(), "audio/ogg")));
+      }
+      case "mp3" -> {
+        int kbps = maxBitrate == null ? 192 : kbps(maxBitrate);
+        return transcodes.mp3(t, kbps).map(h -> new Source(MediaStore.mp3Key(t.id(), kbps), h.contentLength(), h.eTag(), "audio/mpeg"));
+      }
+      default -> {
+        return Future.succeededFuture(new Source(t.originalKey(), t.size(), t.etag(), t.mime()));
+      }
+    }
+  }
+
+  private void serve(RoutingContext ctx, Track t, Source src, SignedIn viewer) {
+    HttpServerResponse out = ctx.response();
+    String etag = src.etag() == null ? null : src.etag().startsWith("\"") ? src.etag() : "\"" + src.etag() + "\"";
+    out.putHeader("Accept-Ranges", "bytes").putHeader("Content-Type", src.mime()).putHeader("Cache-Control", "private, max-age=0")
+        .putHeader("X-Content-Type-Options", "nosniff");
+    if (etag != null) {
+      out.putHeader("ETag", etag);
+      String none = ctx.request().getHeader("If-None-Match");
+      if (none != null && (none.strip().equals("*") || java.util.Arrays.stream(none.split(",")).anyMatch(e -> e.strip().equals(etag)))) {
+        out.setStatusCode(304).end();
+        return;
+      }
+    }
+    Ranges.Range range = null;
+    String ifRange = ctx.request().getHeader("If-Range");
+    if (ifRange == null || (etag != null && ifRange.strip().equals(etag))) {
+      try {
+        range = Ranges.parse(ctx.request().getHeader("Range"), src.size());
+      } catch (RuntimeException e) {
+        out.putHeader("Content-Range", "bytes */" + src.size());
+        Http.fail(ctx, e);
+        return;
+      }
+    }
+    Ranges.Range r = range;
+    Runnable head = () -> {
+      out.setStatusCode(r == null ? 200 : 206).putHeader("Content-Length", Long.toString(r == null ? src.size() : r.length()));
+      if (r != null) {
+        out.putHeader("Content-Range", "bytes " + r.start() + "-" + r.end() + "/" + src.size());
+      }
+    };
+    if (ctx.request().method() == HttpMethod.HEAD) {
+      head.run();
+      out.end();
+      return;
+    }
+    relay.send(out, src.key(), r, src.size(), head)
+        .onSuccess(v -> {
+          if (r == null || r.end() == src.size() - 1) {
+            played(t, viewer);
+          }
+        })
+        .onFailure(e -> {
+          if (!out.headWritten()) {
+            Http.fail(ctx, e);
+          }
+        });
+  }
+
+  private void played(Track t, SignedIn viewer) {
+    repo.recordPlay(UUID.randomUUID(), t.id(), viewer == null ? null : viewer.userId(), t.durationMs(), Instant.now())
+        .onFailure(e -> LOG.warn("recording a play of track {} failed: {}", t.id(), e.getMessage()));
+  }
+
+  /** Continues on the caller's event loop (a shared future may complete on another request's loop). */
+  private <T> Future<T> here(Future<T> f) {
+    Context c = vertx.getOrCreateContext();
+    Promise<T> p = Promise.promise();
+    f.onComplete(ar -> c.runOnContext(v -> p.handle(ar)));
+    return p.future();
+  }
+
+  private static void checkFormat(String format) {
+    if (!FORMATS.contains(format)) {
+      throw ErrorCode.INVALID_ARGUMENT.exception("format must be one of original, opus, mp3");
+    }
+  }
+
+  /** {@code max_bitrate} in kbps (as Subsonic clients send it), clamped to 64..320 for MP3. */
+  static int kbps(String maxBitrate) {
+    try {
+      int v = Integer.parseInt(maxBitrate.strip());
+      if (v < 0) {
+        throw new NumberFormatException();
+      }
+      return v == 0 ? 320 : Math.max(64, Math.min(320, v));
+    } catch (NumberFormatException e) {
+      throw ErrorCode.INVALID_ARGUMENT.exception("max_bitrate must be a non-negative integer (kbps)");
+    }
+  }
+}

@@ -1,0 +1,97 @@
+package io.chorus.library;
+
+import io.chorus.bus.ErrorCode;
+import io.chorus.web.SignedIn;
+
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.MessageDigest;
+import java.util.Base64;
+import java.util.List;
+
+/**
+ * Short-lived signed stream URLs: a media element cannot send an {@code Authorization} header, so the
+ * API hands out {@code /api/v1/tracks/<id>/stream?format=..&exp=..&u=..&sig=..}. The HMAC-SHA256 (key:
+ * TOKEN_SECRET) covers the track, the format, the bitrate, the expiry and who asked (their id and whether
+ * they moderate), so the stream is checked against the track's visibility for that user and counted as
+ * their play. A changed parameter is a forged URL ({@code 403}); a late one is expired ({@code 401}).
+ */
+final class StreamUrls {
+  private final byte[] secret;
+  private final int ttlSeconds;
+
+  /** What a valid signature vouches for. */
+  record Grant(String trackId, String format, String maxBitrate, long expiresAt, SignedIn viewer) {
+  }
+
+  StreamUrls(String secret, int ttlSeconds) {
+    this.secret = secret.getBytes(StandardCharsets.UTF_8);
+    this.ttlSeconds = ttlSeconds;
+  }
+
+  int ttlSeconds() {
+    return ttlSeconds;
+  }
+
+  /** The path and query of a signed URL, valid until {@code nowSeconds + ttl}. */
+  String sign(String trackId, String format, String maxBitrate, SignedIn viewer, long nowSeconds) {
+    long exp = nowSeconds + ttlSeconds;
+    String user = viewer == null ? "" : viewer.userId();
+    String mod = viewer != null && viewer.moderator() ? "1" : "";
+    StringBuilder url = new StringBuilder("/api/v1/tracks/").append(trackId).append("/stream?format=").append(format);
+    if (maxBitrate != null) {
+      url.append("&max_bitrate=").append(enc(maxBitrate));
+    }
+    url.append("&exp=").append(exp);
+    if (!user.isEmpty()) {
+      url.append("&u=").append(user);
+    }
+    if (!mod.isEmpty()) {
+      url.append("&m=1");
+    }
+    return url.append("&sig=").append(mac(trackId, format, maxBitrate, exp, user, mod)).toString();
+  }
+
+  /** Checks the query's signature for this track; the grant, or 403 (forged) / 401 (expired). */
+  Grant verify(String trackId, String format, String maxBitrate, String exp, String user, String mod, String sig, long nowSeconds) {
+    long expiry;
+    try {
+      expiry = Long.parseLong(exp);
+    } catch (NumberFormatException | NullPointerException e) {
+      throw ErrorCode.FORBIDDEN.exception("invalid stream URL signature");
+    }
+    String u = user == null ? "" : user;
+    String m = "1".equals(mod) ? "1" : "";
+    if (mod != null && !"1".equals(mod)) {
+      throw ErrorCode.FORBIDDEN.exception("invalid stream URL signature");
+    }
+    byte[] expected = mac(trackId, format, maxBitrate, expiry, u, m).getBytes(StandardCharsets.US_ASCII);
+    if (sig == null || !MessageDigest.isEqual(expected, sig.getBytes(StandardCharsets.US_ASCII))) {
+      throw ErrorCode.FORBIDDEN.exception("invalid stream URL signature");
+    }
+    if (expiry < nowSeconds) {
+      throw ErrorCode.UNAUTHENTICATED.exception("the stream URL has expired: ask for a new one");
+    }
+    SignedIn viewer = u.isEmpty() ? null : new SignedIn(u, "", expiry * 1000, m.isEmpty() ? List.of() : List.of("moderator"));
+    return new Grant(trackId, format, maxBitrate, expiry, viewer);
+  }
+
+  private String mac(String trackId, String format, String maxBitrate, long exp, String user, String mod) {
+    String payload = String.join("\n", "chorus-stream-v1", trackId, String.valueOf(format), maxBitrate == null ? "" : maxBitrate,
+        Long.toString(exp), user, mod);
+    try {
+      Mac mac = Mac.getInstance("HmacSHA256");
+      mac.init(new SecretKeySpec(secret, "HmacSHA256"));
+      return Base64.getUrlEncoder().withoutPadding().encodeToString(mac.doFinal(payload.getBytes(StandardCharsets.UTF_8)));
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static String enc(String s) {
+    return URLEncoder.encode(s, StandardCharsets.UTF_8);
+  }
+}

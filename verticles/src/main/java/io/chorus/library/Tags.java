@@ -1,0 +1,121 @@
+package io.chorus.library;
+
+import org.jaudiotagger.audio.AudioFile;
+import org.jaudiotagger.audio.AudioFileIO;
+import org.jaudiotagger.tag.FieldKey;
+import org.jaudiotagger.tag.Tag;
+import org.jaudiotagger.tag.images.Artwork;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * An upload's tags (title, artist, album, track no., year, genre) and embedded cover art. jaudiotagger
+ * reads MP3, Ogg Vorbis, FLAC, WAV and M4A (told the format the probe found, not the file's name); what
+ * it lacks (and everything of Opus, which it does not read) comes from ffprobe's tags. A cover is kept
+ * only when its bytes are a JPEG or PNG within {@code COVER_MAX_BYTES}. Blocking: run on a worker.
+ */
+final class Tags {
+  private static final Logger LOG = LoggerFactory.getLogger(Tags.class);
+  private static final Pattern LEADING_INT = Pattern.compile("^\\s*(\\d{1,4})");
+
+  static {
+    // jaudiotagger logs every oddity of every file through java.util.logging
+    java.util.logging.Logger.getLogger("org.jaudiotagger").setLevel(java.util.logging.Level.SEVERE);
+  }
+
+  record Tagged(String title, String artist, String album, Integer trackNo, Integer year, String genre, byte[] cover, String coverMime) {
+  }
+
+  private Tags() {
+  }
+
+  static Tagged read(Path file, Probe.Media media, int coverMaxBytes) {
+    String title = null;
+    String artist = null;
+    String album = null;
+    String track = null;
+    String year = null;
+    String genre = null;
+    byte[] cover = null;
+    if (!media.format().equals("opus")) {
+      try {
+        AudioFile af = AudioFileIO.readAs(file.toFile(), media.format());
+        Tag tag = af.getTag();
+        if (tag != null) {
+          title = field(tag, FieldKey.TITLE);
+          artist = field(tag, FieldKey.ARTIST);
+          album = field(tag, FieldKey.ALBUM);
+          track = field(tag, FieldKey.TRACK);
+          year = field(tag, FieldKey.YEAR);
+          genre = field(tag, FieldKey.GENRE);
+          Artwork art = tag.getFirstArtwork();
+          cover = art == null ? null : art.getBinaryData();
+        }
+      } catch (Exception | LinkageError e) {
+        LOG.debug("jaudiotagger could not read the tags of a {} upload: {}", media.format(), e.toString());
+      }
+    }
+    Map<String, String> p = media.tags();
+    title = first(title, p.get("title"));
+    artist = first(artist, p.get("artist"), p.get("album_artist"));
+    album = first(album, p.get("album"));
+    track = first(track, p.get("track"), p.get("tracknumber"));
+    year = first(year, p.get("date"), p.get("year"));
+    genre = first(genre, p.get("genre"));
+    String coverMime = cover == null || cover.length > coverMaxBytes ? null : imageMime(cover);
+    return new Tagged(clip(title, 255), clip(artist, 255), clip(album, 255), leadingInt(track), leadingInt(year), clip(genre, 100),
+        coverMime == null ? null : cover, coverMime);
+  }
+
+  /** JPEG or PNG by magic bytes, else null. */
+  static String imageMime(byte[] b) {
+    if (b.length > 3 && (b[0] & 0xFF) == 0xFF && (b[1] & 0xFF) == 0xD8 && (b[2] & 0xFF) == 0xFF) {
+      return "image/jpeg";
+    }
+    if (b.length > 8 && (b[0] & 0xFF) == 0x89 && b[1] == 'P' && b[2] == 'N' && b[3] == 'G') {
+      return "image/png";
+    }
+    return null;
+  }
+
+  private static String field(Tag tag, FieldKey key) {
+    try {
+      return tag.getFirst(key);
+    } catch (RuntimeException e) {
+      return null;
+    }
+  }
+
+  private static String first(String... values) {
+    for (String v : values) {
+      if (v != null && !v.isBlank()) {
+        return v.strip();
+      }
+    }
+    return null;
+  }
+
+  static String clip(String s, int max) {
+    if (s == null) {
+      return null;
+    }
+    String clean = s.replaceAll("\\p{Cntrl}", " ").strip();
+    if (clean.isEmpty()) {
+      return null;
+    }
+    return clean.length() <= max ? clean : clean.substring(0, clean.offsetByCodePoints(0, Math.min(max, clean.codePointCount(0, clean.length()))));
+  }
+
+  private static Integer leadingInt(String s) {
+    if (s == null) {
+      return null;
+    }
+    Matcher m = LEADING_INT.matcher(s);
+    return m.find() ? Integer.valueOf(m.group(1)) : null;
+  }
+}

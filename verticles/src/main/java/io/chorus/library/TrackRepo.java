@@ -1,0 +1,250 @@
+package io.chorus.library;
+
+import io.chorus.bus.ErrorCode;
+import io.chorus.web.SignedIn;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.pgclient.PgException;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.RowSet;
+import io.vertx.sqlclient.SqlConnection;
+import io.vertx.sqlclient.Tuple;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Locale;
+import java.util.UUID;
+
+/** The tracks table and what is written with it (artists, tags, plays, the outbox); parameterised SQL only. */
+final class TrackRepo {
+  /** A track row to insert (upload). */
+  record NewTrack(UUID id, UUID ownerId, String title, String artist, String album, Integer trackNo, Integer year, String genre,
+                  String sha256, String originalKey, long size, String format, String mime, String coverKey) {
+  }
+
+  /** The content hash is taken: another upload of the same bytes won. */
+  static final class DuplicateContent extends RuntimeException {
+    DuplicateContent() {
+      super("duplicate content", null, false, false);
+    }
+  }
+
+  private final Pool pg;
+  private final String topicUploaded;
+  private final String topicPlayed;
+
+  TrackRepo(Pool pg, String topicUploaded, String topicPlayed) {
+    this.pg = pg;
+    this.topicUploaded = topicUploaded;
+    this.topicPlayed = topicPlayed;
+  }
+
+  Future<Track> byId(String id, SignedIn viewer) {
+    UUID uuid = uuid(id);
+    if (uuid == null) {
+      return Future.succeededFuture(null);
+    }
+    return pg.preparedQuery("SELECT " + Track.COLUMNS + Track.FROM + " WHERE t.id = $2")
+        .execute(Tuple.of(viewerId(viewer), uuid)).map(TrackRepo::oneOrNull);
+  }
+
+  Future<Track> bySha256(String sha256, SignedIn viewer) {
+    return pg.preparedQuery("SELECT " + Track.COLUMNS + Track.FROM + " WHERE t.content_sha256 = $2")
+        .execute(Tuple.of(viewerId(viewer), sha256)).map(TrackRepo::oneOrNull);
+  }
+
+  /**
+   * One transaction: the artist (upserted by its name key), the track row and its {@code track.uploaded}
+   * outbox row. Fails with {@link DuplicateContent} when the same bytes are already there.
+   */
+  Future<Void> insert(NewTrack t, Instant uploadedAt) {
+    return pg.withTransaction(conn -> upsertArtist(conn, t.artist())
+        .compose(artistId -> conn.preparedQuery("INSERT INTO tracks (id, owner_id, title, artist_id, album_title, track_no, year, genre,"
+                + " content_sha256, original_key, original_size, format, mime, cover_key, created_at, updated_at)"
+                + " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15)")
+            .execute(Tuple.tuple().addUUID(t.id()).addUUID(t.ownerId()).addString(t.title()).addUUID(artistId).addString(t.album())
+                .addInteger(t.trackNo()).addInteger(t.year()).addString(t.genre()).addString(t.sha256()).addString(t.originalKey())
+                .addLong(t.size()).addString(t.format()).addString(t.mime()).addString(t.coverKey())
+                .addOffsetDateTime(OffsetDateTime.ofInstant(uploadedAt, ZoneOffset.UTC))))
+        .compose(r -> outbox(conn, topicUploaded, t.id().toString(), new JsonObject()
+            .put("event_id", UUID.randomUUID().toString()).put("track_id", t.id().toString()).put("owner_id", t.ownerId().toString())
+            .put("original_key", t.originalKey()).put("format", t.format()).put("mime", t.mime()).put("size", t.size())
+            .put("content_sha256", t.sha256()).put("uploaded_at", uploadedAt.toString()))))
+        .recover(e -> {
+          if (e instanceof PgException pe && "23505".equals(pe.getSqlState()) && String.valueOf(pe.getConstraint()).contains("sha256")) {
+            return Future.failedFuture(new DuplicateContent());
+          }
+          if (e instanceof PgException pe && "23503".equals(pe.getSqlState()) && String.valueOf(pe.getConstraint()).contains("owner")) {
+            // the token is still valid for a few minutes after its account was deleted
+            return Future.failedFuture(ErrorCode.UNAUTHENTICATED.exception("the account no longer exists"));
+          }
+          return Future.failedFuture(e);
+        });
+  }
+
+  /** The artist's id for this name (made on first use; one per spelling ignoring case), null for no name. */
+  private static Future<UUID> upsertArtist(SqlConnection conn, String name) {
+    if (name == null) {
+      return Future.succeededFuture(null);
+    }
+    // DO UPDATE (a no-op) rather than DO NOTHING so that RETURNING gives the existing row's id too
+    return conn.preparedQuery("INSERT INTO artists (id, name, name_key) VALUES ($1, $2, $3)"
+            + " ON CONFLICT (name_key) DO UPDATE SET name_key = EXCLUDED.name_key RETURNING id")
+        .execute(Tuple.of(UUID.randomUUID(), name, nameKey(name))).map(rs -> rs.iterator().next().getUUID("id"));
+  }
+
+  static String nameKey(String name) {
+    return name.strip().toLowerCase(Locale.ROOT);
+  }
+
+  private static Future<Void> outbox(SqlConnection conn, String topic, String key, JsonObject payload) {
+    return conn.preparedQuery("INSERT INTO library_outbox (topic, message_key, payload) VALUES ($1, $2, $3)")
+        .execute(Tuple.of(topic, key, payload)).mapEmpty();
+  }
+
+  /** A page of the tracks {@code viewer} may see, newest first; {@code cursor} continues a previous page. */
+  Future<JsonObject> list(SignedIn viewer, String artist, String album, String owner, String cursor, int limit) {
+    Tuple args = Tuple.of(viewerId(viewer));
+    StringBuilder where = new StringBuilder(" WHERE TRUE");
+    if (viewer == null) {
+      where.append(" AND t.moderation = 'approved'");
+    } else if (!viewer.moderator()) {
+      where.append(" AND (t.moderation = 'approved' OR (t.owner_id = $1::uuid AND t.moderation <> 'removed'))");
+    }
+    if (artist != null && !artist.isBlank()) {
+      UUID artistId = uuid(artist);
+      args.addValue(artistId != null ? artistId : nameKey(artist));
+      where.append(artistId != null ? " AND t.artist_id = $" : " AND a.name_key = $").append(args.size());
+    }
+    if (album != null && !album.isBlank()) {
+      args.addString(album.strip().toLowerCase(Locale.ROOT));
+      where.append(" AND lower(t.album_title) = $").append(args.size());
+    }
+    if (owner != null && !owner.isBlank()) {
+      UUID ownerId = "me".equals(owner) && viewer != null ? UUID.fromString(viewer.userId()) : uuid(owner);
+      if (ownerId == null) {
+        return Future.failedFuture(ErrorCode.INVALID_ARGUMENT.exception("owner must be a user id or 'me' (signed in)"));
+      }
+      args.addUUID(ownerId);
+      where.append(" AND t.owner_id = $").append(args.size());
+    }
+    if (cursor != null && !cursor.isEmpty()) {
+      Object[] c = decodeCursor(cursor);
+      args.addOffsetDateTime((OffsetDateTime) c[0]).addUUID((UUID) c[1]);
+      where.append(" AND (t.created_at, t.id) < ($").append(args.size() - 1).append(", $").append(args.size()).append(")");
+    }
+    args.addInteger(limit + 1);
+    String sql = "SELECT " + Track.COLUMNS + Track.FROM + where + " ORDER BY t.created_at DESC, t.id DESC LIMIT $" + args.size();
+    return pg.preparedQuery(sql).execute(args).map(rs -> {
+      List<Track> rows = all(rs);
+      JsonArray tracks = new JsonArray();
+      rows.stream().limit(limit).forEach(t -> tracks.add(t.json()));
+      String next = null;
+      if (rows.size() > limit) {
+        Track last = rows.get(limit - 1);
+        next = encodeCursor(last.createdAt(), last.id());
+      }
+      return new JsonObject().put("tracks", tracks).put("next_cursor", next);
+    });
+  }
+
+  private static String encodeCursor(OffsetDateTime at, String id) {
+    return Base64.getUrlEncoder().withoutPadding().encodeToString((at.toInstant() + "|" + id).getBytes(StandardCharsets.UTF_8));
+  }
+
+  private static Object[] decodeCursor(String cursor) {
+    try {
+      String[] p = new String(Base64.getUrlDecoder().decode(cursor), StandardCharsets.UTF_8).split("\\|", 2);
+      return new Object[] {OffsetDateTime.ofInstant(Instant.parse(p[0]), ZoneOffset.UTC), UUID.fromString(p[1])};
+    } catch (RuntimeException e) {
+      throw ErrorCode.INVALID_ARGUMENT.exception("cursor is not one this API returned");
+    }
+  }
+
+  /** Applies a validated PATCH (see {@link TrackEdit}) in one transaction. */
+  Future<Void> update(String id, TrackEdit edit) {
+    UUID uuid = UUID.fromString(id);
+    return pg.withTransaction(conn -> {
+      Future<UUID> artist = edit.artistSet() ? upsertArtist(conn, edit.artist()) : Future.succeededFuture(null);
+      return artist.compose(artistId -> {
+        List<String> sets = new ArrayList<>(List.of("updated_at = NOW()"));
+        Tuple args = Tuple.of(uuid);
+        edit.columns().forEach((column, value) -> {
+          args.addValue(value);
+          sets.add(column + " = $" + args.size());
+        });
+        if (edit.artistSet()) {
+          args.addUUID(artistId);
+          sets.add("artist_id = $" + args.size());
+        }
+        return conn.preparedQuery("UPDATE tracks SET " + String.join(", ", sets) + " WHERE id = $1").execute(args);
+      }).compose(r -> edit.tags() == null ? Future.<Void>succeededFuture()
+          : conn.preparedQuery("DELETE FROM track_tags WHERE track_id = $1").execute(Tuple.of(uuid))
+              .compose(d -> edit.tags().isEmpty() ? Future.<Void>succeededFuture()
+                  : conn.preparedQuery("INSERT INTO track_tags (track_id, tag) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+                      .executeBatch(edit.tags().stream().map(tag -> Tuple.of(uuid, tag)).toList()).mapEmpty()));
+    });
+  }
+
+  /** Deletes the row (album, playlist, tag and play rows cascade; likes have no foreign key). */
+  Future<Boolean> delete(String id) {
+    UUID uuid = UUID.fromString(id);
+    return pg.withTransaction(conn -> conn.preparedQuery("DELETE FROM likes WHERE subject_type = 'track' AND subject_id = $1")
+        .execute(Tuple.of(uuid))
+        .compose(r -> conn.preparedQuery("DELETE FROM tracks WHERE id = $1").execute(Tuple.of(uuid)))
+        .map(r -> r.rowCount() == 1));
+  }
+
+  /**
+   * A completed play: the plays row (once per {@code eventId}), the play count and the {@code track.played}
+   * outbox row, in one transaction. True when it counted (false: replayed event, or the track is gone).
+   */
+  Future<Boolean> recordPlay(UUID eventId, String trackId, String userId, Long msPlayed, Instant at) {
+    UUID track = UUID.fromString(trackId);
+    UUID user = userId == null ? null : uuid(userId);
+    return pg.withTransaction(conn -> conn.preparedQuery("INSERT INTO plays (event_id, user_id, track_id, played_at, ms_played, source)"
+                + " SELECT $1, $2, $3, $4, $5, 'stream' WHERE EXISTS (SELECT 1 FROM tracks WHERE id = $3) ON CONFLICT (event_id) DO NOTHING")
+            .execute(Tuple.tuple().addUUID(eventId).addUUID(user).addUUID(track).addOffsetDateTime(OffsetDateTime.ofInstant(at, ZoneOffset.UTC))
+                .addLong(msPlayed))
+            .compose(r -> r.rowCount() == 0 ? Future.succeededFuture(false)
+                : conn.preparedQuery("UPDATE tracks SET play_count = play_count + 1 WHERE id = $1").execute(Tuple.of(track))
+                    .compose(u -> outbox(conn, topicPlayed, trackId, new JsonObject().put("event_id", eventId.toString())
+                        .put("track_id", trackId).put("user_id", userId).put("ms_played", msPlayed).put("played_at", at.toString())
+                        .put("source", "stream")))
+                    .map(true)))
+        // the track was deleted while it played: nothing to count
+        .recover(e -> e instanceof PgException pe && "23503".equals(pe.getSqlState()) ? Future.succeededFuture(false) : Future.failedFuture(e));
+  }
+
+  static UUID uuid(String s) {
+    if (s == null || s.length() != 36) {
+      return null;
+    }
+    try {
+      return UUID.fromString(s);
+    } catch (IllegalArgumentException e) {
+      return null;
+    }
+  }
+
+  private static UUID viewerId(SignedIn viewer) {
+    return viewer == null ? null : uuid(viewer.userId());
+  }
+
+  private static Track oneOrNull(RowSet<Row> rs) {
+    return rs.size() == 0 ? null : Track.of(rs.iterator().next());
+  }
+
+  private static List<Track> all(RowSet<Row> rs) {
+    List<Track> out = new ArrayList<>();
+    rs.forEach(r -> out.add(Track.of(r)));
+    return out;
+  }
+}

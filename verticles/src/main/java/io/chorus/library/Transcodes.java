@@ -1,0 +1,76 @@
+package io.chorus.library;
+
+import io.chorus.bus.ErrorCode;
+import io.vertx.core.Future;
+import io.vertx.core.WorkerExecutor;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * MP3 transcodes for clients that cannot play the original: made once with ffmpeg (a child process) at
+ * {@code kbps} and cached in S3 as {@code tracks/<id>/mp3-<kbps>}. Concurrent first requests on a node
+ * share one transcode; two nodes racing both transcode and write the same object (harmless).
+ */
+final class Transcodes {
+  private static final Logger LOG = LoggerFactory.getLogger(Transcodes.class);
+
+  private final MediaStore store;
+  private final MediaTools tools;
+  private final WorkerExecutor workers;
+  private final Path tmpDir;
+  private final long timeoutMs;
+  private final Map<String, Future<HeadObjectResponse>> running = new ConcurrentHashMap<>();
+  private final io.micrometer.core.instrument.Counter made;
+
+  Transcodes(MediaStore store, MediaTools tools, WorkerExecutor workers, Path tmpDir, long timeoutMs,
+             io.micrometer.core.instrument.MeterRegistry metrics) {
+    this.store = store;
+    this.tools = tools;
+    this.workers = workers;
+    this.tmpDir = tmpDir;
+    this.timeoutMs = timeoutMs;
+    this.made = metrics == null ? null : io.micrometer.core.instrument.Counter.builder("chorus.library.transcodes")
+        .description("MP3 transcodes made (cache misses)").register(metrics);
+  }
+
+  /** The cached MP3 of the track at {@code kbps}, made first if there is none. */
+  Future<HeadObjectResponse> mp3(Track t, int kbps) {
+    String key = MediaStore.mp3Key(t.id(), kbps);
+    return store.head(key).compose(h -> h != null ? Future.succeededFuture(h)
+        : running.computeIfAbsent(key, k -> transcode(t, kbps, k).onComplete(x -> running.remove(k))));
+  }
+
+  private Future<HeadObjectResponse> transcode(Track t, int kbps, String key) {
+    Path in = tmpDir.resolve(UUID.randomUUID() + ".src");
+    Path out = tmpDir.resolve(UUID.randomUUID() + ".mp3");
+    long started = System.nanoTime();
+    return store.download(t.originalKey(), in)
+        .compose(v -> workers.<Long>executeBlocking(() -> {
+          MediaTools.Result r = tools.ffmpeg(List.of("-hide_banner", "-nostdin", "-v", "error", "-y", "-i", in.toString(),
+              "-map", "0:a:0", "-vn", "-c:a", "libmp3lame", "-b:a", kbps + "k", "-f", "mp3", out.toString()), timeoutMs);
+          if (r.exitCode() != 0 || !Files.exists(out) || Files.size(out) == 0) {
+            LOG.warn("transcoding track {} to MP3 failed ({}): {}", t.id(), r.exitCode(), r.stderr().strip());
+            throw ErrorCode.UNSUPPORTED_MEDIA_TYPE.exception("the track cannot be transcoded to MP3");
+          }
+          return Files.size(out);
+        }, false))
+        .compose(size -> store.putFile(key, out, size, "audio/mpeg"))
+        .compose(v -> store.head(key))
+        .compose(h -> h == null ? Future.failedFuture(ErrorCode.UNAVAILABLE.exception("media storage is unavailable")) : Future.succeededFuture(h))
+        .onSuccess(h -> {
+          if (made != null) {
+            made.increment();
+          }
+        })
+        .onSuccess(h -> LOG.info("Track {} transcoded to MP3 {} kbps in {} ms", t.id(), kbps, (System.nanoTime() - started) / 1_000_000))
+        .onComplete(x -> workers.executeBlocking(() -> Files.deleteIfExists(in) | Files.deleteIfExists(out), false));
+  }
+}

@@ -1,0 +1,248 @@
+package io.chorus.library;
+
+import io.chorus.bus.ErrorCode;
+import io.chorus.web.Http;
+import io.chorus.web.SignedIn;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.file.AsyncFile;
+import io.vertx.core.file.OpenOptions;
+import io.vertx.core.http.HttpServerFileUpload;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.UUID;
+
+/**
+ * {@code POST /api/v1/tracks}: a multipart upload ({@code file}, optional {@code title}, {@code artist},
+ * {@code album}) from a signed-in user. The file part streams to a temp file with back-pressure while
+ * its bytes are counted and hashed (SHA-256), so nothing holds it in memory; {@code UPLOAD_MAX_BYTES}
+ * is checked on {@code Content-Length} up front and on the bytes as they come. The temp file is always
+ * deleted. A refused request is answered at once; the rest of its body is read and discarded (so the
+ * client gets to read the answer) and the connection closed.
+ */
+final class UploadRoutes {
+  private static final Logger LOG = LoggerFactory.getLogger(UploadRoutes.class);
+  /** Allowance for the multipart framing and the small form fields around the file. */
+  private static final long FORM_OVERHEAD = 64 * 1024;
+  private static final long DISCARD_MS = 30_000;
+
+  private final Vertx vertx;
+  private final Access access;
+  private final Uploads uploads;
+  private final long maxBytes;
+  private final Path tmpDir;
+
+  UploadRoutes(Vertx vertx, Access access, Uploads uploads, long maxBytes, Path tmpDir) {
+    this.vertx = vertx;
+    this.access = access;
+    this.uploads = uploads;
+    this.maxBytes = maxBytes;
+    this.tmpDir = tmpDir;
+  }
+
+  void mount(Router router) {
+    router.post("/api/v1/tracks").handler(this::upload);
+  }
+
+  private void upload(RoutingContext ctx) {
+    HttpServerRequest req = ctx.request();
+    req.pause();
+    String type = req.getHeader("Content-Type");
+    if (type == null || !type.toLowerCase(java.util.Locale.ROOT).startsWith("multipart/form-data")) {
+      refuse(ctx, ErrorCode.INVALID_ARGUMENT.exception("a multipart/form-data body with a 'file' part is expected"));
+      return;
+    }
+    long declared = contentLength(req);
+    if (declared > maxBytes + FORM_OVERHEAD) {
+      refuse(ctx, tooLarge());
+      return;
+    }
+    access.caller(ctx).onComplete(ar -> {
+      if (ar.failed()) {
+        refuse(ctx, ar.cause());
+      } else {
+        receive(ctx, ar.result());
+      }
+    });
+  }
+
+  private void receive(RoutingContext ctx, SignedIn caller) {
+    HttpServerRequest req = ctx.request();
+    Path tmp = tmpDir.resolve(UUID.randomUUID() + ".upload");
+    Receiver r = new Receiver(tmp);
+    req.setExpectMultipart(true);
+    req.uploadHandler(upload -> {
+      if (r.failed != null || !"file".equals(upload.name()) || r.started) {
+        if (r.failed == null && "file".equals(upload.name())) {
+          r.fail(ctx, ErrorCode.INVALID_ARGUMENT.exception("one file per upload"));
+        }
+        upload.handler(b -> { });   // other parts are read and dropped
+        return;
+      }
+      r.started = true;
+      r.fileName = upload.filename();
+      upload.pause();
+      vertx.fileSystem().open(tmp.toString(), new OpenOptions().setWrite(true).setCreateNew(true)).onComplete(open -> {
+        if (open.failed()) {
+          LOG.error("cannot create the upload temp file {}", tmp, open.cause());
+          r.fail(ctx, ErrorCode.INTERNAL.exception("cannot store the upload"));
+          upload.handler(b -> { });
+          upload.resume();
+          return;
+        }
+        r.file = open.result();
+        if (r.failed != null) {   // refused while the file was being made
+          r.closeFile().onComplete(x -> vertx.fileSystem().delete(tmp.toString()));
+          upload.handler(b -> { });
+          upload.resume();
+          return;
+        }
+        write(ctx, r, upload);
+        upload.resume();
+      });
+    });
+    req.exceptionHandler(e -> r.fail(ctx, ErrorCode.INVALID_ARGUMENT.exception("the upload was interrupted")));
+    req.endHandler(v -> {
+      if (r.failed != null) {
+        req.connection().close();
+        return;
+      }
+      if (!r.started) {
+        r.fail(ctx, ErrorCode.INVALID_ARGUMENT.exception("the multipart field 'file' is required"));
+        return;
+      }
+      r.written.future().onSuccess(x -> {
+        Uploads.Received in = new Uploads.Received(tmp, r.count, HexFormat.of().formatHex(r.digest.digest()), r.fileName,
+            req.getFormAttribute("title"), req.getFormAttribute("artist"), req.getFormAttribute("album"));
+        uploads.accept(caller, in)
+            .onComplete(done -> vertx.fileSystem().delete(tmp.toString()).onFailure(e -> LOG.warn("cannot delete {}: {}", tmp, e.getMessage())))
+            .onSuccess(o -> Http.json(ctx, o.duplicate() ? 200 : 202, o.json()))
+            .onFailure(e -> Http.fail(ctx, e));
+      });
+    });
+    req.resume();
+  }
+
+  private void write(RoutingContext ctx, Receiver r, HttpServerFileUpload upload) {
+    AsyncFile file = r.file;
+    upload.handler(buf -> {
+      if (r.failed != null) {
+        return;
+      }
+      r.count += buf.length();
+      if (r.count > maxBytes) {
+        r.fail(ctx, tooLarge());
+        return;
+      }
+      r.digest.update(buf.getBytes());
+      file.write(buf);
+      if (file.writeQueueFull()) {
+        upload.pause();
+        file.drainHandler(v -> upload.resume());
+      }
+    });
+    upload.exceptionHandler(e -> r.fail(ctx, ErrorCode.INVALID_ARGUMENT.exception("the upload was interrupted")));
+    upload.endHandler(v -> r.closeFile().onComplete(c -> {
+      if (r.failed != null) {
+        return;   // the failure already answered and removes the file
+      }
+      if (c.failed()) {
+        r.fail(ctx, ErrorCode.INTERNAL.exception("cannot store the upload"));
+      } else {
+        r.written.tryComplete();
+      }
+    }));
+  }
+
+  /** Answers now, then reads and drops the rest of the body (bounded in time) and closes the connection. */
+  private void refuse(RoutingContext ctx, Throwable error) {
+    HttpServerRequest req = ctx.request();
+    ctx.response().putHeader("Connection", "close");
+    Http.fail(ctx, error);
+    long timer = vertx.setTimer(DISCARD_MS, t -> req.connection().close());
+    req.handler(b -> { });
+    req.endHandler(v -> {
+      vertx.cancelTimer(timer);
+      req.connection().close();
+    });
+    req.exceptionHandler(e -> { });
+    req.resume();
+  }
+
+  private static Throwable tooLarge() {
+    return ErrorCode.PAYLOAD_TOO_LARGE.exception("the file is larger than UPLOAD_MAX_BYTES");
+  }
+
+  private static long contentLength(HttpServerRequest req) {
+    try {
+      String v = req.getHeader("Content-Length");
+      return v == null ? -1 : Long.parseLong(v.strip());
+    } catch (NumberFormatException e) {
+      return -1;
+    }
+  }
+
+  /** One upload's state on its event loop. */
+  private final class Receiver {
+    final Path tmp;
+    final MessageDigest digest;
+    final Promise<Void> written = Promise.promise();
+    AsyncFile file;
+    boolean started;
+    String fileName;
+    long count;
+    Throwable failed;
+    io.vertx.core.Future<Void> closing;
+
+    Receiver(Path tmp) {
+      this.tmp = tmp;
+      try {
+        this.digest = MessageDigest.getInstance("SHA-256");
+      } catch (NoSuchAlgorithmException e) {
+        throw new IllegalStateException(e);
+      }
+    }
+
+    /** The first failure answers the request; the temp file goes; the body is drained until its end. */
+    void fail(RoutingContext ctx, Throwable e) {
+      if (failed != null) {
+        return;
+      }
+      failed = e;
+      ctx.response().putHeader("Connection", "close");
+      Http.fail(ctx, e);
+      closeFile().onComplete(x -> {
+        if (file != null) {
+          vertx.fileSystem().delete(tmp.toString()).otherwiseEmpty();
+        }
+      });
+      if (ctx.request().isEnded()) {
+        return;
+      }
+      long timer = vertx.setTimer(DISCARD_MS, t -> ctx.request().connection().close());
+      ctx.request().endHandler(v -> {
+        vertx.cancelTimer(timer);
+        ctx.request().connection().close();
+      });
+    }
+
+    /** Closes the temp file once (a second close of an AsyncFile throws). */
+    io.vertx.core.Future<Void> closeFile() {
+      if (file == null) {
+        return io.vertx.core.Future.succeededFuture();
+      }
+      if (closing == null) {
+        closing = file.close();
+      }
+      return closing;
+    }
+  }
+}

@@ -1,0 +1,279 @@
+package io.chorus.library;
+
+import io.chorus.infra.Infra;
+import io.chorus.testing.ChorusCluster;
+import io.chorus.testing.TestCluster;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.services.s3.S3Client;
+
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** GET /api/v1/tracks/{id}/stream: Range, validators, signed URLs, visibility, takedown, renditions, MP3, plays. */
+@ChorusCluster(config = {"RATE_LIMIT_REGISTER=100000", "RATE_LIMIT_LOGIN=100000", "RATE_LIMIT_LOGIN_PER_USERNAME=100000",
+    "ADMIN_USERNAME=stream-admin", "ADMIN_PASSWORD=stream admin password"})
+class StreamTest {
+  static TestCluster tc;
+  static LibraryClient api;
+  static S3Client s3;
+  static Path tmp;
+  static String owner;
+  static String admin;
+
+  @BeforeAll
+  static void start(TestCluster c) {
+    tc = c;
+    api = new LibraryClient(c.port());
+    s3 = Infra.s3Client(c.config().s3());
+    tmp = TestMusic.tempDir();
+    owner = api.newUser("listener");
+    admin = api.login("stream-admin", "stream admin password");
+  }
+
+  @AfterAll
+  static void stop() {
+    s3.close();
+  }
+
+  /** Uploads a real drascula track (owner), optionally approved. */
+  static JsonObject upload(Path file, boolean approve) {
+    JsonObject t = api.upload(owner, file, file.getFileName().toString(), Map.of()).expect(202).json().getJsonObject("track");
+    if (approve) {
+      tc.sql("UPDATE tracks SET moderation = 'approved' WHERE id = ?::uuid", t.getString("id"));
+    }
+    return t;
+  }
+
+  static String stream(JsonObject t) {
+    return "/api/v1/tracks/" + t.getString("id") + "/stream";
+  }
+
+  @Test
+  void rangeRequestsAreServedFromS3() {
+    Path file = TestMusic.drascula("audio", "track10.ogg");
+    byte[] all = TestMusic.bytes(file);
+    int size = all.length;
+    JsonObject t = upload(file, false);
+    String etag = "\"" + TestMusic.sha256(file) + "\"";
+
+    LibraryClient.Reply full = api.get(stream(t), owner).expect(200);
+    assertThat(full.body()).isEqualTo(all);
+    assertThat(full.header("accept-ranges")).isEqualTo("bytes");
+    assertThat(full.header("etag")).isEqualTo(etag);
+    assertThat(full.header("content-type")).isEqualTo("audio/ogg");
+    assertThat(full.header("content-length")).isEqualTo(Integer.toString(size));
+
+    assertRange(t, "bytes=0-99", all, 0, 99);
+    assertRange(t, "bytes=1000-1999", all, 1000, 1999);
+    assertRange(t, "bytes=-500", all, size - 500, size - 1);
+    assertRange(t, "bytes=" + (size - 10) + "-", all, size - 10, size - 1);
+    assertRange(t, "bytes=" + (size - 5) + "-" + (size + 1000), all, size - 5, size - 1);   // clipped to the end
+
+    LibraryClient.Reply beyond = api.get(stream(t), owner, Map.of("Range", "bytes=" + size + "-"));
+    assertThat(beyond.error(416)).isEqualTo("range_not_satisfiable");
+    assertThat(beyond.header("content-range")).isEqualTo("bytes */" + size);
+
+    // If-Range: a stale validator gets the whole file, the current one the range
+    LibraryClient.Reply stale = api.get(stream(t), owner, Map.of("Range", "bytes=0-99", "If-Range", "\"something-else\"")).expect(200);
+    assertThat(stale.body()).isEqualTo(all);
+    assertThat(api.get(stream(t), owner, Map.of("Range", "bytes=0-99", "If-Range", etag)).expect(206).body()).hasSize(100);
+    assertThat(api.get(stream(t), owner, Map.of("If-None-Match", etag)).expect(304).body()).isEmpty();
+    // several ranges at once are not supported: the whole file, as the RFC allows
+    assertThat(api.get(stream(t), owner, Map.of("Range", "bytes=0-1,5-6")).expect(200).body()).isEqualTo(all);
+
+    LibraryClient.Reply head = api.send("HEAD", stream(t), owner, Map.of(), null).expect(200);
+    assertThat(head.header("content-length")).isEqualTo(Integer.toString(size));
+    assertThat(head.body()).isEmpty();
+    LibraryClient.Reply headRange = api.send("HEAD", stream(t), owner, Map.of("Range", "bytes=10-19"), null).expect(206);
+    assertThat(headRange.header("content-range")).isEqualTo("bytes 10-19/" + size);
+
+    assertThat(api.get(stream(t) + "?format=flac", owner).error(400)).isEqualTo("invalid_argument");
+    assertThat(api.get("/api/v1/tracks/00000000-0000-0000-0000-000000000000/stream", owner).error(404)).isEqualTo("not_found");
+    assertThat(api.get("/api/v1/tracks/not-a-uuid/stream", owner).error(404)).isEqualTo("not_found");
+  }
+
+  static void assertRange(JsonObject t, String range, byte[] all, int from, int to) {
+    LibraryClient.Reply r = api.get(stream(t), owner, Map.of("Range", range)).expect(206);
+    assertThat(r.header("content-range")).as(range).isEqualTo("bytes " + from + "-" + to + "/" + all.length);
+    assertThat(r.body()).as(range).isEqualTo(Arrays.copyOfRange(all, from, to + 1));
+  }
+
+  @Test
+  void signedUrlsStreamWithoutAHeaderAndRefuseForgedOrExpiredOnes() {
+    Path file = TestMusic.make(TestMusic.drascula("audio", "track12.ogg"), tmp.resolve("signed.mp3"), 3, List.of("-c:a", "libmp3lame"));
+    JsonObject t = upload(file, false);   // pending: only the owner (and moderators) may stream it
+    LibraryClient.Reply issued = api.json("POST", stream(t) + "-url", owner, new JsonObject().put("format", "original")).expect(200);
+    String url = issued.json().getString("url");
+    assertThat(url).startsWith(stream(t) + "?format=original&").contains("&exp=").contains("&sig=");
+    Instant expires = Instant.parse(issued.json().getString("expires_at"));
+    assertThat(expires).isBetween(Instant.now().plusSeconds(3500), Instant.now().plusSeconds(3700));
+
+    assertThat(api.get(url, null).expect(200).body()).isEqualTo(TestMusic.bytes(file));
+    assertThat(api.get(url, null, Map.of("Range", "bytes=0-9")).expect(206).body()).hasSize(10);
+    // anonymous without a signature: a pending track is not there
+    assertThat(api.get(stream(t), null).error(404)).isEqualTo("not_found");
+
+    assertThat(api.get(url.replace("format=original", "format=mp3"), null).error(403)).isEqualTo("forbidden");
+    String sig = url.substring(url.indexOf("&sig=") + 5);
+    String otherSig = (sig.charAt(0) == 'A' ? "B" : "A") + sig.substring(1);
+    assertThat(api.get(url.replace(sig, otherSig), null).error(403)).isEqualTo("forbidden");
+    assertThat(api.get(url.replaceAll("&u=[^&]+", ""), null).error(403)).isEqualTo("forbidden");
+    String exp = url.replaceAll(".*&exp=(\\d+).*", "$1");
+    assertThat(api.get(url.replace("&exp=" + exp, "&exp=" + (Long.parseLong(exp) + 3600)), null).error(403)).isEqualTo("forbidden");
+
+    // signed correctly, with the platform's secret, but long ago
+    StreamUrls urls = new StreamUrls(tc.config().security().tokenSecret(), 3600);
+    String old = urls.sign(t.getString("id"), "original", null,
+        new io.chorus.web.SignedIn(LibraryClient.userId(owner), "", 0), Instant.now().getEpochSecond() - 7200);
+    assertThat(api.get(old, null).error(401)).isEqualTo("unauthenticated");
+
+    // someone else cannot get a URL for a pending track they cannot see
+    String other = api.newUser("other");
+    assertThat(api.json("POST", stream(t) + "-url", other, new JsonObject()).error(404)).isEqualTo("not_found");
+    assertThat(api.json("POST", stream(t) + "-url", owner, new JsonObject().put("format", "wma")).error(400)).isEqualTo("invalid_argument");
+  }
+
+  @Test
+  void onlyVisibleTracksStreamAndATakedownStopsThem() {
+    Path file = TestMusic.make(TestMusic.drascula("audio", "track12.ogg"), tmp.resolve("visible.mp3"), 2, List.of("-c:a", "libmp3lame"));
+    JsonObject t = upload(file, false);
+    String other = api.newUser("other");
+    assertThat(api.get(stream(t), other).error(404)).isEqualTo("not_found");
+    assertThat(api.get(stream(t), null).error(404)).isEqualTo("not_found");
+    api.get(stream(t), admin).expect(200);
+    String signed = api.json("POST", stream(t) + "-url", owner, new JsonObject()).expect(200).json().getString("url");
+
+    tc.sql("UPDATE tracks SET moderation = 'approved' WHERE id = ?::uuid", t.getString("id"));
+    api.get(stream(t), other).expect(200);
+    api.get(stream(t), null).expect(200);
+
+    tc.sql("UPDATE tracks SET moderation = 'removed' WHERE id = ?::uuid", t.getString("id"));
+    assertThat(api.get(stream(t), owner).error(410)).isEqualTo("gone");
+    assertThat(api.get(stream(t), other).error(410)).isEqualTo("gone");
+    assertThat(api.get(signed, null).error(410)).isEqualTo("gone");
+    api.get(stream(t), admin).expect(200);   // moderators still can (to review it)
+  }
+
+  @Test
+  void aCompletedPlayCountsOnceAndGoesThroughTheOutbox() {
+    Path file = TestMusic.make(TestMusic.drascula("audio", "track12.ogg"), tmp.resolve("plays.mp3"), 3, List.of("-c:a", "libmp3lame"));
+    JsonObject t = upload(file, true);
+    String id = t.getString("id");
+    tc.sql("UPDATE tracks SET duration_ms = 3000 WHERE id = ?::uuid", id);
+    String user = LibraryClient.userId(owner);
+
+    api.get(stream(t), owner).expect(200);
+    awaitPlays(id, 1);
+    Map<String, Object> play = tc.sql("SELECT user_id::text AS u, ms_played, source FROM plays WHERE track_id = ?::uuid", id).get(0);
+    assertThat(play.get("u")).isEqualTo(user);
+    assertThat(((Number) play.get("ms_played")).longValue()).isEqualTo(3000);
+    assertThat(play.get("source")).isEqualTo("stream");
+    List<Map<String, Object>> out = tc.sql("SELECT payload::text AS p FROM library_outbox WHERE topic = 'track.played' AND message_key = ?", id);
+    assertThat(out).hasSize(1);
+    JsonObject event = new JsonObject((String) out.get(0).get("p"));
+    assertThat(event.getString("track_id")).isEqualTo(id);
+    assertThat(event.getString("user_id")).isEqualTo(user);
+    assertThat(event.getLong("ms_played")).isEqualTo(3000);
+    assertThat(event.getString("source")).isEqualTo("stream");
+    assertThat(event.getString("played_at")).isNotBlank();
+    assertThat(tc.sql("SELECT event_id::text AS e FROM plays WHERE track_id = ?::uuid", id).get(0).get("e")).isEqualTo(event.getString("event_id"));
+
+    // a range short of the end is no play; HEAD is none; then an anonymous listener reaches the end
+    api.get(stream(t), owner, Map.of("Range", "bytes=0-99")).expect(206);
+    api.send("HEAD", stream(t), owner, Map.of(), null).expect(200);
+    api.get(stream(t), null, Map.of("Range", "bytes=-100")).expect(206);
+    awaitPlays(id, 2);
+    assertThat(tc.sql("SELECT count(*) AS n FROM plays WHERE track_id = ?::uuid AND user_id IS NULL", id).get(0).get("n")).isEqualTo(1L);
+    assertThat(tc.sql("SELECT count(*) AS n FROM library_outbox WHERE topic = 'track.played' AND message_key = ?", id).get(0).get("n"))
+        .isEqualTo(2L);
+  }
+
+  static void awaitPlays(String id, long n) {
+    long deadline = System.currentTimeMillis() + 10_000;
+    while (true) {
+      long plays = ((Number) tc.sql("SELECT count(*) AS n FROM plays WHERE track_id = ?::uuid", id).get(0).get("n")).longValue();
+      long count = ((Number) tc.sql("SELECT play_count FROM tracks WHERE id = ?::uuid", id).get(0).get("play_count")).longValue();
+      if (plays == n && count == n) {
+        return;
+      }
+      assertThat(plays).as("plays of %s", id).isLessThanOrEqualTo(n);
+      if (System.currentTimeMillis() > deadline) {
+        throw new AssertionError("expected " + n + " plays of " + id + ", found " + plays + " rows and play_count " + count);
+      }
+      java.util.concurrent.locks.LockSupport.parkNanos(50_000_000);   // the play is written after the response ended
+    }
+  }
+
+  @Test
+  void theOpusRenditionIsServedOnceProcessingSetIt() {
+    Path file = TestMusic.make(TestMusic.drascula("audio", "track12.ogg"), tmp.resolve("rendition.flac"), 3, List.of("-c:a", "flac"));
+    JsonObject t = upload(file, false);
+    String id = t.getString("id");
+    assertThat(api.get(stream(t) + "?format=opus", owner).error(409)).isEqualTo("conflict");
+
+    // what processing does (not on this branch): the rendition object and the row
+    byte[] opus = TestMusic.bytes(TestMusic.opus());
+    s3.putObject(b -> b.bucket(tc.config().s3().bucket()).key("tracks/" + id + "/opus").contentType("audio/ogg"), RequestBody.fromBytes(opus));
+    tc.sql("UPDATE tracks SET rendition_key = ?, status = 'ready' WHERE id = ?::uuid", "tracks/" + id + "/opus", id);
+
+    LibraryClient.Reply r = api.get(stream(t) + "?format=opus", owner, Map.of("Range", "bytes=100-199")).expect(206);
+    assertThat(r.header("content-type")).isEqualTo("audio/ogg");
+    assertThat(r.header("content-range")).isEqualTo("bytes 100-199/" + opus.length);
+    assertThat(r.body()).isEqualTo(Arrays.copyOfRange(opus, 100, 200));
+    assertThat(r.header("etag")).isNotBlank().isNotEqualTo("\"" + TestMusic.sha256(file) + "\"");
+  }
+
+  @Test
+  void mp3IsTranscodedOnceAndCached() throws Exception {
+    Path file = TestMusic.make(TestMusic.drascula("audio", "track12.ogg"), tmp.resolve("transcode.flac"), 4, List.of("-c:a", "flac"));
+    JsonObject t = upload(file, false);
+    String id = t.getString("id");
+    double before = io.chorus.testing.TestServices.metric(tc.port(), "chorus_library_transcodes_total");
+    ExecutorService pool = Executors.newFixedThreadPool(3);
+    List<LibraryClient.Reply> replies = new ArrayList<>();
+    try {
+      List<Future<LibraryClient.Reply>> fs = new ArrayList<>();
+      for (int i = 0; i < 3; i++) {
+        fs.add(pool.submit(() -> api.get(stream(t) + "?format=mp3&max_bitrate=96", owner)));
+      }
+      for (Future<LibraryClient.Reply> f : fs) {
+        replies.add(f.get().expect(200));
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+    // three concurrent first requests, one transcode
+    assertThat(io.chorus.testing.TestServices.metric(tc.port(), "chorus_library_transcodes_total")).isEqualTo(before + 1);
+    byte[] mp3 = replies.get(0).body();
+    assertThat(replies.get(0).header("content-type")).isEqualTo("audio/mpeg");
+    assertThat(mp3.length).isGreaterThan(1000);
+    assertThat((mp3[0] == 'I' && mp3[1] == 'D' && mp3[2] == '3') || ((mp3[0] & 0xFF) == 0xFF && (mp3[1] & 0xE0) == 0xE0)).isTrue();
+    for (LibraryClient.Reply r : replies) {
+      assertThat(r.body()).isEqualTo(mp3);
+      assertThat(r.header("etag")).isEqualTo(replies.get(0).header("etag"));
+    }
+    byte[] cached = s3.getObjectAsBytes(b -> b.bucket(tc.config().s3().bucket()).key("tracks/" + id + "/mp3-96")).asByteArray();
+    assertThat(cached).isEqualTo(mp3);
+    // the cached copy serves ranges
+    LibraryClient.Reply range = api.get(stream(t) + "?format=mp3&max_bitrate=96", owner, Map.of("Range", "bytes=0-49")).expect(206);
+    assertThat(range.body()).isEqualTo(Arrays.copyOf(mp3, 50));
+    assertThat(io.chorus.testing.TestServices.metric(tc.port(), "chorus_library_transcodes_total")).isEqualTo(before + 1);
+    // out-of-range bitrates are clamped; nonsense is refused
+    api.get(stream(t) + "?format=mp3&max_bitrate=5000", owner).expect(200);
+    assertThat(s3.headObject(b -> b.bucket(tc.config().s3().bucket()).key("tracks/" + id + "/mp3-320")).contentLength()).isPositive();
+    assertThat(api.get(stream(t) + "?format=mp3&max_bitrate=fast", owner).error(400)).isEqualTo("invalid_argument");
+  }
+}

@@ -1,0 +1,352 @@
+package io.chorus.library;
+
+import io.chorus.embedded.EmbeddedS3;
+import io.chorus.infra.Infra;
+import io.chorus.testing.ChorusCluster;
+import io.chorus.testing.TestCluster;
+import io.chorus.testing.TestServices;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.S3Object;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** POST /api/v1/tracks with real music of every supported format, duplicates, bad files and an S3 outage. */
+@ChorusCluster(config = {"RATE_LIMIT_REGISTER=100000", "RATE_LIMIT_LOGIN=100000", "RATE_LIMIT_LOGIN_PER_USERNAME=100000"})
+class UploadTest {
+  static TestCluster tc;
+  static LibraryClient api;
+  static S3Client s3;
+  static Path tmp;
+
+  @BeforeAll
+  static void start(TestCluster c) {
+    tc = c;
+    api = new LibraryClient(c.port());
+    s3 = Infra.s3Client(c.config().s3());
+    tmp = TestMusic.tempDir();
+  }
+
+  @AfterAll
+  static void stop() {
+    s3.close();
+  }
+
+  @Test
+  void eachRealFormatIsRecognisedByContentAndItsTagsRead() {
+    String token = api.newUser("up");
+    String owner = LibraryClient.userId(token);
+
+    // Opus (warzone2100): no title tag, so the file name without extension
+    JsonObject opus = accepted(api.upload(token, TestMusic.opus(), "track17.opus", Map.of()));
+    assertThat(opus.getString("format")).isEqualTo("opus");
+    assertThat(opus.getString("mime")).isEqualTo("audio/ogg");
+    assertThat(opus.getString("title")).isEqualTo("track17");
+    assertThat(opus.getString("status")).isEqualTo("processing");
+    assertThat(opus.getString("moderation")).isEqualTo("pending");
+    assertThat(opus.getString("owner_id")).isEqualTo(owner);
+    assertThat(opus.getLong("size")).isEqualTo(size(TestMusic.opus()));
+    assertStored(opus, TestMusic.opus());
+
+    // Vorbis (singularity) with its tags, named as if it were an MP3: the content decides
+    JsonObject vorbis = accepted(api.upload(token, TestMusic.vorbis(), "not-really.mp3", Map.of()));
+    assertThat(vorbis.getString("format")).isEqualTo("ogg");
+    assertThat(vorbis.getString("title")).isEqualTo("Aberrations");
+    assertThat(vorbis.getJsonObject("artist").getString("name")).isEqualTo("Maxstack");
+    assertThat(vorbis.getString("album")).isEqualTo("Endgame: Singularity (Advanced Research)");
+    assertThat(vorbis.getInteger("year")).isEqualTo(2012);
+
+    // MP3 with ID3 tags and an embedded PNG cover, made from a real file
+    Path mp3 = TestMusic.make(TestMusic.drascula("audio", "track12.ogg"), tmp.resolve("tagged.mp3"), 6,
+        List.of("-cover", "-c:a", "libmp3lame", "-b:a", "128k"),
+        "title", "Castle Theme", "artist", "Drascula Band", "album", "Vampire Songs", "track", "3/12", "date", "1996", "genre", "Adventure");
+    JsonObject m = accepted(api.upload(token, mp3, "whatever.bin", Map.of()));
+    assertThat(m.getString("format")).isEqualTo("mp3");
+    assertThat(m.getString("mime")).isEqualTo("audio/mpeg");
+    assertThat(m.getString("title")).isEqualTo("Castle Theme");
+    assertThat(m.getJsonObject("artist").getString("name")).isEqualTo("Drascula Band");
+    assertThat(m.getString("album")).isEqualTo("Vampire Songs");
+    assertThat(m.getInteger("track_no")).isEqualTo(3);
+    assertThat(m.getInteger("year")).isEqualTo(1996);
+    assertThat(m.getString("genre")).isEqualTo("Adventure");
+    assertThat(m.getBoolean("has_cover")).isTrue();
+    LibraryClient.Reply cover = api.get("/api/v1/tracks/" + m.getString("id") + "/cover", token).expect(200);
+    assertThat(cover.header("content-type")).isEqualTo("image/png");
+    assertThat(cover.body()).isEqualTo(TestMusic.bytes(TestMusic.cover()));
+    assertStored(m, mp3);
+
+    // FLAC, WAV and AAC in M4A, each with tags
+    for (String[] f : new String[][] {{"flac", "audio/flac", "-c:a", "flac"}, {"wav", "audio/wav", "-c:a", "pcm_s16le"},
+        {"m4a", "audio/mp4", "-c:a", "aac"}}) {
+      Path file = TestMusic.make(TestMusic.drascula("audio", "track12.ogg"), tmp.resolve("tagged." + f[0]), 4, List.of(f[2], f[3]),
+          "title", "Song in " + f[0], "artist", "Drascula Band", "album", "Formats");
+      JsonObject t = accepted(api.upload(token, file, "upload.dat", Map.of()));
+      assertThat(t.getString("format")).as(f[0]).isEqualTo(f[0]);
+      assertThat(t.getString("mime")).as(f[0]).isEqualTo(f[1]);
+      assertThat(t.getString("title")).as(f[0]).isEqualTo("Song in " + f[0]);
+      assertThat(t.getJsonObject("artist").getString("name")).as(f[0]).isEqualTo("Drascula Band");
+      assertThat(t.getJsonObject("artist").getString("id")).isEqualTo(m.getJsonObject("artist").getString("id"));   // one artist
+      assertStored(t, file);
+    }
+
+    // form fields win over the tags; a unicode title is kept exactly
+    Path again = TestMusic.make(TestMusic.drascula("audio", "track12.ogg"), tmp.resolve("fields.mp3"), 3, List.of("-c:a", "libmp3lame"),
+        "title", "Tagged Title", "artist", "Tagged Artist");
+    String unicode = "Ünïcödé — 東京の夜 🎵";
+    JsonObject o = accepted(api.upload(token, again, "x.mp3", Map.of("title", unicode, "artist", "Форма", "album", "Álbum")));
+    assertThat(o.getString("title")).isEqualTo(unicode);
+    assertThat(o.getJsonObject("artist").getString("name")).isEqualTo("Форма");
+    assertThat(o.getString("album")).isEqualTo("Álbum");
+    assertThat(tc.sql("SELECT title FROM tracks WHERE id = ?::uuid", o.getString("id")).get(0).get("title")).isEqualTo(unicode);
+  }
+
+  @Test
+  void theSameBytesAgainAreTheSameTrack() {
+    String token = api.newUser("dup");
+    // drascula ships identical copies under each language
+    LibraryClient.Reply first = api.upload(token, TestMusic.drascula("en", "track17.ogg"), "track17.ogg", Map.of()).expect(202);
+    String id = first.json().getJsonObject("track").getString("id");
+    assertThat(first.json().containsKey("duplicate")).isFalse();
+    for (String lang : List.of("de", "fr")) {
+      LibraryClient.Reply again = api.upload(token, TestMusic.drascula(lang, "track17.ogg"), lang + ".ogg", Map.of("title", "ignored"));
+      again.expect(200);
+      assertThat(again.json().getBoolean("duplicate")).isTrue();
+      assertThat(again.json().getJsonObject("track").getString("id")).isEqualTo(id);
+      assertThat(again.json().getJsonObject("track").getString("title")).isEqualTo("track17");
+    }
+    String sha = TestMusic.sha256(TestMusic.drascula("en", "track17.ogg"));
+    assertThat(tc.sql("SELECT id FROM tracks WHERE content_sha256 = ?", sha)).hasSize(1);
+    assertThat(tc.sql("SELECT id FROM library_outbox WHERE message_key = ?", id)).hasSize(1);
+    assertThat(keysOf(id)).containsExactly("tracks/" + id + "/original");
+
+    // someone else's pending upload is not shown to another user: a clear conflict, no second row
+    String other = api.newUser("dup2");
+    assertThat(api.upload(other, TestMusic.drascula("it", "track17.ogg"), "it.ogg", Map.of()).error(409)).isEqualTo("conflict");
+    assertThat(tc.sql("SELECT id FROM tracks WHERE content_sha256 = ?", sha)).hasSize(1);
+  }
+
+  @Test
+  void concurrentIdenticalUploadsEndWithOneRowAndOneObject() throws Exception {
+    String token = api.newUser("race");
+    Path wav = TestMusic.make(TestMusic.drascula("audio", "track12.ogg"), tmp.resolve("race.wav"), 5, List.of("-c:a", "pcm_s16le"));
+    Set<String> before = allKeys();
+    ExecutorService pool = Executors.newFixedThreadPool(4);
+    try {
+      List<Future<LibraryClient.Reply>> replies = new ArrayList<>();
+      for (int i = 0; i < 4; i++) {
+        replies.add(pool.submit(() -> api.upload(token, wav, "race.wav", Map.of())));
+      }
+      Set<String> ids = new TreeSet<>();
+      int created = 0;
+      for (Future<LibraryClient.Reply> f : replies) {
+        LibraryClient.Reply r = f.get();
+        assertThat(r.status()).as(r.text()).isIn(200, 202);
+        created += r.status() == 202 ? 1 : 0;
+        ids.add(r.json().getJsonObject("track").getString("id"));
+      }
+      assertThat(created).isEqualTo(1);
+      assertThat(ids).hasSize(1);
+      assertThat(tc.sql("SELECT id FROM tracks WHERE content_sha256 = ?", TestMusic.sha256(wav))).hasSize(1);
+      Set<String> added = allKeys();
+      added.removeAll(before);
+      assertThat(added).containsExactly("tracks/" + ids.iterator().next() + "/original");
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  @Test
+  void badFilesGetAClear4xxAndLeaveNothingBehind() {
+    String token = api.newUser("bad");
+    long rows = trackCount();
+    Set<String> keys = allKeys();
+
+    Path empty = TestMusic.write(tmp.resolve("empty.mp3"), new byte[0]);
+    assertThat(api.upload(token, empty, "empty.mp3", Map.of()).error(400)).isEqualTo("invalid_argument");
+
+    Path text = TestMusic.write(tmp.resolve("text.mp3"), "this is not music, only text in a file named .mp3\n".repeat(50).getBytes());
+    assertThat(api.upload(token, text, "song.mp3", Map.of()).error(415)).isEqualTo("unsupported_media_type");
+
+    byte[] opus = TestMusic.bytes(TestMusic.opus());
+    Path truncatedOpus = TestMusic.write(tmp.resolve("cut.opus"), Arrays.copyOf(opus, 3000));
+    assertThat(api.upload(token, truncatedOpus, "cut.opus", Map.of()).error(415)).isEqualTo("unsupported_media_type");
+    Path m4a = TestMusic.make(TestMusic.drascula("audio", "track12.ogg"), tmp.resolve("whole.m4a"), 4, List.of("-c:a", "aac"));
+    byte[] whole = TestMusic.bytes(m4a);
+    Path truncatedM4a = TestMusic.write(tmp.resolve("cut.m4a"), Arrays.copyOf(whole, whole.length / 2));
+    assertThat(api.upload(token, truncatedM4a, "cut.m4a", Map.of()).error(415)).isEqualTo("unsupported_media_type");
+
+    Path png = TestMusic.cover();
+    assertThat(api.upload(token, png, "cover.mp3", Map.of()).error(415)).isEqualTo("unsupported_media_type");
+
+    // not multipart, no file part, nobody signed in
+    assertThat(api.json("POST", "/api/v1/tracks", token, new JsonObject().put("file", "x")).error(400)).isEqualTo("invalid_argument");
+    assertThat(api.send("POST", "/api/v1/tracks", token, Map.of("Content-Type", "multipart/form-data; boundary=xyz"),
+        java.net.http.HttpRequest.BodyPublishers.ofString("--xyz\r\nContent-Disposition: form-data; name=\"title\"\r\n\r\nhi\r\n--xyz--\r\n"))
+        .error(400)).isEqualTo("invalid_argument");
+    assertThat(api.upload(null, TestMusic.drascula("audio", "track12.ogg"), "a.ogg", Map.of()).error(401)).isEqualTo("unauthenticated");
+    assertThat(api.upload("not.a.token", TestMusic.drascula("audio", "track12.ogg"), "a.ogg", Map.of()).error(401)).isEqualTo("unauthenticated");
+
+    assertThat(trackCount()).isEqualTo(rows);
+    assertThat(allKeys()).isEqualTo(keys);
+    assertNoTempFiles();
+
+    // a path-traversal file name is only ever a title: the file is stored under its track id
+    Path ok = TestMusic.make(TestMusic.drascula("audio", "track12.ogg"), tmp.resolve("ok.mp3"), 3, List.of("-c:a", "libmp3lame"));
+    JsonObject t = accepted(api.upload(token, ok, "../../../../etc/passwd.mp3", Map.of()));
+    assertThat(t.getString("title")).isEqualTo("passwd");
+    assertThat(keysOf(t.getString("id"))).containsExactly("tracks/" + t.getString("id") + "/original");
+    Path win = TestMusic.make(TestMusic.drascula("audio", "track12.ogg"), tmp.resolve("win.mp3"), 2, List.of("-c:a", "libmp3lame"));
+    assertThat(accepted(api.upload(token, win, "..\\..\\Windows\\évasion 東京.mp3", Map.of())).getString("title")).isEqualTo("évasion 東京");
+    assertNoTempFiles();
+  }
+
+  @Test
+  void aFailureAfterTheS3PutRemovesItsObjects() {
+    String token = api.newUser("gone");
+    Path mp3 = TestMusic.make(TestMusic.drascula("audio", "track12.ogg"), tmp.resolve("orphan.mp3"), 2,
+        List.of("-cover", "-c:a", "libmp3lame"), "title", "Orphan");
+    Set<String> keys = allKeys();
+    long rows = trackCount();
+    // the account goes while its access token still verifies: the track row's insert fails after the S3 puts
+    tc.sql("DELETE FROM users WHERE id = ?::uuid", LibraryClient.userId(token));
+    LibraryClient.Reply refused = api.upload(token, mp3, "orphan.mp3", Map.of());
+    assertThat(refused.error(401)).isEqualTo("unauthenticated");
+    assertThat(refused.json().getJsonObject("error").getString("message")).isEqualTo("the account no longer exists");
+    assertThat(trackCount()).isEqualTo(rows);
+    assertThat(tc.sql("SELECT id FROM tracks WHERE content_sha256 = ?", TestMusic.sha256(mp3))).isEmpty();
+    assertThat(allKeys()).isEqualTo(keys);   // neither the original nor the cover stays
+    assertNoTempFiles();
+  }
+
+  @Test
+  @ChorusCluster(config = {"UPLOAD_MAX_BYTES=100000", "RATE_LIMIT_REGISTER=100000"})
+  void overUploadMaxBytesIs413WithNothingStored(TestCluster small) {
+    LibraryClient client = new LibraryClient(small.port());
+    String token = client.newUser("big");
+    long rows = trackCount();
+    Set<String> keys = allKeys();
+    // declared too large: refused before the body is read
+    assertThat(client.upload(token, TestMusic.drascula("audio", "track1.ogg"), "big.ogg", Map.of()).error(413)).isEqualTo("payload_too_large");
+    // no Content-Length (chunked): refused when the count passes the limit
+    assertThat(client.upload(token, TestMusic.drascula("audio", "track12.ogg"), "chunked.ogg", Map.of(), true).error(413))
+        .isEqualTo("payload_too_large");
+    assertThat(trackCount()).isEqualTo(rows);
+    assertThat(allKeys()).isEqualTo(keys);
+    // under the limit, chunked too, it goes through
+    Path smallFile = TestMusic.make(TestMusic.drascula("audio", "track12.ogg"), tmp.resolve("small.mp3"), 2, List.of("-c:a", "libmp3lame", "-b:a", "64k"));
+    assertThat(size(smallFile)).isLessThan(100_000);
+    client.upload(token, smallFile, "small.mp3", Map.of(), true).expect(202);
+  }
+
+  @Test
+  void anS3OutageIs503AndNoTrackRow() {
+    String token = api.newUser("s3down");
+    Path file = TestMusic.make(TestMusic.drascula("audio", "track12.ogg"), tmp.resolve("outage.mp3"), 3, List.of("-c:a", "libmp3lame"));
+    String sha = TestMusic.sha256(file);
+    EmbeddedS3 embedded = TestServices.services().s3();
+    try {
+      embedded.stop();
+      assertThat(api.upload(token, file, "outage.mp3", Map.of()).error(503)).isEqualTo("unavailable");
+      assertThat(tc.sql("SELECT id FROM tracks WHERE content_sha256 = ?", sha)).isEmpty();
+      assertNoTempFiles();
+    } finally {
+      embedded.start();
+    }
+    // back up: the same upload goes through
+    JsonObject t = accepted(api.upload(token, file, "outage.mp3", Map.of()));
+    assertStored(t, file);
+  }
+
+  // --- helpers
+
+  static JsonObject accepted(LibraryClient.Reply r) {
+    r.expect(202);
+    return r.json().getJsonObject("track");
+  }
+
+  /** The row, the original in S3 (same bytes) and the track.uploaded outbox row. */
+  static void assertStored(JsonObject track, Path file) {
+    String id = track.getString("id");
+    Map<String, Object> row = tc.sql("SELECT content_sha256, original_key, original_size FROM tracks WHERE id = ?::uuid", id).get(0);
+    assertThat(row.get("content_sha256")).isEqualTo(TestMusic.sha256(file));
+    assertThat(row.get("original_key")).isEqualTo("tracks/" + id + "/original");
+    byte[] stored = s3.getObjectAsBytes(b -> b.bucket(tc.config().s3().bucket()).key("tracks/" + id + "/original")).asByteArray();
+    assertThat(stored).isEqualTo(TestMusic.bytes(file));
+    List<Map<String, Object>> out = tc.sql("SELECT topic, payload::text AS payload FROM library_outbox WHERE message_key = ?", id);
+    assertThat(out).hasSize(1);
+    assertThat(out.get(0).get("topic")).isEqualTo("track.uploaded");
+    JsonObject p = new JsonObject((String) out.get(0).get("payload"));
+    assertThat(p.getString("track_id")).isEqualTo(id);
+    assertThat(p.getString("owner_id")).isEqualTo(track.getString("owner_id"));
+    assertThat(p.getString("original_key")).isEqualTo("tracks/" + id + "/original");
+    assertThat(p.getString("format")).isEqualTo(track.getString("format"));
+    assertThat(p.getString("mime")).isEqualTo(track.getString("mime"));
+    assertThat(p.getLong("size")).isEqualTo(size(file));
+    assertThat(p.getString("content_sha256")).isEqualTo(TestMusic.sha256(file));
+    assertThat(p.getString("event_id")).hasSize(36);
+    assertThat(p.getString("uploaded_at")).isNotBlank();
+  }
+
+  static long size(Path file) {
+    try {
+      return Files.size(file);
+    } catch (java.io.IOException e) {
+      throw new AssertionError(e);
+    }
+  }
+
+  static long trackCount() {
+    return ((Number) tc.sql("SELECT count(*) AS n FROM tracks").get(0).get("n")).longValue();
+  }
+
+  static Set<String> allKeys() {
+    Set<String> keys = new TreeSet<>();
+    for (S3Object o : s3.listObjectsV2Paginator(b -> b.bucket(tc.config().s3().bucket()).prefix("tracks/")).contents()) {
+      keys.add(o.key());
+    }
+    return keys;
+  }
+
+  static Set<String> keysOf(String trackId) {
+    Set<String> keys = new TreeSet<>();
+    for (S3Object o : s3.listObjectsV2Paginator(b -> b.bucket(tc.config().s3().bucket()).prefix("tracks/" + trackId + "/")).contents()) {
+      keys.add(o.key());
+    }
+    return keys;
+  }
+
+  /** The upload temp dir is empty once the answers are in. */
+  static void assertNoTempFiles() {
+    Path dir = tc.config().dataDir().resolve("tmp").resolve("library");
+    long deadline = System.currentTimeMillis() + 5_000;
+    while (true) {
+      try (var files = Files.list(dir)) {
+        List<Path> left = files.filter(p -> p.getFileName().toString().endsWith(".upload")).toList();
+        if (left.isEmpty()) {
+          return;
+        }
+        if (System.currentTimeMillis() > deadline) {
+          throw new AssertionError("temp files left: " + left);
+        }
+      } catch (java.io.IOException e) {
+        throw new AssertionError(e);
+      }
+      java.util.concurrent.locks.LockSupport.parkNanos(50_000_000);   // the delete is asynchronous after the answer
+    }
+  }
+}
