@@ -189,13 +189,13 @@ public final class Ffmpeg {
       return "";
     }
 
-    /** Why it failed, for a track's failure reason: a crash (signal) or the first error line. */
-    public String describe(String what) {
-      if (exitCode > 128 && exitCode < 160) {
-        return what + " crashed (signal " + (exitCode - 128) + ")" + (firstErrorLine().isEmpty() ? "" : ": " + firstErrorLine());
-      }
+    /** Why it failed, for a track's failure reason: a crash (killed by a signal) or the first error line. */
+    public String describe() {
       String line = firstErrorLine();
-      return what + (line.isEmpty() ? " (exit code " + exitCode + ")" : ": " + line);
+      if (exitCode > 128 && exitCode < 160) {
+        return "ffmpeg crashed on the file (signal " + (exitCode - 128) + ")" + (line.isEmpty() ? "" : ": " + line);
+      }
+      return "ffmpeg could not decode the file" + (line.isEmpty() ? " (exit code " + exitCode + ")" : ": " + line);
     }
   }
 

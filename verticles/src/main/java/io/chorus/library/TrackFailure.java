@@ -12,6 +12,6 @@ public final class TrackFailure extends RuntimeException {
 
   /** The reason for an ffmpeg/ffprobe run that exited non-zero. */
   static TrackFailure of(Ffmpeg.Result r) {
-    return new TrackFailure(r.describe("ffmpeg could not decode the file"));
+    return new TrackFailure(r.describe());
   }
 }
