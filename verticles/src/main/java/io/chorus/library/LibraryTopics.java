@@ -23,14 +23,14 @@ final class LibraryTopics {
 
   static void ensure(Vertx vertx, Future<KafkaAdminClient> admin, List<String> topics) {
     admin.compose(a -> a.listTopics().compose(existing -> {
-      List<NewTopic> missing = topics.stream().distinct().filter(t -> !existing.contains(t)).map(t -> new NewTopic(t, -1, (short) -1)).toList();
+      List<NewTopic> missing = topics.stream().distinct().filter(t -> !existing.contains(t)).map(t -> new NewTopic(t, -1, (short) -1).setConfig(java.util.Map.of())).toList();
       return missing.isEmpty() ? Future.succeededFuture() : a.createTopics(missing)
           .onSuccess(v -> LOG.info("Kafka topics created: {}", missing.stream().map(NewTopic::getName).toList()));
     })).onFailure(e -> {
       if (String.valueOf(e.getMessage()).contains("already exists")) {
         return;   // another node created it meanwhile
       }
-      LOG.debug("Library topics not ensured yet ({}); retrying in {} ms", e.getMessage(), RETRY_MS);
+      LOG.debug("Library topics not ensured yet ({}); retrying in {} ms", e.toString(), RETRY_MS);
       vertx.setTimer(RETRY_MS, t -> ensure(vertx, admin, topics));
     });
   }

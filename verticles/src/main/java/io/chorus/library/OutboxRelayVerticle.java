@@ -45,6 +45,7 @@ public final class OutboxRelayVerticle extends VerticleBase {
   private boolean polling;
   private boolean again;
   private boolean failing;
+  private boolean stopped;
 
   public OutboxRelayVerticle(Pool pg, String bootstrapServers, long pollMs, MeterRegistry metrics) {
     this.pg = pg;
@@ -79,11 +80,15 @@ public final class OutboxRelayVerticle extends VerticleBase {
 
   @Override
   public Future<?> stop() {
+    stopped = true;
     vertx.cancelTimer(timer);
     return producer.close();
   }
 
   private void poll() {
+    if (stopped) {
+      return;
+    }
     if (polling) {
       again = true;
       return;
@@ -94,7 +99,7 @@ public final class OutboxRelayVerticle extends VerticleBase {
       polling = false;
       if (ar.failed()) {
         failed.increment();
-        if (!failing) {
+        if (!failing && !stopped) {
           LOG.warn("Outbox rows not published (they stay for the next poll): {}", ar.cause().getMessage());
         }
         failing = true;
