@@ -219,11 +219,12 @@ final class ProcessingFixture implements AutoCloseable {
     }
   }
 
-  /** The members of the workers' consumer group and how many partitions each holds. */
-  List<Integer> groupAssignments() {
+  /** The partitions (of the uploads topic) each member of the workers' consumer group holds. */
+  List<java.util.Set<Integer>> groupAssignments() {
     try (Admin a = admin()) {
       return a.describeConsumerGroups(List.of(library.consumerGroup())).all().get().get(library.consumerGroup()).members().stream()
-          .map(MemberDescription::assignment).map(x -> x.topicPartitions().size()).toList();
+          .map(MemberDescription::assignment).map(x -> x.topicPartitions().stream().filter(tp -> tp.topic().equals(library.topicUploaded()))
+              .map(TopicPartition::partition).collect(java.util.stream.Collectors.toSet())).toList();
     } catch (Exception e) {
       throw new AssertionError(e);
     }
