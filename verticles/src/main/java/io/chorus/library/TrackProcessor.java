@@ -111,7 +111,7 @@ public final class TrackProcessor {
 
   static String reason(Throwable e) {
     String why = e instanceof TrackFailure ? e.getMessage()
-        : e instanceof Ffmpeg.Failure ? "ffmpeg: " + e.getMessage()
+        : e instanceof Ffmpeg.Failure ? e.getMessage()
         : "processing failed: " + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage());
     return why.length() > 500 ? why.substring(0, 497) + "..." : why;
   }
