@@ -4,9 +4,14 @@ import io.chorus.config.ChorusConfig;
 import io.chorus.platform.Feature;
 import io.chorus.platform.GatewayContext;
 import io.chorus.platform.NodeContext;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.WorkerExecutor;
 
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The music library (issue 17, seed 004): uploads to S3 and PostgreSQL, the outbox relay to Kafka,
@@ -41,12 +46,33 @@ public final class LibraryFeature implements Feature {
     access = new Access(node.api(io.chorus.web.SignedIn.Verifier.class));
     directory = node.api(io.chorus.web.SignedIn.Directory.class);
     s3 = node.s3();
-    return startTracks(node);
+    return startTracks(node).compose(v -> startProcessing(node));
   }
 
   /** Upload, track REST and streaming (io.chorus.library.Tracks). */
   private Future<Void> startTracks(NodeContext node) {
     return Tracks.start(node, config).onSuccess(t -> tracks = t).mapEmpty();
+  }
+
+  /**
+   * Processing: the outbox relay and the processing workers, on every node (one consumer group over all
+   * nodes; the relay's rows are claimed with SKIP LOCKED). Waits for S3 and for ffmpeg to be located
+   * (the bundled build is extracted once per JVM, on a worker thread).
+   */
+  private Future<Void> startProcessing(NodeContext node) {
+    Vertx vertx = node.vertx();
+    String kafka = node.config().kafka().bootstrapServers();
+    MeterRegistry metrics = node.metrics() != null ? node.metrics() : new SimpleMeterRegistry();
+    LibraryTopics.ensure(vertx, node.kafka(), List.of(config.topicUploaded(), config.topicProcessed(), config.topicPlayed(),
+        config.topicDeadLetter()));
+    node.deploy("OutboxRelayVerticle", () -> new OutboxRelayVerticle(node.infra().pg(), kafka, config.outboxPollMs(), metrics), 1);
+    return Future.all(node.s3(), Ffmpeg.locate(vertx, config)).onSuccess(all -> {
+      WorkerExecutor workers = vertx.createSharedWorkerExecutor("chorus-library-processing", config.processingConcurrency(),
+          7L * config.processingTimeoutSeconds(), TimeUnit.SECONDS);
+      TrackProcessor processor = new TrackProcessor(vertx, node.infra().pg(), all.resultAt(0), node.config().s3().bucket(),
+          all.resultAt(1), config, workers);
+      node.deploy("ProcessingVerticle", () -> new ProcessingVerticle(kafka, config, processor::process, metrics), 1);
+    }).mapEmpty();
   }
 
   @Override

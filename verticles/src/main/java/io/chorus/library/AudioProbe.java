@@ -1,0 +1,67 @@
+package io.chorus.library;
+
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+
+/** ffprobe of a track's first audio stream: duration, sample rate, channels, bitrate. */
+public final class AudioProbe {
+  private AudioProbe() {
+  }
+
+  /** What ffprobe says of the first audio stream; {@code bitrate} in bit/s, 0 when unknown. */
+  public record Info(long durationMs, int sampleRate, int channels, int bitrate, String codec) {
+  }
+
+  public static Info run(Ffmpeg ffmpeg, Path file, Duration timeout) {
+    Ffmpeg.Result r = ffmpeg.ffprobe(List.of("-v", "error", "-print_format", "json", "-show_format", "-show_streams",
+        "-select_streams", "a:0", file.toString()), timeout);
+    if (!r.ok()) {
+      throw TrackFailure.of(r);
+    }
+    return parse(r.stdout());
+  }
+
+  /** Parses {@code ffprobe -print_format json -show_format -show_streams -select_streams a:0}. */
+  public static Info parse(String json) {
+    JsonObject o;
+    try {
+      o = new JsonObject(json);
+    } catch (DecodeException e) {
+      throw new TrackFailure("ffprobe printed no readable description of the file");
+    }
+    JsonArray streams = o.getJsonArray("streams", new JsonArray());
+    if (streams.isEmpty()) {
+      throw new TrackFailure("the file has no audio stream");
+    }
+    JsonObject s = streams.getJsonObject(0);
+    JsonObject format = o.getJsonObject("format", new JsonObject());
+    double seconds = number(s.getValue("duration"), number(format.getValue("duration"), -1));
+    int sampleRate = (int) number(s.getValue("sample_rate"), 0);
+    int channels = (int) number(s.getValue("channels"), 0);
+    int bitrate = (int) number(s.getValue("bit_rate"), number(format.getValue("bit_rate"), 0));
+    if (sampleRate <= 0 || channels <= 0) {
+      throw new TrackFailure("the audio stream has no sample rate or channel count");
+    }
+    return new Info(seconds < 0 ? -1 : Math.round(seconds * 1000), sampleRate, channels, bitrate, s.getString("codec_name", ""));
+  }
+
+  /** ffprobe prints most numbers as strings ("48000", "299.09"), some as numbers, "N/A" when unknown. */
+  private static double number(Object v, double fallback) {
+    if (v instanceof Number n) {
+      return n.doubleValue();
+    }
+    if (v instanceof String str) {
+      try {
+        return Double.parseDouble(str);
+      } catch (NumberFormatException e) {
+        return fallback;
+      }
+    }
+    return fallback;
+  }
+}
