@@ -15,6 +15,7 @@ import java.util.List;
  */
 public final class LibraryFeature implements Feature {
   private LibraryConfig config;
+  private Catalog catalog;
 
   @Override
   public String name() {
@@ -34,11 +35,14 @@ public final class LibraryFeature implements Feature {
   @Override
   public Future<Void> start(NodeContext node) {
     config = LibraryConfig.of(node.config());
-    return Future.succeededFuture();
+    Future<Void> started = Future.succeededFuture();
+    started = started.compose(x -> Catalog.start(node, config).onSuccess(c -> catalog = c).<Void>mapEmpty());
+    return started;
   }
 
   @Override
   public Future<Void> mount(GatewayContext gateway) {
+    catalog.mount(gateway.router());
     return Future.succeededFuture();
   }
 }
