@@ -232,7 +232,7 @@ final class AlbumRepo {
   private static Future<Void> renumber(SqlConnection c, UUID id, List<UUID> order) {
     return c.preparedQuery("UPDATE album_tracks a SET position = o.pos - 1 FROM unnest($2::uuid[]) WITH ORDINALITY AS o(track_id, pos)"
             + " WHERE a.album_id = $1 AND a.track_id = o.track_id AND a.position <> o.pos - 1")
-        .execute(Tuple.of(id, order.toArray(new UUID[0])))
+        .execute(Tuple.tuple().addUUID(id).addArrayOfUUID(order.toArray(new UUID[0])))
         .compose(x -> touch(c, id));
   }
 

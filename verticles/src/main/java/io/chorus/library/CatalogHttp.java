@@ -41,12 +41,13 @@ final class CatalogHttp {
 
   /** The body as a JSON object; empty, malformed or non-object bodies fail with {@code invalid_argument}. */
   static JsonObject body(RoutingContext ctx) {
-    if (ctx.body() == null || ctx.body().length() == 0) {
+    io.vertx.core.buffer.Buffer buf = ctx.body() == null ? null : ctx.body().buffer();
+    if (buf == null || buf.length() == 0) {
       throw ErrorCode.INVALID_ARGUMENT.exception("a JSON object body is required");
     }
     Object v;
     try {
-      v = ctx.body().buffer().toJsonValue();
+      v = buf.toJsonValue();
     } catch (DecodeException e) {
       throw ErrorCode.MALFORMED_JSON.exception("the body is not valid JSON");
     }

@@ -140,7 +140,7 @@ final class PlaylistRepo {
       ids.add(position, entry);
       return c.preparedQuery("UPDATE playlist_tracks p SET position = o.pos - 1 FROM unnest($2::bigint[]) WITH ORDINALITY AS o(id, pos)"
               + " WHERE p.playlist_id = $1 AND p.id = o.id AND p.position <> o.pos - 1")
-          .execute(Tuple.of(id, ids.toArray(new Long[0])))
+          .execute(Tuple.tuple().addUUID(id).addArrayOfLong(ids.toArray(new Long[0])))
           .compose(x -> touch(c, id));
     }));
   }
