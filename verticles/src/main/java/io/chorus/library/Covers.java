@@ -41,13 +41,15 @@ import java.util.UUID;
  * {@code COVER_MAX_BYTES} ({@code 413} beyond), then checked by decoding it with ImageIO on a worker
  * thread: anything ImageIO cannot decode, and images larger than {@value #MAX_SIDE} px a side (read from
  * the header before the pixels, so a decompression bomb is never inflated), are {@code 415}. What is
- * stored is the re-encoded image (PNG when it has transparency, else JPEG), never the uploaded bytes,
- * and a thumbnail at most {@value #THUMB_PX} px a side: {@code albums/<id>/cover} and {@code albums/<id>/cover-thumb}.
+ * stored is the re-encoded image (PNG when it has transparency, else JPEG; at most {@value #FULL_PX} px a
+ * side), never the uploaded bytes, and a thumbnail at most {@value #THUMB_PX} px a side: {@code albums/<id>/cover} and {@code albums/<id>/cover-thumb}.
  */
 final class Covers {
   private static final Logger LOG = LoggerFactory.getLogger(Covers.class);
   static final int MAX_SIDE = 8000;
   static final int THUMB_PX = 150;
+  /** The stored cover is at most this many pixels a side (larger uploads are scaled down). */
+  static final int FULL_PX = 2000;
 
   static {
     // decode from memory: ImageIO's default disk cache would write every upload to a temp file
@@ -155,7 +157,17 @@ final class Covers {
         if (w < 1 || h < 1 || w > MAX_SIDE || h > MAX_SIDE) {
           throw notImage("the cover must be 1-" + MAX_SIDE + " pixels a side, it is " + w + "x" + h);
         }
-        img = reader.read(0);
+        // a big (but allowed) image is decoded subsampled: the heap holds at most about FULL_PX² pixels, never w×h
+        int step = Math.max(1, (int) Math.ceil((double) Math.max(w, h) / FULL_PX));
+        javax.imageio.ImageReadParam param = reader.getDefaultReadParam();
+        param.setSourceSubsampling(step, step, 0, 0);
+        List<String> warnings = new java.util.ArrayList<>();
+        reader.addIIOReadWarningListener((source, warning) -> warnings.add(warning));
+        img = reader.read(0, param);
+        if (!warnings.isEmpty()) {
+          // e.g. "Premature end of JPEG file": the decoder made up the missing pixels
+          throw notImage("the cover image is damaged: " + warnings.get(0));
+        }
       } catch (IOException | RuntimeException e) {
         if (e instanceof ChorusException) {
           throw e;
@@ -167,7 +179,9 @@ final class Covers {
     }
     boolean alpha = img.getColorModel().hasAlpha();
     String format = alpha ? "png" : "jpeg";
-    BufferedImage full = normalise(img, img.getWidth(), img.getHeight(), alpha);
+    double fullScale = Math.min(1.0, (double) FULL_PX / Math.max(img.getWidth(), img.getHeight()));
+    BufferedImage full = normalise(img, Math.max(1, (int) Math.round(img.getWidth() * fullScale)),
+        Math.max(1, (int) Math.round(img.getHeight() * fullScale)), alpha);
     double scale = Math.min(1.0, (double) THUMB_PX / Math.max(img.getWidth(), img.getHeight()));
     BufferedImage thumb = normalise(img, Math.max(1, (int) Math.round(img.getWidth() * scale)),
         Math.max(1, (int) Math.round(img.getHeight() * scale)), alpha);
