@@ -158,13 +158,13 @@ final class PlaylistRepo {
     return c.preparedQuery("UPDATE playlists SET updated_at = NOW() WHERE id = $1").execute(Tuple.of(id)).mapEmpty();
   }
 
-  /** Locks the playlist row; NOT_FOUND unless the caller may read it, FORBIDDEN unless they own it ({@code moderatorMay}: or moderate). */
+  /** Locks the playlist row; NOT_FOUND unless the caller may read it, FORBIDDEN unless they own it ({@code moderatorMay}: or moderate, for a public one). */
   private static Future<Row> lock(SqlConnection c, UUID id, SignedIn me, boolean moderatorMay) {
     return c.preparedQuery("SELECT owner_id, name, description, public FROM playlists WHERE id = $1 FOR UPDATE").execute(Tuple.of(id))
         .compose(rs -> {
           Row r = AlbumRepo.first(rs);
           boolean own = r != null && me.userId().equals(r.getUUID("owner_id").toString());
-          if (r == null || !own && !r.getBoolean("public") && !(moderatorMay && me.moderator())) {
+          if (r == null || !own && !r.getBoolean("public")) {
             return Future.failedFuture(ErrorCode.NOT_FOUND.exception("no such playlist"));
           }
           if (!own && !(moderatorMay && me.moderator())) {
