@@ -21,8 +21,9 @@ import java.util.UUID;
 /**
  * Albums and their ordered tracks (parameterised SQL only). Positions are dense, 0..n-1: every change
  * of an album's track list runs in one transaction that first locks the album row
- * ({@code SELECT ... FOR UPDATE}), so concurrent edits of one album are applied one after the other and
- * never leave a gap or a duplicate position. Reads show only the tracks the caller may see.
+ * ({@code SELECT ... FOR UPDATE}), so concurrent edits of one album are applied one after the other, and
+ * renumbers the whole list, so it never leaves a gap or a duplicate position (and heals the gap a deleted
+ * track's cascaded entry leaves; reads count positions over the entries for the same reason). Reads show only the tracks the caller may see.
  */
 final class AlbumRepo {
   static final String COLUMNS = "al.id, al.owner_id, al.title, al.artist_id, aar.name AS artist_name, al.year, al.cover_key,"
@@ -92,8 +93,10 @@ final class AlbumRepo {
       if (r == null || !Access.visible(r.getString("moderation"), r.getUUID("owner_id").toString(), viewer)) {
         return Future.failedFuture(ErrorCode.NOT_FOUND.exception("no such album"));
       }
-      return pg.preparedQuery("SELECT at.position, " + CatalogTracks.COLUMNS + " FROM album_tracks at JOIN " + CatalogTracks.FROM
-              + " ON t.id = at.track_id WHERE at.album_id = $1 AND " + CatalogTracks.visible("t", 2) + " ORDER BY at.position")
+      // positions counted over all entries: dense even right after a deleted track's entry went (ON DELETE CASCADE)
+      return pg.preparedQuery("SELECT at.position, " + CatalogTracks.COLUMNS + " FROM (SELECT track_id, row_number() OVER (ORDER BY position, track_id) - 1"
+              + " AS position FROM album_tracks WHERE album_id = $1) at JOIN " + CatalogTracks.FROM + " ON t.id = at.track_id"
+              + " WHERE " + CatalogTracks.visible("t", 2) + " ORDER BY at.position")
           .execute(CatalogTracks.viewer(Tuple.of(id), viewer))
           .map(rs -> {
             JsonArray tracks = new JsonArray();
@@ -183,11 +186,10 @@ final class AlbumRepo {
           if (at < 0 || at > ids.size()) {
             return Future.failedFuture(ErrorCode.INVALID_ARGUMENT.exception("position must be 0-" + ids.size()));
           }
-          return c.preparedQuery("UPDATE album_tracks SET position = position + 1 WHERE album_id = $1 AND position >= $2")
-              .execute(Tuple.of(id, at))
-              .compose(x -> c.preparedQuery("INSERT INTO album_tracks (album_id, track_id, position) VALUES ($1, $2, $3)")
-                  .execute(Tuple.of(id, trackId, at)))
-              .compose(x -> touch(c, id));
+          ids.add(at, trackId);
+          return c.preparedQuery("INSERT INTO album_tracks (album_id, track_id, position) VALUES ($1, $2, $3)")
+              .execute(Tuple.of(id, trackId, at))
+              .compose(x -> renumber(c, id, ids));
         }));
   }
 
@@ -197,9 +199,8 @@ final class AlbumRepo {
             .execute(Tuple.of(id, trackId)))
         .compose(rs -> rs.size() == 0
             ? Future.failedFuture(ErrorCode.NOT_FOUND.exception("the track is not in this album"))
-            : c.preparedQuery("UPDATE album_tracks SET position = position - 1 WHERE album_id = $1 AND position > $2")
-                .execute(Tuple.of(id, rs.iterator().next().getInteger("position"))))
-        .compose(x -> touch(c, id)));
+            : entries(c, id))
+        .compose(ids -> renumber(c, id, ids)));
   }
 
   /** Moves a track to {@code position} (0..n-1), shifting the ones between. */
@@ -237,7 +238,7 @@ final class AlbumRepo {
   }
 
   private static Future<List<UUID>> entries(SqlConnection c, UUID id) {
-    return c.preparedQuery("SELECT track_id FROM album_tracks WHERE album_id = $1 ORDER BY position").execute(Tuple.of(id))
+    return c.preparedQuery("SELECT track_id FROM album_tracks WHERE album_id = $1 ORDER BY position, track_id").execute(Tuple.of(id))
         .map(rs -> {
           List<UUID> ids = new ArrayList<>();
           rs.forEach(r -> ids.add(r.getUUID("track_id")));

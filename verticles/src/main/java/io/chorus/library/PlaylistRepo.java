@@ -16,7 +16,8 @@ import java.util.UUID;
 
 /**
  * A user's playlists. Entries have their own id (a track may be listed several times) and dense
- * positions 0..n-1, kept so by one transaction per change that locks the playlist row first. Only the
+ * positions 0..n-1, kept so by one transaction per change that locks the playlist row first and
+ * renumbers the list (as for albums, {@link AlbumRepo}). Only the
  * owner changes a playlist (a moderator may delete a public one); anyone reads a public one, and
  * entries show only the tracks the reader may see.
  */
@@ -66,8 +67,9 @@ final class PlaylistRepo {
       if (r == null || !(r.getBoolean("public") || viewer != null && viewer.userId().equals(r.getUUID("owner_id").toString()))) {
         return Future.failedFuture(ErrorCode.NOT_FOUND.exception("no such playlist"));
       }
-      return pg.preparedQuery("SELECT pt.id AS entry_id, pt.position, pt.added_at, " + CatalogTracks.COLUMNS + " FROM playlist_tracks pt JOIN "
-              + CatalogTracks.FROM + " ON t.id = pt.track_id WHERE pt.playlist_id = $1 AND " + CatalogTracks.visible("t", 2)
+      return pg.preparedQuery("SELECT pt.id AS entry_id, pt.position, pt.added_at, " + CatalogTracks.COLUMNS + " FROM (SELECT id, track_id,"
+              + " added_at, row_number() OVER (ORDER BY position, id) - 1 AS position FROM playlist_tracks WHERE playlist_id = $1) pt JOIN "
+              + CatalogTracks.FROM + " ON t.id = pt.track_id WHERE " + CatalogTracks.visible("t", 2)
               + " ORDER BY pt.position")
           .execute(CatalogTracks.viewer(Tuple.of(id), viewer))
           .map(entries -> {
@@ -107,12 +109,13 @@ final class PlaylistRepo {
           if (at < 0 || at > ids.size()) {
             return Future.failedFuture(ErrorCode.INVALID_ARGUMENT.exception("position must be 0-" + ids.size()));
           }
-          return c.preparedQuery("UPDATE playlist_tracks SET position = position + 1 WHERE playlist_id = $1 AND position >= $2")
-              .execute(Tuple.of(id, at))
-              .compose(x -> c.preparedQuery("INSERT INTO playlist_tracks (playlist_id, track_id, position) VALUES ($1, $2, $3) RETURNING id")
-                  .execute(Tuple.of(id, trackId, at)))
-              .compose(rs -> touch(c, id).map(new JsonObject().put("entry_id", rs.iterator().next().getLong("id")).put("position", at)
-                  .put("track_id", trackId.toString())));
+          return c.preparedQuery("INSERT INTO playlist_tracks (playlist_id, track_id, position) VALUES ($1, $2, $3) RETURNING id")
+              .execute(Tuple.of(id, trackId, at))
+              .compose(rs -> {
+                long entry = rs.iterator().next().getLong("id");
+                ids.add(at, entry);
+                return renumber(c, id, ids).map(new JsonObject().put("entry_id", entry).put("position", at).put("track_id", trackId.toString()));
+              });
         }));
   }
 
@@ -122,9 +125,8 @@ final class PlaylistRepo {
             .execute(Tuple.of(id, entry)))
         .compose(rs -> rs.size() == 0
             ? Future.failedFuture(ErrorCode.NOT_FOUND.exception("no such entry in this playlist"))
-            : c.preparedQuery("UPDATE playlist_tracks SET position = position - 1 WHERE playlist_id = $1 AND position > $2")
-                .execute(Tuple.of(id, rs.iterator().next().getInteger("position"))))
-        .compose(x -> touch(c, id)));
+            : entries(c, id))
+        .compose(ids -> renumber(c, id, ids)));
   }
 
   Future<Void> move(UUID id, SignedIn me, long entry, int position) {
@@ -138,15 +140,20 @@ final class PlaylistRepo {
       }
       ids.remove(from);
       ids.add(position, entry);
-      return c.preparedQuery("UPDATE playlist_tracks p SET position = o.pos - 1 FROM unnest($2::bigint[]) WITH ORDINALITY AS o(id, pos)"
-              + " WHERE p.playlist_id = $1 AND p.id = o.id AND p.position <> o.pos - 1")
-          .execute(Tuple.tuple().addUUID(id).addArrayOfLong(ids.toArray(new Long[0])))
-          .compose(x -> touch(c, id));
+      return renumber(c, id, ids);
     }));
   }
 
+  /** Positions 0..n-1 in the order of {@code order}; only rows whose position changes are written. */
+  private static Future<Void> renumber(SqlConnection c, UUID id, List<Long> order) {
+    return c.preparedQuery("UPDATE playlist_tracks p SET position = o.pos - 1 FROM unnest($2::bigint[]) WITH ORDINALITY AS o(id, pos)"
+            + " WHERE p.playlist_id = $1 AND p.id = o.id AND p.position <> o.pos - 1")
+        .execute(Tuple.tuple().addUUID(id).addArrayOfLong(order.toArray(new Long[0])))
+        .compose(x -> touch(c, id));
+  }
+
   private static Future<List<Long>> entries(SqlConnection c, UUID id) {
-    return c.preparedQuery("SELECT id FROM playlist_tracks WHERE playlist_id = $1 ORDER BY position").execute(Tuple.of(id))
+    return c.preparedQuery("SELECT id FROM playlist_tracks WHERE playlist_id = $1 ORDER BY position, id").execute(Tuple.of(id))
         .map(rs -> {
           List<Long> ids = new ArrayList<>();
           rs.forEach(r -> ids.add(r.getLong("id")));

@@ -180,6 +180,26 @@ class AlbumsRestTest {
   }
 
   @Test
+  void aDeletedTrackLeavesNoGap() {
+    CatalogApi.User owner = api.newUser("gap");
+    String id = album(owner, "Gappy").getString("id");
+    List<String> t = new ArrayList<>();
+    for (int i = 0; i < 4; i++) {
+      t.add(track(owner, "G" + i, "pending"));
+      api.post("/api/v1/albums/" + id + "/tracks", owner.token(), new JsonObject().put("track_id", t.get(i))).expect(201);
+    }
+    // the track's own DELETE (upload's) removes the row; album_tracks follows by ON DELETE CASCADE
+    Sql.query(node.config().db(), "DELETE FROM tracks WHERE id = ?", UUID.fromString(t.get(1)));
+    assertThat(trackIds(api.get("/api/v1/albums/" + id, owner.token()).expect(200).json().getJsonObject("album")))
+        .containsExactly(t.get(0), t.get(2), t.get(3));
+    String fresh = track(owner, "G4", "pending");
+    JsonObject a = api.post("/api/v1/albums/" + id + "/tracks", owner.token(), new JsonObject().put("track_id", fresh).put("position", 2))
+        .expect(201).json().getJsonObject("album");
+    assertThat(trackIds(a)).containsExactly(t.get(0), t.get(2), fresh, t.get(3));
+    assertThat(positions(id)).containsExactly(0, 1, 2, 3);
+  }
+
+  @Test
   void concurrentMovesKeepPositionsDenseAndUnique() throws Exception {
     CatalogApi.User owner = api.newUser("mover");
     String id = album(owner, "Busy").getString("id");

@@ -101,6 +101,25 @@ class PlaylistsAndLikesTest {
     assertThat(api.get("/api/v1/playlists", other.token()).expect(200).json().getJsonArray("playlists")).isEmpty();
     assertThat(api.get("/api/v1/playlists", null).error(401)).isEqualTo("unauthenticated");
 
+    // a track deleted (by its owner) leaves the playlist without a gap
+    String gone = track(me, "Short-lived", "pending");
+    api.post(tracks, me.token(), new JsonObject().put("track_id", gone).put("position", 0)).expect(201);
+    Sql.query(node.config().db(), "DELETE FROM tracks WHERE id = ?", UUID.fromString(gone));
+    JsonObject healed = api.get("/api/v1/playlists/" + id, me.token()).expect(200).json().getJsonObject("playlist");
+    assertThat(healed.getJsonArray("entries").stream().map(o -> ((JsonObject) o).getInteger("position")).toList()).containsExactly(0, 1);
+    long added = api.post(tracks, me.token(), new JsonObject().put("track_id", pub)).expect(201).json().getInteger("position");
+    assertThat(added).isEqualTo(2);
+
+    // a moderator may delete a public playlist (not read or delete a private one)
+    CatalogApi.User mod = api.newModerator("listmod");
+    String priv = api.post("/api/v1/playlists", other.token(), new JsonObject().put("name", "Secret")).expect(201).json()
+        .getJsonObject("playlist").getString("id");
+    assertThat(api.delete("/api/v1/playlists/" + priv, mod.token()).error(404)).isEqualTo("not_found");
+    String shown = api.post("/api/v1/playlists", other.token(), new JsonObject().put("name", "Spam").put("public", true)).expect(201).json()
+        .getJsonObject("playlist").getString("id");
+    assertThat(api.post("/api/v1/playlists/" + shown + "/tracks", mod.token(), new JsonObject().put("track_id", pub)).error(403)).isEqualTo("forbidden");
+    api.delete("/api/v1/playlists/" + shown, mod.token()).expect(204);
+
     // delete
     api.delete("/api/v1/playlists/" + id, me.token()).expect(204);
     assertThat(api.get("/api/v1/playlists/" + id, me.token()).error(404)).isEqualTo("not_found");
