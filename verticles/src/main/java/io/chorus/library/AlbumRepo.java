@@ -219,15 +219,27 @@ final class AlbumRepo {
     }));
   }
 
-  /** Puts the album's tracks in the order given, which must name exactly its current tracks. */
+  /**
+   * Puts the album's tracks in the order given, which must name exactly the tracks the caller sees in
+   * it; entries hidden from the caller (e.g. a track taken down since) follow, in their current order.
+   */
   Future<Void> reorder(UUID id, SignedIn viewer, List<UUID> order) {
-    return pg.withTransaction(c -> lock(c, id, viewer, false).compose(r -> entries(c, id)).compose(ids -> {
-      if (order.size() != ids.size() || !new HashSet<>(order).equals(new HashSet<>(ids)) || new HashSet<>(order).size() != order.size()) {
-        return Future.failedFuture(ErrorCode.INVALID_ARGUMENT.exception("track_ids must list each of the album's " + ids.size()
-            + " tracks exactly once"));
-      }
-      return renumber(c, id, order);
-    }));
+    return pg.withTransaction(c -> lock(c, id, viewer, false)
+        .compose(r -> c.preparedQuery("SELECT at.track_id, " + CatalogTracks.visible("t", 2) + " AS shown FROM album_tracks at"
+                + " JOIN tracks t ON t.id = at.track_id WHERE at.album_id = $1 ORDER BY at.position, at.track_id")
+            .execute(CatalogTracks.viewer(Tuple.of(id), viewer)))
+        .compose(rs -> {
+          List<UUID> shown = new ArrayList<>();
+          List<UUID> hidden = new ArrayList<>();
+          rs.forEach(row -> (Boolean.TRUE.equals(row.getBoolean("shown")) ? shown : hidden).add(row.getUUID("track_id")));
+          if (order.size() != shown.size() || !new HashSet<>(order).equals(new HashSet<>(shown))) {
+            return Future.failedFuture(ErrorCode.INVALID_ARGUMENT.exception("track_ids must list each of the album's " + shown.size()
+                + " tracks exactly once"));
+          }
+          List<UUID> all = new ArrayList<>(order);
+          all.addAll(hidden);
+          return renumber(c, id, all);
+        }));
   }
 
   private static Future<Void> renumber(SqlConnection c, UUID id, List<UUID> order) {

@@ -151,6 +151,15 @@ class AlbumsRestTest {
     assertThat(seen.getJsonObject(0).getInteger("position")).isEqualTo(2);
     assertThat(api.get("/api/v1/albums/" + id, other.token()).expect(200).json().getJsonObject("album").getJsonArray("tracks")).hasSize(1);
     assertThat(api.post(path, other.token(), new JsonObject().put("track_id", foreignPending)).error(403)).isEqualTo("forbidden");
+    // a track taken down since it was added is hidden from the owner too: a full reorder names the tracks they see
+    Sql.query(node.config().db(), "UPDATE tracks SET moderation = 'removed' WHERE id = ?", UUID.fromString(t1));
+    assertThat(api.put(path, owner.token(), new JsonObject().put("track_ids", new JsonArray().add(t4).add(t1).add(t3))).error(400))
+        .isEqualTo("invalid_argument");
+    api.put(path, owner.token(), new JsonObject().put("track_ids", new JsonArray().add(t4).add(t3))).expect(200);
+    assertThat(Sql.query(node.config().db(), "SELECT track_id FROM album_tracks WHERE album_id = ? ORDER BY position", UUID.fromString(id))
+        .stream().map(r -> r.get("track_id").toString()).toList()).containsExactly(t4, t3, t1);
+    Sql.query(node.config().db(), "UPDATE tracks SET moderation = 'pending' WHERE id = ?", UUID.fromString(t1));
+    api.put(path, owner.token(), new JsonObject().put("track_ids", new JsonArray().add(t1).add(t3).add(t4))).expect(200);
     assertThat(api.call("PATCH", "/api/v1/albums/" + id, other.token(), new JsonObject().put("title", "mine")).error(403)).isEqualTo("forbidden");
     assertThat(api.delete("/api/v1/albums/" + id, other.token()).error(403)).isEqualTo("forbidden");
 
