@@ -84,16 +84,17 @@ final class Covers {
   Future<Buffer> read(RoutingContext ctx) {
     HttpServerRequest req = ctx.request();
     Promise<Buffer> done = Promise.promise();
+    String type = req.getHeader("Content-Type");
+    boolean multipart = type != null && type.toLowerCase(Locale.ROOT).startsWith("multipart/form-data");
     String length = req.getHeader("Content-Length");
-    if (length != null && length.matches("\\d{1,18}") && Long.parseLong(length) > maxBytes + 64L * 1024) {
-      // the multipart framing gets a little room; the image itself is checked against the limit below
+    // refused before reading when the declared length says so; the multipart framing gets a little room
+    // (its image part is counted while it streams)
+    if (length != null && length.matches("\\d{1,18}") && Long.parseLong(length) > maxBytes + (multipart ? 64L * 1024 : 0)) {
       return Future.failedFuture(ErrorCode.PAYLOAD_TOO_LARGE.exception("the cover is larger than " + maxBytes + " bytes"));
     }
     Buffer image = Buffer.buffer();
     boolean[] tooLarge = {false};
     boolean[] filePart = {false};
-    String type = req.getHeader("Content-Type");
-    boolean multipart = type != null && type.toLowerCase(Locale.ROOT).startsWith("multipart/form-data");
     if (multipart) {
       req.setExpectMultipart(true);
       req.uploadHandler(upload -> {

@@ -304,7 +304,8 @@ class AlbumsRestTest {
         .isEqualTo("unsupported_media_type");
     assertThat(api.call("PUT", cover, owner.token(), Arrays.copyOf(png, 200), "image/png").error(415)).isEqualTo("unsupported_media_type");
     assertThat(api.call("PUT", cover, owner.token(), pngHeader(100_000, 100_000), "image/png").error(415)).isEqualTo("unsupported_media_type");
-    // too big: 413 (the limit is COVER_MAX_BYTES=150000), raw and as multipart
+    // too big: 413 (the limit is COVER_MAX_BYTES=150000): raw (refused on its Content-Length) and as multipart
+    // (counted while the part streams)
     byte[] big = Arrays.copyOf(png, 200_000);
     assertThat(api.call("PUT", cover, owner.token(), big, "image/png").error(413)).isEqualTo("payload_too_large");
     assertThat(api.call("PUT", cover, owner.token(), multipart(boundary, "file", "big.png", "image/png", big),
