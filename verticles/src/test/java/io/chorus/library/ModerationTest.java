@@ -219,38 +219,57 @@ class ModerationTest {
     assertThat(item(queue(mod, "album"), album).getLong("open_reports")).isEqualTo(1);
   }
 
+  /** A consumer on node 1, returned once node 0 knows of it (a probe published on node 0 arrived). */
+  static MessageConsumer<JsonObject> listenOnNode1(String address, BlockingQueue<JsonObject> received) throws InterruptedException {
+    MessageConsumer<JsonObject> consumer = tc.node(1).vertx().eventBus().consumer(address, m -> received.add(m.body()));
+    TestServices.await(consumer.completion());
+    long deadline = System.currentTimeMillis() + 30_000;
+    JsonObject probe = null;
+    while (probe == null && System.currentTimeMillis() < deadline) {
+      tc.node(0).vertx().eventBus().publish(address, new JsonObject().put("type", "probe"));
+      probe = received.poll(200, TimeUnit.MILLISECONDS);
+    }
+    assertThat(probe).as("the subscription to %s on node 1 reached node 0", address).isNotNull();
+    received.clear();
+    return consumer;
+  }
+
+  /** The first event of {@code type} about {@code subject} (probes that arrive late are skipped), or null after 30 s. */
+  static JsonObject next(BlockingQueue<JsonObject> received, String type, String subject) throws InterruptedException {
+    long deadline = System.currentTimeMillis() + 30_000;
+    while (System.currentTimeMillis() < deadline) {
+      JsonObject e = received.poll(deadline - System.currentTimeMillis(), TimeUnit.MILLISECONDS);
+      if (e != null && type.equals(e.getString("type")) && subject.equals(e.getString("subject_id"))) {
+        return e;
+      }
+    }
+    return null;
+  }
+
   @Test
   void aTakedownReachesAConsumerOnTheOtherNode() throws Exception {
-    BlockingQueue<JsonObject> received = new LinkedBlockingQueue<>();
-    MessageConsumer<JsonObject> consumer = tc.node(1).vertx().eventBus().consumer(Addresses.LIBRARY_TAKEDOWN, m -> received.add(m.body()));
-    TestServices.await(consumer.completion());
+    CatalogApi.User owner = a.newUser("victim");
+    CatalogApi.User mod = a.newModerator("enforcer");
+    String t = track(owner, "Infringing", "approved");
+    BlockingQueue<JsonObject> takedowns = new LinkedBlockingQueue<>();
+    BlockingQueue<JsonObject> ownerEvents = new LinkedBlockingQueue<>();
+    MessageConsumer<JsonObject> bus = listenOnNode1(Addresses.LIBRARY_TAKEDOWN, takedowns);
+    MessageConsumer<JsonObject> channel = listenOnNode1(Addresses.userEvents(owner.id()), ownerEvents);
     try {
-      // wait until node 0 knows of node 1's subscription: a probe published there must arrive here
-      long deadline = System.currentTimeMillis() + 30_000;
-      JsonObject probe = null;
-      while (probe == null && System.currentTimeMillis() < deadline) {
-        tc.node(0).vertx().eventBus().publish(Addresses.LIBRARY_TAKEDOWN, new JsonObject().put("type", "probe"));
-        probe = received.poll(200, TimeUnit.MILLISECONDS);
-      }
-      assertThat(probe).as("the subscription on node 1 reached node 0").isNotNull();
-      received.clear();
-
-      CatalogApi.User owner = a.newUser("victim");
-      CatalogApi.User mod = a.newModerator("enforcer");
-      String t = track(owner, "Infringing", "approved");
       decide(a, mod, "tracks", t, "takedown", "DMCA").expect(200);
-      JsonObject event = null;
-      while (System.currentTimeMillis() < deadline + 30_000) {
-        JsonObject e = received.poll(30, TimeUnit.SECONDS);
-        if (e == null || "takedown".equals(e.getString("type")) && t.equals(e.getString("subject_id"))) {
-          event = e;
-          break;
-        }
-      }
-      assertThat(event).as("takedown event on node 1").isEqualTo(new JsonObject().put("type", "takedown").put("subject_type", "track")
-          .put("subject_id", t));
+      assertThat(next(takedowns, "takedown", t)).as("takedown event on node 1")
+          .isEqualTo(new JsonObject().put("type", "takedown").put("subject_type", "track").put("subject_id", t));
+      assertThat(next(ownerEvents, "moderation", t)).as("the owner's channel").isEqualTo(new JsonObject().put("type", "moderation")
+          .put("subject_type", "track").put("subject_id", t).put("moderation", "removed").put("reason", "DMCA"));
+      // the row alone already hides it on the other node
+      assertThat(b.post("/api/v1/tracks/" + t + "/report", owner.token(), new JsonObject().put("reason", "mine?")).error(404)).isEqualTo("not_found");
+      // a restore is no takedown: nothing on the takedown address, the owner hears of it
+      decide(b, mod, "tracks", t, "restore", null).expect(200);
+      assertThat(next(ownerEvents, "moderation", t).getString("moderation")).isEqualTo("approved");
+      assertThat(takedowns).isEmpty();
     } finally {
-      TestServices.await(consumer.unregister());
+      TestServices.await(bus.unregister());
+      TestServices.await(channel.unregister());
     }
   }
 }
