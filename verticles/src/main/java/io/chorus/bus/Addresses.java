@@ -87,4 +87,10 @@ public final class Addresses {
   /** An admin disabled a user, {@code {user_id}}; every node closes that user's sockets at once. */
   public static final String USER_DISABLED = "chorus.user.disabled";
 
+  /**
+   * A moderator took a library track or album down: {@code {"type":"takedown","subject_type":"track"|"album",
+   * "subject_id"}}, published to every node, which stop its streams, search hits and room playback at once.
+   */
+  public static final String LIBRARY_TAKEDOWN = "chorus.library.takedown";
+
 }

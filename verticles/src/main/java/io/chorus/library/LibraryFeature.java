@@ -24,6 +24,7 @@ public final class LibraryFeature implements Feature {
   private io.chorus.web.SignedIn.Directory directory;
   private Future<software.amazon.awssdk.services.s3.S3Client> s3;
   private Tracks tracks;
+  private Catalog catalog;
 
   @Override
   public String name() {
@@ -46,7 +47,8 @@ public final class LibraryFeature implements Feature {
     access = new Access(node.api(io.chorus.web.SignedIn.Verifier.class));
     directory = node.api(io.chorus.web.SignedIn.Directory.class);
     s3 = node.s3();
-    return startTracks(node).compose(v -> startProcessing(node));
+    return startTracks(node).compose(v -> startProcessing(node))
+        .compose(v -> Catalog.start(node, config).onSuccess(c -> catalog = c).<Void>mapEmpty());
   }
 
   /** Upload, track REST and streaming (io.chorus.library.Tracks). */
@@ -78,6 +80,7 @@ public final class LibraryFeature implements Feature {
   @Override
   public Future<Void> mount(GatewayContext gateway) {
     tracks.mount(gateway);
+    catalog.mount(gateway.router());
     new ArtistRoutes(gateway.node().infra().pg(), access).mount(gateway.router());
     mountSubsonic(gateway);
     return Future.succeededFuture();

@@ -1,0 +1,60 @@
+package io.chorus.library;
+
+import io.chorus.platform.NodeContext;
+import io.chorus.web.SignedIn;
+import io.vertx.core.Future;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.handler.BodyHandler;
+import io.vertx.ext.web.handler.CorsHandler;
+
+import java.util.List;
+import java.util.Set;
+
+/**
+ * The catalog part of the library, built once per node and mounted on each gateway instance: albums
+ * (with covers and ordered tracks), playlists, likes, reports and moderation.
+ */
+final class Catalog {
+  private final AlbumRoutes albums;
+  private final PlaylistRoutes playlists;
+  private final Likes likes;
+  private final ModerationRoutes moderation;
+  private final List<String> allowedOrigins;
+
+  private Catalog(AlbumRoutes albums, PlaylistRoutes playlists, Likes likes, ModerationRoutes moderation, List<String> allowedOrigins) {
+    this.albums = albums;
+    this.playlists = playlists;
+    this.likes = likes;
+    this.moderation = moderation;
+    this.allowedOrigins = allowedOrigins;
+  }
+
+  static Future<Catalog> start(NodeContext node, LibraryConfig config) {
+    Access access = new Access(node.api(SignedIn.Verifier.class));
+    var pg = node.infra().pg();
+    return node.s3().map(s3 -> new Catalog(
+        new AlbumRoutes(access, new AlbumRepo(pg), new Covers(node.vertx(), s3, node.config().s3().bucket(), config.coverMaxBytes())),
+        new PlaylistRoutes(access, new PlaylistRepo(pg)),
+        new Likes(access, pg),
+        new ModerationRoutes(access, new Moderation(pg, node.vertx().eventBus())),
+        node.config().security().allowedOrigins()));
+  }
+
+  void mount(Router router) {
+    CorsHandler cors = CorsHandler.create()
+        .allowedMethods(Set.of(HttpMethod.GET, HttpMethod.POST, HttpMethod.PUT, HttpMethod.PATCH, HttpMethod.DELETE, HttpMethod.OPTIONS))
+        .allowedHeaders(Set.of("Content-Type", "Authorization"));
+    if (!allowedOrigins.contains("*")) {
+      allowedOrigins.forEach(cors::addOrigin);
+    }
+    for (String prefix : List.of("/api/v1/albums*", "/api/v1/playlists*", "/api/v1/artists*", "/api/v1/me/likes*", "/api/v1/moderation*")) {
+      router.route(prefix).handler(cors);
+    }
+    BodyHandler body = BodyHandler.create(false).setBodyLimit(64 * 1024);
+    albums.mount(router, body);
+    playlists.mount(router, body);
+    likes.mount(router);
+    moderation.mount(router, body);
+  }
+}

@@ -1,0 +1,160 @@
+package io.chorus.library;
+
+import io.chorus.bus.ErrorCode;
+import io.chorus.web.Http;
+import io.vertx.core.Future;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+
+import java.nio.charset.StandardCharsets;
+import java.time.OffsetDateTime;
+import java.util.Base64;
+import java.util.UUID;
+import java.util.function.Supplier;
+
+/**
+ * Request parsing and responses shared by the catalog routes (albums, playlists, likes, moderation):
+ * every bad input (malformed JSON, a wrong type, a malformed id or cursor) fails with
+ * {@code invalid_argument} before any query runs, so it never reaches PostgreSQL as a 500.
+ */
+final class CatalogHttp {
+  private CatalogHttp() {
+  }
+
+  /** Runs {@code action} and answers with its result as JSON ({@code 204}: no body); any failure goes through {@link Http#fail}. */
+  static void respond(RoutingContext ctx, int status, Supplier<Future<?>> action) {
+    Future<?> f;
+    try {
+      f = action.get();
+    } catch (RuntimeException e) {
+      f = Future.failedFuture(e);
+    }
+    f.onSuccess(r -> {
+      if (status == 204) {
+        ctx.response().setStatusCode(204).end();
+      } else {
+        Http.json(ctx, status, r);
+      }
+    }).onFailure(e -> Http.fail(ctx, e));
+  }
+
+  /** The body as a JSON object; empty, malformed or non-object bodies fail with {@code invalid_argument}. */
+  static JsonObject body(RoutingContext ctx) {
+    io.vertx.core.buffer.Buffer buf = ctx.body() == null ? null : ctx.body().buffer();
+    if (buf == null || buf.length() == 0) {
+      throw ErrorCode.INVALID_ARGUMENT.exception("a JSON object body is required");
+    }
+    Object v;
+    try {
+      v = buf.toJsonValue();
+    } catch (DecodeException e) {
+      throw ErrorCode.MALFORMED_JSON.exception("the body is not valid JSON");
+    }
+    if (!(v instanceof JsonObject o)) {
+      throw ErrorCode.INVALID_ARGUMENT.exception("the body must be a JSON object");
+    }
+    return o;
+  }
+
+  static UUID uuid(String field, String value) {
+    if (value == null || value.isEmpty()) {
+      throw ErrorCode.INVALID_ARGUMENT.exception(field + " is required");
+    }
+    try {
+      if (value.length() != 36) {
+        throw new IllegalArgumentException();
+      }
+      return UUID.fromString(value);
+    } catch (IllegalArgumentException e) {
+      throw ErrorCode.INVALID_ARGUMENT.exception(field + " must be a UUID");
+    }
+  }
+
+  static UUID pathId(RoutingContext ctx, String param) {
+    return uuid(param, ctx.pathParam(param));
+  }
+
+  /** A positive 64-bit id in the path (playlist entries). */
+  static long pathLong(RoutingContext ctx, String param) {
+    try {
+      long v = Long.parseLong(ctx.pathParam(param));
+      if (v > 0) {
+        return v;
+      }
+    } catch (NumberFormatException e) {
+      // below
+    }
+    throw ErrorCode.INVALID_ARGUMENT.exception(param + " must be a positive integer");
+  }
+
+  static String string(JsonObject b, String field) {
+    Object v = b.getValue(field);
+    if (v != null && !(v instanceof String)) {
+      throw ErrorCode.INVALID_ARGUMENT.exception(field + " must be a string");
+    }
+    return (String) v;
+  }
+
+  /** An optional integer field; null when absent or JSON null. */
+  static Integer integer(JsonObject b, String field) {
+    Object v = b.getValue(field);
+    if (v == null) {
+      return null;
+    }
+    if (!(v instanceof Integer || v instanceof Long) || ((Number) v).longValue() != ((Number) v).intValue()) {
+      throw ErrorCode.INVALID_ARGUMENT.exception(field + " must be an integer");
+    }
+    return ((Number) v).intValue();
+  }
+
+  static Boolean bool(JsonObject b, String field) {
+    Object v = b.getValue(field);
+    if (v != null && !(v instanceof Boolean)) {
+      throw ErrorCode.INVALID_ARGUMENT.exception(field + " must be true or false");
+    }
+    return (Boolean) v;
+  }
+
+  /** {@code ?limit=}: 1..{@code max}, {@code dflt} when absent. */
+  static int limit(RoutingContext ctx, int dflt, int max) {
+    String v = ctx.request().getParam("limit");
+    if (v == null) {
+      return dflt;
+    }
+    try {
+      int n = Integer.parseInt(v);
+      if (n >= 1 && n <= max) {
+        return n;
+      }
+    } catch (NumberFormatException e) {
+      // below
+    }
+    throw ErrorCode.INVALID_ARGUMENT.exception("limit must be an integer 1-" + max);
+  }
+
+  /** A keyset position: the last row's sort time and id, opaque to clients. */
+  record Cursor(OffsetDateTime at, UUID id) {
+    String encode() {
+      return Base64.getUrlEncoder().withoutPadding().encodeToString((at + "|" + id).getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** Null for an absent cursor; {@code invalid_argument} for one this server did not make. */
+    static Cursor parse(String value) {
+      if (value == null || value.isEmpty()) {
+        return null;
+      }
+      try {
+        String s = new String(Base64.getUrlDecoder().decode(value), StandardCharsets.UTF_8);
+        int bar = s.indexOf('|');
+        return new Cursor(OffsetDateTime.parse(s.substring(0, bar)), UUID.fromString(s.substring(bar + 1)));
+      } catch (RuntimeException e) {
+        throw ErrorCode.INVALID_ARGUMENT.exception("cursor is malformed");
+      }
+    }
+  }
+
+  static String iso(OffsetDateTime t) {
+    return t == null ? null : t.toInstant().toString();
+  }
+}

@@ -1,0 +1,171 @@
+package io.chorus.library;
+
+import io.chorus.bus.Addresses;
+import io.chorus.bus.ErrorCode;
+import io.chorus.web.SignedIn;
+import io.vertx.core.Future;
+import io.vertx.core.eventbus.EventBus;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.pgclient.PgException;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.Tuple;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+
+/**
+ * Reports and moderation of tracks and albums. A decision changes the subject's {@code moderation},
+ * writes its {@code moderation_audit} row and resolves the subject's open reports in one transaction
+ * (the subject row locked), so the log never misses or invents a decision. Transitions:
+ * approve (pending|rejected → approved), reject (pending → rejected), takedown (pending|approved|rejected
+ * → removed), restore (removed → approved); anything else is {@code 409}. A takedown is also published
+ * on {@link Addresses#LIBRARY_TAKEDOWN} to every node (streams, search and rooms drop the subject at
+ * once). An album takedown hides the album only: its tracks keep their own moderation state.
+ */
+final class Moderation {
+  private static final Logger LOG = LoggerFactory.getLogger(Moderation.class);
+
+  /** decision → (states it may follow, the state it sets). */
+  private static final Map<String, Map.Entry<Set<String>, String>> TRANSITIONS = Map.of(
+      "approve", Map.entry(Set.of("pending", "rejected"), "approved"),
+      "reject", Map.entry(Set.of("pending"), "rejected"),
+      "takedown", Map.entry(Set.of("pending", "approved", "rejected"), "removed"),
+      "restore", Map.entry(Set.of("removed"), "approved"));
+
+  private final Pool pg;
+  private final EventBus bus;
+
+  Moderation(Pool pg, EventBus bus) {
+    this.pg = pg;
+    this.bus = bus;
+  }
+
+  static boolean known(String decision) {
+    return TRANSITIONS.containsKey(decision);
+  }
+
+  /** {@code track} or {@code album} → its table. */
+  private static String table(String type) {
+    return "track".equals(type) ? "tracks" : "albums";
+  }
+
+  /** A user's report; one open report per user and subject (a unique index) → ALREADY_EXISTS. */
+  Future<JsonObject> report(SignedIn me, String type, UUID id, String reason) {
+    return Likes.requireVisible(pg, type, id, me)
+        .compose(r -> pg.preparedQuery("INSERT INTO reports (reporter_id, subject_type, subject_id, reason) VALUES ($1, $2, $3, $4)"
+                + " RETURNING id, created_at")
+            .execute(Tuple.of(UUID.fromString(me.userId()), type, id, reason)))
+        .recover(e -> e instanceof PgException pe && "23505".equals(pe.getSqlState())
+            ? Future.failedFuture(ErrorCode.ALREADY_EXISTS.exception("you already reported this " + type + "; a moderator will look at it"))
+            : Future.failedFuture(e))
+        .map(rs -> {
+          Row r = rs.iterator().next();
+          return new JsonObject().put("report", new JsonObject().put("id", r.getLong("id")).put("subject_type", type)
+              .put("subject_id", id.toString()).put("reason", reason).put("created_at", CatalogHttp.iso(r.getOffsetDateTime("created_at"))));
+        });
+  }
+
+  /** Pending items oldest first, then (in the same order) approved items with open reports, with their count and reasons. */
+  Future<JsonObject> queue(String type, CatalogHttp.Cursor cursor, int limit) {
+    String alias = "track".equals(type) ? "t" : "al";
+    String columns = "track".equals(type) ? CatalogTracks.COLUMNS : AlbumRepo.COLUMNS;
+    String from = "track".equals(type) ? CatalogTracks.FROM : AlbumRepo.FROM;
+    String sql = "SELECT " + columns + ", coalesce(rep.n, 0) AS open_reports, rr.reports FROM " + from
+        + " LEFT JOIN (SELECT subject_id, count(*) AS n FROM reports WHERE subject_type = $1 AND resolved_at IS NULL GROUP BY subject_id) rep"
+        + " ON rep.subject_id = " + alias + ".id,"
+        + " LATERAL (SELECT coalesce(json_agg(json_build_object('reason', x.reason, 'created_at', x.created_at) ORDER BY x.id), '[]'::json) AS reports"
+        + " FROM (SELECT id, reason, created_at FROM reports WHERE subject_type = $1 AND subject_id = " + alias + ".id AND resolved_at IS NULL"
+        + " ORDER BY id LIMIT 20) x) rr"
+        + " WHERE (" + alias + ".moderation = 'pending' OR (" + alias + ".moderation = 'approved' AND rep.n > 0))"
+        + " AND ($2::timestamptz IS NULL OR (" + alias + ".created_at, " + alias + ".id) > ($2, $3::uuid))"
+        + " ORDER BY " + alias + ".created_at, " + alias + ".id LIMIT $4";
+    return pg.preparedQuery(sql)
+        .execute(Tuple.of(type, cursor == null ? null : cursor.at(), cursor == null ? null : cursor.id(), limit + 1))
+        .map(rs -> {
+          JsonArray items = new JsonArray();
+          String next = null;
+          for (Row r : rs) {
+            JsonObject subject = "track".equals(type) ? CatalogTracks.json(r) : AlbumRepo.json(r);
+            if (items.size() == limit) {
+              JsonObject last = items.getJsonObject(limit - 1).getJsonObject(type);
+              next = new CatalogHttp.Cursor(java.time.OffsetDateTime.parse(last.getString("created_at")), UUID.fromString(last.getString("id"))).encode();
+              break;
+            }
+            Object reports = r.getValue("reports");
+            items.add(new JsonObject().put("subject_type", type).put("subject_id", subject.getString("id")).put(type, subject)
+                .put("open_reports", r.getLong("open_reports")).put("reports", reports instanceof JsonArray a ? a : new JsonArray()));
+          }
+          return new JsonObject().put("items", items).put("next_cursor", next);
+        });
+  }
+
+  /** Applies a decision (see the class comment); the subject's new state with the audit row's id. */
+  Future<JsonObject> decide(SignedIn moderator, String type, UUID id, String decision, String reason) {
+    Map.Entry<Set<String>, String> t = TRANSITIONS.get(decision);
+    String[] owner = {null};
+    return pg.withTransaction(c -> c.preparedQuery("SELECT owner_id, moderation FROM " + table(type) + " WHERE id = $1 FOR UPDATE")
+        .execute(Tuple.of(id))
+        .compose(rs -> {
+          Row r = AlbumRepo.first(rs);
+          if (r == null) {
+            return Future.failedFuture(ErrorCode.NOT_FOUND.exception("no such " + type));
+          }
+          String state = r.getString("moderation");
+          if (!t.getKey().contains(state)) {
+            return Future.failedFuture(ErrorCode.CONFLICT.exception("cannot " + decision + " a " + state + " " + type));
+          }
+          owner[0] = r.getUUID("owner_id").toString();
+          boolean negative = "reject".equals(decision) || "takedown".equals(decision);
+          return c.preparedQuery("UPDATE " + table(type) + " SET moderation = $2, moderation_reason = $3, updated_at = NOW() WHERE id = $1")
+              .execute(Tuple.of(id, t.getValue(), negative ? reason : null));
+        })
+        .compose(x -> c.preparedQuery("INSERT INTO moderation_audit (moderator_id, subject_type, subject_id, decision, reason)"
+                + " VALUES ($1, $2, $3, $4, $5) RETURNING id")
+            .execute(Tuple.of(UUID.fromString(moderator.userId()), type, id, decision, reason)))
+        .compose(audit -> c.preparedQuery("UPDATE reports SET resolved_at = NOW() WHERE subject_type = $1 AND subject_id = $2 AND resolved_at IS NULL")
+            .execute(Tuple.of(type, id))
+            .map(resolved -> new JsonObject().put("subject_type", type).put("subject_id", id.toString()).put("decision", decision)
+                .put("moderation", t.getValue()).put("moderation_reason", "reject".equals(decision) || "takedown".equals(decision) ? reason : null)
+                .put("audit_id", audit.iterator().next().getLong("id")).put("reports_resolved", resolved.rowCount()))))
+        .onSuccess(result -> announce(type, id, decision, owner[0], result));
+  }
+
+  /** After the commit: every node learns of a takedown; the owner's sockets learn of every decision. */
+  private void announce(String type, UUID id, String decision, String owner, JsonObject result) {
+    if ("takedown".equals(decision)) {
+      bus.publish(Addresses.LIBRARY_TAKEDOWN, new JsonObject().put("type", "takedown").put("subject_type", type).put("subject_id", id.toString()));
+      LOG.info("{} {} taken down", type, id);
+    }
+    bus.publish(Addresses.userEvents(owner), new JsonObject().put("type", "moderation").put("subject_type", type)
+        .put("subject_id", id.toString()).put("moderation", result.getString("moderation")).put("reason", result.getString("moderation_reason")));
+  }
+
+  /** Audit rows, newest first, optionally of one subject; {@code before}: the last id of the previous page. */
+  Future<JsonObject> audit(String type, UUID id, Long before, int limit) {
+    return pg.preparedQuery("SELECT m.id, m.moderator_id, u.username AS moderator_name, m.subject_type, m.subject_id, m.decision, m.reason, m.created_at"
+            + " FROM moderation_audit m LEFT JOIN users u ON u.id = m.moderator_id"
+            + " WHERE ($1::text IS NULL OR m.subject_type = $1) AND ($2::uuid IS NULL OR m.subject_id = $2) AND ($3::bigint IS NULL OR m.id < $3)"
+            + " ORDER BY m.id DESC LIMIT $4")
+        .execute(Tuple.of(type, id, before, limit + 1))
+        .map(rs -> {
+          JsonArray out = new JsonArray();
+          String next = null;
+          for (Row r : rs) {
+            if (out.size() == limit) {
+              next = String.valueOf(out.getJsonObject(limit - 1).getLong("id"));
+              break;
+            }
+            out.add(new JsonObject().put("id", r.getLong("id")).put("moderator_id", r.getUUID("moderator_id").toString())
+                .put("moderator_name", r.getString("moderator_name")).put("subject_type", r.getString("subject_type"))
+                .put("subject_id", r.getUUID("subject_id").toString()).put("decision", r.getString("decision"))
+                .put("reason", r.getString("reason")).put("created_at", CatalogHttp.iso(r.getOffsetDateTime("created_at"))));
+          }
+          return new JsonObject().put("audit", out).put("next_cursor", next);
+        });
+  }
+}

@@ -1,0 +1,79 @@
+package io.chorus.library;
+
+import io.chorus.bus.ErrorCode;
+import io.chorus.input.Inputs;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.handler.BodyHandler;
+
+import java.util.UUID;
+
+import static io.chorus.library.CatalogHttp.body;
+import static io.chorus.library.CatalogHttp.pathId;
+import static io.chorus.library.CatalogHttp.respond;
+
+/** Playlists under {@code /api/v1/playlists}: a user's own lists, public ones readable by anyone. */
+final class PlaylistRoutes {
+  private final Access access;
+  private final PlaylistRepo playlists;
+
+  PlaylistRoutes(Access access, PlaylistRepo playlists) {
+    this.access = access;
+    this.playlists = playlists;
+  }
+
+  void mount(Router router, BodyHandler body) {
+    router.post("/api/v1/playlists").handler(body).handler(ctx -> respond(ctx, 201, () -> {
+      JsonObject b = body(ctx);
+      String name = Inputs.name("name", CatalogHttp.string(b, "name"), 1, 255);
+      String description = Inputs.text("description", CatalogHttp.string(b, "description"), 1000);
+      Boolean isPublic = CatalogHttp.bool(b, "public");
+      return access.caller(ctx).compose(me -> playlists.create(UUID.fromString(me.userId()), name, description == null ? "" : description,
+          isPublic != null && isPublic).compose(id -> playlists.get(id, me))).map(PlaylistRoutes::wrap);
+    }));
+    router.get("/api/v1/playlists").handler(ctx -> respond(ctx, 200, () -> access.caller(ctx).compose(playlists::mine)));
+    router.get("/api/v1/playlists/:id").handler(ctx -> respond(ctx, 200, () -> {
+      UUID id = pathId(ctx, "id");
+      return access.optionalCaller(ctx).compose(me -> playlists.get(id, me)).map(PlaylistRoutes::wrap);
+    }));
+    router.patch("/api/v1/playlists/:id").handler(body).handler(ctx -> respond(ctx, 200, () -> {
+      UUID id = pathId(ctx, "id");
+      JsonObject b = body(ctx);
+      String name = b.containsKey("name") ? Inputs.name("name", CatalogHttp.string(b, "name"), 1, 255) : null;
+      String description = Inputs.text("description", CatalogHttp.string(b, "description"), 1000);
+      Boolean isPublic = CatalogHttp.bool(b, "public");
+      return access.caller(ctx).compose(me -> playlists.update(id, me, name, description, isPublic).compose(x -> playlists.get(id, me)))
+          .map(PlaylistRoutes::wrap);
+    }));
+    router.delete("/api/v1/playlists/:id").handler(ctx -> respond(ctx, 204, () -> {
+      UUID id = pathId(ctx, "id");
+      return access.caller(ctx).compose(me -> playlists.delete(id, me));
+    }));
+    router.post("/api/v1/playlists/:id/tracks").handler(body).handler(ctx -> respond(ctx, 201, () -> {
+      UUID id = pathId(ctx, "id");
+      JsonObject b = body(ctx);
+      UUID track = CatalogHttp.uuid("track_id", CatalogHttp.string(b, "track_id"));
+      Integer position = CatalogHttp.integer(b, "position");
+      return access.caller(ctx).compose(me -> playlists.add(id, me, track, position));
+    }));
+    router.delete("/api/v1/playlists/:id/tracks/:entry_id").handler(ctx -> respond(ctx, 204, () -> {
+      UUID id = pathId(ctx, "id");
+      long entry = CatalogHttp.pathLong(ctx, "entry_id");
+      return access.caller(ctx).compose(me -> playlists.remove(id, me, entry));
+    }));
+    router.post("/api/v1/playlists/:id/tracks/:entry_id/move").handler(body).handler(ctx -> respond(ctx, 200, () -> {
+      UUID id = pathId(ctx, "id");
+      long entry = CatalogHttp.pathLong(ctx, "entry_id");
+      Integer position = CatalogHttp.integer(body(ctx), "position");
+      if (position == null) {
+        throw ErrorCode.INVALID_ARGUMENT.exception("position is required");
+      }
+      return access.caller(ctx).compose(me -> playlists.move(id, me, entry, position).compose(x -> playlists.get(id, me)))
+          .map(PlaylistRoutes::wrap);
+    }));
+  }
+
+  private static JsonObject wrap(JsonObject playlist) {
+    return new JsonObject().put("playlist", playlist);
+  }
+}

@@ -1,0 +1,200 @@
+package io.chorus.library;
+
+import io.chorus.ChorusNode;
+import io.chorus.testing.ChorusCluster;
+import io.chorus.testing.Sql;
+import io.chorus.testing.TestCluster;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+import java.util.UUID;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Playlists (entries, duplicates, order, privacy) and likes (idempotent, visibility) over REST on real PostgreSQL. */
+@ChorusCluster(config = {"ADMIN_USERNAME=" + CatalogApi.ADMIN, "ADMIN_PASSWORD=" + CatalogApi.ADMIN_PASSWORD, "RATE_LIMIT_LOGIN=100000",
+    "RATE_LIMIT_LOGIN_PER_USERNAME=100000", "RATE_LIMIT_REGISTER=100000"})
+class PlaylistsAndLikesTest {
+  static ChorusNode node;
+  static CatalogApi api;
+
+  @BeforeAll
+  static void start(TestCluster c) {
+    node = c.node();
+    api = new CatalogApi(c.port());
+  }
+
+  static String track(CatalogApi.User owner, String title, String moderation) {
+    return CatalogApi.insertTrack(node.config().db(), owner.id(), title, moderation);
+  }
+
+  static List<String> entryTracks(JsonObject playlist) {
+    return playlist.getJsonArray("entries").stream().map(o -> ((JsonObject) o).getJsonObject("track").getString("id")).toList();
+  }
+
+  static List<Long> entryIds(JsonObject playlist) {
+    return playlist.getJsonArray("entries").stream().map(o -> ((JsonObject) o).getLong("entry_id")).toList();
+  }
+
+  @Test
+  void playlistCrudDuplicatesOrderAndPrivacy() {
+    CatalogApi.User me = api.newUser("lister");
+    CatalogApi.User other = api.newUser("peer");
+    String mine = track(me, "Mine, pending", "pending");
+    String pub = track(other, "Public", "approved");
+    String hidden = track(other, "Someone's pending", "pending");
+
+    JsonObject p = api.post("/api/v1/playlists", me.token(), new JsonObject().put("name", "Road trip").put("description", "long\ndrive"))
+        .expect(201).json().getJsonObject("playlist");
+    String id = p.getString("id");
+    assertThat(p.getBoolean("public")).isFalse();
+    assertThat(p.getString("description")).isEqualTo("long\ndrive");
+    assertThat(p.getJsonArray("entries")).isEmpty();
+    String tracks = "/api/v1/playlists/" + id + "/tracks";
+
+    // duplicates allowed: each add is its own entry
+    long e1 = api.post(tracks, me.token(), new JsonObject().put("track_id", pub)).expect(201).json().getLong("entry_id");
+    long e2 = api.post(tracks, me.token(), new JsonObject().put("track_id", mine)).expect(201).json().getLong("entry_id");
+    JsonObject dup = api.post(tracks, me.token(), new JsonObject().put("track_id", pub).put("position", 0)).expect(201).json();
+    long e3 = dup.getLong("entry_id");
+    assertThat(dup.getInteger("position")).isEqualTo(0);
+    assertThat(List.of(e1, e2, e3)).doesNotHaveDuplicates();
+    assertThat(api.post(tracks, me.token(), new JsonObject().put("track_id", hidden)).error(404)).isEqualTo("not_found");
+    assertThat(api.post(tracks, me.token(), new JsonObject().put("track_id", pub).put("position", 4)).error(400)).isEqualTo("invalid_argument");
+    JsonObject got = api.get("/api/v1/playlists/" + id, me.token()).expect(200).json().getJsonObject("playlist");
+    assertThat(entryIds(got)).containsExactly(e3, e1, e2);
+    assertThat(entryTracks(got)).containsExactly(pub, pub, mine);
+    assertThat(got.getLong("entry_count")).isEqualTo(3);
+
+    // move and remove keep positions dense
+    got = api.post(tracks + "/" + e3 + "/move", me.token(), new JsonObject().put("position", 2)).expect(200).json().getJsonObject("playlist");
+    assertThat(entryIds(got)).containsExactly(e1, e2, e3);
+    assertThat(got.getJsonArray("entries").stream().map(o -> ((JsonObject) o).getInteger("position")).toList()).containsExactly(0, 1, 2);
+    api.delete(tracks + "/" + e1, me.token()).expect(204);
+    assertThat(api.delete(tracks + "/" + e1, me.token()).error(404)).isEqualTo("not_found");
+    assertThat(Sql.query(node.config().db(), "SELECT position FROM playlist_tracks WHERE playlist_id = ? ORDER BY position", UUID.fromString(id))
+        .stream().map(r -> r.get("position")).toList()).containsExactly(0, 1);
+
+    // private: others and anonymous get 404, and cannot change it
+    assertThat(api.get("/api/v1/playlists/" + id, other.token()).error(404)).isEqualTo("not_found");
+    assertThat(api.get("/api/v1/playlists/" + id, null).error(404)).isEqualTo("not_found");
+    assertThat(api.post(tracks, other.token(), new JsonObject().put("track_id", pub)).error(404)).isEqualTo("not_found");
+    // public: everyone reads it, but sees only the tracks they may see; only the owner changes it
+    JsonObject patched = api.call("PATCH", "/api/v1/playlists/" + id, me.token(), new JsonObject().put("public", true).put("name", "Trip"))
+        .expect(200).json().getJsonObject("playlist");
+    assertThat(patched.getBoolean("public")).isTrue();
+    assertThat(patched.getString("name")).isEqualTo("Trip");
+    assertThat(patched.getString("description")).isEqualTo("long\ndrive");
+    assertThat(entryTracks(api.get("/api/v1/playlists/" + id, null).expect(200).json().getJsonObject("playlist"))).containsExactly(pub);
+    assertThat(entryTracks(api.get("/api/v1/playlists/" + id, other.token()).expect(200).json().getJsonObject("playlist"))).containsExactly(pub);
+    assertThat(api.post(tracks, other.token(), new JsonObject().put("track_id", pub)).error(403)).isEqualTo("forbidden");
+    assertThat(api.call("PATCH", "/api/v1/playlists/" + id, other.token(), new JsonObject().put("name", "x")).error(403)).isEqualTo("forbidden");
+    assertThat(api.delete("/api/v1/playlists/" + id, other.token()).error(403)).isEqualTo("forbidden");
+
+    // my lists
+    api.post("/api/v1/playlists", me.token(), new JsonObject().put("name", "Second").put("public", false)).expect(201);
+    JsonArray lists = api.get("/api/v1/playlists", me.token()).expect(200).json().getJsonArray("playlists");
+    assertThat(lists).extracting(o -> ((JsonObject) o).getString("name")).containsExactlyInAnyOrder("Trip", "Second");
+    assertThat(api.get("/api/v1/playlists", other.token()).expect(200).json().getJsonArray("playlists")).isEmpty();
+    assertThat(api.get("/api/v1/playlists", null).error(401)).isEqualTo("unauthenticated");
+
+    // a track deleted (by its owner) leaves the playlist without a gap
+    String gone = track(me, "Short-lived", "pending");
+    api.post(tracks, me.token(), new JsonObject().put("track_id", gone).put("position", 0)).expect(201);
+    Sql.query(node.config().db(), "DELETE FROM tracks WHERE id = ?", UUID.fromString(gone));
+    JsonObject healed = api.get("/api/v1/playlists/" + id, me.token()).expect(200).json().getJsonObject("playlist");
+    assertThat(healed.getJsonArray("entries").stream().map(o -> ((JsonObject) o).getInteger("position")).toList()).containsExactly(0, 1);
+    long added = api.post(tracks, me.token(), new JsonObject().put("track_id", pub)).expect(201).json().getInteger("position");
+    assertThat(added).isEqualTo(2);
+
+    // a moderator may delete a public playlist (not read or delete a private one)
+    CatalogApi.User mod = api.newModerator("listmod");
+    String priv = api.post("/api/v1/playlists", other.token(), new JsonObject().put("name", "Secret")).expect(201).json()
+        .getJsonObject("playlist").getString("id");
+    assertThat(api.delete("/api/v1/playlists/" + priv, mod.token()).error(404)).isEqualTo("not_found");
+    String shown = api.post("/api/v1/playlists", other.token(), new JsonObject().put("name", "Spam").put("public", true)).expect(201).json()
+        .getJsonObject("playlist").getString("id");
+    assertThat(api.post("/api/v1/playlists/" + shown + "/tracks", mod.token(), new JsonObject().put("track_id", pub)).error(403)).isEqualTo("forbidden");
+    api.delete("/api/v1/playlists/" + shown, mod.token()).expect(204);
+
+    // delete
+    api.delete("/api/v1/playlists/" + id, me.token()).expect(204);
+    assertThat(api.get("/api/v1/playlists/" + id, me.token()).error(404)).isEqualTo("not_found");
+    assertThat(Sql.query(node.config().db(), "SELECT count(*) AS n FROM playlist_tracks WHERE playlist_id = ?", UUID.fromString(id)).get(0).get("n"))
+        .isEqualTo(0L);
+  }
+
+  @Test
+  void playlistBadInput() {
+    CatalogApi.User me = api.newUser("badlist");
+    String id = api.post("/api/v1/playlists", me.token(), new JsonObject().put("name", "ok")).expect(201).json().getJsonObject("playlist").getString("id");
+    assertThat(api.call("POST", "/api/v1/playlists", me.token(), "{nope").error(400)).isEqualTo("malformed_json");
+    assertThat(api.post("/api/v1/playlists", me.token(), new JsonObject()).error(400)).isEqualTo("invalid_argument");
+    assertThat(api.post("/api/v1/playlists", me.token(), new JsonObject().put("name", "x").put("public", "yes")).error(400)).isEqualTo("invalid_argument");
+    assertThat(api.post("/api/v1/playlists", me.token(), new JsonObject().put("name", "x").put("description", 3)).error(400)).isEqualTo("invalid_argument");
+    assertThat(api.get("/api/v1/playlists/123", me.token()).error(400)).isEqualTo("invalid_argument");
+    assertThat(api.get("/api/v1/playlists/" + UUID.randomUUID(), me.token()).error(404)).isEqualTo("not_found");
+    assertThat(api.delete("/api/v1/playlists/" + id + "/tracks/abc", me.token()).error(400)).isEqualTo("invalid_argument");
+    assertThat(api.delete("/api/v1/playlists/" + id + "/tracks/-4", me.token()).error(400)).isEqualTo("invalid_argument");
+    assertThat(api.delete("/api/v1/playlists/" + id + "/tracks/99999999999", me.token()).error(404)).isEqualTo("not_found");
+    assertThat(api.post("/api/v1/playlists/" + id + "/tracks/1/move", me.token(), new JsonObject().put("position", "0")).error(400))
+        .isEqualTo("invalid_argument");
+    assertThat(api.post("/api/v1/playlists/" + id + "/tracks/1/move", me.token(), new JsonObject().put("position", 0)).error(404))
+        .isEqualTo("not_found");
+    assertThat(api.post("/api/v1/playlists/" + id + "/tracks", me.token(), new JsonObject().put("track_id", "x")).error(400))
+        .isEqualTo("invalid_argument");
+  }
+
+  @Test
+  void likesAreIdempotentAndFollowVisibility() {
+    CatalogApi.User me = api.newUser("fan");
+    CatalogApi.User other = api.newUser("artist");
+    String approved = track(other, "Liked", "approved");
+    String pending = track(other, "Not yet", "pending");
+    String album = api.post("/api/v1/albums", other.token(), new JsonObject().put("title", "LP").put("artist", "Band " + UUID.randomUUID()))
+        .expect(201).json().getJsonObject("album").getString("id");
+    String artist = Sql.query(node.config().db(), "SELECT artist_id FROM albums WHERE id = ?", UUID.fromString(album)).get(0).get("artist_id").toString();
+
+    api.call("PUT", "/api/v1/tracks/" + approved + "/like", me.token(), null).expect(204);
+    api.call("PUT", "/api/v1/tracks/" + approved + "/like", me.token(), null).expect(204);
+    assertThat(likeRows(me, approved)).isEqualTo(1L);
+    assertThat(api.call("PUT", "/api/v1/tracks/" + pending + "/like", me.token(), null).error(404)).isEqualTo("not_found");
+    assertThat(api.call("PUT", "/api/v1/albums/" + album + "/like", me.token(), null).error(404)).isEqualTo("not_found");   // pending album
+    api.call("PUT", "/api/v1/artists/" + artist + "/like", me.token(), null).expect(204);
+    assertThat(api.call("PUT", "/api/v1/artists/" + UUID.randomUUID() + "/like", me.token(), null).error(404)).isEqualTo("not_found");
+    assertThat(api.call("PUT", "/api/v1/artists/bogus/like", me.token(), null).error(400)).isEqualTo("invalid_argument");
+    assertThat(api.call("PUT", "/api/v1/tracks/" + approved + "/like", null, null).error(401)).isEqualTo("unauthenticated");
+    Sql.query(node.config().db(), "UPDATE albums SET moderation = 'approved' WHERE id = ?", UUID.fromString(album));
+    api.call("PUT", "/api/v1/albums/" + album + "/like", me.token(), null).expect(204);
+
+    JsonArray all = api.get("/api/v1/me/likes", me.token()).expect(200).json().getJsonArray("likes");
+    assertThat(all).extracting(o -> ((JsonObject) o).getString("type")).containsExactlyInAnyOrder("track", "album", "artist");
+    JsonArray tracks = api.get("/api/v1/me/likes?type=track", me.token()).expect(200).json().getJsonArray("likes");
+    assertThat(tracks).hasSize(1);
+    assertThat(tracks.getJsonObject(0).getJsonObject("track").getString("title")).isEqualTo("Liked");
+    assertThat(api.get("/api/v1/me/likes?type=album", me.token()).expect(200).json().getJsonArray("likes").getJsonObject(0)
+        .getJsonObject("album").getString("id")).isEqualTo(album);
+    assertThat(api.get("/api/v1/me/likes?type=artist", me.token()).expect(200).json().getJsonArray("likes").getJsonObject(0)
+        .getJsonObject("artist").getString("id")).isEqualTo(artist);
+    assertThat(api.get("/api/v1/me/likes?type=song", me.token()).error(400)).isEqualTo("invalid_argument");
+    assertThat(api.get("/api/v1/me/likes", null).error(401)).isEqualTo("unauthenticated");
+
+    // a liked track that is taken down drops out of the list (the row stays)
+    Sql.query(node.config().db(), "UPDATE tracks SET moderation = 'removed' WHERE id = ?", UUID.fromString(approved));
+    assertThat(api.get("/api/v1/me/likes?type=track", me.token()).expect(200).json().getJsonArray("likes")).isEmpty();
+
+    api.delete("/api/v1/tracks/" + approved + "/like", me.token()).expect(204);
+    api.delete("/api/v1/tracks/" + approved + "/like", me.token()).expect(204);
+    assertThat(likeRows(me, approved)).isEqualTo(0L);
+    api.delete("/api/v1/albums/" + album + "/like", me.token()).expect(204);
+    assertThat(api.get("/api/v1/me/likes?type=album", me.token()).expect(200).json().getJsonArray("likes")).isEmpty();
+  }
+
+  static Object likeRows(CatalogApi.User u, String subject) {
+    return Sql.query(node.config().db(), "SELECT count(*) AS n FROM likes WHERE user_id = ? AND subject_id = ?",
+        UUID.fromString(u.id()), UUID.fromString(subject)).get(0).get("n");
+  }
+}
