@@ -80,18 +80,34 @@ public final class LibraryFeature implements Feature {
   @Override
   public Future<Void> mount(GatewayContext gateway) {
     tracks.mount(gateway);
+    StreamRoutes streams = tracks.streams();
     catalog.mount(gateway.router());
     new ArtistRoutes(gateway.node().infra().pg(), access).mount(gateway.router());
-    mountSubsonic(gateway);
+    mountSubsonic(gateway, streams);
     return Future.succeededFuture();
   }
 
   /** OpenSubsonic under /rest and the credentials its clients sign in with. */
-  private void mountSubsonic(GatewayContext gateway) {
+  private void mountSubsonic(GatewayContext gateway, StreamRoutes streams) {
     NodeContext node = gateway.node();
-    new io.chorus.library.subsonic.SubsonicCredentials(node.infra().pg(), access).mount(gateway.router());
+    new io.chorus.library.subsonic.SubsonicCredentials(node.infra().pg(), access::caller).mount(gateway.router());
     new io.chorus.library.subsonic.SubsonicRoutes(node.vertx(), node.infra().pg(), directory, s3, node.config().s3().bucket(),
-        config.topicPlayed(), (ctx, user, id, format, max, download) ->
-        io.chorus.web.Http.error(ctx, io.chorus.bus.ErrorCode.UNAVAILABLE, "streaming is not wired yet")).mount(gateway.router());
+        config.topicPlayed(), (ctx, user, id, format, max, download) -> streams.serveTo(ctx, user, id,
+            subsonicFormat(format, max, download), download || max == null ? null : Integer.toString(max))).mount(gateway.router());
+  }
+
+  /**
+   * OpenSubsonic's {@code format} as the library's: {@code raw} (and download) is the original; {@code mp3}
+   * and {@code opus} are the transcode and the rendition; none with a {@code maxBitRate} is an MP3 at
+   * that rate; anything else the original.
+   */
+  static String subsonicFormat(String format, Integer maxBitRate, boolean download) {
+    if (download || "raw".equals(format)) {
+      return "original";
+    }
+    if ("mp3".equals(format) || "opus".equals(format)) {
+      return format;
+    }
+    return maxBitRate != null && format == null ? "mp3" : "original";
   }
 }

@@ -84,6 +84,21 @@ final class StreamRoutes {
         .onFailure(e -> Http.fail(ctx, e));
   }
 
+  /** Streams track {@code id} to a caller another API authenticated (OpenSubsonic's stream and download). */
+  void serveTo(RoutingContext ctx, SignedIn viewer, String id, String format, String maxBitrate) {
+    try {
+      checkFormat(format);
+    } catch (RuntimeException e) {
+      Http.fail(ctx, e);
+      return;
+    }
+    readable(id, viewer).compose(t -> here(source(t, format, maxBitrate)).map(src -> {
+          serve(ctx, t, src, viewer);
+          return null;
+        }))
+        .onFailure(e -> Http.fail(ctx, e));
+  }
+
   private void streamUrl(RoutingContext ctx) {
     String id = ctx.pathParam("id");
     JsonObject body;

@@ -36,6 +36,8 @@ final class Tracks {
   private final LibraryConfig config;
   private final Path tmpDir;
   private final List<String> allowedOrigins;
+  /** The last mounted instance's streams, for the OpenSubsonic media calls mounted right after on the same instance. */
+  private StreamRoutes streams;
 
   private Tracks(Access access, TrackRepo repo, MediaStore store, Uploads uploads, StreamUrls urls, Transcodes transcodes,
                  LibraryConfig config, Path tmpDir, List<String> allowedOrigins) {
@@ -84,6 +86,11 @@ final class Tracks {
     return null;
   }
 
+  /** Streams on the gateway instance mounted last (call right after {@link #mount}, on that instance). */
+  StreamRoutes streams() {
+    return streams;
+  }
+
   void mount(GatewayContext gateway) {
     Vertx vertx = gateway.node().vertx();
     Router router = gateway.router();
@@ -98,7 +105,9 @@ final class Tracks {
     S3Relay relay = new S3Relay(vertx.createHttpClient(new HttpClientOptions().setConnectTimeout(2_000).setKeepAlive(true),
         new PoolOptions().setHttp1MaxSize(512)), store);
     new UploadRoutes(vertx, access, uploads, config.uploadMaxBytes(), tmpDir).mount(router);
-    new StreamRoutes(vertx, access, repo, store, relay, urls, transcodes).mount(router);
+    StreamRoutes streams = new StreamRoutes(vertx, access, repo, store, relay, urls, transcodes);
+    streams.mount(router);
+    this.streams = streams;
     new TrackRoutes(access, repo, store, relay).mount(router);
   }
 }

@@ -1,7 +1,6 @@
 package io.chorus.library.subsonic;
 
 import io.chorus.bus.ErrorCode;
-import io.chorus.library.Access;
 import io.chorus.web.Http;
 import io.vertx.core.Future;
 import io.vertx.core.json.DecodeException;
@@ -27,9 +26,10 @@ public final class SubsonicCredentials {
   private static final SecureRandom RANDOM = new SecureRandom();
 
   private final Pool pg;
-  private final Access access;
+  /** The signed-in caller of a request, or a failure (UNAUTHENTICATED) without one. */
+  private final java.util.function.Function<RoutingContext, io.vertx.core.Future<io.chorus.web.SignedIn>> access;
 
-  public SubsonicCredentials(Pool pg, Access access) {
+  public SubsonicCredentials(Pool pg, java.util.function.Function<RoutingContext, io.vertx.core.Future<io.chorus.web.SignedIn>> access) {
     this.pg = pg;
     this.access = access;
   }
@@ -62,7 +62,7 @@ public final class SubsonicCredentials {
     // app passwords are typed into clients: letters and digits only; API keys are longer
     String secret = kind.equals("app_password") ? randomToken(15) : randomToken(32);
     UUID id = UUID.randomUUID();
-    access.caller(ctx).compose(user -> pg.preparedQuery(
+    access.apply(ctx).compose(user -> pg.preparedQuery(
             "INSERT INTO subsonic_credentials (id, user_id, kind, name, secret) SELECT $1, $2, $3, $4, $5"
                 + " WHERE (SELECT count(*) FROM subsonic_credentials WHERE user_id = $2) < $6")
         .execute(Tuple.of(id, UUID.fromString(user.userId()), kind, name.trim(), kind.equals("api_key") ? SubsonicAuth.sha256(secret) : secret,
@@ -75,7 +75,7 @@ public final class SubsonicCredentials {
   }
 
   private void list(RoutingContext ctx) {
-    access.caller(ctx).compose(user -> pg.preparedQuery(
+    access.apply(ctx).compose(user -> pg.preparedQuery(
             "SELECT id, kind, name, created_at FROM subsonic_credentials WHERE user_id = $1 ORDER BY created_at, id")
         .execute(Tuple.of(UUID.fromString(user.userId()))))
         .onSuccess(rows -> {
@@ -95,7 +95,7 @@ public final class SubsonicCredentials {
       Http.error(ctx, ErrorCode.INVALID_ARGUMENT, "id must be a UUID");
       return;
     }
-    access.caller(ctx).compose(user -> pg.preparedQuery("DELETE FROM subsonic_credentials WHERE id = $1 AND user_id = $2")
+    access.apply(ctx).compose(user -> pg.preparedQuery("DELETE FROM subsonic_credentials WHERE id = $1 AND user_id = $2")
             .execute(Tuple.of(id, UUID.fromString(user.userId()))))
         .onSuccess(r -> {
           if (r.rowCount() == 0) {
