@@ -46,9 +46,12 @@ final class MediaStore {
   private final S3Presigner presigner;
   private final String bucket;
   private final WorkerExecutor workers;
+  private final io.micrometer.core.instrument.Counter parts;
 
-  MediaStore(S3Client s3, ChorusConfig.S3 config, WorkerExecutor workers) {
+  MediaStore(S3Client s3, ChorusConfig.S3 config, WorkerExecutor workers, io.micrometer.core.instrument.MeterRegistry metrics) {
     this.s3 = s3;
+    this.parts = metrics == null ? null : io.micrometer.core.instrument.Counter.builder("chorus.library.s3.parts")
+        .description("parts uploaded by multipart S3 uploads (files above 16 MiB)").register(metrics);
     this.bucket = config.bucket();
     this.workers = workers;
     this.presigner = S3Presigner.builder()
@@ -86,7 +89,7 @@ final class MediaStore {
   private void multipart(String key, Path file, long size, String mime) {
     String uploadId = s3.createMultipartUpload(b -> b.bucket(bucket).key(key).contentType(mime)).uploadId();
     try {
-      List<CompletedPart> parts = new ArrayList<>();
+      List<CompletedPart> done = new ArrayList<>();
       int number = 1;
       for (long offset = 0; offset < size; offset += PART_SIZE, number++) {
         long length = Math.min(PART_SIZE, size - offset);
@@ -95,9 +98,12 @@ final class MediaStore {
         // a provider, not a stream: the SDK may retry a part and then reads it again from the file
         RequestBody body = RequestBody.fromContentProvider(() -> slice(file, from, length), length, mime);
         String etag = s3.uploadPart(b -> b.bucket(bucket).key(key).uploadId(uploadId).partNumber(n).contentLength(length), body).eTag();
-        parts.add(CompletedPart.builder().partNumber(n).eTag(etag).build());
+        done.add(CompletedPart.builder().partNumber(n).eTag(etag).build());
+        if (parts != null) {
+          parts.increment();
+        }
       }
-      s3.completeMultipartUpload(b -> b.bucket(bucket).key(key).uploadId(uploadId).multipartUpload(m -> m.parts(parts)));
+      s3.completeMultipartUpload(b -> b.bucket(bucket).key(key).uploadId(uploadId).multipartUpload(m -> m.parts(done)));
     } catch (RuntimeException e) {
       try {
         s3.abortMultipartUpload(b -> b.bucket(bucket).key(key).uploadId(uploadId));

@@ -59,7 +59,7 @@ final class Tracks {
     return vertx.fileSystem().mkdirs(tmpDir.toString())
         .compose(v -> workers.executeBlocking(() -> removeStale(tmpDir), false))
         .compose(v -> node.s3()).map(s3 -> {
-      MediaStore store = new MediaStore(s3, node.config().s3(), workers);
+      MediaStore store = new MediaStore(s3, node.config().s3(), workers, node.metrics());
       MediaTools tools = new MediaTools(config);
       TrackRepo repo = new TrackRepo(node.infra().pg(), config.topicUploaded(), config.topicPlayed());
       Uploads uploads = new Uploads(repo, store, new Probe(tools), workers, config.coverMaxBytes());

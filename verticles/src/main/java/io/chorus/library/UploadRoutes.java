@@ -133,6 +133,10 @@ final class UploadRoutes {
 
   private void write(RoutingContext ctx, Receiver r, HttpServerFileUpload upload) {
     AsyncFile file = r.file;
+    file.exceptionHandler(e -> {
+      LOG.error("writing the upload temp file {} failed", r.tmp, e);
+      r.fail(ctx, ErrorCode.INTERNAL.exception("cannot store the upload"));
+    });
     upload.handler(buf -> {
       if (r.failed != null) {
         return;

@@ -105,6 +105,23 @@ class StreamTest {
     assertThat(api.get("/api/v1/tracks/not-a-uuid/stream", owner).error(404)).isEqualTo("not_found");
   }
 
+  @Test
+  void aFileAboveSixteenMibGoesUpInPartsAndStreamsAcrossThem() {
+    Path wav = TestMusic.make(TestMusic.drascula("audio", "track1.ogg"), tmp.resolve("long.wav"), 120, List.of("-c:a", "pcm_s16le"));
+    byte[] all = TestMusic.bytes(wav);
+    assertThat(all.length).isGreaterThan(16 * 1024 * 1024);   // the multipart S3 upload (8 MiB parts)
+    double parts = io.chorus.testing.TestServices.metric(tc.port(), "chorus_library_s3_parts_total");
+    JsonObject t = upload(wav, false);
+    assertThat(t.getString("format")).isEqualTo("wav");
+    assertThat(io.chorus.testing.TestServices.metric(tc.port(), "chorus_library_s3_parts_total"))
+        .isEqualTo(parts + (all.length + 8 * 1024 * 1024 - 1) / (8 * 1024 * 1024));
+    byte[] stored = s3.getObjectAsBytes(b -> b.bucket(tc.config().s3().bucket()).key("tracks/" + t.getString("id") + "/original")).asByteArray();
+    assertThat(stored).isEqualTo(all);
+    int boundary = 8 * 1024 * 1024;
+    assertRange(t, "bytes=" + (boundary - 100) + "-" + (boundary + 99), all, boundary - 100, boundary + 99);
+    assertThat(api.get(stream(t), owner).expect(200).body()).isEqualTo(all);
+  }
+
   static void assertRange(JsonObject t, String range, byte[] all, int from, int to) {
     LibraryClient.Reply r = api.get(stream(t), owner, Map.of("Range", range)).expect(206);
     assertThat(r.header("content-range")).as(range).isEqualTo("bytes " + from + "-" + to + "/" + all.length);

@@ -234,6 +234,44 @@ class UploadTest {
   }
 
   @Test
+  void aClientThatDisconnectsMidUploadLeavesNothing() throws Exception {
+    String token = api.newUser("cut");
+    long rows = trackCount();
+    Set<String> keys = allKeys();
+    byte[] part = Arrays.copyOf(TestMusic.bytes(TestMusic.drascula("audio", "track11.ogg")), 300_000);
+    String boundary = "cutboundary";
+    String head = "--" + boundary + "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"cut.ogg\"\r\n\r\n";
+    Path dir = tc.config().dataDir().resolve("tmp").resolve("library");
+    try (java.net.Socket socket = new java.net.Socket("127.0.0.1", tc.port())) {
+      java.io.OutputStream out = socket.getOutputStream();
+      out.write(("POST /api/v1/tracks HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " + token
+          + "\r\nContent-Type: multipart/form-data; boundary=" + boundary + "\r\nContent-Length: 1600000\r\n\r\n" + head)
+          .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      out.write(part);
+      out.flush();
+      // the temp file is being written: then the client goes away in the middle of the body
+      long deadline = System.currentTimeMillis() + 10_000;
+      while (!hasUploadFile(dir)) {
+        assertThat(System.currentTimeMillis()).as("an upload temp file appears").isLessThan(deadline);
+        java.util.concurrent.locks.LockSupport.parkNanos(20_000_000);
+      }
+    }
+    assertNoTempFiles();
+    assertThat(trackCount()).isEqualTo(rows);
+    assertThat(allKeys()).isEqualTo(keys);
+    // the node is fine
+    api.get("/api/v1/tracks?owner=me", token).expect(200);
+  }
+
+  static boolean hasUploadFile(Path dir) {
+    try (var files = Files.list(dir)) {
+      return files.anyMatch(p -> p.getFileName().toString().endsWith(".upload"));
+    } catch (java.io.IOException e) {
+      throw new AssertionError(e);
+    }
+  }
+
+  @Test
   @ChorusCluster(config = {"UPLOAD_MAX_BYTES=100000", "RATE_LIMIT_REGISTER=100000"})
   void overUploadMaxBytesIs413WithNothingStored(TestCluster small) {
     LibraryClient client = new LibraryClient(small.port());
