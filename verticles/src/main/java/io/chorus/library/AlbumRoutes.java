@@ -4,7 +4,6 @@ import io.chorus.bus.ChorusException;
 import io.chorus.bus.ErrorCode;
 import io.chorus.input.Inputs;
 import io.chorus.web.Http;
-import io.chorus.web.SignedIn;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
