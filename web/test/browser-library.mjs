@@ -39,6 +39,7 @@ async function signIn(context, username, password, register) {
 }
 
 let browser;
+let mainPage;
 try {
   browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, timeout: 60_000,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update',
@@ -47,6 +48,7 @@ try {
   const tag = Math.random().toString(36).slice(2, 8);
   const user = `lib-${tag}`;
   const { page, status } = await signIn(await browser.newContext(), user, 'a long enough password', true);
+  mainPage = page;
   result.registered = status;
   result.tabsShown = await page.$eval('#tabs', (e) => !e.hidden);
   result.moderationTabForUser = await page.$eval('#tab-moderation', (e) => !e.hidden);
@@ -114,6 +116,7 @@ try {
   finish(0);
 } catch (e) {
   result.error = String(e && e.stack || e);
+  if (mainPage) result.pageError = await mainPage.$eval('#error', (el) => el.textContent).catch(() => null);
   finish(0);
 } finally {
   if (browser) await browser.close().catch(() => {});

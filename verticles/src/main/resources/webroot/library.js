@@ -159,7 +159,7 @@
         await openAlbum(a.id);
       }));
     })));
-    const mine = await api('GET', `/api/v1/tracks?owner=${encodeURIComponent(state.me.id)}&limit=100`);
+    const mine = await api('GET', `/api/v1/tracks?owner=me&limit=100`);
     const select = $('album-add-track');
     select.replaceChildren();
     (mine.tracks || []).forEach((t) => { const o = el('option', t.title); o.value = t.id; select.append(o); });

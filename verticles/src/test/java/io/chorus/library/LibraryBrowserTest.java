@@ -1,0 +1,61 @@
+package io.chorus.library;
+
+import io.chorus.testing.NodeScripts;
+import io.chorus.testing.TestCluster;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The library page (issue 17) in headless Chromium against one node with the whole pipeline: upload with
+ * the progress bar, processing pushed to the page, an album with a cover, playback with the waveform,
+ * the moderation queue.
+ */
+class LibraryBrowserTest {
+  static final String ADMIN = "lib-admin";
+  static final String ADMIN_PASSWORD = "admin password for the library test";
+  static TestCluster tc;
+
+  @BeforeAll
+  static void start() {
+    tc = TestCluster.start(1, Map.of("ADMIN_USERNAME", ADMIN, "ADMIN_PASSWORD", ADMIN_PASSWORD, "RATE_LIMIT_REGISTER", 100_000,
+        "RATE_LIMIT_LOGIN", 100_000, "RATE_LIMIT_LOGIN_PER_USERNAME", 100_000));
+  }
+
+  @AfterAll
+  static void stop() {
+    tc.close();
+  }
+
+  @Test
+  void uploadProcessAlbumCoverPlayAndApproveInTheBrowser() {
+    NodeScripts.requireChromium();
+    NodeScripts.requireInstalled("playwright-core");
+    JsonObject r = NodeScripts.run("test/browser-library.mjs", Duration.ofMinutes(5), "http://127.0.0.1:" + tc.port(),
+        TestMusic.opus().toString(), TestMusic.cover().toString(), ADMIN, ADMIN_PASSWORD);
+    String dump = r.encodePrettily();
+    assertThat(r.getBoolean("ok")).as("browser run failed:\n%s", dump).isTrue();
+    assertThat(r.getInteger("registered")).as(dump).isEqualTo(201);
+    assertThat(r.getBoolean("moderationTabForUser")).as("a plain user has no moderation tab:\n%s", dump).isFalse();
+    assertThat(r.getString("uploadProgress")).as("the progress bar reached the end:\n%s", dump).isEqualTo("1.00");
+    assertThat(r.getString("processed")).as("processing pushed to the page:\n%s", dump).isEqualTo("ready");
+    assertThat(r.getString("listedTitle")).as(dump).startsWith("<img src=x");
+    assertThat(r.getBoolean("injected")).as("titles are text, not markup:\n%s", dump).isFalse();
+    assertThat(r.getInteger("coverWidth")).as(dump).isPositive();
+    assertThat(r.getDouble("played")).as(dump).isGreaterThan(0.5);
+    assertThat(r.getInteger("waveformBars")).as("the player draws the track's waveform:\n%s", dump).isPositive();
+    assertThat(r.getBoolean("audioSrcSigned")).as("the media element plays a signed URL:\n%s", dump).isTrue();
+    assertThat(r.getInteger("adminLogin")).as(dump).isEqualTo(200);
+    assertThat(r.getBoolean("moderationTabForAdmin")).as(dump).isTrue();
+    assertThat(r.getBoolean("approved")).as(dump).isTrue();
+    String id = r.getString("trackId");
+    assertThat(tc.sql("SELECT moderation FROM tracks WHERE id = ?::uuid", id).get(0).get("moderation")).isEqualTo("approved");
+    assertThat(tc.sql("SELECT count(*) AS n FROM album_tracks WHERE track_id = ?::uuid", id).get(0).get("n")).isEqualTo(1L);
+  }
+}
