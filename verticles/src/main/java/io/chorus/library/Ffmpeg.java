@@ -14,7 +14,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -37,12 +36,13 @@ public final class Ffmpeg {
 
   private final String ffmpeg;
   private final String ffprobe;
-  private final Map<String, String> env;
+  /** The bundled build's folder (its libraries), or null: only its binaries get it as LD_LIBRARY_PATH. */
+  private final Path libraries;
 
-  public Ffmpeg(String ffmpeg, String ffprobe, Map<String, String> env) {
+  public Ffmpeg(String ffmpeg, String ffprobe, Path libraries) {
     this.ffmpeg = ffmpeg;
     this.ffprobe = ffprobe;
-    this.env = Map.copyOf(env);
+    this.libraries = libraries;
   }
 
   /** Locates the binaries on a worker thread (the bundled build's extraction takes seconds the first time). */
@@ -55,7 +55,7 @@ public final class Ffmpeg {
     Ffmpeg b = config.ffmpegPath().isEmpty() || config.ffprobePath().isEmpty() ? bundled() : null;
     String mpeg = config.ffmpegPath().isEmpty() ? b.ffmpeg : executable("FFMPEG_PATH", config.ffmpegPath());
     String probe = config.ffprobePath().isEmpty() ? b.ffprobe : executable("FFPROBE_PATH", config.ffprobePath());
-    return new Ffmpeg(mpeg, probe, b == null ? Map.of() : b.env);
+    return new Ffmpeg(mpeg, probe, b == null ? null : b.libraries);
   }
 
   private static String executable(String name, String path) {
@@ -73,7 +73,7 @@ public final class Ffmpeg {
         Path dir = Path.of(mpeg).getParent();
         link(dir, "libva.so.2", "libva.so");
         link(dir, "libva-drm.so.2", "libva-drm.so");
-        bundled = new Ffmpeg(mpeg, probe, Map.of("LD_LIBRARY_PATH", dir.toString()));
+        bundled = new Ffmpeg(mpeg, probe, dir);
       } catch (RuntimeException | LinkageError e) {
         throw new IllegalStateException("the bundled ffmpeg (org.bytedeco:ffmpeg) could not be extracted: " + e.getMessage()
             + "; set FFMPEG_PATH and FFPROBE_PATH to system binaries", e);
@@ -124,7 +124,9 @@ public final class Ffmpeg {
    */
   public Result run(List<String> command, Duration timeout) {
     ProcessBuilder pb = new ProcessBuilder(command).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
-    pb.environment().putAll(env);
+    if (libraries != null && Path.of(command.get(0)).startsWith(libraries)) {
+      pb.environment().put("LD_LIBRARY_PATH", libraries.toString());   // never for a system binary: other libav* versions
+    }
     Process p;
     try {
       p = pb.start();

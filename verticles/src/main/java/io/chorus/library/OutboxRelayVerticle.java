@@ -5,7 +5,6 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.Vertx;
-import io.vertx.core.json.JsonObject;
 import io.vertx.kafka.client.producer.KafkaProducer;
 import io.vertx.kafka.client.producer.KafkaProducerRecord;
 import io.vertx.sqlclient.Pool;
@@ -117,7 +116,7 @@ public final class OutboxRelayVerticle extends VerticleBase {
 
   /** Publishes one batch; marks the acknowledged rows; fails (rolling back nothing but the locks) when none was. */
   private Future<Integer> publishBatch(SqlConnection conn) {
-    return conn.preparedQuery("SELECT id, topic, message_key, payload FROM library_outbox WHERE published_at IS NULL "
+    return conn.preparedQuery("SELECT id, topic, message_key, payload::text AS payload FROM library_outbox WHERE published_at IS NULL "
             + "ORDER BY id LIMIT " + BATCH + " FOR UPDATE SKIP LOCKED")
         .execute()
         .compose(rows -> {
@@ -128,9 +127,8 @@ public final class OutboxRelayVerticle extends VerticleBase {
           List<Future<Long>> sends = new ArrayList<>();
           for (Row r : rows) {
             long id = r.getLong("id");
-            Object payload = r.getValue("payload");
-            String value = payload instanceof JsonObject j ? j.encode() : String.valueOf(payload);
-            sends.add(producer.send(KafkaProducerRecord.create(r.getString("topic"), r.getString("message_key"), value)).map(md -> id));
+            sends.add(producer.send(KafkaProducerRecord.create(r.getString("topic"), r.getString("message_key"), r.getString("payload")))
+                .map(md -> id));
             ids.add(id);
           }
           return Future.join(sends).transform(all -> {

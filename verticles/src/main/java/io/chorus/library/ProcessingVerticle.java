@@ -123,11 +123,7 @@ public final class ProcessingVerticle extends VerticleBase {
       LOG.warn("Skipped a {} record that is not JSON (partition {}, offset {})", record.topic(), record.partition(), record.offset());
       return Future.succeededFuture();
     }
-    String trackId = message.getString("track_id");
-    if (trackId == null || !trackId.matches("[0-9a-fA-F-]{36}")) {
-      LOG.warn("Skipped a {} record without a valid track_id (partition {}, offset {})", record.topic(), record.partition(), record.offset());
-      return Future.succeededFuture();
-    }
+    String trackId = String.valueOf(message.getValue("track_id"));
     Future<?> before = active.getOrDefault(trackId, Future.succeededFuture());
     Future<?> work = before.eventually(() -> untilRecorded(message));
     active.put(trackId, work);

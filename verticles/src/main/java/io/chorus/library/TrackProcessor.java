@@ -83,7 +83,14 @@ public final class TrackProcessor {
    */
   public Future<Outcome> process(JsonObject uploaded) {
     String trackId = uploaded.getString("track_id");
-    return claim(trackId).compose(claim -> {
+    UUID id;
+    try {
+      id = UUID.fromString(trackId);
+    } catch (IllegalArgumentException | NullPointerException e) {
+      LOG.warn("Skipped a track.uploaded message without a valid track_id: {}", trackId);
+      return Future.succeededFuture(Outcome.SKIPPED);
+    }
+    return claim(id).compose(claim -> {
       if (claim == null) {
         LOG.debug("Track {} is not processing (done, failed or deleted): message skipped", trackId);
         return Future.succeededFuture(Outcome.SKIPPED);
@@ -116,10 +123,10 @@ public final class TrackProcessor {
     return why.length() > 500 ? why.substring(0, 497) + "..." : why;
   }
 
-  private Future<Claim> claim(String trackId) {
+  private Future<Claim> claim(UUID trackId) {
     return pg.preparedQuery("UPDATE tracks SET attempts = attempts + 1, updated_at = NOW() WHERE id = $1 AND status = 'processing' "
             + "RETURNING owner_id, original_key, attempts")
-        .execute(Tuple.of(UUID.fromString(trackId)))
+        .execute(Tuple.of(trackId))
         .map(rows -> {
           if (rows.rowCount() == 0) {
             return null;

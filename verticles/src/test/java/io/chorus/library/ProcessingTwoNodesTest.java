@@ -18,13 +18,14 @@ import java.util.UUID;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** Two nodes share the workers' consumer group: every track is processed, each by exactly one node. */
+/** Two nodes share the workers' consumer group: every track is processed, each by exactly one node (two at once per node). */
 class ProcessingTwoNodesTest {
   static final Path FILE = Path.of("/usr/share/hyperrogue/music/hr3-crossroads.ogg");
 
   @Test
   @ChorusCluster(nodes = 2, config = {"LIBRARY_TOPIC_UPLOADED=tn.uploaded", "LIBRARY_TOPIC_PROCESSED=tn.processed",
-      "LIBRARY_TOPIC_DEAD_LETTER=tn.dead", "LIBRARY_CONSUMER_GROUP=tn-workers", "LIBRARY_OUTBOX_POLL_MS=200", "RATE_LIMIT_REGISTER=100000"})
+      "LIBRARY_TOPIC_DEAD_LETTER=tn.dead", "LIBRARY_CONSUMER_GROUP=tn-workers", "PROCESSING_CONCURRENCY=2",
+      "LIBRARY_OUTBOX_POLL_MS=200", "RATE_LIMIT_REGISTER=100000"})
   void eachTrackIsProcessedByExactlyOneNode(TestCluster cluster) throws Exception {
     try (ProcessingFixture f = new ProcessingFixture(cluster)) {
       // the nodes created the topic; wait until both workers hold partitions of it
