@@ -116,7 +116,13 @@ try {
   finish(0);
 } catch (e) {
   result.error = String(e && e.stack || e);
-  if (mainPage) result.pageError = await mainPage.$eval('#error', (el) => el.textContent).catch(() => null);
+  if (mainPage) {
+    result.pageError = await mainPage.$eval('#error', (el) => el.textContent).catch(() => null);
+    result.debug = await mainPage.evaluate(async () => ({ data: { ...document.body.dataset },
+      options: [...document.querySelectorAll('#album-add-track option')].map((o) => o.value),
+      mine: await (await fetch('/api/v1/tracks?owner=me&limit=100', { headers: { authorization: `Bearer ${window.chorusLibrary.token}` } })).text() }))
+      .catch((e) => String(e));
+  }
   finish(0);
 } finally {
   if (browser) await browser.close().catch(() => {});

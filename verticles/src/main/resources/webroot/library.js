@@ -145,9 +145,15 @@
     $('album-meta').textContent = [a.artist && a.artist.name, a.year].filter(Boolean).join(' · ');
     $('album-state').textContent = a.moderation && a.moderation !== 'approved' ? `moderation: ${a.moderation}` : '';
     const cover = $('album-cover');
-    if (a.has_cover || a.cover_url) {
-      cover.src = `/api/v1/albums/${encodeURIComponent(a.id)}/cover?size=thumb&v=${Date.now()}`;
-      cover.hidden = false;
+    if (a.has_cover) {
+      // an album not approved yet shows its cover to its owner only, and an <img> cannot send the token:
+      // fetch it with the token and show the bytes
+      const r = await fetch(`/api/v1/albums/${encodeURIComponent(a.id)}/cover?size=thumb`, { headers: { authorization: `Bearer ${state.token}` } });
+      if (r.ok) {
+        if (cover.src.startsWith('blob:')) URL.revokeObjectURL(cover.src);
+        cover.src = URL.createObjectURL(await r.blob());
+        cover.hidden = false;
+      }
     } else {
       cover.hidden = true;
     }
