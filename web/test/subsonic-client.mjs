@@ -39,6 +39,13 @@ out.scrobbleAgain = pick(await api.scrobble({ id: songId, time: 1700000000000, s
 out.songAfterScrobble = (await api.getSong({ id: songId })).song.playCount;
 const cover = await api.getCoverArt({ id: albumId, size: 600 });
 out.cover = { status: cover.status, type: cover.headers.get("content-type"), bytes: (await cover.arrayBuffer()).byteLength };
+const stream = await api.stream({ id: songId });
+out.stream = { status: stream.status, type: stream.headers.get("content-type"), bytes: (await stream.arrayBuffer()).byteLength };
+const download = await api.download({ id: songId });
+out.download = { status: download.status, bytes: (await download.arrayBuffer()).byteLength };
+const hiddenStream = await api.stream({ id: hiddenSongId });
+out.hiddenStream = { status: hiddenStream.status };
+await hiddenStream.arrayBuffer();
 out.unknownAlbum = pick(await api.getAlbum({ id: "not-an-id" }));
 out.missingParam = pick(await api.getAlbumList2({}));
 console.log(JSON.stringify(out));

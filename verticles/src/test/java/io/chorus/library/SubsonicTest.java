@@ -38,6 +38,7 @@ import static org.assertj.core.api.Assertions.fail;
 class SubsonicTest {
   static final String PW = "a long enough password";
   static final Path COVER = Path.of("/usr/share/games/warzone2100/music/albums/original_soundtrack/albumcover.png");
+  static final Path SONG_FILE = Path.of("/usr/share/games/warzone2100/music/albums/original_soundtrack/track3.opus");
   static TestCluster tc;
   static Rest rest;
   static int port;
@@ -87,10 +88,15 @@ class SubsonicTest {
     track(song2, aliceId, "Second Light", artist, "approved", 180_000);
     track(hidden, bobId, "Bob's pending demo", null, "pending", 60_000);
     tc.sql("INSERT INTO album_tracks (album_id, track_id, position) VALUES (?, ?, 1), (?, ?, 0)", album, song, album, song2);
-    if (!Files.isReadable(COVER)) {
-      fail("test music missing: " + COVER + " (Debian package warzone2100-music; scripts/install-test-deps installs it)");
+    for (Path p : List.of(COVER, SONG_FILE)) {
+      if (!Files.isReadable(p)) {
+        fail("test music missing: " + p + " (Debian package warzone2100-music; scripts/install-test-deps installs it)");
+      }
     }
+    tc.sql("UPDATE tracks SET original_size = ? WHERE id = ?", Files.size(SONG_FILE), song);
     try (S3Client s3 = Infra.s3Client(tc.config().s3())) {
+      s3.putObject(PutObjectRequest.builder().bucket(tc.config().s3().bucket()).key("tracks/" + song + "/original").contentType("audio/ogg").build(),
+          RequestBody.fromFile(SONG_FILE));
       s3.putObject(PutObjectRequest.builder().bucket(tc.config().s3().bucket()).key("albums/" + album + "/cover").contentType("image/png").build(),
           RequestBody.fromFile(COVER));
     }
@@ -168,6 +174,12 @@ class SubsonicTest {
     assertThat(cover.getInteger("status")).isEqualTo(200);
     assertThat(cover.getString("type")).isEqualTo("image/png");
     assertThat(cover.getLong("bytes")).isEqualTo(COVER.toFile().length());
+    long songBytes = SONG_FILE.toFile().length();
+    assertThat(r.getJsonObject("stream").getInteger("status")).as(r.encodePrettily()).isEqualTo(200);
+    assertThat(r.getJsonObject("stream").getString("type")).isEqualTo("audio/ogg");
+    assertThat(r.getJsonObject("stream").getLong("bytes")).isEqualTo(songBytes);
+    assertThat(r.getJsonObject("download").getLong("bytes")).isEqualTo(songBytes);
+    assertThat(r.getJsonObject("hiddenStream").getInteger("status")).as("another user's pending track does not stream").isEqualTo(404);
     assertThat(r.getJsonObject("unknownAlbum").getJsonObject("error").getInteger("code")).isEqualTo(70);
     assertThat(r.getJsonObject("missingParam").getJsonObject("error").getInteger("code")).isEqualTo(10);
   }
