@@ -277,7 +277,9 @@ class BridgeProtocolTest {
       // the host seeks until the node gives up on the listener
       int seeks = 0;
       while (metric("chorus_bridge_slow_sockets_closed_total") <= slowBefore) {
-        assertThat(seeks).as("seeks before the node closed the listener that never reads").isLessThan(40_000);
+        // a bound, not a measure: how many frames fill the kernel's buffers and the write queue depends on
+        // the send buffer's autotuning, and on a loaded machine superseded versions are skipped (fewer frames)
+        assertThat(seeks).as("seeks before the node closed the listener that never reads").isLessThan(400_000);
         for (int k = 0; k < 500; k++, seeks++) {
           JsonObject seek = control("host-1", "seek");
           seek.remove("replyAddress"); // fire and forget
