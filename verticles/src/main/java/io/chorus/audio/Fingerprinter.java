@@ -27,14 +27,14 @@ public final class Fingerprinter {
   public static final int SAMPLE_RATE = 11025;
   public static final int FFT = 1024;
   public static final int HOP = 256;
-  static final int F_MIN = 10;
-  static final int F_MAX = 400;
-  static final int PEAK_DF = 12;
-  static final int PEAK_DT = 8;
-  static final float MIN_PROMINENCE_DB = 10f;
-  static final int PEAKS_PER_SECOND = 25;
-  static final int FAN_OUT = 5;
-  static final int DT_MAX = 63;
+  static int F_MIN = 10;
+  static int F_MAX = 400;
+  static int PEAK_DF = 12;
+  static int PEAK_DT = 8;
+  static float MIN_PROMINENCE_DB = 10f;
+  static int PEAKS_PER_SECOND = 25;
+  static int FAN_OUT = 5;
+  static int DT_MAX = 63;
   static final int DF_MAX = 127;
   /** Frames below this power (dB re full scale, per bin) are silence and make no peaks. */
   static final float FLOOR_DB = -90f;

@@ -46,6 +46,8 @@ final class ProcessedConsumer {
         "key.deserializer", "org.apache.kafka.common.serialization.StringDeserializer",
         "value.deserializer", "org.apache.kafka.common.serialization.StringDeserializer",
         "auto.offset.reset", "earliest",
+        // the topic may not exist yet when a node starts: look again soon rather than after 5 minutes
+        "metadata.max.age.ms", "10000",
         "enable.auto.commit", "false"));
     consumer.handler(this::handle);
     consumer.exceptionHandler(e -> LOG.warn("track.processed consumer: {}", e.getMessage()));

@@ -43,18 +43,23 @@ public final class Corpus {
 
   /** Decodes the files on {@code threads} threads; files ffmpeg rejects are left out (some hyperrogue files). */
   public List<Song> decode(List<Path> files, int threads) throws Exception {
+    return decode(files, threads, 0);
+  }
+
+  /** The first {@code maxSeconds} (0: all) of each file. */
+  public List<Song> decode(List<Path> files, int threads, int maxSeconds) throws Exception {
     ExecutorService pool = Executors.newFixedThreadPool(threads);
     try {
       List<Future<Song>> jobs = new ArrayList<>();
       for (Path f : files) {
         jobs.add(pool.submit(() -> {
           // decoded once per build tree: decoding hours of music dominates a run on a shared 2-core machine
-          Path cached = Path.of("target", "audio-pcm", f.getParent().getFileName() + "-" + f.getFileName() + "-" + Files.size(f) + ".f32");
+          Path cached = Path.of("target", "audio-pcm", f.getParent().getFileName() + "-" + f.getFileName() + "-" + Files.size(f) + (maxSeconds > 0 ? "-" + maxSeconds + "s" : "") + ".f32");
           if (Files.exists(cached)) {
             return new Song(f.getFileName().toString(), ClipDecoder.pcm(Files.readAllBytes(cached)));
           }
           try {
-            float[] pcm = decoder.decode(f, 0, 300_000);
+            float[] pcm = decoder.decode(f, maxSeconds, 300_000);
             Files.createDirectories(cached.getParent());
             Path tmp = Files.createTempFile(cached.getParent(), "pcm", ".tmp");
             Files.write(tmp, floats(pcm));
