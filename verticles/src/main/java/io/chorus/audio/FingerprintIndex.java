@@ -21,9 +21,9 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * that pass the same absolute tests are returned after it (the same song uploaded twice).
  */
 public final class FingerprintIndex {
-  static int MIN_SCORE = 8;
-  static double MIN_RATIO = 2.0;
-  static double MIN_FRACTION = 0.01;
+  static final int MIN_SCORE = 8;
+  static final double MIN_RATIO = 2.0;
+  static final double MIN_FRACTION = 0.01;
   /** Hashes with more postings than this are stop words (silence, sustained tones): skipped at query time. */
   static final int MAX_POSTINGS = 50_000;
 

@@ -19,22 +19,30 @@ import java.util.Arrays;
  *       {@value #PEAKS_PER_SECOND} peaks per second are kept, the most prominent of each one-second block.</li>
  *   <li>Landmarks: each peak (anchor) pairs with its first {@value #FAN_OUT} later peaks in the target zone
  *       1..{@value #DT_MAX} frames ahead and within ±{@value #DF_MAX} bins. The hash packs f1 (9 bits),
- *       f2 − f1 (8 bits) and Δt (6 bits) into 23 bits; the anchor frame is kept beside it.</li>
+ *       f2 − f1 (8 bits) and Δt (6 bits) into 23 bits; the anchor frame is kept beside it. About 85
+ *       landmarks per second of music.</li>
+ *   <li>Queries use {@value #QUERY_DENSITY} × the peaks and the fan-out (more chances that the stored
+ *       pairs are among the query's when noise moves peaks).</li>
  * </ul>
+ * Measured alternatives (5 s clips, 45 tracks): a 3–6 dB prominence, 30 peaks/s or a ±20 × ±15
+ * neighbourhood changed clean and MP3 accuracy little and did not help under white noise (SNR 5 dB: 75–90 %
+ * top-1, every miss an empty answer, never a wrong track); ranking peaks by level instead of prominence
+ * changed nothing (the neighbourhood, not the per-second cap, bounds the density).
  * A landmark is a long: {@code hash << 32 | anchorFrame}. Not thread-safe (reuses its buffers): one per thread.
  */
 public final class Fingerprinter {
   public static final int SAMPLE_RATE = 11025;
   public static final int FFT = 1024;
   public static final int HOP = 256;
-  static int F_MIN = 10;
-  static int F_MAX = 400;
-  static int PEAK_DF = 12;
-  static int PEAK_DT = 8;
-  static float MIN_PROMINENCE_DB = 10f;
-  static int PEAKS_PER_SECOND = 25;
-  static int FAN_OUT = 5;
-  static int DT_MAX = 63;
+  static final int F_MIN = 10;
+  static final int F_MAX = 400;
+  static final int PEAK_DF = 12;
+  static final int PEAK_DT = 8;
+  static final float MIN_PROMINENCE_DB = 10f;
+  static final int PEAKS_PER_SECOND = 25;
+  static final int FAN_OUT = 5;
+  static final int QUERY_DENSITY = 2;
+  static final int DT_MAX = 63;
   static final int DF_MAX = 127;
   /** Frames below this power (dB re full scale, per bin) are silence and make no peaks. */
   static final float FLOOR_DB = -90f;
@@ -54,9 +62,17 @@ public final class Fingerprinter {
     return HOP * 1000.0 / SAMPLE_RATE;
   }
 
-  /** The landmarks of {@code pcm} ({@code hash << 32 | frame}), in anchor-time order. */
+  /** The landmarks of {@code pcm} ({@code hash << 32 | frame}), in anchor-time order, as the index stores them. */
   public long[] fingerprint(float[] pcm) {
-    return landmarks(peaks(spectrogram(pcm)));
+    return landmarks(peaks(spectrogram(pcm), PEAKS_PER_SECOND), FAN_OUT);
+  }
+
+  /**
+   * The landmarks of a query clip: {@value #QUERY_DENSITY} × the peaks and the fan-out of a track's, so
+   * that the peaks and pairs the track stored are still among them when noise adds peaks of its own.
+   */
+  public long[] query(float[] pcm) {
+    return landmarks(peaks(spectrogram(pcm), PEAKS_PER_SECOND * QUERY_DENSITY), FAN_OUT * QUERY_DENSITY);
   }
 
   /** Log power per frame and bin (bins F_MIN..F_MAX-1, stored from index 0). */
@@ -82,7 +98,7 @@ public final class Fingerprinter {
   }
 
   /** Peaks as {@code frame << 16 | bin} (bin counted from 0, i.e. F_MIN), in time then bin order. */
-  static int[] peaks(float[][] spec) {
+  static int[] peaks(float[][] spec, int perSecond) {
     int frames = spec.length;
     int bins = frames == 0 ? 0 : spec[0].length;
     // separable max filter: over frequency per frame, then over time per bin
@@ -110,7 +126,7 @@ public final class Fingerprinter {
       mean[t] = (float) (s / bins);
     }
     int block = Math.max(1, Math.round((float) SAMPLE_RATE / HOP));
-    int[] out = new int[Math.max(16, frames * PEAKS_PER_SECOND / block + PEAKS_PER_SECOND)];
+    int[] out = new int[Math.max(16, frames * perSecond / block + perSecond)];
     int n = 0;
     int[] cand = new int[64];
     float[] strength = new float[64];
@@ -132,7 +148,7 @@ public final class Fingerprinter {
           }
         }
       }
-      int keep = Math.min(c, PEAKS_PER_SECOND * (t1 - t0) / block + 1);
+      int keep = Math.min(c, perSecond * (t1 - t0) / block + 1);
       int[] kept = strongest(cand, strength, c, keep);
       if (n + kept.length > out.length) {
         out = Arrays.copyOf(out, (n + kept.length) * 2);
@@ -183,20 +199,28 @@ public final class Fingerprinter {
     for (int i = 0; i < n; i++) {
       int lo = Math.max(0, i - r);
       int hi = Math.min(n - 1, i + r);
-      out[i] = Math.max(h[lo], g[hi]);
+      if (lo / w != hi / w || hi - lo == w - 1) {
+        out[i] = Math.max(h[lo], g[hi]);
+      } else {   // a window clipped at an end, inside one block: h[lo] would reach past hi
+        float m = in[lo];
+        for (int j = lo + 1; j <= hi; j++) {
+          m = Math.max(m, in[j]);
+        }
+        out[i] = m;
+      }
     }
     return out;
   }
 
   /** Pairs each peak with its first FAN_OUT peaks in the target zone. */
-  static long[] landmarks(int[] peaks) {
-    long[] out = new long[peaks.length * FAN_OUT];
+  static long[] landmarks(int[] peaks, int fanOut) {
+    long[] out = new long[peaks.length * fanOut];
     int n = 0;
     for (int i = 0; i < peaks.length; i++) {
       int t1 = peaks[i] >>> 16;
       int f1 = peaks[i] & 0xffff;
       int pairs = 0;
-      for (int j = i + 1; j < peaks.length && pairs < FAN_OUT; j++) {
+      for (int j = i + 1; j < peaks.length && pairs < fanOut; j++) {
         int dt = (peaks[j] >>> 16) - t1;
         if (dt > DT_MAX) {
           break;

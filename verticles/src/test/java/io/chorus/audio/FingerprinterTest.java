@@ -40,7 +40,7 @@ class FingerprinterTest {
     for (int i = 0; i < pcm.length; i++) {
       pcm[i] = (float) (0.5 * Math.sin(2 * Math.PI * hz * i / RATE) + 0.001 * Math.sin(2 * Math.PI * 2900 * i / RATE));
     }
-    int[] peaks = Fingerprinter.peaks(new Fingerprinter().spectrogram(pcm));
+    int[] peaks = Fingerprinter.peaks(new Fingerprinter().spectrogram(pcm), Fingerprinter.PEAKS_PER_SECOND);
     assertThat(peaks).isNotEmpty();
     int expectedBin = (int) Math.round(hz * Fingerprinter.FFT / RATE) - Fingerprinter.F_MIN;
     for (int p : peaks) {
@@ -53,7 +53,7 @@ class FingerprinterTest {
   @Test
   void landmarksPairAnchorsWithTargetsInTheZoneAndPackTheirFields() {
     int[] peaks = {10 << 16 | 50, 12 << 16 | 60, 13 << 16 | 40, 200 << 16 | 55};
-    long[] lms = Fingerprinter.landmarks(peaks);
+    long[] lms = Fingerprinter.landmarks(peaks, 5);
     // 10→12, 10→13, 12→13; the peak at frame 200 is beyond DT_MAX of all
     assertThat(lms).hasSize(3);
     assertThat(Fingerprinter.timeOf(lms[0])).isEqualTo(10);
@@ -79,7 +79,7 @@ class FingerprinterTest {
     float[][] songs = new float[4][];
     UUID[] ids = new UUID[4];
     for (int s = 0; s < songs.length; s++) {
-      songs[s] = melody(r, 40);
+      songs[s] = melody(r, 40, 150);
       ids[s] = UUID.randomUUID();
       assertThat(index.add(ids[s], fp.fingerprint(songs[s]))).isTrue();
     }
@@ -87,20 +87,20 @@ class FingerprinterTest {
     int start = 17 * RATE;
     float[] clip = new float[5 * RATE];
     System.arraycopy(songs[2], start, clip, 0, clip.length);
-    List<FingerprintIndex.Match> m = index.match(fp.fingerprint(clip), 3);
+    List<FingerprintIndex.Match> m = index.match(fp.query(clip), 3);
     assertThat(m).isNotEmpty();
     assertThat(m.get(0).trackId()).isEqualTo(ids[2]);
     assertThat(m.get(0).offsetMs()).isCloseTo(17_000L, org.assertj.core.data.Offset.offset(50L));
-    assertThat(index.match(fp.fingerprint(melody(new Random(99), 5)), 3)).as("another melody").isEmpty();
+    assertThat(index.match(fp.query(melody(new Random(99), 5, 150 * Math.pow(2, 0.5 / 12))), 3)).as("another melody, a quarter tone off").isEmpty();
   }
 
   /** Random notes (three partials each), a new one every 150–400 ms. */
-  static float[] melody(Random r, int seconds) {
+  static float[] melody(Random r, int seconds, double base) {
     float[] pcm = new float[seconds * RATE];
     int i = 0;
     while (i < pcm.length) {
       int len = (int) ((0.15 + 0.25 * r.nextDouble()) * RATE);
-      double f = 150 * Math.pow(2, r.nextInt(36) / 12.0);
+      double f = base * Math.pow(2, r.nextInt(36) / 12.0);
       for (int k = 0; k < len && i + k < pcm.length; k++) {
         double env = Math.min(1, Math.min(k, len - k) / 200.0);
         pcm[i + k] = (float) (env * (0.4 * Math.sin(2 * Math.PI * f * k / RATE) + 0.2 * Math.sin(4 * Math.PI * f * k / RATE)

@@ -78,7 +78,7 @@ public final class IdentifyBench {
           int s = random.nextInt(songs.size());
           float[] q = transform(corpus, Corpus.clip(songs.get(s).pcm(), len, random), c, random);
           long q0 = System.nanoTime();
-          List<FingerprintIndex.Match> m = index.match(fp.fingerprint(q), 5);
+          List<FingerprintIndex.Match> m = index.match(fp.query(q), 5);
           times.add(System.nanoTime() - q0);
           if (!m.isEmpty() && m.get(0).trackId().equals(ids.get(s))) {
             ok++;
@@ -95,7 +95,7 @@ public final class IdentifyBench {
         for (int k = 0; k < clips; k++) {
           float[] q = transform(corpus, Corpus.clip(others.get(random.nextInt(others.size())).pcm(), len, random), c, random);
           negatives++;
-          if (!index.match(fp.fingerprint(q), 5).isEmpty()) {
+          if (!index.match(fp.query(q), 5).isEmpty()) {
             fp0++;
           }
         }
