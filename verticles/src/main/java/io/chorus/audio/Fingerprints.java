@@ -1,0 +1,98 @@
+package io.chorus.audio;
+
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.Tuple;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.ByteBuffer;
+import java.util.List;
+import java.util.UUID;
+
+/**
+ * A node's fingerprint store: the PostgreSQL table {@code track_fingerprints} (the durable copy) and the
+ * in-memory {@link FingerprintIndex} rebuilt from it at start. Fingerprinting and matching run on worker
+ * threads (CPU-bound).
+ */
+public final class Fingerprints {
+  private static final Logger LOG = LoggerFactory.getLogger(Fingerprints.class);
+  private static final int LOAD_BATCH = 200;
+
+  private final Vertx vertx;
+  private final Pool pg;
+  private final FingerprintIndex index = new FingerprintIndex();
+  private final ThreadLocal<Fingerprinter> fingerprinters = ThreadLocal.withInitial(Fingerprinter::new);
+
+  Fingerprints(Vertx vertx, Pool pg) {
+    this.vertx = vertx;
+    this.pg = pg;
+  }
+
+  FingerprintIndex index() {
+    return index;
+  }
+
+  /** Fingerprints a track's analysis PCM, stores the row (idempotent) and adds it to the index. */
+  public Future<Void> index(UUID trackId, float[] pcm) {
+    return vertx.executeBlocking(() -> fingerprinters.get().fingerprint(pcm), false)
+        .compose(landmarks -> pg.preparedQuery("INSERT INTO track_fingerprints (track_id, hashes, n) VALUES ($1, $2, $3)"
+                + " ON CONFLICT (track_id) DO UPDATE SET hashes = EXCLUDED.hashes, n = EXCLUDED.n")
+            .execute(Tuple.of(trackId, Buffer.buffer(pack(landmarks)), landmarks.length))
+            .map(rows -> {
+              index.add(trackId, landmarks);
+              return null;
+            }));
+  }
+
+  /** Loads every stored fingerprint into the index, in keyset-paged batches. */
+  Future<Integer> load() {
+    return loadAfter(new UUID(Long.MIN_VALUE, Long.MIN_VALUE), 0, true);
+  }
+
+  private Future<Integer> loadAfter(UUID after, int loaded, boolean first) {
+    String sql = "SELECT track_id, hashes FROM track_fingerprints" + (first ? "" : " WHERE track_id > $1") + " ORDER BY track_id LIMIT " + LOAD_BATCH;
+    return pg.preparedQuery(sql).execute(first ? Tuple.tuple() : Tuple.of(after))
+        .compose(rows -> vertx.executeBlocking(() -> {
+          UUID last = null;
+          int n = 0;
+          for (Row r : rows) {
+            last = r.getUUID("track_id");
+            index.add(last, unpack(r.getBuffer("hashes").getBytes()));
+            n++;
+          }
+          return last == null ? null : new Object[] {last, n};
+        }, false))
+        .compose(step -> {
+          if (step == null) {
+            LOG.info("Fingerprint index loaded: {} tracks", loaded);
+            return Future.succeededFuture(loaded);
+          }
+          int total = loaded + (int) step[1];
+          return (int) step[1] < LOAD_BATCH ? Future.succeededFuture(total).onSuccess(t -> LOG.info("Fingerprint index loaded: {} tracks", t))
+              : loadAfter((UUID) step[0], total, false);
+        });
+  }
+
+  /** Decoded clip → the confident matches, best first (on a worker thread). */
+  Future<List<FingerprintIndex.Match>> match(float[] clip, int limit) {
+    return vertx.executeBlocking(() -> index.match(fingerprinters.get().query(clip), limit), false);
+  }
+
+  static byte[] pack(long[] landmarks) {
+    ByteBuffer b = ByteBuffer.allocate(landmarks.length * 8);
+    for (long lm : landmarks) {
+      b.putLong(lm);
+    }
+    return b.array();
+  }
+
+  static long[] unpack(byte[] bytes) {
+    long[] out = new long[bytes.length / 8];
+    ByteBuffer.wrap(bytes).asLongBuffer().get(out);
+    return out;
+  }
+}

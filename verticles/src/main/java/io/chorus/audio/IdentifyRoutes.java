@@ -1,0 +1,116 @@
+package io.chorus.audio;
+
+import io.chorus.bus.ErrorCode;
+import io.chorus.library.Access;
+import io.chorus.web.Http;
+import io.chorus.web.SignedIn;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.Tuple;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * {@code POST /api/v1/identify}: the body is an audio clip in any format ffmpeg reads (≤ 5 MB, ≤ 30 s);
+ * the answer names the tracks it comes from, best first, among those the caller may see (anonymous:
+ * approved only). {@code matches: []} when nothing matches with confidence.
+ */
+final class IdentifyRoutes {
+  static final int MAX_BYTES = 5 * 1024 * 1024;
+  static final double MAX_SECONDS = 30;
+  private static final int LIMIT = 5;
+  private static final long DECODE_TIMEOUT_MS = 20_000;
+
+  private final Vertx vertx;
+  private final Pool pg;
+  private final Access access;
+  private final Fingerprints fingerprints;
+  private final ClipDecoder decoder;
+
+  IdentifyRoutes(Vertx vertx, Pool pg, Access access, Fingerprints fingerprints, ClipDecoder decoder) {
+    this.vertx = vertx;
+    this.pg = pg;
+    this.access = access;
+    this.fingerprints = fingerprints;
+    this.decoder = decoder;
+  }
+
+  void mount(Router router) {
+    router.post("/api/v1/identify").handler(BodyHandler.create(false).setBodyLimit(MAX_BYTES)).handler(this::identify);
+  }
+
+  private void identify(RoutingContext ctx) {
+    Buffer body = ctx.body().buffer();
+    if (body == null || body.length() == 0) {
+      Http.error(ctx, ErrorCode.INVALID_ARGUMENT, "the body must be an audio clip (any format ffmpeg reads, at most 30 s)");
+      return;
+    }
+    access.optionalCaller(ctx)
+        .compose(who -> decode(body.getBytes())
+            .compose(pcm -> fingerprints.match(pcm, LIMIT * 4))
+            .compose(matches -> visible(matches, who)))
+        .onSuccess(matches -> Http.json(ctx, 200, new JsonObject().put("matches", matches)))
+        .onFailure(e -> Http.fail(ctx, e));
+  }
+
+  private Future<float[]> decode(byte[] clip) {
+    return vertx.executeBlocking(() -> {
+      Path file = Files.createTempFile("chorus-clip", ".bin");
+      try {
+        Files.write(file, clip);
+        // a little over the limit, so a longer clip is told apart from one of exactly 30 s
+        float[] pcm = decoder.decode(file, MAX_SECONDS + 1, DECODE_TIMEOUT_MS);
+        if (pcm.length == 0) {
+          throw ErrorCode.UNSUPPORTED_MEDIA_TYPE.exception("the body holds no audio");
+        }
+        if (pcm.length > (MAX_SECONDS + 0.2) * Fingerprinter.SAMPLE_RATE) {
+          throw ErrorCode.PAYLOAD_TOO_LARGE.exception("the clip is longer than " + (int) MAX_SECONDS + " s");
+        }
+        return pcm;
+      } catch (ClipDecoder.NotAudioException e) {
+        throw ErrorCode.UNSUPPORTED_MEDIA_TYPE.exception("not audio ffmpeg can read: " + e.getMessage());
+      } finally {
+        Files.deleteIfExists(file);
+      }
+    }, false);
+  }
+
+  /** The matches whose track rows the caller may see, with title and artist, in match order. */
+  private Future<JsonArray> visible(List<FingerprintIndex.Match> matches, SignedIn who) {
+    if (matches.isEmpty()) {
+      return Future.succeededFuture(new JsonArray());
+    }
+    UUID[] ids = matches.stream().map(FingerprintIndex.Match::trackId).toArray(UUID[]::new);
+    return pg.preparedQuery("SELECT t.id, t.title, t.moderation, t.owner_id, ar.name AS artist FROM tracks t"
+            + " LEFT JOIN artists ar ON ar.id = t.artist_id WHERE t.id = ANY($1)")
+        .execute(Tuple.of(ids))
+        .map(rows -> {
+          Map<UUID, Row> byId = new HashMap<>();
+          rows.forEach(r -> byId.put(r.getUUID("id"), r));
+          List<JsonObject> out = new ArrayList<>();
+          for (FingerprintIndex.Match m : matches) {
+            Row r = byId.get(m.trackId());
+            if (r == null || !Access.visible(r.getString("moderation"), String.valueOf(r.getUUID("owner_id")), who) || out.size() == LIMIT) {
+              continue;
+            }
+            out.add(new JsonObject().put("track_id", m.trackId().toString()).put("title", r.getString("title"))
+                .put("artist", r.getString("artist")).put("score", m.score()).put("offset_ms", m.offsetMs()));
+          }
+          return new JsonArray(out);
+        });
+  }
+}

@@ -1,0 +1,168 @@
+package io.chorus.audio;
+
+import io.chorus.infra.Infra;
+import io.chorus.testing.Rest;
+import io.chorus.testing.TestCluster;
+import io.chorus.testing.TestServices;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.PutObjectRequest;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * {@code POST /api/v1/identify} on a real node: tracks rows as the library leaves them, indexed directly
+ * and through Kafka (track.processed with the PCM in S3), then clips as MP3 bytes over HTTP.
+ */
+class IdentifyRestTest {
+  static final String PW = "a long enough password";
+  static TestCluster tc;
+  static Rest rest;
+  static int port;
+  static String bobToken;
+  static UUID approved;
+  static UUID pending;
+  static List<Corpus.Song> songs;
+  static final Corpus corpus = new Corpus();
+  static final HttpClient http = HttpClient.newHttpClient();
+
+  @BeforeAll
+  static void start() throws Exception {
+    songs = corpus.decode(List.of(Corpus.files(Corpus.WARZONE, ".opus").get(0), Corpus.files(Corpus.SINGULARITY, ".ogg").get(0),
+        Corpus.files(Corpus.SINGULARITY, ".ogg").get(1)), 2, 60);
+    assertThat(songs).hasSize(3);
+    tc = TestCluster.start(1, Map.of("RATE_LIMIT_REGISTER", 100_000, "RATE_LIMIT_LOGIN", 100_000, "RATE_LIMIT_LOGIN_PER_USERNAME", 100_000));
+    rest = tc.rest();
+    port = tc.port();
+    JsonObject a = rest.postOk(port, "/api/v1/auth/register", null,
+        new JsonObject().put("username", "alice-" + UUID.randomUUID().toString().substring(0, 8)).put("password", PW));
+    JsonObject b = rest.postOk(port, "/api/v1/auth/register", null,
+        new JsonObject().put("username", "bob-" + UUID.randomUUID().toString().substring(0, 8)).put("password", PW));
+    bobToken = b.getString("access_token");
+    UUID artist = UUID.randomUUID();
+    tc.sql("INSERT INTO artists (id, name, name_key) VALUES (?, ?, ?)", artist, "Warzone " + artist, "warzone " + artist);
+    approved = UUID.randomUUID();
+    pending = UUID.randomUUID();
+    track(approved, a.getJsonObject("user").getString("id"), "Track One", artist, "approved");
+    track(pending, b.getJsonObject("user").getString("id"), "Bob's demo", null, "pending");
+    AudioFeature audio = AudioFeature.of(tc.node().nodeId());
+    TestServices.await(audio.index(approved, songs.get(0).pcm()));
+    TestServices.await(audio.index(pending, songs.get(1).pcm()));
+  }
+
+  static void track(UUID id, String owner, String title, UUID artist, String moderation) {
+    tc.sql("INSERT INTO tracks (id, owner_id, title, artist_id, content_sha256, original_key, original_size, format, mime, status, moderation,"
+            + " duration_ms) VALUES (?, ?, ?, ?, ?, ?, 1000, 'opus', 'audio/ogg', 'ready', ?, 60000)",
+        id, UUID.fromString(owner), title, artist, HexFormat.of().formatHex(id.toString().getBytes(StandardCharsets.UTF_8)).substring(0, 64),
+        "tracks/" + id + "/original", moderation);
+  }
+
+  @AfterAll
+  static void stop() {
+    if (tc != null) {
+      tc.close();
+    }
+  }
+
+  static HttpResponse<String> identify(byte[] body, String token) throws Exception {
+    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/api/v1/identify"))
+        .POST(HttpRequest.BodyPublishers.ofByteArray(body)).header("content-type", "application/octet-stream");
+    if (token != null) {
+      b.header("Authorization", "Bearer " + token);
+    }
+    return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  static float[] clip(int song, int startSeconds, int seconds) {
+    float[] out = new float[seconds * Fingerprinter.SAMPLE_RATE];
+    System.arraycopy(songs.get(song).pcm(), startSeconds * Fingerprinter.SAMPLE_RATE, out, 0, out.length);
+    return out;
+  }
+
+  @Test
+  void anMp3ClipNamesItsTrackWithTitleArtistAndOffset() throws Exception {
+    HttpResponse<String> r = identify(corpus.mp3Bytes(clip(0, 20, 5), 64), null);
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+    JsonArray matches = new JsonObject(r.body()).getJsonArray("matches");
+    assertThat(matches).as(r.body()).isNotEmpty();
+    JsonObject top = matches.getJsonObject(0);
+    assertThat(top.getString("track_id")).isEqualTo(approved.toString());
+    assertThat(top.getString("title")).isEqualTo("Track One");
+    assertThat(top.getString("artist")).startsWith("Warzone ");
+    assertThat(top.getInteger("score")).isPositive();
+    assertThat(top.getLong("offset_ms")).isBetween(19_800L, 20_200L);
+  }
+
+  @Test
+  void aPendingTrackIsNamedToItsOwnerOnly() throws Exception {
+    byte[] mp3 = corpus.mp3Bytes(clip(1, 30, 5), 64);
+    HttpResponse<String> anonymous = identify(mp3, null);
+    assertThat(anonymous.statusCode()).as(anonymous.body()).isEqualTo(200);
+    assertThat(new JsonObject(anonymous.body()).getJsonArray("matches")).as(anonymous.body()).isEmpty();
+    HttpResponse<String> owner = identify(mp3, bobToken);
+    assertThat(owner.statusCode()).as(owner.body()).isEqualTo(200);
+    assertThat(new JsonObject(owner.body()).getJsonArray("matches").getJsonObject(0).getString("track_id")).isEqualTo(pending.toString());
+  }
+
+  @Test
+  void badBodiesGetClearErrors() throws Exception {
+    assertThat(error(identify(new byte[0], null), 400)).isEqualTo("invalid_argument");
+    assertThat(error(identify("this is not audio at all".getBytes(StandardCharsets.UTF_8), null), 415)).isEqualTo("unsupported_media_type");
+    assertThat(error(identify(new byte[5 * 1024 * 1024 + 1], null), 413)).isEqualTo("payload_too_large");
+    float[] long40 = new float[40 * Fingerprinter.SAMPLE_RATE];
+    System.arraycopy(songs.get(0).pcm(), 0, long40, 0, long40.length);
+    assertThat(error(identify(corpus.mp3Bytes(long40, 32), null), 413)).isEqualTo("payload_too_large");
+  }
+
+  static String error(HttpResponse<String> r, int status) {
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(status);
+    return new JsonObject(r.body()).getJsonObject("error").getString("code");
+  }
+
+  @Test
+  void aTrackProcessedEventIsIndexedFromS3AndIdentified() throws Exception {
+    UUID id = UUID.randomUUID();
+    JsonObject a = rest.postOk(port, "/api/v1/auth/register", null,
+        new JsonObject().put("username", "carol-" + UUID.randomUUID().toString().substring(0, 8)).put("password", PW));
+    track(id, a.getJsonObject("user").getString("id"), "From Kafka", null, "approved");
+    String key = "analysis/" + id + ".f32";
+    try (S3Client s3 = Infra.s3Client(tc.config().s3())) {
+      s3.putObject(PutObjectRequest.builder().bucket(tc.config().s3().bucket()).key(key).build(),
+          RequestBody.fromBytes(Corpus.floats(songs.get(2).pcm())));
+    }
+    JsonObject event = new JsonObject().put("event_id", UUID.randomUUID().toString()).put("track_id", id.toString())
+        .put("analysis", new JsonObject().put("pcm_key", key).put("format", "f32le").put("sample_rate", 11025).put("channels", 1));
+    try (KafkaProducer<String, String> producer = new KafkaProducer<>(Map.of("bootstrap.servers", tc.config().kafka().bootstrapServers(),
+        "key.serializer", "org.apache.kafka.common.serialization.StringSerializer",
+        "value.serializer", "org.apache.kafka.common.serialization.StringSerializer"))) {
+      producer.send(new ProducerRecord<>("track.processed", id.toString(), "not json")).get();
+      producer.send(new ProducerRecord<>("track.processed", id.toString(), event.encode())).get();
+    }
+    long deadline = System.currentTimeMillis() + 60_000;
+    while (tc.sql("SELECT n FROM track_fingerprints WHERE track_id = ?", id).isEmpty()) {
+      assertThat(System.currentTimeMillis()).as("track_fingerprints row within 60 s").isLessThan(deadline);
+      TestServices.await(tc.client().timer(100));
+    }
+    assertThat((Integer) tc.sql("SELECT n FROM track_fingerprints WHERE track_id = ?", id).get(0).get("n")).isPositive();
+    HttpResponse<String> r = identify(corpus.mp3Bytes(clip(2, 10, 5), 64), null);
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+    assertThat(new JsonObject(r.body()).getJsonArray("matches").getJsonObject(0).getString("track_id")).as(r.body()).isEqualTo(id.toString());
+  }
+}

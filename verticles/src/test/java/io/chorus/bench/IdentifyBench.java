@@ -1,0 +1,128 @@
+package io.chorus.bench;
+
+import io.chorus.audio.Corpus;
+import io.chorus.audio.FingerprintIndex;
+import io.chorus.audio.Fingerprinter;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+import java.util.UUID;
+
+/**
+ * Identify-by-clip on real music (issue 18): the warzone2100 and singularity soundtracks indexed, the
+ * hyperrogue soundtrack as music not in the library. Per condition, {@code clips} clips at seeded random
+ * offsets of random indexed tracks; top-1 accuracy, false positives, query p50/p99, fingerprinting speed
+ * and index bytes per hour. {@code extra} synthetic tracks fill the index up to a realistic size: copies of
+ * the real tracks' landmarks with the Δf/Δt bits of every hash XOR-scrambled by a per-copy random mask
+ * (the same count and f1 distribution as real music, other hashes).
+ * Usage: scripts/bench-identify [clips=40] [extra=10000]
+ */
+public final class IdentifyBench {
+  private IdentifyBench() {
+  }
+
+  public static void main(String[] args) throws Exception {
+    int clips = args.length > 0 ? Integer.parseInt(args[0]) : 40;
+    int extra = args.length > 1 ? Integer.parseInt(args[1]) : 10_000;
+    Corpus corpus = new Corpus();
+    List<Path> files = new ArrayList<>(Corpus.files(Corpus.WARZONE, ".opus"));
+    files.addAll(Corpus.files(Corpus.SINGULARITY, ".ogg"));
+    List<Corpus.Song> songs = corpus.decode(files, 2);
+    List<Corpus.Song> others = corpus.decode(Corpus.files(Corpus.HYPERROGUE, ".ogg"), 2);
+
+    Fingerprinter fp = new Fingerprinter();
+    FingerprintIndex index = new FingerprintIndex();
+    List<UUID> ids = new ArrayList<>();
+    List<long[]> prints = new ArrayList<>();
+    double seconds = 0;
+    long t0 = System.nanoTime();
+    for (Corpus.Song s : songs) {
+      prints.add(fp.fingerprint(s.pcm()));
+      seconds += s.pcm().length / (double) Fingerprinter.SAMPLE_RATE;
+    }
+    double fpSeconds = (System.nanoTime() - t0) / 1e9;
+    long landmarks = 0;
+    for (int i = 0; i < songs.size(); i++) {
+      UUID id = UUID.randomUUID();
+      ids.add(id);
+      index.add(id, prints.get(i));
+      landmarks += prints.get(i).length;
+    }
+    double hours = seconds / 3600;
+    Random random = new Random(18);
+    for (int e = 0; e < extra; e++) {
+      int src = random.nextInt(prints.size());
+      long mask = (long) (random.nextInt(1 << 14) | 1) << 32;
+      long[] copy = prints.get(src).clone();
+      for (int i = 0; i < copy.length; i++) {
+        copy[i] ^= mask;
+      }
+      index.add(UUID.randomUUID(), copy);
+      hours += songs.get(src).pcm().length / (double) Fingerprinter.SAMPLE_RATE / 3600;
+    }
+    System.out.printf("corpus: %d tracks indexed (%.1f h real), %d held out; %d synthetic tracks; index %d tracks, %.2f h%n",
+        songs.size(), seconds / 3600, others.size(), extra, index.trackCount(), hours);
+    System.out.printf("fingerprinting: %.0f x real time per core; %.1f landmarks/s; index %.2f MB per hour%n",
+        seconds / fpSeconds, landmarks / seconds, index.bytes() / hours / 1e6);
+
+    List<Long> times = new ArrayList<>();
+    String[] conditions = {"clean", "white10", "white5", "white0", "pink10", "pink5", "pink0", "mp3-64k", "phone+white10"};
+    for (double len : new double[] {2, 5, 10}) {
+      StringBuilder line = new StringBuilder(String.format("%4.0f s:", len));
+      for (String c : conditions) {
+        int ok = 0;
+        for (int k = 0; k < clips; k++) {
+          int s = random.nextInt(songs.size());
+          float[] q = transform(corpus, Corpus.clip(songs.get(s).pcm(), len, random), c, random);
+          long q0 = System.nanoTime();
+          List<FingerprintIndex.Match> m = index.match(fp.query(q), 5);
+          times.add(System.nanoTime() - q0);
+          if (!m.isEmpty() && m.get(0).trackId().equals(ids.get(s))) {
+            ok++;
+          }
+        }
+        line.append(String.format(" %s %.1f%%", c, 100.0 * ok / clips));
+      }
+      System.out.println(line);
+    }
+    int fp0 = 0;
+    int negatives = 0;
+    for (double len : new double[] {2, 5, 10}) {
+      for (String c : new String[] {"clean", "white5", "mp3-64k"}) {
+        for (int k = 0; k < clips; k++) {
+          float[] q = transform(corpus, Corpus.clip(others.get(random.nextInt(others.size())).pcm(), len, random), c, random);
+          negatives++;
+          if (!index.match(fp.query(q), 5).isEmpty()) {
+            fp0++;
+          }
+        }
+      }
+    }
+    long[] sorted = times.stream().mapToLong(Long::longValue).sorted().toArray();
+    System.out.printf("false positives: %d of %d (%.2f%%)%n", fp0, negatives, 100.0 * fp0 / negatives);
+    System.out.printf("query (fingerprint + match): p50 %.1f ms, p99 %.1f ms over %d queries%n",
+        sorted[sorted.length / 2] / 1e6, sorted[(int) (sorted.length * 0.99)] / 1e6, sorted.length);
+  }
+
+  public static float[] transformPublic(Corpus corpus, float[] clip, String condition, Random random) throws Exception {
+    return transform(corpus, clip, condition, random);
+  }
+
+  static float[] transform(Corpus corpus, float[] clip, String condition, Random random) throws Exception {
+    return switch (condition) {
+      case "clean" -> clip;
+      case "white10" -> Corpus.noisy(clip, 10, false, random);
+      case "white5" -> Corpus.noisy(clip, 5, false, random);
+      case "white0" -> Corpus.noisy(clip, 0, false, random);
+      case "pink10" -> Corpus.noisy(clip, 10, true, random);
+      case "pink5" -> Corpus.noisy(clip, 5, true, random);
+      case "pink0" -> Corpus.noisy(clip, 0, true, random);
+      case "mp3-64k" -> corpus.mp3(clip, 64);
+      case "phone+white10" -> Corpus.noisy(Corpus.phone(clip), 10, false, random);
+      default -> throw new IllegalArgumentException(condition + Arrays.toString(new int[0]));
+    };
+  }
+}
