@@ -87,4 +87,6 @@ public final class Addresses {
   /** An admin disabled a user, {@code {user_id}}; every node closes that user's sockets at once. */
   public static final String USER_DISABLED = "chorus.user.disabled";
 
+  /** A moderator's takedown, {@code {"type":"takedown","subject_type","subject_id"}}: every node stops it at once. */
+  public static final String LIBRARY_TAKEDOWN = "chorus.library.takedown";
 }
