@@ -24,7 +24,7 @@ public final class KeyboardLayout {
 
   /**
    * Every letter typed on one layout as the other layout's letter on the same key. Punctuation keys
-   * ({@code [ ] ; ' , . `}) count as Russian letters only inside a word, so "abc, def" keeps its comma.
+   * ({@code [ ] ; ' , . `}) count as Russian letters only next to letters, so "abc, def" keeps its comma.
    */
   public static String swap(String text) {
     StringBuilder out = new StringBuilder(text.length());
@@ -39,9 +39,11 @@ public final class KeyboardLayout {
     return out.toString();
   }
 
+  /** A comma or full stop needs letters on both sides to be б/ю; the other punctuation keys one neighbouring letter. */
   private static boolean insideWord(String text, int i) {
     boolean before = i > 0 && Character.isLetter(text.charAt(i - 1));
     boolean after = i + 1 < text.length() && Character.isLetter(text.charAt(i + 1));
-    return before && after || before && i + 1 == text.length() && text.charAt(i) != ',' && text.charAt(i) != '.';
+    char c = text.charAt(i);
+    return c == ',' || c == '.' || c == '<' || c == '>' ? before && after : before || after;
   }
 }
