@@ -80,8 +80,10 @@ public final class QueryBuilder {
     alternatives.add(new BoostQuery(new TermQuery(new Term(SearchFields.TEXT, stem)), 3f));
     alternatives.add(new BoostQuery(new TermQuery(new Term(SearchFields.ALT, stem)), 2.5f));
     if (edits > 0) {
-      alternatives.add(new BoostQuery(new FuzzyQuery(new Term(SearchFields.TEXT, stem), edits, 1, 50, true), 1.5f));
-      alternatives.add(new BoostQuery(new FuzzyQuery(new Term(SearchFields.ALT, stem), edits, 1, 50, true), 1f));
+      // typos in the first letter (two for long words) are rare, and the fixed prefix keeps fuzzy matching cheap
+      int prefix = edits == 2 ? 2 : 1;
+      alternatives.add(new BoostQuery(new FuzzyQuery(new Term(SearchFields.TEXT, stem), edits, prefix, 50, true), 1.5f));
+      alternatives.add(new BoostQuery(new FuzzyQuery(new Term(SearchFields.ALT, stem), edits, prefix, 50, true), 1f));
     }
     if (last) {
       String prefix = word.length() > SearchAnalyzers.MAX_PREFIX ? word.substring(0, SearchAnalyzers.MAX_PREFIX) : word;

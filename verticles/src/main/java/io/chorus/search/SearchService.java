@@ -64,7 +64,8 @@ public final class SearchService {
 
   private JsonObject run(IndexSearcher searcher, String q, List<String> wanted, int limit, int offset, SignedIn viewer)
       throws java.io.IOException {
-    Query text = QueryBuilder.text(q);
+    // rewritten once (fuzzy and prefix terms expanded) and reused for every type
+    Query text = searcher.rewrite(QueryBuilder.text(q));
     Highlight highlight = new Highlight(q);
     JsonObject results = new JsonObject();
     boolean more = false;
