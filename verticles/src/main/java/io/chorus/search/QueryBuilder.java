@@ -80,8 +80,9 @@ public final class QueryBuilder {
     alternatives.add(new BoostQuery(new TermQuery(new Term(SearchFields.TEXT, stem)), 3f));
     alternatives.add(new BoostQuery(new TermQuery(new Term(SearchFields.ALT, stem)), 2.5f));
     if (edits > 0) {
-      // typos in the first letter (two for long words) are rare, and the fixed prefix keeps fuzzy matching cheap
-      int prefix = edits == 2 ? 2 : 1;
+      // a typo in the first letter is rare, and the fixed letter keeps fuzzy matching cheap (a fixed second
+      // letter would lose "rapsody" for "rhapsody")
+      int prefix = 1;
       alternatives.add(new BoostQuery(new FuzzyQuery(new Term(SearchFields.TEXT, stem), edits, prefix, 50, true), 1.5f));
       alternatives.add(new BoostQuery(new FuzzyQuery(new Term(SearchFields.ALT, stem), edits, prefix, 50, true), 1f));
     }
