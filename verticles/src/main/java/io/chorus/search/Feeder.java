@@ -223,9 +223,13 @@ final class Feeder {
         : OffsetDateTime.parse(mark).minusSeconds(SWEEP_OVERLAP_SECONDS);
     return pg.preparedQuery(type.changedSince()).execute(Tuple.of(since, PAGE)).compose(rows -> {
       List<SearchDoc> docs = new ArrayList<>();
+      Set<String> artists = new java.util.HashSet<>();
       OffsetDateTime newest = mark == null ? since.plusSeconds(SWEEP_OVERLAP_SECONDS) : OffsetDateTime.parse(mark);
       for (Row r : rows) {
         docs.add(type.toDoc(r));
+        if ("tracks".equals(type.name()) && r.getUUID("artist_id") != null) {
+          artists.add(r.getUUID("artist_id").toString());
+        }
         OffsetDateTime at = r.getOffsetDateTime("updated_at");
         if (at != null && at.isAfter(newest)) {
           newest = at;
@@ -238,7 +242,14 @@ final class Feeder {
           index.progress("sweep:" + type.name(), next);
         }
         return null;
-      }, true);
+      }, true).compose(v -> {
+        // an approval changes whether the track's artist is public
+        Future<Void> chain = Future.succeededFuture();
+        for (String artist : artists) {
+          chain = chain.compose(x -> reindex("artists", artist, false));
+        }
+        return chain;
+      });
     });
   }
 
