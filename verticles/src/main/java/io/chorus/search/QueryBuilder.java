@@ -8,6 +8,7 @@ import org.apache.lucene.search.BoostQuery;
 import org.apache.lucene.search.DisjunctionMaxQuery;
 import org.apache.lucene.search.FuzzyQuery;
 import org.apache.lucene.search.MatchNoDocsQuery;
+import org.apache.lucene.search.PhraseQuery;
 import org.apache.lucene.search.Query;
 import org.apache.lucene.search.TermQuery;
 
@@ -69,7 +70,15 @@ public final class QueryBuilder {
     }
     int n = words.size();
     b.setMinimumNumberShouldMatch(n <= 2 ? n : n - 1 - (n - 1) / 4);
-    return b.build();
+    List<String> stems = SearchAnalyzers.terms(SearchAnalyzers.TEXT, v);
+    if (stems.size() < 2) {
+      return b.build();
+    }
+    // words in the title's order rank first ("love night" before "night love")
+    PhraseQuery.Builder phrase = new PhraseQuery.Builder().setSlop(1);
+    stems.subList(0, Math.min(stems.size(), 16)).forEach(t -> phrase.add(new Term(SearchFields.TITLE, t)));
+    return new BooleanQuery.Builder().add(b.build(), BooleanClause.Occur.MUST)
+        .add(new BoostQuery(phrase.build(), 2f), BooleanClause.Occur.SHOULD).build();
   }
 
   private static Query word(String word, boolean last) {
