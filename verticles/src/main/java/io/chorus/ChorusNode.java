@@ -65,7 +65,7 @@ public final class ChorusNode {
    */
   static List<Feature> features() {
     return List.of(new AccountsFeature(), new RoomsFeature(), new ChatFeature(), new StreamHubFeature(),
-        new io.chorus.library.LibraryFeature(), new io.chorus.audio.AudioFeature());
+        new io.chorus.library.LibraryFeature(), new io.chorus.audio.AudioFeature(), new io.chorus.search.SearchFeature());
   }
 
   /** The Flyway folders of every feature. */

@@ -1,0 +1,264 @@
+package io.chorus.search;
+
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.WorkerExecutor;
+import io.vertx.core.json.JsonObject;
+import io.vertx.kafka.client.common.TopicPartition;
+import io.vertx.kafka.client.consumer.KafkaConsumer;
+import io.vertx.kafka.client.consumer.KafkaConsumerRecord;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.Tuple;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+
+/**
+ * Keeps the node's index in step with PostgreSQL. Every change re-reads the row by id (a missing row
+ * deletes the document), so an event only says "look again": replays and duplicates are harmless and
+ * moderation, edits and deletes come out right. Sources: a full build when the index is fresh; the
+ * node's own Kafka consumer of the track and user events (its offsets committed with the index, so a
+ * restart replays exactly what the index lacks); takedowns on the clustered bus (applied at once); and
+ * a sweep of rows whose {@code updated_at} moved, for changes that announce no event.
+ */
+final class Feeder {
+  private static final Logger LOG = LoggerFactory.getLogger(Feeder.class);
+  private static final String ZERO = "00000000-0000-0000-0000-000000000000";
+  private static final int PAGE = 1000;
+  private static final int SWEEP_OVERLAP_SECONDS = 5;
+
+  private final Vertx vertx;
+  private final Pool pg;
+  private final SearchIndex index;
+  private final WorkerExecutor writes;
+  private final SearchConfig config;
+  private final Map<String, DocType> types;
+  private KafkaConsumer<String, String> consumer;
+  private Future<Void> tail = Future.succeededFuture();
+  private int queued;
+  private boolean paused;
+  private boolean sweeping;
+
+  Feeder(Vertx vertx, Pool pg, SearchIndex index, WorkerExecutor writes, SearchConfig config, List<DocType> types) {
+    this.vertx = vertx;
+    this.pg = pg;
+    this.index = index;
+    this.writes = writes;
+    this.config = config;
+    this.types = new java.util.LinkedHashMap<>();
+    types.forEach(t -> this.types.put(t.name(), t));
+  }
+
+  /** Builds the index from PostgreSQL when it is fresh; sweep watermarks start at the build's start. */
+  Future<Void> build() {
+    if (!index.fresh()) {
+      return Future.succeededFuture();
+    }
+    long started = System.nanoTime();
+    return pg.query("SELECT now() AS now").execute().compose(rs -> {
+      String now = rs.iterator().next().getOffsetDateTime("now").toString();
+      types.keySet().forEach(t -> index.progress("sweep:" + t, now));
+      Future<Void> chain = Future.succeededFuture();
+      for (DocType type : types.values()) {
+        chain = chain.compose(v -> buildPage(type, ZERO));
+      }
+      return chain;
+    }).compose(v -> writes.executeBlocking(() -> {
+      index.commit(true);
+      index.refresh();
+      return null;
+    }, true)).onSuccess(v -> LOG.info("Search index built from PostgreSQL: {} documents in {} ms", index.count(),
+        (System.nanoTime() - started) / 1_000_000)).mapEmpty();
+  }
+
+  private Future<Void> buildPage(DocType type, String after) {
+    return pg.preparedQuery(type.page()).execute(Tuple.of(UUID.fromString(after), PAGE)).compose(rows -> {
+      List<SearchDoc> docs = new ArrayList<>();
+      rows.forEach(r -> docs.add(type.toDoc(r)));
+      if (docs.isEmpty()) {
+        return Future.succeededFuture();
+      }
+      return writes.executeBlocking(() -> {
+        docs.forEach(index::put);
+        return null;
+      }, true).compose(v -> docs.size() < PAGE ? Future.succeededFuture() : buildPage(type, docs.get(docs.size() - 1).id()));
+    });
+  }
+
+  /** Re-reads one document (and, for a track, its artist, whose visibility follows its tracks). */
+  Future<Void> reindex(String type, String id, boolean takenDown) {
+    DocType t = types.get(type);
+    UUID uuid;
+    try {
+      uuid = UUID.fromString(id);
+    } catch (IllegalArgumentException | NullPointerException e) {
+      LOG.warn("Search: ignoring a change of {} with a bad id '{}'", type, id);
+      return Future.succeededFuture();
+    }
+    return pg.preparedQuery(t.byId()).execute(Tuple.of(uuid)).compose(rows -> {
+      Row row = rows.iterator().hasNext() ? rows.iterator().next() : null;
+      SearchDoc doc = row == null ? null : t.toDoc(row);
+      if (doc != null && takenDown) {
+        // the takedown message is the authority until the row says otherwise (the next change re-reads it)
+        doc = new SearchDoc(doc.type(), doc.id(), doc.ownerId(), false, true, doc.title(), doc.subtitle(), doc.extra(), doc.label(),
+            doc.json().put("moderation", "removed"));
+      }
+      SearchDoc put = doc;
+      String artist = row != null && "tracks".equals(type) && row.getUUID("artist_id") != null ? row.getUUID("artist_id").toString() : null;
+      return writes.executeBlocking(() -> {
+        if (put == null) {
+          index.delete(type, id);
+        } else {
+          index.put(put);
+        }
+        return null;
+      }, true).compose(v -> artist == null || !types.containsKey("artists") ? Future.<Void>succeededFuture() : reindex("artists", artist, false));
+    });
+  }
+
+  /** Subscribes the node's own consumer group to the track and user events. */
+  Future<Void> consume(String bootstrapServers, String groupName) {
+    consumer = KafkaConsumer.create(vertx, Map.of(
+        "bootstrap.servers", bootstrapServers,
+        "group.id", config.consumerGroupPrefix() + "-" + groupName,
+        "key.deserializer", "org.apache.kafka.common.serialization.StringDeserializer",
+        "value.deserializer", "org.apache.kafka.common.serialization.StringDeserializer",
+        // the offsets live in the Lucene commit, never in the group
+        "enable.auto.commit", "false",
+        "auto.offset.reset", "earliest",
+        "metadata.max.age.ms", "2000"));
+    consumer.partitionsAssignedHandler(this::assigned);
+    consumer.handler(this::record);
+    consumer.exceptionHandler(e -> LOG.warn("Search consumer: {}", e.toString()));
+    return consumer.subscribe(Set.of(config.topicUploaded(), config.topicProcessed(), config.topicUsers()));
+  }
+
+  private void assigned(Set<TopicPartition> partitions) {
+    for (TopicPartition tp : partitions) {
+      String stored = index.progress(key(tp.getTopic(), tp.getPartition()));
+      if (stored != null) {
+        consumer.seek(tp, Long.parseLong(stored)).onFailure(e -> LOG.warn("Search consumer: seek {} failed: {}", tp, e.toString()));
+      }
+    }
+  }
+
+  private static String key(String topic, int partition) {
+    return "kafka:" + topic + ":" + partition;
+  }
+
+  /** Records are applied one after another, so the offset stored is never ahead of what was indexed. */
+  private void record(KafkaConsumerRecord<String, String> r) {
+    queued++;
+    if (queued > 500 && !paused) {
+      paused = true;
+      consumer.pause();
+    }
+    tail = tail.eventually(() -> apply(r)
+        .onFailure(e -> LOG.warn("Search: {} at {}:{} not applied: {}", r.topic(), r.partition(), r.offset(), e.toString()))
+        .onComplete(x -> {
+          index.progress(key(r.topic(), r.partition()), String.valueOf(r.offset() + 1));
+          if (--queued < 100 && paused) {
+            paused = false;
+            consumer.resume();
+          }
+        }));
+  }
+
+  private Future<Void> apply(KafkaConsumerRecord<String, String> r) {
+    boolean users = r.topic().equals(config.topicUsers());
+    String id = r.key();
+    if (id == null && r.value() != null) {
+      try {
+        JsonObject v = new JsonObject(r.value());
+        id = users ? v.getJsonObject("user", new JsonObject()).getString("id") : v.getString("track_id");
+      } catch (RuntimeException e) {
+        id = null;
+      }
+    }
+    return reindex(users ? "users" : "tracks", id, false);
+  }
+
+  /** A takedown on the bus: {@code {"type":"takedown","subject_type":"track"|"album","subject_id"}}. */
+  void takedown(JsonObject body) {
+    String subject = body == null ? null : body.getString("subject_type");
+    String type = subject == null ? null : subject.endsWith("s") ? subject : subject + "s";
+    if (type == null || !types.containsKey(type)) {
+      LOG.warn("Search: ignoring takedown {}", body);
+      return;
+    }
+    reindex(type, body.getString("subject_id"), true)
+        .compose(v -> writes.executeBlocking(() -> {
+          index.refresh();
+          return null;
+        }, true))
+        .onFailure(e -> LOG.warn("Search: takedown {} not applied: {}", body, e.toString()));
+  }
+
+  /** Re-reads the rows changed since each type's watermark (with an overlap for transactions that commit late). */
+  void sweep() {
+    if (sweeping) {
+      return;
+    }
+    sweeping = true;
+    Future<Void> chain = Future.succeededFuture();
+    for (DocType type : types.values()) {
+      if (type.changedSince() != null) {
+        chain = chain.compose(v -> sweep(type));
+      }
+    }
+    chain.onComplete(x -> sweeping = false).onFailure(e -> LOG.warn("Search sweep failed: {}", e.toString()));
+  }
+
+  private Future<Void> sweep(DocType type) {
+    String mark = index.progress("sweep:" + type.name());
+    OffsetDateTime since = mark == null ? OffsetDateTime.now().minusSeconds(SWEEP_OVERLAP_SECONDS)
+        : OffsetDateTime.parse(mark).minusSeconds(SWEEP_OVERLAP_SECONDS);
+    return pg.preparedQuery(type.changedSince()).execute(Tuple.of(since, PAGE)).compose(rows -> {
+      List<SearchDoc> docs = new ArrayList<>();
+      Set<String> artists = new java.util.HashSet<>();
+      OffsetDateTime newest = mark == null ? since.plusSeconds(SWEEP_OVERLAP_SECONDS) : OffsetDateTime.parse(mark);
+      for (Row r : rows) {
+        docs.add(type.toDoc(r));
+        if ("tracks".equals(type.name()) && r.getUUID("artist_id") != null) {
+          artists.add(r.getUUID("artist_id").toString());
+        }
+        OffsetDateTime at = r.getOffsetDateTime("updated_at");
+        if (at != null && at.isAfter(newest)) {
+          newest = at;
+        }
+      }
+      String next = newest.toString();
+      return writes.executeBlocking(() -> {
+        docs.forEach(index::put);
+        if (!next.equals(mark)) {
+          index.progress("sweep:" + type.name(), next);
+        }
+        return null;
+      }, true).compose(v -> {
+        // an approval changes whether the track's artist is public
+        Future<Void> chain = Future.succeededFuture();
+        for (String artist : artists) {
+          chain = chain.compose(x -> reindex("artists", artist, false));
+        }
+        return chain;
+      });
+    });
+  }
+
+  Future<Void> close() {
+    Promise<Void> done = Promise.promise();
+    if (consumer == null) {
+      return Future.succeededFuture();
+    }
+    consumer.close().onComplete(x -> done.complete());
+    return done.future();
+  }
+}

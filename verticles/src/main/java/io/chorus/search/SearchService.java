@@ -1,0 +1,169 @@
+package io.chorus.search;
+
+import io.chorus.bus.ErrorCode;
+import io.chorus.web.SignedIn;
+import io.vertx.core.Future;
+import io.vertx.core.WorkerExecutor;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import org.apache.lucene.document.Document;
+import org.apache.lucene.search.IndexSearcher;
+import org.apache.lucene.search.Query;
+import org.apache.lucene.search.ScoreDoc;
+import org.apache.lucene.search.TopDocs;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.zip.CRC32;
+
+/**
+ * Queries on the local index (on a worker pool: scoring is CPU work). Input is checked here, so every
+ * transport gets the same 400s: an empty or over-long query, an unknown type, a limit outside 1..100 and
+ * a cursor this query did not hand out. The cursor is an offset bound to the query it continues.
+ */
+public final class SearchService {
+  public static final int MAX_QUERY = 512;
+  public static final int MAX_LIMIT = 100;
+  public static final int MAX_OFFSET = 10_000;
+  public static final int SUGGESTIONS = 10;
+
+  private final SearchIndex index;
+  private final WorkerExecutor pool;
+  private final List<String> types;
+
+  public SearchService(SearchIndex index, WorkerExecutor pool, List<String> types) {
+    this.index = index;
+    this.pool = pool;
+    this.types = types;
+  }
+
+  public List<String> types() {
+    return types;
+  }
+
+  /** Results grouped by type: {@code {"results": {"tracks": [...], ...}, "next_cursor": string|null}}. */
+  public Future<JsonObject> search(String rawQ, String typesParam, Integer limit, String cursor, SignedIn viewer) {
+    String q;
+    List<String> wanted;
+    int offset;
+    try {
+      q = query(rawQ);
+      wanted = types(typesParam);
+      if (limit < 1 || limit > MAX_LIMIT) {
+        throw ErrorCode.INVALID_ARGUMENT.exception("limit must be 1.." + MAX_LIMIT);
+      }
+      offset = cursor == null ? 0 : offset(cursor, q, wanted, limit);
+    } catch (RuntimeException e) {
+      return Future.failedFuture(e);
+    }
+    return pool.executeBlocking(() -> index.search(s -> run(s, q, wanted, limit, offset, viewer)), false);
+  }
+
+  private JsonObject run(IndexSearcher searcher, String q, List<String> wanted, int limit, int offset, SignedIn viewer)
+      throws java.io.IOException {
+    // rewritten once (fuzzy and prefix terms expanded) and reused for every type
+    Query text = searcher.rewrite(QueryBuilder.text(q));
+    Highlight highlight = new Highlight(q);
+    JsonObject results = new JsonObject();
+    boolean more = false;
+    for (String type : wanted) {
+      TopDocs top = searcher.search(QueryBuilder.filtered(text, type, viewer), offset + limit + 1);
+      JsonArray list = new JsonArray();
+      for (int i = offset; i < Math.min(top.scoreDocs.length, offset + limit); i++) {
+        ScoreDoc sd = top.scoreDocs[i];
+        Document d = searcher.storedFields().document(sd.doc);
+        list.add(new JsonObject(d.get(SearchFields.JSON)).put("highlight", highlight.apply(d.get(SearchFields.TITLE)))
+            .put("score", sd.score));
+      }
+      more |= top.scoreDocs.length > offset + limit;
+      results.put(type, list);
+    }
+    String next = more && offset + limit <= MAX_OFFSET ? cursor(offset + limit, q, wanted, limit) : null;
+    return new JsonObject().put("results", results).put("next_cursor", next);
+  }
+
+  /** Up to 10 as-you-type suggestions: {@code {"suggestions": [{"type","id","text"}]}}. */
+  public Future<JsonObject> suggest(String rawQ, SignedIn viewer) {
+    String q;
+    try {
+      q = query(rawQ);
+    } catch (RuntimeException e) {
+      return Future.failedFuture(e);
+    }
+    return pool.executeBlocking(() -> index.search(s -> {
+      TopDocs top = s.search(QueryBuilder.filtered(QueryBuilder.suggest(q), null, viewer), SUGGESTIONS * 3);
+      Set<String> seen = new LinkedHashSet<>();
+      JsonArray out = new JsonArray();
+      for (ScoreDoc sd : top.scoreDocs) {
+        Document d = s.storedFields().document(sd.doc);
+        String label = d.get(SearchFields.LABEL);
+        if (out.size() < SUGGESTIONS && seen.add(label.toLowerCase(java.util.Locale.ROOT))) {
+          out.add(new JsonObject().put("type", d.get(SearchFields.TYPE)).put("id", d.get(SearchFields.ID)).put("text", label));
+        }
+      }
+      return new JsonObject().put("suggestions", out);
+    }), false);
+  }
+
+  /** The query as text: control characters become spaces; empty or over 512 characters is a 400. */
+  static String query(String raw) {
+    if (raw == null || raw.isBlank()) {
+      throw ErrorCode.INVALID_ARGUMENT.exception("q is required");
+    }
+    if (raw.length() > MAX_QUERY) {
+      throw ErrorCode.INVALID_ARGUMENT.exception("q is longer than " + MAX_QUERY + " characters");
+    }
+    StringBuilder b = new StringBuilder(raw.length());
+    raw.codePoints().forEach(c -> b.appendCodePoint(Character.isISOControl(c) || Character.getType(c) == Character.FORMAT
+        || Character.getType(c) == Character.SURROGATE || Character.getType(c) == Character.UNASSIGNED ? ' ' : c));
+    String q = b.toString().strip();
+    if (q.isEmpty()) {
+      throw ErrorCode.INVALID_ARGUMENT.exception("q has no searchable characters");
+    }
+    return q;
+  }
+
+  private List<String> types(String param) {
+    if (param == null || param.isBlank()) {
+      return types;
+    }
+    Set<String> out = new LinkedHashSet<>();
+    for (String t : param.split(",")) {
+      String name = t.strip();
+      if (!types.contains(name)) {
+        throw ErrorCode.INVALID_ARGUMENT.exception("unknown type '" + name + "': one of " + String.join(",", types));
+      }
+      out.add(name);
+    }
+    return List.copyOf(out);
+  }
+
+  static String cursor(int offset, String q, List<String> types, int limit) {
+    String body = offset + "." + check(offset, q, types, limit);
+    return Base64.getUrlEncoder().withoutPadding().encodeToString(body.getBytes(StandardCharsets.UTF_8));
+  }
+
+  static int offset(String cursor, String q, List<String> types, int limit) {
+    try {
+      String body = new String(Base64.getUrlDecoder().decode(cursor), StandardCharsets.UTF_8);
+      int dot = body.indexOf('.');
+      int offset = Integer.parseInt(body.substring(0, dot));
+      if (offset < 1 || offset > MAX_OFFSET || !body.substring(dot + 1).equals(check(offset, q, types, limit))) {
+        throw new IllegalArgumentException("not ours");
+      }
+      return offset;
+    } catch (RuntimeException e) {
+      throw ErrorCode.INVALID_ARGUMENT.exception("cursor is not one this query returned");
+    }
+  }
+
+  /** Binds a cursor to its query (not a secret: a cursor only names an offset of a result the caller may see anyway). */
+  private static String check(int offset, String q, List<String> types, int limit) {
+    CRC32 crc = new CRC32();
+    crc.update((offset + "\n" + q + "\n" + types + "\n" + limit).getBytes(StandardCharsets.UTF_8));
+    return Long.toHexString(crc.getValue());
+  }
+}

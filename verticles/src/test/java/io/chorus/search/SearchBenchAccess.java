@@ -1,0 +1,49 @@
+package io.chorus.search;
+
+import io.vertx.core.json.JsonObject;
+import org.apache.lucene.search.Query;
+import org.apache.lucene.search.ScoreDoc;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/** The index and query building as the node uses them, for {@code io.chorus.bench.SearchBench} (no node, no Kafka). */
+public final class SearchBenchAccess implements AutoCloseable {
+  private final SearchIndex index;
+
+  public SearchBenchAccess(Path dir) {
+    index = SearchIndex.open(dir, 0.1);
+  }
+
+  public void add(String id, String title, String artist) {
+    index.put(new SearchDoc("tracks", id, "", true, false, title, artist, List.of(), artist + " — " + title,
+        new JsonObject().put("id", id)));
+  }
+
+  public void commit() {
+    index.commit(true);
+    index.refresh();
+  }
+
+  /** Track ids, best first: the query of {@code GET /api/v1/search?types=tracks} for an anonymous caller. */
+  public List<String> search(String q, int n) {
+    return index.search(s -> {
+      Query rewritten = s.rewrite(QueryBuilder.text(SearchService.query(q)));
+      List<String> out = new ArrayList<>();
+      for (ScoreDoc d : s.search(QueryBuilder.filtered(rewritten, "tracks", null), n).scoreDocs) {
+        out.add(s.storedFields().document(d.doc).get(SearchFields.ID));
+      }
+      return out;
+    });
+  }
+
+  public int suggest(String q) {
+    return index.search(s -> s.search(QueryBuilder.filtered(QueryBuilder.suggest(SearchService.query(q)), null, null), 10).scoreDocs.length);
+  }
+
+  @Override
+  public void close() {
+    index.close();
+  }
+}
