@@ -61,11 +61,12 @@ public final class ChorusNode {
 
   /**
    * Every feature, in start order: a feature comes after the ones whose API it uses (accounts publishes
-   * the access-token verifier; rooms the room client and participant tokens, which chat uses).
+   * the access-token verifier; the library the track resolver rooms use; rooms the room client and
+   * participant tokens, which chat uses).
    */
   static List<Feature> features() {
-    return List.of(new AccountsFeature(), new RoomsFeature(), new ChatFeature(), new StreamHubFeature(),
-        new io.chorus.library.LibraryFeature(), new io.chorus.audio.AudioFeature(), new io.chorus.search.SearchFeature());
+    return List.of(new AccountsFeature(), new io.chorus.library.LibraryFeature(), new RoomsFeature(), new ChatFeature(),
+        new StreamHubFeature(), new io.chorus.audio.AudioFeature(), new io.chorus.search.SearchFeature());
   }
 
   /** The Flyway folders of every feature. */

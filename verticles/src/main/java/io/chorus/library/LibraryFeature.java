@@ -47,6 +47,8 @@ public final class LibraryFeature implements Feature {
     access = new Access(node.api(io.chorus.web.SignedIn.Verifier.class));
     directory = node.api(io.chorus.web.SignedIn.Directory.class);
     s3 = node.s3();
+    // rooms play library tracks through this (the library starts before the rooms feature)
+    node.publish(io.chorus.room.TrackResolver.class, new LibraryTracks(node.infra().pg()));
     return startTracks(node).compose(v -> startProcessing(node))
         .compose(v -> Catalog.start(node, config).onSuccess(c -> catalog = c).<Void>mapEmpty());
   }

@@ -126,6 +126,12 @@ public final class NodeContext {
     return type.cast(api);
   }
 
+  /** An API another feature may have published, or {@code fallback}. */
+  public synchronized <T> T apiOr(Class<T> type, T fallback) {
+    Object api = apis.get(type);
+    return api == null ? fallback : type.cast(api);
+  }
+
   /** Queues a verticle; the composition root deploys every feature's in order, before the public servers. */
   public synchronized void deploy(String name, Supplier<? extends Deployable> factory, int instances) {
     steps.add(new Step(name, factory, instances));

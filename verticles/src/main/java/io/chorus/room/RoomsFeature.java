@@ -59,7 +59,7 @@ public final class RoomsFeature implements Feature {
     requestLimit = p.intIn("RATE_LIMIT_ROOM_REQUESTS", 0, 10_000_000);
     if (node.runs(ChorusConfig.Role.ROOM)) {
       RoomService service = new RoomService(new RoomStore(node.infra().redisApi(), config.ttlHours(), config.presenceEventsMaxUsers()),
-          node.vertx().eventBus(), config);
+          node.vertx().eventBus(), config, node.apiOr(TrackResolver.class, TrackResolver.DEFAULT));
       node.deploy("RoomVerticle", () -> new RoomVerticle(service, (HazelcastClusterManager) node.clusterManager()), 1);
       rooms = new RoomClient(node.vertx().eventBus(), node.nodeId(), service);
     } else {

@@ -51,8 +51,9 @@ class RoomQueueApiTest {
     return grpc.createRoom(CreateRoomRequest.newBuilder().setHostId(host).setTrackUrl("https://example.com/0.mp3").build()).getRoomId();
   }
 
+  /** An approved library track (rooms play approved tracks only). */
   static String track() {
-    return UUID.randomUUID().toString();
+    return io.chorus.testing.LibraryRows.approvedTrack(cluster, "Library song", 180_000);
   }
 
   @Test
@@ -227,5 +228,25 @@ class RoomQueueApiTest {
   static void assertCode(Runnable call, Status.Code code) {
     assertThatThrownBy(call::run).isInstanceOfSatisfying(StatusRuntimeException.class,
         e -> assertThat(e.getStatus().getCode()).isEqualTo(code));
+  }
+
+  @Test
+  void theLibraryResolvesApprovedTracksAndRefusesOthers() {
+    String id = room("lr");
+    String host = TestTokens.issue(id, "lr", "host");
+    String approved = io.chorus.testing.LibraryRows.approvedTrack(cluster, "Resolved song", 123_000);
+    JsonObject added = rest.post(port, "/api/v1/rooms/" + id + "/queue", host, new JsonObject().put("track_id", approved)).json();
+    JsonObject item = added.getJsonObject("item");
+    assertThat(item.getString("title")).as("the library's title").isEqualTo("Resolved song");
+    assertThat(item.getLong("duration_ms")).as("the library's duration").isEqualTo(123_000L);
+    assertThat(item.getString("track_url")).isEqualTo("/api/v1/tracks/" + approved + "/stream");
+    String pending = io.chorus.testing.LibraryRows.track(cluster, "Pending song", 1000, "pending");
+    assertThat(rest.post(port, "/api/v1/rooms/" + id + "/queue", host, new JsonObject().put("track_id", pending)).errorCode(403))
+        .isEqualTo("forbidden");
+    String removed = io.chorus.testing.LibraryRows.track(cluster, "Taken down", 1000, "removed");
+    assertThat(rest.post(port, "/api/v1/rooms/" + id + "/queue", host, new JsonObject().put("track_id", removed)).errorCode(404))
+        .isEqualTo("not_found");
+    assertThat(rest.post(port, "/api/v1/rooms/" + id + "/queue", host, new JsonObject().put("track_id", UUID.randomUUID().toString()))
+        .errorCode(404)).isEqualTo("not_found");
   }
 }

@@ -81,7 +81,7 @@ class RoomQueueClusterTest {
     String room = createRoom("h1");
     try (WsProbe host = host(room, "h1"); WsProbe b = listener(1, room, "b1")) {
       host.awaitType("user_joined");
-      String libraryTrack = UUID.randomUUID().toString();
+      String libraryTrack = io.chorus.testing.LibraryRows.approvedTrack(cluster, "Library song", 200_000);
       host.send(add("https://example.com/a.mp3", "A"));
       host.send(new JsonObject().put("type", "queue_add").put("track_id", libraryTrack.toUpperCase()).put("duration", 180.5));
       host.send(add("https://example.com/c.mp3", "C").put("position", 0));
@@ -92,7 +92,7 @@ class RoomQueueClusterTest {
         bEvents.add(b.awaitType("queue"));
       }
       JsonArray queue = bEvents.get(2).getJsonArray("queue");
-      assertThat(queue.stream().map(o -> ((JsonObject) o).getString("title")).toList()).containsExactly("C", "A", "");
+      assertThat(queue.stream().map(o -> ((JsonObject) o).getString("title")).toList()).containsExactly("C", "A", "Library song");
       JsonObject library = queue.getJsonObject(2);
       assertThat(library.getString("track_id")).isEqualTo(libraryTrack);
       assertThat(library.getString("track_url")).isEqualTo("/api/v1/tracks/" + libraryTrack + "/stream");
