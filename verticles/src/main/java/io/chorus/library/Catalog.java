@@ -3,13 +3,11 @@ package io.chorus.library;
 import io.chorus.platform.NodeContext;
 import io.chorus.web.SignedIn;
 import io.vertx.core.Future;
-import io.vertx.core.http.HttpMethod;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.ext.web.handler.CorsHandler;
 
 import java.util.List;
-import java.util.Set;
 
 /**
  * The catalog part of the library, built once per node and mounted on each gateway instance: albums
@@ -42,12 +40,7 @@ final class Catalog {
   }
 
   void mount(Router router) {
-    CorsHandler cors = CorsHandler.create()
-        .allowedMethods(Set.of(HttpMethod.GET, HttpMethod.POST, HttpMethod.PUT, HttpMethod.PATCH, HttpMethod.DELETE, HttpMethod.OPTIONS))
-        .allowedHeaders(Set.of("Content-Type", "Authorization"));
-    if (!allowedOrigins.contains("*")) {
-      allowedOrigins.forEach(cors::addOrigin);
-    }
+    CorsHandler cors = io.chorus.web.Cors.handler(allowedOrigins);
     for (String prefix : List.of("/api/v1/albums*", "/api/v1/playlists*", "/api/v1/artists*", "/api/v1/me/likes*", "/api/v1/moderation*")) {
       router.route(prefix).handler(cors);
     }

@@ -7,14 +7,12 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.WorkerExecutor;
 import io.vertx.core.http.HttpClientOptions;
-import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.handler.CorsHandler;
 
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -94,13 +92,7 @@ final class Tracks {
   void mount(GatewayContext gateway) {
     Vertx vertx = gateway.node().vertx();
     Router router = gateway.router();
-    CorsHandler cors = CorsHandler.create()
-        .allowedMethods(Set.of(HttpMethod.GET, HttpMethod.HEAD, HttpMethod.POST, HttpMethod.PATCH, HttpMethod.DELETE, HttpMethod.OPTIONS))
-        .allowedHeaders(Set.of("Content-Type", "Authorization", "Range", "If-Range", "If-None-Match"))
-        .exposedHeaders(Set.of("Content-Range", "Accept-Ranges", "ETag", "Content-Length"));
-    if (!allowedOrigins.contains("*")) {
-      allowedOrigins.forEach(cors::addOrigin);
-    }
+    CorsHandler cors = io.chorus.web.Cors.handler(allowedOrigins, "If-None-Match");
     router.route("/api/v1/tracks*").handler(cors);
     S3Relay relay = new S3Relay(vertx.createHttpClient(new HttpClientOptions().setConnectTimeout(2_000).setKeepAlive(true),
         new PoolOptions().setHttp1MaxSize(512)), store);
