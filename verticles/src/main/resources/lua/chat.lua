@@ -4,7 +4,7 @@
 -- every message gets the next "seq" in the same atomic step, so seq order, score order and event
 -- order are one. ARGV[1] = operation, ARGV[2] = now (ms), ARGV[3] = ttl (s), then its arguments.
 -- Errors: "CHORUS <code> <message>". The operation "post" (a participant's message, the hot path)
--- takes five more keys, all under the same {ID} hash tag: see there.
+-- takes three more keys, all under the same {ID} hash tag: see there.
 local msgs, idx = KEYS[1], KEYS[2]
 local op = ARGV[1]
 local now = tonumber(ARGV[2])
@@ -59,41 +59,32 @@ if op == 'send' then
   return append(cjson.decode(ARGV[4]), tonumber(ARGV[5]))
 elseif op == 'post' then
   -- A participant's message in one round trip: the participant's request limit, membership, the
-  -- participant's message limit, the append and the room's activity mark. KEYS[3] = room:{ID},
-  -- KEYS[4] = room:{ID}:members, KEYS[5] = the participant's request counter in the room (requests
-  -- are limited per caller, not per room), KEYS[6] = the participant's message counter,
-  -- KEYS[7] = room:{ID}:active. ARGV: 4 message JSON (without seq and display_name, which comes from
-  -- the member record), 5 history max, 6 participant id, 7 window (ms), 8 request limit, 9 message
-  -- limit (0: unlimited), 10 activity mark's lifetime (s).
+  -- participant's message limit, the append and the room's activity mark. Membership is the rooms
+  -- module's answer, asked just before (chat never reads the room's keys): ARGV[11] "member" |
+  -- "outsider" | "missing" (no such room), ARGV[12] the member's display name.
+  -- KEYS[3] = the participant's request counter in the room (requests are limited per caller, not
+  -- per room), KEYS[4] = the participant's message counter, KEYS[5] = room:{ID}:active.
+  -- ARGV: 4 message JSON (without seq and display_name), 5 history max, 6 participant id, 7 window
+  -- (ms), 8 request limit, 9 message limit (0: unlimited), 10 activity mark's lifetime (s).
   -- Both counters count every attempt; refusals come in the order of the separate checks: the request
   -- limit, then the room and membership, then the participant's message limit. Replies {"limited", "room" |
   -- "messages", ms left} for a limit, else {"ok", message JSON, 1 if the activity mark was set now}.
   local window = tonumber(ARGV[7])
   local room_limit, msg_limit = tonumber(ARGV[8]), tonumber(ARGV[9])
   local room_count, room_left, msg_count, msg_left = 0, 0, 0, 0
-  if room_limit > 0 then room_count, room_left = hit(KEYS[5], window) end
-  if msg_limit > 0 then msg_count, msg_left = hit(KEYS[6], window) end
+  if room_limit > 0 then room_count, room_left = hit(KEYS[3], window) end
+  if msg_limit > 0 then msg_count, msg_left = hit(KEYS[4], window) end
   if room_limit > 0 and room_count > room_limit then return { 'limited', 'room', room_left } end
   local pid = ARGV[6]
-  if redis.call('EXISTS', KEYS[3]) == 0 then return fail('not_found', 'room not found') end
-  local name
-  local mraw = redis.call('HGET', KEYS[4], pid)
-  if mraw then
-    name = cjson.decode(mraw).name
-  else
-    -- a room still in room.lua's previous layout keeps its members inside its JSON
-    local legacy = cjson.decode(redis.call('GET', KEYS[3])).members
-    if type(legacy) ~= 'table' or type(legacy[pid]) ~= 'table' then
-      return fail('forbidden', 'not a participant of this room')
-    end
-    name = legacy[pid].name
-  end
+  if ARGV[11] == 'missing' then return fail('not_found', 'room not found') end
+  if ARGV[11] ~= 'member' then return fail('forbidden', 'not a participant of this room') end
   if msg_limit > 0 and msg_count > msg_limit then return { 'limited', 'messages', msg_left } end
   local m = cjson.decode(ARGV[4])
+  local name = ARGV[12]
   if type(name) ~= 'string' or name == '' then name = pid end
   m.display_name = name
   local enc = append(m, tonumber(ARGV[5]))
-  local first = redis.call('SET', KEYS[7], '1', 'NX', 'EX', ARGV[10])
+  local first = redis.call('SET', KEYS[5], '1', 'NX', 'EX', ARGV[10])
   return { 'ok', enc, first and 1 or 0 }
 elseif op == 'edit' or op == 'delete' then
   -- ARGV: 4 message id, 5 actor, 6 actor is host (1|0), 7 new content (edit), 8 edited_at (edit)

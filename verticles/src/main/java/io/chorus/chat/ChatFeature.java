@@ -7,6 +7,7 @@ import io.chorus.platform.GatewayContext;
 import io.chorus.platform.NodeContext;
 import io.chorus.room.ParticipantTokens;
 import io.chorus.room.RoomClient;
+import io.chorus.room.RoomLifecycle;
 import io.chorus.web.RateLimiter;
 import io.chorus.web.SignedIn;
 import io.vertx.core.Future;
@@ -45,12 +46,14 @@ public final class ChatFeature implements Feature {
     Infra infra = node.infra();
     config = ChatConfig.of(node.config());
     tokens = node.api(ParticipantTokens.class);
-    chat = new ChatService(new ChatStore(infra.redisApi(), config.ttlHours(), config.historyMax()), node.vertx().eventBus(), config);
-    conference = new ConferenceService(node.api(RoomClient.class), tokens, new ConferenceRepo(infra.pg()), chat, node.config());
+    chat = new ChatService(new ChatStore(infra.redisApi(), config.ttlHours(), config.historyMax()), node.vertx().eventBus(), config,
+        node.api(RoomClient.class));
+    conference = new ConferenceService(node.api(RoomClient.class), node.api(RoomLifecycle.class), tokens, new ConferenceRepo(infra.pg()), chat,
+        node.config());
     signedIn = new SignedInJoins(node.api(SignedIn.Verifier.class), infra.pg());
     if (node.runs(ChorusConfig.Role.ROOM)) {
       long interval = config.cleanupIntervalSeconds() * 1000L;
-      node.deploy("ChatVerticle", () -> new ChatVerticle(new RoomCleanup(new ConferenceRepo(infra.pg()), chat.store(), infra.redisApi(),
+      node.deploy("ChatVerticle", () -> new ChatVerticle(new RoomCleanup(new ConferenceRepo(infra.pg()), chat.store(), node.api(RoomLifecycle.class), infra.redisApi(),
           node.vertx().eventBus(), interval), interval, node.nodeId()), 1);
     }
     return Future.succeededFuture();

@@ -4,6 +4,7 @@ import io.chorus.bus.Addresses;
 import io.chorus.bus.ChorusException;
 import io.chorus.bus.ErrorCode;
 import io.chorus.config.ChorusConfig;
+import io.chorus.room.RoomClient;
 import io.vertx.core.Future;
 import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.json.JsonObject;
@@ -13,7 +14,7 @@ import java.util.UUID;
 
 /**
  * Room chat (seed 002): messages in Redis through {@link ChatStore}; every change is published on
- * the room's bus address {@code client.room.<ID>} (so bridge members and {@code /ws/chat} get it) as
+ * the room's chat address {@code client.chat.<ID>} (so bridge members and {@code /ws/chat} get it) as
  * {@code message_created} / {@code message_updated} / {@code message_deleted}, each with the
  * message's {@code seq}. Authority (who may edit or delete) is decided in the store's Lua script.
  */
@@ -28,9 +29,11 @@ public final class ChatService {
   private final ChatStore store;
   private final EventBus bus;
   private final ChatConfig limits;
+  private final RoomClient rooms;
 
-  public ChatService(ChatStore store, EventBus bus, ChatConfig limits) {
+  public ChatService(ChatStore store, EventBus bus, ChatConfig limits, RoomClient rooms) {
     this.store = store;
+    this.rooms = rooms;
     this.bus = bus;
     this.limits = limits;
   }
@@ -44,9 +47,10 @@ public final class ChatService {
   }
 
   /**
-   * A participant's message, checked and appended in one Redis round trip (see {@link ChatStore#post}):
-   * the room's request limit, membership, the participant's message limit. The display name is the
-   * member record's. Published as {@code message_created} once stored.
+   * A participant's message: membership asked of the rooms module (one record, whatever the room's
+   * size), then checked and appended in one Redis round trip (see {@link ChatStore#post}): the room's
+   * request limit, membership, the participant's message limit. The display name is the member
+   * record's. Published as {@code message_created} once stored.
    */
   public Future<ChatStore.Posted> post(String roomId, String participantId, String content, ChatStore.Limits checks) {
     try {
@@ -54,8 +58,17 @@ public final class ChatService {
     } catch (ChorusException e) {
       return Future.failedFuture(e);
     }
-    return store.post(roomId, participantId, message(roomId, participantId, null, USER, content), checks)
-        .onSuccess(posted -> publish(roomId, "message_created", posted.message()));
+    JsonObject message = message(roomId, participantId, null, USER, content);
+    return rooms.member(roomId, participantId).transform(ar -> {
+      if (ar.failed() && ErrorCode.of(ar.cause()) != ErrorCode.NOT_FOUND) {
+        return Future.<ChatStore.Posted>failedFuture(ar.cause());
+      }
+      // the limits still count a refused attempt, so the store applies the answer in the documented order
+      ChatStore.Membership membership = ar.failed() ? ChatStore.Membership.NO_ROOM
+          : ar.result().isMember(participantId) ? ChatStore.Membership.MEMBER : ChatStore.Membership.OUTSIDER;
+      String name = membership == ChatStore.Membership.MEMBER ? ar.result().nameOf(participantId) : "";
+      return store.post(roomId, participantId, message, checks, membership, name);
+    }).onSuccess(posted -> publish(roomId, "message_created", posted.message()));
   }
 
   /** A system line ("X joined", "X left"), attributed to the participant it is about. */

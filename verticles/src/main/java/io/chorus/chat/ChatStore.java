@@ -2,7 +2,6 @@ package io.chorus.chat;
 
 import io.chorus.web.RateLimiter;
 import io.chorus.infra.LuaScript;
-import io.chorus.room.RoomStore;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -72,11 +71,9 @@ public final class ChatStore {
     return "room:{" + roomId + "}:meta";
   }
 
-  /** Every Redis key of a conference room, the playback record {@code room:{ID}} included. */
+  /** Every Redis key the chat keeps for a room (the room's own keys belong to the rooms module). */
   public static List<String> allKeys(String roomId) {
-    List<String> keys = new ArrayList<>(RoomStore.keys(roomId));
-    keys.addAll(List.of(messagesKey(roomId), indexKey(roomId), participantsKey(roomId), metaKey(roomId), activityKey(roomId)));
-    return keys;
+    return List.of(messagesKey(roomId), indexKey(roomId), participantsKey(roomId), metaKey(roomId), activityKey(roomId));
   }
 
   public int ttlSeconds() {
@@ -91,18 +88,31 @@ public final class ChatStore {
   public record Posted(JsonObject message, boolean firstActivity) {
   }
 
+  /** The rooms module's answer about a poster, asked just before the post. */
+  public enum Membership {
+    MEMBER("member"), OUTSIDER("outsider"), NO_ROOM("missing");
+
+    private final String wire;
+
+    Membership(String wire) {
+      this.wire = wire;
+    }
+  }
+
   /**
    * A participant's message in one round trip ({@code chat.lua} "post"): both rate limits counted,
-   * membership checked, the message appended with the member's display name, the activity mark set.
-   * Fails with {@link RateLimiter.RateLimited} or a {@code ChorusException} (not_found, forbidden).
+   * the rooms module's membership answer applied in the documented order, the message appended with
+   * the member's display name, the activity mark set. Fails with {@link RateLimiter.RateLimited} or a
+   * {@code ChorusException} (not_found, forbidden).
    */
-  public Future<Posted> post(String roomId, String participantId, JsonObject message, Limits limits) {
-    List<String> keys = List.of(messagesKey(roomId), indexKey(roomId), RoomStore.key(roomId),
-        RoomStore.membersKey(roomId), RateLimiter.requestsKey(roomId, participantId),
+  public Future<Posted> post(String roomId, String participantId, JsonObject message, Limits limits, Membership membership,
+                             String displayName) {
+    List<String> keys = List.of(messagesKey(roomId), indexKey(roomId), RateLimiter.requestsKey(roomId, participantId),
         RateLimiter.messagesKey(roomId, participantId), activityKey(roomId));
     List<String> args = List.of("post", Long.toString(System.currentTimeMillis()), Integer.toString(ttlSeconds), message.encode(),
         Integer.toString(historyMax), participantId, Long.toString(limits.windowMs()), Integer.toString(limits.roomRequests()),
-        Integer.toString(limits.messages()), Integer.toString(limits.activitySeconds()));
+        Integer.toString(limits.messages()), Integer.toString(limits.activitySeconds()), membership.wire,
+        displayName == null ? "" : displayName);
     return chat.run(keys, args).compose(r -> {
       if ("limited".equals(r.get(0).toString())) {
         String what = "room".equals(r.get(1).toString()) ? RateLimiter.ROOM_REQUESTS : RateLimiter.MESSAGES;
@@ -194,10 +204,6 @@ public final class ChatStore {
   /** Set by the first chat post per room within the activity period: throttles the room's lifetime renewal. */
   static String activityKey(String roomId) {
     return "room:{" + roomId + "}:active";
-  }
-
-  public Future<Void> expire(List<String> keys, int seconds) {
-    return Future.all(keys.stream().map(k -> redis.expire(List.of(k, Integer.toString(seconds)))).toList()).mapEmpty();
   }
 
   public Future<Void> dropMeta(String roomId) {

@@ -9,6 +9,7 @@ import io.chorus.proto.room.JoinRoomRequest;
 import io.chorus.proto.room.LeaveRoomRequest;
 import io.chorus.room.ParticipantTokens;
 import io.chorus.room.RoomClient;
+import io.chorus.room.RoomLifecycle;
 import io.chorus.room.RoomState;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
@@ -28,6 +29,7 @@ public final class ConferenceService {
   static final int ACTIVITY_SECONDS = 60;
 
   private final RoomClient rooms;
+  private final RoomLifecycle lifecycle;
   private final ParticipantTokens tokens;
   private final ConferenceRepo repo;
   private final ChatService chat;
@@ -40,8 +42,10 @@ public final class ConferenceService {
   public record Caller(String participantId, String clientIp, String userAgent) {
   }
 
-  public ConferenceService(RoomClient rooms, ParticipantTokens tokens, ConferenceRepo repo, ChatService chat, ChorusConfig config) {
+  public ConferenceService(RoomClient rooms, RoomLifecycle lifecycle, ParticipantTokens tokens, ConferenceRepo repo, ChatService chat,
+                           ChorusConfig config) {
     this.rooms = rooms;
+    this.lifecycle = lifecycle;
     this.tokens = tokens;
     this.repo = repo;
     this.chat = chat;
@@ -195,7 +199,7 @@ public final class ConferenceService {
   public Future<Void> renew(String roomId) {
     return repo.touch(roomId, expiresAt())
         .compose(v -> chat.store().dropMeta(roomId))
-        .compose(v -> chat.store().expire(io.chorus.room.RoomStore.keys(roomId), roomsConfig.ttlHours() * 3600));
+        .compose(v -> lifecycle.renew(roomId, roomsConfig.ttlHours() * 3600));
   }
 
   public Future<String> livekitRoomName(String roomId) {

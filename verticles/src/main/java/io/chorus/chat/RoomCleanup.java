@@ -1,9 +1,9 @@
 package io.chorus.chat;
 
 import io.chorus.bus.Addresses;
+import io.chorus.room.RoomLifecycle;
 import io.vertx.core.Future;
 import io.vertx.core.eventbus.EventBus;
-import io.vertx.core.json.JsonObject;
 import io.vertx.redis.client.RedisAPI;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -22,13 +22,15 @@ public final class RoomCleanup {
 
   private final ConferenceRepo repo;
   private final ChatStore store;
+  private final RoomLifecycle rooms;
   private final RedisAPI redis;
   private final EventBus bus;
   private final long periodMs;
 
-  public RoomCleanup(ConferenceRepo repo, ChatStore store, RedisAPI redis, EventBus bus, long periodMs) {
+  public RoomCleanup(ConferenceRepo repo, ChatStore store, RoomLifecycle rooms, RedisAPI redis, EventBus bus, long periodMs) {
     this.repo = repo;
     this.store = store;
+    this.rooms = rooms;
     this.redis = redis;
     this.bus = bus;
     this.periodMs = periodMs;
@@ -58,14 +60,14 @@ public final class RoomCleanup {
   }
 
   private Future<Boolean> endRoom(String id) {
-    return repo.endRoom(id).compose(ended -> store.deleteRoom(id).map(ended)).onSuccess(wasEnded -> {
-      if (wasEnded) {
-        LOG.info("Room {} expired: ended, participants marked left, Redis keys removed", id);
-        JsonObject ended = new JsonObject().put("type", "room_ended").put("room_id", id).put("reason", "expired");
-        // the end of the room is news to both its listeners and its chat's
-        bus.publish(Addresses.roomEvents(id), ended);
-        bus.publish(Addresses.chatEvents(id), ended);
+    return repo.endRoom(id).compose(ended -> store.deleteRoom(id).map(ended)).compose(wasEnded -> {
+      if (!wasEnded) {
+        return Future.succeededFuture(false);
       }
+      LOG.info("Room {} expired: ended, participants marked left, Redis keys removed", id);
+      // the end of the room is news to both its listeners (the rooms module tells them) and its chat's
+      bus.publish(Addresses.chatEvents(id), RoomLifecycle.ended(id, "expired"));
+      return rooms.end(id, "expired").map(true);
     });
   }
 }

@@ -68,6 +68,7 @@ public final class RoomsFeature implements Feature {
     }
     node.publish(RoomClient.class, rooms);
     node.publish(ParticipantTokens.class, tokens);
+    node.publish(RoomLifecycle.class, new RoomLifecycle(node.infra().redisApi(), node.vertx().eventBus()));
     return Future.succeededFuture();
   }
 

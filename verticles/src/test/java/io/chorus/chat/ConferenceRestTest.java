@@ -433,14 +433,17 @@ class ConferenceRestTest {
     long now = System.currentTimeMillis();
     String period = "test-" + now;
     for (ChorusNode n : nodes) {
-      RoomCleanup cleanup = new RoomCleanup(new ConferenceRepo(pg), new ChatStore(redis, 6, 1000), redis, n.vertx().eventBus(), 3_600_000L);
+      RoomCleanup cleanup = new RoomCleanup(new ConferenceRepo(pg), new ChatStore(redis, 6, 1000),
+          new io.chorus.room.RoomLifecycle(redis, n.vertx().eventBus()), redis, n.vertx().eventBus(), 3_600_000L);
       results.add(TestServices.await(cleanup.tick(now, n.nodeId() + period)));
     }
     assertThat(results).containsExactlyInAnyOrder(-1, 1);
     assertThat(cluster.sql("SELECT status FROM rooms WHERE id = ?", id).get(0).get("status")).isEqualTo("ended");
     assertThat(cluster.sql("SELECT count(*) AS n FROM room_participants WHERE room_id = ? AND left_at IS NULL", id).get(0).get("n"))
         .isEqualTo(0L);
-    for (String key : ChatStore.allKeys(id)) {
+    List<String> gone = new ArrayList<>(ChatStore.allKeys(id));
+    gone.addAll(io.chorus.room.RoomStore.keys(id));
+    for (String key : gone) {
       assertThat(TestServices.await(redis.exists(List.of(key))).toInteger()).as(key).isZero();
     }
     assertThat(rest.get(port(0), "/api/v1/rooms/" + id, null).json().getString("status")).isEqualTo("ended");
