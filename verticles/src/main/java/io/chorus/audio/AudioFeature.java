@@ -51,7 +51,7 @@ public final class AudioFeature implements Feature {
     LibraryConfig library = LibraryConfig.of(node.config());
     AudioConfig config = AudioConfig.of(node.config());
     fingerprints = new Fingerprints(node.vertx(), node.infra().pg());
-    decoder = new ClipDecoder(library.ffmpegPath());
+    decoder = new ClipDecoder(library);
     access = new Access(node.api(SignedIn.Verifier.class));
     RUNNING.put(node.nodeId(), this);
     node.kafka();

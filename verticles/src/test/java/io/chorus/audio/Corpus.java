@@ -25,7 +25,7 @@ public final class Corpus {
   public record Song(String name, float[] pcm) {
   }
 
-  private final ClipDecoder decoder = new ClipDecoder(System.getenv("FFMPEG_PATH"));
+  private final ClipDecoder decoder = new ClipDecoder(io.chorus.library.LibraryConfig.from(io.chorus.config.ConfigLoader.defaults()));
 
   /** The audio files under {@code dir} with this extension, sorted; fails naming the package when none. */
   public static List<Path> files(Path dir, String ext) throws IOException {
@@ -128,7 +128,7 @@ public final class Corpus {
     Path mp3 = Files.createTempFile("clip", ".mp3");
     try {
       Files.write(raw, floats(clip));
-      decoder.ffmpeg(List.of("-nostdin", "-hide_banner", "-loglevel", "error", "-y", "-f", "f32le", "-ar", Integer.toString(RATE), "-ac", "1",
+      decoder.ffmpeg(List.of("-loglevel", "error", "-y", "-f", "f32le", "-ar", Integer.toString(RATE), "-ac", "1",
           "-i", raw.toString(), "-ar", "44100", "-c:a", "libmp3lame", "-b:a", kbps + "k", mp3.toString()), 30_000);
       return decoder.decode(mp3, 0, 30_000);
     } finally {
@@ -143,7 +143,7 @@ public final class Corpus {
     Path mp3 = Files.createTempFile("clip", ".mp3");
     try {
       Files.write(raw, floats(clip));
-      decoder.ffmpeg(List.of("-nostdin", "-hide_banner", "-loglevel", "error", "-y", "-f", "f32le", "-ar", Integer.toString(RATE), "-ac", "1",
+      decoder.ffmpeg(List.of("-loglevel", "error", "-y", "-f", "f32le", "-ar", Integer.toString(RATE), "-ac", "1",
           "-i", raw.toString(), "-ar", "44100", "-c:a", "libmp3lame", "-b:a", kbps + "k", mp3.toString()), 30_000);
       return Files.readAllBytes(mp3);
     } finally {
