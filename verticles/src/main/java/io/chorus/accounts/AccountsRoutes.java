@@ -2,11 +2,11 @@ package io.chorus.accounts;
 
 import io.chorus.bus.ErrorCode;
 import io.chorus.web.RateLimiter;
+import io.chorus.web.Cors;
 import io.chorus.web.Http;
 import io.vertx.core.Future;
 import io.vertx.core.http.Cookie;
 import io.vertx.core.http.CookieSameSite;
-import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
@@ -15,7 +15,6 @@ import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.ext.web.handler.CorsHandler;
 
 import java.util.List;
-import java.util.Set;
 import java.util.function.Function;
 import java.util.function.Supplier;
 
@@ -44,13 +43,7 @@ public final class AccountsRoutes {
   }
 
   public void mount(Router router) {
-    CorsHandler cors = CorsHandler.create()
-        .allowedMethods(Set.of(HttpMethod.GET, HttpMethod.POST, HttpMethod.PUT, HttpMethod.PATCH, HttpMethod.DELETE, HttpMethod.OPTIONS))
-        .allowedHeaders(Set.of("Content-Type", "Authorization"))
-        .exposedHeaders(Set.of("Retry-After"));
-    if (!allowedOrigins.contains("*")) {
-      allowedOrigins.forEach(cors::addOrigin);
-    }
+    CorsHandler cors = Cors.handler(allowedOrigins);
     for (String prefix : List.of("/api/v1/auth*", "/api/v1/users*", "/api/v1/friends*", "/api/v1/admin*")) {
       router.route(prefix).handler(cors);
     }

@@ -4,12 +4,12 @@ import io.chorus.web.RateLimiter;
 import io.chorus.bus.ChorusException;
 import io.chorus.bus.ErrorCode;
 import io.chorus.config.ChorusConfig;
+import io.chorus.web.Cors;
 import io.chorus.web.Http;
 import io.chorus.input.Inputs;
 import io.chorus.room.ParticipantTokens;
 import io.chorus.room.RoomIds;
 import io.vertx.core.Future;
-import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
@@ -19,7 +19,6 @@ import io.vertx.ext.web.handler.CorsHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.util.Set;
 import java.util.function.Function;
 
 /**
@@ -58,14 +57,7 @@ public final class RoomsRestRoutes {
   }
 
   public void mount(Router router) {
-    CorsHandler cors = CorsHandler.create()
-        .allowedMethods(Set.of(HttpMethod.GET, HttpMethod.POST, HttpMethod.PUT, HttpMethod.DELETE, HttpMethod.OPTIONS))
-        .allowedHeaders(Set.of("Content-Type", "Authorization", PID_HEADER))
-        .exposedHeaders(Set.of("Retry-After"));
-    if (!config.security().allowedOrigins().contains("*")) {
-      // without origins the handler allows any origin; with them, only those
-      config.security().allowedOrigins().forEach(cors::addOrigin);
-    }
+    CorsHandler cors = Cors.handler(config.security().allowedOrigins(), PID_HEADER);
     router.route("/api/v1/rooms*").handler(cors);
     BodyHandler body = BodyHandler.create(false).setBodyLimit(16L * 1024 + 8L * chatConfig.maxMessageLength());
     router.post("/api/v1/rooms").handler(body).handler(this::create);
