@@ -117,19 +117,7 @@ public final class AccountsRoutes {
   }
 
   private void respond(RoutingContext ctx, int status, Supplier<Future<?>> action) {
-    Future<?> f;
-    try {
-      f = action.get();
-    } catch (RuntimeException e) {
-      f = Future.failedFuture(e);
-    }
-    f.onSuccess(r -> {
-      if (status == 204) {
-        ctx.response().setStatusCode(204).end();
-      } else {
-        Http.json(ctx, status == 0 ? ctx.response().getStatusCode() : status, r);
-      }
-    }).onFailure(e -> RateLimiter.fail(ctx, e));
+    Http.respond(ctx, status, action, RateLimiter::fail);
   }
 
   private void respondTokens(RoutingContext ctx, int status, Supplier<Future<JsonObject>> action) {

@@ -22,21 +22,9 @@ final class CatalogHttp {
   private CatalogHttp() {
   }
 
-  /** Runs {@code action} and answers with its result as JSON ({@code 204}: no body); any failure goes through {@link Http#fail}. */
+  /** See {@link Http#respond(RoutingContext, int, Supplier)}. */
   static void respond(RoutingContext ctx, int status, Supplier<Future<?>> action) {
-    Future<?> f;
-    try {
-      f = action.get();
-    } catch (RuntimeException e) {
-      f = Future.failedFuture(e);
-    }
-    f.onSuccess(r -> {
-      if (status == 204) {
-        ctx.response().setStatusCode(204).end();
-      } else {
-        Http.json(ctx, status, r);
-      }
-    }).onFailure(e -> Http.fail(ctx, e));
+    Http.respond(ctx, status, action);
   }
 
   /** The body as a JSON object; empty, malformed or non-object bodies fail with {@code invalid_argument}. */

@@ -1,11 +1,15 @@
 package io.chorus.web;
 
 import io.chorus.bus.ErrorCode;
+import io.vertx.core.Future;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+
+import java.util.function.BiConsumer;
+import java.util.function.Supplier;
 
 /** JSON responses and the one error body: {@code {"error":{"code","message"}}}. */
 public final class Http {
@@ -20,6 +24,31 @@ public final class Http {
     }
     ctx.response().setStatusCode(status).putHeader("content-type", "application/json; charset=utf-8")
         .end(body instanceof JsonObject j ? j.encode() : io.vertx.core.json.Json.encode(body));
+  }
+
+  /**
+   * Runs {@code action} and answers with its result as JSON ({@code 204}: no body; {@code 0}: the status
+   * the action set); a throw or a failed future goes through {@link #fail}.
+   */
+  public static void respond(RoutingContext ctx, int status, Supplier<Future<?>> action) {
+    respond(ctx, status, action, Http::fail);
+  }
+
+  /** {@link #respond(RoutingContext, int, Supplier)} with the route's own failure answer (e.g. one that adds Retry-After). */
+  public static void respond(RoutingContext ctx, int status, Supplier<Future<?>> action, BiConsumer<RoutingContext, Throwable> failure) {
+    Future<?> f;
+    try {
+      f = action.get();
+    } catch (RuntimeException e) {
+      f = Future.failedFuture(e);
+    }
+    f.onSuccess(r -> {
+      if (status == 204) {
+        ctx.response().setStatusCode(204).end();
+      } else {
+        json(ctx, status == 0 ? ctx.response().getStatusCode() : status, r);
+      }
+    }).onFailure(e -> failure.accept(ctx, e));
   }
 
   public static void error(RoutingContext ctx, ErrorCode code, String message) {
