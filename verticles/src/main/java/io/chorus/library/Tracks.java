@@ -100,6 +100,6 @@ final class Tracks {
     StreamRoutes streams = new StreamRoutes(vertx, access, repo, store, relay, urls, transcodes);
     streams.mount(router);
     this.streams = streams;
-    new TrackRoutes(access, repo, store, relay).mount(router);
+    new TrackRoutes(access, repo, store, relay, vertx.eventBus()).mount(router);
   }
 }
