@@ -45,7 +45,7 @@ local function compute_due(room)
 end
 
 local TRANSIENT = { 'event', 'actor', 'host_changed', 'left', 'left_names', 'member_id', 'member', 'quiet',
-  'due_changed', 'cause', 'queue_changed', 'ready_check', 'item_id', 'noop' }
+  'due_changed', 'cause', 'queue_changed', 'ready_check', 'item_id', 'noop', 'reason', 'removed_items' }
 
 local function save(room)
   room.updated_at_room = now
@@ -228,9 +228,8 @@ local function begin_wait(room, timeout)
   room.ready_deadline = now + timeout
 end
 
--- the next queue item becomes the current track (cause 'skip' or 'ended'); false when the queue is empty
-local function advance(room, timeout, cause)
-  local q = read_queue()
+-- the next item of queue q becomes the current track (cause 'skip', 'ended' or 'takedown'); false when q is empty
+local function advance_in(room, q, timeout, cause)
   if #q == 0 then return false end
   local item = table.remove(q, 1)
   write_queue(room, q)
@@ -241,6 +240,10 @@ local function advance(room, timeout, cause)
   room.cause = cause
   room.item_id = item.id
   return true
+end
+
+local function advance(room, timeout, cause)
+  return advance_in(room, read_queue(), timeout, cause)
 end
 
 local function host_only(room, actor, what)
@@ -522,6 +525,44 @@ elseif op == 'ready' then
     return compact(room)
   end
   room.noop = true
+  return compact(room)
+elseif op == 'takedown' then
+  -- ARGV: 4 JSON array of library track ids taken down (or deleted), 5 ready timeout (ms), 6 reason.
+  -- Drops their items from the queue; a current track among them makes way for the next remaining
+  -- item, or is cleared (paused, no track) when none is left. A room holding none of them: "noop", so
+  -- every node may run it for the same takedown and the room changes once.
+  local down = {}
+  for _, id in ipairs(cjson.decode(ARGV[4])) do down[id] = true end
+  local q = read_queue()
+  local kept, removed = {}, {}
+  for _, item in ipairs(q) do
+    if item.track_id and down[item.track_id] then removed[#removed + 1] = item.id else kept[#kept + 1] = item end
+  end
+  local current = room.track_id ~= nil and room.track_id ~= '' and down[room.track_id]
+  if not current and #removed == 0 then
+    room.noop = true
+    return compact(room)
+  end
+  room.reason = ARGV[6]
+  if #removed > 0 then room.removed_items = removed end
+  if current then
+    if not advance_in(room, kept, tonumber(ARGV[5]), 'takedown') then
+      if #removed > 0 then write_queue(room, kept) end
+      set_track(room, '', '', '', 0)
+      room.status = 'pause'
+      room.version = room.version + 1
+      room.event = 'track_changed'
+      room.cause = 'takedown'
+    end
+  else
+    write_queue(room, kept)
+    room.version = room.version + 1
+    room.event = 'queue'
+    room.cause = 'remove'
+    room.item_id = removed[1]
+  end
+  room.actor = ''
+  save(room)
   return compact(room)
 elseif op == 'tick' then
   -- ARGV: 4 ready timeout (ms). Whatever is due now: a waiting track starts (its deadline passed, or

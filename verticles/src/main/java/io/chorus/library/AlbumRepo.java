@@ -62,20 +62,9 @@ final class AlbumRepo {
         .put("updated_at", CatalogHttp.iso(r.getOffsetDateTime("updated_at")));
   }
 
-  /** The artist of that spelling ({@code name_key}: lower-cased, trimmed), made on first use; null for none. */
-  static Future<UUID> artist(SqlClient c, String name) {
-    if (name == null || name.isEmpty()) {
-      return Future.succeededFuture(null);
-    }
-    return c.preparedQuery("INSERT INTO artists (id, name, name_key) VALUES ($1, $2, $3)"
-            + " ON CONFLICT (name_key) DO UPDATE SET name_key = EXCLUDED.name_key RETURNING id")
-        .execute(Tuple.of(UUID.randomUUID(), name, name.strip().toLowerCase(Locale.ROOT)))
-        .map(rs -> rs.iterator().next().getUUID("id"));
-  }
-
   Future<JsonObject> create(UUID owner, String title, String artist, Integer year) {
     UUID id = UUID.randomUUID();
-    return pg.withTransaction(c -> artist(c, artist).compose(artistId -> c.preparedQuery(
+    return pg.withTransaction(c -> Artists.upsert(c, artist).compose(artistId -> c.preparedQuery(
             "INSERT INTO albums (id, owner_id, title, artist_id, year) VALUES ($1, $2, $3, $4, $5)")
         .execute(Tuple.of(id, owner, title, artistId, year))))
         .compose(x -> row(pg, id)).map(AlbumRepo::json);
@@ -109,7 +98,7 @@ final class AlbumRepo {
   /** Albums the viewer may see, newest first; {@code artistId}/{@code artistName}/{@code owner} filter when not null. */
   Future<JsonObject> list(SignedIn viewer, UUID owner, UUID artistId, String artistName, CatalogHttp.Cursor cursor, int limit) {
     Tuple t = CatalogTracks.viewer(Tuple.tuple(), viewer).addValue(owner).addValue(artistId)
-        .addValue(artistName == null ? null : artistName.strip().toLowerCase(Locale.ROOT))
+        .addValue(artistName == null ? null : Artists.nameKey(artistName))
         .addValue(cursor == null ? null : cursor.at()).addValue(cursor == null ? null : cursor.id()).addValue(limit + 1);
     return pg.preparedQuery("SELECT " + COLUMNS + " FROM " + FROM + " WHERE " + CatalogTracks.visible("al", 1)
             + " AND ($3::uuid IS NULL OR al.owner_id = $3) AND ($4::uuid IS NULL OR al.artist_id = $4)"
@@ -135,7 +124,7 @@ final class AlbumRepo {
   /** A change to title/artist/year; the fields absent from {@code patch} stay. */
   Future<Void> update(UUID id, SignedIn viewer, JsonObject patch, String title, String artist, Integer year) {
     return pg.withTransaction(c -> lock(c, id, viewer, false).compose(r -> {
-      Future<UUID> artistId = patch.containsKey("artist") ? artist(c, artist) : Future.succeededFuture(r.getUUID("artist_id"));
+      Future<UUID> artistId = patch.containsKey("artist") ? Artists.upsert(c, artist) : Future.succeededFuture(r.getUUID("artist_id"));
       return artistId.compose(a -> c.preparedQuery("UPDATE albums SET title = $2, artist_id = $3, year = $4, updated_at = NOW() WHERE id = $1")
           .execute(Tuple.of(id, title != null ? title : r.getString("title"), a, patch.containsKey("year") ? year : r.getInteger("year"))));
     })).mapEmpty();

@@ -69,7 +69,8 @@ public final class LibraryFeature implements Feature {
     MeterRegistry metrics = node.metrics() != null ? node.metrics() : new SimpleMeterRegistry();
     LibraryTopics.ensure(vertx, node.kafka(), List.of(config.topicUploaded(), config.topicProcessed(), config.topicPlayed(),
         config.topicDeadLetter()));
-    node.deploy("OutboxRelayVerticle", () -> new OutboxRelayVerticle(node.infra().pg(), kafka, config.outboxPollMs(), metrics), 1);
+    node.deploy("OutboxRelayVerticle", () -> new OutboxRelayVerticle(node.infra().pg(), kafka, config.outboxPollMs(),
+        config.outboxRetentionHours(), metrics), 1);
     return Future.all(node.s3(), Ffmpeg.locate(vertx, config)).onSuccess(all -> {
       WorkerExecutor workers = vertx.createSharedWorkerExecutor("chorus-library-processing", config.processingConcurrency(),
           7L * config.processingTimeoutSeconds(), TimeUnit.SECONDS);

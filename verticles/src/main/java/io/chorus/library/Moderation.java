@@ -25,7 +25,8 @@ import java.util.UUID;
  * approve (pending|rejected → approved), reject (pending → rejected), takedown (pending|approved|rejected
  * → removed), restore (removed → approved); anything else is {@code 409}. A takedown is also published
  * on {@link Addresses#LIBRARY_TAKEDOWN} to every node (streams, search and rooms drop the subject at
- * once). An album takedown hides the album only: its tracks keep their own moderation state.
+ * once). An album takedown hides the album only: its tracks keep their own moderation state, but the
+ * message lists them ({@code track_ids}) and rooms stop playing and drop them.
  */
 final class Moderation {
   private static final Logger LOG = LoggerFactory.getLogger(Moderation.class);
@@ -138,11 +139,40 @@ final class Moderation {
   /** After the commit: every node learns of a takedown; the owner's sockets learn of every decision. */
   private void announce(String type, UUID id, String decision, String owner, JsonObject result) {
     if ("takedown".equals(decision)) {
-      bus.publish(Addresses.LIBRARY_TAKEDOWN, new JsonObject().put("type", "takedown").put("subject_type", type).put("subject_id", id.toString()));
-      LOG.info("{} {} taken down", type, id);
+      trackIds(type, id).onComplete(ids -> {
+        // an album's tracks stay as they are in the library, but rooms stop playing them (track_ids)
+        JsonArray tracks = ids.succeeded() ? ids.result() : new JsonArray();
+        if (ids.failed()) {
+          LOG.warn("Album {} taken down; its tracks could not be listed for the rooms: {}", id, ids.cause().getMessage());
+        }
+        bus.publish(Addresses.LIBRARY_TAKEDOWN, takedownMessage(type, id.toString(), tracks, null));
+        LOG.info("{} {} taken down", type, id);
+      });
     }
     bus.publish(Addresses.userEvents(owner), new JsonObject().put("type", "moderation").put("subject_type", type)
         .put("subject_id", id.toString()).put("moderation", result.getString("moderation")).put("reason", result.getString("moderation_reason")));
+  }
+
+  /**
+   * The takedown message every node gets: {@code track_ids} are the library tracks rooms must stop (the track
+   * itself, or an album's tracks); {@code cause} {@code deleted} when the track was deleted rather than taken down.
+   */
+  static JsonObject takedownMessage(String type, String id, JsonArray trackIds, String cause) {
+    JsonObject m = new JsonObject().put("type", "takedown").put("subject_type", type).put("subject_id", id).put("track_ids", trackIds);
+    return cause == null ? m : m.put("cause", cause);
+  }
+
+  /** The subject's tracks: a track itself, an album's tracks in their order. */
+  private Future<JsonArray> trackIds(String type, UUID id) {
+    if ("track".equals(type)) {
+      return Future.succeededFuture(new JsonArray().add(id.toString()));
+    }
+    return pg.preparedQuery("SELECT track_id FROM album_tracks WHERE album_id = $1 ORDER BY position").execute(Tuple.of(id))
+        .map(rs -> {
+          JsonArray out = new JsonArray();
+          rs.forEach(r -> out.add(r.getUUID("track_id").toString()));
+          return out;
+        });
   }
 
   /** Audit rows, newest first, optionally of one subject; {@code before}: the last id of the previous page. */

@@ -26,28 +26,34 @@ import java.util.Map;
  * nodes share the rows without publishing one twice at the same time (a crash between the ack and the
  * commit publishes it again: delivery is at least once, the consumers are idempotent). While Kafka is
  * down the rows simply stay and are published once it is back. Polls every {@code LIBRARY_OUTBOX_POLL_MS}
- * and at once on a local {@link #NUDGE} (sent after a commit that wrote a row).
+ * and at once on a local {@link #NUDGE} (sent after a commit that wrote a row). Published rows are deleted
+ * after {@code LIBRARY_OUTBOX_RETENTION_HOURS} ({@link OutboxCleaner}, each minute).
  */
 public final class OutboxRelayVerticle extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(OutboxRelayVerticle.class);
   /** Local bus address: a row was just committed, poll now. */
   public static final String NUDGE = "chorus.library.outbox.nudge";
   static final int BATCH = 100;
+  /** How often each node deletes published rows past their retention. */
+  static final long CLEANUP_MS = 60_000;
 
   private final Pool pg;
   private final String bootstrapServers;
   private final long pollMs;
   private final Counter published;
   private final Counter failed;
+  private final OutboxCleaner cleaner;
   private KafkaProducer<String, String> producer;
   private long timer;
+  private long cleanupTimer;
   private boolean polling;
   private boolean again;
   private boolean failing;
   private boolean stopped;
 
-  public OutboxRelayVerticle(Pool pg, String bootstrapServers, long pollMs, MeterRegistry metrics) {
+  public OutboxRelayVerticle(Pool pg, String bootstrapServers, long pollMs, int retentionHours, MeterRegistry metrics) {
     this.pg = pg;
+    this.cleaner = new OutboxCleaner(pg, retentionHours);
     this.bootstrapServers = bootstrapServers;
     this.pollMs = pollMs;
     this.published = Counter.builder("chorus.library.outbox.published").description("outbox rows published to Kafka").register(metrics);
@@ -74,6 +80,7 @@ public final class OutboxRelayVerticle extends VerticleBase {
         "delivery.timeout.ms", "10000",
         "linger.ms", "2"));
     timer = vertx.setPeriodic(pollMs, t -> poll());
+    cleanupTimer = vertx.setPeriodic(1_000, CLEANUP_MS, t -> cleanup());
     return vertx.eventBus().<String>localConsumer(NUDGE, m -> poll()).completion().onSuccess(v -> poll());
   }
 
@@ -81,7 +88,21 @@ public final class OutboxRelayVerticle extends VerticleBase {
   public Future<?> stop() {
     stopped = true;
     vertx.cancelTimer(timer);
+    vertx.cancelTimer(cleanupTimer);
     return producer.close();
+  }
+
+  private void cleanup() {
+    if (stopped) {
+      return;
+    }
+    cleaner.run()
+        .onSuccess(n -> {
+          if (n > 0) {
+            LOG.info("Deleted {} published outbox rows past their retention", n);
+          }
+        })
+        .onFailure(e -> LOG.warn("Deleting published outbox rows failed (next time): {}", e.getMessage()));
   }
 
   private void poll() {

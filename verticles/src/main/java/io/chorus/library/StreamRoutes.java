@@ -34,8 +34,11 @@ final class StreamRoutes {
   private static final Logger LOG = LoggerFactory.getLogger(StreamRoutes.class);
   private static final Set<String> FORMATS = Set.of("original", "opus", "mp3");
 
-  /** The bytes to serve: an S3 object, its size, strong validator and type. */
-  private record Source(String key, long size, String etag, String mime) {
+  /** The bytes to serve: an S3 object, its size, strong validator and type; {@code release} once served (a transcode's lease). */
+  private record Source(String key, long size, String etag, String mime, Runnable release) {
+    Source(String key, long size, String etag, String mime) {
+      this(key, size, etag, mime, () -> { });
+    }
   }
 
   private final Vertx vertx;
@@ -78,7 +81,7 @@ final class StreamRoutes {
       return;
     }
     viewer.compose(v -> readable(id, v).compose(t -> here(source(t, format, maxBitrate)).map(src -> {
-          serve(ctx, t, src, v);
+          served(ctx, t, src, v);
           return null;
         })))
         .onFailure(e -> Http.fail(ctx, e));
@@ -93,7 +96,7 @@ final class StreamRoutes {
       return;
     }
     readable(id, viewer).compose(t -> here(source(t, format, maxBitrate)).map(src -> {
-          serve(ctx, t, src, viewer);
+          served(ctx, t, src, viewer);
           return null;
         }))
         .onFailure(e -> Http.fail(ctx, e));
@@ -161,7 +164,8 @@ final class StreamRoutes {
       }
       case "mp3" -> {
         int kbps = maxBitrate == null ? 192 : kbps(maxBitrate);
-        return transcodes.mp3(t, kbps).map(h -> new Source(MediaStore.mp3Key(t.id(), kbps), h.contentLength(), h.eTag(), "audio/mpeg"));
+        return transcodes.mp3(t, kbps).map(c -> new Source(MediaStore.mp3Key(t.id(), kbps), c.head().contentLength(), c.head().eTag(),
+            "audio/mpeg", c.release()));
       }
       default -> {
         return Future.succeededFuture(new Source(t.originalKey(), t.size(), t.etag(), t.mime()));
@@ -169,7 +173,19 @@ final class StreamRoutes {
     }
   }
 
-  private void serve(RoutingContext ctx, Track t, Source src, SignedIn viewer) {
+  /** Serves {@code src} and releases it once the response is done (sent, refused or broken off). */
+  private void served(RoutingContext ctx, Track t, Source src, SignedIn viewer) {
+    Future<Void> done;
+    try {
+      done = serve(ctx, t, src, viewer);
+    } catch (RuntimeException e) {
+      done = Future.failedFuture(e);
+      Http.fail(ctx, e);
+    }
+    done.onComplete(x -> src.release().run());
+  }
+
+  private Future<Void> serve(RoutingContext ctx, Track t, Source src, SignedIn viewer) {
     HttpServerResponse out = ctx.response();
     String etag = src.etag() == null ? null : src.etag().startsWith("\"") ? src.etag() : "\"" + src.etag() + "\"";
     out.putHeader("Accept-Ranges", "bytes").putHeader("Content-Type", src.mime()).putHeader("Cache-Control", "private, max-age=0")
@@ -178,8 +194,7 @@ final class StreamRoutes {
       out.putHeader("ETag", etag);
       String none = ctx.request().getHeader("If-None-Match");
       if (none != null && (none.strip().equals("*") || java.util.Arrays.stream(none.split(",")).anyMatch(e -> e.strip().equals(etag)))) {
-        out.setStatusCode(304).end();
-        return;
+        return out.setStatusCode(304).end();
       }
     }
     Ranges.Range range = null;
@@ -190,7 +205,7 @@ final class StreamRoutes {
       } catch (RuntimeException e) {
         out.putHeader("Content-Range", "bytes */" + src.size());
         Http.fail(ctx, e);
-        return;
+        return Future.succeededFuture();
       }
     }
     Ranges.Range r = range;
@@ -202,10 +217,9 @@ final class StreamRoutes {
     };
     if (ctx.request().method() == HttpMethod.HEAD) {
       head.run();
-      out.end();
-      return;
+      return out.end();
     }
-    relay.send(out, src.key(), r, src.size(), head)
+    return relay.send(out, src.key(), r, src.size(), head)
         .onSuccess(v -> {
           if (r == null || r.end() == src.size() - 1) {
             played(t, viewer);

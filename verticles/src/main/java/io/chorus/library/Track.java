@@ -5,6 +5,7 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Row;
 
 import java.time.OffsetDateTime;
+import java.util.List;
 import java.util.UUID;
 
 /** One row of {@code tracks} (with its artist's name and its tags) and its public JSON (docs/api.md). */
@@ -14,27 +15,48 @@ record Track(String id, String ownerId, String title, String artistId, String ar
              Long durationMs, Double loudnessLufs, Double replayGainDb, Object waveform, String renditionKey, long playCount,
              Boolean liked, OffsetDateTime createdAt, OffsetDateTime updatedAt) {
 
-  /** The SELECT list {@link #of} reads; {@code $1} of the query is the viewer's id (or null) for {@code liked}. */
-  static final String COLUMNS = "t.id, t.owner_id, t.title, t.artist_id, a.name AS artist_name, t.album_title, t.track_no, t.year,"
-      + " t.genre, t.content_sha256, t.original_key, t.original_size, t.format, t.mime, t.cover_key, t.status, t.failure_reason,"
-      + " t.moderation, t.moderation_reason, t.duration_ms, t.loudness_lufs, t.replay_gain_db, t.waveform, t.rendition_key,"
-      + " t.play_count, t.created_at, t.updated_at,"
-      + " ARRAY(SELECT tag FROM track_tags g WHERE g.track_id = t.id ORDER BY tag) AS tags,"
-      + " CASE WHEN $1::uuid IS NULL THEN NULL ELSE EXISTS (SELECT 1 FROM likes l WHERE l.user_id = $1::uuid"
-      + " AND l.subject_type = 'track' AND l.subject_id = t.id) END AS liked";
+  private static final List<String> PLAIN = List.of("id", "owner_id", "title", "artist_id", "album_title", "track_no", "year", "genre",
+      "content_sha256", "original_key", "original_size", "format", "mime", "cover_key", "status", "failure_reason", "moderation",
+      "moderation_reason", "duration_ms", "loudness_lufs", "replay_gain_db", "rendition_key", "play_count", "created_at", "updated_at");
+
+  /**
+   * The SELECT list {@link #of} reads from {@code tracks t} joined to its artist as {@code artists}, each column
+   * named {@code <prefix><name>} (so the list can sit beside another table's columns); {@code waveform} false
+   * selects none (lists never show it), {@code liked} is the SQL of the viewer's like (or {@code NULL::boolean}).
+   */
+  static String columns(String prefix, String artists, boolean waveform, String liked) {
+    StringBuilder sb = new StringBuilder();
+    for (String c : PLAIN) {
+      sb.append("t.").append(c).append(" AS ").append(prefix).append(c).append(", ");
+    }
+    return sb.append(artists).append(".name AS ").append(prefix).append("artist_name, ")
+        .append(waveform ? "t.waveform" : "NULL::jsonb").append(" AS ").append(prefix).append("waveform, ")
+        .append("ARRAY(SELECT tag FROM track_tags g WHERE g.track_id = t.id ORDER BY tag) AS ").append(prefix).append("tags, ")
+        .append(liked).append(" AS ").append(prefix).append("liked").toString();
+  }
+
+  /** The track's own SELECT list; {@code $1} of the query is the viewer's id (or null) for {@code liked}. */
+  static final String COLUMNS = columns("", "a", true, "CASE WHEN $1::uuid IS NULL THEN NULL ELSE EXISTS (SELECT 1 FROM likes l"
+      + " WHERE l.user_id = $1::uuid AND l.subject_type = 'track' AND l.subject_id = t.id) END");
   static final String FROM = " FROM tracks t LEFT JOIN artists a ON a.id = t.artist_id";
 
   static Track of(Row r) {
-    UUID artist = r.getUUID("artist_id");
-    String[] tags = r.getArrayOfStrings("tags");
-    return new Track(r.getUUID("id").toString(), r.getUUID("owner_id").toString(), r.getString("title"),
-        artist == null ? null : artist.toString(), r.getString("artist_name"), r.getString("album_title"), r.getInteger("track_no"),
-        r.getInteger("year"), r.getString("genre"), new JsonArray(tags == null ? java.util.List.of() : java.util.List.of(tags)),
-        r.getString("content_sha256"), r.getString("original_key"), r.getLong("original_size"), r.getString("format"),
-        r.getString("mime"), r.getString("cover_key"), r.getString("status"), r.getString("failure_reason"), r.getString("moderation"),
-        r.getString("moderation_reason"), r.getLong("duration_ms"), r.getDouble("loudness_lufs"), r.getDouble("replay_gain_db"),
-        r.getValue("waveform"), r.getString("rendition_key"), r.getLong("play_count"), r.getBoolean("liked"),
-        r.getOffsetDateTime("created_at"), r.getOffsetDateTime("updated_at"));
+    return of(r, "");
+  }
+
+  /** A row selected with {@link #columns} and {@code prefix}. */
+  static Track of(Row r, String p) {
+    UUID artist = r.getUUID(p + "artist_id");
+    String[] tags = r.getArrayOfStrings(p + "tags");
+    return new Track(r.getUUID(p + "id").toString(), r.getUUID(p + "owner_id").toString(), r.getString(p + "title"),
+        artist == null ? null : artist.toString(), r.getString(p + "artist_name"), r.getString(p + "album_title"),
+        r.getInteger(p + "track_no"), r.getInteger(p + "year"), r.getString(p + "genre"),
+        new JsonArray(tags == null ? List.of() : List.of(tags)), r.getString(p + "content_sha256"), r.getString(p + "original_key"),
+        r.getLong(p + "original_size"), r.getString(p + "format"), r.getString(p + "mime"), r.getString(p + "cover_key"),
+        r.getString(p + "status"), r.getString(p + "failure_reason"), r.getString(p + "moderation"), r.getString(p + "moderation_reason"),
+        r.getLong(p + "duration_ms"), r.getDouble(p + "loudness_lufs"), r.getDouble(p + "replay_gain_db"), r.getValue(p + "waveform"),
+        r.getString(p + "rendition_key"), r.getLong(p + "play_count"), r.getBoolean(p + "liked"),
+        r.getOffsetDateTime(p + "created_at"), r.getOffsetDateTime(p + "updated_at"));
   }
 
   /** Strong validator of the original bytes: their SHA-256. */
@@ -42,15 +64,24 @@ record Track(String id, String ownerId, String title, String artistId, String ar
     return "\"" + sha256 + "\"";
   }
 
+  /** The track JSON of the library contract (docs/api.md). */
   JsonObject json() {
+    return json(true);
+  }
+
+  /** The track JSON; without {@code waveform} in lists (albums, playlists, likes, the moderation queue). */
+  JsonObject json(boolean withWaveform) {
     JsonObject j = new JsonObject().put("id", id).put("title", title)
         .put("artist", artistId == null ? null : new JsonObject().put("id", artistId).put("name", artistName))
         .put("album", album).put("track_no", trackNo).put("year", year).put("genre", genre).put("tags", tags)
         .put("owner_id", ownerId).put("format", format).put("mime", mime).put("size", size).put("status", status)
         .put("failure_reason", failureReason).put("moderation", moderation).put("moderation_reason", moderationReason)
         .put("duration_ms", durationMs).put("loudness_lufs", loudnessLufs).put("replay_gain_db", replayGainDb)
-        .put("waveform", waveform).put("has_cover", coverKey != null).put("play_count", playCount)
+        .put("has_cover", coverKey != null).put("play_count", playCount)
         .put("created_at", createdAt.toInstant().toString()).put("updated_at", updatedAt.toInstant().toString());
+    if (withWaveform) {
+      j.put("waveform", waveform);
+    }
     if (liked != null) {
       j.put("liked", liked);
     }

@@ -65,7 +65,7 @@ final class TrackRepo {
    * outbox row. Fails with {@link DuplicateContent} when the same bytes are already there.
    */
   Future<Void> insert(NewTrack t, Instant uploadedAt) {
-    return pg.withTransaction(conn -> upsertArtist(conn, t.artist())
+    return pg.withTransaction(conn -> Artists.upsert(conn, t.artist())
         .compose(artistId -> conn.preparedQuery("INSERT INTO tracks (id, owner_id, title, artist_id, album_title, track_no, year, genre,"
                 + " content_sha256, original_key, original_size, format, mime, cover_key, created_at, updated_at)"
                 + " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15)")
@@ -89,21 +89,6 @@ final class TrackRepo {
         });
   }
 
-  /** The artist's id for this name (made on first use; one per spelling ignoring case), null for no name. */
-  private static Future<UUID> upsertArtist(SqlConnection conn, String name) {
-    if (name == null) {
-      return Future.succeededFuture(null);
-    }
-    // DO UPDATE (a no-op) rather than DO NOTHING so that RETURNING gives the existing row's id too
-    return conn.preparedQuery("INSERT INTO artists (id, name, name_key) VALUES ($1, $2, $3)"
-            + " ON CONFLICT (name_key) DO UPDATE SET name_key = EXCLUDED.name_key RETURNING id")
-        .execute(Tuple.of(UUID.randomUUID(), name, nameKey(name))).map(rs -> rs.iterator().next().getUUID("id"));
-  }
-
-  static String nameKey(String name) {
-    return name.strip().toLowerCase(Locale.ROOT);
-  }
-
   private static Future<Void> outbox(SqlConnection conn, String topic, String key, JsonObject payload) {
     return conn.preparedQuery("INSERT INTO library_outbox (topic, message_key, payload) VALUES ($1, $2, $3)")
         .execute(Tuple.of(topic, key, payload)).mapEmpty();
@@ -120,7 +105,7 @@ final class TrackRepo {
     }
     if (artist != null && !artist.isBlank()) {
       UUID artistId = uuid(artist);
-      args.addValue(artistId != null ? artistId : nameKey(artist));
+      args.addValue(artistId != null ? artistId : Artists.nameKey(artist));
       where.append(artistId != null ? " AND t.artist_id = $" : " AND a.name_key = $").append(args.size());
     }
     if (album != null && !album.isBlank()) {
@@ -172,7 +157,7 @@ final class TrackRepo {
   Future<Void> update(String id, TrackEdit edit) {
     UUID uuid = UUID.fromString(id);
     return pg.withTransaction(conn -> {
-      Future<UUID> artist = edit.artistSet() ? upsertArtist(conn, edit.artist()) : Future.succeededFuture(null);
+      Future<UUID> artist = edit.artistSet() ? Artists.upsert(conn, edit.artist()) : Future.succeededFuture(null);
       return artist.compose(artistId -> {
         List<String> sets = new ArrayList<>(List.of("updated_at = NOW()"));
         Tuple args = Tuple.of(uuid);

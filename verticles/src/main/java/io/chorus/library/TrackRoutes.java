@@ -28,12 +28,14 @@ final class TrackRoutes {
   private final TrackRepo repo;
   private final MediaStore store;
   private final S3Relay relay;
+  private final io.vertx.core.eventbus.EventBus bus;
 
-  TrackRoutes(Access access, TrackRepo repo, MediaStore store, S3Relay relay) {
+  TrackRoutes(Access access, TrackRepo repo, MediaStore store, S3Relay relay, io.vertx.core.eventbus.EventBus bus) {
     this.access = access;
     this.repo = repo;
     this.store = store;
     this.relay = relay;
+    this.bus = bus;
   }
 
   void mount(Router router) {
@@ -65,6 +67,9 @@ final class TrackRoutes {
       // after the commit: a failed S3 delete leaves an orphan object (logged), never a row without its file
       store.delete(List.of(t.originalKey(), MediaStore.coverKey(t.id()), "analysis/" + t.id() + ".f32"), List.of("tracks/" + t.id() + "/"))
           .onFailure(e -> LOG.warn("track {} deleted; its S3 objects were not: {}", t.id(), e.getMessage()));
+      // every node drops it like a takedown (streams, search, rooms playing or queueing it)
+      bus.publish(io.chorus.bus.Addresses.LIBRARY_TAKEDOWN,
+          Moderation.takedownMessage("track", t.id(), new io.vertx.core.json.JsonArray().add(t.id()), "deleted"));
       LOG.info("Track {} deleted", t.id());
       return Future.succeededFuture();
     });

@@ -61,7 +61,9 @@ final class Tracks {
       MediaTools tools = new MediaTools(config);
       TrackRepo repo = new TrackRepo(node.infra().pg(), config.topicUploaded(), config.topicPlayed());
       Uploads uploads = new Uploads(repo, store, new Probe(tools), workers, config.coverMaxBytes());
-      Transcodes transcodes = new Transcodes(store, tools, workers, tmpDir, config.processingTimeoutSeconds() * 1000L, node.metrics());
+      TranscodeCache cache = new TranscodeCache(node.infra().pg(), store, node.nodeId(), config.transcodeCacheMaxMb() * 1024L * 1024L);
+      cache.start(vertx);
+      Transcodes transcodes = new Transcodes(store, cache, tools, workers, tmpDir, config.processingTimeoutSeconds() * 1000L, node.metrics());
       return new Tracks(new Access(node.api(SignedIn.Verifier.class)), repo, store, uploads,
           new StreamUrls(node.config().security().tokenSecret(), config.streamUrlTtlSeconds()), transcodes, config, tmpDir,
           node.config().security().allowedOrigins());
@@ -100,6 +102,6 @@ final class Tracks {
     StreamRoutes streams = new StreamRoutes(vertx, access, repo, store, relay, urls, transcodes);
     streams.mount(router);
     this.streams = streams;
-    new TrackRoutes(access, repo, store, relay).mount(router);
+    new TrackRoutes(access, repo, store, relay, vertx.eventBus()).mount(router);
   }
 }

@@ -16,8 +16,9 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * MP3 transcodes for clients that cannot play the original: made once with ffmpeg (a child process) at
- * {@code kbps} and cached in S3 as {@code tracks/<id>/mp3-<kbps>}. Concurrent first requests on a node
- * share one transcode; two nodes racing both transcode and write the same object (harmless).
+ * {@code kbps} and cached in S3 as {@code tracks/<id>/mp3-<kbps>}, within {@code TRANSCODE_CACHE_MAX_MB}
+ * ({@link TranscodeCache}). Concurrent first requests on a node share one transcode; two nodes racing both
+ * transcode and write the same object (harmless).
  */
 final class Transcodes {
   private static final Logger LOG = LoggerFactory.getLogger(Transcodes.class);
@@ -28,11 +29,13 @@ final class Transcodes {
   private final Path tmpDir;
   private final long timeoutMs;
   private final Map<String, Future<HeadObjectResponse>> running = new ConcurrentHashMap<>();
+  private final TranscodeCache cache;
   private final io.micrometer.core.instrument.Counter made;
 
-  Transcodes(MediaStore store, MediaTools tools, WorkerExecutor workers, Path tmpDir, long timeoutMs,
+  Transcodes(MediaStore store, TranscodeCache cache, MediaTools tools, WorkerExecutor workers, Path tmpDir, long timeoutMs,
              io.micrometer.core.instrument.MeterRegistry metrics) {
     this.store = store;
+    this.cache = cache;
     this.tools = tools;
     this.workers = workers;
     this.tmpDir = tmpDir;
@@ -41,11 +44,27 @@ final class Transcodes {
         .description("MP3 transcodes made (cache misses)").register(metrics);
   }
 
-  /** The cached MP3 of the track at {@code kbps}, made first if there is none. */
-  Future<HeadObjectResponse> mp3(Track t, int kbps) {
+  /** A cached transcode being served: its object, and what to call once the stream ends (exactly once). */
+  record Cached(HeadObjectResponse head, Runnable release) {
+  }
+
+  /**
+   * The cached MP3 of the track at {@code kbps}, made first if there is none; leased for the stream (the
+   * cache never evicts it until {@link Cached#release}).
+   */
+  Future<Cached> mp3(Track t, int kbps) {
     String key = MediaStore.mp3Key(t.id(), kbps);
-    return store.head(key).compose(h -> h != null ? Future.succeededFuture(h)
-        : running.computeIfAbsent(key, k -> transcode(t, kbps, k).onComplete(x -> running.remove(k))));
+    return cache.acquire(key).compose(known -> store.head(key).compose(h -> {
+          if (h == null) {
+            return running.computeIfAbsent(key, k -> transcode(t, kbps, k)
+                .compose(made -> cache.register(k, t.id(), made.contentLength()).map(made))
+                .onComplete(x -> running.remove(k)));
+          }
+          // an object the cache had no row for (made before the cache kept rows): counted from now on
+          return known ? Future.succeededFuture(h) : cache.register(key, t.id(), h.contentLength()).map(h);
+        }))
+        .map(h -> new Cached(h, () -> cache.release(key)))
+        .onFailure(e -> cache.release(key));
   }
 
   private Future<HeadObjectResponse> transcode(Track t, int kbps, String key) {

@@ -60,7 +60,8 @@ public final class RoomEvents {
 
   /**
    * The current track changed ({@code cause}: {@code change} by the host, {@code skip}, {@code ended}
-   * — the last two take the next queue item and carry the queue). {@code status} {@code waiting}: the
+   * — the last two take the next queue item and carry the queue — or {@code takedown}: the library track
+   * was taken down or deleted, so the next remaining item follows or, with none, the track is cleared). {@code status} {@code waiting}: the
    * track starts once every listener reported {@code ready} for {@code track_version}, or at
    * {@code ready_deadline}.
    */
@@ -71,13 +72,21 @@ public final class RoomEvents {
     if (room.hasQueue()) {
       e.put("queue", room.queue()).put("queue_version", room.queueVersion()).put("item_id", room.itemId());
     }
+    return withReason(e, room);
+  }
+
+  /** A takedown's change names why ({@code reason}) and the queue items it dropped ({@code removed_items}). */
+  private static JsonObject withReason(JsonObject e, RoomState room) {
+    if (!room.reason().isEmpty()) {
+      e.put("reason", room.reason()).put("removed_items", new JsonArray(new java.util.ArrayList<Object>(room.removedItems())));
+    }
     return e;
   }
 
   /** The shared queue changed ({@code action} add, remove or move of {@code item_id}): the whole queue. */
   public static JsonObject queue(RoomState room, long now) {
-    return base("queue", room, now).put("action", room.cause()).put("item_id", room.itemId()).put("user_id", room.actor())
-        .put("queue", room.queue()).put("queue_version", room.queueVersion());
+    return withReason(base("queue", room, now).put("action", room.cause()).put("item_id", room.itemId()).put("user_id", room.actor())
+        .put("queue", room.queue()).put("queue_version", room.queueVersion()), room);
   }
 
   public static JsonObject error(String code, String message) {

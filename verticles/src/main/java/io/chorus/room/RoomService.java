@@ -30,6 +30,7 @@ public final class RoomService {
   private final RoomsConfig limits;
   private final TrackResolver tracks;
   private final DueTicks ticks;
+  private final Takedowns takedowns;
 
   public RoomService(RoomStore store, EventBus bus, RoomsConfig limits) {
     this(store, bus, limits, TrackResolver.DEFAULT);
@@ -42,6 +43,7 @@ public final class RoomService {
     this.limits = limits;
     this.tracks = tracks;
     this.ticks = new DueTicks(store, this::tick);
+    this.takedowns = new Takedowns(store, this, tracks);
   }
 
   /** Starts this node's timers and its sweep of due rooms (the room role's verticle, at start). */
@@ -79,13 +81,14 @@ public final class RoomService {
     int max = maxUsers == 0 ? limits.maxUsers() : maxUsers;
     return track(trackUrl, trackId, "", 0, hostId)
         .compose(track -> createWithFreshId(hostId, hostName, track, title, max, node, connect, 5))
-        .compose(room -> connect ? store.indexNodeRoom(node, room.roomId()).map(room) : Future.succeededFuture(room));
+        .compose(room -> connect ? store.indexNodeRoom(node, room.roomId()).map(room) : Future.succeededFuture(room))
+        .compose(room -> takedowns.recheck(room.roomId(), trackId).map(room));
   }
 
   private Future<RoomState> createWithFreshId(String hostId, String hostName, RoomStore.Track track, String title, int maxUsers,
                                               String node, boolean connect, int attempts) {
     String id = RoomIds.next(limits.idLength());
-    return store.create(id, hostId, hostName, track, maxUsers, title, node, connect).recover(e -> {
+    return indexed(track.trackId(), id).compose(v -> store.create(id, hostId, hostName, track, maxUsers, title, node, connect)).recover(e -> {
       if (attempts > 1 && e instanceof ChorusException ce && ce.code() == ErrorCode.ALREADY_EXISTS) {
         return createWithFreshId(hostId, hostName, track, title, maxUsers, node, connect, attempts - 1);
       }
@@ -104,6 +107,11 @@ public final class RoomService {
     return tracks.resolve(trackId, actor == null || actor.isEmpty() ? null : actor).map(r -> new RoomStore.Track(
         url != null && !url.isEmpty() ? url : r.url(), trackId, title != null && !title.isEmpty() ? title : r.title(),
         durationMs > 0 ? durationMs : r.durationMs()));
+  }
+
+  /** Notes that {@code roomId} is about to play or queue library track {@code trackId} (nothing for a plain URL). */
+  private Future<Void> indexed(String trackId, String roomId) {
+    return trackId.isEmpty() ? Future.succeededFuture() : store.indexTrack(trackId, roomId);
   }
 
   /** A library track id, normalised; empty when none was given. */
@@ -208,8 +216,10 @@ public final class RoomService {
     } catch (ChorusException e) {
       return Future.failedFuture(e);
     }
-    return track(url, id, "", 0, actor).compose(track -> store.changeTrack(roomId, actor, track)).map(this::scheduled)
-        .onSuccess(room -> publish(room, RoomEvents.trackChanged(room, System.currentTimeMillis())));
+    return track(url, id, "", 0, actor).compose(track -> indexed(id, roomId).compose(v -> store.changeTrack(roomId, actor, track)))
+        .map(this::scheduled)
+        .onSuccess(room -> publish(room, RoomEvents.trackChanged(room, System.currentTimeMillis())))
+        .compose(room -> takedowns.recheck(roomId, id).map(room));
   }
 
   /** The host queues a URL or a library track, at {@code position} (-1: at the end). */
@@ -237,8 +247,9 @@ public final class RoomService {
     return track(url, id, title, c.durationMs(), c.actor()).compose(track -> {
       JsonObject item = new JsonObject().put("id", QueueItems.newId()).put("track_url", track.url()).put("track_id", track.trackId())
           .put("title", track.title()).put("duration_ms", track.durationMs()).put("added_by", c.actor());
-      return store.queueAdd(c.roomId(), c.actor(), item, c.position(), limits.queueMax());
-    }).onSuccess(room -> publish(room, RoomEvents.queue(room, System.currentTimeMillis())));
+      return indexed(id, c.roomId()).compose(v -> store.queueAdd(c.roomId(), c.actor(), item, c.position(), limits.queueMax()));
+    }).onSuccess(room -> publish(room, RoomEvents.queue(room, System.currentTimeMillis())))
+        .compose(room -> takedowns.recheck(c.roomId(), id).map(room));
   }
 
   public Future<RoomState> queueRemove(String roomId, String actor, String itemId) {
@@ -314,6 +325,30 @@ public final class RoomService {
         case "play", "pause" -> publish(room, RoomEvents.playback(room, room.event(), "", now));
         default -> LOG.warn("Room {}: tick made an unexpected change '{}'", roomId, room.event());
       }
+    });
+  }
+
+  /**
+   * A library takedown message (from the bus, on every room node): the rooms holding its tracks move on.
+   * The number of rooms this node changed.
+   */
+  public Future<Integer> takedown(JsonObject message) {
+    return takedowns.apply(message);
+  }
+
+  /**
+   * Library tracks {@code trackIds} leave room {@code roomId} ({@code reason} {@code takedown} or
+   * {@code deleted}): a {@code track_changed} (the next item, or no track) or a {@code queue} event; nothing
+   * when the room holds none of them (another node was first).
+   */
+  Future<RoomState> takedown(String roomId, java.util.List<String> trackIds, String reason) {
+    return store.takedown(roomId, trackIds, limits.readyTimeoutMs(), reason).onSuccess(room -> {
+      if (room.noop()) {
+        return;
+      }
+      scheduled(room);
+      long now = System.currentTimeMillis();
+      publish(room, "queue".equals(room.event()) ? RoomEvents.queue(room, now) : RoomEvents.trackChanged(room, now));
     });
   }
 

@@ -74,7 +74,7 @@ public record RoomState(JsonObject json) {
     return json.getBoolean("ready_check", false);
   }
 
-  /** Why the change happened: {@code add|remove|move} (queue), {@code change|skip|ended} (track), {@code all_ready|timeout} (start). */
+  /** Why the change happened: {@code add|remove|move} (queue), {@code change|skip|ended|takedown} (track), {@code all_ready|timeout} (start). */
   public String cause() {
     return json.getString("cause", "");
   }
@@ -152,6 +152,16 @@ public record RoomState(JsonObject json) {
       }
     }
     return out;
+  }
+
+  /** Why library tracks left the room ({@code takedown} or {@code deleted}); empty for any other change. */
+  public String reason() {
+    return json.getString("reason", "");
+  }
+
+  /** Queue items a {@code takedown} change removed. */
+  public List<String> removedItems() {
+    return strings("removed_items");
   }
 
   /** Ids removed by a {@code drop_node} change. */

@@ -158,6 +158,59 @@ public final class RoomStore {
     return run(roomId, "tick", Long.toString(readyTimeoutMs));
   }
 
+  /**
+   * Library tracks taken down (or deleted): their items leave the queue and a current one makes way for
+   * the next item (or is cleared). {@link RoomState#noop} when the room holds none of them.
+   */
+  public Future<RoomState> takedown(String roomId, List<String> trackIds, long readyTimeoutMs, String reason) {
+    return run(roomId, "takedown", new io.vertx.core.json.JsonArray(new ArrayList<Object>(trackIds)).encode(),
+        Long.toString(readyTimeoutMs), reason);
+  }
+
+  /**
+   * Rooms that play or queued library track {@code trackId} (SET of room ids): a hint kept beside the
+   * rooms, since a room's script touches only its own hash slot. Entries are added before the change
+   * that brings the track in and left to expire with the rooms; a stale one costs a no-op takedown.
+   */
+  public static String trackRoomsKey(String trackId) {
+    return "rooms:track:{" + trackId + "}";
+  }
+
+  /** Set (briefly) when a track is taken down, so a room that brought it in meanwhile looks again. */
+  public static String trackDownKey(String trackId) {
+    return trackRoomsKey(trackId) + ":down";
+  }
+
+  /** How long a takedown mark lasts: far longer than a track's resolve-and-change takes. */
+  static final int DOWN_MARK_SECONDS = 120;
+
+  /** {@code roomId} plays or queues library track {@code trackId} (before the change that does it). */
+  public Future<Void> indexTrack(String trackId, String roomId) {
+    String k = trackRoomsKey(trackId);
+    return redis.sadd(List.of(k, roomId)).compose(x -> redis.expire(List.of(k, Integer.toString(ttlSeconds))))
+        .<Void>mapEmpty().recover(LuaScript::mapError);
+  }
+
+  /** Every room that may hold library track {@code trackId}. */
+  public Future<List<String>> trackRooms(String trackId) {
+    return redis.smembers(trackRoomsKey(trackId)).map(r -> {
+      List<String> out = new ArrayList<>();
+      r.forEach(x -> out.add(x.toString()));
+      return out;
+    }).recover(LuaScript::mapError);
+  }
+
+  /** Marks {@code trackId} as just taken down (before its rooms are read). */
+  public Future<Void> markDown(String trackId) {
+    return redis.set(List.of(trackDownKey(trackId), "1", "EX", Integer.toString(DOWN_MARK_SECONDS))).<Void>mapEmpty()
+        .recover(LuaScript::mapError);
+  }
+
+  /** Whether {@code trackId} was taken down within the last {@link #DOWN_MARK_SECONDS}. */
+  public Future<Boolean> markedDown(String trackId) {
+    return redis.exists(List.of(trackDownKey(trackId))).map(r -> r.toInteger() > 0).recover(LuaScript::mapError);
+  }
+
   /** Notes (or moves) when {@code roomId} next needs a tick, for the sweep of every room node. */
   public Future<Void> markDue(String roomId, long dueAt) {
     return redis.zadd(List.of(DUE_KEY, Long.toString(dueAt), roomId)).<Void>mapEmpty().recover(LuaScript::mapError);

@@ -41,6 +41,9 @@ public final class RoomVerticle extends VerticleBase {
     List<MessageConsumer<?>> consumers = new ArrayList<>();
     consumers.add(vertx.eventBus().<JsonObject>localConsumer(Addresses.ROOM_COMMAND, this::serve));
     consumers.add(vertx.eventBus().<JsonObject>consumer(Addresses.ROOM_COMMAND_REMOTE, this::serve));
+    // every room node applies every library takedown; a room changes once (see Takedowns)
+    consumers.add(vertx.eventBus().<JsonObject>consumer(Addresses.LIBRARY_TAKEDOWN, m -> rooms.takedown(m.body())
+        .onFailure(e -> LOG.warn("Library takedown {} not applied to rooms: {}", m.body(), e.getMessage()))));
 
     membershipListener = clusterManager.getHazelcastInstance().getCluster().addMembershipListener(new MembershipListener() {
       @Override

@@ -258,7 +258,8 @@ class ModerationTest {
     try {
       decide(a, mod, "tracks", t, "takedown", "DMCA").expect(200);
       assertThat(next(takedowns, "takedown", t)).as("takedown event on node 1")
-          .isEqualTo(new JsonObject().put("type", "takedown").put("subject_type", "track").put("subject_id", t));
+          .isEqualTo(new JsonObject().put("type", "takedown").put("subject_type", "track").put("subject_id", t)
+              .put("track_ids", new JsonArray().add(t)));
       assertThat(next(ownerEvents, "moderation", t)).as("the owner's channel").isEqualTo(new JsonObject().put("type", "moderation")
           .put("subject_type", "track").put("subject_id", t).put("moderation", "removed").put("reason", "DMCA"));
       // the row alone already hides it on the other node
