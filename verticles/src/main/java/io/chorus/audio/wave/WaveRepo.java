@@ -87,7 +87,8 @@ final class WaveRepo {
         + " UNION ALL (SELECT 'explore', " + COLUMNS + PLAYABLE + " AND t.id >= $4 ORDER BY t.id LIMIT " + POOL + ")"
         + " UNION ALL (SELECT 'explore', " + COLUMNS + PLAYABLE + " AND t.id < $4 ORDER BY t.id LIMIT " + POOL + ")";
     return pg.preparedQuery(sql)
-        .execute(Tuple.of(ex, artists.toArray(UUID[]::new), albums.toArray(UUID[]::new), UUID.randomUUID()))
+        .execute(Tuple.tuple().addArrayOfUUID(ex).addArrayOfUUID(artists.toArray(UUID[]::new)).addArrayOfUUID(albums.toArray(UUID[]::new))
+            .addUUID(UUID.randomUUID()))
         .map(rows -> candidates(rows, Map.of()));
   }
 
@@ -97,7 +98,7 @@ final class WaveRepo {
       return Future.succeededFuture(Map.of());
     }
     return pg.preparedQuery("SELECT 'similar' AS pool, " + COLUMNS + PLAYABLE + " AND t.id = ANY($2)")
-        .execute(Tuple.of(excluded.toArray(UUID[]::new), similarity.keySet().toArray(UUID[]::new)))
+        .execute(Tuple.tuple().addArrayOfUUID(excluded.toArray(UUID[]::new)).addArrayOfUUID(similarity.keySet().toArray(UUID[]::new)))
         .map(rows -> candidates(rows, similarity));
   }
 
@@ -105,7 +106,7 @@ final class WaveRepo {
   Future<Map<UUID, WavePicker.Candidate>> leastRecent(UUID user, Set<UUID> excluded, int n) {
     return pg.preparedQuery("SELECT 'explore' AS pool, " + COLUMNS + PLAYABLE.replace(" WHERE ", " JOIN wave_served s ON s.track_id = t.id"
             + " AND s.user_id = $2 WHERE ") + " ORDER BY s.served_at LIMIT $3")
-        .execute(Tuple.of(excluded.toArray(UUID[]::new), user, n))
+        .execute(Tuple.tuple().addArrayOfUUID(excluded.toArray(UUID[]::new)).addUUID(user).addInteger(n))
         .map(rows -> candidates(rows, Map.of()));
   }
 
@@ -141,7 +142,7 @@ final class WaveRepo {
     return pg.preparedQuery("INSERT INTO wave_served (user_id, track_id, served_at) SELECT $1, x.id, NOW() + x.n::float8 * INTERVAL '1 microsecond'"
             + " FROM unnest($2::uuid[]) WITH ORDINALITY AS x(id, n)"
             + " ON CONFLICT (user_id, track_id) DO UPDATE SET served_at = EXCLUDED.served_at")
-        .execute(Tuple.of(user, tracks.toArray(UUID[]::new)))
+        .execute(Tuple.tuple().addUUID(user).addArrayOfUUID(tracks.toArray(UUID[]::new)))
         .compose(r -> pg.preparedQuery("DELETE FROM wave_served WHERE user_id = $1 AND served_at < (SELECT served_at FROM wave_served"
                 + " WHERE user_id = $1 ORDER BY served_at DESC OFFSET $2 LIMIT 1)")
             .execute(Tuple.of(user, window - 1)))
@@ -162,8 +163,8 @@ final class WaveRepo {
     return pg.withTransaction(conn -> conn.preparedQuery("INSERT INTO wave_signals (event_id, user_id, track_id, kind, happened_at)"
                 + " VALUES ($1, $2, $3, $4, $5) ON CONFLICT (event_id) DO NOTHING")
             .execute(Tuple.of(eventId, user, track, kind, at))
-            .compose(r -> conn.preparedQuery("INSERT INTO library_outbox (topic, message_key, payload) VALUES ($1, $2, $3::jsonb)")
-                .execute(Tuple.of(topic, user.toString(), event.encode())))
+            .compose(r -> conn.preparedQuery("INSERT INTO library_outbox (topic, message_key, payload) VALUES ($1, $2, $3)")
+                .execute(Tuple.of(topic, user.toString(), event)))
             .mapEmpty());
   }
 
@@ -184,7 +185,7 @@ final class WaveRepo {
     return pg.preparedQuery("SELECT DISTINCT ON (a.id) a.id, a.title, ar.id AS artist_id, ar.name AS artist, x.n FROM unnest($1::uuid[])"
             + " WITH ORDINALITY AS x(id, n) JOIN album_tracks atr ON atr.track_id = x.id JOIN albums a ON a.id = atr.album_id"
             + " LEFT JOIN artists ar ON ar.id = a.artist_id WHERE a.moderation = 'approved' ORDER BY a.id, x.n")
-        .execute(Tuple.of(tracks.toArray(UUID[]::new)))
+        .execute(Tuple.tuple().addArrayOfUUID(tracks.toArray(UUID[]::new)))
         .map(rows -> {
           List<Row> list = new ArrayList<>();
           rows.forEach(list::add);
