@@ -15,8 +15,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * My Wave's wiring, one call each from {@code AudioFeature}: {@link #start} (the service, the Kafka
- * consumer of plays and feedback, the sweep of wave rooms) and {@link #mount} (the REST routes).
+ * My Wave's wiring, one call each from {@code AudioFeature}: {@link #start} (the service, and a
+ * {@link WaveVerticle} for the Kafka consumer of plays and feedback and the sweep of wave rooms) and
+ * {@link #mount} (the REST routes).
  * {@link SimilarTracks} is looked up at its first use, so the audio feature may publish it after this
  * starts, and a node without it serves the wave without similarity.
  */
@@ -48,10 +49,10 @@ public final class Waves {
     WaveRepo repo = new WaveRepo(node.infra().pg());
     Wave wave = new Wave(repo, config, () -> node.apiOr(SimilarTracks.class, NONE));
     WaveRooms rooms = new WaveRooms(node.vertx(), node.infra().redisApi(), node.api(RoomClient.class), wave, config, node.nodeId());
-    rooms.start();
     ensureTopic(node, config.feedbackTopic());
-    new WaveConsumer(node.vertx(), repo, library.topicPlayed())
-        .start(node.config().kafka().bootstrapServers(), List.of(library.topicPlayed(), config.feedbackTopic()), config.consumerGroup());
+    WaveConsumer consumer = new WaveConsumer(node.vertx(), repo, library.topicPlayed());
+    node.deploy("WaveVerticle", () -> new WaveVerticle(rooms, consumer, node.config().kafka().bootstrapServers(),
+        List.of(library.topicPlayed(), config.feedbackTopic()), config.consumerGroup()), 1);
     return new Waves(new WaveRoutes(access, wave, rooms));
   }
 
