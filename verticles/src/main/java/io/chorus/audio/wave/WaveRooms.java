@@ -75,8 +75,9 @@ final class WaveRooms {
       if (!on) {
         return redis.hdel(List.of(KEY, id)).map(r -> answer(id, false, room));
       }
-      return redis.hset(List.of(KEY, id, who.userId()))
-          .compose(r -> redis.set(List.of(claim(id), nodeId, "PX", Long.toString(CLAIM_MS))))
+      // the claim first: a sweep that sees the room in the set cannot feed it alongside this first feeding
+      return redis.set(List.of(claim(id), nodeId, "PX", Long.toString(CLAIM_MS)))
+          .compose(r -> redis.hset(List.of(KEY, id, who.userId())))
           .compose(r -> feed(id, who.userId()))
           .compose(fed -> release(id).map(answer(id, true, fed)));
     });
