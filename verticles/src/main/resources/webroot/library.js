@@ -1,5 +1,6 @@
 // The music library page (issue 17): tracks, albums, artists, upload with a progress bar, an album
-// page with its cover, a player with the track's waveform, and the moderation queue for moderators.
+// page with its cover, a player with the track's waveform, the moderation queue for moderators, and
+// "Identify" (issue 18: a few seconds from the microphone, recorded with MediaRecorder, named by the server).
 // Signs in like the account page: the access token lives in memory, the HttpOnly refresh cookie
 // renews it. Every name is set as text, never as markup.
 'use strict';
@@ -244,6 +245,71 @@
     await loadModeration();
   }
 
+  // ---- identify by clip (issue 18): a few seconds from the microphone, POST /api/v1/identify
+
+  const IDENTIFY_TYPES = ['audio/webm;codecs=opus', 'audio/ogg;codecs=opus', 'audio/webm', 'audio/mp4'];
+
+  function record(seconds, onTick) {
+    return navigator.mediaDevices.getUserMedia({ audio: { echoCancellation: false, noiseSuppression: false, autoGainControl: false } })
+      .then((stream) => new Promise((resolve, reject) => {
+        const type = IDENTIFY_TYPES.find((t) => window.MediaRecorder && MediaRecorder.isTypeSupported(t));
+        const recorder = new MediaRecorder(stream, type ? { mimeType: type } : undefined);
+        const chunks = [];
+        let left = seconds;
+        const timer = setInterval(() => { left -= 1; onTick(Math.max(0, left)); }, 1000);
+        const stopAll = () => { clearInterval(timer); stream.getTracks().forEach((t) => t.stop()); };
+        recorder.ondataavailable = (e) => { if (e.data && e.data.size) chunks.push(e.data); };
+        recorder.onerror = (e) => { stopAll(); reject(e.error || new Error('recording failed')); };
+        recorder.onstop = () => { stopAll(); resolve(new Blob(chunks, { type: recorder.mimeType || type || 'application/octet-stream' })); };
+        recorder.start(1000);
+        onTick(left);
+        setTimeout(() => { if (recorder.state !== 'inactive') recorder.stop(); }, seconds * 1000);
+      }));
+  }
+
+  async function identify() {
+    const start = $('identify-button');
+    const status = $('identify-status');
+    const list = $('identify-results');
+    const seconds = Math.min(10, Math.max(5, Number($('identify-seconds').value) || 8));
+    if (!navigator.mediaDevices || !window.MediaRecorder) throw new Error('this browser cannot record from a microphone');
+    start.disabled = true;
+    list.textContent = '';
+    delete document.body.dataset.identifyMatch;
+    document.body.dataset.identify = 'recording';
+    try {
+      const clip = await record(seconds, (left) => { status.textContent = `listening… ${left} s`; });
+      document.body.dataset.identify = 'sending';
+      document.body.dataset.identifyBytes = String(clip.size);
+      status.textContent = 'identifying…';
+      const r = await api('POST', '/api/v1/identify', clip);
+      const matches = (r && r.matches) || [];
+      if (!matches.length) {
+        status.textContent = 'no match';
+        document.body.dataset.identifyMatch = 'none';
+      } else {
+        status.textContent = matches.length === 1 ? 'found it' : `${matches.length} candidates, best first`;
+        matches.forEach((m) => {
+          const li = el('li');
+          li.dataset.trackId = m.track_id;
+          li.append(el('span', m.title, 'title'));
+          if (m.artist) li.append(el('span', ` — ${m.artist}`, 'muted artist'));
+          li.append(el('span', ` score ${m.score}`, 'badge score'));
+          li.append(button('Play', () => play({ id: m.track_id }), { 'data-action': 'play' }));
+          list.append(li);
+        });
+        document.body.dataset.identifyMatch = matches[0].track_id;
+      }
+      document.body.dataset.identify = 'done';
+    } catch (e) {
+      document.body.dataset.identify = 'error';
+      status.textContent = '';
+      throw e;
+    } finally {
+      start.disabled = false;
+    }
+  }
+
   // ---- player
 
   async function play(t) {
@@ -359,6 +425,10 @@
     } finally {
       $('upload-button').disabled = false;
     }
+  });
+  $('identify-button').addEventListener('click', async () => {
+    showError('');
+    try { await identify(); } catch (e) { showError(e.message || String(e)); }
   });
   $('audio').addEventListener('timeupdate', drawWaveform);
   $('waveform').addEventListener('click', (e) => {

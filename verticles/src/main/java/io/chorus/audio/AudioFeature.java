@@ -30,6 +30,7 @@ public final class AudioFeature implements Feature {
   private Fingerprints fingerprints;
   private ClipDecoder decoder;
   private Access access;
+  private io.chorus.audio.wave.Waves waves;
 
   @Override
   public String name() {
@@ -39,6 +40,7 @@ public final class AudioFeature implements Feature {
   @Override
   public void validate(ChorusConfig config) {
     AudioConfig.of(config);
+    io.chorus.audio.wave.WaveConfig.of(config);
   }
 
   @Override
@@ -55,6 +57,7 @@ public final class AudioFeature implements Feature {
     access = new Access(node.api(SignedIn.Verifier.class));
     RUNNING.put(node.nodeId(), this);
     node.kafka();
+    waves = io.chorus.audio.wave.Waves.start(node, access);
     // the index loads in the background: a node serves (with fewer matches) while a large table loads
     fingerprints.load()
         .onFailure(e -> LOG.error("Fingerprint index not loaded: {}", e.getMessage()))
@@ -66,6 +69,7 @@ public final class AudioFeature implements Feature {
   @Override
   public Future<Void> mount(GatewayContext gateway) {
     new IdentifyRoutes(gateway.node().vertx(), gateway.node().infra().pg(), access, fingerprints, decoder).mount(gateway.router());
+    waves.mount(gateway);
     return Future.succeededFuture();
   }
 
