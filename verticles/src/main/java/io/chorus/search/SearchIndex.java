@@ -2,6 +2,7 @@ package io.chorus.search;
 
 import org.apache.lucene.document.Document;
 import org.apache.lucene.document.Field;
+import org.apache.lucene.document.KnnFloatVectorField;
 import org.apache.lucene.document.StoredField;
 import org.apache.lucene.document.StringField;
 import org.apache.lucene.document.TextField;
@@ -10,6 +11,7 @@ import org.apache.lucene.index.IndexWriter;
 import org.apache.lucene.index.IndexWriterConfig;
 import org.apache.lucene.index.SegmentInfos;
 import org.apache.lucene.index.Term;
+import org.apache.lucene.index.VectorSimilarityFunction;
 import org.apache.lucene.search.ControlledRealTimeReopenThread;
 import org.apache.lucene.search.IndexSearcher;
 import org.apache.lucene.search.SearcherManager;
@@ -206,14 +208,19 @@ public final class SearchIndex implements AutoCloseable {
       text.append(" \n ").append(e);
     }
     doc.add(new TextField(SearchFields.TEXT, text.toString(), Field.Store.NO));
+    // one field for both scripts: a query word is looked up (and fuzzily expanded) once, not per script
     String alt = Translit.other(text.toString());
     if (alt != null) {
-      doc.add(new TextField(SearchFields.ALT, alt, Field.Store.NO));
+      doc.add(new TextField(SearchFields.TEXT, alt, Field.Store.NO));
     }
     doc.add(new TextField(SearchFields.PREFIX, head, Field.Store.NO));
     String altHead = Translit.other(head);
     if (altHead != null) {
       doc.add(new TextField(SearchFields.PREFIX, altHead, Field.Store.NO));
+    }
+    float[] vector = TitleVector.of(title, d.subtitle());
+    if (vector != null) {
+      doc.add(new KnnFloatVectorField(SearchFields.VECTOR, vector, VectorSimilarityFunction.DOT_PRODUCT));
     }
     doc.add(new StoredField(SearchFields.JSON, d.json().encode()));
     doc.add(new StoredField(SearchFields.LABEL, d.label() == null ? title : d.label()));
