@@ -1,5 +1,9 @@
 package io.chorus.search;
 
+import org.apache.lucene.codecs.Codec;
+import org.apache.lucene.codecs.KnnVectorsFormat;
+import org.apache.lucene.codecs.lucene99.Lucene99HnswVectorsFormat;
+import org.apache.lucene.codecs.lucene912.Lucene912Codec;
 import org.apache.lucene.document.Document;
 import org.apache.lucene.document.Field;
 import org.apache.lucene.document.KnnFloatVectorField;
@@ -62,7 +66,9 @@ public final class SearchIndex implements AutoCloseable {
       progress.putAll(committed);
     }
     dir = FSDirectory.open(path);
-    IndexWriterConfig config = new IndexWriterConfig(SearchAnalyzers.index())
+    IndexWriterConfig config = new IndexWriterConfig(SearchAnalyzers.index()).setCodec(codec())
+        // fewer, larger flushed segments: each merge rebuilds the title vectors' HNSW graph
+        .setRAMBufferSizeMB(64)
         .setOpenMode(fresh ? IndexWriterConfig.OpenMode.CREATE : IndexWriterConfig.OpenMode.APPEND);
     writer = new IndexWriter(dir, config);
     searchers = new SearcherManager(writer, null);
@@ -70,6 +76,20 @@ public final class SearchIndex implements AutoCloseable {
     reopener.setName("search-reopen");
     reopener.setDaemon(true);
     reopener.start();
+  }
+
+  /**
+   * Lucene's codec with a narrower HNSW beam than its default 100: building the graph is most of the
+   * indexing time, and near spellings of a title are easy neighbours to find. Read back as the plain codec.
+   */
+  private static Codec codec() {
+    KnnVectorsFormat hnsw = new Lucene99HnswVectorsFormat(16, 32);
+    return new Lucene912Codec() {
+      @Override
+      public KnnVectorsFormat getKnnVectorsFormatForField(String field) {
+        return hnsw;
+      }
+    };
   }
 
   /** Opens the index at {@code path}; an unreadable one is moved aside to be rebuilt ({@link #fresh}). */

@@ -16,6 +16,11 @@ public final class SearchBenchAccess implements AutoCloseable {
     index = SearchIndex.open(dir, 0.1);
   }
 
+  /** False when the directory held a built index of this schema (nothing to add). */
+  public boolean fresh() {
+    return index.fresh();
+  }
+
   public void add(String id, String title, String artist) {
     index.put(new SearchDoc("tracks", id, "", true, false, title, artist, List.of(), artist + " — " + title,
         new JsonObject().put("id", id)));
