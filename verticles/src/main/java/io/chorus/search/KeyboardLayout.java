@@ -39,11 +39,15 @@ public final class KeyboardLayout {
     return out.toString();
   }
 
-  /** A comma or full stop needs letters on both sides to be б/ю; the other punctuation keys one neighbouring letter. */
+  /**
+   * A comma or full stop needs letters on both sides to be б/ю, or to start a word (",fkkflf" = «баллада»:
+   * nobody types a comma before a word); the other punctuation keys one neighbouring letter.
+   */
   private static boolean insideWord(String text, int i) {
     boolean before = i > 0 && Character.isLetter(text.charAt(i - 1));
     boolean after = i + 1 < text.length() && Character.isLetter(text.charAt(i + 1));
     char c = text.charAt(i);
-    return c == ',' || c == '.' || c == '<' || c == '>' ? before && after : before || after;
+    boolean wordStart = after && (i == 0 || Character.isWhitespace(text.charAt(i - 1)));
+    return c == ',' || c == '.' || c == '<' || c == '>' ? before && after || wordStart : before || after;
   }
 }

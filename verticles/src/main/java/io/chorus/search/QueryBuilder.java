@@ -1,10 +1,12 @@
 package io.chorus.search;
 
 import io.chorus.web.SignedIn;
+import org.apache.lucene.index.IndexReader;
 import org.apache.lucene.index.Term;
 import org.apache.lucene.search.BooleanClause;
 import org.apache.lucene.search.BooleanQuery;
 import org.apache.lucene.search.BoostQuery;
+import org.apache.lucene.search.ConstantScoreQuery;
 import org.apache.lucene.search.DisjunctionMaxQuery;
 import org.apache.lucene.search.FuzzyQuery;
 import org.apache.lucene.search.MatchNoDocsQuery;
@@ -12,6 +14,8 @@ import org.apache.lucene.search.PhraseQuery;
 import org.apache.lucene.search.Query;
 import org.apache.lucene.search.TermQuery;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -48,58 +52,112 @@ public final class QueryBuilder {
 
   /** The full-text query (no filter), or a query matching nothing when the text has no words. */
   public static Query text(String q) {
+    return text(q, null);
+  }
+
+  /**
+   * The full-text query: the query as typed, and as typed on the other layout when that form names a
+   * word of the index ({@code reader}; null = always). The other script needs no form of its own: the
+   * index holds every text in both. Each word scores a constant by how it matched (title 1, other text
+   * 0.9, prefix 0.8, typo 0.6), so documents matching more of the words rank first whatever the words'
+   * frequencies; the words in the typed order add 0.5; ties are left to the title vectors (see {@link Hybrid}).
+   */
+  public static Query text(String q, IndexReader reader) {
     List<Query> forms = new ArrayList<>();
-    for (String v : variants(q)) {
-      Query form = form(v);
+    List<String> variants = forms(q);
+    for (int i = 0; i < variants.size(); i++) {
+      Query form = form(variants.get(i), reader, i > 0);
       if (form != null) {
         forms.add(form);
       }
     }
-    return forms.isEmpty() ? new MatchNoDocsQuery("no words") : new DisjunctionMaxQuery(forms, 0.1f);
+    return forms.isEmpty() ? new MatchNoDocsQuery("no words") : new DisjunctionMaxQuery(forms, 0f);
   }
 
-  private static Query form(String v) {
+  /** The forms a query is matched in: as typed, and typed on the other keyboard layout. */
+  static List<String> forms(String q) {
+    Set<String> out = new LinkedHashSet<>();
+    out.add(q);
+    out.add(KeyboardLayout.swap(q));
+    return new ArrayList<>(out);
+  }
+
+  /** The title vectors of the query's forms (as typed; the other layout): what {@link Hybrid} looks up by HNSW. */
+  public static List<float[]> vectors(String q) {
+    List<float[]> out = new ArrayList<>();
+    for (String f : forms(q)) {
+      float[] v = TitleVector.query(f);
+      if (v != null && out.stream().noneMatch(o -> java.util.Arrays.equals(o, v))) {
+        out.add(v);
+      }
+    }
+    return out;
+  }
+
+  private static Query form(String v, IndexReader reader, boolean guess) {
     List<String> words = SearchAnalyzers.terms(SearchAnalyzers.WORDS, v);
     if (words.isEmpty()) {
       return null;
     }
     words = words.subList(0, Math.min(words.size(), 16));
     BooleanQuery.Builder b = new BooleanQuery.Builder();
+    boolean known = false;
     for (int i = 0; i < words.size(); i++) {
-      b.add(word(words.get(i), i == words.size() - 1), BooleanClause.Occur.SHOULD);
+      String w = words.get(i);
+      boolean last = i == words.size() - 1;
+      boolean exists = reader == null || exists(reader, SearchFields.TEXT, SearchAnalyzers.stem(w))
+          || last && exists(reader, SearchFields.PREFIX, prefix(w));
+      known |= exists;
+      b.add(word(w, last, !exists), BooleanClause.Occur.SHOULD);
+    }
+    if (guess && !known) {
+      // "руддщ" for "hello" names nothing: not worth its typo expansion
+      return null;
     }
     int n = words.size();
     b.setMinimumNumberShouldMatch(n <= 2 ? n : n - 1 - (n - 1) / 4);
-    List<String> stems = SearchAnalyzers.terms(SearchAnalyzers.TEXT, v);
-    if (stems.size() < 2) {
+    if (n < 2) {
       return b.build();
     }
-    // words in the title's order rank first ("love night" before "night love")
-    PhraseQuery.Builder phrase = new PhraseQuery.Builder().setSlop(1);
-    stems.subList(0, Math.min(stems.size(), 16)).forEach(t -> phrase.add(new Term(SearchFields.TITLE, t)));
+    // the words in the typed order (the last one as typed so far) rank first: "love night" before "night love"
+    PhraseQuery.Builder phrase = new PhraseQuery.Builder();
+    words.forEach(w -> phrase.add(new Term(SearchFields.PREFIX, prefix(w))));
     return new BooleanQuery.Builder().add(b.build(), BooleanClause.Occur.MUST)
-        .add(new BoostQuery(phrase.build(), 2f), BooleanClause.Occur.SHOULD).build();
+        .add(new BoostQuery(new ConstantScoreQuery(phrase.build()), 0.5f), BooleanClause.Occur.SHOULD).build();
   }
 
-  private static Query word(String word, boolean last) {
+  private static boolean exists(IndexReader reader, String field, String term) {
+    try {
+      return reader.docFreq(new Term(field, term)) > 0;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static String prefix(String word) {
+    return word.length() > SearchAnalyzers.MAX_PREFIX ? word.substring(0, SearchAnalyzers.MAX_PREFIX) : word;
+  }
+
+  /** One word: in the title, elsewhere, as a prefix when it is the last, with typos when {@code fuzzy} and long enough. */
+  private static Query word(String word, boolean last, boolean fuzzy) {
     String stem = SearchAnalyzers.stem(word);
     int edits = edits(word);
     List<Query> alternatives = new ArrayList<>();
-    alternatives.add(new BoostQuery(new TermQuery(new Term(SearchFields.TITLE, stem)), 4f));
-    alternatives.add(new BoostQuery(new TermQuery(new Term(SearchFields.TEXT, stem)), 3f));
-    alternatives.add(new BoostQuery(new TermQuery(new Term(SearchFields.ALT, stem)), 2.5f));
-    if (edits > 0) {
+    alternatives.add(constant(new TermQuery(new Term(SearchFields.TITLE, stem)), 1f));
+    alternatives.add(constant(new TermQuery(new Term(SearchFields.TEXT, stem)), 0.9f));
+    if (fuzzy && edits > 0) {
       // a typo in the first letter is rare, and the fixed letter keeps fuzzy matching cheap (a fixed second
-      // letter would lose "rapsody" for "rhapsody")
-      int prefix = 1;
-      alternatives.add(new BoostQuery(new FuzzyQuery(new Term(SearchFields.TEXT, stem), edits, prefix, 50, true), 1.5f));
-      alternatives.add(new BoostQuery(new FuzzyQuery(new Term(SearchFields.ALT, stem), edits, prefix, 50, true), 1f));
+      // letter would lose "rapsody" for "rhapsody"); a word of the index is taken as meant (no expansion)
+      alternatives.add(constant(new FuzzyQuery(new Term(SearchFields.TEXT, stem), edits, 1, 50, true), 0.6f));
     }
     if (last) {
-      String prefix = word.length() > SearchAnalyzers.MAX_PREFIX ? word.substring(0, SearchAnalyzers.MAX_PREFIX) : word;
-      alternatives.add(new BoostQuery(new TermQuery(new Term(SearchFields.PREFIX, prefix)), 1.2f));
+      alternatives.add(constant(new TermQuery(new Term(SearchFields.PREFIX, prefix(word))), 0.8f));
     }
-    return new DisjunctionMaxQuery(alternatives, 0.05f);
+    return new DisjunctionMaxQuery(alternatives, 0f);
+  }
+
+  private static Query constant(Query q, float score) {
+    return new BoostQuery(new ConstantScoreQuery(q), score);
   }
 
   /** As-you-type: every word is a prefix of a word of the title or subtitle (either script or layout). */
@@ -142,13 +200,23 @@ public final class QueryBuilder {
   /** {@code query} restricted to one type and to what {@code viewer} may see. */
   public static Query filtered(Query query, String type, SignedIn viewer) {
     BooleanQuery.Builder b = new BooleanQuery.Builder().add(query, BooleanClause.Occur.MUST);
-    if (type != null) {
-      b.add(new TermQuery(new Term(SearchFields.TYPE, type)), BooleanClause.Occur.FILTER);
-    }
-    Query visible = visibleTo(viewer);
-    if (visible != null) {
-      b.add(visible, BooleanClause.Occur.FILTER);
+    Query filter = filter(type, viewer);
+    if (filter != null) {
+      b.add(filter, BooleanClause.Occur.FILTER);
     }
     return b.build();
+  }
+
+  /** One type (null = any) that {@code viewer} may see; null when that is everything. */
+  public static Query filter(String type, SignedIn viewer) {
+    Query visible = visibleTo(viewer);
+    if (type == null) {
+      return visible;
+    }
+    TermQuery typed = new TermQuery(new Term(SearchFields.TYPE, type));
+    if (visible == null) {
+      return typed;
+    }
+    return new BooleanQuery.Builder().add(typed, BooleanClause.Occur.FILTER).add(visible, BooleanClause.Occur.FILTER).build();
   }
 }

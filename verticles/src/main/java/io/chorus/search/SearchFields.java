@@ -12,17 +12,17 @@ final class SearchFields {
   /** "1" for a takedown (or a disabled user): hidden from the owner too. */
   static final String REMOVED = "removed";
   static final String TITLE = "title";
-  /** Title, artist, album, tags, ...: everything a query may name. */
+  /** Title, artist, album, tags, ...: everything a query may name; and all of it transliterated into the other script. */
   static final String TEXT = "text";
-  /** {@link #TEXT} transliterated into the other script. */
-  static final String ALT = "alt";
   /** Edge n-grams of the title and subtitle (and their transliteration) for suggestions. */
   static final String PREFIX = "prefix";
+  /** {@link TitleVector} of the title and subtitle (HNSW, dot product of unit vectors). */
+  static final String VECTOR = "title_vec";
   static final String JSON = "json";
   static final String LABEL = "label";
 
   /** Bump when the analysis or the fields change: an index of another version is rebuilt. */
-  static final String SCHEMA = "1";
+  static final String SCHEMA = "2";
 
   private SearchFields() {
   }

@@ -1,7 +1,12 @@
 package io.chorus.search;
 
+import org.apache.lucene.codecs.Codec;
+import org.apache.lucene.codecs.KnnVectorsFormat;
+import org.apache.lucene.codecs.lucene99.Lucene99HnswVectorsFormat;
+import org.apache.lucene.codecs.lucene912.Lucene912Codec;
 import org.apache.lucene.document.Document;
 import org.apache.lucene.document.Field;
+import org.apache.lucene.document.KnnFloatVectorField;
 import org.apache.lucene.document.StoredField;
 import org.apache.lucene.document.StringField;
 import org.apache.lucene.document.TextField;
@@ -10,6 +15,7 @@ import org.apache.lucene.index.IndexWriter;
 import org.apache.lucene.index.IndexWriterConfig;
 import org.apache.lucene.index.SegmentInfos;
 import org.apache.lucene.index.Term;
+import org.apache.lucene.index.VectorSimilarityFunction;
 import org.apache.lucene.search.ControlledRealTimeReopenThread;
 import org.apache.lucene.search.IndexSearcher;
 import org.apache.lucene.search.SearcherManager;
@@ -60,7 +66,9 @@ public final class SearchIndex implements AutoCloseable {
       progress.putAll(committed);
     }
     dir = FSDirectory.open(path);
-    IndexWriterConfig config = new IndexWriterConfig(SearchAnalyzers.index())
+    IndexWriterConfig config = new IndexWriterConfig(SearchAnalyzers.index()).setCodec(codec())
+        // fewer, larger flushed segments: each merge rebuilds the title vectors' HNSW graph
+        .setRAMBufferSizeMB(64)
         .setOpenMode(fresh ? IndexWriterConfig.OpenMode.CREATE : IndexWriterConfig.OpenMode.APPEND);
     writer = new IndexWriter(dir, config);
     searchers = new SearcherManager(writer, null);
@@ -68,6 +76,20 @@ public final class SearchIndex implements AutoCloseable {
     reopener.setName("search-reopen");
     reopener.setDaemon(true);
     reopener.start();
+  }
+
+  /**
+   * Lucene's codec with a narrower HNSW beam than its default 100: building the graph is most of the
+   * indexing time, and near spellings of a title are easy neighbours to find. Read back as the plain codec.
+   */
+  private static Codec codec() {
+    KnnVectorsFormat hnsw = new Lucene99HnswVectorsFormat(16, 32);
+    return new Lucene912Codec() {
+      @Override
+      public KnnVectorsFormat getKnnVectorsFormatForField(String field) {
+        return hnsw;
+      }
+    };
   }
 
   /** Opens the index at {@code path}; an unreadable one is moved aside to be rebuilt ({@link #fresh}). */
@@ -206,14 +228,19 @@ public final class SearchIndex implements AutoCloseable {
       text.append(" \n ").append(e);
     }
     doc.add(new TextField(SearchFields.TEXT, text.toString(), Field.Store.NO));
+    // one field for both scripts: a query word is looked up (and fuzzily expanded) once, not per script
     String alt = Translit.other(text.toString());
     if (alt != null) {
-      doc.add(new TextField(SearchFields.ALT, alt, Field.Store.NO));
+      doc.add(new TextField(SearchFields.TEXT, alt, Field.Store.NO));
     }
     doc.add(new TextField(SearchFields.PREFIX, head, Field.Store.NO));
     String altHead = Translit.other(head);
     if (altHead != null) {
       doc.add(new TextField(SearchFields.PREFIX, altHead, Field.Store.NO));
+    }
+    float[] vector = TitleVector.of(title, d.subtitle());
+    if (vector != null) {
+      doc.add(new KnnFloatVectorField(SearchFields.VECTOR, vector, VectorSimilarityFunction.DOT_PRODUCT));
     }
     doc.add(new StoredField(SearchFields.JSON, d.json().encode()));
     doc.add(new StoredField(SearchFields.LABEL, d.label() == null ? title : d.label()));

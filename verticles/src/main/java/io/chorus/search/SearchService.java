@@ -64,21 +64,21 @@ public final class SearchService {
 
   private JsonObject run(IndexSearcher searcher, String q, List<String> wanted, int limit, int offset, SignedIn viewer)
       throws java.io.IOException {
-    // rewritten once (fuzzy and prefix terms expanded) and reused for every type
-    Query text = searcher.rewrite(QueryBuilder.text(q));
+    // rewritten once (fuzzy terms expanded) and reused for every type; fused with the title vectors' neighbours
+    Query text = searcher.rewrite(QueryBuilder.text(q, searcher.getIndexReader()));
+    List<float[]> vectors = QueryBuilder.vectors(q);
     Highlight highlight = new Highlight(q);
     JsonObject results = new JsonObject();
     boolean more = false;
     for (String type : wanted) {
-      TopDocs top = searcher.search(QueryBuilder.filtered(text, type, viewer), offset + limit + 1);
+      Hybrid.Page page = Hybrid.page(searcher, text, vectors, type, viewer, offset, limit);
       JsonArray list = new JsonArray();
-      for (int i = offset; i < Math.min(top.scoreDocs.length, offset + limit); i++) {
-        ScoreDoc sd = top.scoreDocs[i];
+      for (ScoreDoc sd : page.hits()) {
         Document d = searcher.storedFields().document(sd.doc);
         list.add(new JsonObject(d.get(SearchFields.JSON)).put("highlight", highlight.apply(d.get(SearchFields.TITLE)))
             .put("score", sd.score));
       }
-      more |= top.scoreDocs.length > offset + limit;
+      more |= page.more();
       results.put(type, list);
     }
     String next = more && offset + limit <= MAX_OFFSET ? cursor(offset + limit, q, wanted, limit) : null;

@@ -41,7 +41,7 @@ public final class Translit {
     return out.toString();
   }
 
-  /** Latin letters to Cyrillic; "y" is й after a vowel and ы elsewhere; everything else unchanged. */
+  /** Latin letters to Cyrillic; "y" is й after a vowel (or y) and ы elsewhere; everything else unchanged. */
   public static String toCyrillic(String text) {
     String s = text.toLowerCase(Locale.ROOT);
     StringBuilder out = new StringBuilder(s.length());
@@ -50,7 +50,8 @@ public final class Translit {
     while (i < s.length()) {
       char c = s.charAt(i);
       if (c == 'y' && !s.startsWith("yu", i) && !s.startsWith("ya", i) && !s.startsWith("yo", i) && !s.startsWith("ye", i)) {
-        boolean afterVowel = i > 0 && "aeiouаеиоуыэюяё".indexOf(s.charAt(i - 1)) >= 0;
+        // after a vowel or another y: "tsoy" = цой, "krasnyy" = красный
+        boolean afterVowel = i > 0 && "aeiouyаеиоуыэюяё".indexOf(s.charAt(i - 1)) >= 0;
         out.append(afterVowel ? 'й' : 'ы');
         i++;
         continue;

@@ -63,14 +63,19 @@ public final class SearchBench {
     }
     List<Judged> judged = judged(catalog, queries, rnd);
 
-    Path dir = Files.createTempDirectory("search-bench");
+    // bench.dir: keep the index for the next run (query-side tuning without the build); its build time is then 0
+    String keep = System.getProperty("bench.dir", "");
+    Path dir = keep.isEmpty() ? Files.createTempDirectory("search-bench") : Path.of(keep);
     SearchBenchAccess lucene = new SearchBenchAccess(dir);
     long t0 = System.nanoTime();
-    for (Track t : catalog) {
-      lucene.add(String.valueOf(t.id), t.title, t.artist);
+    if (lucene.fresh()) {
+      for (Track t : catalog) {
+        lucene.add(String.valueOf(t.id), t.title, t.artist);
+      }
     }
     lucene.commit();
     double buildSeconds = (System.nanoTime() - t0) / 1e9;
+    long indexBytes = size(dir);
 
     ChorusConfig.Db db = ChorusConfig.parse(TestServices.nodeJson(Map.of())).db();
     try (Connection c = DriverManager.getConnection(db.jdbcUrl(), db.user(), db.password())) {
@@ -113,6 +118,12 @@ public final class SearchBench {
           long s = System.nanoTime();
           List<String> hits = lucene.search(j.q, 5);
           ls.add(System.nanoTime() - s, rank(hits, j, catalog));
+          if (MISSES && rank(hits, j, catalog) != 1) {
+            Track t = catalog.get(j.target);
+            List<String> got = new ArrayList<>();
+            hits.stream().limit(3).forEach(h -> got.add(catalog.get(Integer.parseInt(h)).title));
+            System.out.printf("| miss | %s | %s | rank %d | want %s — %s | got %s |%n", j.kind, j.q, rank(hits, j, catalog), t.artist, t.title, got);
+          }
           byKind.computeIfAbsent(j.kind, k -> new Stats()).add(0, rank(hits, j, catalog));
           s = System.nanoTime();
           q.setString(1, j.q.toLowerCase());
@@ -134,15 +145,52 @@ public final class SearchBench {
         lucene.suggest(prefix);
         sug.add(System.nanoTime() - s, 0);
       }
+      double qps = throughput(lucene, judged);
       System.out.printf("| engine | docs | build | recall@5 | MRR | p50 ms | p99 ms |%n|---|---|---|---|---|---|---|%n");
-      System.out.printf("| Lucene (this index) | %d | %.1f s | %.3f | %.3f | %.1f | %.1f |%n", docs, buildSeconds, ls.recall(), ls.mrr(), ls.p(50), ls.p(99));
+      System.out.printf("| Lucene (this index) | %d | %.1f s (%.0f docs/s, %.0f MB) | %.3f | %.3f | %.1f | %.1f |%n", docs, buildSeconds,
+          docs / buildSeconds, indexBytes / 1e6, ls.recall(), ls.mrr(), ls.p(50), ls.p(99));
       System.out.printf("| PostgreSQL pg_trgm | %d | %.1f s | %.3f | %.3f | %.1f | %.1f |%n", docs, pgBuild, ps.recall(), ps.mrr(), ps.p(50), ps.p(99));
       System.out.printf("| Lucene suggest (6-char prefix) | %d | | | | %.1f | %.1f |%n", docs, sug.p(50), sug.p(99));
       StringBuilder kinds = new StringBuilder("| recall@5 by kind (Lucene / pg_trgm) |");
       byKind.forEach((k, st) -> kinds.append(String.format(" %s %.2f / %.2f;", k, st.recall(), pgByKind.get(k).recall())));
       System.out.println(kinds + " |");
+      System.out.printf("| Lucene search throughput (%d threads, %d cores) | %.0f queries/s |%n", THREADS,
+          Runtime.getRuntime().availableProcessors(), qps);
     }
     lucene.close();
+  }
+
+  static final boolean MISSES = Boolean.getBoolean("bench.misses");
+  static final int THREADS = Integer.getInteger("bench.threads", Runtime.getRuntime().availableProcessors());
+
+  /** Bytes of the index on disk after the build's commit. */
+  static long size(Path dir) throws java.io.IOException {
+    try (var files = Files.walk(dir)) {
+      return files.filter(Files::isRegularFile).mapToLong(f -> f.toFile().length()).sum();
+    }
+  }
+
+  /** Searches per second with {@link #THREADS} threads running the judged queries round-robin for 10 s. */
+  static double throughput(SearchBenchAccess lucene, List<Judged> judged) throws InterruptedException {
+    long end = System.nanoTime() + 10_000_000_000L;
+    java.util.concurrent.atomic.AtomicLong done = new java.util.concurrent.atomic.AtomicLong();
+    List<Thread> threads = new ArrayList<>();
+    long start = System.nanoTime();
+    for (int t = 0; t < THREADS; t++) {
+      int first = t;
+      Thread thread = new Thread(() -> {
+        for (int i = first; System.nanoTime() < end; i++) {
+          lucene.search(judged.get(i % judged.size()).q, 20);
+          done.incrementAndGet();
+        }
+      });
+      thread.start();
+      threads.add(thread);
+    }
+    for (Thread t : threads) {
+      t.join();
+    }
+    return done.get() / ((System.nanoTime() - start) / 1e9);
   }
 
   /**

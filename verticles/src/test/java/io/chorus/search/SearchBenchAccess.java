@@ -16,6 +16,11 @@ public final class SearchBenchAccess implements AutoCloseable {
     index = SearchIndex.open(dir, 0.1);
   }
 
+  /** False when the directory held a built index of this schema (nothing to add). */
+  public boolean fresh() {
+    return index.fresh();
+  }
+
   public void add(String id, String title, String artist) {
     index.put(new SearchDoc("tracks", id, "", true, false, title, artist, List.of(), artist + " — " + title,
         new JsonObject().put("id", id)));
@@ -29,9 +34,10 @@ public final class SearchBenchAccess implements AutoCloseable {
   /** Track ids, best first: the query of {@code GET /api/v1/search?types=tracks} for an anonymous caller. */
   public List<String> search(String q, int n) {
     return index.search(s -> {
-      Query rewritten = s.rewrite(QueryBuilder.text(SearchService.query(q)));
+      String text = SearchService.query(q);
+      Query rewritten = s.rewrite(QueryBuilder.text(text, s.getIndexReader()));
       List<String> out = new ArrayList<>();
-      for (ScoreDoc d : s.search(QueryBuilder.filtered(rewritten, "tracks", null), n).scoreDocs) {
+      for (ScoreDoc d : Hybrid.page(s, rewritten, QueryBuilder.vectors(text), "tracks", null, 0, n).hits()) {
         out.add(s.storedFields().document(d.doc).get(SearchFields.ID));
       }
       return out;

@@ -48,11 +48,17 @@ class SearchMatchingTest {
     index.close();
   }
 
+  /** The ids of the first page as {@code GET /api/v1/search?types=tracks} ranks them (text and title vectors fused). */
   static List<String> find(String q, SignedIn viewer) {
-    Query query = QueryBuilder.filtered(QueryBuilder.text(SearchService.query(q)), "tracks", viewer);
+    return findIn(index, q, viewer);
+  }
+
+  static List<String> findIn(SearchIndex index, String q, SignedIn viewer) {
+    String text = SearchService.query(q);
     return index.search(s -> {
       List<String> ids = new ArrayList<>();
-      for (ScoreDoc d : s.search(query, 10).scoreDocs) {
+      Query query = s.rewrite(QueryBuilder.text(text, s.getIndexReader()));
+      for (ScoreDoc d : Hybrid.page(s, query, QueryBuilder.vectors(text), "tracks", viewer, 0, 10).hits()) {
         ids.add(s.storedFields().document(d.doc).get(SearchFields.ID));
       }
       return ids;
