@@ -144,7 +144,7 @@ final class StreamRoutes {
 
   /** The track when {@code viewer} may stream it: 404 when unknown or hidden, 410 when taken down. */
   private Future<Track> readable(String id, SignedIn viewer) {
-    return repo.byId(id, viewer).compose(t -> {
+    return repo.forStream(id).compose(t -> {
       if (t == null) {
         return Future.failedFuture(ErrorCode.NOT_FOUND.exception("no such track"));
       }

@@ -23,6 +23,8 @@ record Track(String id, String ownerId, String title, String artistId, String ar
       + " CASE WHEN $1::uuid IS NULL THEN NULL ELSE EXISTS (SELECT 1 FROM likes l WHERE l.user_id = $1::uuid"
       + " AND l.subject_type = 'track' AND l.subject_id = t.id) END AS liked";
   static final String FROM = " FROM tracks t LEFT JOIN artists a ON a.id = t.artist_id";
+  /** {@link #COLUMNS} without the waveform (null), for reads that never show it: no JSON array parsed per stream request. */
+  static final String STREAM_COLUMNS = COLUMNS.replace("t.waveform,", "NULL::jsonb AS waveform,");
 
   static Track of(Row r) {
     UUID artist = r.getUUID("artist_id");
