@@ -16,6 +16,7 @@ import io.vertx.ext.web.handler.BodyHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.nio.file.Path;
 import java.time.Instant;
 import java.util.Set;
 import java.util.UUID;
@@ -41,6 +42,11 @@ final class StreamRoutes {
     }
   }
 
+  private record Remembered(Source source, long until) {
+  }
+
+  private static final long SOURCE_TTL_NANOS = 60_000_000_000L;
+
   private final Vertx vertx;
   private final Access access;
   private final TrackRepo repo;
@@ -48,8 +54,12 @@ final class StreamRoutes {
   private final S3Relay relay;
   private final StreamUrls urls;
   private final Transcodes transcodes;
+  private final MediaCache cache;
+  private final java.util.Map<String, Remembered> sources = new java.util.concurrent.ConcurrentHashMap<>();
 
-  StreamRoutes(Vertx vertx, Access access, TrackRepo repo, MediaStore store, S3Relay relay, StreamUrls urls, Transcodes transcodes) {
+  StreamRoutes(Vertx vertx, Access access, TrackRepo repo, MediaStore store, S3Relay relay, StreamUrls urls, Transcodes transcodes,
+               MediaCache cache) {
+    this.cache = cache;
     this.vertx = vertx;
     this.access = access;
     this.repo = repo;
@@ -137,7 +147,7 @@ final class StreamRoutes {
 
   /** The track when {@code viewer} may stream it: 404 when unknown or hidden, 410 when taken down. */
   private Future<Track> readable(String id, SignedIn viewer) {
-    return repo.byId(id, viewer).compose(t -> {
+    return repo.forStream(id).compose(t -> {
       if (t == null) {
         return Future.failedFuture(ErrorCode.NOT_FOUND.exception("no such track"));
       }
@@ -158,12 +168,13 @@ final class StreamRoutes {
           return Future.failedFuture(ErrorCode.CONFLICT.exception("failed".equals(t.status())
               ? "the track failed processing: " + t.failureReason() : "the Opus rendition is not ready yet (status " + t.status() + ")"));
         }
-        return store.head(t.renditionKey()).compose(h -> h == null
+        return remembered(t.renditionKey(), () -> store.head(t.renditionKey()).compose(h -> h == null
             ? Future.failedFuture(ErrorCode.NOT_FOUND.exception("the Opus rendition is missing"))
-            : Future.succeededFuture(new Source(t.renditionKey(), h.contentLength(), h.eTag(), "audio/ogg")));
+            : Future.succeededFuture(new Source(t.renditionKey(), h.contentLength(), h.eTag(), "audio/ogg"))));
       }
       case "mp3" -> {
         int kbps = maxBitrate == null ? 192 : kbps(maxBitrate);
+        // never remembered: each stream takes the transcode's lease, which keeps eviction off it
         return transcodes.mp3(t, kbps).map(c -> new Source(MediaStore.mp3Key(t.id(), kbps), c.head().contentLength(), c.head().eTag(),
             "audio/mpeg", c.release()));
       }
@@ -171,6 +182,25 @@ final class StreamRoutes {
         return Future.succeededFuture(new Source(t.originalKey(), t.size(), t.etag(), t.mime()));
       }
     }
+  }
+
+  /**
+   * A derived object's size and ETag (rendition, transcode) for {@link #SOURCE_TTL_NANOS} after a HEAD found
+   * them: written once under their key, they need no S3 round trip (on the blocking client's few workers)
+   * per listener. The track row is still read per request, so visibility is never remembered.
+   */
+  private Future<Source> remembered(String key, java.util.function.Supplier<Future<Source>> head) {
+    long now = System.nanoTime();
+    Remembered r = sources.get(key);
+    if (r != null && r.until() - now > 0) {
+      return Future.succeededFuture(r.source());
+    }
+    return head.get().onSuccess(s -> {
+      if (sources.size() >= 10_000) {
+        sources.values().removeIf(x -> x.until() - now <= 0);
+      }
+      sources.put(key, new Remembered(s, now + SOURCE_TTL_NANOS));
+    });
   }
 
   /** Serves {@code src} and releases it once the response is done (sent, refused or broken off). */
@@ -219,8 +249,11 @@ final class StreamRoutes {
       head.run();
       return out.end();
     }
-    return relay.send(out, src.key(), r, src.size(), head)
-        .onSuccess(v -> {
+    Path local = cache == null ? null : cache.get(src.key(), src.etag(), src.size());
+    Future<Void> sent = local == null ? relay.send(out, src.key(), r, src.size(), head)
+        : sendLocal(out, local, r, src.size(), head).recover(e -> out.headWritten() ? Future.failedFuture(e)
+            : relay.send(out, src.key(), r, src.size(), head));   // evicted meanwhile
+    return sent.onSuccess(v -> {
           if (r == null || r.end() == src.size() - 1) {
             played(t, viewer);
           }
@@ -230,6 +263,12 @@ final class StreamRoutes {
             Http.fail(ctx, e);
           }
         });
+  }
+
+  /** The cached copy with {@code sendfile}: status and headers once the file is open (else the caller relays from S3). */
+  private static Future<Void> sendLocal(HttpServerResponse out, Path file, Ranges.Range r, long size, Runnable head) {
+    head.run();
+    return out.sendFile(file.toString(), r == null ? 0 : r.start(), r == null ? size : r.length());
   }
 
   private void played(Track t, SignedIn viewer) {

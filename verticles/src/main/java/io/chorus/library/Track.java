@@ -39,6 +39,8 @@ record Track(String id, String ownerId, String title, String artistId, String ar
   static final String COLUMNS = columns("", "a", true, "CASE WHEN $1::uuid IS NULL THEN NULL ELSE EXISTS (SELECT 1 FROM likes l"
       + " WHERE l.user_id = $1::uuid AND l.subject_type = 'track' AND l.subject_id = t.id) END");
   static final String FROM = " FROM tracks t LEFT JOIN artists a ON a.id = t.artist_id";
+  /** {@link #COLUMNS} without the waveform (null), for reads that never show it: no JSON array parsed per stream request. */
+  static final String STREAM_COLUMNS = COLUMNS.replace("t.waveform,", "NULL::jsonb AS waveform,");
 
   static Track of(Row r) {
     return of(r, "");

@@ -55,6 +55,16 @@ final class TrackRepo {
         .execute(Tuple.of(viewerId(viewer), uuid)).map(TrackRepo::oneOrNull);
   }
 
+  /** {@link #byId} for a stream request: the row without its waveform (1000 numbers of JSON) and without {@code liked}. */
+  Future<Track> forStream(String id) {
+    UUID uuid = uuid(id);
+    if (uuid == null) {
+      return Future.succeededFuture(null);
+    }
+    return pg.preparedQuery("SELECT " + Track.STREAM_COLUMNS + Track.FROM + " WHERE t.id = $2")
+        .execute(Tuple.of(viewerId(null), uuid)).map(TrackRepo::oneOrNull);
+  }
+
   Future<Track> bySha256(String sha256, SignedIn viewer) {
     return pg.preparedQuery("SELECT " + Track.COLUMNS + Track.FROM + " WHERE t.content_sha256 = $2")
         .execute(Tuple.of(viewerId(viewer), sha256)).map(TrackRepo::oneOrNull);

@@ -34,11 +34,13 @@ final class Tracks {
   private final LibraryConfig config;
   private final Path tmpDir;
   private final List<String> allowedOrigins;
+  private final MediaCache cache;
   /** The last mounted instance's streams, for the OpenSubsonic media calls mounted right after on the same instance. */
   private StreamRoutes streams;
 
   private Tracks(Access access, TrackRepo repo, MediaStore store, Uploads uploads, StreamUrls urls, Transcodes transcodes,
-                 LibraryConfig config, Path tmpDir, List<String> allowedOrigins) {
+                 LibraryConfig config, Path tmpDir, List<String> allowedOrigins, MediaCache cache) {
+    this.cache = cache;
     this.access = access;
     this.repo = repo;
     this.store = store;
@@ -56,17 +58,20 @@ final class Tracks {
     WorkerExecutor workers = vertx.createSharedWorkerExecutor(POOL, POOL_SIZE, config.processingTimeoutSeconds() + 60L, TimeUnit.SECONDS);
     return vertx.fileSystem().mkdirs(tmpDir.toString())
         .compose(v -> workers.executeBlocking(() -> removeStale(tmpDir), false))
-        .compose(v -> node.s3()).map(s3 -> {
+        .compose(v -> node.s3()).compose(s3 -> {
       MediaStore store = new MediaStore(s3, node.config().s3(), workers, node.metrics());
+      Path cacheDir = node.config().dataDir().resolve("cache").resolve("media").resolve(node.nodeId()).toAbsolutePath();
+      return MediaCache.start(store, workers, cacheDir, config.streamCacheMaxMb(), node.metrics()).map(mediaCache -> {
       MediaTools tools = new MediaTools(config);
       TrackRepo repo = new TrackRepo(node.infra().pg(), config.topicUploaded(), config.topicPlayed());
       Uploads uploads = new Uploads(repo, store, new Probe(tools), workers, config.coverMaxBytes());
-      TranscodeCache cache = new TranscodeCache(node.infra().pg(), store, node.nodeId(), config.transcodeCacheMaxMb() * 1024L * 1024L);
-      cache.start(vertx);
-      Transcodes transcodes = new Transcodes(store, cache, tools, workers, tmpDir, config.processingTimeoutSeconds() * 1000L, node.metrics());
+      TranscodeCache transcodeCache = new TranscodeCache(node.infra().pg(), store, node.nodeId(), config.transcodeCacheMaxMb() * 1024L * 1024L);
+      transcodeCache.start(vertx);
+      Transcodes transcodes = new Transcodes(store, transcodeCache, tools, workers, tmpDir, config.processingTimeoutSeconds() * 1000L, node.metrics());
       return new Tracks(new Access(node.api(SignedIn.Verifier.class)), repo, store, uploads,
           new StreamUrls(node.config().security().tokenSecret(), config.streamUrlTtlSeconds()), transcodes, config, tmpDir,
-          node.config().security().allowedOrigins());
+          node.config().security().allowedOrigins(), mediaCache);
+      });
     });
   }
 
@@ -99,7 +104,7 @@ final class Tracks {
     S3Relay relay = new S3Relay(vertx.createHttpClient(new HttpClientOptions().setConnectTimeout(2_000).setKeepAlive(true),
         new PoolOptions().setHttp1MaxSize(512)), store);
     new UploadRoutes(vertx, access, uploads, config.uploadMaxBytes(), tmpDir).mount(router);
-    StreamRoutes streams = new StreamRoutes(vertx, access, repo, store, relay, urls, transcodes);
+    StreamRoutes streams = new StreamRoutes(vertx, access, repo, store, relay, urls, transcodes, cache);
     streams.mount(router);
     this.streams = streams;
     new TrackRoutes(access, repo, store, relay, vertx.eventBus()).mount(router);

@@ -293,4 +293,39 @@ class StreamTest {
     assertThat(s3.headObject(b -> b.bucket(tc.config().s3().bucket()).key("tracks/" + id + "/mp3-320")).contentLength()).isPositive();
     assertThat(api.get(stream(t) + "?format=mp3&max_bitrate=fast", owner).error(400)).isEqualTo("invalid_argument");
   }
+
+  @Test
+  void aStreamedFileIsSentFromTheNodesCopyAndTheRowStillDecides() {
+    Path file = TestMusic.make(TestMusic.drascula("audio", "track12.ogg"), tmp.resolve("cached.mp3"), 5, List.of("-c:a", "libmp3lame"));
+    byte[] all = TestMusic.bytes(file);
+    JsonObject t = upload(file, true);
+    String id = t.getString("id");
+    String etag = "\"" + TestMusic.sha256(file) + "\"";
+    String hits = "chorus_library_stream_cache_hits_total";
+    double before = io.chorus.testing.TestServices.metric(tc.port(), hits);
+    assertThat(api.get(stream(t), null).expect(200).body()).isEqualTo(all);   // relayed from S3; the copy fills meanwhile
+
+    long deadline = System.nanoTime() + 30_000_000_000L;
+    LibraryClient.Reply r = api.get(stream(t), null, Map.of("Range", "bytes=100-1099")).expect(206);
+    while (io.chorus.testing.TestServices.metric(tc.port(), hits) == before) {
+      assertThat(System.nanoTime()).as("a stream served from the node's copy within 30 s").isLessThan(deadline);
+      r = api.get(stream(t), null, Map.of("Range", "bytes=100-1099")).expect(206);
+    }
+    assertThat(r.body()).isEqualTo(Arrays.copyOfRange(all, 100, 1100));
+    assertThat(r.header("content-range")).isEqualTo("bytes 100-1099/" + all.length);
+    // the copy answers alone now: S3's object is gone, the node still sends the same bytes and validators
+    s3.deleteObject(b -> b.bucket(tc.config().s3().bucket()).key("tracks/" + id + "/original"));
+    LibraryClient.Reply full = api.get(stream(t), null).expect(200);
+    assertThat(full.body()).isEqualTo(all);
+    assertThat(full.header("etag")).isEqualTo(etag);
+    assertThat(full.header("content-length")).isEqualTo(Integer.toString(all.length));
+    assertThat(api.get(stream(t), null, Map.of("Range", "bytes=-10")).expect(206).body()).isEqualTo(Arrays.copyOfRange(all, all.length - 10, all.length));
+    assertThat(api.get(stream(t), null, Map.of("Range", "bytes=" + all.length + "-")).error(416)).isEqualTo("range_not_satisfiable");
+    assertThat(io.chorus.testing.TestServices.metric(tc.port(), hits)).isGreaterThanOrEqualTo(before + 3);
+
+    // every request still reads the row: a takedown stops the cached copy at once
+    tc.sql("UPDATE tracks SET moderation = 'removed' WHERE id = ?::uuid", id);
+    assertThat(api.get(stream(t), null).error(410)).isEqualTo("gone");
+    assertThat(api.get(stream(t), owner).error(410)).isEqualTo("gone");
+  }
 }
