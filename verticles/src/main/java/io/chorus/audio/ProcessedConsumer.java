@@ -19,22 +19,23 @@ import java.util.UUID;
 /**
  * Indexes every processed track on this node: consumes {@code track.processed} in a consumer group of its
  * own ({@code <prefix>-<nodeId>}, so every node sees every event; a new group starts from the earliest
- * offset, and tracks already indexed are skipped), downloads the analysis PCM from S3, fingerprints and
- * stores it, and commits the offset after the row is stored. One record at a time (fingerprinting is
+ * offset, and tracks already indexed are skipped), downloads the analysis PCM from S3, fingerprints it, links
+ * its duplicates and computes its similarity vector ({@link Analysis}), and commits the offset after the rows
+ * are stored. One record at a time (fingerprinting is
  * CPU-bound and the topic is small); a failed record is logged and skipped, not retried forever.
  */
 final class ProcessedConsumer {
   private static final Logger LOG = LoggerFactory.getLogger(ProcessedConsumer.class);
 
   private final Vertx vertx;
-  private final Fingerprints fingerprints;
+  private final Analysis analysis;
   private final Future<S3Client> s3;
   private final String bucket;
   private KafkaConsumer<String, String> consumer;
 
-  ProcessedConsumer(Vertx vertx, Fingerprints fingerprints, Future<S3Client> s3, String bucket) {
+  ProcessedConsumer(Vertx vertx, Analysis analysis, Future<S3Client> s3, String bucket) {
     this.vertx = vertx;
-    this.fingerprints = fingerprints;
+    this.analysis = analysis;
     this.s3 = s3;
     this.bucket = bucket;
   }
@@ -87,16 +88,21 @@ final class ProcessedConsumer {
     } catch (RuntimeException e) {
       return Future.failedFuture("malformed event: " + e.getMessage());
     }
-    if (fingerprints.index().contains(track)) {
+    if (analysis.done(track)) {
       return Future.succeededFuture();
     }
+    return analyse(track, key);
+  }
+
+  /** Downloads a track's analysis PCM and analyses what this node lacks of it. */
+  Future<Void> analyse(UUID track, String key) {
     return s3.compose(client -> vertx.executeBlocking(() -> {
       try {
         return ClipDecoder.pcm(client.getObjectAsBytes(GetObjectRequest.builder().bucket(bucket).key(key).build()).asByteArray());
       } catch (SdkException e) {
         throw new IllegalStateException("S3 " + key + ": " + e.getMessage(), e);
       }
-    }, false)).compose(pcm -> fingerprints.index(track, pcm));
+    }, false)).compose(pcm -> analysis.analyse(track, pcm));
   }
 
   Future<Void> close() {
