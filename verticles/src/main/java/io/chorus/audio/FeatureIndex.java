@@ -143,6 +143,17 @@ public final class FeatureIndex {
     }
   }
 
+  /** The weighted squared distance of two vectors. */
+  public double distance(float[] a, float[] b) {
+    float[] w = currentWeights();
+    double d = 0;
+    for (int i = 0; i < D; i++) {
+      float diff = a[i] - b[i];
+      d += w[i] * diff * diff;
+    }
+    return d;
+  }
+
   /** Similarity in (0, 1] of a weighted squared distance: 1 / (1 + RMS z-difference per group). */
   public static double score(double distance) {
     return 1.0 / (1.0 + Math.sqrt(Math.max(0, distance) / SoundFeatures.GROUPS.length));

@@ -152,6 +152,37 @@ public final class Similarity implements SimilarTracks {
     return search(centre, limit, out);
   }
 
+  /**
+   * The tracks nearest to {@code steps} evenly spaced points from {@code start}'s vector to {@code end}'s, one
+   * each, no track twice, none a copy of either end; each scored against {@code start}.
+   */
+  Future<List<Neighbour>> path(UUID start, UUID end, int steps) {
+    float[] a = index.vector(start);
+    float[] b = index.vector(end);
+    if (a == null || b == null || steps <= 0) {
+      return Future.succeededFuture(List.of());
+    }
+    List<Neighbour> out = new ArrayList<>();
+    List<UUID> used = new ArrayList<>(List.of(start, end));
+    Future<Void> chain = Future.succeededFuture();
+    for (int s = 1; s <= steps; s++) {
+      double t = (double) s / (steps + 1);
+      float[] point = new float[a.length];
+      for (int i = 0; i < a.length; i++) {
+        point[i] = (float) (a[i] + t * (b[i] - a[i]));
+      }
+      chain = chain.compose(v -> search(point, 1, used).map(found -> {
+        for (Neighbour n : found) {
+          used.add(n.trackId());
+          float[] nv = index.vector(n.trackId());
+          out.add(new Neighbour(n.trackId(), nv == null ? n.score() : FeatureIndex.score(index.distance(a, nv))));
+        }
+        return null;
+      }));
+    }
+    return chain.map(v -> out);
+  }
+
   /** The nearest approved tracks, one per duplicate group, none of {@code excluded} nor of their groups. */
   private Future<List<Neighbour>> search(float[] query, int limit, Collection<UUID> excluded) {
     Set<Integer> skip = new HashSet<>();
@@ -209,6 +240,18 @@ public final class Similarity implements SimilarTracks {
       @Override
       public Future<List<Match>> similarTo(Collection<UUID> seeds, int limit) {
         return nearestTo(seeds, limit, List.of()).map(Similarity::matches);
+      }
+
+      @Override
+      public Future<List<Match>> path(UUID start, UUID end, int steps) {
+        return Similarity.this.path(start, end, steps).map(Similarity::matches);
+      }
+
+      @Override
+      public double similarity(UUID a, UUID b) {
+        float[] va = index.vector(a);
+        float[] vb = index.vector(b);
+        return va == null || vb == null ? -1 : FeatureIndex.score(index.distance(va, vb));
       }
 
       @Override

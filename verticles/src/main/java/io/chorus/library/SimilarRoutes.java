@@ -112,7 +112,7 @@ final class SimilarRoutes {
       return Future.succeededFuture(Map.of());
     }
     return pg.preparedQuery("SELECT " + Track.COLUMNS + Track.FROM + " WHERE t.id = ANY($2)")
-        .execute(Tuple.of(viewer == null ? null : UUID.fromString(viewer.userId()), ids.toArray(UUID[]::new)))
+        .execute(Tuple.tuple().addUUID(viewer == null ? null : UUID.fromString(viewer.userId())).addArrayOfUUID(ids.toArray(UUID[]::new)))
         .map(rows -> {
           Map<UUID, Row> out = new HashMap<>();
           rows.forEach(r -> out.put(r.getUUID("id"), r));

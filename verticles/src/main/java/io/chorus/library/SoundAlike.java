@@ -24,6 +24,15 @@ public interface SoundAlike {
   /** Up to {@code limit} tracks that sound like the centre of {@code seeds}; empty when none was analysed. */
   Future<List<Match>> similarTo(Collection<UUID> seeds, int limit);
 
+  /**
+   * Up to {@code steps} tracks leading from {@code start}'s sound to {@code end}'s (the nearest track to
+   * evenly spaced points between the two), each scored against {@code start}; neither end is included.
+   */
+  Future<List<Match>> path(UUID start, UUID end, int steps);
+
+  /** The similarity of two analysed tracks, or -1 when either has not been analysed. */
+  double similarity(UUID a, UUID b);
+
   /** The other tracks that are the same recording as {@code trackId} (fingerprint duplicates), any status. */
   List<UUID> sameRecording(UUID trackId);
 }

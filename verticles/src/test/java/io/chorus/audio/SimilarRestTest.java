@@ -269,7 +269,7 @@ class SimilarRestTest {
   void aSubsonicClientGetsSimilarSongs() {
     NodeScripts.requireInstalled("subsonic-api");
     JsonObject r = NodeScripts.run("test/subsonic-similar.mjs", Duration.ofSeconds(60), "http://127.0.0.1:" + port, alice, appPassword,
-        warzone.toString(), warzoneTracks.get(0).toString(), pending.toString());
+        warzone.toString(), warzoneTracks.get(0).toString(), pending.toString(), drascula2.toString());
     assertThat(r.getJsonArray("extensions").stream().map(e -> ((JsonObject) e).getString("name"))).contains("sonicSimilarity", "formPost");
 
     JsonArray byArtist = r.getJsonObject("byArtist").getJsonArray("song");
@@ -296,6 +296,13 @@ class SimilarRestTest {
       assertThat(m.getDouble("similarity")).isPositive().isLessThanOrEqualTo(previous);
       previous = m.getDouble("similarity");
     }
+    JsonArray path = r.getJsonObject("path").getJsonArray("sonicMatch");
+    List<String> steps = path.stream().map(m -> ((JsonObject) m).getJsonObject("entry").getString("id")).toList();
+    assertThat(steps).hasSize(5).doesNotHaveDuplicates().doesNotContain(pending.toString());
+    assertThat(steps.get(0)).isEqualTo(warzoneTracks.get(0).toString());
+    assertThat(steps.get(4)).isEqualTo(drascula2.toString());
+    assertThat(path.getJsonObject(0).getDouble("similarity")).isEqualTo(1.0);
+    assertThat(path.getJsonObject(4).getDouble("similarity")).isPositive().isLessThan(1.0);
     assertThat(r.getJsonObject("sonicHidden").getString("status")).isEqualTo("failed");
     assertThat(r.getJsonObject("sonicHidden").getJsonObject("error").getInteger("code")).isEqualTo(70);
     assertThat(r.getJsonObject("sonicMissing").getJsonObject("error").getInteger("code")).isEqualTo(10);

@@ -80,6 +80,8 @@ public final class SubsonicRoutes {
     methods.put("getSimilarSongs2", (ctx, u) -> similar.similarSongs(u, required(ctx, "id"), intParam(ctx, "count", 50, 0, 500), "similarSongs2"));
     methods.put("getSimilarSongs", (ctx, u) -> similar.similarSongs(u, required(ctx, "id"), intParam(ctx, "count", 50, 0, 500), "similarSongs"));
     methods.put("getSonicSimilarTracks", (ctx, u) -> similar.sonicSimilarTracks(u, required(ctx, "id"), intParam(ctx, "count", 10, 0, 500)));
+    methods.put("findSonicPath", (ctx, u) -> similar.sonicPath(u, required(ctx, "startSongId"), required(ctx, "endSongId"),
+        intParam(ctx, "count", 25, 2, 500)));
     methods.put("getPlaylists", (ctx, u) -> playlists.playlists(u));
     methods.put("getPlaylist", (ctx, u) -> playlists.playlist(u, required(ctx, "id")));
     methods.put("createPlaylist", (ctx, u) -> playlists.create(u, param(ctx, "playlistId"), param(ctx, "name"), all(ctx, "songId")));

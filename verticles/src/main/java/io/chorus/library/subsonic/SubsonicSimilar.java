@@ -78,6 +78,43 @@ final class SubsonicSimilar {
     });
   }
 
+  /**
+   * findSonicPath: {@code sonicMatch} from the start song (similarity 1) through up to {@code count} − 2
+   * songs between the two sounds to the end song, each scored against the start.
+   */
+  Future<JsonObject> sonicPath(SignedIn user, String startId, String endId, int count) {
+    UUID start = SubsonicCatalog.uuid(startId);
+    UUID end = SubsonicCatalog.uuid(endId);
+    SoundAlike sound = similar.get();
+    if (sound == null) {
+      return Future.failedFuture(SubsonicResponse.failure(SubsonicResponse.GENERIC, "Sonic similarity is not supported by this server"));
+    }
+    return catalog.songs(user, List.of(start, end)).compose(ends -> {
+      if (ends.size() < (start.equals(end) ? 1 : 2)) {
+        return Future.failedFuture(SubsonicResponse.failure(SubsonicResponse.NOT_FOUND, "Song not found"));
+      }
+      Future<List<SoundAlike.Match>> middle = start.equals(end) ? Future.succeededFuture(List.of()) : sound.path(start, end, count - 2);
+      return middle.compose(steps -> {
+        List<UUID> ids = new ArrayList<>();
+        ids.add(start);
+        steps.forEach(m -> ids.add(m.trackId()));
+        if (!start.equals(end)) {
+          ids.add(end);
+        }
+        Map<UUID, Double> score = new java.util.HashMap<>();
+        steps.forEach(m -> score.put(m.trackId(), m.score()));
+        score.put(start, 1.0);
+        score.putIfAbsent(end, sound.similarity(start, end));
+        return catalog.songs(user, ids).map(songs -> {
+          JsonArray out = new JsonArray();
+          songs.forEach(s -> out.add(new JsonObject().put("entry", s)
+              .put("similarity", Math.round(score.get(UUID.fromString(((JsonObject) s).getString("id"))) * 1e4) / 1e4)));
+          return new JsonObject().put("sonicMatch", out);
+        });
+      });
+    });
+  }
+
   /** The visible songs of an artist, of an album, or the song itself; null when the id names none of them. */
   private Future<List<UUID>> seeds(SignedIn user, UUID id) {
     Tuple args = Tuple.of(UUID.fromString(user.userId()), user.moderator(), id);
