@@ -69,8 +69,13 @@ public final class AudioFeature implements Feature {
     // the indexes load in the background: a node serves (with fewer matches) while a large table loads
     Future.join(fingerprints.load().onFailure(e -> LOG.error("Fingerprint index not loaded: {}", e.getMessage())),
             similarity.load().onFailure(e -> LOG.error("Similarity index not loaded: {}", e.getMessage())))
-        .onComplete(ar -> new ProcessedConsumer(node.vertx(), analysis, node.s3(), node.config().s3().bucket())
-            .start(node.config().kafka().bootstrapServers(), library.topicProcessed(), config.consumerGroupPrefix() + "-" + node.nodeId()));
+        .onComplete(ar -> {
+          ProcessedConsumer consumer = new ProcessedConsumer(node.vertx(), analysis, node.s3(), node.config().s3().bucket());
+          consumer.backfill(node.infra().pg())
+              .onFailure(e -> LOG.warn("Similarity backfill failed: {}", e.getMessage()))
+              .onComplete(v -> consumer.start(node.config().kafka().bootstrapServers(), library.topicProcessed(),
+                  config.consumerGroupPrefix() + "-" + node.nodeId()));
+        });
     return Future.succeededFuture();
   }
 

@@ -7,6 +7,7 @@ import io.vertx.kafka.client.common.TopicPartition;
 import io.vertx.kafka.client.consumer.KafkaConsumer;
 import io.vertx.kafka.client.consumer.KafkaConsumerRecord;
 import io.vertx.kafka.client.consumer.OffsetAndMetadata;
+import io.vertx.sqlclient.Pool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.core.exception.SdkException;
@@ -38,6 +39,34 @@ final class ProcessedConsumer {
     this.analysis = analysis;
     this.s3 = s3;
     this.bucket = bucket;
+  }
+
+  /**
+   * Before consuming: the tracks fingerprinted without a similarity vector of the current version (analysed
+   * before similar songs existed, or by an older {@link SoundFeatures#VERSION}; their events are long
+   * consumed) are analysed again from their PCM in S3, one at a time. Every node does it for itself.
+   */
+  Future<Void> backfill(Pool pg) {
+    return pg.preparedQuery("SELECT f.track_id FROM track_fingerprints f LEFT JOIN track_features v ON v.track_id = f.track_id"
+            + " AND v.version = $1 WHERE v.track_id IS NULL")
+        .execute(io.vertx.sqlclient.Tuple.of((short) SoundFeatures.VERSION))
+        .compose(rows -> {
+          Future<Void> chain = Future.succeededFuture();
+          int n = 0;
+          for (io.vertx.sqlclient.Row r : rows) {
+            UUID track = r.getUUID(0);
+            n++;
+            chain = chain.compose(v -> analyse(track, "analysis/" + track + ".f32")
+                .recover(e -> {
+                  LOG.warn("Track {} has no similarity vector: {}", track, e.getMessage());
+                  return Future.succeededFuture();
+                }));
+          }
+          if (n > 0) {
+            LOG.info("Computing the similarity vectors of {} tracks analysed before", n);
+          }
+          return chain;
+        });
   }
 
   void start(String bootstrap, String topic, String group) {
