@@ -17,9 +17,11 @@ import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Audio analysis (issue 18, seed 004): identify a song from a clip. Every node keeps an in-memory
- * landmark index of every processed track, rebuilt at start from {@code track_fingerprints} and fed by
- * {@code track.processed} (a consumer group per node); gateways answer {@code POST /api/v1/identify}.
+ * Audio analysis (issue 18, seed 004): identify a song from a clip, and similar songs. Every node keeps an
+ * in-memory landmark index and a similarity index of every processed track, rebuilt at start from
+ * {@code track_fingerprints} and {@code track_features} and fed by {@code track.processed} (a consumer group
+ * per node); gateways answer {@code POST /api/v1/identify}. Publishes {@link SimilarTracks} and the library's
+ * {@link io.chorus.library.SoundAlike} (the library serves {@code /similar} and the Subsonic calls).
  * Starts after the library, whose settings (topic, ffmpeg) it reads.
  */
 public final class AudioFeature implements Feature {
@@ -28,6 +30,9 @@ public final class AudioFeature implements Feature {
   private static final Map<String, AudioFeature> RUNNING = new ConcurrentHashMap<>();
 
   private Fingerprints fingerprints;
+  private Similarity similarity;
+  private NodeContext node;
+  private Analysis analysis;
   private ClipDecoder decoder;
   private Access access;
   private io.chorus.audio.wave.Waves waves;
@@ -52,17 +57,28 @@ public final class AudioFeature implements Feature {
   public Future<Void> start(NodeContext node) {
     LibraryConfig library = LibraryConfig.of(node.config());
     AudioConfig config = AudioConfig.of(node.config());
+    // first: other features (My Wave) and the library's routes look these up
+    this.node = node;
+    similarity = new Similarity(node.vertx(), node.infra().pg());
+    node.publish(SimilarTracks.class, similarity);
+    node.publish(io.chorus.library.SoundAlike.class, similarity.forLibrary());
     fingerprints = new Fingerprints(node.vertx(), node.infra().pg());
+    analysis = new Analysis(fingerprints, similarity);
     decoder = new ClipDecoder(library);
     access = new Access(node.api(SignedIn.Verifier.class));
     RUNNING.put(node.nodeId(), this);
     node.kafka();
     waves = io.chorus.audio.wave.Waves.start(node, access);
-    // the index loads in the background: a node serves (with fewer matches) while a large table loads
-    fingerprints.load()
-        .onFailure(e -> LOG.error("Fingerprint index not loaded: {}", e.getMessage()))
-        .onComplete(ar -> new ProcessedConsumer(node.vertx(), fingerprints, node.s3(), node.config().s3().bucket())
-            .start(node.config().kafka().bootstrapServers(), library.topicProcessed(), config.consumerGroupPrefix() + "-" + node.nodeId()));
+    // the indexes load in the background: a node serves (with fewer matches) while a large table loads
+    Future.join(fingerprints.load().onFailure(e -> LOG.error("Fingerprint index not loaded: {}", e.getMessage())),
+            similarity.load().onFailure(e -> LOG.error("Similarity index not loaded: {}", e.getMessage())))
+        .onComplete(ar -> {
+          ProcessedConsumer consumer = new ProcessedConsumer(node.vertx(), analysis, node.s3(), node.config().s3().bucket());
+          consumer.backfill(node.infra().pg())
+              .onFailure(e -> LOG.warn("Similarity backfill failed: {}", e.getMessage()))
+              .onComplete(v -> consumer.start(node.config().kafka().bootstrapServers(), library.topicProcessed(),
+                  config.consumerGroupPrefix() + "-" + node.nodeId()));
+        });
     return Future.succeededFuture();
   }
 
@@ -82,9 +98,23 @@ public final class AudioFeature implements Feature {
     return f;
   }
 
-  /** Fingerprints and stores a track's analysis PCM (mono float at 11025 Hz) and indexes it on this node. */
+  /**
+   * Analyses a track's PCM (mono float at 11025 Hz) as a track.processed event would: fingerprint, duplicate
+   * links and similarity vector, stored and indexed on this node.
+   */
   public Future<Void> index(UUID trackId, float[] pcm) {
-    return fingerprints.index(trackId, pcm);
+    return analysis.analyse(trackId, pcm);
+  }
+
+  /** This node's similar-songs API (tests). */
+  public SimilarTracks similar() {
+    return similarity;
+  }
+
+  /** A similarity index loaded from PostgreSQL alone, as a restarted node builds it (tests). */
+  Future<Similarity> reloaded() {
+    Similarity fresh = new Similarity(node.vertx(), node.infra().pg());
+    return fresh.load().map(n -> fresh);
   }
 
   /** Tracks in this node's index. */

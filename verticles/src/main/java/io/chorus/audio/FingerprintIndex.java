@@ -30,6 +30,8 @@ public final class FingerprintIndex {
   private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
   private final Map<UUID, Integer> ordinals = new HashMap<>();
   private final List<UUID> tracks = new ArrayList<>();
+  /** Landmarks per track ordinal (duplicate detection compares a match with both tracks' lengths). */
+  private int[] counts = new int[1024];
   private int[] keys = new int[1 << 16];
   private long[][] lists = new long[1 << 16][];
   private int[] sizes = new int[1 << 16];
@@ -49,6 +51,10 @@ public final class FingerprintIndex {
       int ordinal = tracks.size();
       tracks.add(track);
       ordinals.put(track, ordinal);
+      if (ordinal == counts.length) {
+        counts = Arrays.copyOf(counts, counts.length * 2);
+      }
+      counts[ordinal] = landmarks.length;
       for (long lm : landmarks) {
         append(Fingerprinter.hashOf(lm), (long) ordinal << 32 | (Fingerprinter.timeOf(lm) & 0xffffffffL));
       }
@@ -98,6 +104,40 @@ public final class FingerprintIndex {
     lock.readLock().lock();   // reentrant: the ordinals stay valid until the ids are read
     try {
       return confident(ranked(query), query.length, limit);
+    } finally {
+      lock.readLock().unlock();
+    }
+  }
+
+  /** Another track whose landmarks line up with a track's: landmarks in the best offset bin, and each side's count. */
+  public record Overlap(UUID trackId, int matched, int theirs, int ours, long offsetMs) {
+    /** The matched share of the longer of the two (so most of both tracks lines up, at one offset). */
+    public double fraction() {
+      return (double) matched / Math.max(1, Math.max(theirs, ours));
+    }
+  }
+
+  /**
+   * The other tracks whose landmarks line up with {@code landmarks} (a whole track's, as stored) at one
+   * offset for at least {@code minFraction} of the longer one: the same recording uploaded again.
+   */
+  public List<Overlap> overlaps(UUID self, long[] landmarks, double minFraction) {
+    lock.readLock().lock();
+    try {
+      List<Overlap> out = new ArrayList<>();
+      Ranked r = ranked(landmarks);
+      for (long[] row : r.rows()) {
+        if (row[0] < minFraction * landmarks.length) {
+          break;   // rows are sorted by matched count: none after this one matches enough of ours
+        }
+        int ordinal = (int) row[1];
+        UUID id = r.names().get(ordinal);
+        Overlap o = new Overlap(id, (int) row[0], counts[ordinal], landmarks.length, Math.round(row[2] * Fingerprinter.msPerFrame()));
+        if (!id.equals(self) && o.fraction() >= minFraction) {
+          out.add(o);
+        }
+      }
+      return out;
     } finally {
       lock.readLock().unlock();
     }

@@ -36,15 +36,15 @@ public final class Fingerprints {
     return index;
   }
 
-  /** Fingerprints a track's analysis PCM, stores the row (idempotent) and adds it to the index. */
-  public Future<Void> index(UUID trackId, float[] pcm) {
+  /** Fingerprints a track's analysis PCM, stores the row (idempotent) and adds it to the index; its landmarks. */
+  public Future<long[]> index(UUID trackId, float[] pcm) {
     return vertx.executeBlocking(() -> fingerprinters.get().fingerprint(pcm), false)
         .compose(landmarks -> pg.preparedQuery("INSERT INTO track_fingerprints (track_id, hashes, n) VALUES ($1, $2, $3)"
                 + " ON CONFLICT (track_id) DO UPDATE SET hashes = EXCLUDED.hashes, n = EXCLUDED.n")
             .execute(Tuple.of(trackId, Buffer.buffer(pack(landmarks)), landmarks.length))
             .map(rows -> {
               index.add(trackId, landmarks);
-              return null;
+              return landmarks;
             }));
   }
 
@@ -75,6 +75,11 @@ public final class Fingerprints {
           return (int) step[1] < LOAD_BATCH ? Future.succeededFuture(total).onSuccess(t -> LOG.info("Fingerprint index loaded: {} tracks", t))
               : loadAfter((UUID) step[0], total, false);
         });
+  }
+
+  /** The other tracks that are the same recording as {@code landmarks} (a whole track's), on a worker thread. */
+  Future<List<FingerprintIndex.Overlap>> overlaps(UUID trackId, long[] landmarks, double minFraction) {
+    return vertx.executeBlocking(() -> index.overlaps(trackId, landmarks, minFraction), false);
   }
 
   /** Decoded clip → the confident matches, best first (on a worker thread). */

@@ -7,6 +7,7 @@ import io.vertx.kafka.client.common.TopicPartition;
 import io.vertx.kafka.client.consumer.KafkaConsumer;
 import io.vertx.kafka.client.consumer.KafkaConsumerRecord;
 import io.vertx.kafka.client.consumer.OffsetAndMetadata;
+import io.vertx.sqlclient.Pool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.core.exception.SdkException;
@@ -19,24 +20,53 @@ import java.util.UUID;
 /**
  * Indexes every processed track on this node: consumes {@code track.processed} in a consumer group of its
  * own ({@code <prefix>-<nodeId>}, so every node sees every event; a new group starts from the earliest
- * offset, and tracks already indexed are skipped), downloads the analysis PCM from S3, fingerprints and
- * stores it, and commits the offset after the row is stored. One record at a time (fingerprinting is
+ * offset, and tracks already indexed are skipped), downloads the analysis PCM from S3, fingerprints it, links
+ * its duplicates and computes its similarity vector ({@link Analysis}), and commits the offset after the rows
+ * are stored. One record at a time (fingerprinting is
  * CPU-bound and the topic is small); a failed record is logged and skipped, not retried forever.
  */
 final class ProcessedConsumer {
   private static final Logger LOG = LoggerFactory.getLogger(ProcessedConsumer.class);
 
   private final Vertx vertx;
-  private final Fingerprints fingerprints;
+  private final Analysis analysis;
   private final Future<S3Client> s3;
   private final String bucket;
   private KafkaConsumer<String, String> consumer;
 
-  ProcessedConsumer(Vertx vertx, Fingerprints fingerprints, Future<S3Client> s3, String bucket) {
+  ProcessedConsumer(Vertx vertx, Analysis analysis, Future<S3Client> s3, String bucket) {
     this.vertx = vertx;
-    this.fingerprints = fingerprints;
+    this.analysis = analysis;
     this.s3 = s3;
     this.bucket = bucket;
+  }
+
+  /**
+   * Before consuming: the tracks fingerprinted without a similarity vector of the current version (analysed
+   * before similar songs existed, or by an older {@link SoundFeatures#VERSION}; their events are long
+   * consumed) are analysed again from their PCM in S3, one at a time. Every node does it for itself.
+   */
+  Future<Void> backfill(Pool pg) {
+    return pg.preparedQuery("SELECT f.track_id FROM track_fingerprints f LEFT JOIN track_features v ON v.track_id = f.track_id"
+            + " AND v.version = $1 WHERE v.track_id IS NULL")
+        .execute(io.vertx.sqlclient.Tuple.of((short) SoundFeatures.VERSION))
+        .compose(rows -> {
+          Future<Void> chain = Future.succeededFuture();
+          int n = 0;
+          for (io.vertx.sqlclient.Row r : rows) {
+            UUID track = r.getUUID(0);
+            n++;
+            chain = chain.compose(v -> analyse(track, "analysis/" + track + ".f32")
+                .recover(e -> {
+                  LOG.warn("Track {} has no similarity vector: {}", track, e.getMessage());
+                  return Future.succeededFuture();
+                }));
+          }
+          if (n > 0) {
+            LOG.info("Computing the similarity vectors of {} tracks analysed before", n);
+          }
+          return chain;
+        });
   }
 
   void start(String bootstrap, String topic, String group) {
@@ -87,16 +117,21 @@ final class ProcessedConsumer {
     } catch (RuntimeException e) {
       return Future.failedFuture("malformed event: " + e.getMessage());
     }
-    if (fingerprints.index().contains(track)) {
+    if (analysis.done(track)) {
       return Future.succeededFuture();
     }
+    return analyse(track, key);
+  }
+
+  /** Downloads a track's analysis PCM and analyses what this node lacks of it. */
+  Future<Void> analyse(UUID track, String key) {
     return s3.compose(client -> vertx.executeBlocking(() -> {
       try {
         return ClipDecoder.pcm(client.getObjectAsBytes(GetObjectRequest.builder().bucket(bucket).key(key).build()).asByteArray());
       } catch (SdkException e) {
         throw new IllegalStateException("S3 " + key + ": " + e.getMessage(), e);
       }
-    }, false)).compose(pcm -> fingerprints.index(track, pcm));
+    }, false)).compose(pcm -> analysis.analyse(track, pcm));
   }
 
   Future<Void> close() {

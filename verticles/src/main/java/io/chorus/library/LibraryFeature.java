@@ -87,6 +87,7 @@ public final class LibraryFeature implements Feature {
     catalog.mount(gateway.router());
     new ArtistRoutes(gateway.node().infra().pg(), access).mount(gateway.router());
     mountSubsonic(gateway, streams);
+    new SimilarRoutes(gateway.node().infra().pg(), access, () -> gateway.node().apiOr(SoundAlike.class, null)).mount(gateway.router());
     return Future.succeededFuture();
   }
 
@@ -96,7 +97,8 @@ public final class LibraryFeature implements Feature {
     new io.chorus.library.subsonic.SubsonicCredentials(node.infra().pg(), access::caller).mount(gateway.router());
     new io.chorus.library.subsonic.SubsonicRoutes(node.vertx(), node.infra().pg(), directory, s3, node.config().s3().bucket(),
         config.topicPlayed(), (ctx, user, id, format, max, download) -> streams.serveTo(ctx, user, id,
-            subsonicFormat(format, max, download), download || max == null ? null : Integer.toString(max))).mount(gateway.router());
+            subsonicFormat(format, max, download), download || max == null ? null : Integer.toString(max)))
+        .similarity(() -> node.apiOr(SoundAlike.class, null)).mount(gateway.router());
   }
 
   /**

@@ -43,6 +43,7 @@ public final class SubsonicRoutes {
   private final String bucket;
   private final Media media;
   private final Map<String, BiFunction<RoutingContext, SignedIn, Future<JsonObject>>> methods = new java.util.HashMap<>();
+  private java.util.function.Supplier<io.chorus.library.SoundAlike> sound = () -> null;
 
   public SubsonicRoutes(Vertx vertx, io.vertx.sqlclient.Pool pg, SignedIn.Directory users, Future<S3Client> s3, String bucket,
                         String playedTopic, Media media) {
@@ -57,9 +58,13 @@ public final class SubsonicRoutes {
     methods.put("getLicense", (ctx, u) -> Future.succeededFuture(new JsonObject().put("license", new JsonObject().put("valid", true))));
     methods.put("getMusicFolders", (ctx, u) -> Future.succeededFuture(new JsonObject().put("musicFolders",
         new JsonObject().put("musicFolder", new JsonArray().add(new JsonObject().put("id", 1).put("name", "Chorus library"))))));
+    SubsonicSimilar similar = new SubsonicSimilar(pg, catalog, () -> sound.get());
     methods.put("getOpenSubsonicExtensions", (ctx, u) -> {
       JsonArray list = new JsonArray();
       EXTENSIONS.forEach(e -> list.add(new JsonObject().put("name", e).put("versions", new JsonArray().add(1))));
+      if (similar.available()) {
+        list.add(new JsonObject().put("name", "sonicSimilarity").put("versions", new JsonArray().add(1)));
+      }
       return Future.succeededFuture(new JsonObject().put("openSubsonicExtensions", list));
     });
     methods.put("getArtists", (ctx, u) -> catalog.artists(u));
@@ -72,6 +77,11 @@ public final class SubsonicRoutes {
         intParam(ctx, "artistCount", 20, 0, 500), intParam(ctx, "artistOffset", 0, 0, Integer.MAX_VALUE),
         intParam(ctx, "albumCount", 20, 0, 500), intParam(ctx, "albumOffset", 0, 0, Integer.MAX_VALUE),
         intParam(ctx, "songCount", 20, 0, 500), intParam(ctx, "songOffset", 0, 0, Integer.MAX_VALUE)));
+    methods.put("getSimilarSongs2", (ctx, u) -> similar.similarSongs(u, required(ctx, "id"), intParam(ctx, "count", 50, 0, 500), "similarSongs2"));
+    methods.put("getSimilarSongs", (ctx, u) -> similar.similarSongs(u, required(ctx, "id"), intParam(ctx, "count", 50, 0, 500), "similarSongs"));
+    methods.put("getSonicSimilarTracks", (ctx, u) -> similar.sonicSimilarTracks(u, required(ctx, "id"), intParam(ctx, "count", 10, 0, 500)));
+    methods.put("findSonicPath", (ctx, u) -> similar.sonicPath(u, required(ctx, "startSongId"), required(ctx, "endSongId"),
+        intParam(ctx, "count", 25, 2, 500)));
     methods.put("getPlaylists", (ctx, u) -> playlists.playlists(u));
     methods.put("getPlaylist", (ctx, u) -> playlists.playlist(u, required(ctx, "id")));
     methods.put("createPlaylist", (ctx, u) -> playlists.create(u, param(ctx, "playlistId"), param(ctx, "name"), all(ctx, "songId")));
@@ -80,6 +90,12 @@ public final class SubsonicRoutes {
     methods.put("scrobble", (ctx, u) -> !"false".equals(param(ctx, "submission"))
         ? playlists.scrobble(u, all(ctx, "id"), all(ctx, "time").stream().map(SubsonicRoutes::longOrNull).toList()).map(new JsonObject())
         : Future.succeededFuture(new JsonObject()));   // "now playing" notifications are accepted and not stored
+  }
+
+  /** Similar songs (getSimilarSongs2, sonicSimilarity) from the audio feature, looked up per call. */
+  public SubsonicRoutes similarity(java.util.function.Supplier<io.chorus.library.SoundAlike> source) {
+    this.sound = source;
+    return this;
   }
 
   public void mount(Router router) {
