@@ -57,6 +57,8 @@ public final class Waves {
   }
 
   public void mount(GatewayContext gateway) {
+    // /api/v1/rooms* already has the conference feature's CORS handler
+    gateway.router().route("/api/v1/wave*").handler(io.chorus.web.Cors.handler(gateway.node().config().security().allowedOrigins()));
     routes.mount(gateway.router());
   }
 
