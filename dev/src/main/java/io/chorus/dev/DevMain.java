@@ -13,7 +13,8 @@ import java.util.List;
 /**
  * The development launcher ({@code dev/target/chorus-dev.jar}, started by {@code scripts/run} and
  * {@code scripts/cluster}). {@code chorus-dev [run|migrate|seed|services] [--conf file.json]}: starts an
- * embedded Redis, PostgreSQL, Kafka or S3 server for every endpoint the configuration leaves unset, lays
+ * embedded Redis, PostgreSQL, Kafka or S3 server for every endpoint the configuration leaves unset (and an
+ * OpenSearch node for {@code SEARCH_URL=embedded}), lays
  * their endpoints over the configuration and then does what the production launcher ({@link Main}) does;
  * {@code services} starts only the services, prints their endpoints as environment variables (and writes
  * them to {@code <data>/services.env}) and keeps them up until stopped.
@@ -63,6 +64,10 @@ public final class DevMain {
         case "S3_ENDPOINT" -> request.s3(ports.s3Port(), config.s3().accessKey(), config.s3().secretKey());
         default -> throw new IllegalStateException("no embedded service for " + endpoint);
       }
+    }
+    // SEARCH_URL=embedded: a development OpenSearch node instead of the per-node Lucene index
+    if ("embedded".equals(config.source().getString("SEARCH_URL", ""))) {
+      request.openSearch(new io.chorus.config.Parse(config.source()).port("EMBEDDED_OPENSEARCH_PORT"));
     }
     return request;
   }
