@@ -8,6 +8,7 @@ import org.apache.hc.core5.http.HttpHost;
 import org.opensearch.client.json.jackson.JacksonJsonpMapper;
 import org.opensearch.client.opensearch.OpenSearchClient;
 import org.opensearch.client.opensearch._types.OpenSearchException;
+import org.opensearch.client.opensearch._types.SortOrder;
 import org.opensearch.client.opensearch._types.query_dsl.Query;
 import org.opensearch.client.opensearch.core.BulkRequest;
 import org.opensearch.client.opensearch.core.BulkResponse;
@@ -137,7 +138,9 @@ final class OpenSearchEngine implements SearchEngine {
     }
     BulkRequest.Builder b = new BulkRequest.Builder();
     for (SearchDoc d : list) {
-      b.operations(op -> op.index(i -> i.index(docs).id(uid(d.type(), d.id())).document(OpenSearchMapping.source(d))));
+      // an upsert that skips a document equal to the stored one (the sweep re-reads recent rows every round):
+      // no new version, no churn in the term statistics that would reorder ties between pages
+      b.operations(op -> op.update(u -> u.index(docs).id(uid(d.type(), d.id())).document(OpenSearchMapping.source(d)).docAsUpsert(true)));
     }
     bulk(b.build());
   }
@@ -210,8 +213,10 @@ final class OpenSearchEngine implements SearchEngine {
       JsonArray list = new JsonArray();
       if (text != null) {
         Query query = OpenSearchQueries.filtered(text, type, viewer);
+        // equal scores in id order, so pages of one query do not overlap
         SearchResponse<Map> r = call(() -> client.search(s -> s.index(docs).query(query).from(offset).size(limit + 1)
-            .trackTotalHits(t -> t.enabled(false)), Map.class));
+            .sort(o -> o.score(c -> c.order(SortOrder.Desc))).sort(o -> o.field(f -> f.field(SearchFields.ID).order(SortOrder.Asc)))
+            .trackScores(true).trackTotalHits(t -> t.enabled(false)), Map.class));
         List<Hit<Map>> hits = r.hits().hits();
         for (int i = 0; i < Math.min(hits.size(), limit); i++) {
           Map<?, ?> src = hits.get(i).source();

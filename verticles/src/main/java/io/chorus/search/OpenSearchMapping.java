@@ -92,10 +92,9 @@ final class OpenSearchMapping {
       text.append(" \n ").append(e);
     }
     m.put(SearchFields.TEXT, text.toString());
+    // every field always present: a write is a merge that must replace everything (see OpenSearchEngine#putAll)
     String alt = Translit.other(text.toString());
-    if (alt != null) {
-      m.put(SearchFields.ALT, alt);
-    }
+    m.put(SearchFields.ALT, alt == null ? "" : alt);
     List<String> prefix = new ArrayList<>(List.of(head));
     String altHead = Translit.other(head);
     if (altHead != null) {
