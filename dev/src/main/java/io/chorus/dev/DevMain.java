@@ -32,10 +32,15 @@ public final class DevMain {
   public static void main(String[] args) {
     Main.Args parsed = Main.parseArgs(args, List.of("run", "migrate", "seed", "services", "user"));
     JsonObject json = Main.loadConfigJson(parsed.confFile());
+    // SEARCH_URL=embedded: replaced below by the URL of the OpenSearch node started here
+    boolean openSearch = "embedded".equals(String.valueOf(json.getValue("SEARCH_URL", "")).strip());
+    if (openSearch) {
+      json.put("SEARCH_URL", "");
+    }
     ChorusConfig config = Main.parseConfig(json);
     EmbeddedServices services = null;
     try {
-      services = EmbeddedServices.start(request(config));
+      services = EmbeddedServices.start(request(config, openSearch));
     } catch (RuntimeException e) {
       LOG.error("Embedded services failed to start: {}", e.getMessage(), e);
       Main.fatal("start-up failed: " + e.getMessage());
@@ -53,7 +58,7 @@ public final class DevMain {
   }
 
   /** An embedded service for every endpoint the configuration leaves unset, on the EMBEDDED_* ports. */
-  static EmbeddedServices.Request request(ChorusConfig config) {
+  static EmbeddedServices.Request request(ChorusConfig config, boolean openSearch) {
     ChorusConfig.Embedded ports = config.embedded();
     EmbeddedServices.Request request = new EmbeddedServices.Request(config.dataDir());
     for (String endpoint : Main.unsetEndpoints(config)) {
@@ -66,7 +71,7 @@ public final class DevMain {
       }
     }
     // SEARCH_URL=embedded: a development OpenSearch node instead of the per-node Lucene index
-    if ("embedded".equals(config.source().getString("SEARCH_URL", ""))) {
+    if (openSearch) {
       request.openSearch(new io.chorus.config.Parse(config.source()).port("EMBEDDED_OPENSEARCH_PORT"));
     }
     return request;
