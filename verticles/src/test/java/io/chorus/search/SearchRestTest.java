@@ -30,7 +30,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * Search over REST on a real node with PostgreSQL and Kafka: rows inserted as the library leaves them,
  * found the way people type; permissions; changes announced on Kafka and takedowns on the bus; bad
  * input; a restart that keeps the index and catches up. On the embedded Lucene index here, on OpenSearch in
- * {@link SearchRestOpenSearchTest} (the same cases).
+ * {@link SearchRestTestOnOpenSearch} (the same cases).
  */
 @TestMethodOrder(MethodOrderer.MethodName.class)
 class SearchRestTest {
@@ -62,16 +62,21 @@ class SearchRestTest {
   static UUID PUBLIC_LIST;
   static UUID PRIVATE_LIST;
 
-  /** Here the embedded Lucene index; for {@link SearchRestOpenSearchTest} (same cases) OpenSearch. */
+  /** Here the embedded Lucene index; for {@link SearchRestTestOnOpenSearch} (same cases) OpenSearch. */
   @BeforeAll
   static void start(TestInfo info) {
-    boolean openSearch = info.getTestClass().filter(SearchRestOpenSearchTest.class::equals).isPresent();
-    startWith(openSearch ? SearchRestOpenSearchTest.config() : CONFIG);
+    boolean openSearch = info.getTestClass().filter(SearchRestTestOnOpenSearch.class::equals).isPresent();
+    startWith(openSearch ? SearchRestTestOnOpenSearch.config() : CONFIG);
   }
 
   /** Starts the node with {@code cfg} and lays fresh fixture rows (both engines' classes share one database). */
   static void startWith(Map<String, Object> cfg) {
     config = cfg;
+    if (KINO != null) {
+      // the other engine's class ran first in this JVM: its rows would be found too
+      sql("DELETE FROM tracks WHERE id IN (?, ?, ?, ?, ?, ?)", KINO, COVER, ARIA, NAUTILUS, QUEEN, PENDING);
+      sql("DELETE FROM playlists WHERE id IN (?, ?)", PUBLIC_LIST, PRIVATE_LIST);
+    }
     KINO = UUID.randomUUID();
     COVER = UUID.randomUUID();
     ARIA = UUID.randomUUID();

@@ -11,7 +11,7 @@ import java.util.UUID;
  * (started once per test JVM in a child process by devservices), in an index of this run's own. The
  * restart case shows the index and the Kafka offsets kept in OpenSearch, not on the node.
  */
-class SearchRestOpenSearchTest extends SearchRestTest {
+class SearchRestTestOnOpenSearch extends SearchRestTest {
   /** The base class's configuration on the embedded OpenSearch node (its {@code start} calls this for this class). */
   static Map<String, Object> config() {
     String url = TestServices.services().startOpenSearch().url();
