@@ -21,11 +21,13 @@ WORKDIR /src
 COPY pom.xml ./
 COPY proto/pom.xml proto/
 COPY codecs/pom.xml codecs/
+COPY opensearch-node/pom.xml opensearch-node/
 COPY devservices/pom.xml devservices/
 COPY verticles/pom.xml verticles/
 COPY dev/pom.xml dev/
 COPY proto/src proto/src
 COPY codecs/src/main codecs/src/main
+COPY opensearch-node/src/main opensearch-node/src/main
 COPY devservices/src/main devservices/src/main
 COPY verticles/src/main verticles/src/main
 COPY conf conf

@@ -30,6 +30,9 @@ public final class EmbeddedServices implements AutoCloseable {
   private EmbeddedPostgres postgres;
   private EmbeddedKafka kafka;
   private EmbeddedS3 s3;
+  private EmbeddedOpenSearch openSearch;
+  /** Requested up front: its URL is part of {@link #environment} (one started later for a test is not). */
+  private boolean openSearchRequested;
 
   private EmbeddedServices(Path dataDir) {
     this.dataDir = dataDir;
@@ -46,6 +49,7 @@ public final class EmbeddedServices implements AutoCloseable {
     private Integer s3Port;
     private String s3AccessKey;
     private String s3SecretKey;
+    private Integer openSearchPort;
 
     public Request(Path dataDir) {
       this.dataDir = dataDir;
@@ -76,8 +80,14 @@ public final class EmbeddedServices implements AutoCloseable {
       return this;
     }
 
+    /** A single-node OpenSearch (child JVM) for {@code SEARCH_URL}. */
+    public Request openSearch(int port) {
+      openSearchPort = port;
+      return this;
+    }
+
     public boolean isEmpty() {
-      return redisPort == null && dbPort == null && kafkaPort == null && s3Port == null;
+      return redisPort == null && dbPort == null && kafkaPort == null && s3Port == null && openSearchPort == null;
     }
   }
 
@@ -108,6 +118,11 @@ public final class EmbeddedServices implements AutoCloseable {
     if (request.s3Port != null) {
       services.s3 = new EmbeddedS3(dataDir, Ports.orFree(request.s3Port), request.s3AccessKey, request.s3SecretKey);
       starts.add(CompletableFuture.runAsync(services.s3::start));
+    }
+    if (request.openSearchPort != null) {
+      services.openSearch = new EmbeddedOpenSearch(dataDir, Ports.orFree(request.openSearchPort));
+      services.openSearchRequested = true;
+      starts.add(CompletableFuture.runAsync(services.openSearch::start));
     }
     try {
       CompletableFuture.allOf(starts.toArray(CompletableFuture[]::new)).join();
@@ -143,6 +158,9 @@ public final class EmbeddedServices implements AutoCloseable {
     if (s3 != null) {
       env.put("S3_ENDPOINT", s3.endpoint());
     }
+    if (openSearch != null && openSearchRequested) {
+      env.put("SEARCH_URL", openSearch.url());
+    }
     return env;
   }
 
@@ -177,6 +195,22 @@ public final class EmbeddedServices implements AutoCloseable {
     return s3;
   }
 
+  public EmbeddedOpenSearch openSearch() {
+    return openSearch;
+  }
+
+  /**
+   * Starts the OpenSearch node now if it is not running, for the tests that ask for it; its URL stays out of
+   * {@link #environment}, so the other tests' nodes keep the embedded Lucene index.
+   */
+  public synchronized EmbeddedOpenSearch startOpenSearch() {
+    if (openSearch == null) {
+      openSearch = new EmbeddedOpenSearch(dataDir, Ports.orFree(0));
+    }
+    openSearch.start();
+    return openSearch;
+  }
+
   public Path dataDir() {
     return dataDir;
   }
@@ -184,7 +218,7 @@ public final class EmbeddedServices implements AutoCloseable {
   @Override
   public synchronized void close() {
     // reverse order of dependence: nothing here depends on another, so stop all, each guarded
-    for (AutoCloseable c : new AutoCloseable[] {s3, kafka, postgres, redis}) {
+    for (AutoCloseable c : new AutoCloseable[] {openSearch, s3, kafka, postgres, redis}) {
       if (c == null) {
         continue;
       }

@@ -37,7 +37,7 @@ final class Feeder {
 
   private final Vertx vertx;
   private final Pool pg;
-  private final SearchIndex index;
+  private final SearchEngine index;
   private final WorkerExecutor writes;
   private final SearchConfig config;
   private final Map<String, DocType> types;
@@ -46,8 +46,10 @@ final class Feeder {
   private int queued;
   private boolean paused;
   private boolean sweeping;
+  /** With a shared engine only the owner of the first uploads partition sweeps, so a change is written once per cluster. */
+  private boolean sweeper;
 
-  Feeder(Vertx vertx, Pool pg, SearchIndex index, WorkerExecutor writes, SearchConfig config, List<DocType> types) {
+  Feeder(Vertx vertx, Pool pg, SearchEngine index, WorkerExecutor writes, SearchConfig config, List<DocType> types) {
     this.vertx = vertx;
     this.pg = pg;
     this.index = index;
@@ -87,7 +89,7 @@ final class Feeder {
         return Future.succeededFuture();
       }
       return writes.executeBlocking(() -> {
-        docs.forEach(index::put);
+        index.putAll(docs);
         return null;
       }, true).compose(v -> docs.size() < PAGE ? Future.succeededFuture() : buildPage(type, docs.get(docs.size() - 1).id()));
     });
@@ -131,11 +133,12 @@ final class Feeder {
         "group.id", config.consumerGroupPrefix() + "-" + groupName,
         "key.deserializer", "org.apache.kafka.common.serialization.StringDeserializer",
         "value.deserializer", "org.apache.kafka.common.serialization.StringDeserializer",
-        // the offsets live in the Lucene commit, never in the group
+        // the offsets live in the engine's commit (Lucene commit data, OpenSearch meta index), never in the group
         "enable.auto.commit", "false",
         "auto.offset.reset", "earliest",
         "metadata.max.age.ms", "2000"));
     consumer.partitionsAssignedHandler(this::assigned);
+    consumer.partitionsRevokedHandler(revoked -> revoked.forEach(tp -> sweeper &= !first(tp)));
     consumer.handler(this::record);
     consumer.exceptionHandler(e -> LOG.warn("Search consumer: {}", e.toString()));
     return consumer.subscribe(Set.of(config.topicUploaded(), config.topicProcessed(), config.topicUsers()));
@@ -143,11 +146,16 @@ final class Feeder {
 
   private void assigned(Set<TopicPartition> partitions) {
     for (TopicPartition tp : partitions) {
+      sweeper |= first(tp);
       String stored = index.progress(key(tp.getTopic(), tp.getPartition()));
       if (stored != null) {
         consumer.seek(tp, Long.parseLong(stored)).onFailure(e -> LOG.warn("Search consumer: seek {} failed: {}", tp, e.toString()));
       }
     }
+  }
+
+  private boolean first(TopicPartition tp) {
+    return tp.getPartition() == 0 && tp.getTopic().equals(config.topicUploaded());
   }
 
   private static String key(String topic, int partition) {
@@ -204,7 +212,7 @@ final class Feeder {
 
   /** Re-reads the rows changed since each type's watermark (with an overlap for transactions that commit late). */
   void sweep() {
-    if (sweeping) {
+    if (sweeping || (index.shared() && !sweeper)) {
       return;
     }
     sweeping = true;
@@ -237,7 +245,7 @@ final class Feeder {
       }
       String next = newest.toString();
       return writes.executeBlocking(() -> {
-        docs.forEach(index::put);
+        index.putAll(docs);
         if (!next.equals(mark)) {
           index.progress("sweep:" + type.name(), next);
         }

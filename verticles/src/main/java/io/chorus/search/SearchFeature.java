@@ -16,9 +16,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Search (issue 19): an embedded Lucene index per node over tracks, albums, artists, playlists and users,
- * built from PostgreSQL when empty and fed by the node's own Kafka consumer, takedowns on the bus and a
- * sweep of changed rows; queries are answered by the local index ({@code GET /api/v1/search},
+ * Search (issue 19): an embedded Lucene index per node over tracks, albums, artists, playlists and users
+ * (or, with {@code SEARCH_URL}, one OpenSearch index shared by the cluster), built from PostgreSQL when
+ * empty and fed by Kafka, takedowns on the bus and a sweep of changed rows; queries are answered by it ({@code GET /api/v1/search},
  * {@code /search/suggest}). Other features add document types with {@link #register} before it starts.
  */
 public final class SearchFeature implements Feature {
@@ -48,20 +48,23 @@ public final class SearchFeature implements Feature {
     Vertx vertx = node.vertx();
     SearchConfig config = SearchConfig.of(node.config());
     users = node.api(SignedIn.Verifier.class);
-    String name = indexName(node);
+    // a per-node Lucene index is fed by the node's own consumer group; OpenSearch, shared by the cluster, by one group
+    String name = config.url().isEmpty() ? indexName(node) : config.index();
     Path path = config.dir().resolve(name);
     WorkerExecutor writes = vertx.createSharedWorkerExecutor("chorus-search-write", 1);
     WorkerExecutor reads = vertx.createSharedWorkerExecutor("chorus-search-read", Math.max(2, Runtime.getRuntime().availableProcessors()));
     SearchVerticle verticle = new SearchVerticle(config, writes);
     node.deploy("SearchVerticle", () -> verticle, 1);
-    return writes.executeBlocking(() -> SearchIndex.open(path, config.refreshMs() / 1000.0), true).compose(index -> {
+    return writes.<SearchEngine>executeBlocking(() -> config.url().isEmpty()
+        ? new LuceneEngine(SearchIndex.open(path, config.refreshMs() / 1000.0)) : OpenSearchEngine.open(config), true).compose(index -> {
       service = new SearchService(index, reads, types.stream().map(DocType::name).toList());
       Feeder feeder = new Feeder(vertx, node.infra().pg(), index, writes, config, types);
       verticle.attach(index, feeder);
       node.kafka();   // the consumer's broker: its outage degrades /ready
       return feeder.build()
           .compose(v -> feeder.consume(node.config().kafka().bootstrapServers(), name))
-          .onSuccess(v -> LOG.info("Search index at {}: {} documents", path, index.count()));
+          .onSuccess(v -> LOG.info("Search index at {}: {} documents", config.url().isEmpty() ? path : config.url() + "/" + name,
+              index.count()));
     });
   }
 

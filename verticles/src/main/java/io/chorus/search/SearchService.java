@@ -4,13 +4,7 @@ import io.chorus.bus.ErrorCode;
 import io.chorus.web.SignedIn;
 import io.vertx.core.Future;
 import io.vertx.core.WorkerExecutor;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import org.apache.lucene.document.Document;
-import org.apache.lucene.search.IndexSearcher;
-import org.apache.lucene.search.Query;
-import org.apache.lucene.search.ScoreDoc;
-import org.apache.lucene.search.TopDocs;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
@@ -20,7 +14,7 @@ import java.util.Set;
 import java.util.zip.CRC32;
 
 /**
- * Queries on the local index (on a worker pool: scoring is CPU work). Input is checked here, so every
+ * Queries on the search engine (on a worker pool: scoring, or the call to OpenSearch, blocks). Input is checked here, so every
  * transport gets the same 400s: an empty or over-long query, an unknown type, a limit outside 1..100 and
  * a cursor this query did not hand out. The cursor is an offset bound to the query it continues.
  */
@@ -30,12 +24,12 @@ public final class SearchService {
   public static final int MAX_OFFSET = 10_000;
   public static final int SUGGESTIONS = 10;
 
-  private final SearchIndex index;
+  private final SearchEngine engine;
   private final WorkerExecutor pool;
   private final List<String> types;
 
-  public SearchService(SearchIndex index, WorkerExecutor pool, List<String> types) {
-    this.index = index;
+  public SearchService(SearchEngine engine, WorkerExecutor pool, List<String> types) {
+    this.engine = engine;
     this.pool = pool;
     this.types = types;
   }
@@ -59,30 +53,11 @@ public final class SearchService {
     } catch (RuntimeException e) {
       return Future.failedFuture(e);
     }
-    return pool.executeBlocking(() -> index.search(s -> run(s, q, wanted, limit, offset, viewer)), false);
-  }
-
-  private JsonObject run(IndexSearcher searcher, String q, List<String> wanted, int limit, int offset, SignedIn viewer)
-      throws java.io.IOException {
-    // rewritten once (fuzzy terms expanded) and reused for every type; fused with the title vectors' neighbours
-    Query text = searcher.rewrite(QueryBuilder.text(q, searcher.getIndexReader()));
-    List<float[]> vectors = QueryBuilder.vectors(q);
-    Highlight highlight = new Highlight(q);
-    JsonObject results = new JsonObject();
-    boolean more = false;
-    for (String type : wanted) {
-      Hybrid.Page page = Hybrid.page(searcher, text, vectors, type, viewer, offset, limit);
-      JsonArray list = new JsonArray();
-      for (ScoreDoc sd : page.hits()) {
-        Document d = searcher.storedFields().document(sd.doc);
-        list.add(new JsonObject(d.get(SearchFields.JSON)).put("highlight", highlight.apply(d.get(SearchFields.TITLE)))
-            .put("score", sd.score));
-      }
-      more |= page.more();
-      results.put(type, list);
-    }
-    String next = more && offset + limit <= MAX_OFFSET ? cursor(offset + limit, q, wanted, limit) : null;
-    return new JsonObject().put("results", results).put("next_cursor", next);
+    return pool.executeBlocking(() -> {
+      SearchEngine.Page page = engine.search(q, wanted, limit, offset, viewer);
+      String next = page.more() && offset + limit <= MAX_OFFSET ? cursor(offset + limit, q, wanted, limit) : null;
+      return new JsonObject().put("results", page.results()).put("next_cursor", next);
+    }, false);
   }
 
   /** Up to 10 as-you-type suggestions: {@code {"suggestions": [{"type","id","text"}]}}. */
@@ -93,19 +68,7 @@ public final class SearchService {
     } catch (RuntimeException e) {
       return Future.failedFuture(e);
     }
-    return pool.executeBlocking(() -> index.search(s -> {
-      TopDocs top = s.search(QueryBuilder.filtered(QueryBuilder.suggest(q), null, viewer), SUGGESTIONS * 3);
-      Set<String> seen = new LinkedHashSet<>();
-      JsonArray out = new JsonArray();
-      for (ScoreDoc sd : top.scoreDocs) {
-        Document d = s.storedFields().document(sd.doc);
-        String label = d.get(SearchFields.LABEL);
-        if (out.size() < SUGGESTIONS && seen.add(label.toLowerCase(java.util.Locale.ROOT))) {
-          out.add(new JsonObject().put("type", d.get(SearchFields.TYPE)).put("id", d.get(SearchFields.ID)).put("text", label));
-        }
-      }
-      return new JsonObject().put("suggestions", out);
-    }), false);
+    return pool.executeBlocking(() -> new JsonObject().put("suggestions", engine.suggest(q, viewer, SUGGESTIONS)), false);
   }
 
   /** The query as text: control characters become spaces; empty or over 512 characters is a 400. */

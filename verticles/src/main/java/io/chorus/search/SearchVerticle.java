@@ -9,14 +9,14 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The index's life on the node: takedowns from the bus, the periodic sweep and commit while deployed;
+ * The search engine's life on the node: takedowns from the bus, the periodic sweep and commit while deployed;
  * on undeploy (the node closing) the consumer stops and the index commits and closes, releasing its lock.
  */
 final class SearchVerticle extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(SearchVerticle.class);
   private final SearchConfig config;
   private final WorkerExecutor writes;
-  private volatile SearchIndex index;
+  private volatile SearchEngine index;
   private volatile Feeder feeder;
 
   SearchVerticle(SearchConfig config, WorkerExecutor writes) {
@@ -24,7 +24,7 @@ final class SearchVerticle extends VerticleBase {
     this.writes = writes;
   }
 
-  void attach(SearchIndex index, Feeder feeder) {
+  void attach(SearchEngine index, Feeder feeder) {
     this.index = index;
     this.feeder = feeder;
   }

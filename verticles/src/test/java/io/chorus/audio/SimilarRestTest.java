@@ -175,7 +175,11 @@ class SimilarRestTest {
       previous = t.getDouble("score");
     }
     assertThat(body.getValue("duplicate_of")).isNull();
-    assertThat(body.getJsonArray("duplicates")).isEmpty();
+    // other test classes sharing the database may upload the same recording (a real copy); never another of ours
+    List<String> ours = new java.util.ArrayList<>();
+    warzoneTracks.forEach(t -> ours.add(t.toString()));
+    singularityTracks.forEach(t -> ours.add(t.toString()));
+    assertThat(body.getJsonArray("duplicates").getList()).doesNotContainAnyElementsOf(ours);
     // the cost of the query-time approval check: the whole request, warm, many times
     long[] times = new long[30];
     for (int i = 0; i < times.length; i++) {
@@ -193,7 +197,9 @@ class SimilarRestTest {
     assertThat(tc.sql("SELECT overlap FROM track_duplicates WHERE track_id = ? AND duplicate_of = ?", copy, original)).hasSize(1);
     assertThat(((Number) tc.sql("SELECT overlap FROM track_duplicates WHERE track_id = ?", copy).get(0).get("overlap")).doubleValue())
         .isGreaterThan(0.8);
-    assertThat(tc.sql("SELECT 1 FROM track_duplicates WHERE track_id = ? OR duplicate_of = ?", drascula2, drascula2))
+    // (other test classes sharing the database may upload real copies of drascula2: only its link to ours counts)
+    assertThat(tc.sql("SELECT 1 FROM track_duplicates WHERE (track_id = ? AND duplicate_of IN (?, ?)) OR (duplicate_of = ? AND track_id IN (?, ?))",
+        drascula2, original, copy, drascula2, original, copy))
         .as("another track of the same game is not a copy").isEmpty();
     JsonObject ofCopy = similar(copy, 100, null);
     assertThat(ofCopy.getString("duplicate_of")).isEqualTo(original.toString());
@@ -258,9 +264,12 @@ class SimilarRestTest {
       assertThat(fresh.index().contains(id)).as("reloaded vector of " + id).isTrue();
     }
     assertThat(fresh.duplicates().groupOf(copy)).contains(original, copy).doesNotContain(drascula2);
+    // one track per group of copies: which copy stands for its group may differ by a rounding of the corpus
+    // statistics, so groups are compared (another test class may have uploaded a copy of one of ours)
     List<UUID> before = TestServices.await(AudioFeature.of(tc.node().nodeId()).similar().nearest(warzoneTracks.get(2), 4))
-        .stream().map(SimilarTracks.Neighbour::trackId).toList();
-    List<UUID> reloaded = TestServices.await(fresh.nearest(warzoneTracks.get(2), 4)).stream().map(SimilarTracks.Neighbour::trackId).toList();
+        .stream().map(n -> fresh.duplicates().root(n.trackId())).toList();
+    List<UUID> reloaded = TestServices.await(fresh.nearest(warzoneTracks.get(2), 4)).stream()
+        .map(n -> fresh.duplicates().root(n.trackId())).toList();
     assertThat(reloaded).isEqualTo(before);
   }
 

@@ -12,6 +12,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInfo;
 import org.junit.jupiter.api.TestMethodOrder;
 
 import java.net.URLEncoder;
@@ -28,7 +29,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * Search over REST on a real node with PostgreSQL and Kafka: rows inserted as the library leaves them,
  * found the way people type; permissions; changes announced on Kafka and takedowns on the bus; bad
- * input; a restart that keeps the index and catches up.
+ * input; a restart that keeps the index and catches up. On the embedded Lucene index here, on OpenSearch in
+ * {@link SearchRestTestOnOpenSearch} (the same cases).
  */
 @TestMethodOrder(MethodOrderer.MethodName.class)
 class SearchRestTest {
@@ -37,6 +39,8 @@ class SearchRestTest {
   static final String NODE = "search-test-" + UUID.randomUUID();
   static final Map<String, Object> CONFIG = Map.of("RATE_LIMIT_REGISTER", 100_000, "RATE_LIMIT_LOGIN", 100_000,
       "RATE_LIMIT_LOGIN_PER_USERNAME", 100_000, "ADMIN_USERNAME", ADMIN, "ADMIN_PASSWORD", PW, "CHORUS_NODE_NAME", NODE);
+  /** The node configuration of the running class (the OpenSearch subclass adds SEARCH_URL). */
+  static Map<String, Object> config = CONFIG;
   static TestCluster tc;
   static Rest rest;
   static String alice;
@@ -49,18 +53,39 @@ class SearchRestTest {
   static io.vertx.core.Vertx vx;
   static io.chorus.config.ChorusConfig.Db db;
   static String topic;
-  static final UUID KINO = UUID.randomUUID();
-  static final UUID COVER = UUID.randomUUID();
-  static final UUID ARIA = UUID.randomUUID();
-  static final UUID NAUTILUS = UUID.randomUUID();
-  static final UUID QUEEN = UUID.randomUUID();
-  static final UUID PENDING = UUID.randomUUID();
-  static final UUID PUBLIC_LIST = UUID.randomUUID();
-  static final UUID PRIVATE_LIST = UUID.randomUUID();
+  static UUID KINO;
+  static UUID COVER;
+  static UUID ARIA;
+  static UUID NAUTILUS;
+  static UUID QUEEN;
+  static UUID PENDING;
+  static UUID PUBLIC_LIST;
+  static UUID PRIVATE_LIST;
 
+  /** Here the embedded Lucene index; for {@link SearchRestTestOnOpenSearch} (same cases) OpenSearch. */
   @BeforeAll
-  static void start() {
-    tc = TestCluster.start(1, CONFIG);
+  static void start(TestInfo info) {
+    boolean openSearch = info.getTestClass().filter(SearchRestTestOnOpenSearch.class::equals).isPresent();
+    startWith(openSearch ? SearchRestTestOnOpenSearch.config() : CONFIG);
+  }
+
+  /** Starts the node with {@code cfg} and lays fresh fixture rows (both engines' classes share one database). */
+  static void startWith(Map<String, Object> cfg) {
+    config = cfg;
+    if (KINO != null) {
+      // the other engine's class ran first in this JVM: its rows would be found too
+      sql("DELETE FROM tracks WHERE id IN (?, ?, ?, ?, ?, ?)", KINO, COVER, ARIA, NAUTILUS, QUEEN, PENDING);
+      sql("DELETE FROM playlists WHERE id IN (?, ?)", PUBLIC_LIST, PRIVATE_LIST);
+    }
+    KINO = UUID.randomUUID();
+    COVER = UUID.randomUUID();
+    ARIA = UUID.randomUUID();
+    NAUTILUS = UUID.randomUUID();
+    QUEEN = UUID.randomUUID();
+    PENDING = UUID.randomUUID();
+    PUBLIC_LIST = UUID.randomUUID();
+    PRIVATE_LIST = UUID.randomUUID();
+    tc = TestCluster.start(1, config);
     rest = tc.rest();
     alice = "alice-" + UUID.randomUUID().toString().substring(0, 8);
     JsonObject a = rest.postOk(tc.port(), "/api/v1/auth/register", null, new JsonObject().put("username", alice).put("password", PW));
@@ -272,7 +297,7 @@ class SearchRestTest {
     // deleted without an event: only a kept index can still know it (a rebuild from PostgreSQL would not)
     tc = null;
     sql("DELETE FROM tracks WHERE id = ?", kept);
-    tc = TestCluster.start(1, CONFIG);
+    tc = TestCluster.start(1, config);
     rest = tc.rest();
     assertThat(tracks("старая пластинка", null)).contains(kept.toString());
     await(10_000, () -> tracks("пропущенный звонок", null).contains(missed.toString()), "the event sent while down caught up");

@@ -1,0 +1,282 @@
+package io.chorus.search;
+
+import io.chorus.bus.ErrorCode;
+import io.chorus.web.SignedIn;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import org.apache.hc.core5.http.HttpHost;
+import org.opensearch.client.json.jackson.JacksonJsonpMapper;
+import org.opensearch.client.opensearch.OpenSearchClient;
+import org.opensearch.client.opensearch._types.OpenSearchException;
+import org.opensearch.client.opensearch._types.SortOrder;
+import org.opensearch.client.opensearch._types.query_dsl.Query;
+import org.opensearch.client.opensearch.core.BulkRequest;
+import org.opensearch.client.opensearch.core.BulkResponse;
+import org.opensearch.client.opensearch.core.SearchResponse;
+import org.opensearch.client.opensearch.core.search.Hit;
+import org.opensearch.client.opensearch.generic.Body;
+import org.opensearch.client.opensearch.generic.Requests;
+import org.opensearch.client.transport.httpclient5.ApacheHttpClient5Transport;
+import org.opensearch.client.transport.httpclient5.ApacheHttpClient5TransportBuilder;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.net.URISyntaxException;
+import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The engine on an OpenSearch cluster shared by every node: one index of documents
+ * ({@code <SEARCH_INDEX>-v<schema>}, mapped by {@link OpenSearchMapping}) and one of the feed's progress
+ * ({@code ...-meta}: a document per Kafka partition offset and sweep watermark, so deleting the index
+ * also forgets what it was built from). Queries are {@link OpenSearchQueries}: the Lucene engine's,
+ * term for term. Writes become searchable within the index's refresh interval ({@code SEARCH_REFRESH_MS});
+ * a takedown refreshes at once. Failures of the cluster answer 503.
+ */
+final class OpenSearchEngine implements SearchEngine {
+  private static final Logger LOG = LoggerFactory.getLogger(OpenSearchEngine.class);
+  private static final String VALUE = "value";
+
+  private final ApacheHttpClient5Transport transport;
+  private final OpenSearchClient client;
+  private final String docs;
+  private final String meta;
+  private final Map<String, String> progress = new ConcurrentHashMap<>();
+  private final Set<String> changed = ConcurrentHashMap.newKeySet();
+  private final boolean fresh;
+
+  private OpenSearchEngine(SearchConfig config) throws IOException, URISyntaxException {
+    transport = ApacheHttpClient5TransportBuilder.builder(HttpHost.create(config.url())).setMapper(new JacksonJsonpMapper()).build();
+    client = new OpenSearchClient(transport);
+    docs = config.index() + "-v" + SearchFields.SCHEMA;
+    meta = docs + "-meta";
+    boolean created = create(meta, OpenSearchMapping.meta()) | create(docs, OpenSearchMapping.docs(config.refreshMs()));
+    load();
+    fresh = created || !"1".equals(progress.get(SearchIndex.BUILT));
+    if (fresh && !created) {
+      LOG.warn("OpenSearch index {} was never completely built: building it again", docs);
+    }
+  }
+
+  /** Connects and creates the indexes that are missing; an unreachable cluster fails the node's start. */
+  static OpenSearchEngine open(SearchConfig config) {
+    try {
+      return new OpenSearchEngine(config);
+    } catch (IOException | URISyntaxException | RuntimeException e) {
+      throw new IllegalStateException("cannot open the OpenSearch index at " + config.url() + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Creates {@code index} unless it exists; true when this call created it (the cluster decides one winner). */
+  private boolean create(String index, JsonObject body) throws IOException {
+    if (client.indices().exists(e -> e.index(index)).value()) {
+      return false;
+    }
+    try (var r = client.generic().execute(Requests.builder().endpoint("/" + index).method("PUT")
+        .body(Body.from(body.encode().getBytes(StandardCharsets.UTF_8), "application/json")).build())) {
+      if (r.getStatus() == 200) {
+        LOG.info("Created OpenSearch index {}", index);
+        return true;
+      }
+      String answer = r.getBody().map(b -> new String(b.bodyAsBytes(), StandardCharsets.UTF_8)).orElse("");
+      if (r.getStatus() == 400 && answer.contains("resource_already_exists_exception")) {
+        return false;
+      }
+      throw new IOException("creating index " + index + " answered " + r.getStatus() + ": " + answer);
+    }
+  }
+
+  /** Reads every progress document; values changed here since the last commit stay as they are. */
+  private void load() throws IOException {
+    client.indices().refresh(r -> r.index(meta));
+    SearchResponse<Map> r = client.search(s -> s.index(meta).size(10_000), Map.class);
+    for (Hit<Map> h : r.hits().hits()) {
+      if (!changed.contains(h.id()) && h.source() != null && h.source().get(VALUE) != null) {
+        progress.put(h.id(), h.source().get(VALUE).toString());
+      }
+    }
+  }
+
+  @Override
+  public boolean shared() {
+    return true;
+  }
+
+  @Override
+  public boolean fresh() {
+    return fresh;
+  }
+
+  @Override
+  public String progress(String key) {
+    return progress.get(key);
+  }
+
+  @Override
+  public void progress(String key, String value) {
+    progress.put(key, value);
+    changed.add(key);
+  }
+
+  @Override
+  public void put(SearchDoc doc) {
+    putAll(List.of(doc));
+  }
+
+  @Override
+  public void putAll(List<SearchDoc> list) {
+    if (list.isEmpty()) {
+      return;
+    }
+    BulkRequest.Builder b = new BulkRequest.Builder();
+    for (SearchDoc d : list) {
+      // an upsert that skips a document equal to the stored one (the sweep re-reads recent rows every round):
+      // no new version, no churn in the term statistics that would reorder ties between pages
+      b.operations(op -> op.update(u -> u.index(docs).id(uid(d.type(), d.id())).document(OpenSearchMapping.source(d)).docAsUpsert(true)));
+    }
+    bulk(b.build());
+  }
+
+  @Override
+  public void delete(String type, String id) {
+    // in a bulk, deleting a document that is not there is a result (not_found), not an error
+    bulk(new BulkRequest.Builder().operations(op -> op.delete(d -> d.index(docs).id(uid(type, id)))).build());
+  }
+
+  private void bulk(BulkRequest request) {
+    BulkResponse r = call(() -> client.bulk(request));
+    if (r.errors()) {
+      String first = r.items().stream().filter(i -> i.error() != null).map(i -> i.id() + ": " + i.error().reason()).findFirst().orElse("?");
+      throw ErrorCode.UNAVAILABLE.exception("OpenSearch refused a write: " + first);
+    }
+  }
+
+  static String uid(String type, String id) {
+    return type + ":" + id;
+  }
+
+  @Override
+  public void refresh() {
+    call(() -> client.indices().refresh(r -> r.index(docs)));
+  }
+
+  /**
+   * Writes the progress changed here (only those keys: other nodes own the other partitions), then
+   * re-reads the others', so a partition this node takes over later starts from its last owner's offset.
+   */
+  @Override
+  public synchronized void commit(boolean built) {
+    if (built) {
+      progress(SearchIndex.BUILT, "1");
+    }
+    Map<String, String> write = new HashMap<>();
+    for (String key : new HashSet<>(changed)) {
+      write.put(key, progress.get(key));
+    }
+    if (!write.isEmpty()) {
+      BulkRequest.Builder b = new BulkRequest.Builder();
+      write.forEach((k, v) -> b.operations(op -> op.index(i -> i.index(meta).id(k).document(Map.of(VALUE, v)))));
+      bulk(b.build());
+      // a key set again while the write ran stays changed
+      write.forEach((k, v) -> {
+        if (v.equals(progress.get(k))) {
+          changed.remove(k);
+        }
+      });
+    }
+    call(() -> {
+      load();
+      return null;
+    });
+  }
+
+  @Override
+  public int count() {
+    return (int) call(() -> client.count(c -> c.index(docs))).count();
+  }
+
+  @Override
+  public Page search(String q, List<String> types, int limit, int offset, SignedIn viewer) {
+    Query text = OpenSearchQueries.text(q);
+    Highlight highlight = new Highlight(q);
+    JsonObject results = new JsonObject();
+    boolean more = false;
+    for (String type : types) {
+      JsonArray list = new JsonArray();
+      if (text != null) {
+        Query query = OpenSearchQueries.filtered(text, type, viewer);
+        // equal scores in id order, so pages of one query do not overlap
+        SearchResponse<Map> r = call(() -> client.search(s -> s.index(docs).query(query).from(offset).size(limit + 1)
+            .sort(o -> o.score(c -> c.order(SortOrder.Desc))).sort(o -> o.field(f -> f.field(SearchFields.ID).order(SortOrder.Asc)))
+            .trackScores(true).trackTotalHits(t -> t.enabled(false)), Map.class));
+        List<Hit<Map>> hits = r.hits().hits();
+        for (int i = 0; i < Math.min(hits.size(), limit); i++) {
+          Map<?, ?> src = hits.get(i).source();
+          list.add(new JsonObject((String) src.get(SearchFields.JSON))
+              .put("highlight", highlight.apply((String) src.get(SearchFields.TITLE)))
+              .put("score", hits.get(i).score() == null ? 0f : hits.get(i).score().floatValue()));
+        }
+        more |= hits.size() > limit;
+      }
+      results.put(type, list);
+    }
+    return new Page(results, more);
+  }
+
+  @Override
+  public JsonArray suggest(String q, SignedIn viewer, int max) {
+    JsonArray out = new JsonArray();
+    Query suggest = OpenSearchQueries.suggest(q);
+    if (suggest == null) {
+      return out;
+    }
+    Query query = OpenSearchQueries.filtered(suggest, null, viewer);
+    SearchResponse<Map> r = call(() -> client.search(s -> s.index(docs).query(query).size(max * 3)
+        .trackTotalHits(t -> t.enabled(false)), Map.class));
+    Set<String> seen = new LinkedHashSet<>();
+    for (Hit<Map> h : r.hits().hits()) {
+      Map<?, ?> src = h.source();
+      String label = (String) src.get(SearchFields.LABEL);
+      if (out.size() < max && seen.add(label.toLowerCase(Locale.ROOT))) {
+        out.add(new JsonObject().put("type", src.get(SearchFields.TYPE)).put("id", src.get(SearchFields.ID)).put("text", label));
+      }
+    }
+    return out;
+  }
+
+  private interface Call<T> {
+    T run() throws IOException;
+  }
+
+  /** A call to the cluster; its failure is a 503 for the caller (logged once here with the cause). */
+  private static <T> T call(Call<T> call) {
+    try {
+      return call.run();
+    } catch (IOException | OpenSearchException e) {
+      LOG.warn("OpenSearch call failed: {}", e.toString());
+      throw ErrorCode.UNAVAILABLE.exception("search is unavailable: " + e.getMessage());
+    }
+  }
+
+  @Override
+  public void close() {
+    try {
+      commit(false);
+    } catch (RuntimeException e) {
+      LOG.warn("Saving the search progress to OpenSearch failed: {}", e.toString());
+    }
+    try {
+      transport.close();
+    } catch (IOException e) {
+      LOG.warn("Closing the OpenSearch client failed: {}", e.toString());
+    }
+  }
+}
