@@ -59,7 +59,8 @@ final class Tracks {
         .compose(v -> node.s3()).map(s3 -> {
       MediaStore store = new MediaStore(s3, node.config().s3(), workers, node.metrics());
       MediaTools tools = new MediaTools(config);
-      TrackRepo repo = new TrackRepo(node.infra().pg(), config.topicUploaded(), config.topicPlayed());
+      TrackRepo repo = new TrackRepo(node.infra().pg(), config.topicUploaded(), config.topicPlayed(),
+          new CatalogEvents(vertx, config.topicCatalog()));
       Uploads uploads = new Uploads(repo, store, new Probe(tools), workers, config.coverMaxBytes());
       Transcodes transcodes = new Transcodes(store, tools, workers, tmpDir, config.processingTimeoutSeconds() * 1000L, node.metrics());
       return new Tracks(new Access(node.api(SignedIn.Verifier.class)), repo, store, uploads,

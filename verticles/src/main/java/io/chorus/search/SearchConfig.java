@@ -14,7 +14,7 @@ import java.nio.file.Path;
  * library's and accounts' own settings.
  */
 public record SearchConfig(Path dir, String nodeName, int refreshMs, int commitMs, int sweepMs, String consumerGroupPrefix,
-                           String topicUploaded, String topicProcessed, String topicUsers) {
+                           String topicUploaded, String topicProcessed, String topicUsers, String topicCatalog) {
 
   public static SearchConfig of(ChorusConfig config) {
     Parse p = new Parse(config.source());
@@ -26,6 +26,7 @@ public record SearchConfig(Path dir, String nodeName, int refreshMs, int commitM
     return new SearchConfig(dir.isEmpty() ? config.dataDir().resolve("search") : Path.of(dir), config.nodeName(),
         p.intIn("SEARCH_REFRESH_MS", 10, 10_000), p.intIn("SEARCH_COMMIT_MS", 100, 600_000), p.intIn("SEARCH_SWEEP_MS", 100, 600_000),
         p.nonEmpty("SEARCH_CONSUMER_GROUP_PREFIX"),
-        p.nonEmpty("LIBRARY_TOPIC_UPLOADED"), p.nonEmpty("LIBRARY_TOPIC_PROCESSED"), p.nonEmpty("USER_EVENTS_TOPIC"));
+        p.nonEmpty("LIBRARY_TOPIC_UPLOADED"), p.nonEmpty("LIBRARY_TOPIC_PROCESSED"), p.nonEmpty("USER_EVENTS_TOPIC"),
+        p.nonEmpty("LIBRARY_TOPIC_CATALOG"));
   }
 }
