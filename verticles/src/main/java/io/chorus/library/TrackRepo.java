@@ -201,10 +201,15 @@ final class TrackRepo {
     return catalog.committed(pg.withTransaction(conn -> conn.preparedQuery("DELETE FROM likes WHERE subject_type = 'track' AND subject_id = $1")
         .execute(Tuple.of(uuid))
         .compose(r -> conn.preparedQuery("DELETE FROM tracks WHERE id = $1 RETURNING owner_id, artist_id").execute(Tuple.of(uuid)))
-        .compose(r -> r.rowCount() != 1 ? Future.succeededFuture(false) : catalog.write(conn, "track", uuid, "deleted",
-            new JsonObject().put("owner_id", String.valueOf(r.iterator().next().getUUID("owner_id")))
-                .put("artist_id", r.iterator().next().getUUID("artist_id") == null ? null : r.iterator().next().getUUID("artist_id").toString()))
-            .map(true))));
+        .compose(r -> {
+          if (r.rowCount() != 1) {
+            return Future.succeededFuture(false);
+          }
+          Row row = r.iterator().next();
+          UUID artist = row.getUUID("artist_id");
+          return catalog.write(conn, "track", uuid, "deleted", new JsonObject().put("owner_id", String.valueOf(row.getUUID("owner_id")))
+              .put("artist_id", artist == null ? null : artist.toString())).map(true);
+        })));
   }
 
   /**
