@@ -2,6 +2,8 @@ package io.chorus.bench;
 
 import io.chorus.testing.Rest;
 import io.chorus.testing.TestCluster;
+import io.chorus.testing.TestServices;
+import io.vertx.kafka.client.consumer.KafkaConsumer;
 import io.vertx.core.json.JsonObject;
 
 import java.net.URI;
@@ -44,19 +46,40 @@ public final class SearchFreshnessBench {
           new JsonObject().put("username", "fresh-" + UUID.randomUUID().toString().substring(0, 8)).put("password", PW)).getJsonObject("user").getString("id");
       String admin = rest.postOk(tc.port(0), "/api/v1/auth/login", null, new JsonObject().put("username", ADMIN).put("password", PW))
           .getString("access_token");
+      // the bench's own consumer of the catalog topic: when the approve's event reached Kafka consumers
+      Map<String, Long> seen = new java.util.concurrent.ConcurrentHashMap<>();
+      KafkaConsumer<String, String> events = KafkaConsumer.create(tc.client(), Map.of("bootstrap.servers", tc.config().kafka().bootstrapServers(),
+          "group.id", "bench-" + UUID.randomUUID(), "auto.offset.reset", "latest",
+          "key.deserializer", "org.apache.kafka.common.serialization.StringDeserializer",
+          "value.deserializer", "org.apache.kafka.common.serialization.StringDeserializer"));
+      events.handler(r -> {
+        if (r.value() != null && r.value().contains("\"approve\"")) {
+          seen.putIfAbsent(r.key(), System.nanoTime());
+        }
+      });
+      TestServices.await(events.subscribe(tc.config().source().getString("LIBRARY_TOPIC_CATALOG")));
       List<Long> approve = new ArrayList<>();
       List<Long> takedown = new ArrayList<>();
+      List<Long> kafka = new ArrayList<>();
       for (int i = -3; i < rounds; i++) {   // 3 warm-up rounds
         String word = "свежесть" + word(i + 3);
         UUID id = UUID.randomUUID();
         tc.sql("INSERT INTO tracks (id, owner_id, title, content_sha256, original_key, original_size, format, mime, status, moderation)"
                 + " VALUES (?, ?::uuid, ?, ?, 'k', 1, 'mp3', 'audio/mpeg', 'ready', 'pending')",
             id, owner, word, HexFormat.of().formatHex(id.toString().getBytes(StandardCharsets.UTF_8)).substring(0, 64));
-        long a = timed(tc, http, pollers, pollMs, word, id, true, () -> decide(rest, tc, admin, id, "approve"));
+        long[] decided = new long[1];
+        long a = timed(tc, http, pollers, pollMs, word, id, true, () -> {
+          decide(rest, tc, admin, id, "approve");
+          decided[0] = System.nanoTime();
+        });
+        Long got = seen.get(id.toString());
         long t = timed(tc, http, pollers, pollMs, word, id, false, () -> decide(rest, tc, admin, id, "takedown"));
         if (i >= 0) {
           approve.add(a);
           takedown.add(t);
+          if (got != null) {
+            kafka.add(Math.max(0, (got - decided[0]) / 1_000_000));
+          }
         }
       }
       double load = java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
@@ -66,6 +89,12 @@ public final class SearchFreshnessBench {
       System.out.println("|---|---|---|---|");
       row("approve → found on all 3 nodes", approve);
       row("takedown → gone from all 3 nodes", takedown);
+      row("approve → its catalog event at a Kafka consumer", kafka);
+      List<Map<String, Object>> relay = tc.sql("SELECT (percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM published_at - created_at)) * 1000)::int AS p50,"
+          + " (percentile_cont(0.99) WITHIN GROUP (ORDER BY extract(epoch FROM published_at - created_at)) * 1000)::int AS p99 FROM library_outbox WHERE topic = ?",
+          tc.config().source().getString("LIBRARY_TOPIC_CATALOG"));
+      System.out.printf("| outbox row committed → published (relay) | %s | %s | |%n", relay.get(0).get("p50"), relay.get(0).get("p99"));
+      events.close();
     } finally {
       pollers.shutdownNow();
       tc.close();
