@@ -60,8 +60,11 @@ public final class SearchIndex implements AutoCloseable {
       progress.putAll(committed);
     }
     dir = FSDirectory.open(path);
+    // a reopen never waits for merges of the small segments it flushed (Lucene's default waits up to 500 ms,
+    // far longer on a busy machine): freshness matters more here than fewer segments
     IndexWriterConfig config = new IndexWriterConfig(SearchAnalyzers.index())
-        .setOpenMode(fresh ? IndexWriterConfig.OpenMode.CREATE : IndexWriterConfig.OpenMode.APPEND);
+        .setOpenMode(fresh ? IndexWriterConfig.OpenMode.CREATE : IndexWriterConfig.OpenMode.APPEND)
+        .setMaxFullFlushMergeWaitMillis(0);
     writer = new IndexWriter(dir, config);
     searchers = new SearcherManager(writer, null);
     reopener = new ControlledRealTimeReopenThread<>(writer, searchers, refreshSeconds, Math.min(0.01, refreshSeconds));
