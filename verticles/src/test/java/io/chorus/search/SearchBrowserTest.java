@@ -65,7 +65,7 @@ class SearchBrowserTest {
 
     JsonObject args = new JsonObject().put("owner", owner).put("other", other).put("password", PW).put("pendingTitle", "Тайный маяк")
         .put("translit", "zvezda polyarnika").put("typo", "звзеда полярнка").put("mixed", "полярник");
-    JsonObject r = NodeScripts.run("test/browser-search.mjs", Duration.ofMinutes(3), "http://127.0.0.1:" + tc.port(), args.encode());
+    JsonObject r = NodeScripts.run("test/browser-search.mjs", Duration.ofMinutes(6), "http://127.0.0.1:" + tc.port(), args.encode());
     String dump = r.encodePrettily();
     assertThat(r.getBoolean("ok")).as("browser run failed:\n%s", dump).isTrue();
     assertThat(r.getJsonArray("console")).as("no script errors:\n%s", dump).isEmpty();
