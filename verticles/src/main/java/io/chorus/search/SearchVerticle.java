@@ -37,18 +37,10 @@ final class SearchVerticle extends VerticleBase {
       return Future.failedFuture(new IllegalStateException("the search index did not open"));
     }
     vertx.setPeriodic(config.sweepMs(), t -> feeder.sweep());
-    // commits (fsync) on their own thread: IndexWriter takes updates during a commit, so a slow disk never
-    // holds a takedown or an approval back; a commit still running skips the next tick
-    WorkerExecutor commits = vertx.createSharedWorkerExecutor("chorus-search-commit", 1);
-    java.util.concurrent.atomic.AtomicBoolean committing = new java.util.concurrent.atomic.AtomicBoolean();
-    vertx.setPeriodic(config.commitMs(), t -> {
-      if (committing.compareAndSet(false, true)) {
-        commits.executeBlocking(() -> {
-          index.commit(false);
-          return null;
-        }, false).onComplete(x -> committing.set(false)).onFailure(e -> LOG.warn("Search index commit failed: {}", e.toString()));
-      }
-    });
+    vertx.setPeriodic(config.commitMs(), t -> writes.executeBlocking(() -> {
+      index.commit(false);
+      return null;
+    }, true).onFailure(e -> LOG.warn("Search index commit failed: {}", e.toString())));
     // a disabled account leaves every node's results at once (the row says so; the sweep would take seconds)
     vertx.eventBus().<JsonObject>consumer(Addresses.USER_DISABLED, m -> feeder.changed("users", m.body() == null ? null : m.body().getString("user_id")));
     return Future.all(vertx.eventBus().<JsonObject>consumer(Addresses.LIBRARY_TAKEDOWN, m -> feeder.takedown(m.body())).completion(),

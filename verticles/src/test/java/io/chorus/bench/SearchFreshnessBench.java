@@ -99,6 +99,7 @@ public final class SearchFreshnessBench {
       pollers.shutdownNow();
       tc.close();
     }
+    System.exit(0);   // the embedded services' threads would keep the JVM alive
   }
 
   /** A distinct made-up word per round (letters only: digits would be split off by the analyzer). */
