@@ -173,6 +173,18 @@
     document.body.dataset.albumTracks = String(list.children.length);
   }
 
+  /** Links from search results: #album=<id> opens the album, #artist=<name> lists the artist's tracks. */
+  async function openLink() {
+    const link = new URLSearchParams(location.hash.slice(1));
+    if (link.get('album')) {
+      await openAlbum(link.get('album'));
+    } else if (link.get('artist')) {
+      $('filter-artist').value = link.get('artist');
+      $('filter-album').value = '';
+      await show('tracks');
+    }
+  }
+
   // ---- artists
 
   async function loadArtists() {
@@ -443,7 +455,8 @@
       $('tabs').hidden = false;
       $('tab-moderation').hidden = !isModerator();
       connect();
-      try { await show('tracks'); } catch (e) { showError(e.message); }
+      try { await show('tracks'); await openLink(); } catch (e) { showError(e.message); }
+      window.addEventListener('hashchange', () => openLink().catch((e) => showError(e.message)));
     } else {
       $('signed-out').hidden = false;
     }

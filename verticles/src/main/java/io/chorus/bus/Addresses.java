@@ -93,4 +93,10 @@ public final class Addresses {
    */
   public static final String LIBRARY_TAKEDOWN = "chorus.library.takedown";
 
+  /**
+   * A search on the clustered bus: {@code {"q","types"?,"limit"?,"cursor"?,"viewer"?:{"user_id","roles"}}} → the
+   * JSON of {@code GET /api/v1/search}; failures carry the error code. Every search node answers from its own index.
+   */
+  public static final String SEARCH_QUERY = "chorus.search.query";
+
 }

@@ -32,9 +32,11 @@ final class AlbumRepo {
   static final String FROM = "albums al LEFT JOIN artists aar ON aar.id = al.artist_id";
 
   private final Pool pg;
+  private final CatalogEvents events;
 
-  AlbumRepo(Pool pg) {
+  AlbumRepo(Pool pg, CatalogEvents events) {
     this.pg = pg;
+    this.events = events;
   }
 
   Pool pg() {
@@ -132,7 +134,7 @@ final class AlbumRepo {
 
   /** Deletes the album (its track entries and likes go, the tracks stay); the cover keys to remove from S3. */
   Future<List<String>> delete(UUID id, SignedIn viewer) {
-    return pg.withTransaction(c -> lock(c, id, viewer, false).compose(r -> {
+    return events.committed(pg.withTransaction(c -> lock(c, id, viewer, false).compose(r -> {
       List<String> keys = new ArrayList<>();
       if (r.getString("cover_key") != null) {
         keys.add(r.getString("cover_key"));
@@ -142,8 +144,10 @@ final class AlbumRepo {
       }
       return c.preparedQuery("DELETE FROM likes WHERE subject_type = 'album' AND subject_id = $1").execute(Tuple.of(id))
           .compose(x -> c.preparedQuery("DELETE FROM albums WHERE id = $1").execute(Tuple.of(id)))
+          .compose(x -> events.write(c, "album", id, "deleted", new JsonObject().put("owner_id", String.valueOf(r.getValue("owner_id")))
+              .put("artist_id", r.getUUID("artist_id") == null ? null : r.getUUID("artist_id").toString())))
           .map(keys);
-    }));
+    })));
   }
 
   /** Checks the viewer may edit the album (for its cover), without holding a lock. */

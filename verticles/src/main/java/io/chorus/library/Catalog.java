@@ -31,11 +31,12 @@ final class Catalog {
   static Future<Catalog> start(NodeContext node, LibraryConfig config) {
     Access access = new Access(node.api(SignedIn.Verifier.class));
     var pg = node.infra().pg();
+    CatalogEvents events = new CatalogEvents(node.vertx(), config.topicCatalog());
     return node.s3().map(s3 -> new Catalog(
-        new AlbumRoutes(access, new AlbumRepo(pg), new Covers(node.vertx(), s3, node.config().s3().bucket(), config.coverMaxBytes())),
-        new PlaylistRoutes(access, new PlaylistRepo(pg)),
+        new AlbumRoutes(access, new AlbumRepo(pg, events), new Covers(node.vertx(), s3, node.config().s3().bucket(), config.coverMaxBytes())),
+        new PlaylistRoutes(access, new PlaylistRepo(pg, events)),
         new Likes(access, pg),
-        new ModerationRoutes(access, new Moderation(pg, node.vertx().eventBus())),
+        new ModerationRoutes(access, new Moderation(pg, node.vertx().eventBus(), events)),
         node.config().security().allowedOrigins()));
   }
 

@@ -16,7 +16,7 @@ public record LibraryConfig(int uploadMaxBytes, int coverMaxBytes, String ffmpeg
                             String topicUploaded, String topicProcessed, String topicPlayed, String topicDeadLetter,
                             String consumerGroup, int processingConcurrency, int processingMaxAttempts, int processingTimeoutSeconds,
                             int outboxPollMs, int streamUrlTtlSeconds, int transcodeCacheMaxMb, int outboxRetentionHours,
-                            int streamCacheMaxMb) {
+                            int streamCacheMaxMb, String topicCatalog) {
 
   public static LibraryConfig of(ChorusConfig config) {
     return from(config.source());
@@ -31,6 +31,6 @@ public record LibraryConfig(int uploadMaxBytes, int coverMaxBytes, String ffmpeg
         p.intIn("PROCESSING_CONCURRENCY", 1, 256), p.intIn("PROCESSING_MAX_ATTEMPTS", 1, 100), p.intIn("PROCESSING_TIMEOUT_SECONDS", 5, 86_400),
         p.intIn("LIBRARY_OUTBOX_POLL_MS", 10, 60_000), p.intIn("STREAM_URL_TTL_SECONDS", 10, 7 * 86_400),
         p.intIn("TRANSCODE_CACHE_MAX_MB", 0, 1_000_000), p.intIn("LIBRARY_OUTBOX_RETENTION_HOURS", 1, 87_600),
-        p.intIn("STREAM_CACHE_MAX_MB", 0, 1_000_000));
+        p.intIn("STREAM_CACHE_MAX_MB", 0, 1_000_000), p.nonEmpty("LIBRARY_TOPIC_CATALOG"));
   }
 }

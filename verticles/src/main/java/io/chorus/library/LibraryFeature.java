@@ -68,7 +68,7 @@ public final class LibraryFeature implements Feature {
     String kafka = node.config().kafka().bootstrapServers();
     MeterRegistry metrics = node.metrics() != null ? node.metrics() : new SimpleMeterRegistry();
     LibraryTopics.ensure(vertx, node.kafka(), List.of(config.topicUploaded(), config.topicProcessed(), config.topicPlayed(),
-        config.topicDeadLetter()));
+        config.topicDeadLetter(), config.topicCatalog()));
     node.deploy("OutboxRelayVerticle", () -> new OutboxRelayVerticle(node.infra().pg(), kafka, config.outboxPollMs(),
         config.outboxRetentionHours(), metrics), 1);
     return Future.all(node.s3(), Ffmpeg.locate(vertx, config)).onSuccess(all -> {

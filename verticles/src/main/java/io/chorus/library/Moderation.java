@@ -40,10 +40,12 @@ final class Moderation {
 
   private final Pool pg;
   private final EventBus bus;
+  private final CatalogEvents events;
 
-  Moderation(Pool pg, EventBus bus) {
+  Moderation(Pool pg, EventBus bus, CatalogEvents events) {
     this.pg = pg;
     this.bus = bus;
+    this.events = events;
   }
 
   static boolean known(String decision) {
@@ -109,7 +111,7 @@ final class Moderation {
   Future<JsonObject> decide(SignedIn moderator, String type, UUID id, String decision, String reason) {
     Map.Entry<Set<String>, String> t = TRANSITIONS.get(decision);
     String[] owner = {null};
-    return pg.withTransaction(c -> c.preparedQuery("SELECT owner_id, moderation FROM " + table(type) + " WHERE id = $1 FOR UPDATE")
+    return events.committed(pg.withTransaction(c -> c.preparedQuery("SELECT owner_id, moderation FROM " + table(type) + " WHERE id = $1 FOR UPDATE")
         .execute(Tuple.of(id))
         .compose(rs -> {
           Row r = AlbumRepo.first(rs);
@@ -132,7 +134,10 @@ final class Moderation {
             .execute(Tuple.of(type, id))
             .map(resolved -> new JsonObject().put("subject_type", type).put("subject_id", id.toString()).put("decision", decision)
                 .put("moderation", t.getValue()).put("moderation_reason", "reject".equals(decision) || "takedown".equals(decision) ? reason : null)
-                .put("audit_id", audit.iterator().next().getLong("id")).put("reports_resolved", resolved.rowCount()))))
+                .put("audit_id", audit.iterator().next().getLong("id")).put("reports_resolved", resolved.rowCount())))
+        // search (and anyone else) learns of every decision from Kafka, an approval within a second
+        .compose(result -> events.write(c, type, id, "moderated", new JsonObject().put("owner_id", owner[0]).put("decision", decision))
+            .map(result))))
         .onSuccess(result -> announce(type, id, decision, owner[0], result));
   }
 

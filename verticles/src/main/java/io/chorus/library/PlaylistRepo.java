@@ -26,9 +26,11 @@ final class PlaylistRepo {
       + " (SELECT count(*) FROM playlist_tracks x WHERE x.playlist_id = p.id) AS entry_count";
 
   private final Pool pg;
+  private final CatalogEvents events;
 
-  PlaylistRepo(Pool pg) {
+  PlaylistRepo(Pool pg, CatalogEvents events) {
     this.pg = pg;
+    this.events = events;
   }
 
   static JsonObject json(Row r) {
@@ -89,8 +91,9 @@ final class PlaylistRepo {
   }
 
   Future<Void> delete(UUID id, SignedIn me) {
-    return pg.withTransaction(c -> lock(c, id, me, true)
-        .compose(r -> c.preparedQuery("DELETE FROM playlists WHERE id = $1").execute(Tuple.of(id)))).mapEmpty();
+    return events.committed(pg.withTransaction(c -> lock(c, id, me, true)
+        .compose(r -> c.preparedQuery("DELETE FROM playlists WHERE id = $1").execute(Tuple.of(id))
+            .compose(x -> events.write(c, "playlist", id, "deleted", new JsonObject().put("owner_id", String.valueOf(r.getValue("owner_id")))))))).mapEmpty();
   }
 
   /** Appends (or inserts at {@code position}) a track the owner may see; returns the new entry. */

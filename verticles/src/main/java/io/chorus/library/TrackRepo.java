@@ -39,11 +39,13 @@ final class TrackRepo {
   private final Pool pg;
   private final String topicUploaded;
   private final String topicPlayed;
+  private final CatalogEvents catalog;
 
-  TrackRepo(Pool pg, String topicUploaded, String topicPlayed) {
+  TrackRepo(Pool pg, String topicUploaded, String topicPlayed, CatalogEvents catalog) {
     this.pg = pg;
     this.topicUploaded = topicUploaded;
     this.topicPlayed = topicPlayed;
+    this.catalog = catalog;
   }
 
   Future<Track> byId(String id, SignedIn viewer) {
@@ -188,13 +190,21 @@ final class TrackRepo {
     });
   }
 
-  /** Deletes the row (album, playlist, tag and play rows cascade; likes have no foreign key). */
+  /** Deletes the row (album, playlist, tag and play rows cascade; likes have no foreign key) and announces {@code track.deleted}. */
   Future<Boolean> delete(String id) {
     UUID uuid = UUID.fromString(id);
-    return pg.withTransaction(conn -> conn.preparedQuery("DELETE FROM likes WHERE subject_type = 'track' AND subject_id = $1")
+    return catalog.committed(pg.withTransaction(conn -> conn.preparedQuery("DELETE FROM likes WHERE subject_type = 'track' AND subject_id = $1")
         .execute(Tuple.of(uuid))
-        .compose(r -> conn.preparedQuery("DELETE FROM tracks WHERE id = $1").execute(Tuple.of(uuid)))
-        .map(r -> r.rowCount() == 1));
+        .compose(r -> conn.preparedQuery("DELETE FROM tracks WHERE id = $1 RETURNING owner_id, artist_id").execute(Tuple.of(uuid)))
+        .compose(r -> {
+          if (r.rowCount() != 1) {
+            return Future.succeededFuture(false);
+          }
+          Row row = r.iterator().next();
+          UUID artist = row.getUUID("artist_id");
+          return catalog.write(conn, "track", uuid, "deleted", new JsonObject().put("owner_id", String.valueOf(row.getUUID("owner_id")))
+              .put("artist_id", artist == null ? null : artist.toString())).map(true);
+        })));
   }
 
   /**

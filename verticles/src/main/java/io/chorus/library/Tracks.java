@@ -63,7 +63,8 @@ final class Tracks {
       Path cacheDir = node.config().dataDir().resolve("cache").resolve("media").resolve(node.nodeId()).toAbsolutePath();
       return MediaCache.start(store, workers, cacheDir, config.streamCacheMaxMb(), node.metrics()).map(mediaCache -> {
       MediaTools tools = new MediaTools(config);
-      TrackRepo repo = new TrackRepo(node.infra().pg(), config.topicUploaded(), config.topicPlayed());
+      TrackRepo repo = new TrackRepo(node.infra().pg(), config.topicUploaded(), config.topicPlayed(),
+          new CatalogEvents(vertx, config.topicCatalog()));
       Uploads uploads = new Uploads(repo, store, new Probe(tools), workers, config.coverMaxBytes());
       TranscodeCache transcodeCache = new TranscodeCache(node.infra().pg(), store, node.nodeId(), config.transcodeCacheMaxMb() * 1024L * 1024L);
       transcodeCache.start(vertx);

@@ -48,6 +48,13 @@ final class Feeder {
   private boolean sweeping;
   /** With a shared engine only the owner of the first uploads partition sweeps, so a change is written once per cluster. */
   private boolean sweeper;
+  /** Documents deleted lately: a sweep or build page read before the delete must not bring them back (ids are never reused). */
+  private final Set<String> gone = java.util.Collections.newSetFromMap(new java.util.LinkedHashMap<>() {
+    @Override
+    protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
+      return size() > 10_000;
+    }
+  });
 
   Feeder(Vertx vertx, Pool pg, SearchEngine index, WorkerExecutor writes, SearchConfig config, List<DocType> types) {
     this.vertx = vertx;
@@ -89,10 +96,17 @@ final class Feeder {
         return Future.succeededFuture();
       }
       return writes.executeBlocking(() -> {
-        index.putAll(docs);
+        index.putAll(notGone(docs));
         return null;
       }, true).compose(v -> docs.size() < PAGE ? Future.succeededFuture() : buildPage(type, docs.get(docs.size() - 1).id()));
     });
+  }
+
+  /** The documents not deleted lately (one batch: OpenSearch writes it in one bulk request). */
+  private List<SearchDoc> notGone(List<SearchDoc> docs) {
+    synchronized (gone) {
+      return docs.stream().filter(d -> !gone.contains(d.type() + ":" + d.id())).toList();
+    }
   }
 
   /** Re-reads one document (and, for a track, its artist, whose visibility follows its tracks). */
@@ -117,6 +131,9 @@ final class Feeder {
       String artist = row != null && "tracks".equals(type) && row.getUUID("artist_id") != null ? row.getUUID("artist_id").toString() : null;
       return writes.executeBlocking(() -> {
         if (put == null) {
+          synchronized (gone) {
+            gone.add(type + ":" + id);
+          }
           index.delete(type, id);
         } else {
           index.put(put);
@@ -141,7 +158,7 @@ final class Feeder {
     consumer.partitionsRevokedHandler(revoked -> revoked.forEach(tp -> sweeper &= !first(tp)));
     consumer.handler(this::record);
     consumer.exceptionHandler(e -> LOG.warn("Search consumer: {}", e.toString()));
-    return consumer.subscribe(Set.of(config.topicUploaded(), config.topicProcessed(), config.topicUsers()));
+    return consumer.subscribe(Set.of(config.topicUploaded(), config.topicProcessed(), config.topicUsers(), config.topicCatalog()));
   }
 
   private void assigned(Set<TopicPartition> partitions) {
@@ -181,6 +198,9 @@ final class Feeder {
   }
 
   private Future<Void> apply(KafkaConsumerRecord<String, String> r) {
+    if (r.topic().equals(config.topicCatalog())) {
+      return catalog(r.value());
+    }
     boolean users = r.topic().equals(config.topicUsers());
     String id = r.key();
     if (id == null && r.value() != null) {
@@ -192,6 +212,42 @@ final class Feeder {
       }
     }
     return reindex(users ? "users" : "tracks", id, false);
+  }
+
+  /**
+   * The library's catalog events (deletes and moderation decisions, which the {@code updated_at} sweep
+   * cannot see or sees late): {@code {"type","subject_type","subject_id","artist_id"?}}; a deleted track's
+   * artist is looked at again too (its visibility follows its tracks).
+   */
+  private Future<Void> catalog(String value) {
+    JsonObject v;
+    try {
+      v = new JsonObject(value);
+    } catch (RuntimeException e) {
+      LOG.warn("Search: ignoring a catalog event that is not JSON");
+      return Future.succeededFuture();
+    }
+    String subject = v.getString("subject_type");
+    String type = subject == null ? null : subject.endsWith("s") ? subject : subject + "s";
+    if (type == null || !types.containsKey(type)) {
+      return Future.succeededFuture();
+    }
+    String artist = v.getString("artist_id");
+    return reindex(type, v.getString("subject_id"), false)
+        .compose(x -> artist == null || !types.containsKey("artists") ? Future.<Void>succeededFuture() : reindex("artists", artist, false));
+  }
+
+  /** A change announced on the bus (a disabled user): re-read and searchable at once. */
+  void changed(String type, String id) {
+    if (id == null || !types.containsKey(type)) {
+      return;
+    }
+    reindex(type, id, false)
+        .compose(v -> writes.executeBlocking(() -> {
+          index.refresh();
+          return null;
+        }, true))
+        .onFailure(e -> LOG.warn("Search: change of {} {} not applied: {}", type, id, e.toString()));
   }
 
   /** A takedown on the bus: {@code {"type":"takedown","subject_type":"track"|"album","subject_id"}}. */
@@ -245,7 +301,7 @@ final class Feeder {
       }
       String next = newest.toString();
       return writes.executeBlocking(() -> {
-        index.putAll(docs);
+        index.putAll(notGone(docs));
         if (!next.equals(mark)) {
           index.progress("sweep:" + type.name(), next);
         }

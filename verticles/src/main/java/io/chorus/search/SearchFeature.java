@@ -59,7 +59,7 @@ public final class SearchFeature implements Feature {
         ? new LuceneEngine(SearchIndex.open(path, config.refreshMs() / 1000.0)) : OpenSearchEngine.open(config), true).compose(index -> {
       service = new SearchService(index, reads, types.stream().map(DocType::name).toList());
       Feeder feeder = new Feeder(vertx, node.infra().pg(), index, writes, config, types);
-      verticle.attach(index, feeder);
+      verticle.attach(index, feeder, service);
       node.kafka();   // the consumer's broker: its outage degrades /ready
       return feeder.build()
           .compose(v -> feeder.consume(node.config().kafka().bootstrapServers(), name))

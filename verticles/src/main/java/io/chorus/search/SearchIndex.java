@@ -66,10 +66,13 @@ public final class SearchIndex implements AutoCloseable {
       progress.putAll(committed);
     }
     dir = FSDirectory.open(path);
+    // fewer, larger flushed segments: each merge rebuilds the title vectors' HNSW graph; and a reopen never
+    // waits for merges of the small segments it flushed (Lucene's default waits up to 500 ms, far longer on a
+    // busy machine): freshness matters more here than fewer segments
     IndexWriterConfig config = new IndexWriterConfig(SearchAnalyzers.index()).setCodec(codec())
-        // fewer, larger flushed segments: each merge rebuilds the title vectors' HNSW graph
         .setRAMBufferSizeMB(64)
-        .setOpenMode(fresh ? IndexWriterConfig.OpenMode.CREATE : IndexWriterConfig.OpenMode.APPEND);
+        .setOpenMode(fresh ? IndexWriterConfig.OpenMode.CREATE : IndexWriterConfig.OpenMode.APPEND)
+        .setMaxFullFlushMergeWaitMillis(0);
     writer = new IndexWriter(dir, config);
     searchers = new SearcherManager(writer, null);
     reopener = new ControlledRealTimeReopenThread<>(writer, searchers, refreshSeconds, Math.min(0.01, refreshSeconds));

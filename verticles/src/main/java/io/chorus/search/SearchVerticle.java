@@ -18,15 +18,17 @@ final class SearchVerticle extends VerticleBase {
   private final WorkerExecutor writes;
   private volatile SearchEngine index;
   private volatile Feeder feeder;
+  private volatile SearchService service;
 
   SearchVerticle(SearchConfig config, WorkerExecutor writes) {
     this.config = config;
     this.writes = writes;
   }
 
-  void attach(SearchEngine index, Feeder feeder) {
+  void attach(SearchEngine index, Feeder feeder, SearchService service) {
     this.index = index;
     this.feeder = feeder;
+    this.service = service;
   }
 
   @Override
@@ -39,7 +41,10 @@ final class SearchVerticle extends VerticleBase {
       index.commit(false);
       return null;
     }, true).onFailure(e -> LOG.warn("Search index commit failed: {}", e.toString())));
-    return vertx.eventBus().<JsonObject>consumer(Addresses.LIBRARY_TAKEDOWN, m -> feeder.takedown(m.body())).completion();
+    // a disabled account leaves every node's results at once (the row says so; the sweep would take seconds)
+    vertx.eventBus().<JsonObject>consumer(Addresses.USER_DISABLED, m -> feeder.changed("users", m.body() == null ? null : m.body().getString("user_id")));
+    return Future.all(vertx.eventBus().<JsonObject>consumer(Addresses.LIBRARY_TAKEDOWN, m -> feeder.takedown(m.body())).completion(),
+        vertx.eventBus().<Object>consumer(Addresses.SEARCH_QUERY, new BusSearch(service)::handle).completion());
   }
 
   @Override
