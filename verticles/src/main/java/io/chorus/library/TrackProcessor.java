@@ -207,6 +207,7 @@ public final class TrackProcessor {
                 Waveform.json(a.waveform()), a.renditionKey()}))
             .compose(rows -> rows.rowCount() == 0 ? Future.succeededFuture(false)
                 : outbox(conn, config.topicProcessed(), trackId, event).map(true)))
+        .compose(done -> done ? Future.succeededFuture(true) : discardIfDeleted(trackId, a).map(false))
         .onSuccess(done -> {
           if (done) {
             OutboxRelayVerticle.nudge(vertx);
@@ -215,6 +216,31 @@ public final class TrackProcessor {
                 claim.attempts());
           }
         });
+  }
+
+  /**
+   * A track deleted while it was being processed: the delete removed the objects that existed then, so the
+   * rendition and analysis written since would stay behind. (A row still there but no longer processing was
+   * finished by another attempt, which wrote the same keys: those stay.)
+   */
+  private Future<Void> discardIfDeleted(String trackId, Analysis a) {
+    return pg.preparedQuery("SELECT 1 FROM tracks WHERE id = $1").execute(Tuple.of(UUID.fromString(trackId))).compose(rows -> {
+      if (rows.size() > 0) {
+        return Future.succeededFuture();
+      }
+      LOG.info("Track {} was deleted while processing: its new rendition and analysis are removed", trackId);
+      return workers.<Void>executeBlocking(() -> {
+        for (String key : java.util.Arrays.asList(a.renditionKey(), a.pcmKey())) {
+          if (key != null) {
+            s3.deleteObject(b -> b.bucket(bucket).key(key));
+          }
+        }
+        return null;
+      }, false);
+    }).recover(e -> {
+      LOG.warn("Track {}: removing the objects of a deleted track failed: {}", trackId, e.getMessage());
+      return Future.succeededFuture();
+    });
   }
 
   /** Failed + the original message to the dead-letter topic, in one transaction. */
