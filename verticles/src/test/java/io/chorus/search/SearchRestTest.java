@@ -112,6 +112,9 @@ class SearchRestTest {
     sql("INSERT INTO playlists (id, owner_id, name, description, public) VALUES (?, ?::uuid, 'Летние хиты', 'sunny songs', true),"
         + " (?, ?::uuid, 'Секретный плейлист', '', false)", PUBLIC_LIST, aliceId, PRIVATE_LIST, aliceId);
     await(10_000, () -> ids(search("rhapsody", null, "tracks"), "tracks").contains(QUEEN.toString()), "fixture rows indexed");
+    // an artist becomes public after its approved tracks are in: re-read once the sweep put them
+    await(10_000, () -> search("ария", null, "artists").json().getJsonObject("results").getJsonArray("artists").encode().contains("Ария"),
+        "fixture artists indexed");
   }
 
   @AfterAll
