@@ -22,6 +22,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -159,17 +161,34 @@ class RoomQueueApiTest {
         .put("headers", new JsonObject().put("token", token)).put("body", body);
   }
 
+  /** Frames read while waiting for another address: a reply and an event may arrive in either order. */
+  private static final Map<WsProbe, List<JsonObject>> UNCLAIMED = new java.util.IdentityHashMap<>();
+
   static JsonObject awaitAddress(WsProbe ws, String address) {
+    List<JsonObject> kept = UNCLAIMED.computeIfAbsent(ws, k -> new java.util.ArrayList<>());
+    for (java.util.Iterator<JsonObject> it = kept.iterator(); it.hasNext(); ) {
+      JsonObject f = it.next();
+      if (address.equals(f.getString("address"))) {
+        it.remove();
+        return f;
+      }
+    }
     long deadline = System.currentTimeMillis() + 10_000;
     while (System.currentTimeMillis() < deadline) {
       io.vertx.core.buffer.Buffer b = ws.pollBinary(deadline - System.currentTimeMillis());
       String text = b != null ? b.toString() : ws.texts.poll();
-      if (text != null && address.equals(new JsonObject(text).getString("address"))) {
-        return new JsonObject(text);
+      if (text == null) {
+        continue;
       }
+      JsonObject f = new JsonObject(text);
+      if (address.equals(f.getString("address"))) {
+        return f;
+      }
+      kept.add(f);
     }
-    throw new AssertionError("nothing for " + address);
+    throw new AssertionError("nothing for " + address + " (other frames: " + kept + ")");
   }
+
 
   @Test
   void libraryTracksOverGrpcAndTheListenPage() {
