@@ -1,12 +1,10 @@
 package io.chorus.audio;
 
+import io.chorus.infra.KafkaConsumers;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
-import io.vertx.kafka.client.common.TopicPartition;
 import io.vertx.kafka.client.consumer.KafkaConsumer;
-import io.vertx.kafka.client.consumer.KafkaConsumerRecord;
-import io.vertx.kafka.client.consumer.OffsetAndMetadata;
 import io.vertx.sqlclient.Pool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -14,7 +12,7 @@ import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.GetObjectRequest;
 
-import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 
 /**
@@ -70,37 +68,7 @@ final class ProcessedConsumer {
   }
 
   void start(String bootstrap, String topic, String group) {
-    consumer = KafkaConsumer.create(vertx, Map.of(
-        "bootstrap.servers", bootstrap,
-        "group.id", group,
-        "key.deserializer", "org.apache.kafka.common.serialization.StringDeserializer",
-        "value.deserializer", "org.apache.kafka.common.serialization.StringDeserializer",
-        "auto.offset.reset", "earliest",
-        // the topic may not exist yet when a node starts: look again soon rather than after 5 minutes
-        "metadata.max.age.ms", "10000",
-        "enable.auto.commit", "false"));
-    consumer.handler(this::handle);
-    consumer.exceptionHandler(e -> LOG.warn("track.processed consumer: {}", e.getMessage()));
-    consumer.subscribe(topic)
-        .onSuccess(v -> LOG.info("Indexing fingerprints from Kafka topic {} (group {})", topic, group))
-        .onFailure(e -> LOG.error("Cannot subscribe to {}: {}", topic, e.getMessage()));
-  }
-
-  private void handle(KafkaConsumerRecord<String, String> record) {
-    consumer.pause();
-    process(record.value())
-        .recover(e -> {
-          LOG.warn("track.processed at {}-{}@{} not indexed: {}", record.topic(), record.partition(), record.offset(), e.getMessage());
-          return Future.succeededFuture();
-        })
-        .compose(v -> consumer.commit(Map.of(new TopicPartition(record.topic(), record.partition()),
-            new OffsetAndMetadata(record.offset() + 1, ""))))
-        .onComplete(ar -> {
-          if (ar.failed()) {
-            LOG.warn("offset commit failed: {}", ar.cause().getMessage());
-          }
-          consumer.resume();
-        });
+    consumer = KafkaConsumers.serial(vertx, bootstrap, group, Set.of(topic), "Fingerprint indexer", r -> process(r.value()));
   }
 
   private Future<Void> process(String value) {

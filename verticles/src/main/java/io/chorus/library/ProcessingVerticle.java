@@ -2,6 +2,7 @@ package io.chorus.library;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.chorus.infra.KafkaConsumers;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
@@ -67,13 +68,7 @@ public final class ProcessingVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    consumer = KafkaConsumer.create(vertx, Map.of(
-        "bootstrap.servers", bootstrapServers,
-        "group.id", config.consumerGroup(),
-        "key.deserializer", "org.apache.kafka.common.serialization.StringDeserializer",
-        "value.deserializer", "org.apache.kafka.common.serialization.StringDeserializer",
-        "enable.auto.commit", "false",
-        "auto.offset.reset", "earliest",
+    consumer = KafkaConsumers.create(vertx, bootstrapServers, config.consumerGroup(), Map.of(
         "max.poll.records", Integer.toString(config.processingConcurrency()),
         "reconnect.backoff.max.ms", "2000"));
     consumer.handler(this::received);

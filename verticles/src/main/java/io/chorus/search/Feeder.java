@@ -1,5 +1,6 @@
 package io.chorus.search;
 
+import io.chorus.infra.KafkaConsumers;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -145,15 +146,9 @@ final class Feeder {
 
   /** Subscribes the node's own consumer group to the track and user events. */
   Future<Void> consume(String bootstrapServers, String groupName) {
-    consumer = KafkaConsumer.create(vertx, Map.of(
-        "bootstrap.servers", bootstrapServers,
-        "group.id", config.consumerGroupPrefix() + "-" + groupName,
-        "key.deserializer", "org.apache.kafka.common.serialization.StringDeserializer",
-        "value.deserializer", "org.apache.kafka.common.serialization.StringDeserializer",
-        // the offsets live in the engine's commit (Lucene commit data, OpenSearch meta index), never in the group
-        "enable.auto.commit", "false",
-        "auto.offset.reset", "earliest",
-        "metadata.max.age.ms", "2000"));
+    // the offsets live in the engine's commit (Lucene commit data, OpenSearch meta index), never in the group
+    consumer = KafkaConsumers.create(vertx, bootstrapServers, config.consumerGroupPrefix() + "-" + groupName,
+        Map.of("metadata.max.age.ms", "2000"));
     consumer.partitionsAssignedHandler(this::assigned);
     consumer.partitionsRevokedHandler(revoked -> revoked.forEach(tp -> sweeper &= !first(tp)));
     consumer.handler(this::record);

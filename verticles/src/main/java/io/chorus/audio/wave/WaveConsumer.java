@@ -1,19 +1,15 @@
 package io.chorus.audio.wave;
 
+import io.chorus.infra.KafkaConsumers;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
-import io.vertx.kafka.client.common.TopicPartition;
 import io.vertx.kafka.client.consumer.KafkaConsumer;
-import io.vertx.kafka.client.consumer.KafkaConsumerRecord;
-import io.vertx.kafka.client.consumer.OffsetAndMetadata;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.List;
-import java.util.Map;
+import java.util.HashSet;
 import java.util.UUID;
 
 /**
@@ -23,8 +19,6 @@ import java.util.UUID;
  * no-op). Anonymous plays, malformed records and events of deleted users or tracks are skipped.
  */
 final class WaveConsumer {
-  private static final Logger LOG = LoggerFactory.getLogger(WaveConsumer.class);
-
   private final Vertx vertx;
   private final WaveRepo repo;
   private final String playedTopic;
@@ -37,37 +31,7 @@ final class WaveConsumer {
   }
 
   void start(String bootstrap, List<String> topics, String group) {
-    consumer = KafkaConsumer.create(vertx, Map.of(
-        "bootstrap.servers", bootstrap,
-        "group.id", group,
-        "key.deserializer", "org.apache.kafka.common.serialization.StringDeserializer",
-        "value.deserializer", "org.apache.kafka.common.serialization.StringDeserializer",
-        "auto.offset.reset", "earliest",
-        // the topics may not exist yet when a node starts: look again soon rather than after 5 minutes
-        "metadata.max.age.ms", "10000",
-        "enable.auto.commit", "false"));
-    consumer.handler(this::handle);
-    consumer.exceptionHandler(e -> LOG.warn("Wave consumer: {}", e.getMessage()));
-    consumer.subscribe(new java.util.HashSet<>(topics))
-        .onSuccess(v -> LOG.info("Wave signals from Kafka topics {} (group {})", topics, group))
-        .onFailure(e -> LOG.error("Cannot subscribe to {}: {}", topics, e.getMessage()));
-  }
-
-  private void handle(KafkaConsumerRecord<String, String> record) {
-    consumer.pause();
-    process(record.topic(), record.value())
-        .recover(e -> {
-          LOG.warn("{} at {}@{} skipped: {}", record.topic(), record.partition(), record.offset(), e.getMessage());
-          return Future.succeededFuture();
-        })
-        .compose(v -> consumer.commit(Map.of(new TopicPartition(record.topic(), record.partition()),
-            new OffsetAndMetadata(record.offset() + 1, ""))))
-        .onComplete(ar -> {
-          if (ar.failed()) {
-            LOG.warn("Wave consumer offset commit failed: {}", ar.cause().getMessage());
-          }
-          consumer.resume();
-        });
+    consumer = KafkaConsumers.serial(vertx, bootstrap, group, new HashSet<>(topics), "Wave consumer", r -> process(r.topic(), r.value()));
   }
 
   Future<Void> process(String topic, String value) {
