@@ -3,50 +3,29 @@
 // dot follow their page opening and closing, sign out. Names are shown as text, never markup.
 // Usage: node test/browser-account.mjs http://127.0.0.1:PORT
 // Prints one JSON line of observations on stdout (the Java test asserts on it); exit 0 unless it crashed.
-import { chromium } from 'playwright-core';
-import { existsSync } from 'node:fs';
+import { launch, observations, ready, restClient } from './harness.mjs';
 
-const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 const base = process.argv[2];
 if (!base) {
   console.error('usage: node test/browser-account.mjs http://127.0.0.1:PORT');
   process.exit(2);
 }
-const result = { ok: false, steps: [], console: [] };
-const started = Date.now();
-function finish(code) {
-  result.totalMs = Date.now() - started;
-  process.stdout.write(JSON.stringify(result) + '\n');
-  process.exit(code);
-}
-if (!existsSync(CHROMIUM)) {
-  result.error = `Chromium not found at ${CHROMIUM}`;
-  finish(0);
-}
-const step = (name) => result.steps.push(name);
-
-async function rest(method, path, body, token) {
-  const headers = { 'content-type': 'application/json' };
-  if (token) headers.authorization = `Bearer ${token}`;
-  const r = await fetch(base + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-  const text = await r.text();
-  return { status: r.status, body: text ? JSON.parse(text) : null };
-}
+const { result, finish, step } = observations();
+const rest = restClient(base);
 
 async function open(context) {
   const page = await context.newPage();
   page.on('console', (m) => { if (m.type() === 'error' && !/401|Unauthorized/.test(m.text())) result.console.push(m.text()); });
   page.on('pageerror', (e) => result.console.push(String(e)));
   await page.goto(`${base}/account.html`);
-  await page.waitForSelector('body[data-ready="1"]', { timeout: 20_000 });
+  await ready(page);
   return page;
 }
 const visible = (page, id) => page.$eval(`#${id}`, (e) => !e.hidden);
 
 let browser;
 try {
-  browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, timeout: 60_000,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+  browser = await launch();
   result.browserVersion = browser.version();
   const tag = Math.random().toString(36).slice(2, 8);
   const anna = `anna-${tag}`;
@@ -73,7 +52,7 @@ try {
   step('profile saved');
 
   await a.reload();
-  await a.waitForSelector('body[data-ready="1"]', { timeout: 20_000 });
+  await ready(a);
   result.afterReload = { signedIn: await visible(a, 'signed-in'), display: await a.inputValue('#profile-display'),
     bio: await a.inputValue('#profile-bio') };
   step('reloaded');
@@ -119,7 +98,7 @@ try {
   await a.click('#signout');
   await a.waitForSelector('#signed-out:not([hidden])');
   await a.reload();
-  await a.waitForSelector('body[data-ready="1"]', { timeout: 20_000 });
+  await ready(a);
   result.afterSignOutReload = { signedOut: await visible(a, 'signed-out') };
   step('signed out');
   // a wrong password shows the server's message

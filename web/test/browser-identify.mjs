@@ -3,46 +3,26 @@
 // POST /api/v1/identify with the user's token and shows the answer (or "no match").
 // Usage: node test/browser-identify.mjs http://127.0.0.1:PORT <username> <password> <capture.wav> [<seconds>]
 // Prints one JSON line of observations on stdout (the Java test asserts on it); exit 0 unless it crashed.
-import { chromium } from 'playwright-core';
 import { existsSync } from 'node:fs';
+import { launch, observations, signIn } from './harness.mjs';
 
-const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 const [base, username, password, wav, seconds] = process.argv.slice(2);
-const result = { ok: false, steps: [], console: [] };
-const started = Date.now();
-function finish(code) {
-  result.totalMs = Date.now() - started;
-  process.stdout.write(JSON.stringify(result) + '\n');
-  process.exit(code);
-}
-if (!existsSync(CHROMIUM)) {
-  result.error = `Chromium not found at ${CHROMIUM}`;
-  finish(0);
-}
+const { result, finish, step } = observations();
 if (!existsSync(wav)) {
   result.error = `capture file not found: ${wav}`;
   finish(0);
 }
-const step = (name) => result.steps.push(name);
 
 let browser;
 let page;
 try {
-  browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, timeout: 60_000,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update',
-      '--disable-sync', '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', `--use-file-for-fake-audio-capture=${wav}`] });
+  browser = await launch(['--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', `--use-file-for-fake-audio-capture=${wav}`]);
   result.browserVersion = browser.version();
   const context = await browser.newContext({ permissions: ['microphone'] });
   page = await context.newPage();
   page.on('console', (m) => { if (m.type() === 'error' && !/401|Unauthorized|favicon/.test(m.text())) result.console.push(m.text()); });
   page.on('pageerror', (e) => result.console.push(String(e)));
-  await page.goto(`${base}/account.html`);
-  await page.waitForSelector('body[data-ready="1"]', { timeout: 30_000 });
-  result.login = await page.evaluate(async ([u, p]) => (await fetch('/api/v1/auth/login', { method: 'POST',
-    headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: u, password: p }), credentials: 'same-origin' })).status,
-  [username, password]);
-  await page.goto(`${base}/library.html`);
-  await page.waitForSelector('body[data-ready="1"]', { timeout: 30_000 });
+  result.login = await signIn(page, base, username, password, { next: 'library.html', timeout: 30_000 });
   step('signed in');
 
   await page.click('button[data-tab="identify"]');

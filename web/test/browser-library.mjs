@@ -4,46 +4,23 @@
 // Names are shown as text, never markup.
 // Usage: node test/browser-library.mjs http://127.0.0.1:PORT <audio file> <cover png> <admin> <admin password>
 // Prints one JSON line of observations on stdout (the Java test asserts on it); exit 0 unless it crashed.
-import { chromium } from 'playwright-core';
-import { existsSync } from 'node:fs';
+import { AUTOPLAY, launch, observations, signIn as signInAt } from './harness.mjs';
 
-const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 const [base, audioFile, coverFile, admin, adminPassword] = process.argv.slice(2);
-const result = { ok: false, steps: [], console: [] };
-const started = Date.now();
-function finish(code) {
-  result.totalMs = Date.now() - started;
-  process.stdout.write(JSON.stringify(result) + '\n');
-  process.exit(code);
-}
-if (!existsSync(CHROMIUM)) {
-  result.error = `Chromium not found at ${CHROMIUM}`;
-  finish(0);
-}
-const step = (name) => result.steps.push(name);
+const { result, finish, step } = observations();
 
 async function signIn(context, username, password, register) {
   const page = await context.newPage();
   page.on('console', (m) => { if (m.type() === 'error' && !/401|Unauthorized|favicon/.test(m.text())) result.console.push(m.text()); });
   page.on('pageerror', (e) => result.console.push(String(e)));
-  await page.goto(`${base}/account.html`);
-  await page.waitForSelector('body[data-ready="1"]', { timeout: 20_000 });
-  const status = await page.evaluate(async ([u, p, reg]) => {
-    const r = await fetch(reg ? '/api/v1/auth/register' : '/api/v1/auth/login', { method: 'POST', headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ username: u, password: p }), credentials: 'same-origin' });
-    return r.status;
-  }, [username, password, register]);
-  await page.goto(`${base}/library.html`);
-  await page.waitForSelector('body[data-ready="1"]', { timeout: 20_000 });
+  const status = await signInAt(page, base, username, password, { register, next: 'library.html' });
   return { page, status };
 }
 
 let browser;
 let mainPage;
 try {
-  browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, timeout: 60_000,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update',
-      '--disable-sync', '--autoplay-policy=no-user-gesture-required'] });
+  browser = await launch([AUTOPLAY]);
   result.browserVersion = browser.version();
   const tag = Math.random().toString(36).slice(2, 8);
   const user = `lib-${tag}`;

@@ -4,29 +4,14 @@
 // because both reported ready.
 // Usage: node test/browser-queue.mjs http://127.0.0.1:PORT
 // Prints one JSON line of observations on stdout (the Java test asserts on it); exit 0 unless it crashed.
-import { chromium } from 'playwright-core';
-import { existsSync } from 'node:fs';
+import { AUTOPLAY, launch, observations } from './harness.mjs';
 
-const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 const base = process.argv[2];
-const result = { ok: false, console: [], steps: [] };
-const started = Date.now();
-function finish(code) {
-  result.totalMs = Date.now() - started;
-  process.stdout.write(JSON.stringify(result) + '\n');
-  process.exit(code);
-}
-if (!existsSync(CHROMIUM)) {
-  result.error = `Chromium not found at ${CHROMIUM}`;
-  finish(0);
-}
-const step = (s) => result.steps.push(s);
+const { result, finish, step } = observations();
 
 let browser;
 try {
-  browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, timeout: 60_000,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update',
-      '--disable-sync', '--autoplay-policy=no-user-gesture-required'] });
+  browser = await launch([AUTOPLAY]);
   const r = await fetch(base + '/api/v1/rooms', { method: 'POST', headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ title: 'Queue party', display_name: 'Host Hanna' }) });
   const created = await r.json();

@@ -4,34 +4,15 @@
 // guest's chat socket is dropped the messages it missed appear exactly once.
 // Usage: node test/browser-room.mjs http://127.0.0.1:PORT
 // Prints one JSON line of observations on stdout (the Java test asserts on it); exit 0 unless it crashed.
-import { chromium } from 'playwright-core';
-import { existsSync } from 'node:fs';
+import { AUTOPLAY, launch, observations, restClient } from './harness.mjs';
 
-const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 const base = process.argv[2];
 if (!base) {
   console.error('usage: node test/browser-room.mjs http://127.0.0.1:PORT');
   process.exit(2);
 }
-const result = { ok: false, console: [], steps: [] };
-const started = Date.now();
-function finish(code) {
-  result.totalMs = Date.now() - started;
-  process.stdout.write(JSON.stringify(result) + '\n');
-  process.exit(code);
-}
-if (!existsSync(CHROMIUM)) {
-  result.error = `Chromium not found at ${CHROMIUM}`;
-  finish(0);
-}
-
-async function rest(method, path, body, token) {
-  const headers = { 'content-type': 'application/json' };
-  if (token) headers.authorization = `Bearer ${token}`;
-  const r = await fetch(base + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-  const text = await r.text();
-  return { status: r.status, body: text ? JSON.parse(text) : null };
-}
+const { result, finish, step } = observations();
+const rest = restClient(base);
 
 const texts = (page) => page.$$eval('#chat-messages li:not(.system) .text', (els) => els.map((e) => e.textContent));
 const ids = (page) => page.$$eval('#chat-messages li', (els) => els.map((e) => e.dataset.id));
@@ -44,15 +25,9 @@ async function send(page, text) {
   await page.click('#chat-send');
   await hasText(page, text);
 }
-const step = (name) => result.steps.push(name);
-
 let browser;
 try {
-  browser = await chromium.launch({
-    executablePath: CHROMIUM, headless: true, timeout: 60_000,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync', '--autoplay-policy=no-user-gesture-required'],
-  });
+  browser = await launch([AUTOPLAY]);
   const created = await rest('POST', '/api/v1/rooms', { title: 'Listening party', display_name: 'Host Hanna' });
   if (created.status !== 201) throw new Error(`REST create: ${created.status} ${JSON.stringify(created.body)}`);
   const roomId = created.body.room.id;

@@ -4,24 +4,11 @@
 // a pending track shown to its owner only.
 // Usage: node test/browser-search.mjs http://127.0.0.1:PORT '<json {owner, other, password, pendingTitle, mixed, translit, typo}>'
 // Prints one JSON line of observations on stdout (the Java test asserts on it); exit 0 unless it crashed.
-import { chromium } from 'playwright-core';
-import { existsSync } from 'node:fs';
+import { AUTOPLAY, launch, observations, ready, signIn as signInAt } from './harness.mjs';
 
-const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 const [base, json] = process.argv.slice(2);
 const args = JSON.parse(json);
-const result = { ok: false, steps: [], console: [] };
-const started = Date.now();
-function finish(code) {
-  result.totalMs = Date.now() - started;
-  process.stdout.write(JSON.stringify(result) + '\n');
-  process.exit(code);
-}
-if (!existsSync(CHROMIUM)) {
-  result.error = `Chromium not found at ${CHROMIUM}`;
-  finish(0);
-}
-const step = (name) => result.steps.push(name);
+const { result, finish, step } = observations();
 
 function watch(page) {
   // failed requests are judged by their URL below (the console line does not name it)
@@ -38,11 +25,7 @@ function watch(page) {
 
 async function signIn(context, username) {
   const page = watch(await context.newPage());
-  await page.goto(`${base}/account.html`);
-  await page.waitForSelector('body[data-ready="1"]', { timeout: 20_000 });
-  const status = await page.evaluate(async ([u, p]) => (await fetch('/api/v1/auth/login', { method: 'POST',
-    headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: u, password: p }), credentials: 'same-origin' })).status,
-  [username, args.password]);
+  const status = await signInAt(page, base, username, args.password);
   return { page, status };
 }
 
@@ -56,7 +39,7 @@ async function typeAndSuggest(page, text) {
 
 async function results(page, q) {
   await page.goto(`${base}/search.html?${new URLSearchParams({ q })}`);
-  await page.waitForSelector('body[data-ready="1"]', { timeout: 20_000 });
+  await ready(page);
   return page.evaluate(() => ({
     groups: [...document.querySelectorAll('.search-group')].map((g) => g.dataset.type),
     ids: Object.fromEntries([...document.querySelectorAll('.search-group')].map((g) => [g.dataset.type, [...g.querySelectorAll('li')].map((li) => li.dataset.id)])),
@@ -67,9 +50,7 @@ async function results(page, q) {
 
 let browser;
 try {
-  browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, timeout: 60_000,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update',
-      '--disable-sync', '--autoplay-policy=no-user-gesture-required'] });
+  browser = await launch([AUTOPLAY]);
   result.browserVersion = browser.version();
 
   // anonymous, on the room page: the box is there, suggestions come as you type

@@ -11,10 +11,9 @@
 //   --client-js: serve this file as the page's /app.js (to measure another version of the client
 //                against the same nodes); default: whatever the node serves
 // Prints one JSON line of results on stdout; exit 0 unless it crashed (then ok=false with the error).
-import { chromium } from 'playwright-core';
+import { AUTOPLAY, CHROMIUM, launch } from './harness.mjs';
 import { existsSync, readFileSync } from 'node:fs';
 
-const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 const args = Object.fromEntries(process.argv.slice(2).reduce((acc, a, i, all) => {
   if (a.startsWith('--')) acc.push([a.slice(2), all[i + 1]]);
   return acc;
@@ -51,16 +50,7 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 let browser;
 try {
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    timeout: 60_000,
-    args: [
-      '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync',
-      '--autoplay-policy=no-user-gesture-required',
-    ],
-  });
+  browser = await launch(['--disable-quic', AUTOPLAY]);
   result.browserVersion = browser.version();
 
   const pages = [];

@@ -2,43 +2,20 @@
 // the host presses play (then seeks, then pauses); the listener's <audio> must follow.
 // Usage: node test/browser-sync.mjs http://127.0.0.1:PORT
 // Prints one JSON line of measurements on stdout (the Java test asserts on it); exit 0 unless it crashed.
-import { chromium } from 'playwright-core';
-import { existsSync } from 'node:fs';
+import { AUTOPLAY, CHROMIUM, launch, observations } from './harness.mjs';
 
-const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 const base = process.argv[2];
 if (!base) {
   console.error('usage: node test/browser-sync.mjs http://127.0.0.1:PORT');
   process.exit(2);
 }
-const result = { ok: false, chromium: CHROMIUM, console: [] };
+const { result, finish } = observations({ chromium: CHROMIUM });
 const t = () => Date.now();
-const started = t();
-
-function finish(code) {
-  result.totalMs = t() - started;
-  process.stdout.write(JSON.stringify(result) + '\n');
-  process.exit(code);
-}
-
-if (!existsSync(CHROMIUM)) {
-  result.error = `Chromium not found at ${CHROMIUM}: install it (apt-get install -y chromium)`;
-  finish(0);
-}
 
 let browser;
 try {
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    timeout: 60_000,
-    args: [
-      '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync',
-      '--autoplay-policy=no-user-gesture-required',
-    ],
-    // playwright gives every non-persistent launch a fresh --user-data-dir of its own (a temp dir)
-  });
+  // playwright gives every non-persistent launch a fresh --user-data-dir of its own (a temp dir)
+  browser = await launch(['--disable-quic', AUTOPLAY]);
   result.browserVersion = browser.version();
 
   const hostCtx = await browser.newContext();
