@@ -1,12 +1,10 @@
 package io.chorus.accounts;
 
 import io.chorus.testing.TestCluster;
+import io.chorus.testing.JdkHttp;
 import io.vertx.core.json.JsonObject;
 
-import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpHeaders;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 
@@ -14,8 +12,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /** A blocking JSON client (the JDK's HttpClient) for the accounts REST tests. */
 final class Api {
-  private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-      .connectTimeout(Duration.ofSeconds(10)).build();
 
   /** The password of every user made by {@link #newUser}. */
   static final String PW = "correct horse battery staple";
@@ -55,28 +51,10 @@ final class Api {
   }
 
   Reply call(String method, String path, String token, Object body, String contentType) {
-    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).timeout(Duration.ofSeconds(30));
-    if (token != null) {
-      b.header("Authorization", "Bearer " + token);
-    }
-    HttpRequest.BodyPublisher pub;
-    if (body == null) {
-      pub = HttpRequest.BodyPublishers.noBody();
-    } else if (body instanceof byte[] bytes) {
-      pub = HttpRequest.BodyPublishers.ofByteArray(bytes);
-      b.header("Content-Type", contentType);
-    } else {
-      pub = HttpRequest.BodyPublishers.ofString(body.toString());
-      b.header("Content-Type", contentType);
-    }
-    b.method(method, pub);
-    try {
-      HttpResponse<String> r = HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
-      return new Reply(r.statusCode(), r.headers(), r.body());
-    } catch (Exception e) {
-      throw new AssertionError(method + " " + path + " failed: " + e.getMessage(), e);
-    }
+    HttpResponse<byte[]> r = JdkHttp.send(port, method, path, token, body, contentType, Duration.ofSeconds(30));
+    return new Reply(r.statusCode(), r.headers(), new String(r.body(), java.nio.charset.StandardCharsets.UTF_8));
   }
+
 
   Reply get(String path, String token) {
     return call("GET", path, token, null);

@@ -1,13 +1,11 @@
 package io.chorus.library;
 
 import io.chorus.config.ChorusConfig;
+import io.chorus.testing.JdkHttp;
 import io.chorus.testing.Sql;
 import io.vertx.core.json.JsonObject;
 
-import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpHeaders;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -19,8 +17,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /** A blocking client (the JDK's HttpClient) for the catalog REST tests, and the rows they arrange with SQL. */
 final class CatalogApi {
-  private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-      .connectTimeout(Duration.ofSeconds(10)).build();
   static final String PW = "correct horse battery staple";
   static final String ADMIN = "catalog-admin";
   static final String ADMIN_PASSWORD = "catalog admin password";
@@ -60,28 +56,10 @@ final class CatalogApi {
   }
 
   Reply call(String method, String path, String token, Object body, String contentType) {
-    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).timeout(Duration.ofSeconds(60));
-    if (token != null) {
-      b.header("Authorization", "Bearer " + token);
-    }
-    HttpRequest.BodyPublisher pub;
-    if (body == null) {
-      pub = HttpRequest.BodyPublishers.noBody();
-    } else if (body instanceof byte[] bytes) {
-      pub = HttpRequest.BodyPublishers.ofByteArray(bytes);
-      b.header("Content-Type", contentType);
-    } else {
-      pub = HttpRequest.BodyPublishers.ofString(body.toString());
-      b.header("Content-Type", contentType);
-    }
-    b.method(method, pub);
-    try {
-      HttpResponse<byte[]> r = HTTP.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
-      return new Reply(r.statusCode(), r.headers(), r.body());
-    } catch (Exception e) {
-      throw new AssertionError(method + " " + path + " failed: " + e.getMessage(), e);
-    }
+    HttpResponse<byte[]> r = JdkHttp.send(port, method, path, token, body, contentType, Duration.ofSeconds(60));
+    return new Reply(r.statusCode(), r.headers(), r.body());
   }
+
 
   Reply call(String method, String path, String token, Object body) {
     return call(method, path, token, body, "application/json");

@@ -1,12 +1,11 @@
 package io.chorus.library;
 
+import io.chorus.testing.JdkHttp;
 import io.vertx.core.json.JsonObject;
 
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpHeaders;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -26,8 +25,6 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 final class LibraryClient {
   static final String PW = "correct horse battery staple";
-  private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-      .connectTimeout(Duration.ofSeconds(10)).build();
 
   private final int port;
 
@@ -64,20 +61,10 @@ final class LibraryClient {
   }
 
   Reply send(String method, String path, String token, Map<String, String> headers, HttpRequest.BodyPublisher body) {
-    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(path.startsWith("http") ? path : "http://127.0.0.1:" + port + path))
-        .timeout(Duration.ofSeconds(90));
-    if (token != null) {
-      b.header("Authorization", "Bearer " + token);
-    }
-    headers.forEach(b::header);
-    b.method(method, body == null ? HttpRequest.BodyPublishers.noBody() : body);
-    try {
-      HttpResponse<byte[]> r = HTTP.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
-      return new Reply(r.statusCode(), r.headers(), r.body());
-    } catch (IOException | InterruptedException e) {
-      throw new AssertionError(method + " " + path + " failed: " + e, e);
-    }
+    HttpResponse<byte[]> r = JdkHttp.exchange(port, method, path, token, headers, body, Duration.ofSeconds(90));
+    return new Reply(r.statusCode(), r.headers(), r.body());
   }
+
 
   Reply get(String path, String token) {
     return send("GET", path, token, Map.of(), null);
