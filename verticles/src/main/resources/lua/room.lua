@@ -195,16 +195,23 @@ local function set_track(room, url, id, title, duration)
   redis.call('DEL', pkey)
 end
 
+-- one change of the room: a new version, and the event's transient fields saying what happened, who did
+-- it and why (nil leaves a field out of the event)
+local function changed(room, event, actor, cause, item_id)
+  room.version = room.version + 1
+  room.event = event
+  room.actor = actor
+  room.cause = cause
+  room.item_id = item_id
+end
+
 -- the waiting track plays from where it stands (0 unless the host sought meanwhile), for everyone now
 local function start(room, cause)
   room.status = 'play'
   room.updated_at = now
   room.ready_deadline = 0
   redis.call('DEL', pkey)
-  room.version = room.version + 1
-  room.event = 'play'
-  room.actor = ''
-  room.cause = cause
+  changed(room, 'play', '', cause)
 end
 
 -- the new track waits for every member holding a socket now (a later joiner is not waited for);
@@ -235,10 +242,7 @@ local function advance_in(room, q, timeout, cause)
   write_queue(room, q)
   set_track(room, item.track_url, item.track_id, item.title, item.duration_ms)
   begin_wait(room, timeout)
-  room.version = room.version + 1
-  room.event = 'track_changed'
-  room.cause = cause
-  room.item_id = item.id
+  changed(room, 'track_changed', nil, cause, item.id)
   return true
 end
 
@@ -420,9 +424,7 @@ elseif op == 'control' then
     return fail('invalid_argument', 'unknown action ' .. action)
   end
   room.updated_at = now
-  room.version = room.version + 1
-  room.event = action
-  room.actor = actor
+  changed(room, action, actor)
   save(room)
   -- the event names who acted: the actor, or the host for a trusted call
   with_member(room, actor ~= '' and actor or room.host_id)
@@ -433,8 +435,7 @@ elseif op == 'transfer' then
   if actor ~= '' and actor ~= room.host_id then return fail('forbidden', 'only the host hands over the host role') end
   if redis.call('HEXISTS', mkey, ARGV[5]) == 0 then return fail('not_found', 'new host is not in the room') end
   room.host_id = ARGV[5]
-  room.version = room.version + 1
-  room.event = 'host_changed'
+  changed(room, 'host_changed')
   save(room)
   return compact(room)
 elseif op == 'track' then
@@ -443,10 +444,7 @@ elseif op == 'track' then
   if actor ~= '' and actor ~= room.host_id then return fail('forbidden', 'only the host changes the track') end
   set_track(room, ARGV[5], ARGV[6], ARGV[7], ARGV[8])
   room.status = 'pause'
-  room.version = room.version + 1
-  room.event = 'track_changed'
-  room.actor = actor
-  room.cause = 'change'
+  changed(room, 'track_changed', actor, 'change')
   save(room)
   return compact(room)
 elseif op == 'queue_add' then
@@ -465,11 +463,7 @@ elseif op == 'queue_add' then
   if find_item(q, item.id) then return fail('already_exists', 'queue item id taken') end
   table.insert(q, pos + 1, item)
   write_queue(room, q)
-  room.version = room.version + 1
-  room.event = 'queue'
-  room.actor = ARGV[4]
-  room.cause = 'add'
-  room.item_id = item.id
+  changed(room, 'queue', ARGV[4], 'add', item.id)
   save(room)
   return compact(room)
 elseif op == 'queue_remove' then
@@ -481,11 +475,7 @@ elseif op == 'queue_remove' then
   if not i then return fail('not_found', 'no queue item ' .. ARGV[5]) end
   table.remove(q, i)
   write_queue(room, q)
-  room.version = room.version + 1
-  room.event = 'queue'
-  room.actor = ARGV[4]
-  room.cause = 'remove'
-  room.item_id = ARGV[5]
+  changed(room, 'queue', ARGV[4], 'remove', ARGV[5])
   save(room)
   return compact(room)
 elseif op == 'queue_move' then
@@ -500,11 +490,7 @@ elseif op == 'queue_move' then
   local item = table.remove(q, i)
   table.insert(q, pos + 1, item)
   write_queue(room, q)
-  room.version = room.version + 1
-  room.event = 'queue'
-  room.actor = ARGV[4]
-  room.cause = 'move'
-  room.item_id = ARGV[5]
+  changed(room, 'queue', ARGV[4], 'move', ARGV[5])
   save(room)
   return compact(room)
 elseif op == 'skip' then
@@ -550,16 +536,11 @@ elseif op == 'takedown' then
       if #removed > 0 then write_queue(room, kept) end
       set_track(room, '', '', '', 0)
       room.status = 'pause'
-      room.version = room.version + 1
-      room.event = 'track_changed'
-      room.cause = 'takedown'
+      changed(room, 'track_changed', nil, 'takedown')
     end
   else
     write_queue(room, kept)
-    room.version = room.version + 1
-    room.event = 'queue'
-    room.cause = 'remove'
-    room.item_id = removed[1]
+    changed(room, 'queue', nil, 'remove', removed[1])
   end
   room.actor = ''
   save(room)
@@ -575,10 +556,7 @@ elseif op == 'tick' then
       room.position_ms = room.duration_ms
       room.status = 'pause'
       room.updated_at = now
-      room.version = room.version + 1
-      room.event = 'pause'
-      room.actor = ''
-      room.cause = 'ended'
+      changed(room, 'pause', '', 'ended')
     end
   else
     room.noop = true
