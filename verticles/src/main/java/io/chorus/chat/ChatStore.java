@@ -1,5 +1,6 @@
 package io.chorus.chat;
 
+import io.chorus.infra.RedisReplies;
 import io.chorus.web.RateLimiter;
 import io.chorus.infra.LuaScript;
 import io.vertx.core.Future;
@@ -158,7 +159,7 @@ public final class ChatStore {
   public Future<Map<String, JsonObject>> participants(String roomId) {
     return redis.hgetall(participantsKey(roomId)).map(r -> {
       Map<String, JsonObject> out = new java.util.LinkedHashMap<>();
-      hash(r).forEach((k, v) -> out.put(k, new JsonObject(v)));
+      RedisReplies.hash(r).forEach((k, v) -> out.put(k, new JsonObject(v)));
       return out;
     });
   }
@@ -176,29 +177,9 @@ public final class ChatStore {
   /** The cached row as strings, or null when not cached. */
   public Future<JsonObject> meta(String roomId) {
     return redis.hgetall(metaKey(roomId)).map(r -> {
-      Map<String, String> h = hash(r);
+      Map<String, String> h = RedisReplies.hash(r);
       return h.isEmpty() ? null : new JsonObject(new java.util.LinkedHashMap<>(h));
     });
-  }
-
-  /** HGETALL as a map, for RESP3 (a map reply) and RESP2 (a flat array) alike. */
-  static Map<String, String> hash(Response r) {
-    Map<String, String> out = new java.util.LinkedHashMap<>();
-    if (r == null || r.size() == 0) {
-      return out;
-    }
-    try {
-      for (String k : r.getKeys()) {
-        out.put(k, r.get(k).toString());
-      }
-      return out;
-    } catch (RuntimeException notAMap) {
-      out.clear();
-    }
-    for (int i = 0; i + 1 < r.size(); i += 2) {
-      out.put(r.get(i).toString(), r.get(i + 1).toString());
-    }
-    return out;
   }
 
   /** Set by the first chat post per room within the activity period: throttles the room's lifetime renewal. */

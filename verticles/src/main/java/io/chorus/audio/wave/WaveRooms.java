@@ -2,6 +2,7 @@ package io.chorus.audio.wave;
 
 import io.chorus.bus.ChorusException;
 import io.chorus.bus.ErrorCode;
+import io.chorus.infra.RedisReplies;
 import io.chorus.room.RoomClient;
 import io.chorus.room.RoomCommand;
 import io.chorus.room.RoomIds;
@@ -11,14 +12,11 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.redis.client.RedisAPI;
-import io.vertx.redis.client.Response;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 
@@ -112,7 +110,7 @@ final class WaveRooms {
 
   /** One pass over the wave rooms: feeds each room whose claim this node takes. */
   void sweep() {
-    redis.hgetall(KEY).onSuccess(r -> hash(r).forEach((room, host) ->
+    redis.hgetall(KEY).onSuccess(r -> RedisReplies.hash(r).forEach((room, host) ->
         redis.set(List.of(claim(room), nodeId, "NX", "PX", Long.toString(CLAIM_MS))).onSuccess(took -> {
           if (took == null) {
             return;
@@ -190,24 +188,5 @@ final class WaveRooms {
         // not a library track
       }
     }
-  }
-
-  private static Map<String, String> hash(Response r) {
-    Map<String, String> out = new LinkedHashMap<>();
-    if (r == null || r.size() == 0) {
-      return out;
-    }
-    try {
-      for (String k : r.getKeys()) {
-        out.put(k, r.get(k).toString());
-      }
-      return out;
-    } catch (RuntimeException notAMap) {
-      out.clear();
-    }
-    for (int i = 0; i + 1 < r.size(); i += 2) {
-      out.put(r.get(i).toString(), r.get(i + 1).toString());
-    }
-    return out;
   }
 }
