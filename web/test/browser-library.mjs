@@ -1,6 +1,7 @@
 // The library page (issue 17) in headless Chromium: sign in, upload a real track with the progress
 // bar, see it processed (status pushed on the user channel), make an album, add the track, give the
-// album a cover, play the track with its waveform, and, as a moderator, approve it from the queue.
+// album a cover, play the track with its waveform, and, as a moderator, approve it from the queue; then
+// the track reaches its owner's My Wave, and a dislike takes it out of the next answer.
 // Names are shown as text, never markup.
 // Usage: node test/browser-library.mjs http://127.0.0.1:PORT <audio file> <cover png> <admin> <admin password>
 // Prints one JSON line of observations on stdout (the Java test asserts on it); exit 0 unless it crashed.
@@ -89,6 +90,21 @@ try {
   await mod.page.waitForFunction((id) => !document.querySelector(`#moderation-list li[data-track-id="${id}"]`), result.trackId, { timeout: 20_000 });
   result.approved = true;
   step('approved');
+
+  // My Wave: the approved track reaches the wave (the newest track, for a listener with little history);
+  // a dislike is stored before the next answer, which leaves the track out at once
+  await page.click('button[data-tab="wave"]');
+  await page.waitForFunction(() => document.body.dataset.waveLoads === '1', null, { timeout: 20_000 });
+  const inWave = (id) => page.$(`#wave-list li[data-track-id="${id}"]`).then((e) => e !== null);
+  result.waveHasTrack = await inWave(result.trackId);
+  result.waveReasons = await page.$$eval('#wave-list .badge.reason', (els) => els.map((e) => e.textContent));
+  result.waveInjected = await page.evaluate(() => window.pwned === 1 || document.querySelectorAll('#wave-list img').length > 0);
+  if (result.waveHasTrack) {
+    await page.click(`#wave-list li[data-track-id="${result.trackId}"] button[data-action="dislike"]`);
+    await page.waitForFunction(() => document.body.dataset.waveLoads === '2', null, { timeout: 20_000 });
+    result.waveHasTrackAfterDislike = await inWave(result.trackId);
+  }
+  step('wave');
   result.ok = true;
   finish(0);
 } catch (e) {

@@ -1,12 +1,13 @@
 // The music library page (issue 17): tracks, albums, artists, upload with a progress bar, an album
 // page with its cover, a player with the track's waveform, the moderation queue for moderators, and
-// "Identify" (issue 18: a few seconds from the microphone, recorded with MediaRecorder, named by the server).
+// "Identify" (issue 18: a few seconds from the microphone, recorded with MediaRecorder, named by the server),
+// and "My Wave" (issue 18: the next tracks for me, played one after another, with like/dislike/skip).
 // Signs in like the account page: the access token lives in memory, the HttpOnly refresh cookie
 // renews it. Every name is set as text, never as markup.
 'use strict';
 (() => {
   const $ = (id) => document.getElementById(id);
-  const state = { token: null, me: null, refreshTimer: null, socket: null, cursor: null, tracks: new Map(), album: null, playing: null };
+  const state = { token: null, me: null, refreshTimer: null, socket: null, cursor: null, tracks: new Map(), album: null, playing: null, fromWave: false };
   window.chorusLibrary = state;
 
   function showError(message) {
@@ -71,7 +72,7 @@
 
   const duration = (ms) => (ms ? `${Math.floor(ms / 60000)}:${String(Math.round(ms / 1000) % 60).padStart(2, '0')}` : '');
 
-  function trackItem(t, extra) {
+  function trackItem(t, extra, playIt = () => play(t)) {
     state.tracks.set(t.id, t);
     const li = el('li');
     li.dataset.trackId = t.id;
@@ -81,7 +82,7 @@
     if (t.status && t.status !== 'ready') li.append(el('span', t.status, `badge ${t.status}`));
     if (t.moderation && t.moderation !== 'approved') li.append(el('span', t.moderation, `badge ${t.moderation}`));
     if (t.status === 'failed' && t.failure_reason) li.append(el('span', ` ${t.failure_reason}`, 'muted'));
-    li.append(button('Play', () => play(t), { 'data-action': 'play' }));
+    li.append(button('Play', playIt, { 'data-action': 'play' }));
     if (extra) extra(li, t);
     return li;
   }
@@ -97,6 +98,7 @@
     if (tab === 'albums') return loadAlbums();
     if (tab === 'artists') return loadArtists();
     if (tab === 'moderation') return loadModeration();
+    if (tab === 'wave') return loadWave();
     return undefined;
   }
 
@@ -322,9 +324,49 @@
     }
   }
 
+  // ---- My Wave: every answer is new (the server does not repeat what it served recently); a dislike or a
+  // skip is stored before its answer, so the list that follows already leaves the track out
+
+  const FEEDBACK = { like: 'Like', dislike: 'Dislike', skip: 'Skip' };
+
+  async function loadWave() {
+    const r = await api('GET', '/api/v1/wave?limit=20');
+    const items = (r.tracks || []).map((t) => trackItem(t, (li) => {
+      if (t.reason) li.append(el('span', t.reason, 'badge reason'));
+      Object.entries(FEEDBACK).forEach(([event, label]) => li.append(button(label, () => feedback(t.id, event, li), { 'data-action': event })));
+    }, () => play(t, true)));
+    $('wave-list').replaceChildren(...items);
+    $('wave-empty').hidden = items.length > 0;
+    document.body.dataset.wave = String(items.length);
+    document.body.dataset.waveLoads = String(Number(document.body.dataset.waveLoads || 0) + 1);
+  }
+
+  async function feedback(trackId, event, li) {
+    await api('POST', '/api/v1/wave/feedback', { track_id: trackId, event });
+    if (event === 'like' || event === 'finished') {
+      const b = li && li.querySelector('button[data-action="like"]');
+      if (b && event === 'like') { b.textContent = 'Liked'; b.disabled = true; }
+      return;
+    }
+    if (state.playing && state.playing.id === trackId) $('audio').pause();
+    await loadWave();
+  }
+
+  // a wave track that played to its end: the server hears "finished" and the next one starts
+  async function waveEnded() {
+    if (!state.fromWave || !state.playing) return;
+    const id = state.playing.id;
+    await feedback(id, 'finished', null);
+    const items = [...$('wave-list').children];
+    const at = items.findIndex((li) => li.dataset.trackId === id);
+    const next = items[at + 1];
+    if (next) await play(state.tracks.get(next.dataset.trackId), true);
+  }
+
   // ---- player
 
-  async function play(t) {
+  async function play(t, fromWave = false) {
+    state.fromWave = fromWave;
     const fresh = await api('GET', `/api/v1/tracks/${encodeURIComponent(t.id)}`);
     const track = fresh.track || fresh;
     const format = track.status === 'ready' ? 'opus' : 'original';
@@ -443,6 +485,8 @@
     try { await identify(); } catch (e) { showError(e.message || String(e)); }
   });
   $('audio').addEventListener('timeupdate', drawWaveform);
+  $('audio').addEventListener('ended', () => waveEnded().catch((e) => showError(e.message)));
+  $('wave-more').addEventListener('click', () => loadWave().catch((e) => showError(e.message)));
   $('waveform').addEventListener('click', (e) => {
     const audio = $('audio');
     if (!audio.duration) return;

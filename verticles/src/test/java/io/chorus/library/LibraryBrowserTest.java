@@ -58,7 +58,13 @@ class LibraryBrowserTest {
     assertThat(r.getInteger("adminLogin")).as(dump).isEqualTo(200);
     assertThat(r.getBoolean("moderationTabForAdmin")).as(dump).isTrue();
     assertThat(r.getBoolean("approved")).as(dump).isTrue();
+    assertThat(r.getBoolean("waveHasTrack")).as("the approved track is in its owner's wave:\n%s", dump).isTrue();
+    assertThat(r.getJsonArray("waveReasons")).as(dump).isNotEmpty();
+    assertThat(r.getBoolean("waveInjected")).as("wave titles are text, not markup:\n%s", dump).isFalse();
+    assertThat(r.getBoolean("waveHasTrackAfterDislike")).as("a dislike leaves the track out of the next answer:\n%s", dump).isFalse();
     String id = r.getString("trackId");
+    assertThat(tc.sql("SELECT count(*) AS n FROM wave_signals WHERE track_id = ?::uuid AND kind = 'dislike'", id).get(0).get("n"))
+        .as("the dislike was stored").isEqualTo(1L);
     assertThat(tc.sql("SELECT moderation FROM tracks WHERE id = ?::uuid", id).get(0).get("moderation")).isEqualTo("approved");
     assertThat(tc.sql("SELECT count(*) AS n FROM album_tracks WHERE track_id = ?::uuid", id).get(0).get("n")).isEqualTo(1L);
   }
