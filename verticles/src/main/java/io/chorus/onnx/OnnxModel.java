@@ -43,8 +43,10 @@ public final class OnnxModel implements AutoCloseable {
   private final String id;
   private final OrtEnvironment env;
   private final OrtSession session;
+  /** Null for a model only {@link #check}ed: its runs are inline. */
   private final WorkerExecutor pool;
   private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
+  private final java.util.List<AutoCloseable> companions = new java.util.concurrent.CopyOnWriteArrayList<>();
   private boolean closed;
 
   /** A feature's view of a loaded model: checks it and builds what it runs, or throws {@link #unfit}. */
@@ -85,6 +87,26 @@ public final class OnnxModel implements AutoCloseable {
     }, false);
   }
 
+  /**
+   * Loads {@code file}, applies {@code fit} (its runs inline) and closes it: the check of the configuration,
+   * before the node starts anything, so a model that does not fit exits at once naming the setting.
+   */
+  public static void check(String setting, Path file, Fit<?> fit) {
+    OnnxModel model;
+    try {
+      model = load(null, setting, file, 0);
+    } catch (IOException e) {
+      throw new ConfigException(setting, file + " cannot be read: " + e.getMessage());
+    }
+    try {
+      fit.apply(model);
+    } catch (OrtException | RuntimeException e) {
+      throw e instanceof ConfigException c ? c : model.unfit(e.getMessage());
+    } finally {
+      model.close();
+    }
+  }
+
   private static OnnxModel load(Vertx vertx, String setting, Path file, int workers) throws IOException {
     if (!Files.isRegularFile(file) || !Files.isReadable(file)) {
       throw new ConfigException(setting, file + " is not a readable file");
@@ -100,12 +122,14 @@ public final class OnnxModel implements AutoCloseable {
     } catch (OrtException e) {
       throw new ConfigException(setting, file + " is not an ONNX model onnxruntime can load: " + e.getMessage());
     }
-    WorkerExecutor pool = vertx.createSharedWorkerExecutor("chorus-onnx-" + setting, workers);
+    WorkerExecutor pool = vertx == null ? null : vertx.createSharedWorkerExecutor("chorus-onnx-" + setting, workers);
     OnnxModel model = new OnnxModel(setting, file, "onnx-" + digest(bytes), env, session, pool);
-    ((VertxInternal) vertx).addCloseHook(completion -> {
-      model.close();
-      completion.succeed();
-    });
+    if (vertx != null) {
+      ((VertxInternal) vertx).addCloseHook(completion -> {
+        model.close();
+        completion.succeed();
+      });
+    }
     return model;
   }
 
@@ -184,8 +208,20 @@ public final class OnnxModel implements AutoCloseable {
     return out.length() == 0 ? "none" : out.toString();
   }
 
+  /** Closes {@code c} (e.g. the model's tokenizer) with the model. */
+  public void closeWith(AutoCloseable c) {
+    companions.add(c);
+  }
+
   /** Runs {@code job} on the model's pool. */
   public <T> Future<T> submit(Job<T> job) {
+    if (pool == null) {
+      try {
+        return Future.succeededFuture(call(job));
+      } catch (OrtException | RuntimeException e) {
+        return Future.failedFuture(e);
+      }
+    }
     return pool.executeBlocking(() -> call(job), false);
   }
 
@@ -198,12 +234,14 @@ public final class OnnxModel implements AutoCloseable {
       throw new IllegalStateException("ONNX inference must not wait on an event loop");
     }
     try {
-      return submit(job).toCompletionStage().toCompletableFuture().get();
+      return pool == null ? call(job) : submit(job).toCompletionStage().toCompletableFuture().get();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted waiting for the model", e);
     } catch (ExecutionException e) {
-      throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
+      throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause().getMessage(), e.getCause());
+    } catch (OrtException e) {
+      throw new IllegalStateException(e.getMessage(), e);
     }
   }
 
@@ -229,7 +267,10 @@ public final class OnnxModel implements AutoCloseable {
       }
       closed = true;
       session.close();
-    } catch (OrtException e) {
+      for (AutoCloseable c : companions) {
+        c.close();
+      }
+    } catch (Exception e) {
       LOG.warn("Closing the {} model failed: {}", setting, e.getMessage());
     } finally {
       lock.writeLock().unlock();

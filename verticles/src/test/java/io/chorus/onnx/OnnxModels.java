@@ -13,6 +13,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Tiny but real ONNX models for tests (no model can be downloaded here): {@code ModelProto} bytes written field
@@ -101,6 +103,40 @@ public final class OnnxModels {
       throw new UncheckedIOException(e);
     }
     return file;
+  }
+
+  /** What a launch of the production launcher left: its exit code and its standard error. */
+  public record Launch(int exit, String stderr) {
+  }
+
+  /**
+   * {@code io.chorus.Main} in its own JVM on the test classpath with {@code env} (and no endpoints): a node
+   * that must stop while its configuration is validated, before it connects to anything.
+   */
+  public static Launch launchNode(Path dir, Map<String, String> env) {
+    String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    String classpath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
+    ProcessBuilder pb = new ProcessBuilder(javaBin, "-cp", classpath, "io.chorus.Main").directory(dir.toFile())
+        .redirectOutput(dir.resolve("stdout.txt").toFile()).redirectError(dir.resolve("stderr.txt").toFile());
+    io.chorus.Main.ENDPOINTS.forEach(pb.environment()::remove);
+    pb.environment().putAll(env);
+    pb.environment().put("CHORUS_DATA_DIR", dir.resolve("data").toString());
+    try {
+      Process p = pb.start();
+      try {
+        if (!p.waitFor(120, TimeUnit.SECONDS)) {
+          throw new AssertionError("the node did not exit within 120 s");
+        }
+      } finally {
+        p.destroyForcibly();
+      }
+      return new Launch(p.exitValue(), Files.readString(dir.resolve("stderr.txt")));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError(e);
+    }
   }
 
   private static Path write(Path file, Msg graph) {
