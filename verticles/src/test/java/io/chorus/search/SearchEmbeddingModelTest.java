@@ -105,6 +105,20 @@ class SearchEmbeddingModelTest {
     assertThat(dir.resolve("data")).as("nothing started").doesNotExist();
   }
 
+  @Test
+  void settingsDefaultToTheNgramVectorAndAModelIsForLuceneOnly(@TempDir Path dir) {
+    io.vertx.core.json.JsonObject json = io.chorus.config.ConfigLoader.defaults();
+    SearchEmbeddingConfig none = SearchEmbeddingConfig.of(io.chorus.config.ChorusConfig.parse(json));
+    assertThat(none.model()).isNull();
+    assertThat(none.maxTokens()).isEqualTo(128);
+    Path model = dir.resolve("m.onnx");
+    SearchEmbeddingConfig beside = SearchEmbeddingConfig.of(io.chorus.config.ChorusConfig.parse(json.copy().put("SEARCH_EMBEDDING_MODEL", model.toString())));
+    assertThat(beside.tokenizer()).isEqualTo(dir.resolve("tokenizer.json"));
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> SearchEmbeddingConfig.of(io.chorus.config.ChorusConfig.parse(json.copy()
+            .put("SEARCH_EMBEDDING_MODEL", model.toString()).put("SEARCH_URL", "http://opensearch:9200"))))
+        .isInstanceOf(io.chorus.config.ConfigException.class).hasMessageStartingWith("SEARCH_EMBEDDING_MODEL: ");
+  }
+
   /** The embedder the index's last commit names (null before the first commit). */
   static String embedder(Path dir, String node) {
     try (FSDirectory d = FSDirectory.open(dir.resolve("search").resolve(node))) {
