@@ -69,8 +69,9 @@ class SimilarModelTest {
     try (TestCluster tc = TestCluster.start(1, Map.of("RATE_LIMIT_REGISTER", 100_000, "AUDIO_EMBEDDING_MODEL", model.toString(),
         "AUDIO_EMBEDDING_WINDOW_SECONDS", 5))) {
       Rest rest = tc.rest();
-      String owner = rest.postOk(tc.port(), "/api/v1/auth/register", null, new JsonObject()
-          .put("username", "wave-" + UUID.randomUUID().toString().substring(0, 8)).put("password", PW)).getJsonObject("user").getString("id");
+      String name = "wave-" + UUID.randomUUID().toString().substring(0, 8);
+      JsonObject user = rest.postOk(tc.port(), "/api/v1/auth/register", null, new JsonObject().put("username", name).put("password", PW));
+      String owner = user.getJsonObject("user").getString("id");
       UUID artist = UUID.randomUUID();
       tc.sql("INSERT INTO artists (id, name, name_key) VALUES (?, ?, ?)", artist, "Tones " + artist, "tones " + artist);
       UUID loudId = track(tc, owner, artist, "loud tone");
@@ -93,6 +94,23 @@ class SimilarModelTest {
       assertThat(hissScore).isCloseTo((1 + cos(embed(loud), embed(hiss))) / 2, within(1e-3));
       assertThat(quietScore).isCloseTo((1 + cos(embed(loud), embed(quiet))) / 2, within(1e-3));
 
+      // the OpenSubsonic calls and My Wave's API answer from the same vectors
+      Rest.Reply created = rest.post(tc.port(), "/api/v1/me/subsonic/credentials", user.getString("access_token"),
+          new JsonObject().put("kind", "app_password").put("name", "player"));
+      assertThat(created.status()).as(created.body()).isEqualTo(201);
+      String auth = "u=" + name + "&p=" + created.json().getString("password") + "&v=1.16.1&c=test&f=json&id=" + loudId;
+      JsonObject songs = subsonic(rest, tc, "getSimilarSongs2?count=50&" + auth).getJsonObject("similarSongs2");
+      List<String> subsonicOrder = songs.getJsonArray("song").stream().map(t -> ((JsonObject) t).getString("id")).toList();
+      assertThat(subsonicOrder.indexOf(hissId.toString())).isNotNegative().isLessThan(subsonicOrder.indexOf(quietId.toString()));
+      JsonArray sonic = subsonic(rest, tc, "getSonicSimilarTracks?count=50&" + auth).getJsonArray("sonicMatch");
+      JsonObject firstOfOurs = sonic.stream().map(JsonObject.class::cast)
+          .filter(m -> List.of(hissId.toString(), quietId.toString()).contains(m.getJsonObject("entry").getString("id"))).findFirst().orElseThrow();
+      assertThat(firstOfOurs.getJsonObject("entry").getString("id")).isEqualTo(hissId.toString());
+      assertThat(firstOfOurs.getDouble("similarity")).isCloseTo(hissScore, within(1e-3));
+      List<UUID> wave = TestServices.await(audio.similar().nearestTo(List.of(loudId), 50, List.of())).stream()
+          .map(SimilarTracks.Neighbour::trackId).toList();
+      assertThat(wave.indexOf(hissId)).isNotNegative().isLessThan(wave.indexOf(quietId));
+
       // the rows name the model; a row of another embedder is never loaded into this index
       List<Map<String, Object>> rows = tc.sql("SELECT embedder, array_length(vector, 1) AS n FROM track_features WHERE track_id = ?", loudId);
       assertThat(rows).hasSize(1);
@@ -109,6 +127,14 @@ class SimilarModelTest {
     assertThat(launch.stderr()).contains("AUDIO_EMBEDDING_MODEL: " + text + " does not fit: one input FLOAT [batch, samples]")
         .contains("input_ids: INT64[-1, -1]");
     assertThat(dir.resolve("data")).as("nothing started").doesNotExist();
+  }
+
+  static JsonObject subsonic(Rest rest, TestCluster tc, String call) {
+    Rest.Reply r = rest.get(tc.port(), "/rest/" + call, null);
+    assertThat(r.status()).as(r.body()).isEqualTo(200);
+    JsonObject body = r.json().getJsonObject("subsonic-response");
+    assertThat(body.getString("status")).as(r.body()).isEqualTo("ok");
+    return body;
   }
 
   static double score(JsonArray tracks, UUID id) {
