@@ -44,7 +44,10 @@ public final class AudioFeature implements Feature {
 
   @Override
   public void validate(ChorusConfig config) {
-    AudioConfig.of(config);
+    AudioConfig audio = AudioConfig.of(config);
+    if (audio.embeddingModel() != null) {
+      ModelSound.check(audio);
+    }
     io.chorus.audio.wave.WaveConfig.of(config);
   }
 
@@ -57,9 +60,15 @@ public final class AudioFeature implements Feature {
   public Future<Void> start(NodeContext node) {
     LibraryConfig library = LibraryConfig.of(node.config());
     AudioConfig config = AudioConfig.of(node.config());
+    Future<SoundEmbedder> embedder = config.embeddingModel() == null ? Future.succeededFuture(SoundEmbedder.handcrafted(node.vertx()))
+        : ModelSound.open(node.vertx(), config);
+    return embedder.compose(e -> start(node, library, config, e));
+  }
+
+  private Future<Void> start(NodeContext node, LibraryConfig library, AudioConfig config, SoundEmbedder embedder) {
     // first: other features (My Wave) and the library's routes look these up
     this.node = node;
-    similarity = new Similarity(node.vertx(), node.infra().pg());
+    similarity = new Similarity(node.vertx(), node.infra().pg(), embedder);
     node.publish(SimilarTracks.class, similarity);
     node.publish(io.chorus.library.SoundAlike.class, similarity.forLibrary());
     fingerprints = new Fingerprints(node.vertx(), node.infra().pg());
@@ -74,7 +83,7 @@ public final class AudioFeature implements Feature {
             similarity.load().onFailure(e -> LOG.error("Similarity index not loaded: {}", e.getMessage())))
         .onComplete(ar -> {
           ProcessedConsumer consumer = new ProcessedConsumer(node.vertx(), analysis, node.s3(), node.config().s3().bucket());
-          consumer.backfill(node.infra().pg())
+          consumer.backfill(node.infra().pg(), embedder)
               .onFailure(e -> LOG.warn("Similarity backfill failed: {}", e.getMessage()))
               .onComplete(v -> consumer.start(node.config().kafka().bootstrapServers(), library.topicProcessed(),
                   config.consumerGroupPrefix() + "-" + node.nodeId()));
@@ -113,7 +122,7 @@ public final class AudioFeature implements Feature {
 
   /** A similarity index loaded from PostgreSQL alone, as a restarted node builds it (tests). */
   Future<Similarity> reloaded() {
-    Similarity fresh = new Similarity(node.vertx(), node.infra().pg());
+    Similarity fresh = new Similarity(node.vertx(), node.infra().pg(), similarity.embedder());
     return fresh.load().map(n -> fresh);
   }
 

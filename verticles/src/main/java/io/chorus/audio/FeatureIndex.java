@@ -24,14 +24,17 @@ import java.util.function.IntPredicate;
  * {@link #score} maps it to (0, 1]: 1 for the same sound.
  */
 public final class FeatureIndex {
-  static final int D = SoundFeatures.DIMS;
+  /** The vector's length. */
+  private final int dims;
+  /** Dimension groups {first, end} weighed alike; null: the dimensions as they are (unit embeddings of a model). */
+  private final int[][] groups;
 
   private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
   private final Map<UUID, Integer> ordinals = new HashMap<>();
   private final List<UUID> tracks = new ArrayList<>();
-  private float[] data = new float[D * 1024];
-  private final double[] sum = new double[D];
-  private final double[] sumSq = new double[D];
+  private float[] data;
+  private final double[] sum;
+  private final double[] sumSq;
   private volatile float[] weights;
   private final double[] groupWeights;
 
@@ -44,7 +47,29 @@ public final class FeatureIndex {
 
   /** An index weighing the {@link SoundFeatures#GROUPS groups} as given (benchmarks compare them; 0 leaves one out). */
   public FeatureIndex(double[] groupWeights) {
-    this.groupWeights = groupWeights.clone();
+    this(SoundFeatures.DIMS, SoundFeatures.GROUPS, groupWeights);
+  }
+
+  private FeatureIndex(int dims, int[][] groups, double[] groupWeights) {
+    this.dims = dims;
+    this.groups = groups;
+    this.groupWeights = groupWeights == null ? null : groupWeights.clone();
+    data = new float[dims * 1024];
+    sum = new double[dims];
+    sumSq = new double[dims];
+  }
+
+  /**
+   * An index of unit vectors of {@code dims} values (a model's embeddings), compared as they are: the squared
+   * distance is 2 − 2 cos, and {@link #similarity} is (1 + cos) / 2.
+   */
+  public static FeatureIndex unit(int dims) {
+    return new FeatureIndex(dims, null, null);
+  }
+
+  /** The vector's length. */
+  public int dims() {
+    return dims;
   }
 
   /** A neighbour: its ordinal in this index, its id and its weighted squared distance. */
@@ -53,8 +78,8 @@ public final class FeatureIndex {
 
   /** Adds or replaces a track's vector. */
   public void put(UUID track, float[] vector) {
-    if (vector.length != D) {
-      throw new IllegalArgumentException("a feature vector has " + D + " values, got " + vector.length);
+    if (vector.length != dims) {
+      throw new IllegalArgumentException("a feature vector has " + dims + " values, got " + vector.length);
     }
     lock.writeLock().lock();
     try {
@@ -63,18 +88,18 @@ public final class FeatureIndex {
         ordinal = tracks.size();
         tracks.add(track);
         ordinals.put(track, ordinal);
-        if ((ordinal + 1) * D > data.length) {
+        if ((ordinal + 1) * dims > data.length) {
           data = Arrays.copyOf(data, data.length * 2);
         }
       } else {
-        for (int i = 0; i < D; i++) {
-          double old = data[ordinal * D + i];
+        for (int i = 0; i < dims; i++) {
+          double old = data[ordinal * dims + i];
           sum[i] -= old;
           sumSq[i] -= old * old;
         }
       }
-      System.arraycopy(vector, 0, data, ordinal * D, D);
-      for (int i = 0; i < D; i++) {
+      System.arraycopy(vector, 0, data, ordinal * dims, dims);
+      for (int i = 0; i < dims; i++) {
         sum[i] += vector[i];
         sumSq[i] += (double) vector[i] * vector[i];
       }
@@ -107,7 +132,7 @@ public final class FeatureIndex {
     lock.readLock().lock();
     try {
       Integer o = ordinals.get(track);
-      return o == null ? null : Arrays.copyOfRange(data, o * D, o * D + D);
+      return o == null ? null : Arrays.copyOfRange(data, o * dims, o * dims + dims);
     } finally {
       lock.readLock().unlock();
     }
@@ -125,10 +150,15 @@ public final class FeatureIndex {
     }
     lock.readLock().lock();
     try {
-      w = new float[D];
+      w = new float[dims];
+      if (groups == null) {
+        Arrays.fill(w, 1f);
+        weights = w;
+        return w;
+      }
       int n = tracks.size();
-      for (int gi = 0; gi < SoundFeatures.GROUPS.length; gi++) {
-        int[] g = SoundFeatures.GROUPS[gi];
+      for (int gi = 0; gi < groups.length; gi++) {
+        int[] g = groups[gi];
         for (int i = g[0]; i < g[1]; i++) {
           double mean = n == 0 ? 0 : sum[i] / n;
           double var = n < 2 ? 0 : (sumSq[i] - n * mean * mean) / (n - 1);
@@ -147,11 +177,16 @@ public final class FeatureIndex {
   public double distance(float[] a, float[] b) {
     float[] w = currentWeights();
     double d = 0;
-    for (int i = 0; i < D; i++) {
+    for (int i = 0; i < dims; i++) {
       float diff = a[i] - b[i];
       d += w[i] * diff * diff;
     }
     return d;
+  }
+
+  /** This index's similarity in [0, 1] of a distance it measured: {@link #score}, or (1 + cos) / 2 for unit vectors. */
+  public double similarity(double distance) {
+    return groups == null ? Math.max(0, Math.min(1, 1 - distance / 4)) : score(distance);
   }
 
   /** Similarity in (0, 1] of a weighted squared distance: 1 / (1 + RMS z-difference per group). */
@@ -174,13 +209,13 @@ public final class FeatureIndex {
       int size = 0;
       float[] v = data;
       for (int o = 0; o < n; o++) {
-        int base = o * D;
+        int base = o * dims;
         double bound = size == cap ? heapD[0] : Double.MAX_VALUE;
         double d = 0;
         int i = 0;
         // partial distances: a vector already farther than the k-th best is abandoned, 16 dimensions at a time
-        while (i < D && d < bound) {
-          int end = Math.min(D, i + 16);
+        while (i < dims && d < bound) {
+          int end = Math.min(dims, i + 16);
           float acc = 0;
           for (; i < end; i++) {
             float diff = v[base + i] - query[i];

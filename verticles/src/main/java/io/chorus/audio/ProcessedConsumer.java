@@ -40,14 +40,15 @@ final class ProcessedConsumer {
   }
 
   /**
-   * Before consuming: the tracks fingerprinted without a similarity vector of the current version (analysed
-   * before similar songs existed, or by an older {@link SoundFeatures#VERSION}; their events are long
-   * consumed) are analysed again from their PCM in S3, one at a time. Every node does it for itself.
+   * Before consuming: the tracks fingerprinted without a similarity vector of this node's embedder and its
+   * version (analysed before similar songs existed, by an older {@link SoundFeatures#VERSION}, or before an
+   * audio-embedding model was configured or changed; their events are long consumed) are analysed again from
+   * their PCM in S3, one at a time. Every node does it for itself.
    */
-  Future<Void> backfill(Pool pg) {
+  Future<Void> backfill(Pool pg, SoundEmbedder embedder) {
     return pg.preparedQuery("SELECT f.track_id FROM track_fingerprints f LEFT JOIN track_features v ON v.track_id = f.track_id"
-            + " AND v.version = $1 WHERE v.track_id IS NULL")
-        .execute(io.vertx.sqlclient.Tuple.of((short) SoundFeatures.VERSION))
+            + " AND v.embedder = $1 AND v.version = $2 WHERE v.track_id IS NULL")
+        .execute(io.vertx.sqlclient.Tuple.of(embedder.id(), embedder.version()))
         .compose(rows -> {
           Future<Void> chain = Future.succeededFuture();
           int n = 0;

@@ -32,13 +32,19 @@ public final class Similarity implements SimilarTracks {
 
   private final Vertx vertx;
   private final Pool pg;
-  private final FeatureIndex index = new FeatureIndex();
+  private final SoundEmbedder embedder;
+  private final FeatureIndex index;
   private final Duplicates duplicates = new Duplicates();
-  private final ThreadLocal<SoundFeatures> extractors = ThreadLocal.withInitial(SoundFeatures::new);
 
-  Similarity(Vertx vertx, Pool pg) {
+  Similarity(Vertx vertx, Pool pg, SoundEmbedder embedder) {
     this.vertx = vertx;
     this.pg = pg;
+    this.embedder = embedder;
+    this.index = embedder.newIndex();
+  }
+
+  SoundEmbedder embedder() {
+    return embedder;
   }
 
   FeatureIndex index() {
@@ -51,15 +57,15 @@ public final class Similarity implements SimilarTracks {
 
   /** Computes a track's vector (worker thread), upserts its row and puts it in the index. */
   Future<Void> index(UUID trackId, float[] pcm) {
-    return vertx.executeBlocking(() -> extractors.get().compute(pcm), false)
+    return embedder.compute(pcm)
         .compose(v -> {
           Float[] boxed = new Float[v.length];
           for (int i = 0; i < v.length; i++) {
             boxed[i] = v[i];
           }
-          return pg.preparedQuery("INSERT INTO track_features (track_id, version, vector) VALUES ($1, $2, $3)"
-                  + " ON CONFLICT (track_id) DO UPDATE SET version = EXCLUDED.version, vector = EXCLUDED.vector, updated_at = NOW()")
-              .execute(Tuple.of(trackId, (short) SoundFeatures.VERSION, boxed))
+          return pg.preparedQuery("INSERT INTO track_features (track_id, embedder, version, vector) VALUES ($1, $2, $3, $4)"
+                  + " ON CONFLICT (track_id, embedder) DO UPDATE SET version = EXCLUDED.version, vector = EXCLUDED.vector, updated_at = NOW()")
+              .execute(Tuple.of(trackId, embedder.id(), embedder.version(), boxed))
               .map(rows -> {
                 index.put(trackId, v);
                 return null;
@@ -84,7 +90,7 @@ public final class Similarity implements SimilarTracks {
     return chain;
   }
 
-  /** Loads the stored vectors of the current version and the duplicate links, in keyset-paged batches. */
+  /** Loads the stored vectors of this node's embedder (and its version) and the duplicate links, in keyset-paged batches. */
   Future<Integer> load() {
     return loadVectors(new UUID(Long.MIN_VALUE, Long.MIN_VALUE), 0, true)
         .compose(n -> pg.query("SELECT track_id, duplicate_of FROM track_duplicates").execute().map(rows -> {
@@ -95,16 +101,16 @@ public final class Similarity implements SimilarTracks {
   }
 
   private Future<Integer> loadVectors(UUID after, int loaded, boolean first) {
-    String sql = "SELECT track_id, vector FROM track_features WHERE version = $1" + (first ? "" : " AND track_id > $2")
+    String sql = "SELECT track_id, vector FROM track_features WHERE embedder = $1 AND version = $2" + (first ? "" : " AND track_id > $3")
         + " ORDER BY track_id LIMIT " + LOAD_BATCH;
-    Tuple args = first ? Tuple.of((short) SoundFeatures.VERSION) : Tuple.of((short) SoundFeatures.VERSION, after);
+    Tuple args = first ? Tuple.of(embedder.id(), embedder.version()) : Tuple.of(embedder.id(), embedder.version(), after);
     return pg.preparedQuery(sql).execute(args).compose(rows -> {
       UUID last = null;
       int n = 0;
       for (Row r : rows) {
         last = r.getUUID(0);
         Float[] boxed = r.getArrayOfFloats(1);
-        if (boxed.length != SoundFeatures.DIMS) {
+        if (boxed.length != index.dims()) {
           continue;
         }
         float[] v = new float[boxed.length];
@@ -130,7 +136,7 @@ public final class Similarity implements SimilarTracks {
 
   @Override
   public Future<List<Neighbour>> nearestTo(Collection<UUID> seeds, int limit, Collection<UUID> exclude) {
-    float[] centre = new float[SoundFeatures.DIMS];
+    float[] centre = new float[index.dims()];
     int n = 0;
     for (UUID s : seeds) {
       float[] v = index.vector(s);
@@ -175,7 +181,7 @@ public final class Similarity implements SimilarTracks {
         for (Neighbour n : found) {
           used.add(n.trackId());
           float[] nv = index.vector(n.trackId());
-          out.add(new Neighbour(n.trackId(), nv == null ? n.score() : FeatureIndex.score(index.distance(a, nv))));
+          out.add(new Neighbour(n.trackId(), nv == null ? n.score() : index.similarity(index.distance(a, nv))));
         }
         return null;
       }));
@@ -207,7 +213,7 @@ public final class Similarity implements SimilarTracks {
               break;
             }
             if (ok.contains(h.trackId()) && groups.add(duplicates.root(h.trackId()))) {
-              out.add(new Neighbour(h.trackId(), FeatureIndex.score(h.distance())));
+              out.add(new Neighbour(h.trackId(), index.similarity(h.distance())));
             }
           }
           return out;
@@ -251,7 +257,7 @@ public final class Similarity implements SimilarTracks {
       public double similarity(UUID a, UUID b) {
         float[] va = index.vector(a);
         float[] vb = index.vector(b);
-        return va == null || vb == null ? -1 : FeatureIndex.score(index.distance(va, vb));
+        return va == null || vb == null ? -1 : index.similarity(index.distance(va, vb));
       }
 
       @Override

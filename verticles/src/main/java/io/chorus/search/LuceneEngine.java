@@ -71,7 +71,7 @@ final class LuceneEngine implements SearchEngine {
     return index.search(searcher -> {
       // rewritten once (fuzzy terms expanded) and reused for every type; fused with the title vectors' neighbours
       Query text = searcher.rewrite(QueryBuilder.text(q, searcher.getIndexReader()));
-      List<float[]> vectors = QueryBuilder.vectors(q);
+      List<float[]> vectors = QueryBuilder.vectors(q, index.embedder());
       Highlight highlight = new Highlight(q);
       JsonObject results = new JsonObject();
       boolean more = false;

@@ -84,14 +84,12 @@ public final class QueryBuilder {
 
   /** The title vectors of the query's forms (as typed; the other layout): what {@link Hybrid} looks up by HNSW. */
   public static List<float[]> vectors(String q) {
-    List<float[]> out = new ArrayList<>();
-    for (String f : forms(q)) {
-      float[] v = TitleVector.query(f);
-      if (v != null && out.stream().noneMatch(o -> java.util.Arrays.equals(o, v))) {
-        out.add(v);
-      }
-    }
-    return out;
+    return vectors(q, TitleEmbedder.NGRAM);
+  }
+
+  /** The query's vectors by {@code embedder} (the one that built the index). */
+  public static List<float[]> vectors(String q, TitleEmbedder embedder) {
+    return embedder.queries(forms(q));
   }
 
   private static Query form(String v, IndexReader reader, boolean guess) {

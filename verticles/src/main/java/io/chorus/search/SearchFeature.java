@@ -35,6 +35,10 @@ public final class SearchFeature implements Feature {
   @Override
   public void validate(ChorusConfig config) {
     SearchConfig.of(config);
+    SearchEmbeddingConfig embedding = SearchEmbeddingConfig.of(config);
+    if (embedding.model() != null) {
+      SentenceTitles.check(embedding);
+    }
   }
 
   /** Adds a document type (e.g. the messenger's chats); call before the node starts. */
@@ -55,8 +59,11 @@ public final class SearchFeature implements Feature {
     WorkerExecutor reads = vertx.createSharedWorkerExecutor("chorus-search-read", Math.max(2, Runtime.getRuntime().availableProcessors()));
     SearchVerticle verticle = new SearchVerticle(config, writes);
     node.deploy("SearchVerticle", () -> verticle, 1);
-    return writes.<SearchEngine>executeBlocking(() -> config.url().isEmpty()
-        ? new LuceneEngine(SearchIndex.open(path, config.refreshMs() / 1000.0)) : OpenSearchEngine.open(config), true).compose(index -> {
+    SearchEmbeddingConfig embedding = SearchEmbeddingConfig.of(node.config());
+    Future<TitleEmbedder> embedder = embedding.model() == null ? Future.succeededFuture(TitleEmbedder.NGRAM)
+        : SentenceTitles.open(vertx, embedding);
+    return embedder.compose(titles -> writes.<SearchEngine>executeBlocking(() -> config.url().isEmpty()
+        ? new LuceneEngine(SearchIndex.open(path, config.refreshMs() / 1000.0, titles)) : OpenSearchEngine.open(config), true)).compose(index -> {
       service = new SearchService(index, reads, types.stream().map(DocType::name).toList());
       Feeder feeder = new Feeder(vertx, node.infra().pg(), index, writes, config, types);
       verticle.attach(index, feeder, service);

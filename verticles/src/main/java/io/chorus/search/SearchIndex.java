@@ -44,6 +44,8 @@ public final class SearchIndex implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(SearchIndex.class);
   static final String BUILT = "built";
   static final String SCHEMA = "schema";
+  /** The {@link TitleEmbedder#id} that built the vectors (absent: the n-gram vectors, before models existed). */
+  static final String EMBEDDER = "embedder";
 
   private final Directory dir;
   private final IndexWriter writer;
@@ -51,14 +53,20 @@ public final class SearchIndex implements AutoCloseable {
   private final ControlledRealTimeReopenThread<IndexSearcher> reopener;
   private final Map<String, String> progress = new ConcurrentHashMap<>();
   private final boolean fresh;
+  private final TitleEmbedder embedder;
   private volatile boolean dirty;
 
-  private SearchIndex(Path path, double refreshSeconds) throws IOException {
+  private SearchIndex(Path path, double refreshSeconds, TitleEmbedder embedder) throws IOException {
+    this.embedder = embedder;
     Files.createDirectories(path);
     Map<String, String> committed = readCommit(path);
-    fresh = committed == null || !"1".equals(committed.get(BUILT)) || !SearchFields.SCHEMA.equals(committed.get(SCHEMA));
+    String builtBy = committed == null ? null : committed.getOrDefault(EMBEDDER, TitleEmbedder.NGRAM.id());
+    fresh = committed == null || !"1".equals(committed.get(BUILT)) || !SearchFields.SCHEMA.equals(committed.get(SCHEMA))
+        || !embedder.id().equals(builtBy);
     if (fresh) {
-      if (committed != null) {
+      if (committed != null && !embedder.id().equals(builtBy)) {
+        LOG.warn("Search index {} holds title vectors of {}, configured is {}: rebuilding it", path, builtBy, embedder.id());
+      } else if (committed != null) {
         LOG.warn("Search index {} is incomplete or of another schema: rebuilding it", path);
       }
       wipe(path);
@@ -97,8 +105,13 @@ public final class SearchIndex implements AutoCloseable {
 
   /** Opens the index at {@code path}; an unreadable one is moved aside to be rebuilt ({@link #fresh}). */
   public static SearchIndex open(Path path, double refreshSeconds) {
+    return open(path, refreshSeconds, TitleEmbedder.NGRAM);
+  }
+
+  /** Opens the index whose title vectors {@code embedder} makes; one built by another embedder is rebuilt. */
+  public static SearchIndex open(Path path, double refreshSeconds, TitleEmbedder embedder) {
     try {
-      return new SearchIndex(path, refreshSeconds);
+      return new SearchIndex(path, refreshSeconds, embedder);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot open the search index at " + path, e);
     }
@@ -127,6 +140,10 @@ public final class SearchIndex implements AutoCloseable {
     }
   }
 
+  public TitleEmbedder embedder() {
+    return embedder;
+  }
+
   /** True when the index was empty or unreadable at open: the caller builds it from PostgreSQL. */
   public boolean fresh() {
     return fresh;
@@ -144,7 +161,7 @@ public final class SearchIndex implements AutoCloseable {
 
   public void put(SearchDoc doc) {
     try {
-      writer.updateDocument(new Term(SearchFields.UID, doc.type() + ":" + doc.id()), document(doc));
+      writer.updateDocument(new Term(SearchFields.UID, doc.type() + ":" + doc.id()), document(doc, embedder));
       dirty = true;
     } catch (IOException e) {
       throw new UncheckedIOException(e);
@@ -181,6 +198,7 @@ public final class SearchIndex implements AutoCloseable {
     }
     data.put(BUILT, progress.getOrDefault(BUILT, "0"));
     data.put(SCHEMA, SearchFields.SCHEMA);
+    data.put(EMBEDDER, embedder.id());
     try {
       writer.setLiveCommitData(data.entrySet());
       writer.commit();
@@ -212,7 +230,7 @@ public final class SearchIndex implements AutoCloseable {
     return search(s -> s.getIndexReader().numDocs());
   }
 
-  static Document document(SearchDoc d) {
+  static Document document(SearchDoc d, TitleEmbedder embedder) {
     Document doc = new Document();
     doc.add(new StringField(SearchFields.UID, d.type() + ":" + d.id(), Field.Store.NO));
     doc.add(new StringField(SearchFields.TYPE, d.type(), Field.Store.YES));
@@ -241,7 +259,7 @@ public final class SearchIndex implements AutoCloseable {
     if (altHead != null) {
       doc.add(new TextField(SearchFields.PREFIX, altHead, Field.Store.NO));
     }
-    float[] vector = TitleVector.of(title, d.subtitle());
+    float[] vector = embedder.document(title, d.subtitle());
     if (vector != null) {
       doc.add(new KnnFloatVectorField(SearchFields.VECTOR, vector, VectorSimilarityFunction.DOT_PRODUCT));
     }

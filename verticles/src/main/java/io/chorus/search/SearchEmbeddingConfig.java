@@ -1,0 +1,33 @@
+package io.chorus.search;
+
+import io.chorus.config.ChorusConfig;
+import io.chorus.config.ConfigException;
+import io.chorus.config.Parse;
+
+import java.nio.file.Path;
+
+/**
+ * The optional title-embedding model of the Lucene index. {@code model}: an ONNX sentence-embedding model,
+ * null for the default character-n-gram vectors; {@code tokenizer}: its HuggingFace {@code tokenizer.json}
+ * ({@code SEARCH_EMBEDDING_TOKENIZER}, else the file of that name beside the model); {@code maxTokens}: a title
+ * is cut to this many tokens; {@code threads}: the model's inference pool.
+ */
+public record SearchEmbeddingConfig(Path model, Path tokenizer, int maxTokens, int threads) {
+
+  public static SearchEmbeddingConfig of(ChorusConfig config) {
+    Parse p = new Parse(config.source());
+    String model = p.string(SentenceTitles.MODEL).strip();
+    String tokenizer = p.string(SentenceTitles.TOKENIZER).strip();
+    int maxTokens = p.intIn("SEARCH_EMBEDDING_MAX_TOKENS", 8, 512);
+    int threads = p.intIn("SEARCH_EMBEDDING_THREADS", 1, 64);
+    if (model.isEmpty()) {
+      return new SearchEmbeddingConfig(null, null, maxTokens, threads);
+    }
+    if (!p.string("SEARCH_URL").isBlank()) {
+      throw new ConfigException(SentenceTitles.MODEL, "applies to the per-node Lucene index; with SEARCH_URL (OpenSearch) leave it empty");
+    }
+    Path file = Path.of(model);
+    return new SearchEmbeddingConfig(file, tokenizer.isEmpty() ? file.toAbsolutePath().resolveSibling("tokenizer.json") : Path.of(tokenizer),
+        maxTokens, threads);
+  }
+}
