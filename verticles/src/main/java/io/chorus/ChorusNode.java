@@ -36,6 +36,7 @@ import io.vertx.micrometer.backends.BackendRegistries;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The composition root: one running Chorus node, a clustered Vert.x with the codecs registered, every
@@ -44,6 +45,7 @@ import java.util.UUID;
  */
 public final class ChorusNode {
   private static final Logger LOG = LoggerFactory.getLogger(ChorusNode.class);
+  private static final long CLOSE_AFTER_FAILURE_S = 20;
 
   private final ChorusConfig config;
   private final Vertx vertx;
@@ -118,7 +120,16 @@ public final class ChorusNode {
             ChorusNode node = new ChorusNode(config, vertx, clusterManager, infra, registry);
             return node.deployAll().map(node).recover(e -> {
                   LOG.error("Node failed to start, shutting it down: {}", e.getMessage());
-                  return node.close().transform(ignored -> Future.failedFuture(e));
+                  // a feature that failed half-way may leave work running that holds the close up: the
+                  // start-up failure is reported after CLOSE_AFTER_FAILURE_S whatever the close does
+                  return Future.fromCompletionStage(node.close().toCompletionStage().toCompletableFuture()
+                          .orTimeout(CLOSE_AFTER_FAILURE_S, TimeUnit.SECONDS))
+                      .transform(closed -> {
+                        if (closed.failed()) {
+                          LOG.warn("Closing the node that failed to start did not finish: {}", String.valueOf(closed.cause()));
+                        }
+                        return Future.failedFuture(e);
+                      });
                 });
           }, e -> vertx.close().transform(ignored -> Future.failedFuture(e)));
         });
