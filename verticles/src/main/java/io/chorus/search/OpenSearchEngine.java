@@ -14,6 +14,7 @@ import org.opensearch.client.opensearch.core.BulkRequest;
 import org.opensearch.client.opensearch.core.BulkResponse;
 import org.opensearch.client.opensearch.core.SearchResponse;
 import org.opensearch.client.opensearch.core.search.Hit;
+import org.opensearch.client.opensearch.core.search.SourceConfig;
 import org.opensearch.client.opensearch.generic.Body;
 import org.opensearch.client.opensearch.generic.Requests;
 import org.opensearch.client.transport.httpclient5.ApacheHttpClient5Transport;
@@ -24,6 +25,7 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
@@ -38,7 +40,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * ({@code <SEARCH_INDEX>-v<schema>}, mapped by {@link OpenSearchMapping}) and one of the feed's progress
  * ({@code ...-meta}: a document per Kafka partition offset and sweep watermark, so deleting the index
  * also forgets what it was built from). Queries are {@link OpenSearchQueries}: the Lucene engine's,
- * term for term. Writes become searchable within the index's refresh interval ({@code SEARCH_REFRESH_MS});
+ * term for term, with the title vectors' HNSW search (the k-NN plugin) fused by the same {@link Hybrid}. Writes become searchable within the index's refresh interval ({@code SEARCH_REFRESH_MS});
  * a takedown refreshes at once. Failures of the cluster answer 503.
  */
 final class OpenSearchEngine implements SearchEngine {
@@ -56,7 +58,7 @@ final class OpenSearchEngine implements SearchEngine {
   private OpenSearchEngine(SearchConfig config) throws IOException, URISyntaxException {
     transport = ApacheHttpClient5TransportBuilder.builder(HttpHost.create(config.url())).setMapper(new JacksonJsonpMapper()).build();
     client = new OpenSearchClient(transport);
-    docs = config.index() + "-v" + SearchFields.SCHEMA;
+    docs = config.index() + "-v" + SearchFields.SCHEMA + "." + OpenSearchMapping.REVISION;
     meta = docs + "-meta";
     boolean created = create(meta, OpenSearchMapping.meta()) | create(docs, OpenSearchMapping.docs(config.refreshMs()));
     load();
@@ -206,30 +208,72 @@ final class OpenSearchEngine implements SearchEngine {
   @Override
   public Page search(String q, List<String> types, int limit, int offset, SignedIn viewer) {
     Query text = OpenSearchQueries.text(q);
+    List<float[]> vectors = QueryBuilder.vectors(q);
     Highlight highlight = new Highlight(q);
     JsonObject results = new JsonObject();
     boolean more = false;
     for (String type : types) {
+      Sides sides = new Sides(text, type, viewer);
+      Hybrid.Fused<String> page = call(() -> Hybrid.page(sides, vectors, offset, limit));
       JsonArray list = new JsonArray();
-      if (text != null) {
-        Query query = OpenSearchQueries.filtered(text, type, viewer);
-        // equal scores in id order, so pages of one query do not overlap
-        SearchResponse<Map> r = call(() -> client.search(s -> s.index(docs).query(query).from(offset).size(limit + 1)
-            .sort(o -> o.score(c -> c.order(SortOrder.Desc))).sort(o -> o.field(f -> f.field(SearchFields.ID).order(SortOrder.Asc)))
-            .trackScores(true).trackTotalHits(t -> t.enabled(false)), Map.class));
-        List<Hit<Map>> hits = r.hits().hits();
-        for (int i = 0; i < Math.min(hits.size(), limit); i++) {
-          Map<?, ?> src = hits.get(i).source();
-          list.add(new JsonObject((String) src.get(SearchFields.JSON))
-              .put("highlight", highlight.apply((String) src.get(SearchFields.TITLE)))
-              .put("score", hits.get(i).score() == null ? 0f : hits.get(i).score().floatValue()));
-        }
-        more |= hits.size() > limit;
+      for (Hybrid.Ranked<String> hit : page.hits()) {
+        Map<?, ?> src = sides.sources.get(hit.key());
+        list.add(new JsonObject((String) src.get(SearchFields.JSON))
+            .put("highlight", highlight.apply((String) src.get(SearchFields.TITLE))).put("score", hit.score()));
       }
+      more |= page.more();
       results.put(type, list);
     }
     return new Page(results, more);
   }
+
+  /**
+   * One type's two rankings for {@link Hybrid}, fused there as the Lucene engine's are: the text query and
+   * the k-NN plugin's HNSW search, both under the same type and permission filter. Keeps the shown fields of
+   * every document either side returned (the vector stays on the cluster), so a page needs no further call.
+   */
+  private final class Sides implements Hybrid.Sides<String> {
+    private final Query text;
+    private final String type;
+    private final SignedIn viewer;
+    final Map<String, Map<?, ?>> sources = new HashMap<>();
+
+    Sides(Query text, String type, SignedIn viewer) {
+      this.text = text;
+      this.type = type;
+      this.viewer = viewer;
+    }
+
+    @Override
+    public List<Hybrid.Ranked<String>> text(int n) throws IOException {
+      if (text == null) {
+        return List.of();
+      }
+      Query query = OpenSearchQueries.filtered(text, type, viewer);
+      // equal scores in id order, so the ranking is the same on every call
+      return ranked(client.search(s -> s.index(docs).query(query).size(Math.min(n, OpenSearchMapping.MAX_WINDOW))
+          .sort(o -> o.score(c -> c.order(SortOrder.Desc))).sort(o -> o.field(f -> f.field(SearchFields.ID).order(SortOrder.Asc)))
+          .trackScores(true).trackTotalHits(t -> t.enabled(false)).source(SHOWN), Map.class));
+    }
+
+    @Override
+    public List<Hybrid.Ranked<String>> nearest(float[] vector, int k) throws IOException {
+      Query query = OpenSearchQueries.nearest(vector, k, type, viewer);
+      return ranked(client.search(s -> s.index(docs).query(query).size(k).trackTotalHits(t -> t.enabled(false)).source(SHOWN), Map.class));
+    }
+
+    private List<Hybrid.Ranked<String>> ranked(SearchResponse<Map> r) {
+      List<Hybrid.Ranked<String>> out = new ArrayList<>(r.hits().hits().size());
+      for (Hit<Map> h : r.hits().hits()) {
+        sources.putIfAbsent(h.id(), h.source());
+        out.add(new Hybrid.Ranked<>(h.id(), h.score() == null ? 0f : h.score().floatValue()));
+      }
+      return out;
+    }
+  }
+
+  /** The fields a result shows: its JSON and the title to highlight. */
+  private static final SourceConfig SHOWN = SourceConfig.of(c -> c.filter(f -> f.includes(SearchFields.JSON, SearchFields.TITLE)));
 
   @Override
   public JsonArray suggest(String q, SignedIn viewer, int max) {
