@@ -40,8 +40,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * ({@code <SEARCH_INDEX>-v<schema>}, mapped by {@link OpenSearchMapping}) and one of the feed's progress
  * ({@code ...-meta}: a document per Kafka partition offset and sweep watermark, so deleting the index
  * also forgets what it was built from). Queries are {@link OpenSearchQueries}: the Lucene engine's,
- * term for term, with the title vectors' HNSW search (the k-NN plugin) fused by the same {@link Hybrid}. Writes become searchable within the index's refresh interval ({@code SEARCH_REFRESH_MS});
- * a takedown refreshes at once. Failures of the cluster answer 503.
+ * term for term, and the title vectors' HNSW search (the k-NN plugin), fused by the same {@link Hybrid}.
+ * Writes become searchable within the index's refresh interval ({@code SEARCH_REFRESH_MS}); a takedown
+ * refreshes at once. Failures of the cluster answer 503.
  */
 final class OpenSearchEngine implements SearchEngine {
   private static final Logger LOG = LoggerFactory.getLogger(OpenSearchEngine.class);

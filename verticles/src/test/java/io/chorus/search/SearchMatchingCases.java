@@ -39,7 +39,9 @@ abstract class SearchMatchingCases {
         SearchMatchingTest.track("8", "Bohemian Rhapsody", "Queen", "approved", "u1"),
         SearchMatchingTest.track("9", "Звезда по имени Солнце", "Кино", "pending", "u2"),
         SearchMatchingTest.track("10", "Кукушка", "Кино", "removed", "u2"),
-        SearchMatchingTest.track("11", "Fog winter call", "Bi-2", "approved", "u1")));
+        SearchMatchingTest.track("11", "Fog winter call", "Bi-2", "approved", "u1"),
+        // no letter or digit: a document without a title vector
+        SearchMatchingTest.track("12", "?!", "…", "approved", "u1")));
     engine.commit(true);
     engine.refresh();
   }
@@ -141,6 +143,7 @@ abstract class SearchMatchingCases {
       assertThat(find(q)).isNotNull();
     }
     assertThat(find("кино\u0000")).contains("1");
+    assertThat(find("?!")).isEmpty();
   }
 
   /** Typos in every word's first letter, which the text side never allows: only the title vectors find these. */
