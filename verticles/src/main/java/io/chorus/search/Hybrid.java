@@ -45,6 +45,19 @@ public final class Hybrid {
 
     /** Up to {@code k} documents nearest to {@code vector}, best first, scored {@code (1 + cosine) / 2}. */
     List<Ranked<K>> nearest(float[] vector, int k) throws IOException;
+
+    /**
+     * The text ranking's first {@code n}, then the {@code k} nearest to each of {@code vectors}: what a page
+     * needs first, which an engine may fetch in one round trip (OpenSearch: one multi-search).
+     */
+    default List<List<Ranked<K>>> head(int n, List<float[]> vectors, int k) throws IOException {
+      List<List<Ranked<K>>> out = new ArrayList<>();
+      out.add(text(n));
+      for (float[] v : vectors) {
+        out.add(nearest(v, k));
+      }
+      return out;
+    }
   }
 
   /** One page of the Lucene engine's list. */
@@ -59,8 +72,9 @@ public final class Hybrid {
    * (one per form worth trying; empty = text only).
    */
   public static <K extends Comparable<K>> Fused<K> page(Sides<K> sides, List<float[]> vectors, int offset, int limit) throws IOException {
-    List<Ranked<K>> head = sides.text(WINDOW);
-    List<Ranked<K>> near = nearest(sides, vectors);
+    List<List<Ranked<K>>> rankings = sides.head(WINDOW, vectors, WINDOW);
+    List<Ranked<K>> head = rankings.get(0);
+    List<Ranked<K>> near = merge(rankings.subList(1, rankings.size()));
     List<Ranked<K>> fused = fuse(head, near);
     int want = offset + limit + 1;
     List<Ranked<K>> all = fused;
@@ -82,10 +96,19 @@ public final class Hybrid {
 
   /** The documents nearest to any of {@code vectors}, best similarity first, noise dropped. */
   static <K extends Comparable<K>> List<Ranked<K>> nearest(Sides<K> sides, List<float[]> vectors) throws IOException {
+    List<List<Ranked<K>>> each = new ArrayList<>();
+    for (float[] v : vectors) {
+      each.add(sides.nearest(v, WINDOW));
+    }
+    return merge(each);
+  }
+
+  /** The vectors' neighbours as one list: each document at its best similarity, best first, noise dropped. */
+  private static <K extends Comparable<K>> List<Ranked<K>> merge(List<List<Ranked<K>>> each) {
     Map<K, Float> best = new HashMap<>();
     float minScore = (1 + MIN_SIMILARITY) / 2;
-    for (float[] v : vectors) {
-      for (Ranked<K> d : sides.nearest(v, WINDOW)) {
+    for (List<Ranked<K>> neighbours : each) {
+      for (Ranked<K> d : neighbours) {
         if (d.score() >= minScore) {
           best.merge(d.key(), d.score(), Math::max);
         }

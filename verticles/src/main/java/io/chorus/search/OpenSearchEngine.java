@@ -13,6 +13,8 @@ import org.opensearch.client.opensearch._types.query_dsl.Query;
 import org.opensearch.client.opensearch.core.BulkRequest;
 import org.opensearch.client.opensearch.core.BulkResponse;
 import org.opensearch.client.opensearch.core.SearchResponse;
+import org.opensearch.client.opensearch.core.msearch.MultiSearchResponseItem;
+import org.opensearch.client.opensearch.core.msearch.RequestItem;
 import org.opensearch.client.opensearch.core.search.Hit;
 import org.opensearch.client.opensearch.core.search.SourceConfig;
 import org.opensearch.client.opensearch.generic.Body;
@@ -247,25 +249,54 @@ final class OpenSearchEngine implements SearchEngine {
 
     @Override
     public List<Hybrid.Ranked<String>> text(int n) throws IOException {
-      if (text == null) {
-        return List.of();
-      }
-      Query query = OpenSearchQueries.filtered(text, type, viewer);
-      // equal scores in id order, so the ranking is the same on every call
-      return ranked(client.search(s -> s.index(docs).query(query).size(Math.min(n, OpenSearchMapping.MAX_WINDOW))
-          .sort(o -> o.score(c -> c.order(SortOrder.Desc))).sort(o -> o.field(f -> f.field(SearchFields.ID).order(SortOrder.Asc)))
-          .trackScores(true).trackTotalHits(t -> t.enabled(false)).source(SHOWN), Map.class));
+      return text == null ? List.of() : ranked(client.msearch(m -> m.index(docs).searches(textSearch(n)), Map.class).responses().get(0));
     }
 
     @Override
     public List<Hybrid.Ranked<String>> nearest(float[] vector, int k) throws IOException {
-      Query query = OpenSearchQueries.nearest(vector, k, type, viewer);
-      return ranked(client.search(s -> s.index(docs).query(query).size(k).trackTotalHits(t -> t.enabled(false)).source(SHOWN), Map.class));
+      return ranked(client.msearch(m -> m.index(docs).searches(knnSearch(vector, k)), Map.class).responses().get(0));
     }
 
-    private List<Hybrid.Ranked<String>> ranked(SearchResponse<Map> r) {
-      List<Hybrid.Ranked<String>> out = new ArrayList<>(r.hits().hits().size());
-      for (Hit<Map> h : r.hits().hits()) {
+    /** The text query and the knn queries in one multi-search: one round trip for the fused head. */
+    @Override
+    public List<List<Hybrid.Ranked<String>>> head(int n, List<float[]> vectors, int k) throws IOException {
+      List<RequestItem> searches = new ArrayList<>();
+      if (text != null) {
+        searches.add(textSearch(n));
+      }
+      vectors.forEach(v -> searches.add(knnSearch(v, k)));
+      List<List<Hybrid.Ranked<String>>> out = new ArrayList<>();
+      if (text == null) {
+        out.add(List.of());
+      }
+      if (!searches.isEmpty()) {
+        for (MultiSearchResponseItem<Map> item : client.msearch(m -> m.index(docs).searches(searches), Map.class).responses()) {
+          out.add(ranked(item));
+        }
+      }
+      return out;
+    }
+
+    private RequestItem textSearch(int n) {
+      Query query = OpenSearchQueries.filtered(text, type, viewer);
+      // equal scores in id order, so the ranking is the same on every call
+      return RequestItem.of(r -> r.header(h -> h).body(b -> b.query(query).size(Math.min(n, OpenSearchMapping.MAX_WINDOW))
+          .sort(o -> o.score(c -> c.order(SortOrder.Desc))).sort(o -> o.field(f -> f.field(SearchFields.ID).order(SortOrder.Asc)))
+          .trackScores(true).trackTotalHits(t -> t.enabled(false)).source(SHOWN)));
+    }
+
+    private RequestItem knnSearch(float[] vector, int k) {
+      Query query = OpenSearchQueries.nearest(vector, k, type, viewer);
+      return RequestItem.of(r -> r.header(h -> h).body(b -> b.query(query).size(k).trackTotalHits(t -> t.enabled(false)).source(SHOWN)));
+    }
+
+    /** One search of a multi-search; a failed one fails the whole query (as a failed single search would). */
+    private List<Hybrid.Ranked<String>> ranked(MultiSearchResponseItem<Map> item) throws IOException {
+      if (item.isFailure()) {
+        throw new IOException("search failed: " + item.failure().error().type() + ": " + item.failure().error().reason());
+      }
+      List<Hybrid.Ranked<String>> out = new ArrayList<>(item.result().hits().hits().size());
+      for (Hit<Map> h : item.result().hits().hits()) {
         sources.putIfAbsent(h.id(), h.source());
         out.add(new Hybrid.Ranked<>(h.id(), h.score() == null ? 0f : h.score().floatValue()));
       }

@@ -1,7 +1,6 @@
 package io.chorus.search;
 
 import io.chorus.web.SignedIn;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -42,6 +41,11 @@ abstract class SearchMatchingCases {
         SearchMatchingTest.track("11", "Fog winter call", "Bi-2", "approved", "u1"),
         // no letter or digit: a document without a title vector
         SearchMatchingTest.track("12", "?!", "…", "approved", "u1")));
+    List<SearchDoc> pages = new ArrayList<>();
+    for (int i = 0; i < 60; i++) {
+      pages.add(SearchMatchingTest.track("p" + i, "Page " + i + " song", "Pager", "approved", "u1"));
+    }
+    engine.putAll(pages);
     engine.commit(true);
     engine.refresh();
   }
@@ -55,9 +59,12 @@ abstract class SearchMatchingCases {
 
   /** The ids of the first page of tracks, best first. */
   List<String> find(String q, SignedIn viewer) {
-    JsonArray tracks = engine.search(SearchService.query(q), List.of("tracks"), 10, 0, viewer).results().getJsonArray("tracks");
+    return ids(engine.search(SearchService.query(q), List.of("tracks"), 10, 0, viewer));
+  }
+
+  static List<String> ids(SearchEngine.Page page) {
     List<String> ids = new ArrayList<>();
-    tracks.forEach(t -> ids.add(((JsonObject) t).getString("id")));
+    page.results().getJsonArray("tracks").forEach(t -> ids.add(((JsonObject) t).getString("id")));
     return ids;
   }
 
@@ -151,6 +158,21 @@ abstract class SearchMatchingCases {
   void theTitleVectorsFindWhatTheTextMisses() {
     assertThat(find("vog vinter kall")).first().isEqualTo("11");
     assertThat(find("лукушка", new SignedIn("u3", "mod", 0, List.of("admin")))).first().isEqualTo("10");
+  }
+
+  /** Past the fused head (text and vectors' windows of 50) the text ranking continues: pages neither repeat nor skip. */
+  @Test
+  void pagesOfTheFusedListNeitherRepeatNorSkip() {
+    List<String> all = ids(engine.search("page song", List.of("tracks"), 100, 0, null));
+    assertThat(all).hasSize(60).doesNotHaveDuplicates();
+    List<String> paged = new ArrayList<>();
+    boolean more = true;
+    for (int offset = 0; more; offset += 7) {
+      SearchEngine.Page page = engine.search("page song", List.of("tracks"), 7, offset, null);
+      paged.addAll(ids(page));
+      more = page.more();
+    }
+    assertThat(paged).isEqualTo(all);
   }
 
   @Test
