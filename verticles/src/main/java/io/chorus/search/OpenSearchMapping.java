@@ -22,10 +22,6 @@ final class OpenSearchMapping {
 
   /** The mapping's own revision, appended to the index's schema version: bump when only this mapping changes. */
   static final String REVISION = "1";
-  /** HNSW graph parameters: Lucene's defaults, as the Lucene index's {@code KnnFloatVectorField} has them. */
-  private static final int HNSW_M = 16;
-  private static final int HNSW_EF_CONSTRUCTION = 100;
-
   private OpenSearchMapping() {
   }
 
@@ -62,7 +58,7 @@ final class OpenSearchMapping {
         .put(SearchFields.PREFIX, text("prefix").put("search_analyzer", "words"))
         .put(SearchFields.VECTOR, new JsonObject().put("type", "knn_vector").put("dimension", TitleVector.DIMS)
             .put("method", new JsonObject().put("name", "hnsw").put("engine", "lucene").put("space_type", "cosinesimil")
-                .put("parameters", new JsonObject().put("m", HNSW_M).put("ef_construction", HNSW_EF_CONSTRUCTION))))
+                .put("parameters", new JsonObject().put("m", SearchIndex.HNSW_M).put("ef_construction", SearchIndex.HNSW_BEAM))))
         .put(SearchFields.JSON, new JsonObject().put("type", "keyword").put("index", false).put("doc_values", false))
         .put(SearchFields.LABEL, new JsonObject().put("type", "keyword").put("index", false).put("doc_values", false));
     return new JsonObject().put("settings", new JsonObject().put("index", settings))
