@@ -176,6 +176,12 @@ final class Feeder {
 
   /** Records are applied one after another, so the offset stored is never ahead of what was indexed. */
   private void record(KafkaConsumerRecord<String, String> r) {
+    String stored = index.progress(key(r.topic(), r.partition()));
+    if (stored != null && r.offset() < Long.parseLong(stored)) {
+      // fetched from the group's reset position (earliest) before the seek of assigned() took effect: already
+      // applied, and re-applying it now would undo what happened since (a row deleted without an event)
+      return;
+    }
     queued++;
     if (queued > 500 && !paused) {
       paused = true;

@@ -13,7 +13,10 @@ import org.opensearch.client.opensearch._types.query_dsl.Query;
 import org.opensearch.client.opensearch.core.BulkRequest;
 import org.opensearch.client.opensearch.core.BulkResponse;
 import org.opensearch.client.opensearch.core.SearchResponse;
+import org.opensearch.client.opensearch.core.msearch.MultiSearchResponseItem;
+import org.opensearch.client.opensearch.core.msearch.RequestItem;
 import org.opensearch.client.opensearch.core.search.Hit;
+import org.opensearch.client.opensearch.core.search.SourceConfig;
 import org.opensearch.client.opensearch.generic.Body;
 import org.opensearch.client.opensearch.generic.Requests;
 import org.opensearch.client.transport.httpclient5.ApacheHttpClient5Transport;
@@ -24,6 +27,7 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
@@ -38,8 +42,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * ({@code <SEARCH_INDEX>-v<schema>}, mapped by {@link OpenSearchMapping}) and one of the feed's progress
  * ({@code ...-meta}: a document per Kafka partition offset and sweep watermark, so deleting the index
  * also forgets what it was built from). Queries are {@link OpenSearchQueries}: the Lucene engine's,
- * term for term. Writes become searchable within the index's refresh interval ({@code SEARCH_REFRESH_MS});
- * a takedown refreshes at once. Failures of the cluster answer 503.
+ * term for term, and the title vectors' HNSW search (the k-NN plugin), fused by the same {@link Hybrid}.
+ * Writes become searchable within the index's refresh interval ({@code SEARCH_REFRESH_MS}); a takedown
+ * refreshes at once. Failures of the cluster answer 503.
  */
 final class OpenSearchEngine implements SearchEngine {
   private static final Logger LOG = LoggerFactory.getLogger(OpenSearchEngine.class);
@@ -56,7 +61,7 @@ final class OpenSearchEngine implements SearchEngine {
   private OpenSearchEngine(SearchConfig config) throws IOException, URISyntaxException {
     transport = ApacheHttpClient5TransportBuilder.builder(HttpHost.create(config.url())).setMapper(new JacksonJsonpMapper()).build();
     client = new OpenSearchClient(transport);
-    docs = config.index() + "-v" + SearchFields.SCHEMA;
+    docs = config.index() + "-v" + SearchFields.SCHEMA + "." + OpenSearchMapping.REVISION;
     meta = docs + "-meta";
     boolean created = create(meta, OpenSearchMapping.meta()) | create(docs, OpenSearchMapping.docs(config.refreshMs()));
     load();
@@ -206,30 +211,101 @@ final class OpenSearchEngine implements SearchEngine {
   @Override
   public Page search(String q, List<String> types, int limit, int offset, SignedIn viewer) {
     Query text = OpenSearchQueries.text(q);
+    List<float[]> vectors = QueryBuilder.vectors(q);
     Highlight highlight = new Highlight(q);
     JsonObject results = new JsonObject();
     boolean more = false;
     for (String type : types) {
+      Sides sides = new Sides(text, type, viewer);
+      Hybrid.Fused<String> page = call(() -> Hybrid.page(sides, vectors, offset, limit));
       JsonArray list = new JsonArray();
-      if (text != null) {
-        Query query = OpenSearchQueries.filtered(text, type, viewer);
-        // equal scores in id order, so pages of one query do not overlap
-        SearchResponse<Map> r = call(() -> client.search(s -> s.index(docs).query(query).from(offset).size(limit + 1)
-            .sort(o -> o.score(c -> c.order(SortOrder.Desc))).sort(o -> o.field(f -> f.field(SearchFields.ID).order(SortOrder.Asc)))
-            .trackScores(true).trackTotalHits(t -> t.enabled(false)), Map.class));
-        List<Hit<Map>> hits = r.hits().hits();
-        for (int i = 0; i < Math.min(hits.size(), limit); i++) {
-          Map<?, ?> src = hits.get(i).source();
-          list.add(new JsonObject((String) src.get(SearchFields.JSON))
-              .put("highlight", highlight.apply((String) src.get(SearchFields.TITLE)))
-              .put("score", hits.get(i).score() == null ? 0f : hits.get(i).score().floatValue()));
-        }
-        more |= hits.size() > limit;
+      for (Hybrid.Ranked<String> hit : page.hits()) {
+        Map<?, ?> src = sides.sources.get(hit.key());
+        list.add(new JsonObject((String) src.get(SearchFields.JSON))
+            .put("highlight", highlight.apply((String) src.get(SearchFields.TITLE))).put("score", hit.score()));
       }
+      more |= page.more();
       results.put(type, list);
     }
     return new Page(results, more);
   }
+
+  /**
+   * One type's two rankings for {@link Hybrid}, fused there as the Lucene engine's are: the text query and
+   * the k-NN plugin's HNSW search, both under the same type and permission filter. Keeps the shown fields of
+   * every document either side returned (the vector stays on the cluster), so a page needs no further call.
+   */
+  private final class Sides implements Hybrid.Sides<String> {
+    private final Query text;
+    private final String type;
+    private final SignedIn viewer;
+    final Map<String, Map<?, ?>> sources = new HashMap<>();
+
+    Sides(Query text, String type, SignedIn viewer) {
+      this.text = text;
+      this.type = type;
+      this.viewer = viewer;
+    }
+
+    @Override
+    public List<Hybrid.Ranked<String>> text(int n) throws IOException {
+      return text == null ? List.of() : ranked(client.msearch(m -> m.index(docs).searches(textSearch(n)), Map.class).responses().get(0));
+    }
+
+    @Override
+    public List<Hybrid.Ranked<String>> nearest(float[] vector, int k) throws IOException {
+      return ranked(client.msearch(m -> m.index(docs).searches(knnSearch(vector, k)), Map.class).responses().get(0));
+    }
+
+    /** The text query and the knn queries in one multi-search: one round trip for the fused head. */
+    @Override
+    public List<List<Hybrid.Ranked<String>>> head(int n, List<float[]> vectors, int k) throws IOException {
+      List<RequestItem> searches = new ArrayList<>();
+      if (text != null) {
+        searches.add(textSearch(n));
+      }
+      vectors.forEach(v -> searches.add(knnSearch(v, k)));
+      List<List<Hybrid.Ranked<String>>> out = new ArrayList<>();
+      if (text == null) {
+        out.add(List.of());
+      }
+      if (!searches.isEmpty()) {
+        for (MultiSearchResponseItem<Map> item : client.msearch(m -> m.index(docs).searches(searches), Map.class).responses()) {
+          out.add(ranked(item));
+        }
+      }
+      return out;
+    }
+
+    private RequestItem textSearch(int n) {
+      Query query = OpenSearchQueries.filtered(text, type, viewer);
+      // equal scores in id order, so the ranking is the same on every call
+      return RequestItem.of(r -> r.header(h -> h).body(b -> b.query(query).size(Math.min(n, OpenSearchMapping.MAX_WINDOW))
+          .sort(o -> o.score(c -> c.order(SortOrder.Desc))).sort(o -> o.field(f -> f.field(SearchFields.ID).order(SortOrder.Asc)))
+          .trackScores(true).trackTotalHits(t -> t.enabled(false)).source(SHOWN)));
+    }
+
+    private RequestItem knnSearch(float[] vector, int k) {
+      Query query = OpenSearchQueries.nearest(vector, k, type, viewer);
+      return RequestItem.of(r -> r.header(h -> h).body(b -> b.query(query).size(k).trackTotalHits(t -> t.enabled(false)).source(SHOWN)));
+    }
+
+    /** One search of a multi-search; a failed one fails the whole query (as a failed single search would). */
+    private List<Hybrid.Ranked<String>> ranked(MultiSearchResponseItem<Map> item) throws IOException {
+      if (item.isFailure()) {
+        throw new IOException("search failed: " + item.failure().error().type() + ": " + item.failure().error().reason());
+      }
+      List<Hybrid.Ranked<String>> out = new ArrayList<>(item.result().hits().hits().size());
+      for (Hit<Map> h : item.result().hits().hits()) {
+        sources.putIfAbsent(h.id(), h.source());
+        out.add(new Hybrid.Ranked<>(h.id(), h.score() == null ? 0f : h.score().floatValue()));
+      }
+      return out;
+    }
+  }
+
+  /** The fields a result shows: its JSON and the title to highlight. */
+  private static final SourceConfig SHOWN = SourceConfig.of(c -> c.filter(f -> f.includes(SearchFields.JSON, SearchFields.TITLE)));
 
   @Override
   public JsonArray suggest(String q, SignedIn viewer, int max) {

@@ -12,12 +12,16 @@ import java.util.Map;
  * The OpenSearch index: {@link SearchAnalyzers}' chains rebuilt from OpenSearch's built-in analysis
  * (standard tokenizer; ё = е by a mapping char filter; lowercase, asciifolding; the light Russian stemmer
  * and Porter for {@code text}; edge n-grams 1..20 for {@code prefix}), the same fields as
- * {@link SearchIndex#document} and the same document body, so both engines index and match alike.
+ * {@link SearchIndex#document} and the same document body, so both engines index and match alike. The
+ * title vector is a {@code knn_vector} of the k-NN plugin (its pure-Java {@code lucene} engine: HNSW,
+ * cosine), the same {@link TitleVector} as the Lucene index's.
  */
 final class OpenSearchMapping {
   /** The text transliterated into the other script: a field of its own here (the Lucene index folds it into its text field). */
   static final String ALT = "alt";
 
+  /** The mapping's own revision, appended to the index's schema version: bump when only this mapping changes. */
+  static final String REVISION = "1";
   private OpenSearchMapping() {
   }
 
@@ -36,8 +40,10 @@ final class OpenSearchMapping {
     JsonObject settings = new JsonObject()
         .put("number_of_shards", 1)
         .put("refresh_interval", refreshMs + "ms")
-        // the API's cursor reaches offset 10,000 plus a page
-        .put("max_result_window", SearchService.MAX_OFFSET + SearchService.MAX_LIMIT + 1)
+        // the API's cursor reaches offset 10,000 plus a page; Hybrid reads the text ranking that deep plus its windows
+        .put("max_result_window", MAX_WINDOW)
+        // the k-NN plugin's codec for the knn_vector field
+        .put("knn", true)
         .put("max_ngram_diff", SearchAnalyzers.MAX_PREFIX)
         .put("analysis", analysis);
     JsonObject props = new JsonObject()
@@ -50,11 +56,17 @@ final class OpenSearchMapping {
         .put(SearchFields.TEXT, text("text"))
         .put(ALT, text("text"))
         .put(SearchFields.PREFIX, text("prefix").put("search_analyzer", "words"))
+        .put(SearchFields.VECTOR, new JsonObject().put("type", "knn_vector").put("dimension", TitleVector.DIMS)
+            .put("method", new JsonObject().put("name", "hnsw").put("engine", "lucene").put("space_type", "cosinesimil")
+                .put("parameters", new JsonObject().put("m", SearchIndex.HNSW_M).put("ef_construction", SearchIndex.HNSW_BEAM))))
         .put(SearchFields.JSON, new JsonObject().put("type", "keyword").put("index", false).put("doc_values", false))
         .put(SearchFields.LABEL, new JsonObject().put("type", "keyword").put("index", false).put("doc_values", false));
     return new JsonObject().put("settings", new JsonObject().put("index", settings))
         .put("mappings", new JsonObject().put("dynamic", "strict").put("properties", props));
   }
+
+  /** The deepest a search reads: the last cursor's page and the fused head's windows. */
+  static final int MAX_WINDOW = SearchService.MAX_OFFSET + SearchService.MAX_LIMIT + 1 + 3 * Hybrid.WINDOW;
 
   /** The progress index: a keyword value per key, nothing analysed. */
   static JsonObject meta() {
@@ -104,6 +116,8 @@ final class OpenSearchMapping {
       prefix.add(altHead);
     }
     m.put(SearchFields.PREFIX, prefix);
+    // null (no letter or digit in the title) leaves the document without a vector
+    m.put(SearchFields.VECTOR, TitleVector.of(title, d.subtitle()));
     m.put(SearchFields.JSON, d.json().encode());
     m.put(SearchFields.LABEL, d.label() == null ? title : d.label());
     return m;

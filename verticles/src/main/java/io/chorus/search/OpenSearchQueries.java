@@ -113,16 +113,41 @@ final class OpenSearchQueries {
   }
 
   static Query filtered(Query query, String type, SignedIn viewer) {
-    Query visible = visibleTo(viewer);
+    Query filter = filter(type, viewer);
     return Query.of(b -> b.bool(x -> {
       x.must(query);
-      if (type != null) {
-        x.filter(f -> f.term(t -> t.field(SearchFields.TYPE).value(FieldValue.of(type))));
-      }
-      if (visible != null) {
-        x.filter(visible);
+      if (filter != null) {
+        x.filter(filter);
       }
       return x;
+    }));
+  }
+
+  /** {@link QueryBuilder#filter}: one type (null = any) that {@code viewer} may see; null when that is everything. */
+  static Query filter(String type, SignedIn viewer) {
+    Query visible = visibleTo(viewer);
+    if (type == null) {
+      return visible;
+    }
+    Query typed = Query.of(b -> b.term(t -> t.field(SearchFields.TYPE).value(FieldValue.of(type))));
+    if (visible == null) {
+      return typed;
+    }
+    return Query.of(b -> b.bool(x -> x.filter(typed, visible)));
+  }
+
+  /**
+   * The title vectors' HNSW search (the k-NN plugin's {@code knn} query), restricted by {@link #filter}
+   * while the graph is searched, as the Lucene engine's {@code KnnFloatVectorQuery} with its filter.
+   */
+  static Query nearest(float[] vector, int k, String type, SignedIn viewer) {
+    Query filter = filter(type, viewer);
+    return Query.of(b -> b.knn(n -> {
+      n.field(SearchFields.VECTOR).vector(vector).k(k);
+      if (filter != null) {
+        n.filter(filter);
+      }
+      return n;
     }));
   }
 }

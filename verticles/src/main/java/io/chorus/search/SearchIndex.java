@@ -89,12 +89,16 @@ public final class SearchIndex implements AutoCloseable {
     reopener.start();
   }
 
+  /** The title vectors' HNSW graph: neighbours per node and the beam while building (OpenSearch's mapping uses the same). */
+  static final int HNSW_M = 16;
+  static final int HNSW_BEAM = 32;
+
   /**
    * Lucene's codec with a narrower HNSW beam than its default 100: building the graph is most of the
    * indexing time, and near spellings of a title are easy neighbours to find. Read back as the plain codec.
    */
   private static Codec codec() {
-    KnnVectorsFormat hnsw = new Lucene99HnswVectorsFormat(16, 32);
+    KnnVectorsFormat hnsw = new Lucene99HnswVectorsFormat(HNSW_M, HNSW_BEAM);
     return new Lucene912Codec() {
       @Override
       public KnnVectorsFormat getKnnVectorsFormatForField(String field) {

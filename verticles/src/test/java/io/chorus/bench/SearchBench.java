@@ -66,7 +66,11 @@ public final class SearchBench {
     // bench.dir: keep the index for the next run (query-side tuning without the build); its build time is then 0
     String keep = System.getProperty("bench.dir", "");
     Path dir = keep.isEmpty() ? Files.createTempDirectory("search-bench") : Path.of(keep);
-    SearchBenchAccess lucene = new SearchBenchAccess(dir);
+    // bench.searchUrl: the OpenSearch engine instead ("embedded": the devservices node, with the k-NN plugin)
+    String searchUrl = System.getProperty("bench.searchUrl", "");
+    SearchBenchAccess lucene = searchUrl.isEmpty() ? new SearchBenchAccess(dir)
+        : SearchBenchAccess.openSearch(searchUrl.equals("embedded") ? TestServices.services().startOpenSearch().url() : searchUrl);
+    String engine = lucene.engine();
     long t0 = System.nanoTime();
     if (lucene.fresh()) {
       for (Track t : catalog) {
@@ -75,7 +79,7 @@ public final class SearchBench {
     }
     lucene.commit();
     double buildSeconds = (System.nanoTime() - t0) / 1e9;
-    long indexBytes = size(dir);
+    long indexBytes = searchUrl.isEmpty() ? size(dir) : lucene.storeBytes();
 
     ChorusConfig.Db db = ChorusConfig.parse(TestServices.nodeJson(Map.of())).db();
     try (Connection c = DriverManager.getConnection(db.jdbcUrl(), db.user(), db.password())) {
@@ -147,14 +151,14 @@ public final class SearchBench {
       }
       double qps = throughput(lucene, judged);
       System.out.printf("| engine | docs | build | recall@5 | MRR | p50 ms | p99 ms |%n|---|---|---|---|---|---|---|%n");
-      System.out.printf("| Lucene (this index) | %d | %.1f s (%.0f docs/s, %.0f MB) | %.3f | %.3f | %.1f | %.1f |%n", docs, buildSeconds,
+      System.out.printf("| %s (this index) | %d | %.1f s (%.0f docs/s, %.0f MB) | %.3f | %.3f | %.1f | %.1f |%n", engine, docs, buildSeconds,
           docs / buildSeconds, indexBytes / 1e6, ls.recall(), ls.mrr(), ls.p(50), ls.p(99));
       System.out.printf("| PostgreSQL pg_trgm | %d | %.1f s | %.3f | %.3f | %.1f | %.1f |%n", docs, pgBuild, ps.recall(), ps.mrr(), ps.p(50), ps.p(99));
-      System.out.printf("| Lucene suggest (6-char prefix) | %d | | | | %.1f | %.1f |%n", docs, sug.p(50), sug.p(99));
-      StringBuilder kinds = new StringBuilder("| recall@5 by kind (Lucene / pg_trgm) |");
+      System.out.printf("| %s suggest (6-char prefix) | %d | | | | %.1f | %.1f |%n", engine, docs, sug.p(50), sug.p(99));
+      StringBuilder kinds = new StringBuilder("| recall@5 by kind (" + engine + " / pg_trgm) |");
       byKind.forEach((k, st) -> kinds.append(String.format(" %s %.2f / %.2f;", k, st.recall(), pgByKind.get(k).recall())));
       System.out.println(kinds + " |");
-      System.out.printf("| Lucene search throughput (%d threads, %d cores) | %.0f queries/s |%n", THREADS,
+      System.out.printf("| %s search throughput (%d threads, %d cores) | %.0f queries/s |%n", engine, THREADS,
           Runtime.getRuntime().availableProcessors(), qps);
     }
     lucene.close();

@@ -2,6 +2,7 @@ package io.chorus.search;
 
 import io.chorus.web.SignedIn;
 import io.vertx.core.json.JsonObject;
+import org.apache.lucene.search.MatchNoDocsQuery;
 import org.apache.lucene.search.ScoreDoc;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -53,7 +54,8 @@ class HybridSearchTest {
 
   /** Only the vector side: the documents nearest to the query's title vectors that {@code viewer} may see. */
   static List<String> nearest(String q, SignedIn viewer) {
-    return ids(index.search(s -> Hybrid.nearest(s, QueryBuilder.vectors(q), QueryBuilder.filter("tracks", viewer))));
+    return ids(index.search(s -> Hybrid.nearest(Hybrid.lucene(s, new MatchNoDocsQuery(), "tracks", viewer), QueryBuilder.vectors(q))
+        .stream().map(d -> new ScoreDoc(d.key(), d.score())).toList()));
   }
 
   @Test
@@ -82,19 +84,19 @@ class HybridSearchTest {
 
   @Test
   void reciprocalRankFusionOrder() {
-    ScoreDoc a = new ScoreDoc(1, 5f);
-    ScoreDoc b = new ScoreDoc(2, 5f);
-    ScoreDoc c = new ScoreDoc(3, 4f);
-    ScoreDoc d = new ScoreDoc(4, 0.9f);
+    Hybrid.Ranked<Integer> a = new Hybrid.Ranked<>(1, 5f);
+    Hybrid.Ranked<Integer> b = new Hybrid.Ranked<>(2, 5f);
+    Hybrid.Ranked<Integer> c = new Hybrid.Ranked<>(3, 4f);
+    Hybrid.Ranked<Integer> d = new Hybrid.Ranked<>(4, 0.9f);
     // text: a and b tie (shared rank 1), c is 3rd; vectors: b, then d, then c
-    List<ScoreDoc> fused = Hybrid.fuse(List.of(a, b, c), List.of(new ScoreDoc(2, 0.99f), d, new ScoreDoc(3, 0.8f)));
-    assertThat(fused).extracting(s -> s.doc).containsExactly(2, 3, 1, 4);
-    assertThat(fused.get(0).score).isEqualTo(1f / 61 + 1f / 61);
-    assertThat(fused.get(1).score).isEqualTo(1f / 63 + 1f / 63);
-    assertThat(fused.get(2).score).isEqualTo(1f / 61);
-    assertThat(fused.get(3).score).isEqualTo(1f / 62);
+    List<Hybrid.Ranked<Integer>> fused = Hybrid.fuse(List.of(a, b, c), List.of(new Hybrid.Ranked<>(2, 0.99f), d, new Hybrid.Ranked<>(3, 0.8f)));
+    assertThat(fused).extracting(Hybrid.Ranked::key).containsExactly(2, 3, 1, 4);
+    assertThat(fused.get(0).score()).isEqualTo(1f / 61 + 1f / 61);
+    assertThat(fused.get(1).score()).isEqualTo(1f / 63 + 1f / 63);
+    assertThat(fused.get(2).score()).isEqualTo(1f / 61);
+    assertThat(fused.get(3).score()).isEqualTo(1f / 62);
     // only one side: its own order
-    assertThat(Hybrid.fuse(List.of(c, a), List.of())).extracting(s -> s.doc).containsExactly(3, 1);
+    assertThat(Hybrid.fuse(List.of(c, a), List.<Hybrid.Ranked<Integer>>of())).extracting(Hybrid.Ranked::key).containsExactly(3, 1);
   }
 
   @Test

@@ -10,6 +10,7 @@ import org.opensearch.transport.Netty4Plugin;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
@@ -22,6 +23,12 @@ import java.util.concurrent.CountDownLatch;
  * chain: stemmers, ascii folding, edge n-grams, mapping char filters). Runs until SIGTERM.
  */
 public final class OpenSearchNodeMain {
+  /**
+   * The k-NN plugin (the {@code knn_vector} field, HNSW search): its jar is not a compile dependency (Maven
+   * Central has it only inside the plugin zip), devservices puts it on the classpath.
+   */
+  static final String KNN_PLUGIN = "org.opensearch.knn.plugin.KNNPlugin";
+
   private OpenSearchNodeMain() {
   }
 
@@ -55,7 +62,9 @@ public final class OpenSearchNodeMain {
         .build();
     LogConfigurator.registerErrorListener();
     LogConfigurator.configureWithoutConfig(settings);
-    Node node = new EmbeddedNode(settings, List.of(Netty4Plugin.class, CommonAnalysisPlugin.class));
+    List<Class<? extends Plugin>> plugins = new ArrayList<>(List.of(Netty4Plugin.class, CommonAnalysisPlugin.class));
+    plugins.add(Class.forName(KNN_PLUGIN).asSubclass(Plugin.class));
+    Node node = new EmbeddedNode(settings, plugins);
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       try {
