@@ -57,11 +57,13 @@ final class StreamRoutes {
   private final Transcodes transcodes;
   private final MediaCache cache;
   private final StreamRows rows;
+  private final int sendBufferBytes;
   private final java.util.Map<String, Remembered> sources = new java.util.concurrent.ConcurrentHashMap<>();
 
   StreamRoutes(Vertx vertx, Access access, TrackRepo repo, MediaStore store, S3Relay relay, StreamUrls urls, Transcodes transcodes,
-               MediaCache cache, StreamRows rows) {
+               MediaCache cache, StreamRows rows, int sendBufferBytes) {
     this.cache = cache;
+    this.sendBufferBytes = sendBufferBytes;
     this.rows = rows;
     this.vertx = vertx;
     this.access = access;
@@ -269,6 +271,7 @@ final class StreamRoutes {
       head.run();
       return out.end();
     }
+    capSendBuffer(ctx);
     Path local = cache == null ? null : cache.get(src.key(), src.etag(), src.size());
     Future<Void> sent = local == null ? relay.send(out, src.key(), r, src.size(), head)
         : sendLocal(out, local, r, src.size(), head).recover(e -> out.headWritten() ? Future.failedFuture(e)
@@ -283,6 +286,17 @@ final class StreamRoutes {
             Http.fail(ctx, e);
           }
         });
+  }
+
+  /**
+   * A fixed send buffer for this connection instead of the kernel's autotuned one: a paused listener lets
+   * it grow to megabytes, and thousands of them exhaust the machine's TCP memory (then the kernel drops
+   * segments on every socket, the database's and new requests' included).
+   */
+  private void capSendBuffer(RoutingContext ctx) {
+    if (sendBufferBytes > 0 && ctx.request().connection() instanceof io.vertx.core.net.impl.ConnectionBase c) {
+      c.channel().config().setOption(io.netty.channel.ChannelOption.SO_SNDBUF, sendBufferBytes);
+    }
   }
 
   /** The cached copy with {@code sendfile}: status and headers once the file is open (else the caller relays from S3). */

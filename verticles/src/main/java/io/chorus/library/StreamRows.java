@@ -22,11 +22,15 @@ import java.util.function.Predicate;
  * rendition shows at once. What takes a grant away — a takedown or a deletion — is published on the clustered
  * {@link Addresses#LIBRARY_TAKEDOWN} and drops the row on every node as the message arrives (the node that
  * made the change drops it before it answers). A read that began before such a drop is not kept, so a stale
- * row cannot come back. Concurrent misses of one track share one read.
+ * row cannot come back. Concurrent misses of one track share one read; a granting row past its TTL is served
+ * while one read refreshes it (up to {@link #STALE_FACTOR} TTLs more), so listeners never queue behind the
+ * database for a track being streamed.
  */
 final class StreamRows {
   private static final Logger LOG = LoggerFactory.getLogger(StreamRows.class);
   private static final int MAX_ROWS = 50_000;
+  /** A granting row past its TTL is still served while one read refreshes it, up to this many TTLs past it. */
+  private static final long STALE_FACTOR = 6;
 
   private record Row(Track track, long until) {
   }
@@ -58,10 +62,20 @@ final class StreamRows {
     }
     String key = id.toLowerCase(Locale.ROOT);
     Row r = rows.get(key);
-    if (r != null && r.until() - System.nanoTime() > 0 && usable.test(r.track())) {
-      return Future.succeededFuture(r.track());
-    }
     Future<Track> f = loading.get(key);
+    if (r != null && usable.test(r.track())) {
+      long now = System.nanoTime();
+      if (r.until() - now > 0) {
+        return Future.succeededFuture(r.track());
+      }
+      if (r.until() + STALE_FACTOR * ttlNanos - now > 0) {
+        // due: one read refreshes it while listeners go on with this one (a slow database delays no stream)
+        if (f == null) {
+          fresh(key).onFailure(e -> LOG.warn("Refreshing the stream row of track {} failed: {}", key, e.getMessage()));
+        }
+        return Future.succeededFuture(r.track());
+      }
+    }
     return f != null ? f : fresh(key);
   }
 

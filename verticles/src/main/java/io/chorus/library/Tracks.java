@@ -113,7 +113,8 @@ final class Tracks {
     S3Relay relay = new S3Relay(vertx.createHttpClient(new HttpClientOptions().setConnectTimeout(2_000).setKeepAlive(true),
         new PoolOptions().setHttp1MaxSize(512)), store);
     new UploadRoutes(vertx, access, uploads, config.uploadMaxBytes(), tmpDir).mount(router);
-    StreamRoutes streams = new StreamRoutes(vertx, access, repo, store, relay, urls, transcodes, cache, rows);
+    StreamRoutes streams = new StreamRoutes(vertx, access, repo, store, relay, urls, transcodes, cache, rows,
+        config.streamSendBufferKb() * 1024);
     streams.mount(router);
     this.streams = streams;
     new TrackRoutes(access, repo, store, relay, vertx.eventBus()).dropping(rows::forget).mount(router);
