@@ -28,7 +28,7 @@ final class Catalog {
     this.allowedOrigins = allowedOrigins;
   }
 
-  static Future<Catalog> start(NodeContext node, LibraryConfig config) {
+  static Future<Catalog> start(NodeContext node, LibraryConfig config, java.util.function.Consumer<io.vertx.core.json.JsonObject> takedowns) {
     Access access = new Access(node.api(SignedIn.Verifier.class));
     var pg = node.infra().pg();
     CatalogEvents events = new CatalogEvents(node.vertx(), config.topicCatalog());
@@ -36,7 +36,7 @@ final class Catalog {
         new AlbumRoutes(access, new AlbumRepo(pg, events), new Covers(node.vertx(), s3, node.config().s3().bucket(), config.coverMaxBytes())),
         new PlaylistRoutes(access, new PlaylistRepo(pg, events)),
         new Likes(access, pg),
-        new ModerationRoutes(access, new Moderation(pg, node.vertx().eventBus(), events)),
+        new ModerationRoutes(access, new Moderation(pg, node.vertx().eventBus(), events).onTakedown(takedowns)),
         node.config().security().allowedOrigins()));
   }
 

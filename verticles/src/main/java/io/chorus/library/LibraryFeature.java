@@ -50,7 +50,7 @@ public final class LibraryFeature implements Feature {
     // rooms play library tracks through this (the library starts before the rooms feature)
     node.publish(io.chorus.room.TrackResolver.class, new LibraryTracks(node.infra().pg()));
     return startTracks(node).compose(v -> startProcessing(node))
-        .compose(v -> Catalog.start(node, config).onSuccess(c -> catalog = c).<Void>mapEmpty());
+        .compose(v -> Catalog.start(node, config, m -> tracks.rows().forget(m)).onSuccess(c -> catalog = c).<Void>mapEmpty());
   }
 
   /** Upload, track REST and streaming (io.chorus.library.Tracks). */

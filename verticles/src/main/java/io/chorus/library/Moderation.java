@@ -41,11 +41,18 @@ final class Moderation {
   private final Pool pg;
   private final EventBus bus;
   private final CatalogEvents events;
+  /** This node's own reaction to a takedown message, before the answer (its stream rows). */
+  private java.util.function.Consumer<JsonObject> local = m -> { };
 
   Moderation(Pool pg, EventBus bus, CatalogEvents events) {
     this.pg = pg;
     this.bus = bus;
     this.events = events;
+  }
+
+  Moderation onTakedown(java.util.function.Consumer<JsonObject> local) {
+    this.local = local;
+    return this;
   }
 
   static boolean known(String decision) {
@@ -150,7 +157,9 @@ final class Moderation {
         if (ids.failed()) {
           LOG.warn("Album {} taken down; its tracks could not be listed for the rooms: {}", id, ids.cause().getMessage());
         }
-        bus.publish(Addresses.LIBRARY_TAKEDOWN, takedownMessage(type, id.toString(), tracks, null));
+        JsonObject message = takedownMessage(type, id.toString(), tracks, null);
+        local.accept(message);
+        bus.publish(Addresses.LIBRARY_TAKEDOWN, message);
         LOG.info("{} {} taken down", type, id);
       });
     }

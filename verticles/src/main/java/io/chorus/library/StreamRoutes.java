@@ -26,7 +26,8 @@ import java.util.UUID;
  * ({@code 206}, {@code Content-Range}, {@code ETag}, {@code If-Range}, {@code If-None-Match}, {@code 416}),
  * relayed from ranged S3 reads; {@code POST /api/v1/tracks/{id}/stream-url} hands out a signed URL for
  * media elements. The caller is a Bearer token, a valid signature or nobody (approved tracks only);
- * every request reads the row, so a takedown stops new reads at once ({@code 410}).
+ * the row is the node's copy ({@link StreamRows}), dropped on every node by a takedown or deletion, so a
+ * takedown stops new reads at once ({@code 410}).
  * <p>A play counts when a GET response that carried the file's last byte completed (a listener who
  * played to the end, in one request or after seeks): one {@code plays} row, the play count and a
  * {@code track.played} outbox row.
@@ -55,11 +56,15 @@ final class StreamRoutes {
   private final StreamUrls urls;
   private final Transcodes transcodes;
   private final MediaCache cache;
+  private final StreamRows rows;
+  private final int sendBufferBytes;
   private final java.util.Map<String, Remembered> sources = new java.util.concurrent.ConcurrentHashMap<>();
 
   StreamRoutes(Vertx vertx, Access access, TrackRepo repo, MediaStore store, S3Relay relay, StreamUrls urls, Transcodes transcodes,
-               MediaCache cache) {
+               MediaCache cache, StreamRows rows, int sendBufferBytes) {
     this.cache = cache;
+    this.sendBufferBytes = sendBufferBytes;
+    this.rows = rows;
     this.vertx = vertx;
     this.access = access;
     this.repo = repo;
@@ -76,6 +81,7 @@ final class StreamRoutes {
   }
 
   private void stream(RoutingContext ctx) {
+    Context here = vertx.getOrCreateContext();
     String id = ctx.pathParam("id");
     String format = ctx.request().getParam("format", "original");
     String maxBitrate = ctx.request().getParam("max_bitrate");
@@ -90,7 +96,7 @@ final class StreamRoutes {
       Http.fail(ctx, e);
       return;
     }
-    viewer.compose(v -> readable(id, v).compose(t -> here(source(t, format, maxBitrate)).map(src -> {
+    viewer.compose(v -> on(here, readable(id, format, v)).compose(t -> on(here, source(t, format, maxBitrate)).map(src -> {
           served(ctx, t, src, v);
           return null;
         })))
@@ -105,7 +111,8 @@ final class StreamRoutes {
       Http.fail(ctx, e);
       return;
     }
-    readable(id, viewer).compose(t -> here(source(t, format, maxBitrate)).map(src -> {
+    Context here = vertx.getOrCreateContext();
+    on(here, readable(id, format, viewer)).compose(t -> on(here, source(t, format, maxBitrate)).map(src -> {
           served(ctx, t, src, viewer);
           return null;
         }))
@@ -136,7 +143,8 @@ final class StreamRoutes {
       Http.fail(ctx, e);
       return;
     }
-    access.optionalCaller(ctx).compose(v -> readable(id, v).map(t -> {
+    Context here = vertx.getOrCreateContext();
+    access.optionalCaller(ctx).compose(v -> on(here, readable(id, format, v)).map(t -> {
           long now = Instant.now().getEpochSecond();
           return new JsonObject().put("url", urls.sign(t.id(), format, maxBitrate, v, now))
               .put("expires_at", Instant.ofEpochSecond(now + urls.ttlSeconds()).toString());
@@ -145,20 +153,29 @@ final class StreamRoutes {
         .onFailure(e -> Http.fail(ctx, e));
   }
 
-  /** The track when {@code viewer} may stream it: 404 when unknown or hidden, 410 when taken down. */
-  private Future<Track> readable(String id, SignedIn viewer) {
-    return repo.forStream(id).compose(t -> {
-      if (t == null) {
-        return Future.failedFuture(ErrorCode.NOT_FOUND.exception("no such track"));
-      }
-      if ("removed".equals(t.moderation()) && (viewer == null || !viewer.moderator())) {
-        return Future.failedFuture(ErrorCode.GONE.exception("the track was taken down"));
-      }
-      if (!Access.visible(t.moderation(), t.ownerId(), viewer)) {
-        return Future.failedFuture(ErrorCode.NOT_FOUND.exception("no such track"));
-      }
-      return Future.succeededFuture(t);
+  /**
+   * The track when {@code viewer} may stream it in {@code format}: 404 when unknown or hidden, 410 when taken
+   * down. The node's copy of the row serves when it grants the stream; a refusal is confirmed by a fresh read.
+   */
+  private Future<Track> readable(String id, String format, SignedIn viewer) {
+    return rows.get(id, t -> refusal(t, viewer) == null && (!"opus".equals(format) || t.renditionKey() != null)).compose(t -> {
+      RuntimeException no = refusal(t, viewer);
+      return no == null ? Future.succeededFuture(t) : Future.failedFuture(no);
     });
+  }
+
+  /** Why {@code viewer} may not stream the track, or null when they may. */
+  private static RuntimeException refusal(Track t, SignedIn viewer) {
+    if (t == null) {
+      return ErrorCode.NOT_FOUND.exception("no such track");
+    }
+    if ("removed".equals(t.moderation()) && (viewer == null || !viewer.moderator())) {
+      return ErrorCode.GONE.exception("the track was taken down");
+    }
+    if (!Access.visible(t.moderation(), t.ownerId(), viewer)) {
+      return ErrorCode.NOT_FOUND.exception("no such track");
+    }
+    return null;
   }
 
   private Future<Source> source(Track t, String format, String maxBitrate) {
@@ -217,6 +234,11 @@ final class StreamRoutes {
 
   private Future<Void> serve(RoutingContext ctx, Track t, Source src, SignedIn viewer) {
     HttpServerResponse out = ctx.response();
+    if (out.closed()) {
+      // the listener left while the row or the source was looked up: nothing to send (Vert.x's sendFile
+      // on a closed connection fails with a NullPointerException inside, logged as a 500)
+      return Future.succeededFuture();
+    }
     String etag = src.etag() == null ? null : src.etag().startsWith("\"") ? src.etag() : "\"" + src.etag() + "\"";
     out.putHeader("Accept-Ranges", "bytes").putHeader("Content-Type", src.mime()).putHeader("Cache-Control", "private, max-age=0")
         .putHeader("X-Content-Type-Options", "nosniff");
@@ -249,9 +271,10 @@ final class StreamRoutes {
       head.run();
       return out.end();
     }
+    capSendBuffer(ctx);
     Path local = cache == null ? null : cache.get(src.key(), src.etag(), src.size());
     Future<Void> sent = local == null ? relay.send(out, src.key(), r, src.size(), head)
-        : sendLocal(out, local, r, src.size(), head).recover(e -> out.headWritten() ? Future.failedFuture(e)
+        : sendLocal(ctx, local, r, src.size(), head).recover(e -> out.headWritten() ? Future.failedFuture(e)
             : relay.send(out, src.key(), r, src.size(), head));   // evicted meanwhile
     return sent.onSuccess(v -> {
           if (r == null || r.end() == src.size() - 1) {
@@ -265,8 +288,37 @@ final class StreamRoutes {
         });
   }
 
+  /**
+   * A fixed send buffer for this connection instead of the kernel's autotuned one: a paused listener lets
+   * it grow to megabytes, and thousands of them exhaust the machine's TCP memory (then the kernel drops
+   * segments on every socket, the database's and new requests' included).
+   */
+  private void capSendBuffer(RoutingContext ctx) {
+    if (sendBufferBytes > 0 && ctx.request().connection() instanceof io.vertx.core.net.impl.ConnectionBase c) {
+      c.channel().config().setOption(io.netty.channel.ChannelOption.SO_SNDBUF, sendBufferBytes);
+    }
+  }
+
+  /**
+   * Lets {@code sendFile} use the kernel's zero-copy {@code sendfile}: Vert.x copies the file through the
+   * event loop in 8 KiB chunks while the connection has the HTTP compressor (the gateway supports
+   * compression), and media is never compressed anyway. The connection serves the rest of its requests
+   * uncompressed. Under a loaded machine the event loops' CPU per byte was the time to first byte.
+   */
+  private static void withoutCompressor(RoutingContext ctx) {
+    if (ctx.request().connection() instanceof io.vertx.core.net.impl.ConnectionBase c) {
+      io.netty.channel.ChannelPipeline p = c.channel().pipeline();
+      // Vert.x's own subclass (package-private) of Netty's compressor: with it in the pipeline no FileRegion
+      if (p.get(io.netty.handler.codec.http.HttpContentCompressor.class) != null) {
+        p.remove(io.netty.handler.codec.http.HttpContentCompressor.class);
+      }
+    }
+  }
+
   /** The cached copy with {@code sendfile}: status and headers once the file is open (else the caller relays from S3). */
-  private static Future<Void> sendLocal(HttpServerResponse out, Path file, Ranges.Range r, long size, Runnable head) {
+  private static Future<Void> sendLocal(RoutingContext ctx, Path file, Ranges.Range r, long size, Runnable head) {
+    HttpServerResponse out = ctx.response();
+    withoutCompressor(ctx);
     head.run();
     return out.sendFile(file.toString(), r == null ? 0 : r.start(), r == null ? size : r.length());
   }
@@ -276,9 +328,11 @@ final class StreamRoutes {
         .onFailure(e -> LOG.warn("recording a play of track {} failed: {}", t.id(), e.getMessage()));
   }
 
-  /** Continues on the caller's event loop (a shared future may complete on another request's loop). */
-  private <T> Future<T> here(Future<T> f) {
-    Context c = vertx.getOrCreateContext();
+  /** Continues on {@code c}, the request's event loop (a shared future may complete on another request's loop). */
+  private static <T> Future<T> on(Context c, Future<T> f) {
+    if (f.isComplete() && Context.isOnEventLoopThread() && c == Vertx.currentContext()) {
+      return f;
+    }
     Promise<T> p = Promise.promise();
     f.onComplete(ar -> c.runOnContext(v -> p.handle(ar)));
     return p.future();

@@ -82,10 +82,21 @@ final class StreamUrls {
   private String mac(String trackId, String format, String maxBitrate, long exp, String user, String mod) {
     String payload = String.join("\n", "chorus-stream-v1", trackId, String.valueOf(format), maxBitrate == null ? "" : maxBitrate,
         Long.toString(exp), user, mod);
+    Mac mac = macs.get();   // doFinal resets it for the next call
+    return Base64.getUrlEncoder().withoutPadding().encodeToString(mac.doFinal(payload.getBytes(StandardCharsets.UTF_8)));
+  }
+
+  /**
+   * One keyed Mac per thread: {@code Mac.getInstance} walks the security providers on every call, which showed
+   * in thread dumps of event loops serving hundreds of stream requests per second.
+   */
+  private final ThreadLocal<Mac> macs = ThreadLocal.withInitial(this::newMac);
+
+  private Mac newMac() {
     try {
       Mac mac = Mac.getInstance("HmacSHA256");
       mac.init(new SecretKeySpec(secret, "HmacSHA256"));
-      return Base64.getUrlEncoder().withoutPadding().encodeToString(mac.doFinal(payload.getBytes(StandardCharsets.UTF_8)));
+      return mac;
     } catch (GeneralSecurityException e) {
       throw new IllegalStateException(e);
     }

@@ -38,6 +38,14 @@ final class TrackRoutes {
     this.bus = bus;
   }
 
+  /** Called with a track's id once its deletion committed, before the answer (this node's stream rows). */
+  private java.util.function.Consumer<String> dropped = id -> { };
+
+  TrackRoutes dropping(java.util.function.Consumer<String> dropped) {
+    this.dropped = dropped;
+    return this;
+  }
+
   void mount(Router router) {
     BodyHandler body = BodyHandler.create(false).setBodyLimit(16 * 1024);
     router.get("/api/v1/tracks").handler(ctx -> respond(ctx, access.optionalCaller(ctx).compose(v -> repo.list(v,
@@ -67,7 +75,8 @@ final class TrackRoutes {
       // after the commit: a failed S3 delete leaves an orphan object (logged), never a row without its file
       store.delete(List.of(t.originalKey(), MediaStore.coverKey(t.id()), "analysis/" + t.id() + ".f32"), List.of("tracks/" + t.id() + "/"))
           .onFailure(e -> LOG.warn("track {} deleted; its S3 objects were not: {}", t.id(), e.getMessage()));
-      // every node drops it like a takedown (streams, search, rooms playing or queueing it)
+      // every node drops it like a takedown (streams, search, rooms playing or queueing it); this one at once
+      dropped.accept(t.id());
       bus.publish(io.chorus.bus.Addresses.LIBRARY_TAKEDOWN,
           Moderation.takedownMessage("track", t.id(), new io.vertx.core.json.JsonArray().add(t.id()), "deleted"));
       LOG.info("Track {} deleted", t.id());

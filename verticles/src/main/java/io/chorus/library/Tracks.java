@@ -35,12 +35,14 @@ final class Tracks {
   private final Path tmpDir;
   private final List<String> allowedOrigins;
   private final MediaCache cache;
+  private final StreamRows rows;
   /** The last mounted instance's streams, for the OpenSubsonic media calls mounted right after on the same instance. */
   private StreamRoutes streams;
 
   private Tracks(Access access, TrackRepo repo, MediaStore store, Uploads uploads, StreamUrls urls, Transcodes transcodes,
-                 LibraryConfig config, Path tmpDir, List<String> allowedOrigins, MediaCache cache) {
+                 LibraryConfig config, Path tmpDir, List<String> allowedOrigins, MediaCache cache, StreamRows rows) {
     this.cache = cache;
+    this.rows = rows;
     this.access = access;
     this.repo = repo;
     this.store = store;
@@ -61,7 +63,7 @@ final class Tracks {
         .compose(v -> node.s3()).compose(s3 -> {
       MediaStore store = new MediaStore(s3, node.config().s3(), workers, node.metrics());
       Path cacheDir = node.config().dataDir().resolve("cache").resolve("media").resolve(node.nodeId()).toAbsolutePath();
-      return MediaCache.start(store, workers, cacheDir, config.streamCacheMaxMb(), node.metrics()).map(mediaCache -> {
+      return MediaCache.start(store, workers, cacheDir, config.streamCacheMaxMb(), node.metrics()).compose(mediaCache -> {
       MediaTools tools = new MediaTools(config);
       TrackRepo repo = new TrackRepo(node.infra().pg(), config.topicUploaded(), config.topicPlayed(),
           new CatalogEvents(vertx, config.topicCatalog()));
@@ -69,9 +71,10 @@ final class Tracks {
       TranscodeCache transcodeCache = new TranscodeCache(node.infra().pg(), store, node.nodeId(), config.transcodeCacheMaxMb() * 1024L * 1024L);
       transcodeCache.start(vertx);
       Transcodes transcodes = new Transcodes(store, transcodeCache, tools, workers, tmpDir, config.processingTimeoutSeconds() * 1000L, node.metrics());
-      return new Tracks(new Access(node.api(SignedIn.Verifier.class)), repo, store, uploads,
+      StreamRows rows = new StreamRows(repo, config.streamRowTtlMs());
+      return rows.listen(vertx).map(v -> new Tracks(new Access(node.api(SignedIn.Verifier.class)), repo, store, uploads,
           new StreamUrls(node.config().security().tokenSecret(), config.streamUrlTtlSeconds()), transcodes, config, tmpDir,
-          node.config().security().allowedOrigins(), mediaCache);
+          node.config().security().allowedOrigins(), mediaCache, rows));
       });
     });
   }
@@ -92,6 +95,11 @@ final class Tracks {
     return null;
   }
 
+  /** The node's stream rows: a takedown made on this node drops its track here before it answers. */
+  StreamRows rows() {
+    return rows;
+  }
+
   /** Streams on the gateway instance mounted last (call right after {@link #mount}, on that instance). */
   StreamRoutes streams() {
     return streams;
@@ -105,9 +113,10 @@ final class Tracks {
     S3Relay relay = new S3Relay(vertx.createHttpClient(new HttpClientOptions().setConnectTimeout(2_000).setKeepAlive(true),
         new PoolOptions().setHttp1MaxSize(512)), store);
     new UploadRoutes(vertx, access, uploads, config.uploadMaxBytes(), tmpDir).mount(router);
-    StreamRoutes streams = new StreamRoutes(vertx, access, repo, store, relay, urls, transcodes, cache);
+    StreamRoutes streams = new StreamRoutes(vertx, access, repo, store, relay, urls, transcodes, cache, rows,
+        config.streamSendBufferKb() * 1024);
     streams.mount(router);
     this.streams = streams;
-    new TrackRoutes(access, repo, store, relay, vertx.eventBus()).mount(router);
+    new TrackRoutes(access, repo, store, relay, vertx.eventBus()).dropping(rows::forget).mount(router);
   }
 }

@@ -1,12 +1,14 @@
 package io.chorus.library;
 
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.Tuple;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
 
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -32,10 +34,15 @@ final class TranscodeCache {
   static final int LEASE_SECONDS = 60;
   private static final int EVICT_BATCH = 200;
 
-  /** This node's streams of one key, and the token of its lease row. */
+  /**
+   * This node's streams of one key, the token of its lease row, the taking of that lease (shared by every
+   * stream of the key while one runs) and the object's HEAD once a stream learnt it under this lease.
+   */
   private static final class Holder {
     int count;
     String token;
+    Future<Boolean> taken;
+    HeadObjectResponse head;
   }
 
   private final Pool pg;
@@ -59,27 +66,57 @@ final class TranscodeCache {
   }
 
   /**
-   * A stream of {@code key} begins on this node: its lease is taken (or renewed) and, when the cache knows
-   * the object, its last use is now. True when the cache has a row for it. Every acquire needs a
-   * {@link #release}, including a failed one.
+   * A stream of {@code key} begins on this node. The first one takes the node's lease (and, when the cache
+   * knows the object, its last use is now); later ones while any still runs share it with no round trip (the
+   * lease is renewed, and the last use set, each {@code LEASE_SECONDS / 3}). True when the cache has a row for
+   * it. Every acquire needs a {@link #release}, including a failed one.
    */
   Future<Boolean> acquire(String key) {
     String token;
+    Promise<Boolean> taking;
     synchronized (serving) {
       Holder h = serving.computeIfAbsent(key, k -> new Holder());
       h.count++;
+      if (h.taken != null && !h.taken.failed()) {
+        return h.taken;
+      }
       if (h.token == null) {
         h.token = UUID.randomUUID().toString();
       }
       token = h.token;
+      taking = Promise.promise();
+      h.taken = taking.future();
     }
-    return pg.withTransaction(c -> c.query("SELECT pg_advisory_xact_lock_shared(" + LOCK + ")").execute()
+    pg.withTransaction(c -> c.query("SELECT pg_advisory_xact_lock_shared(" + LOCK + ")").execute()
         .compose(x -> c.preparedQuery("INSERT INTO transcode_leases (s3_key, node_id, until, token)"
                 + " VALUES ($1, $2, NOW() + $3::int * INTERVAL '1 second', $4)"
                 + " ON CONFLICT (s3_key, node_id) DO UPDATE SET until = EXCLUDED.until, token = EXCLUDED.token")
             .execute(Tuple.of(key, node, LEASE_SECONDS, token)))
         .compose(x -> c.preparedQuery("UPDATE transcode_cache SET last_used_at = NOW() WHERE s3_key = $1").execute(Tuple.of(key)))
-        .map(rs -> rs.rowCount() == 1));
+        .map(rs -> rs.rowCount() == 1))
+        .onComplete(taking);
+    return taking.future();
+  }
+
+  /** The object's HEAD a stream of {@code key} learnt under this node's current lease, or null. */
+  HeadObjectResponse head(String key) {
+    synchronized (serving) {
+      Holder h = serving.get(key);
+      return h == null ? null : h.head;
+    }
+  }
+
+  /**
+   * Remembers the object's HEAD for the other streams of {@code key} while the lease is held (the object
+   * cannot be evicted, so it is the same object); forgotten with the lease.
+   */
+  void remember(String key, HeadObjectResponse head) {
+    synchronized (serving) {
+      Holder h = serving.get(key);
+      if (h != null && h.taken != null && h.taken.succeeded()) {
+        h.head = head;
+      }
+    }
   }
 
   /** A stream of {@code key} on this node ended: the lease goes with the node's last one, and the cache may shrink. */
@@ -121,7 +158,11 @@ final class TranscodeCache {
                 + " SELECT k, $2, NOW() + $3::int * INTERVAL '1 second', t FROM unnest($1::text[], $4::text[]) AS x(k, t)"
                 + " ON CONFLICT (s3_key, node_id) DO UPDATE SET until = EXCLUDED.until, token = EXCLUDED.token")
             .execute(Tuple.of(keys.toArray(new String[0]), node, LEASE_SECONDS, tokens.toArray(new String[0])));
-    return renewed.compose(x -> pg.query("DELETE FROM transcode_leases WHERE until < NOW() - INTERVAL '1 minute'").execute())
+    // what is being streamed is in use now (its acquire set this only for the first stream)
+    Future<?> used = keys.isEmpty() ? Future.succeededFuture()
+        : renewed.compose(x -> pg.preparedQuery("UPDATE transcode_cache SET last_used_at = NOW() WHERE s3_key = ANY($1)")
+            .execute(Tuple.of((Object) keys.toArray(new String[0]))));
+    return used.compose(x -> pg.query("DELETE FROM transcode_leases WHERE until < NOW() - INTERVAL '1 minute'").execute())
         .<Void>mapEmpty().onFailure(e -> LOG.warn("Renewing transcode leases failed: {}", e.getMessage()));
   }
 

@@ -50,21 +50,55 @@ final class Transcodes {
 
   /**
    * The cached MP3 of the track at {@code kbps}, made first if there is none; leased for the stream (the
-   * cache never evicts it until {@link Cached#release}).
+   * cache never evicts it until {@link Cached#release}). While this node streams the key its HEAD is known
+   * (no S3 round trip per listener); concurrent first requests share one HEAD (and one transcode).
    */
   Future<Cached> mp3(Track t, int kbps) {
     String key = MediaStore.mp3Key(t.id(), kbps);
-    return cache.acquire(key).compose(known -> store.head(key).compose(h -> {
-          if (h == null) {
-            return running.computeIfAbsent(key, k -> transcode(t, kbps, k)
-                .compose(made -> cache.register(k, t.id(), made.contentLength()).map(made))
-                .onComplete(x -> running.remove(k)));
-          }
-          // an object the cache had no row for (made before the cache kept rows): counted from now on
-          return known ? Future.succeededFuture(h) : cache.register(key, t.id(), h.contentLength()).map(h);
-        }))
-        .map(h -> new Cached(h, () -> cache.release(key)))
+    return cache.acquire(key).compose(known -> {
+          HeadObjectResponse h = cache.head(key);
+          return h != null ? Future.succeededFuture(h) : shared(key, () -> object(t, kbps, key, known));
+        })
+        .map(h -> {
+          cache.remember(key, h);
+          return new Cached(h, () -> cache.release(key));
+        })
         .onFailure(e -> cache.release(key));
+  }
+
+  /** The object's HEAD, made (transcoded) first when S3 has none. */
+  private Future<HeadObjectResponse> object(Track t, int kbps, String key, boolean known) {
+    return store.head(key).compose(h -> {
+      if (h == null) {
+        return transcode(t, kbps, key).compose(made -> cache.register(key, t.id(), made.contentLength()).map(made));
+      }
+      // an object the cache had no row for (made before the cache kept rows): counted from now on
+      return known ? Future.succeededFuture(h) : cache.register(key, t.id(), h.contentLength()).map(h);
+    });
+  }
+
+  /** One {@code work} per key at a time on this node: concurrent callers share it. */
+  private Future<HeadObjectResponse> shared(String key, java.util.function.Supplier<Future<HeadObjectResponse>> work) {
+    Future<HeadObjectResponse> f = running.get(key);
+    if (f != null) {
+      return f;
+    }
+    io.vertx.core.Promise<HeadObjectResponse> p = io.vertx.core.Promise.promise();
+    f = running.putIfAbsent(key, p.future());
+    if (f != null) {
+      return f;
+    }
+    Future<HeadObjectResponse> w;
+    try {
+      w = work.get();
+    } catch (RuntimeException e) {
+      w = Future.failedFuture(e);
+    }
+    w.onComplete(ar -> {
+      running.remove(key, p.future());
+      p.handle(ar);
+    });
+    return p.future();
   }
 
   private Future<HeadObjectResponse> transcode(Track t, int kbps, String key) {

@@ -79,8 +79,8 @@ final class StreamLoad implements AutoCloseable {
         level(system, format, urls(system, format, chorus, statik), warm, Math.min(hold, 10));
       }
     }
-    System.out.println("| system | file | listeners | started / errors | TTFB p50 / p99 / max ms | start-up (to the buffer) p99 ms | stalled listeners (stalls, s) | min buffer ahead KiB | received MB/s | server CPU % of a core: process / with children | RSS MB: process / with children | generator CPU % | load |");
-    System.out.println("|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+    System.out.println("| system | file | listeners | started / errors | TTFB p50 / p99 / max ms | start-up (to the buffer) p99 ms | stalled listeners (stalls, s) | min buffer ahead KiB | received MB/s | server CPU % of a core: process / with children | RSS MB: process / with children | generator CPU % | requests sent late p99 ms | kernel TCP memory peak MB | load |");
+    System.out.println("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
     Map<String, Boolean> broke = new HashMap<>();
     for (int n : levels) {
       for (String format : chorus.keySet()) {
@@ -107,6 +107,8 @@ final class StreamLoad implements AutoCloseable {
     final Context ctx;
     long start;
     long ttfb = -1;
+    long connected = -1;
+    long headers = -1;
     long buffered = -1;
     long playStart = -1;
     long received;
@@ -129,9 +131,11 @@ final class StreamLoad implements AutoCloseable {
       client.request(new RequestOptions().setMethod(HttpMethod.GET).setAbsoluteURI(url).setIdleTimeout(30_000))
           .compose(req -> {
             request = req;
+            connected = System.nanoTime();
             return req.send();
           })
           .onSuccess(resp -> {
+            headers = System.nanoTime();
             if (done) {
               resp.request().reset();
               return;
@@ -208,13 +212,14 @@ final class StreamLoad implements AutoCloseable {
 
   private record Result(String system, String format, int n, int started, int errors, Map<String, Integer> why, List<Double> ttfb,
                         List<Double> startup, int stalled, int stalls, double stallS, long minAhead, double mbps, double cpuProc,
-                        double cpuTree, long rssProc, long rssTree, double genCpu, String load) {
+                        double cpuTree, long rssProc, long rssTree, double genCpu, double lateP99, long tcpMb,
+                        String load) {
     String row() {
       String whyText = why.isEmpty() ? "" : " " + why;
-      return String.format("| %s | %s | %d | %d / %d%s | %.1f / %.1f / %.1f | %.0f | %d (%d, %.1f) | %s | %.1f | %.0f / %.0f | %d / %d | %.0f | %s |",
+      return String.format("| %s | %s | %d | %d / %d%s | %.1f / %.1f / %.1f | %.0f | %d (%d, %.1f) | %s | %.1f | %.0f / %.0f | %d / %d | %.0f | %.0f | %d | %s |",
           system.equals("chorus") ? "Chorus (signed URL)" : "nginx", format, n, started, errors, whyText, pct(ttfb, 50), pct(ttfb, 99),
           pct(ttfb, 100), pct(startup, 99), stalled, stalls, stallS, minAhead == Long.MAX_VALUE ? "–" : Long.toString(minAhead / 1024), mbps,
-          cpuProc, cpuTree, rssProc, rssTree, genCpu, load);
+          cpuProc, cpuTree, rssProc, rssTree, genCpu, lateP99, tcpMb, load);
     }
   }
 
@@ -239,9 +244,11 @@ final class StreamLoad implements AutoCloseable {
     }
     long rssProc = 0;
     long rssTree = 0;
+    long tcpPages = 0;
     long end = System.nanoTime() + holdS * 1_000_000_000L;
     while (System.nanoTime() < end) {
       Thread.sleep(1000);
+      tcpPages = Math.max(tcpPages, tcpMemPages());
       long[] rss = rss(root);
       rssProc = Math.max(rssProc, rss[0]);
       rssTree = Math.max(rssTree, rss[1]);
@@ -296,12 +303,56 @@ final class StreamLoad implements AutoCloseable {
       minAhead = Math.min(minAhead, l.minAhead);
     }
     double wall = (t1 - t0) / 1e9;
+    // the generator's own lag (each request's start against its arrival schedule) and where TTFB went:
+    // connection obtained, response head, first body byte
+    List<Double> late = new ArrayList<>();
+    List<Double> connect = new ArrayList<>();
+    List<Double> head = new ArrayList<>();
+    List<Double> body = new ArrayList<>();
+    for (int i = 0; i < ls.size(); i++) {
+      Listener l = ls.get(i);
+      late.add((l.start - (t0 + i * 1_000_000_000L / arrivals)) / 1e6);
+      if (l.connected > 0) {
+        connect.add((l.connected - l.start) / 1e6);
+        if (l.headers > 0) {
+          head.add((l.headers - l.connected) / 1e6);
+          if (l.ttfb > 0) {
+            body.add((l.start + l.ttfb - l.headers) / 1e6);
+          }
+        }
+      }
+    }
+    System.err.printf("bench-library: %s %s %d: sent late p50/p99/max %.1f/%.1f/%.1f ms; TTFB = connect %.1f/%.1f/%.1f + head %.1f/%.1f/%.1f"
+            + " + first body byte %.1f/%.1f/%.1f ms%n", system, format, n, pct(late, 50), pct(late, 99), pct(late, 100),
+        pct(connect, 50), pct(connect, 99), pct(connect, 100), pct(head, 50), pct(head, 99), pct(head, 100), pct(body, 50), pct(body, 99), pct(body, 100));
     Result r = new Result(system, format, n, started, errors, why, ttfb, startup, stalled, stalls, stallS, minAhead, bytes / 1e6 / wall,
         (cpu1[0] - cpu0[0]) * 100.0 / HZ / wall, (cpu1[1] - cpu0[1]) * 100.0 / HZ / wall, rssProc / 1024, rssTree / 1024,
-        (gen1 - gen0) / 1e7 / wall, load);
+        (gen1 - gen0) / 1e7 / wall, pct(late, 99), tcpPages * 4 / 1024, load);
     // the closed connections' TIME_WAIT and the servers' clean-up are not the next level's
     Thread.sleep(3000);
     return r;
+  }
+
+  /**
+   * The machine's TCP buffer memory in pages ({@code /proc/net/sockstat}); above {@code net.ipv4.tcp_mem}'s
+   * pressure value the kernel shrinks buffers and drops segments on every TCP socket (loopback too).
+   */
+  private static long tcpMemPages() {
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc/net/sockstat"))) {
+        if (line.startsWith("TCP:")) {
+          String[] f = line.split("\\s+");
+          for (int i = 0; i + 1 < f.length; i++) {
+            if (f[i].equals("mem")) {
+              return Long.parseLong(f[i + 1]);
+            }
+          }
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      return 0;
+    }
+    return 0;
   }
 
   /** user+system ticks of {@code root} alone and with all its descendants. */
