@@ -37,12 +37,6 @@ public final class FingerprintIndex {
   static final int TOLERANCE = 2;
   /** Hashes with more postings than this are stop words (silence, sustained tones): skipped at query time. */
   static final int MAX_POSTINGS = 50_000;
-  /**
-   * Candidates a query gathers at most: past it, its rarest hashes are used first (the common ones, low
-   * notes over a large index, cost the most and tell the least). Bounds a query's time at any index size;
-   * duplicate detection ({@link #overlaps}) has no budget.
-   */
-  static final int QUERY_BUDGET = 400_000;
   /** Free frames before the first track and between tracks, so that no offset of one track reaches another. */
   static final long GAP = 1 << 16;
 
@@ -170,7 +164,7 @@ public final class FingerprintIndex {
     lock.readLock().lock();   // reentrant: the ordinals stay valid until the ids are read
     try {
       long[] distinct = distinctHashes(query);
-      return confident(ranked(distinct, QUERY_BUDGET), distinct.length, limit);
+      return confident(ranked(distinct), distinct.length, limit);
     } finally {
       lock.readLock().unlock();
     }
@@ -180,7 +174,7 @@ public final class FingerprintIndex {
   public List<Match> candidates(long[] query, int limit) {
     lock.readLock().lock();
     try {
-      Ranked r = ranked(distinctHashes(query), QUERY_BUDGET);
+      Ranked r = ranked(distinctHashes(query));
       List<Match> out = new ArrayList<>();
       for (long[] row : r.rows()) {
         if (out.size() == limit) {
@@ -228,7 +222,7 @@ public final class FingerprintIndex {
     lock.readLock().lock();
     try {
       List<Overlap> out = new ArrayList<>();
-      Ranked r = ranked(landmarks, Integer.MAX_VALUE);
+      Ranked r = ranked(landmarks);
       for (long[] row : r.rows()) {
         if (row[0] < minFraction * landmarks.length) {
           break;   // rows are sorted by matched count: none after this one matches enough of ours
@@ -253,10 +247,9 @@ public final class FingerprintIndex {
   /** Candidate buffers per thread (a query's can reach millions of ints: not reallocated per query). */
   private static final ThreadLocal<int[][]> BUFFERS = ThreadLocal.withInitial(() -> new int[][] {new int[1 << 16], new int[1 << 16]});
 
-  Ranked ranked(long[] query, int budget) {
+  Ranked ranked(long[] query) {
     lock.readLock().lock();
     try {
-      query = withinBudget(query, budget);
       int[][] bufs = BUFFERS.get();
       int[] cand = bufs[0];
       int n = 0;
@@ -285,35 +278,6 @@ public final class FingerprintIndex {
     } finally {
       lock.readLock().unlock();
     }
-  }
-
-  /** The query's landmarks whose postings fit the budget, the rarest hashes first (all of them when they fit). */
-  private long[] withinBudget(long[] query, int budget) {
-    long total = 0;
-    for (long lm : query) {
-      int size = sizes[Fingerprinter.hashOf(lm)];
-      total += size > MAX_POSTINGS ? 0 : size;
-    }
-    if (total <= budget) {
-      return query;
-    }
-    long[] order = new long[query.length];
-    for (int i = 0; i < query.length; i++) {
-      int size = sizes[Fingerprinter.hashOf(query[i])];
-      order[i] = (long) (size > MAX_POSTINGS ? 0 : size) << 32 | i;
-    }
-    Arrays.sort(order);
-    long[] kept = new long[query.length];
-    int n = 0;
-    long sum = 0;
-    for (long o : order) {
-      sum += o >>> 32;
-      if (sum > budget) {
-        break;
-      }
-      kept[n++] = query[(int) o];
-    }
-    return Arrays.copyOf(kept, n);
   }
 
   /** Sorts a[0..n): LSD radix on two 16-bit digits (a query has up to millions of candidates). */
