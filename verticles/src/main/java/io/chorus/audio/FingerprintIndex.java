@@ -9,10 +9,16 @@ import java.util.UUID;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 /**
- * The in-memory inverted index of one node: landmark hash → postings {@code trackOrdinal << 32 | frame},
- * in an open-addressing table of primitive arrays (no boxing: ~8 bytes per landmark plus the table).
- * Matching histograms {@code dbFrame − queryFrame} per track; a track's score is the largest count in
- * two adjacent offset bins (a query's frames are up to half a hop off the track's grid).
+ * The in-memory inverted index of one node: landmark hash → postings, 4 bytes each. Every track owns a
+ * span of one global frame line ({@code base[track] + frame}, a gap of {@value #GAP} frames between
+ * tracks), so a posting is just its global frame, an unsigned int, and the postings of a hash are sorted
+ * (tracks are appended in order). The table is addressed by the hash itself ({@code 2^HASH_BITS} list
+ * references), no keys. Capacity: 2^32 frames ≈ 27,000 hours of audio per node.
+ *
+ * <p>Matching: every posting of every query landmark gives a candidate {@code global frame − query frame};
+ * a true match piles its candidates up at one value (the clip's start in the track), within ±1 frame (a
+ * query's frames are up to half a hop off the track's grid): a candidate's score is the count in
+ * {@link #TOLERANCE} + 1 adjacent values. A track's score is its best; the value names the track and the offset.
  *
  * <p>Confidence: the best track is a match when its score is at least {@link #MIN_SCORE}, at least
  * {@link #MIN_RATIO} × the best other track's score (coincidences are spread over many tracks and offsets;
@@ -21,24 +27,43 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * that pass the same absolute tests are returned after it (the same song uploaded twice).
  */
 public final class FingerprintIndex {
-  static final int MIN_SCORE = 8;
+  static final int MIN_SCORE = 12;
   static final double MIN_RATIO = 2.0;
-  static final double MIN_FRACTION = 0.01;
+  static final double MIN_FRACTION = 0.001;
+  private final int minScore;
+  private final double minRatio;
+  private final double minFraction;
+  /** Adjacent offset values summed into a score (2: ±1 frame around the middle one). */
+  static final int TOLERANCE = 2;
   /** Hashes with more postings than this are stop words (silence, sustained tones): skipped at query time. */
   static final int MAX_POSTINGS = 50_000;
+  /** Free frames before the first track and between tracks, so that no offset of one track reaches another. */
+  static final long GAP = 1 << 16;
 
   private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
   private final Map<UUID, Integer> ordinals = new HashMap<>();
   private final List<UUID> tracks = new ArrayList<>();
-  /** Landmarks per track ordinal (duplicate detection compares a match with both tracks' lengths). */
+  /** Per track ordinal: the global frame of its frame 0, and its landmark count (duplicates compare both lengths). */
+  private long[] bases = new long[1024];
   private int[] counts = new int[1024];
-  private int[] keys = new int[1 << 16];
-  private long[][] lists = new long[1 << 16][];
-  private int[] sizes = new int[1 << 16];
-  private int used;
+  private long next = GAP;
+  /** Postings per hash; {@code sizes[h]} of {@code lists[h]} are used. */
+  private final int[][] lists = new int[1 << Fingerprinter.HASH_BITS][];
+  private final int[] sizes = new int[1 << Fingerprinter.HASH_BITS];
   private long postings;
 
   public record Match(UUID trackId, int score, long offsetMs) {
+  }
+
+  public FingerprintIndex() {
+    this(MIN_SCORE, MIN_RATIO, MIN_FRACTION);
+  }
+
+  /** An index with other confidence thresholds (the parameter sweep). */
+  public FingerprintIndex(int minScore, double minRatio, double minFraction) {
+    this.minScore = minScore;
+    this.minRatio = minRatio;
+    this.minFraction = minFraction;
   }
 
   /** Adds a track's landmarks; false (and nothing changes) when the track is indexed already. */
@@ -48,18 +73,43 @@ public final class FingerprintIndex {
       if (ordinals.containsKey(track)) {
         return false;
       }
+      int last = 0;
+      for (long lm : landmarks) {
+        last = Math.max(last, Fingerprinter.timeOf(lm));
+      }
+      long base = next;
+      if (base + last + GAP > 0xffffffffL) {
+        throw new IllegalStateException("fingerprint index full: 2^32 frames of audio on this node");
+      }
       int ordinal = tracks.size();
       tracks.add(track);
       ordinals.put(track, ordinal);
       if (ordinal == counts.length) {
         counts = Arrays.copyOf(counts, counts.length * 2);
+        bases = Arrays.copyOf(bases, bases.length * 2);
       }
       counts[ordinal] = landmarks.length;
+      bases[ordinal] = base;
+      next = base + last + 1 + GAP;
       for (long lm : landmarks) {
-        append(Fingerprinter.hashOf(lm), (long) ordinal << 32 | (Fingerprinter.timeOf(lm) & 0xffffffffL));
+        append(Fingerprinter.hashOf(lm), (int) (base + Fingerprinter.timeOf(lm)));
       }
       postings += landmarks.length;
       return true;
+    } finally {
+      lock.writeLock().unlock();
+    }
+  }
+
+  /** Trims every postings list to its size (after a bulk load: growth leaves up to a third unused). */
+  public void compact() {
+    lock.writeLock().lock();
+    try {
+      for (int h = 0; h < lists.length; h++) {
+        if (lists[h] != null && lists[h].length != sizes[h]) {
+          lists[h] = Arrays.copyOf(lists[h], sizes[h]);
+        }
+      }
     } finally {
       lock.writeLock().unlock();
     }
@@ -83,14 +133,24 @@ public final class FingerprintIndex {
     }
   }
 
-  /** Approximate heap bytes of the postings and the table. */
+  /** Postings (landmarks) stored. */
+  public long postings() {
+    lock.readLock().lock();
+    try {
+      return postings;
+    } finally {
+      lock.readLock().unlock();
+    }
+  }
+
+  /** Approximate heap bytes: the table, the postings lists (16-byte array headers included) and the per-track arrays. */
   public long bytes() {
     lock.readLock().lock();
     try {
-      long b = (long) keys.length * (4 + 4 + 8) + used * 16L;
-      for (int i = 0; i < lists.length; i++) {
-        if (lists[i] != null) {
-          b += 8L * lists[i].length;
+      long b = 4L * lists.length + 4L * sizes.length + 12L * bases.length;
+      for (int[] list : lists) {
+        if (list != null) {
+          b += 16 + 4L * list.length;
         }
       }
       return b;
@@ -103,10 +163,47 @@ public final class FingerprintIndex {
   public List<Match> match(long[] query, int limit) {
     lock.readLock().lock();   // reentrant: the ordinals stay valid until the ids are read
     try {
-      return confident(ranked(query), query.length, limit);
+      long[] distinct = distinctHashes(query);
+      return confident(ranked(distinct), distinct.length, limit);
     } finally {
       lock.readLock().unlock();
     }
+  }
+
+  /** The best-scoring tracks of a query, without the confidence tests (the parameter sweep, diagnostics). */
+  public List<Match> candidates(long[] query, int limit) {
+    lock.readLock().lock();
+    try {
+      Ranked r = ranked(distinctHashes(query));
+      List<Match> out = new ArrayList<>();
+      for (long[] row : r.rows()) {
+        if (out.size() == limit) {
+          break;
+        }
+        out.add(new Match(r.names().get((int) row[1]), (int) row[0], Math.round(row[2] * Fingerprinter.msPerFrame())));
+      }
+      return out;
+    } finally {
+      lock.readLock().unlock();
+    }
+  }
+
+  /**
+   * Each hash of a query once, at its first time. A hash that recurs in a clip (a held note, a loop) would
+   * otherwise pile up at the offsets where it recurs in another track (at the same period), a coincidence
+   * that looks like a match; with each hash once, an offset's count is the number of distinct hashes that
+   * agree on it.
+   */
+  static long[] distinctHashes(long[] query) {
+    long[] q = query.clone();
+    Arrays.sort(q);
+    int n = 0;
+    for (int i = 0; i < q.length; i++) {
+      if (n == 0 || Fingerprinter.hashOf(q[i]) != Fingerprinter.hashOf(q[n - 1])) {
+        q[n++] = q[i];
+      }
+    }
+    return Arrays.copyOf(q, n);
   }
 
   /** Another track whose landmarks line up with a track's: landmarks in the best offset bin, and each side's count. */
@@ -143,62 +240,113 @@ public final class FingerprintIndex {
     }
   }
 
-  /** Every track with a candidate offset as {score, ordinal, offsetFrames}, best first, and the id of each. */
+  /** Every track with a score of 2 or more as {score, ordinal, offsetFrames}, best first, and the id of each. */
   record Ranked(List<long[]> rows, List<UUID> names) {
   }
 
+  /** Candidate buffers per thread (a query's can reach millions of ints: not reallocated per query). */
+  private static final ThreadLocal<int[][]> BUFFERS = ThreadLocal.withInitial(() -> new int[][] {new int[1 << 16], new int[1 << 16]});
+
   Ranked ranked(long[] query) {
-    long[] cand;
-    int n = 0;
-    List<UUID> names;
     lock.readLock().lock();
     try {
-      names = tracks;
-      cand = new long[Math.max(16, query.length * 4)];
+      int[][] bufs = BUFFERS.get();
+      int[] cand = bufs[0];
+      int n = 0;
       for (long lm : query) {
-        int slot = find(Fingerprinter.hashOf(lm));
-        if (slot < 0 || sizes[slot] > MAX_POSTINGS) {
+        int h = Fingerprinter.hashOf(lm);
+        int size = sizes[h];
+        if (size == 0 || size > MAX_POSTINGS) {
           continue;
         }
         int qt = Fingerprinter.timeOf(lm);
-        long[] list = lists[slot];
-        int size = sizes[slot];
+        int[] list = lists[h];
         if (n + size > cand.length) {
           cand = Arrays.copyOf(cand, Math.max(cand.length * 2, n + size));
+          bufs[0] = cand;
         }
         for (int i = 0; i < size; i++) {
-          long p = list[i];
-          long offset = (int) p - qt + (1L << 30);
-          cand[n++] = (p & 0xffffffff00000000L) | (offset & 0xffffffffL);
+          // unsigned global frame − query frame, stored with the sign bit flipped so that signed order is unsigned order
+          cand[n++] = (list[i] - qt) ^ Integer.MIN_VALUE;
         }
       }
-      return new Ranked(score(cand, n), names);
+      if (bufs[1].length < cand.length) {
+        bufs[1] = new int[cand.length];
+      }
+      sort(cand, bufs[1], n);
+      return new Ranked(score(cand, n), tracks);
     } finally {
       lock.readLock().unlock();
     }
   }
 
-  /** Per track, the best count over two adjacent offset bins; then the confidence tests. */
-  private static List<long[]> score(long[] cand, int n) {
-    Arrays.sort(cand, 0, n);
-    Map<Integer, long[]> best = new HashMap<>();   // track -> {score, offset}
+  /** Sorts a[0..n): LSD radix on two 16-bit digits (a query has up to millions of candidates). */
+  static void sort(int[] a, int[] tmp, int n) {
+    if (n < 4096) {
+      Arrays.sort(a, 0, n);
+      return;
+    }
+    int[] count = new int[1 << 16];
+    for (int shift = 0; shift < 32; shift += 16) {
+      Arrays.fill(count, 0);
+      for (int i = 0; i < n; i++) {
+        count[((a[i] ^ (shift == 16 ? Integer.MIN_VALUE : 0)) >>> shift) & 0xffff]++;
+      }
+      int sum = 0;
+      for (int d = 0; d < count.length; d++) {
+        int c = count[d];
+        count[d] = sum;
+        sum += c;
+      }
+      for (int i = 0; i < n; i++) {
+        tmp[count[((a[i] ^ (shift == 16 ? Integer.MIN_VALUE : 0)) >>> shift) & 0xffff]++] = a[i];
+      }
+      System.arraycopy(tmp, 0, a, 0, n);
+    }
+  }
+
+  /** Per track, the best count over TOLERANCE + 1 adjacent offset values. */
+  private List<long[]> score(int[] cand, int n) {
+    Map<Integer, long[]> best = new HashMap<>();   // ordinal -> {score, offset}
+    // runs of equal values: value and count, in order; a window sums the runs within TOLERANCE of its first
     int i = 0;
+    int[] runValue = new int[TOLERANCE + 1];
+    int[] runCount = new int[TOLERANCE + 1];
+    int runs = 0;
     while (i < n) {
-      long key = cand[i];
+      int v = cand[i];
       int j = i;
-      while (j < n && cand[j] == key) {
+      while (j < n && cand[j] == v) {
         j++;
       }
-      int k = j;
-      while (k < n && cand[k] == key + 1) {
+      // keep the last TOLERANCE + 1 runs whose values lie within TOLERANCE of v
+      if (runs == runValue.length) {
+        System.arraycopy(runValue, 1, runValue, 0, runs - 1);
+        System.arraycopy(runCount, 1, runCount, 0, runs - 1);
+        runs--;
+      }
+      runValue[runs] = v;
+      runCount[runs] = j - i;
+      runs++;
+      int k = 0;
+      while (runValue[k] < v - TOLERANCE) {
         k++;
       }
-      int count = k - i;
-      int track = (int) (key >>> 32);
-      long[] b = best.computeIfAbsent(track, x -> new long[] {0, 0});
-      if (count > b[0]) {
-        b[0] = count;
-        b[1] = (key & 0xffffffffL) - (1L << 30);
+      int sum = 0;
+      for (int r = k; r < runs; r++) {
+        sum += runCount[r];
+      }
+      if (sum >= 2) {
+        long global = (v ^ Integer.MIN_VALUE) & 0xffffffffL;   // the window's last value: its middle is ~ one lower
+        long centre = global - TOLERANCE / 2;
+        int ordinal = ordinalAt(centre);
+        if (ordinal >= 0) {
+          long[] b = best.computeIfAbsent(ordinal, x -> new long[] {0, 0});
+          if (sum > b[0]) {
+            b[0] = sum;
+            b[1] = centre - bases[ordinal];
+          }
+        }
       }
       i = j;
     }
@@ -208,27 +356,44 @@ public final class FingerprintIndex {
     return ranked;
   }
 
-  static List<Match> confident(Ranked result, int queryLength, int limit) {
+  /** The track whose span (from GAP/2 before its frame 0 to the next track's) holds a global frame; −1 before the first. */
+  private int ordinalAt(long global) {
+    int lo = 0;
+    int hi = tracks.size() - 1;
+    int found = -1;
+    while (lo <= hi) {
+      int mid = (lo + hi) >>> 1;
+      if (bases[mid] - GAP / 2 <= global) {
+        found = mid;
+        lo = mid + 1;
+      } else {
+        hi = mid - 1;
+      }
+    }
+    return found;
+  }
+
+  List<Match> confident(Ranked result, int queryLength, int limit) {
     List<long[]> ranked = result.rows();
     List<Match> out = new ArrayList<>();
     if (ranked.isEmpty()) {
       return out;
     }
-    double floor = Math.max(MIN_SCORE, MIN_FRACTION * queryLength);
+    double floor = Math.max(minScore, minFraction * queryLength);
     long top = ranked.get(0)[0];
     // the best track that is not a near-duplicate of the top one (same song uploaded twice scores alike)
     long second = 0;
     for (int r = 1; r < ranked.size(); r++) {
-      if (ranked.get(r)[0] < floor || ranked.get(r)[0] < top / MIN_RATIO) {
+      if (ranked.get(r)[0] < floor || ranked.get(r)[0] < top / minRatio) {
         second = ranked.get(r)[0];
         break;
       }
     }
-    if (top < floor || top < MIN_RATIO * second) {
+    if (top < floor || top < minRatio * second) {
       return out;
     }
     for (long[] r : ranked) {
-      if (out.size() == limit || r[0] < floor || r[0] < top / MIN_RATIO) {
+      if (out.size() == limit || r[0] < floor || r[0] < top / minRatio) {
         break;
       }
       out.add(new Match(result.names().get((int) r[1]), (int) r[0], Math.round(r[2] * Fingerprinter.msPerFrame())));
@@ -236,61 +401,17 @@ public final class FingerprintIndex {
     return out;
   }
 
-  private void append(int hash, long posting) {
-    if ((used + 1) * 4L > keys.length * 3L) {
-      grow();
+  private void append(int hash, int posting) {
+    int[] list = lists[hash];
+    int size = sizes[hash];
+    if (list == null) {
+      list = new int[2];
+      lists[hash] = list;
+    } else if (size == list.length) {
+      list = Arrays.copyOf(list, size + (size >> 1) + 1);
+      lists[hash] = list;
     }
-    int slot = slotFor(keys, lists, hash);
-    if (lists[slot] == null) {
-      keys[slot] = hash;
-      lists[slot] = new long[2];
-      used++;
-    } else if (sizes[slot] == lists[slot].length) {
-      lists[slot] = Arrays.copyOf(lists[slot], sizes[slot] + (sizes[slot] >> 1) + 1);
-    }
-    lists[slot][sizes[slot]++] = posting;
-  }
-
-  private int find(int hash) {
-    int mask = keys.length - 1;
-    for (int s = mix(hash) & mask; ; s = (s + 1) & mask) {
-      if (lists[s] == null) {
-        return -1;
-      }
-      if (keys[s] == hash) {
-        return s;
-      }
-    }
-  }
-
-  private static int slotFor(int[] keys, long[][] lists, int hash) {
-    int mask = keys.length - 1;
-    int s = mix(hash) & mask;
-    while (lists[s] != null && keys[s] != hash) {
-      s = (s + 1) & mask;
-    }
-    return s;
-  }
-
-  private void grow() {
-    int[] k2 = new int[keys.length * 2];
-    long[][] l2 = new long[keys.length * 2][];
-    int[] s2 = new int[keys.length * 2];
-    for (int i = 0; i < keys.length; i++) {
-      if (lists[i] != null) {
-        int s = slotFor(k2, l2, keys[i]);
-        k2[s] = keys[i];
-        l2[s] = lists[i];
-        s2[s] = sizes[i];
-      }
-    }
-    keys = k2;
-    lists = l2;
-    sizes = s2;
-  }
-
-  private static int mix(int h) {
-    h *= 0x9E3779B9;
-    return h ^ (h >>> 16);
+    list[size] = posting;
+    sizes[hash] = size + 1;
   }
 }

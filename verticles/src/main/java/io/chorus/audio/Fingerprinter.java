@@ -7,54 +7,80 @@ import java.util.Arrays;
 /**
  * Landmark fingerprints (Wang's constellation pairs) of mono PCM at {@value #SAMPLE_RATE} Hz.
  *
- * <p>Parameters, chosen by measurement on the Debian game-music corpus (scripts/bench-identify,
- * docs/benchmarks.md):
+ * <p>Parameters ({@link Params#DEFAULT}), chosen by measurement on the Debian game-music corpus
+ * (scripts/bench-identify, IdentifyTune, docs/benchmarks.md):
  * <ul>
  *   <li>STFT: Hann window of {@value #FFT} samples (93 ms, 10.8 Hz per bin), hop {@value #HOP} (23.2 ms,
  *       43 frames per second); log power in dB, bins {@value #F_MIN}..{@value #F_MAX} (≈ 110–4300 Hz, where
  *       music keeps its energy under noise, phone bands and low-bitrate MP3).</li>
- *   <li>Peaks: a cell is a peak when it is the maximum of its neighbourhood of ±{@value #PEAK_DF} bins ×
- *       ±{@value #PEAK_DT} frames and stands {@value #MIN_PROMINENCE_DB} dB above its frame's mean (the
- *       adaptive threshold: noise raises the mean, so noise cells stop qualifying). At most
- *       {@value #PEAKS_PER_SECOND} peaks per second are kept, the most prominent of each one-second block.</li>
- *   <li>Landmarks: each peak (anchor) pairs with its first {@value #FAN_OUT} later peaks in the target zone
- *       1..{@value #DT_MAX} frames ahead and within ±{@value #DF_MAX} bins. The hash packs f1 (9 bits),
- *       f2 − f1 (8 bits) and Δt (6 bits) into 23 bits; the anchor frame is kept beside it. About 85
- *       landmarks per second of music.</li>
- *   <li>Queries use {@value #QUERY_DENSITY} × the peaks and the fan-out (more chances that the stored
- *       pairs are among the query's when noise moves peaks).</li>
+ *   <li>Peaks: a cell is a peak when it is the maximum of its time-frequency neighbourhood and stands a
+ *       threshold above its frame's mean (adaptive: noise raises the mean); per one-second block only the
+ *       strongest are kept. A track keeps few peaks from a large neighbourhood (the ones noise is least likely
+ *       to bury); a query keeps many more from a small one, so that the track's peaks are still among its
+ *       own when noise adds or moves peaks — it costs the query time, not the index.</li>
+ *   <li>Landmarks: a track's peak (anchor) pairs with its first {@code fanOut} later peaks in the target
+ *       zone (1..dtMax frames ahead, within ±dfMax bins); a query's anchor pairs with every peak in the same
+ *       zone up to its own, larger fan-out. The hash packs f1 (9 bits), f2 − f1 (8 bits) and Δt (6 bits)
+ *       into {@value #HASH_BITS} bits; the anchor frame is kept beside it.</li>
  * </ul>
- * Measured alternatives (5 s clips, 45 tracks): a 3–6 dB prominence, 30 peaks/s or a ±20 × ±15
- * neighbourhood changed clean and MP3 accuracy little and did not help under white noise (SNR 5 dB: 75–90 %
- * top-1, every miss an empty answer, never a wrong track); ranking peaks by level instead of prominence
- * changed nothing (the neighbourhood, not the per-second cap, bounds the density).
  * A landmark is a long: {@code hash << 32 | anchorFrame}. Not thread-safe (reuses its buffers): one per thread.
  */
 public final class Fingerprinter {
   public static final int SAMPLE_RATE = 11025;
   public static final int FFT = 1024;
   public static final int HOP = 256;
+  /**
+   * The fingerprint version, stored with every row of {@code track_fingerprints}: bump it whenever the
+   * parameters or the hash layout change, so nodes re-fingerprint the tracks from their PCM instead of
+   * mixing landmarks of two layouts in one index.
+   */
+  public static final int VERSION = 2;
+  public static final int HASH_BITS = 23;
   static final int F_MIN = 10;
   static final int F_MAX = 400;
-  static final int PEAK_DF = 12;
-  static final int PEAK_DT = 8;
-  static final float MIN_PROMINENCE_DB = 10f;
-  static final int PEAKS_PER_SECOND = 25;
-  static final int FAN_OUT = 5;
-  static final int QUERY_DENSITY = 2;
-  static final int DT_MAX = 63;
-  static final int DF_MAX = 127;
   /** Frames below this power (dB re full scale, per bin) are silence and make no peaks. */
   static final float FLOOR_DB = -90f;
 
+  /**
+   * Peak picking and pairing, for the index side (track) and the query side (clip).
+   *
+   * @param df        the peak neighbourhood's half-width in bins (track)
+   * @param dt        the neighbourhood's half-height in frames (track)
+   * @param minDb     how far above its frame's mean a peak must stand (dB)
+   * @param perSecond peaks kept per second of a track, the strongest first
+   * @param fanOut    targets paired with each anchor of a track
+   * @param qDf       the query's neighbourhood half-width (bins)
+   * @param qDt       the query's neighbourhood half-height (frames)
+   * @param qMinDb    the query's threshold above its frame mean (dB)
+   * @param qPerSecond peaks kept per second of a query
+   * @param qFanOut   targets paired with each anchor of a query
+   * @param dtMax     the target zone's length in frames (≤ 63)
+   * @param dfMax     the target zone's half-width in bins (≤ 127)
+   * @param byLevel   rank a block's peaks by their level (dB) rather than by their height above the frame mean
+   */
+  public record Params(int df, int dt, float minDb, int perSecond, int fanOut,
+                       int qDf, int qDt, float qMinDb, int qPerSecond, int qFanOut, int dtMax, int dfMax, boolean byLevel) {
+    public static final Params DEFAULT = new Params(6, 4, 6f, 20, 4, 4, 3, 6f, 60, 12, 32, 64, true);
+  }
+
+  private final Params p;
   private final FloatFFT_1D fft = new FloatFFT_1D(FFT);
   private final float[] window = new float[FFT];
   private final float[] buf = new float[FFT];
 
   public Fingerprinter() {
+    this(Params.DEFAULT);
+  }
+
+  public Fingerprinter(Params params) {
+    this.p = params;
     for (int i = 0; i < FFT; i++) {
       window[i] = (float) (0.5 - 0.5 * Math.cos(2 * Math.PI * i / FFT));
     }
+  }
+
+  public Params params() {
+    return p;
   }
 
   /** Milliseconds per frame: a landmark's anchor frame × this is its time in the track. */
@@ -64,18 +90,23 @@ public final class Fingerprinter {
 
   /** The landmarks of {@code pcm} ({@code hash << 32 | frame}), in anchor-time order, as the index stores them. */
   public long[] fingerprint(float[] pcm) {
-    return landmarks(peaks(spectrogram(pcm), PEAKS_PER_SECOND), FAN_OUT);
+    return trackLandmarks(spectrogram(pcm));
   }
 
-  /**
-   * The landmarks of a query clip: {@value #QUERY_DENSITY} × the peaks and the fan-out of a track's, so
-   * that the peaks and pairs the track stored are still among them when noise adds peaks of its own.
-   */
+  /** The landmarks of a query clip: denser peaks from a smaller neighbourhood, a larger fan-out. */
   public long[] query(float[] pcm) {
-    return landmarks(peaks(spectrogram(pcm), PEAKS_PER_SECOND * QUERY_DENSITY), FAN_OUT * QUERY_DENSITY);
+    return queryLandmarks(spectrogram(pcm));
   }
 
-  /** Log power per frame and bin (bins F_MIN..F_MAX-1, stored from index 0). */
+  long[] trackLandmarks(float[][] spec) {
+    return landmarks(peaks(spec, p.df(), p.dt(), p.minDb(), p.perSecond(), p.byLevel()), p.fanOut(), p.dtMax(), p.dfMax());
+  }
+
+  long[] queryLandmarks(float[][] spec) {
+    return landmarks(peaks(spec, p.qDf(), p.qDt(), p.qMinDb(), p.qPerSecond(), p.byLevel()), p.qFanOut(), p.dtMax(), p.dfMax());
+  }
+
+  /** Log power per frame and bin (bins F_MIN..F_MAX-1, stored from index 0), in dB. */
   float[][] spectrogram(float[] pcm) {
     int frames = pcm.length < FFT ? 0 : 1 + (pcm.length - FFT) / HOP;
     int bins = F_MAX - F_MIN;
@@ -91,28 +122,44 @@ public final class Fingerprinter {
         int k = F_MIN + b;
         float re = buf[2 * k];
         float im = buf[2 * k + 1];
-        row[b] = (float) (10 * Math.log10(re * re + im * im + 1e-12));
+        row[b] = db(re * re + im * im + 1e-12f);
       }
     }
     return spec;
   }
 
+  /**
+   * 10·log10(x) for x > 0 from the float's exponent and a cubic in its mantissa (error < 0.005 dB): the
+   * library log was a third of the fingerprinting time, and peaks need only the order and rough levels.
+   */
+  static float db(float x) {
+    int bits = Float.floatToRawIntBits(x);
+    int exp = ((bits >>> 23) & 0xff) - 127;
+    float m = Float.intBitsToFloat((bits & 0x007fffff) | 0x3f800000);   // mantissa in [1, 2)
+    float log2m = ((0.15391477f * m - 1.02950006f) * m + 3.01074372f) * m - 2.13382433f;
+    return 3.0103f * (exp + log2m);
+  }
+
+  /** Peaks with this fingerprinter's track parameters (tests). */
+  int[] peaks(float[][] spec) {
+    return peaks(spec, p.df(), p.dt(), p.minDb(), p.perSecond(), p.byLevel());
+  }
+
   /** Peaks as {@code frame << 16 | bin} (bin counted from 0, i.e. F_MIN), in time then bin order. */
-  static int[] peaks(float[][] spec, int perSecond) {
+  static int[] peaks(float[][] spec, int df, int dt, float minDb, int perSecond, boolean byLevel) {
     int frames = spec.length;
     int bins = frames == 0 ? 0 : spec[0].length;
     // separable max filter: over frequency per frame, then over time per bin
-    float[][] fmax = new float[frames][];
+    float[][] nmax = new float[frames][];
     for (int t = 0; t < frames; t++) {
-      fmax[t] = slidingMax(spec[t], PEAK_DF);
+      nmax[t] = slidingMax(spec[t], df);
     }
     float[] column = new float[frames];
-    float[][] nmax = new float[frames][bins];
     for (int b = 0; b < bins; b++) {
       for (int t = 0; t < frames; t++) {
-        column[t] = fmax[t][b];
+        column[t] = nmax[t][b];
       }
-      float[] m = slidingMax(column, PEAK_DT);
+      float[] m = slidingMax(column, dt);
       for (int t = 0; t < frames; t++) {
         nmax[t][b] = m[t];
       }
@@ -135,15 +182,17 @@ public final class Fingerprinter {
       int t1 = Math.min(frames, t0 + block);
       for (int t = t0; t < t1; t++) {
         float[] row = spec[t];
+        float[] max = nmax[t];
+        float threshold = Math.max(FLOOR_DB, mean[t] + minDb);
         for (int b = 0; b < bins; b++) {
           float v = row[b];
-          if (v == nmax[t][b] && v > FLOOR_DB && v - mean[t] >= MIN_PROMINENCE_DB) {
+          if (v == max[b] && v > threshold) {
             if (c == cand.length) {
               cand = Arrays.copyOf(cand, c * 2);
               strength = Arrays.copyOf(strength, c * 2);
             }
             cand[c] = t << 16 | b;
-            strength[c] = v - mean[t];
+            strength[c] = byLevel ? v : v - mean[t];
             c++;
           }
         }
@@ -212,8 +261,8 @@ public final class Fingerprinter {
     return out;
   }
 
-  /** Pairs each peak with its first FAN_OUT peaks in the target zone. */
-  static long[] landmarks(int[] peaks, int fanOut) {
+  /** Pairs each peak with its first {@code fanOut} peaks in the target zone (1..dtMax frames, ±dfMax bins). */
+  static long[] landmarks(int[] peaks, int fanOut, int dtMax, int dfMax) {
     long[] out = new long[peaks.length * fanOut];
     int n = 0;
     for (int i = 0; i < peaks.length; i++) {
@@ -222,11 +271,11 @@ public final class Fingerprinter {
       int pairs = 0;
       for (int j = i + 1; j < peaks.length && pairs < fanOut; j++) {
         int dt = (peaks[j] >>> 16) - t1;
-        if (dt > DT_MAX) {
+        if (dt > dtMax) {
           break;
         }
         int df = (peaks[j] & 0xffff) - f1;
-        if (dt < 1 || df < -DF_MAX || df > DF_MAX) {
+        if (dt < 1 || df < -dfMax || df > dfMax) {
           continue;
         }
         out[n++] = ((long) hash(f1, df, dt) << 32) | t1;

@@ -39,23 +39,28 @@ public final class Fingerprints {
   /** Fingerprints a track's analysis PCM, stores the row (idempotent) and adds it to the index; its landmarks. */
   public Future<long[]> index(UUID trackId, float[] pcm) {
     return vertx.executeBlocking(() -> fingerprinters.get().fingerprint(pcm), false)
-        .compose(landmarks -> pg.preparedQuery("INSERT INTO track_fingerprints (track_id, hashes, n) VALUES ($1, $2, $3)"
-                + " ON CONFLICT (track_id) DO UPDATE SET hashes = EXCLUDED.hashes, n = EXCLUDED.n")
-            .execute(Tuple.of(trackId, Buffer.buffer(pack(landmarks)), landmarks.length))
+        .compose(landmarks -> pg.preparedQuery("INSERT INTO track_fingerprints (track_id, hashes, n, version) VALUES ($1, $2, $3, $4)"
+                + " ON CONFLICT (track_id) DO UPDATE SET hashes = EXCLUDED.hashes, n = EXCLUDED.n, version = EXCLUDED.version")
+            .execute(Tuple.of(trackId, Buffer.buffer(pack(landmarks)), landmarks.length, (short) Fingerprinter.VERSION))
             .map(rows -> {
               index.add(trackId, landmarks);
               return landmarks;
             }));
   }
 
-  /** Loads every stored fingerprint into the index, in keyset-paged batches. */
+  /**
+   * Loads every stored fingerprint of the current {@link Fingerprinter#VERSION} into the index, in
+   * keyset-paged batches, then trims the postings lists (rows of other versions wait for the backfill).
+   */
   Future<Integer> load() {
     return loadAfter(new UUID(Long.MIN_VALUE, Long.MIN_VALUE), 0, true);
   }
 
   private Future<Integer> loadAfter(UUID after, int loaded, boolean first) {
-    String sql = "SELECT track_id, hashes FROM track_fingerprints" + (first ? "" : " WHERE track_id > $1") + " ORDER BY track_id LIMIT " + LOAD_BATCH;
-    return pg.preparedQuery(sql).execute(first ? Tuple.tuple() : Tuple.of(after))
+    String sql = "SELECT track_id, hashes FROM track_fingerprints WHERE version = $1" + (first ? "" : " AND track_id > $2")
+        + " ORDER BY track_id LIMIT " + LOAD_BATCH;
+    short version = (short) Fingerprinter.VERSION;
+    return pg.preparedQuery(sql).execute(first ? Tuple.of(version) : Tuple.of(version, after))
         .compose(rows -> vertx.executeBlocking(() -> {
           UUID last = null;
           int n = 0;
@@ -67,13 +72,14 @@ public final class Fingerprints {
           return last == null ? null : new Object[] {last, n};
         }, false))
         .compose(step -> {
-          if (step == null) {
-            LOG.info("Fingerprint index loaded: {} tracks", loaded);
-            return Future.succeededFuture(loaded);
+          if (step == null || (int) step[1] < LOAD_BATCH) {
+            int total = loaded + (step == null ? 0 : (int) step[1]);
+            return vertx.executeBlocking(() -> {
+              index.compact();
+              return total;
+            }, false).onSuccess(t -> LOG.info("Fingerprint index loaded: {} tracks, {} MB", t, index.bytes() / 1_000_000));
           }
-          int total = loaded + (int) step[1];
-          return (int) step[1] < LOAD_BATCH ? Future.succeededFuture(total).onSuccess(t -> LOG.info("Fingerprint index loaded: {} tracks", t))
-              : loadAfter((UUID) step[0], total, false);
+          return loadAfter((UUID) step[0], loaded + (int) step[1], false);
         });
   }
 

@@ -42,13 +42,14 @@ final class ProcessedConsumer {
   /**
    * Before consuming: the tracks fingerprinted without a similarity vector of this node's embedder and its
    * version (analysed before similar songs existed, by an older {@link SoundFeatures#VERSION}, or before an
-   * audio-embedding model was configured or changed; their events are long consumed) are analysed again from
-   * their PCM in S3, one at a time. Every node does it for itself.
+   * audio-embedding model was configured or changed), or with landmarks of an older {@link Fingerprinter#VERSION}
+   * (not loaded into the index), are analysed again from their PCM in S3, one at a time; their events are long
+   * consumed. Every node does it for itself (the row upserts are idempotent).
    */
   Future<Void> backfill(Pool pg, SoundEmbedder embedder) {
     return pg.preparedQuery("SELECT f.track_id FROM track_fingerprints f LEFT JOIN track_features v ON v.track_id = f.track_id"
-            + " AND v.embedder = $1 AND v.version = $2 WHERE v.track_id IS NULL")
-        .execute(io.vertx.sqlclient.Tuple.of(embedder.id(), embedder.version()))
+            + " AND v.embedder = $1 AND v.version = $2 WHERE v.track_id IS NULL OR f.version <> $3")
+        .execute(io.vertx.sqlclient.Tuple.of(embedder.id(), embedder.version(), (short) Fingerprinter.VERSION))
         .compose(rows -> {
           Future<Void> chain = Future.succeededFuture();
           int n = 0;
@@ -57,12 +58,12 @@ final class ProcessedConsumer {
             n++;
             chain = chain.compose(v -> analyse(track, "analysis/" + track + ".f32")
                 .recover(e -> {
-                  LOG.warn("Track {} has no similarity vector: {}", track, e.getMessage());
+                  LOG.warn("Track {} not analysed again: {}", track, e.getMessage());
                   return Future.succeededFuture();
                 }));
           }
           if (n > 0) {
-            LOG.info("Computing the similarity vectors of {} tracks analysed before", n);
+            LOG.info("Analysing again {} tracks analysed before (an older fingerprint or similarity version)", n);
           }
           return chain;
         });

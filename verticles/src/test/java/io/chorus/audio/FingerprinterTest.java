@@ -40,7 +40,8 @@ class FingerprinterTest {
     for (int i = 0; i < pcm.length; i++) {
       pcm[i] = (float) (0.5 * Math.sin(2 * Math.PI * hz * i / RATE) + 0.001 * Math.sin(2 * Math.PI * 2900 * i / RATE));
     }
-    int[] peaks = Fingerprinter.peaks(new Fingerprinter().spectrogram(pcm), Fingerprinter.PEAKS_PER_SECOND);
+    Fingerprinter fp = new Fingerprinter();
+    int[] peaks = fp.peaks(fp.spectrogram(pcm));
     assertThat(peaks).isNotEmpty();
     int expectedBin = (int) Math.round(hz * Fingerprinter.FFT / RATE) - Fingerprinter.F_MIN;
     for (int p : peaks) {
@@ -53,7 +54,7 @@ class FingerprinterTest {
   @Test
   void landmarksPairAnchorsWithTargetsInTheZoneAndPackTheirFields() {
     int[] peaks = {10 << 16 | 50, 12 << 16 | 60, 13 << 16 | 40, 200 << 16 | 55};
-    long[] lms = Fingerprinter.landmarks(peaks, 5);
+    long[] lms = Fingerprinter.landmarks(peaks, 5, 63, 127);
     // 10→12, 10→13, 12→13; the peak at frame 200 is beyond DT_MAX of all
     assertThat(lms).hasSize(3);
     assertThat(Fingerprinter.timeOf(lms[0])).isEqualTo(10);

@@ -1,0 +1,279 @@
+package io.chorus.bench;
+
+import io.chorus.audio.Corpus;
+import io.chorus.audio.FingerprintIndex;
+import io.chorus.audio.Fingerprinter;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.UUID;
+
+/**
+ * The parameter sweep behind {@link Fingerprinter.Params#DEFAULT} (issue 18): the corpus of IdentifyBench
+ * (the first {@code seconds} of each track), seeded clips per condition whose spectrograms are computed
+ * once, then per parameter set: index landmarks per second, query landmarks, top-1 per condition and false
+ * positives on held-out music. Paired: every parameter set sees the same clips.
+ * Usage: IdentifyTune seconds clips extra "df,dt,minDb,perSec,fanOut,qDf,qDt,qMinDb,qPerSec,qFanOut,dtMax,dfMax;..."
+ */
+public final class IdentifyTune {
+  private IdentifyTune() {
+  }
+
+  record Clip(int song, float[][] spec) {
+  }
+
+  public static void main(String[] args) throws Exception {
+    int seconds = Integer.parseInt(args[0]);
+    int clips = Integer.parseInt(args[1]);
+    int extra = Integer.parseInt(args[2]);
+    Corpus corpus = new Corpus();
+    List<Path> files = new ArrayList<>(Corpus.files(Corpus.WARZONE, ".opus"));
+    files.addAll(Corpus.files(Corpus.SINGULARITY, ".ogg"));
+    List<Corpus.Song> songs = corpus.decode(files, 2);
+    List<Corpus.Song> others = corpus.decode(Corpus.files(Corpus.HYPERROGUE, ".ogg"), 2);
+    Fingerprinter base = new Fingerprinter();
+    List<float[][]> specs = new ArrayList<>();
+    double total = 0;
+    for (Corpus.Song s : songs) {
+      float[] pcm = s.pcm().length > seconds * Fingerprinter.SAMPLE_RATE ? java.util.Arrays.copyOf(s.pcm(), seconds * Fingerprinter.SAMPLE_RATE) : s.pcm();
+      total += pcm.length / (double) Fingerprinter.SAMPLE_RATE;
+      specs.add(spectrogram(base, pcm));
+    }
+    Random random = new Random(18);
+    Map<String, List<Clip>> conditions = new LinkedHashMap<>();
+    String[][] plan = {{"2", "clean"}, {"2", "white10"}, {"2", "pink10"}, {"2", "white5"}, {"2", "pink5"},
+        {"5", "white5"}, {"5", "pink5"}, {"5", "white0"}, {"5", "mp3-64k"}, {"2", "phone+white10"}};
+    for (String[] c : plan) {
+      List<Clip> list = new ArrayList<>();
+      for (int k = 0; k < clips; k++) {
+        int s = random.nextInt(songs.size());
+        float[] pcm = java.util.Arrays.copyOf(songs.get(s).pcm(), Math.min(songs.get(s).pcm().length, seconds * Fingerprinter.SAMPLE_RATE));
+        list.add(new Clip(s, spectrogram(base, IdentifyBench.transformPublic(corpus, Corpus.clip(pcm, Double.parseDouble(c[0]), random), c[1], random))));
+      }
+      conditions.put(c[0] + "s " + c[1], list);
+    }
+    List<Clip> negatives = new ArrayList<>();
+    for (String c : new String[] {"clean", "white5"}) {
+      for (double len : new double[] {2, 5, 10}) {
+        for (int k = 0; k < clips; k++) {
+          negatives.add(new Clip(-1, spectrogram(base, IdentifyBench.transformPublic(corpus,
+              Corpus.clip(others.get(random.nextInt(others.size())).pcm(), len, random), c, random))));
+        }
+      }
+    }
+    System.out.printf("%d tracks, %.2f h; %d clips per condition; %d synthetic%n", songs.size(), total / 3600, clips, extra);
+    for (String set : args[3].split(";")) {
+      String[] v = set.split(",");
+      Fingerprinter.Params p = new Fingerprinter.Params(Integer.parseInt(v[0]), Integer.parseInt(v[1]), Float.parseFloat(v[2]),
+          Integer.parseInt(v[3]), Integer.parseInt(v[4]), Integer.parseInt(v[5]), Integer.parseInt(v[6]), Float.parseFloat(v[7]),
+          Integer.parseInt(v[8]), Integer.parseInt(v[9]), Integer.parseInt(v[10]), Integer.parseInt(v[11]), v.length > 16 && v[16].equals("L"));
+      Fingerprinter fp = new Fingerprinter(p);
+      expand = v.length > 15 ? Integer.parseInt(v[15]) : 0;
+      FingerprintIndex index = v.length > 12 ? new FingerprintIndex(Integer.parseInt(v[12]), Double.parseDouble(v[13]), Double.parseDouble(v[14])) : new FingerprintIndex();
+      List<UUID> ids = new ArrayList<>();
+      List<long[]> prints = new ArrayList<>();
+      long lms = 0;
+      for (float[][] spec : specs) {
+        long[] l = trackLandmarks(fp, spec);
+        UUID id = UUID.randomUUID();
+        ids.add(id);
+        prints.add(l);
+        index.add(id, l);
+        lms += l.length;
+      }
+      Random r = new Random(7);
+      for (int e = 0; e < extra; e++) {
+        long mask = (long) (r.nextInt(1 << 14) | 1) << 32;
+        long[] copy = prints.get(r.nextInt(prints.size())).clone();
+        for (int i = 0; i < copy.length; i++) {
+          copy[i] ^= mask;
+        }
+        index.add(UUID.randomUUID(), copy);
+      }
+      StringBuilder line = new StringBuilder(String.format("%s | %.0f lm/s", set, lms / total));
+      long qlm = 0;
+      long nanos = 0;
+      int queries = 0;
+      for (Map.Entry<String, List<Clip>> c : conditions.entrySet()) {
+        int ok = 0;
+        for (Clip clip : c.getValue()) {
+          long t0 = System.nanoTime();
+          long[] q = queryLandmarks(fp, clip.spec());
+          List<FingerprintIndex.Match> m = index.match(q, 5);
+          nanos += System.nanoTime() - t0;
+          queries++;
+          qlm += q.length;
+          if (!m.isEmpty() && m.get(0).trackId().equals(ids.get(clip.song()))) {
+            ok++;
+          }
+        }
+        line.append(String.format(" | %s %d", c.getKey(), Math.round(100.0 * ok / c.getValue().size())));
+        if (System.getProperty("diag", "").equals(c.getKey().replace(' ', '_'))) {
+          FingerprintIndex loose = new FingerprintIndex(1, 1.0, 0);
+          for (int t = 0; t < prints.size(); t++) {
+            loose.add(ids.get(t), prints.get(t));
+          }
+          StringBuilder d = new StringBuilder("diag " + c.getKey() + " (true/other):");
+          for (Clip clip : c.getValue()) {
+            List<FingerprintIndex.Match> m = loose.match(queryLandmarks(fp, clip.spec()), 200);
+            int mine = 0;
+            int other = 0;
+            for (FingerprintIndex.Match x : m) {
+              if (x.trackId().equals(ids.get(clip.song()))) {
+                mine = Math.max(mine, x.score());
+              } else {
+                other = Math.max(other, x.score());
+              }
+            }
+            d.append(' ').append(mine).append('/').append(other);
+          }
+          System.out.println(d);
+        }
+      }
+      int fps = 0;
+      for (Clip clip : negatives) {
+        if (!index.match(queryLandmarks(fp, clip.spec()), 5).isEmpty()) {
+          fps++;
+        }
+      }
+      if (System.getProperty("negdiag") != null) {
+        FingerprintIndex loose = new FingerprintIndex(1, 1.0, 0);
+        for (int t = 0; t < prints.size(); t++) {
+          loose.add(ids.get(t), prints.get(t));
+        }
+        StringBuilder d = new StringBuilder("negdiag (top/second/query lm):");
+        for (Clip clip : negatives) {
+          long[] q = queryLandmarks(fp, clip.spec());
+          List<FingerprintIndex.Match> m = loose.match(q, 2);
+          d.append(' ').append(m.isEmpty() ? 0 : m.get(0).score()).append('/').append(m.size() < 2 ? 0 : m.get(1).score()).append('/').append(q.length);
+        }
+        System.out.println(d);
+      }
+      line.append(String.format(" | FP %d/%d | q %.0f lm, %.1f ms", fps, negatives.size(), (double) qlm / queries, nanos / 1e6 / queries));
+      System.out.println(line);
+      calibrate(index, fp, ids, conditions, negatives);
+    }
+  }
+
+  /** Scores without thresholds, then the (minScore, fraction) pair with at most one false positive that names the most clips. */
+  static void calibrate(FingerprintIndex index, Fingerprinter fp, List<UUID> ids, Map<String, List<Clip>> conditions, List<Clip> negatives) throws Exception {
+    List<int[]> pos = new ArrayList<>();   // {condition, top, second, distinct lm, isTrue}
+    int ci = 0;
+    for (List<Clip> list : conditions.values()) {
+      for (Clip clip : list) {
+        long[] q = queryLandmarks(fp, clip.spec());
+        List<FingerprintIndex.Match> m = index.candidates(q, 2);
+        int top = m.isEmpty() ? 0 : m.get(0).score();
+        int second = m.size() < 2 ? 0 : m.get(1).score();
+        boolean right = !m.isEmpty() && m.get(0).trackId().equals(ids.get(clip.song()));
+        pos.add(new int[] {ci, top, second, distinct(q), right ? 1 : 0});
+      }
+      ci++;
+    }
+    List<int[]> neg = new ArrayList<>();
+    for (Clip clip : negatives) {
+      long[] q = queryLandmarks(fp, clip.spec());
+      List<FingerprintIndex.Match> m = index.candidates(q, 2);
+      neg.add(new int[] {-1, m.isEmpty() ? 0 : m.get(0).score(), m.size() < 2 ? 0 : m.get(1).score(), distinct(q), 0});
+    }
+    double bestAcc = -1;
+    String best = "";
+    for (int minScore = 4; minScore <= 40; minScore++) {
+      for (double frac : new double[] {0, 0.0005, 0.001, 0.0015, 0.002, 0.003, 0.004, 0.005, 0.007, 0.01, 0.015, 0.02}) {
+        int fps = 0;
+        for (int[] n : neg) {
+          if (pass(n, minScore, frac)) {
+            fps++;
+          }
+        }
+        if (fps > 1) {
+          continue;
+        }
+        int[] ok = new int[conditions.size()];
+        int total = 0;
+        for (int[] x : pos) {
+          if (x[4] == 1 && pass(x, minScore, frac)) {
+            ok[x[0]]++;
+            total++;
+          }
+        }
+        double acc = total / (double) pos.size();
+        if (acc > bestAcc) {
+          bestAcc = acc;
+          StringBuilder b = new StringBuilder(String.format("  calibrated minScore %d fraction %.4f FP %d:", minScore, frac, fps));
+          int k = 0;
+          for (Map.Entry<String, List<Clip>> c : conditions.entrySet()) {
+            b.append(String.format(" | %s %d", c.getKey(), Math.round(100.0 * ok[k++] / c.getValue().size())));
+          }
+          best = b.toString();
+        }
+      }
+    }
+    System.out.println(best);
+  }
+
+  static boolean pass(int[] x, int minScore, double frac) {
+    return x[1] >= Math.max(minScore, frac * x[3]) && x[1] >= 2.0 * x[2];
+  }
+
+  static int distinct(long[] q) {
+    java.util.Set<Integer> s = new java.util.HashSet<>();
+    for (long lm : q) {
+      s.add((int) (lm >>> 32));
+    }
+    return s.size();
+  }
+
+  static float[][] spectrogram(Fingerprinter fp, float[] pcm) throws Exception {
+    var m = Fingerprinter.class.getDeclaredMethod("spectrogram", float[].class);
+    m.setAccessible(true);
+    return (float[][]) m.invoke(fp, (Object) pcm);
+  }
+
+  static long[] trackLandmarks(Fingerprinter fp, float[][] spec) throws Exception {
+    var m = Fingerprinter.class.getDeclaredMethod("trackLandmarks", float[][].class);
+    m.setAccessible(true);
+    return (long[]) m.invoke(fp, (Object) spec);
+  }
+
+  static long[] queryLandmarks(Fingerprinter fp, float[][] spec) throws Exception {
+    var m = Fingerprinter.class.getDeclaredMethod("queryLandmarks", float[][].class);
+    m.setAccessible(true);
+    long[] q = (long[]) m.invoke(fp, (Object) spec);
+    return expand == 0 ? q : expanded(q, expand);
+  }
+
+  static int expand;
+
+  /** Each landmark with its neighbours' hashes: dt ± 1 (1), also df ± 1 (2), also f1 ± 1 (3). */
+  static long[] expanded(long[] q, int mode) {
+    int fr = mode >= 3 ? 1 : 0;
+    int dr = mode >= 2 ? 1 : 0;
+    List<Long> out = new ArrayList<>();
+    for (long lm : q) {
+      int h = (int) (lm >>> 32);
+      int f1 = h >>> 14;
+      int df = ((h >>> 6) & 0xff) - 128;
+      int dt = h & 0x3f;
+      for (int a = -fr; a <= fr; a++) {
+        for (int b = -dr; b <= dr; b++) {
+          for (int c = -1; c <= 1; c++) {
+            int f = f1 + a;
+            int d = df + b;
+            int t = dt + c;
+            if (f < 0 || f > 511 || d < -128 || d > 127 || t < 1 || t > 63) {
+              continue;
+            }
+            int h2 = f << 14 | (d + 128) << 6 | t;
+            out.add(((long) h2 << 32) | (lm & 0xffffffffL));
+          }
+        }
+      }
+    }
+    return out.stream().mapToLong(Long::longValue).toArray();
+  }
+}
