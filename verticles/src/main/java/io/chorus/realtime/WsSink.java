@@ -34,7 +34,7 @@ public class WsSink implements Sink {
 
   @Override
   public void write(Frame frame) {
-    frame.writeTo(ws);
+    frame.send(ws);
   }
 
   @Override
