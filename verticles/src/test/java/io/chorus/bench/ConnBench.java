@@ -87,7 +87,7 @@ public final class ConnBench {
         nodes.add(ChildNode.start(env, ports.get(k), Path.of("target", "conn-node-" + k + ".log"), jvm.toArray(String[]::new)));
       }
       for (ChildNode node : nodes) {
-        node.awaitReady(NODES, Duration.ofSeconds(120));
+        node.awaitReady(NODES, Duration.ofSeconds(Integer.getInteger("bench.readySeconds", 300)));
       }
       int port = ports.get(0);
       List<String> rooms = createRooms(port, (CONNECTIONS + LISTENERS_PER_ROOM - 1) / LISTENERS_PER_ROOM);
