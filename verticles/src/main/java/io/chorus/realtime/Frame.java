@@ -84,17 +84,22 @@ public final class Frame {
    * whose connection cannot be reached this way is written the ordinary way.
    */
   public void send(ServerWebSocket ws) {
+    send(ws, connectionOf(ws));
+  }
+
+  /** {@link #send(ServerWebSocket)} with the socket's connection already looked up ({@link #connectionOf}, may be null). */
+  public void send(ServerWebSocket ws, VertxConnection conn) {
     // large binary messages (the stream hub's) keep the ordinary path: no second, direct copy of them
-    VertxConnection conn = bytes == null || bytes.length > MAX_SINGLE_FRAME || VERTX_DEFAULTS ? null : connectionOf(ws);
-    if (conn == null) {
+    if (conn == null || bytes == null || bytes.length > MAX_SINGLE_FRAME || VERTX_DEFAULTS) {
       writeTo(ws);
       return;
     }
     conn.writeToChannel(wire().retainedDuplicate());
   }
 
-  private static VertxConnection connectionOf(ServerWebSocket ws) {
-    if (ws instanceof WebSocketInternal internal) {
+  /** The Vert.x connection under a server WebSocket (also under vertx-web's wrapper); null if it cannot be reached. */
+  public static VertxConnection connectionOf(ServerWebSocket socket) {
+    if (QueueTrim.unwrap(socket) instanceof WebSocketInternal internal) {
       ChannelHandlerContext ctx = internal.channelHandlerContext();
       if (ctx != null && ctx.handler() instanceof VertxHandler<?> handler) {
         return handler.getConnection();

@@ -33,6 +33,8 @@ public final class QueueTrim {
   private static final Field OUTBOUND = field("io.vertx.core.net.impl.VertxConnection", "outboundMessageQueue");
   private static final Field MESSAGES = field("io.vertx.core.internal.concurrent.OutboundMessageQueue", "mqp");
   private static final Field QUEUE = field("io.vertx.core.streams.impl.MessagePassingQueue", "queue");
+  /** vertx-web's router hands out its own wrapper of the socket (sub-router paths, forwarded addresses). */
+  private static final Field WEB_DELEGATE = field("io.vertx.ext.web.impl.ServerWebSocketWrapper", "delegate");
   private static final boolean AVAILABLE = WS_CONNECTION != null && OUTBOUND != null && MESSAGES != null && QUEUE != null;
   private static final boolean ENABLED = AVAILABLE && !Frame.VERTX_DEFAULTS;
 
@@ -54,7 +56,8 @@ public final class QueueTrim {
   }
 
   /** Trims the WebSocket's own connection; true when its queue was swapped. */
-  public static boolean trim(ServerWebSocket ws) {
+  public static boolean trim(ServerWebSocket socket) {
+    ServerWebSocket ws = unwrap(socket);
     if (!ENABLED || !WS_CONNECTION.getDeclaringClass().isInstance(ws)) {
       return false;
     }
@@ -81,7 +84,8 @@ public final class QueueTrim {
 
   /** The connection's (or WebSocket's) outbound queue, null if it has none (strict thread mode); for tests. */
   static Queue<?> queueOf(Object connection) throws ReflectiveOperationException {
-    Object conn = connection instanceof ServerWebSocket ws && WS_CONNECTION.getDeclaringClass().isInstance(ws) ? WS_CONNECTION.get(ws) : connection;
+    Object target = connection instanceof ServerWebSocket socket ? unwrap(socket) : connection;
+    Object conn = target instanceof ServerWebSocket && WS_CONNECTION.getDeclaringClass().isInstance(target) ? WS_CONNECTION.get(target) : target;
     if (!AVAILABLE || conn == null || !OUTBOUND.getDeclaringClass().isInstance(conn)) {
       return null;
     }
@@ -111,6 +115,18 @@ public final class QueueTrim {
     Queue<Object> smaller = new ConcurrentLinkedQueue<>();
     QUEUE.set(messages, smaller);
     return true;
+  }
+
+  /** Vert.x's own socket under vertx-web's wrapper (the socket itself when it is not wrapped). */
+  static ServerWebSocket unwrap(ServerWebSocket ws) {
+    if (WEB_DELEGATE != null && WEB_DELEGATE.getDeclaringClass().isInstance(ws)) {
+      try {
+        return (ServerWebSocket) WEB_DELEGATE.get(ws);
+      } catch (ReflectiveOperationException | RuntimeException e) {
+        return ws;
+      }
+    }
+    return ws;
   }
 
   private static Field field(String className, String name) {

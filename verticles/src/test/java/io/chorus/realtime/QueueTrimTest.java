@@ -22,7 +22,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The trimmed outbound queues on a real Vert.x server deployed as the gateway is (two instances, so not
- * in strict thread mode): both the HTTP connection's and the WebSocket's queues are swapped (an upgrade
+ * in strict thread mode; vertx-web's router in front, which wraps the socket): both the HTTP connection's and the WebSocket's queues are swapped (an upgrade
  * of Vert.x that breaks the trim fails here), and writes from another thread, which all pass through
  * the swapped queue, arrive complete and in order.
  */
@@ -45,20 +45,28 @@ class QueueTrimTest {
               QueueTrim.trim(c);
               connections.add(c);
             })
-            .requestHandler(req -> QueueTrim.upgrade(req).onSuccess(ws -> {
+            .requestHandler(routerOf(vertx, req -> QueueTrim.upgrade(req).onSuccess(ws -> {
               try {
                 // read on the socket's own loop, as early as the room handler would write to it
                 chunks.add(kind(QueueTrim.queueOf(ws)));
+                chunks.add(Frame.connectionOf(ws) != null ? "direct path" : "no direct path");
                 chunks.add(kind(QueueTrim.queueOf(req.connection())));
               } catch (ReflectiveOperationException e) {
                 chunks.add(e.toString());
               }
               sockets.add(ws);
-            }))
+            })))
             .listen(-77, "127.0.0.1").onSuccess(s -> bound.tryComplete(s.actualPort()));
       }
     }, new DeploymentOptions().setInstances(2)));
     port = TestServices.await(bound.future());
+  }
+
+  /** As the gateway routes: vertx-web's router in front, the handler given the router's request. */
+  static io.vertx.ext.web.Router routerOf(Vertx vertx, io.vertx.core.Handler<io.vertx.core.http.HttpServerRequest> handler) {
+    io.vertx.ext.web.Router router = io.vertx.ext.web.Router.router(vertx);
+    router.get("/x").handler(ctx -> handler.handle(ctx.request()));
+    return router;
   }
 
   static String kind(Object queue) {
@@ -74,11 +82,11 @@ class QueueTrimTest {
   void queuesHaveSmallChunksAndKeepOrder() {
     WsProbe client = WsProbe.connect(port, "/x");
     long deadline = System.currentTimeMillis() + 10_000;
-    while (sockets.isEmpty() || chunks.size() < 2) {
+    while (sockets.isEmpty() || chunks.size() < 3) {
       assertThat(System.currentTimeMillis()).as("server saw the socket").isLessThan(deadline);
       Thread.onSpinWait();
     }
-    assertThat(chunks).as("WebSocket's and HTTP connection's queues").containsExactly("ConcurrentLinkedQueue", "ConcurrentLinkedQueue");
+    assertThat(chunks).as("WebSocket's queue, its connection for Frame.send, HTTP connection's queue (behind vertx-web's wrapper)").containsExactly("ConcurrentLinkedQueue", "direct path", "ConcurrentLinkedQueue");
     ServerWebSocket ws = sockets.get(0);
     // from a thread that is not the socket's loop: every write goes through the (trimmed) MPSC queue
     List<String> sent = new ArrayList<>();
