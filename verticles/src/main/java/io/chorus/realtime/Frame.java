@@ -80,8 +80,9 @@ public final class Frame {
    * bytes. Per socket that saves what {@link #writeTo} costs on top: Vert.x's promise and frame
    * wrappers, Netty's per-socket header encoding and the payload's copy into a pooled buffer. The
    * write keeps its place in the connection's queue with Vert.x's own writes (room_info, replies,
-   * close). Frames up to {@link #MAX_SINGLE_FRAME} bytes take this path. The caller checks {@code isClosed()} first (as the slow-consumer policy does); a socket
-   * whose connection cannot be reached this way is written the ordinary way.
+   * close). Frames up to {@link #MAX_SINGLE_FRAME} bytes take this path. The caller checks
+   * {@code isClosed()} first (as the slow-consumer policy does); a socket whose connection cannot be
+   * reached this way is written the ordinary way.
    */
   public void send(ServerWebSocket ws) {
     send(ws, connectionOf(ws));
