@@ -84,9 +84,7 @@ public final class GatewayVerticle extends VerticleBase {
         // (vertx-web keeps them in one node-wide map) and a polling transport's next request may land on
         // another instance, which then writes to the session's response from its own thread: not strict
         .setStrictThreadMode(config.gatewayInstancesOrCores() == 1);
-    return Future.all(consumers).compose(v -> port.listen(vertx.createHttpServer(options).requestHandler(router)
-        // ~4 KB less per connection (and per WebSocket, which keeps the connection it was upgraded from)
-        .connectionHandler(io.chorus.realtime.QueueTrim::trim), config.host()))
+    return Future.all(consumers).compose(v -> port.listen(vertx.createHttpServer(options).requestHandler(router), config.host()))
         .onSuccess(s -> {
           NodePorts.publishHttp(vertx, s.actualPort());
           LOG.info("HTTP gateway listening on {}:{}", config.host(), s.actualPort());
