@@ -24,7 +24,6 @@ import io.vertx.core.spi.observability.HttpRequest;
 import io.vertx.core.spi.observability.HttpResponse;
 
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -131,7 +130,16 @@ public final class ActiveRequestsFix {
   static final class ServerMetrics<R, W, S> implements HttpServerMetrics<R, W, S> {
     private final HttpServerMetrics<R, W, S> d;
     private final Map<R, Open<S>> open = new ConcurrentHashMap<>();
-    private final Map<S, Set<R>> byConnection = new ConcurrentHashMap<>();
+    /**
+     * Per connection its open request, or a {@link Many} while it has several: one per connection is
+     * the rule (each WebSocket keeps its upgrade request open until it closes), and a set per
+     * connection cost ~200 bytes of every idle socket.
+     */
+    private final Map<S, Object> byConnection = new ConcurrentHashMap<>();
+
+    /** Several open requests of one connection; changed only inside the map's atomic compute calls. */
+    private static final class Many extends java.util.ArrayList<Object> {
+    }
 
     /** A request in progress: its connection and which of its two halves have ended. */
     private static final class Open<S> {
@@ -158,10 +166,16 @@ public final class ActiveRequestsFix {
         return false;
       }
       if (o.socket != null) {
-        Set<R> set = byConnection.get(o.socket);
-        if (set != null) {
-          set.remove(r);
-        }
+        byConnection.computeIfPresent(o.socket, (k, v) -> {
+          if (v == r) {
+            return null;
+          }
+          if (v instanceof Many many) {
+            many.remove(r);
+            return many.isEmpty() ? null : many;
+          }
+          return v;
+        });
       }
       return true;
     }
@@ -172,7 +186,20 @@ public final class ActiveRequestsFix {
       if (r != null) {
         open.put(r, new Open<>(socket));
         if (socket != null) {
-          byConnection.computeIfAbsent(socket, k -> ConcurrentHashMap.newKeySet()).add(r);
+          byConnection.compute(socket, (k, v) -> {
+            if (v == null) {
+              return r;
+            }
+            Many many;
+            if (v instanceof Many m) {
+              many = m;
+            } else {
+              many = new Many();
+              many.add(v);
+            }
+            many.add(r);
+            return many;
+          });
         }
       }
       return r;
@@ -200,15 +227,22 @@ public final class ActiveRequestsFix {
 
     @Override
     public void disconnected(S socket, SocketAddress remote) {
-      Set<R> left = socket == null ? null : byConnection.remove(socket);
-      if (left != null) {
-        for (R r : left) {
-          if (open.remove(r) != null) {
-            d.requestReset(r);
-          }
+      Object left = socket == null ? null : byConnection.remove(socket);
+      if (left instanceof Many many) {
+        for (Object r : many) {
+          reset(r);
         }
+      } else if (left != null) {
+        reset(left);
       }
       d.disconnected(socket, remote);
+    }
+
+    @SuppressWarnings("unchecked")
+    private void reset(Object r) {
+      if (open.remove(r) != null) {
+        d.requestReset((R) r);
+      }
     }
 
     @Override

@@ -9,6 +9,8 @@ public class WsSink implements Sink {
   private final Channel connection;
   private final SocketDrop drop;
   private final String slowReason;
+  /** Looked up once: the per-frame write goes straight to it ({@link Frame#send}). */
+  private final io.vertx.core.net.impl.VertxConnection direct;
 
   /** {@code connection}: the TCP channel ({@link SocketDrop#channelOf}), null if unknown. */
   public WsSink(ServerWebSocket ws, Channel connection, SocketDrop drop, String slowReason) {
@@ -16,6 +18,7 @@ public class WsSink implements Sink {
     this.connection = connection;
     this.drop = drop;
     this.slowReason = slowReason;
+    this.direct = Frame.connectionOf(ws);
   }
 
   public ServerWebSocket socket() {
@@ -34,7 +37,7 @@ public class WsSink implements Sink {
 
   @Override
   public void write(Frame frame) {
-    frame.writeTo(ws);
+    frame.send(ws, direct);
   }
 
   @Override

@@ -65,7 +65,7 @@ public final class RoomSocketHandler implements Handler<RoutingContext> {
     String accessToken = io.chorus.web.Bearer.jwt(ctx.request().getHeader("Authorization"),
         io.chorus.web.Bearer.isJwt(token) ? token : ctx.request().getParam("access_token"));
     io.netty.channel.Channel connection = SocketDrop.channelOf(ctx.request());
-    ctx.request().toWebSocket().onSuccess(ws -> {
+    io.chorus.realtime.QueueTrim.upgrade(ctx.request()).onSuccess(ws -> {
       if (accessToken != null) {
         openSignedIn(ws, roomId, userId, userName, accessToken, connection);
       } else {

@@ -50,6 +50,9 @@ public final class ConnBench {
   /** {@code socketio}: the same idle sockets against one Socket.IO 4 peer process (bench/socketio-peer.js) instead. */
   static final String SYSTEM = System.getProperty("bench.system", "chorus");
 
+  /** {@code -Dbench.histo=true}: the first node's live-object histogram before and after, per class and connection. */
+  static final boolean HISTO = Boolean.getBoolean("bench.histo");
+
   public static void main(String[] args) throws Exception {
     if (SYSTEM.equals("socketio")) {
       SocketIoConnBench.run(CONNECTIONS, IN_FLIGHT);
@@ -75,15 +78,22 @@ public final class ConnBench {
         env.put("RATE_LIMIT_ROOM_CREATE", "0"); // the bench creates its rooms in a burst from one address
         // -Dbench.gatewayInstances=1: one gateway instance, whose server runs in strict thread mode
         env.put("GATEWAY_INSTANCES", System.getProperty("bench.gatewayInstances", "0"));
-        nodes.add(ChildNode.start(env, ports.get(k), Path.of("target", "conn-node-" + k + ".log"), "-Xmx" + HEAP, "-Xms" + HEAP));
+        List<String> jvm = new ArrayList<>(List.of("-Xmx" + HEAP, "-Xms" + HEAP));
+        // -Dbench.nodeJvmArgs="-Dchorus.bench.vertxDefaults=true": the same jar with Vert.x's own write path and queues
+        String extra = System.getProperty("bench.nodeJvmArgs", "").trim();
+        if (!extra.isEmpty()) {
+          jvm.addAll(List.of(extra.split("\\s+")));
+        }
+        nodes.add(ChildNode.start(env, ports.get(k), Path.of("target", "conn-node-" + k + ".log"), jvm.toArray(String[]::new)));
       }
       for (ChildNode node : nodes) {
-        node.awaitReady(NODES, Duration.ofSeconds(120));
+        node.awaitReady(NODES, Duration.ofSeconds(Integer.getInteger("bench.readySeconds", 300)));
       }
       int port = ports.get(0);
       List<String> rooms = createRooms(port, (CONNECTIONS + LISTENERS_PER_ROOM - 1) / LISTENERS_PER_ROOM);
       long heap0 = heapAfterGc(nodes, ports);
       long rss0 = rss(nodes);
+      Map<String, long[]> histo0 = HISTO ? histogram(nodes.get(0).process.pid()) : null;
       Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(2));
       List<WebSocketClient> clients = new ArrayList<>();
       for (int i = 0; i < 4; i++) {
@@ -102,7 +112,8 @@ public final class ConnBench {
         }
       });
       long t0 = System.nanoTime();
-      int failed = TestServices.await(InFlight.run(vertx, CONNECTIONS, IN_FLIGHT, i -> {
+      // a loaded machine opens a few hundred per second: the default 90 s of TestServices.await is too short
+      int failed = InFlight.run(vertx, CONNECTIONS, IN_FLIGHT, i -> {
         ClientWebSocket ws = clients.get(i % clients.size()).webSocket();
         int nodePort = ports.get(i % NODES);
         String room = rooms.get(i / LISTENERS_PER_ROOM);
@@ -140,11 +151,14 @@ public final class ConnBench {
                 open.add(ws);
               }
             });
-      }));
+      }).toCompletionStage().toCompletableFuture().get(Long.getLong("bench.connectSeconds", 1800), java.util.concurrent.TimeUnit.SECONDS);
       double seconds = (System.nanoTime() - t0) / 1e9;
       long heap1 = heapAfterGc(nodes, ports);
       long rss1 = rss(nodes);
       int n = open.size();
+      if (HISTO) {
+        printHistogramDiff(histo0, histogram(nodes.get(0).process.pid()), n / NODES);
+      }
       System.out.println();
       System.out.println("transport: " + (bridge ? "SockJS bridge, raw WebSocket /eventbus/websocket (REST join + REGISTER)" : "seed 000 /ws"));
       System.out.println("| nodes | connections joined and open | failed | connect+join rate (/s) | heap after GC (all nodes) | heap per connection | RSS (all nodes) | RSS per connection |");
@@ -208,6 +222,42 @@ public final class ConnBench {
       sum += (long) Double.parseDouble(m.group(1));
     }
     return sum;
+  }
+
+  /** {@code jcmd GC.class_histogram} (live objects, after a full GC): class -> {instances, bytes}. */
+  static Map<String, long[]> histogram(long pid) throws Exception {
+    Process p = new ProcessBuilder("jcmd", Long.toString(pid), "GC.class_histogram").redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes());
+    p.waitFor();
+    Map<String, long[]> classes = new HashMap<>();
+    Matcher m = Pattern.compile("(?m)^\\s*\\d+:\\s+(\\d+)\\s+(\\d+)\\s+(\\S+)").matcher(out);
+    while (m.find()) {
+      classes.merge(m.group(3), new long[] {Long.parseLong(m.group(1)), Long.parseLong(m.group(2))},
+          (a, b) -> new long[] {a[0] + b[0], a[1] + b[1]});
+    }
+    return classes;
+  }
+
+  /** The classes that grew most, per connection of the node (bytes, instances). */
+  static void printHistogramDiff(Map<String, long[]> before, Map<String, long[]> after, int connections) {
+    record Row(String cls, long instances, long bytes) {
+    }
+    List<Row> rows = new ArrayList<>();
+    long total = 0;
+    for (Map.Entry<String, long[]> e : after.entrySet()) {
+      long[] b = before.getOrDefault(e.getKey(), new long[2]);
+      Row r = new Row(e.getKey(), e.getValue()[0] - b[0], e.getValue()[1] - b[1]);
+      total += r.bytes();
+      rows.add(r);
+    }
+    rows.sort((x, y) -> Long.compare(y.bytes(), x.bytes()));
+    int n = Math.max(1, connections);
+    System.out.printf("%nlive-object histogram of node 0, growth per connection (%d connections): %.0f bytes in all%n", connections, (double) total / n);
+    System.out.println("| class | bytes per connection | instances per connection |");
+    System.out.println("|---|---|---|");
+    for (Row r : rows.subList(0, Math.min(Integer.getInteger("bench.histoTop", 25), rows.size()))) {
+      System.out.printf("| %s | %.0f | %.2f |%n", r.cls(), (double) r.bytes() / n, (double) r.instances() / n);
+    }
   }
 
   static long rss(long pid) throws Exception {

@@ -26,6 +26,19 @@ class FrameTest {
     server = TestServices.await(vertx.createHttpServer().webSocketHandler(sockets::add).listen(0, "127.0.0.1"));
   }
 
+  /** The server's sockets of these paths, once it has seen them all. */
+  static List<ServerWebSocket> socketsAt(String... paths) {
+    long deadline = System.currentTimeMillis() + 10_000;
+    while (true) {
+      List<ServerWebSocket> found = sockets.stream().filter(ws -> List.of(paths).contains(ws.path())).toList();
+      if (found.size() == paths.length) {
+        return found;
+      }
+      assertThat(System.currentTimeMillis()).as("server saw every socket").isLessThan(deadline);
+      Thread.onSpinWait();
+    }
+  }
+
   @AfterAll
   static void stop() {
     TestServices.await(vertx.close());
@@ -38,13 +51,10 @@ class FrameTest {
     String large = "é".repeat(Frame.MAX_SINGLE_FRAME); // 128 KiB of UTF-8: written in several frames
     List<WsProbe> clients = List.of(WsProbe.connect(server.actualPort(), "/a"), WsProbe.connect(server.actualPort(), "/b"),
         WsProbe.connect(server.actualPort(), "/c"));
-    long deadline = System.currentTimeMillis() + 10_000;
-    while (sockets.size() < clients.size()) {
-      assertThat(System.currentTimeMillis()).as("server saw every socket").isLessThan(deadline);
-    }
+    List<ServerWebSocket> mine = socketsAt("/a", "/b", "/c");
     for (String text : List.of(small, atLimit, large)) {
       Frame frame = Frame.of(text);
-      for (ServerWebSocket ws : sockets) {
+      for (ServerWebSocket ws : mine) {
         vertx.runOnContext(v -> frame.writeTo(ws));
       }
       for (WsProbe c : clients) {
@@ -52,5 +62,50 @@ class FrameTest {
       }
     }
     clients.forEach(WsProbe::close);
+  }
+
+  /**
+   * The one wire encoding (every header length: 7-bit, 16-bit and 64-bit) reaches every socket intact,
+   * in order with the socket's ordinary writes; a frame above the limit falls back to the ordinary path.
+   */
+  @Test
+  void sentWireEncodingKeepsBytesAndOrder() {
+    List<WsProbe> clients = List.of(WsProbe.connect(server.actualPort(), "/d"), WsProbe.connect(server.actualPort(), "/e"));
+    List<ServerWebSocket> mine = socketsAt("/d", "/e");
+    List<String> texts = List.of("{\"v\":1}", "x".repeat(125), "y".repeat(126), "z".repeat(65_535),
+        "é".repeat(Frame.MAX_SINGLE_FRAME / 2), "ü".repeat(Frame.MAX_SINGLE_FRAME), "{\"v\":2}");
+    for (ServerWebSocket ws : mine) {
+      vertx.runOnContext(v -> {
+        ws.writeTextMessage("first, the ordinary way");
+        for (String text : texts) {
+          Frame.of(text).send(ws);
+        }
+        ws.writeTextMessage("last, the ordinary way");
+      });
+    }
+    for (WsProbe c : clients) {
+      assertThat(c.nextText(10_000)).isEqualTo("first, the ordinary way");
+      for (String text : texts) {
+        assertThat(c.nextText(10_000)).isEqualTo(text);
+      }
+      assertThat(c.nextText(10_000)).isEqualTo("last, the ordinary way");
+    }
+    clients.forEach(WsProbe::close);
+  }
+
+  @Test
+  void wireHeaderFollowsRfc6455() {
+    java.nio.ByteBuffer small = Frame.encode(new byte[5], false);
+    assertThat(small.get(0)).isEqualTo((byte) 0x81);
+    assertThat(small.get(1)).isEqualTo((byte) 5);
+    assertThat(small.remaining()).isEqualTo(7);
+    java.nio.ByteBuffer mid = Frame.encode(new byte[300], true);
+    assertThat(mid.get(0)).isEqualTo((byte) 0x82);
+    assertThat(mid.get(1)).isEqualTo((byte) 126);
+    assertThat(mid.getShort(2) & 0xFFFF).isEqualTo(300);
+    java.nio.ByteBuffer big = Frame.encode(new byte[70_000], false);
+    assertThat(big.get(1)).isEqualTo((byte) 127);
+    assertThat(big.getLong(2)).isEqualTo(70_000L);
+    assertThat(big.remaining()).isEqualTo(70_010);
   }
 }

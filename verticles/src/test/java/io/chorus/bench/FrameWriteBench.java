@@ -1,0 +1,145 @@
+package io.chorus.bench;
+
+import io.chorus.realtime.Fanout;
+import io.chorus.realtime.Frame;
+import io.chorus.realtime.QueueTrim;
+import io.chorus.realtime.Sink;
+import io.vertx.core.Context;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.ServerWebSocket;
+import io.vertx.core.http.WebSocketClient;
+import io.vertx.core.http.WebSocketClientOptions;
+import io.vertx.core.http.WebSocketConnectOptions;
+
+import java.lang.management.ManagementFactory;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The write path of one delivered frame, in one JVM on loopback: a Vert.x server (its own event loop,
+ * not in strict thread mode, as the gateway with several instances) holds N WebSockets and writes
+ * each event to all of them under the core's slow-consumer policy ({@link Fanout#offer}), alternating
+ * rounds of the ordinary write ({@link Frame#writeTo}: Vert.x promise, frame wrappers, Netty's
+ * per-socket header encoding and payload copy) and the direct one ({@link Frame#send}); the server
+ * loop's user and kernel CPU (ThreadMXBean) per frame is reported per mode. Clients (another event
+ * loop) count frames. Not a substitute for scripts/bench-fanout (no cluster, bus, JSON or generator
+ * latency): it isolates what changed.
+ *
+ * <pre>java -cp … io.chorus.bench.FrameWriteBench [N=1000] [events per round=200] [rounds per mode=5]</pre>
+ */
+public final class FrameWriteBench {
+  public static void main(String[] args) throws Exception {
+    int n = args.length > 0 ? Integer.parseInt(args[0]) : 1000;
+    int events = args.length > 1 ? Integer.parseInt(args[1]) : 200;
+    int rounds = args.length > 2 ? Integer.parseInt(args[2]) : 5;
+    Vertx server = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1).setPreferNativeTransport(true));
+    Vertx clients = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1).setPreferNativeTransport(true));
+    List<ServerWebSocket> sockets = new CopyOnWriteArrayList<>();
+    int port = server.createHttpServer(new HttpServerOptions()).connectionHandler(QueueTrim::trim)
+        .requestHandler(req -> QueueTrim.upgrade(req).onSuccess(sockets::add))
+        .listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get().actualPort();
+    AtomicLong received = new AtomicLong();
+    WebSocketClient client = clients.createWebSocketClient(new WebSocketClientOptions().setMaxConnections(n + 10));
+    for (int i = 0; i < n; i++) {
+      client.connect(new WebSocketConnectOptions().setHost("127.0.0.1").setPort(port).setURI("/s" + i))
+          .onSuccess(ws -> ws.handler(b -> received.incrementAndGet())).toCompletionStage().toCompletableFuture().get();
+    }
+    while (sockets.size() < n) {
+      Thread.sleep(10);
+    }
+    Context loop = server.getOrCreateContext();
+    CompletableFuture<Long> tid = new CompletableFuture<>();
+    loop.runOnContext(v -> tid.complete(Thread.currentThread().getId()));
+    long thread = tid.get();
+    var mx = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+    String payload = "{\"type\":\"seek\",\"room_id\":\"BENCH01\",\"user_id\":\"host\",\"user_name\":\"host\",\"position\":12.5,"
+        + "\"timestamp\":1764892800,\"version\":%d,\"server_time\":1764892800123}";
+    List<String> lines = new ArrayList<>();
+    long expected = 0;
+    for (int r = 0; r < rounds * 2 + 2; r++) {
+      boolean direct = r % 2 == 1;
+      long userBefore = mx.getThreadUserTime(thread);
+      long cpuBefore = mx.getThreadCpuTime(thread);
+      for (int e = 0; e < events; e++) {
+        Frame frame = Frame.of(String.format(payload, e));
+        Promise<Void> done = Promise.promise();
+        loop.runOnContext(v -> {
+          for (ServerWebSocket ws : sockets) {
+            Fanout.offer(direct ? new DirectSink(ws) : new OrdinarySink(ws), frame, null);
+          }
+          done.complete();
+        });
+        done.future().toCompletionStage().toCompletableFuture().get();
+        expected += n;
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (received.get() < expected && System.nanoTime() < deadline) {
+          Thread.sleep(1); // one event at a time: no socket's queue ever fills
+        }
+      }
+      double user = (mx.getThreadUserTime(thread) - userBefore) / 1e3 / ((double) events * n);
+      double all = (mx.getThreadCpuTime(thread) - cpuBefore) / 1e3 / ((double) events * n);
+      if (r >= 2) { // the first round of each mode warms the JIT
+        lines.add(String.format("| %s | %d | %d | %.2f | %.2f |", direct ? "direct (Frame.send)" : "ordinary (Frame.writeTo)", n, events, user, all - user));
+      }
+    }
+    System.out.println("received " + received.get() + " of " + expected);
+    System.out.println("| write path | sockets | events | server loop user µs per frame | kernel µs per frame |");
+    System.out.println("|---|---|---|---|---|");
+    lines.forEach(System.out::println);
+    clients.close();
+    server.close();
+    System.exit(received.get() == expected ? 0 : 1);
+  }
+
+  /** The socket as the core sees it, written the ordinary way. */
+  private record OrdinarySink(ServerWebSocket ws) implements Sink {
+    public boolean isClosed() {
+      return ws.isClosed();
+    }
+
+    public boolean writeQueueFull() {
+      return ws.writeQueueFull();
+    }
+
+    public void write(Frame frame) {
+      frame.writeTo(ws);
+    }
+
+    public void closeSlow() {
+      ws.close((short) 1013);
+    }
+
+    public void abort() {
+      ws.close();
+    }
+  }
+
+  /** The same, written the direct way (what {@code WsSink} does). */
+  private record DirectSink(ServerWebSocket ws) implements Sink {
+    public boolean isClosed() {
+      return ws.isClosed();
+    }
+
+    public boolean writeQueueFull() {
+      return ws.writeQueueFull();
+    }
+
+    public void write(Frame frame) {
+      frame.send(ws);
+    }
+
+    public void closeSlow() {
+      ws.close((short) 1013);
+    }
+
+    public void abort() {
+      ws.close();
+    }
+  }
+}

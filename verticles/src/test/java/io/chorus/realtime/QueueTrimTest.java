@@ -1,0 +1,129 @@
+package io.chorus.realtime;
+
+import io.chorus.testing.TestServices;
+import io.chorus.testing.WsProbe;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpConnection;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.ServerWebSocket;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The trimmed outbound queues on a real Vert.x server deployed as the gateway is (two instances, so not
+ * in strict thread mode; vertx-web's router in front, which wraps the socket): both the HTTP connection's and the WebSocket's queues are swapped (an upgrade
+ * of Vert.x that breaks the trim fails here), and writes from another thread, which all pass through
+ * the swapped queue, arrive complete and in order.
+ */
+class QueueTrimTest {
+  static Vertx vertx;
+  static int port;
+  static final List<ServerWebSocket> sockets = new CopyOnWriteArrayList<>();
+  static final List<HttpConnection> connections = new CopyOnWriteArrayList<>();
+  static final List<String> chunks = new CopyOnWriteArrayList<>();
+
+  @BeforeAll
+  static void start() {
+    vertx = Vertx.vertx();
+    Promise<Integer> bound = Promise.promise();
+    TestServices.await(vertx.deployVerticle(() -> new VerticleBase() {
+      @Override
+      public Future<?> start() {
+        return vertx.createHttpServer(new HttpServerOptions())
+            .connectionHandler(c -> {
+              QueueTrim.trim(c);
+              connections.add(c);
+            })
+            .requestHandler(routerOf(vertx, req -> QueueTrim.upgrade(req).onSuccess(ws -> {
+              try {
+                // read on the socket's own loop, as early as the room handler would write to it
+                chunks.add(kind(QueueTrim.queueOf(ws)));
+                chunks.add(Frame.connectionOf(ws) != null ? "direct path" : "no direct path");
+                chunks.add(kind(QueueTrim.queueOf(req.connection())));
+              } catch (ReflectiveOperationException e) {
+                chunks.add(e.toString());
+              }
+              sockets.add(ws);
+            })))
+            .listen(-77, "127.0.0.1").onSuccess(s -> bound.tryComplete(s.actualPort()));
+      }
+    }, new DeploymentOptions().setInstances(2)));
+    port = TestServices.await(bound.future());
+  }
+
+  /** As the gateway routes: vertx-web's router in front, the handler given the router's request. */
+  static io.vertx.ext.web.Router routerOf(Vertx vertx, io.vertx.core.Handler<io.vertx.core.http.HttpServerRequest> handler) {
+    io.vertx.ext.web.Router router = io.vertx.ext.web.Router.router(vertx);
+    router.get("/x").handler(ctx -> handler.handle(ctx.request()));
+    return router;
+  }
+
+  static String kind(Object queue) {
+    return queue == null ? "none" : queue.getClass().getSimpleName();
+  }
+
+  @AfterAll
+  static void stop() {
+    TestServices.await(vertx.close());
+  }
+
+  @Test
+  void queuesHaveSmallChunksAndKeepOrder() {
+    WsProbe client = WsProbe.connect(port, "/x");
+    long deadline = System.currentTimeMillis() + 10_000;
+    while (sockets.isEmpty() || chunks.size() < 3) {
+      assertThat(System.currentTimeMillis()).as("server saw the socket").isLessThan(deadline);
+      Thread.onSpinWait();
+    }
+    assertThat(chunks).as("WebSocket's queue, its connection for Frame.send, HTTP connection's queue (behind vertx-web's wrapper)").containsExactly("ConcurrentLinkedQueue", "direct path", "ConcurrentLinkedQueue");
+    ServerWebSocket ws = sockets.get(0);
+    // from a thread that is not the socket's loop: every write goes through the (trimmed) MPSC queue
+    List<String> sent = new ArrayList<>();
+    for (int i = 0; i < 100; i++) {
+      String text = "m" + i;
+      sent.add(text);
+      ws.writeTextMessage(text);
+    }
+    for (String text : sent) {
+      assertThat(client.nextText(10_000)).isEqualTo(text);
+    }
+    client.close();
+  }
+
+  @Test
+  void strictModeHasNoQueueToTrim() throws Exception {
+    Vertx strict = Vertx.vertx();
+    try {
+      List<String> seen = new CopyOnWriteArrayList<>();
+      int p = TestServices.await(strict.createHttpServer(new HttpServerOptions().setStrictThreadMode(true))
+          .connectionHandler(c -> {
+            seen.add(String.valueOf(QueueTrim.trim(c)));
+            try {
+              seen.add(kind(QueueTrim.queueOf(c)));
+            } catch (ReflectiveOperationException e) {
+              seen.add(e.toString());
+            }
+          })
+          .requestHandler(req -> req.response().end("ok"))
+          .listen(0, "127.0.0.1")).actualPort();
+      java.net.http.HttpResponse<String> r = java.net.http.HttpClient.newBuilder().version(java.net.http.HttpClient.Version.HTTP_1_1).build().send(
+          java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + p + "/")).build(),
+          java.net.http.HttpResponse.BodyHandlers.ofString());
+      assertThat(r.body()).isEqualTo("ok");
+      assertThat(seen).as("not trimmed, no queue").containsExactly("false", "none");
+    } finally {
+      TestServices.await(strict.close());
+    }
+  }
+}
