@@ -75,7 +75,13 @@ public final class AudioFeature implements Feature {
     analysis = new Analysis(fingerprints, similarity);
     decoder = new ClipDecoder(library);
     access = new Access(node.api(SignedIn.Verifier.class));
-    RUNNING.put(node.nodeId(), this);
+    String nodeId = node.nodeId();
+    RUNNING.put(nodeId, this);
+    // the indexes are large (the fingerprint table alone is 64 MB): a closed node must not keep them
+    ((io.vertx.core.internal.VertxInternal) node.vertx()).addCloseHook(completion -> {
+      RUNNING.remove(nodeId, this);
+      completion.succeed();
+    });
     node.kafka();
     waves = io.chorus.audio.wave.Waves.start(node, access);
     // the indexes load in the background: a node serves (with fewer matches) while a large table loads
