@@ -77,9 +77,10 @@ public final class AudioFeature implements Feature {
     access = new Access(node.api(SignedIn.Verifier.class));
     String nodeId = node.nodeId();
     RUNNING.put(nodeId, this);
-    // the indexes are large (the fingerprint table alone is 64 MB): a closed node must not keep them
+    // the fingerprint table alone is 64 MB: a closed node, which tests' static fields may still reach, must not keep it
     ((io.vertx.core.internal.VertxInternal) node.vertx()).addCloseHook(completion -> {
       RUNNING.remove(nodeId, this);
+      fingerprints.index().release();
       completion.succeed();
     });
     node.kafka();

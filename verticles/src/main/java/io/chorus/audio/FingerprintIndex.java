@@ -47,9 +47,12 @@ public final class FingerprintIndex {
   private long[] bases = new long[1024];
   private int[] counts = new int[1024];
   private long next = GAP;
-  /** Postings per hash; {@code sizes[h]} of {@code lists[h]} are used. */
-  private final int[][] lists = new int[1 << Fingerprinter.HASH_BITS][];
-  private final int[] sizes = new int[1 << Fingerprinter.HASH_BITS];
+  /**
+   * Postings per hash; {@code sizes[h]} of {@code lists[h]} are used. The table is 64 MB whatever the index
+   * holds: allocated with the first track, dropped by {@link #release()} (a closed node must not keep it).
+   */
+  private int[][] lists;
+  private int[] sizes;
   private long postings;
 
   public record Match(UUID trackId, int score, long offsetMs) {
@@ -91,6 +94,10 @@ public final class FingerprintIndex {
       counts[ordinal] = landmarks.length;
       bases[ordinal] = base;
       next = base + last + 1 + GAP;
+      if (lists == null) {
+        lists = new int[1 << Fingerprinter.HASH_BITS][];
+        sizes = new int[1 << Fingerprinter.HASH_BITS];
+      }
       for (long lm : landmarks) {
         append(Fingerprinter.hashOf(lm), (int) (base + Fingerprinter.timeOf(lm)));
       }
@@ -105,11 +112,25 @@ public final class FingerprintIndex {
   public void compact() {
     lock.writeLock().lock();
     try {
-      for (int h = 0; h < lists.length; h++) {
+      for (int h = 0; lists != null && h < lists.length; h++) {
         if (lists[h] != null && lists[h].length != sizes[h]) {
           lists[h] = Arrays.copyOf(lists[h], sizes[h]);
         }
       }
+    } finally {
+      lock.writeLock().unlock();
+    }
+  }
+
+  /** Empties the index and frees its table (the node is closing). */
+  public void release() {
+    lock.writeLock().lock();
+    try {
+      lists = null;
+      sizes = null;
+      ordinals.clear();
+      tracks.clear();
+      postings = 0;
     } finally {
       lock.writeLock().unlock();
     }
@@ -147,6 +168,9 @@ public final class FingerprintIndex {
   public long bytes() {
     lock.readLock().lock();
     try {
+      if (lists == null) {
+        return 12L * bases.length;
+      }
       long b = 4L * lists.length + 4L * sizes.length + 12L * bases.length;
       for (int[] list : lists) {
         if (list != null) {
@@ -253,7 +277,8 @@ public final class FingerprintIndex {
       int[][] bufs = BUFFERS.get();
       int[] cand = bufs[0];
       int n = 0;
-      for (long lm : query) {
+      for (int q = 0; lists != null && q < query.length; q++) {
+        long lm = query[q];
         int h = Fingerprinter.hashOf(lm);
         int size = sizes[h];
         if (size == 0 || size > MAX_POSTINGS) {
