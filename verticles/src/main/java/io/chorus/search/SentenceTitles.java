@@ -95,7 +95,8 @@ final class SentenceTitles implements TitleEmbedder {
     SentenceTitles titles = new SentenceTitles(m, tokenizer, output, types != null, out.getShape().length == 3,
         m.id() + "-" + io.chorus.onnx.OnnxModel.digest(tokenizerBytes) + "-" + config.maxTokens());
     // a probe run: the dimension, and a model that cannot run stops the node now rather than at the first title
-    float[][] probe = titles.embed(List.of("probe"));
+    // (not normalised: a model may well embed the word "probe" to zero, its length is what counts)
+    float[][] probe = titles.pooled(List.of("probe"));
     titles.dims = probe[0].length;
     if (titles.dims < 1 || titles.dims > MAX_DIMS) {
       throw m.unfit("an embedding of 1.." + MAX_DIMS + " values (Lucene's limit), got " + titles.dims);
@@ -127,6 +128,9 @@ final class SentenceTitles implements TitleEmbedder {
       return embed(List.of(hasTitle ? title : subtitle))[0];
     }
     float[][] both = embed(List.of(title, subtitle));
+    if (both[0] == null || both[1] == null) {
+      return both[0] != null ? both[0] : both[1];   // a part the model embeds to nothing adds nothing
+    }
     return Vectors.normalise(Vectors.mean(both, new float[] {1f, 0.5f}));
   }
 
@@ -147,6 +151,15 @@ final class SentenceTitles implements TitleEmbedder {
 
   /** Unit embeddings of {@code texts}, one batch on the model's pool (null for one that is all zero). */
   float[][] embed(List<String> texts) {
+    float[][] pooled = pooled(texts);
+    for (int i = 0; i < pooled.length; i++) {
+      pooled[i] = Vectors.normalise(pooled[i]);
+    }
+    return pooled;
+  }
+
+  /** The model's sentence embeddings of {@code texts}, as it gives them (pooled, not normalised). */
+  private float[][] pooled(List<String> texts) {
     int n = texts.size();
     Encoding[] enc = new Encoding[n];
     int len = 1;
@@ -178,9 +191,6 @@ final class SentenceTitles implements TitleEmbedder {
         in.values().forEach(OnnxTensor::close);
       }
     });
-    for (int i = 0; i < n; i++) {
-      pooled[i] = Vectors.normalise(pooled[i]);
-    }
     return pooled;
   }
 }
