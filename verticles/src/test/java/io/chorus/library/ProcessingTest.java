@@ -21,7 +21,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.ThreadLocalRandom;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
@@ -144,11 +143,15 @@ class ProcessingTest {
   void garbageBytesFailWithAReason() {
     ProcessingFixture.User owner = f.newUser();
     byte[] garbage = new byte[64 * 1024];
-    ThreadLocalRandom.current().nextBytes(garbage);
+    // a fixed seed: ffmpeg's probe finds a container without audio in some random byte strings, which is
+    // the other honest answer (CI once drew one); the same bytes every run keep the assertion exact
+    new java.util.Random(20261205L).nextBytes(garbage);
     String id = f.upload(UUID.randomUUID().toString(), owner.id(), garbage, "mp3", "audio/mpeg").getString("track_id");
     Map<String, Object> row = f.awaitRow(id, r -> !"processing".equals(r.get("status")), READY);
     assertThat(row.get("status")).isEqualTo("failed");
-    assertThat((String) row.get("failure_reason")).startsWith("ffmpeg could not decode the file");
+    assertThat((String) row.get("failure_reason"))
+        .satisfiesAnyOf(r -> assertThat(r).startsWith("ffmpeg could not decode the file"),
+            r -> assertThat(r).isEqualTo("the file has no audio stream"));
     assertThat(f.awaitRecords("pt.dead", id, Duration.ofSeconds(30))).hasSize(1);
   }
 
