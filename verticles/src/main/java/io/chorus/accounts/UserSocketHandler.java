@@ -79,7 +79,7 @@ public final class UserSocketHandler implements Handler<RoutingContext> {
       }
       Principal p = ar.result();
       io.netty.channel.Channel connection = SocketDrop.channelOf(ctx.request());
-      ctx.request().toWebSocket().onSuccess(ws -> open(ws, connection, p))
+      io.chorus.realtime.QueueTrim.upgrade(ctx.request()).onSuccess(ws -> open(ws, connection, p))
           .onFailure(e -> LOG.debug("user WebSocket upgrade failed: {}", e.getMessage()));
     });
   }

@@ -88,7 +88,7 @@ public final class ChatSocketHandler implements Handler<RoutingContext> {
     String after = ctx.request().getParam("after", "");
     String t = token;
     io.netty.channel.Channel connection = SocketDrop.channelOf(ctx.request());
-    ctx.request().toWebSocket().onSuccess(ws -> open(ws, roomId, t, after, connection))
+    io.chorus.realtime.QueueTrim.upgrade(ctx.request()).onSuccess(ws -> open(ws, roomId, t, after, connection))
         .onFailure(e -> LOG.debug("chat WebSocket upgrade failed: {}", e.getMessage()));
   }
 

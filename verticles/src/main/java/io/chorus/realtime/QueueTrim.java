@@ -35,6 +35,12 @@ public final class QueueTrim {
   private static final Field QUEUE = field("io.vertx.core.streams.impl.MessagePassingQueue", "queue");
   /** vertx-web's router hands out its own wrapper of the socket (sub-router paths, forwarded addresses). */
   private static final Field WEB_DELEGATE = field("io.vertx.ext.web.impl.ServerWebSocketWrapper", "delegate");
+  /** The connection factory of the WebSocket's channel handler: a lambda holding the whole upgrade (request, response, HTTP connection). */
+  private static final Field HANDLER_FACTORY = field("io.vertx.core.net.impl.VertxHandler", "connectionFactory");
+  /** The upgrade request's headers, kept by the socket for {@code headers()}. */
+  private static final Field WS_HEADERS = field("io.vertx.core.http.impl.WebSocketImplBase", "headers");
+  /** Shared by every released socket: nothing adds to a server socket's request headers. */
+  private static final io.vertx.core.MultiMap NO_HEADERS = io.vertx.core.MultiMap.caseInsensitiveMultiMap();
   private static final boolean AVAILABLE = WS_CONNECTION != null && OUTBOUND != null && MESSAGES != null && QUEUE != null;
   private static final boolean ENABLED = AVAILABLE && !Frame.VERTX_DEFAULTS;
 
@@ -47,17 +53,54 @@ public final class QueueTrim {
   private QueueTrim() {
   }
 
-  /** {@code request.toWebSocket()}, the socket's queue trimmed before anything is written to it. */
+  /**
+   * {@code request.toWebSocket()}, the socket's queue trimmed before anything is written to it and the
+   * upgrade let go: the socket's {@code headers()} are empty afterwards (read what you need from the
+   * request before calling this).
+   */
   public static Future<ServerWebSocket> upgrade(HttpServerRequest request) {
     HttpConnection http = request.connection();
     return request.toWebSocket().map(ws -> {
       trim(ws);
-      // the socket keeps the connection it was upgraded from, which is not written to any more. Only
-      // here, not on every connection: trimmed from the server's connection handler, the SockJS raw
-      // WebSocket's slow listener was never closed (BridgeProtocolTest), for a reason not found yet
-      trim(http);
+      if (!release(ws)) {
+        // still reachable from the socket and not written to any more. Only here, not on every
+        // connection: trimmed from the server's connection handler, the SockJS raw WebSocket's slow
+        // listener was never closed (BridgeProtocolTest), for a reason not found yet
+        trim(http);
+      }
       return ws;
     });
+  }
+
+  /**
+   * Lets the socket forget its upgrade. Vert.x 5.0 keeps, for the socket's whole life, the factory that
+   * made its channel handler — a lambda over the handshake, which holds the upgrade request, its Netty
+   * request and headers, the response and the HTTP connection (with its outbound queue): ~2.4 KB per
+   * idle socket, more with a browser's headers. The factory is used once, when the handler is added
+   * (done by now), so it is dropped; the socket's copy of the request headers is swapped for an empty map.
+   * True when both were let go.
+   */
+  static boolean release(ServerWebSocket socket) {
+    ServerWebSocket ws = unwrap(socket);
+    if (!ENABLED || HANDLER_FACTORY == null || WS_HEADERS == null || !WS_CONNECTION.getDeclaringClass().isInstance(ws)) {
+      return false;
+    }
+    try {
+      Object conn = WS_CONNECTION.get(ws);
+      if (!(conn instanceof io.vertx.core.net.impl.VertxConnection vc)) {
+        return false;
+      }
+      Object handler = vc.channelHandlerContext().handler();
+      if (!HANDLER_FACTORY.getDeclaringClass().isInstance(handler)) {
+        return false;
+      }
+      HANDLER_FACTORY.set(handler, null);
+      WS_HEADERS.set(ws, NO_HEADERS);
+      return true;
+    } catch (ReflectiveOperationException | RuntimeException e) {
+      LOG.debug("Upgrade of a WebSocket not released: {}", e.toString());
+      return false;
+    }
   }
 
   /** Trims the WebSocket's own connection; true when its queue was swapped. */

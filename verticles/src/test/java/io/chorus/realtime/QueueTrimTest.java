@@ -30,8 +30,9 @@ class QueueTrimTest {
   static Vertx vertx;
   static int port;
   static final List<ServerWebSocket> sockets = new CopyOnWriteArrayList<>();
-  static final List<HttpConnection> connections = new CopyOnWriteArrayList<>();
   static final List<String> chunks = new CopyOnWriteArrayList<>();
+  /** The HTTP connection each socket was upgraded from, weakly: it must not outlive the upgrade. */
+  static final List<java.lang.ref.WeakReference<HttpConnection>> upgradedFrom = new CopyOnWriteArrayList<>();
 
   @BeforeAll
   static void start() {
@@ -41,11 +42,8 @@ class QueueTrimTest {
       @Override
       public Future<?> start() {
         return vertx.createHttpServer(new HttpServerOptions())
-            .connectionHandler(c -> {
-              QueueTrim.trim(c);
-              connections.add(c);
-            })
             .requestHandler(routerOf(vertx, req -> QueueTrim.upgrade(req).onSuccess(ws -> {
+              upgradedFrom.add(new java.lang.ref.WeakReference<>(req.connection()));
               try {
                 // read on the socket's own loop, as early as the room handler would write to it
                 chunks.add(kind(QueueTrim.queueOf(ws)));
@@ -86,7 +84,9 @@ class QueueTrimTest {
       assertThat(System.currentTimeMillis()).as("server saw the socket").isLessThan(deadline);
       Thread.onSpinWait();
     }
-    assertThat(chunks).as("WebSocket's queue, its connection for Frame.send, HTTP connection's queue (behind vertx-web's wrapper)").containsExactly("ConcurrentLinkedQueue", "direct path", "ConcurrentLinkedQueue");
+    assertThat(chunks).as("WebSocket's queue, its connection for Frame.send, HTTP connection's queue (behind vertx-web's wrapper)")
+        .containsExactly("ConcurrentLinkedQueue", "direct path", "MpscUnboundedArrayQueue");
+    assertThat(sockets.get(0).headers().isEmpty()).as("the socket's copy of the upgrade headers is let go").isTrue();
     ServerWebSocket ws = sockets.get(0);
     // from a thread that is not the socket's loop: every write goes through the (trimmed) MPSC queue
     List<String> sent = new ArrayList<>();
@@ -98,6 +98,15 @@ class QueueTrimTest {
     for (String text : sent) {
       assertThat(client.nextText(10_000)).isEqualTo(text);
     }
+    // the open socket no longer holds the HTTP connection (nor its request, response and queue)
+    deadline = System.currentTimeMillis() + 10_000;
+    while (upgradedFrom.get(0).get() != null) {
+      assertThat(System.currentTimeMillis()).as("the upgraded-from HTTP connection is collected while the socket is open").isLessThan(deadline);
+      System.gc();
+      Thread.onSpinWait();
+    }
+    ws.writeTextMessage("after");
+    assertThat(client.nextText(10_000)).as("the socket works after its upgrade is let go").isEqualTo("after");
     client.close();
   }
 
