@@ -90,12 +90,25 @@ public final class Frame {
 
   /** {@link #send(ServerWebSocket)} with the socket's connection already looked up ({@link #connectionOf}, may be null). */
   public void send(ServerWebSocket ws, VertxConnection conn) {
-    // large binary messages (the stream hub's) keep the ordinary path: no second, direct copy of them
-    if (conn == null || bytes == null || bytes.length > MAX_SINGLE_FRAME || VERTX_DEFAULTS) {
+    if (ordinary(conn)) {
       writeTo(ws);
       return;
     }
     conn.writeToChannel(wire().retainedDuplicate());
+  }
+
+  /** {@link #send(ServerWebSocket)} past Vert.x's outbound queue when nothing waits in it ({@link DirectWrite}). */
+  void send(ServerWebSocket ws, DirectWrite direct) {
+    if (direct == null || ordinary(direct.connection())) {
+      writeTo(ws);
+      return;
+    }
+    direct.write(wire().retainedDuplicate());
+  }
+
+  private boolean ordinary(VertxConnection conn) {
+    // large binary messages (the stream hub's) keep the ordinary path: no second, direct copy of them
+    return conn == null || bytes == null || bytes.length > MAX_SINGLE_FRAME || VERTX_DEFAULTS;
   }
 
   /** The Vert.x connection under a server WebSocket (also under vertx-web's wrapper); null if it cannot be reached. */

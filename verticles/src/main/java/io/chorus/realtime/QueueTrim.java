@@ -77,8 +77,8 @@ public final class QueueTrim {
    * made its channel handler — a lambda over the handshake, which holds the upgrade request, its Netty
    * request and headers, the response and the HTTP connection (with its outbound queue): ~2.4 KB per
    * idle socket, more with a browser's headers. The factory is used once, when the handler is added
-   * (done by now), so it is dropped; the socket's copy of the request headers is swapped for an empty map.
-   * True when both were let go.
+   * (done by now), so it is dropped; the socket's copy of the request headers is swapped for an empty map,
+   * and the HTTP pipeline's chunked writer is removed. True when the upgrade was let go.
    */
   static boolean release(ServerWebSocket socket) {
     ServerWebSocket ws = unwrap(socket);
@@ -96,6 +96,13 @@ public final class QueueTrim {
       }
       HANDLER_FACTORY.set(handler, null);
       WS_HEADERS.set(ws, NO_HEADERS);
+      // the HTTP pipeline's chunked writer (for sendFile) stays after the upgrade and queues, then
+      // flushes, every frame written: a tenth of a fan-out's write path. A WebSocket never writes
+      // chunked input, so the handler has nothing to do here
+      io.netty.channel.ChannelPipeline pipeline = vc.channelHandlerContext().pipeline();
+      if (pipeline.get(io.netty.handler.stream.ChunkedWriteHandler.class) != null) {
+        pipeline.remove(io.netty.handler.stream.ChunkedWriteHandler.class);
+      }
       return true;
     } catch (ReflectiveOperationException | RuntimeException e) {
       LOG.debug("Upgrade of a WebSocket not released: {}", e.toString());
@@ -177,7 +184,16 @@ public final class QueueTrim {
     return ws;
   }
 
-  private static Field field(String className, String name) {
+  /** The connection's message-passing queue (the holder of its queue), null if it has none (strict thread mode). */
+  static Object passingQueueOf(Object connection) throws ReflectiveOperationException {
+    if (!AVAILABLE || connection == null || !OUTBOUND.getDeclaringClass().isInstance(connection)) {
+      return null;
+    }
+    Object outbound = OUTBOUND.get(connection);
+    return MESSAGES.getDeclaringClass().isInstance(outbound) ? MESSAGES.get(outbound) : null;
+  }
+
+  static Field field(String className, String name) {
     try {
       Field f = Class.forName(className, false, QueueTrim.class.getClassLoader()).getDeclaredField(name);
       f.setAccessible(true);

@@ -9,8 +9,8 @@ public class WsSink implements Sink {
   private final Channel connection;
   private final SocketDrop drop;
   private final String slowReason;
-  /** Looked up once: the per-frame write goes straight to it ({@link Frame#send}). */
-  private final io.vertx.core.net.impl.VertxConnection direct;
+  /** Looked up once: the per-frame write goes straight to the connection ({@link Frame#send}, {@link DirectWrite}). */
+  private final DirectWrite direct;
 
   /** {@code connection}: the TCP channel ({@link SocketDrop#channelOf}), null if unknown. */
   public WsSink(ServerWebSocket ws, Channel connection, SocketDrop drop, String slowReason) {
@@ -18,7 +18,8 @@ public class WsSink implements Sink {
     this.connection = connection;
     this.drop = drop;
     this.slowReason = slowReason;
-    this.direct = Frame.connectionOf(ws);
+    io.vertx.core.net.impl.VertxConnection conn = Frame.connectionOf(ws);
+    this.direct = conn == null ? null : DirectWrite.of(conn);
   }
 
   public ServerWebSocket socket() {

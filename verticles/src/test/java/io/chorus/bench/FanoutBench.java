@@ -53,6 +53,8 @@ public final class FanoutBench {
   private final int batch;
   private final int[] ports;
   private final int drainS;
+  /** Seconds of servers' CPU read with every listener connected and no event sent, before the run (0: none). */
+  private final int baselineS;
   private final int connectTimeoutS;
   private final Vertx vertx;
   private final WebSocketClient wsClient;
@@ -79,6 +81,7 @@ public final class FanoutBench {
     events = (int) Math.round(rate * a.dbl("duration", 20));
     batch = a.integer("batch", 200);
     drainS = a.integer("drain", 5);
+    baselineS = a.integer("baseline", 0);
     connectTimeoutS = a.integer("connect-timeout", 240);
     ports = Arrays.stream(a.str("ports", system.equals("socketio") ? "3001,3002,3003" : "8099,8199,8299").split(","))
         .mapToInt(Integer::parseInt).toArray();
@@ -414,8 +417,19 @@ public final class FanoutBench {
     }
     LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(500));
     double load1 = java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
+    // the servers' own background (timers, heartbeats, consumers' polls, GC) with the same sockets open and
+    // nothing sent: subtracted from the run's CPU, it leaves what the frames themselves cost
+    long[] idle0 = cpuTicks(serverPids);
+    long idleAt = System.nanoTime();
+    if (baselineS > 0) {
+      log("reading the servers' idle CPU for " + baselineS + " s");
+      LockSupport.parkNanos(TimeUnit.SECONDS.toNanos(baselineS));
+    }
+    long[] idle1 = cpuTicks(serverPids);
+    double idleS = (System.nanoTime() - idleAt) / 1e9;
     log("sending " + events + " seek controls at " + rate + "/s");
     long[] serverCpu0 = cpuTicks(serverPids);
+    long runAt = System.nanoTime();
     long[] ownCpu0 = cpuTicks(new long[] {ProcessHandle.current().pid()});
     measuring = true;
     long interval = (long) (1e9 / rate);
@@ -434,6 +448,7 @@ public final class FanoutBench {
     }
     measuring = false;
     long[] serverCpu1 = cpuTicks(serverPids);
+    double runS = (System.nanoTime() - runAt) / 1e9;
     long[] ownCpu1 = cpuTicks(new long[] {ProcessHandle.current().pid()});
     int count = delivered.get();
     int warmSeq = (int) Math.round(5 * rate);
@@ -475,6 +490,19 @@ public final class FanoutBench {
         r.put("server_cpu_us_per_frame", perFrame(total, count)).put("server_kernel_us_per_frame", perFrame(kernel, count));
       }
       r.put("generator_cpu_us_per_frame", perFrame(ownCpu1[0] + ownCpu1[1] - ownCpu0[0] - ownCpu0[1], count));
+      if (baselineS > 0 && serverPids.length > 0) {
+        long idleUser = 0;
+        long idleSys = 0;
+        long runUser = 0;
+        for (int k = 0; k < serverPids.length; k++) {
+          idleUser += idle1[2 * k] - idle0[2 * k];
+          idleSys += idle1[2 * k + 1] - idle0[2 * k + 1];
+          runUser += serverCpu1[2 * k] - serverCpu0[2 * k];
+        }
+        r.put("server_idle_cpu_ms_per_s", Math.round((idleUser + idleSys) * 10 / idleS * 10) / 10.0)
+            .put("server_user_us_per_frame", perFrame(runUser, count))
+            .put("server_user_us_per_frame_less_idle", perFrame(Math.max(0, runUser - Math.round(idleUser * runS / idleS)), count));
+      }
     }
     return r;
   }

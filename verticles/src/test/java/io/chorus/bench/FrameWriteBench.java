@@ -62,16 +62,25 @@ public final class FrameWriteBench {
         + "\"timestamp\":1764892800,\"version\":%d,\"server_time\":1764892800123}";
     List<String> lines = new ArrayList<>();
     long expected = 0;
-    for (int r = 0; r < rounds * 2 + 2; r++) {
-      boolean direct = r % 2 == 1;
+    String[] modes = {"ordinary (Frame.writeTo)", "direct through Vert.x's queue, HTTP chunked writer kept (before)",
+        "direct past an empty queue, no chunked writer (WsSink)"};
+    List<io.chorus.realtime.WsSink> wsSinks = new ArrayList<>();
+    for (ServerWebSocket ws : sockets) {
+      wsSinks.add(new io.chorus.realtime.WsSink(ws, null, null, "slow"));
+    }
+    for (int r = 0; r < rounds * modes.length + modes.length; r++) {
+      int mode = r % modes.length;
+      // the chunked writer QueueTrim.upgrade removes, put back where the HTTP pipeline had it (before Vert.x's handler)
+      chunkedWriters(loop, sockets, mode == 1);
       long userBefore = mx.getThreadUserTime(thread);
       long cpuBefore = mx.getThreadCpuTime(thread);
       for (int e = 0; e < events; e++) {
         Frame frame = Frame.of(String.format(payload, e));
         Promise<Void> done = Promise.promise();
         loop.runOnContext(v -> {
-          for (ServerWebSocket ws : sockets) {
-            Fanout.offer(direct ? new DirectSink(ws) : new OrdinarySink(ws), frame, null);
+          for (int i = 0; i < sockets.size(); i++) {
+            ServerWebSocket ws = sockets.get(i);
+            Fanout.offer(mode == 0 ? new OrdinarySink(ws) : mode == 1 ? new DirectSink(ws) : wsSinks.get(i), frame, null);
           }
           done.complete();
         });
@@ -84,8 +93,8 @@ public final class FrameWriteBench {
       }
       double user = (mx.getThreadUserTime(thread) - userBefore) / 1e3 / ((double) events * n);
       double all = (mx.getThreadCpuTime(thread) - cpuBefore) / 1e3 / ((double) events * n);
-      if (r >= 2) { // the first round of each mode warms the JIT
-        lines.add(String.format("| %s | %d | %d | %.2f | %.2f |", direct ? "direct (Frame.send)" : "ordinary (Frame.writeTo)", n, events, user, all - user));
+      if (r >= modes.length) { // the first round of each mode warms the JIT
+        lines.add(String.format("| %s | %d | %d | %.2f | %.2f |", modes[mode], n, events, user, all - user));
       }
     }
     System.out.println("received " + received.get() + " of " + expected);
@@ -95,6 +104,25 @@ public final class FrameWriteBench {
     clients.close();
     server.close();
     System.exit(received.get() == expected ? 0 : 1);
+  }
+
+  /** Adds (or removes) a chunked writer in every socket's pipeline, on the server loop. */
+  private static void chunkedWriters(Context loop, List<ServerWebSocket> sockets, boolean add) throws Exception {
+    CompletableFuture<Void> done = new CompletableFuture<>();
+    loop.runOnContext(v -> {
+      for (ServerWebSocket ws : sockets) {
+        io.netty.channel.ChannelHandlerContext ctx = Frame.connectionOf(ws).channelHandlerContext();
+        io.netty.channel.ChannelPipeline p = ctx.pipeline();
+        boolean has = p.get(io.netty.handler.stream.ChunkedWriteHandler.class) != null;
+        if (add && !has) {
+          p.addBefore(ctx.name(), "chunkedWriter", new io.netty.handler.stream.ChunkedWriteHandler());
+        } else if (!add && has) {
+          p.remove(io.netty.handler.stream.ChunkedWriteHandler.class);
+        }
+      }
+      done.complete(null);
+    });
+    done.get();
   }
 
   /** The socket as the core sees it, written the ordinary way. */

@@ -87,6 +87,8 @@ class QueueTrimTest {
     assertThat(chunks).as("WebSocket's queue, its connection for Frame.send, HTTP connection's queue (behind vertx-web's wrapper)")
         .containsExactly("ConcurrentLinkedQueue", "direct path", "MpscUnboundedArrayQueue");
     assertThat(sockets.get(0).headers().isEmpty()).as("the socket's copy of the upgrade headers is let go").isTrue();
+    assertThat(Frame.connectionOf(sockets.get(0)).channelHandlerContext().pipeline().get(io.netty.handler.stream.ChunkedWriteHandler.class))
+        .as("the HTTP pipeline's chunked writer is gone from the WebSocket's").isNull();
     ServerWebSocket ws = sockets.get(0);
     // from a thread that is not the socket's loop: every write goes through the (trimmed) MPSC queue
     List<String> sent = new ArrayList<>();
