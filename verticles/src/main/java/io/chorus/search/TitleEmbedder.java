@@ -16,7 +16,13 @@ public interface TitleEmbedder {
   /** The document's vector of its title and subtitle (the subtitle counting half); null when there is nothing to embed. */
   float[] document(String title, String subtitle);
 
-  /** The vectors of a query's forms, one per form that has something to embed (duplicates dropped). */
+  /** The vectors' dimension (an index's vector field is made for one embedder). */
+  int dims();
+
+  /**
+   * The vectors of a query's forms ({@link QueryBuilder#forms}: as typed first, then its rewrites), one per
+   * form the embedder takes that has something to embed (duplicates dropped).
+   */
   List<float[]> queries(List<String> forms);
 
   /** The default: {@link TitleVector}, hashed character 2-4-grams. */
@@ -27,10 +33,16 @@ public interface TitleEmbedder {
     }
 
     @Override
+    public int dims() {
+      return TitleVector.DIMS;
+    }
+
+    @Override
     public float[] document(String title, String subtitle) {
       return TitleVector.of(title, subtitle);
     }
 
+    /** Every form: a re-keyed or transliterated query shares the title's n-grams (the bench's recall counts on it). */
     @Override
     public List<float[]> queries(List<String> forms) {
       List<float[]> out = new ArrayList<>();
