@@ -37,15 +37,32 @@ abstract class SearchEmbeddingModelCases {
   static final String PW = "a long enough password";
   /** "sunny" typed on the Russian layout: a gibberish word, which a model may still place anywhere. */
   static final String REKEYED = KeyboardLayout.swap("sunny");
-  static final List<String> WORDS = List.of("thunderstorm", "гроза", "sunny", "day", REKEYED);
+  /** More than {@link Hybrid#WINDOW}: a filter applied after the vector search would leave none of the public tracks. */
+  static final int PENDING = Hybrid.WINDOW + 10;
+  static final List<String> WORDS = words();
+
+  static List<String> words() {
+    List<String> words = new ArrayList<>(List.of("thunderstorm", "гроза", "sunny", "day", REKEYED));
+    for (int i = 0; i < PENDING; i++) {
+      words.add("pending" + i);
+    }
+    return words;
+  }
 
   /**
-   * Rows: [PAD] [UNK] [CLS] [SEP] thunderstorm гроза sunny day ыгттн; dimension 4. Unknown words embed to zero,
+   * Rows: [PAD] [UNK] [CLS] [SEP] thunderstorm гроза sunny day ыгттн pending0..; dimension 4. The pending titles'
+   * words are all nearer to E0 («гроза» in both models) than any public title, each a little differently (many
+   * equal vectors would leave the HNSW graph unable to find all of them). Unknown words embed to zero,
    * so a title (or a transliterated form of the query) of unknown words has no vector: with an [UNK] vector of
    * its own, every such title would be a perfect match for every such query form.
    */
   static float[][] table(float[] thunderstorm, float[] groza, float[] sunny, float[] rekeyed) {
-    return new float[][] {{0, 0, 0, 0}, {0, 0, 0, 0}, {0, 0, 0, 0}, {0, 0, 0, 0}, thunderstorm, groza, sunny, {0, 0, 1, 0}, rekeyed};
+    List<float[]> rows = new ArrayList<>(List.of(new float[] {0, 0, 0, 0}, new float[] {0, 0, 0, 0}, new float[] {0, 0, 0, 0},
+        new float[] {0, 0, 0, 0}, thunderstorm, groza, sunny, new float[] {0, 0, 1, 0}, rekeyed));
+    for (int i = 0; i < PENDING; i++) {
+      rows.add(new float[] {1, -0.005f * (i + 1), 0, 0});   // cosine with E0 > 0.95
+    }
+    return rows.toArray(new float[0][]);
   }
 
   static final float[] E0 = {1, 0, 0, 0};
@@ -62,9 +79,6 @@ abstract class SearchEmbeddingModelCases {
   static float[][] modelB() {
     return table(E1, E0, E0, ZERO);
   }
-
-  /** More than {@link Hybrid#WINDOW}: a filter applied after the vector search would leave none of the public tracks. */
-  static final int PENDING = Hybrid.WINDOW + 10;
 
   TestCluster tc;
   Rest rest;
@@ -104,11 +118,11 @@ abstract class SearchEmbeddingModelCases {
       String owner = register().getJsonObject("user").getString("id");
       JsonObject stranger = register();
       String strangerToken = stranger.getString("access_token");
-      // nearer to «гроза» than any public title, by both models, and visible only to their owner
+      // nearer to «гроза» than any public title, by both models (only by the vectors), and visible only to their owner
       for (int i = 0; i < PENDING; i++) {
         UUID id = UUID.randomUUID();
         pending.add(id);
-        track(id, "Гроза", stranger.getJsonObject("user").getString("id"), "pending");
+        track(id, "Pending" + i, stranger.getJsonObject("user").getString("id"), "pending");
       }
       all.addAll(pending);
       track(thunder, "Thunderstorm", owner, "approved");
