@@ -6,8 +6,9 @@ import java.util.List;
 /**
  * What turns titles into the index's title vectors (seed 004's vector search): the character-n-gram
  * {@link TitleVector} by default, or an ONNX sentence-embedding model ({@link SentenceTitles}) when one is
- * configured. Every vector is unit length (the index compares by dot product). The index records {@link #id}
- * in its commit, so an index built by another embedder is rebuilt from PostgreSQL. Blocking: worker threads only.
+ * configured, with either engine. Every vector is unit length (the index compares by dot product). The Lucene
+ * index records {@link #id} in its commit, so an index built by another embedder is rebuilt from PostgreSQL; on
+ * OpenSearch each embedder has an index of its own ({@link OpenSearchEngine#docsIndex}). Blocking: worker threads only.
  */
 public interface TitleEmbedder {
   /** Names the embedder and its version (a model by its file's digest): vectors of different ids never meet. */

@@ -205,7 +205,7 @@ abstract class SearchEmbeddingModelCases {
   }
 
   <T> T await(java.util.function.Supplier<T> value, String what) {
-    long deadline = System.currentTimeMillis() + 20_000;
+    long deadline = System.currentTimeMillis() + 30_000;
     while (true) {
       T v = value.get();
       if (v != null) {
