@@ -39,7 +39,8 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The engine on an OpenSearch cluster shared by every node: one index of documents
- * ({@code <SEARCH_INDEX>-v<schema>}, mapped by {@link OpenSearchMapping}) and one of the feed's progress
+ * ({@link #docsIndex}: {@code <SEARCH_INDEX>-v<schema>.<revision>}, and the title embedder when it is a
+ * model; mapped by {@link OpenSearchMapping}) and one of the feed's progress
  * ({@code ...-meta}: a document per Kafka partition offset and sweep watermark, so deleting the index
  * also forgets what it was built from). Queries are {@link OpenSearchQueries}: the Lucene engine's,
  * term for term, and the title vectors' HNSW search (the k-NN plugin), fused by the same {@link Hybrid}.
@@ -57,27 +58,65 @@ final class OpenSearchEngine implements SearchEngine {
   private final Map<String, String> progress = new ConcurrentHashMap<>();
   private final Set<String> changed = ConcurrentHashMap.newKeySet();
   private final boolean fresh;
+  private final TitleEmbedder titles;
 
-  private OpenSearchEngine(SearchConfig config) throws IOException, URISyntaxException {
+  private OpenSearchEngine(SearchConfig config, TitleEmbedder titles) throws IOException, URISyntaxException {
+    this.titles = titles;
     transport = ApacheHttpClient5TransportBuilder.builder(HttpHost.create(config.url())).setMapper(new JacksonJsonpMapper()).build();
     client = new OpenSearchClient(transport);
-    docs = config.index() + "-v" + SearchFields.SCHEMA + "." + OpenSearchMapping.REVISION;
+    docs = docsIndex(config.index(), titles);
     meta = docs + "-meta";
-    boolean created = create(meta, OpenSearchMapping.meta()) | create(docs, OpenSearchMapping.docs(config.refreshMs()));
+    boolean created = create(meta, OpenSearchMapping.meta()) | create(docs, OpenSearchMapping.docs(config.refreshMs(), titles.dims()));
     load();
+    String builtBy = progress.get(SearchIndex.EMBEDDER);
+    if (builtBy != null && !builtBy.equals(titles.id())) {
+      // the name records the embedder, so only a digest collision or a hand-made index gets here: never mix vectors
+      throw new IllegalStateException("OpenSearch index " + docs + " holds title vectors of " + builtBy + ", configured is " + titles.id());
+    }
+    progress(SearchIndex.EMBEDDER, titles.id());
     fresh = created || !"1".equals(progress.get(SearchIndex.BUILT));
     if (fresh && !created) {
       LOG.warn("OpenSearch index {} was never completely built: building it again", docs);
     }
   }
 
-  /** Connects and creates the indexes that are missing; an unreachable cluster fails the node's start. */
+  /** {@link #open(SearchConfig, TitleEmbedder)} with the default n-gram vectors. */
   static OpenSearchEngine open(SearchConfig config) {
+    return open(config, TitleEmbedder.NGRAM);
+  }
+
+  /**
+   * Connects and creates the indexes that are missing, with {@code titles}' vectors; an unreachable cluster
+   * fails the node's start.
+   */
+  static OpenSearchEngine open(SearchConfig config, TitleEmbedder titles) {
     try {
-      return new OpenSearchEngine(config);
+      return new OpenSearchEngine(config, titles);
     } catch (IOException | URISyntaxException | RuntimeException e) {
       throw new IllegalStateException("cannot open the OpenSearch index at " + config.url() + ": " + e.getMessage(), e);
     }
+  }
+
+  /**
+   * The documents' index for {@code titles}: {@code <prefix>-v<schema>.<revision>} for the n-gram vectors (the
+   * name they always had: an upgrade keeps the index; a change of {@link TitleVector} bumps the revision), and
+   * {@code ...-<kind>-<digest of the embedder's id>} for a model, so another model, or going back to n-grams,
+   * opens another index, built from PostgreSQL and caught up from Kafka like one of a new schema, and one
+   * index never holds vectors of two embedders (the progress index also records the id, checked at open).
+   */
+  static String docsIndex(String prefix, TitleEmbedder titles) {
+    String base = prefix + "-v" + SearchFields.SCHEMA + "." + OpenSearchMapping.REVISION;
+    String id = titles.id();
+    if (id.equals(TitleEmbedder.NGRAM.id())) {
+      return base;
+    }
+    String kind = id.substring(0, Math.max(0, id.indexOf('-'))).toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9]", "");
+    return base + "-" + (kind.isEmpty() ? "e" : kind) + "-" + io.chorus.onnx.OnnxModel.digest(id.getBytes(StandardCharsets.UTF_8));
+  }
+
+  /** The documents' index name (its Kafka consumer group's name too). */
+  String docsIndex() {
+    return docs;
   }
 
   /** Creates {@code index} unless it exists; true when this call created it (the cluster decides one winner). */
@@ -145,7 +184,7 @@ final class OpenSearchEngine implements SearchEngine {
     for (SearchDoc d : list) {
       // an upsert that skips a document equal to the stored one (the sweep re-reads recent rows every round):
       // no new version, no churn in the term statistics that would reorder ties between pages
-      b.operations(op -> op.update(u -> u.index(docs).id(uid(d.type(), d.id())).document(OpenSearchMapping.source(d)).docAsUpsert(true)));
+      b.operations(op -> op.update(u -> u.index(docs).id(uid(d.type(), d.id())).document(OpenSearchMapping.source(d, titles)).docAsUpsert(true)));
     }
     bulk(b.build());
   }
@@ -211,7 +250,7 @@ final class OpenSearchEngine implements SearchEngine {
   @Override
   public Page search(String q, List<String> types, int limit, int offset, SignedIn viewer) {
     Query text = OpenSearchQueries.text(q);
-    List<float[]> vectors = QueryBuilder.vectors(q);
+    List<float[]> vectors = QueryBuilder.vectors(q, titles);
     Highlight highlight = new Highlight(q);
     JsonObject results = new JsonObject();
     boolean more = false;

@@ -14,7 +14,7 @@ import java.util.Map;
  * and Porter for {@code text}; edge n-grams 1..20 for {@code prefix}), the same fields as
  * {@link SearchIndex#document} and the same document body, so both engines index and match alike. The
  * title vector is a {@code knn_vector} of the k-NN plugin (its pure-Java {@code lucene} engine: HNSW,
- * cosine), the same {@link TitleVector} as the Lucene index's.
+ * cosine) of the configured {@link TitleEmbedder}'s dimension, the same vectors as the Lucene index's.
  */
 final class OpenSearchMapping {
   /** The text transliterated into the other script: a field of its own here (the Lucene index folds it into its text field). */
@@ -25,7 +25,7 @@ final class OpenSearchMapping {
   private OpenSearchMapping() {
   }
 
-  static JsonObject docs(int refreshMs) {
+  static JsonObject docs(int refreshMs, int dims) {
     JsonObject analysis = new JsonObject()
         .put("char_filter", new JsonObject().put("yo", new JsonObject().put("type", "mapping")
             .put("mappings", new JsonArray().add("ё=>е").add("Ё=>Е"))))
@@ -56,7 +56,7 @@ final class OpenSearchMapping {
         .put(SearchFields.TEXT, text("text"))
         .put(ALT, text("text"))
         .put(SearchFields.PREFIX, text("prefix").put("search_analyzer", "words"))
-        .put(SearchFields.VECTOR, new JsonObject().put("type", "knn_vector").put("dimension", TitleVector.DIMS)
+        .put(SearchFields.VECTOR, new JsonObject().put("type", "knn_vector").put("dimension", dims)
             .put("method", new JsonObject().put("name", "hnsw").put("engine", "lucene").put("space_type", "cosinesimil")
                 .put("parameters", new JsonObject().put("m", SearchIndex.HNSW_M).put("ef_construction", SearchIndex.HNSW_BEAM))))
         .put(SearchFields.JSON, new JsonObject().put("type", "keyword").put("index", false).put("doc_values", false))
@@ -88,8 +88,8 @@ final class OpenSearchMapping {
     return new JsonObject().put("type", "text").put("analyzer", analyzer);
   }
 
-  /** The document body: the fields {@link SearchIndex#document} makes, as values. */
-  static Map<String, Object> source(SearchDoc d) {
+  /** The document body: the fields {@link SearchIndex#document} makes, as values, the title vector by {@code titles}. */
+  static Map<String, Object> source(SearchDoc d, TitleEmbedder titles) {
     Map<String, Object> m = new HashMap<>();
     m.put(SearchFields.TYPE, d.type());
     m.put(SearchFields.ID, d.id());
@@ -116,8 +116,8 @@ final class OpenSearchMapping {
       prefix.add(altHead);
     }
     m.put(SearchFields.PREFIX, prefix);
-    // null (no letter or digit in the title) leaves the document without a vector
-    m.put(SearchFields.VECTOR, TitleVector.of(title, d.subtitle()));
+    // null (nothing the embedder can embed) leaves the document without a vector
+    m.put(SearchFields.VECTOR, titles.document(title, d.subtitle()));
     m.put(SearchFields.JSON, d.json().encode());
     m.put(SearchFields.LABEL, d.label() == null ? title : d.label());
     return m;

@@ -12,7 +12,7 @@ import java.nio.file.Path;
  * the index and the feed's progress are made durable; {@code sweepMs}: how often rows changed without a
  * Kafka event (moderation decisions, albums, playlists) are picked up from PostgreSQL. Topics are the
  * library's and accounts' own settings. {@code url}: an OpenSearch endpoint, empty for the per-node Lucene
- * index; {@code index}: the OpenSearch index name prefix (schema version and {@code -meta} appended).
+ * index; {@code index}: the OpenSearch index name prefix (schema version, a title model's digest and {@code -meta} appended).
  */
 public record SearchConfig(Path dir, String nodeName, int refreshMs, int commitMs, int sweepMs, String consumerGroupPrefix,
                            String topicUploaded, String topicProcessed, String topicUsers, String topicCatalog, String url,

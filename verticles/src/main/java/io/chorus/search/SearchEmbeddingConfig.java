@@ -1,13 +1,12 @@
 package io.chorus.search;
 
 import io.chorus.config.ChorusConfig;
-import io.chorus.config.ConfigException;
 import io.chorus.config.Parse;
 
 import java.nio.file.Path;
 
 /**
- * The optional title-embedding model of the Lucene index. {@code model}: an ONNX sentence-embedding model,
+ * The optional title-embedding model of the search index (Lucene or OpenSearch). {@code model}: an ONNX sentence-embedding model,
  * null for the default character-n-gram vectors; {@code tokenizer}: its HuggingFace {@code tokenizer.json}
  * ({@code SEARCH_EMBEDDING_TOKENIZER}, else the file of that name beside the model); {@code maxTokens}: a title
  * is cut to this many tokens; {@code threads}: the model's inference pool.
@@ -22,9 +21,6 @@ public record SearchEmbeddingConfig(Path model, Path tokenizer, int maxTokens, i
     int threads = p.intIn("SEARCH_EMBEDDING_THREADS", 1, 64);
     if (model.isEmpty()) {
       return new SearchEmbeddingConfig(null, null, maxTokens, threads);
-    }
-    if (!p.string("SEARCH_URL").isBlank()) {
-      throw new ConfigException(SentenceTitles.MODEL, "applies to the per-node Lucene index; with SEARCH_URL (OpenSearch) leave it empty");
     }
     Path file = Path.of(model);
     return new SearchEmbeddingConfig(file, tokenizer.isEmpty() ? file.toAbsolutePath().resolveSibling("tokenizer.json") : Path.of(tokenizer),

@@ -63,14 +63,17 @@ public final class SearchFeature implements Feature {
     Future<TitleEmbedder> embedder = embedding.model() == null ? Future.succeededFuture(TitleEmbedder.NGRAM)
         : SentenceTitles.open(vertx, embedding);
     return embedder.compose(titles -> writes.<SearchEngine>executeBlocking(() -> config.url().isEmpty()
-        ? new LuceneEngine(SearchIndex.open(path, config.refreshMs() / 1000.0, titles)) : OpenSearchEngine.open(config), true)).compose(index -> {
+        ? new LuceneEngine(SearchIndex.open(path, config.refreshMs() / 1000.0, titles)) : OpenSearchEngine.open(config, titles), true)).compose(index -> {
       service = new SearchService(index, reads, types.stream().map(DocType::name).toList());
       Feeder feeder = new Feeder(vertx, node.infra().pg(), index, writes, config, types);
       verticle.attach(index, feeder, service);
       node.kafka();   // the consumer's broker: its outage degrades /ready
+      // OpenSearch: a group per documents' index, so nodes of another schema or title model (a rolling change)
+      // feed and sweep their own index completely instead of sharing the partitions with this one
+      String group = index instanceof OpenSearchEngine os ? os.docsIndex() : name;
       return feeder.build()
-          .compose(v -> feeder.consume(node.config().kafka().bootstrapServers(), name))
-          .onSuccess(v -> LOG.info("Search index at {}: {} documents", config.url().isEmpty() ? path : config.url() + "/" + name,
+          .compose(v -> feeder.consume(node.config().kafka().bootstrapServers(), group))
+          .onSuccess(v -> LOG.info("Search index at {}: {} documents", config.url().isEmpty() ? path : config.url() + "/" + group,
               index.count()));
     });
   }

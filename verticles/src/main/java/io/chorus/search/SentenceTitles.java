@@ -113,7 +113,8 @@ final class SentenceTitles implements TitleEmbedder {
     return id;
   }
 
-  int dims() {
+  @Override
+  public int dims() {
     return dims;
   }
 
@@ -134,17 +135,23 @@ final class SentenceTitles implements TitleEmbedder {
     return Vectors.normalise(Vectors.mean(both, new float[] {1f, 0.5f}));
   }
 
+  /**
+   * Only the query as typed, not its rewrites (the other keyboard layout): to a sentence model a rewrite is
+   * a gibberish word, which its tokenizer cuts into arbitrary sub-word pieces whose embedding may land near
+   * any title, and a vector neighbour weighs as much as the text ranking in the fusion, so an unrelated title
+   * would rank high. A model relates meanings, not spellings, which is what the rewrites repair; the text
+   * ranking still tries them (a re-keyed query still finds its title by its words).
+   */
   @Override
   public List<float[]> queries(List<String> forms) {
-    List<String> texts = forms.stream().filter(f -> f != null && !f.isBlank()).distinct().toList();
     List<float[]> out = new ArrayList<>();
-    if (texts.isEmpty()) {
+    String typed = forms.isEmpty() ? null : forms.get(0);
+    if (typed == null || typed.isBlank()) {
       return out;
     }
-    for (float[] v : embed(texts)) {
-      if (v != null && out.stream().noneMatch(o -> java.util.Arrays.equals(o, v))) {
-        out.add(v);
-      }
+    float[] v = embed(List.of(typed))[0];
+    if (v != null) {
+      out.add(v);
     }
     return out;
   }

@@ -6,8 +6,9 @@ import java.util.List;
 /**
  * What turns titles into the index's title vectors (seed 004's vector search): the character-n-gram
  * {@link TitleVector} by default, or an ONNX sentence-embedding model ({@link SentenceTitles}) when one is
- * configured. Every vector is unit length (the index compares by dot product). The index records {@link #id}
- * in its commit, so an index built by another embedder is rebuilt from PostgreSQL. Blocking: worker threads only.
+ * configured, with either engine. Every vector is unit length (the index compares by dot product). The Lucene
+ * index records {@link #id} in its commit, so an index built by another embedder is rebuilt from PostgreSQL; on
+ * OpenSearch each embedder has an index of its own ({@link OpenSearchEngine#docsIndex}). Blocking: worker threads only.
  */
 public interface TitleEmbedder {
   /** Names the embedder and its version (a model by its file's digest): vectors of different ids never meet. */
@@ -16,7 +17,13 @@ public interface TitleEmbedder {
   /** The document's vector of its title and subtitle (the subtitle counting half); null when there is nothing to embed. */
   float[] document(String title, String subtitle);
 
-  /** The vectors of a query's forms, one per form that has something to embed (duplicates dropped). */
+  /** The vectors' dimension (an index's vector field is made for one embedder). */
+  int dims();
+
+  /**
+   * The vectors of a query's forms ({@link QueryBuilder#forms}: as typed first, then its rewrites), one per
+   * form the embedder takes that has something to embed (duplicates dropped).
+   */
   List<float[]> queries(List<String> forms);
 
   /** The default: {@link TitleVector}, hashed character 2-4-grams. */
@@ -27,10 +34,16 @@ public interface TitleEmbedder {
     }
 
     @Override
+    public int dims() {
+      return TitleVector.DIMS;
+    }
+
+    @Override
     public float[] document(String title, String subtitle) {
       return TitleVector.of(title, subtitle);
     }
 
+    /** Every form: a re-keyed or transliterated query shares the title's n-grams (the bench's recall counts on it). */
     @Override
     public List<float[]> queries(List<String> forms) {
       List<float[]> out = new ArrayList<>();
