@@ -40,12 +40,13 @@ public final class FingerprintIndex {
   static final int TOLERANCE = 2;
   /** Hashes with more postings than this are stop words (silence, sustained tones): skipped at query time. */
   static final int MAX_POSTINGS = 50_000;
-  /** Coarse offset bins of 2^8 frames (5.9 s) for the first pass of {@link #match}. */
-  static final int COARSE_SHIFT = 8;
+  /** Coarse offset bins of 2^4 frames (0.37 s) for the first pass of {@link #match}. */
+  static final int COARSE_SHIFT = 4;
   /**
-   * The coarse table's size: 2^22 counts (16 MB per matching thread), folding every 2^30 frames (6,900 h). Folded
-   * bins add up unrelated candidates, which lowers the pruning (not the answer): with 2^20, ~5 per bin at 10,000
-   * tracks made long noisy queries sort nearly everything.
+   * The coarse table's size: 2^22 counts (16 MB per matching thread); bins fold modulo the table (every 2^26 frames,
+   * 430 h). Pruning depends on the unrelated candidates per bin: folded narrow bins spread them evenly (~0.5 per bin
+   * for a 5 s query at 10,000 tracks), while unfolded wide bins piled them into the ~20 % of the frame line that
+   * tracks occupy (~3 per 256-frame bin: weak matches sorted nearly everything).
    */
   static final int COARSE_BITS = 22;
   /** Free frames before the first track and between tracks, so that no offset of one track reaches another. */
