@@ -43,12 +43,14 @@ public final class FingerprintIndex {
   /** Coarse offset bins of 2^4 frames (0.37 s) for the first pass of {@link #match}. */
   static final int COARSE_SHIFT = 4;
   /**
-   * The coarse table's size: 2^22 counts (16 MB per matching thread); bins fold modulo the table (every 2^26 frames,
-   * 430 h). Pruning depends on the unrelated candidates per bin: folded narrow bins spread them evenly (~0.5 per bin
+   * The coarse table's size: 2^20 counts (4 MB per matching thread); bins fold modulo the table (every 2^24 frames,
+   * 108 h). Pruning depends on the unrelated candidates per bin: folded narrow bins spread them evenly (~2 per bin
    * for a 5 s query at 10,000 tracks), while unfolded wide bins piled them into the ~20 % of the frame line that
-   * tracks occupy (~3 per 256-frame bin: weak matches sorted nearly everything).
+   * tracks occupy (~3 per 256-frame bin: weak matches sorted nearly everything). A larger table prunes more but
+   * its random increments miss the cache: 2^22 counts scored 12,550 candidates per query (mean) exactly against
+   * 127,682 with 2^20, yet the query took longer (p50 60.5 against 25.6 ms, docs/benchmarks.md).
    */
-  static final int COARSE_BITS = 22;
+  static final int COARSE_BITS = 20;
   /** Free frames before the first track and between tracks, so that no offset of one track reaches another. */
   static final long GAP = 1 << 16;
 
