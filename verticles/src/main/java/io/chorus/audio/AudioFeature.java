@@ -133,6 +133,11 @@ public final class AudioFeature implements Feature {
     return fresh.load().map(n -> fresh);
   }
 
+  /** This node's fingerprint store (tests). */
+  Fingerprints fingerprints() {
+    return fingerprints;
+  }
+
   /** Tracks in this node's index. */
   public int indexed() {
     return fingerprints.index().trackCount();

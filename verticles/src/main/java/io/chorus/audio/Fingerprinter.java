@@ -23,6 +23,9 @@ import java.util.Arrays;
  *       zone up to its own, larger fan-out. The hash packs f1 (9 bits), f2 − f1 (8 bits) and Δt (6 bits)
  *       into {@value #HASH_BITS} bits; the anchor frame is kept beside it.</li>
  * </ul>
+ * Measured and not kept (docs/benchmarks-history.md): a query at two sub-hop offsets (frames shifted by half a hop,
+ * landmarks united) raised noisy 2 s top-1 by 2–6 points at 10,000 tracks for twice the query's work, and
+ * nothing at 5 s; the 5 s misses at SNR 5 dB are clips whose track keeps too few surviving peaks in the index.
  * A landmark is a long: {@code hash << 32 | anchorFrame}. Not thread-safe (reuses its buffers): one per thread.
  */
 public final class Fingerprinter {

@@ -71,6 +71,8 @@ public final class IdentifyBench {
         seconds / fpSeconds, seconds / fpCpuSeconds, landmarks / seconds, index.bytes() / hours / 1e6, index.postings(), index.bytes() / 1e6);
 
     List<Long> times = new ArrayList<>();
+    List<Long> candidates = new ArrayList<>();
+    List<Long> exact = new ArrayList<>();
     String[] conditions = {"clean", "white10", "white5", "white0", "pink10", "pink5", "pink0", "mp3-64k", "phone+white10"};
     for (double len : new double[] {2, 5, 10}) {
       StringBuilder line = new StringBuilder(String.format("%4.0f s:", len));
@@ -82,6 +84,8 @@ public final class IdentifyBench {
           long q0 = System.nanoTime();
           List<FingerprintIndex.Match> m = index.match(fp.query(q), 5);
           times.add(System.nanoTime() - q0);
+          candidates.add(FingerprintIndex.lastQueryCounts()[0]);
+          exact.add(FingerprintIndex.lastQueryCounts()[1]);
           if (!m.isEmpty() && m.get(0).trackId().equals(ids.get(s))) {
             ok++;
           }
@@ -108,6 +112,12 @@ public final class IdentifyBench {
     System.out.printf("load average at the end: %s%n", java.nio.file.Files.readString(Path.of("/proc/loadavg")).trim());
     System.out.printf("query (fingerprint + match): p50 %.1f ms, p99 %.1f ms over %d queries%n",
         sorted[sorted.length / 2] / 1e6, sorted[(int) (sorted.length * 0.99)] / 1e6, sorted.length);
+    // counts, unlike times, do not depend on the shared machine's load
+    long[] c = candidates.stream().mapToLong(Long::longValue).sorted().toArray();
+    long[] x = exact.stream().mapToLong(Long::longValue).sorted().toArray();
+    System.out.printf("candidates per query (postings gathered): mean %.0f, p50 %d, p99 %d; sorted and scored exactly: mean %.0f, p50 %d, p99 %d%n",
+        candidates.stream().mapToLong(Long::longValue).average().orElse(0), c[c.length / 2], c[(int) (c.length * 0.99)],
+        exact.stream().mapToLong(Long::longValue).average().orElse(0), x[x.length / 2], x[(int) (x.length * 0.99)]);
   }
 
   /**
