@@ -33,17 +33,17 @@ final class DirectWrite {
 
   /** The connection's direct write; writes through the queue only (as before) when Vert.x's internals are not as expected. */
   static DirectWrite of(VertxConnection conn) {
-    Object passing = null;
-    Queue<?> queue = null;
     if (OVERFLOW != null && !Frame.VERTX_DEFAULTS) {
       try {
-        passing = QueueTrim.passingQueueOf(conn);
-        queue = passing == null ? null : QueueTrim.queueOf(conn);
+        Object passing = QueueTrim.passingQueueOf(conn);
+        if (passing != null) {
+          return new DirectWrite(conn, QueueTrim.queueOfPassing(passing), passing);
+        }
       } catch (ReflectiveOperationException | RuntimeException e) {
-        passing = null;
+        // not as expected: through the queue
       }
     }
-    return new DirectWrite(conn, passing == null ? null : queue, queue == null ? null : passing);
+    return new DirectWrite(conn, null, null);
   }
 
   /** Writes one message (the caller's reference is handed over). */
