@@ -4,6 +4,7 @@ import io.chorus.accounts.AccountsFeature;
 import io.chorus.chat.ChatFeature;
 import io.chorus.codecs.Codecs;
 import io.chorus.config.ChorusConfig;
+import io.chorus.config.ConfigException;
 import io.chorus.gateway.GatewayVerticle;
 import io.chorus.gateway.GrpcVerticle;
 import io.chorus.gateway.NodePingVerticle;
@@ -71,7 +72,34 @@ public final class ChorusNode {
         new StreamHubFeature(), new io.chorus.audio.AudioFeature(), new io.chorus.search.SearchFeature());
   }
 
-  /** The Flyway folders of every feature. */
+  /**
+   * The features this node runs ({@code CHORUS_FEATURES}, every one by default), in start order. Fails
+   * naming the variable on an unknown name, on a feature without one it {@linkplain Feature#needs needs}, and
+   * on a gateway without accounts (its servers check access tokens).
+   */
+  static List<Feature> features(ChorusConfig config) {
+    List<Feature> all = features();
+    List<String> known = all.stream().map(Feature::name).toList();
+    for (String name : config.features()) {
+      if (!known.contains(name)) {
+        throw new ConfigException("CHORUS_FEATURES", "unknown feature '" + name + "' (known: all, " + String.join(", ", known) + ")");
+      }
+    }
+    List<Feature> on = all.stream().filter(f -> config.runsFeature(f.name())).toList();
+    for (Feature f : on) {
+      for (String need : f.needs()) {
+        if (!config.runsFeature(need)) {
+          throw new ConfigException("CHORUS_FEATURES", "the " + f.name() + " feature needs " + need + ", which is not listed");
+        }
+      }
+    }
+    if (config.runs(ChorusConfig.Role.GATEWAY) && !config.runsFeature("accounts")) {
+      throw new ConfigException("CHORUS_FEATURES", "a node with the gateway role needs accounts (its servers check access tokens)");
+    }
+    return on;
+  }
+
+  /** The Flyway folders of every feature (the schema is one, whichever features a node runs). */
   public static List<String> migrationLocations() {
     return features().stream().flatMap(f -> f.migrations().stream()).toList();
   }
@@ -82,7 +110,7 @@ public final class ChorusNode {
    */
   public static ChorusConfig validate(io.vertx.core.json.JsonObject json) {
     ChorusConfig config = ChorusConfig.parse(json);
-    for (Feature feature : features()) {
+    for (Feature feature : features(config)) {
       feature.validate(config);
     }
     return config;
@@ -152,7 +180,8 @@ public final class ChorusNode {
           .description("event-loop channels and streams listening to those topics").register(registry);
     }
     NodeContext node = new NodeContext(vertx, config, infra, hub, clusterManager, registry, readiness);
-    List<Feature> features = features();
+    List<Feature> features = features(config);
+    LOG.info("Features of this node: {}", features.stream().map(Feature::name).toList());
     node.deploy("NodePingVerticle", () -> new NodePingVerticle(node.nodeId()), 1);
     Future<Void> chain = Future.succeededFuture();
     for (Feature feature : features) {

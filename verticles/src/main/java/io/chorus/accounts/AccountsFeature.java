@@ -15,6 +15,7 @@ import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.services.s3.S3Client;
 
 import java.util.List;
+import java.util.Set;
 
 /**
  * Accounts (issue 16): REST under {@code /api/v1/auth}, {@code /users}, {@code /friends}, {@code /ws/user}
@@ -32,6 +33,11 @@ public final class AccountsFeature implements Feature {
   private FriendsService friends;
   private Avatars avatars;
   private UserRepo users;
+
+  @Override
+  public Set<String> needs() {
+    return Set.of();
+  }
 
   @Override
   public String name() {

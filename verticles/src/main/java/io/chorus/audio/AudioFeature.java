@@ -12,6 +12,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.List;
+import java.util.Set;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
@@ -36,6 +37,12 @@ public final class AudioFeature implements Feature {
   private ClipDecoder decoder;
   private Access access;
   private io.chorus.audio.wave.Waves waves;
+
+  /** My Wave feeds rooms' queues through the rooms feature's client. */
+  @Override
+  public Set<String> needs() {
+    return Set.of("accounts", "rooms");
+  }
 
   @Override
   public String name() {

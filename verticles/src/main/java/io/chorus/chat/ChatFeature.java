@@ -13,6 +13,7 @@ import io.chorus.web.SignedIn;
 import io.vertx.core.Future;
 
 import java.util.List;
+import java.util.Set;
 
 /**
  * Conference rooms and chat (seed 002): REST under {@code /api/v1/rooms}, {@code WS /ws/chat/:room_id},
@@ -25,6 +26,12 @@ public final class ChatFeature implements Feature {
   private ConferenceService conference;
   private SignedInJoins signedIn;
   private ParticipantTokens tokens;
+
+  /** Room membership and lifecycle, and the participant tokens, come from the rooms feature. */
+  @Override
+  public Set<String> needs() {
+    return Set.of("accounts", "rooms");
+  }
 
   @Override
   public String name() {

@@ -20,6 +20,7 @@ public record ChorusConfig(
     int httpPort,
     int grpcPort,
     Set<Role> roles,
+    Set<String> features,
     int gatewayInstances,
     Path dataDir,
     String nodeName,
@@ -105,6 +106,7 @@ public record ChorusConfig(
     String env = p.oneOf("APP_ENV", "development", "production");
     boolean production = env.equals("production");
     Set<Role> roles = parseRoles(p.string("CHORUS_ROLES"));
+    Set<String> features = parseFeatures(p.string("CHORUS_FEATURES"));
 
     String dbPassword = p.string("DB_PASSWORD");
     if (production && dbPassword.isEmpty()) {
@@ -135,6 +137,7 @@ public record ChorusConfig(
         p.port("HTTP_PORT"),
         p.port("GRPC_PORT"),
         roles,
+        features,
         p.intIn("GATEWAY_INSTANCES", 0, 1024),
         Path.of(p.string("CHORUS_DATA_DIR")),
         nodeName,
@@ -153,6 +156,26 @@ public record ChorusConfig(
             p.string("HZ_KUBERNETES_SERVICE")),
         new Security(apiKey, tokenSecret, Parse.csv(p.string("CORS_ALLOWED_ORIGINS")), p.intIn("READY_TIMEOUT_MS", 100, 60_000)),
         json.copy());
+  }
+
+  /**
+   * {@code CHORUS_FEATURES}: the feature modules this node runs, by name; empty for {@code all}. The names and
+   * the dependencies between them are checked by the composition root, which knows the features.
+   */
+  private static Set<String> parseFeatures(String value) {
+    if (value.isBlank() || value.trim().equalsIgnoreCase("all")) {
+      return Set.of();
+    }
+    Set<String> names = new java.util.LinkedHashSet<>();
+    for (String f : Parse.csv(value)) {
+      names.add(f.toLowerCase(java.util.Locale.ROOT));
+    }
+    return java.util.Collections.unmodifiableSet(names);
+  }
+
+  /** True when this node runs the feature named {@code name} ({@code CHORUS_FEATURES}). */
+  public boolean runsFeature(String name) {
+    return features.isEmpty() || features.contains(name);
   }
 
   private static Set<Role> parseRoles(String value) {

@@ -5,6 +5,7 @@ import io.vertx.core.Future;
 import io.vertx.grpc.server.Service;
 
 import java.util.List;
+import java.util.Set;
 
 /**
  * One product feature (listen rooms, conference and chat, the stream hub, accounts, the library, ...) as a
@@ -17,6 +18,14 @@ public interface Feature {
 
   /** A short name for logs and errors, e.g. {@code "library"}. */
   String name();
+
+  /**
+   * The names of the features whose published API this one needs ({@link NodeContext#api}); a node's
+   * {@code CHORUS_FEATURES} must list them too. Optional APIs ({@link NodeContext#apiOr}) are not needs.
+   */
+  default Set<String> needs() {
+    return Set.of("accounts");
+  }
 
   /** Parses the feature's typed config record from {@link ChorusConfig#source()}; throws naming the bad variable. */
   default void validate(ChorusConfig config) {

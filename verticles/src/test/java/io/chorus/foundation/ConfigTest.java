@@ -71,6 +71,28 @@ class ConfigTest {
   }
 
   @Test
+  void featuresAreAllByDefaultOrTheListedOnesWithWhatTheyNeed() {
+    assertThat(parse(Map.of()).features()).as("empty = all").isEmpty();
+    ChorusConfig some = parse(Map.of("CHORUS_FEATURES", " Accounts, rooms ,chat"));
+    assertThat(some.features()).containsExactly("accounts", "rooms", "chat");
+    assertThat(some.runsFeature("chat")).isTrue();
+    assertThat(some.runsFeature("library")).isFalse();
+    assertThat(parse(Map.of("CHORUS_FEATURES", "all")).runsFeature("search")).isTrue();
+    assertThatThrownBy(() -> parse(Map.of("CHORUS_FEATURES", "accounts,rooms,radio")))
+        .isInstanceOf(ConfigException.class).hasMessageStartingWith("CHORUS_FEATURES:").hasMessageContaining("'radio'")
+        .hasMessageContaining("streamhub");
+    assertThatThrownBy(() -> parse(Map.of("CHORUS_FEATURES", "accounts,chat")))
+        .isInstanceOf(ConfigException.class).hasMessageStartingWith("CHORUS_FEATURES:").hasMessageContaining("chat feature needs rooms");
+    assertThatThrownBy(() -> parse(Map.of("CHORUS_FEATURES", "rooms")))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("rooms feature needs accounts");
+    assertThatThrownBy(() -> parse(Map.of("CHORUS_FEATURES", "accounts,audio")))
+        .as("My Wave feeds rooms through the rooms' client").hasMessageContaining("audio feature needs rooms");
+    assertThat(parse(Map.of("CHORUS_FEATURES", "accounts,rooms,audio,library,search")).features()).hasSize(5);
+    assertThatThrownBy(() -> parse(Map.of("CHORUS_FEATURES", "search", "CHORUS_ROLES", "room")))
+        .hasMessageContaining("search feature needs accounts");
+  }
+
+  @Test
   void productionNeedsADatabasePasswordAndARealTokenSecret() {
     assertThatThrownBy(() -> parse(Map.of("APP_ENV", "production")))
         .isInstanceOf(ConfigException.class)
