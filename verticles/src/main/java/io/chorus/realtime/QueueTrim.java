@@ -193,11 +193,6 @@ public final class QueueTrim {
     return MESSAGES.getDeclaringClass().isInstance(outbound) ? MESSAGES.get(outbound) : null;
   }
 
-  /** The queue inside a message-passing queue ({@link #passingQueueOf}). */
-  static Queue<?> queueOfPassing(Object passing) throws ReflectiveOperationException {
-    return (Queue<?>) QUEUE.get(passing);
-  }
-
   static Field field(String className, String name) {
     try {
       Field f = Class.forName(className, false, QueueTrim.class.getClassLoader()).getDeclaredField(name);

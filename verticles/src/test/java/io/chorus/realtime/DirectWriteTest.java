@@ -117,8 +117,34 @@ class DirectWriteTest {
           .containsExactlyElementsOf(sent.stream().map(m -> m.substring(0, m.length() - pad.length())).toList());
       wsClient.close();
       assertThat(DirectWrite.of(Frame.connectionOf(ws)).bypasses()).as("this Vert.x lets writes skip its queue").isTrue();
+      assertThat(DirectWrite.framesContext(Frame.connectionOf(ws).channelHandlerContext()))
+          .as("frames were written from the encoder's context").isNotNull();
     } finally {
       TestServices.await(clients.close());
     }
+  }
+
+  /** Frames are written from the encoder's context only when no handler that sees writes sits between it and Vert.x's. */
+  @Test
+  void framesSkipOnlyTheEncoder() {
+    io.netty.channel.ChannelInboundHandlerAdapter vertxHandler = new io.netty.channel.ChannelInboundHandlerAdapter();
+    io.netty.channel.embedded.EmbeddedChannel plain = new io.netty.channel.embedded.EmbeddedChannel(
+        new io.netty.handler.codec.http.websocketx.WebSocket13FrameDecoder(false, false, 65_536),
+        new io.netty.handler.codec.http.websocketx.WebSocket13FrameEncoder(false), vertxHandler);
+    assertThat(DirectWrite.framesContext(plain.pipeline().context(vertxHandler)))
+        .isSameAs(plain.pipeline().context(io.netty.handler.codec.http.websocketx.WebSocket13FrameEncoder.class));
+
+    io.netty.channel.ChannelInboundHandlerAdapter other = new io.netty.channel.ChannelInboundHandlerAdapter();
+    io.netty.channel.embedded.EmbeddedChannel withCompression = new io.netty.channel.embedded.EmbeddedChannel(
+        new io.netty.handler.codec.http.websocketx.WebSocket13FrameEncoder(false),
+        new io.netty.handler.codec.http.websocketx.extensions.compression.PerMessageDeflateServerExtensionHandshaker()
+            .handshakeExtension(new io.netty.handler.codec.http.websocketx.extensions.WebSocketExtensionData("permessage-deflate",
+                java.util.Map.of())).newExtensionEncoder(),
+        other);
+    assertThat(DirectWrite.framesContext(withCompression.pipeline().context(other)))
+        .as("a deflate encoder after the frame encoder must see every frame").isNull();
+
+    io.netty.channel.embedded.EmbeddedChannel noEncoder = new io.netty.channel.embedded.EmbeddedChannel(other = new io.netty.channel.ChannelInboundHandlerAdapter());
+    assertThat(DirectWrite.framesContext(noEncoder.pipeline().context(other))).isNull();
   }
 }
