@@ -86,9 +86,14 @@ final class DirectWrite {
     return null;
   }
 
+  /** True when a write now would go straight to the channel: on its loop, writable, nothing waiting in Vert.x's queue. */
+  boolean canWriteNow() {
+    return passing != null && channel.eventLoop().inEventLoop() && channel.isWritable() && nothingPending();
+  }
+
   /** Writes one message (the caller's reference is handed over). */
   void write(ByteBuf message) {
-    if (passing != null && channel.eventLoop().inEventLoop() && channel.isWritable() && nothingPending()) {
+    if (canWriteNow()) {
       if (frames != null) {
         // what conn.write does, but from the encoder's context (no flush is held back: this is not a reply)
         conn.reportsBytesWritten(message);

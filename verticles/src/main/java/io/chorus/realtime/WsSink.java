@@ -33,7 +33,8 @@ public class WsSink implements Sink {
 
   @Override
   public boolean writeQueueFull() {
-    return ws.writeQueueFull();
+    // a socket whose next frame would go straight to a writable channel has room (saves the socket's lock)
+    return (direct == null || !direct.canWriteNow()) && ws.writeQueueFull();
   }
 
   @Override
