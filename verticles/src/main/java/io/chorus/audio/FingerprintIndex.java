@@ -51,6 +51,8 @@ public final class FingerprintIndex {
    * 127,682 with 2^20, yet the query took longer (p50 60.5 against 25.6 ms, docs/benchmarks.md).
    */
   static final int COARSE_BITS = 20;
+  /** {@link #identify} widens a query whose landmarks lie within this many frames (6.5 s: the 2 and 5 s clips). */
+  static final int WIDEN_FRAMES = 280;
   /** Free frames before the first track and between tracks, so that no offset of one track reaches another. */
   static final long GAP = 1 << 16;
 
@@ -208,6 +210,76 @@ public final class FingerprintIndex {
     }
   }
 
+  /**
+   * {@link #match}, and when nothing is confident and the clip is short (its landmarks within
+   * {@link #WIDEN_FRAMES} frames), once more with the query widened: each distinct hash's Δt − 1 and Δt + 1
+   * neighbours join it ({@link #widened}). Noise moves a peak by a frame about as often as it keeps it in place
+   * (a 5 s clip at SNR 5 dB keeps ~50 % of its track's peaks exactly, ~75 % within a frame or a bin), and a
+   * landmark needs both its peaks: a clean or mildly noisy clip is decided by the first pass; a noisy one
+   * gathers 2× more candidates on top of the first pass's (kept, not gathered again). Longer clips carry
+   * enough exact landmarks, and their widened query would cost the most.
+   */
+  public List<Match> identify(long[] query, int limit) {
+    lock.readLock().lock();
+    try {
+      long[] distinct = distinctHashes(query);
+      int[][] bufs = BUFFERS.get();
+      int[] hist = COARSE.get();
+      long[] last = LAST.get();
+      try {
+        int n = gather(distinct, bufs, hist, 0);
+        last[0] = n;
+        last[1] = 0;
+        List<Match> m = confident(decide(bufs, hist, n, Math.max(minScore, minFraction * distinct.length), last), distinct.length, limit);
+        if (!m.isEmpty() || span(distinct) > WIDEN_FRAMES) {
+          return m;
+        }
+        long[] extra = widened(distinct);
+        n = gather(extra, bufs, hist, n);
+        last[0] = n;
+        int all = distinct.length + extra.length;
+        return confident(decide(bufs, hist, n, Math.max(minScore, minFraction * all), last), all, limit);
+      } finally {
+        Arrays.fill(hist, 0);
+      }
+    } finally {
+      lock.readLock().unlock();
+    }
+  }
+
+  /** The last anchor frame of a query (its landmarks span 0..this). */
+  static int span(long[] query) {
+    int last = 0;
+    for (long lm : query) {
+      last = Math.max(last, Fingerprinter.timeOf(lm));
+    }
+    return last;
+  }
+
+  /**
+   * The Δt − 1 and Δt + 1 neighbours of a query's distinct hashes (at the same anchor frame), each once and none
+   * that the query has itself: a hash's count at an offset stays the number of distinct hashes agreeing on it.
+   */
+  static long[] widened(long[] distinct) {
+    java.util.Set<Integer> own = new java.util.HashSet<>();
+    for (long lm : distinct) {
+      own.add(Fingerprinter.hashOf(lm));
+    }
+    long[] out = new long[2 * distinct.length];
+    int n = 0;
+    for (long lm : distinct) {
+      int h = Fingerprinter.hashOf(lm);
+      int dt = h & 0x3f;   // Δt: the hash's low 6 bits (Fingerprinter.hash)
+      if (dt > 1 && !own.contains(h - 1)) {
+        out[n++] = (long) (h - 1) << 32 | (lm & 0xffffffffL);
+      }
+      if (dt < 63 && !own.contains(h + 1)) {
+        out[n++] = (long) (h + 1) << 32 | (lm & 0xffffffffL);
+      }
+    }
+    return distinctHashes(Arrays.copyOf(out, n));
+  }
+
   /** The best-scoring tracks of a query, without the confidence tests (the parameter sweep, diagnostics). */
   public List<Match> candidates(long[] query, int limit) {
     lock.readLock().lock();
@@ -299,7 +371,7 @@ public final class FingerprintIndex {
     lock.readLock().lock();
     try {
       int[][] bufs = BUFFERS.get();
-      int n = gather(query, bufs, null);
+      int n = gather(query, bufs, null, 0);
       int[] cand = bufs[0];
       sort(cand, bufs[1], n);
       return new Ranked(score(cand, n), tracks);
@@ -325,40 +397,45 @@ public final class FingerprintIndex {
     int[] hist = COARSE.get();
     long[] last = LAST.get();
     try {
-      int n = gather(query, bufs, hist);
+      int n = gather(query, bufs, hist, 0);
       last[0] = n;
       last[1] = 0;
-      int mask = hist.length - 1;
-      int most = 0;
-      for (int b = 0; b < hist.length; b++) {
-        most = Math.max(most, hist[b] + hist[(b + 1) & mask]);
-      }
-      if (most < floor) {
-        return new Ranked(List.of(), tracks);
-      }
-      int need = (int) Math.ceil(floor);
-      int t = Math.max(2, (int) Math.ceil(most / minRatio));
-      while (true) {
-        Ranked rows = exact(bufs, hist, n, t, last);
-        long top = rows.rows().isEmpty() ? 0 : rows.rows().get(0)[0];
-        if (top >= t) {   // every window of t or more is exact: top is the best
-          if (top < need) {
-            return new Ranked(List.of(), tracks);
-          }
-          int decide = Math.max(2, (int) Math.ceil(top / minRatio));
-          if (decide >= t) {
-            return rows;
-          }
-          t = decide;   // once more, exact down to top / minRatio (top stays the best)
-        } else {   // the best window lies below t: at most t - 1
-          if (t - 1 < need) {
-            return new Ranked(List.of(), tracks);
-          }
-          t = Math.max(2, need);   // does any window reach the floor?
-        }
-      }
+      return decide(bufs, hist, n, floor, last);
     } finally {
       Arrays.fill(hist, 0);
+    }
+  }
+
+  /** The threshold passes of {@link #pruned} over the first n gathered candidates and their coarse counts. */
+  private Ranked decide(int[][] bufs, int[] hist, int n, double floor, long[] last) {
+    int mask = hist.length - 1;
+    int most = 0;
+    for (int b = 0; b < hist.length; b++) {
+      most = Math.max(most, hist[b] + hist[(b + 1) & mask]);
+    }
+    if (most < floor) {
+      return new Ranked(List.of(), tracks);
+    }
+    int need = (int) Math.ceil(floor);
+    int t = Math.max(2, (int) Math.ceil(most / minRatio));
+    while (true) {
+      Ranked rows = exact(bufs, hist, n, t, last);
+      long top = rows.rows().isEmpty() ? 0 : rows.rows().get(0)[0];
+      if (top >= t) {   // every window of t or more is exact: top is the best
+        if (top < need) {
+          return new Ranked(List.of(), tracks);
+        }
+        int decide = Math.max(2, (int) Math.ceil(top / minRatio));
+        if (decide >= t) {
+          return rows;
+        }
+        t = decide;   // once more, exact down to top / minRatio (top stays the best)
+      } else {   // the best window lies below t: at most t - 1
+        if (t - 1 < need) {
+          return new Ranked(List.of(), tracks);
+        }
+        t = Math.max(2, need);   // does any window reach the floor?
+      }
     }
   }
 
@@ -382,14 +459,15 @@ public final class FingerprintIndex {
   }
 
   /**
-   * Every posting of every query landmark as a candidate into {@code bufs[0]} (its count returned), unsorted;
-   * counted per coarse bin into {@code hist} unless null. The other buffers grow to the same length.
+   * Every posting of every query landmark as a candidate into {@code bufs[0]} after its first {@code from} (the new
+   * total returned), unsorted; counted per coarse bin into {@code hist} unless null. The other buffers grow to the
+   * same length.
    */
-  private int gather(long[] query, int[][] bufs, int[] hist) {
+  private int gather(long[] query, int[][] bufs, int[] hist, int from) {
     lock.readLock().lock();
     try {
       int[] cand = bufs[0];
-      int n = 0;
+      int n = from;
       int mask = hist == null ? 0 : hist.length - 1;
       for (int q = 0; lists != null && q < query.length; q++) {
         long lm = query[q];

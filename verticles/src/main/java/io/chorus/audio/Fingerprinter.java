@@ -37,9 +37,9 @@ public final class Fingerprinter {
    * parameters or the hash layout change, so nodes re-fingerprint the tracks from their PCM instead of
    * mixing landmarks of two layouts in one index.
    */
-  public static final int VERSION = 2;
+  public static final int VERSION = 3;
   public static final int HASH_BITS = 23;
-  static final int F_MIN = 10;
+  static final int F_MIN = 3;
   static final int F_MAX = 400;
   /** Frames below this power (dB re full scale, per bin) are silence and make no peaks. */
   static final float FLOOR_DB = -90f;
@@ -102,11 +102,19 @@ public final class Fingerprinter {
   }
 
   long[] trackLandmarks(float[][] spec) {
-    return landmarks(peaks(spec, p.df(), p.dt(), p.minDb(), p.perSecond(), p.byLevel()), p.fanOut(), p.dtMax(), p.dfMax());
+    return landmarks(trackPeaks(spec), p.fanOut(), p.dtMax(), p.dfMax());
   }
 
   long[] queryLandmarks(float[][] spec) {
-    return landmarks(peaks(spec, p.qDf(), p.qDt(), p.qMinDb(), p.qPerSecond(), p.byLevel()), p.qFanOut(), p.dtMax(), p.dfMax());
+    return landmarks(queryPeaks(spec), p.qFanOut(), p.dtMax(), p.dfMax());
+  }
+
+  int[] trackPeaks(float[][] spec) {
+    return peaks(spec, p.df(), p.dt(), p.minDb(), p.perSecond(), p.byLevel());
+  }
+
+  int[] queryPeaks(float[][] spec) {
+    return peaks(spec, p.qDf(), p.qDt(), p.qMinDb(), p.qPerSecond(), p.byLevel());
   }
 
   /** Log power per frame and bin (bins F_MIN..F_MAX-1, stored from index 0), in dB. */

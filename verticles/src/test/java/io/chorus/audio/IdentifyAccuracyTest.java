@@ -60,7 +60,7 @@ class IdentifyAccuracyTest {
         case "mp3" -> corpus.mp3(clip, 64);
         default -> throw new IllegalArgumentException(condition);
       };
-      List<FingerprintIndex.Match> m = index.match(fp.query(q), 3);
+      List<FingerprintIndex.Match> m = index.identify(fp.query(q), 3);
       if (!m.isEmpty() && m.get(0).trackId().equals(ids.get(s))) {
         ok++;
       }
@@ -103,7 +103,7 @@ class IdentifyAccuracyTest {
     int n = 40;
     for (int k = 0; k < n; k++) {
       float[] clip = Corpus.clip(heldOut.get(k % heldOut.size()).pcm(), k % 2 == 0 ? 5 : 10, r);
-      if (!index.match(fp.query(clip), 3).isEmpty()) {
+      if (!index.identify(fp.query(clip), 3).isEmpty()) {
         falsePositives++;
       }
     }
