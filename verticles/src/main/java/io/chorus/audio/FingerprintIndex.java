@@ -43,14 +43,16 @@ public final class FingerprintIndex {
   /** Coarse offset bins of 2^4 frames (0.37 s) for the first pass of {@link #match}. */
   static final int COARSE_SHIFT = 4;
   /**
-   * The coarse table's size: 2^20 counts (4 MB per matching thread); bins fold modulo the table (every 2^24 frames,
-   * 108 h). Pruning depends on the unrelated candidates per bin: folded narrow bins spread them evenly (~2 per bin
-   * for a 5 s query at 10,000 tracks), while unfolded wide bins piled them into the ~20 % of the frame line that
-   * tracks occupy (~3 per 256-frame bin: weak matches sorted nearly everything). A larger table prunes more but
-   * its random increments miss the cache: 2^22 counts scored 12,550 candidates per query (mean) exactly against
-   * 127,682 with 2^20, yet the query took longer (p50 60.5 against 25.6 ms, docs/benchmarks.md).
+   * The coarse table's size: 2^22 byte counts (4 MB per matching thread, saturating at 255); bins fold modulo the
+   * table (every 2^26 frames, 433 h). Pruning depends on the unrelated candidates per bin: folded narrow bins spread
+   * them evenly, while unfolded wide bins piled them into the ~20 % of the frame line that tracks occupy (~3 per
+   * 256-frame bin: weak matches sorted nearly everything). More bins prune more, but the table must stay in the
+   * cache: 2^22 int counts (16 MB) scored 12,550 candidates per query (mean) exactly against 127,682 with 2^20
+   * ints, yet the query took longer (p50 60.5 against 25.6 ms). Byte counts give the 4 bins per 4 MB: a widened
+   * query ({@link #identify}) gathers ~6 million candidates, ~6 per bin of a 2^20 table, where its thresholds
+   * (7–13) selected nearly all of them for sorting.
    */
-  static final int COARSE_BITS = 20;
+  static final int COARSE_BITS = 22;
   /** {@link #identify} widens a query whose landmarks lie within this many frames (6.5 s: the 2 and 5 s clips). */
   static final int WIDEN_FRAMES = 280;
   /** Free frames before the first track and between tracks, so that no offset of one track reaches another. */
@@ -224,9 +226,10 @@ public final class FingerprintIndex {
     try {
       long[] distinct = distinctHashes(query);
       int[][] bufs = BUFFERS.get();
-      int[] hist = COARSE.get();
+      byte[] hist = COARSE.get();
       long[] last = LAST.get();
       try {
+        last[2] = 0;
         int n = gather(distinct, bufs, hist, 0);
         last[0] = n;
         last[1] = 0;
@@ -240,7 +243,7 @@ public final class FingerprintIndex {
         int all = distinct.length + extra.length;
         return confident(decide(bufs, hist, n, Math.max(minScore, minFraction * all), last), all, limit);
       } finally {
-        Arrays.fill(hist, 0);
+        Arrays.fill(hist, (byte) 0);
       }
     } finally {
       lock.readLock().unlock();
@@ -357,13 +360,13 @@ public final class FingerprintIndex {
   /** Candidate buffers per thread (a query's can reach millions of ints: not reallocated per query). */
   private static final ThreadLocal<int[][]> BUFFERS = ThreadLocal.withInitial(() -> new int[][] {new int[1 << 16], new int[1 << 16], new int[1 << 16]});
   /** Per thread: the coarse bin counts of the current query (zero between queries). */
-  private static final ThreadLocal<int[]> COARSE = ThreadLocal.withInitial(() -> new int[1 << COARSE_BITS]);
-  /** Per thread: the last query's candidates and how many of them the exact passes sorted (diagnostics, the bench). */
-  private static final ThreadLocal<long[]> LAST = ThreadLocal.withInitial(() -> new long[2]);
+  private static final ThreadLocal<byte[]> COARSE = ThreadLocal.withInitial(() -> new byte[1 << COARSE_BITS]);
+  /** Per thread: the last query's candidates, how many of them the exact passes sorted (diagnostics, the bench), and its fullest coarse bin. */
+  private static final ThreadLocal<long[]> LAST = ThreadLocal.withInitial(() -> new long[3]);
 
   /** The calling thread's last {@link #match}: {candidates gathered, candidates sorted and scored exactly}. */
   public static long[] lastQueryCounts() {
-    return LAST.get().clone();
+    return Arrays.copyOf(LAST.get(), 2);
   }
 
   /** Every track's best window, exactly (duplicates, the parameter sweep): sorts every candidate. */
@@ -374,7 +377,7 @@ public final class FingerprintIndex {
       int n = gather(query, bufs, null, 0);
       int[] cand = bufs[0];
       sort(cand, bufs[1], n);
-      return new Ranked(score(cand, n), tracks);
+      return new Ranked(score(cand, n, 2), tracks);
     } finally {
       lock.readLock().unlock();
     }
@@ -386,33 +389,30 @@ public final class FingerprintIndex {
    * in one bin or two adjacent ones, so its score is at most the sum of that pair's counts. Only candidates in
    * bins whose pair sum reaches a threshold t are sorted and scored exactly: every window scoring t or more is
    * then exact, lower ones may be undercounted. Rows below the top score / minRatio decide nothing in
-   * {@link #confident} (neither a match nor the second track), so t starts at the highest pair sum / minRatio and
-   * drops once to the exact top / minRatio when that is lower. A query whose highest pair sum is below the
-   * floor cannot match: no exact pass at all; when the first pass's best is below t, a pass at the floor tells whether
+   * {@link #confident} (neither a match nor the second track), so t starts at a bound of the highest pair sum
+   * (twice the fullest bin, counted while gathering) / minRatio and drops once to the exact top / minRatio when that
+   * is lower. A query whose bound is below the floor cannot match: no exact pass at all; when the first pass's best is below t, a pass at the floor tells whether
    * any window reaches it (at most three passes). The bins fold modulo {@code 2^COARSE_BITS} (far bins share a
    * count): that only raises counts, never loses a window.
    */
   Ranked pruned(long[] query, double floor) {
     int[][] bufs = BUFFERS.get();
-    int[] hist = COARSE.get();
+    byte[] hist = COARSE.get();
     long[] last = LAST.get();
     try {
+      last[2] = 0;
       int n = gather(query, bufs, hist, 0);
       last[0] = n;
       last[1] = 0;
       return decide(bufs, hist, n, floor, last);
     } finally {
-      Arrays.fill(hist, 0);
+      Arrays.fill(hist, (byte) 0);
     }
   }
 
   /** The threshold passes of {@link #pruned} over the first n gathered candidates and their coarse counts. */
-  private Ranked decide(int[][] bufs, int[] hist, int n, double floor, long[] last) {
-    int mask = hist.length - 1;
-    int most = 0;
-    for (int b = 0; b < hist.length; b++) {
-      most = Math.max(most, hist[b] + hist[(b + 1) & mask]);
-    }
+  private Ranked decide(int[][] bufs, byte[] hist, int n, double floor, long[] last) {
+    int most = 2 * (int) last[2];   // no pair of adjacent bins holds more than twice the fullest
     if (most < floor) {
       return new Ranked(List.of(), tracks);
     }
@@ -439,8 +439,13 @@ public final class FingerprintIndex {
     }
   }
 
+  /** A coarse bin's count: a saturated one (255) may hold any number, so it is read as more than any threshold. */
+  private static int count(byte c) {
+    return c == -1 ? 1 << 20 : c & 0xff;
+  }
+
   /** Sorts and scores the candidates in coarse bins whose count with a neighbour's reaches {@code t}. */
-  private Ranked exact(int[][] bufs, int[] hist, int n, int t, long[] last) {
+  private Ranked exact(int[][] bufs, byte[] hist, int n, int t, long[] last) {
     int[] cand = bufs[0];
     int[] sel = bufs[1];
     int mask = hist.length - 1;
@@ -448,14 +453,15 @@ public final class FingerprintIndex {
     for (int i = 0; i < n; i++) {
       int v = cand[i];
       int b = (v >>> COARSE_SHIFT) & mask;   // the flipped sign bit lies above the bin's bits
-      int c = hist[b];
-      if (c + hist[(b + 1) & mask] >= t || c + hist[(b - 1) & mask] >= t) {
+      int c = count(hist[b]);
+      if (c + count(hist[(b + 1) & mask]) >= t || c + count(hist[(b - 1) & mask]) >= t) {
         sel[k++] = v;
       }
     }
     last[1] += k;
     sort(sel, bufs[2], k);
-    return new Ranked(score(sel, k), tracks);
+    // windows below t decide nothing (the caller's rows are exact only from t up): not looked up or kept
+    return new Ranked(score(sel, k, t), tracks);
   }
 
   /**
@@ -463,12 +469,13 @@ public final class FingerprintIndex {
    * total returned), unsorted; counted per coarse bin into {@code hist} unless null. The other buffers grow to the
    * same length.
    */
-  private int gather(long[] query, int[][] bufs, int[] hist, int from) {
+  private int gather(long[] query, int[][] bufs, byte[] hist, int from) {
     lock.readLock().lock();
     try {
       int[] cand = bufs[0];
       int n = from;
       int mask = hist == null ? 0 : hist.length - 1;
+      int peak = (int) LAST.get()[2];
       for (int q = 0; lists != null && q < query.length; q++) {
         long lm = query[q];
         int h = Fingerprinter.hashOf(lm);
@@ -490,7 +497,11 @@ public final class FingerprintIndex {
         } else {
           for (int i = 0; i < size; i++) {
             int v = list[i] - qt;
-            hist[(v >>> COARSE_SHIFT) & mask]++;
+            int b = (v >>> COARSE_SHIFT) & mask;
+            if (hist[b] != -1) {   // saturates at 255, read as unbounded by count()
+              hist[b]++;
+            }
+            peak = Math.max(peak, count(hist[b]));   // the fullest bin, kept as it grows: no scan of the 4 MB table
             cand[n++] = v ^ Integer.MIN_VALUE;
           }
         }
@@ -500,6 +511,7 @@ public final class FingerprintIndex {
           bufs[b] = new int[cand.length];
         }
       }
+      LAST.get()[2] = peak;
       return n;
     } finally {
       lock.readLock().unlock();
@@ -531,8 +543,8 @@ public final class FingerprintIndex {
     }
   }
 
-  /** Per track, the best count over TOLERANCE + 1 adjacent offset values. */
-  private List<long[]> score(int[] cand, int n) {
+  /** Per track, the best count over TOLERANCE + 1 adjacent offset values, for tracks with a window of at least {@code min}. */
+  private List<long[]> score(int[] cand, int n, int min) {
     Map<Integer, long[]> best = new HashMap<>();   // ordinal -> {score, offset}
     // runs of equal values: value and count, in order; a window sums the runs within TOLERANCE of its first
     int i = 0;
@@ -562,7 +574,7 @@ public final class FingerprintIndex {
       for (int r = k; r < runs; r++) {
         sum += runCount[r];
       }
-      if (sum >= 2) {
+      if (sum >= min) {
         long global = (v ^ Integer.MIN_VALUE) & 0xffffffffL;   // the window's last value: its middle is ~ one lower
         long centre = global - TOLERANCE / 2;
         int ordinal = ordinalAt(centre);

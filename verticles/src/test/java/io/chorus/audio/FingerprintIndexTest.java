@@ -161,4 +161,27 @@ class FingerprintIndexTest {
     assertThat(index.identify(noise, 5)).as("nothing to find").isEmpty();
     assertThat(FingerprintIndex.lastQueryCounts()[0]).as("widened: more candidates gathered").isGreaterThan(0);
   }
+
+  /** A dense clean match saturates its coarse bins (byte counts stop at 255): still found, as the full ranking finds it. */
+  @Test
+  void aMatchThatSaturatesItsCoarseBinsIsStillFoundExactly() {
+    Random r = new Random(32);
+    FingerprintIndex index = new FingerprintIndex();
+    List<UUID> ids = new ArrayList<>();
+    List<long[]> tracks = new ArrayList<>();
+    for (int i = 0; i < 20; i++) {
+      long[] t = randomTrack(r, i == 7 ? 6000 : 3000, i == 7 ? 300 : 8000);   // track 7: 20 landmarks a frame
+      UUID id = UUID.randomUUID();
+      ids.add(id);
+      tracks.add(t);
+      index.add(id, t);
+    }
+    long[] q = clip(tracks.get(7), 40, 200, 1.0, 100, r);
+    long[] distinct = FingerprintIndex.distinctHashes(q);
+    List<FingerprintIndex.Match> fast = index.match(q, 5);
+    assertThat(fast).isEqualTo(index.confident(index.ranked(distinct), distinct.length, 5));
+    assertThat(fast).isNotEmpty();
+    assertThat(fast.get(0).trackId()).isEqualTo(ids.get(7));
+    assertThat(fast.get(0).score()).as("above two saturated bins (510): their pair must not be read as 510").isGreaterThan(1100);
+  }
 }
