@@ -21,7 +21,8 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * {@link #TOLERANCE} + 1 adjacent values. A track's score is its best; the value names the track and the offset.
  * A 5 s query at 10,000 tracks gathers ~2 million candidates; {@link #match} counts them per coarse offset bin
  * first and sorts and scores exactly only the bins that can decide the answer (tens of thousands), with the
- * same answer as scoring them all ({@link #pruned}).
+ * same answer as scoring them all ({@link #pruned}). {@link #identify} (the node's path) matches a short clip
+ * that nothing matches confidently once more with its hashes' Δt ± 1 neighbours (noise moves peaks by a frame).
  *
  * <p>Confidence: the best track is a match when its score is at least {@link #MIN_SCORE}, at least
  * {@link #MIN_RATIO} × the best other track's score (coincidences are spread over many tracks and offsets;
@@ -48,7 +49,7 @@ public final class FingerprintIndex {
    * them evenly, while unfolded wide bins piled them into the ~20 % of the frame line that tracks occupy (~3 per
    * 256-frame bin: weak matches sorted nearly everything). More bins prune more, but the table must stay in the
    * cache: 2^22 int counts (16 MB) scored 12,550 candidates per query (mean) exactly against 127,682 with 2^20
-   * ints, yet the query took longer (p50 60.5 against 25.6 ms). Byte counts give the 4 bins per 4 MB: a widened
+   * ints, yet the query took longer (p50 60.5 against 25.6 ms). Byte counts give 4× the bins in 4 MB: a widened
    * query ({@link #identify}) gathers ~6 million candidates, ~6 per bin of a 2^20 table, where its thresholds
    * (7–13) selected nearly all of them for sorting.
    */
@@ -233,7 +234,8 @@ public final class FingerprintIndex {
         int n = gather(distinct, bufs, hist, 0);
         last[0] = n;
         last[1] = 0;
-        List<Match> m = confident(decide(bufs, hist, n, Math.max(minScore, minFraction * distinct.length), last), distinct.length, limit);
+        double floor = Math.max(minScore, minFraction * distinct.length);
+        List<Match> m = confident(decide(bufs, hist, n, floor, last), distinct.length, limit);
         if (!m.isEmpty() || span(distinct) > WIDEN_FRAMES) {
           return m;
         }
@@ -361,7 +363,10 @@ public final class FingerprintIndex {
   private static final ThreadLocal<int[][]> BUFFERS = ThreadLocal.withInitial(() -> new int[][] {new int[1 << 16], new int[1 << 16], new int[1 << 16]});
   /** Per thread: the coarse bin counts of the current query (zero between queries). */
   private static final ThreadLocal<byte[]> COARSE = ThreadLocal.withInitial(() -> new byte[1 << COARSE_BITS]);
-  /** Per thread: the last query's candidates, how many of them the exact passes sorted (diagnostics, the bench), and its fullest coarse bin. */
+  /**
+   * Per thread: the last query's candidates and how many of them the exact passes sorted (diagnostics, the bench),
+   * and its fullest coarse bin.
+   */
   private static final ThreadLocal<long[]> LAST = ThreadLocal.withInitial(() -> new long[3]);
 
   /** The calling thread's last {@link #match}: {candidates gathered, candidates sorted and scored exactly}. */
@@ -391,9 +396,10 @@ public final class FingerprintIndex {
    * then exact, lower ones may be undercounted. Rows below the top score / minRatio decide nothing in
    * {@link #confident} (neither a match nor the second track), so t starts at a bound of the highest pair sum
    * (twice the fullest bin, counted while gathering) / minRatio and drops once to the exact top / minRatio when that
-   * is lower. A query whose bound is below the floor cannot match: no exact pass at all; when the first pass's best is below t, a pass at the floor tells whether
-   * any window reaches it (at most three passes). The bins fold modulo {@code 2^COARSE_BITS} (far bins share a
-   * count): that only raises counts, never loses a window.
+   * is lower. A query whose bound is below the floor cannot match: no exact pass at all; when the first pass's best
+   * is below t, a pass at the floor tells whether any window reaches it (at most three passes). The bins fold
+   * modulo {@code 2^COARSE_BITS} (far bins share a count): that only raises counts, never loses a window; a bin
+   * that saturates (255) is read as unbounded.
    */
   Ranked pruned(long[] query, double floor) {
     int[][] bufs = BUFFERS.get();

@@ -13,9 +13,9 @@ import java.util.Arrays;
  *   <li>STFT: Hann window of {@value #FFT} samples (93 ms, 10.8 Hz per bin), hop {@value #HOP} (23.2 ms,
  *       43 frames per second); log power in dB, bins {@value #F_MIN}..{@value #F_MAX} (≈ 32–4300 Hz, where
  *       music keeps its energy under noise, phone bands and low-bitrate MP3). Version 3 starts at 32 Hz instead of
- *       110 Hz: bass and kick peaks stand far above white noise in their bins, and many clips whose top-1 failed
- *       at SNR 5 dB had most of their energy there (IdentifyTune at 10,000 tracks, 50 clips per cell: +28 points
- *       over ten noisy cells, e.g. 2 s pink 5 dB 66 → 78 %; the query's work and the index size unchanged).</li>
+ *       110 Hz: bass peaks are strong against noise spread over the whole band (IdentifyTune at 10,045 tracks,
+ *       50 clips per cell: +28 points summed over its ten cells, e.g. 2 s pink 5 dB 66 → 78 %; 11 Hz was no
+ *       better; the index size unchanged).</li>
  *   <li>Peaks: a cell is a peak when it is the maximum of its time-frequency neighbourhood and stands a
  *       threshold above its frame's mean (adaptive: noise raises the mean); per one-second block only the
  *       strongest are kept. A track keeps few peaks from a large neighbourhood (the ones noise is least likely
@@ -29,13 +29,12 @@ import java.util.Arrays;
  * Noise moves peaks: a 5 s clip at SNR 5 dB keeps about half of its track's peaks in place and a quarter more one
  * frame or one bin away, and a landmark needs both of its peaks. {@link FingerprintIndex#identify} therefore
  * queries an unconfident short clip once more with each hash's Δt ± 1 neighbours.
- * Measured and not kept (docs/benchmarks.md, docs/benchmarks-history.md): a query at two sub-hop offsets (2–6
- * points at 2 s for twice the work); peaks from a whitened spectrogram (each bin minus its mean over ±1–2 s, track
- * and query: 5 s white 5 dB 94 → 26 %, it picks onsets that noise buries); track peaks that must stand 0.5–2 dB
- * above their 8 adjacent cells (fewer peaks of sustained notes: −15 points and more); denser track peaks (25–40/s,
- * fan-out 3–4, up to 120 landmarks/s), smaller neighbourhoods, denser queries or a larger query fan-out (all
- * within ±4 points of this set, inside the noise of 50 clips per cell); Δf ± 1 as well as Δt ± 1 (9× the
- * query's hashes, no better than Δt alone).
+ * Measured and not kept (docs/benchmarks-history.md): a query at two sub-hop offsets (2–6 points at 2 s for twice
+ * the work); peaks from a whitened spectrogram (each bin minus its mean over ±1 s, track and query: 5 s white 5 dB
+ * 94 → 26 %); track peaks that must stand 0.5 dB or more above their 8 adjacent cells (94 → 78 % and worse);
+ * denser track peaks (25–40/s, fan-out 3–4, up to 120 landmarks/s), smaller neighbourhoods, denser queries or a
+ * larger query fan-out (top-1 summed over IdentifyTune's ten cells within 2 % of this set's: inside the noise of
+ * 50 clips per cell); Δf ± 1 as well as Δt ± 1 (9× the query's hashes, no better than Δt alone).
  * A landmark is a long: {@code hash << 32 | anchorFrame}. Not thread-safe (reuses its buffers): one per thread.
  */
 public final class Fingerprinter {
