@@ -17,7 +17,11 @@ import java.util.UUID;
  * (the first {@code seconds} of each track), seeded clips per condition whose spectrograms are computed
  * once, then per parameter set: index landmarks per second, query landmarks, top-1 per condition and false
  * positives on held-out music. Paired: every parameter set sees the same clips.
- * Usage: IdentifyTune seconds clips extra "df,dt,minDb,perSec,fanOut,qDf,qDt,qMinDb,qPerSec,qFanOut,dtMax,dfMax;..."
+ * Usage: IdentifyTune seconds clips extra "df,dt,minDb,perSec,fanOut,qDf,qDt,qMinDb,qPerSec,qFanOut,dtMax,dfMax[,minScore,
+ * minRatio,minFraction,expand,L];..." (seconds 100000: whole tracks; extra synthetic tracks as IdentifyBench makes them;
+ * matching through {@link FingerprintIndex#identify}). {@code -Dmisses=1}: per miss, the true track's rank and score and
+ * the best score; {@code -Dsurvival=1}: per clip, the share of the clean clip's track-side peaks found among the noisy
+ * query's (exactly, within ±1 frame or bin) and of its landmarks.
  */
 public final class IdentifyTune {
   private IdentifyTune() {
