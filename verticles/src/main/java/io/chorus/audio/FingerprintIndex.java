@@ -394,10 +394,9 @@ public final class FingerprintIndex {
    * in one bin or two adjacent ones, so its score is at most the sum of that pair's counts. Only candidates in
    * bins whose pair sum reaches a threshold t are sorted and scored exactly: every window scoring t or more is
    * then exact, lower ones may be undercounted. Rows below the top score / minRatio decide nothing in
-   * {@link #confident} (neither a match nor the second track), so t starts at a bound of the highest pair sum
-   * (twice the fullest bin, counted while gathering) / minRatio and drops once to the exact top / minRatio when that
-   * is lower. A query whose bound is below the floor cannot match: no exact pass at all; when the first pass's best
-   * is below t, a pass at the floor tells whether any window reaches it (at most three passes). The bins fold
+   * {@link #confident} (neither a match nor the second track), so t starts at the floor and drops once to the
+   * exact top / minRatio when that is lower (at most two passes). A query whose highest pair sum is below the floor
+   * cannot match: no exact pass at all (the bound used is twice the fullest bin, counted while gathering). The bins fold
    * modulo {@code 2^COARSE_BITS} (far bins share a count): that only raises counts, never loses a window; a bin
    * that saturates (255) is read as unbounded.
    */
@@ -423,7 +422,9 @@ public final class FingerprintIndex {
       return new Ranked(List.of(), tracks);
     }
     int need = (int) Math.ceil(floor);
-    int t = Math.max(2, (int) Math.ceil(most / minRatio));
+    // from the floor: with ~1 unrelated candidate per bin few bins reach it, and each pass reads every candidate's
+    // bins, so one pass (a strong match) or two (top / minRatio below the floor) beat starting higher
+    int t = Math.max(2, need);
     while (true) {
       Ranked rows = exact(bufs, hist, n, t, last);
       long top = rows.rows().isEmpty() ? 0 : rows.rows().get(0)[0];
