@@ -21,7 +21,8 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * {@link #TOLERANCE} + 1 adjacent values. A track's score is its best; the value names the track and the offset.
  * A 5 s query at 10,000 tracks gathers ~2 million candidates; {@link #match} counts them per coarse offset bin
  * first and sorts and scores exactly only the bins that can decide the answer (tens of thousands), with the
- * same answer as scoring them all ({@link #pruned}).
+ * same answer as scoring them all ({@link #pruned}). {@link #identify} (the node's path) matches a short clip
+ * that nothing matches confidently once more with its hashes' Δt ± 1 neighbours (noise moves peaks by a frame).
  *
  * <p>Confidence: the best track is a match when its score is at least {@link #MIN_SCORE}, at least
  * {@link #MIN_RATIO} × the best other track's score (coincidences are spread over many tracks and offsets;
@@ -43,14 +44,18 @@ public final class FingerprintIndex {
   /** Coarse offset bins of 2^4 frames (0.37 s) for the first pass of {@link #match}. */
   static final int COARSE_SHIFT = 4;
   /**
-   * The coarse table's size: 2^20 counts (4 MB per matching thread); bins fold modulo the table (every 2^24 frames,
-   * 108 h). Pruning depends on the unrelated candidates per bin: folded narrow bins spread them evenly (~2 per bin
-   * for a 5 s query at 10,000 tracks), while unfolded wide bins piled them into the ~20 % of the frame line that
-   * tracks occupy (~3 per 256-frame bin: weak matches sorted nearly everything). A larger table prunes more but
-   * its random increments miss the cache: 2^22 counts scored 12,550 candidates per query (mean) exactly against
-   * 127,682 with 2^20, yet the query took longer (p50 60.5 against 25.6 ms, docs/benchmarks.md).
+   * The coarse table's size: 2^22 byte counts (4 MB per matching thread, saturating at 255); bins fold modulo the
+   * table (every 2^26 frames, 433 h). Pruning depends on the unrelated candidates per bin: folded narrow bins spread
+   * them evenly, while unfolded wide bins piled them into the ~20 % of the frame line that tracks occupy (~3 per
+   * 256-frame bin: weak matches sorted nearly everything). More bins prune more, but the table must stay in the
+   * cache: 2^22 int counts (16 MB) scored 12,550 candidates per query (mean) exactly against 127,682 with 2^20
+   * ints, yet the query took longer (p50 60.5 against 25.6 ms). Byte counts give 4× the bins in 4 MB: a widened
+   * query ({@link #identify}) gathers ~6 million candidates, ~6 per bin of a 2^20 table, where its thresholds
+   * (7–13) selected nearly all of them for sorting.
    */
-  static final int COARSE_BITS = 20;
+  static final int COARSE_BITS = 22;
+  /** {@link #identify} widens a query whose landmarks lie within this many frames (6.5 s: the 2 and 5 s clips). */
+  static final int WIDEN_FRAMES = 280;
   /** Free frames before the first track and between tracks, so that no offset of one track reaches another. */
   static final long GAP = 1 << 16;
 
@@ -208,6 +213,78 @@ public final class FingerprintIndex {
     }
   }
 
+  /**
+   * {@link #match}, and when nothing is confident and the clip is short (its landmarks within
+   * {@link #WIDEN_FRAMES} frames), once more with the query widened: each distinct hash's Δt − 1 and Δt + 1
+   * neighbours join it ({@link #widened}). Noise moves a peak by a frame about as often as it keeps it in place
+   * (a 5 s clip at SNR 5 dB keeps ~50 % of its track's peaks exactly, ~75 % within a frame or a bin), and a
+   * landmark needs both its peaks: a clean or mildly noisy clip is decided by the first pass; a noisy one
+   * gathers 2× more candidates on top of the first pass's (kept, not gathered again). Longer clips carry
+   * enough exact landmarks, and their widened query would cost the most.
+   */
+  public List<Match> identify(long[] query, int limit) {
+    lock.readLock().lock();
+    try {
+      long[] distinct = distinctHashes(query);
+      int[][] bufs = BUFFERS.get();
+      byte[] hist = COARSE.get();
+      long[] last = LAST.get();
+      try {
+        last[2] = 0;
+        int n = gather(distinct, bufs, hist, 0);
+        last[0] = n;
+        last[1] = 0;
+        double floor = Math.max(minScore, minFraction * distinct.length);
+        List<Match> m = confident(decide(bufs, hist, n, floor, last), distinct.length, limit);
+        if (!m.isEmpty() || span(distinct) > WIDEN_FRAMES) {
+          return m;
+        }
+        long[] extra = widened(distinct);
+        n = gather(extra, bufs, hist, n);
+        last[0] = n;
+        int all = distinct.length + extra.length;
+        return confident(decide(bufs, hist, n, Math.max(minScore, minFraction * all), last), all, limit);
+      } finally {
+        Arrays.fill(hist, (byte) 0);
+      }
+    } finally {
+      lock.readLock().unlock();
+    }
+  }
+
+  /** The last anchor frame of a query (its landmarks span 0..this). */
+  static int span(long[] query) {
+    int last = 0;
+    for (long lm : query) {
+      last = Math.max(last, Fingerprinter.timeOf(lm));
+    }
+    return last;
+  }
+
+  /**
+   * The Δt − 1 and Δt + 1 neighbours of a query's distinct hashes (at the same anchor frame), each once and none
+   * that the query has itself: a hash's count at an offset stays the number of distinct hashes agreeing on it.
+   */
+  static long[] widened(long[] distinct) {
+    java.util.Set<Integer> own = new java.util.HashSet<>();
+    for (long lm : distinct) {
+      own.add(Fingerprinter.hashOf(lm));
+    }
+    long[] out = new long[2 * distinct.length];
+    int n = 0;
+    for (long lm : distinct) {
+      int h = Fingerprinter.hashOf(lm);
+      int dt = h & 0x3f;   // Δt: the hash's low 6 bits (Fingerprinter.hash)
+      if (dt > 1 && !own.contains(h - 1)) {
+        out[n++] = (long) (h - 1) << 32 | (lm & 0xffffffffL);
+      }
+      if (dt < 63 && !own.contains(h + 1)) {
+        out[n++] = (long) (h + 1) << 32 | (lm & 0xffffffffL);
+      }
+    }
+    return distinctHashes(Arrays.copyOf(out, n));
+  }
+
   /** The best-scoring tracks of a query, without the confidence tests (the parameter sweep, diagnostics). */
   public List<Match> candidates(long[] query, int limit) {
     lock.readLock().lock();
@@ -285,13 +362,16 @@ public final class FingerprintIndex {
   /** Candidate buffers per thread (a query's can reach millions of ints: not reallocated per query). */
   private static final ThreadLocal<int[][]> BUFFERS = ThreadLocal.withInitial(() -> new int[][] {new int[1 << 16], new int[1 << 16], new int[1 << 16]});
   /** Per thread: the coarse bin counts of the current query (zero between queries). */
-  private static final ThreadLocal<int[]> COARSE = ThreadLocal.withInitial(() -> new int[1 << COARSE_BITS]);
-  /** Per thread: the last query's candidates and how many of them the exact passes sorted (diagnostics, the bench). */
-  private static final ThreadLocal<long[]> LAST = ThreadLocal.withInitial(() -> new long[2]);
+  private static final ThreadLocal<byte[]> COARSE = ThreadLocal.withInitial(() -> new byte[1 << COARSE_BITS]);
+  /**
+   * Per thread: the last query's candidates and how many of them the exact passes sorted (diagnostics, the bench),
+   * and its fullest coarse bin.
+   */
+  private static final ThreadLocal<long[]> LAST = ThreadLocal.withInitial(() -> new long[3]);
 
   /** The calling thread's last {@link #match}: {candidates gathered, candidates sorted and scored exactly}. */
   public static long[] lastQueryCounts() {
-    return LAST.get().clone();
+    return Arrays.copyOf(LAST.get(), 2);
   }
 
   /** Every track's best window, exactly (duplicates, the parameter sweep): sorts every candidate. */
@@ -299,10 +379,10 @@ public final class FingerprintIndex {
     lock.readLock().lock();
     try {
       int[][] bufs = BUFFERS.get();
-      int n = gather(query, bufs, null);
+      int n = gather(query, bufs, null, 0);
       int[] cand = bufs[0];
       sort(cand, bufs[1], n);
-      return new Ranked(score(cand, n), tracks);
+      return new Ranked(score(cand, n, 2), tracks);
     } finally {
       lock.readLock().unlock();
     }
@@ -314,56 +394,65 @@ public final class FingerprintIndex {
    * in one bin or two adjacent ones, so its score is at most the sum of that pair's counts. Only candidates in
    * bins whose pair sum reaches a threshold t are sorted and scored exactly: every window scoring t or more is
    * then exact, lower ones may be undercounted. Rows below the top score / minRatio decide nothing in
-   * {@link #confident} (neither a match nor the second track), so t starts at the highest pair sum / minRatio and
-   * drops once to the exact top / minRatio when that is lower. A query whose highest pair sum is below the
-   * floor cannot match: no exact pass at all; when the first pass's best is below t, a pass at the floor tells whether
-   * any window reaches it (at most three passes). The bins fold modulo {@code 2^COARSE_BITS} (far bins share a
-   * count): that only raises counts, never loses a window.
+   * {@link #confident} (neither a match nor the second track), so t starts at the floor and drops once to the
+   * exact top / minRatio when that is lower (at most two passes). A query whose highest pair sum is below the floor
+   * cannot match: no exact pass at all (the bound used is twice the fullest bin, counted while gathering). The bins fold
+   * modulo {@code 2^COARSE_BITS} (far bins share a count): that only raises counts, never loses a window; a bin
+   * that saturates (255) is read as unbounded.
    */
   Ranked pruned(long[] query, double floor) {
     int[][] bufs = BUFFERS.get();
-    int[] hist = COARSE.get();
+    byte[] hist = COARSE.get();
     long[] last = LAST.get();
     try {
-      int n = gather(query, bufs, hist);
+      last[2] = 0;
+      int n = gather(query, bufs, hist, 0);
       last[0] = n;
       last[1] = 0;
-      int mask = hist.length - 1;
-      int most = 0;
-      for (int b = 0; b < hist.length; b++) {
-        most = Math.max(most, hist[b] + hist[(b + 1) & mask]);
-      }
-      if (most < floor) {
-        return new Ranked(List.of(), tracks);
-      }
-      int need = (int) Math.ceil(floor);
-      int t = Math.max(2, (int) Math.ceil(most / minRatio));
-      while (true) {
-        Ranked rows = exact(bufs, hist, n, t, last);
-        long top = rows.rows().isEmpty() ? 0 : rows.rows().get(0)[0];
-        if (top >= t) {   // every window of t or more is exact: top is the best
-          if (top < need) {
-            return new Ranked(List.of(), tracks);
-          }
-          int decide = Math.max(2, (int) Math.ceil(top / minRatio));
-          if (decide >= t) {
-            return rows;
-          }
-          t = decide;   // once more, exact down to top / minRatio (top stays the best)
-        } else {   // the best window lies below t: at most t - 1
-          if (t - 1 < need) {
-            return new Ranked(List.of(), tracks);
-          }
-          t = Math.max(2, need);   // does any window reach the floor?
-        }
-      }
+      return decide(bufs, hist, n, floor, last);
     } finally {
-      Arrays.fill(hist, 0);
+      Arrays.fill(hist, (byte) 0);
     }
   }
 
+  /** The threshold passes of {@link #pruned} over the first n gathered candidates and their coarse counts. */
+  private Ranked decide(int[][] bufs, byte[] hist, int n, double floor, long[] last) {
+    int most = 2 * (int) last[2];   // no pair of adjacent bins holds more than twice the fullest
+    if (most < floor) {
+      return new Ranked(List.of(), tracks);
+    }
+    int need = (int) Math.ceil(floor);
+    // from the floor: with ~1 unrelated candidate per bin few bins reach it, and each pass reads every candidate's
+    // bins, so one pass (a strong match) or two (top / minRatio below the floor) beat starting higher
+    int t = Math.max(2, need);
+    while (true) {
+      Ranked rows = exact(bufs, hist, n, t, last);
+      long top = rows.rows().isEmpty() ? 0 : rows.rows().get(0)[0];
+      if (top >= t) {   // every window of t or more is exact: top is the best
+        if (top < need) {
+          return new Ranked(List.of(), tracks);
+        }
+        int decide = Math.max(2, (int) Math.ceil(top / minRatio));
+        if (decide >= t) {
+          return rows;
+        }
+        t = decide;   // once more, exact down to top / minRatio (top stays the best)
+      } else {   // the best window lies below t: at most t - 1
+        if (t - 1 < need) {
+          return new Ranked(List.of(), tracks);
+        }
+        t = Math.max(2, need);   // does any window reach the floor?
+      }
+    }
+  }
+
+  /** A coarse bin's count: a saturated one (255) may hold any number, so it is read as more than any threshold. */
+  private static int count(byte c) {
+    return c == -1 ? 1 << 20 : c & 0xff;
+  }
+
   /** Sorts and scores the candidates in coarse bins whose count with a neighbour's reaches {@code t}. */
-  private Ranked exact(int[][] bufs, int[] hist, int n, int t, long[] last) {
+  private Ranked exact(int[][] bufs, byte[] hist, int n, int t, long[] last) {
     int[] cand = bufs[0];
     int[] sel = bufs[1];
     int mask = hist.length - 1;
@@ -371,26 +460,29 @@ public final class FingerprintIndex {
     for (int i = 0; i < n; i++) {
       int v = cand[i];
       int b = (v >>> COARSE_SHIFT) & mask;   // the flipped sign bit lies above the bin's bits
-      int c = hist[b];
-      if (c + hist[(b + 1) & mask] >= t || c + hist[(b - 1) & mask] >= t) {
+      int c = count(hist[b]);
+      if (c + count(hist[(b + 1) & mask]) >= t || c + count(hist[(b - 1) & mask]) >= t) {
         sel[k++] = v;
       }
     }
     last[1] += k;
     sort(sel, bufs[2], k);
-    return new Ranked(score(sel, k), tracks);
+    // windows below t decide nothing (the caller's rows are exact only from t up): not looked up or kept
+    return new Ranked(score(sel, k, t), tracks);
   }
 
   /**
-   * Every posting of every query landmark as a candidate into {@code bufs[0]} (its count returned), unsorted;
-   * counted per coarse bin into {@code hist} unless null. The other buffers grow to the same length.
+   * Every posting of every query landmark as a candidate into {@code bufs[0]} after its first {@code from} (the new
+   * total returned), unsorted; counted per coarse bin into {@code hist} unless null. The other buffers grow to the
+   * same length.
    */
-  private int gather(long[] query, int[][] bufs, int[] hist) {
+  private int gather(long[] query, int[][] bufs, byte[] hist, int from) {
     lock.readLock().lock();
     try {
       int[] cand = bufs[0];
-      int n = 0;
+      int n = from;
       int mask = hist == null ? 0 : hist.length - 1;
+      int peak = (int) LAST.get()[2];
       for (int q = 0; lists != null && q < query.length; q++) {
         long lm = query[q];
         int h = Fingerprinter.hashOf(lm);
@@ -412,7 +504,11 @@ public final class FingerprintIndex {
         } else {
           for (int i = 0; i < size; i++) {
             int v = list[i] - qt;
-            hist[(v >>> COARSE_SHIFT) & mask]++;
+            int b = (v >>> COARSE_SHIFT) & mask;
+            if (hist[b] != -1) {   // saturates at 255, read as unbounded by count()
+              hist[b]++;
+            }
+            peak = Math.max(peak, count(hist[b]));   // the fullest bin, kept as it grows: no scan of the 4 MB table
             cand[n++] = v ^ Integer.MIN_VALUE;
           }
         }
@@ -422,6 +518,7 @@ public final class FingerprintIndex {
           bufs[b] = new int[cand.length];
         }
       }
+      LAST.get()[2] = peak;
       return n;
     } finally {
       lock.readLock().unlock();
@@ -453,8 +550,8 @@ public final class FingerprintIndex {
     }
   }
 
-  /** Per track, the best count over TOLERANCE + 1 adjacent offset values. */
-  private List<long[]> score(int[] cand, int n) {
+  /** Per track, the best count over TOLERANCE + 1 adjacent offset values, for tracks with a window of at least {@code min}. */
+  private List<long[]> score(int[] cand, int n, int min) {
     Map<Integer, long[]> best = new HashMap<>();   // ordinal -> {score, offset}
     // runs of equal values: value and count, in order; a window sums the runs within TOLERANCE of its first
     int i = 0;
@@ -484,7 +581,7 @@ public final class FingerprintIndex {
       for (int r = k; r < runs; r++) {
         sum += runCount[r];
       }
-      if (sum >= 2) {
+      if (sum >= min) {
         long global = (v ^ Integer.MIN_VALUE) & 0xffffffffL;   // the window's last value: its middle is ~ one lower
         long centre = global - TOLERANCE / 2;
         int ordinal = ordinalAt(centre);

@@ -11,8 +11,11 @@ import java.util.Arrays;
  * (scripts/bench-identify, IdentifyTune, docs/benchmarks.md):
  * <ul>
  *   <li>STFT: Hann window of {@value #FFT} samples (93 ms, 10.8 Hz per bin), hop {@value #HOP} (23.2 ms,
- *       43 frames per second); log power in dB, bins {@value #F_MIN}..{@value #F_MAX} (≈ 110–4300 Hz, where
- *       music keeps its energy under noise, phone bands and low-bitrate MP3).</li>
+ *       43 frames per second); log power in dB, bins {@value #F_MIN}..{@value #F_MAX} (≈ 32–4300 Hz, where
+ *       music keeps its energy under noise, phone bands and low-bitrate MP3). Version 3 starts at 32 Hz instead of
+ *       110 Hz: bass peaks are strong against noise spread over the whole band (IdentifyTune at 10,045 tracks,
+ *       50 clips per cell: +28 points summed over its ten cells, e.g. 2 s pink 5 dB 66 → 78 %; 11 Hz was no
+ *       better; the index size unchanged).</li>
  *   <li>Peaks: a cell is a peak when it is the maximum of its time-frequency neighbourhood and stands a
  *       threshold above its frame's mean (adaptive: noise raises the mean); per one-second block only the
  *       strongest are kept. A track keeps few peaks from a large neighbourhood (the ones noise is least likely
@@ -23,9 +26,15 @@ import java.util.Arrays;
  *       zone up to its own, larger fan-out. The hash packs f1 (9 bits), f2 − f1 (8 bits) and Δt (6 bits)
  *       into {@value #HASH_BITS} bits; the anchor frame is kept beside it.</li>
  * </ul>
- * Measured and not kept (docs/benchmarks-history.md): a query at two sub-hop offsets (frames shifted by half a hop,
- * landmarks united) raised noisy 2 s top-1 by 2–6 points at 10,000 tracks for twice the query's work, and
- * nothing at 5 s; the 5 s misses at SNR 5 dB are clips whose track keeps too few surviving peaks in the index.
+ * Noise moves peaks: a 5 s clip at SNR 5 dB keeps about half of its track's peaks in place and a quarter more one
+ * frame or one bin away, and a landmark needs both of its peaks. {@link FingerprintIndex#identify} therefore
+ * queries an unconfident short clip once more with each hash's Δt ± 1 neighbours.
+ * Measured and not kept (docs/benchmarks-history.md): a query at two sub-hop offsets (2–6 points at 2 s for twice
+ * the work); peaks from a whitened spectrogram (each bin minus its mean over ±1 s, track and query: 5 s white 5 dB
+ * 94 → 26 %); track peaks that must stand 0.5 dB or more above their 8 adjacent cells (94 → 78 % and worse);
+ * denser track peaks (25–40/s, fan-out 3–4, up to 120 landmarks/s), smaller neighbourhoods, denser queries or a
+ * larger query fan-out (top-1 summed over IdentifyTune's ten cells within 2 % of this set's: inside the noise of
+ * 50 clips per cell); Δf ± 1 as well as Δt ± 1 (9× the query's hashes, no better than Δt alone).
  * A landmark is a long: {@code hash << 32 | anchorFrame}. Not thread-safe (reuses its buffers): one per thread.
  */
 public final class Fingerprinter {
@@ -37,9 +46,9 @@ public final class Fingerprinter {
    * parameters or the hash layout change, so nodes re-fingerprint the tracks from their PCM instead of
    * mixing landmarks of two layouts in one index.
    */
-  public static final int VERSION = 2;
+  public static final int VERSION = 3;
   public static final int HASH_BITS = 23;
-  static final int F_MIN = 10;
+  static final int F_MIN = 3;
   static final int F_MAX = 400;
   /** Frames below this power (dB re full scale, per bin) are silence and make no peaks. */
   static final float FLOOR_DB = -90f;
@@ -102,11 +111,19 @@ public final class Fingerprinter {
   }
 
   long[] trackLandmarks(float[][] spec) {
-    return landmarks(peaks(spec, p.df(), p.dt(), p.minDb(), p.perSecond(), p.byLevel()), p.fanOut(), p.dtMax(), p.dfMax());
+    return landmarks(trackPeaks(spec), p.fanOut(), p.dtMax(), p.dfMax());
   }
 
   long[] queryLandmarks(float[][] spec) {
-    return landmarks(peaks(spec, p.qDf(), p.qDt(), p.qMinDb(), p.qPerSecond(), p.byLevel()), p.qFanOut(), p.dtMax(), p.dfMax());
+    return landmarks(queryPeaks(spec), p.qFanOut(), p.dtMax(), p.dfMax());
+  }
+
+  int[] trackPeaks(float[][] spec) {
+    return peaks(spec, p.df(), p.dt(), p.minDb(), p.perSecond(), p.byLevel());
+  }
+
+  int[] queryPeaks(float[][] spec) {
+    return peaks(spec, p.qDf(), p.qDt(), p.qMinDb(), p.qPerSecond(), p.byLevel());
   }
 
   /** Log power per frame and bin (bins F_MIN..F_MAX-1, stored from index 0), in dB. */

@@ -90,7 +90,7 @@ public final class Fingerprints {
 
   /** Decoded clip → the confident matches, best first (on a worker thread). */
   Future<List<FingerprintIndex.Match>> match(float[] clip, int limit) {
-    return vertx.executeBlocking(() -> index.match(fingerprinters.get().query(clip), limit), false);
+    return vertx.executeBlocking(() -> index.identify(fingerprinters.get().query(clip), limit), false);
   }
 
   static byte[] pack(long[] landmarks) {

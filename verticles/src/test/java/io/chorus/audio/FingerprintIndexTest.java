@@ -90,4 +90,98 @@ class FingerprintIndexTest {
       assertThat(pruned).isGreaterThan(30);
     }
   }
+
+  /**
+   * {@link FingerprintIndex#identify}: a clip whose landmarks all have their Δt one frame off (noise moved the
+   * target peaks) matches nothing exactly but is found by the widened pass; its answer is the full ranking of
+   * the query and its Δt ± 1 neighbours; a random query stays unmatched; a long clip is not widened.
+   */
+  @Test
+  void identifyWidensAShortUnmatchedQueryByOneFrameOfDeltaT() {
+    Random r = new Random(31);
+    FingerprintIndex index = new FingerprintIndex();
+    List<UUID> ids = new ArrayList<>();
+    List<long[]> tracks = new ArrayList<>();
+    for (int i = 0; i < 200; i++) {
+      long[] t = new long[4000];
+      for (int k = 0; k < t.length; k++) {
+        t[k] = lm(Fingerprinter.hash(r.nextInt(390), r.nextInt(129) - 64, 2 + r.nextInt(30)), r.nextInt(8000));
+      }
+      java.util.Arrays.sort(t);
+      UUID id = UUID.randomUUID();
+      ids.add(id);
+      tracks.add(t);
+      index.add(id, t);
+    }
+    int found = 0;
+    for (int k = 0; k < 40; k++) {
+      int s = r.nextInt(tracks.size());
+      int start = r.nextInt(7000);
+      int len = k % 2 == 0 ? 200 : FingerprintIndex.WIDEN_FRAMES + 100;
+      List<Long> moved = new ArrayList<>();
+      for (long x : tracks.get(s)) {
+        int t = Fingerprinter.timeOf(x);
+        if (t >= start && t < start + len && r.nextDouble() < 0.3) {
+          int h = Fingerprinter.hashOf(x);
+          moved.add(lm(h + (r.nextBoolean() ? 1 : -1), t - start));   // Δt ± 1
+        }
+      }
+      for (int i = 0; i < 200; i++) {
+        moved.add(lm(Fingerprinter.hash(r.nextInt(390), r.nextInt(129) - 64, 2 + r.nextInt(30)), r.nextInt(len)));
+      }
+      long[] q = moved.stream().mapToLong(Long::longValue).toArray();
+      List<FingerprintIndex.Match> exact = index.match(q, 5);
+      List<FingerprintIndex.Match> widened = index.identify(q, 5);
+      assertThat(exact).as("clip %d exactly", k).isEmpty();
+      if (len > FingerprintIndex.WIDEN_FRAMES) {
+        assertThat(widened).as("a long clip is not widened").isEmpty();
+        continue;
+      }
+      long[] distinct = FingerprintIndex.distinctHashes(q);
+      long[] all = new long[distinct.length * 3];
+      int n = 0;
+      for (long x : distinct) {
+        all[n++] = x;
+      }
+      for (long x : FingerprintIndex.widened(distinct)) {
+        all[n++] = x;
+      }
+      all = java.util.Arrays.copyOf(all, n);
+      assertThat(widened).as("clip %d widened", k).isEqualTo(index.confident(index.ranked(all), n, 5));
+      assertThat(widened).as("clip %d", k).isNotEmpty();
+      assertThat(widened.get(0).trackId()).isEqualTo(ids.get(s));
+      assertThat(widened.get(0).offsetMs()).isCloseTo(Math.round(start * Fingerprinter.msPerFrame()), org.assertj.core.data.Offset.offset(50L));
+      found++;
+    }
+    assertThat(found).isEqualTo(20);
+    long[] noise = new long[1500];
+    for (int i = 0; i < noise.length; i++) {
+      noise[i] = lm(Fingerprinter.hash(r.nextInt(390), r.nextInt(129) - 64, 1 + r.nextInt(32)), r.nextInt(200));
+    }
+    assertThat(index.identify(noise, 5)).as("nothing to find").isEmpty();
+    assertThat(FingerprintIndex.lastQueryCounts()[0]).as("widened: more candidates gathered").isGreaterThan(0);
+  }
+
+  /** A dense clean match saturates its coarse bins (byte counts stop at 255): still found, as the full ranking finds it. */
+  @Test
+  void aMatchThatSaturatesItsCoarseBinsIsStillFoundExactly() {
+    Random r = new Random(32);
+    FingerprintIndex index = new FingerprintIndex();
+    List<UUID> ids = new ArrayList<>();
+    List<long[]> tracks = new ArrayList<>();
+    for (int i = 0; i < 20; i++) {
+      long[] t = randomTrack(r, i == 7 ? 6000 : 3000, i == 7 ? 300 : 8000);   // track 7: 20 landmarks a frame
+      UUID id = UUID.randomUUID();
+      ids.add(id);
+      tracks.add(t);
+      index.add(id, t);
+    }
+    long[] q = clip(tracks.get(7), 40, 200, 1.0, 100, r);
+    long[] distinct = FingerprintIndex.distinctHashes(q);
+    List<FingerprintIndex.Match> fast = index.match(q, 5);
+    assertThat(fast).isEqualTo(index.confident(index.ranked(distinct), distinct.length, 5));
+    assertThat(fast).isNotEmpty();
+    assertThat(fast.get(0).trackId()).isEqualTo(ids.get(7));
+    assertThat(fast.get(0).score()).as("above two saturated bins (510): their pair must not be read as 510").isGreaterThan(1100);
+  }
 }

@@ -88,11 +88,11 @@ class FingerprinterTest {
     int start = 17 * RATE;
     float[] clip = new float[5 * RATE];
     System.arraycopy(songs[2], start, clip, 0, clip.length);
-    List<FingerprintIndex.Match> m = index.match(fp.query(clip), 3);
+    List<FingerprintIndex.Match> m = index.identify(fp.query(clip), 3);
     assertThat(m).isNotEmpty();
     assertThat(m.get(0).trackId()).isEqualTo(ids[2]);
     assertThat(m.get(0).offsetMs()).isCloseTo(17_000L, org.assertj.core.data.Offset.offset(50L));
-    assertThat(index.match(fp.query(melody(new Random(99), 5, 150 * Math.pow(2, 0.5 / 12))), 3)).as("another melody, a quarter tone off").isEmpty();
+    assertThat(index.identify(fp.query(melody(new Random(99), 5, 150 * Math.pow(2, 0.5 / 12))), 3)).as("another melody, a quarter tone off").isEmpty();
   }
 
   /** Random notes (three partials each), a new one every 150–400 ms. */

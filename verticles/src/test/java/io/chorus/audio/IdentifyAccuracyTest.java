@@ -60,7 +60,7 @@ class IdentifyAccuracyTest {
         case "mp3" -> corpus.mp3(clip, 64);
         default -> throw new IllegalArgumentException(condition);
       };
-      List<FingerprintIndex.Match> m = index.match(fp.query(q), 3);
+      List<FingerprintIndex.Match> m = index.identify(fp.query(q), 3);
       if (!m.isEmpty() && m.get(0).trackId().equals(ids.get(s))) {
         ok++;
       }
@@ -75,19 +75,20 @@ class IdentifyAccuracyTest {
   }
 
   /**
-   * The issue's target is 99 %; these 20 seeded clips (the first 90 s of 24 tracks) must reach 80 %
-   * (measured 16 of 20 here; 13 of 20 before level-ranked peaks and denser queries, docs/benchmarks.md). The clips and
-   * the noise are seeded, so this bound fails on a regression, not by chance.
+   * The issue's target is 99 %; these 20 seeded clips (the first 90 s of 24 tracks) must reach 85 %
+   * (measured 17 of 20 with fingerprint version 3 and the widened second pass; 16 with version 2, 13 before
+   * level-ranked peaks and denser queries, docs/benchmarks.md). The clips and the noise are seeded, so this bound
+   * fails on a regression, not by chance.
    */
   @Test
   void clipsInWhiteNoiseAtSnr5MostlyNameTheirTrack() throws Exception {
-    assertThat(rate("white5", 12)).isGreaterThanOrEqualTo(0.80);
+    assertThat(rate("white5", 12)).isGreaterThanOrEqualTo(0.85);
   }
 
-  /** 2 s clips with white noise at SNR 10 dB (the 2 s target is 95 %; measured 17 of these 20 seeded clips). */
+  /** 2 s clips with white noise at SNR 10 dB (the 2 s target is 95 %; measured 18 of these 20 seeded clips, 17 with version 2). */
   @Test
   void twoSecondClipsInWhiteNoiseAtSnr10NameTheirTrack() throws Exception {
-    assertThat(rate("white10-2s", 15)).isGreaterThanOrEqualTo(0.85);
+    assertThat(rate("white10-2s", 15)).isGreaterThanOrEqualTo(0.90);
   }
 
   @Test
@@ -103,11 +104,12 @@ class IdentifyAccuracyTest {
     int n = 40;
     for (int k = 0; k < n; k++) {
       float[] clip = Corpus.clip(heldOut.get(k % heldOut.size()).pcm(), k % 2 == 0 ? 5 : 10, r);
-      if (!index.match(fp.query(clip), 3).isEmpty()) {
+      if (!index.identify(fp.query(clip), 3).isEmpty()) {
         falsePositives++;
       }
     }
     System.out.printf("identify held-out: %d/%d false positives%n", falsePositives, n);
+    // measured 1 of these 40 since the widened second pass (0 before); the bench's 450 held-out clips: 1
     assertThat(falsePositives).isLessThanOrEqualTo(1);
   }
 }

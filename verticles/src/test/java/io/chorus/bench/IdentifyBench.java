@@ -82,7 +82,7 @@ public final class IdentifyBench {
           int s = random.nextInt(songs.size());
           float[] q = transform(corpus, Corpus.clip(songs.get(s).pcm(), len, random), c, random);
           long q0 = System.nanoTime();
-          List<FingerprintIndex.Match> m = index.match(fp.query(q), 5);
+          List<FingerprintIndex.Match> m = index.identify(fp.query(q), 5);
           times.add(System.nanoTime() - q0);
           candidates.add(FingerprintIndex.lastQueryCounts()[0]);
           exact.add(FingerprintIndex.lastQueryCounts()[1]);
@@ -101,7 +101,7 @@ public final class IdentifyBench {
         for (int k = 0; k < clips; k++) {
           float[] q = transform(corpus, Corpus.clip(others.get(random.nextInt(others.size())).pcm(), len, random), c, random);
           negatives++;
-          if (!index.match(fp.query(q), 5).isEmpty()) {
+          if (!index.identify(fp.query(q), 5).isEmpty()) {
             fp0++;
           }
         }

@@ -17,13 +17,20 @@ import java.util.UUID;
  * (the first {@code seconds} of each track), seeded clips per condition whose spectrograms are computed
  * once, then per parameter set: index landmarks per second, query landmarks, top-1 per condition and false
  * positives on held-out music. Paired: every parameter set sees the same clips.
- * Usage: IdentifyTune seconds clips extra "df,dt,minDb,perSec,fanOut,qDf,qDt,qMinDb,qPerSec,qFanOut,dtMax,dfMax;..."
+ * Usage: IdentifyTune seconds clips extra "df,dt,minDb,perSec,fanOut,qDf,qDt,qMinDb,qPerSec,qFanOut,dtMax,dfMax[,minScore,
+ * minRatio,minFraction,expand,L];..." (seconds 100000: whole tracks; extra synthetic tracks as IdentifyBench makes them;
+ * matching through {@link FingerprintIndex#identify}). {@code -Dmisses=1}: per miss, the true track's rank and score and
+ * the best score; {@code -Dsurvival=1}: per clip, the share of the clean clip's track-side peaks found among the noisy
+ * query's (exactly, within ±1 frame or bin) and of its landmarks.
  */
 public final class IdentifyTune {
   private IdentifyTune() {
   }
 
-  record Clip(int song, float[][] spec) {
+  record Clip(int song, float[][] spec, float[][] clean) {
+    Clip(int song, float[][] spec) {
+      this(song, spec, null);
+    }
   }
 
   public static void main(String[] args) throws Exception {
@@ -52,7 +59,9 @@ public final class IdentifyTune {
       for (int k = 0; k < clips; k++) {
         int s = random.nextInt(songs.size());
         float[] pcm = java.util.Arrays.copyOf(songs.get(s).pcm(), Math.min(songs.get(s).pcm().length, seconds * Fingerprinter.SAMPLE_RATE));
-        list.add(new Clip(s, spectrogram(base, IdentifyBench.transformPublic(corpus, Corpus.clip(pcm, Double.parseDouble(c[0]), random), c[1], random))));
+        float[] cut = Corpus.clip(pcm, Double.parseDouble(c[0]), random);
+        list.add(new Clip(s, spectrogram(base, IdentifyBench.transformPublic(corpus, cut, c[1], random)),
+            System.getProperty("survival") != null ? spectrogram(base, cut) : null));
       }
       conditions.put(c[0] + "s " + c[1], list);
     }
@@ -86,25 +95,23 @@ public final class IdentifyTune {
         lms += l.length;
       }
       Random r = new Random(7);
-      for (int e = 0; e < extra; e++) {
-        long mask = (long) (r.nextInt(1 << 14) | 1) << 32;
-        long[] copy = prints.get(r.nextInt(prints.size())).clone();
-        for (int i = 0; i < copy.length; i++) {
-          copy[i] ^= mask;
-        }
-        index.add(UUID.randomUUID(), copy);
+      for (int e = 0; e < extra; e++) {   // as the bench makes them: hashes a query can produce
+        index.add(UUID.randomUUID(), IdentifyBench.scrambled(prints.get(r.nextInt(prints.size())), p, r));
       }
+      index.compact();
       StringBuilder line = new StringBuilder(String.format("%s | %.0f lm/s", set, lms / total));
       long qlm = 0;
       long nanos = 0;
+      long gathered = 0;
       int queries = 0;
       for (Map.Entry<String, List<Clip>> c : conditions.entrySet()) {
         int ok = 0;
         for (Clip clip : c.getValue()) {
           long t0 = System.nanoTime();
           long[] q = queryLandmarks(fp, clip.spec());
-          List<FingerprintIndex.Match> m = index.match(q, 5);
+          List<FingerprintIndex.Match> m = index.identify(q, 5);
           nanos += System.nanoTime() - t0;
+          gathered += FingerprintIndex.lastQueryCounts()[0];
           queries++;
           qlm += q.length;
           if (!m.isEmpty() && m.get(0).trackId().equals(ids.get(clip.song()))) {
@@ -112,6 +119,67 @@ public final class IdentifyTune {
           }
         }
         line.append(String.format(" | %s %d", c.getKey(), Math.round(100.0 * ok / c.getValue().size())));
+        if (System.getProperty("survival") != null) {   // how much of the clean clip's track-side peaks/landmarks the noisy query keeps
+          StringBuilder d = new StringBuilder("  survival " + c.getKey() + " (peaks exact/±1 %, landmarks %, query peaks):");
+          for (Clip clip : c.getValue()) {
+            int[] tp = peaksOf(fp, clip.clean(), false);
+            int[] qp = peaksOf(fp, clip.spec(), true);
+            java.util.Set<Integer> qs = new java.util.HashSet<>();
+            for (int x : qp) {
+              qs.add(x);
+            }
+            int exact = 0;
+            int near = 0;
+            for (int x : tp) {
+              if (qs.contains(x)) {
+                exact++;
+              }
+              boolean found = false;
+              for (int a = -1; a <= 1 && !found; a++) {
+                for (int b = -1; b <= 1 && !found; b++) {
+                  found = qs.contains(x + (a << 16) + b);
+                }
+              }
+              if (found) {
+                near++;
+              }
+            }
+            java.util.Set<Long> ql = new java.util.HashSet<>();
+            for (long lm : queryLandmarks(fp, clip.spec())) {
+              ql.add(lm);
+            }
+            long[] tl = trackLandmarks(fp, clip.clean());
+            int kept = 0;
+            for (long lm : tl) {
+              if (ql.contains(lm)) {
+                kept++;
+              }
+            }
+            d.append(String.format(" %d/%d/%d/%d", 100 * exact / Math.max(1, tp.length), 100 * near / Math.max(1, tp.length), 100 * kept / Math.max(1, tl.length), qp.length));
+          }
+          System.out.println(d);
+        }
+        if (System.getProperty("misses") != null) {   // per miss: the true track's rank:score, and the best score
+          StringBuilder d = new StringBuilder("  misses " + c.getKey() + " (rank:true/best):");
+          for (Clip clip : c.getValue()) {
+            List<FingerprintIndex.Match> all = index.candidates(queryLandmarks(fp, clip.spec()), Integer.MAX_VALUE);
+            List<FingerprintIndex.Match> m = index.identify(queryLandmarks(fp, clip.spec()), 5);
+            if (!m.isEmpty() && m.get(0).trackId().equals(ids.get(clip.song()))) {
+              continue;
+            }
+            int rank = -1;
+            int score = 0;
+            for (int i = 0; i < all.size(); i++) {
+              if (all.get(i).trackId().equals(ids.get(clip.song()))) {
+                rank = i + 1;
+                score = all.get(i).score();
+                break;
+              }
+            }
+            d.append(' ').append(rank).append(':').append(score).append('/').append(all.isEmpty() ? 0 : all.get(0).score());
+          }
+          System.out.println(d);
+        }
         if (System.getProperty("diag", "").equals(c.getKey().replace(' ', '_'))) {
           FingerprintIndex loose = new FingerprintIndex(1, 1.0, 0);
           for (int t = 0; t < prints.size(); t++) {
@@ -136,7 +204,7 @@ public final class IdentifyTune {
       }
       int fps = 0;
       for (Clip clip : negatives) {
-        if (!index.match(queryLandmarks(fp, clip.spec()), 5).isEmpty()) {
+        if (!index.identify(queryLandmarks(fp, clip.spec()), 5).isEmpty()) {
           fps++;
         }
       }
@@ -153,7 +221,7 @@ public final class IdentifyTune {
         }
         System.out.println(d);
       }
-      line.append(String.format(" | FP %d/%d | q %.0f lm, %.1f ms", fps, negatives.size(), (double) qlm / queries, nanos / 1e6 / queries));
+      line.append(String.format(" | FP %d/%d | q %.0f lm, %.1f ms, %.0f candidates", fps, negatives.size(), (double) qlm / queries, nanos / 1e6 / queries, (double) gathered / queries));
       System.out.println(line);
       calibrate(index, fp, ids, conditions, negatives);
     }
@@ -248,6 +316,12 @@ public final class IdentifyTune {
   }
 
   static int expand;
+
+  static int[] peaksOf(Fingerprinter fp, float[][] spec, boolean query) throws Exception {
+    var m = Fingerprinter.class.getDeclaredMethod(query ? "queryPeaks" : "trackPeaks", float[][].class);
+    m.setAccessible(true);
+    return (int[]) m.invoke(fp, (Object) spec);
+  }
 
   /** Each landmark with its neighbours' hashes: dt ± 1 (1), also df ± 1 (2), also f1 ± 1 (3). */
   static long[] expanded(long[] q, int mode) {
