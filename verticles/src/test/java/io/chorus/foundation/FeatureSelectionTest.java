@@ -31,15 +31,7 @@ class FeatureSelectionTest {
     Rest rest = new Rest(node.vertx());
     JsonObject room = rest.postOk(port, "/api/v1/listen/rooms", null, new JsonObject().put("host_id", "h").put("host_name", "H")
         .put("track_url", "https://example.com/t.mp3"));
-    String id = room.getString("room_id");
-    try (WsProbe host = WsProbe.connect(port, "/ws?room_id=" + id + "&user_id=h&user_name=H&token=" + room.getString("token"));
-         WsProbe listener = WsProbe.connect(port, "/ws?room_id=" + id + "&user_id=l&user_name=L")) {
-      host.awaitType("room_info");
-      listener.awaitType("room_info");
-      host.awaitType("user_joined");
-      host.send(new JsonObject().put("type", "control").put("action", "seek").put("position", 42));
-      assertThat(listener.awaitType("seek").getDouble("position")).isEqualTo(42.0);
-    }
+    assertThat(WsProbe.seekHeardByAListener(port, room, 42)).isEqualTo(42.0);
 
     for (String path : new String[] {"/api/v1/tracks", "/api/v1/search?q=x", "/api/v1/wave"}) {
       assertThat(rest.get(port, path, null).status()).as(path + " of a feature this node does not run").isEqualTo(404);

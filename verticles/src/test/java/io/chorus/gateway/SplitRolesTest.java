@@ -61,15 +61,7 @@ class SplitRolesTest {
         .put("track_url", "https://example.com/t.mp3"));
     assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
     JsonObject room = new JsonObject(created.body());
-    String id = room.getString("room_id");
-    try (WsProbe host = WsProbe.connect(port, "/ws?room_id=" + id + "&user_id=h&user_name=H&token=" + room.getString("token"));
-         WsProbe listener = WsProbe.connect(port, "/ws?room_id=" + id + "&user_id=l&user_name=L")) {
-      host.awaitType("room_info");
-      listener.awaitType("room_info");
-      host.awaitType("user_joined");
-      host.send(new JsonObject().put("type", "control").put("action", "seek").put("position", 42));
-      assertThat(listener.awaitType("seek").getDouble("position")).isEqualTo(42.0);
-    }
+    assertThat(WsProbe.seekHeardByAListener(port, room, 42)).isEqualTo(42.0);
 
     // gRPC on the gateway node, also served by the room node
     ManagedChannel channel = GrpcClients.channel(gateway);

@@ -52,6 +52,22 @@ public final class WsProbe implements AutoCloseable {
     lastSend = CompletableFuture.completedFuture(ws);
   }
 
+  /**
+   * A host (with the room's token) and a listener join {@code room} ({@code room_id}, {@code token} as the create
+   * call answered) over /ws; the host seeks to {@code position}: the position the listener's seek event carries.
+   */
+  public static double seekHeardByAListener(int port, JsonObject room, double position) {
+    String id = room.getString("room_id");
+    try (WsProbe host = connect(port, "/ws?room_id=" + id + "&user_id=h&user_name=H&token=" + room.getString("token"));
+         WsProbe listener = connect(port, "/ws?room_id=" + id + "&user_id=l&user_name=L")) {
+      host.awaitType("room_info");
+      listener.awaitType("room_info");
+      host.awaitType("user_joined");
+      host.send(new JsonObject().put("type", "control").put("action", "seek").put("position", position));
+      return listener.awaitType("seek").getDouble("position");
+    }
+  }
+
   public static WsProbe connect(int port, String uri) {
     return new WsProbe(port, uri, java.util.Map.of());
   }
