@@ -230,10 +230,7 @@ public final class FingerprintIndex {
       byte[] hist = COARSE.get();
       long[] last = LAST.get();
       try {
-        last[2] = 0;
-        int n = gather(distinct, bufs, hist, 0);
-        last[0] = n;
-        last[1] = 0;
+        int n = gatherFirst(distinct, bufs, hist, last);
         double floor = Math.max(minScore, minFraction * distinct.length);
         List<Match> m = confident(decide(bufs, hist, n, floor, last), distinct.length, limit);
         if (!m.isEmpty() || span(distinct) > WIDEN_FRAMES) {
@@ -405,14 +402,20 @@ public final class FingerprintIndex {
     byte[] hist = COARSE.get();
     long[] last = LAST.get();
     try {
-      last[2] = 0;
-      int n = gather(query, bufs, hist, 0);
-      last[0] = n;
-      last[1] = 0;
+      int n = gatherFirst(query, bufs, hist, last);
       return decide(bufs, hist, n, floor, last);
     } finally {
       Arrays.fill(hist, (byte) 0);
     }
+  }
+
+  /** Gathers a query's candidates into empty buffers and resets the pass counters in {@code last}; their number. */
+  private int gatherFirst(long[] query, int[][] bufs, byte[] hist, long[] last) {
+    last[2] = 0;
+    int n = gather(query, bufs, hist, 0);
+    last[0] = n;
+    last[1] = 0;
+    return n;
   }
 
   /** The threshold passes of {@link #pruned} over the first n gathered candidates and their coarse counts. */
