@@ -243,7 +243,7 @@ public final class ConferenceService {
           .put("created_at", Instant.ofEpochMilli(state.json().getLong("created_at", 0L)).toString());
     }
     if (state != null) {
-      out.put("host_participant_id", state.hostId()).put("participant_count", state.users().size());
+      out.put("host_participant_id", state.hostId()).put("participant_count", state.userCount());
     } else {
       out.put("host_participant_id", row.getString("host_participant_id")).put("participant_count", 0);
       if ("active".equals(out.getString("status"))) {

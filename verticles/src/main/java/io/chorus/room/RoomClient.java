@@ -84,7 +84,7 @@ public final class RoomClient {
 
   /** {@code actor} empty: a trusted service call (gRPC with the API key). */
   public Future<RoomState> control(SetPlaybackRequest req, String actor) {
-    return send(new RoomCommand.Control(req.getRoomId(), actor, req.getAction(), positionOf(req)));
+    return send(new RoomCommand.Control(req.getRoomId(), actor, req.getAction(), positionOf(req), true));
   }
 
   public Future<RoomState> transfer(TransferHostRequest req, String actor) {

@@ -37,8 +37,15 @@ public sealed interface RoomCommand {
   record Leave(String roomId, String userId, String node, boolean disconnectOnly) implements RoomCommand {
   }
 
-  /** {@code actor} empty: a trusted service call. {@code positionMs} below 0: keep the current position. */
-  record Control(String roomId, String actor, String action, long positionMs) implements RoomCommand {
+  /**
+   * {@code actor} empty: a trusted service call. {@code positionMs} below 0: keep the current position.
+   * {@code withUsers}: the answer carries the member ids (gRPC's SetPlayback returns them); otherwise only their
+   * count, which keeps a control's reply small in a big room.
+   */
+  record Control(String roomId, String actor, String action, long positionMs, boolean withUsers) implements RoomCommand {
+    public Control(String roomId, String actor, String action, long positionMs) {
+      this(roomId, actor, action, positionMs, false);
+    }
   }
 
   record TransferHost(String roomId, String actor, String newHostId) implements RoomCommand {
@@ -103,7 +110,8 @@ public sealed interface RoomCommand {
         case "Join" -> new Join(j.getString("roomId"), j.getString("userId"), j.getString("userName"), j.getString("node"),
             j.getBoolean("connect"), j.getBoolean("strict"));
         case "Leave" -> new Leave(j.getString("roomId"), j.getString("userId"), j.getString("node"), j.getBoolean("disconnectOnly"));
-        case "Control" -> new Control(j.getString("roomId"), j.getString("actor"), j.getString("action"), j.getLong("positionMs"));
+        case "Control" -> new Control(j.getString("roomId"), j.getString("actor"), j.getString("action"), j.getLong("positionMs"),
+            j.getBoolean("withUsers", false));
         case "TransferHost" -> new TransferHost(j.getString("roomId"), j.getString("actor"), j.getString("newHostId"));
         case "ChangeTrack" -> new ChangeTrack(j.getString("roomId"), j.getString("actor"), j.getString("trackUrl"),
             j.getString("trackId", ""));

@@ -26,7 +26,7 @@ final class RoomCommands {
       } else if (command instanceof RoomCommand.Leave c) {
         return rooms.leave(c.roomId(), c.userId(), c.node(), c.disconnectOnly());
       } else if (command instanceof RoomCommand.Control c) {
-        return rooms.control(c.roomId(), c.actor(), c.action(), c.positionMs());
+        return rooms.control(c.roomId(), c.actor(), c.action(), c.positionMs(), c.withUsers());
       } else if (command instanceof RoomCommand.TransferHost c) {
         return rooms.transferHost(c.roomId(), c.actor(), c.newHostId());
       } else if (command instanceof RoomCommand.ChangeTrack c) {

@@ -96,6 +96,6 @@ public final class RoomEvents {
 
   private static JsonObject base(String type, RoomState room, long now) {
     return new JsonObject().put("type", type).put("room_id", room.roomId()).put("timestamp", now / 1000)
-        .put("version", room.version()).put("user_count", room.users().size()).put("playback", room.playback(now));
+        .put("version", room.version()).put("user_count", room.userCount()).put("playback", room.playback(now));
   }
 }

@@ -168,6 +168,11 @@ public final class RoomService {
 
   /** {@code actor} empty: trusted service call. {@code positionMs} below 0: keep the current position. */
   public Future<RoomState> control(String roomId, String actor, String action, long positionMs) {
+    return control(roomId, actor, action, positionMs, false);
+  }
+
+  /** {@code withUsers}: the state carries the member ids, not only their count. */
+  public Future<RoomState> control(String roomId, String actor, String action, long positionMs, boolean withUsers) {
     try {
       requireRoom(roomId);
       if (!"play".equals(action) && !"pause".equals(action) && !"seek".equals(action)) {
@@ -182,7 +187,7 @@ public final class RoomService {
     } catch (ChorusException e) {
       return Future.failedFuture(e);
     }
-    return store.control(roomId, actor, action, positionMs).map(this::scheduled)
+    return store.control(roomId, actor, action, positionMs, withUsers).map(this::scheduled)
         .onSuccess(room -> publish(room, RoomEvents.playback(room, action, actor.isEmpty() ? room.hostId() : actor,
             System.currentTimeMillis())));
   }

@@ -135,9 +135,21 @@ public record RoomState(JsonObject json) {
     return json.getBoolean("host_changed", false);
   }
 
-  /** Users in join order (cjson encodes an empty list as an object, hence the check). */
+  /**
+   * Users in join order (cjson encodes an empty list as an object, hence the check). A lean state (the reply
+   * of a control, ready report, tick or queue change) has only their count: asking it for the ids is a bug.
+   */
   public List<String> users() {
+    if (!json.containsKey("users") && json.containsKey("user_count")) {
+      throw new IllegalStateException("a lean room state carries user_count, not the member ids");
+    }
     return strings("users");
+  }
+
+  /** How many users the room has: the lean states' {@code user_count}, else the ids' count. */
+  public int userCount() {
+    Object count = json.getValue("user_count");
+    return count instanceof Number n ? n.intValue() : users().size();
   }
 
   /** Nodes holding at least one socket of this room (the script keeps a socket count per node). */

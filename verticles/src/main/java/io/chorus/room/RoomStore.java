@@ -116,7 +116,12 @@ public final class RoomStore {
 
   /** {@code actor} empty means a trusted service call (gRPC with the API key). */
   public Future<RoomState> control(String roomId, String actor, String action, long positionMs) {
-    return run(roomId, "control", actor, action, Long.toString(positionMs));
+    return control(roomId, actor, action, positionMs, false);
+  }
+
+  /** {@code withUsers}: the reply carries the member ids; otherwise only {@link RoomState#userCount()}. */
+  public Future<RoomState> control(String roomId, String actor, String action, long positionMs, boolean withUsers) {
+    return run(roomId, "control", actor, action, Long.toString(positionMs), withUsers ? "users" : "");
   }
 
   public Future<RoomState> transfer(String roomId, String actor, String newHost) {

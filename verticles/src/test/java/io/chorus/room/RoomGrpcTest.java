@@ -95,6 +95,7 @@ class RoomGrpcTest {
     assertThat(seek.getPositionMs()).isEqualTo(120_000);
     assertThat(seek.getTimestamp()).isEqualTo(120);
     assertThat(seek.getStatus()).isEqualTo("pause");
+    assertThat(seek.getUsersList()).as("SetPlayback answers with the seed's users, unlike a socket's lean control").containsExactly("h1");
     RoomResponse play = rooms.setPlayback(SetPlaybackRequest.newBuilder().setRoomId(id).setAction("play").setTimestamp(1705314600).build());
     assertThat(play.getStatus()).isEqualTo("play");
     assertThat(play.getPositionMs()).isEqualTo(120_000);

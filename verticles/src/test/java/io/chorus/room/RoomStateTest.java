@@ -6,6 +6,7 @@ import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * RoomState without a server: the playback position at a given time (what every event, gRPC reply
@@ -97,6 +98,16 @@ class RoomStateTest {
     assertThat(empty.users()).isEmpty();
     assertThat(empty.left()).isEmpty();
     assertThat(new RoomState(new JsonObject()).users()).isEmpty();
+  }
+
+  @Test
+  void aLeanStateCountsItsUsersAndRefusesToListThem() {
+    RoomState lean = new RoomState(new JsonObject().put("user_count", 2000).put("version", 4));
+    assertThat(lean.userCount()).isEqualTo(2000);
+    assertThatThrownBy(lean::users).isInstanceOf(IllegalStateException.class);
+    assertThat(RoomEvents.playback(lean, "seek", "", 0).getInteger("user_count")).isEqualTo(2000);
+    RoomState listed = new RoomState(new JsonObject().put("users", new JsonArray().add("a").add("b")));
+    assertThat(listed.userCount()).isEqualTo(2);
   }
 
   @Test

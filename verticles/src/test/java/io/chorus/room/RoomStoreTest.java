@@ -43,9 +43,19 @@ class RoomStoreTest {
     RoomState played = await(store.control("STORE1", "host", "play", 0));
     assertThat(played.json().containsKey("members")).isFalse();
     assertThat(played.nameOf("host")).isEqualTo("Hostname");
-    assertThat(played.users()).containsExactly("host", "u0", "u1", "u2", "u3", "u4");
+    // lean: the count, not the ids (a big room's ids would be most of every control's reply)
+    assertThat(played.json().containsKey("users")).isFalse();
+    assertThat(played.userCount()).isEqualTo(6);
     assertThat(played.nodes()).containsExactlyInAnyOrder("node-a", "node-b");
     assertThat(played.version()).isEqualTo(7);
+    RoomState withUsers = await(store.control("STORE1", "host", "seek", 1000, true));
+    assertThat(withUsers.users()).containsExactly("host", "u0", "u1", "u2", "u3", "u4");
+    assertThat(withUsers.userCount()).isEqualTo(6);
+    assertThat(withUsers.version()).isEqualTo(8);
+    // the lean reply is only the reply: the stored room keeps its ids and has no count of its own
+    RoomState stored = new RoomState(new JsonObject(await(redis.get("room:{STORE1}")).toString()));
+    assertThat(stored.users()).containsExactly("host", "u0", "u1", "u2", "u3", "u4");
+    assertThat(stored.json().containsKey("user_count")).isFalse();
 
     RoomState full = await(store.get("STORE1"));
     assertThat(full.nameOf("u3")).isEqualTo("User 3");
