@@ -42,7 +42,7 @@ WORKDIR /app
 COPY --from=build /src/verticles/target/chorus.jar /app/chorus.jar
 USER chorus
 ENV CHORUS_DATA_DIR=/app/data \
-    JAVA_OPTS="-XX:MaxRAMPercentage=75 -XX:+UseG1GC"
+    JAVA_OPTS="-XX:MaxRAMPercentage=75 -XX:+UseG1GC -XX:-UsePerfData"
 # HTTP (REST, WebSocket, SockJS bridge, /health /ready /metrics), gRPC, Hazelcast member port
 EXPOSE 8099 8083 5701
 # /ready checks Redis, PostgreSQL, Kafka, S3 and the cluster; bash's /dev/tcp needs no curl in the image
