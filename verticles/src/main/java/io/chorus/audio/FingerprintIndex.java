@@ -65,6 +65,8 @@ public final class FingerprintIndex {
   /** Per track ordinal: the global frame of its frame 0, and its landmark count (duplicates compare both lengths). */
   private long[] bases = new long[1024];
   private int[] counts = new int[1024];
+  /** Per track ordinal: its anchor peaks, each once, sorted ({@code frame << 9 | bin}), for {@link #verified}. */
+  private int[][] peaks = new int[1024][];
   private long next = GAP;
   /**
    * Postings per hash; {@code sizes[h]} of {@code lists[h]} are used. The table is 64 MB whatever the index
@@ -83,10 +85,34 @@ public final class FingerprintIndex {
 
   /** An index with other confidence thresholds (the parameter sweep). */
   public FingerprintIndex(int minScore, double minRatio, double minFraction) {
+    this(minScore, minRatio, minFraction, Verification.DEFAULT);
+  }
+
+  /** An index with the default confidence thresholds and other verification settings. */
+  public FingerprintIndex(Verification verification) {
+    this(MIN_SCORE, MIN_RATIO, MIN_FRACTION, verification);
+  }
+
+  /** An index with other confidence thresholds and verification settings ({@link Verification#OFF}: hashes only). */
+  public FingerprintIndex(int minScore, double minRatio, double minFraction, Verification verification) {
     this.minScore = minScore;
     this.minRatio = minRatio;
     this.minFraction = minFraction;
+    this.verification = verification;
   }
+
+  /**
+   * The peak verification of {@link #identify}: the {@code candidates} best tracks by hash score are scored by
+   * their peaks that the query has within ±1 frame and ±1 bin ({@link #verified}); the best is a match when it
+   * has at least {@code minHits} such peaks, at least {@code minShare} of its peaks in the clip's window, and
+   * at least {@code minRatio} × the best other track's hits.
+   */
+  public record Verification(int candidates, int minHits, double minShare, double minRatio) {
+    public static final Verification DEFAULT = new Verification(200, 12, 0.2, 1.5);
+    public static final Verification OFF = new Verification(0, 0, 0, 0);
+  }
+
+  private final Verification verification;
 
   /** Adds a track's landmarks; false (and nothing changes) when the track is indexed already. */
   public boolean add(UUID track, long[] landmarks) {
@@ -109,8 +135,10 @@ public final class FingerprintIndex {
       if (ordinal == counts.length) {
         counts = Arrays.copyOf(counts, counts.length * 2);
         bases = Arrays.copyOf(bases, bases.length * 2);
+        peaks = Arrays.copyOf(peaks, peaks.length * 2);
       }
       counts[ordinal] = landmarks.length;
+      peaks[ordinal] = anchors(landmarks);
       bases[ordinal] = base;
       next = base + last + 1 + GAP;
       if (lists == null) {
@@ -147,6 +175,7 @@ public final class FingerprintIndex {
     try {
       lists = null;
       sizes = null;
+      Arrays.fill(peaks, null);
       ordinals.clear();
       tracks.clear();
       postings = 0;
@@ -183,14 +212,23 @@ public final class FingerprintIndex {
     }
   }
 
-  /** Approximate heap bytes: the table, the postings lists (16-byte array headers included) and the per-track arrays. */
+  /**
+   * Approximate heap bytes: the table, the postings lists (16-byte array headers included), the per-track arrays
+   * and the tracks' peaks.
+   */
   public long bytes() {
     lock.readLock().lock();
     try {
-      if (lists == null) {
-        return 12L * bases.length;
+      long b = 16L * bases.length;   // bases, counts and the peak arrays' references
+      for (int[] p : peaks) {
+        if (p != null) {
+          b += 16 + 4L * p.length;
+        }
       }
-      long b = 4L * lists.length + 4L * sizes.length + 12L * bases.length;
+      if (lists == null) {
+        return b;
+      }
+      b += 4L * lists.length + 4L * sizes.length;
       for (int[] list : lists) {
         if (list != null) {
           b += 16 + 4L * list.length;
@@ -233,20 +271,202 @@ public final class FingerprintIndex {
         int n = gatherFirst(distinct, bufs, hist, last);
         double floor = Math.max(minScore, minFraction * distinct.length);
         List<Match> m = confident(decide(bufs, hist, n, floor, last), distinct.length, limit);
-        if (!m.isEmpty() || span(distinct) > WIDEN_FRAMES) {
+        if (!m.isEmpty()) {
           return m;
         }
-        long[] extra = widened(distinct);
-        n = gather(extra, bufs, hist, n);
-        last[0] = n;
-        int all = distinct.length + extra.length;
-        return confident(decide(bufs, hist, n, Math.max(minScore, minFraction * all), last), all, limit);
+        if (span(distinct) <= WIDEN_FRAMES) {
+          long[] extra = widened(distinct);
+          n = gather(extra, bufs, hist, n);
+          last[0] = n;
+          int all = distinct.length + extra.length;
+          m = confident(decide(bufs, hist, n, Math.max(minScore, minFraction * all), last), all, limit);
+        }
+        if (!m.isEmpty() || verification.candidates() == 0) {
+          return m;
+        }
+        return decideVerified(verified(query, top(bufs, hist, n, verification.candidates(), last)), limit);
       } finally {
         Arrays.fill(hist, (byte) 0);
       }
     } finally {
       lock.readLock().unlock();
     }
+  }
+
+  /** A verified candidate: its track's peaks found in the query (±1 frame and bin), its peaks in the clip's window. */
+  public record Check(UUID trackId, int hits, int window, int hashScore, long offsetMs) {
+  }
+
+  /**
+   * The verification of a query without any decision (the calibration, diagnostics): its {@code k} best tracks
+   * by hash score (after the widened pass for a short clip, whatever the hash stage decided) with their hits, most
+   * hits first.
+   */
+  public List<Check> checks(long[] query, int k) {
+    lock.readLock().lock();
+    try {
+      long[] distinct = distinctHashes(query);
+      int[][] bufs = BUFFERS.get();
+      byte[] hist = COARSE.get();
+      long[] last = LAST.get();
+      try {
+        int n = gatherFirst(distinct, bufs, hist, last);
+        if (span(distinct) <= WIDEN_FRAMES) {
+          n = gather(widened(distinct), bufs, hist, n);
+          last[0] = n;
+        }
+        return verified(query, top(bufs, hist, n, k, last));
+      } finally {
+        Arrays.fill(hist, (byte) 0);
+      }
+    } finally {
+      lock.readLock().unlock();
+    }
+  }
+
+  /** Candidates sorted exactly per query (at most): bounds the cost of {@link #top} for any query length. */
+  static final int TOP_SORTED = 300_000;
+
+  /**
+   * The {@code k} best tracks by hash score among the first n gathered candidates, as {@link #ranked}'s rows. The
+   * threshold is the lowest coarse pair count whose bins hold at most {@link #TOP_SORTED} candidates: the rows
+   * from it up are exact, and weaker tracks (below it) are too many to verify anyway.
+   */
+  private List<long[]> top(int[][] bufs, byte[] hist, int n, int k, long[] last) {
+    int[] cand = bufs[0];
+    int mask = hist.length - 1;
+    int[] bySum = new int[1024];
+    for (int i = 0; i < n; i++) {
+      int b = (cand[i] >>> COARSE_SHIFT) & mask;
+      int sum = count(hist[b]) + Math.max(count(hist[(b + 1) & mask]), count(hist[(b - 1) & mask]));
+      bySum[Math.min(sum, bySum.length - 1)]++;
+    }
+    int t = bySum.length - 1;
+    long selected = bySum[t];
+    while (t > 2 && selected + bySum[t - 1] <= TOP_SORTED) {
+      t--;
+      selected += bySum[t];
+    }
+    List<long[]> rows = exact(bufs, hist, n, t, last).rows();
+    return rows.size() > k ? rows.subList(0, k) : rows;
+  }
+
+  /**
+   * Each candidate row ({score, ordinal, offsetFrames}) checked against the query's peaks: the track's peaks in
+   * the clip's window (offset − 1 .. offset + the query's last frame + 1) that the query has within ±1 frame and
+   * ±1 bin. Noise moves a peak by a frame or a bin about as often as it keeps it in place, and a landmark needs
+   * both its peaks: at SNR 5 dB a true match keeps ~75 % of its peaks this way, ~25 % of its landmarks, while an
+   * unrelated track hits only the few percent of the time-frequency plane the query's peaks cover.
+   */
+  private List<Check> verified(long[] query, List<long[]> rows) {
+    int span = span(query);
+    long[] plane = plane(query, span);
+    List<Check> out = new ArrayList<>(rows.size());
+    for (long[] row : rows) {
+      int ordinal = (int) row[1];
+      int offset = (int) row[2];
+      int[] p = peaks[ordinal];
+      int i = lowerBound(p, Math.max(0, offset - 1) << 9);
+      int hits = 0;
+      int window = 0;
+      for (; i < p.length && (p[i] >>> 9) <= offset + span + 1; i++) {
+        int frame = (p[i] >>> 9) - offset + 1;   // the plane's row: query frame + 1
+        int bin = p[i] & 0x1ff;
+        if ((plane[frame << 3 | bin >>> 6] & 1L << bin) != 0) {
+          hits++;
+        }
+        if (frame >= 1 && frame <= span + 1) {
+          window++;
+        }
+      }
+      out.add(new Check(tracks.get(ordinal), hits, window, (int) row[0], Math.round(offset * Fingerprinter.msPerFrame())));
+    }
+    out.sort((a, b) -> a.hits() != b.hits() ? Integer.compare(b.hits(), a.hits()) : Integer.compare(b.hashScore(), a.hashScore()));
+    return out;
+  }
+
+  /**
+   * The query's anchor peaks dilated by ±1 frame and ±1 bin: a bit per (query frame + 1, bin), 512 bins (8 longs)
+   * per row, rows 0 .. span + 2.
+   */
+  static long[] plane(long[] query, int span) {
+    long[] plane = new long[(span + 3) * 8];
+    for (long lm : query) {
+      int frame = Fingerprinter.timeOf(lm);
+      int bin = Fingerprinter.hashOf(lm) >>> 14;
+      for (int r = frame; r <= frame + 2; r++) {
+        for (int b = Math.max(0, bin - 1); b <= Math.min(511, bin + 1); b++) {
+          plane[r << 3 | b >>> 6] |= 1L << b;
+        }
+      }
+    }
+    return plane;
+  }
+
+  /** The first index of a sorted array whose value is at least {@code key}. */
+  private static int lowerBound(int[] a, int key) {
+    int lo = 0;
+    int hi = a.length;
+    while (lo < hi) {
+      int mid = (lo + hi) >>> 1;
+      if (a[mid] < key) {
+        lo = mid + 1;
+      } else {
+        hi = mid;
+      }
+    }
+    return lo;
+  }
+
+  /**
+   * The confident matches among verified candidates, as {@link #confident} decides on hash scores: the best must pass
+   * the absolute tests (hits, share of its window) and have {@code minRatio} × the hits of the best other track that
+   * does not pass them as well (the same song uploaded twice passes them as well: returned after it).
+   */
+  private List<Match> decideVerified(List<Check> checks, int limit) {
+    List<Match> out = new ArrayList<>();
+    if (checks.isEmpty()) {
+      return out;
+    }
+    Check best = checks.get(0);
+    int second = 0;
+    for (int r = 1; r < checks.size(); r++) {
+      Check c = checks.get(r);
+      if (!passes(c) || c.hits() < best.hits() / verification.minRatio()) {
+        second = c.hits();
+        break;
+      }
+    }
+    if (!passes(best) || best.hits() < verification.minRatio() * second) {
+      return out;
+    }
+    for (Check c : checks) {
+      if (out.size() == limit || !passes(c) || c.hits() < best.hits() / verification.minRatio()) {
+        break;
+      }
+      out.add(new Match(c.trackId(), c.hits(), c.offsetMs()));
+    }
+    return out;
+  }
+
+  private boolean passes(Check c) {
+    return c.hits() >= verification.minHits() && c.hits() >= verification.minShare() * c.window();
+  }
+
+  /** A track's anchor peaks ({@code frame << 9 | f1}), each once, sorted: the landmarks' own anchors, no schema change. */
+  static int[] anchors(long[] landmarks) {
+    int[] a = new int[landmarks.length];
+    for (int i = 0; i < landmarks.length; i++) {
+      a[i] = Fingerprinter.timeOf(landmarks[i]) << 9 | Fingerprinter.hashOf(landmarks[i]) >>> 14;
+    }
+    Arrays.sort(a);
+    int n = 0;
+    for (int i = 0; i < a.length; i++) {
+      if (n == 0 || a[i] != a[n - 1]) {
+        a[n++] = a[i];
+      }
+    }
+    return Arrays.copyOf(a, n);
   }
 
   /** The last anchor frame of a query (its landmarks span 0..this). */
