@@ -48,8 +48,8 @@ public final class Fingerprinter {
    */
   public static final int VERSION = 3;
   public static final int HASH_BITS = 23;
-  static final int F_MIN = 3;
-  static final int F_MAX = 400;
+  public static final int F_MIN = 3;
+  public static final int F_MAX = 400;
   /** Frames below this power (dB re full scale, per bin) are silence and make no peaks. */
   static final float FLOOR_DB = -90f;
 

@@ -15,10 +15,10 @@ import java.util.UUID;
  * Identify-by-clip on real music (issue 18): the warzone2100 and singularity soundtracks indexed, the
  * hyperrogue soundtrack as music not in the library. Per condition, {@code clips} clips at seeded random
  * offsets of random indexed tracks; top-1 accuracy, false positives, query p50/p99, fingerprinting speed
- * and index bytes per hour. {@code extra} synthetic tracks fill the index up to a realistic size: copies of
- * the real tracks' landmarks with the Δf/Δt bits of every hash XOR-scrambled by a per-copy random mask
- * (the same count and f1 distribution as real music, other hashes). Landmarks live in the hash's low 14
- * bits (f2 − f1 and Δt), so a copy keeps f1 and the time structure.
+ * and index bytes per hour. {@code extra} synthetic tracks fill the index up to a realistic size, each a
+ * different song for both stages of matching ({@link #scrambled}). {@code -Dverify=off}: the hash stage alone
+ * ({@link FingerprintIndex.Verification#OFF}); {@code -Ddecoys=same-f1}: the synthetic tracks as they were made
+ * before the verification stage (f1 and times kept: their anchor peaks are the real track's).
  * Usage: scripts/bench-identify [clips=40] [extra=10000]
  */
 public final class IdentifyBench {
@@ -35,7 +35,11 @@ public final class IdentifyBench {
     List<Corpus.Song> others = corpus.decode(Corpus.files(Corpus.HYPERROGUE, ".ogg"), 2);
 
     Fingerprinter fp = new Fingerprinter();
-    FingerprintIndex index = new FingerprintIndex();
+    FingerprintIndex index = "off".equals(System.getProperty("verify"))
+        ? new FingerprintIndex(FingerprintIndex.Verification.OFF) : new FingerprintIndex();
+    boolean sameF1 = "same-f1".equals(System.getProperty("decoys"));
+    System.out.printf("verification %s, synthetic tracks %s%n", "off".equals(System.getProperty("verify")) ? "off" : "on",
+        sameF1 ? "with the real tracks' f1 (anchor peaks)" : "transposed");
     List<UUID> ids = new ArrayList<>();
     List<long[]> prints = new ArrayList<>();
     double seconds = 0;
@@ -60,7 +64,7 @@ public final class IdentifyBench {
     Random random = new Random(18);
     for (int e = 0; e < extra; e++) {
       int src = random.nextInt(prints.size());
-      long[] copy = scrambled(prints.get(src), fp.params(), random);
+      long[] copy = sameF1 ? scrambledSameF1(prints.get(src), fp.params(), random) : scrambled(prints.get(src), fp.params(), random);
       index.add(UUID.randomUUID(), copy);
       hours += songs.get(src).pcm().length / (double) Fingerprinter.SAMPLE_RATE / 3600;
     }
@@ -121,10 +125,40 @@ public final class IdentifyBench {
   }
 
   /**
-   * A copy of a track's landmarks with f2 − f1 and Δt rotated by a random non-zero amount each within the
-   * target zone (so every scrambled hash is one a query can produce): other hashes, the same f1, times and count.
+   * A copy of a track's landmarks that is another song for the hashes and for the peaks: f2 − f1 and Δt rotated
+   * by a random amount each within the target zone (so every hash is one a query can produce), and f1 transposed
+   * by a random 3..24 bins up or down, wrapping inside the spectrogram's bins. The count, the times and the Δf/Δt
+   * distribution are the real track's, and f1's distribution nearly (a shift of at most 260 Hz): the hash stage
+   * meets as many coincidences as before. Without the transposition (before the verification stage, {@link
+   * #scrambledSameF1}) every copy's anchor peaks were its source's, exactly: ~222 copies of each real song for a
+   * peak-level check, which no real other song is. A shift of 3 or more keeps a copy's peaks out of the ±1 bin a
+   * verification tolerates.
    */
   static long[] scrambled(long[] print, Fingerprinter.Params p, Random random) {
+    int width = 2 * p.dfMax() + 1;
+    int a = random.nextInt(width);
+    int b = random.nextInt(p.dtMax());
+    int shift = (3 + random.nextInt(22)) * (random.nextBoolean() ? 1 : -1);
+    int bins = Fingerprinter.F_MAX - Fingerprinter.F_MIN;
+    long[] copy = new long[print.length];
+    for (int i = 0; i < print.length; i++) {
+      int h = (int) (print[i] >>> 32);
+      int f1 = Math.floorMod((h >>> 14) + shift, bins);
+      int df = ((h >>> 6) & 0xff) - 128;
+      int dt = h & 0x3f;
+      int df2 = Math.floorMod(df + p.dfMax() + a, width) - p.dfMax();
+      int dt2 = Math.floorMod(dt - 1 + b, p.dtMax()) + 1;
+      int h2 = f1 << 14 | (df2 + 128) << 6 | dt2;
+      copy[i] = (long) h2 << 32 | (print[i] & 0xffffffffL);
+    }
+    return copy;
+  }
+
+  /**
+   * The synthetic tracks before the verification stage: f2 − f1 and Δt rotated by a random non-zero amount each,
+   * the same f1 and times (the hash-only before/after on the same decoys).
+   */
+  static long[] scrambledSameF1(long[] print, Fingerprinter.Params p, Random random) {
     int width = 2 * p.dfMax() + 1;
     int a;
     int b;
