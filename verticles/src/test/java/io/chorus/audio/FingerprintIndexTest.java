@@ -283,7 +283,7 @@ class FingerprintIndexTest {
     assertThat(hashOnly.identify(q, 5)).as("the hash stage alone").isEmpty();
     List<FingerprintIndex.Match> m = index.identify(q, 5);
     assertThat(m).extracting(FingerprintIndex.Match::trackId).containsExactly(ids.get(0));
-    assertThat(m.get(0).score()).as("peaks found within a bin").isGreaterThan(40);
+    assertThat(m.get(0).score()).as("peaks in place count 1, a bin away 0.5: far more than the ~12 in place").isGreaterThan(25);
     assertThat(m.get(0).offsetMs()).isCloseTo(Math.round(start * Fingerprinter.msPerFrame()), org.assertj.core.data.Offset.offset(50L));
     List<FingerprintIndex.Check> checks = index.checks(q, 200);
     assertThat(checks.get(0).trackId()).isEqualTo(ids.get(0));

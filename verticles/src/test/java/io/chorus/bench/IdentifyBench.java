@@ -39,7 +39,7 @@ public final class IdentifyBench {
         ? new FingerprintIndex(FingerprintIndex.Verification.OFF) : new FingerprintIndex();
     boolean sameF1 = "same-f1".equals(System.getProperty("decoys"));
     System.out.printf("verification %s, synthetic tracks %s%n", "off".equals(System.getProperty("verify")) ? "off" : "on",
-        sameF1 ? "with the real tracks' f1 (anchor peaks)" : "transposed");
+        sameF1 ? "with the real tracks' f1 and times (anchor peaks)" : "reversed in time");
     List<UUID> ids = new ArrayList<>();
     List<long[]> prints = new ArrayList<>();
     double seconds = 0;
@@ -125,32 +125,36 @@ public final class IdentifyBench {
   }
 
   /**
-   * A copy of a track's landmarks that is another song for the hashes and for the peaks: f2 − f1 and Δt rotated
-   * by a random amount each within the target zone (so every hash is one a query can produce), and f1 transposed
-   * by a random 3..24 bins up or down, wrapping inside the spectrogram's bins. The count, the times and the Δf/Δt
-   * distribution are the real track's, and f1's distribution nearly (a shift of at most 260 Hz): the hash stage
-   * meets as many coincidences as before. Without the transposition (before the verification stage, {@link
-   * #scrambledSameF1}) every copy's anchor peaks were its source's, exactly: ~222 copies of each real song for a
-   * peak-level check, which no real other song is. A shift of 3 or more keeps a copy's peaks out of the ±1 bin a
-   * verification tolerates.
+   * A copy of a track's landmarks that is another song for the hashes and for the peaks: the track played backwards
+   * (a landmark from anchor (t, f1) to target (t + Δt, f1 + Δf) becomes one from (T − t − Δt, f1 + Δf) to
+   * (T − t, f1), T the track's last frame), then f2 − f1 and Δt rotated by a random amount each within the target
+   * zone, as before (so every hash is one a query can produce, and no two copies share their hashes). The count,
+   * the bins' distribution and the Δt distribution are the real track's: the hash stage meets as many
+   * coincidences as with {@link #scrambledSameF1}. Those kept f1 and the times, so every copy's anchor peaks were
+   * its source's, exactly: ~222 copies of each real song for a peak-level check, which no real other song is;
+   * a reversed song's peaks line up with its source's only by chance, as another song's would.
    */
   static long[] scrambled(long[] print, Fingerprinter.Params p, Random random) {
     int width = 2 * p.dfMax() + 1;
     int a = random.nextInt(width);
     int b = random.nextInt(p.dtMax());
-    int shift = (3 + random.nextInt(22)) * (random.nextBoolean() ? 1 : -1);
-    int bins = Fingerprinter.F_MAX - Fingerprinter.F_MIN;
+    int last = 0;
+    for (long lm : print) {
+      last = Math.max(last, (int) lm + ((int) (lm >>> 32) & 0x3f));
+    }
     long[] copy = new long[print.length];
     for (int i = 0; i < print.length; i++) {
       int h = (int) (print[i] >>> 32);
-      int f1 = Math.floorMod((h >>> 14) + shift, bins);
+      int f1 = h >>> 14;
       int df = ((h >>> 6) & 0xff) - 128;
       int dt = h & 0x3f;
-      int df2 = Math.floorMod(df + p.dfMax() + a, width) - p.dfMax();
+      int anchor = last - (int) print[i] - dt;   // the target, reversed, is the earlier peak
+      int df2 = Math.floorMod(-df + p.dfMax() + a, width) - p.dfMax();
       int dt2 = Math.floorMod(dt - 1 + b, p.dtMax()) + 1;
-      int h2 = f1 << 14 | (df2 + 128) << 6 | dt2;
-      copy[i] = (long) h2 << 32 | (print[i] & 0xffffffffL);
+      int h2 = (f1 + df) << 14 | (df2 + 128) << 6 | dt2;
+      copy[i] = (long) h2 << 32 | anchor;
     }
+    java.util.Arrays.sort(copy);   // anchor-time order within a hash, as the index appends them
     return copy;
   }
 

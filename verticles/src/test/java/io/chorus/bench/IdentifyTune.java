@@ -267,7 +267,7 @@ public final class IdentifyTune {
       neg.add(new Verified(-1, false, !index.identify(q, 5).isEmpty(), index.checks(q, k), null));
     }
     // the true track among the candidates, and its hits against the best other's
-    StringBuilder d = new StringBuilder(String.format("  K %d, checks %.1f ms/query; hash misses (true hits/window : best other hits/window; -: not a candidate):",
+    StringBuilder d = new StringBuilder(String.format("  K %d, checks %.1f ms/query; hash misses (true exact/near/window : best other's by near; -: not a candidate):",
         k, nanos / 1e6 / verifiedQueries));
     for (Verified x : pos) {
       if (x.hashRight()) {
@@ -282,21 +282,23 @@ public final class IdentifyTune {
           other = c;
         }
       }
-      d.append(' ').append(truth == null ? "-" : truth.hits() + "/" + truth.window()).append(':').append(other == null ? "-" : other.hits() + "/" + other.window());
+      d.append(' ').append(truth == null ? "-" : truth.exact() + "/" + truth.near() + "/" + truth.window()).append(':')
+          .append(other == null ? "-" : other.exact() + "/" + other.near() + "/" + other.window());
     }
     System.out.println(d);
-    StringBuilder nd = new StringBuilder("  negatives (best hits/window, second):");
+    StringBuilder nd = new StringBuilder("  negatives (best by near: exact/near/window):");
     for (Verified x : neg) {
-      nd.append(' ').append(x.checks().isEmpty() ? "-" : x.checks().get(0).hits() + "/" + x.checks().get(0).window() + "," + (x.checks().size() > 1 ? x.checks().get(1).hits() : 0));
+      nd.append(' ').append(x.checks().isEmpty() ? "-" : x.checks().get(0).exact() + "/" + x.checks().get(0).near() + "/" + x.checks().get(0).window());
     }
     System.out.println(nd);
     for (int allowed = 0; allowed <= 1; allowed++) {
       double bestAcc = -1;
       String best = "";
+      for (double weight : new double[] {0, 0.25, 0.5, 1}) {
       for (int minHits = 4; minHits <= 40; minHits++) {
-        for (double share : new double[] {0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4}) {
+        for (double share : new double[] {0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.5}) {
           for (double ratio : new double[] {1.2, 1.5, 2.0, 2.5, 3.0}) {
-            FingerprintIndex.Verification v = new FingerprintIndex.Verification(k, minHits, share, ratio);
+            FingerprintIndex.Verification v = new FingerprintIndex.Verification(k, minHits, share, ratio, weight);
             int fps = 0;
             for (Verified x : neg) {
               if (x.hashAny() || named(x.checks(), v) != null) {
@@ -317,7 +319,7 @@ public final class IdentifyTune {
             }
             if (total > bestAcc) {
               bestAcc = total;
-              StringBuilder b = new StringBuilder(String.format("  K %d FP<=%d: minHits %d share %.2f ratio %.1f FP %d:", k, allowed, minHits, share, ratio, fps));
+              StringBuilder b = new StringBuilder(String.format("  K %d FP<=%d: weight %.2f minHits %d share %.2f ratio %.1f FP %d, named %d:", k, allowed, weight, minHits, share, ratio, fps, total));
               int i = 0;
               for (Map.Entry<String, List<Clip>> c : conditions.entrySet()) {
                 b.append(String.format(" | %s %d", c.getKey(), Math.round(100.0 * ok[i++] / c.getValue().size())));
@@ -327,29 +329,29 @@ public final class IdentifyTune {
           }
         }
       }
+      }
       System.out.println(best);
     }
   }
 
   /** The track the verification names with these thresholds (FingerprintIndex's decision), or null. */
-  static UUID named(List<FingerprintIndex.Check> checks, FingerprintIndex.Verification v) {
-    if (checks.isEmpty()) {
+  static UUID named(List<FingerprintIndex.Check> unsorted, FingerprintIndex.Verification v) {
+    if (unsorted.isEmpty()) {
       return null;
     }
+    double w = v.nearWeight();
+    List<FingerprintIndex.Check> checks = new ArrayList<>(unsorted);
+    checks.sort((a, b) -> Double.compare(b.score(w), a.score(w)));
     FingerprintIndex.Check best = checks.get(0);
-    int second = 0;
+    double second = 0;
     for (int r = 1; r < checks.size(); r++) {
       FingerprintIndex.Check c = checks.get(r);
-      if (!passes(c, v) || c.hits() < best.hits() / v.minRatio()) {
-        second = c.hits();
+      if (!FingerprintIndex.passes(c, v) || c.score(w) < best.score(w) / v.minRatio()) {
+        second = c.score(w);
         break;
       }
     }
-    return passes(best, v) && best.hits() >= v.minRatio() * second ? best.trackId() : null;
-  }
-
-  static boolean passes(FingerprintIndex.Check c, FingerprintIndex.Verification v) {
-    return c.hits() >= v.minHits() && c.hits() >= v.minShare() * c.window();
+    return FingerprintIndex.passes(best, v) && best.score(w) >= v.minRatio() * second ? best.trackId() : null;
   }
 
   /** Scores without thresholds, then the (minScore, fraction) pair with at most one false positive that names the most clips. */
