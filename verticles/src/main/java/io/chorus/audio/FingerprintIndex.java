@@ -298,7 +298,9 @@ public final class FingerprintIndex {
         if (!m.isEmpty() || verification.candidates() == 0) {
           return m;
         }
-        return decideVerified(verified(query, top(bufs, hist, n, verification.candidates(), last)), limit);
+        List<long[]> rows = top(bufs, hist, n, verification.candidates(), last);
+        last[3] = rows.size();
+        return decideVerified(verified(query, rows), limit);
       } finally {
         Arrays.fill(hist, (byte) 0);
       }
@@ -626,13 +628,17 @@ public final class FingerprintIndex {
   private static final ThreadLocal<byte[]> COARSE = ThreadLocal.withInitial(() -> new byte[1 << COARSE_BITS]);
   /**
    * Per thread: the last query's candidates and how many of them the exact passes sorted (diagnostics, the bench),
-   * and its fullest coarse bin.
+   * its fullest coarse bin, and the tracks it verified by peaks.
    */
-  private static final ThreadLocal<long[]> LAST = ThreadLocal.withInitial(() -> new long[3]);
+  private static final ThreadLocal<long[]> LAST = ThreadLocal.withInitial(() -> new long[4]);
 
-  /** The calling thread's last {@link #match}: {candidates gathered, candidates sorted and scored exactly}. */
+  /**
+   * The calling thread's last {@link #match} or {@link #identify}: {candidates gathered, candidates sorted and scored
+   * exactly, tracks verified by peaks (0: the hash stage decided)}.
+   */
   public static long[] lastQueryCounts() {
-    return Arrays.copyOf(LAST.get(), 2);
+    long[] last = LAST.get();
+    return new long[] {last[0], last[1], last[3]};
   }
 
   /** Every track's best window, exactly (duplicates, the parameter sweep): sorts every candidate. */
@@ -676,6 +682,7 @@ public final class FingerprintIndex {
   /** Gathers a query's candidates into empty buffers and resets the pass counters in {@code last}; their number. */
   private int gatherFirst(long[] query, int[][] bufs, byte[] hist, long[] last) {
     last[2] = 0;
+    last[3] = 0;
     int n = gather(query, bufs, hist, 0);
     last[0] = n;
     last[1] = 0;

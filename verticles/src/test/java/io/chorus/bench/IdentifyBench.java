@@ -75,6 +75,9 @@ public final class IdentifyBench {
         seconds / fpSeconds, seconds / fpCpuSeconds, landmarks / seconds, index.bytes() / hours / 1e6, index.postings(), index.bytes() / 1e6);
 
     List<Long> times = new ArrayList<>();
+    List<Long> hashTimes = new ArrayList<>();   // decided by the hash stage
+    List<Long> verifiedTimes = new ArrayList<>();   // went on to the peak verification
+    List<Long> heldOutTimes = new ArrayList<>();   // music not in the library: every stage runs
     List<Long> candidates = new ArrayList<>();
     List<Long> exact = new ArrayList<>();
     String[] conditions = {"clean", "white10", "white5", "white0", "pink10", "pink5", "pink0", "mp3-64k", "phone+white10"};
@@ -88,6 +91,7 @@ public final class IdentifyBench {
           long q0 = System.nanoTime();
           List<FingerprintIndex.Match> m = index.identify(fp.query(q), 5);
           times.add(System.nanoTime() - q0);
+          (FingerprintIndex.lastQueryCounts()[2] > 0 ? verifiedTimes : hashTimes).add(times.get(times.size() - 1));
           candidates.add(FingerprintIndex.lastQueryCounts()[0]);
           exact.add(FingerprintIndex.lastQueryCounts()[1]);
           if (!m.isEmpty() && m.get(0).trackId().equals(ids.get(s))) {
@@ -105,7 +109,10 @@ public final class IdentifyBench {
         for (int k = 0; k < clips; k++) {
           float[] q = transform(corpus, Corpus.clip(others.get(random.nextInt(others.size())).pcm(), len, random), c, random);
           negatives++;
-          if (!index.identify(fp.query(q), 5).isEmpty()) {
+          long q0 = System.nanoTime();
+          boolean named = !index.identify(fp.query(q), 5).isEmpty();
+          heldOutTimes.add(System.nanoTime() - q0);
+          if (named) {
             fp0++;
           }
         }
@@ -116,6 +123,11 @@ public final class IdentifyBench {
     System.out.printf("load average at the end: %s%n", java.nio.file.Files.readString(Path.of("/proc/loadavg")).trim());
     System.out.printf("query (fingerprint + match): p50 %.1f ms, p99 %.1f ms over %d queries%n",
         sorted[sorted.length / 2] / 1e6, sorted[(int) (sorted.length * 0.99)] / 1e6, sorted.length);
+    for (List<Long> part : List.of(hashTimes, verifiedTimes, heldOutTimes)) {
+      long[] t = part.stream().mapToLong(Long::longValue).sorted().toArray();
+      System.out.printf("  %s: %d queries, p50 %.1f ms, p99 %.1f ms%n", part == hashTimes ? "decided by the hash stage" : part == verifiedTimes ? "verified by peaks" : "held-out clips",
+          t.length, t.length == 0 ? 0 : t[t.length / 2] / 1e6, t.length == 0 ? 0 : t[(int) (t.length * 0.99)] / 1e6);
+    }
     // counts, unlike times, do not depend on the shared machine's load
     long[] c = candidates.stream().mapToLong(Long::longValue).sorted().toArray();
     long[] x = exact.stream().mapToLong(Long::longValue).sorted().toArray();
