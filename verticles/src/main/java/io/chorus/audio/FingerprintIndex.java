@@ -272,7 +272,9 @@ public final class FingerprintIndex {
    * (a 5 s clip at SNR 5 dB keeps ~50 % of its track's peaks exactly, ~75 % within a frame or a bin), and a
    * landmark needs both its peaks: a clean or mildly noisy clip is decided by the first pass; a noisy one
    * gathers 2× more candidates on top of the first pass's (kept, not gathered again). Longer clips carry
-   * enough exact landmarks, and their widened query would cost the most.
+   * enough exact landmarks, and their widened query would cost the most. A clip still unnamed (any length) goes to
+   * the peak verification ({@link Verification}) over all the candidates gathered; a named one never does, so that
+   * clean queries pay nothing for it.
    */
   public List<Match> identify(long[] query, int limit) {
     lock.readLock().lock();
