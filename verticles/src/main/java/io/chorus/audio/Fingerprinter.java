@@ -28,7 +28,9 @@ import java.util.Arrays;
  * </ul>
  * Noise moves peaks: a 5 s clip at SNR 5 dB keeps about half of its track's peaks in place and a quarter more one
  * frame or one bin away, and a landmark needs both of its peaks. {@link FingerprintIndex#identify} therefore
- * queries an unconfident short clip once more with each hash's Δt ± 1 neighbours.
+ * queries an unconfident short clip once more with each hash's Δt ± 1 neighbours, and checks the best tracks of
+ * a clip still unnamed by their anchor peaks (in place or a frame or bin away), which the index derives from the
+ * landmarks: the layout and {@link #VERSION} are unchanged.
  * Measured and not kept (docs/benchmarks-history.md): a query at two sub-hop offsets (2–6 points at 2 s for twice
  * the work); peaks from a whitened spectrogram (each bin minus its mean over ±1 s, track and query: 5 s white 5 dB
  * 94 → 26 %); track peaks that must stand 0.5 dB or more above their 8 adjacent cells (94 → 78 % and worse);
@@ -48,8 +50,8 @@ public final class Fingerprinter {
    */
   public static final int VERSION = 3;
   public static final int HASH_BITS = 23;
-  static final int F_MIN = 3;
-  static final int F_MAX = 400;
+  public static final int F_MIN = 3;
+  public static final int F_MAX = 400;
   /** Frames below this power (dB re full scale, per bin) are silence and make no peaks. */
   static final float FLOOR_DB = -90f;
 

@@ -99,7 +99,8 @@ class FingerprintIndexTest {
   @Test
   void identifyWidensAShortUnmatchedQueryByOneFrameOfDeltaT() {
     Random r = new Random(31);
-    FingerprintIndex index = new FingerprintIndex();
+    // the hash stage alone: the moved landmarks keep their anchors, which the verification would find in any clip
+    FingerprintIndex index = new FingerprintIndex(FingerprintIndex.Verification.OFF);
     List<UUID> ids = new ArrayList<>();
     List<long[]> tracks = new ArrayList<>();
     for (int i = 0; i < 200; i++) {
@@ -183,5 +184,136 @@ class FingerprintIndexTest {
     assertThat(fast).isNotEmpty();
     assertThat(fast.get(0).trackId()).isEqualTo(ids.get(7));
     assertThat(fast.get(0).score()).as("above two saturated bins (510): their pair must not be read as 510").isGreaterThan(1100);
+  }
+
+  /** Random peaks ({@code frame << 16 | bin}, sorted, at most one per cell), about {@code perFrame} a frame. */
+  static int[] randomPeaks(Random r, int frames, double perFrame) {
+    java.util.TreeSet<Integer> set = new java.util.TreeSet<>();
+    for (int i = 0; i < frames * perFrame; i++) {
+      set.add(r.nextInt(frames) << 16 | r.nextInt(397));
+    }
+    return set.stream().mapToInt(Integer::intValue).toArray();
+  }
+
+  /** A track's landmarks as the index stores them (fan-out 4 in the default target zone). */
+  static long[] trackOf(int[] peaks) {
+    return Fingerprinter.landmarks(peaks, 4, 32, 64);
+  }
+
+  /**
+   * A noisy clip of a track's peaks in [start, start + len), at the clip's time: every fifth kept in place, the
+   * others moved one bin up or down (so few landmarks keep both their peaks), and random query peaks added.
+   */
+  static int[] noisyClip(int[] track, int start, int len, Random r) {
+    java.util.TreeSet<Integer> out = new java.util.TreeSet<>();
+    int k = 0;
+    for (int p : track) {
+      int t = p >>> 16;
+      if (t >= start && t < start + len) {
+        int bin = p & 0xffff;
+        int moved = k++ % 5 == 0 ? bin : Math.max(0, Math.min(396, bin + (r.nextBoolean() ? 1 : -1)));
+        out.add((t - start) << 16 | moved);
+      }
+    }
+    for (int i = 0; i < len / 2; i++) {
+      out.add(r.nextInt(len) << 16 | r.nextInt(397));
+    }
+    return out.stream().mapToInt(Integer::intValue).toArray();
+  }
+
+  static long[] queryOf(int[] peaks) {
+    return Fingerprinter.landmarks(peaks, 12, 32, 64);
+  }
+
+  /**
+   * The verification stage: clips whose peaks were mostly moved by a bin keep too few landmarks for the hash stage
+   * (nothing confident there) but nearly all their peaks within ±1 bin: named, at their offset; a random query is
+   * not; a track that shares the clip's surviving landmarks (the same hashes at the same times) but has other peaks
+   * is not named, neither alone nor beside the true track.
+   */
+  @Test
+  void verificationNamesAClipWhosePeaksMovedByOneBin() {
+    Random r = new Random(41);
+    FingerprintIndex hashOnly = new FingerprintIndex(FingerprintIndex.Verification.OFF);
+    FingerprintIndex index = new FingerprintIndex();
+    FingerprintIndex decoys = new FingerprintIndex();   // the true track's look-alike instead of the track
+    List<UUID> ids = new ArrayList<>();
+    List<int[]> tracks = new ArrayList<>();
+    for (int i = 0; i < 60; i++) {
+      int[] peaks = randomPeaks(r, 6000, 0.5);
+      UUID id = UUID.randomUUID();
+      ids.add(id);
+      tracks.add(peaks);
+      hashOnly.add(id, trackOf(peaks));
+      index.add(id, trackOf(peaks));
+      if (i != 0) {
+        decoys.add(id, trackOf(peaks));
+      }
+    }
+    int len = 120;
+    int start = 2000;
+    int[] clip = noisyClip(tracks.get(0), start, len, r);
+    long[] q = queryOf(clip);
+    // the look-alike: track 0's landmarks whose two peaks the clip kept in place, everything else other peaks
+    java.util.Set<Long> kept = new java.util.HashSet<>();
+    for (long lm : q) {
+      kept.add(lm);
+    }
+    List<Long> alike = new ArrayList<>();
+    for (long lm : trackOf(tracks.get(0))) {
+      int t = Fingerprinter.timeOf(lm);
+      if (t >= start && t < start + len && kept.contains(lm - start)) {
+        alike.add(lm);
+      }
+    }
+    assertThat(alike).as("landmarks the clip kept exactly").hasSizeBetween(3, FingerprintIndex.MIN_SCORE - 1);
+    for (long lm : trackOf(randomPeaks(r, 6000, 0.5))) {
+      if (Fingerprinter.timeOf(lm) < start - 40 || Fingerprinter.timeOf(lm) >= start + len + 40) {
+        alike.add(lm);
+      }
+    }
+    for (long lm : trackOf(randomPeaks(new Random(43), len + 80, 0.5))) {   // other peaks around the kept landmarks
+      alike.add(lm + start - 40);
+    }
+    long[] lookAlike = alike.stream().mapToLong(Long::longValue).sorted().toArray();
+    UUID alikeId = UUID.randomUUID();
+    decoys.add(alikeId, lookAlike);
+    index.add(alikeId, lookAlike);
+
+    assertThat(hashOnly.identify(q, 5)).as("the hash stage alone").isEmpty();
+    List<FingerprintIndex.Match> m = index.identify(q, 5);
+    assertThat(m).extracting(FingerprintIndex.Match::trackId).containsExactly(ids.get(0));
+    assertThat(m.get(0).score()).as("peaks in place count 1, a bin away 0.5: far more than the ~12 in place").isGreaterThan(25);
+    assertThat(m.get(0).offsetMs()).isCloseTo(Math.round(start * Fingerprinter.msPerFrame()), org.assertj.core.data.Offset.offset(50L));
+    List<FingerprintIndex.Check> checks = index.checks(q, 200);
+    assertThat(checks.get(0).trackId()).isEqualTo(ids.get(0));
+    assertThat(checks).extracting(FingerprintIndex.Check::trackId).contains(alikeId);
+    assertThat(decoys.identify(q, 5)).as("same hashes, other peaks").isEmpty();
+
+    long[] noise = queryOf(randomPeaks(r, len, 1.5));
+    assertThat(index.identify(noise, 5)).as("random peaks").isEmpty();
+  }
+
+  /** The same song uploaded twice: both named by the verification, the same hits, best first. */
+  @Test
+  void verificationNamesDuplicatesTogether() {
+    Random r = new Random(42);
+    FingerprintIndex index = new FingerprintIndex();
+    List<UUID> ids = new ArrayList<>();
+    int[] song = null;
+    for (int i = 0; i < 40; i++) {
+      int[] peaks = randomPeaks(r, 6000, 0.5);
+      song = i == 0 ? peaks : song;
+      UUID id = UUID.randomUUID();
+      ids.add(id);
+      index.add(id, trackOf(peaks));
+    }
+    UUID copy = UUID.randomUUID();
+    index.add(copy, trackOf(song));
+    long[] q = queryOf(noisyClip(song, 3000, 120, r));
+    List<FingerprintIndex.Match> m = index.identify(q, 5);
+    assertThat(m).extracting(FingerprintIndex.Match::trackId).containsExactlyInAnyOrder(ids.get(0), copy);
+    assertThat(m.get(0).score()).isEqualTo(m.get(1).score());
+    assertThat(m.get(0).offsetMs()).isEqualTo(m.get(1).offsetMs());
   }
 }

@@ -15,10 +15,10 @@ import java.util.UUID;
  * Identify-by-clip on real music (issue 18): the warzone2100 and singularity soundtracks indexed, the
  * hyperrogue soundtrack as music not in the library. Per condition, {@code clips} clips at seeded random
  * offsets of random indexed tracks; top-1 accuracy, false positives, query p50/p99, fingerprinting speed
- * and index bytes per hour. {@code extra} synthetic tracks fill the index up to a realistic size: copies of
- * the real tracks' landmarks with the Δf/Δt bits of every hash XOR-scrambled by a per-copy random mask
- * (the same count and f1 distribution as real music, other hashes). Landmarks live in the hash's low 14
- * bits (f2 − f1 and Δt), so a copy keeps f1 and the time structure.
+ * and index bytes per hour. {@code extra} synthetic tracks fill the index up to a realistic size, each a
+ * different song for both stages of matching ({@link #scrambled}). {@code -Dverify=off}: the hash stage alone
+ * ({@link FingerprintIndex.Verification#OFF}); {@code -Ddecoys=same-f1}: the synthetic tracks as they were made
+ * before the verification stage (f1 and times kept: their anchor peaks are the real track's).
  * Usage: scripts/bench-identify [clips=40] [extra=10000]
  */
 public final class IdentifyBench {
@@ -35,7 +35,11 @@ public final class IdentifyBench {
     List<Corpus.Song> others = corpus.decode(Corpus.files(Corpus.HYPERROGUE, ".ogg"), 2);
 
     Fingerprinter fp = new Fingerprinter();
-    FingerprintIndex index = new FingerprintIndex();
+    FingerprintIndex index = "off".equals(System.getProperty("verify"))
+        ? new FingerprintIndex(FingerprintIndex.Verification.OFF) : new FingerprintIndex();
+    boolean sameF1 = "same-f1".equals(System.getProperty("decoys"));
+    System.out.printf("verification %s, synthetic tracks %s%n", "off".equals(System.getProperty("verify")) ? "off" : "on",
+        sameF1 ? "with the real tracks' f1 and times (anchor peaks)" : "reversed in time");
     List<UUID> ids = new ArrayList<>();
     List<long[]> prints = new ArrayList<>();
     double seconds = 0;
@@ -60,7 +64,7 @@ public final class IdentifyBench {
     Random random = new Random(18);
     for (int e = 0; e < extra; e++) {
       int src = random.nextInt(prints.size());
-      long[] copy = scrambled(prints.get(src), fp.params(), random);
+      long[] copy = sameF1 ? scrambledSameF1(prints.get(src), fp.params(), random) : scrambled(prints.get(src), fp.params(), random);
       index.add(UUID.randomUUID(), copy);
       hours += songs.get(src).pcm().length / (double) Fingerprinter.SAMPLE_RATE / 3600;
     }
@@ -71,6 +75,9 @@ public final class IdentifyBench {
         seconds / fpSeconds, seconds / fpCpuSeconds, landmarks / seconds, index.bytes() / hours / 1e6, index.postings(), index.bytes() / 1e6);
 
     List<Long> times = new ArrayList<>();
+    List<Long> hashTimes = new ArrayList<>();   // decided by the hash stage
+    List<Long> verifiedTimes = new ArrayList<>();   // went on to the peak verification
+    List<Long> heldOutTimes = new ArrayList<>();   // music not in the library: every stage runs
     List<Long> candidates = new ArrayList<>();
     List<Long> exact = new ArrayList<>();
     String[] conditions = {"clean", "white10", "white5", "white0", "pink10", "pink5", "pink0", "mp3-64k", "phone+white10"};
@@ -84,6 +91,7 @@ public final class IdentifyBench {
           long q0 = System.nanoTime();
           List<FingerprintIndex.Match> m = index.identify(fp.query(q), 5);
           times.add(System.nanoTime() - q0);
+          (FingerprintIndex.lastQueryCounts()[2] > 0 ? verifiedTimes : hashTimes).add(times.get(times.size() - 1));
           candidates.add(FingerprintIndex.lastQueryCounts()[0]);
           exact.add(FingerprintIndex.lastQueryCounts()[1]);
           if (!m.isEmpty() && m.get(0).trackId().equals(ids.get(s))) {
@@ -101,7 +109,10 @@ public final class IdentifyBench {
         for (int k = 0; k < clips; k++) {
           float[] q = transform(corpus, Corpus.clip(others.get(random.nextInt(others.size())).pcm(), len, random), c, random);
           negatives++;
-          if (!index.identify(fp.query(q), 5).isEmpty()) {
+          long q0 = System.nanoTime();
+          boolean named = !index.identify(fp.query(q), 5).isEmpty();
+          heldOutTimes.add(System.nanoTime() - q0);
+          if (named) {
             fp0++;
           }
         }
@@ -112,6 +123,11 @@ public final class IdentifyBench {
     System.out.printf("load average at the end: %s%n", java.nio.file.Files.readString(Path.of("/proc/loadavg")).trim());
     System.out.printf("query (fingerprint + match): p50 %.1f ms, p99 %.1f ms over %d queries%n",
         sorted[sorted.length / 2] / 1e6, sorted[(int) (sorted.length * 0.99)] / 1e6, sorted.length);
+    for (List<Long> part : List.of(hashTimes, verifiedTimes, heldOutTimes)) {
+      long[] t = part.stream().mapToLong(Long::longValue).sorted().toArray();
+      System.out.printf("  %s: %d queries, p50 %.1f ms, p99 %.1f ms%n", part == hashTimes ? "decided by the hash stage" : part == verifiedTimes ? "verified by peaks" : "held-out clips",
+          t.length, t.length == 0 ? 0 : t[t.length / 2] / 1e6, t.length == 0 ? 0 : t[(int) (t.length * 0.99)] / 1e6);
+    }
     // counts, unlike times, do not depend on the shared machine's load
     long[] c = candidates.stream().mapToLong(Long::longValue).sorted().toArray();
     long[] x = exact.stream().mapToLong(Long::longValue).sorted().toArray();
@@ -121,10 +137,44 @@ public final class IdentifyBench {
   }
 
   /**
-   * A copy of a track's landmarks with f2 − f1 and Δt rotated by a random non-zero amount each within the
-   * target zone (so every scrambled hash is one a query can produce): other hashes, the same f1, times and count.
+   * A copy of a track's landmarks that is another song for the hashes and for the peaks: the track played backwards
+   * (a landmark from anchor (t, f1) to target (t + Δt, f1 + Δf) becomes one from (T − t − Δt, f1 + Δf) to
+   * (T − t, f1), T the track's last frame), then f2 − f1 and Δt rotated by a random amount each within the target
+   * zone, as before (so every hash is one a query can produce, and no two copies share their hashes). The count,
+   * the bins' distribution and the Δt distribution are the real track's: the hash stage meets as many
+   * coincidences as with {@link #scrambledSameF1}. Those kept f1 and the times, so every copy's anchor peaks were
+   * its source's, exactly: ~222 copies of each real song for a peak-level check, which no real other song is;
+   * a reversed song's peaks line up with its source's only by chance, as another song's would.
    */
   static long[] scrambled(long[] print, Fingerprinter.Params p, Random random) {
+    int width = 2 * p.dfMax() + 1;
+    int a = random.nextInt(width);
+    int b = random.nextInt(p.dtMax());
+    int last = 0;
+    for (long lm : print) {
+      last = Math.max(last, (int) lm + ((int) (lm >>> 32) & 0x3f));
+    }
+    long[] copy = new long[print.length];
+    for (int i = 0; i < print.length; i++) {
+      int h = (int) (print[i] >>> 32);
+      int f1 = h >>> 14;
+      int df = ((h >>> 6) & 0xff) - 128;
+      int dt = h & 0x3f;
+      int anchor = last - (int) print[i] - dt;   // the target, reversed, is the earlier peak
+      int df2 = Math.floorMod(-df + p.dfMax() + a, width) - p.dfMax();
+      int dt2 = Math.floorMod(dt - 1 + b, p.dtMax()) + 1;
+      int h2 = (f1 + df) << 14 | (df2 + 128) << 6 | dt2;
+      copy[i] = (long) h2 << 32 | anchor;
+    }
+    java.util.Arrays.sort(copy);   // anchor-time order within a hash, as the index appends them
+    return copy;
+  }
+
+  /**
+   * The synthetic tracks before the verification stage: f2 − f1 and Δt rotated by a random non-zero amount each,
+   * the same f1 and times (the hash-only before/after on the same decoys).
+   */
+  static long[] scrambledSameF1(long[] print, Fingerprinter.Params p, Random random) {
     int width = 2 * p.dfMax() + 1;
     int a;
     int b;

@@ -21,7 +21,10 @@ import java.util.UUID;
  * minRatio,minFraction,expand,L];..." (seconds 100000: whole tracks; extra synthetic tracks as IdentifyBench makes them;
  * matching through {@link FingerprintIndex#identify}). {@code -Dmisses=1}: per miss, the true track's rank and score and
  * the best score; {@code -Dsurvival=1}: per clip, the share of the clean clip's track-side peaks found among the noisy
- * query's (exactly, within ±1 frame or bin) and of its landmarks.
+ * query's (exactly, within ±1 frame or bin) and of its landmarks. {@code -Dverify=K1,K2,..}: the peak verification's
+ * calibration: the hash stage alone decides first, then for each K the K best tracks by hash score are verified
+ * ({@link FingerprintIndex#checks}) and the thresholds (hits, share of the window, ratio to the next track) swept
+ * for the most clips named with at most 0 and 1 false positives on the held-out clips.
  */
 public final class IdentifyTune {
   private IdentifyTune() {
@@ -82,7 +85,9 @@ public final class IdentifyTune {
           Integer.parseInt(v[8]), Integer.parseInt(v[9]), Integer.parseInt(v[10]), Integer.parseInt(v[11]), v.length > 16 && v[16].equals("L"));
       Fingerprinter fp = new Fingerprinter(p);
       expand = v.length > 15 ? Integer.parseInt(v[15]) : 0;
-      FingerprintIndex index = v.length > 12 ? new FingerprintIndex(Integer.parseInt(v[12]), Double.parseDouble(v[13]), Double.parseDouble(v[14])) : new FingerprintIndex();
+      FingerprintIndex.Verification verification = System.getProperty("verify") != null ? FingerprintIndex.Verification.OFF : FingerprintIndex.Verification.DEFAULT;
+      FingerprintIndex index = v.length > 12 ? new FingerprintIndex(Integer.parseInt(v[12]), Double.parseDouble(v[13]), Double.parseDouble(v[14]), verification)
+          : new FingerprintIndex(verification);
       List<UUID> ids = new ArrayList<>();
       List<long[]> prints = new ArrayList<>();
       long lms = 0;
@@ -223,8 +228,130 @@ public final class IdentifyTune {
       }
       line.append(String.format(" | FP %d/%d | q %.0f lm, %.1f ms, %.0f candidates", fps, negatives.size(), (double) qlm / queries, nanos / 1e6 / queries, (double) gathered / queries));
       System.out.println(line);
-      calibrate(index, fp, ids, conditions, negatives);
+      if (System.getProperty("verify") != null) {
+        for (String k : System.getProperty("verify").split(",")) {
+          calibrateVerification(index, fp, ids, conditions, negatives, Integer.parseInt(k));
+        }
+      } else {
+        calibrate(index, fp, ids, conditions, negatives);
+      }
     }
+  }
+
+  /** A clip for the verification sweep: whether the hash stage named it (or anything), and its checks, most hits first. */
+  record Verified(int condition, boolean hashRight, boolean hashAny, List<FingerprintIndex.Check> checks, UUID truth) {
+  }
+
+  /** The verification's thresholds swept over clips the hash stage leaves unnamed (index with verification off). */
+  static void calibrateVerification(FingerprintIndex index, Fingerprinter fp, List<UUID> ids, Map<String, List<Clip>> conditions,
+                                    List<Clip> negatives, int k) throws Exception {
+    List<Verified> pos = new ArrayList<>();
+    long nanos = 0;
+    int verifiedQueries = 0;
+    int ci = 0;
+    for (List<Clip> list : conditions.values()) {
+      for (Clip clip : list) {
+        long[] q = queryLandmarks(fp, clip.spec());
+        List<FingerprintIndex.Match> m = index.identify(q, 5);
+        long t0 = System.nanoTime();
+        List<FingerprintIndex.Check> checks = index.checks(q, k);
+        nanos += System.nanoTime() - t0;
+        verifiedQueries++;
+        pos.add(new Verified(ci, !m.isEmpty() && m.get(0).trackId().equals(ids.get(clip.song())), !m.isEmpty(), checks, ids.get(clip.song())));
+      }
+      ci++;
+    }
+    List<Verified> neg = new ArrayList<>();
+    for (Clip clip : negatives) {
+      long[] q = queryLandmarks(fp, clip.spec());
+      neg.add(new Verified(-1, false, !index.identify(q, 5).isEmpty(), index.checks(q, k), null));
+    }
+    // the true track among the candidates, and its hits against the best other's
+    StringBuilder d = new StringBuilder(String.format("  K %d, checks %.1f ms/query; hash misses (true exact/near/window : best other's by near; -: not a candidate):",
+        k, nanos / 1e6 / verifiedQueries));
+    for (Verified x : pos) {
+      if (x.hashRight()) {
+        continue;
+      }
+      FingerprintIndex.Check truth = null;
+      FingerprintIndex.Check other = null;
+      for (FingerprintIndex.Check c : x.checks()) {
+        if (c.trackId().equals(x.truth())) {
+          truth = truth == null ? c : truth;
+        } else if (other == null) {
+          other = c;
+        }
+      }
+      d.append(' ').append(truth == null ? "-" : truth.exact() + "/" + truth.near() + "/" + truth.window()).append(':')
+          .append(other == null ? "-" : other.exact() + "/" + other.near() + "/" + other.window());
+    }
+    System.out.println(d);
+    StringBuilder nd = new StringBuilder("  negatives (best by near: exact/near/window):");
+    for (Verified x : neg) {
+      nd.append(' ').append(x.checks().isEmpty() ? "-" : x.checks().get(0).exact() + "/" + x.checks().get(0).near() + "/" + x.checks().get(0).window());
+    }
+    System.out.println(nd);
+    for (int allowed = 0; allowed <= 1; allowed++) {
+      double bestAcc = -1;
+      String best = "";
+      for (double weight : new double[] {0, 0.25, 0.5, 1}) {
+      for (int minHits = 4; minHits <= 40; minHits++) {
+        for (double share : new double[] {0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.5}) {
+          for (double ratio : new double[] {1.2, 1.5, 2.0, 2.5, 3.0}) {
+            FingerprintIndex.Verification v = new FingerprintIndex.Verification(k, minHits, share, ratio, weight);
+            int fps = 0;
+            for (Verified x : neg) {
+              if (x.hashAny() || named(x.checks(), v) != null) {
+                fps++;
+              }
+            }
+            if (fps > allowed) {
+              continue;
+            }
+            int[] ok = new int[conditions.size()];
+            int total = 0;
+            for (Verified x : pos) {
+              boolean right = x.hashAny() ? x.hashRight() : x.truth().equals(named(x.checks(), v));
+              if (right) {
+                ok[x.condition()]++;
+                total++;
+              }
+            }
+            if (total > bestAcc) {
+              bestAcc = total;
+              StringBuilder b = new StringBuilder(String.format("  K %d FP<=%d: weight %.2f minHits %d share %.2f ratio %.1f FP %d, named %d:", k, allowed, weight, minHits, share, ratio, fps, total));
+              int i = 0;
+              for (Map.Entry<String, List<Clip>> c : conditions.entrySet()) {
+                b.append(String.format(" | %s %d", c.getKey(), Math.round(100.0 * ok[i++] / c.getValue().size())));
+              }
+              best = b.toString();
+            }
+          }
+        }
+      }
+      }
+      System.out.println(best);
+    }
+  }
+
+  /** The track the verification names with these thresholds (FingerprintIndex's decision), or null. */
+  static UUID named(List<FingerprintIndex.Check> unsorted, FingerprintIndex.Verification v) {
+    if (unsorted.isEmpty()) {
+      return null;
+    }
+    double w = v.nearWeight();
+    List<FingerprintIndex.Check> checks = new ArrayList<>(unsorted);
+    checks.sort((a, b) -> Double.compare(b.score(w), a.score(w)));
+    FingerprintIndex.Check best = checks.get(0);
+    double second = 0;
+    for (int r = 1; r < checks.size(); r++) {
+      FingerprintIndex.Check c = checks.get(r);
+      if (!FingerprintIndex.passes(c, v) || c.score(w) < best.score(w) / v.minRatio()) {
+        second = c.score(w);
+        break;
+      }
+    }
+    return FingerprintIndex.passes(best, v) && best.score(w) >= v.minRatio() * second ? best.trackId() : null;
   }
 
   /** Scores without thresholds, then the (minScore, fraction) pair with at most one false positive that names the most clips. */
