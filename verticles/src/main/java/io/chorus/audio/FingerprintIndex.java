@@ -30,12 +30,12 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * clips make more coincidences). Thresholds measured on the corpus (docs/benchmarks.md). Other tracks
  * that pass the same absolute tests are returned after it (the same song uploaded twice).
  *
- * <p>Verification: a clip that the hash stage leaves unnamed (after the widened pass for a short one) is decided
+ * <p>Verification ({@link PeakVerification}): a clip that the hash stage leaves unnamed (after the widened pass for a short one) is decided
  * by its peaks. Each track keeps its anchor peaks ({@code frame << 9 | f1}, derived from its landmarks at
  * {@link #add}: nothing more is stored in PostgreSQL, ~0.3 MB per hour of audio in memory); the {@link
- * Verification#candidates} best tracks by hash score, each at its best offset (± 1 frame), count their peaks in the
+ * PeakVerification.Settings#candidates} best tracks by hash score, each at its best offset (± 1 frame), count their peaks in the
  * clip's window that the query has in place or one frame or bin away ({@link #verified}), and {@link
- * Verification} decides as {@link #confident} does on those counts. A landmark needs both its peaks, a peak only
+ * PeakVerification.Settings} decides as {@link #confident} does on those counts. A landmark needs both its peaks, a peak only
  * itself: noise that moves half the peaks by a frame or a bin keeps a quarter of the landmarks but most peaks within
  * a cell. In the clips the hash stage misses, though, the true track keeps only 20–45 % of its peaks within a cell,
  * about what the best of 100 unrelated candidates (chosen for their shared landmarks) reaches: the stage names a
@@ -96,37 +96,23 @@ public final class FingerprintIndex {
 
   /** An index with other confidence thresholds (the parameter sweep). */
   public FingerprintIndex(int minScore, double minRatio, double minFraction) {
-    this(minScore, minRatio, minFraction, Verification.DEFAULT);
+    this(minScore, minRatio, minFraction, PeakVerification.Settings.DEFAULT);
   }
 
   /** An index with the default confidence thresholds and other verification settings. */
-  public FingerprintIndex(Verification verification) {
+  public FingerprintIndex(PeakVerification.Settings verification) {
     this(MIN_SCORE, MIN_RATIO, MIN_FRACTION, verification);
   }
 
-  /** An index with other confidence thresholds and verification settings ({@link Verification#OFF}: hashes only). */
-  public FingerprintIndex(int minScore, double minRatio, double minFraction, Verification verification) {
+  /** An index with other confidence thresholds and verification settings ({@link PeakVerification.Settings#OFF}: hashes only). */
+  public FingerprintIndex(int minScore, double minRatio, double minFraction, PeakVerification.Settings verification) {
     this.minScore = minScore;
     this.minRatio = minRatio;
     this.minFraction = minFraction;
     this.verification = verification;
   }
 
-  /**
-   * The peak verification of {@link #identify}: the {@code candidates} best tracks by hash score are scored by
-   * their peaks that the query has in place (1 each) or one frame or bin away ({@code nearWeight} each, {@link
-   * #verified}); the best is a match when its score is at least {@code minHits}, at least {@code minShare} of its
-   * peaks in the clip's window, and at least {@code minRatio} × the score of the best other track that does not
-   * pass these tests too. {@link #DEFAULT}: calibrated with IdentifyTune {@code -Dverify} (45 real + 10,000
-   * synthetic tracks, 500 clips in ten noise conditions, 300 held-out clips) for no false positive there;
-   * 100 candidates name as many as 200 and cost less.
-   */
-  public record Verification(int candidates, int minHits, double minShare, double minRatio, double nearWeight) {
-    public static final Verification DEFAULT = new Verification(100, 8, 0.25, 1.5, 0.5);
-    public static final Verification OFF = new Verification(0, 0, 0, 0, 1);
-  }
-
-  private final Verification verification;
+  private final PeakVerification.Settings verification;
 
   /** Adds a track's landmarks; false (and nothing changes) when the track is indexed already. */
   public boolean add(UUID track, long[] landmarks) {
@@ -152,7 +138,7 @@ public final class FingerprintIndex {
         peaks = Arrays.copyOf(peaks, peaks.length * 2);
       }
       counts[ordinal] = landmarks.length;
-      peaks[ordinal] = anchors(landmarks);
+      peaks[ordinal] = PeakVerification.anchors(landmarks);
       bases[ordinal] = base;
       next = base + last + 1 + GAP;
       if (lists == null) {
@@ -273,7 +259,7 @@ public final class FingerprintIndex {
    * landmark needs both its peaks: a clean or mildly noisy clip is decided by the first pass; a noisy one
    * gathers 2× more candidates on top of the first pass's (kept, not gathered again). Longer clips carry
    * enough exact landmarks, and their widened query would cost the most. A clip still unnamed (any length) goes to
-   * the peak verification ({@link Verification}) over all the candidates gathered; a named one never does, so that
+   * the peak verification ({@link PeakVerification.Settings}) over all the candidates gathered; a named one never does, so that
    * clean queries pay nothing for it.
    */
   public List<Match> identify(long[] query, int limit) {
@@ -302,7 +288,7 @@ public final class FingerprintIndex {
         }
         List<long[]> rows = top(bufs, hist, n, verification.candidates(), last);
         last[3] = rows.size();
-        return decideVerified(verified(query, rows), limit);
+        return PeakVerification.decide(verified(query, rows), limit, verification);
       } finally {
         Arrays.fill(hist, (byte) 0);
       }
@@ -312,22 +298,11 @@ public final class FingerprintIndex {
   }
 
   /**
-   * A verified candidate: its track's peaks found in the query in place and within ±1 frame and bin (the latter
-   * counts the former too), its peaks in the clip's window, its hash score and its offset.
-   */
-  public record Check(UUID trackId, int exact, int near, int window, int hashScore, long offsetMs) {
-    /** Peaks found in place count 1, peaks found one frame or bin away {@code nearWeight}. */
-    public double score(double nearWeight) {
-      return exact + nearWeight * (near - exact);
-    }
-  }
-
-  /**
    * The verification of a query without any decision (the calibration, diagnostics): its {@code k} best tracks
    * by hash score (after the widened pass for a short clip, whatever the hash stage decided) with their hits, most
    * hits first.
    */
-  public List<Check> checks(long[] query, int k) {
+  public List<PeakVerification.Check> checks(long[] query, int k) {
     lock.readLock().lock();
     try {
       long[] distinct = distinctHashes(query);
@@ -385,17 +360,17 @@ public final class FingerprintIndex {
    * candidate hits more than the few percent of cells the query's peaks cover: it was chosen for the landmarks it
    * shares with the query (their anchors are hits), and the query's peaks crowd the bass where tracks' peaks are.
    */
-  private List<Check> verified(long[] query, List<long[]> rows) {
+  private List<PeakVerification.Check> verified(long[] query, List<long[]> rows) {
     double w = verification.nearWeight();
     int span = span(query);
-    long[] plane = plane(query, span, 1);
-    long[] inPlace = plane(query, span, 0);
-    List<Check> out = new ArrayList<>(rows.size());
+    long[] plane = PeakVerification.plane(query, span, 1);
+    long[] inPlace = PeakVerification.plane(query, span, 0);
+    List<PeakVerification.Check> out = new ArrayList<>(rows.size());
     for (long[] row : rows) {
-      Check best = null;
+      PeakVerification.Check best = null;
       // the hash window's middle value may be a frame off the clip's start (a window spans three offsets)
       for (int d : new int[] {0, -1, 1}) {
-        Check c = check((int) row[1], (int) row[2] + d, (int) row[0], plane, inPlace, span);
+        PeakVerification.Check c = check((int) row[1], (int) row[2] + d, (int) row[0], plane, inPlace, span);
         if (best == null || c.score(w) > best.score(w)) {
           best = c;
         }
@@ -407,12 +382,12 @@ public final class FingerprintIndex {
   }
 
   /** One track's peaks checked against the query's planes at one offset (frames). */
-  private Check check(int ordinal, int offset, int hashScore, long[] plane, long[] inPlace, int span) {
+  private PeakVerification.Check check(int ordinal, int offset, int hashScore, long[] plane, long[] inPlace, int span) {
     int[] p = peaks[ordinal];
     int hits = 0;
     int exact = 0;
     int window = 0;
-    for (int i = lowerBound(p, Math.max(0, offset - 1) << 9); i < p.length && (p[i] >>> 9) <= offset + span + 1; i++) {
+    for (int i = PeakVerification.lowerBound(p, Math.max(0, offset - 1) << 9); i < p.length && (p[i] >>> 9) <= offset + span + 1; i++) {
       int frame = (p[i] >>> 9) - offset + 1;   // the plane's row: query frame + 1
       int bin = p[i] & 0x1ff;
       boolean hit = (plane[frame << 3 | bin >>> 6] & 1L << bin) != 0;
@@ -427,94 +402,7 @@ public final class FingerprintIndex {
         window++;
       }
     }
-    return new Check(tracks.get(ordinal), exact, hits, window, hashScore, Math.round(offset * Fingerprinter.msPerFrame()));
-  }
-
-  /**
-   * The query's anchor peaks dilated by ±1 frame and ±1 bin: a bit per (query frame + 1, bin), 512 bins (8 longs)
-   * per row, rows 0 .. span + 2.
-   */
-  static long[] plane(long[] query, int span, int d) {
-    long[] plane = new long[(span + 3) * 8];
-    for (long lm : query) {
-      int frame = Fingerprinter.timeOf(lm);
-      int bin = Fingerprinter.hashOf(lm) >>> 14;
-      for (int r = frame + 1 - d; r <= frame + 1 + d; r++) {
-        for (int b = Math.max(0, bin - d); b <= Math.min(511, bin + d); b++) {
-          plane[r << 3 | b >>> 6] |= 1L << b;
-        }
-      }
-    }
-    return plane;
-  }
-
-  /** The first index of a sorted array whose value is at least {@code key}. */
-  private static int lowerBound(int[] a, int key) {
-    int lo = 0;
-    int hi = a.length;
-    while (lo < hi) {
-      int mid = (lo + hi) >>> 1;
-      if (a[mid] < key) {
-        lo = mid + 1;
-      } else {
-        hi = mid;
-      }
-    }
-    return lo;
-  }
-
-  /**
-   * The confident matches among verified candidates, as {@link #confident} decides on hash scores: the best must pass
-   * the absolute tests (hits, share of its window) and have {@code minRatio} × the hits of the best other track that
-   * does not pass them as well (the same song uploaded twice passes them as well: returned after it).
-   */
-  private List<Match> decideVerified(List<Check> checks, int limit) {
-    List<Match> out = new ArrayList<>();
-    if (checks.isEmpty()) {
-      return out;
-    }
-    double w = verification.nearWeight();
-    Check best = checks.get(0);
-    double second = 0;
-    for (int r = 1; r < checks.size(); r++) {
-      Check c = checks.get(r);
-      if (!passes(c, verification) || c.score(w) < best.score(w) / verification.minRatio()) {
-        second = c.score(w);
-        break;
-      }
-    }
-    if (!passes(best, verification) || best.score(w) < verification.minRatio() * second) {
-      return out;
-    }
-    for (Check c : checks) {
-      if (out.size() == limit || !passes(c, verification) || c.score(w) < best.score(w) / verification.minRatio()) {
-        break;
-      }
-      out.add(new Match(c.trackId(), (int) Math.round(c.score(w)), c.offsetMs()));
-    }
-    return out;
-  }
-
-  /** The absolute tests of a verified candidate: its score, and its score as a share of its peaks in the window. */
-  public static boolean passes(Check c, Verification v) {
-    double score = c.score(v.nearWeight());
-    return score >= v.minHits() && score >= v.minShare() * c.window();
-  }
-
-  /** A track's anchor peaks ({@code frame << 9 | f1}), each once, sorted: the landmarks' own anchors, no schema change. */
-  static int[] anchors(long[] landmarks) {
-    int[] a = new int[landmarks.length];
-    for (int i = 0; i < landmarks.length; i++) {
-      a[i] = Fingerprinter.timeOf(landmarks[i]) << 9 | Fingerprinter.hashOf(landmarks[i]) >>> 14;
-    }
-    Arrays.sort(a);
-    int n = 0;
-    for (int i = 0; i < a.length; i++) {
-      if (n == 0 || a[i] != a[n - 1]) {
-        a[n++] = a[i];
-      }
-    }
-    return Arrays.copyOf(a, n);
+    return new PeakVerification.Check(tracks.get(ordinal), exact, hits, window, hashScore, Math.round(offset * Fingerprinter.msPerFrame()));
   }
 
   /** The last anchor frame of a query (its landmarks span 0..this). */

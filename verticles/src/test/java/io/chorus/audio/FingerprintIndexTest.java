@@ -100,7 +100,7 @@ class FingerprintIndexTest {
   void identifyWidensAShortUnmatchedQueryByOneFrameOfDeltaT() {
     Random r = new Random(31);
     // the hash stage alone: the moved landmarks keep their anchors, which the verification would find in any clip
-    FingerprintIndex index = new FingerprintIndex(FingerprintIndex.Verification.OFF);
+    FingerprintIndex index = new FingerprintIndex(PeakVerification.Settings.OFF);
     List<UUID> ids = new ArrayList<>();
     List<long[]> tracks = new ArrayList<>();
     for (int i = 0; i < 200; i++) {
@@ -234,7 +234,7 @@ class FingerprintIndexTest {
   @Test
   void verificationNamesAClipWhosePeaksMovedByOneBin() {
     Random r = new Random(41);
-    FingerprintIndex hashOnly = new FingerprintIndex(FingerprintIndex.Verification.OFF);
+    FingerprintIndex hashOnly = new FingerprintIndex(PeakVerification.Settings.OFF);
     FingerprintIndex index = new FingerprintIndex();
     FingerprintIndex decoys = new FingerprintIndex();   // the true track's look-alike instead of the track
     List<UUID> ids = new ArrayList<>();
@@ -285,9 +285,9 @@ class FingerprintIndexTest {
     assertThat(m).extracting(FingerprintIndex.Match::trackId).containsExactly(ids.get(0));
     assertThat(m.get(0).score()).as("peaks in place count 1, a bin away 0.5: far more than the ~12 in place").isGreaterThan(25);
     assertThat(m.get(0).offsetMs()).isCloseTo(Math.round(start * Fingerprinter.msPerFrame()), org.assertj.core.data.Offset.offset(50L));
-    List<FingerprintIndex.Check> checks = index.checks(q, 200);
+    List<PeakVerification.Check> checks = index.checks(q, 200);
     assertThat(checks.get(0).trackId()).isEqualTo(ids.get(0));
-    assertThat(checks).extracting(FingerprintIndex.Check::trackId).contains(alikeId);
+    assertThat(checks).extracting(PeakVerification.Check::trackId).contains(alikeId);
     assertThat(decoys.identify(q, 5)).as("same hashes, other peaks").isEmpty();
 
     long[] noise = queryOf(randomPeaks(r, len, 1.5));

@@ -3,6 +3,7 @@ package io.chorus.bench;
 import io.chorus.audio.Corpus;
 import io.chorus.audio.FingerprintIndex;
 import io.chorus.audio.Fingerprinter;
+import io.chorus.audio.PeakVerification;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -17,7 +18,7 @@ import java.util.UUID;
  * offsets of random indexed tracks; top-1 accuracy, false positives, query p50/p99, fingerprinting speed
  * and index bytes per hour. {@code extra} synthetic tracks fill the index up to a realistic size, each a
  * different song for both stages of matching ({@link #scrambled}). {@code -Dverify=off}: the hash stage alone
- * ({@link FingerprintIndex.Verification#OFF}); {@code -Ddecoys=same-f1}: the synthetic tracks as they were made
+ * ({@link PeakVerification.Settings#OFF}); {@code -Ddecoys=same-f1}: the synthetic tracks as they were made
  * before the verification stage (f1 and times kept: their anchor peaks are the real track's).
  * Usage: scripts/bench-identify [clips=40] [extra=10000]
  */
@@ -36,7 +37,7 @@ public final class IdentifyBench {
 
     Fingerprinter fp = new Fingerprinter();
     FingerprintIndex index = "off".equals(System.getProperty("verify"))
-        ? new FingerprintIndex(FingerprintIndex.Verification.OFF) : new FingerprintIndex();
+        ? new FingerprintIndex(PeakVerification.Settings.OFF) : new FingerprintIndex();
     boolean sameF1 = "same-f1".equals(System.getProperty("decoys"));
     System.out.printf("verification %s, synthetic tracks %s%n", "off".equals(System.getProperty("verify")) ? "off" : "on",
         sameF1 ? "with the real tracks' f1 and times (anchor peaks)" : "reversed in time");

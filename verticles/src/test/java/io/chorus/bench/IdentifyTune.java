@@ -3,6 +3,7 @@ package io.chorus.bench;
 import io.chorus.audio.Corpus;
 import io.chorus.audio.FingerprintIndex;
 import io.chorus.audio.Fingerprinter;
+import io.chorus.audio.PeakVerification;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -85,7 +86,7 @@ public final class IdentifyTune {
           Integer.parseInt(v[8]), Integer.parseInt(v[9]), Integer.parseInt(v[10]), Integer.parseInt(v[11]), v.length > 16 && v[16].equals("L"));
       Fingerprinter fp = new Fingerprinter(p);
       expand = v.length > 15 ? Integer.parseInt(v[15]) : 0;
-      FingerprintIndex.Verification verification = System.getProperty("verify") != null ? FingerprintIndex.Verification.OFF : FingerprintIndex.Verification.DEFAULT;
+      PeakVerification.Settings verification = System.getProperty("verify") != null ? PeakVerification.Settings.OFF : PeakVerification.Settings.DEFAULT;
       FingerprintIndex index = v.length > 12 ? new FingerprintIndex(Integer.parseInt(v[12]), Double.parseDouble(v[13]), Double.parseDouble(v[14]), verification)
           : new FingerprintIndex(verification);
       List<UUID> ids = new ArrayList<>();
@@ -239,7 +240,7 @@ public final class IdentifyTune {
   }
 
   /** A clip for the verification sweep: whether the hash stage named it (or anything), and its checks, most hits first. */
-  record Verified(int condition, boolean hashRight, boolean hashAny, List<FingerprintIndex.Check> checks, UUID truth) {
+  record Verified(int condition, boolean hashRight, boolean hashAny, List<PeakVerification.Check> checks, UUID truth) {
   }
 
   /** The verification's thresholds swept over clips the hash stage leaves unnamed (index with verification off). */
@@ -254,7 +255,7 @@ public final class IdentifyTune {
         long[] q = queryLandmarks(fp, clip.spec());
         List<FingerprintIndex.Match> m = index.identify(q, 5);
         long t0 = System.nanoTime();
-        List<FingerprintIndex.Check> checks = index.checks(q, k);
+        List<PeakVerification.Check> checks = index.checks(q, k);
         nanos += System.nanoTime() - t0;
         verifiedQueries++;
         pos.add(new Verified(ci, !m.isEmpty() && m.get(0).trackId().equals(ids.get(clip.song())), !m.isEmpty(), checks, ids.get(clip.song())));
@@ -273,9 +274,9 @@ public final class IdentifyTune {
       if (x.hashRight()) {
         continue;
       }
-      FingerprintIndex.Check truth = null;
-      FingerprintIndex.Check other = null;
-      for (FingerprintIndex.Check c : x.checks()) {
+      PeakVerification.Check truth = null;
+      PeakVerification.Check other = null;
+      for (PeakVerification.Check c : x.checks()) {
         if (c.trackId().equals(x.truth())) {
           truth = truth == null ? c : truth;
         } else if (other == null) {
@@ -298,7 +299,7 @@ public final class IdentifyTune {
       for (int minHits = 4; minHits <= 40; minHits++) {
         for (double share : new double[] {0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.5}) {
           for (double ratio : new double[] {1.2, 1.5, 2.0, 2.5, 3.0}) {
-            FingerprintIndex.Verification v = new FingerprintIndex.Verification(k, minHits, share, ratio, weight);
+            PeakVerification.Settings v = new PeakVerification.Settings(k, minHits, share, ratio, weight);
             int fps = 0;
             for (Verified x : neg) {
               if (x.hashAny() || named(x.checks(), v) != null) {
@@ -335,23 +336,23 @@ public final class IdentifyTune {
   }
 
   /** The track the verification names with these thresholds (FingerprintIndex's decision), or null. */
-  static UUID named(List<FingerprintIndex.Check> unsorted, FingerprintIndex.Verification v) {
+  static UUID named(List<PeakVerification.Check> unsorted, PeakVerification.Settings v) {
     if (unsorted.isEmpty()) {
       return null;
     }
     double w = v.nearWeight();
-    List<FingerprintIndex.Check> checks = new ArrayList<>(unsorted);
+    List<PeakVerification.Check> checks = new ArrayList<>(unsorted);
     checks.sort((a, b) -> Double.compare(b.score(w), a.score(w)));
-    FingerprintIndex.Check best = checks.get(0);
+    PeakVerification.Check best = checks.get(0);
     double second = 0;
     for (int r = 1; r < checks.size(); r++) {
-      FingerprintIndex.Check c = checks.get(r);
-      if (!FingerprintIndex.passes(c, v) || c.score(w) < best.score(w) / v.minRatio()) {
+      PeakVerification.Check c = checks.get(r);
+      if (!PeakVerification.passes(c, v) || c.score(w) < best.score(w) / v.minRatio()) {
         second = c.score(w);
         break;
       }
     }
-    return FingerprintIndex.passes(best, v) && best.score(w) >= v.minRatio() * second ? best.trackId() : null;
+    return PeakVerification.passes(best, v) && best.score(w) >= v.minRatio() * second ? best.trackId() : null;
   }
 
   /** Scores without thresholds, then the (minScore, fraction) pair with at most one false positive that names the most clips. */
