@@ -263,32 +263,41 @@ public final class FingerprintIndex {
    * clean queries pay nothing for it.
    */
   public List<Match> identify(long[] query, int limit) {
+    return withBuffers(query, (distinct, bufs, hist, last) -> {
+      int n = gatherFirst(distinct, bufs, hist, last);
+      double floor = Math.max(minScore, minFraction * distinct.length);
+      List<Match> m = confident(decide(bufs, hist, n, floor, last), distinct.length, limit);
+      if (!m.isEmpty()) {
+        return m;
+      }
+      if (span(distinct) <= WIDEN_FRAMES) {
+        long[] extra = widened(distinct);
+        n = gather(extra, bufs, hist, n);
+        last[0] = n;
+        int all = distinct.length + extra.length;
+        m = confident(decide(bufs, hist, n, Math.max(minScore, minFraction * all), last), all, limit);
+      }
+      if (!m.isEmpty() || verification.candidates() == 0) {
+        return m;
+      }
+      List<long[]> rows = top(bufs, hist, n, verification.candidates(), last);
+      last[3] = rows.size();
+      return PeakVerification.decide(verified(query, rows), limit, verification);
+    });
+  }
+
+  /** What a query does with its distinct hashes and the calling thread's buffers (see {@link #withBuffers}). */
+  private interface QueryWork<T> {
+    T run(long[] distinct, int[][] bufs, byte[] hist, long[] last);
+  }
+
+  /** Runs {@code work} under the read lock with the thread's buffers, and leaves the coarse table empty for the next query. */
+  private <T> T withBuffers(long[] query, QueryWork<T> work) {
     lock.readLock().lock();
     try {
-      long[] distinct = distinctHashes(query);
-      int[][] bufs = BUFFERS.get();
       byte[] hist = COARSE.get();
-      long[] last = LAST.get();
       try {
-        int n = gatherFirst(distinct, bufs, hist, last);
-        double floor = Math.max(minScore, minFraction * distinct.length);
-        List<Match> m = confident(decide(bufs, hist, n, floor, last), distinct.length, limit);
-        if (!m.isEmpty()) {
-          return m;
-        }
-        if (span(distinct) <= WIDEN_FRAMES) {
-          long[] extra = widened(distinct);
-          n = gather(extra, bufs, hist, n);
-          last[0] = n;
-          int all = distinct.length + extra.length;
-          m = confident(decide(bufs, hist, n, Math.max(minScore, minFraction * all), last), all, limit);
-        }
-        if (!m.isEmpty() || verification.candidates() == 0) {
-          return m;
-        }
-        List<long[]> rows = top(bufs, hist, n, verification.candidates(), last);
-        last[3] = rows.size();
-        return PeakVerification.decide(verified(query, rows), limit, verification);
+        return work.run(distinctHashes(query), BUFFERS.get(), hist, LAST.get());
       } finally {
         Arrays.fill(hist, (byte) 0);
       }
@@ -303,26 +312,16 @@ public final class FingerprintIndex {
    * hits first.
    */
   public List<PeakVerification.Check> checks(long[] query, int k) {
-    lock.readLock().lock();
-    try {
-      long[] distinct = distinctHashes(query);
-      int[][] bufs = BUFFERS.get();
-      byte[] hist = COARSE.get();
-      long[] last = LAST.get();
-      try {
-        int n = gatherFirst(distinct, bufs, hist, last);
-        if (span(distinct) <= WIDEN_FRAMES) {
-          n = gather(widened(distinct), bufs, hist, n);
-          last[0] = n;
-        }
-        return verified(query, top(bufs, hist, n, k, last));
-      } finally {
-        Arrays.fill(hist, (byte) 0);
+    return withBuffers(query, (distinct, bufs, hist, last) -> {
+      int n = gatherFirst(distinct, bufs, hist, last);
+      if (span(distinct) <= WIDEN_FRAMES) {
+        n = gather(widened(distinct), bufs, hist, n);
+        last[0] = n;
       }
-    } finally {
-      lock.readLock().unlock();
-    }
+      return verified(query, top(bufs, hist, n, k, last));
+    });
   }
+
 
   /** Candidates sorted exactly per query (at most): bounds the cost of {@link #top} for any query length. */
   static final int TOP_SORTED = 150_000;
