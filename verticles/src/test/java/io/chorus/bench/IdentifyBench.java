@@ -158,14 +158,9 @@ public final class IdentifyBench {
     long[] copy = new long[print.length];
     for (int i = 0; i < print.length; i++) {
       int h = (int) (print[i] >>> 32);
-      int f1 = h >>> 14;
-      int df = ((h >>> 6) & 0xff) - 128;
-      int dt = h & 0x3f;
-      int anchor = last - (int) print[i] - dt;   // the target, reversed, is the earlier peak
-      int df2 = Math.floorMod(-df + p.dfMax() + a, width) - p.dfMax();
-      int dt2 = Math.floorMod(dt - 1 + b, p.dtMax()) + 1;
-      int h2 = (f1 + df) << 14 | (df2 + 128) << 6 | dt2;
-      copy[i] = (long) h2 << 32 | anchor;
+      int df = dfOf(h);
+      int anchor = last - (int) print[i] - dtOf(h);   // the target, reversed, is the earlier peak
+      copy[i] = (long) rotatedHash(f1Of(h) + df, -df, dtOf(h), a, b, p) << 32 | anchor;
     }
     java.util.Arrays.sort(copy);   // anchor-time order within a hash, as the index appends them
     return copy;
@@ -186,15 +181,30 @@ public final class IdentifyBench {
     long[] copy = new long[print.length];
     for (int i = 0; i < print.length; i++) {
       int h = (int) (print[i] >>> 32);
-      int f1 = h >>> 14;
-      int df = ((h >>> 6) & 0xff) - 128;
-      int dt = h & 0x3f;
-      int df2 = Math.floorMod(df + p.dfMax() + a, width) - p.dfMax();
-      int dt2 = Math.floorMod(dt - 1 + b, p.dtMax()) + 1;
-      int h2 = f1 << 14 | (df2 + 128) << 6 | dt2;
-      copy[i] = (long) h2 << 32 | (print[i] & 0xffffffffL);
+      copy[i] = (long) rotatedHash(f1Of(h), dfOf(h), dtOf(h), a, b, p) << 32 | (print[i] & 0xffffffffL);
     }
     return copy;
+  }
+
+  /** The hash of a landmark from bin f1, with f2 − f1 and Δt rotated by {@code a} and {@code b} inside the target zone. */
+  private static int rotatedHash(int f1, int df, int dt, int a, int b, Fingerprinter.Params p) {
+    int width = 2 * p.dfMax() + 1;
+    int df2 = Math.floorMod(df + p.dfMax() + a, width) - p.dfMax();
+    int dt2 = Math.floorMod(dt - 1 + b, p.dtMax()) + 1;
+    return f1 << 14 | (df2 + 128) << 6 | dt2;
+  }
+
+  /** A hash's fields, as {@link Fingerprinter} packs them: f1 (9 bits), f2 − f1 + 128 (8 bits), Δt (6 bits). */
+  private static int f1Of(int h) {
+    return h >>> 14;
+  }
+
+  private static int dfOf(int h) {
+    return ((h >>> 6) & 0xff) - 128;
+  }
+
+  private static int dtOf(int h) {
+    return h & 0x3f;
   }
 
   public static float[] transformPublic(Corpus corpus, float[] clip, String condition, Random random) throws Exception {
