@@ -95,6 +95,10 @@ class DirectWriteTest {
       }
       ServerWebSocket ws = sockets.get(0);
       WsSink sink = new WsSink(ws, null, null, "slow");
+      // checked while the connection is open: closing it tears the pipeline down, encoder included
+      assertThat(DirectWrite.of(Frame.connectionOf(ws)).bypasses()).as("this Vert.x lets writes skip its queue").isTrue();
+      assertThat(DirectWrite.framesContext(Frame.connectionOf(ws).channelHandlerContext()))
+          .as("frames are written from the encoder's context").isNotNull();
       int n = 3000;
       String pad = "x".repeat(10_000);   // 30 MB in all: far past the kernel's and Netty's buffers
       List<String> sent = new ArrayList<>();
@@ -116,9 +120,6 @@ class DirectWriteTest {
       assertThat(got.stream().map(m -> m.substring(0, m.length() - pad.length())).toList())
           .containsExactlyElementsOf(sent.stream().map(m -> m.substring(0, m.length() - pad.length())).toList());
       wsClient.close();
-      assertThat(DirectWrite.of(Frame.connectionOf(ws)).bypasses()).as("this Vert.x lets writes skip its queue").isTrue();
-      assertThat(DirectWrite.framesContext(Frame.connectionOf(ws).channelHandlerContext()))
-          .as("frames were written from the encoder's context").isNotNull();
     } finally {
       TestServices.await(clients.close());
     }
