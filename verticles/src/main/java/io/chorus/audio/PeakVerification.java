@@ -95,7 +95,7 @@ public final class PeakVerification {
   }
 
   /** A track's anchor peaks ({@code frame << 9 | f1}), each once, sorted: the landmarks' own anchors, no schema change. */
-  static int[] anchors(long[] landmarks) {
+  public static int[] anchors(long[] landmarks) {
     int[] a = new int[landmarks.length];
     for (int i = 0; i < landmarks.length; i++) {
       a[i] = Fingerprinter.timeOf(landmarks[i]) << 9 | Fingerprinter.hashOf(landmarks[i]) >>> 14;

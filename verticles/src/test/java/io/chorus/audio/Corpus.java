@@ -41,6 +41,18 @@ public final class Corpus {
     }
   }
 
+  /** The identify benches' library: every warzone2100 and singularity track, whole, decoded on two threads. */
+  public List<Song> libraryTracks() throws Exception {
+    List<Path> files = new ArrayList<>(files(WARZONE, ".opus"));
+    files.addAll(files(SINGULARITY, ".ogg"));
+    return decode(files, 2);
+  }
+
+  /** The identify benches' music that is not in the library (negatives): every hyperrogue track ffmpeg reads. */
+  public List<Song> heldOutTracks() throws Exception {
+    return decode(files(HYPERROGUE, ".ogg"), 2);
+  }
+
   /** Decodes the files on {@code threads} threads; files ffmpeg rejects are left out (some hyperrogue files). */
   public List<Song> decode(List<Path> files, int threads) throws Exception {
     return decode(files, threads, 0);

@@ -30,10 +30,8 @@ public final class IdentifyBench {
     int clips = args.length > 0 ? Integer.parseInt(args[0]) : 40;
     int extra = args.length > 1 ? Integer.parseInt(args[1]) : 10_000;
     Corpus corpus = new Corpus();
-    List<Path> files = new ArrayList<>(Corpus.files(Corpus.WARZONE, ".opus"));
-    files.addAll(Corpus.files(Corpus.SINGULARITY, ".ogg"));
-    List<Corpus.Song> songs = corpus.decode(files, 2);
-    List<Corpus.Song> others = corpus.decode(Corpus.files(Corpus.HYPERROGUE, ".ogg"), 2);
+    List<Corpus.Song> songs = corpus.libraryTracks();
+    List<Corpus.Song> others = corpus.heldOutTracks();
 
     Fingerprinter fp = new Fingerprinter();
     FingerprintIndex index = "off".equals(System.getProperty("verify"))

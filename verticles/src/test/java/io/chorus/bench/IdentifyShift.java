@@ -4,7 +4,6 @@ import io.chorus.audio.Corpus;
 import io.chorus.audio.FingerprintIndex;
 import io.chorus.audio.Fingerprinter;
 
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -27,10 +26,8 @@ public final class IdentifyShift {
     int extra = Integer.parseInt(args[0]);
     int clips = Integer.parseInt(args[1]);
     Corpus corpus = new Corpus();
-    List<Path> files = new ArrayList<>(Corpus.files(Corpus.WARZONE, ".opus"));
-    files.addAll(Corpus.files(Corpus.SINGULARITY, ".ogg"));
-    List<Corpus.Song> songs = corpus.decode(files, 2);
-    List<Corpus.Song> others = corpus.decode(Corpus.files(Corpus.HYPERROGUE, ".ogg"), 2);
+    List<Corpus.Song> songs = corpus.libraryTracks();
+    List<Corpus.Song> others = corpus.heldOutTracks();
     Fingerprinter fp = new Fingerprinter();
     FingerprintIndex index = new FingerprintIndex(1, 1.0, 0);
     List<long[]> prints = new ArrayList<>();

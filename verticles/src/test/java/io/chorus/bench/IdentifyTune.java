@@ -5,7 +5,6 @@ import io.chorus.audio.FingerprintIndex;
 import io.chorus.audio.Fingerprinter;
 import io.chorus.audio.PeakVerification;
 
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -42,10 +41,8 @@ public final class IdentifyTune {
     int clips = Integer.parseInt(args[1]);
     int extra = Integer.parseInt(args[2]);
     Corpus corpus = new Corpus();
-    List<Path> files = new ArrayList<>(Corpus.files(Corpus.WARZONE, ".opus"));
-    files.addAll(Corpus.files(Corpus.SINGULARITY, ".ogg"));
-    List<Corpus.Song> songs = corpus.decode(files, 2);
-    List<Corpus.Song> others = corpus.decode(Corpus.files(Corpus.HYPERROGUE, ".ogg"), 2);
+    List<Corpus.Song> songs = corpus.libraryTracks();
+    List<Corpus.Song> others = corpus.heldOutTracks();
     Fingerprinter base = new Fingerprinter();
     List<float[][]> specs = new ArrayList<>();
     double total = 0;

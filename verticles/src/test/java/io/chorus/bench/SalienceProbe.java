@@ -5,9 +5,7 @@ import io.chorus.audio.FingerprintIndex;
 import io.chorus.audio.Fingerprinter;
 import io.chorus.audio.PeakVerification;
 
-import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -34,10 +32,8 @@ public final class SalienceProbe {
     int clips = Integer.parseInt(args[0]);
     int extra = Integer.parseInt(args[1]);
     Corpus corpus = new Corpus();
-    List<Path> files = new ArrayList<>(Corpus.files(Corpus.WARZONE, ".opus"));
-    files.addAll(Corpus.files(Corpus.SINGULARITY, ".ogg"));
-    List<Corpus.Song> songs = corpus.decode(files, 2);
-    List<Corpus.Song> others = corpus.decode(Corpus.files(Corpus.HYPERROGUE, ".ogg"), 2);
+    List<Corpus.Song> songs = corpus.libraryTracks();
+    List<Corpus.Song> others = corpus.heldOutTracks();
     Fingerprinter fp = new Fingerprinter();
     FingerprintIndex index = new FingerprintIndex();
     Map<UUID, int[]> anchors = new HashMap<>();
@@ -49,14 +45,14 @@ public final class SalienceProbe {
       ids.add(id);
       prints.add(l);
       index.add(id, l);
-      anchors.put(id, anchors(l));
+      anchors.put(id, PeakVerification.anchors(l));
     }
     Random r = new Random(7);
     for (int e = 0; e < extra; e++) {
       long[] l = IdentifyBench.scrambled(prints.get(r.nextInt(prints.size())), fp.params(), r);
       UUID id = UUID.randomUUID();
       index.add(id, l);
-      anchors.put(id, anchors(l));
+      anchors.put(id, PeakVerification.anchors(l));
     }
     index.compact();
     Random random = new Random(18);
@@ -66,32 +62,24 @@ public final class SalienceProbe {
       int top = 0;
       int inCand = 0;
       StringBuilder zs = new StringBuilder();
-      List<double[]> rows = new ArrayList<>();
       for (int k = 0; k < clips; k++) {
         int s = random.nextInt(songs.size());
         float[] cut = Corpus.clip(songs.get(s).pcm(), Double.parseDouble(c[0]), random);
         float[][] spec = IdentifyTune.spectrogram(fp, IdentifyBench.transform(corpus, cut, c[1], random));
         long[] q = IdentifyTune.queryLandmarks(fp, spec);
         List<FingerprintIndex.Match> m = index.identify(q, 5);
-        if (!m.isEmpty() && m.get(0).trackId().equals(ids.get(s))) {
+        boolean ok = !m.isEmpty() && m.get(0).trackId().equals(ids.get(s));
+        if (ok) {
           named++;
         }
         double[] res = probe(index, anchors, spec, q, ids.get(s));
-        rows.add(res);
-        boolean ok = !m.isEmpty() && m.get(0).trackId().equals(ids.get(s));
         POS.add(new double[] {ok ? 1 : 0, res[0], res[1], res[2]});
         if (!ok) {
           List<FingerprintIndex.Match> clean = index.identify(IdentifyTune.queryLandmarks(fp, IdentifyTune.spectrogram(fp, cut)), 1);
           long trueOff = clean.isEmpty() ? -1 : Math.round(clean.get(0).offsetMs() / Fingerprinter.msPerFrame());
           double zt = atOffset(anchors.get(ids.get(s)), (int) trueOff, spec);
-          PeakVerification.Check tc = null;
-          for (PeakVerification.Check ch : index.checks(q, 100)) {
-            if (ch.trackId().equals(ids.get(s))) {
-              tc = ch;
-            }
-          }
           System.out.printf("  miss %s: true offset %d, hash offset %s, z at true offset %.1f, at hash offset %.1f%n", c[0] + c[1], trueOff,
-              tc == null ? "-" : String.valueOf(Math.round(tc.offsetMs() / Fingerprinter.msPerFrame())), zt, res[0]);
+              res[3] < 0 ? "-" : String.valueOf((long) res[4]), zt, res[0]);
         }
         if (res[3] >= 0) {
           inCand++;
@@ -121,7 +109,7 @@ public final class SalienceProbe {
     grid();
   }
 
-  /** {true z (or -99), best wrong z, second wrong z, true's hash rank (-1: not a candidate)}. */
+  /** {true z (or -99), best wrong z, second wrong z, true's hash rank (-1: not a candidate), true's offset in frames}. */
   static double[] probe(FingerprintIndex index, Map<UUID, int[]> anchors, float[][] spec, long[] q, UUID truth) {
     List<PeakVerification.Check> checks = index.checks(q, 100);
     int frames = spec.length;
@@ -133,6 +121,7 @@ public final class SalienceProbe {
     double best = -99;
     double second = -99;
     int rank = -1;
+    int trueOffset = -1;
     for (int i = 0; i < checks.size(); i++) {
       PeakVerification.Check c = checks.get(i);
       int off = (int) Math.round(c.offsetMs() / Fingerprinter.msPerFrame());
@@ -165,6 +154,7 @@ public final class SalienceProbe {
       if (c.trackId().equals(truth)) {
         trueZ = z;
         rank = i;
+        trueOffset = off;
       } else if (z > best) {
         second = best;
         best = z;
@@ -172,7 +162,7 @@ public final class SalienceProbe {
         second = z;
       }
     }
-    return new double[] {trueZ, best, second, rank};
+    return new double[] {trueZ, best, second, rank, trueOffset};
   }
 
   static final boolean NULLED = Boolean.getBoolean("nulled");
@@ -288,20 +278,5 @@ public final class SalienceProbe {
       n++;
     }
     return n == 0 ? -99 : s / Math.sqrt(n);
-  }
-
-  static int[] anchors(long[] landmarks) {
-    int[] a = new int[landmarks.length];
-    for (int i = 0; i < landmarks.length; i++) {
-      a[i] = (int) landmarks[i] << 9 | (int) (landmarks[i] >>> 32) >>> 14;
-    }
-    Arrays.sort(a);
-    int n = 0;
-    for (int i = 0; i < a.length; i++) {
-      if (n == 0 || a[i] != a[n - 1]) {
-        a[n++] = a[i];
-      }
-    }
-    return Arrays.copyOf(a, n);
   }
 }
