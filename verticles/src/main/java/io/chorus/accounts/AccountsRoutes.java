@@ -142,8 +142,9 @@ public final class AccountsRoutes {
   }
 
   private static JsonObject body(RoutingContext ctx) {
-    if (ctx.body().length() == 0) {
-      throw ErrorCode.INVALID_ARGUMENT.exception("a JSON object body is required");
+    // no body at all: RequestBody.buffer() is null and length() is -1, not 0
+    if (ctx.body() == null || ctx.body().buffer() == null || ctx.body().buffer().length() == 0) {
+      throw ErrorCode.MALFORMED_JSON.exception("a JSON object body is required");
     }
     Object v = ctx.body().buffer().toJsonValue();
     if (!(v instanceof JsonObject o)) {

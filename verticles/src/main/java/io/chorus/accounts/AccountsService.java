@@ -62,11 +62,7 @@ public final class AccountsService {
       if (pw != null) {
         return Future.failedFuture(ErrorCode.INVALID_ARGUMENT.exception(pw));
       }
-      String name = displayName == null ? u.username() : displayName.strip();
-      String dn = Profiles.displayNameProblem(name);
-      if (dn != null) {
-        return Future.failedFuture(ErrorCode.INVALID_ARGUMENT.exception(dn));
-      }
+      String name = Profiles.displayName(displayName == null ? u.username() : displayName);
       return hasher.hash(password).compose(hash -> users.insert(u.username(), name, hash, List.of("user")));
     }).compose(user -> {
       events.publish(UserEvents.CREATED, user);
@@ -150,11 +146,13 @@ public final class AccountsService {
     if (displayName == null && bio == null) {
       return Future.failedFuture(ErrorCode.INVALID_ARGUMENT.exception("nothing to update: send display_name and/or bio"));
     }
-    String name = displayName == null ? null : displayName.strip();
-    String problem = name == null ? null : Profiles.displayNameProblem(name);
-    if (problem == null && bio != null) {
-      problem = Profiles.bioProblem(bio);
+    String name;
+    try {
+      name = displayName == null ? null : Profiles.displayName(displayName);
+    } catch (RuntimeException e) {
+      return Future.failedFuture(e);
     }
+    String problem = bio == null ? null : Profiles.bioProblem(bio);
     if (problem != null) {
       return Future.failedFuture(ErrorCode.INVALID_ARGUMENT.exception(problem));
     }

@@ -1,11 +1,28 @@
 package io.chorus.accounts;
 
+import io.chorus.bus.ErrorCode;
+import io.chorus.input.Inputs;
+
 /** Display name and bio rules (pure). */
 public final class Profiles {
   public static final int DISPLAY_NAME_MAX = 64;
   public static final int BIO_MAX = 500;
 
   private Profiles() {
+  }
+
+  /**
+   * The display name to store: the shared name rules ({@link Inputs#name}: trimmed, NFC, a visible character, no
+   * bidirectional controls), 1–{@value #DISPLAY_NAME_MAX} characters and no format characters either; a broken
+   * rule throws {@code invalid_argument}.
+   */
+  public static String displayName(String name) {
+    String s = Inputs.name("display_name", name, 1, DISPLAY_NAME_MAX);
+    String problem = displayNameProblem(s);
+    if (problem != null) {
+      throw ErrorCode.INVALID_ARGUMENT.exception(problem);
+    }
+    return s;
   }
 
   /** The rule a display name breaks, or null. */

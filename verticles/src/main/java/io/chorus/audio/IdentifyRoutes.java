@@ -11,7 +11,6 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
-import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.Tuple;
@@ -50,12 +49,21 @@ final class IdentifyRoutes {
   }
 
   void mount(Router router) {
-    router.post("/api/v1/identify").handler(BodyHandler.create(false).setBodyLimit(MAX_BYTES)).handler(this::identify);
+    router.post("/api/v1/identify").handler(this::identify);
   }
 
   private void identify(RoutingContext ctx) {
-    Buffer body = ctx.body().buffer();
-    if (body == null || body.length() == 0) {
+    ClipBody.read(vertx, ctx.request(), MAX_BYTES).onComplete(read -> {
+      if (read.failed()) {
+        Http.fail(ctx, read.cause());
+      } else {
+        identify(ctx, read.result());
+      }
+    });
+  }
+
+  private void identify(RoutingContext ctx, Buffer body) {
+    if (body.length() == 0) {
       Http.error(ctx, ErrorCode.INVALID_ARGUMENT, "the body must be an audio clip (any format ffmpeg reads, at most 30 s)");
       return;
     }

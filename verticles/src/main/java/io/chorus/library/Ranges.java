@@ -38,25 +38,39 @@ final class Ranges {
     }
     String first = spec.substring(0, dash).strip();
     String last = spec.substring(dash + 1).strip();
-    try {
-      if (first.isEmpty()) {
-        long n = Long.parseLong(last);
-        if (n <= 0 || size == 0) {
-          throw unsatisfiable(size);
-        }
-        return new Range(Math.max(0, size - n), size - 1);
-      }
-      long start = Long.parseLong(first);
-      long end = last.isEmpty() ? Long.MAX_VALUE : Long.parseLong(last);
-      if (start < 0 || end < start) {
+    if (first.isEmpty()) {
+      long n = position(last);
+      if (n < 0) {
         return null;
       }
-      if (start >= size) {
+      if (n == 0 || size == 0) {
         throw unsatisfiable(size);
       }
-      return new Range(start, Math.min(end, size - 1));
-    } catch (NumberFormatException e) {
+      return new Range(Math.max(0, size - n), size - 1);
+    }
+    long start = position(first);
+    long end = last.isEmpty() ? Long.MAX_VALUE : position(last);
+    if (start < 0 || end < start) {
       return null;
+    }
+    if (start >= size) {
+      throw unsatisfiable(size);
+    }
+    return new Range(start, Math.min(end, size - 1));
+  }
+
+  /**
+   * A byte position: its digits' value, {@link Long#MAX_VALUE} for more digits than a long holds (a position
+   * past any file, not a syntax error), -1 when it is not digits.
+   */
+  private static long position(String digits) {
+    if (digits.isEmpty() || !digits.chars().allMatch(c -> c >= '0' && c <= '9')) {
+      return -1;
+    }
+    try {
+      return Long.parseLong(digits);
+    } catch (NumberFormatException e) {
+      return Long.MAX_VALUE;
     }
   }
 

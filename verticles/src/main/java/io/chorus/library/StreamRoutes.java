@@ -131,7 +131,12 @@ final class StreamRoutes {
       Http.error(ctx, ErrorCode.MALFORMED_JSON, "the body must be a JSON object");
       return;
     }
-    String format = body.getValue("format") instanceof String s ? s : ctx.request().getParam("format", "original");
+    Object f = body.getValue("format");
+    if (f != null && !(f instanceof String)) {
+      Http.error(ctx, ErrorCode.INVALID_ARGUMENT, "format must be a string");
+      return;
+    }
+    String format = f != null ? (String) f : ctx.request().getParam("format", "original");
     Object mb = body.getValue("max_bitrate", ctx.request().getParam("max_bitrate"));
     String maxBitrate = mb == null ? null : mb.toString();
     try {

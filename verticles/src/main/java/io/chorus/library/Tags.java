@@ -104,7 +104,9 @@ final class Tags {
     if (s == null) {
       return null;
     }
-    String clean = s.replaceAll("\\p{Cntrl}", " ").strip();
+    // NFC like typed names; controls become spaces, bidirectional controls (which reorder what follows) go
+    String clean = java.text.Normalizer.normalize(s, java.text.Normalizer.Form.NFC).replaceAll("\\p{Cntrl}", " ")
+        .replaceAll("[\\u202A-\\u202E\\u2066-\\u2069\\u200E\\u200F\\u061C]", "").strip();
     if (clean.isEmpty()) {
       return null;
     }

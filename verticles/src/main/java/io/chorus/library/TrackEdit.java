@@ -1,6 +1,7 @@
 package io.chorus.library;
 
 import io.chorus.bus.ErrorCode;
+import io.chorus.input.Inputs;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
@@ -28,17 +29,17 @@ record TrackEdit(Map<String, Object> columns, boolean artistSet, String artist, 
     }
     Map<String, Object> columns = new LinkedHashMap<>();
     if (body.containsKey("title")) {
-      String title = Tags.clip(string(body, "title", 255), 255);
+      String title = name(body, "title", 255);
       if (title == null) {
         throw ErrorCode.INVALID_ARGUMENT.exception("title must not be empty");
       }
       columns.put("title", title);
     }
     if (body.containsKey("album")) {
-      columns.put("album_title", Tags.clip(string(body, "album", 255), 255));
+      columns.put("album_title", name(body, "album", 255));
     }
     if (body.containsKey("genre")) {
-      columns.put("genre", Tags.clip(string(body, "genre", 100), 100));
+      columns.put("genre", name(body, "genre", 100));
     }
     if (body.containsKey("track_no")) {
       columns.put("track_no", integer(body, "track_no", 1, 9999));
@@ -47,7 +48,7 @@ record TrackEdit(Map<String, Object> columns, boolean artistSet, String artist, 
       columns.put("year", integer(body, "year", 0, 9999));
     }
     boolean artistSet = body.containsKey("artist");
-    String artist = artistSet ? Tags.clip(string(body, "artist", 255), 255) : null;
+    String artist = artistSet ? name(body, "artist", 255) : null;
     List<String> tags = body.containsKey("tags") ? tags(body.getValue("tags")) : null;
     if (columns.isEmpty() && !artistSet && tags == null) {
       throw ErrorCode.INVALID_ARGUMENT.exception("nothing to change: give at least one of " + String.join(", ", FIELDS.stream().sorted().toList()));
@@ -55,16 +56,22 @@ record TrackEdit(Map<String, Object> columns, boolean artistSet, String artist, 
     return new TrackEdit(columns, artistSet, artist, tags);
   }
 
-  private static String string(JsonObject body, String field, int max) {
+  private static String name(JsonObject body, String field, int max) {
     Object v = body.getValue(field);
     if (v != null && !(v instanceof String)) {
       throw ErrorCode.INVALID_ARGUMENT.exception(field + " must be a string or null");
     }
-    String s = (String) v;
-    if (s != null && s.codePointCount(0, s.length()) > max) {
-      throw ErrorCode.INVALID_ARGUMENT.exception(field + " is longer than " + max + " characters");
-    }
-    return s;
+    return optionalName(field, (String) v, max);
+  }
+
+  /**
+   * A title, artist, album or genre a client typed: null or blank gives null; otherwise the shared name rules
+   * ({@link Inputs#name}: trimmed, NFC, 1..{@code max} characters, no control or bidirectional-control
+   * characters, something visible), a broken rule {@code invalid_argument}. Text read from a file's tags is
+   * cleaned instead ({@link Tags#clip}): the uploader did not type it.
+   */
+  static String optionalName(String field, String value, int max) {
+    return value == null || value.isBlank() ? null : Inputs.name(field, value, 1, max);
   }
 
   private static Integer integer(JsonObject body, String field, int min, int max) {
@@ -87,11 +94,10 @@ record TrackEdit(Map<String, Object> columns, boolean artistSet, String artist, 
     }
     Set<String> out = new LinkedHashSet<>();
     for (Object o : a) {
-      String tag = o instanceof String s ? Tags.clip(s, 64) : null;
-      if (tag == null || ((String) o).strip().codePointCount(0, ((String) o).strip().length()) > 64) {
+      if (!(o instanceof String s) || s.isBlank()) {
         throw ErrorCode.INVALID_ARGUMENT.exception("each tag must be a string of 1..64 characters");
       }
-      out.add(tag.toLowerCase(Locale.ROOT));
+      out.add(Inputs.name("tag", s, 1, 64).toLowerCase(Locale.ROOT));
     }
     return new ArrayList<>(out);
   }

@@ -33,6 +33,7 @@ final class UploadRoutes {
   /** Allowance for the multipart framing and the small form fields around the file. */
   private static final long FORM_OVERHEAD = 64 * 1024;
   private static final long DISCARD_MS = 30_000;
+  private static final long LINGER_IDLE_MS = 2_000;
 
   private final Vertx vertx;
   private final Access access;
@@ -120,8 +121,17 @@ final class UploadRoutes {
         return;
       }
       r.written.future().onSuccess(x -> {
-        Uploads.Received in = new Uploads.Received(tmp, r.count, HexFormat.of().formatHex(r.digest.digest()), r.fileName,
-            req.getFormAttribute("title"), req.getFormAttribute("artist"), req.getFormAttribute("album"));
+        Uploads.Received in;
+        try {   // what the uploader typed follows the name rules; an empty field leaves it to the file's tags
+          in = new Uploads.Received(tmp, r.count, HexFormat.of().formatHex(r.digest.digest()), r.fileName,
+              TrackEdit.optionalName("title", req.getFormAttribute("title"), 255),
+              TrackEdit.optionalName("artist", req.getFormAttribute("artist"), 255),
+              TrackEdit.optionalName("album", req.getFormAttribute("album"), 255));
+        } catch (RuntimeException e) {
+          vertx.fileSystem().delete(tmp.toString());
+          Http.fail(ctx, e);
+          return;
+        }
         uploads.accept(caller, in)
             .onComplete(done -> vertx.fileSystem().delete(tmp.toString()).onFailure(e -> LOG.warn("cannot delete {}: {}", tmp, e.getMessage())))
             .onSuccess(o -> Http.json(ctx, o.duplicate() ? 200 : 202, o.json()))
@@ -171,12 +181,23 @@ final class UploadRoutes {
     HttpServerRequest req = ctx.request();
     ctx.response().putHeader("Connection", "close");
     Http.fail(ctx, error);
-    long timer = vertx.setTimer(DISCARD_MS, t -> req.connection().close());
-    req.handler(b -> { });
-    req.endHandler(v -> {
-      vertx.cancelTimer(timer);
+    // a lingering close, as nginx's: the body is read and dropped so that the client, still sending, reads the
+    // answer instead of a reset; the connection closes at the body's end, after LINGER_IDLE_MS without data (a
+    // client that stopped sending to wait for the answer) or after DISCARD_MS in all
+    long[] idle = {-1};
+    long total = vertx.setTimer(DISCARD_MS, t -> req.connection().close());
+    Runnable close = () -> {
+      vertx.cancelTimer(total);
+      vertx.cancelTimer(idle[0]);
       req.connection().close();
-    });
+    };
+    Runnable rearm = () -> {
+      vertx.cancelTimer(idle[0]);
+      idle[0] = vertx.setTimer(LINGER_IDLE_MS, t -> close.run());
+    };
+    rearm.run();
+    req.handler(b -> rearm.run());
+    req.endHandler(v -> close.run());
     req.exceptionHandler(e -> { });
     req.resume();
   }

@@ -76,10 +76,10 @@ final class Uploads {
   private Future<Outcome> store(SignedIn caller, Received in, Probe.Media media, Tags.Tagged tags) {
     UUID id = UUID.randomUUID();
     String trackId = id.toString();
-    String title = firstNonNull(Tags.clip(in.title(), 255), tags.title(), titleFromFileName(in.fileName()), "Untitled");
+    String title = firstNonNull(in.title(), tags.title(), titleFromFileName(in.fileName()), "Untitled");
     String coverKey = tags.cover() == null ? null : MediaStore.coverKey(trackId);
     TrackRepo.NewTrack row = new TrackRepo.NewTrack(id, UUID.fromString(caller.userId()), title,
-        firstNonNull(Tags.clip(in.artist(), 255), tags.artist()), firstNonNull(Tags.clip(in.album(), 255), tags.album()),
+        firstNonNull(in.artist(), tags.artist()), firstNonNull(in.album(), tags.album()),
         tags.trackNo(), tags.year(), tags.genre(), in.sha256(), MediaStore.originalKey(trackId), in.size(), media.format(), media.mime(),
         coverKey);
     List<String> written = new ArrayList<>();

@@ -68,11 +68,22 @@ public final class Http {
     error(ctx, code, code == ErrorCode.INTERNAL ? "internal error" : String.valueOf(t.getMessage()));
   }
 
-  /** First handler of the router: a path or query that is not valid percent-encoding gets 400 invalid_argument. */
+  /**
+   * First handler of the router: a path or query that is not valid percent-encoding, or that decodes to a NUL
+   * character (no text column or header can hold one, so it can only be an attack or a broken client), gets
+   * 400 invalid_argument.
+   */
   public static void refuseMalformedUri(RoutingContext ctx) {
     try {
-      io.netty.handler.codec.http.QueryStringDecoder.decodeComponent(ctx.request().path());
-      ctx.request().params();
+      String path = io.netty.handler.codec.http.QueryStringDecoder.decodeComponent(ctx.request().path());
+      boolean nul = path.indexOf('\0') >= 0;
+      for (java.util.Map.Entry<String, String> p : ctx.request().params()) {
+        nul |= p.getKey().indexOf('\0') >= 0 || p.getValue().indexOf('\0') >= 0;
+      }
+      if (nul) {
+        error(ctx, ErrorCode.INVALID_ARGUMENT, "the request URI must not contain NUL characters (%00)");
+        return;
+      }
     } catch (IllegalArgumentException e) {
       error(ctx, ErrorCode.INVALID_ARGUMENT, "malformed percent-encoding in the request URI");
       return;
@@ -80,22 +91,57 @@ public final class Http {
     ctx.next();
   }
 
+  /**
+   * The HTTP server's handler of requests Netty could not decode (Vert.x's default answers them without a body):
+   * 414 for a request line over {@code maxInitialLineLength}, 431 for headers over {@code maxHeaderSize}, else
+   * 400, each with the JSON error body, then the connection is closed (what follows on it cannot be framed).
+   */
+  public static void invalidRequest(io.vertx.core.http.HttpServerRequest request) {
+    Throwable cause = request.decoderResult().cause();
+    int status;
+    String message;
+    if (cause instanceof io.netty.handler.codec.http.TooLongHttpLineException) {
+      status = 414;
+      message = "the request line (method, path and query) is too long";
+    } else if (cause instanceof io.netty.handler.codec.http.TooLongHttpHeaderException) {
+      status = 431;
+      message = "the request headers are too large";
+    } else {
+      status = 400;
+      message = "the request is not valid HTTP/1.1";
+    }
+    request.response().setStatusCode(status).putHeader("content-type", "application/json; charset=utf-8").putHeader("connection", "close")
+        .end(errorBody(ErrorCode.INVALID_ARGUMENT, message).encode())
+        .onComplete(v -> request.connection().close());
+  }
+
   /** Router failure handler: status-only failures (e.g. 413 from the body handler) keep their status. */
   public static void failure(RoutingContext ctx) {
+    int status = ctx.statusCode();
+    // a failure a handler of vertx-web raised with a 4xx (e.g. the BodyHandler's 400 for a body that does not
+    // decode as the form its Content-Type names) is the client's: its status wins over the exception's type
+    if (ctx.failure() != null && !(ctx.failure() instanceof io.chorus.bus.ChorusException) && status >= 400 && status < 500) {
+      LOG.debug("{} {} refused with {}: {}", ctx.request().method(), ctx.request().path(), status, ctx.failure().toString());
+      error(ctx, statusCode(status), "the request could not be read: " + ctx.failure().getClass().getSimpleName());
+      return;
+    }
     if (ctx.failure() != null) {
       fail(ctx, ctx.failure());
       return;
     }
-    int status = ctx.statusCode();
-    ErrorCode code = switch (status) {
+    error(ctx, statusCode(status), "request failed with status " + status);
+  }
+
+  private static ErrorCode statusCode(int status) {
+    return switch (status) {
       case 400 -> ErrorCode.INVALID_ARGUMENT;
       case 401 -> ErrorCode.UNAUTHENTICATED;
       case 403 -> ErrorCode.FORBIDDEN;
       case 404 -> ErrorCode.NOT_FOUND;
       case 413 -> ErrorCode.PAYLOAD_TOO_LARGE;
+      case 415 -> ErrorCode.UNSUPPORTED_MEDIA_TYPE;
       case 429 -> ErrorCode.RATE_LIMITED;
-      default -> ErrorCode.INTERNAL;
+      default -> status >= 400 && status < 500 ? ErrorCode.INVALID_ARGUMENT : ErrorCode.INTERNAL;
     };
-    error(ctx, code, "request failed with status " + status);
   }
 }

@@ -149,6 +149,26 @@ class AuthAttacksTest {
   }
 
   @Test
+  void emptyBodiesNulsAndInvisibleOrReorderingDisplayNamesGet400() {
+    JsonObject u = api.newUser(name("empty"));
+    String token = u.getString("access_token");
+    for (String[] c : new String[][] {{"POST", "/api/v1/auth/login"}, {"POST", "/api/v1/auth/register"}, {"PATCH", "/api/v1/users/me"},
+        {"PUT", "/api/v1/users/me/password"}, {"POST", "/api/v1/friends/requests"}}) {
+      assertThat(api.call(c[0], c[1], token, null).error(400)).as("no body: " + c[1]).isEqualTo("malformed_json");
+      assertThat(api.call(c[0], c[1], token, "").error(400)).as("empty body: " + c[1]).isEqualTo("malformed_json");
+    }
+    for (String q : new String[] {"/api/v1/users?q=%00", "/api/v1/tracks?artist=a%00", "/api/v1/albums?artist=%00", "/api/v1/artists?after=%00"}) {
+      assertThat(api.get(q, token).error(400)).as(q).isEqualTo("invalid_argument");
+    }
+    for (String bad : new String[] {" \u00a0 ", "\u3164", "\u0301", "a\u202eb", "x".repeat(65)}) {
+      assertThat(api.call("PATCH", "/api/v1/users/me", token, new JsonObject().put("display_name", bad)).error(400)).as(bad).isEqualTo("invalid_argument");
+    }
+    assertThat(api.register(name("nfc"), "a long enough password").expect(201).json().getJsonObject("user").getString("display_name")).isNotBlank();
+    JsonObject me = api.call("PATCH", "/api/v1/users/me", token, new JsonObject().put("display_name", "  Ame\u0301lie  ")).expect(200).json();
+    assertThat(me.toString()).contains("Am\u00e9lie").doesNotContain("\u0301");
+  }
+
+  @Test
   void bruteForceGets429WithRetryAfter() {
     String n = name("brute");
     api.register(n, Api.PW).expect(201);

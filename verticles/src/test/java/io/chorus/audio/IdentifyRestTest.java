@@ -82,8 +82,12 @@ class IdentifyRestTest {
   }
 
   static HttpResponse<String> identify(byte[] body, String token) throws Exception {
+    return identify(body, token, "application/octet-stream");
+  }
+
+  static HttpResponse<String> identify(byte[] body, String token, String contentType) throws Exception {
     HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/api/v1/identify"))
-        .POST(HttpRequest.BodyPublishers.ofByteArray(body)).header("content-type", "application/octet-stream");
+        .POST(HttpRequest.BodyPublishers.ofByteArray(body)).header("content-type", contentType);
     if (token != null) {
       b.header("Authorization", "Bearer " + token);
     }
@@ -108,6 +112,26 @@ class IdentifyRestTest {
     assertThat(top.getString("artist")).startsWith("Warzone ");
     assertThat(top.getInteger("score")).isPositive();
     assertThat(top.getLong("offset_ms")).isBetween(19_800L, 20_200L);
+  }
+
+  /** curl's --data-binary says application/x-www-form-urlencoded; a form posts the recording as a file part. */
+  @Test
+  void theClipIsReadWhateverTheContentTypeSays() throws Exception {
+    byte[] mp3 = corpus.mp3Bytes(clip(0, 20, 5), 64);
+    String boundary = "----chorus" + UUID.randomUUID();
+    java.io.ByteArrayOutputStream form = new java.io.ByteArrayOutputStream();
+    form.writeBytes(("--" + boundary + "\r\nContent-Disposition: form-data; name=\"clip\"; filename=\"rec.mp3\"\r\nContent-Type: audio/mpeg\r\n\r\n")
+        .getBytes(StandardCharsets.UTF_8));
+    form.writeBytes(mp3);
+    form.writeBytes(("\r\n--" + boundary + "--\r\n").getBytes(StandardCharsets.UTF_8));
+    for (HttpResponse<String> r : List.of(identify(mp3, null, "application/x-www-form-urlencoded"), identify(mp3, null, "audio/mpeg"),
+        identify(form.toByteArray(), null, "multipart/form-data; boundary=" + boundary))) {
+      assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+      assertThat(new JsonObject(r.body()).getJsonArray("matches").getJsonObject(0).getString("track_id")).isEqualTo(approved.toString());
+    }
+    assertThat(error(identify("%ZZ not audio".getBytes(StandardCharsets.UTF_8), null, "application/x-www-form-urlencoded"), 415))
+        .isEqualTo("unsupported_media_type");
+    assertThat(error(identify(mp3, null, "multipart/form-data; boundary=XYZ"), 400)).as("no part in it").isEqualTo("invalid_argument");
   }
 
   @Test

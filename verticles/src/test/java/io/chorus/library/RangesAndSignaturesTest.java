@@ -26,10 +26,13 @@ class RangesAndSignaturesTest {
     assertThat(Ranges.parse("BYTES= 1-2 ", 1000)).isEqualTo(new Ranges.Range(1, 2));
     assertThat(Ranges.parse("bytes=0-0", 1000).length()).isEqualTo(1);
     // ignored: the whole representation
-    for (String ignored : List.of("items=0-1", "bytes=0-1,5-6", "bytes=5-1", "bytes=abc", "bytes=", "bytes=1", "bytes=-")) {
+    assertThat(Ranges.parse("bytes=0-99999999999999999999999", 1000)).isEqualTo(new Ranges.Range(0, 999));
+    assertThat(Ranges.parse("bytes=-99999999999999999999999", 1000)).isEqualTo(new Ranges.Range(0, 999));
+    for (String ignored : List.of("items=0-1", "bytes=0-1,5-6", "bytes=5-1", "bytes=abc", "bytes=", "bytes=1", "bytes=-", "bytes=+5-9", "bytes=1-+9")) {
       assertThat(Ranges.parse(ignored, 1000)).as(ignored).isNull();
     }
-    for (String unsatisfiable : List.of("bytes=1000-", "bytes=1000-2000", "bytes=-0", "bytes=5000-6000")) {
+    for (String unsatisfiable : List.of("bytes=1000-", "bytes=1000-2000", "bytes=-0", "bytes=5000-6000",
+        "bytes=99999999999999999999999-", "bytes=99999999999999999999999-99999999999999999999999")) {
       assertThatThrownBy(() -> Ranges.parse(unsatisfiable, 1000)).as(unsatisfiable)
           .isInstanceOfSatisfying(ChorusException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.RANGE_NOT_SATISFIABLE));
     }

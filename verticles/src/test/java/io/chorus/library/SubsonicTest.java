@@ -238,6 +238,57 @@ class SubsonicTest {
     assertThat(ping("apiKey=" + key)).isEqualTo("failed");
   }
 
+  @Test
+  void hiddenOrUnknownIdsAreNotFoundAndRecordNothingAndBadNamesAreRefused() throws Exception {
+    String auth = "v=1.16.1&c=test&apiKey=" + apiKey;
+    UUID unknown = UUID.randomUUID();
+    Object songPlays = tc.sql("SELECT count(*) AS n FROM plays WHERE track_id = ?", song).get(0).get("n");
+    for (String q : List.of("scrobble.view?submission=true&time=1700000000001&id=" + hidden, "scrobble.view?id=" + unknown,
+        "scrobble.view?id=" + song + "&id=" + hidden, "star.view?id=" + hidden, "star.view?id=" + unknown, "star.view?albumId=" + unknown,
+        "star.view?artistId=" + unknown, "star.view?id=" + song + "&albumId=" + unknown)) {
+      Element e = xml("/rest/" + q + "&" + auth);
+      assertThat(e.getAttribute("status")).as(q).isEqualTo("failed");
+      assertThat(((Element) e.getElementsByTagName("error").item(0)).getAttribute("code")).as(q).isEqualTo("70");
+    }
+    assertThat(tc.sql("SELECT count(*) AS n FROM plays WHERE track_id = ? OR track_id = ?", hidden, unknown).get(0).get("n"))
+        .as("another user's pending track and an unknown id are not played").isEqualTo(0L);
+    assertThat(tc.sql("SELECT count(*) AS n FROM plays WHERE track_id = ?", song).get(0).get("n"))
+        .as("a refused call records nothing, not even its visible ids").isEqualTo(songPlays);
+    assertThat(tc.sql("SELECT count(*) AS n FROM likes WHERE user_id = ? AND (subject_id = ? OR subject_id = ?)", UUID.fromString(aliceId), hidden, unknown)
+        .get(0).get("n")).isEqualTo(0L);
+    assertThat(xml("/rest/unstar.view?id=" + unknown + "&" + auth).getAttribute("status")).as("unstarring is idempotent").isEqualTo("ok");
+
+    for (String name : List.of("a%E2%80%AEb", "%C2%A0", "x".repeat(256))) {
+      Element e = xml("/rest/createPlaylist.view?name=" + name + "&" + auth);
+      assertThat(e.getAttribute("status")).as(name).isEqualTo("failed");
+      assertThat(((Element) e.getElementsByTagName("error").item(0)).getAttribute("message")).as(name).startsWith("name must");
+    }
+    HttpResponse<String> nul = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+        URI.create("http://127.0.0.1:" + port + "/rest/createPlaylist.view?name=a%00b&" + auth)).build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(nul.statusCode()).isEqualTo(400);
+    assertThat(new JsonObject(nul.body()).getJsonObject("error").getString("code")).isEqualTo("invalid_argument");
+    assertThat(nul.body()).doesNotContain("UTF8").doesNotContain("22021");
+  }
+
+  @Test
+  void theCredentialCapHoldsUnderConcurrentRequests() throws Exception {
+    JsonObject u = rest.postOk(port, "/api/v1/auth/register", null,
+        new JsonObject().put("username", "cap-" + UUID.randomUUID().toString().substring(0, 8)).put("password", PW));
+    String token = u.getString("access_token");
+    HttpClient client = HttpClient.newHttpClient();
+    List<java.util.concurrent.CompletableFuture<HttpResponse<String>>> sent = new java.util.ArrayList<>();
+    for (int i = 0; i < 30; i++) {
+      sent.add(client.sendAsync(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/api/v1/me/subsonic/credentials"))
+          .header("Authorization", "Bearer " + token).header("Content-Type", "application/json")
+          .POST(HttpRequest.BodyPublishers.ofString(new JsonObject().put("kind", "app_password").put("name", "c" + i).encode())).build(),
+          HttpResponse.BodyHandlers.ofString()));
+    }
+    Map<Integer, Long> statuses = sent.stream().map(java.util.concurrent.CompletableFuture::join)
+        .collect(java.util.stream.Collectors.groupingBy(HttpResponse::statusCode, java.util.stream.Collectors.counting()));
+    assertThat(statuses).containsEntry(201, 20L).containsEntry(409, 10L);
+    assertThat(rest.get(port, "/api/v1/me/subsonic/credentials", token).json().getJsonArray("credentials")).hasSize(20);
+  }
+
   private static String ping(String auth) {
     try {
       return xml("/rest/ping.view?" + auth).getAttribute("status");

@@ -121,11 +121,16 @@ class TrackRestTest {
 
     for (JsonObject bad : List.of(new JsonObject().put("year", 10000), new JsonObject().put("title", "  "),
         new JsonObject().put("owner_id", UUID.randomUUID().toString()), new JsonObject(), new JsonObject().put("tags", "rock"),
-        new JsonObject().put("track_no", 1.5), new JsonObject().put("title", "x".repeat(256)))) {
+        new JsonObject().put("track_no", 1.5), new JsonObject().put("title", "x".repeat(256)), new JsonObject().put("title", "a\u202eb"),
+        new JsonObject().put("title", "\u00a0"), new JsonObject().put("title", "\u0301"), new JsonObject().put("artist", "a\u0000b"),
+        new JsonObject().put("genre", "g\u2066"), new JsonObject().put("tags", new JsonArray().add("ok").add("\u200b")))) {
       assertThat(a.json("PATCH", path(t), owner, bad).error(400)).as(bad.encode()).isEqualTo("invalid_argument");
     }
     assertThat(a.send("PATCH", path(t), owner, Map.of("Content-Type", "application/json"),
         java.net.http.HttpRequest.BodyPublishers.ofString("{not json")).error(400)).isEqualTo("malformed_json");
+    JsonObject nfc = a.json("PATCH", path(t), owner, new JsonObject().put("title", "  Cafe\u0301 ")).expect(200).json().getJsonObject("track");
+    assertThat(nfc.getString("title")).as("trimmed and NFC, as every typed name").isEqualTo("Caf\u00e9");
+    assertThat(a.json("POST", path(t) + "/stream-url", owner, new JsonObject().put("format", 123)).error(400)).isEqualTo("invalid_argument");
   }
 
   @Test

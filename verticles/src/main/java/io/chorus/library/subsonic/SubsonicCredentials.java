@@ -55,21 +55,31 @@ public final class SubsonicCredentials {
       Http.error(ctx, ErrorCode.INVALID_ARGUMENT, "kind must be \"app_password\" or \"api_key\"");
       return;
     }
-    if (!(nameValue instanceof String name) || name.isBlank() || name.length() > 64) {
+    if (!(nameValue instanceof String raw) || raw.isBlank()) {
       Http.error(ctx, ErrorCode.INVALID_ARGUMENT, "name must be a string of 1 to 64 characters");
+      return;
+    }
+    String name;
+    try {
+      name = io.chorus.input.Inputs.name("name", raw, 1, 64);
+    } catch (RuntimeException e) {
+      Http.fail(ctx, e);
       return;
     }
     // app passwords are typed into clients: letters and digits only; API keys are longer
     String secret = kind.equals("app_password") ? randomToken(15) : randomToken(32);
     UUID id = UUID.randomUUID();
-    access.apply(ctx).compose(user -> pg.preparedQuery(
-            "INSERT INTO subsonic_credentials (id, user_id, kind, name, secret) SELECT $1, $2, $3, $4, $5"
-                + " WHERE (SELECT count(*) FROM subsonic_credentials WHERE user_id = $2) < $6")
-        .execute(Tuple.of(id, UUID.fromString(user.userId()), kind, name.trim(), kind.equals("api_key") ? SubsonicAuth.sha256(secret) : secret,
-            MAX_PER_USER))
+    // the user's row is locked first: concurrent requests count one after another, so the cap holds
+    access.apply(ctx).compose(user -> pg.withTransaction(c -> c.preparedQuery("SELECT 1 FROM users WHERE id = $1 FOR UPDATE")
+            .execute(Tuple.of(UUID.fromString(user.userId())))
+            .compose(locked -> c.preparedQuery(
+                "INSERT INTO subsonic_credentials (id, user_id, kind, name, secret) SELECT $1, $2, $3, $4, $5"
+                    + " WHERE (SELECT count(*) FROM subsonic_credentials WHERE user_id = $2) < $6")
+                .execute(Tuple.of(id, UUID.fromString(user.userId()), kind, name, kind.equals("api_key") ? SubsonicAuth.sha256(secret) : secret,
+                    MAX_PER_USER))))
         .compose(r -> r.rowCount() == 1 ? Future.succeededFuture(user) : Future.failedFuture(ErrorCode.CONFLICT.exception(
             "at most " + MAX_PER_USER + " Subsonic credentials per user: delete one first"))))
-        .onSuccess(user -> Http.json(ctx, 201, new JsonObject().put("id", id.toString()).put("kind", kind).put("name", name.trim())
+        .onSuccess(user -> Http.json(ctx, 201, new JsonObject().put("id", id.toString()).put("kind", kind).put("name", name)
             .put("username", user.name()).put(kind.equals("api_key") ? "api_key" : "password", secret)))
         .onFailure(e -> Http.fail(ctx, e));
   }

@@ -82,8 +82,11 @@ final class SubsonicPlaylists {
     if (playlistId == null && (name == null || name.isBlank())) {
       return Future.failedFuture(SubsonicResponse.failure(SubsonicResponse.MISSING_PARAMETER, "Required parameter is missing: name or playlistId"));
     }
-    if (name != null && name.length() > 255) {
-      return Future.failedFuture(SubsonicResponse.failure(SubsonicResponse.GENERIC, "name is longer than 255 characters"));
+    String checked;
+    try {   // the same rules as REST's POST /api/v1/playlists
+      checked = name == null || playlistId != null && name.isBlank() ? null : io.chorus.input.Inputs.name("name", name, 1, 255);
+    } catch (io.chorus.bus.ChorusException e) {
+      return Future.failedFuture(SubsonicResponse.failure(SubsonicResponse.GENERIC, e.getMessage()));
     }
     UUID id = playlistId == null ? UUID.randomUUID() : SubsonicCatalog.uuid(playlistId);
     UUID owner = UUID.fromString(user.userId());
@@ -92,8 +95,8 @@ final class SubsonicPlaylists {
         return Future.failedFuture(SubsonicResponse.failure(SubsonicResponse.NOT_FOUND, "Song not found"));
       }
       return pg.withTransaction(c -> (playlistId == null
-          ? c.preparedQuery("INSERT INTO playlists (id, owner_id, name) VALUES ($1, $2, $3)").execute(Tuple.of(id, owner, name.trim())).mapEmpty()
-          : owned(c, id, owner, name))
+          ? c.preparedQuery("INSERT INTO playlists (id, owner_id, name) VALUES ($1, $2, $3)").execute(Tuple.of(id, owner, checked)).mapEmpty()
+          : owned(c, id, owner, checked))
           .compose(v -> c.preparedQuery("DELETE FROM playlist_tracks WHERE playlist_id = $1").execute(Tuple.of(id)))
           .compose(v -> songs.isEmpty() ? Future.succeededFuture()
               : c.preparedQuery("INSERT INTO playlist_tracks (playlist_id, track_id, position) VALUES ($1, $2, $3)")
@@ -104,7 +107,7 @@ final class SubsonicPlaylists {
 
   private Future<Void> owned(SqlConnection c, UUID id, UUID owner, String name) {
     return c.preparedQuery("UPDATE playlists SET updated_at = NOW(), name = coalesce($3, name) WHERE id = $1 AND owner_id = $2")
-        .execute(Tuple.of(id, owner, name == null || name.isBlank() ? null : name.trim()))
+        .execute(Tuple.of(id, owner, name))
         .compose(r -> r.rowCount() == 1 ? Future.succeededFuture()
             : Future.failedFuture(SubsonicResponse.failure(SubsonicResponse.NOT_AUTHORIZED, "Not your playlist, or no such playlist")));
   }
@@ -120,7 +123,11 @@ final class SubsonicPlaylists {
     return p;
   }
 
-  /** star ({@code on}) or unstar songs, albums and artists; unknown ids are ignored, as starring is idempotent. */
+  /**
+   * star ({@code on}) or unstar songs, albums and artists. Starring is idempotent, but only what the caller may
+   * see can be starred: an unknown or hidden id fails the whole call with 70 (as REST's like answers 404) and
+   * stars nothing. Unstarring an unknown id is a no-op.
+   */
   Future<Void> star(SignedIn user, boolean on, List<String> songs, List<String> albums, List<String> artists) {
     if (songs.isEmpty() && albums.isEmpty() && artists.isEmpty()) {
       return Future.failedFuture(SubsonicResponse.failure(SubsonicResponse.MISSING_PARAMETER, "Required parameter is missing: id, albumId or artistId"));
@@ -130,17 +137,35 @@ final class SubsonicPlaylists {
     SubsonicCatalog.uuids(songs).forEach(i -> batch.add(Tuple.of(uid, "track", i)));
     SubsonicCatalog.uuids(albums).forEach(i -> batch.add(Tuple.of(uid, "album", i)));
     SubsonicCatalog.uuids(artists).forEach(i -> batch.add(Tuple.of(uid, "artist", i)));
-    String sql = on
-        ? "INSERT INTO likes (user_id, subject_type, subject_id) SELECT $1, $2, $3 WHERE EXISTS ("
-            + "SELECT 1 FROM tracks WHERE $2 = 'track' AND id = $3 UNION ALL SELECT 1 FROM albums WHERE $2 = 'album' AND id = $3"
-            + " UNION ALL SELECT 1 FROM artists WHERE $2 = 'artist' AND id = $3) ON CONFLICT DO NOTHING"
-        : "DELETE FROM likes WHERE user_id = $1 AND subject_type = $2 AND subject_id = $3";
-    return pg.preparedQuery(sql).executeBatch(batch).mapEmpty();
+    if (!on) {
+      return pg.preparedQuery("DELETE FROM likes WHERE user_id = $1 AND subject_type = $2 AND subject_id = $3").executeBatch(batch).mapEmpty();
+    }
+    return requireVisible(user, SubsonicCatalog.uuids(songs), SubsonicCatalog.uuids(albums), SubsonicCatalog.uuids(artists))
+        .compose(v -> pg.preparedQuery("INSERT INTO likes (user_id, subject_type, subject_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
+            .executeBatch(batch)).mapEmpty();
+  }
+
+  /** Succeeds when the caller may see every one of the songs, albums and artists, else fails with 70. */
+  private Future<Void> requireVisible(SignedIn user, List<UUID> songs, List<UUID> albums, List<UUID> artists) {
+    List<UUID> s = songs.stream().distinct().toList();
+    List<UUID> al = albums.stream().distinct().toList();
+    List<UUID> ar = artists.stream().distinct().toList();
+    Future<Boolean> songsSeen = s.isEmpty() ? Future.succeededFuture(true) : catalog.songs(user, s).map(found -> found.size() == s.size());
+    Future<Boolean> albumsSeen = al.isEmpty() ? Future.succeededFuture(true)
+        : pg.preparedQuery("SELECT count(*) FROM albums al WHERE " + SubsonicCatalog.VIS_AL + " AND al.id = ANY($3)")
+            .execute(viewer(user).addValue(al.toArray(UUID[]::new))).map(rows -> rows.iterator().next().getLong(0) == al.size());
+    Future<Boolean> artistsSeen = ar.isEmpty() ? Future.succeededFuture(true)
+        : pg.preparedQuery("SELECT count(*) FROM artists WHERE id = ANY($1)")
+            .execute(Tuple.of(ar.toArray(UUID[]::new))).map(rows -> rows.iterator().next().getLong(0) == ar.size());
+    return Future.all(songsSeen, albumsSeen, artistsSeen).compose(all -> songsSeen.result() && albumsSeen.result() && artistsSeen.result()
+        ? Future.succeededFuture()
+        : Future.failedFuture(SubsonicResponse.failure(SubsonicResponse.NOT_FOUND, "Not found")));
   }
 
   /**
    * scrobble with {@code submission=true}: a play per id (at {@code times}[i] ms, or now). A replayed
-   * scrobble (same user, track and time) counts once: its event id is derived from them.
+   * scrobble (same user, track and time) counts once: its event id is derived from them. Only songs the caller
+   * may see are played: an unknown or hidden id fails the call with 70 and records nothing.
    */
   Future<Void> scrobble(SignedIn user, List<String> ids, List<Long> times) {
     if (ids.isEmpty()) {
@@ -157,10 +182,11 @@ final class SubsonicPlaylists {
           .put("user_id", uid.toString()).putNull("ms_played").put("played_at", playedAt.toInstant().toString()).put("source", "scrobble");
       batch.add(Tuple.of(event, uid, tracks.get(i), playedAt, playedTopic, payload));
     }
-    return pg.preparedQuery("WITH ins AS (INSERT INTO plays (event_id, user_id, track_id, played_at, source)"
+    return requireVisible(user, tracks, List.of(), List.of()).compose(v -> pg.preparedQuery(
+            "WITH ins AS (INSERT INTO plays (event_id, user_id, track_id, played_at, source)"
             + " SELECT $1, $2, $3, $4, 'scrobble' WHERE EXISTS (SELECT 1 FROM tracks WHERE id = $3) ON CONFLICT DO NOTHING RETURNING track_id),"
             + " counted AS (UPDATE tracks SET play_count = play_count + 1 WHERE id IN (SELECT track_id FROM ins) RETURNING id)"
             + " INSERT INTO library_outbox (topic, message_key, payload) SELECT $5, id::text, $6 FROM counted")
-        .executeBatch(batch).mapEmpty();
+        .executeBatch(batch)).mapEmpty();
   }
 }

@@ -177,8 +177,13 @@ public final class SubsonicRoutes {
       SubsonicResponse.error(ctx, SubsonicResponse.NOT_FOUND, "Not found");
       return;
     }
+    if (e instanceof io.chorus.bus.ChorusException c && c.code() != io.chorus.bus.ErrorCode.INTERNAL) {   // our own checks' words
+      SubsonicResponse.error(ctx, c.code() == io.chorus.bus.ErrorCode.NOT_FOUND ? SubsonicResponse.NOT_FOUND : SubsonicResponse.GENERIC, c.getMessage());
+      return;
+    }
+    // a database's or library's words describe the server, not the request: they stay in the log
     LOG.warn("Subsonic {} failed: {}", ctx.request().path(), e.toString());
-    SubsonicResponse.error(ctx, SubsonicResponse.GENERIC, "Server error: " + e.getMessage());
+    SubsonicResponse.error(ctx, SubsonicResponse.GENERIC, "Server error");
   }
 
   static String param(RoutingContext ctx, String name) {

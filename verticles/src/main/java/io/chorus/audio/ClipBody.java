@@ -1,0 +1,64 @@
+package io.chorus.audio;
+
+import io.chorus.bus.ErrorCode;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpServerRequest;
+
+import java.util.Locale;
+
+/**
+ * The audio clip a request carries, whatever its {@code Content-Type} says: the raw body, or with
+ * {@code multipart/form-data} its first file part (a form that posts a recording). Clients send clips with
+ * every kind of type (curl's {@code --data-binary} says {@code application/x-www-form-urlencoded}): a
+ * vertx-web BodyHandler would decode such a body as a form and fail on audio bytes, so the body is read here.
+ * More than {@code maxBytes} (declared or counted) fails with {@code payload_too_large} at once; the rest of the
+ * body is read and dropped, so that a client still sending reads the answer rather than a reset connection.
+ */
+final class ClipBody {
+  private ClipBody() {
+  }
+
+  static Future<Buffer> read(Vertx vertx, HttpServerRequest req, int maxBytes) {
+    Promise<Buffer> done = Promise.promise();
+    String declared = req.getHeader("Content-Length");
+    if (declared != null && declared.strip().chars().allMatch(Character::isDigit) && declared.strip().length() > 0
+        && (declared.strip().length() > 18 || Long.parseLong(declared.strip()) > maxBytes)) {
+      done.fail(tooLarge(maxBytes));   // answered at once; the body is still read (and dropped) so the client sees the answer
+    }
+    Buffer body = Buffer.buffer();
+    io.vertx.core.Handler<Buffer> append = chunk -> {
+      if (done.future().isComplete()) {
+        return;
+      }
+      if (body.length() + chunk.length() > maxBytes) {
+        done.tryFail(tooLarge(maxBytes));
+      } else {
+        body.appendBuffer(chunk);
+      }
+    };
+    String type = req.getHeader("Content-Type");
+    if (type != null && type.toLowerCase(Locale.ROOT).startsWith("multipart/form-data")) {
+      boolean[] taken = {false};
+      req.setExpectMultipart(true);
+      req.uploadHandler(part -> {
+        boolean first = !taken[0];
+        taken[0] = true;
+        part.handler(first ? append : b -> { });
+        part.exceptionHandler(e -> done.tryFail(ErrorCode.INVALID_ARGUMENT.exception("the multipart body could not be read")));
+      });
+    } else {
+      req.handler(append);
+    }
+    req.exceptionHandler(e -> done.tryFail(ErrorCode.INVALID_ARGUMENT.exception("the body could not be read: " + e.getClass().getSimpleName())));
+    req.endHandler(v -> done.tryComplete(body));
+    req.resume();
+    return done.future();
+  }
+
+  private static RuntimeException tooLarge(int maxBytes) {
+    return ErrorCode.PAYLOAD_TOO_LARGE.exception("the clip is larger than " + maxBytes / (1024 * 1024) + " MB");
+  }
+}
