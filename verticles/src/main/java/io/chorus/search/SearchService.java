@@ -80,7 +80,8 @@ public final class SearchService {
       throw ErrorCode.INVALID_ARGUMENT.exception("q is longer than " + MAX_QUERY + " characters");
     }
     StringBuilder b = new StringBuilder(raw.length());
-    raw.codePoints().forEach(c -> b.appendCodePoint(Character.isISOControl(c) || Character.getType(c) == Character.FORMAT
+    // every space character becomes a plain space (strip() alone keeps the no-break spaces U+00A0, U+2007, U+202F)
+    raw.codePoints().forEach(c -> b.appendCodePoint(Character.isISOControl(c) || Character.isSpaceChar(c) || Character.getType(c) == Character.FORMAT
         || Character.getType(c) == Character.SURROGATE || Character.getType(c) == Character.UNASSIGNED ? ' ' : c));
     String q = b.toString().strip();
     if (q.isEmpty()) {

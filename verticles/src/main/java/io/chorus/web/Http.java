@@ -71,7 +71,8 @@ public final class Http {
   /**
    * First handler of the router: a path or query that is not valid percent-encoding, or that decodes to a NUL
    * character (no text column or header can hold one, so it can only be an attack or a broken client), gets
-   * 400 invalid_argument.
+   * 400 invalid_argument; WebSocket handshakes are the exception (their handlers refuse NUL in ids and names with
+   * the WebSocket error of docs/api.md).
    */
   public static void refuseMalformedUri(RoutingContext ctx) {
     try {
@@ -80,7 +81,8 @@ public final class Http {
       for (java.util.Map.Entry<String, String> p : ctx.request().params()) {
         nul |= p.getKey().indexOf('\0') >= 0 || p.getValue().indexOf('\0') >= 0;
       }
-      if (nul) {
+      // a WebSocket's handshake is left to its handler, which answers bad names and ids in a WebSocket error frame
+      if (nul && !"websocket".equalsIgnoreCase(ctx.request().getHeader("Upgrade"))) {
         error(ctx, ErrorCode.INVALID_ARGUMENT, "the request URI must not contain NUL characters (%00)");
         return;
       }

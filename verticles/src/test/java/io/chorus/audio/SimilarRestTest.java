@@ -283,6 +283,19 @@ class SimilarRestTest {
     assertThat(TestServices.await(api.nearest(UUID.randomUUID(), 5))).isEmpty();
   }
 
+  /** An artist known only through another user's pending upload does not exist for Subsonic's similar songs. */
+  @Test
+  void anArtistWithNothingVisibleIsNotFound() {
+    JsonObject me = rest.get(port, "/api/v1/users/me", bobToken).json();
+    String bobId = me.containsKey("user") ? me.getJsonObject("user").getString("id") : me.getString("id");
+    UUID hiddenArtist = artist("Bob only");
+    track(bobId, "Bob's other demo", hiddenArtist, "pending", OffsetDateTime.now());
+    String call = "/rest/getSimilarSongs2?f=json&u=" + alice + "&p=" + appPassword + "&id=" + hiddenArtist;
+    JsonObject answer = rest.get(port, call, null).json().getJsonObject("subsonic-response");
+    assertThat(answer.getString("status")).as(answer.encode()).isEqualTo("failed");
+    assertThat(answer.getJsonObject("error").getInteger("code")).isEqualTo(70);
+  }
+
   @Test
   void aSubsonicClientGetsSimilarSongs() {
     NodeScripts.requireInstalled("subsonic-api");

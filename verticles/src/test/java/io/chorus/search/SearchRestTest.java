@@ -271,7 +271,10 @@ class SearchRestTest {
       assertThat(r.status()).as(q + ": " + r.body()).isEqualTo(200);
       assertThat(rest.get(tc.port(), "/api/v1/search/suggest?q=" + enc(q), null).status()).isEqualTo(200);
     }
-    assertThat(tracks("кино\u0000", null)).contains(KINO.toString());
+    // a NUL anywhere in a URI is refused before any route (docs/api.md, Input rules)
+    assertThat(search("кино\u0000", null, null).errorCode(400)).isEqualTo("invalid_argument");
+    assertThat(search("\u00a0\u2007\u202f", null, null).errorCode(400)).as("only no-break spaces").isEqualTo("invalid_argument");
+    assertThat(tracks("кино\u00a0", null)).contains(KINO.toString());
   }
 
   @Test

@@ -27,6 +27,7 @@ public final class Taste {
   private final Set<UUID> disliked = new HashSet<>();
 
   public Taste(List<Signal> signals) {
+    Map<UUID, Signal> lastVerdict = new HashMap<>();
     for (Signal s : signals) {
       double decay = Math.pow(0.5, Math.max(0, s.ageDays()) / HALF_LIFE_DAYS);
       switch (s.kind()) {
@@ -40,8 +41,13 @@ public final class Taste {
         }
         default -> {
           double w = weight(s.kind()) * decay;
-          if ("dislike".equals(s.kind())) {
-            disliked.add(s.trackId());
+          if (("dislike".equals(s.kind()) || "like".equals(s.kind())) && s.trackId() != null) {
+            Signal last = lastVerdict.get(s.trackId());
+            boolean newer = last == null || s.ageDays() < last.ageDays()
+                || s.ageDays() == last.ageDays() && "dislike".equals(s.kind());   // a tie: the dislike, to be safe
+            if (newer) {
+              lastVerdict.put(s.trackId(), s);
+            }
           }
           add(tracks, s.trackId(), w);
           add(artists, s.artistId(), w * 0.5);
@@ -49,8 +55,13 @@ public final class Taste {
         }
       }
     }
-    // a like after a dislike forgives it
-    disliked.removeIf(id -> tracks.getOrDefault(id, 0.0) > 0);
+    // the listener's latest verdict on a track stands: a like after a dislike forgives it, a dislike after any
+    // number of likes excludes it
+    lastVerdict.forEach((id, last) -> {
+      if ("dislike".equals(last.kind())) {
+        disliked.add(id);
+      }
+    });
   }
 
   static double weight(String kind) {

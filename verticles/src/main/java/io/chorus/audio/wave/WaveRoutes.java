@@ -76,7 +76,7 @@ final class WaveRoutes {
 
   static int limit(RoutingContext ctx) {
     String v = ctx.request().getParam("limit");
-    if (v == null || v.isEmpty()) {
+    if (v == null) {   // "limit=" (empty) is refused, as similar and search refuse it
       return DEFAULT_LIMIT;
     }
     try {

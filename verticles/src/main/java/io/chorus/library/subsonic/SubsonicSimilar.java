@@ -120,6 +120,9 @@ final class SubsonicSimilar {
     Tuple args = Tuple.of(UUID.fromString(user.userId()), user.moderator(), id);
     return pg.preparedQuery("SELECT 'artist' AS kind, t.id FROM artists ar LEFT JOIN tracks t ON t.artist_id = ar.id AND " + SubsonicCatalog.VIS_T
             + " WHERE ar.id = $3"
+            // an artist is seen through a visible album or track, as getArtist sees it: else it is not found
+            + " AND (EXISTS (SELECT 1 FROM albums al WHERE al.artist_id = ar.id AND " + SubsonicCatalog.VIS_AL + ")"
+            + " OR EXISTS (SELECT 1 FROM tracks t WHERE t.artist_id = ar.id AND " + SubsonicCatalog.VIS_T + "))"
             + " UNION ALL SELECT 'album', t.id FROM albums al LEFT JOIN album_tracks at ON at.album_id = al.id"
             + " LEFT JOIN tracks t ON t.id = at.track_id AND " + SubsonicCatalog.VIS_T + " WHERE al.id = $3 AND " + SubsonicCatalog.VIS_AL
             + " UNION ALL SELECT 'song', t.id FROM tracks t WHERE t.id = $3 AND " + SubsonicCatalog.VIS_T)

@@ -77,6 +77,25 @@ class WavePickerTest {
     assertThat(picks.stream().map(p -> p.track().id())).doesNotContain(track(2, 2).id());
   }
 
+  /** The latest verdict on a track stands, however many likes came before a dislike. */
+  @Test
+  void theLatestLikeOrDislikeOfATrackDecides() {
+    WavePicker.Candidate t = track(3, 4);
+    Taste likedThenDisliked = new Taste(List.of(aged("like", t, 3), aged("like", t, 2), aged("finished", t, 2), aged("like", t, 1.5),
+        aged("dislike", t, 1)));
+    assertThat(likedThenDisliked.track(t.id())).as("the net score is still positive").isPositive();
+    assertThat(likedThenDisliked.disliked(t.id())).isTrue();
+    for (long seed = 0; seed < 20; seed++) {
+      assertThat(pick(likedThenDisliked, 30, 20, seed).stream().map(p -> p.track().id())).doesNotContain(t.id());
+    }
+    assertThat(new Taste(List.of(aged("dislike", t, 2), aged("like", t, 1))).disliked(t.id())).as("a later like forgives").isFalse();
+    assertThat(new Taste(List.of(aged("like", t, 1), aged("dislike", t, 1))).disliked(t.id())).as("a tie counts as a dislike").isTrue();
+  }
+
+  static Taste.Signal aged(String kind, WavePicker.Candidate c, double ageDays) {
+    return new Taste.Signal(kind, c.id(), c.artistId(), c.albumKey(), null, ageDays);
+  }
+
   @Test
   void aLikedTracksAlbumAndArtistRise() {
     Taste taste = new Taste(List.of(signal("like", track(5, 0))));

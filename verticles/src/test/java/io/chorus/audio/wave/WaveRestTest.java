@@ -269,7 +269,7 @@ class WaveRestTest {
     assertThat(rest.get(port, "/api/v1/wave", "not-a-token").errorCode(401)).isEqualTo("unauthenticated");
     assertThat(rest.post(port, "/api/v1/wave/feedback", null, new JsonObject().put("track_id", tracks.get(1).get(0).toString())
         .put("event", "like")).errorCode(401)).isEqualTo("unauthenticated");
-    for (String limit : List.of("0", "101", "-1", "ten", "1.5")) {
+    for (String limit : List.of("0", "101", "-1", "ten", "1.5", "")) {
       assertThat(rest.get(port, "/api/v1/wave?limit=" + limit, u.token()).errorCode(400)).as(limit).isEqualTo("invalid_argument");
     }
     assertThat(ids(wave(u, 1))).hasSize(1);
