@@ -88,7 +88,8 @@ public record ChorusConfig(
                         List<String> members, boolean kubernetes, String kubernetesService) {
   }
 
-  public record Security(String grpcApiKey, String tokenSecret, List<String> allowedOrigins, long readyTimeoutMs) {
+  /** {@code bodyStallMs}: a request body that sends nothing for this long has its connection closed. */
+  public record Security(String grpcApiKey, String tokenSecret, List<String> allowedOrigins, long readyTimeoutMs, long bodyStallMs) {
   }
 
   public boolean runs(Role role) {
@@ -154,7 +155,8 @@ public record ChorusConfig(
         new Cluster(p.nonEmpty("CLUSTER_HOST"), p.port("CLUSTER_PORT"), p.string("CLUSTER_PUBLIC_HOST"),
             p.nonEmpty("HZ_CLUSTER_NAME"), p.port("HZ_PORT"), Parse.csv(p.string("HZ_MEMBERS")), p.bool("HZ_KUBERNETES"),
             p.string("HZ_KUBERNETES_SERVICE")),
-        new Security(apiKey, tokenSecret, Parse.csv(p.string("CORS_ALLOWED_ORIGINS")), p.intIn("READY_TIMEOUT_MS", 100, 60_000)),
+        new Security(apiKey, tokenSecret, Parse.csv(p.string("CORS_ALLOWED_ORIGINS")), p.intIn("READY_TIMEOUT_MS", 100, 60_000),
+            p.intIn("HTTP_BODY_STALL_MS", 1_000, 3_600_000)),
         json.copy());
   }
 

@@ -78,7 +78,8 @@ final class PlaylistRepo {
             JsonArray out = new JsonArray();
             entries.forEach(e -> out.add(new JsonObject().put("entry_id", e.getLong("entry_id")).put("position", e.getInteger("position"))
                 .put("added_at", CatalogHttp.iso(e.getOffsetDateTime("added_at"))).put("track", CatalogTracks.json(e))));
-            return json(r).put("entries", out);
+            // counted as the reader sees it: the hidden entries' number is not theirs to know
+            return json(r).put("entry_count", out.size()).put("entries", out);
           });
     });
   }

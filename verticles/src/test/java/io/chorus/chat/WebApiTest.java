@@ -23,7 +23,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 // one gateway instance: the held SockJS poll below must meet the session its first poll opened on the same
 // event loop (across instances a poll can race the previous one's release and be answered at once, 2010)
-@ChorusCluster(config = {"RATE_LIMIT_ROOM_CREATE=100000", "RATE_LIMIT_CHAT_MESSAGES=100000", "GATEWAY_INSTANCES=1"})
+@ChorusCluster(config = {"RATE_LIMIT_ROOM_CREATE=100000", "RATE_LIMIT_CHAT_MESSAGES=100000", "GATEWAY_INSTANCES=1", "HTTP_BODY_STALL_MS=1000"})
 class WebApiTest {
   static ChorusNode node;
   static Vertx client;
@@ -263,7 +263,6 @@ class WebApiTest {
     return new String(bytes, java.nio.charset.StandardCharsets.UTF_8);
   }
 
-  /** One raw request on its own connection: {@link #read} of its answer. */
   /** Requests Netty cannot take (a request line or headers over the limits) and NULs in the URI get the JSON error too. */
   @Test
   void overlongRequestLinesHugeHeadersAndNulsAre4xxJson() throws Exception {
@@ -283,6 +282,29 @@ class WebApiTest {
     }
   }
 
+  /**
+   * A body that stops arriving has its connection closed after HTTP_BODY_STALL_MS (1 s here); one that keeps
+   * coming, however slowly, is read to its end and answered.
+   */
+  @Test
+  void aStalledBodyIsCutOffAndASlowOneIsNot() throws Exception {
+    String head = "POST /api/v1/auth/login HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 48\r\n\r\n";
+    try (java.net.Socket stalled = send(head + "{\"username\":")) {
+      assertThat(read(stalled, -1)).as("closed without an answer (the socket's 10 s read timeout fails the test otherwise)").isEmpty();
+    }
+    String body = "{\"username\":\"nobody-here\",\"password\":\"x\"}";
+    body = body + " ".repeat(48 - body.length());
+    try (java.net.Socket slow = send(head)) {
+      for (int i = 0; i < body.length(); i += 8) {   // 8 bytes every 400 ms: 2 s in all, never 1 s without a byte
+        java.util.concurrent.locks.LockSupport.parkNanos(400_000_000);
+        slow.getOutputStream().write(body.substring(i, Math.min(body.length(), i + 8)).getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        slow.getOutputStream().flush();
+      }
+      assertThat(read(slow, 12)).isEqualTo("HTTP/1.1 401");
+    }
+  }
+
+  /** One raw request on its own connection: {@link #read} of its answer. */
   private static String raw(String request, int max) throws java.io.IOException {
     try (java.net.Socket sock = send(request)) {
       return read(sock, max);
