@@ -161,14 +161,19 @@ public final class AccountsRoutes {
     return (String) v;
   }
 
+  /** {@code limit}: absent gives {@code dflt}; otherwise an integer in 1..50 (docs/api.md), else 400. */
   private static int intParam(String v, int dflt) {
     if (v == null) {
       return dflt;
     }
     try {
-      return Integer.parseInt(v);
+      int n = Integer.parseInt(v.strip());
+      if (n >= 1 && n <= 50) {
+        return n;
+      }
     } catch (NumberFormatException e) {
-      throw ErrorCode.INVALID_ARGUMENT.exception("limit must be an integer");
+      // refused below
     }
+    throw ErrorCode.INVALID_ARGUMENT.exception("limit must be an integer between 1 and 50");
   }
 }

@@ -234,7 +234,9 @@ public final class AccountsService {
           if (!disabled) {
             return flags.enableUser(id).map(v -> updated(u));
           }
-          return flags.disableUser(id).compose(v -> sessions.revokeAll(id, null, "disabled")).map(v -> {
+          // each session's own flag too: enabling the user again lifts the user's flag, and the access tokens of
+          // the sessions revoked here must stay refused as after a sign-out
+          return flags.disableUser(id).compose(v -> sessions.revokeAll(id, null, "disabled")).compose(ids -> flags.revokeSessions(id, ids)).map(v -> {
             bus.publish(Addresses.USER_DISABLED, new JsonObject().put("user_id", id));
             return updated(u);
           });

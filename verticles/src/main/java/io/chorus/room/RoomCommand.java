@@ -208,7 +208,8 @@ public sealed interface RoomCommand {
   /** A queue position: an integer, checked against the queue by the room script (far out of range here). */
   private static int position(JsonObject m, long absent) {
     long p = integer(m, "position", absent);
-    if (p < -1 || p > 1_000_000) {
+    // -1 is the room script's "at the end", which a client says by leaving position out, never by sending it
+    if (m.getValue("position") != null && p < 0 || p > 1_000_000) {
       throw new ChorusException(ErrorCode.INVALID_ARGUMENT, "position must be between 0 and the queue's length");
     }
     return (int) p;

@@ -156,8 +156,8 @@ public final class RoomSocketHandler implements Handler<RoutingContext> {
           refuse(ws, ErrorCode.FORBIDDEN, "token belongs to another participant", (short) 4403);
           return;
         }
-      } catch (ChorusException e) {
-        refuse(ws, e.code(), e.getMessage(), (short) 4401);
+      } catch (ChorusException e) {   // 4000 + the status: 4401 a bad token, 4403 another room's
+        refuse(ws, e.code(), e.getMessage(), (short) (4000 + e.code().httpStatus()));
         return;
       }
     }
@@ -237,7 +237,9 @@ public final class RoomSocketHandler implements Handler<RoutingContext> {
     }
     switch ((String) type) {
       case "control", "queue_add", "queue_remove", "queue_move", "skip", "ready" -> command(ws, socket, (String) type, msg);
-      case "time" -> send(ws, ClockSync.reply(msg.getValue("t0"), received).put("type", "time"));
+      case "time" -> send(ws, msg.getValue("t0") instanceof Number t0 && Double.isFinite(t0.doubleValue())
+          ? ClockSync.reply(t0, received).put("type", "time")
+          : RoomEvents.error("invalid_argument", "t0 (the client's clock in ms, a number) is required"));
       case "ping" -> send(ws, new JsonObject().put("type", "pong").put("timestamp", received / 1000));
       default -> send(ws, RoomEvents.error("unknown_type", "unknown message type '" + type + "'"));
     }

@@ -65,7 +65,10 @@ public final class Http {
     if (code == ErrorCode.INTERNAL) {
       LOG.error("{} {} failed", ctx.request().method(), ctx.request().path(), t);
     }
-    error(ctx, code, code == ErrorCode.INTERNAL ? "internal error" : String.valueOf(t.getMessage()));
+    // Jackson's own words name its classes and options: a client gets ours
+    String message = code == ErrorCode.INTERNAL ? "internal error"
+        : t instanceof DecodeException ? "the body is not valid JSON" : String.valueOf(t.getMessage());
+    error(ctx, code, message);
   }
 
   /**

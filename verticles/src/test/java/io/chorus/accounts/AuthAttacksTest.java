@@ -157,7 +157,7 @@ class AuthAttacksTest {
       assertThat(api.call(c[0], c[1], token, null).error(400)).as("no body: " + c[1]).isEqualTo("malformed_json");
       assertThat(api.call(c[0], c[1], token, "").error(400)).as("empty body: " + c[1]).isEqualTo("malformed_json");
     }
-    for (String q : new String[] {"/api/v1/users?q=%00", "/api/v1/tracks?artist=a%00", "/api/v1/albums?artist=%00", "/api/v1/artists?after=%00"}) {
+    for (String q : new String[] {"/api/v1/users?q=a&limit=0", "/api/v1/users?q=a&limit=51", "/api/v1/users?q=a&limit=x", "/api/v1/users?q=%00", "/api/v1/tracks?artist=a%00", "/api/v1/albums?artist=%00", "/api/v1/artists?after=%00"}) {
       assertThat(api.get(q, token).error(400)).as(q).isEqualTo("invalid_argument");
     }
     for (String bad : new String[] {" \u00a0 ", "\u3164", "\u0301", "a\u202eb", "x".repeat(65)}) {
@@ -220,5 +220,25 @@ class AuthAttacksTest {
     }
     // and a new socket with the same token is refused before the upgrade
     assertThat(api.get("/ws/user?token=" + u.getString("access_token"), null).error(401)).isEqualTo("unauthenticated");
+  }
+
+  /** Enabling a user again gives back sign-in, not the sessions the disable ended (as after a sign-out). */
+  @Test
+  void enablingAgainDoesNotReviveTheEndedSessions() {
+    String ta = api.login(ADMIN, ADMIN_PASSWORD).expect(200).json().getString("access_token");
+    JsonObject u = api.newUser(name("revived"));
+    String id = u.getJsonObject("user").getString("id");
+    String old = u.getString("access_token");
+    api.get("/api/v1/users/me", old).expect(200);
+    api.post("/api/v1/admin/users/" + id + "/disable", ta, null).expect(200);
+    assertThat(api.get("/api/v1/users/me", old).error(401)).isEqualTo("unauthenticated");
+    api.post("/api/v1/admin/users/" + id + "/enable", ta, null).expect(200);
+    assertThat(api.get("/api/v1/users/me", old).error(401)).as("the disabled session's token stays dead").isEqualTo("unauthenticated");
+    String fresh = api.login(u.getJsonObject("user").getString("username"), Api.PW).expect(200).json().getString("access_token");
+    api.get("/api/v1/users/me", fresh).expect(200);
+
+    Api.Reply bad = api.call("POST", "/api/v1/auth/login", null, "{bad");
+    assertThat(bad.error(400)).isEqualTo("malformed_json");
+    assertThat(bad.json().getJsonObject("error").getString("message")).isEqualTo("the body is not valid JSON");
   }
 }

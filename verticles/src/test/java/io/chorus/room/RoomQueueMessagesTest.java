@@ -42,6 +42,8 @@ class RoomQueueMessagesTest {
         {"queue_add", "{\"track_url\":\"https://e.com\",\"duration_ms\":1.5}"},
         {"queue_add", "{\"track_url\":\"https://e.com\",\"duration\":\"long\"}"},
         {"queue_add", "{\"track_url\":\"https://e.com\",\"position\":-2}"},
+        {"queue_add", "{\"track_url\":\"https://e.com\",\"position\":-1}"},
+        {"queue_move", "{\"item_id\":\"a\",\"position\":-1}"},
         {"queue_add", "{\"track_url\":\"https://e.com\",\"position\":1e12}"},
         {"queue_remove", "{}"},
         {"queue_remove", "{\"item_id\":7}"},

@@ -102,11 +102,13 @@ class RoomSocketTest {
     String tampered = room.getString("token").substring(0, room.getString("token").length() - 2) + "xx";
     try (WsProbe forged = WsProbe.connect(port, "/ws?room_id=" + id + "&user_id=host-a&token=" + tampered)) {
       assertThat(forged.awaitType("error").getString("code")).isEqualTo("unauthenticated");
+      assertThat(forged.awaitClose(5000)).isEqualTo((short) 4401);
     }
-    // a token for another room
+    // a token for another room: 4000 + 403, as documented
     JsonObject other = createRoom("host-a");
     try (WsProbe forged = WsProbe.connect(port, "/ws?room_id=" + id + "&user_id=host-a&token=" + other.getString("token"))) {
       assertThat(forged.awaitType("error").getString("code")).isEqualTo("forbidden");
+      assertThat(forged.awaitClose(5000)).isEqualTo((short) 4403);
     }
     RoomState state = TestServices.await(new RoomClient(node.vertx().eventBus(), "test").get(id));
     assertThat(state.users()).containsExactly("host-a");
@@ -177,6 +179,12 @@ class RoomSocketTest {
       JsonObject time = host.awaitType("time");
       assertThat(time.getLong("t0")).isEqualTo(123);
       assertThat(time.getLong("t2")).isGreaterThanOrEqualTo(time.getLong("t1"));
+      for (String bad : new String[] {"{\"type\":\"time\",\"t0\":\"x\"}", "{\"type\":\"time\",\"t0\":{}}", "{\"type\":\"time\"}"}) {
+        host.sendText(bad);
+        assertThat(host.awaitType("error").getString("code")).as(bad).isEqualTo("invalid_argument");
+      }
+      host.send(new JsonObject().put("type", "time").put("t0", 456));
+      assertThat(host.awaitType("time").getLong("t0")).as("the socket keeps serving").isEqualTo(456);
     }
   }
 }
