@@ -11,6 +11,8 @@ import io.chorus.room.RoomLifecycle;
 import io.chorus.web.RateLimiter;
 import io.chorus.web.SignedIn;
 import io.vertx.core.Future;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.util.List;
 import java.util.Set;
@@ -21,6 +23,7 @@ import java.util.Set;
  * feature's {@link RoomClient} and {@link ParticipantTokens} and the accounts feature's {@link SignedIn.Verifier}.
  */
 public final class ChatFeature implements Feature {
+  private static final Logger LOG = LoggerFactory.getLogger(ChatFeature.class);
   private ChatConfig config;
   private ChatService chat;
   private ConferenceService conference;
@@ -58,6 +61,19 @@ public final class ChatFeature implements Feature {
     conference = new ConferenceService(node.api(RoomClient.class), node.api(RoomLifecycle.class), tokens, new ConferenceRepo(infra.pg()), chat,
         node.config());
     signedIn = new SignedInJoins(node.api(SignedIn.Verifier.class), infra.pg());
+    // every node hears it; the first to mark the account's participants left does the leaving
+    node.vertx().eventBus().<io.vertx.core.json.JsonObject>consumer(io.chorus.bus.Addresses.USER_DISABLED, m -> {
+      String user = m.body() == null ? null : m.body().getString("user_id");
+      if (user != null) {
+        conference.accountDisabled(user)
+            .onSuccess(n -> {
+              if (n > 0) {
+                LOG.info("Disabled account {} left {} room(s)", user, n);
+              }
+            })
+            .onFailure(e -> LOG.warn("Disabled account {} could not be taken out of its rooms: {}", user, e.getMessage()));
+      }
+    });
     if (node.runs(ChorusConfig.Role.ROOM)) {
       long interval = config.cleanupIntervalSeconds() * 1000L;
       node.deploy("ChatVerticle", () -> new ChatVerticle(new RoomCleanup(new ConferenceRepo(infra.pg()), chat.store(), node.api(RoomLifecycle.class), infra.redisApi(),

@@ -50,6 +50,20 @@ public final class ConferenceRepo {
         .execute(Tuple.of(roomId, participantId)).mapEmpty();
   }
 
+  /**
+   * Marks every present participant an account joined as (REST join with its JWT) as left, and returns them as
+   * {room_id, participant_id} pairs. The update is the claim: of several nodes told the same thing, one gets the rows.
+   */
+  public Future<java.util.List<String[]>> markAccountLeft(java.util.UUID userId) {
+    return pg.preparedQuery("UPDATE room_participants SET left_at = NOW() WHERE user_id = $1 AND left_at IS NULL RETURNING room_id, participant_id")
+        .execute(Tuple.of(userId))
+        .map(rows -> {
+          java.util.List<String[]> out = new java.util.ArrayList<>();
+          rows.forEach(r -> out.add(new String[] {r.getValue("room_id").toString(), r.getString("participant_id")}));
+          return out;
+        });
+  }
+
   /** Activity keeps a room alive: {@code expires_at} moves to now + ROOM_TTL_HOURS. */
   public Future<Void> touch(String roomId, Instant expiresAt) {
     return pg.preparedQuery("UPDATE rooms SET updated_at = NOW(), expires_at = $2 WHERE id = $1 AND status = 'active'")

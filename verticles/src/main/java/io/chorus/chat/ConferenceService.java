@@ -152,6 +152,27 @@ public final class ConferenceService {
     });
   }
 
+  /**
+   * A disabled account leaves every room it joined while signed in: its participant tokens then prove nothing
+   * (REST chat, media tokens and {@code /ws/chat} check membership), as the seed {@code /ws} refuses the account.
+   */
+  public Future<Integer> accountDisabled(String userId) {
+    java.util.UUID id;
+    try {
+      id = java.util.UUID.fromString(userId);
+    } catch (RuntimeException e) {
+      return Future.succeededFuture(0);
+    }
+    return repo.markAccountLeft(id).compose(joined -> {
+      java.util.List<Future<JsonObject>> left = new java.util.ArrayList<>();
+      for (String[] p : joined) {
+        // a participant already gone from the room state (left, room ended) has nothing more to undo
+        left.add(leave(p[0], p[1]).otherwise((JsonObject) null));
+      }
+      return Future.all(left).map(joined.size());
+    });
+  }
+
   public Future<JsonObject> participants(String roomId, String participantId) {
     // the whole member list (get), with the same membership rule as member()
     return rooms.get(roomId).compose(state -> requireMember(state, participantId))

@@ -148,8 +148,9 @@ class SignedInRoomSocketTest {
     String jwt = u.getString("access_token");
     JsonObject created = a.post("/api/v1/rooms", null, new JsonObject().put("title", "jwt chat").put("display_name", "Host")).expect(201).json();
     String id = created.getJsonObject("room").getString("id");
-    String pid = a.post("/api/v1/rooms/" + id + "/join", jwt, new JsonObject().put("display_name", "Member")).expect(200).json()
-        .getJsonObject("participant").getString("participant_id");
+    JsonObject joined = a.post("/api/v1/rooms/" + id + "/join", jwt, new JsonObject().put("display_name", "Member")).expect(200).json();
+    String pid = joined.getJsonObject("participant").getString("participant_id");
+    String participantToken = joined.getString("token");
 
     // an account that never joined the room is refused
     try (WsProbe outsider = WsProbe.connect(cluster.port(1), "/ws/chat/" + id, Map.of("Authorization", "Bearer " + stranger.getString("access_token")))) {
@@ -164,6 +165,16 @@ class SignedInRoomSocketTest {
       a.post("/api/v1/admin/users/" + u.getJsonObject("user").getString("id") + "/disable", ta, null).expect(200);
       assertThat(chat.awaitClose(10_000)).isEqualTo((short) 4403);
     }
+    // the disabled account has left the room: its participant token no longer speaks in it
+    long deadline = System.currentTimeMillis() + 10_000;
+    Api.Reply posted;
+    while ((posted = a.post("/api/v1/rooms/" + id + "/chat/messages", participantToken, new JsonObject().put("content", "still here?"))).status() == 201) {
+      assertThat(System.currentTimeMillis()).as("the account's participant left within 10 s of the disable").isLessThan(deadline);
+      java.util.concurrent.locks.LockSupport.parkNanos(100_000_000);   // the leave follows the disable's bus event
+    }
+    assertThat(posted.error(403)).isEqualTo("forbidden");
+    JsonObject members = a.get("/api/v1/rooms/" + id + "/participants", created.getString("token")).expect(200).json();
+    assertThat(members.getJsonArray("participants").stream().map(x -> ((JsonObject) x).getString("participant_id"))).doesNotContain(pid);
   }
 
   static io.chorus.proto.room.RoomServiceGrpc.RoomServiceBlockingStub asUser(String jwt) {
