@@ -50,6 +50,12 @@ public final class ConferenceRepo {
         .execute(Tuple.of(roomId, participantId)).mapEmpty();
   }
 
+  /** True when the participant was ever joined by an account (REST join with its JWT). */
+  public Future<Boolean> boundToAccount(String roomId, String participantId) {
+    return pg.preparedQuery("SELECT 1 FROM room_participants WHERE room_id = $1 AND participant_id = $2 AND user_id IS NOT NULL LIMIT 1")
+        .execute(Tuple.of(roomId, participantId)).map(rows -> rows.size() > 0);
+  }
+
   /**
    * Marks every present participant an account joined as (REST join with its JWT) as left, and returns them as
    * {room_id, participant_id} pairs. The update is the claim: of several nodes told the same thing, one gets the rows.

@@ -112,7 +112,12 @@ public final class ConferenceService {
     } catch (ChorusException e) {
       return Future.failedFuture(e);
     }
-    return row(roomId, null).compose(existing -> {
+    // a participant an account joined as comes back with the account's access token, never with the participant
+    // token alone: a disabled account's old tokens must not bring it back (accountDisabled)
+    Future<Boolean> accountBound = identity == null ? Future.succeededFuture(false) : repo.boundToAccount(roomId, pid);
+    return accountBound.compose(bound -> bound
+        ? Future.failedFuture(new ChorusException(ErrorCode.FORBIDDEN, "this participant is an account's: join with its access token"))
+        : row(roomId, null)).compose(existing -> {
       if (existing != null && "ended".equals(existing.getString("status"))) {
         return Future.failedFuture(new ChorusException(ErrorCode.GONE, "room has ended"));
       }

@@ -50,11 +50,13 @@ public final class GatewayVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     Router router = Router.router(vertx);
+    // first: a request head arrived (the connection's header timer stops), and a body that stalls is cut off
+    StalledBodies stalls = new StalledBodies(vertx, config.security().bodyStallMs());
+    router.route().handler(stalls::handle);
     // a malformed percent-encoding (?key=%ZZ, /rooms/%ZZ) throws wherever the path or the query is
     // decoded: in the router's own matching ("Unhandled exception in router", a text 400) or in a
     // handler (a 500). Refuse it here, before anything decodes it, with the one JSON error.
     router.route().handler(Http::refuseMalformedUri);
-    router.route().handler(new StalledBodies(vertx, config.security().bodyStallMs())::handle);
     router.get("/health").handler(ctx -> Http.json(ctx, 200, new JsonObject().put("status", "ok")));
     router.get("/ready").handler(this::ready);
     router.get("/metrics").handler(PrometheusScrapingHandler.create(metricsRegistry));
@@ -80,13 +82,17 @@ public final class GatewayVerticle extends VerticleBase {
         // to slow-consumer closes, against p50 26 ms / p99 57 ms and nothing lost without it
         .setPerMessageWebSocketCompressionSupported(false)
         .setPerFrameWebSocketCompressionSupported(false)
+        // HTTP/1.1 only (gRPC has its own server): with cleartext HTTP/2 detection a connection is handed to the
+        // connection handler only once its first request head is read, and StalledBodies could not time it
+        .setHttp2ClearTextEnabled(false)
         // with one instance every response is written on its event loop, so the connection can write
         // directly instead of through a multi-producer queue: one Netty MPSC queue (~4.7 KB: its first chunk
         // has 1024 slots) less per connection. With several instances SockJS sessions are shared by them
         // (vertx-web keeps them in one node-wide map) and a polling transport's next request may land on
         // another instance, which then writes to the session's response from its own thread: not strict
         .setStrictThreadMode(config.gatewayInstancesOrCores() == 1);
-    return Future.all(consumers).compose(v -> port.listen(vertx.createHttpServer(options).invalidRequestHandler(Http::invalidRequest).requestHandler(router), config.host()))
+    return Future.all(consumers).compose(v -> port.listen(vertx.createHttpServer(options).connectionHandler(stalls::connected).invalidRequestHandler(Http::invalidRequest)
+        .requestHandler(router), config.host()))
         .onSuccess(s -> {
           NodePorts.publishHttp(vertx, s.actualPort());
           LOG.info("HTTP gateway listening on {}:{}", config.host(), s.actualPort());

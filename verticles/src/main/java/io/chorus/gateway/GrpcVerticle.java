@@ -26,6 +26,9 @@ public final class GrpcVerticle extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(GrpcVerticle.class);
   public static final String API_KEY_HEADER = "x-api-key";
   private static final List<String> OPEN_PREFIXES = List.of("/grpc.reflection.", "/grpc.health.");
+  /** How long a call whose ended request held no message, or any call whose request has ended, may stay unanswered. */
+  private static final long NO_MESSAGE_MS = 1_000;
+  private static final long UNANSWERED_MS = 60_000;
 
   private final ChorusConfig config;
   private final List<Service> services;
@@ -59,7 +62,7 @@ public final class GrpcVerticle extends VerticleBase {
     return port.listen(vertx.createHttpServer(new HttpServerOptions())
         .requestHandler(req -> {
           if (!needsKey(req) || keyMatches(req.getHeader(API_KEY_HEADER), key)) {
-            grpc.handle(req);
+            handle(grpc, req);
             return;
           }
           String jwt = io.chorus.web.Bearer.jwt(req.getHeader("authorization"), null);
@@ -75,7 +78,7 @@ public final class GrpcVerticle extends VerticleBase {
               return;
             }
             io.chorus.web.Caller.set(ar.result());
-            grpc.handle(req);
+            handle(grpc, req);
             req.resume();
           });
         }), config.host())
@@ -84,6 +87,33 @@ public final class GrpcVerticle extends VerticleBase {
           LOG.info("gRPC server listening on {}:{} with {} service(s), reflection and health", config.host(), s.actualPort(), services.size());
         })
         .recover(e -> Future.failedFuture(new IllegalStateException("cannot listen on GRPC_PORT " + config.grpcPort() + ": " + e.getMessage(), e)));
+  }
+
+  /**
+   * Hands the call to the gRPC server, watched: vertx-grpc 5.0 waits for good on a request stream that ends
+   * without one whole message (no body, a frame shorter than its length prefix). A call whose request has ended
+   * with fewer than 5 bytes (not even a message's prefix) and has sent nothing back within {@link #NO_MESSAGE_MS},
+   * or with more and nothing back within {@link #UNANSWERED_MS} (no call of ours takes that long), is answered
+   * INVALID_ARGUMENT here. A call that answers (a unary reply, a stream's first message) has written its head.
+   */
+  private void handle(GrpcServer grpc, HttpServerRequest req) {
+    grpc.handle(req);
+    long[] endedAt = {-1};
+    vertx.setPeriodic(NO_MESSAGE_MS, NO_MESSAGE_MS, id -> {
+      if (req.response().headWritten() || req.response().ended() || req.response().closed()) {
+        vertx.cancelTimer(id);
+      } else if (req.isEnded()) {
+        long now = System.currentTimeMillis();
+        if (endedAt[0] < 0) {
+          endedAt[0] = now;
+        } else if (now - endedAt[0] >= (req.bytesRead() < 5 ? NO_MESSAGE_MS : UNANSWERED_MS)) {
+          vertx.cancelTimer(id);
+          LOG.info("gRPC {} from {}: the request ended after {} bytes without a whole message; answered INVALID_ARGUMENT", req.path(),
+              req.remoteAddress(), req.bytesRead());
+          trailersOnly(req, GrpcStatus.INVALID_ARGUMENT, "the request ended without a whole message");
+        }
+      }
+    });
   }
 
   private static boolean needsKey(HttpServerRequest req) {
@@ -98,9 +128,13 @@ public final class GrpcVerticle extends VerticleBase {
 
   /** A "trailers-only" gRPC response carrying UNAUTHENTICATED. */
   private static void rejectUnauthenticated(HttpServerRequest req, String message) {
+    trailersOnly(req, GrpcStatus.UNAUTHENTICATED, message);
+  }
+
+  private static void trailersOnly(HttpServerRequest req, GrpcStatus status, String message) {
     req.response()
         .putHeader("content-type", "application/grpc")
-        .putHeader("grpc-status", String.valueOf(GrpcStatus.UNAUTHENTICATED.code))
+        .putHeader("grpc-status", String.valueOf(status.code))
         .putHeader("grpc-message", percent(message))
         .end();
   }

@@ -95,7 +95,8 @@ public final class Inputs {
       }
       i += Character.charCount(cp);
     }
-    if (value.startsWith("/") && !value.startsWith("//")) {
+    // browsers read a backslash as a slash: "/\\host/a" is "//host/a", another origin, not a path
+    if (value.startsWith("/") && !value.startsWith("//") && !value.startsWith("/\\")) {
       return value;
     }
     String lower = value.toLowerCase(java.util.Locale.ROOT);
@@ -113,6 +114,44 @@ public final class Inputs {
       throw invalid(field + " must name a host");
     }
     return value;
+  }
+
+  /**
+   * Text read from a file rather than typed (a track's tags): cleaned instead of refused. NFC; control characters
+   * (C0, C1, line and paragraph separators, lone surrogates) become spaces; bidirectional controls are dropped;
+   * trimmed of every kind of space; at most {@code max} code points. Null when nothing visible is left.
+   */
+  public static String cleanText(String value, int max) {
+    if (value == null) {
+      return null;
+    }
+    String n = Normalizer.normalize(value, Normalizer.Form.NFC);
+    StringBuilder b = new StringBuilder(n.length());
+    for (int i = 0; i < n.length(); ) {
+      int cp = n.codePointAt(i);
+      i += Character.charCount(cp);
+      if (isBidiControl(cp)) {
+        continue;
+      }
+      b.appendCodePoint(isControl(cp) ? ' ' : cp);
+    }
+    int start = 0;
+    int end = b.length();
+    while (start < end && isSpace(b.charAt(start))) {
+      start++;
+    }
+    while (end > start && isSpace(b.charAt(end - 1))) {
+      end--;
+    }
+    String s = b.substring(start, end);
+    if (!hasVisible(s)) {
+      return null;
+    }
+    return s.codePointCount(0, s.length()) <= max ? s : s.substring(0, s.offsetByCodePoints(0, max));
+  }
+
+  private static boolean isSpace(char c) {
+    return Character.isWhitespace(c) || Character.isSpaceChar(c);
   }
 
   private static String normalize(String value) {

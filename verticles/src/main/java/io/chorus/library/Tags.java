@@ -101,17 +101,9 @@ final class Tags {
   }
 
   static String clip(String s, int max) {
-    if (s == null) {
-      return null;
-    }
-    // NFC like typed names; controls become spaces, bidirectional controls (which reorder what follows) go
-    String clean = java.text.Normalizer.normalize(s, java.text.Normalizer.Form.NFC).replaceAll("\\p{Cntrl}", " ")
-        .replaceAll("[\\u202A-\\u202E\\u2066-\\u2069\\u200E\\u200F\\u061C]", "").strip();
-    if (clean.isEmpty()) {
-      return null;
-    }
-    return clean.length() <= max ? clean : clean.substring(0, clean.offsetByCodePoints(0, Math.min(max, clean.codePointCount(0, clean.length()))));
+    return io.chorus.input.Inputs.cleanText(s, max);
   }
+
 
   private static Integer leadingInt(String s) {
     if (s == null) {

@@ -304,8 +304,22 @@ public final class StreamRoutes {
           if (ws.isClosed()) {
             return; // the operator left while being added: Vert.x refuses handlers on a closed socket
           }
-          ws.binaryMessageHandler(b -> { /* operators only receive */ });
-          ws.textMessageHandler(t -> { /* operators only receive */ });
+          // operators only receive; what they send is dropped, but a message over WS_MAX_MESSAGE_SIZE (counted over
+          // its frames, so a fragmented one too) closes the socket with 1009 as it does a source's
+          int limit = stream.wsMaxMessageSize();
+          long[] message = {0};
+          ws.frameHandler(f -> {
+            if (!(f.isText() || f.isBinary() || f.isContinuation())) {
+              return;
+            }
+            message[0] += f.binaryData().length();
+            if (message[0] > limit) {
+              message[0] = Long.MIN_VALUE / 2;   // closed once
+              ws.close((short) 1009, "message larger than WS_MAX_MESSAGE_SIZE (" + limit + " bytes)");
+            } else if (f.isFinal()) {
+              message[0] = 0;
+            }
+          });
           ws.resume();
         }));
   }

@@ -175,6 +175,9 @@ class SignedInRoomSocketTest {
     assertThat(posted.error(403)).isEqualTo("forbidden");
     JsonObject members = a.get("/api/v1/rooms/" + id + "/participants", created.getString("token")).expect(200).json();
     assertThat(members.getJsonArray("participants").stream().map(x -> ((JsonObject) x).getString("participant_id"))).doesNotContain(pid);
+    // nor does its participant token bring it back: an account's participant re-joins with the account only
+    assertThat(a.post("/api/v1/rooms/" + id + "/join", participantToken, new JsonObject().put("display_name", "Back")).error(403))
+        .isEqualTo("forbidden");
   }
 
   static io.chorus.proto.room.RoomServiceGrpc.RoomServiceBlockingStub asUser(String jwt) {

@@ -292,6 +292,11 @@ class WebApiTest {
     try (java.net.Socket stalled = send(head + "{\"username\":")) {
       assertThat(read(stalled, -1)).as("closed without an answer (the socket's 10 s read timeout fails the test otherwise)").isEmpty();
     }
+    // the same for a request head that never ends, and for a connection that never speaks
+    try (java.net.Socket slowHead = send("GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n"); java.net.Socket mute = send("")) {
+      assertThat(read(slowHead, -1)).isEmpty();
+      assertThat(read(mute, -1)).isEmpty();
+    }
     String body = "{\"username\":\"nobody-here\",\"password\":\"x\"}";
     body = body + " ".repeat(48 - body.length());
     try (java.net.Socket slow = send(head)) {

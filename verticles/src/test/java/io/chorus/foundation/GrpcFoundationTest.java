@@ -83,6 +83,40 @@ class GrpcFoundationTest {
     assertThat(health.getStatus()).isEqualTo(HealthCheckResponse.ServingStatus.SERVING);
   }
 
+  /** A call whose request stream ends without one message is answered (INVALID_ARGUMENT), not left waiting for good. */
+  @Test
+  void aCallWithoutAMessageIsRefusedNotLeftHanging() throws Exception {
+    MethodDescriptor<byte[], byte[]> getState = MethodDescriptor.<byte[], byte[]>newBuilder()
+        .setType(MethodDescriptor.MethodType.CLIENT_STREAMING)   // so that the client may half-close before any message
+        .setFullMethodName("RoomService/GetState")
+        .setRequestMarshaller(new Bytes())
+        .setResponseMarshaller(new Bytes())
+        .build();
+    Metadata key = new Metadata();
+    key.put(Metadata.Key.of(GrpcVerticle.API_KEY_HEADER, Metadata.ASCII_STRING_MARSHALLER), "test-api-key");
+    ClientCall<byte[], byte[]> call = io.grpc.ClientInterceptors.intercept(channel, MetadataUtils.newAttachHeadersInterceptor(key))
+        .newCall(getState, CallOptions.DEFAULT.withDeadlineAfter(60, TimeUnit.SECONDS));
+    CompletableFuture<Status> ended = new CompletableFuture<>();
+    StreamObserver<byte[]> requests = ClientCalls.asyncClientStreamingCall(call, new StreamObserver<>() {
+      @Override
+      public void onNext(byte[] value) {
+      }
+
+      @Override
+      public void onError(Throwable t) {
+        ended.complete(Status.fromThrowable(t));
+      }
+
+      @Override
+      public void onCompleted() {
+        ended.complete(Status.OK);
+      }
+    });
+    requests.onCompleted();
+    // the server answers a couple of seconds after the request ended; without that, only the 60 s deadline would
+    assertThat(ended.get(20, TimeUnit.SECONDS).getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+  }
+
   /** Any other path needs the API key: without it UNAUTHENTICATED, with it the call gets through. */
   @Test
   void otherServicesNeedTheApiKey() {

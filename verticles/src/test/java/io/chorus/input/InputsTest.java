@@ -100,11 +100,22 @@ class InputsTest {
 
   @ParameterizedTest
   @ValueSource(strings = {"javascript:alert(1)", "JavaScript:alert(1)", "data:audio/mp3;base64,AAAA", "file:///etc/passwd",
-      "ftp://example.com/a.mp3", "//evil.example/a.mp3", "track.mp3", "t", "https://", "https:///a.mp3", "https://:80/a",
+      "ftp://example.com/a.mp3", "//evil.example/a.mp3", "/\\evil.example/a.mp3", "/\\\\evil.example/a.mp3", "track.mp3", "t", "https://", "https:///a.mp3", "https://:80/a",
       "https://example.com/a b.mp3", "https://example.com/a\n", "https://example.com/\u0000", " https://example.com/a.mp3",
       "https://example.com/\u202Ea", "https://example.com/\u200Ba", "vbscript:x", "http:example.com"})
   void refusesTrackUrls(String url) {
     refused(() -> Inputs.trackUrl("track_url", url, true), "track_url");
+  }
+
+  @Test
+  void textFromFilesIsCleanedNotRefused() {
+    assertThat(Inputs.cleanText("T\u0085i\u2028t\u009bl\u200ee", 255)).isEqualTo("T i t le");
+    assertThat(Inputs.cleanText(" \u00a0Cafe\u0301\u202e\u3000", 255)).isEqualTo("Caf\u00e9");
+    assertThat(Inputs.cleanText("\u00a0\u3164", 255)).as("nothing visible").isNull();
+    assertThat(Inputs.cleanText("\u200b\u0301", 255)).isNull();
+    assertThat(Inputs.cleanText(null, 255)).isNull();
+    assertThat(Inputs.cleanText("abcdef", 3)).isEqualTo("abc");
+    assertThat(Inputs.cleanText("a\u0000b\tc", 255)).isEqualTo("a b c");
   }
 
   @Test

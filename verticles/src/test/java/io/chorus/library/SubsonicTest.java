@@ -271,6 +271,30 @@ class SubsonicTest {
   }
 
   @Test
+  void mediaMethodsAnswerNotFoundAsHttp404AndBadNumbersAndNulsAreErrors() throws Exception {
+    String auth = "f=json&apiKey=" + apiKey;
+    HttpClient client = HttpClient.newHttpClient();
+    for (String q : List.of("getCoverArt.view?id=" + UUID.randomUUID(), "getCoverArt.view?id=not-a-uuid", "stream.view?id=not-a-uuid",
+        "download.view?id=" + UUID.randomUUID())) {
+      HttpResponse<String> r = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/rest/" + q + "&" + auth)).build(),
+          HttpResponse.BodyHandlers.ofString());
+      assertThat(r.statusCode()).as(q + ": " + r.body()).isEqualTo(404);
+      if (q.startsWith("getCoverArt")) {
+        assertThat(new JsonObject(r.body()).getJsonObject("subsonic-response").getJsonObject("error").getInteger("code")).as(q).isEqualTo(70);
+      }
+    }
+    HttpResponse<String> negative = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/rest/stream.view?id=" + song
+        + "&maxBitRate=-5&" + auth)).build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(new JsonObject(negative.body()).getJsonObject("subsonic-response").getJsonObject("error").getInteger("code")).isEqualTo(0);
+    HttpResponse<String> nul = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/rest/search3.view"))
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .POST(HttpRequest.BodyPublishers.ofString(auth + "&query=a%00b")).build(), HttpResponse.BodyHandlers.ofString());
+    JsonObject failed = new JsonObject(nul.body()).getJsonObject("subsonic-response");
+    assertThat(failed.getString("status")).isEqualTo("failed");
+    assertThat(failed.getJsonObject("error").getString("message")).contains("NUL").doesNotContain("UTF8");
+  }
+
+  @Test
   void theCredentialCapHoldsUnderConcurrentRequests() throws Exception {
     JsonObject u = rest.postOk(port, "/api/v1/auth/register", null,
         new JsonObject().put("username", "cap-" + UUID.randomUUID().toString().substring(0, 8)).put("password", PW));

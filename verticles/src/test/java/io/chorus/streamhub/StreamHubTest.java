@@ -164,6 +164,10 @@ class StreamHubTest {
         assertThat(source.awaitClose(30_000)).isEqualTo((short) 1009);
         assertThat(op.binaries).isEmpty();
       }
+      // an operator only receives: what it sends is dropped, but one message over the limit closes it the same way
+      op.sendBinary(Buffer.buffer(new byte[1024]));
+      op.sendBinaryAsync(Buffer.buffer(new byte[10 * 1024 * 1024 + 1]));
+      assertThat(op.awaitClose(30_000)).isEqualTo((short) 1009);
     }
   }
 

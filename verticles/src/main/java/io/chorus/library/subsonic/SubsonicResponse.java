@@ -61,6 +61,14 @@ final class SubsonicResponse {
     write(ctx, r);
   }
 
+  /** The error answer with an HTTP status other than 200 (the media methods' "not found" is a 404). */
+  static void error(RoutingContext ctx, int httpStatus, int code, String message) {
+    if (!ctx.response().ended()) {
+      ctx.response().setStatusCode(httpStatus);
+    }
+    error(ctx, code, message);
+  }
+
   private static JsonObject envelope(String status) {
     return new JsonObject().put("status", status).put("version", API_VERSION).put("type", SERVER_TYPE)
         .put("serverVersion", SERVER_VERSION).put("openSubsonic", true);
@@ -87,7 +95,10 @@ final class SubsonicResponse {
     if (ctx.response().ended()) {
       return;
     }
-    ctx.response().setStatusCode(200).putHeader("Content-Type", type).end(Buffer.buffer(body));
+    if (ctx.response().getStatusCode() < 400) {
+      ctx.response().setStatusCode(200);
+    }
+    ctx.response().putHeader("Content-Type", type).end(Buffer.buffer(body));
   }
 
   static String xml(JsonObject response) {

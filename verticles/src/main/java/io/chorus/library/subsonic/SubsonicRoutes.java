@@ -109,6 +109,13 @@ public final class SubsonicRoutes {
       method = method.substring(0, method.length() - 5);
     }
     String name = method;
+    for (java.util.Map.Entry<String, String> p : ctx.request().params()) {
+      // a form POST's fields (merged into the parameters) pass no URI check: no text column can hold a NUL
+      if (p.getValue().indexOf('\0') >= 0 || p.getKey().indexOf('\0') >= 0) {
+        SubsonicResponse.error(ctx, SubsonicResponse.GENERIC, "parameters must not contain NUL characters");
+        return;
+      }
+    }
     boolean mediaCall = name.equals("stream") || name.equals("download") || name.equals("getCoverArt");
     Future<SignedIn> user;
     try {
@@ -145,10 +152,25 @@ public final class SubsonicRoutes {
       } else {
         SubsonicCatalog.uuid(id);
         Integer max = optionalInt(ctx, "maxBitRate");
+        if (max != null && max < 0) {
+          throw SubsonicResponse.failure(SubsonicResponse.GENERIC, "maxBitRate must be 0 (no limit) or a positive number of kbps");
+        }
         media.stream(ctx, user, id, name.equals("download") ? "raw" : param(ctx, "format"), max == null || max <= 0 ? null : max,
             name.equals("download"));
       }
     } catch (RuntimeException e) {
+      mediaFail(ctx, e);
+    }
+  }
+
+  /** A media method's failure: "not found" (also a malformed id) is an HTTP 404, as for hidden media; the rest as usual. */
+  private static void mediaFail(RoutingContext ctx, Throwable e) {
+    boolean notFound = e instanceof SubsonicResponse.Failure f && f.code == SubsonicResponse.NOT_FOUND
+        || e instanceof io.chorus.bus.ChorusException c && c.code() == io.chorus.bus.ErrorCode.NOT_FOUND
+        || e instanceof software.amazon.awssdk.services.s3.model.NoSuchKeyException;
+    if (notFound) {
+      SubsonicResponse.error(ctx, 404, SubsonicResponse.NOT_FOUND, e.getMessage());
+    } else {
       fail(ctx, e);
     }
   }
@@ -165,7 +187,7 @@ public final class SubsonicRoutes {
         .onSuccess(bytes -> ctx.response().putHeader("Content-Type", bytes.response().contentType() == null ? "image/jpeg"
                 : bytes.response().contentType()).putHeader("Cache-Control", "private, max-age=3600")
             .end(io.vertx.core.buffer.Buffer.buffer(bytes.asByteArray())))
-        .onFailure(e -> fail(ctx, e));
+        .onFailure(e -> mediaFail(ctx, e));
   }
 
   private static void fail(RoutingContext ctx, Throwable e) {
