@@ -147,16 +147,14 @@ public final class AccountsService {
       return Future.failedFuture(ErrorCode.INVALID_ARGUMENT.exception("nothing to update: send display_name and/or bio"));
     }
     String name;
+    String text;
     try {
       name = displayName == null ? null : Profiles.displayName(displayName);
+      text = bio == null ? null : Profiles.bio(bio);
     } catch (RuntimeException e) {
       return Future.failedFuture(e);
     }
-    String problem = bio == null ? null : Profiles.bioProblem(bio);
-    if (problem != null) {
-      return Future.failedFuture(ErrorCode.INVALID_ARGUMENT.exception(problem));
-    }
-    return users.updateProfile(p.userId(), name, bio).map(this::updated);
+    return users.updateProfile(p.userId(), name, text).map(this::updated);
   }
 
   public Future<JsonObject> setAvatar(Principal p, String key) {

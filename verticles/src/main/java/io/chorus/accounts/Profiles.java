@@ -39,6 +39,19 @@ public final class Profiles {
     return null;
   }
 
+  /**
+   * The bio to store: free text by the shared rules ({@link Inputs#text}: NFC, at most {@value #BIO_MAX} characters,
+   * line breaks and tabs but no other control, bidirectional-control or lone-surrogate characters); a broken rule
+   * throws {@code invalid_argument}.
+   */
+  public static String bio(String bio) {
+    String problem = bioProblem(bio);
+    if (problem != null) {
+      throw ErrorCode.INVALID_ARGUMENT.exception(problem);
+    }
+    return Inputs.text("bio", bio, BIO_MAX);
+  }
+
   public static String bioProblem(String bio) {
     if (bio == null) {
       return "bio must be a string";

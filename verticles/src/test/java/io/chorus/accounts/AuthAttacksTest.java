@@ -166,6 +166,13 @@ class AuthAttacksTest {
     assertThat(api.register(name("nfc"), "a long enough password").expect(201).json().getJsonObject("user").getString("display_name")).isNotBlank();
     JsonObject me = api.call("PATCH", "/api/v1/users/me", token, new JsonObject().put("display_name", "  Ame\u0301lie  ")).expect(200).json();
     assertThat(me.toString()).contains("Am\u00e9lie").doesNotContain("\u0301");
+    // raw JSON: the escapes reach the server as written (a lone surrogate would not survive the client's UTF-8)
+    for (String bad : new String[] {"\\ud800x", "a\\u202eb", "bell\\u0007"}) {
+      String body = "{\"bio\":\"" + bad + "\"}";
+      assertThat(api.call("PATCH", "/api/v1/users/me", token, body).error(400)).as(body).isEqualTo("invalid_argument");
+    }
+    assertThat(api.call("PATCH", "/api/v1/users/me", token, new JsonObject().put("bio", "two\nlines")).expect(200).json().toString())
+        .contains("two\\nlines");
   }
 
   @Test
