@@ -98,6 +98,8 @@ public final class UserSocketHandler implements Handler<RoutingContext> {
     ws.textMessageHandler(text -> ws.writeTextMessage(text.contains("\"ping\"")
         ? new JsonObject().put("type", "pong").encode()
         : new JsonObject().put("type", "error").put("code", "invalid_argument").put("message", "this channel only sends events").encode()));
+    ws.binaryMessageHandler(b -> ws.writeTextMessage(new JsonObject().put("type", "error").put("code", "invalid_argument")
+        .put("message", "this channel only sends events (and answers a ping)").encode()));
     // a socket may close before its connect reached Redis: its disconnect then waits for the connect
     io.vertx.core.Promise<Void> recorded = io.vertx.core.Promise.promise();
     ws.closeHandler(v -> {

@@ -85,6 +85,8 @@ public final class GatewayVerticle extends VerticleBase {
         // HTTP/1.1 only (gRPC has its own server): with cleartext HTTP/2 detection a connection is handed to the
         // connection handler only once its first request head is read, and StalledBodies could not time it
         .setHttp2ClearTextEnabled(false)
+        // a bridge frame sent by jsonp-polling is a form field (d=...): as large as the bridge's other sends may be
+        .setMaxFormAttributeSize((int) io.chorus.room.RoomBridge.MAX_SEND_BODY)
         // with one instance every response is written on its event loop, so the connection can write
         // directly instead of through a multi-producer queue: one Netty MPSC queue (~4.7 KB: its first chunk
         // has 1024 slots) less per connection. With several instances SockJS sessions are shared by them

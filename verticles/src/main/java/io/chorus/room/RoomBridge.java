@@ -251,6 +251,10 @@ public final class RoomBridge {
     MessageConsumer<JsonObject> clock = vertx.eventBus().localConsumer(Addresses.CLOCK, msg -> {
       long t1 = System.currentTimeMillis();
       Object t0 = msg.body() == null ? null : msg.body().getValue("t0");
+      if (!(t0 instanceof Number n) || !Double.isFinite(n.doubleValue())) {   // as /ws's time message
+        msg.fail(ErrorCode.INVALID_ARGUMENT.code(), "t0 (the client's clock in ms, a number) is required");
+        return;
+      }
       msg.reply(ClockSync.reply(t0, t1));
     });
     MessageConsumer<JsonObject> control = vertx.eventBus().localConsumer(Addresses.ROOM_CONTROL_IN, msg -> {

@@ -137,6 +137,10 @@ public sealed interface RoomCommand {
   static Control control(String roomId, String actor, JsonObject msg) {
     Object action = msg == null ? null : msg.getValue("action");
     Object position = msg == null ? null : msg.getValue("position");
+    Object timestamp = msg == null ? null : msg.getValue("timestamp");
+    if (timestamp != null && !(timestamp instanceof Number)) {   // the seed's field: informational, but typed
+      throw new ChorusException(ErrorCode.INVALID_ARGUMENT, "timestamp must be a number (Unix seconds)");
+    }
     if (!(action instanceof String a) || (position != null && !(position instanceof Number))) {
       throw new ChorusException(ErrorCode.INVALID_ARGUMENT,
           "control needs 'action' (play|pause|seek) and a numeric 'position' in seconds");

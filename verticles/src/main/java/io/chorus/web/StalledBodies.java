@@ -12,19 +12,32 @@ import org.slf4j.LoggerFactory;
  * otherwise hold its connection, its request and whatever the handler allocated for good. Progress is what counts,
  * not the total time, so a long upload on a slow link goes on as long as bytes keep coming. Requests without a body
  * (GET, WebSocket handshakes) are not watched. The same goes for a connection whose first request head does not
- * arrive within {@code stallMs} ({@link #connected}).
+ * arrive within {@code stallMs} ({@link #connected}), and for a keep-alive connection whose next head does not arrive
+ * within 2.5 × {@code stallMs} of the last response.
  */
 public final class StalledBodies {
   private static final Logger LOG = LoggerFactory.getLogger(StalledBodies.class);
 
   private final Vertx vertx;
   private final long stallMs;
-  /** Connections of this server (one event loop) that have not yet delivered a whole request head. */
-  private final java.util.Set<io.vertx.core.http.HttpConnection> waiting = new java.util.HashSet<>();
+  /**
+   * How long a keep-alive connection may wait between a response and the next request head: 2.5 × stallMs (75 s by
+   * default, nginx's keepalive_timeout). A slow second head is cut off then; an idle client reconnects, as HTTP
+   * clients do when a server closes an idle connection.
+   */
+  private final long keepAliveMs;
+
+  /**
+   * Connections of this server (one event loop) waiting for a whole request head, each with the number of the wait
+   * (a timer of an earlier wait must not close the connection during a later one).
+   */
+  private final java.util.Map<io.vertx.core.http.HttpConnection, Long> waiting = new java.util.HashMap<>();
+  private long waits;
 
   public StalledBodies(Vertx vertx, long stallMs) {
     this.vertx = vertx;
     this.stallMs = stallMs;
+    this.keepAliveMs = stallMs * 5 / 2;
   }
 
   /**
@@ -32,10 +45,16 @@ public final class StalledBodies {
    * {@code stallMs} (a slow-headers attack, or a client that connected and never spoke) is closed.
    */
   public void connected(io.vertx.core.http.HttpConnection conn) {
-    waiting.add(conn);
-    vertx.setTimer(stallMs, t -> {
-      if (waiting.remove(conn)) {
-        LOG.info("connection from {}: no whole request within {} ms; closed", conn.remoteAddress(), stallMs);
+    conn.closeHandler(v -> waiting.remove(conn));   // a closed connection waits for nothing
+    await(conn, stallMs);
+  }
+
+  private void await(io.vertx.core.http.HttpConnection conn, long ms) {
+    long wait = ++waits;
+    waiting.put(conn, wait);
+    vertx.setTimer(ms, t -> {
+      if (waiting.remove(conn, wait)) {
+        LOG.info("connection from {}: no whole request head within {} ms; closed", conn.remoteAddress(), ms);
         conn.close();
       }
     });
@@ -43,7 +62,12 @@ public final class StalledBodies {
 
   public void handle(RoutingContext ctx) {
     HttpServerRequest req = ctx.request();
-    waiting.remove(req.connection());
+    io.vertx.core.http.HttpConnection conn = req.connection();
+    waiting.remove(conn);
+    if (!"websocket".equalsIgnoreCase(req.getHeader("Upgrade"))) {
+      // answered: the connection waits for its next request head (a WebSocket's connection never does)
+      ctx.addEndHandler(ended -> await(conn, keepAliveMs));
+    }
     String length = req.getHeader("Content-Length");
     boolean body = req.getHeader("Transfer-Encoding") != null || length != null && !length.strip().equals("0");
     if (body && !req.isEnded()) {

@@ -297,6 +297,35 @@ class WebApiTest {
       assertThat(read(slowHead, -1)).isEmpty();
       assertThat(read(mute, -1)).isEmpty();
     }
+    // and for a keep-alive connection whose second head trickles in (a header every 0.5 s): closed 2.5 s (2.5 × the
+    // stall time) after the first answer, whatever it still sends
+    try (java.net.Socket keptAlive = send("GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")) {
+      assertThat(read(keptAlive, 12)).isEqualTo("HTTP/1.1 200");
+      keptAlive.getOutputStream().write("GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+      boolean closed = false;
+      for (int i = 0; i < 16 && !closed; i++) {   // 8 s at most; the server closes it at about 2.5 s
+        java.util.concurrent.locks.LockSupport.parkNanos(500_000_000);
+        try {
+          keptAlive.getOutputStream().write(("X-" + i + ": y\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+          keptAlive.getOutputStream().flush();
+        } catch (java.io.IOException e) {
+          closed = true;
+        }
+      }
+      String rest = "";
+      if (!closed) {   // writes may still succeed after the close: read to the end (a socket left open times out)
+        try {
+          rest = new String(keptAlive.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+          closed = true;
+        } catch (java.net.SocketTimeoutException e) {
+          closed = false;
+        } catch (java.io.IOException e) {
+          closed = true;   // reset: closed
+        }
+      }
+      assertThat(closed).as("the kept-alive connection was closed").isTrue();
+      assertThat(rest).as("no second answer").doesNotContain("HTTP/1.1 200");
+    }
     String body = "{\"username\":\"nobody-here\",\"password\":\"x\"}";
     body = body + " ".repeat(48 - body.length());
     try (java.net.Socket slow = send(head)) {
@@ -306,6 +335,24 @@ class WebApiTest {
         slow.getOutputStream().flush();
       }
       assertThat(read(slow, 12)).isEqualTo("HTTP/1.1 401");
+    }
+  }
+
+  /** What vertx-web's SockJS transports answered with a bare-text 500 or 400 gets the JSON error. */
+  @Test
+  void badSockJsTransportRequestsAre400Json() throws Exception {
+    String[] requests = {
+        "GET /eventbus/123/abc/jsonp HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n",
+        "GET /eventbus/123/abc/htmlfile?c=alert(1)// HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n",
+        "POST /eventbus/123/abc/xhr_send HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+        "POST /eventbus/123/abc/xhr_send HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 3\r\nConnection: close\r\n\r\nabc",
+        "POST /eventbus/123/abc/jsonp_send HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+            + "Content-Length: 3\r\nConnection: close\r\n\r\nx=1",
+        "GET /eventbus/websocket HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"};
+    for (String r : requests) {
+      String answer = raw(r, -1);
+      assertThat(answer).as(r).startsWith("HTTP/1.1 400");
+      assertThat(answer).as(r).contains("{\"error\":{\"code\":\"invalid_argument\"");
     }
   }
 

@@ -125,6 +125,8 @@ class RoomSocketTest {
       assertThat(host.awaitType("error").getString("code")).isEqualTo("malformed_json");
       host.sendText("[1,2,3]");
       assertThat(host.awaitType("error").getString("code")).isEqualTo("malformed_json");
+      host.sendText("{\"type\":\"control\",\"action\":\"pause\",\"timestamp\":\"x\"}");
+      assertThat(host.awaitType("error").getString("code")).as("a timestamp of the wrong type").isEqualTo("invalid_argument");
       host.send(new JsonObject().put("type", "dance"));
       assertThat(host.awaitType("error").getString("code")).isEqualTo("unknown_type");
       host.send(new JsonObject().put("type", 42));
