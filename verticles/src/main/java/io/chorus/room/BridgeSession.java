@@ -95,6 +95,10 @@ final class BridgeSession implements io.chorus.realtime.Sink {
   }
 
   void onFrame(Buffer data) {
+    if (data.length() > RoomBridge.MAX_SEND_BODY) {   // the polling transports' POST limit, for the WebSocket ones too
+      sock.close(1009, "frame larger than " + RoomBridge.MAX_SEND_BODY + " bytes");
+      return;
+    }
     lastSeen = System.currentTimeMillis();
     inbox.add(data);
     if (inbox.size() > MAX_QUEUED && !paused) {

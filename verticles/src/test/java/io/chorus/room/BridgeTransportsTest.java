@@ -116,6 +116,16 @@ class BridgeTransportsTest {
     assertThat(sent.statusCode()).isEqualTo(413);
   }
 
+  /** The same limit on the WebSocket transports: a frame over 64 KiB closes the socket with 1009. */
+  @Test
+  void anOversizedWebSocketFrameClosesWith1009() {
+    try (io.chorus.testing.WsProbe ws = io.chorus.testing.WsProbe.connect(port, "/eventbus/websocket")) {
+      ws.sendText(new JsonObject().put("type", "ping").encode());
+      ws.sendText(new JsonObject().put("type", "send").put("address", "client.clock").put("body", "x".repeat(64 * 1024 + 10)).encode());
+      assertThat(ws.awaitClose(10_000)).isEqualTo((short) 1009);
+    }
+  }
+
   private static HttpResponse<String> get(String url) throws Exception {
     return HTTP.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
   }
