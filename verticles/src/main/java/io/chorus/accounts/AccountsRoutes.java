@@ -142,11 +142,11 @@ public final class AccountsRoutes {
   }
 
   private static JsonObject body(RoutingContext ctx) {
-    // no body at all: RequestBody.buffer() is null and length() is -1, not 0
-    if (ctx.body() == null || ctx.body().buffer() == null || ctx.body().buffer().length() == 0) {
+    io.vertx.core.buffer.Buffer buf = Http.nonEmptyBody(ctx);
+    if (buf == null) {
       throw ErrorCode.MALFORMED_JSON.exception("a JSON object body is required");
     }
-    Object v = ctx.body().buffer().toJsonValue();
+    Object v = buf.toJsonValue();
     if (!(v instanceof JsonObject o)) {
       throw ErrorCode.INVALID_ARGUMENT.exception("the body must be a JSON object");
     }

@@ -40,8 +40,8 @@ public final class Profiles {
   }
 
   /**
-   * The bio to store: free text by the shared rules ({@link Inputs#text}: NFC, at most {@value #BIO_MAX} characters,
-   * line breaks and tabs but no other control, bidirectional-control or lone-surrogate characters); a broken rule
+   * The bio to store: {@link #bioProblem}'s rules (line feeds are its only control characters), then the shared
+   * free-text rules ({@link Inputs#text}: NFC, no bidirectional-control or lone-surrogate characters); a broken rule
    * throws {@code invalid_argument}.
    */
   public static String bio(String bio) {

@@ -3,7 +3,6 @@ package io.chorus.audio;
 import io.chorus.bus.ErrorCode;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
-import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerRequest;
 
@@ -21,11 +20,9 @@ final class ClipBody {
   private ClipBody() {
   }
 
-  static Future<Buffer> read(Vertx vertx, HttpServerRequest req, int maxBytes) {
+  static Future<Buffer> read(HttpServerRequest req, int maxBytes) {
     Promise<Buffer> done = Promise.promise();
-    String declared = req.getHeader("Content-Length");
-    if (declared != null && declared.strip().chars().allMatch(Character::isDigit) && declared.strip().length() > 0
-        && (declared.strip().length() > 18 || Long.parseLong(declared.strip()) > maxBytes)) {
+    if (declaredLength(req) > maxBytes) {
       done.fail(tooLarge(maxBytes));   // answered at once; the body is still read (and dropped) so the client sees the answer
     }
     Buffer body = Buffer.buffer();
@@ -56,6 +53,16 @@ final class ClipBody {
     req.endHandler(v -> done.tryComplete(body));
     req.resume();
     return done.future();
+  }
+
+  /** The declared Content-Length; -1 when absent or not a number (then the bytes are counted). */
+  private static long declaredLength(HttpServerRequest req) {
+    String v = req.getHeader("Content-Length");
+    try {
+      return v == null ? -1 : Long.parseLong(v.strip());
+    } catch (NumberFormatException e) {
+      return v.strip().matches("\\d+") ? Long.MAX_VALUE : -1;   // digits beyond a long: larger than any limit
+    }
   }
 
   private static RuntimeException tooLarge(int maxBytes) {

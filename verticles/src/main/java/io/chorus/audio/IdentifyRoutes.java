@@ -53,7 +53,7 @@ final class IdentifyRoutes {
   }
 
   private void identify(RoutingContext ctx) {
-    ClipBody.read(vertx, ctx.request(), MAX_BYTES).onComplete(read -> {
+    ClipBody.read(ctx.request(), MAX_BYTES).onComplete(read -> {
       if (read.failed()) {
         Http.fail(ctx, read.cause());
       } else {

@@ -1,5 +1,6 @@
 package io.chorus.chat;
 
+import io.chorus.bus.Addresses;
 import io.chorus.config.ChorusConfig;
 import io.chorus.infra.Infra;
 import io.chorus.platform.Feature;
@@ -11,6 +12,7 @@ import io.chorus.room.RoomLifecycle;
 import io.chorus.web.RateLimiter;
 import io.chorus.web.SignedIn;
 import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -62,7 +64,7 @@ public final class ChatFeature implements Feature {
         node.config());
     signedIn = new SignedInJoins(node.api(SignedIn.Verifier.class), infra.pg());
     // every node hears it; the first to mark the account's participants left does the leaving
-    node.vertx().eventBus().<io.vertx.core.json.JsonObject>consumer(io.chorus.bus.Addresses.USER_DISABLED, m -> {
+    node.vertx().eventBus().<JsonObject>consumer(Addresses.USER_DISABLED, m -> {
       String user = m.body() == null ? null : m.body().getString("user_id");
       if (user != null) {
         conference.accountDisabled(user)

@@ -11,6 +11,7 @@ import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.UUID;
 
 /** Seed 002's durable tables {@code rooms} and {@code room_participants} (migration V1). */
 public final class ConferenceRepo {
@@ -60,11 +61,11 @@ public final class ConferenceRepo {
    * Marks every present participant an account joined as (REST join with its JWT) as left, and returns them as
    * {room_id, participant_id} pairs. The update is the claim: of several nodes told the same thing, one gets the rows.
    */
-  public Future<java.util.List<String[]>> markAccountLeft(java.util.UUID userId) {
+  public Future<List<String[]>> markAccountLeft(UUID userId) {
     return pg.preparedQuery("UPDATE room_participants SET left_at = NOW() WHERE user_id = $1 AND left_at IS NULL RETURNING room_id, participant_id")
         .execute(Tuple.of(userId))
         .map(rows -> {
-          java.util.List<String[]> out = new java.util.ArrayList<>();
+          List<String[]> out = new ArrayList<>();
           rows.forEach(r -> out.add(new String[] {r.getValue("room_id").toString(), r.getString("participant_id")}));
           return out;
         });

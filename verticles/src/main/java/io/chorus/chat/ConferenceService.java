@@ -16,6 +16,8 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.UUID;
 import java.util.regex.Pattern;
 
@@ -162,14 +164,14 @@ public final class ConferenceService {
    * (REST chat, media tokens and {@code /ws/chat} check membership), as the seed {@code /ws} refuses the account.
    */
   public Future<Integer> accountDisabled(String userId) {
-    java.util.UUID id;
+    UUID id;
     try {
-      id = java.util.UUID.fromString(userId);
+      id = UUID.fromString(userId);
     } catch (RuntimeException e) {
       return Future.succeededFuture(0);
     }
     return repo.markAccountLeft(id).compose(joined -> {
-      java.util.List<Future<JsonObject>> left = new java.util.ArrayList<>();
+      List<Future<JsonObject>> left = new ArrayList<>();
       for (String[] p : joined) {
         // a participant already gone from the room state (left, room ended) has nothing more to undo
         left.add(leave(p[0], p[1]).otherwise((JsonObject) null));

@@ -252,12 +252,12 @@ public final class RoomsRestRoutes {
   }
 
   private static JsonObject body(RoutingContext ctx) {
-    // no body at all: RequestBody.buffer() is null and length() is -1 (not 0)
-    if (ctx.body() == null || ctx.body().buffer() == null || ctx.body().buffer().length() == 0) {
+    io.vertx.core.buffer.Buffer buf = Http.nonEmptyBody(ctx);
+    if (buf == null) {
       return new JsonObject();
     }
     try {
-      Object parsed = io.vertx.core.json.Json.decodeValue(ctx.body().buffer());
+      Object parsed = io.vertx.core.json.Json.decodeValue(buf);
       if (parsed instanceof JsonObject o) {
         return o;
       }

@@ -29,8 +29,8 @@ final class CatalogHttp {
 
   /** The body as a JSON object; empty, malformed or non-object bodies fail with {@code invalid_argument}. */
   static JsonObject body(RoutingContext ctx) {
-    io.vertx.core.buffer.Buffer buf = ctx.body() == null ? null : ctx.body().buffer();
-    if (buf == null || buf.length() == 0) {
+    io.vertx.core.buffer.Buffer buf = Http.nonEmptyBody(ctx);
+    if (buf == null) {
       throw ErrorCode.INVALID_ARGUMENT.exception("a JSON object body is required");
     }
     Object v;

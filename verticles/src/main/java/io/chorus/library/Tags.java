@@ -1,5 +1,6 @@
 package io.chorus.library;
 
+import io.chorus.input.Inputs;
 import org.jaudiotagger.audio.AudioFile;
 import org.jaudiotagger.audio.AudioFileIO;
 import org.jaudiotagger.tag.FieldKey;
@@ -68,7 +69,7 @@ final class Tags {
     year = first(year, p.get("date"), p.get("year"));
     genre = first(genre, p.get("genre"));
     String coverMime = cover == null || cover.length > coverMaxBytes ? null : imageMime(cover);
-    return new Tagged(clip(title, 255), clip(artist, 255), clip(album, 255), leadingInt(track), leadingInt(year), clip(genre, 100),
+    return new Tagged(Inputs.cleanText(title, 255), Inputs.cleanText(artist, 255), Inputs.cleanText(album, 255), leadingInt(track), leadingInt(year), Inputs.cleanText(genre, 100),
         coverMime == null ? null : cover, coverMime);
   }
 
@@ -98,10 +99,6 @@ final class Tags {
       }
     }
     return null;
-  }
-
-  static String clip(String s, int max) {
-    return io.chorus.input.Inputs.cleanText(s, max);
   }
 
 

@@ -1,6 +1,7 @@
 package io.chorus.library;
 
 import io.chorus.bus.ErrorCode;
+import io.chorus.input.Inputs;
 import io.chorus.web.SignedIn;
 import io.vertx.core.Future;
 import io.vertx.core.WorkerExecutor;
@@ -118,7 +119,7 @@ final class Uploads {
     if (dot > 0) {
       base = base.substring(0, dot);
     }
-    return Tags.clip(base, 255);
+    return Inputs.cleanText(base, 255);
   }
 
   @SafeVarargs

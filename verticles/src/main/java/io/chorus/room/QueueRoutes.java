@@ -127,11 +127,12 @@ public final class QueueRoutes {
   }
 
   private static JsonObject body(RoutingContext ctx) {
-    if (ctx.body() == null || ctx.body().buffer() == null || ctx.body().buffer().length() == 0) {
+    io.vertx.core.buffer.Buffer buf = Http.nonEmptyBody(ctx);
+    if (buf == null) {
       return new JsonObject();
     }
     try {
-      if (Json.decodeValue(ctx.body().buffer()) instanceof JsonObject o) {
+      if (Json.decodeValue(buf) instanceof JsonObject o) {
         return o;
       }
     } catch (DecodeException e) {

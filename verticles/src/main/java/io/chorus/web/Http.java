@@ -72,6 +72,25 @@ public final class Http {
   }
 
   /**
+   * The request's body, or null when there is none or it is empty. With no body at all vertx-web's
+   * {@code RequestBody.buffer()} is null and its {@code length()} -1, not 0: a test of the length alone misses it.
+   */
+  public static io.vertx.core.buffer.Buffer nonEmptyBody(RoutingContext ctx) {
+    io.vertx.core.buffer.Buffer b = ctx.body() == null ? null : ctx.body().buffer();
+    return b == null || b.length() == 0 ? null : b;
+  }
+
+  /** True when a parameter's name or value holds a NUL character (no text column or header can hold one). */
+  public static boolean hasNul(Iterable<java.util.Map.Entry<String, String>> params) {
+    for (java.util.Map.Entry<String, String> p : params) {
+      if (p.getKey().indexOf('\0') >= 0 || p.getValue().indexOf('\0') >= 0) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
    * First handler of the router: a path or query that is not valid percent-encoding, or that decodes to a NUL
    * character (no text column or header can hold one, so it can only be an attack or a broken client), gets
    * 400 invalid_argument; WebSocket handshakes are the exception (their handlers refuse NUL in ids and names with
@@ -80,10 +99,7 @@ public final class Http {
   public static void refuseMalformedUri(RoutingContext ctx) {
     try {
       String path = io.netty.handler.codec.http.QueryStringDecoder.decodeComponent(ctx.request().path());
-      boolean nul = path.indexOf('\0') >= 0;
-      for (java.util.Map.Entry<String, String> p : ctx.request().params()) {
-        nul |= p.getKey().indexOf('\0') >= 0 || p.getValue().indexOf('\0') >= 0;
-      }
+      boolean nul = path.indexOf('\0') >= 0 || hasNul(ctx.request().params());
       // a WebSocket's handshake is left to its handler, which answers bad names and ids in a WebSocket error frame
       if (nul && !"websocket".equalsIgnoreCase(ctx.request().getHeader("Upgrade"))) {
         error(ctx, ErrorCode.INVALID_ARGUMENT, "the request URI must not contain NUL characters (%00)");

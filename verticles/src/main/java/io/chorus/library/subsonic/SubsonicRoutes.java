@@ -109,12 +109,9 @@ public final class SubsonicRoutes {
       method = method.substring(0, method.length() - 5);
     }
     String name = method;
-    for (java.util.Map.Entry<String, String> p : ctx.request().params()) {
-      // a form POST's fields (merged into the parameters) pass no URI check: no text column can hold a NUL
-      if (p.getValue().indexOf('\0') >= 0 || p.getKey().indexOf('\0') >= 0) {
-        SubsonicResponse.error(ctx, SubsonicResponse.GENERIC, "parameters must not contain NUL characters");
-        return;
-      }
+    if (io.chorus.web.Http.hasNul(ctx.request().params())) {   // a form POST's fields (merged in) pass no URI check
+      SubsonicResponse.error(ctx, SubsonicResponse.GENERIC, "parameters must not contain NUL characters");
+      return;
     }
     boolean mediaCall = name.equals("stream") || name.equals("download") || name.equals("getCoverArt");
     Future<SignedIn> user;
