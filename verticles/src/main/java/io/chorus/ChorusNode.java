@@ -195,11 +195,13 @@ public final class ChorusNode {
         int instances = config.gatewayInstancesOrCores();
         SharedPort grpcPort = new SharedPort(config.grpcPort(), 2);
         SharedPort httpPort = new SharedPort(config.httpPort(), 1);
-        // a user's access JWT may stand in for the service API key: the call then acts as that user
+        // for the services that say so, a user's access JWT may stand in for the API key: the call then acts as that user
         SignedIn.Verifier users = node.api(SignedIn.Verifier.class);
+        java.util.Set<String> userServices = features.stream().flatMap(f -> f.grpcUserServices().stream())
+            .collect(java.util.stream.Collectors.toUnmodifiableSet());
         node.deploy("GrpcVerticle", () -> new GrpcVerticle(config,
             features.stream().flatMap(f -> f.grpcServices(node).stream()).toList(), grpcPort,
-            jwt -> users.verify(jwt).map(SignedIn::userId)), instances);
+            jwt -> users.verify(jwt).map(SignedIn::userId), userServices), instances);
         node.deploy("GatewayVerticle", () -> new GatewayVerticle(node, features, readiness, metricsRegistry, httpPort), instances);
       }
       Future<Void> deployed = Future.succeededFuture();

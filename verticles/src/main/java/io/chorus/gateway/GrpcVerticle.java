@@ -36,14 +36,17 @@ public final class GrpcVerticle extends VerticleBase {
   private final SharedPort port;
   /** A signed-in user's access JWT → the user id (fails for a bad one); null: only the API key is taken. */
   private final java.util.function.Function<String, Future<String>> users;
+  /** The services (by gRPC service name) that take such a JWT in place of the key; the others need the key. */
+  private final java.util.Set<String> userServices;
 
   public GrpcVerticle(ChorusConfig config, List<Service> services, SharedPort port) {
-    this(config, services, port, null);
+    this(config, services, port, null, java.util.Set.of());
   }
 
   public GrpcVerticle(ChorusConfig config, List<Service> services, SharedPort port,
-                      java.util.function.Function<String, Future<String>> users) {
+                      java.util.function.Function<String, Future<String>> users, java.util.Set<String> userServices) {
     this.users = users;
+    this.userServices = userServices;
     this.port = port;
     this.config = config;
     this.services = services;
@@ -66,6 +69,10 @@ public final class GrpcVerticle extends VerticleBase {
             return;
           }
           String jwt = io.chorus.web.Bearer.jwt(req.getHeader("authorization"), null);
+          if (!takesUser(req)) {
+            rejectUnauthenticated(req, "missing or wrong API key in '" + API_KEY_HEADER + "' metadata");
+            return;
+          }
           if (users == null || jwt == null) {
             rejectUnauthenticated(req, "missing or wrong API key in '" + API_KEY_HEADER + "' metadata (or a user's access JWT in 'authorization')");
             return;
@@ -119,6 +126,13 @@ public final class GrpcVerticle extends VerticleBase {
   private static boolean needsKey(HttpServerRequest req) {
     String path = req.path();
     return OPEN_PREFIXES.stream().noneMatch(path::startsWith);
+  }
+
+  /** Whether the call's service also takes a signed-in user's JWT (path {@code /<service>/<method>}). */
+  private boolean takesUser(HttpServerRequest req) {
+    String path = req.path();
+    int slash = path.indexOf('/', 1);
+    return users != null && slash > 1 && userServices.contains(path.substring(1, slash));
   }
 
   /** Constant-time comparison, so the key cannot be guessed byte by byte from response times. */

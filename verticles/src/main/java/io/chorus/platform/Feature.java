@@ -54,6 +54,14 @@ public interface Feature {
   }
 
   /**
+   * The names of those of its gRPC services that also take a signed-in user's access JWT in place of the API
+   * key (the call then acts as that user); every other service needs the key.
+   */
+  default java.util.Set<String> grpcUserServices() {
+    return java.util.Set.of();
+  }
+
+  /**
    * Mounts the feature's HTTP and WebSocket routes on one gateway instance (called on that instance's
    * event loop); completes when the bus consumers those routes need are registered.
    */

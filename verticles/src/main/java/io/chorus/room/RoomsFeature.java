@@ -77,6 +77,12 @@ public final class RoomsFeature implements Feature {
     return List.of(RoomServiceGrpcService.of(new RoomGrpcService(node.vertx(), node.hub(), rooms, tokens)));
   }
 
+  /** RoomService calls may come from a signed-in user (acting as themselves), not only from a trusted service. */
+  @Override
+  public java.util.Set<String> grpcUserServices() {
+    return java.util.Set.of("RoomService");
+  }
+
   @Override
   public Future<Void> mount(GatewayContext gateway) {
     NodeContext node = gateway.node();

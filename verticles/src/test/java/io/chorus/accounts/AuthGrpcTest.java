@@ -93,6 +93,26 @@ class AuthGrpcTest {
         .isInstanceOfSatisfying(StatusRuntimeException.class, e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAUTHENTICATED));
   }
 
+  /** A user's access JWT stands in for the key on RoomService only: AuthService would show every account's roles and disabled flag. */
+  @Test
+  void aUsersTokenIsNotTheApiKey() {
+    JsonObject s = api.newUser("grpcu-" + UUID.randomUUID().toString().substring(0, 8));
+    String id = s.getJsonObject("user").getString("id");
+    io.grpc.Metadata bearer = new io.grpc.Metadata();
+    bearer.put(io.grpc.Metadata.Key.of("authorization", io.grpc.Metadata.ASCII_STRING_MARSHALLER), "Bearer " + s.getString("access_token"));
+    AuthServiceGrpc.AuthServiceBlockingStub asUser = AuthServiceGrpc.newBlockingStub(channel)
+        .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(bearer)).withDeadlineAfter(30, TimeUnit.SECONDS);
+    assertThatThrownBy(() -> asUser.getUser(GetUserRequest.newBuilder().setUserId(id).build()))
+        .isInstanceOfSatisfying(StatusRuntimeException.class, e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAUTHENTICATED));
+    assertThatThrownBy(() -> asUser.validateToken(ValidateTokenRequest.newBuilder().setToken(s.getString("access_token")).build()))
+        .isInstanceOfSatisfying(StatusRuntimeException.class, e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAUTHENTICATED));
+    // the same token still signs a RoomService call in
+    io.chorus.proto.room.RoomServiceGrpc.RoomServiceBlockingStub rooms = io.chorus.proto.room.RoomServiceGrpc.newBlockingStub(channel)
+        .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(bearer)).withDeadlineAfter(30, TimeUnit.SECONDS);
+    assertThatThrownBy(() -> rooms.getState(io.chorus.proto.room.GetStateRequest.newBuilder().setRoomId("ZZZZZZ").build()))
+        .isInstanceOfSatisfying(StatusRuntimeException.class, e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.NOT_FOUND));
+  }
+
   @Test
   void reflectionListsAuthService() throws Exception {
     CompletableFuture<ServerReflectionResponse> answer = new CompletableFuture<>();
