@@ -106,6 +106,15 @@ public final class ConferenceService {
    * needs its token), or re-joins with the caller's token. Answers room, participant and token.
    */
   public Future<JsonObject> join(String roomId, String displayName, ParticipantTokens.Identity identity, Caller caller) {
+    return join(roomId, displayName, identity, caller, false);
+  }
+
+  /**
+   * {@code byAccount}: the identity was proved by the account's access token (the account's own participant
+   * in the room, {@link SignedInJoins}), not by a participant token.
+   */
+  public Future<JsonObject> join(String roomId, String displayName, ParticipantTokens.Identity identity, Caller caller,
+                                 boolean byAccount) {
     String name;
     String pid;
     try {
@@ -116,7 +125,7 @@ public final class ConferenceService {
     }
     // a participant an account joined as comes back with the account's access token, never with the participant
     // token alone: a disabled account's old tokens must not bring it back (accountDisabled)
-    Future<Boolean> accountBound = identity == null ? Future.succeededFuture(false) : repo.boundToAccount(roomId, pid);
+    Future<Boolean> accountBound = identity == null || byAccount ? Future.succeededFuture(false) : repo.boundToAccount(roomId, pid);
     return accountBound.compose(bound -> bound
         ? Future.failedFuture(new ChorusException(ErrorCode.FORBIDDEN, "this participant is an account's: join with its access token"))
         : row(roomId, null)).compose(existing -> {

@@ -67,7 +67,9 @@ public final class RoomsRestRoutes {
       String auth = ctx.request().getHeader("Authorization");
       if (signedIn != null && SignedInJoins.carriesUser(auth)) {   // an account's access JWT (issue 16)
         String name = string(b, "display_name");
-        return signedIn.join(auth, id, p -> conf.join(id, name != null ? name : p.name(), null, caller(ctx)));
+        // the account's participant in the room, if it has one, comes back (an idempotent re-join)
+        return signedIn.join(auth, id, ctx.request().getHeader(PID_HEADER), (p, own) -> conf.join(id, name != null ? name : p.name(),
+            own == null ? null : new ParticipantTokens.Identity(id, own, null), caller(ctx), true));
       }
       ParticipantTokens.Identity identity = optionalAuth(ctx, id);
       return conf.join(id, string(b, "display_name"), identity, caller(ctx));

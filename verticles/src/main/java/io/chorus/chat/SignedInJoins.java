@@ -1,5 +1,7 @@
 package io.chorus.chat;
 
+import io.chorus.bus.ChorusException;
+import io.chorus.bus.ErrorCode;
 import io.chorus.web.Bearer;
 import io.chorus.web.SignedIn;
 import io.vertx.core.Future;
@@ -8,7 +10,7 @@ import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Tuple;
 
 import java.util.UUID;
-import java.util.function.Function;
+import java.util.function.BiFunction;
 
 /**
  * REST room joins by a signed-in user ({@code Authorization: Bearer <access JWT>}, issue 16): the join
@@ -30,18 +32,38 @@ final class SignedInJoins {
     return Bearer.isJwt(Bearer.jwt(authorization, null));
   }
 
-  /** Verifies the caller, runs {@code join} (which answers {@code {room, participant, token}}), records the user id. */
-  public Future<JsonObject> join(String authorization, String roomId, Function<SignedIn, Future<JsonObject>> join) {
-    return tokens.verify(authorization).compose(p -> join.apply(p).compose(answer -> {
-      JsonObject participant = answer.getJsonObject("participant");
-      String pid = participant.getString("participant_id");
-      return pg.preparedQuery("UPDATE room_participants SET user_id = $3 WHERE room_id = $1 AND participant_id = $2 AND left_at IS NULL")
-          .execute(Tuple.of(roomId, pid, UUID.fromString(p.userId())))
-          .map(r -> {
-            participant.put("user_id", p.userId());
-            return answer;
-          });
+  /**
+   * Verifies the caller and runs {@code join} (which answers {@code {room, participant, token}}) with the participant
+   * the account already has in the room — the newest it joined as, present or left — or null when it has none (a new
+   * one is made), then records the user id. So the same access token re-joins as the same participant (idempotent, also
+   * after leaving). An {@code X-Participant-ID} ({@code proposedId}) naming another id than that participant is refused.
+   */
+  public Future<JsonObject> join(String authorization, String roomId, String proposedId,
+                                 BiFunction<SignedIn, String, Future<JsonObject>> join) {
+    return tokens.verify(authorization).compose(p -> ownParticipant(roomId, p.userId()).compose(own -> {
+      if (own != null && proposedId != null && !proposedId.equals(own)) {
+        return Future.failedFuture(new ChorusException(ErrorCode.FORBIDDEN,
+            "this account is participant " + own + " in this room: join without X-Participant-ID or with that id"));
+      }
+      return join.apply(p, own).compose(answer -> {
+        JsonObject participant = answer.getJsonObject("participant");
+        String pid = participant.getString("participant_id");
+        return pg.preparedQuery("UPDATE room_participants SET user_id = $3 WHERE room_id = $1 AND participant_id = $2 AND left_at IS NULL")
+            .execute(Tuple.of(roomId, pid, UUID.fromString(p.userId())))
+            .map(r -> {
+              participant.put("user_id", p.userId());
+              return answer;
+            });
+      });
     }));
+  }
+
+  /** The newest participant the account joined {@code roomId} as, present or left; null when none. */
+  private Future<String> ownParticipant(String roomId, String userId) {
+    return pg.preparedQuery("SELECT participant_id FROM room_participants WHERE room_id = $1 AND user_id = $2 "
+            + "ORDER BY joined_at DESC LIMIT 1")
+        .execute(Tuple.of(roomId, UUID.fromString(userId)))
+        .map(rows -> rows.size() == 0 ? null : rows.iterator().next().getString("participant_id"));
   }
 
   /**
@@ -54,7 +76,7 @@ final class SignedInJoins {
                 + "ORDER BY joined_at DESC LIMIT 1")
         .execute(Tuple.of(roomId, UUID.fromString(p.userId())))
         .compose(rows -> rows.size() == 0
-            ? Future.failedFuture(new io.chorus.bus.ChorusException(io.chorus.bus.ErrorCode.FORBIDDEN,
+            ? Future.failedFuture(new ChorusException(ErrorCode.FORBIDDEN,
                 "this account has not joined the room: POST /api/v1/rooms/" + roomId + "/join with it first"))
             : Future.succeededFuture(new String[] {rows.iterator().next().getValue(0).toString(), p.userId()})));
   }

@@ -285,4 +285,38 @@ class AccountsRestTest {
       assertThat(users.get(room.getJsonObject("participant").getString("participant_id"))).isNull();
     }
   }
+
+  /** The same access token re-joins as the same participant: no new member per call, also after leaving (contract B, 5). */
+  @Test
+  void anAccountReJoinsAsItsOwnParticipant() {
+    JsonObject u = a.newUser(name("rejoin"));
+    String jwt = u.getString("access_token");
+    JsonObject room = a.post("/api/v1/rooms", null, new JsonObject().put("title", "Re-join").put("display_name", "Host")).expect(201).json();
+    String roomId = room.getJsonObject("room").getString("id");
+    String path = "/api/v1/rooms/" + roomId + "/join";
+
+    JsonObject first = b.post(path, jwt, new JsonObject()).expect(200).json();
+    String pid = first.getJsonObject("participant").getString("participant_id");
+    JsonObject again = b.post(path, jwt, new JsonObject()).expect(200).json();
+    assertThat(again.getJsonObject("participant").getString("participant_id")).isEqualTo(pid);
+    assertThat(again.getJsonObject("room").getInteger("participant_count")).isEqualTo(2);
+    // naming its own id is the same re-join; naming another is refused
+    assertThat(joinAs(path, jwt, pid).expect(200).json().getJsonObject("participant").getString("participant_id")).isEqualTo(pid);
+    assertThat(joinAs(path, jwt, "someone-else").error(403)).isEqualTo("forbidden");
+
+    b.post("/api/v1/rooms/" + roomId + "/leave", again.getString("token"), null).expect(200);
+    JsonObject back = b.post(path, jwt, new JsonObject()).expect(200).json();
+    assertThat(back.getJsonObject("participant").getString("participant_id")).isEqualTo(pid);
+    assertThat(back.getJsonObject("participant").getString("user_id")).isEqualTo(u.getJsonObject("user").getString("id"));
+    assertThat(back.getJsonObject("room").getInteger("participant_count")).isEqualTo(2);
+    // the participant token alone still cannot bring the account's participant back
+    assertThat(b.post(path, back.getString("token"), new JsonObject().put("display_name", "Again")).error(403)).isEqualTo("forbidden");
+  }
+
+  private Api.Reply joinAs(String path, String jwt, String participantId) {
+    var r = io.chorus.testing.JdkHttp.exchange(b.port(), "POST", path, jwt,
+        java.util.Map.of("Content-Type", "application/json", "X-Participant-ID", participantId),
+        java.net.http.HttpRequest.BodyPublishers.ofString("{}"), java.time.Duration.ofSeconds(30));
+    return new Api.Reply(r.statusCode(), r.headers(), new String(r.body(), java.nio.charset.StandardCharsets.UTF_8));
+  }
 }
