@@ -129,13 +129,13 @@ final class UploadRoutes {
               TrackEdit.optionalName("album", req.getFormAttribute("album"), 255));
         } catch (RuntimeException e) {
           vertx.fileSystem().delete(tmp.toString());
-          Http.fail(ctx, e);
+          failAndClose(ctx, e);
           return;
         }
         uploads.accept(caller, in)
             .onComplete(done -> vertx.fileSystem().delete(tmp.toString()).onFailure(e -> LOG.warn("cannot delete {}: {}", tmp, e.getMessage())))
             .onSuccess(o -> Http.json(ctx, o.duplicate() ? 200 : 202, o.json()))
-            .onFailure(e -> Http.fail(ctx, e));
+            .onFailure(e -> failAndClose(ctx, e));
       });
     });
     req.resume();
@@ -200,6 +200,12 @@ final class UploadRoutes {
     req.endHandler(v -> close.run());
     req.exceptionHandler(e -> { });
     req.resume();
+  }
+
+  /** A refusal once the whole body is in (empty file, not audio, ...): as every refused upload, with {@code Connection: close}. */
+  private static void failAndClose(RoutingContext ctx, Throwable error) {
+    ctx.response().putHeader("Connection", "close").endHandler(v -> ctx.request().connection().close());
+    Http.fail(ctx, error);
   }
 
   private static Throwable tooLarge() {

@@ -177,10 +177,15 @@ class UploadTest {
     Set<String> keys = allKeys();
 
     Path empty = TestMusic.write(tmp.resolve("empty.mp3"), new byte[0]);
-    assertThat(api.upload(token, empty, "empty.mp3", Map.of()).error(400)).isEqualTo("invalid_argument");
+    LibraryClient.Reply emptyReply = api.upload(token, empty, "empty.mp3", Map.of());
+    assertThat(emptyReply.error(400)).isEqualTo("invalid_argument");
+    // a refused upload is answered with Connection: close, also once its whole body is in (contract B, 3)
+    assertThat(emptyReply.header("connection")).isEqualTo("close");
 
     Path text = TestMusic.write(tmp.resolve("text.mp3"), "this is not music, only text in a file named .mp3\n".repeat(50).getBytes());
-    assertThat(api.upload(token, text, "song.mp3", Map.of()).error(415)).isEqualTo("unsupported_media_type");
+    LibraryClient.Reply textReply = api.upload(token, text, "song.mp3", Map.of());
+    assertThat(textReply.error(415)).isEqualTo("unsupported_media_type");
+    assertThat(textReply.header("connection")).isEqualTo("close");
 
     byte[] opus = TestMusic.bytes(TestMusic.opus());
     Path truncatedOpus = TestMusic.write(tmp.resolve("cut.opus"), Arrays.copyOf(opus, 3000));
