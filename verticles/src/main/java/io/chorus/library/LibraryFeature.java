@@ -96,8 +96,8 @@ public final class LibraryFeature implements Feature {
     NodeContext node = gateway.node();
     new io.chorus.library.subsonic.SubsonicCredentials(node.infra().pg(), access::caller).mount(gateway.router());
     new io.chorus.library.subsonic.SubsonicRoutes(node.vertx(), node.infra().pg(), directory, s3, node.config().s3().bucket(),
-        config.topicPlayed(), (ctx, user, id, format, max, download) -> streams.serveTo(ctx, user, id,
-            subsonicFormat(format, max, download), download || max == null ? null : Integer.toString(max)))
+        config.topicPlayed(), (ctx, user, id, format, max, download, fail) -> streams.serveTo(ctx, user, id,
+            subsonicFormat(format, max, download), download || max == null ? null : Integer.toString(max), fail))
         .similarity(() -> node.apiOr(SoundAlike.class, null)).mount(gateway.router());
   }
 

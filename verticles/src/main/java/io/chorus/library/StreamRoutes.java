@@ -20,6 +20,7 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.Set;
 import java.util.UUID;
+import java.util.function.BiConsumer;
 
 /**
  * {@code GET|HEAD /api/v1/tracks/{id}/stream?format=original|opus|mp3&max_bitrate=} with HTTP Range
@@ -97,26 +98,30 @@ final class StreamRoutes {
       return;
     }
     viewer.compose(v -> on(here, readable(id, format, v)).compose(t -> on(here, source(t, format, maxBitrate)).map(src -> {
-          served(ctx, t, src, v);
+          served(ctx, t, src, v, Http::fail);
           return null;
         })))
         .onFailure(e -> Http.fail(ctx, e));
   }
 
-  /** Streams track {@code id} to a caller another API authenticated (OpenSubsonic's stream and download). */
-  void serveTo(RoutingContext ctx, SignedIn viewer, String id, String format, String maxBitrate) {
+  /**
+   * Streams track {@code id} to a caller another API authenticated (OpenSubsonic's stream and download), which
+   * answers refusals in its own format ({@code fail}).
+   */
+  void serveTo(RoutingContext ctx, SignedIn viewer, String id, String format, String maxBitrate,
+               BiConsumer<RoutingContext, Throwable> fail) {
     try {
       checkFormat(format);
     } catch (RuntimeException e) {
-      Http.fail(ctx, e);
+      fail.accept(ctx, e);
       return;
     }
     Context here = vertx.getOrCreateContext();
     on(here, readable(id, format, viewer)).compose(t -> on(here, source(t, format, maxBitrate)).map(src -> {
-          served(ctx, t, src, viewer);
+          served(ctx, t, src, viewer, fail);
           return null;
         }))
-        .onFailure(e -> Http.fail(ctx, e));
+        .onFailure(e -> fail.accept(ctx, e));
   }
 
   private void streamUrl(RoutingContext ctx) {
@@ -226,18 +231,18 @@ final class StreamRoutes {
   }
 
   /** Serves {@code src} and releases it once the response is done (sent, refused or broken off). */
-  private void served(RoutingContext ctx, Track t, Source src, SignedIn viewer) {
+  private void served(RoutingContext ctx, Track t, Source src, SignedIn viewer, BiConsumer<RoutingContext, Throwable> fail) {
     Future<Void> done;
     try {
-      done = serve(ctx, t, src, viewer);
+      done = serve(ctx, t, src, viewer, fail);
     } catch (RuntimeException e) {
       done = Future.failedFuture(e);
-      Http.fail(ctx, e);
+      fail.accept(ctx, e);
     }
     done.onComplete(x -> src.release().run());
   }
 
-  private Future<Void> serve(RoutingContext ctx, Track t, Source src, SignedIn viewer) {
+  private Future<Void> serve(RoutingContext ctx, Track t, Source src, SignedIn viewer, BiConsumer<RoutingContext, Throwable> fail) {
     HttpServerResponse out = ctx.response();
     if (out.closed()) {
       // the listener left while the row or the source was looked up: nothing to send (Vert.x's sendFile
@@ -261,7 +266,7 @@ final class StreamRoutes {
         range = Ranges.parse(ctx.request().getHeader("Range"), src.size());
       } catch (RuntimeException e) {
         out.putHeader("Content-Range", "bytes */" + src.size());
-        Http.fail(ctx, e);
+        fail.accept(ctx, e);
         return Future.succeededFuture();
       }
     }
@@ -288,7 +293,7 @@ final class StreamRoutes {
         })
         .onFailure(e -> {
           if (!out.headWritten()) {
-            Http.fail(ctx, e);
+            fail.accept(ctx, e);
           }
         });
   }

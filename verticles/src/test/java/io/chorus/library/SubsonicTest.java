@@ -279,10 +279,16 @@ class SubsonicTest {
       HttpResponse<String> r = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/rest/" + q + "&" + auth)).build(),
           HttpResponse.BodyHandlers.ofString());
       assertThat(r.statusCode()).as(q + ": " + r.body()).isEqualTo(404);
-      if (q.startsWith("getCoverArt")) {
-        assertThat(new JsonObject(r.body()).getJsonObject("subsonic-response").getJsonObject("error").getInteger("code")).as(q).isEqualTo(70);
-      }
+      // the Subsonic error in the body, for every media method (contract B, 8)
+      assertThat(new JsonObject(r.body()).getJsonObject("subsonic-response").getJsonObject("error").getInteger("code")).as(q).isEqualTo(70);
     }
+    // a taken-down track: 410, the Subsonic error in the body, in the format asked for (XML without f)
+    UUID removed = UUID.randomUUID();
+    track(removed, aliceId, "Taken down", null, "removed", 60_000);
+    HttpResponse<String> gone = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/rest/download.view?id=" + removed
+        + "&apiKey=" + apiKey)).build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(gone.statusCode()).as(gone.body()).isEqualTo(410);
+    assertThat(gone.body()).contains("<subsonic-response").contains("status=\"failed\"").contains("code=\"70\"");
     HttpResponse<String> negative = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/rest/stream.view?id=" + song
         + "&maxBitRate=-5&" + auth)).build(), HttpResponse.BodyHandlers.ofString());
     assertThat(new JsonObject(negative.body()).getJsonObject("subsonic-response").getJsonObject("error").getInteger("code")).isEqualTo(0);

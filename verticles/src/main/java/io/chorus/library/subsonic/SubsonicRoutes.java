@@ -30,9 +30,13 @@ public final class SubsonicRoutes {
   private static final Logger LOG = LoggerFactory.getLogger(SubsonicRoutes.class);
   private static final List<String> EXTENSIONS = List.of("apiKeyAuthentication", "formPost");
 
-  /** Streams a track's bytes to a media request ({@code format}: raw/original, opus, mp3; null: original). */
+  /**
+   * Streams a track's bytes to a media request ({@code format}: raw/original, opus, mp3; null: original); a refusal
+   * (unknown, hidden, taken down, bad range, ...) is answered through {@code fail}, in the Subsonic error format.
+   */
   public interface Media {
-    void stream(RoutingContext ctx, SignedIn user, String trackId, String format, Integer maxBitRateKbps, boolean download);
+    void stream(RoutingContext ctx, SignedIn user, String trackId, String format, Integer maxBitRateKbps, boolean download,
+                java.util.function.BiConsumer<RoutingContext, Throwable> fail);
   }
 
   private final Vertx vertx;
@@ -153,20 +157,27 @@ public final class SubsonicRoutes {
           throw SubsonicResponse.failure(SubsonicResponse.GENERIC, "maxBitRate must be 0 (no limit) or a positive number of kbps");
         }
         media.stream(ctx, user, id, name.equals("download") ? "raw" : param(ctx, "format"), max == null || max <= 0 ? null : max,
-            name.equals("download"));
+            name.equals("download"), SubsonicRoutes::mediaFail);
       }
     } catch (RuntimeException e) {
       mediaFail(ctx, e);
     }
   }
 
-  /** A media method's failure: "not found" (also a malformed id) is an HTTP 404, as for hidden media; the rest as usual. */
+  /**
+   * A media method's failure, always in the Subsonic error format: "not found" (also a malformed id) is an HTTP 404,
+   * as for hidden media; the library's other refusals (410 taken down, 416, 409, 503, ...) keep their HTTP status from
+   * the error-code table, with Subsonic code 70 for a taken-down track and 0 for the rest; anything else as usual.
+   */
   private static void mediaFail(RoutingContext ctx, Throwable e) {
     boolean notFound = e instanceof SubsonicResponse.Failure f && f.code == SubsonicResponse.NOT_FOUND
         || e instanceof io.chorus.bus.ChorusException c && c.code() == io.chorus.bus.ErrorCode.NOT_FOUND
         || e instanceof software.amazon.awssdk.services.s3.model.NoSuchKeyException;
     if (notFound) {
       SubsonicResponse.error(ctx, 404, SubsonicResponse.NOT_FOUND, e.getMessage());
+    } else if (e instanceof io.chorus.bus.ChorusException c && c.code() != io.chorus.bus.ErrorCode.INTERNAL) {
+      SubsonicResponse.error(ctx, c.code().httpStatus(), c.code() == io.chorus.bus.ErrorCode.GONE ? SubsonicResponse.NOT_FOUND
+          : SubsonicResponse.GENERIC, c.getMessage());
     } else {
       fail(ctx, e);
     }
