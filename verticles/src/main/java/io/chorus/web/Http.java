@@ -90,16 +90,20 @@ public final class Http {
     return false;
   }
 
+  /** OpenSubsonic's routes, whose parameters' NULs are its own error (docs/api.md, OpenSubsonic). */
+  private static final String SUBSONIC_PREFIX = "/rest/";
+
   /**
    * First handler of the router: a path or query that is not valid percent-encoding, or that decodes to a NUL
    * character (no text column or header can hold one, so it can only be an attack or a broken client), gets
    * 400 invalid_argument; WebSocket handshakes are the exception (their handlers refuse NUL in ids and names with
-   * the WebSocket error of docs/api.md).
+   * the WebSocket error of docs/api.md), and so is a NUL in the query of an OpenSubsonic request (its error 0).
    */
   public static void refuseMalformedUri(RoutingContext ctx) {
     try {
       String path = io.netty.handler.codec.http.QueryStringDecoder.decodeComponent(ctx.request().path());
-      boolean nul = path.indexOf('\0') >= 0 || hasNul(ctx.request().params());
+      // OpenSubsonic answers a NUL in its parameters (query or form) itself, with its error 0 in its own format
+      boolean nul = path.indexOf('\0') >= 0 || hasNul(ctx.request().params()) && !path.startsWith(SUBSONIC_PREFIX);
       // a WebSocket's handshake is left to its handler, which answers bad names and ids in a WebSocket error frame
       if (nul && !"websocket".equalsIgnoreCase(ctx.request().getHeader("Upgrade"))) {
         error(ctx, ErrorCode.INVALID_ARGUMENT, "the request URI must not contain NUL characters (%00)");

@@ -265,8 +265,9 @@ class SubsonicTest {
     }
     HttpResponse<String> nul = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
         URI.create("http://127.0.0.1:" + port + "/rest/createPlaylist.view?name=a%00b&" + auth)).build(), HttpResponse.BodyHandlers.ofString());
-    assertThat(nul.statusCode()).isEqualTo(400);
-    assertThat(new JsonObject(nul.body()).getJsonObject("error").getString("code")).isEqualTo("invalid_argument");
+    // Subsonic's error 0 in its own format, as for a form POST (contract B, 6)
+    assertThat(nul.statusCode()).isEqualTo(200);
+    assertThat(nul.body()).contains("status=\"failed\"").contains("code=\"0\"");
     assertThat(nul.body()).doesNotContain("UTF8").doesNotContain("22021");
   }
 
@@ -298,6 +299,34 @@ class SubsonicTest {
     JsonObject failed = new JsonObject(nul.body()).getJsonObject("subsonic-response");
     assertThat(failed.getString("status")).isEqualTo("failed");
     assertThat(failed.getJsonObject("error").getString("message")).contains("NUL").doesNotContain("UTF8");
+    // a NUL in the query is the same Subsonic error 0, not the router's JSON 400 (contract B, 6)
+    HttpResponse<String> queryNul = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/rest/ping.view?" + auth
+        + "&x=a%00b")).build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(queryNul.statusCode()).as(queryNul.body()).isEqualTo(200);
+    JsonObject queryFailed = new JsonObject(queryNul.body()).getJsonObject("subsonic-response");
+    assertThat(queryFailed.getString("status")).isEqualTo("failed");
+    assertThat(queryFailed.getJsonObject("error").getInteger("code")).isEqualTo(0);
+  }
+
+  /** {@code getAlbumList2?type=recent} lists the caller's played albums only (contract B, 7). */
+  @Test
+  void recentAlbumsAreTheCallersPlaysOnly() throws Exception {
+    JsonObject u = rest.postOk(port, "/api/v1/auth/register", null,
+        new JsonObject().put("username", "carol-" + UUID.randomUUID().toString().substring(0, 8)).put("password", PW));
+    String key = rest.postOk(port, "/api/v1/me/subsonic/credentials", u.getString("access_token"),
+        new JsonObject().put("kind", "api_key").put("name", "recent")).getString("api_key");
+    HttpClient client = HttpClient.newHttpClient();
+    URI recent = URI.create("http://127.0.0.1:" + port + "/rest/getAlbumList2.view?type=recent&f=json&apiKey=" + key);
+    JsonObject none = new JsonObject(client.send(HttpRequest.newBuilder(recent).build(), HttpResponse.BodyHandlers.ofString()).body())
+        .getJsonObject("subsonic-response");
+    assertThat(none.getString("status")).isEqualTo("ok");
+    assertThat(none.getJsonObject("albumList2").getJsonArray("album", new JsonArray())).isEmpty();
+
+    tc.sql("INSERT INTO plays (event_id, user_id, track_id) VALUES (?, ?, ?)", UUID.randomUUID(),
+        UUID.fromString(u.getJsonObject("user").getString("id")), song);
+    JsonObject played = new JsonObject(client.send(HttpRequest.newBuilder(recent).build(), HttpResponse.BodyHandlers.ofString()).body())
+        .getJsonObject("subsonic-response");
+    assertThat(ids(played.getJsonObject("albumList2").getJsonArray("album"))).containsExactly(album.toString());
   }
 
   @Test

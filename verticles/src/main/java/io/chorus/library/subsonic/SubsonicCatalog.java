@@ -132,8 +132,11 @@ final class SubsonicCatalog {
       case "newest" -> order = "al.created_at DESC, al.id";
       case "highest" -> order = "(SELECT count(*) FROM likes l WHERE l.subject_type = 'album' AND l.subject_id = al.id) DESC, al.id";
       case "frequent" -> order = "s.play_count DESC, al.id";
-      case "recent" -> order = "(SELECT max(p.played_at) FROM plays p JOIN album_tracks at ON at.track_id = p.track_id"
-          + " WHERE at.album_id = al.id AND p.user_id = $1::uuid) DESC NULLS LAST, al.id";
+      case "recent" -> {   // only albums the caller played, the latest play first
+        String plays = "FROM plays p JOIN album_tracks at ON at.track_id = p.track_id WHERE at.album_id = al.id AND p.user_id = $1::uuid";
+        where += " AND EXISTS (SELECT 1 " + plays + ")";
+        order = "(SELECT max(p.played_at) " + plays + ") DESC, al.id";
+      }
       case "alphabeticalByName" -> order = "lower(al.title), al.id";
       case "alphabeticalByArtist" -> order = "lower(ar.name) NULLS LAST, lower(al.title), al.id";
       case "starred" -> {
