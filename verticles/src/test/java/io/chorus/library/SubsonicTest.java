@@ -276,7 +276,7 @@ class SubsonicTest {
     String auth = "f=json&apiKey=" + apiKey;
     HttpClient client = HttpClient.newHttpClient();
     for (String q : List.of("getCoverArt.view?id=" + UUID.randomUUID(), "getCoverArt.view?id=not-a-uuid", "stream.view?id=not-a-uuid",
-        "download.view?id=" + UUID.randomUUID())) {
+        "stream.view?id=" + UUID.randomUUID(), "download.view?id=" + UUID.randomUUID(), "stream.view?id=" + hidden)) {
       HttpResponse<String> r = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/rest/" + q + "&" + auth)).build(),
           HttpResponse.BodyHandlers.ofString());
       assertThat(r.statusCode()).as(q + ": " + r.body()).isEqualTo(404);
