@@ -26,13 +26,23 @@ import java.util.UUID;
  * track's cascaded entry leaves; reads count positions over the entries for the same reason). Reads show only the tracks the caller may see.
  */
 final class AlbumRepo {
-  static final String COLUMNS = "al.id, al.owner_id, al.title, al.artist_id, aar.name AS artist_name, al.year, al.cover_key,"
-      + " al.cover_thumb_key, al.moderation, al.moderation_reason, al.created_at, al.updated_at,"
-      + " (SELECT count(*) FROM album_tracks x WHERE x.album_id = al.id) AS track_count";
+  private static final String BASE_COLUMNS = "al.id, al.owner_id, al.title, al.artist_id, aar.name AS artist_name, al.year, al.cover_key,"
+      + " al.cover_thumb_key, al.moderation, al.moderation_reason, al.created_at, al.updated_at";
+  /** The album's columns with {@code track_count} of all its entries (what a moderator sees). */
+  static final String COLUMNS = BASE_COLUMNS + ", (SELECT count(*) FROM album_tracks x WHERE x.album_id = al.id) AS track_count";
   static final String FROM = "albums al LEFT JOIN artists aar ON aar.id = al.artist_id";
 
   private final Pool pg;
   private final CatalogEvents events;
+
+  /**
+   * The album's columns with {@code track_count} of the tracks a viewer may see, the viewer being
+   * {@link CatalogTracks#visible}'s two parameters from {@code $first}: the count agrees with {@code tracks}.
+   */
+  static String columns(int first) {
+    return BASE_COLUMNS + ", (SELECT count(*) FROM album_tracks x JOIN tracks t ON t.id = x.track_id WHERE x.album_id = al.id AND "
+        + CatalogTracks.visible("t", first) + ") AS track_count";
+  }
 
   AlbumRepo(Pool pg, CatalogEvents events) {
     this.pg = pg;
@@ -92,7 +102,7 @@ final class AlbumRepo {
           .map(rs -> {
             JsonArray tracks = new JsonArray();
             rs.forEach(t -> tracks.add(CatalogTracks.json(t).put("position", t.getInteger("position"))));
-            return json(r).put("tracks", tracks);
+            return json(r).put("track_count", tracks.size()).put("tracks", tracks);
           });
     });
   }
@@ -102,7 +112,7 @@ final class AlbumRepo {
     Tuple t = CatalogTracks.viewer(Tuple.tuple(), viewer).addValue(owner).addValue(artistId)
         .addValue(artistName == null ? null : Artists.nameKey(artistName))
         .addValue(cursor == null ? null : cursor.at()).addValue(cursor == null ? null : cursor.id()).addValue(limit + 1);
-    return pg.preparedQuery("SELECT " + COLUMNS + " FROM " + FROM + " WHERE " + CatalogTracks.visible("al", 1)
+    return pg.preparedQuery("SELECT " + columns(1) + " FROM " + FROM + " WHERE " + CatalogTracks.visible("al", 1)
             + " AND ($3::uuid IS NULL OR al.owner_id = $3) AND ($4::uuid IS NULL OR al.artist_id = $4)"
             + " AND ($5::text IS NULL OR aar.name_key = $5)"
             + " AND ($6::timestamptz IS NULL OR (al.created_at, al.id) < ($6, $7::uuid))"

@@ -85,7 +85,7 @@ final class Likes {
       String sql = switch (type) {
         case "track" -> "SELECT l.created_at AS liked_at, " + CatalogTracks.COLUMNS + " FROM likes l JOIN " + CatalogTracks.FROM
             + " ON t.id = l.subject_id WHERE l.user_id = $1 AND l.subject_type = 'track' AND " + CatalogTracks.visible("t", 3);
-        case "album" -> "SELECT l.created_at AS liked_at, " + AlbumRepo.COLUMNS + " FROM likes l JOIN " + AlbumRepo.FROM
+        case "album" -> "SELECT l.created_at AS liked_at, " + AlbumRepo.columns(3) + " FROM likes l JOIN " + AlbumRepo.FROM
             + " ON al.id = l.subject_id WHERE l.user_id = $1 AND l.subject_type = 'album' AND " + CatalogTracks.visible("al", 3);
         default -> "SELECT l.created_at AS liked_at, a.id, a.name FROM likes l JOIN artists a ON a.id = l.subject_id"
             + " WHERE l.user_id = $1 AND l.subject_type = 'artist'";

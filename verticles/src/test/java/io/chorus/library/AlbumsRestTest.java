@@ -147,6 +147,13 @@ class AlbumsRestTest {
     JsonArray seen = api.get("/api/v1/albums/" + id, null).expect(200).json().getJsonObject("album").getJsonArray("tracks");
     assertThat(seen).extracting(o -> ((JsonObject) o).getString("id")).containsExactly(t4);
     assertThat(seen.getJsonObject(0).getInteger("position")).isEqualTo(2);
+    // track_count counts those tracks only, in the album and in lists: the hidden ones are not disclosed (contract B, 13)
+    assertThat(api.get("/api/v1/albums/" + id, null).expect(200).json().getJsonObject("album").getInteger("track_count")).isEqualTo(1);
+    JsonObject listed = api.get("/api/v1/albums?owner=" + owner.id(), null).expect(200).json().getJsonArray("albums").stream()
+        .map(o -> (JsonObject) o).filter(o -> o.getString("id").equals(id)).findFirst().orElseThrow();
+    assertThat(listed.getInteger("track_count")).isEqualTo(1);
+    JsonObject ownView = api.get("/api/v1/albums/" + id, owner.token()).expect(200).json().getJsonObject("album");
+    assertThat(ownView.getInteger("track_count")).isEqualTo(ownView.getJsonArray("tracks").size()).isGreaterThan(1);
     assertThat(api.get("/api/v1/albums/" + id, other.token()).expect(200).json().getJsonObject("album").getJsonArray("tracks")).hasSize(1);
     assertThat(api.post(path, other.token(), new JsonObject().put("track_id", foreignPending)).error(403)).isEqualTo("forbidden");
     // a track taken down since it was added is hidden from the owner too: a full reorder names the tracks they see
