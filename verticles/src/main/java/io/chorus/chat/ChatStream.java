@@ -37,6 +37,11 @@ final class ChatStream {
   private final Sequencer.Timers sequencerTimers;
   /** Set once the replay is written; until then live events wait in {@code early}. */
   private Sequencer<Pending> order;
+  /**
+   * The oldest seq the client can have: the first replayed one when it connected without {@code after} (the newest
+   * page only); with {@code after} it may have everything before. Edits and deletions of older messages are not sent.
+   */
+  private long oldestHeld = 1;
   private boolean fetching;
   private boolean fetchAgain;
   private boolean closed;
@@ -106,6 +111,9 @@ final class ChatStream {
       if (!page.more()) {
         last = Math.max(last, page.head());
       }
+      if (after.isEmpty()) {
+        oldestHeld = page.messages().isEmpty() ? last + 1 : page.messages().get(0).getLong("seq");
+      }
       order = new Sequencer<>(last, GAP_GRACE_MS, false, sequencerTimers, this::send, s -> fetch());
       write(new JsonObject().put("type", "synced").put("room_id", roomId).put("participant_id", participantId)
           .put("last_seq", last).put("head_seq", page.head()));
@@ -137,6 +145,9 @@ final class ChatStream {
     switch (event.getString("type", "")) {
       case "message_created" -> order.offer(seq, new Pending(event.getJsonObject("message"), frame));
       case "message_updated" -> {
+        if (seq < oldestHeld) {
+          return;   // older than what the client was given
+        }
         if (seq <= order.last()) {
           write(event);
         } else {
@@ -144,6 +155,9 @@ final class ChatStream {
         }
       }
       case "message_deleted" -> {
+        if (seq < oldestHeld) {
+          return;
+        }
         if (seq <= order.last()) {
           write(event);
         } else {

@@ -210,4 +210,30 @@ class ChatRecoveryTest {
       assertThat(ws.awaitType("error").getString("code")).isEqualTo("malformed_json");
     }
   }
+
+  /** A socket gets edits and deletions of the messages it has only: not of those older than its replay (contract B, 15). */
+  @Test
+  void editsOfMessagesOlderThanTheReplayAreNotSent() {
+    JsonObject c = post(0, "/api/v1/rooms", null, new JsonObject().put("title", "edits").put("display_name", "Host"));
+    String id = c.getJsonObject("room").getString("id");
+    String host = c.getString("token");
+    String path = "/api/v1/rooms/" + id + "/chat/messages";
+    List<JsonObject> sent = new ArrayList<>();
+    for (int i = 0; i < 55; i++) {
+      sent.add(post(0, path, host, new JsonObject().put("content", "m" + i)));
+    }
+    try (WsProbe ws = WsProbe.connect(port(0), "/ws/chat/" + id + "?token=" + host)) {
+      List<Long> seqs = replayed(ws);
+      assertThat(seqs).hasSize(50).doesNotContain(sent.get(0).getLong("seq"));
+      JsonObject oldest = sent.get(0);
+      JsonObject newest = sent.get(sent.size() - 1);
+      rest.call(io.vertx.core.http.HttpMethod.PUT, port(0), path + "/" + oldest.getString("id"), host, null, new JsonObject().put("content", "old"));
+      rest.call(io.vertx.core.http.HttpMethod.DELETE, port(0), path + "/" + sent.get(1).getString("id"), host, null, null);
+      rest.call(io.vertx.core.http.HttpMethod.PUT, port(0), path + "/" + newest.getString("id"), host, null, new JsonObject().put("content", "new"));
+      // the three events leave this node in that order: the first one this socket gets is the newest message's
+      JsonObject first = ws.await(x -> x.getString("type", "").startsWith("message_"), 10_000);
+      assertThat(first.getString("type")).as(ws.history()).isEqualTo("message_updated");
+      assertThat(first.getJsonObject("message").getString("id")).isEqualTo(newest.getString("id"));
+    }
+  }
 }
