@@ -154,8 +154,21 @@ public final class Inputs {
     return Character.isWhitespace(c) || Character.isSpaceChar(c);
   }
 
+  /** NFC, trimmed of every kind of space: String.strip() would keep the no-break ones (U+00A0, U+2007, U+202F). */
   private static String normalize(String value) {
-    return value == null ? "" : Normalizer.normalize(value, Normalizer.Form.NFC).strip();
+    if (value == null) {
+      return "";
+    }
+    String n = Normalizer.normalize(value, Normalizer.Form.NFC);
+    int start = 0;
+    int end = n.length();
+    while (start < end && isSpace(n.charAt(start))) {
+      start++;
+    }
+    while (end > start && isSpace(n.charAt(end - 1))) {
+      end--;
+    }
+    return n.substring(start, end);
   }
 
   private static void checkCharacters(String field, String s, boolean multiline) {

@@ -62,6 +62,9 @@ class InputsTest {
     assertThat(Inputs.name("user_name", null, 0, 64)).isEmpty();
     assertThat(Inputs.name("user_name", "", 0, 64)).isEmpty();
     assertThat(Inputs.name("user_name", "   ", 0, 64)).isEmpty();
+    // every kind of Unicode space is blank, the no-break ones too (contract B, 16)
+    assertThat(Inputs.name("host_name", "\u00a0\u3000", 0, 64)).isEmpty();
+    assertThat(Inputs.name("user_name", "\u00a0Jane\u202f\u2007", 1, 64)).isEqualTo("Jane");
     refused(() -> Inputs.name("display_name", "   ", 1, 50), "display_name");
     refused(() -> Inputs.name("display_name", null, 1, 50), "display_name");
   }

@@ -145,6 +145,9 @@ class InputValidationTest {
     for (String url : BAD_URLS) {
       assertGrpcRefused(() -> grpc.changeTrack(ChangeTrackRequest.newBuilder().setRoomId(room).setTrackUrl(url).build()), "track_url");
     }
+    // an optional name of no-break and ideographic spaces is blank, stored as "" (contract B, 16)
+    assertThat(grpc.createRoom(CreateRoomRequest.newBuilder().setHostId("h-blank").setHostName("\u00a0\u3000").setTitle("\u00a0")
+        .setTrackUrl("https://example.com/t.mp3").build()).getRoomId()).isNotEmpty();
     RoomResponse after = grpc.getState(GetStateRequest.newBuilder().setRoomId(room).build());
     assertThat(after.getUsersList()).containsExactly("host-g");
     assertThat(after.getTrackUrl()).isEqualTo("https://example.com/t.mp3");
