@@ -10,6 +10,8 @@ import io.vertx.core.eventbus.ReplyFailure;
 public enum ErrorCode {
   INVALID_ARGUMENT(4000, 400, "INVALID_ARGUMENT"),
   MALFORMED_JSON(4001, 400, "INVALID_ARGUMENT"),
+  /** A WebSocket frame whose {@code type} the socket does not take. */
+  UNKNOWN_TYPE(4002, 400, "INVALID_ARGUMENT"),
   UNAUTHENTICATED(4010, 401, "UNAUTHENTICATED"),
   FORBIDDEN(4030, 403, "PERMISSION_DENIED"),
   NOT_FOUND(4040, 404, "NOT_FOUND"),

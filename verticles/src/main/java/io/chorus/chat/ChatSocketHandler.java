@@ -173,7 +173,7 @@ public final class ChatSocketHandler implements Handler<RoutingContext> {
         if ("ping".equals(type)) {
           ws.writeTextMessage(new JsonObject().put("type", "pong").encode());
         } else {
-          stream.sendError("unknown_type", "send messages with POST /api/v1/rooms/:id/chat/messages; only ping here");
+          stream.sendError(ErrorCode.UNKNOWN_TYPE.slug(), "send messages with POST /api/v1/rooms/:id/chat/messages; only ping here");
         }
       });
       ws.resume();

@@ -241,7 +241,7 @@ public final class RoomSocketHandler implements Handler<RoutingContext> {
           ? ClockSync.reply(t0, received).put("type", "time")
           : RoomEvents.error("invalid_argument", "t0 (the client's clock in ms, a number) is required"));
       case "ping" -> send(ws, new JsonObject().put("type", "pong").put("timestamp", received / 1000));
-      default -> send(ws, RoomEvents.error("unknown_type", "unknown message type '" + type + "'"));
+      default -> send(ws, RoomEvents.error(ErrorCode.UNKNOWN_TYPE.slug(), "unknown message type '" + type + "'"));
     }
   }
 
