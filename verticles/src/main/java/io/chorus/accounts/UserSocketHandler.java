@@ -77,6 +77,9 @@ public final class UserSocketHandler implements Handler<RoutingContext> {
         Http.fail(ctx, ar.cause());
         return;
       }
+      if (Http.refuseWithoutUpgrade(ctx)) {
+        return;
+      }
       Principal p = ar.result();
       io.netty.channel.Channel connection = SocketDrop.channelOf(ctx.request());
       io.chorus.realtime.QueueTrim.upgrade(ctx.request()).onSuccess(ws -> open(ws, connection, p))

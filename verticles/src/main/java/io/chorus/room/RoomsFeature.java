@@ -92,7 +92,7 @@ public final class RoomsFeature implements Feature {
           .tag("instance", Integer.toString(instance)).description("room WebSockets open on this gateway instance").register(registry);
     }
     ready.add(roomSockets.ready());
-    router.get("/ws").handler(roomSockets);
+    router.get("/ws").handler(Http::requireWebSocket).handler(roomSockets);
     router.get("/api/v1/time").handler(ctx -> Http.json(ctx, 200,
         ClockSync.reply(parseOrNull(ctx.request().getParam("t0")), System.currentTimeMillis())));
     RoomBridge bridge = new RoomBridge(node.vertx(), hub, rooms, tokens, node.config().security().allowedOrigins(), registry,

@@ -80,7 +80,7 @@ public final class StreamRoutes {
         .onSuccess(ops -> Http.json(ctx, 200, new JsonObject().put("session_id", ctx.pathParam("id")).put("operators", ops)))
         .onFailure(e -> Http.fail(ctx, e)));
     router.delete("/sessions/:id").handler(this::delete);
-    router.get("/ws/stream/:session_id/:user_id").handler(this::socket);
+    router.get("/ws/stream/:session_id/:user_id").handler(Http::requireWebSocket).handler(this::socket);
     long sweepMs = Math.max(1, Math.min(60, stream.waitingTtlSeconds() / 2)) * 1000L;
     vertx.setPeriodic(sweepMs, sweepMs, t -> expireWaiting());
   }

@@ -117,6 +117,8 @@ class PresenceTest {
       assertThat(api.get("/ws/user", null).error(401)).isEqualTo("unauthenticated");
       assertThat(api.get("/ws/user?token=nope", null).error(401)).isEqualTo("unauthenticated");
       JsonObject u = api.newUser(name("pinger"));
+      // a valid token without the upgrade: the JSON 400, not Vert.x's plain-text one
+      assertThat(api.get("/ws/user?token=" + u.getString("access_token"), null).error(400)).isEqualTo("invalid_argument");
       try (WsProbe ws = WsProbe.connect(api.port(), "/ws/user?token=" + u.getString("access_token"))) {
         assertThat(ws.awaitType("hello").getString("user_id")).isEqualTo(u.getJsonObject("user").getString("id"));
         ws.send(new JsonObject().put("type", "ping"));

@@ -356,6 +356,16 @@ class WebApiTest {
     }
   }
 
+  /** A plain GET of a WebSocket endpoint (no upgrade) gets the JSON 400, not Vert.x's plain-text one. */
+  @Test
+  void webSocketEndpointsWithoutTheUpgradeAre400Json() {
+    for (String path : java.util.List.of("/ws", "/ws?room_id=ABCDEF&user_id=u1", "/ws/chat/ABCDEF", "/ws/stream/a/b")) {
+      Rest.Reply r = rest.get(port, path, null);
+      assertThat(r.errorCode(400)).as(path).isEqualTo("invalid_argument");
+      assertThat(r.headers().get("content-type")).as(path).startsWith("application/json");
+    }
+  }
+
   /** One raw request on its own connection: {@link #read} of its answer. */
   private static String raw(String request, int max) throws java.io.IOException {
     try (java.net.Socket sock = send(request)) {
