@@ -268,7 +268,7 @@ class ConferenceRestTest {
     assertThat(rest.post(p, "/api/v1/rooms/" + id + "/chat/messages", token, "nope").errorCode(400)).isEqualTo("malformed_json");
     assertThat(rest.get(p, "/api/v1/rooms/" + id + "/chat/messages?limit=0", token).errorCode(400)).isEqualTo("invalid_argument");
     assertThat(rest.get(p, "/api/v1/rooms/" + id + "/chat/messages?limit=abc", token).errorCode(400)).isEqualTo("invalid_argument");
-    assertThat(rest.get(p, "/api/v1/rooms/" + id + "/chat/messages?after=unknown-id", token).errorCode(404)).isEqualTo("not_found");
+    assertThat(rest.get(p, "/api/v1/rooms/" + id + "/chat/messages?after=unknown-id", token).errorCode(400)).isEqualTo("invalid_argument");
     assertThat(rest.call(HttpMethod.PUT, p, "/api/v1/rooms/" + id + "/chat/messages/nope", token, null, new JsonObject().put("content", "x"))
         .errorCode(404)).isEqualTo("not_found");
     assertThat(rest.call(HttpMethod.DELETE, p, "/api/v1/rooms/" + id + "/chat/messages/nope", token, null, null).errorCode(404))

@@ -114,7 +114,8 @@ class WebApiTest {
   void badCursorsAreRefusedWith400() {
     String[] r = roomWithGuest();
     String base = "/api/v1/rooms/" + r[0] + "/chat/messages";
-    for (String bad : new String[] {"-1", "-0", "1.5", "1e3", "99999999999999999999", "a%20b", "..%2F..", "%3Cx%3E"}) {
+    for (String bad : new String[] {"-1", "-0", "1.5", "1e3", "99999999999999999999", "a%20b", "..%2F..", "%3Cx%3E", "abc", "unknown-id",
+        "0b7e4c4e-1111-4222-8333-44445555666"}) {
       assertThat(rest.get(port, base + "?after=" + bad, r[1]).errorCode(400)).as(bad).isEqualTo("invalid_argument");
     }
     // an unknown message id is still a 404
