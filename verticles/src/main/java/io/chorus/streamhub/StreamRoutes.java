@@ -5,6 +5,7 @@ import io.chorus.bus.ErrorCode;
 import io.chorus.web.RateLimiter;
 import io.chorus.config.ChorusConfig;
 import io.chorus.web.Http;
+import io.chorus.realtime.ErrorFrame;
 import io.chorus.realtime.Hub;
 import io.chorus.realtime.SocketDrop;
 import io.chorus.input.Inputs;
@@ -338,7 +339,7 @@ public final class StreamRoutes {
   }
 
   private static void refuse(ServerWebSocket ws, ErrorCode code, String message, short closeCode) {
-    ws.writeTextMessage(new JsonObject().put("type", "error").put("code", code.slug()).put("message", message).encode())
+    ws.writeTextMessage(ErrorFrame.of(code.slug(), message).encode())
         .eventually(() -> ws.close(closeCode, code.slug()));
   }
 }

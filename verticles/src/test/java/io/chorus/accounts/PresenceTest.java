@@ -124,7 +124,9 @@ class PresenceTest {
         ws.send(new JsonObject().put("type", "ping"));
         ws.awaitType("pong");
         ws.send(new JsonObject().put("type", "subscribe").put("to", "someone else"));
-        assertThat(ws.awaitType("error").getString("code")).isEqualTo("invalid_argument");
+        JsonObject err = ws.awaitType("error");
+        assertThat(err.getString("code")).isEqualTo("invalid_argument");
+        assertThat(err.getLong("timestamp")).as("the error frame of docs/api.md").isPositive();
       }
     } finally {
       tc.close();

@@ -125,6 +125,7 @@ class WebApiTest {
     try (WsProbe ws = WsProbe.connect(port, "/ws/chat/" + r[0] + "?token=" + r[1] + "&after=-1")) {
       JsonObject err = ws.awaitType("error");
       assertThat(err.getString("code")).isEqualTo("invalid_argument");
+      assertThat(err.getLong("timestamp")).as("the error frame of docs/api.md").isPositive();
       assertThat(ws.awaitClose(10_000)).isEqualTo((short) 4400);
     }
   }
