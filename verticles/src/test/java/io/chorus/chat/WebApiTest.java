@@ -356,6 +356,11 @@ class WebApiTest {
       assertThat(answer).as(r).startsWith("HTTP/1.1 400");
       assertThat(answer).as(r).contains("{\"error\":{\"code\":\"invalid_argument\"");
     }
+    // a well-formed send to a session nobody opened: vertx-web's empty 404, with the JSON body now
+    String unknown = raw("POST /eventbus/123/unknownsess/xhr_send HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 5\r\n"
+        + "Connection: close\r\n\r\n[\"x\"]", -1);
+    assertThat(unknown).startsWith("HTTP/1.1 404");
+    assertThat(unknown).contains("{\"error\":{\"code\":\"not_found\"");
   }
 
   /** A plain GET of a WebSocket endpoint (no upgrade) gets the JSON 400, not Vert.x's plain-text one. */
