@@ -54,7 +54,7 @@ public final class GrpcVerticle extends VerticleBase {
     GrpcServer grpc = GrpcServer.server(vertx);
     HealthService health = HealthService.create(vertx);
     for (Service s : services) {
-      grpc.addService(s);
+      grpc.addService(MalformedMessages.wrap(s));
     }
     grpc.addService(ReflectionService.v1());
     grpc.addService(health);

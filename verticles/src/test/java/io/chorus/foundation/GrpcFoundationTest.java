@@ -117,6 +117,34 @@ class GrpcFoundationTest {
     assertThat(ended.get(20, TimeUnit.SECONDS).getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
   }
 
+  /** A request message that does not decode as the method's type is answered INVALID_ARGUMENT, not a reset stream. */
+  @Test
+  void aMessageThatDoesNotDecodeIsInvalidArgument() {
+    Metadata key = new Metadata();
+    key.put(Metadata.Key.of(GrpcVerticle.API_KEY_HEADER, Metadata.ASCII_STRING_MARSHALLER), "test-api-key");
+    io.grpc.Channel keyed = io.grpc.ClientInterceptors.intercept(channel, MetadataUtils.newAttachHeadersInterceptor(key));
+    byte[][] malformed = {
+        {0x0a, 0x10, 0x41},                                    // field 1, a string claiming 16 bytes, 1 present
+        {(byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0xff, 0x0f}};   // a tag that is no field
+    for (String path : List.of("RoomService/GetState", "RoomService/CreateRoom", "RoomService/WatchRoom")) {
+      for (byte[] body : malformed) {
+        MethodDescriptor<byte[], byte[]> method = MethodDescriptor.<byte[], byte[]>newBuilder()
+            .setType(path.endsWith("WatchRoom") ? MethodDescriptor.MethodType.SERVER_STREAMING : MethodDescriptor.MethodType.UNARY)
+            .setFullMethodName(path).setRequestMarshaller(new Bytes()).setResponseMarshaller(new Bytes()).build();
+        assertThatThrownBy(() -> {
+          ClientCall<byte[], byte[]> call = keyed.newCall(method, CallOptions.DEFAULT.withDeadlineAfter(20, TimeUnit.SECONDS));
+          ClientCalls.blockingServerStreamingCall(call, body).forEachRemaining(x -> { });
+        }).as(path).isInstanceOfSatisfying(StatusRuntimeException.class,
+            e -> assertThat(e.getStatus().getCode()).as(path + " " + e.getStatus()).isEqualTo(Status.Code.INVALID_ARGUMENT));
+      }
+    }
+    // a well-formed call still works after them
+    MethodDescriptor<byte[], byte[]> getState = MethodDescriptor.<byte[], byte[]>newBuilder().setType(MethodDescriptor.MethodType.UNARY)
+        .setFullMethodName("RoomService/GetState").setRequestMarshaller(new Bytes()).setResponseMarshaller(new Bytes()).build();
+    assertThatThrownBy(() -> call(keyed, getState)).isInstanceOfSatisfying(StatusRuntimeException.class,
+        e -> assertThat(e.getStatus().getCode()).as(e.getStatus().toString()).isEqualTo(Status.Code.INVALID_ARGUMENT));
+  }
+
   /** Any other path needs the API key: without it UNAUTHENTICATED, with it the call gets through. */
   @Test
   void otherServicesNeedTheApiKey() {
