@@ -48,6 +48,17 @@ end
 local TRANSIENT = { 'event', 'actor', 'host_changed', 'left', 'left_names', 'member_id', 'member', 'quiet',
   'due_changed', 'cause', 'queue_changed', 'ready_check', 'item_id', 'noop', 'reason', 'removed_items' }
 
+-- the stored JSON: "users" stays a list when the room is empty (seed 000's shape). Redis 6's cjson has
+-- no array metatable (cjson.empty_array), so the empty list is spliced in.
+local function encode_room(room)
+  local users = room.users
+  if type(users) ~= 'table' or next(users) ~= nil then return cjson.encode(room) end
+  room.users = nil
+  local json = cjson.encode(room)
+  room.users = users
+  return '{"users":[],' .. string.sub(json, 2)
+end
+
 local function save(room)
   room.updated_at_room = now
   compute_due(room)
@@ -56,7 +67,7 @@ local function save(room)
     transient[k] = room[k]
     room[k] = nil
   end
-  redis.call('SET', key, cjson.encode(room), 'EX', ttl)
+  redis.call('SET', key, encode_room(room), 'EX', ttl)
   redis.call('EXPIRE', mkey, ttl)
   redis.call('EXPIRE', ikey, ttl)
   redis.call('EXPIRE', qkey, ttl)

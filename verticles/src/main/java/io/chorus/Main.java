@@ -69,6 +69,7 @@ public final class Main {
   /** Command and {@code --conf}; {@code services} is recognised for a clear error even where it is not offered. */
   public static Args parseArgs(String[] args, List<String> commands) {
     String usage = "usage: chorus [" + String.join("|", commands) + "] [--conf file.json]"
+        + (commands.contains("run") ? " ('api' = run, 'migrate up' = migrate)" : "")
         + (commands.contains("user") ? "\n       chorus user add [--admin] NAME [--conf file.json]" : "");
     String command = "run";
     String confFile = null;
@@ -86,6 +87,13 @@ public final class Main {
         confFile = args[++i];
       } else if (commands.contains(arg) || arg.equals("services")) {
         command = arg;
+      } else if (arg.equals("api") && commands.contains("run")) {
+        command = "run";   // seed 001's name for serving
+      } else if (arg.equals("up") && command.equals("migrate")) {
+        continue;   // seed 001's "migrate up": migrate applies every pending migration
+      } else if (arg.equals("command")) {
+        fatal("'command migrate-create' is not offered: migrations ship inside the jar "
+            + "(verticles/src/main/resources/db/<feature>/V<n>__<name>.sql, applied at start and by 'migrate'); add a file there and rebuild");
       } else if (arg.equals("-h") || arg.equals("--help")) {
         System.out.println(usage);
         System.exit(0);

@@ -1,6 +1,7 @@
 package io.chorus.accounts;
 
 import io.chorus.bus.Addresses;
+import io.chorus.realtime.ErrorFrame;
 import io.chorus.realtime.Fanout;
 import io.chorus.realtime.Hub;
 import io.chorus.realtime.SocketDrop;
@@ -77,6 +78,9 @@ public final class UserSocketHandler implements Handler<RoutingContext> {
         Http.fail(ctx, ar.cause());
         return;
       }
+      if (Http.refuseWithoutUpgrade(ctx)) {
+        return;
+      }
       Principal p = ar.result();
       io.netty.channel.Channel connection = SocketDrop.channelOf(ctx.request());
       io.chorus.realtime.QueueTrim.upgrade(ctx.request()).onSuccess(ws -> open(ws, connection, p))
@@ -97,9 +101,9 @@ public final class UserSocketHandler implements Handler<RoutingContext> {
     ch.sockets.add(sink);
     ws.textMessageHandler(text -> ws.writeTextMessage(text.contains("\"ping\"")
         ? new JsonObject().put("type", "pong").encode()
-        : new JsonObject().put("type", "error").put("code", "invalid_argument").put("message", "this channel only sends events").encode()));
-    ws.binaryMessageHandler(b -> ws.writeTextMessage(new JsonObject().put("type", "error").put("code", "invalid_argument")
-        .put("message", "this channel only sends events (and answers a ping)").encode()));
+        : ErrorFrame.of("invalid_argument", "this channel only sends events").encode()));
+    ws.binaryMessageHandler(b -> ws.writeTextMessage(
+        ErrorFrame.of("invalid_argument", "this channel only sends events (and answers a ping)").encode()));
     // a socket may close before its connect reached Redis: its disconnect then waits for the connect
     io.vertx.core.Promise<Void> recorded = io.vertx.core.Promise.promise();
     ws.closeHandler(v -> {

@@ -9,6 +9,7 @@ import io.chorus.platform.NodeContext;
 import io.chorus.room.ParticipantTokens;
 import io.chorus.room.RoomClient;
 import io.chorus.room.RoomLifecycle;
+import io.chorus.web.Http;
 import io.chorus.web.RateLimiter;
 import io.chorus.web.SignedIn;
 import io.vertx.core.Future;
@@ -92,7 +93,7 @@ public final class ChatFeature implements Feature {
         tokens, node.config(), signedIn).mount(gateway.router());
     ChatSocketHandler sockets = new ChatSocketHandler(node.vertx(), node.hub(), tokens, conference, chat, gateway.drop(),
         (jwt, roomId) -> signedIn.participantOf(jwt, roomId).map(m -> new ChatSocketHandler.Member(m[0], m[1])));
-    gateway.router().get("/ws/chat/:room_id").handler(sockets);
+    gateway.router().get("/ws/chat/:room_id").handler(Http::requireWebSocket).handler(sockets);
     return sockets.ready();
   }
 }

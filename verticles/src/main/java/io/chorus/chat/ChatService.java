@@ -24,7 +24,7 @@ public final class ChatService {
   /** A cursor that is a number but not a seq (negative, fractional, too big): 400, not an unknown id. */
   private static final java.util.regex.Pattern NUMBER = java.util.regex.Pattern.compile("[-+]?\\d+(\\.\\d*)?([eE][-+]?\\d+)?");
   /** What a message id can look like (they are UUIDs); anything else is a malformed cursor. */
-  private static final java.util.regex.Pattern MESSAGE_ID = java.util.regex.Pattern.compile("[A-Za-z0-9_-]{1,64}");
+  private static final java.util.regex.Pattern MESSAGE_ID = java.util.regex.Pattern.compile("[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}");
 
   private final ChatStore store;
   private final EventBus bus;

@@ -4,6 +4,7 @@ import io.chorus.bus.Addresses;
 import io.chorus.bus.ChorusException;
 import io.chorus.bus.ErrorCode;
 import io.chorus.realtime.Delivery;
+import io.chorus.realtime.ErrorFrame;
 import io.chorus.realtime.Frame;
 import io.chorus.realtime.Hub;
 import io.chorus.realtime.SocketDrop;
@@ -259,7 +260,7 @@ public final class ChatSocketHandler implements Handler<RoutingContext> {
   }
 
   private static void refuse(ServerWebSocket ws, ErrorCode code, String message, short closeCode) {
-    ws.writeTextMessage(new JsonObject().put("type", "error").put("code", code.slug()).put("message", message).encode())
+    ws.writeTextMessage(ErrorFrame.of(code.slug(), message).encode())
         .onComplete(v -> ws.close(closeCode, code.slug()));
   }
 }

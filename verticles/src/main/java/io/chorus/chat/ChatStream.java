@@ -1,5 +1,6 @@
 package io.chorus.chat;
 
+import io.chorus.realtime.ErrorFrame;
 import io.chorus.realtime.Fanout;
 import io.chorus.realtime.Frame;
 import io.chorus.realtime.Sequencer;
@@ -231,7 +232,7 @@ final class ChatStream {
   }
 
   void sendError(String code, String message) {
-    write(new JsonObject().put("type", "error").put("code", code).put("message", message));
+    write(ErrorFrame.of(code, message));
   }
 
   private void write(JsonObject frame) {

@@ -24,12 +24,16 @@ public final class ConferenceRepo {
     this.pg = pg;
   }
 
-  /** Inserts the room unless it exists (rooms made through gRPC or the seed WebSocket get their row on first REST use). */
+  /**
+   * Inserts the room unless it exists (rooms made through gRPC or the seed WebSocket get their row on first REST use);
+   * {@code createdAt} is the live room's creation time, so the row's never differs from the room's.
+   */
   public Future<Void> insertRoom(String id, String livekitName, String title, String description, int maxParticipants,
-                                 String hostId, Instant expiresAt) {
+                                 String hostId, Instant createdAt, Instant expiresAt) {
     return pg.preparedQuery("INSERT INTO rooms (id, livekit_room_name, title, description, max_participants, host_participant_id, "
-            + "expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING")
-        .execute(Tuple.of(id, livekitName, title, description, maxParticipants, hostId, odt(expiresAt))).mapEmpty();
+            + "created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING")
+        .execute(Tuple.from(new Object[] {id, livekitName, title, description, maxParticipants, hostId, odt(createdAt), odt(expiresAt)}))
+        .mapEmpty();
   }
 
   public Future<JsonObject> findRoom(String id) {

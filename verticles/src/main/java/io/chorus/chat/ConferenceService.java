@@ -80,7 +80,7 @@ public final class ConferenceService {
     return rooms.create(req, false).compose(state -> {
       String id = state.roomId();
       Instant expires = expiresAt();
-      return repo.insertRoom(id, livekitName(id), title, description, max, pid, expires)
+      return repo.insertRoom(id, livekitName(id), title, description, max, pid, createdAt(state), expires)
           .compose(v -> repo.addParticipant(id, pid, name, "host", caller.clientIp(), caller.userAgent()))
           .compose(v -> repo.findRoom(id))
           .compose(row -> chat.store().putMeta(id, row).map(row))
@@ -91,9 +91,14 @@ public final class ConferenceService {
     });
   }
 
-  /** The room: PostgreSQL's row (or the Redis cache of it) with the live participant count. */
+  /**
+   * The room: PostgreSQL's row (or the Redis cache of it) with the live participant count. A live room without a
+   * row yet (made through gRPC or the seed WebSocket) gets it now, so every field is there and stays put.
+   */
   public Future<JsonObject> get(String roomId) {
-    return live(roomId).compose(state -> row(roomId, state).map(row -> {
+    return live(roomId).compose(state -> row(roomId, state)
+        .compose(row -> row != null || state == null ? Future.succeededFuture(row) : insertLive(state).compose(v -> row(roomId, state)))
+        .map(row -> {
       if (row == null && state == null) {
         throw new ChorusException(ErrorCode.NOT_FOUND, "room not found");
       }
@@ -137,8 +142,7 @@ public final class ConferenceService {
         boolean fresh = "user_joined".equals(state.event());
         String role = pid.equals(state.hostId()) ? "host" : "participant";
         Future<Void> rowReady = existing != null ? repo.touch(roomId, expiresAt()).compose(v -> chat.store().dropMeta(roomId))
-            : repo.insertRoom(roomId, livekitName(roomId), state.json().getString("title", ""), null, state.maxUsers(),
-                state.hostId(), expiresAt());
+            : insertLive(state);
         return rowReady
             .compose(v -> repo.addParticipant(roomId, pid, name, role, caller.clientIp(), caller.userAgent()))
             .compose(v -> cacheParticipant(roomId, pid, name, role, state.joinedAtMs(pid)))
@@ -259,6 +263,18 @@ public final class ConferenceService {
       }
       return repo.findRoom(roomId).compose(r -> r == null ? Future.succeededFuture(null) : chat.store().putMeta(roomId, r).map(r));
     });
+  }
+
+  /** The durable row of a live room that has none yet, from the live room's fields. */
+  private Future<Void> insertLive(RoomState state) {
+    String id = state.roomId();
+    return repo.insertRoom(id, livekitName(id), state.json().getString("title", ""), null, state.maxUsers(), state.hostId(),
+        createdAt(state), expiresAt());
+  }
+
+  private static Instant createdAt(RoomState state) {
+    long ms = state.json().getLong("created_at", 0L);
+    return ms > 0 ? Instant.ofEpochMilli(ms) : Instant.now();
   }
 
   private Future<Void> cacheParticipant(String roomId, String pid, String name, String role, long joinedAtMs) {

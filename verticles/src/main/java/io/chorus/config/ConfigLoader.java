@@ -11,16 +11,22 @@ import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.Map;
 import java.util.Set;
 
 /**
  * Loads configuration through vertx-config in three layers, later ones winning:
  * {@code conf/default.json} (in the jar), an optional file given with {@code --conf}, then the
- * environment. Keys are the seeds' environment variable names; only names present in the defaults
+ * environment (where an alias, {@link #ALIASES}, sits below its real name). Keys are the seeds' environment variable names; only names present in the defaults
  * are read from the environment, so the defaults file is also the list of known variables.
  */
 public final class ConfigLoader {
   public static final String DEFAULTS_RESOURCE = "conf/default.json";
+  /**
+   * Other names of a variable, from the seeds (seed 001 reads {@code APP_PORT} as well as {@code HTTP_PORT}): read
+   * from the environment only, above the files and below the real name, which wins when both are set.
+   */
+  static final Map<String, String> ALIASES = Map.of("APP_PORT", "HTTP_PORT");
 
   private ConfigLoader() {
   }
@@ -49,16 +55,37 @@ public final class ConfigLoader {
 
   /** Defaults + optional file + environment as one JSON object, not yet validated. */
   public static Future<JsonObject> loadJson(Vertx vertx, String confFile) {
-    JsonObject defaults = defaults();
-    ConfigRetrieverOptions options = new ConfigRetrieverOptions()
-        .setScanPeriod(0)
-        .addStore(new ConfigStoreOptions().setType("json").setConfig(defaults));
-    if (confFile != null && !confFile.isBlank()) {
-      options.addStore(new ConfigStoreOptions().setType("file").setFormat("json")
-          .setConfig(new JsonObject().put("path", confFile)));
-    }
-    options.addStore(new ConfigStoreOptions().setType("env")
-        .setConfig(new JsonObject().put("keys", new JsonArray(defaults.fieldNames().stream().toList())).put("raw-data", true)));
+    // the aliases first (an environment store of their own), so that they can sit below the real names
+    return retrieve(vertx, new ConfigRetrieverOptions().setScanPeriod(0).addStore(env(ALIASES.keySet())))
+        .compose(aliases -> {
+          JsonObject defaults = defaults();
+          ConfigRetrieverOptions options = new ConfigRetrieverOptions()
+              .setScanPeriod(0)
+              .addStore(new ConfigStoreOptions().setType("json").setConfig(defaults));
+          if (confFile != null && !confFile.isBlank()) {
+            options.addStore(new ConfigStoreOptions().setType("file").setFormat("json")
+                .setConfig(new JsonObject().put("path", confFile)));
+          }
+          JsonObject aliased = new JsonObject();
+          ALIASES.forEach((alias, name) -> {
+            if (aliases.getValue(alias) != null) {
+              aliased.put(name, aliases.getValue(alias));
+            }
+          });
+          if (!aliased.isEmpty()) {
+            options.addStore(new ConfigStoreOptions().setType("json").setConfig(aliased));
+          }
+          options.addStore(env(defaults.fieldNames()));
+          return retrieve(vertx, options);
+        });
+  }
+
+  private static ConfigStoreOptions env(Set<String> keys) {
+    return new ConfigStoreOptions().setType("env")
+        .setConfig(new JsonObject().put("keys", new JsonArray(keys.stream().toList())).put("raw-data", true));
+  }
+
+  private static Future<JsonObject> retrieve(Vertx vertx, ConfigRetrieverOptions options) {
     ConfigRetriever retriever = ConfigRetriever.create(vertx, options);
     return retriever.getConfig()
         .eventually(() -> {

@@ -57,7 +57,7 @@ public final class GrpcVerticle extends VerticleBase {
     GrpcServer grpc = GrpcServer.server(vertx);
     HealthService health = HealthService.create(vertx);
     for (Service s : services) {
-      grpc.addService(s);
+      grpc.addService(MalformedMessages.wrap(s));
     }
     grpc.addService(ReflectionService.v1());
     grpc.addService(health);
@@ -104,6 +104,13 @@ public final class GrpcVerticle extends VerticleBase {
    * INVALID_ARGUMENT here. A call that answers (a unary reply, a stream's first message) has written its head.
    */
   private void handle(GrpcServer grpc, HttpServerRequest req) {
+    // vertx-grpc percent-encodes a status message with URLEncoder ('/' as %2F, ',' as %2C): the spec's encoding instead
+    req.response().headersEndHandler(v -> {
+      String message = req.response().headers().get("grpc-message");
+      if (message != null) {
+        req.response().headers().set("grpc-message", percent(unpercent(message)));
+      }
+    });
     grpc.handle(req);
     long[] endedAt = {-1};
     vertx.setPeriodic(NO_MESSAGE_MS, NO_MESSAGE_MS, id -> {
@@ -151,6 +158,24 @@ public final class GrpcVerticle extends VerticleBase {
         .putHeader("grpc-status", String.valueOf(status.code))
         .putHeader("grpc-message", percent(message))
         .end();
+  }
+
+  /** The text of a percent-encoded grpc-message: {@code %XX} decoded as UTF-8 bytes, everything else as it is. */
+  static String unpercent(String s) {
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(s.length());
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      int hi = c == '%' && i + 2 < s.length() ? Character.digit(s.charAt(i + 1), 16) : -1;
+      int lo = hi >= 0 ? Character.digit(s.charAt(i + 2), 16) : -1;
+      if (lo >= 0) {
+        out.write(hi * 16 + lo);
+        i += 2;
+      } else {
+        byte[] b = String.valueOf(c).getBytes(StandardCharsets.UTF_8);
+        out.write(b, 0, b.length);
+      }
+    }
+    return out.toString(StandardCharsets.UTF_8);
   }
 
   /** grpc-message is percent-encoded (gRPC over HTTP/2: printable ASCII except '%'). */

@@ -2,9 +2,12 @@ package io.chorus.library;
 
 import io.chorus.bus.ErrorCode;
 import io.chorus.web.Bearer;
+import io.chorus.web.Http;
 import io.chorus.web.SignedIn;
 import io.vertx.core.Future;
+import io.vertx.core.Handler;
 import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
 
 /**
  * Who may see what in the library. A track or album is public once a moderator approved it; before
@@ -12,14 +15,42 @@ import io.vertx.ext.web.RoutingContext;
  * from everyone but moderators, on every node at once since every read checks the row.
  */
 public final class Access {
+  private static final String CALLER = "chorus.library.caller";
   private final SignedIn.Verifier users;
 
   public Access(SignedIn.Verifier users) {
     this.users = users;
   }
 
+  /**
+   * The body handler of a call that needs a token, with the token checked before the body is read (the request
+   * stays paused until {@code body} resumes it), so a caller without a valid one gets 401 whatever its body holds;
+   * {@link #caller} then answers the caller found here. (vertx-web refuses a handler of ours in front of a
+   * BodyHandler on the route, hence one handler that runs {@code body} itself.)
+   */
+  public Handler<RoutingContext> authenticated(BodyHandler body) {
+    return ctx -> {
+      ctx.request().pause();
+      caller(ctx).onComplete(ar -> {
+        if (ar.failed()) {
+          if (!ctx.request().isEnded()) {
+            ctx.request().handler(b -> { }).endHandler(v -> { }).resume();
+          }
+          Http.fail(ctx, ar.cause());
+          return;
+        }
+        ctx.put(CALLER, ar.result());
+        body.handle(ctx);
+      });
+    };
+  }
+
   /** The signed-in caller ({@code Authorization: Bearer <access JWT>}); fails UNAUTHENTICATED without one. */
   public Future<SignedIn> caller(RoutingContext ctx) {
+    SignedIn known = ctx.get(CALLER);
+    if (known != null) {
+      return Future.succeededFuture(known);
+    }
     String jwt = Bearer.jwt(ctx.request().getHeader("Authorization"), null);
     if (jwt == null) {
       return Future.failedFuture(ErrorCode.UNAUTHENTICATED.exception("sign in: Authorization: Bearer <access token>"));

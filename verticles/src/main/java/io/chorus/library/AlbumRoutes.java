@@ -37,7 +37,7 @@ final class AlbumRoutes {
   }
 
   void mount(Router router, BodyHandler body) {
-    router.post("/api/v1/albums").handler(body).handler(ctx -> respond(ctx, 201, () -> {
+    router.post("/api/v1/albums").handler(access.authenticated(body)).handler(ctx -> respond(ctx, 201, () -> {
       JsonObject b = body(ctx);
       String title = Inputs.name("title", CatalogHttp.string(b, "title"), 1, 255);
       String artist = Inputs.name("artist", CatalogHttp.string(b, "artist"), 0, 255);
@@ -58,7 +58,7 @@ final class AlbumRoutes {
       UUID id = pathId(ctx, "id");
       return access.optionalCaller(ctx).compose(me -> albums.get(id, me)).map(AlbumRoutes::wrap);
     }));
-    router.patch("/api/v1/albums/:id").handler(body).handler(ctx -> respond(ctx, 200, () -> {
+    router.patch("/api/v1/albums/:id").handler(access.authenticated(body)).handler(ctx -> respond(ctx, 200, () -> {
       UUID id = pathId(ctx, "id");
       JsonObject b = body(ctx);
       String title = b.containsKey("title") ? Inputs.name("title", CatalogHttp.string(b, "title"), 1, 255) : null;
@@ -74,14 +74,14 @@ final class AlbumRoutes {
     router.put("/api/v1/albums/:id/cover").handler(this::putCover);
     router.get("/api/v1/albums/:id/cover").handler(this::getCover);
 
-    router.post("/api/v1/albums/:id/tracks").handler(body).handler(ctx -> respond(ctx, 201, () -> {
+    router.post("/api/v1/albums/:id/tracks").handler(access.authenticated(body)).handler(ctx -> respond(ctx, 201, () -> {
       UUID id = pathId(ctx, "id");
       JsonObject b = body(ctx);
       UUID track = CatalogHttp.uuid("track_id", CatalogHttp.string(b, "track_id"));
       Integer position = CatalogHttp.integer(b, "position");
       return access.caller(ctx).compose(me -> albums.addTrack(id, me, track, position).compose(x -> albums.get(id, me))).map(AlbumRoutes::wrap);
     }));
-    router.put("/api/v1/albums/:id/tracks").handler(body).handler(ctx -> respond(ctx, 200, () -> {
+    router.put("/api/v1/albums/:id/tracks").handler(access.authenticated(body)).handler(ctx -> respond(ctx, 200, () -> {
       UUID id = pathId(ctx, "id");
       Object ids = body(ctx).getValue("track_ids");
       if (!(ids instanceof JsonArray a)) {
@@ -101,7 +101,7 @@ final class AlbumRoutes {
       UUID track = pathId(ctx, "track_id");
       return access.caller(ctx).compose(me -> albums.removeTrack(id, me, track));
     }));
-    router.post("/api/v1/albums/:id/tracks/:track_id/move").handler(body).handler(ctx -> respond(ctx, 200, () -> {
+    router.post("/api/v1/albums/:id/tracks/:track_id/move").handler(access.authenticated(body)).handler(ctx -> respond(ctx, 200, () -> {
       UUID id = pathId(ctx, "id");
       UUID track = pathId(ctx, "track_id");
       Integer position = CatalogHttp.integer(body(ctx), "position");

@@ -31,7 +31,7 @@ final class ModerationRoutes {
 
   void mount(Router router, BodyHandler body) {
     for (String type : new String[] {"track", "album"}) {
-      router.post("/api/v1/" + type + "s/:id/report").handler(body).handler(ctx -> respond(ctx, 201, () -> {
+      router.post("/api/v1/" + type + "s/:id/report").handler(access.authenticated(body)).handler(ctx -> respond(ctx, 201, () -> {
         UUID id = pathId(ctx, "id");
         String reason = reason(body(ctx), true);
         return access.caller(ctx).compose(me -> moderation.report(me, type, id, reason));
@@ -52,7 +52,7 @@ final class ModerationRoutes {
       int limit = CatalogHttp.limit(ctx, 100, 500);
       return moderator(ctx).compose(me -> moderation.audit(type, id, before, limit));
     }));
-    router.post("/api/v1/moderation/:kind/:id").handler(body).handler(ctx -> respond(ctx, 200, () -> {
+    router.post("/api/v1/moderation/:kind/:id").handler(access.authenticated(body)).handler(ctx -> respond(ctx, 200, () -> {
       String kind = ctx.pathParam("kind");
       if (!kind.equals("tracks") && !kind.equals("albums")) {
         throw ErrorCode.NOT_FOUND.exception("no route for " + ctx.request().path());

@@ -23,7 +23,7 @@ final class PlaylistRoutes {
   }
 
   void mount(Router router, BodyHandler body) {
-    router.post("/api/v1/playlists").handler(body).handler(ctx -> respond(ctx, 201, () -> {
+    router.post("/api/v1/playlists").handler(access.authenticated(body)).handler(ctx -> respond(ctx, 201, () -> {
       JsonObject b = body(ctx);
       String name = Inputs.name("name", CatalogHttp.string(b, "name"), 1, 255);
       String description = Inputs.text("description", CatalogHttp.string(b, "description"), 1000);
@@ -36,7 +36,7 @@ final class PlaylistRoutes {
       UUID id = pathId(ctx, "id");
       return access.optionalCaller(ctx).compose(me -> playlists.get(id, me)).map(PlaylistRoutes::wrap);
     }));
-    router.patch("/api/v1/playlists/:id").handler(body).handler(ctx -> respond(ctx, 200, () -> {
+    router.patch("/api/v1/playlists/:id").handler(access.authenticated(body)).handler(ctx -> respond(ctx, 200, () -> {
       UUID id = pathId(ctx, "id");
       JsonObject b = body(ctx);
       String name = b.containsKey("name") ? Inputs.name("name", CatalogHttp.string(b, "name"), 1, 255) : null;
@@ -49,7 +49,7 @@ final class PlaylistRoutes {
       UUID id = pathId(ctx, "id");
       return access.caller(ctx).compose(me -> playlists.delete(id, me));
     }));
-    router.post("/api/v1/playlists/:id/tracks").handler(body).handler(ctx -> respond(ctx, 201, () -> {
+    router.post("/api/v1/playlists/:id/tracks").handler(access.authenticated(body)).handler(ctx -> respond(ctx, 201, () -> {
       UUID id = pathId(ctx, "id");
       JsonObject b = body(ctx);
       UUID track = CatalogHttp.uuid("track_id", CatalogHttp.string(b, "track_id"));
@@ -61,7 +61,7 @@ final class PlaylistRoutes {
       long entry = CatalogHttp.pathLong(ctx, "entry_id");
       return access.caller(ctx).compose(me -> playlists.remove(id, me, entry));
     }));
-    router.post("/api/v1/playlists/:id/tracks/:entry_id/move").handler(body).handler(ctx -> respond(ctx, 200, () -> {
+    router.post("/api/v1/playlists/:id/tracks/:entry_id/move").handler(access.authenticated(body)).handler(ctx -> respond(ctx, 200, () -> {
       UUID id = pathId(ctx, "id");
       long entry = CatalogHttp.pathLong(ctx, "entry_id");
       Integer position = CatalogHttp.integer(body(ctx), "position");

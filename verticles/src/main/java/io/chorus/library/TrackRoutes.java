@@ -53,7 +53,7 @@ final class TrackRoutes {
         ctx.request().getParam("cursor"), limit(ctx.request().getParam("limit"))))));
     router.get("/api/v1/tracks/:id").handler(ctx -> respond(ctx, access.optionalCaller(ctx)
         .compose(v -> visible(ctx.pathParam("id"), v)).map(t -> new JsonObject().put("track", t.json()))));
-    router.patch("/api/v1/tracks/:id").handler(body).handler(ctx -> respond(ctx, access.caller(ctx).compose(v -> editable(ctx, v, t -> {
+    router.patch("/api/v1/tracks/:id").handler(access.authenticated(body)).handler(ctx -> respond(ctx, access.caller(ctx).compose(v -> editable(ctx, v, t -> {
       JsonObject json = ctx.body().asJsonObject();
       if (json == null) {
         throw ErrorCode.INVALID_ARGUMENT.exception("a JSON object body is required");

@@ -56,19 +56,18 @@ final class UploadRoutes {
   private void upload(RoutingContext ctx) {
     HttpServerRequest req = ctx.request();
     req.pause();
-    String type = req.getHeader("Content-Type");
-    if (type == null || !type.toLowerCase(java.util.Locale.ROOT).startsWith("multipart/form-data")) {
-      refuse(ctx, ErrorCode.INVALID_ARGUMENT.exception("a multipart/form-data body with a 'file' part is expected"));
-      return;
-    }
     long declared = contentLength(req);
     if (declared > maxBytes + FORM_OVERHEAD) {
       refuse(ctx, tooLarge());
       return;
     }
+    // the token first: a caller without one learns nothing about the body's rules
     access.caller(ctx).onComplete(ar -> {
+      String type = req.getHeader("Content-Type");
       if (ar.failed()) {
         refuse(ctx, ar.cause());
+      } else if (type == null || !type.toLowerCase(java.util.Locale.ROOT).startsWith("multipart/form-data")) {
+        refuse(ctx, ErrorCode.INVALID_ARGUMENT.exception("a multipart/form-data body with a 'file' part is expected"));
       } else {
         receive(ctx, ar.result());
       }

@@ -252,7 +252,7 @@ public final class RoomBridge {
       long t1 = System.currentTimeMillis();
       Object t0 = msg.body() == null ? null : msg.body().getValue("t0");
       if (!(t0 instanceof Number n) || !Double.isFinite(n.doubleValue())) {   // as /ws's time message
-        msg.fail(ErrorCode.INVALID_ARGUMENT.code(), "t0 (the client's clock in ms, a number) is required");
+        msg.fail(ErrorCode.INVALID_ARGUMENT.code(), ClockSync.T0_REQUIRED);
         return;
       }
       msg.reply(ClockSync.reply(t0, t1));

@@ -90,8 +90,7 @@ public final class RoomEvents {
   }
 
   public static JsonObject error(String code, String message) {
-    return new JsonObject().put("type", "error").put("code", code).put("message", message)
-        .put("timestamp", System.currentTimeMillis() / 1000);
+    return io.chorus.realtime.ErrorFrame.of(code, message);
   }
 
   private static JsonObject base(String type, RoomState room, long now) {

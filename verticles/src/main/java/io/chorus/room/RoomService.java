@@ -67,7 +67,8 @@ public final class RoomService {
     String trackId;
     try {
       if (maxUsers < 0 || maxUsers > limits.maxUsers()) {
-        throw new ChorusException(ErrorCode.INVALID_ARGUMENT, "max_participants must be between 1 and " + limits.maxUsers());
+        throw new ChorusException(ErrorCode.INVALID_ARGUMENT, "max_users must be between 1 and " + limits.maxUsers()
+            + " (0 or unset: " + limits.maxUsers() + ")");
       }
       Inputs.id("host_id", hostId);
       hostName = Inputs.name("host_name", c.hostName(), 0, MAX_NAME_LENGTH);

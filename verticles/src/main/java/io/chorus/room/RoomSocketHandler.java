@@ -239,7 +239,7 @@ public final class RoomSocketHandler implements Handler<RoutingContext> {
       case "control", "queue_add", "queue_remove", "queue_move", "skip", "ready" -> command(ws, socket, (String) type, msg);
       case "time" -> send(ws, msg.getValue("t0") instanceof Number t0 && Double.isFinite(t0.doubleValue())
           ? ClockSync.reply(t0, received).put("type", "time")
-          : RoomEvents.error("invalid_argument", "t0 (the client's clock in ms, a number) is required"));
+          : RoomEvents.error("invalid_argument", ClockSync.T0_REQUIRED));
       case "ping" -> send(ws, new JsonObject().put("type", "pong").put("timestamp", received / 1000));
       default -> send(ws, RoomEvents.error(ErrorCode.UNKNOWN_TYPE.slug(), "unknown message type '" + type + "'"));
     }

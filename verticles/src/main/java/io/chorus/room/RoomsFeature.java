@@ -1,5 +1,6 @@
 package io.chorus.room;
 
+import io.chorus.bus.ErrorCode;
 import io.chorus.config.ChorusConfig;
 import io.chorus.config.Parse;
 import io.chorus.platform.Feature;
@@ -98,9 +99,16 @@ public final class RoomsFeature implements Feature {
           .tag("instance", Integer.toString(instance)).description("room WebSockets open on this gateway instance").register(registry);
     }
     ready.add(roomSockets.ready());
-    router.get("/ws").handler(roomSockets);
-    router.get("/api/v1/time").handler(ctx -> Http.json(ctx, 200,
-        ClockSync.reply(parseOrNull(ctx.request().getParam("t0")), System.currentTimeMillis())));
+    router.get("/ws").handler(Http::requireWebSocket).handler(roomSockets);
+    router.get("/api/v1/time").handler(ctx -> {
+      long t1 = System.currentTimeMillis();
+      Number t0 = ClockSync.parseT0(ctx.request().getParam("t0"));
+      if (t0 == null) {
+        Http.error(ctx, ErrorCode.INVALID_ARGUMENT, ClockSync.T0_REQUIRED);
+        return;
+      }
+      Http.json(ctx, 200, ClockSync.reply(t0, t1));
+    });
     RoomBridge bridge = new RoomBridge(node.vertx(), hub, rooms, tokens, node.config().security().allowedOrigins(), registry,
         gateway.drop(), signedIn);
     // the SockJS transports that send by POST (xhr_send, jsonp_send) read the request body: vertx-web 5
@@ -129,11 +137,4 @@ public final class RoomsFeature implements Feature {
     ctx.next();
   }
 
-  private static Long parseOrNull(String v) {
-    try {
-      return v == null ? null : Long.parseLong(v);
-    } catch (NumberFormatException e) {
-      return null;
-    }
-  }
 }

@@ -14,12 +14,18 @@ import java.util.regex.Pattern;
 /**
  * What vertx-web's SockJS transports would refuse with a bare-text 500 or 400, refused first with the one JSON
  * error (400 invalid_argument): a send whose body is empty or not a JSON array of strings (SockJS frames), a
- * jsonp/htmlfile poll without a valid callback name, a WebSocket transport asked for without the upgrade.
+ * jsonp/htmlfile poll without a valid callback name, a WebSocket transport asked for without the upgrade; and what
+ * it answers with an empty 404, a send to a session it does not know, gets the JSON 404.
  * Mounted on the bridge's paths before the SockJS handler (after the body handler).
  */
 final class SockJsInputs {
   /** vertx-web's own check of a callback name: letters, digits, {@code - _ .}. */
   private static final Pattern CALLBACK = Pattern.compile("[A-Za-z0-9_.-]{1,128}");
+  /**
+   * vertx-web's map of this Vert.x instance's SockJS sessions by id (SockJSImpl's, a name of its implementation:
+   * BridgeTransportsTest's sends over xhr-polling fail at once if a vertx-web upgrade renames it).
+   */
+  private static final String SESSIONS = "_vertx.sockjssessions";
 
   private SockJsInputs() {
   }
@@ -51,6 +57,11 @@ final class SockJsInputs {
     }
     if (!(parsed instanceof JsonArray frames) || !frames.stream().allMatch(f -> f instanceof String)) {
       Http.error(ctx, ErrorCode.INVALID_ARGUMENT, "a SockJS send's body must be a JSON array of frames (strings)");
+      return;
+    }
+    // vertx-web answers a send to a session it does not know with a bare 404: the same answer, with the JSON body
+    if (ctx.vertx().sharedData().getLocalMap(SESSIONS).get(ctx.pathParam("session")) == null) {
+      Http.error(ctx, ErrorCode.NOT_FOUND, "no such SockJS session: open it with a receiving transport first");
       return;
     }
     ctx.next();

@@ -5,6 +5,7 @@ import io.chorus.bus.ErrorCode;
 import io.chorus.web.RateLimiter;
 import io.chorus.config.ChorusConfig;
 import io.chorus.web.Http;
+import io.chorus.realtime.ErrorFrame;
 import io.chorus.realtime.Hub;
 import io.chorus.realtime.SocketDrop;
 import io.chorus.input.Inputs;
@@ -80,7 +81,7 @@ public final class StreamRoutes {
         .onSuccess(ops -> Http.json(ctx, 200, new JsonObject().put("session_id", ctx.pathParam("id")).put("operators", ops)))
         .onFailure(e -> Http.fail(ctx, e)));
     router.delete("/sessions/:id").handler(this::delete);
-    router.get("/ws/stream/:session_id/:user_id").handler(this::socket);
+    router.get("/ws/stream/:session_id/:user_id").handler(Http::requireWebSocket).handler(this::socket);
     long sweepMs = Math.max(1, Math.min(60, stream.waitingTtlSeconds() / 2)) * 1000L;
     vertx.setPeriodic(sweepMs, sweepMs, t -> expireWaiting());
   }
@@ -338,7 +339,7 @@ public final class StreamRoutes {
   }
 
   private static void refuse(ServerWebSocket ws, ErrorCode code, String message, short closeCode) {
-    ws.writeTextMessage(new JsonObject().put("type", "error").put("code", code.slug()).put("message", message).encode())
+    ws.writeTextMessage(ErrorFrame.of(code.slug(), message).encode())
         .eventually(() -> ws.close(closeCode, code.slug()));
   }
 }

@@ -117,6 +117,28 @@ public final class Http {
   }
 
   /**
+   * Route handler in front of every WebSocket endpoint: a request without the upgrade ({@code Upgrade: websocket}
+   * and {@code Connection: Upgrade}) gets 400 invalid_argument with the JSON error body instead of Vert.x's
+   * plain-text 400.
+   */
+  public static void requireWebSocket(RoutingContext ctx) {
+    if (!refuseWithoutUpgrade(ctx)) {
+      ctx.next();
+    }
+  }
+
+  /** The check of {@link #requireWebSocket} for a handler that authenticates first: true when it answered the 400. */
+  public static boolean refuseWithoutUpgrade(RoutingContext ctx) {
+    String connection = ctx.request().getHeader("Connection");
+    if (!"websocket".equalsIgnoreCase(ctx.request().getHeader("Upgrade"))
+        || connection == null || !connection.toLowerCase(java.util.Locale.ROOT).contains("upgrade")) {
+      error(ctx, ErrorCode.INVALID_ARGUMENT, "this is a WebSocket endpoint: send the upgrade (Connection: Upgrade, Upgrade: websocket)");
+      return true;
+    }
+    return false;
+  }
+
+  /**
    * The HTTP server's handler of requests Netty could not decode (Vert.x's default answers them without a body):
    * 414 for a request line over {@code maxInitialLineLength}, 431 for headers over {@code maxHeaderSize}, else
    * 400, each with the JSON error body, then the connection is closed (what follows on it cannot be framed).

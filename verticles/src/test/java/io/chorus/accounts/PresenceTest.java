@@ -117,12 +117,16 @@ class PresenceTest {
       assertThat(api.get("/ws/user", null).error(401)).isEqualTo("unauthenticated");
       assertThat(api.get("/ws/user?token=nope", null).error(401)).isEqualTo("unauthenticated");
       JsonObject u = api.newUser(name("pinger"));
+      // a valid token without the upgrade: the JSON 400, not Vert.x's plain-text one
+      assertThat(api.get("/ws/user?token=" + u.getString("access_token"), null).error(400)).isEqualTo("invalid_argument");
       try (WsProbe ws = WsProbe.connect(api.port(), "/ws/user?token=" + u.getString("access_token"))) {
         assertThat(ws.awaitType("hello").getString("user_id")).isEqualTo(u.getJsonObject("user").getString("id"));
         ws.send(new JsonObject().put("type", "ping"));
         ws.awaitType("pong");
         ws.send(new JsonObject().put("type", "subscribe").put("to", "someone else"));
-        assertThat(ws.awaitType("error").getString("code")).isEqualTo("invalid_argument");
+        JsonObject err = ws.awaitType("error");
+        assertThat(err.getString("code")).isEqualTo("invalid_argument");
+        assertThat(err.getLong("timestamp")).as("the error frame of docs/api.md").isPositive();
       }
     } finally {
       tc.close();

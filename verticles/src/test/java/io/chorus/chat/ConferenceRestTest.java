@@ -185,7 +185,15 @@ class ConferenceRestTest {
     assertThat(got.json().getString("title")).isEqualTo("from grpc");
     assertThat(got.json().getString("host_participant_id")).isEqualTo("grpc-host");
     assertThat(got.json().getInteger("max_participants")).isEqualTo(20);
+    // every documented field, and the creation time is the live room's, before and after the first REST join
+    assertThat(got.json().getString("updated_at")).isNotNull();
+    assertThat(got.json().getString("expires_at")).isNotNull();
+    String createdAt = got.json().getString("created_at");
+    assertThat(java.time.Instant.parse(createdAt).toEpochMilli()).isEqualTo(made.json().getLong("created_at"));
     JsonObject j = join(1, id, "rest-guest", "Guest");
+    Rest.Reply after = rest.get(port(0), "/api/v1/rooms/" + id, null);
+    assertThat(after.json().getString("created_at")).isEqualTo(createdAt);
+    assertThat(after.json().getString("expires_at")).isNotNull();
     assertThat(cluster.sql("SELECT host_participant_id FROM rooms WHERE id = ?", id).get(0).get("host_participant_id")).isEqualTo("grpc-host");
     Rest.Reply parts = rest.get(port(0), "/api/v1/rooms/" + id + "/participants", j.getString("token"));
     assertThat(parts.json().getJsonArray("participants").stream().map(o -> ((JsonObject) o).getString("participant_id")).toList())
@@ -260,7 +268,7 @@ class ConferenceRestTest {
     assertThat(rest.post(p, "/api/v1/rooms/" + id + "/chat/messages", token, "nope").errorCode(400)).isEqualTo("malformed_json");
     assertThat(rest.get(p, "/api/v1/rooms/" + id + "/chat/messages?limit=0", token).errorCode(400)).isEqualTo("invalid_argument");
     assertThat(rest.get(p, "/api/v1/rooms/" + id + "/chat/messages?limit=abc", token).errorCode(400)).isEqualTo("invalid_argument");
-    assertThat(rest.get(p, "/api/v1/rooms/" + id + "/chat/messages?after=unknown-id", token).errorCode(404)).isEqualTo("not_found");
+    assertThat(rest.get(p, "/api/v1/rooms/" + id + "/chat/messages?after=unknown-id", token).errorCode(400)).isEqualTo("invalid_argument");
     assertThat(rest.call(HttpMethod.PUT, p, "/api/v1/rooms/" + id + "/chat/messages/nope", token, null, new JsonObject().put("content", "x"))
         .errorCode(404)).isEqualTo("not_found");
     assertThat(rest.call(HttpMethod.DELETE, p, "/api/v1/rooms/" + id + "/chat/messages/nope", token, null, null).errorCode(404))

@@ -114,7 +114,8 @@ class WebApiTest {
   void badCursorsAreRefusedWith400() {
     String[] r = roomWithGuest();
     String base = "/api/v1/rooms/" + r[0] + "/chat/messages";
-    for (String bad : new String[] {"-1", "-0", "1.5", "1e3", "99999999999999999999", "a%20b", "..%2F..", "%3Cx%3E"}) {
+    for (String bad : new String[] {"-1", "-0", "1.5", "1e3", "99999999999999999999", "a%20b", "..%2F..", "%3Cx%3E", "abc", "unknown-id",
+        "0b7e4c4e-1111-4222-8333-44445555666"}) {
       assertThat(rest.get(port, base + "?after=" + bad, r[1]).errorCode(400)).as(bad).isEqualTo("invalid_argument");
     }
     // an unknown message id is still a 404
@@ -124,6 +125,7 @@ class WebApiTest {
     try (WsProbe ws = WsProbe.connect(port, "/ws/chat/" + r[0] + "?token=" + r[1] + "&after=-1")) {
       JsonObject err = ws.awaitType("error");
       assertThat(err.getString("code")).isEqualTo("invalid_argument");
+      assertThat(err.getLong("timestamp")).as("the error frame of docs/api.md").isPositive();
       assertThat(ws.awaitClose(10_000)).isEqualTo((short) 4400);
     }
   }
@@ -353,6 +355,21 @@ class WebApiTest {
       String answer = raw(r, -1);
       assertThat(answer).as(r).startsWith("HTTP/1.1 400");
       assertThat(answer).as(r).contains("{\"error\":{\"code\":\"invalid_argument\"");
+    }
+    // a well-formed send to a session nobody opened: vertx-web's empty 404, with the JSON body now
+    String unknown = raw("POST /eventbus/123/unknownsess/xhr_send HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 5\r\n"
+        + "Connection: close\r\n\r\n[\"x\"]", -1);
+    assertThat(unknown).startsWith("HTTP/1.1 404");
+    assertThat(unknown).contains("{\"error\":{\"code\":\"not_found\"");
+  }
+
+  /** A plain GET of a WebSocket endpoint (no upgrade) gets the JSON 400, not Vert.x's plain-text one. */
+  @Test
+  void webSocketEndpointsWithoutTheUpgradeAre400Json() {
+    for (String path : java.util.List.of("/ws", "/ws?room_id=ABCDEF&user_id=u1", "/ws/chat/ABCDEF", "/ws/stream/a/b")) {
+      Rest.Reply r = rest.get(port, path, null);
+      assertThat(r.errorCode(400)).as(path).isEqualTo("invalid_argument");
+      assertThat(r.headers().get("content-type")).as(path).startsWith("application/json");
     }
   }
 

@@ -135,13 +135,32 @@ class ConfigTest {
   /** The real launcher in its own JVM: a bad environment variable stops it with a non-zero exit. */
   @Test
   void mainExitsNonZeroNamingTheBadVariable(@TempDir Path dir) throws Exception {
+    String stderr = launchFailing(dir, Map.of("HTTP_PORT", "abc"));
+    assertThat(stderr).contains("HTTP_PORT").contains("abc");
+    // nothing was started: no embedded service wrote its data
+    assertThat(dir.resolve("data")).doesNotExist();
+  }
+
+  /** Seed 001's APP_PORT is read as HTTP_PORT when HTTP_PORT is not set; HTTP_PORT wins when both are. */
+  @Test
+  void appPortIsAnAliasOfHttpPort(@TempDir Path dir) throws Exception {
+    assertThat(launchFailing(dir.resolve("alias"), Map.of("APP_PORT", "bad-app-port"))).contains("HTTP_PORT").contains("'bad-app-port'");
+    String both = launchFailing(dir.resolve("both"), Map.of("APP_PORT", "bad-app-port", "HTTP_PORT", "bad-http-port"));
+    assertThat(both).contains("'bad-http-port'").doesNotContain("bad-app-port");
+  }
+
+  /** Runs {@code Main run} in its own JVM with {@code env} added; it must exit non-zero. Returns its stderr. */
+  private static String launchFailing(Path dir, Map<String, String> env) throws Exception {
+    Files.createDirectories(dir);
     String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     String classpath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
     ProcessBuilder pb = new ProcessBuilder(List.of(javaBin, "-cp", classpath, "io.chorus.Main", "run"))
         .directory(dir.toFile())
         .redirectOutput(dir.resolve("stdout.txt").toFile())
         .redirectError(dir.resolve("stderr.txt").toFile());
-    pb.environment().put("HTTP_PORT", "abc");
+    pb.environment().remove("HTTP_PORT");
+    pb.environment().remove("APP_PORT");
+    pb.environment().putAll(env);
     pb.environment().put("CHORUS_DATA_DIR", dir.resolve("data").toString());
     Process p = pb.start();
     try {
@@ -151,9 +170,7 @@ class ConfigTest {
     }
     String stderr = read(dir.resolve("stderr.txt"));
     assertThat(p.exitValue()).as("exit code; stderr: %s", stderr).isNotZero();
-    assertThat(stderr).contains("HTTP_PORT").contains("abc");
-    // nothing was started: no embedded service wrote its data
-    assertThat(dir.resolve("data")).doesNotExist();
+    return stderr;
   }
 
   private static String read(Path file) throws IOException {

@@ -117,6 +117,60 @@ class GrpcFoundationTest {
     assertThat(ended.get(20, TimeUnit.SECONDS).getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
   }
 
+  /** A request message that does not decode as the method's type is answered INVALID_ARGUMENT, not a reset stream. */
+  @Test
+  void aMessageThatDoesNotDecodeIsInvalidArgument() {
+    Metadata key = new Metadata();
+    key.put(Metadata.Key.of(GrpcVerticle.API_KEY_HEADER, Metadata.ASCII_STRING_MARSHALLER), "test-api-key");
+    io.grpc.Channel keyed = io.grpc.ClientInterceptors.intercept(channel, MetadataUtils.newAttachHeadersInterceptor(key));
+    byte[][] malformed = {
+        {0x0a, 0x10, 0x41},                                    // field 1, a string claiming 16 bytes, 1 present
+        {(byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0xff, 0x0f}};   // a tag that is no field
+    for (String path : List.of("RoomService/GetState", "RoomService/CreateRoom", "RoomService/WatchRoom")) {
+      for (byte[] body : malformed) {
+        MethodDescriptor<byte[], byte[]> method = MethodDescriptor.<byte[], byte[]>newBuilder()
+            .setType(path.endsWith("WatchRoom") ? MethodDescriptor.MethodType.SERVER_STREAMING : MethodDescriptor.MethodType.UNARY)
+            .setFullMethodName(path).setRequestMarshaller(new Bytes()).setResponseMarshaller(new Bytes()).build();
+        assertThatThrownBy(() -> {
+          ClientCall<byte[], byte[]> call = keyed.newCall(method, CallOptions.DEFAULT.withDeadlineAfter(20, TimeUnit.SECONDS));
+          ClientCalls.blockingServerStreamingCall(call, body).forEachRemaining(x -> { });
+        }).as(path).isInstanceOfSatisfying(StatusRuntimeException.class,
+            e -> assertThat(e.getStatus().getCode()).as(path + " " + e.getStatus()).isEqualTo(Status.Code.INVALID_ARGUMENT));
+      }
+    }
+    // a well-formed call still works after them
+    MethodDescriptor<byte[], byte[]> getState = MethodDescriptor.<byte[], byte[]>newBuilder().setType(MethodDescriptor.MethodType.UNARY)
+        .setFullMethodName("RoomService/GetState").setRequestMarshaller(new Bytes()).setResponseMarshaller(new Bytes()).build();
+    assertThatThrownBy(() -> call(keyed, getState)).isInstanceOfSatisfying(StatusRuntimeException.class,
+        e -> assertThat(e.getStatus().getCode()).as(e.getStatus().toString()).isEqualTo(Status.Code.INVALID_ARGUMENT));
+  }
+
+  /**
+   * A status message is percent-encoded as the gRPC spec says (only '%' and what is not printable ASCII), not with
+   * URLEncoder: read on the wire with Vert.x's HTTP/2 client, since grpc-java decodes either form.
+   */
+  @Test
+  void statusMessagesEncodeOnlyWhatTheSpecRequires() {
+    io.vertx.core.Vertx vertx = node.vertx();
+    io.vertx.core.http.HttpClientAgent http = vertx.createHttpClient(new io.vertx.core.http.HttpClientOptions()
+        .setProtocolVersion(io.vertx.core.http.HttpVersion.HTTP_2).setHttp2ClearTextUpgrade(false));
+    try {
+      byte[] msg = io.chorus.proto.room.CreateRoomRequest.newBuilder().setHostId("x1").setTrackUrl("javascript:alert(1)").build().toByteArray();
+      io.vertx.core.buffer.Buffer frame = io.vertx.core.buffer.Buffer.buffer().appendByte((byte) 0).appendInt(msg.length).appendBytes(msg);
+      io.vertx.core.http.HttpClientResponse r = io.chorus.testing.TestServices.await(http.request(new io.vertx.core.http.RequestOptions()
+              .setMethod(io.vertx.core.http.HttpMethod.POST).setHost("127.0.0.1").setPort(io.chorus.gateway.NodePorts.grpc(vertx))
+              .setURI("/RoomService/CreateRoom"))
+          .compose(req -> req.putHeader("content-type", "application/grpc").putHeader("te", "trailers")
+              .putHeader(GrpcVerticle.API_KEY_HEADER, "test-api-key").send(frame))
+          .compose(resp -> resp.end().map(resp)));
+      io.vertx.core.MultiMap status = r.headers().contains("grpc-status") ? r.headers() : r.trailers();
+      assertThat(status.get("grpc-status")).isEqualTo("3");
+      assertThat(status.get("grpc-message")).isEqualTo("track_url must be an http(s) URL or a path starting with /");
+    } finally {
+      http.close();
+    }
+  }
+
   /** Any other path needs the API key: without it UNAUTHENTICATED, with it the call gets through. */
   @Test
   void otherServicesNeedTheApiKey() {

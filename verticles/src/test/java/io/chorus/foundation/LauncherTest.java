@@ -52,6 +52,29 @@ class LauncherTest {
     assertThat(dir.resolve("data")).doesNotExist();
   }
 
+  /** Seed 001's command names: {@code api} serves (run), {@code migrate up} migrates. */
+  @Test
+  void seedCommandNamesAreAliases() {
+    List<String> commands = List.of("run", "migrate", "seed", "user");
+    assertThat(Main.parseArgs(new String[] {"api"}, commands).command()).isEqualTo("run");
+    assertThat(Main.parseArgs(new String[] {"api", "--conf", "x.json"}, commands).confFile()).isEqualTo("x.json");
+    assertThat(Main.parseArgs(new String[] {"migrate", "up"}, commands).command()).isEqualTo("migrate");
+    assertThat(Main.parseArgs(new String[] {"seed"}, commands).command()).isEqualTo("seed");
+  }
+
+  /** {@code command migrate-create} is refused with the reason (migrations ship inside the jar), before anything starts. */
+  @Test
+  void migrateCreateIsRefusedWithTheReason(@TempDir Path dir) throws Exception {
+    Launch launch = launch(dir, Map.of(), "command", "migrate-create", "add_things");
+    assertThat(launch.exit).as("exit code; stderr: %s", launch.stderr).isEqualTo(2);
+    assertThat(launch.stderr).contains("migrate-create").contains("inside the jar");
+    // and "up" only follows migrate
+    Launch up = launch(dir, Map.of(), "up");
+    assertThat(up.exit).isEqualTo(2);
+    assertThat(up.stderr).contains("unknown argument 'up'");
+    assertThat(dir.resolve("data")).doesNotExist();
+  }
+
   private record Launch(int exit, String stderr) {
   }
 

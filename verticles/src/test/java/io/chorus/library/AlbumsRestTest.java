@@ -348,6 +348,15 @@ class AlbumsRestTest {
     assertThat(api.post("/api/v1/albums", u.token(), new JsonObject().put("title", "x").put("year", 1.5)).error(400)).isEqualTo("invalid_argument");
     assertThat(api.post("/api/v1/albums", null, new JsonObject().put("title", "x")).error(401)).isEqualTo("unauthenticated");
     assertThat(api.post("/api/v1/albums", "not.a.jwt", new JsonObject().put("title", "x")).error(401)).isEqualTo("unauthenticated");
+    // the token comes before the body: a caller without a valid one learns nothing about the body's rules
+    assertThat(api.post("/api/v1/albums", null, new JsonObject().put("title", "")).error(401)).isEqualTo("unauthenticated");
+    assertThat(api.call("POST", "/api/v1/albums", "not.a.jwt", "{\"title\": ").error(401)).isEqualTo("unauthenticated");
+    assertThat(api.call("PATCH", "/api/v1/albums/" + id, null, new JsonObject().put("title", 5)).error(401)).isEqualTo("unauthenticated");
+    assertThat(api.post("/api/v1/albums/" + id + "/tracks", null, new JsonObject()).error(401)).isEqualTo("unauthenticated");
+    assertThat(api.post("/api/v1/playlists", null, new JsonObject().put("name", "")).error(401)).isEqualTo("unauthenticated");
+    assertThat(api.post("/api/v1/albums/" + id + "/report", null, new JsonObject()).error(401)).isEqualTo("unauthenticated");
+    assertThat(api.call("PATCH", "/api/v1/tracks/" + UUID.randomUUID(), null, "[1]").error(401)).isEqualTo("unauthenticated");
+    assertThat(api.call("POST", "/api/v1/tracks", null, "{}").error(401)).isEqualTo("unauthenticated");
     assertThat(api.get("/api/v1/albums/not-a-uuid", u.token()).error(400)).isEqualTo("invalid_argument");
     assertThat(api.get("/api/v1/albums/" + UUID.randomUUID(), u.token()).error(404)).isEqualTo("not_found");
     assertThat(api.delete("/api/v1/albums/" + UUID.randomUUID(), u.token()).error(404)).isEqualTo("not_found");

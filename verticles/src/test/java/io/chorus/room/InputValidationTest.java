@@ -130,6 +130,10 @@ class InputValidationTest {
     for (String url : BAD_URLS) {
       assertGrpcRefused(() -> grpc.createRoom(CreateRoomRequest.newBuilder().setHostId("h").setTrackUrl(url).build()), "track_url");
     }
+    // the message names the proto's field, not REST's max_participants
+    for (int max : new int[] {-1, 51, 10_000}) {
+      assertGrpcRefused(() -> grpc.createRoom(CreateRoomRequest.newBuilder().setHostId("h").setMaxUsers(max).build()), "max_users");
+    }
 
     String room = grpcRoom("host-g").getRoomId();
     for (String name : BAD_NAMES) {

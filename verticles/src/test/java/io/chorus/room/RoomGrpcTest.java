@@ -180,6 +180,12 @@ class RoomGrpcTest {
     assertThat(stored.getString("host_id")).isEqualTo("h1");
     assertThat(stored.getString("status")).isEqualTo("play");
     assertThat(stored.getJsonArray("users").getList()).containsExactly("h1");
+    // an empty room keeps "users" a list (cjson would encode the empty table as {})
+    rooms.leaveRoom(LeaveRoomRequest.newBuilder().setRoomId(r.getRoomId()).setUserId("h1").build());
+    io.vertx.core.json.JsonObject empty = new io.vertx.core.json.JsonObject(TestServices.await(redis.get("room:{" + r.getRoomId() + "}")).toString());
+    assertThat(empty.getValue("users")).isInstanceOf(io.vertx.core.json.JsonArray.class);
+    assertThat(empty.getJsonArray("users")).isEmpty();
+    assertThat(empty.getString("room_id")).isEqualTo(r.getRoomId());
   }
 
   private static void assertCode(Runnable call, Status.Code code) {

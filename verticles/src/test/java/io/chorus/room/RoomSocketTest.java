@@ -174,6 +174,12 @@ class RoomSocketTest {
     assertThat(r.getLong("t0")).isEqualTo(t0);
     assertThat(r.getLong("t1")).isBetween(t0, t3);
     assertThat(r.getLong("t2")).isBetween(r.getLong("t1"), t3);
+    // a missing or unreadable t0 is refused, as the WebSocket's time message refuses it
+    for (String bad : new String[] {"", "?t0=", "?t0=abc", "?t0=1e3", "?t0=12abc", "?t0=NaN"}) {
+      io.vertx.ext.web.client.HttpResponse<io.vertx.core.buffer.Buffer> resp = TestServices.await(web.get(port, "127.0.0.1", "/api/v1/time" + bad).send());
+      assertThat(resp.statusCode()).as(bad).isEqualTo(400);
+      assertThat(resp.bodyAsJsonObject().getJsonObject("error").getString("code")).as(bad).isEqualTo("invalid_argument");
+    }
     JsonObject room = createRoom("h");
     try (WsProbe host = WsProbe.connect(port, "/ws?room_id=" + room.getString("room_id") + "&user_id=h&token=" + room.getString("token"))) {
       host.awaitType("room_info");

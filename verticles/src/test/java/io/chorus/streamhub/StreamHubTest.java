@@ -183,7 +183,9 @@ class StreamHubTest {
       assertThat(noKey.awaitClose(5000)).isEqualTo((short) 4401);
     }
     try (WsProbe unknown = WsProbe.connect(port(1), "/ws/stream/00000000-0000-4000-8000-00000000beef/x")) {
-      assertThat(unknown.awaitType("error").getString("code")).isEqualTo("not_found");
+      JsonObject unknownErr = unknown.awaitType("error");
+      assertThat(unknownErr.getString("code")).isEqualTo("not_found");
+      assertThat(unknownErr.getLong("timestamp")).as("the error frame of docs/api.md").isPositive();
       assertThat(unknown.awaitClose(5000)).isEqualTo((short) 4404);
     }
     assertThat(get(0, "/sessions/" + id).getString("status")).isEqualTo("waiting");
