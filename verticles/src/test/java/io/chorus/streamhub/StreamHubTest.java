@@ -135,6 +135,11 @@ class StreamHubTest {
           assertThat(sent).as("live frames published before the late operator received one").isLessThan(200);
           source.sendBinary(Buffer.buffer("live-" + sent++));
           got = late.pollBinary(50);
+          if (got != null && got.toString().equals("early-frame")) {
+            // sent before the late operator connected, but node 0 may relay it after node 2's subscription is
+            // known: then it is the first live frame, before every "live-" one
+            got = null;
+          }
         }
         int first = Integer.parseInt(got.toString().substring("live-".length()));
         for (int k = 0; k < 3; k++) {
