@@ -28,9 +28,9 @@ import java.util.Arrays;
  * </ul>
  * Noise moves peaks: a 5 s clip at SNR 5 dB keeps about half of its track's peaks in place and a quarter more one
  * frame or one bin away, and a landmark needs both of its peaks. {@link FingerprintIndex#identify} therefore
- * queries an unconfident short clip once more with each hash's Δt ± 1 neighbours, and checks the best tracks of
- * a clip still unnamed by their anchor peaks (in place or a frame or bin away), which the index derives from the
- * landmarks: the layout and {@link #VERSION} are unchanged.
+ * queries an unconfident short clip once more with each hash's Δt ± 1 neighbours, and compares a clip still unnamed
+ * with the best tracks by its {@link Sketch} band levels, which version 4 stores beside each track's landmarks
+ * ({@link #print}); the landmarks themselves are version 3's.
  * Measured and not kept (docs/benchmarks-history.md): a query at two sub-hop offsets (2–6 points at 2 s for twice
  * the work); peaks from a whitened spectrogram (each bin minus its mean over ±1 s, track and query: 5 s white 5 dB
  * 94 → 26 %); track peaks that must stand 0.5 dB or more above their 8 adjacent cells (94 → 78 % and worse);
@@ -46,9 +46,10 @@ public final class Fingerprinter {
   /**
    * The fingerprint version, stored with every row of {@code track_fingerprints}: bump it whenever the
    * parameters or the hash layout change, so nodes re-fingerprint the tracks from their PCM instead of
-   * mixing landmarks of two layouts in one index.
+   * mixing landmarks of two layouts in one index. 4: the band sketch is stored beside the landmarks (a track of
+   * an older version has none).
    */
-  public static final int VERSION = 3;
+  public static final int VERSION = 4;
   public static final int HASH_BITS = 23;
   public static final int F_MIN = 3;
   public static final int F_MAX = 400;
@@ -110,6 +111,29 @@ public final class Fingerprinter {
   /** The landmarks of a query clip: denser peaks from a smaller neighbourhood, a larger fan-out. */
   public long[] query(float[] pcm) {
     return queryLandmarks(spectrogram(pcm));
+  }
+
+  /** A track's landmarks and its packed {@link Sketch}, from one spectrogram. */
+  public record Print(long[] landmarks, byte[] sketch) {
+  }
+
+  /**
+   * A clip's landmarks and its {@link Sketch} band levels, from one spectrogram; the levels are computed only when
+   * the sketch stage asks for them (most clips are named before it).
+   */
+  public record Query(long[] landmarks, java.util.function.Supplier<float[][]> levels) {
+  }
+
+  /** {@link #fingerprint} and the track's sketch. */
+  public Print print(float[] pcm) {
+    float[][] spec = spectrogram(pcm);
+    return new Print(trackLandmarks(spec), Sketch.pack(Sketch.levels(spec)));
+  }
+
+  /** {@link #query} and the clip's band levels for the sketch stage. */
+  public Query queryPrint(float[] pcm) {
+    float[][] spec = spectrogram(pcm);
+    return new Query(queryLandmarks(spec), () -> Sketch.levels(spec));
   }
 
   long[] trackLandmarks(float[][] spec) {

@@ -36,15 +36,20 @@ public final class Fingerprints {
     return index;
   }
 
-  /** Fingerprints a track's analysis PCM, stores the row (idempotent) and adds it to the index; its landmarks. */
+  /**
+   * Fingerprints a track's analysis PCM (landmarks and band sketch), stores the row (idempotent) and adds it to the
+   * index; its landmarks.
+   */
   public Future<long[]> index(UUID trackId, float[] pcm) {
-    return vertx.executeBlocking(() -> fingerprinters.get().fingerprint(pcm), false)
-        .compose(landmarks -> pg.preparedQuery("INSERT INTO track_fingerprints (track_id, hashes, n, version) VALUES ($1, $2, $3, $4)"
-                + " ON CONFLICT (track_id) DO UPDATE SET hashes = EXCLUDED.hashes, n = EXCLUDED.n, version = EXCLUDED.version")
-            .execute(Tuple.of(trackId, Buffer.buffer(pack(landmarks)), landmarks.length, (short) Fingerprinter.VERSION))
+    return vertx.executeBlocking(() -> fingerprinters.get().print(pcm), false)
+        .compose(print -> pg.preparedQuery("INSERT INTO track_fingerprints (track_id, hashes, n, version, sketch) VALUES ($1, $2, $3, $4, $5)"
+                + " ON CONFLICT (track_id) DO UPDATE SET hashes = EXCLUDED.hashes, n = EXCLUDED.n, version = EXCLUDED.version,"
+                + " sketch = EXCLUDED.sketch")
+            .execute(Tuple.of(trackId, Buffer.buffer(pack(print.landmarks())), print.landmarks().length, (short) Fingerprinter.VERSION,
+                Buffer.buffer(print.sketch())))
             .map(rows -> {
-              index.add(trackId, landmarks);
-              return landmarks;
+              index.add(trackId, print.landmarks(), print.sketch());
+              return print.landmarks();
             }));
   }
 
@@ -57,7 +62,7 @@ public final class Fingerprints {
   }
 
   private Future<Integer> loadAfter(UUID after, int loaded, boolean first) {
-    String sql = "SELECT track_id, hashes FROM track_fingerprints WHERE version = $1" + (first ? "" : " AND track_id > $2")
+    String sql = "SELECT track_id, hashes, sketch FROM track_fingerprints WHERE version = $1" + (first ? "" : " AND track_id > $2")
         + " ORDER BY track_id LIMIT " + LOAD_BATCH;
     short version = (short) Fingerprinter.VERSION;
     return pg.preparedQuery(sql).execute(first ? Tuple.of(version) : Tuple.of(version, after))
@@ -66,7 +71,8 @@ public final class Fingerprints {
           int n = 0;
           for (Row r : rows) {
             last = r.getUUID("track_id");
-            index.add(last, unpack(r.getBuffer("hashes").getBytes()));
+            Buffer sketch = r.getBuffer("sketch");
+            index.add(last, unpack(r.getBuffer("hashes").getBytes()), sketch == null ? null : sketch.getBytes());
             n++;
           }
           return last == null ? null : new Object[] {last, n};
@@ -90,7 +96,7 @@ public final class Fingerprints {
 
   /** Decoded clip → the confident matches, best first (on a worker thread). */
   Future<List<FingerprintIndex.Match>> match(float[] clip, int limit) {
-    return vertx.executeBlocking(() -> index.identify(fingerprinters.get().query(clip), limit), false);
+    return vertx.executeBlocking(() -> index.identify(fingerprinters.get().queryPrint(clip), limit), false);
   }
 
   static byte[] pack(long[] landmarks) {

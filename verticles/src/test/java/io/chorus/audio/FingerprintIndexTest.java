@@ -235,8 +235,8 @@ class FingerprintIndexTest {
   void verificationNamesAClipWhosePeaksMovedByOneBin() {
     Random r = new Random(41);
     FingerprintIndex hashOnly = new FingerprintIndex(PeakVerification.Settings.OFF);
-    FingerprintIndex index = new FingerprintIndex();
-    FingerprintIndex decoys = new FingerprintIndex();   // the true track's look-alike instead of the track
+    FingerprintIndex index = new FingerprintIndex(PeakVerification.Settings.DEFAULT);
+    FingerprintIndex decoys = new FingerprintIndex(PeakVerification.Settings.DEFAULT);   // the true track's look-alike instead of the track
     List<UUID> ids = new ArrayList<>();
     List<int[]> tracks = new ArrayList<>();
     for (int i = 0; i < 60; i++) {
@@ -294,11 +294,56 @@ class FingerprintIndexTest {
     assertThat(index.identify(noise, 5)).as("random peaks").isEmpty();
   }
 
+  /**
+   * The sketch stage: a clip whose peaks mostly moved (the hash stage names nothing) but whose band levels are its
+   * track's under noise of the levels' own size is named at its offset; levels of other music name nothing.
+   */
+  @Test
+  void theSketchStageNamesANoisyClipByItsBandLevels() {
+    Random r = new Random(44);
+    FingerprintIndex.SketchStage stage = FingerprintIndex.SketchStage.DEFAULT;
+    FingerprintIndex hashOnly = new FingerprintIndex(FingerprintIndex.MIN_SCORE, FingerprintIndex.MIN_RATIO, FingerprintIndex.MIN_FRACTION,
+        PeakVerification.Settings.OFF, FingerprintIndex.SketchStage.OFF);
+    FingerprintIndex index = new FingerprintIndex(FingerprintIndex.MIN_SCORE, FingerprintIndex.MIN_RATIO, FingerprintIndex.MIN_FRACTION,
+        PeakVerification.Settings.OFF, stage);
+    List<UUID> ids = new ArrayList<>();
+    List<int[]> tracks = new ArrayList<>();
+    List<float[][]> levels = new ArrayList<>();
+    for (int i = 0; i < 60; i++) {
+      int[] peaks = randomPeaks(r, 6000, 0.5);
+      float[][] bands = SketchTest.track(6000 / Sketch.FRAMES, 100 + i);
+      UUID id = UUID.randomUUID();
+      ids.add(id);
+      tracks.add(peaks);
+      levels.add(bands);
+      hashOnly.add(id, trackOf(peaks), Sketch.pack(bands));
+      index.add(id, trackOf(peaks), Sketch.pack(bands));
+    }
+    int start = 2000;
+    int len = 120;
+    float[][] clipLevels = new float[len / Sketch.FRAMES][];
+    for (int i = 0; i < clipLevels.length; i++) {
+      clipLevels[i] = levels.get(0)[start / Sketch.FRAMES + i].clone();
+      for (int b = 0; b < Sketch.BANDS; b++) {
+        clipLevels[i][b] += (float) r.nextGaussian() * 4;
+      }
+    }
+    Fingerprinter.Query q = new Fingerprinter.Query(queryOf(noisyClip(tracks.get(0), start, len, r)), () -> clipLevels);
+    assertThat(hashOnly.identify(q, 5)).as("without the sketch stage").isEmpty();
+    List<FingerprintIndex.Match> m = index.identify(q, 5);
+    assertThat(m).extracting(FingerprintIndex.Match::trackId).containsExactly(ids.get(0));
+    assertThat(m.get(0).score()).as("the correlation × 100").isBetween((int) (100 * stage.minR()), 100);
+    assertThat(m.get(0).offsetMs()).isCloseTo(Math.round(start * Fingerprinter.msPerFrame()), org.assertj.core.data.Offset.offset(50L));
+
+    float[][] other = SketchTest.track(len / Sketch.FRAMES, 999);
+    assertThat(index.identify(new Fingerprinter.Query(q.landmarks(), () -> other), 5)).as("other music's levels").isEmpty();
+  }
+
   /** The same song uploaded twice: both named by the verification, the same hits, best first. */
   @Test
   void verificationNamesDuplicatesTogether() {
     Random r = new Random(42);
-    FingerprintIndex index = new FingerprintIndex();
+    FingerprintIndex index = new FingerprintIndex(PeakVerification.Settings.DEFAULT);
     List<UUID> ids = new ArrayList<>();
     int[] song = null;
     for (int i = 0; i < 40; i++) {

@@ -59,10 +59,12 @@ class RefingerprintTest {
         assertThat(System.currentTimeMillis()).as("the stale track re-fingerprinted within 120 s").isLessThan(deadline);
         TestServices.await(tc.client().timer(100));
       }
-      Map<String, Object> row = tc.sql("SELECT version, n FROM track_fingerprints WHERE track_id = ?", id).get(0);
+      Map<String, Object> row = tc.sql("SELECT version, n, octet_length(sketch) AS sketch FROM track_fingerprints WHERE track_id = ?", id).get(0);
       assertThat(((Number) row.get("version")).intValue()).isEqualTo(Fingerprinter.VERSION);
       long[] fresh = new Fingerprinter().fingerprint(pcm);
       assertThat(((Number) row.get("n")).intValue()).isEqualTo(fresh.length);
+      assertThat(((Number) row.get("sketch")).intValue()).as("the band sketch stored beside the landmarks")
+          .isEqualTo(new Fingerprinter().print(pcm).sketch().length);
 
       float[] clip = new float[5 * Fingerprinter.SAMPLE_RATE];
       System.arraycopy(pcm, 25 * Fingerprinter.SAMPLE_RATE, clip, 0, clip.length);

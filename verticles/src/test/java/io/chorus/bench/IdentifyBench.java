@@ -17,9 +17,11 @@ import java.util.UUID;
  * hyperrogue soundtrack as music not in the library. Per condition, {@code clips} clips at seeded random
  * offsets of random indexed tracks; top-1 accuracy, false positives, query p50/p99, fingerprinting speed
  * and index bytes per hour. {@code extra} synthetic tracks fill the index up to a realistic size, each a
- * different song for both stages of matching ({@link #scrambled}). {@code -Dverify=off}: the hash stage alone
- * ({@link PeakVerification.Settings#OFF}); {@code -Ddecoys=same-f1}: the synthetic tracks as they were made
- * before the verification stage (f1 and times kept: their anchor peaks are the real track's).
+ * different song for the hashes and the band sketch ({@link #scrambled}, {@link #reversed}). {@code -Dverify=on}: the
+ * peak verification before the sketch stage; {@code -Dsketch=off}: no sketch stage; {@code -Dsketch=calibrate}: the
+ * sketch stage names its best track whatever its correlation, and the answers it would add at each (minR, minRatio)
+ * are printed with their false positives (the accuracy rows then leave its answers out); {@code -Ddecoys=same-f1}:
+ * the synthetic tracks as they were made before the verification stage (f1 and times kept).
  * Usage: scripts/bench-identify [clips=40] [extra=10000]
  */
 public final class IdentifyBench {
@@ -34,20 +36,27 @@ public final class IdentifyBench {
     List<Corpus.Song> others = corpus.heldOutTracks();
 
     Fingerprinter fp = new Fingerprinter();
-    FingerprintIndex index = "off".equals(System.getProperty("verify"))
-        ? new FingerprintIndex(PeakVerification.Settings.OFF) : new FingerprintIndex();
+    boolean calibrate = "calibrate".equals(System.getProperty("sketch"));
+    FingerprintIndex.SketchStage sketching = "off".equals(System.getProperty("sketch")) ? FingerprintIndex.SketchStage.OFF
+        : calibrate ? new FingerprintIndex.SketchStage(FingerprintIndex.SketchStage.DEFAULT.candidates(), -1, 0) : FingerprintIndex.SketchStage.DEFAULT;
+    FingerprintIndex index = new FingerprintIndex(13, 2.0, 0.001,
+        "on".equals(System.getProperty("verify")) ? PeakVerification.Settings.DEFAULT : PeakVerification.Settings.OFF, sketching);
+    System.out.printf("sketch stage %s%n", sketching);
     boolean sameF1 = "same-f1".equals(System.getProperty("decoys"));
-    System.out.printf("verification %s, synthetic tracks %s%n", "off".equals(System.getProperty("verify")) ? "off" : "on",
+    System.out.printf("peak verification %s, synthetic tracks %s%n", "on".equals(System.getProperty("verify")) ? "on" : "off",
         sameF1 ? "with the real tracks' f1 and times (anchor peaks)" : "reversed in time");
     List<UUID> ids = new ArrayList<>();
     List<long[]> prints = new ArrayList<>();
+    List<byte[]> sketches = new ArrayList<>();
     double seconds = 0;
     System.out.printf("load average at the start: %s%n", java.nio.file.Files.readString(Path.of("/proc/loadavg")).trim());
     java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
     long cpu0 = mx.getCurrentThreadCpuTime();
     long t0 = System.nanoTime();
     for (Corpus.Song s : songs) {
-      prints.add(fp.fingerprint(s.pcm()));
+      Fingerprinter.Print p = fp.print(s.pcm());
+      prints.add(p.landmarks());
+      sketches.add(p.sketch());
       seconds += s.pcm().length / (double) Fingerprinter.SAMPLE_RATE;
     }
     double fpSeconds = (System.nanoTime() - t0) / 1e9;
@@ -56,7 +65,7 @@ public final class IdentifyBench {
     for (int i = 0; i < songs.size(); i++) {
       UUID id = UUID.randomUUID();
       ids.add(id);
-      index.add(id, prints.get(i));
+      index.add(id, prints.get(i), sketches.get(i));
       landmarks += prints.get(i).length;
     }
     double hours = seconds / 3600;
@@ -64,7 +73,7 @@ public final class IdentifyBench {
     for (int e = 0; e < extra; e++) {
       int src = random.nextInt(prints.size());
       long[] copy = sameF1 ? scrambledSameF1(prints.get(src), fp.params(), random) : scrambled(prints.get(src), fp.params(), random);
-      index.add(UUID.randomUUID(), copy);
+      index.add(UUID.randomUUID(), copy, reversed(sketches.get(src)));
       hours += songs.get(src).pcm().length / (double) Fingerprinter.SAMPLE_RATE / 3600;
     }
     index.compact();
@@ -75,7 +84,7 @@ public final class IdentifyBench {
 
     List<Long> times = new ArrayList<>();
     List<Long> hashTimes = new ArrayList<>();   // decided by the hash stage
-    List<Long> verifiedTimes = new ArrayList<>();   // went on to the peak verification
+    List<Long> verifiedTimes = new ArrayList<>();   // went on past the hash stage (peaks if on, the sketch stage)
     List<Long> heldOutTimes = new ArrayList<>();   // music not in the library: every stage runs
     List<Long> candidates = new ArrayList<>();
     List<Long> exact = new ArrayList<>();
@@ -88,9 +97,23 @@ public final class IdentifyBench {
           int s = random.nextInt(songs.size());
           float[] q = transform(corpus, Corpus.clip(songs.get(s).pcm(), len, random), c, random);
           long q0 = System.nanoTime();
-          List<FingerprintIndex.Match> m = index.identify(fp.query(q), 5);
+          List<FingerprintIndex.Match> m = index.identify(fp.queryPrint(q), 5);
           times.add(System.nanoTime() - q0);
-          (FingerprintIndex.lastQueryCounts()[2] > 0 ? verifiedTimes : hashTimes).add(times.get(times.size() - 1));
+          double[] sk = FingerprintIndex.lastSketch();
+          if (calibrate && sk[0] >= -0.5) {
+            boolean right = !m.isEmpty() && m.get(0).trackId().equals(ids.get(s));
+            System.out.printf("sketch %s %.0fs %s r %.3f next %.3f%n", right ? "TRUE" : "WRONG", len, c, sk[0], sk[1]);
+            if (right) {
+              ok--;   // calibration: counted below only if the sketch stage would name it
+            }
+            calib.add(new double[] {right ? 1 : 0, sk[0], sk[1]});
+          }
+          if (calibrate && (m.isEmpty() || !m.get(0).trackId().equals(ids.get(s)))) {
+            System.out.printf("miss %.0fs %s: %s, rows %d, sketch %s%n", len, c, m.isEmpty() ? "unnamed" : "named another", FingerprintIndex.lastQueryCounts()[2],
+                sk[0] >= -0.5 ? "ran" : "did not run");
+          }
+          boolean wentOn = FingerprintIndex.lastQueryCounts()[2] > 0 || FingerprintIndex.lastSketch()[0] >= -0.5;
+          (wentOn ? verifiedTimes : hashTimes).add(times.get(times.size() - 1));
           candidates.add(FingerprintIndex.lastQueryCounts()[0]);
           exact.add(FingerprintIndex.lastQueryCounts()[1]);
           if (!m.isEmpty() && m.get(0).trackId().equals(ids.get(s))) {
@@ -109,11 +132,38 @@ public final class IdentifyBench {
           float[] q = transform(corpus, Corpus.clip(others.get(random.nextInt(others.size())).pcm(), len, random), c, random);
           negatives++;
           long q0 = System.nanoTime();
-          boolean named = !index.identify(fp.query(q), 5).isEmpty();
+          boolean named = !index.identify(fp.queryPrint(q), 5).isEmpty();
           heldOutTimes.add(System.nanoTime() - q0);
+          double[] sk = FingerprintIndex.lastSketch();
+          if (calibrate && sk[0] >= -0.5) {
+            System.out.printf("sketch NEG %.0fs %s r %.3f next %.3f%n", len, c, sk[0], sk[1]);
+            calib.add(new double[] {-1, sk[0], sk[1]});
+            named = false;
+          }
           if (named) {
             fp0++;
           }
+        }
+      }
+    }
+    if (calibrate) {
+      for (double minR : new double[] {0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6}) {
+        for (double ratio : new double[] {1.0, 1.1, 1.2, 1.3, 1.4, 1.5, 1.7, 2.0}) {
+          int gain = 0;
+          int wrong = 0;
+          int falsePos = 0;
+          for (double[] r : calib) {
+            if (r[1] >= minR && r[1] >= ratio * Math.max(0, r[2])) {
+              if (r[0] == 1) {
+                gain++;
+              } else if (r[0] == 0) {
+                wrong++;
+              } else {
+                falsePos++;
+              }
+            }
+          }
+          System.out.printf("calibration minR %.2f ratio %.1f: +%d named, %d wrong, %d false positives%n", minR, ratio, gain, wrong, falsePos);
         }
       }
     }
@@ -124,7 +174,7 @@ public final class IdentifyBench {
         sorted[sorted.length / 2] / 1e6, sorted[(int) (sorted.length * 0.99)] / 1e6, sorted.length);
     for (List<Long> part : List.of(hashTimes, verifiedTimes, heldOutTimes)) {
       long[] t = part.stream().mapToLong(Long::longValue).sorted().toArray();
-      System.out.printf("  %s: %d queries, p50 %.1f ms, p99 %.1f ms%n", part == hashTimes ? "decided by the hash stage" : part == verifiedTimes ? "verified by peaks" : "held-out clips",
+      System.out.printf("  %s: %d queries, p50 %.1f ms, p99 %.1f ms%n", part == hashTimes ? "decided by the hash stage" : part == verifiedTimes ? "went on past the hash stage" : "held-out clips",
           t.length, t.length == 0 ? 0 : t[t.length / 2] / 1e6, t.length == 0 ? 0 : t[(int) (t.length * 0.99)] / 1e6);
     }
     // counts, unlike times, do not depend on the shared machine's load
@@ -145,6 +195,24 @@ public final class IdentifyBench {
    * its source's, exactly: ~222 copies of each real song for a peak-level check, which no real other song is;
    * a reversed song's peaks line up with its source's only by chance, as another song's would.
    */
+  static final List<double[]> calib = new ArrayList<>();
+
+  /** A packed sketch played backwards (the synthetic tracks are their source played backwards). */
+  static byte[] reversed(byte[] sketch) {
+    int bands = io.chorus.audio.Sketch.BANDS;
+    int frames = sketch.length * 2 / bands;
+    byte[] out = new byte[sketch.length];
+    for (int t = 0; t < frames; t++) {
+      for (int b = 0; b < bands; b++) {
+        int i = (t * bands + b) >> 1;
+        int v = (b & 1) == 0 ? sketch[i] & 15 : (sketch[i] >> 4) & 15;
+        int j = ((frames - 1 - t) * bands + b) >> 1;
+        out[j] |= (byte) ((b & 1) == 0 ? v : v << 4);
+      }
+    }
+    return out;
+  }
+
   static long[] scrambled(long[] print, Fingerprinter.Params p, Random random) {
     int width = 2 * p.dfMax() + 1;
     int a = random.nextInt(width);

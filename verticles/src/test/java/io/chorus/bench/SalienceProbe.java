@@ -35,7 +35,7 @@ public final class SalienceProbe {
     List<Corpus.Song> songs = corpus.libraryTracks();
     List<Corpus.Song> others = corpus.heldOutTracks();
     Fingerprinter fp = new Fingerprinter();
-    FingerprintIndex index = new FingerprintIndex();
+    FingerprintIndex index = new FingerprintIndex(PeakVerification.Settings.DEFAULT);
     Map<UUID, int[]> anchors = new HashMap<>();
     List<UUID> ids = new ArrayList<>();
     List<long[]> prints = new ArrayList<>();
