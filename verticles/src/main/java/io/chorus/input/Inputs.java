@@ -135,15 +135,7 @@ public final class Inputs {
       }
       b.appendCodePoint(isControl(cp) ? ' ' : cp);
     }
-    int start = 0;
-    int end = b.length();
-    while (start < end && isSpace(b.charAt(start))) {
-      start++;
-    }
-    while (end > start && isSpace(b.charAt(end - 1))) {
-      end--;
-    }
-    String s = b.substring(start, end);
+    String s = trimSpaces(b);
     if (!hasVisible(s)) {
       return null;
     }
@@ -159,7 +151,11 @@ public final class Inputs {
     if (value == null) {
       return "";
     }
-    String n = Normalizer.normalize(value, Normalizer.Form.NFC);
+    return trimSpaces(Normalizer.normalize(value, Normalizer.Form.NFC));
+  }
+
+  /** The text without the spaces of every kind at its ends. */
+  private static String trimSpaces(CharSequence n) {
     int start = 0;
     int end = n.length();
     while (start < end && isSpace(n.charAt(start))) {
@@ -168,7 +164,7 @@ public final class Inputs {
     while (end > start && isSpace(n.charAt(end - 1))) {
       end--;
     }
-    return n.substring(start, end);
+    return n.subSequence(start, end).toString();
   }
 
   private static void checkCharacters(String field, String s, boolean multiline) {
