@@ -102,9 +102,9 @@ public final class FingerprintIndex {
   }
 
   /**
-   * An index with the default confidence thresholds and other peak verification settings: off by default since the
-   * sketch stage names more of the clips it named (IdentifyBench, docs/benchmarks.md) and the tracks' anchor peaks
-   * cost 0.29 MB per hour of audio.
+   * An index with the default confidence thresholds and other peak verification settings. The verification is off by
+   * default: before the sketch stage it named 5 more of 1,350 clips (IdentifyBench, docs/benchmarks.md), for 0.29 MB
+   * of anchor peaks per hour of audio and a check of 100 candidates per unnamed clip.
    */
   public FingerprintIndex(PeakVerification.Settings verification) {
     this(MIN_SCORE, MIN_RATIO, MIN_FRACTION, verification);
@@ -128,9 +128,10 @@ public final class FingerprintIndex {
   private final SketchStage sketching;
 
   /**
-   * The sketch stage's settings: the {@code candidates} best tracks by hash score are correlated with the clip's
-   * band levels at every offset ({@link Sketch}); the best is a match when its correlation is at least
-   * {@code minR} and at least {@code minRatio} × the next track's.
+   * The sketch stage's settings: the {@code candidates} tracks of the fullest coarse bins are correlated with the
+   * clip's band levels at every offset ({@link Sketch}); the best is a match when its correlation is at least
+   * {@code minR} and at least {@code minRatio} × the next track's (calibrated with {@code IdentifyBench
+   * -Dsketch=calibrate}: 1,350 clips in 27 conditions, 450 clips of other music).
    */
   public record SketchStage(int candidates, double minR, double minRatio) {
     public static final SketchStage DEFAULT = new SketchStage(20, 0.55, 1.4);
@@ -304,9 +305,10 @@ public final class FingerprintIndex {
 
   /**
    * {@link #identify(long[], int)}, and a clip still unnamed goes on to the sketch stage ({@link SketchStage}): its
-   * band levels correlated at every offset with the 20 tracks of the fullest coarse bins ({@link #coarseTracks}). A clip whose landmarks name nothing keeps most of the music's band levels: at
-   * 10,045 tracks the stage names 4–15 more clips of 50 in the cells at SNR 0 dB and 1–3 at 5 dB, with no false
-   * positive among 450 clips of other music (IdentifyBench, docs/benchmarks.md).
+   * band levels correlated at every offset with the 20 tracks of the fullest coarse bins ({@link #coarseTracks}). A
+   * clip whose landmarks name nothing keeps most of the music's band levels: at 10,045 tracks the stage names 1–4 more
+   * of 50 clips per cell at SNR 0 dB and 0–1 at 5 dB, with one false positive among 450 clips of other music
+   * (IdentifyBench, docs/benchmarks.md).
    */
   public List<Match> identify(Fingerprinter.Query query, int limit) {
     return identify(query.landmarks(), query.levels(), limit);
