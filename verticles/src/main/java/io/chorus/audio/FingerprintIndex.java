@@ -361,7 +361,7 @@ public final class FingerprintIndex {
     for (int b = 0; b < hist.length; b++) {
       int c = count(hist[b]);
       if (c > 0) {
-        bySum[Math.min(c + Math.max(count(hist[(b + 1) & mask]), count(hist[(b - 1) & mask])), bySum.length - 1)] += c;
+        bySum[Math.min(binPairSum(hist, b, mask), bySum.length - 1)] += c;
       }
     }
     int t = bySum.length - 1;
@@ -372,8 +372,7 @@ public final class FingerprintIndex {
     }
     long[] chosen = new long[hist.length >>> 6];
     for (int b = 0; b < hist.length; b++) {
-      int c = count(hist[b]);
-      if (c > 0 && c + Math.max(count(hist[(b + 1) & mask]), count(hist[(b - 1) & mask])) >= t) {
+      if (hist[b] != 0 && binPairSum(hist, b, mask) >= t) {
         chosen[b >>> 6] |= 1L << b;
       }
     }
@@ -394,7 +393,11 @@ public final class FingerprintIndex {
 
   /** A candidate's coarse bin count plus its fuller neighbour's (a window of TOLERANCE + 1 values spans two bins at most). */
   private static int pairSum(byte[] hist, int v, int mask) {
-    int b = (v >>> COARSE_SHIFT) & mask;
+    return binPairSum(hist, (v >>> COARSE_SHIFT) & mask, mask);
+  }
+
+  /** A coarse bin's count plus its fuller neighbour's. */
+  private static int binPairSum(byte[] hist, int b, int mask) {
     return count(hist[b]) + Math.max(count(hist[(b + 1) & mask]), count(hist[(b - 1) & mask]));
   }
 
