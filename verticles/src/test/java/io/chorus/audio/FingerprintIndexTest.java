@@ -339,6 +339,62 @@ class FingerprintIndexTest {
     assertThat(index.identify(new Fingerprinter.Query(q.landmarks(), () -> other), 5)).as("other music's levels").isEmpty();
   }
 
+  /**
+   * The sketch stage's landmark confirmation: forty tracks whose band levels are one song's within noise (the clip
+   * correlates with several nearly as well as with its own, so the correlations alone name none) are told apart by
+   * the clip's landmarks at the offset the sketch found; the same landmarks at another offset of the track confirm
+   * nothing.
+   */
+  @Test
+  void theSketchStageNamesATrackItsLandmarksConfirmAtTheSketchOffset() {
+    Random r = new Random(45);
+    FingerprintIndex hashOnly = new FingerprintIndex(FingerprintIndex.MIN_SCORE, FingerprintIndex.MIN_RATIO, FingerprintIndex.MIN_FRACTION,
+        PeakVerification.Settings.OFF, FingerprintIndex.SketchStage.OFF);
+    FingerprintIndex index = new FingerprintIndex(FingerprintIndex.MIN_SCORE, FingerprintIndex.MIN_RATIO, FingerprintIndex.MIN_FRACTION,
+        PeakVerification.Settings.OFF, FingerprintIndex.SketchStage.DEFAULT);
+    float[][] song = SketchTest.track(6000 / Sketch.FRAMES, 100);
+    List<UUID> ids = new ArrayList<>();
+    int[] own = null;
+    for (int i = 0; i < 40; i++) {
+      int[] peaks = randomPeaks(r, 6000, 0.5);
+      own = i == 0 ? peaks : own;
+      float[][] bands = i == 0 ? song : noisy(song, 4, r);
+      UUID id = UUID.randomUUID();
+      ids.add(id);
+      hashOnly.add(id, trackOf(peaks), Sketch.pack(bands));
+      index.add(id, trackOf(peaks), Sketch.pack(bands));
+    }
+    int start = 2000;
+    int len = 120;
+    float[][] all = noisy(song, 4, r);
+    float[][] clipLevels = java.util.Arrays.copyOfRange(all, start / Sketch.FRAMES, (start + len) / Sketch.FRAMES);
+    Fingerprinter.Query q = new Fingerprinter.Query(queryOf(noisyClip(own, start, len, r)), () -> clipLevels);
+    assertThat(hashOnly.identify(q, 5)).as("the hash stage alone").isEmpty();
+
+    List<FingerprintIndex.Match> m = index.identify(q, 5);
+    double[] sketch = FingerprintIndex.lastSketch();
+    assertThat(sketch[0]).as("best correlation").isGreaterThanOrEqualTo(0.6).isLessThan(FingerprintIndex.SketchStage.DEFAULT.minRatio() * sketch[1]);
+    assertThat(sketch[2]).as("landmarks at the sketch's offset").isGreaterThanOrEqualTo(5);
+    assertThat(m).extracting(FingerprintIndex.Match::trackId).containsExactly(ids.get(0));
+    assertThat(m.get(0).offsetMs()).isCloseTo(Math.round(start * Fingerprinter.msPerFrame()), org.assertj.core.data.Offset.offset(50L));
+
+    Fingerprinter.Query elsewhere = new Fingerprinter.Query(queryOf(noisyClip(own, 4000, len, r)), () -> clipLevels);
+    assertThat(index.identify(elsewhere, 5)).as("the landmarks of another part of the track").isEmpty();
+    assertThat(FingerprintIndex.lastSketch()[2]).as("landmarks at the sketch's offset").isBetween(0.0, 2.0);
+  }
+
+  /** Band levels with Gaussian noise of {@code sigma} dB added to every value. */
+  private static float[][] noisy(float[][] levels, double sigma, Random r) {
+    float[][] out = new float[levels.length][];
+    for (int t = 0; t < levels.length; t++) {
+      out[t] = levels[t].clone();
+      for (int b = 0; b < out[t].length; b++) {
+        out[t][b] += (float) (r.nextGaussian() * sigma);
+      }
+    }
+    return out;
+  }
+
   /** The same song uploaded twice: both named by the verification, the same hits, best first. */
   @Test
   void verificationNamesDuplicatesTogether() {

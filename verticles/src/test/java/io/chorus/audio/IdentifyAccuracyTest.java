@@ -99,11 +99,14 @@ class IdentifyAccuracyTest {
     assertThat(rate("white10-2s", 15)).isGreaterThanOrEqualTo(0.95);
   }
 
-  /** 2 s clips at SNR 5 dB, white and pink noise (measured 19 and 18 of 20). */
+  /**
+   * 2 s clips at SNR 5 dB, white and pink noise (measured 19 and 19 of 20; pink 18 before the sketch stage's landmark
+   * confirmation).
+   */
   @Test
   void twoSecondClipsAtSnr5NameTheirTrack() throws Exception {
     assertThat(rate("white5-2s", 17)).isGreaterThanOrEqualTo(0.95);
-    assertThat(rate("pink5-2s", 18)).isGreaterThanOrEqualTo(0.90);
+    assertThat(rate("pink5-2s", 18)).isGreaterThanOrEqualTo(0.95);
   }
 
   @Test

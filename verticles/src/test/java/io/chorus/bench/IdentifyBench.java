@@ -20,8 +20,10 @@ import java.util.UUID;
  * different song for the hashes and the band sketch ({@link #scrambled}, {@link #reversed}). {@code -Dverify=on}: the
  * peak verification before the sketch stage; {@code -Dsketch=off}: no sketch stage; {@code -Dsketch=calibrate}: the
  * sketch stage names its best track whatever its correlation, and the answers it would add at each (minR, minRatio)
- * are printed with their false positives (the accuracy rows then leave its answers out); {@code -Ddecoys=same-f1}:
- * the synthetic tracks as they were made before the verification stage (f1 and times kept).
+ * are printed with their false positives (the accuracy rows then leave its answers out), and those of the default rule
+ * with the landmark confirmation ({@link FingerprintIndex#confirmed}); {@code -Ddecoys=same-f1}: the synthetic tracks
+ * as they were made before the verification stage (f1 and times kept); {@code -Dseed=}: another draw of synthetic
+ * tracks and clips (18 by default).
  * Usage: scripts/bench-identify [clips=40] [extra=10000]
  */
 public final class IdentifyBench {
@@ -69,7 +71,7 @@ public final class IdentifyBench {
       landmarks += prints.get(i).length;
     }
     double hours = seconds / 3600;
-    Random random = new Random(18);
+    Random random = new Random(Long.getLong("seed", 18));
     for (int e = 0; e < extra; e++) {
       int src = random.nextInt(prints.size());
       long[] copy = sameF1 ? scrambledSameF1(prints.get(src), fp.params(), random) : scrambled(prints.get(src), fp.params(), random);
@@ -102,11 +104,11 @@ public final class IdentifyBench {
           double[] sk = FingerprintIndex.lastSketch();
           if (calibrate && sk[0] >= -0.5) {
             boolean right = !m.isEmpty() && m.get(0).trackId().equals(ids.get(s));
-            System.out.printf("sketch %s %.0fs %s r %.3f next %.3f%n", right ? "TRUE" : "WRONG", len, c, sk[0], sk[1]);
+            System.out.printf("sketch %s %.0fs %s r %.3f next %.3f landmarks %.0f%n", right ? "TRUE" : "WRONG", len, c, sk[0], sk[1], sk[2]);
             if (right) {
               ok--;   // calibration: counted below only if the sketch stage would name it
             }
-            calib.add(new double[] {right ? 1 : 0, sk[0], sk[1]});
+            calib.add(new double[] {right ? 1 : 0, sk[0], sk[1], sk[2]});
           }
           if (calibrate && (m.isEmpty() || !m.get(0).trackId().equals(ids.get(s)))) {
             System.out.printf("miss %.0fs %s: %s, rows %d, sketch %s%n", len, c, m.isEmpty() ? "unnamed" : "named another", FingerprintIndex.lastQueryCounts()[2],
@@ -136,8 +138,8 @@ public final class IdentifyBench {
           heldOutTimes.add(System.nanoTime() - q0);
           double[] sk = FingerprintIndex.lastSketch();
           if (calibrate && sk[0] >= -0.5) {
-            System.out.printf("sketch NEG %.0fs %s r %.3f next %.3f%n", len, c, sk[0], sk[1]);
-            calib.add(new double[] {-1, sk[0], sk[1]});
+            System.out.printf("sketch NEG %.0fs %s r %.3f next %.3f landmarks %.0f%n", len, c, sk[0], sk[1], sk[2]);
+            calib.add(new double[] {-1, sk[0], sk[1], sk[2]});
             named = false;
           }
           if (named) {
@@ -166,6 +168,24 @@ public final class IdentifyBench {
           System.out.printf("calibration minR %.2f ratio %.1f: +%d named, %d wrong, %d false positives%n", minR, ratio, gain, wrong, falsePos);
         }
       }
+    }
+    if (calibrate) {
+      int gain = 0;
+      int wrong = 0;
+      int falsePos = 0;
+      for (double[] r : calib) {
+        boolean byRatio = r[1] >= FingerprintIndex.SketchStage.DEFAULT.minR() && r[1] >= FingerprintIndex.SketchStage.DEFAULT.minRatio() * Math.max(0, r[2]);
+        if (byRatio || FingerprintIndex.confirmed(r[1], (int) r[3])) {
+          if (r[0] == 1) {
+            gain++;
+          } else if (r[0] == 0) {
+            wrong++;
+          } else {
+            falsePos++;
+          }
+        }
+      }
+      System.out.printf("calibration, the default rule with the landmark confirmation (short clips): +%d named, %d wrong, %d false positives%n", gain, wrong, falsePos);
     }
     long[] sorted = times.stream().mapToLong(Long::longValue).sorted().toArray();
     System.out.printf("false positives: %d of %d (%.2f%%)%n", fp0, negatives, 100.0 * fp0 / negatives);
