@@ -63,7 +63,7 @@ public final class ChatFeature implements Feature {
         node.api(RoomClient.class));
     conference = new ConferenceService(node.api(RoomClient.class), node.api(RoomLifecycle.class), tokens, new ConferenceRepo(infra.pg()), chat,
         node.config());
-    signedIn = new SignedInJoins(node.api(SignedIn.Verifier.class), infra.pg());
+    signedIn = new SignedInJoins(node.api(SignedIn.Verifier.class), infra.pg(), infra.redisApi(), node.vertx());
     // every node hears it; the first to mark the account's participants left does the leaving
     node.vertx().eventBus().<JsonObject>consumer(Addresses.USER_DISABLED, m -> {
       String user = m.body() == null ? null : m.body().getString("user_id");

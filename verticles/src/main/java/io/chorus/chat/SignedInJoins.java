@@ -5,26 +5,44 @@ import io.chorus.bus.ErrorCode;
 import io.chorus.web.Bearer;
 import io.chorus.web.SignedIn;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
+import io.vertx.redis.client.RedisAPI;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Tuple;
 
+import java.util.List;
 import java.util.UUID;
 import java.util.function.BiFunction;
+import java.util.function.Supplier;
 
 /**
  * REST room joins by a signed-in user ({@code Authorization: Bearer <access JWT>}, issue 16): the join
  * itself is the anonymous one (a participant id and token as usual), and the account is recorded on the
  * participant's row ({@code room_participants.user_id}) and answered as {@code participant.user_id}.
  * Participant tokens have two dot-separated parts, access JWTs three, so the header says which it is.
+ * One account's joins of one room run one at a time across the cluster (a Redis lock per room and account): the
+ * lookup of its participant, the join and the recording of the user id are three steps, and two first joins at once
+ * (a browser that sends its join twice, or two tabs) would otherwise both find none and make two participants.
  */
 final class SignedInJoins {
+  /** How long a join may hold its lock before another may take it (a node that died mid-join). */
+  static final long LOCK_MS = 10_000;
+  /** Between attempts to take a held lock; a join takes a few milliseconds. */
+  static final long RETRY_MS = 20;
+  private static final String RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0";
+
   private final SignedIn.Verifier tokens;
   private final Pool pg;
+  private final RedisAPI redis;
+  private final Vertx vertx;
 
-  public SignedInJoins(SignedIn.Verifier tokens, Pool pg) {
+  public SignedInJoins(SignedIn.Verifier tokens, Pool pg, RedisAPI redis, Vertx vertx) {
     this.tokens = tokens;
     this.pg = pg;
+    this.redis = redis;
+    this.vertx = vertx;
   }
 
   /** True when the request's {@code Authorization} carries an access JWT rather than a participant token. */
@@ -40,7 +58,7 @@ final class SignedInJoins {
    */
   public Future<JsonObject> join(String authorization, String roomId, String proposedId,
                                  BiFunction<SignedIn, String, Future<JsonObject>> join) {
-    return tokens.verify(authorization).compose(p -> ownParticipant(roomId, p.userId()).compose(own -> {
+    return tokens.verify(authorization).compose(p -> oneAtATime(roomId, p.userId(), () -> ownParticipant(roomId, p.userId()).compose(own -> {
       if (own != null && proposedId != null && !proposedId.equals(own)) {
         return Future.failedFuture(new ChorusException(ErrorCode.FORBIDDEN,
             "this account is participant " + own + " in this room: join without X-Participant-ID or with that id"));
@@ -55,7 +73,30 @@ final class SignedInJoins {
               return answer;
             });
       });
-    }));
+    })));
+  }
+
+  /** Runs {@code work} holding the lock of this account's joins of this room, released however the work ends. */
+  private <T> Future<T> oneAtATime(String roomId, String userId, Supplier<Future<T>> work) {
+    String key = "chat:room:{" + roomId + "}:joining:" + userId;
+    String holder = UUID.randomUUID().toString();
+    long deadline = System.currentTimeMillis() + LOCK_MS;
+    return lock(key, holder, deadline).compose(v -> work.get()
+        .eventually(() -> redis.eval(List.of(RELEASE, "1", key, holder)).otherwiseEmpty()));
+  }
+
+  private Future<Void> lock(String key, String holder, long deadline) {
+    return redis.set(List.of(key, holder, "NX", "PX", Long.toString(LOCK_MS))).compose(taken -> {
+      if (taken != null) {
+        return Future.succeededFuture();
+      }
+      if (System.currentTimeMillis() >= deadline) {
+        return Future.failedFuture(new ChorusException(ErrorCode.UNAVAILABLE, "another join of this account to this room is still running: try again"));
+      }
+      Promise<Void> retried = Promise.promise();
+      vertx.setTimer(RETRY_MS, t -> lock(key, holder, deadline).onComplete(retried));
+      return retried.future();
+    });
   }
 
   /** The newest participant the account joined {@code roomId} as, present or left; null when none. */

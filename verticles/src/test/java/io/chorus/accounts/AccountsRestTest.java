@@ -313,6 +313,64 @@ class AccountsRestTest {
     assertThat(b.post(path, back.getString("token"), new JsonObject().put("display_name", "Again")).error(403)).isEqualTo("forbidden");
   }
 
+  /**
+   * First joins of one account sent at once to both nodes (a browser that sends its join twice, two tabs) make one
+   * participant: each answer names the same one and the room counts the host and it.
+   */
+  @Test
+  void simultaneousFirstJoinsOfAnAccountMakeOneParticipant() throws Exception {
+    JsonObject u = a.newUser(name("twice"));
+    String jwt = u.getString("access_token");
+    JsonObject room = a.post("/api/v1/rooms", null, new JsonObject().put("title", "Twice").put("display_name", "Host")).expect(201).json();
+    String roomId = room.getJsonObject("room").getString("id");
+    String path = "/api/v1/rooms/" + roomId + "/join";
+    int joins = 8;
+    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(joins);
+    try {
+      java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+      List<java.util.concurrent.Future<String>> answers = new java.util.ArrayList<>();
+      for (int i = 0; i < joins; i++) {
+        Api node = i % 2 == 0 ? a : b;
+        answers.add(pool.submit(() -> {
+          go.await();
+          return node.post(path, jwt, new JsonObject()).expect(200).json().getJsonObject("participant").getString("participant_id");
+        }));
+      }
+      go.countDown();
+      java.util.Set<String> ids = new java.util.HashSet<>();
+      for (java.util.concurrent.Future<String> f : answers) {
+        ids.add(f.get(60, java.util.concurrent.TimeUnit.SECONDS));
+      }
+      assertThat(ids).hasSize(1);
+    } finally {
+      pool.shutdownNow();
+    }
+    JsonObject again = b.post(path, jwt, new JsonObject()).expect(200).json();
+    assertThat(again.getJsonObject("room").getInteger("participant_count")).isEqualTo(2);
+  }
+
+  /**
+   * A join lock another node holds and never gives back (it died mid-join) makes the account's join wait, then answer
+   * 503 rather than join unserialised; once the lock is gone the account joins.
+   */
+  @Test
+  void aJoinLockNobodyReleasesIsA503NotASecondParticipant() {
+    JsonObject u = a.newUser(name("locked"));
+    String jwt = u.getString("access_token");
+    String uid = u.getJsonObject("user").getString("id");
+    JsonObject room = a.post("/api/v1/rooms", null, new JsonObject().put("title", "Locked").put("display_name", "Host")).expect(201).json();
+    String roomId = room.getJsonObject("room").getString("id");
+    String lock = "chat:room:{" + roomId + "}:joining:" + uid;
+    TestServices.await(tc.redis().set(List.of(lock, "a node that died", "PX", "60000")));
+    assertThat(a.post("/api/v1/rooms/" + roomId + "/join", jwt, new JsonObject()).error(503)).isEqualTo("unavailable");
+    assertThat(TestServices.await(tc.redis().get(lock)).toString()).as("someone else's lock is not released").isEqualTo("a node that died");
+
+    TestServices.await(tc.redis().del(List.of(lock)));
+    JsonObject joined = a.post("/api/v1/rooms/" + roomId + "/join", jwt, new JsonObject()).expect(200).json();
+    assertThat(joined.getJsonObject("participant").getString("user_id")).isEqualTo(uid);
+    assertThat(TestServices.await(tc.redis().exists(List.of(lock))).toInteger()).as("the join's own lock released").isZero();
+  }
+
   private Api.Reply joinAs(String path, String jwt, String participantId) {
     var r = io.chorus.testing.JdkHttp.exchange(b.port(), "POST", path, jwt,
         java.util.Map.of("Content-Type", "application/json", "X-Participant-ID", participantId),
