@@ -151,41 +151,13 @@ public final class IdentifyBench {
     if (calibrate) {
       for (double minR : new double[] {0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6}) {
         for (double ratio : new double[] {1.0, 1.1, 1.2, 1.3, 1.4, 1.5, 1.7, 2.0}) {
-          int gain = 0;
-          int wrong = 0;
-          int falsePos = 0;
-          for (double[] r : calib) {
-            if (r[1] >= minR && r[1] >= ratio * Math.max(0, r[2])) {
-              if (r[0] == 1) {
-                gain++;
-              } else if (r[0] == 0) {
-                wrong++;
-              } else {
-                falsePos++;
-              }
-            }
-          }
-          System.out.printf("calibration minR %.2f ratio %.1f: +%d named, %d wrong, %d false positives%n", minR, ratio, gain, wrong, falsePos);
+          System.out.printf("calibration minR %.2f ratio %.1f: %s%n", minR, ratio,
+              tally(r -> r[1] >= minR && r[1] >= ratio * Math.max(0, r[2])));
         }
       }
-    }
-    if (calibrate) {
-      int gain = 0;
-      int wrong = 0;
-      int falsePos = 0;
-      for (double[] r : calib) {
-        boolean byRatio = r[1] >= FingerprintIndex.SketchStage.DEFAULT.minR() && r[1] >= FingerprintIndex.SketchStage.DEFAULT.minRatio() * Math.max(0, r[2]);
-        if (byRatio || FingerprintIndex.confirmed(r[1], (int) r[3])) {
-          if (r[0] == 1) {
-            gain++;
-          } else if (r[0] == 0) {
-            wrong++;
-          } else {
-            falsePos++;
-          }
-        }
-      }
-      System.out.printf("calibration, the default rule with the landmark confirmation (short clips): +%d named, %d wrong, %d false positives%n", gain, wrong, falsePos);
+      FingerprintIndex.SketchStage stage = FingerprintIndex.SketchStage.DEFAULT;
+      System.out.printf("calibration, the default rule with the landmark confirmation (short clips): %s%n",
+          tally(r -> r[1] >= stage.minR() && r[1] >= stage.minRatio() * Math.max(0, r[2]) || FingerprintIndex.confirmed(r[1], (int) r[3])));
     }
     long[] sorted = times.stream().mapToLong(Long::longValue).sorted().toArray();
     System.out.printf("false positives: %d of %d (%.2f%%)%n", fp0, negatives, 100.0 * fp0 / negatives);
@@ -216,6 +188,25 @@ public final class IdentifyBench {
    * a reversed song's peaks line up with its source's only by chance, as another song's would.
    */
   static final List<double[]> calib = new ArrayList<>();
+
+  /** What a naming rule does with the calibration's clips ({right 1 / wrong 0 / other music -1, r, next r, landmarks}). */
+  private static String tally(java.util.function.Predicate<double[]> names) {
+    int gain = 0;
+    int wrong = 0;
+    int falsePos = 0;
+    for (double[] r : calib) {
+      if (names.test(r)) {
+        if (r[0] == 1) {
+          gain++;
+        } else if (r[0] == 0) {
+          wrong++;
+        } else {
+          falsePos++;
+        }
+      }
+    }
+    return String.format("+%d named, %d wrong, %d false positives", gain, wrong, falsePos);
+  }
 
   /** A packed sketch played backwards (the synthetic tracks are their source played backwards). */
   static byte[] reversed(byte[] sketch) {
