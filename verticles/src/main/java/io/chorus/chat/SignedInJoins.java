@@ -81,8 +81,17 @@ final class SignedInJoins {
     String key = "chat:room:{" + roomId + "}:joining:" + userId;
     String holder = UUID.randomUUID().toString();
     long deadline = System.currentTimeMillis() + LOCK_MS;
-    return lock(key, holder, deadline).compose(v -> work.get()
+    return lock(key, holder, deadline).compose(v -> started(work)
         .eventually(() -> redis.eval(List.of(RELEASE, "1", key, holder)).otherwiseEmpty()));
+  }
+
+  /** The work's future, or a failed one when it throws before returning one (the lock is released either way). */
+  private static <T> Future<T> started(Supplier<Future<T>> work) {
+    try {
+      return work.get();
+    } catch (RuntimeException e) {
+      return Future.failedFuture(e);
+    }
   }
 
   private Future<Void> lock(String key, String holder, long deadline) {
