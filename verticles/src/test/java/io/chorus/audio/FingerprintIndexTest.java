@@ -383,6 +383,61 @@ class FingerprintIndexTest {
     assertThat(FingerprintIndex.lastSketch()[2]).as("landmarks at the sketch's offset").isBetween(0.0, 2.0);
   }
 
+  /**
+   * The concentrated confirmation: a clip whose band levels correlate only moderately with its track (too low for the
+   * correlations alone, ahead of the others) is named when four of its landmarks put its start at one frame of the
+   * sketch's offset; the same four landmarks scattered over the window (each at another frame) name nothing.
+   */
+  @Test
+  void fourLandmarksInLineAtTheSketchOffsetConfirmAModerateCorrelation() {
+    Random r = new Random(46);
+    FingerprintIndex index = new FingerprintIndex(FingerprintIndex.MIN_SCORE, FingerprintIndex.MIN_RATIO, FingerprintIndex.MIN_FRACTION,
+        PeakVerification.Settings.OFF, FingerprintIndex.SketchStage.DEFAULT);
+    UUID own = null;
+    long[] ownLandmarks = null;
+    for (int i = 0; i < 40; i++) {
+      long[] landmarks = trackOf(randomPeaks(r, 6000, 0.5));
+      UUID id = UUID.randomUUID();
+      own = i == 0 ? id : own;
+      ownLandmarks = i == 0 ? landmarks : ownLandmarks;
+      index.add(id, landmarks, Sketch.pack(SketchTest.track(6000 / Sketch.FRAMES, 200 + i)));
+    }
+    int start = 2000;
+    int len = 120;
+    float[][] song = SketchTest.track(6000 / Sketch.FRAMES, 200);
+    float[][] clipLevels = noisy(java.util.Arrays.copyOfRange(song, start / Sketch.FRAMES, (start + len) / Sketch.FRAMES), 15, r);
+    long[] four = java.util.Arrays.stream(ownLandmarks)
+        .filter(lm -> Fingerprinter.timeOf(lm) >= start + 10 && Fingerprinter.timeOf(lm) < start + len - 10).limit(4).toArray();
+    assertThat(four).hasSize(4);
+    // a track with the same four hashes elsewhere, two by two in line: a candidate whose levels are another song's
+    long[] decoy = java.util.stream.LongStream.concat(java.util.Arrays.stream(trackOf(randomPeaks(r, 6000, 0.5))),
+            java.util.stream.IntStream.range(0, 4).mapToLong(i -> four[i] >>> 32 << 32 | (Fingerprinter.timeOf(four[i]) - start + (i < 2 ? 500 : 3000))))
+        .boxed().sorted(java.util.Comparator.comparingInt(Fingerprinter::timeOf)).mapToLong(Long::longValue).toArray();
+    index.add(UUID.randomUUID(), decoy, Sketch.pack(SketchTest.track(6000 / Sketch.FRAMES, 300)));
+
+    long[] inLine = new long[four.length];
+    long[] scattered = new long[four.length];
+    for (int i = 0; i < four.length; i++) {
+      long hash = four[i] >>> 32 << 32;
+      int clipFrame = Fingerprinter.timeOf(four[i]) - start;
+      inLine[i] = hash | clipFrame;
+      scattered[i] = hash | (clipFrame + 4 - 3 * i);   // the clip's start put at start − 4, − 1, + 2, + 5
+    }
+    List<FingerprintIndex.Match> named = index.identify(new Fingerprinter.Query(inLine, () -> clipLevels), 5);
+    double[] sketch = FingerprintIndex.lastSketch();
+    assertThat(sketch[0]).as("best correlation: below the correlations' own rule")
+        .isBetween(FingerprintIndex.CONCENTRATED[0], FingerprintIndex.SketchStage.DEFAULT.minR());
+    assertThat(sketch[0]).as("ahead of the next track").isGreaterThanOrEqualTo(FingerprintIndex.CONCENTRATED[1] * sketch[1]);
+    assertThat(sketch[2]).as("landmarks at the sketch's offset").isEqualTo(4);
+    assertThat(sketch[3]).as("in line").isEqualTo(4);
+    assertThat(named).extracting(FingerprintIndex.Match::trackId).containsExactly(own);
+    assertThat(named.get(0).offsetMs()).isCloseTo(Math.round(start * Fingerprinter.msPerFrame()), org.assertj.core.data.Offset.offset(50L));
+
+    assertThat(index.identify(new Fingerprinter.Query(scattered, () -> clipLevels), 5)).as("the same landmarks scattered").isEmpty();
+    assertThat(FingerprintIndex.lastSketch()[2]).as("landmarks at the sketch's offset").isEqualTo(4);
+    assertThat(FingerprintIndex.lastSketch()[3]).as("in line").isEqualTo(1);
+  }
+
   /** Band levels with Gaussian noise of {@code sigma} dB added to every value. */
   private static float[][] noisy(float[][] levels, double sigma, Random r) {
     float[][] out = new float[levels.length][];
