@@ -2,6 +2,7 @@ package io.chorus.chat;
 
 import io.chorus.bus.ChorusException;
 import io.chorus.bus.ErrorCode;
+import io.chorus.infra.LuaScript;
 import io.chorus.web.Bearer;
 import io.chorus.web.SignedIn;
 import io.vertx.core.Future;
@@ -31,17 +32,18 @@ final class SignedInJoins {
   static final long LOCK_MS = 10_000;
   /** Between attempts to take a held lock; a join takes a few milliseconds. */
   static final long RETRY_MS = 20;
-  private static final String RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0";
 
   private final SignedIn.Verifier tokens;
   private final Pool pg;
   private final RedisAPI redis;
+  private final LuaScript unlock;
   private final Vertx vertx;
 
   public SignedInJoins(SignedIn.Verifier tokens, Pool pg, RedisAPI redis, Vertx vertx) {
     this.tokens = tokens;
     this.pg = pg;
     this.redis = redis;
+    this.unlock = new LuaScript(redis, "lua/unlock.lua");
     this.vertx = vertx;
   }
 
@@ -76,26 +78,21 @@ final class SignedInJoins {
     })));
   }
 
-  /** Runs {@code work} holding the lock of this account's joins of this room, released however the work ends. */
+  /**
+   * Runs {@code work} holding the lock of this account's joins of this room, released however the work ends: compose
+   * fails the future when the work throws, and the release deletes the lock only for its holder (a no-op when the
+   * lock was never taken).
+   */
   private <T> Future<T> oneAtATime(String roomId, String userId, Supplier<Future<T>> work) {
     String key = "chat:room:{" + roomId + "}:joining:" + userId;
     String holder = UUID.randomUUID().toString();
     long deadline = System.currentTimeMillis() + LOCK_MS;
-    return lock(key, holder, deadline).compose(v -> started(work)
-        .eventually(() -> redis.eval(List.of(RELEASE, "1", key, holder)).otherwiseEmpty()));
-  }
-
-  /** The work's future, or a failed one when it throws before returning one (the lock is released either way). */
-  private static <T> Future<T> started(Supplier<Future<T>> work) {
-    try {
-      return work.get();
-    } catch (RuntimeException e) {
-      return Future.failedFuture(e);
-    }
+    return lock(key, holder, deadline).compose(v -> work.get())
+        .eventually(() -> unlock.run(List.of(key), List.of(holder)).otherwiseEmpty());
   }
 
   private Future<Void> lock(String key, String holder, long deadline) {
-    return redis.set(List.of(key, holder, "NX", "PX", Long.toString(LOCK_MS))).compose(taken -> {
+    return redis.set(List.of(key, holder, "NX", "PX", Long.toString(LOCK_MS))).recover(LuaScript::mapError).compose(taken -> {
       if (taken != null) {
         return Future.succeededFuture();
       }
