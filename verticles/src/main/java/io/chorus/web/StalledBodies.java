@@ -28,11 +28,11 @@ public final class StalledBodies {
   private final long keepAliveMs;
 
   /**
-   * Connections of this server (one event loop) waiting for a whole request head, each with the number of the wait
-   * (a timer of an earlier wait must not close the connection during a later one).
+   * Connections of this server (one event loop) waiting for a whole request head, each with its wait's timer. The
+   * timer is cancelled when the head arrives: a pending timer holds its connection, and a WebSocket's HTTP connection
+   * (with its outbound queue, ~5 KB) must be let go at the upgrade, not when the wait would have ended.
    */
   private final java.util.Map<io.vertx.core.http.HttpConnection, Long> waiting = new java.util.HashMap<>();
-  private long waits;
 
   public StalledBodies(Vertx vertx, long stallMs) {
     this.vertx = vertx;
@@ -45,25 +45,31 @@ public final class StalledBodies {
    * {@code stallMs} (a slow-headers attack, or a client that connected and never spoke) is closed.
    */
   public void connected(io.vertx.core.http.HttpConnection conn) {
-    conn.closeHandler(v -> waiting.remove(conn));   // a closed connection waits for nothing
+    conn.closeHandler(v -> stopWaiting(conn));   // a closed connection waits for nothing
     await(conn, stallMs);
   }
 
   private void await(io.vertx.core.http.HttpConnection conn, long ms) {
-    long wait = ++waits;
-    waiting.put(conn, wait);
-    vertx.setTimer(ms, t -> {
-      if (waiting.remove(conn, wait)) {
+    stopWaiting(conn);
+    waiting.put(conn, vertx.setTimer(ms, timer -> {
+      if (waiting.remove(conn, timer)) {
         LOG.info("connection from {}: no whole request head within {} ms; closed", conn.remoteAddress(), ms);
         conn.close();
       }
-    });
+    }));
+  }
+
+  private void stopWaiting(io.vertx.core.http.HttpConnection conn) {
+    Long timer = waiting.remove(conn);
+    if (timer != null) {
+      vertx.cancelTimer(timer);
+    }
   }
 
   public void handle(RoutingContext ctx) {
     HttpServerRequest req = ctx.request();
     io.vertx.core.http.HttpConnection conn = req.connection();
-    waiting.remove(conn);
+    stopWaiting(conn);
     if (!"websocket".equalsIgnoreCase(req.getHeader("Upgrade"))) {
       // answered: the connection waits for its next request head (a WebSocket's connection never does)
       ctx.addEndHandler(ended -> await(conn, keepAliveMs));

@@ -76,6 +76,7 @@ public final class ConnBench {
         env.put("GRPC_PORT", Integer.toString(Ports.orFree(0)));
         env.put("MAX_ROOM_USERS", Integer.toString(PER_ROOM));
         env.put("RATE_LIMIT_ROOM_CREATE", "0"); // the bench creates its rooms in a burst from one address
+        env.put("RATE_LIMIT_ROOM_REQUESTS", "0"); // and the bridge sockets' REST joins (1,200 per address and minute)
         // -Dbench.gatewayInstances=1: one gateway instance, whose server runs in strict thread mode
         env.put("GATEWAY_INSTANCES", System.getProperty("bench.gatewayInstances", "0"));
         List<String> jvm = new ArrayList<>(List.of("-Xmx" + HEAP, "-Xms" + HEAP));
