@@ -41,6 +41,10 @@ public final class QueueTrim {
   private static final Field WS_HEADERS = field("io.vertx.core.http.impl.WebSocketImplBase", "headers");
   /** Shared by every released socket: nothing adds to a server socket's request headers. */
   private static final io.vertx.core.MultiMap NO_HEADERS = io.vertx.core.MultiMap.caseInsensitiveMultiMap();
+  /** vertx-web's SockJS sockets over a WebSocket: the raw transport's socket, or a session's WebSocket listener, holds it. */
+  private static final Field RAW_SOCKJS_WS = field("io.vertx.ext.web.handler.sockjs.impl.RawWebSocketTransport$RawWSSockJSSocket", "ws");
+  private static final Field SESSION_LISTENER = field("io.vertx.ext.web.handler.sockjs.impl.SockJSSession", "listener");
+  private static final Field LISTENER_WS = field("io.vertx.ext.web.handler.sockjs.impl.WebSocketTransport$WebSocketListener", "ws");
   private static final boolean AVAILABLE = WS_CONNECTION != null && OUTBOUND != null && MESSAGES != null && QUEUE != null;
   private static final boolean ENABLED = AVAILABLE && !Frame.VERTX_DEFAULTS;
 
@@ -120,6 +124,39 @@ public final class QueueTrim {
       return trimConnection(WS_CONNECTION.get(ws));
     } catch (ReflectiveOperationException | RuntimeException e) {
       LOG.debug("Outbound queue of a WebSocket not trimmed: {}", e.toString());
+      return false;
+    }
+  }
+
+  /**
+   * Trims the WebSocket under a SockJS socket (the raw {@code /websocket} transport, or a session on SockJS's
+   * WebSocket transport); true when its queue was swapped. Call it from the SockJS socket handler. Only the
+   * WebSocket's own connection: SockJS keeps the upgrade's routing context, and with it the HTTP connection, for the
+   * socket's life. Polling and streaming transports have no WebSocket; false for them.
+   */
+  public static boolean trim(io.vertx.ext.web.handler.sockjs.SockJSSocket sock) {
+    if (!ENABLED || sock == null) {
+      return false;
+    }
+    try {
+      Object ws = null;
+      if (RAW_SOCKJS_WS != null && RAW_SOCKJS_WS.getDeclaringClass().isInstance(sock)) {
+        ws = RAW_SOCKJS_WS.get(sock);
+      } else if (SESSION_LISTENER != null && LISTENER_WS != null && SESSION_LISTENER.getDeclaringClass().isInstance(sock)) {
+        Object listener = SESSION_LISTENER.get(sock);
+        ws = LISTENER_WS.getDeclaringClass().isInstance(listener) ? LISTENER_WS.get(listener) : null;
+      }
+      if (!(ws instanceof ServerWebSocket socket) || !trim(socket)) {
+        return false;
+      }
+      // the HTTP connection it was upgraded from, which SockJS keeps (through the routing context) for the socket's
+      // life and which is never written to again
+      if (sock.routingContext() != null) {
+        trim(sock.routingContext().request().connection());
+      }
+      return true;
+    } catch (ReflectiveOperationException | RuntimeException e) {
+      LOG.debug("Outbound queue of a SockJS socket not trimmed: {}", e.toString());
       return false;
     }
   }

@@ -101,6 +101,8 @@ public final class RoomBridge {
       sock.close();
       return;
     }
+    // a WebSocket transport's outbound queue is swapped for a small one before the first write from another thread
+    io.chorus.realtime.QueueTrim.trim(sock);
     // the TCP connection, to drop a client that stops reading (WebSocket transports only: the others'
     // requests may share a keep-alive connection with anything)
     io.netty.channel.Channel connection = sock.uri().endsWith("/websocket") && sock.routingContext() != null

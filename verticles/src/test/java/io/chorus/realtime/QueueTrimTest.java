@@ -137,4 +137,61 @@ class QueueTrimTest {
       TestServices.await(strict.close());
     }
   }
+
+  /**
+   * SockJS sockets over a WebSocket, as the bridge mounts them (two instances, not strict thread mode): the raw
+   * {@code /websocket} transport and a session on SockJS's own WebSocket transport both have their WebSocket's queue
+   * swapped, and writes from another thread arrive complete and in order.
+   */
+  @Test
+  void sockJsWebSocketsAreTrimmedAndKeepOrder() {
+    List<String> trimmed = new CopyOnWriteArrayList<>();
+    List<io.vertx.ext.web.handler.sockjs.SockJSSocket> socks = new CopyOnWriteArrayList<>();
+    Promise<Integer> bound = Promise.promise();
+    TestServices.await(vertx.deployVerticle(() -> new VerticleBase() {
+      @Override
+      public Future<?> start() {
+        io.vertx.ext.web.Router router = io.vertx.ext.web.Router.router(vertx);
+        router.route("/sockjs/*").subRouter(io.vertx.ext.web.handler.sockjs.SockJSHandler.create(vertx).socketHandler(sock -> {
+          trimmed.add(String.valueOf(QueueTrim.trim(sock)));
+          trimmed.add(String.valueOf(QueueTrim.trim(sock)));   // a second time: already trimmed, nothing to do
+          socks.add(sock);
+        }));
+        return vertx.createHttpServer().requestHandler(router).listen(-78, "127.0.0.1").onSuccess(s -> bound.tryComplete(s.actualPort()));
+      }
+    }, new DeploymentOptions().setInstances(2)));
+    int serverPort = TestServices.await(bound.future());
+    for (String uri : List.of("/sockjs/websocket", "/sockjs/000/qtrim/websocket")) {
+      int before = socks.size();
+      WsProbe client = WsProbe.connect(serverPort, uri);
+      boolean session = uri.endsWith("qtrim/websocket");
+      if (session) {
+        assertThat(client.nextText(10_000)).as("SockJS open frame").isEqualTo("o");
+      }
+      long deadline = System.currentTimeMillis() + 10_000;
+      while (socks.size() == before) {
+        assertThat(System.currentTimeMillis()).as("server saw the socket").isLessThan(deadline);
+        Thread.onSpinWait();
+      }
+      assertThat(trimmed.subList(2 * before, 2 * before + 2)).as(uri + ": trimmed once").containsExactly("true", "false");
+      io.vertx.ext.web.handler.sockjs.SockJSSocket sock = socks.get(before);
+      List<String> sent = new ArrayList<>();
+      for (int i = 0; i < 100; i++) {
+        sent.add("m" + i);
+        sock.write("m" + i);   // from the test thread, not the socket's loop: through the swapped queue
+      }
+      List<String> got = new ArrayList<>();
+      while (got.size() < sent.size()) {
+        String frame = client.nextText(10_000);
+        if (session) {   // SockJS frames what waited together as one array: a["m0","m1",…]
+          assertThat(frame).startsWith("a[");
+          new io.vertx.core.json.JsonArray(frame.substring(1)).forEach(m -> got.add((String) m));
+        } else {
+          got.add(frame);
+        }
+      }
+      assertThat(got).as(uri + ": complete and in order").isEqualTo(sent);
+      client.close();
+    }
+  }
 }
