@@ -130,9 +130,10 @@ public final class QueueTrim {
 
   /**
    * Trims the WebSocket under a SockJS socket (the raw {@code /websocket} transport, or a session on SockJS's
-   * WebSocket transport); true when its queue was swapped. Call it from the SockJS socket handler. Only the
-   * WebSocket's own connection: SockJS keeps the upgrade's routing context, and with it the HTTP connection, for the
-   * socket's life. Polling and streaming transports have no WebSocket; false for them.
+   * WebSocket transport) and the HTTP connection it was upgraded from, which SockJS keeps for the socket's life
+   * through the upgrade's routing context (so it cannot be let go as {@link #upgrade} does); true when the
+   * WebSocket's queue was swapped. Call it from the SockJS socket handler. Polling and streaming transports have no
+   * WebSocket; false for them.
    */
   public static boolean trim(io.vertx.ext.web.handler.sockjs.SockJSSocket sock) {
     if (!ENABLED || sock == null) {
