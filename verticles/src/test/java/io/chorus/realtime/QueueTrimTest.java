@@ -141,7 +141,7 @@ class QueueTrimTest {
   /**
    * SockJS sockets over a WebSocket, as the bridge mounts them (two instances, not strict thread mode): the raw
    * {@code /websocket} transport and a session on SockJS's own WebSocket transport both have their WebSocket's queue
-   * swapped, and writes from another thread arrive complete and in order.
+   * and the kept HTTP connection's swapped, and writes from another thread arrive complete and in order.
    */
   @Test
   void sockJsWebSocketsAreTrimmedAndKeepOrder() {
@@ -155,6 +155,11 @@ class QueueTrimTest {
         router.route("/sockjs/*").subRouter(io.vertx.ext.web.handler.sockjs.SockJSHandler.create(vertx).socketHandler(sock -> {
           trimmed.add(String.valueOf(QueueTrim.trim(sock)));
           trimmed.add(String.valueOf(QueueTrim.trim(sock)));   // a second time: already trimmed, nothing to do
+          try {
+            trimmed.add(kind(QueueTrim.queueOf(sock.routingContext().request().connection())));
+          } catch (ReflectiveOperationException e) {
+            trimmed.add(e.toString());
+          }
           socks.add(sock);
         }));
         return vertx.createHttpServer().requestHandler(router).listen(-78, "127.0.0.1").onSuccess(s -> bound.tryComplete(s.actualPort()));
@@ -173,7 +178,8 @@ class QueueTrimTest {
         assertThat(System.currentTimeMillis()).as("server saw the socket").isLessThan(deadline);
         Thread.onSpinWait();
       }
-      assertThat(trimmed.subList(2 * before, 2 * before + 2)).as(uri + ": trimmed once").containsExactly("true", "false");
+      assertThat(trimmed.subList(3 * before, 3 * before + 3)).as(uri + ": trimmed once, the HTTP connection's queue too")
+          .containsExactly("true", "false", "ConcurrentLinkedQueue");
       io.vertx.ext.web.handler.sockjs.SockJSSocket sock = socks.get(before);
       List<String> sent = new ArrayList<>();
       for (int i = 0; i < 100; i++) {
