@@ -43,7 +43,7 @@ public final class UserSocketHandler implements Handler<RoutingContext> {
   private final MessageConsumer<JsonObject> disabled;
 
   private static final class Channel {
-    final Fanout<WsSink> sockets = new Fanout<>(null, s -> { });
+    final Fanout<WsSink> sockets = new Fanout<>(WsSink[]::new, null, s -> { });
     Hub.Subscription subscription;
   }
 
@@ -56,7 +56,7 @@ public final class UserSocketHandler implements Handler<RoutingContext> {
     this.disabled = vertx.eventBus().consumer(Addresses.USER_DISABLED, m -> {
       Channel ch = channels.get(m.body().getString("user_id"));
       if (ch != null) {
-        for (WsSink s : ch.sockets.snapshot(WsSink[]::new)) {
+        for (WsSink s : ch.sockets.snapshot()) {
           s.socket().close(CLOSE_DISABLED, "account disabled");
         }
       }

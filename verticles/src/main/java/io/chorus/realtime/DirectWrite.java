@@ -94,15 +94,20 @@ final class DirectWrite {
   /** Writes one message (the caller's reference is handed over). */
   void write(ByteBuf message) {
     if (canWriteNow()) {
-      if (frames != null) {
-        // what conn.write does, but from the encoder's context (no flush is held back: this is not a reply)
-        conn.reportsBytesWritten(message);
-        frames.writeAndFlush(message, conn.voidPromise);
-      } else {
-        conn.write(message, false);
-      }
+      writeNow(message);
     } else {
       conn.writeToChannel(message);
+    }
+  }
+
+  /** Writes one message straight to the channel: only right after {@link #canWriteNow} said true, on the loop. */
+  void writeNow(ByteBuf message) {
+    if (frames != null) {
+      // what conn.write does, but from the encoder's context (no flush is held back: this is not a reply)
+      conn.reportsBytesWritten(message);
+      frames.writeAndFlush(message, conn.voidPromise);
+    } else {
+      conn.write(message, false);
     }
   }
 

@@ -94,7 +94,7 @@ public final class Frame {
       writeTo(ws);
       return;
     }
-    conn.writeToChannel(wire().retainedDuplicate());
+    conn.writeToChannel(wire().duplicate());
   }
 
   /** {@link #send(ServerWebSocket)} past Vert.x's outbound queue when nothing waits in it ({@link DirectWrite}). */
@@ -103,7 +103,16 @@ public final class Frame {
       writeTo(ws);
       return;
     }
-    direct.write(wire().retainedDuplicate());
+    direct.write(wire().duplicate());
+  }
+
+  /** Writes the frame past Vert.x's queue if the socket can take it now ({@link DirectWrite#canWriteNow}); false if it did not write. */
+  boolean sendNow(DirectWrite direct) {
+    if (direct == null || ordinary(direct.connection()) || !direct.canWriteNow()) {
+      return false;
+    }
+    direct.writeNow(wire().duplicate());
+    return true;
   }
 
   private boolean ordinary(VertxConnection conn) {
@@ -126,7 +135,9 @@ public final class Frame {
     ByteBuf w = wire;
     if (w == null) {
       // a benign race: two loops may both encode it the first time; either result is the same bytes
-      w = Unpooled.wrappedBuffer(encode(bytes, binary).asReadOnlyBuffer());
+      // unreleasable: the event loops writing one frame to their sockets at once never write to its reference
+      // count (a retained duplicate per write had every loop's core take the count's cache line from the others)
+      w = Unpooled.unreleasableBuffer(Unpooled.wrappedBuffer(encode(bytes, binary).asReadOnlyBuffer()));
       wire = w;
     }
     return w;
@@ -134,8 +145,8 @@ public final class Frame {
 
   /**
    * RFC 6455 §5.2, server to client (unmasked, one final frame). The memory is a JDK direct buffer that
-   * Netty does not free: every write takes and returns a reference of a duplicate, the frame's own
-   * reference is never released, and the garbage collector frees the memory with the frame.
+   * Netty does not free: every write gets a duplicate whose release does nothing, and the garbage collector
+   * frees the memory with the frame.
    */
   static ByteBuffer encode(byte[] payload, boolean binary) {
     int n = payload.length;

@@ -12,6 +12,15 @@ public interface Sink {
 
   void write(Frame frame);
 
+  /**
+   * Writes the frame at once if the connection can take it without queueing, in one look at its state (the
+   * policy's fast path: a writable socket needs no {@link #writeQueueFull} and {@link #write} looking again); false
+   * when it did not write, and the policy goes on as usual.
+   */
+  default boolean writeNow(Frame frame) {
+    return false;
+  }
+
   /** The slow-consumer policy's end: close (1013) and drop the connection if the close is not taken. */
   void closeSlow();
 

@@ -6,6 +6,8 @@ import io.vertx.core.http.ServerWebSocket;
 /** A server WebSocket as a {@link Sink}. */
 public class WsSink implements Sink {
   private final ServerWebSocket ws;
+  /** The socket under vertx-web's wrapper, asked {@link #isClosed} on every frame without the wrapper's hop. */
+  private final ServerWebSocket inner;
   private final Channel connection;
   private final SocketDrop drop;
   private final String slowReason;
@@ -15,6 +17,7 @@ public class WsSink implements Sink {
   /** {@code connection}: the TCP channel ({@link SocketDrop#channelOf}), null if unknown. */
   public WsSink(ServerWebSocket ws, Channel connection, SocketDrop drop, String slowReason) {
     this.ws = ws;
+    this.inner = QueueTrim.unwrap(ws);
     this.connection = connection;
     this.drop = drop;
     this.slowReason = slowReason;
@@ -28,13 +31,18 @@ public class WsSink implements Sink {
 
   @Override
   public boolean isClosed() {
-    return ws.isClosed();
+    return inner.isClosed();
   }
 
   @Override
   public boolean writeQueueFull() {
     // a socket whose next frame would go straight to a writable channel has room (saves the socket's lock)
     return (direct == null || !direct.canWriteNow()) && ws.writeQueueFull();
+  }
+
+  @Override
+  public boolean writeNow(Frame frame) {
+    return frame.sendNow(direct);
   }
 
   @Override

@@ -40,15 +40,15 @@ final class BridgeFanout {
     }
   }
 
-  /** This loop's sessions listening to {@code address} (a copy). */
+  /** This loop's sessions listening to {@code address} (shared with the fan-out: read it, never write it). */
   BridgeSession[] listeners(String address) {
     Channel ch = channels.get(address);
-    return ch == null ? new BridgeSession[0] : ch.sessions.snapshot(BridgeSession[]::new);
+    return ch == null ? new BridgeSession[0] : ch.sessions.snapshot();
   }
 
   private final class Channel {
     // a slow session is closed (its close handler discards it); a broken one is discarded by abort()
-    final Fanout<BridgeSession> sessions = new Fanout<>(slowClosed, s -> { });
+    final Fanout<BridgeSession> sessions = new Fanout<>(BridgeSession[]::new, slowClosed, s -> { });
     final Hub.Subscription subscription;
 
     Channel(String address) {

@@ -67,7 +67,7 @@ final class RoomFanout {
   }
 
   private final class Channel {
-    final Fanout<RoomSocket> sockets = new Fanout<>(null, s -> remove(s));
+    final Fanout<RoomSocket> sockets = new Fanout<>(RoomSocket[]::new, null, s -> remove(s));
     final Sequencer<Delivery> order;
     final Hub.Subscription subscription;
 
@@ -90,7 +90,7 @@ final class RoomFanout {
     private void deliver(Delivery d) {
       long version = d.json().getLong("version", 0L);
       Frame frame = d.jsonFrame();
-      for (RoomSocket s : sockets.snapshot(RoomSocket[]::new)) {
+      for (RoomSocket s : sockets.snapshot()) {
         if (!s.deliver(frame, version)) {
           remove(s);
         }

@@ -176,7 +176,7 @@ final class StreamRelay {
       initLoader.apply(ch.sessionId).recover(e -> Future.succeededFuture()).onComplete(ar -> {
         if (ch.init == null && ar.result() != null && ar.result().length() > 0) {
           ch.init = ar.result();
-          for (WsSink op : ch.operators.snapshot(WsSink[]::new)) {
+          for (WsSink op : ch.operators.snapshot()) {
             if (!op.isClosed()) {
               op.socket().writeBinaryMessage(ch.init);
             }
@@ -208,7 +208,7 @@ final class StreamRelay {
   }
 
   private void closeAll(Channel ch, String reason) {
-    for (WsSink op : ch.operators.snapshot(WsSink[]::new)) {
+    for (WsSink op : ch.operators.snapshot()) {
       op.socket().close((short) 1000, reason);
     }
     for (ServerWebSocket ws : ch.sources.toArray(ServerWebSocket[]::new)) {
@@ -231,7 +231,7 @@ final class StreamRelay {
 
     Channel(String sessionId) {
       this.sessionId = sessionId;
-      this.operators = new Fanout<>(slowDisconnects, op -> remove(sessionId, op.socket()));
+      this.operators = new Fanout<>(WsSink[]::new, slowDisconnects, op -> remove(sessionId, op.socket()));
     }
   }
 }

@@ -31,19 +31,40 @@ import java.util.concurrent.atomic.AtomicLong;
  * loop) count frames. Not a substitute for scripts/bench-fanout (no cluster, bus, JSON or generator
  * latency): it isolates what changed.
  *
- * <pre>java -cp … io.chorus.bench.FrameWriteBench [N=1000] [events per round=200] [rounds per mode=5]</pre>
+ * With LOOPS &gt; 1 the sockets are spread over that many server event loops (one HTTP server per loop on one
+ * port, as the gateway's instances), every loop writes each event's one {@link Frame} to its own sockets at
+ * the same time, and the loops' CPU is summed: what frames shared between cores cost.
+ *
+ * <pre>java -cp … io.chorus.bench.FrameWriteBench [N=1000] [events per round=200] [rounds per mode=5] [LOOPS=1]</pre>
  */
 public final class FrameWriteBench {
   public static void main(String[] args) throws Exception {
     int n = args.length > 0 ? Integer.parseInt(args[0]) : 1000;
     int events = args.length > 1 ? Integer.parseInt(args[1]) : 200;
     int rounds = args.length > 2 ? Integer.parseInt(args[2]) : 5;
-    Vertx server = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1).setPreferNativeTransport(true));
+    int loopCount = args.length > 3 ? Integer.parseInt(args[3]) : 1;
+    Vertx server = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(loopCount).setPreferNativeTransport(true));
     Vertx clients = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1).setPreferNativeTransport(true));
     List<ServerWebSocket> sockets = new CopyOnWriteArrayList<>();
-    int port = server.createHttpServer(new HttpServerOptions()).connectionHandler(QueueTrim::trim)
-        .requestHandler(req -> QueueTrim.upgrade(req).onSuccess(sockets::add))
-        .listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get().actualPort();
+    java.util.Map<ServerWebSocket, Thread> loopOf = new java.util.concurrent.ConcurrentHashMap<>();
+    List<Context> loops = new CopyOnWriteArrayList<>();
+    int port;
+    try (java.net.ServerSocket free = new java.net.ServerSocket(0)) {
+      port = free.getLocalPort();
+    }
+    // one server per instance on one port: Vert.x shares the port between a deployment's instances
+    server.deployVerticle(() -> new io.vertx.core.VerticleBase() {
+      @Override
+      public io.vertx.core.Future<?> start() {
+        loops.add(context);
+        return vertx.createHttpServer(new HttpServerOptions()).connectionHandler(QueueTrim::trim)
+            .requestHandler(req -> QueueTrim.upgrade(req).onSuccess(ws -> {
+              loopOf.put(ws, Thread.currentThread());
+              sockets.add(ws);
+            }))
+            .listen(port, "127.0.0.1");
+      }
+    }, new io.vertx.core.DeploymentOptions().setInstances(loopCount)).toCompletionStage().toCompletableFuture().get();
     AtomicLong received = new AtomicLong();
     WebSocketClient client = clients.createWebSocketClient(new WebSocketClientOptions().setMaxConnections(n + 10));
     for (int i = 0; i < n; i++) {
@@ -53,10 +74,12 @@ public final class FrameWriteBench {
     while (sockets.size() < n) {
       Thread.sleep(10);
     }
-    Context loop = server.getOrCreateContext();
-    CompletableFuture<Long> tid = new CompletableFuture<>();
-    loop.runOnContext(v -> tid.complete(Thread.currentThread().getId()));
-    long thread = tid.get();
+    long[] threads = new long[loops.size()];
+    for (int l = 0; l < loops.size(); l++) {
+      CompletableFuture<Long> tid = new CompletableFuture<>();
+      loops.get(l).runOnContext(v -> tid.complete(Thread.currentThread().getId()));
+      threads[l] = tid.get();
+    }
     var mx = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
     String payload = "{\"type\":\"seek\",\"room_id\":\"BENCH01\",\"user_id\":\"host\",\"user_name\":\"host\",\"position\":12.5,"
         + "\"timestamp\":1764892800,\"version\":%d,\"server_time\":1764892800123}";
@@ -71,34 +94,42 @@ public final class FrameWriteBench {
     for (int r = 0; r < rounds * modes.length + modes.length; r++) {
       int mode = r % modes.length;
       // the chunked writer QueueTrim.upgrade removes, put back where the HTTP pipeline had it (before Vert.x's handler)
-      chunkedWriters(loop, sockets, mode == 1);
-      long userBefore = mx.getThreadUserTime(thread);
-      long cpuBefore = mx.getThreadCpuTime(thread);
+      for (Context loop : loops) {
+        chunkedWriters(loop, sockets, loopOf, mode == 1);
+      }
+      long userBefore = sum(mx::getThreadUserTime, threads);
+      long cpuBefore = sum(mx::getThreadCpuTime, threads);
       for (int e = 0; e < events; e++) {
         Frame frame = Frame.of(String.format(payload, e));
-        Promise<Void> done = Promise.promise();
-        loop.runOnContext(v -> {
-          for (int i = 0; i < sockets.size(); i++) {
-            ServerWebSocket ws = sockets.get(i);
-            Fanout.offer(mode == 0 ? new OrdinarySink(ws) : mode == 1 ? new DirectSink(ws) : wsSinks.get(i), frame, null);
-          }
-          done.complete();
-        });
-        done.future().toCompletionStage().toCompletableFuture().get();
+        List<io.vertx.core.Future<Void>> all = new ArrayList<>();
+        for (Context loop : loops) {
+          Promise<Void> done = Promise.promise();
+          all.add(done.future());
+          loop.runOnContext(v -> {
+            for (int i = 0; i < sockets.size(); i++) {
+              ServerWebSocket ws = sockets.get(i);
+              if (loopOf.get(ws) == Thread.currentThread()) {
+                Fanout.offer(mode == 0 ? new OrdinarySink(ws) : mode == 1 ? new DirectSink(ws) : wsSinks.get(i), frame, null);
+              }
+            }
+            done.complete();
+          });
+        }
+        io.vertx.core.Future.all(all).toCompletionStage().toCompletableFuture().get();
         expected += n;
         long deadline = System.nanoTime() + 10_000_000_000L;
         while (received.get() < expected && System.nanoTime() < deadline) {
           Thread.sleep(1); // one event at a time: no socket's queue ever fills
         }
       }
-      double user = (mx.getThreadUserTime(thread) - userBefore) / 1e3 / ((double) events * n);
-      double all = (mx.getThreadCpuTime(thread) - cpuBefore) / 1e3 / ((double) events * n);
+      double user = (sum(mx::getThreadUserTime, threads) - userBefore) / 1e3 / ((double) events * n);
+      double all = (sum(mx::getThreadCpuTime, threads) - cpuBefore) / 1e3 / ((double) events * n);
       if (r >= modes.length) { // the first round of each mode warms the JIT
         lines.add(String.format("| %s | %d | %d | %.2f | %.2f |", modes[mode], n, events, user, all - user));
       }
     }
     System.out.println("received " + received.get() + " of " + expected);
-    System.out.println("| write path | sockets | events | server loop user µs per frame | kernel µs per frame |");
+    System.out.println("| write path | sockets | events | server loops' user µs per frame (" + loops.size() + " loop(s)) | kernel µs per frame |");
     System.out.println("|---|---|---|---|---|");
     lines.forEach(System.out::println);
     clients.close();
@@ -106,11 +137,23 @@ public final class FrameWriteBench {
     System.exit(received.get() == expected ? 0 : 1);
   }
 
-  /** Adds (or removes) a chunked writer in every socket's pipeline, on the server loop. */
-  private static void chunkedWriters(Context loop, List<ServerWebSocket> sockets, boolean add) throws Exception {
+  private static long sum(java.util.function.LongUnaryOperator cpu, long[] threads) {
+    long t = 0;
+    for (long thread : threads) {
+      t += cpu.applyAsLong(thread);
+    }
+    return t;
+  }
+
+  /** Adds (or removes) a chunked writer in the pipeline of every socket of {@code loop}, on that loop. */
+  private static void chunkedWriters(Context loop, List<ServerWebSocket> sockets, java.util.Map<ServerWebSocket, Thread> loopOf,
+      boolean add) throws Exception {
     CompletableFuture<Void> done = new CompletableFuture<>();
     loop.runOnContext(v -> {
       for (ServerWebSocket ws : sockets) {
+        if (loopOf.get(ws) != Thread.currentThread()) {
+          continue;
+        }
         io.netty.channel.ChannelHandlerContext ctx = Frame.connectionOf(ws).channelHandlerContext();
         io.netty.channel.ChannelPipeline p = ctx.pipeline();
         boolean has = p.get(io.netty.handler.stream.ChunkedWriteHandler.class) != null;

@@ -63,7 +63,7 @@ class FanoutSlowTest {
       SocketDrop drop = new SocketDrop(vertx, null);
       WsSink slow = new WsSink(byPath.get("/stalled"), channels.get("/stalled"), drop, "too slow");
       WsSink fast = new WsSink(byPath.get("/reader"), channels.get("/reader"), drop, "too slow");
-      Fanout<WsSink> fanout = new Fanout<>(null, dropped::add);
+      Fanout<WsSink> fanout = new Fanout<>(WsSink[]::new, null, dropped::add);
       Promise<Integer> sent = Promise.promise();
       vertx.runOnContext(v -> {
         fanout.add(slow);

@@ -93,6 +93,42 @@ class FrameTest {
     clients.forEach(WsProbe::close);
   }
 
+  /**
+   * One frame written many times to each socket, on the socket's loop (past the queue), then from another thread
+   * (through the queue), then on the loop again, arrives intact every time: no write releases the shared encoding.
+   */
+  @Test
+  void oneFrameServesManyWritesOnAndOffTheLoop() throws Exception {
+    List<WsProbe> clients = List.of(WsProbe.connect(server.actualPort(), "/f"), WsProbe.connect(server.actualPort(), "/g"));
+    List<ServerWebSocket> mine = socketsAt("/f", "/g");
+    String text = "{\"type\":\"seek\",\"position\":12.5,\"pad\":\"" + "p".repeat(200) + "\"}";
+    Frame frame = Frame.of(text);
+    List<WsSink> sinks = mine.stream().map(ws -> new WsSink(ws, null, null, "slow")).toList();
+    int[] rounds = {100, 50, 10};
+    for (int round = 0; round < rounds.length; round++) {
+      int times = rounds[round];
+      if (round == 1) {
+        Thread other = new Thread(() -> {
+          for (int i = 0; i < times; i++) {
+            mine.forEach(frame::send);
+          }
+        });
+        other.start();
+        other.join();
+      } else {
+        for (int i = 0; i < times; i++) {
+          vertx.runOnContext(v -> sinks.forEach(s -> assertThat(Fanout.offer(s, frame, null)).isTrue()));
+        }
+      }
+      for (WsProbe c : clients) {
+        for (int i = 0; i < times; i++) {
+          assertThat(c.nextText(10_000)).as("round " + round + ", frame " + i).isEqualTo(text);
+        }
+      }
+    }
+    clients.forEach(WsProbe::close);
+  }
+
   @Test
   void wireHeaderFollowsRfc6455() {
     java.nio.ByteBuffer small = Frame.encode(new byte[5], false);
