@@ -43,6 +43,10 @@ public final class QueueTrim {
   private static final io.vertx.core.MultiMap NO_HEADERS = io.vertx.core.MultiMap.caseInsensitiveMultiMap();
   /** vertx-web's SockJS sockets over a WebSocket: the raw transport's socket, or a session's WebSocket listener, holds it. */
   private static final Field RAW_SOCKJS_WS = field("io.vertx.ext.web.handler.sockjs.impl.RawWebSocketTransport$RawWSSockJSSocket", "ws");
+  /** The raw transport's copy of the upgrade's headers, made by its first {@code headers()}. */
+  private static final Field RAW_SOCKJS_HEADERS = field("io.vertx.ext.web.handler.sockjs.impl.RawWebSocketTransport$RawWSSockJSSocket", "headers");
+  /** The upgrade's routing context, which every SockJS socket keeps for {@code routingContext()}, {@code webUser()}, {@code webSession()}. */
+  private static final Field SOCKJS_ROUTING_CONTEXT = field("io.vertx.ext.web.handler.sockjs.impl.SockJSSocketBase", "routingContext");
   private static final Field SESSION_LISTENER = field("io.vertx.ext.web.handler.sockjs.impl.SockJSSession", "listener");
   private static final Field LISTENER_WS = field("io.vertx.ext.web.handler.sockjs.impl.WebSocketTransport$WebSocketListener", "ws");
   private static final boolean AVAILABLE = WS_CONNECTION != null && OUTBOUND != null && MESSAGES != null && QUEUE != null;
@@ -158,6 +162,32 @@ public final class QueueTrim {
       return true;
     } catch (ReflectiveOperationException | RuntimeException e) {
       LOG.debug("Outbound queue of a SockJS socket not trimmed: {}", e.toString());
+      return false;
+    }
+  }
+
+  /**
+   * Lets a socket of SockJS's raw WebSocket transport ({@code /eventbus/websocket}) forget its upgrade, as
+   * {@link #upgrade} does for the gateway's sockets: the WebSocket's handshake ({@link #release}), the transport's
+   * copy of the headers and the routing context SockJS keeps for the socket's life (with the upgrade request, its
+   * headers and response, and the HTTP connection). Afterwards the socket's {@code headers()} are empty and its
+   * {@code routingContext()} is null ({@code webUser()} and {@code webSession()} throw): read what you need first.
+   * Other transports are left as they are (a SockJS session outlives its requests). True when it was let go.
+   */
+  public static boolean letGo(io.vertx.ext.web.handler.sockjs.SockJSSocket sock) {
+    if (!ENABLED || RAW_SOCKJS_WS == null || RAW_SOCKJS_HEADERS == null || SOCKJS_ROUTING_CONTEXT == null
+        || !RAW_SOCKJS_WS.getDeclaringClass().isInstance(sock)) {
+      return false;
+    }
+    try {
+      if (!(RAW_SOCKJS_WS.get(sock) instanceof ServerWebSocket ws) || !release(ws)) {
+        return false;
+      }
+      RAW_SOCKJS_HEADERS.set(sock, null);
+      SOCKJS_ROUTING_CONTEXT.set(sock, null);
+      return true;
+    } catch (ReflectiveOperationException | RuntimeException e) {
+      LOG.debug("Upgrade of a SockJS WebSocket not let go: {}", e.toString());
       return false;
     }
   }

@@ -200,4 +200,66 @@ class QueueTrimTest {
       client.close();
     }
   }
+
+  /**
+   * The raw SockJS WebSocket transport's upgrade let go ({@link QueueTrim#letGo}), as the bridge does once it has read
+   * the origin and the TCP channel: the HTTP connection it was upgraded from (with the routing context, request and
+   * headers SockJS kept) is collected while the socket is open, and the socket still reads and writes. A session on
+   * SockJS's own WebSocket transport is left as it is.
+   */
+  @Test
+  void rawSockJsUpgradeIsLetGo() {
+    List<java.lang.ref.WeakReference<HttpConnection>> httpOf = new CopyOnWriteArrayList<>();
+    List<String> letGo = new CopyOnWriteArrayList<>();
+    List<io.vertx.ext.web.handler.sockjs.SockJSSocket> socks = new CopyOnWriteArrayList<>();
+    List<String> heard = new CopyOnWriteArrayList<>();
+    Promise<Integer> bound = Promise.promise();
+    TestServices.await(vertx.deployVerticle(() -> new VerticleBase() {
+      @Override
+      public Future<?> start() {
+        io.vertx.ext.web.Router router = io.vertx.ext.web.Router.router(vertx);
+        router.route("/raw/*").subRouter(io.vertx.ext.web.handler.sockjs.SockJSHandler.create(vertx).socketHandler(sock -> {
+          QueueTrim.trim(sock);
+          httpOf.add(new java.lang.ref.WeakReference<>(sock.routingContext().request().connection()));
+          letGo.add(String.valueOf(QueueTrim.letGo(sock)));
+          letGo.add(String.valueOf(sock.routingContext() == null));
+          sock.handler(b -> heard.add(b.toString()));
+          socks.add(sock);
+        }));
+        return vertx.createHttpServer().requestHandler(router).listen(0, "127.0.0.1").onSuccess(s -> bound.tryComplete(s.actualPort()));
+      }
+    }, new DeploymentOptions()));
+    int serverPort = TestServices.await(bound.future());
+    WsProbe raw = WsProbe.connect(serverPort, "/raw/websocket");
+    WsProbe session = WsProbe.connect(serverPort, "/raw/000/letgo/websocket");
+    assertThat(session.nextText(10_000)).as("SockJS open frame").isEqualTo("o");
+    long deadline = System.currentTimeMillis() + 10_000;
+    while (socks.size() < 2) {
+      assertThat(System.currentTimeMillis()).as("server saw both sockets").isLessThan(deadline);
+      Thread.onSpinWait();
+    }
+    boolean rawFirst = socks.get(0).uri().equals("/raw/websocket");
+    List<String> rawLetGo = rawFirst ? letGo.subList(0, 2) : letGo.subList(2, 4);
+    List<String> sessionLetGo = rawFirst ? letGo.subList(2, 4) : letGo.subList(0, 2);
+    assertThat(rawLetGo).as("the raw transport's upgrade is let go").containsExactly("true", "true");
+    assertThat(sessionLetGo).as("a SockJS session is left as it is").containsExactly("false", "false");
+    java.lang.ref.WeakReference<HttpConnection> rawHttp = rawFirst ? httpOf.get(0) : httpOf.get(1);
+    deadline = System.currentTimeMillis() + 10_000;
+    while (rawHttp.get() != null) {
+      assertThat(System.currentTimeMillis()).as("the raw socket's HTTP connection is collected while it is open").isLessThan(deadline);
+      System.gc();
+      Thread.onSpinWait();
+    }
+    io.vertx.ext.web.handler.sockjs.SockJSSocket sock = rawFirst ? socks.get(0) : socks.get(1);
+    sock.write("after");
+    assertThat(raw.nextText(10_000)).as("the raw socket writes after its upgrade is let go").isEqualTo("after");
+    raw.sendText("hello");
+    deadline = System.currentTimeMillis() + 10_000;
+    while (!heard.contains("hello")) {
+      assertThat(System.currentTimeMillis()).as("the raw socket reads after its upgrade is let go").isLessThan(deadline);
+      Thread.onSpinWait();
+    }
+    raw.close();
+    session.close();
+  }
 }
