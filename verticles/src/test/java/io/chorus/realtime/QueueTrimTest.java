@@ -147,25 +147,16 @@ class QueueTrimTest {
   void sockJsWebSocketsAreTrimmedAndKeepOrder() {
     List<String> trimmed = new CopyOnWriteArrayList<>();
     List<io.vertx.ext.web.handler.sockjs.SockJSSocket> socks = new CopyOnWriteArrayList<>();
-    Promise<Integer> bound = Promise.promise();
-    TestServices.await(vertx.deployVerticle(() -> new VerticleBase() {
-      @Override
-      public Future<?> start() {
-        io.vertx.ext.web.Router router = io.vertx.ext.web.Router.router(vertx);
-        router.route("/sockjs/*").subRouter(io.vertx.ext.web.handler.sockjs.SockJSHandler.create(vertx).socketHandler(sock -> {
-          trimmed.add(String.valueOf(QueueTrim.trim(sock)));
-          trimmed.add(String.valueOf(QueueTrim.trim(sock)));   // a second time: already trimmed, nothing to do
-          try {
-            trimmed.add(kind(QueueTrim.queueOf(sock.routingContext().request().connection())));
-          } catch (ReflectiveOperationException e) {
-            trimmed.add(e.toString());
-          }
-          socks.add(sock);
-        }));
-        return vertx.createHttpServer().requestHandler(router).listen(-78, "127.0.0.1").onSuccess(s -> bound.tryComplete(s.actualPort()));
+    int serverPort = sockJsServer("/sockjs/*", 2, sock -> {
+      trimmed.add(String.valueOf(QueueTrim.trim(sock)));
+      trimmed.add(String.valueOf(QueueTrim.trim(sock)));   // a second time: already trimmed, nothing to do
+      try {
+        trimmed.add(kind(QueueTrim.queueOf(sock.routingContext().request().connection())));
+      } catch (ReflectiveOperationException e) {
+        trimmed.add(e.toString());
       }
-    }, new DeploymentOptions().setInstances(2)));
-    int serverPort = TestServices.await(bound.future());
+      socks.add(sock);
+    });
     for (String uri : List.of("/sockjs/websocket", "/sockjs/000/qtrim/websocket")) {
       int before = socks.size();
       WsProbe client = WsProbe.connect(serverPort, uri);
@@ -213,23 +204,14 @@ class QueueTrimTest {
     List<String> letGo = new CopyOnWriteArrayList<>();
     List<io.vertx.ext.web.handler.sockjs.SockJSSocket> socks = new CopyOnWriteArrayList<>();
     List<String> heard = new CopyOnWriteArrayList<>();
-    Promise<Integer> bound = Promise.promise();
-    TestServices.await(vertx.deployVerticle(() -> new VerticleBase() {
-      @Override
-      public Future<?> start() {
-        io.vertx.ext.web.Router router = io.vertx.ext.web.Router.router(vertx);
-        router.route("/raw/*").subRouter(io.vertx.ext.web.handler.sockjs.SockJSHandler.create(vertx).socketHandler(sock -> {
-          QueueTrim.trim(sock);
-          httpOf.add(new java.lang.ref.WeakReference<>(sock.routingContext().request().connection()));
-          letGo.add(String.valueOf(QueueTrim.letGo(sock)));
-          letGo.add(String.valueOf(sock.routingContext() == null));
-          sock.handler(b -> heard.add(b.toString()));
-          socks.add(sock);
-        }));
-        return vertx.createHttpServer().requestHandler(router).listen(0, "127.0.0.1").onSuccess(s -> bound.tryComplete(s.actualPort()));
-      }
-    }, new DeploymentOptions()));
-    int serverPort = TestServices.await(bound.future());
+    int serverPort = sockJsServer("/raw/*", 1, sock -> {
+      QueueTrim.trim(sock);
+      httpOf.add(new java.lang.ref.WeakReference<>(sock.routingContext().request().connection()));
+      letGo.add(String.valueOf(QueueTrim.letGo(sock)));
+      letGo.add(String.valueOf(sock.routingContext() == null));
+      sock.handler(b -> heard.add(b.toString()));
+      socks.add(sock);
+    });
     WsProbe raw = WsProbe.connect(serverPort, "/raw/websocket");
     WsProbe session = WsProbe.connect(serverPort, "/raw/000/letgo/websocket");
     assertThat(session.nextText(10_000)).as("SockJS open frame").isEqualTo("o");
@@ -261,5 +243,27 @@ class QueueTrimTest {
     }
     raw.close();
     session.close();
+  }
+
+  /** Negative ports, one per shared server below (-77 is the first test's). */
+  private static final java.util.concurrent.atomic.AtomicInteger SHARED_PORT_KEYS = new java.util.concurrent.atomic.AtomicInteger(-77);
+
+  /**
+   * A SockJS handler at {@code route} in {@code instances} server verticles sharing one ephemeral port (as the
+   * bridge is mounted by the gateway's instances, not in strict thread mode); the port.
+   */
+  private static int sockJsServer(String route, int instances, io.vertx.core.Handler<io.vertx.ext.web.handler.sockjs.SockJSSocket> handler) {
+    Promise<Integer> bound = Promise.promise();
+    int key = SHARED_PORT_KEYS.decrementAndGet();
+    TestServices.await(vertx.deployVerticle(() -> new VerticleBase() {
+      @Override
+      public Future<?> start() {
+        io.vertx.ext.web.Router router = io.vertx.ext.web.Router.router(vertx);
+        router.route(route).subRouter(io.vertx.ext.web.handler.sockjs.SockJSHandler.create(vertx).socketHandler(handler));
+        // a negative port: the instances share one ephemeral port (each call its own: the same key would share the port too)
+        return vertx.createHttpServer().requestHandler(router).listen(key, "127.0.0.1").onSuccess(s -> bound.tryComplete(s.actualPort()));
+      }
+    }, new DeploymentOptions().setInstances(instances)));
+    return TestServices.await(bound.future());
   }
 }
