@@ -36,8 +36,8 @@ public class WsSink implements Sink {
 
   @Override
   public boolean writeQueueFull() {
-    // a socket whose next frame would go straight to a writable channel has room (saves the socket's lock)
-    return (direct == null || !direct.canWriteNow()) && ws.writeQueueFull();
+    // asked by the policy only after writeNow found the socket unable to take a frame at once
+    return ws.writeQueueFull();
   }
 
   @Override
