@@ -79,11 +79,7 @@ class QueueTrimTest {
   @Test
   void queuesHaveSmallChunksAndKeepOrder() {
     WsProbe client = WsProbe.connect(port, "/x");
-    long deadline = System.currentTimeMillis() + 10_000;
-    while (sockets.isEmpty() || chunks.size() < 3) {
-      assertThat(System.currentTimeMillis()).as("server saw the socket").isLessThan(deadline);
-      Thread.onSpinWait();
-    }
+    TestServices.until("server saw the socket", 10_000, () -> !sockets.isEmpty() && chunks.size() >= 3);
     assertThat(chunks).as("WebSocket's queue, its connection for Frame.send, HTTP connection's queue (behind vertx-web's wrapper)")
         .containsExactly("ConcurrentLinkedQueue", "direct path", "MpscUnboundedArrayQueue");
     assertThat(sockets.get(0).headers().isEmpty()).as("the socket's copy of the upgrade headers is let go").isTrue();
@@ -101,12 +97,10 @@ class QueueTrimTest {
       assertThat(client.nextText(10_000)).isEqualTo(text);
     }
     // the open socket no longer holds the HTTP connection (nor its request, response and queue)
-    deadline = System.currentTimeMillis() + 10_000;
-    while (upgradedFrom.get(0).get() != null) {
-      assertThat(System.currentTimeMillis()).as("the upgraded-from HTTP connection is collected while the socket is open").isLessThan(deadline);
+    TestServices.until("the upgraded-from HTTP connection is collected while the socket is open", 10_000, () -> {
       System.gc();
-      Thread.onSpinWait();
-    }
+      return upgradedFrom.get(0).get() == null;
+    });
     ws.writeTextMessage("after");
     assertThat(client.nextText(10_000)).as("the socket works after its upgrade is let go").isEqualTo("after");
     client.close();
@@ -164,11 +158,7 @@ class QueueTrimTest {
       if (session) {
         assertThat(client.nextText(10_000)).as("SockJS open frame").isEqualTo("o");
       }
-      long deadline = System.currentTimeMillis() + 10_000;
-      while (socks.size() == before) {
-        assertThat(System.currentTimeMillis()).as("server saw the socket").isLessThan(deadline);
-        Thread.onSpinWait();
-      }
+      TestServices.until("server saw the socket", 10_000, () -> socks.size() != before);
       assertThat(trimmed.subList(3 * before, 3 * before + 3)).as(uri + ": trimmed once, the HTTP connection's queue too")
           .containsExactly("true", "false", "ConcurrentLinkedQueue");
       io.vertx.ext.web.handler.sockjs.SockJSSocket sock = socks.get(before);
@@ -215,32 +205,22 @@ class QueueTrimTest {
     WsProbe raw = WsProbe.connect(serverPort, "/raw/websocket");
     WsProbe session = WsProbe.connect(serverPort, "/raw/000/letgo/websocket");
     assertThat(session.nextText(10_000)).as("SockJS open frame").isEqualTo("o");
-    long deadline = System.currentTimeMillis() + 10_000;
-    while (socks.size() < 2) {
-      assertThat(System.currentTimeMillis()).as("server saw both sockets").isLessThan(deadline);
-      Thread.onSpinWait();
-    }
+    TestServices.until("server saw both sockets", 10_000, () -> socks.size() >= 2);
     boolean rawFirst = socks.get(0).uri().equals("/raw/websocket");
     List<String> rawLetGo = rawFirst ? letGo.subList(0, 2) : letGo.subList(2, 4);
     List<String> sessionLetGo = rawFirst ? letGo.subList(2, 4) : letGo.subList(0, 2);
     assertThat(rawLetGo).as("the raw transport's upgrade is let go").containsExactly("true", "true");
     assertThat(sessionLetGo).as("a SockJS session is left as it is").containsExactly("false", "false");
     java.lang.ref.WeakReference<HttpConnection> rawHttp = rawFirst ? httpOf.get(0) : httpOf.get(1);
-    deadline = System.currentTimeMillis() + 10_000;
-    while (rawHttp.get() != null) {
-      assertThat(System.currentTimeMillis()).as("the raw socket's HTTP connection is collected while it is open").isLessThan(deadline);
+    TestServices.until("the raw socket's HTTP connection is collected while it is open", 10_000, () -> {
       System.gc();
-      Thread.onSpinWait();
-    }
+      return rawHttp.get() == null;
+    });
     io.vertx.ext.web.handler.sockjs.SockJSSocket sock = rawFirst ? socks.get(0) : socks.get(1);
     sock.write("after");
     assertThat(raw.nextText(10_000)).as("the raw socket writes after its upgrade is let go").isEqualTo("after");
     raw.sendText("hello");
-    deadline = System.currentTimeMillis() + 10_000;
-    while (!heard.contains("hello")) {
-      assertThat(System.currentTimeMillis()).as("the raw socket reads after its upgrade is let go").isLessThan(deadline);
-      Thread.onSpinWait();
-    }
+    TestServices.until("the raw socket reads after its upgrade is let go", 10_000, () -> heard.contains("hello"));
     raw.close();
     session.close();
   }

@@ -55,6 +55,20 @@ public final class TestServices {
     }
   }
 
+  /**
+   * Waits until {@code condition} holds (checked every millisecond), failing with {@code what} after
+   * {@code timeoutMs}: for state another thread changes with no future to wait on.
+   */
+  public static void until(String what, long timeoutMs, java.util.function.BooleanSupplier condition) {
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("not within " + timeoutMs + " ms: " + what);
+      }
+      java.util.concurrent.locks.LockSupport.parkNanos(1_000_000);
+    }
+  }
+
   private static final java.net.http.HttpClient METRICS_HTTP = java.net.http.HttpClient.newBuilder()
       .version(java.net.http.HttpClient.Version.HTTP_1_1).build();
 
