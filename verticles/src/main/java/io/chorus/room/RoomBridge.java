@@ -101,9 +101,6 @@ public final class RoomBridge {
       sock.close();
       return;
     }
-    // a WebSocket transport's outbound queues (its own and its HTTP connection's, ~4.7 KB each) are swapped for
-    // small ones before the first write from another thread
-    io.chorus.realtime.QueueTrim.trim(sock);
     // the TCP connection, to drop a client that stops reading (WebSocket transports only: the others'
     // requests may share a keep-alive connection with anything)
     io.netty.channel.Channel connection = sock.uri().endsWith("/websocket") && sock.routingContext() != null
@@ -111,6 +108,10 @@ public final class RoomBridge {
     // the raw WebSocket transport's upgrade (request, headers, routing context, HTTP connection) is not needed past
     // this point: 12.2 KB of heap per idle bridge socket with it (scripts/bench-connections -Dbench.transport=bridge)
     io.chorus.realtime.QueueTrim.letGo(sock);
+    // a WebSocket transport's outbound queues (its own and, while SockJS still holds it, its HTTP connection's,
+    // ~4.7 KB each) are swapped for small ones before the first write from another thread; after letGo the raw
+    // transport's HTTP connection is unreachable and is left alone
+    io.chorus.realtime.QueueTrim.trim(sock);
     BridgeSession session = new BridgeSession(vertx, sock, this, fanout, vertx.eventBus(), REPLY_TIMEOUT_MS,
         () -> drop.dropLater(connection));
     sessions.add(session);
