@@ -14,6 +14,7 @@ public final class SketchProbe {
   static int[] edges;
   static final boolean RAW = Boolean.getBoolean("raw");
   static final int MODE = Integer.getInteger("mode", 0);
+  static final String POOL = System.getProperty("pool", "mean");
 
   public static void main(String[] args) throws Exception {
     int clips = Integer.parseInt(args[0]);
@@ -46,6 +47,8 @@ public final class SketchProbe {
       Random rr = new Random(c[1].hashCode() + (long) len);
       StringBuilder line = new StringBuilder();
       int right = 0;
+      int named = 0;
+      double margin = 0;
       double minTrue = 99, maxWrong = -99;
       for (int k = 0; k < clips; k++) {
         boolean neg = c[1].equals("neg");
@@ -68,11 +71,15 @@ public final class SketchProbe {
         if (tz > wz) {
           right++;
         }
+        if (tz >= 55 && tz >= 1.4 * wz) {
+          named++;
+        }
+        margin += tz - wz;
         minTrue = Math.min(minTrue, tz);
         maxWrong = Math.max(maxWrong, wz);
         line.append(String.format(" %.1f/%.1f", tz, wz));
       }
-      System.out.printf("%ss %s B %d D %d: true best %d/%d, min true z %.1f, max wrong z %.1f%n  %s%n", c[0], c[1], B, D, right, clips, minTrue, maxWrong, line);
+      System.out.printf("%ss %s B %d D %d pool %s: true best %d/%d, named %d, mean margin %.1f, min true z %.1f, max wrong z %.1f%n  %s%n", c[0], c[1], B, D, POOL, right, clips, named, margin / clips, minTrue, maxWrong, line);
     }
   }
 
@@ -114,6 +121,28 @@ public final class SketchProbe {
     float[][] out = new float[spec.length][B];
     for (int t = 0; t < spec.length; t++) {
       for (int b = 0; b < B; b++) {
+        int w = edges[b + 1] - edges[b];
+        if (POOL.equals("max") || POOL.startsWith("top")) {
+          int top = POOL.equals("max") ? 1 : Integer.parseInt(POOL.substring(3));
+          float[] v = Arrays.copyOfRange(spec[t], edges[b], edges[b + 1]);
+          Arrays.sort(v);
+          double p = 0;
+          int m = Math.min(top, w);
+          for (int k = 0; k < m; k++) {
+            p += Math.pow(10, v[w - 1 - k] / 10);
+          }
+          out[t][b] = (float) (10 * Math.log10(p / m + 1e-12));
+          continue;
+        }
+        if (POOL.startsWith("pow")) {
+          double e = Double.parseDouble(POOL.substring(3));
+          double p = 0;
+          for (int k = edges[b]; k < edges[b + 1]; k++) {
+            p += Math.pow(10, e * spec[t][k] / 10);
+          }
+          out[t][b] = (float) (10 * Math.log10(p / w + 1e-30) / e);
+          continue;
+        }
         double p = 0;
         for (int k = edges[b]; k < edges[b + 1]; k++) {
           p += Math.pow(10, spec[t][k] / 10);
