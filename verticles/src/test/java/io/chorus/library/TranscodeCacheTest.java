@@ -3,6 +3,7 @@ package io.chorus.library;
 import io.chorus.infra.Infra;
 import io.chorus.testing.ChorusCluster;
 import io.chorus.testing.TestCluster;
+import io.chorus.testing.TestServices;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -91,17 +92,8 @@ class TranscodeCacheTest {
   }
 
   static void await(String what, BooleanSupplier condition) {
-    long deadline = System.currentTimeMillis() + 20_000;
-    while (!condition.getAsBoolean()) {
-      if (System.currentTimeMillis() > deadline) {
-        throw new AssertionError("not within 20 s: " + what + "; cache: " + tc.sql("SELECT s3_key, bytes FROM transcode_cache"));
-      }
-      try {
-        Thread.sleep(50);   // polling interval of the condition, not a synchronisation
-      } catch (InterruptedException e) {
-        throw new AssertionError(e);
-      }
-    }
+    TestServices.until(what, 20_000, 50, () -> condition.getAsBoolean() ? Boolean.TRUE : null,
+        () -> "cache: " + tc.sql("SELECT s3_key, bytes FROM transcode_cache"));
   }
 
   static long total() {

@@ -46,7 +46,7 @@ class SearchClusterTest {
         new JsonObject().put("track_id", id.toString()).put("owner_id", owner).encode())));
     for (int node = 0; node < 2; node++) {
       int n = node;
-      await(tc, 10_000, () -> found(tc, n, "splin vykhoda net").contains(id.toString()), "found on node " + n);
+      await(10_000, () -> found(tc, n, "splin vykhoda net").contains(id.toString()), "found on node " + n);
     }
     tc.sql("UPDATE tracks SET moderation = 'removed' WHERE id = ?", id);
     long at = System.currentTimeMillis();
@@ -54,7 +54,7 @@ class SearchClusterTest {
         new JsonObject().put("type", "takedown").put("subject_type", "track").put("subject_id", id.toString()));
     for (int node = 0; node < 2; node++) {
       int n = node;
-      await(tc, 3_000, () -> !found(tc, n, "выхода нет").contains(id.toString()), "gone on node " + n);
+      await(3_000, () -> !found(tc, n, "выхода нет").contains(id.toString()), "gone on node " + n);
     }
     // the target is 1 s (0.7 s measured here); the bound leaves room for a machine shared with other builds
     assertThat(System.currentTimeMillis() - at).isLessThan(3_000);
@@ -69,11 +69,7 @@ class SearchClusterTest {
     return ids;
   }
 
-  static void await(TestCluster tc, long ms, BooleanSupplier condition, String what) {
-    long deadline = System.currentTimeMillis() + ms;
-    while (!condition.getAsBoolean()) {
-      assertThat(System.currentTimeMillis()).as("waiting for: " + what).isLessThan(deadline);
-      TestServices.await(tc.client().timer(50));
-    }
+  static void await(long ms, BooleanSupplier condition, String what) {
+    TestServices.until(what, ms, 50, () -> condition.getAsBoolean() ? Boolean.TRUE : null, () -> "");
   }
 }

@@ -205,14 +205,6 @@ abstract class SearchEmbeddingModelCases {
   }
 
   <T> T await(java.util.function.Supplier<T> value, String what) {
-    long deadline = System.currentTimeMillis() + 30_000;
-    while (true) {
-      T v = value.get();
-      if (v != null) {
-        return v;
-      }
-      assertThat(System.currentTimeMillis()).as("waiting for: " + what).isLessThan(deadline);
-      TestServices.await(tc.client().timer(50));
-    }
+    return TestServices.until(what, 30_000, 50, value, () -> "");
   }
 }

@@ -162,11 +162,7 @@ class SearchRestTest {
   }
 
   static void await(long ms, BooleanSupplier condition, String what) {
-    long deadline = System.currentTimeMillis() + ms;
-    while (!condition.getAsBoolean()) {
-      assertThat(System.currentTimeMillis()).as("waiting for: " + what).isLessThan(deadline);
-      TestServices.await(vx.timer(50));
-    }
+    TestServices.until(what, ms, 50, () -> condition.getAsBoolean() ? Boolean.TRUE : null, () -> "");
   }
 
   static void announce(UUID track) {

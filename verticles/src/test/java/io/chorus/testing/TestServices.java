@@ -60,12 +60,27 @@ public final class TestServices {
    * {@code timeoutMs}: for state another thread changes with no future to wait on.
    */
   public static void until(String what, long timeoutMs, java.util.function.BooleanSupplier condition) {
+    until(what, timeoutMs, 1, () -> condition.getAsBoolean() ? Boolean.TRUE : null, () -> "");
+  }
+
+  /**
+   * The first non-null {@code value}, asked every {@code pollMs}: for state behind a query (SQL, HTTP, a search index),
+   * which a tighter loop would only load. Fails after {@code timeoutMs} with {@code what} and {@code diagnostics}
+   * (what was there instead).
+   */
+  public static <T> T until(String what, long timeoutMs, long pollMs, java.util.function.Supplier<T> value,
+                            java.util.function.Supplier<String> diagnostics) {
     long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("not within " + timeoutMs + " ms: " + what);
+    while (true) {
+      T v = value.get();
+      if (v != null) {
+        return v;
       }
-      java.util.concurrent.locks.LockSupport.parkNanos(1_000_000);
+      if (System.nanoTime() > deadline) {
+        String more = diagnostics.get();
+        throw new AssertionError("not within " + timeoutMs + " ms: " + what + (more.isEmpty() ? "" : "; " + more));
+      }
+      java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(pollMs));
     }
   }
 
