@@ -70,6 +70,6 @@ class SearchClusterTest {
   }
 
   static void await(long ms, BooleanSupplier condition, String what) {
-    TestServices.until(what, ms, 50, () -> condition.getAsBoolean() ? Boolean.TRUE : null, () -> "");
+    TestServices.until(what, ms, 50, condition);
   }
 }

@@ -162,7 +162,7 @@ class SearchRestTest {
   }
 
   static void await(long ms, BooleanSupplier condition, String what) {
-    TestServices.until(what, ms, 50, () -> condition.getAsBoolean() ? Boolean.TRUE : null, () -> "");
+    TestServices.until(what, ms, 50, condition);
   }
 
   static void announce(UUID track) {

@@ -60,7 +60,12 @@ public final class TestServices {
    * {@code timeoutMs}: for state another thread changes with no future to wait on.
    */
   public static void until(String what, long timeoutMs, java.util.function.BooleanSupplier condition) {
-    until(what, timeoutMs, 1, () -> condition.getAsBoolean() ? Boolean.TRUE : null, () -> "");
+    until(what, timeoutMs, 1, condition);
+  }
+
+  /** {@link #until(String, long, java.util.function.BooleanSupplier)}, checked every {@code pollMs}. */
+  public static void until(String what, long timeoutMs, long pollMs, java.util.function.BooleanSupplier condition) {
+    until(what, timeoutMs, pollMs, () -> condition.getAsBoolean() ? Boolean.TRUE : null, () -> "");
   }
 
   /**
