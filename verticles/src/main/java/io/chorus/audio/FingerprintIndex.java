@@ -343,9 +343,7 @@ public final class FingerprintIndex {
       if (!m.isEmpty() || sketched == 0) {
         return m;
       }
-      // the landmark confirmation was calibrated on the short clips only: a longer one gathers more chance landmarks
-      // per offset (a 10 s clip of a sibling track reached 14 in IdentifyAccuracyTest's held-out clips)
-      return sketched(levels, coarseTracks(bufs, hist, n, sketched), bufs[0], span(distinct) <= WIDEN_FRAMES ? n : 0);
+      return sketched(levels, coarseTracks(bufs, hist, n, sketched), bufs[0], n, confirmationScale(span(distinct)));
     });
   }
 
@@ -410,13 +408,30 @@ public final class FingerprintIndex {
   private static final ThreadLocal<Sketch.Matcher> MATCHERS = ThreadLocal.withInitial(Sketch.Matcher::new);
 
   /**
+   * The clip length (frames, 5 s) the landmark confirmation's counts were calibrated at: chance landmarks at one
+   * offset grow with the clip's length, and so do a true track's.
+   */
+  static final int CONFIRM_SPAN = (int) Math.round(5000 / Fingerprinter.msPerFrame());
+
+  /**
+   * What a clip's landmark counts are divided by before the confirmation ({@link #confirmed}): 1 up to
+   * {@link #CONFIRM_SPAN}, its span over that above. Without it a long clip could not be confirmed at all (a 10 s clip
+   * of a sibling track reached 14 landmarks in IdentifyAccuracyTest's held-out clips, over the 12 of the first tier),
+   * and a 10 s clip in noise named fewer tracks than a 5 s one; with it (IdentifyBench 50 10000, seed 18 and seed 7 at
+   * 150 clips per cell) the 10 s noisy cells named +10 and +14 clips at the same false positives (1 / 450, 5 / 1,350).
+   */
+  static double confirmationScale(int span) {
+    return Math.max(1, (double) span / CONFIRM_SPAN);
+  }
+
+  /**
    * The sketch stage: each candidate track correlated with the clip's band levels at every offset; the best is named
    * when its correlation passes {@link SketchStage#minR} and {@link SketchStage#minRatio} × the next track's, or when
    * the clip's own landmarks confirm it at the offset the sketch found ({@link #confirmed}; the first {@code n} of
-   * {@code cand} are the query's gathered candidates, none for a clip the confirmation does not apply to). Its score
-   * is the correlation × 100.
+   * {@code cand} are the query's gathered candidates, their counts divided by {@code scale}, see {@link
+   * #confirmationScale}). Its score is the correlation × 100.
    */
-  private List<Match> sketched(java.util.function.Supplier<float[][]> levels, List<Integer> ordinals, int[] cand, int n) {
+  private List<Match> sketched(java.util.function.Supplier<float[][]> levels, List<Integer> ordinals, int[] cand, int n, double scale) {
     Sketch.Matcher matcher = MATCHERS.get();
     if (ordinals.isEmpty() || !matcher.query(levels.get())) {
       return List.of();
@@ -446,7 +461,7 @@ public final class FingerprintIndex {
     boolean apart = best.r() >= sketching.minR() && best.r() >= sketching.minRatio() * Math.max(second, 0);
     // a calibrating stage (minR < 0 names its best whatever) counts the landmarks of every clip, for the calibration
     int[] landmarks = apart && sketching.minR() >= 0 ? new int[] {-1, -1} : landmarksAt(cand, n, bestOrdinal, best.offset());
-    if (!apart && !confirmed(best.r(), second, landmarks[0], landmarks[1])) {
+    if (!apart && !confirmed(best.r(), second, landmarks[0] / scale, landmarks[1] / scale)) {
       return List.of();
     }
     return List.of(new Match(tracks.get(bestOrdinal), (int) Math.round(100 * best.r()),
@@ -460,8 +475,8 @@ public final class FingerprintIndex {
    * unnamed, the best track correlated at up to 0.85 with no landmark in place, and landmarks pile up by chance in the
    * coarse bins the candidates come from; at the one offset the sketch found, though, 12 landmarks or more came once
    * (at r 0.25) against 39 true tracks, and 6 or more only at r ≤ 0.45. Calibrated with two seeds of 150 clips per condition
-   * (2 and 5 s clips in white and pink noise at 5 dB, 2 s at 10 dB, white at 0 dB; it applies to clips up to {@link
-   * #WIDEN_FRAMES}) and 1,050 clips of other music each (2, 5 and 10 s), at 10,045 tracks: the four 5 dB cells named
+   * (2 and 5 s clips in white and pink noise at 5 dB, 2 s at 10 dB, white at 0 dB; a longer clip's counts are scaled
+   * down, {@link #confirmationScale}) and 1,050 clips of other music each (2, 5 and 10 s), at 10,045 tracks: the four 5 dB cells named
    * 566 → 585 and 567 → 580 of 600, no clip named wrongly, no false positive added (docs/benchmarks.md).
    */
   static final double[][] CONFIRMATIONS = {{0.3, 12}, {0.6, 5}, {0.8, 3}};
@@ -487,7 +502,7 @@ public final class FingerprintIndex {
    * ({@code landmarks} in the window, {@code inLine} of them within 3 adjacent frames) pass one of the {@link
    * #CONFIRMATIONS} or the {@link #CONCENTRATED} test.
    */
-  public static boolean confirmed(double r, double second, int landmarks, int inLine) {
+  public static boolean confirmed(double r, double second, double landmarks, double inLine) {
     for (double[] pair : CONFIRMATIONS) {
       if (r >= pair[0] && landmarks >= pair[1]) {
         return true;

@@ -45,6 +45,19 @@ class FingerprintIndexTest {
     return out.stream().mapToLong(Long::longValue).toArray();
   }
 
+  /** The confirmation's landmark counts are as calibrated up to 5 s of clip and scale with a longer clip's length. */
+  @Test
+  void longClipsScaleTheirConfirmationCounts() {
+    int fiveSeconds = FingerprintIndex.CONFIRM_SPAN;
+    assertThat(fiveSeconds).isBetween(210, 220);   // 5 s of 23.2 ms frames
+    assertThat(FingerprintIndex.confirmationScale(40)).isEqualTo(1.0);
+    assertThat(FingerprintIndex.confirmationScale(fiveSeconds)).isEqualTo(1.0);
+    assertThat(FingerprintIndex.confirmationScale(2 * fiveSeconds)).isEqualTo(2.0);
+    // 14 chance landmarks of a 10 s clip count as 7: under the first tier's 12, as 5 s of other music rarely reach it
+    assertThat(FingerprintIndex.confirmed(0.35, 0.3, 14 / FingerprintIndex.confirmationScale(2 * fiveSeconds), 2)).isFalse();
+    assertThat(FingerprintIndex.confirmed(0.35, 0.3, 26 / FingerprintIndex.confirmationScale(2 * fiveSeconds), 2)).isTrue();
+  }
+
   @Test
   void prunedMatchingAnswersAsTheFullRanking() {
     Random r = new Random(30);
