@@ -455,6 +455,7 @@ public final class FingerprintIndex {
     }
     LAST_SKETCH.get()[0] = best == null ? 0 : best.r();
     LAST_SKETCH.get()[1] = second;
+    LAST_SKETCH.get()[4] = scale;
     if (best == null) {
       return List.of();
     }
@@ -540,10 +541,10 @@ public final class FingerprintIndex {
 
   /**
    * The calling thread's last sketch stage: {best correlation, next track's, the clip's landmarks at the best's offset,
-   * the most of them within 3 adjacent frames (both −1: not counted, the correlations decided)} (diagnostics,
-   * calibration).
+   * the most of them within 3 adjacent frames (both −1: not counted, the correlations decided), what the confirmation
+   * divides those counts by ({@link #confirmationScale})} (diagnostics, calibration).
    */
-  private static final ThreadLocal<double[]> LAST_SKETCH = ThreadLocal.withInitial(() -> new double[4]);
+  private static final ThreadLocal<double[]> LAST_SKETCH = ThreadLocal.withInitial(() -> new double[5]);
 
   public static double[] lastSketch() {
     return LAST_SKETCH.get().clone();

@@ -104,11 +104,11 @@ public final class IdentifyBench {
           double[] sk = FingerprintIndex.lastSketch();
           if (calibrate && sk[0] >= -0.5) {
             boolean right = !m.isEmpty() && m.get(0).trackId().equals(ids.get(s));
-            System.out.printf("sketch %s %.0fs %s r %.3f next %.3f landmarks %.0f in line %.0f%n", right ? "TRUE" : "WRONG", len, c, sk[0], sk[1], sk[2], sk[3]);
+            System.out.printf("sketch %s %.0fs %s r %.3f next %.3f landmarks %.0f in line %.0f scale %.2f%n", right ? "TRUE" : "WRONG", len, c, sk[0], sk[1], sk[2], sk[3], sk[4]);
             if (right) {
               ok--;   // calibration: counted below only if the sketch stage would name it
             }
-            calib.add(new double[] {right ? 1 : 0, sk[0], sk[1], sk[2], sk[3]});
+            calib.add(new double[] {right ? 1 : 0, sk[0], sk[1], sk[2], sk[3], sk[4]});
           }
           if (calibrate && (m.isEmpty() || !m.get(0).trackId().equals(ids.get(s)))) {
             System.out.printf("miss %.0fs %s: %s, rows %d, sketch %s%n", len, c, m.isEmpty() ? "unnamed" : "named another", FingerprintIndex.lastQueryCounts()[2],
@@ -138,8 +138,8 @@ public final class IdentifyBench {
           heldOutTimes.add(System.nanoTime() - q0);
           double[] sk = FingerprintIndex.lastSketch();
           if (calibrate && sk[0] >= -0.5) {
-            System.out.printf("sketch NEG %.0fs %s r %.3f next %.3f landmarks %.0f in line %.0f%n", len, c, sk[0], sk[1], sk[2], sk[3]);
-            calib.add(new double[] {-1, sk[0], sk[1], sk[2], sk[3]});
+            System.out.printf("sketch NEG %.0fs %s r %.3f next %.3f landmarks %.0f in line %.0f scale %.2f%n", len, c, sk[0], sk[1], sk[2], sk[3], sk[4]);
+            calib.add(new double[] {-1, sk[0], sk[1], sk[2], sk[3], sk[4]});
             named = false;
           }
           if (named) {
@@ -156,8 +156,8 @@ public final class IdentifyBench {
         }
       }
       FingerprintIndex.SketchStage stage = FingerprintIndex.SketchStage.DEFAULT;
-      System.out.printf("calibration, the default rule with the landmark confirmation (short clips): %s%n",
-          tally(r -> r[1] >= stage.minR() && r[1] >= stage.minRatio() * Math.max(0, r[2]) || FingerprintIndex.confirmed(r[1], r[2], (int) r[3], (int) r[4])));
+      System.out.printf("calibration, the default rule with the landmark confirmation: %s%n",
+          tally(r -> r[1] >= stage.minR() && r[1] >= stage.minRatio() * Math.max(0, r[2]) || FingerprintIndex.confirmed(r[1], r[2], r[3] / r[5], r[4] / r[5])));
     }
     long[] sorted = times.stream().mapToLong(Long::longValue).sorted().toArray();
     System.out.printf("false positives: %d of %d (%.2f%%)%n", fp0, negatives, 100.0 * fp0 / negatives);
