@@ -88,7 +88,7 @@ public final class AudioFeature implements Feature {
     ((io.vertx.core.internal.VertxInternal) node.vertx()).addCloseHook(completion -> {
       RUNNING.remove(nodeId, this);
       fingerprints.index().release();
-      completion.succeed();
+      fingerprints.close().onComplete(closed -> completion.succeed());
     });
     node.kafka();
     waves = io.chorus.audio.wave.Waves.start(node, access);

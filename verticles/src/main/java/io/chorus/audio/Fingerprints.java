@@ -2,6 +2,7 @@ package io.chorus.audio;
 
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.WorkerExecutor;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
@@ -15,21 +16,40 @@ import java.util.UUID;
 
 /**
  * A node's fingerprint store: the PostgreSQL table {@code track_fingerprints} (the durable copy) and the
- * in-memory {@link FingerprintIndex} rebuilt from it at start. Fingerprinting and matching run on worker
- * threads (CPU-bound).
+ * in-memory {@link FingerprintIndex} rebuilt from it at start. Fingerprinting and matching run on the node's
+ * {@value #POOL} pool, one thread per core ({@link #Fingerprints(Vertx, Pool, int)}).
  */
 public final class Fingerprints {
   private static final Logger LOG = LoggerFactory.getLogger(Fingerprints.class);
   private static final int LOAD_BATCH = 200;
 
-  private final Vertx vertx;
+  /** The worker pool's name (its threads are {@code chorus-fingerprints-<n>}). */
+  static final String POOL = "chorus-fingerprints";
+
+  private final WorkerExecutor workers;
   private final Pool pg;
   private final FingerprintIndex index = new FingerprintIndex();
   private final ThreadLocal<Fingerprinter> fingerprinters = ThreadLocal.withInitial(Fingerprinter::new);
 
   Fingerprints(Vertx vertx, Pool pg) {
-    this.vertx = vertx;
+    this(vertx, pg, Runtime.getRuntime().availableProcessors());
+  }
+
+  /**
+   * A store whose CPU-bound work runs on a pool of {@code threads}, not on the node's shared worker pool (20 threads):
+   * each thread keeps its last query's candidate buffers (three int arrays as long as its candidates, ~80 MB for a
+   * p99 5 s clip at 10,045 tracks, docs/benchmarks.md), so the pool's size bounds what the node retains, and a
+   * flood of identify requests queues here instead of taking the threads that decoding, S3 and the other features
+   * block on. More threads than cores would not answer sooner.
+   */
+  Fingerprints(Vertx vertx, Pool pg, int threads) {
+    this.workers = vertx.createSharedWorkerExecutor(POOL, threads);
     this.pg = pg;
+  }
+
+  /** Releases the pool (the node's close). */
+  Future<Void> close() {
+    return workers.close();
   }
 
   FingerprintIndex index() {
@@ -41,7 +61,7 @@ public final class Fingerprints {
    * index; its landmarks.
    */
   public Future<long[]> index(UUID trackId, float[] pcm) {
-    return vertx.executeBlocking(() -> fingerprinters.get().print(pcm), false)
+    return workers.executeBlocking(() -> fingerprinters.get().print(pcm), false)
         .compose(print -> pg.preparedQuery("INSERT INTO track_fingerprints (track_id, hashes, n, version, sketch) VALUES ($1, $2, $3, $4, $5)"
                 + " ON CONFLICT (track_id) DO UPDATE SET hashes = EXCLUDED.hashes, n = EXCLUDED.n, version = EXCLUDED.version,"
                 + " sketch = EXCLUDED.sketch")
@@ -66,7 +86,7 @@ public final class Fingerprints {
         + " ORDER BY track_id LIMIT " + LOAD_BATCH;
     short version = (short) Fingerprinter.VERSION;
     return pg.preparedQuery(sql).execute(first ? Tuple.of(version) : Tuple.of(version, after))
-        .compose(rows -> vertx.executeBlocking(() -> {
+        .compose(rows -> workers.executeBlocking(() -> {
           UUID last = null;
           int n = 0;
           for (Row r : rows) {
@@ -80,7 +100,7 @@ public final class Fingerprints {
         .compose(step -> {
           if (step == null || (int) step[1] < LOAD_BATCH) {
             int total = loaded + (step == null ? 0 : (int) step[1]);
-            return vertx.executeBlocking(() -> {
+            return workers.executeBlocking(() -> {
               index.compact();
               return total;
             }, false).onSuccess(t -> LOG.info("Fingerprint index loaded: {} tracks, {} MB", t, index.bytes() / 1_000_000));
@@ -91,12 +111,12 @@ public final class Fingerprints {
 
   /** The other tracks that are the same recording as {@code landmarks} (a whole track's), on a worker thread. */
   Future<List<FingerprintIndex.Overlap>> overlaps(UUID trackId, long[] landmarks, double minFraction) {
-    return vertx.executeBlocking(() -> index.overlaps(trackId, landmarks, minFraction), false);
+    return workers.executeBlocking(() -> index.overlaps(trackId, landmarks, minFraction), false);
   }
 
   /** Decoded clip → the confident matches, best first (on a worker thread). */
   Future<List<FingerprintIndex.Match>> match(float[] clip, int limit) {
-    return vertx.executeBlocking(() -> index.identify(fingerprinters.get().queryPrint(clip), limit), false);
+    return workers.executeBlocking(() -> index.identify(fingerprinters.get().queryPrint(clip), limit), false);
   }
 
   static byte[] pack(long[] landmarks) {
