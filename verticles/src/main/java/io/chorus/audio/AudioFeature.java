@@ -37,6 +37,9 @@ public final class AudioFeature implements Feature {
   private ClipDecoder decoder;
   private Access access;
   private io.chorus.audio.wave.Waves waves;
+  private AudioConfig config;
+  /** The node's identify requests in flight, over all its gateway instances ({@link IdentifyRoutes}). */
+  private final java.util.concurrent.atomic.AtomicInteger identifying = new java.util.concurrent.atomic.AtomicInteger();
 
   /** My Wave feeds rooms' queues through the rooms feature's client. */
   @Override
@@ -75,6 +78,7 @@ public final class AudioFeature implements Feature {
   private Future<Void> start(NodeContext node, LibraryConfig library, AudioConfig config, SoundEmbedder embedder) {
     // first: other features (My Wave) and the library's routes look these up
     this.node = node;
+    this.config = config;
     similarity = new Similarity(node.vertx(), node.infra().pg(), embedder);
     node.publish(SimilarTracks.class, similarity);
     node.publish(io.chorus.library.SoundAlike.class, similarity.forLibrary());
@@ -90,6 +94,10 @@ public final class AudioFeature implements Feature {
       fingerprints.index().release();
       fingerprints.close().onComplete(closed -> completion.succeed());
     });
+    if (node.metrics() != null) {
+      io.micrometer.core.instrument.Gauge.builder("chorus.identify.in_flight", identifying, java.util.concurrent.atomic.AtomicInteger::get)
+          .description("identify requests this node is reading, decoding or matching").register(node.metrics());
+    }
     node.kafka();
     waves = io.chorus.audio.wave.Waves.start(node, access);
     // the indexes load in the background: a node serves (with fewer matches) while a large table loads
@@ -107,7 +115,8 @@ public final class AudioFeature implements Feature {
 
   @Override
   public Future<Void> mount(GatewayContext gateway) {
-    new IdentifyRoutes(gateway.node().vertx(), gateway.node().infra().pg(), access, fingerprints, decoder).mount(gateway.router());
+    new IdentifyRoutes(gateway.node().vertx(), gateway.node().infra().pg(), access, fingerprints, decoder, identifying,
+        config.identifyMaxInFlight()).mount(gateway.router());
     waves.mount(gateway);
     return Future.succeededFuture();
   }

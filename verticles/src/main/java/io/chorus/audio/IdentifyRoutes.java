@@ -22,6 +22,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * {@code POST /api/v1/identify}: the body is an audio clip in any format ffmpeg reads (≤ 5 MB, ≤ 30 s);
@@ -39,13 +40,23 @@ final class IdentifyRoutes {
   private final Access access;
   private final Fingerprints fingerprints;
   private final ClipDecoder decoder;
+  private final AtomicInteger inFlight;
+  private final int maxInFlight;
 
-  IdentifyRoutes(Vertx vertx, Pool pg, Access access, Fingerprints fingerprints, ClipDecoder decoder) {
+  /**
+   * {@code inFlight}: the node's identify requests between their headers and their answer, shared by every gateway
+   * instance; over {@code maxInFlight} a request is refused at once (503 {@code unavailable}, {@code Retry-After: 1}),
+   * before its body (up to 5 MB), its decoder (an ffmpeg process) and its match take memory and CPU.
+   */
+  IdentifyRoutes(Vertx vertx, Pool pg, Access access, Fingerprints fingerprints, ClipDecoder decoder, AtomicInteger inFlight,
+                 int maxInFlight) {
     this.vertx = vertx;
     this.pg = pg;
     this.access = access;
     this.fingerprints = fingerprints;
     this.decoder = decoder;
+    this.inFlight = inFlight;
+    this.maxInFlight = maxInFlight;
   }
 
   void mount(Router router) {
@@ -53,26 +64,34 @@ final class IdentifyRoutes {
   }
 
   private void identify(RoutingContext ctx) {
-    ClipBody.read(ctx.request(), MAX_BYTES).onComplete(read -> {
-      if (read.failed()) {
-        Http.fail(ctx, read.cause());
-      } else {
-        identify(ctx, read.result());
-      }
-    });
-  }
-
-  private void identify(RoutingContext ctx, Buffer body) {
-    if (body.length() == 0) {
-      Http.error(ctx, ErrorCode.INVALID_ARGUMENT, "the body must be an audio clip (any format ffmpeg reads, at most 30 s)");
+    if (inFlight.incrementAndGet() > maxInFlight) {
+      inFlight.decrementAndGet();
+      // the body is read and dropped, so that a client still sending reads the answer rather than a reset connection
+      ctx.request().handler(chunk -> { }).exceptionHandler(e -> { }).resume();
+      ctx.response().putHeader("Retry-After", "1");
+      Http.error(ctx, ErrorCode.UNAVAILABLE, "this node is identifying " + maxInFlight + " clips already; retry shortly");
       return;
     }
-    access.optionalCaller(ctx)
+    ClipBody.read(ctx.request(), MAX_BYTES)
+        .compose(body -> answer(ctx, body))
+        .onComplete(answer -> {
+          inFlight.decrementAndGet();   // before the answer: a client's next request finds the slot free
+          if (answer.succeeded()) {
+            Http.json(ctx, 200, new JsonObject().put("matches", answer.result()));
+          } else {
+            Http.fail(ctx, answer.cause());
+          }
+        });
+  }
+
+  private Future<JsonArray> answer(RoutingContext ctx, Buffer body) {
+    if (body.length() == 0) {
+      return Future.failedFuture(ErrorCode.INVALID_ARGUMENT.exception("the body must be an audio clip (any format ffmpeg reads, at most 30 s)"));
+    }
+    return access.optionalCaller(ctx)
         .compose(who -> decode(body.getBytes())
             .compose(pcm -> fingerprints.match(pcm, LIMIT * 4))
-            .compose(matches -> visible(matches, who)))
-        .onSuccess(matches -> Http.json(ctx, 200, new JsonObject().put("matches", matches)))
-        .onFailure(e -> Http.fail(ctx, e));
+            .compose(matches -> visible(matches, who)));
   }
 
   private Future<float[]> decode(byte[] clip) {

@@ -48,7 +48,9 @@ class IdentifyRestTest {
     songs = corpus.decode(List.of(Corpus.files(Corpus.WARZONE, ".opus").get(0), Corpus.files(Corpus.SINGULARITY, ".ogg").get(0),
         Corpus.files(Corpus.SINGULARITY, ".ogg").get(1)), 2, 60);
     assertThat(songs).hasSize(3);
-    tc = TestCluster.start(1, Map.of("RATE_LIMIT_REGISTER", 100_000, "RATE_LIMIT_LOGIN", 100_000, "RATE_LIMIT_LOGIN_PER_USERNAME", 100_000));
+    // one identify at a time: aNodeAtItsLimitRefusesAClipAtOnceAndTakesTheNextAfterwards (the others send one by one)
+    tc = TestCluster.start(1, Map.of("RATE_LIMIT_REGISTER", 100_000, "RATE_LIMIT_LOGIN", 100_000, "RATE_LIMIT_LOGIN_PER_USERNAME", 100_000,
+        "AUDIO_IDENTIFY_MAX_IN_FLIGHT", 1));
     rest = tc.rest();
     port = tc.port();
     JsonObject a = rest.postOk(port, "/api/v1/auth/register", null,
@@ -112,6 +114,73 @@ class IdentifyRestTest {
     assertThat(top.getString("artist")).startsWith("Warzone ");
     assertThat(top.getInteger("score")).isPositive();
     assertThat(top.getLong("offset_ms")).isBetween(19_800L, 20_200L);
+  }
+
+  /**
+   * At AUDIO_IDENTIFY_MAX_IN_FLIGHT (1 here) a node refuses another clip at once with 503 and Retry-After, the one in
+   * flight is still answered, and the next clip after it is taken.
+   */
+  @Test
+  void aNodeAtItsLimitRefusesAClipAtOnceAndTakesTheNextAfterwards() throws Exception {
+    byte[] mp3 = corpus.mp3Bytes(clip(0, 20, 5), 64);
+    java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+    // the first request's headers and half its body go out; the rest waits for the latch
+    java.io.InputStream held = new java.io.SequenceInputStream(new java.io.ByteArrayInputStream(mp3, 0, mp3.length / 2),
+        new java.io.InputStream() {
+          private final java.io.InputStream second = new java.io.ByteArrayInputStream(mp3, mp3.length / 2, mp3.length - mp3.length / 2);
+
+          @Override
+          public int read() throws java.io.IOException {
+            await();
+            return second.read();
+          }
+
+          @Override
+          public int read(byte[] b, int off, int len) throws java.io.IOException {
+            await();
+            return second.read(b, off, len);
+          }
+
+          private void await() throws java.io.IOException {
+            try {
+              if (!release.await(60, java.util.concurrent.TimeUnit.SECONDS)) {
+                throw new java.io.IOException("the test never released the body");
+              }
+            } catch (InterruptedException e) {
+              throw new java.io.InterruptedIOException();
+            }
+          }
+        });
+    java.util.concurrent.CompletableFuture<HttpResponse<String>> first = http.sendAsync(
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/api/v1/identify"))
+            .POST(HttpRequest.BodyPublishers.ofInputStream(() -> held)).header("content-type", "audio/mpeg").build(),
+        HttpResponse.BodyHandlers.ofString());
+    try {
+      TestServices.until("the first clip in flight on /metrics", 20_000, 50, () -> inFlight() == 1);
+      HttpResponse<String> refused = identify(mp3, null);
+      assertThat(error(refused, 503)).isEqualTo("unavailable");
+      assertThat(refused.headers().firstValue("Retry-After")).hasValue("1");
+    } finally {
+      release.countDown();
+    }
+    HttpResponse<String> answered = first.get(60, java.util.concurrent.TimeUnit.SECONDS);
+    assertThat(answered.statusCode()).as(answered.body()).isEqualTo(200);
+    assertThat(new JsonObject(answered.body()).getJsonArray("matches").getJsonObject(0).getString("track_id")).isEqualTo(approved.toString());
+    assertThat(inFlight()).as("in flight once answered").isZero();
+    HttpResponse<String> next = identify(mp3, null);
+    assertThat(next.statusCode()).as(next.body()).isEqualTo(200);
+  }
+
+  /** The node's chorus_identify_in_flight gauge. */
+  static double inFlight() {
+    try {
+      String body = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics")).build(),
+          HttpResponse.BodyHandlers.ofString()).body();
+      return body.lines().filter(l -> l.startsWith("chorus_identify_in_flight")).mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1)))
+          .findFirst().orElseThrow(() -> new AssertionError("no chorus_identify_in_flight in /metrics"));
+    } catch (java.io.IOException | InterruptedException e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   /** curl's --data-binary says application/x-www-form-urlencoded; a form posts the recording as a file part. */
