@@ -173,14 +173,7 @@ class IdentifyRestTest {
 
   /** The node's chorus_identify_in_flight gauge. */
   static double inFlight() {
-    try {
-      String body = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics")).build(),
-          HttpResponse.BodyHandlers.ofString()).body();
-      return body.lines().filter(l -> l.startsWith("chorus_identify_in_flight")).mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1)))
-          .findFirst().orElseThrow(() -> new AssertionError("no chorus_identify_in_flight in /metrics"));
-    } catch (java.io.IOException | InterruptedException e) {
-      throw new IllegalStateException(e);
-    }
+    return TestServices.metric(port, "chorus_identify_in_flight");
   }
 
   /** curl's --data-binary says application/x-www-form-urlencoded; a form posts the recording as a file part. */

@@ -71,7 +71,8 @@ public final class SketchProbe {
         if (tz > wz) {
           right++;
         }
-        if (tz >= 55 && tz >= 1.4 * wz) {
+        io.chorus.audio.FingerprintIndex.SketchStage rule = io.chorus.audio.FingerprintIndex.SketchStage.DEFAULT;
+        if (tz >= 100 * rule.minR() && tz >= rule.minRatio() * wz) {   // the stage's own rule (its r × 100)
           named++;
         }
         margin += tz - wz;

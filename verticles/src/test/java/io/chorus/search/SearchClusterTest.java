@@ -17,7 +17,6 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.function.BooleanSupplier;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -46,7 +45,7 @@ class SearchClusterTest {
         new JsonObject().put("track_id", id.toString()).put("owner_id", owner).encode())));
     for (int node = 0; node < 2; node++) {
       int n = node;
-      await(10_000, () -> found(tc, n, "splin vykhoda net").contains(id.toString()), "found on node " + n);
+      TestServices.until("found on node " + n, 10_000, 50, () -> found(tc, n, "splin vykhoda net").contains(id.toString()));
     }
     tc.sql("UPDATE tracks SET moderation = 'removed' WHERE id = ?", id);
     long at = System.currentTimeMillis();
@@ -54,7 +53,7 @@ class SearchClusterTest {
         new JsonObject().put("type", "takedown").put("subject_type", "track").put("subject_id", id.toString()));
     for (int node = 0; node < 2; node++) {
       int n = node;
-      await(3_000, () -> !found(tc, n, "выхода нет").contains(id.toString()), "gone on node " + n);
+      TestServices.until("gone on node " + n, 3_000, 50, () -> !found(tc, n, "выхода нет").contains(id.toString()));
     }
     // the target is 1 s (0.7 s measured here); the bound leaves room for a machine shared with other builds
     assertThat(System.currentTimeMillis() - at).isLessThan(3_000);
@@ -67,9 +66,5 @@ class SearchClusterTest {
     List<String> ids = new ArrayList<>();
     r.json().getJsonObject("results").getJsonArray("tracks").forEach(o -> ids.add(((JsonObject) o).getString("id")));
     return ids;
-  }
-
-  static void await(long ms, BooleanSupplier condition, String what) {
-    TestServices.until(what, ms, 50, condition);
   }
 }

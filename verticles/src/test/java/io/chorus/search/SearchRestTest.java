@@ -22,7 +22,6 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.function.BooleanSupplier;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -111,10 +110,10 @@ class SearchRestTest {
     track(PENDING, "Звезда по имени Солнце", "Кино", "pending", true);
     sql("INSERT INTO playlists (id, owner_id, name, description, public) VALUES (?, ?::uuid, 'Летние хиты', 'sunny songs', true),"
         + " (?, ?::uuid, 'Секретный плейлист', '', false)", PUBLIC_LIST, aliceId, PRIVATE_LIST, aliceId);
-    await(10_000, () -> ids(search("rhapsody", null, "tracks"), "tracks").contains(QUEEN.toString()), "fixture rows indexed");
+    TestServices.until("fixture rows indexed", 10_000, 50, () -> ids(search("rhapsody", null, "tracks"), "tracks").contains(QUEEN.toString()));
     // an artist becomes public after its approved tracks are in: re-read once the sweep put them
-    await(10_000, () -> search("ария", null, "artists").json().getJsonObject("results").getJsonArray("artists").encode().contains("Ария"),
-        "fixture artists indexed");
+    TestServices.until("fixture artists indexed", 10_000, 50,
+        () -> search("ария", null, "artists").json().getJsonObject("results").getJsonArray("artists").encode().contains("Ария"));
   }
 
   @AfterAll
@@ -159,10 +158,6 @@ class SearchRestTest {
 
   static List<String> tracks(String q, String token) {
     return ids(search(q, token, "tracks"), "tracks");
-  }
-
-  static void await(long ms, BooleanSupplier condition, String what) {
-    TestServices.until(what, ms, 50, condition);
   }
 
   static void announce(UUID track) {
@@ -210,7 +205,7 @@ class SearchRestTest {
     assertThat(ids(search("секретный плейлист", null, "playlists"), "playlists")).isEmpty();
     assertThat(ids(search("секретный плейлист", bobToken, "playlists"), "playlists")).isEmpty();
     assertThat(ids(search("секретный плейлист", aliceToken, "playlists"), "playlists")).containsExactly(PRIVATE_LIST.toString());
-    await(10_000, () -> ids(search(alice, null, "users"), "users").contains(aliceId), "alice found by username");
+    TestServices.until("alice found by username", 10_000, 50, () -> ids(search(alice, null, "users"), "users").contains(aliceId));
     assertThat(search("кино", "not-a-token", null).errorCode(401)).isEqualTo("unauthenticated");
   }
 
@@ -220,14 +215,14 @@ class SearchRestTest {
     String word = "Мимикрия" + id.toString().substring(0, 4).replaceAll("[0-9]", "");
     track(id, "Ночная " + word, "Silent Band", "approved", false);
     announce(id);
-    await(10_000, () -> tracks("ночная мимикрия", null).contains(id.toString()), "the announced track found");
+    TestServices.until("the announced track found", 10_000, 50, () -> tracks("ночная мимикрия", null).contains(id.toString()));
     sql("UPDATE tracks SET title = 'Утренний туман' WHERE id = ?", id);
     announce(id);
-    await(10_000, () -> tracks("утренний туман", null).contains(id.toString()), "the new title found");
+    TestServices.until("the new title found", 10_000, 50, () -> tracks("утренний туман", null).contains(id.toString()));
     assertThat(tracks("ночная мимикрия", null)).doesNotContain(id.toString());
     sql("DELETE FROM tracks WHERE id = ?", id);
     announce(id);
-    await(10_000, () -> !tracks("утренний туман", null).contains(id.toString()), "the deleted track gone");
+    TestServices.until("the deleted track gone", 10_000, 50, () -> !tracks("утренний туман", null).contains(id.toString()));
   }
 
   @Test
@@ -235,13 +230,13 @@ class SearchRestTest {
     UUID id = UUID.randomUUID();
     track(id, "Запрещённая песня", "Banned Band", "approved", false);
     announce(id);
-    await(10_000, () -> tracks("запрещенная песня", null).contains(id.toString()), "the track found");
+    TestServices.until("the track found", 10_000, 50, () -> tracks("запрещенная песня", null).contains(id.toString()));
     sql("UPDATE tracks SET moderation = 'removed' WHERE id = ?", id);
     long at = System.currentTimeMillis();
     tc.node().vertx().eventBus().publish(Addresses.LIBRARY_TAKEDOWN,
         new JsonObject().put("type", "takedown").put("subject_type", "track").put("subject_id", id.toString()));
     // the target is 1 s; the bound leaves room for a machine shared with other builds
-    await(3_000, () -> !tracks("запрещенная песня", null).contains(id.toString()), "the takedown gone");
+    TestServices.until("the takedown gone", 3_000, 50, () -> !tracks("запрещенная песня", null).contains(id.toString()));
     assertThat(System.currentTimeMillis() - at).isLessThan(3_000);
     assertThat(tracks("запрещенная песня", aliceToken)).doesNotContain(id.toString());
     assertThat(tracks("запрещенная песня", adminToken)).contains(id.toString());
@@ -291,7 +286,7 @@ class SearchRestTest {
     UUID kept = UUID.randomUUID();
     track(kept, "Старая пластинка", "Vinyl Band", "approved", false);
     announce(kept);
-    await(10_000, () -> tracks("старая пластинка", null).contains(kept.toString()), "the track found before the restart");
+    TestServices.until("the track found before the restart", 10_000, 50, () -> tracks("старая пластинка", null).contains(kept.toString()));
     tc.close();   // the node's close commits the index
     UUID missed = UUID.randomUUID();
     track(missed, "Пропущенный звонок", "Phone Band", "approved", false);
@@ -302,6 +297,6 @@ class SearchRestTest {
     tc = TestCluster.start(1, config);
     rest = tc.rest();
     assertThat(tracks("старая пластинка", null)).contains(kept.toString());
-    await(10_000, () -> tracks("пропущенный звонок", null).contains(missed.toString()), "the event sent while down caught up");
+    TestServices.until("the event sent while down caught up", 10_000, 50, () -> tracks("пропущенный звонок", null).contains(missed.toString()));
   }
 }

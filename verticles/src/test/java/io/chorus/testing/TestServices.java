@@ -110,12 +110,7 @@ public final class TestServices {
 
   /** Polls the node's counter until it exceeds {@code before}; fails after {@code timeoutMs}. */
   public static void awaitMetricAbove(int port, String name, double before, long timeoutMs) {
-    long deadline = System.currentTimeMillis() + timeoutMs;
-    while (metric(port, name) <= before) {
-      if (System.currentTimeMillis() > deadline) {
-        throw new AssertionError(name + " did not move from " + before + " within " + timeoutMs + " ms");
-      }
-      java.util.concurrent.locks.LockSupport.parkNanos(50_000_000); // poll interval of the server's counter
-    }
+    until(name + " above " + before, timeoutMs, 50, () -> metric(port, name) > before);   // 50 ms: a poll of the server's counter
   }
+
 }
