@@ -132,20 +132,7 @@ class WebApiTest {
 
   /** The sum over every label set of a meter on /metrics (0 when absent). */
   static double metricSum(String name) {
-    String body;
-    try {
-      body = java.net.http.HttpClient.newBuilder().version(java.net.http.HttpClient.Version.HTTP_1_1).build()
-          .send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + port + "/metrics")).build(),
-              java.net.http.HttpResponse.BodyHandlers.ofString()).body();
-    } catch (Exception e) {
-      throw new AssertionError(e);
-    }
-    double sum = 0;
-    java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?m)^" + name + "(?:\\{[^}]*\\})? ([0-9.eE+-]+)$").matcher(body);
-    while (m.find()) {
-      sum += Double.parseDouble(m.group(1));
-    }
-    return sum;
+    return TestServices.metricSum(port, name);
   }
 
   /**
@@ -381,13 +368,8 @@ class WebApiTest {
   }
 
   static void awaitGauge(String name, double expected) {
-    long deadline = System.currentTimeMillis() + 10_000;
-    double now;
-    while ((now = metricSum(name)) != expected) {
-      if (System.currentTimeMillis() > deadline) {
-        throw new AssertionError(name + " is " + now + ", expected " + expected + " (no request open)");
-      }
-      java.util.concurrent.locks.LockSupport.parkNanos(100_000_000); // the server closes the sockets asynchronously
-    }
+    // the server closes the sockets asynchronously; 100 ms a poll of its gauge
+    TestServices.until(name + " at " + expected + " (no request open)", 10_000, 100,
+        () -> metricSum(name) == expected ? Boolean.TRUE : null, () -> name + " is " + metricSum(name));
   }
 }

@@ -19,16 +19,10 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.DoublePredicate;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -154,33 +148,14 @@ class BridgeDropTest {
   }
 
   private static void await(String name, java.util.function.DoubleSupplier value, DoublePredicate ok) {
-    long deadline = System.currentTimeMillis() + 15_000;
-    double v;
-    while (!ok.test(v = value.getAsDouble())) {
-      if (System.currentTimeMillis() > deadline) {
-        throw new AssertionError(name + " is still " + v + " after 15 s");
-      }
-      java.util.concurrent.locks.LockSupport.parkNanos(50_000_000); // poll interval of the server's gauges
-    }
+    // 50 ms: a poll of the server's gauges
+    TestServices.until(name + " as expected", 15_000, 50, () -> ok.test(value.getAsDouble()) ? Boolean.TRUE : null,
+        () -> name + " is " + value.getAsDouble());
   }
-
-  private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
   /** A meter summed over all its label sets (e.g. per address, per server). */
   static double sum(String name) {
-    String body;
-    try {
-      body = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics")).build(),
-          HttpResponse.BodyHandlers.ofString()).body();
-    } catch (Exception e) {
-      throw new AssertionError("GET /metrics failed: " + e.getMessage(), e);
-    }
-    Matcher m = Pattern.compile("(?m)^" + name + "(?:\\{[^}]*\\})? ([0-9.eE+-]+)$").matcher(body);
-    double total = 0;
-    while (m.find()) {
-      total += Double.parseDouble(m.group(1));
-    }
-    return total;
+    return TestServices.metricSum(port, name);
   }
 
   /** A raw WebSocket on a plain TCP socket, so the test can drop it with a reset instead of a close frame. */

@@ -14,6 +14,7 @@ import io.chorus.proto.room.SetPlaybackRequest;
 import io.chorus.proto.room.WatchRoomRequest;
 import io.chorus.testing.ChorusCluster;
 import io.chorus.testing.TestCluster;
+import io.chorus.testing.TestServices;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import io.grpc.Metadata;
@@ -24,18 +25,11 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.slf4j.LoggerFactory;
 
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -51,7 +45,6 @@ class WatchRoomCancelTest {
   static ChorusNode node;
   static ManagedChannel channel;
   static Metadata key = new Metadata();
-  static HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
   @BeforeAll
   static void start(TestCluster cluster) {
@@ -105,23 +98,13 @@ class WatchRoomCancelTest {
   }
 
   /** The node's event-bus handlers, every series of the gauge summed. */
-  static double handlers() throws Exception {
+  static double handlers() {
     return metric("vertx_eventbus_handlers");
   }
 
   /** A meter of /metrics, every series summed. */
-  static double metric(String name) throws Exception {
-    String body = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + NodePorts.http(node.vertx()) + "/metrics")).build(),
-        HttpResponse.BodyHandlers.ofString()).body();
-    Matcher m = Pattern.compile("(?m)^" + name + "(?:\\{[^}]*\\})? ([0-9.eE+-]+)$").matcher(body);
-    double sum = 0;
-    boolean found = false;
-    while (m.find()) {
-      sum += Double.parseDouble(m.group(1));
-      found = true;
-    }
-    assertThat(found).as(name + " in /metrics").isTrue();
-    return sum;
+  static double metric(String name) {
+    return TestServices.requiredMetricSum(NodePorts.http(node.vertx()), name);
   }
 
   static boolean mentionsCancel(ILoggingEvent e) {
@@ -182,12 +165,10 @@ class WatchRoomCancelTest {
         hasty.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
       }
       // released by the cancel itself: no room event happens meanwhile
-      long deadline = System.currentTimeMillis() + 15_000;
-      double now;
-      while ((now = handlers()) > baseline || metric("chorus_realtime_listeners") > listenersBefore) {
-        assertThat(System.currentTimeMillis()).as("event-bus handlers still %s, baseline %s", now, baseline).isLessThan(deadline);
-        LockSupport.parkNanos(50_000_000); // poll interval of the gauge
-      }
+      // 50 ms: a poll of the server's gauges
+      TestServices.until("event-bus handlers and listeners back at " + baseline + " / " + listenersBefore, 15_000, 50,
+          () -> handlers() <= baseline && metric("chorus_realtime_listeners") <= listenersBefore ? Boolean.TRUE : null,
+          () -> "handlers " + handlers() + ", listeners " + metric("chorus_realtime_listeners"));
 
       // a room event now reaches a live watcher; the cancelled ones are gone and cause nothing
       Watch live = watch(id);
@@ -195,10 +176,7 @@ class WatchRoomCancelTest {
       rooms.setPlayback(SetPlaybackRequest.newBuilder().setRoomId(id).setAction("play").build());
       assertThat(live.next(30_000).getType()).isEqualTo("play");
       live.call.cancel("done", null);
-      while (handlers() > baseline) {
-        assertThat(System.currentTimeMillis()).as("the live watcher's handler was not released").isLessThan(deadline + 30_000);
-        LockSupport.parkNanos(50_000_000);
-      }
+      TestServices.until("the live watcher's handler released", 30_000, 50, () -> handlers() <= baseline);
 
       List<String> errors = logs.list.stream().filter(e -> e.getLevel().isGreaterOrEqual(Level.WARN))
           .filter(WatchRoomCancelTest::mentionsCancel).map(e -> e.getLevel() + " " + e.getLoggerName() + ": " + e.getFormattedMessage()).toList();
@@ -232,11 +210,8 @@ class WatchRoomCancelTest {
     for (Watch w : watches) {
       w.call.cancel("the client is done", null);
     }
-    long deadline = System.currentTimeMillis() + 15_000;
-    double now;
-    while ((now = metric(gauge)) != baseline) {
-      assertThat(System.currentTimeMillis()).as("%s is %s, baseline %s (channel still open)", gauge, now, baseline).isLessThan(deadline);
-      LockSupport.parkNanos(50_000_000);
-    }
+    // 50 ms: a poll of the server's gauge
+    TestServices.until(gauge + " back at its baseline " + baseline + " (channel still open)", 15_000, 50,
+        () -> metric(gauge) == baseline ? Boolean.TRUE : null, () -> gauge + " is " + metric(gauge));
   }
 }

@@ -92,8 +92,42 @@ public final class TestServices {
   private static final java.net.http.HttpClient METRICS_HTTP = java.net.http.HttpClient.newBuilder()
       .version(java.net.http.HttpClient.Version.HTTP_1_1).build();
 
-  /** A meter as the node on {@code port} exposes it on /metrics (it must be there). */
+  /** A meter as the node on {@code port} exposes it on /metrics (it must be there): its first label set. */
   public static double metric(int port, String name) {
+    java.util.regex.Matcher m = series(port, name);
+    if (!m.find()) {
+      throw new AssertionError(name + " is not in /metrics of " + port);
+    }
+    return Double.parseDouble(m.group(1));
+  }
+
+  /** A meter summed over all its label sets (e.g. per address, per server); 0 when the node does not expose it. */
+  public static double metricSum(int port, String name) {
+    java.util.regex.Matcher m = series(port, name);
+    double sum = 0;
+    while (m.find()) {
+      sum += Double.parseDouble(m.group(1));
+    }
+    return sum;
+  }
+
+  /** {@link #metricSum}, for a meter that must be there. */
+  public static double requiredMetricSum(int port, String name) {
+    java.util.regex.Matcher m = series(port, name);
+    double sum = 0;
+    boolean found = false;
+    while (m.find()) {
+      sum += Double.parseDouble(m.group(1));
+      found = true;
+    }
+    if (!found) {
+      throw new AssertionError(name + " is not in /metrics of " + port);
+    }
+    return sum;
+  }
+
+  /** The value of each of a meter's series on the node's /metrics page, one {@code find()} at a time. */
+  private static java.util.regex.Matcher series(int port, String name) {
     String body;
     try {
       body = METRICS_HTTP.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + port + "/metrics"))
@@ -101,11 +135,7 @@ public final class TestServices {
     } catch (Exception e) {
       throw new AssertionError("GET /metrics on " + port + " failed: " + e.getMessage(), e);
     }
-    java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?m)^" + name + "(?:\\{[^}]*\\})? ([0-9.eE+-]+)$").matcher(body);
-    if (!m.find()) {
-      throw new AssertionError(name + " is not in /metrics of " + port);
-    }
-    return Double.parseDouble(m.group(1));
+    return java.util.regex.Pattern.compile("(?m)^" + java.util.regex.Pattern.quote(name) + "(?:\\{[^}]*\\})? ([0-9.eE+-]+)$").matcher(body);
   }
 
   /** Polls the node's counter until it exceeds {@code before}; fails after {@code timeoutMs}. */
