@@ -35,6 +35,8 @@ public final class UserEvents {
         "max.block.ms", "2000",
         "delivery.timeout.ms", "30000",
         "request.timeout.ms", "5000"));
+    // a failed send is logged by send() with its user; without a handler the client also reports it as unhandled
+    this.producer.exceptionHandler(e -> LOG.debug("Kafka producer of {}: {}", topic, e.toString()));
     this.topic = topic;
   }
 

@@ -1,10 +1,10 @@
 package io.chorus.audio;
 
+import io.chorus.infra.FinalConsumer;
 import io.chorus.infra.KafkaConsumers;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
-import io.vertx.kafka.client.consumer.KafkaConsumer;
 import io.vertx.sqlclient.Pool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -30,7 +30,7 @@ final class ProcessedConsumer {
   private final Analysis analysis;
   private final Future<S3Client> s3;
   private final String bucket;
-  private KafkaConsumer<String, String> consumer;
+  private FinalConsumer consumer;
 
   ProcessedConsumer(Vertx vertx, Analysis analysis, Future<S3Client> s3, String bucket) {
     this.vertx = vertx;
@@ -82,10 +82,10 @@ final class ProcessedConsumer {
       track = UUID.fromString(event.getString("track_id"));
       key = event.getJsonObject("analysis").getString("pcm_key");
       if (key == null || event.getJsonObject("analysis").getInteger("sample_rate", Fingerprinter.SAMPLE_RATE) != Fingerprinter.SAMPLE_RATE) {
-        return Future.failedFuture("no analysis PCM at " + Fingerprinter.SAMPLE_RATE + " Hz");
+        return Future.failedFuture(new KafkaConsumers.Unusable("no analysis PCM at " + Fingerprinter.SAMPLE_RATE + " Hz"));
       }
     } catch (RuntimeException e) {
-      return Future.failedFuture("malformed event: " + e.getMessage());
+      return Future.failedFuture(new KafkaConsumers.Unusable("malformed event: " + e.getMessage()));
     }
     if (analysis.done(track)) {
       return Future.succeededFuture();
@@ -98,6 +98,8 @@ final class ProcessedConsumer {
     return s3.compose(client -> vertx.executeBlocking(() -> {
       try {
         return ClipDecoder.pcm(client.getObjectAsBytes(GetObjectRequest.builder().bucket(bucket).key(key).build()).asByteArray());
+      } catch (software.amazon.awssdk.services.s3.model.NoSuchKeyException e) {
+        throw new KafkaConsumers.Unusable("S3 " + key + " is gone (the track was deleted)");
       } catch (SdkException e) {
         throw new IllegalStateException("S3 " + key + ": " + e.getMessage(), e);
       }

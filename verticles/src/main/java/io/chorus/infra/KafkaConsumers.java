@@ -1,6 +1,7 @@
 package io.chorus.infra;
 
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.kafka.client.common.TopicPartition;
 import io.vertx.kafka.client.consumer.KafkaConsumer;
@@ -28,7 +29,7 @@ public final class KafkaConsumers {
    * A consumer in {@code group}; {@code extra} adds or overrides client properties. Topics may not exist
    * yet when a node starts, so metadata is looked up again after 10 s rather than Kafka's 5 minutes.
    */
-  public static KafkaConsumer<String, String> create(Vertx vertx, String bootstrapServers, String group, Map<String, String> extra) {
+  public static FinalConsumer create(Vertx vertx, String bootstrapServers, String group, Map<String, String> extra) {
     Map<String, String> props = new HashMap<>(Map.of(
         "bootstrap.servers", bootstrapServers,
         "group.id", group,
@@ -38,43 +39,91 @@ public final class KafkaConsumers {
         "auto.offset.reset", "earliest",
         "metadata.max.age.ms", "10000"));
     props.putAll(extra);
-    return KafkaConsumer.create(vertx, props);
+    return new FinalConsumer(KafkaConsumer.create(vertx, props));
+  }
+
+  /** How often a record's work is tried before the record is skipped, and the first and the longest wait in between. */
+  static final int ATTEMPTS = 10;
+  static final long RETRY_FIRST_MS = 500;
+  static final long RETRY_MAX_MS = 30_000;
+
+  /**
+   * What a record's work fails with when the record itself cannot be used (malformed, of an unknown kind, naming
+   * something that is gone): it is skipped at once, where any other failure (a service away) is tried again.
+   */
+  public static final class Unusable extends RuntimeException {
+    public Unusable(String message) {
+      super(message, null, false, false);
+    }
   }
 
   /**
    * Consumes {@code topics} one record at a time: the consumer is paused while {@code work} runs, the offset
-   * is committed once it has finished, and a record whose work fails is logged and skipped (its failure is
-   * the record's, retrying it forever would stop the topic). {@code name} names the consumer in the logs.
+   * is committed once it has finished. Work that fails is tried again after a wait (doubling from 0.5 s to 30 s, up to
+   * {@value #ATTEMPTS} times: about 2 minutes, so a short PostgreSQL or S3 outage loses nothing), then logged and skipped
+   * (retrying forever would stop the topic); an {@link Unusable} record is skipped at once. A record whose work ends after
+   * the consumer closed is not committed. {@code name} names the consumer in the logs.
    */
-  public static KafkaConsumer<String, String> serial(Vertx vertx, String bootstrapServers, String group, Set<String> topics,
-                                                     String name, Function<KafkaConsumerRecord<String, String>, Future<?>> work) {
-    KafkaConsumer<String, String> consumer = create(vertx, bootstrapServers, group, Map.of());
+  public static FinalConsumer serial(Vertx vertx, String bootstrapServers, String group, Set<String> topics,
+                                     String name, Function<KafkaConsumerRecord<String, String>, Future<?>> work) {
+    FinalConsumer owned = create(vertx, bootstrapServers, group, Map.of());
+    KafkaConsumer<String, String> consumer = owned.consumer();
     consumer.handler(record -> {
       consumer.pause();
-      Future<?> done;
-      try {
-        done = work.apply(record);
-      } catch (RuntimeException e) {
-        done = Future.failedFuture(e);
-      }
-      done.recover(e -> {
-            LOG.warn("{}: record {}-{}@{} skipped: {}", name, record.topic(), record.partition(), record.offset(), e.getMessage());
-            return Future.succeededFuture();
+      attempt(vertx, owned, name, record, work, 1, RETRY_FIRST_MS)
+          .transform(ar -> {
+            if (owned.closed()) {   // its work was cut short by the stop: not committed, the group's next owner has it
+              LOG.info("{}: record {}-{}@{} left for redelivery (the consumer closed while it was handled)", name, record.topic(),
+                  record.partition(), record.offset());
+              return Future.succeededFuture();
+            }
+            if (ar.failed()) {
+              LOG.warn("{}: record {}-{}@{} skipped: {}", name, record.topic(), record.partition(), record.offset(), ar.cause().getMessage());
+            }
+            return owned.commit(Map.of(new TopicPartition(record.topic(), record.partition()), new OffsetAndMetadata(record.offset() + 1, "")));
           })
-          .compose(v -> consumer.commit(Map.of(new TopicPartition(record.topic(), record.partition()),
-              new OffsetAndMetadata(record.offset() + 1, ""))))
           .onComplete(ar -> {
             if (ar.failed()) {
               LOG.warn("{}: offset {} of {}-{} not committed (the record may be handled again): {}", name, record.offset() + 1,
                   record.topic(), record.partition(), ar.cause().getMessage());
             }
-            consumer.resume();
+            owned.resume();
           });
     });
     consumer.exceptionHandler(e -> LOG.warn("{}: {}", name, e.getMessage()));
     consumer.subscribe(topics)
         .onSuccess(v -> LOG.info("{} consumes Kafka topics {} (group {})", name, topics, group))
         .onFailure(e -> LOG.error("{} cannot subscribe to {}: {}", name, topics, e.getMessage()));
-    return consumer;
+    return owned;
+  }
+
+  /**
+   * Whether a failure is the record's own: {@link Unusable}, or PostgreSQL refusing its data (SQLSTATE classes 22 and 23:
+   * a bad value, a key it names that is gone), which the same record meets again on every try.
+   */
+  static boolean unusable(Throwable e) {
+    return e instanceof Unusable || e instanceof io.vertx.pgclient.PgException pg && pg.getSqlState() != null
+        && (pg.getSqlState().startsWith("22") || pg.getSqlState().startsWith("23"));
+  }
+
+  /** One try of a record's work, and the next after {@code waitMs} when it fails for a reason other than the record. */
+  private static Future<Void> attempt(Vertx vertx, FinalConsumer owned, String name, KafkaConsumerRecord<String, String> record,
+                                      Function<KafkaConsumerRecord<String, String>, Future<?>> work, int attempt, long waitMs) {
+    Future<?> done;
+    try {
+      done = work.apply(record);
+    } catch (RuntimeException e) {
+      done = Future.failedFuture(e);
+    }
+    return done.<Void>mapEmpty().recover(e -> {
+      if (owned.closed() || unusable(e) || attempt >= ATTEMPTS) {
+        return Future.failedFuture(e);
+      }
+      LOG.warn("{}: record {}-{}@{} failed ({}), try {} of {}; again in {} ms", name, record.topic(), record.partition(),
+          record.offset(), e.getMessage(), attempt, ATTEMPTS, waitMs);
+      Promise<Void> again = Promise.promise();
+      vertx.setTimer(waitMs, t -> attempt(vertx, owned, name, record, work, attempt + 1, Math.min(RETRY_MAX_MS, waitMs * 2)).onComplete(again));
+      return again.future();
+    });
   }
 }

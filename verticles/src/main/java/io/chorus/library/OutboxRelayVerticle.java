@@ -79,6 +79,8 @@ public final class OutboxRelayVerticle extends VerticleBase {
         "request.timeout.ms", "5000",
         "delivery.timeout.ms", "10000",
         "linger.ms", "2"));
+    // a failed send is logged by poll() with its rows; without a handler the client also reports it as unhandled
+    producer.exceptionHandler(e -> LOG.debug("Outbox producer: {}", e.toString()));
     timer = vertx.setPeriodic(pollMs, t -> poll());
     cleanupTimer = vertx.setPeriodic(1_000, CLEANUP_MS, t -> cleanup());
     return vertx.eventBus().<String>localConsumer(NUDGE, m -> poll()).completion().onSuccess(v -> poll());

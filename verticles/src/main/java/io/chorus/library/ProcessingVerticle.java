@@ -2,6 +2,7 @@ package io.chorus.library;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.chorus.infra.FinalConsumer;
 import io.chorus.infra.KafkaConsumers;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -9,7 +10,6 @@ import io.vertx.core.VerticleBase;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
 import io.vertx.kafka.client.common.TopicPartition;
-import io.vertx.kafka.client.consumer.KafkaConsumer;
 import io.vertx.kafka.client.consumer.KafkaConsumerRecord;
 import io.vertx.kafka.client.consumer.OffsetAndMetadata;
 import org.slf4j.Logger;
@@ -41,7 +41,7 @@ public final class ProcessingVerticle extends VerticleBase {
   private final Function<JsonObject, Future<TrackProcessor.Outcome>> processor;
   private final Counter ready;
   private final Counter failedTracks;
-  private KafkaConsumer<String, String> consumer;
+  private FinalConsumer consumer;
   private final ArrayDeque<KafkaConsumerRecord<String, String>> waiting = new ArrayDeque<>();
   /** Per partition: offsets received and not yet done, and the highest done. */
   private final Map<TopicPartition, Offsets> offsets = new HashMap<>();
@@ -71,11 +71,11 @@ public final class ProcessingVerticle extends VerticleBase {
     consumer = KafkaConsumers.create(vertx, bootstrapServers, config.consumerGroup(), Map.of(
         "max.poll.records", Integer.toString(config.processingConcurrency()),
         "reconnect.backoff.max.ms", "2000"));
-    consumer.handler(this::received);
-    consumer.partitionsAssignedHandler(this::assigned);
-    consumer.partitionsRevokedHandler(this::revoked);
-    consumer.exceptionHandler(e -> LOG.warn("Kafka consumer of {}: {}", config.topicUploaded(), e.getMessage()));
-    return consumer.subscribe(config.topicUploaded());
+    consumer.consumer().handler(this::received);
+    consumer.consumer().partitionsAssignedHandler(this::assigned);
+    consumer.consumer().partitionsRevokedHandler(this::revoked);
+    consumer.consumer().exceptionHandler(e -> LOG.warn("Kafka consumer of {}: {}", config.topicUploaded(), e.getMessage()));
+    return consumer.consumer().subscribe(config.topicUploaded());
   }
 
   @Override

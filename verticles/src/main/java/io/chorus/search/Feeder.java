@@ -1,5 +1,6 @@
 package io.chorus.search;
 
+import io.chorus.infra.FinalConsumer;
 import io.chorus.infra.KafkaConsumers;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -7,7 +8,6 @@ import io.vertx.core.Vertx;
 import io.vertx.core.WorkerExecutor;
 import io.vertx.core.json.JsonObject;
 import io.vertx.kafka.client.common.TopicPartition;
-import io.vertx.kafka.client.consumer.KafkaConsumer;
 import io.vertx.kafka.client.consumer.KafkaConsumerRecord;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
@@ -35,6 +35,9 @@ final class Feeder {
   private static final String ZERO = "00000000-0000-0000-0000-000000000000";
   private static final int PAGE = 1000;
   private static final int SWEEP_OVERLAP_SECONDS = 5;
+  /** The first and the longest wait before a record that could not be applied is tried again (doubling in between). */
+  static final long RETRY_FIRST_MS = 500;
+  static final long RETRY_MAX_MS = 30_000;
 
   private final Vertx vertx;
   private final Pool pg;
@@ -42,7 +45,7 @@ final class Feeder {
   private final WorkerExecutor writes;
   private final SearchConfig config;
   private final Map<String, DocType> types;
-  private KafkaConsumer<String, String> consumer;
+  private FinalConsumer consumer;
   private Future<Void> tail = Future.succeededFuture();
   private int queued;
   private boolean paused;
@@ -113,6 +116,9 @@ final class Feeder {
   /** Re-reads one document (and, for a track, its artist, whose visibility follows its tracks). */
   Future<Void> reindex(String type, String id, boolean takenDown) {
     DocType t = types.get(type);
+    if (t == null) {
+      return Future.succeededFuture();   // a type this node does not index
+    }
     UUID uuid;
     try {
       uuid = UUID.fromString(id);
@@ -149,11 +155,11 @@ final class Feeder {
     // the offsets live in the engine's commit (Lucene commit data, OpenSearch meta index), never in the group
     consumer = KafkaConsumers.create(vertx, bootstrapServers, config.consumerGroupPrefix() + "-" + groupName,
         Map.of("metadata.max.age.ms", "2000"));
-    consumer.partitionsAssignedHandler(this::assigned);
-    consumer.partitionsRevokedHandler(revoked -> revoked.forEach(tp -> sweeper &= !first(tp)));
-    consumer.handler(this::record);
-    consumer.exceptionHandler(e -> LOG.warn("Search consumer: {}", e.toString()));
-    return consumer.subscribe(Set.of(config.topicUploaded(), config.topicProcessed(), config.topicUsers(), config.topicCatalog()));
+    consumer.consumer().partitionsAssignedHandler(this::assigned);
+    consumer.consumer().partitionsRevokedHandler(revoked -> revoked.forEach(tp -> sweeper &= !first(tp)));
+    consumer.consumer().handler(this::record);
+    consumer.consumer().exceptionHandler(e -> LOG.warn("Search consumer: {}", e.toString()));
+    return consumer.consumer().subscribe(Set.of(config.topicUploaded(), config.topicProcessed(), config.topicUsers(), config.topicCatalog()));
   }
 
   private void assigned(Set<TopicPartition> partitions) {
@@ -187,15 +193,35 @@ final class Feeder {
       paused = true;
       consumer.pause();
     }
-    tail = tail.eventually(() -> apply(r)
-        .onFailure(e -> LOG.warn("Search: {} at {}:{} not applied: {}", r.topic(), r.partition(), r.offset(), e.toString()))
+    tail = tail.eventually(() -> applied(r, RETRY_FIRST_MS)
+        .onSuccess(x -> index.progress(key(r.topic(), r.partition()), String.valueOf(r.offset() + 1)))
         .onComplete(x -> {
-          index.progress(key(r.topic(), r.partition()), String.valueOf(r.offset() + 1));
           if (--queued < 100 && paused) {
             paused = false;
             consumer.resume();
           }
         }));
+  }
+
+  /**
+   * Applies a record, and again after a wait for as long as it fails (PostgreSQL or the engine away, a role without its
+   * grants): a record is a change the sweep may never see (a delete, a takedown), so it is not skipped, and the records
+   * behind it wait (the consumer pauses once 500 are queued). Once the consumer is closed it fails instead, its offset not
+   * stored: the next start reads it again.
+   */
+  private Future<Void> applied(KafkaConsumerRecord<String, String> r, long waitMs) {
+    if (consumer.closed()) {
+      return Future.failedFuture("the search consumer is closed");
+    }
+    return apply(r).recover(e -> {
+      if (consumer.closed()) {
+        return Future.failedFuture(e);
+      }
+      LOG.warn("Search: {} at {}:{} not applied ({}); trying again in {} ms", r.topic(), r.partition(), r.offset(), e.toString(), waitMs);
+      Promise<Void> again = Promise.promise();
+      vertx.setTimer(waitMs, t -> applied(r, Math.min(RETRY_MAX_MS, waitMs * 2)).onComplete(again));
+      return again.future();
+    });
   }
 
   private Future<Void> apply(KafkaConsumerRecord<String, String> r) {

@@ -1,10 +1,10 @@
 package io.chorus.audio.wave;
 
+import io.chorus.infra.FinalConsumer;
 import io.chorus.infra.KafkaConsumers;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
-import io.vertx.kafka.client.consumer.KafkaConsumer;
 
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
@@ -22,7 +22,7 @@ final class WaveConsumer {
   private final Vertx vertx;
   private final WaveRepo repo;
   private final String playedTopic;
-  private KafkaConsumer<String, String> consumer;
+  private FinalConsumer consumer;
 
   WaveConsumer(Vertx vertx, WaveRepo repo, String playedTopic) {
     this.vertx = vertx;
@@ -50,12 +50,12 @@ final class WaveConsumer {
       track = UUID.fromString(e.getString("track_id"));
       kind = topic.equals(playedTopic) ? "play" : e.getString("event");
       if (!Wave.EVENTS.contains(kind) && !"play".equals(kind)) {
-        return Future.failedFuture("unknown event '" + kind + "'");
+        return Future.failedFuture(new KafkaConsumers.Unusable("unknown event '" + kind + "'"));
       }
       String when = e.getString(topic.equals(playedTopic) ? "played_at" : "at");
       at = when == null ? OffsetDateTime.now(ZoneOffset.UTC) : OffsetDateTime.parse(when);
     } catch (RuntimeException e) {
-      return Future.failedFuture("malformed event: " + e.getMessage());
+      return Future.failedFuture(new KafkaConsumers.Unusable("malformed event: " + e.getMessage()));
     }
     return repo.signal(eventId, user, track, kind, at).mapEmpty();
   }
