@@ -37,6 +37,8 @@ public final class AudioFeature implements Feature {
   private ClipDecoder decoder;
   private Access access;
   private io.chorus.audio.wave.Waves waves;
+  /** The node's consumer of processed tracks, closed with the node (its Kafka client would outlive it otherwise). */
+  private volatile ProcessedConsumer processed;
   private AudioConfig config;
   /** The node's identify requests in flight, over all its gateway instances ({@link IdentifyRoutes}). */
   private final java.util.concurrent.atomic.AtomicInteger identifying = new java.util.concurrent.atomic.AtomicInteger();
@@ -89,10 +91,14 @@ public final class AudioFeature implements Feature {
     String nodeId = node.nodeId();
     RUNNING.put(nodeId, this);
     // the fingerprint table alone is 64 MB: a closed node, which tests' static fields may still reach, must not keep it
+    processed = new ProcessedConsumer(node.vertx(), analysis, node.s3(), node.config().s3().bucket());
     ((io.vertx.core.internal.VertxInternal) node.vertx()).addCloseHook(completion -> {
       RUNNING.remove(nodeId, this);
-      fingerprints.index().release();
-      fingerprints.close().onComplete(closed -> completion.succeed());
+      // first the consumer (it leaves its group, and no record is analysed into a released index), then the index
+      processed.close().eventually(() -> {
+        fingerprints.index().release();
+        return fingerprints.close();
+      }).onComplete(closed -> completion.succeed());
     });
     if (node.metrics() != null) {
       io.micrometer.core.instrument.Gauge.builder("chorus.identify.in_flight", identifying, java.util.concurrent.atomic.AtomicInteger::get)
@@ -104,7 +110,7 @@ public final class AudioFeature implements Feature {
     Future.join(fingerprints.load().onFailure(e -> LOG.error("Fingerprint index not loaded: {}", e.getMessage())),
             similarity.load().onFailure(e -> LOG.error("Similarity index not loaded: {}", e.getMessage())))
         .onComplete(ar -> {
-          ProcessedConsumer consumer = new ProcessedConsumer(node.vertx(), analysis, node.s3(), node.config().s3().bucket());
+          ProcessedConsumer consumer = processed;
           consumer.backfill(node.infra().pg(), embedder)
               .onFailure(e -> LOG.warn("Similarity backfill failed: {}", e.getMessage()))
               .onComplete(v -> consumer.start(node.config().kafka().bootstrapServers(), library.topicProcessed(),

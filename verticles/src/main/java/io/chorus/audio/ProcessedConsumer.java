@@ -31,6 +31,7 @@ final class ProcessedConsumer {
   private final Future<S3Client> s3;
   private final String bucket;
   private FinalConsumer consumer;
+  private boolean closed;
 
   ProcessedConsumer(Vertx vertx, Analysis analysis, Future<S3Client> s3, String bucket) {
     this.vertx = vertx;
@@ -69,8 +70,11 @@ final class ProcessedConsumer {
         });
   }
 
-  void start(String bootstrap, String topic, String group) {
-    consumer = KafkaConsumers.serial(vertx, bootstrap, group, Set.of(topic), "Fingerprint indexer", r -> process(r.value()));
+  /** Starts consuming, unless the node already closed this (a backfill can end after the node's close). */
+  synchronized void start(String bootstrap, String topic, String group) {
+    if (!closed) {
+      consumer = KafkaConsumers.serial(vertx, bootstrap, group, Set.of(topic), "Fingerprint indexer", r -> process(r.value()));
+    }
   }
 
   private Future<Void> process(String value) {
@@ -106,7 +110,8 @@ final class ProcessedConsumer {
     }, false)).compose(pcm -> analysis.analyse(track, pcm));
   }
 
-  Future<Void> close() {
+  synchronized Future<Void> close() {
+    closed = true;
     return consumer == null ? Future.succeededFuture() : consumer.close();
   }
 }
