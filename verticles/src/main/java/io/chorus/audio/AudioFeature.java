@@ -90,8 +90,8 @@ public final class AudioFeature implements Feature {
     access = new Access(node.api(SignedIn.Verifier.class));
     String nodeId = node.nodeId();
     RUNNING.put(nodeId, this);
-    // the fingerprint table alone is 64 MB: a closed node, which tests' static fields may still reach, must not keep it
     processed = new ProcessedConsumer(node.vertx(), analysis, node.s3(), node.config().s3().bucket());
+    // the fingerprint table alone is 64 MB: a closed node, which tests' static fields may still reach, must not keep it
     ((io.vertx.core.internal.VertxInternal) node.vertx()).addCloseHook(completion -> {
       RUNNING.remove(nodeId, this);
       // first the consumer (it leaves its group, and no record is analysed into a released index), then the index

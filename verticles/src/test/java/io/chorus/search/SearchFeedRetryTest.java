@@ -49,8 +49,10 @@ class SearchFeedRetryTest {
     Pool feed = null;
     Feeder feeder = null;
     SearchEngine index = null;
+    boolean roleMade = false;
     try {
       sql(admin, "CREATE ROLE " + role + " LOGIN PASSWORD 'search-feed'");
+      roleMade = true;
       sql(admin, "GRANT SELECT ON ALL TABLES IN SCHEMA public TO " + role);
       sql(admin, "REVOKE SELECT ON users FROM " + role);
       UUID user = UUID.randomUUID();
@@ -96,8 +98,10 @@ class SearchFeedRetryTest {
       if (feed != null) {
         TestServices.await(feed.close());
       }
-      sql(admin, "DROP OWNED BY " + role);
-      sql(admin, "DROP ROLE IF EXISTS " + role);
+      if (roleMade) {
+        sql(admin, "DROP OWNED BY " + role);
+        sql(admin, "DROP ROLE " + role);
+      }
       TestServices.await(admin.close());
       TestServices.await(vertx.close());
     }
