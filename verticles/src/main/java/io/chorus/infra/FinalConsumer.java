@@ -37,26 +37,24 @@ public final class FinalConsumer {
   }
 
   public void pause() {
-    if (!closed) {
-      consumer.pause();
-    }
+    ifOpen(consumer::pause);
   }
 
   public void pause(Set<TopicPartition> partitions) {
-    if (!closed) {
-      consumer.pause(partitions);
-    }
+    ifOpen(() -> consumer.pause(partitions));
   }
 
   public void resume() {
-    if (!closed) {
-      consumer.resume();
-    }
+    ifOpen(consumer::resume);
   }
 
   public void resume(Set<TopicPartition> partitions) {
+    ifOpen(() -> consumer.resume(partitions));
+  }
+
+  private void ifOpen(Runnable call) {
     if (!closed) {
-      consumer.resume(partitions);
+      call.run();
     }
   }
 

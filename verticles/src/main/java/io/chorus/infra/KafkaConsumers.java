@@ -1,7 +1,6 @@
 package io.chorus.infra;
 
 import io.vertx.core.Future;
-import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.kafka.client.common.TopicPartition;
 import io.vertx.kafka.client.consumer.KafkaConsumer;
@@ -42,10 +41,8 @@ public final class KafkaConsumers {
     return new FinalConsumer(KafkaConsumer.create(vertx, props));
   }
 
-  /** How often a record's work is tried before the record is skipped, and the first and the longest wait in between. */
+  /** How often a record's work is tried ({@link Backoff}) before the record is skipped. */
   static final int ATTEMPTS = 10;
-  static final long RETRY_FIRST_MS = 500;
-  static final long RETRY_MAX_MS = 30_000;
 
   /**
    * What a record's work fails with when the record itself cannot be used (malformed, of an unknown kind, naming
@@ -59,7 +56,7 @@ public final class KafkaConsumers {
 
   /**
    * Consumes {@code topics} one record at a time: the consumer is paused while {@code work} runs, the offset
-   * is committed once it has finished. Work that fails is tried again after a wait (doubling from 0.5 s to 30 s, up to
+   * is committed once it has finished. Work that fails is tried again ({@link Backoff}: 0.5 s doubling to 30 s, up to
    * {@value #ATTEMPTS} times: about 2 minutes, so a short PostgreSQL or S3 outage loses nothing), then logged and skipped
    * (retrying forever would stop the topic); an {@link Unusable} record is skipped at once. A record whose work ends after
    * the consumer closed is not committed. {@code name} names the consumer in the logs.
@@ -69,8 +66,10 @@ public final class KafkaConsumers {
     FinalConsumer owned = create(vertx, bootstrapServers, group, Map.of());
     KafkaConsumer<String, String> consumer = owned.consumer();
     consumer.handler(record -> {
-      consumer.pause();
-      attempt(vertx, owned, name, record, work, 1, RETRY_FIRST_MS)
+      owned.pause();
+      Backoff.retried(vertx, () -> work.apply(record), (e, tries) -> owned.closed() || unusable(e) || tries >= ATTEMPTS,
+              (e, tries, waitMs) -> LOG.warn("{}: record {}-{}@{} failed ({}), try {} of {}; again in {} ms", name, record.topic(),
+                  record.partition(), record.offset(), e.getMessage(), tries, ATTEMPTS, waitMs))
           .transform(ar -> {
             if (owned.closed()) {   // its work was cut short by the stop: not committed, the group's next owner has it
               LOG.info("{}: record {}-{}@{} left for redelivery (the consumer closed while it was handled)", name, record.topic(),
@@ -104,26 +103,5 @@ public final class KafkaConsumers {
   static boolean unusable(Throwable e) {
     return e instanceof Unusable || e instanceof io.vertx.pgclient.PgException pg && pg.getSqlState() != null
         && (pg.getSqlState().startsWith("22") || pg.getSqlState().startsWith("23"));
-  }
-
-  /** One try of a record's work, and the next after {@code waitMs} when it fails for a reason other than the record. */
-  private static Future<Void> attempt(Vertx vertx, FinalConsumer owned, String name, KafkaConsumerRecord<String, String> record,
-                                      Function<KafkaConsumerRecord<String, String>, Future<?>> work, int attempt, long waitMs) {
-    Future<?> done;
-    try {
-      done = work.apply(record);
-    } catch (RuntimeException e) {
-      done = Future.failedFuture(e);
-    }
-    return done.<Void>mapEmpty().recover(e -> {
-      if (owned.closed() || unusable(e) || attempt >= ATTEMPTS) {
-        return Future.failedFuture(e);
-      }
-      LOG.warn("{}: record {}-{}@{} failed ({}), try {} of {}; again in {} ms", name, record.topic(), record.partition(),
-          record.offset(), e.getMessage(), attempt, ATTEMPTS, waitMs);
-      Promise<Void> again = Promise.promise();
-      vertx.setTimer(waitMs, t -> attempt(vertx, owned, name, record, work, attempt + 1, Math.min(RETRY_MAX_MS, waitMs * 2)).onComplete(again));
-      return again.future();
-    });
   }
 }

@@ -1,5 +1,6 @@
 package io.chorus.search;
 
+import io.chorus.infra.Backoff;
 import io.chorus.infra.FinalConsumer;
 import io.chorus.infra.KafkaConsumers;
 import io.vertx.core.Future;
@@ -35,9 +36,6 @@ final class Feeder {
   private static final String ZERO = "00000000-0000-0000-0000-000000000000";
   private static final int PAGE = 1000;
   private static final int SWEEP_OVERLAP_SECONDS = 5;
-  /** The first and the longest wait before a record that could not be applied is tried again (doubling in between). */
-  static final long RETRY_FIRST_MS = 500;
-  static final long RETRY_MAX_MS = 30_000;
 
   private final Vertx vertx;
   private final Pool pg;
@@ -193,7 +191,7 @@ final class Feeder {
       paused = true;
       consumer.pause();
     }
-    tail = tail.eventually(() -> applied(r, RETRY_FIRST_MS)
+    tail = tail.eventually(() -> applied(r)
         .onSuccess(x -> index.progress(key(r.topic(), r.partition()), String.valueOf(r.offset() + 1)))
         .onComplete(x -> {
           if (--queued < 100 && paused) {
@@ -204,24 +202,17 @@ final class Feeder {
   }
 
   /**
-   * Applies a record, and again after a wait for as long as it fails (PostgreSQL or the engine away, a role without its
+   * Applies a record, and again after a wait ({@link Backoff}) for as long as it fails (PostgreSQL or the engine away, a role without its
    * grants): a record is a change the sweep may never see (a delete, a takedown), so it is not skipped, and the records
    * behind it wait (the consumer pauses once 500 are queued). Once the consumer is closed it fails instead, its offset not
    * stored: the next start reads it again.
    */
-  private Future<Void> applied(KafkaConsumerRecord<String, String> r, long waitMs) {
+  private Future<Void> applied(KafkaConsumerRecord<String, String> r) {
     if (consumer.closed()) {
       return Future.failedFuture("the search consumer is closed");
     }
-    return apply(r).recover(e -> {
-      if (consumer.closed()) {
-        return Future.failedFuture(e);
-      }
-      LOG.warn("Search: {} at {}:{} not applied ({}); trying again in {} ms", r.topic(), r.partition(), r.offset(), e.toString(), waitMs);
-      Promise<Void> again = Promise.promise();
-      vertx.setTimer(waitMs, t -> applied(r, Math.min(RETRY_MAX_MS, waitMs * 2)).onComplete(again));
-      return again.future();
-    });
+    return Backoff.retried(vertx, () -> apply(r), (e, tries) -> consumer.closed(), (e, tries, waitMs) ->
+        LOG.warn("Search: {} at {}:{} not applied ({}); trying again in {} ms", r.topic(), r.partition(), r.offset(), e.toString(), waitMs));
   }
 
   private Future<Void> apply(KafkaConsumerRecord<String, String> r) {
