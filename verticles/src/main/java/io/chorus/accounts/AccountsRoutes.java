@@ -81,8 +81,8 @@ public final class AccountsRoutes {
     }));
     router.put("/api/v1/users/me/avatar").handler(BodyHandler.create(false).setBodyLimit(avatars.maxBytes()))
         .handler(ctx -> authed(ctx, 200, p -> avatars.upload(p, ctx.request().getHeader("Content-Type"), ctx.body().buffer())));
-    router.get("/api/v1/users/:id/avatar").handler(ctx -> avatars.serve(ctx, ctx.pathParam("id")));
-    router.get("/api/v1/users/:id").handler(ctx -> authed(ctx, 200, p -> accounts.publicProfile(ctx.pathParam("id"))));
+    router.get("/api/v1/users/:id/avatar").handler(ctx -> avatars.serve(ctx, userId(ctx)));
+    router.get("/api/v1/users/:id").handler(ctx -> authed(ctx, 200, p -> accounts.publicProfile(userId(ctx))));
     router.get("/api/v1/users").handler(ctx -> authed(ctx, 200, p ->
         accounts.search(ctx.request().getParam("q"), intParam(ctx.request().getParam("limit"), 20))));
 
@@ -93,22 +93,22 @@ public final class AccountsRoutes {
       if (to == null) {
         throw ErrorCode.INVALID_ARGUMENT.exception("user_id is required");
       }
-      return friends.request(p, to).onSuccess(r -> ctx.response().setStatusCode("pending".equals(r.getString("status")) ? 201 : 200));
+      return friends.request(p, UserRepo.canonicalId(to)).onSuccess(r -> ctx.response().setStatusCode("pending".equals(r.getString("status")) ? 201 : 200));
     }));
-    router.post("/api/v1/friends/requests/:id/accept").handler(ctx -> authed(ctx, 200, p -> friends.accept(p, ctx.pathParam("id"))));
-    router.post("/api/v1/friends/requests/:id/decline").handler(ctx -> authed(ctx, 204, p -> friends.decline(p, ctx.pathParam("id"))));
-    router.delete("/api/v1/friends/requests/:id").handler(ctx -> authed(ctx, 204, p -> friends.cancel(p, ctx.pathParam("id"))));
-    router.delete("/api/v1/friends/:id").handler(ctx -> authed(ctx, 204, p -> friends.unfriend(p, ctx.pathParam("id"))));
+    router.post("/api/v1/friends/requests/:id/accept").handler(ctx -> authed(ctx, 200, p -> friends.accept(p, userId(ctx))));
+    router.post("/api/v1/friends/requests/:id/decline").handler(ctx -> authed(ctx, 204, p -> friends.decline(p, userId(ctx))));
+    router.delete("/api/v1/friends/requests/:id").handler(ctx -> authed(ctx, 204, p -> friends.cancel(p, userId(ctx))));
+    router.delete("/api/v1/friends/:id").handler(ctx -> authed(ctx, 204, p -> friends.unfriend(p, userId(ctx))));
 
     router.put("/api/v1/admin/users/:id/roles").handler(body).handler(ctx -> authed(ctx, 200, p -> {
       Object roles = body(ctx).getValue("roles");
       if (!(roles instanceof JsonArray a)) {
         throw ErrorCode.INVALID_ARGUMENT.exception("roles must be an array");
       }
-      return accounts.setRoles(p, ctx.pathParam("id"), a);
+      return accounts.setRoles(p, userId(ctx), a);
     }));
-    router.post("/api/v1/admin/users/:id/disable").handler(ctx -> authed(ctx, 200, p -> accounts.setDisabled(p, ctx.pathParam("id"), true)));
-    router.post("/api/v1/admin/users/:id/enable").handler(ctx -> authed(ctx, 200, p -> accounts.setDisabled(p, ctx.pathParam("id"), false)));
+    router.post("/api/v1/admin/users/:id/disable").handler(ctx -> authed(ctx, 200, p -> accounts.setDisabled(p, userId(ctx), true)));
+    router.post("/api/v1/admin/users/:id/enable").handler(ctx -> authed(ctx, 200, p -> accounts.setDisabled(p, userId(ctx), false)));
   }
 
   /** Runs {@code action} for the verified caller; {@code status} 0 means the action sets it. */
@@ -129,6 +129,14 @@ public final class AccountsRoutes {
 
   private static void clearCookie(RoutingContext ctx) {
     ctx.response().addCookie(Cookie.cookie(REFRESH_COOKIE, "").setHttpOnly(true).setSameSite(CookieSameSite.STRICT).setPath(COOKIE_PATH).setMaxAge(0));
+  }
+
+  /**
+   * The {@code :id} of the path in the canonical (lower-case) form: a UUID in capitals finds the same row in
+   * PostgreSQL, so every comparison ("yourself"), Redis key and bus message after it must name it as tokens do.
+   */
+  private static String userId(RoutingContext ctx) {
+    return UserRepo.canonicalId(ctx.pathParam("id"));
   }
 
   /** The refresh token from the JSON body, else from the cookie. */

@@ -84,6 +84,16 @@ public final class UserRepo {
         .execute(Tuple.of(UUID.fromString(id), disabled)).map(UserRepo::oneOrNull);
   }
 
+  /**
+   * A user id as stored and as every token's {@code sub}, Redis key and bus message names it: the UUID's lower-case
+   * form, whatever the letter case it came in. A string that is no UUID comes back as it is (it names no user,
+   * so its look-ups answer 404). Ids from clients go through this once, before anything compares or keys by them.
+   */
+  static String canonicalId(String id) {
+    UUID uuid = uuidOrNull(id);
+    return uuid == null ? id : uuid.toString();
+  }
+
   static UUID uuidOrNull(String id) {
     try {
       return id == null ? null : UUID.fromString(id);

@@ -197,6 +197,9 @@ class AccountsRestTest {
     assertThat(a.post("/api/v1/friends/requests", tx, new JsonObject().put("user_id", idy)).expect(201).json().getString("status")).isEqualTo("pending");
     assertThat(a.post("/api/v1/friends/requests", tx, new JsonObject().put("user_id", idy)).error(409)).isEqualTo("already_exists");
     assertThat(a.post("/api/v1/friends/requests", tx, new JsonObject().put("user_id", idx)).error(400)).isEqualTo("invalid_argument");
+    // yourself in capitals too (not a 500 from the table's CHECK)
+    assertThat(a.post("/api/v1/friends/requests", tx, new JsonObject().put("user_id", idx.toUpperCase(java.util.Locale.ROOT))).error(400))
+        .isEqualTo("invalid_argument");
     assertThat(a.post("/api/v1/friends/requests", tx, new JsonObject().put("user_id", UUID.randomUUID().toString())).error(404)).isEqualTo("not_found");
 
     JsonObject reqs = b.get("/api/v1/friends/requests", ty).expect(200).json();

@@ -229,6 +229,45 @@ class AuthAttacksTest {
     assertThat(api.get("/ws/user?token=" + u.getString("access_token"), null).error(401)).isEqualTo("unauthenticated");
   }
 
+  /**
+   * A user id in capitals names the same user as its lower-case form everywhere, not only in the PostgreSQL look-up:
+   * the disable cuts off its access tokens and sockets at once, the enable lets new sign-ins back in.
+   */
+  @Test
+  void aUserIdInCapitalsDisablesAndEnablesTheSameUser() {
+    String ta = api.login(ADMIN, ADMIN_PASSWORD).expect(200).json().getString("access_token");
+    JsonObject u = api.newUser(name("shouted"));
+    String upper = u.getJsonObject("user").getString("id").toUpperCase(java.util.Locale.ROOT);
+    String token = u.getString("access_token");
+    try (WsProbe ws = WsProbe.connect(api.port(), "/ws/user?token=" + token)) {
+      ws.awaitType("hello");
+      api.post("/api/v1/admin/users/" + upper + "/disable", ta, null).expect(200);
+      assertThat(ws.awaitClose(5_000)).isEqualTo((short) 4403);
+    }
+    assertThat(api.get("/api/v1/users/me", token).error(401)).isEqualTo("unauthenticated");
+    api.post("/api/v1/admin/users/" + upper + "/enable", ta, null).expect(200);
+    String fresh = api.login(u.getJsonObject("user").getString("username"), Api.PW).expect(200).json().getString("access_token");
+    api.get("/api/v1/users/me", fresh).expect(200);
+  }
+
+  /** An admin naming themselves in capitals is still themselves: no dropping their own admin role, no disabling themselves. */
+  @Test
+  void anAdminCannotDemoteOrDisableThemselvesWithTheirIdInCapitals() {
+    String ta = api.login(ADMIN, ADMIN_PASSWORD).expect(200).json().getString("access_token");
+    JsonObject h = api.newUser(name("deputy"));
+    String id = h.getJsonObject("user").getString("id");
+    api.call("PUT", "/api/v1/admin/users/" + id + "/roles", ta, new JsonObject().put("roles", new JsonArray().add("admin"))).expect(200);
+    String th = api.login(h.getJsonObject("user").getString("username"), Api.PW).expect(200).json().getString("access_token");
+    String upper = id.toUpperCase(java.util.Locale.ROOT);
+
+    assertThat(api.call("PUT", "/api/v1/admin/users/" + upper + "/roles", th, new JsonObject().put("roles", new JsonArray().add("moderator")))
+        .error(400)).isEqualTo("invalid_argument");
+    assertThat(api.post("/api/v1/admin/users/" + upper + "/disable", th, null).error(400)).isEqualTo("invalid_argument");
+    JsonObject me = api.get("/api/v1/users/me", th).expect(200).json();
+    assertThat(me.getJsonArray("roles")).contains("admin");
+    assertThat(me.getBoolean("disabled")).isFalse();
+  }
+
   /** Enabling a user again gives back sign-in, not the sessions the disable ended (as after a sign-out). */
   @Test
   void enablingAgainDoesNotReviveTheEndedSessions() {
