@@ -59,11 +59,16 @@ public final class AccountsRoutes {
     }));
     router.post("/api/v1/auth/refresh").handler(body).handler(ctx -> respondTokens(ctx, 200, () -> accounts.refresh(refreshToken(ctx))));
     router.post("/api/v1/auth/logout").handler(body).handler(ctx -> {
-      clearCookie(ctx);
       String auth = ctx.request().getHeader("Authorization");
-      respond(ctx, 204, () -> auth != null
-          ? accounts.tokens().verify(auth).compose(accounts::logout)
-          : accounts.logoutWithRefresh(refreshToken(ctx)));
+      respond(ctx, 204, () -> {
+        try {
+          return auth != null ? accounts.tokens().verify(auth).compose(accounts::logout) : accounts.logoutWithRefresh(refreshToken(ctx));
+        } finally {
+          // only after the token is read: the request's getCookie answers the response's cookie of that name once
+          // one is added, so clearing first made every cookie sign-out an "invalid refresh token"
+          clearCookie(ctx);
+        }
+      });
     });
     router.post("/api/v1/auth/logout-all").handler(ctx -> {
       clearCookie(ctx);

@@ -125,6 +125,15 @@ class AccountsRestTest {
     JsonObject s4 = a.login(n, Api.PW).expect(200).json();
     a.post("/api/v1/auth/logout", null, new JsonObject().put("refresh_token", s4.getString("refresh_token"))).expect(204);
     assertThat(a.post("/api/v1/auth/refresh", null, new JsonObject().put("refresh_token", s4.getString("refresh_token"))).status()).isEqualTo(401);
+    // and so does the refresh cookie alone (the web client's sign-out once its access token has expired)
+    JsonObject s5 = a.login(n, Api.PW).expect(200).json();
+    java.net.http.HttpResponse<byte[]> out = io.chorus.testing.JdkHttp.exchange(a.port(), "POST", "/api/v1/auth/logout", null,
+        Map.of("Cookie", AccountsRoutes.REFRESH_COOKIE + "=" + s5.getString("refresh_token")), null, java.time.Duration.ofSeconds(30));
+    assertThat(out.statusCode()).as(new String(out.body(), java.nio.charset.StandardCharsets.UTF_8)).isEqualTo(204);
+    assertThat(out.headers().firstValue("set-cookie").orElse("")).startsWith(AccountsRoutes.REFRESH_COOKIE + "=;").containsIgnoringCase("Max-Age=0");
+    assertThat(a.post("/api/v1/auth/refresh", null, new JsonObject().put("refresh_token", s5.getString("refresh_token"))).error(401))
+        .isEqualTo("unauthenticated");
+    assertThat(a.get("/api/v1/users/me", s5.getString("access_token")).status()).isEqualTo(401);
   }
 
   @Test
