@@ -14,6 +14,9 @@ public final class FriendRepo {
   private static final String USER_COLUMNS = "u.id, u.username, u.display_name, u.bio, u.avatar_key, u.roles, u.disabled, u.password_hash,"
       + " u.created_at, u.updated_at";
 
+  /** The first key of the friend-pair advisory locks ("frnd"): apart from every other advisory lock of the schema. */
+  private static final int PAIR_LOCK = 0x66726e64;
+
   private final Pool pg;
 
   public FriendRepo(Pool pg) {
@@ -29,7 +32,8 @@ public final class FriendRepo {
   public Future<RequestResult> request(String from, String to) {
     UUID a = UUID.fromString(from);
     UUID b = UUID.fromString(to);
-    return pg.withTransaction(c -> c.preparedQuery("SELECT 1 FROM friendships WHERE user_id = $1 AND friend_id = $2").execute(Tuple.of(a, b))
+    return pg.withTransaction(c -> lockPair(c, a, b)
+        .compose(locked -> c.preparedQuery("SELECT 1 FROM friendships WHERE user_id = $1 AND friend_id = $2").execute(Tuple.of(a, b)))
         .compose(f -> {
           if (f.size() > 0) {
             return Future.failedFuture(ErrorCode.ALREADY_EXISTS.exception("already friends"));
@@ -47,7 +51,8 @@ public final class FriendRepo {
   public Future<Void> accept(String me, String from) {
     UUID a = UUID.fromString(me);
     UUID b = UUID.fromString(from);
-    return pg.withTransaction(c -> c.preparedQuery("DELETE FROM friend_requests WHERE from_user = $1 AND to_user = $2").execute(Tuple.of(b, a))
+    return pg.withTransaction(c -> lockPair(c, a, b)
+        .compose(locked -> c.preparedQuery("DELETE FROM friend_requests WHERE from_user = $1 AND to_user = $2").execute(Tuple.of(b, a)))
         .compose(d -> d.rowCount() == 1 ? befriend(c, a, b) : Future.failedFuture(ErrorCode.NOT_FOUND.exception("no friend request from this user"))));
   }
 
@@ -88,6 +93,18 @@ public final class FriendRepo {
         ? "SELECT " + USER_COLUMNS + " FROM friend_requests r JOIN users u ON u.id = r.from_user WHERE r.to_user = $1 ORDER BY r.created_at"
         : "SELECT " + USER_COLUMNS + " FROM friend_requests r JOIN users u ON u.id = r.to_user WHERE r.from_user = $1 ORDER BY r.created_at";
     return pg.preparedQuery(sql).execute(Tuple.of(UUID.fromString(me))).map(UserRepo::all);
+  }
+
+  /**
+   * Serialises the request and accept transactions of one pair of users, whichever of the two sends them. Without it
+   * two crossing requests sent at once each looked for the other's (uncommitted, so unseen) request, found none, and
+   * both stayed pending. A transaction-scoped advisory lock, keyed by the pair in canonical order (so both directions
+   * take the same lock, and no two locks are ever held at once: no deadlock); the key's first half names this use,
+   * the second is a hash of the pair (a collision only makes two pairs wait for each other briefly).
+   */
+  private static Future<Void> lockPair(io.vertx.sqlclient.SqlConnection c, UUID a, UUID b) {
+    String pair = a.compareTo(b) < 0 ? a + "/" + b : b + "/" + a;
+    return c.preparedQuery("SELECT pg_advisory_xact_lock($1, hashtext($2))").execute(Tuple.of(PAIR_LOCK, pair)).mapEmpty();
   }
 
   private static Future<Void> befriend(io.vertx.sqlclient.SqlConnection c, UUID a, UUID b) {

@@ -10,9 +10,15 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -230,6 +236,51 @@ class AccountsRestTest {
     b.call("DELETE", "/api/v1/friends/" + idx, ty, null).expect(204);
     assertThat(a.get("/api/v1/friends", tx).expect(200).json().getJsonArray("friends")).isEmpty();
     assertThat(b.call("DELETE", "/api/v1/friends/" + idx, ty, null).error(404)).isEqualTo("not_found");
+  }
+
+  /**
+   * Two users asking each other at the same moment (each on another node) become friends: one request is the
+   * pending one, the other accepts it (docs/api.md: "accepted" when the other had asked or crossed theirs).
+   */
+  @Test
+  void crossingRequestsSentAtTheSameMomentMakeFriends() {
+    int pairs = 12;
+    List<JsonObject> xs = new ArrayList<>();
+    List<JsonObject> ys = new ArrayList<>();
+    for (int i = 0; i < pairs; i++) {
+      xs.add(a.newUser(name("cross")));
+      ys.add(b.newUser(name("cross")));
+    }
+    HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+    List<CompletableFuture<HttpResponse<String>>> xy = new ArrayList<>();
+    List<CompletableFuture<HttpResponse<String>>> yx = new ArrayList<>();
+    for (int i = 0; i < pairs; i++) {
+      xy.add(friendRequestAsync(client, a.port(), xs.get(i), ys.get(i)));
+      yx.add(friendRequestAsync(client, b.port(), ys.get(i), xs.get(i)));
+    }
+    for (int i = 0; i < pairs; i++) {
+      HttpResponse<String> one = xy.get(i).join();
+      HttpResponse<String> other = yx.get(i).join();
+      String both = one.body() + " / " + other.body();
+      assertThat(List.of(one.statusCode(), other.statusCode())).as(both).containsExactlyInAnyOrder(200, 201);
+      assertThat(List.of(new JsonObject(one.body()).getString("status"), new JsonObject(other.body()).getString("status"))).as(both)
+          .containsExactlyInAnyOrder("pending", "accepted");
+      String tx = xs.get(i).getString("access_token");
+      JsonArray friendsOfX = a.get("/api/v1/friends", tx).expect(200).json().getJsonArray("friends");
+      assertThat(friendsOfX).hasSize(1);
+      assertThat(friendsOfX.getJsonObject(0).getJsonObject("user").getString("id")).isEqualTo(ys.get(i).getJsonObject("user").getString("id"));
+      JsonObject left = a.get("/api/v1/friends/requests", tx).expect(200).json();
+      assertThat(left.getJsonArray("incoming")).isEmpty();
+      assertThat(left.getJsonArray("outgoing")).isEmpty();
+    }
+  }
+
+  private static CompletableFuture<HttpResponse<String>> friendRequestAsync(
+      HttpClient client, int port, JsonObject from, JsonObject to) {
+    return client.sendAsync(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/api/v1/friends/requests"))
+        .header("Authorization", "Bearer " + from.getString("access_token")).header("Content-Type", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofString(new JsonObject().put("user_id", to.getJsonObject("user").getString("id")).encode()))
+        .build(), HttpResponse.BodyHandlers.ofString());
   }
 
   @Test
