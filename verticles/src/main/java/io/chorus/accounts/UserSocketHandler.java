@@ -88,6 +88,15 @@ public final class UserSocketHandler implements Handler<RoutingContext> {
     });
   }
 
+  /** A JSON object whose {@code type} is {@code "ping"} (docs/api.md), not any frame that mentions the word. */
+  static boolean isPing(String text) {
+    try {
+      return io.vertx.core.json.Json.decodeValue(text) instanceof JsonObject o && "ping".equals(o.getValue("type"));
+    } catch (io.vertx.core.json.DecodeException e) {
+      return false;
+    }
+  }
+
   private void open(ServerWebSocket ws, io.netty.channel.Channel connection, Principal p) {
     String uid = p.userId();
     String socketId = UUID.randomUUID().toString();
@@ -99,9 +108,9 @@ public final class UserSocketHandler implements Handler<RoutingContext> {
       return created;
     });
     ch.sockets.add(sink);
-    ws.textMessageHandler(text -> ws.writeTextMessage(text.contains("\"ping\"")
+    ws.textMessageHandler(text -> ws.writeTextMessage(isPing(text)
         ? new JsonObject().put("type", "pong").encode()
-        : ErrorFrame.of("invalid_argument", "this channel only sends events").encode()));
+        : ErrorFrame.of("invalid_argument", "this channel only sends events (and answers {\"type\":\"ping\"})").encode()));
     ws.binaryMessageHandler(b -> ws.writeTextMessage(
         ErrorFrame.of("invalid_argument", "this channel only sends events (and answers a ping)").encode()));
     // a socket may close before its connect reached Redis: its disconnect then waits for the connect

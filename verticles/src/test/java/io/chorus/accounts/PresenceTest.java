@@ -123,6 +123,15 @@ class PresenceTest {
         assertThat(ws.awaitType("hello").getString("user_id")).isEqualTo(u.getJsonObject("user").getString("id"));
         ws.send(new JsonObject().put("type", "ping"));
         ws.awaitType("pong");
+        // only a ping is one: a frame that merely mentions the word gets the error (each answer is the next frame)
+        for (String notPing : java.util.List.of("{\"type\":\"subscribe\",\"topic\":\"ping\"}", "\"ping\"", "[\"ping\"]", "{\"type\":\"PING\"}")) {
+          ws.sendText(notPing);
+          JsonObject answer = ws.await(m -> true, 10_000);
+          assertThat(answer.getString("type")).as(notPing).isEqualTo("error");
+          assertThat(answer.getString("code")).as(notPing).isEqualTo("invalid_argument");
+        }
+        ws.send(new JsonObject().put("type", "ping").put("id", 7));
+        assertThat(ws.await(m -> true, 10_000).getString("type")).isEqualTo("pong");
         ws.send(new JsonObject().put("type", "subscribe").put("to", "someone else"));
         JsonObject err = ws.awaitType("error");
         assertThat(err.getString("code")).isEqualTo("invalid_argument");
