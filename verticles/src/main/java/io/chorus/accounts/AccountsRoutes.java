@@ -7,7 +7,6 @@ import io.chorus.web.Http;
 import io.vertx.core.Future;
 import io.vertx.core.http.Cookie;
 import io.vertx.core.http.CookieSameSite;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
@@ -105,13 +104,8 @@ public final class AccountsRoutes {
     router.delete("/api/v1/friends/requests/:id").handler(ctx -> authed(ctx, 204, p -> friends.cancel(p, userId(ctx))));
     router.delete("/api/v1/friends/:id").handler(ctx -> authed(ctx, 204, p -> friends.unfriend(p, userId(ctx))));
 
-    router.put("/api/v1/admin/users/:id/roles").handler(body).handler(ctx -> authed(ctx, 200, p -> {
-      Object roles = body(ctx).getValue("roles");
-      if (!(roles instanceof JsonArray a)) {
-        throw ErrorCode.INVALID_ARGUMENT.exception("roles must be an array");
-      }
-      return accounts.setRoles(p, userId(ctx), a);
-    }));
+    router.put("/api/v1/admin/users/:id/roles").handler(body)
+        .handler(ctx -> authed(ctx, 200, p -> accounts.setRoles(p, userId(ctx), body(ctx).getValue("roles"))));
     router.post("/api/v1/admin/users/:id/disable").handler(ctx -> authed(ctx, 200, p -> accounts.setDisabled(p, userId(ctx), true)));
     router.post("/api/v1/admin/users/:id/enable").handler(ctx -> authed(ctx, 200, p -> accounts.setDisabled(p, userId(ctx), false)));
   }

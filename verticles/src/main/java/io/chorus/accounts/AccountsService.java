@@ -201,21 +201,27 @@ public final class AccountsService {
         ? Future.succeededFuture(u) : Future.failedFuture(ErrorCode.FORBIDDEN.exception("admin role required")));
   }
 
-  public Future<JsonObject> setRoles(Principal p, String id, JsonArray roles) {
-    Set<String> set = new LinkedHashSet<>();
-    set.add("user");
-    for (Object r : roles) {
-      if (!(r instanceof String s) || !User.ALL_ROLES.contains(s)) {
-        return Future.failedFuture(ErrorCode.INVALID_ARGUMENT.exception("roles must be a subset of " + User.ALL_ROLES));
+  /** {@code roles}: the body's value, checked only once the caller is known to be an admin (403 before any 400). */
+  public Future<JsonObject> setRoles(Principal p, String id, Object roles) {
+    return requireAdmin(p).compose(a -> {
+      if (!(roles instanceof JsonArray list)) {
+        return Future.failedFuture(ErrorCode.INVALID_ARGUMENT.exception("roles must be an array"));
       }
-      set.add(s);
-    }
-    if (p.userId().equals(id) && !set.contains("admin")) {
-      return Future.failedFuture(ErrorCode.INVALID_ARGUMENT.exception("an admin cannot remove their own admin role"));
-    }
-    return requireAdmin(p).compose(a -> users.byId(id)).compose(u -> u == null
-        ? Future.failedFuture(ErrorCode.NOT_FOUND.exception("no such user"))
-        : users.setRoles(id, new ArrayList<>(set)).map(this::updated));
+      Set<String> set = new LinkedHashSet<>();
+      set.add("user");
+      for (Object r : list) {
+        if (!(r instanceof String s) || !User.ALL_ROLES.contains(s)) {
+          return Future.failedFuture(ErrorCode.INVALID_ARGUMENT.exception("roles must be a subset of " + User.ALL_ROLES));
+        }
+        set.add(s);
+      }
+      if (p.userId().equals(id) && !set.contains("admin")) {
+        return Future.failedFuture(ErrorCode.INVALID_ARGUMENT.exception("an admin cannot remove their own admin role"));
+      }
+      return users.byId(id).compose(u -> u == null
+          ? Future.failedFuture(ErrorCode.NOT_FOUND.exception("no such user"))
+          : users.setRoles(id, new ArrayList<>(set)).map(this::updated));
+    });
   }
 
   /**
@@ -223,10 +229,10 @@ public final class AccountsService {
    * flag), {@code chorus.user.disabled} published so gateways close the user's sockets.
    */
   public Future<JsonObject> setDisabled(Principal p, String id, boolean disabled) {
-    if (p.userId().equals(id)) {
-      return Future.failedFuture(ErrorCode.INVALID_ARGUMENT.exception("an admin cannot disable or enable themselves"));
-    }
-    return requireAdmin(p).compose(a -> users.byId(id)).compose(u -> u == null
+    // who may ask is decided first: a non-admin naming themselves gets 403 like for anyone else
+    return requireAdmin(p).compose(a -> p.userId().equals(id)
+        ? Future.failedFuture(ErrorCode.INVALID_ARGUMENT.exception("an admin cannot disable or enable themselves"))
+        : users.byId(id)).compose(u -> u == null
         ? Future.failedFuture(ErrorCode.NOT_FOUND.exception("no such user"))
         : users.setDisabled(id, disabled)).compose(u -> {
           if (!disabled) {

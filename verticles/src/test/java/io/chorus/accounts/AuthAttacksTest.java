@@ -202,6 +202,16 @@ class AuthAttacksTest {
     assertThat(api.call("PUT", "/api/v1/admin/users/" + idy + "/roles", tx, new JsonObject().put("roles", new JsonArray().add("admin"))).error(403))
         .isEqualTo("forbidden");
     assertThat(api.post("/api/v1/admin/users/" + idy + "/disable", tx, null).error(403)).isEqualTo("forbidden");
+    // 403 too when the request would also be refused as invalid: who may ask is decided before what is asked
+    String idx = x.getJsonObject("user").getString("id");
+    assertThat(api.call("PUT", "/api/v1/admin/users/" + idx + "/roles", tx, new JsonObject().put("roles", new JsonArray())).error(403))
+        .isEqualTo("forbidden");
+    assertThat(api.call("PUT", "/api/v1/admin/users/" + idy + "/roles", tx, new JsonObject().put("roles", new JsonArray().add("god"))).error(403))
+        .isEqualTo("forbidden");
+    assertThat(api.call("PUT", "/api/v1/admin/users/" + idy + "/roles", tx, new JsonObject().put("roles", "admin")).error(403))
+        .isEqualTo("forbidden");
+    assertThat(api.post("/api/v1/admin/users/" + idx + "/disable", tx, null).error(403)).isEqualTo("forbidden");
+    assertThat(api.post("/api/v1/admin/users/" + idx + "/enable", tx, null).error(403)).isEqualTo("forbidden");
     // a forged admin claim in a validly signed token does not help either: roles are read from the database
     String forgedAdmin = forge(SECRET, "current", x.getJsonObject("user").getString("id"), Instant.now().plusSeconds(300), "access");
     assertThat(api.post("/api/v1/admin/users/" + idy + "/disable", forgedAdmin, null).error(403)).isEqualTo("forbidden");
