@@ -78,7 +78,7 @@ public final class AccountsService {
         .compose(v -> key == null ? Future.<Void>succeededFuture()
             : limiter.hit("login-user", key, config.rateLoginPerUsername(), "sign-in attempts for this username"))
         .compose(v -> {
-          if (password == null || password.isEmpty() || password.length() > PasswordRules.MAX) {
+          if (password == null || password.isEmpty() || PasswordRules.tooLong(password)) {
             return Future.failedFuture(ErrorCode.UNAUTHENTICATED.exception(BAD_CREDENTIALS));
           }
           Future<User> found = key == null ? Future.succeededFuture(null) : users.byUsername(key);
@@ -170,7 +170,7 @@ public final class AccountsService {
           if (problem != null) {
             return Future.failedFuture(ErrorCode.INVALID_ARGUMENT.exception(problem));
           }
-          if (oldPassword == null || oldPassword.length() > PasswordRules.MAX) {
+          if (oldPassword == null || PasswordRules.tooLong(oldPassword)) {
             return Future.failedFuture(ErrorCode.FORBIDDEN.exception("old_password is wrong"));
           }
           return hasher.verify(oldPassword, user.passwordHash()).compose(ok -> ok
@@ -188,7 +188,8 @@ public final class AccountsService {
   }
 
   public Future<JsonObject> search(String q, int limit) {
-    if (q == null || q.isBlank() || q.length() > 64) {
+    // characters are code points, as everywhere in docs/api.md's input rules
+    if (q == null || q.isBlank() || q.codePointCount(0, q.length()) > 64) {
       return Future.failedFuture(ErrorCode.INVALID_ARGUMENT.exception("q must be 1-64 characters"));
     }
     return users.search(q.strip(), Math.max(1, Math.min(limit, 50)))

@@ -28,7 +28,7 @@ public final class PasswordRules {
     if (password.codePointCount(0, password.length()) < MIN) {
       return "password must be at least " + MIN + " characters";
     }
-    if (password.length() > MAX) {
+    if (tooLong(password)) {
       return "password must be at most " + MAX + " characters";
     }
     String lower = password.toLowerCase(Locale.ROOT);
@@ -39,6 +39,14 @@ public final class PasswordRules {
       return "password must not contain the username";
     }
     return null;
+  }
+
+  /**
+   * Over {@link #MAX} characters, counted in code points like the minimum (an emoji is one character, not two
+   * UTF-16 units); sign-in and the password change refuse such a password unhashed by the same count.
+   */
+  public static boolean tooLong(String password) {
+    return password.codePointCount(0, password.length()) > MAX;
   }
 
   private static Set<String> load(String resource) {

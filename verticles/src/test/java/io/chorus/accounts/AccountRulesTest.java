@@ -42,6 +42,9 @@ class AccountRulesTest {
     // ten code points count as ten, even outside the BMP
     assertThat(PasswordRules.problem("😀".repeat(10), "bob")).isNull();
     assertThat(PasswordRules.problem("😀".repeat(9), "bob")).contains("at least 10");
+    // and so does the maximum: 256 emoji are 512 UTF-16 units but 256 characters
+    assertThat(PasswordRules.problem("😀".repeat(PasswordRules.MAX), "bob")).isNull();
+    assertThat(PasswordRules.problem("😀".repeat(PasswordRules.MAX + 1), "bob")).contains("at most");
   }
 
   @Test

@@ -78,6 +78,10 @@ class AccountsRestTest {
     assertThat(a.register("has space", "a long enough password").error(400)).isEqualTo("invalid_argument");
     assertThat(a.register(name("short"), "short").json().getJsonObject("error").getString("message")).contains("at least 10");
     assertThat(a.register(name("common"), "password123").json().getJsonObject("error").getString("message")).contains("common");
+    // a password of 130 emoji is 130 characters (260 UTF-16 units): taken, and it signs in
+    String emojiName = name("emoji");
+    a.register(emojiName, "😀".repeat(130)).expect(201);
+    a.login(emojiName, "😀".repeat(130)).expect(200);
     assertThat(a.post("/api/v1/auth/register", null, "{not json").error(400)).isEqualTo("malformed_json");
     assertThat(a.post("/api/v1/auth/register", null, "[1,2]").error(400)).isEqualTo("invalid_argument");
     assertThat(a.post("/api/v1/auth/register", null, new JsonObject().put("username", 5).put("password", "x")).error(400))
@@ -195,6 +199,10 @@ class AccountsRestTest {
     assertThat(a.get("/api/v1/users?q=srch" + tag + "_", t).expect(200).json().getJsonArray("users")).hasSize(1);
     assertThat(a.get("/api/v1/users?q=%25", t).expect(200).json().getJsonArray("users")).isEmpty();
     assertThat(a.get("/api/v1/users", t).error(400)).isEqualTo("invalid_argument");
+    // q's 64 are characters (code points), not UTF-16 units
+    String emoji = java.net.URLEncoder.encode("😀", java.nio.charset.StandardCharsets.UTF_8);
+    assertThat(a.get("/api/v1/users?q=" + emoji.repeat(64), t).expect(200).json().getJsonArray("users")).isEmpty();
+    assertThat(a.get("/api/v1/users?q=" + emoji.repeat(65), t).error(400)).isEqualTo("invalid_argument");
   }
 
   @Test
