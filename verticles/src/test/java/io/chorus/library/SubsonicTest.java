@@ -230,6 +230,15 @@ class SubsonicTest {
     String token = rest.postOk(port, "/api/v1/auth/login", null, new JsonObject().put("username", alice).put("password", PW)).getString("access_token");
     assertThat(rest.post(port, "/api/v1/me/subsonic/credentials", null, new JsonObject()).errorCode(401)).isEqualTo("unauthenticated");
     assertThat(rest.post(port, "/api/v1/me/subsonic/credentials", token, new JsonObject().put("kind", "root")).errorCode(400)).isEqualTo("invalid_argument");
+    // the token is checked before the body, and a bad body is told in our words (no Java class, no Jackson option)
+    assertThat(rest.post(port, "/api/v1/me/subsonic/credentials", null, new JsonObject().put("kind", "root")).errorCode(401)).isEqualTo("unauthenticated");
+    assertThat(rest.post(port, "/api/v1/me/subsonic/credentials", null, "{\"kind\":").errorCode(401)).isEqualTo("unauthenticated");
+    Rest.Reply array = rest.post(port, "/api/v1/me/subsonic/credentials", token, "[]");
+    assertThat(array.errorCode(400)).isEqualTo("invalid_argument");
+    assertThat(array.json().getJsonObject("error").getString("message")).isEqualTo("the body must be a JSON object");
+    Rest.Reply cut = rest.post(port, "/api/v1/me/subsonic/credentials", token, "{\"kind\":");
+    assertThat(cut.errorCode(400)).isEqualTo("malformed_json");
+    assertThat(cut.json().getJsonObject("error").getString("message")).isEqualTo("the body is not valid JSON");
     JsonObject extra = rest.postOk(port, "/api/v1/me/subsonic/credentials", token, new JsonObject().put("kind", "api_key").put("name", "temp"));
     String key = extra.getString("api_key");
     assertThat(ping("apiKey=" + key)).isEqualTo("ok");

@@ -3,7 +3,6 @@ package io.chorus.library.subsonic;
 import io.chorus.bus.ErrorCode;
 import io.chorus.web.Http;
 import io.vertx.core.Future;
-import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
@@ -42,46 +41,51 @@ public final class SubsonicCredentials {
   }
 
   private void create(RoutingContext ctx) {
-    JsonObject body;
-    try {
-      body = ctx.body().length() == 0 ? new JsonObject() : ctx.body().asJsonObject();
-    } catch (DecodeException | ClassCastException e) {
-      Http.error(ctx, ErrorCode.MALFORMED_JSON, "body must be a JSON object: " + e.getMessage());
-      return;
-    }
-    Object kindValue = body == null ? null : body.getValue("kind", "app_password");
-    Object nameValue = body == null ? null : body.getValue("name", "Subsonic client");
-    if (!(kindValue instanceof String kind) || !(kind.equals("app_password") || kind.equals("api_key"))) {
-      Http.error(ctx, ErrorCode.INVALID_ARGUMENT, "kind must be \"app_password\" or \"api_key\"");
-      return;
-    }
-    if (!(nameValue instanceof String raw) || raw.isBlank()) {
-      Http.error(ctx, ErrorCode.INVALID_ARGUMENT, "name must be a string of 1 to 64 characters");
-      return;
-    }
-    String name;
-    try {
-      name = io.chorus.input.Inputs.name("name", raw, 1, 64);
-    } catch (RuntimeException e) {
-      Http.fail(ctx, e);
-      return;
-    }
-    // app passwords are typed into clients: letters and digits only; API keys are longer
-    String secret = kind.equals("app_password") ? randomToken(15) : randomToken(32);
-    UUID id = UUID.randomUUID();
-    // the user's row is locked first: concurrent requests count one after another, so the cap holds
-    access.apply(ctx).compose(user -> pg.withTransaction(c -> c.preparedQuery("SELECT 1 FROM users WHERE id = $1 FOR UPDATE")
-            .execute(Tuple.of(UUID.fromString(user.userId())))
-            .compose(locked -> c.preparedQuery(
-                "INSERT INTO subsonic_credentials (id, user_id, kind, name, secret) SELECT $1, $2, $3, $4, $5"
-                    + " WHERE (SELECT count(*) FROM subsonic_credentials WHERE user_id = $2) < $6")
-                .execute(Tuple.of(id, UUID.fromString(user.userId()), kind, name, kind.equals("api_key") ? SubsonicAuth.sha256(secret) : secret,
-                    MAX_PER_USER))))
-        .compose(r -> r.rowCount() == 1 ? Future.succeededFuture(user) : Future.failedFuture(ErrorCode.CONFLICT.exception(
-            "at most " + MAX_PER_USER + " Subsonic credentials per user: delete one first"))))
-        .onSuccess(user -> Http.json(ctx, 201, new JsonObject().put("id", id.toString()).put("kind", kind).put("name", name)
-            .put("username", user.name()).put(kind.equals("api_key") ? "api_key" : "password", secret)))
+    // the caller first: without a valid token the answer is 401, whatever the body holds
+    access.apply(ctx).compose(user -> {
+      JsonObject body = body(ctx);
+      Object kindValue = body.getValue("kind", "app_password");
+      Object nameValue = body.getValue("name", "Subsonic client");
+      if (!(kindValue instanceof String kind) || !(kind.equals("app_password") || kind.equals("api_key"))) {
+        throw ErrorCode.INVALID_ARGUMENT.exception("kind must be \"app_password\" or \"api_key\"");
+      }
+      if (!(nameValue instanceof String raw) || raw.isBlank()) {
+        throw ErrorCode.INVALID_ARGUMENT.exception("name must be a string of 1 to 64 characters");
+      }
+      String name = io.chorus.input.Inputs.name("name", raw, 1, 64);
+      // app passwords are typed into clients: letters and digits only; API keys are longer
+      String secret = kind.equals("app_password") ? randomToken(15) : randomToken(32);
+      UUID id = UUID.randomUUID();
+      // the user's row is locked first: concurrent requests count one after another, so the cap holds
+      return pg.withTransaction(c -> c.preparedQuery("SELECT 1 FROM users WHERE id = $1 FOR UPDATE")
+              .execute(Tuple.of(UUID.fromString(user.userId())))
+              .compose(locked -> c.preparedQuery(
+                  "INSERT INTO subsonic_credentials (id, user_id, kind, name, secret) SELECT $1, $2, $3, $4, $5"
+                      + " WHERE (SELECT count(*) FROM subsonic_credentials WHERE user_id = $2) < $6")
+                  .execute(Tuple.of(id, UUID.fromString(user.userId()), kind, name, kind.equals("api_key") ? SubsonicAuth.sha256(secret) : secret,
+                      MAX_PER_USER))))
+          .compose(r -> r.rowCount() == 1
+              ? Future.succeededFuture(new JsonObject().put("id", id.toString()).put("kind", kind).put("name", name)
+                  .put("username", user.name()).put(kind.equals("api_key") ? "api_key" : "password", secret))
+              : Future.failedFuture(ErrorCode.CONFLICT.exception("at most " + MAX_PER_USER + " Subsonic credentials per user: delete one first")));
+    })
+        .onSuccess(created -> Http.json(ctx, 201, created))
         .onFailure(e -> Http.fail(ctx, e));
+  }
+
+  /**
+   * The body as a JSON object; none at all means every default. Not JSON: the {@code DecodeException} goes to
+   * {@link Http#fail}, which answers in our words ("the body is not valid JSON"), never Jackson's or a class name.
+   */
+  private static JsonObject body(RoutingContext ctx) {
+    io.vertx.core.buffer.Buffer buf = Http.nonEmptyBody(ctx);
+    if (buf == null) {
+      return new JsonObject();
+    }
+    if (!(buf.toJsonValue() instanceof JsonObject o)) {
+      throw ErrorCode.INVALID_ARGUMENT.exception("the body must be a JSON object");
+    }
+    return o;
   }
 
   private void list(RoutingContext ctx) {
