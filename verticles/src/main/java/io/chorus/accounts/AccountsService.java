@@ -192,7 +192,8 @@ public final class AccountsService {
     if (q == null || q.isBlank() || q.codePointCount(0, q.length()) > 64) {
       return Future.failedFuture(ErrorCode.INVALID_ARGUMENT.exception("q must be 1-64 characters"));
     }
-    return users.search(q.strip(), Math.max(1, Math.min(limit, 50)))
+    // display names are stored in NFC (Profiles): a query typed decomposed ("e" + U+0308) must match "ë" too
+    return users.search(java.text.Normalizer.normalize(q.strip(), java.text.Normalizer.Form.NFC), Math.max(1, Math.min(limit, 50)))
         .map(list -> new JsonObject().put("users", new JsonArray(list.stream().map(User::publicJson).toList())));
   }
 

@@ -199,6 +199,10 @@ class AccountsRestTest {
     assertThat(a.get("/api/v1/users?q=srch" + tag + "_", t).expect(200).json().getJsonArray("users")).hasSize(1);
     assertThat(a.get("/api/v1/users?q=%25", t).expect(200).json().getJsonArray("users")).isEmpty();
     assertThat(a.get("/api/v1/users", t).error(400)).isEqualTo("invalid_argument");
+    // a decomposed query finds the (NFC) display name
+    a.call("PATCH", "/api/v1/users/me", s.getString("access_token"), new JsonObject().put("display_name", "Zo\u00eb" + tag)).expect(200);
+    String nfd = java.net.URLEncoder.encode("zoe\u0308" + tag, java.nio.charset.StandardCharsets.UTF_8);
+    assertThat(a.get("/api/v1/users?q=" + nfd, t).expect(200).json().getJsonArray("users")).hasSize(1);
     // q's 64 are characters (code points), not UTF-16 units
     String emoji = java.net.URLEncoder.encode("😀", java.nio.charset.StandardCharsets.UTF_8);
     assertThat(a.get("/api/v1/users?q=" + emoji.repeat(64), t).expect(200).json().getJsonArray("users")).isEmpty();
