@@ -96,8 +96,10 @@ final class ChatStream {
         return;
       }
       if (ar.failed()) {
-        sendError(io.chorus.bus.ErrorCode.of(ar.cause()).slug(), String.valueOf(ar.cause().getMessage()));
-        sink.socket().close((short) 4400, "bad cursor");
+        // 4000 + the HTTP status, as every refusal: a malformed cursor is 4400, an unknown message id 4404 (REST's 404)
+        io.chorus.bus.ErrorCode code = io.chorus.bus.ErrorCode.of(ar.cause());
+        sendError(code.slug(), String.valueOf(ar.cause().getMessage()));
+        sink.socket().close((short) (4000 + code.httpStatus()), code.slug());
         return;
       }
       ChatStore.Page page = ar.result();

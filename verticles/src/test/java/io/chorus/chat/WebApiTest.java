@@ -128,6 +128,11 @@ class WebApiTest {
       assertThat(err.getLong("timestamp")).as("the error frame of docs/api.md").isPositive();
       assertThat(ws.awaitClose(10_000)).isEqualTo((short) 4400);
     }
+    // an unknown message id: not_found, so 4404 (4000 + REST's 404)
+    try (WsProbe ws = WsProbe.connect(port, "/ws/chat/" + r[0] + "?token=" + r[1] + "&after=0b7e4c4e-1111-4222-8333-444455556666")) {
+      assertThat(ws.awaitType("error").getString("code")).isEqualTo("not_found");
+      assertThat(ws.awaitClose(10_000)).isEqualTo((short) 4404);
+    }
   }
 
   /** The sum over every label set of a meter on /metrics (0 when absent). */
