@@ -95,7 +95,8 @@ public final class SearchService {
       return types;
     }
     Set<String> out = new LinkedHashSet<>();
-    for (String t : param.split(",")) {
+    // -1: every empty entry counts ("," or "tracks," is refused like "tracks,,users", not read as no type at all)
+    for (String t : param.split(",", -1)) {
       String name = t.strip();
       if (!types.contains(name)) {
         throw ErrorCode.INVALID_ARGUMENT.exception("unknown type '" + name + "': one of " + String.join(",", types));

@@ -268,6 +268,17 @@ class SearchRestTest {
     assertThat(tracks("кино\u00a0", null)).contains(KINO.toString());
   }
 
+  /** An empty entry is an unknown type wherever it stands (",": two of them), not "no type" and so an empty answer. */
+  @Test
+  void typesWithAnEmptyEntryAreRefused() {
+    for (String types : List.of(",", "tracks,", ",tracks", "tracks,,users")) {
+      Rest.Reply r = search("кино", null, types);
+      assertThat(r.errorCode(400)).as(types).isEqualTo("invalid_argument");
+      assertThat(r.json().getJsonObject("error").getString("message")).as(types).startsWith("unknown type ''");
+    }
+    assertThat(ids(search("кино", null, ""), "tracks")).as("blank: all types").contains(KINO.toString());
+  }
+
   @Test
   void pagesWithCursor() {
     Rest.Reply first = rest.get(tc.port(), "/api/v1/search?types=tracks&limit=1&q=" + enc("группа крови"), null);
