@@ -71,12 +71,13 @@ public final class SearchService {
     return pool.executeBlocking(() -> new JsonObject().put("suggestions", engine.suggest(q, viewer, SUGGESTIONS)), false);
   }
 
-  /** The query as text: control characters become spaces; empty or over 512 characters is a 400. */
+  /** The query as text: control characters become spaces; empty or over 512 characters (code points) is a 400. */
   static String query(String raw) {
     if (raw == null || raw.isBlank()) {
       throw ErrorCode.INVALID_ARGUMENT.exception("q is required");
     }
-    if (raw.length() > MAX_QUERY) {
+    // characters are code points (the Input rules), not UTF-16 units: an emoji is one, not two
+    if (raw.codePointCount(0, raw.length()) > MAX_QUERY) {
       throw ErrorCode.INVALID_ARGUMENT.exception("q is longer than " + MAX_QUERY + " characters");
     }
     StringBuilder b = new StringBuilder(raw.length());

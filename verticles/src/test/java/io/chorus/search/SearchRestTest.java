@@ -279,6 +279,16 @@ class SearchRestTest {
     assertThat(ids(search("кино", null, ""), "tracks")).as("blank: all types").contains(KINO.toString());
   }
 
+  /** The 512-character bound on q counts code points (the Input rules), not UTF-16 units. */
+  @Test
+  void queryLengthCountsCodePoints() {
+    String emoji = "\uD83D\uDE00";
+    assertThat(search(emoji.repeat(300), null, "tracks").status()).as("300 emoji: 600 UTF-16 units").isEqualTo(200);
+    assertThat(search("\uD835\uDC00".repeat(257), null, "tracks").status()).isEqualTo(200);
+    assertThat(search(emoji.repeat(256) + "a".repeat(256), null, "tracks").status()).as("512 code points").isEqualTo(200);
+    assertThat(search(emoji.repeat(256) + "a".repeat(257), null, "tracks").errorCode(400)).as("513 code points").isEqualTo("invalid_argument");
+  }
+
   @Test
   void pagesWithCursor() {
     Rest.Reply first = rest.get(tc.port(), "/api/v1/search?types=tracks&limit=1&q=" + enc("группа крови"), null);
