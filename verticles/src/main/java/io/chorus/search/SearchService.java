@@ -7,6 +7,7 @@ import io.vertx.core.WorkerExecutor;
 import io.vertx.core.json.JsonObject;
 
 import java.nio.charset.StandardCharsets;
+import java.text.Normalizer;
 import java.util.Base64;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -71,18 +72,21 @@ public final class SearchService {
     return pool.executeBlocking(() -> new JsonObject().put("suggestions", engine.suggest(q, viewer, SUGGESTIONS)), false);
   }
 
-  /** The query as text: control characters become spaces; empty or over 512 characters (code points) is a 400. */
+  /** The query as text, NFC: control characters become spaces; empty or over 512 characters (code points) is a 400. */
   static String query(String raw) {
     if (raw == null || raw.isBlank()) {
       throw ErrorCode.INVALID_ARGUMENT.exception("q is required");
     }
+    // NFC, as every stored name (the Input rules): "e" + U+0301 is "é", so the analysers fold it to "e" (they
+    // fold a precomposed letter's diacritic, but leave a combining mark in the word)
+    String nfc = Normalizer.isNormalized(raw, Normalizer.Form.NFC) ? raw : Normalizer.normalize(raw, Normalizer.Form.NFC);
     // characters are code points (the Input rules), not UTF-16 units: an emoji is one, not two
-    if (raw.codePointCount(0, raw.length()) > MAX_QUERY) {
+    if (nfc.codePointCount(0, nfc.length()) > MAX_QUERY) {
       throw ErrorCode.INVALID_ARGUMENT.exception("q is longer than " + MAX_QUERY + " characters");
     }
-    StringBuilder b = new StringBuilder(raw.length());
+    StringBuilder b = new StringBuilder(nfc.length());
     // every space character becomes a plain space (strip() alone keeps the no-break spaces U+00A0, U+2007, U+202F)
-    raw.codePoints().forEach(c -> b.appendCodePoint(Character.isISOControl(c) || Character.isSpaceChar(c) || Character.getType(c) == Character.FORMAT
+    nfc.codePoints().forEach(c -> b.appendCodePoint(Character.isISOControl(c) || Character.isSpaceChar(c) || Character.getType(c) == Character.FORMAT
         || Character.getType(c) == Character.SURROGATE || Character.getType(c) == Character.UNASSIGNED ? ' ' : c));
     String q = b.toString().strip();
     if (q.isEmpty()) {

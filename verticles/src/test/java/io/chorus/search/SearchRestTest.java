@@ -289,6 +289,21 @@ class SearchRestTest {
     assertThat(search(emoji.repeat(256) + "a".repeat(257), null, "tracks").errorCode(400)).as("513 code points").isEqualTo("invalid_argument");
   }
 
+  /** Decomposed text (NFD: "e" + U+0301, as macOS keyboards and copies give it) matches the stored NFC name. */
+  @Test
+  void aDecomposedQueryMatchesItsComposedTitle() {
+    UUID list = UUID.randomUUID();
+    sql("INSERT INTO playlists (id, owner_id, name, description, public) VALUES (?, ?::uuid, 'Été Olé Zyxwort', '', true)", list, aliceId);
+    TestServices.until("the playlist indexed", 10_000, 50, () -> ids(search("été zyxwort", null, "playlists"), "playlists").contains(list.toString()));
+    assertThat(ids(search("e\u0301te\u0301", null, "playlists"), "playlists")).contains(list.toString());
+    assertThat(ids(search("ole\u0301 zyxwort", null, "playlists"), "playlists")).contains(list.toString());
+    Rest.Reply suggest = rest.get(tc.port(), "/api/v1/search/suggest?q=" + enc("e\u0301te\u0301"), null);
+    assertThat(suggest.status()).as(suggest.body()).isEqualTo(200);
+    assertThat(suggest.json().getJsonArray("suggestions").encode()).contains(list.toString());
+    // the bound counts the composed form: 300 decomposed letters (600 code points, 300 composed) are a query
+    assertThat(search("e\u0301".repeat(300), null, "playlists").status()).isEqualTo(200);
+  }
+
   @Test
   void pagesWithCursor() {
     Rest.Reply first = rest.get(tc.port(), "/api/v1/search?types=tracks&limit=1&q=" + enc("группа крови"), null);
