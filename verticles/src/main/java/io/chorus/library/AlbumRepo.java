@@ -133,13 +133,18 @@ final class AlbumRepo {
         });
   }
 
-  /** A change to title/artist/year; the fields absent from {@code patch} stay. */
+  /**
+   * A change to title/artist/year; the fields absent from {@code patch} stay. An album moved to another artist
+   * announces {@code album.artist_changed} with the artist it left: that artist may have nothing public left.
+   */
   Future<Void> update(UUID id, SignedIn viewer, JsonObject patch, String title, String artist, Integer year) {
-    return pg.withTransaction(c -> lock(c, id, viewer, false).compose(r -> {
-      Future<UUID> artistId = patch.containsKey("artist") ? Artists.upsert(c, artist) : Future.succeededFuture(r.getUUID("artist_id"));
+    return events.committed(pg.withTransaction(c -> lock(c, id, viewer, false).compose(r -> {
+      UUID before = r.getUUID("artist_id");
+      Future<UUID> artistId = patch.containsKey("artist") ? Artists.upsert(c, artist) : Future.succeededFuture(before);
       return artistId.compose(a -> c.preparedQuery("UPDATE albums SET title = $2, artist_id = $3, year = $4, updated_at = NOW() WHERE id = $1")
-          .execute(Tuple.of(id, title != null ? title : r.getString("title"), a, patch.containsKey("year") ? year : r.getInteger("year"))));
-    })).mapEmpty();
+          .execute(Tuple.of(id, title != null ? title : r.getString("title"), a, patch.containsKey("year") ? year : r.getInteger("year")))
+          .compose(x -> events.artistLeft(c, "album", id, before, a)));
+    }))).mapEmpty();
   }
 
   /** Deletes the album (its track entries and likes go, the tracks stay); the cover keys to remove from S3. */

@@ -11,7 +11,8 @@ import java.util.UUID;
 
 /**
  * Catalog changes other features cannot see in a row ({@code track.deleted}, {@code album.deleted},
- * {@code playlist.deleted}: the row is gone) or must see at once ({@code track.moderated},
+ * {@code playlist.deleted}: the row is gone; {@code track.artist_changed}, {@code album.artist_changed}: the row
+ * names only its new artist, {@code artist_id} is the one it left) or must see at once ({@code track.moderated},
  * {@code album.moderated}) on the Kafka topic {@code LIBRARY_TOPIC_CATALOG}, key = the subject's id:
  * {@code {"event_id","type","subject_type","subject_id","owner_id"?,"artist_id"?,"decision"?,"at"}}.
  * Written to {@code library_outbox} in the change's own transaction, so a committed change is never
@@ -35,6 +36,15 @@ final class CatalogEvents {
     }
     return c.preparedQuery("INSERT INTO library_outbox (topic, message_key, payload) VALUES ($1, $2, $3)")
         .execute(Tuple.of(topic, id.toString(), payload)).mapEmpty();
+  }
+
+  /**
+   * {@code <subject>.artist_changed} when the subject moved from artist {@code before} to {@code after}: whether
+   * {@code before} still has anything public shows in no row that changed (nothing when it did not move or had none).
+   */
+  Future<Void> artistLeft(SqlConnection c, String subjectType, UUID id, UUID before, UUID after) {
+    return before == null || before.equals(after) ? Future.succeededFuture()
+        : write(c, subjectType, id, "artist_changed", new JsonObject().put("artist_id", before.toString()));
   }
 
   /** After the transaction committed: this node's relay publishes the row now instead of at its next poll. */

@@ -165,11 +165,18 @@ final class TrackRepo {
     }
   }
 
-  /** Applies a validated PATCH (see {@link TrackEdit}) in one transaction. */
+  /**
+   * Applies a validated PATCH (see {@link TrackEdit}) in one transaction; a track moved to another artist announces
+   * {@code track.artist_changed} with the artist it left (which may have no public track left: search re-reads it).
+   */
   Future<Void> update(String id, TrackEdit edit) {
     UUID uuid = UUID.fromString(id);
-    return pg.withTransaction(conn -> {
-      Future<UUID> artist = edit.artistSet() ? Artists.upsert(conn, edit.artist()) : Future.succeededFuture(null);
+    return catalog.committed(pg.withTransaction(conn -> {
+      // the artist before, read under the row's lock so that a concurrent move cannot slip between the read and the write
+      Future<UUID> before = !edit.artistSet() ? Future.succeededFuture(null)
+          : conn.preparedQuery("SELECT artist_id FROM tracks WHERE id = $1 FOR UPDATE").execute(Tuple.of(uuid))
+              .map(rs -> rs.size() == 0 ? null : rs.iterator().next().getUUID("artist_id"));
+      Future<UUID> artist = before.compose(b -> edit.artistSet() ? Artists.upsert(conn, edit.artist()) : Future.succeededFuture(null));
       return artist.compose(artistId -> {
         List<String> sets = new ArrayList<>(List.of("updated_at = NOW()"));
         Tuple args = Tuple.of(uuid);
@@ -181,13 +188,14 @@ final class TrackRepo {
           args.addUUID(artistId);
           sets.add("artist_id = $" + args.size());
         }
-        return conn.preparedQuery("UPDATE tracks SET " + String.join(", ", sets) + " WHERE id = $1").execute(args);
+        return conn.preparedQuery("UPDATE tracks SET " + String.join(", ", sets) + " WHERE id = $1").execute(args)
+            .compose(r -> edit.artistSet() ? catalog.artistLeft(conn, "track", uuid, before.result(), artistId) : Future.<Void>succeededFuture());
       }).compose(r -> edit.tags() == null ? Future.<Void>succeededFuture()
           : conn.preparedQuery("DELETE FROM track_tags WHERE track_id = $1").execute(Tuple.of(uuid))
               .compose(d -> edit.tags().isEmpty() ? Future.<Void>succeededFuture()
                   : conn.preparedQuery("INSERT INTO track_tags (track_id, tag) VALUES ($1, $2) ON CONFLICT DO NOTHING")
                       .executeBatch(edit.tags().stream().map(tag -> Tuple.of(uuid, tag)).toList()).mapEmpty()));
-    });
+    }));
   }
 
   /** Deletes the row (album, playlist, tag and play rows cascade; likes have no foreign key) and announces {@code track.deleted}. */

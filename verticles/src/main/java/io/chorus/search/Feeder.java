@@ -111,7 +111,7 @@ final class Feeder {
     }
   }
 
-  /** Re-reads one document (and, for a track, its artist, whose visibility follows its tracks). */
+  /** Re-reads one document (and, for a track or album, its artist, whose visibility follows its tracks and albums). */
   Future<Void> reindex(String type, String id, boolean takenDown) {
     DocType t = types.get(type);
     if (t == null) {
@@ -133,7 +133,7 @@ final class Feeder {
             doc.json().put("moderation", "removed"));
       }
       SearchDoc put = doc;
-      String artist = row != null && "tracks".equals(type) && row.getUUID("artist_id") != null ? row.getUUID("artist_id").toString() : null;
+      String artist = row != null && hasArtist(type) && row.getUUID("artist_id") != null ? row.getUUID("artist_id").toString() : null;
       return writes.executeBlocking(() -> {
         if (put == null) {
           synchronized (gone) {
@@ -146,6 +146,10 @@ final class Feeder {
         return null;
       }, true).compose(v -> artist == null || !types.containsKey("artists") ? Future.<Void>succeededFuture() : reindex("artists", artist, false));
     });
+  }
+
+  private static boolean hasArtist(String type) {
+    return "tracks".equals(type) || "albums".equals(type);
   }
 
   /** Subscribes the node's own consumer group to the track and user events. */
@@ -233,9 +237,10 @@ final class Feeder {
   }
 
   /**
-   * The library's catalog events (deletes and moderation decisions, which the {@code updated_at} sweep
-   * cannot see or sees late): {@code {"type","subject_type","subject_id","artist_id"?}}; a deleted track's
-   * artist is looked at again too (its visibility follows its tracks).
+   * The library's catalog events (deletes, moderation decisions and moves to another artist, which the
+   * {@code updated_at} sweep cannot see or sees late): {@code {"type","subject_type","subject_id","artist_id"?}};
+   * {@code artist_id}, the artist a deleted or moved track or album belonged to, is looked at again too (its
+   * visibility follows its tracks and albums, and no row of it changed).
    */
   private Future<Void> catalog(String value) {
     JsonObject v;
@@ -309,7 +314,7 @@ final class Feeder {
       OffsetDateTime newest = mark == null ? since.plusSeconds(SWEEP_OVERLAP_SECONDS) : OffsetDateTime.parse(mark);
       for (Row r : rows) {
         docs.add(type.toDoc(r));
-        if ("tracks".equals(type.name()) && r.getUUID("artist_id") != null) {
+        if (hasArtist(type.name()) && r.getUUID("artist_id") != null) {
           artists.add(r.getUUID("artist_id").toString());
         }
         OffsetDateTime at = r.getOffsetDateTime("updated_at");
@@ -325,7 +330,7 @@ final class Feeder {
         }
         return null;
       }, true).compose(v -> {
-        // an approval changes whether the track's artist is public
+        // an approval (or a move) changes whether the track's or album's artist is public
         Future<Void> chain = Future.succeededFuture();
         for (String artist : artists) {
           chain = chain.compose(x -> reindex("artists", artist, false));

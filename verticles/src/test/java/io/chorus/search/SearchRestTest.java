@@ -242,6 +242,45 @@ class SearchRestTest {
     assertThat(tracks("запрещенная песня", adminToken)).contains(id.toString());
   }
 
+  /**
+   * A track or album moved to another artist by PATCH: the artist it left, with nothing approved any more, is
+   * found by nobody but moderators (as GET /artists says). That artist is old: no sweep of new artist rows sees it.
+   */
+  @Test
+  void anArtistLeftByItsLastTrackOrAlbumIsHidden() {
+    String word = "Fantomgruppa" + UUID.randomUUID().toString().replaceAll("[^a-f]", "").substring(0, 4);
+    UUID track = UUID.randomUUID();
+    track(track, "Призрачная баллада", word, "approved", true);
+    String leftByTrack = artistId(word);
+    TestServices.until("the artist found", 10_000, 50, () -> ids(search(word, null, "artists"), "artists").contains(leftByTrack));
+    sql("UPDATE artists SET created_at = now() - interval '1 hour' WHERE id = ?::uuid", leftByTrack);
+    Rest.Reply moved = rest.call(io.vertx.core.http.HttpMethod.PATCH, tc.port(), "/api/v1/tracks/" + track, aliceToken, null,
+        new JsonObject().put("artist", "Novaja " + word + "x"));
+    assertThat(moved.status()).as(moved.body()).isEqualTo(200);
+    TestServices.until("the artist left by its track hidden", 10_000, 50, () -> !ids(search(word, null, "artists"), "artists").contains(leftByTrack));
+    assertThat(rest.get(tc.port(), "/api/v1/search/suggest?q=" + enc(word), null).json().getJsonArray("suggestions").encode())
+        .doesNotContain(leftByTrack);
+    assertThat(ids(search(word, adminToken, "artists"), "artists")).as("moderators still find it").contains(leftByTrack);
+
+    String albumArtist = word + "alb";
+    JsonObject album = rest.postOk(tc.port(), "/api/v1/albums", aliceToken, new JsonObject().put("title", "Туманный альбом").put("artist", albumArtist))
+        .getJsonObject("album");
+    assertThat(rest.post(tc.port(), "/api/v1/moderation/albums/" + album.getString("id"), adminToken,
+        new JsonObject().put("decision", "approve").put("reason", "test")).status()).isEqualTo(200);
+    String leftByAlbum = artistId(albumArtist);
+    TestServices.until("the album's artist found", 10_000, 50, () -> ids(search(albumArtist, null, "artists"), "artists").contains(leftByAlbum));
+    sql("UPDATE artists SET created_at = now() - interval '1 hour' WHERE id = ?::uuid", leftByAlbum);
+    Rest.Reply albumMoved = rest.call(io.vertx.core.http.HttpMethod.PATCH, tc.port(), "/api/v1/albums/" + album.getString("id"), aliceToken, null,
+        new JsonObject().put("artist", "Drugoj " + word));
+    assertThat(albumMoved.status()).as(albumMoved.body()).isEqualTo(200);
+    TestServices.until("the artist left by its album hidden", 10_000, 50,
+        () -> !ids(search(albumArtist, null, "artists"), "artists").contains(leftByAlbum));
+  }
+
+  static String artistId(String name) {
+    return String.valueOf(sql("SELECT id FROM artists WHERE name_key = lower(?)", name).get(0).get("id"));
+  }
+
   @Test
   void badInput() {
     assertThat(search("", null, null).errorCode(400)).isEqualTo("invalid_argument");
