@@ -198,12 +198,20 @@ final class TrackRepo {
     }));
   }
 
-  /** Deletes the row (album, playlist, tag and play rows cascade; likes have no foreign key) and announces {@code track.deleted}. */
+  /**
+   * Deletes the row (album, playlist, tag and play rows cascade; likes have no foreign key) and announces {@code track.deleted}
+   * with the playlists it was in (their entries go with it, so nothing else can tell search which counts changed).
+   */
   Future<Boolean> delete(String id) {
     UUID uuid = UUID.fromString(id);
+    JsonArray playlists = new JsonArray();
     return catalog.committed(pg.withTransaction(conn -> conn.preparedQuery("DELETE FROM likes WHERE subject_type = 'track' AND subject_id = $1")
         .execute(Tuple.of(uuid))
-        .compose(r -> conn.preparedQuery("DELETE FROM tracks WHERE id = $1 RETURNING owner_id, artist_id").execute(Tuple.of(uuid)))
+        .compose(r -> conn.preparedQuery("SELECT DISTINCT playlist_id FROM playlist_tracks WHERE track_id = $1").execute(Tuple.of(uuid)))
+        .compose(lists -> {
+          lists.forEach(l -> playlists.add(l.getUUID("playlist_id").toString()));
+          return conn.preparedQuery("DELETE FROM tracks WHERE id = $1 RETURNING owner_id, artist_id").execute(Tuple.of(uuid));
+        })
         .compose(r -> {
           if (r.rowCount() != 1) {
             return Future.succeededFuture(false);
@@ -211,7 +219,7 @@ final class TrackRepo {
           Row row = r.iterator().next();
           UUID artist = row.getUUID("artist_id");
           return catalog.write(conn, "track", uuid, "deleted", new JsonObject().put("owner_id", String.valueOf(row.getUUID("owner_id")))
-              .put("artist_id", artist == null ? null : artist.toString())).map(true);
+              .put("artist_id", artist == null ? null : artist.toString()).put("playlist_ids", playlists)).map(true);
         })));
   }
 

@@ -7,6 +7,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.WorkerExecutor;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.kafka.client.common.TopicPartition;
 import io.vertx.kafka.client.consumer.KafkaConsumerRecord;
@@ -257,7 +258,35 @@ final class Feeder {
     }
     String artist = v.getString("artist_id");
     return reindex(type, v.getString("subject_id"), false)
-        .compose(x -> artist == null || !types.containsKey("artists") ? Future.<Void>succeededFuture() : reindex("artists", artist, false));
+        .compose(x -> artist == null || !types.containsKey("artists") ? Future.<Void>succeededFuture() : reindex("artists", artist, false))
+        .compose(x -> "tracks".equals(type) ? playlistsOf(v) : Future.<Void>succeededFuture());
+  }
+
+  /**
+   * Re-reads the playlists holding a track whose visibility changed (their {@code track_count} counts approved
+   * entries): those that hold it now, and those a deleted track was in ({@code playlist_ids}: its entries are gone).
+   */
+  private Future<Void> playlistsOf(JsonObject event) {
+    if (!types.containsKey("playlists")) {
+      return Future.succeededFuture();
+    }
+    Set<String> lists = new java.util.LinkedHashSet<>();
+    JsonArray named = event.getValue("playlist_ids") instanceof JsonArray a ? a : new JsonArray();
+    named.forEach(p -> lists.add(String.valueOf(p)));
+    UUID track;
+    try {
+      track = UUID.fromString(event.getString("subject_id"));
+    } catch (IllegalArgumentException | NullPointerException e) {
+      return Future.succeededFuture();
+    }
+    return pg.preparedQuery("SELECT DISTINCT playlist_id FROM playlist_tracks WHERE track_id = $1").execute(Tuple.of(track)).compose(rows -> {
+      rows.forEach(r -> lists.add(r.getUUID("playlist_id").toString()));
+      Future<Void> chain = Future.succeededFuture();
+      for (String list : lists) {
+        chain = chain.compose(x -> reindex("playlists", list, false));
+      }
+      return chain;
+    });
   }
 
   /** A change announced on the bus (a disabled user): re-read and searchable at once. */

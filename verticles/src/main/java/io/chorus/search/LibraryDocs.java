@@ -87,9 +87,15 @@ final class LibraryDocs {
     }
   };
 
+  /**
+   * {@code track_count} counts the entries anyone may see (approved tracks), as {@code GET /playlists/{id}} does for
+   * most readers, so a hit neither counts nor hints at hidden tracks; the feed re-reads a track's playlists when
+   * the track's visibility changes (a catalog event).
+   */
   static final DocType PLAYLISTS = new Sql("playlists",
       "SELECT p.id, p.name, p.description, p.owner_id, p.public, p.updated_at,"
-          + " (SELECT count(*) FROM playlist_tracks pt WHERE pt.playlist_id = p.id) AS track_count FROM playlists p", "p") {
+          + " (SELECT count(*) FROM playlist_tracks pt JOIN tracks t ON t.id = pt.track_id"
+          + " WHERE pt.playlist_id = p.id AND t.moderation = 'approved') AS track_count FROM playlists p", "p") {
     @Override
     public SearchDoc toDoc(Row r) {
       JsonObject json = new JsonObject().put("id", str(r, "id")).put("name", r.getString("name"))
