@@ -88,6 +88,7 @@ final class UploadRoutes {
         return;
       }
       r.started = true;
+      r.upload = upload;
       r.fileName = upload.filename();
       upload.pause();
       vertx.fileSystem().open(tmp.toString(), new OpenOptions().setWrite(true).setCreateNew(true)).onComplete(open -> {
@@ -107,6 +108,7 @@ final class UploadRoutes {
         }
         write(ctx, r, upload);
         upload.resume();
+        r.settle(ctx);   // the body may have ended while the file was being made
       });
     });
     req.exceptionHandler(e -> r.fail(ctx, ErrorCode.INVALID_ARGUMENT.exception("the upload was interrupted")));
@@ -119,6 +121,8 @@ final class UploadRoutes {
         r.fail(ctx, ErrorCode.INVALID_ARGUMENT.exception("the multipart field 'file' is required"));
         return;
       }
+      r.bodyEnded = true;
+      r.settle(ctx);
       r.written.future().onSuccess(x -> {
         Uploads.Received in;
         try {   // what the uploader typed follows the name rules; an empty field leaves it to the file's tags
@@ -157,22 +161,27 @@ final class UploadRoutes {
       }
       r.digest.update(buf.getBytes());
       file.write(buf);
-      if (file.writeQueueFull()) {
+      // once the body has ended the rest of the part is in memory already: holding it back saves nothing
+      // and would keep settle() from seeing the part's end
+      if (file.writeQueueFull() && !r.bodyEnded) {
         upload.pause();
         file.drainHandler(v -> upload.resume());
       }
     });
     upload.exceptionHandler(e -> r.fail(ctx, ErrorCode.INVALID_ARGUMENT.exception("the upload was interrupted")));
-    upload.endHandler(v -> r.closeFile().onComplete(c -> {
-      if (r.failed != null) {
-        return;   // the failure already answered and removes the file
-      }
-      if (c.failed()) {
-        r.fail(ctx, ErrorCode.INTERNAL.exception("cannot store the upload"));
-      } else {
-        r.written.tryComplete();
-      }
-    }));
+    upload.endHandler(v -> {
+      r.partEnded = true;
+      r.closeFile().onComplete(c -> {
+        if (r.failed != null) {
+          return;   // the failure already answered and removes the file
+        }
+        if (c.failed()) {
+          r.fail(ctx, ErrorCode.INTERNAL.exception("cannot store the upload"));
+        } else {
+          r.written.tryComplete();
+        }
+      });
+    });
   }
 
   /** Answers now, then reads and drops the rest of the body (bounded in time) and closes the connection. */
@@ -225,8 +234,12 @@ final class UploadRoutes {
     final Path tmp;
     final MessageDigest digest;
     final Promise<Void> written = Promise.promise();
+    HttpServerFileUpload upload;
     AsyncFile file;
     boolean started;
+    /** The request's body ended / the file part's end was delivered. */
+    boolean bodyEnded;
+    boolean partEnded;
     String fileName;
     long count;
     Throwable failed;
@@ -261,6 +274,29 @@ final class UploadRoutes {
       ctx.request().endHandler(v -> {
         vertx.cancelTimer(timer);
         ctx.request().connection().close();
+      });
+    }
+
+    /**
+     * Once the body has ended and the temp file is open: whether the file part ended, else a 400. The multipart
+     * decoder reads the whole body before the request's end is delivered (vert.x's Http1xServerRequest.onEnd
+     * decodes, then ends), so a complete file part has by then queued its end behind its data in the upload's
+     * own buffer; that buffer holds events back only while this class pauses the upload (the temp file being
+     * opened, or its write queue full). A body that ends inside the part (no closing boundary) never ends it:
+     * nothing else would answer, and the temp file and its descriptor would stay. So the upload is resumed
+     * (its drain is scheduled on this event loop now) and looked at in a task queued after that drain: no
+     * guessed timeout.
+     */
+    void settle(RoutingContext ctx) {
+      if (!bodyEnded || partEnded || failed != null || file == null) {
+        return;   // file == null: called again once it is open
+      }
+      upload.resume();
+      vertx.runOnContext(v -> {
+        if (!partEnded && failed == null) {
+          ctx.response().endHandler(x -> ctx.request().connection().close());
+          fail(ctx, ErrorCode.INVALID_ARGUMENT.exception("the body ended inside the 'file' part (no closing multipart boundary)"));
+        }
       });
     }
 

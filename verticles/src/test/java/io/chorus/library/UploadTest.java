@@ -268,6 +268,44 @@ class UploadTest {
     api.get("/api/v1/tracks?owner=me", token).expect(200);
   }
 
+  @Test
+  void aBodyThatEndsInsideTheFilePartIs400AndLeavesNothing() throws Exception {
+    String token = api.newUser("open");
+    long rows = trackCount();
+    // a few bytes, then enough to fill the temp file's write queue (the upload is paused for back-pressure and its
+    // end, were there one, would come after the request's): neither part is ever closed by a boundary
+    for (byte[] content : List.of("abc".getBytes(java.nio.charset.StandardCharsets.UTF_8),
+        Arrays.copyOf(TestMusic.bytes(TestMusic.drascula("audio", "track11.ogg")), 1_500_000))) {
+      String head = "--XYZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.ogg\"\r\n\r\n";
+      byte[] body = new byte[head.length() + content.length];
+      System.arraycopy(head.getBytes(java.nio.charset.StandardCharsets.UTF_8), 0, body, 0, head.length());
+      System.arraycopy(content, 0, body, head.length(), content.length);
+      String answer = rawPost(token, "multipart/form-data; boundary=XYZ", body);
+      assertThat(answer).as(answer).startsWith("HTTP/1.1 400 ");
+      assertThat(answer.toLowerCase(java.util.Locale.ROOT)).contains("connection: close");
+      assertThat(answer).contains("invalid_argument").contains("the body ended inside the 'file' part");
+      assertNoTempFiles();
+    }
+    assertThat(trackCount()).isEqualTo(rows);
+  }
+
+  /** Sends one request on a raw socket and reads the answer until the server closes (10 s at most). */
+  static String rawPost(String token, String contentType, byte[] body) throws java.io.IOException {
+    try (java.net.Socket socket = new java.net.Socket("127.0.0.1", tc.port())) {
+      socket.setSoTimeout(10_000);
+      java.io.OutputStream out = socket.getOutputStream();
+      out.write(("POST /api/v1/tracks HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " + token + "\r\nContent-Type: " + contentType
+          + "\r\nContent-Length: " + body.length + "\r\n\r\n").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      out.write(body);
+      out.flush();
+      try {
+        return new String(socket.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+      } catch (java.net.SocketTimeoutException e) {
+        throw new AssertionError("no answer (or the connection stayed open) 10 s after the whole body was sent");
+      }
+    }
+  }
+
   static boolean hasUploadFile(Path dir) {
     try (var files = Files.list(dir)) {
       return files.anyMatch(p -> p.getFileName().toString().endsWith(".upload"));
