@@ -267,6 +267,20 @@ class SubsonicTest {
         .get(0).get("n")).isEqualTo(0L);
     assertThat(xml("/rest/unstar.view?id=" + unknown + "&" + auth).getAttribute("status")).as("unstarring is idempotent").isEqualTo("ok");
 
+    // a time PostgreSQL cannot hold (it was stored as 'infinity' and broke the user's wave for good), before 2000 or
+    // over a day ahead is a bad number: nothing is played, counted or announced
+    Object playCount = tc.sql("SELECT play_count AS n FROM tracks WHERE id = ?", song).get(0).get("n");
+    Object outbox = tc.sql("SELECT count(*) AS n FROM library_outbox WHERE message_key = ?", song.toString()).get(0).get("n");
+    long dayAndAHour = 25 * 3600 * 1000L;
+    for (String time : List.of("99999999999999999", "-5", "0", "946684799999", String.valueOf(System.currentTimeMillis() + dayAndAHour))) {
+      Element e = xml("/rest/scrobble.view?submission=true&time=" + time + "&id=" + song + "&" + auth);
+      assertThat(e.getAttribute("status")).as(time).isEqualTo("failed");
+      assertThat(((Element) e.getElementsByTagName("error").item(0)).getAttribute("code")).as(time).isEqualTo("0");
+    }
+    assertThat(tc.sql("SELECT count(*) AS n FROM plays WHERE track_id = ?", song).get(0).get("n")).isEqualTo(songPlays);
+    assertThat(tc.sql("SELECT play_count AS n FROM tracks WHERE id = ?", song).get(0).get("n")).isEqualTo(playCount);
+    assertThat(tc.sql("SELECT count(*) AS n FROM library_outbox WHERE message_key = ?", song.toString()).get(0).get("n")).isEqualTo(outbox);
+
     for (String name : List.of("a%E2%80%AEb", "%C2%A0", "x".repeat(256))) {
       Element e = xml("/rest/createPlaylist.view?name=" + name + "&" + auth);
       assertThat(e.getAttribute("status")).as(name).isEqualTo("failed");

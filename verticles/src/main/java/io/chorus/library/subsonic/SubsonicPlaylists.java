@@ -163,13 +163,29 @@ final class SubsonicPlaylists {
   }
 
   /**
+   * The range a scrobble's time may take: a play before 2000 or over a day ahead (a clock a little off, time
+   * zones) is a client's bug. Without it a time past PostgreSQL's range was stored as 'infinity', and every
+   * later wave for the user failed computing the play's age.
+   */
+  static final long EARLIEST_SCROBBLE_MS = 946_684_800_000L;   // 2000-01-01T00:00:00Z
+  static final long FUTURE_SCROBBLE_MS = 24 * 3600 * 1000L;
+
+  /**
    * scrobble with {@code submission=true}: a play per id (at {@code times}[i] ms, or now). A replayed
    * scrobble (same user, track and time) counts once: its event id is derived from them. Only songs the caller
-   * may see are played: an unknown or hidden id fails the call with 70 and records nothing.
+   * may see are played: an unknown or hidden id fails the call with 70 and records nothing; a time out of
+   * {@link #EARLIEST_SCROBBLE_MS} .. a day from now fails it with 0 and records nothing.
    */
   Future<Void> scrobble(SignedIn user, List<String> ids, List<Long> times) {
     if (ids.isEmpty()) {
       return Future.failedFuture(SubsonicResponse.failure(SubsonicResponse.MISSING_PARAMETER, "Required parameter is missing: id"));
+    }
+    long now = System.currentTimeMillis();
+    for (Long t : times) {
+      if (t != null && (t < EARLIEST_SCROBBLE_MS || t > now + FUTURE_SCROBBLE_MS)) {
+        return Future.failedFuture(SubsonicResponse.failure(SubsonicResponse.GENERIC,
+            "time must be milliseconds since the epoch, from 2000-01-01 to a day from now, got " + t));
+      }
     }
     List<UUID> tracks = SubsonicCatalog.uuids(ids);
     UUID uid = UUID.fromString(user.userId());
