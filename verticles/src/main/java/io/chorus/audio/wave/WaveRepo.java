@@ -39,7 +39,8 @@ final class WaveRepo {
   /** The listener's newest signals and likes (tracks, albums, artists) with what taste needs of their tracks. */
   Future<List<Taste.Signal>> signals(UUID user) {
     return pg.preparedQuery("(SELECT s.kind, s.track_id, t.artist_id, t.album_title, NULL::uuid AS album_id,"
-            + " EXTRACT(EPOCH FROM (NOW() - s.happened_at)) / 86400 AS age FROM wave_signals s JOIN tracks t ON t.id = s.track_id"
+            // an out-of-range time stored before scrobbles were checked ('infinity') is taken as now: NOW() - infinity fails
+            + " CASE WHEN isfinite(s.happened_at) THEN EXTRACT(EPOCH FROM (NOW() - s.happened_at)) / 86400 END AS age FROM wave_signals s JOIN tracks t ON t.id = s.track_id"
             + " WHERE s.user_id = $1 ORDER BY s.happened_at DESC LIMIT " + SIGNALS + ")"
             + " UNION ALL (SELECT CASE l.subject_type WHEN 'track' THEN 'like' ELSE 'like_' || l.subject_type END,"
             + " t.id, COALESCE(t.artist_id, a.artist_id, CASE WHEN l.subject_type = 'artist' THEN l.subject_id END),"

@@ -196,6 +196,19 @@ class WaveRestTest {
   }
 
   @Test
+  void aPlayStoredWithAnInfiniteTimeDoesNotBreakTheWave() {
+    // what a scrobble with a time past PostgreSQL's range left before scrobble times were checked
+    User u = register();
+    tc.sql("INSERT INTO wave_signals (event_id, user_id, track_id, kind, happened_at) VALUES (?, ?::uuid, ?, 'play', 'infinity')",
+        UUID.randomUUID(), u.id(), tracks.get(2).get(0));
+    tc.sql("INSERT INTO wave_signals (event_id, user_id, track_id, kind, happened_at) VALUES (?, ?::uuid, ?, 'play', '-infinity')",
+        UUID.randomUUID(), u.id(), tracks.get(2).get(1));
+    List<UUID> ids = ids(wave(u, 10));
+    assertThat(ids).hasSize(10);
+    assertApproved(ids);
+  }
+
+  @Test
   void playsFromKafkaTeachTheTasteOncePerEvent() throws Exception {
     User u = register();
     UUID replayed = UUID.randomUUID();
