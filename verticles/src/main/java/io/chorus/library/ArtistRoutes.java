@@ -19,11 +19,10 @@ import java.util.UUID;
  * Artists are made by uploads and albums (one row per spelling), never directly.
  */
 final class ArtistRoutes {
-  private static final String VISIBLE_TRACK = "(t.moderation = 'approved' OR $2::boolean OR (t.owner_id = $1::uuid AND t.moderation <> 'removed'))";
-  private static final String VISIBLE_ALBUM = "(al.moderation = 'approved' OR $2::boolean OR (al.owner_id = $1::uuid AND al.moderation <> 'removed'))";
+  // $1 moderator, $2 the caller (as CatalogTracks.visible)
   private static final String SELECT = "SELECT ar.id, ar.name, ar.name_key,"
-      + " (SELECT count(*) FROM tracks t WHERE t.artist_id = ar.id AND " + VISIBLE_TRACK + ") AS track_count,"
-      + " (SELECT count(*) FROM albums al WHERE al.artist_id = ar.id AND " + VISIBLE_ALBUM + ") AS album_count"
+      + " (SELECT count(*) FROM tracks t WHERE t.artist_id = ar.id AND " + CatalogTracks.visible("t", 1) + ") AS track_count,"
+      + " (SELECT count(*) FROM albums al WHERE al.artist_id = ar.id AND " + CatalogTracks.visible("al", 1) + ") AS album_count"
       + " FROM artists ar ";
   private static final int MAX_LIMIT = 200;
 
@@ -40,8 +39,18 @@ final class ArtistRoutes {
     router.get("/api/v1/artists/:id").handler(this::one);
   }
 
+  /**
+   * The artist {@code alias} is visible to the viewer: it has a track or an album the viewer may see
+   * ({@code $first} moderator, {@code $first+1} the viewer, as {@link CatalogTracks#visible}). The one rule
+   * for listing, showing and liking an artist.
+   */
+  static String visible(String alias, int first) {
+    return "(EXISTS (SELECT 1 FROM tracks t WHERE t.artist_id = " + alias + ".id AND " + CatalogTracks.visible("t", first) + ")"
+        + " OR EXISTS (SELECT 1 FROM albums al WHERE al.artist_id = " + alias + ".id AND " + CatalogTracks.visible("al", first) + "))";
+  }
+
   private static Tuple viewer(SignedIn who) {
-    return Tuple.of(who == null ? null : UUID.fromString(who.userId()), who != null && who.moderator());
+    return CatalogTracks.viewer(Tuple.tuple(), who);
   }
 
   private void list(RoutingContext ctx) {
@@ -59,8 +68,7 @@ final class ArtistRoutes {
     String after = ctx.request().getParam("after", "");
     int n = limit;
     access.optionalCaller(ctx).compose(who -> pg.preparedQuery(SELECT
-            + "WHERE strpos(ar.name_key, $3) > 0 AND ar.name_key > $4 AND (EXISTS (SELECT 1 FROM tracks t WHERE t.artist_id = ar.id AND "
-            + VISIBLE_TRACK + ") OR EXISTS (SELECT 1 FROM albums al WHERE al.artist_id = ar.id AND " + VISIBLE_ALBUM + "))"
+            + "WHERE strpos(ar.name_key, $3) > 0 AND ar.name_key > $4 AND " + visible("ar", 1)
             + " ORDER BY ar.name_key LIMIT $5")
         .execute(viewer(who).addValue(q).addValue(after).addValue(n + 1)))
         .onSuccess(rows -> {

@@ -62,15 +62,17 @@ final class Likes {
 
   /**
    * Succeeds when the subject exists and the viewer may see it, else NOT_FOUND (an invisible subject
-   * looks like a missing one). Artists are always visible.
+   * looks like a missing one). An artist is visible as {@code GET /api/v1/artists/{id}} shows it: through a
+   * track or an album the viewer may see.
    */
   static Future<Row> requireVisible(SqlClient c, String type, UUID id, SignedIn viewer) {
     String sql = switch (type) {
       case "track" -> "SELECT owner_id, moderation FROM tracks WHERE id = $1";
       case "album" -> "SELECT owner_id, moderation FROM albums WHERE id = $1";
-      default -> "SELECT id FROM artists WHERE id = $1";
+      default -> "SELECT ar.id FROM artists ar WHERE ar.id = $1 AND " + ArtistRoutes.visible("ar", 2);
     };
-    return c.preparedQuery(sql).execute(Tuple.of(id)).compose(rs -> {
+    Tuple params = "artist".equals(type) ? CatalogTracks.viewer(Tuple.of(id), viewer) : Tuple.of(id);
+    return c.preparedQuery(sql).execute(params).compose(rs -> {
       Row r = AlbumRepo.first(rs);
       if (r == null || !"artist".equals(type) && !Access.visible(r.getString("moderation"), r.getUUID("owner_id").toString(), viewer)) {
         return Future.failedFuture(ErrorCode.NOT_FOUND.exception("no such " + type));
@@ -88,11 +90,11 @@ final class Likes {
         case "album" -> "SELECT l.created_at AS liked_at, " + AlbumRepo.columns(3) + " FROM likes l JOIN " + AlbumRepo.FROM
             + " ON al.id = l.subject_id WHERE l.user_id = $1 AND l.subject_type = 'album' AND " + CatalogTracks.visible("al", 3);
         default -> "SELECT l.created_at AS liked_at, a.id, a.name FROM likes l JOIN artists a ON a.id = l.subject_id"
-            + " WHERE l.user_id = $1 AND l.subject_type = 'artist'";
+            + " WHERE l.user_id = $1 AND l.subject_type = 'artist' AND " + ArtistRoutes.visible("a", 3);
       };
       Tuple params = Tuple.of(UUID.fromString(me.userId()), limit);
       parts.add(pg.preparedQuery(sql + " ORDER BY l.created_at DESC LIMIT $2")
-          .execute("artist".equals(type) ? params : CatalogTracks.viewer(params, me))
+          .execute(CatalogTracks.viewer(params, me))
           .map(rs -> {
             List<JsonObject> out = new ArrayList<>();
             for (Row r : rs) {

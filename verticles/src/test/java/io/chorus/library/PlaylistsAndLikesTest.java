@@ -156,7 +156,8 @@ class PlaylistsAndLikesTest {
     CatalogApi.User other = api.newUser("artist");
     String approved = track(other, "Liked", "approved");
     String pending = track(other, "Not yet", "pending");
-    String album = api.post("/api/v1/albums", other.token(), new JsonObject().put("title", "LP").put("artist", "Band " + UUID.randomUUID()))
+    String band = UUID.randomUUID().toString();
+    String album = api.post("/api/v1/albums", other.token(), new JsonObject().put("title", "LP").put("artist", "Band " + band))
         .expect(201).json().getJsonObject("album").getString("id");
     String artist = Sql.query(node.config().db(), "SELECT artist_id FROM albums WHERE id = ?", UUID.fromString(album)).get(0).get("artist_id").toString();
 
@@ -165,12 +166,19 @@ class PlaylistsAndLikesTest {
     assertThat(likeRows(me, approved)).isEqualTo(1L);
     assertThat(api.call("PUT", "/api/v1/tracks/" + pending + "/like", me.token(), null).error(404)).isEqualTo("not_found");
     assertThat(api.call("PUT", "/api/v1/albums/" + album + "/like", me.token(), null).error(404)).isEqualTo("not_found");   // pending album
-    api.call("PUT", "/api/v1/artists/" + artist + "/like", me.token(), null).expect(204);
+    // an artist seen only through a pending album is hidden (GET /artists/{id} is 404): it cannot be liked either
+    assertThat(api.get("/api/v1/artists/" + artist, me.token()).error(404)).isEqualTo("not_found");
+    assertThat(api.call("PUT", "/api/v1/artists/" + artist + "/like", me.token(), null).error(404)).isEqualTo("not_found");
+    assertThat(likeRows(me, artist)).isEqualTo(0L);
     assertThat(api.call("PUT", "/api/v1/artists/" + UUID.randomUUID() + "/like", me.token(), null).error(404)).isEqualTo("not_found");
     assertThat(api.call("PUT", "/api/v1/artists/bogus/like", me.token(), null).error(400)).isEqualTo("invalid_argument");
     assertThat(api.call("PUT", "/api/v1/tracks/" + approved + "/like", null, null).error(401)).isEqualTo("unauthenticated");
     Sql.query(node.config().db(), "UPDATE albums SET moderation = 'approved' WHERE id = ?", UUID.fromString(album));
     api.call("PUT", "/api/v1/albums/" + album + "/like", me.token(), null).expect(204);
+    assertThat(api.get("/api/v1/artists/" + artist, me.token()).expect(200).json().getLong("album_count")).isEqualTo(1L);
+    assertThat(api.get("/api/v1/artists?q=" + band, me.token()).expect(200).json().getJsonArray("artists")).hasSize(1);
+    assertThat(api.get("/api/v1/artists?q=" + band, null).expect(200).json().getJsonArray("artists")).hasSize(1);
+    api.call("PUT", "/api/v1/artists/" + artist + "/like", me.token(), null).expect(204);
 
     JsonArray all = api.get("/api/v1/me/likes", me.token()).expect(200).json().getJsonArray("likes");
     assertThat(all).extracting(o -> ((JsonObject) o).getString("type")).containsExactlyInAnyOrder("track", "album", "artist");
@@ -193,6 +201,13 @@ class PlaylistsAndLikesTest {
     assertThat(likeRows(me, approved)).isEqualTo(0L);
     api.delete("/api/v1/albums/" + album + "/like", me.token()).expect(204);
     assertThat(api.get("/api/v1/me/likes?type=album", me.token()).expect(200).json().getJsonArray("likes")).isEmpty();
+
+    // its only album taken down, the liked artist is hidden again: left out of the list, its name not shown
+    Sql.query(node.config().db(), "UPDATE albums SET moderation = 'removed' WHERE id = ?", UUID.fromString(album));
+    assertThat(api.get("/api/v1/artists/" + artist, me.token()).error(404)).isEqualTo("not_found");
+    assertThat(api.get("/api/v1/artists?q=" + band, me.token()).expect(200).json().getJsonArray("artists")).isEmpty();
+    assertThat(api.get("/api/v1/me/likes?type=artist", me.token()).expect(200).json().getJsonArray("likes")).isEmpty();
+    assertThat(api.get("/api/v1/me/likes", me.token()).expect(200).json().getJsonArray("likes")).isEmpty();
   }
 
   static Object likeRows(CatalogApi.User u, String subject) {

@@ -251,10 +251,14 @@ class SubsonicTest {
   void hiddenOrUnknownIdsAreNotFoundAndRecordNothingAndBadNamesAreRefused() throws Exception {
     String auth = "v=1.16.1&c=test&apiKey=" + apiKey;
     UUID unknown = UUID.randomUUID();
+    // an artist that exists only through another user's pending song: hidden from alice
+    UUID hiddenArtist = UUID.randomUUID();
+    tc.sql("INSERT INTO artists (id, name, name_key) VALUES (?, ?, ?)", hiddenArtist, "Bob's secret band " + hiddenArtist, "secret " + hiddenArtist);
+    track(UUID.randomUUID(), bobId, "Bob's secret demo", hiddenArtist, "pending", 60_000);
     Object songPlays = tc.sql("SELECT count(*) AS n FROM plays WHERE track_id = ?", song).get(0).get("n");
     for (String q : List.of("scrobble.view?submission=true&time=1700000000001&id=" + hidden, "scrobble.view?id=" + unknown,
         "scrobble.view?id=" + song + "&id=" + hidden, "star.view?id=" + hidden, "star.view?id=" + unknown, "star.view?albumId=" + unknown,
-        "star.view?artistId=" + unknown, "star.view?id=" + song + "&albumId=" + unknown)) {
+        "star.view?artistId=" + unknown, "star.view?artistId=" + hiddenArtist, "star.view?id=" + song + "&albumId=" + unknown)) {
       Element e = xml("/rest/" + q + "&" + auth);
       assertThat(e.getAttribute("status")).as(q).isEqualTo("failed");
       assertThat(((Element) e.getElementsByTagName("error").item(0)).getAttribute("code")).as(q).isEqualTo("70");
@@ -263,8 +267,8 @@ class SubsonicTest {
         .as("another user's pending track and an unknown id are not played").isEqualTo(0L);
     assertThat(tc.sql("SELECT count(*) AS n FROM plays WHERE track_id = ?", song).get(0).get("n"))
         .as("a refused call records nothing, not even its visible ids").isEqualTo(songPlays);
-    assertThat(tc.sql("SELECT count(*) AS n FROM likes WHERE user_id = ? AND (subject_id = ? OR subject_id = ?)", UUID.fromString(aliceId), hidden, unknown)
-        .get(0).get("n")).isEqualTo(0L);
+    assertThat(tc.sql("SELECT count(*) AS n FROM likes WHERE user_id = ? AND (subject_id = ? OR subject_id = ? OR subject_id = ?)",
+        UUID.fromString(aliceId), hidden, unknown, hiddenArtist).get(0).get("n")).isEqualTo(0L);
     assertThat(xml("/rest/unstar.view?id=" + unknown + "&" + auth).getAttribute("status")).as("unstarring is idempotent").isEqualTo("ok");
 
     // a time PostgreSQL cannot hold (it was stored as 'infinity' and broke the user's wave for good), before 2000 or

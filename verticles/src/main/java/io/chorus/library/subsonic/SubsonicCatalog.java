@@ -40,11 +40,13 @@ final class SubsonicCatalog {
       + "   coalesce(sum(t.play_count), 0) AS play_count, max(t.genre) AS genre"
       + "   FROM album_tracks at JOIN tracks t ON t.id = at.track_id WHERE at.album_id = al.id AND " + VIS_T + ") s ON TRUE"
       + " LEFT JOIN likes lk ON lk.user_id = $1::uuid AND lk.subject_type = 'album' AND lk.subject_id = al.id ";
+  /** The artist {@code ar} has an album or a song the caller may see: what makes it visible (listed, shown, starred). */
+  static final String VIS_AR = "(EXISTS (SELECT 1 FROM albums al WHERE al.artist_id = ar.id AND " + VIS_AL + ")"
+      + "   OR EXISTS (SELECT 1 FROM tracks t WHERE t.artist_id = ar.id AND " + VIS_T + "))";
   private static final String ARTIST = "SELECT ar.id, ar.name,"
       + " (SELECT count(*) FROM albums al WHERE al.artist_id = ar.id AND " + VIS_AL + ") AS album_count, lk.created_at AS starred"
       + " FROM artists ar LEFT JOIN likes lk ON lk.user_id = $1::uuid AND lk.subject_type = 'artist' AND lk.subject_id = ar.id"
-      + " WHERE (EXISTS (SELECT 1 FROM albums al WHERE al.artist_id = ar.id AND " + VIS_AL + ")"
-      + "   OR EXISTS (SELECT 1 FROM tracks t WHERE t.artist_id = ar.id AND " + VIS_T + ")) ";
+      + " WHERE " + VIS_AR + " ";
   private static final List<String> ARTICLES = List.of("The", "El", "La", "Los", "Las", "Le", "Les");
 
   private final Pool pg;

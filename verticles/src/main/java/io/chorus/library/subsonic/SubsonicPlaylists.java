@@ -155,8 +155,8 @@ final class SubsonicPlaylists {
         : pg.preparedQuery("SELECT count(*) FROM albums al WHERE " + SubsonicCatalog.VIS_AL + " AND al.id = ANY($3)")
             .execute(viewer(user).addValue(al.toArray(UUID[]::new))).map(rows -> rows.iterator().next().getLong(0) == al.size());
     Future<Boolean> artistsSeen = ar.isEmpty() ? Future.succeededFuture(true)
-        : pg.preparedQuery("SELECT count(*) FROM artists WHERE id = ANY($1)")
-            .execute(Tuple.of(ar.toArray(UUID[]::new))).map(rows -> rows.iterator().next().getLong(0) == ar.size());
+        : pg.preparedQuery("SELECT count(*) FROM artists ar WHERE " + SubsonicCatalog.VIS_AR + " AND ar.id = ANY($3)")
+            .execute(viewer(user).addValue(ar.toArray(UUID[]::new))).map(rows -> rows.iterator().next().getLong(0) == ar.size());
     return Future.all(songsSeen, albumsSeen, artistsSeen).compose(all -> songsSeen.result() && albumsSeen.result() && artistsSeen.result()
         ? Future.succeededFuture()
         : Future.failedFuture(SubsonicResponse.failure(SubsonicResponse.NOT_FOUND, "Not found")));
