@@ -3,6 +3,7 @@ package io.chorus.library;
 import io.chorus.bus.ErrorCode;
 import io.chorus.web.Http;
 import io.chorus.web.SignedIn;
+import io.netty.handler.codec.http.multipart.HttpPostRequestDecoder;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.file.AsyncFile;
@@ -111,7 +112,7 @@ final class UploadRoutes {
         r.settle(ctx);   // the body may have ended while the file was being made
       });
     });
-    req.exceptionHandler(e -> r.fail(ctx, ErrorCode.INVALID_ARGUMENT.exception("the upload was interrupted")));
+    req.exceptionHandler(e -> r.fail(ctx, bodyError(e)));
     req.endHandler(v -> {
       if (r.failed != null) {
         req.connection().close();
@@ -168,7 +169,7 @@ final class UploadRoutes {
         file.drainHandler(v -> upload.resume());
       }
     });
-    upload.exceptionHandler(e -> r.fail(ctx, ErrorCode.INVALID_ARGUMENT.exception("the upload was interrupted")));
+    upload.exceptionHandler(e -> r.fail(ctx, bodyError(e)));
     upload.endHandler(v -> {
       r.partEnded = true;
       r.closeFile().onComplete(c -> {
@@ -214,6 +215,25 @@ final class UploadRoutes {
   private static void failAndClose(RoutingContext ctx, Throwable error) {
     ctx.response().putHeader("Connection", "close").endHandler(v -> ctx.request().connection().close());
     Http.fail(ctx, error);
+  }
+
+  /**
+   * What a failure while reading the body tells the client. The multipart decoder refuses a text field over the
+   * HTTP server's form attribute size (64 KiB) with an IOException inside its ErrorDataDecoderException: that is
+   * a field too long, far past the 255 characters title, artist and album may take, not an interrupted upload.
+   */
+  private static Throwable bodyError(Throwable e) {
+    if (e instanceof HttpPostRequestDecoder.TooLongFormFieldException
+        || e instanceof HttpPostRequestDecoder.ErrorDataDecoderException && e.getCause() instanceof java.io.IOException) {
+      return ErrorCode.INVALID_ARGUMENT.exception("a form field is too long: title, artist and album take at most 255 characters");
+    }
+    if (e instanceof HttpPostRequestDecoder.TooManyFormFieldsException) {
+      return ErrorCode.INVALID_ARGUMENT.exception("too many form fields");
+    }
+    if (e instanceof HttpPostRequestDecoder.ErrorDataDecoderException) {
+      return ErrorCode.INVALID_ARGUMENT.exception("the multipart body is malformed");
+    }
+    return ErrorCode.INVALID_ARGUMENT.exception("the upload was interrupted");
   }
 
   private static Throwable tooLarge() {

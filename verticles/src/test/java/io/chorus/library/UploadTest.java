@@ -269,6 +269,22 @@ class UploadTest {
   }
 
   @Test
+  void aFormFieldOverTheFormLimitIsRefusedByName() {
+    String token = api.newUser("longfield");
+    Path ok = TestMusic.make(TestMusic.drascula("audio", "track12.ogg"), tmp.resolve("field.mp3"), 2, List.of("-c:a", "libmp3lame"));
+    // 100 KB: past the HTTP server's form attribute limit, which refuses it inside the multipart decoder
+    LibraryClient.Reply huge = api.upload(token, ok, "field.mp3", Map.of("artist", "a".repeat(100_000)));
+    assertThat(huge.error(400)).isEqualTo("invalid_argument");
+    assertThat(huge.json().getJsonObject("error").getString("message")).contains("too long").contains("255 characters");
+    assertThat(huge.header("connection")).isEqualTo("close");
+    // 300 characters: the name rule's own words
+    LibraryClient.Reply longer = api.upload(token, ok, "field.mp3", Map.of("artist", "a".repeat(300)));
+    assertThat(longer.error(400)).isEqualTo("invalid_argument");
+    assertThat(longer.json().getJsonObject("error").getString("message")).contains("artist");
+    assertNoTempFiles();
+  }
+
+  @Test
   void aBodyThatEndsInsideTheFilePartIs400AndLeavesNothing() throws Exception {
     String token = api.newUser("open");
     long rows = trackCount();
