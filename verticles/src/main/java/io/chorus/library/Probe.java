@@ -140,7 +140,9 @@ final class Probe {
 
   private static String firstLine(String s) {
     String line = s == null ? "" : s.strip().lines().findFirst().orElse("");
-    // ffprobe prefixes messages with the file path: keep the server's paths out of the reply
+    // ffprobe prefixes messages with the file path, or with its demuxer's context and address ("[mp3 @ 0x55...] "):
+    // keep the server's paths and memory out of the reply
+    line = line.replaceAll("\\[[^\\]]* @ 0x[0-9a-fA-F]+\\] *", "").strip();
     int colon = line.lastIndexOf(": ");
     line = colon >= 0 ? line.substring(colon + 2) : line;
     return line.isEmpty() ? "unknown format" : line.length() > 200 ? line.substring(0, 200) : line;

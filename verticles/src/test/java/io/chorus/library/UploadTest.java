@@ -187,6 +187,15 @@ class UploadTest {
     assertThat(textReply.error(415)).isEqualTo("unsupported_media_type");
     assertThat(textReply.header("connection")).isEqualTo("close");
 
+    // an ID3 tag (a title) and no MPEG frames: ffprobe's reason is given without its "[mp3 @ 0x55...]" context address
+    byte[] id3 = new byte[38];
+    byte[] tag = "ID3\3\0\0\0\0\0\u0020TIT2\0\0\0\6\0\0\0hello".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+    System.arraycopy(tag, 0, id3, 0, tag.length);
+    LibraryClient.Reply id3Reply = api.upload(token, TestMusic.write(tmp.resolve("id3.mp3"), id3), "id3.mp3", Map.of());
+    assertThat(id3Reply.error(415)).isEqualTo("unsupported_media_type");
+    assertThat(id3Reply.json().getJsonObject("error").getString("message")).startsWith("the file is not readable audio (")
+        .doesNotContain("@ 0x").doesNotContain("[");
+
     byte[] opus = TestMusic.bytes(TestMusic.opus());
     Path truncatedOpus = TestMusic.write(tmp.resolve("cut.opus"), Arrays.copyOf(opus, 3000));
     assertThat(api.upload(token, truncatedOpus, "cut.opus", Map.of()).error(415)).isEqualTo("unsupported_media_type");
