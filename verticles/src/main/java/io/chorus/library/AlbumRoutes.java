@@ -26,6 +26,8 @@ import static io.chorus.library.CatalogHttp.respond;
  * need the owner (adding tracks) or the owner or a moderator (everything else).
  */
 final class AlbumRoutes {
+  private static final List<String> PATCH_FIELDS = List.of("artist", "title", "year");
+
   private final Access access;
   private final AlbumRepo albums;
   private final Covers covers;
@@ -60,7 +62,7 @@ final class AlbumRoutes {
     }));
     router.patch("/api/v1/albums/:id").handler(access.authenticated(body)).handler(ctx -> respond(ctx, 200, () -> {
       UUID id = pathId(ctx, "id");
-      JsonObject b = body(ctx);
+      JsonObject b = patchBody(ctx);
       String title = b.containsKey("title") ? Inputs.name("title", CatalogHttp.string(b, "title"), 1, 255) : null;
       String artist = Inputs.name("artist", CatalogHttp.string(b, "artist"), 0, 255);
       Integer year = year(b);
@@ -110,6 +112,23 @@ final class AlbumRoutes {
       }
       return access.caller(ctx).compose(me -> albums.moveTrack(id, me, track, position).compose(x -> albums.get(id, me))).map(AlbumRoutes::wrap);
     }));
+  }
+
+  /**
+   * A {@code PATCH /albums/{id}} body: as for tracks, a field the album does not have is refused rather than
+   * ignored (a typo would otherwise answer 200 and change nothing), and so is a body that changes nothing.
+   */
+  private static JsonObject patchBody(RoutingContext ctx) {
+    JsonObject b = body(ctx);
+    for (String f : b.fieldNames()) {
+      if (!PATCH_FIELDS.contains(f)) {
+        throw ErrorCode.INVALID_ARGUMENT.exception("unknown field '" + f + "' (allowed: " + String.join(", ", PATCH_FIELDS) + ")");
+      }
+    }
+    if (b.isEmpty()) {
+      throw ErrorCode.INVALID_ARGUMENT.exception("nothing to change: give at least one of " + String.join(", ", PATCH_FIELDS));
+    }
+    return b;
   }
 
   private static JsonObject wrap(JsonObject album) {

@@ -361,6 +361,12 @@ class AlbumsRestTest {
     assertThat(api.get("/api/v1/albums/" + UUID.randomUUID(), u.token()).error(404)).isEqualTo("not_found");
     assertThat(api.delete("/api/v1/albums/" + UUID.randomUUID(), u.token()).error(404)).isEqualTo("not_found");
     assertThat(api.call("PATCH", "/api/v1/albums/" + UUID.randomUUID(), u.token(), new JsonObject().put("title", "x")).error(404)).isEqualTo("not_found");
+    // as PATCH /tracks/{id}: an unknown field or nothing to change is refused, not a 200 that changes nothing
+    assertThat(api.call("PATCH", "/api/v1/albums/" + id, u.token(), new JsonObject()).error(400)).isEqualTo("invalid_argument");
+    assertThat(api.call("PATCH", "/api/v1/albums/" + id, u.token(), new JsonObject().put("titel", "typo")).error(400)).isEqualTo("invalid_argument");
+    assertThat(api.call("PATCH", "/api/v1/albums/" + id, u.token(), new JsonObject().put("title", "Fine").put("cover", "x")).error(400))
+        .isEqualTo("invalid_argument");
+    assertThat(api.get("/api/v1/albums/" + id, u.token()).expect(200).json().getJsonObject("album").getString("title")).isEqualTo("Fine");
     assertThat(api.get("/api/v1/albums?cursor=garbage!", u.token()).error(400)).isEqualTo("invalid_argument");
     assertThat(api.get("/api/v1/albums?limit=abc", u.token()).error(400)).isEqualTo("invalid_argument");
     assertThat(api.get("/api/v1/albums?limit=0", u.token()).error(400)).isEqualTo("invalid_argument");
