@@ -305,7 +305,7 @@ public final class FingerprintIndex {
 
   /**
    * {@link #identify(long[], int)}, and a clip still unnamed goes on to the sketch stage ({@link SketchStage}): its
-   * band levels correlated at every offset with the 20 tracks of the fullest coarse bins ({@link #coarseTracks}), the
+   * band levels correlated at every offset with 20 candidate tracks ({@link #sketchCandidates}: best exact windows first), the
    * best confirmed by its correlation alone or by the clip's landmarks at that offset ({@link #CONFIRMATIONS}). A
    * clip whose landmarks name nothing keeps most of the music's band levels: at 10,045 tracks the stage names 1–8
    * more of 50 clips per cell at SNR 0 dB and 0–3 at 5 dB than the peak verification did in its place, with one false
@@ -343,23 +343,135 @@ public final class FingerprintIndex {
       if (!m.isEmpty() || sketched == 0) {
         return m;
       }
-      return sketched(levels, coarseTracks(bufs, hist, n, sketched), bufs[0], n, confirmationScale(span(distinct)));
+      // a long clip keeps the coarse bins alone: it gathers the most candidates (the exact ranking's cost, and the
+      // query p99's tail) and its landmarks name it in noise that leaves a short one to this stage
+      boolean exact = span(distinct) <= WIDEN_FRAMES;
+      return sketched(levels, sketchCandidates(bufs, hist, n, sketched, exact), bufs[0], n, confirmationScale(span(distinct)));
     });
   }
 
-  /** Candidates the sketch stage maps to their tracks, from the fullest coarse bins (at most this many). */
-  static final int COARSE_LOOKUPS = 4096;
+  /** The sketch stage's candidates are ranked by windows of at least this many candidates (below: the coarse bins). */
+  static final int EXACT_MIN = 4;
+  /** Candidates sorted exactly for the sketch stage's ranking (at most): its cost for any clip. */
+  static final int EXACT_CAP = 250_000;
+  /**
+   * Of the stage's candidates, at most this many by exact window, the rest from the coarse bins. All 20 by window
+   * named as many clips but cost the query p99 50 ms more: windows of 4 come by chance mostly in long tracks, whose
+   * sketches take longest to correlate (IdentifyBench 50 10000: p99 219 against 195 ms with 8, the target 200).
+   */
+  static final int EXACT_TRACKS = 8;
 
   /**
-   * The sketch stage's {@code k} candidate tracks, by their fullest coarse bin pair (the bound {@link #top} sorts by),
-   * without an exact pass: the table is scanned for the fullest bin pairs holding at most {@link #COARSE_LOOKUPS}
-   * candidates (4 MB in order), then only the candidates in those bins are mapped to their tracks. A clip buried in
-   * noise gathers millions of candidates and the exact rows start above what its true track scores (often no row
-   * at all), while its bins are still among the fullest. Measured (IdentifyBench 50 10000): the same answers as the
-   * 20 best exact rows topped up from the coarse bins (one clip more and one less in two cells, one false positive in
-   * 450), the stage's queries p50 89 / p99 231 ms instead of 133 / 348 ms.
+   * The sketch stage's {@code k} candidate tracks: the {@link #EXACT_TRACKS} with the best exact window ({@link
+   * #score}'s: TOLERANCE + 1 adjacent offsets, at least {@link #EXACT_MIN} candidates) among the candidates of the
+   * fullest coarse bins, then the tracks of the fullest coarse bins ({@link #COARSE_LOOKUPS}) up to k. Why: a coarse
+   * bin (16 frames, folded) holds a clip's chance candidates too, and in loud noise those outnumber the few landmarks
+   * that survive in line at the true offset; an exact window counts only the ones in line. The bins are taken fullest
+   * first, up to {@link #EXACT_CAP} candidates (sorted: the cost), for clips of up to {@link #WIDEN_FRAMES} ({@code
+   * exact}). Measured (IdentifyBench, docs/benchmarks.md): of the 5 s and 2 s clips in pink noise at 5 dB that the
+   * stages left unnamed, the true track ranked 21st–109th by coarse bins but 0–6th by exact window in most.
    */
-  private List<Integer> coarseTracks(int[][] bufs, byte[] hist, int n, int k) {
+  private List<Integer> sketchCandidates(int[][] bufs, byte[] hist, int n, int k, boolean exact) {
+    int mask = hist.length - 1;
+    long[] bySum = candidatesByPairSum(hist);
+    int coarseT = threshold(bySum, 2, COARSE_LOOKUPS);
+    int exactT = exact ? threshold(bySum, EXACT_MIN, EXACT_CAP) : Integer.MAX_VALUE;
+    // both selections as bit sets (512 KB each, cache-resident), so that one pass over the candidates makes both
+    long[] coarseBins = new long[hist.length >>> 6];
+    long[] exactBins = new long[hist.length >>> 6];
+    for (int b = 0; b < hist.length; b++) {
+      if (hist[b] != 0) {
+        int sum = binPairSum(hist, b, mask);
+        if (sum >= coarseT) {
+          coarseBins[b >>> 6] |= 1L << b;
+        }
+        if (sum >= exactT) {
+          exactBins[b >>> 6] |= 1L << b;
+        }
+      }
+    }
+    int[] cand = bufs[0];
+    int[] sel = bufs[1];
+    int m = 0;
+    Map<Integer, Integer> fullest = new HashMap<>();
+    for (int i = 0; i < n; i++) {
+      int v = cand[i];
+      int b = (v >>> COARSE_SHIFT) & mask;
+      if ((exactBins[b >>> 6] & 1L << b) != 0) {
+        sel[m++] = v;
+      }
+      if ((coarseBins[b >>> 6] & 1L << b) != 0) {
+        int ordinal = ordinalAt((v ^ Integer.MIN_VALUE) & 0xffffffffL);
+        if (ordinal >= 0) {
+          fullest.merge(ordinal, pairSum(hist, v, mask), Math::max);
+        }
+      }
+    }
+    sort(sel, bufs[2], m);
+    java.util.LinkedHashSet<Integer> out = new java.util.LinkedHashSet<>(bestWindows(sel, m, Math.min(k, EXACT_TRACKS)));
+    // the top-up: the tracks of the fullest coarse bins, as the stage chose all its candidates before
+    fullest.entrySet().stream().sorted((x, y) -> Integer.compare(y.getValue(), x.getValue()))
+        .limit(k).forEach(e -> {
+          if (out.size() < k) {
+            out.add(e.getKey());
+          }
+        });
+    return new ArrayList<>(out);
+  }
+
+  /**
+   * The (at most) {@code k} tracks with the fullest window of TOLERANCE + 1 adjacent values among sorted candidates,
+   * fullest first, windows of {@link #EXACT_MIN} or more only. {@link #score} in one pass without its map: the
+   * candidates are in track order, so the track advances with them instead of a search per window.
+   */
+  private List<Integer> bestWindows(int[] sorted, int m, int k) {
+    int[] best = new int[tracks.size()];
+    List<Integer> seen = new ArrayList<>();
+    int ordinal = -1;
+    int from = 0;
+    for (int i = 0; i < m; i++) {
+      int v = sorted[i];
+      while ((long) v - sorted[from] > TOLERANCE) {   // long: values far apart may differ by more than an int holds
+        from++;
+      }
+      int count = i - from + 1;
+      if (count < EXACT_MIN) {
+        continue;
+      }
+      long global = (v ^ Integer.MIN_VALUE) & 0xffffffffL;
+      while (ordinal + 1 < tracks.size() && bases[ordinal + 1] - GAP / 2 <= global) {
+        ordinal++;
+      }
+      if (ordinal >= 0 && count > best[ordinal]) {
+        if (best[ordinal] == 0) {
+          seen.add(ordinal);
+        }
+        best[ordinal] = count;
+      }
+    }
+    seen.sort((a, b) -> Integer.compare(best[b], best[a]));
+    return seen.size() > k ? seen.subList(0, k) : seen;
+  }
+
+  /** The lowest pair sum (not below {@code floor}) whose bins and all fuller ones hold at most {@code cap} candidates. */
+  private static int threshold(long[] bySum, int floor, long cap) {
+    int t = bySum.length - 1;
+    long selected = bySum[t];
+    while (t > floor && selected + bySum[t - 1] <= cap) {
+      t--;
+      selected += bySum[t];
+    }
+    return t;
+  }
+
+  /** The sketch stage's candidate tracks for a query's landmarks alone (tests: which tracks the stage would correlate). */
+  List<UUID> sketchCandidates(long[] query, int k) {
+    return withBuffers(query, (distinct, bufs, hist, last) ->
+        sketchCandidates(bufs, hist, gatherFirst(distinct, bufs, hist, last), k, true).stream().map(tracks::get).toList());
+  }
+
+  /** The gathered candidates per coarse bin pair sum (index: the sum, the last one for all above), from the table alone. */
+  private static long[] candidatesByPairSum(byte[] hist) {
     int mask = hist.length - 1;
     long[] bySum = new long[1024];
     for (int b = 0; b < hist.length; b++) {
@@ -368,32 +480,18 @@ public final class FingerprintIndex {
         bySum[Math.min(binPairSum(hist, b, mask), bySum.length - 1)] += c;
       }
     }
-    int t = bySum.length - 1;
-    long selected = bySum[t];
-    while (t > 2 && selected + bySum[t - 1] <= COARSE_LOOKUPS) {
-      t--;
-      selected += bySum[t];
-    }
-    long[] chosen = new long[hist.length >>> 6];
-    for (int b = 0; b < hist.length; b++) {
-      if (hist[b] != 0 && binPairSum(hist, b, mask) >= t) {
-        chosen[b >>> 6] |= 1L << b;
-      }
-    }
-    int[] cand = bufs[0];
-    Map<Integer, Integer> fullest = new HashMap<>();
-    for (int i = 0; i < n; i++) {
-      int b = (cand[i] >>> COARSE_SHIFT) & mask;
-      if ((chosen[b >>> 6] & 1L << b) != 0) {
-        int ordinal = ordinalAt((cand[i] ^ Integer.MIN_VALUE) & 0xffffffffL);
-        if (ordinal >= 0) {
-          fullest.merge(ordinal, pairSum(hist, cand[i], mask), Math::max);
-        }
-      }
-    }
-    return fullest.entrySet().stream().sorted((a, b) -> Integer.compare(b.getValue(), a.getValue()))
-        .limit(k).map(Map.Entry::getKey).toList();
+    return bySum;
   }
+
+  /**
+   * Candidates the sketch stage's top-up maps to their tracks, from the fullest coarse bins (at most this many): the
+   * tracks of the fullest bin pairs (the bound {@link #top} sorts by), without an exact pass. A clip buried in noise
+   * gathers millions of candidates and the floor's exact rows start above what its true track scores (often no row
+   * at all), while its bins are still among the fullest. This was the stage's only ranking until the exact windows
+   * ({@link #sketchCandidates}); measured then (IdentifyBench 50 10000) against the 20 best floor rows topped up
+   * from the coarse bins: the same answers, the stage's queries p50 89 / p99 231 ms instead of 133 / 348 ms.
+   */
+  static final int COARSE_LOOKUPS = 4096;
 
   /** A candidate's coarse bin count plus its fuller neighbour's (a window of TOLERANCE + 1 values spans two bins at most). */
   private static int pairSum(byte[] hist, int v, int mask) {

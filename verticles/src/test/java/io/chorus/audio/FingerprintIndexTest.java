@@ -58,6 +58,46 @@ class FingerprintIndexTest {
     assertThat(FingerprintIndex.confirmed(0.35, 0.3, 26 / FingerprintIndex.confirmationScale(2 * fiveSeconds), 2)).isTrue();
   }
 
+  /**
+   * The sketch stage correlates the tracks whose landmarks line up with the clip at one offset, not those with the
+   * most landmarks somewhere in a coarse bin: a true track of which 5 landmarks survived in line goes first, ahead of
+   * 25 tracks with 8 each scattered over 14 frames (2 frames apart: at most 2 in any exact window). Ranked by coarse
+   * bins (as before), the true track came 26th and was not correlated at all.
+   */
+  @Test
+  void sketchCandidatesAreTheTracksWithLandmarksInLine() {
+    Random r = new Random(41);
+    FingerprintIndex index = new FingerprintIndex();
+    List<Long> query = new ArrayList<>();
+    int planted = 1_000_000;   // hashes of their own: the random background shares none with the query
+    UUID truth = UUID.randomUUID();
+    List<Long> truthTrack = new ArrayList<>();
+    for (long x : randomTrack(r, 4000, 8000)) {
+      truthTrack.add(x);
+    }
+    for (int j = 0; j < 5; j++) {
+      int q = 20 * j + 3;
+      query.add(lm(planted, q));
+      truthTrack.add(lm(planted++, 1000 + q));
+    }
+    index.add(truth, truthTrack.stream().mapToLong(Long::longValue).sorted().toArray());
+    for (int i = 0; i < 25; i++) {
+      List<Long> decoy = new ArrayList<>();
+      for (long x : randomTrack(r, 4000, 8000)) {
+        decoy.add(x);
+      }
+      for (int j = 0; j < 8; j++) {
+        int q = 10 * j + 5;
+        query.add(lm(planted, q));
+        decoy.add(lm(planted++, 2000 + 2 * j + q));
+      }
+      index.add(UUID.randomUUID(), decoy.stream().mapToLong(Long::longValue).sorted().toArray());
+    }
+    List<UUID> candidates = index.sketchCandidates(query.stream().mapToLong(Long::longValue).sorted().toArray(), 20);
+    assertThat(candidates).hasSize(20);
+    assertThat(candidates.get(0)).isEqualTo(truth);
+  }
+
   @Test
   void prunedMatchingAnswersAsTheFullRanking() {
     Random r = new Random(30);

@@ -90,8 +90,8 @@ public final class IdentifyBench {
     List<Long> heldOutTimes = new ArrayList<>();   // music not in the library: every stage runs
     List<Long> candidates = new ArrayList<>();
     List<Long> exact = new ArrayList<>();
-    String[] conditions = {"clean", "white10", "white5", "white0", "pink10", "pink5", "pink0", "mp3-64k", "phone+white10"};
-    for (double len : new double[] {2, 5, 10}) {
+    String[] conditions = System.getProperty("conditions", "clean,white10,white5,white0,pink10,pink5,pink0,mp3-64k,phone+white10").split(",");
+    for (double len : java.util.Arrays.stream(System.getProperty("lengths", "2,5,10").split(",")).mapToDouble(Double::parseDouble).toArray()) {
       StringBuilder line = new StringBuilder(String.format("%4.0f s:", len));
       for (String c : conditions) {
         int ok = 0;
