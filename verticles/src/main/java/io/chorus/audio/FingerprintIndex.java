@@ -696,17 +696,11 @@ public final class FingerprintIndex {
   private List<long[]> top(int[][] bufs, byte[] hist, int n, int k, long[] last) {
     int[] cand = bufs[0];
     int mask = hist.length - 1;
-    int[] bySum = new int[1024];
+    long[] bySum = new long[1024];
     for (int i = 0; i < n; i++) {
       bySum[Math.min(pairSum(hist, cand[i], mask), bySum.length - 1)]++;
     }
-    int t = bySum.length - 1;
-    long selected = bySum[t];
-    while (t > 2 && selected + bySum[t - 1] <= TOP_SORTED) {
-      t--;
-      selected += bySum[t];
-    }
-    List<long[]> rows = exact(bufs, hist, n, t, last).rows();
+    List<long[]> rows = exact(bufs, hist, n, threshold(bySum, 2, TOP_SORTED), last).rows();
     return rows.size() > k ? rows.subList(0, k) : rows;
   }
 

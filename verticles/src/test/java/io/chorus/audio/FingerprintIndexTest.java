@@ -71,31 +71,32 @@ class FingerprintIndexTest {
     List<Long> query = new ArrayList<>();
     int planted = 1_000_000;   // hashes of their own: the random background shares none with the query
     UUID truth = UUID.randomUUID();
-    List<Long> truthTrack = new ArrayList<>();
-    for (long x : randomTrack(r, 4000, 8000)) {
-      truthTrack.add(x);
-    }
-    for (int j = 0; j < 5; j++) {
-      int q = 20 * j + 3;
-      query.add(lm(planted, q));
-      truthTrack.add(lm(planted++, 1000 + q));
-    }
-    index.add(truth, truthTrack.stream().mapToLong(Long::longValue).sorted().toArray());
+    int[] next = {planted};
+    index.add(truth, planted(r, query, next, 5, 20, 3, 1000, 0));
     for (int i = 0; i < 25; i++) {
-      List<Long> decoy = new ArrayList<>();
-      for (long x : randomTrack(r, 4000, 8000)) {
-        decoy.add(x);
-      }
-      for (int j = 0; j < 8; j++) {
-        int q = 10 * j + 5;
-        query.add(lm(planted, q));
-        decoy.add(lm(planted++, 2000 + 2 * j + q));
-      }
-      index.add(UUID.randomUUID(), decoy.stream().mapToLong(Long::longValue).sorted().toArray());
+      index.add(UUID.randomUUID(), planted(r, query, next, 8, 10, 5, 2000, 2));
     }
     List<UUID> candidates = index.sketchCandidates(query.stream().mapToLong(Long::longValue).sorted().toArray(), 20);
     assertThat(candidates).hasSize(20);
     assertThat(candidates.get(0)).isEqualTo(truth);
+  }
+
+  /**
+   * A random track with {@code count} landmarks of hashes of their own planted in it and in the query: the j-th at
+   * query frame {@code step * j + first}, in the track at that frame + {@code offset} + {@code spread * j} (0: all in
+   * line at one offset).
+   */
+  static long[] planted(Random r, List<Long> query, int[] nextHash, int count, int step, int first, int offset, int spread) {
+    List<Long> track = new ArrayList<>();
+    for (long x : randomTrack(r, 4000, 8000)) {
+      track.add(x);
+    }
+    for (int j = 0; j < count; j++) {
+      int q = step * j + first;
+      query.add(lm(nextHash[0], q));
+      track.add(lm(nextHash[0]++, offset + spread * j + q));
+    }
+    return track.stream().mapToLong(Long::longValue).sorted().toArray();
   }
 
   @Test
