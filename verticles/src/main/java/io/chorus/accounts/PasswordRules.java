@@ -32,10 +32,13 @@ public final class PasswordRules {
       return "password must be at most " + MAX + " characters";
     }
     String lower = password.toLowerCase(Locale.ROOT);
-    if (COMMON.contains(lower)) {
+    // folded as usernames are (NFKC, then lower case), so the full-width or ligature form of a name or a common
+    // password is caught like the plain one
+    String folded = Usernames.fold(password);
+    if (COMMON.contains(lower) || COMMON.contains(folded)) {
       return "password is too common";
     }
-    if (username != null && lower.contains(username)) {
+    if (username != null && (folded.contains(username) || lower.contains(username))) {
       return "password must not contain the username";
     }
     return null;

@@ -34,7 +34,7 @@ public final class Usernames {
     if (raw.length() > MAX_RAW) {
       return new Result(null, "username must be " + MIN + "-" + MAX + " characters");
     }
-    String n = Normalizer.normalize(raw.strip(), Normalizer.Form.NFKC).toLowerCase(Locale.ROOT);
+    String n = fold(raw.strip());
     if (n.length() < MIN || n.length() > MAX) {
       return new Result(null, "username must be " + MIN + "-" + MAX + " characters");
     }
@@ -42,6 +42,14 @@ public final class Usernames {
       return new Result(null, "username may only contain a-z, 0-9, '_', '.' and '-'");
     }
     return new Result(n, null);
+  }
+
+  /**
+   * The folding usernames get before the rule is checked: NFKC, then lower case. Other rules that compare with
+   * a username (the password must not contain it) fold their text the same way.
+   */
+  public static String fold(String text) {
+    return Normalizer.normalize(text, Normalizer.Form.NFKC).toLowerCase(Locale.ROOT);
   }
 
   /** The normalised form for look-ups (login, search), or null when the input cannot be any username. */

@@ -32,6 +32,15 @@ class AccountRulesTest {
   }
 
   @Test
+  void aPasswordIsFoldedLikeTheUsernameBeforeItIsCompared() {
+    // full-width letters NFKC-fold onto the ASCII name, as they do in usernames
+    assertThat(PasswordRules.problem("ＡＬＩＣＥ-long-secret-2026", "alice")).isEqualTo("password must not contain the username");
+    assertThat(PasswordRules.problem("my ﬁsh is a long secret", "fish")).isEqualTo("password must not contain the username");
+    assertThat(PasswordRules.problem("ＰａｓｓＷｏｒｄ123", "bob")).isEqualTo("password is too common");
+    assertThat(PasswordRules.problem("ＡＬＩＣＥ-long-secret-2026", "bob")).isNull();
+  }
+
+  @Test
   void passwordsNeedLengthAndMustNotBeCommonOrTheName() {
     assertThat(PasswordRules.problem("short", "bob")).contains("at least 10");
     assertThat(PasswordRules.problem("PassWord123", "bob")).contains("common");
