@@ -32,6 +32,19 @@ class AccountRulesTest {
   }
 
   @Test
+  void aUsernameNeedsALetterOrADigit() {
+    for (String punctuation : new String[] {"...", "___", "-.-", "._-_.", "．．．" /* full-width dots fold onto "..." */}) {
+      assertThat(Usernames.normalise(punctuation).problem()).as(punctuation).isEqualTo("username must contain a letter or a digit");
+    }
+    assertThat(Usernames.normalise("_._1").username()).isEqualTo("_._1");
+    assertThat(Usernames.normalise("..x").username()).isEqualTo("..x");
+    // the length and alphabet rules still come first
+    assertThat(Usernames.normalise("..").problem()).contains("3-32");
+    // an account named before the rule can still be looked up (and so sign in)
+    assertThat(Usernames.lookupKey("...")).isEqualTo("...");
+  }
+
+  @Test
   void aPasswordIsFoldedLikeTheUsernameBeforeItIsCompared() {
     // full-width letters NFKC-fold onto the ASCII name, as they do in usernames
     assertThat(PasswordRules.problem("ＡＬＩＣＥ-long-secret-2026", "alice")).isEqualTo("password must not contain the username");
