@@ -11,8 +11,10 @@ import io.vertx.ext.auth.authentication.TokenCredentials;
 import io.vertx.ext.auth.jwt.JWTAuth;
 import io.vertx.ext.auth.jwt.JWTAuthOptions;
 
+import java.util.Base64;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Pattern;
 
 /**
  * Access JWTs (HS256, {@code kid} header, issuer {@code chorus}, {@code typ} claim {@code access}) and their
@@ -25,6 +27,8 @@ public final class AccessTokens {
   public static final String ISSUER = "chorus";
   /** Tokens larger than this are refused unread. */
   private static final int MAX_TOKEN_CHARS = 8192;
+  private static final Pattern SEGMENTS = Pattern.compile("[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+");
+  private static final Base64.Encoder B64URL = Base64.getUrlEncoder().withoutPadding();
 
   private final JWTAuth jwt;
   private final JWTAuth signer;
@@ -63,7 +67,7 @@ public final class AccessTokens {
     if (token == null) {
       return Future.failedFuture(ErrorCode.UNAUTHENTICATED.exception("missing access token"));
     }
-    if (token.length() > MAX_TOKEN_CHARS || token.chars().filter(c -> c == '.').count() != 2) {
+    if (token.length() > MAX_TOKEN_CHARS || !wellFormed(token)) {
       return Future.failedFuture(ErrorCode.UNAUTHENTICATED.exception("malformed access token"));
     }
     return jwt.authenticate(new TokenCredentials(token))
@@ -79,6 +83,24 @@ public final class AccessTokens {
               ? Future.failedFuture(ErrorCode.UNAUTHENTICATED.exception("access token revoked (signed out or account disabled)"))
               : Future.succeededFuture(p));
         });
+  }
+
+  /**
+   * Three non-empty segments of unpadded base64url, the signature in its one canonical spelling (the unused low
+   * bits of its last character zero), as {@link #issue} writes them. vertx-auth-jwt's decoder is lenient: a token
+   * with a trailing {@code =} or with those unused bits set verified too, so one token had several spellings.
+   * Checked here, before the signature, for every transport.
+   */
+  static boolean wellFormed(String token) {
+    if (!SEGMENTS.matcher(token).matches()) {
+      return false;
+    }
+    String signature = token.substring(token.lastIndexOf('.') + 1);
+    try {
+      return B64URL.encodeToString(Base64.getUrlDecoder().decode(signature)).equals(signature);
+    } catch (IllegalArgumentException e) {
+      return false;   // a length no bytes encode to (4n + 1 characters)
+    }
   }
 
   static String strip(String value) {

@@ -120,6 +120,17 @@ class AccountRulesTest {
   }
 
   @Test
+  void anAccessTokenIsThreeSegmentsOfCanonicalUnpaddedBase64url() {
+    String sig = java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(new byte[32]);   // 43 characters
+    assertThat(AccessTokens.wellFormed("eyJh.eyJz." + sig)).isTrue();
+    for (String bad : new String[] {"eyJh.eyJz." + sig + "=", "eyJh.eyJz." + sig + "==", "eyJh=.eyJz." + sig, "eyJh.eyJz+." + sig,
+        "eyJh.eyJz." + sig.replace('A', '/'), "eyJh.ey Jz." + sig, "eyJh.eyJz.\t" + sig, "eyJh.eyJz." + sig.substring(0, 42) + "B",
+        "eyJh.eyJz.", ".eyJz." + sig, "eyJh.eyJz." + sig + ".x", "eyJh.eyJz.A"}) {
+      assertThat(AccessTokens.wellFormed(bad)).as(bad).isFalse();
+    }
+  }
+
+  @Test
   void configDefaultsAndRefusals() {
     AccountsConfig c = AccountsConfig.from(ConfigLoader.defaults());
     assertThat(c.accessTokenTtlSeconds()).isEqualTo(900);

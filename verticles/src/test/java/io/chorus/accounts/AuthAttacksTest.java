@@ -85,6 +85,36 @@ class AuthAttacksTest {
         .isEqualTo(victim.getJsonObject("user").getString("display_name"));
   }
 
+  /**
+   * Other spellings of a valid token that a lenient base64 decoder reads as the same bytes: {@code =} padding, the
+   * standard alphabet's {@code +} and {@code /}, whitespace, unused low bits set in the signature's last character.
+   */
+  static Map<String, String> respellings(String token) {
+    int dot = token.lastIndexOf('.');
+    String signed = token.substring(0, dot + 1);
+    String signature = token.substring(dot + 1);
+    String alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    char last = signature.charAt(signature.length() - 1);
+    Map<String, String> spellings = new java.util.LinkedHashMap<>();
+    spellings.put("padded =", token + "=");
+    spellings.put("padded ==", token + "==");
+    spellings.put("standard alphabet", signed + signature.replace('-', '+').replace('_', '/') + (signature.matches(".*[-_].*") ? "" : "+"));
+    spellings.put("space inside", signed + signature.substring(0, 10) + " " + signature.substring(10));
+    spellings.put("unused bits set", signed + signature.substring(0, signature.length() - 1) + alphabet.charAt(alphabet.indexOf(last) ^ 1));
+    return spellings;
+  }
+
+  @Test
+  void aTokenSpelledOtherwiseThanIssuedIsRefused() {
+    JsonObject u = api.newUser(name("respelled"));
+    String token = u.getString("access_token");
+    Map<String, Integer> answers = new java.util.LinkedHashMap<>();
+    respellings(token).forEach((how, spelled) -> answers.put(how, api.get("/api/v1/users/me", spelled).status()));
+    assertThat(answers).allSatisfy((how, status) -> assertThat(status).as(how).isEqualTo(401));
+    assertThat(api.get("/api/v1/users/me", token + "=").error(401)).isEqualTo("unauthenticated");
+    assertThat(api.get("/api/v1/users/me", token).expect(200).json().getString("id")).isEqualTo(u.getJsonObject("user").getString("id"));
+  }
+
   @Test
   void aRetiredKeyStillVerifiesDuringRotation() {
     JsonObject u = api.newUser(name("rotate"));

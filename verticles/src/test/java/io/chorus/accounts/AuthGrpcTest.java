@@ -86,6 +86,25 @@ class AuthGrpcTest {
         .isInstanceOfSatisfying(StatusRuntimeException.class, e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAUTHENTICATED));
   }
 
+  /** ValidateToken goes through the same check as REST: a token spelled otherwise than issued is UNAUTHENTICATED. */
+  @Test
+  void aTokenSpelledOtherwiseThanIssuedDoesNotValidate() {
+    JsonObject s = api.newUser("grpcr-" + UUID.randomUUID().toString().substring(0, 8));
+    String token = s.getString("access_token");
+    Map<String, Status.Code> answers = new java.util.LinkedHashMap<>();
+    AuthAttacksTest.respellings(token).forEach((how, spelled) -> {
+      try {
+        auth.validateToken(ValidateTokenRequest.newBuilder().setToken(spelled).build());
+        answers.put(how, Status.Code.OK);
+      } catch (StatusRuntimeException e) {
+        answers.put(how, e.getStatus().getCode());
+      }
+    });
+    assertThat(answers).allSatisfy((how, code) -> assertThat(code).as(how).isEqualTo(Status.Code.UNAUTHENTICATED));
+    assertThat(auth.validateToken(ValidateTokenRequest.newBuilder().setToken(token).build()).getUserId())
+        .isEqualTo(s.getJsonObject("user").getString("id"));
+  }
+
   @Test
   void needsTheApiKey() {
     AuthServiceGrpc.AuthServiceBlockingStub noKey = AuthServiceGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS);
