@@ -17,6 +17,7 @@ import java.util.Map;
  * @param jwtKid           the {@code kid} header of tokens signed with {@code jwtSecret}
  * @param jwtPreviousKeys  kid to secret of retired keys still accepted for verification (rotation)
  * @param rateWindowSeconds window of the login/register limits; a limit of 0 disables it
+ * @param userSocketsPerNode {@code /ws/user} sockets one user may hold open on one node (all its gateway instances)
  */
 public record AccountsConfig(
     boolean production,
@@ -39,6 +40,7 @@ public record AccountsConfig(
     int avatarMaxBytes,
     int presenceHeartbeatSeconds,
     int presenceNodeTtlSeconds,
+    int userSocketsPerNode,
     String userEventsTopic) {
 
   /** OWASP's minimum for Argon2id: 19 MiB and two passes. */
@@ -97,7 +99,8 @@ public record AccountsConfig(
         r.intIn("ARGON2_PARALLELISM", 1, 64), r.intIn("PASSWORD_HASH_POOL_SIZE", 1, 256),
         r.intIn("AUTH_RATE_WINDOW_SECONDS", 1, 86_400), r.intIn("RATE_LIMIT_LOGIN", 0, 1_000_000),
         r.intIn("RATE_LIMIT_LOGIN_PER_USERNAME", 0, 1_000_000), r.intIn("RATE_LIMIT_REGISTER", 0, 1_000_000),
-        r.intIn("AVATAR_MAX_BYTES", 1024, 50 * 1024 * 1024), heartbeat, nodeTtl, r.nonEmpty("USER_EVENTS_TOPIC"));
+        r.intIn("AVATAR_MAX_BYTES", 1024, 50 * 1024 * 1024), heartbeat, nodeTtl, r.intIn("USER_SOCKETS_PER_NODE", 1, 10_000),
+        r.nonEmpty("USER_EVENTS_TOPIC"));
   }
 
   /** The accounts record of a node's configuration (parsed from its source; the platform config does not know it). */

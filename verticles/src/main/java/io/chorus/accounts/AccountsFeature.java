@@ -33,6 +33,8 @@ public final class AccountsFeature implements Feature {
   private FriendsService friends;
   private Avatars avatars;
   private UserRepo users;
+  /** The node's open {@code /ws/user} sockets per user, shared by the handlers of all its gateway instances. */
+  private UserSocketHandler.Quota userSockets;
 
   @Override
   public Set<String> needs() {
@@ -65,6 +67,7 @@ public final class AccountsFeature implements Feature {
     Vertx vertx = node.vertx();
     Infra infra = node.infra();
     config = AccountsConfig.of(node.config());
+    userSockets = new UserSocketHandler.Quota(config.userSocketsPerNode());
     tokens = accessTokens(vertx, node.config(), infra);
     users = new UserRepo(infra.pg());
     node.publish(SignedIn.Verifier.class, jwt -> tokens.verify(jwt)
@@ -126,7 +129,8 @@ public final class AccountsFeature implements Feature {
   public Future<Void> mount(GatewayContext gateway) {
     new AccountsRoutes(accounts, friends, avatars, gateway.node().config().security().allowedOrigins(), config.refreshTokenTtlDays())
         .mount(gateway.router());
-    UserSocketHandler sockets = new UserSocketHandler(gateway.node().vertx(), gateway.node().hub(), gateway.drop(), tokens, presence);
+    UserSocketHandler sockets = new UserSocketHandler(gateway.node().vertx(), gateway.node().hub(), gateway.drop(), tokens, presence,
+        userSockets);
     gateway.router().get("/ws/user").handler(sockets);
     return sockets.ready();
   }

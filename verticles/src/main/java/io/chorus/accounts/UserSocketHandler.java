@@ -1,6 +1,7 @@
 package io.chorus.accounts;
 
 import io.chorus.bus.Addresses;
+import io.chorus.bus.ErrorCode;
 import io.chorus.realtime.ErrorFrame;
 import io.chorus.realtime.Fanout;
 import io.chorus.realtime.Hub;
@@ -22,16 +23,21 @@ import java.util.LinkedHashSet;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * {@code GET /ws/user}: a signed-in user's channel ({@code Authorization: Bearer <JWT>} or {@code ?token=}).
  * The node holds one bus consumer on {@code client.user.<id>} per user with sockets here and writes each
  * event to all of them; the sockets count for presence. {@code chorus.user.disabled} closes a user's
- * sockets at once (close code 4403). Runs on the gateway verticle's context only.
+ * sockets at once (close code 4403). A user holds at most {@code USER_SOCKETS_PER_NODE} sockets on a node
+ * ({@link Quota}, shared by every gateway instance's handler): one more is closed at once (4429). Runs on the
+ * gateway verticle's context only.
  */
 public final class UserSocketHandler implements Handler<RoutingContext> {
   private static final Logger LOG = LoggerFactory.getLogger(UserSocketHandler.class);
   public static final short CLOSE_DISABLED = 4403;
+  public static final short CLOSE_TOO_MANY = 4429;
+  static final String TOO_MANY = "too many connections for this user";
 
   private final Vertx vertx;
   private final AccessTokens tokens;
@@ -41,18 +47,56 @@ public final class UserSocketHandler implements Handler<RoutingContext> {
   /** This loop's sockets of each user and the loop's subscription to the user's channel (real-time core). */
   private final Map<String, Channel> channels = new HashMap<>();
   private final MessageConsumer<JsonObject> disabled;
+  private final Quota quota;
 
   private static final class Channel {
     final Fanout<WsSink> sockets = new Fanout<>(WsSink[]::new, null, s -> { });
     Hub.Subscription subscription;
   }
 
-  public UserSocketHandler(Vertx vertx, Hub hub, SocketDrop drop, AccessTokens tokens, Presence presence) {
+  /**
+   * The open sockets of each user on this node, over all its gateway instances (each has a handler of its own on
+   * its own event loop): a place is taken when a socket opens and given back by its close handler, which also
+   * runs when the connection drops without a Close.
+   */
+  public static final class Quota {
+    private final int max;
+    private final ConcurrentHashMap<String, Integer> open = new ConcurrentHashMap<>();
+
+    public Quota(int max) {
+      this.max = max;
+    }
+
+    /** Takes one of the user's places; false (nothing taken) when the user already holds {@code max}. */
+    boolean take(String uid) {
+      boolean[] taken = {false};
+      open.compute(uid, (k, n) -> {
+        int held = n == null ? 0 : n;
+        if (held >= max) {
+          return n;
+        }
+        taken[0] = true;
+        return held + 1;
+      });
+      return taken[0];
+    }
+
+    void giveBack(String uid) {
+      open.computeIfPresent(uid, (k, n) -> n <= 1 ? null : n - 1);
+    }
+
+    int max() {
+      return max;
+    }
+  }
+
+  public UserSocketHandler(Vertx vertx, Hub hub, SocketDrop drop, AccessTokens tokens, Presence presence, Quota quota) {
     this.vertx = vertx;
     this.hub = hub;
     this.drop = drop;
     this.tokens = tokens;
     this.presence = presence;
+    this.quota = quota;
     this.disabled = vertx.eventBus().consumer(Addresses.USER_DISABLED, m -> {
       Channel ch = channels.get(m.body().getString("user_id"));
       if (ch != null) {
@@ -99,6 +143,11 @@ public final class UserSocketHandler implements Handler<RoutingContext> {
 
   private void open(ServerWebSocket ws, io.netty.channel.Channel connection, Principal p) {
     String uid = p.userId();
+    if (!quota.take(uid)) {
+      ws.writeTextMessage(ErrorFrame.of(ErrorCode.RATE_LIMITED.slug(), TOO_MANY + " (at most " + quota.max() + " on this node)").encode())
+          .eventually(() -> ws.close(CLOSE_TOO_MANY, TOO_MANY));
+      return;
+    }
     String socketId = UUID.randomUUID().toString();
     WsSink sink = new WsSink(ws, connection, drop, "too slow: events are not being read");
     Channel ch = channels.computeIfAbsent(uid, k -> {
@@ -116,6 +165,7 @@ public final class UserSocketHandler implements Handler<RoutingContext> {
     // a socket may close before its connect reached Redis: its disconnect then waits for the connect
     io.vertx.core.Promise<Void> recorded = io.vertx.core.Promise.promise();
     ws.closeHandler(v -> {
+      quota.giveBack(uid);
       if (ch.sockets.remove(sink) && ch.sockets.isEmpty() && channels.get(uid) == ch) {
         channels.remove(uid);
         ch.subscription.close();

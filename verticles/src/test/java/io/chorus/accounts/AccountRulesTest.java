@@ -137,6 +137,9 @@ class AccountRulesTest {
     assertThat(c.argon2MemoryKib()).isGreaterThanOrEqualTo(19 * 1024);
     assertThat(c.argon2Iterations()).isGreaterThanOrEqualTo(2);
     assertThat(c.jwtSecret()).isEmpty();
+    assertThat(c.userSocketsPerNode()).isEqualTo(16);
+    assertThatThrownBy(() -> AccountsConfig.from(ConfigLoader.defaults().put("USER_SOCKETS_PER_NODE", 0)))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("USER_SOCKETS_PER_NODE");
     assertThatThrownBy(() -> AccountsConfig.from(ConfigLoader.defaults().put("ARGON2_MEMORY_KIB", 4096)))
         .isInstanceOf(ConfigException.class).hasMessageContaining("ARGON2_MEMORY_KIB");
     assertThatThrownBy(() -> AccountsConfig.from(ConfigLoader.defaults().put("APP_ENV", "production")))

@@ -108,6 +108,66 @@ class PresenceTest {
     }
   }
 
+  /**
+   * A new socket of the user, once the server has let go of a closed one. The server's close handler runs when the
+   * TCP connection ends, after it echoed the client's Close, so the first attempts may still find the old socket
+   * counted: each is answered at once (hello or 4429), and the attempts are bounded.
+   */
+  static WsProbe acceptedOnceFreed(int port, String token) {
+    for (int attempt = 0; attempt < 50; attempt++) {
+      WsProbe ws = WsProbe.connect(port, "/ws/user?token=" + token);
+      JsonObject first = ws.await(m -> "hello".equals(m.getString("type")) || "error".equals(m.getString("type")), 10_000);
+      if ("hello".equals(first.getString("type"))) {
+        return ws;
+      }
+      assertThat(first.getString("code")).isEqualTo("rate_limited");
+      assertThat(ws.awaitClose(10_000)).isEqualTo(UserSocketHandler.CLOSE_TOO_MANY);
+      ws.close();
+    }
+    throw new AssertionError("the closed socket's place was not freed");
+  }
+
+  @Test
+  void aUserHoldsAtMostTheCapOfSocketsOnANodeAndClosedOrDroppedOnesFreeTheirPlace() {
+    int cap = 3;
+    TestCluster tc = TestCluster.start(1, Map.of("RATE_LIMIT_REGISTER", 100_000, "USER_SOCKETS_PER_NODE", cap));
+    java.util.List<WsProbe> open = new java.util.ArrayList<>();
+    try {
+      Api api = new Api(NodePorts.http(tc.node().vertx()));
+      String token = api.newUser(name("hoarder")).getString("access_token");
+      for (int i = 0; i < cap; i++) {
+        WsProbe ws = WsProbe.connect(api.port(), "/ws/user?token=" + token);
+        ws.awaitType("hello");
+        open.add(ws);
+      }
+      // one over the cap (the node's gateway instances count together): an error frame and 4429 at once, no hello
+      try (WsProbe over = WsProbe.connect(api.port(), "/ws/user?token=" + token)) {
+        JsonObject err = over.awaitType("error");
+        assertThat(err.getString("code")).isEqualTo("rate_limited");
+        assertThat(err.getString("message")).contains("too many connections for this user");
+        assertThat(over.awaitClose(10_000)).isEqualTo((short) 4429);
+      }
+      // another user is not affected
+      try (WsProbe other = WsProbe.connect(api.port(), "/ws/user?token=" + api.newUser(name("modest")).getString("access_token"))) {
+        other.awaitType("hello");
+      }
+      // a socket closed with a Close frees its place
+      open.remove(0).close();
+      open.add(acceptedOnceFreed(api.port(), token));
+      // and so does one whose connection dropped without a Close
+      open.remove(0).drop();
+      open.add(acceptedOnceFreed(api.port(), token));
+      // the places freed were taken again: the cap still holds
+      try (WsProbe over = WsProbe.connect(api.port(), "/ws/user?token=" + token)) {
+        assertThat(over.awaitType("error").getString("code")).isEqualTo("rate_limited");
+        assertThat(over.awaitClose(10_000)).isEqualTo((short) 4429);
+      }
+    } finally {
+      open.forEach(WsProbe::close);
+      tc.close();
+    }
+  }
+
   @Test
   void theUserChannelRefusesMissingAndBadTokens() {
     TestCluster tc = TestCluster.start(1, Map.of("RATE_LIMIT_REGISTER", 100_000));

@@ -279,6 +279,11 @@ public final class WsProbe implements AutoCloseable {
     return closed.isDone();
   }
 
+  /** Drops the connection without a Close frame, as a client that vanished would. */
+  public void drop() {
+    ws.abort();
+  }
+
   /** Sends a Close (1000) behind the queued sends; drops the connection if that cannot be done. */
   @Override
   public void close() {
