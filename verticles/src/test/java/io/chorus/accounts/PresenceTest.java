@@ -111,10 +111,12 @@ class PresenceTest {
   /**
    * A new socket of the user, once the server has let go of a closed one. The server's close handler runs when the
    * TCP connection ends, after it echoed the client's Close, so the first attempts may still find the old socket
-   * counted: each is answered at once (hello or 4429), and the attempts are bounded.
+   * counted: each is answered at once (hello or 4429), and the attempts are bounded by a deadline (a count of
+   * attempts could run out on a loaded machine before the server has seen the connection end).
    */
   static WsProbe acceptedOnceFreed(int port, String token) {
-    for (int attempt = 0; attempt < 50; attempt++) {
+    long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(20);
+    while (System.nanoTime() < deadline) {
       WsProbe ws = WsProbe.connect(port, "/ws/user?token=" + token);
       JsonObject first = ws.await(m -> "hello".equals(m.getString("type")) || "error".equals(m.getString("type")), 10_000);
       if ("hello".equals(first.getString("type"))) {
