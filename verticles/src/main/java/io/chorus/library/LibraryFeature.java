@@ -94,7 +94,8 @@ public final class LibraryFeature implements Feature {
   /** OpenSubsonic under /rest and the credentials its clients sign in with. */
   private void mountSubsonic(GatewayContext gateway, StreamRoutes streams) {
     NodeContext node = gateway.node();
-    new io.chorus.library.subsonic.SubsonicCredentials(node.infra().pg(), access::caller).mount(gateway.router());
+    new io.chorus.library.subsonic.SubsonicCredentials(node.infra().pg(), access::caller, node.config().security().allowedOrigins())
+        .mount(gateway.router());
     new io.chorus.library.subsonic.SubsonicRoutes(node.vertx(), node.infra().pg(), directory, s3, node.config().s3().bucket(),
         config.topicPlayed(), (ctx, user, id, format, max, download, fail) -> streams.serveTo(ctx, user, id,
             subsonicFormat(format, max, download), download || max == null ? null : Integer.toString(max), fail))

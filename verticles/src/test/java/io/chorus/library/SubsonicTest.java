@@ -37,6 +37,7 @@ import static org.assertj.core.api.Assertions.fail;
 /** OpenSubsonic (issue 17) driven by the real npm `subsonic-api` client and by raw XML requests. */
 class SubsonicTest {
   static final String PW = "a long enough password";
+  static final String ALLOWED_ORIGIN = "https://player.example";
   static final Path COVER = Path.of("/usr/share/games/warzone2100/music/albums/original_soundtrack/albumcover.png");
   static final Path SONG_FILE = Path.of("/usr/share/games/warzone2100/music/albums/original_soundtrack/track3.opus");
   static TestCluster tc;
@@ -54,7 +55,8 @@ class SubsonicTest {
 
   @BeforeAll
   static void start() throws Exception {
-    tc = TestCluster.start(1, Map.of("RATE_LIMIT_REGISTER", 100_000, "RATE_LIMIT_LOGIN", 100_000, "RATE_LIMIT_LOGIN_PER_USERNAME", 100_000));
+    tc = TestCluster.start(1, Map.of("RATE_LIMIT_REGISTER", 100_000, "RATE_LIMIT_LOGIN", 100_000, "RATE_LIMIT_LOGIN_PER_USERNAME", 100_000,
+        "CORS_ALLOWED_ORIGINS", ALLOWED_ORIGIN));
     rest = tc.rest();
     port = tc.port();
     alice = "alice-" + UUID.randomUUID().toString().substring(0, 8);
@@ -373,6 +375,42 @@ class SubsonicTest {
         .collect(java.util.stream.Collectors.groupingBy(HttpResponse::statusCode, java.util.stream.Collectors.counting()));
     assertThat(statuses).containsEntry(201, 20L).containsEntry(409, 10L);
     assertThat(rest.get(port, "/api/v1/me/subsonic/credentials", token).json().getJsonArray("credentials")).hasSize(20);
+  }
+
+  /** The credentials API is called from web pages with a bearer token, so it follows CORS_ALLOWED_ORIGINS like /api/v1's other routes. */
+  @Test
+  void theCredentialsApiFollowsTheConfiguredCorsOrigins() throws Exception {
+    String token = rest.postOk(port, "/api/v1/auth/login", null, new JsonObject().put("username", alice).put("password", PW))
+        .getString("access_token");
+    HttpClient client = HttpClient.newHttpClient();
+    for (String path : List.of("/api/v1/me/subsonic/credentials", "/api/v1/me/subsonic/credentials/" + UUID.randomUUID())) {
+      for (String method : List.of("POST", "GET", "DELETE")) {
+        HttpResponse<String> preflight = client.send(preflight(path, ALLOWED_ORIGIN, method), HttpResponse.BodyHandlers.ofString());
+        assertThat(preflight.statusCode()).as(method + " " + path + ": " + preflight.body()).isIn(200, 204);
+        assertThat(preflight.headers().firstValue("Access-Control-Allow-Origin")).as(method + " " + path).hasValue(ALLOWED_ORIGIN);
+        assertThat(preflight.headers().firstValue("Access-Control-Allow-Methods").orElse("")).contains(method);
+        assertThat(preflight.headers().firstValue("Access-Control-Allow-Headers").orElse("").toLowerCase()).contains("authorization");
+      }
+      HttpResponse<String> other = client.send(preflight(path, "https://evil.example", "GET"), HttpResponse.BodyHandlers.ofString());
+      assertThat(other.statusCode()).as(other.body()).isEqualTo(403);
+      assertThat(other.headers().firstValue("Access-Control-Allow-Origin")).isEmpty();
+      assertThat(new JsonObject(other.body()).getJsonObject("error").getString("code")).isEqualTo("forbidden");
+    }
+    HttpResponse<String> listed = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/api/v1/me/subsonic/credentials"))
+        .header("Origin", ALLOWED_ORIGIN).header("Authorization", "Bearer " + token).build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(listed.statusCode()).as(listed.body()).isEqualTo(200);
+    assertThat(listed.headers().firstValue("Access-Control-Allow-Origin")).hasValue(ALLOWED_ORIGIN);
+    HttpResponse<String> refused = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/api/v1/me/subsonic/credentials"))
+        .header("Origin", "https://evil.example").header("Authorization", "Bearer " + token).build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(refused.statusCode()).isEqualTo(403);
+    assertThat(refused.headers().firstValue("Access-Control-Allow-Origin")).isEmpty();
+    assertThat(refused.body()).doesNotContain("\"credentials\"");
+  }
+
+  private static HttpRequest preflight(String path, String origin, String method) {
+    return HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).method("OPTIONS", HttpRequest.BodyPublishers.noBody())
+        .header("Origin", origin).header("Access-Control-Request-Method", method)
+        .header("Access-Control-Request-Headers", "authorization,content-type").build();
   }
 
   private static String ping(String auth) {

@@ -27,14 +27,19 @@ public final class SubsonicCredentials {
   private final Pool pg;
   /** The signed-in caller of a request, or a failure (UNAUTHENTICATED) without one. */
   private final java.util.function.Function<RoutingContext, io.vertx.core.Future<io.chorus.web.SignedIn>> access;
+  private final java.util.List<String> allowedOrigins;
 
-  public SubsonicCredentials(Pool pg, java.util.function.Function<RoutingContext, io.vertx.core.Future<io.chorus.web.SignedIn>> access) {
+  public SubsonicCredentials(Pool pg, java.util.function.Function<RoutingContext, io.vertx.core.Future<io.chorus.web.SignedIn>> access,
+                             java.util.List<String> allowedOrigins) {
     this.pg = pg;
     this.access = access;
+    this.allowedOrigins = allowedOrigins;
   }
 
   public void mount(Router router) {
     String base = "/api/v1/me/subsonic/credentials";
+    // browsers call these with a bearer token: the preflight and the answers follow CORS_ALLOWED_ORIGINS like every /api/v1 route
+    router.route(base + "*").handler(io.chorus.web.Cors.handler(allowedOrigins));
     router.post(base).handler(BodyHandler.create(false).setBodyLimit(4096)).handler(this::create);
     router.get(base).handler(this::list);
     router.delete(base + "/:id").handler(this::delete);
