@@ -121,6 +121,7 @@ public final class AudioFeature implements Feature {
 
   @Override
   public Future<Void> mount(GatewayContext gateway) {
+    gateway.router().route("/api/v1/identify").handler(io.chorus.web.Cors.handler(gateway.node().config().security().allowedOrigins()));
     new IdentifyRoutes(gateway.node().vertx(), gateway.node().infra().pg(), access, fingerprints, decoder, identifying,
         config.identifyMaxInFlight()).mount(gateway.router());
     waves.mount(gateway);

@@ -94,6 +94,8 @@ public final class LibraryFeature implements Feature {
   /** OpenSubsonic under /rest and the credentials its clients sign in with. */
   private void mountSubsonic(GatewayContext gateway, StreamRoutes streams) {
     NodeContext node = gateway.node();
+    // browser players (e.g. web Subsonic clients) call /rest from their own origin like any /api/v1 client
+    gateway.router().route("/rest/*").handler(io.chorus.web.Cors.handler(node.config().security().allowedOrigins()));
     new io.chorus.library.subsonic.SubsonicCredentials(node.infra().pg(), access::caller, node.config().security().allowedOrigins())
         .mount(gateway.router());
     new io.chorus.library.subsonic.SubsonicRoutes(node.vertx(), node.infra().pg(), directory, s3, node.config().s3().bucket(),

@@ -100,6 +100,9 @@ public final class RoomsFeature implements Feature {
     }
     ready.add(roomSockets.ready());
     router.get("/ws").handler(Http::requireWebSocket).handler(roomSockets);
+    for (String path : List.of("/api/v1/time", "/api/v1/listen/rooms")) {
+      router.route(path).handler(io.chorus.web.Cors.handler(node.config().security().allowedOrigins()));
+    }
     router.get("/api/v1/time").handler(ctx -> {
       long t1 = System.currentTimeMillis();
       Number t0 = ClockSync.parseT0(ctx.request().getParam("t0"));

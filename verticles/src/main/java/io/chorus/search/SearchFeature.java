@@ -88,6 +88,7 @@ public final class SearchFeature implements Feature {
 
   @Override
   public Future<Void> mount(GatewayContext gateway) {
+    gateway.router().route("/api/v1/search*").handler(io.chorus.web.Cors.handler(gateway.node().config().security().allowedOrigins()));
     new SearchRoutes(service, users).mount(gateway.router());
     return Future.succeededFuture();
   }

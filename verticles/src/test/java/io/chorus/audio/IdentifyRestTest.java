@@ -207,6 +207,22 @@ class IdentifyRestTest {
     assertThat(new JsonObject(owner.body()).getJsonArray("matches").getJsonObject(0).getString("track_id")).isEqualTo(pending.toString());
   }
 
+  /** Web pages post clips with a bearer token from their own origin, so identify follows CORS_ALLOWED_ORIGINS (here "*") like /api/v1's other routes. */
+  @Test
+  void identifyAnswersTheCorsPreflightAndNamesTheOrigin() throws Exception {
+    HttpResponse<String> preflight = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/api/v1/identify"))
+        .method("OPTIONS", HttpRequest.BodyPublishers.noBody()).header("Origin", "https://app.example")
+        .header("Access-Control-Request-Method", "POST").header("Access-Control-Request-Headers", "authorization,content-type").build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertThat(preflight.statusCode()).as(preflight.body()).isEqualTo(204);
+    assertThat(preflight.headers().firstValue("Access-Control-Allow-Origin")).hasValueSatisfying(o -> assertThat(o).isIn("*", "https://app.example"));
+    assertThat(preflight.headers().firstValue("Access-Control-Allow-Methods").orElse("")).contains("POST");
+    HttpResponse<String> empty = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/api/v1/identify"))
+        .header("Origin", "https://app.example").POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(empty.statusCode()).as(empty.body()).isEqualTo(400);
+    assertThat(empty.headers().firstValue("Access-Control-Allow-Origin")).isPresent();
+  }
+
   @Test
   void badBodiesGetClearErrors() throws Exception {
     assertThat(error(identify(new byte[0], null), 400)).isEqualTo("invalid_argument");

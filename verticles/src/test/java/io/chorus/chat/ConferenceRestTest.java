@@ -469,5 +469,18 @@ class ConferenceRestTest {
     assertThat(r.statusCode()).isIn(200, 204);
     assertThat(r.getHeader("Access-Control-Allow-Origin")).isIn("*", "https://app.example");
     assertThat(r.getHeader("Access-Control-Allow-Headers").toLowerCase()).contains("x-participant-id");
+    // the web page's clock sync and listen-room creation, beside the rooms, follow the same origins
+    for (String path : List.of("/api/v1/time", "/api/v1/listen/rooms")) {
+      io.vertx.ext.web.client.HttpResponse<io.vertx.core.buffer.Buffer> p = TestServices.await(rest.web
+          .request(HttpMethod.OPTIONS, port(0), "127.0.0.1", path).putHeader("Origin", "https://app.example")
+          .putHeader("Access-Control-Request-Method", path.endsWith("time") ? "GET" : "POST").putHeader("Access-Control-Request-Headers", "content-type")
+          .send());
+      assertThat(p.statusCode()).as(path + ": " + p.bodyAsString()).isEqualTo(204);
+      assertThat(p.getHeader("Access-Control-Allow-Origin")).as(path).isIn("*", "https://app.example");
+    }
+    io.vertx.ext.web.client.HttpResponse<io.vertx.core.buffer.Buffer> time = TestServices.await(rest.web
+        .get(port(0), "127.0.0.1", "/api/v1/time?t0=1").putHeader("Origin", "https://app.example").send());
+    assertThat(time.statusCode()).isEqualTo(200);
+    assertThat(time.getHeader("Access-Control-Allow-Origin")).isIn("*", "https://app.example");
   }
 }

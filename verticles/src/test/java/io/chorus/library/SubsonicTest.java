@@ -407,6 +407,27 @@ class SubsonicTest {
     assertThat(refused.body()).doesNotContain("\"credentials\"");
   }
 
+  /** Browser players call /rest from their own origin: a form POST's preflight and every answer follow CORS_ALLOWED_ORIGINS. */
+  @Test
+  void theSubsonicApiFollowsTheConfiguredCorsOrigins() throws Exception {
+    HttpClient client = HttpClient.newHttpClient();
+    HttpResponse<String> preflight = client.send(preflight("/rest/ping.view", ALLOWED_ORIGIN, "POST"), HttpResponse.BodyHandlers.ofString());
+    assertThat(preflight.statusCode()).as(preflight.body()).isEqualTo(204);
+    assertThat(preflight.headers().firstValue("Access-Control-Allow-Origin")).hasValue(ALLOWED_ORIGIN);
+    HttpResponse<String> ping = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/rest/ping.view?f=json&apiKey=" + apiKey))
+        .header("Origin", ALLOWED_ORIGIN).build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(new JsonObject(ping.body()).getJsonObject("subsonic-response").getString("status")).isEqualTo("ok");
+    assertThat(ping.headers().firstValue("Access-Control-Allow-Origin")).hasValue(ALLOWED_ORIGIN);
+    HttpResponse<String> stream = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/rest/stream.view?id=" + song
+        + "&apiKey=" + apiKey)).header("Origin", ALLOWED_ORIGIN).header("Range", "bytes=0-9").build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(stream.statusCode()).isEqualTo(206);
+    assertThat(stream.headers().firstValue("Access-Control-Allow-Origin")).hasValue(ALLOWED_ORIGIN);
+    HttpResponse<String> other = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/rest/ping.view?f=json&apiKey=" + apiKey))
+        .header("Origin", "https://evil.example").build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(other.statusCode()).isEqualTo(403);
+    assertThat(other.headers().firstValue("Access-Control-Allow-Origin")).isEmpty();
+  }
+
   private static HttpRequest preflight(String path, String origin, String method) {
     return HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).method("OPTIONS", HttpRequest.BodyPublishers.noBody())
         .header("Origin", origin).header("Access-Control-Request-Method", method)

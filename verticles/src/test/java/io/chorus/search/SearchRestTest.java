@@ -166,6 +166,22 @@ class SearchRestTest {
     TestServices.await(producer.send(KafkaProducerRecord.create(topic, track.toString(), event.encode())));
   }
 
+  /** Web pages search with a bearer token from their own origin, so search follows CORS_ALLOWED_ORIGINS (here "*") like /api/v1's other routes. */
+  @Test
+  void corsPreflightAndAnswersNameTheOrigin() {
+    for (String path : List.of("/api/v1/search", "/api/v1/search/suggest")) {
+      io.vertx.ext.web.client.HttpResponse<io.vertx.core.buffer.Buffer> preflight = TestServices.await(rest.web
+          .request(io.vertx.core.http.HttpMethod.OPTIONS, tc.port(), "127.0.0.1", path).putHeader("Origin", "https://app.example")
+          .putHeader("Access-Control-Request-Method", "GET").putHeader("Access-Control-Request-Headers", "authorization").send());
+      assertThat(preflight.statusCode()).as(path + ": " + preflight.bodyAsString()).isEqualTo(204);
+      assertThat(preflight.getHeader("Access-Control-Allow-Origin")).as(path).isIn("*", "https://app.example");
+      io.vertx.ext.web.client.HttpResponse<io.vertx.core.buffer.Buffer> answer = TestServices.await(rest.web
+          .get(tc.port(), "127.0.0.1", path + "?q=kino").putHeader("Origin", "https://app.example").send());
+      assertThat(answer.statusCode()).as(path + ": " + answer.bodyAsString()).isEqualTo(200);
+      assertThat(answer.getHeader("Access-Control-Allow-Origin")).as(path).isIn("*", "https://app.example");
+    }
+  }
+
   @Test
   void findsWhatPeopleType() {
     assertThat(tracks("kino", null)).first().isEqualTo(KINO.toString());
