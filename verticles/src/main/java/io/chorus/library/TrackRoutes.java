@@ -54,11 +54,8 @@ final class TrackRoutes {
     router.get("/api/v1/tracks/:id").handler(ctx -> respond(ctx, access.optionalCaller(ctx)
         .compose(v -> visible(ctx.pathParam("id"), v)).map(t -> new JsonObject().put("track", t.json()))));
     router.patch("/api/v1/tracks/:id").handler(access.authenticated(body)).handler(ctx -> respond(ctx, access.caller(ctx).compose(v -> editable(ctx, v, t -> {
-      JsonObject json = ctx.body().asJsonObject();
-      if (json == null) {
-        throw ErrorCode.INVALID_ARGUMENT.exception("a JSON object body is required");
-      }
-      TrackEdit edit = TrackEdit.parse(json);
+      // a body that is JSON but not an object (an array, a string) is the client's error, not a ClassCastException
+      TrackEdit edit = TrackEdit.parse(CatalogHttp.body(ctx));
       return repo.update(t.id(), edit).compose(x -> repo.byId(t.id(), v)).map(u -> new JsonObject().put("track", u.json()));
     }))));
     router.delete("/api/v1/tracks/:id").handler(ctx -> access.caller(ctx).compose(v -> editable(ctx, v, this::delete))

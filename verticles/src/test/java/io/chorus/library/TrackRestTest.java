@@ -128,6 +128,11 @@ class TrackRestTest {
     }
     assertThat(a.send("PATCH", path(t), owner, Map.of("Content-Type", "application/json"),
         java.net.http.HttpRequest.BodyPublishers.ofString("{not json")).error(400)).isEqualTo("malformed_json");
+    // JSON that is not an object is the client's error (it was a ClassCastException: 500)
+    for (String notAnObject : List.of("[]", "[{\"title\":\"x\"}]", "\"title\"", "42", "true")) {
+      assertThat(a.send("PATCH", path(t), owner, Map.of("Content-Type", "application/json"),
+          java.net.http.HttpRequest.BodyPublishers.ofString(notAnObject)).error(400)).as(notAnObject).isEqualTo("invalid_argument");
+    }
     JsonObject nfc = a.json("PATCH", path(t), owner, new JsonObject().put("title", "  Cafe\u0301 ")).expect(200).json().getJsonObject("track");
     assertThat(nfc.getString("title")).as("trimmed and NFC, as every typed name").isEqualTo("Caf\u00e9");
     assertThat(a.json("POST", path(t) + "/stream-url", owner, new JsonObject().put("format", 123)).error(400)).isEqualTo("invalid_argument");
