@@ -57,6 +57,7 @@ public final class GatewayVerticle extends VerticleBase {
     // decoded: in the router's own matching ("Unhandled exception in router", a text 400) or in a
     // handler (a 500). Refuse it here, before anything decodes it, with the one JSON error.
     router.route().handler(Http::refuseMalformedUri);
+    router.route().handler(Http::refuseUnreadableMultipart);
     router.get("/health").handler(ctx -> Http.json(ctx, 200, new JsonObject().put("status", "ok")));
     router.get("/ready").handler(this::ready);
     router.get("/metrics").handler(PrometheusScrapingHandler.create(metricsRegistry));

@@ -90,6 +90,9 @@ public final class Http {
     return false;
   }
 
+  /** How long a request refused for its multipart Content-Type may go on sending its body before its connection is closed. */
+  private static final long MULTIPART_REFUSAL_LINGER_MS = 10_000;
+
   /** OpenSubsonic's routes, whose parameters' NULs are its own error (docs/api.md, OpenSubsonic). */
   private static final String SUBSONIC_PREFIX = "/rest/";
 
@@ -114,6 +117,52 @@ public final class Http {
       return;
     }
     ctx.next();
+  }
+
+  /**
+   * Handler in front of every route: a multipart Content-Type whose boundary or charset Netty's form decoder cannot
+   * read ({@code boundary=}, {@code boundary}, a lone quote, {@code charset=bogus}) gets 400 invalid_argument. The
+   * decoder throws from {@code setExpectMultipart}, which the body handler and the upload call inside their
+   * callbacks: uncaught there, it answers 500 or, on routes that authenticate first, nothing at all.
+   */
+  public static void refuseUnreadableMultipart(RoutingContext ctx) {
+    String type = ctx.request().getHeader(io.vertx.core.http.HttpHeaders.CONTENT_TYPE);
+    if (type != null && type.regionMatches(true, 0, "multipart/", 0, "multipart/".length()) && !formDecoderReads(type)) {
+      io.vertx.core.http.HttpServerRequest req = ctx.request();
+      ctx.response().setStatusCode(ErrorCode.INVALID_ARGUMENT.httpStatus()).putHeader("content-type", "application/json; charset=utf-8")
+          .putHeader("connection", "close")
+          .end(errorBody(ErrorCode.INVALID_ARGUMENT, "the multipart Content-Type needs a boundary (and a known charset, if any)").encode())
+          .onComplete(v -> {
+            // the body is read and dropped so that a client still sending reads the answer rather than a reset; the
+            // connection closes at its end, or after MULTIPART_REFUSAL_LINGER_MS
+            long linger = ctx.vertx().setTimer(MULTIPART_REFUSAL_LINGER_MS, t -> req.connection().close());
+            if (req.isEnded()) {
+              ctx.vertx().cancelTimer(linger);
+              req.connection().close();
+            } else {
+              req.endHandler(e -> {
+                ctx.vertx().cancelTimer(linger);
+                req.connection().close();
+              });
+            }
+          });
+      return;
+    }
+    ctx.next();
+  }
+
+  /** True when Netty's form decoder, as Vert.x makes it, accepts a request of Content-Type {@code type}. */
+  static boolean formDecoderReads(String type) {
+    io.netty.handler.codec.http.DefaultHttpRequest probe = new io.netty.handler.codec.http.DefaultHttpRequest(
+        io.netty.handler.codec.http.HttpVersion.HTTP_1_1, io.netty.handler.codec.http.HttpMethod.POST, "/");
+    probe.headers().set(io.netty.handler.codec.http.HttpHeaderNames.CONTENT_TYPE, type);
+    try {
+      new io.netty.handler.codec.http.multipart.HttpPostRequestDecoder(new io.netty.handler.codec.http.multipart.DefaultHttpDataFactory(false),
+          probe, io.netty.handler.codec.http.HttpConstants.DEFAULT_CHARSET).destroy();
+      return true;
+    } catch (RuntimeException e) {
+      return false;
+    }
   }
 
   /**

@@ -407,6 +407,18 @@ class SubsonicTest {
     assertThat(refused.body()).doesNotContain("\"credentials\"");
   }
 
+  /** A form POST whose multipart Content-Type the form decoder cannot read is the client's error, not a 500. */
+  @Test
+  void aFormPostWithAnUnreadableMultipartTypeIs400() throws Exception {
+    for (String type : List.of("multipart/form-data; boundary=", "multipart/form-data; boundary=x; charset=bogus")) {
+      HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/rest/ping.view"))
+          .header("Content-Type", type).POST(HttpRequest.BodyPublishers.ofString("f=json&apiKey=" + apiKey)).build(),
+          HttpResponse.BodyHandlers.ofString());
+      assertThat(r.statusCode()).as(type + ": " + r.body()).isEqualTo(400);
+      assertThat(new JsonObject(r.body()).getJsonObject("error").getString("code")).isEqualTo("invalid_argument");
+    }
+  }
+
   /** Browser players call /rest from their own origin: a form POST's preflight and every answer follow CORS_ALLOWED_ORIGINS. */
   @Test
   void theSubsonicApiFollowsTheConfiguredCorsOrigins() throws Exception {

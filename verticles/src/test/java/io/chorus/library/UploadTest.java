@@ -314,12 +314,38 @@ class UploadTest {
     assertThat(trackCount()).isEqualTo(rows);
   }
 
+  /**
+   * A multipart Content-Type Netty's form decoder cannot read made it throw inside the handlers: the upload was never
+   * answered, and a route behind a body handler (here the playlists) was not either.
+   */
+  @Test
+  void anUnreadableMultipartContentTypeIs400() throws Exception {
+    String token = api.newUser("boundary");
+    byte[] body = "--x\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.ogg\"\r\n\r\nabc\r\n--x--\r\n"
+        .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    for (String path : List.of("/api/v1/tracks", "/api/v1/playlists")) {
+      for (String type : List.of("multipart/form-data; boundary=", "multipart/form-data; boundary", "multipart/form-data; boundary=\"",
+          "multipart/form-data; boundary=x; charset=bogus", "multipart/form-data; boundary=x; charset=")) {
+        String answer = rawPost(path, token, type, body);
+        assertThat(answer).as(path + " " + type + ": " + answer).startsWith("HTTP/1.1 400 ");
+        assertThat(answer).contains("invalid_argument");
+        // as every refused upload: Connection: close, and closed (rawPost reads to the end of the connection)
+        assertThat(answer.toLowerCase(java.util.Locale.ROOT)).contains("connection: close");
+      }
+    }
+    assertNoTempFiles();
+  }
+
   /** Sends one request on a raw socket and reads the answer until the server closes (10 s at most). */
   static String rawPost(String token, String contentType, byte[] body) throws java.io.IOException {
+    return rawPost("/api/v1/tracks", token, contentType, body);
+  }
+
+  static String rawPost(String path, String token, String contentType, byte[] body) throws java.io.IOException {
     try (java.net.Socket socket = new java.net.Socket("127.0.0.1", tc.port())) {
       socket.setSoTimeout(10_000);
       java.io.OutputStream out = socket.getOutputStream();
-      out.write(("POST /api/v1/tracks HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " + token + "\r\nContent-Type: " + contentType
+      out.write(("POST " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " + token + "\r\nContent-Type: " + contentType
           + "\r\nContent-Length: " + body.length + "\r\n\r\n").getBytes(java.nio.charset.StandardCharsets.UTF_8));
       out.write(body);
       out.flush();
