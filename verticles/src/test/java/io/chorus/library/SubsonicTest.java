@@ -407,6 +407,19 @@ class SubsonicTest {
     assertThat(refused.body()).doesNotContain("\"credentials\"");
   }
 
+  /** Titles with characters beyond the Basic Multilingual Plane (emoji, musical symbols) keep them in XML answers as in JSON. */
+  @Test
+  void xmlAnswersKeepSupplementaryCharacters() throws Exception {
+    UUID emoji = UUID.randomUUID();
+    String title = "Night \uD83C\uDFB5 \uD834\uDD1E Drive";
+    track(emoji, aliceId, title, null, "approved", 60_000);
+    Element xmlSong = (Element) xml("/rest/getSong.view?id=" + emoji + "&apiKey=" + apiKey).getElementsByTagName("song").item(0);
+    assertThat(xmlSong.getAttribute("title")).isEqualTo(title);
+    HttpResponse<String> json = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port
+        + "/rest/getSong.view?f=json&id=" + emoji + "&apiKey=" + apiKey)).build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(new JsonObject(json.body()).getJsonObject("subsonic-response").getJsonObject("song").getString("title")).isEqualTo(title);
+  }
+
   /** A form POST whose multipart Content-Type the form decoder cannot read is the client's error, not a 500. */
   @Test
   void aFormPostWithAnUnreadableMultipartTypeIs400() throws Exception {

@@ -20,7 +20,8 @@ final class SubsonicResponse {
   static final String SERVER_TYPE = "chorus";
   static final String SERVER_VERSION = "0.1.0";
   private static final Pattern CALLBACK = Pattern.compile("[A-Za-z_$][A-Za-z0-9_$.]{0,63}");
-  private static final Pattern XML_INVALID = Pattern.compile("[^\\x09\\x0A\\x0D\\x20-\\uD7FF\\uE000-\\uFFFD]");
+  /** Not a character XML 1.0 allows; the supplementary planes (emoji, musical symbols) are allowed. */
+  private static final Pattern XML_INVALID = Pattern.compile("[^\\x09\\x0A\\x0D\\x20-\\uD7FF\\uE000-\\uFFFD\\x{10000}-\\x{10FFFF}]");
 
   // Subsonic error codes
   static final int MISSING_PARAMETER = 10;
