@@ -420,6 +420,18 @@ class SubsonicTest {
     assertThat(new JsonObject(json.body()).getJsonObject("subsonic-response").getJsonObject("song").getString("title")).isEqualTo(title);
   }
 
+  /** A playlist description's line breaks and tabs survive XML (a literal one in an attribute is read back as a space). */
+  @Test
+  void xmlAttributesKeepLineBreaksAndTabs() throws Exception {
+    String token = rest.postOk(port, "/api/v1/auth/login", null, new JsonObject().put("username", alice).put("password", PW))
+        .getString("access_token");
+    String description = "first line\nsecond line\n\tindented";
+    String id = rest.postOk(port, "/api/v1/playlists", token, new JsonObject().put("name", "notes").put("description", description)
+        .put("public", true)).getJsonObject("playlist").getString("id");
+    Element playlist = (Element) xml("/rest/getPlaylist.view?id=" + id + "&apiKey=" + apiKey).getElementsByTagName("playlist").item(0);
+    assertThat(playlist.getAttribute("comment")).isEqualTo(description);
+  }
+
   /** A form POST whose multipart Content-Type the form decoder cannot read is the client's error, not a 500. */
   @Test
   void aFormPostWithAnUnreadableMultipartTypeIs400() throws Exception {

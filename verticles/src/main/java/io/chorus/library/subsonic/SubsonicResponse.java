@@ -155,6 +155,10 @@ final class SubsonicResponse {
         case '>' -> b.append("&gt;");
         case '"' -> b.append("&quot;");
         case '\'' -> b.append("&apos;");
+        // as references: a parser turns a literal tab or line break inside an attribute value into a space
+        case '\t' -> b.append("&#9;");
+        case '\n' -> b.append("&#10;");
+        case '\r' -> b.append("&#13;");
         default -> b.append(c);
       }
     }
