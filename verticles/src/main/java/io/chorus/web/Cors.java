@@ -21,8 +21,12 @@ public final class Cors {
             HttpMethod.OPTIONS))
         .allowedHeaders(headers)
         .exposedHeaders(Set.of("Retry-After", "Content-Range", "Accept-Ranges", "ETag", "Content-Length"));
-    if (!allowedOrigins.contains("*")) {
-      // without origins the handler allows any origin; with them, only those
+    if (allowedOrigins.contains("*")) {
+      // without origins the handler still requires an http, https or ftp origin, which refuses (403) the pages of
+      // desktop and mobile apps, Subsonic players among them (Electron's file://, tauri://localhost,
+      // capacitor://localhost); not ".*" either: vertx-web reads that one as "*"
+      cors.addOriginWithRegex("(?s).*");
+    } else {
       allowedOrigins.forEach(cors::addOrigin);
     }
     return cors;

@@ -90,6 +90,20 @@ class TrackRestTest {
     b.get(path(t), admin).expect(200);
   }
 
+  /** With CORS_ALLOWED_ORIGINS=* (the default) every origin is allowed, also an app's own scheme (file://, tauri://, capacitor://). */
+  @Test
+  void theDefaultCorsPolicyAllowsAnyOriginAppSchemesIncluded() {
+    for (String origin : List.of("https://app.example", "file://", "tauri://localhost", "capacitor://localhost", "null")) {
+      LibraryClient.Reply preflight = a.send("OPTIONS", "/api/v1/tracks", null, Map.of("Origin", origin, "Access-Control-Request-Method", "GET",
+          "Access-Control-Request-Headers", "authorization"), null);
+      assertThat(preflight.status()).as(origin + ": " + preflight.text()).isEqualTo(204);
+      assertThat(preflight.header("Access-Control-Allow-Origin")).as(origin).isIn("*", origin);
+      LibraryClient.Reply list = a.send("GET", "/api/v1/tracks?limit=1", null, Map.of("Origin", origin), null);
+      assertThat(list.status()).as(origin + ": " + list.text()).isEqualTo(200);
+      assertThat(list.header("Access-Control-Allow-Origin")).as(origin).isIn("*", origin);
+    }
+  }
+
   @Test
   void onlyTheOwnerOrAModeratorMayPatch() {
     String owner = a.newUser("pown");
