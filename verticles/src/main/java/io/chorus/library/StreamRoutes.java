@@ -89,6 +89,10 @@ final class StreamRoutes {
     Future<SignedIn> viewer;
     try {
       checkFormat(format);
+      if (maxBitrate != null) {
+        // refused as POST …/stream-url refuses it, also where it has no effect (original, opus)
+        kbps(maxBitrate);
+      }
       String sig = ctx.request().getParam("sig");
       viewer = sig == null ? access.optionalCaller(ctx)
           : Future.succeededFuture(urls.verify(id, format, maxBitrate, ctx.request().getParam("exp"), ctx.request().getParam("u"),

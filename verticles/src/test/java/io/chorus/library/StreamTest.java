@@ -106,6 +106,10 @@ class StreamTest {
     assertThat(headRange.header("content-range")).isEqualTo("bytes 10-19/" + size);
 
     assertThat(api.get(stream(t) + "?format=flac", owner).error(400)).isEqualTo("invalid_argument");
+    // a malformed max_bitrate is refused even where it has no effect, as POST …/stream-url refuses it
+    for (String q : List.of("?max_bitrate=abc", "?format=original&max_bitrate=-1", "?format=opus&max_bitrate=", "?format=mp3&max_bitrate=1.5")) {
+      assertThat(api.get(stream(t) + q, owner).error(400)).as(q).isEqualTo("invalid_argument");
+    }
     assertThat(api.get("/api/v1/tracks/00000000-0000-0000-0000-000000000000/stream", owner).error(404)).isEqualTo("not_found");
     assertThat(api.get("/api/v1/tracks/not-a-uuid/stream", owner).error(404)).isEqualTo("not_found");
   }
