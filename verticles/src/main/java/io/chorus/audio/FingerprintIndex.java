@@ -89,7 +89,13 @@ public final class FingerprintIndex {
   private int[] sizes;
   private long postings;
 
+  /** A track a clip was found in, and where in it the clip starts ({@code offsetMs}, never before the track's start). */
   public record Match(UUID trackId, int score, long offsetMs) {
+    public Match {
+      // an exact window reports its middle, a frame below its last value: a clip that starts at the track's first
+      // frame would start 23 ms before it (overlaps between tracks keep their negative offsets: they are not Matches)
+      offsetMs = Math.max(0, offsetMs);
+    }
   }
 
   public FingerprintIndex() {

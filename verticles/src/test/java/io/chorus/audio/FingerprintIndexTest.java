@@ -45,6 +45,28 @@ class FingerprintIndexTest {
     return out.stream().mapToLong(Long::longValue).toArray();
   }
 
+  /**
+   * A clip from a track's very start is named at offset 0, never before it: the exact window's middle is a frame
+   * below its last value, which put a clip whose landmarks all line up at the track's frame 0 at −23 ms.
+   */
+  @Test
+  void aClipFromTheTracksStartIsNamedAtOffsetZero() {
+    Random r = new Random(5);
+    FingerprintIndex index = new FingerprintIndex();
+    long[] track = randomTrack(r, 2000, 4000);
+    UUID id = UUID.randomUUID();
+    index.add(id, track);
+    for (int i = 0; i < 50; i++) {
+      index.add(UUID.randomUUID(), randomTrack(r, 2000, 4000));
+    }
+    long[] fromStart = java.util.Arrays.stream(track).filter(x -> Fingerprinter.timeOf(x) < 200).toArray();
+    for (List<FingerprintIndex.Match> m : List.of(index.match(fromStart, 3), index.identify(fromStart, 3), index.candidates(fromStart, 3))) {
+      assertThat(m).isNotEmpty();
+      assertThat(m.get(0).trackId()).isEqualTo(id);
+      assertThat(m.get(0).offsetMs()).isEqualTo(0L);
+    }
+  }
+
   /** The confirmation's landmark counts are as calibrated up to 5 s of clip and scale with a longer clip's length. */
   @Test
   void longClipsScaleTheirConfirmationCounts() {
