@@ -1,6 +1,6 @@
 # shellcheck shell=bash disable=SC2034
 # Shared by scripts/run and scripts/cluster (sourced, not executed).
-# Sets ROOT, JAR_REL and JAR, and defines: chorus_build_if_needed, CHORUS_JAVA_FLAGS, http_get, bench_classpath,
+# Sets ROOT, JAR_REL and JAR, and defines: chorus_build_if_needed, chorus_private_jar, CHORUS_JAVA_FLAGS, http_get, bench_classpath,
 # machine_settle.
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -38,6 +38,25 @@ chorus_build_if_needed() {
     echo "chorus: building $JAR ($why)..." >&2
     (cd "$ROOT" && ./mvnw -q -B -DskipTests install) || { echo "chorus: build failed" >&2; return 1; }
   fi
+}
+
+# Prints the path of a private copy of the built jar (one per build, under dev/target/run), so that a rebuild while
+# a node runs (./mvnw install rewrites the jar in place) cannot change classes under it: its shutdown, which loads
+# classes late, then failed and left the embedded services running. Copies of older builds that no process holds
+# open are deleted.
+chorus_private_jar() {
+  local dir="$ROOT/dev/target/run" copy f
+  copy="$dir/chorus-dev-$(stat -c '%Y-%s' "$JAR").jar"
+  mkdir -p "$dir"
+  if [[ ! -f "$copy" ]]; then
+    cp "$JAR" "$copy.tmp.$$" && mv "$copy.tmp.$$" "$copy" || { echo "chorus: cannot copy $JAR" >&2; return 1; }
+  fi
+  for f in "$dir"/chorus-dev-*.jar; do
+    if [[ "$f" != "$copy" ]] && ! ls -l /proc/[0-9]*/fd 2>/dev/null | grep -qF -- "$f"; then
+      rm -f -- "$f"
+    fi
+  done
+  echo "$copy"
 }
 
 # http_get URL -> prints "STATUS BODY" (curl when present, else bash's /dev/tcp; loopback only).
