@@ -69,13 +69,25 @@ public final class FriendRepo {
         .execute(Tuple.of(a, b)).map(r -> r.rowCount() > 0);
   }
 
+  /**
+   * The enabled friends of {@code me}. A disabled account is hidden from the others, as everywhere else (profile,
+   * user search, search), but its friendships stay, so enabling it again brings them back.
+   */
   public Future<List<User>> friends(String me) {
-    return pg.preparedQuery("SELECT " + USER_COLUMNS + " FROM friendships f JOIN users u ON u.id = f.friend_id WHERE f.user_id = $1 ORDER BY u.username")
+    return pg.preparedQuery("SELECT " + USER_COLUMNS + " FROM friendships f JOIN users u ON u.id = f.friend_id"
+            + " WHERE f.user_id = $1 AND NOT u.disabled ORDER BY u.username")
         .execute(Tuple.of(UUID.fromString(me))).map(UserRepo::all);
   }
 
-  public Future<List<String>> friendIds(String me) {
-    return pg.preparedQuery("SELECT friend_id FROM friendships WHERE user_id = $1").execute(Tuple.of(UUID.fromString(me))).map(rows -> {
+  /**
+   * Who hears of {@code me}'s presence: the enabled friends (a disabled one has no channel to hear on). While
+   * {@code me} is disabled, nobody unless {@code evenIfDisabled}: a disabled account never shows as online, but
+   * its going offline (its sockets closed when it was disabled) still reaches the friends who saw it online.
+   */
+  public Future<List<String>> presenceAudience(String me, boolean evenIfDisabled) {
+    return pg.preparedQuery("SELECT f.friend_id FROM friendships f JOIN users u ON u.id = f.friend_id JOIN users m ON m.id = f.user_id"
+            + " WHERE f.user_id = $1 AND NOT u.disabled AND ($2 OR NOT m.disabled)")
+        .execute(Tuple.of(UUID.fromString(me), evenIfDisabled)).map(rows -> {
       List<String> ids = new ArrayList<>();
       rows.forEach(r -> ids.add(r.getUUID(0).toString()));
       return ids;
@@ -87,11 +99,14 @@ public final class FriendRepo {
         .execute(Tuple.of(UUID.fromString(a), UUID.fromString(b))).map(r -> r.size() > 0);
   }
 
-  /** Requests to {@code me} (incoming) or from {@code me} (outgoing), with the other user. */
+  /**
+   * Requests to {@code me} (incoming) or from {@code me} (outgoing), with the other user; those of a disabled other
+   * user are hidden (and cannot be accepted) but kept.
+   */
   public Future<List<User>> requests(String me, boolean incoming) {
     String sql = incoming
-        ? "SELECT " + USER_COLUMNS + " FROM friend_requests r JOIN users u ON u.id = r.from_user WHERE r.to_user = $1 ORDER BY r.created_at"
-        : "SELECT " + USER_COLUMNS + " FROM friend_requests r JOIN users u ON u.id = r.to_user WHERE r.from_user = $1 ORDER BY r.created_at";
+        ? "SELECT " + USER_COLUMNS + " FROM friend_requests r JOIN users u ON u.id = r.from_user WHERE r.to_user = $1 AND NOT u.disabled ORDER BY r.created_at"
+        : "SELECT " + USER_COLUMNS + " FROM friend_requests r JOIN users u ON u.id = r.to_user WHERE r.from_user = $1 AND NOT u.disabled ORDER BY r.created_at";
     return pg.preparedQuery(sql).execute(Tuple.of(UUID.fromString(me))).map(UserRepo::all);
   }
 

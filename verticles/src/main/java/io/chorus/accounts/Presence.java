@@ -119,19 +119,19 @@ public final class Presence {
       return Future.succeededFuture();
     }
     if (added && remaining == 1) {
-      return announce(uid, new JsonObject().put("type", "presence").put("user_id", uid).put("status", "online"));
+      return announce(uid, false, new JsonObject().put("type", "presence").put("user_id", uid).put("status", "online"));
     }
     if (!added && remaining == 0) {
       long now = System.currentTimeMillis();
       return redis.set(List.of(lastSeenKey(uid), Long.toString(now)))
-          .compose(x -> announce(uid, new JsonObject().put("type", "presence").put("user_id", uid).put("status", "offline")
+          .compose(x -> announce(uid, true, new JsonObject().put("type", "presence").put("user_id", uid).put("status", "offline")
               .put("last_seen", java.time.Instant.ofEpochMilli(now).toString())));
     }
     return Future.succeededFuture();
   }
 
-  private Future<Void> announce(String uid, JsonObject event) {
-    return friends.friendIds(uid).map(ids -> {
+  private Future<Void> announce(String uid, boolean evenIfDisabled, JsonObject event) {
+    return friends.presenceAudience(uid, evenIfDisabled).map(ids -> {
       ids.forEach(f -> vertx.eventBus().publish(Addresses.userEvents(f), event));
       return null;
     });

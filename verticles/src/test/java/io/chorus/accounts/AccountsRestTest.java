@@ -326,6 +326,60 @@ class AccountsRestTest {
     b.login(n, Api.PW).expect(200);
   }
 
+  /**
+   * A disabled account leaves the others' friend lists and request lists (docs/api.md: a disabled user is found by
+   * nobody), its friends hear it go offline, and enabling it again brings its friendships and requests back.
+   */
+  @Test
+  void aDisabledUserIsHiddenFromFriendsAndRequestsUntilEnabledAgain() {
+    String ta = a.login(ADMIN, ADMIN_PASSWORD).expect(200).json().getString("access_token");
+    JsonObject x = a.newUser(name("otto"));
+    JsonObject friend = b.newUser(name("pia"));
+    JsonObject asker = a.newUser(name("quinn"));
+    JsonObject asked = b.newUser(name("rosa"));
+    String tx = x.getString("access_token");
+    String idx = x.getJsonObject("user").getString("id");
+    String idFriend = friend.getJsonObject("user").getString("id");
+    String idAsker = asker.getJsonObject("user").getString("id");
+    String idAsked = asked.getJsonObject("user").getString("id");
+    a.post("/api/v1/friends/requests", tx, new JsonObject().put("user_id", idFriend)).expect(201);
+    b.post("/api/v1/friends/requests/" + idx + "/accept", friend.getString("access_token"), null).expect(200);
+    a.post("/api/v1/friends/requests", asker.getString("access_token"), new JsonObject().put("user_id", idx)).expect(201);
+    a.post("/api/v1/friends/requests", tx, new JsonObject().put("user_id", idAsked)).expect(201);
+
+    try (io.chorus.testing.WsProbe xs = io.chorus.testing.WsProbe.connect(a.port(), "/ws/user?token=" + tx);
+         io.chorus.testing.WsProbe fs = io.chorus.testing.WsProbe.connect(b.port(), "/ws/user?token=" + friend.getString("access_token"))) {
+      xs.awaitType("hello");
+      fs.awaitType("hello");
+      xs.await(m -> "presence".equals(m.getString("type")) && idFriend.equals(m.getString("user_id")) && "online".equals(m.getString("status")), 10_000);
+      for (String id : List.of(idFriend, idAsker, idAsked)) {
+        a.post("/api/v1/admin/users/" + id + "/disable", ta, null).expect(200);
+      }
+      assertThat(fs.awaitClose(10_000)).isEqualTo((short) 4403);
+      // the friend whose socket the disable closed is seen going offline, not left online
+      xs.await(m -> "presence".equals(m.getString("type")) && idFriend.equals(m.getString("user_id")) && "offline".equals(m.getString("status")), 10_000);
+    }
+    for (Api node : List.of(a, b)) {
+      assertThat(node.get("/api/v1/friends", tx).expect(200).json().getJsonArray("friends")).isEmpty();
+      JsonObject reqs = node.get("/api/v1/friends/requests", tx).expect(200).json();
+      assertThat(reqs.getJsonArray("incoming")).isEmpty();
+      assertThat(reqs.getJsonArray("outgoing")).isEmpty();
+    }
+    assertThat(a.post("/api/v1/friends/requests/" + idAsker + "/accept", tx, null).error(404)).isEqualTo("not_found");
+
+    for (String id : List.of(idFriend, idAsker, idAsked)) {
+      a.post("/api/v1/admin/users/" + id + "/enable", ta, null).expect(200);
+    }
+    JsonArray back = b.get("/api/v1/friends", tx).expect(200).json().getJsonArray("friends");
+    assertThat(back).hasSize(1);
+    assertThat(back.getJsonObject(0).getJsonObject("user").getString("id")).isEqualTo(idFriend);
+    JsonObject reqs = b.get("/api/v1/friends/requests", tx).expect(200).json();
+    assertThat(reqs.getJsonArray("incoming")).hasSize(1);
+    assertThat(reqs.getJsonArray("incoming").getJsonObject(0).getString("id")).isEqualTo(idAsker);
+    assertThat(reqs.getJsonArray("outgoing")).hasSize(1);
+    assertThat(reqs.getJsonArray("outgoing").getJsonObject(0).getString("id")).isEqualTo(idAsked);
+  }
+
   @Test
   void aRoomJoinedWhileSignedInRecordsTheUserAndAnonymousJoinsStayAsTheyWere() throws Exception {
     JsonObject u = a.newUser(name("joiner"));
