@@ -4,6 +4,7 @@ import io.chorus.bus.Addresses;
 import io.chorus.bus.ErrorCode;
 import io.chorus.realtime.ErrorFrame;
 import io.chorus.realtime.Fanout;
+import io.chorus.realtime.Frame;
 import io.chorus.realtime.Hub;
 import io.chorus.realtime.SocketDrop;
 import io.chorus.realtime.WsSink;
@@ -157,11 +158,13 @@ public final class UserSocketHandler implements Handler<RoutingContext> {
       return created;
     });
     ch.sockets.add(sink);
-    ws.textMessageHandler(text -> ws.writeTextMessage(isPing(text)
+    // replies go out under the events' slow-socket policy: a client that sends frames but does not read the answers
+    // (an error frame is ~20 times a one-byte frame) is closed instead of growing the node's heap without bound
+    ws.textMessageHandler(text -> Fanout.offer(sink, Frame.of(isPing(text)
         ? new JsonObject().put("type", "pong").encode()
-        : ErrorFrame.of("invalid_argument", "this channel only sends events (and answers {\"type\":\"ping\"})").encode()));
-    ws.binaryMessageHandler(b -> ws.writeTextMessage(
-        ErrorFrame.of("invalid_argument", "this channel only sends events (and answers a ping)").encode()));
+        : ErrorFrame.of("invalid_argument", "this channel only sends events (and answers {\"type\":\"ping\"})").encode()), null));
+    ws.binaryMessageHandler(b -> Fanout.offer(sink, Frame.of(
+        ErrorFrame.of("invalid_argument", "this channel only sends events (and answers a ping)").encode()), null));
     // a socket may close before its connect reached Redis: its disconnect then waits for the connect
     io.vertx.core.Promise<Void> recorded = io.vertx.core.Promise.promise();
     ws.closeHandler(v -> {

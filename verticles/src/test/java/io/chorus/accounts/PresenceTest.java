@@ -203,4 +203,35 @@ class PresenceTest {
       tc.close();
     }
   }
+
+  /**
+   * A client that sends frames and never reads the answers: each one-byte frame is answered by an error frame twenty
+   * times its size, which the node kept queueing without bound (gigabytes of heap from one signed-in user). The
+   * answers go out under the events' slow-socket policy, so the socket is closed (1013, then dropped).
+   */
+  @Test
+  void aSocketThatSendsButDoesNotReadItsAnswersIsClosed() {
+    TestCluster tc = TestCluster.start(1, Map.of("RATE_LIMIT_REGISTER", 100_000));
+    try {
+      Api api = new Api(NodePorts.http(tc.node().vertx()));
+      String token = api.newUser(name("deaf")).getString("access_token");
+      try (WsProbe ws = WsProbe.connect(api.port(), "/ws/user?token=" + token)) {
+        ws.awaitType("hello");
+        ws.pause();
+        // at most ~70 MB of answers queued on the old code; the new one closes after a few MB and then drops the
+        // connection, which ends the sends
+        java.util.concurrent.CompletableFuture<?> last = null;
+        for (int i = 0; i < 500_000 && (last == null || !last.isCompletedExceptionally()); i++) {
+          last = ws.sendTextAsync("1");
+          if (i % 10_000 == 0) {
+            last.exceptionally(e -> null).join();
+          }
+        }
+        ws.resume();
+        assertThat(ws.awaitClose(30_000)).isIn((short) 1013, (short) 1006);
+      }
+    } finally {
+      tc.close();
+    }
+  }
 }
