@@ -172,7 +172,7 @@ public final class ChatSocketHandler implements Handler<RoutingContext> {
           return;
         }
         if ("ping".equals(type)) {
-          ws.writeTextMessage(new JsonObject().put("type", "pong").encode());
+          stream.sendPong();
         } else {
           stream.sendError(ErrorCode.UNKNOWN_TYPE.slug(), "send messages with POST /api/v1/rooms/:id/chat/messages; only ping here");
         }

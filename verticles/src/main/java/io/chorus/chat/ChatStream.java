@@ -237,6 +237,11 @@ final class ChatStream {
     write(ErrorFrame.of(code, message));
   }
 
+  /** The answer to a client's ping, under the same slow-socket policy as events: a client that pings but never reads is closed. */
+  void sendPong() {
+    write(new JsonObject().put("type", "pong"));
+  }
+
   private void write(JsonObject frame) {
     writeEncoded(Frame.of(frame.encode()));
   }

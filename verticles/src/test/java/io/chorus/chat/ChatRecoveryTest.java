@@ -236,4 +236,28 @@ class ChatRecoveryTest {
       assertThat(first.getJsonObject("message").getString("id")).isEqualTo(newest.getString("id"));
     }
   }
+
+  /**
+   * A client that pings without reading the pongs: the node queued every pong (3 M pings grew a node by 600 MB). The
+   * pong goes out under the events' slow-socket policy, so the socket is closed (1013, then dropped).
+   */
+  @Test
+  void aSocketThatPingsButDoesNotReadThePongsIsClosed() {
+    JsonObject c = post(0, "/api/v1/rooms", null, new JsonObject().put("title", "deaf").put("display_name", "Host"));
+    String id = c.getJsonObject("room").getString("id");
+    try (WsProbe ws = WsProbe.connect(port(0), "/ws/chat/" + id + "?token=" + c.getString("token"))) {
+      ws.awaitType("synced");
+      ws.pause();
+      // the new code closes after a few MB of pongs and then drops the connection, which ends the sends
+      java.util.concurrent.CompletableFuture<?> last = null;
+      for (int i = 0; i < 1_000_000 && (last == null || !last.isCompletedExceptionally()); i++) {
+        last = ws.sendTextAsync("{\"type\":\"ping\"}");
+        if (i % 10_000 == 0) {
+          last.exceptionally(e -> null).join();
+        }
+      }
+      ws.resume();
+      assertThat(ws.awaitClose(30_000)).isIn((short) 1013, (short) 1006);
+    }
+  }
 }
