@@ -72,7 +72,12 @@ public final class FriendsService {
       JsonArray out = new JsonArray();
       for (User u : list) {
         JsonObject s = st.get(u.id());
-        out.add(new JsonObject().put("user", u.publicJson()).put("status", s.getString("status")).put("last_seen", s.getString("last_seen")));
+        JsonObject f = new JsonObject().put("user", u.publicJson()).put("status", s.getString("status"));
+        // absent, not null, for a friend never seen (docs/api.md: "last_seen"?)
+        if (s.getString("last_seen") != null) {
+          f.put("last_seen", s.getString("last_seen"));
+        }
+        out.add(f);
       }
       return new JsonObject().put("friends", out);
     }));

@@ -236,6 +236,8 @@ class AccountsRestTest {
     assertThat(fx).hasSize(1);
     assertThat(fx.getJsonObject(0).getJsonObject("user").getString("id")).isEqualTo(idy);
     assertThat(fx.getJsonObject(0).getString("status")).isEqualTo("offline");
+    // never online: no last_seen at all (the documented "last_seen"?), not a null
+    assertThat(fx.getJsonObject(0).containsKey("last_seen")).as(fx.encode()).isFalse();
 
     // z asks x, x declines; a crossing request is an accept
     a.post("/api/v1/friends/requests", tz, new JsonObject().put("user_id", idx)).expect(201);
