@@ -139,13 +139,19 @@ public final class ChatService {
         .put("seq", message.getLong("seq")).put("message", message));
   }
 
-  /** The content as sent, or an INVALID_ARGUMENT failure (empty, or longer than CHAT_MAX_MESSAGE_LENGTH). */
+  /**
+   * The content as sent, or an INVALID_ARGUMENT failure (empty, longer than CHAT_MAX_MESSAGE_LENGTH, or not text: a
+   * lone surrogate, which a JSON escape can carry, has no UTF-8 form and was stored as "?").
+   */
   public String checkContent(String content) {
     if (content == null || content.isBlank()) {
       throw new ChorusException(ErrorCode.INVALID_ARGUMENT, "content must not be empty");
     }
     if (content.codePointCount(0, content.length()) > limits.maxMessageLength()) {
       throw new ChorusException(ErrorCode.INVALID_ARGUMENT, "content is longer than " + limits.maxMessageLength() + " characters");
+    }
+    if (content.codePoints().anyMatch(c -> Character.getType(c) == Character.SURROGATE)) {
+      throw new ChorusException(ErrorCode.INVALID_ARGUMENT, "content must not contain lone surrogates (\\uD800-\\uDFFF not in a pair)");
     }
     return content;
   }

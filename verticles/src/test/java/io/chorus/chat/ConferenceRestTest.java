@@ -266,6 +266,10 @@ class ConferenceRestTest {
     assertThat(rest.post(p, "/api/v1/rooms/" + id + "/chat/messages", token, new JsonObject().put("content", "x".repeat(101))).errorCode(400))
         .isEqualTo("invalid_argument");
     assertThat(rest.post(p, "/api/v1/rooms/" + id + "/chat/messages", token, "nope").errorCode(400)).isEqualTo("malformed_json");
+    // a lone surrogate is no text: refused, not stored as "?" (a pair, an emoji, is text)
+    assertThat(rest.post(p, "/api/v1/rooms/" + id + "/chat/messages", token, "{\"content\":\"a\\ud800b\"}").errorCode(400))
+        .isEqualTo("invalid_argument");
+    assertThat(rest.post(p, "/api/v1/rooms/" + id + "/chat/messages", token, "{\"content\":\"\\ud83d\\ude00\"}").status()).isEqualTo(201);
     assertThat(rest.get(p, "/api/v1/rooms/" + id + "/chat/messages?limit=0", token).errorCode(400)).isEqualTo("invalid_argument");
     assertThat(rest.get(p, "/api/v1/rooms/" + id + "/chat/messages?limit=abc", token).errorCode(400)).isEqualTo("invalid_argument");
     assertThat(rest.get(p, "/api/v1/rooms/" + id + "/chat/messages?after=unknown-id", token).errorCode(400)).isEqualTo("invalid_argument");
