@@ -110,7 +110,7 @@ public final class AccountsService {
         }
         return Future.succeededFuture(pair(user, r.sessionId(), r.next()));
       });
-      case REUSE_DETECTED -> flags.revokeSessions(r.userId(), List.of(r.sessionId())).transform(x -> {
+      case REUSE_DETECTED -> endSessions(r.userId(), List.of(r.sessionId())).transform(x -> {
         LOG.warn("refresh token reuse for user {} session {}: the session is revoked", r.userId(), r.sessionId());
         return Future.failedFuture(ErrorCode.UNAUTHENTICATED.exception("refresh token already used: the session is revoked, sign in again"));
       });
@@ -122,7 +122,7 @@ public final class AccountsService {
 
   /** Ends one session: the caller's (access token) or the one a refresh token belongs to. */
   public Future<Void> logout(Principal p) {
-    return sessions.revoke(p.userId(), p.sessionId(), "logout").compose(v -> flags.revokeSessions(p.userId(), List.of(p.sessionId())));
+    return sessions.revoke(p.userId(), p.sessionId(), "logout").compose(v -> endSessions(p.userId(), List.of(p.sessionId())));
   }
 
   public Future<Void> logoutWithRefresh(String refreshToken) {
@@ -131,11 +131,24 @@ public final class AccountsService {
     }
     return sessions.owner(refreshToken).compose(o -> o == null
         ? Future.failedFuture(ErrorCode.UNAUTHENTICATED.exception("invalid refresh token"))
-        : sessions.revoke(o.userId(), o.sessionId(), "logout").compose(v -> flags.revokeSessions(o.userId(), List.of(o.sessionId()))));
+        : sessions.revoke(o.userId(), o.sessionId(), "logout").compose(v -> endSessions(o.userId(), List.of(o.sessionId()))));
   }
 
   public Future<Void> logoutAll(Principal p) {
-    return sessions.revokeAll(p.userId(), null, "logout-all").compose(ids -> flags.revokeSessions(p.userId(), ids));
+    return sessions.revokeAll(p.userId(), null, "logout-all").compose(ids -> endSessions(p.userId(), ids));
+  }
+
+  /**
+   * Refuses the sessions' access tokens on every node and closes the user channels opened with them: a signed-out
+   * session must stop receiving the user's events too, not only stop making calls. (Disabling a user closes all its
+   * channels with its own event and close code.)
+   */
+  private Future<Void> endSessions(String userId, java.util.Collection<String> sessionIds) {
+    return flags.revokeSessions(userId, sessionIds).onSuccess(v -> {
+      if (!sessionIds.isEmpty()) {
+        bus.publish(Addresses.USER_SESSIONS_REVOKED, new JsonObject().put("user_id", userId).put("session_ids", new JsonArray(List.copyOf(sessionIds))));
+      }
+    });
   }
 
   public Future<JsonObject> me(Principal p) {
@@ -179,7 +192,7 @@ public final class AccountsService {
         })
         .compose(replaced -> replaced ? sessions.revokeAll(p.userId(), p.sessionId(), "password")
             : Future.failedFuture(ErrorCode.CONFLICT.exception("the password changed meanwhile; try again")))
-        .compose(ids -> flags.revokeSessions(p.userId(), ids));
+        .compose(ids -> endSessions(p.userId(), ids));
   }
 
   public Future<JsonObject> publicProfile(String id) {

@@ -37,6 +37,7 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class UserSocketHandler implements Handler<RoutingContext> {
   private static final Logger LOG = LoggerFactory.getLogger(UserSocketHandler.class);
   public static final short CLOSE_DISABLED = 4403;
+  public static final short CLOSE_SIGNED_OUT = 4401;
   public static final short CLOSE_TOO_MANY = 4429;
   static final String TOO_MANY = "too many connections for this user";
 
@@ -48,10 +49,13 @@ public final class UserSocketHandler implements Handler<RoutingContext> {
   /** This loop's sockets of each user and the loop's subscription to the user's channel (real-time core). */
   private final Map<String, Channel> channels = new HashMap<>();
   private final MessageConsumer<JsonObject> disabled;
+  private final MessageConsumer<JsonObject> signedOut;
   private final Quota quota;
 
   private static final class Channel {
     final Fanout<WsSink> sockets = new Fanout<>(WsSink[]::new, null, s -> { });
+    /** The session whose access token opened each socket. */
+    final Map<WsSink, String> sessions = new HashMap<>();
     Hub.Subscription subscription;
   }
 
@@ -106,10 +110,23 @@ public final class UserSocketHandler implements Handler<RoutingContext> {
         }
       }
     });
+    this.signedOut = vertx.eventBus().consumer(Addresses.USER_SESSIONS_REVOKED, m -> {
+      Channel ch = channels.get(m.body().getString("user_id"));
+      io.vertx.core.json.JsonArray ended = m.body().getJsonArray("session_ids");
+      if (ch == null || ended == null) {
+        return;
+      }
+      for (WsSink s : ch.sockets.snapshot()) {
+        if (ended.contains(ch.sessions.get(s))) {
+          s.socket().writeTextMessage(ErrorFrame.of(ErrorCode.UNAUTHENTICATED.slug(), "signed out").encode())
+              .eventually(() -> s.socket().close(CLOSE_SIGNED_OUT, "signed out"));
+        }
+      }
+    });
   }
 
   public Future<Void> ready() {
-    return disabled.completion();
+    return Future.all(disabled.completion(), signedOut.completion()).mapEmpty();
   }
 
   @Override
@@ -158,6 +175,7 @@ public final class UserSocketHandler implements Handler<RoutingContext> {
       return created;
     });
     ch.sockets.add(sink);
+    ch.sessions.put(sink, p.sessionId());
     // replies go out under the events' slow-socket policy: a client that sends frames but does not read the answers
     // (an error frame is ~20 times a one-byte frame) is closed instead of growing the node's heap without bound
     ws.textMessageHandler(text -> Fanout.offer(sink, Frame.of(isPing(text)
@@ -169,6 +187,7 @@ public final class UserSocketHandler implements Handler<RoutingContext> {
     io.vertx.core.Promise<Void> recorded = io.vertx.core.Promise.promise();
     ws.closeHandler(v -> {
       quota.giveBack(uid);
+      ch.sessions.remove(sink);
       if (ch.sockets.remove(sink) && ch.sockets.isEmpty() && channels.get(uid) == ch) {
         channels.remove(uid);
         ch.subscription.close();

@@ -88,6 +88,12 @@ public final class Addresses {
   public static final String USER_DISABLED = "chorus.user.disabled";
 
   /**
+   * Sessions of a user ended (sign-out, sign-out everywhere, a password change's other sessions, a reused refresh
+   * token), {@code {user_id, session_ids: [...]}}; every node closes the user channels opened with those sessions.
+   */
+  public static final String USER_SESSIONS_REVOKED = "chorus.user.sessions-revoked";
+
+  /**
    * A moderator took a library track or album down: {@code {"type":"takedown","subject_type":"track"|"album",
    * "subject_id"}}, published to every node, which stop its streams, search hits and room playback at once.
    */

@@ -234,4 +234,35 @@ class PresenceTest {
       tc.close();
     }
   }
+
+  /**
+   * Signing out ends the user channels opened with that session's tokens (4401), not only its calls: an open socket
+   * went on receiving the user's friend requests and presence after a sign-out everywhere. Another session's socket
+   * stays until that session ends too.
+   */
+  @Test
+  void signingOutClosesTheChannelsOfThatSessionOnly() {
+    TestCluster tc = TestCluster.start(1, Map.of("RATE_LIMIT_REGISTER", 100_000, "RATE_LIMIT_LOGIN", 100_000));
+    try {
+      Api api = new Api(NodePorts.http(tc.node().vertx()));
+      String n = name("leaver");
+      String first = api.newUser(n).getString("access_token");
+      String second = api.login(n, Api.PW).expect(200).json().getString("access_token");
+      try (WsProbe one = WsProbe.connect(api.port(), "/ws/user?token=" + first);
+           WsProbe two = WsProbe.connect(api.port(), "/ws/user?token=" + second)) {
+        one.awaitType("hello");
+        two.awaitType("hello");
+        api.post("/api/v1/auth/logout", first, null).expect(204);
+        assertThat(one.awaitType("error").getString("code")).isEqualTo("unauthenticated");
+        assertThat(one.awaitClose(10_000)).isEqualTo((short) 4401);
+        two.send(new JsonObject().put("type", "ping"));
+        two.awaitType("pong");
+        assertThat(two.isClosed()).isFalse();
+        api.post("/api/v1/auth/logout-all", second, null).expect(204);
+        assertThat(two.awaitClose(10_000)).isEqualTo((short) 4401);
+      }
+    } finally {
+      tc.close();
+    }
+  }
 }
