@@ -94,8 +94,11 @@ public final class GatewayVerticle extends VerticleBase {
         // (vertx-web keeps them in one node-wide map) and a polling transport's next request may land on
         // another instance, which then writes to the session's response from its own thread: not strict
         .setStrictThreadMode(config.gatewayInstancesOrCores() == 1);
-    return Future.all(consumers).compose(v -> port.listen(vertx.createHttpServer(options).connectionHandler(stalls::connected).invalidRequestHandler(Http::invalidRequest)
-        .requestHandler(router), config.host()))
+    return Future.all(consumers).compose(v -> {
+      Http.headWhereGet(router);
+      return port.listen(vertx.createHttpServer(options).connectionHandler(stalls::connected).invalidRequestHandler(Http::invalidRequest)
+        .requestHandler(router), config.host());
+    })
         .onSuccess(s -> {
           NodePorts.publishHttp(vertx, s.actualPort());
           LOG.info("HTTP gateway listening on {}:{}", config.host(), s.actualPort());

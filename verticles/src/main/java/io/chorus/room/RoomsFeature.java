@@ -121,7 +121,7 @@ public final class RoomsFeature implements Feature {
     // saying so: a keep-alive client (Node's default agent, sockjs-client in Node) then sends its next
     // poll onto the closing connection and fails with "socket hang up" (close 1006). Say it.
     router.post("/eventbus/:server/:session/xhr").handler(RoomsFeature::connectionClose);
-    router.get("/eventbus/:server/:session/jsonp").handler(RoomsFeature::connectionClose);
+    Http.getOnly(router.get("/eventbus/:server/:session/jsonp")).handler(RoomsFeature::connectionClose);
     SockJsInputs.mount(router, "/eventbus");
     router.route("/eventbus/*").subRouter(bridge.router());
     for (MessageConsumer<?> c : bridge.consumers()) {

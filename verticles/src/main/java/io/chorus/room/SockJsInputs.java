@@ -38,8 +38,9 @@ final class SockJsInputs {
       String d = form ? ctx.request().getFormAttribute("d") : null;
       frames(ctx, form ? (d == null ? null : Buffer.buffer(d)) : ctx.body().buffer());
     });
-    router.get(base + "/:server/:session/jsonp").handler(SockJsInputs::callback);
-    router.get(base + "/:server/:session/htmlfile").handler(SockJsInputs::callback);
+    // a receiving transport's GET opens or polls a session (it takes the queued frames): never for HEAD
+    Http.getOnly(router.get(base + "/:server/:session/jsonp")).handler(SockJsInputs::callback);
+    Http.getOnly(router.get(base + "/:server/:session/htmlfile")).handler(SockJsInputs::callback);
     router.get(base + "/websocket").handler(SockJsInputs::upgrade);
     router.get(base + "/:server/:session/websocket").handler(SockJsInputs::upgrade);
   }

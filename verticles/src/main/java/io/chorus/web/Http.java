@@ -18,12 +18,42 @@ public final class Http {
   private Http() {
   }
 
+  /**
+   * Route metadata of a GET route HEAD must not reach because its GET does something besides
+   * answering (records what it served, opens or polls a SockJS session, upgrades to a WebSocket).
+   */
+  public static final String GET_ONLY = "chorus.get-only";
+
+  /** Marks a GET route as {@link #GET_ONLY}. */
+  public static io.vertx.ext.web.Route getOnly(io.vertx.ext.web.Route route) {
+    return route.putMetadata(GET_ONLY, Boolean.TRUE);
+  }
+
+  /**
+   * Lets HEAD reach every route that serves GET alone and is not {@link #GET_ONLY}: HEAD is GET without
+   * the body (RFC 9110 9.3.2), and monitors probe /health with it. Vert.x writes the head of the answer,
+   * Content-Length included, and drops its body.
+   */
+  public static void headWhereGet(io.vertx.ext.web.Router router) {
+    for (io.vertx.ext.web.Route route : router.getRoutes()) {
+      java.util.Set<io.vertx.core.http.HttpMethod> methods = route.methods();
+      if (methods != null && methods.size() == 1 && methods.contains(io.vertx.core.http.HttpMethod.GET)
+          && !Boolean.TRUE.equals(route.getMetadata(GET_ONLY))) {
+        route.method(io.vertx.core.http.HttpMethod.HEAD);
+      }
+    }
+  }
+
   public static void json(RoutingContext ctx, int status, Object body) {
     if (ctx.response().ended()) {
       return;
     }
-    ctx.response().setStatusCode(status).putHeader("content-type", "application/json; charset=utf-8")
-        .end(body instanceof JsonObject j ? j.encode() : io.vertx.core.json.Json.encode(body));
+    io.vertx.core.buffer.Buffer bytes = io.vertx.core.buffer.Buffer.buffer(body instanceof JsonObject j ? j.encode() : io.vertx.core.json.Json.encode(body));
+    if (ctx.request().method() == io.vertx.core.http.HttpMethod.HEAD) {
+      // Vert.x sets no Content-Length on a HEAD answer: say what GET would send
+      ctx.response().putHeader("content-length", Integer.toString(bytes.length()));
+    }
+    ctx.response().setStatusCode(status).putHeader("content-type", "application/json; charset=utf-8").end(bytes);
   }
 
   /**

@@ -104,6 +104,26 @@ class TrackRestTest {
     }
   }
 
+  /** HEAD is answered wherever GET is, with GET's status and head (Content-Length included) and no body; never where GET records something. */
+  @Test
+  void headIsAnsweredLikeGetWithoutTheBody() {
+    String owner = a.newUser("head");
+    JsonObject t = upload(owner, "Heads", "head one");
+    for (String path : List.of("/health", "/ready", path(t), "/api/v1/tracks?limit=1")) {
+      LibraryClient.Reply get = a.get(path, owner);
+      LibraryClient.Reply head = a.send("HEAD", path, owner, Map.of(), null);
+      assertThat(head.status()).as(path + ": " + get.text()).isEqualTo(get.status()).isNotEqualTo(404);
+      assertThat(head.body()).as(path).isEmpty();
+      assertThat(head.header("Content-Type")).as(path).isEqualTo(get.header("Content-Type"));
+      assertThat(head.header("Content-Length")).as(path).isEqualTo(Integer.toString(get.body().length));
+    }
+    assertThat(a.send("HEAD", "/metrics", null, Map.of(), null).status()).isEqualTo(200);
+    // GET /api/v1/wave records the tracks it serves: HEAD is refused there
+    LibraryClient.Reply wave = a.send("HEAD", "/api/v1/wave", owner, Map.of(), null);
+    assertThat(wave.status()).isEqualTo(405);
+    assertThat(wave.header("Allow")).isEqualTo("GET");
+  }
+
   @Test
   void onlyTheOwnerOrAModeratorMayPatch() {
     String owner = a.newUser("pown");

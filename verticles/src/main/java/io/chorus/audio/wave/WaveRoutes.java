@@ -39,7 +39,12 @@ final class WaveRoutes {
 
   void mount(Router router) {
     BodyHandler body = BodyHandler.create(false).setBodyLimit(MAX_BODY);
-    router.get("/api/v1/wave").handler(ctx -> run(ctx, who -> wave.answer(user(who), limit(ctx))));
+    // GET records the tracks it served (they are not served again soon): HEAD must not, so it is refused
+    Http.getOnly(router.get("/api/v1/wave")).handler(ctx -> run(ctx, who -> wave.answer(user(who), limit(ctx))));
+    router.head("/api/v1/wave").handler(ctx -> {
+      ctx.response().putHeader("Allow", "GET");
+      Http.error(ctx, ErrorCode.METHOD_NOT_ALLOWED, "HEAD is not served here: GET records the tracks it serves");
+    });
     router.post("/api/v1/wave/feedback").handler(body).handler(ctx -> run(ctx, who -> {
       JsonObject b = body(ctx);
       UUID track = uuid(b.getValue("track_id"));
