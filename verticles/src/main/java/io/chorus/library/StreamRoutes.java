@@ -258,13 +258,13 @@ final class StreamRoutes {
         .putHeader("X-Content-Type-Options", "nosniff");
     if (etag != null) {
       out.putHeader("ETag", etag);
-      String none = ctx.request().getHeader("If-None-Match");
-      if (none != null && (none.strip().equals("*") || java.util.Arrays.stream(none.split(",")).anyMatch(e -> e.strip().equals(etag)))) {
+      if (io.chorus.web.Http.noneMatch(ctx.request().getHeader("If-None-Match"), etag)) {
         return out.setStatusCode(304).end();
       }
     }
     Ranges.Range range = null;
     String ifRange = ctx.request().getHeader("If-Range");
+    // If-Range compares strongly (RFC 9110 13.1.5): a weak tag never matches, the whole file is sent
     if (ifRange == null || (etag != null && ifRange.strip().equals(etag))) {
       try {
         range = Ranges.parse(ctx.request().getHeader("Range"), src.size());

@@ -18,6 +18,33 @@ public final class Http {
   private Http() {
   }
 
+  private static final java.util.regex.Pattern ENTITY_TAG = java.util.regex.Pattern.compile("(?:W/)?(\"[^\"]*\")");
+
+  /**
+   * Whether an {@code If-None-Match} header matches the entity tag {@code etag} (quoted, weak or not):
+   * {@code *}, or any tag of its list by the weak comparison RFC 9110 13.1.2 prescribes for it, so
+   * {@code W/"x"} matches {@code "x"} (a proxy that compresses or a client may weaken a tag).
+   */
+  public static boolean noneMatch(String header, String etag) {
+    if (header == null || etag == null) {
+      return false;
+    }
+    if (header.strip().equals("*")) {
+      return true;
+    }
+    java.util.regex.Matcher ours = ENTITY_TAG.matcher(etag.strip());
+    if (!ours.matches()) {
+      return false;
+    }
+    java.util.regex.Matcher m = ENTITY_TAG.matcher(header);
+    while (m.find()) {
+      if (m.group(1).equals(ours.group(1))) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   /**
    * Route metadata of a GET route HEAD must not reach because its GET does something besides
    * answering (records what it served, opens or polls a SockJS session, upgrades to a WebSocket).

@@ -96,6 +96,12 @@ class StreamTest {
     assertThat(stale.body()).isEqualTo(all);
     assertThat(api.get(stream(t), owner, Map.of("Range", "bytes=0-99", "If-Range", etag)).expect(206).body()).hasSize(100);
     assertThat(api.get(stream(t), owner, Map.of("If-None-Match", etag)).expect(304).body()).isEmpty();
+    // If-None-Match compares weakly: a weak tag, a list and * match too; If-Range compares strongly
+    for (String none : List.of("W/" + etag, "\"other\", " + etag, "\"other\",W/" + etag, "*")) {
+      assertThat(api.get(stream(t), owner, Map.of("If-None-Match", none)).expect(304).body()).as(none).isEmpty();
+    }
+    assertThat(api.get(stream(t), owner, Map.of("If-None-Match", "\"other\", W/\"more\"")).expect(200).body()).isEqualTo(all);
+    assertThat(api.get(stream(t), owner, Map.of("Range", "bytes=0-99", "If-Range", "W/" + etag)).expect(200).body()).isEqualTo(all);
     // several ranges at once are not supported: the whole file, as the RFC allows
     assertThat(api.get(stream(t), owner, Map.of("Range", "bytes=0-1,5-6")).expect(200).body()).isEqualTo(all);
 
