@@ -444,6 +444,29 @@ class SubsonicTest {
     }
   }
 
+  /** A form body /rest cannot take (over 64 KiB, bad percent-encoding) is a Subsonic error (HTTP 200, code 0), in the format asked for. */
+  @Test
+  void anUnreadableOrOversizedFormBodyIsASubsonicError() throws Exception {
+    HttpClient client = HttpClient.newHttpClient();
+    for (String body : List.of("apiKey=" + apiKey + "&x=%ZZ", "apiKey=" + apiKey + "&pad=" + "a".repeat(70 * 1024))) {
+      String what = body.length() > 100 ? "oversized" : body;
+      HttpResponse<String> json = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/rest/ping.view?f=json"))
+          .header("Content-Type", "application/x-www-form-urlencoded").POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+          HttpResponse.BodyHandlers.ofString());
+      assertThat(json.statusCode()).as(what + ": " + json.body()).isEqualTo(200);
+      JsonObject r = new JsonObject(json.body()).getJsonObject("subsonic-response");
+      assertThat(r.getString("status")).as(what).isEqualTo("failed");
+      assertThat(r.getJsonObject("error").getInteger("code")).as(what).isEqualTo(0);
+      assertThat(r.getJsonObject("error").getString("message")).as(what).isNotBlank().doesNotContain("Exception");
+      HttpResponse<String> xml = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/rest/ping.view"))
+          .header("Content-Type", "application/x-www-form-urlencoded").POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+          HttpResponse.BodyHandlers.ofString());
+      assertThat(xml.statusCode()).as(what + ": " + xml.body()).isEqualTo(200);
+      assertThat(xml.headers().firstValue("Content-Type").orElse("")).as(what).startsWith("text/xml");
+      assertThat(xml.body()).as(what).contains("status=\"failed\"").contains("code=\"0\"").doesNotContain("Exception");
+    }
+  }
+
   /** Browser players call /rest from their own origin: a form POST's preflight and every answer follow CORS_ALLOWED_ORIGINS. */
   @Test
   void theSubsonicApiFollowsTheConfiguredCorsOrigins() throws Exception {

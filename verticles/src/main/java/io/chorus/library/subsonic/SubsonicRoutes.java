@@ -103,8 +103,29 @@ public final class SubsonicRoutes {
   }
 
   public void mount(Router router) {
-    router.post("/rest/*").handler(BodyHandler.create(false).setBodyLimit(64 * 1024));
+    router.post("/rest/*").handler(BodyHandler.create(false).setBodyLimit(FORM_LIMIT));
     router.route("/rest/:method").handler(this::handle);
+    // a Subsonic client reads only Subsonic answers: the form body's refusals (too large, not decodable)
+    // are Subsonic errors too, not the /api/v1 JSON error of the router's own failure handler
+    router.route("/rest/*").failureHandler(SubsonicRoutes::refused);
+  }
+
+  private static final int FORM_LIMIT = 64 * 1024;
+
+  private static void refused(RoutingContext ctx) {
+    Throwable e = ctx.failure();
+    int status = ctx.statusCode();
+    if (status == 413) {
+      SubsonicResponse.error(ctx, SubsonicResponse.GENERIC, "The form body is larger than " + FORM_LIMIT / 1024 + " KiB");
+    } else if (status == 400 && !(e instanceof io.chorus.bus.ChorusException)) {
+      // vertx-web's own refusal of a form body that does not decode: the exception's name is no message for a client
+      LOG.debug("Subsonic {} refused with {}: {}", ctx.request().path(), status, String.valueOf(e));
+      SubsonicResponse.error(ctx, SubsonicResponse.GENERIC,
+          "The form body could not be read: it must be application/x-www-form-urlencoded with valid percent-encoding");
+    } else {
+      // the rest (the CORS policy's 403 for a foreign origin, ...) keeps its HTTP status from the router's handler
+      ctx.next();
+    }
   }
 
   private void handle(RoutingContext ctx) {
