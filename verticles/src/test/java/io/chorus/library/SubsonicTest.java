@@ -467,6 +467,31 @@ class SubsonicTest {
     }
   }
 
+  /** /rest serves GET, POST and HEAD only; HEAD never changes anything (no play, no scrobble). */
+  @Test
+  void otherHttpMethodsAre405AndHeadChangesNothing() throws Exception {
+    HttpClient client = HttpClient.newHttpClient();
+    for (String verb : List.of("DELETE", "PUT", "PATCH")) {
+      HttpResponse<String> r = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/rest/download.view?f=json&id=" + song
+          + "&apiKey=" + apiKey)).method(verb, HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+      assertThat(r.statusCode()).as(verb + ": " + r.body()).isEqualTo(405);
+      assertThat(r.headers().firstValue("Allow")).as(verb).hasValue("GET, POST, HEAD");
+      assertThat(new JsonObject(r.body()).getJsonObject("subsonic-response").getString("status")).as(verb).isEqualTo("failed");
+    }
+    HttpResponse<String> head = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/rest/download.view?id=" + song
+        + "&apiKey=" + apiKey)).method("HEAD", HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(head.statusCode()).isEqualTo(200);
+    assertThat(head.headers().firstValue("Content-Length")).hasValue(Long.toString(SONG_FILE.toFile().length()));
+    assertThat(head.body()).isEmpty();
+    Object plays = tc.sql("SELECT count(*) AS n FROM plays WHERE track_id = ?", song).get(0).get("n");
+    HttpResponse<String> scrobble = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/rest/scrobble.view?id=" + song
+        + "&apiKey=" + apiKey)).method("HEAD", HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(scrobble.statusCode()).isEqualTo(405);
+    assertThat(scrobble.headers().firstValue("Allow")).hasValue("GET, POST");
+    // an accepted scrobble is stored before its answer: a refused one has stored nothing
+    assertThat(tc.sql("SELECT count(*) AS n FROM plays WHERE track_id = ?", song).get(0).get("n")).isEqualTo(plays);
+  }
+
   /** Browser players call /rest from their own origin: a form POST's preflight and every answer follow CORS_ALLOWED_ORIGINS. */
   @Test
   void theSubsonicApiFollowsTheConfiguredCorsOrigins() throws Exception {

@@ -112,6 +112,9 @@ public final class SubsonicRoutes {
 
   private static final int FORM_LIMIT = 64 * 1024;
 
+  /** The methods that change data: HEAD (which must not) is refused for them. */
+  private static final java.util.Set<String> CHANGES = java.util.Set.of("createPlaylist", "star", "unstar", "scrobble");
+
   private static void refused(RoutingContext ctx) {
     Throwable e = ctx.failure();
     int status = ctx.statusCode();
@@ -134,6 +137,18 @@ public final class SubsonicRoutes {
       method = method.substring(0, method.length() - 5);
     }
     String name = method;
+    io.vertx.core.http.HttpMethod verb = ctx.request().method();
+    if (verb != io.vertx.core.http.HttpMethod.GET && verb != io.vertx.core.http.HttpMethod.POST && verb != io.vertx.core.http.HttpMethod.HEAD) {
+      ctx.response().putHeader("Allow", "GET, POST, HEAD");
+      SubsonicResponse.error(ctx, 405, SubsonicResponse.GENERIC, "Method " + verb.name() + " is not allowed: use GET or POST");
+      return;
+    }
+    if (verb == io.vertx.core.http.HttpMethod.HEAD && CHANGES.contains(name)) {
+      // HEAD must not change anything, and these methods record what they are called with
+      ctx.response().putHeader("Allow", "GET, POST");
+      SubsonicResponse.error(ctx, 405, SubsonicResponse.GENERIC, "HEAD is not allowed for " + name + ": it changes data; use GET or POST");
+      return;
+    }
     if (io.chorus.web.Http.hasNul(ctx.request().params())) {   // a form POST's fields (merged in) pass no URI check
       SubsonicResponse.error(ctx, SubsonicResponse.GENERIC, "parameters must not contain NUL characters");
       return;
