@@ -14,6 +14,7 @@ import static io.chorus.library.CatalogHttp.respond;
 
 /** Playlists under {@code /api/v1/playlists}: a user's own lists, public ones readable by anyone. */
 final class PlaylistRoutes {
+  private static final java.util.List<String> PATCH_FIELDS = java.util.List.of("name", "description", "public");
   private final Access access;
   private final PlaylistRepo playlists;
 
@@ -39,8 +40,23 @@ final class PlaylistRoutes {
     router.patch("/api/v1/playlists/:id").handler(access.authenticated(body)).handler(ctx -> respond(ctx, 200, () -> {
       UUID id = pathId(ctx, "id");
       JsonObject b = body(ctx);
+      // as for tracks and albums: a field the playlist does not have, or a body that changes nothing, is refused
+      // rather than answered 200 with nothing changed (a typo would otherwise pass unnoticed)
+      for (String f : b.fieldNames()) {
+        if (!PATCH_FIELDS.contains(f)) {
+          throw ErrorCode.INVALID_ARGUMENT.exception("unknown field '" + f + "' (allowed: " + String.join(", ", PATCH_FIELDS) + ")");
+        }
+      }
+      if (b.isEmpty()) {
+        throw ErrorCode.INVALID_ARGUMENT.exception("nothing to change: give at least one of " + String.join(", ", PATCH_FIELDS));
+      }
+      if (b.containsKey("public") && b.getValue("public") == null) {
+        throw ErrorCode.INVALID_ARGUMENT.exception("public must be true or false");
+      }
       String name = b.containsKey("name") ? Inputs.name("name", CatalogHttp.string(b, "name"), 1, 255) : null;
-      String description = Inputs.text("description", CatalogHttp.string(b, "description"), 1000);
+      // null clears the description, as null clears a track's or an album's optional text
+      String description = b.containsKey("description") && b.getValue("description") == null ? ""
+          : Inputs.text("description", CatalogHttp.string(b, "description"), 1000);
       Boolean isPublic = CatalogHttp.bool(b, "public");
       return access.caller(ctx).compose(me -> playlists.update(id, me, name, description, isPublic).compose(x -> playlists.get(id, me)))
           .map(PlaylistRoutes::wrap);

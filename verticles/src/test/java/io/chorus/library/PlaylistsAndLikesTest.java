@@ -88,6 +88,14 @@ class PlaylistsAndLikesTest {
     assertThat(patched.getBoolean("public")).isTrue();
     assertThat(patched.getString("name")).isEqualTo("Trip");
     assertThat(patched.getString("description")).isEqualTo("long\ndrive");
+    // as for tracks and albums: an unknown field, an empty edit or a null public is refused, and nothing changes
+    for (JsonObject bad : List.of(new JsonObject(), new JsonObject().put("nmae", "Typo"), new JsonObject().put("name", "Ok").put("colour", "red"),
+        new JsonObject().putNull("public"), new JsonObject().putNull("name"))) {
+      assertThat(api.call("PATCH", "/api/v1/playlists/" + id, me.token(), bad).error(400)).as(bad.encode()).isEqualTo("invalid_argument");
+    }
+    JsonObject unchanged = api.get("/api/v1/playlists/" + id, me.token()).expect(200).json().getJsonObject("playlist");
+    assertThat(unchanged.getString("name")).isEqualTo("Trip");
+    assertThat(unchanged.getBoolean("public")).isTrue();
     JsonObject seenByAnonymous = api.get("/api/v1/playlists/" + id, null).expect(200).json().getJsonObject("playlist");
     assertThat(entryTracks(seenByAnonymous)).containsExactly(pub);
     assertThat(seenByAnonymous.getLong("entry_count")).as("the owner's pending track is not counted for others").isEqualTo(1);
