@@ -93,12 +93,14 @@ final class ArtistRoutes {
     try {
       id = UUID.fromString(ctx.pathParam("id"));
     } catch (IllegalArgumentException e) {
-      Http.error(ctx, ErrorCode.INVALID_ARGUMENT, "artist id must be a UUID");
-      return;
+      // as GET /tracks/{id}: a malformed id names no artist (404), once the token, if any, is checked (401 first)
+      id = null;
     }
-    access.optionalCaller(ctx).compose(who -> pg.preparedQuery(SELECT + "WHERE ar.id = $3").execute(viewer(who).addValue(id)))
+    UUID artist = id;
+    access.optionalCaller(ctx).compose(who -> artist == null ? io.vertx.core.Future.<io.vertx.sqlclient.RowSet<Row>>succeededFuture(null)
+            : pg.preparedQuery(SELECT + "WHERE ar.id = $3").execute(viewer(who).addValue(artist)))
         .onSuccess(rows -> {
-          Row r = rows.size() == 0 ? null : rows.iterator().next();
+          Row r = rows == null || rows.size() == 0 ? null : rows.iterator().next();
           if (r == null || r.getLong("track_count") + r.getLong("album_count") == 0) {
             Http.error(ctx, ErrorCode.NOT_FOUND, "no such artist");
             return;

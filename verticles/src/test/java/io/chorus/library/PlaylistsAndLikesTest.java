@@ -180,6 +180,10 @@ class PlaylistsAndLikesTest {
     assertThat(likeRows(me, artist)).isEqualTo(0L);
     assertThat(api.call("PUT", "/api/v1/artists/" + UUID.randomUUID() + "/like", me.token(), null).error(404)).isEqualTo("not_found");
     assertThat(api.call("PUT", "/api/v1/artists/bogus/like", me.token(), null).error(400)).isEqualTo("invalid_argument");
+    // GET of one artist answers a malformed id as GET /tracks/{id} does: 404, after a bad token's 401
+    assertThat(api.get("/api/v1/artists/bogus", me.token()).error(404)).isEqualTo("not_found");
+    assertThat(api.get("/api/v1/artists/bogus", null).error(404)).isEqualTo("not_found");
+    assertThat(api.get("/api/v1/artists/bogus", "bad.token.here").error(401)).isEqualTo("unauthenticated");
     assertThat(api.call("PUT", "/api/v1/tracks/" + approved + "/like", null, null).error(401)).isEqualTo("unauthenticated");
     Sql.query(node.config().db(), "UPDATE albums SET moderation = 'approved' WHERE id = ?", UUID.fromString(album));
     api.call("PUT", "/api/v1/albums/" + album + "/like", me.token(), null).expect(204);

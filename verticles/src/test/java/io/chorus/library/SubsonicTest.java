@@ -246,6 +246,11 @@ class SubsonicTest {
     assertThat(ping("apiKey=" + key)).isEqualTo("ok");
     Rest.Reply del = rest.call(io.vertx.core.http.HttpMethod.DELETE, port, "/api/v1/me/subsonic/credentials/" + extra.getString("id"), token, null, null);
     assertThat(del.status()).isEqualTo(204);
+    // authentication comes before the id's check: no token is 401 whatever the id; with one a malformed id is 400
+    assertThat(rest.call(io.vertx.core.http.HttpMethod.DELETE, port, "/api/v1/me/subsonic/credentials/bad", null, null, null).errorCode(401))
+        .isEqualTo("unauthenticated");
+    assertThat(rest.call(io.vertx.core.http.HttpMethod.DELETE, port, "/api/v1/me/subsonic/credentials/bad", token, null, null).errorCode(400))
+        .isEqualTo("invalid_argument");
     assertThat(ping("apiKey=" + key)).isEqualTo("failed");
   }
 

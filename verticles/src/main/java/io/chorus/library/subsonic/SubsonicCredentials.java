@@ -107,15 +107,17 @@ public final class SubsonicCredentials {
   }
 
   private void delete(RoutingContext ctx) {
-    UUID id;
-    try {
-      id = UUID.fromString(ctx.pathParam("id"));
-    } catch (IllegalArgumentException e) {
-      Http.error(ctx, ErrorCode.INVALID_ARGUMENT, "id must be a UUID");
-      return;
-    }
-    access.apply(ctx).compose(user -> pg.preparedQuery("DELETE FROM subsonic_credentials WHERE id = $1 AND user_id = $2")
-            .execute(Tuple.of(id, UUID.fromString(user.userId()))))
+    // the caller first: without a valid token the answer is 401, whatever the id looks like
+    access.apply(ctx).compose(user -> {
+          UUID id;
+          try {
+            id = UUID.fromString(ctx.pathParam("id"));
+          } catch (IllegalArgumentException e) {
+            return Future.failedFuture(ErrorCode.INVALID_ARGUMENT.exception("id must be a UUID"));
+          }
+          return pg.preparedQuery("DELETE FROM subsonic_credentials WHERE id = $1 AND user_id = $2")
+              .execute(Tuple.of(id, UUID.fromString(user.userId())));
+        })
         .onSuccess(r -> {
           if (r.rowCount() == 0) {
             Http.error(ctx, ErrorCode.NOT_FOUND, "no such credential");
