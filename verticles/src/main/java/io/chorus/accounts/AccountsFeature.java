@@ -71,7 +71,7 @@ public final class AccountsFeature implements Feature {
     tokens = accessTokens(vertx, node.config(), infra);
     users = new UserRepo(infra.pg());
     node.publish(SignedIn.Verifier.class, jwt -> tokens.verify(jwt)
-        .map(p -> new SignedIn(p.userId(), p.username(), p.expiresAtEpochSeconds() * 1000, p.roles())));
+        .map(p -> new SignedIn(p.userId(), p.username(), p.expiresAtEpochSeconds() * 1000, p.roles(), p.sessionId())));
     node.publish(SignedIn.Directory.class, new SignedIn.Directory() {
       @Override
       public Future<SignedIn> byUsername(String name) {

@@ -36,7 +36,8 @@ import java.util.Set;
  * 50) and then streams events in seq order without gaps or duplicates. Frames from the client other
  * than {@code {"type":"ping"}} get an error frame. A socket ends (error frame, then close 4403) when
  * its participant leaves or is removed from the room — {@link Addresses#ROOM_REVOKED}, from any node —
- * and (4401) when its token expires: the token is checked only when the socket opens.
+ * and (4401) when its participant token expires (checked only when the socket opens) or the sign-in session of its access
+ * JWT ends ({@link Addresses#USER_SESSIONS_REVOKED}).
  */
 public final class ChatSocketHandler implements Handler<RoutingContext> {
   private static final Logger LOG = LoggerFactory.getLogger(ChatSocketHandler.class);
@@ -51,6 +52,7 @@ public final class ChatSocketHandler implements Handler<RoutingContext> {
   private final Map<String, Set<ChatStream>> streams = new HashMap<>();
   private final Map<String, Hub.Subscription> subscriptions = new HashMap<>();
   private final MessageConsumer<JsonObject> revocations;
+  private final MessageConsumer<JsonObject> signedOut;
   private final RecentRevocations recentlyRevoked = new RecentRevocations();
 
   private final SignedInMembers signedIn;
@@ -64,6 +66,7 @@ public final class ChatSocketHandler implements Handler<RoutingContext> {
                            SignedInMembers signedIn) {
     this.signedIn = signedIn;
     vertx.eventBus().<JsonObject>consumer(Addresses.USER_DISABLED, m -> disabled(m.body()));
+    this.signedOut = vertx.eventBus().consumer(Addresses.USER_SESSIONS_REVOKED, m -> signedOut(m.body()));
     this.vertx = vertx;
     this.hub = hub;
     this.drop = drop;
@@ -75,7 +78,7 @@ public final class ChatSocketHandler implements Handler<RoutingContext> {
 
   /** Completes once this node hears of participants leaving on any node. */
   public Future<Void> ready() {
-    return revocations.completion();
+    return Future.all(revocations.completion(), signedOut.completion()).mapEmpty();
   }
 
   @Override
@@ -107,8 +110,8 @@ public final class ChatSocketHandler implements Handler<RoutingContext> {
           refuse(ws, code, String.valueOf(ar.cause().getMessage()), code == ErrorCode.FORBIDDEN ? (short) 4403 : (short) 4401);
           return;
         }
-        // no expiry timer: a signed-in socket lasts until the member leaves or the account is disabled
-        attach(ws, roomId, ar.result().participantId(), ar.result().userId(), Long.MAX_VALUE, after, connection);
+        // no expiry timer: a signed-in socket lasts until the member leaves, the session ends or the account is disabled
+        attach(ws, roomId, ar.result().participantId(), ar.result().userId(), ar.result().sessionId(), Long.MAX_VALUE, after, connection);
       });
       return;
     }
@@ -120,7 +123,7 @@ public final class ChatSocketHandler implements Handler<RoutingContext> {
       return;
     }
     ws.pause();
-    attach(ws, roomId, id.participantId(), null, tokens.expiresAt(token), after, connection);
+    attach(ws, roomId, id.participantId(), null, null, tokens.expiresAt(token), after, connection);
   }
 
   /** A signed-in caller's participant in a room (the accounts feature records it on REST joins). */
@@ -128,11 +131,15 @@ public final class ChatSocketHandler implements Handler<RoutingContext> {
     Future<Member> participantOf(String accessToken, String roomId);
   }
 
-  public record Member(String participantId, String userId) {
+  /** {@code sessionId}: the sign-in session of the access token. */
+  public record Member(String participantId, String userId, String sessionId) {
   }
 
-  /** {@code userId}: the account behind a signed-in socket (null for a participant token); {@code expiresAt}: the credential's end. */
-  private void attach(ServerWebSocket ws, String roomId, String participantId, String userId, long expiresAt, String after,
+  /**
+   * {@code userId}, {@code sessionId}: the account and sign-in session behind a signed-in socket (null for a participant
+   * token); {@code expiresAt}: the credential's end.
+   */
+  private void attach(ServerWebSocket ws, String roomId, String participantId, String userId, String sessionId, long expiresAt, String after,
                       io.netty.channel.Channel connection) {
     long asked = System.currentTimeMillis();
     ParticipantTokens.Identity id = new ParticipantTokens.Identity(roomId, participantId, "participant");
@@ -154,6 +161,7 @@ public final class ChatSocketHandler implements Handler<RoutingContext> {
         stream.timer(vertx.setTimer(ttl, t -> end(stream, ErrorCode.UNAUTHENTICATED, "participant token expired", (short) 4401)));
       }
       stream.userId = userId;
+      stream.sessionId = sessionId;
       Set<ChatStream> set = streams.computeIfAbsent(roomId, r -> new LinkedHashSet<>());
       set.add(stream);
       Hub.Subscription subscription = subscriptions.computeIfAbsent(roomId, r ->
@@ -213,6 +221,22 @@ public final class ChatSocketHandler implements Handler<RoutingContext> {
       for (ChatStream s : set.toArray(ChatStream[]::new)) {
         if (uid.equals(s.userId)) {
           end(s, ErrorCode.FORBIDDEN, "account disabled", (short) 4403);
+        }
+      }
+    }
+  }
+
+  /** Sign-in sessions ended (sign-out, logout-all, …): the signed-in chat sockets opened with them here end now (4401). */
+  private void signedOut(JsonObject body) {
+    String uid = body == null ? null : body.getString("user_id");
+    io.vertx.core.json.JsonArray ended = body == null ? null : body.getJsonArray("session_ids");
+    if (uid == null || ended == null) {
+      return;
+    }
+    for (Set<ChatStream> set : List.copyOf(streams.values())) {
+      for (ChatStream s : set.toArray(ChatStream[]::new)) {
+        if (uid.equals(s.userId) && s.sessionId != null && ended.contains(s.sessionId)) {
+          end(s, ErrorCode.UNAUTHENTICATED, "signed out", (short) 4401);
         }
       }
     }

@@ -48,6 +48,8 @@ final class ChatStream {
   private boolean closed;
   /** The account of a signed-in socket (null for a participant token): ended when the account is disabled. */
   String userId;
+  /** The sign-in session whose access token opened a signed-in socket (null for a participant token). */
+  String sessionId;
 
   ChatStream(Vertx vertx, WsSink sink, String roomId, String participantId, ChatService chat) {
     this.vertx = vertx;

@@ -116,6 +116,7 @@ final class SignedInJoins {
   /**
    * The caller's participant in {@code roomId}: the newest present one the account joined as (REST join
    * with its JWT). Unauthenticated for a bad JWT; forbidden when the account has not joined the room.
+   * Answers {participant id, user id, the JWT's sign-in session id}.
    */
   public Future<String[]> participantOf(String accessToken, String roomId) {
     return tokens.verify(accessToken).compose(p -> pg.preparedQuery(
@@ -125,6 +126,6 @@ final class SignedInJoins {
         .compose(rows -> rows.size() == 0
             ? Future.failedFuture(new ChorusException(ErrorCode.FORBIDDEN,
                 "this account has not joined the room: POST /api/v1/rooms/" + roomId + "/join with it first"))
-            : Future.succeededFuture(new String[] {rows.iterator().next().getValue(0).toString(), p.userId()})));
+            : Future.succeededFuture(new String[] {rows.iterator().next().getValue(0).toString(), p.userId(), p.sessionId()})));
   }
 }

@@ -130,6 +130,19 @@ final class BridgeSession implements io.chorus.realtime.Sink {
     if (closed || l == null || (participantId != null && !participantId.equals(l.participantId()))) {
       return;
     }
+    end(address, l, code, message);
+  }
+
+  /** Ends this socket's registration to {@code address} if it was made with an access JWT of one of {@code sessionIds}. */
+  void revokeSessions(String address, io.vertx.core.json.JsonArray sessionIds, ErrorCode code, String message) {
+    Listener l = registered.get(address);
+    if (closed || l == null || l.sessionId() == null || !sessionIds.contains(l.sessionId())) {
+      return;
+    }
+    end(address, l, code, message);
+  }
+
+  private void end(String address, Listener l, ErrorCode code, String message) {
     registered.remove(address);
     vertx.cancelTimer(l.expiryTimer());
     fanout.remove(address, this);
@@ -197,25 +210,28 @@ final class BridgeSession implements io.chorus.realtime.Sink {
     }
     String token = token(msg);
     return bridge.listener(roomId, token).compose(participant -> participant == null ? error("rejected")
-        : listen(address, participant, bridge.expiresAt(token), "participant token expired"), e -> error("rejected"));
+        : listen(address, participant, null, bridge.expiresAt(token), "participant token expired"), e -> error("rejected"));
   }
 
   /** A signed-in user's own channel: headers {@code {access_token}} (or {@code token}) carrying that user's JWT. */
   private Future<Void> registerUser(String address, String userId, JsonObject msg) {
     String jwt = header(msg, "access_token");
     return bridge.userListener(userId, jwt != null ? jwt : token(msg)).compose(who -> who == null ? error("rejected")
-        : listen(address, who.userId(), who.expiresAtMillis(), "access token expired"), e -> error("rejected"));
+        : listen(address, who.userId(), who.sessionId(), who.expiresAtMillis(), "access token expired"), e -> error("rejected"));
   }
 
-  /** Subscribes this socket to {@code address} as {@code who} until {@code expiresAt} (the credential's end). */
-  private Future<Void> listen(String address, String who, long expiresAt, String expiredMessage) {
+  /**
+   * Subscribes this socket to {@code address} as {@code who} until {@code expiresAt} (the credential's end) or, for an
+   * access JWT, until its sign-in session {@code sessionId} ends.
+   */
+  private Future<Void> listen(String address, String who, String sessionId, long expiresAt, String expiredMessage) {
     if (closed) {
       return Future.succeededFuture();
     }
     // credentials are checked only here: the registration ends when this one expires
     long ttl = Math.max(1, expiresAt - System.currentTimeMillis());
     long timer = vertx.setTimer(ttl, t -> revoke(address, who, ErrorCode.UNAUTHENTICATED, expiredMessage));
-    registered.put(address, new Listener(who, timer));
+    registered.put(address, new Listener(who, sessionId, timer));
     return fanout.add(address, this).recover(e -> {
       registered.remove(address);
       vertx.cancelTimer(timer);
@@ -296,7 +312,7 @@ final class BridgeSession implements io.chorus.realtime.Sink {
     }
   }
 
-  private record Listener(String participantId, long expiryTimer) {
+  private record Listener(String participantId, String sessionId, long expiryTimer) {
   }
 
   private static String token(JsonObject msg) {

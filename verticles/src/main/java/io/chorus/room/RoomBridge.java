@@ -210,6 +210,17 @@ public final class RoomBridge {
     }
   }
 
+  /** Sign-in sessions ended (sign-out, logout-all, …): the user channel registrations made with them on this loop end now. */
+  private void signedOut(JsonObject body) {
+    if (body == null || !(body.getValue("user_id") instanceof String uid) || !(body.getValue("session_ids") instanceof io.vertx.core.json.JsonArray ended)) {
+      return;
+    }
+    String address = Addresses.userEvents(uid);
+    for (BridgeSession s : fanout.listeners(address)) {
+      s.revokeSessions(address, ended, ErrorCode.UNAUTHENTICATED, "signed out");
+    }
+  }
+
   /** Inbound addresses a bridge client may SEND to. */
   static boolean mayReceive(String address) {
     return Addresses.CLOCK.equals(address) || Addresses.ROOM_CONTROL_IN.equals(address);
@@ -299,7 +310,8 @@ public final class RoomBridge {
     });
     MessageConsumer<JsonObject> revoked = vertx.eventBus().consumer(Addresses.ROOM_REVOKED, msg -> revoked(msg.body()));
     MessageConsumer<JsonObject> disabled = vertx.eventBus().consumer(Addresses.USER_DISABLED, msg -> userDisabled(msg.body()));
-    return List.of(clock, control, revoked, disabled);
+    MessageConsumer<JsonObject> signedOut = vertx.eventBus().consumer(Addresses.USER_SESSIONS_REVOKED, msg -> signedOut(msg.body()));
+    return List.of(clock, control, revoked, disabled, signedOut);
   }
 
   private boolean originAllowed(String origin) {

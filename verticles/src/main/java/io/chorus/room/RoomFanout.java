@@ -108,6 +108,8 @@ final class RoomFanout {
     final String roomId;
     final ServerWebSocket ws;
     String userId;
+    /** The sign-in session whose access token opened a signed-in socket (null otherwise). */
+    String sessionId;
     boolean authenticated;
     /** The last command of this socket; the next one starts when it is done. */
     Future<?> commands = Future.succeededFuture();

@@ -40,6 +40,7 @@ public final class RoomSocketHandler implements Handler<RoutingContext> {
   /** Verifies access JWTs (the accounts feature's; null where accounts are not served). */
   private final SignedIn.Verifier accounts;
   private final java.util.Map<String, java.util.Set<RoomFanout.RoomSocket>> signedIn = new java.util.HashMap<>();
+  private final io.vertx.core.eventbus.MessageConsumer<JsonObject> signedOut;
 
   public RoomSocketHandler(Vertx vertx, Hub hub, RoomClient rooms, ParticipantTokens tokens, SocketDrop drop) {
     this(vertx, hub, rooms, tokens, drop, null);
@@ -48,6 +49,7 @@ public final class RoomSocketHandler implements Handler<RoutingContext> {
   public RoomSocketHandler(Vertx vertx, Hub hub, RoomClient rooms, ParticipantTokens tokens, SocketDrop drop, SignedIn.Verifier accounts) {
     this.accounts = accounts;
     vertx.eventBus().<JsonObject>consumer(io.chorus.bus.Addresses.USER_DISABLED, m -> disabled(m.body()));
+    this.signedOut = vertx.eventBus().consumer(io.chorus.bus.Addresses.USER_SESSIONS_REVOKED, m -> signedOut(m.body()));
     this.vertx = vertx;
     this.drop = drop;
     this.rooms = rooms;
@@ -100,6 +102,7 @@ public final class RoomSocketHandler implements Handler<RoutingContext> {
       }
       String name = rawUserName == null || rawUserName.isEmpty() ? who.name() : rawUserName;
       RoomFanout.RoomSocket socket = new RoomFanout.RoomSocket(roomId, ws, drop, connection);
+      socket.sessionId = who.sessionId();
       if (!RoomIds.isValid(roomId)) {
         refuse(ws, ErrorCode.INVALID_ARGUMENT, "room_id (4-32 letters/digits) is required", (short) 4400);
         return;
@@ -129,6 +132,19 @@ public final class RoomSocketHandler implements Handler<RoutingContext> {
     if (set != null) {
       for (RoomFanout.RoomSocket s : java.util.List.copyOf(set)) {
         refuse(s.ws, ErrorCode.FORBIDDEN, "account disabled", (short) 4403);
+      }
+    }
+  }
+
+  /** Sign-in sessions ended (sign-out, logout-all, …): the signed-in sockets opened with them here close (4401). */
+  private void signedOut(JsonObject body) {
+    java.util.Set<RoomFanout.RoomSocket> set = body == null ? null : signedIn.get(body.getString("user_id"));
+    io.vertx.core.json.JsonArray ended = body == null ? null : body.getJsonArray("session_ids");
+    if (set != null && ended != null) {
+      for (RoomFanout.RoomSocket s : java.util.List.copyOf(set)) {
+        if (s.sessionId != null && ended.contains(s.sessionId)) {
+          refuse(s.ws, ErrorCode.UNAUTHENTICATED, "signed out", (short) 4401);
+        }
       }
     }
   }
@@ -279,9 +295,9 @@ public final class RoomSocketHandler implements Handler<RoutingContext> {
         .eventually(() -> ws.close(closeCode, code.slug()));
   }
 
-  /** Completes when the node's fan-out consumer is registered. */
+  /** Completes when the node's fan-out consumer and its consumer of ended sign-in sessions are registered. */
   public Future<Void> ready() {
-    return fanout.ready();
+    return Future.all(fanout.ready(), signedOut.completion()).mapEmpty();
   }
 
   public int socketCount() {

@@ -6,12 +6,18 @@ import io.vertx.core.Future;
  * A signed-in user as the accounts feature vouches for them. Features that let users act as their
  * account (rooms, chat, the stream hub, gRPC) take the {@link Verifier} the accounts feature publishes
  * instead of importing it. {@code expiresAtMillis}: when the access token ends; {@code roles}: as the
- * token carries them (changed roles take effect with the next token).
+ * token carries them (changed roles take effect with the next token); {@code sessionId}: the sign-in session the
+ * token belongs to (null where there is none), so a transport can end what was opened with it when it ends
+ * ({@code chorus.user.sessions-revoked}).
  */
-public record SignedIn(String userId, String name, long expiresAtMillis, java.util.List<String> roles) {
+public record SignedIn(String userId, String name, long expiresAtMillis, java.util.List<String> roles, String sessionId) {
 
   public SignedIn(String userId, String name, long expiresAtMillis) {
     this(userId, name, expiresAtMillis, java.util.List.of());
+  }
+
+  public SignedIn(String userId, String name, long expiresAtMillis, java.util.List<String> roles) {
+    this(userId, name, expiresAtMillis, roles, null);
   }
 
   /** Moderators and admins may see and decide on content that is not public yet. */

@@ -16,7 +16,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * The seed-000 WebSocket with an access JWT: a signed-in user joins as their account (second tab without
  * a participant token), cannot take another id, bad JWTs are refused, and disabling the account closes
  * the user's room sockets at once, on every node. Over the bridge, a user's own channel
- * {@code client.user.<uid>} takes a REGISTER with that user's JWT only.
+ * {@code client.user.<uid>} takes a REGISTER with that user's JWT only. Signing a session out ends the room, chat and
+ * bridge sockets opened with its access tokens, and only those.
  */
 @ChorusCluster(nodes = 2, config = {"ADMIN_USERNAME=ws-admin", "ADMIN_PASSWORD=admin password for ws tests",
     "RATE_LIMIT_REGISTER=100000", "RATE_LIMIT_LOGIN=100000", "RATE_LIMIT_ROOM_CREATE=0"})
@@ -178,6 +179,66 @@ class SignedInRoomSocketTest {
     // nor does its participant token bring it back: an account's participant re-joins with the account only
     assertThat(a.post("/api/v1/rooms/" + id + "/join", participantToken, new JsonObject().put("display_name", "Back")).error(403))
         .isEqualTo("forbidden");
+  }
+
+  @Test
+  void signingOutEndsTheRoomChatAndBridgeSocketsOfThatSessionOnly() {
+    String name = "wo" + UUID.randomUUID().toString().substring(0, 8);
+    JsonObject u = a.newUser(name);
+    String uid = u.getJsonObject("user").getString("id");
+    String first = u.getString("access_token");
+    String second = a.login(name, Api.PW).expect(200).json().getString("access_token");
+    String listenRoom = room();
+    JsonObject created = a.post("/api/v1/rooms", null, new JsonObject().put("title", "sign-out chat").put("display_name", "Host")).expect(201).json();
+    String chatRoom = created.getJsonObject("room").getString("id");
+    a.post("/api/v1/rooms/" + chatRoom + "/join", first, new JsonObject().put("display_name", "Member")).expect(200);
+    String address = "client.user." + uid;
+    try (WsProbe room1 = WsProbe.connect(cluster.port(0), "/ws?room_id=" + listenRoom + "&access_token=" + first);
+         WsProbe room2 = WsProbe.connect(cluster.port(1), "/ws?room_id=" + listenRoom + "&access_token=" + second);
+         WsProbe chat1 = WsProbe.connect(cluster.port(1), "/ws/chat/" + chatRoom, Map.of("Authorization", "Bearer " + first));
+         WsProbe chat2 = WsProbe.connect(cluster.port(0), "/ws/chat/" + chatRoom, Map.of("Authorization", "Bearer " + second));
+         WsProbe bridge1 = WsProbe.connect(cluster.port(1), "/eventbus/websocket");
+         WsProbe bridge2 = WsProbe.connect(cluster.port(0), "/eventbus/websocket")) {
+      room1.awaitType("room_info");
+      room2.awaitType("room_info");
+      chat1.awaitType("synced");
+      chat2.awaitType("synced");
+      bridge1.send(new JsonObject().put("type", "register").put("address", address)
+          .put("headers", new JsonObject().put("access_token", first)));
+      settle(bridge1, "registered-1");
+      bridge2.send(new JsonObject().put("type", "register").put("address", address)
+          .put("headers", new JsonObject().put("access_token", second)));
+      settle(bridge2, "registered-2");
+
+      a.post("/api/v1/auth/logout", first, null).expect(204);
+      assertThat(room1.awaitType("error").getString("code")).isEqualTo("unauthenticated");
+      assertThat(room1.awaitClose(10_000)).isEqualTo((short) 4401);
+      assertThat(chat1.awaitType("error").getString("code")).isEqualTo("unauthenticated");
+      assertThat(chat1.awaitClose(10_000)).isEqualTo((short) 4401);
+      JsonObject err = bridgeFrame(bridge1);
+      assertThat(err.getString("type")).isEqualTo("err");
+      assertThat(err.getString("address")).isEqualTo(address);
+      assertThat(err.getInteger("failureCode")).isEqualTo(4010);
+
+      // the other session's sockets stay and still answer
+      room2.send(new JsonObject().put("type", "ping"));
+      room2.awaitType("pong");
+      chat2.send(new JsonObject().put("type", "ping"));
+      chat2.awaitType("pong");
+      settle(bridge2, "still-registered");
+      a.post("/api/v1/friends/requests", a.newUser("wq" + UUID.randomUUID().toString().substring(0, 8)).getString("access_token"),
+          new JsonObject().put("user_id", uid)).expect(201);
+      JsonObject rec = bridgeFrame(bridge2);
+      assertThat(rec.getString("type")).isEqualTo("rec");
+      assertThat(rec.getJsonObject("body").getString("type")).isEqualTo("friend_request");
+      assertThat(room2.isClosed()).isFalse();
+      assertThat(chat2.isClosed()).isFalse();
+
+      a.post("/api/v1/auth/logout-all", second, null).expect(204);
+      assertThat(room2.awaitClose(10_000)).isEqualTo((short) 4401);
+      assertThat(chat2.awaitClose(10_000)).isEqualTo((short) 4401);
+      assertThat(bridgeFrame(bridge2).getInteger("failureCode")).isEqualTo(4010);
+    }
   }
 
   static io.chorus.proto.room.RoomServiceGrpc.RoomServiceBlockingStub asUser(String jwt) {
