@@ -61,6 +61,11 @@ public final class AccessTokens {
         .setExpiresInSeconds(ttlSeconds).setHeader(new JsonObject().put("kid", keys.kid())));
   }
 
+  /** Null while the user is enabled and the session not revoked, else which of the two happened. */
+  public Future<io.chorus.web.SignedIn.Ended> ended(String userId, String sessionId) {
+    return flags.ended(userId, sessionId);
+  }
+
   /** Verifies {@code "Bearer <jwt>"} or a bare JWT; fails with {@code UNAUTHENTICATED} for anything else. */
   public Future<Principal> verify(String bearerOrToken) {
     String token = strip(bearerOrToken);

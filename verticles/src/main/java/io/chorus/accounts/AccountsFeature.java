@@ -70,8 +70,17 @@ public final class AccountsFeature implements Feature {
     userSockets = new UserSocketHandler.Quota(config.userSocketsPerNode());
     tokens = accessTokens(vertx, node.config(), infra);
     users = new UserRepo(infra.pg());
-    node.publish(SignedIn.Verifier.class, jwt -> tokens.verify(jwt)
-        .map(p -> new SignedIn(p.userId(), p.username(), p.expiresAtEpochSeconds() * 1000, p.roles(), p.sessionId())));
+    node.publish(SignedIn.Verifier.class, new SignedIn.Verifier() {
+      @Override
+      public Future<SignedIn> verify(String jwt) {
+        return tokens.verify(jwt).map(p -> new SignedIn(p.userId(), p.username(), p.expiresAtEpochSeconds() * 1000, p.roles(), p.sessionId()));
+      }
+
+      @Override
+      public Future<SignedIn.Ended> ended(SignedIn who) {
+        return who.sessionId() == null ? Future.succeededFuture(null) : tokens.ended(who.userId(), who.sessionId());
+      }
+    });
     node.publish(SignedIn.Directory.class, new SignedIn.Directory() {
       @Override
       public Future<SignedIn> byUsername(String name) {

@@ -46,6 +46,12 @@ public final class RevocationFlags {
     return Future.all(all).mapEmpty();
   }
 
+  /** Null when neither flag is set, else which one (the user's first). */
+  public Future<io.chorus.web.SignedIn.Ended> ended(String userId, String sessionId) {
+    return redis.mget(List.of(userKey(userId), sessionKey(userId, sessionId))).map(r -> r.get(0) != null
+        ? io.chorus.web.SignedIn.Ended.DISABLED : r.get(1) != null ? io.chorus.web.SignedIn.Ended.SIGNED_OUT : null);
+  }
+
   /** True when the user is disabled or the session revoked. */
   public Future<Boolean> revoked(String userId, String sessionId) {
     return redis.exists(List.of(userKey(userId), sessionKey(userId, sessionId))).map(r -> r.toLong() > 0);

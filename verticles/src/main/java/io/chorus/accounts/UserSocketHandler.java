@@ -125,6 +125,12 @@ public final class UserSocketHandler implements Handler<RoutingContext> {
     });
   }
 
+  /**
+   * Tests only: runs between the token check and the socket's registration, to make an event land in that gap.
+   * Null in production.
+   */
+  static volatile java.util.function.Function<Principal, Future<Void>> beforeOpen;
+
   public Future<Void> ready() {
     return Future.all(disabled.completion(), signedOut.completion()).mapEmpty();
   }
@@ -145,7 +151,18 @@ public final class UserSocketHandler implements Handler<RoutingContext> {
       }
       Principal p = ar.result();
       io.netty.channel.Channel connection = SocketDrop.channelOf(ctx.request());
-      io.chorus.realtime.QueueTrim.upgrade(ctx.request()).onSuccess(ws -> open(ws, connection, p))
+      io.chorus.realtime.QueueTrim.upgrade(ctx.request()).onSuccess(ws -> {
+        java.util.function.Function<Principal, Future<Void>> hook = beforeOpen;
+        if (hook == null) {
+          open(ws, connection, p);
+        } else {
+          ws.pause();
+          hook.apply(p).onComplete(x -> {
+            ws.resume();
+            open(ws, connection, p);
+          });
+        }
+      })
           .onFailure(e -> LOG.debug("user WebSocket upgrade failed: {}", e.getMessage()));
     });
   }
@@ -195,6 +212,16 @@ public final class UserSocketHandler implements Handler<RoutingContext> {
       recorded.future().onComplete(x -> presence.disconnected(uid, socketId)
           .onFailure(e -> LOG.warn("presence: disconnect of {} not recorded: {}", uid, e.getMessage())));
     });
+    // the account may have been disabled or the session ended between the token check and the registration above,
+    // whose events this socket did not hear; the flags are set before those events are published
+    tokens.ended(uid, p.sessionId()).onSuccess(e -> {
+      if (e == io.chorus.web.SignedIn.Ended.DISABLED) {
+        ws.close(CLOSE_DISABLED, "account disabled");
+      } else if (e == io.chorus.web.SignedIn.Ended.SIGNED_OUT) {
+        ws.writeTextMessage(ErrorFrame.of(ErrorCode.UNAUTHENTICATED.slug(), "signed out").encode())
+            .eventually(() -> ws.close(CLOSE_SIGNED_OUT, "signed out"));
+      }
+    }).onFailure(e -> LOG.warn("user socket of {}: revocation re-check failed: {}", uid, e.getMessage()));
     presence.connected(uid, socketId).onFailure(e -> LOG.warn("presence: connect of {} not recorded: {}", uid, e.getMessage()))
         .onComplete(x -> recorded.tryComplete());
     // the hello goes out once the channel is subscribed (no event published after it can be missed) and the

@@ -217,7 +217,17 @@ final class BridgeSession implements io.chorus.realtime.Sink {
   private Future<Void> registerUser(String address, String userId, JsonObject msg) {
     String jwt = header(msg, "access_token");
     return bridge.userListener(userId, jwt != null ? jwt : token(msg)).compose(who -> who == null ? error("rejected")
-        : listen(address, who.userId(), who.sessionId(), who.expiresAtMillis(), "access token expired"), e -> error("rejected"));
+        : listen(address, who.userId(), who.sessionId(), who.expiresAtMillis(), "access token expired").onSuccess(v -> {
+          // the account may have been disabled or the session ended after the verification and before this
+          // registration listened for those events; the flags are set before the events are published
+          bridge.ended(who).onSuccess(ended -> {
+            if (ended == io.chorus.web.SignedIn.Ended.DISABLED) {
+              revoke(address, who.userId(), ErrorCode.FORBIDDEN, "account disabled");
+            } else if (ended == io.chorus.web.SignedIn.Ended.SIGNED_OUT) {
+              revoke(address, who.userId(), ErrorCode.UNAUTHENTICATED, "signed out");
+            }
+          });
+        }), e -> error("rejected"));
   }
 
   /**

@@ -199,6 +199,14 @@ public final class RoomBridge {
         .recover(e -> Future.succeededFuture(null));
   }
 
+  /** Whether a sign-in {@link #userListener} accepted has ended since (null: it holds or cannot be checked now). */
+  Future<SignedIn.Ended> ended(SignedIn who) {
+    return accounts == null ? Future.succeededFuture(null) : accounts.ended(who).recover(e -> {
+      LOG.warn("Bridge registration of {}: revocation re-check failed: {}", who.userId(), e.getMessage());
+      return Future.succeededFuture(null);
+    });
+  }
+
   /** An admin disabled a user: the user's channel registrations on this loop end now. */
   private void userDisabled(JsonObject body) {
     if (body == null || !(body.getValue("user_id") instanceof String uid)) {

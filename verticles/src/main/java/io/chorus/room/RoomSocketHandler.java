@@ -115,7 +115,16 @@ public final class RoomSocketHandler implements Handler<RoutingContext> {
         return;
       }
       signedIn.computeIfAbsent(who.userId(), k -> new java.util.HashSet<>()).add(socket);
-      join(ws, socket, roomId, who.userId(), userName, false, true);
+      // the account may have been disabled or the session ended after the verification above and before the socket
+      // was listed for those events; the flags are set before the events are published. Checked once the socket is
+      // wired, so that closing it also takes the member out of the room.
+      join(ws, socket, roomId, who.userId(), userName, false, true).compose(v -> accounts.ended(who)).onSuccess(e -> {
+        if (e == SignedIn.Ended.DISABLED) {
+          refuse(ws, ErrorCode.FORBIDDEN, "account disabled", (short) 4403);
+        } else if (e == SignedIn.Ended.SIGNED_OUT) {
+          refuse(ws, ErrorCode.UNAUTHENTICATED, "signed out", (short) 4401);
+        }
+      }).onFailure(e -> LOG.debug("room socket of {}: refused, or its revocation re-check failed: {}", who.userId(), e.getMessage()));
     });
   }
 
@@ -182,9 +191,13 @@ public final class RoomSocketHandler implements Handler<RoutingContext> {
     join(ws, socket, roomId, userId, userName, !hasToken, !hasToken);
   }
 
-  /** {@code strict}: the id must be new to the room; {@code issueToken}: room_info carries the participant token. */
-  private void join(ServerWebSocket ws, RoomFanout.RoomSocket socket, String roomId, String userId, String userName, boolean strict,
-                    boolean issueToken) {
+  /**
+   * {@code strict}: the id must be new to the room; {@code issueToken}: room_info carries the participant token.
+   * Completes once the socket is wired (fails when the join was refused).
+   */
+  private Future<Void> join(ServerWebSocket ws, RoomFanout.RoomSocket socket, String roomId, String userId, String userName,
+                            boolean strict, boolean issueToken) {
+    io.vertx.core.Promise<Void> wired = io.vertx.core.Promise.promise();
     socket.userId = userId;
     socket.authenticated = true;
     fanout.add(socket);
@@ -195,6 +208,7 @@ public final class RoomSocketHandler implements Handler<RoutingContext> {
         ErrorCode code = ErrorCode.of(ar.cause());
         String msg = code == ErrorCode.ALREADY_EXISTS ? "user_id is or was in the room: connect with its token" : ar.cause().getMessage();
         refuse(ws, code, msg, (short) (4000 + code.httpStatus()));
+        wired.fail(ar.cause());
         return;
       }
       RoomState room = ar.result();
@@ -206,7 +220,9 @@ public final class RoomSocketHandler implements Handler<RoutingContext> {
       socket.infoSent(room.version());
       wire(ws, socket);
       ws.resume();
+      wired.complete();
     });
+    return wired.future();
   }
 
   private void wire(ServerWebSocket ws, RoomFanout.RoomSocket socket) {

@@ -25,9 +25,21 @@ public record SignedIn(String userId, String name, long expiresAtMillis, java.ut
     return roles.contains("moderator") || roles.contains("admin");
   }
 
+  /** Why a sign-in verified earlier no longer holds. */
+  public enum Ended { DISABLED, SIGNED_OUT }
+
   /** Verifies an access JWT; fails (unauthenticated) for a bad, expired or revoked one. */
   public interface Verifier {
     Future<SignedIn> verify(String accessToken);
+
+    /**
+     * Null while {@code who} (verified earlier) still holds, else whether the account was disabled or the session
+     * ended since. A socket checks this once it listens for those events: one that happened between the verification
+     * and the listening is not heard.
+     */
+    default Future<Ended> ended(SignedIn who) {
+      return Future.succeededFuture(null);
+    }
   }
 
   /**

@@ -240,6 +240,46 @@ class PresenceTest {
    * went on receiving the user's friend requests and presence after a sign-out everywhere. Another session's socket
    * stays until that session ends too.
    */
+  /**
+   * The account is disabled after the socket's token was checked and before the socket is registered for the
+   * disable event (held there by the test hook until the event has been handled on its loop): the event finds no
+   * socket, the re-check after the registration closes it.
+   */
+  @Test
+  void aUserDisabledWhileTheSocketOpensIsClosedToo() {
+    TestCluster tc = TestCluster.start(1, Map.of("RATE_LIMIT_REGISTER", 100_000, "RATE_LIMIT_LOGIN", 100_000,
+        "ADMIN_USERNAME", "gap-admin", "ADMIN_PASSWORD", "admin password for the gap test"));
+    java.util.concurrent.CompletableFuture<Void> held = new java.util.concurrent.CompletableFuture<>();
+    try {
+      Api api = new Api(NodePorts.http(tc.node().vertx()));
+      String admin = api.login("gap-admin", "admin password for the gap test").expect(200).json().getString("access_token");
+      JsonObject u = api.newUser(name("gap"));
+      String uid = u.getJsonObject("user").getString("id");
+      io.vertx.core.Vertx vertx = tc.node().vertx();
+      UserSocketHandler.beforeOpen = p -> {
+        // released once the disable event reaches this loop: a consumer registered here after the handler's own gets
+        // each event after it, so the handler has already looked for the (not yet registered) socket
+        io.vertx.core.Promise<Void> go = io.vertx.core.Promise.promise();
+        io.vertx.core.eventbus.MessageConsumer<JsonObject> seen = vertx.eventBus().consumer(io.chorus.bus.Addresses.USER_DISABLED, m -> {
+          if (uid.equals(m.body().getString("user_id"))) {
+            go.tryComplete();
+          }
+        });
+        seen.completion().onComplete(x -> held.complete(null));
+        return go.future().eventually(seen::unregister);
+      };
+      try (WsProbe ws = WsProbe.connect(api.port(), "/ws/user?token=" + u.getString("access_token"))) {
+        held.join();
+        UserSocketHandler.beforeOpen = null;
+        api.post("/api/v1/admin/users/" + uid + "/disable", admin, null).expect(200);
+        assertThat(ws.awaitClose(10_000)).isEqualTo((short) 4403);
+      }
+    } finally {
+      UserSocketHandler.beforeOpen = null;
+      tc.close();
+    }
+  }
+
   @Test
   void signingOutClosesTheChannelsOfThatSessionOnly() {
     TestCluster tc = TestCluster.start(1, Map.of("RATE_LIMIT_REGISTER", 100_000, "RATE_LIMIT_LOGIN", 100_000));
