@@ -170,8 +170,10 @@ public final class AccountsService {
     return users.updateProfile(p.userId(), name, text).map(this::updated);
   }
 
-  public Future<JsonObject> setAvatar(Principal p, String key) {
-    return users.setAvatar(p.userId(), key).map(this::updated);
+  /** Sets the avatar, then runs {@code replaced} on the key of the avatar it replaced, if there was one. */
+  public Future<JsonObject> setAvatar(Principal p, String key, java.util.function.Function<String, Future<Void>> replaced) {
+    return users.setAvatar(p.userId(), key).compose(c -> (c.replacedKey() == null || c.replacedKey().equals(key)
+        ? Future.<Void>succeededFuture() : replaced.apply(c.replacedKey())).map(v -> updated(c.user())));
   }
 
   /** Needs the old password; revokes every other session of the user. */

@@ -10,6 +10,7 @@ import io.vertx.ext.web.RoutingContext;
 import software.amazon.awssdk.core.ResponseBytes;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.DeleteObjectRequest;
 import software.amazon.awssdk.services.s3.model.GetObjectRequest;
 import software.amazon.awssdk.services.s3.model.GetObjectResponse;
 import software.amazon.awssdk.services.s3.model.PutObjectRequest;
@@ -19,8 +20,9 @@ import java.util.UUID;
 
 /**
  * Avatar images in S3 ({@code avatars/<user id>/<random>}): PNG, JPEG, WebP or GIF up to
- * {@code AVATAR_MAX_BYTES}; the declared {@code Content-Type} must match the file's magic bytes. The S3
- * client blocks, so its calls run on worker threads.
+ * {@code AVATAR_MAX_BYTES}; the declared {@code Content-Type} must match the file's magic bytes. A new avatar
+ * replaces the old object: it is deleted once the user row points at the new one. The S3 client blocks, so its
+ * calls run on worker threads.
  */
 public final class Avatars {
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Avatars.class);
@@ -68,7 +70,20 @@ public final class Avatars {
           LOG.warn("avatar upload of user {} to S3 failed: {}", p.userId(), e.toString());
           return Future.failedFuture(ErrorCode.UNAVAILABLE.exception("avatar storage is unavailable"));
         })
-        .compose(r -> accounts.setAvatar(p, key));
+        .compose(r -> accounts.setAvatar(p, key, this::delete));
+  }
+
+  /**
+   * Deletes a replaced avatar: nothing points at it any more, and left alone each upload would keep one more object.
+   * A failure only leaves the object behind; the upload has succeeded.
+   */
+  private Future<Void> delete(String key) {
+    return vertx.executeBlocking(() -> s3.deleteObject(DeleteObjectRequest.builder().bucket(bucket).key(key).build()), false)
+        .<Void>mapEmpty()
+        .recover(e -> {
+          LOG.warn("replaced avatar {} not deleted from S3 (left behind): {}", key, e.toString());
+          return Future.succeededFuture();
+        });
   }
 
   /** Streams a user's avatar (public, so an {@code <img>} can show it). */

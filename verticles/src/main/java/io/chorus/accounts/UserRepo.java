@@ -63,9 +63,22 @@ public final class UserRepo {
         .execute(Tuple.of(UUID.fromString(id), displayName, bio)).map(UserRepo::one);
   }
 
-  public Future<User> setAvatar(String id, String key) {
-    return pg.preparedQuery("UPDATE users SET avatar_key = $2, updated_at = NOW() WHERE id = $1 RETURNING " + COLUMNS)
-        .execute(Tuple.of(UUID.fromString(id), key)).map(UserRepo::one);
+  /** The user with its new avatar and the key it replaced (null if none). */
+  public record AvatarChange(User user, String replacedKey) {
+  }
+
+  /**
+   * Sets the avatar and answers the key it replaced, read under the row's lock: of two concurrent uploads each
+   * learns the key the other one (or the earlier avatar) held, so every replaced object is named exactly once.
+   */
+  public Future<AvatarChange> setAvatar(String id, String key) {
+    return pg.preparedQuery("UPDATE users SET avatar_key = $2, updated_at = NOW()"
+            + " FROM (SELECT id AS old_id, avatar_key AS old_key FROM users WHERE id = $1 FOR UPDATE) o"
+            + " WHERE users.id = o.old_id RETURNING o.old_key, " + COLUMNS)
+        .execute(Tuple.of(UUID.fromString(id), key)).map(rows -> {
+          Row r = rows.iterator().next();
+          return new AvatarChange(User.of(r), r.getString("old_key"));
+        });
   }
 
   /** Replaces the hash only if it is still {@code expected} (a concurrent change wins). */

@@ -67,20 +67,33 @@ class UserEventsAndAvatarTest {
       assertThat(img.body()).isEqualTo(PNG);
       assertThat(api.get("/api/v1/users/" + UUID.randomUUID() + "/avatar", null).error(404)).isEqualTo("not_found");
 
+      // a new avatar replaces the old object in the bucket: after two more uploads only the latest is stored
+      try (software.amazon.awssdk.services.s3.S3Client s3 = io.chorus.infra.Infra.s3Client(node.config().s3())) {
+        byte[] gif = {'G', 'I', 'F', '8', '9', 'a', 1, 0, 1, 0};
+        api.call("PUT", "/api/v1/users/me/avatar", token, PNG, "image/png").expect(200);
+        api.call("PUT", "/api/v1/users/me/avatar", token, gif, "image/gif").expect(200);
+        List<String> stored = s3.listObjectsV2(r -> r.bucket(node.config().s3().bucket()).prefix("avatars/" + id + "/")).contents()
+            .stream().map(software.amazon.awssdk.services.s3.model.S3Object::key).toList();
+        assertThat(stored).hasSize(1);
+        HttpResponse<byte[]> latest = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + api.port()
+            + me.getString("avatar_url"))).build(), HttpResponse.BodyHandlers.ofByteArray());
+        assertThat(latest.body()).isEqualTo(gif);
+      }
+
       consumer.subscribe(List.of(topic));
       List<ConsumerRecord<String, String>> mine = new ArrayList<>();
       long deadline = System.currentTimeMillis() + 60_000;
-      while (mine.size() < 3 && System.currentTimeMillis() < deadline) {
+      while (mine.size() < 5 && System.currentTimeMillis() < deadline) {
         consumer.poll(Duration.ofMillis(500)).forEach(r -> {
           if (id.equals(r.key())) {
             mine.add(r);
           }
         });
       }
-      assertThat(mine).hasSize(3);
+      assertThat(mine).hasSize(5);
       List<String> types = mine.stream().map(r -> new JsonObject(r.value()).getString("type")).toList();
-      assertThat(types).containsExactly("user.created", "user.updated", "user.updated");
-      JsonObject last = new JsonObject(mine.get(2).value()).getJsonObject("user");
+      assertThat(types).containsExactly("user.created", "user.updated", "user.updated", "user.updated", "user.updated");
+      JsonObject last = new JsonObject(mine.get(4).value()).getJsonObject("user");
       assertThat(last.getString("display_name")).isEqualTo("Kafka Fan");
       assertThat(last.getString("avatar_url")).isNotNull();
       assertThat(last.containsKey("password_hash")).isFalse();
