@@ -247,16 +247,8 @@ class ChatRecoveryTest {
     String id = c.getJsonObject("room").getString("id");
     try (WsProbe ws = WsProbe.connect(port(0), "/ws/chat/" + id + "?token=" + c.getString("token"))) {
       ws.awaitType("synced");
-      ws.pause();
-      // the new code closes after a few MB of pongs and then drops the connection, which ends the sends
-      java.util.concurrent.CompletableFuture<?> last = null;
-      for (int i = 0; i < 1_000_000 && (last == null || !last.isCompletedExceptionally()); i++) {
-        last = ws.sendTextAsync("{\"type\":\"ping\"}");
-        if (i % 10_000 == 0) {
-          last.exceptionally(e -> null).join();
-        }
-      }
-      ws.resume();
+      // the new code closes after a few MB of pongs
+      ws.sendWithoutReading("{\"type\":\"ping\"}", 1_000_000);
       assertThat(ws.awaitClose(30_000)).isIn((short) 1013, (short) 1006);
     }
   }

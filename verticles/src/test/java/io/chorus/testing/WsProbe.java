@@ -221,6 +221,23 @@ public final class WsProbe implements AutoCloseable {
     return lastSend;
   }
 
+  /**
+   * Sends {@code text} up to {@code max} times without reading the answers (paused meanwhile), until a send fails:
+   * a server that bounds what it queues for a socket closes it and then drops the connection, which ends the sends.
+   * Waits for every 10,000th send so that the client's own queue stays small.
+   */
+  public void sendWithoutReading(String text, int max) {
+    pause();
+    CompletableFuture<?> last = null;
+    for (int i = 0; i < max && (last == null || !last.isCompletedExceptionally()); i++) {
+      last = sendTextAsync(text);
+      if (i % 10_000 == 0) {
+        last.exceptionally(e -> null).join();
+      }
+    }
+    resume();
+  }
+
   /** Queues a binary message behind the earlier sends. */
   public synchronized CompletableFuture<WebSocket> sendBinaryAsync(Buffer data) {
     ByteBuffer bytes = ByteBuffer.wrap(data.getBytes());
