@@ -146,7 +146,7 @@ public final class AccountsService {
   private Future<Void> endSessions(String userId, java.util.Collection<String> sessionIds) {
     return flags.revokeSessions(userId, sessionIds).onSuccess(v -> {
       if (!sessionIds.isEmpty()) {
-        bus.publish(Addresses.USER_SESSIONS_REVOKED, new JsonObject().put("user_id", userId).put("session_ids", new JsonArray(List.copyOf(sessionIds))));
+        bus.publish(Addresses.USER_SESSIONS_REVOKED, new io.chorus.web.SignedIn.SessionsEnded(userId, java.util.Set.copyOf(sessionIds)).json());
       }
     });
   }

@@ -111,13 +111,13 @@ public final class UserSocketHandler implements Handler<RoutingContext> {
       }
     });
     this.signedOut = vertx.eventBus().consumer(Addresses.USER_SESSIONS_REVOKED, m -> {
-      Channel ch = channels.get(m.body().getString("user_id"));
-      io.vertx.core.json.JsonArray ended = m.body().getJsonArray("session_ids");
-      if (ch == null || ended == null) {
+      io.chorus.web.SignedIn.SessionsEnded ended = io.chorus.web.SignedIn.SessionsEnded.from(m.body());
+      Channel ch = ended == null ? null : channels.get(ended.userId());
+      if (ch == null) {
         return;
       }
       for (WsSink s : ch.sockets.snapshot()) {
-        if (ended.contains(ch.sessions.get(s))) {
+        if (ended.ends(ch.sessions.get(s))) {
           s.socket().writeTextMessage(ErrorFrame.of(ErrorCode.UNAUTHENTICATED.slug(), "signed out").encode())
               .eventually(() -> s.socket().close(CLOSE_SIGNED_OUT, "signed out"));
         }

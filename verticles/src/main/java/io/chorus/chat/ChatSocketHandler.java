@@ -228,14 +228,13 @@ public final class ChatSocketHandler implements Handler<RoutingContext> {
 
   /** Sign-in sessions ended (sign-out, logout-all, …): the signed-in chat sockets opened with them here end now (4401). */
   private void signedOut(JsonObject body) {
-    String uid = body == null ? null : body.getString("user_id");
-    io.vertx.core.json.JsonArray ended = body == null ? null : body.getJsonArray("session_ids");
-    if (uid == null || ended == null) {
+    io.chorus.web.SignedIn.SessionsEnded ended = io.chorus.web.SignedIn.SessionsEnded.from(body);
+    if (ended == null) {
       return;
     }
     for (Set<ChatStream> set : List.copyOf(streams.values())) {
       for (ChatStream s : set.toArray(ChatStream[]::new)) {
-        if (uid.equals(s.userId) && s.sessionId != null && ended.contains(s.sessionId)) {
+        if (ended.userId().equals(s.userId) && ended.ends(s.sessionId)) {
           end(s, ErrorCode.UNAUTHENTICATED, "signed out", (short) 4401);
         }
       }

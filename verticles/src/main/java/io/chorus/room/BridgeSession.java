@@ -133,10 +133,10 @@ final class BridgeSession implements io.chorus.realtime.Sink {
     end(address, l, code, message);
   }
 
-  /** Ends this socket's registration to {@code address} if it was made with an access JWT of one of {@code sessionIds}. */
-  void revokeSessions(String address, io.vertx.core.json.JsonArray sessionIds, ErrorCode code, String message) {
+  /** Ends this socket's registration to {@code address} if it was made with an access JWT of a session {@code ended} lists. */
+  void revokeSessions(String address, io.chorus.web.SignedIn.SessionsEnded ended, ErrorCode code, String message) {
     Listener l = registered.get(address);
-    if (closed || l == null || l.sessionId() == null || !sessionIds.contains(l.sessionId())) {
+    if (closed || l == null || !ended.ends(l.sessionId())) {
       return;
     }
     end(address, l, code, message);

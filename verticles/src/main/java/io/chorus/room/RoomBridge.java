@@ -220,10 +220,11 @@ public final class RoomBridge {
 
   /** Sign-in sessions ended (sign-out, logout-all, …): the user channel registrations made with them on this loop end now. */
   private void signedOut(JsonObject body) {
-    if (body == null || !(body.getValue("user_id") instanceof String uid) || !(body.getValue("session_ids") instanceof io.vertx.core.json.JsonArray ended)) {
+    SignedIn.SessionsEnded ended = SignedIn.SessionsEnded.from(body);
+    if (ended == null) {
       return;
     }
-    String address = Addresses.userEvents(uid);
+    String address = Addresses.userEvents(ended.userId());
     for (BridgeSession s : fanout.listeners(address)) {
       s.revokeSessions(address, ended, ErrorCode.UNAUTHENTICATED, "signed out");
     }

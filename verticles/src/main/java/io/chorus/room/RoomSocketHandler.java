@@ -147,11 +147,11 @@ public final class RoomSocketHandler implements Handler<RoutingContext> {
 
   /** Sign-in sessions ended (sign-out, logout-all, …): the signed-in sockets opened with them here close (4401). */
   private void signedOut(JsonObject body) {
-    java.util.Set<RoomFanout.RoomSocket> set = body == null ? null : signedIn.get(body.getString("user_id"));
-    io.vertx.core.json.JsonArray ended = body == null ? null : body.getJsonArray("session_ids");
-    if (set != null && ended != null) {
+    SignedIn.SessionsEnded ended = SignedIn.SessionsEnded.from(body);
+    java.util.Set<RoomFanout.RoomSocket> set = ended == null ? null : signedIn.get(ended.userId());
+    if (set != null) {
       for (RoomFanout.RoomSocket s : java.util.List.copyOf(set)) {
-        if (s.sessionId != null && ended.contains(s.sessionId)) {
+        if (ended.ends(s.sessionId)) {
           refuse(s.ws, ErrorCode.UNAUTHENTICATED, "signed out", (short) 4401);
         }
       }

@@ -28,6 +28,38 @@ public record SignedIn(String userId, String name, long expiresAtMillis, java.ut
   /** Why a sign-in verified earlier no longer holds. */
   public enum Ended { DISABLED, SIGNED_OUT }
 
+  /**
+   * The body of {@code chorus.user.sessions-revoked}: a user's sign-in sessions that ended (sign-out, logout-all, a
+   * password change, a reused refresh token). The accounts feature publishes it; every transport that keeps sockets
+   * opened with an access JWT reads it with {@link #from} and ends those whose session {@link #ends}.
+   */
+  public record SessionsEnded(String userId, java.util.Set<String> sessionIds) {
+    public io.vertx.core.json.JsonObject json() {
+      return new io.vertx.core.json.JsonObject().put("user_id", userId)
+          .put("session_ids", new io.vertx.core.json.JsonArray(java.util.List.copyOf(sessionIds)));
+    }
+
+    /** The event in {@code body}; null when it is not one (a wrong shape ends nothing). */
+    public static SessionsEnded from(io.vertx.core.json.JsonObject body) {
+      if (body == null || !(body.getValue("user_id") instanceof String uid)
+          || !(body.getValue("session_ids") instanceof io.vertx.core.json.JsonArray ids)) {
+        return null;
+      }
+      java.util.Set<String> out = new java.util.HashSet<>();
+      ids.forEach(id -> {
+        if (id instanceof String s) {
+          out.add(s);
+        }
+      });
+      return new SessionsEnded(uid, out);
+    }
+
+    /** Whether a socket opened in sign-in session {@code sessionId} (null: not a signed-in one) is ended by this. */
+    public boolean ends(String sessionId) {
+      return sessionId != null && sessionIds.contains(sessionId);
+    }
+  }
+
   /** Verifies an access JWT; fails (unauthenticated) for a bad, expired or revoked one. */
   public interface Verifier {
     Future<SignedIn> verify(String accessToken);
