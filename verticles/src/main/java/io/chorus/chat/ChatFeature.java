@@ -92,7 +92,17 @@ public final class ChatFeature implements Feature {
     new RoomsRestRoutes(conference, chat, new MediaTokens(config), new RateLimiter(node.infra().redisApi(), config.rateWindowSeconds()),
         tokens, node.config(), signedIn).mount(gateway.router());
     ChatSocketHandler sockets = new ChatSocketHandler(node.vertx(), node.hub(), tokens, conference, chat, gateway.drop(),
-        (jwt, roomId) -> signedIn.participantOf(jwt, roomId).map(m -> new ChatSocketHandler.Member(m[0], m[1], m[2])));
+        new ChatSocketHandler.SignedInMembers() {
+          @Override
+          public Future<ChatSocketHandler.Member> participantOf(String jwt, String roomId) {
+            return signedIn.participantOf(jwt, roomId).map(m -> new ChatSocketHandler.Member(m[0], m[1], m[2]));
+          }
+
+          @Override
+          public Future<SignedIn.Ended> ended(ChatSocketHandler.Member member) {
+            return signedIn.ended(member.userId(), member.sessionId());
+          }
+        });
     gateway.router().get("/ws/chat/:room_id").handler(Http::requireWebSocket).handler(sockets);
     return sockets.ready();
   }

@@ -111,7 +111,13 @@ public final class ChatSocketHandler implements Handler<RoutingContext> {
           return;
         }
         // no expiry timer: a signed-in socket lasts until the member leaves, the session ends or the account is disabled
-        attach(ws, roomId, ar.result().participantId(), ar.result().userId(), ar.result().sessionId(), Long.MAX_VALUE, after, connection);
+        Member m = ar.result();
+        java.util.function.Function<Member, Future<Void>> hook = beforeAttach;
+        if (hook == null) {
+          attach(ws, roomId, m.participantId(), m.userId(), m.sessionId(), Long.MAX_VALUE, after, connection);
+        } else {
+          hook.apply(m).onComplete(x -> attach(ws, roomId, m.participantId(), m.userId(), m.sessionId(), Long.MAX_VALUE, after, connection));
+        }
       });
       return;
     }
@@ -126,9 +132,21 @@ public final class ChatSocketHandler implements Handler<RoutingContext> {
     attach(ws, roomId, id.participantId(), null, null, tokens.expiresAt(token), after, connection);
   }
 
+  /**
+   * Tests only: runs between a signed-in socket's token check and its registration for the disable and sign-out
+   * events, to make one land in that gap. Null in production.
+   */
+  static volatile java.util.function.Function<Member, Future<Void>> beforeAttach;
+
   /** A signed-in caller's participant in a room (the accounts feature records it on REST joins). */
   public interface SignedInMembers {
     Future<Member> participantOf(String accessToken, String roomId);
+
+    /**
+     * Null while the account behind {@code member} (found earlier) is enabled and its sign-in session holds, else which
+     * of the two ended since.
+     */
+    Future<io.chorus.web.SignedIn.Ended> ended(Member member);
   }
 
   /** {@code sessionId}: the sign-in session of the access token. */
@@ -164,6 +182,9 @@ public final class ChatSocketHandler implements Handler<RoutingContext> {
       stream.sessionId = sessionId;
       Set<ChatStream> set = streams.computeIfAbsent(roomId, r -> new LinkedHashSet<>());
       set.add(stream);
+      if (userId != null) {
+        recheck(stream, new Member(id.participantId(), userId, sessionId));
+      }
       Hub.Subscription subscription = subscriptions.computeIfAbsent(roomId, r ->
           hub.subscribe(Addresses.chatEvents(r), d -> deliver(r, d)));
       ws.closeHandler(v -> remove(stream));
@@ -189,6 +210,23 @@ public final class ChatSocketHandler implements Handler<RoutingContext> {
       // replay only once this node receives the room's events, so nothing falls between the two
       subscription.ready().onComplete(c -> stream.start(after));
     });
+  }
+
+  /**
+   * The account may have been disabled or the session ended after the token check and before the registration above,
+   * whose events this socket did not hear; the flags are set before those events are published.
+   */
+  private void recheck(ChatStream stream, Member member) {
+    signedIn.ended(member).onSuccess(e -> {
+      if (stream.isClosed()) {
+        return;   // already ended (the event came after all) or closed by the client
+      }
+      if (e == io.chorus.web.SignedIn.Ended.DISABLED) {
+        end(stream, ErrorCode.FORBIDDEN, "account disabled", (short) 4403);
+      } else if (e == io.chorus.web.SignedIn.Ended.SIGNED_OUT) {
+        end(stream, ErrorCode.UNAUTHENTICATED, "signed out", (short) 4401);
+      }
+    }).onFailure(e -> LOG.warn("chat socket of {}: revocation re-check failed: {}", member.userId(), e.getMessage()));
   }
 
   private void deliver(String roomId, Delivery d) {

@@ -114,6 +114,14 @@ final class SignedInJoins {
   }
 
   /**
+   * Null while the account {@link #participantOf} answered for is enabled and its sign-in session {@code sessionId}
+   * holds, else which of the two ended since (the verifier's check reads only the account and the session).
+   */
+  public Future<SignedIn.Ended> ended(String userId, String sessionId) {
+    return tokens.ended(new SignedIn(userId, "", 0, List.of(), sessionId));
+  }
+
+  /**
    * The caller's participant in {@code roomId}: the newest present one the account joined as (REST join
    * with its JWT). Unauthenticated for a bad JWT; forbidden when the account has not joined the room.
    * Answers {participant id, user id, the JWT's sign-in session id}.

@@ -1,6 +1,7 @@
 package io.chorus.chat;
 
 import io.chorus.ChorusNode;
+import io.chorus.bus.Addresses;
 import io.chorus.gateway.NodePorts;
 import io.chorus.proto.room.LeaveRoomRequest;
 import io.chorus.proto.room.RoomServiceGrpc;
@@ -13,12 +14,18 @@ import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import io.grpc.Metadata;
 import io.grpc.stub.MetadataUtils;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -28,13 +35,14 @@ import static org.assertj.core.api.Assertions.assertThat;
  * its chat at once on every node: its /ws/chat socket on the other node gets an error and closes
  * (4403), its bridge registration there gets an err for the room's address (4030) and no later event.
  * A token that expires ends the same subscriptions (4401 / 4010): tokens are checked only when the
- * subscription is made.
+ * subscription is made. A signed-in member's socket ends (4401) when its sign-in session ends, also while it opens.
  */
 @ChorusCluster(nodes = 2, config = {
     "RATE_LIMIT_CHAT_MESSAGES=0",
     "RATE_LIMIT_ROOM_REQUESTS=0",
     "RATE_LIMIT_ROOM_CREATE=0",
-    "GRPC_API_KEY=test-key"})
+    "GRPC_API_KEY=test-key",
+    "RATE_LIMIT_REGISTER=100000"})
 class LeaveRevokesTest {
   static List<ChorusNode> nodes;
   static Vertx client;
@@ -184,6 +192,47 @@ class LeaveRevokesTest {
       assertThat(revoked.getString("address")).isEqualTo("client.chat." + id);
       assertThat(revoked.getInteger("failureCode")).isEqualTo(4010);
       assertThat(System.currentTimeMillis() - issued).as("ended at the token's expiry, not before").isGreaterThanOrEqualTo(2_900);
+    }
+  }
+
+  /**
+   * A signed-in member's chat socket whose sign-in session ends after its token and membership were checked and
+   * before it is registered for the sign-out event (held there by the test hook until the event has been handled on
+   * its loop): the event finds no socket to end, the re-check after the registration ends it.
+   */
+  @Test
+  void aSessionThatEndsWhileTheSocketOpensEndsIt() {
+    JsonObject user = post(0, "/api/v1/auth/register", null,
+        new JsonObject().put("username", "gap" + UUID.randomUUID().toString().substring(0, 8)).put("password", "correct horse battery staple"));
+    String uid = user.getJsonObject("user").getString("id");
+    String jwt = user.getString("access_token");
+    JsonObject c = post(0, "/api/v1/rooms", null, new JsonObject().put("title", "gap").put("display_name", "Host"));
+    String id = c.getJsonObject("room").getString("id");
+    post(0, "/api/v1/rooms/" + id + "/join", jwt, new JsonObject().put("display_name", "Member"));
+    CompletableFuture<Void> held = new CompletableFuture<>();
+    ChatSocketHandler.beforeAttach = m -> {
+      if (!uid.equals(m.userId())) {
+        return Future.succeededFuture();
+      }
+      // released once the sign-out event reaches this loop: a consumer registered here after the handler's own gets
+      // each event after it, so the handler has already looked for the (not yet registered) socket
+      Promise<Void> go = Promise.promise();
+      MessageConsumer<JsonObject> seen = Vertx.currentContext().owner().eventBus().consumer(Addresses.USER_SESSIONS_REVOKED, e -> {
+        if (uid.equals(e.body().getString("user_id"))) {
+          go.tryComplete();
+        }
+      });
+      seen.completion().onComplete(x -> held.complete(null));
+      return go.future().eventually(seen::unregister);
+    };
+    try (WsProbe ws = WsProbe.connect(port(1), "/ws/chat/" + id, Map.of("Authorization", "Bearer " + jwt))) {
+      held.orTimeout(10, TimeUnit.SECONDS).join();
+      ChatSocketHandler.beforeAttach = null;
+      assertThat(rest.post(port(0), "/api/v1/auth/logout", jwt, null).status()).isEqualTo(204);
+      assertThat(ws.awaitType("error").getString("code")).isEqualTo("unauthenticated");
+      assertThat(ws.awaitClose(10_000)).isEqualTo((short) 4401);
+    } finally {
+      ChatSocketHandler.beforeAttach = null;
     }
   }
 }
