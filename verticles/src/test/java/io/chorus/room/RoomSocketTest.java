@@ -1,24 +1,40 @@
 package io.chorus.room;
 
 import io.chorus.ChorusNode;
+import io.chorus.bus.Addresses;
 import io.chorus.testing.ChorusCluster;
+import io.chorus.testing.Rest;
 import io.chorus.testing.TestCluster;
 import io.chorus.testing.TestServices;
 import io.chorus.testing.TestTokens;
 import io.chorus.testing.WsProbe;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.WebClient;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** Seed 000's WebSocket contract, message by message, plus tokens and bad input. */
-@ChorusCluster(config = "MAX_ROOM_USERS=3")
+/**
+ * Seed 000's WebSocket contract, message by message, plus tokens and bad input; a signed-in socket whose sign-in ends
+ * while it opens is closed.
+ */
+@ChorusCluster(config = {"MAX_ROOM_USERS=3", "RATE_LIMIT_REGISTER=100000", "RATE_LIMIT_LOGIN=100000",
+    "ADMIN_USERNAME=room-gap-admin", "ADMIN_PASSWORD=admin password for the room gap test"})
 class RoomSocketTest {
   static ChorusNode node;
   static Vertx client;
+  static Rest rest;
   static int port;
 
   @BeforeAll
@@ -26,6 +42,7 @@ class RoomSocketTest {
     node = cluster.node();
     port = cluster.port();
     client = cluster.client();
+    rest = cluster.rest();
   }
 
   /** Creates a room by connecting its first user over the WebSocket... through gRPC-free REST-less path: the host joins a room made by the service. */
@@ -193,6 +210,73 @@ class RoomSocketTest {
       }
       host.send(new JsonObject().put("type", "time").put("t0", 456));
       assertThat(host.awaitType("time").getLong("t0")).as("the socket keeps serving").isEqualTo(456);
+    }
+  }
+
+  /** A new account, registered on the node at {@code port}: {user, access_token, …}. */
+  static JsonObject newUser(Rest rest, int port) {
+    return rest.postOk(port, "/api/v1/auth/register", null,
+        new JsonObject().put("username", "gap" + UUID.randomUUID().toString().substring(0, 8)).put("password", "correct horse battery staple"));
+  }
+
+  /**
+   * Signs the session of {@code jwt} out ({@code disable}: false), or has the admin (room-gap-admin, configured on the
+   * node at {@code port}) disable the account {@code uid}.
+   */
+  static void end(Rest rest, int port, boolean disable, String uid, String jwt) {
+    if (disable) {
+      String admin = rest.postOk(port, "/api/v1/auth/login", null, new JsonObject().put("username", "room-gap-admin")
+          .put("password", "admin password for the room gap test")).getString("access_token");
+      rest.postOk(port, "/api/v1/admin/users/" + uid + "/disable", admin, null);
+    } else {
+      assertThat(rest.post(port, "/api/v1/auth/logout", jwt, null).status()).isEqualTo(204);
+    }
+  }
+
+  /**
+   * A socket handler's test hook that holds a socket of {@code uid} in its gap: it listens, on the socket's event loop,
+   * for the next {@code address} event about {@code uid} ({@code held} completes once it listens) and lets the socket
+   * go on once that event has been handled there. A consumer registered on that loop after the handler's own gets each
+   * event after it, so the handler has already looked for the socket, not yet listed then.
+   */
+  static Future<Void> untilHeard(String address, String uid, CompletableFuture<Void> held) {
+    Promise<Void> go = Promise.promise();
+    MessageConsumer<JsonObject> seen = Vertx.currentContext().owner().eventBus().consumer(address, m -> {
+      if (uid.equals(m.body().getString("user_id"))) {
+        go.tryComplete();
+      }
+    });
+    seen.completion().onComplete(x -> held.complete(null));
+    return go.future().eventually(seen::unregister);
+  }
+
+  /**
+   * The account is disabled, or the sign-in session ends, after a signed-in socket's token was checked and before the
+   * socket is listed for those events (held there by the test hook until the event has been handled on its loop): the
+   * event finds no socket, the re-check once the socket is wired closes it, and the member leaves the room.
+   */
+  @ParameterizedTest
+  @ValueSource(booleans = {false, true})
+  void aSignInEndedWhileTheSocketOpensClosesIt(boolean disable) {
+    JsonObject user = newUser(rest, port);
+    String uid = user.getJsonObject("user").getString("id");
+    String jwt = user.getString("access_token");
+    String id = createRoom("host-gap").getString("room_id");
+    CompletableFuture<Void> held = new CompletableFuture<>();
+    RoomSocketHandler.beforeJoin = who -> uid.equals(who.userId())
+        ? untilHeard(disable ? Addresses.USER_DISABLED : Addresses.USER_SESSIONS_REVOKED, uid, held) : Future.succeededFuture();
+    try (WsProbe ws = WsProbe.connect(port, "/ws?room_id=" + id + "&access_token=" + jwt)) {
+      held.orTimeout(10, TimeUnit.SECONDS).join();
+      RoomSocketHandler.beforeJoin = null;
+      end(rest, port, disable, uid, jwt);
+      assertThat(ws.awaitType("room_info").getString("you")).isEqualTo(uid);
+      assertThat(ws.awaitType("error").getString("code")).isEqualTo(disable ? "forbidden" : "unauthenticated");
+      assertThat(ws.awaitClose(10_000)).isEqualTo(disable ? (short) 4403 : (short) 4401);
+      RoomClient rooms = new RoomClient(node.vertx().eventBus(), "test");
+      TestServices.until("the closed socket's member left the room", 10_000, 20,
+          () -> !TestServices.await(rooms.get(id)).users().contains(uid));
+    } finally {
+      RoomSocketHandler.beforeJoin = null;
     }
   }
 }
