@@ -1,21 +1,27 @@
 package io.chorus.room;
 
 import io.chorus.ChorusNode;
+import io.chorus.bus.Addresses;
 import io.chorus.proto.room.CreateRoomRequest;
 import io.chorus.proto.room.JoinRoomRequest;
 import io.chorus.testing.ChorusCluster;
+import io.chorus.testing.Rest;
 import io.chorus.testing.StalledWsClient;
 import io.chorus.testing.TestCluster;
 import io.chorus.testing.TestServices;
 import io.chorus.testing.TestTokens;
 import io.chorus.testing.WsProbe;
+import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -28,18 +34,21 @@ import static org.assertj.core.api.Assertions.assertThat;
  * every kind of bad frame gets its error and the socket goes on serving; frames are handled in
  * order; one event reaches every listening socket of the node; UNREGISTER stops it; a flood of bad
  * frames is answered frame by frame and loses nothing; a socket that stops pinging is closed; an
- * Origin outside CORS_ALLOWED_ORIGINS is refused.
+ * Origin outside CORS_ALLOWED_ORIGINS is refused; a user channel whose sign-in ends while it registers is ended.
  */
-@ChorusCluster
+@ChorusCluster(config = {"RATE_LIMIT_REGISTER=100000", "RATE_LIMIT_LOGIN=100000",
+    "ADMIN_USERNAME=room-gap-admin", "ADMIN_PASSWORD=admin password for the room gap test"})
 class BridgeProtocolTest {
   static ChorusNode node;
   static RoomClient rooms;
   static ParticipantTokens tokens;
   static int port;
   static String roomId;
+  static Rest rest;
 
   @BeforeAll
   static void start(TestCluster cluster) {
+    rest = cluster.rest();
     node = cluster.node();
     rooms = new RoomClient(node.vertx().eventBus(), "test");
     tokens = TestTokens.tokens();
@@ -295,6 +304,38 @@ class BridgeProtocolTest {
       assertThat(listener.readToEnd().closeFrame()).as("the close frame was stuck behind the queue").isFalse();
       // the host's socket still works
       assertThat(clock(host, "host-after").getString("type")).isEqualTo("rec");
+    }
+  }
+
+  /**
+   * The account is disabled, or the sign-in session ends, after a REGISTER to the user's channel had its token checked
+   * and before the registration listens for those events (held there by the test hook until the event has been handled
+   * on its loop): the event finds no registration, the re-check once it is made ends it (err 4030 / 4010). Accounts
+   * and the gate are RoomSocketTest's.
+   */
+  @ParameterizedTest
+  @ValueSource(booleans = {false, true})
+  void aUserChannelWhoseSignInEndedWhileItRegisteredIsEnded(boolean disable) {
+    JsonObject user = RoomSocketTest.newUser(rest, port);
+    String uid = user.getJsonObject("user").getString("id");
+    String jwt = user.getString("access_token");
+    String address = "client.user." + uid;
+    CompletableFuture<Void> held = new CompletableFuture<>();
+    BridgeSession.beforeListen = who -> uid.equals(who.userId())
+        ? RoomSocketTest.untilHeard(disable ? Addresses.USER_DISABLED : Addresses.USER_SESSIONS_REVOKED, uid, held)
+        : Future.succeededFuture();
+    try (WsProbe ws = WsProbe.connect(port, "/eventbus/websocket")) {
+      ws.send(new JsonObject().put("type", "register").put("address", address)
+          .put("headers", new JsonObject().put("access_token", jwt)));
+      held.orTimeout(10, TimeUnit.SECONDS).join();
+      BridgeSession.beforeListen = null;
+      RoomSocketTest.end(rest, port, disable, uid, jwt);
+      JsonObject err = new JsonObject(ws.nextBinary(10_000));
+      assertThat(err.getString("type")).as(err.encode()).isEqualTo("err");
+      assertThat(err.getString("address")).isEqualTo(address);
+      assertThat(err.getInteger("failureCode")).isEqualTo(disable ? 4030 : 4010);
+    } finally {
+      BridgeSession.beforeListen = null;
     }
   }
 }
