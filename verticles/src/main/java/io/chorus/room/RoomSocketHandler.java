@@ -119,6 +119,9 @@ public final class RoomSocketHandler implements Handler<RoutingContext> {
       // was listed for those events; the flags are set before the events are published. Checked once the socket is
       // wired, so that closing it also takes the member out of the room.
       join(ws, socket, roomId, who.userId(), userName, false, true).compose(v -> accounts.ended(who)).onSuccess(e -> {
+        if (ws.isClosed()) {
+          return;   // the event came after all and ended it, or the client left: one error frame, not two
+        }
         if (e == SignedIn.Ended.DISABLED) {
           refuse(ws, ErrorCode.FORBIDDEN, "account disabled", (short) 4403);
         } else if (e == SignedIn.Ended.SIGNED_OUT) {

@@ -227,11 +227,6 @@ class PresenceTest {
   }
 
   /**
-   * Signing out ends the user channels opened with that session's tokens (4401), not only its calls: an open socket
-   * went on receiving the user's friend requests and presence after a sign-out everywhere. Another session's socket
-   * stays until that session ends too.
-   */
-  /**
    * The account is disabled after the socket's token was checked and before the socket is registered for the
    * disable event (held there by the test hook until the event has been handled on its loop): the event finds no
    * socket, the re-check after the registration closes it.
@@ -271,6 +266,11 @@ class PresenceTest {
     }
   }
 
+  /**
+   * Signing out ends the user channels opened with that session's tokens (4401), not only its calls: an open socket
+   * went on receiving the user's friend requests and presence after a sign-out everywhere. Another session's socket
+   * stays until that session ends too.
+   */
   @Test
   void signingOutClosesTheChannelsOfThatSessionOnly() {
     TestCluster tc = TestCluster.start(1, Map.of("RATE_LIMIT_REGISTER", 100_000, "RATE_LIMIT_LOGIN", 100_000));
