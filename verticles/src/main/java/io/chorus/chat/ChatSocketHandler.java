@@ -53,6 +53,7 @@ public final class ChatSocketHandler implements Handler<RoutingContext> {
   private final Map<String, Hub.Subscription> subscriptions = new HashMap<>();
   private final MessageConsumer<JsonObject> revocations;
   private final MessageConsumer<JsonObject> signedOut;
+  private final MessageConsumer<JsonObject> disabled;
   private final RecentRevocations recentlyRevoked = new RecentRevocations();
 
   private final SignedInMembers signedIn;
@@ -65,7 +66,7 @@ public final class ChatSocketHandler implements Handler<RoutingContext> {
   public ChatSocketHandler(Vertx vertx, Hub hub, ParticipantTokens tokens, ConferenceService conf, ChatService chat, SocketDrop drop,
                            SignedInMembers signedIn) {
     this.signedIn = signedIn;
-    vertx.eventBus().<JsonObject>consumer(Addresses.USER_DISABLED, m -> disabled(m.body()));
+    this.disabled = vertx.eventBus().consumer(Addresses.USER_DISABLED, m -> disabled(m.body()));
     this.signedOut = vertx.eventBus().consumer(Addresses.USER_SESSIONS_REVOKED, m -> signedOut(m.body()));
     this.vertx = vertx;
     this.hub = hub;
@@ -76,9 +77,9 @@ public final class ChatSocketHandler implements Handler<RoutingContext> {
     this.revocations = vertx.eventBus().consumer(Addresses.ROOM_REVOKED, msg -> revoked(msg.body()));
   }
 
-  /** Completes once this node hears of participants leaving on any node. */
+  /** Completes once this node hears of participants leaving, sessions ending and accounts disabled on any node. */
   public Future<Void> ready() {
-    return Future.all(revocations.completion(), signedOut.completion()).mapEmpty();
+    return Future.all(revocations.completion(), signedOut.completion(), disabled.completion()).mapEmpty();
   }
 
   @Override

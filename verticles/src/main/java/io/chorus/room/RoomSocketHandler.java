@@ -41,6 +41,7 @@ public final class RoomSocketHandler implements Handler<RoutingContext> {
   private final SignedIn.Verifier accounts;
   private final java.util.Map<String, java.util.Set<RoomFanout.RoomSocket>> signedIn = new java.util.HashMap<>();
   private final io.vertx.core.eventbus.MessageConsumer<JsonObject> signedOut;
+  private final io.vertx.core.eventbus.MessageConsumer<JsonObject> disabled;
 
   public RoomSocketHandler(Vertx vertx, Hub hub, RoomClient rooms, ParticipantTokens tokens, SocketDrop drop) {
     this(vertx, hub, rooms, tokens, drop, null);
@@ -48,7 +49,7 @@ public final class RoomSocketHandler implements Handler<RoutingContext> {
 
   public RoomSocketHandler(Vertx vertx, Hub hub, RoomClient rooms, ParticipantTokens tokens, SocketDrop drop, SignedIn.Verifier accounts) {
     this.accounts = accounts;
-    vertx.eventBus().<JsonObject>consumer(io.chorus.bus.Addresses.USER_DISABLED, m -> disabled(m.body()));
+    this.disabled = vertx.eventBus().consumer(io.chorus.bus.Addresses.USER_DISABLED, m -> disabled(m.body()));
     this.signedOut = vertx.eventBus().consumer(io.chorus.bus.Addresses.USER_SESSIONS_REVOKED, m -> signedOut(m.body()));
     this.vertx = vertx;
     this.drop = drop;
@@ -326,9 +327,9 @@ public final class RoomSocketHandler implements Handler<RoutingContext> {
         .eventually(() -> ws.close(closeCode, code.slug()));
   }
 
-  /** Completes when the node's fan-out consumer and its consumer of ended sign-in sessions are registered. */
+  /** Completes when the node's fan-out consumer and its consumers of ended sign-in sessions and disabled accounts are registered. */
   public Future<Void> ready() {
-    return Future.all(fanout.ready(), signedOut.completion()).mapEmpty();
+    return Future.all(fanout.ready(), signedOut.completion(), disabled.completion()).mapEmpty();
   }
 
   public int socketCount() {
