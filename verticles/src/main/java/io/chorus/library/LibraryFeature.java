@@ -96,7 +96,7 @@ public final class LibraryFeature implements Feature {
     NodeContext node = gateway.node();
     // browser players (e.g. web Subsonic clients) call /rest from their own origin like any /api/v1 client
     gateway.router().route("/rest/*").handler(io.chorus.web.Cors.handler(node.config().security().allowedOrigins()));
-    new io.chorus.library.subsonic.SubsonicCredentials(node.infra().pg(), access::caller, node.config().security().allowedOrigins())
+    new io.chorus.library.subsonic.SubsonicCredentials(node.infra().pg(), access, node.config().security().allowedOrigins())
         .mount(gateway.router());
     new io.chorus.library.subsonic.SubsonicRoutes(node.vertx(), node.infra().pg(), directory, s3, node.config().s3().bucket(),
         config.topicPlayed(), (ctx, user, id, format, max, download, fail) -> streams.serveTo(ctx, user, id,

@@ -235,6 +235,10 @@ class SubsonicTest {
     // the token is checked before the body, and a bad body is told in our words (no Java class, no Jackson option)
     assertThat(rest.post(port, "/api/v1/me/subsonic/credentials", null, new JsonObject().put("kind", "root")).errorCode(401)).isEqualTo("unauthenticated");
     assertThat(rest.post(port, "/api/v1/me/subsonic/credentials", null, "{\"kind\":").errorCode(401)).isEqualTo("unauthenticated");
+    // its size too: a body over the 4 KiB limit is 401 without a token, 413 with one
+    JsonObject oversized = new JsonObject().put("kind", "api_key").put("name", "x".repeat(5000));
+    assertThat(rest.post(port, "/api/v1/me/subsonic/credentials", null, oversized).errorCode(401)).isEqualTo("unauthenticated");
+    assertThat(rest.post(port, "/api/v1/me/subsonic/credentials", token, oversized).errorCode(413)).isEqualTo("payload_too_large");
     Rest.Reply array = rest.post(port, "/api/v1/me/subsonic/credentials", token, "[]");
     assertThat(array.errorCode(400)).isEqualTo("invalid_argument");
     assertThat(array.json().getJsonObject("error").getString("message")).isEqualTo("the body must be a JSON object");

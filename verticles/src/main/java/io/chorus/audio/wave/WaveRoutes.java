@@ -45,7 +45,8 @@ final class WaveRoutes {
       ctx.response().putHeader("Allow", "GET");
       Http.error(ctx, ErrorCode.METHOD_NOT_ALLOWED, "HEAD is not served here: GET records the tracks it serves");
     });
-    router.post("/api/v1/wave/feedback").handler(body).handler(ctx -> run(ctx, who -> {
+    // the token is checked before the body is read: without a valid one the answer is 401, whatever the body holds
+    router.post("/api/v1/wave/feedback").handler(access.authenticated(body)).handler(ctx -> run(ctx, who -> {
       JsonObject b = body(ctx);
       UUID track = uuid(b.getValue("track_id"));
       Object event = b.getValue("event");
@@ -54,7 +55,7 @@ final class WaveRoutes {
       }
       return wave.feedback(who, track, e);
     }));
-    router.put("/api/v1/rooms/:id/wave").handler(body).handler(ctx -> run(ctx, who -> {
+    router.put("/api/v1/rooms/:id/wave").handler(access.authenticated(body)).handler(ctx -> run(ctx, who -> {
       Object enabled = body(ctx).getValue("enabled");
       if (!(enabled instanceof Boolean on)) {
         throw ErrorCode.INVALID_ARGUMENT.exception("enabled (true or false) is required");

@@ -1,6 +1,7 @@
 package io.chorus.library.subsonic;
 
 import io.chorus.bus.ErrorCode;
+import io.chorus.library.Access;
 import io.chorus.web.Http;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
@@ -25,12 +26,11 @@ public final class SubsonicCredentials {
   private static final SecureRandom RANDOM = new SecureRandom();
 
   private final Pool pg;
-  /** The signed-in caller of a request, or a failure (UNAUTHENTICATED) without one. */
-  private final java.util.function.Function<RoutingContext, io.vertx.core.Future<io.chorus.web.SignedIn>> access;
+  /** Who the caller is (UNAUTHENTICATED without a valid token). */
+  private final Access access;
   private final java.util.List<String> allowedOrigins;
 
-  public SubsonicCredentials(Pool pg, java.util.function.Function<RoutingContext, io.vertx.core.Future<io.chorus.web.SignedIn>> access,
-                             java.util.List<String> allowedOrigins) {
+  public SubsonicCredentials(Pool pg, Access access, java.util.List<String> allowedOrigins) {
     this.pg = pg;
     this.access = access;
     this.allowedOrigins = allowedOrigins;
@@ -40,14 +40,15 @@ public final class SubsonicCredentials {
     String base = "/api/v1/me/subsonic/credentials";
     // browsers call these with a bearer token: the preflight and the answers follow CORS_ALLOWED_ORIGINS like every /api/v1 route
     router.route(base + "*").handler(io.chorus.web.Cors.handler(allowedOrigins));
-    router.post(base).handler(BodyHandler.create(false).setBodyLimit(4096)).handler(this::create);
+    // the token is checked before the body is read: without a valid one the answer is 401, whatever the body holds (its size too)
+    router.post(base).handler(access.authenticated(BodyHandler.create(false).setBodyLimit(4096))).handler(this::create);
     router.get(base).handler(this::list);
     router.delete(base + "/:id").handler(this::delete);
   }
 
   private void create(RoutingContext ctx) {
     // the caller first: without a valid token the answer is 401, whatever the body holds
-    access.apply(ctx).compose(user -> {
+    access.caller(ctx).compose(user -> {
       JsonObject body = body(ctx);
       Object kindValue = body.getValue("kind", "app_password");
       Object nameValue = body.getValue("name", "Subsonic client");
@@ -94,7 +95,7 @@ public final class SubsonicCredentials {
   }
 
   private void list(RoutingContext ctx) {
-    access.apply(ctx).compose(user -> pg.preparedQuery(
+    access.caller(ctx).compose(user -> pg.preparedQuery(
             "SELECT id, kind, name, created_at FROM subsonic_credentials WHERE user_id = $1 ORDER BY created_at, id")
         .execute(Tuple.of(UUID.fromString(user.userId()))))
         .onSuccess(rows -> {
@@ -108,7 +109,7 @@ public final class SubsonicCredentials {
 
   private void delete(RoutingContext ctx) {
     // the caller first: without a valid token the answer is 401, whatever the id looks like
-    access.apply(ctx).compose(user -> {
+    access.caller(ctx).compose(user -> {
           UUID id;
           try {
             id = UUID.fromString(ctx.pathParam("id"));

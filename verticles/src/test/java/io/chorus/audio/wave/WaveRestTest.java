@@ -282,6 +282,12 @@ class WaveRestTest {
     assertThat(rest.get(port, "/api/v1/wave", "not-a-token").errorCode(401)).isEqualTo("unauthenticated");
     assertThat(rest.post(port, "/api/v1/wave/feedback", null, new JsonObject().put("track_id", tracks.get(1).get(0).toString())
         .put("event", "like")).errorCode(401)).isEqualTo("unauthenticated");
+    // the token is checked before the body is read: a body over the 4 KiB limit is 401 without one, 413 with one
+    JsonObject oversized = new JsonObject().put("track_id", tracks.get(1).get(0).toString()).put("event", "like").put("pad", "x".repeat(5000));
+    assertThat(rest.post(port, "/api/v1/wave/feedback", null, oversized).errorCode(401)).isEqualTo("unauthenticated");
+    assertThat(rest.call(HttpMethod.PUT, port, "/api/v1/rooms/ABCD23/wave", null, null, oversized.copy().put("enabled", true))
+        .errorCode(401)).isEqualTo("unauthenticated");
+    assertThat(rest.post(port, "/api/v1/wave/feedback", u.token(), oversized).errorCode(413)).isEqualTo("payload_too_large");
     for (String limit : List.of("0", "101", "-1", "ten", "1.5", "")) {
       assertThat(rest.get(port, "/api/v1/wave?limit=" + limit, u.token()).errorCode(400)).as(limit).isEqualTo("invalid_argument");
     }
