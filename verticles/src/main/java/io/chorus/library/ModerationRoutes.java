@@ -37,34 +37,38 @@ final class ModerationRoutes {
         return access.caller(ctx).compose(me -> moderation.report(me, type, id, reason));
       }));
     }
-    router.get("/api/v1/moderation/queue").handler(ctx -> respond(ctx, 200, () -> {
+    // the caller and their role first: without a token 401, without the role 403, whatever the query or body
+    // holds; only a moderator learns the rules of the parameters (400)
+    router.get("/api/v1/moderation/queue").handler(ctx -> respond(ctx, 200, () -> moderator(ctx).compose(me -> {
       String type = type(ctx.request().getParam("type", "track"), "type");
       CatalogHttp.Cursor cursor = CatalogHttp.Cursor.parse(ctx.request().getParam("cursor"));
       int limit = CatalogHttp.limit(ctx, 50, 200);
-      return moderator(ctx).compose(me -> moderation.queue(type, cursor, limit));
-    }));
-    router.get("/api/v1/moderation/audit").handler(ctx -> respond(ctx, 200, () -> {
+      return moderation.queue(type, cursor, limit);
+    })));
+    router.get("/api/v1/moderation/audit").handler(ctx -> respond(ctx, 200, () -> moderator(ctx).compose(me -> {
       String typeParam = ctx.request().getParam("subject_type");
       String type = typeParam == null ? null : type(typeParam, "subject_type");
       String idParam = ctx.request().getParam("subject_id");
       UUID id = idParam == null ? null : CatalogHttp.uuid("subject_id", idParam);
       Long before = before(ctx.request().getParam("cursor"));
       int limit = CatalogHttp.limit(ctx, 100, 500);
-      return moderator(ctx).compose(me -> moderation.audit(type, id, before, limit));
-    }));
+      return moderation.audit(type, id, before, limit);
+    })));
     router.post("/api/v1/moderation/:kind/:id").handler(access.authenticated(body)).handler(ctx -> respond(ctx, 200, () -> {
       String kind = ctx.pathParam("kind");
       if (!kind.equals("tracks") && !kind.equals("albums")) {
         throw ErrorCode.NOT_FOUND.exception("no route for " + ctx.request().path());
       }
-      UUID id = pathId(ctx, "id");
-      JsonObject b = body(ctx);
-      String decision = CatalogHttp.string(b, "decision");
-      if (decision == null || !Moderation.known(decision)) {
-        throw ErrorCode.INVALID_ARGUMENT.exception("decision must be approve, reject, takedown or restore");
-      }
-      String reason = reason(b, decision.equals("reject") || decision.equals("takedown"));
-      return moderator(ctx).compose(me -> moderation.decide(me, kind.substring(0, kind.length() - 1), id, decision, reason));
+      return moderator(ctx).compose(me -> {
+        UUID id = pathId(ctx, "id");
+        JsonObject b = body(ctx);
+        String decision = CatalogHttp.string(b, "decision");
+        if (decision == null || !Moderation.known(decision)) {
+          throw ErrorCode.INVALID_ARGUMENT.exception("decision must be approve, reject, takedown or restore");
+        }
+        String reason = reason(b, decision.equals("reject") || decision.equals("takedown"));
+        return moderation.decide(me, kind.substring(0, kind.length() - 1), id, decision, reason);
+      });
     }));
   }
 

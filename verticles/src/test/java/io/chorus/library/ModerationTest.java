@@ -137,6 +137,16 @@ class ModerationTest {
     assertThat(decide(a, user, "tracks", pending, "approve", null).error(403)).isEqualTo("forbidden");
     assertThat(decide(a, owner, "tracks", pending, "approve", null).error(403)).isEqualTo("forbidden");
     assertThat(a.get("/api/v1/moderation/queue", null).error(401)).isEqualTo("unauthenticated");
+    // the role is checked before the parameters: a user or an anonymous caller learns none of their rules
+    for (String q : List.of("/api/v1/moderation/queue?type=song", "/api/v1/moderation/queue?limit=0", "/api/v1/moderation/queue?cursor=zz",
+        "/api/v1/moderation/audit?subject_id=12", "/api/v1/moderation/audit?limit=0")) {
+      assertThat(a.get(q, user.token()).error(403)).as(q).isEqualTo("forbidden");
+      assertThat(a.get(q, null).error(401)).as(q).isEqualTo("unauthenticated");
+    }
+    assertThat(decide(a, user, "tracks", pending, "delete", "x").error(403)).isEqualTo("forbidden");
+    assertThat(decide(a, user, "tracks", pending, "reject", null).error(403)).isEqualTo("forbidden");
+    assertThat(decide(a, user, "tracks", "12", "approve", null).error(403)).isEqualTo("forbidden");
+    assertThat(a.call("POST", "/api/v1/moderation/tracks/" + pending, user.token(), "{decision").error(403)).isEqualTo("forbidden");
 
     // reports: anyone signed in who can see it; one open report per user and subject
     assertThat(a.post("/api/v1/tracks/" + live + "/report", user.token(), new JsonObject().put("reason", "offensive lyrics")).expect(201)
