@@ -68,10 +68,11 @@ final class AlbumRoutes {
       Integer year = year(b);
       return access.caller(ctx).compose(me -> albums.update(id, me, b, title, artist, year).compose(x -> albums.get(id, me))).map(AlbumRoutes::wrap);
     }));
-    router.delete("/api/v1/albums/:id").handler(ctx -> respond(ctx, 204, () -> {
+    // the token before the path's ids: without a valid one 401, whatever they look like
+    router.delete("/api/v1/albums/:id").handler(ctx -> respond(ctx, 204, () -> access.caller(ctx).compose(me -> {
       UUID id = pathId(ctx, "id");
-      return access.caller(ctx).compose(me -> albums.delete(id, me)).compose(covers::delete);
-    }));
+      return albums.delete(id, me);
+    }).compose(covers::delete)));
 
     router.put("/api/v1/albums/:id/cover").handler(this::putCover);
     router.get("/api/v1/albums/:id/cover").handler(this::getCover);
@@ -98,11 +99,11 @@ final class AlbumRoutes {
       }
       return access.caller(ctx).compose(me -> albums.reorder(id, me, order).compose(x -> albums.get(id, me))).map(AlbumRoutes::wrap);
     }));
-    router.delete("/api/v1/albums/:id/tracks/:track_id").handler(ctx -> respond(ctx, 204, () -> {
+    router.delete("/api/v1/albums/:id/tracks/:track_id").handler(ctx -> respond(ctx, 204, () -> access.caller(ctx).compose(me -> {
       UUID id = pathId(ctx, "id");
       UUID track = pathId(ctx, "track_id");
-      return access.caller(ctx).compose(me -> albums.removeTrack(id, me, track));
-    }));
+      return albums.removeTrack(id, me, track);
+    })));
     router.post("/api/v1/albums/:id/tracks/:track_id/move").handler(access.authenticated(body)).handler(ctx -> respond(ctx, 200, () -> {
       UUID id = pathId(ctx, "id");
       UUID track = pathId(ctx, "track_id");
@@ -143,24 +144,19 @@ final class AlbumRoutes {
     return year;
   }
 
-  /** Auth and the album check first (the request stays paused), then the body, then decoding off the event loop. */
+  /** Auth (then the id) and the album check first (the request stays paused), then the body, then decoding off the event loop. */
   private void putCover(RoutingContext ctx) {
     ctx.request().pause();
-    UUID id;
-    try {
-      id = pathId(ctx, "id");
-    } catch (ChorusException e) {
-      drain(ctx);
-      Http.fail(ctx, e);
-      return;
-    }
     access.caller(ctx)
-        .compose(me -> albums.editable(id, me)
-            .compose(r -> covers.read(ctx))
-            .compose(covers::check)
-            .compose(checked -> covers.store(id, checked))
-            .compose(x -> albums.setCover(id, Covers.key(id), Covers.thumbKey(id)))
-            .compose(x -> albums.get(id, me)))
+        .compose(me -> {
+          UUID id = pathId(ctx, "id");
+          return albums.editable(id, me)
+              .compose(r -> covers.read(ctx))
+              .compose(covers::check)
+              .compose(checked -> covers.store(id, checked))
+              .compose(x -> albums.setCover(id, Covers.key(id), Covers.thumbKey(id)))
+              .compose(x -> albums.get(id, me));
+        })
         .onSuccess(album -> Http.json(ctx, 200, wrap(album)))
         .onFailure(e -> {
           drain(ctx);

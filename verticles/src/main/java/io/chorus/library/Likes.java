@@ -38,26 +38,27 @@ final class Likes {
   void mount(Router router) {
     for (String type : TYPES) {
       String path = "/api/v1/" + type + "s/:id/like";
-      router.put(path).handler(ctx -> respond(ctx, 204, () -> {
+      // the token before the id and the query: without a valid one 401, whatever they look like
+      router.put(path).handler(ctx -> respond(ctx, 204, () -> access.caller(ctx).compose(me -> {
         UUID id = pathId(ctx, "id");
-        return access.caller(ctx).compose(me -> requireVisible(pg, type, id, me).compose(x -> pg.preparedQuery(
+        return requireVisible(pg, type, id, me).compose(x -> pg.preparedQuery(
                 "INSERT INTO likes (user_id, subject_type, subject_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
-            .execute(Tuple.of(UUID.fromString(me.userId()), type, id))));
-      }));
-      router.delete(path).handler(ctx -> respond(ctx, 204, () -> {
-        UUID id = pathId(ctx, "id");
-        return access.caller(ctx).compose(me -> pg.preparedQuery("DELETE FROM likes WHERE user_id = $1 AND subject_type = $2 AND subject_id = $3")
             .execute(Tuple.of(UUID.fromString(me.userId()), type, id)));
-      }));
+      })));
+      router.delete(path).handler(ctx -> respond(ctx, 204, () -> access.caller(ctx).compose(me -> {
+        UUID id = pathId(ctx, "id");
+        return pg.preparedQuery("DELETE FROM likes WHERE user_id = $1 AND subject_type = $2 AND subject_id = $3")
+            .execute(Tuple.of(UUID.fromString(me.userId()), type, id));
+      })));
     }
-    router.get("/api/v1/me/likes").handler(ctx -> respond(ctx, 200, () -> {
+    router.get("/api/v1/me/likes").handler(ctx -> respond(ctx, 200, () -> access.caller(ctx).compose(me -> {
       String type = ctx.request().getParam("type");
       if (type != null && !TYPES.contains(type)) {
         throw ErrorCode.INVALID_ARGUMENT.exception("type must be track, album or artist");
       }
       int limit = CatalogHttp.limit(ctx, 200, 1000);
-      return access.caller(ctx).compose(me -> list(me, type == null ? TYPES : List.of(type), limit));
-    }));
+      return list(me, type == null ? TYPES : List.of(type), limit);
+    })));
   }
 
   /**

@@ -61,10 +61,11 @@ final class PlaylistRoutes {
       return access.caller(ctx).compose(me -> playlists.update(id, me, name, description, isPublic).compose(x -> playlists.get(id, me)))
           .map(PlaylistRoutes::wrap);
     }));
-    router.delete("/api/v1/playlists/:id").handler(ctx -> respond(ctx, 204, () -> {
+    // the token before the path's ids: without a valid one 401, whatever they look like
+    router.delete("/api/v1/playlists/:id").handler(ctx -> respond(ctx, 204, () -> access.caller(ctx).compose(me -> {
       UUID id = pathId(ctx, "id");
-      return access.caller(ctx).compose(me -> playlists.delete(id, me));
-    }));
+      return playlists.delete(id, me);
+    })));
     router.post("/api/v1/playlists/:id/tracks").handler(access.authenticated(body)).handler(ctx -> respond(ctx, 201, () -> {
       UUID id = pathId(ctx, "id");
       JsonObject b = body(ctx);
@@ -72,11 +73,11 @@ final class PlaylistRoutes {
       Integer position = CatalogHttp.integer(b, "position");
       return access.caller(ctx).compose(me -> playlists.add(id, me, track, position));
     }));
-    router.delete("/api/v1/playlists/:id/tracks/:entry_id").handler(ctx -> respond(ctx, 204, () -> {
+    router.delete("/api/v1/playlists/:id/tracks/:entry_id").handler(ctx -> respond(ctx, 204, () -> access.caller(ctx).compose(me -> {
       UUID id = pathId(ctx, "id");
       long entry = CatalogHttp.pathLong(ctx, "entry_id");
-      return access.caller(ctx).compose(me -> playlists.remove(id, me, entry));
-    }));
+      return playlists.remove(id, me, entry);
+    })));
     router.post("/api/v1/playlists/:id/tracks/:entry_id/move").handler(access.authenticated(body)).handler(ctx -> respond(ctx, 200, () -> {
       UUID id = pathId(ctx, "id");
       long entry = CatalogHttp.pathLong(ctx, "entry_id");

@@ -150,6 +150,15 @@ class PlaylistsAndLikesTest {
     assertThat(api.delete("/api/v1/playlists/" + id + "/tracks/abc", me.token()).error(400)).isEqualTo("invalid_argument");
     assertThat(api.delete("/api/v1/playlists/" + id + "/tracks/-4", me.token()).error(400)).isEqualTo("invalid_argument");
     assertThat(api.delete("/api/v1/playlists/" + id + "/tracks/99999999999", me.token()).error(404)).isEqualTo("not_found");
+    // without a valid token 401 first, whatever the ids look like
+    assertThat(api.delete("/api/v1/playlists/" + id + "/tracks/abc", null).error(401)).isEqualTo("unauthenticated");
+    assertThat(api.delete("/api/v1/playlists/123", null).error(401)).isEqualTo("unauthenticated");
+    assertThat(api.delete("/api/v1/playlists/123", "bad.token.here").error(401)).isEqualTo("unauthenticated");
+    assertThat(api.delete("/api/v1/playlists/123", me.token()).error(400)).isEqualTo("invalid_argument");
+    assertThat(api.delete("/api/v1/albums/123", null).error(401)).isEqualTo("unauthenticated");
+    assertThat(api.delete("/api/v1/albums/123/tracks/456", null).error(401)).isEqualTo("unauthenticated");
+    assertThat(api.call("PUT", "/api/v1/albums/123/cover", null, null).error(401)).isEqualTo("unauthenticated");
+    assertThat(api.delete("/api/v1/albums/123", me.token()).error(400)).isEqualTo("invalid_argument");
     assertThat(api.post("/api/v1/playlists/" + id + "/tracks/1/move", me.token(), new JsonObject().put("position", "0")).error(400))
         .isEqualTo("invalid_argument");
     assertThat(api.post("/api/v1/playlists/" + id + "/tracks/1/move", me.token(), new JsonObject().put("position", 0)).error(404))
@@ -203,6 +212,13 @@ class PlaylistsAndLikesTest {
         .getJsonObject("artist").getString("id")).isEqualTo(artist);
     assertThat(api.get("/api/v1/me/likes?type=song", me.token()).error(400)).isEqualTo("invalid_argument");
     assertThat(api.get("/api/v1/me/likes", null).error(401)).isEqualTo("unauthenticated");
+    // the token is checked before the id and the query: without a valid one 401, whatever they look like
+    for (String bad : new String[] {null, "bad.token.here"}) {
+      assertThat(api.get("/api/v1/me/likes?type=song", bad).error(401)).isEqualTo("unauthenticated");
+      assertThat(api.get("/api/v1/me/likes?limit=0", bad).error(401)).isEqualTo("unauthenticated");
+      assertThat(api.call("PUT", "/api/v1/artists/bogus/like", bad, null).error(401)).isEqualTo("unauthenticated");
+      assertThat(api.delete("/api/v1/tracks/bogus/like", bad).error(401)).isEqualTo("unauthenticated");
+    }
 
     // a liked track that is taken down drops out of the list (the row stays)
     Sql.query(node.config().db(), "UPDATE tracks SET moderation = 'removed' WHERE id = ?", UUID.fromString(approved));
