@@ -39,17 +39,19 @@ final class SearchRoutes {
   }
 
   private void search(RoutingContext ctx) {
-    int limit;
-    try {
-      limit = Integer.parseInt(ctx.request().getParam("limit", String.valueOf(DEFAULT_LIMIT)).strip());
-    } catch (NumberFormatException e) {
-      Http.error(ctx, ErrorCode.INVALID_ARGUMENT, "limit must be an integer from 1 to " + SearchService.MAX_LIMIT);
-      return;
-    }
     String q = ctx.request().getParam("q");
     String types = ctx.request().getParam("types");
     String cursor = ctx.request().getParam("cursor");
-    caller(ctx).compose(who -> search.search(q, types, limit, cursor, who))
+    // a bad token is 401 before any parameter is looked at, limit included (as q, types and cursor)
+    caller(ctx).compose(who -> {
+          int limit;
+          try {
+            limit = Integer.parseInt(ctx.request().getParam("limit", String.valueOf(DEFAULT_LIMIT)).strip());
+          } catch (NumberFormatException e) {
+            throw ErrorCode.INVALID_ARGUMENT.exception("limit must be an integer from 1 to " + SearchService.MAX_LIMIT);
+          }
+          return search.search(q, types, limit, cursor, who);
+        })
         .onSuccess(body -> Http.json(ctx, 200, body))
         .onFailure(e -> Http.fail(ctx, e));
   }

@@ -223,6 +223,11 @@ class SearchRestTest {
     assertThat(ids(search("секретный плейлист", aliceToken, "playlists"), "playlists")).containsExactly(PRIVATE_LIST.toString());
     TestServices.until("alice found by username", 10_000, 50, () -> ids(search(alice, null, "users"), "users").contains(aliceId));
     assertThat(search("кино", "not-a-token", null).errorCode(401)).isEqualTo("unauthenticated");
+    // a bad token is 401 whatever the parameters hold, limit as well as q and types
+    for (String query : List.of("q=kino&limit=ten", "q=kino&limit=0", "q=kino&types=songs", "q=")) {
+      assertThat(rest.get(tc.port(), "/api/v1/search?" + query, "not-a-token").errorCode(401)).as(query).isEqualTo("unauthenticated");
+    }
+    assertThat(rest.get(tc.port(), "/api/v1/search?q=kino&limit=ten", null).errorCode(400)).isEqualTo("invalid_argument");
   }
 
   @Test
