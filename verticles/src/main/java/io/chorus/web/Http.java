@@ -150,7 +150,10 @@ public final class Http {
   /** How long a request refused for its multipart Content-Type may go on sending its body before its connection is closed. */
   private static final long MULTIPART_REFUSAL_LINGER_MS = 10_000;
 
-  /** OpenSubsonic's routes, whose parameters' NULs are its own error (docs/api.md, OpenSubsonic). */
+  /**
+   * OpenSubsonic's routes, whose parameters' NULs and unreadable multipart types are its own errors (docs/api.md,
+   * OpenSubsonic).
+   */
   private static final String SUBSONIC_PREFIX = "/rest/";
 
   /**
@@ -180,29 +183,35 @@ public final class Http {
    * Handler in front of every route: a multipart Content-Type whose boundary or charset Netty's form decoder cannot
    * read ({@code boundary=}, {@code boundary}, a lone quote, {@code charset=bogus}) gets 400 invalid_argument. The
    * decoder throws from {@code setExpectMultipart}, which the body handler and the upload call inside their
-   * callbacks: uncaught there, it answers 500 or, on routes that authenticate first, nothing at all.
+   * callbacks: uncaught there, it answers 500 or, on routes that authenticate first, nothing at all. OpenSubsonic's
+   * {@code /rest/} gets the refusal as a failure of the route, so that its failure handler answers it as a Subsonic
+   * error (docs/api.md); every other path gets the JSON error here.
    */
   public static void refuseUnreadableMultipart(RoutingContext ctx) {
     String type = ctx.request().getHeader(io.vertx.core.http.HttpHeaders.CONTENT_TYPE);
     if (type != null && type.regionMatches(true, 0, "multipart/", 0, "multipart/".length()) && !formDecoderReads(type)) {
       io.vertx.core.http.HttpServerRequest req = ctx.request();
-      ctx.response().setStatusCode(ErrorCode.INVALID_ARGUMENT.httpStatus()).putHeader("content-type", "application/json; charset=utf-8")
-          .putHeader("connection", "close")
-          .end(errorBody(ErrorCode.INVALID_ARGUMENT, "the multipart Content-Type needs a boundary (and a known charset, if any)").encode())
-          .onComplete(v -> {
-            // the body is read and dropped so that a client still sending reads the answer rather than a reset; the
-            // connection closes at its end, or after MULTIPART_REFUSAL_LINGER_MS
-            long linger = ctx.vertx().setTimer(MULTIPART_REFUSAL_LINGER_MS, t -> req.connection().close());
-            if (req.isEnded()) {
-              ctx.vertx().cancelTimer(linger);
-              req.connection().close();
-            } else {
-              req.endHandler(e -> {
-                ctx.vertx().cancelTimer(linger);
-                req.connection().close();
-              });
-            }
+      // the body is read and dropped so that a client still sending reads the answer rather than a reset; the
+      // connection closes at its end, or after MULTIPART_REFUSAL_LINGER_MS
+      ctx.response().putHeader("connection", "close");
+      ctx.addEndHandler(v -> {
+        long linger = ctx.vertx().setTimer(MULTIPART_REFUSAL_LINGER_MS, t -> req.connection().close());
+        if (req.isEnded()) {
+          ctx.vertx().cancelTimer(linger);
+          req.connection().close();
+        } else {
+          req.endHandler(e -> {
+            ctx.vertx().cancelTimer(linger);
+            req.connection().close();
           });
+        }
+      });
+      String message = "the multipart Content-Type needs a boundary (and a known charset, if any)";
+      if (req.path().startsWith(SUBSONIC_PREFIX)) {
+        ctx.fail(ErrorCode.INVALID_ARGUMENT.httpStatus(), ErrorCode.INVALID_ARGUMENT.exception(message));
+      } else {
+        error(ctx, ErrorCode.INVALID_ARGUMENT, message);
+      }
       return;
     }
     ctx.next();

@@ -441,15 +441,36 @@ class SubsonicTest {
     assertThat(playlist.getAttribute("comment")).isEqualTo(description);
   }
 
-  /** A form POST whose multipart Content-Type the form decoder cannot read is the client's error, not a 500. */
+  /**
+   * A form POST whose multipart Content-Type the form decoder cannot read is the client's error, not a 500, and on /rest a
+   * Subsonic error (HTTP 200, code 0, in the format the query's f asks for) like a form body that does not decode, not the
+   * /api/v1 JSON error: with Connection: close, the connection closing once the body has arrived.
+   */
   @Test
-  void aFormPostWithAnUnreadableMultipartTypeIs400() throws Exception {
+  void aFormPostWithAnUnreadableMultipartTypeIsASubsonicError() throws Exception {
     for (String type : List.of("multipart/form-data; boundary=", "multipart/form-data; boundary=x; charset=bogus")) {
-      HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/rest/ping.view"))
+      HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/rest/ping.view?f=json"))
           .header("Content-Type", type).POST(HttpRequest.BodyPublishers.ofString("f=json&apiKey=" + apiKey)).build(),
           HttpResponse.BodyHandlers.ofString());
-      assertThat(r.statusCode()).as(type + ": " + r.body()).isEqualTo(400);
-      assertThat(new JsonObject(r.body()).getJsonObject("error").getString("code")).isEqualTo("invalid_argument");
+      assertThat(r.statusCode()).as(type + ": " + r.body()).isEqualTo(200);
+      JsonObject answer = new JsonObject(r.body()).getJsonObject("subsonic-response");
+      assertThat(answer).as(type + ": " + r.body()).isNotNull();
+      assertThat(answer.getString("status")).as(type).isEqualTo("failed");
+      assertThat(answer.getJsonObject("error").getInteger("code")).as(type).isEqualTo(0);
+      assertThat(answer.getJsonObject("error").getString("message")).as(type).contains("boundary");
+      // XML by default, on a raw socket: the answer, then the connection closes (read to its end)
+      byte[] body = ("apiKey=" + apiKey).getBytes(StandardCharsets.UTF_8);
+      try (java.net.Socket socket = new java.net.Socket("127.0.0.1", port)) {
+        socket.setSoTimeout(10_000);
+        socket.getOutputStream().write(("POST /rest/ping.view HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: " + type + "\r\nContent-Length: "
+            + body.length + "\r\n\r\n").getBytes(StandardCharsets.UTF_8));
+        socket.getOutputStream().write(body);
+        socket.getOutputStream().flush();
+        String raw = new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(raw).as(type + ": " + raw).startsWith("HTTP/1.1 200 ");
+        assertThat(raw.toLowerCase(java.util.Locale.ROOT)).as(raw).contains("connection: close").contains("content-type: text/xml");
+        assertThat(raw).as(raw).contains("<subsonic-response").contains("status=\"failed\"").contains("code=\"0\"").doesNotContain("\"error\":{");
+      }
     }
   }
 
@@ -520,6 +541,22 @@ class SubsonicTest {
         .header("Origin", "https://evil.example").build(), HttpResponse.BodyHandlers.ofString());
     assertThat(other.statusCode()).isEqualTo(403);
     assertThat(other.headers().firstValue("Access-Control-Allow-Origin")).isEmpty();
+    // a Subsonic client reads Subsonic answers only: the refusal is a Subsonic error (50, not authorised), f=json as asked
+    JsonObject refused = new JsonObject(other.body()).getJsonObject("subsonic-response");
+    assertThat(refused).as(other.body()).isNotNull();
+    assertThat(refused.getString("status")).isEqualTo("failed");
+    assertThat(refused.getJsonObject("error").getInteger("code")).isEqualTo(50);
+    assertThat(refused.getJsonObject("error").getString("message")).isNotBlank();
+    // XML by default, for a form POST's preflight and for a media method too
+    for (HttpRequest foreign : List.of(preflight("/rest/ping.view", "https://evil.example", "POST"),
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/rest/stream.view?id=" + song + "&apiKey=" + apiKey))
+            .header("Origin", "https://evil.example").build())) {
+      HttpResponse<String> xml = client.send(foreign, HttpResponse.BodyHandlers.ofString());
+      assertThat(xml.statusCode()).as(foreign + ": " + xml.body()).isEqualTo(403);
+      assertThat(xml.headers().firstValue("Access-Control-Allow-Origin")).as(foreign.toString()).isEmpty();
+      assertThat(xml.headers().firstValue("Content-Type").orElse("")).as(foreign.toString()).startsWith("text/xml");
+      assertThat(xml.body()).as(foreign.toString()).contains("<subsonic-response").contains("status=\"failed\"").contains("code=\"50\"");
+    }
   }
 
   private static HttpRequest preflight(String path, String origin, String method) {

@@ -125,8 +125,17 @@ public final class SubsonicRoutes {
       LOG.debug("Subsonic {} refused with {}: {}", ctx.request().path(), status, String.valueOf(e));
       SubsonicResponse.error(ctx, SubsonicResponse.GENERIC,
           "The form body could not be read: it must be application/x-www-form-urlencoded with valid percent-encoding");
+    } else if (status == 400 && e instanceof io.chorus.bus.ChorusException c && c.code() == io.chorus.bus.ErrorCode.INVALID_ARGUMENT) {
+      // the gateway's refusal of a multipart Content-Type without a readable boundary or charset (Http), sent with
+      // Connection: close: a form body that cannot be read, answered as the two above
+      SubsonicResponse.error(ctx, SubsonicResponse.GENERIC, c.getMessage());
+    } else if (status == 403 && !(e instanceof io.chorus.bus.ChorusException)) {
+      // the CORS policy's refusal of an origin outside CORS_ALLOWED_ORIGINS (vertx-web's CorsHandler, the only one
+      // that fails a /rest request with 403): it keeps its HTTP status, as 405 does, with the Subsonic error in the body
+      SubsonicResponse.error(ctx, 403, SubsonicResponse.NOT_AUTHORIZED,
+          "This origin may not call the API: it is not in the server's CORS_ALLOWED_ORIGINS");
     } else {
-      // the rest (the CORS policy's 403 for a foreign origin, ...) keeps its HTTP status from the router's handler
+      // the rest goes on to the router's handler
       ctx.next();
     }
   }
