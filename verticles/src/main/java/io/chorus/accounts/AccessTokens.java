@@ -18,8 +18,9 @@ import java.util.regex.Pattern;
 
 /**
  * Access JWTs (HS256, {@code kid} header, issuer {@code chorus}, {@code typ} claim {@code access}) and their
- * verification for every transport: REST, WebSockets, the bridge and gRPC call {@link #verify(String)}
- * with the raw {@code Authorization} header value or the bare token. A verified token is also checked
+ * verification for every transport: the HTTP routes call {@link #verifyToken} with the token of an
+ * {@code Authorization: Bearer} header ({@link io.chorus.web.Bearer#token}) or of a query parameter; the bridge,
+ * gRPC and other features call {@link #verify(String)} with a bare token or a Bearer value. A verified token is also checked
  * against the Redis revocation flags, so disabling a user or logging a session out takes effect on every
  * node at once.
  */
@@ -66,10 +67,18 @@ public final class AccessTokens {
     return flags.ended(userId, sessionId);
   }
 
-  /** Verifies {@code "Bearer <jwt>"} or a bare JWT; fails with {@code UNAUTHENTICATED} for anything else. */
+  /**
+   * Verifies {@code "Bearer <jwt>"} or a bare JWT (the bridge's headers, gRPC {@code ValidateToken}, the
+   * {@code SignedIn.Verifier}); fails with {@code UNAUTHENTICATED} for anything else. An HTTP {@code Authorization}
+   * header is read with {@link io.chorus.web.Bearer#token} and its token given to {@link #verifyToken}.
+   */
   public Future<Principal> verify(String bearerOrToken) {
-    String token = strip(bearerOrToken);
-    if (token == null) {
+    return verifyToken(strip(bearerOrToken));
+  }
+
+  /** Verifies an access JWT as it is (no scheme stripped); fails with {@code UNAUTHENTICATED}. */
+  public Future<Principal> verifyToken(String token) {
+    if (token == null || token.isEmpty()) {
       return Future.failedFuture(ErrorCode.UNAUTHENTICATED.exception("missing access token"));
     }
     if (token.length() > MAX_TOKEN_CHARS || !wellFormed(token)) {

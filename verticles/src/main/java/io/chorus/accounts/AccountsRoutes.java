@@ -3,6 +3,7 @@ package io.chorus.accounts;
 import io.chorus.bus.ErrorCode;
 import io.chorus.web.RateLimiter;
 import io.chorus.web.Cors;
+import io.chorus.web.Bearer;
 import io.chorus.web.Http;
 import io.vertx.core.Future;
 import io.vertx.core.http.Cookie;
@@ -61,7 +62,7 @@ public final class AccountsRoutes {
       String auth = ctx.request().getHeader("Authorization");
       respond(ctx, 204, () -> {
         try {
-          return auth != null ? accounts.tokens().verify(auth).compose(accounts::logout) : accounts.logoutWithRefresh(refreshToken(ctx));
+          return auth != null ? caller(ctx).compose(accounts::logout) : accounts.logoutWithRefresh(refreshToken(ctx));
         } finally {
           // only after the token is read: the request's getCookie answers the response's cookie of that name once
           // one is added, so clearing first made every cookie sign-out an "invalid refresh token"
@@ -112,7 +113,20 @@ public final class AccountsRoutes {
 
   /** Runs {@code action} for the verified caller; {@code status} 0 means the action sets it. */
   private void authed(RoutingContext ctx, int status, Function<Principal, Future<?>> action) {
-    respond(ctx, status, () -> accounts.tokens().verify(ctx.request().getHeader("Authorization")).compose(action::apply));
+    respond(ctx, status, () -> caller(ctx).compose(action::apply));
+  }
+
+  /**
+   * The caller of {@code Authorization: Bearer <access token>} (docs/api.md; RFC 6750): without the header, with a bare
+   * token (no scheme) or another scheme ({@code Basic}, ...), {@code UNAUTHENTICATED}, as on every route of the node.
+   */
+  private Future<Principal> caller(RoutingContext ctx) {
+    String header = ctx.request().getHeader("Authorization");
+    String token = Bearer.token(header);
+    if (token == null && header != null) {
+      return Future.failedFuture(ErrorCode.UNAUTHENTICATED.exception("Authorization must be: Bearer <access token>"));
+    }
+    return accounts.tokens().verifyToken(token);
   }
 
   private void respond(RoutingContext ctx, int status, Supplier<Future<?>> action) {

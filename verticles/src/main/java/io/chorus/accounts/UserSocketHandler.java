@@ -138,9 +138,17 @@ public final class UserSocketHandler implements Handler<RoutingContext> {
   @Override
   public void handle(RoutingContext ctx) {
     String header = ctx.request().getHeader("Authorization");
-    String token = header != null ? header : ctx.request().getParam("token");
+    Future<Principal> verified;
+    if (header != null) {
+      // the header in the Bearer scheme (RFC 6750), as on every route: a bare token or another scheme is refused
+      String token = io.chorus.web.Bearer.token(header);
+      verified = token == null ? Future.failedFuture(ErrorCode.UNAUTHENTICATED.exception("Authorization must be: Bearer <access token>"))
+          : tokens.verifyToken(token);
+    } else {
+      verified = tokens.verify(ctx.request().getParam("token"));
+    }
     ctx.request().pause();
-    tokens.verify(token).onComplete(ar -> {
+    verified.onComplete(ar -> {
       ctx.request().resume();
       if (ar.failed()) {
         Http.fail(ctx, ar.cause());

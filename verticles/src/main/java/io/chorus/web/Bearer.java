@@ -14,15 +14,26 @@ public final class Bearer {
   }
 
   /**
+   * The token of an {@code Authorization} header value in the {@code Bearer} scheme (RFC 6750: the scheme in any case,
+   * a space, the token); null without a header, for another scheme ({@code Basic}, ...) and for a bare token sent
+   * without the scheme. Every route that takes a token in {@code Authorization} reads it here.
+   */
+  public static String token(String authorization) {
+    if (authorization == null || !authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
+      return null;
+    }
+    String t = authorization.substring(7).trim();
+    return t.isEmpty() ? null : t;
+  }
+
+  /**
    * The access JWT of a request: the one in {@code Authorization: Bearer <jwt>}, else {@code param}
    * (a query parameter) when it is JWT-shaped; null otherwise.
    */
   public static String jwt(String authorization, String param) {
-    if (authorization != null && authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
-      String t = authorization.substring(7).trim();
-      if (isJwt(t)) {
-        return t;
-      }
+    String t = token(authorization);
+    if (isJwt(t)) {
+      return t;
     }
     return isJwt(param) ? param : null;
   }

@@ -146,6 +146,36 @@ class AccountsRestTest {
     assertThat(a.get("/api/v1/users/me", s5.getString("access_token")).status()).isEqualTo(401);
   }
 
+  /**
+   * docs/api.md and RFC 6750: a token in Authorization comes in the Bearer scheme (in any case). A bare token, another
+   * scheme or the scheme alone is 401 with the JSON error on every route that takes one, the accounts routes and
+   * /ws/user included (they took a bare token), as the library's and the rooms' routes already did.
+   */
+  @Test
+  void theAuthorizationHeaderNeedsTheBearerScheme() {
+    String n = name("scheme");
+    JsonObject s = a.newUser(n);
+    String t = s.getString("access_token");
+    String basic = "Basic " + java.util.Base64.getEncoder().encodeToString((n + ":" + Api.PW).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    JsonObject edit = new JsonObject().put("display_name", "Renamed");
+    String[][] calls = {{"GET", "/api/v1/users/me"}, {"PATCH", "/api/v1/users/me"}, {"GET", "/api/v1/users?q=sch"}, {"GET", "/api/v1/friends"},
+        {"GET", "/api/v1/users/" + s.getJsonObject("user").getString("id")}, {"POST", "/api/v1/auth/logout"}, {"POST", "/api/v1/auth/logout-all"},
+        {"GET", "/ws/user"}, {"GET", "/api/v1/me/subsonic/credentials"}, {"GET", "/api/v1/search?q=x"}};
+    for (String bad : List.of(t, "Basic " + t, basic, "Token " + t, "Bearer", "Bearer" + t)) {
+      for (String[] c : calls) {
+        Api.Reply r = a.withAuthorization(c[0], c[1], bad, "PATCH".equals(c[0]) ? edit : null);
+        assertThat(r.error(401)).as(c[0] + " " + c[1] + " with Authorization: " + bad.substring(0, Math.min(bad.length(), 20)))
+            .isEqualTo("unauthenticated");
+      }
+    }
+    // the scheme's case does not matter
+    for (String scheme : List.of("Bearer", "bearer", "BEARER")) {
+      a.withAuthorization("GET", "/api/v1/users/me", scheme + " " + t, null).expect(200);
+    }
+    // none of the refused calls changed anything: the session is alive, the name unchanged
+    assertThat(a.get("/api/v1/users/me", t).expect(200).json().getString("display_name")).isNotEqualTo("Renamed");
+  }
+
   @Test
   void profileUpdateAndPublicView() {
     JsonObject s = a.newUser(name("erin"));

@@ -56,6 +56,20 @@ final class Api {
   }
 
 
+  /** A call whose {@code Authorization} header is {@code authorization} as given (null: none), not made a Bearer one. */
+  Reply withAuthorization(String method, String path, String authorization, Object body) {
+    java.util.Map<String, String> headers = new java.util.HashMap<>();
+    if (authorization != null) {
+      headers.put("Authorization", authorization);
+    }
+    if (body != null) {
+      headers.put("Content-Type", "application/json");
+    }
+    HttpResponse<byte[]> r = JdkHttp.exchange(port, method, path, null, headers,
+        body == null ? null : java.net.http.HttpRequest.BodyPublishers.ofString(body.toString()), Duration.ofSeconds(30));
+    return new Reply(r.statusCode(), r.headers(), new String(r.body(), java.nio.charset.StandardCharsets.UTF_8));
+  }
+
   Reply get(String path, String token) {
     return call("GET", path, token, null);
   }
