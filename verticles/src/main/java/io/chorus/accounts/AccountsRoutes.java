@@ -168,8 +168,8 @@ public final class AccountsRoutes {
       throw ErrorCode.MALFORMED_JSON.exception("a JSON object body is required");
     }
     Object v = buf.toJsonValue();
-    if (!(v instanceof JsonObject o)) {
-      throw ErrorCode.INVALID_ARGUMENT.exception("the body must be a JSON object");
+    if (!(v instanceof JsonObject o)) {   // [], "x", 1, true: malformed_json, as every feature answers it (docs/api.md)
+      throw ErrorCode.MALFORMED_JSON.exception("the body must be a JSON object");
     }
     return o;
   }

@@ -27,7 +27,10 @@ final class CatalogHttp {
     Http.respond(ctx, status, action);
   }
 
-  /** The body as a JSON object; empty, malformed or non-object bodies fail with {@code invalid_argument}. */
+  /**
+   * The body as a JSON object; an empty body fails with {@code invalid_argument} ("a JSON object body is required"),
+   * a body that is not JSON or JSON that is not an object with {@code malformed_json}.
+   */
   static JsonObject body(RoutingContext ctx) {
     io.vertx.core.buffer.Buffer buf = Http.nonEmptyBody(ctx);
     if (buf == null) {
@@ -39,8 +42,8 @@ final class CatalogHttp {
     } catch (DecodeException e) {
       throw ErrorCode.MALFORMED_JSON.exception("the body is not valid JSON");
     }
-    if (!(v instanceof JsonObject o)) {
-      throw ErrorCode.INVALID_ARGUMENT.exception("the body must be a JSON object");
+    if (!(v instanceof JsonObject o)) {   // [], "x", 1, true: malformed_json, as every feature answers it (docs/api.md)
+      throw ErrorCode.MALFORMED_JSON.exception("the body must be a JSON object");
     }
     return o;
   }

@@ -132,9 +132,9 @@ final class StreamRoutes {
     String id = ctx.pathParam("id");
     JsonObject body;
     try {
-      body = ctx.body().length() == 0 ? new JsonObject() : ctx.body().asJsonObject();
-      if (body == null) {
-        body = new JsonObject();
+      body = Http.nonEmptyBody(ctx) == null ? new JsonObject() : ctx.body().asJsonObject();
+      if (body == null) {   // the JSON null: not an object
+        throw new io.vertx.core.json.DecodeException("not a JSON object");
       }
     } catch (RuntimeException e) {
       Http.error(ctx, ErrorCode.MALFORMED_JSON, "the body must be a JSON object");

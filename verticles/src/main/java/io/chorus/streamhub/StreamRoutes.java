@@ -145,6 +145,9 @@ public final class StreamRoutes {
     try {
       body = ctx.body().asJsonObject();
     } catch (RuntimeException e) {
+      body = null;
+    }
+    if (body == null && Http.nonEmptyBody(ctx) != null) {   // not JSON, or JSON that is not an object (null included)
       Http.error(ctx, ErrorCode.MALFORMED_JSON, "body must be a JSON object");
       return;
     }

@@ -240,7 +240,7 @@ class SubsonicTest {
     assertThat(rest.post(port, "/api/v1/me/subsonic/credentials", null, oversized).errorCode(401)).isEqualTo("unauthenticated");
     assertThat(rest.post(port, "/api/v1/me/subsonic/credentials", token, oversized).errorCode(413)).isEqualTo("payload_too_large");
     Rest.Reply array = rest.post(port, "/api/v1/me/subsonic/credentials", token, "[]");
-    assertThat(array.errorCode(400)).isEqualTo("invalid_argument");
+    assertThat(array.errorCode(400)).isEqualTo("malformed_json");
     assertThat(array.json().getJsonObject("error").getString("message")).isEqualTo("the body must be a JSON object");
     Rest.Reply cut = rest.post(port, "/api/v1/me/subsonic/credentials", token, "{\"kind\":");
     assertThat(cut.errorCode(400)).isEqualTo("malformed_json");

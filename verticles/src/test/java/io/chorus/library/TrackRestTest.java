@@ -165,7 +165,7 @@ class TrackRestTest {
     // JSON that is not an object is the client's error (it was a ClassCastException: 500)
     for (String notAnObject : List.of("[]", "[{\"title\":\"x\"}]", "\"title\"", "42", "true")) {
       assertThat(a.send("PATCH", path(t), owner, Map.of("Content-Type", "application/json"),
-          java.net.http.HttpRequest.BodyPublishers.ofString(notAnObject)).error(400)).as(notAnObject).isEqualTo("invalid_argument");
+          java.net.http.HttpRequest.BodyPublishers.ofString(notAnObject)).error(400)).as(notAnObject).isEqualTo("malformed_json");
     }
     JsonObject nfc = a.json("PATCH", path(t), owner, new JsonObject().put("title", "  Cafe\u0301 ")).expect(200).json().getJsonObject("track");
     assertThat(nfc.getString("title")).as("trimmed and NFC, as every typed name").isEqualTo("Caf\u00e9");

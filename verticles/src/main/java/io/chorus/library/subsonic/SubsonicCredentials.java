@@ -88,8 +88,8 @@ public final class SubsonicCredentials {
     if (buf == null) {
       return new JsonObject();
     }
-    if (!(buf.toJsonValue() instanceof JsonObject o)) {
-      throw ErrorCode.INVALID_ARGUMENT.exception("the body must be a JSON object");
+    if (!(buf.toJsonValue() instanceof JsonObject o)) {   // [], "x", 1, true: malformed_json, as everywhere (docs/api.md)
+      throw ErrorCode.MALFORMED_JSON.exception("the body must be a JSON object");
     }
     return o;
   }
