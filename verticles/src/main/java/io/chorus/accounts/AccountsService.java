@@ -176,16 +176,30 @@ public final class AccountsService {
         ? Future.<Void>succeededFuture() : replaced.apply(c.replacedKey())).map(v -> updated(c.user())));
   }
 
-  /** Needs the old password; revokes every other session of the user. */
+  /**
+   * Needs the old password; revokes every other session of the user. Errors name the body's fields (docs/api.md:
+   * {@code old_password}, {@code new_password}): a missing one is invalid_argument before anything is counted.
+   */
   public Future<Void> changePassword(Principal p, String oldPassword, String newPassword) {
+    List<String> missing = new ArrayList<>();
+    if (oldPassword == null || oldPassword.isEmpty()) {
+      missing.add("old_password");
+    }
+    if (newPassword == null || newPassword.isEmpty()) {
+      missing.add("new_password");
+    }
+    if (!missing.isEmpty()) {
+      return Future.failedFuture(ErrorCode.INVALID_ARGUMENT.exception(String.join(" and ", missing)
+          + (missing.size() == 1 ? " is required" : " are required")));
+    }
     return limiter.hit("password-user", p.userId(), config.rateLoginPerUsername(), "password attempts for this account")
         .compose(v -> users.require(p.userId()))
         .compose(user -> {
-          String problem = PasswordRules.problem(newPassword, user.username());
+          String problem = PasswordRules.problem("new_password", newPassword, user.username());
           if (problem != null) {
             return Future.failedFuture(ErrorCode.INVALID_ARGUMENT.exception(problem));
           }
-          if (oldPassword == null || PasswordRules.tooLong(oldPassword)) {
+          if (PasswordRules.tooLong(oldPassword)) {
             return Future.failedFuture(ErrorCode.FORBIDDEN.exception("old_password is wrong"));
           }
           return hasher.verify(oldPassword, user.passwordHash()).compose(ok -> ok

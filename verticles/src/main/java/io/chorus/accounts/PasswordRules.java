@@ -20,26 +20,34 @@ public final class PasswordRules {
   private PasswordRules() {
   }
 
-  /** The rule the password breaks, or null when it is acceptable. */
+  /** The rule the password breaks, or null when it is acceptable; the message names the field {@code password}. */
   public static String problem(String password, String username) {
+    return problem("password", password, username);
+  }
+
+  /**
+   * The rule the password breaks, or null when it is acceptable; the message names {@code field}, the body field the
+   * client sent it in ({@code password} to register, {@code new_password} to change it).
+   */
+  public static String problem(String field, String password, String username) {
     if (password == null || password.isEmpty()) {
-      return "password is required";
+      return field + " is required";
     }
     if (password.codePointCount(0, password.length()) < MIN) {
-      return "password must be at least " + MIN + " characters";
+      return field + " must be at least " + MIN + " characters";
     }
     if (tooLong(password)) {
-      return "password must be at most " + MAX + " characters";
+      return field + " must be at most " + MAX + " characters";
     }
     String lower = password.toLowerCase(Locale.ROOT);
     // folded as usernames are (NFKC, then lower case), so the full-width or ligature form of a name or a common
     // password is caught like the plain one
     String folded = Usernames.fold(password);
     if (COMMON.contains(lower) || COMMON.contains(folded)) {
-      return "password is too common";
+      return field + " is too common";
     }
     if (username != null && (folded.contains(username) || lower.contains(username))) {
-      return "password must not contain the username";
+      return field + " must not contain the username";
     }
     return null;
   }

@@ -214,6 +214,31 @@ class AccountsRestTest {
     a.login(n, "a brand new password").expect(200);
   }
 
+  /** PUT /users/me/password takes {old_password, new_password} (docs/api.md): its errors name those fields, not register's password. */
+  @Test
+  void passwordChangeErrorsNameTheDocumentedFields() {
+    String n = name("hugo");
+    String t = a.newUser(n).getString("access_token");
+    String path = "/api/v1/users/me/password";
+    Map<JsonObject, String> bad = new java.util.LinkedHashMap<>();
+    bad.put(new JsonObject(), "old_password and new_password are required");
+    bad.put(new JsonObject().put("old_password", Api.PW), "new_password is required");
+    bad.put(new JsonObject().put("old_password", Api.PW).put("new_password", ""), "new_password is required");
+    bad.put(new JsonObject().put("new_password", "a brand new password"), "old_password is required");
+    bad.put(new JsonObject().put("old_password", Api.PW).put("new_password", "short"), "new_password must be at least 10 characters");
+    bad.put(new JsonObject().put("old_password", Api.PW).put("new_password", "password123"), "new_password is too common");
+    bad.put(new JsonObject().put("old_password", Api.PW).put("new_password", "I am " + n + " again"), "new_password must not contain the username");
+    bad.forEach((body, message) -> {
+      Api.Reply r = a.call("PUT", path, t, body);
+      assertThat(r.error(400)).as(body.encode()).isEqualTo("invalid_argument");
+      assertThat(r.json().getJsonObject("error").getString("message")).as(body.encode()).isEqualTo(message);
+    });
+    assertThat(a.call("PUT", path, t, new JsonObject().put("old_password", 5).put("new_password", "a brand new password")).json()
+        .getJsonObject("error").getString("message")).isEqualTo("old_password must be a string");
+    // nothing changed: the old password still signs in
+    a.login(n, Api.PW).expect(200);
+  }
+
   @Test
   void prefixSearchOnUsernameAndDisplayName() {
     String tag = UUID.randomUUID().toString().substring(0, 6);
