@@ -120,9 +120,13 @@ public final class AccountsService {
     });
   }
 
-  /** Ends one session: the caller's (access token) or the one a refresh token belongs to. */
+  /**
+   * Ends one session: the caller's (access token) or the one a refresh token belongs to. A session that has already
+   * ended (signed out, logout-all, a password change, a reused refresh token) is 401, as its tokens are everywhere
+   * else (docs/api.md): a second logout with the same token is refused, not answered 204 again.
+   */
   public Future<Void> logout(Principal p) {
-    return sessions.revoke(p.userId(), p.sessionId(), "logout").compose(v -> endSessions(p.userId(), List.of(p.sessionId())));
+    return end(p.userId(), p.sessionId());
   }
 
   public Future<Void> logoutWithRefresh(String refreshToken) {
@@ -131,7 +135,13 @@ public final class AccountsService {
     }
     return sessions.owner(refreshToken).compose(o -> o == null
         ? Future.failedFuture(ErrorCode.UNAUTHENTICATED.exception("invalid refresh token"))
-        : sessions.revoke(o.userId(), o.sessionId(), "logout").compose(v -> endSessions(o.userId(), List.of(o.sessionId()))));
+        : end(o.userId(), o.sessionId()));
+  }
+
+  private Future<Void> end(String userId, String sessionId) {
+    return sessions.revoke(userId, sessionId, "logout").compose(live -> live
+        ? endSessions(userId, List.of(sessionId))
+        : Future.failedFuture(ErrorCode.UNAUTHENTICATED.exception("this session has already ended (signed out)")));
   }
 
   public Future<Void> logoutAll(Principal p) {

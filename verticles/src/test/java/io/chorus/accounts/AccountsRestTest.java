@@ -176,6 +176,39 @@ class AccountsRestTest {
     assertThat(a.get("/api/v1/users/me", t).expect(200).json().getString("display_name")).isNotEqualTo("Renamed");
   }
 
+  /**
+   * docs/api.md documents logout's 401 and no idempotence: a session that has already ended is refused like its tokens
+   * everywhere else, so a second logout with the same refresh token (body or cookie) or access token is 401, not 204.
+   */
+  @Test
+  void aSecondLogoutWithTheSameTokenIs401() {
+    String n = name("ivan");
+    JsonObject s1 = a.newUser(n);
+    JsonObject refreshBody = new JsonObject().put("refresh_token", s1.getString("refresh_token"));
+    a.post("/api/v1/auth/logout", null, refreshBody).expect(204);
+    assertThat(a.post("/api/v1/auth/logout", null, refreshBody).error(401)).isEqualTo("unauthenticated");
+    assertThat(b.post("/api/v1/auth/logout", null, refreshBody).error(401)).as("on the other node too").isEqualTo("unauthenticated");
+
+    String cookie = AccountsRoutes.REFRESH_COOKIE + "=" + a.login(n, Api.PW).expect(200).json().getString("refresh_token");
+    for (int expected : new int[] {204, 401}) {
+      java.net.http.HttpResponse<byte[]> out = io.chorus.testing.JdkHttp.exchange(a.port(), "POST", "/api/v1/auth/logout", null,
+          Map.of("Cookie", cookie), null, java.time.Duration.ofSeconds(30));
+      assertThat(out.statusCode()).as(new String(out.body(), java.nio.charset.StandardCharsets.UTF_8)).isEqualTo(expected);
+      // the dead cookie is cleared either way
+      assertThat(out.headers().firstValue("set-cookie").orElse("")).startsWith(AccountsRoutes.REFRESH_COOKIE + "=;").containsIgnoringCase("Max-Age=0");
+    }
+
+    String access = a.login(n, Api.PW).expect(200).json().getString("access_token");
+    a.post("/api/v1/auth/logout", access, null).expect(204);
+    assertThat(a.post("/api/v1/auth/logout", access, null).error(401)).isEqualTo("unauthenticated");
+
+    // a session ended by logout-all cannot be signed out again with its refresh token either
+    JsonObject s4 = a.login(n, Api.PW).expect(200).json();
+    a.post("/api/v1/auth/logout-all", s4.getString("access_token"), null).expect(204);
+    assertThat(a.post("/api/v1/auth/logout", null, new JsonObject().put("refresh_token", s4.getString("refresh_token"))).error(401))
+        .isEqualTo("unauthenticated");
+  }
+
   @Test
   void profileUpdateAndPublicView() {
     JsonObject s = a.newUser(name("erin"));
