@@ -103,7 +103,11 @@ final class RoomFanout {
     }
   }
 
-  /** One WebSocket's state: events are held back until its room_info has been sent. */
+  /**
+   * One WebSocket's state: events are held back until its room_info has been sent, and only the changes after that
+   * room_info reach it (a higher version): the ones it already shows, the joiner's own user_joined first of all, go
+   * to the other members only.
+   */
   static final class RoomSocket extends WsSink {
     final String roomId;
     final ServerWebSocket ws;
@@ -126,6 +130,11 @@ final class RoomFanout {
     boolean deliver(Frame frame, long version) {
       if (pending != null) {
         pending.add(new Held(frame, version));
+        return true;
+      }
+      if (version <= infoVersion) {
+        // a change room_info already showed: the join's own user_joined, published before the join's answer came
+        // back but fanned out after room_info was written (or an older event that came late)
         return true;
       }
       return Fanout.offer(this, frame, null);

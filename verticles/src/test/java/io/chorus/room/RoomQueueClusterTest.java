@@ -191,8 +191,7 @@ class RoomQueueClusterTest {
   void concurrentAddsFromTwoNodesLoseNothingAndEveryListenerEndsOnTheSameQueue() {
     String room = createRoom("h3");
     try (WsProbe b = listener(1, room, "b3"); WsProbe c = listener(0, room, "c3")) {
-      c.awaitType("user_joined");
-      b.awaitType("user_joined");
+      b.awaitType("user_joined");   // c's join, heard on the other node (c has its own join in room_info only)
       List<Future<RoomState>> adds = new ArrayList<>();
       for (int i = 0; i < 100; i++) {
         adds.add(client(i % 2).send(new RoomCommand.QueueAdd(room, "h3", "https://example.com/" + i, "", "T" + i, 0, -1)));

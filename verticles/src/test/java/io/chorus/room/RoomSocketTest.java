@@ -54,6 +54,38 @@ class RoomSocketTest {
     return new JsonObject().put("room_id", room.roomId()).put("token", token);
   }
 
+  /**
+   * A joiner learns the room, itself included, from room_info; user_joined tells the other members about it (seed 000:
+   * "a new user joined"), so the joiner does not get its own user_joined after its room_info, only the later changes.
+   */
+  @Test
+  void theJoinerGetsRoomInfoButNotItsOwnUserJoined() {
+    JsonObject room = createRoom("own-host");
+    String id = room.getString("room_id");
+    try (WsProbe host = WsProbe.connect(port, "/ws?room_id=" + id + "&user_id=own-host&user_name=H&token=" + room.getString("token"));
+         WsProbe jane = WsProbe.connect(port, "/ws?room_id=" + id + "&user_id=own-jane&user_name=Jane")) {
+      host.awaitType("room_info");
+      JsonObject janeInfo = jane.awaitType("room_info");
+      assertThat(janeInfo.getJsonArray("users").stream().map(u -> ((JsonObject) u).getString("id"))).contains("own-jane");
+      assertThat(host.awaitType("user_joined").getString("user_id")).isEqualTo("own-jane");
+      try (WsProbe kim = WsProbe.connect(port, "/ws?room_id=" + id + "&user_id=own-kim&user_name=Kim")) {
+        long kimVersion = kim.awaitType("room_info").getLong("version");
+        // the members hear kim join, with the version of kim's room_info
+        for (WsProbe member : java.util.List.of(host, jane)) {
+          JsonObject joined = member.await(m -> "user_joined".equals(m.getString("type")) && "own-kim".equals(m.getString("user_id")), 10_000);
+          assertThat(joined.getLong("version")).isEqualTo(kimVersion);
+        }
+        // a later change reaches everyone; before it, neither joiner got its own user_joined
+        host.send(new JsonObject().put("type", "control").put("action", "seek").put("position", 30.0));
+        for (WsProbe joiner : java.util.List.of(jane, kim)) {
+          joiner.awaitType("seek");
+        }
+        assertThat(jane.history()).as("jane's events").doesNotContain("user_joined:" + janeInfo.getLong("version") + " ");
+        assertThat(kim.history()).as("kim's events").doesNotContain("user_joined");
+      }
+    }
+  }
+
   @Test
   void seedMessagesInOrder() {
     JsonObject room = createRoom("user-123");
