@@ -136,9 +136,13 @@ public final class TrackProcessor {
         });
   }
 
+  /** The prefix of this process's temporary track folders. */
+  static final String TEMP_PREFIX = "chorus-track-" + ProcessHandle.current().pid() + "-";
+
   /** Blocking: the whole analysis of one attempt, in a temporary folder that is always deleted. */
   private Analysis analyse(String trackId, Claim claim) throws IOException {
-    Path dir = Files.createTempDirectory("chorus-track-");
+    // named by the process, so a leftover can be told apart from another node's work in progress on the same machine
+    Path dir = Files.createTempDirectory(TEMP_PREFIX);
     try {
       Consumer<String> stage = s -> progress(claim.ownerId(), trackId, s);
       Path original = dir.resolve("original");

@@ -178,7 +178,7 @@ class ProcessingTest {
   /** No worker of this JVM is processing a track now: none of their temporary folders may be left. */
   static void noTemporaryFolders() throws Exception {
     try (var files = Files.list(Path.of(System.getProperty("java.io.tmpdir")))) {
-      assertThat(files.filter(p -> p.getFileName().toString().startsWith("chorus-track-")).toList()).isEmpty();
+      assertThat(files.filter(p -> p.getFileName().toString().startsWith(TrackProcessor.TEMP_PREFIX)).toList()).isEmpty();
     }
   }
 }
