@@ -115,6 +115,8 @@ final class RoomFanout {
     /** The sign-in session whose access token opened a signed-in socket (null otherwise). */
     String sessionId;
     boolean authenticated;
+    /** Closed for not reading its replies: nothing more is written to it. */
+    boolean slow;
     /** The last command of this socket; the next one starts when it is done. */
     Future<?> commands = Future.succeededFuture();
     private long infoVersion = -1;

@@ -3,6 +3,8 @@ package io.chorus.room;
 import io.chorus.web.SignedIn;
 import io.chorus.bus.ChorusException;
 import io.chorus.bus.ErrorCode;
+import io.chorus.realtime.Fanout;
+import io.chorus.realtime.Frame;
 import io.chorus.realtime.Hub;
 import io.chorus.realtime.SocketDrop;
 import io.chorus.input.Inputs;
@@ -243,7 +245,7 @@ public final class RoomSocketHandler implements Handler<RoutingContext> {
 
   private void wire(ServerWebSocket ws, RoomFanout.RoomSocket socket) {
     long[] window = {System.currentTimeMillis(), 0};
-    ws.binaryMessageHandler(b -> send(ws, RoomEvents.error("invalid_argument", "binary frames are not part of this protocol")));
+    ws.binaryMessageHandler(b -> send(socket, RoomEvents.error("invalid_argument", "binary frames are not part of this protocol")));
     ws.textMessageHandler(text -> {
       long now = System.currentTimeMillis();
       if (now - window[0] >= 1000) {
@@ -251,14 +253,14 @@ public final class RoomSocketHandler implements Handler<RoutingContext> {
         window[1] = 0;
       }
       if (++window[1] > MAX_RATE) {
-        send(ws, RoomEvents.error("rate_limited", "more than " + MAX_RATE + " messages per second"));
+        send(socket, RoomEvents.error("rate_limited", "more than " + MAX_RATE + " messages per second"));
         return;
       }
       if (text.length() > MAX_FRAME) {
-        send(ws, RoomEvents.error("payload_too_large", "messages are limited to " + MAX_FRAME + " bytes"));
+        send(socket, RoomEvents.error("payload_too_large", "messages are limited to " + MAX_FRAME + " bytes"));
         return;
       }
-      onMessage(ws, socket, text);
+      onMessage(socket, text);
     });
     ws.closeHandler(v -> {
       fanout.remove(socket);
@@ -269,36 +271,36 @@ public final class RoomSocketHandler implements Handler<RoutingContext> {
     ws.exceptionHandler(e -> LOG.debug("WebSocket of {} in {}: {}", socket.userId, socket.roomId, e.getMessage()));
   }
 
-  private void onMessage(ServerWebSocket ws, RoomFanout.RoomSocket socket, String text) {
+  private void onMessage(RoomFanout.RoomSocket socket, String text) {
     long received = System.currentTimeMillis();
     JsonObject msg;
     try {
       msg = new JsonObject(text);
     } catch (DecodeException | ClassCastException e) {
-      send(ws, RoomEvents.error("malformed_json", "message is not a JSON object"));
+      send(socket, RoomEvents.error("malformed_json", "message is not a JSON object"));
       return;
     }
     Object type = msg.getValue("type");
     if (!(type instanceof String)) {
-      send(ws, RoomEvents.error("invalid_argument", "field 'type' (string) is required"));
+      send(socket, RoomEvents.error("invalid_argument", "field 'type' (string) is required"));
       return;
     }
     switch ((String) type) {
-      case "control", "queue_add", "queue_remove", "queue_move", "skip", "ready" -> command(ws, socket, (String) type, msg);
-      case "time" -> send(ws, msg.getValue("t0") instanceof Number t0 && Double.isFinite(t0.doubleValue())
+      case "control", "queue_add", "queue_remove", "queue_move", "skip", "ready" -> command(socket, (String) type, msg);
+      case "time" -> send(socket, msg.getValue("t0") instanceof Number t0 && Double.isFinite(t0.doubleValue())
           ? ClockSync.reply(t0, received).put("type", "time")
           : RoomEvents.error("invalid_argument", ClockSync.T0_REQUIRED));
-      case "ping" -> send(ws, new JsonObject().put("type", "pong").put("timestamp", received / 1000));
-      default -> send(ws, RoomEvents.error(ErrorCode.UNKNOWN_TYPE.slug(), "unknown message type '" + type + "'"));
+      case "ping" -> send(socket, new JsonObject().put("type", "pong").put("timestamp", received / 1000));
+      default -> send(socket, RoomEvents.error(ErrorCode.UNKNOWN_TYPE.slug(), "unknown message type '" + type + "'"));
     }
   }
 
-  private void command(ServerWebSocket ws, RoomFanout.RoomSocket socket, String type, JsonObject msg) {
+  private void command(RoomFanout.RoomSocket socket, String type, JsonObject msg) {
     RoomCommand command;
     try {
       command = RoomCommand.fromClient(type, socket.roomId, socket.userId, msg);
     } catch (ChorusException e) {
-      send(ws, RoomEvents.error(e.code().slug(), e.getMessage()));
+      send(socket, RoomEvents.error(e.code().slug(), e.getMessage()));
       return;
     }
     // one control at a time per socket: pooled Redis connections would otherwise apply a host's
@@ -306,20 +308,19 @@ public final class RoomSocketHandler implements Handler<RoutingContext> {
     socket.commands = socket.commands.transform(ignored -> rooms.send(command)
         .onFailure(e -> {
           ErrorCode code = ErrorCode.of(e);
-          send(ws, RoomEvents.error(code.slug(), String.valueOf(e.getMessage())));
+          send(socket, RoomEvents.error(code.slug(), String.valueOf(e.getMessage())));
         }));
   }
 
-  /** Replies to the client; one that does not read its replies is closed instead of buffered for. */
-  private static void send(ServerWebSocket ws, JsonObject msg) {
-    if (ws.isClosed()) {
-      return;
+  /**
+   * Replies to the client under the events' slow-socket policy: one that sends without reading its replies is closed
+   * (1013, dropped 5 s later) instead of having them queued without bound.
+   */
+  private void send(RoomFanout.RoomSocket socket, JsonObject msg) {
+    if (!socket.slow && !Fanout.offer(socket, Frame.of(msg.encode()), null)) {
+      socket.slow = true;
+      fanout.remove(socket);
     }
-    if (ws.writeQueueFull()) {
-      ws.close((short) 1008, "not reading replies");
-      return;
-    }
-    ws.writeTextMessage(msg.encode());
   }
 
   private static void refuse(ServerWebSocket ws, ErrorCode code, String message, short closeCode) {

@@ -311,4 +311,19 @@ class RoomSocketTest {
       RoomSocketHandler.beforeJoin = null;
     }
   }
+
+  /**
+   * A client that sends frames and never reads the answers: each got a direct write (past 50 a second, a rate_limited
+   * error), and a full write queue only queued a 1008 close behind them, so one client's 3 M pings held 844 MB of a
+   * node's heap and its socket stayed open. The answers go out under the events' slow-socket policy: 1013, then dropped.
+   */
+  @Test
+  void aSocketThatSendsButDoesNotReadItsAnswersIsClosed() {
+    JsonObject room = createRoom("deaf");
+    try (WsProbe ws = WsProbe.connect(port, "/ws?room_id=" + room.getString("room_id") + "&user_id=deaf&token=" + room.getString("token"))) {
+      ws.awaitType("room_info");
+      ws.sendWithoutReading("{\"type\":\"ping\"}", 1_000_000);
+      assertThat(ws.awaitClose(30_000)).isIn((short) 1013, (short) 1006);
+    }
+  }
 }
