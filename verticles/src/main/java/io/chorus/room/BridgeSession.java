@@ -94,6 +94,15 @@ final class BridgeSession implements io.chorus.realtime.Sink {
     dropLater.run();
   }
 
+  /**
+   * Closes a socket that has sent nothing for a while, and drops its connection if the close frame is stuck (a client
+   * that stopped reading, and whose frames are no longer read because it does not take their answers).
+   */
+  void closeSilent() {
+    sock.close();
+    dropLater.run();
+  }
+
   void onFrame(Buffer data) {
     if (data.length() > RoomBridge.MAX_SEND_BODY) {   // the polling transports' POST limit, for the WebSocket ones too
       sock.close(1009, "frame larger than " + RoomBridge.MAX_SEND_BODY + " bytes");
@@ -152,6 +161,15 @@ final class BridgeSession implements io.chorus.realtime.Sink {
 
   private void drain() {
     while (!busy && !inbox.isEmpty() && !closed) {
+      if (sock.writeQueueFull()) {
+        // the client is not taking its answers: handle (and read) nothing more until it does, rather than queue
+        // an answer per frame without bound; the socket is paused once the inbox is full
+        sock.drainHandler(v -> {
+          sock.drainHandler(null);
+          drain();
+        });
+        return;
+      }
       Future<Void> done = handle(inbox.poll());
       if (!done.isComplete()) {
         busy = true;

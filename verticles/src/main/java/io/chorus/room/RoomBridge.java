@@ -154,7 +154,7 @@ public final class RoomBridge {
     for (BridgeSession s : sessions.toArray(BridgeSession[]::new)) {
       if (now - s.lastSeen >= PING_TIMEOUT_MS) {
         try {
-          s.socket().close();
+          s.closeSilent();
         } catch (RuntimeException e) {
           failed(s, e);
         }

@@ -338,4 +338,17 @@ class BridgeProtocolTest {
       BridgeSession.beforeListen = null;
     }
   }
+
+  /**
+   * A client that sends frames and never reads the answers: every bad frame's err frame was written straight to the
+   * socket, so 3 M one-byte frames held 1.8 GB of a node's heap and the socket stayed open. A socket whose answers back
+   * up is no longer read (TCP back-pressure); silent, it is closed after 10 s and, its close stuck, dropped 5 s later.
+   */
+  @Test
+  void aSocketThatSendsButDoesNotReadItsAnswersIsClosed() {
+    try (WsProbe ws = WsProbe.connect(port, "/eventbus/websocket")) {
+      ws.sendWithoutReading("x", 1_000_000);
+      assertThat(ws.awaitClose(30_000)).as("dropped").isEqualTo((short) 1006);
+    }
+  }
 }
