@@ -30,6 +30,8 @@ import io.vertx.grpc.server.StatusException;
  * bus. Callers hold the API key, so they act as trusted services: no participant token needed.
  */
 public final class RoomGrpcService extends RoomServiceService {
+  /** Events a WatchRoom stream may have waiting for a client that does not read before it is ended (RESOURCE_EXHAUSTED). */
+  static final int MAX_WAITING_EVENTS = 256;
   private final Vertx vertx;
   private final Hub hub;
   private final RoomClient rooms;
@@ -148,9 +150,18 @@ public final class RoomGrpcService extends RoomServiceService {
         if (event == null || watch.released) {
           return;
         }
+        if (watch.waiting >= MAX_WAITING_EVENTS || grpc.writeQueueFull()) {
+          // a watcher that does not take its events: ended, rather than events kept for it without bound
+          watch.release();
+          grpc.fail(new StatusException(GrpcStatus.RESOURCE_EXHAUSTED, "too slow: the stream fell "
+              + MAX_WAITING_EVENTS + " events behind; watch the room again"));
+          return;
+        }
+        watch.waiting++;
         chain[0] = chain[0].transform(ignored -> rooms.get(roomId)).compose(now -> watch.released ? Future.succeededFuture()
                 : write(response, RoomEvent.newBuilder().setType(event.getString("type", "")).setUserId(event.getString("user_id", ""))
                     .setState(now.toResponse(System.currentTimeMillis())).build()))
+            .onComplete(ar -> watch.waiting--)
             .onFailure(e -> {
               boolean open = !watch.released;
               watch.release();
@@ -181,6 +192,8 @@ public final class RoomGrpcService extends RoomServiceService {
   /** A WatchRoom stream's bus consumer, released once (cancel, connection failure, write failure). Event-loop confined. */
   private static final class Watch {
     boolean released;
+    /** Events received and not yet written (each waits for the write before it, which waits for the client's window). */
+    int waiting;
     Hub.Subscription subscription;
 
     void release() {

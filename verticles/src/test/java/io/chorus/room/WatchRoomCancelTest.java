@@ -54,7 +54,7 @@ class WatchRoomCancelTest {
   }
 
   /** One client stream: its events, its end, and the handle to cancel it. */
-  static final class Watch implements ClientResponseObserver<WatchRoomRequest, RoomEvent> {
+  static class Watch implements ClientResponseObserver<WatchRoomRequest, RoomEvent> {
     final LinkedBlockingQueue<RoomEvent> events = new LinkedBlockingQueue<>();
     final CompletableFuture<Throwable> ended = new CompletableFuture<>();
     ClientCallStreamObserver<WatchRoomRequest> call;
@@ -213,5 +213,49 @@ class WatchRoomCancelTest {
     // 50 ms: a poll of the server's gauge
     TestServices.until(gauge + " back at its baseline " + baseline + " (channel still open)", 15_000, 50,
         () -> metric(gauge) == baseline ? Boolean.TRUE : null, () -> gauge + " is " + metric(gauge));
+  }
+
+  /**
+   * A watcher that stops reading while its room keeps changing: each event waited for the write before it, which
+   * waited for the client's flow-control window, so the node kept every event for it (30,000 seeks grew the heap by
+   * 66 MB, without bound). Past {@link RoomGrpcService#MAX_WAITING_EVENTS} waiting events the stream is ended with
+   * RESOURCE_EXHAUSTED; the client reads what was sent before it, then the status.
+   */
+  @Test
+  void aWatcherThatDoesNotReadIsEndedWithResourceExhausted() throws Exception {
+    RoomServiceGrpc.RoomServiceBlockingStub rooms = RoomServiceGrpc.newBlockingStub(channel)
+        .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(key)).withDeadlineAfter(60, TimeUnit.SECONDS);
+    String id = rooms.createRoom(CreateRoomRequest.newBuilder().setHostId("host").setTrackUrl("https://example.com/t.mp3").build())
+        .getRoomId();
+    // a small, fixed window (no auto-tuning), so that a few hundred events fill it
+    ManagedChannel slow = io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder.forAddress("127.0.0.1", NodePorts.grpc(node.vertx()))
+        .usePlaintext().flowControlWindow(65_535).build();
+    try {
+      Watch w = new Watch() {
+        @Override
+        public void beforeStart(ClientCallStreamObserver<WatchRoomRequest> requestStream) {
+          super.beforeStart(requestStream);
+          requestStream.disableAutoRequestWithInitial(1);
+        }
+      };
+      RoomServiceGrpc.newStub(slow).withInterceptors(MetadataUtils.newAttachHeadersInterceptor(key))
+          .watchRoom(WatchRoomRequest.newBuilder().setRoomId(id).build(), w);
+      assertThat(w.next(30_000).getType()).isEqualTo("room_info");
+      RoomServiceGrpc.RoomServiceFutureStub async = RoomServiceGrpc.newFutureStub(channel)
+          .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(key)).withDeadlineAfter(60, TimeUnit.SECONDS);
+      java.util.concurrent.Semaphore inFlight = new java.util.concurrent.Semaphore(32);
+      for (int i = 0; i < 2_000; i++) {
+        inFlight.acquire();
+        async.setPlayback(SetPlaybackRequest.newBuilder().setRoomId(id).setAction("seek").setTimestamp(i).build())
+            .addListener(inFlight::release, Runnable::run);
+      }
+      inFlight.acquire(32);
+      w.call.request(Integer.MAX_VALUE);
+      Throwable end = w.ended.get(30, TimeUnit.SECONDS);
+      assertThat(io.grpc.Status.fromThrowable(end).getCode()).isEqualTo(io.grpc.Status.Code.RESOURCE_EXHAUSTED);
+      assertThat(w.events.size()).as("events before the end").isLessThan(2_000);
+    } finally {
+      slow.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    }
   }
 }
