@@ -258,7 +258,7 @@ public final class StreamRoutes {
               ws.close((short) 1009, "message larger than WS_MAX_MESSAGE_SIZE (" + limit + " bytes)");
               return;
             }
-            if (t.startsWith("{\"type\":\"init_segment\"")) {
+            if (isInitMarker(t)) {
               nextIsInit[0] = true;
               return;
             }
@@ -326,6 +326,21 @@ public final class StreamRoutes {
           });
           ws.resume();
         }));
+  }
+
+  /**
+   * The source's {@code {"type":"init_segment"}}, however its JSON is spaced ({@code {"type": "init_segment"}} from
+   * Python's json.dumps): a small JSON object whose type is init_segment.
+   */
+  static boolean isInitMarker(String text) {
+    if (text.length() > 1024 || !text.contains("init_segment") || !text.stripLeading().startsWith("{")) {
+      return false;
+    }
+    try {
+      return "init_segment".equals(new JsonObject(text).getValue("type"));
+    } catch (RuntimeException notJson) {
+      return false;
+    }
   }
 
   private Future<Buffer> loadInit(String sessionId) {

@@ -152,6 +152,25 @@ class StreamHubTest {
     }
   }
 
+  /**
+   * The init-segment marker is a JSON message, recognised however it is spaced: {@code {"type": "init_segment"}} (what
+   * Python's json.dumps writes) was compared as a string prefix, relayed to the operators as a text frame, and the init
+   * segment after it treated as a live frame, so a late operator never got it.
+   */
+  @Test
+  void theInitMarkerIsReadAsJson() {
+    JsonObject s = createSession("cam-py");
+    String id = s.getString("session_id");
+    try (WsProbe source = WsProbe.connect(port(0), "/ws/stream/" + id + "/cam-py?key=" + s.getString("stream_key"))) {
+      awaitStatus(id, "active");
+      source.sendText("{\"type\": \"init_segment\"}");
+      source.sendBinary(Buffer.buffer("INIT-spaced"));
+      try (WsProbe late = WsProbe.connect(port(0), "/ws/stream/" + id + "/late-py")) {
+        assertThat(late.nextBinary(10_000).toString()).isEqualTo("INIT-spaced");
+      }
+    }
+  }
+
   @Test
   void tenMegabyteFramePassesAndOneByteMoreIsRefused() {
     JsonObject s = createSession("big");
