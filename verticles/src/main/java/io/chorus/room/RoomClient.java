@@ -113,7 +113,8 @@ public final class RoomClient {
       return req.getPositionMs();
     }
     if ("seek".equals(req.getAction())) {
-      return req.getTimestamp() < 0 ? -1 : req.getTimestamp() * 1000;
+      // seconds whose milliseconds overflow are beyond any track: saturated, not wrapped round to a small position
+      return req.getTimestamp() < 0 ? -1 : req.getTimestamp() > Long.MAX_VALUE / 1000 ? Long.MAX_VALUE : req.getTimestamp() * 1000;
     }
     return -1;
   }

@@ -108,6 +108,14 @@ class RoomGrpcTest {
     assertThat(pause.getPositionMs()).isGreaterThanOrEqualTo(120_000);
     assertCode(() -> rooms.setPlayback(SetPlaybackRequest.newBuilder().setRoomId(id).setAction("rewind").build()),
         Status.Code.INVALID_ARGUMENT);
+    // seconds whose milliseconds overflow a long are beyond any track, not wrapped round (to 384 ms, or below 0)
+    for (long seconds : new long[] {18_446_744_073_709_552L, Long.MAX_VALUE, 7L * 24 * 3600 + 1}) {
+      io.grpc.StatusRuntimeException e = org.assertj.core.api.Assertions.catchThrowableOfType(io.grpc.StatusRuntimeException.class,
+          () -> rooms.setPlayback(SetPlaybackRequest.newBuilder().setRoomId(id).setAction("seek").setTimestamp(seconds).build()));
+      assertThat(e).as("seek to %d s", seconds).isNotNull();
+      assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+      assertThat(e.getStatus().getDescription()).isEqualTo("position is beyond any track length");
+    }
     assertCode(() -> rooms.setPlayback(SetPlaybackRequest.newBuilder().setRoomId("ZZZZZZ").setAction("play").build()),
         Status.Code.NOT_FOUND);
   }
