@@ -256,7 +256,7 @@ public final class RoomSocketHandler implements Handler<RoutingContext> {
         send(socket, RoomEvents.error("rate_limited", "more than " + MAX_RATE + " messages per second"));
         return;
       }
-      if (text.length() > MAX_FRAME) {
+      if (overBytes(text, MAX_FRAME)) {
         send(socket, RoomEvents.error("payload_too_large", "messages are limited to " + MAX_FRAME + " bytes"));
         return;
       }
@@ -310,6 +310,23 @@ public final class RoomSocketHandler implements Handler<RoutingContext> {
           ErrorCode code = ErrorCode.of(e);
           send(socket, RoomEvents.error(code.slug(), String.valueOf(e.getMessage())));
         }));
+  }
+
+  /** Whether {@code text} is over {@code max} bytes in UTF-8, as it came on the wire (counted only when it may be). */
+  static boolean overBytes(String text, int max) {
+    if (text.length() > max) {
+      return true;
+    }
+    if (text.length() <= max / 3) {
+      return false;
+    }
+    long bytes = 0;
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      // each half of a surrogate pair counts 2: 4 bytes for the pair
+      bytes += c < 0x80 ? 1 : c < 0x800 || Character.isSurrogate(c) ? 2 : 3;
+    }
+    return bytes > max;
   }
 
   /**

@@ -186,6 +186,9 @@ class RoomSocketTest {
       assertThat(host.awaitType("error").getString("code")).isEqualTo("invalid_argument");
       host.sendText("{\"type\":\"control\",\"pad\":\"" + "x".repeat(200_000) + "\"}");
       assertThat(host.awaitType("error").getString("code")).isEqualTo("payload_too_large");
+      // the limit is in bytes: 30,000 euro signs are 90,000 of them in UTF-8 (the old check counted 30,000 chars)
+      host.sendText("{\"type\":\"ping\",\"pad\":\"" + "\u20ac".repeat(30_000) + "\"}");
+      assertThat(host.awaitType("error").getString("code")).isEqualTo("payload_too_large");
       // still serving: a valid control works after all that
       host.send(new JsonObject().put("type", "control").put("action", "seek").put("position", 5));
       assertThat(host.awaitType("seek").getDouble("position")).isEqualTo(5.0);
