@@ -29,6 +29,8 @@ public final class GrpcVerticle extends VerticleBase {
   /** How long a call whose ended request held no message, or any call whose request has ended, may stay unanswered. */
   private static final long NO_MESSAGE_MS = 1_000;
   private static final long UNANSWERED_MS = 60_000;
+  /** vertx-grpc's limit on a request message (GrpcServerOptions.DEFAULT_MAX_MESSAGE_SIZE), which Chorus keeps. */
+  static final long MAX_MESSAGE_BYTES = io.vertx.grpc.server.GrpcServerOptions.DEFAULT_MAX_MESSAGE_SIZE;
 
   private final ChorusConfig config;
   private final List<Service> services;
@@ -109,6 +111,9 @@ public final class GrpcVerticle extends VerticleBase {
       String message = req.response().headers().get("grpc-message");
       if (message != null) {
         req.response().headers().set("grpc-message", percent(unpercent(message)));
+      } else if (String.valueOf(GrpcStatus.RESOURCE_EXHAUSTED.code).equals(req.response().headers().get("grpc-status"))) {
+        // vertx-grpc refuses a request message over its limit with this status and no message; every one of ours has one
+        req.response().headers().set("grpc-message", "request message larger than " + MAX_MESSAGE_BYTES + " bytes");
       }
     });
     grpc.handle(req);

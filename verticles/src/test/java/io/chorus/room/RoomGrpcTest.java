@@ -81,6 +81,11 @@ class RoomGrpcTest {
     assertCode(() -> rooms.getState(GetStateRequest.newBuilder().setRoomId("bad id!").build()), Status.Code.INVALID_ARGUMENT);
     assertCode(() -> rooms.createRoom(CreateRoomRequest.newBuilder().setHostId("").build()), Status.Code.INVALID_ARGUMENT);
     assertCode(() -> rooms.createRoom(CreateRoomRequest.newBuilder().setHostId("x".repeat(200)).build()), Status.Code.INVALID_ARGUMENT);
+    // a request message over vertx-grpc's 256 KiB is RESOURCE_EXHAUSTED, and says why (it had no message at all)
+    io.grpc.StatusRuntimeException big = org.assertj.core.api.Assertions.catchThrowableOfType(io.grpc.StatusRuntimeException.class,
+        () -> rooms.createRoom(CreateRoomRequest.newBuilder().setHostId("h").setTitle("x".repeat(300_000)).build()));
+    assertThat(big.getStatus().getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
+    assertThat(big.getStatus().getDescription()).isEqualTo("request message larger than 262144 bytes");
 
     rooms.joinRoom(JoinRoomRequest.newBuilder().setRoomId(r.getRoomId()).setUserId("u3").build());
     assertCode(() -> rooms.joinRoom(JoinRoomRequest.newBuilder().setRoomId(r.getRoomId()).setUserId("u4").build()),
