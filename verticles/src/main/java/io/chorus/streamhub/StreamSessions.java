@@ -83,25 +83,28 @@ public final class StreamSessions {
   }
 
   /**
-   * Records an operator on first connect, refusing a new one past {@code max}. The count and the
-   * insert run in one statement so concurrent connects on several nodes cannot overshoot by much;
-   * a replayed connect of a known operator always succeeds.
+   * Records an operator on first connect, refusing a new one past {@code max}; a replayed connect of a known operator
+   * always succeeds. The session's row is locked first, so concurrent connects (on any node) are counted one after
+   * the other: a count and insert in one statement let a storm of connects overshoot {@code max} (104 of 100).
    */
   public Future<Void> addOperator(String id, String userId, int max) {
-    return pg.preparedQuery("INSERT INTO session_operators (session_id, user_id) SELECT $1, $2 "
-            + "WHERE (SELECT COUNT(*) FROM session_operators WHERE session_id = $1) < $3 "
-            + "ON CONFLICT (session_id, user_id) DO NOTHING RETURNING user_id")
-        .execute(Tuple.of(UUID.fromString(id), userId, max))
+    UUID session = UUID.fromString(id);
+    return pg.withTransaction(conn -> conn.preparedQuery("SELECT 1 FROM streaming_sessions WHERE id = $1 FOR UPDATE")
+        .execute(Tuple.of(session))
+        .compose(locked -> conn.preparedQuery("INSERT INTO session_operators (session_id, user_id) SELECT $1, $2 "
+                + "WHERE (SELECT COUNT(*) FROM session_operators WHERE session_id = $1) < $3 "
+                + "ON CONFLICT (session_id, user_id) DO NOTHING RETURNING user_id")
+            .execute(Tuple.of(session, userId, max)))
         .compose(rows -> {
           if (rows.rowCount() > 0) {
             return Future.succeededFuture();
           }
-          return pg.preparedQuery("SELECT 1 FROM session_operators WHERE session_id = $1 AND user_id = $2")
-              .execute(Tuple.of(UUID.fromString(id), userId))
+          return conn.preparedQuery("SELECT 1 FROM session_operators WHERE session_id = $1 AND user_id = $2")
+              .execute(Tuple.of(session, userId))
               .compose(known -> known.size() > 0 ? Future.<Void>succeededFuture()
                   : Future.failedFuture(new ChorusException(ErrorCode.TOO_MANY_OPERATORS,
                       "session already has " + max + " operators")));
-        });
+        }));
   }
 
   public Future<JsonArray> operators(String id) {

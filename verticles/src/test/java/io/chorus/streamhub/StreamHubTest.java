@@ -195,6 +195,57 @@ class StreamHubTest {
     }
   }
 
+  /**
+   * A storm of new operators connecting at once: the count and the insert ran in one statement, so concurrent connects
+   * each counted the others out and more than SESSION_MAX_OPERATORS were recorded (104 of 100). Exactly the limit is
+   * recorded and served; every other one gets too_many_operators (4429).
+   */
+  @Test
+  @ChorusCluster(config = {"SESSION_MAX_OPERATORS=100", "RATE_LIMIT_SESSION_CREATE=0"})
+  void aStormOfOperatorsNeverOvershootsTheLimit(TestCluster storm) {
+    int port = storm.port();
+    HttpResponse<Buffer> created = TestServices.await(web.post(port, "127.0.0.1", "/sessions")
+        .sendJsonObject(new JsonObject().put("client_id", "storm")));
+    String id = created.bodyAsJsonObject().getString("session_id");
+    int n = 160;
+    List<WsProbe> ops = new ArrayList<>();
+    // all at once: each handshake on a thread of its own
+    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(n);
+    try {
+      List<java.util.concurrent.Future<WsProbe>> connects = new ArrayList<>();
+      for (int i = 0; i < n; i++) {
+        int k = i;
+        connects.add(pool.submit(() -> WsProbe.connect(port, "/ws/stream/" + id + "/storm-" + k)));
+      }
+      for (java.util.concurrent.Future<WsProbe> c : connects) {
+        ops.add(c.get(60, java.util.concurrent.TimeUnit.SECONDS));
+      }
+      // settled: every operator is either recorded or refused and closed (50 ms: a poll of the REST answer)
+      TestServices.until("every operator recorded or refused", 30_000, 50, () -> {
+        List<String> recorded = operatorIds(port, id);
+        for (int i = 0; i < n; i++) {
+          if (!ops.get(i).isClosed() && !recorded.contains("storm-" + i)) {
+            return false;
+          }
+        }
+        return true;
+      });
+      List<String> recorded = operatorIds(port, id);
+      assertThat(recorded).hasSize(100);
+      for (int i = 0; i < n; i++) {
+        if (!recorded.contains("storm-" + i)) {
+          assertThat(ops.get(i).awaitType("error").getString("code")).isEqualTo("too_many_operators");
+          assertThat(ops.get(i).awaitClose(5_000)).isEqualTo((short) 4429);
+        }
+      }
+    } catch (InterruptedException | java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+      throw new AssertionError(e);
+    } finally {
+      pool.shutdownNow();
+      ops.forEach(WsProbe::close);
+    }
+  }
+
   @Test
   void refusalsWithClearErrors() {
     JsonObject s = createSession("src");
@@ -328,6 +379,12 @@ class StreamHubTest {
   /** chorus_stream_slow_operators_disconnected_total as node {@code node} exposes it on /metrics. */
   private static double slowDisconnects(int node) {
     return TestServices.metric(port(node), "chorus_stream_slow_operators_disconnected_total");
+  }
+
+  private static List<String> operatorIds(int port, String id) {
+    List<String> ids = new ArrayList<>();
+    TestServices.await(web.get(port, "127.0.0.1", "/sessions/" + id + "/operators").send()).bodyAsJsonObject().getJsonArray("operators").forEach(o -> ids.add(((JsonObject) o).getString("user_id")));
+    return ids;
   }
 
   private static void awaitOperators(String id, int n) {
