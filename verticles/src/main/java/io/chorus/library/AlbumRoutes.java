@@ -1,6 +1,5 @@
 package io.chorus.library;
 
-import io.chorus.bus.ChorusException;
 import io.chorus.bus.ErrorCode;
 import io.chorus.input.Inputs;
 import io.chorus.web.Http;
@@ -46,7 +45,8 @@ final class AlbumRoutes {
       Integer year = year(b);
       return access.caller(ctx).compose(me -> albums.create(UUID.fromString(me.userId()), title, artist, year)).map(AlbumRoutes::wrap);
     }));
-    router.get("/api/v1/albums").handler(ctx -> respond(ctx, 200, () -> {
+    // reads that also serve anonymous callers: a presented token first (a bad one is 401 whatever the query or ids hold)
+    router.get("/api/v1/albums").handler(ctx -> respond(ctx, 200, () -> access.optionalCaller(ctx).compose(me -> {
       String owner = ctx.request().getParam("owner");
       String artist = ctx.request().getParam("artist");
       UUID ownerId = owner == null ? null : CatalogHttp.uuid("owner", owner);
@@ -54,12 +54,12 @@ final class AlbumRoutes {
       String artistName = artist != null && artistId == null ? artist : null;
       CatalogHttp.Cursor cursor = CatalogHttp.Cursor.parse(ctx.request().getParam("cursor"));
       int limit = CatalogHttp.limit(ctx, 50, 200);
-      return access.optionalCaller(ctx).compose(me -> albums.list(me, ownerId, artistId, artistName, cursor, limit));
-    }));
-    router.get("/api/v1/albums/:id").handler(ctx -> respond(ctx, 200, () -> {
+      return albums.list(me, ownerId, artistId, artistName, cursor, limit);
+    })));
+    router.get("/api/v1/albums/:id").handler(ctx -> respond(ctx, 200, () -> access.optionalCaller(ctx).compose(me -> {
       UUID id = pathId(ctx, "id");
-      return access.optionalCaller(ctx).compose(me -> albums.get(id, me)).map(AlbumRoutes::wrap);
-    }));
+      return albums.get(id, me);
+    }).map(AlbumRoutes::wrap)));
     router.patch("/api/v1/albums/:id").handler(access.authenticated(body)).handler(ctx -> respond(ctx, 200, () -> {
       UUID id = pathId(ctx, "id");
       JsonObject b = patchBody(ctx);
@@ -172,33 +172,30 @@ final class AlbumRoutes {
   }
 
   private void getCover(RoutingContext ctx) {
-    UUID id;
     String size = ctx.request().getParam("size", "full");
-    try {
-      id = pathId(ctx, "id");
-      if (!size.equals("full") && !size.equals("thumb")) {
-        throw ErrorCode.INVALID_ARGUMENT.exception("size must be full or thumb");
-      }
-    } catch (ChorusException e) {
-      Http.fail(ctx, e);
-      return;
-    }
+    // a presented token first: a bad one is 401 whatever the id and size hold
     access.optionalCaller(ctx)
-        .compose(me -> AlbumRepo.row(albums.pg(), id).compose(r -> {
-          if (r == null || !Access.visible(r.getString("moderation"), r.getUUID("owner_id").toString(), me)) {
-            return Future.failedFuture(ErrorCode.NOT_FOUND.exception("no such album"));
+        .compose(me -> {
+          UUID id = pathId(ctx, "id");
+          if (!size.equals("full") && !size.equals("thumb")) {
+            throw ErrorCode.INVALID_ARGUMENT.exception("size must be full or thumb");
           }
-          String key = r.getString(size.equals("thumb") ? "cover_thumb_key" : "cover_key");
-          if (key == null) {
-            return Future.failedFuture(ErrorCode.NOT_FOUND.exception("the album has no cover"));
-          }
-          boolean shared = "approved".equals(r.getString("moderation"));
-          return covers.fetch(key).onSuccess(obj -> ctx.response()
-              .putHeader("Content-Type", obj.response().contentType())
-              .putHeader("Cache-Control", shared ? "public, max-age=300" : "private, no-store")
-              .putHeader("X-Content-Type-Options", "nosniff")
-              .end(Buffer.buffer(obj.asByteArray())));
-        }))
+          return AlbumRepo.row(albums.pg(), id).compose(r -> {
+            if (r == null || !Access.visible(r.getString("moderation"), r.getUUID("owner_id").toString(), me)) {
+              return Future.failedFuture(ErrorCode.NOT_FOUND.exception("no such album"));
+            }
+            String key = r.getString(size.equals("thumb") ? "cover_thumb_key" : "cover_key");
+            if (key == null) {
+              return Future.failedFuture(ErrorCode.NOT_FOUND.exception("the album has no cover"));
+            }
+            boolean shared = "approved".equals(r.getString("moderation"));
+            return covers.fetch(key).onSuccess(obj -> ctx.response()
+                .putHeader("Content-Type", obj.response().contentType())
+                .putHeader("Cache-Control", shared ? "public, max-age=300" : "private, no-store")
+                .putHeader("X-Content-Type-Options", "nosniff")
+                .end(Buffer.buffer(obj.asByteArray())));
+          });
+        })
         .onFailure(e -> Http.fail(ctx, e));
   }
 }

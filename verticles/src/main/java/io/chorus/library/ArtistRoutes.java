@@ -54,37 +54,31 @@ final class ArtistRoutes {
   }
 
   private void list(RoutingContext ctx) {
-    int limit;
-    try {
-      limit = Integer.parseInt(ctx.request().getParam("limit", "50"));
-    } catch (NumberFormatException e) {
-      limit = -1;
-    }
-    if (limit < 1 || limit > MAX_LIMIT) {
-      Http.error(ctx, ErrorCode.INVALID_ARGUMENT, "limit must be an integer from 1 to " + MAX_LIMIT);
-      return;
-    }
     String q = ctx.request().getParam("q", "").trim().toLowerCase(java.util.Locale.ROOT);
     String after = ctx.request().getParam("after", "");
-    int n = limit;
-    access.optionalCaller(ctx).compose(who -> pg.preparedQuery(SELECT
-            + "WHERE strpos(ar.name_key, $3) > 0 AND ar.name_key > $4 AND " + visible("ar", 1)
-            + " ORDER BY ar.name_key LIMIT $5")
-        .execute(viewer(who).addValue(q).addValue(after).addValue(n + 1)))
-        .onSuccess(rows -> {
-          JsonArray out = new JsonArray();
-          String next = null;
-          int i = 0;
-          for (Row r : rows) {
-            if (i++ == n) {
-              next = out.getJsonObject(n - 1).getString("name_key");
-              break;
-            }
-            out.add(json(r));
-          }
-          out.forEach(o -> ((JsonObject) o).remove("name_key"));
-          Http.json(ctx, 200, new JsonObject().put("artists", out).put("next_after", next));
+    // a presented token first: a bad one is 401 whatever the query holds
+    access.optionalCaller(ctx).compose(who -> {
+          int n = limit(ctx.request().getParam("limit", "50"));
+          return pg.preparedQuery(SELECT
+                  + "WHERE strpos(ar.name_key, $3) > 0 AND ar.name_key > $4 AND " + visible("ar", 1)
+                  + " ORDER BY ar.name_key LIMIT $5")
+              .execute(viewer(who).addValue(q).addValue(after).addValue(n + 1))
+              .map(rows -> {
+                JsonArray out = new JsonArray();
+                String next = null;
+                int i = 0;
+                for (Row r : rows) {
+                  if (i++ == n) {
+                    next = out.getJsonObject(n - 1).getString("name_key");
+                    break;
+                  }
+                  out.add(json(r));
+                }
+                out.forEach(o -> ((JsonObject) o).remove("name_key"));
+                return new JsonObject().put("artists", out).put("next_after", next);
+              });
         })
+        .onSuccess(page -> Http.json(ctx, 200, page))
         .onFailure(e -> Http.fail(ctx, e));
   }
 
@@ -110,6 +104,19 @@ final class ArtistRoutes {
           Http.json(ctx, 200, a);
         })
         .onFailure(e -> Http.fail(ctx, e));
+  }
+
+  private static int limit(String v) {
+    int limit;
+    try {
+      limit = Integer.parseInt(v);
+    } catch (NumberFormatException e) {
+      limit = -1;
+    }
+    if (limit < 1 || limit > MAX_LIMIT) {
+      throw ErrorCode.INVALID_ARGUMENT.exception("limit must be an integer from 1 to " + MAX_LIMIT);
+    }
+    return limit;
   }
 
   private static JsonObject json(Row r) {

@@ -33,10 +33,11 @@ final class PlaylistRoutes {
           isPublic != null && isPublic).compose(id -> playlists.get(id, me))).map(PlaylistRoutes::wrap);
     }));
     router.get("/api/v1/playlists").handler(ctx -> respond(ctx, 200, () -> access.caller(ctx).compose(playlists::mine)));
-    router.get("/api/v1/playlists/:id").handler(ctx -> respond(ctx, 200, () -> {
+    // anonymous readers too, but a presented token first: a bad one is 401 whatever the id looks like
+    router.get("/api/v1/playlists/:id").handler(ctx -> respond(ctx, 200, () -> access.optionalCaller(ctx).compose(me -> {
       UUID id = pathId(ctx, "id");
-      return access.optionalCaller(ctx).compose(me -> playlists.get(id, me)).map(PlaylistRoutes::wrap);
-    }));
+      return playlists.get(id, me);
+    }).map(PlaylistRoutes::wrap)));
     router.patch("/api/v1/playlists/:id").handler(access.authenticated(body)).handler(ctx -> respond(ctx, 200, () -> {
       UUID id = pathId(ctx, "id");
       JsonObject b = body(ctx);

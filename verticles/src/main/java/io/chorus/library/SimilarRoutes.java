@@ -46,32 +46,28 @@ final class SimilarRoutes {
   }
 
   private void similar(RoutingContext ctx) {
-    int limit;
-    UUID id;
-    try {
-      limit = limit(ctx.request().getParam("limit"));
-    } catch (RuntimeException e) {
-      Http.fail(ctx, e);
-      return;
-    }
-    try {
-      id = UUID.fromString(ctx.pathParam("id"));
-    } catch (IllegalArgumentException e) {
-      Http.error(ctx, ErrorCode.NOT_FOUND, "no such track");   // a malformed id names no track, as GET /tracks/{id}
-      return;
-    }
     SoundAlike sound = similar.get();
+    // the token (when one is presented) before the query and the path's id: a bad one is 401 whatever they hold
     access.optionalCaller(ctx)
-        .compose(viewer -> rows(List.of(id), viewer).compose(seed -> {
-          Row r = seed.get(id);
-          if (r == null || !Access.visible(r.getString("moderation"), r.getUUID("owner_id").toString(), viewer)) {
-            return Future.failedFuture(ErrorCode.NOT_FOUND.exception("no such track"));
+        .compose(viewer -> {
+          int limit = limit(ctx.request().getParam("limit"));
+          UUID id;
+          try {
+            id = UUID.fromString(ctx.pathParam("id"));
+          } catch (IllegalArgumentException e) {
+            return Future.failedFuture(ErrorCode.NOT_FOUND.exception("no such track"));   // a malformed id names no track, as GET /tracks/{id}
           }
-          if (sound == null) {
-            return Future.failedFuture(ErrorCode.UNAVAILABLE.exception("similar songs are not available on this node (no audio feature)"));
-          }
-          return sound.similar(id, limit).compose(matches -> answer(id, r, matches, sound.sameRecording(id), viewer));
-        }))
+          return rows(List.of(id), viewer).compose(seed -> {
+            Row r = seed.get(id);
+            if (r == null || !Access.visible(r.getString("moderation"), r.getUUID("owner_id").toString(), viewer)) {
+              return Future.failedFuture(ErrorCode.NOT_FOUND.exception("no such track"));
+            }
+            if (sound == null) {
+              return Future.failedFuture(ErrorCode.UNAVAILABLE.exception("similar songs are not available on this node (no audio feature)"));
+            }
+            return sound.similar(id, limit).compose(matches -> answer(id, r, matches, sound.sameRecording(id), viewer));
+          });
+        })
         .onSuccess(body -> Http.json(ctx, 200, body))
         .onFailure(e -> Http.fail(ctx, e));
   }

@@ -88,15 +88,18 @@ final class StreamRoutes {
     String maxBitrate = ctx.request().getParam("max_bitrate");
     Future<SignedIn> viewer;
     try {
-      checkFormat(format);
-      if (maxBitrate != null) {
-        // refused as POST …/stream-url refuses it, also where it has no effect (original, opus)
-        kbps(maxBitrate);
-      }
       String sig = ctx.request().getParam("sig");
-      viewer = sig == null ? access.optionalCaller(ctx)
-          : Future.succeededFuture(urls.verify(id, format, maxBitrate, ctx.request().getParam("exp"), ctx.request().getParam("u"),
-              ctx.request().getParam("m"), sig, Instant.now().getEpochSecond()).viewer());
+      if (sig == null) {
+        // a presented token first: a bad one is 401 whatever the query holds
+        viewer = access.optionalCaller(ctx).map(v -> {
+          checkQuery(format, maxBitrate);
+          return v;
+        });
+      } else {
+        checkQuery(format, maxBitrate);
+        viewer = Future.succeededFuture(urls.verify(id, format, maxBitrate, ctx.request().getParam("exp"), ctx.request().getParam("u"),
+            ctx.request().getParam("m"), sig, Instant.now().getEpochSecond()).viewer());
+      }
     } catch (RuntimeException e) {
       Http.fail(ctx, e);
       return;
@@ -130,39 +133,32 @@ final class StreamRoutes {
 
   private void streamUrl(RoutingContext ctx) {
     String id = ctx.pathParam("id");
-    JsonObject body;
-    try {
-      body = Http.nonEmptyBody(ctx) == null ? new JsonObject() : ctx.body().asJsonObject();
-      if (body == null) {   // the JSON null: not an object
-        throw new io.vertx.core.json.DecodeException("not a JSON object");
-      }
-    } catch (RuntimeException e) {
-      Http.error(ctx, ErrorCode.MALFORMED_JSON, "the body must be a JSON object");
-      return;
-    }
-    Object f = body.getValue("format");
-    if (f != null && !(f instanceof String)) {
-      Http.error(ctx, ErrorCode.INVALID_ARGUMENT, "format must be a string");
-      return;
-    }
-    String format = f != null ? (String) f : ctx.request().getParam("format", "original");
-    Object mb = body.getValue("max_bitrate", ctx.request().getParam("max_bitrate"));
-    String maxBitrate = mb == null ? null : mb.toString();
-    try {
-      checkFormat(format);
-      if (maxBitrate != null) {
-        kbps(maxBitrate);
-      }
-    } catch (RuntimeException e) {
-      Http.fail(ctx, e);
-      return;
-    }
     Context here = vertx.getOrCreateContext();
-    access.optionalCaller(ctx).compose(v -> on(here, readable(id, format, v)).map(t -> {
-          long now = Instant.now().getEpochSecond();
-          return new JsonObject().put("url", urls.sign(t.id(), format, maxBitrate, v, now))
-              .put("expires_at", Instant.ofEpochSecond(now + urls.ttlSeconds()).toString());
-        }))
+    // a presented token first: a bad one is 401 whatever the body and the query hold
+    access.optionalCaller(ctx).compose(v -> {
+          JsonObject body;
+          try {
+            body = Http.nonEmptyBody(ctx) == null ? new JsonObject() : ctx.body().asJsonObject();
+          } catch (RuntimeException e) {
+            throw ErrorCode.MALFORMED_JSON.exception("the body must be a JSON object");
+          }
+          if (body == null) {   // the JSON null: not an object
+            throw ErrorCode.MALFORMED_JSON.exception("the body must be a JSON object");
+          }
+          Object f = body.getValue("format");
+          if (f != null && !(f instanceof String)) {
+            throw ErrorCode.INVALID_ARGUMENT.exception("format must be a string");
+          }
+          String format = f != null ? (String) f : ctx.request().getParam("format", "original");
+          Object mb = body.getValue("max_bitrate", ctx.request().getParam("max_bitrate"));
+          String maxBitrate = mb == null ? null : mb.toString();
+          checkQuery(format, maxBitrate);
+          return on(here, readable(id, format, v)).map(t -> {
+            long now = Instant.now().getEpochSecond();
+            return new JsonObject().put("url", urls.sign(t.id(), format, maxBitrate, v, now))
+                .put("expires_at", Instant.ofEpochSecond(now + urls.ttlSeconds()).toString());
+          });
+        })
         .onSuccess(j -> Http.json(ctx, 200, j))
         .onFailure(e -> Http.fail(ctx, e));
   }
@@ -350,6 +346,14 @@ final class StreamRoutes {
     Promise<T> p = Promise.promise();
     f.onComplete(ar -> c.runOnContext(v -> p.handle(ar)));
     return p.future();
+  }
+
+  /** {@code format} and {@code max_bitrate} ({@code null}: absent), refused as POST …/stream-url refuses them, also where it has no effect. */
+  private static void checkQuery(String format, String maxBitrate) {
+    checkFormat(format);
+    if (maxBitrate != null) {
+      kbps(maxBitrate);
+    }
   }
 
   private static void checkFormat(String format) {

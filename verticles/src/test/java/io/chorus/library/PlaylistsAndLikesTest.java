@@ -167,6 +167,37 @@ class PlaylistsAndLikesTest {
         .isEqualTo("invalid_argument");
   }
 
+  /** Reads that also serve anonymous callers verify a presented token first: a bad one is 401 whatever the query and ids hold. */
+  @Test
+  void aBadTokenIs401BeforeTheQueryOnAnonymousReads() {
+    CatalogApi.User me = api.newUser("reader");
+    String track = track(me, "Mine", "approved");
+    String some = UUID.randomUUID().toString();
+    List<String> reads = List.of("/api/v1/tracks/" + track + "/similar?limit=abc", "/api/v1/tracks/xyz/similar",
+        "/api/v1/albums?limit=0", "/api/v1/artists?limit=0", "/api/v1/albums/xyz", "/api/v1/playlists/xyz",
+        "/api/v1/tracks/" + track + "/stream?format=bogus", "/api/v1/tracks/" + track + "/stream?max_bitrate=abc",
+        "/api/v1/albums/" + some + "/cover?size=bad", "/api/v1/albums/xyz/cover");
+    for (String path : reads) {
+      assertThat(api.get(path, "bad.token.here").error(401)).as(path).isEqualTo("unauthenticated");
+    }
+    assertThat(api.post("/api/v1/tracks/" + track + "/stream-url", "bad.token.here", new JsonObject().put("format", "bogus")).error(401))
+        .isEqualTo("unauthenticated");
+    assertThat(api.call("POST", "/api/v1/tracks/" + track + "/stream-url", "bad.token.here", "{nope").error(401)).isEqualTo("unauthenticated");
+    // without a token (and with a good one) the anonymous path answers as before
+    for (String token : new String[] {null, me.token()}) {
+      assertThat(api.get("/api/v1/tracks/" + track + "/similar?limit=abc", token).error(400)).isEqualTo("invalid_argument");
+      assertThat(api.get("/api/v1/tracks/xyz/similar", token).error(404)).isEqualTo("not_found");
+      assertThat(api.get("/api/v1/albums?limit=0", token).error(400)).isEqualTo("invalid_argument");
+      assertThat(api.get("/api/v1/artists?limit=0", token).error(400)).isEqualTo("invalid_argument");
+      assertThat(api.get("/api/v1/albums/xyz", token).error(400)).isEqualTo("invalid_argument");
+      assertThat(api.get("/api/v1/playlists/xyz", token).error(400)).isEqualTo("invalid_argument");
+      assertThat(api.get("/api/v1/tracks/" + track + "/stream?format=bogus", token).error(400)).isEqualTo("invalid_argument");
+      assertThat(api.get("/api/v1/albums/" + some + "/cover?size=bad", token).error(400)).isEqualTo("invalid_argument");
+      assertThat(api.post("/api/v1/tracks/" + track + "/stream-url", token, new JsonObject().put("format", "bogus")).error(400))
+          .isEqualTo("invalid_argument");
+    }
+  }
+
   @Test
   void likesAreIdempotentAndFollowVisibility() {
     CatalogApi.User me = api.newUser("fan");
