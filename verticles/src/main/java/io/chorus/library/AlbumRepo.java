@@ -95,7 +95,8 @@ final class AlbumRepo {
         return Future.failedFuture(ErrorCode.NOT_FOUND.exception("no such album"));
       }
       // positions counted over all entries: dense even right after a deleted track's entry went (ON DELETE CASCADE)
-      return pg.preparedQuery("SELECT at.position, " + CatalogTracks.COLUMNS + " FROM (SELECT track_id, row_number() OVER (ORDER BY position, track_id) - 1"
+      // $3 (the viewer's id, see CatalogTracks.viewer) also gives each track its liked
+      return pg.preparedQuery("SELECT at.position, " + CatalogTracks.columns(3) + " FROM (SELECT track_id, row_number() OVER (ORDER BY position, track_id) - 1"
               + " AS position FROM album_tracks WHERE album_id = $1) at JOIN " + CatalogTracks.FROM + " ON t.id = at.track_id"
               + " WHERE " + CatalogTracks.visible("t", 2) + " ORDER BY at.position")
           .execute(CatalogTracks.viewer(Tuple.of(id), viewer))

@@ -19,6 +19,11 @@ final class CatalogTracks {
   /** Select list for {@code tracks t LEFT JOIN artists tar ON tar.id = t.artist_id} (columns named {@code t_*}). */
   static final String COLUMNS = Track.columns("t_", "tar", false, "NULL::boolean");
 
+  /** {@link #COLUMNS} with {@code liked} for the viewer whose id is parameter {@code $viewer} (null: anonymous, no {@code liked}). */
+  static String columns(int viewer) {
+    return Track.columns("t_", "tar", false, Track.liked(viewer));
+  }
+
   static final String FROM = "tracks t LEFT JOIN artists tar ON tar.id = t.artist_id";
 
   /** The track JSON (one writer, {@link Track#json}) without the waveform. */

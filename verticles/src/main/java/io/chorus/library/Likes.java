@@ -86,7 +86,7 @@ final class Likes {
     List<Future<List<JsonObject>>> parts = new ArrayList<>();
     for (String type : types) {
       String sql = switch (type) {
-        case "track" -> "SELECT l.created_at AS liked_at, " + CatalogTracks.COLUMNS + " FROM likes l JOIN " + CatalogTracks.FROM
+        case "track" -> "SELECT l.created_at AS liked_at, " + CatalogTracks.columns(1) + " FROM likes l JOIN " + CatalogTracks.FROM
             + " ON t.id = l.subject_id WHERE l.user_id = $1 AND l.subject_type = 'track' AND " + CatalogTracks.visible("t", 3);
         case "album" -> "SELECT l.created_at AS liked_at, " + AlbumRepo.columns(3) + " FROM likes l JOIN " + AlbumRepo.FROM
             + " ON al.id = l.subject_id WHERE l.user_id = $1 AND l.subject_type = 'album' AND " + CatalogTracks.visible("al", 3);

@@ -69,7 +69,8 @@ final class PlaylistRepo {
       if (r == null || !(r.getBoolean("public") || viewer != null && viewer.userId().equals(r.getUUID("owner_id").toString()))) {
         return Future.failedFuture(ErrorCode.NOT_FOUND.exception("no such playlist"));
       }
-      return pg.preparedQuery("SELECT pt.id AS entry_id, pt.position, pt.added_at, " + CatalogTracks.COLUMNS + " FROM (SELECT id, track_id,"
+      // $3 (the viewer's id, see CatalogTracks.viewer) also gives each track its liked
+      return pg.preparedQuery("SELECT pt.id AS entry_id, pt.position, pt.added_at, " + CatalogTracks.columns(3) + " FROM (SELECT id, track_id,"
               + " added_at, row_number() OVER (ORDER BY position, id) - 1 AS position FROM playlist_tracks WHERE playlist_id = $1) pt JOIN "
               + CatalogTracks.FROM + " ON t.id = pt.track_id WHERE " + CatalogTracks.visible("t", 2)
               + " ORDER BY pt.position")

@@ -35,9 +35,18 @@ record Track(String id, String ownerId, String title, String artistId, String ar
         .append(liked).append(" AS ").append(prefix).append("liked").toString();
   }
 
+  /**
+   * The SQL of {@code liked} for {@code tracks t}: whether the viewer whose id is parameter {@code $viewer} likes the
+   * track, null when that id is null (anonymous: no {@code liked}). Part of the row's own query: one query per page.
+   */
+  static String liked(int viewer) {
+    String id = "$" + viewer + "::uuid";
+    return "CASE WHEN " + id + " IS NULL THEN NULL ELSE EXISTS (SELECT 1 FROM likes l"
+        + " WHERE l.user_id = " + id + " AND l.subject_type = 'track' AND l.subject_id = t.id) END";
+  }
+
   /** The track's own SELECT list; {@code $1} of the query is the viewer's id (or null) for {@code liked}. */
-  static final String COLUMNS = columns("", "a", true, "CASE WHEN $1::uuid IS NULL THEN NULL ELSE EXISTS (SELECT 1 FROM likes l"
-      + " WHERE l.user_id = $1::uuid AND l.subject_type = 'track' AND l.subject_id = t.id) END");
+  static final String COLUMNS = columns("", "a", true, liked(1));
   static final String FROM = " FROM tracks t LEFT JOIN artists a ON a.id = t.artist_id";
   /** {@link #COLUMNS} without the waveform (null), for reads that never show it: no JSON array parsed per stream request. */
   static final String STREAM_COLUMNS = COLUMNS.replace("t.waveform,", "NULL::jsonb AS waveform,");

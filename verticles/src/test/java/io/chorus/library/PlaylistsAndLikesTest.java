@@ -269,6 +269,43 @@ class PlaylistsAndLikesTest {
     assertThat(api.get("/api/v1/me/likes", me.token()).expect(200).json().getJsonArray("likes")).isEmpty();
   }
 
+  /** api.md's track JSON: {@code liked} for a signed-in caller, in album tracks, playlist entries and /me/likes as in GET /tracks. */
+  @Test
+  void tracksCarryLikedForASignedInReader() {
+    CatalogApi.User me = api.newUser("liker");
+    CatalogApi.User other = api.newUser("maker");
+    String loved = track(other, "Loved", "approved");
+    String plain = track(other, "Plain", "approved");
+    api.call("PUT", "/api/v1/tracks/" + loved + "/like", me.token(), null).expect(204);
+    String album = api.post("/api/v1/albums", other.token(), new JsonObject().put("title", "Both")).expect(201).json()
+        .getJsonObject("album").getString("id");
+    Sql.query(node.config().db(), "UPDATE albums SET moderation = 'approved' WHERE id = ?", UUID.fromString(album));
+    String list = api.post("/api/v1/playlists", other.token(), new JsonObject().put("name", "Both").put("public", true)).expect(201).json()
+        .getJsonObject("playlist").getString("id");
+    for (String t : List.of(loved, plain)) {
+      api.post("/api/v1/albums/" + album + "/tracks", other.token(), new JsonObject().put("track_id", t)).expect(201);
+      api.post("/api/v1/playlists/" + list + "/tracks", other.token(), new JsonObject().put("track_id", t)).expect(201);
+    }
+
+    JsonArray albumTracks = api.get("/api/v1/albums/" + album, me.token()).expect(200).json().getJsonObject("album").getJsonArray("tracks");
+    assertThat(albumTracks).extracting(o -> ((JsonObject) o).getValue("liked")).containsExactly(true, false);
+    JsonArray entries = api.get("/api/v1/playlists/" + list, me.token()).expect(200).json().getJsonObject("playlist").getJsonArray("entries");
+    assertThat(entries).extracting(o -> ((JsonObject) o).getJsonObject("track").getValue("liked")).containsExactly(true, false);
+    JsonArray likes = api.get("/api/v1/me/likes?type=track", me.token()).expect(200).json().getJsonArray("likes");
+    assertThat(likes).extracting(o -> ((JsonObject) o).getJsonObject("track").getValue("liked")).containsExactly(true);
+    // as GET /tracks answers the same reader
+    JsonArray tracks = api.get("/api/v1/tracks?owner=" + other.id(), me.token()).expect(200).json().getJsonArray("tracks");
+    assertThat(tracks).filteredOn(o -> ((JsonObject) o).getString("id").equals(loved)).extracting(o -> ((JsonObject) o).getValue("liked"))
+        .containsExactly(true);
+    // the owner, who likes neither, sees false; an anonymous reader no liked at all
+    assertThat(api.get("/api/v1/albums/" + album, other.token()).expect(200).json().getJsonObject("album").getJsonArray("tracks"))
+        .extracting(o -> ((JsonObject) o).getValue("liked")).containsExactly(false, false);
+    assertThat(api.get("/api/v1/albums/" + album, null).expect(200).json().getJsonObject("album").getJsonArray("tracks"))
+        .allSatisfy(o -> assertThat(((JsonObject) o).containsKey("liked")).isFalse());
+    assertThat(api.get("/api/v1/playlists/" + list, null).expect(200).json().getJsonObject("playlist").getJsonArray("entries"))
+        .allSatisfy(o -> assertThat(((JsonObject) o).getJsonObject("track").containsKey("liked")).isFalse());
+  }
+
   static Object likeRows(CatalogApi.User u, String subject) {
     return Sql.query(node.config().db(), "SELECT count(*) AS n FROM likes WHERE user_id = ? AND subject_id = ?",
         UUID.fromString(u.id()), UUID.fromString(subject)).get(0).get("n");
