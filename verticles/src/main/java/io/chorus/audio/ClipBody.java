@@ -66,6 +66,12 @@ final class ClipBody {
   }
 
   private static RuntimeException tooLarge(int maxBytes) {
-    return ErrorCode.PAYLOAD_TOO_LARGE.exception("the clip is larger than " + maxBytes / (1024 * 1024) + " MB");
+    return ErrorCode.PAYLOAD_TOO_LARGE.exception("the clip is larger than " + size(maxBytes));
+  }
+
+  /** The limit as api.md states it: {@code 5 MiB (5,242,880 bytes)}, exact (a MiB is 1,048,576 bytes, not a million). */
+  static String size(int bytes) {
+    String exact = String.format(java.util.Locale.ROOT, "%,d bytes", bytes);
+    return bytes % (1024 * 1024) == 0 ? bytes / (1024 * 1024) + " MiB (" + exact + ")" : exact;
   }
 }

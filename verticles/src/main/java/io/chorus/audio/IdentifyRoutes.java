@@ -14,6 +14,8 @@ import io.vertx.ext.web.RoutingContext;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.Tuple;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -25,12 +27,14 @@ import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * {@code POST /api/v1/identify}: the body is an audio clip in any format ffmpeg reads (≤ 5 MB, ≤ 30 s);
+ * {@code POST /api/v1/identify}: the body is an audio clip in any format ffmpeg reads (≤ 5 MiB, ≤ 30 s);
  * the answer names the tracks it comes from, best first, among those the caller may see (anonymous:
  * approved only). {@code matches: []} when nothing matches with confidence.
  */
 final class IdentifyRoutes {
+  private static final Logger LOG = LoggerFactory.getLogger(IdentifyRoutes.class);
   static final int MAX_BYTES = 5 * 1024 * 1024;
+  static final String NOT_AUDIO = "the body is not audio ffmpeg can read (WAV, MP3, Ogg/Opus, WebM, M4A, ...)";
   static final double MAX_SECONDS = 30;
   private static final int LIMIT = 5;
   private static final long DECODE_TIMEOUT_MS = 20_000;
@@ -46,7 +50,7 @@ final class IdentifyRoutes {
   /**
    * {@code inFlight}: the node's identify requests between their headers and their answer, shared by every gateway
    * instance; over {@code maxInFlight} a request is refused at once (503 {@code unavailable}, {@code Retry-After: 1}),
-   * before its body (up to 5 MB), its decoder (an ffmpeg process) and its match take memory and CPU.
+   * before its body (up to 5 MiB), its decoder (an ffmpeg process) and its match take memory and CPU.
    */
   IdentifyRoutes(Vertx vertx, Pool pg, Access access, Fingerprints fingerprints, ClipDecoder decoder, AtomicInteger inFlight,
                  int maxInFlight) {
@@ -109,7 +113,9 @@ final class IdentifyRoutes {
         }
         return pcm;
       } catch (ClipDecoder.NotAudioException e) {
-        throw ErrorCode.UNSUPPORTED_MEDIA_TYPE.exception("not audio ffmpeg can read: " + e.getMessage());
+        // ffmpeg's own line names its muxers and memory addresses: the log has it, the client a plain answer
+        LOG.debug("identify: ffmpeg refused the clip: {}", e.getMessage());
+        throw ErrorCode.UNSUPPORTED_MEDIA_TYPE.exception(NOT_AUDIO);
       } finally {
         Files.deleteIfExists(file);
       }

@@ -227,10 +227,23 @@ class IdentifyRestTest {
   void badBodiesGetClearErrors() throws Exception {
     assertThat(error(identify(new byte[0], null), 400)).isEqualTo("invalid_argument");
     assertThat(error(identify("this is not audio at all".getBytes(StandardCharsets.UTF_8), null), 415)).isEqualTo("unsupported_media_type");
-    assertThat(error(identify(new byte[5 * 1024 * 1024 + 1], null), 413)).isEqualTo("payload_too_large");
+    HttpResponse<String> tooLarge = identify(new byte[5 * 1024 * 1024 + 1], null);
+    assertThat(error(tooLarge, 413)).isEqualTo("payload_too_large");
+    // the limit as it is (5 MiB is 5,242,880 bytes, not 5 MB), as api.md states it
+    assertThat(message(tooLarge)).isEqualTo("the clip is larger than 5 MiB (5,242,880 bytes)");
+    // an image is not audio: a plain answer, not ffmpeg's own line with its muxer names and memory addresses
+    java.io.ByteArrayOutputStream png = new java.io.ByteArrayOutputStream();
+    javax.imageio.ImageIO.write(new java.awt.image.BufferedImage(8, 8, java.awt.image.BufferedImage.TYPE_INT_RGB), "png", png);
+    HttpResponse<String> image = identify(png.toByteArray(), null);
+    assertThat(error(image, 415)).isEqualTo("unsupported_media_type");
+    assertThat(message(image)).contains("not audio ffmpeg can read").doesNotContain("@ 0x").doesNotContain("[").doesNotContain("stream");
     float[] long40 = new float[40 * Fingerprinter.SAMPLE_RATE];
     System.arraycopy(songs.get(0).pcm(), 0, long40, 0, long40.length);
     assertThat(error(identify(corpus.mp3Bytes(long40, 32), null), 413)).isEqualTo("payload_too_large");
+  }
+
+  static String message(HttpResponse<String> r) {
+    return new JsonObject(r.body()).getJsonObject("error").getString("message");
   }
 
   static String error(HttpResponse<String> r, int status) {
