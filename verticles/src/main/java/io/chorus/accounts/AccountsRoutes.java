@@ -188,7 +188,7 @@ public final class AccountsRoutes {
       return dflt;
     }
     try {
-      int n = Integer.parseInt(v.strip());
+      int n = io.chorus.input.Inputs.parseInt(v.strip());
       if (n >= 1 && n <= 50) {
         return n;
       }

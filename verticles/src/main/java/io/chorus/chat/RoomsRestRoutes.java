@@ -294,7 +294,7 @@ public final class RoomsRestRoutes {
       return dflt;
     }
     try {
-      return Integer.parseInt(v);
+      return io.chorus.input.Inputs.parseInt(v);
     } catch (NumberFormatException e) {
       throw new ChorusException(ErrorCode.INVALID_ARGUMENT, name + " must be an integer");
     }

@@ -117,6 +117,38 @@ public final class Inputs {
   }
 
   /**
+   * A decimal integer a client sent (a query parameter, a path segment): ASCII digits {@code 0-9} with at most one
+   * leading {@code -}, nothing else. {@link Integer#parseInt} alone also takes a leading {@code +} and every script's
+   * digits (Arabic-Indic {@code ٣} is 3). Throws {@link NumberFormatException} otherwise and when it overflows an
+   * int, so each caller keeps its own range and its own {@code invalid_argument} message naming the parameter.
+   */
+  public static int parseInt(String value) {
+    return Integer.parseInt(asciiInteger(value));
+  }
+
+  /** {@link #parseInt} for a long. */
+  public static long parseLong(String value) {
+    return Long.parseLong(asciiInteger(value));
+  }
+
+  private static String asciiInteger(String value) {
+    if (value == null) {
+      throw new NumberFormatException("null");
+    }
+    int start = value.startsWith("-") ? 1 : 0;
+    if (start == value.length()) {
+      throw new NumberFormatException("not an integer: \"" + value + "\"");
+    }
+    for (int i = start; i < value.length(); i++) {
+      char c = value.charAt(i);
+      if (c < '0' || c > '9') {
+        throw new NumberFormatException("not an integer: \"" + value + "\"");
+      }
+    }
+    return value;
+  }
+
+  /**
    * Text read from a file rather than typed (a track's tags): cleaned instead of refused. NFC; control characters
    * (C0, C1, line and paragraph separators, lone surrogates) become spaces; bidirectional controls are dropped;
    * trimmed of every kind of space; at most {@code max} code points. Null when nothing visible is left.

@@ -109,7 +109,7 @@ final class ArtistRoutes {
   private static int limit(String v) {
     int limit;
     try {
-      limit = Integer.parseInt(v);
+      limit = io.chorus.input.Inputs.parseInt(v);
     } catch (NumberFormatException e) {
       limit = -1;
     }

@@ -1,6 +1,7 @@
 package io.chorus.library;
 
 import io.chorus.bus.ErrorCode;
+import io.chorus.input.Inputs;
 import io.chorus.web.Http;
 import io.vertx.core.Future;
 import io.vertx.core.json.DecodeException;
@@ -69,7 +70,7 @@ final class CatalogHttp {
   /** A positive 64-bit id in the path (playlist entries). */
   static long pathLong(RoutingContext ctx, String param) {
     try {
-      long v = Long.parseLong(ctx.pathParam(param));
+      long v = Inputs.parseLong(ctx.pathParam(param));
       if (v > 0) {
         return v;
       }
@@ -114,7 +115,7 @@ final class CatalogHttp {
       return dflt;
     }
     try {
-      int n = Integer.parseInt(v);
+      int n = Inputs.parseInt(v);
       if (n >= 1 && n <= max) {
         return n;
       }

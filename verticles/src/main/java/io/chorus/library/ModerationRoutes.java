@@ -101,7 +101,7 @@ final class ModerationRoutes {
       return null;
     }
     try {
-      return Long.parseLong(cursor);
+      return io.chorus.input.Inputs.parseLong(cursor);
     } catch (NumberFormatException e) {
       throw ErrorCode.INVALID_ARGUMENT.exception("cursor is malformed");
     }

@@ -365,7 +365,7 @@ final class StreamRoutes {
   /** {@code max_bitrate} in kbps (as Subsonic clients send it), clamped to 64..320 for MP3. */
   static int kbps(String maxBitrate) {
     try {
-      int v = Integer.parseInt(maxBitrate.strip());
+      int v = io.chorus.input.Inputs.parseInt(maxBitrate.strip());
       if (v < 0) {
         throw new NumberFormatException();
       }

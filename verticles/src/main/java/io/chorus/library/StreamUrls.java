@@ -59,7 +59,7 @@ final class StreamUrls {
   Grant verify(String trackId, String format, String maxBitrate, String exp, String user, String mod, String sig, long nowSeconds) {
     long expiry;
     try {
-      expiry = Long.parseLong(exp);
+      expiry = io.chorus.input.Inputs.parseLong(exp);
     } catch (NumberFormatException | NullPointerException e) {
       throw ErrorCode.FORBIDDEN.exception("invalid stream URL signature");
     }

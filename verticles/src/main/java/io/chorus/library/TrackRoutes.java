@@ -127,7 +127,7 @@ final class TrackRoutes {
       return 50;
     }
     try {
-      int n = Integer.parseInt(v);
+      int n = io.chorus.input.Inputs.parseInt(v);
       if (n >= 1 && n <= PAGE_MAX) {
         return n;
       }

@@ -120,7 +120,7 @@ public final class SearchService {
     try {
       String body = new String(Base64.getUrlDecoder().decode(cursor), StandardCharsets.UTF_8);
       int dot = body.indexOf('.');
-      int offset = Integer.parseInt(body.substring(0, dot));
+      int offset = io.chorus.input.Inputs.parseInt(body.substring(0, dot));
       if (offset < 1 || offset > MAX_OFFSET || !body.substring(dot + 1).equals(check(offset, q, types, limit))) {
         throw new IllegalArgumentException("not ours");
       }

@@ -167,6 +167,23 @@ class InputsTest {
     refused(() -> Inputs.trackUrl("track_url", url, true), "track_url");
   }
 
+  @Test
+  void integersAreAsciiDigitsWithAnOptionalMinus() {
+    assertThat(Inputs.parseInt("3")).isEqualTo(3);
+    assertThat(Inputs.parseInt("007")).isEqualTo(7);
+    assertThat(Inputs.parseInt("-5")).isEqualTo(-5);
+    assertThat(Inputs.parseInt(Integer.toString(Integer.MAX_VALUE))).isEqualTo(Integer.MAX_VALUE);
+    assertThat(Inputs.parseLong("99999999999")).isEqualTo(99_999_999_999L);
+  }
+
+  /** Integer.parseInt takes any script's digits (٣ is 3) and a leading +: a client's integer is ASCII digits only. */
+  @ParameterizedTest
+  @ValueSource(strings = {"\u0663", "\u0663\u0662\u0660", "\uff13", "\u0969", "1\u0663", "+3", "-", "", " 3", "3 ", "1.5", "0x10", "--1",
+      "99999999999"})
+  void otherIntegersAreRefused(String value) {
+    assertThatThrownBy(() -> Inputs.parseInt(value)).isInstanceOf(NumberFormatException.class);
+  }
+
   @ParameterizedTest
   @ValueSource(strings = {"/", "https://example.com?x=1", "https://example.com#t=30", "https://u:p@example.com/a.mp3"})
   void acceptsTrackUrlsAtTheEdges(String url) {

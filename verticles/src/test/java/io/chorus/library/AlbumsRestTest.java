@@ -370,6 +370,10 @@ class AlbumsRestTest {
     assertThat(api.get("/api/v1/albums?cursor=garbage!", u.token()).error(400)).isEqualTo("invalid_argument");
     assertThat(api.get("/api/v1/albums?limit=abc", u.token()).error(400)).isEqualTo("invalid_argument");
     assertThat(api.get("/api/v1/albums?limit=0", u.token()).error(400)).isEqualTo("invalid_argument");
+    // ASCII digits only: Arabic-Indic ٣ is not 3, here, for artists and for likes
+    for (String path : List.of("/api/v1/albums?limit=%D9%A3", "/api/v1/artists?limit=%D9%A3", "/api/v1/me/likes?limit=%D9%A3")) {
+      assertThat(api.get(path, u.token()).error(400)).as(path).isEqualTo("invalid_argument");
+    }
     assertThat(api.get("/api/v1/albums?owner=nope", u.token()).error(400)).isEqualTo("invalid_argument");
     String tracks = "/api/v1/albums/" + id + "/tracks";
     assertThat(api.post(tracks, u.token(), new JsonObject().put("track_id", "x")).error(400)).isEqualTo("invalid_argument");

@@ -149,6 +149,7 @@ class PlaylistsAndLikesTest {
     assertThat(api.get("/api/v1/playlists/" + UUID.randomUUID(), me.token()).error(404)).isEqualTo("not_found");
     assertThat(api.delete("/api/v1/playlists/" + id + "/tracks/abc", me.token()).error(400)).isEqualTo("invalid_argument");
     assertThat(api.delete("/api/v1/playlists/" + id + "/tracks/-4", me.token()).error(400)).isEqualTo("invalid_argument");
+    assertThat(api.delete("/api/v1/playlists/" + id + "/tracks/%D9%A3", me.token()).error(400)).as("٣ is no ASCII digit").isEqualTo("invalid_argument");
     assertThat(api.delete("/api/v1/playlists/" + id + "/tracks/99999999999", me.token()).error(404)).isEqualTo("not_found");
     // without a valid token 401 first, whatever the ids look like
     assertThat(api.delete("/api/v1/playlists/" + id + "/tracks/abc", null).error(401)).isEqualTo("unauthenticated");

@@ -214,6 +214,13 @@ class SubsonicTest {
     assertThat(((Element) unknown.getElementsByTagName("error").item(0)).getAttribute("code")).isEqualTo("70");
     Element badInt = xml("/rest/getAlbumList2.view?type=newest&size=abc&apiKey=" + apiKey);
     assertThat(badInt.getAttribute("status")).isEqualTo("failed");
+    // ASCII digits only: Arabic-Indic ٣ is not 3 (error 0, as for abc)
+    for (String query : List.of("getAlbumList2.view?type=newest&size=%D9%A3", "search3.view?query=a&songCount=%D9%A3",
+        "getSimilarSongs2.view?id=" + UUID.randomUUID() + "&count=%D9%A3")) {
+      Element arabic = xml("/rest/" + query + "&apiKey=" + apiKey);
+      assertThat(arabic.getAttribute("status")).as(query).isEqualTo("failed");
+      assertThat(((Element) arabic.getElementsByTagName("error").item(0)).getAttribute("code")).as(query).isEqualTo("0");
+    }
   }
 
   @Test
@@ -331,6 +338,10 @@ class SubsonicTest {
     HttpResponse<String> negative = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/rest/stream.view?id=" + song
         + "&maxBitRate=-5&" + auth)).build(), HttpResponse.BodyHandlers.ofString());
     assertThat(new JsonObject(negative.body()).getJsonObject("subsonic-response").getJsonObject("error").getInteger("code")).isEqualTo(0);
+    HttpResponse<String> arabic = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/rest/stream.view?id=" + song
+        + "&maxBitRate=%D9%A3%D9%A2%D9%A0&" + auth)).build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(new JsonObject(arabic.body()).getJsonObject("subsonic-response").getJsonObject("error").getInteger("code")).as("maxBitRate=٣٢٠")
+        .isEqualTo(0);
     HttpResponse<String> nul = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/rest/search3.view"))
         .header("Content-Type", "application/x-www-form-urlencoded")
         .POST(HttpRequest.BodyPublishers.ofString(auth + "&query=a%00b")).build(), HttpResponse.BodyHandlers.ofString());

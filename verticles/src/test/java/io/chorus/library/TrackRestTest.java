@@ -255,6 +255,8 @@ class TrackRestTest {
     assertThat(a.get("/api/v1/tracks?cursor=garbage", owner).error(400)).isEqualTo("invalid_argument");
     assertThat(a.get("/api/v1/tracks?limit=0", owner).error(400)).isEqualTo("invalid_argument");
     assertThat(a.get("/api/v1/tracks?limit=201", owner).error(400)).isEqualTo("invalid_argument");
+    // ASCII digits only: Arabic-Indic ٣ is not 3
+    assertThat(a.get("/api/v1/tracks?limit=%D9%A3", owner).error(400)).isEqualTo("invalid_argument");
     assertThat(a.get("/api/v1/tracks?owner=me", null).error(400)).isEqualTo("invalid_argument");
   }
 

@@ -86,7 +86,7 @@ final class WaveRoutes {
       return DEFAULT_LIMIT;
     }
     try {
-      int n = Integer.parseInt(v);
+      int n = io.chorus.input.Inputs.parseInt(v);
       if (n >= 1 && n <= MAX_LIMIT) {
         return n;
       }

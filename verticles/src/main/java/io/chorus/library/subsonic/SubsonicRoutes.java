@@ -283,7 +283,7 @@ public final class SubsonicRoutes {
       return null;
     }
     try {
-      return Integer.parseInt(v.trim());
+      return io.chorus.input.Inputs.parseInt(v.trim());
     } catch (NumberFormatException e) {
       throw SubsonicResponse.failure(SubsonicResponse.GENERIC, name + " must be an integer, got '" + v + "'");
     }
@@ -302,7 +302,7 @@ public final class SubsonicRoutes {
 
   private static Long longOrNull(String v) {
     try {
-      return v == null ? null : Long.parseLong(v.trim());
+      return v == null ? null : io.chorus.input.Inputs.parseLong(v.trim());
     } catch (NumberFormatException e) {
       throw SubsonicResponse.failure(SubsonicResponse.GENERIC, "time must be milliseconds since the epoch, got '" + v + "'");
     }
