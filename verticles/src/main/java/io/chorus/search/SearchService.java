@@ -50,7 +50,8 @@ public final class SearchService {
       if (limit < 1 || limit > MAX_LIMIT) {
         throw ErrorCode.INVALID_ARGUMENT.exception("limit must be 1.." + MAX_LIMIT);
       }
-      offset = cursor == null ? 0 : offset(cursor, q, wanted, limit);
+      // an empty cursor is an absent one (the first page), as for every paged list of the API
+      offset = cursor == null || cursor.isEmpty() ? 0 : offset(cursor, q, wanted, limit);
     } catch (RuntimeException e) {
       return Future.failedFuture(e);
     }

@@ -368,6 +368,8 @@ class AlbumsRestTest {
         .isEqualTo("invalid_argument");
     assertThat(api.get("/api/v1/albums/" + id, u.token()).expect(200).json().getJsonObject("album").getString("title")).isEqualTo("Fine");
     assertThat(api.get("/api/v1/albums?cursor=garbage!", u.token()).error(400)).isEqualTo("invalid_argument");
+    // an empty cursor is an absent one (the first page), on every paged list (api.md, Paging)
+    api.get("/api/v1/albums?cursor=", u.token()).expect(200);
     assertThat(api.get("/api/v1/albums?limit=abc", u.token()).error(400)).isEqualTo("invalid_argument");
     assertThat(api.get("/api/v1/albums?limit=0", u.token()).error(400)).isEqualTo("invalid_argument");
     // ASCII digits only: Arabic-Indic ٣ is not 3, here, for artists and for likes

@@ -253,6 +253,8 @@ class TrackRestTest {
     assertThat(a.get(q + "&artist=nobody", owner).expect(200).json().getJsonArray("tracks")).isEmpty();
 
     assertThat(a.get("/api/v1/tracks?cursor=garbage", owner).error(400)).isEqualTo("invalid_argument");
+    // an empty cursor is an absent one (the first page), on every paged list (api.md, Paging)
+    assertThat(a.get("/api/v1/tracks?owner=me&limit=2&cursor=", owner).expect(200).json().getJsonArray("tracks")).hasSize(2);
     assertThat(a.get("/api/v1/tracks?limit=0", owner).error(400)).isEqualTo("invalid_argument");
     assertThat(a.get("/api/v1/tracks?limit=201", owner).error(400)).isEqualTo("invalid_argument");
     // ASCII digits only: Arabic-Indic ٣ is not 3

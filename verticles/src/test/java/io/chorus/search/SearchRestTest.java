@@ -417,6 +417,11 @@ class SearchRestTest {
     assertThat(cursor).as(first.body()).isNotNull();
     Rest.Reply second = rest.get(tc.port(), "/api/v1/search?types=tracks&limit=1&q=" + enc("группа крови") + "&cursor=" + cursor, null);
     assertThat(ids(second, "tracks")).hasSize(1).doesNotContainAnyElementsOf(ids(first, "tracks"));
+    // an empty cursor is an absent one: the first page, as /tracks, /albums and the moderation lists answer it
+    Rest.Reply empty = rest.get(tc.port(), "/api/v1/search?types=tracks&limit=1&q=" + enc("группа крови") + "&cursor=", null);
+    assertThat(empty.status()).as(empty.body()).isEqualTo(200);
+    assertThat(ids(empty, "tracks")).isEqualTo(ids(first, "tracks"));
+    assertThat(empty.json().getString("next_cursor")).isEqualTo(cursor);
     // a cursor belongs to its query
     assertThat(rest.get(tc.port(), "/api/v1/search?types=tracks&limit=1&q=kino&cursor=" + cursor, null).errorCode(400))
         .isEqualTo("invalid_argument");
