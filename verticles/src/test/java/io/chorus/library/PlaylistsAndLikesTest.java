@@ -243,6 +243,13 @@ class PlaylistsAndLikesTest {
     assertThat(api.get("/api/v1/me/likes?type=artist", me.token()).expect(200).json().getJsonArray("likes").getJsonObject(0)
         .getJsonObject("artist").getString("id")).isEqualTo(artist);
     assertThat(api.get("/api/v1/me/likes?type=song", me.token()).error(400)).isEqualTo("invalid_argument");
+    // limit 1-1000 (default 200), the newest likes across the types asked (api.md)
+    assertThat(api.get("/api/v1/me/likes?limit=1", me.token()).expect(200).json().getJsonArray("likes")).hasSize(1)
+        .extracting(o -> ((JsonObject) o).getString("type")).containsExactly("artist");
+    assertThat(api.get("/api/v1/me/likes?limit=1000", me.token()).expect(200).json().getJsonArray("likes")).hasSize(3);
+    for (String limit : List.of("0", "1001", "-1", "many", "")) {
+      assertThat(api.get("/api/v1/me/likes?limit=" + limit, me.token()).error(400)).as(limit).isEqualTo("invalid_argument");
+    }
     assertThat(api.get("/api/v1/me/likes", null).error(401)).isEqualTo("unauthenticated");
     // the token is checked before the id and the query: without a valid one 401, whatever they look like
     for (String bad : new String[] {null, "bad.token.here"}) {

@@ -216,6 +216,7 @@ class SubsonicTest {
     assertThat(badInt.getAttribute("status")).isEqualTo("failed");
     // ASCII digits only: Arabic-Indic ٣ is not 3 (error 0, as for abc)
     for (String query : List.of("getAlbumList2.view?type=newest&size=%D9%A3", "search3.view?query=a&songCount=%D9%A3",
+        "getAlbumList2.view?type=newest&size=501", "search3.view?query=a&songCount=501", "search3.view?query=a&albumOffset=-1",
         "getSimilarSongs2.view?id=" + UUID.randomUUID() + "&count=%D9%A3")) {
       Element arabic = xml("/rest/" + query + "&apiKey=" + apiKey);
       assertThat(arabic.getAttribute("status")).as(query).isEqualTo("failed");
