@@ -358,6 +358,47 @@ class SubsonicTest {
     assertThat(queryFailed.getJsonObject("error").getInteger("code")).isEqualTo(0);
   }
 
+  /** getPlaylists?username= asks for another user's playlists: the admin role only (error 50 for others); one's own name as without it. */
+  @Test
+  void anotherUsersPlaylistsNeedTheAdminRole() throws Exception {
+    String carol = "carol-" + UUID.randomUUID().toString().substring(0, 8);
+    String carolToken = rest.postOk(port, "/api/v1/auth/register", null, new JsonObject().put("username", carol).put("password", PW))
+        .getString("access_token");
+    rest.postOk(port, "/api/v1/playlists", carolToken, new JsonObject().put("name", "Carol's public").put("public", true));
+    rest.postOk(port, "/api/v1/playlists", carolToken, new JsonObject().put("name", "Carol's private"));
+    String dave = "dave-" + UUID.randomUUID().toString().substring(0, 8);
+    JsonObject d = rest.postOk(port, "/api/v1/auth/register", null, new JsonObject().put("username", dave).put("password", PW));
+    tc.sql("UPDATE users SET roles = ARRAY['user', 'admin'] WHERE id = ?", UUID.fromString(d.getJsonObject("user").getString("id")));
+    String adminKey = rest.postOk(port, "/api/v1/me/subsonic/credentials", d.getString("access_token"),
+        new JsonObject().put("kind", "api_key").put("name", "admin")).getString("api_key");
+
+    // a user asking for another user (or a name nobody has): not authorised, and nothing told of who exists
+    for (String name : List.of(carol, "nobody-" + UUID.randomUUID().toString().substring(0, 8))) {
+      JsonObject refused = subsonic("getPlaylists.view?username=" + name, apiKey);
+      assertThat(refused.getString("status")).as(name).isEqualTo("failed");
+      assertThat(refused.getJsonObject("error").getInteger("code")).as(name).isEqualTo(50);
+    }
+    // one's own name (in any case): the same answer as without it
+    JsonObject mine = subsonic("getPlaylists.view", apiKey);
+    assertThat(subsonic("getPlaylists.view?username=" + alice, apiKey)).isEqualTo(mine);
+    assertThat(subsonic("getPlaylists.view?username=" + alice.toUpperCase(java.util.Locale.ROOT), apiKey)).isEqualTo(mine);
+    // an admin gets that user's playlists (the public ones: a private one is its owner's alone, as in REST); an unknown name is 70
+    JsonObject theirs = subsonic("getPlaylists.view?username=" + carol, adminKey);
+    assertThat(theirs.getString("status")).as(theirs.encode()).isEqualTo("ok");
+    assertThat(theirs.getJsonObject("playlists").getJsonArray("playlist")).extracting(o -> ((JsonObject) o).getString("name"))
+        .containsExactly("Carol's public");
+    assertThat(theirs.getJsonObject("playlists").getJsonArray("playlist").getJsonObject(0).getString("owner")).isEqualTo(carol);
+    assertThat(subsonic("getPlaylists.view?username=nobody-" + UUID.randomUUID().toString().substring(0, 8), adminKey)
+        .getJsonObject("error").getInteger("code")).isEqualTo(70);
+  }
+
+  private static JsonObject subsonic(String call, String key) throws Exception {
+    HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/rest/" + call
+        + (call.contains("?") ? "&" : "?") + "f=json&apiKey=" + key)).build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+    return new JsonObject(r.body()).getJsonObject("subsonic-response");
+  }
+
   /** {@code getAlbumList2?type=recent} lists the caller's played albums only (contract B, 7). */
   @Test
   void recentAlbumsAreTheCallersPlaysOnly() throws Exception {

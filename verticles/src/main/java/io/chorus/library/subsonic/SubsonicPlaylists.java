@@ -47,6 +47,19 @@ final class SubsonicPlaylists {
     });
   }
 
+  /**
+   * getPlaylists?username= for an admin: {@code owner}'s playlists the admin may open with getPlaylist, its public ones
+   * (a private playlist is its owner's alone, as in the REST API, where a moderator or admin cannot read one either).
+   */
+  Future<JsonObject> playlistsOf(SignedIn user, SignedIn owner) {
+    return pg.preparedQuery(PLAYLIST + "WHERE p.owner_id = $3 AND p.public ORDER BY lower(p.name), p.id")
+        .execute(viewer(user).addValue(UUID.fromString(owner.userId()))).map(rows -> {
+          JsonArray out = new JsonArray();
+          rows.forEach(r -> out.add(playlist(r)));
+          return new JsonObject().put("playlists", new JsonObject().put("playlist", out));
+        });
+  }
+
   Future<JsonObject> playlist(SignedIn user, String id) {
     UUID uuid = SubsonicCatalog.uuid(id);
     return pg.preparedQuery(PLAYLIST + "WHERE p.id = $3 AND (p.owner_id = $1::uuid OR p.public)").execute(viewer(user).addValue(uuid))

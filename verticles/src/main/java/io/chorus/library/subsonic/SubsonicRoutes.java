@@ -40,6 +40,7 @@ public final class SubsonicRoutes {
   }
 
   private final Vertx vertx;
+  private final SignedIn.Directory users;
   private final SubsonicAuth auth;
   private final SubsonicCatalog catalog;
   private final SubsonicPlaylists playlists;
@@ -52,6 +53,7 @@ public final class SubsonicRoutes {
   public SubsonicRoutes(Vertx vertx, io.vertx.sqlclient.Pool pg, SignedIn.Directory users, Future<S3Client> s3, String bucket,
                         String playedTopic, Media media) {
     this.vertx = vertx;
+    this.users = users;
     this.auth = new SubsonicAuth(pg, users);
     this.catalog = new SubsonicCatalog(pg);
     this.playlists = new SubsonicPlaylists(pg, catalog, playedTopic);
@@ -86,7 +88,26 @@ public final class SubsonicRoutes {
     methods.put("getSonicSimilarTracks", (ctx, u) -> similar.sonicSimilarTracks(u, required(ctx, "id"), intParam(ctx, "count", 10, 0, 500)));
     methods.put("findSonicPath", (ctx, u) -> similar.sonicPath(u, required(ctx, "startSongId"), required(ctx, "endSongId"),
         intParam(ctx, "count", 25, 2, 500)));
-    methods.put("getPlaylists", (ctx, u) -> playlists.playlists(u));
+    methods.put("getPlaylists", (ctx, u) -> {
+      String username = param(ctx, "username");
+      if (username == null || username.isEmpty()) {
+        return playlists.playlists(u);
+      }
+      // Subsonic: username asks for that user's playlists, and needs the admin role unless it names the caller
+      return users.byUsername(username).compose(who -> {
+        if (who != null && who.userId().equals(u.userId())) {
+          return playlists.playlists(u);
+        }
+        if (!u.roles().contains("admin")) {
+          // whether the name exists or not: a user learns nothing of who exists
+          return Future.failedFuture(SubsonicResponse.failure(SubsonicResponse.NOT_AUTHORIZED, "only an admin may list another user's playlists"));
+        }
+        if (who == null) {
+          return Future.failedFuture(SubsonicResponse.failure(SubsonicResponse.NOT_FOUND, "User not found"));
+        }
+        return playlists.playlistsOf(u, who);
+      });
+    });
     methods.put("getPlaylist", (ctx, u) -> playlists.playlist(u, required(ctx, "id")));
     methods.put("createPlaylist", (ctx, u) -> playlists.create(u, param(ctx, "playlistId"), param(ctx, "name"), all(ctx, "songId")));
     methods.put("star", (ctx, u) -> playlists.star(u, true, all(ctx, "id"), all(ctx, "albumId"), all(ctx, "artistId")).map(new JsonObject()));
