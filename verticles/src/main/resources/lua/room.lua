@@ -1,7 +1,9 @@
 -- Every change to a room is this one script, so changes are atomic and totally ordered across
 -- nodes: each bumps "version" by one. KEYS[1] = room:{ID} (the seed's JSON: room_id, host_id,
 -- track_url, timestamp, status, users, plus the sync fields and node_conns = sockets per node),
--- KEYS[2] = room:{ID}:members (HASH user id -> {name, joined_at, conns = sockets per node}),
+-- KEYS[2] = room:{ID}:members (HASH user id -> {name, joined_at, conns = sockets per node, account = true when the
+-- member is a signed-in account's own id, proved by its access JWT: a signed-in join never merges into a member
+-- without it}),
 -- KEYS[3] = room:{ID}:ids (SET of every user id ever in the room, for the room's life: an id stays
 -- bound to its holder's participant token, so a join without that token may not take a departed
 -- member's id and with it the member's chat messages).
@@ -290,14 +292,16 @@ end
 
 if op == 'create' then
   -- ARGV: 4 host_id, 5 host_name, 6 track_url, 7 max_users, 8 title, 9 node, 10 connect(0|1),
-  -- 11 track_id, 12 track title, 13 duration_ms (11-13 optional)
+  -- 11 track_id, 12 track title, 13 duration_ms (11-13 optional), 14 bound(1: the host is the signed-in account's id)
   if redis.call('EXISTS', key) == 1 then return fail('exists', 'room id taken') end
   local host = ARGV[4]
   local conns = {}
   if ARGV[10] == '1' then conns[ARGV[9]] = 1 end
   redis.call('DEL', mkey, ikey, qkey, pkey)
   redis.call('SADD', ikey, host)
-  redis.call('HSET', mkey, host, cjson.encode({ name = ARGV[5], joined_at = now, conns = conns }))
+  local hrec = { name = ARGV[5], joined_at = now, conns = conns }
+  if ARGV[14] == '1' then hrec.account = true end
+  redis.call('HSET', mkey, host, cjson.encode(hrec))
   local room = {
     room_id = string.sub(key, 7, -2), host_id = host, track_url = ARGV[6], status = 'pause',
     position_ms = 0, updated_at = now, rate = 1.0, version = 1, max_users = tonumber(ARGV[7]),
@@ -332,13 +336,19 @@ elseif op == 'member' then
   with_member(room, ARGV[4])
   return compact(room)
 elseif op == 'join' then
-  -- ARGV: 4 user_id, 5 name, 6 node, 7 connect(0|1), 8 strict(1: already a member is an error), 9 presence_max
+  -- ARGV: 4 user_id, 5 name, 6 node, 7 connect(0|1), 8 strict(1: already a member is an error), 9 presence_max,
+  -- 10 bound(1: the caller is signed in as the account whose id user_id is)
   local id, node = ARGV[4], ARGV[6]
+  local bound = ARGV[10] == '1'
   local mraw = redis.call('HGET', mkey, id)
   if mraw then
     if ARGV[8] == '1' then return fail('already_exists', 'user already in the room') end
+    local m = cjson.decode(mraw)
+    -- the account's own join never becomes a member somebody else made under its id (with a participant token)
+    if bound and m.account ~= true then
+      return fail('forbidden', 'user_id is held in this room by a member that is not signed in as the account')
+    end
     if ARGV[7] == '1' then
-      local m = cjson.decode(mraw)
       if type(m.conns) ~= 'table' then m.conns = {} end
       m.conns[node] = (m.conns[node] or 0) + 1
       add_conns(room, { [node] = 1 }, 1)
@@ -362,7 +372,9 @@ elseif op == 'join' then
   if #room.users >= room.max_users then return fail('room_full', 'room is full (' .. room.max_users .. ' users)') end
   local conns = {}
   if ARGV[7] == '1' then conns[node] = 1 end
-  redis.call('HSET', mkey, id, cjson.encode({ name = ARGV[5], joined_at = now, conns = conns }))
+  local rec = { name = ARGV[5], joined_at = now, conns = conns }
+  if bound then rec.account = true end
+  redis.call('HSET', mkey, id, cjson.encode(rec))
   add_conns(room, conns, 1)
   redis.call('SADD', ikey, id)
   room.users[#room.users + 1] = id

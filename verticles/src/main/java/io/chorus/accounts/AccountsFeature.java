@@ -97,6 +97,11 @@ public final class AccountsFeature implements Feature {
         }
         return users.byId(id).map(AccountsFeature::active);
       }
+
+      @Override
+      public Future<Boolean> isAccount(String id) {
+        return SignedIn.accountShaped(id) ? users.exists(id) : Future.succeededFuture(false);
+      }
     });
     node.kafka();   // user events go to Kafka: its outage degrades /ready
     return node.s3().compose(s3 -> {

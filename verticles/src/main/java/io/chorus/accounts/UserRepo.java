@@ -40,6 +40,15 @@ public final class UserRepo {
     return pg.preparedQuery("SELECT " + COLUMNS + " FROM users WHERE id = $1").execute(Tuple.of(uuid)).map(UserRepo::oneOrNull);
   }
 
+  /** Whether {@code id} is an account's, enabled or not: one lookup by the primary key. */
+  public Future<Boolean> exists(String id) {
+    UUID uuid = uuidOrNull(id);
+    if (uuid == null) {
+      return Future.succeededFuture(false);
+    }
+    return pg.preparedQuery("SELECT 1 FROM users WHERE id = $1").execute(Tuple.of(uuid)).map(rows -> rows.size() > 0);
+  }
+
   /** The user or a {@code NOT_FOUND} failure. */
   public Future<User> require(String id) {
     return byId(id).compose(u -> u == null ? Future.failedFuture(ErrorCode.NOT_FOUND.exception("no such user")) : Future.succeededFuture(u));

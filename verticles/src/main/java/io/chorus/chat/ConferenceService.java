@@ -120,6 +120,17 @@ public final class ConferenceService {
    */
   public Future<JsonObject> join(String roomId, String displayName, ParticipantTokens.Identity identity, Caller caller,
                                  boolean byAccount) {
+    return join(roomId, displayName, identity, caller, byAccount ? "" : null);
+  }
+
+  /**
+   * {@code account}: the id of the account the caller is signed in as (its access JWT, {@link SignedInJoins}), null for
+   * none; non-null is {@code byAccount}. A new participant id that is an account's other than this one is refused
+   * (FORBIDDEN, {@link RoomClient}).
+   */
+  public Future<JsonObject> join(String roomId, String displayName, ParticipantTokens.Identity identity, Caller caller,
+                                 String account) {
+    boolean byAccount = account != null;
     String name;
     String pid;
     try {
@@ -138,7 +149,7 @@ public final class ConferenceService {
         return Future.failedFuture(new ChorusException(ErrorCode.GONE, "room has ended"));
       }
       JoinRoomRequest req = JoinRoomRequest.newBuilder().setRoomId(roomId).setUserId(pid).setUserName(name).build();
-      return rooms.join(req, false, identity == null).compose(state -> {
+      return rooms.join(req, false, identity == null, account == null ? "" : account).compose(state -> {
         boolean fresh = "user_joined".equals(state.event());
         String role = pid.equals(state.hostId()) ? "host" : "participant";
         Future<Void> rowReady = existing != null ? repo.touch(roomId, expiresAt()).compose(v -> chat.store().dropMeta(roomId))

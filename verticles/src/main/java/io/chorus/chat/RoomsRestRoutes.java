@@ -69,7 +69,7 @@ public final class RoomsRestRoutes {
         String name = string(b, "display_name");
         // the account's participant in the room, if it has one, comes back (an idempotent re-join)
         return signedIn.join(auth, id, ctx.request().getHeader(PID_HEADER), (p, own) -> conf.join(id, name != null ? name : p.name(),
-            own == null ? null : new ParticipantTokens.Identity(id, own, null), caller(ctx), true));
+            own == null ? null : new ParticipantTokens.Identity(id, own, null), caller(ctx), p.userId()));
       }
       ParticipantTokens.Identity identity = optionalAuth(ctx, id);
       return conf.join(id, string(b, "display_name"), identity, caller(ctx));

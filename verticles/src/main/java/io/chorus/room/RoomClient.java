@@ -29,6 +29,8 @@ public final class RoomClient {
   private final String node;
   private final RoomService local;
   private final boolean remote;
+  /** The accounts feature's directory: which ids are accounts' (null: none served here, nothing to check). */
+  private final io.chorus.web.SignedIn.Directory accounts;
 
   /** Commands over the bus (to this node's RoomVerticle). */
   public RoomClient(EventBus bus, String node) {
@@ -40,16 +42,31 @@ public final class RoomClient {
     this(bus, node, local, false);
   }
 
-  private RoomClient(EventBus bus, String node, RoomService local, boolean remote) {
+  private RoomClient(EventBus bus, String node, RoomService local, boolean remote, io.chorus.web.SignedIn.Directory accounts) {
     this.bus = bus;
     this.node = node;
     this.local = local;
     this.remote = remote;
+    this.accounts = accounts;
+  }
+
+  private RoomClient(EventBus bus, String node, RoomService local, boolean remote) {
+    this(bus, node, local, remote, null);
   }
 
   /** Commands over the clustered bus to the nodes with the room role (for a node that runs only the gateway role). */
   public static RoomClient remote(EventBus bus, String node) {
     return new RoomClient(bus, node, null, true);
+  }
+
+  /**
+   * This client, refusing (FORBIDDEN) a create or a join without a participant token whose id is an account's, unless
+   * the caller is signed in as that account ({@link RoomCommand.Join#account}): an account's id belongs to the
+   * account, on every transport (the seed WebSocket, REST, gRPC with the API key, the conference API). Null: no
+   * accounts served, nothing to check.
+   */
+  public RoomClient withAccounts(io.chorus.web.SignedIn.Directory directory) {
+    return new RoomClient(bus, node, local, remote, directory);
   }
 
   public String node() {
@@ -58,6 +75,31 @@ public final class RoomClient {
 
   /** Runs a command (its {@code node} is stamped with this client's node where it has one). */
   public Future<RoomState> send(RoomCommand command) {
+    if (accounts != null) {
+      String proposed = proposedId(command);
+      if (proposed != null && io.chorus.web.SignedIn.accountShaped(proposed)) {
+        return io.chorus.web.SignedIn.notAnAccount(accounts, proposed, command instanceof RoomCommand.Create ? "host_id" : "user_id")
+            .compose(v -> run(command));
+      }
+    }
+    return run(command);
+  }
+
+  /**
+   * The id a create or a tokenless join proposes without the caller being signed in as it; null for every other
+   * command (a token join: the server issued the token for that id; a signed-in one: the JWT proved it).
+   */
+  private static String proposedId(RoomCommand command) {
+    if (command instanceof RoomCommand.Create c && !c.bound()) {
+      return c.hostId();
+    }
+    if (command instanceof RoomCommand.Join j && j.strict() && !j.bound()) {
+      return j.userId();
+    }
+    return null;
+  }
+
+  private Future<RoomState> run(RoomCommand command) {
     if (local != null) {
       return RoomCommands.apply(local, command).recover(e -> Future.failedFuture(RoomCommands.failure(command, e)));
     }
@@ -69,13 +111,23 @@ public final class RoomClient {
 
   /** {@code connect}: the host holds a socket on this node. */
   public Future<RoomState> create(CreateRoomRequest req, boolean connect) {
+    return create(req, connect, "");
+  }
+
+  /** {@code account}: the account the caller is signed in as ("" for none; see {@link RoomCommand.Join#account}). */
+  public Future<RoomState> create(CreateRoomRequest req, boolean connect, String account) {
     return send(new RoomCommand.Create(req.getHostId(), req.getHostName(), req.getTrackUrl(), req.getTitle(), req.getMaxUsers(), node,
-        connect, req.getTrackId()));
+        connect, req.getTrackId(), account));
   }
 
   /** {@code strict}: the caller did not prove the user id with its token. */
   public Future<RoomState> join(JoinRoomRequest req, boolean connect, boolean strict) {
-    return send(new RoomCommand.Join(req.getRoomId(), req.getUserId(), req.getUserName(), node, connect, strict));
+    return join(req, connect, strict, "");
+  }
+
+  /** {@code account}: the account the caller is signed in as ("" for none; see {@link RoomCommand.Join#account}). */
+  public Future<RoomState> join(JoinRoomRequest req, boolean connect, boolean strict, String account) {
+    return send(new RoomCommand.Join(req.getRoomId(), req.getUserId(), req.getUserName(), node, connect, strict, account));
   }
 
   public Future<RoomState> leave(LeaveRoomRequest req, boolean disconnectOnly) {

@@ -18,9 +18,23 @@ public sealed interface RoomCommand {
    * {@code trackId}: a library track (empty: none), resolved by the node's {@link TrackResolver}.
    */
   record Create(String hostId, String hostName, String trackUrl, String title, int maxUsers, String node, boolean connect,
-                String trackId) implements RoomCommand {
+                String trackId, String account) implements RoomCommand {
+    public Create {
+      account = account == null ? "" : account;
+    }
+
     public Create(String hostId, String hostName, String trackUrl, String title, int maxUsers, String node, boolean connect) {
       this(hostId, hostName, trackUrl, title, maxUsers, node, connect, "");
+    }
+
+    public Create(String hostId, String hostName, String trackUrl, String title, int maxUsers, String node, boolean connect,
+                  String trackId) {
+      this(hostId, hostName, trackUrl, title, maxUsers, node, connect, trackId, "");
+    }
+
+    /** The host is the signed-in account the caller proved ({@link Join#bound}). */
+    public boolean bound() {
+      return !account.isEmpty() && account.equals(hostId);
     }
 
     @Override
@@ -29,8 +43,26 @@ public sealed interface RoomCommand {
     }
   }
 
-  /** {@code strict}: the caller did not prove the id with its token, so it must be new to the room. */
-  record Join(String roomId, String userId, String userName, String node, boolean connect, boolean strict) implements RoomCommand {
+  /**
+   * {@code strict}: the caller did not prove the id with its token, so it must be new to the room. {@code account}: the
+   * account the caller is signed in as (its access JWT proved it), "" for none; a command whose id is that account's is
+   * {@link #bound} (room.lua marks the member so, and such a join never merges into a member that is not).
+   * {@link RoomClient} refuses an unbound create or strict join whose id is an account's (FORBIDDEN).
+   */
+  record Join(String roomId, String userId, String userName, String node, boolean connect, boolean strict, String account)
+      implements RoomCommand {
+    public Join {
+      account = account == null ? "" : account;
+    }
+
+    public Join(String roomId, String userId, String userName, String node, boolean connect, boolean strict) {
+      this(roomId, userId, userName, node, connect, strict, "");
+    }
+
+    /** The member is the signed-in account the caller proved. */
+    public boolean bound() {
+      return !account.isEmpty() && account.equals(userId);
+    }
   }
 
   /** {@code disconnectOnly}: one socket closed; the user leaves only when it was its last one. */
@@ -106,9 +138,10 @@ public sealed interface RoomCommand {
     try {
       return switch (j.getString("cmd", "")) {
         case "Create" -> new Create(j.getString("hostId"), j.getString("hostName"), j.getString("trackUrl"), j.getString("title"),
-            j.getInteger("maxUsers"), j.getString("node"), j.getBoolean("connect"), j.getString("trackId", ""));
+            j.getInteger("maxUsers"), j.getString("node"), j.getBoolean("connect"), j.getString("trackId", ""),
+            j.getString("account", ""));
         case "Join" -> new Join(j.getString("roomId"), j.getString("userId"), j.getString("userName"), j.getString("node"),
-            j.getBoolean("connect"), j.getBoolean("strict"));
+            j.getBoolean("connect"), j.getBoolean("strict"), j.getString("account", ""));
         case "Leave" -> new Leave(j.getString("roomId"), j.getString("userId"), j.getString("node"), j.getBoolean("disconnectOnly"));
         case "Control" -> new Control(j.getString("roomId"), j.getString("actor"), j.getString("action"), j.getLong("positionMs"),
             j.getBoolean("withUsers", false));

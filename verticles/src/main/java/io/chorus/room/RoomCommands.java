@@ -22,7 +22,7 @@ final class RoomCommands {
       if (command instanceof RoomCommand.Create c) {
         return rooms.create(c);
       } else if (command instanceof RoomCommand.Join c) {
-        return rooms.join(c.roomId(), c.userId(), c.userName(), c.node(), c.connect(), c.strict());
+        return rooms.join(c.roomId(), c.userId(), c.userName(), c.node(), c.connect(), c.strict(), c.bound());
       } else if (command instanceof RoomCommand.Leave c) {
         return rooms.leave(c.roomId(), c.userId(), c.node(), c.disconnectOnly());
       } else if (command instanceof RoomCommand.Control c) {

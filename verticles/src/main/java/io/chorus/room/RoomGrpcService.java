@@ -72,7 +72,9 @@ public final class RoomGrpcService extends RoomServiceService {
       request = request.toBuilder().setHostId(user).build();
     }
     CreateRoomRequest req = request;
-    return rooms.create(req, false).map(room -> response(room, req.getHostId(), "host")).recover(RoomGrpcService::status);
+    // with the API key (no user) an account's id is PERMISSION_DENIED (RoomClient): it belongs to the account
+    return rooms.create(req, false, user == null ? "" : user).map(room -> response(room, req.getHostId(), "host"))
+        .recover(RoomGrpcService::status);
   }
 
   @Override
@@ -84,7 +86,7 @@ public final class RoomGrpcService extends RoomServiceService {
     JoinRoomRequest normalized = request.toBuilder().setRoomId(RoomIds.normalize(request.getRoomId()))
         .setUserId(user != null ? user : request.getUserId()).build();
     // a signed-in caller proved the id, so it may re-join; a service names a new id
-    return rooms.join(normalized, false, user == null).map(room -> response(room, normalized.getUserId(), "participant"))
+    return rooms.join(normalized, false, user == null, user == null ? "" : user).map(room -> response(room, normalized.getUserId(), "participant"))
         .recover(RoomGrpcService::status);
   }
 

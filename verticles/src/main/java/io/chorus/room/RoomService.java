@@ -81,17 +81,18 @@ public final class RoomService {
     }
     int max = maxUsers == 0 ? limits.maxUsers() : maxUsers;
     return track(trackUrl, trackId, "", 0, hostId)
-        .compose(track -> createWithFreshId(hostId, hostName, track, title, max, node, connect, 5))
+        .compose(track -> createWithFreshId(hostId, hostName, track, title, max, node, connect, c.bound(), 5))
         .compose(room -> connect ? store.indexNodeRoom(node, room.roomId()).map(room) : Future.succeededFuture(room))
         .compose(room -> takedowns.recheck(room.roomId(), trackId).map(room));
   }
 
   private Future<RoomState> createWithFreshId(String hostId, String hostName, RoomStore.Track track, String title, int maxUsers,
-                                              String node, boolean connect, int attempts) {
+                                              String node, boolean connect, boolean bound, int attempts) {
     String id = RoomIds.next(limits.idLength());
-    return indexed(track.trackId(), id).compose(v -> store.create(id, hostId, hostName, track, maxUsers, title, node, connect)).recover(e -> {
+    return indexed(track.trackId(), id).compose(v -> store.create(id, hostId, hostName, track, maxUsers, title, node, connect, bound))
+        .recover(e -> {
       if (attempts > 1 && e instanceof ChorusException ce && ce.code() == ErrorCode.ALREADY_EXISTS) {
-        return createWithFreshId(hostId, hostName, track, title, maxUsers, node, connect, attempts - 1);
+        return createWithFreshId(hostId, hostName, track, title, maxUsers, node, connect, bound, attempts - 1);
       }
       return Future.failedFuture(e);
     });
@@ -125,6 +126,12 @@ public final class RoomService {
    * room is ALREADY_EXISTS; otherwise (token shown) a member reconnects and a departed one re-joins.
    */
   public Future<RoomState> join(String roomId, String userId, String rawName, String node, boolean connect, boolean strict) {
+    return join(roomId, userId, rawName, node, connect, strict, false);
+  }
+
+  /** {@code bound}: the caller is signed in as the account whose id {@code userId} is ({@link RoomCommand.Join#bound}). */
+  public Future<RoomState> join(String roomId, String userId, String rawName, String node, boolean connect, boolean strict,
+                                boolean bound) {
     String name;
     try {
       requireRoom(roomId);
@@ -134,7 +141,7 @@ public final class RoomService {
       return Future.failedFuture(e);
     }
     Future<Void> indexed = connect ? store.indexNodeRoom(node, roomId) : Future.succeededFuture();
-    return indexed.compose(v -> store.join(roomId, userId, name, node, connect, strict)).onSuccess(room -> {
+    return indexed.compose(v -> store.join(roomId, userId, name, node, connect, strict, bound)).onSuccess(room -> {
       if ("user_joined".equals(room.event()) && !room.quiet()) {
         publish(room, RoomEvents.userJoined(room, userId, System.currentTimeMillis()));
       }

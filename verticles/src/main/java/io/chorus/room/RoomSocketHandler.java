@@ -121,7 +121,7 @@ public final class RoomSocketHandler implements Handler<RoutingContext> {
       // the account may have been disabled or the session ended after the verification above and before the socket
       // was listed for those events; the flags are set before the events are published. Checked once the socket is
       // wired, so that closing it also takes the member out of the room.
-      join(ws, socket, roomId, who.userId(), userName, false, true).compose(v -> accounts.ended(who)).onSuccess(e -> {
+      join(ws, socket, roomId, who.userId(), userName, false, true, who.userId()).compose(v -> accounts.ended(who)).onSuccess(e -> {
         if (ws.isClosed()) {
           return;   // the event came after all and ended it, or the client left: one error frame, not two
         }
@@ -206,20 +206,21 @@ public final class RoomSocketHandler implements Handler<RoutingContext> {
     }
     ws.pause();
     // without a token the user_id must be new to the room: a member, present or departed, proves itself with its token
-    join(ws, socket, roomId, userId, userName, !hasToken, !hasToken);
+    join(ws, socket, roomId, userId, userName, !hasToken, !hasToken, "");
   }
 
   /**
-   * {@code strict}: the id must be new to the room; {@code issueToken}: room_info carries the participant token.
-   * Completes once the socket is wired (fails when the join was refused).
+   * {@code strict}: the id must be new to the room; {@code issueToken}: room_info carries the participant token;
+   * {@code account}: the account the socket is signed in as ("" for none: a tokenless join with an account's id is
+   * refused, 4403). Completes once the socket is wired (fails when the join was refused).
    */
   private Future<Void> join(ServerWebSocket ws, RoomFanout.RoomSocket socket, String roomId, String userId, String userName,
-                            boolean strict, boolean issueToken) {
+                            boolean strict, boolean issueToken, String account) {
     io.vertx.core.Promise<Void> wired = io.vertx.core.Promise.promise();
     socket.userId = userId;
     socket.authenticated = true;
     fanout.add(socket);
-    rooms.send(new RoomCommand.Join(roomId, userId, userName, rooms.node(), true, strict)).onComplete(ar -> {
+    rooms.send(new RoomCommand.Join(roomId, userId, userName, rooms.node(), true, strict, account)).onComplete(ar -> {
       if (ar.failed()) {
         fanout.remove(socket);
         forgetSignedIn(userId, socket);

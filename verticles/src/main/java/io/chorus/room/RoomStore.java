@@ -89,8 +89,14 @@ public final class RoomStore {
 
   public Future<RoomState> create(String roomId, String hostId, String hostName, Track track, int maxUsers, String title,
                                   String node, boolean connect) {
+    return create(roomId, hostId, hostName, track, maxUsers, title, node, connect, false);
+  }
+
+  /** {@code bound}: the host is the id of the account the caller is signed in as (room.lua marks the member). */
+  public Future<RoomState> create(String roomId, String hostId, String hostName, Track track, int maxUsers, String title,
+                                  String node, boolean connect, boolean bound) {
     return run(roomId, "create", hostId, hostName, track.url(), Integer.toString(maxUsers), title, node, connect ? "1" : "0",
-        track.trackId(), track.title(), Long.toString(track.durationMs()));
+        track.trackId(), track.title(), Long.toString(track.durationMs()), bound ? "1" : "0");
   }
 
   public Future<RoomState> get(String roomId) {
@@ -103,7 +109,16 @@ public final class RoomStore {
   }
 
   public Future<RoomState> join(String roomId, String userId, String name, String node, boolean connect, boolean strict) {
-    return run(roomId, "join", userId, name, node, connect ? "1" : "0", strict ? "1" : "0", presenceMax);
+    return join(roomId, userId, name, node, connect, strict, false);
+  }
+
+  /**
+   * {@code bound}: the caller is signed in as the account whose id {@code userId} is: a new member is marked so, and an
+   * existing member that is not is FORBIDDEN (the account never merges into a member somebody else made).
+   */
+  public Future<RoomState> join(String roomId, String userId, String name, String node, boolean connect, boolean strict,
+                                boolean bound) {
+    return run(roomId, "join", userId, name, node, connect ? "1" : "0", strict ? "1" : "0", presenceMax, bound ? "1" : "0");
   }
 
   public Future<RoomState> leave(String roomId, String userId, String node, boolean disconnectOnly) {

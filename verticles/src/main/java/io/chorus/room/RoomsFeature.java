@@ -67,6 +67,9 @@ public final class RoomsFeature implements Feature {
       // a gateway-only node sends room commands over the clustered bus to the room nodes
       rooms = RoomClient.remote(node.vertx().eventBus(), node.nodeId());
     }
+    // an account's id belongs to the account: anonymous creates and joins may not propose one (on every node, so also
+    // on a gateway-only one, where the accounts feature answers from PostgreSQL)
+    rooms = rooms.withAccounts(node.apiOr(SignedIn.Directory.class, null));
     node.publish(RoomClient.class, rooms);
     node.publish(ParticipantTokens.class, tokens);
     node.publish(RoomLifecycle.class, new RoomLifecycle(node.infra().redisApi(), node.vertx().eventBus()));

@@ -82,6 +82,38 @@ public record SignedIn(String userId, String name, long expiresAtMillis, java.ut
     Future<SignedIn> byUsername(String username);
 
     Future<SignedIn> byId(String userId);
+
+    /**
+     * Whether {@code id} is an account's id, a disabled account's too: features that let anonymous callers propose their
+     * own ids (room members, participants) refuse these, since an account's id belongs to the account. False at once for
+     * an id not shaped like an account id ({@link #accountShaped}); otherwise one indexed lookup.
+     */
+    default Future<Boolean> isAccount(String id) {
+      return accountShaped(id) ? byId(id).map(java.util.Objects::nonNull) : Future.succeededFuture(false);
+    }
+  }
+
+  private static final java.util.regex.Pattern ACCOUNT_ID =
+      java.util.regex.Pattern.compile("[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}");
+
+  /** Whether {@code id} has the shape of an account id (a UUID, any case); only such ids can be an account's. */
+  public static boolean accountShaped(String id) {
+    return id != null && id.length() == 36 && ACCOUNT_ID.matcher(id).matches();
+  }
+
+  /**
+   * Fails FORBIDDEN ({@code "<field> belongs to an account: sign in as it to use it"}) when {@code id}, proposed by a
+   * caller not signed in as it, is an account's; succeeds at once where no accounts are served ({@code directory} null)
+   * or the id is not shaped like one.
+   */
+  public static Future<Void> notAnAccount(Directory directory, String id, String field) {
+    if (directory == null || !accountShaped(id)) {
+      return Future.succeededFuture();
+    }
+    return directory.isAccount(id).compose(taken -> taken
+        ? Future.failedFuture(new io.chorus.bus.ChorusException(io.chorus.bus.ErrorCode.FORBIDDEN,
+            field + " belongs to an account: sign in as it to use it"))
+        : Future.<Void>succeededFuture());
   }
 }
 

@@ -311,4 +311,119 @@ class SignedInRoomSocketTest {
       assertThat(ok.isClosed()).isFalse();
     }
   }
+
+  /** {@code path} posted with {@code X-Participant-ID: pid} and no token; answers status and error code. */
+  static Api.Reply asParticipant(String path, String pid, JsonObject body) {
+    java.net.http.HttpResponse<byte[]> r = io.chorus.testing.JdkHttp.exchange(cluster.port(1), "POST", path, null,
+        Map.of("X-Participant-ID", pid, "Content-Type", "application/json"),
+        java.net.http.HttpRequest.BodyPublishers.ofString(body.encode()), java.time.Duration.ofSeconds(30));
+    return new Api.Reply(r.statusCode(), r.headers(), new String(r.body(), java.nio.charset.StandardCharsets.UTF_8));
+  }
+
+  static io.chorus.proto.room.RoomServiceGrpc.RoomServiceBlockingStub withApiKey() {
+    return io.chorus.testing.GrpcClients.rooms(cluster.channel(1), cluster.node(1).config().security().grpcApiKey())
+        .withDeadlineAfter(30, java.util.concurrent.TimeUnit.SECONDS);
+  }
+
+  /**
+   * An account's id belongs to the account: an anonymous client proposing it is refused on every transport (the
+   * reported squat: a room created over REST with the account's id as host_id, then the account's signed-in join
+   * merged into the squatter's member), and the account's own signed-in join is then its own member.
+   */
+  @Test
+  void anAccountsIdCannotBeTakenWithoutSigningInAsIt() {
+    String name = "sq" + UUID.randomUUID().toString().substring(0, 8);
+    JsonObject alice = a.newUser(name);
+    String uid = alice.getJsonObject("user").getString("id");
+    String jwt = alice.getString("access_token");
+
+    // REST listen create with her id as host_id
+    assertThat(a.post("/api/v1/listen/rooms", null, new JsonObject().put("track_url", "https://x/y.mp3").put("host_id", uid)
+        .put("host_name", name)).error(403)).isEqualTo("forbidden");
+    // the seed WebSocket without a token, in someone else's room, on either node
+    String id = room();
+    for (int node = 0; node < 2; node++) {
+      try (WsProbe squat = WsProbe.connect(cluster.port(node), "/ws?room_id=" + id + "&user_id=" + uid + "&user_name=" + name)) {
+        JsonObject err = squat.awaitType("error");
+        assertThat(err.getString("code")).isEqualTo("forbidden");
+        assertThat(err.getString("message")).contains("belongs to an account");
+        assertThat(squat.awaitClose(10_000)).isEqualTo((short) 4403);
+      }
+    }
+    // also with her id in upper case (PostgreSQL reads it as the same uuid)
+    try (WsProbe squat = WsProbe.connect(cluster.port(0), "/ws?room_id=" + id + "&user_id=" + uid.toUpperCase())) {
+      assertThat(squat.awaitClose(10_000)).isEqualTo((short) 4403);
+    }
+    // gRPC with the API key (a service acting for no user)
+    var service = withApiKey();
+    assertThat(codeOf(() -> service.createRoom(io.chorus.proto.room.CreateRoomRequest.newBuilder().setHostId(uid).setHostName(name)
+        .setTrackUrl("https://x/y.mp3").build()))).isEqualTo(io.grpc.Status.Code.PERMISSION_DENIED);
+    assertThat(codeOf(() -> service.joinRoom(io.chorus.proto.room.JoinRoomRequest.newBuilder().setRoomId(id).setUserId(uid).build())))
+        .isEqualTo(io.grpc.Status.Code.PERMISSION_DENIED);
+    // the conference REST API with her id as X-Participant-ID
+    assertThat(asParticipant("/api/v1/rooms", uid, new JsonObject().put("title", "squat").put("display_name", name)).error(403))
+        .isEqualTo("forbidden");
+    String conference = a.post("/api/v1/rooms", null, new JsonObject().put("title", "c").put("display_name", "Host")).expect(201).json()
+        .getJsonObject("room").getString("id");
+    assertThat(asParticipant("/api/v1/rooms/" + conference + "/join", uid, new JsonObject().put("display_name", name)).error(403))
+        .isEqualTo("forbidden");
+
+    // nothing of hers was taken: her signed-in join is a new member of her own
+    try (WsProbe mine = WsProbe.connect(cluster.port(1), "/ws?room_id=" + id, Map.of("Authorization", "Bearer " + jwt))) {
+      JsonObject info = mine.awaitType("room_info");
+      assertThat(info.getString("you")).isEqualTo(uid);
+      assertThat(info.getInteger("user_count")).as("the host and her").isEqualTo(2);
+    }
+    // ordinary ids still join anonymously, also uuid-shaped ones that are nobody's account
+    String stranger = UUID.randomUUID().toString();
+    try (WsProbe anon = WsProbe.connect(cluster.port(0), "/ws?room_id=" + id + "&user_id=" + stranger);
+         WsProbe named = WsProbe.connect(cluster.port(1), "/ws?room_id=" + id + "&user_id=anon-" + name)) {
+      assertThat(anon.awaitType("room_info").getString("you")).isEqualTo(stranger);
+      assertThat(named.awaitType("room_info").getString("you")).isEqualTo("anon-" + name);
+    }
+    assertThat(a.post("/api/v1/listen/rooms", null, new JsonObject().put("track_url", "https://x/y.mp3").put("host_id", stranger))
+        .expect(201).json().getString("host_id")).isEqualTo(stranger);
+    assertThat(service.joinRoom(io.chorus.proto.room.JoinRoomRequest.newBuilder().setRoomId(id).setUserId("svc-" + name).build())
+        .getUsersList()).contains("svc-" + name);
+    assertThat(asParticipant("/api/v1/rooms/" + conference + "/join", stranger, new JsonObject().put("display_name", "S")).expect(200)
+        .json().getJsonObject("participant").getString("participant_id")).isEqualTo(stranger);
+  }
+
+  /**
+   * A member under an account's id that the account did not make (here put in the room state directly, as a room made
+   * before the check, or by a trusted in-process caller, holds it) is never merged with the account's signed-in join:
+   * the join is refused (4403 / PERMISSION_DENIED) and the member keeps its own token, host powers included.
+   */
+  @Test
+  void aSignedInJoinNeverMergesIntoAMemberTheAccountDidNotMake() {
+    String name = "sm" + UUID.randomUUID().toString().substring(0, 8);
+    JsonObject alice = a.newUser(name);
+    String uid = alice.getJsonObject("user").getString("id");
+    String jwt = alice.getString("access_token");
+    // the room command as it reaches the room role, past the gateways' check
+    io.chorus.room.RoomClient inside = new io.chorus.room.RoomClient(cluster.node(0).vertx().eventBus(), "test");
+    String squatted = io.chorus.testing.TestServices.await(inside.create(io.chorus.proto.room.CreateRoomRequest.newBuilder()
+        .setHostId(uid).setHostName(name).setTrackUrl("https://x/y.mp3").build(), false)).roomId();
+    String other = room();
+    io.chorus.testing.TestServices.await(inside.join(io.chorus.proto.room.JoinRoomRequest.newBuilder().setRoomId(other).setUserId(uid)
+        .setUserName(name).build(), false, true));
+    for (String id : java.util.List.of(squatted, other)) {
+      try (WsProbe mine = WsProbe.connect(cluster.port(1), "/ws?room_id=" + id, Map.of("Authorization", "Bearer " + jwt))) {
+        JsonObject err = mine.awaitType("error");
+        assertThat(err.getString("code")).as("room %s", id).isEqualTo("forbidden");
+        assertThat(err.getString("message")).contains("not signed in as the account");
+        assertThat(mine.awaitClose(10_000)).isEqualTo((short) 4403);
+      }
+      assertThat(codeOf(() -> asUser(jwt).joinRoom(io.chorus.proto.room.JoinRoomRequest.newBuilder().setRoomId(id).build())))
+          .isEqualTo(io.grpc.Status.Code.PERMISSION_DENIED);
+    }
+    // a member the account made itself is its own: a second tab and a gRPC re-join merge as before
+    String own = asUser(jwt).createRoom(io.chorus.proto.room.CreateRoomRequest.newBuilder().setTrackUrl("https://x/y.mp3").build())
+        .getRoomId();
+    try (WsProbe tab = WsProbe.connect(cluster.port(0), "/ws?room_id=" + own, Map.of("Authorization", "Bearer " + jwt))) {
+      JsonObject info = tab.awaitType("room_info");
+      assertThat(info.getString("you")).isEqualTo(uid);
+      assertThat(info.getInteger("user_count")).isEqualTo(1);
+    }
+  }
 }
