@@ -2,8 +2,11 @@ package io.chorus.room;
 
 import io.chorus.bus.ErrorCode;
 import io.chorus.web.RateLimiter;
+import io.chorus.web.Bearer;
 import io.chorus.web.Http;
+import io.chorus.web.SignedIn;
 import io.chorus.proto.room.CreateRoomRequest;
+import io.vertx.core.Future;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
@@ -18,6 +21,8 @@ import java.util.HexFormat;
  * track_url | track_id}} creates a room (the same room gRPC CreateRoom makes) and answers {@code 201
  * {room_id, host_id, token}} with the host's participant token; the page then attaches over the
  * seed WebSocket and the SockJS bridge with that token. A missing {@code host_id} gets a random one.
+ * With {@code Authorization: Bearer <access JWT>} the room is the account's: {@code host_id} defaults to the
+ * account's id, which only its own signed-in caller may propose (a wave room needs its host to be an account).
  * Creation is rate-limited per client IP like {@code POST /api/v1/rooms} (429 {@code rate_limited}).
  */
 public final class ListenRoutes {
@@ -31,13 +36,38 @@ public final class ListenRoutes {
    * {@code createLimit}: rooms per client IP and window of {@code limiter} (0: unlimited), counted on
    * the same counter as {@code POST /api/v1/rooms} (both create the same rooms).
    */
-  public static void mount(Router router, RoomClient rooms, ParticipantTokens tokens, RateLimiter limiter, int createLimit) {
+  public static void mount(Router router, RoomClient rooms, ParticipantTokens tokens, RateLimiter limiter, int createLimit,
+                           SignedIn.Verifier accounts) {
     router.post("/api/v1/listen/rooms")
         .handler(BodyHandler.create(false).setBodyLimit(MAX_BODY))
-        .handler(ctx -> create(ctx, rooms, tokens, limiter, createLimit));
+        .handler(ctx -> signedIn(ctx, accounts).onComplete(ar -> {
+          if (ar.failed()) {
+            Http.fail(ctx, ar.cause());
+          } else {
+            create(ctx, rooms, tokens, limiter, createLimit, ar.result());
+          }
+        }));
   }
 
-  private static void create(RoutingContext ctx, RoomClient rooms, ParticipantTokens tokens, RateLimiter limiter, int createLimit) {
+  /**
+   * The account of a presented {@code Authorization: Bearer} token ("" without one); a bad token, or one where no
+   * accounts are served, fails UNAUTHENTICATED before anything else is looked at.
+   */
+  private static Future<String> signedIn(RoutingContext ctx, SignedIn.Verifier accounts) {
+    String authorization = ctx.request().getHeader("Authorization");
+    if (authorization == null) {
+      return Future.succeededFuture("");
+    }
+    String jwt = Bearer.token(authorization);
+    if (jwt == null || accounts == null) {
+      return Future.failedFuture(ErrorCode.UNAUTHENTICATED.exception("Authorization must be Bearer <access token>"));
+    }
+    return accounts.verify(jwt).map(SignedIn::userId)
+        .recover(e -> Future.failedFuture(ErrorCode.UNAUTHENTICATED.exception("access token refused: " + e.getMessage())));
+  }
+
+  private static void create(RoutingContext ctx, RoomClient rooms, ParticipantTokens tokens, RateLimiter limiter, int createLimit,
+                             String account) {
     JsonObject body;
     try {
       Object parsed = ctx.body().length() == 0 ? null : ctx.body().asJsonObject();
@@ -68,13 +98,13 @@ public final class ListenRoutes {
       return;
     }
     if (hostId == null || hostId.isBlank()) {
-      hostId = "u-" + HexFormat.of().formatHex(randomBytes());
+      hostId = account.isEmpty() ? "u-" + HexFormat.of().formatHex(randomBytes()) : account;
     }
     String host = hostId;
     CreateRoomRequest req = CreateRoomRequest.newBuilder().setHostId(host).setHostName(hostName == null ? "" : hostName)
         .setTrackUrl(trackUrl == null ? "" : trackUrl).setTrackId(trackId == null ? "" : trackId).build();
     limiter.hit(RateLimiter.ROOM_CREATE, RateLimiter.clientIp(ctx.request()), createLimit, "rooms created from this address")
-        .compose(v -> rooms.create(req, false)).onComplete(ar -> {
+        .compose(v -> rooms.create(req, false, account)).onComplete(ar -> {
       if (ar.failed()) {
         RateLimiter.fail(ctx, ar.cause());
         return;

@@ -130,7 +130,7 @@ public final class RoomsFeature implements Feature {
     for (MessageConsumer<?> c : bridge.consumers()) {
       ready.add(c.completion());
     }
-    ListenRoutes.mount(router, rooms, tokens, limiter, createLimit);
+    ListenRoutes.mount(router, rooms, tokens, limiter, createLimit, signedIn);
     // a room's queue lives under the conference rooms' paths (/api/v1/rooms/:id/...), with their CORS policy
     router.route("/api/v1/rooms/:id/queue*").handler(io.chorus.web.Cors.handler(node.config().security().allowedOrigins()));
     router.route("/api/v1/rooms/:id/skip").handler(io.chorus.web.Cors.handler(node.config().security().allowedOrigins()));

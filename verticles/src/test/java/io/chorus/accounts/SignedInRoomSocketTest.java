@@ -383,6 +383,16 @@ class SignedInRoomSocketTest {
     }
     assertThat(a.post("/api/v1/listen/rooms", null, new JsonObject().put("track_url", "https://x/y.mp3").put("host_id", stranger))
         .expect(201).json().getString("host_id")).isEqualTo(stranger);
+    // signed in, she creates listen rooms under her own id (a wave room needs its host to be the account), never another's
+    assertThat(a.post("/api/v1/listen/rooms", jwt, new JsonObject().put("track_url", "https://x/y.mp3").put("host_id", uid))
+        .expect(201).json().getString("host_id")).isEqualTo(uid);
+    assertThat(a.post("/api/v1/listen/rooms", jwt, new JsonObject().put("track_url", "https://x/y.mp3"))
+        .expect(201).json().getString("host_id")).as("host_id defaults to the account").isEqualTo(uid);
+    String bob = a.newUser("sb" + UUID.randomUUID().toString().substring(0, 8)).getJsonObject("user").getString("id");
+    assertThat(a.post("/api/v1/listen/rooms", jwt, new JsonObject().put("track_url", "https://x/y.mp3").put("host_id", bob))
+        .error(403)).isEqualTo("forbidden");
+    assertThat(a.post("/api/v1/listen/rooms", "not.a.token", new JsonObject().put("track_url", "https://x/y.mp3"))
+        .error(401)).isEqualTo("unauthenticated");
     assertThat(service.joinRoom(io.chorus.proto.room.JoinRoomRequest.newBuilder().setRoomId(id).setUserId("svc-" + name).build())
         .getUsersList()).contains("svc-" + name);
     assertThat(asParticipant("/api/v1/rooms/" + conference + "/join", stranger, new JsonObject().put("display_name", "S")).expect(200)

@@ -107,7 +107,7 @@ class WaveRoomTest {
           .put("event", "like"));
       assertThat(r.status()).as(r.body()).isEqualTo(200);
     }
-    JsonObject created = rest.postOk(port, "/api/v1/listen/rooms", null, new JsonObject().put("host_id", host.id()).put("host_name", "Host")
+    JsonObject created = rest.postOk(port, "/api/v1/listen/rooms", host.token(), new JsonObject().put("host_id", host.id()).put("host_name", "Host")
         .put("track_id", tracks.get(0).toString()));
     String room = created.getString("room_id");
     String participant = created.getString("token");

@@ -90,7 +90,7 @@ class WaveTwoNodesTest {
     JsonObject host = register();
     String hostId = host.getJsonObject("user").getString("id");
     String token = host.getString("access_token");
-    JsonObject created = rest.postOk(tc.port(0), "/api/v1/listen/rooms", null, new JsonObject().put("host_id", hostId)
+    JsonObject created = rest.postOk(tc.port(0), "/api/v1/listen/rooms", token, new JsonObject().put("host_id", hostId)
         .put("track_id", quiet.get(0).toString()));
     String room = created.getString("room_id");
     String participant = created.getString("token");
