@@ -76,8 +76,15 @@ final class IdentifyRoutes {
       Http.error(ctx, ErrorCode.UNAVAILABLE, "this node is identifying " + maxInFlight + " clips already; retry shortly");
       return;
     }
-    ClipBody.read(ctx.request(), MAX_BYTES)
-        .compose(body -> answer(ctx, body))
+    // a presented token is verified before the body is read: a bad one is 401 whatever the body holds
+    ctx.request().pause();
+    access.optionalCaller(ctx)
+        .onFailure(e -> {
+          if (!ctx.request().isEnded()) {
+            ctx.request().handler(b -> { }).endHandler(v -> { }).resume();
+          }
+        })
+        .compose(who -> ClipBody.read(ctx.request(), MAX_BYTES).compose(body -> answer(body, who)))
         .onComplete(answer -> {
           inFlight.decrementAndGet();   // before the answer: a client's next request finds the slot free
           if (answer.succeeded()) {
@@ -88,14 +95,13 @@ final class IdentifyRoutes {
         });
   }
 
-  private Future<JsonArray> answer(RoutingContext ctx, Buffer body) {
+  private Future<JsonArray> answer(Buffer body, SignedIn who) {
     if (body.length() == 0) {
       return Future.failedFuture(ErrorCode.INVALID_ARGUMENT.exception("the body must be an audio clip (any format ffmpeg reads, at most 30 s)"));
     }
-    return access.optionalCaller(ctx)
-        .compose(who -> decode(body.getBytes())
-            .compose(pcm -> fingerprints.match(pcm, LIMIT * 4))
-            .compose(matches -> visible(matches, who)));
+    return decode(body.getBytes())
+        .compose(pcm -> fingerprints.match(pcm, LIMIT * 4))
+        .compose(matches -> visible(matches, who));
   }
 
   private Future<float[]> decode(byte[] clip) {

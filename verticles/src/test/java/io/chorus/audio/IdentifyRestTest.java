@@ -242,6 +242,18 @@ class IdentifyRestTest {
     assertThat(error(identify(corpus.mp3Bytes(long40, 32), null), 413)).isEqualTo("payload_too_large");
   }
 
+  /** A presented token is verified before the body is read, as on every other route: a bad one is 401 whatever the body holds. */
+  @Test
+  void aBadTokenIs401WhateverTheBody() throws Exception {
+    assertThat(error(identify(new byte[5 * 1024 * 1024 + 1], "not-a-token"), 401)).isEqualTo("unauthenticated");
+    assertThat(error(identify(new byte[0], "not-a-token"), 401)).isEqualTo("unauthenticated");
+    assertThat(error(identify("this is not audio at all".getBytes(StandardCharsets.UTF_8), "not-a-token"), 401)).isEqualTo("unauthenticated");
+    // without a token the body's errors stand; with a good one too
+    assertThat(error(identify(new byte[5 * 1024 * 1024 + 1], null), 413)).isEqualTo("payload_too_large");
+    assertThat(error(identify(new byte[5 * 1024 * 1024 + 1], bobToken), 413)).isEqualTo("payload_too_large");
+    assertThat(error(identify(new byte[0], bobToken), 400)).isEqualTo("invalid_argument");
+  }
+
   static String message(HttpResponse<String> r) {
     return new JsonObject(r.body()).getJsonObject("error").getString("message");
   }
