@@ -117,6 +117,19 @@ public final class RoomsFeature implements Feature {
     });
     RoomBridge bridge = new RoomBridge(node.vertx(), hub, rooms, tokens, node.config().security().allowedOrigins(), registry,
         gateway.drop(), signedIn);
+    // the one CORS policy, as on the REST routes: vertx-web's SockJS transports (info, xhr, xhr_send, xhr_streaming,
+    // eventsource, ...) otherwise echo any Origin with credentials; with it a disallowed origin is refused (403) and an
+    // allowed one named with credentials, which sockjs-client's xhr transports send. The WebSocket transports are
+    // not CORS requests: their Origin is checked by the bridge when the socket opens.
+    io.vertx.ext.web.handler.CorsHandler bridgeCors = io.chorus.web.Cors.handler(node.config().security().allowedOrigins())
+        .allowCredentials(true);
+    router.route("/eventbus/*").handler(ctx -> {
+      if (ctx.request().path().endsWith("/websocket")) {
+        ctx.next();
+      } else {
+        bridgeCors.handle(ctx);
+      }
+    });
     // the SockJS transports that send by POST (xhr_send, jsonp_send) read the request body: vertx-web 5
     // answers them 500 without a BodyHandler in front
     router.post("/eventbus/*").handler(BodyHandler.create(false).setBodyLimit(RoomBridge.MAX_SEND_BODY));

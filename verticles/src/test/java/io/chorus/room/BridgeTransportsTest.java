@@ -126,6 +126,64 @@ class BridgeTransportsTest {
     }
   }
 
+  /**
+   * With CORS_ALLOWED_ORIGINS set, the bridge's HTTP transports follow the one CORS policy of the REST routes: another
+   * origin gets no Access-Control-Allow-Origin (vertx-web's SockJS echoed any origin, with credentials) but the
+   * policy's 403, on info, xhr, xhr_send, xhr_streaming and their preflights; the configured origin is named, with
+   * credentials (sockjs-client's xhr transports send them), and its session works.
+   */
+  @Test
+  @ChorusCluster(config = "CORS_ALLOWED_ORIGINS=https://chorus.example")
+  void theHttpTransportsFollowTheConfiguredCorsOrigins(TestCluster strict) throws Exception {
+    String base = "http://127.0.0.1:" + strict.port() + "/eventbus";
+    for (String origin : List.of("https://evil.example", "https://chorus.example")) {
+      boolean allowed = origin.equals("https://chorus.example");
+      HttpResponse<String> info = HTTP.send(HttpRequest.newBuilder(URI.create(base + "/info")).header("Origin", origin).build(),
+          HttpResponse.BodyHandlers.ofString());
+      cors(info, origin, allowed, "info");
+      String session = base + "/000/" + UUID.randomUUID().toString().replace("-", "");
+      HttpResponse<String> open = HTTP.send(HttpRequest.newBuilder(URI.create(session + "/xhr")).header("Origin", origin)
+          .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+      cors(open, origin, allowed, "xhr");
+      String frame = new JsonObject().put("type", "send").put("address", "client.clock").put("replyAddress", "xhr-1")
+          .put("body", new JsonObject().put("t0", 5)).encode();
+      HttpResponse<String> sent = HTTP.send(HttpRequest.newBuilder(URI.create(session + "/xhr_send")).header("Origin", origin)
+          .header("Content-Type", "text/plain").POST(HttpRequest.BodyPublishers.ofString(new JsonArray().add(frame).encode())).build(),
+          HttpResponse.BodyHandlers.ofString());
+      cors(sent, origin, allowed, "xhr_send");
+      HttpResponse<String> preflight = HTTP.send(HttpRequest.newBuilder(URI.create(session + "/xhr_send")).header("Origin", origin)
+          .header("Access-Control-Request-Method", "POST").method("OPTIONS", HttpRequest.BodyPublishers.noBody()).build(),
+          HttpResponse.BodyHandlers.ofString());
+      cors(preflight, origin, allowed, "xhr_send preflight");
+      HttpResponse<java.io.InputStream> streaming = HTTP.send(HttpRequest.newBuilder(URI.create(base + "/000/"
+              + UUID.randomUUID().toString().replace("-", "") + "/xhr_streaming")).header("Origin", origin)
+          .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofInputStream());
+      streaming.body().close();
+      assertThat(streaming.headers().firstValue("Access-Control-Allow-Origin")).as("xhr_streaming from %s", origin)
+          .isEqualTo(allowed ? java.util.Optional.of(origin) : java.util.Optional.empty());
+      assertThat(streaming.statusCode()).as("xhr_streaming from %s", origin).isEqualTo(allowed ? 200 : 403);
+      if (allowed) {
+        assertThat(open.body()).startsWith("o");
+        assertThat(sent.statusCode()).as(sent.body()).isEqualTo(204);
+        HttpResponse<String> poll = HTTP.send(HttpRequest.newBuilder(URI.create(session + "/xhr")).header("Origin", origin)
+            .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+        cors(poll, origin, true, "xhr poll");
+        assertThat(poll.body()).startsWith("a[").contains("xhr-1").contains("t0");
+      }
+    }
+  }
+
+  private static void cors(HttpResponse<String> r, String origin, boolean allowed, String what) {
+    if (allowed) {
+      assertThat(r.statusCode()).as("%s from %s: %s", what, origin, r.body()).isBetween(200, 204);
+      assertThat(r.headers().firstValue("Access-Control-Allow-Origin")).as("%s from %s", what, origin).contains(origin);
+      assertThat(r.headers().firstValue("Access-Control-Allow-Credentials")).as("%s from %s", what, origin).contains("true");
+    } else {
+      assertThat(r.headers().firstValue("Access-Control-Allow-Origin")).as("%s from %s", what, origin).isEmpty();
+      assertThat(r.statusCode()).as("%s from %s: %s", what, origin, r.body()).isEqualTo(403);
+    }
+  }
+
   private static HttpResponse<String> get(String url) throws Exception {
     return HTTP.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
   }
