@@ -544,6 +544,8 @@ elseif op == 'skip' then
 elseif op == 'ready' then
   -- ARGV: 4 user id, 5 the track_version the listener has buffered. A report for another track, or
   -- when nothing waits, or while others are still awaited changes nothing ("noop": no version, no event).
+  -- Only a member reports: anyone else (a participant who has left) is refused, as its other commands are.
+  if redis.call('HEXISTS', mkey, ARGV[4]) == 0 then return fail('forbidden', 'only a member of the room reports ready') end
   if room.status == 'waiting' and tonumber(ARGV[5]) == room.track_version
       and redis.call('SREM', pkey, ARGV[4]) == 1 and redis.call('SCARD', pkey) == 0 then
     start(room, 'all_ready')

@@ -4,6 +4,7 @@ import io.chorus.ChorusNode;
 import io.chorus.bus.Addresses;
 import io.chorus.proto.room.CreateRoomRequest;
 import io.chorus.proto.room.JoinRoomRequest;
+import io.chorus.proto.room.LeaveRoomRequest;
 import io.chorus.testing.ChorusCluster;
 import io.chorus.testing.Rest;
 import io.chorus.testing.StalledWsClient;
@@ -253,6 +254,41 @@ class BridgeProtocolTest {
   /** A meter as the node exposes it on /metrics. */
   static double metric(String name) {
     return TestServices.metric(port, name);
+  }
+
+  /** Any member may send ready (api.md); a participant who has left is refused like its other controls (forbidden, 4030). */
+  @Test
+  void aReadyFromAParticipantWhoHasLeftIsRefused() {
+    String room = TestServices.await(rooms.create(CreateRoomRequest.newBuilder().setHostId("host-r")
+        .setTrackUrl("https://example.com/t.mp3").build(), false)).roomId();
+    for (String user : List.of("stays", "leaver")) {
+      TestServices.await(rooms.join(JoinRoomRequest.newBuilder().setRoomId(room).setUserId(user).setUserName(user).build(), false, true));
+    }
+    TestServices.await(rooms.leave(LeaveRoomRequest.newBuilder().setRoomId(room).setUserId("leaver").build(), false));
+    try (WsProbe ws = WsProbe.connect(port, "/eventbus/websocket")) {
+      ws.send(ready(room, "stays"));
+      JsonObject ok = next(ws);
+      assertThat(ok.getString("type")).as(ok.encode()).isEqualTo("rec");
+      assertThat(ok.getJsonObject("body").getBoolean("ok")).isTrue();
+      for (String user : List.of("leaver", "ghost")) {
+        ws.send(ready(room, user));
+        JsonObject refused = next(ws);
+        assertThat(refused.getString("type")).as("%s: %s", user, refused.encode()).isEqualTo("err");
+        assertThat(refused.getString("address")).isEqualTo("r-ready-" + user);
+        assertThat(refused.getInteger("failureCode")).as("%s: %s", user, refused.encode()).isEqualTo(4030);
+        // as its other controls
+        ws.send(control(user, "play").put("replyAddress", "r-play-" + user)
+            .put("headers", new JsonObject().put("token", tokens.issue(room, user, "participant")))
+            .put("body", new JsonObject().put("room_id", room).put("action", "play")));
+        assertThat(next(ws).getInteger("failureCode")).isEqualTo(4030);
+      }
+    }
+  }
+
+  static JsonObject ready(String room, String user) {
+    return new JsonObject().put("type", "send").put("address", "client.room-control").put("replyAddress", "r-ready-" + user)
+        .put("headers", new JsonObject().put("token", tokens.issue(room, user, "participant")))
+        .put("body", new JsonObject().put("room_id", room).put("type", "ready").put("track_version", 0));
   }
 
   @Test
