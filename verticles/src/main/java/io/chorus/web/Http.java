@@ -160,7 +160,8 @@ public final class Http {
    * First handler of the router: a path or query that is not valid percent-encoding, or that decodes to a NUL
    * character (no text column or header can hold one, so it can only be an attack or a broken client), gets
    * 400 invalid_argument; WebSocket handshakes are the exception (their handlers refuse NUL in ids and names with
-   * the WebSocket error of docs/api.md), and so is a NUL in the query of an OpenSubsonic request (its error 0).
+   * the WebSocket error of docs/api.md), and so is a NUL in the query of an OpenSubsonic request (its error 0); a
+   * malformed query of an OpenSubsonic request is handed to its route's failure handler (its error 0 too).
    */
   public static void refuseMalformedUri(RoutingContext ctx) {
     try {
@@ -173,10 +174,25 @@ public final class Http {
         return;
       }
     } catch (IllegalArgumentException e) {
-      error(ctx, ErrorCode.INVALID_ARGUMENT, "malformed percent-encoding in the request URI");
+      if (ctx.request().path().startsWith(SUBSONIC_PREFIX) && decodes(ctx.request().path())) {
+        // OpenSubsonic's query that cannot be read: its route's failure handler answers it as a Subsonic error
+        ctx.fail(ErrorCode.INVALID_ARGUMENT.httpStatus(),
+            ErrorCode.INVALID_ARGUMENT.exception("The query could not be read: it must be valid percent-encoding"));
+      } else {
+        error(ctx, ErrorCode.INVALID_ARGUMENT, "malformed percent-encoding in the request URI");
+      }
       return;
     }
     ctx.next();
+  }
+
+  private static boolean decodes(String component) {
+    try {
+      io.netty.handler.codec.http.QueryStringDecoder.decodeComponent(component);
+      return true;
+    } catch (IllegalArgumentException e) {
+      return false;
+    }
   }
 
   /**

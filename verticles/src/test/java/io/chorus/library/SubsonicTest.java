@@ -550,6 +550,39 @@ class SubsonicTest {
     }
   }
 
+  /**
+   * A query that is not valid percent-encoding is a Subsonic error 0 (HTTP 200), as an unreadable form body is, in the
+   * format f asks for (when f itself can be read), XML by default: never the /api/v1 JSON 400.
+   */
+  @Test
+  void aQueryThatIsNotValidPercentEncodingIsASubsonicError() throws Exception {
+    for (String[] c : new String[][] {{"/rest/ping?u=%zz", "xml"}, {"/rest/ping.view?f=json&u=%zz&apiKey=" + apiKey, "json"},
+        {"/rest/getAlbumList2?type=newest&x=%&f=json", "json"}, {"/rest/ping?f=jsonp&callback=cb&p=%G1", "jsonp"}}) {
+      String answer;
+      try (java.net.Socket sock = new java.net.Socket("127.0.0.1", port)) {
+        sock.getOutputStream().write(("GET " + c[0] + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+            .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        answer = new String(sock.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+      }
+      assertThat(answer).as(c[0]).startsWith("HTTP/1.1 200").doesNotContain("invalid_argument");
+      String body = answer.substring(answer.indexOf("\r\n\r\n") + 4);
+      String type = answer.substring(0, answer.indexOf("\r\n\r\n")).toLowerCase(java.util.Locale.ROOT);
+      switch (c[1]) {
+        case "xml" -> {
+          assertThat(type).as(c[0]).contains("content-type: text/xml");
+          assertThat(body).as(c[0]).contains("<subsonic-response").contains("status=\"failed\"").contains("code=\"0\"");
+        }
+        case "json" -> {
+          JsonObject r = new JsonObject(body).getJsonObject("subsonic-response");
+          assertThat(r.getString("status")).as(c[0]).isEqualTo("failed");
+          assertThat(r.getJsonObject("error").getInteger("code")).as(c[0]).isEqualTo(0);
+          assertThat(r.getJsonObject("error").getString("message")).as(c[0]).contains("percent-encoding");
+        }
+        default -> assertThat(body).as(c[0]).startsWith("cb({\"subsonic-response\":").contains("\"code\":0");
+      }
+    }
+  }
+
   /** /rest serves GET, POST and HEAD only; HEAD never changes anything (no play, no scrobble). */
   @Test
   void otherHttpMethodsAre405AndHeadChangesNothing() throws Exception {

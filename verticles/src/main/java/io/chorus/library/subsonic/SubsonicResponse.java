@@ -76,11 +76,11 @@ final class SubsonicResponse {
   }
 
   private static void write(RoutingContext ctx, JsonObject response) {
-    String f = SubsonicRoutes.param(ctx, "f");
+    String f = SubsonicRoutes.readableParam(ctx, "f");
     if ("json".equals(f)) {
       send(ctx, "application/json; charset=utf-8", new JsonObject().put("subsonic-response", response).encode());
     } else if ("jsonp".equals(f)) {
-      String callback = SubsonicRoutes.param(ctx, "callback");
+      String callback = SubsonicRoutes.readableParam(ctx, "callback");
       if (callback == null || !CALLBACK.matcher(callback).matches()) {
         callback = "callback";
       }

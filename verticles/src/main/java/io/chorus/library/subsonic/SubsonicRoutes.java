@@ -148,7 +148,8 @@ public final class SubsonicRoutes {
           "The form body could not be read: it must be application/x-www-form-urlencoded with valid percent-encoding");
     } else if (status == 400 && e instanceof io.chorus.bus.ChorusException c && c.code() == io.chorus.bus.ErrorCode.INVALID_ARGUMENT) {
       // the gateway's refusal of a multipart Content-Type without a readable boundary or charset (Http), sent with
-      // Connection: close: a form body that cannot be read, answered as the two above
+      // Connection: close: a form body that cannot be read, answered as the two above; and its refusal of a query
+      // that is not valid percent-encoding
       SubsonicResponse.error(ctx, SubsonicResponse.GENERIC, c.getMessage());
     } else if (status == 403 && !(e instanceof io.chorus.bus.ChorusException)) {
       // the CORS policy's refusal of an origin outside CORS_ALLOWED_ORIGINS (vertx-web's CorsHandler, the only one
@@ -284,6 +285,29 @@ public final class SubsonicRoutes {
 
   static String param(RoutingContext ctx, String name) {
     return ctx.request().params().get(name);
+  }
+
+  /**
+   * {@link #param}, or for a query that is not valid percent-encoding (refused with error 0) the first of its pairs
+   * of that name that decodes: the error's {@code f} and {@code callback}.
+   */
+  static String readableParam(RoutingContext ctx, String name) {
+    try {
+      return param(ctx, name);
+    } catch (IllegalArgumentException malformed) {
+      String query = ctx.request().query();
+      for (String pair : query == null ? new String[0] : query.split("&")) {
+        int eq = pair.indexOf('=');
+        try {
+          if (io.netty.handler.codec.http.QueryStringDecoder.decodeComponent(eq < 0 ? pair : pair.substring(0, eq)).equals(name)) {
+            return eq < 0 ? "" : io.netty.handler.codec.http.QueryStringDecoder.decodeComponent(pair.substring(eq + 1));
+          }
+        } catch (IllegalArgumentException skipped) {
+          // a pair that does not decode names no parameter
+        }
+      }
+      return null;
+    }
   }
 
   private static List<String> all(RoutingContext ctx, String name) {
