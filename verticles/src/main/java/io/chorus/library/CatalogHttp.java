@@ -29,13 +29,13 @@ final class CatalogHttp {
   }
 
   /**
-   * The body as a JSON object; an empty body fails with {@code invalid_argument} ("a JSON object body is required"),
-   * a body that is not JSON or JSON that is not an object with {@code malformed_json}.
+   * The body as a JSON object; an empty body, a body that is not JSON or JSON that is not an object fails with
+   * {@code malformed_json}, as the accounts and rooms routes answer them (docs/api.md).
    */
   static JsonObject body(RoutingContext ctx) {
     io.vertx.core.buffer.Buffer buf = Http.nonEmptyBody(ctx);
     if (buf == null) {
-      throw ErrorCode.INVALID_ARGUMENT.exception("a JSON object body is required");
+      throw ErrorCode.MALFORMED_JSON.exception("a JSON object body is required");
     }
     Object v;
     try {

@@ -340,7 +340,7 @@ class AlbumsRestTest {
     String id = album(u, "Fine").getString("id");
     assertThat(api.call("POST", "/api/v1/albums", u.token(), "{\"title\": ").error(400)).isEqualTo("malformed_json");
     assertThat(api.call("POST", "/api/v1/albums", u.token(), "[1,2]").error(400)).isEqualTo("malformed_json");
-    assertThat(api.call("POST", "/api/v1/albums", u.token(), "").error(400)).isEqualTo("invalid_argument");
+    assertThat(api.call("POST", "/api/v1/albums", u.token(), "").error(400)).as("no body").isEqualTo("malformed_json");
     assertThat(api.post("/api/v1/albums", u.token(), new JsonObject().put("title", 5)).error(400)).isEqualTo("invalid_argument");
     assertThat(api.post("/api/v1/albums", u.token(), new JsonObject().put("title", "  ")).error(400)).isEqualTo("invalid_argument");
     assertThat(api.post("/api/v1/albums", u.token(), new JsonObject().put("title", "x").put("year", "1999")).error(400)).isEqualTo("invalid_argument");
