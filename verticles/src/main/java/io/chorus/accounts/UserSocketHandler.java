@@ -125,11 +125,8 @@ public final class UserSocketHandler implements Handler<RoutingContext> {
     });
   }
 
-  /**
-   * Tests only: runs between the token check and the socket's registration, to make an event land in that gap.
-   * Null in production.
-   */
-  static volatile java.util.function.Function<Principal, Future<Void>> beforeOpen;
+  /** Tests only: between the token check and the socket's registration for the disable and sign-out events. */
+  static final io.chorus.web.SignInGap<Principal> BEFORE_OPEN = new io.chorus.web.SignInGap<>();
 
   public Future<Void> ready() {
     return Future.all(disabled.completion(), signedOut.completion()).mapEmpty();
@@ -160,12 +157,11 @@ public final class UserSocketHandler implements Handler<RoutingContext> {
       Principal p = ar.result();
       io.netty.channel.Channel connection = SocketDrop.channelOf(ctx.request());
       io.chorus.realtime.QueueTrim.upgrade(ctx.request()).onSuccess(ws -> {
-        java.util.function.Function<Principal, Future<Void>> hook = beforeOpen;
-        if (hook == null) {
+        if (!BEFORE_OPEN.holding()) {
           open(ws, connection, p);
         } else {
           ws.pause();
-          hook.apply(p).onComplete(x -> {
+          BEFORE_OPEN.pass(p).onComplete(x -> {
             ws.resume();
             open(ws, connection, p);
           });

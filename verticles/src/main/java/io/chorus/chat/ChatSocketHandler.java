@@ -113,12 +113,7 @@ public final class ChatSocketHandler implements Handler<RoutingContext> {
         }
         // no expiry timer: a signed-in socket lasts until the member leaves, the session ends or the account is disabled
         Member m = ar.result();
-        java.util.function.Function<Member, Future<Void>> hook = beforeAttach;
-        if (hook == null) {
-          attach(ws, roomId, m.participantId(), m.userId(), m.sessionId(), Long.MAX_VALUE, after, connection);
-        } else {
-          hook.apply(m).onComplete(x -> attach(ws, roomId, m.participantId(), m.userId(), m.sessionId(), Long.MAX_VALUE, after, connection));
-        }
+        BEFORE_ATTACH.pass(m).onComplete(x -> attach(ws, roomId, m.participantId(), m.userId(), m.sessionId(), Long.MAX_VALUE, after, connection));
       });
       return;
     }
@@ -133,11 +128,8 @@ public final class ChatSocketHandler implements Handler<RoutingContext> {
     attach(ws, roomId, id.participantId(), null, null, tokens.expiresAt(token), after, connection);
   }
 
-  /**
-   * Tests only: runs between a signed-in socket's token check and its registration for the disable and sign-out
-   * events, to make one land in that gap. Null in production.
-   */
-  static volatile java.util.function.Function<Member, Future<Void>> beforeAttach;
+  /** Tests only: between a signed-in socket's token check and its registration for the disable and sign-out events. */
+  static final io.chorus.web.SignInGap<Member> BEFORE_ATTACH = new io.chorus.web.SignInGap<>();
 
   /** A signed-in caller's participant in a room (the accounts feature records it on REST joins). */
   public interface SignedInMembers {

@@ -234,7 +234,7 @@ final class BridgeSession implements io.chorus.realtime.Sink {
   /** A signed-in user's own channel: headers {@code {access_token}} (or {@code token}) carrying that user's JWT. */
   private Future<Void> registerUser(String address, String userId, JsonObject msg) {
     String jwt = header(msg, "access_token");
-    return bridge.userListener(userId, jwt != null ? jwt : token(msg)).compose(BridgeSession::held)
+    return bridge.userListener(userId, jwt != null ? jwt : token(msg)).compose(BEFORE_LISTEN::pass)
         .compose(who -> who == null ? error("rejected")
             : listen(address, who.userId(), who.sessionId(), who.expiresAtMillis(), "access token expired").onSuccess(v -> {
               // the account may have been disabled or the session ended after the verification and before this
@@ -249,17 +249,8 @@ final class BridgeSession implements io.chorus.realtime.Sink {
             }), e -> error("rejected"));
   }
 
-  /**
-   * Tests only: runs between a user channel REGISTER's token check and its registration for the disable and sign-out
-   * events, to make one land in that gap. Null in production.
-   */
-  static volatile java.util.function.Function<io.chorus.web.SignedIn, Future<Void>> beforeListen;
-
-  /** {@code who}, once the test hook {@link #beforeListen} (if any) lets it go on. */
-  private static Future<io.chorus.web.SignedIn> held(io.chorus.web.SignedIn who) {
-    java.util.function.Function<io.chorus.web.SignedIn, Future<Void>> hook = beforeListen;
-    return hook == null || who == null ? Future.succeededFuture(who) : hook.apply(who).transform(x -> Future.succeededFuture(who));
-  }
+  /** Tests only: between a user channel REGISTER's token check and its registration for the disable and sign-out events. */
+  static final io.chorus.web.SignInGap<io.chorus.web.SignedIn> BEFORE_LISTEN = new io.chorus.web.SignInGap<>();
 
   /**
    * Subscribes this socket to {@code address} as {@code who} until {@code expiresAt} (the credential's end) or, for an

@@ -91,7 +91,7 @@ public final class RoomSocketHandler implements Handler<RoutingContext> {
       return;
     }
     ws.pause();
-    accounts.verify(accessToken).compose(RoomSocketHandler::held).onComplete(ar -> {
+    accounts.verify(accessToken).compose(BEFORE_JOIN::pass).onComplete(ar -> {
       if (ar.failed()) {
         ErrorCode code = ErrorCode.of(ar.cause());
         refuse(ws, code == ErrorCode.INTERNAL ? ErrorCode.UNAUTHENTICATED : code, "access token refused: " + ar.cause().getMessage(),
@@ -134,17 +134,8 @@ public final class RoomSocketHandler implements Handler<RoutingContext> {
     });
   }
 
-  /**
-   * Tests only: runs between a signed-in socket's token check and its listing for the disable and sign-out events, to
-   * make one land in that gap. Null in production.
-   */
-  static volatile java.util.function.Function<SignedIn, Future<Void>> beforeJoin;
-
-  /** {@code who}, once the test hook {@link #beforeJoin} (if any) lets it go on. */
-  private static Future<SignedIn> held(SignedIn who) {
-    java.util.function.Function<SignedIn, Future<Void>> hook = beforeJoin;
-    return hook == null ? Future.succeededFuture(who) : hook.apply(who).transform(x -> Future.succeededFuture(who));
-  }
+  /** Tests only: between a signed-in socket's token check and its listing for the disable and sign-out events. */
+  static final io.chorus.web.SignInGap<SignedIn> BEFORE_JOIN = new io.chorus.web.SignInGap<>();
 
   private void forgetSignedIn(String userId, RoomFanout.RoomSocket socket) {
     java.util.Set<RoomFanout.RoomSocket> set = signedIn.get(userId);

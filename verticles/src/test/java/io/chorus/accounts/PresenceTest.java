@@ -242,7 +242,7 @@ class PresenceTest {
       JsonObject u = api.newUser(name("gap"));
       String uid = u.getJsonObject("user").getString("id");
       io.vertx.core.Vertx vertx = tc.node().vertx();
-      UserSocketHandler.beforeOpen = p -> {
+      UserSocketHandler.BEFORE_OPEN.hold(p -> {
         // released once the disable event reaches this loop: a consumer registered here after the handler's own gets
         // each event after it, so the handler has already looked for the (not yet registered) socket
         io.vertx.core.Promise<Void> go = io.vertx.core.Promise.promise();
@@ -253,15 +253,15 @@ class PresenceTest {
         });
         seen.completion().onComplete(x -> held.complete(null));
         return go.future().eventually(seen::unregister);
-      };
+      });
       try (WsProbe ws = WsProbe.connect(api.port(), "/ws/user?token=" + u.getString("access_token"))) {
         held.join();
-        UserSocketHandler.beforeOpen = null;
+        UserSocketHandler.BEFORE_OPEN.hold(null);
         api.post("/api/v1/admin/users/" + uid + "/disable", admin, null).expect(200);
         assertThat(ws.awaitClose(10_000)).isEqualTo((short) 4403);
       }
     } finally {
-      UserSocketHandler.beforeOpen = null;
+      UserSocketHandler.BEFORE_OPEN.hold(null);
       tc.close();
     }
   }

@@ -210,7 +210,7 @@ class LeaveRevokesTest {
     String id = c.getJsonObject("room").getString("id");
     post(0, "/api/v1/rooms/" + id + "/join", jwt, new JsonObject().put("display_name", "Member"));
     CompletableFuture<Void> held = new CompletableFuture<>();
-    ChatSocketHandler.beforeAttach = m -> {
+    ChatSocketHandler.BEFORE_ATTACH.hold(m -> {
       if (!uid.equals(m.userId())) {
         return Future.succeededFuture();
       }
@@ -224,15 +224,15 @@ class LeaveRevokesTest {
       });
       seen.completion().onComplete(x -> held.complete(null));
       return go.future().eventually(seen::unregister);
-    };
+    });
     try (WsProbe ws = WsProbe.connect(port(1), "/ws/chat/" + id, Map.of("Authorization", "Bearer " + jwt))) {
       held.orTimeout(10, TimeUnit.SECONDS).join();
-      ChatSocketHandler.beforeAttach = null;
+      ChatSocketHandler.BEFORE_ATTACH.hold(null);
       assertThat(rest.post(port(0), "/api/v1/auth/logout", jwt, null).status()).isEqualTo(204);
       assertThat(ws.awaitType("error").getString("code")).isEqualTo("unauthenticated");
       assertThat(ws.awaitClose(10_000)).isEqualTo((short) 4401);
     } finally {
-      ChatSocketHandler.beforeAttach = null;
+      ChatSocketHandler.BEFORE_ATTACH.hold(null);
     }
   }
 }

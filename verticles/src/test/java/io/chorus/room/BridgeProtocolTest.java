@@ -357,21 +357,21 @@ class BridgeProtocolTest {
     String jwt = user.getString("access_token");
     String address = "client.user." + uid;
     CompletableFuture<Void> held = new CompletableFuture<>();
-    BridgeSession.beforeListen = who -> uid.equals(who.userId())
+    BridgeSession.BEFORE_LISTEN.hold(who -> uid.equals(who.userId())
         ? RoomSocketTest.untilHeard(disable ? Addresses.USER_DISABLED : Addresses.USER_SESSIONS_REVOKED, uid, held)
-        : Future.succeededFuture();
+        : Future.succeededFuture());
     try (WsProbe ws = WsProbe.connect(port, "/eventbus/websocket")) {
       ws.send(new JsonObject().put("type", "register").put("address", address)
           .put("headers", new JsonObject().put("access_token", jwt)));
       held.orTimeout(10, TimeUnit.SECONDS).join();
-      BridgeSession.beforeListen = null;
+      BridgeSession.BEFORE_LISTEN.hold(null);
       RoomSocketTest.end(rest, port, disable, uid, jwt);
       JsonObject err = new JsonObject(ws.nextBinary(10_000));
       assertThat(err.getString("type")).as(err.encode()).isEqualTo("err");
       assertThat(err.getString("address")).isEqualTo(address);
       assertThat(err.getInteger("failureCode")).isEqualTo(disable ? 4030 : 4010);
     } finally {
-      BridgeSession.beforeListen = null;
+      BridgeSession.BEFORE_LISTEN.hold(null);
     }
   }
 

@@ -298,11 +298,11 @@ class RoomSocketTest {
     String jwt = user.getString("access_token");
     String id = createRoom("host-gap").getString("room_id");
     CompletableFuture<Void> held = new CompletableFuture<>();
-    RoomSocketHandler.beforeJoin = who -> uid.equals(who.userId())
-        ? untilHeard(disable ? Addresses.USER_DISABLED : Addresses.USER_SESSIONS_REVOKED, uid, held) : Future.succeededFuture();
+    RoomSocketHandler.BEFORE_JOIN.hold(who -> uid.equals(who.userId())
+        ? untilHeard(disable ? Addresses.USER_DISABLED : Addresses.USER_SESSIONS_REVOKED, uid, held) : Future.succeededFuture());
     try (WsProbe ws = WsProbe.connect(port, "/ws?room_id=" + id + "&access_token=" + jwt)) {
       held.orTimeout(10, TimeUnit.SECONDS).join();
-      RoomSocketHandler.beforeJoin = null;
+      RoomSocketHandler.BEFORE_JOIN.hold(null);
       end(rest, port, disable, uid, jwt);
       assertThat(ws.awaitType("room_info").getString("you")).isEqualTo(uid);
       assertThat(ws.awaitType("error").getString("code")).isEqualTo(disable ? "forbidden" : "unauthenticated");
@@ -311,7 +311,7 @@ class RoomSocketTest {
       TestServices.until("the closed socket's member left the room", 10_000, 20,
           () -> !TestServices.await(rooms.get(id)).users().contains(uid));
     } finally {
-      RoomSocketHandler.beforeJoin = null;
+      RoomSocketHandler.BEFORE_JOIN.hold(null);
     }
   }
 
