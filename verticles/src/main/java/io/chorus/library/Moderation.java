@@ -81,9 +81,10 @@ final class Moderation {
   }
 
   /** Pending items oldest first, then (in the same order) approved items with open reports, with their count and reasons. */
-  Future<JsonObject> queue(String type, CatalogHttp.Cursor cursor, int limit) {
+  Future<JsonObject> queue(SignedIn moderator, String type, CatalogHttp.Cursor cursor, int limit) {
     String alias = "track".equals(type) ? "t" : "al";
-    String columns = "track".equals(type) ? CatalogTracks.COLUMNS : AlbumRepo.COLUMNS;
+    // a track carries the moderator's own liked ($5), as it does in every other list a signed-in caller reads
+    String columns = "track".equals(type) ? CatalogTracks.columns(5) : AlbumRepo.COLUMNS;
     String from = "track".equals(type) ? CatalogTracks.FROM : AlbumRepo.FROM;
     String sql = "SELECT " + columns + ", coalesce(rep.n, 0) AS open_reports, rr.reports FROM " + from
         + " LEFT JOIN (SELECT subject_id, count(*) AS n FROM reports WHERE subject_type = $1 AND resolved_at IS NULL GROUP BY subject_id) rep"
@@ -94,8 +95,12 @@ final class Moderation {
         + " WHERE (" + alias + ".moderation = 'pending' OR (" + alias + ".moderation = 'approved' AND rep.n > 0))"
         + " AND ($2::timestamptz IS NULL OR (" + alias + ".created_at, " + alias + ".id) > ($2, $3::uuid))"
         + " ORDER BY " + alias + ".created_at, " + alias + ".id LIMIT $4";
+    Tuple params = Tuple.of(type, cursor == null ? null : cursor.at(), cursor == null ? null : cursor.id(), limit + 1);
+    if ("track".equals(type)) {
+      params.addValue(UUID.fromString(moderator.userId()));
+    }
     return pg.preparedQuery(sql)
-        .execute(Tuple.of(type, cursor == null ? null : cursor.at(), cursor == null ? null : cursor.id(), limit + 1))
+        .execute(params)
         .map(rs -> {
           JsonArray items = new JsonArray();
           String next = null;

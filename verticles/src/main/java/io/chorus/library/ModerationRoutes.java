@@ -43,7 +43,7 @@ final class ModerationRoutes {
       String type = type(ctx.request().getParam("type", "track"), "type");
       CatalogHttp.Cursor cursor = CatalogHttp.Cursor.parse(ctx.request().getParam("cursor"));
       int limit = CatalogHttp.limit(ctx, 50, 200);
-      return moderation.queue(type, cursor, limit);
+      return moderation.queue(me, type, cursor, limit);
     })));
     router.get("/api/v1/moderation/audit").handler(ctx -> respond(ctx, 200, () -> moderator(ctx).compose(me -> {
       String typeParam = ctx.request().getParam("subject_type");

@@ -160,8 +160,12 @@ class ModerationTest {
     assertThat(a.post("/api/v1/albums/" + UUID.randomUUID() + "/report", user.token(), new JsonObject().put("reason", "x")).error(404))
         .isEqualTo("not_found");
 
-    // the queue: pending items oldest first, and approved items with open reports
+    // the queue: pending items oldest first, and approved items with open reports; each track carries the
+    // moderator's own liked, as every other list a signed-in caller reads does
+    a.call("PUT", "/api/v1/tracks/" + live + "/like", mod.token(), null).expect(204);
     List<JsonObject> q = queue(mod, "track");
+    assertThat(item(q, live).getJsonObject("track").getBoolean("liked")).isTrue();
+    assertThat(item(q, pending).getJsonObject("track").getBoolean("liked")).isFalse();
     assertThat(item(q, pending)).isNotNull();
     assertThat(item(q, pending).getLong("open_reports")).isEqualTo(0);
     assertThat(item(q, pending).getJsonObject("track").getString("title")).isEqualTo("Pending one");
