@@ -51,6 +51,9 @@ final class ClipBody {
     }
     req.exceptionHandler(e -> done.tryFail(ErrorCode.INVALID_ARGUMENT.exception("the body could not be read: " + e.getClass().getSimpleName())));
     req.endHandler(v -> done.tryComplete(body));
+    if (!done.future().isComplete()) {
+      io.chorus.web.Http.continueIfExpected(req);
+    }
     req.resume();
     return done.future();
   }

@@ -118,6 +118,7 @@ final class Covers {
         done.tryComplete(image);
       }
     });
+    io.chorus.web.Http.continueIfExpected(req);
     req.resume();
     return done.future();
   }

@@ -142,6 +142,7 @@ final class UploadRoutes {
             .onFailure(e -> failAndClose(ctx, e));
       });
     });
+    Http.continueIfExpected(req);
     req.resume();
   }
 

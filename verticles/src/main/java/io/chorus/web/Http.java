@@ -137,6 +137,20 @@ public final class Http {
     return b == null || b.length() == 0 ? null : b;
   }
 
+
+  /**
+   * Sends {@code 100 Continue} when an HTTP/1.1 request asked for it ({@code Expect: 100-continue}) and a handler that
+   * reads the body by hand (not vertx-web's body handler, which does this itself) is about to read it: RFC 9110 §10.1.1
+   * has the server send a final status or 100 at once, and a client waits for one of them before it sends the body
+   * (curl a second, some clients for good). Call it once the request is accepted (the token and the declared size
+   * checked), right before resuming it; a refusal before that is the final status instead.
+   */
+  public static void continueIfExpected(io.vertx.core.http.HttpServerRequest req) {
+    if (req.version() == io.vertx.core.http.HttpVersion.HTTP_1_1 && !req.isEnded() && !req.response().headWritten()
+        && "100-continue".equalsIgnoreCase(String.valueOf(req.getHeader(io.vertx.core.http.HttpHeaders.EXPECT)).strip())) {
+      req.response().writeContinue();
+    }
+  }
   /** True when a parameter's name or value holds a NUL character (no text column or header can hold one). */
   public static boolean hasNul(Iterable<java.util.Map.Entry<String, String>> params) {
     for (java.util.Map.Entry<String, String> p : params) {

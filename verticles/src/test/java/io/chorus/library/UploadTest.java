@@ -336,6 +336,92 @@ class UploadTest {
     assertNoTempFiles();
   }
 
+  /**
+   * A client that sends {@code Expect: 100-continue} (curl for bodies over 1 MiB, .NET, …) waits for {@code 100 Continue}
+   * or a final status before it sends the body (RFC 9110 §10.1.1). The routes that read their bodies by hand (the upload,
+   * an album's cover, identify) sent neither: curl waited a second on every large upload, a client that waits for good
+   * never sent its body. Refusals decided from the head (a bad token, a declared size over the limit) are the final
+   * status at once, with no 100.
+   */
+  @Test
+  void anExpect100ContinueIsAnsweredBeforeTheBody() throws Exception {
+    String token = api.newUser("expect");
+    Path song = TestMusic.make(TestMusic.drascula("audio", "track12.ogg"), tmp.resolve("expect.mp3"), 3, List.of("-c:a", "libmp3lame"));
+    byte[] audio = Files.readAllBytes(song);
+    String head = "--EXP\r\nContent-Disposition: form-data; name=\"file\"; filename=\"expect.mp3\"\r\n\r\n";
+    byte[] form = concat(head.getBytes(java.nio.charset.StandardCharsets.UTF_8), audio,
+        "\r\n--EXP--\r\n".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    assertThat(expectContinue("POST", "/api/v1/tracks", token, "multipart/form-data; boundary=EXP", form)).startsWith("HTTP/1.1 202 ");
+
+    String album = api.json("POST", "/api/v1/albums", token, new JsonObject().put("title", "Expect")).expect(201)
+        .json().getJsonObject("album").getString("id");
+    byte[] png = CoversTest.image(new java.awt.image.BufferedImage(32, 32, java.awt.image.BufferedImage.TYPE_INT_RGB), "png");
+    assertThat(expectContinue("PUT", "/api/v1/albums/" + album + "/cover", token, "image/png", png)).startsWith("HTTP/1.1 200 ");
+
+    assertThat(expectContinue("POST", "/api/v1/identify", token, "audio/mpeg", audio)).startsWith("HTTP/1.1 200 ");
+
+    // decided from the head: the final status, no 100 and no body needed
+    assertThat(headOnly("POST", "/api/v1/tracks", "Bearer not-a-token", "multipart/form-data; boundary=EXP", form.length))
+        .startsWith("HTTP/1.1 401 ");
+    assertThat(headOnly("POST", "/api/v1/tracks", "Bearer " + token, "multipart/form-data; boundary=EXP", 300L * 1024 * 1024))
+        .startsWith("HTTP/1.1 413 ");
+    assertNoTempFiles();
+  }
+
+  /** Sends the head with {@code Expect: 100-continue}, wants {@code 100 Continue} before sending {@code body}; the final answer. */
+  static String expectContinue(String method, String path, String token, String contentType, byte[] body) throws java.io.IOException {
+    try (java.net.Socket socket = new java.net.Socket("127.0.0.1", tc.port())) {
+      socket.setSoTimeout(10_000);
+      java.io.OutputStream out = socket.getOutputStream();
+      out.write((method + " " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " + token + "\r\nContent-Type: " + contentType
+          + "\r\nContent-Length: " + body.length + "\r\nExpect: 100-continue\r\nConnection: close\r\n\r\n")
+          .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      out.flush();
+      java.io.InputStream in = socket.getInputStream();
+      String interim = readHead(in, method + " " + path + ": no 100 Continue (nor a final status) 10 s after a head with Expect: 100-continue");
+      assertThat(interim).as(method + " " + path).startsWith("HTTP/1.1 100 ");
+      out.write(body);
+      out.flush();
+      return new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    }
+  }
+
+  /** Sends only a head with {@code Expect: 100-continue}; the head of the answer. */
+  static String headOnly(String method, String path, String authorization, String contentType, long length) throws java.io.IOException {
+    try (java.net.Socket socket = new java.net.Socket("127.0.0.1", tc.port())) {
+      socket.setSoTimeout(10_000);
+      socket.getOutputStream().write((method + " " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: " + authorization
+          + "\r\nContent-Type: " + contentType + "\r\nContent-Length: " + length + "\r\nExpect: 100-continue\r\n\r\n")
+          .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      return readHead(socket.getInputStream(), method + " " + path + ": no answer to a head with Expect: 100-continue in 10 s");
+    }
+  }
+
+  /** Reads one response head (status line and headers, through the empty line). */
+  static String readHead(java.io.InputStream in, String timeout) throws java.io.IOException {
+    StringBuilder head = new StringBuilder();
+    try {
+      while (!head.toString().endsWith("\r\n\r\n")) {
+        int b = in.read();
+        if (b < 0) {
+          break;
+        }
+        head.append((char) b);
+      }
+    } catch (java.net.SocketTimeoutException e) {
+      throw new AssertionError(timeout);
+    }
+    return head.toString();
+  }
+
+  static byte[] concat(byte[]... parts) {
+    java.io.ByteArrayOutputStream all = new java.io.ByteArrayOutputStream();
+    for (byte[] p : parts) {
+      all.writeBytes(p);
+    }
+    return all.toByteArray();
+  }
+
   /** Sends one request on a raw socket and reads the answer until the server closes (10 s at most). */
   static String rawPost(String token, String contentType, byte[] body) throws java.io.IOException {
     return rawPost("/api/v1/tracks", token, contentType, body);
