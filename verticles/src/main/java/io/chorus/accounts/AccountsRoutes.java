@@ -78,6 +78,7 @@ public final class AccountsRoutes {
     router.get("/api/v1/users/me").handler(ctx -> authed(ctx, 200, accounts::me));
     router.patch("/api/v1/users/me").handler(body).handler(ctx -> authed(ctx, 200, p -> {
       JsonObject b = body(ctx);
+      onlyFields(b, PROFILE_FIELDS);
       return accounts.updateMe(p, string(b, "display_name"), string(b, "bio"));
     }));
     router.put("/api/v1/users/me/password").handler(body).handler(ctx -> authed(ctx, 204, p -> {
@@ -172,6 +173,17 @@ public final class AccountsRoutes {
       throw ErrorCode.MALFORMED_JSON.exception("the body must be a JSON object");
     }
     return o;
+  }
+
+  /** What {@code PATCH /users/me} changes (docs/api.md); any other field is refused, as the library's PATCHes refuse theirs. */
+  private static final List<String> PROFILE_FIELDS = List.of("bio", "display_name");
+
+  private static void onlyFields(JsonObject b, List<String> allowed) {
+    for (String f : b.fieldNames()) {
+      if (!allowed.contains(f)) {
+        throw ErrorCode.INVALID_ARGUMENT.exception("unknown field '" + f + "' (allowed: " + String.join(", ", allowed) + ")");
+      }
+    }
   }
 
   private static String string(JsonObject b, String field) {

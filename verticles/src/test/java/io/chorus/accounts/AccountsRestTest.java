@@ -218,6 +218,13 @@ class AccountsRestTest {
     assertThat(me.getString("bio")).isEqualTo("hi\nthere");
     assertThat(a.call("PATCH", "/api/v1/users/me", token, new JsonObject().put("display_name", "x".repeat(65))).error(400)).isEqualTo("invalid_argument");
     assertThat(a.call("PATCH", "/api/v1/users/me", token, new JsonObject()).error(400)).isEqualTo("invalid_argument");
+    // a field the call does not change is refused, not silently dropped with the rest applied (200 with the old username)
+    Api.Reply unknown = a.call("PATCH", "/api/v1/users/me", token, new JsonObject().put("username", "someone_else").put("bio", "changed"));
+    assertThat(unknown.error(400)).isEqualTo("invalid_argument");
+    assertThat(unknown.json().getJsonObject("error").getString("message")).contains("username");
+    assertThat(a.call("PATCH", "/api/v1/users/me", token, new JsonObject().put("avatar_url", "https://x.example/a.png")).error(400))
+        .isEqualTo("invalid_argument");
+    assertThat(a.get("/api/v1/users/me", token).expect(200).json().getString("bio")).isEqualTo("hi\nthere");
 
     JsonObject other = b.newUser(name("frank"));
     JsonObject view = b.get("/api/v1/users/" + me.getString("id"), other.getString("access_token")).expect(200).json();
