@@ -25,6 +25,8 @@ public final class Taste {
   private final Map<String, Double> albums = new HashMap<>();
   private final Set<UUID> likedAlbums = new HashSet<>();
   private final Set<UUID> disliked = new HashSet<>();
+  /** Per track: its likes minus its skips, counted (not weighted, not decayed). */
+  private final Map<UUID, Integer> likesOverSkips = new HashMap<>();
 
   public Taste(List<Signal> signals) {
     Map<UUID, Signal> lastVerdict = new HashMap<>();
@@ -48,6 +50,9 @@ public final class Taste {
             if (newer) {
               lastVerdict.put(s.trackId(), s);
             }
+          }
+          if (s.trackId() != null && ("like".equals(s.kind()) || "skip".equals(s.kind()))) {
+            likesOverSkips.merge(s.trackId(), "like".equals(s.kind()) ? 1 : -1, Integer::sum);
           }
           add(tracks, s.trackId(), w);
           add(artists, s.artistId(), w * 0.5);
@@ -100,6 +105,15 @@ public final class Taste {
 
   public boolean disliked(UUID track) {
     return disliked.contains(track);
+  }
+
+  /**
+   * The listener skipped the track more often than they liked it (wave likes and library likes count alike): it is not
+   * served. Counted, not scored: a track disliked and then liked again (forgiven) or played often is not held back by
+   * its score, and two skips outweigh one like.
+   */
+  public boolean skippedMoreThanLiked(UUID track) {
+    return likesOverSkips.getOrDefault(track, 0) < 0;
   }
 
   public Set<UUID> disliked() {

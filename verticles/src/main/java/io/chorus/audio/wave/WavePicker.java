@@ -15,8 +15,8 @@ import java.util.UUID;
  * Chooses the next tracks from candidate pools (taste: the listener's artists and liked albums; similar:
  * nearest to their favourite tracks; popular; new; explore: a random slice of the catalogue). A track
  * scores by its artist's and album's affinity, its similarity, its popularity and newness (which lead for a
- * listener without signals) and a little noise; disliked tracks, tracks scored below zero and tracks of an
- * artist or album the listener leans against are never picked. Each pick of an artist lowers that artist's
+ * listener without signals) and a little noise; disliked tracks (the latest verdict), tracks skipped more often than
+ * liked and tracks of an artist or album the listener leans against are never picked. Each pick of an artist lowers that artist's
  * next track by {@link #SAME_ARTIST_PENALTY} (variety), and {@code explorationPercent} of the answer comes
  * from artists the listener has no opinion of, spread through it.
  */
@@ -68,7 +68,7 @@ final class WavePicker {
   }
 
   private static boolean eligible(Taste taste, Candidate c) {
-    return !taste.disliked(c.id()) && taste.track(c.id()) >= 0 && taste.artist(c.artistId()) > AVERSION
+    return !taste.disliked(c.id()) && !taste.skippedMoreThanLiked(c.id()) && taste.artist(c.artistId()) > AVERSION
         && taste.album(c.albumKey()) > AVERSION;
   }
 

@@ -92,6 +92,27 @@ class WavePickerTest {
     assertThat(new Taste(List.of(aged("like", t, 1), aged("dislike", t, 1))).disliked(t.id())).as("a tie counts as a dislike").isTrue();
   }
 
+  /**
+   * api.md: a later like forgives a disliked track (it is served again), and a track skipped more often than liked is
+   * never served, however its weighted score comes out (dislike then like: -6 + 4 < 0; like, skip, skip: 4 - 3 > 0).
+   */
+  @Test
+  void aForgivenTrackIsServedAndOneSkippedMoreThanLikedIsNot() {
+    WavePicker.Candidate forgiven = track(3, 4);
+    WavePicker.Candidate skipped = track(4, 4);
+    WavePicker.Candidate even = track(5, 4);
+    Taste taste = new Taste(List.of(aged("dislike", forgiven, 2), aged("like", forgiven, 1),
+        aged("like", skipped, 3), aged("skip", skipped, 2), aged("skip", skipped, 1),
+        aged("like", even, 2), aged("skip", even, 1)));
+    assertThat(taste.skippedMoreThanLiked(skipped.id())).isTrue();
+    assertThat(taste.skippedMoreThanLiked(even.id())).as("one skip, one like").isFalse();
+    assertThat(taste.skippedMoreThanLiked(forgiven.id())).isFalse();
+    for (long seed = 0; seed < 20; seed++) {
+      List<UUID> all = pick(taste, catalogue.size(), 20, seed).stream().map(p -> p.track().id()).toList();
+      assertThat(all).as("seed %d", seed).contains(forgiven.id(), even.id()).doesNotContain(skipped.id());
+    }
+  }
+
   static Taste.Signal aged(String kind, WavePicker.Candidate c, double ageDays) {
     return new Taste.Signal(kind, c.id(), c.artistId(), c.albumKey(), null, ageDays);
   }

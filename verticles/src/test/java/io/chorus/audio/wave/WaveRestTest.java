@@ -174,6 +174,23 @@ class WaveRestTest {
     }
   }
 
+  /** A dislike taken back by a later like lets the track come back; two skips after one like keep it out. */
+  @Test
+  void aLaterLikeForgivesADislikeAndMoreSkipsThanLikesKeepATrackOut() {
+    User u = register();
+    UUID forgiven = tracks.get(5).get(3);
+    UUID skipped = tracks.get(4).get(3);
+    for (Object[] f : new Object[][] {{forgiven, "dislike"}, {forgiven, "like"}, {skipped, "like"}, {skipped, "skip"}, {skipped, "skip"}}) {
+      Rest.Reply r = feedback(u, f[0].toString(), f[1]);
+      assertThat(r.status()).as(r.body()).isEqualTo(200);
+    }
+    // one answer larger than the catalogue: every track the listener may be served
+    List<UUID> all = ids(wave(u, 100));
+    assertApproved(all);
+    assertThat(all).as("a later like forgives the dislike").contains(forgiven);
+    assertThat(all).as("skipped twice, liked once").doesNotContain(skipped);
+  }
+
   @Test
   void aLikedTracksAlbumAndArtistRiseAtOnce() {
     User u = register();
