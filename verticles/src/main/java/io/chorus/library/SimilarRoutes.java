@@ -121,7 +121,7 @@ final class SimilarRoutes {
       return LIMIT_DEFAULT;
     }
     try {
-      int n = io.chorus.input.Inputs.parseInt(v.trim());
+      int n = io.chorus.input.Inputs.parseInt(v);
       if (n >= 1 && n <= LIMIT_MAX) {
         return n;
       }

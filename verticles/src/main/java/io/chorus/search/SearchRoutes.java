@@ -46,7 +46,7 @@ final class SearchRoutes {
     caller(ctx).compose(who -> {
           int limit;
           try {
-            limit = io.chorus.input.Inputs.parseInt(ctx.request().getParam("limit", String.valueOf(DEFAULT_LIMIT)).strip());
+            limit = io.chorus.input.Inputs.parseInt(ctx.request().getParam("limit", String.valueOf(DEFAULT_LIMIT)));
           } catch (NumberFormatException e) {
             throw ErrorCode.INVALID_ARGUMENT.exception("limit must be an integer from 1 to " + SearchService.MAX_LIMIT);
           }

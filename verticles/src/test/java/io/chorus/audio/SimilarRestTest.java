@@ -228,7 +228,7 @@ class SimilarRestTest {
   @Test
   void badLimitsAndIdsAreClearErrors() {
     UUID seed = warzoneTracks.get(0);
-    for (String limit : List.of("0", "101", "-3", "many", "%D9%A3", "%2B3")) {   // ٣ (Arabic-Indic 3) is no ASCII digit
+    for (String limit : List.of("0", "101", "-3", "many", "%D9%A3", "%2B3", "+3", "%203", "3%20")) {   // ٣ (Arabic-Indic 3) is no ASCII digit; + is a space
       assertThat(rest.get(port, "/api/v1/tracks/" + seed + "/similar?limit=" + limit, null).errorCode(400)).as(limit).isEqualTo("invalid_argument");
     }
     assertThat(similar(seed, 100, null).getJsonArray("tracks")).hasSizeLessThanOrEqualTo(100);

@@ -356,7 +356,7 @@ class SearchRestTest {
     assertThat(search("x".repeat(10_000), null, null).status()).isEqualTo(414);
     assertThat(search("\u0000\u0007", null, null).errorCode(400)).isEqualTo("invalid_argument");
     assertThat(search("кино", null, "tracks,songs").errorCode(400)).isEqualTo("invalid_argument");
-    for (String limit : List.of("0", "101", "-5", "abc", "99999999999", "%D9%A3", "%EF%BC%93")) {   // ٣, fullwidth ３
+    for (String limit : List.of("0", "101", "-5", "abc", "99999999999", "%D9%A3", "%EF%BC%93", "+5", "%205", "5%09")) {   // ٣, fullwidth ３, a space (+), a tab
       assertThat(rest.get(tc.port(), "/api/v1/search?q=kino&limit=" + limit, null).errorCode(400)).isEqualTo("invalid_argument");
     }
     assertThat(rest.get(tc.port(), "/api/v1/search?q=kino&cursor=forged", null).errorCode(400)).isEqualTo("invalid_argument");
