@@ -217,7 +217,10 @@ class SubsonicTest {
     // ASCII digits only: Arabic-Indic ٣ is not 3 (error 0, as for abc)
     for (String query : List.of("getAlbumList2.view?type=newest&size=%D9%A3", "search3.view?query=a&songCount=%D9%A3",
         "getAlbumList2.view?type=newest&size=501", "search3.view?query=a&songCount=501", "search3.view?query=a&albumOffset=-1",
-        "getSimilarSongs2.view?id=" + UUID.randomUUID() + "&count=%D9%A3")) {
+        "getSimilarSongs2.view?id=" + UUID.randomUUID() + "&count=%D9%A3",
+        // nor a padded number (a query's + is a space)
+        "getAlbumList2.view?type=newest&size=+3", "getSimilarSongs2.view?id=" + UUID.randomUUID() + "&count=%203",
+        "search3.view?query=a&songCount=3%20")) {
       Element arabic = xml("/rest/" + query + "&apiKey=" + apiKey);
       assertThat(arabic.getAttribute("status")).as(query).isEqualTo("failed");
       assertThat(((Element) arabic.getElementsByTagName("error").item(0)).getAttribute("code")).as(query).isEqualTo("0");
@@ -295,7 +298,8 @@ class SubsonicTest {
     Object playCount = tc.sql("SELECT play_count AS n FROM tracks WHERE id = ?", song).get(0).get("n");
     Object outbox = tc.sql("SELECT count(*) AS n FROM library_outbox WHERE message_key = ?", song.toString()).get(0).get("n");
     long dayAndAHour = 25 * 3600 * 1000L;
-    for (String time : List.of("99999999999999999", "-5", "0", "946684799999", String.valueOf(System.currentTimeMillis() + dayAndAHour))) {
+    for (String time : List.of("99999999999999999", "-5", "0", "946684799999", String.valueOf(System.currentTimeMillis() + dayAndAHour),
+        "+" + System.currentTimeMillis())) {   // a query's + is a space: a padded number is no number
       Element e = xml("/rest/scrobble.view?submission=true&time=" + time + "&id=" + song + "&" + auth);
       assertThat(e.getAttribute("status")).as(time).isEqualTo("failed");
       assertThat(((Element) e.getElementsByTagName("error").item(0)).getAttribute("code")).as(time).isEqualTo("0");

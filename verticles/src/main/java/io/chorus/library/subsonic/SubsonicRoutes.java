@@ -328,7 +328,7 @@ public final class SubsonicRoutes {
       return null;
     }
     try {
-      return io.chorus.input.Inputs.parseInt(v.trim());
+      return io.chorus.input.Inputs.parseInt(v);
     } catch (NumberFormatException e) {
       throw SubsonicResponse.failure(SubsonicResponse.GENERIC, name + " must be an integer, got '" + v + "'");
     }
@@ -347,7 +347,7 @@ public final class SubsonicRoutes {
 
   private static Long longOrNull(String v) {
     try {
-      return v == null ? null : io.chorus.input.Inputs.parseLong(v.trim());
+      return v == null ? null : io.chorus.input.Inputs.parseLong(v);
     } catch (NumberFormatException e) {
       throw SubsonicResponse.failure(SubsonicResponse.GENERIC, "time must be milliseconds since the epoch, got '" + v + "'");
     }
