@@ -171,13 +171,25 @@ public final class Http {
   private static final String SUBSONIC_PREFIX = "/rest/";
 
   /**
-   * First handler of the router: a path or query that is not valid percent-encoding, or that decodes to a NUL
+   * First handler of the router: a path or query with raw (not percent-encoded) non-ASCII bytes, one that is not
+   * valid percent-encoding, or one that decodes to a NUL
    * character (no text column or header can hold one, so it can only be an attack or a broken client), gets
    * 400 invalid_argument; WebSocket handshakes are the exception (their handlers refuse NUL in ids and names with
    * the WebSocket error of docs/api.md), and so is a NUL in the query of an OpenSubsonic request (its error 0); a
    * malformed query of an OpenSubsonic request is handed to its route's failure handler (its error 0 too).
    */
   public static void refuseMalformedUri(RoutingContext ctx) {
+    // Netty reads the request line as ISO-8859-1: a raw UTF-8 "q=кино" (curl sends what it is given) would reach
+    // the routes as "q=ÐºÐ¸Ð½Ð¾" and find nothing, a silently wrong answer; browsers and HTTP libraries percent-encode
+    if (!ascii(ctx.request().uri())) {
+      String message = "the request URI must be ASCII: percent-encode other characters as UTF-8 (q=%D0%BA%D0%B8%D0%BD%D0%BE for q=кино)";
+      if (ctx.request().path().startsWith(SUBSONIC_PREFIX) && ascii(ctx.request().path())) {
+        ctx.fail(ErrorCode.INVALID_ARGUMENT.httpStatus(), ErrorCode.INVALID_ARGUMENT.exception("The query could not be read: " + message));
+      } else {
+        error(ctx, ErrorCode.INVALID_ARGUMENT, message);
+      }
+      return;
+    }
     try {
       String path = io.netty.handler.codec.http.QueryStringDecoder.decodeComponent(ctx.request().path());
       // OpenSubsonic answers a NUL in its parameters (query or form) itself, with its error 0 in its own format
@@ -198,6 +210,15 @@ public final class Http {
       return;
     }
     ctx.next();
+  }
+
+  private static boolean ascii(String s) {
+    for (int i = 0; i < s.length(); i++) {
+      if (s.charAt(i) >= 0x80) {
+        return false;
+      }
+    }
+    return true;
   }
 
   private static boolean decodes(String component) {
