@@ -28,6 +28,9 @@ final class Uploads {
 
   /** A received upload: the temp file, its size and SHA-256, the client's file name and form fields. */
   record Received(Path file, long size, String sha256, String fileName, String title, String artist, String album) {
+    Received withSize(long newSize) {
+      return new Received(file, newSize, sha256, fileName, title, artist, album);
+    }
   }
 
   /** The answer: the track, and whether it already existed (same bytes). */
@@ -55,10 +58,13 @@ final class Uploads {
   Future<Outcome> accept(SignedIn caller, Received in) {
     return existing(caller, in.sha256()).compose(found -> found != null ? Future.succeededFuture(found)
         : workers.executeBlocking(() -> {
-              Probe.Media media = probe.probe(in.file());
-              return new Object[] {media, Tags.read(in.file(), media, coverMaxBytes)};
+              // stored as repaired: what ffmpeg reads is what processing and streams get (the SHA-256 stays the
+              // uploaded bytes', so the same file again is still its duplicate)
+              Received stored = OggRepair.repair(in.file()) ? in.withSize(java.nio.file.Files.size(in.file())) : in;
+              Probe.Media media = probe.probe(stored.file());
+              return new Object[] {media, Tags.read(stored.file(), media, coverMaxBytes), stored};
             }, false)
-            .compose(r -> store(caller, in, (Probe.Media) r[0], (Tags.Tagged) r[1])));
+            .compose(r -> store(caller, (Received) r[2], (Probe.Media) r[0], (Tags.Tagged) r[1])));
   }
 
   /** The track with these bytes, as a duplicate, when the caller may see it; 409 when it is someone else's hidden one. */

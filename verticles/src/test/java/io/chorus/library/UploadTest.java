@@ -115,6 +115,30 @@ class UploadTest {
     assertThat(tc.sql("SELECT title FROM tracks WHERE id = ?::uuid", o.getString("id")).get(0).get("title")).isEqualTo(unicode);
   }
 
+  /**
+   * An Ogg Vorbis file that repeats its header packets (hyperrogue-music's hr-savino-ocean.ogg; ffmpeg 7 refuses it
+   * as it is, so it was 415) is accepted and stored without the repeat; the same file again is its duplicate.
+   */
+  @Test
+  void anOggFileWithRepeatedVorbisHeadersIsStoredRepaired() throws Exception {
+    String token = api.newUser("ogg");
+    Path original = ProcessingMusic.require(Path.of("/usr/share/hyperrogue/music/hr-savino-ocean.ogg"));
+    JsonObject t = accepted(api.upload(token, original, "ocean.ogg", Map.of()));
+    assertThat(t.getString("format")).isEqualTo("ogg");
+    assertThat(t.getString("title")).isEqualTo("Ocean");
+    assertThat(t.getJsonObject("artist").getString("name")).isEqualTo("Will Savino");
+    Path repaired = Files.copy(original, tmp.resolve("ocean-repaired-" + System.nanoTime() + ".ogg"));
+    assertThat(OggRepair.repair(repaired)).isTrue();
+    assertThat(t.getLong("size")).isEqualTo(size(repaired));
+    String id = t.getString("id");
+    byte[] stored = s3.getObjectAsBytes(b -> b.bucket(tc.config().s3().bucket()).key("tracks/" + id + "/original")).asByteArray();
+    assertThat(stored).isEqualTo(TestMusic.bytes(repaired));
+    assertThat(tc.sql("SELECT content_sha256 FROM tracks WHERE id = ?::uuid", id).get(0).get("content_sha256"))
+        .isEqualTo(TestMusic.sha256(original));
+    LibraryClient.Reply again = api.upload(token, original, "again.ogg", Map.of()).expect(200);
+    assertThat(again.json().getJsonObject("track").getString("id")).isEqualTo(id);
+  }
+
   @Test
   void theSameBytesAgainAreTheSameTrack() {
     String token = api.newUser("dup");
