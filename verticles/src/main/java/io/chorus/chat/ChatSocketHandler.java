@@ -181,14 +181,10 @@ public final class ChatSocketHandler implements Handler<RoutingContext> {
       Hub.Subscription subscription = subscriptions.computeIfAbsent(roomId, r ->
           hub.subscribe(Addresses.chatEvents(r), d -> deliver(r, d)));
       ws.closeHandler(v -> remove(stream));
-      ws.frameHandler(frame -> {
-        if (!frame.isText() || frame.textData().length() > MAX_FRAME) {
-          stream.sendError("invalid_argument", "only small text frames are accepted");
-          return;
-        }
+      ws.frameHandler(new ClientMessages(text -> {
         String type;
         try {
-          type = new JsonObject(frame.textData()).getString("type", "");
+          type = new JsonObject(text).getString("type", "");
         } catch (RuntimeException e) {
           stream.sendError("malformed_json", "frames must be JSON objects");
           return;
@@ -198,7 +194,7 @@ public final class ChatSocketHandler implements Handler<RoutingContext> {
         } else {
           stream.sendError(ErrorCode.UNKNOWN_TYPE.slug(), "send messages with POST /api/v1/rooms/:id/chat/messages; only ping here");
         }
-      });
+      }, () -> stream.sendError("invalid_argument", "only small text frames are accepted"))::offer);
       ws.resume();
       // replay only once this node receives the room's events, so nothing falls between the two
       subscription.ready().onComplete(c -> stream.start(after));
@@ -309,6 +305,51 @@ public final class ChatSocketHandler implements Handler<RoutingContext> {
       Hub.Subscription sub = subscriptions.remove(stream.roomId());
       if (sub != null) {
         sub.close();
+      }
+    }
+  }
+
+  /**
+   * A client's messages out of its frames, each of at most {@link #MAX_FRAME} characters: the protocol's control frames
+   * (ping, pong, close: Vert.x answers a ping itself) are no client message, and a text message may come in fragments
+   * (RFC 6455 5.4), held up to what {@code MAX_FRAME} characters can take in UTF-8. Event-loop confined.
+   */
+  static final class ClientMessages {
+    private final java.util.function.Consumer<String> onText;
+    private final Runnable onRefused;
+    private io.vertx.core.buffer.Buffer parts = io.vertx.core.buffer.Buffer.buffer();
+    private boolean refused;
+
+    /** {@code onText}: a whole text message; {@code onRefused}: a binary or too long one (once per message). */
+    ClientMessages(java.util.function.Consumer<String> onText, Runnable onRefused) {
+      this.onText = onText;
+      this.onRefused = onRefused;
+    }
+
+    void offer(io.vertx.core.http.WebSocketFrame frame) {
+      if (!(frame.isText() || frame.isBinary() || frame.isContinuation())) {
+        return;
+      }
+      if (!frame.isContinuation()) {
+        parts = io.vertx.core.buffer.Buffer.buffer();
+        refused = !frame.isText();
+      }
+      // UTF-8 takes at most 4 bytes a character: more bytes than that is too long whatever they hold
+      if (!refused && parts.length() + frame.binaryData().length() <= 4 * MAX_FRAME) {
+        parts.appendBuffer(frame.binaryData());
+      } else {
+        refused = true;
+        parts = io.vertx.core.buffer.Buffer.buffer();
+      }
+      if (!frame.isFinal()) {
+        return;
+      }
+      String text = refused ? null : parts.toString(java.nio.charset.StandardCharsets.UTF_8);
+      parts = io.vertx.core.buffer.Buffer.buffer();
+      if (text == null || text.length() > MAX_FRAME) {
+        onRefused.run();
+      } else {
+        onText.accept(text);
       }
     }
   }

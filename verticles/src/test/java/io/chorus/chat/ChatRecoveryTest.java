@@ -238,6 +238,33 @@ class ChatRecoveryTest {
   }
 
   /**
+   * The protocol's own frames are no client message: a Ping (clients that keep a connection alive send one every few
+   * seconds) got an {@code invalid_argument} error frame besides its Pong, and so did an unsolicited Pong; a message
+   * sent in fragments (RFC 6455 5.4) got one error per fragment. Now a Ping gets its Pong only, a Pong nothing, and
+   * fragments make one message; a message too long in fragments is refused once.
+   */
+  @Test
+  void controlFramesAreNoMessagesAndFragmentsMakeOne() {
+    JsonObject c = post(0, "/api/v1/rooms", null, new JsonObject().put("title", "frames").put("display_name", "Host"));
+    String id = c.getJsonObject("room").getString("id");
+    try (WsProbe ws = WsProbe.connect(port(0), "/ws/chat/" + id + "?token=" + c.getString("token"))) {
+      ws.awaitType("synced");
+      ws.sendPing("keep-alive");
+      ws.sendPong("heartbeat");
+      ws.sendTextInParts("{\"type\":", "\"ping\"", "}");
+      ws.sendTextInParts("{\"type\":\"" + "x".repeat(3000), "y".repeat(3000) + "\"}");
+      ws.send(new JsonObject().put("type", "ping"));
+      // in order: the fragmented ping's pong, the long message's one error, the last ping's pong; nothing before them
+      JsonObject first = ws.await(x -> true, 10_000);
+      assertThat(first.getString("type")).as(ws.history()).isEqualTo("pong");
+      JsonObject second = ws.await(x -> true, 10_000);
+      assertThat(second.getString("type")).as(ws.history()).isEqualTo("error");
+      assertThat(second.getString("code")).isEqualTo("invalid_argument");
+      assertThat(ws.await(x -> true, 10_000).getString("type")).as(ws.history()).isEqualTo("pong");
+    }
+  }
+
+  /**
    * A client that pings without reading the pongs: the node queued every pong (3 M pings grew a node by 600 MB). The
    * pong goes out under the events' slow-socket policy, so the socket is closed (1013, then dropped).
    */

@@ -238,6 +238,40 @@ public final class WsProbe implements AutoCloseable {
     resume();
   }
 
+  /** Sends one text message as fragments, a frame each (RFC 6455 continuation frames), and waits until they are written. */
+  public void sendTextInParts(String... parts) {
+    CompletableFuture<WebSocket> sent;
+    synchronized (this) {
+      for (int i = 0; i < parts.length; i++) {
+        String part = parts[i];
+        boolean last = i == parts.length - 1;
+        lastSend = lastSend.thenCompose(w -> w.sendText(part, last));
+      }
+      sent = lastSend;
+    }
+    join(sent);
+  }
+
+  /** Sends a protocol Ping (a control frame, no message) behind the earlier sends and waits until it is written. */
+  public void sendPing(String data) {
+    CompletableFuture<WebSocket> sent;
+    synchronized (this) {
+      lastSend = lastSend.thenCompose(w -> w.sendPing(ByteBuffer.wrap(data.getBytes(java.nio.charset.StandardCharsets.UTF_8))));
+      sent = lastSend;
+    }
+    join(sent);
+  }
+
+  /** Sends an unsolicited protocol Pong (a heartbeat some clients send) and waits until it is written. */
+  public void sendPong(String data) {
+    CompletableFuture<WebSocket> sent;
+    synchronized (this) {
+      lastSend = lastSend.thenCompose(w -> w.sendPong(ByteBuffer.wrap(data.getBytes(java.nio.charset.StandardCharsets.UTF_8))));
+      sent = lastSend;
+    }
+    join(sent);
+  }
+
   /** Queues a binary message behind the earlier sends. */
   public synchronized CompletableFuture<WebSocket> sendBinaryAsync(Buffer data) {
     ByteBuffer bytes = ByteBuffer.wrap(data.getBytes());
