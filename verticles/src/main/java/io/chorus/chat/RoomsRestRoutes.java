@@ -63,16 +63,16 @@ public final class RoomsRestRoutes {
     router.post("/api/v1/rooms").handler(body).handler(this::create);
     router.get("/api/v1/rooms/:id").handler(ctx -> room(ctx, 200, id -> conf.get(id)));
     router.post("/api/v1/rooms/:id/join").handler(body).handler(ctx -> room(ctx, 200, id -> {
-      JsonObject b = body(ctx);
       String auth = ctx.request().getHeader("Authorization");
       if (signedIn != null && SignedInJoins.carriesUser(auth)) {   // an account's access JWT (issue 16)
-        String name = string(b, "display_name");
+        // the account's name stands in for a missing display_name, so the body may be left out
+        String name = string(optionalBody(ctx), "display_name");
         // the account's participant in the room, if it has one, comes back (an idempotent re-join)
         return signedIn.join(auth, id, ctx.request().getHeader(PID_HEADER), (p, own) -> conf.join(id, name != null ? name : p.name(),
             own == null ? null : new ParticipantTokens.Identity(id, own, null), caller(ctx), p.userId()));
       }
       ParticipantTokens.Identity identity = optionalAuth(ctx, id);
-      return conf.join(id, string(b, "display_name"), identity, caller(ctx));
+      return conf.join(id, string(body(ctx), "display_name"), identity, caller(ctx));
     }));
     router.post("/api/v1/rooms/:id/leave").handler(body).handler(ctx -> room(ctx, 200, id -> conf.leave(id, auth(ctx, id).participantId())));
     router.get("/api/v1/rooms/:id/participants").handler(ctx -> room(ctx, 200, id -> conf.participants(id, auth(ctx, id).participantId())));
@@ -253,7 +253,16 @@ public final class RoomsRestRoutes {
     return new ConferenceService.Caller(ctx.request().getHeader(PID_HEADER), RateLimiter.clientIp(ctx.request()), ua);
   }
 
+  /** The JSON object body a route needs: none at all is malformed_json, as a body that is not a JSON object (docs/api.md). */
   private static JsonObject body(RoutingContext ctx) {
+    if (Http.nonEmptyBody(ctx) == null) {
+      throw new ChorusException(ErrorCode.MALFORMED_JSON, "a JSON object body is required");
+    }
+    return optionalBody(ctx);
+  }
+
+  /** The JSON object body, or an empty object when there is none (a route whose fields are all optional). */
+  private static JsonObject optionalBody(RoutingContext ctx) {
     io.vertx.core.buffer.Buffer buf = Http.nonEmptyBody(ctx);
     if (buf == null) {
       return new JsonObject();

@@ -147,11 +147,11 @@ public final class StreamRoutes {
     } catch (RuntimeException e) {
       body = null;
     }
-    if (body == null && Http.nonEmptyBody(ctx) != null) {   // not JSON, or JSON that is not an object (null included)
-      Http.error(ctx, ErrorCode.MALFORMED_JSON, "body must be a JSON object");
+    if (body == null) {   // no body, not JSON, or JSON that is not an object (null included)
+      Http.error(ctx, ErrorCode.MALFORMED_JSON, "body must be a JSON object {\"client_id\": \"...\"}");
       return;
     }
-    Object clientId = body == null ? null : body.getValue("client_id");
+    Object clientId = body.getValue("client_id");
     if (!(clientId instanceof String)) {
       Http.error(ctx, ErrorCode.INVALID_ARGUMENT, "client_id (string) is required");
       return;
