@@ -52,6 +52,7 @@ public final class StreamRoutes {
   private final StreamRelay relay;
   private final String nodeId;
   private final RateLimiter limiter;
+  private final SocketDrop drop;
 
   public StreamRoutes(Vertx vertx, Hub hub, StreamSessions sessions, Redis redis, ChorusConfig config, String nodeId, MeterRegistry registry,
                       SocketDrop drop) {
@@ -70,6 +71,7 @@ public final class StreamRoutes {
     this.stream = StreamConfig.of(config);
     this.nodeId = nodeId;
     this.limiter = new RateLimiter(this.redis, stream.rateWindowSeconds());
+    this.drop = drop;
     this.relay = new StreamRelay(vertx, hub, stream.operatorQueueBytes(), this::loadInit, registry, drop);
   }
 
@@ -206,7 +208,7 @@ public final class StreamRoutes {
         } else if (ar.result().finished()) {
           refuse(ws, ErrorCode.GONE, "session is finished", (short) 4410);
         } else if (userId.equals(ar.result().clientId())) {
-          source(ws, ar.result(), streamKey);
+          source(ws, ar.result(), streamKey, connection);
         } else {
           operator(ws, ar.result(), userId, connection);
         }
@@ -214,7 +216,7 @@ public final class StreamRoutes {
     });
   }
 
-  private void source(ServerWebSocket ws, StreamSession s, String key) {
+  private void source(ServerWebSocket ws, StreamSession s, String key, io.netty.channel.Channel connection) {
     if (!keyMatches(key, s)) {
       refuse(ws, ErrorCode.UNAUTHENTICATED, "the source must present the session's stream key", (short) 4401);
       return;
@@ -231,6 +233,7 @@ public final class StreamRoutes {
           relay.publishControl(s.id(), "source_joined");
           long refresh = vertx.setPeriodic(SOURCE_CLAIM_SECONDS * 1000L / 3,
               t -> redis.expire(List.of(claim, Integer.toString(SOURCE_CLAIM_SECONDS))));
+          long liveness = watchLiveness(ws, s.id(), connection);
           boolean[] nextIsInit = {false};
           int limit = stream.wsMaxMessageSize();
           ws.binaryMessageHandler(b -> {
@@ -266,6 +269,7 @@ public final class StreamRoutes {
           });
           ws.closeHandler(x -> {
             vertx.cancelTimer(refresh);
+            vertx.cancelTimer(liveness);
             relay.remove(s.id(), ws);
             redis.del(List.of(claim));
             relay.publishControl(s.id(), "source_left");
@@ -273,6 +277,34 @@ public final class StreamRoutes {
           });
           ws.resume();
         });
+  }
+
+  /**
+   * The server only reads from a source, so a source whose network vanished (no FIN, no reset) would hold the
+   * session's one source place for good: its own reconnection refused (4409), the grace period never begun. The
+   * source is pinged every third of {@code STREAM_SOURCE_GRACE_SECONDS} (every WebSocket client answers with a Pong);
+   * one that has delivered no byte at all, Pong or data, for that long is away: closed (1001), dropped
+   * {@link SocketDrop#GRACE_MS} later, and its grace period begins. Returns the timer (-1 without a channel to watch).
+   */
+  private long watchLiveness(ServerWebSocket ws, String sessionId, io.netty.channel.Channel connection) {
+    io.chorus.realtime.ReadWatch watch = io.chorus.realtime.ReadWatch.install(connection);
+    if (watch == null) {
+      return -1;
+    }
+    long silentMs = stream.sourceGraceSeconds() * 1000L;
+    long[] timer = {-1};
+    timer[0] = vertx.setPeriodic(Math.max(100, silentMs / 3), t -> {
+      if (ws.isClosed()) {
+        vertx.cancelTimer(timer[0]);
+      } else if (watch.silentMs() > silentMs) {
+        vertx.cancelTimer(timer[0]);
+        LOG.info("Source of session {} silent for {} ms (no Pong): closing it", sessionId, watch.silentMs());
+        drop.close(ws, connection, (short) 1001, "source silent: no answer to pings");
+      } else {
+        ws.writePing(Buffer.buffer());
+      }
+    });
+    return timer[0];
   }
 
   /** Finishes the session when no source came back within the grace period. */

@@ -246,6 +246,48 @@ class StreamHubTest {
     }
   }
 
+  /**
+   * A source whose network vanishes sends no FIN and no reset. The server only reads from a source, so it kept such a
+   * source connected for good: the source's own reconnection was refused (4409, "a source is already connected") and
+   * its grace period never began. Now the source is pinged, and one that answers nothing for
+   * STREAM_SOURCE_GRACE_SECONDS is closed (1001) and dropped: the source's new connection takes over.
+   */
+  @Test
+  @ChorusCluster(config = {"STREAM_SOURCE_GRACE_SECONDS=3", "RATE_LIMIT_SESSION_CREATE=0"})
+  void aSourceGoneWithoutClosingIsLetGoSoItsReconnectionTakesOver(TestCluster one) throws Exception {
+    int port = one.port();
+    WebClient oneWeb = WebClient.create(one.client());
+    JsonObject s = TestServices.await(oneWeb.post(port, "127.0.0.1", "/sessions").sendJsonObject(new JsonObject().put("client_id", "cam"))).bodyAsJsonObject();
+    String id = s.getString("session_id");
+    String source = "/ws/stream/" + id + "/cam?key=" + s.getString("stream_key");
+    try (WsProbe operator = WsProbe.connect(port, "/ws/stream/" + id + "/op");
+         StalledWsClient ghost = StalledWsClient.open(port, source)) {
+      // the ghost reads what comes but never answers (no Pong, no Close): pings, a close frame, then the drop
+      StalledWsClient.Rest seen = ghost.readToEnd();
+      assertThat(seen.closeFrame()).isTrue();
+      assertThat(seen.frames()).as("pings before the close").isPositive();
+      // the source's new connection is the source: its frames reach the operator
+      long deadline = System.currentTimeMillis() + 15_000;
+      while (true) {
+        assertThat(System.currentTimeMillis()).as("the reconnected source never reached the operator").isLessThan(deadline);
+        try (WsProbe back = WsProbe.connect(port, source)) {
+          try {
+            back.sendBinary(Buffer.buffer("frame"));
+          } catch (AssertionError refusedBeforeTheSend) {
+            continue;   // the ghost's place was not free yet (its claim is released as its connection ends)
+          }
+          Buffer got = operator.pollBinary(500);
+          if (got != null) {
+            assertThat(got.toString()).isEqualTo("frame");
+            JsonObject now = TestServices.await(oneWeb.get(port, "127.0.0.1", "/sessions/" + id).send()).bodyAsJsonObject();
+            assertThat(now.getString("status")).isEqualTo("active");
+            return;
+          }
+        }
+      }
+    }
+  }
+
   @Test
   void refusalsWithClearErrors() {
     JsonObject s = createSession("src");
