@@ -98,7 +98,7 @@ public final class ChatService {
     } catch (ChorusException e) {
       return Future.failedFuture(e);
     }
-    return store.edit(roomId, messageId, actor, content, Instant.now().toString())
+    return store.edit(roomId, canonicalId(messageId), actor, content, Instant.now().toString())
         .onSuccess(saved -> publish(roomId, "message_updated", saved));
   }
 
@@ -108,7 +108,7 @@ public final class ChatService {
     } catch (ChorusException e) {
       return Future.failedFuture(e);
     }
-    return store.delete(roomId, messageId, actor, actorIsHost).onSuccess(old -> bus.publish(Addresses.chatEvents(roomId),
+    return store.delete(roomId, canonicalId(messageId), actor, actorIsHost).onSuccess(old -> bus.publish(Addresses.chatEvents(roomId),
         new JsonObject().put("type", "message_deleted").put("room_id", roomId).put("seq", old.getLong("seq"))
             .put("message_id", old.getString("id")).put("deleted_by", actor)));
   }
@@ -131,7 +131,15 @@ public final class ChatService {
       // a negative, huge or malformed cursor is the caller's mistake, not an unknown message (404)
       return Future.failedFuture(new ChorusException(ErrorCode.INVALID_ARGUMENT, "after must be a seq (0 or more) or a message id"));
     }
-    return store.list(roomId, "id", after, limit);
+    return store.list(roomId, "id", canonicalId(after), limit);
+  }
+
+  /**
+   * A message id as stored: message ids are UUIDs, written in lower case, and a UUID's hex digits may come in either
+   * case (RFC 4122), as a track id's do; anything else is left as it is (and found nowhere).
+   */
+  private static String canonicalId(String id) {
+    return MESSAGE_ID.matcher(id).matches() ? id.toLowerCase(java.util.Locale.ROOT) : id;
   }
 
   private void publish(String roomId, String type, JsonObject message) {
