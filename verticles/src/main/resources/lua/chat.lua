@@ -26,8 +26,10 @@ local function find(id)
   return found[1], score
 end
 
--- the next seq and score for message table m (without seq), stored and trimmed; returns its JSON
-local function append(m, max)
+-- the next seq and score for message table m (without seq), stored and trimmed; returns its JSON. idx_ttl: the
+-- index's TTL (the room's lifetime, at least the chat's): the room's last seq and score outlive the messages, so a
+-- room whose chat expired goes on numbering after what its clients hold
+local function append(m, max, idx_ttl)
   local seq = redis.call('HINCRBY', idx, '_seq', 1)
   local last = tonumber(redis.call('HGET', idx, '_ts') or '0')
   local ts = math.max(now, last + 1)
@@ -39,7 +41,7 @@ local function append(m, max)
     redis.call('ZREMRANGEBYRANK', msgs, 0, -(max + 1))
   end
   redis.call('EXPIRE', msgs, ttl)
-  redis.call('EXPIRE', idx, ttl)
+  redis.call('EXPIRE', idx, math.max(ttl, tonumber(idx_ttl) or ttl))
   return enc
 end
 
@@ -55,8 +57,8 @@ local function hit(counter, window)
 end
 
 if op == 'send' then
-  -- ARGV: 4 message JSON (without seq), 5 history max
-  return append(cjson.decode(ARGV[4]), tonumber(ARGV[5]))
+  -- ARGV: 4 message JSON (without seq), 5 history max, 6 the index's TTL (s)
+  return append(cjson.decode(ARGV[4]), tonumber(ARGV[5]), ARGV[6])
 elseif op == 'post' then
   -- A participant's message in one round trip: the participant's request limit, membership, the
   -- participant's message limit, the append and the room's activity mark. Membership is the rooms
@@ -65,7 +67,7 @@ elseif op == 'post' then
   -- KEYS[3] = the participant's request counter in the room (requests are limited per caller, not
   -- per room), KEYS[4] = the participant's message counter, KEYS[5] = room:{ID}:active.
   -- ARGV: 4 message JSON (without seq and display_name), 5 history max, 6 participant id, 7 window
-  -- (ms), 8 request limit, 9 message limit (0: unlimited), 10 activity mark's lifetime (s).
+  -- (ms), 8 request limit, 9 message limit (0: unlimited), 10 activity mark's lifetime (s), 13 the index's TTL (s).
   -- Both counters count every attempt; refusals come in the order of the separate checks: the request
   -- limit, then the room and membership, then the participant's message limit. Replies {"limited", "room" |
   -- "messages", ms left} for a limit, else {"ok", message JSON, 1 if the activity mark was set now}.
@@ -83,7 +85,7 @@ elseif op == 'post' then
   local name = ARGV[12]
   if type(name) ~= 'string' or name == '' then name = pid end
   m.display_name = name
-  local enc = append(m, tonumber(ARGV[5]))
+  local enc = append(m, tonumber(ARGV[5]), ARGV[13])
   local first = redis.call('SET', KEYS[5], '1', 'NX', 'EX', ARGV[10])
   return { 'ok', enc, first and 1 or 0 }
 elseif op == 'edit' or op == 'delete' then

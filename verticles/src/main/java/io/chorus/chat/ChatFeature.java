@@ -59,7 +59,8 @@ public final class ChatFeature implements Feature {
     Infra infra = node.infra();
     config = ChatConfig.of(node.config());
     tokens = node.api(ParticipantTokens.class);
-    chat = new ChatService(new ChatStore(infra.redisApi(), config.ttlHours(), config.historyMax()), node.vertx().eventBus(), config,
+    chat = new ChatService(new ChatStore(infra.redisApi(), config.ttlHours(),
+        io.chorus.room.RoomsConfig.of(node.config()).ttlHours(), config.historyMax()), node.vertx().eventBus(), config,
         node.api(RoomClient.class));
     conference = new ConferenceService(node.api(RoomClient.class), node.api(RoomLifecycle.class), tokens, new ConferenceRepo(infra.pg()), chat,
         node.config());

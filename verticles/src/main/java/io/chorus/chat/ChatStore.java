@@ -23,6 +23,7 @@ public final class ChatStore {
   private final RedisAPI redis;
   private final LuaScript chat;
   private final int ttlSeconds;
+  private final int indexTtlSeconds;
   private final int historyMax;
 
   /**
@@ -50,9 +51,19 @@ public final class ChatStore {
   }
 
   public ChatStore(RedisAPI redis, int ttlHours, int historyMax) {
+    this(redis, ttlHours, ttlHours, historyMax);
+  }
+
+  /**
+   * {@code roomTtlHours}: how long a room lives without chat (ROOM_TTL_HOURS). The index, which holds the room's last
+   * seq, lives as long (at least {@code ttlHours}): messages expire after the chat TTL, but a room that outlives its
+   * chat must not number its next messages from 1 again, or a client's cursor (its last seq) would skip them.
+   */
+  public ChatStore(RedisAPI redis, int ttlHours, int roomTtlHours, int historyMax) {
     this.redis = redis;
     this.chat = new LuaScript(redis, "lua/chat.lua");
     this.ttlSeconds = ttlHours * 3600;
+    this.indexTtlSeconds = Math.max(ttlHours, roomTtlHours) * 3600;
     this.historyMax = historyMax;
   }
 
@@ -82,7 +93,8 @@ public final class ChatStore {
   }
 
   public Future<JsonObject> append(String roomId, JsonObject message) {
-    return run(roomId, "send", message.encode(), Integer.toString(historyMax)).map(r -> new JsonObject(r.toString()));
+    return run(roomId, "send", message.encode(), Integer.toString(historyMax), Integer.toString(indexTtlSeconds))
+        .map(r -> new JsonObject(r.toString()));
   }
 
   /** A posted message and whether it set the room's activity mark (the first message in that mark's lifetime). */
@@ -113,7 +125,7 @@ public final class ChatStore {
     List<String> args = List.of("post", Long.toString(System.currentTimeMillis()), Integer.toString(ttlSeconds), message.encode(),
         Integer.toString(historyMax), participantId, Long.toString(limits.windowMs()), Integer.toString(limits.roomRequests()),
         Integer.toString(limits.messages()), Integer.toString(limits.activitySeconds()), membership.wire,
-        displayName == null ? "" : displayName);
+        displayName == null ? "" : displayName, Integer.toString(indexTtlSeconds));
     return chat.run(keys, args).compose(r -> {
       if ("limited".equals(r.get(0).toString())) {
         String what = "room".equals(r.get(1).toString()) ? RateLimiter.ROOM_REQUESTS : RateLimiter.MESSAGES;

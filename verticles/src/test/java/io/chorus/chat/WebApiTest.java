@@ -29,9 +29,11 @@ class WebApiTest {
   static Vertx client;
   static Rest rest;
   static int port;
+  static io.vertx.redis.client.RedisAPI redis;
 
   @BeforeAll
   static void start(TestCluster cluster) {
+    redis = cluster.redis();
     node = cluster.node();
     port = cluster.port();
     client = cluster.client();
@@ -108,6 +110,42 @@ class WebApiTest {
     JsonObject one = rest.get(port, base + "?limit=1&after=" + (head - 2), r[1]).json();
     assertThat(one.getLong("last_seq")).isEqualTo(head - 1);
     assertThat(one.getBoolean("has_more")).isTrue();
+  }
+
+  /**
+   * A room outlives its chat (ROOM_TTL_HOURS 24, CHAT_TTL_HOURS 6): after 6 h without a message the chat's keys
+   * expired, the room's last seq with them, and its next message was seq 1 again, so a client continuing from its
+   * cursor (after=3) got nothing ({@code messages: [], last_seq: 3}) until the room passed seq 3 anew, and a chat socket
+   * dropped the new messages as already seen. The 6 hours are emulated by deleting every chat key whose TTL is at most
+   * the chat's: the messages go, the room's seq now stays for the room's lifetime.
+   */
+  @Test
+  void aRoomWhoseChatExpiredNumbersOnFromItsLastSeq() {
+    String[] r = roomWithGuest();
+    String base = "/api/v1/rooms/" + r[0] + "/chat/messages";
+    long last = 0;
+    for (int i = 0; i < 3; i++) {
+      last = rest.post(port, base, r[1], new JsonObject().put("content", "before " + i)).json().getLong("seq");
+    }
+    long chatTtl = 6 * 3600;
+    for (String key : ChatStore.allKeys(r[0])) {
+      long ttl = TestServices.await(redis.ttl(key)).toLong();
+      if (ttl >= 0 && ttl <= chatTtl) {
+        TestServices.await(redis.del(java.util.List.of(key)));   // what 6 hours without chat do
+      }
+    }
+    JsonObject later = rest.post(port, base, r[2], new JsonObject().put("content", "six hours later")).json();
+    assertThat(later.getLong("seq")).isGreaterThan(last);
+    JsonObject page = rest.get(port, base + "?after=" + last, r[1]).json();
+    assertThat(page.getJsonArray("messages")).hasSize(1);
+    assertThat(page.getJsonArray("messages").getJsonObject(0).getString("id")).isEqualTo(later.getString("id"));
+    try (WsProbe ws = WsProbe.connect(port, "/ws/chat/" + r[0] + "?token=" + r[1] + "&after=" + last)) {
+      JsonObject replayed = ws.awaitType("message_created");
+      assertThat(replayed.getJsonObject("message").getString("id")).isEqualTo(later.getString("id"));
+      ws.awaitType("synced");
+      JsonObject live = rest.post(port, base, r[2], new JsonObject().put("content", "and live")).json();
+      assertThat(ws.awaitType("message_created").getJsonObject("message").getString("id")).isEqualTo(live.getString("id"));
+    }
   }
 
   /**
