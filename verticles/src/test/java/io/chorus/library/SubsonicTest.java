@@ -396,6 +396,105 @@ class SubsonicTest {
         .getJsonObject("error").getInteger("code")).isEqualTo(70);
   }
 
+  /** A new account with an API key: {@code [user id, api key, access token, username]}. */
+  private static String[] account(String prefix) {
+    String name = prefix + "-" + UUID.randomUUID().toString().substring(0, 8);
+    JsonObject u = rest.postOk(port, "/api/v1/auth/register", null, new JsonObject().put("username", name).put("password", PW));
+    String key = rest.postOk(port, "/api/v1/me/subsonic/credentials", u.getString("access_token"),
+        new JsonObject().put("kind", "api_key").put("name", prefix)).getString("api_key");
+    return new String[] {u.getJsonObject("user").getString("id"), key, u.getString("access_token"), name};
+  }
+
+  /** The folder model (getIndexes, getMusicDirectory) and the lists players fill screens with (random, starred, by genre). */
+  @Test
+  void playersBrowseFoldersRandomSongsStarredAndGenres() throws Exception {
+    String[] erin = account("erin");
+    UUID artist = UUID.randomUUID();
+    UUID loose = UUID.randomUUID();
+    UUID krautrock = UUID.randomUUID();
+    UUID oldKrautrock = UUID.randomUUID();
+    UUID bobsKrautrock = UUID.randomUUID();
+    String genre = "Krautrock " + krautrock.toString().substring(0, 8);
+    tc.sql("INSERT INTO artists (id, name, name_key) VALUES (?, ?, ?)", artist, "Zed Motorik " + artist, "zed " + artist);
+    track(loose, aliceId, "A song in no album", artist, "approved", 100_000);
+    track(krautrock, aliceId, "Motorik", null, "approved", 100_000);
+    track(oldKrautrock, aliceId, "Motorik 1971", null, "approved", 100_000);
+    track(bobsKrautrock, bobId, "Bob's krautrock", null, "pending", 100_000);
+    tc.sql("UPDATE tracks SET genre = ?, year = 1995 WHERE id = ? OR id = ?", genre, krautrock, bobsKrautrock);
+    tc.sql("UPDATE tracks SET genre = ?, year = 1971 WHERE id = ?", genre.toUpperCase(java.util.Locale.ROOT), oldKrautrock);
+
+    // getIndexes: the artists getArtists lists, each a directory; getMusicDirectory opens an artist, then an album
+    JsonObject indexes = subsonic("getIndexes.view", erin[1]);
+    assertThat(indexes.getString("status")).as(indexes.encode()).isEqualTo("ok");
+    assertThat(indexes.getJsonObject("indexes").getLong("lastModified")).isPositive();
+    List<String> indexed = indexes.getJsonObject("indexes").getJsonArray("index").stream()
+        .flatMap(i -> ((JsonObject) i).getJsonArray("artist").stream()).map(a -> ((JsonObject) a).getString("id")).toList();
+    List<String> artists = subsonic("getArtists.view", erin[1]).getJsonObject("artists").getJsonArray("index").stream()
+        .flatMap(i -> ((JsonObject) i).getJsonArray("artist").stream()).map(a -> ((JsonObject) a).getString("id")).toList();
+    assertThat(indexed).isEqualTo(artists).contains(artist.toString());
+    String albumArtist = subsonic("getAlbum.view?id=" + album, erin[1]).getJsonObject("album").getString("artistId");
+    JsonObject artistDir = subsonic("getMusicDirectory.view?id=" + albumArtist, erin[1]).getJsonObject("directory");
+    assertThat(artistDir.getString("id")).isEqualTo(albumArtist);
+    JsonObject albumChild = artistDir.getJsonArray("child").getJsonObject(0);
+    assertThat(albumChild.getString("id")).isEqualTo(album.toString());
+    assertThat(albumChild.getBoolean("isDir")).isTrue();
+    assertThat(albumChild.getString("title")).isEqualTo("Northern Lights");
+    assertThat(albumChild.getString("parent")).isEqualTo(albumArtist);
+    JsonObject albumDir = subsonic("getMusicDirectory.view?id=" + album, erin[1]).getJsonObject("directory");
+    assertThat(albumDir.getString("name")).isEqualTo("Northern Lights");
+    assertThat(albumDir.getString("parent")).isEqualTo(albumArtist);
+    assertThat(ids(albumDir.getJsonArray("child"))).containsExactly(song2.toString(), song.toString());
+    assertThat(albumDir.getJsonArray("child").getJsonObject(0).getBoolean("isDir")).isFalse();
+    assertThat(ids(subsonic("getMusicDirectory.view?id=" + artist, erin[1]).getJsonObject("directory").getJsonArray("child")))
+        .as("an artist's songs in no album are in its directory").containsExactly(loose.toString());
+    for (String id : List.of(hidden.toString(), UUID.randomUUID().toString(), "1", song.toString())) {
+      assertThat(subsonic("getMusicDirectory.view?id=" + id, erin[1]).getJsonObject("error").getInteger("code")).as(id).isEqualTo(70);
+    }
+    Element xmlIndexes = xml("/rest/getIndexes.view?apiKey=" + erin[1]);
+    assertThat(((Element) xmlIndexes.getElementsByTagName("indexes").item(0)).getAttribute("ignoredArticles")).contains("The");
+
+    // getRandomSongs: visible songs only, at most size, filtered by genre (any case) and years
+    List<String> random = ids(subsonic("getRandomSongs.view?size=500", erin[1]).getJsonObject("randomSongs").getJsonArray("song"));
+    assertThat(random).contains(song.toString(), song2.toString(), krautrock.toString(), oldKrautrock.toString())
+        .doesNotContain(hidden.toString(), bobsKrautrock.toString()).doesNotHaveDuplicates();
+    assertThat(subsonic("getRandomSongs.view?size=1", erin[1]).getJsonObject("randomSongs").getJsonArray("song")).hasSize(1);
+    assertThat(subsonic("getRandomSongs.view", erin[1]).getJsonObject("randomSongs").getJsonArray("song").size()).isBetween(1, 10);
+    String g = URLEncoder.encode(genre.toLowerCase(java.util.Locale.ROOT), StandardCharsets.UTF_8);
+    assertThat(ids(subsonic("getRandomSongs.view?size=50&genre=" + g, erin[1]).getJsonObject("randomSongs").getJsonArray("song")))
+        .containsExactlyInAnyOrder(krautrock.toString(), oldKrautrock.toString());
+    assertThat(ids(subsonic("getRandomSongs.view?genre=" + g + "&fromYear=1990&toYear=2000", erin[1]).getJsonObject("randomSongs")
+        .getJsonArray("song"))).containsExactly(krautrock.toString());
+    assertThat(subsonic("getRandomSongs.view?size=501", erin[1]).getJsonObject("error").getInteger("code")).isEqualTo(0);
+
+    // getGenres and getSongsByGenre: visible songs' genres, spelled once whatever the case
+    JsonObject genres = subsonic("getGenres.view", erin[1]).getJsonObject("genres");
+    JsonObject kraut = genres.getJsonArray("genre").stream().map(o -> (JsonObject) o)
+        .filter(o -> o.getString("value").equalsIgnoreCase(genre)).findFirst().orElseThrow();
+    assertThat(kraut.getLong("songCount")).as("Bob's pending song is not counted").isEqualTo(2);
+    assertThat(ids(subsonic("getSongsByGenre.view?genre=" + g, erin[1]).getJsonObject("songsByGenre").getJsonArray("song")))
+        .containsExactly(krautrock.toString(), oldKrautrock.toString());
+    assertThat(subsonic("getSongsByGenre.view", erin[1]).getJsonObject("error").getInteger("code")).isEqualTo(10);
+    Element genreXml = (Element) xml("/rest/getGenres.view?apiKey=" + erin[1]).getElementsByTagName("genre").item(0);
+    assertThat(genreXml.getTextContent()).isNotBlank();
+    assertThat(genreXml.getAttribute("songCount")).isNotBlank();
+
+    // getStarred2 and getStarred: what the caller starred and still sees, newest first
+    assertThat(subsonic("star.view?id=" + song + "&albumId=" + album + "&artistId=" + artist, erin[1]).getString("status")).isEqualTo("ok");
+    JsonObject starred2 = subsonic("getStarred2.view", erin[1]).getJsonObject("starred2");
+    assertThat(ids(starred2.getJsonArray("song"))).containsExactly(song.toString());
+    assertThat(ids(starred2.getJsonArray("album"))).containsExactly(album.toString());
+    assertThat(starred2.getJsonArray("album").getJsonObject(0).getString("name")).isEqualTo("Northern Lights");
+    assertThat(ids(starred2.getJsonArray("artist"))).containsExactly(artist.toString());
+    assertThat(starred2.getJsonArray("song").getJsonObject(0).getString("starred")).isNotNull();
+    JsonObject starred = subsonic("getStarred.view", erin[1]).getJsonObject("starred");
+    assertThat(ids(starred.getJsonArray("album"))).containsExactly(album.toString());
+    assertThat(starred.getJsonArray("album").getJsonObject(0).getBoolean("isDir")).isTrue();
+    assertThat(ids(starred.getJsonArray("song"))).containsExactly(song.toString());
+    assertThat(subsonic("unstar.view?id=" + song, erin[1]).getString("status")).isEqualTo("ok");
+    assertThat(subsonic("getStarred2.view", erin[1]).getJsonObject("starred2").getJsonArray("song")).isEmpty();
+    assertThat(subsonic("getStarred2.view", apiKey).getString("status")).isEqualTo("ok");
+  }
+
   private static JsonObject subsonic(String call, String key) throws Exception {
     HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/rest/" + call
         + (call.contains("?") ? "&" : "?") + "f=json&apiKey=" + key)).build(), HttpResponse.BodyHandlers.ofString());

@@ -62,6 +62,20 @@ final class SubsonicCatalog {
   // ---- artists
 
   Future<JsonObject> artists(SignedIn user) {
+    return artistIndex(user).map(index -> new JsonObject().put("artists", new JsonObject().put("ignoredArticles", String.join(" ", ARTICLES))
+        .put("index", index)));
+  }
+
+  /**
+   * getIndexes, the folder model's top level: the same artists as getArtists, each a directory that
+   * getMusicDirectory opens. {@code lastModified} is the time of the answer: the list is always sent whole.
+   */
+  Future<JsonObject> indexes(SignedIn user) {
+    return artistIndex(user).map(index -> new JsonObject().put("indexes", new JsonObject().put("lastModified", System.currentTimeMillis())
+        .put("ignoredArticles", String.join(" ", ARTICLES)).put("index", index)));
+  }
+
+  private Future<JsonArray> artistIndex(SignedIn user) {
     return pg.preparedQuery(ARTIST + "ORDER BY lower(ar.name), ar.id").execute(viewer(user)).map(rows -> {
       java.util.Map<String, JsonArray> index = new java.util.TreeMap<>();
       for (Row r : rows) {
@@ -69,7 +83,50 @@ final class SubsonicCatalog {
       }
       JsonArray out = new JsonArray();
       index.forEach((name, list) -> out.add(new JsonObject().put("name", name).put("artist", list)));
-      return new JsonObject().put("artists", new JsonObject().put("ignoredArticles", String.join(" ", ARTICLES)).put("index", out));
+      return out;
+    });
+  }
+
+  /**
+   * getMusicDirectory: an artist's directory holds its albums (as directories) and its songs in no album the caller
+   * may see; an album's holds its songs in album order. Anything else, or what the caller may not see, is 70.
+   */
+  Future<JsonObject> directory(SignedIn user, String id) {
+    UUID uuid = uuid(id);
+    return pg.preparedQuery(ARTIST + "AND ar.id = $3").execute(viewer(user).addValue(uuid)).compose(artists -> {
+      if (artists.size() > 0) {
+        JsonObject artist = artist(artists.iterator().next());
+        Future<RowSet<Row>> albums = pg.preparedQuery(ALBUM + "WHERE " + VIS_AL + " AND al.artist_id = $3 ORDER BY al.year NULLS LAST, lower(al.title), al.id")
+            .execute(viewer(user).addValue(uuid));
+        Future<RowSet<Row>> loose = pg.preparedQuery(String.format(SONG, "NULL::uuid") + "LEFT JOIN albums al2 ON FALSE WHERE " + VIS_T
+                + " AND t.artist_id = $3 AND " + FIRST_ALBUM + " IS NULL ORDER BY lower(t.title), t.id")
+            .execute(viewer(user).addValue(uuid));
+        return Future.all(albums, loose).map(all -> {
+          JsonArray children = new JsonArray();
+          albums.result().forEach(r -> children.add(albumDirectory(album(r))));
+          songs(loose.result()).forEach(children::add);
+          JsonObject dir = new JsonObject().put("id", artist.getString("id")).put("name", artist.getString("name"));
+          if (artist.getString("starred") != null) {
+            dir.put("starred", artist.getString("starred"));
+          }
+          return new JsonObject().put("directory", dir.put("child", children));
+        });
+      }
+      return album(user, id).map(answer -> {
+        JsonObject album = answer.getJsonObject("album");
+        JsonObject dir = new JsonObject().put("id", album.getString("id"));
+        if (album.getString("artistId") != null) {
+          dir.put("parent", album.getString("artistId"));
+        }
+        dir.put("name", album.getString("name"));
+        for (String k : List.of("starred", "playCount")) {
+          if (album.getValue(k) != null) {
+            dir.put(k, album.getValue(k));
+          }
+        }
+        return new JsonObject().put("directory", dir.put("child", album.getJsonArray("song")));
+      }).recover(e -> Future.failedFuture(e instanceof SubsonicResponse.Failure f && f.code == SubsonicResponse.NOT_FOUND
+          ? SubsonicResponse.failure(SubsonicResponse.NOT_FOUND, "Directory not found") : e));
     });
   }
 
@@ -250,6 +307,84 @@ final class SubsonicCatalog {
       return new JsonObject().put("searchResult3", new JsonObject().put("artist", a).put("album", albums(albums.result()))
           .put("song", songs(songs.result())));
     });
+  }
+
+  /** getRandomSongs: up to {@code size} visible songs in random order, of {@code genre} (any case) and from..to year when given. */
+  Future<JsonObject> randomSongs(SignedIn user, int size, String genre, Integer fromYear, Integer toYear) {
+    Tuple params = viewer(user);
+    StringBuilder where = new StringBuilder(" WHERE " + VIS_T);
+    if (genre != null && !genre.isEmpty()) {
+      params.addValue(genre);
+      where.append(" AND lower(t.genre) = lower($").append(params.size()).append(')');
+    }
+    if (fromYear != null) {
+      params.addValue(fromYear);
+      where.append(" AND t.year >= $").append(params.size());
+    }
+    if (toYear != null) {
+      params.addValue(toYear);
+      where.append(" AND t.year <= $").append(params.size());
+    }
+    params.addValue(size);
+    return pg.preparedQuery(String.format(SONG, FIRST_ALBUM) + "LEFT JOIN albums al2 ON al2.id = " + FIRST_ALBUM + where
+            + " ORDER BY random() LIMIT $" + params.size())
+        .execute(params).map(rows -> new JsonObject().put("randomSongs", new JsonObject().put("song", songs(rows))));
+  }
+
+  /**
+   * getStarred2 ({@code starred2}) and getStarred ({@code starred}, whose albums are directories): the artists, albums
+   * and songs the caller starred and may still see, the latest star first.
+   */
+  Future<JsonObject> starred(SignedIn user, boolean id3) {
+    Future<RowSet<Row>> artists = pg.preparedQuery(ARTIST + "AND lk.created_at IS NOT NULL ORDER BY lk.created_at DESC, ar.id").execute(viewer(user));
+    Future<RowSet<Row>> albums = pg.preparedQuery(ALBUM + "WHERE " + VIS_AL + " AND lk.created_at IS NOT NULL ORDER BY lk.created_at DESC, al.id")
+        .execute(viewer(user));
+    Future<RowSet<Row>> songs = pg.preparedQuery(String.format(SONG, FIRST_ALBUM) + "LEFT JOIN albums al2 ON al2.id = " + FIRST_ALBUM
+            + " WHERE " + VIS_T + " AND lk.created_at IS NOT NULL ORDER BY lk.created_at DESC, t.id")
+        .execute(viewer(user));
+    return Future.all(artists, albums, songs).map(all -> {
+      JsonArray a = new JsonArray();
+      artists.result().forEach(r -> a.add(artist(r)));
+      JsonArray al = new JsonArray();
+      albums.result().forEach(r -> al.add(id3 ? album(r) : albumDirectory(album(r))));
+      return new JsonObject().put(id3 ? "starred2" : "starred", new JsonObject().put("artist", a).put("album", al).put("song", songs(songs.result())));
+    });
+  }
+
+  /** An album as the folder model's child: a directory under its artist. */
+  static JsonObject albumDirectory(JsonObject album) {
+    JsonObject d = new JsonObject().put("id", album.getString("id"));
+    if (album.getString("artistId") != null) {
+      d.put("parent", album.getString("artistId"));
+    }
+    d.put("isDir", true).put("title", album.getString("name")).put("album", album.getString("name"));
+    album.forEach(e -> {
+      if (!d.containsKey(e.getKey()) && !"name".equals(e.getKey())) {
+        d.put(e.getKey(), e.getValue());
+      }
+    });
+    return d;
+  }
+
+  /** getGenres: the genres of the songs the caller may see (spelled as the first of them, any case), with their counts. */
+  Future<JsonObject> genres(SignedIn user) {
+    return pg.preparedQuery("SELECT min(t.genre) AS genre, count(DISTINCT t.id) AS song_count, count(DISTINCT al.id) AS album_count"
+            + " FROM tracks t LEFT JOIN album_tracks at ON at.track_id = t.id LEFT JOIN albums al ON al.id = at.album_id AND " + VIS_AL
+            + " WHERE " + VIS_T + " AND t.genre IS NOT NULL GROUP BY lower(t.genre) ORDER BY lower(t.genre)")
+        .execute(viewer(user)).map(rows -> {
+          JsonArray out = new JsonArray();
+          rows.forEach(r -> out.add(new JsonObject().put("songCount", r.getLong("song_count")).put("albumCount", r.getLong("album_count"))
+              .put("value", r.getString("genre"))));
+          return new JsonObject().put("genres", new JsonObject().put("genre", out));
+        });
+  }
+
+  /** getSongsByGenre: the songs of {@code genre} (any case) the caller may see, by title. */
+  Future<JsonObject> songsByGenre(SignedIn user, String genre, int count, int offset) {
+    return pg.preparedQuery(String.format(SONG, FIRST_ALBUM) + "LEFT JOIN albums al2 ON al2.id = " + FIRST_ALBUM + " WHERE " + VIS_T
+            + " AND lower(t.genre) = lower($3) ORDER BY lower(t.title), t.id LIMIT $4 OFFSET $5")
+        .execute(viewer(user).addValue(genre).addValue(count).addValue(offset))
+        .map(rows -> new JsonObject().put("songsByGenre", new JsonObject().put("song", songs(rows))));
   }
 
   static JsonArray songs(RowSet<Row> rows) {

@@ -74,11 +74,20 @@ public final class SubsonicRoutes {
       return Future.succeededFuture(new JsonObject().put("openSubsonicExtensions", list));
     });
     methods.put("getArtists", (ctx, u) -> catalog.artists(u));
+    methods.put("getIndexes", (ctx, u) -> catalog.indexes(u));
+    methods.put("getMusicDirectory", (ctx, u) -> catalog.directory(u, required(ctx, "id")));
     methods.put("getArtist", (ctx, u) -> catalog.artist(u, required(ctx, "id")));
     methods.put("getAlbum", (ctx, u) -> catalog.album(u, required(ctx, "id")));
     methods.put("getSong", (ctx, u) -> catalog.song(u, required(ctx, "id")));
     methods.put("getAlbumList2", (ctx, u) -> catalog.albumList(u, required(ctx, "type"), intParam(ctx, "size", 10, 0, 500),
         intParam(ctx, "offset", 0, 0, Integer.MAX_VALUE), optionalInt(ctx, "fromYear"), optionalInt(ctx, "toYear"), param(ctx, "genre")));
+    methods.put("getRandomSongs", (ctx, u) -> catalog.randomSongs(u, intParam(ctx, "size", 10, 0, 500), param(ctx, "genre"),
+        optionalInt(ctx, "fromYear"), optionalInt(ctx, "toYear")));
+    methods.put("getStarred2", (ctx, u) -> catalog.starred(u, true));
+    methods.put("getStarred", (ctx, u) -> catalog.starred(u, false));
+    methods.put("getGenres", (ctx, u) -> catalog.genres(u));
+    methods.put("getSongsByGenre", (ctx, u) -> catalog.songsByGenre(u, required(ctx, "genre"), intParam(ctx, "count", 10, 0, 500),
+        intParam(ctx, "offset", 0, 0, Integer.MAX_VALUE)));
     methods.put("search3", (ctx, u) -> catalog.search(u, param(ctx, "query"),
         intParam(ctx, "artistCount", 20, 0, 500), intParam(ctx, "artistOffset", 0, 0, Integer.MAX_VALUE),
         intParam(ctx, "albumCount", 20, 0, 500), intParam(ctx, "albumOffset", 0, 0, Integer.MAX_VALUE),
