@@ -19,9 +19,12 @@ final class Catalog {
   private final Likes likes;
   private final ModerationRoutes moderation;
   private final List<String> allowedOrigins;
+  private final PlaylistRepo playlistRepo;
 
-  private Catalog(AlbumRoutes albums, PlaylistRoutes playlists, Likes likes, ModerationRoutes moderation, List<String> allowedOrigins) {
+  private Catalog(AlbumRoutes albums, PlaylistRepo playlistRepo, PlaylistRoutes playlists, Likes likes, ModerationRoutes moderation,
+                  List<String> allowedOrigins) {
     this.albums = albums;
+    this.playlistRepo = playlistRepo;
     this.playlists = playlists;
     this.likes = likes;
     this.moderation = moderation;
@@ -32,12 +35,18 @@ final class Catalog {
     Access access = new Access(node.api(SignedIn.Verifier.class));
     var pg = node.infra().pg();
     CatalogEvents events = new CatalogEvents(node.vertx(), config.topicCatalog());
+    PlaylistRepo playlists = new PlaylistRepo(pg, events);
     return node.s3().map(s3 -> new Catalog(
         new AlbumRoutes(access, new AlbumRepo(pg, events), new Covers(node.vertx(), s3, node.config().s3().bucket(), config.coverMaxBytes())),
-        new PlaylistRoutes(access, new PlaylistRepo(pg, events)),
+        playlists, new PlaylistRoutes(access, playlists),
         new Likes(access, pg),
         new ModerationRoutes(access, new Moderation(pg, node.vertx().eventBus(), events).onTakedown(takedowns)),
         node.config().security().allowedOrigins()));
+  }
+
+  /** A playlist's deletion as {@code DELETE /api/v1/playlists/{id}} makes it (OpenSubsonic's deletePlaylist). */
+  Future<Void> deletePlaylist(java.util.UUID id, SignedIn me) {
+    return playlistRepo.delete(id, me);
   }
 
   void mount(Router router) {

@@ -101,7 +101,8 @@ public final class LibraryFeature implements Feature {
     new io.chorus.library.subsonic.SubsonicRoutes(node.vertx(), node.infra().pg(), directory, s3, node.config().s3().bucket(),
         config.topicPlayed(), (ctx, user, id, format, max, download, fail) -> streams.serveTo(ctx, user, id,
             subsonicFormat(format, max, download), download || max == null ? null : Integer.toString(max), fail))
-        .similarity(() -> node.apiOr(SoundAlike.class, null)).mount(gateway.router());
+        .similarity(() -> node.apiOr(SoundAlike.class, null))
+        .playlistDeletion((user, id) -> catalog.deletePlaylist(id, user)).mount(gateway.router());
   }
 
   /**

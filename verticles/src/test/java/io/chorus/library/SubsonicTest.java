@@ -495,6 +495,57 @@ class SubsonicTest {
     assertThat(subsonic("getStarred2.view", apiKey).getString("status")).isEqualTo("ok");
   }
 
+  /** updatePlaylist and deletePlaylist, as players edit and delete the playlists they made with createPlaylist. */
+  @Test
+  void playersRenameEditAndDeleteTheirPlaylists() throws Exception {
+    String[] fay = account("fay");
+    String[] gus = account("gus");
+    JsonObject made = subsonic("createPlaylist.view?name=Drive&songId=" + song + "&songId=" + song2 + "&songId=" + song, fay[1]);
+    String id = made.getJsonObject("playlist").getString("id");
+
+    // rename, comment, make public; remove the first and third entries (indexes into getPlaylist's entries), append one
+    JsonObject updated = subsonic("updatePlaylist.view?playlistId=" + id + "&name=Night%20drive&comment=For%20the%20road&public=true"
+        + "&songIndexToRemove=0&songIndexToRemove=2&songIdToAdd=" + song, fay[1]);
+    assertThat(updated.getString("status")).as(updated.encode()).isEqualTo("ok");
+    JsonObject p = subsonic("getPlaylist.view?id=" + id, fay[1]).getJsonObject("playlist");
+    assertThat(p.getString("name")).isEqualTo("Night drive");
+    assertThat(p.getString("comment")).isEqualTo("For the road");
+    assertThat(p.getBoolean("public")).isTrue();
+    assertThat(ids(p.getJsonArray("entry"))).containsExactly(song2.toString(), song.toString());
+    assertThat(tc.sql("SELECT position AS n FROM playlist_tracks WHERE playlist_id = ? ORDER BY position", UUID.fromString(id)))
+        .extracting(r -> r.get("n")).as("positions stay dense").containsExactly(0, 1);
+    JsonObject viaRest = rest.get(port, "/api/v1/playlists/" + id, fay[2]).json().getJsonObject("playlist");
+    assertThat(viaRest.getString("description")).isEqualTo("For the road");
+
+    // a bad value changes nothing: an index out of range, a hidden song, a bad name or public
+    for (String bad : List.of("songIndexToRemove=2", "songIndexToRemove=x", "songIdToAdd=" + hidden, "name=a%E2%80%AEb", "public=yes")) {
+      JsonObject refused = subsonic("updatePlaylist.view?playlistId=" + id + "&" + bad + (bad.startsWith("name=") ? "" : "&name=Renamed"), fay[1]);
+      assertThat(refused.getString("status")).as(bad).isEqualTo("failed");
+      assertThat(refused.getJsonObject("error").getInteger("code")).as(bad).isEqualTo(bad.startsWith("songIdToAdd") ? 70 : 0);
+    }
+    assertThat(subsonic("getPlaylist.view?id=" + id, fay[1]).getJsonObject("playlist").getString("name")).isEqualTo("Night drive");
+    assertThat(subsonic("updatePlaylist.view", fay[1]).getJsonObject("error").getInteger("code")).isEqualTo(10);
+
+    // another user may read the public playlist but neither change nor delete it; nobody sees an unknown one
+    assertThat(subsonic("updatePlaylist.view?playlistId=" + id + "&name=Mine", gus[1]).getJsonObject("error").getInteger("code")).isEqualTo(50);
+    assertThat(subsonic("deletePlaylist.view?id=" + id, gus[1]).getJsonObject("error").getInteger("code")).isEqualTo(50);
+    assertThat(subsonic("updatePlaylist.view?playlistId=" + UUID.randomUUID() + "&name=x", fay[1]).getJsonObject("error").getInteger("code"))
+        .isEqualTo(70);
+    assertThat(subsonic("deletePlaylist.view?id=" + UUID.randomUUID(), fay[1]).getJsonObject("error").getInteger("code")).isEqualTo(70);
+    assertThat(subsonic("deletePlaylist.view", fay[1]).getJsonObject("error").getInteger("code")).isEqualTo(10);
+    HttpResponse<String> head = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port
+        + "/rest/deletePlaylist.view?f=json&id=" + id + "&apiKey=" + fay[1])).method("HEAD", HttpRequest.BodyPublishers.noBody()).build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertThat(head.statusCode()).as("HEAD changes nothing").isEqualTo(405);
+
+    // the owner deletes it, as REST's DELETE does (its deletion is announced to search)
+    assertThat(subsonic("deletePlaylist.view?id=" + id, fay[1]).getString("status")).isEqualTo("ok");
+    assertThat(subsonic("getPlaylist.view?id=" + id, fay[1]).getJsonObject("error").getInteger("code")).isEqualTo(70);
+    assertThat(tc.sql("SELECT count(*) AS n FROM playlists WHERE id = ?", UUID.fromString(id)).get(0).get("n")).isEqualTo(0L);
+    assertThat(tc.sql("SELECT count(*) AS n FROM library_outbox WHERE message_key = ? AND payload->>'type' = 'playlist.deleted'", id)
+        .get(0).get("n")).isEqualTo(1L);
+  }
+
   private static JsonObject subsonic(String call, String key) throws Exception {
     HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/rest/" + call
         + (call.contains("?") ? "&" : "?") + "f=json&apiKey=" + key)).build(), HttpResponse.BodyHandlers.ofString());

@@ -118,6 +118,76 @@ final class SubsonicPlaylists {
     }).compose(v -> playlist(user, id.toString()));
   }
 
+  /**
+   * updatePlaylist: the caller's own playlist's {@code name}, {@code comment} (REST's description) and {@code public},
+   * the entries at {@code songIndexToRemove} (indexes into the entries getPlaylist shows the caller) removed and the
+   * {@code songIdToAdd} songs appended, in one transaction; a bad value fails the whole call and changes nothing.
+   */
+  Future<Void> update(SignedIn user, String playlistId, String name, String comment, String isPublic, List<String> songIds,
+                      List<Integer> removals) {
+    String newName;
+    String description;
+    try {   // the rules of REST's PATCH /api/v1/playlists/{id}
+      newName = name == null || name.isEmpty() ? null : io.chorus.input.Inputs.name("name", name, 1, 255);
+      description = io.chorus.input.Inputs.text("comment", comment, 1000);
+    } catch (io.chorus.bus.ChorusException e) {
+      return Future.failedFuture(SubsonicResponse.failure(SubsonicResponse.GENERIC, e.getMessage()));
+    }
+    if (isPublic != null && !isPublic.equals("true") && !isPublic.equals("false")) {
+      return Future.failedFuture(SubsonicResponse.failure(SubsonicResponse.GENERIC, "public must be true or false, got '" + isPublic + "'"));
+    }
+    UUID id = SubsonicCatalog.uuid(playlistId);
+    List<UUID> songs = SubsonicCatalog.uuids(songIds);
+    UUID owner = UUID.fromString(user.userId());
+    return catalog.songs(user, songs.stream().distinct().toList()).compose(visible -> {
+      if (visible.size() != songs.stream().distinct().count()) {
+        return Future.failedFuture(SubsonicResponse.failure(SubsonicResponse.NOT_FOUND, "Song not found"));
+      }
+      return pg.withTransaction(c -> c.preparedQuery("SELECT owner_id, public FROM playlists WHERE id = $1 FOR UPDATE").execute(Tuple.of(id))
+          .compose(rows -> {
+            Row r = rows.size() == 0 ? null : rows.iterator().next();
+            boolean own = r != null && owner.equals(r.getUUID("owner_id"));
+            if (r == null || !own && !r.getBoolean("public")) {
+              return Future.failedFuture(SubsonicResponse.failure(SubsonicResponse.NOT_FOUND, "Playlist not found"));
+            }
+            if (!own) {
+              return Future.failedFuture(SubsonicResponse.failure(SubsonicResponse.NOT_AUTHORIZED, "Only the playlist's owner may change it"));
+            }
+            return c.preparedQuery("UPDATE playlists SET name = coalesce($2, name), description = coalesce($3, description),"
+                    + " public = coalesce($4, public), updated_at = NOW() WHERE id = $1")
+                .execute(Tuple.of(id, newName, description, isPublic == null ? null : Boolean.valueOf(isPublic)));
+          })
+          // the entries as getPlaylist shows them to the caller: the indexes a client removes count these
+          .compose(v -> c.preparedQuery("SELECT pt.id FROM playlist_tracks pt JOIN tracks t ON t.id = pt.track_id"
+              + " WHERE pt.playlist_id = $3 AND " + SubsonicCatalog.VIS_T + " ORDER BY pt.position, pt.id").execute(viewer(user).addValue(id)))
+          .compose(rows -> {
+            List<Long> shown = new java.util.ArrayList<>();
+            rows.forEach(row -> shown.add(row.getLong(0)));
+            List<Long> gone = new java.util.ArrayList<>();
+            for (Integer i : removals) {
+              if (i < 0 || i >= shown.size()) {
+                return Future.failedFuture(SubsonicResponse.failure(SubsonicResponse.GENERIC,
+                    "songIndexToRemove must be between 0 and " + (shown.size() - 1) + ", got " + i));
+              }
+              gone.add(shown.get(i));
+            }
+            return gone.isEmpty() ? Future.succeededFuture()
+                : c.preparedQuery("DELETE FROM playlist_tracks WHERE playlist_id = $1 AND id = ANY($2)")
+                    .execute(Tuple.tuple().addUUID(id).addArrayOfLong(gone.toArray(new Long[0]))).mapEmpty();
+          })
+          // positions stay dense (0..n-1), the added songs after the rest
+          .compose(v -> c.preparedQuery("UPDATE playlist_tracks p SET position = o.pos FROM (SELECT id, row_number() OVER (ORDER BY position, id) - 1"
+              + " AS pos FROM playlist_tracks WHERE playlist_id = $1) o WHERE p.id = o.id AND p.position <> o.pos").execute(Tuple.of(id)))
+          .compose(v -> songs.isEmpty() ? Future.succeededFuture()
+              : c.preparedQuery("SELECT count(*) FROM playlist_tracks WHERE playlist_id = $1").execute(Tuple.of(id)).compose(n -> {
+                long start = n.iterator().next().getLong(0);
+                return c.preparedQuery("INSERT INTO playlist_tracks (playlist_id, track_id, position) VALUES ($1, $2, $3)")
+                    .executeBatch(java.util.stream.IntStream.range(0, songs.size()).mapToObj(i -> Tuple.of(id, songs.get(i), (int) start + i)).toList())
+                    .mapEmpty();
+              })));
+    }).mapEmpty();
+  }
+
   private Future<Void> owned(SqlConnection c, UUID id, UUID owner, String name) {
     return c.preparedQuery("UPDATE playlists SET updated_at = NOW(), name = coalesce($3, name) WHERE id = $1 AND owner_id = $2")
         .execute(Tuple.of(id, owner, name))

@@ -49,6 +49,16 @@ public final class SubsonicRoutes {
   private final Media media;
   private final Map<String, BiFunction<RoutingContext, SignedIn, Future<JsonObject>>> methods = new java.util.HashMap<>();
   private java.util.function.Supplier<io.chorus.library.SoundAlike> sound = () -> null;
+  private PlaylistDeletion deletion = (user, id) -> Future.failedFuture(SubsonicResponse.failure(SubsonicResponse.GENERIC,
+      "Deleting playlists is not available"));
+
+  /**
+   * Deletes a playlist as {@code DELETE /api/v1/playlists/{id}} does: its owner, or a moderator for a public one (the
+   * library's not_found and forbidden otherwise), the deletion announced to the catalog's other readers (search).
+   */
+  public interface PlaylistDeletion {
+    Future<Void> delete(SignedIn user, java.util.UUID id);
+  }
 
   public SubsonicRoutes(Vertx vertx, io.vertx.sqlclient.Pool pg, SignedIn.Directory users, Future<S3Client> s3, String bucket,
                         String playedTopic, Media media) {
@@ -119,6 +129,9 @@ public final class SubsonicRoutes {
     });
     methods.put("getPlaylist", (ctx, u) -> playlists.playlist(u, required(ctx, "id")));
     methods.put("createPlaylist", (ctx, u) -> playlists.create(u, param(ctx, "playlistId"), param(ctx, "name"), all(ctx, "songId")));
+    methods.put("updatePlaylist", (ctx, u) -> playlists.update(u, required(ctx, "playlistId"), param(ctx, "name"), param(ctx, "comment"),
+        param(ctx, "public"), all(ctx, "songIdToAdd"), ints(ctx, "songIndexToRemove")).map(new JsonObject()));
+    methods.put("deletePlaylist", (ctx, u) -> deletion.delete(u, SubsonicCatalog.uuid(required(ctx, "id"))).map(new JsonObject()));
     methods.put("star", (ctx, u) -> playlists.star(u, true, all(ctx, "id"), all(ctx, "albumId"), all(ctx, "artistId")).map(new JsonObject()));
     methods.put("unstar", (ctx, u) -> playlists.star(u, false, all(ctx, "id"), all(ctx, "albumId"), all(ctx, "artistId")).map(new JsonObject()));
     methods.put("scrobble", (ctx, u) -> !"false".equals(param(ctx, "submission"))
@@ -129,6 +142,12 @@ public final class SubsonicRoutes {
   /** Similar songs (getSimilarSongs2, sonicSimilarity) from the audio feature, looked up per call. */
   public SubsonicRoutes similarity(java.util.function.Supplier<io.chorus.library.SoundAlike> source) {
     this.sound = source;
+    return this;
+  }
+
+  /** deletePlaylist through the library's own playlist deletion. */
+  public SubsonicRoutes playlistDeletion(PlaylistDeletion deletion) {
+    this.deletion = deletion;
     return this;
   }
 
@@ -143,7 +162,8 @@ public final class SubsonicRoutes {
   private static final int FORM_LIMIT = 64 * 1024;
 
   /** The methods that change data: HEAD (which must not) is refused for them. */
-  private static final java.util.Set<String> CHANGES = java.util.Set.of("createPlaylist", "star", "unstar", "scrobble");
+  private static final java.util.Set<String> CHANGES = java.util.Set.of("createPlaylist", "updatePlaylist", "deletePlaylist", "star",
+      "unstar", "scrobble");
 
   private static void refused(RoutingContext ctx) {
     Throwable e = ctx.failure();
@@ -284,7 +304,8 @@ public final class SubsonicRoutes {
       return;
     }
     if (e instanceof io.chorus.bus.ChorusException c && c.code() != io.chorus.bus.ErrorCode.INTERNAL) {   // our own checks' words
-      SubsonicResponse.error(ctx, c.code() == io.chorus.bus.ErrorCode.NOT_FOUND ? SubsonicResponse.NOT_FOUND : SubsonicResponse.GENERIC, c.getMessage());
+      SubsonicResponse.error(ctx, c.code() == io.chorus.bus.ErrorCode.NOT_FOUND ? SubsonicResponse.NOT_FOUND
+          : c.code() == io.chorus.bus.ErrorCode.FORBIDDEN ? SubsonicResponse.NOT_AUTHORIZED : SubsonicResponse.GENERIC, c.getMessage());
       return;
     }
     // a database's or library's words describe the server, not the request: they stay in the log
@@ -352,6 +373,18 @@ public final class SubsonicRoutes {
       throw SubsonicResponse.failure(SubsonicResponse.GENERIC, name + " must be between " + min + " and " + max + ", got " + v);
     }
     return v;
+  }
+
+  private static List<Integer> ints(RoutingContext ctx, String name) {
+    List<Integer> out = new ArrayList<>();
+    for (String v : ctx.request().params().getAll(name)) {
+      try {
+        out.add(io.chorus.input.Inputs.parseInt(v.trim()));
+      } catch (NumberFormatException e) {
+        throw SubsonicResponse.failure(SubsonicResponse.GENERIC, name + " must be an integer, got '" + v + "'");
+      }
+    }
+    return out;
   }
 
   private static Long longOrNull(String v) {
