@@ -546,6 +546,29 @@ class SubsonicTest {
         .get(0).get("n")).isEqualTo(1L);
   }
 
+  /** What players ask when they sign in and show a song: the user and its roles, the scan status, the lyrics. */
+  @Test
+  void playersReadTheirUserTheScanStatusAndLyrics() throws Exception {
+    String[] hal = account("hal");
+    JsonObject user = subsonic("getUser.view?username=" + hal[3].toUpperCase(java.util.Locale.ROOT), hal[1]);
+    assertThat(user.getString("status")).as(user.encode()).isEqualTo("ok");
+    assertThat(user.getJsonObject("user").getString("username")).isEqualTo(hal[3]);
+    assertThat(user.getJsonObject("user").getBoolean("streamRole")).isTrue();
+    assertThat(user.getJsonObject("user").getBoolean("adminRole")).isFalse();
+    assertThat(subsonic("getUser.view?username=" + alice, hal[1]).getJsonObject("error").getInteger("code")).isEqualTo(50);
+    assertThat(subsonic("getUser.view", hal[1]).getJsonObject("error").getInteger("code")).isEqualTo(10);
+    Element userXml = (Element) xml("/rest/getUser.view?username=" + hal[3] + "&apiKey=" + hal[1]).getElementsByTagName("user").item(0);
+    assertThat(userXml.getAttribute("downloadRole")).isEqualTo("true");
+    assertThat(userXml.getElementsByTagName("folder").item(0).getTextContent()).isEqualTo("1");
+
+    JsonObject scan = subsonic("getScanStatus.view", hal[1]).getJsonObject("scanStatus");
+    assertThat(scan.getBoolean("scanning")).isFalse();
+    assertThat(scan.getLong("count")).isGreaterThanOrEqualTo(2);
+    JsonObject lyrics = subsonic("getLyrics.view?artist=Aurora&title=Rising", hal[1]);
+    assertThat(lyrics.getString("status")).isEqualTo("ok");
+    assertThat(lyrics.getJsonObject("lyrics")).isNotNull();
+  }
+
   private static JsonObject subsonic(String call, String key) throws Exception {
     HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/rest/" + call
         + (call.contains("?") ? "&" : "?") + "f=json&apiKey=" + key)).build(), HttpResponse.BodyHandlers.ofString());

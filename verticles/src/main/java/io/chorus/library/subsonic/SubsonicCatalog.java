@@ -387,6 +387,12 @@ final class SubsonicCatalog {
         .map(rows -> new JsonObject().put("songsByGenre", new JsonObject().put("song", songs(rows))));
   }
 
+  /** getScanStatus: Chorus has no scan (uploads are processed as they come); {@code count} is the songs the caller may see. */
+  Future<JsonObject> scanStatus(SignedIn user) {
+    return pg.preparedQuery("SELECT count(*) FROM tracks t WHERE " + VIS_T).execute(viewer(user))
+        .map(rows -> new JsonObject().put("scanStatus", new JsonObject().put("scanning", false).put("count", rows.iterator().next().getLong(0))));
+  }
+
   static JsonArray songs(RowSet<Row> rows) {
     JsonArray out = new JsonArray();
     rows.forEach(r -> out.add(song(r)));

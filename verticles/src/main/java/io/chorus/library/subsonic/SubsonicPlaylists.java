@@ -89,6 +89,17 @@ final class SubsonicPlaylists {
         });
   }
 
+  /** getUser: the account as Subsonic's user, with the roles Chorus's OpenSubsonic API grants (stream, download, playlists, scrobbles). */
+  Future<JsonObject> user(SignedIn who) {
+    return pg.preparedQuery("SELECT username FROM users WHERE id = $1").execute(Tuple.of(UUID.fromString(who.userId()))).compose(rows -> rows.size() == 0
+        ? Future.failedFuture(SubsonicResponse.failure(SubsonicResponse.NOT_FOUND, "User not found"))
+        : Future.succeededFuture(new JsonObject().put("user", new JsonObject().put("username", rows.iterator().next().getString(0))
+            .put("scrobblingEnabled", true).put("adminRole", who.roles().contains("admin")).put("settingsRole", false)
+            .put("downloadRole", true).put("uploadRole", false).put("playlistRole", true).put("coverArtRole", false)
+            .put("commentRole", false).put("podcastRole", false).put("streamRole", true).put("jukeboxRole", false)
+            .put("shareRole", false).put("videoConversionRole", false).put("folder", new JsonArray().add(1)))));
+  }
+
   /** createPlaylist: a new one named {@code name}, or with {@code playlistId} the caller's own one's songs replaced. */
   Future<JsonObject> create(SignedIn user, String playlistId, String name, List<String> songIds) {
     List<UUID> songs = SubsonicCatalog.uuids(songIds);

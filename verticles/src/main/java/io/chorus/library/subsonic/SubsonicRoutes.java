@@ -98,6 +98,21 @@ public final class SubsonicRoutes {
     methods.put("getGenres", (ctx, u) -> catalog.genres(u));
     methods.put("getSongsByGenre", (ctx, u) -> catalog.songsByGenre(u, required(ctx, "genre"), intParam(ctx, "count", 10, 0, 500),
         intParam(ctx, "offset", 0, 0, Integer.MAX_VALUE)));
+    methods.put("getScanStatus", (ctx, u) -> catalog.scanStatus(u));
+    // no lyrics are kept: an empty answer, as a server that found none gives
+    methods.put("getLyrics", (ctx, u) -> Future.succeededFuture(new JsonObject().put("lyrics", new JsonObject())));
+    methods.put("getUser", (ctx, u) -> {
+      String username = required(ctx, "username");
+      return users.byUsername(username).compose(who -> {
+        if (who != null && who.userId().equals(u.userId())) {
+          return playlists.user(who);
+        }
+        if (!u.roles().contains("admin")) {
+          return Future.failedFuture(SubsonicResponse.failure(SubsonicResponse.NOT_AUTHORIZED, "only an admin may read another user"));
+        }
+        return who == null ? Future.failedFuture(SubsonicResponse.failure(SubsonicResponse.NOT_FOUND, "User not found")) : playlists.user(who);
+      });
+    });
     methods.put("search3", (ctx, u) -> catalog.search(u, param(ctx, "query"),
         intParam(ctx, "artistCount", 20, 0, 500), intParam(ctx, "artistOffset", 0, 0, Integer.MAX_VALUE),
         intParam(ctx, "albumCount", 20, 0, 500), intParam(ctx, "albumOffset", 0, 0, Integer.MAX_VALUE),
