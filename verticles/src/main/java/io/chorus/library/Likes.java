@@ -112,7 +112,8 @@ final class Likes {
     return Future.all(parts).map(all -> {
       List<JsonObject> likes = new ArrayList<>();
       parts.forEach(p -> likes.addAll(p.result()));
-      likes.sort(Comparator.comparing((JsonObject j) -> j.getString("liked_at")).reversed());
+      // by the instant: ISO-8601 text drops a fraction's trailing zeros, so "…:01Z" sorts after "…:01.5Z"
+      likes.sort(Comparator.comparing((JsonObject j) -> java.time.Instant.parse(j.getString("liked_at"))).reversed());
       return new JsonObject().put("likes", new JsonArray(new ArrayList<>(likes.subList(0, Math.min(limit, likes.size())))));
     });
   }

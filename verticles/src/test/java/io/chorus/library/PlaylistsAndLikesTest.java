@@ -314,6 +314,40 @@ class PlaylistsAndLikesTest {
         .allSatisfy(o -> assertThat(((JsonObject) o).getJsonObject("track").containsKey("liked")).isFalse());
   }
 
+  /**
+   * {@code /me/likes} of every type is newest first by the time of the like, also where the times' text sorts otherwise:
+   * 12:00:00.123456 is after 12:00:00.123 and 12:00:00.5 after 12:00:00 (ISO-8601 drops trailing zeros of the fraction).
+   */
+  @Test
+  void likesOfDifferentTypesAreNewestFirstByTimeNotByText() {
+    CatalogApi.User me = api.newUser("timer");
+    String first = track(me, "Liked at .123", "approved");
+    String third = track(me, "Liked at exactly :01", "approved");
+    String album = api.post("/api/v1/albums", me.token(), new JsonObject().put("title", "Liked at .123456")).expect(201).json()
+        .getJsonObject("album").getString("id");
+    String fourth = api.post("/api/v1/albums", me.token(), new JsonObject().put("title", "Liked at :01.5")).expect(201).json()
+        .getJsonObject("album").getString("id");
+    api.call("PUT", "/api/v1/tracks/" + first + "/like", me.token(), null).expect(204);
+    api.call("PUT", "/api/v1/tracks/" + third + "/like", me.token(), null).expect(204);
+    api.call("PUT", "/api/v1/albums/" + album + "/like", me.token(), null).expect(204);
+    api.call("PUT", "/api/v1/albums/" + fourth + "/like", me.token(), null).expect(204);
+    String at = "UPDATE likes SET created_at = ?::timestamptz WHERE user_id = ? AND subject_id = ?";
+    UUID uid = UUID.fromString(me.id());
+    Sql.query(node.config().db(), at, "2026-01-01T12:00:00.123Z", uid, UUID.fromString(first));
+    Sql.query(node.config().db(), at, "2026-01-01T12:00:00.123456Z", uid, UUID.fromString(album));
+    Sql.query(node.config().db(), at, "2026-01-01T12:00:01Z", uid, UUID.fromString(third));
+    Sql.query(node.config().db(), at, "2026-01-01T12:00:01.5Z", uid, UUID.fromString(fourth));
+
+    JsonArray likes = api.get("/api/v1/me/likes", me.token()).expect(200).json().getJsonArray("likes");
+    assertThat(likes).extracting(o -> ((JsonObject) o).getString("type")).containsExactly("album", "track", "album", "track");
+    assertThat(likes).extracting(o -> {
+      JsonObject like = (JsonObject) o;
+      return like.getJsonObject(like.getString("type")).getString("id");
+    }).containsExactly(fourth, third, album, first);
+    assertThat(api.get("/api/v1/me/likes?limit=1", me.token()).expect(200).json().getJsonArray("likes"))
+        .extracting(o -> ((JsonObject) o).getJsonObject("album").getString("id")).containsExactly(fourth);
+  }
+
   static Object likeRows(CatalogApi.User u, String subject) {
     return Sql.query(node.config().db(), "SELECT count(*) AS n FROM likes WHERE user_id = ? AND subject_id = ?",
         UUID.fromString(u.id()), UUID.fromString(subject)).get(0).get("n");
