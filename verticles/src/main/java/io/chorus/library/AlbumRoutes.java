@@ -49,7 +49,11 @@ final class AlbumRoutes {
     router.get("/api/v1/albums").handler(ctx -> respond(ctx, 200, () -> access.optionalCaller(ctx).compose(me -> {
       String owner = ctx.request().getParam("owner");
       String artist = ctx.request().getParam("artist");
-      UUID ownerId = owner == null ? null : CatalogHttp.uuid("owner", owner);
+      // "me" as GET /tracks takes it: the signed-in caller
+      if ("me".equals(owner) && me == null) {
+        throw ErrorCode.INVALID_ARGUMENT.exception("owner=me needs a signed-in caller");
+      }
+      UUID ownerId = owner == null ? null : "me".equals(owner) ? UUID.fromString(me.userId()) : CatalogHttp.uuid("owner", owner);
       UUID artistId = artist != null && artist.length() == 36 && artist.charAt(8) == '-' ? CatalogHttp.uuid("artist", artist) : null;
       String artistName = artist != null && artistId == null ? artist : null;
       CatalogHttp.Cursor cursor = CatalogHttp.Cursor.parse(ctx.request().getParam("cursor"));

@@ -183,6 +183,11 @@ class AlbumsRestTest {
     assertThat(page2.getString("next_cursor")).isNull();
     assertThat(api.get("/api/v1/albums?owner=" + owner.id(), other.token()).expect(200).json().getJsonArray("albums"))
         .extracting(o -> ((JsonObject) o).getString("id")).containsExactly(id);
+    // owner=me, as GET /tracks takes it: the caller's own albums, pending ones included; unsigned it is 400
+    assertThat(api.get("/api/v1/albums?owner=me", owner.token()).expect(200).json().getJsonArray("albums"))
+        .extracting(o -> ((JsonObject) o).getString("id")).containsExactly(second.getString("id"), id);
+    assertThat(api.get("/api/v1/albums?owner=me", other.token()).expect(200).json().getJsonArray("albums")).isEmpty();
+    assertThat(api.get("/api/v1/albums?owner=me", null).error(400)).isEqualTo("invalid_argument");
 
     // delete: the album and its entries go, the tracks stay
     api.delete("/api/v1/albums/" + id, owner.token()).expect(204);
