@@ -131,10 +131,19 @@ final class Moderation {
             return Future.failedFuture(ErrorCode.NOT_FOUND.exception("no such " + type));
           }
           String state = r.getString("moderation");
+          owner[0] = r.getUUID("owner_id").toString();
+          if ("approve".equals(decision) && "approved".equals(state)) {
+            // a reported item the moderator finds fine is kept: its open reports are resolved, it stays approved
+            return c.preparedQuery("SELECT 1 FROM reports WHERE subject_type = $1 AND subject_id = $2 AND resolved_at IS NULL LIMIT 1")
+                .execute(Tuple.of(type, id))
+                .compose(open -> open.size() == 0
+                    ? Future.<io.vertx.sqlclient.RowSet<Row>>failedFuture(ErrorCode.CONFLICT.exception(
+                        "cannot approve an approved " + type + " without open reports"))
+                    : Future.succeededFuture(open));
+          }
           if (!t.getKey().contains(state)) {
             return Future.failedFuture(ErrorCode.CONFLICT.exception("cannot " + decision + " a " + state + " " + type));
           }
-          owner[0] = r.getUUID("owner_id").toString();
           boolean negative = "reject".equals(decision) || "takedown".equals(decision);
           return c.preparedQuery("UPDATE " + table(type) + " SET moderation = $2, moderation_reason = $3, updated_at = NOW() WHERE id = $1")
               .execute(Tuple.of(id, t.getValue(), negative ? reason : null));

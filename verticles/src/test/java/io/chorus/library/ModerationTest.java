@@ -222,6 +222,13 @@ class ModerationTest {
     assertThat(item(queue(mod, "track"), live)).isNull();
     a.post("/api/v1/tracks/" + live + "/report", user.token(), new JsonObject().put("reason", "still offensive")).expect(201);
     assertThat(item(queue(mod, "track"), live).getLong("open_reports")).isEqualTo(1);
+    // a moderator who finds a reported item fine keeps it: approve on an approved item with open reports resolves them,
+    // it stays approved and leaves the queue; without open reports approving an approved item stays a 409
+    JsonObject dismissed = decide(a, mod, "tracks", live, "approve", null).expect(200).json();
+    assertThat(dismissed.getString("moderation")).isEqualTo("approved");
+    assertThat(dismissed.getInteger("reports_resolved")).isEqualTo(1);
+    assertThat(item(queue(mod, "track"), live)).isNull();
+    assertThat(decide(a, mod, "tracks", live, "approve", null).error(409)).isEqualTo("conflict");
 
     // albums go through the same queue and decisions
     String album = a.post("/api/v1/albums", owner.token(), new JsonObject().put("title", "Queued LP")).expect(201).json()
@@ -231,6 +238,8 @@ class ModerationTest {
     assertThat(item(queue(mod, "album"), album)).isNull();
     a.post("/api/v1/albums/" + album + "/report", user.token(), new JsonObject().put("reason", "fake cover")).expect(201);
     assertThat(item(queue(mod, "album"), album).getLong("open_reports")).isEqualTo(1);
+    assertThat(decide(a, mod, "albums", album, "approve", null).expect(200).json().getInteger("reports_resolved")).isEqualTo(1);
+    assertThat(item(queue(mod, "album"), album)).isNull();
   }
 
   /** A consumer on node 1, returned once node 0 knows of it (a probe published on node 0 arrived). */
