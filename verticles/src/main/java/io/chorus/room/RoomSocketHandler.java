@@ -210,7 +210,17 @@ public final class RoomSocketHandler implements Handler<RoutingContext> {
     io.vertx.core.Promise<Void> wired = io.vertx.core.Promise.promise();
     socket.userId = userId;
     socket.authenticated = true;
+    if (ws.isClosed()) {
+      // the client went away before its join (during a signed-in socket's token check): nobody to add to the room
+      forgetSignedIn(userId, socket);
+      wired.fail(new IllegalStateException("the socket closed before it joined"));
+      return wired.future();
+    }
     fanout.add(socket);
+    // a client that goes away while its join is under way (a closed tab, a lost connection) has no close handler of
+    // its own yet: its close is noted here, and the member it became leaves as soon as the join is done
+    boolean[] closedWhileJoining = {false};
+    ws.closeHandler(v -> closedWhileJoining[0] = true);
     rooms.send(new RoomCommand.Join(roomId, userId, userName, rooms.node(), true, strict, account)).onComplete(ar -> {
       if (ar.failed()) {
         fanout.remove(socket);
@@ -221,6 +231,12 @@ public final class RoomSocketHandler implements Handler<RoutingContext> {
         wired.fail(ar.cause());
         return;
       }
+      if (closedWhileJoining[0] || ws.isClosed()) {
+        closed(socket);
+        wired.fail(new IllegalStateException("the socket closed while it joined"));
+        return;
+      }
+      ws.closeHandler(v -> closed(socket));
       RoomState room = ar.result();
       JsonObject info = RoomEvents.roomInfo(room, System.currentTimeMillis()).put("you", userId);
       if (issueToken) {
@@ -228,11 +244,21 @@ public final class RoomSocketHandler implements Handler<RoutingContext> {
       }
       ws.writeTextMessage(info.encode());
       socket.infoSent(room.version());
-      wire(ws, socket);
-      ws.resume();
+      if (!ws.isClosed()) {   // closed by the write: its close handler, set above, has taken the member out
+        wire(ws, socket);
+        ws.resume();
+      }
       wired.complete();
     });
     return wired.future();
+  }
+
+  /** The socket closed: it leaves the node's fan-out, and its member the room when this was its last socket. */
+  private void closed(RoomFanout.RoomSocket socket) {
+    fanout.remove(socket);
+    forgetSignedIn(socket.userId, socket);
+    rooms.leave(LeaveRoomRequest.newBuilder().setRoomId(socket.roomId).setUserId(socket.userId).build(), true)
+        .onFailure(e -> LOG.debug("Leave after close of {} in {} failed: {}", socket.userId, socket.roomId, e.getMessage()));
   }
 
   private void wire(ServerWebSocket ws, RoomFanout.RoomSocket socket) {
@@ -253,12 +279,6 @@ public final class RoomSocketHandler implements Handler<RoutingContext> {
         return;
       }
       onMessage(socket, text);
-    });
-    ws.closeHandler(v -> {
-      fanout.remove(socket);
-      forgetSignedIn(socket.userId, socket);
-      rooms.leave(LeaveRoomRequest.newBuilder().setRoomId(socket.roomId).setUserId(socket.userId).build(), true)
-          .onFailure(e -> LOG.debug("Leave after close of {} in {} failed: {}", socket.userId, socket.roomId, e.getMessage()));
     });
     ws.exceptionHandler(e -> LOG.debug("WebSocket of {} in {}: {}", socket.userId, socket.roomId, e.getMessage()));
   }

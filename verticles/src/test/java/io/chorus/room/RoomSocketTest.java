@@ -316,6 +316,28 @@ class RoomSocketTest {
   }
 
   /**
+   * A client whose connection goes away while its join is under way (reset right after the handshake: a killed tab, a
+   * lost network) had no close handler yet: its member stayed in the room for the room's life, with a socket on the
+   * node, counted against max_participants and waited for by every ready wait (the handler threw on wiring the closed
+   * socket). The member now leaves once the join is done: every join is followed by its leave (two versions each), and
+   * only the host is left.
+   */
+  @Test
+  void aSocketThatGoesAwayWhileJoiningLeavesTheRoom() throws Exception {
+    String id = createRoom("went-host").getString("room_id");
+    RoomClient rooms = new RoomClient(node.vertx().eventBus(), "test");
+    int gone = 2;   // with the host, MAX_ROOM_USERS (3): the ghosts of the old code also filled the room
+    for (int i = 0; i < gone; i++) {
+      io.chorus.testing.StalledWsClient.open(port, "/ws?room_id=" + id + "&user_id=went-" + i).reset();
+    }
+    TestServices.until("every join followed by its leave, only the host left", 10_000, 20, () -> {
+      RoomState room = TestServices.await(rooms.get(id));
+      return room.version() == 1 + 2 * gone && room.users().equals(java.util.List.of("went-host"));
+    });
+
+  }
+
+  /**
    * A client that sends frames and never reads the answers: each got a direct write (past 50 a second, a rate_limited
    * error), and a full write queue only queued a 1008 close behind them, so one client's 3 M pings held 844 MB of a
    * node's heap and its socket stayed open. The answers go out under the events' slow-socket policy: 1013, then dropped.

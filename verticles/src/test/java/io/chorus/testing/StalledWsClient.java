@@ -83,6 +83,12 @@ public final class StalledWsClient implements AutoCloseable {
     return len == 126 ? in.readUnsignedShort() : len == 127 ? in.readLong() : len;
   }
 
+  /** Drops the connection with a TCP reset (no close frame, no FIN), as a killed tab or a lost network does. */
+  public void reset() throws IOException {
+    socket.setSoLinger(true, 0);
+    socket.close();
+  }
+
   @Override
   public void close() throws IOException {
     socket.close();
