@@ -117,6 +117,8 @@ final class RoomFanout {
     boolean authenticated;
     /** Closed for not reading its replies: nothing more is written to it. */
     boolean slow;
+    /** Closed because its member left the room through another API: its close leaves nothing more. */
+    boolean revoked;
     /** The last command of this socket; the next one starts when it is done. */
     Future<?> commands = Future.succeededFuture();
     private long infoVersion = -1;
@@ -140,6 +142,11 @@ final class RoomFanout {
         return true;
       }
       return Fanout.offer(this, frame, null);
+    }
+
+    /** The version of the room_info this socket got (-1 before it): the room as it was when the socket joined. */
+    long infoVersion() {
+      return infoVersion;
     }
 
     void infoSent(long version) {

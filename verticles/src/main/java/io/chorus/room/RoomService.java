@@ -160,7 +160,7 @@ public final class RoomService {
     return store.leave(roomId, userId, node, disconnectOnly).onSuccess(room -> {
       if ("user_left".equals(room.event())) {
         long now = System.currentTimeMillis();
-        revoke(roomId, userId);
+        revoke(roomId, userId, room.version());
         if (!room.quiet()) {
           publish(room, RoomEvents.userLeft(room, userId, room.leftName(userId), now));
         }
@@ -411,7 +411,7 @@ public final class RoomService {
       for (String roomId : rooms) {
         chain = chain.compose(n -> store.dropNode(roomId, node).map(room -> {
           long now = System.currentTimeMillis();
-          room.left().forEach(id -> revoke(roomId, id));
+          room.left().forEach(id -> revoke(roomId, id, room.version()));
           if (!room.quiet()) {
             for (String id : room.left()) {
               publish(room, RoomEvents.userLeft(room, id, room.leftName(id), now));
@@ -444,9 +444,13 @@ public final class RoomService {
     }
   }
 
-  /** Every node ends the participant's live subscriptions to the room (bridge, /ws/chat); also in quiet rooms. */
-  private void revoke(String roomId, String participantId) {
-    bus.publish(Addresses.ROOM_REVOKED, new JsonObject().put("room_id", roomId).put("participant_id", participantId));
+  /**
+   * Every node ends the participant's live subscriptions to the room (bridge, /ws/chat) and its seed /ws sockets that
+   * joined before the leave, whose {@code version} the event names; also in quiet rooms.
+   */
+  private void revoke(String roomId, String participantId, long version) {
+    bus.publish(Addresses.ROOM_REVOKED, new JsonObject().put("room_id", roomId).put("participant_id", participantId)
+        .put("version", version));
   }
 
   private static void requireRoom(String roomId) {

@@ -44,6 +44,9 @@ public final class RoomSocketHandler implements Handler<RoutingContext> {
   private final java.util.Map<String, java.util.Set<RoomFanout.RoomSocket>> signedIn = new java.util.HashMap<>();
   private final io.vertx.core.eventbus.MessageConsumer<JsonObject> signedOut;
   private final io.vertx.core.eventbus.MessageConsumer<JsonObject> disabled;
+  /** The wired sockets by room and member ({@link #memberKey}), for the member's leave through another API. */
+  private final java.util.Map<String, java.util.Set<RoomFanout.RoomSocket>> members = new java.util.HashMap<>();
+  private final io.vertx.core.eventbus.MessageConsumer<JsonObject> revoked;
 
   public RoomSocketHandler(Vertx vertx, Hub hub, RoomClient rooms, ParticipantTokens tokens, SocketDrop drop) {
     this(vertx, hub, rooms, tokens, drop, null);
@@ -53,6 +56,7 @@ public final class RoomSocketHandler implements Handler<RoutingContext> {
     this.accounts = accounts;
     this.disabled = vertx.eventBus().consumer(io.chorus.bus.Addresses.USER_DISABLED, m -> disabled(m.body()));
     this.signedOut = vertx.eventBus().consumer(io.chorus.bus.Addresses.USER_SESSIONS_REVOKED, m -> signedOut(m.body()));
+    this.revoked = vertx.eventBus().consumer(io.chorus.bus.Addresses.ROOM_REVOKED, m -> revoked(m.body()));
     this.vertx = vertx;
     this.drop = drop;
     this.rooms = rooms;
@@ -167,6 +171,44 @@ public final class RoomSocketHandler implements Handler<RoutingContext> {
     }
   }
 
+  private static String memberKey(String roomId, String userId) {
+    return roomId + '\n' + userId;
+  }
+
+  /**
+   * A member left the room or was removed from it by another API (REST leave, gRPC LeaveRoom, its node dropped), on
+   * any node: its sockets here that joined before that leave (room_info of a version up to the leave's) get error
+   * forbidden and close 4403, as its chat sockets and bridge registrations end; a socket that joined again since stays.
+   */
+  private void revoked(JsonObject body) {
+    if (body == null || !(body.getValue("room_id") instanceof String roomId) || !(body.getValue("participant_id") instanceof String pid)) {
+      return;
+    }
+    java.util.Set<RoomFanout.RoomSocket> set = members.get(memberKey(roomId, pid));
+    if (set == null) {
+      return;
+    }
+    long version = body.getValue("version") instanceof Number n ? n.longValue() : Long.MAX_VALUE;
+    for (RoomFanout.RoomSocket s : java.util.List.copyOf(set)) {
+      if (s.infoVersion() <= version) {
+        s.revoked = true;
+        forget(s);
+        refuse(s.ws, ErrorCode.FORBIDDEN, "no longer a member of this room", (short) 4403);
+      }
+    }
+  }
+
+  /** The socket no longer hears the room, nor the events that end its member's sockets. */
+  private void forget(RoomFanout.RoomSocket socket) {
+    fanout.remove(socket);
+    forgetSignedIn(socket.userId, socket);
+    String key = memberKey(socket.roomId, socket.userId);
+    java.util.Set<RoomFanout.RoomSocket> set = members.get(key);
+    if (set != null && set.remove(socket) && set.isEmpty()) {
+      members.remove(key);
+    }
+  }
+
   private void open(ServerWebSocket ws, String roomId, String userId, String rawUserName, String token, io.netty.channel.Channel connection) {
     RoomFanout.RoomSocket socket = new RoomFanout.RoomSocket(roomId, ws, drop, connection);
     if (!RoomIds.isValid(roomId)) {
@@ -245,6 +287,7 @@ public final class RoomSocketHandler implements Handler<RoutingContext> {
       ws.writeTextMessage(info.encode());
       socket.infoSent(room.version());
       if (!ws.isClosed()) {   // closed by the write: its close handler, set above, has taken the member out
+        members.computeIfAbsent(memberKey(roomId, userId), k -> new java.util.HashSet<>()).add(socket);
         wire(ws, socket);
         ws.resume();
       }
@@ -253,10 +296,15 @@ public final class RoomSocketHandler implements Handler<RoutingContext> {
     return wired.future();
   }
 
-  /** The socket closed: it leaves the node's fan-out, and its member the room when this was its last socket. */
+  /**
+   * The socket closed: it leaves the node's fan-out, and its member the room when this was its last socket (unless the
+   * member had left already: a socket closed for that leaves nothing more).
+   */
   private void closed(RoomFanout.RoomSocket socket) {
-    fanout.remove(socket);
-    forgetSignedIn(socket.userId, socket);
+    forget(socket);
+    if (socket.revoked) {
+      return;
+    }
     rooms.leave(LeaveRoomRequest.newBuilder().setRoomId(socket.roomId).setUserId(socket.userId).build(), true)
         .onFailure(e -> LOG.debug("Leave after close of {} in {} failed: {}", socket.userId, socket.roomId, e.getMessage()));
   }
@@ -357,9 +405,12 @@ public final class RoomSocketHandler implements Handler<RoutingContext> {
         .eventually(() -> ws.close(closeCode, code.slug()));
   }
 
-  /** Completes when the node's fan-out consumer and its consumers of ended sign-in sessions and disabled accounts are registered. */
+  /**
+   * Completes when the node's fan-out consumer and its consumers of ended sign-in sessions, disabled accounts and members'
+   * leaves are registered.
+   */
   public Future<Void> ready() {
-    return Future.all(fanout.ready(), signedOut.completion(), disabled.completion()).mapEmpty();
+    return Future.all(fanout.ready(), signedOut.completion(), disabled.completion(), revoked.completion()).mapEmpty();
   }
 
   public int socketCount() {

@@ -338,6 +338,37 @@ class RoomSocketTest {
   }
 
   /**
+   * A member who leaves through another API (here the REST leave with its participant token; gRPC LeaveRoom and a
+   * node's drop are the same leave) kept its seed /ws open: the socket went on getting the room's events, its own
+   * user_left and the host's play among them, as a non-member, where its chat sockets and bridge registrations end. The
+   * socket now gets error forbidden and close 4403, and the member re-joins with its token on a new socket, which stays.
+   */
+  @Test
+  void aMemberWhoLeavesThroughAnotherApiHasItsSocketClosed() {
+    JsonObject room = createRoom("left-host");
+    String id = room.getString("room_id");
+    try (WsProbe host = WsProbe.connect(port, "/ws?room_id=" + id + "&user_id=left-host&token=" + room.getString("token"));
+         WsProbe member = WsProbe.connect(port, "/ws?room_id=" + id + "&user_id=left-kim")) {
+      host.awaitType("room_info");
+      String token = member.awaitType("room_info").getString("token");
+      assertThat(rest.post(port, "/api/v1/rooms/" + id + "/leave", token, null).status()).isEqualTo(200);
+      assertThat(host.awaitType("user_left").getString("user_id")).isEqualTo("left-kim");
+      JsonObject error = member.await(m -> !"user_left".equals(m.getString("type")), 10_000);
+      assertThat(error.getString("type")).as("the member's socket after its leave: " + member.history()).isEqualTo("error");
+      assertThat(error.getString("code")).isEqualTo("forbidden");
+      assertThat(member.awaitClose(10_000)).isEqualTo((short) 4403);
+      try (WsProbe again = WsProbe.connect(port, "/ws?room_id=" + id + "&user_id=left-kim&token=" + token)) {
+        assertThat(again.awaitType("room_info").getString("you")).isEqualTo("left-kim");
+        assertThat(host.awaitType("user_joined").getString("user_id")).isEqualTo("left-kim");
+        host.send(new JsonObject().put("type", "control").put("action", "play"));
+        assertThat(again.awaitType("play").getString("user_id")).isEqualTo("left-host");
+        assertThat(again.isClosed()).isFalse();
+      }
+      assertThat(host.awaitType("user_left").getString("user_id")).isEqualTo("left-kim");
+    }
+  }
+
+  /**
    * A client that sends frames and never reads the answers: each got a direct write (past 50 a second, a rate_limited
    * error), and a full write queue only queued a 1008 close behind them, so one client's 3 M pings held 844 MB of a
    * node's heap and its socket stayed open. The answers go out under the events' slow-socket policy: 1013, then dropped.
