@@ -90,9 +90,13 @@ final class RoomFanout {
     private void deliver(Delivery d) {
       long version = d.json().getLong("version", 0L);
       Frame frame = d.jsonFrame();
+      // the room's end (RoomLifecycle.end): its sockets get the event, then a close, as the room's chat sockets do
+      boolean ended = "room_ended".equals(d.json().getString("type"));
       for (RoomSocket s : sockets.snapshot()) {
         if (!s.deliver(frame, version)) {
           remove(s);
+        } else if (ended) {
+          s.ws.close((short) 1000, "room ended");
         }
       }
     }

@@ -35,11 +35,24 @@ public final class RoomLifecycle {
 
   /**
    * Removes the room's state and tells its listeners ({@code room_ended} with {@code reason} on
-   * {@code client.room.<ID>}); idempotent, the event goes out on every call.
+   * {@code client.room.<ID>}); idempotent, the event goes out on every call. The nodes that held seed /ws sockets of
+   * the room get it too, on their fan-out address (with the version after the room's last, so it is delivered after
+   * every change before it), and close those sockets.
    */
   public Future<Void> end(String roomId, String reason) {
-    return redis.del(RoomStore.keys(roomId)).<Void>mapEmpty().onSuccess(v ->
-        bus.publish(Addresses.roomEvents(roomId), ended(roomId, reason)));
+    return redis.getdel(RoomStore.key(roomId)).compose(raw -> redis.del(RoomStore.keys(roomId)).map(raw)).onSuccess(raw -> {
+      JsonObject event = ended(roomId, reason);
+      RoomState room = raw == null ? null : new RoomState(new JsonObject(raw.toString()));
+      if (room != null) {
+        event.put("version", room.version() + 1);
+      }
+      bus.publish(Addresses.roomEvents(roomId), event);
+      if (room != null) {
+        for (String node : room.nodes()) {
+          bus.send(Addresses.roomFanout(node), event);
+        }
+      }
+    }).mapEmpty();
   }
 
   /** The {@code room_ended} event, as listeners of the room and of its chat get it. */

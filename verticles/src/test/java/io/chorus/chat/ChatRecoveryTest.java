@@ -160,14 +160,28 @@ class ChatRecoveryTest {
   void theClustersCleanupEndsAnExpiredRoomAndItsSockets() {
     JsonObject c = post(0, "/api/v1/rooms", null, new JsonObject().put("title", "expiring").put("display_name", "Host"));
     String id = c.getJsonObject("room").getString("id");
-    try (WsProbe ws = WsProbe.connect(port(1), "/ws/chat/" + id + "?token=" + c.getString("token"))) {
+    String hostId = c.getJsonObject("participant").getString("participant_id");
+    // the room's seed /ws sockets, the host's on node 0 and a listener's on node 1, end with it too (they were left
+    // open in a room that no longer existed, told nothing, every control answered not_found)
+    try (WsProbe ws = WsProbe.connect(port(1), "/ws/chat/" + id + "?token=" + c.getString("token"));
+         WsProbe host = WsProbe.connect(port(0), "/ws?room_id=" + id + "&user_id=" + hostId + "&token=" + c.getString("token"));
+         WsProbe listener = WsProbe.connect(port(1), "/ws?room_id=" + id + "&user_id=expiring-listener")) {
       replayed(ws);
+      host.awaitType("room_info");
+      long version = listener.awaitType("room_info").getLong("version");
       Sql.query(nodes.get(0).config().db(), "UPDATE rooms SET expires_at = NOW() - INTERVAL '1 second' WHERE id = ?", id);
       long t0 = System.currentTimeMillis();
       JsonObject ended = ws.await(m -> "room_ended".equals(m.getString("type")), 10_000);
       assertThat(ended.getString("room_id")).isEqualTo(id);
       assertThat(ws.awaitClose(5000)).isEqualTo((short) 1000);
       System.out.printf("ChatRecoveryTest: expired room ended by the periodic cleanup within %d ms%n", System.currentTimeMillis() - t0);
+      for (WsProbe seed : List.of(host, listener)) {
+        JsonObject roomEnded = seed.await(m -> "room_ended".equals(m.getString("type")), 10_000);
+        assertThat(roomEnded.getString("room_id")).isEqualTo(id);
+        assertThat(roomEnded.getString("reason")).isEqualTo("expired");
+        assertThat(roomEnded.getLong("version")).isGreaterThan(version);
+        assertThat(seed.awaitClose(5000)).isEqualTo((short) 1000);
+      }
     }
     assertThat(rest.get(port(0), "/api/v1/rooms/" + id, null).json().getString("status")).isEqualTo("ended");
     assertThat(rest.get(port(0), "/api/v1/rooms/" + id + "/chat/messages", c.getString("token")).errorCode(404)).isEqualTo("not_found");
