@@ -52,7 +52,12 @@ public class WsSink implements Sink {
 
   @Override
   public void closeSlow() {
-    drop.close(ws, connection, (short) 1013, slowReason);
+    closeAndDrop((short) 1013, slowReason);
+  }
+
+  /** Closes the socket with {@code code}, and drops its connection if the close frame has not been taken 5 s later. */
+  public void closeAndDrop(short code, String reason) {
+    drop.close(ws, connection, code, reason);
   }
 
   @Override

@@ -123,6 +123,8 @@ final class RoomFanout {
     boolean slow;
     /** Closed because its member left the room through another API: its close leaves nothing more. */
     boolean revoked;
+    /** When the client last sent anything (a message, or the pong to the node's ping), epoch ms. */
+    long heard;
     /** The last command of this socket; the next one starts when it is done. */
     Future<?> commands = Future.succeededFuture();
     private long infoVersion = -1;

@@ -47,12 +47,21 @@ public final class RoomSocketHandler implements Handler<RoutingContext> {
   /** The wired sockets by room and member ({@link #memberKey}), for the member's leave through another API. */
   private final java.util.Map<String, java.util.Set<RoomFanout.RoomSocket>> members = new java.util.HashMap<>();
   private final io.vertx.core.eventbus.MessageConsumer<JsonObject> revoked;
+  private final long pingMs;
 
   public RoomSocketHandler(Vertx vertx, Hub hub, RoomClient rooms, ParticipantTokens tokens, SocketDrop drop) {
-    this(vertx, hub, rooms, tokens, drop, null);
+    this(vertx, hub, rooms, tokens, drop, null, RoomsConfig.DEFAULT_WS_PING_SECONDS * 1000L);
   }
 
-  public RoomSocketHandler(Vertx vertx, Hub hub, RoomClient rooms, ParticipantTokens tokens, SocketDrop drop, SignedIn.Verifier accounts) {
+  /**
+   * {@code pingMs}: every socket is pinged this often (ROOM_WS_PING_SECONDS); one that has sent nothing, not even the
+   * pong every WebSocket client answers a ping with, for twice that is gone (a closed laptop, a lost network: no close,
+   * no reset) and is closed, so its member leaves.
+   */
+  public RoomSocketHandler(Vertx vertx, Hub hub, RoomClient rooms, ParticipantTokens tokens, SocketDrop drop, SignedIn.Verifier accounts,
+                           long pingMs) {
+    this.pingMs = pingMs;
+    vertx.setPeriodic(pingMs, t -> ping());
     this.accounts = accounts;
     this.disabled = vertx.eventBus().consumer(io.chorus.bus.Addresses.USER_DISABLED, m -> disabled(m.body()));
     this.signedOut = vertx.eventBus().consumer(io.chorus.bus.Addresses.USER_SESSIONS_REVOKED, m -> signedOut(m.body()));
@@ -166,6 +175,24 @@ public final class RoomSocketHandler implements Handler<RoutingContext> {
       for (RoomFanout.RoomSocket s : java.util.List.copyOf(set)) {
         if (ended.ends(s.sessionId)) {
           refuse(s.ws, ErrorCode.UNAUTHENTICATED, "signed out", (short) 4401);
+        }
+      }
+    }
+  }
+
+  /** Pings every wired socket; closes (1001, dropped 5 s later) the ones that have sent nothing for two pings' time. */
+  private void ping() {
+    long now = System.currentTimeMillis();
+    for (java.util.Set<RoomFanout.RoomSocket> set : java.util.List.copyOf(members.values())) {
+      for (RoomFanout.RoomSocket s : java.util.List.copyOf(set)) {
+        if (s.ws.isClosed() || s.slow) {
+          continue;
+        }
+        if (now - s.heard >= 2 * pingMs) {
+          s.slow = true;   // nothing more is written to it
+          s.closeAndDrop((short) 1001, "no answer to pings");
+        } else {
+          s.ws.writePing(io.vertx.core.buffer.Buffer.buffer());
         }
       }
     }
@@ -311,9 +338,15 @@ public final class RoomSocketHandler implements Handler<RoutingContext> {
 
   private void wire(ServerWebSocket ws, RoomFanout.RoomSocket socket) {
     long[] window = {System.currentTimeMillis(), 0};
-    ws.binaryMessageHandler(b -> send(socket, RoomEvents.error("invalid_argument", "binary frames are not part of this protocol")));
+    socket.heard = window[0];
+    ws.pongHandler(b -> socket.heard = System.currentTimeMillis());
+    ws.binaryMessageHandler(b -> {
+      socket.heard = System.currentTimeMillis();
+      send(socket, RoomEvents.error("invalid_argument", "binary frames are not part of this protocol"));
+    });
     ws.textMessageHandler(text -> {
       long now = System.currentTimeMillis();
+      socket.heard = now;
       if (now - window[0] >= 1000) {
         window[0] = now;
         window[1] = 0;

@@ -94,7 +94,8 @@ public final class RoomsFeature implements Feature {
     Hub hub = node.hub();
     MeterRegistry registry = node.metrics();
     List<Future<Void>> ready = new ArrayList<>();
-    RoomSocketHandler roomSockets = new RoomSocketHandler(node.vertx(), hub, rooms, tokens, gateway.drop(), signedIn);
+    RoomSocketHandler roomSockets = new RoomSocketHandler(node.vertx(), hub, rooms, tokens, gateway.drop(), signedIn,
+        config.wsPingSeconds() * 1000L);
     if (registry != null) {
       // per gateway instance (two instances may share an event-loop thread): shows how they share the sockets
       int instance = hub.count("gateway.instances").incrementAndGet();

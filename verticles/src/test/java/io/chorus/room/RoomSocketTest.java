@@ -369,6 +369,32 @@ class RoomSocketTest {
   }
 
   /**
+   * A client that vanished without a close or a reset (a closed laptop, a lost network: nothing reaches the node) kept
+   * its member in the room for as long as the node's TCP stack kept the connection (hours), host role and ready waits
+   * included: the seed /ws never checked that a socket was alive. The node now pings every socket each
+   * ROOM_WS_PING_SECONDS; one that has answered nothing for two of them is closed (1001) and dropped, and its member
+   * leaves. A client that answers the pings (every WebSocket client does, on its own) stays.
+   */
+  @Test
+  @ChorusCluster(config = "ROOM_WS_PING_SECONDS=1")
+  void aSocketThatAnswersNoPingIsClosedAndItsMemberLeaves(TestCluster pinged) throws Exception {
+    RoomClient rooms = new RoomClient(pinged.node().vertx().eventBus(), "test");
+    String id = TestServices.await(rooms.create(io.chorus.proto.room.CreateRoomRequest.newBuilder().setHostId("ping-host")
+        .setTrackUrl("https://example.com/track.mp3").build(), false)).roomId();
+    try (WsProbe live = WsProbe.connect(pinged.port(), "/ws?room_id=" + id + "&user_id=ping-live");
+         io.chorus.testing.StalledWsClient silent = io.chorus.testing.StalledWsClient.open(pinged.port(),
+             "/ws?room_id=" + id + "&user_id=ping-silent")) {
+      live.awaitType("room_info");
+      live.await(m -> "user_joined".equals(m.getString("type")) && "ping-silent".equals(m.getString("user_id")), 10_000);
+      JsonObject left = live.await(m -> "user_left".equals(m.getString("type")), 20_000);
+      assertThat(left.getString("user_id")).isEqualTo("ping-silent");
+      assertThat(silent.readToEnd().closeFrame()).as("the silent socket got a close frame before its drop").isTrue();
+      assertThat(live.isClosed()).isFalse();
+      assertThat(TestServices.await(rooms.get(id)).users()).containsExactly("ping-host", "ping-live");
+    }
+  }
+
+  /**
    * A client that sends frames and never reads the answers: each got a direct write (past 50 a second, a rate_limited
    * error), and a full write queue only queued a 1008 close behind them, so one client's 3 M pings held 844 MB of a
    * node's heap and its socket stayed open. The answers go out under the events' slow-socket policy: 1013, then dropped.
