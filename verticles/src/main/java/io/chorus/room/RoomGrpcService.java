@@ -152,6 +152,19 @@ public final class RoomGrpcService extends RoomServiceService {
         if (event == null || watch.released) {
           return;
         }
+        if ("room_ended".equals(event.getString("type"))) {
+          // the room is gone (RoomLifecycle.end): a last room_closed event after the ones before it, then the stream ends
+          // with OK, rather than failing NOT_FOUND on reading a state that no longer exists
+          watch.release();
+          chain[0].transform(ignored -> write(response, RoomEvent.newBuilder().setType("room_closed")
+                  .setState(RoomResponse.newBuilder().setRoomId(roomId)).build()))
+              .onComplete(ar -> {
+                if (ar.succeeded()) {
+                  response.end();
+                }
+              });
+          return;
+        }
         if (watch.waiting >= MAX_WAITING_EVENTS || grpc.writeQueueFull()) {
           // a watcher that does not take its events: ended, rather than events kept for it without bound
           watch.release();

@@ -37,10 +37,12 @@ class RoomGrpcTest {
   static ChorusNode node;
   static ManagedChannel channel;
   static RoomServiceGrpc.RoomServiceBlockingStub rooms;
+  static io.vertx.redis.client.RedisAPI redis;
 
   @BeforeAll
   static void start(TestCluster cluster) {
     node = cluster.node();
+    redis = cluster.redis();
     channel = cluster.channel();
     rooms = GrpcClients.rooms(channel, "test-key");
   }
@@ -163,6 +165,23 @@ class RoomGrpcTest {
     assertThat(play.getType()).isEqualTo("play");
     assertThat(play.getState().getVersion()).isGreaterThan(joined.getState().getVersion() - 1);
     assertCode(() -> rooms.watchRoom(WatchRoomRequest.newBuilder().setRoomId("ZZZZZZ").build()).next(), Status.Code.NOT_FOUND);
+  }
+
+  /**
+   * A watched room that ends (the cleanup of expired rooms ends it through RoomLifecycle): the stream failed NOT_FOUND
+   * 'room not found' (it read the room's state after the room_ended event), and the room_closed event the proto names
+   * never came. The watcher now gets room_closed (state: the room id), then the stream ends OK.
+   */
+  @Test
+  void aWatchedRoomThatEndsSendsRoomClosedAndEndsTheStream() {
+    String id = create("ending-host").getRoomId();
+    Iterator<RoomEvent> events = rooms.watchRoom(WatchRoomRequest.newBuilder().setRoomId(id).build());
+    assertThat(events.next().getType()).isEqualTo("room_info");   // the stream's subscription is made
+    TestServices.await(new RoomLifecycle(redis, node.vertx().eventBus()).end(id, "expired"));
+    RoomEvent closed = events.next();
+    assertThat(closed.getType()).isEqualTo("room_closed");
+    assertThat(closed.getState().getRoomId()).isEqualTo(id);
+    assertThat(events.hasNext()).as("the stream ended with OK after room_closed").isFalse();
   }
 
   @Test
