@@ -62,11 +62,17 @@ public final class Addresses {
   }
 
   /**
-   * A participant left or was removed: {@code {room_id, participant_id}}, published to every node (one
-   * consumer per node for the bridge and one for /ws/chat, registered at start), which end that
-   * participant's live subscriptions to the room at once (quiet big rooms publish no user_left).
+   * A participant left or was removed: {@code {room_id, participant_id, version}}, published to every node (one
+   * consumer per node for the bridge and one for /ws/chat, one per gateway instance for /ws, registered at start),
+   * which end that participant's live subscriptions to the room at once (quiet big rooms publish no user_left).
    */
   public static final String ROOM_REVOKED = "chorus.room.revoked";
+
+  /**
+   * A room changed (a join, a leave, playback, the queue, by any API): {@code {room_id}}, sent on the node that made
+   * the change at most once a minute per room, where the conference feature renews the room's lifetime.
+   */
+  public static final String ROOM_ACTIVITY = "chorus.room.activity";
 
   /** Host commands from bridge clients (SEND {room_id, action, position}; the bridge stamps the sender). */
   public static final String ROOM_CONTROL_IN = CLIENT_PREFIX + "room-control";

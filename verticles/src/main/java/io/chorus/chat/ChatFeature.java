@@ -78,6 +78,13 @@ public final class ChatFeature implements Feature {
             .onFailure(e -> LOG.warn("Disabled account {} could not be taken out of its rooms: {}", user, e.getMessage()));
       }
     });
+    // a room's changes through any API (the seed /ws, gRPC, the bridge) keep it alive, as REST joins and chat do
+    node.vertx().eventBus().<JsonObject>localConsumer(Addresses.ROOM_ACTIVITY, m -> {
+      String room = m.body() == null ? null : m.body().getString("room_id");
+      if (room != null) {
+        conference.renew(room).onFailure(e -> LOG.warn("Room {}: renewing its lifetime after a change failed: {}", room, e.toString()));
+      }
+    });
     if (node.runs(ChorusConfig.Role.ROOM)) {
       long interval = config.cleanupIntervalSeconds() * 1000L;
       node.deploy("ChatVerticle", () -> new ChatVerticle(new RoomCleanup(new ConferenceRepo(infra.pg()), chat.store(), node.api(RoomLifecycle.class), infra.redisApi(),

@@ -31,6 +31,9 @@ public final class RoomService {
   private final TrackResolver tracks;
   private final DueTicks ticks;
   private final Takedowns takedowns;
+  /** Rooms whose activity this node announced, and when (see {@link #activity}). */
+  private final java.util.concurrent.ConcurrentHashMap<String, Long> announced = new java.util.concurrent.ConcurrentHashMap<>();
+  static final long ACTIVITY_MS = 60_000;
 
   public RoomService(RoomStore store, EventBus bus, RoomsConfig limits) {
     this(store, bus, limits, TrackResolver.DEFAULT);
@@ -442,6 +445,28 @@ public final class RoomService {
     for (String node : room.nodes()) {
       bus.send(Addresses.roomFanout(node), event);
     }
+    activity(room.roomId());
+  }
+
+  /**
+   * A change keeps the room alive: at most once per {@link #ACTIVITY_MS} per room from this node, the conference
+   * feature hears it ({@link Addresses#ROOM_ACTIVITY}) and moves the room's {@code expires_at} (and its Redis TTL) on,
+   * as a REST join or a chat message does. Shared by every event loop of the node.
+   */
+  private void activity(String roomId) {
+    long now = System.currentTimeMillis();
+    Long last = announced.get(roomId);
+    if (last != null && now - last < ACTIVITY_MS) {
+      return;
+    }
+    if (last == null ? announced.putIfAbsent(roomId, now) != null : !announced.replace(roomId, last, now)) {
+      return;   // another event loop announced it just now
+    }
+    if (announced.size() > 10_000) {
+      announced.values().removeIf(at -> now - at >= ACTIVITY_MS);
+    }
+    bus.send(Addresses.ROOM_ACTIVITY, new JsonObject().put("room_id", roomId),
+        new io.vertx.core.eventbus.DeliveryOptions().setLocalOnly(true));
   }
 
   /**

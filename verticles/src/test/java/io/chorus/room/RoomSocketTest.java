@@ -36,9 +36,11 @@ class RoomSocketTest {
   static Vertx client;
   static Rest rest;
   static int port;
+  static TestCluster cluster;
 
   @BeforeAll
   static void start(TestCluster cluster) {
+    RoomSocketTest.cluster = cluster;
     node = cluster.node();
     port = cluster.port();
     client = cluster.client();
@@ -391,6 +393,33 @@ class RoomSocketTest {
       assertThat(silent.readToEnd().closeFrame()).as("the silent socket got a close frame before its drop").isTrue();
       assertThat(live.isClosed()).isFalse();
       assertThat(TestServices.await(rooms.get(id)).users()).containsExactly("ping-host", "ping-live");
+    }
+  }
+
+  /**
+   * A room used only through the seed /ws (its members joining, the host playing) never moved its expires_at: only REST
+   * joins and leaves and chat renewed it, so the cleanup ended a room whose listeners were playing ROOM_TTL_HOURS after
+   * its last REST call, where api.md counts every join and configuration.md every change. A change through any API
+   * now renews it (at most once a minute per room): here the row is first set to expire in an hour, then the host's
+   * play over /ws moves it to a full ROOM_TTL_HOURS (24) from now.
+   */
+  @Test
+  void aRoomInUseOverTheSeedSocketStaysAlive() {
+    JsonObject created = rest.postOk(port, "/api/v1/rooms", null, new JsonObject().put("title", "kept").put("display_name", "Host"));
+    String id = created.getJsonObject("room").getString("id");
+    String hostId = created.getJsonObject("participant").getString("participant_id");
+    cluster.sql("UPDATE rooms SET expires_at = NOW() + INTERVAL '1 hour' WHERE id = ?", id);
+    TestServices.await(cluster.redis().del(java.util.List.of(io.chorus.chat.ChatStore.metaKey(id))));   // the row's cache
+    assertThat(java.time.Instant.parse(rest.get(port, "/api/v1/rooms/" + id, null).json().getString("expires_at")))
+        .isBefore(java.time.Instant.now().plus(java.time.Duration.ofHours(2)));
+    try (WsProbe host = WsProbe.connect(port, "/ws?room_id=" + id + "&user_id=" + hostId + "&token=" + created.getString("token"))) {
+      host.awaitType("room_info");
+      host.send(new JsonObject().put("type", "control").put("action", "play"));
+      host.awaitType("play");
+      TestServices.until("the room's expires_at renewed by the play", 10_000, 200, () -> {
+        java.time.Instant expires = java.time.Instant.parse(rest.get(port, "/api/v1/rooms/" + id, null).json().getString("expires_at"));
+        return expires.isAfter(java.time.Instant.now().plus(java.time.Duration.ofHours(23)));
+      });
     }
   }
 
