@@ -21,6 +21,7 @@ import org.slf4j.LoggerFactory;
 
 import java.util.HashMap;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
@@ -53,11 +54,29 @@ public final class UserSocketHandler implements Handler<RoutingContext> {
   private final Quota quota;
 
   private static final class Channel {
+    /** The sockets that got their hello: the user's events go to these. */
     final Fanout<WsSink> sockets = new Fanout<>(WsSink[]::new, null, s -> { });
-    /** The session whose access token opened each socket. */
+    /** Every socket of the user here (greeted or not yet) and the session whose access token opened it. */
     final Map<WsSink, String> sessions = new HashMap<>();
+    /** The sockets waiting for their hello, with the events that came for them meanwhile (sent right after it). */
+    final Map<WsSink, java.util.ArrayDeque<Frame>> waiting = new HashMap<>();
     Hub.Subscription subscription;
+
+    void deliver(Frame event) {
+      sockets.write(event);
+      for (Map.Entry<WsSink, java.util.ArrayDeque<Frame>> w : List.copyOf(waiting.entrySet())) {
+        if (w.getValue().size() >= MAX_WAITING) {
+          waiting.remove(w.getKey());
+          w.getKey().closeSlow();   // as a socket that does not read its events
+        } else {
+          w.getValue().add(event);
+        }
+      }
+    }
   }
+
+  /** Events held for a socket until its hello (one Redis round trip): more is a flood, and the socket is closed. */
+  private static final int MAX_WAITING = 1024;
 
   /**
    * The open sockets of each user on this node, over all its gateway instances (each has a handler of its own on
@@ -105,7 +124,7 @@ public final class UserSocketHandler implements Handler<RoutingContext> {
     this.disabled = vertx.eventBus().consumer(Addresses.USER_DISABLED, m -> {
       Channel ch = channels.get(m.body().getString("user_id"));
       if (ch != null) {
-        for (WsSink s : ch.sockets.snapshot()) {
+        for (WsSink s : java.util.List.copyOf(ch.sessions.keySet())) {   // greeted or not yet
           s.socket().close(CLOSE_DISABLED, "account disabled");
         }
       }
@@ -116,8 +135,9 @@ public final class UserSocketHandler implements Handler<RoutingContext> {
       if (ch == null) {
         return;
       }
-      for (WsSink s : ch.sockets.snapshot()) {
-        if (ended.ends(ch.sessions.get(s))) {
+      for (Map.Entry<WsSink, String> e : java.util.List.copyOf(ch.sessions.entrySet())) {
+        WsSink s = e.getKey();
+        if (ended.ends(e.getValue())) {
           s.socket().writeTextMessage(ErrorFrame.of(ErrorCode.UNAUTHENTICATED.slug(), "signed out").encode())
               .eventually(() -> s.socket().close(CLOSE_SIGNED_OUT, "signed out"));
         }
@@ -157,14 +177,12 @@ public final class UserSocketHandler implements Handler<RoutingContext> {
       Principal p = ar.result();
       io.netty.channel.Channel connection = SocketDrop.channelOf(ctx.request());
       io.chorus.realtime.QueueTrim.upgrade(ctx.request()).onSuccess(ws -> {
+        // nothing the client sends is read before its hello has gone out (open resumes the socket then)
+        ws.pause();
         if (!BEFORE_OPEN.holding()) {
           open(ws, connection, p);
         } else {
-          ws.pause();
-          BEFORE_OPEN.pass(p).onComplete(x -> {
-            ws.resume();
-            open(ws, connection, p);
-          });
+          BEFORE_OPEN.pass(p).onComplete(x -> open(ws, connection, p));
         }
       })
           .onFailure(e -> LOG.debug("user WebSocket upgrade failed: {}", e.getMessage()));
@@ -183,6 +201,7 @@ public final class UserSocketHandler implements Handler<RoutingContext> {
   private void open(ServerWebSocket ws, io.netty.channel.Channel connection, Principal p) {
     String uid = p.userId();
     if (!quota.take(uid)) {
+      ws.resume();
       ws.writeTextMessage(ErrorFrame.of(ErrorCode.RATE_LIMITED.slug(), TOO_MANY + " (at most " + quota.max() + " on this node)").encode())
           .eventually(() -> ws.close(CLOSE_TOO_MANY, TOO_MANY));
       return;
@@ -192,11 +211,12 @@ public final class UserSocketHandler implements Handler<RoutingContext> {
     Channel ch = channels.computeIfAbsent(uid, k -> {
       Channel created = new Channel();
       // one cluster subscription per user and node; each event encoded once per node
-      created.subscription = hub.subscribe(Addresses.userEvents(uid), d -> created.sockets.write(d.jsonFrame()));
+      created.subscription = hub.subscribe(Addresses.userEvents(uid), d -> created.deliver(d.jsonFrame()));
       return created;
     });
-    ch.sockets.add(sink);
+    // registered for the disable and sign-out events now; the events and the answers to its frames come after its hello
     ch.sessions.put(sink, p.sessionId());
+    ch.waiting.put(sink, new java.util.ArrayDeque<>());
     // replies go out under the events' slow-socket policy: a client that sends frames but does not read the answers
     // (an error frame is ~20 times a one-byte frame) is closed instead of growing the node's heap without bound
     ws.textMessageHandler(text -> Fanout.offer(sink, Frame.of(isPing(text)
@@ -208,8 +228,9 @@ public final class UserSocketHandler implements Handler<RoutingContext> {
     io.vertx.core.Promise<Void> recorded = io.vertx.core.Promise.promise();
     ws.closeHandler(v -> {
       quota.giveBack(uid);
-      ch.sessions.remove(sink);
-      if (ch.sockets.remove(sink) && ch.sockets.isEmpty() && channels.get(uid) == ch) {
+      ch.sockets.remove(sink);
+      ch.waiting.remove(sink);
+      if (ch.sessions.remove(sink) != null && ch.sessions.isEmpty() && channels.get(uid) == ch) {
         channels.remove(uid);
         ch.subscription.close();
       }
@@ -229,10 +250,21 @@ public final class UserSocketHandler implements Handler<RoutingContext> {
     presence.connected(uid, socketId).onFailure(e -> LOG.warn("presence: connect of {} not recorded: {}", uid, e.getMessage()))
         .onComplete(x -> recorded.tryComplete());
     // the hello goes out once the channel is subscribed (no event published after it can be missed) and the
-    // socket counts for presence (closing another socket of the user after it cannot look like going offline)
+    // socket counts for presence (closing another socket of the user after it cannot look like going offline);
+    // it is the socket's first frame: the user's events reach the socket from then on, and the frames the client
+    // sent meanwhile (a ping) are read and answered only then
     Future.join(ch.subscription.ready(), recorded.future()).onComplete(r -> {
-      if (!ws.isClosed()) {
-        ws.writeTextMessage(new JsonObject().put("type", "hello").put("user_id", uid).encode());
+      java.util.ArrayDeque<Frame> held = ch.waiting.remove(sink);
+      if (!ws.isClosed() && held != null) {
+        // the hello and the held events on the events' own path, in this order
+        Fanout.offer(sink, Frame.of(new JsonObject().put("type", "hello").put("user_id", uid).encode()), null);
+        for (Frame event : held) {
+          if (!Fanout.offer(sink, event, null)) {
+            return;
+          }
+        }
+        ch.sockets.add(sink);
+        ws.resume();
       }
     });
   }

@@ -205,6 +205,43 @@ class PresenceTest {
   }
 
   /**
+   * The hello is the socket's first frame whatever the client sends first: a ping sent as soon as the socket opened
+   * was answered with a pong before the hello (the hello waits for the channel's subscription and the presence
+   * record). The socket is held between its upgrade and its registration while the pings are sent.
+   */
+  @Test
+  void helloIsTheFirstFrameEvenWhenThePingCameFirst() {
+    TestCluster tc = TestCluster.start(1, Map.of("RATE_LIMIT_REGISTER", 100_000));
+    java.util.concurrent.CompletableFuture<Runnable> held = new java.util.concurrent.CompletableFuture<>();
+    try {
+      Api api = new Api(NodePorts.http(tc.node().vertx()));
+      JsonObject u = api.newUser(name("eager"));
+      UserSocketHandler.BEFORE_OPEN.hold(p -> {
+        io.vertx.core.Context here = io.vertx.core.Vertx.currentContext();
+        io.vertx.core.Promise<Void> go = io.vertx.core.Promise.promise();
+        held.complete(() -> here.runOnContext(v -> go.complete()));
+        return go.future();
+      });
+      try (WsProbe ws = WsProbe.connect(api.port(), "/ws/user?token=" + u.getString("access_token"))) {
+        Runnable release = held.join();
+        UserSocketHandler.BEFORE_OPEN.hold(null);
+        ws.send(new JsonObject().put("type", "ping"));
+        ws.send(new JsonObject().put("type", "ping").put("id", 2));
+        release.run();
+        JsonObject first = ws.await(m -> true, 10_000);
+        assertThat(first.getString("type")).isEqualTo("hello");
+        assertThat(first.getString("user_id")).isEqualTo(u.getJsonObject("user").getString("id"));
+        // and the pings sent before it are answered, not lost
+        assertThat(ws.await(m -> true, 10_000).getString("type")).isEqualTo("pong");
+        assertThat(ws.await(m -> true, 10_000).getString("type")).isEqualTo("pong");
+      }
+    } finally {
+      UserSocketHandler.BEFORE_OPEN.hold(null);
+      tc.close();
+    }
+  }
+
+  /**
    * A client that sends frames and never reads the answers: each one-byte frame is answered by an error frame twenty
    * times its size, which the node kept queueing without bound (gigabytes of heap from one signed-in user). The
    * answers go out under the events' slow-socket policy, so the socket is closed (1013, then dropped).
