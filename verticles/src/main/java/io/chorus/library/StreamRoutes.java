@@ -86,24 +86,14 @@ final class StreamRoutes {
     String id = ctx.pathParam("id");
     String format = ctx.request().getParam("format", "original");
     String maxBitrate = ctx.request().getParam("max_bitrate");
-    Future<SignedIn> viewer;
-    try {
-      String sig = ctx.request().getParam("sig");
-      if (sig == null) {
-        // a presented token first: a bad one is 401 whatever the query holds
-        viewer = access.optionalCaller(ctx).map(v -> {
-          checkQuery(format, maxBitrate);
-          return v;
-        });
-      } else {
-        checkQuery(format, maxBitrate);
-        viewer = Future.succeededFuture(urls.verify(id, format, maxBitrate, ctx.request().getParam("exp"), ctx.request().getParam("u"),
-            ctx.request().getParam("m"), sig, Instant.now().getEpochSecond()).viewer());
-      }
-    } catch (RuntimeException e) {
-      Http.fail(ctx, e);
-      return;
-    }
+    String sig = ctx.request().getParam("sig");
+    // a presented token first, also beside a signature: a bad one is 401 whatever the query holds; then the
+    // signature, when there is one, says who streams
+    Future<SignedIn> viewer = access.optionalCaller(ctx).map(v -> {
+      checkQuery(format, maxBitrate);
+      return sig == null ? v : urls.verify(id, format, maxBitrate, ctx.request().getParam("exp"), ctx.request().getParam("u"),
+          ctx.request().getParam("m"), sig, Instant.now().getEpochSecond()).viewer();
+    });
     viewer.compose(v -> on(here, readable(id, format, v)).compose(t -> on(here, source(t, format, maxBitrate)).map(src -> {
           served(ctx, t, src, v, Http::fail);
           return null;

@@ -178,6 +178,22 @@ class StreamTest {
     assertThat(api.json("POST", stream(t) + "-url", owner, new JsonObject().put("format", "wma")).error(400)).isEqualTo("invalid_argument");
   }
 
+  /**
+   * A bad token beside a signature is 401, as on every anonymous-capable read: it answered 200 (the signature was
+   * looked at and the header never).
+   */
+  @Test
+  void aBadTokenBesideASignatureIs401() {
+    Path file = TestMusic.make(TestMusic.drascula("audio", "track12.ogg"), tmp.resolve("beside.mp3"), 2, List.of("-c:a", "libmp3lame"));
+    JsonObject t = upload(file, false);
+    String url = api.json("POST", stream(t) + "-url", owner, new JsonObject()).expect(200).json().getString("url");
+    for (String bad : List.of("garbage.x.y", "garbage")) {
+      assertThat(api.get(url, bad, Map.of("Range", "bytes=0-9")).error(401)).as(bad).isEqualTo("unauthenticated");
+    }
+    // a valid token beside it changes nothing: the signature says who streams
+    api.get(url, owner, Map.of("Range", "bytes=0-9")).expect(206);
+  }
+
   @Test
   void onlyVisibleTracksStreamAndATakedownStopsThem() {
     Path file = TestMusic.make(TestMusic.drascula("audio", "track12.ogg"), tmp.resolve("visible.mp3"), 2, List.of("-c:a", "libmp3lame"));
