@@ -52,15 +52,15 @@ final class StreamUrls {
     if (!mod.isEmpty()) {
       url.append("&m=1");
     }
-    return url.append("&sig=").append(mac(trackId, format, maxBitrate, exp, user, mod)).toString();
+    return url.append("&sig=").append(mac(trackId, format, maxBitrate, Long.toString(exp), user, mod)).toString();
   }
 
-  /** Checks the query's signature for this track; the grant, or 403 (forged) / 401 (expired). */
+  /**
+   * Checks the query's signature for this track; the grant, or 403 (forged) / 401 (expired). The signature covers
+   * {@code exp} as written: another spelling of the same number ({@code 0} in front, {@code +}) is a changed parameter.
+   */
   Grant verify(String trackId, String format, String maxBitrate, String exp, String user, String mod, String sig, long nowSeconds) {
-    long expiry;
-    try {
-      expiry = io.chorus.input.Inputs.parseLong(exp);
-    } catch (NumberFormatException | NullPointerException e) {
+    if (exp == null) {
       throw ErrorCode.FORBIDDEN.exception("invalid stream URL signature");
     }
     String u = user == null ? "" : user;
@@ -68,8 +68,14 @@ final class StreamUrls {
     if (mod != null && !"1".equals(mod)) {
       throw ErrorCode.FORBIDDEN.exception("invalid stream URL signature");
     }
-    byte[] expected = mac(trackId, format, maxBitrate, expiry, u, m).getBytes(StandardCharsets.US_ASCII);
+    byte[] expected = mac(trackId, format, maxBitrate, exp, u, m).getBytes(StandardCharsets.US_ASCII);
     if (sig == null || !MessageDigest.isEqual(expected, sig.getBytes(StandardCharsets.US_ASCII))) {
+      throw ErrorCode.FORBIDDEN.exception("invalid stream URL signature");
+    }
+    long expiry;
+    try {
+      expiry = io.chorus.input.Inputs.parseLong(exp);
+    } catch (NumberFormatException e) {
       throw ErrorCode.FORBIDDEN.exception("invalid stream URL signature");
     }
     if (expiry < nowSeconds) {
@@ -79,9 +85,9 @@ final class StreamUrls {
     return new Grant(trackId, format, maxBitrate, expiry, viewer);
   }
 
-  private String mac(String trackId, String format, String maxBitrate, long exp, String user, String mod) {
+  private String mac(String trackId, String format, String maxBitrate, String exp, String user, String mod) {
     String payload = String.join("\n", "chorus-stream-v1", trackId, String.valueOf(format), maxBitrate == null ? "" : maxBitrate,
-        Long.toString(exp), user, mod);
+        exp, user, mod);
     Mac mac = macs.get();   // doFinal resets it for the next call
     return Base64.getUrlEncoder().withoutPadding().encodeToString(mac.doFinal(payload.getBytes(StandardCharsets.UTF_8)));
   }

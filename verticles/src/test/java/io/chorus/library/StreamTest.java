@@ -179,6 +179,22 @@ class StreamTest {
   }
 
   /**
+   * A signed URL is checked as it was signed: {@code exp} with a 0 in front (the same number) answered 200, since the
+   * parsed number was what got signed.
+   */
+  @Test
+  void aSignedUrlIsTheExactTextSigned() {
+    Path file = TestMusic.make(TestMusic.drascula("audio", "track12.ogg"), tmp.resolve("exact.mp3"), 2, List.of("-c:a", "libmp3lame"));
+    JsonObject t = upload(file, false);
+    String url = api.json("POST", stream(t) + "-url", owner, new JsonObject()).expect(200).json().getString("url");
+    api.get(url, null, Map.of("Range", "bytes=0-9")).expect(206);
+    String exp = url.replaceAll(".*&exp=(\\d+).*", "$1");
+    for (String spelled : List.of("0" + exp, "00" + exp, "+" + exp)) {
+      assertThat(api.get(url.replace("&exp=" + exp, "&exp=" + spelled), null).error(403)).as(spelled).isEqualTo("forbidden");
+    }
+  }
+
+  /**
    * A bad token beside a signature is 401, as on every anonymous-capable read: it answered 200 (the signature was
    * looked at and the header never).
    */
