@@ -179,11 +179,14 @@ final class StreamRoutes {
   }
 
   private Future<Source> source(Track t, String format, String maxBitrate) {
+    if ("failed".equals(t.status())) {
+      // in every format: the file is not audio processing could read, so no transcode of it is served either
+      return Future.failedFuture(ErrorCode.CONFLICT.exception("the track failed processing: " + t.failureReason()));
+    }
     switch (format) {
       case "opus" -> {
         if (t.renditionKey() == null) {
-          return Future.failedFuture(ErrorCode.CONFLICT.exception("failed".equals(t.status())
-              ? "the track failed processing: " + t.failureReason() : "the Opus rendition is not ready yet (status " + t.status() + ")"));
+          return Future.failedFuture(ErrorCode.CONFLICT.exception("the Opus rendition is not ready yet (status " + t.status() + ")"));
         }
         return remembered(t.renditionKey(), () -> store.head(t.renditionKey()).compose(h -> h == null
             ? Future.failedFuture(ErrorCode.NOT_FOUND.exception("the Opus rendition is missing"))

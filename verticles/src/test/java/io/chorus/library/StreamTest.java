@@ -300,6 +300,25 @@ class StreamTest {
     assertThat(r.header("etag")).isNotBlank().isNotEqualTo("\"" + TestMusic.sha256(file) + "\"");
   }
 
+  /**
+   * A track that failed processing is 409 with the reason in every format: {@code format=opus} answered 409 while
+   * {@code format=mp3} transcoded the file and answered 200 (and {@code original} served it).
+   */
+  @Test
+  void aFailedTrackIs409InEveryFormat() {
+    Path file = TestMusic.make(TestMusic.drascula("audio", "track12.ogg"), tmp.resolve("failed.flac"), 2, List.of("-c:a", "flac"));
+    JsonObject t = upload(file, false);
+    String reason = "ffmpeg could not decode the file: it contains no audio";
+    tc.sql("UPDATE tracks SET status = 'failed', failure_reason = ? WHERE id = ?::uuid", reason, t.getString("id"));
+    for (String format : List.of("original", "opus", "mp3")) {
+      LibraryClient.Reply r = api.get(stream(t) + "?format=" + format, owner);
+      assertThat(r.error(409)).as(format).isEqualTo("conflict");
+      assertThat(r.json().getJsonObject("error").getString("message")).as(format).isEqualTo("the track failed processing: " + reason);
+    }
+    String signed = api.json("POST", stream(t) + "-url", owner, new JsonObject().put("format", "mp3")).expect(200).json().getString("url");
+    assertThat(api.get(signed, null).error(409)).isEqualTo("conflict");
+  }
+
   @Test
   void mp3IsTranscodedOnceAndCached() throws Exception {
     Path file = TestMusic.make(TestMusic.drascula("audio", "track12.ogg"), tmp.resolve("transcode.flac"), 4, List.of("-c:a", "flac"));
