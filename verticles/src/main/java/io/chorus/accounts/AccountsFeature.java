@@ -141,7 +141,7 @@ public final class AccountsFeature implements Feature {
 
   @Override
   public Future<Void> mount(GatewayContext gateway) {
-    new AccountsRoutes(accounts, friends, avatars, gateway.node().config().security().allowedOrigins(), config.refreshTokenTtlDays())
+    new AccountsRoutes(accounts, friends, avatars, gateway.node().config().security().allowedOrigins())
         .mount(gateway.router());
     UserSocketHandler sockets = new UserSocketHandler(gateway.node().vertx(), gateway.node().hub(), gateway.drop(), tokens, presence,
         userSockets);

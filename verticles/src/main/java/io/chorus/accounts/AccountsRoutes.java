@@ -32,14 +32,12 @@ public final class AccountsRoutes {
   private final FriendsService friends;
   private final Avatars avatars;
   private final List<String> allowedOrigins;
-  private final int refreshTtlDays;
 
-  public AccountsRoutes(AccountsService accounts, FriendsService friends, Avatars avatars, List<String> allowedOrigins, int refreshTtlDays) {
+  public AccountsRoutes(AccountsService accounts, FriendsService friends, Avatars avatars, List<String> allowedOrigins) {
     this.accounts = accounts;
     this.friends = friends;
     this.avatars = avatars;
     this.allowedOrigins = allowedOrigins;
-    this.refreshTtlDays = refreshTtlDays;
   }
 
   public void mount(Router router) {
@@ -134,11 +132,16 @@ public final class AccountsRoutes {
     Http.respond(ctx, status, action, RateLimiter::fail);
   }
 
-  private void respondTokens(RoutingContext ctx, int status, Supplier<Future<JsonObject>> action) {
+  /** A token answer, with the refresh token as a cookie that lives as long as the token's session (docs/api.md). */
+  private void respondTokens(RoutingContext ctx, int status, Supplier<Future<AccountsService.Tokens>> action) {
     ctx.response().putHeader("Cache-Control", "no-store");
-    respond(ctx, status, () -> action.get().onSuccess(pair -> ctx.response().addCookie(Cookie.cookie(REFRESH_COOKIE, pair.getString("refresh_token"))
-        .setHttpOnly(true).setSameSite(CookieSameSite.STRICT).setPath(COOKIE_PATH).setMaxAge(refreshTtlDays * 86_400L)
-        .setSecure(ctx.request().isSSL()))));
+    respond(ctx, status, () -> action.get().map(pair -> {
+      long left = Math.max(0, java.time.Duration.between(java.time.Instant.now(), pair.refreshExpiresAt()).getSeconds());
+      ctx.response().addCookie(Cookie.cookie(REFRESH_COOKIE, pair.json().getString("refresh_token"))
+          .setHttpOnly(true).setSameSite(CookieSameSite.STRICT).setPath(COOKIE_PATH).setMaxAge(left)
+          .setSecure(ctx.request().isSSL()));
+      return pair.json();
+    }));
   }
 
   private static void clearCookie(RoutingContext ctx) {

@@ -52,7 +52,14 @@ public final class AccountsService {
     return tokens;
   }
 
-  public Future<JsonObject> register(String rawUsername, String password, String displayName, String ip) {
+  /**
+   * A token answer ({@code json}: docs/api.md's token answer) and when its refresh token's session expires: the
+   * refresh cookie lives until then, not a whole TTL from each rotation.
+   */
+  public record Tokens(JsonObject json, java.time.Instant refreshExpiresAt) {
+  }
+
+  public Future<Tokens> register(String rawUsername, String password, String displayName, String ip) {
     return limiter.hit("register-ip", ip, config.rateRegisterPerIp(), "registrations from this address").compose(v -> {
       Usernames.Result u = Usernames.normalise(rawUsername);
       if (!u.ok()) {
@@ -71,7 +78,7 @@ public final class AccountsService {
   }
 
   /** Same answer and about the same time for an unknown user and a wrong password. */
-  public Future<JsonObject> login(String rawUsername, String password, String ip) {
+  public Future<Tokens> login(String rawUsername, String password, String ip) {
     String key = Usernames.lookupKey(rawUsername);
     // a name that breaks the rule matches no account: only the per-address limit applies to it
     return limiter.hit("login-ip", ip, config.rateLoginPerIp(), "sign-in attempts from this address")
@@ -99,7 +106,7 @@ public final class AccountsService {
         });
   }
 
-  public Future<JsonObject> refresh(String refreshToken) {
+  public Future<Tokens> refresh(String refreshToken) {
     if (!RefreshFamilies.wellFormed(refreshToken)) {
       return Future.failedFuture(ErrorCode.UNAUTHENTICATED.exception("invalid refresh token"));
     }
@@ -108,7 +115,7 @@ public final class AccountsService {
         if (user == null || user.disabled()) {
           return Future.failedFuture(ErrorCode.UNAUTHENTICATED.exception("this account is disabled"));
         }
-        return Future.succeededFuture(pair(user, r.sessionId(), r.next()));
+        return Future.succeededFuture(pair(user, r.sessionId(), r.next(), r.expiresAt()));
       });
       case REUSE_DETECTED -> endSessions(r.userId(), List.of(r.sessionId())).transform(x -> {
         LOG.warn("refresh token reuse for user {} session {}: the session is revoked", r.userId(), r.sessionId());
@@ -319,13 +326,13 @@ public final class AccountsService {
     return u.privateJson();
   }
 
-  private Future<JsonObject> signIn(User user) {
-    return sessions.start(user.id()).map(s -> pair(user, s.sessionId(), s.refreshToken()));
+  private Future<Tokens> signIn(User user) {
+    return sessions.start(user.id()).map(s -> pair(user, s.sessionId(), s.refreshToken(), s.expiresAt()));
   }
 
-  private JsonObject pair(User user, String sessionId, String refreshToken) {
-    return new JsonObject().put("user", user.privateJson())
+  private Tokens pair(User user, String sessionId, String refreshToken, java.time.Instant refreshExpiresAt) {
+    return new Tokens(new JsonObject().put("user", user.privateJson())
         .put("access_token", tokens.issue(user.id(), user.username(), user.roles(), sessionId))
-        .put("refresh_token", refreshToken).put("token_type", "Bearer").put("expires_in", tokens.ttlSeconds());
+        .put("refresh_token", refreshToken).put("token_type", "Bearer").put("expires_in", tokens.ttlSeconds()), refreshExpiresAt);
   }
 }

@@ -24,12 +24,18 @@ public final class SessionRepo {
     this.refreshTtlSeconds = refreshTtlDays * 86_400L;
   }
 
-  /** A new session's id and its first refresh token. */
-  public record Issued(String sessionId, String refreshToken) {
+  /** A new session's id, its first refresh token and when the session (every refresh token of it) expires. */
+  public record Issued(String sessionId, String refreshToken, Instant expiresAt) {
   }
 
-  /** The outcome of presenting a refresh token; {@code next} is set only for {@code ROTATE}. */
-  public record Rotation(RefreshFamilies.Outcome outcome, String userId, String sessionId, String next) {
+  /**
+   * The outcome of presenting a refresh token; {@code next} is set only for {@code ROTATE}, with {@code expiresAt}: when
+   * the session, and so {@code next}, expires (its sign-in plus the refresh TTL, not renewed by a rotation).
+   */
+  public record Rotation(RefreshFamilies.Outcome outcome, String userId, String sessionId, String next, Instant expiresAt) {
+    Rotation(RefreshFamilies.Outcome outcome, String userId, String sessionId, String next) {
+      this(outcome, userId, sessionId, next, null);
+    }
   }
 
   public Future<Issued> start(String userId) {
@@ -39,7 +45,7 @@ public final class SessionRepo {
     return pg.withTransaction(c -> c.preparedQuery("INSERT INTO auth_sessions (id, user_id, expires_at) VALUES ($1, $2, $3)")
             .execute(Tuple.of(sid, UUID.fromString(userId), expires))
             .compose(r -> insertToken(c, token, sid, UUID.fromString(userId), expires)))
-        .map(v -> new Issued(sid.toString(), token));
+        .map(v -> new Issued(sid.toString(), token, expires.toInstant()));
   }
 
   /**
@@ -66,7 +72,7 @@ public final class SessionRepo {
               String next = RefreshFamilies.newToken();
               yield c.preparedQuery("UPDATE refresh_tokens SET used_at = NOW() WHERE token_hash = $1").execute(Tuple.of(Buffer.buffer(hash)))
                   .compose(x -> insertToken(c, next, sid, uid, r.getOffsetDateTime("family_expires")))
-                  .map(x -> new Rotation(outcome, uid.toString(), sid.toString(), next));
+                  .map(x -> new Rotation(outcome, uid.toString(), sid.toString(), next, instant(r.getOffsetDateTime("family_expires"))));
             }
             case REUSE_DETECTED -> c.preparedQuery("UPDATE auth_sessions SET revoked_at = NOW(), revoke_reason = 'reuse' WHERE id = $1 AND revoked_at IS NULL")
                 .execute(Tuple.of(sid)).map(x -> new Rotation(outcome, uid.toString(), sid.toString(), null));

@@ -99,6 +99,28 @@ class AccountsRestTest {
     assertThat(wrong.json().getJsonObject("error").getString("message")).isEqualTo(unknown.json().getJsonObject("error").getString("message"));
   }
 
+  /**
+   * The refresh cookie lives as long as its session: each rotation set {@code Max-Age} to the whole TTL again (30 days)
+   * while the session still ends TTL days after the sign-in, so the cookie outlived every token it could hold.
+   */
+  @Test
+  void theRefreshCookieLivesAsLongAsItsSession() {
+    JsonObject s = a.newUser(name("cookie"));
+    String uid = s.getJsonObject("user").getString("id");
+    assertThat(maxAge(a.login(s.getJsonObject("user").getString("username"), Api.PW).expect(200))).isBetween(30 * 86_400L - 60, 30 * 86_400L);
+    // signed in 29 days ago: a day of the session is left
+    tc.sql("UPDATE auth_sessions SET expires_at = NOW() + interval '1 day' WHERE user_id = ?::uuid", uid);
+    tc.sql("UPDATE refresh_tokens SET expires_at = NOW() + interval '1 day' WHERE user_id = ?::uuid", uid);
+    Api.Reply rotated = b.post("/api/v1/auth/refresh", null, new JsonObject().put("refresh_token", s.getString("refresh_token"))).expect(200);
+    assertThat(maxAge(rotated)).isBetween(86_400L - 60, 86_400L);
+  }
+
+  static long maxAge(Api.Reply r) {
+    String cookie = r.headers().firstValue("set-cookie").orElse("");
+    assertThat(cookie).startsWith(AccountsRoutes.REFRESH_COOKIE + "=").containsIgnoringCase("Max-Age=");
+    return Long.parseLong(cookie.replaceAll("(?i).*Max-Age=(\\d+).*", "$1"));
+  }
+
   @Test
   void refreshRotatesAndReuseRevokesTheFamily() {
     JsonObject s = a.newUser(name("carol"));
