@@ -31,6 +31,11 @@ import java.util.UUID;
  */
 final class UploadRoutes {
   private static final Logger LOG = LoggerFactory.getLogger(UploadRoutes.class);
+  /** The parts that are text fields: one sent as a file (with a filename) is refused, not dropped. */
+  private static final java.util.Set<String> TEXT_PARTS = java.util.Set.of("title", "artist", "album");
+  /** A 'file' part without a filename is a text field to the multipart decoder (curl's {@code -F file=<path}). */
+  static final String NOT_A_FILE_PART = "the part 'file' came as a text field: send it as a file part with a filename"
+      + " (Content-Disposition: form-data; name=\"file\"; filename=\"...\", as curl -F file=@track.flac does)";
   /** Allowance for the multipart framing and the small form fields around the file. */
   private static final long FORM_OVERHEAD = 64 * 1024;
   private static final long DISCARD_MS = 30_000;
@@ -81,6 +86,9 @@ final class UploadRoutes {
     Receiver r = new Receiver(tmp);
     req.setExpectMultipart(true);
     req.uploadHandler(upload -> {
+      if (r.failed == null && TEXT_PARTS.contains(upload.name())) {
+        r.fail(ctx, ErrorCode.INVALID_ARGUMENT.exception("the part '" + upload.name() + "' must be a text field, not a file"));
+      }
       if (r.failed != null || !"file".equals(upload.name()) || r.started) {
         if (r.failed == null && "file".equals(upload.name())) {
           r.fail(ctx, ErrorCode.INVALID_ARGUMENT.exception("one file per upload"));
@@ -119,7 +127,8 @@ final class UploadRoutes {
         return;
       }
       if (!r.started) {
-        r.fail(ctx, ErrorCode.INVALID_ARGUMENT.exception("the multipart field 'file' is required"));
+        r.fail(ctx, ErrorCode.INVALID_ARGUMENT.exception(req.getFormAttribute("file") != null
+            ? NOT_A_FILE_PART : "the multipart field 'file' is required"));
         return;
       }
       r.bodyEnded = true;
@@ -226,7 +235,8 @@ final class UploadRoutes {
   private static Throwable bodyError(Throwable e) {
     if (e instanceof HttpPostRequestDecoder.TooLongFormFieldException
         || e instanceof HttpPostRequestDecoder.ErrorDataDecoderException && e.getCause() instanceof java.io.IOException) {
-      return ErrorCode.INVALID_ARGUMENT.exception("a form field is too long: title, artist and album take at most 255 characters");
+      return ErrorCode.INVALID_ARGUMENT.exception("a form field is too long: title, artist and album take at most 255 characters"
+          + " (and the audio goes in the file part 'file', with a filename)");
     }
     if (e instanceof HttpPostRequestDecoder.TooManyFormFieldsException) {
       return ErrorCode.INVALID_ARGUMENT.exception("too many form fields");

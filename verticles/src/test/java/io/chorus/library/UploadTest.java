@@ -301,6 +301,48 @@ class UploadTest {
     api.get("/api/v1/tracks?owner=me", token).expect(200);
   }
 
+  /**
+   * {@code curl -F "file=<track.mp3"} sends the file as a text field (no filename): it was answered "the multipart
+   * field 'file' is required" though the part was there; and {@code -F "title=@a.wav"} (the title as a file) was
+   * dropped without a word. Both are 400 naming the part and what is wrong with it, and leave nothing behind.
+   */
+  @Test
+  void aFilePartWithoutAFilenameAndATextPartSentAsAFileAreRefusedByName() {
+    String token = api.newUser("parts");
+    long rows = trackCount();
+    byte[] audio = TestMusic.bytes(TestMusic.make(TestMusic.drascula("audio", "track12.ogg"), tmp.resolve("parts.mp3"), 1,
+        List.of("-c:a", "libmp3lame")));
+    LibraryClient.Reply textFile = api.send("POST", "/api/v1/tracks", token, Map.of("Content-Type", "multipart/form-data; boundary=PARTS"),
+        java.net.http.HttpRequest.BodyPublishers.ofByteArray(form(new String[] {"file", null}, audio)));
+    assertThat(textFile.error(400)).isEqualTo("invalid_argument");
+    assertThat(textFile.json().getJsonObject("error").getString("message")).contains("'file'").contains("filename")
+        .doesNotContain("is required");
+
+    LibraryClient.Reply fileTitle = api.send("POST", "/api/v1/tracks", token, Map.of("Content-Type", "multipart/form-data; boundary=PARTS"),
+        java.net.http.HttpRequest.BodyPublishers.ofByteArray(form(new String[] {"title", "a.wav"}, "not a title".getBytes(),
+            new String[] {"file", "parts.mp3"}, audio)));
+    assertThat(fileTitle.error(400)).isEqualTo("invalid_argument");
+    assertThat(fileTitle.json().getJsonObject("error").getString("message")).isEqualTo("the part 'title' must be a text field, not a file");
+    assertThat(fileTitle.header("connection")).isEqualTo("close");
+    assertThat(trackCount()).isEqualTo(rows);
+    assertNoTempFiles();
+  }
+
+  /** A multipart body (boundary {@code PARTS}) of pairs of {name, filename or null} and the part's bytes. */
+  static byte[] form(Object... parts) {
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    for (int i = 0; i < parts.length; i += 2) {
+      String[] head = (String[]) parts[i];
+      out.writeBytes(("--PARTS\r\nContent-Disposition: form-data; name=\"" + head[0] + "\""
+          + (head[1] == null ? "" : "; filename=\"" + head[1] + "\"\r\nContent-Type: application/octet-stream") + "\r\n\r\n")
+          .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      out.writeBytes((byte[]) parts[i + 1]);
+      out.writeBytes("\r\n".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+    out.writeBytes("--PARTS--\r\n".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    return out.toByteArray();
+  }
+
   @Test
   void aFormFieldOverTheFormLimitIsRefusedByName() {
     String token = api.newUser("longfield");
