@@ -84,7 +84,7 @@ public final class AccessTokens {
     if (token.length() > MAX_TOKEN_CHARS || !wellFormed(token)) {
       return Future.failedFuture(ErrorCode.UNAUTHENTICATED.exception("malformed access token"));
     }
-    return jwt.authenticate(new TokenCredentials(token))
+    return authenticate(token)
         .recover(e -> Future.failedFuture(ErrorCode.UNAUTHENTICATED.exception("invalid or expired access token")))
         .compose(user -> {
           // vertx-auth moves the time claims (exp, iat) out of the principal into the user's attributes
@@ -97,6 +97,18 @@ public final class AccessTokens {
               ? Future.failedFuture(ErrorCode.UNAUTHENTICATED.exception("access token revoked (signed out or account disabled)"))
               : Future.succeededFuture(p));
         });
+  }
+
+  /**
+   * vertx-auth-jwt's check of a validly signed token, failed instead of thrown: it reads the time claims as numbers
+   * and throws (ClassCastException) for an {@code exp} or {@code iat} of another JSON type, which answered 500.
+   */
+  private Future<io.vertx.ext.auth.User> authenticate(String token) {
+    try {
+      return jwt.authenticate(new TokenCredentials(token));
+    } catch (RuntimeException e) {
+      return Future.failedFuture(e);
+    }
   }
 
   /**
@@ -128,16 +140,24 @@ public final class AccessTokens {
     return v.isEmpty() ? null : v;
   }
 
+  /**
+   * The principal of a verified token, or null when a claim is missing or of another JSON type than {@link #issue}
+   * writes ({@code getString} would turn an array {@code sid} into its JSON text): such a token is refused.
+   */
   private static Principal principal(JsonObject c, long exp) {
     try {
-      if (!"access".equals(c.getString("typ")) || !ISSUER.equals(c.getString("iss"))) {
+      if (!"access".equals(c.getValue("typ")) || !ISSUER.equals(c.getValue("iss"))
+          || !(c.getValue("sub") instanceof String sub) || !(c.getValue("sid") instanceof String sid)
+          || !(c.getValue("name") instanceof String name)) {
         return null;
       }
-      String sub = c.getString("sub");
       java.util.UUID.fromString(sub);
       JsonArray roles = c.getJsonArray("roles", new JsonArray());
-      List<String> list = roles.stream().map(String::valueOf).toList();
-      return new Principal(sub, c.getString("name"), list, c.getString("sid"), exp);
+      if (!roles.stream().allMatch(String.class::isInstance)) {
+        return null;
+      }
+      List<String> list = roles.stream().map(String.class::cast).toList();
+      return new Principal(sub, name, list, sid, exp);
     } catch (RuntimeException e) {
       return null;
     }

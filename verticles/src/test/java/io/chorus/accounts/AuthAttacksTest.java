@@ -85,6 +85,47 @@ class AuthAttacksTest {
         .isEqualTo(victim.getJsonObject("user").getString("display_name"));
   }
 
+  /** A token signed with {@code secret} under {@code kid} with exactly these claims (of any JSON type). */
+  static String signed(String secret, String kid, JsonObject claims) {
+    String content = b64("{\"alg\":\"HS256\",\"typ\":\"JWT\",\"kid\":\"" + kid + "\"}") + "." + b64(claims.encode());
+    try {
+      javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
+      mac.init(new javax.crypto.spec.SecretKeySpec(secret.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
+      return content + "." + Base64.getUrlEncoder().withoutPadding().encodeToString(mac.doFinal(content.getBytes(StandardCharsets.UTF_8)));
+    } catch (java.security.GeneralSecurityException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /**
+   * A validly signed token with a claim of the wrong type is 401 like any bad token: an {@code exp} that is a string
+   * answered 500. (Forging one needs the key; the answer must still be a refusal, not an internal error.)
+   */
+  @Test
+  void aSignedTokenWithAMalformedClaimIs401() {
+    JsonObject victim = api.newUser(name("claims"));
+    // the claims of the token the node issued, signed again here: the right types verify (the forging is sound)
+    JsonObject good = new JsonObject(new String(Base64.getUrlDecoder().decode(victim.getString("access_token").split("\\.")[1]),
+        StandardCharsets.UTF_8));
+    long later = good.getLong("exp");
+    assertThat(api.get("/api/v1/users/me", signed(SECRET, "current", good)).expect(200).json().getString("id"))
+        .isEqualTo(victim.getJsonObject("user").getString("id"));
+    Map<String, JsonObject> malformed = new java.util.LinkedHashMap<>();
+    malformed.put("exp as a string", good.copy().put("exp", Long.toString(later)));
+    malformed.put("exp as an object", good.copy().put("exp", new JsonObject().put("at", later)));
+    malformed.put("exp missing", good.copy().put("exp", (Object) null));
+    malformed.put("iat as a string", good.copy().put("iat", "yesterday"));
+    malformed.put("sub as a number", good.copy().put("sub", 42));
+    malformed.put("roles as a string", good.copy().put("roles", "admin"));
+    malformed.put("sid as an array", good.copy().put("sid", new JsonArray().add("x")));
+    malformed.put("name as an object", good.copy().put("name", new JsonObject()));
+    malformed.forEach((what, claims) -> {
+      Api.Reply r = api.get("/api/v1/users/me", signed(SECRET, "current", claims));
+      assertThat(r.status()).as(what).isEqualTo(401);
+      assertThat(r.error(401)).as(what).isEqualTo("unauthenticated");
+    });
+  }
+
   /**
    * Other spellings of a valid token that a lenient base64 decoder reads as the same bytes: {@code =} padding, the
    * standard alphabet's {@code +} and {@code /}, whitespace, unused low bits set in the signature's last character.
