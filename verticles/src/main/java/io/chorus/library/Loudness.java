@@ -9,10 +9,14 @@ import java.util.regex.Pattern;
 /**
  * EBU R128 loudness with ffmpeg's {@code ebur128} filter: integrated loudness (LUFS) and true peak (dBTP),
  * read from the summary it prints at the end. Replay gain follows ReplayGain 2.0: the gain that brings the
- * track to -18 LUFS.
+ * track to -18 LUFS, with the clip protection of common taggers (rsgain's default): a positive gain goes no
+ * further than lifting the true peak to 0 dBTP. Silence (nothing above ebur128's -70 LUFS gate) has no
+ * loudness to match, hence no gain (null) rather than +52 dB, which a player applying it would blast.
  */
 public final class Loudness {
   public static final double REFERENCE_LUFS = -18.0;
+  /** ebur128's absolute gate: the integrated loudness it reports when no block is louder (silence). */
+  public static final double SILENCE_LUFS = -70.0;
   private static final Pattern INTEGRATED = Pattern.compile("Integrated loudness:\\s*\\n\\s*I:\\s*(-?[0-9.]+|-inf)\\s*LUFS");
   private static final Pattern PEAK = Pattern.compile("True peak:\\s*\\n\\s*Peak:\\s*(-?[0-9.]+|-inf)\\s*dBFS");
 
@@ -21,13 +25,22 @@ public final class Loudness {
 
   /** Integrated loudness and true peak; -70 LUFS (ebur128's floor) for silence, true peak -inf as -200 dB. */
   public record Result(double integratedLufs, double truePeakDb) {
-    public double replayGainDb() {
-      return replayGain(integratedLufs);
+    /** The ReplayGain track gain in dB; null for silence. */
+    public Double replayGainDb() {
+      return replayGain(integratedLufs, truePeakDb);
     }
   }
 
-  public static double replayGain(double integratedLufs) {
-    return Math.round((REFERENCE_LUFS - integratedLufs) * 100) / 100.0;
+  /** The gain to -18 LUFS, a positive one at most {@code -truePeakDb} (never below 0 for that); null for silence. */
+  public static Double replayGain(double integratedLufs, double truePeakDb) {
+    if (integratedLufs <= SILENCE_LUFS) {
+      return null;
+    }
+    double gain = REFERENCE_LUFS - integratedLufs;
+    if (gain > 0) {
+      gain = Math.min(gain, Math.max(0, -truePeakDb));
+    }
+    return Math.round(gain * 100) / 100.0;
   }
 
   public static Result measure(Ffmpeg ffmpeg, Path file, Duration timeout) {
@@ -48,7 +61,7 @@ public final class Loudness {
     if (!i.find() || !p.find()) {
       throw new TrackFailure("ffmpeg printed no loudness summary (ebur128)");
     }
-    return new Result(value(i.group(1), -70.0), value(p.group(1), -200.0));
+    return new Result(value(i.group(1), SILENCE_LUFS), value(p.group(1), -200.0));
   }
 
   private static double value(String s, double forInfinity) {

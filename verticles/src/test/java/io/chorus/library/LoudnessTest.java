@@ -35,20 +35,30 @@ class LoudnessTest {
     assertThat(r.replayGainDb()).isEqualTo(-0.6);
   }
 
+  /** Silence has no gain: +52 dB (to bring -70 LUFS to -18) would blast whatever a player plays next at that gain. */
   @Test
-  void silenceHasTheFloorAndAnInfinitePeakIsClamped() {
+  void silenceHasTheFloorAnInfinitePeakIsClampedAndNoGain() {
     String silent = SUMMARY.replace("-17.4 LUFS", "-70.0 LUFS").replace("1.2 dBFS", "-inf dBFS");
     Loudness.Result r = Loudness.parse(silent);
     assertThat(r.integratedLufs()).isEqualTo(-70.0);
     assertThat(r.truePeakDb()).isEqualTo(-200.0);
-    assertThat(r.replayGainDb()).isEqualTo(52.0);
+    assertThat(r.replayGainDb()).isNull();
   }
 
   @Test
   void replayGainBringsTheTrackToMinus18Lufs() {
-    assertThat(Loudness.replayGain(-18)).isEqualTo(0.0);
-    assertThat(Loudness.replayGain(-9.5)).isEqualTo(-8.5);
-    assertThat(Loudness.replayGain(-23.25)).isEqualTo(5.25);
+    assertThat(Loudness.replayGain(-18, -1)).isEqualTo(0.0);
+    assertThat(Loudness.replayGain(-9.5, 1.5)).isEqualTo(-8.5);
+    assertThat(Loudness.replayGain(-23.25, -6)).isEqualTo(5.25);
+  }
+
+  /** A positive gain lifts the true peak to 0 dBTP at most (rsgain's default clip protection); a cut is never limited. */
+  @Test
+  void aPositiveGainStopsWhereThePeakWouldClip() {
+    assertThat(Loudness.replayGain(-40, -10)).isEqualTo(10.0);
+    assertThat(Loudness.replayGain(-69.9, -45.5)).isEqualTo(45.5);
+    assertThat(Loudness.replayGain(-30, 0.5)).isEqualTo(0.0);
+    assertThat(Loudness.replayGain(-10, 3)).isEqualTo(-8.0);
   }
 
   @Test
