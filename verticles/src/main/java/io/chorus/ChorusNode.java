@@ -21,6 +21,7 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.eventbus.EventBusOptions;
@@ -132,34 +133,46 @@ public final class ChorusNode {
             .setJvmMetricsEnabled(true)
             .setRegistryName(registry)
             .setPrometheusOptions(new VertxPrometheusOptions().setEnabled(true)));
-    return Vertx.builder()
+    // the outcome is handed back through a promise of no context: on a failure the node's Vert.x is closed, and a
+    // future bound to one of its contexts would dispatch to an event loop that no longer runs (the failure was lost
+    // and the launcher waited for ever)
+    Promise<ChorusNode> started = Promise.promise();
+    Vertx.builder()
         .with(options)
         .withMetrics(io.chorus.gateway.ActiveRequestsFix.wrap(new MicrometerMetricsFactory()))   // vert.x#6328
         .withClusterManager(clusterManager)
         .buildClustered()
-        .recover(e -> Future.failedFuture(new IllegalStateException(
+        .onFailure(e -> started.fail(new IllegalStateException(
             "cannot join the Hazelcast cluster '" + config.cluster().name() + "' (members " + config.cluster().members()
                 + ", port " + config.cluster().hazelcastPort() + "): " + e.getMessage(), e)))
-        .compose(vertx -> {
+        .onSuccess(vertx -> {
           LOG.info("Transport: {}", vertx.isNativeTransportEnabled() ? "native (epoll)"
               : "NIO (native unavailable: " + vertx.unavailableNativeTransportCause() + ")");
           Codecs.register(vertx);
-          return vertx.executeBlocking(() -> Infra.create(vertx, config)).compose(infra -> {
-            ChorusNode node = new ChorusNode(config, vertx, clusterManager, infra, registry);
-            return node.deployAll().map(node).recover(e -> {
+          vertx.executeBlocking(() -> Infra.create(vertx, config))
+              .onFailure(e -> failAfterClose(vertx.close(), e, started))
+              .onSuccess(infra -> {
+                ChorusNode node = new ChorusNode(config, vertx, clusterManager, infra, registry);
+                node.deployAll().onSuccess(v -> started.complete(node)).onFailure(e -> {
                   LOG.error("Node failed to start, shutting it down: {}", e.getMessage());
-                  // a feature that failed half-way may leave work running that holds the close up: the
-                  // start-up failure is reported after CLOSE_AFTER_FAILURE_S whatever the close does
-                  return Future.fromCompletionStage(node.close().toCompletionStage().toCompletableFuture()
-                          .orTimeout(CLOSE_AFTER_FAILURE_S, TimeUnit.SECONDS))
-                      .transform(closed -> {
-                        if (closed.failed()) {
-                          LOG.warn("Closing the node that failed to start did not finish: {}", String.valueOf(closed.cause()));
-                        }
-                        return Future.failedFuture(e);
-                      });
+                  failAfterClose(node.close(), e, started);
                 });
-          }, e -> vertx.close().transform(ignored -> Future.failedFuture(e)));
+              });
+        });
+    return started.future();
+  }
+
+  /**
+   * Fails {@code started} with {@code cause} once {@code closing} is done, or after {@link #CLOSE_AFTER_FAILURE_S}
+   * whatever the close does (a feature that failed half-way may leave work running that holds the close up).
+   */
+  private static void failAfterClose(Future<Void> closing, Throwable cause, Promise<ChorusNode> started) {
+    closing.toCompletionStage().toCompletableFuture().orTimeout(CLOSE_AFTER_FAILURE_S, TimeUnit.SECONDS)
+        .whenComplete((v, closeFailure) -> {
+          if (closeFailure != null) {
+            LOG.warn("Closing the node that failed to start did not finish: {}", String.valueOf(closeFailure));
+          }
+          started.fail(cause);
         });
   }
 

@@ -75,6 +75,25 @@ class LauncherTest {
     assertThat(dir.resolve("data")).doesNotExist();
   }
 
+  /**
+   * A node that fails to start once its Vert.x runs (here: HTTP_PORT is taken) closes itself and the launcher exits 2
+   * naming the cause. The failure used to be handed back through the closed Vert.x's event loop and was lost: the
+   * process logged "Node failed to start" and then waited for ever.
+   */
+  @Test
+  void aStartFailureAfterTheClusterJoinExitsNamingTheCause(@TempDir Path dir) throws Exception {
+    Map<String, String> env = new java.util.HashMap<>(io.chorus.testing.TestServices.services().environment());
+    int hz = io.chorus.embedded.Ports.orFree(0);
+    env.putAll(Map.of("HZ_CLUSTER_NAME", "launcher-" + java.util.UUID.randomUUID(), "HZ_PORT", Integer.toString(hz),
+        "HZ_MEMBERS", "127.0.0.1:" + hz, "GRPC_PORT", "0", "GATEWAY_INSTANCES", "1"));
+    try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 50, java.net.InetAddress.getByName("0.0.0.0"))) {
+      env.put("HTTP_PORT", Integer.toString(taken.getLocalPort()));
+      Launch launch = launch(dir, env, "run");
+      assertThat(launch.exit).as("exit code; stderr: %s", launch.stderr).isEqualTo(2);
+      assertThat(launch.stderr).contains("HTTP_PORT " + taken.getLocalPort());
+    }
+  }
+
   private record Launch(int exit, String stderr) {
   }
 
