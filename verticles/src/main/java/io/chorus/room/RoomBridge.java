@@ -324,6 +324,6 @@ public final class RoomBridge {
   }
 
   private boolean originAllowed(String origin) {
-    return origin == null || allowedOrigins.contains("*") || allowedOrigins.contains(origin);
+    return io.chorus.web.Cors.allows(allowedOrigins, origin);
   }
 }

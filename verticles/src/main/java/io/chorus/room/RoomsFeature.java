@@ -121,12 +121,16 @@ public final class RoomsFeature implements Feature {
     // the one CORS policy, as on the REST routes: vertx-web's SockJS transports (info, xhr, xhr_send, xhr_streaming,
     // eventsource, ...) otherwise echo any Origin with credentials; with it a disallowed origin is refused (403) and an
     // allowed one named with credentials, which sockjs-client's xhr transports send. The WebSocket transports are
-    // not CORS requests: their Origin is checked by the bridge when the socket opens.
-    io.vertx.ext.web.handler.CorsHandler bridgeCors = io.chorus.web.Cors.handler(node.config().security().allowedOrigins())
-        .allowCredentials(true);
+    // not CORS requests: the same policy refuses their upgrade (403) from another origin.
+    List<String> origins = node.config().security().allowedOrigins();
+    io.vertx.ext.web.handler.CorsHandler bridgeCors = io.chorus.web.Cors.handler(origins).allowCredentials(true);
     router.route("/eventbus/*").handler(ctx -> {
       if (ctx.request().path().endsWith("/websocket")) {
-        ctx.next();
+        if (io.chorus.web.Cors.allows(origins, ctx.request().getHeader("Origin"))) {
+          ctx.next();
+        } else {
+          Http.error(ctx, ErrorCode.FORBIDDEN, "origin not allowed: " + ctx.request().getHeader("Origin"));
+        }
       } else {
         bridgeCors.handle(ctx);
       }

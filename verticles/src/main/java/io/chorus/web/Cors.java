@@ -12,6 +12,15 @@ public final class Cors {
   private Cors() {
   }
 
+  /**
+   * True when a request from {@code origin} may be served under {@code allowedOrigins} ({@code CORS_ALLOWED_ORIGINS}):
+   * no Origin (not a browser's cross-origin request), {@code *}, or one of the listed origins. The check of the
+   * requests the CORS handler does not see (the bridge's WebSocket transports).
+   */
+  public static boolean allows(List<String> allowedOrigins, String origin) {
+    return origin == null || allowedOrigins.contains("*") || allowedOrigins.contains(origin);
+  }
+
   /** {@code extraHeaders}: request headers a feature takes besides Content-Type and Authorization. */
   public static CorsHandler handler(List<String> allowedOrigins, String... extraHeaders) {
     Set<String> headers = new HashSet<>(Set.of("Content-Type", "Authorization", "Range", "If-Range"));

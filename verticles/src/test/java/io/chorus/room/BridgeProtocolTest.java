@@ -291,13 +291,27 @@ class BridgeProtocolTest {
         .put("body", new JsonObject().put("room_id", room).put("type", "ready").put("track_version", 0));
   }
 
+  /**
+   * Another origin's upgrade is refused with 403 on both WebSocket transports (the raw one and SockJS's session one), as
+   * the HTTP transports are: it used to be accepted (101) and closed once open.
+   */
   @Test
   @ChorusCluster(config = "CORS_ALLOWED_ORIGINS=https://chorus.example")
-  void onlyTheConfiguredOriginsMayOpenABridgeSocket(TestCluster strict) {
+  void onlyTheConfiguredOriginsMayOpenABridgeSocket(TestCluster strict) throws Exception {
     int strictPort = strict.port();
-    try (WsProbe evil = WsProbe.connect(strictPort, "/eventbus/websocket", Map.of("Origin", "https://evil.example"));
-         WsProbe good = WsProbe.connect(strictPort, "/eventbus/websocket", Map.of("Origin", "https://chorus.example"))) {
-      evil.awaitClose(5000);
+    for (String path : List.of("/eventbus/websocket", "/eventbus/000/" + java.util.UUID.randomUUID().toString().replace("-", "") + "/websocket")) {
+      java.util.concurrent.CompletionException refused = org.assertj.core.api.Assertions.catchThrowableOfType(
+          () -> java.net.http.HttpClient.newHttpClient().newWebSocketBuilder().header("Origin", "https://evil.example")
+              .buildAsync(java.net.URI.create("ws://127.0.0.1:" + strictPort + path), new java.net.http.WebSocket.Listener() { })
+              .join(),
+          java.util.concurrent.CompletionException.class);
+      assertThat(refused).as("the upgrade of %s from another origin is refused", path).isNotNull();
+      assertThat(refused.getCause()).isInstanceOf(java.net.http.WebSocketHandshakeException.class);
+      java.net.http.HttpResponse<?> answer = ((java.net.http.WebSocketHandshakeException) refused.getCause()).getResponse();
+      assertThat(answer.statusCode()).as(path).isEqualTo(403);
+      assertThat(answer.headers().firstValue("Access-Control-Allow-Origin")).as(path).isEmpty();
+    }
+    try (WsProbe good = WsProbe.connect(strictPort, "/eventbus/websocket", Map.of("Origin", "https://chorus.example"))) {
       assertThat(clock(good, "good").getString("address")).isEqualTo("good");
       assertThat(good.isClosed()).isFalse();
     }
