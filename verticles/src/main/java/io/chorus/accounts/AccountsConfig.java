@@ -100,7 +100,7 @@ public record AccountsConfig(
         r.intIn("AUTH_RATE_WINDOW_SECONDS", 1, 86_400), r.intIn("RATE_LIMIT_LOGIN", 0, 1_000_000),
         r.intIn("RATE_LIMIT_LOGIN_PER_USERNAME", 0, 1_000_000), r.intIn("RATE_LIMIT_REGISTER", 0, 1_000_000),
         r.intIn("AVATAR_MAX_BYTES", 1024, 50 * 1024 * 1024), heartbeat, nodeTtl, r.intIn("USER_SOCKETS_PER_NODE", 1, 10_000),
-        r.nonEmpty("USER_EVENTS_TOPIC"));
+        r.topic("USER_EVENTS_TOPIC"));
   }
 
   /** The accounts record of a node's configuration (parsed from its source; the platform config does not know it). */

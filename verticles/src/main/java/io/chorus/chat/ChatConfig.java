@@ -39,7 +39,7 @@ public record ChatConfig(int maxMessageLength, int displayNameMin, int displayNa
         p.intIn("CHAT_TTL_HOURS", 1, 24 * 30), p.intIn("CHAT_HISTORY_MAX", 10, 1_000_000), p.intIn("CHAT_PAGE_MAX", 1, 10_000),
         p.intIn("RATE_LIMIT_WINDOW_SECONDS", 1, 86_400), p.intIn("RATE_LIMIT_ROOM_CREATE", 0, 1_000_000),
         p.intIn("RATE_LIMIT_CHAT_MESSAGES", 0, 1_000_000), p.intIn("RATE_LIMIT_ROOM_REQUESTS", 0, 10_000_000),
-        p.intIn("ROOM_CLEANUP_INTERVAL_SECONDS", 1, 86_400), p.string("LIVEKIT_URL"), p.nonEmpty("LIVEKIT_API_KEY"), lkSecret,
+        p.intIn("ROOM_CLEANUP_INTERVAL_SECONDS", 1, 86_400), p.urlOrEmpty("LIVEKIT_URL", "ws", "wss", "http", "https"), p.nonEmpty("LIVEKIT_API_KEY"), lkSecret,
         p.intIn("LIVEKIT_TOKEN_TTL_SECONDS", 60, 7 * 86_400));
   }
 }

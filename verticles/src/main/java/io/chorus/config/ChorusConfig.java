@@ -131,6 +131,8 @@ public record ChorusConfig(
       }
     }
     String nodeName = p.string("CHORUS_NODE_NAME");
+    // logback's own reading of an unknown level is DEBUG, silently
+    p.oneOf("LOG_LEVEL", "trace", "debug", "info", "warn", "error", "off", "all");
 
     return new ChorusConfig(
         production,
@@ -147,8 +149,8 @@ public record ChorusConfig(
         new Db(p.string("DB_HOST"), p.port("DB_PORT"), p.nonEmpty("DB_USER"), dbPassword, p.nonEmpty("DB_DATABASE"),
             p.oneOf("DB_SSLMODE", "disable", "allow", "prefer", "require", "verify-ca", "verify-full"),
             p.intIn("DB_POOL_SIZE", 1, 1000)),
-        new Kafka(p.string("KAFKA_BOOTSTRAP_SERVERS")),
-        new S3(p.string("S3_ENDPOINT"), p.nonEmpty("S3_BUCKET"), p.nonEmpty("S3_ACCESS_KEY"), p.nonEmpty("S3_SECRET_KEY"),
+        new Kafka(p.hostPortsOrEmpty("KAFKA_BOOTSTRAP_SERVERS")),
+        new S3(p.urlOrEmpty("S3_ENDPOINT", "http", "https"), p.nonEmpty("S3_BUCKET"), p.nonEmpty("S3_ACCESS_KEY"), p.nonEmpty("S3_SECRET_KEY"),
             p.nonEmpty("S3_REGION")),
         new Embedded(p.port("EMBEDDED_REDIS_PORT"), p.port("EMBEDDED_DB_PORT"), p.port("EMBEDDED_KAFKA_PORT"),
             p.port("EMBEDDED_S3_PORT")),

@@ -72,4 +72,47 @@ public final class Parse {
     }
     throw new ConfigException(key, "must be one of " + String.join(", ", allowed) + ", got '" + v + "'");
   }
+
+  /**
+   * Empty, or an absolute URL {@code scheme://host[:port][/path]} with one of {@code schemes} (lower case) and a host;
+   * anything else (no scheme, another scheme, no host, a port out of range, not a URI at all) names {@code key}.
+   */
+  public String urlOrEmpty(String key, String... schemes) {
+    String v = string(key);
+    if (v.isEmpty()) {
+      return v;
+    }
+    String expected = String.join(" or ", Arrays.stream(schemes).map(s -> s + "://").toList()) + "host[:port]";
+    try {
+      java.net.URI u = new java.net.URI(v);
+      if (u.getScheme() == null || !Arrays.asList(schemes).contains(u.getScheme().toLowerCase(java.util.Locale.ROOT))
+          || u.getHost() == null || u.getPort() > 65535) {
+        throw new ConfigException(key, "must be a URL " + expected + ", got '" + v + "'");
+      }
+    } catch (java.net.URISyntaxException e) {
+      throw new ConfigException(key, "must be a URL " + expected + ", got '" + v + "'");
+    }
+    return v;
+  }
+
+  /** Empty, or a comma list of {@code host:port} (an IPv6 host in brackets); anything else names {@code key}. */
+  public String hostPortsOrEmpty(String key) {
+    String v = string(key);
+    for (String a : csv(v)) {
+      java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\[[0-9A-Fa-f:.]+\\]|[^:\\s/\\[\\]@]+):(\\d{1,5})").matcher(a);
+      if (!m.matches() || Integer.parseInt(m.group(2)) > 65535) {
+        throw new ConfigException(key, "expected host:port[,host:port...], got '" + v + "'");
+      }
+    }
+    return v;
+  }
+
+  /** A Kafka topic name: 1–249 of {@code [a-zA-Z0-9._-]}, not {@code .} or {@code ..} (the broker refuses the others). */
+  public String topic(String key) {
+    String v = nonEmpty(key);
+    if (!v.matches("[a-zA-Z0-9._-]{1,249}") || v.equals(".") || v.equals("..")) {
+      throw new ConfigException(key, "must be a Kafka topic name (letters, digits, '.', '_', '-'; at most 249), got '" + v + "'");
+    }
+    return v;
+  }
 }

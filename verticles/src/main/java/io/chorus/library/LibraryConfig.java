@@ -29,12 +29,12 @@ public record LibraryConfig(int uploadMaxBytes, int coverMaxBytes, String ffmpeg
     Parse p = new Parse(json);
     return new LibraryConfig(p.intIn("UPLOAD_MAX_BYTES", 1024, Integer.MAX_VALUE), p.intIn("COVER_MAX_BYTES", 1024, 64 * 1024 * 1024),
         p.string("FFMPEG_PATH"), p.string("FFPROBE_PATH"),
-        p.nonEmpty("LIBRARY_TOPIC_UPLOADED"), p.nonEmpty("LIBRARY_TOPIC_PROCESSED"), p.nonEmpty("LIBRARY_TOPIC_PLAYED"),
-        p.nonEmpty("LIBRARY_TOPIC_DEAD_LETTER"), p.nonEmpty("LIBRARY_CONSUMER_GROUP"),
+        p.topic("LIBRARY_TOPIC_UPLOADED"), p.topic("LIBRARY_TOPIC_PROCESSED"), p.topic("LIBRARY_TOPIC_PLAYED"),
+        p.topic("LIBRARY_TOPIC_DEAD_LETTER"), p.nonEmpty("LIBRARY_CONSUMER_GROUP"),
         p.intIn("PROCESSING_CONCURRENCY", 1, 256), p.intIn("PROCESSING_MAX_ATTEMPTS", 1, 100), p.intIn("PROCESSING_TIMEOUT_SECONDS", 5, 86_400),
         p.intIn("LIBRARY_OUTBOX_POLL_MS", 10, 60_000), p.intIn("STREAM_URL_TTL_SECONDS", 10, 7 * 86_400),
         p.intIn("TRANSCODE_CACHE_MAX_MB", 0, 1_000_000), p.intIn("LIBRARY_OUTBOX_RETENTION_HOURS", 1, 87_600),
-        p.intIn("STREAM_CACHE_MAX_MB", 0, 1_000_000), p.nonEmpty("LIBRARY_TOPIC_CATALOG"),
+        p.intIn("STREAM_CACHE_MAX_MB", 0, 1_000_000), p.topic("LIBRARY_TOPIC_CATALOG"),
         p.intIn("STREAM_ROW_TTL_MS", 0, 3_600_000), p.intIn("STREAM_SEND_BUFFER_KB", 0, 65_536));
   }
 }

@@ -25,8 +25,8 @@ public record SearchConfig(Path dir, String nodeName, int refreshMs, int commitM
     return new SearchConfig(dir.isEmpty() ? config.dataDir().resolve("search") : Path.of(dir), config.nodeName(),
         p.intIn("SEARCH_REFRESH_MS", 10, 10_000), p.intIn("SEARCH_COMMIT_MS", 100, 600_000), p.intIn("SEARCH_SWEEP_MS", 100, 600_000),
         p.nonEmpty("SEARCH_CONSUMER_GROUP_PREFIX"),
-        p.nonEmpty("LIBRARY_TOPIC_UPLOADED"), p.nonEmpty("LIBRARY_TOPIC_PROCESSED"), p.nonEmpty("USER_EVENTS_TOPIC"),
-        p.nonEmpty("LIBRARY_TOPIC_CATALOG"), url, index(p));
+        p.topic("LIBRARY_TOPIC_UPLOADED"), p.topic("LIBRARY_TOPIC_PROCESSED"), p.topic("USER_EVENTS_TOPIC"),
+        p.topic("LIBRARY_TOPIC_CATALOG"), url, index(p));
   }
 
   /** Empty (Lucene) or an OpenSearch endpoint {@code http(s)://host[:port]}, without a trailing slash. */

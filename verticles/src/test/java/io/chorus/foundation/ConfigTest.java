@@ -55,12 +55,36 @@ class ConfigTest {
       "HZ_KUBERNETES, maybe",
       "TOKEN_SECRET, short",
       "WS_BASE_URL, http://example.test",
+      "KAFKA_BOOTSTRAP_SERVERS, kafka",
+      "KAFKA_BOOTSTRAP_SERVERS, 'kafka:9092,kafka-2'",
+      "KAFKA_BOOTSTRAP_SERVERS, kafka:99999",
+      "S3_ENDPOINT, minio:9000",
+      "S3_ENDPOINT, 'http://[bad'",
+      "S3_ENDPOINT, ftp://minio:9000",
+      "LIVEKIT_URL, livekit.example",
+      "LIVEKIT_URL, 'ws://'",
+      "LOG_LEVEL, verbose",
+      "LIBRARY_TOPIC_UPLOADED, 'track uploaded'",
+      "LIBRARY_TOPIC_CATALOG, library/catalog",
+      "USER_EVENTS_TOPIC, 'user:events'",
+      "WAVE_TOPIC_FEEDBACK, ..",
   })
   void badValueIsRejectedNamingTheVariable(String variable, String value) {
     assertThatThrownBy(() -> parse(Map.of(variable, value)))
         .isInstanceOf(ConfigException.class)
         .hasMessageStartingWith(variable + ":")
         .satisfies(e -> assertThat(((ConfigException) e).variable()).isEqualTo(variable));
+  }
+
+  /** Endpoints, URLs, log levels and topic names in their usual forms are taken as given. */
+  @Test
+  void endpointsUrlsLevelsAndTopicsInTheirUsualFormsAreAccepted() {
+    ChorusConfig config = parse(Map.of("KAFKA_BOOTSTRAP_SERVERS", "kafka-1:9092, kafka-2.internal:9093,[::1]:9094",
+        "S3_ENDPOINT", "https://s3.eu-west-1.amazonaws.com", "LIVEKIT_URL", "wss://livekit.example:7880/rtc", "LOG_LEVEL", "debug",
+        "LIBRARY_TOPIC_UPLOADED", "prod.track_uploaded-v2"));
+    assertThat(config.kafka().bootstrapServers()).isEqualTo("kafka-1:9092, kafka-2.internal:9093,[::1]:9094");
+    assertThat(config.s3().endpoint()).isEqualTo("https://s3.eu-west-1.amazonaws.com");
+    assertThat(parse(Map.of("S3_ENDPOINT", "http://127.0.0.1:9000", "LOG_LEVEL", "WARN")).s3().endpoint()).isEqualTo("http://127.0.0.1:9000");
   }
 
   @Test

@@ -17,7 +17,7 @@ public record WaveConfig(String feedbackTopic, String consumerGroup, int repeatW
 
   public static WaveConfig of(ChorusConfig config) {
     Parse p = new Parse(config.source());
-    return new WaveConfig(p.nonEmpty("WAVE_TOPIC_FEEDBACK"), p.nonEmpty("WAVE_CONSUMER_GROUP"), p.intIn("WAVE_REPEAT_WINDOW", 0, 10_000),
+    return new WaveConfig(p.topic("WAVE_TOPIC_FEEDBACK"), p.nonEmpty("WAVE_CONSUMER_GROUP"), p.intIn("WAVE_REPEAT_WINDOW", 0, 10_000),
         p.intIn("WAVE_EXPLORATION_PERCENT", 0, 100), p.intIn("WAVE_ROOM_QUEUE_MIN", 1, 50), p.intIn("WAVE_ROOM_SWEEP_MS", 100, 600_000));
   }
 }
