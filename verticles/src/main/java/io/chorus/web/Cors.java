@@ -9,6 +9,9 @@ import java.util.Set;
 
 /** The one CORS policy of the REST APIs: {@code ALLOWED_ORIGINS} (or any origin with {@code *}), bearer tokens, JSON bodies. */
 public final class Cors {
+  /** The message of the failure vertx-web's CORS handler raises (403) for an origin it refuses. */
+  static final String REJECTED = "CORS Rejected - Invalid origin";
+
   private Cors() {
   }
 

@@ -333,6 +333,10 @@ public final class Http {
     int status = ctx.statusCode();
     // a failure a handler of vertx-web raised with a 4xx (e.g. the BodyHandler's 400 for a body that does not
     // decode as the form its Content-Type names) is the client's: its status wins over the exception's type
+    if (status == 403 && ctx.failure() != null && Cors.REJECTED.equals(ctx.failure().getMessage())) {
+      error(ctx, ErrorCode.FORBIDDEN, "origin not allowed: " + ctx.request().getHeader("Origin"));
+      return;
+    }
     if (ctx.failure() != null && !(ctx.failure() instanceof io.chorus.bus.ChorusException) && status >= 400 && status < 500) {
       LOG.debug("{} {} refused with {}: {}", ctx.request().method(), ctx.request().path(), status, ctx.failure().toString());
       error(ctx, statusCode(status), "the request could not be read: " + ctx.failure().getClass().getSimpleName());

@@ -171,6 +171,17 @@ class BridgeTransportsTest {
         assertThat(poll.body()).startsWith("a[").contains("xhr-1").contains("t0");
       }
     }
+    // the refusal says why, on the bridge and on /api/v1 alike (it said "the request could not be read: VertxException")
+    String api = "http://127.0.0.1:" + strict.port();
+    for (HttpRequest refused : List.of(HttpRequest.newBuilder(URI.create(base + "/info")).header("Origin", "https://evil.example").build(),
+        HttpRequest.newBuilder(URI.create(api + "/api/v1/time?t0=1")).header("Origin", "https://evil.example").build(),
+        HttpRequest.newBuilder(URI.create(api + "/api/v1/auth/login")).header("Origin", "https://evil.example")
+            .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString("{}")).build())) {
+      HttpResponse<String> r = HTTP.send(refused, HttpResponse.BodyHandlers.ofString());
+      assertThat(r.statusCode()).as("%s", refused.uri()).isEqualTo(403);
+      assertThat(new JsonObject(r.body()).getJsonObject("error")).as("%s", refused.uri())
+          .isEqualTo(new JsonObject().put("code", "forbidden").put("message", "origin not allowed: https://evil.example"));
+    }
   }
 
   private static void cors(HttpResponse<String> r, String origin, boolean allowed, String what) {
