@@ -77,6 +77,17 @@ public final class ConfigLoader {
           }
           options.addStore(env(defaults.fieldNames()));
           return retrieve(vertx, options);
+        })
+        .compose(merged -> {
+          // a key the defaults do not know can only come from the file (the environment is read by name): a typo
+          // ("HTTP_PROT") would otherwise leave the variable at its default without a word
+          for (String key : merged.fieldNames()) {
+            if (!defaults().containsKey(key)) {
+              return Future.failedFuture(new ConfigException(key, "is not a variable Chorus knows (in " + confFile
+                  + "; see docs/configuration.md)"));
+            }
+          }
+          return Future.succeededFuture(merged);
         });
   }
 

@@ -156,6 +156,25 @@ class ConfigTest {
     }
   }
 
+  /** A key of the --conf file that names no variable (a typo) is refused naming it, not ignored. */
+  @Test
+  void anUnknownKeyInAConfFileIsRejectedNamingIt(@TempDir Path dir) throws Exception {
+    Path file = dir.resolve("chorus.json");
+    Files.writeString(file, new JsonObject().put("HTTP_PORT", 9000).put("TOKEN_SECRE", "a-secret-of-enough-length").encode());
+    Vertx vertx = Vertx.vertx();
+    try {
+      CompletableFuture<ChorusConfig> loaded = ConfigLoader.load(vertx, file.toString()).toCompletionStage().toCompletableFuture();
+      assertThatThrownBy(() -> loaded.get(30, TimeUnit.SECONDS))
+          .isInstanceOf(ExecutionException.class)
+          .cause().isInstanceOf(ConfigException.class).hasMessageStartingWith("TOKEN_SECRE:").hasMessageContaining(file.toString());
+      Files.writeString(file, new JsonObject().put("HTTP_PORT", 9000).encode());
+      assertThat(ConfigLoader.load(vertx, file.toString()).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS).httpPort())
+          .isEqualTo(9000);
+    } finally {
+      vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    }
+  }
+
   /** The real launcher in its own JVM: a bad environment variable stops it with a non-zero exit. */
   @Test
   void mainExitsNonZeroNamingTheBadVariable(@TempDir Path dir) throws Exception {
