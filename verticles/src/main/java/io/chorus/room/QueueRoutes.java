@@ -126,10 +126,11 @@ public final class QueueRoutes {
     return tokens.verify(header.substring(7).trim(), roomId);
   }
 
+  /** The JSON object body a route needs: none at all is malformed_json, as a body that is not a JSON object (docs/api.md). */
   private static JsonObject body(RoutingContext ctx) {
     io.vertx.core.buffer.Buffer buf = Http.nonEmptyBody(ctx);
     if (buf == null) {
-      return new JsonObject();
+      throw new ChorusException(ErrorCode.MALFORMED_JSON, "a JSON object body is required");
     }
     try {
       if (Json.decodeValue(buf) instanceof JsonObject o) {

@@ -99,6 +99,12 @@ class RoomQueueApiTest {
       assertThat(rest.post(port, "/api/v1/rooms/" + id + "/queue/" + second + "/move", host, new JsonObject()).errorCode(400))
           .isEqualTo("invalid_argument");
       assertThat(rest.post(port, "/api/v1/rooms/" + id + "/queue", host, "{not json").errorCode(400)).isEqualTo("malformed_json");
+      // no body at all, or JSON that is not an object, where a route needs one: malformed_json (docs/api.md's error rules)
+      assertThat(rest.post(port, "/api/v1/rooms/" + id + "/queue", host, null).errorCode(400)).isEqualTo("malformed_json");
+      assertThat(rest.post(port, "/api/v1/rooms/" + id + "/queue/" + second + "/move", host, null).errorCode(400))
+          .isEqualTo("malformed_json");
+      assertThat(rest.post(port, "/api/v1/rooms/" + id + "/queue/" + second + "/move", host, "[]").errorCode(400))
+          .isEqualTo("malformed_json");
       assertThat(rest.post(port, "/api/v1/rooms/" + id + "/queue", host, new JsonObject().put("track_id", "1234")).errorCode(400))
           .isEqualTo("invalid_argument");
       assertThat(rest.post(port, "/api/v1/rooms/" + id + "/queue", host, new JsonObject().put("track_url", 5)).errorCode(400))
