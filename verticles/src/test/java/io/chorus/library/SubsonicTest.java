@@ -210,6 +210,25 @@ class SubsonicTest {
     assertThat(((Element) badKey.getElementsByTagName("error").item(0)).getAttribute("code")).isEqualTo("44");
     Element none = xml("/rest/ping.view");
     assertThat(((Element) none.getElementsByTagName("error").item(0)).getAttribute("code")).isEqualTo("10");
+    // OpenSubsonic: the extensions must be readable without credentials (clients look for apiKeyAuthentication first)
+    for (String path : List.of("/rest/getOpenSubsonicExtensions.view", "/rest/getOpenSubsonicExtensions?v=1.16.1&c=test&apiKey=nope")) {
+      Element extensions = xml(path);
+      assertThat(extensions.getAttribute("status")).as(path).isEqualTo("ok");
+      List<String> names = new java.util.ArrayList<>();
+      org.w3c.dom.NodeList listed = extensions.getElementsByTagName("openSubsonicExtensions");
+      for (int i = 0; i < listed.getLength(); i++) {
+        names.add(((Element) listed.item(i)).getAttribute("name"));
+      }
+      assertThat(names).as(path).contains("apiKeyAuthentication", "formPost");
+    }
+    HttpResponse<String> json = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+        URI.create("http://127.0.0.1:" + port + "/rest/getOpenSubsonicExtensions?f=json")).build(), HttpResponse.BodyHandlers.ofString());
+    JsonObject extensionsJson = new JsonObject(json.body()).getJsonObject("subsonic-response");
+    assertThat(extensionsJson.getString("status")).as(json.body()).isEqualTo("ok");
+    assertThat(extensionsJson.getJsonArray("openSubsonicExtensions").encode()).contains("\"apiKeyAuthentication\"");
+    // only it: every other method still needs them
+    Element noLicense = xml("/rest/getLicense.view");
+    assertThat(((Element) noLicense.getElementsByTagName("error").item(0)).getAttribute("code")).isEqualTo("10");
     Element unknown = xml("/rest/getPodcasts.view?apiKey=" + apiKey);
     assertThat(((Element) unknown.getElementsByTagName("error").item(0)).getAttribute("code")).isEqualTo("70");
     Element badInt = xml("/rest/getAlbumList2.view?type=newest&size=abc&apiKey=" + apiKey);

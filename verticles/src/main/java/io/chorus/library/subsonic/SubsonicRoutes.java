@@ -229,6 +229,12 @@ public final class SubsonicRoutes {
       return;
     }
     boolean mediaCall = name.equals("stream") || name.equals("download") || name.equals("getCoverArt");
+    if (name.equals("getOpenSubsonicExtensions")) {
+      // OpenSubsonic: this one must be reachable without authentication (a client asks for apiKeyAuthentication
+      // before it has credentials); it answers the same to everyone, so credentials, if any, are not checked
+      methods.get(name).apply(ctx, null).onSuccess(body -> SubsonicResponse.ok(ctx, body)).onFailure(e -> fail(ctx, e));
+      return;
+    }
     Future<SignedIn> user;
     try {
       user = auth.authenticate(param(ctx, "u"), param(ctx, "p"), param(ctx, "t"), param(ctx, "s"), param(ctx, "apiKey"));
