@@ -43,11 +43,30 @@ public final class AudioProbe {
     double seconds = number(s.getValue("duration"), number(format.getValue("duration"), -1));
     int sampleRate = (int) number(s.getValue("sample_rate"), 0);
     int channels = (int) number(s.getValue("channels"), 0);
-    int bitrate = (int) number(s.getValue("bit_rate"), number(format.getValue("bit_rate"), 0));
+    int bitrate = (int) averageBitrate(format, seconds, number(s.getValue("bit_rate"), 0));
     if (sampleRate <= 0 || channels <= 0) {
       throw new TrackFailure("the audio stream has no sample rate or channel count");
     }
     return new Info(seconds < 0 ? -1 : Math.round(seconds * 1000), sampleRate, channels, bitrate, s.getString("codec_name", ""));
+  }
+
+  /**
+   * The file's average bitrate (its size over its duration: the format's {@code bit_rate}, else size × 8 / duration)
+   * when the file holds the audio stream alone: a VBR stream's own {@code bit_rate} is the encoder's nominal one
+   * (a Vorbis file of about 317 kbit/s says 500 kbit/s). With other streams (an MP3's cover art) the size counts
+   * them too, so the stream's figure, then the file's, stands.
+   */
+  private static double averageBitrate(JsonObject format, double seconds, double stream) {
+    double average = number(format.getValue("bit_rate"), 0);
+    double size = number(format.getValue("size"), 0);
+    if (average <= 0 && size > 0 && seconds > 0) {
+      average = size * 8 / seconds;
+    }
+    boolean audioOnly = number(format.getValue("nb_streams"), 1) <= 1;
+    if (average > 0 && (audioOnly || stream <= 0)) {
+      return average;
+    }
+    return Math.max(stream, 0);
   }
 
   /** ffprobe prints most numbers as strings ("48000", "299.09"), some as numbers, "N/A" when unknown. */
