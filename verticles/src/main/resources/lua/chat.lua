@@ -4,9 +4,14 @@
 -- every message gets the next "seq" in the same atomic step, so seq order, score order and event
 -- order are one. ARGV[1] = operation, ARGV[2] = now (ms), ARGV[3] = ttl (s), then its arguments.
 -- Errors: "CHORUS <code> <message>". The operation "post" (a participant's message, the hot path)
--- takes three more keys, all under the same {ID} hash tag: see there.
+-- takes three more keys, all under the same {ID} hash tag: see there. KEYS[3] (KEYS[6] for "post") =
+-- chat:room:{ID}:deleted (ZSET: the ids of deleted messages, scored as they were, that still work as an
+-- `after` cursor). The index holds an entry for each kept message and each of these, no more: it is trimmed
+-- with the messages, and a deleted message's entry goes when the history is trimmed past it, or when more than
+-- the history's size of deleted messages is held.
 local msgs, idx = KEYS[1], KEYS[2]
 local op = ARGV[1]
+local dels = op == 'post' and KEYS[6] or KEYS[3]
 local now = tonumber(ARGV[2])
 local ttl = tonumber(ARGV[3])
 
@@ -26,6 +31,38 @@ local function find(id)
   return found[1], score
 end
 
+-- drops the deleted-message cursors ranked [0, stop] (oldest first) with their index entries
+local function drop_deleted(stop)
+  for _, id in ipairs(redis.call('ZRANGE', dels, 0, stop)) do
+    redis.call('HDEL', idx, 'm:' .. id)
+  end
+  redis.call('ZREMRANGEBYRANK', dels, 0, stop)
+end
+
+-- messages past the history's size go with their index entries, and the deleted-message cursors older than
+-- the oldest message kept
+local function trim(max)
+  local n = redis.call('ZCARD', msgs)
+  if n <= max then return end
+  for _, raw in ipairs(redis.call('ZRANGE', msgs, 0, n - max - 1)) do
+    redis.call('HDEL', idx, 'm:' .. cjson.decode(raw).id)
+  end
+  redis.call('ZREMRANGEBYRANK', msgs, 0, n - max - 1)
+  local oldest = redis.call('ZRANGE', msgs, 0, 0, 'WITHSCORES')[2]
+  local older = oldest and redis.call('ZCOUNT', dels, '-inf', '(' .. oldest) or redis.call('ZCARD', dels)
+  if older > 0 then drop_deleted(older - 1) end
+end
+
+-- the index entries of messages no longer kept (the messages expired with the chat TTL, the index outlives
+-- them): all but the deleted-message cursors still held
+local function forget_expired()
+  for _, field in ipairs(redis.call('HKEYS', idx)) do
+    if string.sub(field, 1, 2) == 'm:' and not redis.call('ZSCORE', dels, string.sub(field, 3)) then
+      redis.call('HDEL', idx, field)
+    end
+  end
+end
+
 -- the next seq and score for message table m (without seq), stored and trimmed; returns its JSON. idx_ttl: the
 -- index's TTL (the room's lifetime, at least the chat's): the room's last seq and score outlive the messages, so a
 -- room whose chat expired goes on numbering after what its clients hold
@@ -35,12 +72,12 @@ local function append(m, max, idx_ttl)
   local ts = math.max(now, last + 1)
   m.seq = seq
   local enc = cjson.encode(m)
+  if redis.call('EXISTS', msgs) == 0 then forget_expired() end
   redis.call('ZADD', msgs, ts, enc)
   redis.call('HSET', idx, '_ts', ts, 'm:' .. m.id, ts)
-  if redis.call('ZCARD', msgs) > max then
-    redis.call('ZREMRANGEBYRANK', msgs, 0, -(max + 1))
-  end
+  trim(max)
   redis.call('EXPIRE', msgs, ttl)
+  redis.call('EXPIRE', dels, ttl)
   redis.call('EXPIRE', idx, math.max(ttl, tonumber(idx_ttl) or ttl))
   return enc
 end
@@ -89,7 +126,7 @@ elseif op == 'post' then
   local first = redis.call('SET', KEYS[5], '1', 'NX', 'EX', ARGV[10])
   return { 'ok', enc, first and 1 or 0 }
 elseif op == 'edit' or op == 'delete' then
-  -- ARGV: 4 message id, 5 actor, 6 actor is host (1|0), 7 new content (edit), 8 edited_at (edit)
+  -- ARGV: 4 message id, 5 actor, 6 actor is host (1|0), 7 new content (edit), 8 edited_at (edit), 9 history max (delete)
   local raw, score = find(ARGV[4])
   if not raw then return fail('not_found', 'message not found') end
   local m = cjson.decode(raw)
@@ -101,7 +138,12 @@ elseif op == 'edit' or op == 'delete' then
   end
   redis.call('ZREM', msgs, raw)
   if op == 'delete' then
-    -- the index entry stays, so a deleted message id still works as a recovery cursor
+    -- the index entry stays, so a deleted message id still works as a recovery cursor; the newest history max
+    -- of them are kept
+    redis.call('ZADD', dels, score, m.id)
+    local held = redis.call('ZCARD', dels) - tonumber(ARGV[9])
+    if held > 0 then drop_deleted(held - 1) end
+    redis.call('EXPIRE', dels, ttl)
     return raw
   end
   m.content = ARGV[7]

@@ -16,7 +16,8 @@ import java.util.Map;
 /**
  * Seed 002's Redis keys, with the room id as a hash tag so one room's keys share a cluster slot:
  * {@code chat:room:{ID}:messages} (ZSET of message JSON by millisecond score), its index
- * {@code chat:room:{ID}:index}, {@code room:{ID}:participants} (HASH participant id -> JSON) and
+ * {@code chat:room:{ID}:index} (trimmed with the messages), the ids of deleted messages that still work as a cursor
+ * {@code chat:room:{ID}:deleted}, {@code room:{ID}:participants} (HASH participant id -> JSON) and
  * {@code room:{ID}:meta} (HASH cache of the PostgreSQL row); all with the chat TTL (6 h).
  */
 public final class ChatStore {
@@ -75,6 +76,11 @@ public final class ChatStore {
     return "chat:room:{" + roomId + "}:index";
   }
 
+  /** The ids of deleted messages that still work as an {@code after} cursor (ZSET by the message's score). */
+  public static String deletedKey(String roomId) {
+    return "chat:room:{" + roomId + "}:deleted";
+  }
+
   public static String participantsKey(String roomId) {
     return "room:{" + roomId + "}:participants";
   }
@@ -85,7 +91,8 @@ public final class ChatStore {
 
   /** Every Redis key the chat keeps for a room (the room's own keys belong to the rooms module). */
   public static List<String> allKeys(String roomId) {
-    return List.of(messagesKey(roomId), indexKey(roomId), participantsKey(roomId), metaKey(roomId), activityKey(roomId));
+    return List.of(messagesKey(roomId), indexKey(roomId), deletedKey(roomId), participantsKey(roomId), metaKey(roomId),
+        activityKey(roomId));
   }
 
   public int ttlSeconds() {
@@ -121,7 +128,7 @@ public final class ChatStore {
   public Future<Posted> post(String roomId, String participantId, JsonObject message, Limits limits, Membership membership,
                              String displayName) {
     List<String> keys = List.of(messagesKey(roomId), indexKey(roomId), RateLimiter.requestsKey(roomId, participantId),
-        RateLimiter.messagesKey(roomId, participantId), activityKey(roomId));
+        RateLimiter.messagesKey(roomId, participantId), activityKey(roomId), deletedKey(roomId));
     List<String> args = List.of("post", Long.toString(System.currentTimeMillis()), Integer.toString(ttlSeconds), message.encode(),
         Integer.toString(historyMax), participantId, Long.toString(limits.windowMs()), Integer.toString(limits.roomRequests()),
         Integer.toString(limits.messages()), Integer.toString(limits.activitySeconds()), membership.wire,
@@ -144,7 +151,7 @@ public final class ChatStore {
   }
 
   public Future<JsonObject> delete(String roomId, String messageId, String actor, boolean actorIsHost) {
-    return run(roomId, "delete", messageId, actor, actorIsHost ? "1" : "0").map(r -> new JsonObject(r.toString()));
+    return run(roomId, "delete", messageId, actor, actorIsHost ? "1" : "0", "", "", Integer.toString(historyMax)).map(r -> new JsonObject(r.toString()));
   }
 
   /** {@code mode}: {@code last} (the newest {@code limit}), {@code seq} or {@code id} (after that cursor). */
@@ -213,6 +220,6 @@ public final class ChatStore {
     a.add(Long.toString(System.currentTimeMillis()));
     a.add(Integer.toString(ttlSeconds));
     a.addAll(List.of(args));
-    return chat.run(List.of(messagesKey(roomId), indexKey(roomId)), a);
+    return chat.run(List.of(messagesKey(roomId), indexKey(roomId), deletedKey(roomId)), a);
   }
 }
