@@ -142,7 +142,8 @@ final class Moderation {
                     : Future.succeededFuture(open));
           }
           if (!t.getKey().contains(state)) {
-            return Future.failedFuture(ErrorCode.CONFLICT.exception("cannot " + decision + " a " + state + " " + type));
+            return Future.failedFuture(ErrorCode.CONFLICT.exception("cannot " + decision + " "
+                + ("aeiou".indexOf(state.charAt(0)) >= 0 ? "an " : "a ") + state + " " + type));
           }
           boolean negative = "reject".equals(decision) || "takedown".equals(decision);
           return c.preparedQuery("UPDATE " + table(type) + " SET moderation = $2, moderation_reason = $3, updated_at = NOW() WHERE id = $1")

@@ -191,10 +191,14 @@ class ModerationTest {
     // transitions: pending -> rejected -> approved -> removed -> approved; impossible ones 409
     assertThat(decide(a, mod, "tracks", pending, "restore", null).error(409)).isEqualTo("conflict");
     decide(a, mod, "tracks", pending, "reject", "too quiet").expect(200);
-    assertThat(decide(a, mod, "tracks", pending, "reject", "again").error(409)).isEqualTo("conflict");
+    CatalogApi.Reply again = decide(a, mod, "tracks", pending, "reject", "again");
+    assertThat(again.error(409)).isEqualTo("conflict");
+    assertThat(again.json().getJsonObject("error").getString("message")).isEqualTo("cannot reject a rejected track");
     decide(b, admin, "tracks", pending, "approve", null).expect(200);
     assertThat(decide(a, mod, "tracks", pending, "approve", null).error(409)).isEqualTo("conflict");
-    assertThat(decide(a, mod, "tracks", pending, "reject", "late").error(409)).isEqualTo("conflict");
+    CatalogApi.Reply late = decide(a, mod, "tracks", pending, "reject", "late");
+    assertThat(late.error(409)).isEqualTo("conflict");
+    assertThat(late.json().getJsonObject("error").getString("message")).isEqualTo("cannot reject an approved track");
     decide(a, mod, "tracks", pending, "takedown", "court order").expect(200);
     assertThat(decide(a, mod, "tracks", pending, "takedown", "twice").error(409)).isEqualTo("conflict");
     assertThat(decide(a, mod, "tracks", pending, "approve", null).error(409)).isEqualTo("conflict");
