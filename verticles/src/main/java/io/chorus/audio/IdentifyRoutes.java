@@ -100,7 +100,10 @@ final class IdentifyRoutes {
       return Future.failedFuture(ErrorCode.INVALID_ARGUMENT.exception("the body must be an audio clip (any format ffmpeg reads, at most 30 s)"));
     }
     return decode(body.getBytes())
-        .compose(pcm -> fingerprints.match(pcm, LIMIT * 4))
+        .compose(pcm -> fingerprints.match(pcm, LIMIT * 4)
+            .onSuccess(matches -> LOG.debug("identify: {} bytes, {} ms of audio, {} match(es){}", body.length(),
+                pcm.length * 1000L / Fingerprinter.SAMPLE_RATE, matches.size(),
+                matches.isEmpty() ? "" : ", the best " + matches.get(0).trackId() + " at score " + matches.get(0).score())))
         .compose(matches -> visible(matches, who));
   }
 

@@ -79,8 +79,10 @@ class IdentifyBrowserTest {
     }
     // the node's in-memory index holds it once the row is stored (same consumer, same node)
     Path clip = ffmpeg(dir.resolve("mic-" + tag + ".wav"), "-ss", "20", "-t", "12", "-i", song.toString());
-    Path noise = ffmpeg(dir.resolve("noise-" + tag + ".wav"), "-f", "lavfi", "-i", "anoisesrc=color=pink:amplitude=0.3:duration=12");
+    // the same noise every run (anoisesrc's seed), so an answer other than "none" can be replayed
+    Path noise = ffmpeg(dir.resolve("noise-" + tag + ".wav"), "-f", "lavfi", "-i", "anoisesrc=color=pink:amplitude=0.3:duration=12:seed=20261207");
     assertThat(Files.size(clip)).isGreaterThan(100_000);
+    assertThat(Files.size(noise)).isGreaterThan(100_000);
 
     JsonObject r = NodeScripts.run("test/browser-identify.mjs", Duration.ofMinutes(3), "http://127.0.0.1:" + tc.port(), username, PW,
         clip.toString(), "6");
