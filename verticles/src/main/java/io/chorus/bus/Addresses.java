@@ -106,6 +106,12 @@ public final class Addresses {
   public static final String LIBRARY_TAKEDOWN = "chorus.library.takedown";
 
   /**
+   * A track's processing ended: {@code {"track_id","status":"ready"|"failed"}}, published to every node by the
+   * worker that finished it; streams drop the row they kept of it (a failed track streams no more).
+   */
+  public static final String LIBRARY_TRACK_PROCESSED = "chorus.library.track-processed";
+
+  /**
    * A search on the clustered bus: {@code {"q","types"?,"limit"?,"cursor"?,"viewer"?:{"user_id","roles"}}} → the
    * JSON of {@code GET /api/v1/search}; failures carry the error code. Every search node answers from its own index.
    */

@@ -21,7 +21,8 @@ import java.util.function.Predicate;
  * no rendition yet) is always confirmed by a fresh read, so an approval, a restore or a finished
  * rendition shows at once. What takes a grant away — a takedown or a deletion — is published on the clustered
  * {@link Addresses#LIBRARY_TAKEDOWN} and drops the row on every node as the message arrives (the node that
- * made the change drops it before it answers). A read that began before such a drop is not kept, so a stale
+ * made the change drops it before it answers); so does the end of a track's processing, published on
+ * {@link Addresses#LIBRARY_TRACK_PROCESSED} (a track streamed while processing may fail). A read that began before such a drop is not kept, so a stale
  * row cannot come back. Concurrent misses of one track share one read; a granting row past its TTL is served
  * while one read refreshes it (up to {@link #STALE_FACTOR} TTLs more), so listeners never queue behind the
  * database for a track being streamed.
@@ -47,9 +48,17 @@ final class StreamRows {
     this.ttlNanos = ttlMs * 1_000_000L;
   }
 
-  /** Drops the tracks of every takedown or deletion message on the clustered bus, from now on. */
+  /**
+   * Drops the tracks of every takedown or deletion message on the clustered bus, and a track whose processing
+   * ended (a row kept while it was processing would go on granting a track that failed), from now on.
+   */
   Future<Void> listen(Vertx vertx) {
-    return vertx.eventBus().<JsonObject>consumer(Addresses.LIBRARY_TAKEDOWN, m -> forget(m.body())).completion();
+    return Future.all(vertx.eventBus().<JsonObject>consumer(Addresses.LIBRARY_TAKEDOWN, m -> forget(m.body())).completion(),
+        vertx.eventBus().<JsonObject>consumer(Addresses.LIBRARY_TRACK_PROCESSED, m -> {
+          if (m.body() != null && m.body().getValue("track_id") instanceof String id) {
+            forget(id);
+          }
+        }).completion()).mapEmpty();
   }
 
   /**

@@ -189,6 +189,11 @@ public final class TrackProcessor {
     return new JsonObject().put("type", "track_status").put("track_id", trackId).put("status", status);
   }
 
+  /** Every node drops the stream row it kept of the track while it was processing. */
+  private void processed(String trackId, String status) {
+    vertx.eventBus().publish(Addresses.LIBRARY_TRACK_PROCESSED, new JsonObject().put("track_id", trackId).put("status", status));
+  }
+
   private void publish(String ownerId, JsonObject event) {
     vertx.eventBus().publish(Addresses.userEvents(ownerId), event);
   }
@@ -215,6 +220,7 @@ public final class TrackProcessor {
         .onSuccess(done -> {
           if (done) {
             OutboxRelayVerticle.nudge(vertx);
+            processed(trackId, "ready");
             publish(claim.ownerId(), status(trackId, "ready").put("progress", 1.0).put("duration_ms", a.durationMs()));
             LOG.info("Track {} ready ({} ms, {} LUFS) after {} attempt(s)", trackId, a.durationMs(), a.loudness().integratedLufs(),
                 claim.attempts());
@@ -259,6 +265,7 @@ public final class TrackProcessor {
         .onSuccess(o -> {
           if (o == Outcome.FAILED) {
             OutboxRelayVerticle.nudge(vertx);
+            processed(trackId, "failed");
             publish(claim.ownerId(), status(trackId, "failed").put("reason", reason));
             LOG.warn("Track {} failed after {} attempt(s): {}", trackId, claim.attempts(), reason);
           }

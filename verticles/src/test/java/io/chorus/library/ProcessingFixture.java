@@ -73,6 +73,14 @@ final class ProcessingFixture implements AutoCloseable {
 
   /** Uploads {@code bytes} as track {@code id} of {@code owner} the way the upload endpoint does; returns the message. */
   JsonObject upload(String id, String owner, byte[] bytes, String format, String mime) {
+    return upload(id, owner, bytes, format, mime, true);
+  }
+
+  /**
+   * As {@link #upload(String, String, byte[], String, String)}; without {@code announce} no track.uploaded
+   * outbox row is written, so the track stays processing until the test produces the returned message itself.
+   */
+  JsonObject upload(String id, String owner, byte[] bytes, String format, String mime, boolean announce) {
     String key = "tracks/" + id + "/original";
     s3.putObject(PutObjectRequest.builder().bucket(config.s3().bucket()).key(key).contentType(mime).build(), RequestBody.fromBytes(bytes));
     // unique per row: the same music is uploaded by several tests into one database
@@ -96,10 +104,12 @@ final class ProcessingFixture implements AutoCloseable {
         t.setString(7, format);
         t.setString(8, mime);
         t.executeUpdate();
-        o.setString(1, library.topicUploaded());
-        o.setString(2, id);
-        o.setString(3, message.encode());
-        o.executeUpdate();
+        if (announce) {
+          o.setString(1, library.topicUploaded());
+          o.setString(2, id);
+          o.setString(3, message.encode());
+          o.executeUpdate();
+        }
       }
       c.commit();
     } catch (java.sql.SQLException e) {

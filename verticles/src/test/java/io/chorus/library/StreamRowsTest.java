@@ -20,7 +20,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * it answered; a refusal is never served from the copy, so an approval streams at once.
  */
 @ChorusCluster(nodes = 2, config = {"RATE_LIMIT_REGISTER=100000", "RATE_LIMIT_LOGIN=100000", "RATE_LIMIT_LOGIN_PER_USERNAME=100000",
-    "ADMIN_USERNAME=rows-admin", "ADMIN_PASSWORD=rows admin password", "STREAM_ROW_TTL_MS=600000"})
+    "ADMIN_USERNAME=rows-admin", "ADMIN_PASSWORD=rows admin password", "STREAM_ROW_TTL_MS=600000",
+    "PROCESSING_MAX_ATTEMPTS=1", "LIBRARY_OUTBOX_POLL_MS=200"})
 class StreamRowsTest {
   /** Far below the TTL: only the takedown message can have dropped the row by then. */
   private static final long PROPAGATION_MS = 5_000;
@@ -99,6 +100,35 @@ class StreamRowsTest {
     assertThat(a.get(stream(id), null).error(404)).isEqualTo("not_found");
     awaitStatus(b, id, 404);
     assertThat(b.get(stream(id), owner).error(404)).isEqualTo("not_found");
+  }
+
+  @Test
+  void aTrackThatFailsProcessingStopsStreamingOnEveryNode() throws Exception {
+    try (ProcessingFixture f = new ProcessingFixture(tc)) {
+      ProcessingFixture.User user = f.newUser();
+      // processing until the test announces it: both nodes keep the row that grants the original meanwhile
+      JsonObject uploaded = f.upload(java.util.UUID.randomUUID().toString(), user.id(),
+          java.nio.file.Files.readAllBytes(ProcessingMusic.require(ProcessingMusic.REJECTED)), "ogg", "audio/ogg", false);
+      String id = uploaded.getString("track_id");
+      a.get(stream(id), user.token(), Map.of("Range", "bytes=0-9")).expect(206);
+      b.get(stream(id), user.token(), Map.of("Range", "bytes=0-9")).expect(206);
+
+      f.produce(f.library.topicUploaded(), id, uploaded.encode());
+      f.awaitRow(id, r -> !"processing".equals(r.get("status")), java.time.Duration.ofSeconds(120));
+      assertThat(f.row(id).get("status")).isEqualTo("failed");
+      for (LibraryClient node : List.of(a, b)) {
+        for (String format : List.of("original", "mp3")) {
+          String url = stream(id) + "?format=" + format;
+          long deadline = System.nanoTime() + PROPAGATION_MS * 1_000_000L;
+          int last;
+          while ((last = node.get(url, user.token(), Map.of("Range", "bytes=0-9")).status()) != 409) {
+            assertThat(System.nanoTime()).as("%s answered %d, not 409, within %d ms", url, last, PROPAGATION_MS).isLessThan(deadline);
+            LockSupport.parkNanos(20_000_000);
+          }
+          assertThat(node.get(url, user.token()).error(409)).isEqualTo("conflict");
+        }
+      }
+    }
   }
 
   @Test
