@@ -341,6 +341,24 @@ class SubsonicTest {
   }
 
   @Test
+  void aSongsCoverArtIsItsAlbumsCoverWhenItHasNoArtOfItsOwn() throws Exception {
+    HttpClient client = HttpClient.newHttpClient();
+    // the song's coverArt names the album; players ask with the song's id as well (Navidrome answers both)
+    HttpResponse<byte[]> bySong = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/rest/getCoverArt.view?id=" + song
+        + "&f=json&apiKey=" + apiKey)).build(), HttpResponse.BodyHandlers.ofByteArray());
+    assertThat(bySong.statusCode()).as(new String(bySong.body(), StandardCharsets.UTF_8)).isEqualTo(200);
+    assertThat(bySong.headers().firstValue("Content-Type")).hasValue("image/png");
+    assertThat(bySong.body()).isEqualTo(Files.readAllBytes(COVER));
+    // a song in no album and without art of its own has none
+    UUID loose = UUID.randomUUID();
+    track(loose, aliceId, "No art anywhere", null, "approved", 60_000);
+    HttpResponse<String> none = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/rest/getCoverArt.view?id=" + loose
+        + "&f=json&apiKey=" + apiKey)).build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(none.statusCode()).as(none.body()).isEqualTo(404);
+    assertThat(new JsonObject(none.body()).getJsonObject("subsonic-response").getJsonObject("error").getInteger("code")).isEqualTo(70);
+  }
+
+  @Test
   void mediaMethodsAnswerNotFoundAsHttp404AndBadNumbersAndNulsAreErrors() throws Exception {
     String auth = "f=json&apiKey=" + apiKey;
     HttpClient client = HttpClient.newHttpClient();

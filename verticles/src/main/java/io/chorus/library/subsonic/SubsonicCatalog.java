@@ -478,11 +478,17 @@ final class SubsonicCatalog {
     return out;
   }
 
-  /** The S3 key of the cover for {@code id} (an album, else a track) the caller may see; null when it has none. */
+  /**
+   * The S3 key of the cover for {@code id} (an album, else a track) the caller may see; null when it has none. A track
+   * without embedded art has the cover of the first album holding it that the caller may see and that has one (a
+   * song's {@code coverArt} names that album, yet players ask with the song's id too, as Navidrome answers them).
+   */
   Future<String> coverKey(SignedIn user, UUID id, boolean thumb) {
-    return pg.preparedQuery("SELECT CASE WHEN $4 THEN coalesce(al.cover_thumb_key, al.cover_key) ELSE al.cover_key END FROM albums al"
-            + " WHERE al.id = $3 AND " + VIS_AL
-            + " UNION ALL SELECT t.cover_key FROM tracks t WHERE t.id = $3 AND " + VIS_T)
+    String albumCover = "CASE WHEN $4 THEN coalesce(al.cover_thumb_key, al.cover_key) ELSE al.cover_key END";
+    return pg.preparedQuery("SELECT " + albumCover + " FROM albums al WHERE al.id = $3 AND " + VIS_AL
+            + " UNION ALL SELECT coalesce(t.cover_key, (SELECT " + albumCover + " FROM album_tracks at JOIN albums al ON al.id = at.album_id"
+            + "   WHERE at.track_id = t.id AND al.cover_key IS NOT NULL AND " + VIS_AL + " ORDER BY al.created_at, al.id LIMIT 1))"
+            + " FROM tracks t WHERE t.id = $3 AND " + VIS_T)
         .execute(viewer(user).addValue(id).addValue(thumb))
         .map(rows -> {
           for (Row r : rows) {
