@@ -65,13 +65,15 @@ record TrackEdit(Map<String, Object> columns, boolean artistSet, String artist, 
   }
 
   /**
-   * A title, artist, album or genre a client typed: null or blank gives null; otherwise the shared name rules
+   * A title, artist, album or genre a client typed: null or blank (empty or spaces of any kind, as {@link Inputs#name}
+   * trims them, so the same text clears an album's artist) gives null; otherwise the shared name rules
    * ({@link Inputs#name}: trimmed, NFC, 1..{@code max} characters, no control or bidirectional-control
    * characters, something visible), a broken rule {@code invalid_argument}. Text read from a file's tags is
    * cleaned instead ({@link Inputs#cleanText}): the uploader did not type it.
    */
   static String optionalName(String field, String value, int max) {
-    return value == null || value.isBlank() ? null : Inputs.name(field, value, 1, max);
+    String name = value == null ? "" : Inputs.name(field, value, 0, max);
+    return name.isEmpty() ? null : name;
   }
 
   private static Integer integer(JsonObject body, String field, int min, int max) {

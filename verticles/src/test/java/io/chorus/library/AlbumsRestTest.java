@@ -139,6 +139,11 @@ class AlbumsRestTest {
     assertThat(patched.getString("title")).isEqualTo("OST");
     assertThat(patched.getValue("artist")).isNull();
     assertThat(patched.getInteger("year")).isEqualTo(2004);
+    // a blank artist clears it as null does, as PATCH /tracks/{id} does; a blank title is refused
+    api.call("PATCH", "/api/v1/albums/" + id, owner.token(), new JsonObject().put("artist", "Someone")).expect(200);
+    assertThat(api.call("PATCH", "/api/v1/albums/" + id, owner.token(), new JsonObject().put("artist", "  ")).expect(200).json()
+        .getJsonObject("album").getValue("artist")).isNull();
+    assertThat(api.call("PATCH", "/api/v1/albums/" + id, owner.token(), new JsonObject().put("title", " ")).error(400)).isEqualTo("invalid_argument");
     assertThat(api.call("PATCH", "/api/v1/albums/" + id, other.token(), new JsonObject().put("title", "mine")).error(404)).isEqualTo("not_found");
 
     // approved: everyone reads it (with only the tracks they may see); only the owner may add tracks

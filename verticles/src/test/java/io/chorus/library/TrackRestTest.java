@@ -152,6 +152,13 @@ class TrackRestTest {
     assertThat(cleared.getValue("artist")).isNull();
     assertThat(cleared.getValue("year")).isNull();
     assertThat(cleared.getString("title")).isEqualTo("After — 変更");
+    // a blank text clears as null does (the title excepted: it cannot be cleared), as PATCH /albums/{id} does
+    a.json("PATCH", path(t), owner, new JsonObject().put("artist", "Someone")).expect(200);
+    JsonObject blank = a.json("PATCH", path(t), owner, new JsonObject().put("artist", "").put("album", "  ").put("genre", "\u00a0"))
+        .expect(200).json().getJsonObject("track");
+    assertThat(blank.getValue("artist")).isNull();
+    assertThat(blank.getValue("album")).isNull();
+    assertThat(blank.getValue("genre")).isNull();
 
     for (JsonObject bad : List.of(new JsonObject().put("year", 10000), new JsonObject().put("title", "  "),
         new JsonObject().put("owner_id", UUID.randomUUID().toString()), new JsonObject(), new JsonObject().put("tags", "rock"),
