@@ -294,11 +294,13 @@ public final class RoomBridge {
       RoomCommand command;
       try {
         Object type = body.getValue("type", "control");
-        command = type instanceof String t
-            ? RoomCommand.fromClient(t, RoomIds.normalize(String.valueOf(body.getValue("room_id"))), actor, body) : null;
-        if (command == null) {
-          throw new ChorusException(ErrorCode.INVALID_ARGUMENT,
-              "type must be control, queue_add, queue_remove, queue_move, skip or ready");
+        if (!(type instanceof String t)) {   // as /ws: a type that is not a string is a wrong field type
+          throw new ChorusException(ErrorCode.INVALID_ARGUMENT, "field 'type' must be a string");
+        }
+        command = RoomCommand.fromClient(t, RoomIds.normalize(String.valueOf(body.getValue("room_id"))), actor, body);
+        if (command == null) {   // as /ws: a type the room does not take
+          throw new ChorusException(ErrorCode.UNKNOWN_TYPE,
+              "unknown message type '" + t + "': type must be control, queue_add, queue_remove, queue_move, skip or ready");
         }
       } catch (ChorusException e) {
         msg.fail(e.code().code(), e.getMessage());

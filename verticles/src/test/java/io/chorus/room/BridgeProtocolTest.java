@@ -285,6 +285,27 @@ class BridgeProtocolTest {
     }
   }
 
+  /**
+   * A room-control SEND of a type the room does not take fails {@code unknown_type} (4002), as the same message on /ws
+   * does; a type that is not a string is a wrong field type (4000). It used to fail 4000 for both.
+   */
+  @Test
+  void aControlOfAnUnknownTypeFailsUnknownType() {
+    try (WsProbe ws = WsProbe.connect(port, "/eventbus/websocket")) {
+      ws.send(control("host-1", "ping").put("replyAddress", "r-unknown")
+          .put("body", new JsonObject().put("room_id", roomId).put("type", "ping")));
+      JsonObject unknown = next(ws);
+      assertThat(unknown.getString("type")).as(unknown.encode()).isEqualTo("err");
+      assertThat(unknown.getString("address")).isEqualTo("r-unknown");
+      assertThat(unknown.getInteger("failureCode")).as(unknown.encode()).isEqualTo(4002);
+      ws.send(control("host-1", "typed").put("replyAddress", "r-typed")
+          .put("body", new JsonObject().put("room_id", roomId).put("type", 5)));
+      JsonObject typed = next(ws);
+      assertThat(typed.getString("address")).isEqualTo("r-typed");
+      assertThat(typed.getInteger("failureCode")).as(typed.encode()).isEqualTo(4000);
+    }
+  }
+
   static JsonObject ready(String room, String user) {
     return new JsonObject().put("type", "send").put("address", "client.room-control").put("replyAddress", "r-ready-" + user)
         .put("headers", new JsonObject().put("token", tokens.issue(room, user, "participant")))
