@@ -300,7 +300,7 @@ public final class RoomBridge {
         command = RoomCommand.fromClient(t, RoomIds.normalize(String.valueOf(body.getValue("room_id"))), actor, body);
         if (command == null) {   // as /ws: a type the room does not take
           throw new ChorusException(ErrorCode.UNKNOWN_TYPE,
-              "unknown message type '" + t + "': type must be control, queue_add, queue_remove, queue_move, skip or ready");
+              "unknown message type '" + t + "': type must be control, queue_add, queue_remove, queue_move, skip, ready or transfer_host");
         }
       } catch (ChorusException e) {
         msg.fail(e.code().code(), e.getMessage());

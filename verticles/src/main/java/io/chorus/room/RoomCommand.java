@@ -190,7 +190,7 @@ public sealed interface RoomCommand {
    * bridge (the body's {@code type}, {@code control} when absent) both take it: {@code control},
    * {@code queue_add} {@code {track_url? | track_id?, title?, duration_ms? | duration? (s), position?}},
    * {@code queue_remove} {@code {item_id}}, {@code queue_move} {@code {item_id, position}}, {@code skip},
-   * {@code ready} {@code {track_version}}. Types are checked here; values by {@link RoomService}.
+   * {@code ready} {@code {track_version}}, {@code transfer_host} {@code {user_id}}. Types are checked here; values by {@link RoomService}.
    * Null for a type that is none of these.
    */
   static RoomCommand fromClient(String type, String roomId, String actor, JsonObject msg) {
@@ -207,6 +207,8 @@ public sealed interface RoomCommand {
       case "queue_move" -> new QueueMove(roomId, actor, requiredString(m, "item_id"), position(m, Long.MIN_VALUE));
       case "skip" -> new Skip(roomId, actor);
       case "ready" -> new Ready(roomId, actor, integer(m, "track_version", Long.MIN_VALUE));
+      // the host hands over the host role to a present member (gRPC TransferHost's rules: only the host, not_found otherwise)
+      case "transfer_host" -> new TransferHost(roomId, actor, requiredString(m, "user_id"));
       default -> null;
     };
   }

@@ -22,8 +22,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Seed 000's WebSocket: {@code /ws?room_id=&user_id=&user_name=&token=}. Connecting joins the room
  * (or re-attaches a member who shows its token); closing the last socket of a user leaves it.
- * Client messages: {@code control}, {@code queue_add}, {@code queue_remove}, {@code queue_move}, {@code skip}
- * (host only), {@code ready} (any member), {@code time} (clock sync), {@code ping}.
+ * Client messages: {@code control}, {@code queue_add}, {@code queue_remove}, {@code queue_move}, {@code skip},
+ * {@code transfer_host} (host only), {@code ready} (any member), {@code time} (clock sync), {@code ping}.
  * Every bad frame gets an {@code error} frame and changes nothing.
  */
 public final class RoomSocketHandler implements Handler<RoutingContext> {
@@ -379,7 +379,7 @@ public final class RoomSocketHandler implements Handler<RoutingContext> {
       return;
     }
     switch ((String) type) {
-      case "control", "queue_add", "queue_remove", "queue_move", "skip", "ready" -> command(socket, (String) type, msg);
+      case "control", "queue_add", "queue_remove", "queue_move", "skip", "ready", "transfer_host" -> command(socket, (String) type, msg);
       case "time" -> send(socket, msg.getValue("t0") instanceof Number t0 && Double.isFinite(t0.doubleValue())
           ? ClockSync.reply(t0, received).put("type", "time")
           : RoomEvents.error("invalid_argument", ClockSync.T0_REQUIRED));

@@ -306,6 +306,31 @@ class BridgeProtocolTest {
     }
   }
 
+  /** The bridge's room-control takes transfer_host {user_id} as /ws does: the host only, to a member now. */
+  @Test
+  void theHostHandsOverTheHostRoleOverTheBridge() {
+    String room = TestServices.await(rooms.create(CreateRoomRequest.newBuilder().setHostId("host-x")
+        .setTrackUrl("https://example.com/t.mp3").build(), false)).roomId();
+    TestServices.await(rooms.join(JoinRoomRequest.newBuilder().setRoomId(room).setUserId("next-x").setUserName("N").build(), false, true));
+    try (WsProbe ws = WsProbe.connect(port, "/eventbus/websocket")) {
+      ws.send(transfer(room, "next-x", "next-x"));
+      assertThat(next(ws).getInteger("failureCode")).isEqualTo(4030);
+      ws.send(transfer(room, "host-x", "ghost-x"));
+      assertThat(next(ws).getInteger("failureCode")).isEqualTo(4040);
+      ws.send(transfer(room, "host-x", "next-x"));
+      JsonObject ok = next(ws);
+      assertThat(ok.getString("type")).as(ok.encode()).isEqualTo("rec");
+      assertThat(ok.getJsonObject("body").getBoolean("ok")).isTrue();
+    }
+    assertThat(TestServices.await(rooms.get(room)).hostId()).isEqualTo("next-x");
+  }
+
+  static JsonObject transfer(String room, String user, String to) {
+    return new JsonObject().put("type", "send").put("address", "client.room-control").put("replyAddress", "r-xfer-" + user)
+        .put("headers", new JsonObject().put("token", tokens.issue(room, user, "participant")))
+        .put("body", new JsonObject().put("room_id", room).put("type", "transfer_host").put("user_id", to));
+  }
+
   static JsonObject ready(String room, String user) {
     return new JsonObject().put("type", "send").put("address", "client.room-control").put("replyAddress", "r-ready-" + user)
         .put("headers", new JsonObject().put("token", tokens.issue(room, user, "participant")))

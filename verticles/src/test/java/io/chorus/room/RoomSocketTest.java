@@ -135,6 +135,41 @@ class RoomSocketTest {
     }
   }
 
+  /**
+   * The host hands over the host role on its own socket (transfer_host {user_id}), with TransferHost's rules: only the
+   * host, the new host must be in the room, everybody hears host_changed; the new host controls playback from then on.
+   * It used to be unknown_type: only gRPC could hand the role over.
+   */
+  @Test
+  void theHostHandsOverTheHostRoleOnItsSocket() {
+    JsonObject room = createRoom("xfer-host");
+    String id = room.getString("room_id");
+    try (WsProbe host = WsProbe.connect(port, "/ws?room_id=" + id + "&user_id=xfer-host&user_name=H&token=" + room.getString("token"));
+         WsProbe jane = WsProbe.connect(port, "/ws?room_id=" + id + "&user_id=xfer-jane&user_name=Jane")) {
+      host.awaitType("room_info");
+      jane.awaitType("room_info");   // jane is a member now
+      // not the host: forbidden
+      jane.send(new JsonObject().put("type", "transfer_host").put("user_id", "xfer-jane"));
+      assertThat(jane.awaitType("error").getString("code")).isEqualTo("forbidden");
+      // nobody of that id in the room, and no id at all
+      host.send(new JsonObject().put("type", "transfer_host").put("user_id", "xfer-ghost"));
+      assertThat(host.awaitType("error").getString("code")).isEqualTo("not_found");
+      host.send(new JsonObject().put("type", "transfer_host"));
+      assertThat(host.await(m -> "error".equals(m.getString("type")) && "invalid_argument".equals(m.getString("code")), 10_000))
+          .isNotNull();
+      host.send(new JsonObject().put("type", "transfer_host").put("user_id", "xfer-jane"));
+      for (WsProbe member : java.util.List.of(host, jane)) {
+        assertThat(member.awaitType("host_changed").getString("host_id")).isEqualTo("xfer-jane");
+      }
+      // the new host controls playback, the former one no longer does
+      jane.send(new JsonObject().put("type", "control").put("action", "play"));
+      assertThat(host.awaitType("play").getString("user_id")).isEqualTo("xfer-jane");
+      host.send(new JsonObject().put("type", "control").put("action", "pause"));
+      assertThat(host.await(m -> "error".equals(m.getString("type")) && "forbidden".equals(m.getString("code")), 10_000))
+          .isNotNull();
+    }
+  }
+
   @Test
   void forgedIdentitiesAreRefused() {
     JsonObject room = createRoom("host-a");
