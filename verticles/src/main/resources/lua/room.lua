@@ -203,7 +203,7 @@ local function remove_member(room, id, m)
     if u ~= id then users[#users + 1] = u end
   end
   room.users = users
-  -- the host left: the longest-present member becomes host; an empty room keeps its host id
+  -- the host left: the longest-present member becomes host; an empty room keeps its host id until someone joins it
   if room.host_id == id and #users > 0 then
     room.host_id = users[1]
     room.host_changed = true
@@ -370,6 +370,12 @@ elseif op == 'join' then
     return fail('already_exists', 'user id was used in this room: join with its participant token')
   end
   if #room.users >= room.max_users then return fail('room_full', 'room is full (' .. room.max_users .. ' users)') end
+  -- the host left an empty room (nobody to pass the role to then): the first to join it becomes host, so whoever is
+  -- in the room can control it; the former host re-joining first takes the role back
+  if room.host_id ~= id and redis.call('HEXISTS', mkey, room.host_id) == 0 then
+    room.host_id = id
+    room.host_changed = true
+  end
   local conns = {}
   if ARGV[7] == '1' then conns[node] = 1 end
   local rec = { name = ARGV[5], joined_at = now, conns = conns }

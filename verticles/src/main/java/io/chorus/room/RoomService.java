@@ -148,6 +148,9 @@ public final class RoomService {
       if ("user_joined".equals(room.event()) && !room.quiet()) {
         publish(room, RoomEvents.userJoined(room, userId, System.currentTimeMillis()));
       }
+      if (room.hostChanged()) {   // the first to join a room its host left empty becomes host
+        publish(room, RoomEvents.hostChanged(room, System.currentTimeMillis()));
+      }
       kickIfOverdue(room);
     });
   }

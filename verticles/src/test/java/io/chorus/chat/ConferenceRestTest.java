@@ -72,6 +72,27 @@ class ConferenceRestTest {
     return r.json();
   }
 
+  /**
+   * The last member, the host, leaves: the next to join becomes host (it used to be a participant, with the departed host
+   * still host_participant_id, so nobody present could control the room). On both nodes, as the same room.
+   */
+  @Test
+  void theFirstToJoinARoomItsHostLeftEmptyBecomesHost() {
+    JsonObject created = create(0, "empty-host", new JsonObject().put("title", "Left alone"));
+    String id = created.getJsonObject("room").getString("id");
+    Rest.Reply left = rest.post(port(0), "/api/v1/rooms/" + id + "/leave", created.getString("token"), null);
+    assertThat(left.status()).as(left.body()).isEqualTo(200);
+    JsonObject joined = join(1, id, "empty-next", "Next");
+    assertThat(joined.getJsonObject("participant").getString("role")).isEqualTo("host");
+    assertThat(joined.getJsonObject("room").getString("host_participant_id")).isEqualTo("empty-next");
+    Rest.Reply list = rest.get(port(0), "/api/v1/rooms/" + id + "/participants", joined.getString("token"));
+    assertThat(list.json().getString("host_participant_id")).as(list.body()).isEqualTo("empty-next");
+    // the new host sets the track, a host-only route
+    Rest.Reply track = rest.call(HttpMethod.PUT, port(0), "/api/v1/rooms/" + id + "/track", joined.getString("token"), null,
+        new JsonObject().put("track_url", "https://example.com/next.mp3"));
+    assertThat(track.status()).as(track.body()).isEqualTo(200);
+  }
+
   static JsonObject join(int node, String roomId, String pid, String name) {
     Rest.Reply r = rest.call(HttpMethod.POST, port(node), "/api/v1/rooms/" + roomId + "/join", null, pid,
         new JsonObject().put("display_name", name));

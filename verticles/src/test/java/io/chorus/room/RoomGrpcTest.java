@@ -127,6 +127,15 @@ class RoomGrpcTest {
         Status.Code.NOT_FOUND);
   }
 
+  /** The host left the room empty: the next JoinRoom makes its user host (it used to leave the departed host in charge). */
+  @Test
+  void theFirstToJoinARoomItsHostLeftEmptyBecomesHost() {
+    String id = create("alone-host").getRoomId();
+    rooms.leaveRoom(LeaveRoomRequest.newBuilder().setRoomId(id).setUserId("alone-host").build());
+    RoomResponse joined = rooms.joinRoom(JoinRoomRequest.newBuilder().setRoomId(id).setUserId("alone-next").build());
+    assertThat(joined.getHostId()).isEqualTo("alone-next");
+  }
+
   @Test
   void leaveTransferAndChangeTrack() {
     RoomResponse r = create("h1");

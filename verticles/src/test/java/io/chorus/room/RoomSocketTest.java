@@ -170,6 +170,35 @@ class RoomSocketTest {
     }
   }
 
+  /**
+   * The host left the room while alone (closed its only socket): the room kept the departed host's id, so the next to
+   * join was a participant whose controls were forbidden and nobody present could control the room. The first to join a
+   * room its host left empty now becomes host; the former host re-joining later is a participant.
+   */
+  @Test
+  void theFirstToJoinARoomItsHostLeftEmptyBecomesHost() {
+    JsonObject room = createRoom("gone-host");
+    String id = room.getString("room_id");
+    RoomClient rooms = new RoomClient(node.vertx().eventBus(), "test");
+    try (WsProbe host = WsProbe.connect(port, "/ws?room_id=" + id + "&user_id=gone-host&user_name=H&token=" + room.getString("token"))) {
+      host.awaitType("room_info");
+    }
+    TestServices.until("the host's leave", 10_000, 20, () -> TestServices.await(rooms.get(id)).users().isEmpty());
+    try (WsProbe bob = WsProbe.connect(port, "/ws?room_id=" + id + "&user_id=gone-bob&user_name=Bob")) {
+      JsonObject info = bob.awaitType("room_info");
+      assertThat(info.getString("host_id")).isEqualTo("gone-bob");
+      assertThat(info.getJsonArray("users").getJsonObject(0).getBoolean("is_host")).isTrue();
+      bob.send(new JsonObject().put("type", "control").put("action", "play"));
+      assertThat(bob.awaitType("play").getString("user_id")).isEqualTo("gone-bob");
+      // the former host comes back as a participant
+      try (WsProbe back = WsProbe.connect(port, "/ws?room_id=" + id + "&user_id=gone-host&user_name=H&token=" + room.getString("token"))) {
+        assertThat(back.awaitType("room_info").getString("host_id")).isEqualTo("gone-bob");
+        back.send(new JsonObject().put("type", "control").put("action", "pause"));
+        assertThat(back.awaitType("error").getString("code")).isEqualTo("forbidden");
+      }
+    }
+  }
+
   @Test
   void forgedIdentitiesAreRefused() {
     JsonObject room = createRoom("host-a");
