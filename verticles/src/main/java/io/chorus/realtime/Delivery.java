@@ -64,15 +64,27 @@ public final class Delivery {
   public Frame bridgeFrame() {
     Frame f = envelope;
     if (f == null) {
-      JsonObject env = new JsonObject().put("type", "rec").put("address", address).put("body", body);
-      if (headers != null && !headers.isEmpty()) {
-        JsonObject h = new JsonObject();
-        headers.forEach(e -> h.put(e.getKey(), e.getValue()));
-        env.put("headers", h);
-      }
-      f = Frame.of(env.encode());
+      f = Frame.of(envelope(address).encode());
       envelope = f;
     }
     return f;
+  }
+
+  /**
+   * The event in the bridge's envelope naming {@code as} as its address (another spelling of the address a client
+   * registered, whose handler is keyed by that spelling): encoded on each call, unless {@code as} is the address.
+   */
+  public Frame bridgeFrame(String as) {
+    return address.equals(as) ? bridgeFrame() : Frame.of(envelope(as).encode());
+  }
+
+  private JsonObject envelope(String as) {
+    JsonObject env = new JsonObject().put("type", "rec").put("address", as).put("body", body);
+    if (headers != null && !headers.isEmpty()) {
+      JsonObject h = new JsonObject();
+      headers.forEach(e -> h.put(e.getKey(), e.getValue()));
+      env.put("headers", h);
+    }
+    return env;
   }
 }

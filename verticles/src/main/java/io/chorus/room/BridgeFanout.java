@@ -19,6 +19,8 @@ final class BridgeFanout {
   private final Hub hub;
   private final Counter slowClosed;
   private final Map<String, Channel> channels = new HashMap<>();
+  /** Registered spellings of a room address other than its canonical one (a lower-case room id), by canonical address. */
+  private final Map<String, java.util.Set<String>> spellings = new HashMap<>();
 
   BridgeFanout(Hub hub, Counter slowClosed) {
     this.hub = hub;
@@ -37,7 +39,23 @@ final class BridgeFanout {
     if (ch != null && ch.sessions.remove(session) && ch.sessions.isEmpty()) {
       channels.remove(address);
       ch.subscription.close();
+      java.util.Set<String> others = spellings.get(ch.canonical);
+      if (others != null && others.remove(address) && others.isEmpty()) {
+        spellings.remove(ch.canonical);
+      }
     }
+  }
+
+  /** Every address registered on this loop that names the canonical {@code address}'s room: itself and its other spellings. */
+  java.util.List<String> spellings(String address) {
+    java.util.Set<String> others = spellings.get(address);
+    if (others == null) {
+      return java.util.List.of(address);
+    }
+    java.util.List<String> all = new java.util.ArrayList<>(others.size() + 1);
+    all.add(address);
+    all.addAll(others);
+    return all;
   }
 
   /** This loop's sessions listening to {@code address} (shared with the fan-out: read it, never write it). */
@@ -50,9 +68,15 @@ final class BridgeFanout {
     // a slow session is closed (its close handler discards it); a broken one is discarded by abort()
     final Fanout<BridgeSession> sessions = new Fanout<>(BridgeSession[]::new, slowClosed, s -> { });
     final Hub.Subscription subscription;
+    final String canonical;
 
     Channel(String address) {
-      subscription = hub.subscribe(address, d -> sessions.write(d.bridgeFrame()));
+      canonical = RoomBridge.canonical(address);
+      if (!canonical.equals(address)) {
+        spellings.computeIfAbsent(canonical, k -> new java.util.HashSet<>()).add(address);
+      }
+      // events are published on the canonical address; the client's handler is keyed by the spelling it registered
+      subscription = hub.subscribe(canonical, d -> sessions.write(d.bridgeFrame(address)));
     }
   }
 }

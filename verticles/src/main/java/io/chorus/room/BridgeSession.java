@@ -227,7 +227,8 @@ final class BridgeSession implements io.chorus.realtime.Sink {
       return userId == null ? error("access_denied") : registerUser(address, userId, msg);
     }
     String token = token(msg);
-    return bridge.listener(roomId, token).compose(participant -> participant == null ? error("rejected")
+    // room ids are case-insensitive: a lower-case one names the same room (its events come under the address registered)
+    return bridge.listener(RoomIds.normalize(roomId), token).compose(participant -> participant == null ? error("rejected")
         : listen(address, participant, null, bridge.expiresAt(token), "participant token expired"), e -> error("rejected"));
   }
 

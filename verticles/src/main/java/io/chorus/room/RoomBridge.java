@@ -168,9 +168,11 @@ public final class RoomBridge {
       return;
     }
     recentlyRevoked.add(roomId, pid);
-    for (String address : List.of(Addresses.roomEvents(roomId), Addresses.chatEvents(roomId))) {
-      for (BridgeSession s : fanout.listeners(address)) {
-        s.revoke(address, pid, ErrorCode.FORBIDDEN, "no longer a participant of this room");
+    for (String canonical : List.of(Addresses.roomEvents(roomId), Addresses.chatEvents(roomId))) {
+      for (String address : fanout.spellings(canonical)) {   // a registration made with a lower-case room id too
+        for (BridgeSession s : fanout.listeners(address)) {
+          s.revoke(address, pid, ErrorCode.FORBIDDEN, "no longer a participant of this room");
+        }
       }
     }
   }
@@ -179,6 +181,15 @@ public final class RoomBridge {
   static String roomOf(String address) {
     Matcher m = ROOM_ADDRESS.matcher(address);
     return m.matches() ? m.group(1) : null;
+  }
+
+  /**
+   * The address with its room id in the canonical spelling (room ids are case-insensitive; events are published on the
+   * upper-case one); any other address as it is.
+   */
+  static String canonical(String address) {
+    Matcher m = ROOM_ADDRESS.matcher(address);
+    return m.matches() ? address.substring(0, m.start(1)) + RoomIds.normalize(m.group(1)) : address;
   }
 
   /** The user of a {@code client.user.<uid>} address, or null for any other address. */

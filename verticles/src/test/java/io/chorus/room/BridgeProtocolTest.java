@@ -331,6 +331,47 @@ class BridgeProtocolTest {
         .put("body", new JsonObject().put("room_id", room).put("type", "transfer_host").put("user_id", to));
   }
 
+  /**
+   * Room ids are case-insensitive: a REGISTER to client.room.<id in lower case> with a valid token listens to the room
+   * (it was rejected), its events come under the address registered (the client library matches handlers by it), and
+   * the member's leave ends it as it ends the upper-case one.
+   */
+  @Test
+  void aRoomIdInLowerCaseRegistersToTheSameRoom() {
+    String room = TestServices.await(rooms.create(CreateRoomRequest.newBuilder().setHostId("host-l")
+        .setTrackUrl("https://example.com/t.mp3").build(), false)).roomId();
+    TestServices.await(rooms.join(JoinRoomRequest.newBuilder().setRoomId(room).setUserId("low-1").setUserName("L").build(), false, true));
+    String lower = "client.room." + room.toLowerCase(java.util.Locale.ROOT);
+    try (WsProbe ws = WsProbe.connect(port, "/eventbus/websocket")) {
+      ws.send(new JsonObject().put("type", "register").put("address", lower)
+          .put("headers", new JsonObject().put("token", tokens.issue(room, "low-1", "participant"))));
+      JsonObject settled = clock(ws, "settled");
+      assertThat(settled.getString("address")).as("no error before the reply: %s", settled).isEqualTo("settled");
+      ws.send(new JsonObject().put("type", "send").put("address", "client.room-control").put("replyAddress", "r-low")
+          .put("headers", new JsonObject().put("token", tokens.issue(room, "host-l", "host")))
+          .put("body", new JsonObject().put("room_id", room).put("action", "play")));
+      JsonObject event = null;
+      for (int i = 0; i < 2; i++) {   // the control's reply and the event, in either order
+        JsonObject f = next(ws);
+        if (!"r-low".equals(f.getString("address"))) {
+          event = f;
+        }
+      }
+      assertThat(event).isNotNull();
+      assertThat(event.getString("type")).as(event.encode()).isEqualTo("rec");
+      assertThat(event.getString("address")).isEqualTo(lower);
+      assertThat(event.getJsonObject("body").getString("type")).isEqualTo("play");
+      TestServices.await(rooms.leave(LeaveRoomRequest.newBuilder().setRoomId(room).setUserId("low-1").build(), false));
+      JsonObject ended = next(ws);
+      while ("rec".equals(ended.getString("type"))) {   // the member's own user_left may come first
+        ended = next(ws);
+      }
+      assertThat(ended.getString("type")).as(ended.encode()).isEqualTo("err");
+      assertThat(ended.getString("address")).isEqualTo(lower);
+      assertThat(ended.getInteger("failureCode")).isEqualTo(4030);
+    }
+  }
+
   static JsonObject ready(String room, String user) {
     return new JsonObject().put("type", "send").put("address", "client.room-control").put("replyAddress", "r-ready-" + user)
         .put("headers", new JsonObject().put("token", tokens.issue(room, user, "participant")))
