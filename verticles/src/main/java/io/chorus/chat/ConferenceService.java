@@ -248,6 +248,21 @@ public final class ConferenceService {
         .put("version", state.version()).put("playback", state.playback(System.currentTimeMillis())));
   }
 
+  /**
+   * The host hands over the host role to a participant in the room now (REST {@code POST /api/v1/rooms/:id/host}), as
+   * gRPC TransferHost and /ws's transfer_host: the room script refuses anyone but the current host (403) and a new host
+   * who is not in the room (404); {@code host_changed} goes to every member.
+   */
+  public Future<JsonObject> transferHost(String roomId, String participantId, String newHost) {
+    if (newHost == null || newHost.isEmpty()) {
+      return Future.failedFuture(new ChorusException(ErrorCode.INVALID_ARGUMENT, "participant_id is required"));
+    }
+    return rooms.transfer(io.chorus.proto.room.TransferHostRequest.newBuilder().setRoomId(roomId).setNewHostId(newHost).build(),
+            participantId)
+        .map(state -> new JsonObject().put("room_id", state.roomId()).put("host_participant_id", state.hostId())
+            .put("version", state.version()));
+  }
+
   public Future<Void> renew(String roomId) {
     return repo.touch(roomId, expiresAt())
         .compose(v -> chat.store().dropMeta(roomId))

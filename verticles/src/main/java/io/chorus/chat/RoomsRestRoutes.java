@@ -97,6 +97,10 @@ public final class RoomsRestRoutes {
       JsonObject b = body(ctx);
       return conf.changeTrack(id, pid, string(b, "track_url"), string(b, "track_id"));
     }));
+    router.post("/api/v1/rooms/:id/host").handler(body).handler(ctx -> room(ctx, 200, id -> {
+      String pid = auth(ctx, id).participantId();
+      return conf.transferHost(id, pid, string(body(ctx), "participant_id"));
+    }));
     router.post("/api/v1/rooms/:id/media/token").handler(body).handler(ctx -> room(ctx, 200, id -> {
       String pid = auth(ctx, id).participantId();
       return conf.member(id, pid).compose(state -> conf.livekitRoomName(id)

@@ -93,6 +93,32 @@ class ConferenceRestTest {
     assertThat(track.status()).as(track.body()).isEqualTo(200);
   }
 
+  /**
+   * The host hands over the host role over REST (POST /api/v1/rooms/:id/host {participant_id}), with TransferHost's
+   * rules: only the host (403), a participant in the room (404), the id required (400). There was no such route.
+   */
+  @Test
+  void theHostHandsOverTheHostRole() {
+    JsonObject created = create(0, "xfer-alice", new JsonObject().put("title", "Hand over"));
+    String id = created.getJsonObject("room").getString("id");
+    String alice = created.getString("token");
+    String bob = join(1, id, "xfer-bob", "Bob").getString("token");
+    String path = "/api/v1/rooms/" + id + "/host";
+    assertThat(rest.post(port(0), path, bob, new JsonObject().put("participant_id", "xfer-bob")).errorCode(403)).isEqualTo("forbidden");
+    assertThat(rest.post(port(0), path, alice, new JsonObject().put("participant_id", "xfer-ghost")).errorCode(404)).isEqualTo("not_found");
+    assertThat(rest.post(port(0), path, alice, new JsonObject()).errorCode(400)).isEqualTo("invalid_argument");
+    assertThat(rest.post(port(0), path, null, new JsonObject().put("participant_id", "xfer-bob")).errorCode(401)).isEqualTo("unauthenticated");
+    Rest.Reply handed = rest.post(port(1), path, alice, new JsonObject().put("participant_id", "xfer-bob"));
+    assertThat(handed.status()).as(handed.body()).isEqualTo(200);
+    assertThat(handed.json().getString("host_participant_id")).isEqualTo("xfer-bob");
+    assertThat(rest.get(port(0), "/api/v1/rooms/" + id + "/participants", alice).json().getString("host_participant_id"))
+        .isEqualTo("xfer-bob");
+    // the host-only route follows the role
+    JsonObject track = new JsonObject().put("track_url", "https://example.com/handed.mp3");
+    assertThat(rest.call(HttpMethod.PUT, port(0), "/api/v1/rooms/" + id + "/track", alice, null, track).errorCode(403)).isEqualTo("forbidden");
+    assertThat(rest.call(HttpMethod.PUT, port(0), "/api/v1/rooms/" + id + "/track", bob, null, track).status()).isEqualTo(200);
+  }
+
   static JsonObject join(int node, String roomId, String pid, String name) {
     Rest.Reply r = rest.call(HttpMethod.POST, port(node), "/api/v1/rooms/" + roomId + "/join", null, pid,
         new JsonObject().put("display_name", name));
