@@ -61,6 +61,14 @@ try {
   }
   result.queueAfterSkip = await guest.evaluate(() => window.chorus.queue.length);
   step('skipped and playing');
+
+  // the host hands over the host role from the participant list; only the host sees the button
+  result.guestMakeHostButtons = await guest.$$eval('#users .make-host', (els) => els.length);
+  await host.click('#users .make-host');
+  await guest.waitForFunction(() => document.getElementById('role').textContent === 'host', null, { timeout: 10_000 });
+  await host.waitForFunction(() => document.getElementById('role').textContent === 'listener', null, { timeout: 10_000 });
+  result.guestQueueFormAfterHandOver = await guest.isVisible('#queue-form');
+  step('handed over');
   result.ok = true;
   finish(0);
 } catch (e) {

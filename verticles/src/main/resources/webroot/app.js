@@ -320,7 +320,7 @@
     $('queue-title').value = '';
   }
 
-  /** A room message (queue edits, skip, ready) over the bridge when it is open, else the WebSocket. */
+  /** A room message (queue edits, skip, ready, host hand-over) over the bridge when it is open, else the WebSocket. */
   function sendRoom(msg) {
     if (state.eb && state.eb.state === EventBus.OPEN) {
       var body = Object.assign({ room_id: state.roomId }, msg);
@@ -560,7 +560,17 @@
         badge.textContent = 'host';
         li.appendChild(badge);
       }
-      if (u.id === state.userId) li.className = 'me';
+      if (u.id === state.userId) {
+        li.className = 'me';
+      } else if (isHost()) {
+        // the host hands over the host role (transfer_host; host_changed comes back to every page)
+        var hand = document.createElement('button');
+        hand.type = 'button';
+        hand.className = 'make-host';
+        hand.textContent = 'make host';
+        hand.addEventListener('click', function () { sendRoom({ type: 'transfer_host', user_id: u.id }); });
+        li.appendChild(hand);
+      }
       list.appendChild(li);
     });
     renderCount();

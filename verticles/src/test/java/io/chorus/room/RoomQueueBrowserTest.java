@@ -12,7 +12,7 @@ import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** The room page's shared queue and ready wait (issue 17) in headless Chromium. */
+/** The room page's shared queue and ready wait (issue 17), and the host's hand-over, in headless Chromium. */
 class RoomQueueBrowserTest {
   /** Long enough that a start before it can only be the pages' ready reports. */
   static final int READY_TIMEOUT_MS = 30_000;
@@ -45,6 +45,9 @@ class RoomQueueBrowserTest {
     assertThat(r.getLong("guestStartedMs")).as("started by the ready reports, not the %d ms timeout:\n%s", READY_TIMEOUT_MS, dump)
         .isLessThan(READY_TIMEOUT_MS);
     assertThat(r.getInteger("queueAfterSkip")).as(dump).isZero();
+    // the host's page hands over the host role (transfer_host); the guest's page shows no such button before
+    assertThat(r.getInteger("guestMakeHostButtons")).as(dump).isZero();
+    assertThat(r.getBoolean("guestQueueFormAfterHandOver")).as("the new host edits the queue:\n%s", dump).isTrue();
     assertThat(r.getJsonArray("console")).as(dump).isEmpty();
   }
 }
