@@ -80,7 +80,7 @@ public final class StreamRoutes {
     router.get("/sessions/:id").handler(ctx -> sessions.get(ctx.pathParam("id"))
         .onSuccess(s -> Http.json(ctx, 200, s.toJson())).onFailure(e -> Http.fail(ctx, e)));
     router.get("/sessions/:id/operators").handler(ctx -> sessions.operators(ctx.pathParam("id"))
-        .onSuccess(ops -> Http.json(ctx, 200, new JsonObject().put("session_id", ctx.pathParam("id")).put("operators", ops)))
+        .onSuccess(ops -> Http.json(ctx, 200, ops))
         .onFailure(e -> Http.fail(ctx, e)));
     router.delete("/sessions/:id").handler(this::delete);
     router.get("/ws/stream/:session_id/:user_id").handler(Http::requireWebSocket).handler(this::socket);

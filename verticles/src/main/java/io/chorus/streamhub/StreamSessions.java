@@ -38,6 +38,9 @@ public final class StreamSessions {
         .map(rows -> map(rows.iterator().next()));
   }
 
+  private static final java.util.regex.Pattern CANONICAL_ID =
+      java.util.regex.Pattern.compile("[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}");
+
   public Future<StreamSession> get(String id) {
     UUID uuid = parse(id);
     if (uuid == null) {
@@ -107,23 +110,25 @@ public final class StreamSessions {
         }));
   }
 
-  public Future<JsonArray> operators(String id) {
+  /** {@code {"session_id", "operators": [{"user_id", "joined_at"}]}}, the id as the session's own (lower case). */
+  public Future<JsonObject> operators(String id) {
     return get(id).compose(s -> pg.preparedQuery("SELECT user_id, joined_at FROM session_operators WHERE session_id = $1 ORDER BY joined_at, user_id")
-        .execute(Tuple.of(UUID.fromString(id)))
+        .execute(Tuple.of(UUID.fromString(s.id())))
         .map(rows -> {
           JsonArray out = new JsonArray();
           rows.forEach(r -> out.add(new JsonObject().put("user_id", r.getString("user_id"))
               .put("joined_at", r.getOffsetDateTime("joined_at").toString())));
-          return out;
+          return new JsonObject().put("session_id", s.id()).put("operators", out);
         }));
   }
 
-  private static UUID parse(String id) {
-    try {
-      return id == null ? null : UUID.fromString(id);
-    } catch (IllegalArgumentException e) {
-      return null;
-    }
+  /**
+   * A session id only in the canonical 8-4-4-4-12 hex form (either case); null for anything else. Java's
+   * {@link UUID#fromString} alone also takes short forms ({@code 1-1-1-1-1}), which would name a session under ids it
+   * never had.
+   */
+  static UUID parse(String id) {
+    return id == null || !CANONICAL_ID.matcher(id).matches() ? null : UUID.fromString(id);
   }
 
   private static StreamSession map(Row r) {

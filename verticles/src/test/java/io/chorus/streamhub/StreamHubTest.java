@@ -84,6 +84,24 @@ class StreamHubTest {
     assertThat(TestServices.await(web.delete(port(2), "127.0.0.1", "/sessions/not-a-uuid").send()).statusCode()).isEqualTo(404);
   }
 
+  /**
+   * A session id is the canonical 8-4-4-4-12 hex form, in either case, and every answer names it lower case:
+   * GET /sessions/<ID upper case>/operators echoed the id as given, and GET /sessions/1-1-1-1-1 (Java's short UUID
+   * form) was looked up as 00000001-0001-0001-0001-000000000001.
+   */
+  @Test
+  void sessionIdsAreCanonicalAndAnsweredLowerCase() {
+    String id = createSession("client-case").getString("session_id");
+    assertThat(id).isEqualTo(id.toLowerCase(java.util.Locale.ROOT));
+    String upper = id.toUpperCase(java.util.Locale.ROOT);
+    assertThat(get(1, "/sessions/" + upper).getString("session_id")).isEqualTo(id);
+    assertThat(get(1, "/sessions/" + upper + "/operators").getString("session_id")).isEqualTo(id);
+    for (String path : List.of("/sessions/1-1-1-1-1", "/sessions/1-1-1-1-1/operators")) {
+      HttpResponse<Buffer> nf = TestServices.await(web.get(port(1), "127.0.0.1", path).send());
+      assertThat(nf.statusCode()).as(path).isEqualTo(404);
+    }
+  }
+
   @Test
   void sourceOnOneNodeReachesOperatorsOnOthersByteIdenticalInOrder() {
     JsonObject s = createSession("cam");
