@@ -102,6 +102,39 @@ class StreamHubTest {
     }
   }
 
+  /**
+   * The stream hub's REST routes follow CORS_ALLOWED_ORIGINS as /api/v1 does: they sent no Access-Control-Allow-Origin,
+   * answered the preflight 404 and created a session for any origin.
+   */
+  @Test
+  @ChorusCluster(config = {"CORS_ALLOWED_ORIGINS=https://app.example", "RATE_LIMIT_SESSION_CREATE=0"})
+  void sessionsFollowTheCorsPolicy(TestCluster strict) {
+    String clientId = "6f1c3b1e-8a4e-4d0e-9c57-111111111111";
+    HttpResponse<Buffer> preflight = TestServices.await(web.request(io.vertx.core.http.HttpMethod.OPTIONS, strict.port(), "127.0.0.1", "/sessions")
+        .putHeader("Origin", "https://app.example").putHeader("Access-Control-Request-Method", "POST")
+        .putHeader("Access-Control-Request-Headers", "content-type").send());
+    assertThat(preflight.statusCode()).as(preflight.bodyAsString()).isEqualTo(204);
+    assertThat(preflight.getHeader("Access-Control-Allow-Origin")).isEqualTo("https://app.example");
+    HttpResponse<Buffer> created = TestServices.await(web.post(strict.port(), "127.0.0.1", "/sessions")
+        .putHeader("Origin", "https://app.example").sendJsonObject(new JsonObject().put("client_id", clientId)));
+    assertThat(created.statusCode()).as(created.bodyAsString()).isEqualTo(201);
+    assertThat(created.getHeader("Access-Control-Allow-Origin")).isEqualTo("https://app.example");
+    String id = created.bodyAsJsonObject().getString("session_id");
+    HttpResponse<Buffer> deletePreflight = TestServices.await(web.request(io.vertx.core.http.HttpMethod.OPTIONS, strict.port(), "127.0.0.1",
+            "/sessions/" + id).putHeader("Origin", "https://app.example").putHeader("Access-Control-Request-Method", "DELETE")
+        .putHeader("Access-Control-Request-Headers", "x-stream-key").send());
+    assertThat(deletePreflight.statusCode()).as(deletePreflight.bodyAsString()).isEqualTo(204);
+
+    HttpResponse<Buffer> evil = TestServices.await(web.post(strict.port(), "127.0.0.1", "/sessions")
+        .putHeader("Origin", "https://evil.example").sendJsonObject(new JsonObject().put("client_id", clientId)));
+    assertThat(evil.statusCode()).as(evil.bodyAsString()).isEqualTo(403);
+    assertThat(evil.getHeader("Access-Control-Allow-Origin")).isNull();
+    assertThat(evil.bodyAsJsonObject().getJsonObject("error").getString("code")).isEqualTo("forbidden");
+    HttpResponse<Buffer> evilGet = TestServices.await(web.get(strict.port(), "127.0.0.1", "/sessions/" + id)
+        .putHeader("Origin", "https://evil.example").send());
+    assertThat(evilGet.statusCode()).isEqualTo(403);
+  }
+
   @Test
   void sourceOnOneNodeReachesOperatorsOnOthersByteIdenticalInOrder() {
     JsonObject s = createSession("cam");
