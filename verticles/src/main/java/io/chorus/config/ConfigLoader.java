@@ -56,15 +56,15 @@ public final class ConfigLoader {
   /** Defaults + optional file + environment as one JSON object, not yet validated. */
   public static Future<JsonObject> loadJson(Vertx vertx, String confFile) {
     // the aliases first (an environment store of their own), so that they can sit below the real names
-    return retrieve(vertx, new ConfigRetrieverOptions().setScanPeriod(0).addStore(env(ALIASES.keySet())))
+    return readConfFile(vertx, confFile).compose(fileJson -> retrieve(vertx,
+            new ConfigRetrieverOptions().setScanPeriod(0).addStore(env(ALIASES.keySet())))
         .compose(aliases -> {
           JsonObject defaults = defaults();
           ConfigRetrieverOptions options = new ConfigRetrieverOptions()
               .setScanPeriod(0)
               .addStore(new ConfigStoreOptions().setType("json").setConfig(defaults));
-          if (confFile != null && !confFile.isBlank()) {
-            options.addStore(new ConfigStoreOptions().setType("file").setFormat("json")
-                .setConfig(new JsonObject().put("path", confFile)));
+          if (fileJson != null) {
+            options.addStore(new ConfigStoreOptions().setType("json").setConfig(fileJson));
           }
           JsonObject aliased = new JsonObject();
           ALIASES.forEach((alias, name) -> {
@@ -88,7 +88,36 @@ public final class ConfigLoader {
             }
           }
           return Future.succeededFuture(merged);
-        });
+        }));
+  }
+
+  /**
+   * The {@code --conf} file as a JSON object (null without one); a file that cannot be read or is not a JSON object
+   * fails naming it (vertx-config's own file store said only "Failed to decode: …").
+   */
+  static Future<JsonObject> readConfFile(Vertx vertx, String confFile) {
+    if (confFile == null || confFile.isBlank()) {
+      return Future.succeededFuture(null);
+    }
+    String name = "--conf " + confFile;
+    return vertx.fileSystem().readFile(confFile).transform(ar -> {
+      if (ar.failed()) {
+        Throwable cause = ar.cause().getCause() != null ? ar.cause().getCause() : ar.cause();
+        return Future.failedFuture(new ConfigException(name, "cannot be read (" + cause + ")"));
+      }
+      String text = ar.result().toString(StandardCharsets.UTF_8);
+      if (text.isBlank()) {
+        return Future.succeededFuture(new JsonObject());
+      }
+      Object value;
+      try {
+        value = io.vertx.core.json.Json.decodeValue(text);
+      } catch (RuntimeException e) {
+        return Future.failedFuture(new ConfigException(name, "is not valid JSON: " + e.getMessage()));
+      }
+      return value instanceof JsonObject json ? Future.succeededFuture(json)
+          : Future.failedFuture(new ConfigException(name, "must hold a JSON object {\"VARIABLE\": value, ...}"));
+    });
   }
 
   private static ConfigStoreOptions env(Set<String> keys) {

@@ -37,9 +37,21 @@ public final class Migrations {
         .connectRetries(10)
         .load()
         .migrate();
-    LOG.info("Database {} at {}:{} migrated: {} migration(s) applied, schema version {}",
-        db.database(), db.host(), db.port(), result.migrationsExecuted, result.targetSchemaVersion);
+    LOG.info(summary(db, result.migrationsExecuted, result.initialSchemaVersion, result.targetSchemaVersion));
     return result.migrationsExecuted;
+  }
+
+  /**
+   * What a migration did, in words: Flyway's target version is null when nothing was pending (it logged "schema
+   * version null"), so the version then is the one the database already had.
+   */
+  static String summary(ChorusConfig.Db db, int applied, String before, String after) {
+    String where = "Database " + db.database() + " at " + db.host() + ":" + db.port();
+    if (applied == 0) {
+      return where + " is up to date: no migration pending, schema version " + (before == null ? "(none: no migrations)" : before);
+    }
+    return where + " migrated: " + applied + " migration(s) applied, schema version " + (before == null ? "(empty)" : before)
+        + " -> " + after;
   }
 
   public static void seed(ChorusConfig.Db db, List<String> folders) {

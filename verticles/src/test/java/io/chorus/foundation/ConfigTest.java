@@ -156,6 +156,28 @@ class ConfigTest {
     }
   }
 
+  /** A --conf file that is not JSON was refused with vertx-config's "Failed to decode: …" alone: the error names the file. */
+  @Test
+  void aMalformedConfFileIsRejectedNamingIt(@TempDir Path dir) throws Exception {
+    Path file = dir.resolve("chorus.json");
+    Vertx vertx = Vertx.vertx();
+    try {
+      for (String text : List.of("{\"HTTP_PORT\": 9000,", "[1, 2]")) {
+        Files.writeString(file, text);
+        CompletableFuture<ChorusConfig> loaded = ConfigLoader.load(vertx, file.toString()).toCompletionStage().toCompletableFuture();
+        assertThatThrownBy(() -> loaded.get(30, TimeUnit.SECONDS)).as(text)
+            .isInstanceOf(ExecutionException.class)
+            .cause().isInstanceOf(ConfigException.class).hasMessageStartingWith("--conf " + file + ":");
+      }
+      CompletableFuture<ChorusConfig> missing = ConfigLoader.load(vertx, dir.resolve("absent.json").toString())
+          .toCompletionStage().toCompletableFuture();
+      assertThatThrownBy(() -> missing.get(30, TimeUnit.SECONDS))
+          .cause().isInstanceOf(ConfigException.class).hasMessageStartingWith("--conf " + dir.resolve("absent.json") + ":");
+    } finally {
+      vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    }
+  }
+
   /** A key of the --conf file that names no variable (a typo) is refused naming it, not ignored. */
   @Test
   void anUnknownKeyInAConfFileIsRejectedNamingIt(@TempDir Path dir) throws Exception {

@@ -27,6 +27,24 @@ class MigrationsTest {
     assertThat(Migrations.migrate(db(), io.chorus.ChorusNode.migrationLocations())).isZero();
   }
 
+  /** With nothing pending, migrate said "schema version null": it names the version the database is at. */
+  @Test
+  void migrateWithNothingPendingNamesTheCurrentVersion() {
+    Migrations.migrate(db(), io.chorus.ChorusNode.migrationLocations());
+    ch.qos.logback.classic.Logger log = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(Migrations.class);
+    ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> logs = new ch.qos.logback.core.read.ListAppender<>();
+    logs.start();
+    log.addAppender(logs);
+    try {
+      assertThat(Migrations.migrate(db(), io.chorus.ChorusNode.migrationLocations())).isZero();
+    } finally {
+      log.detachAppender(logs);
+    }
+    assertThat(logs.list).hasSize(1);
+    assertThat(logs.list.get(0).getFormattedMessage()).doesNotContain("null").contains("up to date")
+        .containsPattern("schema version \\d+");
+  }
+
   @Test
   void seedIsIdempotent() throws SQLException {
     ChorusConfig.Db db = db();
