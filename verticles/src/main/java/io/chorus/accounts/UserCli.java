@@ -92,9 +92,14 @@ public final class UserCli {
       out.println("chorus: failed: " + e);
       return 1;
     } finally {
-      events.close();
-      pg.close();
-      vertx.close();
+      // the producer and the pool first, Vert.x after them: closed under it, the producer's close ran on a closed
+      // executor (ERROR "Interrupted while joining ioThread", RejectedExecutionException)
+      try {
+        Future.join(events.close(), pg.close()).eventually(vertx::close).toCompletionStage().toCompletableFuture()
+            .get(30, TimeUnit.SECONDS);
+      } catch (Exception e) {
+        out.println("chorus: warning: clients did not close cleanly: " + e);
+      }
     }
   }
 

@@ -53,7 +53,8 @@ public final class UserEvents {
         e.getMessage())).mapEmpty();
   }
 
-  public void close() {
-    producer.close();
+  /** Completes once the producer has flushed and stopped; its owner closes Vert.x only after that. */
+  public io.vertx.core.Future<Void> close() {
+    return producer.close();
   }
 }
