@@ -52,6 +52,9 @@ public final class ChorusNode {
   private final ChorusConfig config;
   private final Vertx vertx;
   private final HazelcastClusterManager clusterManager;
+  /** The deployment ids, in deployment order; {@link #close} undeploys them last first. */
+  private final List<String> deployments = new java.util.concurrent.CopyOnWriteArrayList<>();
+  private Future<Void> closing;
   private final Infra infra;
   private final String metricsRegistry;
 
@@ -220,7 +223,10 @@ public final class ChorusNode {
       Future<Void> deployed = Future.succeededFuture();
       for (NodeContext.Step step : node.steps()) {
         deployed = deployed.compose(x -> vertx.deployVerticle(step.factory(), new DeploymentOptions().setInstances(step.instances()))
-            .onSuccess(id -> LOG.info("Deployed {} ({} instance(s))", step.name(), step.instances()))
+            .onSuccess(id -> {
+              deployments.add(id);
+              LOG.info("Deployed {} ({} instance(s))", step.name(), step.instances());
+            })
             .recover(e -> Future.failedFuture(new IllegalStateException("deploying " + step.name() + " failed: " + e.getMessage(), e)))
             .mapEmpty());
       }
@@ -244,7 +250,28 @@ public final class ChorusNode {
     return clusterManager.getNodes().size();
   }
 
-  public Future<Void> close() {
-    return infra.close().transform(ignored -> vertx.close());
+  /**
+   * Stops the node in the order that keeps clients informed: the verticles are undeployed last-deployed first, so
+   * the public servers (gateway, gRPC) stop accepting first, close their WebSockets with 1001 and let the requests in
+   * flight finish (bounded), while Redis, PostgreSQL and the rest are still open; then the clients, then Vert.x.
+   */
+  public synchronized Future<Void> close() {
+    if (closing == null) {   // once: a second call (a test's cleanup after its own close) gets the same outcome
+      closing = undeployAll().transform(ignored -> infra.close()).transform(ignored -> vertx.close());
+    }
+    return closing;
+  }
+
+  private Future<Void> undeployAll() {
+    List<String> ids = new java.util.ArrayList<>(deployments);
+    java.util.Collections.reverse(ids);
+    Future<Void> chain = Future.succeededFuture();
+    for (String id : ids) {
+      chain = chain.transform(ignored -> vertx.undeploy(id).recover(e -> {
+        LOG.warn("Undeploying {} at shutdown failed: {}", id, e.getMessage());
+        return Future.succeededFuture();
+      }));
+    }
+    return chain;
   }
 }

@@ -37,6 +37,9 @@ public final class GatewayVerticle extends VerticleBase {
   private final Readiness readiness;
   private final String metricsRegistry;
   private final SharedPort port;
+  /** How long a shutdown lets the requests in flight finish before their connections are closed. */
+  static final long SHUTDOWN_GRACE_MS = 5_000;
+  private io.vertx.core.http.HttpServer server;
 
   public GatewayVerticle(NodeContext node, List<Feature> features, Readiness readiness, String metricsRegistry, SharedPort port) {
     this.node = node;
@@ -100,11 +103,22 @@ public final class GatewayVerticle extends VerticleBase {
         .requestHandler(router), config.host());
     })
         .onSuccess(s -> {
+          server = s;
           NodePorts.publishHttp(vertx, s.actualPort());
           LOG.info("HTTP gateway listening on {}:{}", config.host(), s.actualPort());
         })
         .recover(e -> Future.failedFuture(new IllegalStateException(
             "cannot listen on HTTP_PORT " + config.httpPort() + ": " + e.getMessage(), e)));
+  }
+
+  /**
+   * A graceful stop: the server stops accepting connections, its WebSockets are closed with 1001 "server shutting
+   * down" ({@link io.chorus.realtime.GoingAway}), and the requests in flight may finish for up to
+   * {@link #SHUTDOWN_GRACE_MS} before the remaining connections are closed.
+   */
+  @Override
+  public Future<?> stop() {
+    return server == null ? Future.succeededFuture() : server.shutdown(SHUTDOWN_GRACE_MS, java.util.concurrent.TimeUnit.MILLISECONDS);
   }
 
   private void ready(RoutingContext ctx) {

@@ -69,6 +69,7 @@ public final class QueueTrim {
   public static Future<ServerWebSocket> upgrade(HttpServerRequest request) {
     HttpConnection http = request.connection();
     return request.toWebSocket().map(ws -> {
+      GoingAway.install(ws);
       trim(ws);
       if (!release(ws)) {
         // still reachable from the socket and not written to any more. Only here, not on every

@@ -200,7 +200,7 @@ public final class StreamRoutes {
     signedIn.transform(who -> sessions.get(sessionId).transform(ar -> Future.succeededFuture(ar))).onComplete(done -> {
       io.vertx.core.AsyncResult<StreamSession> ar = done.result();
       ctx.request().resume();
-      ctx.request().toWebSocket().onSuccess(ws -> {
+      ctx.request().toWebSocket().map(io.chorus.realtime.GoingAway::install).onSuccess(ws -> {
         if (signedIn.failed()) {
           refuse(ws, ErrorCode.UNAUTHENTICATED, "access token refused: " + signedIn.cause().getMessage(), (short) 4401);
         } else if (signedIn.result() != null && !signedIn.result().equals(userId)) {

@@ -34,6 +34,8 @@ public final class WsProbe implements AutoCloseable {
   /** Every binary message in arrival order. */
   public final LinkedBlockingQueue<Buffer> binaries = new LinkedBlockingQueue<>();
   private final CompletableFuture<Short> closed = new CompletableFuture<>();
+  /** The reason of the server's Close, once read (null before). */
+  public volatile String closeReason;
   private final WebSocket ws;
   private final Object demandLock = new Object();
   private boolean paused;
@@ -123,6 +125,7 @@ public final class WsProbe implements AutoCloseable {
     @Override
     public CompletionStage<?> onClose(WebSocket webSocket, int statusCode, String reason) {
       // returning null makes the client answer with a Close of the same code
+      closeReason = reason;
       closed.complete((short) statusCode);
       return null;
     }
