@@ -23,4 +23,33 @@ public final class GoingAway {
     });
     return ws;
   }
+
+  /**
+   * The same for a SockJS socket of a WebSocket transport (the bridge): a raw one ({@code /eventbus/websocket}) is
+   * closed with 1001; a SockJS session's WebSocket first gets SockJS's close frame {@code c[1001,"server shutting
+   * down"]} (vertx-web's own session close always says {@code c[3000,"Go away!"]}). The polling and streaming
+   * transports have no socket of their own: their requests are let finish as any other.
+   */
+  public static void install(io.vertx.ext.web.handler.sockjs.SockJSSocket sock) {
+    ServerWebSocket ws;
+    try {
+      ws = QueueTrim.webSocketOf(sock);
+    } catch (ReflectiveOperationException | RuntimeException e) {
+      return;
+    }
+    if (ws == null) {
+      return;
+    }
+    boolean raw = QueueTrim.raw(sock);
+    ws.shutdownHandler(v -> {
+      if (ws.isClosed()) {
+        return;
+      }
+      if (raw) {
+        ws.close(CODE, REASON);
+      } else {
+        ws.writeTextMessage("c[" + CODE + ",\"" + REASON + "\"]").eventually(() -> ws.close(CODE, REASON));
+      }
+    });
+  }
 }

@@ -140,19 +140,33 @@ public final class QueueTrim {
    * WebSocket's queue was swapped. Call it from the SockJS socket handler. Polling and streaming transports have no
    * WebSocket; false for them.
    */
+  /**
+   * The WebSocket under a SockJS socket of a WebSocket transport (the raw one, or a session's WebSocket listener:
+   * call it from the SockJS socket handler); null for the polling and streaming transports.
+   */
+  public static ServerWebSocket webSocketOf(io.vertx.ext.web.handler.sockjs.SockJSSocket sock) throws ReflectiveOperationException {
+    Object ws = null;
+    if (RAW_SOCKJS_WS != null && RAW_SOCKJS_WS.getDeclaringClass().isInstance(sock)) {
+      ws = RAW_SOCKJS_WS.get(sock);
+    } else if (SESSION_LISTENER != null && LISTENER_WS != null && SESSION_LISTENER.getDeclaringClass().isInstance(sock)) {
+      Object listener = SESSION_LISTENER.get(sock);
+      ws = LISTENER_WS.getDeclaringClass().isInstance(listener) ? LISTENER_WS.get(listener) : null;
+    }
+    return ws instanceof ServerWebSocket socket ? socket : null;
+  }
+
+  /** True for a socket of SockJS's raw WebSocket transport ({@code /eventbus/websocket}): no SockJS framing. */
+  public static boolean raw(io.vertx.ext.web.handler.sockjs.SockJSSocket sock) {
+    return RAW_SOCKJS_WS != null && RAW_SOCKJS_WS.getDeclaringClass().isInstance(sock);
+  }
+
   public static boolean trim(io.vertx.ext.web.handler.sockjs.SockJSSocket sock) {
     if (!ENABLED || sock == null) {
       return false;
     }
     try {
-      Object ws = null;
-      if (RAW_SOCKJS_WS != null && RAW_SOCKJS_WS.getDeclaringClass().isInstance(sock)) {
-        ws = RAW_SOCKJS_WS.get(sock);
-      } else if (SESSION_LISTENER != null && LISTENER_WS != null && SESSION_LISTENER.getDeclaringClass().isInstance(sock)) {
-        Object listener = SESSION_LISTENER.get(sock);
-        ws = LISTENER_WS.getDeclaringClass().isInstance(listener) ? LISTENER_WS.get(listener) : null;
-      }
-      if (!(ws instanceof ServerWebSocket socket) || !trim(socket)) {
+      ServerWebSocket socket = webSocketOf(sock);
+      if (socket == null || !trim(socket)) {
         return false;
       }
       // the HTTP connection it was upgraded from, which SockJS keeps (through the routing context) for the socket's

@@ -107,6 +107,8 @@ public final class RoomBridge {
         ? SocketDrop.channelOf(sock.routingContext().request()) : null;
     // the raw WebSocket transport's upgrade (request, headers, routing context, HTTP connection) is not needed past
     // this point: 12.2 KB of heap per idle bridge socket with it (scripts/bench-connections -Dbench.transport=bridge)
+    // closed with 1001 "server shutting down" when the node shuts down, as the gateway's own WebSockets are
+    io.chorus.realtime.GoingAway.install(sock);
     io.chorus.realtime.QueueTrim.letGo(sock);
     // a WebSocket transport's outbound queues (its own and, while SockJS still holds it, its HTTP connection's,
     // ~4.7 KB each) are swapped for small ones before the first write from another thread; after letGo the raw

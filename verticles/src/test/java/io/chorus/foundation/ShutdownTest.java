@@ -23,7 +23,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * A node's shutdown (SIGTERM: {@link ChorusNode#close}) tells its WebSocket clients it is going away and lets the
- * requests in flight finish: every socket was closed with 1000 and no reason (as "room ended" or "session finished"),
+ * requests in flight finish: every socket (the stream hub's, the bridge's raw and SockJS WebSocket transports) was
+ * closed with 1000 and no reason (as "room ended" or "session finished"),
  * and Redis and PostgreSQL were closed before the HTTP server, so a request in flight failed.
  */
 class ShutdownTest {
@@ -39,8 +40,17 @@ class ShutdownTest {
           HttpResponse.BodyHandlers.ofString());
       assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
       String id = new JsonObject(created.body()).getString("session_id");
+      String clock = new JsonObject().put("type", "send").put("address", "client.clock").put("replyAddress", "r-1")
+          .put("body", new JsonObject().put("t0", 5)).encode();
       try (WsProbe operator = WsProbe.connect(port, "/ws/stream/" + id + "/op-1");
+           WsProbe rawBridge = WsProbe.connect(port, "/eventbus/websocket");
+           WsProbe sockJs = WsProbe.connect(port, "/eventbus/000/" + java.util.UUID.randomUUID().toString().replace("-", "") + "/websocket");
            Socket inFlight = new Socket("127.0.0.1", port)) {
+        // both bridge sockets are past the bridge's socket handler once they answered
+        rawBridge.sendText(clock);
+        assertThat(new JsonObject(rawBridge.nextBinary(20_000)).getString("address")).isEqualTo("r-1");   // the raw bridge answers in binary frames
+        sockJs.sendText(new io.vertx.core.json.JsonArray().add(clock).encode());
+        awaitText(sockJs, t -> t.startsWith("a[") && t.contains("r-1"));
         inFlight.setSoTimeout(20_000);
         // a request whose head and half its body have arrived: in flight when the shutdown begins
         String body = "{\"client_id\":\"cam-2\"}";
@@ -53,6 +63,10 @@ class ShutdownTest {
         Future<Void> closing = node.close();
         assertThat(operator.awaitClose(10_000)).isEqualTo((short) 1001);
         assertThat(operator.closeReason).isEqualTo("server shutting down");
+        assertThat(rawBridge.awaitClose(10_000)).isEqualTo((short) 1001);
+        assertThat(rawBridge.closeReason).isEqualTo("server shutting down");
+        // SockJS closes a session with its own close frame
+        awaitText(sockJs, t -> t.equals("c[1001,\"server shutting down\"]"));
         out.write(body.substring(5).getBytes(StandardCharsets.US_ASCII));
         out.flush();
         String answer = readHead(inFlight.getInputStream());
@@ -62,6 +76,21 @@ class ShutdownTest {
     } finally {
       tc.close();
     }
+  }
+
+  private static void awaitText(WsProbe probe, java.util.function.Predicate<String> match) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+    java.util.List<String> seen = new java.util.ArrayList<>();
+    while (System.nanoTime() < deadline) {
+      String text = probe.texts.poll(100, TimeUnit.MILLISECONDS);
+      if (text != null && match.test(text)) {
+        return;
+      }
+      if (text != null) {
+        seen.add(text);
+      }
+    }
+    throw new AssertionError("no matching text frame within 20 s; seen: " + seen);
   }
 
   /** Waits until the operator is recorded (its socket is open and past its upgrade). */
