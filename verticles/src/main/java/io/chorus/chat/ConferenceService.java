@@ -149,7 +149,11 @@ public final class ConferenceService {
         return Future.failedFuture(new ChorusException(ErrorCode.GONE, "room has ended"));
       }
       JoinRoomRequest req = JoinRoomRequest.newBuilder().setRoomId(roomId).setUserId(pid).setUserName(name).build();
-      return rooms.join(req, false, identity == null, account == null ? "" : account).compose(state -> {
+      return rooms.join(req, false, identity == null, account == null ? "" : account).recover(e -> existing != null
+          && ErrorCode.of(e) == ErrorCode.NOT_FOUND
+          // the row is there but the live room is gone (its Redis state expired before the cleanup ended the row):
+          // GET answers it as ended, so a join is gone, as for a row the cleanup ended
+          ? Future.failedFuture(new ChorusException(ErrorCode.GONE, "room has ended")) : Future.failedFuture(e)).compose(state -> {
         boolean fresh = "user_joined".equals(state.event());
         String role = pid.equals(state.hostId()) ? "host" : "participant";
         Future<Void> rowReady = existing != null ? repo.touch(roomId, expiresAt()).compose(v -> chat.store().dropMeta(roomId))

@@ -513,6 +513,32 @@ class ConferenceRestTest {
     assertThat(rest.get(port(0), "/api/v1/rooms/" + freshId, null).json().getString("status")).isEqualTo("active");
   }
 
+  /**
+   * A room whose live state is gone from Redis (its TTL ran out before the cleanup's period ended the row, or Redis lost
+   * it) while its PostgreSQL row is still active: GET /api/v1/rooms/:id answers it "ended", but POST .../join answered
+   * 404 not_found, where api.md has a join of an ended room 410 gone (as it is once the cleanup has ended the row).
+   */
+  @Test
+  void aJoinOfARoomWhoseLiveStateIsGoneIsGoneAsItsGetSays() {
+    JsonObject c = create(0, "lapsed-host", new JsonObject().put("title", "lapsed"));
+    String id = c.getJsonObject("room").getString("id");
+    for (String key : io.chorus.room.RoomStore.keys(id)) {
+      TestServices.await(redis.del(List.of(key)));
+    }
+    assertThat(cluster.sql("SELECT status FROM rooms WHERE id = ?", id).get(0).get("status")).isEqualTo("active");
+    for (int node = 0; node < 2; node++) {
+      assertThat(rest.get(port(node), "/api/v1/rooms/" + id, null).json().getString("status")).isEqualTo("ended");
+      assertThat(rest.call(HttpMethod.POST, port(node), "/api/v1/rooms/" + id + "/join", null, "lapsed-guest-" + node,
+          new JsonObject().put("display_name", "Late")).errorCode(410)).isEqualTo("gone");
+    }
+    // nothing was written for the refused joins
+    assertThat(cluster.sql("SELECT participant_id FROM room_participants WHERE room_id = ?", id))
+        .extracting(r -> r.get("participant_id")).containsExactly("lapsed-host");
+    // an unknown room is still not_found
+    assertThat(rest.post(port(1), "/api/v1/rooms/ZZZZZZ/join", null, new JsonObject().put("display_name", "x")).errorCode(404))
+        .isEqualTo("not_found");
+  }
+
   @Test
   void corsPreflightFollowsTheConfiguredOrigins() {
     io.vertx.ext.web.client.HttpResponse<io.vertx.core.buffer.Buffer> r = TestServices.await(rest.web
