@@ -85,6 +85,16 @@ public final class ChatFeature implements Feature {
         conference.renew(room).onFailure(e -> LOG.warn("Room {}: renewing its lifetime after a change failed: {}", room, e.toString()));
       }
     });
+    // a member's leave through any API, not only a REST leave, ends its membership row and its active-participant
+    // entry (local: the room node that made the leave publishes it, so once per leave)
+    node.vertx().eventBus().<JsonObject>localConsumer(Addresses.ROOM_REVOKED, m -> {
+      String room = m.body() == null ? null : m.body().getString("room_id");
+      String participant = m.body() == null ? null : m.body().getString("participant_id");
+      if (room != null && participant != null) {
+        conference.departed(room, participant)
+            .onFailure(e -> LOG.warn("Room {}: recording that {} left failed: {}", room, participant, e.toString()));
+      }
+    });
     if (node.runs(ChorusConfig.Role.ROOM)) {
       long interval = config.cleanupIntervalSeconds() * 1000L;
       node.deploy("ChatVerticle", () -> new ChatVerticle(new RoomCleanup(new ConferenceRepo(infra.pg()), chat.store(), node.api(RoomLifecycle.class), infra.redisApi(),

@@ -188,6 +188,18 @@ public final class ConferenceService {
   }
 
   /**
+   * A member left the room through any API (its last seed {@code /ws} socket closed, gRPC {@code LeaveRoom}, its node
+   * gone, a REST leave): its membership in PostgreSQL gets {@code left_at} and it leaves the room's active participants
+   * in Redis ({@code room:{ID}:participants}), as a REST leave does; unless it is a member again by now (a re-join).
+   */
+  public Future<Void> departed(String roomId, String participantId) {
+    return rooms.member(roomId, participantId).map(state -> state.isMember(participantId))
+        .recover(e -> ErrorCode.of(e) == ErrorCode.NOT_FOUND ? Future.succeededFuture(false) : Future.failedFuture(e))
+        .compose(present -> present ? Future.<Void>succeededFuture()
+            : repo.markLeft(roomId, participantId).compose(v -> chat.store().removeParticipant(roomId, participantId)));
+  }
+
+  /**
    * A disabled account leaves every room it joined while signed in: its participant tokens then prove nothing
    * (REST chat, media tokens and {@code /ws/chat} check membership), as the seed {@code /ws} refuses the account.
    */

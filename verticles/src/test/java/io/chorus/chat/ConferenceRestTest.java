@@ -514,6 +514,44 @@ class ConferenceRestTest {
   }
 
   /**
+   * A REST participant who leaves through another API (here: it opened the seed /ws with its token and closed it, which
+   * removes it from the room, api.md) was gone from the room (GET participants, chat 403) but stayed an open membership
+   * in PostgreSQL (left_at null) and in the room's active participants in Redis (room:{ID}:participants) for the room's
+   * life. Now both record the leave, on whichever node it happened; a member who re-joins is open again.
+   */
+  @Test
+  void aLeaveThroughTheSeedSocketEndsTheMembershipInPostgresAndRedis() {
+    JsonObject c = create(0, "sock-host", new JsonObject().put("title", "socket leave"));
+    String id = c.getJsonObject("room").getString("id");
+    JsonObject g = join(1, id, "sock-guest", "Gus");
+    try (WsProbe host = WsProbe.connect(port(0), "/ws?room_id=" + id + "&user_id=sock-host&token=" + c.getString("token"))) {
+      host.awaitType("room_info");
+      try (WsProbe guest = WsProbe.connect(port(1), "/ws?room_id=" + id + "&user_id=sock-guest&token=" + g.getString("token"))) {
+        guest.awaitType("room_info");
+      }
+      assertThat(host.awaitType("user_left").getString("user_id")).isEqualTo("sock-guest");
+      assertThat(rest.get(port(0), "/api/v1/rooms/" + id + "/participants", c.getString("token")).json().getJsonArray("participants")
+          .stream().map(o -> ((JsonObject) o).getString("participant_id")).toList()).containsExactly("sock-host");
+      TestServices.until("sock-guest's membership ended in PostgreSQL", 10_000, 20, () -> !cluster.sql(
+          "SELECT 1 FROM room_participants WHERE room_id = ? AND participant_id = 'sock-guest' AND left_at IS NOT NULL", id).isEmpty());
+      assertThat(TestServices.await(redis.hkeys(ChatStore.participantsKey(id))).stream().map(Object::toString).toList())
+          .containsExactly("sock-host");
+      assertThat(cluster.sql("SELECT 1 FROM room_participants WHERE room_id = ? AND participant_id = 'sock-host' AND left_at IS NULL", id))
+          .hasSize(1);
+    }
+    // the host's own socket closing leaves the room empty: its row is ended too
+    TestServices.until("sock-host's membership ended in PostgreSQL", 10_000, 20, () -> !cluster.sql(
+        "SELECT 1 FROM room_participants WHERE room_id = ? AND participant_id = 'sock-host' AND left_at IS NOT NULL", id).isEmpty());
+    // a re-join with the token is an open membership again, in both stores
+    assertThat(rest.post(port(1), "/api/v1/rooms/" + id + "/join", g.getString("token"), new JsonObject().put("display_name", "Gus"))
+        .status()).isEqualTo(200);
+    assertThat(cluster.sql("SELECT participant_id FROM room_participants WHERE room_id = ? AND left_at IS NULL", id))
+        .extracting(r -> r.get("participant_id")).containsExactly("sock-guest");
+    assertThat(TestServices.await(redis.hkeys(ChatStore.participantsKey(id))).stream().map(Object::toString).toList())
+        .contains("sock-guest");
+  }
+
+  /**
    * A room whose live state is gone from Redis (its TTL ran out before the cleanup's period ended the row, or Redis lost
    * it) while its PostgreSQL row is still active: GET /api/v1/rooms/:id answers it "ended", but POST .../join answered
    * 404 not_found, where api.md has a join of an ended room 410 gone (as it is once the cleanup has ended the row).
