@@ -98,16 +98,20 @@ final class OpenSearchQueries {
     return forms.isEmpty() ? null : Query.of(b -> b.disMax(d -> d.queries(forms).tieBreaker(0.0)));
   }
 
-  /** {@link QueryBuilder#visibleTo}: public; the viewer's own unless taken down; moderators everything (null). */
+  /** {@link QueryBuilder#visibleTo}: public; the viewer's own unless taken down; moderators all but others' private playlists. */
   static Query visibleTo(SignedIn viewer) {
     Query pub = Query.of(b -> b.term(t -> t.field(SearchFields.PUBLIC).value(FieldValue.of("1"))));
     if (viewer == null) {
       return pub;
     }
+    Query mine = Query.of(b -> b.term(t -> t.field(SearchFields.OWNER).value(FieldValue.of(viewer.userId()))));
     if (viewer.moderator()) {
-      return null;
+      Query othersPrivate = Query.of(b -> b.bool(x -> x
+          .filter(f -> f.term(t -> t.field(SearchFields.TYPE).value(FieldValue.of(LibraryDocs.PLAYLISTS.name()))))
+          .mustNot(pub, mine)));
+      return Query.of(b -> b.bool(x -> x.mustNot(othersPrivate)));
     }
-    Query own = Query.of(b -> b.bool(x -> x.filter(f -> f.term(t -> t.field(SearchFields.OWNER).value(FieldValue.of(viewer.userId()))))
+    Query own = Query.of(b -> b.bool(x -> x.filter(mine)
         .mustNot(m -> m.term(t -> t.field(SearchFields.REMOVED).value(FieldValue.of("1"))))));
     return Query.of(b -> b.bool(x -> x.should(pub, own).minimumShouldMatch("1")));
   }

@@ -9,6 +9,7 @@ import org.apache.lucene.search.BoostQuery;
 import org.apache.lucene.search.ConstantScoreQuery;
 import org.apache.lucene.search.DisjunctionMaxQuery;
 import org.apache.lucene.search.FuzzyQuery;
+import org.apache.lucene.search.MatchAllDocsQuery;
 import org.apache.lucene.search.MatchNoDocsQuery;
 import org.apache.lucene.search.PhraseQuery;
 import org.apache.lucene.search.Query;
@@ -178,18 +179,24 @@ public final class QueryBuilder {
 
   /**
    * What {@code viewer} may see: anyone the public documents; a signed-in user also their own unless
-   * taken down; moderators everything.
+   * taken down; moderators everything but other users' private playlists, which are their owners' alone (as
+   * {@code GET /playlists/{id}} and OpenSubsonic answer them: there is nothing in them to moderate).
    */
   public static Query visibleTo(SignedIn viewer) {
     TermQuery pub = new TermQuery(new Term(SearchFields.PUBLIC, "1"));
     if (viewer == null) {
       return pub;
     }
+    TermQuery mine = new TermQuery(new Term(SearchFields.OWNER, viewer.userId()));
     if (viewer.moderator()) {
-      return null;
+      Query othersPrivate = new BooleanQuery.Builder()
+          .add(new TermQuery(new Term(SearchFields.TYPE, LibraryDocs.PLAYLISTS.name())), BooleanClause.Occur.FILTER)
+          .add(pub, BooleanClause.Occur.MUST_NOT).add(mine, BooleanClause.Occur.MUST_NOT).build();
+      return new BooleanQuery.Builder().add(new MatchAllDocsQuery(), BooleanClause.Occur.FILTER)
+          .add(othersPrivate, BooleanClause.Occur.MUST_NOT).build();
     }
     Query own = new BooleanQuery.Builder()
-        .add(new TermQuery(new Term(SearchFields.OWNER, viewer.userId())), BooleanClause.Occur.FILTER)
+        .add(mine, BooleanClause.Occur.FILTER)
         .add(new TermQuery(new Term(SearchFields.REMOVED, "1")), BooleanClause.Occur.MUST_NOT).build();
     return new BooleanQuery.Builder().add(pub, BooleanClause.Occur.SHOULD).add(own, BooleanClause.Occur.SHOULD)
         .setMinimumNumberShouldMatch(1).build();

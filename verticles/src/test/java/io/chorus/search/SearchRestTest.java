@@ -221,6 +221,15 @@ class SearchRestTest {
     assertThat(ids(search("секретный плейлист", null, "playlists"), "playlists")).isEmpty();
     assertThat(ids(search("секретный плейлист", bobToken, "playlists"), "playlists")).isEmpty();
     assertThat(ids(search("секретный плейлист", aliceToken, "playlists"), "playlists")).containsExactly(PRIVATE_LIST.toString());
+    // a private playlist is its owner's alone (GET /playlists/{id} is 404 to everyone else): moderators and admins see
+    // everything else (alice's pending track above), but not its name in search, typed, untyped or suggested
+    assertThat(ids(search("секретный плейлист", adminToken, "playlists"), "playlists")).isEmpty();
+    assertThat(ids(search("секретный плейлист", adminToken, null), "playlists")).isEmpty();
+    assertThat(ids(search("летние хиты", adminToken, "playlists"), "playlists")).containsExactly(PUBLIC_LIST.toString());
+    assertThat(rest.get(tc.port(), "/api/v1/search/suggest?q=" + enc("секретный"), adminToken).json().getJsonArray("suggestions").encode())
+        .doesNotContain(PRIVATE_LIST.toString());
+    assertThat(rest.get(tc.port(), "/api/v1/search/suggest?q=" + enc("секретный"), aliceToken).json().getJsonArray("suggestions").encode())
+        .contains(PRIVATE_LIST.toString());
     TestServices.until("alice found by username", 10_000, 50, () -> ids(search(alice, null, "users"), "users").contains(aliceId));
     assertThat(search("кино", "not-a-token", null).errorCode(401)).isEqualTo("unauthenticated");
     // a bad token is 401 whatever the parameters hold, limit as well as q and types
