@@ -22,8 +22,8 @@ import java.util.UUID;
  * entries show only the tracks the reader may see.
  */
 final class PlaylistRepo {
-  private static final String COLUMNS = "p.id, p.owner_id, p.name, p.description, p.public, p.created_at, p.updated_at,"
-      + " (SELECT count(*) FROM playlist_tracks x WHERE x.playlist_id = p.id) AS entry_count";
+  private static final String FIELDS = "p.id, p.owner_id, p.name, p.description, p.public, p.created_at, p.updated_at";
+  private static final String COLUMNS = FIELDS + ", (SELECT count(*) FROM playlist_tracks x WHERE x.playlist_id = p.id) AS entry_count";
 
   private final Pool pg;
   private final CatalogEvents events;
@@ -51,10 +51,16 @@ final class PlaylistRepo {
         .execute(Tuple.of(id, owner, name, description, isPublic)).map(id);
   }
 
-  /** The caller's own playlists, most recently changed first. */
+  /**
+   * The caller's own playlists, most recently changed first; {@code entry_count} counts the entries the caller may see,
+   * as {@link #get} does (a track taken down since is gone for its owner too, so it is not counted).
+   */
   Future<JsonObject> mine(SignedIn me) {
-    return pg.preparedQuery("SELECT " + COLUMNS + " FROM playlists p WHERE p.owner_id = $1 ORDER BY p.updated_at DESC, p.id")
-        .execute(Tuple.of(UUID.fromString(me.userId())))
+    // $1 moderator, $2 the caller (CatalogTracks.viewer), who is the owner
+    return pg.preparedQuery("SELECT " + FIELDS + ", (SELECT count(*) FROM playlist_tracks x JOIN tracks t ON t.id = x.track_id"
+            + " WHERE x.playlist_id = p.id AND " + CatalogTracks.visible("t", 1) + ") AS entry_count"
+            + " FROM playlists p WHERE p.owner_id = $2 ORDER BY p.updated_at DESC, p.id")
+        .execute(CatalogTracks.viewer(Tuple.tuple(), me))
         .map(rs -> {
           JsonArray lists = new JsonArray();
           rs.forEach(r -> lists.add(json(r)));

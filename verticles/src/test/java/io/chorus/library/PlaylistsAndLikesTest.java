@@ -137,6 +137,33 @@ class PlaylistsAndLikesTest {
         .isEqualTo(0L);
   }
 
+  /**
+   * GET /playlists (my lists) counts what GET /playlists/{id} shows me: a track taken down since I added it is gone
+   * for me too, so neither its entry nor its number are mine to see (the list said 3 where the playlist showed 2).
+   */
+  @Test
+  void myListsCountTheEntriesIMaySeeAsThePlaylistDoes() {
+    CatalogApi.User me = api.newUser("counter");
+    CatalogApi.User mod = api.newModerator("countmod");
+    String kept = track(me, "Kept", "approved");
+    String mine = track(me, "Mine, pending", "pending");
+    String doomed = track(me, "Taken down later", "approved");
+    String id = api.post("/api/v1/playlists", me.token(), new JsonObject().put("name", "Counted")).expect(201).json()
+        .getJsonObject("playlist").getString("id");
+    for (String t : List.of(kept, mine, doomed)) {
+      api.post("/api/v1/playlists/" + id + "/tracks", me.token(), new JsonObject().put("track_id", t)).expect(201);
+    }
+    api.post("/api/v1/moderation/tracks/" + doomed, mod.token(), new JsonObject().put("decision", "takedown").put("reason", "rights"))
+        .expect(200);
+
+    JsonObject shown = api.get("/api/v1/playlists/" + id, me.token()).expect(200).json().getJsonObject("playlist");
+    assertThat(entryTracks(shown)).containsExactly(kept, mine);
+    assertThat(shown.getLong("entry_count")).isEqualTo(2);
+    JsonObject listed = api.get("/api/v1/playlists", me.token()).expect(200).json().getJsonArray("playlists").getJsonObject(0);
+    assertThat(listed.getString("id")).isEqualTo(id);
+    assertThat(listed.getLong("entry_count")).as("my list counts as the playlist shows").isEqualTo(2);
+  }
+
   @Test
   void playlistBadInput() {
     CatalogApi.User me = api.newUser("badlist");
