@@ -569,6 +569,20 @@ class SubsonicTest {
     assertThat(subsonic("updatePlaylist.view?playlistId=" + UUID.randomUUID() + "&name=x", fay[1]).getJsonObject("error").getInteger("code"))
         .isEqualTo(70);
     assertThat(subsonic("deletePlaylist.view?id=" + UUID.randomUUID(), fay[1]).getJsonObject("error").getInteger("code")).isEqualTo(70);
+    // createPlaylist with a playlistId (replace the songs) answers as updatePlaylist: another's public one 50, one the caller
+    // cannot see (unknown, or another's private one) 70, as getPlaylist has it; it was 50 for all three
+    assertThat(subsonic("createPlaylist.view?playlistId=" + id + "&songId=" + song, gus[1]).getJsonObject("error").getInteger("code"))
+        .isEqualTo(50);
+    assertThat(subsonic("createPlaylist.view?playlistId=" + UUID.randomUUID() + "&songId=" + song, fay[1]).getJsonObject("error")
+        .getInteger("code")).isEqualTo(70);
+    String secret = subsonic("createPlaylist.view?name=Secret&songId=" + song, fay[1]).getJsonObject("playlist").getString("id");
+    assertThat(subsonic("getPlaylist.view?id=" + secret, gus[1]).getJsonObject("error").getInteger("code")).isEqualTo(70);
+    assertThat(subsonic("createPlaylist.view?playlistId=" + secret + "&songId=" + song2, gus[1]).getJsonObject("error").getInteger("code"))
+        .isEqualTo(70);
+    assertThat(ids(subsonic("getPlaylist.view?id=" + secret, fay[1]).getJsonObject("playlist").getJsonArray("entry")))
+        .as("nothing changed").containsExactly(song.toString());
+    assertThat(ids(subsonic("getPlaylist.view?id=" + id, fay[1]).getJsonObject("playlist").getJsonArray("entry")))
+        .containsExactly(song2.toString(), song.toString());
     assertThat(subsonic("deletePlaylist.view", fay[1]).getJsonObject("error").getInteger("code")).isEqualTo(10);
     HttpResponse<String> head = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port
         + "/rest/deletePlaylist.view?f=json&id=" + id + "&apiKey=" + fay[1])).method("HEAD", HttpRequest.BodyPublishers.noBody()).build(),

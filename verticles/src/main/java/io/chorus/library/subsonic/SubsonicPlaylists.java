@@ -199,11 +199,23 @@ final class SubsonicPlaylists {
     }).mapEmpty();
   }
 
+  /**
+   * createPlaylist's {@code playlistId}: the caller's own playlist, renamed when {@code name} is given; as updatePlaylist,
+   * one the caller may not see (unknown, or another user's private one) is 70 and another user's public one 50.
+   */
   private Future<Void> owned(SqlConnection c, UUID id, UUID owner, String name) {
-    return c.preparedQuery("UPDATE playlists SET updated_at = NOW(), name = coalesce($3, name) WHERE id = $1 AND owner_id = $2")
-        .execute(Tuple.of(id, owner, name))
-        .compose(r -> r.rowCount() == 1 ? Future.succeededFuture()
-            : Future.failedFuture(SubsonicResponse.failure(SubsonicResponse.NOT_AUTHORIZED, "Not your playlist, or no such playlist")));
+    return c.preparedQuery("SELECT owner_id, public FROM playlists WHERE id = $1 FOR UPDATE").execute(Tuple.of(id)).compose(rows -> {
+      Row r = rows.size() == 0 ? null : rows.iterator().next();
+      boolean own = r != null && owner.equals(r.getUUID("owner_id"));
+      if (r == null || !own && !r.getBoolean("public")) {
+        return Future.failedFuture(SubsonicResponse.failure(SubsonicResponse.NOT_FOUND, "Playlist not found"));
+      }
+      if (!own) {
+        return Future.failedFuture(SubsonicResponse.failure(SubsonicResponse.NOT_AUTHORIZED, "Only the playlist's owner may change it"));
+      }
+      return c.preparedQuery("UPDATE playlists SET updated_at = NOW(), name = coalesce($2, name) WHERE id = $1")
+          .execute(Tuple.of(id, name)).mapEmpty();
+    });
   }
 
   private static JsonObject playlist(Row r) {
