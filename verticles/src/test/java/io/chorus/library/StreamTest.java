@@ -228,7 +228,11 @@ class StreamTest {
     assertThat(api.get(stream(t), owner).error(410)).isEqualTo("gone");
     assertThat(api.get(stream(t), other).error(410)).isEqualTo("gone");
     assertThat(api.get(signed, null).error(410)).isEqualTo("gone");
+    // no new signed URL either: the same 410 as the stream (api.md's stream-url row), not a 404
+    assertThat(api.json("POST", stream(t) + "-url", owner, new JsonObject()).error(410)).isEqualTo("gone");
+    assertThat(api.json("POST", stream(t) + "-url", null, new JsonObject()).error(410)).isEqualTo("gone");
     api.get(stream(t), admin).expect(200);   // moderators still can (to review it)
+    api.json("POST", stream(t) + "-url", admin, new JsonObject()).expect(200);
   }
 
   @Test
