@@ -44,24 +44,17 @@ public final class RoomSocketHandler implements Handler<RoutingContext> {
   private final java.util.Map<String, java.util.Set<RoomFanout.RoomSocket>> signedIn = new java.util.HashMap<>();
   private final io.vertx.core.eventbus.MessageConsumer<JsonObject> signedOut;
   private final io.vertx.core.eventbus.MessageConsumer<JsonObject> disabled;
-  /** The wired sockets by room and member ({@link #memberKey}), for the member's leave through another API. */
-  private final java.util.Map<String, java.util.Set<RoomFanout.RoomSocket>> members = new java.util.HashMap<>();
+  private final RoomMembers members = new RoomMembers();
   private final io.vertx.core.eventbus.MessageConsumer<JsonObject> revoked;
-  private final long pingMs;
 
   public RoomSocketHandler(Vertx vertx, Hub hub, RoomClient rooms, ParticipantTokens tokens, SocketDrop drop) {
     this(vertx, hub, rooms, tokens, drop, null, RoomsConfig.DEFAULT_WS_PING_SECONDS * 1000L);
   }
 
-  /**
-   * {@code pingMs}: every socket is pinged this often (ROOM_WS_PING_SECONDS); one that has sent nothing, not even the
-   * pong every WebSocket client answers a ping with, for twice that is gone (a closed laptop, a lost network: no close,
-   * no reset) and is closed, so its member leaves.
-   */
+  /** {@code pingMs}: every socket is pinged this often (ROOM_WS_PING_SECONDS), see {@link RoomSocketLiveness}. */
   public RoomSocketHandler(Vertx vertx, Hub hub, RoomClient rooms, ParticipantTokens tokens, SocketDrop drop, SignedIn.Verifier accounts,
                            long pingMs) {
-    this.pingMs = pingMs;
-    vertx.setPeriodic(pingMs, t -> ping());
+    RoomSocketLiveness.start(vertx, pingMs, members::sockets);
     this.accounts = accounts;
     this.disabled = vertx.eventBus().consumer(io.chorus.bus.Addresses.USER_DISABLED, m -> disabled(m.body()));
     this.signedOut = vertx.eventBus().consumer(io.chorus.bus.Addresses.USER_SESSIONS_REVOKED, m -> signedOut(m.body()));
@@ -180,48 +173,16 @@ public final class RoomSocketHandler implements Handler<RoutingContext> {
     }
   }
 
-  /** Pings every wired socket; closes (1001, dropped 5 s later) the ones that have sent nothing for two pings' time. */
-  private void ping() {
-    long now = System.currentTimeMillis();
-    for (java.util.Set<RoomFanout.RoomSocket> set : java.util.List.copyOf(members.values())) {
-      for (RoomFanout.RoomSocket s : java.util.List.copyOf(set)) {
-        if (s.ws.isClosed() || s.slow) {
-          continue;
-        }
-        if (now - s.heard >= 2 * pingMs) {
-          s.slow = true;   // nothing more is written to it
-          s.closeAndDrop((short) 1001, "no answer to pings");
-        } else {
-          s.ws.writePing(io.vertx.core.buffer.Buffer.buffer());
-        }
-      }
-    }
-  }
-
-  private static String memberKey(String roomId, String userId) {
-    return roomId + '\n' + userId;
-  }
-
   /**
    * A member left the room or was removed from it by another API (REST leave, gRPC LeaveRoom, its node dropped), on
-   * any node: its sockets here that joined before that leave (room_info of a version up to the leave's) get error
-   * forbidden and close 4403, as its chat sockets and bridge registrations end; a socket that joined again since stays.
+   * any node: its sockets here that joined before that leave get error forbidden and close 4403, as its chat sockets and
+   * bridge registrations end.
    */
   private void revoked(JsonObject body) {
-    if (body == null || !(body.getValue("room_id") instanceof String roomId) || !(body.getValue("participant_id") instanceof String pid)) {
-      return;
-    }
-    java.util.Set<RoomFanout.RoomSocket> set = members.get(memberKey(roomId, pid));
-    if (set == null) {
-      return;
-    }
-    long version = body.getValue("version") instanceof Number n ? n.longValue() : Long.MAX_VALUE;
-    for (RoomFanout.RoomSocket s : java.util.List.copyOf(set)) {
-      if (s.infoVersion() <= version) {
-        s.revoked = true;
-        forget(s);
-        refuse(s.ws, ErrorCode.FORBIDDEN, "no longer a member of this room", (short) 4403);
-      }
+    for (RoomFanout.RoomSocket s : members.revokedBy(body)) {
+      s.revoked = true;
+      forget(s);
+      refuse(s.ws, ErrorCode.FORBIDDEN, "no longer a member of this room", (short) 4403);
     }
   }
 
@@ -229,11 +190,7 @@ public final class RoomSocketHandler implements Handler<RoutingContext> {
   private void forget(RoomFanout.RoomSocket socket) {
     fanout.remove(socket);
     forgetSignedIn(socket.userId, socket);
-    String key = memberKey(socket.roomId, socket.userId);
-    java.util.Set<RoomFanout.RoomSocket> set = members.get(key);
-    if (set != null && set.remove(socket) && set.isEmpty()) {
-      members.remove(key);
-    }
+    members.remove(socket);
   }
 
   private void open(ServerWebSocket ws, String roomId, String userId, String rawUserName, String token, io.netty.channel.Channel connection) {
@@ -314,7 +271,7 @@ public final class RoomSocketHandler implements Handler<RoutingContext> {
       ws.writeTextMessage(info.encode());
       socket.infoSent(room.version());
       if (!ws.isClosed()) {   // closed by the write: its close handler, set above, has taken the member out
-        members.computeIfAbsent(memberKey(roomId, userId), k -> new java.util.HashSet<>()).add(socket);
+        members.add(socket);
         wire(ws, socket);
         ws.resume();
       }
@@ -338,8 +295,7 @@ public final class RoomSocketHandler implements Handler<RoutingContext> {
 
   private void wire(ServerWebSocket ws, RoomFanout.RoomSocket socket) {
     long[] window = {System.currentTimeMillis(), 0};
-    socket.heard = window[0];
-    ws.pongHandler(b -> socket.heard = System.currentTimeMillis());
+    RoomSocketLiveness.watch(ws, socket);
     ws.binaryMessageHandler(b -> {
       socket.heard = System.currentTimeMillis();
       send(socket, RoomEvents.error("invalid_argument", "binary frames are not part of this protocol"));
