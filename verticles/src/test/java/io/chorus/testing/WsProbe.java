@@ -218,9 +218,14 @@ public final class WsProbe implements AutoCloseable {
     join(sendBinaryAsync(data));
   }
 
-  /** Queues a text message behind the earlier sends (the JDK client takes one send at a time). */
-  public synchronized CompletableFuture<WebSocket> sendTextAsync(String text) {
-    lastSend = lastSend.thenCompose(w -> w.sendText(text, true));
+  /** Queues a text message behind the earlier sends. */
+  public CompletableFuture<WebSocket> sendTextAsync(String text) {
+    return queue(w -> w.sendText(text, true));
+  }
+
+  /** Queues a send behind the earlier ones: the JDK client takes one send at a time (a second throws). */
+  private synchronized CompletableFuture<WebSocket> queue(java.util.function.Function<WebSocket, CompletionStage<WebSocket>> send) {
+    lastSend = lastSend.thenCompose(send);
     return lastSend;
   }
 
@@ -244,42 +249,36 @@ public final class WsProbe implements AutoCloseable {
   /** Sends one text message as fragments, a frame each (RFC 6455 continuation frames), and waits until they are written. */
   public void sendTextInParts(String... parts) {
     CompletableFuture<WebSocket> sent;
+    // one message: no other send may come between its fragments
     synchronized (this) {
+      sent = lastSend;
       for (int i = 0; i < parts.length; i++) {
         String part = parts[i];
         boolean last = i == parts.length - 1;
-        lastSend = lastSend.thenCompose(w -> w.sendText(part, last));
+        sent = queue(w -> w.sendText(part, last));
       }
-      sent = lastSend;
     }
     join(sent);
   }
 
   /** Sends a protocol Ping (a control frame, no message) behind the earlier sends and waits until it is written. */
   public void sendPing(String data) {
-    CompletableFuture<WebSocket> sent;
-    synchronized (this) {
-      lastSend = lastSend.thenCompose(w -> w.sendPing(ByteBuffer.wrap(data.getBytes(java.nio.charset.StandardCharsets.UTF_8))));
-      sent = lastSend;
-    }
-    join(sent);
+    join(queue(w -> w.sendPing(utf8(data))));
   }
 
   /** Sends an unsolicited protocol Pong (a heartbeat some clients send) and waits until it is written. */
   public void sendPong(String data) {
-    CompletableFuture<WebSocket> sent;
-    synchronized (this) {
-      lastSend = lastSend.thenCompose(w -> w.sendPong(ByteBuffer.wrap(data.getBytes(java.nio.charset.StandardCharsets.UTF_8))));
-      sent = lastSend;
-    }
-    join(sent);
+    join(queue(w -> w.sendPong(utf8(data))));
+  }
+
+  private static ByteBuffer utf8(String data) {
+    return ByteBuffer.wrap(data.getBytes(java.nio.charset.StandardCharsets.UTF_8));
   }
 
   /** Queues a binary message behind the earlier sends. */
-  public synchronized CompletableFuture<WebSocket> sendBinaryAsync(Buffer data) {
+  public CompletableFuture<WebSocket> sendBinaryAsync(Buffer data) {
     ByteBuffer bytes = ByteBuffer.wrap(data.getBytes());
-    lastSend = lastSend.thenCompose(w -> w.sendBinary(bytes, true));
-    return lastSend;
+    return queue(w -> w.sendBinary(bytes, true));
   }
 
   private static void join(CompletableFuture<?> send) {
