@@ -1,7 +1,6 @@
 package io.chorus.chat;
 
 import io.chorus.ChorusNode;
-import io.chorus.gateway.NodePorts;
 import io.chorus.testing.ChorusCluster;
 import io.chorus.testing.Rest;
 import io.chorus.testing.Sql;
@@ -12,7 +11,6 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.WebClient;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
@@ -32,23 +30,13 @@ import static org.assertj.core.api.Assertions.assertThat;
     "RATE_LIMIT_ROOM_CREATE=0",
     "ROOM_CLEANUP_INTERVAL_SECONDS=1"})
 class ChatRecoveryTest {
+  static TestCluster cluster;
   static List<ChorusNode> nodes;
   static Vertx client;
   static Rest rest;
 
-  @BeforeAll
-  static void start(TestCluster cluster) {
-    nodes = cluster.nodes();
-    client = cluster.client();
-    rest = cluster.rest();
-  }
-
-  static int port(int i) {
-    return NodePorts.http(nodes.get(i).vertx());
-  }
-
   static JsonObject post(int node, String path, String token, JsonObject body) {
-    return rest.postOk(port(node), path, token, body);
+    return rest.postOk(cluster.port(node), path, token, body);
   }
 
   /** Reads created events until {@code synced}, returning their seqs. */
@@ -74,9 +62,9 @@ class ChatRecoveryTest {
     String bToken = post(0, "/api/v1/rooms/" + id + "/join", null, new JsonObject().put("display_name", "B")).getString("token");
     String rToken = post(1, "/api/v1/rooms/" + id + "/join", null, new JsonObject().put("display_name", "Reader")).getString("token");
 
-    WsProbe watcher = WsProbe.connect(port(1), "/ws/chat/" + id + "?token=" + hostToken);
+    WsProbe watcher = WsProbe.connect(cluster.port(1), "/ws/chat/" + id + "?token=" + hostToken);
     List<Long> watcherSeqs = new ArrayList<>(replayed(watcher));
-    WsProbe reader = WsProbe.connect(port(0), "/ws/chat/" + id + "?token=" + rToken);
+    WsProbe reader = WsProbe.connect(cluster.port(0), "/ws/chat/" + id + "?token=" + rToken);
     List<Long> readerSeqs = new ArrayList<>(replayed(reader));
     assertThat(readerSeqs).containsExactly(1L, 2L, 3L);   // the three join lines
 
@@ -88,7 +76,7 @@ class ChatRecoveryTest {
     for (int s = 0; s < 2; s++) {
       int node = s;
       String token = s == 0 ? aToken : bToken;
-      senders.add(sendMany(web, port(node), "/api/v1/rooms/" + id + "/chat/messages", token, "s" + s, perSender, failed));
+      senders.add(sendMany(web, cluster.port(node), "/api/v1/rooms/" + id + "/chat/messages", token, "s" + s, perSender, failed));
     }
     long t0 = System.currentTimeMillis();
     // the reader reads some live messages, drops, and reconnects to the other node while sending goes on
@@ -98,7 +86,7 @@ class ChatRecoveryTest {
     }
     reader.close();
     long last = readerSeqs.get(readerSeqs.size() - 1);
-    WsProbe again = WsProbe.connect(port(1), "/ws/chat/" + id + "?token=" + rToken + "&after=" + last);
+    WsProbe again = WsProbe.connect(cluster.port(1), "/ws/chat/" + id + "?token=" + rToken + "&after=" + last);
     long reconnectedAt = System.currentTimeMillis();
     readerSeqs.addAll(replayed(again));
     long total = 3 + 2L * perSender;
@@ -120,7 +108,7 @@ class ChatRecoveryTest {
     assertThat(last).isLessThan(total);
 
     // REST history agrees: every seq once, ascending
-    JsonObject page = rest.get(port(0), "/api/v1/rooms/" + id + "/chat/messages?limit=200&after=0", hostToken).json();
+    JsonObject page = rest.get(cluster.port(0), "/api/v1/rooms/" + id + "/chat/messages?limit=200&after=0", hostToken).json();
     assertThat(page.getJsonArray("messages")).hasSize(200);
     assertThat(page.getBoolean("has_more")).isTrue();
     System.out.printf("ChatRecoveryTest: %d messages from 2 nodes in %d ms; reader resumed after seq %d (%d ms after start)%n",
@@ -163,9 +151,9 @@ class ChatRecoveryTest {
     String hostId = c.getJsonObject("participant").getString("participant_id");
     // the room's seed /ws sockets, the host's on node 0 and a listener's on node 1, end with it too (they were left
     // open in a room that no longer existed, told nothing, every control answered not_found)
-    try (WsProbe ws = WsProbe.connect(port(1), "/ws/chat/" + id + "?token=" + c.getString("token"));
-         WsProbe host = WsProbe.connect(port(0), "/ws?room_id=" + id + "&user_id=" + hostId + "&token=" + c.getString("token"));
-         WsProbe listener = WsProbe.connect(port(1), "/ws?room_id=" + id + "&user_id=expiring-listener")) {
+    try (WsProbe ws = WsProbe.connect(cluster.port(1), "/ws/chat/" + id + "?token=" + c.getString("token"));
+         WsProbe host = WsProbe.connect(cluster.port(0), "/ws?room_id=" + id + "&user_id=" + hostId + "&token=" + c.getString("token"));
+         WsProbe listener = WsProbe.connect(cluster.port(1), "/ws?room_id=" + id + "&user_id=expiring-listener")) {
       replayed(ws);
       host.awaitType("room_info");
       long version = listener.awaitType("room_info").getLong("version");
@@ -183,8 +171,8 @@ class ChatRecoveryTest {
         assertThat(seed.awaitClose(5000)).isEqualTo((short) 1000);
       }
     }
-    assertThat(rest.get(port(0), "/api/v1/rooms/" + id, null).json().getString("status")).isEqualTo("ended");
-    assertThat(rest.get(port(0), "/api/v1/rooms/" + id + "/chat/messages", c.getString("token")).errorCode(404)).isEqualTo("not_found");
+    assertThat(rest.get(cluster.port(0), "/api/v1/rooms/" + id, null).json().getString("status")).isEqualTo("ended");
+    assertThat(rest.get(cluster.port(0), "/api/v1/rooms/" + id + "/chat/messages", c.getString("token")).errorCode(404)).isEqualTo("not_found");
   }
 
   @Test
@@ -193,29 +181,29 @@ class ChatRecoveryTest {
     String id = c.getJsonObject("room").getString("id");
     String host = c.getString("token");
     JsonObject other = post(1, "/api/v1/rooms", null, new JsonObject().put("title", "other"));
-    try (WsProbe none = WsProbe.connect(port(0), "/ws/chat/" + id)) {
+    try (WsProbe none = WsProbe.connect(cluster.port(0), "/ws/chat/" + id)) {
       assertThat(none.awaitType("error").getString("code")).isEqualTo("unauthenticated");
       assertThat(none.awaitClose(5000)).isEqualTo((short) 4401);
     }
-    try (WsProbe wrong = WsProbe.connect(port(0), "/ws/chat/" + id + "?token=" + other.getString("token"))) {
+    try (WsProbe wrong = WsProbe.connect(cluster.port(0), "/ws/chat/" + id + "?token=" + other.getString("token"))) {
       assertThat(wrong.awaitType("error").getString("code")).isEqualTo("forbidden");
       assertThat(wrong.awaitClose(5000)).isEqualTo((short) 4403);
     }
     String bob = post(1, "/api/v1/rooms/" + id + "/join", null, new JsonObject().put("display_name", "Bob")).getString("token");
     post(1, "/api/v1/rooms/" + id + "/leave", bob, null);
-    try (WsProbe gone = WsProbe.connect(port(0), "/ws/chat/" + id + "?token=" + bob)) {
+    try (WsProbe gone = WsProbe.connect(cluster.port(0), "/ws/chat/" + id + "?token=" + bob)) {
       assertThat(gone.awaitType("error").getString("code")).isEqualTo("forbidden");
       assertThat(gone.awaitClose(5000)).isEqualTo((short) 4403);
     }
-    try (WsProbe ws = WsProbe.connect(port(1), "/ws/chat/" + id + "?token=" + host)) {
+    try (WsProbe ws = WsProbe.connect(cluster.port(1), "/ws/chat/" + id + "?token=" + host)) {
       replayed(ws);
       JsonObject m = post(0, "/api/v1/rooms/" + id + "/chat/messages", host, new JsonObject().put("content", "one"));
       assertThat(ws.awaitType("message_created").getJsonObject("message").getString("content")).isEqualTo("one");
-      rest.call(io.vertx.core.http.HttpMethod.PUT, port(0), "/api/v1/rooms/" + id + "/chat/messages/" + m.getString("id"), host, null,
+      rest.call(io.vertx.core.http.HttpMethod.PUT, cluster.port(0), "/api/v1/rooms/" + id + "/chat/messages/" + m.getString("id"), host, null,
           new JsonObject().put("content", "uno"));
       JsonObject upd = ws.awaitType("message_updated");
       assertThat(upd.getJsonObject("message").getString("content")).isEqualTo("uno");
-      rest.call(io.vertx.core.http.HttpMethod.DELETE, port(1), "/api/v1/rooms/" + id + "/chat/messages/" + m.getString("id"), host, null, null);
+      rest.call(io.vertx.core.http.HttpMethod.DELETE, cluster.port(1), "/api/v1/rooms/" + id + "/chat/messages/" + m.getString("id"), host, null, null);
       JsonObject del = ws.awaitType("message_deleted");
       assertThat(del.getString("message_id")).isEqualTo(m.getString("id"));
       ws.send(new JsonObject().put("type", "ping"));
@@ -236,14 +224,14 @@ class ChatRecoveryTest {
     for (int i = 0; i < 55; i++) {
       sent.add(post(0, path, host, new JsonObject().put("content", "m" + i)));
     }
-    try (WsProbe ws = WsProbe.connect(port(0), "/ws/chat/" + id + "?token=" + host)) {
+    try (WsProbe ws = WsProbe.connect(cluster.port(0), "/ws/chat/" + id + "?token=" + host)) {
       List<Long> seqs = replayed(ws);
       assertThat(seqs).hasSize(50).doesNotContain(sent.get(0).getLong("seq"));
       JsonObject oldest = sent.get(0);
       JsonObject newest = sent.get(sent.size() - 1);
-      rest.call(io.vertx.core.http.HttpMethod.PUT, port(0), path + "/" + oldest.getString("id"), host, null, new JsonObject().put("content", "old"));
-      rest.call(io.vertx.core.http.HttpMethod.DELETE, port(0), path + "/" + sent.get(1).getString("id"), host, null, null);
-      rest.call(io.vertx.core.http.HttpMethod.PUT, port(0), path + "/" + newest.getString("id"), host, null, new JsonObject().put("content", "new"));
+      rest.call(io.vertx.core.http.HttpMethod.PUT, cluster.port(0), path + "/" + oldest.getString("id"), host, null, new JsonObject().put("content", "old"));
+      rest.call(io.vertx.core.http.HttpMethod.DELETE, cluster.port(0), path + "/" + sent.get(1).getString("id"), host, null, null);
+      rest.call(io.vertx.core.http.HttpMethod.PUT, cluster.port(0), path + "/" + newest.getString("id"), host, null, new JsonObject().put("content", "new"));
       // the three events leave this node in that order: the first one this socket gets is the newest message's
       JsonObject first = ws.await(x -> x.getString("type", "").startsWith("message_"), 10_000);
       assertThat(first.getString("type")).as(ws.history()).isEqualTo("message_updated");
@@ -261,7 +249,7 @@ class ChatRecoveryTest {
   void controlFramesAreNoMessagesAndFragmentsMakeOne() {
     JsonObject c = post(0, "/api/v1/rooms", null, new JsonObject().put("title", "frames").put("display_name", "Host"));
     String id = c.getJsonObject("room").getString("id");
-    try (WsProbe ws = WsProbe.connect(port(0), "/ws/chat/" + id + "?token=" + c.getString("token"))) {
+    try (WsProbe ws = WsProbe.connect(cluster.port(0), "/ws/chat/" + id + "?token=" + c.getString("token"))) {
       ws.awaitType("synced");
       ws.sendPing("keep-alive");
       ws.sendPong("heartbeat");
@@ -286,7 +274,7 @@ class ChatRecoveryTest {
   void aSocketThatPingsButDoesNotReadThePongsIsClosed() {
     JsonObject c = post(0, "/api/v1/rooms", null, new JsonObject().put("title", "deaf").put("display_name", "Host"));
     String id = c.getJsonObject("room").getString("id");
-    try (WsProbe ws = WsProbe.connect(port(0), "/ws/chat/" + id + "?token=" + c.getString("token"))) {
+    try (WsProbe ws = WsProbe.connect(cluster.port(0), "/ws/chat/" + id + "?token=" + c.getString("token"))) {
       ws.awaitType("synced");
       // the new code closes after a few MB of pongs
       ws.sendWithoutReading("{\"type\":\"ping\"}", 1_000_000);

@@ -1,13 +1,11 @@
 package io.chorus.chat;
 
-import io.chorus.testing.TestServices;
-import io.vertx.core.Vertx;
+import io.chorus.testing.TestRedis;
 import io.vertx.core.json.JsonObject;
-import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.RedisAPI;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -20,20 +18,15 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 /** The chat script's keys on real Redis: the index is trimmed with the messages (CHAT_HISTORY_MAX). */
 class ChatStoreTest {
   static final int MAX = 5;
-  private static Vertx vertx;
+  @RegisterExtension
+  static final TestRedis REDIS = new TestRedis();
   private static RedisAPI redis;
   private static ChatStore store;
 
   @BeforeAll
   static void start() {
-    vertx = Vertx.vertx();
-    redis = RedisAPI.api(Redis.createClient(vertx, "redis://" + TestServices.services().redis().address()));
+    redis = REDIS.api();
     store = new ChatStore(redis, 6, 24, MAX);
-  }
-
-  @AfterAll
-  static void stop() {
-    await(vertx.close());
   }
 
   static JsonObject message(String author, String content) {

@@ -19,7 +19,6 @@ import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
@@ -44,34 +43,23 @@ import static org.assertj.core.api.Assertions.assertThat;
     "GRPC_API_KEY=test-key",
     "RATE_LIMIT_REGISTER=100000"})
 class LeaveRevokesTest {
+  static TestCluster cluster;
   static List<ChorusNode> nodes;
-  static Vertx client;
   static Rest rest;
 
-  @BeforeAll
-  static void start(TestCluster cluster) {
-    nodes = cluster.nodes();
-    client = cluster.client();
-    rest = cluster.rest();
-  }
-
-  static int port(int i) {
-    return NodePorts.http(nodes.get(i).vertx());
-  }
-
   static JsonObject post(int node, String path, String token, JsonObject body) {
-    return rest.postOk(port(node), path, token, body);
+    return rest.postOk(cluster.port(node), path, token, body);
   }
 
   static WsProbe chat(int node, String id, String token) {
-    WsProbe ws = WsProbe.connect(port(node), "/ws/chat/" + id + "?token=" + token);
+    WsProbe ws = WsProbe.connect(cluster.port(node), "/ws/chat/" + id + "?token=" + token);
     ws.awaitType("synced");
     return ws;
   }
 
   /** A raw bridge socket registered to the room (the reply to a later request proves the REGISTER took). */
   static WsProbe bridge(int node, String id, String token) {
-    WsProbe ws = WsProbe.connect(port(node), "/eventbus/websocket");
+    WsProbe ws = WsProbe.connect(cluster.port(node), "/eventbus/websocket");
     ws.send(new JsonObject().put("type", "register").put("address", "client.chat." + id)
         .put("headers", new JsonObject().put("token", token)));
     settle(ws, "sync-0");
@@ -143,7 +131,7 @@ class LeaveRevokesTest {
   void closingTheSeedSocketLeavesAndEndsTheChatSocket() {
     JsonObject c = post(0, "/api/v1/rooms", null, new JsonObject().put("title", "seed").put("display_name", "Host"));
     String id = c.getJsonObject("room").getString("id");
-    WsProbe seed = WsProbe.connect(port(0), "/ws?room_id=" + id + "&user_id=dave&user_name=Dave");
+    WsProbe seed = WsProbe.connect(cluster.port(0), "/ws?room_id=" + id + "&user_id=dave&user_name=Dave");
     String dave = seed.awaitType("room_info").getString("token");
     assertThat(dave).isNotBlank();
     try (WsProbe daveChat = chat(1, id, dave)) {
@@ -225,10 +213,10 @@ class LeaveRevokesTest {
       seen.completion().onComplete(x -> held.complete(null));
       return go.future().eventually(seen::unregister);
     });
-    try (WsProbe ws = WsProbe.connect(port(1), "/ws/chat/" + id, Map.of("Authorization", "Bearer " + jwt))) {
+    try (WsProbe ws = WsProbe.connect(cluster.port(1), "/ws/chat/" + id, Map.of("Authorization", "Bearer " + jwt))) {
       held.orTimeout(10, TimeUnit.SECONDS).join();
       ChatSocketHandler.BEFORE_ATTACH.hold(null);
-      assertThat(rest.post(port(0), "/api/v1/auth/logout", jwt, null).status()).isEqualTo(204);
+      assertThat(rest.post(cluster.port(0), "/api/v1/auth/logout", jwt, null).status()).isEqualTo(204);
       assertThat(ws.awaitType("error").getString("code")).isEqualTo("unauthenticated");
       assertThat(ws.awaitClose(10_000)).isEqualTo((short) 4401);
     } finally {

@@ -2,16 +2,13 @@ package io.chorus.room;
 
 import io.chorus.bus.ChorusException;
 import io.chorus.bus.ErrorCode;
-import io.chorus.testing.TestServices;
+import io.chorus.testing.TestRedis;
 import io.vertx.core.Future;
-import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.vertx.redis.client.Redis;
-import io.vertx.redis.client.RedisAPI;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -24,20 +21,13 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 /** The queue and the ready wait in room.lua, on real Redis: every transition and its conditions. */
 class RoomQueueStoreTest {
   private static final AtomicInteger ROOMS = new AtomicInteger();
-  private static Vertx vertx;
+  @RegisterExtension
+  static final TestRedis REDIS = new TestRedis(8, 500);
   private static RoomStore store;
 
   @BeforeAll
   static void start() {
-    vertx = Vertx.vertx();
-    RedisAPI redis = RedisAPI.api(Redis.createClient(vertx, new io.vertx.redis.client.RedisOptions()
-        .setConnectionString("redis://" + TestServices.services().redis().address()).setMaxPoolSize(8).setMaxPoolWaiting(500)));
-    store = new RoomStore(redis, 24);
-  }
-
-  @AfterAll
-  static void stop() {
-    await(vertx.close());
+    store = new RoomStore(REDIS.api(), 24);
   }
 
   /** A room with a host holding a socket on node-a. */

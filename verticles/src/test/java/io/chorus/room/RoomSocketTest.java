@@ -14,7 +14,6 @@ import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.WebClient;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -32,20 +31,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 @ChorusCluster(config = {"MAX_ROOM_USERS=3", "RATE_LIMIT_REGISTER=100000", "RATE_LIMIT_LOGIN=100000",
     "ADMIN_USERNAME=room-gap-admin", "ADMIN_PASSWORD=admin password for the room gap test"})
 class RoomSocketTest {
+  static TestCluster cluster;
   static ChorusNode node;
   static Vertx client;
   static Rest rest;
-  static int port;
-  static TestCluster cluster;
-
-  @BeforeAll
-  static void start(TestCluster cluster) {
-    RoomSocketTest.cluster = cluster;
-    node = cluster.node();
-    port = cluster.port();
-    client = cluster.client();
-    rest = cluster.rest();
-  }
 
   /** Creates a room by connecting its first user over the WebSocket... through gRPC-free REST-less path: the host joins a room made by the service. */
   private static JsonObject createRoom(String hostId) {
@@ -64,7 +53,7 @@ class RoomSocketTest {
   void theJoinerGetsRoomInfoButNotItsOwnUserJoined() {
     JsonObject room = createRoom("own-host");
     String id = room.getString("room_id");
-    try (WsProbe host = WsProbe.connect(port, "/ws?room_id=" + id + "&user_id=own-host&user_name=H&token=" + room.getString("token"))) {
+    try (WsProbe host = WsProbe.connect(cluster.port(), "/ws?room_id=" + id + "&user_id=own-host&user_name=H&token=" + room.getString("token"))) {
       // the host's join settles first: had jane joined before it, the host's room_info would list her and the host
       // would rightly get no user_joined for her
       host.awaitType("room_info");
@@ -73,11 +62,11 @@ class RoomSocketTest {
   }
 
   private void janeJoinsAfterTheHost(String id, WsProbe host) {
-    try (WsProbe jane = WsProbe.connect(port, "/ws?room_id=" + id + "&user_id=own-jane&user_name=Jane")) {
+    try (WsProbe jane = WsProbe.connect(cluster.port(), "/ws?room_id=" + id + "&user_id=own-jane&user_name=Jane")) {
       JsonObject janeInfo = jane.awaitType("room_info");
       assertThat(janeInfo.getJsonArray("users").stream().map(u -> ((JsonObject) u).getString("id"))).contains("own-jane");
       assertThat(host.awaitType("user_joined").getString("user_id")).isEqualTo("own-jane");
-      try (WsProbe kim = WsProbe.connect(port, "/ws?room_id=" + id + "&user_id=own-kim&user_name=Kim")) {
+      try (WsProbe kim = WsProbe.connect(cluster.port(), "/ws?room_id=" + id + "&user_id=own-kim&user_name=Kim")) {
         long kimVersion = kim.awaitType("room_info").getLong("version");
         // the members hear kim join, with the version of kim's room_info
         for (WsProbe member : java.util.List.of(host, jane)) {
@@ -99,7 +88,7 @@ class RoomSocketTest {
   void seedMessagesInOrder() {
     JsonObject room = createRoom("user-123");
     String id = room.getString("room_id");
-    try (WsProbe host = WsProbe.connect(port, "/ws?room_id=" + id + "&user_id=user-123&user_name=John&token=" + room.getString("token"))) {
+    try (WsProbe host = WsProbe.connect(cluster.port(), "/ws?room_id=" + id + "&user_id=user-123&user_name=John&token=" + room.getString("token"))) {
       JsonObject info = host.awaitType("room_info");
       assertThat(info.getString("room_id")).isEqualTo(id);
       assertThat(info.getJsonArray("users").getJsonObject(0).getString("id")).isEqualTo("user-123");
@@ -107,7 +96,7 @@ class RoomSocketTest {
       assertThat(info.getJsonArray("users").getJsonObject(0).getBoolean("is_host")).isTrue();
       assertThat(info.getLong("timestamp")).isCloseTo(System.currentTimeMillis() / 1000, org.assertj.core.data.Offset.offset(5L));
 
-      try (WsProbe jane = WsProbe.connect(port, "/ws?room_id=" + id + "&user_id=user-456&user_name=Jane")) {
+      try (WsProbe jane = WsProbe.connect(cluster.port(), "/ws?room_id=" + id + "&user_id=user-456&user_name=Jane")) {
         JsonObject janeInfo = jane.awaitType("room_info");
         assertThat(janeInfo.getString("token")).isNotBlank();
         assertThat(janeInfo.getJsonArray("users")).hasSize(2);
@@ -151,8 +140,8 @@ class RoomSocketTest {
   void theHostHandsOverTheHostRoleOnItsSocket() {
     JsonObject room = createRoom("xfer-host");
     String id = room.getString("room_id");
-    try (WsProbe host = WsProbe.connect(port, "/ws?room_id=" + id + "&user_id=xfer-host&user_name=H&token=" + room.getString("token"));
-         WsProbe jane = WsProbe.connect(port, "/ws?room_id=" + id + "&user_id=xfer-jane&user_name=Jane")) {
+    try (WsProbe host = WsProbe.connect(cluster.port(), "/ws?room_id=" + id + "&user_id=xfer-host&user_name=H&token=" + room.getString("token"));
+         WsProbe jane = WsProbe.connect(cluster.port(), "/ws?room_id=" + id + "&user_id=xfer-jane&user_name=Jane")) {
       host.awaitType("room_info");
       jane.awaitType("room_info");   // jane is a member now
       // not the host: forbidden
@@ -187,18 +176,18 @@ class RoomSocketTest {
     JsonObject room = createRoom("gone-host");
     String id = room.getString("room_id");
     RoomClient rooms = new RoomClient(node.vertx().eventBus(), "test");
-    try (WsProbe host = WsProbe.connect(port, "/ws?room_id=" + id + "&user_id=gone-host&user_name=H&token=" + room.getString("token"))) {
+    try (WsProbe host = WsProbe.connect(cluster.port(), "/ws?room_id=" + id + "&user_id=gone-host&user_name=H&token=" + room.getString("token"))) {
       host.awaitType("room_info");
     }
     TestServices.until("the host's leave", 10_000, 20, () -> TestServices.await(rooms.get(id)).users().isEmpty());
-    try (WsProbe bob = WsProbe.connect(port, "/ws?room_id=" + id + "&user_id=gone-bob&user_name=Bob")) {
+    try (WsProbe bob = WsProbe.connect(cluster.port(), "/ws?room_id=" + id + "&user_id=gone-bob&user_name=Bob")) {
       JsonObject info = bob.awaitType("room_info");
       assertThat(info.getString("host_id")).isEqualTo("gone-bob");
       assertThat(info.getJsonArray("users").getJsonObject(0).getBoolean("is_host")).isTrue();
       bob.send(new JsonObject().put("type", "control").put("action", "play"));
       assertThat(bob.awaitType("play").getString("user_id")).isEqualTo("gone-bob");
       // the former host comes back as a participant
-      try (WsProbe back = WsProbe.connect(port, "/ws?room_id=" + id + "&user_id=gone-host&user_name=H&token=" + room.getString("token"))) {
+      try (WsProbe back = WsProbe.connect(cluster.port(), "/ws?room_id=" + id + "&user_id=gone-host&user_name=H&token=" + room.getString("token"))) {
         assertThat(back.awaitType("room_info").getString("host_id")).isEqualTo("gone-bob");
         back.send(new JsonObject().put("type", "control").put("action", "pause"));
         assertThat(back.awaitType("error").getString("code")).isEqualTo("forbidden");
@@ -211,24 +200,24 @@ class RoomSocketTest {
     JsonObject room = createRoom("host-a");
     String id = room.getString("room_id");
     // the host's id without the host's token: refused, nothing changes
-    try (WsProbe forged = WsProbe.connect(port, "/ws?room_id=" + id + "&user_id=host-a")) {
+    try (WsProbe forged = WsProbe.connect(cluster.port(), "/ws?room_id=" + id + "&user_id=host-a")) {
       assertThat(forged.awaitType("error").getString("code")).isEqualTo("already_exists");
       forged.awaitClose(5000);
     }
     // someone else's token
-    try (WsProbe forged = WsProbe.connect(port, "/ws?room_id=" + id + "&user_id=mallory&token=" + room.getString("token"))) {
+    try (WsProbe forged = WsProbe.connect(cluster.port(), "/ws?room_id=" + id + "&user_id=mallory&token=" + room.getString("token"))) {
       assertThat(forged.awaitType("error").getString("code")).isEqualTo("forbidden");
       assertThat(forged.awaitClose(5000)).isEqualTo((short) 4403);
     }
     // a tampered token
     String tampered = room.getString("token").substring(0, room.getString("token").length() - 2) + "xx";
-    try (WsProbe forged = WsProbe.connect(port, "/ws?room_id=" + id + "&user_id=host-a&token=" + tampered)) {
+    try (WsProbe forged = WsProbe.connect(cluster.port(), "/ws?room_id=" + id + "&user_id=host-a&token=" + tampered)) {
       assertThat(forged.awaitType("error").getString("code")).isEqualTo("unauthenticated");
       assertThat(forged.awaitClose(5000)).isEqualTo((short) 4401);
     }
     // a token for another room: 4000 + 403, as documented
     JsonObject other = createRoom("host-a");
-    try (WsProbe forged = WsProbe.connect(port, "/ws?room_id=" + id + "&user_id=host-a&token=" + other.getString("token"))) {
+    try (WsProbe forged = WsProbe.connect(cluster.port(), "/ws?room_id=" + id + "&user_id=host-a&token=" + other.getString("token"))) {
       assertThat(forged.awaitType("error").getString("code")).isEqualTo("forbidden");
       assertThat(forged.awaitClose(5000)).isEqualTo((short) 4403);
     }
@@ -241,7 +230,7 @@ class RoomSocketTest {
   void badInputGetsErrorsAndTheSocketKeepsServing() {
     JsonObject room = createRoom("h");
     String id = room.getString("room_id");
-    try (WsProbe host = WsProbe.connect(port, "/ws?room_id=" + id + "&user_id=h&token=" + room.getString("token"))) {
+    try (WsProbe host = WsProbe.connect(cluster.port(), "/ws?room_id=" + id + "&user_id=h&token=" + room.getString("token"))) {
       host.awaitType("room_info");
       host.sendText("{not json");
       assertThat(host.awaitType("error").getString("code")).isEqualTo("malformed_json");
@@ -268,10 +257,10 @@ class RoomSocketTest {
       host.send(new JsonObject().put("type", "ping"));
       assertThat(host.awaitType("pong")).isNotNull();
     }
-    try (WsProbe unknown = WsProbe.connect(port, "/ws?room_id=ZZZZZZ&user_id=x")) {
+    try (WsProbe unknown = WsProbe.connect(cluster.port(), "/ws?room_id=ZZZZZZ&user_id=x")) {
       assertThat(unknown.awaitType("error").getString("code")).isEqualTo("not_found");
     }
-    try (WsProbe missing = WsProbe.connect(port, "/ws?room_id=" + id)) {
+    try (WsProbe missing = WsProbe.connect(cluster.port(), "/ws?room_id=" + id)) {
       assertThat(missing.awaitType("error").getString("code")).isEqualTo("invalid_argument");
     }
   }
@@ -280,11 +269,11 @@ class RoomSocketTest {
   void roomFullAtMaxRoomUsers() {
     JsonObject room = createRoom("h");
     String id = room.getString("room_id");
-    try (WsProbe a = WsProbe.connect(port, "/ws?room_id=" + id + "&user_id=a");
-         WsProbe b = WsProbe.connect(port, "/ws?room_id=" + id + "&user_id=b")) {
+    try (WsProbe a = WsProbe.connect(cluster.port(), "/ws?room_id=" + id + "&user_id=a");
+         WsProbe b = WsProbe.connect(cluster.port(), "/ws?room_id=" + id + "&user_id=b")) {
       a.awaitType("room_info");
       b.awaitType("room_info");
-      try (WsProbe c = WsProbe.connect(port, "/ws?room_id=" + id + "&user_id=c")) {
+      try (WsProbe c = WsProbe.connect(cluster.port(), "/ws?room_id=" + id + "&user_id=c")) {
         assertThat(c.awaitType("error").getString("code")).isEqualTo("room_full");
       }
     }
@@ -294,19 +283,19 @@ class RoomSocketTest {
   void clockSyncOverHttpAndWebSocket() {
     WebClient web = WebClient.create(client);
     long t0 = System.currentTimeMillis();
-    JsonObject r = TestServices.await(web.get(port, "127.0.0.1", "/api/v1/time?t0=" + t0).send()).bodyAsJsonObject();
+    JsonObject r = TestServices.await(web.get(cluster.port(), "127.0.0.1", "/api/v1/time?t0=" + t0).send()).bodyAsJsonObject();
     long t3 = System.currentTimeMillis();
     assertThat(r.getLong("t0")).isEqualTo(t0);
     assertThat(r.getLong("t1")).isBetween(t0, t3);
     assertThat(r.getLong("t2")).isBetween(r.getLong("t1"), t3);
     // a missing or unreadable t0 is refused, as the WebSocket's time message refuses it
     for (String bad : new String[] {"", "?t0=", "?t0=abc", "?t0=1e3", "?t0=12abc", "?t0=NaN"}) {
-      io.vertx.ext.web.client.HttpResponse<io.vertx.core.buffer.Buffer> resp = TestServices.await(web.get(port, "127.0.0.1", "/api/v1/time" + bad).send());
+      io.vertx.ext.web.client.HttpResponse<io.vertx.core.buffer.Buffer> resp = TestServices.await(web.get(cluster.port(), "127.0.0.1", "/api/v1/time" + bad).send());
       assertThat(resp.statusCode()).as(bad).isEqualTo(400);
       assertThat(resp.bodyAsJsonObject().getJsonObject("error").getString("code")).as(bad).isEqualTo("invalid_argument");
     }
     JsonObject room = createRoom("h");
-    try (WsProbe host = WsProbe.connect(port, "/ws?room_id=" + room.getString("room_id") + "&user_id=h&token=" + room.getString("token"))) {
+    try (WsProbe host = WsProbe.connect(cluster.port(), "/ws?room_id=" + room.getString("room_id") + "&user_id=h&token=" + room.getString("token"))) {
       host.awaitType("room_info");
       host.send(new JsonObject().put("type", "time").put("t0", 123));
       JsonObject time = host.awaitType("time");
@@ -366,17 +355,17 @@ class RoomSocketTest {
   @ParameterizedTest
   @ValueSource(booleans = {false, true})
   void aSignInEndedWhileTheSocketOpensClosesIt(boolean disable) {
-    JsonObject user = newUser(rest, port);
+    JsonObject user = newUser(rest, cluster.port());
     String uid = user.getJsonObject("user").getString("id");
     String jwt = user.getString("access_token");
     String id = createRoom("host-gap").getString("room_id");
     CompletableFuture<Void> held = new CompletableFuture<>();
     RoomSocketHandler.BEFORE_JOIN.hold(who -> uid.equals(who.userId())
         ? untilHeard(disable ? Addresses.USER_DISABLED : Addresses.USER_SESSIONS_REVOKED, uid, held) : Future.succeededFuture());
-    try (WsProbe ws = WsProbe.connect(port, "/ws?room_id=" + id + "&access_token=" + jwt)) {
+    try (WsProbe ws = WsProbe.connect(cluster.port(), "/ws?room_id=" + id + "&access_token=" + jwt)) {
       held.orTimeout(10, TimeUnit.SECONDS).join();
       RoomSocketHandler.BEFORE_JOIN.hold(null);
-      end(rest, port, disable, uid, jwt);
+      end(rest, cluster.port(), disable, uid, jwt);
       assertThat(ws.awaitType("room_info").getString("you")).isEqualTo(uid);
       assertThat(ws.awaitType("error").getString("code")).isEqualTo(disable ? "forbidden" : "unauthenticated");
       assertThat(ws.awaitClose(10_000)).isEqualTo(disable ? (short) 4403 : (short) 4401);
@@ -401,7 +390,7 @@ class RoomSocketTest {
     RoomClient rooms = new RoomClient(node.vertx().eventBus(), "test");
     int gone = 2;   // with the host, MAX_ROOM_USERS (3): the ghosts of the old code also filled the room
     for (int i = 0; i < gone; i++) {
-      io.chorus.testing.StalledWsClient.open(port, "/ws?room_id=" + id + "&user_id=went-" + i).reset();
+      io.chorus.testing.StalledWsClient.open(cluster.port(), "/ws?room_id=" + id + "&user_id=went-" + i).reset();
     }
     TestServices.until("every join followed by its leave, only the host left", 10_000, 20, () -> {
       RoomState room = TestServices.await(rooms.get(id));
@@ -420,17 +409,17 @@ class RoomSocketTest {
   void aMemberWhoLeavesThroughAnotherApiHasItsSocketClosed() {
     JsonObject room = createRoom("left-host");
     String id = room.getString("room_id");
-    try (WsProbe host = WsProbe.connect(port, "/ws?room_id=" + id + "&user_id=left-host&token=" + room.getString("token"));
-         WsProbe member = WsProbe.connect(port, "/ws?room_id=" + id + "&user_id=left-kim")) {
+    try (WsProbe host = WsProbe.connect(cluster.port(), "/ws?room_id=" + id + "&user_id=left-host&token=" + room.getString("token"));
+         WsProbe member = WsProbe.connect(cluster.port(), "/ws?room_id=" + id + "&user_id=left-kim")) {
       host.awaitType("room_info");
       String token = member.awaitType("room_info").getString("token");
-      assertThat(rest.post(port, "/api/v1/rooms/" + id + "/leave", token, null).status()).isEqualTo(200);
+      assertThat(rest.post(cluster.port(), "/api/v1/rooms/" + id + "/leave", token, null).status()).isEqualTo(200);
       assertThat(host.awaitType("user_left").getString("user_id")).isEqualTo("left-kim");
       JsonObject error = member.await(m -> !"user_left".equals(m.getString("type")), 10_000);
       assertThat(error.getString("type")).as("the member's socket after its leave: " + member.history()).isEqualTo("error");
       assertThat(error.getString("code")).isEqualTo("forbidden");
       assertThat(member.awaitClose(10_000)).isEqualTo((short) 4403);
-      try (WsProbe again = WsProbe.connect(port, "/ws?room_id=" + id + "&user_id=left-kim&token=" + token)) {
+      try (WsProbe again = WsProbe.connect(cluster.port(), "/ws?room_id=" + id + "&user_id=left-kim&token=" + token)) {
         assertThat(again.awaitType("room_info").getString("you")).isEqualTo("left-kim");
         assertThat(host.awaitType("user_joined").getString("user_id")).isEqualTo("left-kim");
         host.send(new JsonObject().put("type", "control").put("action", "play"));
@@ -476,19 +465,19 @@ class RoomSocketTest {
    */
   @Test
   void aRoomInUseOverTheSeedSocketStaysAlive() {
-    JsonObject created = rest.postOk(port, "/api/v1/rooms", null, new JsonObject().put("title", "kept").put("display_name", "Host"));
+    JsonObject created = rest.postOk(cluster.port(), "/api/v1/rooms", null, new JsonObject().put("title", "kept").put("display_name", "Host"));
     String id = created.getJsonObject("room").getString("id");
     String hostId = created.getJsonObject("participant").getString("participant_id");
     cluster.sql("UPDATE rooms SET expires_at = NOW() + INTERVAL '1 hour' WHERE id = ?", id);
     TestServices.await(cluster.redis().del(java.util.List.of(io.chorus.chat.ChatStore.metaKey(id))));   // the row's cache
-    assertThat(java.time.Instant.parse(rest.get(port, "/api/v1/rooms/" + id, null).json().getString("expires_at")))
+    assertThat(java.time.Instant.parse(rest.get(cluster.port(), "/api/v1/rooms/" + id, null).json().getString("expires_at")))
         .isBefore(java.time.Instant.now().plus(java.time.Duration.ofHours(2)));
-    try (WsProbe host = WsProbe.connect(port, "/ws?room_id=" + id + "&user_id=" + hostId + "&token=" + created.getString("token"))) {
+    try (WsProbe host = WsProbe.connect(cluster.port(), "/ws?room_id=" + id + "&user_id=" + hostId + "&token=" + created.getString("token"))) {
       host.awaitType("room_info");
       host.send(new JsonObject().put("type", "control").put("action", "play"));
       host.awaitType("play");
       TestServices.until("the room's expires_at renewed by the play", 10_000, 200, () -> {
-        java.time.Instant expires = java.time.Instant.parse(rest.get(port, "/api/v1/rooms/" + id, null).json().getString("expires_at"));
+        java.time.Instant expires = java.time.Instant.parse(rest.get(cluster.port(), "/api/v1/rooms/" + id, null).json().getString("expires_at"));
         return expires.isAfter(java.time.Instant.now().plus(java.time.Duration.ofHours(23)));
       });
     }
@@ -502,7 +491,7 @@ class RoomSocketTest {
   @Test
   void aSocketThatSendsButDoesNotReadItsAnswersIsClosed() {
     JsonObject room = createRoom("deaf");
-    try (WsProbe ws = WsProbe.connect(port, "/ws?room_id=" + room.getString("room_id") + "&user_id=deaf&token=" + room.getString("token"))) {
+    try (WsProbe ws = WsProbe.connect(cluster.port(), "/ws?room_id=" + room.getString("room_id") + "&user_id=deaf&token=" + room.getString("token"))) {
       ws.awaitType("room_info");
       ws.sendWithoutReading("{\"type\":\"ping\"}", 1_000_000);
       assertThat(ws.awaitClose(30_000)).isIn((short) 1013, (short) 1006);

@@ -1,14 +1,12 @@
 package io.chorus.room;
 
-import io.chorus.testing.TestServices;
-import io.vertx.core.Vertx;
+import io.chorus.testing.TestRedis;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.RedisAPI;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.util.List;
 
@@ -17,20 +15,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /** The room script's layout on real Redis: member records apart, per-node socket counts, compact replies. */
 class RoomStoreTest {
-  private static Vertx vertx;
+  @RegisterExtension
+  static final TestRedis REDIS = new TestRedis();
   private static RedisAPI redis;
   private static RoomStore store;
 
   @BeforeAll
   static void start() {
-    vertx = Vertx.vertx();
-    redis = RedisAPI.api(Redis.createClient(vertx, "redis://" + TestServices.services().redis().address()));
+    redis = REDIS.api();
     store = new RoomStore(redis, 24);
-  }
-
-  @AfterAll
-  static void stop() {
-    await(vertx.close());
   }
 
   @Test
@@ -145,11 +138,11 @@ class RoomStoreTest {
 
   @Test
   void theServiceAnnouncesOnlyLoudChangesAndEventsCarryTheUserCount() throws Exception {
-    RoomService service = new RoomService(new RoomStore(redis, 24, 3), vertx.eventBus(),
+    RoomService service = new RoomService(new RoomStore(redis, 24, 3), REDIS.vertx().eventBus(),
         new io.chorus.room.RoomsConfig(10, 6, 24, 3));
     java.util.List<JsonObject> events = new java.util.concurrent.CopyOnWriteArrayList<>();
     java.util.concurrent.CompletableFuture<Void> played = new java.util.concurrent.CompletableFuture<>();
-    var consumer = vertx.eventBus().<JsonObject>consumer(io.chorus.bus.Addresses.roomFanout("svc-node"), m -> {
+    var consumer = REDIS.vertx().eventBus().<JsonObject>consumer(io.chorus.bus.Addresses.roomFanout("svc-node"), m -> {
       events.add(m.body());
       if ("play".equals(m.body().getString("type"))) {
         played.complete(null);

@@ -12,17 +12,21 @@ import java.lang.annotation.Target;
  * Chorus nodes for a test class or a test method, on the real services of {@link TestServices}
  * (started once per JVM). On a class: started before its {@code @BeforeAll} methods, closed after
  * its {@code @AfterAll} methods. On a method: started for that method only (its parameters get that
- * cluster, not the class's). Inject with a parameter of type {@link TestCluster}, {@code ChorusNode}
- * (the first node) or {@code List<ChorusNode>} in a constructor, lifecycle or test method.
+ * cluster, not the class's). What a test needs of it is injected by type: {@link TestCluster}, {@code ChorusNode}
+ * (the first node), {@code List<ChorusNode>}, {@code Vertx} (the cluster's {@link TestCluster#client() client}),
+ * {@link Rest} or {@code RedisAPI} (the cluster's clients); as a parameter of a constructor, lifecycle or test method,
+ * or as a static, non-final field of the annotated class, which is set (when null) before its {@code @BeforeAll}
+ * methods run.
  *
  * <pre>{@code
  * @ChorusCluster(nodes = 2, config = {"RATE_LIMIT_CHAT_MESSAGES=0", "GRPC_API_KEY=test-key"})
  * class SomeTest {
  *   static TestCluster cluster;
+ *   static Rest rest;
  *
- *   @BeforeAll
- *   static void start(TestCluster c) {
- *     cluster = c;
+ *   @Test
+ *   void something() {
+ *     rest.postOk(cluster.port(1), "/api/v1/rooms", null, body);
  *   }
  * }
  * }</pre>

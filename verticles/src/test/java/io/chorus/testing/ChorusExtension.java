@@ -1,6 +1,8 @@
 package io.chorus.testing;
 
 import io.chorus.ChorusNode;
+import io.vertx.core.Vertx;
+import io.vertx.redis.client.RedisAPI;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.BeforeEachCallback;
 import org.junit.jupiter.api.extension.ExtensionConfigurationException;
@@ -9,9 +11,13 @@ import org.junit.jupiter.api.extension.ParameterContext;
 import org.junit.jupiter.api.extension.ParameterResolutionException;
 import org.junit.jupiter.api.extension.ParameterResolver;
 import org.junit.platform.commons.support.AnnotationSupport;
+import org.junit.platform.commons.support.HierarchyTraversalMode;
+import org.junit.platform.commons.support.ReflectionSupport;
 
 import java.lang.reflect.AnnotatedElement;
+import java.lang.reflect.Field;
 import java.lang.reflect.Method;
+import java.lang.reflect.Modifier;
 import java.lang.reflect.ParameterizedType;
 import java.lang.reflect.Type;
 import java.util.Arrays;
@@ -21,7 +27,8 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * Starts the {@link ChorusCluster} a test class or method asks for and injects it. The cluster is
+ * Starts the {@link ChorusCluster} a test class or method asks for and injects it (a class's static fields of
+ * the injected types before its {@code @BeforeAll} methods, parameters by type). The cluster is
  * kept in the JUnit store of the class (or method) context as a closeable resource, so JUnit closes
  * it when that context ends: after the class's {@code @AfterAll} methods, or after the method.
  */
@@ -30,7 +37,30 @@ public final class ChorusExtension implements BeforeAllCallback, BeforeEachCallb
 
   @Override
   public void beforeAll(ExtensionContext context) {
-    clusterOf(context);
+    TestCluster cluster = clusterOf(context);
+    if (cluster != null) {
+      injectStatics(context.getRequiredTestClass(), cluster);
+    }
+  }
+
+  /** Sets the class's {@link #injectable} static fields that are still null to the cluster's parts. */
+  private static void injectStatics(Class<?> testClass, TestCluster cluster) {
+    for (Field f : ReflectionSupport.findFields(testClass, ChorusExtension::injectable, HierarchyTraversalMode.TOP_DOWN)) {
+      try {
+        f.setAccessible(true);
+        if (f.get(null) == null) {
+          f.set(null, part(cluster, f.getGenericType()));
+        }
+      } catch (IllegalAccessException e) {
+        throw new ExtensionConfigurationException("cannot set " + f + " to the @ChorusCluster's", e);
+      }
+    }
+  }
+
+  /** A static, non-final field of a type {@link #part} gives. */
+  static boolean injectable(Field f) {
+    int m = f.getModifiers();
+    return Modifier.isStatic(m) && !Modifier.isFinal(m) && isPart(f.getGenericType());
   }
 
   @Override
@@ -40,15 +70,31 @@ public final class ChorusExtension implements BeforeAllCallback, BeforeEachCallb
 
   @Override
   public boolean supportsParameter(ParameterContext parameter, ExtensionContext context) {
-    Class<?> type = parameter.getParameter().getType();
-    if (type == TestCluster.class || type == ChorusNode.class) {
-      return true;
-    }
-    if (type == List.class && parameter.getParameter().getParameterizedType() instanceof ParameterizedType p) {
+    return isPart(parameter.getParameter().getParameterizedType());
+  }
+
+  private static boolean isPart(Type type) {
+    if (type instanceof ParameterizedType p) {
       Type[] args = p.getActualTypeArguments();
-      return args.length == 1 && args[0] == ChorusNode.class;
+      return p.getRawType() == List.class && args.length == 1 && args[0] == ChorusNode.class;
     }
-    return false;
+    return type == TestCluster.class || type == ChorusNode.class || type == Vertx.class || type == Rest.class || type == RedisAPI.class;
+  }
+
+  /** The cluster, its first node, its nodes, its client Vert.x, REST client or Redis client, by {@code type}. */
+  private static Object part(TestCluster cluster, Type type) {
+    if (type == TestCluster.class) {
+      return cluster;
+    } else if (type == ChorusNode.class) {
+      return cluster.node();
+    } else if (type == Vertx.class) {
+      return cluster.client();
+    } else if (type == Rest.class) {
+      return cluster.rest();
+    } else if (type == RedisAPI.class) {
+      return cluster.redis();
+    }
+    return cluster.nodes();
   }
 
   @Override
@@ -58,11 +104,7 @@ public final class ChorusExtension implements BeforeAllCallback, BeforeEachCallb
       throw new ParameterResolutionException("no @ChorusCluster on " + context.getElement().map(Object::toString).orElse("this test")
           + " or its class to inject " + parameter.getParameter());
     }
-    Class<?> type = parameter.getParameter().getType();
-    if (type == TestCluster.class) {
-      return cluster;
-    }
-    return type == ChorusNode.class ? cluster.node() : cluster.nodes();
+    return part(cluster, parameter.getParameter().getParameterizedType());
   }
 
   /**

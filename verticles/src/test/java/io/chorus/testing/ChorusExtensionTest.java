@@ -3,12 +3,15 @@ package io.chorus.testing;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtensionConfigurationException;
 
+import java.lang.reflect.Field;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-/** How {@link ChorusCluster#config()} entries are read (no nodes are started here). */
+/** How {@link ChorusCluster#config()} entries are read, and which fields get the cluster (no nodes are started here). */
 class ChorusExtensionTest {
   @ChorusCluster(config = {"RATE_LIMIT_ROOM_CREATE=0", " GRPC_API_KEY = test-key ", "CORS_ALLOWED_ORIGINS=https://a.example,https://b.example",
       "WS_BASE_URL=wss://x.example/a=b", "LIVEKIT_URL="})
@@ -21,6 +24,26 @@ class ChorusExtensionTest {
 
   @ChorusCluster(config = "=3")
   static final class NoName {
+  }
+
+  @SuppressWarnings("unused")
+  static final class Fields {
+    static TestCluster cluster;
+    static io.chorus.ChorusNode node;
+    static List<io.chorus.ChorusNode> nodes;
+    static io.vertx.core.Vertx client;
+    static Rest rest;
+    static io.vertx.redis.client.RedisAPI redis;
+    static final Rest FINAL = null;
+    Rest instance;
+    static List<String> names;
+    static int port;
+  }
+
+  @Test
+  void theClusterAndItsClientsGoToStaticNonFinalFieldsOfTheirTypes() {
+    assertThat(Arrays.stream(Fields.class.getDeclaredFields()).filter(ChorusExtension::injectable).map(Field::getName))
+        .containsExactlyInAnyOrder("cluster", "node", "nodes", "client", "rest", "redis");
   }
 
   @Test
