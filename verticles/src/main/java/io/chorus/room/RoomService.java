@@ -1,6 +1,5 @@
 package io.chorus.room;
 
-import io.chorus.bus.Addresses;
 import io.chorus.bus.ChorusException;
 import io.chorus.bus.ErrorCode;
 import io.chorus.config.ChorusConfig;
@@ -12,8 +11,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Room business logic: validates input, changes state through {@link RoomStore} and publishes the
- * resulting seed-format events on the room's bus address. No server needed to test it.
+ * Room business logic: validates input, changes state through {@link RoomStore} and has {@link RoomAnnouncer} tell
+ * the cluster the resulting seed-format events. No server needed to test it.
  */
 public final class RoomService {
   private static final Logger LOG = LoggerFactory.getLogger(RoomService.class);
@@ -26,14 +25,11 @@ public final class RoomService {
   static final long OVERDUE_MS = 2 * DueTicks.SWEEP_MS + DueTicks.GRACE_MS;
 
   private final RoomStore store;
-  private final EventBus bus;
   private final RoomsConfig limits;
   private final TrackResolver tracks;
   private final DueTicks ticks;
   private final Takedowns takedowns;
-  /** Rooms whose activity this node announced, and when (see {@link #activity}). */
-  private final java.util.concurrent.ConcurrentHashMap<String, Long> announced = new java.util.concurrent.ConcurrentHashMap<>();
-  static final long ACTIVITY_MS = 60_000;
+  private final RoomAnnouncer announcer;
 
   public RoomService(RoomStore store, EventBus bus, RoomsConfig limits) {
     this(store, bus, limits, TrackResolver.DEFAULT);
@@ -42,9 +38,9 @@ public final class RoomService {
   /** {@code tracks}: the library's resolver of {@code track_id}s ({@link TrackResolver#DEFAULT} without a library). */
   public RoomService(RoomStore store, EventBus bus, RoomsConfig limits, TrackResolver tracks) {
     this.store = store;
-    this.bus = bus;
     this.limits = limits;
     this.tracks = tracks;
+    this.announcer = new RoomAnnouncer(bus);
     this.ticks = new DueTicks(store, this::tick);
     this.takedowns = new Takedowns(store, this, tracks);
   }
@@ -146,10 +142,10 @@ public final class RoomService {
     Future<Void> indexed = connect ? store.indexNodeRoom(node, roomId) : Future.succeededFuture();
     return indexed.compose(v -> store.join(roomId, userId, name, node, connect, strict, bound)).onSuccess(room -> {
       if ("user_joined".equals(room.event()) && !room.quiet()) {
-        publish(room, RoomEvents.userJoined(room, userId, System.currentTimeMillis()));
+        announcer.publish(room, RoomEvents.userJoined(room, userId, System.currentTimeMillis()));
       }
       if (room.hostChanged()) {   // the first to join a room its host left empty becomes host
-        publish(room, RoomEvents.hostChanged(room, System.currentTimeMillis()));
+        announcer.publish(room, RoomEvents.hostChanged(room, System.currentTimeMillis()));
       }
       kickIfOverdue(room);
     });
@@ -166,12 +162,12 @@ public final class RoomService {
     return store.leave(roomId, userId, node, disconnectOnly).onSuccess(room -> {
       if ("user_left".equals(room.event())) {
         long now = System.currentTimeMillis();
-        revoke(roomId, userId, room.version());
+        announcer.revoke(roomId, userId, room.version());
         if (!room.quiet()) {
-          publish(room, RoomEvents.userLeft(room, userId, room.leftName(userId), now));
+          announcer.publish(room, RoomEvents.userLeft(room, userId, room.leftName(userId), now));
         }
         if (room.hostChanged()) {
-          publish(room, RoomEvents.hostChanged(room, now));
+          announcer.publish(room, RoomEvents.hostChanged(room, now));
         }
         if (room.readyCheck()) {
           tick(roomId);
@@ -202,7 +198,7 @@ public final class RoomService {
       return Future.failedFuture(e);
     }
     return store.control(roomId, actor, action, positionMs, withUsers).map(this::scheduled)
-        .onSuccess(room -> publish(room, RoomEvents.playback(room, action, actor.isEmpty() ? room.hostId() : actor,
+        .onSuccess(room -> announcer.publish(room, RoomEvents.playback(room, action, actor.isEmpty() ? room.hostId() : actor,
             System.currentTimeMillis())));
   }
 
@@ -214,7 +210,7 @@ public final class RoomService {
       return Future.failedFuture(e);
     }
     return store.transfer(roomId, actor, newHost)
-        .onSuccess(room -> publish(room, RoomEvents.hostChanged(room, System.currentTimeMillis())));
+        .onSuccess(room -> announcer.publish(room, RoomEvents.hostChanged(room, System.currentTimeMillis())));
   }
 
   public Future<RoomState> changeTrack(String roomId, String actor, String trackUrl) {
@@ -237,7 +233,7 @@ public final class RoomService {
     }
     return track(url, id, "", 0, actor).compose(track -> indexed(id, roomId).compose(v -> store.changeTrack(roomId, actor, track)))
         .map(this::scheduled)
-        .onSuccess(room -> publish(room, RoomEvents.trackChanged(room, System.currentTimeMillis())))
+        .onSuccess(room -> announcer.publish(room, RoomEvents.trackChanged(room, System.currentTimeMillis())))
         .compose(room -> takedowns.recheck(roomId, id).map(room));
   }
 
@@ -267,7 +263,7 @@ public final class RoomService {
       JsonObject item = new JsonObject().put("id", QueueItems.newId()).put("track_url", track.url()).put("track_id", track.trackId())
           .put("title", track.title()).put("duration_ms", track.durationMs()).put("added_by", c.actor());
       return indexed(id, c.roomId()).compose(v -> store.queueAdd(c.roomId(), c.actor(), item, c.position(), limits.queueMax()));
-    }).onSuccess(room -> publish(room, RoomEvents.queue(room, System.currentTimeMillis())))
+    }).onSuccess(room -> announcer.publish(room, RoomEvents.queue(room, System.currentTimeMillis())))
         .compose(room -> takedowns.recheck(c.roomId(), id).map(room));
   }
 
@@ -278,7 +274,7 @@ public final class RoomService {
     } catch (ChorusException e) {
       return Future.failedFuture(e);
     }
-    return store.queueRemove(roomId, actor, itemId).onSuccess(room -> publish(room, RoomEvents.queue(room, System.currentTimeMillis())));
+    return store.queueRemove(roomId, actor, itemId).onSuccess(room -> announcer.publish(room, RoomEvents.queue(room, System.currentTimeMillis())));
   }
 
   public Future<RoomState> queueMove(String roomId, String actor, String itemId, int position) {
@@ -292,7 +288,7 @@ public final class RoomService {
       return Future.failedFuture(e);
     }
     return store.queueMove(roomId, actor, itemId, position)
-        .onSuccess(room -> publish(room, RoomEvents.queue(room, System.currentTimeMillis())));
+        .onSuccess(room -> announcer.publish(room, RoomEvents.queue(room, System.currentTimeMillis())));
   }
 
   /** The host moves on: the next queue item becomes the current track and waits for its listeners. */
@@ -303,7 +299,7 @@ public final class RoomService {
       return Future.failedFuture(e);
     }
     return store.skip(roomId, actor, limits.readyTimeoutMs()).map(this::scheduled)
-        .onSuccess(room -> publish(room, RoomEvents.trackChanged(room, System.currentTimeMillis())));
+        .onSuccess(room -> announcer.publish(room, RoomEvents.trackChanged(room, System.currentTimeMillis())));
   }
 
   /** A listener has buffered track {@code trackVersion}: the last one awaited starts it for everyone. */
@@ -320,7 +316,7 @@ public final class RoomService {
     return store.ready(roomId, userId, trackVersion).onSuccess(room -> {
       if (!room.noop()) {
         scheduled(room);
-        publish(room, RoomEvents.playback(room, "play", "", System.currentTimeMillis()));
+        announcer.publish(room, RoomEvents.playback(room, "play", "", System.currentTimeMillis()));
       }
     });
   }
@@ -340,8 +336,8 @@ public final class RoomService {
       scheduled(room);
       long now = System.currentTimeMillis();
       switch (room.event()) {
-        case "track_changed" -> publish(room, RoomEvents.trackChanged(room, now));
-        case "play", "pause" -> publish(room, RoomEvents.playback(room, room.event(), "", now));
+        case "track_changed" -> announcer.publish(room, RoomEvents.trackChanged(room, now));
+        case "play", "pause" -> announcer.publish(room, RoomEvents.playback(room, room.event(), "", now));
         default -> LOG.warn("Room {}: tick made an unexpected change '{}'", roomId, room.event());
       }
     });
@@ -367,7 +363,7 @@ public final class RoomService {
       }
       scheduled(room);
       long now = System.currentTimeMillis();
-      publish(room, "queue".equals(room.event()) ? RoomEvents.queue(room, now) : RoomEvents.trackChanged(room, now));
+      announcer.publish(room, "queue".equals(room.event()) ? RoomEvents.queue(room, now) : RoomEvents.trackChanged(room, now));
     });
   }
 
@@ -417,14 +413,14 @@ public final class RoomService {
       for (String roomId : rooms) {
         chain = chain.compose(n -> store.dropNode(roomId, node).map(room -> {
           long now = System.currentTimeMillis();
-          room.left().forEach(id -> revoke(roomId, id, room.version()));
+          room.left().forEach(id -> announcer.revoke(roomId, id, room.version()));
           if (!room.quiet()) {
             for (String id : room.left()) {
-              publish(room, RoomEvents.userLeft(room, id, room.leftName(id), now));
+              announcer.publish(room, RoomEvents.userLeft(room, id, room.leftName(id), now));
             }
           }
           if (room.hostChanged()) {
-            publish(room, RoomEvents.hostChanged(room, now));
+            announcer.publish(room, RoomEvents.hostChanged(room, now));
           }
           if (room.readyCheck()) {
             tick(roomId);
@@ -437,48 +433,6 @@ public final class RoomService {
       }
       return chain;
     }).compose(n -> store.forgetNode(node).map(n));
-  }
-
-  /**
-   * Publishes on the room's address (bridge clients, gRPC watchers) and sends to the fan-out address
-   * of every node holding sockets of the room (their consumers exist since those nodes started).
-   */
-  private void publish(RoomState room, JsonObject event) {
-    bus.publish(Addresses.roomEvents(room.roomId()), event);
-    for (String node : room.nodes()) {
-      bus.send(Addresses.roomFanout(node), event);
-    }
-    activity(room.roomId());
-  }
-
-  /**
-   * A change keeps the room alive: at most once per {@link #ACTIVITY_MS} per room from this node, the conference
-   * feature hears it ({@link Addresses#ROOM_ACTIVITY}) and moves the room's {@code expires_at} (and its Redis TTL) on,
-   * as a REST join or a chat message does. Shared by every event loop of the node.
-   */
-  private void activity(String roomId) {
-    long now = System.currentTimeMillis();
-    Long last = announced.get(roomId);
-    if (last != null && now - last < ACTIVITY_MS) {
-      return;
-    }
-    if (last == null ? announced.putIfAbsent(roomId, now) != null : !announced.replace(roomId, last, now)) {
-      return;   // another event loop announced it just now
-    }
-    if (announced.size() > 10_000) {
-      announced.values().removeIf(at -> now - at >= ACTIVITY_MS);
-    }
-    bus.send(Addresses.ROOM_ACTIVITY, new JsonObject().put("room_id", roomId),
-        new io.vertx.core.eventbus.DeliveryOptions().setLocalOnly(true));
-  }
-
-  /**
-   * Every node ends the participant's live subscriptions to the room (bridge, /ws/chat) and its seed /ws sockets that
-   * joined before the leave, whose {@code version} the event names; also in quiet rooms.
-   */
-  private void revoke(String roomId, String participantId, long version) {
-    bus.publish(Addresses.ROOM_REVOKED, new JsonObject().put("room_id", roomId).put("participant_id", participantId)
-        .put("version", version));
   }
 
   private static void requireRoom(String roomId) {

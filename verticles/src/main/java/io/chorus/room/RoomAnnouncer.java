@@ -1,0 +1,65 @@
+package io.chorus.room;
+
+import io.chorus.bus.Addresses;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.EventBus;
+import io.vertx.core.json.JsonObject;
+
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Tells the cluster what changed in a room: its seed-format events, a member's leave, and (throttled) that the room
+ * is in use. Thread-safe: the room service runs on every event loop of the node.
+ */
+final class RoomAnnouncer {
+  static final long ACTIVITY_MS = 60_000;
+
+  private final EventBus bus;
+  /** Rooms whose activity this node announced, and when (see {@link #activity}). */
+  private final ConcurrentHashMap<String, Long> announced = new ConcurrentHashMap<>();
+
+  RoomAnnouncer(EventBus bus) {
+    this.bus = bus;
+  }
+
+  /**
+   * Publishes on the room's address (bridge clients, gRPC watchers) and sends to the fan-out address
+   * of every node holding sockets of the room (their consumers exist since those nodes started).
+   */
+  void publish(RoomState room, JsonObject event) {
+    bus.publish(Addresses.roomEvents(room.roomId()), event);
+    for (String node : room.nodes()) {
+      bus.send(Addresses.roomFanout(node), event);
+    }
+    activity(room.roomId());
+  }
+
+  /**
+   * Every node ends the participant's live subscriptions to the room (bridge, /ws/chat) and its seed /ws sockets that
+   * joined before the leave, whose {@code version} the event names; also in quiet rooms.
+   */
+  void revoke(String roomId, String participantId, long version) {
+    bus.publish(Addresses.ROOM_REVOKED, new JsonObject().put("room_id", roomId).put("participant_id", participantId)
+        .put("version", version));
+  }
+
+  /**
+   * A change keeps the room alive: at most once per {@link #ACTIVITY_MS} per room from this node, the conference
+   * feature hears it ({@link Addresses#ROOM_ACTIVITY}) and moves the room's {@code expires_at} (and its Redis TTL) on,
+   * as a REST join or a chat message does. Shared by every event loop of the node.
+   */
+  private void activity(String roomId) {
+    long now = System.currentTimeMillis();
+    Long last = announced.get(roomId);
+    if (last != null && now - last < ACTIVITY_MS) {
+      return;
+    }
+    if (last == null ? announced.putIfAbsent(roomId, now) != null : !announced.replace(roomId, last, now)) {
+      return;   // another event loop announced it just now
+    }
+    if (announced.size() > 10_000) {
+      announced.values().removeIf(at -> now - at >= ACTIVITY_MS);
+    }
+    bus.send(Addresses.ROOM_ACTIVITY, new JsonObject().put("room_id", roomId), new DeliveryOptions().setLocalOnly(true));
+  }
+}
