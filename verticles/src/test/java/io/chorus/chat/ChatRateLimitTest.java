@@ -33,10 +33,6 @@ class ChatRateLimitTest {
 
   @BeforeAll
   static void start(TestCluster cluster) {
-    nodes = cluster.nodes();
-    client = cluster.client();
-    rest = cluster.rest();
-    redis = cluster.redis();
     // counters of earlier runs in the same Redis (same ip, window) must not count here
     TestServices.await(redis.del(List.of("ratelimit:{create:127.0.0.1}", ANON_REQUESTS)));
   }

@@ -39,27 +39,22 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
     "GRPC_API_KEY=test-key",
     "ROOM_CLEANUP_INTERVAL_SECONDS=86400"})
 class IdTakeoverTest {
+  static TestCluster cluster;
   static ChorusNode node;
   static Vertx client;
   static Rest rest;
   static RedisAPI redis;
-  static int port;
   static ManagedChannel channel;
   static RoomServiceGrpc.RoomServiceBlockingStub grpc;
 
   @BeforeAll
   static void start(TestCluster cluster) {
-    node = cluster.node();
-    port = cluster.port();
-    client = cluster.client();
-    rest = cluster.rest();
-    redis = cluster.redis();
     channel = cluster.channel();
     grpc = GrpcClients.rooms(channel, "test-key");
   }
 
   private static Rest.Reply join(String roomId, String token, String pid, String name) {
-    return rest.call(HttpMethod.POST, port, "/api/v1/rooms/" + roomId + "/join", token, pid, new JsonObject().put("display_name", name));
+    return rest.call(HttpMethod.POST, cluster.port(), "/api/v1/rooms/" + roomId + "/join", token, pid, new JsonObject().put("display_name", name));
   }
 
   private static String path(String roomId, String rest) {
@@ -68,7 +63,7 @@ class IdTakeoverTest {
 
   @Test
   void restTokenlessJoinCannotTakeADepartedParticipantsId() {
-    Rest.Reply created = rest.call(HttpMethod.POST, port, "/api/v1/rooms", null, "host-a",
+    Rest.Reply created = rest.call(HttpMethod.POST, cluster.port(), "/api/v1/rooms", null, "host-a",
         new JsonObject().put("title", "Takeover").put("display_name", "Ann"));
     assertThat(created.status()).as(created.body()).isEqualTo(201);
     String id = created.json().getJsonObject("room").getString("id");
@@ -76,10 +71,10 @@ class IdTakeoverTest {
     Rest.Reply bob = join(id, null, "bob", "Bob");
     assertThat(bob.status()).as(bob.body()).isEqualTo(200);
     String bobToken = bob.json().getString("token");
-    Rest.Reply posted = rest.post(port, path(id, "/chat/messages"), bobToken, new JsonObject().put("content", "Bob's words"));
+    Rest.Reply posted = rest.post(cluster.port(), path(id, "/chat/messages"), bobToken, new JsonObject().put("content", "Bob's words"));
     assertThat(posted.status()).as(posted.body()).isEqualTo(201);
     String messageId = posted.json().getString("id");
-    Rest.Reply left = rest.post(port, path(id, "/leave"), bobToken, null);
+    Rest.Reply left = rest.post(cluster.port(), path(id, "/leave"), bobToken, null);
     assertThat(left.status()).as(left.body()).isEqualTo(200);
 
     // the departed id without its token: refused like an id that is in the room now
@@ -91,11 +86,11 @@ class IdTakeoverTest {
     String malloryId = mallory.json().getJsonObject("participant").getString("participant_id");
     assertThat(malloryId).isNotEqualTo("bob");
     String malloryToken = mallory.json().getString("token");
-    assertThat(rest.call(HttpMethod.PUT, port, path(id, "/chat/messages/" + messageId), malloryToken, null,
+    assertThat(rest.call(HttpMethod.PUT, cluster.port(), path(id, "/chat/messages/" + messageId), malloryToken, null,
         new JsonObject().put("content", "hijacked")).errorCode(403)).isEqualTo("forbidden");
-    assertThat(rest.call(HttpMethod.PUT, port, path(id, "/chat/messages/" + messageId), malloryToken, "bob",
+    assertThat(rest.call(HttpMethod.PUT, cluster.port(), path(id, "/chat/messages/" + messageId), malloryToken, "bob",
         new JsonObject().put("content", "hijacked")).errorCode(403)).isEqualTo("forbidden");
-    assertThat(rest.call(HttpMethod.DELETE, port, path(id, "/chat/messages/" + messageId), malloryToken, null, null)
+    assertThat(rest.call(HttpMethod.DELETE, cluster.port(), path(id, "/chat/messages/" + messageId), malloryToken, null, null)
         .errorCode(403)).isEqualTo("forbidden");
     // nor does another participant's token (here the host's) open the id
     assertThat(join(id, created.json().getString("token"), "bob", "Mallory").errorCode(403)).isEqualTo("forbidden");
@@ -104,11 +99,11 @@ class IdTakeoverTest {
     Rest.Reply back = join(id, bobToken, null, "Bob");
     assertThat(back.status()).as(back.body()).isEqualTo(200);
     assertThat(back.json().getJsonObject("participant").getString("participant_id")).isEqualTo("bob");
-    Rest.Reply edited = rest.call(HttpMethod.PUT, port, path(id, "/chat/messages/" + messageId), bobToken, null,
+    Rest.Reply edited = rest.call(HttpMethod.PUT, cluster.port(), path(id, "/chat/messages/" + messageId), bobToken, null,
         new JsonObject().put("content", "Bob's words, edited"));
     assertThat(edited.status()).as(edited.body()).isEqualTo(200);
     assertThat(edited.json().getString("content")).isEqualTo("Bob's words, edited");
-    Rest.Reply page = rest.get(port, path(id, "/chat/messages"), bobToken);
+    Rest.Reply page = rest.get(cluster.port(), path(id, "/chat/messages"), bobToken);
     assertThat(page.json().getJsonArray("messages").stream().map(o -> ((JsonObject) o).getString("content")))
         .contains("Bob's words, edited").doesNotContain("hijacked");
 
@@ -123,20 +118,20 @@ class IdTakeoverTest {
     String id = TestServices.await(new RoomClient(node.vertx().eventBus(), "test").create(CreateRoomRequest.newBuilder()
         .setHostId("host-w").setHostName("Host").setTrackUrl("https://example.com/track.mp3").build(), false)).roomId();
     String bobToken;
-    try (WsProbe bob = WsProbe.connect(port, "/ws?room_id=" + id + "&user_id=bob&user_name=Bob")) {
+    try (WsProbe bob = WsProbe.connect(cluster.port(), "/ws?room_id=" + id + "&user_id=bob&user_name=Bob")) {
       JsonObject info = bob.awaitType("room_info");
       bobToken = info.getString("token");
       assertThat(bobToken).isNotBlank();
     }
     awaitGone(id, "bob");
 
-    try (WsProbe mallory = WsProbe.connect(port, "/ws?room_id=" + id + "&user_id=bob&user_name=Mallory")) {
+    try (WsProbe mallory = WsProbe.connect(cluster.port(), "/ws?room_id=" + id + "&user_id=bob&user_name=Mallory")) {
       assertThat(mallory.awaitType("error").getString("code")).isEqualTo("already_exists");
       assertThat(mallory.awaitClose(10_000)).isEqualTo((short) 4409);
     }
     assertThat(TestServices.await(new RoomClient(node.vertx().eventBus(), "test").get(id)).users()).doesNotContain("bob");
 
-    try (WsProbe bob = WsProbe.connect(port, "/ws?room_id=" + id + "&user_id=bob&user_name=Bob&token=" + bobToken)) {
+    try (WsProbe bob = WsProbe.connect(cluster.port(), "/ws?room_id=" + id + "&user_id=bob&user_name=Bob&token=" + bobToken)) {
       JsonObject info = bob.awaitType("room_info");
       assertThat(info.getString("you")).isEqualTo("bob");
       assertThat(info.containsKey("token")).isFalse();

@@ -12,7 +12,6 @@ import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -25,27 +24,18 @@ import static org.assertj.core.api.Assertions.assertThat;
 // event loop (across instances a poll can race the previous one's release and be answered at once, 2010)
 @ChorusCluster(config = {"RATE_LIMIT_ROOM_CREATE=100000", "RATE_LIMIT_CHAT_MESSAGES=100000", "GATEWAY_INSTANCES=1", "HTTP_BODY_STALL_MS=1000"})
 class WebApiTest {
+  static TestCluster cluster;
   static ChorusNode node;
   static Vertx client;
   static Rest rest;
-  static int port;
   static io.vertx.redis.client.RedisAPI redis;
-
-  @BeforeAll
-  static void start(TestCluster cluster) {
-    redis = cluster.redis();
-    node = cluster.node();
-    port = cluster.port();
-    client = cluster.client();
-    rest = cluster.rest();
-  }
 
   /** A conference room (host) plus a second member; returns {roomId, hostToken, bobToken}. */
   static String[] roomWithGuest() {
-    Rest.Reply created = rest.post(port, "/api/v1/rooms", null, new JsonObject().put("title", "Web").put("display_name", "Hanna"));
+    Rest.Reply created = rest.post(cluster.port(), "/api/v1/rooms", null, new JsonObject().put("title", "Web").put("display_name", "Hanna"));
     assertThat(created.status()).as(created.body()).isEqualTo(201);
     String id = created.json().getJsonObject("room").getString("id");
-    Rest.Reply joined = rest.post(port, "/api/v1/rooms/" + id + "/join", null, new JsonObject().put("display_name", "Bob"));
+    Rest.Reply joined = rest.post(cluster.port(), "/api/v1/rooms/" + id + "/join", null, new JsonObject().put("display_name", "Bob"));
     assertThat(joined.status()).as(joined.body()).isEqualTo(200);
     return new String[] {id, created.json().getString("token"), joined.json().getString("token")};
   }
@@ -56,21 +46,21 @@ class WebApiTest {
     String path = "/api/v1/rooms/" + r[0] + "/track";
     JsonObject body = new JsonObject().put("track_url", "https://example.org/a.mp3");
 
-    assertThat(rest.call(HttpMethod.PUT, port, path, null, null, body).errorCode(401)).isEqualTo("unauthenticated");
-    assertThat(rest.call(HttpMethod.PUT, port, path, r[2], null, body).errorCode(403)).isEqualTo("forbidden");
+    assertThat(rest.call(HttpMethod.PUT, cluster.port(), path, null, null, body).errorCode(401)).isEqualTo("unauthenticated");
+    assertThat(rest.call(HttpMethod.PUT, cluster.port(), path, r[2], null, body).errorCode(403)).isEqualTo("forbidden");
     for (String bad : new String[] {"javascript:alert(1)", "ftp://example.org/a.mp3", "http://", "",
         "https://example.org/" + "a".repeat(2048)}) {
-      assertThat(rest.call(HttpMethod.PUT, port, path, r[1], null, new JsonObject().put("track_url", bad)).errorCode(400))
+      assertThat(rest.call(HttpMethod.PUT, cluster.port(), path, r[1], null, new JsonObject().put("track_url", bad)).errorCode(400))
           .as(bad).isEqualTo("invalid_argument");
     }
-    assertThat(rest.call(HttpMethod.PUT, port, path, r[1], null, new JsonObject().put("track_url", 42)).errorCode(400))
+    assertThat(rest.call(HttpMethod.PUT, cluster.port(), path, r[1], null, new JsonObject().put("track_url", 42)).errorCode(400))
         .isEqualTo("invalid_argument");
-    assertThat(rest.call(HttpMethod.PUT, port, path, r[1], null, "{nope").errorCode(400)).isEqualTo("malformed_json");
+    assertThat(rest.call(HttpMethod.PUT, cluster.port(), path, r[1], null, "{nope").errorCode(400)).isEqualTo("malformed_json");
 
     // a member's seed WebSocket sees the change as track_changed
-    try (WsProbe ws = WsProbe.connect(port, "/ws?room_id=" + r[0] + "&user_id=" + participant(r[2]) + "&token=" + r[2])) {
+    try (WsProbe ws = WsProbe.connect(cluster.port(), "/ws?room_id=" + r[0] + "&user_id=" + participant(r[2]) + "&token=" + r[2])) {
       ws.awaitType("room_info");
-      Rest.Reply ok = rest.call(HttpMethod.PUT, port, path, r[1], null, body);
+      Rest.Reply ok = rest.call(HttpMethod.PUT, cluster.port(), path, r[1], null, body);
       assertThat(ok.status()).as(ok.body()).isEqualTo(200);
       assertThat(ok.json().getString("track_url")).isEqualTo("https://example.org/a.mp3");
       assertThat(ok.json().getJsonObject("playback").getString("status")).isEqualTo("pause");
@@ -91,23 +81,23 @@ class WebApiTest {
     String[] r = roomWithGuest();
     String base = "/api/v1/rooms/" + r[0] + "/chat/messages";
     for (int i = 0; i < 3; i++) {
-      assertThat(rest.post(port, base, r[1], new JsonObject().put("content", "m" + i)).status()).isEqualTo(201);
+      assertThat(rest.post(cluster.port(), base, r[1], new JsonObject().put("content", "m" + i)).status()).isEqualTo(201);
     }
-    JsonObject all = rest.get(port, base, r[1]).json();
+    JsonObject all = rest.get(cluster.port(), base, r[1]).json();
     long head = all.getLong("head_seq");
     assertThat(all.getLong("last_seq")).isEqualTo(head);
 
     // nothing after the head: the cursor stays at the head (it was 0, so a client following it started over)
-    JsonObject none = rest.get(port, base + "?after=" + head, r[1]).json();
+    JsonObject none = rest.get(cluster.port(), base + "?after=" + head, r[1]).json();
     assertThat(none.getJsonArray("messages")).isEmpty();
     assertThat(none.getLong("last_seq")).isEqualTo(head);
     assertThat(none.getLong("head_seq")).isEqualTo(head);
     // after the last message's id: the same
     JsonArray msgs = all.getJsonArray("messages");
     String lastId = msgs.getJsonObject(msgs.size() - 1).getString("id");
-    assertThat(rest.get(port, base + "?after=" + lastId, r[1]).json().getLong("last_seq")).isEqualTo(head);
+    assertThat(rest.get(cluster.port(), base + "?after=" + lastId, r[1]).json().getLong("last_seq")).isEqualTo(head);
     // a page in the middle ends at its last message
-    JsonObject one = rest.get(port, base + "?limit=1&after=" + (head - 2), r[1]).json();
+    JsonObject one = rest.get(cluster.port(), base + "?limit=1&after=" + (head - 2), r[1]).json();
     assertThat(one.getLong("last_seq")).isEqualTo(head - 1);
     assertThat(one.getBoolean("has_more")).isTrue();
   }
@@ -125,7 +115,7 @@ class WebApiTest {
     String base = "/api/v1/rooms/" + r[0] + "/chat/messages";
     long last = 0;
     for (int i = 0; i < 3; i++) {
-      last = rest.post(port, base, r[1], new JsonObject().put("content", "before " + i)).json().getLong("seq");
+      last = rest.post(cluster.port(), base, r[1], new JsonObject().put("content", "before " + i)).json().getLong("seq");
     }
     long chatTtl = 6 * 3600;
     for (String key : ChatStore.allKeys(r[0])) {
@@ -134,16 +124,16 @@ class WebApiTest {
         TestServices.await(redis.del(java.util.List.of(key)));   // what 6 hours without chat do
       }
     }
-    JsonObject later = rest.post(port, base, r[2], new JsonObject().put("content", "six hours later")).json();
+    JsonObject later = rest.post(cluster.port(), base, r[2], new JsonObject().put("content", "six hours later")).json();
     assertThat(later.getLong("seq")).isGreaterThan(last);
-    JsonObject page = rest.get(port, base + "?after=" + last, r[1]).json();
+    JsonObject page = rest.get(cluster.port(), base + "?after=" + last, r[1]).json();
     assertThat(page.getJsonArray("messages")).hasSize(1);
     assertThat(page.getJsonArray("messages").getJsonObject(0).getString("id")).isEqualTo(later.getString("id"));
-    try (WsProbe ws = WsProbe.connect(port, "/ws/chat/" + r[0] + "?token=" + r[1] + "&after=" + last)) {
+    try (WsProbe ws = WsProbe.connect(cluster.port(), "/ws/chat/" + r[0] + "?token=" + r[1] + "&after=" + last)) {
       JsonObject replayed = ws.awaitType("message_created");
       assertThat(replayed.getJsonObject("message").getString("id")).isEqualTo(later.getString("id"));
       ws.awaitType("synced");
-      JsonObject live = rest.post(port, base, r[2], new JsonObject().put("content", "and live")).json();
+      JsonObject live = rest.post(cluster.port(), base, r[2], new JsonObject().put("content", "and live")).json();
       assertThat(ws.awaitType("message_created").getJsonObject("message").getString("id")).isEqualTo(live.getString("id"));
     }
   }
@@ -156,19 +146,20 @@ class WebApiTest {
   void aMessageIdInUpperCaseNamesTheSameMessage() {
     String[] r = roomWithGuest();
     String base = "/api/v1/rooms/" + r[0] + "/chat/messages";
-    JsonObject first = rest.post(port, base, r[2], new JsonObject().put("content", "first")).json();
-    JsonObject second = rest.post(port, base, r[2], new JsonObject().put("content", "second")).json();
+    JsonObject first = rest.post(cluster.port(), base, r[2], new JsonObject().put("content", "first")).json();
+    JsonObject second = rest.post(cluster.port(), base, r[2], new JsonObject().put("content", "second")).json();
     String upper = first.getString("id").toUpperCase(java.util.Locale.ROOT);
 
-    Rest.Reply after = rest.get(port, base + "?after=" + upper, r[2]);
+    Rest.Reply after = rest.get(cluster.port(), base + "?after=" + upper, r[2]);
     assertThat(after.status()).as(after.body()).isEqualTo(200);
     assertThat(after.json().getJsonArray("messages").getJsonObject(0).getString("id")).isEqualTo(second.getString("id"));
-    Rest.Reply edited = rest.call(HttpMethod.PUT, port, base + "/" + upper, r[2], null, new JsonObject().put("content", "first, edited"));
+    Rest.Reply edited = rest.call(HttpMethod.PUT, cluster.port(), base + "/" + upper, r[2], null, new JsonObject().put("content", "first, edited"));
     assertThat(edited.status()).as(edited.body()).isEqualTo(200);
     assertThat(edited.json().getString("id")).isEqualTo(first.getString("id"));
-    Rest.Reply deleted = rest.call(HttpMethod.DELETE, port, base + "/" + second.getString("id").toUpperCase(java.util.Locale.ROOT), r[1], null, null);
+    Rest.Reply deleted = rest.call(HttpMethod.DELETE, cluster.port(), base + "/" + second.getString("id").toUpperCase(java.util.Locale.ROOT),
+        r[1], null, null);
     assertThat(deleted.status()).as(deleted.body()).isEqualTo(204);
-    try (WsProbe ws = WsProbe.connect(port, "/ws/chat/" + r[0] + "?token=" + r[1] + "&after=" + upper)) {
+    try (WsProbe ws = WsProbe.connect(cluster.port(), "/ws/chat/" + r[0] + "?token=" + r[1] + "&after=" + upper)) {
       JsonObject synced = ws.awaitType("synced");
       assertThat(synced.getLong("last_seq")).isEqualTo(second.getLong("seq"));
     }
@@ -180,20 +171,20 @@ class WebApiTest {
     String base = "/api/v1/rooms/" + r[0] + "/chat/messages";
     for (String bad : new String[] {"-1", "-0", "1.5", "1e3", "99999999999999999999", "a%20b", "..%2F..", "%3Cx%3E", "abc", "unknown-id",
         "0b7e4c4e-1111-4222-8333-44445555666"}) {
-      assertThat(rest.get(port, base + "?after=" + bad, r[1]).errorCode(400)).as(bad).isEqualTo("invalid_argument");
+      assertThat(rest.get(cluster.port(), base + "?after=" + bad, r[1]).errorCode(400)).as(bad).isEqualTo("invalid_argument");
     }
     // an unknown message id is still a 404
-    assertThat(rest.get(port, base + "?after=0b7e4c4e-1111-4222-8333-444455556666", r[1]).errorCode(404)).isEqualTo("not_found");
+    assertThat(rest.get(cluster.port(), base + "?after=0b7e4c4e-1111-4222-8333-444455556666", r[1]).errorCode(404)).isEqualTo("not_found");
 
     // the chat socket shares the parser: an error frame, then close 4400
-    try (WsProbe ws = WsProbe.connect(port, "/ws/chat/" + r[0] + "?token=" + r[1] + "&after=-1")) {
+    try (WsProbe ws = WsProbe.connect(cluster.port(), "/ws/chat/" + r[0] + "?token=" + r[1] + "&after=-1")) {
       JsonObject err = ws.awaitType("error");
       assertThat(err.getString("code")).isEqualTo("invalid_argument");
       assertThat(err.getLong("timestamp")).as("the error frame of docs/api.md").isPositive();
       assertThat(ws.awaitClose(10_000)).isEqualTo((short) 4400);
     }
     // an unknown message id: not_found, so 4404 (4000 + REST's 404)
-    try (WsProbe ws = WsProbe.connect(port, "/ws/chat/" + r[0] + "?token=" + r[1] + "&after=0b7e4c4e-1111-4222-8333-444455556666")) {
+    try (WsProbe ws = WsProbe.connect(cluster.port(), "/ws/chat/" + r[0] + "?token=" + r[1] + "&after=0b7e4c4e-1111-4222-8333-444455556666")) {
       assertThat(ws.awaitType("error").getString("code")).isEqualTo("not_found");
       assertThat(ws.awaitClose(10_000)).isEqualTo((short) 4404);
     }
@@ -201,7 +192,7 @@ class WebApiTest {
 
   /** The sum over every label set of a meter on /metrics (0 when absent). */
   static double metricSum(String name) {
-    return TestServices.metricSum(port, name);
+    return TestServices.metricSum(cluster.port(), name);
   }
 
   /**
@@ -215,13 +206,13 @@ class WebApiTest {
     String gauge = "vertx_http_server_active_requests";
     awaitGauge(gauge, 1);
     for (int i = 0; i < 3; i++) {
-      try (WsProbe ws = WsProbe.connect(port, "/ws?room_id=" + r[0] + "&user_id=" + participant(r[2]) + "&token=" + r[2])) {
+      try (WsProbe ws = WsProbe.connect(cluster.port(), "/ws?room_id=" + r[0] + "&user_id=" + participant(r[2]) + "&token=" + r[2])) {
         ws.awaitType("room_info");
       }
-      try (WsProbe ws = WsProbe.connect(port, "/ws/chat/" + r[0] + "?token=" + r[1])) {
+      try (WsProbe ws = WsProbe.connect(cluster.port(), "/ws/chat/" + r[0] + "?token=" + r[1])) {
         ws.awaitType("synced");
       }
-      try (WsProbe ws = WsProbe.connect(port, "/eventbus/websocket")) {
+      try (WsProbe ws = WsProbe.connect(cluster.port(), "/eventbus/websocket")) {
         ws.send(new JsonObject().put("type", "ping"));
       }
     }
@@ -265,23 +256,23 @@ class WebApiTest {
   void requestsWithoutABodyAreMalformedJsonNever500() {
     String[] r = roomWithGuest();
     String base = "/api/v1/rooms/" + r[0];
-    assertThat(rest.call(HttpMethod.PUT, port, base + "/track", r[1], null, null).errorCode(400)).isEqualTo("malformed_json");
-    assertThat(rest.call(HttpMethod.POST, port, "/api/v1/rooms", null, null, null).errorCode(400)).isEqualTo("malformed_json");
-    assertThat(rest.call(HttpMethod.POST, port, base + "/chat/messages", r[1], null, null).errorCode(400)).isEqualTo("malformed_json");
-    assertThat(rest.call(HttpMethod.POST, port, "/sessions", null, null, null).errorCode(400)).isEqualTo("malformed_json");
-    Rest.Reply sent = rest.post(port, base + "/chat/messages", r[1], new JsonObject().put("content", "hi"));
+    assertThat(rest.call(HttpMethod.PUT, cluster.port(), base + "/track", r[1], null, null).errorCode(400)).isEqualTo("malformed_json");
+    assertThat(rest.call(HttpMethod.POST, cluster.port(), "/api/v1/rooms", null, null, null).errorCode(400)).isEqualTo("malformed_json");
+    assertThat(rest.call(HttpMethod.POST, cluster.port(), base + "/chat/messages", r[1], null, null).errorCode(400)).isEqualTo("malformed_json");
+    assertThat(rest.call(HttpMethod.POST, cluster.port(), "/sessions", null, null, null).errorCode(400)).isEqualTo("malformed_json");
+    Rest.Reply sent = rest.post(cluster.port(), base + "/chat/messages", r[1], new JsonObject().put("content", "hi"));
     assertThat(sent.status()).as(sent.body()).isEqualTo(201);
     String msg = base + "/chat/messages/" + sent.json().getString("id");
-    assertThat(rest.call(HttpMethod.PUT, port, msg, r[1], null, null).errorCode(400)).isEqualTo("malformed_json");
-    assertThat(rest.call(HttpMethod.POST, port, base + "/join", null, null, null).errorCode(400)).isEqualTo("malformed_json");
-    assertThat(rest.call(HttpMethod.POST, port, base + "/join", r[2], null, null).errorCode(400)).isEqualTo("malformed_json");
+    assertThat(rest.call(HttpMethod.PUT, cluster.port(), msg, r[1], null, null).errorCode(400)).isEqualTo("malformed_json");
+    assertThat(rest.call(HttpMethod.POST, cluster.port(), base + "/join", null, null, null).errorCode(400)).isEqualTo("malformed_json");
+    assertThat(rest.call(HttpMethod.POST, cluster.port(), base + "/join", r[2], null, null).errorCode(400)).isEqualTo("malformed_json");
     // an empty body is no body; an empty object is a body whose fields break the route's rules
-    assertThat(rest.call(HttpMethod.POST, port, "/sessions", null, null, "").errorCode(400)).isEqualTo("malformed_json");
-    assertThat(rest.call(HttpMethod.POST, port, "/sessions", null, null, "{}").errorCode(400)).isEqualTo("invalid_argument");
-    assertThat(rest.call(HttpMethod.POST, port, "/api/v1/rooms", null, null, "{}").errorCode(400)).isEqualTo("invalid_argument");
+    assertThat(rest.call(HttpMethod.POST, cluster.port(), "/sessions", null, null, "").errorCode(400)).isEqualTo("malformed_json");
+    assertThat(rest.call(HttpMethod.POST, cluster.port(), "/sessions", null, null, "{}").errorCode(400)).isEqualTo("invalid_argument");
+    assertThat(rest.call(HttpMethod.POST, cluster.port(), "/api/v1/rooms", null, null, "{}").errorCode(400)).isEqualTo("invalid_argument");
     // routes that take no body still take none
-    assertThat(rest.call(HttpMethod.POST, port, base + "/media/token", r[2], null, null).status()).isEqualTo(200);
-    assertThat(rest.call(HttpMethod.POST, port, base + "/leave", r[2], null, null).status()).isEqualTo(200);
+    assertThat(rest.call(HttpMethod.POST, cluster.port(), base + "/media/token", r[2], null, null).status()).isEqualTo(200);
+    assertThat(rest.call(HttpMethod.POST, cluster.port(), base + "/leave", r[2], null, null).status()).isEqualTo(200);
   }
 
   /** A malformed percent-encoding in the path or the query is a 400 JSON error on every route, never a 500 or a text page. */
@@ -321,7 +312,7 @@ class WebApiTest {
   }
 
   private static String rawUtf8(String request) throws java.io.IOException {
-    try (java.net.Socket sock = new java.net.Socket("127.0.0.1", port)) {
+    try (java.net.Socket sock = new java.net.Socket("127.0.0.1", cluster.port())) {
       sock.setSoTimeout(10_000);
       sock.getOutputStream().write(request.getBytes(java.nio.charset.StandardCharsets.UTF_8));
       sock.getOutputStream().flush();
@@ -349,7 +340,7 @@ class WebApiTest {
 
   /** Opens a connection to the node and writes one raw HTTP/1.1 request on it. */
   private static java.net.Socket send(String request) throws java.io.IOException {
-    java.net.Socket sock = new java.net.Socket("127.0.0.1", port);
+    java.net.Socket sock = new java.net.Socket("127.0.0.1", cluster.port());
     sock.setSoTimeout(10_000);
     sock.getOutputStream().write(request.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
     sock.getOutputStream().flush();
@@ -464,7 +455,7 @@ class WebApiTest {
   @Test
   void webSocketEndpointsWithoutTheUpgradeAre400Json() {
     for (String path : java.util.List.of("/ws", "/ws?room_id=ABCDEF&user_id=u1", "/ws/chat/ABCDEF", "/ws/stream/a/b")) {
-      Rest.Reply r = rest.get(port, path, null);
+      Rest.Reply r = rest.get(cluster.port(), path, null);
       assertThat(r.errorCode(400)).as(path).isEqualTo("invalid_argument");
       assertThat(r.headers().get("content-type")).as(path).startsWith("application/json");
     }

@@ -8,7 +8,6 @@ import io.chorus.testing.TestCluster;
 import io.chorus.testing.TestServices;
 import io.chorus.testing.TestTokens;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.io.ByteArrayOutputStream;
@@ -34,14 +33,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 @ChorusCluster
 class WebSocketCompressionTest {
   private static final String BROWSER_OFFER = "permessage-deflate; client_max_window_bits";
+  static TestCluster cluster;
   static ChorusNode node;
-  static int port;
-
-  @BeforeAll
-  static void start(TestCluster cluster) {
-    node = cluster.node();
-    port = cluster.port();
-  }
 
   @Test
   void roomSocketDeclinesDeflateAndStillWorks() throws IOException {
@@ -49,7 +42,7 @@ class WebSocketCompressionTest {
         .create(io.chorus.proto.room.CreateRoomRequest.newBuilder().setHostId("h").setHostName("Host")
             .setTrackUrl("https://example.com/track.mp3").build(), false));
     String token = TestTokens.issue(room.roomId(), "h", "host");
-    try (Socket socket = new Socket("127.0.0.1", port)) {
+    try (Socket socket = new Socket("127.0.0.1", cluster.port())) {
       socket.setSoTimeout(10_000);
       List<String> response = handshake(socket, "/ws?room_id=" + room.roomId() + "&user_id=h&token=" + token);
       assertThat(response.get(0)).as("status line").contains(" 101 ");
@@ -68,7 +61,7 @@ class WebSocketCompressionTest {
 
   @Test
   void bridgeSocketDeclinesDeflate() throws IOException {
-    try (Socket socket = new Socket("127.0.0.1", port)) {
+    try (Socket socket = new Socket("127.0.0.1", cluster.port())) {
       socket.setSoTimeout(10_000);
       List<String> response = handshake(socket, "/eventbus/websocket");
       assertThat(response.get(0)).as("status line").contains(" 101 ");
@@ -81,7 +74,7 @@ class WebSocketCompressionTest {
     byte[] nonce = new byte[16];
     ThreadLocalRandom.current().nextBytes(nonce);
     String request = "GET " + uri + " HTTP/1.1\r\n"
-        + "Host: 127.0.0.1:" + port + "\r\n"
+        + "Host: 127.0.0.1:" + cluster.port() + "\r\n"
         + "Upgrade: websocket\r\n"
         + "Connection: Upgrade\r\n"
         + "Sec-WebSocket-Key: " + Base64.getEncoder().encodeToString(nonce) + "\r\n"

@@ -5,7 +5,6 @@ import io.chorus.testing.ChorusCluster;
 import io.chorus.testing.TestCluster;
 import io.chorus.testing.WsProbe;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
@@ -26,14 +25,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 @ChorusCluster
 class BridgeErrorNamesTest {
   static final Path DOCS = Path.of(System.getProperty("chorus.docs.dir", "../docs")).toAbsolutePath().normalize();
+  static TestCluster cluster;
   static ChorusNode node;
-  static int port;
-
-  @BeforeAll
-  static void start(TestCluster cluster) {
-    node = cluster.node();
-    port = cluster.port();
-  }
 
   @Test
   void aTooLongAddressGetsTheNameTheDocsGive() throws IOException {
@@ -45,7 +38,7 @@ class BridgeErrorNamesTest {
         new Object[] {"send", longRoom, "access_denied"},
         new Object[] {"send", longOther, "access_denied"},
         new Object[] {"unregister", longRoom, "access_denied"});
-    try (WsProbe ws = WsProbe.connect(port, "/eventbus/websocket")) {
+    try (WsProbe ws = WsProbe.connect(cluster.port(), "/eventbus/websocket")) {
       for (Object[] c : cases) {
         ws.send(new JsonObject().put("type", c[0]).put("address", c[1]).put("body", new JsonObject()));
         JsonObject err = new JsonObject(ws.nextBinary(5000));

@@ -5,13 +5,11 @@ import io.chorus.gateway.NodePorts;
 import io.chorus.proto.room.CreateRoomRequest;
 import io.chorus.proto.room.SetPlaybackRequest;
 import io.chorus.testing.ChorusCluster;
-import io.chorus.testing.TestCluster;
 import io.chorus.testing.TestServices;
 import io.chorus.testing.TestTokens;
 import io.chorus.testing.WsProbe;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
@@ -23,11 +21,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 @ChorusCluster(nodes = 3)
 class RoomClusterTest {
   static List<ChorusNode> nodes;
-
-  @BeforeAll
-  static void start(TestCluster cluster) {
-    nodes = cluster.nodes();
-  }
 
   static int port(int i) {
     return NodePorts.http(nodes.get(i).vertx());

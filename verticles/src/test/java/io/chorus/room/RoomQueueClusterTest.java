@@ -12,7 +12,6 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.RedisAPI;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
@@ -32,12 +31,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 class RoomQueueClusterTest {
   static TestCluster cluster;
   static List<ChorusNode> nodes;
-
-  @BeforeAll
-  static void start(TestCluster c) {
-    cluster = c;
-    nodes = c.nodes();
-  }
 
   static RoomClient client(int node) {
     return new RoomClient(nodes.get(node).vertx().eventBus(), nodes.get(node).nodeId());

@@ -3,7 +3,6 @@ package io.chorus.streamhub;
 import io.chorus.ChorusNode;
 import io.chorus.gateway.NodePorts;
 import io.chorus.testing.ChorusCluster;
-import io.chorus.testing.TestCluster;
 import io.chorus.testing.TestServices;
 import io.chorus.testing.WsProbe;
 import io.vertx.core.Vertx;
@@ -14,9 +13,7 @@ import io.vertx.ext.web.client.HttpRequest;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
 import io.vertx.ext.web.client.WebClientOptions;
-import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.RedisAPI;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
@@ -42,13 +39,6 @@ class StreamSecurityTest {
   static List<ChorusNode> nodes;
   static Vertx client;
   static RedisAPI redis;
-
-  @BeforeAll
-  static void start(TestCluster cluster) {
-    nodes = cluster.nodes();
-    client = cluster.client();
-    redis = RedisAPI.api(Redis.createClient(client, nodes.get(0).config().redis().connectionStrings().get(0)));
-  }
 
   static int port(int i) {
     return NodePorts.http(nodes.get(i).vertx());

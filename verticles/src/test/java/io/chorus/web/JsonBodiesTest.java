@@ -5,7 +5,6 @@ import io.chorus.testing.Rest;
 import io.chorus.testing.TestCluster;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
@@ -25,21 +24,13 @@ class JsonBodiesTest {
   static final List<String> NOT_OBJECTS = List.of("[]", "[{\"title\":\"x\"}]", "\"x\"", "1", "true", "null");
   static TestCluster cluster;
   static Rest rest;
-  static int port;
-
-  @BeforeAll
-  static void start(TestCluster c) {
-    cluster = c;
-    rest = c.rest();
-    port = c.port();
-  }
 
   @Test
   void jsonThatIsNotAnObjectIsMalformedJsonOnEveryFeature() {
-    String user = rest.postOk(port, "/api/v1/auth/register", null, new JsonObject()
+    String user = rest.postOk(cluster.port(), "/api/v1/auth/register", null, new JsonObject()
         .put("username", "bodies-" + UUID.randomUUID().toString().substring(0, 8)).put("password", "a long enough password"))
         .getString("access_token");
-    JsonObject room = rest.postOk(port, "/api/v1/listen/rooms", null, new JsonObject().put("track_url", "https://example.com/a.mp3"));
+    JsonObject room = rest.postOk(cluster.port(), "/api/v1/listen/rooms", null, new JsonObject().put("track_url", "https://example.com/a.mp3"));
     String id = room.getString("room_id");
     String host = room.getString("token");
     Object[][] routes = {
@@ -59,11 +50,11 @@ class JsonBodiesTest {
     };
     for (Object[] r : routes) {
       for (String body : NOT_OBJECTS) {
-        Rest.Reply reply = rest.call((HttpMethod) r[0], port, (String) r[1], (String) r[2], null, body);
+        Rest.Reply reply = rest.call((HttpMethod) r[0], cluster.port(), (String) r[1], (String) r[2], null, body);
         assertThat(reply.errorCode(400)).as(r[0] + " " + r[1] + " " + body).isEqualTo("malformed_json");
       }
       // and a body that is not JSON at all, for comparison: the same code
-      assertThat(rest.call((HttpMethod) r[0], port, (String) r[1], (String) r[2], null, "{\"a\":").errorCode(400)).as(r[0] + " " + r[1])
+      assertThat(rest.call((HttpMethod) r[0], cluster.port(), (String) r[1], (String) r[2], null, "{\"a\":").errorCode(400)).as(r[0] + " " + r[1])
           .isEqualTo("malformed_json");
     }
   }
