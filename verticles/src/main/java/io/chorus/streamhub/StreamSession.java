@@ -2,6 +2,8 @@ package io.chorus.streamhub;
 
 import io.vertx.core.json.JsonObject;
 
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
 import java.time.OffsetDateTime;
 
 /** A broadcast session (seed 001): waiting until its source connects, active, then finished. */
@@ -13,6 +15,11 @@ public record StreamSession(String id, String clientId, String streamKey, String
 
   public boolean finished() {
     return FINISHED.equals(status);
+  }
+
+  /** Whether {@code key} is this session's stream key; constant-time, so it cannot be guessed byte by byte from response times. */
+  public boolean keyMatches(String key) {
+    return key != null && MessageDigest.isEqual(key.getBytes(StandardCharsets.UTF_8), streamKey.getBytes(StandardCharsets.UTF_8));
   }
 
   /** The public view: the stream key is shown only to the creator, in the create response. */
