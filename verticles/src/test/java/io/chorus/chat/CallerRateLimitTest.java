@@ -4,7 +4,6 @@ import io.chorus.ChorusNode;
 import io.chorus.gateway.NodePorts;
 import io.chorus.testing.ChorusCluster;
 import io.chorus.testing.Rest;
-import io.chorus.testing.TestCluster;
 import io.chorus.testing.TestServices;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -44,11 +43,8 @@ class CallerRateLimitTest {
   static Rest members;
 
   @BeforeAll
-  static void start(TestCluster cluster) {
-    nodes = cluster.nodes();
-    client = cluster.client();
+  static void start() {
     members = new Rest(client);
-    redis = cluster.redis();
     TestServices.await(redis.del(List.of(anonKey(OUTSIDER), anonKey(FORGER), anonKey(NEWCOMER), anonKey(MEMBERS))));
   }
 

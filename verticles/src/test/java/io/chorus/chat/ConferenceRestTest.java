@@ -50,13 +50,8 @@ class ConferenceRestTest {
   static io.vertx.sqlclient.Pool pg;
 
   @BeforeAll
-  static void start(TestCluster c) {
-    cluster = c;
-    nodes = cluster.nodes();
+  static void start() {
     cfg = cluster.config();
-    client = cluster.client();
-    rest = cluster.rest();
-    redis = cluster.redis();
     ChorusConfig.Db db = cfg.db();
     pg = io.vertx.pgclient.PgBuilder.pool().connectingTo(new io.vertx.pgclient.PgConnectOptions().setHost(db.host()).setPort(db.port())
         .setUser(db.user()).setPassword(db.password()).setDatabase(db.database())).using(client).build();

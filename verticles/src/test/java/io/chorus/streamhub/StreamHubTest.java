@@ -36,9 +36,7 @@ class StreamHubTest {
   static WebClient web;
 
   @BeforeAll
-  static void start(TestCluster cluster) {
-    nodes = cluster.nodes();
-    client = cluster.client();
+  static void start() {
     web = WebClient.create(client);
   }
 
