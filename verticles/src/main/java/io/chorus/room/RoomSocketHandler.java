@@ -41,7 +41,7 @@ public final class RoomSocketHandler implements Handler<RoutingContext> {
 
   /** Verifies access JWTs (the accounts feature's; null where accounts are not served). */
   private final SignedIn.Verifier accounts;
-  private final java.util.Map<String, java.util.Set<RoomFanout.RoomSocket>> signedIn = new java.util.HashMap<>();
+  private final SignedInSockets signedIn = new SignedInSockets();
   private final io.vertx.core.eventbus.MessageConsumer<JsonObject> signedOut;
   private final io.vertx.core.eventbus.MessageConsumer<JsonObject> disabled;
   private final RoomMembers members = new RoomMembers();
@@ -123,7 +123,7 @@ public final class RoomSocketHandler implements Handler<RoutingContext> {
         refuse(ws, e.code(), e.getMessage(), (short) 4400);
         return;
       }
-      signedIn.computeIfAbsent(who.userId(), k -> new java.util.HashSet<>()).add(socket);
+      signedIn.add(who.userId(), socket);
       // the account may have been disabled or the session ended after the verification above and before the socket
       // was listed for those events; the flags are set before the events are published. Checked once the socket is
       // wired, so that closing it also takes the member out of the room.
@@ -143,33 +143,17 @@ public final class RoomSocketHandler implements Handler<RoutingContext> {
   /** Tests only: between a signed-in socket's token check and its listing for the disable and sign-out events. */
   static final io.chorus.web.SignInGap<SignedIn> BEFORE_JOIN = new io.chorus.web.SignInGap<>();
 
-  private void forgetSignedIn(String userId, RoomFanout.RoomSocket socket) {
-    java.util.Set<RoomFanout.RoomSocket> set = signedIn.get(userId);
-    if (set != null && set.remove(socket) && set.isEmpty()) {
-      signedIn.remove(userId);
-    }
-  }
-
   /** An account was disabled: its sockets here close at once (4403). */
   private void disabled(JsonObject body) {
-    java.util.Set<RoomFanout.RoomSocket> set = body == null ? null : signedIn.get(body.getString("user_id"));
-    if (set != null) {
-      for (RoomFanout.RoomSocket s : java.util.List.copyOf(set)) {
-        refuse(s.ws, ErrorCode.FORBIDDEN, "account disabled", (short) 4403);
-      }
+    for (RoomFanout.RoomSocket s : signedIn.disabledBy(body)) {
+      refuse(s.ws, ErrorCode.FORBIDDEN, "account disabled", (short) 4403);
     }
   }
 
   /** Sign-in sessions ended (sign-out, logout-all, …): the signed-in sockets opened with them here close (4401). */
   private void signedOut(JsonObject body) {
-    SignedIn.SessionsEnded ended = SignedIn.SessionsEnded.from(body);
-    java.util.Set<RoomFanout.RoomSocket> set = ended == null ? null : signedIn.get(ended.userId());
-    if (set != null) {
-      for (RoomFanout.RoomSocket s : java.util.List.copyOf(set)) {
-        if (ended.ends(s.sessionId)) {
-          refuse(s.ws, ErrorCode.UNAUTHENTICATED, "signed out", (short) 4401);
-        }
-      }
+    for (RoomFanout.RoomSocket s : signedIn.signedOutBy(body)) {
+      refuse(s.ws, ErrorCode.UNAUTHENTICATED, "signed out", (short) 4401);
     }
   }
 
@@ -189,7 +173,7 @@ public final class RoomSocketHandler implements Handler<RoutingContext> {
   /** The socket no longer hears the room, nor the events that end its member's sockets. */
   private void forget(RoomFanout.RoomSocket socket) {
     fanout.remove(socket);
-    forgetSignedIn(socket.userId, socket);
+    signedIn.remove(socket.userId, socket);
     members.remove(socket);
   }
 
@@ -238,7 +222,7 @@ public final class RoomSocketHandler implements Handler<RoutingContext> {
     socket.authenticated = true;
     if (ws.isClosed()) {
       // the client went away before its join (during a signed-in socket's token check): nobody to add to the room
-      forgetSignedIn(userId, socket);
+      signedIn.remove(userId, socket);
       wired.fail(new IllegalStateException("the socket closed before it joined"));
       return wired.future();
     }
@@ -250,7 +234,7 @@ public final class RoomSocketHandler implements Handler<RoutingContext> {
     rooms.send(new RoomCommand.Join(roomId, userId, userName, rooms.node(), true, strict, account)).onComplete(ar -> {
       if (ar.failed()) {
         fanout.remove(socket);
-        forgetSignedIn(userId, socket);
+        signedIn.remove(userId, socket);
         ErrorCode code = ErrorCode.of(ar.cause());
         String msg = code == ErrorCode.ALREADY_EXISTS ? "user_id is or was in the room: connect with its token" : ar.cause().getMessage();
         refuse(ws, code, msg, (short) (4000 + code.httpStatus()));
