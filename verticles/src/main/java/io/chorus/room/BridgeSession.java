@@ -46,6 +46,9 @@ final class BridgeSession implements io.chorus.realtime.Sink {
   private final Map<String, Listener> registered = new HashMap<>();
   private final ArrayDeque<Buffer> inbox = new ArrayDeque<>();
   private int pendingReplies;
+  /** The current one-second window of room controls: its start and the controls counted in it. */
+  private long controlWindow;
+  private int controlsInWindow;
   private boolean busy;
   private boolean paused;
   private boolean closed;
@@ -294,6 +297,12 @@ final class BridgeSession implements io.chorus.realtime.Sink {
     if (!RoomBridge.mayReceive(address)) {
       return error("access_denied");
     }
+    if (io.chorus.bus.Addresses.ROOM_CONTROL_IN.equals(address) && !controlAllowed()) {
+      // each control is a room command and an event to every member: a flood is refused as /ws refuses one
+      String message = "more than " + bridge.controlsPerSecond() + " room controls per second";
+      return replyAddress == null ? error("rate_limited")
+          : failReply(replyAddress, ErrorCode.RATE_LIMITED.code(), "RECIPIENT_FAILURE", message);
+    }
     if (replyAddress != null && pendingReplies >= MAX_HANDLERS) {
       return error("max_handlers_reached");
     }
@@ -325,6 +334,20 @@ final class BridgeSession implements io.chorus.realtime.Sink {
       }
     });
     return Future.succeededFuture();
+  }
+
+  /** Counts a room control in the current one-second window; false when the window already holds the most it may (0: no limit). */
+  private boolean controlAllowed() {
+    int limit = bridge.controlsPerSecond();
+    if (limit == 0) {
+      return true;
+    }
+    long now = System.currentTimeMillis();
+    if (now - controlWindow >= 1000) {
+      controlWindow = now;
+      controlsInWindow = 0;
+    }
+    return ++controlsInWindow <= limit;
   }
 
   private Future<Void> failReply(String replyAddress, int code, String type, String message) {

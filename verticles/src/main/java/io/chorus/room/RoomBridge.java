@@ -58,6 +58,9 @@ public final class RoomBridge {
   private final java.util.concurrent.atomic.AtomicInteger nodeSessions;
   private final RecentRevocations recentlyRevoked = new RecentRevocations();
 
+  /** SENDs to {@code client.room-control} one socket may make per second ({@code RATE_LIMIT_BRIDGE_CONTROLS}; 0: no limit). */
+  private int controlsPerSecond = RoomSocketHandler.MAX_RATE;
+
   /** Verifies access JWTs for user channels (null: user channels are refused). */
   private final SignedIn.Verifier accounts;
 
@@ -88,6 +91,16 @@ public final class RoomBridge {
       Gauge.builder("chorus.bridge.rooms", hub, h -> h.topics(Addresses.ROOM_EVENTS_PREFIX))
           .description("rooms this node's bridge sockets listen to (one cluster subscription each)").register(registry);
     }
+  }
+
+  /** Sets how many room controls one socket may send per second (0: no limit); more are refused {@code rate_limited}. */
+  public RoomBridge limitControls(int perSecond) {
+    this.controlsPerSecond = perSecond;
+    return this;
+  }
+
+  int controlsPerSecond() {
+    return controlsPerSecond;
   }
 
   public Router router() {

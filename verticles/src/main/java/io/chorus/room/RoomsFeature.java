@@ -36,6 +36,8 @@ public final class RoomsFeature implements Feature {
   private RoomClient rooms;
   private SignedIn.Verifier signedIn;
   private RateLimiter limiter;
+  /** RATE_LIMIT_BRIDGE_CONTROLS: room controls per bridge socket and second (0: no limit). */
+  private int bridgeControls;
   private int createLimit;
   private int requestLimit;
 
@@ -58,6 +60,7 @@ public final class RoomsFeature implements Feature {
     limiter = new RateLimiter(node.infra().redisApi(), p.intIn("RATE_LIMIT_WINDOW_SECONDS", 1, 86_400));
     createLimit = p.intIn("RATE_LIMIT_ROOM_CREATE", 0, 1_000_000);
     requestLimit = p.intIn("RATE_LIMIT_ROOM_REQUESTS", 0, 10_000_000);
+    bridgeControls = p.intIn("RATE_LIMIT_BRIDGE_CONTROLS", 0, 1_000_000);
     if (node.runs(ChorusConfig.Role.ROOM)) {
       RoomService service = new RoomService(new RoomStore(node.infra().redisApi(), config.ttlHours(), config.presenceEventsMaxUsers()),
           node.vertx().eventBus(), config, node.apiOr(TrackResolver.class, TrackResolver.DEFAULT));
@@ -117,7 +120,7 @@ public final class RoomsFeature implements Feature {
       Http.json(ctx, 200, ClockSync.reply(t0, t1));
     });
     RoomBridge bridge = new RoomBridge(node.vertx(), hub, rooms, tokens, node.config().security().allowedOrigins(), registry,
-        gateway.drop(), signedIn);
+        gateway.drop(), signedIn).limitControls(bridgeControls);
     // the one CORS policy, as on the REST routes: vertx-web's SockJS transports (info, xhr, xhr_send, xhr_streaming,
     // eventsource, ...) otherwise echo any Origin with credentials; with it a disallowed origin is refused (403) and an
     // allowed one named with credentials, which sockjs-client's xhr transports send. The WebSocket transports are

@@ -20,13 +20,56 @@ import static org.assertj.core.api.Assertions.assertThat;
  * The bridge's answer to an address longer than 128 characters, as vertx-web's own bridge gives it:
  * a REGISTER gets {@code max_address_length_reached}; a SEND or UNREGISTER gets {@code access_denied}
  * (vertx-web checks the length on REGISTER only, and no permitted address is that long) — and
- * docs/api.md's table of error names says the same.
+ * docs/api.md's table of error names says the same. A flood of room controls from one socket is refused
+ * {@code rate_limited} (4291 for a request), as {@code /ws} refuses one (RATE_LIMIT_BRIDGE_CONTROLS, default 50 a second).
  */
 @ChorusCluster
 class BridgeErrorNamesTest {
   static final Path DOCS = Path.of(System.getProperty("chorus.docs.dir", "../docs")).toAbsolutePath().normalize();
   static TestCluster cluster;
   static ChorusNode node;
+
+  @Test
+  void aFloodOfRoomControlsIsRateLimitedAsOnTheRoomSocket() throws IOException {
+    // a host's controls, each a room command and an event to every member: /ws refuses more than 50 messages a second,
+    // the bridge took any number (2,000 in two seconds, every one published to every member)
+    RoomClient rooms = new RoomClient(node.vertx().eventBus(), "test");
+    String room = io.chorus.testing.TestServices.await(rooms.create(io.chorus.proto.room.CreateRoomRequest.newBuilder()
+        .setHostId("flood-host").setTrackUrl("https://example.com/t.mp3").build(), false)).roomId();
+    String token = io.chorus.testing.TestTokens.tokens().issue(room, "flood-host", "host");
+    int n = 1000;
+    try (WsProbe ws = WsProbe.connect(port, "/eventbus/websocket")) {
+      for (int i = 0; i < n; i++) {
+        JsonObject frame = new JsonObject().put("type", "send").put("address", "client.room-control")
+            .put("headers", new JsonObject().put("token", token))
+            .put("body", new JsonObject().put("room_id", room).put("action", i % 2 == 0 ? "play" : "pause").put("position", 1));
+        if (i % 2 == 1) {
+          frame.put("replyAddress", "c-" + i);
+        }
+        ws.sendTextAsync(frame.encode());
+      }
+      // a frame refused at once, as the end mark (a request could be refused max_handlers_reached while 16 controls await
+      // their replies)
+      ws.send(new JsonObject().put("type", "send").put("address", "end.of.flood"));
+      int refused = 0;
+      int failedRequests = 0;
+      // the refusals are written as their frames are handled, so all of them come before the end mark's
+      for (JsonObject f = new JsonObject(ws.nextBinary(30_000)); !"access_denied".equals(f.getString("body"));
+           f = new JsonObject(ws.nextBinary(30_000))) {
+        if ("rate_limited".equals(f.getString("body"))) {
+          refused++;
+        } else if (f.getString("address", "").startsWith("c-") && Integer.valueOf(4291).equals(f.getInteger("failureCode"))) {
+          assertThat(f.getString("message")).isEqualTo("more than 50 room controls per second");
+          failedRequests++;
+        }
+      }
+      assertThat(refused).as("controls without a reply address refused with the err frame rate_limited").isPositive();
+      assertThat(failedRequests).as("controls with a reply address failed with 4291 rate_limited").isPositive();
+      assertThat(ws.isClosed()).isFalse();
+    }
+    String api = Files.readString(DOCS.resolve("api.md"));
+    assertThat(row(api.substring(api.indexOf("## SockJS bridge")), "rate_limited")).as("docs/api.md: when rate_limited comes").contains("50").contains("RATE_LIMIT_BRIDGE_CONTROLS");
+  }
 
   @Test
   void aTooLongAddressGetsTheNameTheDocsGive() throws IOException {
