@@ -101,9 +101,10 @@ public final class GrpcVerticle extends VerticleBase {
   /**
    * Hands the call to the gRPC server, watched: vertx-grpc 5.0 waits for good on a request stream that ends
    * without one whole message (no body, a frame shorter than its length prefix). A call whose request has ended
-   * with fewer than 5 bytes (not even a message's prefix) and has sent nothing back within {@link #NO_MESSAGE_MS},
-   * or with more and nothing back within {@link #UNANSWERED_MS} (no call of ours takes that long), is answered
-   * INVALID_ARGUMENT here. A call that answers (a unary reply, a stream's first message) has written its head.
+   * without a whole message (fewer than 5 bytes, not even a message's prefix; or, for Chorus's services, which mark
+   * each message that reaches them, a frame shorter than its prefix says) and has sent nothing back within
+   * {@link #NO_MESSAGE_MS}, or with one and nothing back within {@link #UNANSWERED_MS} (no call of ours takes that
+   * long), is answered INVALID_ARGUMENT here. A call that answers (a unary reply, a stream's first message) has written its head.
    */
   private void handle(GrpcServer grpc, HttpServerRequest req) {
     // vertx-grpc percent-encodes a status message with URLEncoder ('/' as %2F, ',' as %2C): the spec's encoding instead
@@ -116,6 +117,9 @@ public final class GrpcVerticle extends VerticleBase {
         req.response().headers().set("grpc-message", "request message larger than " + MAX_MESSAGE_BYTES + " bytes");
       }
     });
+    // Chorus's services (wrapped by MalformedMessages) mark on the request's context that its message arrived
+    io.vertx.core.Context context = vertx.getOrCreateContext();
+    boolean marks = needsKey(req);
     grpc.handle(req);
     long[] endedAt = {-1};
     vertx.setPeriodic(NO_MESSAGE_MS, NO_MESSAGE_MS, id -> {
@@ -125,7 +129,8 @@ public final class GrpcVerticle extends VerticleBase {
         long now = System.currentTimeMillis();
         if (endedAt[0] < 0) {
           endedAt[0] = now;
-        } else if (now - endedAt[0] >= (req.bytesRead() < 5 ? NO_MESSAGE_MS : UNANSWERED_MS)) {
+        } else if (now - endedAt[0] >= (req.bytesRead() < 5 || marks && !MalformedMessages.messageArrived(context)
+            ? NO_MESSAGE_MS : UNANSWERED_MS)) {
           vertx.cancelTimer(id);
           LOG.info("gRPC {} from {}: the request ended after {} bytes without a whole message; answered INVALID_ARGUMENT", req.path(),
               req.remoteAddress(), req.bytesRead());

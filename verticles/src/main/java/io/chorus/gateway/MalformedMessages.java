@@ -38,6 +38,18 @@ public final class MalformedMessages {
   private record Malformed(String reason) {
   }
 
+  /** Context-local key: a request message (whole, decoding or not) reached one of the wrapped services' calls. */
+  private static final Object ARRIVED = new Object();
+
+  /**
+   * Whether a whole request message has reached a wrapped service's call on {@code requestContext} (the request's own
+   * duplicated context, on which vertx-grpc decodes its messages); false while none has (no body, or a frame shorter
+   * than its length prefix).
+   */
+  static boolean messageArrived(io.vertx.core.Context requestContext) {
+    return requestContext instanceof io.vertx.core.internal.ContextInternal c && c.getLocal(ARRIVED) != null;
+  }
+
   private record Binding(ServiceMethod<Object, Object> method, Handler<GrpcServerRequest<Object, Object>> handler) {
   }
 
@@ -84,6 +96,9 @@ public final class MalformedMessages {
     GrpcMessageDecoder<Object> decoder = new GrpcMessageDecoder<>() {
       @Override
       public Object decode(GrpcMessage msg) {
+        if (io.vertx.core.Vertx.currentContext() instanceof io.vertx.core.internal.ContextInternal c) {
+          c.putLocal(ARRIVED, Boolean.TRUE);
+        }
         try {
           return strict.decode(msg);
         } catch (RuntimeException e) {   // CodecException, and whatever else a decoder throws
