@@ -87,6 +87,8 @@ public final class GrpcVerticle extends VerticleBase {
               return;
             }
             io.chorus.web.Caller.set(ar.result());
+            // a user's rooms count on the per-IP creation limit, as the REST creates do
+            io.chorus.web.Caller.setAddress(io.chorus.web.RateLimiter.clientIp(req));
             handle(grpc, req);
             req.resume();
           });

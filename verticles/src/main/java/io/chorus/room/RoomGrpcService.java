@@ -37,7 +37,19 @@ public final class RoomGrpcService extends RoomServiceService {
   private final RoomClient rooms;
   private final ParticipantTokens tokens;
 
+  /** Rooms a signed-in user creates count on REST's per-IP creation limit (null: no limit). */
+  private final io.chorus.web.RateLimiter limiter;
+  private final int createLimit;
+
   public RoomGrpcService(Vertx vertx, Hub hub, RoomClient rooms, ParticipantTokens tokens) {
+    this(vertx, hub, rooms, tokens, null, 0);
+  }
+
+  /** {@code limiter}, {@code createLimit}: RATE_LIMIT_ROOM_CREATE, counted for calls made with a user's access JWT. */
+  public RoomGrpcService(Vertx vertx, Hub hub, RoomClient rooms, ParticipantTokens tokens, io.chorus.web.RateLimiter limiter,
+                         int createLimit) {
+    this.limiter = limiter;
+    this.createLimit = createLimit;
     this.vertx = vertx;
     this.hub = hub;
     this.rooms = rooms;
@@ -72,8 +84,11 @@ public final class RoomGrpcService extends RoomServiceService {
       request = request.toBuilder().setHostId(user).build();
     }
     CreateRoomRequest req = request;
+    // a signed-in user is no trusted service: its rooms count on the per-IP limit of the REST creates (one counter)
+    Future<Void> allowed = user == null || limiter == null || io.chorus.web.Caller.address() == null ? Future.succeededFuture()
+        : limiter.hit(io.chorus.web.RateLimiter.ROOM_CREATE, io.chorus.web.Caller.address(), createLimit, "rooms created from this address");
     // with the API key (no user) an account's id is PERMISSION_DENIED (RoomClient): it belongs to the account
-    return rooms.create(req, false, user == null ? "" : user).map(room -> response(room, req.getHostId(), "host"))
+    return allowed.compose(v -> rooms.create(req, false, user == null ? "" : user)).map(room -> response(room, req.getHostId(), "host"))
         .recover(RoomGrpcService::status);
   }
 
@@ -245,6 +260,9 @@ public final class RoomGrpcService extends RoomServiceService {
   }
 
   static StatusException toStatus(Throwable e) {
+    if (e instanceof io.chorus.web.RateLimiter.RateLimited) {
+      return new StatusException(GrpcStatus.valueOf(ErrorCode.RATE_LIMITED.grpcStatus()), e.getMessage());
+    }
     ErrorCode code = e instanceof ChorusException ce ? ce.code() : ErrorCode.of(e);
     return new StatusException(GrpcStatus.valueOf(code.grpcStatus()), code == ErrorCode.INTERNAL ? "internal error" : e.getMessage());
   }

@@ -81,7 +81,7 @@ public final class RoomsFeature implements Feature {
 
   @Override
   public List<Service> grpcServices(NodeContext node) {
-    return List.of(RoomServiceGrpcService.of(new RoomGrpcService(node.vertx(), node.hub(), rooms, tokens)));
+    return List.of(RoomServiceGrpcService.of(new RoomGrpcService(node.vertx(), node.hub(), rooms, tokens, limiter, createLimit)));
   }
 
   /** RoomService calls may come from a signed-in user (acting as themselves), not only from a trusted service. */

@@ -11,6 +11,7 @@ import io.vertx.core.internal.ContextInternal;
  */
 public final class Caller {
   private static final Object KEY = new Object();
+  private static final Object ADDRESS = new Object();
 
   private Caller() {
   }
@@ -21,6 +22,20 @@ public final class Caller {
     if (ctx instanceof ContextInternal c) {
       c.putLocal(KEY, userId);
     }
+  }
+
+  /** Records the client address (the TCP peer) of the signed-in caller's request on the current context. */
+  public static void setAddress(String clientIp) {
+    Context ctx = Vertx.currentContext();
+    if (ctx instanceof ContextInternal c) {
+      c.putLocal(ADDRESS, clientIp);
+    }
+  }
+
+  /** The client address {@link #setAddress} recorded for the current request, or null. */
+  public static String address() {
+    Context ctx = Vertx.currentContext();
+    return ctx instanceof ContextInternal c ? c.getLocal(ADDRESS) : null;
   }
 
   /** The signed-in caller of the current request, or null (a service with the API key). */

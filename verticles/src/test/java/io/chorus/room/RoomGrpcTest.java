@@ -32,15 +32,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** Seed 000's gRPC contract with the official grpc-java client, against a real node and Redis. */
-@ChorusCluster(config = {"MAX_ROOM_USERS=3", "GRPC_API_KEY=test-key"})
+@ChorusCluster(config = {"MAX_ROOM_USERS=3", "GRPC_API_KEY=test-key", "RATE_LIMIT_ROOM_CREATE=5", "RATE_LIMIT_REGISTER=100000"})
 class RoomGrpcTest {
   static ChorusNode node;
   static ManagedChannel channel;
   static RoomServiceGrpc.RoomServiceBlockingStub rooms;
   static io.vertx.redis.client.RedisAPI redis;
+  static TestCluster cluster;
 
   @BeforeAll
-  static void start(TestCluster cluster) {
+  static void start(TestCluster c) {
+    cluster = c;
     node = cluster.node();
     redis = cluster.redis();
     channel = cluster.channel();
@@ -49,6 +51,37 @@ class RoomGrpcTest {
 
   private static RoomResponse create(String host) {
     return rooms.createRoom(CreateRoomRequest.newBuilder().setHostId(host).setTrackUrl("https://example.com/track.mp3").build());
+  }
+
+  /**
+   * A signed-in user calling CreateRoom with their access JWT is no trusted service: the rooms count on the per-IP
+   * creation limit of the REST creates (RATE_LIMIT_ROOM_CREATE, here 5 a window); with the API key they do not. The
+   * user used to create any number (15 in a row, and REST then still gave 10 more).
+   */
+  @Test
+  void aSignedInUsersRoomsCountOnTheCreationLimit() {
+    String jwt = RoomSocketTest.newUser(cluster.rest(), cluster.port()).getString("access_token");
+    io.grpc.Metadata md = new io.grpc.Metadata();
+    md.put(io.grpc.Metadata.Key.of("authorization", io.grpc.Metadata.ASCII_STRING_MARSHALLER), "Bearer " + jwt);
+    RoomServiceGrpc.RoomServiceBlockingStub asUser = RoomServiceGrpc.newBlockingStub(channel)
+        .withInterceptors(io.grpc.stub.MetadataUtils.newAttachHeadersInterceptor(md)).withDeadlineAfter(60, java.util.concurrent.TimeUnit.SECONDS);
+    // 13: more than two windows' worth, so that a window ending during the loop cannot let them all through
+    List<Status.Code> codes = new java.util.ArrayList<>();
+    for (int i = 0; i < 13; i++) {
+      try {
+        asUser.createRoom(CreateRoomRequest.newBuilder().setTrackUrl("https://example.com/track.mp3").build());
+        codes.add(Status.Code.OK);
+      } catch (StatusRuntimeException e) {
+        codes.add(e.getStatus().getCode());
+        assertThat(e.getStatus().getDescription()).startsWith("too many rooms created from this address");
+      }
+    }
+    assertThat(codes).as("the user's creates").contains(Status.Code.RESOURCE_EXHAUSTED)
+        .allMatch(c -> c == Status.Code.OK || c == Status.Code.RESOURCE_EXHAUSTED);
+    // a trusted service with the API key is not limited
+    for (int i = 0; i < 6; i++) {
+      assertThat(create("svc-" + i).getRoomId()).isNotEmpty();
+    }
   }
 
   @Test
