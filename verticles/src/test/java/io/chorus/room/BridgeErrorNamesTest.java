@@ -38,7 +38,7 @@ class BridgeErrorNamesTest {
         .setHostId("flood-host").setTrackUrl("https://example.com/t.mp3").build(), false)).roomId();
     String token = io.chorus.testing.TestTokens.tokens().issue(room, "flood-host", "host");
     int n = 1000;
-    try (WsProbe ws = WsProbe.connect(port, "/eventbus/websocket")) {
+    try (WsProbe ws = WsProbe.connect(cluster.port(), "/eventbus/websocket")) {
       for (int i = 0; i < n; i++) {
         JsonObject frame = new JsonObject().put("type", "send").put("address", "client.room-control")
             .put("headers", new JsonObject().put("token", token))
