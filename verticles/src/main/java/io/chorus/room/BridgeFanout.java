@@ -1,9 +1,13 @@
 package io.chorus.room;
 
+import io.chorus.bus.Addresses;
+import io.chorus.realtime.Delivery;
 import io.chorus.realtime.Fanout;
 import io.chorus.realtime.Hub;
+import io.chorus.realtime.Sequencer;
 import io.micrometer.core.instrument.Counter;
 import io.vertx.core.Future;
+import io.vertx.core.Vertx;
 
 import java.util.HashMap;
 import java.util.Map;
@@ -13,16 +17,21 @@ import java.util.Map;
  * node, however many bridge sockets on however many event loops listen (vertx-web's bridge registers
  * one per socket: a Hazelcast write per REGISTER and a message copy, a hook call and an envelope
  * encoding per socket per event). The envelope is encoded once per node and the same bytes written to
- * every listening socket, under the core's slow-consumer policy. Event-loop confined.
+ * every listening socket, under the core's slow-consumer policy. A room's playback and presence events
+ * ({@code client.room.<ID>}) are written in version order, as on the seed /ws ({@link Sequencer}, holding a
+ * skipped version at most {@link RoomFanout#HOLD_MS}; an event older than one written is dropped): events
+ * published by different nodes, or by different event loops of one node, cross on the bus. Event-loop confined.
  */
 final class BridgeFanout {
+  private final Vertx vertx;
   private final Hub hub;
   private final Counter slowClosed;
   private final Map<String, Channel> channels = new HashMap<>();
   /** Registered spellings of a room address other than its canonical one (a lower-case room id), by canonical address. */
   private final Map<String, java.util.Set<String>> spellings = new HashMap<>();
 
-  BridgeFanout(Hub hub, Counter slowClosed) {
+  BridgeFanout(Vertx vertx, Hub hub, Counter slowClosed) {
+    this.vertx = vertx;
     this.hub = hub;
     this.slowClosed = slowClosed;
   }
@@ -38,7 +47,7 @@ final class BridgeFanout {
     Channel ch = channels.get(address);
     if (ch != null && ch.sessions.remove(session) && ch.sessions.isEmpty()) {
       channels.remove(address);
-      ch.subscription.close();
+      ch.close();
       java.util.Set<String> others = spellings.get(ch.canonical);
       if (others != null && others.remove(address) && others.isEmpty()) {
         spellings.remove(ch.canonical);
@@ -69,14 +78,44 @@ final class BridgeFanout {
     final Fanout<BridgeSession> sessions = new Fanout<>(BridgeSession[]::new, slowClosed, s -> { });
     final Hub.Subscription subscription;
     final String canonical;
+    /** Version order for a room's events (null for chat and user channels, which carry no room version). */
+    final Sequencer<Delivery> order;
 
     Channel(String address) {
       canonical = RoomBridge.canonical(address);
       if (!canonical.equals(address)) {
         spellings.computeIfAbsent(canonical, k -> new java.util.HashSet<>()).add(address);
       }
+      order = canonical.startsWith(Addresses.ROOM_EVENTS_PREFIX)
+          ? new Sequencer<>(-1, RoomFanout.HOLD_MS, true, new Sequencer.Timers() {
+            @Override
+            public long set(long delayMs, Runnable action) {
+              return vertx.setTimer(delayMs, t -> action.run());
+            }
+
+            @Override
+            public void cancel(long id) {
+              vertx.cancelTimer(id);
+            }
+          }, d -> sessions.write(d.bridgeFrame(address)), Sequencer::release)
+          : null;
       // events are published on the canonical address; the client's handler is keyed by the spelling it registered
-      subscription = hub.subscribe(canonical, d -> sessions.write(d.bridgeFrame(address)));
+      subscription = hub.subscribe(canonical, d -> {
+        Object version = order == null || d.json() == null ? null : d.json().getValue("version");
+        if (version instanceof Number v) {
+          order.offer(v.longValue(), d);
+        } else {
+          // no room version (the end of a room whose state was already gone): nothing to order it against
+          sessions.write(d.bridgeFrame(address));
+        }
+      });
+    }
+
+    void close() {
+      subscription.close();
+      if (order != null) {
+        order.close();
+      }
     }
   }
 }

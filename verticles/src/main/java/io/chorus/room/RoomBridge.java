@@ -86,7 +86,7 @@ public final class RoomBridge {
       slow = Counter.builder("chorus.bridge.slow.sockets.closed").description("bridge sockets closed because their write queue was full")
           .register(registry);
     }
-    this.fanout = new BridgeFanout(hub, slow);
+    this.fanout = new BridgeFanout(vertx, hub, slow);
     if (registry != null) {
       Gauge.builder("chorus.bridge.rooms", hub, h -> h.topics(Addresses.ROOM_EVENTS_PREFIX))
           .description("rooms this node's bridge sockets listen to (one cluster subscription each)").register(registry);
