@@ -2,6 +2,7 @@ package io.chorus.room;
 
 import io.chorus.bus.Addresses;
 import io.chorus.realtime.Hub;
+import io.chorus.realtime.Sequencer;
 import io.chorus.bus.ChorusException;
 import io.chorus.bus.ErrorCode;
 import io.chorus.proto.room.ChangeTrackRequest;
@@ -143,7 +144,10 @@ public final class RoomGrpcService extends RoomServiceService {
   /**
    * Streams the current state, then one event per change, until the client cancels or the room
    * expires. The stream's bus consumer is released as soon as the client cancels (or the connection
-   * fails), not at the room's next event; a cancel is normal and logs nothing.
+   * fails), not at the room's next event; a cancel is normal and logs nothing. Events are written in version
+   * order (events made through different nodes cross on the bus: a {@link Sequencer} holds one that skips a
+   * version up to {@link RoomFanout#HOLD_MS}), each with the room after that change ({@link WatchedRoom}); the
+   * changes the first state already shows are not sent again.
    */
   @Override
   protected void watchRoom(WatchRoomRequest request, WriteStream<RoomEvent> response) {
@@ -156,15 +160,17 @@ public final class RoomGrpcService extends RoomServiceService {
       if (!watch.released) {
         grpc.fail(toStatus(e));
       }
-    }).onSuccess(room -> {
+    }).onSuccess(found -> {
       if (watch.released) {
         return; // cancelled while the room was looked up
       }
-      // one write at a time, in arrival order: each event is followed by the state read after it
-      Future<?>[] chain = {Future.succeededFuture()};
-      Hub.Subscription subscription = hub.subscribe(Addresses.roomEvents(roomId), d -> {
-        JsonObject event = d.json();
-        if (event == null || watch.released) {
+      // one write at a time, in version order; the first is the room as read once the subscription is made
+      io.vertx.core.Promise<Void> info = io.vertx.core.Promise.promise();
+      Future<?>[] chain = {info.future()};
+      RoomState[] shown = {null};
+      long[] infoVersion = {-1};
+      java.util.function.Consumer<JsonObject> onEvent = event -> {
+        if (watch.released) {
           return;
         }
         if ("room_ended".equals(event.getString("type"))) {
@@ -188,10 +194,21 @@ public final class RoomGrpcService extends RoomServiceService {
           return;
         }
         watch.waiting++;
-        chain[0] = chain[0].transform(ignored -> rooms.get(roomId)).compose(now -> watch.released ? Future.succeededFuture()
-                : write(response, RoomEvent.newBuilder().setType(event.getString("type", "")).setUserId(event.getString("user_id", ""))
-                    .setState(now.toResponse(System.currentTimeMillis())).build()))
-            .onComplete(ar -> watch.waiting--)
+        chain[0] = chain[0].transform(ignored -> {
+          if (event.getLong("version", -1L) <= infoVersion[0]) {
+            return Future.succeededFuture(null); // the first state shows it already
+          }
+          RoomState next = shown[0] == null ? null : WatchedRoom.apply(shown[0], event);
+          // a change the event does not describe fully (a skipped version, a quiet join in a big room): read the room
+          return next != null ? Future.succeededFuture(next) : rooms.get(roomId);
+        }).compose(now -> {
+          if (now == null || watch.released) {
+            return Future.succeededFuture();
+          }
+          shown[0] = now;
+          return write(response, RoomEvent.newBuilder().setType(event.getString("type", "")).setUserId(event.getString("user_id", ""))
+              .setState(now.toResponse(System.currentTimeMillis())).build());
+        }).onComplete(ar -> watch.waiting--)
             .onFailure(e -> {
               boolean open = !watch.released;
               watch.release();
@@ -199,13 +216,48 @@ public final class RoomGrpcService extends RoomServiceService {
                 grpc.fail(toStatus(e));
               }
             });
+      };
+      Sequencer<JsonObject> order = new Sequencer<>(-1, RoomFanout.HOLD_MS, true, new Sequencer.Timers() {
+        @Override
+        public long set(long delayMs, Runnable action) {
+          return vertx.setTimer(delayMs, t -> action.run());
+        }
+
+        @Override
+        public void cancel(long id) {
+          vertx.cancelTimer(id);
+        }
+      }, onEvent, Sequencer::release);
+      watch.order = order;
+      Hub.Subscription subscription = hub.subscribe(Addresses.roomEvents(roomId), d -> {
+        JsonObject event = d.json();
+        if (event == null || watch.released) {
+          return;
+        }
+        if (event.getValue("version") instanceof Number v) {
+          order.offer(v.longValue(), event);
+        } else {
+          order.release(); // a room_ended without a version (its state already gone): after everything held
+          onEvent.accept(event);
+        }
       });
       watch.subscription = subscription;
-      subscription.ready().onSuccess(v -> {
-        if (!watch.released) {
-          write(response, RoomEvent.newBuilder().setType("room_info").setState(room.toResponse(System.currentTimeMillis())).build())
-              .onFailure(x -> watch.release());
+      subscription.ready().compose(v -> watch.released ? Future.succeededFuture(null) : rooms.get(roomId)).onComplete(ar -> {
+        if (watch.released) {
+          info.tryComplete();
+          return;
         }
+        // the room as it is now that the subscription is made: every later change comes as an event
+        RoomState room = ar.succeeded() && ar.result() != null ? ar.result() : found;
+        shown[0] = room;
+        infoVersion[0] = room.version();
+        write(response, RoomEvent.newBuilder().setType("room_info").setState(room.toResponse(System.currentTimeMillis())).build())
+            .onComplete(w -> {
+              if (w.failed()) {
+                watch.release();
+              }
+              info.tryComplete();
+            });
       });
     });
   }
@@ -222,12 +274,16 @@ public final class RoomGrpcService extends RoomServiceService {
   /** A WatchRoom stream's bus consumer, released once (cancel, connection failure, write failure). Event-loop confined. */
   private static final class Watch {
     boolean released;
+    Sequencer<JsonObject> order;
     /** Events received and not yet written (each waits for the write before it, which waits for the client's window). */
     int waiting;
     Hub.Subscription subscription;
 
     void release() {
       released = true;
+      if (order != null) {
+        order.close();
+      }
       if (subscription != null) {
         subscription.close();
         subscription = null;

@@ -172,4 +172,48 @@ class RoomClusterTest {
       assertThat(versions).as("versions on the bridge").isSorted().doesNotHaveDuplicates();
     }
   }
+
+  /**
+   * A WatchRoom stream on node 2 showed each event with the room as read from Redis when the event was written, not the
+   * room after that change, and in the order the events crossed the bus: with controls sent at once through nodes 0 and 1
+   * its states had versions 4, 5, 7, 7, 9, 10, 10, ... and a {@code pause} came with {@code status: play}. The stream now
+   * writes events in version order, each with the room after its change.
+   */
+  @Test
+  void aWatchRoomStreamShowsEachChangeInVersionOrderWithTheRoomAfterIt() {
+    JsonObject room = createRoom(0, "h");
+    String id = room.getString("room_id");
+    io.grpc.ManagedChannel channel = io.chorus.testing.GrpcClients.channel(nodes.get(2));
+    try {
+      java.util.Iterator<io.chorus.proto.room.RoomEvent> events = io.chorus.testing.GrpcClients.rooms(channel, "chorus-dev-key")
+          .watchRoom(io.chorus.proto.room.WatchRoomRequest.newBuilder().setRoomId(id).build());
+      assertThat(events.next().getType()).isEqualTo("room_info");
+      // the host's socket on node 0 sends 40 seeks back to back (under the 50 a second it may) (a socket's controls run one after the other)
+      java.util.Map<Long, Long> positions = new java.util.HashMap<>();
+      try (WsProbe host = WsProbe.connect(port(0), "/ws?room_id=" + id + "&user_id=h&token=" + room.getString("token"))) {
+        host.awaitType("room_info");
+        for (int i = 0; i < 40; i++) {
+          host.send(new JsonObject().put("type", "control").put("action", "seek").put("position", i + 1));
+        }
+        for (int i = 0; i < 40; i++) {
+          JsonObject seek = host.awaitType("seek");
+          positions.put(seek.getLong("version"), seek.getJsonObject("playback").getLong("position_ms"));
+        }
+      }
+      long last = java.util.Collections.max(positions.keySet());
+      List<Long> versions = new ArrayList<>();
+      while (versions.isEmpty() || versions.get(versions.size() - 1) != last) {
+        io.chorus.proto.room.RoomEvent e = events.next();
+        if (!e.getType().equals("seek")) {
+          continue; // the host's socket joining
+        }
+        versions.add(e.getState().getVersion());
+        assertThat(e.getState().getPositionMs()).as("the position after the seek of version %d", e.getState().getVersion())
+            .isEqualTo(positions.get(e.getState().getVersion()));
+      }
+      assertThat(versions).as("versions on the WatchRoom stream").isSorted().doesNotHaveDuplicates();
+    } finally {
+      channel.shutdownNow();
+    }
+  }
 }
