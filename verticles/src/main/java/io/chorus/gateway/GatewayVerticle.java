@@ -1,6 +1,7 @@
 package io.chorus.gateway;
 
 import io.chorus.web.Http;
+import io.chorus.web.NoRoute;
 import io.chorus.web.StalledBodies;
 import io.chorus.config.ChorusConfig;
 import io.chorus.infra.Readiness;
@@ -40,6 +41,7 @@ public final class GatewayVerticle extends VerticleBase {
   /** How long a shutdown lets the requests in flight finish before their connections are closed. */
   static final long SHUTDOWN_GRACE_MS = 5_000;
   private io.vertx.core.http.HttpServer server;
+  private NoRoute noRoute;
 
   public GatewayVerticle(NodeContext node, List<Feature> features, Readiness readiness, String metricsRegistry, SharedPort port) {
     this.node = node;
@@ -71,7 +73,8 @@ public final class GatewayVerticle extends VerticleBase {
           "the " + feature.name() + " feature's routes failed to mount: " + e.getMessage(), e))));
     }
     router.route("/*").handler(StaticHandler.create("webroot").setCachingEnabled(false));
-    router.route().last().handler(ctx -> Http.error(ctx, io.chorus.bus.ErrorCode.NOT_FOUND, "no route for " + ctx.request().path()));
+    // 404, or 405 with Allow where routes serve the path with other methods (made once every route is mounted)
+    router.route().last().handler(ctx -> noRoute.handle(ctx));
     router.route().failureHandler(Http::failure);
 
     HttpServerOptions options = new HttpServerOptions()
@@ -99,6 +102,7 @@ public final class GatewayVerticle extends VerticleBase {
         .setStrictThreadMode(config.gatewayInstancesOrCores() == 1);
     return Future.all(consumers).compose(v -> {
       Http.headWhereGet(router);
+      noRoute = NoRoute.of(router);
       return port.listen(vertx.createHttpServer(options).connectionHandler(stalls::connected).invalidRequestHandler(Http::invalidRequest)
         .requestHandler(router), config.host());
     })

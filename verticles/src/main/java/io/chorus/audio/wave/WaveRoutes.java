@@ -41,7 +41,7 @@ final class WaveRoutes {
     BodyHandler body = BodyHandler.create(false).setBodyLimit(MAX_BODY);
     // GET records the tracks it served (they are not served again soon): HEAD must not, so it is refused
     Http.getOnly(router.get("/api/v1/wave")).handler(ctx -> run(ctx, who -> wave.answer(user(who), limit(ctx))));
-    router.head("/api/v1/wave").handler(ctx -> {
+    router.head("/api/v1/wave").putMetadata(io.chorus.web.NoRoute.REFUSES, Boolean.TRUE).handler(ctx -> {
       ctx.response().putHeader("Allow", "GET");
       Http.error(ctx, ErrorCode.METHOD_NOT_ALLOWED, "HEAD is not served here: GET records the tracks it serves");
     });
