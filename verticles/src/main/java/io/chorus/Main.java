@@ -182,13 +182,26 @@ public final class Main {
     }
   }
 
-  /** Validates the configuration; exits 2 naming the bad variable. */
+  /**
+   * Validates the configuration (exits 2 naming the bad variable) and sets the root log level to its
+   * {@code LOG_LEVEL}: logback's file reads only the environment's, not the one of a {@code --conf} file.
+   */
   public static ChorusConfig parseConfig(JsonObject json) {
+    ChorusConfig config;
     try {
-      return ChorusNode.validate(json);
+      config = ChorusNode.validate(json);
     } catch (ConfigException e) {
       fatal("configuration error: " + e.getMessage());
       return null;
+    }
+    applyLogLevel(config);
+    return config;
+  }
+
+  /** Sets the root logger's level to the configuration's {@code LOG_LEVEL} (docs/configuration.md). */
+  public static void applyLogLevel(ChorusConfig config) {
+    if (LoggerFactory.getLogger(Logger.ROOT_LOGGER_NAME) instanceof ch.qos.logback.classic.Logger root) {
+      root.setLevel(ch.qos.logback.classic.Level.toLevel(config.logLevel(), ch.qos.logback.classic.Level.INFO));
     }
   }
 

@@ -31,6 +31,7 @@ public record ChorusConfig(
     Embedded embedded,
     Cluster cluster,
     Security security,
+    String logLevel,
     JsonObject source) {
 
   /**
@@ -132,7 +133,7 @@ public record ChorusConfig(
     }
     String nodeName = p.string("CHORUS_NODE_NAME");
     // logback's own reading of an unknown level is DEBUG, silently
-    p.oneOf("LOG_LEVEL", "trace", "debug", "info", "warn", "error", "off", "all");
+    String logLevel = p.oneOf("LOG_LEVEL", "trace", "debug", "info", "warn", "error", "off", "all");
 
     return new ChorusConfig(
         production,
@@ -159,6 +160,7 @@ public record ChorusConfig(
             p.string("HZ_KUBERNETES_SERVICE")),
         new Security(apiKey, tokenSecret, Parse.csv(p.string("CORS_ALLOWED_ORIGINS")), p.intIn("READY_TIMEOUT_MS", 100, 60_000),
             p.intIn("HTTP_BODY_STALL_MS", 1_000, 3_600_000)),
+        logLevel,
         json.copy());
   }
 

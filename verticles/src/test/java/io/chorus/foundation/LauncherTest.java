@@ -94,7 +94,25 @@ class LauncherTest {
     }
   }
 
-  private record Launch(int exit, String stderr) {
+  /**
+   * {@code LOG_LEVEL} in a {@code --conf} file sets the root log level, as the environment's does: it was validated and
+   * then not applied (logback's file reads the environment only), so {@code off} there still logged every line.
+   */
+  @Test
+  void theLogLevelOfAConfFileIsApplied(@TempDir Path dir) throws Exception {
+    Path conf = dir.resolve("chorus.json");
+    Files.writeString(conf, new JsonObject().put("LOG_LEVEL", "off").encode());
+    Launch quiet = launch(dir, Map.of(), "run", "--conf", conf.toString());
+    assertThat(quiet.exit).as("exit code; stderr: %s", quiet.stderr).isEqualTo(2);
+    assertThat(quiet.stderr).contains("are not set");
+    assertThat(quiet.stdout).as("LOG_LEVEL off: the launcher's ERROR line is not logged").doesNotContain("are not set");
+    Files.writeString(conf, new JsonObject().put("LOG_LEVEL", "error").encode());
+    Launch errors = launch(dir, Map.of(), "run", "--conf", conf.toString());
+    assertThat(errors.exit).isEqualTo(2);
+    assertThat(errors.stdout).as("LOG_LEVEL error: the ERROR line is logged").contains("ERROR").contains("are not set");
+  }
+
+  private record Launch(int exit, String stderr, String stdout) {
   }
 
   /** {@code io.chorus.Main} in its own JVM on the test classpath, with only {@code env}'s endpoints set. */
@@ -107,6 +125,7 @@ class LauncherTest {
         .redirectOutput(dir.resolve("stdout.txt").toFile())
         .redirectError(dir.resolve("stderr.txt").toFile());
     Main.ENDPOINTS.forEach(pb.environment()::remove);
+    pb.environment().remove("LOG_LEVEL");
     pb.environment().putAll(env);
     pb.environment().put("CHORUS_DATA_DIR", dir.resolve("data").toString());
     Process p = pb.start();
@@ -115,6 +134,7 @@ class LauncherTest {
     } finally {
       p.destroyForcibly();
     }
-    return new Launch(p.exitValue(), Files.readString(dir.resolve("stderr.txt"), StandardCharsets.UTF_8));
+    return new Launch(p.exitValue(), Files.readString(dir.resolve("stderr.txt"), StandardCharsets.UTF_8),
+        Files.readString(dir.resolve("stdout.txt"), StandardCharsets.UTF_8));
   }
 }
