@@ -167,13 +167,9 @@ public final class AccountsRoutes {
   }
 
   private static JsonObject body(RoutingContext ctx) {
-    io.vertx.core.buffer.Buffer buf = Http.nonEmptyBody(ctx);
-    if (buf == null) {
+    JsonObject o = Http.jsonObject(ctx);
+    if (o == null) {
       throw ErrorCode.MALFORMED_JSON.exception("a JSON object body is required");
-    }
-    Object v = buf.toJsonValue();
-    if (!(v instanceof JsonObject o)) {   // [], "x", 1, true: malformed_json, as every feature answers it (docs/api.md)
-      throw ErrorCode.MALFORMED_JSON.exception("the body must be a JSON object");
     }
     return o;
   }

@@ -10,7 +10,6 @@ import io.chorus.input.Inputs;
 import io.chorus.room.ParticipantTokens;
 import io.chorus.room.RoomIds;
 import io.vertx.core.Future;
-import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
@@ -267,19 +266,8 @@ public final class RoomsRestRoutes {
 
   /** The JSON object body, or an empty object when there is none (a route whose fields are all optional). */
   private static JsonObject optionalBody(RoutingContext ctx) {
-    io.vertx.core.buffer.Buffer buf = Http.nonEmptyBody(ctx);
-    if (buf == null) {
-      return new JsonObject();
-    }
-    try {
-      Object parsed = io.vertx.core.json.Json.decodeValue(buf);
-      if (parsed instanceof JsonObject o) {
-        return o;
-      }
-    } catch (DecodeException e) {
-      // fall through
-    }
-    throw new ChorusException(ErrorCode.MALFORMED_JSON, "body must be a JSON object");
+    JsonObject o = Http.jsonObject(ctx);
+    return o == null ? new JsonObject() : o;
   }
 
   private static String string(JsonObject b, String field) {

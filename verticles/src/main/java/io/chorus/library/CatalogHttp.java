@@ -4,7 +4,6 @@ import io.chorus.bus.ErrorCode;
 import io.chorus.input.Inputs;
 import io.chorus.web.Http;
 import io.vertx.core.Future;
-import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 
@@ -33,18 +32,9 @@ final class CatalogHttp {
    * {@code malformed_json}, as the accounts and rooms routes answer them (docs/api.md).
    */
   static JsonObject body(RoutingContext ctx) {
-    io.vertx.core.buffer.Buffer buf = Http.nonEmptyBody(ctx);
-    if (buf == null) {
+    JsonObject o = Http.jsonObject(ctx);
+    if (o == null) {
       throw ErrorCode.MALFORMED_JSON.exception("a JSON object body is required");
-    }
-    Object v;
-    try {
-      v = buf.toJsonValue();
-    } catch (DecodeException e) {
-      throw ErrorCode.MALFORMED_JSON.exception("the body is not valid JSON");
-    }
-    if (!(v instanceof JsonObject o)) {   // [], "x", 1, true: malformed_json, as every feature answers it (docs/api.md)
-      throw ErrorCode.MALFORMED_JSON.exception("the body must be a JSON object");
     }
     return o;
   }

@@ -126,14 +126,9 @@ final class StreamRoutes {
     Context here = vertx.getOrCreateContext();
     // a presented token first: a bad one is 401 whatever the body and the query hold
     access.optionalCaller(ctx).compose(v -> {
-          JsonObject body;
-          try {
-            body = Http.nonEmptyBody(ctx) == null ? new JsonObject() : ctx.body().asJsonObject();
-          } catch (RuntimeException e) {
-            throw ErrorCode.MALFORMED_JSON.exception("the body must be a JSON object");
-          }
-          if (body == null) {   // the JSON null: not an object
-            throw ErrorCode.MALFORMED_JSON.exception("the body must be a JSON object");
+          JsonObject body = Http.jsonObject(ctx);
+          if (body == null) {   // no body: every default
+            body = new JsonObject();
           }
           Object f = body.getValue("format");
           if (f != null && !(f instanceof String)) {

@@ -7,7 +7,6 @@ import io.chorus.web.Http;
 import io.chorus.web.SignedIn;
 import io.chorus.proto.room.CreateRoomRequest;
 import io.vertx.core.Future;
-import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
@@ -70,10 +69,9 @@ public final class ListenRoutes {
                              String account) {
     JsonObject body;
     try {
-      Object parsed = ctx.body().length() == 0 ? null : ctx.body().asJsonObject();
-      body = (JsonObject) parsed;
-    } catch (DecodeException | ClassCastException e) {
-      Http.error(ctx, ErrorCode.MALFORMED_JSON, "body must be a JSON object");
+      body = Http.jsonObject(ctx);
+    } catch (io.chorus.bus.ChorusException e) {
+      Http.error(ctx, e.code(), e.getMessage());
       return;
     }
     if (body == null) {

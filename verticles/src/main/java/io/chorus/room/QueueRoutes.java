@@ -5,8 +5,6 @@ import io.chorus.bus.ErrorCode;
 import io.chorus.web.Http;
 import io.chorus.web.RateLimiter;
 import io.vertx.core.Future;
-import io.vertx.core.json.DecodeException;
-import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
@@ -128,17 +126,10 @@ public final class QueueRoutes {
 
   /** The JSON object body a route needs: none at all is malformed_json, as a body that is not a JSON object (docs/api.md). */
   private static JsonObject body(RoutingContext ctx) {
-    io.vertx.core.buffer.Buffer buf = Http.nonEmptyBody(ctx);
-    if (buf == null) {
+    JsonObject o = Http.jsonObject(ctx);
+    if (o == null) {
       throw new ChorusException(ErrorCode.MALFORMED_JSON, "a JSON object body is required");
     }
-    try {
-      if (Json.decodeValue(buf) instanceof JsonObject o) {
-        return o;
-      }
-    } catch (DecodeException e) {
-      // refused below
-    }
-    throw new ChorusException(ErrorCode.MALFORMED_JSON, "body must be a JSON object");
+    return o;
   }
 }

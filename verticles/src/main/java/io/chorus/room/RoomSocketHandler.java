@@ -307,9 +307,17 @@ public final class RoomSocketHandler implements Handler<RoutingContext> {
   private void onMessage(RoomFanout.RoomSocket socket, String text) {
     long received = System.currentTimeMillis();
     JsonObject msg;
+    Object parsed;
     try {
-      msg = new JsonObject(text);
-    } catch (DecodeException | ClassCastException e) {
+      parsed = io.vertx.core.json.Json.decodeValue(text);
+    } catch (DecodeException e) {
+      // what is wrong, in our words: not JSON, or beyond a limit of the reader (a number of more than 1000 digits)
+      send(socket, RoomEvents.error("malformed_json", io.chorus.web.Http.notJson("the message", e)));
+      return;
+    }
+    if (parsed instanceof JsonObject o) {
+      msg = o;
+    } else {
       send(socket, RoomEvents.error("malformed_json", "message is not a JSON object"));
       return;
     }

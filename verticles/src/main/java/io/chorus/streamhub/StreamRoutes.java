@@ -120,11 +120,12 @@ public final class StreamRoutes {
   private void create(RoutingContext ctx) {
     JsonObject body;
     try {
-      body = ctx.body().asJsonObject();
-    } catch (RuntimeException e) {
-      body = null;
+      body = Http.jsonObject(ctx);
+    } catch (io.chorus.bus.ChorusException e) {   // not JSON, or JSON that is not an object (null included)
+      Http.error(ctx, e.code(), e.getMessage());
+      return;
     }
-    if (body == null) {   // no body, not JSON, or JSON that is not an object (null included)
+    if (body == null) {   // no body
       Http.error(ctx, ErrorCode.MALFORMED_JSON, "body must be a JSON object {\"client_id\": \"...\"}");
       return;
     }

@@ -124,8 +124,58 @@ public final class Http {
     }
     // Jackson's own words name its classes and options: a client gets ours
     String message = code == ErrorCode.INTERNAL ? "internal error"
-        : t instanceof DecodeException ? "the body is not valid JSON" : String.valueOf(t.getMessage());
+        : t instanceof DecodeException d ? notJson(d) : String.valueOf(t.getMessage());
     error(ctx, code, message);
+  }
+
+  /**
+   * The one reading of a JSON request body, for every route that takes one: the body as a JSON object, or null when
+   * there is none (or it is empty). A body that is not valid JSON, or JSON that is not an object ({@code []},
+   * {@code "x"}, {@code 1}, {@code null}), fails with {@code malformed_json} saying which (docs/api.md).
+   */
+  public static JsonObject jsonObject(RoutingContext ctx) {
+    io.vertx.core.buffer.Buffer buf = nonEmptyBody(ctx);
+    if (buf == null) {
+      return null;
+    }
+    Object v;
+    try {
+      v = buf.toJsonValue();
+    } catch (DecodeException e) {
+      throw ErrorCode.MALFORMED_JSON.exception(notJson(e));
+    }
+    if (!(v instanceof JsonObject o)) {
+      throw ErrorCode.MALFORMED_JSON.exception("the body must be a JSON object");
+    }
+    return o;
+  }
+
+  /**
+   * What is wrong with a body that does not decode as JSON, in our words (Jackson's name its classes and options): a
+   * limit of the JSON reader it exceeds (a number of more than 1000 digits, nesting deeper than 1000 levels, a string
+   * too long), else that it is not valid JSON.
+   */
+  public static String notJson(DecodeException e) {
+    return notJson("the body", e);
+  }
+
+  /** {@link #notJson(DecodeException)} of a WebSocket message or another text: {@code subject} names it. */
+  public static String notJson(String subject, DecodeException e) {
+    if (e.getCause() instanceof com.fasterxml.jackson.core.exc.StreamConstraintsException c) {
+      com.fasterxml.jackson.core.StreamReadConstraints limits = com.fasterxml.jackson.core.StreamReadConstraints.defaults();
+      String what = String.valueOf(c.getOriginalMessage());
+      if (what.startsWith("Number value length")) {
+        return subject + " is not valid JSON: a number has more than " + limits.getMaxNumberLength() + " digits";
+      }
+      if (what.startsWith("Document nesting depth")) {
+        return subject + " is not valid JSON: it nests arrays and objects deeper than " + limits.getMaxNestingDepth() + " levels";
+      }
+      if (what.startsWith("String value length")) {
+        return subject + " is not valid JSON: a string is longer than " + limits.getMaxStringLength() + " characters";
+      }
+      return subject + " is not valid JSON: it exceeds a limit of the JSON reader";
+    }
+    return subject + " is not valid JSON";
   }
 
   /**

@@ -236,6 +236,11 @@ class RoomSocketTest {
       assertThat(host.awaitType("error").getString("code")).isEqualTo("malformed_json");
       host.sendText("[1,2,3]");
       assertThat(host.awaitType("error").getString("code")).isEqualTo("malformed_json");
+      // a number too long for the JSON reader: the error says so (it said "message is not a JSON object")
+      host.sendText("{\"type\":\"control\",\"action\":\"seek\",\"position_ms\":" + "1".repeat(1200) + "}");
+      JsonObject tooLong = host.awaitType("error");
+      assertThat(tooLong.getString("code")).isEqualTo("malformed_json");
+      assertThat(tooLong.getString("message")).isEqualTo("the message is not valid JSON: a number has more than 1000 digits");
       host.sendText("{\"type\":\"control\",\"action\":\"pause\",\"timestamp\":\"x\"}");
       assertThat(host.awaitType("error").getString("code")).as("a timestamp of the wrong type").isEqualTo("invalid_argument");
       host.send(new JsonObject().put("type", "dance"));

@@ -27,6 +27,34 @@ class JsonBodiesTest {
 
   @Test
   void jsonThatIsNotAnObjectIsMalformedJsonOnEveryFeature() {
+    for (Object[] r : routes()) {
+      for (String body : NOT_OBJECTS) {
+        Rest.Reply reply = rest.call((HttpMethod) r[0], cluster.port(), (String) r[1], (String) r[2], null, body);
+        assertThat(reply.errorCode(400)).as(r[0] + " " + r[1] + " " + body).isEqualTo("malformed_json");
+      }
+      // and a body that is not JSON at all, for comparison: the same code
+      assertThat(rest.call((HttpMethod) r[0], cluster.port(), (String) r[1], (String) r[2], null, "{\"a\":").errorCode(400)).as(r[0] + " " + r[1])
+          .isEqualTo("malformed_json");
+    }
+  }
+
+  /**
+   * A number of more than 1000 digits is more than the JSON reader takes (Jackson's limit): the answer says so on
+   * every route, where most said the body was "not a JSON object" (it is one) or "not valid JSON" without the reason.
+   */
+  @Test
+  void aNumberTooLongForTheReaderIsMalformedJsonSayingSo() {
+    String body = "{\"position_ms\": " + "1".repeat(1200) + "}";
+    for (Object[] r : routes()) {
+      Rest.Reply reply = rest.call((HttpMethod) r[0], cluster.port(), (String) r[1], (String) r[2], null, body);
+      assertThat(reply.errorCode(400)).as(r[0] + " " + r[1]).isEqualTo("malformed_json");
+      assertThat(reply.json().getJsonObject("error").getString("message")).as(r[0] + " " + r[1])
+          .isEqualTo("the body is not valid JSON: a number has more than 1000 digits");
+    }
+  }
+
+  /** Every feature's routes that read a JSON body, with the token each needs. */
+  private static Object[][] routes() {
     String user = rest.postOk(cluster.port(), "/api/v1/auth/register", null, new JsonObject()
         .put("username", "bodies-" + UUID.randomUUID().toString().substring(0, 8)).put("password", "a long enough password"))
         .getString("access_token");
@@ -48,14 +76,6 @@ class JsonBodiesTest {
         {HttpMethod.POST, "/api/v1/me/subsonic/credentials", user}, {HttpMethod.POST, "/api/v1/tracks/" + UUID.randomUUID() + "/stream-url", user},
         {HttpMethod.POST, "/api/v1/wave/feedback", user}, {HttpMethod.PUT, "/api/v1/rooms/" + id + "/wave", user},
     };
-    for (Object[] r : routes) {
-      for (String body : NOT_OBJECTS) {
-        Rest.Reply reply = rest.call((HttpMethod) r[0], cluster.port(), (String) r[1], (String) r[2], null, body);
-        assertThat(reply.errorCode(400)).as(r[0] + " " + r[1] + " " + body).isEqualTo("malformed_json");
-      }
-      // and a body that is not JSON at all, for comparison: the same code
-      assertThat(rest.call((HttpMethod) r[0], cluster.port(), (String) r[1], (String) r[2], null, "{\"a\":").errorCode(400)).as(r[0] + " " + r[1])
-          .isEqualTo("malformed_json");
-    }
+    return routes;
   }
 }

@@ -5,8 +5,6 @@ import io.chorus.library.Access;
 import io.chorus.web.Http;
 import io.chorus.web.SignedIn;
 import io.vertx.core.Future;
-import io.vertx.core.json.DecodeException;
-import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
@@ -108,16 +106,10 @@ final class WaveRoutes {
   }
 
   private static JsonObject body(RoutingContext ctx) {
-    io.vertx.core.buffer.Buffer buf = Http.nonEmptyBody(ctx);
-    if (buf != null) {
-      try {
-        if (Json.decodeValue(buf) instanceof JsonObject o) {
-          return o;
-        }
-      } catch (DecodeException e) {
-        // refused below
-      }
+    JsonObject o = Http.jsonObject(ctx);
+    if (o == null) {
+      throw ErrorCode.MALFORMED_JSON.exception("body must be a JSON object");
     }
-    throw ErrorCode.MALFORMED_JSON.exception("body must be a JSON object");
+    return o;
   }
 }

@@ -84,14 +84,8 @@ public final class SubsonicCredentials {
    * {@link Http#fail}, which answers in our words ("the body is not valid JSON"), never Jackson's or a class name.
    */
   private static JsonObject body(RoutingContext ctx) {
-    io.vertx.core.buffer.Buffer buf = Http.nonEmptyBody(ctx);
-    if (buf == null) {
-      return new JsonObject();
-    }
-    if (!(buf.toJsonValue() instanceof JsonObject o)) {   // [], "x", 1, true: malformed_json, as everywhere (docs/api.md)
-      throw ErrorCode.MALFORMED_JSON.exception("the body must be a JSON object");
-    }
-    return o;
+    JsonObject o = Http.jsonObject(ctx);
+    return o == null ? new JsonObject() : o;
   }
 
   private void list(RoutingContext ctx) {
