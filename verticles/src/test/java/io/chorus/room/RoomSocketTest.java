@@ -448,16 +448,19 @@ class RoomSocketTest {
     RoomClient rooms = new RoomClient(pinged.node().vertx().eventBus(), "test");
     String id = TestServices.await(rooms.create(io.chorus.proto.room.CreateRoomRequest.newBuilder().setHostId("ping-host")
         .setTrackUrl("https://example.com/track.mp3").build(), false)).roomId();
-    try (WsProbe live = WsProbe.connect(pinged.port(), "/ws?room_id=" + id + "&user_id=ping-live");
-         io.chorus.testing.StalledWsClient silent = io.chorus.testing.StalledWsClient.open(pinged.port(),
-             "/ws?room_id=" + id + "&user_id=ping-silent")) {
+    try (WsProbe live = WsProbe.connect(pinged.port(), "/ws?room_id=" + id + "&user_id=ping-live")) {
+      // the silent member connects once live's room_info is in: had it joined first, room_info would list it and no
+      // user_joined would come
       live.awaitType("room_info");
-      live.await(m -> "user_joined".equals(m.getString("type")) && "ping-silent".equals(m.getString("user_id")), 10_000);
-      JsonObject left = live.await(m -> "user_left".equals(m.getString("type")), 20_000);
-      assertThat(left.getString("user_id")).isEqualTo("ping-silent");
-      assertThat(silent.readToEnd().closeFrame()).as("the silent socket got a close frame before its drop").isTrue();
-      assertThat(live.isClosed()).isFalse();
-      assertThat(TestServices.await(rooms.get(id)).users()).containsExactly("ping-host", "ping-live");
+      try (io.chorus.testing.StalledWsClient silent = io.chorus.testing.StalledWsClient.open(pinged.port(),
+          "/ws?room_id=" + id + "&user_id=ping-silent")) {
+        live.await(m -> "user_joined".equals(m.getString("type")) && "ping-silent".equals(m.getString("user_id")), 10_000);
+        JsonObject left = live.await(m -> "user_left".equals(m.getString("type")), 20_000);
+        assertThat(left.getString("user_id")).isEqualTo("ping-silent");
+        assertThat(silent.readToEnd().closeFrame()).as("the silent socket got a close frame before its drop").isTrue();
+        assertThat(live.isClosed()).isFalse();
+        assertThat(TestServices.await(rooms.get(id)).users()).containsExactly("ping-host", "ping-live");
+      }
     }
   }
 
