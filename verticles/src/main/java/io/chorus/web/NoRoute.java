@@ -35,8 +35,11 @@ public final class NoRoute {
   private NoRoute(Router router) {
     for (Route route : router.getRoutes()) {
       Set<HttpMethod> methods = route.methods();
-      if (methods == null || methods.isEmpty() || route.getPath() == null || Boolean.TRUE.equals(route.getMetadata(REFUSES))) {
-        continue;   // a handler for every method (CORS, body limits, the static files), or a refusal
+      if (methods == null || methods.isEmpty() || route.getPath() == null || Boolean.TRUE.equals(route.getMetadata(REFUSES))
+          || route.getPath().endsWith("*") || !route.isExactPath() && !route.isRegexPath()) {
+        // a handler for every method (CORS, the static files), a refusal, or one in front of a whole prefix (the body
+        // limits of POST /rest/* and POST /eventbus/*, whose sub-router serves GET too): none names an endpoint's methods
+        continue;
       }
       routes.add(new Served(pattern(route), Set.copyOf(methods)));
     }
@@ -47,13 +50,9 @@ public final class NoRoute {
     return new NoRoute(router);
   }
 
-  /**
-   * The path as vertx-web matches it: {@code :name} is one non-empty segment, a trailing {@code *} anything, and a
-   * path without either matches with or without a trailing slash.
-   */
+  /** The path as vertx-web matches it: {@code :name} is one non-empty segment, and it matches with or without a trailing slash. */
   private static Pattern pattern(Route route) {
     String path = route.getPath();
-    boolean prefix = !route.isExactPath() && !route.isRegexPath();
     StringBuilder regex = new StringBuilder();
     Matcher param = Pattern.compile(":[A-Za-z0-9_$]+").matcher(path);
     int at = 0;
@@ -62,13 +61,6 @@ public final class NoRoute {
       at = param.end();
     }
     String rest = path.substring(at);
-    if (rest.endsWith("*")) {
-      rest = rest.substring(0, rest.length() - 1);
-      prefix = true;
-    }
-    if (prefix) {
-      return Pattern.compile(regex.append(Pattern.quote(rest)).append(".*").toString(), Pattern.DOTALL);
-    }
     if (rest.endsWith("/")) {
       rest = rest.substring(0, rest.length() - 1);
     }
