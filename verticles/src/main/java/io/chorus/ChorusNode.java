@@ -217,7 +217,7 @@ public final class ChorusNode {
             .collect(java.util.stream.Collectors.toUnmodifiableSet());
         node.deploy("GrpcVerticle", () -> new GrpcVerticle(config,
             features.stream().flatMap(f -> f.grpcServices(node).stream()).toList(), grpcPort,
-            jwt -> users.verify(jwt).map(SignedIn::userId), userServices), instances);
+            users::verify, userServices), instances);
         node.deploy("GatewayVerticle", () -> new GatewayVerticle(node, features, readiness, metricsRegistry, httpPort), instances);
       }
       Future<Void> deployed = Future.succeededFuture();

@@ -37,7 +37,7 @@ public final class GrpcVerticle extends VerticleBase {
 
   private final SharedPort port;
   /** A signed-in user's access JWT → the user id (fails for a bad one); null: only the API key is taken. */
-  private final java.util.function.Function<String, Future<String>> users;
+  private final java.util.function.Function<String, Future<io.chorus.web.SignedIn>> users;
   /** The services (by gRPC service name) that take such a JWT in place of the key; the others need the key. */
   private final java.util.Set<String> userServices;
 
@@ -46,7 +46,7 @@ public final class GrpcVerticle extends VerticleBase {
   }
 
   public GrpcVerticle(ChorusConfig config, List<Service> services, SharedPort port,
-                      java.util.function.Function<String, Future<String>> users, java.util.Set<String> userServices) {
+                      java.util.function.Function<String, Future<io.chorus.web.SignedIn>> users, java.util.Set<String> userServices) {
     this.users = users;
     this.userServices = userServices;
     this.port = port;
@@ -86,6 +86,7 @@ public final class GrpcVerticle extends VerticleBase {
               rejectUnauthenticated(req, "access token refused: " + ar.cause().getMessage());
               return;
             }
+            // the whole sign-in, not only the user: a server stream ends when it does
             io.chorus.web.Caller.set(ar.result());
             // a user's rooms count on the per-IP creation limit, as the REST creates do
             io.chorus.web.Caller.setAddress(io.chorus.web.RateLimiter.clientIp(req));

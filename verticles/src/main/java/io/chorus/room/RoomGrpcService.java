@@ -156,8 +156,13 @@ public final class RoomGrpcService extends RoomServiceService {
     Watch watch = new Watch();
     onCancel(grpc, watch::release);
     grpc.exceptionHandler(e -> watch.release());
+    io.chorus.web.SignedIn who = io.chorus.web.Caller.signedIn();
+    if (who != null) {
+      endWithTheSignIn(who, watch, grpc);
+    }
     rooms.get(roomId).onFailure(e -> {
       if (!watch.released) {
+        watch.release();
         grpc.fail(toStatus(e));
       }
     }).onSuccess(found -> {
@@ -242,7 +247,7 @@ public final class RoomGrpcService extends RoomServiceService {
         }
       });
       watch.subscription = subscription;
-      subscription.ready().compose(v -> watch.released ? Future.succeededFuture(null) : rooms.get(roomId)).onComplete(ar -> {
+      subscription.ready().compose(v -> watch.listening).compose(v -> watch.released ? Future.succeededFuture(null) : rooms.get(roomId)).onComplete(ar -> {
         if (watch.released) {
           info.tryComplete();
           return;
@@ -262,6 +267,38 @@ public final class RoomGrpcService extends RoomServiceService {
     });
   }
 
+  /**
+   * A stream opened with a user's access JWT ends as that user's sockets do (UNAUTHENTICATED): when the account is
+   * disabled, when the sign-in session ends (sign-out, logout-all, a password change) and when the token expires.
+   * The stream's first state waits until it listens for those events, so one that comes after it is heard.
+   */
+  private void endWithTheSignIn(io.chorus.web.SignedIn who, Watch watch, GrpcServerResponse<?, ?> grpc) {
+    java.util.function.Consumer<String> end = why -> {
+      if (!watch.released) {
+        watch.release();
+        grpc.fail(new StatusException(GrpcStatus.UNAUTHENTICATED, why + ": watch the room again with a new token"));
+      }
+    };
+    MessageConsumer<JsonObject> disabled = vertx.eventBus().consumer(Addresses.USER_DISABLED, m -> {
+      if (m.body() != null && who.userId().equals(m.body().getString("user_id"))) {
+        end.accept("the account was disabled");
+      }
+    });
+    MessageConsumer<JsonObject> signedOut = vertx.eventBus().consumer(Addresses.USER_SESSIONS_REVOKED, m -> {
+      io.chorus.web.SignedIn.SessionsEnded ended = io.chorus.web.SignedIn.SessionsEnded.from(m.body());
+      if (ended != null && who.userId().equals(ended.userId()) && ended.ends(who.sessionId())) {
+        end.accept("the sign-in session ended");
+      }
+    });
+    long expiry = vertx.setTimer(Math.max(1, who.expiresAtMillis() - System.currentTimeMillis()), t -> end.accept("the access token expired"));
+    watch.listening = Future.all(disabled.completion(), signedOut.completion()).mapEmpty();
+    watch.onRelease = () -> {
+      disabled.unregister();
+      signedOut.unregister();
+      vertx.cancelTimer(expiry);
+    };
+  }
+
   /** Vert.x gRPC throws (rather than fails the future) on a write to a stream that has failed. */
   private static Future<Void> write(WriteStream<RoomEvent> response, RoomEvent event) {
     try {
@@ -278,8 +315,15 @@ public final class RoomGrpcService extends RoomServiceService {
     /** Events received and not yet written (each waits for the write before it, which waits for the client's window). */
     int waiting;
     Hub.Subscription subscription;
+    /** Done once a signed-in stream listens for the end of its sign-in (at once for a service's stream). */
+    Future<Void> listening = Future.succeededFuture();
+    /** Stops listening for the end of the sign-in (nothing for a service's stream). */
+    Runnable onRelease = () -> { };
 
     void release() {
+      if (!released) {
+        onRelease.run();
+      }
       released = true;
       if (order != null) {
         order.close();

@@ -12,6 +12,7 @@ import io.vertx.core.internal.ContextInternal;
 public final class Caller {
   private static final Object KEY = new Object();
   private static final Object ADDRESS = new Object();
+  private static final Object SIGNED_IN = new Object();
 
   private Caller() {
   }
@@ -22,6 +23,24 @@ public final class Caller {
     if (ctx instanceof ContextInternal c) {
       c.putLocal(KEY, userId);
     }
+  }
+
+  /**
+   * Records the verified sign-in behind the current request (its user, session and token expiry), for a call that
+   * outlives its start (a server stream) and must end when the sign-in does.
+   */
+  public static void set(SignedIn who) {
+    set(who.userId());
+    Context ctx = Vertx.currentContext();
+    if (ctx instanceof ContextInternal c) {
+      c.putLocal(SIGNED_IN, who);
+    }
+  }
+
+  /** The sign-in {@link #set(SignedIn)} recorded for the current request, or null. */
+  public static SignedIn signedIn() {
+    Context ctx = Vertx.currentContext();
+    return ctx instanceof ContextInternal c ? c.getLocal(SIGNED_IN) : null;
   }
 
   /** Records the client address (the TCP peer) of the signed-in caller's request on the current context. */

@@ -84,6 +84,31 @@ class RoomGrpcTest {
     }
   }
 
+  /**
+   * A WatchRoom opened with a user's access JWT ends when the user signs out, as the user's sockets do; it kept
+   * delivering the room's events after the sign-out (and after the token's expiry).
+   */
+  @Test
+  void aSignedInUsersWatchEndsWhenTheySignOut() {
+    String jwt = RoomSocketTest.newUser(cluster.rest(), cluster.port()).getString("access_token");
+    io.grpc.Metadata md = new io.grpc.Metadata();
+    md.put(io.grpc.Metadata.Key.of("authorization", io.grpc.Metadata.ASCII_STRING_MARSHALLER), "Bearer " + jwt);
+    String room = create("watched-host").getRoomId();
+    Iterator<RoomEvent> events = RoomServiceGrpc.newBlockingStub(channel).withInterceptors(MetadataUtils.newAttachHeadersInterceptor(md))
+        .withDeadlineAfter(60, java.util.concurrent.TimeUnit.SECONDS).watchRoom(WatchRoomRequest.newBuilder().setRoomId(room).build());
+    assertThat(events.next().getType()).isEqualTo("room_info");
+    assertThat(cluster.rest().post(cluster.port(), "/api/v1/auth/logout", jwt, null).status()).isEqualTo(204);
+    // the stream ends with UNAUTHENTICATED, not at the deadline (the old code kept it open: DEADLINE_EXCEEDED)
+    assertThatThrownBy(() -> {
+      while (events.hasNext()) {
+        events.next();
+      }
+    }).isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+      assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAUTHENTICATED);
+      assertThat(e.getStatus().getDescription()).startsWith("the sign-in session ended");
+    });
+  }
+
   @Test
   void createRoomReturnsTheSeedShape() {
     RoomResponse r = create("user-123");
