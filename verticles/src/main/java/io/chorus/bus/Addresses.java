@@ -74,6 +74,13 @@ public final class Addresses {
    */
   public static final String ROOM_ACTIVITY = "chorus.room.activity";
 
+  /**
+   * A room has a new host (REST/gRPC/bridge/seed /ws transfer, the host leaving, the first joiner of a room its host
+   * left empty): {@code {room_id, host_id, version}}, published on the node that made the change only, where the
+   * conference feature records it in PostgreSQL {@code rooms} and the Redis caches.
+   */
+  public static final String ROOM_HOST = "chorus.room.host";
+
   /** Host commands from bridge clients (SEND {room_id, action, position}; the bridge stamps the sender). */
   public static final String ROOM_CONTROL_IN = CLIENT_PREFIX + "room-control";
 

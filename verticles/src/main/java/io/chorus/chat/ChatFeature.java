@@ -95,6 +95,15 @@ public final class ChatFeature implements Feature {
             .onFailure(e -> LOG.warn("Room {}: recording that {} left failed: {}", room, participant, e.toString()));
       }
     });
+    // a new host by any API is recorded in the durable row and the caches (local: once per change, on its node)
+    node.vertx().eventBus().<JsonObject>localConsumer(Addresses.ROOM_HOST, m -> {
+      String room = m.body() == null ? null : m.body().getString("room_id");
+      String host = m.body() == null ? null : m.body().getString("host_id");
+      if (room != null && host != null) {
+        conference.hostChanged(room, host)
+            .onFailure(e -> LOG.warn("Room {}: recording its new host {} failed: {}", room, host, e.toString()));
+      }
+    });
     if (node.runs(ChorusConfig.Role.ROOM)) {
       long interval = config.cleanupIntervalSeconds() * 1000L;
       node.deploy("ChatVerticle", () -> new ChatVerticle(new RoomCleanup(new ConferenceRepo(infra.pg()), chat.store(), node.api(RoomLifecycle.class), infra.redisApi(),

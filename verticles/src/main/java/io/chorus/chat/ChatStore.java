@@ -171,6 +171,14 @@ public final class ChatStore {
         .compose(v -> redis.expire(List.of(key, Integer.toString(ttlSeconds)))).mapEmpty();
   }
 
+  /** The cached participant's role, if the participant is in the hash (a departed one is not put back). */
+  public Future<Void> setRole(String roomId, String participantId, String role) {
+    return redis.eval(List.of(SET_ROLE, "1", participantsKey(roomId), participantId, role)).mapEmpty();
+  }
+
+  private static final String SET_ROLE = "local v = redis.call('HGET', KEYS[1], ARGV[1]) "
+      + "if v then local o = cjson.decode(v) o.role = ARGV[2] redis.call('HSET', KEYS[1], ARGV[1], cjson.encode(o)) end return 1";
+
   public Future<Void> removeParticipant(String roomId, String participantId) {
     return redis.hdel(List.of(participantsKey(roomId), participantId)).mapEmpty();
   }

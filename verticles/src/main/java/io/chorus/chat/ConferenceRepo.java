@@ -50,6 +50,24 @@ public final class ConferenceRepo {
         .execute(Tuple.of(roomId, participantId, displayName, role, clientIp, userAgent)).mapEmpty();
   }
 
+  /**
+   * The room's host is now {@code hostId}: the row's {@code host_participant_id}, and the role of the open memberships
+   * (the new host's becomes host, a former host's participant). Answers the participants whose role changed, with it.
+   */
+  public Future<List<String[]>> setHost(String roomId, String hostId) {
+    return pg.withTransaction(c -> c.preparedQuery("UPDATE rooms SET host_participant_id = $2, updated_at = NOW() "
+            + "WHERE id = $1 AND host_participant_id IS DISTINCT FROM $2").execute(Tuple.of(roomId, hostId))
+        .compose(v -> c.preparedQuery("UPDATE room_participants SET role = CASE WHEN participant_id = $2 THEN 'host' ELSE 'participant' END "
+                + "WHERE room_id = $1 AND left_at IS NULL AND ((participant_id = $2 AND role <> 'host') OR (participant_id <> $2 AND role = 'host')) "
+                + "RETURNING participant_id, role")
+            .execute(Tuple.of(roomId, hostId))))
+        .map(rows -> {
+          List<String[]> out = new ArrayList<>();
+          rows.forEach(r -> out.add(new String[] {r.getString("participant_id"), r.getString("role")}));
+          return out;
+        });
+  }
+
   public Future<Void> markLeft(String roomId, String participantId) {
     return pg.preparedQuery("UPDATE room_participants SET left_at = NOW() WHERE room_id = $1 AND participant_id = $2 AND left_at IS NULL")
         .execute(Tuple.of(roomId, participantId)).mapEmpty();

@@ -200,6 +200,25 @@ public final class ConferenceService {
   }
 
   /**
+   * The room has a new host, by any API (a transfer, the host leaving, the first joiner of an empty room): PostgreSQL's
+   * {@code rooms.host_participant_id} and the open memberships' roles, the {@code room:{ID}:meta} cache (dropped) and
+   * the roles in {@code room:{ID}:participants} follow. The host written is the live room's at this moment (the
+   * event's if the room is gone), so changes heard out of order still end on the last one.
+   */
+  public Future<Void> hostChanged(String roomId, String hostId) {
+    return rooms.member(roomId, hostId).map(RoomState::hostId)
+        .recover(e -> ErrorCode.of(e) == ErrorCode.NOT_FOUND ? Future.succeededFuture(hostId) : Future.failedFuture(e))
+        .compose(host -> host == null || host.isEmpty() ? Future.<Void>succeededFuture() : repo.setHost(roomId, host)
+            .compose(changed -> chat.store().dropMeta(roomId).compose(v -> {
+              List<Future<Void>> roles = new ArrayList<>();
+              for (String[] p : changed) {
+                roles.add(chat.store().setRole(roomId, p[0], p[1]));
+              }
+              return Future.all(roles).<Void>mapEmpty();
+            })));
+  }
+
+  /**
    * A disabled account leaves every room it joined while signed in: its participant tokens then prove nothing
    * (REST chat, media tokens and {@code /ws/chat} check membership), as the seed {@code /ws} refuses the account.
    */

@@ -35,6 +35,17 @@ final class RoomAnnouncer {
   }
 
   /**
+   * The room has a new host (a transfer, the host leaving, the first joiner of a room its host left empty): the room's
+   * {@code host_changed} event, and {@link Addresses#ROOM_HOST} on this node only, where the conference feature records
+   * the host in its durable row (once per change: the node that made it).
+   */
+  void hostChanged(RoomState room, long now) {
+    publish(room, RoomEvents.hostChanged(room, now));
+    bus.publish(Addresses.ROOM_HOST, new JsonObject().put("room_id", room.roomId()).put("host_id", room.hostId())
+        .put("version", room.version()), new DeliveryOptions().setLocalOnly(true));
+  }
+
+  /**
    * Every node ends the participant's live subscriptions to the room (bridge, /ws/chat) and its seed /ws sockets that
    * joined before the leave, whose {@code version} the event names; also in quiet rooms.
    */

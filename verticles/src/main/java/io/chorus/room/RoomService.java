@@ -145,7 +145,7 @@ public final class RoomService {
         announcer.publish(room, RoomEvents.userJoined(room, userId, System.currentTimeMillis()));
       }
       if (room.hostChanged()) {   // the first to join a room its host left empty becomes host
-        announcer.publish(room, RoomEvents.hostChanged(room, System.currentTimeMillis()));
+        announcer.hostChanged(room, System.currentTimeMillis());
       }
       kickIfOverdue(room);
     });
@@ -167,7 +167,7 @@ public final class RoomService {
           announcer.publish(room, RoomEvents.userLeft(room, userId, room.leftName(userId), now));
         }
         if (room.hostChanged()) {
-          announcer.publish(room, RoomEvents.hostChanged(room, now));
+          announcer.hostChanged(room, now);
         }
         if (room.readyCheck()) {
           tick(roomId);
@@ -210,7 +210,7 @@ public final class RoomService {
       return Future.failedFuture(e);
     }
     return store.transfer(roomId, actor, newHost)
-        .onSuccess(room -> announcer.publish(room, RoomEvents.hostChanged(room, System.currentTimeMillis())));
+        .onSuccess(room -> announcer.hostChanged(room, System.currentTimeMillis()));
   }
 
   public Future<RoomState> changeTrack(String roomId, String actor, String trackUrl) {
@@ -420,7 +420,7 @@ public final class RoomService {
             }
           }
           if (room.hostChanged()) {
-            announcer.publish(room, RoomEvents.hostChanged(room, now));
+            announcer.hostChanged(room, now);
           }
           if (room.readyCheck()) {
             tick(roomId);

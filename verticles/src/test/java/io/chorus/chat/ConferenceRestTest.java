@@ -547,6 +547,56 @@ class ConferenceRestTest {
   }
 
   /**
+   * A new host was never recorded: after POST /api/v1/rooms/:id/host (or /ws transfer_host, or the host leaving)
+   * PostgreSQL's rooms.host_participant_id, the open memberships' roles, room:{ID}:meta and the roles in
+   * room:{ID}:participants stayed as at join time, so once the live state was gone GET /api/v1/rooms/:id named the
+   * creator as host. Now every host change, by any API and on any node, is recorded.
+   */
+  @Test
+  void aNewHostIsRecordedInPostgresAndTheRedisCaches() {
+    JsonObject c = create(0, "rec-alice", new JsonObject().put("title", "host record"));
+    String id = c.getJsonObject("room").getString("id");
+    JsonObject b = join(1, id, "rec-bob", "Bob");
+    assertThat(rest.get(port(0), "/api/v1/rooms/" + id, null).status()).isEqualTo(200);   // caches room:{ID}:meta
+    Rest.Reply handed = rest.post(port(1), "/api/v1/rooms/" + id + "/host", c.getString("token"),
+        new JsonObject().put("participant_id", "rec-bob"));
+    assertThat(handed.status()).as(handed.body()).isEqualTo(200);
+    awaitHost(id, "rec-bob", "rec-alice");
+    // the host leaving hands the role to the one left (a host_changed of the leave, on the other node)
+    assertThat(rest.post(port(0), "/api/v1/rooms/" + id + "/leave", b.getString("token"), null).status()).isEqualTo(200);
+    TestServices.until("rec-alice host in PostgreSQL again", 10_000, 20, () -> "rec-alice".equals(cluster.sql(
+        "SELECT host_participant_id FROM rooms WHERE id = ?", id).get(0).get("host_participant_id")));
+    TestServices.until("rec-alice host in room:{ID}:participants again", 10_000, 20,
+        () -> "host".equals(cachedRole(id, "rec-alice")));
+    assertThat(cluster.sql("SELECT role FROM room_participants WHERE room_id = ? AND participant_id = 'rec-alice' AND left_at IS NULL", id)
+        .get(0).get("role")).isEqualTo("host");
+    // the live state gone, GET answers from the row (and its cache): the last host
+    for (String key : io.chorus.room.RoomStore.keys(id)) {
+      TestServices.await(redis.del(List.of(key)));
+    }
+    assertThat(rest.get(port(1), "/api/v1/rooms/" + id, null).json().getString("host_participant_id")).isEqualTo("rec-alice");
+  }
+
+  private static void awaitHost(String id, String host, String former) {
+    TestServices.until(host + " host in PostgreSQL", 10_000, 20, () -> host.equals(cluster.sql(
+        "SELECT host_participant_id FROM rooms WHERE id = ?", id).get(0).get("host_participant_id")));
+    TestServices.until(host + " host in room:{ID}:participants", 10_000, 20,
+        () -> "host".equals(cachedRole(id, host)) && "participant".equals(cachedRole(id, former)));
+    assertThat(cluster.sql("SELECT participant_id, role FROM room_participants WHERE room_id = ? AND left_at IS NULL ORDER BY participant_id", id))
+        .extracting(r -> r.get("participant_id") + "=" + r.get("role"))
+        .containsExactly(List.of(host, former).stream().sorted().map(p -> p + "=" + (p.equals(host) ? "host" : "participant"))
+            .toArray(String[]::new));
+    // the cached row is dropped or names the new host; a read caches it again from PostgreSQL
+    assertThat(rest.get(port(0), "/api/v1/rooms/" + id, null).status()).isEqualTo(200);
+    assertThat(String.valueOf(TestServices.await(redis.hget(ChatStore.metaKey(id), "host_participant_id")))).isEqualTo(host);
+  }
+
+  private static String cachedRole(String id, String pid) {
+    Object v = TestServices.await(redis.hget(ChatStore.participantsKey(id), pid));
+    return v == null ? null : new JsonObject(v.toString()).getString("role");
+  }
+
+  /**
    * A room whose live state is gone from Redis (its TTL ran out before the cleanup's period ended the row, or Redis lost
    * it) while its PostgreSQL row is still active: GET /api/v1/rooms/:id answers it "ended", but POST .../join answered
    * 404 not_found, where api.md has a join of an ended room 410 gone (as it is once the cleanup has ended the row).
