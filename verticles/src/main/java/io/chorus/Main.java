@@ -147,7 +147,7 @@ public final class Main {
           closeQuietly(services);
         }
         case "seed" -> {
-          Migrations.seed(config.db(), ChorusNode.migrationLocations());
+          seed(config);
           closeQuietly(services);
         }
         default -> {
@@ -163,6 +163,26 @@ public final class Main {
       Throwable cause = e.getCause() != null && e instanceof java.util.concurrent.CompletionException ? e.getCause() : e;
       LOG.error("Chorus failed to start: {}", cause.getMessage(), cause);
       fatal("start-up failed: " + cause.getMessage());
+    }
+  }
+
+  /**
+   * The {@code seed} command: the migrations, the sample data, and the sample room {@code DEMO42} live in Redis (made
+   * as a REST create makes a room, unless it is live already), so it can be joined right after seeding.
+   */
+  public static void seed(ChorusConfig config) throws Exception {
+    Migrations.seed(config.db(), ChorusNode.migrationLocations());
+    Vertx vertx = Vertx.vertx();
+    try {
+      io.chorus.infra.Infra infra = io.chorus.infra.Infra.create(vertx, config);
+      try {
+        boolean made = io.chorus.chat.DemoRoom.ensure(infra, config).toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+        LOG.info(made ? "Sample room {} is live" : "Sample room {} was live already", io.chorus.chat.DemoRoom.ID);
+      } finally {
+        infra.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+      }
+    } finally {
+      vertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
     }
   }
 

@@ -597,6 +597,38 @@ class ConferenceRestTest {
   }
 
   /**
+   * The seed command's sample room DEMO42 had a PostgreSQL row and no live room: right after `seed`, GET
+   * /api/v1/rooms/DEMO42 answered "ended", a join 410 and the seed /ws closed 4404. Now `seed` makes it live as a REST
+   * create does (host demo-host), idempotently, and makes it live again when its live state is gone.
+   */
+  @Test
+  void theSeededDemoRoomCanBeJoinedRightAfterSeeding() throws Exception {
+    io.chorus.Main.seed(cfg);
+    JsonObject room = rest.get(port(0), "/api/v1/rooms/" + DemoRoom.ID, null).json();
+    assertThat(room.getString("status")).as(room.encode()).isEqualTo("active");
+    assertThat(room.getString("host_participant_id")).isEqualTo("demo-host");
+    assertThat(room.getInteger("participant_count")).isEqualTo(1);
+    JsonObject guest = join(1, DemoRoom.ID, "demo-guest", "Guest");
+    try (WsProbe ws = WsProbe.connect(port(0), "/ws?room_id=" + DemoRoom.ID + "&user_id=demo-guest&token=" + guest.getString("token"))) {
+      assertThat(ws.awaitType("room_info").getString("host_id")).isEqualTo("demo-host");
+    }
+    // a second seed leaves the live room as it is
+    io.chorus.Main.seed(cfg);
+    assertThat(cluster.sql("SELECT participant_id FROM room_participants WHERE room_id = ? AND participant_id = 'demo-host' AND left_at IS NULL",
+        DemoRoom.ID)).hasSize(1);
+    assertThat(rest.get(port(1), "/api/v1/rooms/" + DemoRoom.ID, null).json().getString("status")).isEqualTo("active");
+    // its live state gone (expired), a seed makes it live again
+    for (String key : io.chorus.room.RoomStore.keys(DemoRoom.ID)) {
+      TestServices.await(redis.del(List.of(key)));
+    }
+    assertThat(rest.get(port(0), "/api/v1/rooms/" + DemoRoom.ID, null).json().getString("status")).isEqualTo("ended");
+    io.chorus.Main.seed(cfg);
+    assertThat(rest.get(port(0), "/api/v1/rooms/" + DemoRoom.ID, null).json().getString("status")).isEqualTo("active");
+    assertThat(rest.call(HttpMethod.POST, port(1), "/api/v1/rooms/" + DemoRoom.ID + "/join", null, "demo-late",
+        new JsonObject().put("display_name", "Late")).status()).isEqualTo(200);
+  }
+
+  /**
    * A room whose live state is gone from Redis (its TTL ran out before the cleanup's period ended the row, or Redis lost
    * it) while its PostgreSQL row is still active: GET /api/v1/rooms/:id answers it "ended", but POST .../join answered
    * 404 not_found, where api.md has a join of an ended room 410 gone (as it is once the cleanup has ended the row).
