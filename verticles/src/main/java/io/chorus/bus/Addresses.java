@@ -81,6 +81,13 @@ public final class Addresses {
    */
   public static final String ROOM_HOST = "chorus.room.host";
 
+  /**
+   * A member joined a room or made one, by any API (REST, seed /ws, gRPC, quiet big rooms too):
+   * {@code {room_id, participant_id, name, host_id, joined_at, title, max_users, created_at}}, published on the node
+   * that made the join only, where the conference feature records the membership (batched).
+   */
+  public static final String ROOM_JOINED = "chorus.room.joined";
+
   /** Host commands from bridge clients (SEND {room_id, action, position}; the bridge stamps the sender). */
   public static final String ROOM_CONTROL_IN = CLIENT_PREFIX + "room-control";
 

@@ -87,10 +87,19 @@ public final class ChatFeature implements Feature {
     });
     // a member's leave through any API, not only a REST leave, ends its membership row and its active-participant
     // entry (local: the room node that made the leave publishes it, so once per leave)
+    // joins by any API are recorded too, batched off the join's path (local: once per join, on its node)
+    JoinRecorder recorder = new JoinRecorder(node.vertx(), new ConferenceRepo(infra.pg()), chat.store(),
+        io.chorus.room.RoomsConfig.of(node.config()).ttlHours());
+    node.vertx().eventBus().<JsonObject>localConsumer(Addresses.ROOM_JOINED, m -> {
+      if (m.body() != null && m.body().getString("room_id") != null && m.body().getString("participant_id") != null) {
+        recorder.joined(m.body());
+      }
+    });
     node.vertx().eventBus().<JsonObject>localConsumer(Addresses.ROOM_REVOKED, m -> {
       String room = m.body() == null ? null : m.body().getString("room_id");
       String participant = m.body() == null ? null : m.body().getString("participant_id");
       if (room != null && participant != null) {
+        recorder.left(room, participant);
         conference.departed(room, participant)
             .onFailure(e -> LOG.warn("Room {}: recording that {} left failed: {}", room, participant, e.toString()));
       }

@@ -171,6 +171,23 @@ public final class ChatStore {
         .compose(v -> redis.expire(List.of(key, Integer.toString(ttlSeconds)))).mapEmpty();
   }
 
+  /** Several participants of one room at once (the join recorder's batch), each unless it is cached already. */
+  public Future<Void> addParticipants(String roomId, Map<String, JsonObject> participants) {
+    List<String> args = new ArrayList<>();
+    args.add(ADD_PARTICIPANTS);
+    args.add("1");
+    args.add(participantsKey(roomId));
+    args.add(Integer.toString(ttlSeconds));
+    participants.forEach((id, p) -> {
+      args.add(id);
+      args.add(p.encode());
+    });
+    return redis.eval(args).mapEmpty();
+  }
+
+  private static final String ADD_PARTICIPANTS = "for i = 2, #ARGV, 2 do redis.call('HSETNX', KEYS[1], ARGV[i], ARGV[i + 1]) end "
+      + "redis.call('EXPIRE', KEYS[1], ARGV[1]) return 1";
+
   /** The cached participant's role, if the participant is in the hash (a departed one is not put back). */
   public Future<Void> setRole(String roomId, String participantId, String role) {
     return redis.eval(List.of(SET_ROLE, "1", participantsKey(roomId), participantId, role)).mapEmpty();

@@ -31,7 +31,9 @@ public final class ConferenceRepo {
   public Future<Void> insertRoom(String id, String livekitName, String title, String description, int maxParticipants,
                                  String hostId, Instant createdAt, Instant expiresAt) {
     return pg.preparedQuery("INSERT INTO rooms (id, livekit_room_name, title, description, max_participants, host_participant_id, "
-            + "created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING")
+            + "created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) "
+            // a row the join recorder made first (JoinRecorder) has no description: the REST create's fills it
+            + "ON CONFLICT (id) DO UPDATE SET description = COALESCE(rooms.description, EXCLUDED.description)")
         .execute(Tuple.from(new Object[] {id, livekitName, title, description, maxParticipants, hostId, odt(createdAt), odt(expiresAt)}))
         .mapEmpty();
   }
@@ -46,7 +48,10 @@ public final class ConferenceRepo {
                                      String userAgent) {
     return pg.preparedQuery("INSERT INTO room_participants (room_id, participant_id, display_name, role, client_ip, user_agent) "
             + "VALUES ($1, $2, $3, $4, $5::text::inet, $6) "
-            + "ON CONFLICT (room_id, participant_id) WHERE left_at IS NULL DO UPDATE SET display_name = EXCLUDED.display_name")
+            + "ON CONFLICT (room_id, participant_id) WHERE left_at IS NULL DO UPDATE SET display_name = EXCLUDED.display_name, "
+            // the join recorder (JoinRecorder) may have opened it first, without them
+            + "client_ip = COALESCE(EXCLUDED.client_ip, room_participants.client_ip), "
+            + "user_agent = COALESCE(EXCLUDED.user_agent, room_participants.user_agent)")
         .execute(Tuple.of(roomId, participantId, displayName, role, clientIp, userAgent)).mapEmpty();
   }
 
@@ -64,6 +69,55 @@ public final class ConferenceRepo {
         .map(rows -> {
           List<String[]> out = new ArrayList<>();
           rows.forEach(r -> out.add(new String[] {r.getString("participant_id"), r.getString("role")}));
+          return out;
+        });
+  }
+
+  /**
+   * Joins by any API ({@link JoinRecorder}'s batch of {@code chorus.room.joined} events): the rooms' rows where missing
+   * (rooms made through the seed WebSocket or gRPC), then an open membership per participant unless it has one (a REST
+   * join's, with its IP and user agent, stays as it is). Two statements whatever the batch's size. Answers the
+   * memberships it opened: room, participant, role.
+   */
+  public Future<List<String[]>> recordJoins(List<JsonObject> joins, Instant expiresAt) {
+    int n = joins.size();
+    String[] rooms = new String[n];
+    String[] names = new String[n];
+    String[] ids = new String[n];
+    String[] titles = new String[n];
+    String[] hosts = new String[n];
+    Integer[] max = new Integer[n];
+    OffsetDateTime[] created = new OffsetDateTime[n];
+    OffsetDateTime[] joined = new OffsetDateTime[n];
+    OffsetDateTime now = OffsetDateTime.now(ZoneOffset.UTC);
+    for (int i = 0; i < n; i++) {
+      JsonObject j = joins.get(i);
+      rooms[i] = j.getString("room_id");
+      ids[i] = j.getString("participant_id");
+      names[i] = j.getString("name", ids[i]);
+      hosts[i] = j.getString("host_id", ids[i]);
+      titles[i] = j.getString("title", "");
+      max[i] = j.getInteger("max_users", 50);
+      long c = j.getLong("created_at", 0L);
+      created[i] = c > 0 ? odt(Instant.ofEpochMilli(c)) : now;
+      long at = j.getLong("joined_at", 0L);
+      joined[i] = at > 0 ? odt(Instant.ofEpochMilli(at)) : now;
+    }
+    return pg.preparedQuery("INSERT INTO rooms (id, livekit_room_name, title, max_participants, host_participant_id, created_at, expires_at) "
+            + "SELECT DISTINCT ON (id) id, 'chorus-' || id, title, max, host, created, $6 "
+            + "FROM unnest($1::varchar[], $2::varchar[], $3::int[], $4::varchar[], $5::timestamptz[]) AS u(id, title, max, host, created) "
+            + "ON CONFLICT DO NOTHING")
+        .execute(Tuple.of(rooms, titles, max, hosts, created, odt(expiresAt)))
+        // the role is the row's host now (a host change recorded since the join is not undone)
+        .compose(v -> pg.preparedQuery("INSERT INTO room_participants (room_id, participant_id, display_name, role, joined_at) "
+                + "SELECT u.room_id, u.pid, u.name, CASE WHEN u.pid = r.host_participant_id THEN 'host' ELSE 'participant' END, u.joined "
+                + "FROM unnest($1::varchar[], $2::varchar[], $3::varchar[], $4::timestamptz[]) AS u(room_id, pid, name, joined) "
+                + "JOIN rooms r ON r.id = u.room_id "
+                + "ON CONFLICT (room_id, participant_id) WHERE left_at IS NULL DO NOTHING RETURNING room_id, participant_id, role")
+            .execute(Tuple.of(rooms, ids, names, joined)))
+        .map(rows -> {
+          List<String[]> out = new ArrayList<>();
+          rows.forEach(r -> out.add(new String[] {r.getString("room_id"), r.getString("participant_id"), r.getString("role")}));
           return out;
         });
   }

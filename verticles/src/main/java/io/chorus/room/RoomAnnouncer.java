@@ -35,6 +35,17 @@ final class RoomAnnouncer {
   }
 
   /**
+   * A member joined (or made the room) by any API: {@link Addresses#ROOM_JOINED} on this node only, where the conference
+   * feature records the membership (once per join: the node that made it; quiet big rooms included).
+   */
+  void joined(RoomState room, String userId) {
+    bus.publish(Addresses.ROOM_JOINED, new JsonObject().put("room_id", room.roomId()).put("participant_id", userId)
+        .put("name", room.nameOf(userId)).put("host_id", room.hostId()).put("joined_at", room.joinedAtMs(userId))
+        .put("title", room.json().getString("title", "")).put("max_users", room.maxUsers())
+        .put("created_at", room.json().getLong("created_at", 0L)), new DeliveryOptions().setLocalOnly(true));
+  }
+
+  /**
    * The room has a new host (a transfer, the host leaving, the first joiner of a room its host left empty): the room's
    * {@code host_changed} event, and {@link Addresses#ROOM_HOST} on this node only, where the conference feature records
    * the host in its durable row (once per change: the node that made it).

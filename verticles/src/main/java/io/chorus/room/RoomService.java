@@ -82,7 +82,8 @@ public final class RoomService {
     return track(trackUrl, trackId, "", 0, hostId)
         .compose(track -> createWithFreshId(hostId, hostName, track, title, max, node, connect, c.bound(), 5))
         .compose(room -> connect ? store.indexNodeRoom(node, room.roomId()).map(room) : Future.succeededFuture(room))
-        .compose(room -> takedowns.recheck(room.roomId(), trackId).map(room));
+        .compose(room -> takedowns.recheck(room.roomId(), trackId).map(room))
+        .onSuccess(room -> announcer.joined(room, hostId));
   }
 
   private Future<RoomState> createWithFreshId(String hostId, String hostName, RoomStore.Track track, String title, int maxUsers,
@@ -141,6 +142,9 @@ public final class RoomService {
     }
     Future<Void> indexed = connect ? store.indexNodeRoom(node, roomId) : Future.succeededFuture();
     return indexed.compose(v -> store.join(roomId, userId, name, node, connect, strict, bound)).onSuccess(room -> {
+      if ("user_joined".equals(room.event())) {
+        announcer.joined(room, userId);
+      }
       if ("user_joined".equals(room.event()) && !room.quiet()) {
         announcer.publish(room, RoomEvents.userJoined(room, userId, System.currentTimeMillis()));
       }

@@ -629,6 +629,39 @@ class ConferenceRestTest {
   }
 
   /**
+   * Joins through the seed /ws and gRPC were never recorded: room_participants and room:{ID}:participants held only
+   * REST joins (and a room made through gRPC had no row until a REST call). Now every join is, batched off the join's
+   * path, and a REST join's IP and user agent stay.
+   */
+  @Test
+  void joinsThroughTheSeedSocketAndGrpcAreRecordedInPostgresAndRedis() {
+    JsonObject c = create(0, "jr-host", new JsonObject().put("title", "join record"));
+    String id = c.getJsonObject("room").getString("id");
+    try (WsProbe ws = WsProbe.connect(port(1), "/ws?room_id=" + id + "&user_id=jr-sock&user_name=Sox")) {
+      ws.awaitType("room_info");
+      TestServices.until("jr-sock's membership in PostgreSQL", 10_000, 20, () -> !cluster.sql(
+          "SELECT 1 FROM room_participants WHERE room_id = ? AND participant_id = 'jr-sock' AND left_at IS NULL "
+              + "AND display_name = 'Sox' AND role = 'participant'", id).isEmpty());
+      TestServices.until("jr-sock in room:{ID}:participants", 10_000, 20, () -> "participant".equals(cachedRole(id, "jr-sock")));
+    }
+    // the REST creator's row keeps its IP and user agent, one open row each
+    assertThat(cluster.sql("SELECT client_ip, user_agent FROM room_participants WHERE room_id = ? AND participant_id = 'jr-host'", id))
+        .singleElement().satisfies(r -> assertThat(r.get("client_ip")).isNotNull());
+    // a room made and joined through gRPC (the room client) gets its row and its members' history
+    RoomClient grpc = new RoomClient(nodes.get(0).vertx().eventBus(), "t");
+    RoomState made = TestServices.await(grpc.create(io.chorus.proto.room.CreateRoomRequest.newBuilder().setHostId("jr-ghost")
+        .setHostName("Gina").setTitle("grpc record").build(), false));
+    TestServices.await(grpc.join(io.chorus.proto.room.JoinRoomRequest.newBuilder().setRoomId(made.roomId()).setUserId("jr-gguest")
+        .setUserName("Gus").build(), false, true));
+    TestServices.until("the gRPC room's row and members in PostgreSQL", 10_000, 20, () -> cluster.sql(
+        "SELECT participant_id || '=' || role AS p FROM room_participants WHERE room_id = ? AND left_at IS NULL ORDER BY participant_id",
+        made.roomId()).stream().map(r -> r.get("p")).toList().equals(List.of("jr-gguest=participant", "jr-ghost=host")));
+    assertThat(cluster.sql("SELECT title FROM rooms WHERE id = ?", made.roomId()).get(0).get("title")).isEqualTo("grpc record");
+    TestServices.until("the gRPC room's members in Redis", 10_000, 20,
+        () -> "host".equals(cachedRole(made.roomId(), "jr-ghost")) && "participant".equals(cachedRole(made.roomId(), "jr-gguest")));
+  }
+
+  /**
    * A room whose live state is gone from Redis (its TTL ran out before the cleanup's period ended the row, or Redis lost
    * it) while its PostgreSQL row is still active: GET /api/v1/rooms/:id answers it "ended", but POST .../join answered
    * 404 not_found, where api.md has a join of an ended room 410 gone (as it is once the cleanup has ended the row).
