@@ -183,6 +183,16 @@ public final class RoomSocketHandler implements Handler<RoutingContext> {
       refuse(ws, ErrorCode.INVALID_ARGUMENT, "room_id (4-32 letters/digits) is required", (short) 4400);
       return;
     }
+    boolean hasToken = token != null && !token.isBlank();
+    if ((userId == null || userId.isEmpty()) && hasToken) {
+      // the participant token names its participant: user_id may be left out (when given, it must be the token's)
+      try {
+        userId = tokens.verify(token, roomId).participantId();
+      } catch (ChorusException e) {   // 4000 + the status: 4401 a bad token, 4403 another room's
+        refuse(ws, e.code(), e.getMessage(), (short) (4000 + e.code().httpStatus()));
+        return;
+      }
+    }
     String userName;
     try {
       // the input rules of docs/api.md, as on every entry point
@@ -192,7 +202,6 @@ public final class RoomSocketHandler implements Handler<RoutingContext> {
       refuse(ws, e.code(), e.getMessage(), (short) 4400);
       return;
     }
-    boolean hasToken = token != null && !token.isBlank();
     if (hasToken) {
       try {
         ParticipantTokens.Identity id = tokens.verify(token, roomId);

@@ -61,6 +61,27 @@ class RoomSocketTest {
     }
   }
 
+  /**
+   * docs/api.md: with a participant token the connection acts as that participant, so user_id may be left out (it was
+   * refused 4400 "user_id is required"); a user_id that is not the token's is still refused, as is a bad token.
+   */
+  @Test
+  void aParticipantTokenAloneJoinsAsItsParticipant() {
+    JsonObject room = createRoom("tok-host");
+    String id = room.getString("room_id");
+    try (WsProbe host = WsProbe.connect(cluster.port(), "/ws?room_id=" + id + "&token=" + room.getString("token"))) {
+      JsonObject info = host.awaitType("room_info");
+      assertThat(info.getString("you")).isEqualTo("tok-host");
+      assertThat(info.getString("host_id")).isEqualTo("tok-host");
+    }
+    try (WsProbe other = WsProbe.connect(cluster.port(), "/ws?room_id=" + id + "&user_id=tok-other&token=" + room.getString("token"))) {
+      assertThat(other.awaitClose(10_000)).isEqualTo((short) 4403);
+    }
+    try (WsProbe forged = WsProbe.connect(cluster.port(), "/ws?room_id=" + id + "&token=" + room.getString("token") + "x")) {
+      assertThat(forged.awaitClose(10_000)).isEqualTo((short) 4401);
+    }
+  }
+
   private void janeJoinsAfterTheHost(String id, WsProbe host) {
     try (WsProbe jane = WsProbe.connect(cluster.port(), "/ws?room_id=" + id + "&user_id=own-jane&user_name=Jane")) {
       JsonObject janeInfo = jane.awaitType("room_info");
