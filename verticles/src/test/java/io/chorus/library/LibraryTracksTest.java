@@ -6,7 +6,6 @@ import io.chorus.testing.LibraryRows;
 import io.chorus.testing.TestCluster;
 import io.chorus.testing.TestServices;
 import io.vertx.sqlclient.Pool;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -30,14 +29,7 @@ class LibraryTracksTest {
   @BeforeAll
   static void start(TestCluster c) {
     tc = c;
-    var db = c.config().db();
-    pg = io.vertx.pgclient.PgBuilder.pool().connectingTo(new io.vertx.pgclient.PgConnectOptions().setHost(db.host()).setPort(db.port())
-        .setUser(db.user()).setPassword(db.password()).setDatabase(db.database())).using(c.client()).build();
-  }
-
-  @AfterAll
-  static void stop() {
-    TestServices.await(pg.close());
+    pg = c.pg();
   }
 
   static String owner(String trackId) {

@@ -6,7 +6,6 @@ import io.chorus.testing.ChorusCluster;
 import io.chorus.testing.TestCluster;
 import io.chorus.testing.TestServices;
 import io.vertx.sqlclient.Pool;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
@@ -31,14 +30,7 @@ class OutboxCleanupTest {
   @BeforeAll
   static void start(TestCluster c) {
     tc = c;
-    var db = c.config().db();
-    pg = io.vertx.pgclient.PgBuilder.pool().connectingTo(new io.vertx.pgclient.PgConnectOptions().setHost(db.host()).setPort(db.port())
-        .setUser(db.user()).setPassword(db.password()).setDatabase(db.database())).using(c.client()).build();
-  }
-
-  @AfterAll
-  static void stop() {
-    TestServices.await(pg.close());
+    pg = c.pg();
   }
 
   /** {@code n} outbox rows of a marker key, published {@code publishedHoursAgo} ago (null: not published), made 5 days ago. */

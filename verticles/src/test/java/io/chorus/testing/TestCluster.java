@@ -37,6 +37,7 @@ public final class TestCluster implements AutoCloseable {
   private Vertx client;
   private Rest rest;
   private RedisAPI redis;
+  private io.vertx.sqlclient.Pool pg;
 
   private TestCluster(List<ChorusNode> nodes, Map<String, ?> config, String name, String members, List<Integer> childPorts) {
     this.nodes = Collections.unmodifiableList(nodes);
@@ -152,6 +153,16 @@ public final class TestCluster implements AutoCloseable {
     return redis;
   }
 
+  /** A PostgreSQL pool on {@link #client()} to the nodes' database, for plain classes under test; closed with the cluster. */
+  public synchronized io.vertx.sqlclient.Pool pg() {
+    if (pg == null) {
+      ChorusConfig.Db db = config().db();
+      pg = io.vertx.pgclient.PgBuilder.pool().connectingTo(new io.vertx.pgclient.PgConnectOptions().setHost(db.host()).setPort(db.port())
+          .setUser(db.user()).setPassword(db.password()).setDatabase(db.database())).using(client()).build();
+    }
+    return pg;
+  }
+
   /** A plaintext grpc-java channel to node {@code i}'s gRPC port (one per node); shut down with the cluster. */
   public synchronized ManagedChannel channel(int i) {
     return channels.computeIfAbsent(i, k -> GrpcClients.channel(node(k)));
@@ -192,6 +203,14 @@ public final class TestCluster implements AutoCloseable {
       }
     }
     channels.clear();
+    if (pg != null) {
+      try {
+        TestServices.await(pg.close());
+      } catch (AssertionError e) {
+        failure = e;
+      }
+      pg = null;
+    }
     if (client != null) {
       try {
         TestServices.await(client.close());
