@@ -154,20 +154,10 @@ final class SubsonicPlaylists {
       if (visible.size() != songs.stream().distinct().count()) {
         return Future.failedFuture(SubsonicResponse.failure(SubsonicResponse.NOT_FOUND, "Song not found"));
       }
-      return pg.withTransaction(c -> c.preparedQuery("SELECT owner_id, public FROM playlists WHERE id = $1 FOR UPDATE").execute(Tuple.of(id))
-          .compose(rows -> {
-            Row r = rows.size() == 0 ? null : rows.iterator().next();
-            boolean own = r != null && owner.equals(r.getUUID("owner_id"));
-            if (r == null || !own && !r.getBoolean("public")) {
-              return Future.failedFuture(SubsonicResponse.failure(SubsonicResponse.NOT_FOUND, "Playlist not found"));
-            }
-            if (!own) {
-              return Future.failedFuture(SubsonicResponse.failure(SubsonicResponse.NOT_AUTHORIZED, "Only the playlist's owner may change it"));
-            }
-            return c.preparedQuery("UPDATE playlists SET name = coalesce($2, name), description = coalesce($3, description),"
+      return pg.withTransaction(c -> lockOwn(c, id, owner)
+          .compose(v -> c.preparedQuery("UPDATE playlists SET name = coalesce($2, name), description = coalesce($3, description),"
                     + " public = coalesce($4, public), updated_at = NOW() WHERE id = $1")
-                .execute(Tuple.of(id, newName, description, isPublic == null ? null : Boolean.valueOf(isPublic)));
-          })
+                .execute(Tuple.of(id, newName, description, isPublic == null ? null : Boolean.valueOf(isPublic))))
           // the entries as getPlaylist shows them to the caller: the indexes a client removes count these
           .compose(v -> c.preparedQuery("SELECT pt.id FROM playlist_tracks pt JOIN tracks t ON t.id = pt.track_id"
               + " WHERE pt.playlist_id = $3 AND " + SubsonicCatalog.VIS_T + " ORDER BY pt.position, pt.id").execute(viewer(user).addValue(id)))
@@ -204,6 +194,15 @@ final class SubsonicPlaylists {
    * one the caller may not see (unknown, or another user's private one) is 70 and another user's public one 50.
    */
   private Future<Void> owned(SqlConnection c, UUID id, UUID owner, String name) {
+    return lockOwn(c, id, owner).compose(v -> c.preparedQuery("UPDATE playlists SET updated_at = NOW(), name = coalesce($2, name) WHERE id = $1")
+        .execute(Tuple.of(id, name))).mapEmpty();
+  }
+
+  /**
+   * Locks playlist {@code id} for a change by {@code owner}: one the caller may not see (unknown, or another user's
+   * private one) is 70, another user's public one 50.
+   */
+  private static Future<Void> lockOwn(SqlConnection c, UUID id, UUID owner) {
     return c.preparedQuery("SELECT owner_id, public FROM playlists WHERE id = $1 FOR UPDATE").execute(Tuple.of(id)).compose(rows -> {
       Row r = rows.size() == 0 ? null : rows.iterator().next();
       boolean own = r != null && owner.equals(r.getUUID("owner_id"));
@@ -213,8 +212,7 @@ final class SubsonicPlaylists {
       if (!own) {
         return Future.failedFuture(SubsonicResponse.failure(SubsonicResponse.NOT_AUTHORIZED, "Only the playlist's owner may change it"));
       }
-      return c.preparedQuery("UPDATE playlists SET updated_at = NOW(), name = coalesce($2, name) WHERE id = $1")
-          .execute(Tuple.of(id, name)).mapEmpty();
+      return Future.succeededFuture();
     });
   }
 
