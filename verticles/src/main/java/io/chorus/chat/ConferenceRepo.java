@@ -113,6 +113,9 @@ public final class ConferenceRepo {
                 + "SELECT u.room_id, u.pid, u.name, CASE WHEN u.pid = r.host_participant_id THEN 'host' ELSE 'participant' END, u.joined "
                 + "FROM unnest($1::varchar[], $2::varchar[], $3::varchar[], $4::timestamptz[]) AS u(room_id, pid, name, joined) "
                 + "JOIN rooms r ON r.id = u.room_id "
+                // written a batch after the join: not into a room ended since, nor again once this join's membership closed
+                + "WHERE r.status <> 'ended' AND NOT EXISTS (SELECT 1 FROM room_participants p WHERE p.room_id = u.room_id"
+                + " AND p.participant_id = u.pid AND p.left_at >= u.joined) "
                 + "ON CONFLICT (room_id, participant_id) WHERE left_at IS NULL DO NOTHING RETURNING room_id, participant_id, role")
             .execute(Tuple.of(rooms, ids, names, joined)))
         .map(rows -> {
