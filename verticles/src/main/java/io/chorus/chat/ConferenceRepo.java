@@ -106,6 +106,8 @@ public final class ConferenceRepo {
     return pg.preparedQuery("INSERT INTO rooms (id, livekit_room_name, title, max_participants, host_participant_id, created_at, expires_at) "
             + "SELECT DISTINCT ON (id) id, 'chorus-' || id, title, max, host, created, $6 "
             + "FROM unnest($1::varchar[], $2::varchar[], $3::int[], $4::varchar[], $5::timestamptz[]) AS u(id, title, max, host, created) "
+            // rooms that have a row are not inserted at all: a conflict would wait for whoever is updating that row
+            + "WHERE NOT EXISTS (SELECT 1 FROM rooms r WHERE r.id = u.id) "
             + "ON CONFLICT DO NOTHING")
         .execute(Tuple.of(rooms, titles, max, hosts, created, odt(expiresAt)))
         // the role is the row's host now (a host change recorded since the join is not undone)
@@ -116,6 +118,9 @@ public final class ConferenceRepo {
                 // written a batch after the join: not into a room ended since, nor again once this join's membership closed
                 + "WHERE r.status <> 'ended' AND NOT EXISTS (SELECT 1 FROM room_participants p WHERE p.room_id = u.room_id"
                 + " AND p.participant_id = u.pid AND p.left_at >= u.joined) "
+                // the room's row shared-locked: an end in progress (endRoom) is waited for and its status read again; an end
+                // that starts later waits for this insert, so its closing of the memberships sees the rows written here
+                + "FOR SHARE OF r "
                 + "ON CONFLICT (room_id, participant_id) WHERE left_at IS NULL DO NOTHING RETURNING room_id, participant_id, role")
             .execute(Tuple.of(rooms, ids, names, joined)))
         .map(rows -> {

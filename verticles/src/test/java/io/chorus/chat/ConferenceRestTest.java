@@ -509,6 +509,45 @@ class ConferenceRestTest {
   }
 
   /**
+   * The join recorder's batch insert ran while the cleanup's transaction was ending the room: it read the room as still
+   * active (the end not committed yet) and wrote an open membership the cleanup had already closed all of, so an ended
+   * room kept an open member (the fresh-clone CI of c848e51 hit it in the test above). Here the cleanup's two updates
+   * are held uncommitted while a batch is written; the batch now waits for the room's row and writes nothing.
+   */
+  @Test
+  void aJoinBatchWrittenWhileTheCleanupEndsTheRoomDoesNotReopenIt() {
+    JsonObject c = create(0, "race-host", new JsonObject().put("title", "race"));
+    String id = c.getJsonObject("room").getString("id");
+    join(1, id, "race-bob", "Bob");
+    io.vertx.sqlclient.SqlConnection tx = TestServices.await(pg.getConnection());
+    try {
+      TestServices.await(tx.query("BEGIN").execute());
+      TestServices.await(tx.preparedQuery("UPDATE rooms SET status = 'ended', updated_at = NOW() WHERE id = $1")
+          .execute(io.vertx.sqlclient.Tuple.of(id)));
+      TestServices.await(tx.preparedQuery("UPDATE room_participants SET left_at = NOW() WHERE room_id = $1 AND left_at IS NULL")
+          .execute(io.vertx.sqlclient.Tuple.of(id)));
+      long at = System.currentTimeMillis();
+      List<JsonObject> batch = List.of(
+          new JsonObject().put("room_id", id).put("participant_id", "race-bob").put("name", "Bob").put("joined_at", at),
+          new JsonObject().put("room_id", id).put("participant_id", "race-ws").put("name", "Ws").put("joined_at", at));
+      io.vertx.core.Future<List<String[]>> written = new ConferenceRepo(pg).recordJoins(batch, java.time.Instant.now().plusSeconds(3600));
+      // either the batch is done (it did not wait for the room) or it waits on a lock the open transaction holds
+      long deadline = System.currentTimeMillis() + 10_000;
+      while (!written.isComplete() && cluster.sql("SELECT count(*) AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+          + "AND query LIKE 'INSERT INTO room%'").get(0).get("n").equals(0L)) {
+        assertThat(System.currentTimeMillis()).as("the batch neither finished nor waited").isLessThan(deadline);
+        Thread.onSpinWait();
+      }
+      TestServices.await(tx.query("COMMIT").execute());
+      assertThat(TestServices.await(written)).isEmpty();
+    } finally {
+      tx.close();
+    }
+    assertThat(cluster.sql("SELECT count(*) AS n FROM room_participants WHERE room_id = ? AND left_at IS NULL", id).get(0).get("n"))
+        .isEqualTo(0L);
+  }
+
+  /**
    * A REST participant who leaves through another API (here: it opened the seed /ws with its token and closed it, which
    * removes it from the room, api.md) was gone from the room (GET participants, chat 403) but stayed an open membership
    * in PostgreSQL (left_at null) and in the room's active participants in Redis (room:{ID}:participants) for the room's
