@@ -79,6 +79,11 @@ try {
   result.waveformBars = Number(await page.$eval('body', (b) => b.dataset.waveformBars || '0'));
   result.audioSrcSigned = await page.$eval('#audio', (a) => /sig=/.test(a.src));
   step('played');
+  // to its end (fast): the page reports the one play it heard
+  await page.$eval('#audio', (a) => { a.muted = true; a.playbackRate = 16; });
+  await page.waitForSelector('body[data-plays-reported="1"]', { timeout: 30_000 });
+  result.playsReported = 1;
+  step('ended');
 
   // the moderator approves it
   const mod = await signIn(await browser.newContext(), admin, adminPassword, false);

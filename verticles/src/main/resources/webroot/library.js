@@ -352,6 +352,13 @@
     await loadWave();
   }
 
+  async function reportPlay() {
+    if (!state.playing) return;
+    const eventId = crypto.randomUUID ? crypto.randomUUID() : undefined;
+    await api('POST', `/api/v1/tracks/${encodeURIComponent(state.playing.id)}/plays`, eventId ? { event_id: eventId } : {});
+    document.body.dataset.playsReported = String(Number(document.body.dataset.playsReported || 0) + 1);
+  }
+
   // a wave track that played to its end: the server hears "finished" and the next one starts
   async function waveEnded() {
     if (!state.fromWave || !state.playing) return;
@@ -376,7 +383,9 @@
     $('player-title').textContent = track.title;
     $('player-artist').textContent = track.artist && track.artist.name ? track.artist.name : '';
     const audio = $('audio');
-    audio.src = signed.url;
+    // the page reports the play when the track ends (POST …/plays): the media element reads the file's tail to
+    // find its duration and serves the end from its cache, so the server's count of responses cannot tell
+    audio.src = `${signed.url}&count_play=false`;
     drawWaveform();
     try { await audio.play(); } catch (e) { /* autoplay may be refused; the controls remain */ }
     document.body.dataset.playing = track.id;
@@ -485,7 +494,7 @@
     try { await identify(); } catch (e) { showError(e.message || String(e)); }
   });
   $('audio').addEventListener('timeupdate', drawWaveform);
-  $('audio').addEventListener('ended', () => waveEnded().catch((e) => showError(e.message)));
+  $('audio').addEventListener('ended', () => reportPlay().then(waveEnded).catch((e) => showError(e.message)));
   $('wave-more').addEventListener('click', () => loadWave().catch((e) => showError(e.message)));
   $('waveform').addEventListener('click', (e) => {
     const audio = $('audio');

@@ -29,9 +29,8 @@ import java.util.function.BiConsumer;
  * media elements. The caller is a Bearer token, a valid signature or nobody (approved tracks only);
  * the row is the node's copy ({@link StreamRows}), dropped on every node by a takedown or deletion, so a
  * takedown stops new reads at once ({@code 410}).
- * <p>A play counts when a GET response that carried the file's last byte completed (a listener who
- * played to the end, in one request or after seeks): one {@code plays} row, the play count and a
- * {@code track.played} outbox row.
+ * <p>A play counts when a GET response that carried the file's last byte, and at least half the file or four minutes
+ * of it, completed ({@link #isPlay}): one {@code plays} row, the play count and a {@code track.played} outbox row.
  */
 final class StreamRoutes {
   private static final Logger LOG = LoggerFactory.getLogger(StreamRoutes.class);
@@ -79,6 +78,7 @@ final class StreamRoutes {
     router.get("/api/v1/tracks/:id/stream").handler(this::stream);
     router.head("/api/v1/tracks/:id/stream").handler(this::stream);
     router.post("/api/v1/tracks/:id/stream-url").handler(BodyHandler.create(false).setBodyLimit(4096)).handler(this::streamUrl);
+    router.post("/api/v1/tracks/:id/plays").handler(BodyHandler.create(false).setBodyLimit(4096)).handler(this::reportPlay);
   }
 
   private void stream(RoutingContext ctx) {
@@ -145,6 +145,35 @@ final class StreamRoutes {
           });
         })
         .onSuccess(j -> Http.json(ctx, 200, j))
+        .onFailure(e -> Http.fail(ctx, e));
+  }
+
+  /**
+   * {@code POST /api/v1/tracks/{id}/plays} (Bearer) {@code {event_id?, ms_played?}}: a player that streamed with
+   * {@code count_play=false} reports a play it heard (a browser's media element reads the file out of order and from
+   * its cache, so its responses cannot tell). The event id makes a retried report count once.
+   */
+  private void reportPlay(RoutingContext ctx) {
+    String id = ctx.pathParam("id");
+    Context here = vertx.getOrCreateContext();
+    access.caller(ctx).compose(v -> {
+          JsonObject body = Http.jsonObject(ctx);
+          if (body == null) {
+            body = new JsonObject();
+          }
+          Object e = body.getValue("event_id");
+          UUID event = e == null ? UUID.randomUUID() : e instanceof String str ? TrackRepo.uuid(str) : null;
+          if (event == null) {
+            throw ErrorCode.INVALID_ARGUMENT.exception("event_id must be a UUID string");
+          }
+          Object ms = body.getValue("ms_played");
+          if (ms != null && (!(ms instanceof Integer || ms instanceof Long) || ((Number) ms).longValue() < 0)) {
+            throw ErrorCode.INVALID_ARGUMENT.exception("ms_played must be a non-negative integer (milliseconds)");
+          }
+          return on(here, readable(id, "original", v)).compose(t -> repo.recordPlay(event, t.id(), v.userId(),
+              ms == null ? t.durationMs() : Long.valueOf(((Number) ms).longValue()), Instant.now(), "player"));
+        })
+        .onSuccess(counted -> Http.json(ctx, counted ? 201 : 200, new JsonObject().put("counted", counted)))
         .onFailure(e -> Http.fail(ctx, e));
   }
 
@@ -275,7 +304,8 @@ final class StreamRoutes {
         : sendLocal(ctx, local, r, src.size(), head).recover(e -> out.headWritten() ? Future.failedFuture(e)
             : relay.send(out, src.key(), r, src.size(), head));   // evicted meanwhile
     return sent.onSuccess(v -> {
-          if (r == null || r.end() == src.size() - 1) {
+          // count_play=false: the player reports what it heard (POST …/plays), the bytes say nothing
+          if (isPlay(r, src.size(), t.durationMs()) && !"false".equals(ctx.request().getParam("count_play"))) {
             played(t, viewer);
           }
         })
@@ -321,8 +351,23 @@ final class StreamRoutes {
     return out.sendFile(file.toString(), r == null ? 0 : r.start(), r == null ? size : r.length());
   }
 
+  /**
+   * A completed response is a play when it carried the file's last byte and at least half the file or four minutes of
+   * it (Last.fm's scrobble rule, in bytes): a browser loading a media element reads the file's tail to find its
+   * duration (Chromium: the last 8–72 KB of an Ogg file, twice), which is no listen.
+   */
+  static boolean isPlay(Ranges.Range r, long size, Long durationMs) {
+    if (r == null) {
+      return true;
+    }
+    if (r.end() != size - 1) {
+      return false;
+    }
+    return r.length() * 2 >= size || (durationMs != null && durationMs > 0 && r.length() * durationMs >= 240_000L * size);
+  }
+
   private void played(Track t, SignedIn viewer) {
-    repo.recordPlay(UUID.randomUUID(), t.id(), viewer == null ? null : viewer.userId(), t.durationMs(), Instant.now())
+    repo.recordPlay(UUID.randomUUID(), t.id(), viewer == null ? null : viewer.userId(), t.durationMs(), Instant.now(), "stream")
         .onFailure(e -> LOG.warn("recording a play of track {} failed: {}", t.id(), e.getMessage()));
   }
 

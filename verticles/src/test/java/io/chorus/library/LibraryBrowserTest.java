@@ -65,6 +65,10 @@ class LibraryBrowserTest {
     String id = r.getString("trackId");
     assertThat(tc.sql("SELECT count(*) AS n FROM wave_signals WHERE track_id = ?::uuid AND kind = 'dislike'", id).get(0).get("n"))
         .as("the dislike was stored").isEqualTo(1L);
+    // one play, the page's report: the media element's reads of the file (its tail first, for the duration) are none
+    assertThat(tc.sql("SELECT source FROM plays WHERE track_id = ?::uuid", id)).as("plays of the track")
+        .containsExactly(Map.of("source", "player"));
+    assertThat(tc.sql("SELECT play_count FROM tracks WHERE id = ?::uuid", id).get(0).get("play_count")).isEqualTo(1L);
     assertThat(tc.sql("SELECT moderation FROM tracks WHERE id = ?::uuid", id).get(0).get("moderation")).isEqualTo("approved");
     assertThat(tc.sql("SELECT count(*) AS n FROM album_tracks WHERE track_id = ?::uuid", id).get(0).get("n")).isEqualTo(1L);
   }

@@ -15,6 +15,22 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 /** The pure parts of streaming: Range parsing (RFC 9110) and the stream URL signatures. */
 class RangesAndSignaturesTest {
 
+  /** Chromium loading an <audio> element of a 1,645,847-byte Ogg file read its last 72,983 and 7,447 bytes: no play. */
+  @Test
+  void aPlayIsTheLastByteWithHalfTheFileOrFourMinutes() {
+    long size = 1_645_847;
+    assertThat(StreamRoutes.isPlay(null, size, 90_000L)).isTrue();
+    assertThat(StreamRoutes.isPlay(new Ranges.Range(0, size - 1), size, 90_000L)).isTrue();
+    assertThat(StreamRoutes.isPlay(new Ranges.Range(size / 2, size - 1), size, 90_000L)).isTrue();
+    assertThat(StreamRoutes.isPlay(new Ranges.Range(size / 2 + 1, size - 1), size, null)).isFalse();
+    assertThat(StreamRoutes.isPlay(new Ranges.Range(1_572_864, size - 1), size, 90_000L)).isFalse();
+    assertThat(StreamRoutes.isPlay(new Ranges.Range(1_638_400, size - 1), size, 90_000L)).isFalse();
+    assertThat(StreamRoutes.isPlay(new Ranges.Range(0, size - 2), size, 90_000L)).isFalse();
+    // a 10-minute track: four minutes and a bit are a play (41 % of the file), the last three are not
+    assertThat(StreamRoutes.isPlay(new Ranges.Range(size - size * 41 / 100, size - 1), size, 600_000L)).isTrue();
+    assertThat(StreamRoutes.isPlay(new Ranges.Range(size - size * 3 / 10, size - 1), size, 600_000L)).isFalse();
+  }
+
   @Test
   void rangesFollowTheRfc() {
     assertThat(Ranges.parse(null, 1000)).isNull();
