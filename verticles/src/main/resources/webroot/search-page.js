@@ -4,7 +4,7 @@
 // inert document and rebuilt from text nodes and <em> only, so nothing else can reach the page.
 'use strict';
 (() => {
-  const { get, post, link, el } = window.chorusSearch;
+  const { get, post, link, el, signedIn } = window.chorusSearch;
   const $ = (id) => document.getElementById(id);
   const TITLES = { tracks: 'Tracks', albums: 'Albums', artists: 'Artists', playlists: 'Playlists', users: 'People' };
   const params = new URLSearchParams(location.search);
@@ -48,7 +48,9 @@
       $('player').hidden = false;
       $('player-title').textContent = t.title;
       $('player-artist').textContent = t.artist && t.artist.name ? t.artist.name : '';
-      $('audio').src = signed.url;
+      // signed in, the page reports the play when the track ends (as the library page): the media element's reads
+      // of the file cannot tell the server (anonymous listeners are counted from them, as well as that goes)
+      $('audio').src = signedIn() ? `${signed.url}&count_play=false` : signed.url;
       document.body.dataset.playing = t.id;
       try { await $('audio').play(); } catch (e) { /* autoplay may be refused; the controls remain */ }
     } catch (e) {
@@ -127,6 +129,13 @@
     document.body.dataset.results = String(shown);
     return total;
   }
+
+  $('audio').addEventListener('ended', () => {
+    const id = document.body.dataset.playing;
+    if (!id || !$('audio').src.includes('count_play=false')) return;
+    const body = crypto.randomUUID ? { event_id: crypto.randomUUID() } : {};
+    post(`/api/v1/tracks/${encodeURIComponent(id)}/plays`, body).catch((e) => showError(e.message));
+  });
 
   (async () => {
     if (!q) {
