@@ -89,7 +89,7 @@ public final class ChatFeature implements Feature {
     // entry (local: the room node that made the leave publishes it, so once per leave)
     // joins by any API are recorded too, batched off the join's path (local: once per join, on its node)
     JoinRecorder recorder = new JoinRecorder(node.vertx(), new ConferenceRepo(infra.pg()), chat.store(),
-        io.chorus.room.RoomsConfig.of(node.config()).ttlHours());
+        io.chorus.room.RoomsConfig.of(node.config()).ttlHours(), conference::departed);
     node.vertx().eventBus().<JsonObject>localConsumer(Addresses.ROOM_JOINED, m -> {
       if (m.body() != null && m.body().getString("room_id") != null && m.body().getString("participant_id") != null) {
         recorder.joined(m.body());

@@ -110,19 +110,20 @@ public final class ConferenceRepo {
             + "WHERE NOT EXISTS (SELECT 1 FROM rooms r WHERE r.id = u.id) "
             + "ON CONFLICT DO NOTHING")
         .execute(Tuple.of(rooms, titles, max, hosts, created, odt(expiresAt)))
-        // the role is the row's host now (a host change recorded since the join is not undone)
-        .compose(v -> pg.preparedQuery("INSERT INTO room_participants (room_id, participant_id, display_name, role, joined_at) "
+        // the rooms' rows share-locked first, then the insert reads with a snapshot taken after the locks: a leave or
+        // an end in progress (they lock the row, markLeft/endRoom) is waited for and seen; one that starts later waits
+        // for this transaction and sees the memberships it wrote. The role is the row's host now (a host change
+        // recorded since the join is not undone)
+        .compose(v -> pg.withTransaction(c -> c.preparedQuery("SELECT id FROM rooms WHERE id = ANY($1::varchar[]) ORDER BY id FOR SHARE")
+            .execute(Tuple.of((Object) rooms)).compose(locked -> c.preparedQuery("INSERT INTO room_participants (room_id, participant_id, display_name, role, joined_at) "
                 + "SELECT u.room_id, u.pid, u.name, CASE WHEN u.pid = r.host_participant_id THEN 'host' ELSE 'participant' END, u.joined "
                 + "FROM unnest($1::varchar[], $2::varchar[], $3::varchar[], $4::timestamptz[]) AS u(room_id, pid, name, joined) "
                 + "JOIN rooms r ON r.id = u.room_id "
                 // written a batch after the join: not into a room ended since, nor again once this join's membership closed
                 + "WHERE r.status <> 'ended' AND NOT EXISTS (SELECT 1 FROM room_participants p WHERE p.room_id = u.room_id"
                 + " AND p.participant_id = u.pid AND p.left_at >= u.joined) "
-                // the room's row shared-locked: an end in progress (endRoom) is waited for and its status read again; an end
-                // that starts later waits for this insert, so its closing of the memberships sees the rows written here
-                + "FOR SHARE OF r "
                 + "ON CONFLICT (room_id, participant_id) WHERE left_at IS NULL DO NOTHING RETURNING room_id, participant_id, role")
-            .execute(Tuple.of(rooms, ids, names, joined)))
+            .execute(Tuple.of(rooms, ids, names, joined)))))
         .map(rows -> {
           List<String[]> out = new ArrayList<>();
           rows.forEach(r -> out.add(new String[] {r.getString("room_id"), r.getString("participant_id"), r.getString("role")}));
@@ -130,9 +131,11 @@ public final class ConferenceRepo {
         });
   }
 
+  /** The room's row locked first, so a join batch being written is waited for and its membership closed too (recordJoins). */
   public Future<Void> markLeft(String roomId, String participantId) {
-    return pg.preparedQuery("UPDATE room_participants SET left_at = NOW() WHERE room_id = $1 AND participant_id = $2 AND left_at IS NULL")
-        .execute(Tuple.of(roomId, participantId)).mapEmpty();
+    return pg.withTransaction(c -> c.preparedQuery("SELECT 1 FROM rooms WHERE id = $1 FOR NO KEY UPDATE").execute(Tuple.of(roomId))
+        .compose(locked -> c.preparedQuery("UPDATE room_participants SET left_at = NOW() WHERE room_id = $1 AND participant_id = $2 AND left_at IS NULL")
+            .execute(Tuple.of(roomId, participantId)))).mapEmpty();
   }
 
   /** True when the participant was ever joined by an account (REST join with its JWT). */

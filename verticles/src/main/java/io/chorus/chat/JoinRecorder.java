@@ -27,10 +27,17 @@ final class JoinRecorder {
   private final ConferenceRepo repo;
   private final ChatStore store;
   private final int roomTtlHours;
+  private final java.util.function.BiFunction<String, String, Future<Void>> departed;
   private List<JsonObject> pending = new ArrayList<>();
   private boolean scheduled;
+  /** The room/participant keys of the batches being written, and those of them that left meanwhile. */
+  private final java.util.Set<String> writing = new java.util.HashSet<>();
+  private final java.util.Set<String> leftWhileWriting = new java.util.HashSet<>();
 
-  JoinRecorder(Vertx vertx, ConferenceRepo repo, ChatStore store, int roomTtlHours) {
+  /** {@code departed}: records a leave (unless a member again by then), for a leave that came while its join was written. */
+  JoinRecorder(Vertx vertx, ConferenceRepo repo, ChatStore store, int roomTtlHours,
+               java.util.function.BiFunction<String, String, Future<Void>> departed) {
+    this.departed = departed;
     this.vertx = vertx;
     this.repo = repo;
     this.store = store;
@@ -58,9 +65,15 @@ final class JoinRecorder {
     }
   }
 
-  /** The participant left before its join was written: nothing to write (the leave is recorded apart). */
+  /**
+   * The participant left (the leave is recorded apart): a join not written yet is dropped; one being written gets
+   * its leave recorded again once written, as the leave may have found no membership to close.
+   */
   synchronized void left(String roomId, String participantId) {
     pending.removeIf(j -> roomId.equals(j.getString("room_id")) && participantId.equals(j.getString("participant_id")));
+    if (writing.contains(roomId + "/" + participantId)) {
+      leftWhileWriting.add(roomId + "/" + participantId);
+    }
   }
 
   Future<Void> flush() {
@@ -74,6 +87,9 @@ final class JoinRecorder {
     }
     Map<String, JsonObject> byKey = new java.util.HashMap<>();
     batch.forEach(j -> byKey.put(j.getString("room_id") + "/" + j.getString("participant_id"), j));
+    synchronized (this) {
+      writing.addAll(byKey.keySet());
+    }
     Future<Void> done = repo.recordJoins(batch, Instant.now().plusSeconds(roomTtlHours * 3600L)).compose(opened -> {
       // the memberships opened here only (a REST join caches its own), not overwriting an entry cached since
       Map<String, Map<String, JsonObject>> cached = new LinkedHashMap<>();
@@ -88,6 +104,24 @@ final class JoinRecorder {
       cached.forEach((room, members) -> puts.add(store.addParticipants(room, members)));
       return Future.all(puts).<Void>mapEmpty();
     });
-    return done.onFailure(e -> LOG.warn("Recording {} room join(s) failed: {}", batch.size(), e.toString()));
+    return done.onFailure(e -> LOG.warn("Recording {} room join(s) failed: {}", batch.size(), e.toString()))
+        .transform(ar -> {
+          List<String> again = new ArrayList<>();
+          synchronized (this) {
+            for (String key : byKey.keySet()) {
+              writing.remove(key);
+              if (leftWhileWriting.remove(key)) {
+                again.add(key);
+              }
+            }
+          }
+          List<Future<Void>> leaves = new ArrayList<>();
+          for (String key : again) {
+            String[] rp = key.split("/", 2);
+            leaves.add(departed.apply(rp[0], rp[1])
+                .onFailure(e -> LOG.warn("Room {}: recording that {} left failed: {}", rp[0], rp[1], e.toString())));
+          }
+          return Future.join(leaves).transform(x -> ar.succeeded() ? Future.<Void>succeededFuture() : Future.<Void>failedFuture(ar.cause()));
+        });
   }
 }

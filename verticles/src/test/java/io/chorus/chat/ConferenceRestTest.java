@@ -193,8 +193,10 @@ class ConferenceRestTest {
     List<Map<String, Object>> rows = cluster.sql("SELECT id, title, max_participants, host_participant_id, status FROM rooms WHERE id = ?", id);
     assertThat(rows).hasSize(1);
     assertThat(rows.get(0).get("host_participant_id")).isEqualTo("host-a");
+    // ws-dave's membership is there, closed, when the join recorder's batch was written before its socket closed
+    assertThat(openMembers(id, "ws-dave")).isZero();
     List<Map<String, Object>> ps = cluster.sql("SELECT participant_id, role, host(client_ip) AS ip, user_agent, left_at FROM room_participants "
-        + "WHERE room_id = ? ORDER BY joined_at", id);
+        + "WHERE room_id = ? AND participant_id <> 'ws-dave' ORDER BY joined_at", id);
     assertThat(ps).extracting(p -> p.get("participant_id")).containsExactly("host-a", bobId, "carol-1");
     assertThat(ps.get(0).get("role")).isEqualTo("host");
     assertThat(ps.get(0).get("ip")).isEqualTo("127.0.0.1");
@@ -519,32 +521,100 @@ class ConferenceRestTest {
     JsonObject c = create(0, "race-host", new JsonObject().put("title", "race"));
     String id = c.getJsonObject("room").getString("id");
     join(1, id, "race-bob", "Bob");
+    long at = System.currentTimeMillis();
+    List<JsonObject> batch = List.of(
+        new JsonObject().put("room_id", id).put("participant_id", "race-bob").put("name", "Bob").put("joined_at", at),
+        new JsonObject().put("room_id", id).put("participant_id", "race-ws").put("name", "Ws").put("joined_at", at));
+    List<String[]> written = whileHeld(List.of("UPDATE rooms SET status = 'ended', updated_at = NOW() WHERE id = $1",
+            "UPDATE room_participants SET left_at = NOW() WHERE room_id = $1 AND left_at IS NULL"), id,
+        () -> new ConferenceRepo(pg).recordJoins(batch, java.time.Instant.now().plusSeconds(3600)), "%rooms%");
+    assertThat(written).isEmpty();
+    assertThat(openMembers(id)).isZero();
+  }
+
+  /**
+   * A leave and the join recorder's batch that carries the same participant's join, at the same moment, in both orders:
+   * the batch read the membership as open (the leave not committed) and, once the leave had closed it, wrote it open
+   * again; or the leave found nothing to close (the batch's row not committed) and the member stayed open for the
+   * room's life. Each side now holds the room's row (the leave exclusively, the batch shared) while it writes.
+   */
+  @Test
+  void aLeaveAndAJoinBatchAtTheSameMomentLeaveTheMembershipClosed() {
+    JsonObject c = create(0, "lv-host", new JsonObject().put("title", "leave race"));
+    String id = c.getJsonObject("room").getString("id");
+    join(1, id, "lv-bob", "Bob");
+    long at = System.currentTimeMillis() - 1000;
+    // the leave in progress when the batch is written
+    List<String[]> written = whileHeld(List.of("SELECT 1 FROM rooms WHERE id = $1 FOR NO KEY UPDATE",
+            "UPDATE room_participants SET left_at = NOW() WHERE room_id = $1 AND participant_id = 'lv-bob' AND left_at IS NULL"), id,
+        () -> new ConferenceRepo(pg).recordJoins(List.of(new JsonObject().put("room_id", id).put("participant_id", "lv-bob")
+            .put("name", "Bob").put("joined_at", at)), java.time.Instant.now().plusSeconds(3600)), "%rooms%");
+    assertThat(written).isEmpty();
+    assertThat(openMembers(id, "lv-bob")).isZero();
+    // the batch in progress (its share lock and its row) when the leave comes
+    whileHeld(List.of("SELECT id FROM rooms WHERE id = $1 FOR SHARE",
+            "INSERT INTO room_participants (room_id, participant_id, display_name, role) VALUES ($1, 'lv-ws', 'Ws', 'participant')"), id,
+        () -> new ConferenceRepo(pg).markLeft(id, "lv-ws"), "%rooms%");
+    assertThat(openMembers(id, "lv-ws")).isZero();
+    assertThat(openMembers(id, "lv-host")).isOne();
+  }
+
+  /**
+   * A leave that came while the batch with its join was being written found no membership to close (the batch's row
+   * not written yet), and the join was no longer pending to be dropped: the membership stayed open for the room's
+   * life. The recorder now records such a leave again once the batch is written.
+   */
+  @Test
+  void aLeaveWhileItsJoinIsBeingWrittenIsRecordedOnceWritten() {
+    JsonObject c = create(0, "fl-host", new JsonObject().put("title", "flush race"));
+    String id = c.getJsonObject("room").getString("id");
+    ConferenceRepo repo = new ConferenceRepo(pg);
+    JoinRecorder recorder = new JoinRecorder(client, repo, new ChatStore(redis, 6, 1000), 1, repo::markLeft);
+    recorder.joined(new JsonObject().put("room_id", id).put("participant_id", "fl-ws").put("name", "Ws")
+        .put("joined_at", System.currentTimeMillis()));
+    io.vertx.core.Future<Void> written = recorder.flush();
+    assertThat(written.isComplete()).as("the batch is being written").isFalse();
+    recorder.left(id, "fl-ws");
+    TestServices.await(repo.markLeft(id, "fl-ws"));   // the leave as ConferenceService.departed records it
+    TestServices.await(written);
+    assertThat(openMembers(id, "fl-ws")).isZero();
+    assertThat(cluster.sql("SELECT count(*) AS n FROM room_participants WHERE room_id = ? AND participant_id = 'fl-ws'", id).get(0).get("n"))
+        .isEqualTo(1L);
+  }
+
+  static long openMembers(String roomId) {
+    return (Long) cluster.sql("SELECT count(*) AS n FROM room_participants WHERE room_id = ? AND left_at IS NULL", roomId).get(0).get("n");
+  }
+
+  static long openMembers(String roomId, String participantId) {
+    return (Long) cluster.sql("SELECT count(*) AS n FROM room_participants WHERE room_id = ? AND participant_id = ? AND left_at IS NULL",
+        roomId, participantId).get(0).get("n");
+  }
+
+  /**
+   * Runs {@code statements} (with the room id as $1) in a transaction held open while {@code call} starts, until the
+   * call is done (it did not wait for the transaction) or waits on a lock in a statement like {@code waiting}; then
+   * commits and answers the call's result.
+   */
+  static <T> T whileHeld(List<String> statements, String roomId, java.util.function.Supplier<io.vertx.core.Future<T>> call, String waiting) {
     io.vertx.sqlclient.SqlConnection tx = TestServices.await(pg.getConnection());
     try {
       TestServices.await(tx.query("BEGIN").execute());
-      TestServices.await(tx.preparedQuery("UPDATE rooms SET status = 'ended', updated_at = NOW() WHERE id = $1")
-          .execute(io.vertx.sqlclient.Tuple.of(id)));
-      TestServices.await(tx.preparedQuery("UPDATE room_participants SET left_at = NOW() WHERE room_id = $1 AND left_at IS NULL")
-          .execute(io.vertx.sqlclient.Tuple.of(id)));
-      long at = System.currentTimeMillis();
-      List<JsonObject> batch = List.of(
-          new JsonObject().put("room_id", id).put("participant_id", "race-bob").put("name", "Bob").put("joined_at", at),
-          new JsonObject().put("room_id", id).put("participant_id", "race-ws").put("name", "Ws").put("joined_at", at));
-      io.vertx.core.Future<List<String[]>> written = new ConferenceRepo(pg).recordJoins(batch, java.time.Instant.now().plusSeconds(3600));
-      // either the batch is done (it did not wait for the room) or it waits on a lock the open transaction holds
+      for (String sql : statements) {
+        TestServices.await(tx.preparedQuery(sql).execute(io.vertx.sqlclient.Tuple.of(roomId)));
+      }
+      io.vertx.core.Future<T> done = call.get();
       long deadline = System.currentTimeMillis() + 10_000;
-      while (!written.isComplete() && cluster.sql("SELECT count(*) AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
-          + "AND query LIKE 'INSERT INTO room%'").get(0).get("n").equals(0L)) {
-        assertThat(System.currentTimeMillis()).as("the batch neither finished nor waited").isLessThan(deadline);
+      while (!done.isComplete() && cluster.sql("SELECT count(*) AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+          + "AND query LIKE ?", waiting).get(0).get("n").equals(0L)) {
+        assertThat(System.currentTimeMillis()).as("the call neither finished nor waited").isLessThan(deadline);
         Thread.onSpinWait();
       }
       TestServices.await(tx.query("COMMIT").execute());
-      assertThat(TestServices.await(written)).isEmpty();
+      return TestServices.await(done);
     } finally {
       tx.close();
     }
-    assertThat(cluster.sql("SELECT count(*) AS n FROM room_participants WHERE room_id = ? AND left_at IS NULL", id).get(0).get("n"))
-        .isEqualTo(0L);
   }
 
   /**
