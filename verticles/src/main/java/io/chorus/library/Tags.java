@@ -6,6 +6,7 @@ import org.jaudiotagger.audio.AudioFileIO;
 import org.jaudiotagger.tag.FieldKey;
 import org.jaudiotagger.tag.Tag;
 import org.jaudiotagger.tag.images.Artwork;
+import org.jaudiotagger.tag.reference.GenreTypes;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -23,6 +24,8 @@ import java.util.regex.Pattern;
 final class Tags {
   private static final Logger LOG = LoggerFactory.getLogger(Tags.class);
   private static final Pattern LEADING_INT = Pattern.compile("^\\s*(\\d{1,4})");
+  /** ID3v2.3's genre reference, "(17)" or "(17)Rock" (ID3v1 genre 17, then an optional refinement); also RX and CR. */
+  private static final Pattern ID3_GENRE_REF = Pattern.compile("^\\((\\d{1,3}|RX|CR)\\)(.*)$", Pattern.DOTALL);
 
   static {
     // jaudiotagger logs every oddity of every file through java.util.logging
@@ -69,8 +72,30 @@ final class Tags {
     year = first(year, p.get("date"), p.get("year"));
     genre = first(genre, p.get("genre"));
     String coverMime = cover == null || cover.length > coverMaxBytes ? null : imageMime(cover);
-    return new Tagged(Inputs.cleanText(title, 255), Inputs.cleanText(artist, 255), Inputs.cleanText(album, 255), leadingInt(track), leadingInt(year), Inputs.cleanText(genre, 100),
+    return new Tagged(Inputs.cleanText(title, 255), Inputs.cleanText(artist, 255), Inputs.cleanText(album, 255), leadingInt(track), leadingInt(year), Inputs.cleanText(genreName(genre), 100),
         coverMime == null ? null : cover, coverMime);
+  }
+
+  /**
+   * A genre as its name: ID3v2.3's reference syntax ("(17)", "(17)Rock", "(RX)") is the ID3v1 genre it names, as
+   * jaudiotagger reads it in an ID3v2.3 tag (it translates a bare "17" in an ID3v2.4 tag too, but leaves "(17)" there
+   * as it is, which taggers still write); an unknown number keeps its refinement, if any. Anything else is unchanged.
+   */
+  static String genreName(String genre) {
+    if (genre == null) {
+      return null;
+    }
+    Matcher m = ID3_GENRE_REF.matcher(genre.strip());
+    if (!m.matches()) {
+      return genre;
+    }
+    String name = switch (m.group(1)) {
+      case "RX" -> "Remix";
+      case "CR" -> "Cover";
+      default -> GenreTypes.getInstanceOf().getValueForId(Integer.parseInt(m.group(1)));
+    };
+    String refinement = m.group(2).strip();
+    return name != null ? name : refinement.isEmpty() ? genre : refinement;
   }
 
   /** JPEG or PNG by magic bytes, else null. */

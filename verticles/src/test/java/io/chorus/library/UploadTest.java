@@ -139,6 +139,25 @@ class UploadTest {
     assertThat(again.json().getJsonObject("track").getString("id")).isEqualTo(id);
   }
 
+  /** ID3v2.3's genre references, which taggers still write into ID3v2.4 tags (ffmpeg's default), are read as genre names. */
+  @Test
+  void id3GenreReferencesAreReadAsTheirNames() {
+    String token = api.newUser("genre");
+    Map<String, String> expected = new java.util.LinkedHashMap<>();
+    expected.put("(17)", "Rock");
+    expected.put("(17)Hard Rock", "Rock");   // as jaudiotagger reads it in ID3v2.3
+    expected.put("(RX)", "Remix");
+    expected.put("Synthwave", "Synthwave");
+    for (Map.Entry<String, String> e : expected.entrySet()) {
+      for (String version : List.of("3", "4")) {
+        Path mp3 = TestMusic.make(TestMusic.drascula("audio", "track12.ogg"), tmp.resolve("genre-" + version + ".mp3"), 1,
+            List.of("-c:a", "libmp3lame", "-id3v2_version", version), "title", "Genre " + e.getKey(), "genre", e.getKey());
+        assertThat(accepted(api.upload(token, mp3, "genre.mp3", Map.of())).getString("genre")).as(e.getKey() + " in ID3v2." + version)
+            .isEqualTo(e.getValue());
+      }
+    }
+  }
+
   @Test
   void theSameBytesAgainAreTheSameTrack() {
     String token = api.newUser("dup");
