@@ -747,6 +747,22 @@ class SubsonicTest {
     assertThat(new JsonObject(json.body()).getJsonObject("subsonic-response").getJsonObject("song").getString("title")).isEqualTo(title);
   }
 
+  /** A song carries OpenSubsonic's samplingRate and channelCount, as processing probed them (a 96 kHz mono file here). */
+  @Test
+  void songsCarryTheirSampleRateAndChannels() throws Exception {
+    UUID hiRes = UUID.randomUUID();
+    track(hiRes, aliceId, "Hi-res mono", null, "approved", 60_000);
+    tc.sql("UPDATE tracks SET sample_rate = 96000, channels = 1 WHERE id = ?", hiRes);
+    JsonObject json = subsonic("getSong.view?id=" + hiRes, apiKey).getJsonObject("song");
+    assertThat(json.getInteger("samplingRate")).as(json.encode()).isEqualTo(96000);
+    assertThat(json.getInteger("channelCount")).isEqualTo(1);
+    Element xmlSong = (Element) xml("/rest/getSong.view?id=" + hiRes + "&apiKey=" + apiKey).getElementsByTagName("song").item(0);
+    assertThat(xmlSong.getAttribute("samplingRate")).isEqualTo("96000");
+    assertThat(xmlSong.getAttribute("channelCount")).isEqualTo("1");
+    JsonObject found = subsonic("search3.view?query=" + URLEncoder.encode("Hi-res mono", StandardCharsets.UTF_8), apiKey).getJsonObject("searchResult3");
+    assertThat(found.getJsonArray("song").getJsonObject(0).getInteger("samplingRate")).isEqualTo(96000);
+  }
+
   /** A playlist description's line breaks and tabs survive XML (a literal one in an attribute is read back as a space). */
   @Test
   void xmlAttributesKeepLineBreaksAndTabs() throws Exception {

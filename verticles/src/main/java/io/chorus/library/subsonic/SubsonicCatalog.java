@@ -26,7 +26,7 @@ final class SubsonicCatalog {
   static final String VIS_AL = "(al.moderation = 'approved' OR $2::boolean OR (al.owner_id = $1::uuid AND al.moderation <> 'removed'))";
   private static final String SONG = "SELECT t.id, t.title, t.album_title, t.track_no, t.year, t.genre, t.original_size, t.format, t.mime,"
       + " t.duration_ms, t.bitrate, t.created_at, t.play_count, t.cover_key IS NOT NULL AS has_cover, t.replay_gain_db, t.true_peak_db,"
-      + " t.artist_id, ar.name AS artist_name, %s AS album_id, al2.title AS album_name, al2.cover_key IS NOT NULL AS album_has_cover,"
+      + " t.sample_rate, t.channels, t.artist_id, ar.name AS artist_name, %s AS album_id, al2.title AS album_name, al2.cover_key IS NOT NULL AS album_has_cover,"
       + " lk.created_at AS starred"
       + " FROM tracks t LEFT JOIN artists ar ON ar.id = t.artist_id"
       + " LEFT JOIN likes lk ON lk.user_id = $1::uuid AND lk.subject_type = 'track' AND lk.subject_id = t.id ";
@@ -434,6 +434,12 @@ final class SubsonicCatalog {
     }
     if (r.getInteger("bitrate") != null) {
       s.put("bitRate", Math.round(r.getInteger("bitrate") / 1000f));
+    }
+    if (r.getInteger("sample_rate") != null) {
+      s.put("samplingRate", r.getInteger("sample_rate"));
+    }
+    if (r.getInteger("channels") != null) {
+      s.put("channelCount", r.getInteger("channels"));
     }
     JsonObject gain = new JsonObject();
     if (r.getDouble("replay_gain_db") != null) {
