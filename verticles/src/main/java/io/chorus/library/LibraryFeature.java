@@ -100,7 +100,7 @@ public final class LibraryFeature implements Feature {
         .mount(gateway.router());
     new io.chorus.library.subsonic.SubsonicRoutes(node.vertx(), node.infra().pg(), directory, s3, node.config().s3().bucket(),
         config.topicPlayed(), (ctx, user, id, format, max, download, fail) -> streams.serveTo(ctx, user, id,
-            subsonicFormat(format, max, download), download || max == null ? null : Integer.toString(max), fail))
+            subsonicFormat(format, max, download), download || max == null ? null : Integer.toString(max), download, fail))
         .similarity(() -> node.apiOr(SoundAlike.class, null))
         .playlistDeletion((user, id) -> catalog.deletePlaylist(id, user)).mount(gateway.router());
   }

@@ -105,7 +105,7 @@ final class StreamRoutes {
    * Streams track {@code id} to a caller another API authenticated (OpenSubsonic's stream and download), which
    * answers refusals in its own format ({@code fail}).
    */
-  void serveTo(RoutingContext ctx, SignedIn viewer, String id, String format, String maxBitrate,
+  void serveTo(RoutingContext ctx, SignedIn viewer, String id, String format, String maxBitrate, boolean attachment,
                BiConsumer<RoutingContext, Throwable> fail) {
     try {
       checkFormat(format);
@@ -115,10 +115,25 @@ final class StreamRoutes {
     }
     Context here = vertx.getOrCreateContext();
     on(here, readable(id, format, viewer)).compose(t -> on(here, source(t, format, maxBitrate)).map(src -> {
+          if (attachment) {
+            ctx.response().putHeader("Content-Disposition", attachment(t.title(), t.format()));
+          }
           served(ctx, t, src, viewer, fail);
           return null;
         }))
         .onFailure(e -> fail.accept(ctx, e));
+  }
+
+  /**
+   * A download's {@code Content-Disposition}: the file is saved as "title.format", named in UTF-8 (RFC 6266's
+   * {@code filename*}) and, for older clients, in ASCII with every other character (and quotes, slashes) as '_'.
+   */
+  static String attachment(String title, String extension) {
+    String name = title.replaceAll("[\\p{Cntrl}/\\\\]", "_") + "." + extension;
+    StringBuilder ascii = new StringBuilder();
+    name.codePoints().forEach(c -> ascii.append(c >= 0x20 && c < 0x7F && c != '"' ? (char) c : '_'));
+    String utf8 = java.net.URLEncoder.encode(name, java.nio.charset.StandardCharsets.UTF_8).replace("+", "%20").replace("*", "%2A");
+    return "attachment; filename=\"" + ascii + "\"; filename*=UTF-8''" + utf8;
   }
 
   private void streamUrl(RoutingContext ctx) {

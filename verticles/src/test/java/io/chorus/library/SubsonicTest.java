@@ -747,6 +747,25 @@ class SubsonicTest {
     assertThat(new JsonObject(json.body()).getJsonObject("subsonic-response").getJsonObject("song").getString("title")).isEqualTo(title);
   }
 
+  /** download names the file it sends (title.format, in UTF-8 and an ASCII fallback), as players and browsers save it; stream does not. */
+  @Test
+  void aDownloadIsAnAttachmentNamedAfterTheSong() throws Exception {
+    HttpClient client = HttpClient.newHttpClient();
+    // HEAD, which counts no play (the first test counts the song's plays)
+    HttpResponse<Void> download = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/rest/download.view?id=" + song
+        + "&apiKey=" + apiKey)).method("HEAD", HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.discarding());
+    assertThat(download.statusCode()).isEqualTo(200);
+    assertThat(download.headers().firstValueAsLong("Content-Length")).hasValue(Files.size(SONG_FILE));
+    assertThat(download.headers().firstValue("Content-Disposition"))
+        .hasValue("attachment; filename=\"Aurora Rising.opus\"; filename*=UTF-8''Aurora%20Rising.opus");
+    HttpResponse<Void> stream = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/rest/stream.view?id=" + song
+        + "&apiKey=" + apiKey)).method("HEAD", HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.discarding());
+    assertThat(stream.statusCode()).isEqualTo(200);
+    assertThat(stream.headers().firstValue("Content-Disposition")).isEmpty();
+    assertThat(StreamRoutes.attachment("Мелодия \"1\" / *", "mp3"))
+        .isEqualTo("attachment; filename=\"_______ _1_ _ *.mp3\"; filename*=UTF-8''%D0%9C%D0%B5%D0%BB%D0%BE%D0%B4%D0%B8%D1%8F%20%221%22%20_%20%2A.mp3");
+  }
+
   /** A song carries OpenSubsonic's samplingRate and channelCount, as processing probed them (a 96 kHz mono file here). */
   @Test
   void songsCarryTheirSampleRateAndChannels() throws Exception {
