@@ -747,6 +747,20 @@ class SubsonicTest {
     assertThat(new JsonObject(json.body()).getJsonObject("subsonic-response").getJsonObject("song").getString("title")).isEqualTo(title);
   }
 
+  /** HEAD answers GET's headers, Content-Length included, for Subsonic answers (JSON, XML) and cover art alike. */
+  @Test
+  void headSaysTheLengthGetWouldSend() throws Exception {
+    HttpClient client = HttpClient.newHttpClient();
+    for (String call : List.of("ping.view?f=json", "getSong.view?id=" + song, "getCoverArt.view?id=" + album, "getSong.view?f=json&id=bogus")) {
+      URI uri = URI.create("http://127.0.0.1:" + port + "/rest/" + call + "&apiKey=" + apiKey);
+      HttpResponse<byte[]> get = client.send(HttpRequest.newBuilder(uri).build(), HttpResponse.BodyHandlers.ofByteArray());
+      HttpResponse<Void> head = client.send(HttpRequest.newBuilder(uri).method("HEAD", HttpRequest.BodyPublishers.noBody()).build(),
+          HttpResponse.BodyHandlers.discarding());
+      assertThat(head.statusCode()).as(call).isEqualTo(get.statusCode());
+      assertThat(head.headers().firstValueAsLong("Content-Length")).as(call).hasValue((long) get.body().length);
+    }
+  }
+
   /** download names the file it sends (title.format, in UTF-8 and an ASCII fallback), as players and browsers save it; stream does not. */
   @Test
   void aDownloadIsAnAttachmentNamedAfterTheSong() throws Exception {

@@ -99,7 +99,15 @@ final class SubsonicResponse {
     if (ctx.response().getStatusCode() < 400) {
       ctx.response().setStatusCode(200);
     }
-    ctx.response().putHeader("Content-Type", type).end(Buffer.buffer(body));
+    end(ctx.response().putHeader("Content-Type", type), ctx.request().method(), Buffer.buffer(body));
+  }
+
+  /** Ends {@code out} with {@code bytes}; a HEAD answer says what GET would send (Vert.x sets no Content-Length on HEAD). */
+  static void end(io.vertx.core.http.HttpServerResponse out, io.vertx.core.http.HttpMethod method, Buffer bytes) {
+    if (method == io.vertx.core.http.HttpMethod.HEAD) {
+      out.putHeader("Content-Length", Integer.toString(bytes.length()));
+    }
+    out.end(bytes);
   }
 
   static String xml(JsonObject response) {

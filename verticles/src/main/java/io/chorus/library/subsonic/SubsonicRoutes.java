@@ -309,9 +309,9 @@ public final class SubsonicRoutes {
               ResponseBytes<GetObjectResponse> bytes = client.getObjectAsBytes(GetObjectRequest.builder().bucket(bucket).key(key).build());
               return bytes;
             }, false)))
-        .onSuccess(bytes -> ctx.response().putHeader("Content-Type", bytes.response().contentType() == null ? "image/jpeg"
-                : bytes.response().contentType()).putHeader("Cache-Control", "private, max-age=3600")
-            .end(io.vertx.core.buffer.Buffer.buffer(bytes.asByteArray())))
+        .onSuccess(bytes -> SubsonicResponse.end(ctx.response().putHeader("Content-Type", bytes.response().contentType() == null ? "image/jpeg"
+                : bytes.response().contentType()).putHeader("Cache-Control", "private, max-age=3600"), ctx.request().method(),
+            io.vertx.core.buffer.Buffer.buffer(bytes.asByteArray())))
         .onFailure(e -> mediaFail(ctx, e));
   }
 
