@@ -6,6 +6,8 @@ import io.vertx.core.Promise;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerRequest;
 
+import io.netty.handler.codec.http.multipart.HttpPostRequestDecoder;
+
 import java.util.Locale;
 
 /**
@@ -17,12 +19,18 @@ import java.util.Locale;
  * body is read and dropped, so that a client still sending reads the answer rather than a reset connection.
  */
 final class ClipBody {
+  /** Allowance for the multipart framing and the small form fields around the file part (as the track upload's). */
+  static final int FORM_OVERHEAD = 64 * 1024;
+
   private ClipBody() {
   }
 
   static Future<Buffer> read(HttpServerRequest req, int maxBytes) {
     Promise<Buffer> done = Promise.promise();
-    if (declaredLength(req) > maxBytes) {
+    String type = req.getHeader("Content-Type");
+    boolean multipart = type != null && type.toLowerCase(Locale.ROOT).startsWith("multipart/form-data");
+    // the limit is the clip's: a form adds its framing and small fields around the file part, which is counted alone
+    if (declaredLength(req) > maxBytes + (multipart ? FORM_OVERHEAD : 0)) {
       done.fail(tooLarge(maxBytes));   // answered at once; the body is still read (and dropped) so the client sees the answer
     }
     Buffer body = Buffer.buffer();
@@ -36,9 +44,8 @@ final class ClipBody {
         body.appendBuffer(chunk);
       }
     };
-    String type = req.getHeader("Content-Type");
-    if (type != null && type.toLowerCase(Locale.ROOT).startsWith("multipart/form-data")) {
-      boolean[] taken = {false};
+    boolean[] taken = {false};
+    if (multipart) {
       req.setExpectMultipart(true);
       req.uploadHandler(part -> {
         boolean first = !taken[0];
@@ -49,13 +56,38 @@ final class ClipBody {
     } else {
       req.handler(append);
     }
-    req.exceptionHandler(e -> done.tryFail(ErrorCode.INVALID_ARGUMENT.exception("the body could not be read: " + e.getClass().getSimpleName())));
-    req.endHandler(v -> done.tryComplete(body));
+    req.exceptionHandler(e -> done.tryFail(bodyError(e)));
+    req.endHandler(v -> {
+      if (multipart && !taken[0]) {
+        done.tryFail(ErrorCode.INVALID_ARGUMENT.exception(NO_FILE_PART));
+      }
+      done.tryComplete(body);
+    });
     if (!done.future().isComplete()) {
       io.chorus.web.Http.continueIfExpected(req);
     }
     req.resume();
     return done.future();
+  }
+
+  /** What a multipart body without a file part is told (a part without a filename is a text field to the decoder). */
+  static final String NO_FILE_PART = "the form holds no file part: send the clip as a file part with a filename"
+      + " (Content-Disposition: form-data; name=\"clip\"; filename=\"...\", as curl -F clip=@clip.webm does), or the raw bytes as the body";
+
+  /**
+   * What a failure while reading the body tells the client: the multipart decoder refuses a text field over the HTTP
+   * server's form attribute size (64 KiB) with an IOException inside its ErrorDataDecoderException, which here is a clip
+   * sent as a text field; any other decoder error is a malformed form; else the body was interrupted.
+   */
+  private static RuntimeException bodyError(Throwable e) {
+    if (e instanceof HttpPostRequestDecoder.TooLongFormFieldException
+        || e instanceof HttpPostRequestDecoder.ErrorDataDecoderException && e.getCause() instanceof java.io.IOException) {
+      return ErrorCode.INVALID_ARGUMENT.exception("a form field is longer than 64 KiB: " + NO_FILE_PART);
+    }
+    if (e instanceof HttpPostRequestDecoder.ErrorDataDecoderException) {
+      return ErrorCode.INVALID_ARGUMENT.exception("the multipart body is malformed");
+    }
+    return ErrorCode.INVALID_ARGUMENT.exception("the body could not be read (the connection failed while it was sent)");
   }
 
   /** The declared Content-Length; -1 when absent or not a number (then the bytes are counted). */

@@ -196,6 +196,65 @@ class IdentifyRestTest {
     assertThat(error(identify(mp3, null, "multipart/form-data; boundary=XYZ"), 400)).as("no part in it").isEqualTo("invalid_argument");
   }
 
+  /**
+   * A form posting the largest clip (5 MiB exactly) is over 5 MiB with its framing: the limit is the clip's, so it is
+   * named whether the form's Content-Length is declared or not (it was 413 up front when declared, 200 when chunked).
+   */
+  @Test
+  void aFormWithAFiveMiBClipIsTakenLikeTheRawClip() throws Exception {
+    byte[] wav = wav44kStereo(songs.get(0).pcm(), 5 * 1024 * 1024);
+    assertThat(wav).hasSize(5 * 1024 * 1024);
+    String boundary = "----chorus" + UUID.randomUUID();
+    byte[] form = form(boundary, "name=\"clip\"; filename=\"rec.wav\"", wav);
+    assertThat(form.length).isGreaterThan(5 * 1024 * 1024);
+    for (HttpResponse<String> r : List.of(identify(wav, null), identify(form, null, "multipart/form-data; boundary=" + boundary))) {
+      assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+      assertThat(new JsonObject(r.body()).getJsonArray("matches").getJsonObject(0).getString("track_id")).isEqualTo(approved.toString());
+    }
+    // a clip over 5 MiB in a form is still refused
+    byte[] over = form(boundary, "name=\"clip\"; filename=\"rec.wav\"", java.util.Arrays.copyOf(wav, wav.length + 1));
+    assertThat(error(identify(over, null, "multipart/form-data; boundary=" + boundary), 413)).isEqualTo("payload_too_large");
+  }
+
+  /**
+   * A form whose clip came as a text field (no filename: curl -F clip=<rec.mp3) holds no clip: a 400 that says so, not
+   * the multipart decoder's exception name (a field over 64 KiB was "the body could not be read: ErrorDataDecoderException").
+   */
+  @Test
+  void aFormWithoutAFilePartIsToldToSendTheClipAsAFile() throws Exception {
+    byte[] mp3 = corpus.mp3Bytes(clip(0, 20, 8), 128);
+    assertThat(mp3.length).isGreaterThan(64 * 1024);
+    String boundary = "----chorus" + UUID.randomUUID();
+    for (byte[] field : List.of(mp3, "short".getBytes(StandardCharsets.UTF_8))) {
+      HttpResponse<String> r = identify(form(boundary, "name=\"clip\"", field), null, "multipart/form-data; boundary=" + boundary);
+      assertThat(error(r, 400)).isEqualTo("invalid_argument");
+      assertThat(message(r)).contains("file part").doesNotContain("Exception");
+    }
+  }
+
+  /** A multipart/form-data body of one part with this Content-Disposition (after "form-data; "). */
+  static byte[] form(String boundary, String disposition, byte[] content) {
+    java.io.ByteArrayOutputStream form = new java.io.ByteArrayOutputStream();
+    form.writeBytes(("--" + boundary + "\r\nContent-Disposition: form-data; " + disposition + "\r\n\r\n").getBytes(StandardCharsets.UTF_8));
+    form.writeBytes(content);
+    form.writeBytes(("\r\n--" + boundary + "--\r\n").getBytes(StandardCharsets.UTF_8));
+    return form.toByteArray();
+  }
+
+  /** A 44.1 kHz stereo 16-bit WAV of exactly {@code bytes} bytes (under 30 s up to 5 MiB) from 11,025 Hz PCM. */
+  static byte[] wav44kStereo(float[] pcm, int bytes) {
+    int frames = (bytes - 44) / 4;
+    java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(bytes).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+    b.put("RIFF".getBytes(StandardCharsets.US_ASCII)).putInt(bytes - 8).put("WAVEfmt ".getBytes(StandardCharsets.US_ASCII))
+        .putInt(16).putShort((short) 1).putShort((short) 2).putInt(44_100).putInt(44_100 * 4).putShort((short) 4).putShort((short) 16)
+        .put("data".getBytes(StandardCharsets.US_ASCII)).putInt(frames * 4);
+    for (int i = 0; i < frames; i++) {
+      short v = (short) Math.round(Math.max(-1, Math.min(1, pcm[i / 4])) * 32767);
+      b.putShort(v).putShort(v);
+    }
+    return b.array();
+  }
+
   @Test
   void aPendingTrackIsNamedToItsOwnerOnly() throws Exception {
     byte[] mp3 = corpus.mp3Bytes(clip(1, 30, 5), 64);
