@@ -26,6 +26,11 @@ final class ClipBody {
   }
 
   static Future<Buffer> read(HttpServerRequest req, int maxBytes) {
+    if (req.response().closed()) {
+      // the client hung up while the request was paused (identify verifies a token first): the close was reported to
+      // no handler and no body or end will come, so the read fails now rather than never (its caller's slot is freed)
+      return Future.failedFuture(ErrorCode.INVALID_ARGUMENT.exception("the connection closed before the body was read"));
+    }
     Promise<Buffer> done = Promise.promise();
     String type = req.getHeader("Content-Type");
     boolean multipart = type != null && type.toLowerCase(Locale.ROOT).startsWith("multipart/form-data");
