@@ -25,7 +25,48 @@ final class ClipBody {
   private ClipBody() {
   }
 
+  /** A clip whose bytes stop for this long (or that takes {@link #TOTAL_MS} in all) is refused: it holds a slot. */
+  static final long STALL_MS = 10_000;
+  static final long TOTAL_MS = 120_000;
+
+  static Future<Buffer> read(io.vertx.core.Vertx vertx, HttpServerRequest req, int maxBytes) {
+    return read(vertx, req, maxBytes, STALL_MS, TOTAL_MS);
+  }
+
+  /**
+   * The clip, or a failure: every read ends, since each holds one of identify's in-flight slots. A body that stalls
+   * (no byte for {@code stallMs}) or is still arriving after {@code totalMs} is 408 {@code request_timeout}, and the
+   * connection closes once that is answered (the rest of the body is never read).
+   */
+  static Future<Buffer> read(io.vertx.core.Vertx vertx, HttpServerRequest req, int maxBytes, long stallMs, long totalMs) {
+    long started = System.nanoTime();
+    long[] last = {started};
+    Future<Buffer> read = read(req, maxBytes, () -> last[0] = System.nanoTime());
+    if (read.isComplete()) {
+      return read;
+    }
+    Promise<Buffer> done = Promise.promise();
+    long timer = vertx.setPeriodic(Math.max(1, Math.min(1000, stallMs / 4)), id -> {
+      long now = System.nanoTime();
+      String why = now - last[0] >= stallMs * 1_000_000L ? "no byte of the clip came for " + stallMs / 1000.0 + " s"
+          : now - started >= totalMs * 1_000_000L ? "the clip took longer than " + totalMs / 1000 + " s to send" : null;
+      if (why != null && !done.future().isComplete()) {
+        // before the failure, whose handlers answer at once
+        req.response().putHeader("Connection", "close").endHandler(v -> req.connection().close());
+        done.fail(ErrorCode.REQUEST_TIMEOUT.exception(why + ": send it at once, at most 5 MiB"));
+      }
+    });
+    read.onSuccess(done::tryComplete).onFailure(done::tryFail);
+    done.future().onComplete(ar -> vertx.cancelTimer(timer));
+    return done.future();
+  }
+
   static Future<Buffer> read(HttpServerRequest req, int maxBytes) {
+    return read(req, maxBytes, () -> { });
+  }
+
+  /** {@code onBytes}: told of each chunk of the body as it comes. */
+  private static Future<Buffer> read(HttpServerRequest req, int maxBytes, Runnable onBytes) {
     if (req.response().closed()) {
       // the client hung up while the request was paused (identify verifies a token first): the close was reported to
       // no handler and no body or end will come, so the read fails now rather than never (its caller's slot is freed)
@@ -40,6 +81,7 @@ final class ClipBody {
     }
     Buffer body = Buffer.buffer();
     io.vertx.core.Handler<Buffer> append = chunk -> {
+      onBytes.run();
       if (done.future().isComplete()) {
         return;
       }

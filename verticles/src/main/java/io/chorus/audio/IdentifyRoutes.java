@@ -84,7 +84,7 @@ final class IdentifyRoutes {
             ctx.request().handler(b -> { }).endHandler(v -> { }).resume();
           }
         })
-        .compose(who -> ClipBody.read(ctx.request(), MAX_BYTES).compose(body -> answer(body, who)))
+        .compose(who -> ClipBody.read(vertx, ctx.request(), MAX_BYTES).compose(body -> answer(body, who)))
         .onComplete(answer -> {
           inFlight.decrementAndGet();   // before the answer: a client's next request finds the slot free
           if (answer.succeeded()) {

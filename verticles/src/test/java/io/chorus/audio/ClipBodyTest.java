@@ -46,4 +46,50 @@ class ClipBodyTest {
       vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
     }
   }
+
+  /**
+   * A client that sends the headers and a few bytes of a clip and then nothing held one of identify's slots for as long
+   * as it kept the connection open (32 such sockets: every clip 503). A body that stalls is now 408 request_timeout
+   * and the connection closes; a body that keeps coming, however slowly, is read to its end.
+   */
+  @Test
+  void aStalledBodyIsRefusedAndItsConnectionClosedASlowOneIsRead() throws Exception {
+    Vertx vertx = Vertx.vertx();
+    try {
+      HttpServer server = vertx.createHttpServer().requestHandler(req -> ClipBody.read(vertx, req, 1024 * 1024, 400, 60_000)
+          .onComplete(ar -> {
+            if (ar.succeeded()) {
+              req.response().end("read " + ar.result().length());
+            } else {
+              io.chorus.bus.ErrorCode code = io.chorus.bus.ErrorCode.of(ar.cause());
+              req.response().setStatusCode(code.httpStatus()).end(code.slug() + ": " + ar.cause().getMessage());
+            }
+          }));
+      int port = server.listen(0).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS).actualPort();
+      try (Socket s = new Socket("127.0.0.1", port)) {
+        s.setSoTimeout(10_000);
+        s.getOutputStream().write("POST /api/v1/identify HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\nID3"
+            .getBytes(StandardCharsets.US_ASCII));
+        s.getOutputStream().flush();
+        // the whole answer, then the end of the stream: the server closed the connection (a timeout would throw)
+        String answer = new String(s.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
+        assertThat(answer).startsWith("HTTP/1.1 408").contains("request_timeout: no byte of the clip came for 0.4 s");
+      }
+      try (Socket s = new Socket("127.0.0.1", port)) {
+        s.setSoTimeout(10_000);
+        s.getOutputStream().write("POST /api/v1/identify HTTP/1.1\r\nHost: x\r\nContent-Length: 20\r\nConnection: close\r\n\r\n"
+            .getBytes(StandardCharsets.US_ASCII));
+        // two bytes every 100 ms: a second in all, over twice the stall bound
+        for (int i = 0; i < 10; i++) {
+          s.getOutputStream().write("ab".getBytes(StandardCharsets.US_ASCII));
+          s.getOutputStream().flush();
+          java.util.concurrent.locks.LockSupport.parkNanos(100_000_000L);   // the client's pace, not synchronisation
+        }
+        String answer = new String(s.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
+        assertThat(answer).startsWith("HTTP/1.1 200").endsWith("read 20");
+      }
+    } finally {
+      vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    }
+  }
 }
