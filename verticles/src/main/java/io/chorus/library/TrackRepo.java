@@ -19,6 +19,7 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
+import java.util.Locale;
 import java.util.UUID;
 
 /** The tracks table and what is written with it (artists, tags, plays, the outbox); parameterised SQL only. */
@@ -120,8 +121,8 @@ final class TrackRepo {
       where.append(artistId != null ? " AND t.artist_id = $" : " AND a.name_key = $").append(args.size());
     }
     if (album != null && !album.isBlank()) {
-      args.addString(album.strip());
-      where.append(" AND ").append(CaseFold.sql("t.album_title")).append(" = ").append(CaseFold.sql("$" + args.size()));
+      args.addString(album.strip().toLowerCase(Locale.ROOT));
+      where.append(" AND lower(t.album_title) = $").append(args.size());
     }
     if (owner != null && !owner.isBlank()) {
       UUID ownerId = "me".equals(owner) && viewer != null ? UUID.fromString(viewer.userId()) : uuid(owner);

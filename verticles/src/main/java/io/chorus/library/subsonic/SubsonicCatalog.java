@@ -1,6 +1,5 @@
 package io.chorus.library.subsonic;
 
-import io.chorus.library.CaseFold;
 import io.chorus.web.SignedIn;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
@@ -13,6 +12,7 @@ import io.vertx.sqlclient.Tuple;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.UUID;
 
 /**
@@ -214,7 +214,7 @@ final class SubsonicCatalog {
         if (genre == null) {
           return Future.failedFuture(SubsonicResponse.failure(SubsonicResponse.MISSING_PARAMETER, "Required parameter is missing: genre"));
         }
-        where += " AND " + CaseFold.sql("s.genre") + " = " + CaseFold.sql("$3");
+        where += " AND lower(s.genre) = lower($3)";
         params.addValue(genre);
         order = "lower(al.title), al.id";
       }
@@ -291,18 +291,15 @@ final class SubsonicCatalog {
     if (q.length() >= 2 && q.startsWith("\"") && q.endsWith("\"")) {
       q = q.substring(1, q.length() - 1).trim();
     }
-    String needle = q;
-    String has = "strpos(%s, " + CaseFold.sql("$3") + ") > 0";
-    Future<RowSet<Row>> artists = pg.preparedQuery(ARTIST + "AND " + String.format(has, CaseFold.sql("ar.name"))
-            + " ORDER BY lower(ar.name), ar.id LIMIT $4 OFFSET $5")
+    String needle = q.toLowerCase(Locale.ROOT);
+    Future<RowSet<Row>> artists = pg.preparedQuery(ARTIST + "AND strpos(lower(ar.name), $3) > 0 ORDER BY lower(ar.name), ar.id LIMIT $4 OFFSET $5")
         .execute(viewer(user).addValue(needle).addValue(artistCount).addValue(artistOffset));
     Future<RowSet<Row>> albums = pg.preparedQuery(ALBUM + "WHERE " + VIS_AL
-            + " AND (" + String.format(has, CaseFold.sql("al.title")) + " OR " + String.format(has, CaseFold.sql("coalesce(ar.name, '')"))
-            + ") ORDER BY lower(al.title), al.id LIMIT $4 OFFSET $5")
+            + " AND (strpos(lower(al.title), $3) > 0 OR strpos(lower(coalesce(ar.name, '')), $3) > 0) ORDER BY lower(al.title), al.id LIMIT $4 OFFSET $5")
         .execute(viewer(user).addValue(needle).addValue(albumCount).addValue(albumOffset));
     Future<RowSet<Row>> songs = pg.preparedQuery(String.format(SONG, FIRST_ALBUM) + "LEFT JOIN albums al2 ON al2.id = " + FIRST_ALBUM
-            + " WHERE " + VIS_T + " AND (" + String.format(has, CaseFold.sql("t.title")) + " OR " + String.format(has, CaseFold.sql("coalesce(ar.name, '')"))
-            + " OR " + String.format(has, CaseFold.sql("coalesce(t.album_title, '')")) + ") ORDER BY lower(t.title), t.id LIMIT $4 OFFSET $5")
+            + " WHERE " + VIS_T + " AND (strpos(lower(t.title), $3) > 0 OR strpos(lower(coalesce(ar.name, '')), $3) > 0"
+            + " OR strpos(lower(coalesce(t.album_title, '')), $3) > 0) ORDER BY lower(t.title), t.id LIMIT $4 OFFSET $5")
         .execute(viewer(user).addValue(needle).addValue(songCount).addValue(songOffset));
     return Future.all(artists, albums, songs).map(all -> {
       JsonArray a = new JsonArray();
@@ -318,7 +315,7 @@ final class SubsonicCatalog {
     StringBuilder where = new StringBuilder(" WHERE " + VIS_T);
     if (genre != null && !genre.isEmpty()) {
       params.addValue(genre);
-      where.append(" AND ").append(CaseFold.sql("t.genre")).append(" = ").append(CaseFold.sql("$" + params.size()));
+      where.append(" AND lower(t.genre) = lower($").append(params.size()).append(')');
     }
     if (fromYear != null) {
       params.addValue(fromYear);
@@ -373,7 +370,7 @@ final class SubsonicCatalog {
   Future<JsonObject> genres(SignedIn user) {
     return pg.preparedQuery("SELECT min(t.genre) AS genre, count(DISTINCT t.id) AS song_count, count(DISTINCT al.id) AS album_count"
             + " FROM tracks t LEFT JOIN album_tracks at ON at.track_id = t.id LEFT JOIN albums al ON al.id = at.album_id AND " + VIS_AL
-            + " WHERE " + VIS_T + " AND t.genre IS NOT NULL GROUP BY " + CaseFold.sql("t.genre") + " ORDER BY " + CaseFold.sql("t.genre"))
+            + " WHERE " + VIS_T + " AND t.genre IS NOT NULL GROUP BY lower(t.genre) ORDER BY lower(t.genre)")
         .execute(viewer(user)).map(rows -> {
           JsonArray out = new JsonArray();
           rows.forEach(r -> out.add(new JsonObject().put("songCount", r.getLong("song_count")).put("albumCount", r.getLong("album_count"))
@@ -385,7 +382,7 @@ final class SubsonicCatalog {
   /** getSongsByGenre: the songs of {@code genre} (any case) the caller may see, by title. */
   Future<JsonObject> songsByGenre(SignedIn user, String genre, int count, int offset) {
     return pg.preparedQuery(String.format(SONG, FIRST_ALBUM) + "LEFT JOIN albums al2 ON al2.id = " + FIRST_ALBUM + " WHERE " + VIS_T
-            + " AND " + CaseFold.sql("t.genre") + " = " + CaseFold.sql("$3") + " ORDER BY lower(t.title), t.id LIMIT $4 OFFSET $5")
+            + " AND lower(t.genre) = lower($3) ORDER BY lower(t.title), t.id LIMIT $4 OFFSET $5")
         .execute(viewer(user).addValue(genre).addValue(count).addValue(offset))
         .map(rows -> new JsonObject().put("songsByGenre", new JsonObject().put("song", songs(rows))));
   }
