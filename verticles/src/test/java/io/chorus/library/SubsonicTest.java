@@ -928,6 +928,55 @@ class SubsonicTest {
         .header("Access-Control-Request-Headers", "authorization,content-type").build();
   }
 
+  @Test
+  void search3IgnoresCaseInEveryScriptAndLatinDiacriticsWhateverTheDatabaseLocale() throws Exception {
+    // the embedded database runs under the C locale, whose lower() folds ASCII only: "кино" never met «Кино»
+    String tag = UUID.randomUUID().toString().substring(0, 6);
+    UUID kino = UUID.randomUUID();
+    UUID motorhead = UUID.randomUUID();
+    UUID royksopp = UUID.randomUUID();
+    UUID blood = UUID.randomUUID();
+    UUID spades = UUID.randomUUID();
+    UUID plane = UUID.randomUUID();
+    UUID eple = UUID.randomUUID();
+    tc.sql("INSERT INTO artists (id, name, name_key) VALUES (?, ?, ?), (?, ?, ?), (?, ?, ?)", kino, "Кино " + tag, "кино " + tag,
+        motorhead, "Motörhead " + tag, "motörhead " + tag, royksopp, "Røyksopp " + tag, "røyksopp " + tag);
+    track(blood, aliceId, "Группа крови", kino, "approved", 60_000);
+    track(spades, aliceId, "Ace of Spades", motorhead, "approved", 60_000);
+    track(plane, aliceId, "Ça plane pour moi " + tag, null, "approved", 60_000);
+    track(eple, aliceId, "Eple", royksopp, "approved", 60_000);
+    try {
+      Map<String, List<String>> expected = Map.of(
+          "кино", List.of("Кино " + tag, "Группа крови"),
+          "КИНО", List.of("Кино " + tag, "Группа крови"),
+          "ГРУППА", List.of("Группа крови"),
+          "motorhead " + tag, List.of("Motörhead " + tag, "Ace of Spades"),
+          "MOTÖRHEAD " + tag, List.of("Motörhead " + tag, "Ace of Spades"),
+          "royksopp " + tag, List.of("Røyksopp " + tag, "Eple"),
+          "ÇA PLANE POUR MOI " + tag, List.of("Ça plane pour moi " + tag),
+          // typed decomposed (c + U+0327): the query is NFC, as stored names are
+          "c\u0327a plane pour moi " + tag, List.of("Ça plane pour moi " + tag));
+      for (Map.Entry<String, List<String>> e : expected.entrySet()) {
+        Element r = xml("/rest/search3.view?apiKey=" + apiKey + "&query=" + URLEncoder.encode(e.getKey(), StandardCharsets.UTF_8));
+        assertThat(r.getAttribute("status")).as(e.getKey()).isEqualTo("ok");
+        List<String> found = new java.util.ArrayList<>();
+        for (String tagName : List.of("artist", "song")) {
+          org.w3c.dom.NodeList nodes = r.getElementsByTagName(tagName);
+          for (int i = 0; i < nodes.getLength(); i++) {
+            Element el = (Element) nodes.item(i);
+            found.add(tagName.equals("artist") ? el.getAttribute("name") : el.getAttribute("title"));
+          }
+        }
+        assertThat(found).as(e.getKey()).containsAll(e.getValue());
+      }
+      Element none = xml("/rest/search3.view?apiKey=" + apiKey + "&query=" + URLEncoder.encode("кину " + tag, StandardCharsets.UTF_8));
+      assertThat(none.getElementsByTagName("artist").getLength()).isZero();
+    } finally {
+      tc.sql("DELETE FROM tracks WHERE id IN (?, ?, ?, ?)", blood, spades, plane, eple);
+      tc.sql("DELETE FROM artists WHERE id IN (?, ?, ?)", kino, motorhead, royksopp);
+    }
+  }
+
   private static String ping(String auth) {
     try {
       return xml("/rest/ping.view?" + auth).getAttribute("status");

@@ -284,23 +284,30 @@ final class SubsonicCatalog {
         });
   }
 
-  /** search3: case-insensitive substring match; an empty query ({@code ""} too) matches everything, as clients that sync expect. */
+  /**
+   * search3: substring match ignoring case and Latin diacritics ({@link SearchFold}, the same in SQL whatever the
+   * database's locale); an empty query ({@code ""} too) matches everything, as clients that sync expect.
+   */
   Future<JsonObject> search(SignedIn user, String query, int artistCount, int artistOffset, int albumCount, int albumOffset,
                             int songCount, int songOffset) {
     String q = query == null ? "" : query.trim();
     if (q.length() >= 2 && q.startsWith("\"") && q.endsWith("\"")) {
       q = q.substring(1, q.length() - 1).trim();
     }
-    String needle = q.toLowerCase(Locale.ROOT);
-    Future<RowSet<Row>> artists = pg.preparedQuery(ARTIST + "AND strpos(lower(ar.name), $3) > 0 ORDER BY lower(ar.name), ar.id LIMIT $4 OFFSET $5")
-        .execute(viewer(user).addValue(needle).addValue(artistCount).addValue(artistOffset));
+    String needle = SearchFold.fold(q);
+    // $3 the folded query, $4 and $5 the count and offset, $6 and $7 the folding's translate() arguments
+    String artistName = SearchFold.sql("ar.name", 6, 7);
+    String artistOrEmpty = SearchFold.sql("coalesce(ar.name, '')", 6, 7);
+    Future<RowSet<Row>> artists = pg.preparedQuery(ARTIST + "AND strpos(" + artistName + ", $3) > 0 ORDER BY lower(ar.name), ar.id LIMIT $4 OFFSET $5")
+        .execute(viewer(user).addValue(needle).addValue(artistCount).addValue(artistOffset).addValue(SearchFold.FROM).addValue(SearchFold.TO));
     Future<RowSet<Row>> albums = pg.preparedQuery(ALBUM + "WHERE " + VIS_AL
-            + " AND (strpos(lower(al.title), $3) > 0 OR strpos(lower(coalesce(ar.name, '')), $3) > 0) ORDER BY lower(al.title), al.id LIMIT $4 OFFSET $5")
-        .execute(viewer(user).addValue(needle).addValue(albumCount).addValue(albumOffset));
+            + " AND (strpos(" + SearchFold.sql("al.title", 6, 7) + ", $3) > 0 OR strpos(" + artistOrEmpty + ", $3) > 0)"
+            + " ORDER BY lower(al.title), al.id LIMIT $4 OFFSET $5")
+        .execute(viewer(user).addValue(needle).addValue(albumCount).addValue(albumOffset).addValue(SearchFold.FROM).addValue(SearchFold.TO));
     Future<RowSet<Row>> songs = pg.preparedQuery(String.format(SONG, FIRST_ALBUM) + "LEFT JOIN albums al2 ON al2.id = " + FIRST_ALBUM
-            + " WHERE " + VIS_T + " AND (strpos(lower(t.title), $3) > 0 OR strpos(lower(coalesce(ar.name, '')), $3) > 0"
-            + " OR strpos(lower(coalesce(t.album_title, '')), $3) > 0) ORDER BY lower(t.title), t.id LIMIT $4 OFFSET $5")
-        .execute(viewer(user).addValue(needle).addValue(songCount).addValue(songOffset));
+            + " WHERE " + VIS_T + " AND (strpos(" + SearchFold.sql("t.title", 6, 7) + ", $3) > 0 OR strpos(" + artistOrEmpty + ", $3) > 0"
+            + " OR strpos(" + SearchFold.sql("coalesce(t.album_title, '')", 6, 7) + ", $3) > 0) ORDER BY lower(t.title), t.id LIMIT $4 OFFSET $5")
+        .execute(viewer(user).addValue(needle).addValue(songCount).addValue(songOffset).addValue(SearchFold.FROM).addValue(SearchFold.TO));
     return Future.all(artists, albums, songs).map(all -> {
       JsonArray a = new JsonArray();
       artists.result().forEach(r -> a.add(artist(r)));
