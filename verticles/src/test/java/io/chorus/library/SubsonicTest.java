@@ -977,6 +977,25 @@ class SubsonicTest {
     }
   }
 
+  @Test
+  void search2AnswersSearch3sMatchesWithAlbumsAsDirectories() throws Exception {
+    // older Subsonic clients search with search2 (the folder model): it was "not implemented" (70)
+    Element r = xml("/rest/search2.view?apiKey=" + apiKey + "&query=" + URLEncoder.encode("northern LIGHTS", StandardCharsets.UTF_8));
+    assertThat(r.getAttribute("status")).isEqualTo("ok");
+    assertThat(r.getElementsByTagName("searchResult2").getLength()).isEqualTo(1);
+    Element al = (Element) r.getElementsByTagName("album").item(0);
+    assertThat(al.getAttribute("id")).isEqualTo(album.toString());
+    assertThat(al.getAttribute("isDir")).isEqualTo("true");
+    assertThat(al.getAttribute("title")).isEqualTo("Northern Lights");
+    Element songs = xml("/rest/search2.view?apiKey=" + apiKey + "&query=aurora%20rising&songCount=5");
+    assertThat(songs.getElementsByTagName("song").getLength()).isEqualTo(1);
+    assertThat(((Element) songs.getElementsByTagName("song").item(0)).getAttribute("id")).isEqualTo(song.toString());
+    Element hiddenSong = xml("/rest/search2.view?apiKey=" + apiKey + "&query=" + URLEncoder.encode("Bob's pending", StandardCharsets.UTF_8));
+    assertThat(hiddenSong.getElementsByTagName("song").getLength()).as("another user's pending track").isZero();
+    Element bad = xml("/rest/search2.view?apiKey=" + apiKey + "&query=a&songCount=501");
+    assertThat(((Element) bad.getElementsByTagName("error").item(0)).getAttribute("code")).isEqualTo("0");
+  }
+
   private static String ping(String auth) {
     try {
       return xml("/rest/ping.view?" + auth).getAttribute("status");

@@ -286,10 +286,11 @@ final class SubsonicCatalog {
 
   /**
    * search3: substring match ignoring case and Latin diacritics ({@link SearchFold}, the same in SQL whatever the
-   * database's locale); an empty query ({@code ""} too) matches everything, as clients that sync expect.
+   * database's locale); an empty query ({@code ""} too) matches everything, as clients that sync expect. search2
+   * ({@code id3} false) answers the same matches as {@code searchResult2}, its albums as directories.
    */
   Future<JsonObject> search(SignedIn user, String query, int artistCount, int artistOffset, int albumCount, int albumOffset,
-                            int songCount, int songOffset) {
+                            int songCount, int songOffset, boolean id3) {
     String q = query == null ? "" : query.trim();
     if (q.length() >= 2 && q.startsWith("\"") && q.endsWith("\"")) {
       q = q.substring(1, q.length() - 1).trim();
@@ -311,7 +312,9 @@ final class SubsonicCatalog {
     return Future.all(artists, albums, songs).map(all -> {
       JsonArray a = new JsonArray();
       artists.result().forEach(r -> a.add(artist(r)));
-      return new JsonObject().put("searchResult3", new JsonObject().put("artist", a).put("album", albums(albums.result()))
+      JsonArray al = new JsonArray();
+      albums.result().forEach(r -> al.add(id3 ? album(r) : albumDirectory(album(r))));
+      return new JsonObject().put(id3 ? "searchResult3" : "searchResult2", new JsonObject().put("artist", a).put("album", al)
           .put("song", songs(songs.result())));
     });
   }

@@ -113,10 +113,12 @@ public final class SubsonicRoutes {
         return who == null ? Future.failedFuture(SubsonicResponse.failure(SubsonicResponse.NOT_FOUND, "User not found")) : playlists.user(who);
       });
     });
-    methods.put("search3", (ctx, u) -> catalog.search(u, param(ctx, "query"),
-        intParam(ctx, "artistCount", 20, 0, 500), intParam(ctx, "artistOffset", 0, 0, Integer.MAX_VALUE),
-        intParam(ctx, "albumCount", 20, 0, 500), intParam(ctx, "albumOffset", 0, 0, Integer.MAX_VALUE),
-        intParam(ctx, "songCount", 20, 0, 500), intParam(ctx, "songOffset", 0, 0, Integer.MAX_VALUE)));
+    for (String search : List.of("search3", "search2")) {
+      methods.put(search, (ctx, u) -> catalog.search(u, param(ctx, "query"),
+          intParam(ctx, "artistCount", 20, 0, 500), intParam(ctx, "artistOffset", 0, 0, Integer.MAX_VALUE),
+          intParam(ctx, "albumCount", 20, 0, 500), intParam(ctx, "albumOffset", 0, 0, Integer.MAX_VALUE),
+          intParam(ctx, "songCount", 20, 0, 500), intParam(ctx, "songOffset", 0, 0, Integer.MAX_VALUE), search.equals("search3")));
+    }
     methods.put("getSimilarSongs2", (ctx, u) -> similar.similarSongs(u, required(ctx, "id"), intParam(ctx, "count", 50, 0, 500), "similarSongs2"));
     methods.put("getSimilarSongs", (ctx, u) -> similar.similarSongs(u, required(ctx, "id"), intParam(ctx, "count", 50, 0, 500), "similarSongs"));
     methods.put("getSonicSimilarTracks", (ctx, u) -> similar.sonicSimilarTracks(u, required(ctx, "id"), intParam(ctx, "count", 10, 0, 500)));
