@@ -955,7 +955,9 @@ class SubsonicTest {
           "royksopp " + tag, List.of("Røyksopp " + tag, "Eple"),
           "ÇA PLANE POUR MOI " + tag, List.of("Ça plane pour moi " + tag),
           // typed decomposed (c + U+0327): the query is NFC, as stored names are
-          "c\u0327a plane pour moi " + tag, List.of("Ça plane pour moi " + tag));
+          "c\u0327a plane pour moi " + tag, List.of("Ça plane pour moi " + tag),
+          // every word, in any order, in the title, the artist or the album ("queen bohemian")
+          "КРОВИ " + tag, List.of("Группа крови"));
       for (Map.Entry<String, List<String>> e : expected.entrySet()) {
         Element r = xml("/rest/search3.view?apiKey=" + apiKey + "&query=" + URLEncoder.encode(e.getKey(), StandardCharsets.UTF_8));
         assertThat(r.getAttribute("status")).as(e.getKey()).isEqualTo("ok");
@@ -971,6 +973,10 @@ class SubsonicTest {
       }
       Element none = xml("/rest/search3.view?apiKey=" + apiKey + "&query=" + URLEncoder.encode("кину " + tag, StandardCharsets.UTF_8));
       assertThat(none.getElementsByTagName("artist").getLength()).isZero();
+      // a quoted query is one phrase: neither the title nor the artist holds "крови <tag>"
+      Element phrase = xml("/rest/search3.view?apiKey=" + apiKey + "&query=" + URLEncoder.encode("\"крови " + tag + "\"", StandardCharsets.UTF_8));
+      assertThat(phrase.getAttribute("status")).isEqualTo("ok");
+      assertThat(phrase.getElementsByTagName("song").getLength()).isZero();
     } finally {
       tc.sql("DELETE FROM tracks WHERE id IN (?, ?, ?, ?)", blood, spades, plane, eple);
       tc.sql("DELETE FROM artists WHERE id IN (?, ?, ?)", kino, motorhead, royksopp);

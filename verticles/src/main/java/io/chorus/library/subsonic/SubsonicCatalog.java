@@ -285,30 +285,34 @@ final class SubsonicCatalog {
   }
 
   /**
-   * search3: substring match ignoring case and Latin diacritics ({@link SearchFold}, the same in SQL whatever the
-   * database's locale); an empty query ({@code ""} too) matches everything, as clients that sync expect. search2
-   * ({@code id3} false) answers the same matches as {@code searchResult2}, its albums as directories.
+   * search3: every word of the query (a quoted query is one phrase) is a substring of the artist's name, of the
+   * album's title or artist, of the song's title, artist or album, in any order ("queen bohemian"), ignoring case and
+   * Latin diacritics ({@link SearchFold}, the same in SQL whatever the database's locale); an empty query ({@code ""}
+   * too) matches everything, as clients that sync expect. search2 ({@code id3} false) answers the same matches as
+   * {@code searchResult2}, its albums as directories.
    */
   Future<JsonObject> search(SignedIn user, String query, int artistCount, int artistOffset, int albumCount, int albumOffset,
                             int songCount, int songOffset, boolean id3) {
     String q = query == null ? "" : query.trim();
+    String[] words;
     if (q.length() >= 2 && q.startsWith("\"") && q.endsWith("\"")) {
-      q = q.substring(1, q.length() - 1).trim();
+      String phrase = SearchFold.fold(q.substring(1, q.length() - 1).trim());
+      words = phrase.isEmpty() ? new String[0] : new String[] {phrase};
+    } else {
+      words = java.util.Arrays.stream(SearchFold.fold(q).split("[\\s\\p{Z}]+")).filter(w -> !w.isEmpty()).toArray(String[]::new);
     }
-    String needle = SearchFold.fold(q);
-    // $3 the folded query, $4 and $5 the count and offset, $6 and $7 the folding's translate() arguments
-    String artistName = SearchFold.sql("ar.name", 6, 7);
-    String artistOrEmpty = SearchFold.sql("coalesce(ar.name, '')", 6, 7);
-    Future<RowSet<Row>> artists = pg.preparedQuery(ARTIST + "AND strpos(" + artistName + ", $3) > 0 ORDER BY lower(ar.name), ar.id LIMIT $4 OFFSET $5")
-        .execute(viewer(user).addValue(needle).addValue(artistCount).addValue(artistOffset).addValue(SearchFold.FROM).addValue(SearchFold.TO));
+    // $3 the folded words, $4 and $5 the count and offset, $6 and $7 the folding's translate() arguments
+    String artistName = SearchFold.sql("coalesce(ar.name, '')", 6, 7);
+    Future<RowSet<Row>> artists = pg.preparedQuery(ARTIST + "AND " + everyWordIn(artistName) + " ORDER BY lower(ar.name), ar.id LIMIT $4 OFFSET $5")
+        .execute(viewer(user).addValue(words).addValue(artistCount).addValue(artistOffset).addValue(SearchFold.FROM).addValue(SearchFold.TO));
     Future<RowSet<Row>> albums = pg.preparedQuery(ALBUM + "WHERE " + VIS_AL
-            + " AND (strpos(" + SearchFold.sql("al.title", 6, 7) + ", $3) > 0 OR strpos(" + artistOrEmpty + ", $3) > 0)"
+            + " AND " + everyWordIn(SearchFold.sql("al.title", 6, 7) + " || chr(10) || " + artistName)
             + " ORDER BY lower(al.title), al.id LIMIT $4 OFFSET $5")
-        .execute(viewer(user).addValue(needle).addValue(albumCount).addValue(albumOffset).addValue(SearchFold.FROM).addValue(SearchFold.TO));
+        .execute(viewer(user).addValue(words).addValue(albumCount).addValue(albumOffset).addValue(SearchFold.FROM).addValue(SearchFold.TO));
     Future<RowSet<Row>> songs = pg.preparedQuery(String.format(SONG, FIRST_ALBUM) + "LEFT JOIN albums al2 ON al2.id = " + FIRST_ALBUM
-            + " WHERE " + VIS_T + " AND (strpos(" + SearchFold.sql("t.title", 6, 7) + ", $3) > 0 OR strpos(" + artistOrEmpty + ", $3) > 0"
-            + " OR strpos(" + SearchFold.sql("coalesce(t.album_title, '')", 6, 7) + ", $3) > 0) ORDER BY lower(t.title), t.id LIMIT $4 OFFSET $5")
-        .execute(viewer(user).addValue(needle).addValue(songCount).addValue(songOffset).addValue(SearchFold.FROM).addValue(SearchFold.TO));
+            + " WHERE " + VIS_T + " AND " + everyWordIn(SearchFold.sql("t.title", 6, 7) + " || chr(10) || " + artistName
+            + " || chr(10) || " + SearchFold.sql("coalesce(t.album_title, '')", 6, 7)) + " ORDER BY lower(t.title), t.id LIMIT $4 OFFSET $5")
+        .execute(viewer(user).addValue(words).addValue(songCount).addValue(songOffset).addValue(SearchFold.FROM).addValue(SearchFold.TO));
     return Future.all(artists, albums, songs).map(all -> {
       JsonArray a = new JsonArray();
       artists.result().forEach(r -> a.add(artist(r)));
@@ -317,6 +321,11 @@ final class SubsonicCatalog {
       return new JsonObject().put(id3 ? "searchResult3" : "searchResult2", new JsonObject().put("artist", a).put("album", al)
           .put("song", songs(songs.result())));
     });
+  }
+
+  /** True when every word of $3 (none: always) is a substring of {@code haystack}. */
+  private static String everyWordIn(String haystack) {
+    return "NOT EXISTS (SELECT 1 FROM unnest($3::text[]) w WHERE strpos(" + haystack + ", w) = 0)";
   }
 
   /** getRandomSongs: up to {@code size} visible songs in random order, of {@code genre} (any case) and from..to year when given. */
