@@ -16,7 +16,10 @@ public interface DocType {
   /** A page in id order for the full build: {@code $1} = the last id seen (UUID), {@code $2} = the page size. */
   String page();
 
-  /** Rows changed since {@code $1} (timestamptz), in change order, at most {@code $2}; null when the type cannot tell. */
+  /**
+   * Rows changed after {@code $1} (timestamptz) in (change time, id) order, from the row after ({@code $1}, {@code $3}) (id,
+   * UUID: the last row of the previous page, or the nil UUID), at most {@code $2}; null when the type cannot tell.
+   */
   default String changedSince() {
     return null;
   }

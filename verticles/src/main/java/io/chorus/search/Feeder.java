@@ -333,14 +333,28 @@ final class Feeder {
     chain.onComplete(x -> sweeping = false).onFailure(e -> LOG.warn("Search sweep failed: {}", e.toString()));
   }
 
+  private static final UUID NIL = new UUID(0, 0);
+
   private Future<Void> sweep(DocType type) {
     String mark = index.progress("sweep:" + type.name());
     OffsetDateTime since = mark == null ? OffsetDateTime.now().minusSeconds(SWEEP_OVERLAP_SECONDS)
         : OffsetDateTime.parse(mark).minusSeconds(SWEEP_OVERLAP_SECONDS);
-    return pg.preparedQuery(type.changedSince()).execute(Tuple.of(since, PAGE)).compose(rows -> {
+    return sweep(type, since, NIL);
+  }
+
+  /**
+   * One page of the rows changed after ({@code since}, {@code afterId}), then the next while pages come full: more than a
+   * page changed within the overlap (a bulk insert) would otherwise be read from the same start every sweep, the rows
+   * past the first page never.
+   */
+  private Future<Void> sweep(DocType type, OffsetDateTime since, UUID afterId) {
+    String mark = index.progress("sweep:" + type.name());
+    return pg.preparedQuery(type.changedSince()).execute(Tuple.of(since, PAGE, afterId)).compose(rows -> {
       List<SearchDoc> docs = new ArrayList<>();
       Set<String> artists = new java.util.HashSet<>();
       OffsetDateTime newest = mark == null ? since.plusSeconds(SWEEP_OVERLAP_SECONDS) : OffsetDateTime.parse(mark);
+      OffsetDateTime lastAt = null;
+      UUID lastId = null;
       for (Row r : rows) {
         docs.add(type.toDoc(r));
         if (hasArtist(type.name()) && r.getUUID("artist_id") != null) {
@@ -350,8 +364,13 @@ final class Feeder {
         if (at != null && at.isAfter(newest)) {
           newest = at;
         }
+        lastAt = at;
+        lastId = r.getUUID("id");
       }
       String next = newest.toString();
+      boolean full = rows.size() == PAGE && lastAt != null && lastId != null;
+      OffsetDateTime pageEnd = lastAt;
+      UUID pageEndId = lastId;
       return writes.executeBlocking(() -> {
         index.putAll(notGone(docs));
         if (!next.equals(mark)) {
@@ -364,7 +383,7 @@ final class Feeder {
         for (String artist : artists) {
           chain = chain.compose(x -> reindex("artists", artist, false));
         }
-        return chain;
+        return full ? chain.compose(x -> sweep(type, pageEnd, pageEndId)) : chain;
       });
     });
   }

@@ -149,7 +149,8 @@ final class LibraryDocs {
     @Override
     public String changedSince() {
       String column = "artists".equals(name) ? alias + ".created_at" : alias + ".updated_at";
-      return select + " WHERE " + column + " > $1 ORDER BY " + column + " LIMIT $2";
+      // (time, id) keyset: a page boundary among rows changed at the same instant neither repeats nor skips them
+      return select + " WHERE (" + column + ", " + alias + ".id) > ($1, $3) ORDER BY " + column + ", " + alias + ".id LIMIT $2";
     }
   }
 }

@@ -437,6 +437,21 @@ class SearchRestTest {
   }
 
   /** Last (by name): restarts the node; the index is kept and what Kafka announced meanwhile is caught up. */
+  /**
+   * More rows than one sweep page (1000) changed within the sweep's overlap (a bulk insert): every sweep read the same
+   * first page again, so a playlist created after them (playlists have no event, only the sweep) was never indexed.
+   */
+  @Test
+  void sweepReadsABulkLargerThanAPageToItsEnd() {
+    String tag = UUID.randomUUID().toString().substring(0, 6);
+    sql("INSERT INTO playlists (id, owner_id, name, description, public, updated_at)"
+        + " SELECT gen_random_uuid(), ?::uuid, 'Bulk ' || g, '', false, now() - interval '1 second' FROM generate_series(1, 1000) g", aliceId);
+    UUID later = UUID.randomUUID();
+    sql("INSERT INTO playlists (id, owner_id, name, description, public) VALUES (?, ?::uuid, ?, '', true)", later, aliceId, "Marmalade " + tag);
+    TestServices.until("the playlist changed after a full sweep page is indexed", 20_000, 50,
+        () -> ids(search("marmalade " + tag, null, "playlists"), "playlists").contains(later.toString()));
+  }
+
   @Test
   void zzRestartKeepsTheIndexAndCatchesUp() {
     UUID kept = UUID.randomUUID();
