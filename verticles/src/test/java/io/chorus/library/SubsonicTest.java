@@ -1002,6 +1002,36 @@ class SubsonicTest {
     assertThat(((Element) bad.getElementsByTagName("error").item(0)).getAttribute("code")).isEqualTo("0");
   }
 
+  @Test
+  void aGenreInAnyCaseIsOneGenreInEveryScript() throws Exception {
+    // the embedded database's lower() (C locale) folds ASCII only: «Рок» and «РОК» were two genres, genre=рок found neither
+    String tag = UUID.randomUUID().toString().substring(0, 6);
+    UUID a = UUID.randomUUID();
+    UUID b = UUID.randomUUID();
+    track(a, aliceId, "Genre one " + tag, null, "approved", 60_000);
+    track(b, aliceId, "Genre two " + tag, null, "approved", 60_000);
+    tc.sql("UPDATE tracks SET genre = ? WHERE id = ?", "Рок-" + tag, a);
+    tc.sql("UPDATE tracks SET genre = ? WHERE id = ?", "РОК-" + tag.toUpperCase(java.util.Locale.ROOT), b);
+    try {
+      Element genres = xml("/rest/getGenres.view?apiKey=" + apiKey);
+      org.w3c.dom.NodeList listed = genres.getElementsByTagName("genre");
+      List<String> counts = new java.util.ArrayList<>();
+      for (int i = 0; i < listed.getLength(); i++) {
+        Element g = (Element) listed.item(i);
+        if (g.getTextContent().toLowerCase(java.util.Locale.ROOT).equals("рок-" + tag)) {
+          counts.add(g.getAttribute("songCount"));
+        }
+      }
+      assertThat(counts).as("one genre whatever its case").containsExactly("2");
+      Element songs = xml("/rest/getSongsByGenre.view?apiKey=" + apiKey + "&genre=" + URLEncoder.encode("рок-" + tag, StandardCharsets.UTF_8));
+      assertThat(songs.getElementsByTagName("song").getLength()).isEqualTo(2);
+      Element random = xml("/rest/getRandomSongs.view?apiKey=" + apiKey + "&size=10&genre=" + URLEncoder.encode("РоК-" + tag, StandardCharsets.UTF_8));
+      assertThat(random.getElementsByTagName("song").getLength()).isEqualTo(2);
+    } finally {
+      tc.sql("DELETE FROM tracks WHERE id IN (?, ?)", a, b);
+    }
+  }
+
   private static String ping(String auth) {
     try {
       return xml("/rest/ping.view?" + auth).getAttribute("status");

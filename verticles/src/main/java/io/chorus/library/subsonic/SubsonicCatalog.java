@@ -214,7 +214,7 @@ final class SubsonicCatalog {
         if (genre == null) {
           return Future.failedFuture(SubsonicResponse.failure(SubsonicResponse.MISSING_PARAMETER, "Required parameter is missing: genre"));
         }
-        where += " AND lower(s.genre) = lower($3)";
+        where += " AND " + SearchFold.lowerSql("s.genre") + " = " + SearchFold.lowerSql("$3::text");
         params.addValue(genre);
         order = "lower(al.title), al.id";
       }
@@ -334,7 +334,7 @@ final class SubsonicCatalog {
     StringBuilder where = new StringBuilder(" WHERE " + VIS_T);
     if (genre != null && !genre.isEmpty()) {
       params.addValue(genre);
-      where.append(" AND lower(t.genre) = lower($").append(params.size()).append(')');
+      where.append(" AND ").append(SearchFold.lowerSql("t.genre")).append(" = ").append(SearchFold.lowerSql("$" + params.size() + "::text"));
     }
     if (fromYear != null) {
       params.addValue(fromYear);
@@ -389,7 +389,7 @@ final class SubsonicCatalog {
   Future<JsonObject> genres(SignedIn user) {
     return pg.preparedQuery("SELECT min(t.genre) AS genre, count(DISTINCT t.id) AS song_count, count(DISTINCT al.id) AS album_count"
             + " FROM tracks t LEFT JOIN album_tracks at ON at.track_id = t.id LEFT JOIN albums al ON al.id = at.album_id AND " + VIS_AL
-            + " WHERE " + VIS_T + " AND t.genre IS NOT NULL GROUP BY lower(t.genre) ORDER BY lower(t.genre)")
+            + " WHERE " + VIS_T + " AND t.genre IS NOT NULL GROUP BY " + SearchFold.lowerSql("t.genre") + " ORDER BY " + SearchFold.lowerSql("t.genre"))
         .execute(viewer(user)).map(rows -> {
           JsonArray out = new JsonArray();
           rows.forEach(r -> out.add(new JsonObject().put("songCount", r.getLong("song_count")).put("albumCount", r.getLong("album_count"))
@@ -401,7 +401,7 @@ final class SubsonicCatalog {
   /** getSongsByGenre: the songs of {@code genre} (any case) the caller may see, by title. */
   Future<JsonObject> songsByGenre(SignedIn user, String genre, int count, int offset) {
     return pg.preparedQuery(String.format(SONG, FIRST_ALBUM) + "LEFT JOIN albums al2 ON al2.id = " + FIRST_ALBUM + " WHERE " + VIS_T
-            + " AND lower(t.genre) = lower($3) ORDER BY lower(t.title), t.id LIMIT $4 OFFSET $5")
+            + " AND " + SearchFold.lowerSql("t.genre") + " = " + SearchFold.lowerSql("$3::text") + " ORDER BY lower(t.title), t.id LIMIT $4 OFFSET $5")
         .execute(viewer(user).addValue(genre).addValue(count).addValue(offset))
         .map(rows -> new JsonObject().put("songsByGenre", new JsonObject().put("song", songs(rows))));
   }
