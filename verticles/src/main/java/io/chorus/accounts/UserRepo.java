@@ -61,7 +61,8 @@ public final class UserRepo {
   /** Enabled users whose username or display name starts with {@code prefix} (case-insensitive). */
   public Future<List<User>> search(String prefix, int limit) {
     String like = prefix.toLowerCase(java.util.Locale.ROOT).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%";
-    return pg.preparedQuery("SELECT " + COLUMNS + " FROM users WHERE NOT disabled AND (username LIKE $1 OR lower(display_name) LIKE $1)"
+    return pg.preparedQuery("SELECT " + COLUMNS + " FROM users WHERE NOT disabled AND (username LIKE $1 OR "
+            + io.chorus.input.SqlLower.of("display_name") + " LIKE $1)"
             + " ORDER BY username LIMIT $2")
         .execute(Tuple.of(like, limit)).map(UserRepo::all);
   }

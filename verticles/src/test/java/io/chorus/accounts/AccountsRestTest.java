@@ -320,6 +320,12 @@ class AccountsRestTest {
     a.call("PATCH", "/api/v1/users/me", s.getString("access_token"), new JsonObject().put("display_name", "Zo\u00eb" + tag)).expect(200);
     String nfd = java.net.URLEncoder.encode("zoe\u0308" + tag, java.nio.charset.StandardCharsets.UTF_8);
     assertThat(a.get("/api/v1/users?q=" + nfd, t).expect(200).json().getJsonArray("users")).hasSize(1);
+    // case-insensitive in every script, whatever the database's locale (the embedded one's lower() folds ASCII only)
+    a.call("PATCH", "/api/v1/users/me", s.getString("access_token"), new JsonObject().put("display_name", "Алиса " + tag)).expect(200);
+    for (String q : List.of("Алиса", "алиса", "АЛИСА " + tag)) {
+      String typed = java.net.URLEncoder.encode(q, java.nio.charset.StandardCharsets.UTF_8);
+      assertThat(a.get("/api/v1/users?q=" + typed, t).expect(200).json().getJsonArray("users").encode()).as(q).contains("Алиса " + tag);
+    }
     // q's 64 are characters (code points), not UTF-16 units
     String emoji = java.net.URLEncoder.encode("😀", java.nio.charset.StandardCharsets.UTF_8);
     assertThat(a.get("/api/v1/users?q=" + emoji.repeat(64), t).expect(200).json().getJsonArray("users")).isEmpty();

@@ -16,25 +16,14 @@ final class SearchFold {
   static final String FROM;
   static final String TO;
 
-  /** The upper-case letters of the same blocks and their lower case, for "any case" comparisons ({@link #lowerSql}). */
-  private static final String UPPER;
-  private static final String LOWER;
-
   static {
     StringBuilder from = new StringBuilder();
     StringBuilder to = new StringBuilder();
-    StringBuilder upper = new StringBuilder();
-    StringBuilder lower = new StringBuilder();
     int[][] ranges = {{'A', 'Z'}, {0x00C0, 0x052F}, {0x1E00, 0x1EFF}};
     for (int[] range : ranges) {
       for (int c = range[0]; c <= range[1]; c++) {
         if (!Character.isLetter(c)) {
           continue;
-        }
-        String l = new String(Character.toChars(c)).toLowerCase(Locale.ROOT);
-        if (l.length() == 1 && l.charAt(0) != c) {
-          upper.append((char) c);
-          lower.append(l);
         }
         String f = foldOne(c);
         if (f.length() == 1 && f.charAt(0) != c) {
@@ -45,8 +34,6 @@ final class SearchFold {
     }
     FROM = from.toString();
     TO = to.toString();
-    UPPER = upper.toString();
-    LOWER = lower.toString();
   }
 
   private SearchFold() {
@@ -81,10 +68,10 @@ final class SearchFold {
 
   /**
    * SQL lower case of {@code expr} in every script whatever the database's locale (its {@code lower()} under the C locale
-   * folds ASCII only): the letters are inlined, none of them a quote.
+   * folds ASCII only): {@link io.chorus.input.SqlLower}.
    */
   static String lowerSql(String expr) {
-    return "translate(" + expr + ", '" + UPPER + "', '" + LOWER + "')";
+    return io.chorus.input.SqlLower.of(expr);
   }
 
   /** The SQL expression folding {@code column}, with FROM and TO as the parameters {@code $from} and {@code $to}. */
