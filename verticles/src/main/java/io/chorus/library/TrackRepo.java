@@ -122,7 +122,8 @@ final class TrackRepo {
     }
     if (album != null && !album.isBlank()) {
       args.addString(album.strip().toLowerCase(Locale.ROOT));
-      where.append(" AND lower(t.album_title) = $").append(args.size());
+      // lower case whatever the database's locale (its lower() under the C locale folds ASCII only: «Альбом» stayed «Альбом»)
+      where.append(" AND ").append(io.chorus.input.SqlLower.of("t.album_title")).append(" = $").append(args.size());
     }
     if (owner != null && !owner.isBlank()) {
       UUID ownerId = "me".equals(owner) && viewer != null ? UUID.fromString(viewer.userId()) : uuid(owner);
