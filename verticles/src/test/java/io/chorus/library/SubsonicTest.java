@@ -627,6 +627,43 @@ class SubsonicTest {
     return new JsonObject(r.body()).getJsonObject("subsonic-response");
   }
 
+  /**
+   * search3 and the genre filters ignore case beyond ASCII whatever the database's locale (the test cluster's is C,
+   * under which PostgreSQL's lower() leaves 'É' as it is): an accented name is found as written, in lower and in upper case.
+   */
+  @Test
+  void searchAndGenresIgnoreTheCaseOfEveryScript() throws Exception {
+    String[] ida = account("ida");
+    UUID artist = UUID.randomUUID();
+    UUID accented = UUID.randomUUID();
+    UUID other = UUID.randomUUID();
+    String tag = artist.toString().substring(0, 8);
+    String name = "Éric Ñoño " + tag;
+    tc.sql("INSERT INTO artists (id, name, name_key) VALUES (?, ?, ?)", artist, name, name.toLowerCase(java.util.Locale.ROOT));
+    track(accented, aliceId, "Ünïcödé Σοφία " + tag, artist, "approved", 100_000);
+    track(other, aliceId, "Électro " + tag, null, "approved", 100_000);
+    tc.sql("UPDATE tracks SET genre = ? WHERE id = ?", "Électro " + tag, accented);
+    tc.sql("UPDATE tracks SET genre = ? WHERE id = ?", "électro " + tag, other);
+    for (String q : List.of("Éric Ñoño " + tag, "éric ñoño " + tag, "ÉRIC ÑOÑO " + tag)) {
+      JsonObject found = subsonic("search3.view?query=" + URLEncoder.encode(q, StandardCharsets.UTF_8), ida[1]).getJsonObject("searchResult3");
+      assertThat(ids(found.getJsonArray("artist"))).as(q).containsExactly(artist.toString());
+      assertThat(ids(found.getJsonArray("song"))).as(q).containsExactly(accented.toString());
+    }
+    for (String q : List.of("ünïcödé σοφία " + tag, "ÜNÏCÖDÉ ΣΟΦΊΑ " + tag)) {
+      JsonObject found = subsonic("search3.view?query=" + URLEncoder.encode(q, StandardCharsets.UTF_8), ida[1]).getJsonObject("searchResult3");
+      assertThat(ids(found.getJsonArray("song"))).as(q).containsExactly(accented.toString());
+    }
+    String g = URLEncoder.encode("ÉLECTRO " + tag, StandardCharsets.UTF_8);
+    assertThat(ids(subsonic("getSongsByGenre.view?genre=" + g, ida[1]).getJsonObject("songsByGenre").getJsonArray("song")))
+        .containsExactlyInAnyOrder(accented.toString(), other.toString());
+    assertThat(ids(subsonic("getRandomSongs.view?size=50&genre=" + g, ida[1]).getJsonObject("randomSongs").getJsonArray("song")))
+        .containsExactlyInAnyOrder(accented.toString(), other.toString());
+    List<JsonObject> electro = subsonic("getGenres.view", ida[1]).getJsonObject("genres").getJsonArray("genre").stream()
+        .map(o -> (JsonObject) o).filter(o -> o.getString("value").endsWith(tag)).toList();
+    assertThat(electro).as("one genre whatever the case").hasSize(1);
+    assertThat(electro.get(0).getInteger("songCount")).isEqualTo(2);
+  }
+
   /** {@code getAlbumList2?type=recent} lists the caller's played albums only (contract B, 7). */
   @Test
   void recentAlbumsAreTheCallersPlaysOnly() throws Exception {
