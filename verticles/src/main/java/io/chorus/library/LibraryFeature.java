@@ -107,8 +107,8 @@ public final class LibraryFeature implements Feature {
 
   /**
    * OpenSubsonic's {@code format} as the library's: {@code raw} (and download) is the original; {@code mp3}
-   * and {@code opus} are the transcode and the rendition; none with a {@code maxBitRate} is an MP3 at
-   * that rate; anything else the original.
+   * and {@code opus} are the transcode and the rendition; none with a {@code maxBitRate} is that rate as a ceiling
+   * ({@code capped}: the original when within it, else an MP3 at that rate, as Navidrome); anything else the original.
    */
   static String subsonicFormat(String format, Integer maxBitRate, boolean download) {
     if (download || "raw".equals(format)) {
@@ -117,6 +117,6 @@ public final class LibraryFeature implements Feature {
     if ("mp3".equals(format) || "opus".equals(format)) {
       return format;
     }
-    return maxBitRate != null && format == null ? "mp3" : "original";
+    return maxBitRate != null && format == null ? "capped" : "original";
   }
 }

@@ -103,25 +103,41 @@ final class StreamRoutes {
 
   /**
    * Streams track {@code id} to a caller another API authenticated (OpenSubsonic's stream and download), which
-   * answers refusals in its own format ({@code fail}).
+   * answers refusals in its own format ({@code fail}). Format {@code capped}: the original when its average bit rate is
+   * within {@code maxBitrate} (kbps, any positive number), else the MP3 at that rate within 64–320 (a ceiling, as
+   * Subsonic's {@code maxBitRate} and Navidrome's answer to it).
    */
   void serveTo(RoutingContext ctx, SignedIn viewer, String id, String format, String maxBitrate, boolean attachment,
                BiConsumer<RoutingContext, Throwable> fail) {
+    boolean capped = "capped".equals(format);
     try {
-      checkFormat(format);
+      if (!capped) {
+        checkFormat(format);
+      }
     } catch (RuntimeException e) {
       fail.accept(ctx, e);
       return;
     }
     Context here = vertx.getOrCreateContext();
-    on(here, readable(id, format, viewer)).compose(t -> on(here, source(t, format, maxBitrate)).map(src -> {
-          if (attachment) {
-            ctx.response().putHeader("Content-Disposition", attachment(t.title(), t.format()));
-          }
-          served(ctx, t, src, viewer, fail);
-          return null;
-        }))
-        .onFailure(e -> fail.accept(ctx, e));
+    on(here, readable(id, format, viewer)).compose(t -> {
+      int ceiling = capped ? Integer.parseInt(maxBitrate) : 0;
+      boolean original = capped && withinKbps(t, ceiling);
+      // over the ceiling: the MP3 at the nearest rate the transcoder makes (64–320 kbps)
+      return on(here, source(t, !capped ? format : original ? "original" : "mp3",
+          !capped ? maxBitrate : original ? null : Integer.toString(Math.max(64, Math.min(320, ceiling))))).map(src -> {
+            if (attachment) {
+              ctx.response().putHeader("Content-Disposition", attachment(t.title(), t.format()));
+            }
+            served(ctx, t, src, viewer, fail);
+            return null;
+          });
+    }).onFailure(e -> fail.accept(ctx, e));
+  }
+
+  /** The original's average bit rate (size over duration) is at most {@code kbps}; unknown (no duration): no. */
+  private static boolean withinKbps(Track t, int kbps) {
+    Long ms = t.durationMs();
+    return ms != null && ms > 0 && t.size() * 8 <= (long) kbps * ms;
   }
 
   /**

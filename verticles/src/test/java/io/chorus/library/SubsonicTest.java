@@ -358,6 +358,38 @@ class SubsonicTest {
     assertThat(new JsonObject(none.body()).getJsonObject("subsonic-response").getJsonObject("error").getInteger("code")).isEqualTo(70);
   }
 
+  /**
+   * Subsonic's maxBitRate is a ceiling ("the server will attempt to limit the bitrate to this value"): stream?id with
+   * maxBitRate=320 and no format transcoded a song of a few dozen kbps to a 320 kbps MP3 (clients such as DSub send it
+   * by default). The original is sent when its average bit rate is within the ceiling, as Navidrome does; over it, the
+   * MP3 at the ceiling (64–320 kbps).
+   */
+  @Test
+  void maxBitRateIsACeilingTheOriginalWithinItAnMp3Over() throws Exception {
+    HttpClient client = HttpClient.newHttpClient();
+    String auth = "f=json&apiKey=" + apiKey;
+    // songs of their own (a complete stream counts a play) on the suite's song file: said to last 215 s (a few dozen
+    // kbps on average) and 1 s (thousands of kbps, over any ceiling)
+    UUID plain = UUID.randomUUID();
+    UUID dense = UUID.randomUUID();
+    for (Object[] row : List.of(new Object[] {plain, 215_000}, new Object[] {dense, 1000})) {
+      tc.sql("INSERT INTO tracks (id, owner_id, title, content_sha256, original_key, original_size, format, mime, status, moderation,"
+              + " duration_ms, bitrate) VALUES (?, ?, 'Ceiling', ?, ?, ?, 'opus', 'audio/ogg', 'ready', 'approved', ?, 128000)",
+          row[0], UUID.fromString(aliceId), sha((UUID) row[0]), "tracks/" + song + "/original", Files.size(SONG_FILE), row[1]);
+    }
+    HttpResponse<byte[]> within = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/rest/stream.view?id=" + plain
+        + "&maxBitRate=320&" + auth)).build(), HttpResponse.BodyHandlers.ofByteArray());
+    assertThat(within.statusCode()).isEqualTo(200);
+    assertThat(within.headers().firstValue("Content-Type")).hasValue("audio/ogg");
+    assertThat(within.body()).isEqualTo(Files.readAllBytes(SONG_FILE));
+    for (String max : List.of("1411", "32")) {
+      HttpResponse<byte[]> over = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/rest/stream.view?id=" + dense
+          + "&maxBitRate=" + max + "&" + auth)).build(), HttpResponse.BodyHandlers.ofByteArray());
+      assertThat(over.statusCode()).as("maxBitRate=%s: %s", max, new String(over.body(), StandardCharsets.UTF_8)).isEqualTo(200);
+      assertThat(over.headers().firstValue("Content-Type")).as("maxBitRate=" + max).hasValue("audio/mpeg");
+    }
+  }
+
   @Test
   void mediaMethodsAnswerNotFoundAsHttp404AndBadNumbersAndNulsAreErrors() throws Exception {
     String auth = "f=json&apiKey=" + apiKey;
