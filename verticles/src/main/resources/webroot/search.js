@@ -54,7 +54,8 @@
   function link(type, item, text) {
     if (type === 'albums') return `library.html#album=${encodeURIComponent(item.id)}`;
     if (type === 'artists') return `library.html#artist=${encodeURIComponent(item.name || text)}`;
-    return `search.html?${new URLSearchParams({ q: text, types: type })}`;
+    // a suggestion's label ("artist — title") may be 513 characters, one over the query's limit (512 code points)
+    return `search.html?${new URLSearchParams({ q: Array.from(text).slice(0, 512).join(''), types: type })}`;
   }
 
   function el(tag, text, cls) {
