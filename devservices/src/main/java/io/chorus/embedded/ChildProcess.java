@@ -22,16 +22,21 @@ final class ChildProcess {
   private static final Logger LOG = LoggerFactory.getLogger(ChildProcess.class);
 
   private final String name;
-  private final Process process;
+  private Process process;
   private final Path pidFile;
   private final Path logFile;
+  private final ProcessBuilder builder;
 
-  private ChildProcess(String name, Process process, Path pidFile, Path logFile) {
+  private ChildProcess(String name, Process process, Path pidFile, Path logFile, ProcessBuilder builder) {
     this.name = name;
     this.process = process;
     this.pidFile = pidFile;
     this.logFile = logFile;
+    this.builder = builder;
   }
+
+  /** Exit code 126 (via setsid): the kernel would not run the binary, ETXTBSY ("text file busy"). */
+  private static final int TEXT_FILE_BUSY = 126;
 
   static ChildProcess start(String name, List<String> command, Path workDir, Path logFile, Path pidFile) {
     killOrphan(name, pidFile);
@@ -51,7 +56,7 @@ final class ChildProcess {
       Process p = pb.start();
       Files.writeString(pidFile, Long.toString(p.pid()));
       LOG.debug("Started {} (pid {}): {}", name, p.pid(), command);
-      return new ChildProcess(name, p, pidFile, logFile);
+      return new ChildProcess(name, p, pidFile, logFile, pb);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot start " + name + ": " + e.getMessage(), e);
     }
@@ -62,13 +67,36 @@ final class ChildProcess {
    * failure carries the end of its log, so a CI run shows why without the data directory.
    */
   void awaitPort(int port, Duration timeout) {
-    try {
-      Ports.awaitOpen(name, "127.0.0.1", port, process, timeout);
-    } catch (IllegalStateException e) {
-      if (process.isAlive()) {
-        throw e;
+    for (int attempt = 1; ; attempt++) {
+      try {
+        Ports.awaitOpen(name, "127.0.0.1", port, process, timeout);
+        return;
+      } catch (IllegalStateException e) {
+        if (process.isAlive()) {
+          throw e;
+        }
+        // a binary just extracted: a child another thread forked while the copy was open for writing holds that
+        // descriptor until it execs, and the kernel refuses to run the file meanwhile (the services start in parallel)
+        if (process.exitValue() == TEXT_FILE_BUSY && attempt < 5) {
+          LOG.info("{} could not be run yet (text file busy); starting it again", name);
+          restart(attempt);
+          continue;
+        }
+        throw new IllegalStateException(e.getMessage() + "; last lines of " + logFile + ":\n" + tail(logFile), e);
       }
-      throw new IllegalStateException(e.getMessage() + "; last lines of " + logFile + ":\n" + tail(logFile), e);
+    }
+  }
+
+  private void restart(int attempt) {
+    try {
+      Thread.sleep(100L * attempt);   // back-off for the other child to exec
+      process = builder.start();
+      Files.writeString(pidFile, Long.toString(process.pid()));
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot start " + name + ": " + e.getMessage(), e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while starting " + name);
     }
   }
 
@@ -76,8 +104,20 @@ final class ChildProcess {
   static void run(String name, List<String> command, Path workDir, Path logFile, long timeoutSeconds) {
     try {
       Files.createDirectories(logFile.getParent());
-      Process p = new ProcessBuilder(command).directory(workDir.toFile()).redirectErrorStream(true)
-          .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile())).start();
+      ProcessBuilder pb = new ProcessBuilder(command).directory(workDir.toFile()).redirectErrorStream(true)
+          .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()));
+      Process p = null;
+      for (int attempt = 1; p == null; attempt++) {
+        try {
+          p = pb.start();
+        } catch (IOException e) {
+          // error=26, ETXTBSY: a binary just extracted, held open for writing by another thread's fork (see awaitPort)
+          if (attempt == 5 || e.getMessage() == null || !e.getMessage().contains("error=26")) {
+            throw e;
+          }
+          Thread.sleep(100L * attempt);
+        }
+      }
       if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
         p.destroyForcibly();
         throw new IllegalStateException(name + " did not finish within " + timeoutSeconds + " s (log: " + logFile + ")");

@@ -14,20 +14,30 @@ public final class SqlLower {
   private static final String LOWER;
 
   static {
-    StringBuilder upper = new StringBuilder();
-    StringBuilder lower = new StringBuilder();
+    String[] table = table(c -> new String(Character.toChars(c)).toLowerCase(Locale.ROOT));
+    UPPER = table[0];
+    LOWER = table[1];
+  }
+
+  /**
+   * The arguments of SQL {@code translate(text, FROM, TO)} for a one-for-one folding of the letters of the Latin,
+   * Greek and Cyrillic blocks: each letter {@code fold} changes into one character (a letter it folds into two, as ß,
+   * stays as it is).
+   */
+  public static String[] table(java.util.function.IntFunction<String> fold) {
+    StringBuilder from = new StringBuilder();
+    StringBuilder to = new StringBuilder();
     int[][] ranges = {{'A', 'Z'}, {0x00C0, 0x052F}, {0x1E00, 0x1EFF}};
     for (int[] range : ranges) {
       for (int c = range[0]; c <= range[1]; c++) {
-        String l = new String(Character.toChars(c)).toLowerCase(Locale.ROOT);
-        if (Character.isLetter(c) && l.length() == 1 && l.charAt(0) != c) {
-          upper.append((char) c);
-          lower.append(l);
+        String f = Character.isLetter(c) ? fold.apply(c) : null;
+        if (f != null && f.length() == 1 && f.charAt(0) != c) {
+          from.append((char) c);
+          to.append(f);
         }
       }
     }
-    UPPER = upper.toString();
-    LOWER = lower.toString();
+    return new String[] {from.toString(), to.toString()};
   }
 
   private SqlLower() {

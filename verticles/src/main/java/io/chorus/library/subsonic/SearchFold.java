@@ -17,23 +17,9 @@ final class SearchFold {
   static final String TO;
 
   static {
-    StringBuilder from = new StringBuilder();
-    StringBuilder to = new StringBuilder();
-    int[][] ranges = {{'A', 'Z'}, {0x00C0, 0x052F}, {0x1E00, 0x1EFF}};
-    for (int[] range : ranges) {
-      for (int c = range[0]; c <= range[1]; c++) {
-        if (!Character.isLetter(c)) {
-          continue;
-        }
-        String f = foldOne(c);
-        if (f.length() == 1 && f.charAt(0) != c) {
-          from.append((char) c);
-          to.append(f);
-        }
-      }
-    }
-    FROM = from.toString();
-    TO = to.toString();
+    String[] table = io.chorus.input.SqlLower.table(SearchFold::foldOne);
+    FROM = table[0];
+    TO = table[1];
   }
 
   private SearchFold() {
