@@ -237,10 +237,14 @@
 
   // ---- moderation
 
-  async function loadModeration() {
-    const r = await api('GET', '/api/v1/moderation/queue?type=track');
+  // the queue, oldest first, a page at a time ("More" appends the next)
+  async function loadModeration(fresh = true) {
+    const cursor = fresh ? null : state.moderationCursor;
+    const r = await api('GET', `/api/v1/moderation/queue?type=track${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
     const list = $('moderation-list');
-    list.replaceChildren();
+    if (fresh) list.replaceChildren();
+    state.moderationCursor = r.next_cursor || null;
+    $('moderation-more').hidden = !state.moderationCursor;
     (r.items || r.tracks || []).forEach((item) => {
       const t = item.track || item;
       list.append(trackItem(t, (li) => {
@@ -440,6 +444,7 @@
     try { await loadTracks(true); } catch (err) { showError(err.message); }
   });
   $('tracks-more').addEventListener('click', () => loadTracks(false).catch((e) => showError(e.message)));
+  $('moderation-more').addEventListener('click', () => loadModeration(false).catch((e) => showError(e.message)));
   $('album-create').addEventListener('submit', async (e) => {
     e.preventDefault();
     showError('');

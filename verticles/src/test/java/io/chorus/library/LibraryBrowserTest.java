@@ -41,6 +41,15 @@ class LibraryBrowserTest {
     // the same bytes uploaded by another user are that user's track
     java.nio.file.Path clip = TestMusic.make(TestMusic.opus(), TestMusic.tempDir().resolve("browser-" + java.util.UUID.randomUUID() + ".opus"),
         40, java.util.List.of("-c:a", "libopus", "-b:a", "96k"));
+    // more pending tracks than a page of the moderation queue (50), older than the one the page uploads: the
+    // moderator reaches it with "More" (the page showed the first 50 only)
+    Object adminId = tc.sql("SELECT id FROM users WHERE username = ?", ADMIN).get(0).get("id");
+    for (int i = 0; i < 55; i++) {
+      java.util.UUID id = java.util.UUID.randomUUID();
+      tc.sql("INSERT INTO tracks (id, owner_id, title, content_sha256, original_key, original_size, format, mime, status, moderation, created_at)"
+              + " VALUES (?, ?, ?, ?, ?, 1000, 'opus', 'audio/ogg', 'ready', 'pending', NOW() - INTERVAL '1 day')",
+          id, adminId, "Queued " + i, java.util.HexFormat.of().formatHex(id.toString().getBytes()).substring(0, 64), "tracks/" + id + "/original");
+    }
     JsonObject r = NodeScripts.run("test/browser-library.mjs", Duration.ofMinutes(5), "http://127.0.0.1:" + tc.port(),
         clip.toString(), TestMusic.cover().toString(), ADMIN, ADMIN_PASSWORD);
     String dump = r.encodePrettily();
@@ -57,6 +66,7 @@ class LibraryBrowserTest {
     assertThat(r.getBoolean("audioSrcSigned")).as("the media element plays a signed URL:\n%s", dump).isTrue();
     assertThat(r.getInteger("adminLogin")).as(dump).isEqualTo(200);
     assertThat(r.getBoolean("moderationTabForAdmin")).as(dump).isTrue();
+    assertThat(r.getInteger("moderationPages")).as("the track was reached past the queue's first page:\n%s", dump).isGreaterThan(1);
     assertThat(r.getBoolean("approved")).as(dump).isTrue();
     assertThat(r.getBoolean("waveHasTrack")).as("the approved track is in its owner's wave:\n%s", dump).isTrue();
     assertThat(r.getJsonArray("waveReasons")).as(dump).isNotEmpty();
