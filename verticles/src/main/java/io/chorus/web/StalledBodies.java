@@ -78,8 +78,31 @@ public final class StalledBodies {
     boolean body = req.getHeader("Transfer-Encoding") != null || length != null && !length.strip().equals("0");
     if (body && !req.isEnded()) {
       watch(req, req.bytesRead(), System.currentTimeMillis());
+      answeredEarly(ctx, req, conn);
     }
     ctx.next();
+  }
+
+  /**
+   * A request answered before its body was read (a 401 for a missing token, a 413, a rate limit) left the body in the
+   * connection: the client took the connection back as reusable, and its next request waited behind the unread body
+   * until the stall check closed the connection (the client saw "connection closed"). Such an answer now says
+   * {@code Connection: close}; the body is read and dropped, so that a client still sending reads the answer rather
+   * than a reset, and the connection closes at the body's end (or when it stalls, as any body).
+   */
+  private static void answeredEarly(RoutingContext ctx, HttpServerRequest req, io.vertx.core.http.HttpConnection conn) {
+    ctx.addHeadersEndHandler(v -> {
+      if (!req.isEnded()) {
+        ctx.response().putHeader("Connection", "close");
+      }
+    });
+    ctx.addEndHandler(ended -> {
+      if (!req.isEnded()) {
+        req.handler(dropped -> { });
+        req.endHandler(v -> conn.close());
+        req.resume();
+      }
+    });
   }
 
   /**
