@@ -1101,6 +1101,33 @@ class SubsonicTest {
     }
   }
 
+  @Test
+  void getAlbumListAnswersEveryTypeWithAlbumsAsDirectories() throws Exception {
+    // DSub, Sonixd and other folder-model clients page the library with getAlbumList (v1): it was "not implemented" (70)
+    for (String type : List.of("random", "newest", "highest", "frequent", "recent", "alphabeticalByName", "alphabeticalByArtist",
+        "starred", "byYear&fromYear=2020&toYear=2022", "byGenre&genre=Rock")) {
+      JsonObject r = subsonic("getAlbumList.view?size=500&type=" + type, apiKey);
+      assertThat(r.getString("status")).as(type + ": " + r.encode()).isEqualTo("ok");
+      assertThat(r.getJsonObject("albumList").getJsonArray("album")).as(type).isNotNull();
+    }
+    JsonArray byName = subsonic("getAlbumList.view?type=alphabeticalByName&size=500", apiKey).getJsonObject("albumList").getJsonArray("album");
+    JsonObject northern = byName.stream().map(a -> (JsonObject) a).filter(a -> a.getString("id").equals(album.toString())).findFirst().orElseThrow();
+    assertThat(northern.getBoolean("isDir")).isTrue();
+    assertThat(northern.getString("title")).isEqualTo("Northern Lights");
+    assertThat(northern.getString("parent")).isEqualTo(northern.getString("artistId")).isNotNull();
+    assertThat(northern.getString("coverArt")).isEqualTo(album.toString());
+    assertThat(northern.getInteger("year")).isEqualTo(2021);
+    assertThat(northern.getString("created")).isNotNull();
+    JsonArray byYear = subsonic("getAlbumList.view?type=byYear&fromYear=2021&toYear=2021&size=500", apiKey)
+        .getJsonObject("albumList").getJsonArray("album");
+    assertThat(ids(byYear)).contains(album.toString());
+    Element xmlList = xml("/rest/getAlbumList?type=newest&size=500&u=" + alice + "&p=" + appPassword);
+    assertThat(xmlList.getAttribute("status")).isEqualTo("ok");
+    assertThat(xmlList.getElementsByTagName("albumList").getLength()).isEqualTo(1);
+    assertThat(subsonic("getAlbumList.view?type=sideways", apiKey).getJsonObject("error").getInteger("code")).isEqualTo(10);
+    assertThat(subsonic("getAlbumList.view?type=newest&size=501", apiKey).getJsonObject("error").getInteger("code")).isZero();
+  }
+
   private static String ping(String auth) {
     try {
       return xml("/rest/ping.view?" + auth).getAttribute("status");

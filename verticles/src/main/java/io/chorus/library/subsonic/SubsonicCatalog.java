@@ -181,8 +181,12 @@ final class SubsonicCatalog {
     });
   }
 
-  /** getAlbumList2: {@code type} as Subsonic names them; unknown types are a missing-parameter error. */
-  Future<JsonObject> albumList(SignedIn user, String type, int size, int offset, Integer fromYear, Integer toYear, String genre) {
+  /**
+   * getAlbumList2 ({@code id3}: {@code albumList2}) and getAlbumList ({@code albumList}, its albums as directories, as
+   * getStarred's): {@code type} as Subsonic names them; unknown types are a missing-parameter error.
+   */
+  Future<JsonObject> albumList(SignedIn user, String type, int size, int offset, Integer fromYear, Integer toYear, String genre,
+                               boolean id3) {
     Tuple params = viewer(user);
     String where = "WHERE " + VIS_AL;
     String order;
@@ -227,7 +231,13 @@ final class SubsonicCatalog {
     int n = params.size();
     params.addValue(size).addValue(offset);
     return pg.preparedQuery(ALBUM + where + " ORDER BY " + order + " LIMIT $" + (n + 1) + " OFFSET $" + (n + 2))
-        .execute(params).map(rows -> new JsonObject().put("albumList2", new JsonObject().put("album", albums(rows))));
+        .execute(params).map(rows -> {
+          JsonArray albums = albums(rows);
+          if (!id3) {
+            albums = new JsonArray(albums.stream().map(a -> (Object) albumDirectory((JsonObject) a)).toList());
+          }
+          return new JsonObject().put(id3 ? "albumList2" : "albumList", new JsonObject().put("album", albums));
+        });
   }
 
   private static JsonArray albums(RowSet<Row> rows) {

@@ -89,8 +89,11 @@ public final class SubsonicRoutes {
     methods.put("getArtist", (ctx, u) -> catalog.artist(u, required(ctx, "id")));
     methods.put("getAlbum", (ctx, u) -> catalog.album(u, required(ctx, "id")));
     methods.put("getSong", (ctx, u) -> catalog.song(u, required(ctx, "id")));
-    methods.put("getAlbumList2", (ctx, u) -> catalog.albumList(u, required(ctx, "type"), intParam(ctx, "size", 10, 0, 500),
-        intParam(ctx, "offset", 0, 0, Integer.MAX_VALUE), optionalInt(ctx, "fromYear"), optionalInt(ctx, "toYear"), param(ctx, "genre")));
+    for (String list : List.of("getAlbumList2", "getAlbumList")) {
+      methods.put(list, (ctx, u) -> catalog.albumList(u, required(ctx, "type"), intParam(ctx, "size", 10, 0, 500),
+          intParam(ctx, "offset", 0, 0, Integer.MAX_VALUE), optionalInt(ctx, "fromYear"), optionalInt(ctx, "toYear"), param(ctx, "genre"),
+          list.equals("getAlbumList2")));
+    }
     methods.put("getRandomSongs", (ctx, u) -> catalog.randomSongs(u, intParam(ctx, "size", 10, 0, 500), param(ctx, "genre"),
         optionalInt(ctx, "fromYear"), optionalInt(ctx, "toYear")));
     methods.put("getStarred2", (ctx, u) -> catalog.starred(u, true));
