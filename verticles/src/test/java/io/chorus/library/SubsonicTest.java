@@ -229,7 +229,7 @@ class SubsonicTest {
     // only it: every other method still needs them
     Element noLicense = xml("/rest/getLicense.view");
     assertThat(((Element) noLicense.getElementsByTagName("error").item(0)).getAttribute("code")).isEqualTo("10");
-    Element unknown = xml("/rest/getPodcasts.view?apiKey=" + apiKey);
+    Element unknown = xml("/rest/getVideoInfo.view?id=1&apiKey=" + apiKey);   // a method Chorus does not implement
     assertThat(((Element) unknown.getElementsByTagName("error").item(0)).getAttribute("code")).isEqualTo("70");
     Element badInt = xml("/rest/getAlbumList2.view?type=newest&size=abc&apiKey=" + apiKey);
     assertThat(badInt.getAttribute("status")).isEqualTo("failed");
@@ -1126,6 +1126,37 @@ class SubsonicTest {
     assertThat(xmlList.getElementsByTagName("albumList").getLength()).isEqualTo(1);
     assertThat(subsonic("getAlbumList.view?type=sideways", apiKey).getJsonObject("error").getInteger("code")).isEqualTo(10);
     assertThat(subsonic("getAlbumList.view?type=newest&size=501", apiKey).getJsonObject("error").getInteger("code")).isZero();
+  }
+
+  @Test
+  void whatPlayersAskForWhileBrowsingIsAnEmptyAnswerNotAnError() throws Exception {
+    // Symfonium, Feishin, DSub, Substreamer ask for these at start or on opening an artist or album: each was error 70
+    String artistId = subsonic("getAlbum.view?id=" + album, apiKey).getJsonObject("album").getString("artistId");
+    for (String[] call : new String[][] {{"getArtistInfo2.view?id=" + artistId, "artistInfo2"}, {"getArtistInfo.view?id=" + artistId, "artistInfo"},
+        {"getAlbumInfo2.view?id=" + album, "albumInfo"}, {"getAlbumInfo.view?id=" + album, "albumInfo"}, {"getNowPlaying.view", "nowPlaying"},
+        {"getBookmarks.view", "bookmarks"}, {"getPodcasts.view", "podcasts"}, {"getNewestPodcasts.view", "newestPodcasts"},
+        {"getInternetRadioStations.view", "internetRadioStations"}, {"startScan.view", "scanStatus"}}) {
+      JsonObject r = subsonic(call[0], apiKey);
+      assertThat(r.getString("status")).as(call[0] + ": " + r.encode()).isEqualTo("ok");
+      assertThat(r.getJsonObject(call[1])).as(call[0]).isNotNull();
+    }
+    JsonObject queue = subsonic("getPlayQueue.view", apiKey);
+    assertThat(queue.getString("status")).as(queue.encode()).isEqualTo("ok");
+    assertThat(subsonic("startScan.view", apiKey).getJsonObject("scanStatus").getBoolean("scanning")).isFalse();
+    // an artist's or album's info still needs an id the caller may see
+    assertThat(subsonic("getArtistInfo2.view?id=" + UUID.randomUUID(), apiKey).getJsonObject("error").getInteger("code")).isEqualTo(70);
+    assertThat(subsonic("getAlbumInfo2.view?id=" + UUID.randomUUID(), apiKey).getJsonObject("error").getInteger("code")).isEqualTo(70);
+    assertThat(subsonic("getArtistInfo2.view", apiKey).getJsonObject("error").getInteger("code")).isEqualTo(10);
+    // getTopSongs: the artist's songs by name (any case), the most played first
+    String artistName = subsonic("getArtist.view?id=" + artistId, apiKey).getJsonObject("artist").getString("name");
+    JsonObject top = subsonic("getTopSongs.view?count=10&artist=" + URLEncoder.encode(artistName.toUpperCase(java.util.Locale.ROOT),
+        StandardCharsets.UTF_8), apiKey);
+    assertThat(top.getString("status")).as(top.encode()).isEqualTo("ok");
+    assertThat(ids(top.getJsonObject("topSongs").getJsonArray("song"))).contains(song.toString(), song2.toString()).doesNotContain(hidden.toString());
+    assertThat(subsonic("getTopSongs.view?artist=nobody-" + UUID.randomUUID(), apiKey).getJsonObject("topSongs").getJsonArray("song")).isEmpty();
+    Element xmlRadio = xml("/rest/getInternetRadioStations.view?apiKey=" + apiKey);
+    assertThat(xmlRadio.getAttribute("status")).isEqualTo("ok");
+    assertThat(xmlRadio.getElementsByTagName("internetRadioStations").getLength()).isEqualTo(1);
   }
 
   private static String ping(String auth) {

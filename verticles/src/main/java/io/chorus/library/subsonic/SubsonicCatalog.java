@@ -416,6 +416,15 @@ final class SubsonicCatalog {
         .map(rows -> new JsonObject().put("songsByGenre", new JsonObject().put("song", songs(rows))));
   }
 
+  /** getTopSongs: the songs the caller may see by the artist named {@code artist} (any case), the most played first. */
+  Future<JsonObject> topSongs(SignedIn user, String artist, int count) {
+    return pg.preparedQuery(String.format(SONG, FIRST_ALBUM) + "LEFT JOIN albums al2 ON al2.id = " + FIRST_ALBUM + " WHERE " + VIS_T
+            + " AND " + SearchFold.lowerSql("ar.name") + " = " + SearchFold.lowerSql("$3::text")
+            + " ORDER BY t.play_count DESC, lower(t.title), t.id LIMIT $4")
+        .execute(viewer(user).addValue(artist).addValue(count))
+        .map(rows -> new JsonObject().put("topSongs", new JsonObject().put("song", songs(rows))));
+  }
+
   /** getScanStatus: Chorus has no scan (uploads are processed as they come); {@code count} is the songs the caller may see. */
   Future<JsonObject> scanStatus(SignedIn user) {
     return pg.preparedQuery("SELECT count(*) FROM tracks t WHERE " + VIS_T).execute(viewer(user))

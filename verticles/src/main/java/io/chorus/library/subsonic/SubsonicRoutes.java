@@ -104,6 +104,29 @@ public final class SubsonicRoutes {
     methods.put("getScanStatus", (ctx, u) -> catalog.scanStatus(u));
     // no lyrics are kept: an empty answer, as a server that found none gives
     methods.put("getLyrics", (ctx, u) -> Future.succeededFuture(new JsonObject().put("lyrics", new JsonObject())));
+    // what players ask for at start and while browsing, of things Chorus does not keep (no external artist or album
+    // info, no "now playing", saved play queue, bookmarks, podcasts or radio stations): the empty answer a server
+    // with none of them gives, rather than "not found" (an artist's or album's info still needs an id the caller sees)
+    methods.put("getArtistInfo2", (ctx, u) -> catalog.artist(u, required(ctx, "id")).map(a -> new JsonObject().put("artistInfo2",
+        new JsonObject().put("similarArtist", new JsonArray()))));
+    methods.put("getArtistInfo", (ctx, u) -> catalog.artist(u, required(ctx, "id")).map(a -> new JsonObject().put("artistInfo",
+        new JsonObject().put("similarArtist", new JsonArray()))));
+    for (String info : List.of("getAlbumInfo2", "getAlbumInfo")) {
+      methods.put(info, (ctx, u) -> catalog.album(u, required(ctx, "id")).map(a -> new JsonObject().put("albumInfo", new JsonObject())));
+    }
+    methods.put("getTopSongs", (ctx, u) -> catalog.topSongs(u, required(ctx, "artist"), intParam(ctx, "count", 50, 0, 500)));
+    methods.put("getNowPlaying", (ctx, u) -> Future.succeededFuture(new JsonObject().put("nowPlaying",
+        new JsonObject().put("entry", new JsonArray()))));
+    methods.put("getPlayQueue", (ctx, u) -> Future.succeededFuture(new JsonObject()));   // as a server with no saved queue
+    methods.put("getBookmarks", (ctx, u) -> Future.succeededFuture(new JsonObject().put("bookmarks",
+        new JsonObject().put("bookmark", new JsonArray()))));
+    methods.put("getPodcasts", (ctx, u) -> Future.succeededFuture(new JsonObject().put("podcasts",
+        new JsonObject().put("channel", new JsonArray()))));
+    methods.put("getNewestPodcasts", (ctx, u) -> Future.succeededFuture(new JsonObject().put("newestPodcasts",
+        new JsonObject().put("episode", new JsonArray()))));
+    methods.put("getInternetRadioStations", (ctx, u) -> Future.succeededFuture(new JsonObject().put("internetRadioStations",
+        new JsonObject().put("internetRadioStation", new JsonArray()))));
+    methods.put("startScan", (ctx, u) -> catalog.scanStatus(u));   // nothing to scan: the status, scanning false
     methods.put("getUser", (ctx, u) -> {
       String username = required(ctx, "username");
       return users.byUsername(username).compose(who -> {
