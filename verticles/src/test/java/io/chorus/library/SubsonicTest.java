@@ -1159,6 +1159,18 @@ class SubsonicTest {
     assertThat(xmlRadio.getElementsByTagName("internetRadioStations").getLength()).isEqualTo(1);
   }
 
+  @Test
+  void tokenInfoNamesTheUserOfAnApiKey() throws Exception {
+    // the apiKeyAuthentication extension (advertised) has clients ask tokenInfo for the key's username: it was 70
+    JsonObject info = subsonic("tokenInfo.view", apiKey);
+    assertThat(info.getString("status")).as(info.encode()).isEqualTo("ok");
+    assertThat(info.getJsonObject("tokenInfo").getString("username")).isEqualTo(alice);
+    Element xmlInfo = xml("/rest/tokenInfo?apiKey=" + apiKey);
+    assertThat(((Element) xmlInfo.getElementsByTagName("tokenInfo").item(0)).getAttribute("username")).isEqualTo(alice);
+    Element bad = xml("/rest/tokenInfo?apiKey=not-a-key");
+    assertThat(((Element) bad.getElementsByTagName("error").item(0)).getAttribute("code")).isEqualTo("44");
+  }
+
   private static String ping(String auth) {
     try {
       return xml("/rest/ping.view?" + auth).getAttribute("status");

@@ -127,6 +127,9 @@ public final class SubsonicRoutes {
     methods.put("getInternetRadioStations", (ctx, u) -> Future.succeededFuture(new JsonObject().put("internetRadioStations",
         new JsonObject().put("internetRadioStation", new JsonArray()))));
     methods.put("startScan", (ctx, u) -> catalog.scanStatus(u));   // nothing to scan: the status, scanning false
+    // apiKeyAuthentication: a client signed in with an API key learns its username from tokenInfo
+    methods.put("tokenInfo", (ctx, u) -> playlists.user(u).map(user -> new JsonObject().put("tokenInfo",
+        new JsonObject().put("username", user.getJsonObject("user").getString("username")))));
     methods.put("getUser", (ctx, u) -> {
       String username = required(ctx, "username");
       return users.byUsername(username).compose(who -> {
