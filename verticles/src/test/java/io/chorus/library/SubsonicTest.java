@@ -1171,6 +1171,20 @@ class SubsonicTest {
     assertThat(((Element) bad.getElementsByTagName("error").item(0)).getAttribute("code")).isEqualTo("44");
   }
 
+  @Test
+  void aSongInNoAlbumHasItsArtistsDirectoryAsParent() throws Exception {
+    // folder-model clients (DSub) go up and group by parent: an artist's songs in no album had none
+    UUID artist = UUID.randomUUID();
+    UUID loose = UUID.randomUUID();
+    tc.sql("INSERT INTO artists (id, name, name_key) VALUES (?, ?, ?)", artist, "Loose Ends " + artist, "loose " + artist);
+    track(loose, aliceId, "Out on its own", artist, "approved", 90_000);
+    JsonObject dir = subsonic("getMusicDirectory.view?id=" + artist, apiKey).getJsonObject("directory");
+    assertThat(ids(dir.getJsonArray("child"))).containsExactly(loose.toString());
+    assertThat(dir.getJsonArray("child").getJsonObject(0).getString("parent")).isEqualTo(artist.toString());
+    Element xmlDir = xml("/rest/getMusicDirectory.view?id=" + artist + "&apiKey=" + apiKey);
+    assertThat(((Element) xmlDir.getElementsByTagName("child").item(0)).getAttribute("parent")).isEqualTo(artist.toString());
+  }
+
   private static String ping(String auth) {
     try {
       return xml("/rest/ping.view?" + auth).getAttribute("status");

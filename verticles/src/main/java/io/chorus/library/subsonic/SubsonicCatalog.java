@@ -104,7 +104,8 @@ final class SubsonicCatalog {
         return Future.all(albums, loose).map(all -> {
           JsonArray children = new JsonArray();
           albums.result().forEach(r -> children.add(albumDirectory(album(r))));
-          songs(loose.result()).forEach(children::add);
+          // a song in no album lives in its artist's directory: that is its parent, as an album's is for its songs
+          songs(loose.result()).forEach(song -> children.add(((JsonObject) song).put("parent", artist.getString("id"))));
           JsonObject dir = new JsonObject().put("id", artist.getString("id")).put("name", artist.getString("name"));
           if (artist.getString("starred") != null) {
             dir.put("starred", artist.getString("starred"));
