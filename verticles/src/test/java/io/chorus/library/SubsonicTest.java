@@ -1185,6 +1185,28 @@ class SubsonicTest {
     assertThat(((Element) xmlDir.getElementsByTagName("child").item(0)).getAttribute("parent")).isEqualTo(artist.toString());
   }
 
+  @Test
+  void starWithTheIdOfAnAlbumOrArtistDirectoryStarsThatAlbumOrArtist() throws Exception {
+    // the folder model's albums and artists are directories: DSub stars them with id=, which was taken for a song (70)
+    String[] ivy = account("ivy");
+    String artistId = subsonic("getAlbum.view?id=" + album, ivy[1]).getJsonObject("album").getString("artistId");
+    JsonObject star = subsonic("star.view?id=" + album + "&id=" + artistId + "&id=" + song, ivy[1]);
+    assertThat(star.getString("status")).as(star.encode()).isEqualTo("ok");
+    JsonObject starred = subsonic("getStarred.view", ivy[1]).getJsonObject("starred");
+    assertThat(ids(starred.getJsonArray("album"))).containsExactly(album.toString());
+    assertThat(ids(starred.getJsonArray("artist"))).containsExactly(artistId);
+    assertThat(ids(starred.getJsonArray("song"))).containsExactly(song.toString());
+    assertThat(subsonic("unstar.view?id=" + album + "&id=" + artistId, ivy[1]).getString("status")).isEqualTo("ok");
+    starred = subsonic("getStarred2.view", ivy[1]).getJsonObject("starred2");
+    assertThat(starred.getJsonArray("album")).isEmpty();
+    assertThat(starred.getJsonArray("artist")).isEmpty();
+    assertThat(ids(starred.getJsonArray("song"))).containsExactly(song.toString());
+    // an id that is nothing the caller may see still stars nothing and is 70
+    assertThat(subsonic("star.view?id=" + UUID.randomUUID() + "&id=" + album, ivy[1]).getJsonObject("error").getInteger("code")).isEqualTo(70);
+    assertThat(subsonic("star.view?id=" + hidden, ivy[1]).getJsonObject("error").getInteger("code")).isEqualTo(70);
+    assertThat(subsonic("getStarred2.view", ivy[1]).getJsonObject("starred2").getJsonArray("album")).isEmpty();
+  }
+
   private static String ping(String auth) {
     try {
       return xml("/rest/ping.view?" + auth).getAttribute("status");

@@ -236,15 +236,35 @@ final class SubsonicPlaylists {
     if (songs.isEmpty() && albums.isEmpty() && artists.isEmpty()) {
       return Future.failedFuture(SubsonicResponse.failure(SubsonicResponse.MISSING_PARAMETER, "Required parameter is missing: id, albumId or artistId"));
     }
+    List<UUID> ids = SubsonicCatalog.uuids(songs);
+    if (ids.isEmpty()) {
+      return starResolved(user, on, List.of(), SubsonicCatalog.uuids(albums), SubsonicCatalog.uuids(artists));
+    }
+    // Subsonic's id is "the file or folder": folder-model clients (getMusicDirectory, getAlbumList, getStarred, search2)
+    // star an album's or an artist's directory by its id; an id that is neither stays a song's
+    return pg.preparedQuery("SELECT id, 'album' FROM albums WHERE id = ANY($1) UNION ALL SELECT id, 'artist' FROM artists WHERE id = ANY($1)")
+        .execute(Tuple.of(ids.toArray(UUID[]::new))).compose(rows -> {
+          List<UUID> s = new java.util.ArrayList<>(ids);
+          List<UUID> al = new java.util.ArrayList<>(SubsonicCatalog.uuids(albums));
+          List<UUID> ar = new java.util.ArrayList<>(SubsonicCatalog.uuids(artists));
+          for (io.vertx.sqlclient.Row r : rows) {
+            s.remove(r.getUUID(0));
+            ("album".equals(r.getString(1)) ? al : ar).add(r.getUUID(0));
+          }
+          return starResolved(user, on, s, al, ar);
+        });
+  }
+
+  private Future<Void> starResolved(SignedIn user, boolean on, List<UUID> songs, List<UUID> albums, List<UUID> artists) {
     UUID uid = UUID.fromString(user.userId());
     List<Tuple> batch = new java.util.ArrayList<>();
-    SubsonicCatalog.uuids(songs).forEach(i -> batch.add(Tuple.of(uid, "track", i)));
-    SubsonicCatalog.uuids(albums).forEach(i -> batch.add(Tuple.of(uid, "album", i)));
-    SubsonicCatalog.uuids(artists).forEach(i -> batch.add(Tuple.of(uid, "artist", i)));
+    songs.forEach(i -> batch.add(Tuple.of(uid, "track", i)));
+    albums.forEach(i -> batch.add(Tuple.of(uid, "album", i)));
+    artists.forEach(i -> batch.add(Tuple.of(uid, "artist", i)));
     if (!on) {
       return pg.preparedQuery("DELETE FROM likes WHERE user_id = $1 AND subject_type = $2 AND subject_id = $3").executeBatch(batch).mapEmpty();
     }
-    return requireVisible(user, SubsonicCatalog.uuids(songs), SubsonicCatalog.uuids(albums), SubsonicCatalog.uuids(artists))
+    return requireVisible(user, songs, albums, artists)
         .compose(v -> pg.preparedQuery("INSERT INTO likes (user_id, subject_type, subject_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
             .executeBatch(batch)).mapEmpty();
   }
