@@ -52,14 +52,6 @@ final class SearchFold {
     return out.toString();
   }
 
-  /**
-   * SQL lower case of {@code expr} in every script whatever the database's locale (its {@code lower()} under the C locale
-   * folds ASCII only): {@link io.chorus.input.SqlLower}.
-   */
-  static String lowerSql(String expr) {
-    return io.chorus.input.SqlLower.of(expr);
-  }
-
   /** The SQL expression folding {@code column}, with FROM and TO as the parameters {@code $from} and {@code $to}. */
   static String sql(String column, int from, int to) {
     return "translate(" + column + ", $" + from + ", $" + to + ")";

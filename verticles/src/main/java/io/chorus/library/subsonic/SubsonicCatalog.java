@@ -1,5 +1,6 @@
 package io.chorus.library.subsonic;
 
+import io.chorus.input.SqlLower;
 import io.chorus.web.SignedIn;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
@@ -219,7 +220,7 @@ final class SubsonicCatalog {
         if (genre == null) {
           return Future.failedFuture(SubsonicResponse.failure(SubsonicResponse.MISSING_PARAMETER, "Required parameter is missing: genre"));
         }
-        where += " AND " + SearchFold.lowerSql("s.genre") + " = " + SearchFold.lowerSql("$3::text");
+        where += " AND " + SqlLower.of("s.genre") + " = " + SqlLower.of("$3::text");
         params.addValue(genre);
         order = "lower(al.title), al.id";
       }
@@ -345,7 +346,7 @@ final class SubsonicCatalog {
     StringBuilder where = new StringBuilder(" WHERE " + VIS_T);
     if (genre != null && !genre.isEmpty()) {
       params.addValue(genre);
-      where.append(" AND ").append(SearchFold.lowerSql("t.genre")).append(" = ").append(SearchFold.lowerSql("$" + params.size() + "::text"));
+      where.append(" AND ").append(SqlLower.of("t.genre")).append(" = ").append(SqlLower.of("$" + params.size() + "::text"));
     }
     if (fromYear != null) {
       params.addValue(fromYear);
@@ -400,7 +401,7 @@ final class SubsonicCatalog {
   Future<JsonObject> genres(SignedIn user) {
     return pg.preparedQuery("SELECT min(t.genre) AS genre, count(DISTINCT t.id) AS song_count, count(DISTINCT al.id) AS album_count"
             + " FROM tracks t LEFT JOIN album_tracks at ON at.track_id = t.id LEFT JOIN albums al ON al.id = at.album_id AND " + VIS_AL
-            + " WHERE " + VIS_T + " AND t.genre IS NOT NULL GROUP BY " + SearchFold.lowerSql("t.genre") + " ORDER BY " + SearchFold.lowerSql("t.genre"))
+            + " WHERE " + VIS_T + " AND t.genre IS NOT NULL GROUP BY " + SqlLower.of("t.genre") + " ORDER BY " + SqlLower.of("t.genre"))
         .execute(viewer(user)).map(rows -> {
           JsonArray out = new JsonArray();
           rows.forEach(r -> out.add(new JsonObject().put("songCount", r.getLong("song_count")).put("albumCount", r.getLong("album_count"))
@@ -412,7 +413,7 @@ final class SubsonicCatalog {
   /** getSongsByGenre: the songs of {@code genre} (any case) the caller may see, by title. */
   Future<JsonObject> songsByGenre(SignedIn user, String genre, int count, int offset) {
     return pg.preparedQuery(String.format(SONG, FIRST_ALBUM) + "LEFT JOIN albums al2 ON al2.id = " + FIRST_ALBUM + " WHERE " + VIS_T
-            + " AND " + SearchFold.lowerSql("t.genre") + " = " + SearchFold.lowerSql("$3::text") + " ORDER BY lower(t.title), t.id LIMIT $4 OFFSET $5")
+            + " AND " + SqlLower.of("t.genre") + " = " + SqlLower.of("$3::text") + " ORDER BY lower(t.title), t.id LIMIT $4 OFFSET $5")
         .execute(viewer(user).addValue(genre).addValue(count).addValue(offset))
         .map(rows -> new JsonObject().put("songsByGenre", new JsonObject().put("song", songs(rows))));
   }
@@ -420,7 +421,7 @@ final class SubsonicCatalog {
   /** getTopSongs: the songs the caller may see by the artist named {@code artist} (any case), the most played first. */
   Future<JsonObject> topSongs(SignedIn user, String artist, int count) {
     return pg.preparedQuery(String.format(SONG, FIRST_ALBUM) + "LEFT JOIN albums al2 ON al2.id = " + FIRST_ALBUM + " WHERE " + VIS_T
-            + " AND " + SearchFold.lowerSql("ar.name") + " = " + SearchFold.lowerSql("$3::text")
+            + " AND " + SqlLower.of("ar.name") + " = " + SqlLower.of("$3::text")
             + " ORDER BY t.play_count DESC, lower(t.title), t.id LIMIT $4")
         .execute(viewer(user).addValue(artist).addValue(count))
         .map(rows -> new JsonObject().put("topSongs", new JsonObject().put("song", songs(rows))));
