@@ -1207,6 +1207,56 @@ class SubsonicTest {
     assertThat(subsonic("getStarred2.view", ivy[1]).getJsonObject("starred2").getJsonArray("album")).isEmpty();
   }
 
+  @Test
+  void aSavedPlayQueueIsTheCallersAndResumesWhereItWasLeft() throws Exception {
+    // Symfonium, Feishin, DSub save the queue to resume it on another device: savePlayQueue was 70, getPlayQueue empty
+    String[] jo = account("jo");
+    String[] kim = account("kim");
+    assertThat(subsonic("getPlayQueue.view", jo[1]).containsKey("playQueue")).as("nothing saved yet").isFalse();
+    JsonObject saved = subsonic("savePlayQueue.view?c=Symfonium&id=" + song2 + "&id=" + song + "&id=" + song2 + "&current=" + song
+        + "&position=61500", jo[1]);
+    assertThat(saved.getString("status")).as(saved.encode()).isEqualTo("ok");
+    JsonObject queue = subsonic("getPlayQueue.view", jo[1]).getJsonObject("playQueue");
+    assertThat(queue).as("the saved queue").isNotNull();
+    assertThat(ids(queue.getJsonArray("entry"))).containsExactly(song2.toString(), song.toString(), song2.toString());
+    assertThat(queue.getString("current")).isEqualTo(song.toString());
+    assertThat(queue.getLong("position")).isEqualTo(61_500L);
+    assertThat(queue.getString("username")).isEqualTo(jo[3]);
+    assertThat(queue.getString("changedBy")).isEqualTo("Symfonium");
+    assertThat(java.time.Instant.parse(queue.getString("changed"))).isAfter(java.time.Instant.now().minusSeconds(600));
+    assertThat(queue.getJsonArray("entry").getJsonObject(1).getString("title")).isEqualTo("Aurora Rising");
+    Element xmlQueue = (Element) xml("/rest/getPlayQueue.view?apiKey=" + jo[1]).getElementsByTagName("playQueue").item(0);
+    assertThat(xmlQueue.getAttribute("current")).isEqualTo(song.toString());
+    assertThat(xmlQueue.getAttribute("position")).isEqualTo("61500");
+    assertThat(xmlQueue.getElementsByTagName("entry").getLength()).isEqualTo(3);
+    assertThat(subsonic("getPlayQueue.view", kim[1]).containsKey("playQueue")).as("one user's queue is not another's").isFalse();
+
+    // a song the caller may not see, a current song not in the queue, a bad position: refused, the queue unchanged
+    assertThat(subsonic("savePlayQueue.view?id=" + song + "&id=" + hidden, jo[1]).getJsonObject("error").getInteger("code")).isEqualTo(70);
+    assertThat(subsonic("savePlayQueue.view?id=" + UUID.randomUUID(), jo[1]).getJsonObject("error").getInteger("code")).isEqualTo(70);
+    assertThat(subsonic("savePlayQueue.view?id=" + song + "&current=" + song2, jo[1]).getJsonObject("error").getInteger("code")).isEqualTo(0);
+    assertThat(subsonic("savePlayQueue.view?id=" + song + "&position=-1", jo[1]).getJsonObject("error").getInteger("code")).isEqualTo(0);
+    assertThat(subsonic("savePlayQueue.view?id=" + song + "&position=soon", jo[1]).getJsonObject("error").getInteger("code")).isEqualTo(0);
+    assertThat(ids(subsonic("getPlayQueue.view", jo[1]).getJsonObject("playQueue").getJsonArray("entry")))
+        .containsExactly(song2.toString(), song.toString(), song2.toString());
+
+    // a song hidden later drops out; when it was the playing one, the queue resumes at the first song left
+    UUID gone = UUID.randomUUID();
+    track(gone, aliceId, "Soon taken down", null, "approved", 100_000);
+    assertThat(subsonic("savePlayQueue.view?c=DSub&id=" + gone + "&id=" + song + "&current=" + gone + "&position=5000", jo[1])
+        .getString("status")).isEqualTo("ok");
+    tc.sql("UPDATE tracks SET moderation = 'removed' WHERE id = ?", gone);
+    queue = subsonic("getPlayQueue.view", jo[1]).getJsonObject("playQueue");
+    assertThat(ids(queue.getJsonArray("entry"))).containsExactly(song.toString());
+    assertThat(queue.getString("current")).isEqualTo(song.toString());
+    assertThat(queue.getLong("position")).isEqualTo(0L);
+    assertThat(queue.getString("changedBy")).isEqualTo("DSub");
+
+    // no id clears it
+    assertThat(subsonic("savePlayQueue.view", jo[1]).getString("status")).isEqualTo("ok");
+    assertThat(subsonic("getPlayQueue.view", jo[1]).containsKey("playQueue")).isFalse();
+  }
+
   private static String ping(String auth) {
     try {
       return xml("/rest/ping.view?" + auth).getAttribute("status");

@@ -105,7 +105,7 @@ public final class SubsonicRoutes {
     // no lyrics are kept: an empty answer, as a server that found none gives
     methods.put("getLyrics", (ctx, u) -> Future.succeededFuture(new JsonObject().put("lyrics", new JsonObject())));
     // what players ask for at start and while browsing, of things Chorus does not keep (no external artist or album
-    // info, no "now playing", saved play queue, bookmarks, podcasts or radio stations): the empty answer a server
+    // info, no "now playing", bookmarks, podcasts or radio stations): the empty answer a server
     // with none of them gives, rather than "not found" (an artist's or album's info still needs an id the caller sees)
     methods.put("getArtistInfo2", (ctx, u) -> catalog.artist(u, required(ctx, "id")).map(a -> new JsonObject().put("artistInfo2",
         new JsonObject().put("similarArtist", new JsonArray()))));
@@ -117,7 +117,6 @@ public final class SubsonicRoutes {
     methods.put("getTopSongs", (ctx, u) -> catalog.topSongs(u, required(ctx, "artist"), intParam(ctx, "count", 50, 0, 500)));
     methods.put("getNowPlaying", (ctx, u) -> Future.succeededFuture(new JsonObject().put("nowPlaying",
         new JsonObject().put("entry", new JsonArray()))));
-    methods.put("getPlayQueue", (ctx, u) -> Future.succeededFuture(new JsonObject()));   // as a server with no saved queue
     methods.put("getBookmarks", (ctx, u) -> Future.succeededFuture(new JsonObject().put("bookmarks",
         new JsonObject().put("bookmark", new JsonArray()))));
     methods.put("getPodcasts", (ctx, u) -> Future.succeededFuture(new JsonObject().put("podcasts",
@@ -180,6 +179,10 @@ public final class SubsonicRoutes {
     methods.put("deletePlaylist", (ctx, u) -> deletion.delete(u, SubsonicCatalog.uuid(required(ctx, "id"))).map(new JsonObject()));
     methods.put("star", (ctx, u) -> playlists.star(u, true, all(ctx, "id"), all(ctx, "albumId"), all(ctx, "artistId")).map(new JsonObject()));
     methods.put("unstar", (ctx, u) -> playlists.star(u, false, all(ctx, "id"), all(ctx, "albumId"), all(ctx, "artistId")).map(new JsonObject()));
+    SubsonicPlayQueue queue = new SubsonicPlayQueue(pg, catalog);
+    methods.put("savePlayQueue", (ctx, u) -> queue.save(u, all(ctx, "id"), param(ctx, "current"), position(ctx), param(ctx, "c"))
+        .map(new JsonObject()));
+    methods.put("getPlayQueue", (ctx, u) -> queue.get(u));
     methods.put("scrobble", (ctx, u) -> !"false".equals(param(ctx, "submission"))
         ? playlists.scrobble(u, all(ctx, "id"), all(ctx, "time").stream().map(SubsonicRoutes::longOrNull).toList()).map(new JsonObject())
         : Future.succeededFuture(new JsonObject()));   // "now playing" notifications are accepted and not stored
@@ -209,7 +212,7 @@ public final class SubsonicRoutes {
 
   /** The methods that change data: HEAD (which must not) is refused for them. */
   private static final java.util.Set<String> CHANGES = java.util.Set.of("createPlaylist", "updatePlaylist", "deletePlaylist", "star",
-      "unstar", "scrobble");
+      "unstar", "scrobble", "savePlayQueue");
 
   private static void refused(RoutingContext ctx) {
     Throwable e = ctx.failure();
@@ -437,6 +440,16 @@ public final class SubsonicRoutes {
       }
     }
     return out;
+  }
+
+  /** A {@code position} in milliseconds (absent: null); not a number is error 0. */
+  private static Long position(RoutingContext ctx) {
+    String v = param(ctx, "position");
+    try {
+      return v == null || v.isEmpty() ? null : io.chorus.input.Inputs.parseLong(v);
+    } catch (NumberFormatException e) {
+      throw SubsonicResponse.failure(SubsonicResponse.GENERIC, "position must be milliseconds, got '" + v + "'");
+    }
   }
 
   private static Long longOrNull(String v) {
