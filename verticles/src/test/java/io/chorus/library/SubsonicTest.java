@@ -1257,6 +1257,62 @@ class SubsonicTest {
     assertThat(subsonic("getPlayQueue.view", jo[1]).containsKey("playQueue")).isFalse();
   }
 
+  @Test
+  void bookmarksKeepTheCallersPlaceInASong() throws Exception {
+    // audiobook and long-mix listeners (DSub, Substreamer) bookmark a place in a song: createBookmark was 70
+    String[] lu = account("lu");
+    String[] max = account("max");
+    assertThat(subsonic("getBookmarks.view", lu[1]).getJsonObject("bookmarks").getJsonArray("bookmark")).isEmpty();
+    assertThat(subsonic("createBookmark.view?id=" + song + "&position=90000&comment=" + URLEncoder.encode("the chorus", StandardCharsets.UTF_8),
+        lu[1]).getString("status")).isEqualTo("ok");
+    assertThat(subsonic("createBookmark.view?id=" + song2 + "&position=1000", lu[1]).getString("status")).isEqualTo("ok");
+    JsonArray marks = subsonic("getBookmarks.view", lu[1]).getJsonObject("bookmarks").getJsonArray("bookmark");
+    assertThat(marks.stream().map(m -> ((JsonObject) m).getJsonObject("entry").getString("id"))).containsExactly(song2.toString(), song.toString());
+    JsonObject first = marks.getJsonObject(1);
+    assertThat(first.getLong("position")).isEqualTo(90_000L);
+    assertThat(first.getString("comment")).isEqualTo("the chorus");
+    assertThat(first.getString("username")).isEqualTo(lu[3]);
+    assertThat(first.getJsonObject("entry").getString("title")).isEqualTo("Aurora Rising");
+    assertThat(first.getString("created")).isNotNull();
+    assertThat(first.getString("changed")).isNotNull();
+    assertThat(marks.getJsonObject(0).containsKey("comment")).as("none given").isFalse();
+
+    // creating again replaces it (one per user and song), keeping when it was first made
+    assertThat(subsonic("createBookmark.view?id=" + song + "&position=120000&comment=later", lu[1]).getString("status")).isEqualTo("ok");
+    marks = subsonic("getBookmarks.view", lu[1]).getJsonObject("bookmarks").getJsonArray("bookmark");
+    assertThat(marks).hasSize(2);
+    JsonObject again = marks.getJsonObject(0);
+    assertThat(again.getJsonObject("entry").getString("id")).as("the latest changed first").isEqualTo(song.toString());
+    assertThat(again.getLong("position")).isEqualTo(120_000L);
+    assertThat(again.getString("comment")).isEqualTo("later");
+    assertThat(again.getString("created")).isEqualTo(first.getString("created"));
+    Element xmlMark = (Element) xml("/rest/getBookmarks.view?apiKey=" + lu[1]).getElementsByTagName("bookmark").item(0);
+    assertThat(xmlMark.getAttribute("position")).isEqualTo("120000");
+    assertThat(((Element) xmlMark.getElementsByTagName("entry").item(0)).getAttribute("id")).isEqualTo(song.toString());
+    assertThat(subsonic("getBookmarks.view", max[1]).getJsonObject("bookmarks").getJsonArray("bookmark")).as("another user's").isEmpty();
+
+    // a song the caller may not see, a missing or bad position: refused, nothing stored
+    assertThat(subsonic("createBookmark.view?id=" + hidden + "&position=1", lu[1]).getJsonObject("error").getInteger("code")).isEqualTo(70);
+    assertThat(subsonic("createBookmark.view?id=" + UUID.randomUUID() + "&position=1", lu[1]).getJsonObject("error").getInteger("code")).isEqualTo(70);
+    assertThat(subsonic("createBookmark.view?id=" + song, lu[1]).getJsonObject("error").getInteger("code")).isEqualTo(10);
+    assertThat(subsonic("createBookmark.view?position=1", lu[1]).getJsonObject("error").getInteger("code")).isEqualTo(10);
+    assertThat(subsonic("createBookmark.view?id=" + song + "&position=-5", lu[1]).getJsonObject("error").getInteger("code")).isEqualTo(0);
+    assertThat(subsonic("getBookmarks.view", lu[1]).getJsonObject("bookmarks").getJsonArray("bookmark").getJsonObject(0).getLong("position"))
+        .isEqualTo(120_000L);
+
+    // a song hidden later drops out; deleteBookmark removes the caller's (none: nothing to do)
+    UUID gone = UUID.randomUUID();
+    track(gone, aliceId, "Soon hidden", null, "approved", 100_000);
+    assertThat(subsonic("createBookmark.view?id=" + gone + "&position=5", lu[1]).getString("status")).isEqualTo("ok");
+    tc.sql("UPDATE tracks SET moderation = 'removed' WHERE id = ?", gone);
+    assertThat(subsonic("getBookmarks.view", lu[1]).getJsonObject("bookmarks").getJsonArray("bookmark")).hasSize(2);
+    assertThat(subsonic("deleteBookmark.view?id=" + song, lu[1]).getString("status")).isEqualTo("ok");
+    assertThat(subsonic("deleteBookmark.view?id=" + song, lu[1]).getString("status")).isEqualTo("ok");
+    marks = subsonic("getBookmarks.view", lu[1]).getJsonObject("bookmarks").getJsonArray("bookmark");
+    assertThat(marks.stream().map(m -> ((JsonObject) m).getJsonObject("entry").getString("id"))).containsExactly(song2.toString());
+    assertThat(subsonic("deleteBookmark.view", lu[1]).getJsonObject("error").getInteger("code")).isEqualTo(10);
+  }
+
   private static String ping(String auth) {
     try {
       return xml("/rest/ping.view?" + auth).getAttribute("status");

@@ -105,7 +105,7 @@ public final class SubsonicRoutes {
     // no lyrics are kept: an empty answer, as a server that found none gives
     methods.put("getLyrics", (ctx, u) -> Future.succeededFuture(new JsonObject().put("lyrics", new JsonObject())));
     // what players ask for at start and while browsing, of things Chorus does not keep (no external artist or album
-    // info, no "now playing", bookmarks, podcasts or radio stations): the empty answer a server
+    // info, no "now playing", podcasts or radio stations): the empty answer a server
     // with none of them gives, rather than "not found" (an artist's or album's info still needs an id the caller sees)
     methods.put("getArtistInfo2", (ctx, u) -> catalog.artist(u, required(ctx, "id")).map(a -> new JsonObject().put("artistInfo2",
         new JsonObject().put("similarArtist", new JsonArray()))));
@@ -117,8 +117,6 @@ public final class SubsonicRoutes {
     methods.put("getTopSongs", (ctx, u) -> catalog.topSongs(u, required(ctx, "artist"), intParam(ctx, "count", 50, 0, 500)));
     methods.put("getNowPlaying", (ctx, u) -> Future.succeededFuture(new JsonObject().put("nowPlaying",
         new JsonObject().put("entry", new JsonArray()))));
-    methods.put("getBookmarks", (ctx, u) -> Future.succeededFuture(new JsonObject().put("bookmarks",
-        new JsonObject().put("bookmark", new JsonArray()))));
     methods.put("getPodcasts", (ctx, u) -> Future.succeededFuture(new JsonObject().put("podcasts",
         new JsonObject().put("channel", new JsonArray()))));
     methods.put("getNewestPodcasts", (ctx, u) -> Future.succeededFuture(new JsonObject().put("newestPodcasts",
@@ -183,6 +181,16 @@ public final class SubsonicRoutes {
     methods.put("savePlayQueue", (ctx, u) -> queue.save(u, all(ctx, "id"), param(ctx, "current"), position(ctx), param(ctx, "c"))
         .map(new JsonObject()));
     methods.put("getPlayQueue", (ctx, u) -> queue.get(u));
+    SubsonicBookmarks bookmarks = new SubsonicBookmarks(pg, catalog);
+    methods.put("createBookmark", (ctx, u) -> {
+      Long position = position(ctx);
+      if (position == null) {
+        throw SubsonicResponse.failure(SubsonicResponse.MISSING_PARAMETER, "Required parameter is missing: position");
+      }
+      return bookmarks.create(u, required(ctx, "id"), position, param(ctx, "comment")).map(new JsonObject());
+    });
+    methods.put("deleteBookmark", (ctx, u) -> bookmarks.delete(u, required(ctx, "id")).map(new JsonObject()));
+    methods.put("getBookmarks", (ctx, u) -> bookmarks.list(u));
     methods.put("scrobble", (ctx, u) -> !"false".equals(param(ctx, "submission"))
         ? playlists.scrobble(u, all(ctx, "id"), all(ctx, "time").stream().map(SubsonicRoutes::longOrNull).toList()).map(new JsonObject())
         : Future.succeededFuture(new JsonObject()));   // "now playing" notifications are accepted and not stored
@@ -212,7 +220,7 @@ public final class SubsonicRoutes {
 
   /** The methods that change data: HEAD (which must not) is refused for them. */
   private static final java.util.Set<String> CHANGES = java.util.Set.of("createPlaylist", "updatePlaylist", "deletePlaylist", "star",
-      "unstar", "scrobble", "savePlayQueue");
+      "unstar", "scrobble", "savePlayQueue", "createBookmark", "deleteBookmark");
 
   private static void refused(RoutingContext ctx) {
     Throwable e = ctx.failure();
