@@ -1313,6 +1313,45 @@ class SubsonicTest {
     assertThat(subsonic("deleteBookmark.view", lu[1]).getJsonObject("error").getInteger("code")).isEqualTo(10);
   }
 
+  @Test
+  void setRatingRatesSongsAlbumsAndArtistsForTheCallerOnly() throws Exception {
+    // players show and set star ratings (Symfonium, Feishin, DSub): setRating was 70 and no entry carried userRating
+    String[] nia = account("nia");
+    String[] oz = account("oz");
+    String artistId = subsonic("getAlbum.view?id=" + album, nia[1]).getJsonObject("album").getString("artistId");
+    for (String id : List.of(song + "&rating=4", album + "&rating=5", artistId + "&rating=3")) {
+      JsonObject r = subsonic("setRating.view?id=" + id, nia[1]);
+      assertThat(r.getString("status")).as(id + ": " + r.encode()).isEqualTo("ok");
+    }
+    assertThat(subsonic("getSong.view?id=" + song, nia[1]).getJsonObject("song").getInteger("userRating")).isEqualTo(4);
+    JsonObject al = subsonic("getAlbum.view?id=" + album, nia[1]).getJsonObject("album");
+    assertThat(al.getInteger("userRating")).isEqualTo(5);
+    assertThat(al.getJsonArray("song").stream().map(x -> ((JsonObject) x).getInteger("userRating"))).containsExactly(null, 4);
+    assertThat(subsonic("getArtist.view?id=" + artistId, nia[1]).getJsonObject("artist").getInteger("userRating")).isEqualTo(3);
+    assertThat(subsonic("getMusicDirectory.view?id=" + album, nia[1]).getJsonObject("directory").getInteger("userRating")).isEqualTo(5);
+    assertThat(((Element) xml("/rest/getSong.view?id=" + song + "&apiKey=" + nia[1]).getElementsByTagName("song").item(0))
+        .getAttribute("userRating")).isEqualTo("4");
+    assertThat(subsonic("getSong.view?id=" + song, oz[1]).getJsonObject("song").containsKey("userRating")).as("another user's rating").isFalse();
+    assertThat(subsonic("getAlbum.view?id=" + album, oz[1]).getJsonObject("album").containsKey("userRating")).isFalse();
+
+    // again replaces it, 0 removes it
+    assertThat(subsonic("setRating.view?id=" + song + "&rating=2", nia[1]).getString("status")).isEqualTo("ok");
+    assertThat(subsonic("getSong.view?id=" + song, nia[1]).getJsonObject("song").getInteger("userRating")).isEqualTo(2);
+    assertThat(subsonic("setRating.view?id=" + song + "&rating=0", nia[1]).getString("status")).isEqualTo("ok");
+    assertThat(subsonic("getSong.view?id=" + song, nia[1]).getJsonObject("song").containsKey("userRating")).isFalse();
+
+    // a rating out of 0-5 or not a number is 0, a missing one 10, an id the caller may not see 70: nothing changes
+    for (String bad : List.of("6", "-1", "five", "4.5")) {
+      assertThat(subsonic("setRating.view?id=" + album + "&rating=" + bad, nia[1]).getJsonObject("error").getInteger("code")).as(bad).isEqualTo(0);
+    }
+    assertThat(subsonic("setRating.view?id=" + album, nia[1]).getJsonObject("error").getInteger("code")).isEqualTo(10);
+    assertThat(subsonic("setRating.view?rating=3", nia[1]).getJsonObject("error").getInteger("code")).isEqualTo(10);
+    assertThat(subsonic("setRating.view?id=" + hidden + "&rating=3", nia[1]).getJsonObject("error").getInteger("code")).isEqualTo(70);
+    assertThat(subsonic("setRating.view?id=" + UUID.randomUUID() + "&rating=3", nia[1]).getJsonObject("error").getInteger("code")).isEqualTo(70);
+    assertThat(subsonic("getAlbum.view?id=" + album, nia[1]).getJsonObject("album").getInteger("userRating")).isEqualTo(5);
+    assertThat(tc.sql("SELECT count(*) AS n FROM subsonic_ratings WHERE subject_id = ?", hidden).get(0).get("n")).isEqualTo(0L);
+  }
+
   private static String ping(String auth) {
     try {
       return xml("/rest/ping.view?" + auth).getAttribute("status");

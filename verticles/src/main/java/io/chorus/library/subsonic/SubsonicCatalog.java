@@ -28,25 +28,30 @@ final class SubsonicCatalog {
   private static final String SONG = "SELECT t.id, t.title, t.album_title, t.track_no, t.year, t.genre, t.original_size, t.format, t.mime,"
       + " t.duration_ms, t.bitrate, t.created_at, t.play_count, t.cover_key IS NOT NULL AS has_cover, t.replay_gain_db, t.true_peak_db,"
       + " t.sample_rate, t.channels, t.artist_id, ar.name AS artist_name, %s AS album_id, al2.title AS album_name, al2.cover_key IS NOT NULL AS album_has_cover,"
-      + " lk.created_at AS starred"
+      + " lk.created_at AS starred, rt.rating AS user_rating"
       + " FROM tracks t LEFT JOIN artists ar ON ar.id = t.artist_id"
-      + " LEFT JOIN likes lk ON lk.user_id = $1::uuid AND lk.subject_type = 'track' AND lk.subject_id = t.id ";
+      + " LEFT JOIN likes lk ON lk.user_id = $1::uuid AND lk.subject_type = 'track' AND lk.subject_id = t.id"
+      + " LEFT JOIN subsonic_ratings rt ON rt.user_id = $1::uuid AND rt.subject_type = 'track' AND rt.subject_id = t.id ";
   /** The first album (oldest) the caller may see that holds the track. */
   private static final String FIRST_ALBUM = "(SELECT at.album_id FROM album_tracks at JOIN albums al ON al.id = at.album_id"
       + " WHERE at.track_id = t.id AND " + VIS_AL + " ORDER BY al.created_at, al.id LIMIT 1)";
   private static final String ALBUM = "SELECT al.id, al.title, al.year, al.created_at, al.cover_key IS NOT NULL AS has_cover,"
-      + " al.artist_id, ar.name AS artist_name, s.song_count, s.duration_ms, s.play_count, s.genre, lk.created_at AS starred"
+      + " al.artist_id, ar.name AS artist_name, s.song_count, s.duration_ms, s.play_count, s.genre, lk.created_at AS starred,"
+      + " rt.rating AS user_rating"
       + " FROM albums al LEFT JOIN artists ar ON ar.id = al.artist_id"
       + " LEFT JOIN LATERAL (SELECT count(*) AS song_count, coalesce(sum(t.duration_ms), 0) AS duration_ms,"
       + "   coalesce(sum(t.play_count), 0) AS play_count, max(t.genre) AS genre"
       + "   FROM album_tracks at JOIN tracks t ON t.id = at.track_id WHERE at.album_id = al.id AND " + VIS_T + ") s ON TRUE"
-      + " LEFT JOIN likes lk ON lk.user_id = $1::uuid AND lk.subject_type = 'album' AND lk.subject_id = al.id ";
+      + " LEFT JOIN likes lk ON lk.user_id = $1::uuid AND lk.subject_type = 'album' AND lk.subject_id = al.id"
+      + " LEFT JOIN subsonic_ratings rt ON rt.user_id = $1::uuid AND rt.subject_type = 'album' AND rt.subject_id = al.id ";
   /** The artist {@code ar} has an album or a song the caller may see: what makes it visible (listed, shown, starred). */
   static final String VIS_AR = "(EXISTS (SELECT 1 FROM albums al WHERE al.artist_id = ar.id AND " + VIS_AL + ")"
       + "   OR EXISTS (SELECT 1 FROM tracks t WHERE t.artist_id = ar.id AND " + VIS_T + "))";
   private static final String ARTIST = "SELECT ar.id, ar.name,"
-      + " (SELECT count(*) FROM albums al WHERE al.artist_id = ar.id AND " + VIS_AL + ") AS album_count, lk.created_at AS starred"
+      + " (SELECT count(*) FROM albums al WHERE al.artist_id = ar.id AND " + VIS_AL + ") AS album_count, lk.created_at AS starred,"
+      + " rt.rating AS user_rating"
       + " FROM artists ar LEFT JOIN likes lk ON lk.user_id = $1::uuid AND lk.subject_type = 'artist' AND lk.subject_id = ar.id"
+      + " LEFT JOIN subsonic_ratings rt ON rt.user_id = $1::uuid AND rt.subject_type = 'artist' AND rt.subject_id = ar.id"
       + " WHERE " + VIS_AR + " ";
   private static final List<String> ARTICLES = List.of("The", "El", "La", "Los", "Las", "Le", "Les");
 
@@ -108,8 +113,10 @@ final class SubsonicCatalog {
           // a song in no album lives in its artist's directory: that is its parent, as an album's is for its songs
           songs(loose.result()).forEach(song -> children.add(((JsonObject) song).put("parent", artist.getString("id"))));
           JsonObject dir = new JsonObject().put("id", artist.getString("id")).put("name", artist.getString("name"));
-          if (artist.getString("starred") != null) {
-            dir.put("starred", artist.getString("starred"));
+          for (String k : List.of("starred", "userRating")) {
+            if (artist.getValue(k) != null) {
+              dir.put(k, artist.getValue(k));
+            }
           }
           return new JsonObject().put("directory", dir.put("child", children));
         });
@@ -121,7 +128,7 @@ final class SubsonicCatalog {
           dir.put("parent", album.getString("artistId"));
         }
         dir.put("name", album.getString("name"));
-        for (String k : List.of("starred", "playCount")) {
+        for (String k : List.of("starred", "userRating", "playCount")) {
           if (album.getValue(k) != null) {
             dir.put(k, album.getValue(k));
           }
@@ -492,10 +499,15 @@ final class SubsonicCatalog {
     return s;
   }
 
+  /** The caller's star ({@code starred}) and rating ({@code userRating}, 1-5; absent when unrated) of the row. */
   private static void starred(JsonObject o, Row r) {
     OffsetDateTime at = r.getOffsetDateTime("starred");
     if (at != null) {
       o.put("starred", iso(at));
+    }
+    Short rating = r.getShort("user_rating");
+    if (rating != null) {
+      o.put("userRating", rating.intValue());
     }
   }
 

@@ -13,8 +13,8 @@ import java.util.List;
 import java.util.UUID;
 
 /**
- * Playlists, stars and scrobbles for OpenSubsonic, over the library's tables: a user's own playlists and
- * other users' public ones; stars are the library's likes; a scrobble is a play (counted once per
+ * Playlists, stars, ratings and scrobbles for OpenSubsonic, over the library's tables: a user's own playlists and
+ * other users' public ones; stars are the library's likes; ratings are the user's own (subsonic_ratings); a scrobble is a play (counted once per
  * user, track and time) announced as {@code track.played} through the library's outbox.
  */
 final class SubsonicPlaylists {
@@ -252,6 +252,33 @@ final class SubsonicPlaylists {
             ("album".equals(r.getString(1)) ? al : ar).add(r.getUUID(0));
           }
           return starResolved(user, on, s, al, ar);
+        });
+  }
+
+  /**
+   * setRating: the caller's rating (1-5) of {@code id}, a song's, an album's or an artist's (as star takes it); 0 removes
+   * it. Another rating is 0, an id the caller may not see (or that does not exist) 70; nothing changes then.
+   */
+  Future<Void> rate(SignedIn user, String id, int rating) {
+    if (rating < 0 || rating > 5) {
+      return Future.failedFuture(SubsonicResponse.failure(SubsonicResponse.GENERIC, "rating must be between 0 and 5, got " + rating));
+    }
+    UUID subject = SubsonicCatalog.uuid(id);
+    UUID uid = UUID.fromString(user.userId());
+    return pg.preparedQuery("SELECT 'album' FROM albums al WHERE al.id = $3 AND " + SubsonicCatalog.VIS_AL
+            + " UNION ALL SELECT 'artist' FROM artists ar WHERE ar.id = $3 AND " + SubsonicCatalog.VIS_AR
+            + " UNION ALL SELECT 'track' FROM tracks t WHERE t.id = $3 AND " + SubsonicCatalog.VIS_T)
+        .execute(viewer(user).addValue(subject)).compose(rows -> {
+          if (rows.size() == 0) {
+            return Future.failedFuture(SubsonicResponse.failure(SubsonicResponse.NOT_FOUND, "Not found"));
+          }
+          String type = rows.iterator().next().getString(0);
+          return (rating == 0
+              ? pg.preparedQuery("DELETE FROM subsonic_ratings WHERE user_id = $1 AND subject_type = $2 AND subject_id = $3")
+                  .execute(Tuple.of(uid, type, subject))
+              : pg.preparedQuery("INSERT INTO subsonic_ratings (user_id, subject_type, subject_id, rating) VALUES ($1, $2, $3, $4)"
+                      + " ON CONFLICT (user_id, subject_type, subject_id) DO UPDATE SET rating = EXCLUDED.rating, changed_at = NOW()")
+                  .execute(Tuple.of(uid, type, subject, (short) rating))).mapEmpty();
         });
   }
 

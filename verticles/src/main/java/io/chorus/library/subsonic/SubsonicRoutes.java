@@ -191,6 +191,14 @@ public final class SubsonicRoutes {
     });
     methods.put("deleteBookmark", (ctx, u) -> bookmarks.delete(u, required(ctx, "id")).map(new JsonObject()));
     methods.put("getBookmarks", (ctx, u) -> bookmarks.list(u));
+    methods.put("setRating", (ctx, u) -> {
+      String id = required(ctx, "id");
+      Integer rating = optionalInt(ctx, "rating");
+      if (rating == null) {
+        throw SubsonicResponse.failure(SubsonicResponse.MISSING_PARAMETER, "Required parameter is missing: rating");
+      }
+      return playlists.rate(u, id, rating).map(new JsonObject());
+    });
     methods.put("scrobble", (ctx, u) -> !"false".equals(param(ctx, "submission"))
         ? playlists.scrobble(u, all(ctx, "id"), all(ctx, "time").stream().map(SubsonicRoutes::longOrNull).toList()).map(new JsonObject())
         : Future.succeededFuture(new JsonObject()));   // "now playing" notifications are accepted and not stored
@@ -220,7 +228,7 @@ public final class SubsonicRoutes {
 
   /** The methods that change data: HEAD (which must not) is refused for them. */
   private static final java.util.Set<String> CHANGES = java.util.Set.of("createPlaylist", "updatePlaylist", "deletePlaylist", "star",
-      "unstar", "scrobble", "savePlayQueue", "createBookmark", "deleteBookmark");
+      "unstar", "scrobble", "savePlayQueue", "createBookmark", "deleteBookmark", "setRating");
 
   private static void refused(RoutingContext ctx) {
     Throwable e = ctx.failure();
