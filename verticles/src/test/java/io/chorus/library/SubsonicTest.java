@@ -1352,6 +1352,19 @@ class SubsonicTest {
     assertThat(tc.sql("SELECT count(*) AS n FROM subsonic_ratings WHERE subject_id = ?", hidden).get(0).get("n")).isEqualTo(0L);
   }
 
+  @Test
+  void songsCarryAFolderPathOfArtistAlbumAndTitle() throws Exception {
+    // folder views (Symfonium, Substreamer, DSub) show and sort songs by path: no song had one
+    JsonObject s = subsonic("getSong.view?id=" + song, apiKey).getJsonObject("song");
+    assertThat(s.getString("path")).isEqualTo(s.getString("artist") + "/Northern Lights/Aurora Rising.opus");
+    UUID odd = UUID.randomUUID();
+    track(odd, aliceId, "AC/DC \\ cover", null, "approved", 60_000);
+    assertThat(subsonic("getSong.view?id=" + odd, apiKey).getJsonObject("song").getString("path"))
+        .isEqualTo("Unknown Artist/Unknown Album/AC_DC _ cover.opus");
+    Element xmlSong = (Element) xml("/rest/getAlbum.view?id=" + album + "&apiKey=" + apiKey).getElementsByTagName("song").item(0);
+    assertThat(xmlSong.getAttribute("path")).endsWith("/Northern Lights/Second Light.opus");
+  }
+
   private static String ping(String auth) {
     try {
       return xml("/rest/ping.view?" + auth).getAttribute("status");

@@ -485,6 +485,7 @@ final class SubsonicCatalog {
     if (r.getInteger("channels") != null) {
       s.put("channelCount", r.getInteger("channels"));
     }
+    s.put("path", path(r.getString("artist_name"), s.getString("album"), r.getString("title"), r.getString("format")));
     JsonObject gain = new JsonObject();
     if (r.getDouble("replay_gain_db") != null) {
       gain.put("trackGain", r.getDouble("replay_gain_db"));
@@ -497,6 +498,20 @@ final class SubsonicCatalog {
     }
     starred(s, r);
     return s;
+  }
+
+  /**
+   * A song's {@code path}, as a library on disk would lay it out ({@code Artist/Album/Title.suffix}, as Navidrome's):
+   * players that show or sort by folder need one. A slash, backslash or control character in a name is {@code _}; no
+   * artist or album is "Unknown Artist" or "Unknown Album".
+   */
+  static String path(String artist, String album, String title, String suffix) {
+    return segment(artist, "Unknown Artist") + "/" + segment(album, "Unknown Album") + "/" + segment(title, "Untitled") + "." + suffix;
+  }
+
+  private static String segment(String name, String none) {
+    String s = name == null ? "" : name.replaceAll("[/\\\\\\p{Cntrl}]", "_").trim();
+    return s.isEmpty() || s.equals(".") || s.equals("..") ? none : s;
   }
 
   /** The caller's star ({@code starred}) and rating ({@code userRating}, 1-5; absent when unrated) of the row. */
