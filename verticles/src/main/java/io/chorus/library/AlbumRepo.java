@@ -148,7 +148,7 @@ final class AlbumRepo {
     }))).mapEmpty();
   }
 
-  /** Deletes the album (its track entries and likes go, the tracks stay); the cover keys to remove from S3. */
+  /** Deletes the album (its track entries, likes and ratings go, the tracks stay); the cover keys to remove from S3. */
   Future<List<String>> delete(UUID id, SignedIn viewer) {
     return events.committed(pg.withTransaction(c -> lock(c, id, viewer, false).compose(r -> {
       List<String> keys = new ArrayList<>();
@@ -159,6 +159,7 @@ final class AlbumRepo {
         keys.add(r.getString("cover_thumb_key"));
       }
       return c.preparedQuery("DELETE FROM likes WHERE subject_type = 'album' AND subject_id = $1").execute(Tuple.of(id))
+          .compose(x -> c.preparedQuery("DELETE FROM subsonic_ratings WHERE subject_type = 'album' AND subject_id = $1").execute(Tuple.of(id)))
           .compose(x -> c.preparedQuery("DELETE FROM albums WHERE id = $1").execute(Tuple.of(id)))
           .compose(x -> events.write(c, "album", id, "deleted", new JsonObject().put("owner_id", String.valueOf(r.getValue("owner_id")))
               .put("artist_id", r.getUUID("artist_id") == null ? null : r.getUUID("artist_id").toString())))

@@ -200,7 +200,7 @@ final class TrackRepo {
   }
 
   /**
-   * Deletes the row (album, playlist, tag and play rows cascade; likes have no foreign key) and announces {@code track.deleted}
+   * Deletes the row (album, playlist, tag, play and bookmark rows cascade; likes and ratings have no foreign key) and announces {@code track.deleted}
    * with the playlists it was in (their entries go with it, so nothing else can tell search which counts changed).
    */
   Future<Boolean> delete(String id) {
@@ -208,6 +208,7 @@ final class TrackRepo {
     JsonArray playlists = new JsonArray();
     return catalog.committed(pg.withTransaction(conn -> conn.preparedQuery("DELETE FROM likes WHERE subject_type = 'track' AND subject_id = $1")
         .execute(Tuple.of(uuid))
+        .compose(r -> conn.preparedQuery("DELETE FROM subsonic_ratings WHERE subject_type = 'track' AND subject_id = $1").execute(Tuple.of(uuid)))
         .compose(r -> conn.preparedQuery("SELECT DISTINCT playlist_id FROM playlist_tracks WHERE track_id = $1").execute(Tuple.of(uuid)))
         .compose(lists -> {
           lists.forEach(l -> playlists.add(l.getUUID("playlist_id").toString()));

@@ -1365,6 +1365,25 @@ class SubsonicTest {
     assertThat(xmlSong.getAttribute("path")).endsWith("/Northern Lights/Second Light.opus");
   }
 
+  @Test
+  void deletingATrackOrAnAlbumRemovesItsRatings() throws Exception {
+    // ratings have no foreign key (a subject is a track, an album or an artist): a delete left them behind
+    String[] pat = account("pat");
+    UUID mine = UUID.randomUUID();
+    UUID myAlbum = UUID.randomUUID();
+    track(mine, pat[0], "Rated then deleted", null, "approved", 60_000);
+    tc.sql("INSERT INTO albums (id, owner_id, title, moderation) VALUES (?, ?, 'Rated album', 'approved')", myAlbum, UUID.fromString(pat[0]));
+    for (UUID id : List.of(mine, myAlbum)) {
+      assertThat(subsonic("setRating.view?id=" + id + "&rating=5", pat[1]).getString("status")).isEqualTo("ok");
+    }
+    assertThat(tc.sql("SELECT count(*) AS n FROM subsonic_ratings WHERE subject_id IN (?, ?)", mine, myAlbum).get(0).get("n")).isEqualTo(2L);
+    for (String path : List.of("/api/v1/tracks/" + mine, "/api/v1/albums/" + myAlbum)) {
+      Rest.Reply deleted = rest.call(io.vertx.core.http.HttpMethod.DELETE, port, path, pat[2], null, null);
+      assertThat(deleted.status()).as(path + ": " + deleted.body()).isEqualTo(204);
+    }
+    assertThat(tc.sql("SELECT count(*) AS n FROM subsonic_ratings WHERE subject_id IN (?, ?)", mine, myAlbum).get(0).get("n")).isEqualTo(0L);
+  }
+
   private static String ping(String auth) {
     try {
       return xml("/rest/ping.view?" + auth).getAttribute("status");
