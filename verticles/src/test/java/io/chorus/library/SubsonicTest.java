@@ -1255,6 +1255,12 @@ class SubsonicTest {
     // no id clears it
     assertThat(subsonic("savePlayQueue.view", jo[1]).getString("status")).isEqualTo("ok");
     assertThat(subsonic("getPlayQueue.view", jo[1]).containsKey("playQueue")).isFalse();
+    // so does an empty id, as clients send an empty queue (id=&current=)
+    assertThat(subsonic("savePlayQueue.view?id=" + song, jo[1]).getString("status")).isEqualTo("ok");
+    assertThat(subsonic("getPlayQueue.view", jo[1]).containsKey("playQueue")).isTrue();
+    JsonObject cleared = subsonic("savePlayQueue.view?id=&current=&position=0", jo[1]);
+    assertThat(cleared.getString("status")).as(cleared.encode()).isEqualTo("ok");
+    assertThat(subsonic("getPlayQueue.view", jo[1]).containsKey("playQueue")).isFalse();
   }
 
   @Test

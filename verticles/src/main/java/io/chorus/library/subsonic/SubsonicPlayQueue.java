@@ -31,11 +31,13 @@ final class SubsonicPlayQueue {
 
   /**
    * Saves the caller's queue: {@code ids} in order, {@code current} (one of them; absent: the first) playing at
-   * {@code positionMs}. No ids clears it. A song the caller may not see is 70, a current song not in the queue or a
+   * {@code positionMs}. No ids (or only empty ones) clears it. A song the caller may not see is 70, a current song not in the queue or a
    * negative position 0; either way the saved queue stays as it was.
    */
-  Future<Void> save(SignedIn user, List<String> ids, String current, Long positionMs, String client) {
+  Future<Void> save(SignedIn user, List<String> given, String current, Long positionMs, String client) {
     UUID owner = UUID.fromString(user.userId());
+    // an empty id (id=, as clients that clear the queue send it with an empty list) names no song
+    List<String> ids = given.stream().filter(i -> !i.isBlank()).toList();
     if (ids.isEmpty()) {
       return pg.preparedQuery("DELETE FROM subsonic_play_queues WHERE user_id = $1").execute(Tuple.of(owner)).mapEmpty();
     }
