@@ -58,6 +58,7 @@ public final class GatewayVerticle extends VerticleBase {
     // first: a request head arrived (the connection's header timer stops), and a body that stalls is cut off
     StalledBodies stalls = new StalledBodies(vertx, config.security().bodyStallMs());
     router.route().handler(stalls::handle);
+    router.route().handler(Http::refuseLongRequestLine);
     // a malformed percent-encoding (?key=%ZZ, /rooms/%ZZ) throws wherever the path or the query is
     // decoded: in the router's own matching ("Unhandled exception in router", a text 400) or in a
     // handler (a 500). Refuse it here, before anything decodes it, with the one JSON error.
@@ -92,6 +93,8 @@ public final class GatewayVerticle extends VerticleBase {
         // HTTP/1.1 only (gRPC has its own server): with cleartext HTTP/2 detection a connection is handed to the
         // connection handler only once its first request head is read, and StalledBodies could not time it
         .setHttp2ClearTextEnabled(false)
+        // OpenSubsonic's long GETs (a play queue's ids) pass the codec; Http.refuseLongRequestLine keeps the other routes at 4 KB
+        .setMaxInitialLineLength(Http.SUBSONIC_REQUEST_LINE_MAX)
         // a bridge frame sent by jsonp-polling is a form field (d=...): as large as the bridge's other sends may be
         .setMaxFormAttributeSize((int) io.chorus.room.RoomBridge.MAX_SEND_BODY)
         // with one instance every response is written on its event loop, so the connection can write

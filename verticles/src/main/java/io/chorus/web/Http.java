@@ -361,21 +361,53 @@ public final class Http {
    */
   public static void invalidRequest(io.vertx.core.http.HttpServerRequest request) {
     Throwable cause = request.decoderResult().cause();
-    int status;
-    String message;
     if (cause instanceof io.netty.handler.codec.http.TooLongHttpLineException) {
-      status = 414;
-      message = "the request line (method, path and query) is too long";
+      refuseHead(request, 414, LINE_TOO_LONG, true);
     } else if (cause instanceof io.netty.handler.codec.http.TooLongHttpHeaderException) {
-      status = 431;
-      message = "the request headers are too large";
+      refuseHead(request, 431, "the request headers are too large", true);
     } else {
-      status = 400;
-      message = "the request is not valid HTTP/1.1";
+      refuseHead(request, 400, "the request is not valid HTTP/1.1", true);
     }
+  }
+
+  /** The longest request line (method, URI, version) of every route but OpenSubsonic's: 414 above it. */
+  public static final int REQUEST_LINE_MAX = 4096;
+  /**
+   * OpenSubsonic's longest request line, the HTTP server's: players send a play queue or a playlist as one {@code id=}
+   * per song in a GET (DSub, Subsonic's own clients), ~40 bytes a song, so 4 KB stopped at ~100 songs; 64 KiB holds
+   * as many as a form POST's 64 KiB body does.
+   */
+  public static final int SUBSONIC_REQUEST_LINE_MAX = 64 * 1024;
+  private static final String LINE_TOO_LONG = "the request line (method, path and query) is too long";
+
+  /**
+   * Router handler: the {@link #REQUEST_LINE_MAX} of every route but OpenSubsonic's, whose longer lines the HTTP
+   * server reads. The route is the normalised path's, so {@code /rest/../api/...} is held to the shorter limit.
+   */
+  public static void refuseLongRequestLine(RoutingContext ctx) {
+    io.vertx.core.http.HttpServerRequest req = ctx.request();
+    // "GET /uri HTTP/1.1": the bytes Netty's own limit counts (the line without its CRLF)
+    int line = req.method().name().length() + 1 + req.uri().length() + 1 + "HTTP/1.1".length();
+    if (line > REQUEST_LINE_MAX && !ctx.normalizedPath().startsWith(SUBSONIC_PREFIX)) {
+      refuseHead(req, 414, LINE_TOO_LONG, false);
+    } else {
+      ctx.next();
+    }
+  }
+
+  /**
+   * Answers a request refused by its head alone and closes the connection: at once when the codec could not read it
+   * ({@code undecodable}: what follows cannot be framed), else once its body is in (StalledBodies reads and drops a
+   * body still arriving, then closes).
+   */
+  private static void refuseHead(io.vertx.core.http.HttpServerRequest request, int status, String message, boolean undecodable) {
     request.response().setStatusCode(status).putHeader("content-type", "application/json; charset=utf-8").putHeader("connection", "close")
         .end(errorBody(ErrorCode.INVALID_ARGUMENT, message).encode())
-        .onComplete(v -> request.connection().close());
+        .onComplete(v -> {
+          if (undecodable || request.isEnded()) {
+            request.connection().close();
+          }
+        });
   }
 
   /** Router failure handler: status-only failures (e.g. 413 from the body handler) keep their status. */
