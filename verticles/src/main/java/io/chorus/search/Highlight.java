@@ -31,7 +31,8 @@ public final class Highlight {
     StringBuilder out = new StringBuilder(title.length() + 16);
     int at = 0;
     for (SearchAnalyzers.Token t : SearchAnalyzers.tokens(title)) {
-      if (!matches(t.term())) {
+      // the parts of a word joined by punctuation follow it: not again when the whole word matched
+      if (t.start() < at || !matches(t.term())) {
         continue;
       }
       escape(out, title.substring(at, t.start()));

@@ -10,7 +10,8 @@ import java.util.Map;
 
 /**
  * The OpenSearch index: {@link SearchAnalyzers}' chains rebuilt from OpenSearch's built-in analysis
- * (standard tokenizer; ё = е by a mapping char filter; lowercase, asciifolding; the light Russian stemmer
+ * (standard tokenizer; ё = е by a mapping char filter; punctuation inside a word by a pattern_replace char filter
+ * and word_delimiter_graph (parts and the joined word, flattened for the index); lowercase, asciifolding; the light Russian stemmer
  * and Porter for {@code text}; edge n-grams 1..20 for {@code prefix}), the same fields as
  * {@link SearchIndex#document} and the same document body, so both engines index and match alike. The
  * title vector is a {@code knn_vector} of the k-NN plugin (its pure-Java {@code lucene} engine: HNSW,
@@ -28,15 +29,18 @@ final class OpenSearchMapping {
   static JsonObject docs(int refreshMs, int dims) {
     JsonObject analysis = new JsonObject()
         .put("char_filter", new JsonObject().put("yo", new JsonObject().put("type", "mapping")
-            .put("mappings", new JsonArray().add("ё=>е").add("Ё=>Е"))))
+            .put("mappings", new JsonArray().add("ё=>е").add("Ё=>Е")))
+            .put("join", new JsonObject().put("type", "pattern_replace").put("pattern", SearchAnalyzers.JOIN).put("replacement", "_")))
         .put("filter", new JsonObject()
+            .put("parts", delimiters(true))
+            .put("joined", delimiters(false))
             .put("ru_light", new JsonObject().put("type", "stemmer").put("language", "light_russian"))
             .put("edges", new JsonObject().put("type", "edge_ngram").put("min_gram", 1).put("max_gram", SearchAnalyzers.MAX_PREFIX)
                 .put("preserve_original", true)))
         .put("analyzer", new JsonObject()
-            .put("text", chain("lowercase", "asciifolding", "ru_light", "porter_stem"))
-            .put("words", chain("lowercase", "asciifolding"))
-            .put("prefix", chain("lowercase", "asciifolding", "edges")));
+            .put("text", chain("parts", "flatten_graph", "lowercase", "asciifolding", "ru_light", "porter_stem"))
+            .put("words", chain("joined", "lowercase", "asciifolding"))
+            .put("prefix", chain("parts", "flatten_graph", "lowercase", "asciifolding", "edges")));
     JsonObject settings = new JsonObject()
         .put("number_of_shards", 1)
         .put("refresh_interval", refreshMs + "ms")
@@ -75,8 +79,20 @@ final class OpenSearchMapping {
             .put("value", new JsonObject().put("type", "keyword").put("index", false))));
   }
 
+  /**
+   * {@link SearchAnalyzers}' word delimiter filter: a word joined by punctuation split into its parts and
+   * joined whole ({@code parts}), or joined whole only; no other split (case, letters to digits).
+   */
+  private static JsonObject delimiters(boolean parts) {
+    return new JsonObject().put("type", "word_delimiter_graph")
+        .put("generate_word_parts", parts).put("generate_number_parts", parts).put("catenate_all", true)
+        .put("catenate_words", false).put("catenate_numbers", false).put("preserve_original", false)
+        .put("split_on_case_change", false).put("split_on_numerics", false).put("stem_english_possessive", false)
+        .put("adjust_offsets", true);
+  }
+
   private static JsonObject chain(String... filters) {
-    return new JsonObject().put("type", "custom").put("tokenizer", "standard").put("char_filter", new JsonArray().add("yo"))
+    return new JsonObject().put("type", "custom").put("tokenizer", "standard").put("char_filter", new JsonArray().add("yo").add("join"))
         .put("filter", new JsonArray(List.of((Object[]) filters)));
   }
 

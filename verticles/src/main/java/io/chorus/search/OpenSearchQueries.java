@@ -43,12 +43,11 @@ final class OpenSearchQueries {
     int n = words.size();
     String min = String.valueOf(n <= 2 ? n : n - 1 - (n - 1) / 4);
     Query most = Query.of(b -> b.bool(x -> x.should(should).minimumShouldMatch(min)));
-    List<String> stems = SearchAnalyzers.terms(SearchAnalyzers.TEXT, v);
-    if (stems.size() < 2) {
+    if (words.size() < 2) {
       return most;
     }
-    // words in the title's order rank first: the stems as terms (whitespace analyzer: no second stemming)
-    String phrase = String.join(" ", stems.subList(0, Math.min(stems.size(), 16)));
+    // words in the title's order rank first: the words' stems as terms (whitespace analyzer: no second stemming)
+    String phrase = String.join(" ", words.stream().map(SearchAnalyzers::stem).toList());
     Query inOrder = Query.of(b -> b.matchPhrase(m -> m.field(SearchFields.TITLE).query(phrase).analyzer("whitespace").slop(1).boost(2f)));
     return Query.of(b -> b.bool(x -> x.must(most).should(inOrder)));
   }

@@ -40,7 +40,15 @@ abstract class SearchMatchingCases {
         SearchMatchingTest.track("10", "Кукушка", "Кино", "removed", "u2"),
         SearchMatchingTest.track("11", "Fog winter call", "Bi-2", "approved", "u1"),
         // no letter or digit: a document without a title vector
-        SearchMatchingTest.track("12", "?!", "…", "approved", "u1")));
+        SearchMatchingTest.track("12", "?!", "…", "approved", "u1"),
+        // punctuation inside a word
+        SearchMatchingTest.track("13", "Highway to Hell", "AC/DC", "approved", "u1"),
+        SearchMatchingTest.track("14", "Take On Me", "a-ha", "approved", "u1"),
+        SearchMatchingTest.track("15", "Sweet Child O' Mine", "Guns N' Roses", "approved", "u1"),
+        SearchMatchingTest.track("16", "Losing My Religion", "R.E.M.", "approved", "u1"),
+        SearchMatchingTest.track("17", "Don't Speak", "No Doubt", "approved", "u1"),
+        SearchMatchingTest.track("18", "Aha Moment", "Somebody", "approved", "u1"),
+        SearchMatchingTest.track("19", "So What", "P!nk", "approved", "u1")));
     List<SearchDoc> pages = new ArrayList<>();
     for (int i = 0; i < 60; i++) {
       pages.add(SearchMatchingTest.track("p" + i, "Page " + i + " song", "Pager", "approved", "u1"));
@@ -108,6 +116,28 @@ abstract class SearchMatchingCases {
     assertThat(find("елка")).first().isEqualTo("6");
     assertThat(find("ёлка")).first().isEqualTo("6");
     assertThat(find("cafe del mar")).first().isEqualTo("7");
+  }
+
+  /** A punctuation mark inside a word does not matter, whether the name or the query has it. */
+  @Test
+  void punctuationInsideAWordDoesNotMatter() {
+    for (String q : List.of("acdc", "AC/DC", "ac-dc", "ac dc", "acdc highway", "highway to hell ac/dc")) {
+      assertThat(find(q)).as(q).first().isEqualTo("13");
+    }
+    assertThat(find("aha")).contains("14", "18");
+    assertThat(find("a-ha")).contains("14", "18");
+    assertThat(find("a-ha take on me")).first().isEqualTo("14");
+    assertThat(find("guns n roses")).first().isEqualTo("15");
+    assertThat(find("guns n' roses sweet child")).first().isEqualTo("15");
+    assertThat(find("rem religion")).first().isEqualTo("16");
+    assertThat(find("r.e.m.")).first().isEqualTo("16");
+    assertThat(find("dont speak")).first().isEqualTo("17");
+    assertThat(find("don't speak")).first().isEqualTo("17");
+    assertThat(find("p!nk")).first().isEqualTo("19");
+    assertThat(find("pnk")).first().isEqualTo("19");
+    assertThat(suggest("acd")).contains("13");
+    assertThat(suggest("ac/d")).contains("13");
+    assertThat(suggest("dont")).contains("17");
   }
 
   @Test

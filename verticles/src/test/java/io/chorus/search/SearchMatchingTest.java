@@ -46,6 +46,10 @@ class SearchMatchingTest extends SearchMatchingCases {
     assertThat(new Highlight("крови").apply("Группа крови")).isEqualTo("Группа <em>крови</em>");
     assertThat(new Highlight("gruppa").apply("Группа <крови>")).isEqualTo("<em>Группа</em> &lt;крови&gt;");
     assertThat(new Highlight("rhapsodi").apply("Bohemian Rhapsody")).isEqualTo("Bohemian <em>Rhapsody</em>");
+    // a word joined by punctuation: whole, or the parts the query named
+    assertThat(new Highlight("acdc").apply("AC/DC Live")).isEqualTo("<em>AC/DC</em> Live");
+    assertThat(new Highlight("ac/dc").apply("AC/DC Live")).isEqualTo("<em>AC/DC</em> Live");
+    assertThat(new Highlight("dc live").apply("AC/DC Live")).isEqualTo("AC/<em>DC</em> <em>Live</em>");
   }
 
   @Test
