@@ -131,7 +131,7 @@ final class Feeder {
       if (doc != null && takenDown) {
         // the takedown message is the authority until the row says otherwise (the next change re-reads it)
         doc = new SearchDoc(doc.type(), doc.id(), doc.ownerId(), false, true, doc.title(), doc.subtitle(), doc.extra(), doc.label(),
-            doc.json().put("moderation", "removed"));
+            doc.json().put("moderation", "removed"), doc.owners());
       }
       SearchDoc put = doc;
       String artist = row != null && hasArtist(type) && row.getUUID("artist_id") != null ? row.getUUID("artist_id").toString() : null;

@@ -73,17 +73,25 @@ final class LibraryDocs {
     }
   };
 
-  /** An artist is public once one of its tracks or albums is approved (a pending upload does not reveal it). */
+  /**
+   * An artist is public once one of its tracks or albums is approved (a pending upload does not reveal it to
+   * others); before that the owners of its pending (or rejected) tracks and albums see it, as they see those
+   * and as {@code GET /api/v1/artists} shows it to them.
+   */
   static final DocType ARTISTS = new Sql("artists",
       "SELECT a.id, a.name, a.created_at AS updated_at,"
           + " (EXISTS (SELECT 1 FROM tracks t WHERE t.artist_id = a.id AND t.moderation = 'approved')"
-          + " OR EXISTS (SELECT 1 FROM albums al WHERE al.artist_id = a.id AND al.moderation = 'approved')) AS pub"
+          + " OR EXISTS (SELECT 1 FROM albums al WHERE al.artist_id = a.id AND al.moderation = 'approved')) AS pub,"
+          + " ARRAY(SELECT t.owner_id::text FROM tracks t WHERE t.artist_id = a.id AND t.moderation IN ('pending', 'rejected')"
+          + " UNION SELECT al.owner_id::text FROM albums al WHERE al.artist_id = a.id AND al.moderation IN ('pending', 'rejected')) AS owners"
           + " FROM artists a", "a") {
     @Override
     public SearchDoc toDoc(Row r) {
       JsonObject json = new JsonObject().put("id", str(r, "id")).put("name", r.getString("name"));
-      return new SearchDoc(name(), str(r, "id"), "", r.getBoolean("pub"), false, r.getString("name"), null, List.of(),
-          r.getString("name"), json);
+      boolean pub = r.getBoolean("pub");
+      String[] owners = r.getArrayOfStrings("owners");
+      return new SearchDoc(name(), str(r, "id"), "", pub, false, r.getString("name"), null, List.of(),
+          r.getString("name"), json, pub || owners == null ? List.of() : List.of(owners));
     }
   };
 

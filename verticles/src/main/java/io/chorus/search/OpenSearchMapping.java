@@ -110,7 +110,7 @@ final class OpenSearchMapping {
     m.put(SearchFields.TYPE, d.type());
     m.put(SearchFields.ID, d.id());
     m.put(SearchFields.PUBLIC, d.pub() ? "1" : "0");
-    m.put(SearchFields.OWNER, d.ownerId() == null ? "" : d.ownerId());
+    m.put(SearchFields.OWNER, d.allOwners());
     m.put(SearchFields.REMOVED, d.removed() ? "1" : "0");
     String title = d.title() == null ? "" : d.title();
     m.put(SearchFields.TITLE, title);

@@ -22,7 +22,7 @@ final class SearchFields {
   static final String LABEL = "label";
 
   /** Bump when the analysis or the fields change: an index of another version is rebuilt. */
-  static final String SCHEMA = "3";
+  static final String SCHEMA = "4";
 
   private SearchFields() {
   }

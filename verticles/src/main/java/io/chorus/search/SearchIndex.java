@@ -240,7 +240,9 @@ public final class SearchIndex implements AutoCloseable {
     doc.add(new StringField(SearchFields.TYPE, d.type(), Field.Store.YES));
     doc.add(new StringField(SearchFields.ID, d.id(), Field.Store.YES));
     doc.add(new StringField(SearchFields.PUBLIC, d.pub() ? "1" : "0", Field.Store.NO));
-    doc.add(new StringField(SearchFields.OWNER, d.ownerId() == null ? "" : d.ownerId(), Field.Store.NO));
+    for (String owner : d.allOwners()) {
+      doc.add(new StringField(SearchFields.OWNER, owner, Field.Store.NO));
+    }
     doc.add(new StringField(SearchFields.REMOVED, d.removed() ? "1" : "0", Field.Store.NO));
     String title = d.title() == null ? "" : d.title();
     doc.add(new TextField(SearchFields.TITLE, title, Field.Store.YES));

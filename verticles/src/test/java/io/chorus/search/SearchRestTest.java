@@ -273,6 +273,32 @@ class SearchRestTest {
   }
 
   /**
+   * The artist of an owner's pending track: the owner finds it, as they find the track and as GET /artists shows
+   * it to them; others do not (moderators do) until the track is approved; a takedown hides it from the owner too.
+   */
+  @Test
+  void theOwnerOfAPendingTrackFindsItsArtist() {
+    String word = "Ozhidanie" + UUID.randomUUID().toString().replaceAll("[^a-f]", "").substring(0, 4);
+    UUID id = UUID.randomUUID();
+    track(id, "Песня на проверке", word, "pending", true);
+    announce(id);
+    String artist = artistId(word);
+    TestServices.until("the owner finds the pending track", 10_000, 50, () -> tracks(word, aliceToken).contains(id.toString()));
+    TestServices.until("the owner finds its artist", 10_000, 50, () -> ids(search(word, aliceToken, "artists"), "artists").contains(artist));
+    assertThat(ids(search(word, null, "artists"), "artists")).isEmpty();
+    assertThat(ids(search(word, bobToken, "artists"), "artists")).isEmpty();
+    assertThat(ids(search(word, adminToken, "artists"), "artists")).contains(artist);
+    assertThat(rest.get(tc.port(), "/api/v1/search/suggest?q=" + enc(word), bobToken).json().getJsonArray("suggestions").encode())
+        .doesNotContain(artist);
+
+    sql("UPDATE tracks SET moderation = 'removed' WHERE id = ?", id);
+    tc.node().vertx().eventBus().publish(Addresses.LIBRARY_TAKEDOWN,
+        new JsonObject().put("type", "takedown").put("subject_type", "track").put("subject_id", id.toString()));
+    TestServices.until("the artist of a takedown hidden from its owner", 10_000, 50,
+        () -> !ids(search(word, aliceToken, "artists"), "artists").contains(artist));
+  }
+
+  /**
    * A track or album moved to another artist by PATCH: the artist it left, with nothing approved any more, is
    * found by nobody but moderators (as GET /artists says). That artist is old: no sweep of new artist rows sees it.
    */
