@@ -474,6 +474,44 @@ class SubsonicTest {
     return new String[] {u.getJsonObject("user").getString("id"), key, u.getString("access_token"), name};
   }
 
+  /**
+   * getArtists and getIndexes list the artists in alphabetical order as a person reads it, not by the bytes of their
+   * names (the test cluster's database is C: lower() and ORDER BY put "Édith" and "Ärzte" after "Zed"): "Édith"
+   * under E next to "Edith", "Ärzte" under A, Cyrillic after Latin, the article ignored for the order as for the letter.
+   */
+  @Test
+  void artistsAreListedAlphabeticallyUnderFoldedLetters() throws Exception {
+    String[] kim = account("kim");
+    String tag = " " + UUID.randomUUID().toString().substring(0, 8);
+    for (String name : List.of("Zed", "Кино", "Édith", "Ärzte", "Edith", "The Adam", "Øystein", "Ёлка", "Ели")) {
+      UUID artist = UUID.randomUUID();
+      tc.sql("INSERT INTO artists (id, name, name_key) VALUES (?, ?, ?)", artist, name + tag, (name + tag).toLowerCase(java.util.Locale.ROOT));
+      track(UUID.randomUUID(), kim[0], "Song of " + name, artist, "pending", 100_000);
+    }
+    for (String method : List.of("getArtists.view", "getIndexes.view")) {
+      JsonObject r = subsonic(method, kim[1]);
+      assertThat(r.getString("status")).as(r.encode()).isEqualTo("ok");
+      JsonArray index = r.getJsonObject(method.startsWith("getArtists") ? "artists" : "indexes").getJsonArray("index");
+      List<String> mine = new java.util.ArrayList<>();
+      List<String> letters = new java.util.ArrayList<>();
+      for (Object i : index) {
+        String letter = ((JsonObject) i).getString("name");
+        letters.add(letter);
+        for (Object a : ((JsonObject) i).getJsonArray("artist")) {
+          String name = ((JsonObject) a).getString("name");
+          if (name.endsWith(tag)) {
+            mine.add(letter + ":" + name.substring(0, name.length() - tag.length()));
+          }
+        }
+      }
+      assertThat(mine).as(method).containsExactly("A:The Adam", "A:Ärzte", "E:Edith", "E:Édith", "O:Øystein", "Z:Zed", "Е:Ели", "Е:Ёлка", "К:Кино");
+      assertThat(letters).as(method + ": each letter once, in order").doesNotHaveDuplicates();
+      assertThat(letters.indexOf("A")).isLessThan(letters.indexOf("E"));
+      assertThat(letters.indexOf("Z")).isLessThan(letters.indexOf("Е"));
+      assertThat(letters.indexOf("Е")).isLessThan(letters.indexOf("К"));
+    }
+  }
+
   /** The folder model (getIndexes, getMusicDirectory) and the lists players fill screens with (random, starred, by genre). */
   @Test
   void playersBrowseFoldersRandomSongsStarredAndGenres() throws Exception {

@@ -82,15 +82,32 @@ final class SubsonicCatalog {
   }
 
   private Future<JsonArray> artistIndex(SignedIn user) {
-    return pg.preparedQuery(ARTIST + "ORDER BY lower(ar.name), ar.id").execute(viewer(user)).map(rows -> {
-      java.util.Map<String, JsonArray> index = new java.util.TreeMap<>();
-      for (Row r : rows) {
-        index.computeIfAbsent(indexLetter(r.getString("name")), k -> new JsonArray()).add(artist(r));
-      }
-      JsonArray out = new JsonArray();
-      index.forEach((name, list) -> out.add(new JsonObject().put("name", name).put("artist", list)));
-      return out;
+    return pg.preparedQuery(ARTIST + "ORDER BY ar.id").execute(viewer(user)).map(rows -> {
+      List<JsonObject> artists = new ArrayList<>();
+      rows.forEach(r -> artists.add(artist(r)));
+      return index(artists);
     });
+  }
+
+  /**
+   * The artists (their JSON, with {@code id} and {@code name}) under their {@link #indexLetter}s, in alphabetical
+   * order of their names without the article, as a person reads them (the root collation of the names folded as
+   * search3 folds them: case and diacritics matter only between names otherwise equal; Latin before Greek before
+   * Cyrillic), not by the bytes of the name
+   * (PostgreSQL's order under the C locale put "Édith" and "Ärzte" after "Zed"); the letters in the same order.
+   */
+  static JsonArray index(List<JsonObject> artists) {
+    java.text.Collator collator = java.text.Collator.getInstance(Locale.ROOT);
+    List<JsonObject> sorted = new ArrayList<>(artists);
+    sorted.sort(java.util.Comparator.<JsonObject, String>comparing(a -> SearchFold.fold(withoutArticle(a.getString("name"))), collator)
+        .thenComparing(a -> a.getString("name"), collator).thenComparing(a -> a.getString("name")).thenComparing(a -> a.getString("id")));
+    java.util.Map<String, JsonArray> index = new java.util.LinkedHashMap<>();
+    for (JsonObject a : sorted) {
+      index.computeIfAbsent(indexLetter(a.getString("name")), k -> new JsonArray()).add(a);
+    }
+    JsonArray out = new JsonArray();
+    index.forEach((name, list) -> out.add(new JsonObject().put("name", name).put("artist", list)));
+    return out;
   }
 
   /**
@@ -139,19 +156,32 @@ final class SubsonicCatalog {
     });
   }
 
-  static String indexLetter(String name) {
+  /** The name without a leading article (The, El, La, Los, Las, Le, Les), trimmed. */
+  static String withoutArticle(String name) {
     String n = name.trim();
     for (String a : ARTICLES) {
       if (n.length() > a.length() + 1 && n.regionMatches(true, 0, a + " ", 0, a.length() + 1)) {
-        n = n.substring(a.length() + 1).trim();
-        break;
+        return n.substring(a.length() + 1).trim();
       }
     }
+    return n;
+  }
+
+  /**
+   * The index an artist is listed under: the first letter of its name without the article, upper case and without
+   * its diacritics as search3 folds them ("Édith" under E, "Ärzte" under A, «Ёлка» under Е), "#" for no letter.
+   */
+  static String indexLetter(String name) {
+    String n = withoutArticle(name);
     if (n.isEmpty()) {
       return "#";
     }
     int cp = n.codePointAt(0);
-    return Character.isLetter(cp) ? new String(Character.toChars(Character.toUpperCase(cp))) : "#";
+    if (!Character.isLetter(cp)) {
+      return "#";
+    }
+    int folded = SearchFold.fold(new String(Character.toChars(cp))).codePointAt(0);
+    return new String(Character.toChars(Character.toUpperCase(folded)));
   }
 
   Future<JsonObject> artist(SignedIn user, String id) {
