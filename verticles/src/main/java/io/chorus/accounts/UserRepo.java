@@ -58,13 +58,17 @@ public final class UserRepo {
     return pg.preparedQuery("SELECT " + COLUMNS + " FROM users WHERE username = $1").execute(Tuple.of(normalised)).map(UserRepo::oneOrNull);
   }
 
+  /**
+   * {@link #search}'s statement ({@code $1} the LIKE pattern, {@code $2} the limit); its prefixes use the indexes
+   * idx_users_username_pattern and idx_users_display_name_lower.
+   */
+  static final String SEARCH = "SELECT " + COLUMNS + " FROM users WHERE NOT disabled AND (username LIKE $1 OR "
+      + io.chorus.input.SqlLower.of("display_name") + " LIKE $1) ORDER BY username LIMIT $2";
+
   /** Enabled users whose username or display name starts with {@code prefix} (case-insensitive). */
   public Future<List<User>> search(String prefix, int limit) {
     String like = prefix.toLowerCase(java.util.Locale.ROOT).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%";
-    return pg.preparedQuery("SELECT " + COLUMNS + " FROM users WHERE NOT disabled AND (username LIKE $1 OR "
-            + io.chorus.input.SqlLower.of("display_name") + " LIKE $1)"
-            + " ORDER BY username LIMIT $2")
-        .execute(Tuple.of(like, limit)).map(UserRepo::all);
+    return pg.preparedQuery(SEARCH).execute(Tuple.of(like, limit)).map(UserRepo::all);
   }
 
   public Future<User> updateProfile(String id, String displayName, String bio) {

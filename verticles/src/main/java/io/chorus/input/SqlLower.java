@@ -5,13 +5,16 @@ import java.util.Locale;
 /**
  * SQL lower case that does not depend on the database's locale: PostgreSQL's {@code lower()} follows the collation,
  * and under the C locale (the embedded development database) it folds ASCII only, so {@code lower(display_name)} of
- * «Алиса» stays «Алиса» and never equals what Java's {@code toLowerCase} made of the query. {@link #of} is
- * {@code translate()} with the upper-case letters of the Latin, Greek and Cyrillic blocks and their lower case
- * inlined (letters only, none a quote): compare it with a value lower-cased by {@code toLowerCase(Locale.ROOT)}.
+ * «Алиса» stays «Алиса» and never equals what Java's {@code toLowerCase} made of the query. {@link #of} calls the
+ * database's {@code chorus_lower()} (migration V40): {@code translate()} with the upper-case letters of the Latin,
+ * Greek and Cyrillic blocks and their lower case, {@link #UPPER} and {@link #LOWER}; compare it with a value
+ * lower-cased by {@code toLowerCase(Locale.ROOT)}. A named IMMUTABLE function, so that the expression indexes on
+ * {@code chorus_lower(column)} serve the queries (an index on {@code lower(column)} does not).
  */
 public final class SqlLower {
-  private static final String UPPER;
-  private static final String LOWER;
+  /** The letters {@code chorus_lower} changes, and what each becomes (the arguments of its {@code translate}). */
+  public static final String UPPER;
+  public static final String LOWER;
 
   static {
     String[] table = table(c -> new String(Character.toChars(c)).toLowerCase(Locale.ROOT));
@@ -45,6 +48,6 @@ public final class SqlLower {
 
   /** The SQL expression: {@code expr} in lower case, whatever the database's locale. */
   public static String of(String expr) {
-    return "translate(" + expr + ", '" + UPPER + "', '" + LOWER + "')";
+    return "chorus_lower(" + expr + ")";
   }
 }

@@ -106,6 +106,15 @@ final class TrackRepo {
         .execute(Tuple.of(topic, key, payload)).mapEmpty();
   }
 
+  /**
+   * The album filter of {@link #list}: the album title, lower case whatever the database's locale (its lower() under
+   * the C locale folds ASCII only: «Альбом» stayed «Альбом»), equals the parameter {@code $param}; the expression of
+   * the index idx_tracks_album_title_lower.
+   */
+  static String albumIs(int param) {
+    return io.chorus.input.SqlLower.of("t.album_title") + " = $" + param;
+  }
+
   /** A page of the tracks {@code viewer} may see, newest first; {@code cursor} continues a previous page. */
   Future<JsonObject> list(SignedIn viewer, String artist, String album, String owner, String cursor, int limit) {
     Tuple args = Tuple.of(viewerId(viewer));
@@ -122,8 +131,7 @@ final class TrackRepo {
     }
     if (album != null && !album.isBlank()) {
       args.addString(album.strip().toLowerCase(Locale.ROOT));
-      // lower case whatever the database's locale (its lower() under the C locale folds ASCII only: «Альбом» stayed «Альбом»)
-      where.append(" AND ").append(io.chorus.input.SqlLower.of("t.album_title")).append(" = $").append(args.size());
+      where.append(" AND ").append(albumIs(args.size()));
     }
     if (owner != null && !owner.isBlank()) {
       UUID ownerId = "me".equals(owner) && viewer != null ? UUID.fromString(viewer.userId()) : uuid(owner);
