@@ -235,24 +235,14 @@ final class TrackRepo {
 
   /**
    * A completed play: the plays row (once per {@code eventId}), the play count and the {@code track.played}
-   * outbox row, in one transaction. True when it counted (false: replayed event, or the track is gone). {@code source}:
+   * outbox row, in one transaction, under {@link Plays}' rule. True when it counted (false: replayed event, a play too
+   * close to the same user's last one of the track, or the track is gone). {@code source}:
    * {@code stream} (a response that carried the end) or {@code player} (reported by the player).
    */
   Future<Boolean> recordPlay(UUID eventId, String trackId, String userId, Long msPlayed, Instant at, String source) {
     UUID track = UUID.fromString(trackId);
     UUID user = userId == null ? null : uuid(userId);
-    return pg.withTransaction(conn -> conn.preparedQuery("INSERT INTO plays (event_id, user_id, track_id, played_at, ms_played, source)"
-                + " SELECT $1, $2, $3, $4, $5, $6 WHERE EXISTS (SELECT 1 FROM tracks WHERE id = $3) ON CONFLICT (event_id) DO NOTHING")
-            .execute(Tuple.tuple().addUUID(eventId).addUUID(user).addUUID(track).addOffsetDateTime(OffsetDateTime.ofInstant(at, ZoneOffset.UTC))
-                .addLong(msPlayed).addString(source))
-            .compose(r -> r.rowCount() == 0 ? Future.succeededFuture(false)
-                : conn.preparedQuery("UPDATE tracks SET play_count = play_count + 1 WHERE id = $1").execute(Tuple.of(track))
-                    .compose(u -> outbox(conn, topicPlayed, trackId, new JsonObject().put("event_id", eventId.toString())
-                        .put("track_id", trackId).put("user_id", userId).put("ms_played", msPlayed).put("played_at", at.toString())
-                        .put("source", source)))
-                    .map(true)))
-        // the track was deleted while it played: nothing to count
-        .recover(e -> e instanceof PgException pe && "23503".equals(pe.getSqlState()) ? Future.succeededFuture(false) : Future.failedFuture(e));
+    return Plays.goneIsUncounted(pg.withTransaction(conn -> Plays.record(conn, topicPlayed, eventId, user, track, msPlayed, at, source)));
   }
 
   static UUID uuid(String s) {

@@ -312,6 +312,34 @@ class StreamTest {
         .isEqualTo("not_found");
   }
 
+  /**
+   * One user's plays of one track count at most once per its duration, whatever their event ids: a loop of reports
+   * with fresh event_ids added a play each (1,000 requests, 1,000 plays, and play_count, "most played" and the wave's
+   * popularity followed). Another user's play of the same track still counts.
+   */
+  @Test
+  void aUsersPlaysOfATrackCountOncePerItsDuration() {
+    Path file = TestMusic.make(TestMusic.drascula("audio", "track12.ogg"), tmp.resolve("looped.mp3"), 3, List.of("-c:a", "libmp3lame"));
+    JsonObject t = upload(file, true);
+    String id = t.getString("id");
+    tc.sql("UPDATE tracks SET duration_ms = 240000 WHERE id = ?::uuid", id);
+    String plays = "/api/v1/tracks/" + id + "/plays";
+    assertThat(api.json("POST", plays, owner, new JsonObject()).expect(201).json().getBoolean("counted")).isTrue();
+    for (int i = 0; i < 20; i++) {
+      assertThat(api.json("POST", plays, owner, new JsonObject().put("event_id", java.util.UUID.randomUUID().toString()))
+          .expect(200).json().getBoolean("counted")).as("report %d within the track's duration", i).isFalse();
+    }
+    String listener = api.newUser("second-listener");
+    assertThat(api.json("POST", plays, listener, new JsonObject()).expect(201).json().getBoolean("counted")).isTrue();
+    awaitPlays(id, 2);
+    assertThat(tc.sql("SELECT count(*) AS n FROM library_outbox WHERE topic = 'track.played' AND message_key = ?", id).get(0).get("n"))
+        .isEqualTo(2L);
+    // once the track could have ended, the next play counts
+    tc.sql("UPDATE plays SET played_at = played_at - interval '4 minutes' WHERE track_id = ?::uuid", id);
+    assertThat(api.json("POST", plays, owner, new JsonObject()).expect(201).json().getBoolean("counted")).isTrue();
+    awaitPlays(id, 3);
+  }
+
   static void awaitPlays(String id, long n) {
     long deadline = System.currentTimeMillis() + 10_000;
     while (true) {

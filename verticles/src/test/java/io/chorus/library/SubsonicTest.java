@@ -735,6 +735,31 @@ class SubsonicTest {
   }
 
   /** {@code getAlbumList2?type=recent} lists the caller's played albums only (contract B, 7). */
+  /**
+   * A user's scrobbles of one song count at most once per its duration, in whatever order they arrive: each distinct
+   * {@code time} counted a play (a loop of scrobbles a second apart made any song the most played). A scrobble closer
+   * than the song's length to a counted one is answered ok and not counted.
+   */
+  @Test
+  void scrobblesOfOneSongCountAtMostOncePerItsDuration() throws Exception {
+    String auth = "v=1.16.1&c=test&apiKey=" + apiKey;
+    UUID looped = UUID.randomUUID();
+    track(looped, aliceId, "Looped", null, "approved", 200_000);
+    long t = System.currentTimeMillis() - 3_600_000;
+    for (long at : new long[] {t, t + 1_000, t + 199_999, t - 150_000, t + 200_000, t + 201_000, t - 200_000}) {
+      assertThat(xml("/rest/scrobble.view?submission=true&time=" + at + "&id=" + looped + "&" + auth).getAttribute("status"))
+          .as("time %d", at).isEqualTo("ok");
+    }
+    // one request naming the song three times at once counts it once
+    assertThat(xml("/rest/scrobble.view?submission=true&id=" + looped + "&id=" + looped + "&id=" + looped + "&time=" + (t + 900_000)
+        + "&time=" + (t + 901_000) + "&time=" + (t + 902_000) + "&" + auth).getAttribute("status")).isEqualTo("ok");
+    assertThat(tc.sql("SELECT (extract(epoch FROM played_at) * 1000)::bigint AS at FROM plays WHERE track_id = ? ORDER BY played_at", looped)
+        .stream().map(r -> ((Number) r.get("at")).longValue()).toList()).containsExactly(t - 200_000, t, t + 200_000, t + 900_000);
+    assertThat(tc.sql("SELECT play_count AS n FROM tracks WHERE id = ?", looped).get(0).get("n")).isEqualTo(4L);
+    assertThat(tc.sql("SELECT count(*) AS n FROM library_outbox WHERE message_key = ? AND topic = 'track.played'", looped.toString())
+        .get(0).get("n")).isEqualTo(4L);
+  }
+
   @Test
   void recentAlbumsAreTheCallersPlaysOnly() throws Exception {
     JsonObject u = rest.postOk(port, "/api/v1/auth/register", null,

@@ -1,5 +1,6 @@
 package io.chorus.library.subsonic;
 
+import io.chorus.library.Plays;
 import io.chorus.web.SignedIn;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
@@ -322,8 +323,8 @@ final class SubsonicPlaylists {
   static final long FUTURE_SCROBBLE_MS = 24 * 3600 * 1000L;
 
   /**
-   * scrobble with {@code submission=true}: a play per id (at {@code times}[i] ms, or now). A replayed
-   * scrobble (same user, track and time) counts once: its event id is derived from them. Only songs the caller
+   * scrobble with {@code submission=true}: a play per id (at {@code times}[i] ms, or now), under {@link Plays}' rule. A
+   * replayed scrobble (same user, track and time) counts once: its event id is derived from them. Only songs the caller
    * may see are played: an unknown or hidden id fails the call with 70 and records nothing; a time out of
    * {@link #EARLIEST_SCROBBLE_MS} .. a day from now fails it with 0 and records nothing.
    */
@@ -340,20 +341,15 @@ final class SubsonicPlaylists {
     }
     List<UUID> tracks = SubsonicCatalog.uuids(ids);
     UUID uid = UUID.fromString(user.userId());
-    List<Tuple> batch = new java.util.ArrayList<>();
-    for (int i = 0; i < tracks.size(); i++) {
-      long at = i < times.size() && times.get(i) != null ? times.get(i) : System.currentTimeMillis();
-      UUID event = UUID.nameUUIDFromBytes(("scrobble|" + uid + "|" + tracks.get(i) + "|" + at).getBytes(java.nio.charset.StandardCharsets.UTF_8));
-      java.time.OffsetDateTime playedAt = java.time.Instant.ofEpochMilli(at).atOffset(java.time.ZoneOffset.UTC);
-      JsonObject payload = new JsonObject().put("event_id", event.toString()).put("track_id", tracks.get(i).toString())
-          .put("user_id", uid.toString()).putNull("ms_played").put("played_at", playedAt.toInstant().toString()).put("source", "scrobble");
-      batch.add(Tuple.of(event, uid, tracks.get(i), playedAt, playedTopic, payload));
-    }
-    return requireVisible(user, tracks, List.of(), List.of()).compose(v -> pg.preparedQuery(
-            "WITH ins AS (INSERT INTO plays (event_id, user_id, track_id, played_at, source)"
-            + " SELECT $1, $2, $3, $4, 'scrobble' WHERE EXISTS (SELECT 1 FROM tracks WHERE id = $3) ON CONFLICT DO NOTHING RETURNING track_id),"
-            + " counted AS (UPDATE tracks SET play_count = play_count + 1 WHERE id IN (SELECT track_id FROM ins) RETURNING id)"
-            + " INSERT INTO library_outbox (topic, message_key, payload) SELECT $5, id::text, $6 FROM counted")
-        .executeBatch(batch)).mapEmpty();
+    return requireVisible(user, tracks, List.of(), List.of()).compose(v -> Plays.goneIsUncounted(pg.withTransaction(conn -> {
+      Future<Boolean> chain = Future.succeededFuture(false);
+      for (int i = 0; i < tracks.size(); i++) {
+        long at = i < times.size() && times.get(i) != null ? times.get(i) : now;
+        UUID track = tracks.get(i);
+        UUID event = UUID.nameUUIDFromBytes(("scrobble|" + uid + "|" + track + "|" + at).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        chain = chain.compose(c -> Plays.record(conn, playedTopic, event, uid, track, null, java.time.Instant.ofEpochMilli(at), "scrobble"));
+      }
+      return chain;
+    }))).mapEmpty();
   }
 }
