@@ -1,5 +1,6 @@
 package io.chorus.audio;
 
+import io.chorus.library.AudioStream;
 import io.chorus.library.Ffmpeg;
 import io.chorus.library.LibraryConfig;
 
@@ -45,7 +46,8 @@ final class ClipDecoder {
   float[] decode(Path input, double maxSeconds, long timeoutMs, String... filters) throws IOException {
     Path out = Files.createTempFile("chorus-clip", ".f32");
     try {
-      List<String> args = new ArrayList<>(List.of("-loglevel", "error", "-y", "-i", input.toString()));
+      int stream = stream(input, timeoutMs);
+      List<String> args = new ArrayList<>(List.of("-loglevel", "error", "-y", "-i", input.toString(), "-map", AudioStream.map(stream)));
       if (maxSeconds > 0) {
         args.addAll(List.of("-t", Double.toString(maxSeconds)));
       }
@@ -57,6 +59,15 @@ final class ClipDecoder {
       return pcm(Files.readAllBytes(out));
     } finally {
       Files.deleteIfExists(out);
+    }
+  }
+
+  /** The audio stream processing would take ({@link AudioStream#choose}): a silent first stream is skipped. */
+  private int stream(Path input, long timeoutMs) throws IOException {
+    try {
+      return AudioStream.choose(tools(), input, Duration.ofMillis(timeoutMs));
+    } catch (Ffmpeg.Failure e) {
+      throw new IOException(e.getMessage(), e);
     }
   }
 

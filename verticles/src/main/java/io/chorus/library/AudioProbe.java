@@ -18,8 +18,13 @@ public final class AudioProbe {
   }
 
   public static Info run(Ffmpeg ffmpeg, Path file, Duration timeout) {
+    return run(ffmpeg, file, 0, timeout);
+  }
+
+  /** What ffprobe says of the {@code stream}th audio stream ({@link AudioStream#choose}). */
+  public static Info run(Ffmpeg ffmpeg, Path file, int stream, Duration timeout) {
     Ffmpeg.Result r = ffmpeg.ffprobe(List.of("-v", "error", "-print_format", "json", "-show_format", "-show_streams",
-        "-select_streams", "a:0", file.toString()), timeout);
+        "-select_streams", "a:" + stream, file.toString()), timeout);
     if (!r.ok()) {
       throw TrackFailure.of(r);
     }

@@ -16,7 +16,12 @@ public final class Decode {
   }
 
   public static void toPcm(Ffmpeg ffmpeg, Path in, Path out, Duration timeout) {
-    Ffmpeg.Result r = ffmpeg.ffmpeg(List.of("-v", "error", "-y", "-i", in.toString(), "-map", "0:a:0", "-vn",
+    toPcm(ffmpeg, in, 0, out, timeout);
+  }
+
+  /** Decodes the {@code stream}th audio stream ({@link AudioStream#choose}). */
+  public static void toPcm(Ffmpeg ffmpeg, Path in, int stream, Path out, Duration timeout) {
+    Ffmpeg.Result r = ffmpeg.ffmpeg(List.of("-v", "error", "-y", "-i", in.toString(), "-map", AudioStream.map(stream), "-vn",
         "-ac", "1", "-ar", Integer.toString(SAMPLE_RATE), "-f", FORMAT, out.toString()), timeout);
     if (!r.ok()) {
       throw TrackFailure.of(r);

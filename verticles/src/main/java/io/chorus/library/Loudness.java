@@ -44,7 +44,12 @@ public final class Loudness {
   }
 
   public static Result measure(Ffmpeg ffmpeg, Path file, Duration timeout) {
-    Ffmpeg.Result r = ffmpeg.ffmpeg(List.of("-nostats", "-i", file.toString(), "-map", "0:a:0", "-vn",
+    return measure(ffmpeg, file, 0, timeout);
+  }
+
+  /** The loudness of the {@code stream}th audio stream ({@link AudioStream#choose}). */
+  public static Result measure(Ffmpeg ffmpeg, Path file, int stream, Duration timeout) {
+    Ffmpeg.Result r = ffmpeg.ffmpeg(List.of("-nostats", "-i", file.toString(), "-map", AudioStream.map(stream), "-vn",
         "-af", "ebur128=peak=true:framelog=quiet", "-f", "null", "-"), timeout);
     if (!r.ok()) {
       throw TrackFailure.of(r);

@@ -2,6 +2,7 @@ package io.chorus.library;
 
 import io.chorus.bus.ErrorCode;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 
@@ -28,6 +29,16 @@ final class MediaTools {
 
   Result ffmpeg(List<String> args, long timeoutMs) {
     return call(false, args, timeoutMs);
+  }
+
+  /** The audio stream that is the track ({@link AudioStream#choose}), as processing chose it. */
+  int audioStream(Path file, long timeoutMs) {
+    try {
+      return AudioStream.choose(tools(), file, Duration.ofMillis(timeoutMs));
+    } catch (Ffmpeg.Failure e) {
+      String message = e.getMessage() == null ? "ffmpeg failed" : e.getMessage();
+      throw (message.contains("timed out") ? ErrorCode.TIMEOUT : ErrorCode.UNAVAILABLE).exception(message);
+    }
   }
 
   private Result call(boolean probe, List<String> args, long timeoutMs) {

@@ -19,8 +19,13 @@ public final class Rendition {
   }
 
   public static void opus(Ffmpeg ffmpeg, Path in, Path out, int channels, Duration timeout) {
+    opus(ffmpeg, in, 0, out, channels, timeout);
+  }
+
+  /** The rendition of the {@code stream}th audio stream ({@link AudioStream#choose}). */
+  public static void opus(Ffmpeg ffmpeg, Path in, int stream, Path out, int channels, Duration timeout) {
     int ch = Math.min(2, Math.max(1, channels));
-    Ffmpeg.Result r = ffmpeg.ffmpeg(List.of("-v", "error", "-y", "-i", in.toString(), "-map", "0:a:0", "-vn",
+    Ffmpeg.Result r = ffmpeg.ffmpeg(List.of("-v", "error", "-y", "-i", in.toString(), "-map", AudioStream.map(stream), "-vn",
         "-map_metadata", "-1", "-ac", Integer.toString(ch), "-c:a", "libopus", "-b:a", bitrateKbps(ch) + "k",
         "-f", "ogg", out.toString()), timeout);
     if (!r.ok()) {

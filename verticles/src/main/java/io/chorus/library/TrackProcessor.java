@@ -153,21 +153,22 @@ public final class TrackProcessor {
         throw new TrackFailure("the uploaded file is missing from storage (" + claim.originalKey() + ")");
       }
       Duration timeout = Duration.ofSeconds(config.processingTimeoutSeconds());
-      AudioProbe.Info probe = AudioProbe.run(ffmpeg, original, timeout);
+      int stream = AudioStream.choose(ffmpeg, original, timeout);
+      AudioProbe.Info probe = AudioProbe.run(ffmpeg, original, stream, timeout);
       stage.accept("decode");
       Path pcm = dir.resolve("analysis.f32");
-      Decode.toPcm(ffmpeg, original, pcm, timeout);
+      Decode.toPcm(ffmpeg, original, stream, pcm, timeout);
       long samples = Files.size(pcm) / 4;
       if (samples == 0) {
         throw new TrackFailure("ffmpeg could not decode the file: it contains no audio");
       }
       stage.accept("loudness");
-      Loudness.Result loudness = Loudness.measure(ffmpeg, original, timeout);
+      Loudness.Result loudness = Loudness.measure(ffmpeg, original, stream, timeout);
       stage.accept("waveform");
       double[] waveform = Waveform.ofPcm(pcm, Waveform.BUCKETS);
       stage.accept("rendition");
       Path opus = dir.resolve("rendition.opus");
-      Rendition.opus(ffmpeg, original, opus, probe.channels(), timeout);
+      Rendition.opus(ffmpeg, original, stream, opus, probe.channels(), timeout);
       String renditionKey = "tracks/" + trackId + "/opus";
       s3.putObject(PutObjectRequest.builder().bucket(bucket).key(renditionKey).contentType(Rendition.MIME).build(), RequestBody.fromFile(opus));
       stage.accept("analysis");

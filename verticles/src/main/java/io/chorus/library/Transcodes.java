@@ -107,8 +107,9 @@ final class Transcodes {
     long started = System.nanoTime();
     return store.download(t.originalKey(), in)
         .compose(v -> workers.<Long>executeBlocking(() -> {
+          int stream = tools.audioStream(in, timeoutMs);
           MediaTools.Result r = tools.ffmpeg(List.of("-hide_banner", "-nostdin", "-v", "error", "-y", "-i", in.toString(),
-              "-map", "0:a:0", "-vn", "-c:a", "libmp3lame", "-b:a", kbps + "k", "-f", "mp3", out.toString()), timeoutMs);
+              "-map", AudioStream.map(stream), "-vn", "-c:a", "libmp3lame", "-b:a", kbps + "k", "-f", "mp3", out.toString()), timeoutMs);
           if (r.exitCode() != 0 || !Files.exists(out) || Files.size(out) == 0) {
             LOG.warn("transcoding track {} to MP3 failed ({}): {}", t.id(), r.exitCode(), r.stderr().strip());
             throw ErrorCode.UNSUPPORTED_MEDIA_TYPE.exception("the track cannot be transcoded to MP3");

@@ -164,6 +164,22 @@ public final class Corpus {
     }
   }
 
+  /** {@code clip} as the second audio stream of an M4A whose first (the default one, as many channels) is silence. */
+  public byte[] m4aAfterASilentStream(float[] clip) throws IOException {
+    Path raw = Files.createTempFile("clip", ".f32");
+    Path m4a = Files.createTempFile("clip", ".m4a");
+    try {
+      Files.write(raw, floats(clip));
+      decoder.ffmpeg(List.of("-loglevel", "error", "-y", "-f", "lavfi", "-i", "anullsrc=r=44100:cl=stereo", "-f", "f32le",
+          "-ar", Integer.toString(RATE), "-ac", "1", "-i", raw.toString(), "-map", "0:a", "-map", "1:a", "-shortest", "-ar", "44100",
+          "-ac", "2", "-c:a", "aac", "-b:a", "96k", "-f", "mp4", m4a.toString()), 30_000);
+      return Files.readAllBytes(m4a);
+    } finally {
+      Files.deleteIfExists(raw);
+      Files.deleteIfExists(m4a);
+    }
+  }
+
   /** A phone held to a speaker: 300–3400 Hz (2nd-order Butterworth high- and low-pass, twice each). */
   public static float[] phone(float[] clip) {
     float[] out = biquad(biquad(clip, 300, true), 300, true);

@@ -116,6 +116,16 @@ class IdentifyRestTest {
     assertThat(top.getLong("offset_ms")).isBetween(19_800L, 20_200L);
   }
 
+  /** A clip whose first audio stream is silence is identified from the stream that carries the music (it answered no match). */
+  @Test
+  void aClipWithASilentFirstStreamIsIdentifiedFromTheMusic() throws Exception {
+    HttpResponse<String> r = identify(corpus.m4aAfterASilentStream(clip(0, 20, 5)), null);
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+    JsonArray matches = new JsonObject(r.body()).getJsonArray("matches");
+    assertThat(matches).as(r.body()).isNotEmpty();
+    assertThat(matches.getJsonObject(0).getString("track_id")).isEqualTo(approved.toString());
+  }
+
   /**
    * At AUDIO_IDENTIFY_MAX_IN_FLIGHT (1 here) a node refuses another clip at once with 503 and Retry-After, the one in
    * flight is still answered, and the next clip after it is taken.

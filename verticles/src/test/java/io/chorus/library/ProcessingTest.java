@@ -139,6 +139,33 @@ class ProcessingTest {
     }
   }
 
+  /**
+   * An M4A whose first audio stream is silence and whose second carries the music is processed from the music:
+   * every step ran on the first stream ({@code -map 0:a:0}), so the track was measured, drawn and fingerprinted
+   * from silence (loudness -70 LUFS, no replay gain, a flat waveform).
+   */
+  @Test
+  void aSilentFirstAudioStreamIsPassedOverForTheOneWithTheMusic(@TempDir Path tmp) throws Exception {
+    Path m4a = tmp.resolve("two-streams.m4a");
+    Ffmpeg.Result made = ffmpeg.ffmpeg(List.of("-v", "error", "-y", "-f", "lavfi", "-i", "anullsrc=r=48000:cl=stereo",
+        "-i", ProcessingMusic.require(ProcessingMusic.TRACK3).toString(), "-map", "0:a", "-map", "1:a", "-t", "20", "-ac", "2",
+        "-c:a", "aac", "-b:a", "96k", m4a.toString()), Duration.ofSeconds(60));
+    assertThat(made.ok()).as(made.stderr()).isTrue();
+    assertThat(AudioStream.choose(ffmpeg, m4a, Duration.ofSeconds(60))).isEqualTo(1);
+
+    ProcessingFixture.User owner = f.newUser();
+    String id = f.upload(UUID.randomUUID().toString(), owner.id(), Files.readAllBytes(m4a), "m4a", "audio/mp4").getString("track_id");
+    Map<String, Object> row = f.awaitRow(id, r -> !"processing".equals(r.get("status")), READY);
+    assertThat(row.get("status")).as(String.valueOf(row.get("failure_reason"))).isEqualTo("ready");
+    assertThat((Double) row.get("loudness_lufs")).as("the music's loudness, not silence's").isGreaterThan(Loudness.SILENCE_LUFS + 10);
+    assertThat(row.get("replay_gain_db")).isNotNull();
+    List<Double> peaks = new JsonArray(row.get("waveform").toString()).stream().map(v -> ((Number) v).doubleValue()).toList();
+    assertThat(peaks.stream().mapToDouble(Double::doubleValue).max().orElseThrow()).isGreaterThan(0.1);
+    // the rendition carries the music too
+    Path opus = f.download("tracks/" + id + "/opus", tmp.resolve("r.opus"));
+    assertThat(Loudness.measure(ffmpeg, opus, Duration.ofSeconds(60)).integratedLufs()).isGreaterThan(Loudness.SILENCE_LUFS + 10);
+  }
+
   @Test
   void garbageBytesFailWithAReason() {
     ProcessingFixture.User owner = f.newUser();
