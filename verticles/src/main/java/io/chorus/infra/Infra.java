@@ -79,9 +79,11 @@ public final class Infra {
         // (S3Proxy, older MinIO) reject ("x-amz-content-sha256 does not match"): only when required
         .requestChecksumCalculation(software.amazon.awssdk.core.checksums.RequestChecksumCalculation.WHEN_REQUIRED)
         .responseChecksumValidation(software.amazon.awssdk.core.checksums.ResponseChecksumValidation.WHEN_REQUIRED)
-        .httpClientBuilder(UrlConnectionHttpClient.builder()
+        // a request that went out on a kept-alive connection the server had closed (it restarted) is sent again
+        .httpClient(new StaleConnectionRetry(UrlConnectionHttpClient.builder()
             .connectionTimeout(Duration.ofSeconds(2))
-            .socketTimeout(Duration.ofSeconds(10)))
+            .socketTimeout(Duration.ofSeconds(10))
+            .build()))
         .build();
   }
 

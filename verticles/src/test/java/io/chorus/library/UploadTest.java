@@ -570,9 +570,9 @@ class UploadTest {
     } finally {
       embedded.start();
     }
-    // back up: the same upload goes through. The node's S3 client may still hold keep-alive connections to the stopped
-    // server, and an upload sent on one fails (503, no row) before the client opens fresh ones (the fresh-clone CI of
-    // 4dbc3a9 saw "Unexpected end of file from server" once): until then a 503 is the answer, never anything else
+    // back up: the same upload goes through. A request sent on a keep-alive connection to the stopped server is sent
+    // again on a fresh one (S3RestartTest; the fresh-clone CI of 4dbc3a9 saw "Unexpected end of file from server" once);
+    // while the server is still starting a 503 may be the answer, never anything else
     LibraryClient.Reply[] last = {null};
     LibraryClient.Reply reply = TestServices.until("an upload accepted once S3 is back", 30_000, 200, () -> {
       LibraryClient.Reply r = api.upload(token, file, "outage.mp3", Map.of());
