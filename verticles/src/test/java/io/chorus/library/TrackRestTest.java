@@ -145,6 +145,9 @@ class TrackRestTest {
     assertThat(after.getString("genre")).isEqualTo("Chiptune");
     assertThat(after.getJsonArray("tags")).containsExactly("game", "retro");
     assertThat(after.getString("updated_at")).isGreaterThan(t.getString("updated_at"));
+    // approval is of the track, not of its metadata (api.md, Visibility): the owner's edit stays approved, public as edited
+    assertThat(after.getString("moderation")).isEqualTo("approved");
+    assertThat(a.get(path(t), other).expect(200).json().getJsonObject("track").getString("title")).isEqualTo("After — 変更");
 
     // left-out fields stay; null clears
     JsonObject cleared = a.json("PATCH", path(t), admin, new JsonObject().put("artist", (String) null).put("year", (Integer) null))
