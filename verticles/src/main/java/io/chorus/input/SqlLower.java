@@ -6,7 +6,7 @@ import java.util.Locale;
  * SQL lower case that does not depend on the database's locale: PostgreSQL's {@code lower()} follows the collation,
  * and under the C locale (the embedded development database) it folds ASCII only, so {@code lower(display_name)} of
  * «Алиса» stays «Алиса» and never equals what Java's {@code toLowerCase} made of the query. {@link #of} calls the
- * database's {@code chorus_lower()} (migration V40): {@code translate()} with the upper-case letters of the Latin,
+ * database's {@code chorus_lower()} (migration V43): {@code translate()} with the upper-case letters of the Latin,
  * Greek and Cyrillic blocks and their lower case, {@link #UPPER} and {@link #LOWER}; compare it with a value
  * lower-cased by {@code toLowerCase(Locale.ROOT)}. A named IMMUTABLE function, so that the expression indexes on
  * {@code chorus_lower(column)} serve the queries (an index on {@code lower(column)} does not).
