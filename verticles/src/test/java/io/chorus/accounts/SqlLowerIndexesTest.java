@@ -69,6 +69,9 @@ public class SqlLowerIndexesTest {
   @Test
   void thePeopleSearchPrefixesAreIndexScans() throws SQLException {
     String plan = explain(db, UserRepo.SEARCH, "'ali%'", "20");
-    assertThat(plan).contains("idx_users_display_name_lower").contains("idx_users_username_pattern").doesNotContain("Seq Scan");
+    // the username's prefix: its pattern index, or under the C locale (the embedded database's) its unique index
+    // serves LIKE as well, and the planner picks either by the table's statistics (other test classes share the table)
+    assertThat(plan).contains("idx_users_display_name_lower").containsPattern("Index Scan on (idx_users_username_pattern|users_username_key)")
+        .doesNotContain("Seq Scan");
   }
 }
