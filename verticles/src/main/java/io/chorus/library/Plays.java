@@ -41,7 +41,9 @@ public final class Plays {
     return serial.compose(l -> conn.preparedQuery("INSERT INTO plays (event_id, user_id, track_id, played_at, ms_played, source)"
                 + " SELECT $1, $2, t.id, $4, $5, $6 FROM tracks t WHERE t.id = $3 AND ($2::uuid IS NULL OR NOT EXISTS ("
                 + "   SELECT 1 FROM plays p WHERE p.user_id = $2 AND p.track_id = $3"
-                + "   AND abs(extract(epoch FROM p.played_at - $4) * 1000) < greatest(coalesce(t.duration_ms, 0), $7)))"
+                // a range of played_at, so that the (user_id, played_at) index finds the few plays in it
+                + "   AND p.played_at > $4::timestamptz - greatest(coalesce(t.duration_ms, 0), $7) * interval '1 millisecond'"
+                + "   AND p.played_at < $4::timestamptz + greatest(coalesce(t.duration_ms, 0), $7) * interval '1 millisecond'))"
                 + " ON CONFLICT (event_id) DO NOTHING")
             .execute(Tuple.tuple().addUUID(eventId).addUUID(user).addUUID(track).addOffsetDateTime(playedAt)
                 .addLong(msPlayed).addString(source).addLong(MIN_GAP_MS)))
