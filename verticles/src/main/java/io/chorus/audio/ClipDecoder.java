@@ -42,11 +42,32 @@ final class ClipDecoder {
     return ffmpeg;
   }
 
-  /** Decodes {@code input}, at most {@code maxSeconds} of it (0: all). */
+  /**
+   * Decodes {@code input}, at most {@code maxSeconds} of it (0: all): its first audio stream, or when that is silent
+   * the stream processing would take ({@link AudioStream#choose}: the first one that is not). Choosing first would cost
+   * every clip an ffprobe (~50 ms, twice identify's matching); only a silent decode pays it.
+   */
   float[] decode(Path input, double maxSeconds, long timeoutMs, String... filters) throws IOException {
+    float[] first = decode(input, 0, maxSeconds, timeoutMs, filters);
+    if (!silent(first)) {
+      return first;
+    }
+    int stream = stream(input, timeoutMs);
+    return stream == 0 ? first : decode(input, stream, maxSeconds, timeoutMs, filters);
+  }
+
+  /** At most {@link AudioStream#SILENT_DB} of RMS level, as ffmpeg's volumedetect measures a stream's mean volume. */
+  static boolean silent(float[] pcm) {
+    double sum = 0;
+    for (float x : pcm) {
+      sum += (double) x * x;
+    }
+    return pcm.length == 0 || 10 * Math.log10(sum / pcm.length) <= AudioStream.SILENT_DB;
+  }
+
+  private float[] decode(Path input, int stream, double maxSeconds, long timeoutMs, String... filters) throws IOException {
     Path out = Files.createTempFile("chorus-clip", ".f32");
     try {
-      int stream = stream(input, timeoutMs);
       List<String> args = new ArrayList<>(List.of("-loglevel", "error", "-y", "-i", input.toString(), "-map", AudioStream.map(stream)));
       if (maxSeconds > 0) {
         args.addAll(List.of("-t", Double.toString(maxSeconds)));
