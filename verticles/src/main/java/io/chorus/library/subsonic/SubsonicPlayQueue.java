@@ -80,20 +80,11 @@ final class SubsonicPlayQueue {
           Row r = rows.iterator().next();
           List<UUID> ids = List.of(r.getArrayOfUUIDs("track_ids"));
           UUID current = r.getUUID("current_id");
-          return catalog.songs(user, ids.stream().distinct().toList()).map(songs -> {
-            java.util.Map<String, Object> byId = new java.util.HashMap<>();
-            songs.forEach(s -> byId.put(((JsonObject) s).getString("id"), s));
-            JsonArray entry = new JsonArray();
-            ids.forEach(i -> {
-              Object s = byId.get(i.toString());
-              if (s != null) {
-                entry.add(s);
-              }
-            });
+          return catalog.listed(user, ids).map(entry -> {
             if (entry.isEmpty()) {
               return new JsonObject();
             }
-            JsonObject queue = current != null && byId.containsKey(current.toString())
+            JsonObject queue = current != null && entry.stream().anyMatch(s -> current.toString().equals(((JsonObject) s).getString("id")))
                 ? new JsonObject().put("current", current.toString()).put("position", r.getLong("position_ms"))
                 // the playing song is gone: the first one left, from its start
                 : new JsonObject().put("current", entry.getJsonObject(0).getString("id")).put("position", 0L);

@@ -73,19 +73,7 @@ final class SubsonicPlaylists {
               .compose(entries -> {
                 List<UUID> ids = new java.util.ArrayList<>();
                 entries.forEach(r -> ids.add(r.getUUID(0)));
-                // the same track may be listed twice: look each up once, then lay them out in order
-                return catalog.songs(user, ids.stream().distinct().toList()).map(songs -> {
-                  java.util.Map<String, Object> byId = new java.util.HashMap<>();
-                  songs.forEach(s -> byId.put(((JsonObject) s).getString("id"), s));
-                  JsonArray entry = new JsonArray();
-                  ids.forEach(i -> {
-                    Object s = byId.get(i.toString());
-                    if (s != null) {
-                      entry.add(s);
-                    }
-                  });
-                  return new JsonObject().put("playlist", playlist.put("entry", entry));
-                });
+                return catalog.listed(user, ids).map(entry -> new JsonObject().put("playlist", playlist.put("entry", entry)));
               });
         });
   }
