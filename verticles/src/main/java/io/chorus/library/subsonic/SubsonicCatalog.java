@@ -314,26 +314,7 @@ final class SubsonicCatalog {
         : Future.succeededFuture(new JsonObject().put("song", list.getJsonObject(0))));
   }
 
-  /**
-   * The songs of a list (a playlist's, a play queue's) the caller may still see, in the list's order, a song listed
-   * twice twice: each is looked up once, then laid out in order.
-   */
-  Future<JsonArray> listed(SignedIn user, List<UUID> ids) {
-    return songs(user, ids.stream().distinct().toList()).map(songs -> {
-      java.util.Map<String, Object> byId = new java.util.HashMap<>();
-      songs.forEach(s -> byId.put(((JsonObject) s).getString("id"), s));
-      JsonArray entry = new JsonArray();
-      ids.forEach(i -> {
-        Object s = byId.get(i.toString());
-        if (s != null) {
-          entry.add(s);
-        }
-      });
-      return entry;
-    });
-  }
-
-  /** The songs the caller may see among {@code ids}, in the order asked. */
+  /** The songs the caller may see among {@code ids}, in the order asked (a song listed twice, as in a playlist, twice). */
   Future<JsonArray> songs(SignedIn user, List<UUID> ids) {
     return pg.preparedQuery(String.format(SONG, FIRST_ALBUM) + "LEFT JOIN albums al2 ON al2.id = " + FIRST_ALBUM
             + " WHERE " + VIS_T + " AND t.id = ANY($3)")

@@ -2,7 +2,6 @@ package io.chorus.library.subsonic;
 
 import io.chorus.web.SignedIn;
 import io.vertx.core.Future;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
@@ -80,7 +79,7 @@ final class SubsonicPlayQueue {
           Row r = rows.iterator().next();
           List<UUID> ids = List.of(r.getArrayOfUUIDs("track_ids"));
           UUID current = r.getUUID("current_id");
-          return catalog.listed(user, ids).map(entry -> {
+          return catalog.songs(user, ids).map(entry -> {
             if (entry.isEmpty()) {
               return new JsonObject();
             }

@@ -73,7 +73,7 @@ final class SubsonicPlaylists {
               .compose(entries -> {
                 List<UUID> ids = new java.util.ArrayList<>();
                 entries.forEach(r -> ids.add(r.getUUID(0)));
-                return catalog.listed(user, ids).map(entry -> new JsonObject().put("playlist", playlist.put("entry", entry)));
+                return catalog.songs(user, ids).map(entry -> new JsonObject().put("playlist", playlist.put("entry", entry)));
               });
         });
   }
