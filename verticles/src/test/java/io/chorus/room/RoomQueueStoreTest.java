@@ -48,6 +48,24 @@ class RoomQueueStoreTest {
     return out;
   }
 
+  /**
+   * Ticks the room until the clock passes {@code deadline} and returns the changes those ticks made. The store
+   * reads the clock when a tick is sent, after this loop's check, so the last tick may land on the deadline: a
+   * change is allowed only from a tick that returned at or after it; any earlier change fails the test.
+   */
+  private static List<RoomState> tickUntil(String id, long deadline, long readyTimeoutMs) {
+    List<RoomState> changed = new ArrayList<>();
+    while (System.currentTimeMillis() < deadline) {
+      RoomState room = await(store.tick(id, readyTimeoutMs));
+      long returned = System.currentTimeMillis();
+      if (!room.noop()) {
+        assertThat(returned).as("a tick changed the room before its deadline").isGreaterThanOrEqualTo(deadline);
+        changed.add(room);
+      }
+    }
+    return changed;
+  }
+
   private static ErrorCode codeOf(Future<?> f) {
     try {
       await(f);
@@ -154,15 +172,13 @@ class RoomQueueStoreTest {
     await(store.queueAdd(id, "host", item("a", "https://e.com/a", 0), -1, 10));
     RoomState waiting = await(store.skip(id, "host", 300));
     // polled with a deadline, not slept: ticks before the deadline are no-ops
-    while (System.currentTimeMillis() < waiting.readyDeadline()) {
-      assertThat(await(store.tick(id, 300)).noop()).isTrue();
-    }
+    List<RoomState> changed = new ArrayList<>(tickUntil(id, waiting.readyDeadline(), 300));
     List<Future<RoomState>> ticks = new ArrayList<>();
     for (int i = 0; i < 20; i++) {
       ticks.add(store.tick(id, 300));
     }
     await(Future.all(ticks));
-    List<RoomState> changed = ticks.stream().map(Future::result).filter(r -> !r.noop()).toList();
+    ticks.stream().map(Future::result).filter(r -> !r.noop()).forEach(changed::add);
     assertThat(changed).hasSize(1);
     assertThat(changed.get(0).cause()).isEqualTo("timeout");
     assertThat(changed.get(0).version()).isEqualTo(waiting.version() + 1);
@@ -178,15 +194,13 @@ class RoomQueueStoreTest {
     RoomState playing = await(store.ready(id, "host", waiting.trackVersion()));
     assertThat(playing.durationMs()).isEqualTo(200);
     assertThat(playing.dueAt()).isEqualTo(playing.updatedAt() + 200);
-    while (System.currentTimeMillis() < playing.dueAt()) {
-      assertThat(await(store.tick(id, 60_000)).noop()).isTrue();
-    }
+    List<RoomState> changed = new ArrayList<>(tickUntil(id, playing.dueAt(), 60_000));
     List<Future<RoomState>> ticks = new ArrayList<>();
     for (int i = 0; i < 10; i++) {
       ticks.add(store.tick(id, 60_000));
     }
     await(Future.all(ticks));
-    List<RoomState> changed = ticks.stream().map(Future::result).filter(r -> !r.noop()).toList();
+    ticks.stream().map(Future::result).filter(r -> !r.noop()).forEach(changed::add);
     assertThat(changed).hasSize(1);
     RoomState next = changed.get(0);
     assertThat(next.event()).isEqualTo("track_changed");
@@ -195,10 +209,9 @@ class RoomQueueStoreTest {
     assertThat(next.status()).isEqualTo("waiting");
     assertThat(next.queue()).isEmpty();
     RoomState second = await(store.ready(id, "host", next.trackVersion()));
-    while (System.currentTimeMillis() < second.dueAt()) {
-      await(store.tick(id, 60_000));
-    }
-    RoomState ended = await(store.tick(id, 60_000));
+    List<RoomState> early = tickUntil(id, second.dueAt(), 60_000);
+    assertThat(early).hasSizeLessThanOrEqualTo(1);
+    RoomState ended = early.isEmpty() ? await(store.tick(id, 60_000)) : early.get(0);
     assertThat(ended.event()).isEqualTo("pause");
     assertThat(ended.cause()).isEqualTo("ended");
     assertThat(ended.positionMs()).isEqualTo(200);
