@@ -32,7 +32,11 @@ final class Tags {
     java.util.logging.Logger.getLogger("org.jaudiotagger").setLevel(java.util.logging.Level.SEVERE);
   }
 
-  record Tagged(String title, String artist, String album, Integer trackNo, Integer year, String genre, byte[] cover, String coverMime) {
+  /** The longest lyrics kept, in characters (a song's words run to a few thousand). */
+  static final int LYRICS_MAX = 32_768;
+
+  record Tagged(String title, String artist, String album, Integer trackNo, Integer year, String genre, byte[] cover, String coverMime,
+                String lyrics) {
   }
 
   private Tags() {
@@ -45,6 +49,7 @@ final class Tags {
     String track = null;
     String year = null;
     String genre = null;
+    String lyrics = null;
     byte[] cover = null;
     if (!media.format().equals("opus")) {
       try {
@@ -57,6 +62,7 @@ final class Tags {
           track = field(tag, FieldKey.TRACK);
           year = field(tag, FieldKey.YEAR);
           genre = field(tag, FieldKey.GENRE);
+          lyrics = field(tag, FieldKey.LYRICS);
           Artwork art = tag.getFirstArtwork();
           cover = art == null ? null : art.getBinaryData();
         }
@@ -71,9 +77,40 @@ final class Tags {
     track = first(track, p.get("track"), p.get("tracknumber"));
     year = first(year, p.get("date"), p.get("year"));
     genre = first(genre, p.get("genre"));
+    // ffprobe names an ID3 USLT frame "lyrics-<language>" (and its description, if any); Vorbis comments LYRICS or
+    // UNSYNCEDLYRICS
+    lyrics = first(lyrics, p.get("lyrics"), p.get("unsyncedlyrics"), p.entrySet().stream().filter(e -> e.getKey().startsWith("lyrics-"))
+        .sorted(Map.Entry.comparingByKey()).map(Map.Entry::getValue).findFirst().orElse(null));
     String coverMime = cover == null || cover.length > coverMaxBytes ? null : imageMime(cover);
     return new Tagged(Inputs.cleanText(title, 255), Inputs.cleanText(artist, 255), Inputs.cleanText(album, 255), leadingInt(track), leadingInt(year), Inputs.cleanText(genreName(genre), 100),
-        coverMime == null ? null : cover, coverMime);
+        coverMime == null ? null : cover, coverMime, lyricsText(lyrics));
+  }
+
+  /**
+   * Lyrics as text to keep: NFC, line breaks as {@code \n} (CR LF and lone CR alike), other control and bidi-override
+   * characters left out, trailing spaces of each line and blank lines at either end trimmed, at most {@link #LYRICS_MAX}
+   * characters; null when nothing visible is left.
+   */
+  static String lyricsText(String raw) {
+    if (raw == null) {
+      return null;
+    }
+    String n = java.text.Normalizer.normalize(raw.replace("\r\n", "\n").replace('\r', '\n'), java.text.Normalizer.Form.NFC);
+    StringBuilder b = new StringBuilder(Math.min(n.length(), LYRICS_MAX));
+    for (String line : n.split("\n", -1)) {
+      String clean = Inputs.cleanText(line, LYRICS_MAX);
+      if (b.length() > 0 || clean != null) {
+        b.append(clean == null ? "" : clean).append('\n');
+      }
+      if (b.length() > LYRICS_MAX) {
+        break;
+      }
+    }
+    String s = b.toString().stripTrailing();
+    if (s.isEmpty()) {
+      return null;
+    }
+    return s.length() <= LYRICS_MAX ? s : s.substring(0, Character.isHighSurrogate(s.charAt(LYRICS_MAX - 1)) ? LYRICS_MAX - 1 : LYRICS_MAX);
   }
 
   /**

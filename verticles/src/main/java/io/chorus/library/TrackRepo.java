@@ -26,7 +26,7 @@ import java.util.UUID;
 final class TrackRepo {
   /** A track row to insert (upload). */
   record NewTrack(UUID id, UUID ownerId, String title, String artist, String album, Integer trackNo, Integer year, String genre,
-                  String sha256, String originalKey, long size, String format, String mime, String coverKey) {
+                  String sha256, String originalKey, long size, String format, String mime, String coverKey, String lyrics) {
   }
 
   /** The content hash is taken: another upload of the same bytes won. */
@@ -79,12 +79,12 @@ final class TrackRepo {
   Future<Void> insert(NewTrack t, Instant uploadedAt) {
     return pg.withTransaction(conn -> Artists.upsert(conn, t.artist())
         .compose(artistId -> conn.preparedQuery("INSERT INTO tracks (id, owner_id, title, artist_id, album_title, track_no, year, genre,"
-                + " content_sha256, original_key, original_size, format, mime, cover_key, created_at, updated_at)"
-                + " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15)")
+                + " content_sha256, original_key, original_size, format, mime, cover_key, lyrics, created_at, updated_at)"
+                + " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $16, $15, $15)")
             .execute(Tuple.tuple().addUUID(t.id()).addUUID(t.ownerId()).addString(t.title()).addUUID(artistId).addString(t.album())
                 .addInteger(t.trackNo()).addInteger(t.year()).addString(t.genre()).addString(t.sha256()).addString(t.originalKey())
                 .addLong(t.size()).addString(t.format()).addString(t.mime()).addString(t.coverKey())
-                .addOffsetDateTime(OffsetDateTime.ofInstant(uploadedAt, ZoneOffset.UTC))))
+                .addOffsetDateTime(OffsetDateTime.ofInstant(uploadedAt, ZoneOffset.UTC)).addString(t.lyrics())))
         .compose(r -> outbox(conn, topicUploaded, t.id().toString(), new JsonObject()
             .put("event_id", UUID.randomUUID().toString()).put("track_id", t.id().toString()).put("owner_id", t.ownerId().toString())
             .put("original_key", t.originalKey()).put("format", t.format()).put("mime", t.mime()).put("size", t.size())

@@ -88,7 +88,7 @@ final class Uploads {
     TrackRepo.NewTrack row = new TrackRepo.NewTrack(id, UUID.fromString(caller.userId()), title,
         firstNonNull(in.artist(), tags.artist()), firstNonNull(in.album(), tags.album()),
         tags.trackNo(), tags.year(), tags.genre(), in.sha256(), MediaStore.originalKey(trackId), in.size(), media.format(), media.mime(),
-        coverKey);
+        coverKey, tags.lyrics());
     List<String> written = new ArrayList<>();
     Future<Void> put = store.putFile(row.originalKey(), in.file(), in.size(), media.mime()).onSuccess(v -> written.add(row.originalKey()));
     if (coverKey != null) {

@@ -1467,6 +1467,155 @@ class SubsonicTest {
     assertThat(tc.sql("SELECT count(*) AS n FROM subsonic_ratings WHERE subject_id IN (?, ?)", mine, myAlbum).get(0).get("n")).isEqualTo(0L);
   }
 
+  @Test
+  void getNowPlayingShowsWhatEachUsersPlayersAnnounced() throws Exception {
+    // players announce a song with scrobble submission=false (DSub, Symfonium, Feishin) and show getNowPlaying: it was
+    // accepted, stored nowhere, and getNowPlaying always empty
+    String[] ann = account("ann");
+    String[] ben = account("ben");
+    UUID pending = UUID.randomUUID();
+    track(pending, ann[0], "Ann's pending demo", null, "pending", 0);
+    long playsBefore = (Long) tc.sql("SELECT count(*) AS n FROM plays WHERE user_id = ?", UUID.fromString(ann[0])).get(0).get("n");
+    assertThat(subsonic("scrobble.view?submission=false&c=DSub&id=" + song, ann[1]).getString("status")).isEqualTo("ok");
+    JsonArray seen = nowPlaying(ben[1], ann[3]);
+    assertThat(seen).hasSize(1);
+    JsonObject e = seen.getJsonObject(0);
+    assertThat(e.getString("id")).isEqualTo(song.toString());
+    assertThat(e.getString("title")).isEqualTo("Aurora Rising");
+    assertThat(e.getString("playerName")).isEqualTo("DSub");
+    assertThat(e.getInteger("minutesAgo")).isZero();
+    assertThat(e.getInteger("playerId")).isNotNull().isNotNegative();
+    assertThat((Long) tc.sql("SELECT count(*) AS n FROM plays WHERE user_id = ?", UUID.fromString(ann[0])).get(0).get("n"))
+        .as("an announcement is not a play").isEqualTo(playsBefore);
+
+    // the same player's next song replaces it; another player of the same user is another entry
+    assertThat(subsonic("scrobble.view?submission=false&c=DSub&id=" + song2, ann[1]).getString("status")).isEqualTo("ok");
+    assertThat(subsonic("scrobble.view?submission=false&c=Feishin&id=" + song, ann[1]).getString("status")).isEqualTo("ok");
+    JsonArray two = nowPlaying(ben[1], ann[3]);
+    assertThat(two.stream().map(x -> ((JsonObject) x).getString("playerName") + "=" + ((JsonObject) x).getString("id")))
+        .containsExactlyInAnyOrder("DSub=" + song2, "Feishin=" + song);
+    assertThat(two.getJsonObject(0).getInteger("playerId")).isNotEqualTo(two.getJsonObject(1).getInteger("playerId"));
+    Element xmlNow = xml("/rest/getNowPlaying.view?apiKey=" + ben[1]);
+    assertThat(xmlNow.getAttribute("status")).isEqualTo("ok");
+    boolean listed = false;
+    for (int i = 0; i < xmlNow.getElementsByTagName("entry").getLength(); i++) {
+      Element x = (Element) xmlNow.getElementsByTagName("entry").item(i);
+      listed |= x.getAttribute("username").equals(ann[3]) && x.getAttribute("playerName").equals("Feishin");
+    }
+    assertThat(listed).as("the XML answer's entries").isTrue();
+
+    // an owner's pending song: its owner sees it playing, nobody else does
+    assertThat(subsonic("scrobble.view?submission=false&c=Feishin&id=" + pending, ann[1]).getString("status")).isEqualTo("ok");
+    assertThat(ids(nowPlaying(ann[1], ann[3]))).containsExactlyInAnyOrder(song2.toString(), pending.toString());
+    assertThat(ids(nowPlaying(ben[1], ann[3]))).containsExactly(song2.toString());
+
+    // a song the caller may not see, or none, changes nothing
+    assertThat(subsonic("scrobble.view?submission=false&c=DSub&id=" + hidden, ann[1]).getJsonObject("error").getInteger("code")).isEqualTo(70);
+    assertThat(subsonic("scrobble.view?submission=false&c=DSub&id=" + UUID.randomUUID(), ann[1]).getJsonObject("error").getInteger("code")).isEqualTo(70);
+    assertThat(subsonic("scrobble.view?submission=false&c=DSub", ann[1]).getJsonObject("error").getInteger("code")).isEqualTo(10);
+    assertThat(ids(nowPlaying(ann[1], ann[3]))).containsExactlyInAnyOrder(song2.toString(), pending.toString());
+
+    // a song whose time is up (its duration and 5 s after it started) is no longer playing
+    tc.sql("UPDATE subsonic_now_playing SET until_at = NOW() - interval '1 second' WHERE user_id = ? AND player = 'DSub'", UUID.fromString(ann[0]));
+    assertThat(ids(nowPlaying(ann[1], ann[3]))).containsExactly(pending.toString());
+    // a deleted song goes with it
+    Rest.Reply deleted = rest.call(io.vertx.core.http.HttpMethod.DELETE, port, "/api/v1/tracks/" + pending, ann[2], null, null);
+    assertThat(deleted.status()).as(deleted.body()).isEqualTo(204);
+    assertThat(nowPlaying(ann[1], ann[3])).isEmpty();
+  }
+
+  @Test
+  void lyricsAreAnsweredFromTheTagsAsTextAndAsTimedLines() throws Exception {
+    // players show lyrics (Symfonium, Feishin, DSub): getLyrics was always empty and getLyricsBySongId 70
+    String[] lia = account("lia");
+    UUID artist = UUID.randomUUID();
+    UUID timed = UUID.randomUUID();
+    UUID plain = UUID.randomUUID();
+    UUID pending = UUID.randomUUID();
+    tc.sql("INSERT INTO artists (id, name, name_key) VALUES (?, ?, ?)", artist, "Lyra Émile " + artist, "lyra emile " + artist);
+    track(timed, aliceId, "Timed Words " + artist, artist, "approved", 60_000);
+    track(plain, aliceId, "Plain Words " + artist, artist, "approved", 60_000);
+    track(pending, bobId, "Pending Words " + artist, artist, "pending", 60_000);
+    tc.sql("UPDATE tracks SET lyrics = ? WHERE id = ?", "[ar:Lyra]\n[offset:+250]\n[00:01.50]One\n[00:00.25][00:03.00]Zero and three\n[00:02]", timed);
+    tc.sql("UPDATE tracks SET lyrics = ? WHERE id = ?", "[Chorus]\nLa la\n\nLa", plain);
+    tc.sql("UPDATE tracks SET lyrics = ? WHERE id = ?", "Secret words", pending);
+
+    JsonObject list = subsonic("getLyricsBySongId.view?id=" + timed, lia[1]);
+    assertThat(list.getString("status")).as(list.encode()).isEqualTo("ok");
+    JsonArray structured = list.getJsonObject("lyricsList").getJsonArray("structuredLyrics");
+    assertThat(structured).hasSize(1);
+    JsonObject l = structured.getJsonObject(0);
+    assertThat(l.getBoolean("synced")).isTrue();
+    assertThat(l.getLong("offset")).isEqualTo(250L);
+    assertThat(l.getString("displayTitle")).isEqualTo("Timed Words " + artist);
+    assertThat(l.getString("displayArtist")).isEqualTo("Lyra Émile " + artist);
+    assertThat(l.getJsonArray("line").stream().map(x -> ((JsonObject) x).getLong("start") + "=" + ((JsonObject) x).getString("value")))
+        .containsExactly("250=Zero and three", "1500=One", "2000=", "3000=Zero and three");
+    JsonObject untimed = subsonic("getLyricsBySongId.view?id=" + plain, lia[1]).getJsonObject("lyricsList").getJsonArray("structuredLyrics").getJsonObject(0);
+    assertThat(untimed.getBoolean("synced")).isFalse();
+    assertThat(untimed.getJsonArray("line").stream().map(x -> ((JsonObject) x).getString("value"))).containsExactly("[Chorus]", "La la", "", "La");
+    assertThat(untimed.getJsonArray("line").stream().allMatch(x -> !((JsonObject) x).containsKey("start"))).isTrue();
+    // a song without lyrics has none; one the caller may not see, or none, is 70; no id 10
+    assertThat(subsonic("getLyricsBySongId.view?id=" + song, lia[1]).getJsonObject("lyricsList").getJsonArray("structuredLyrics")).isEmpty();
+    assertThat(subsonic("getLyricsBySongId.view?id=" + pending, lia[1]).getJsonObject("error").getInteger("code")).isEqualTo(70);
+    assertThat(subsonic("getLyricsBySongId.view?id=" + UUID.randomUUID(), lia[1]).getJsonObject("error").getInteger("code")).isEqualTo(70);
+    assertThat(subsonic("getLyricsBySongId.view", lia[1]).getJsonObject("error").getInteger("code")).isEqualTo(10);
+    Element xmlLine = (Element) xml("/rest/getLyricsBySongId.view?id=" + timed + "&apiKey=" + lia[1]).getElementsByTagName("line").item(1);
+    assertThat(xmlLine.getAttribute("start")).isEqualTo("1500");
+
+    // getLyrics by artist and title in any case: the words without time tags; the artist may be left out
+    JsonObject byName = subsonic("getLyrics.view?artist=" + URLEncoder.encode("LYRA ÉMILE " + artist, StandardCharsets.UTF_8)
+        + "&title=" + URLEncoder.encode("timed words " + artist, StandardCharsets.UTF_8), lia[1]).getJsonObject("lyrics");
+    assertThat(byName.getString("value")).isEqualTo("Zero and three\nOne\n\nZero and three");
+    assertThat(byName.getString("artist")).isEqualTo("Lyra Émile " + artist);
+    assertThat(byName.getString("title")).isEqualTo("Timed Words " + artist);
+    assertThat(subsonic("getLyrics.view?title=" + URLEncoder.encode("Plain Words " + artist, StandardCharsets.UTF_8), lia[1])
+        .getJsonObject("lyrics").getString("value")).isEqualTo("[Chorus]\nLa la\n\nLa");
+    assertThat(subsonic("getLyrics.view?artist=Nobody&title=" + URLEncoder.encode("Plain Words " + artist, StandardCharsets.UTF_8), lia[1])
+        .getJsonObject("lyrics").isEmpty()).isTrue();
+    assertThat(subsonic("getLyrics.view?title=" + URLEncoder.encode("Pending Words " + artist, StandardCharsets.UTF_8), lia[1])
+        .getJsonObject("lyrics").isEmpty()).as("another user's pending song").isTrue();
+    JsonObject ext = subsonic("getOpenSubsonicExtensions.view", lia[1]);
+    assertThat(ext.getJsonArray("openSubsonicExtensions").stream().map(e -> ((JsonObject) e).getString("name"))).contains("songLyrics");
+  }
+
+  /** getNowPlaying's entries of one user, as {@code key}'s user reads them. */
+  private static JsonArray nowPlaying(String key, String username) throws Exception {
+    JsonObject r = subsonic("getNowPlaying.view", key);
+    assertThat(r.getString("status")).as(r.encode()).isEqualTo("ok");
+    return new JsonArray(r.getJsonObject("nowPlaying").getJsonArray("entry").stream()
+        .filter(x -> username.equals(((JsonObject) x).getString("username"))).toList());
+  }
+
+  @Test
+  void highestAlbumsAreTheCallersRatedOnesTheHighestFirst() throws Exception {
+    // getAlbumList2 type=highest was the most liked albums whatever the caller rated; Navidrome lists the caller's rated albums
+    String[] ray = account("ray");
+    String[] sam = account("sam");
+    UUID second = UUID.randomUUID();
+    UUID third = UUID.randomUUID();
+    for (UUID id : List.of(second, third)) {
+      tc.sql("INSERT INTO albums (id, owner_id, title, moderation) VALUES (?, ?, ?, 'approved')", id, UUID.fromString(aliceId), "Rated " + id);
+    }
+    try {
+      for (String rating : List.of(album + "&rating=3", second + "&rating=5", third + "&rating=1")) {
+        assertThat(subsonic("setRating.view?id=" + rating, ray[1]).getString("status")).isEqualTo("ok");
+      }
+      JsonArray highest = subsonic("getAlbumList2.view?type=highest&size=500", ray[1]).getJsonObject("albumList2").getJsonArray("album");
+      assertThat(ids(highest)).containsExactly(second.toString(), album.toString(), third.toString());
+      assertThat(highest.stream().map(a -> ((JsonObject) a).getInteger("userRating"))).containsExactly(5, 3, 1);
+      assertThat(ids(subsonic("getAlbumList2.view?type=highest&size=1&offset=1", ray[1]).getJsonObject("albumList2").getJsonArray("album")))
+          .containsExactly(album.toString());
+      assertThat(ids(subsonic("getAlbumList.view?type=highest&size=500", ray[1]).getJsonObject("albumList").getJsonArray("album")))
+          .containsExactly(second.toString(), album.toString(), third.toString());
+      // another user's ratings are not the caller's
+      assertThat(subsonic("getAlbumList2.view?type=highest&size=500", sam[1]).getJsonObject("albumList2").getJsonArray("album")).isEmpty();
+    } finally {
+      tc.sql("DELETE FROM subsonic_ratings WHERE subject_id IN (?, ?)", second, third);
+      tc.sql("DELETE FROM albums WHERE id IN (?, ?)", second, third);
+    }
+  }
+
   private static String ping(String auth) {
     try {
       return xml("/rest/ping.view?" + auth).getAttribute("status");

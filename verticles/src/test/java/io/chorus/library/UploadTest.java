@@ -158,6 +158,29 @@ class UploadTest {
     }
   }
 
+  /**
+   * Lyrics in the tags are kept for OpenSubsonic's getLyrics and getLyricsBySongId: an MP3's ID3 frame, a FLAC's and an
+   * Opus file's LYRICS comment, line breaks as written (CR LF as LF), LRC time tags kept; none, or only blank lines, is none.
+   */
+  @Test
+  void lyricsInTheTagsAreKept() {
+    String token = api.newUser("lyrics");
+    Path source = TestMusic.drascula("audio", "track12.ogg");
+    Map<Path, String> files = new java.util.LinkedHashMap<>();
+    files.put(TestMusic.make(source, tmp.resolve("lyrics.mp3"), 1, List.of("-c:a", "libmp3lame"), "title", "Lyrics mp3",
+        "lyrics", "[00:00.50]First words\r\n[00:01.25]Second words"), "[00:00.50]First words\n[00:01.25]Second words");
+    files.put(TestMusic.make(source, tmp.resolve("lyrics.flac"), 1, List.of("-c:a", "flac"), "title", "Lyrics flac",
+        "LYRICS", "Verse one\n\nVerse   two  \n\n"), "Verse one\n\nVerse   two");
+    files.put(TestMusic.make(TestMusic.opus(), tmp.resolve("lyrics.opus"), 1, List.of("-c:a", "copy"), "title", "Lyrics opus",
+        "LYRICS", "Ópus\u202E words"), "Ópus words");
+    files.put(TestMusic.make(source, tmp.resolve("blank.flac"), 1, List.of("-c:a", "flac"), "title", "No lyrics", "LYRICS", " \n \n"), null);
+    for (Map.Entry<Path, String> f : files.entrySet()) {
+      JsonObject track = accepted(api.upload(token, f.getKey(), f.getKey().getFileName().toString(), Map.of()));
+      Object kept = tc.sql("SELECT lyrics FROM tracks WHERE id = ?", java.util.UUID.fromString(track.getString("id"))).get(0).get("lyrics");
+      assertThat(kept).as(f.getKey().getFileName().toString()).isEqualTo(f.getValue());
+    }
+  }
+
   @Test
   void theSameBytesAgainAreTheSameTrack() {
     String token = api.newUser("dup");

@@ -232,7 +232,10 @@ final class SubsonicCatalog {
     switch (type == null ? "" : type) {
       case "random" -> order = "random()";
       case "newest" -> order = "al.created_at DESC, al.id";
-      case "highest" -> order = "(SELECT count(*) FROM likes l WHERE l.subject_type = 'album' AND l.subject_id = al.id) DESC, al.id";
+      case "highest" -> {   // the albums the caller rated (setRating), the highest first, as Navidrome
+        where += " AND rt.rating IS NOT NULL";
+        order = "rt.rating DESC, rt.changed_at DESC, al.id";
+      }
       case "frequent" -> order = "s.play_count DESC, al.id";
       case "recent" -> {   // only albums the caller played, the latest play first
         String plays = "FROM plays p JOIN album_tracks at ON at.track_id = p.track_id WHERE at.album_id = al.id AND p.user_id = $1::uuid";

@@ -28,7 +28,7 @@ import java.util.function.BiFunction;
  */
 public final class SubsonicRoutes {
   private static final Logger LOG = LoggerFactory.getLogger(SubsonicRoutes.class);
-  private static final List<String> EXTENSIONS = List.of("apiKeyAuthentication", "formPost");
+  private static final List<String> EXTENSIONS = List.of("apiKeyAuthentication", "formPost", "songLyrics");
 
   /**
    * Streams a track's bytes to a media request ({@code format}: raw/original, opus, mp3; null: original); a refusal
@@ -102,10 +102,11 @@ public final class SubsonicRoutes {
     methods.put("getSongsByGenre", (ctx, u) -> catalog.songsByGenre(u, required(ctx, "genre"), intParam(ctx, "count", 10, 0, 500),
         intParam(ctx, "offset", 0, 0, Integer.MAX_VALUE)));
     methods.put("getScanStatus", (ctx, u) -> catalog.scanStatus(u));
-    // no lyrics are kept: an empty answer, as a server that found none gives
-    methods.put("getLyrics", (ctx, u) -> Future.succeededFuture(new JsonObject().put("lyrics", new JsonObject())));
+    SubsonicLyrics lyrics = new SubsonicLyrics(pg, catalog);
+    methods.put("getLyrics", (ctx, u) -> lyrics.byArtistAndTitle(u, param(ctx, "artist"), param(ctx, "title")));
+    methods.put("getLyricsBySongId", (ctx, u) -> lyrics.bySongId(u, required(ctx, "id")));
     // what players ask for at start and while browsing, of things Chorus does not keep (no external artist or album
-    // info, no "now playing", podcasts or radio stations): the empty answer a server
+    // info, podcasts or radio stations): the empty answer a server
     // with none of them gives, rather than "not found" (an artist's or album's info still needs an id the caller sees)
     methods.put("getArtistInfo2", (ctx, u) -> catalog.artist(u, required(ctx, "id")).map(a -> new JsonObject().put("artistInfo2",
         new JsonObject().put("similarArtist", new JsonArray()))));
@@ -115,8 +116,8 @@ public final class SubsonicRoutes {
       methods.put(info, (ctx, u) -> catalog.album(u, required(ctx, "id")).map(a -> new JsonObject().put("albumInfo", new JsonObject())));
     }
     methods.put("getTopSongs", (ctx, u) -> catalog.topSongs(u, required(ctx, "artist"), intParam(ctx, "count", 50, 0, 500)));
-    methods.put("getNowPlaying", (ctx, u) -> Future.succeededFuture(new JsonObject().put("nowPlaying",
-        new JsonObject().put("entry", new JsonArray()))));
+    SubsonicNowPlaying nowPlaying = new SubsonicNowPlaying(pg, catalog);
+    methods.put("getNowPlaying", (ctx, u) -> nowPlaying.list(u));
     methods.put("getPodcasts", (ctx, u) -> Future.succeededFuture(new JsonObject().put("podcasts",
         new JsonObject().put("channel", new JsonArray()))));
     methods.put("getNewestPodcasts", (ctx, u) -> Future.succeededFuture(new JsonObject().put("newestPodcasts",
@@ -201,7 +202,7 @@ public final class SubsonicRoutes {
     });
     methods.put("scrobble", (ctx, u) -> !"false".equals(param(ctx, "submission"))
         ? playlists.scrobble(u, all(ctx, "id"), all(ctx, "time").stream().map(SubsonicRoutes::longOrNull).toList()).map(new JsonObject())
-        : Future.succeededFuture(new JsonObject()));   // "now playing" notifications are accepted and not stored
+        : nowPlaying.started(u, all(ctx, "id"), param(ctx, "c")).map(new JsonObject()));   // "now playing": shown by getNowPlaying
   }
 
   /** Similar songs (getSimilarSongs2, sonicSimilarity) from the audio feature, looked up per call. */
