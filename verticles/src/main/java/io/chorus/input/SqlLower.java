@@ -46,6 +46,14 @@ public final class SqlLower {
   private SqlLower() {
   }
 
+  /**
+   * The SQL expression to order names by: {@code expr} in lower case under the {@code chorus_names} collation (ICU's
+   * root, the order a person reads names in: "Édith" beside "Edith", not after "Zed" as bytes put it).
+   */
+  public static String sortKey(String expr) {
+    return of(expr) + " COLLATE chorus_names";
+  }
+
   /** The SQL expression: {@code expr} in lower case, whatever the database's locale. */
   public static String of(String expr) {
     return "chorus_lower(" + expr + ")";

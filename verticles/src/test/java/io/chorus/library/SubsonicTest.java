@@ -512,6 +512,42 @@ class SubsonicTest {
     }
   }
 
+  /**
+   * The lists that page through names (search3, getAlbumList2's alphabetical types, an artist's albums) page in the
+   * order a person reads them whatever the database's locale (the test cluster's is C, whose byte order put "Édith"
+   * and "Ärzte" after "Zed", and upper case before lower).
+   */
+  @Test
+  void pagedListsOrderNamesAsAPersonReadsThem() throws Exception {
+    String[] ida = account("ida");
+    String tag = UUID.randomUUID().toString().substring(0, 8);
+    UUID artist = UUID.randomUUID();
+    tc.sql("INSERT INTO artists (id, name, name_key) VALUES (?, ?, ?)", artist, "Sorter " + tag, "sorter " + tag);
+    List<String> names = List.of("Zed", "Édith", "ärzte", "Edith", "apple", "Кино", "Bravo");
+    for (String name : names) {
+      UUID albumId = UUID.randomUUID();
+      tc.sql("INSERT INTO albums (id, owner_id, title, artist_id, moderation) VALUES (?, ?, ?, ?, 'pending')", albumId,
+          UUID.fromString(ida[0]), name + " " + tag, artist);
+      track(UUID.randomUUID(), ida[0], name + " " + tag, artist, "pending", 100_000);
+    }
+    List<String> expected = List.of("apple", "ärzte", "Bravo", "Edith", "Édith", "Zed", "Кино");
+    JsonObject found = subsonic("search3.view?query=" + tag + "&songCount=3&albumCount=500", ida[1]).getJsonObject("searchResult3");
+    assertThat(titles(found.getJsonArray("song"), tag)).containsExactlyElementsOf(expected.subList(0, 3));
+    JsonObject next = subsonic("search3.view?query=" + tag + "&songCount=4&songOffset=3", ida[1]).getJsonObject("searchResult3");
+    assertThat(titles(next.getJsonArray("song"), tag)).containsExactlyElementsOf(expected.subList(3, 7));
+    assertThat(titles(found.getJsonArray("album"), tag)).containsExactlyElementsOf(expected);
+    JsonArray byName = subsonic("getAlbumList2.view?type=alphabeticalByName&size=500", ida[1]).getJsonObject("albumList2").getJsonArray("album");
+    assertThat(titles(byName, tag)).containsExactlyElementsOf(expected);
+    JsonArray ofArtist = subsonic("getArtist.view?id=" + artist, ida[1]).getJsonObject("artist").getJsonArray("album");
+    assertThat(titles(ofArtist, tag)).containsExactlyElementsOf(expected);
+  }
+
+  /** The names (title, else name) in {@code list} that end with " " + {@code tag}, without it, in order. */
+  private static List<String> titles(JsonArray list, String tag) {
+    return list.stream().map(x -> ((JsonObject) x).getString(((JsonObject) x).containsKey("title") ? "title" : "name"))
+        .filter(n -> n.endsWith(" " + tag)).map(n -> n.substring(0, n.length() - tag.length() - 1)).toList();
+  }
+
   /** The folder model (getIndexes, getMusicDirectory) and the lists players fill screens with (random, starred, by genre). */
   @Test
   void playersBrowseFoldersRandomSongsStarredAndGenres() throws Exception {

@@ -119,10 +119,10 @@ final class SubsonicCatalog {
     return pg.preparedQuery(ARTIST + "AND ar.id = $3").execute(viewer(user).addValue(uuid)).compose(artists -> {
       if (artists.size() > 0) {
         JsonObject artist = artist(artists.iterator().next());
-        Future<RowSet<Row>> albums = pg.preparedQuery(ALBUM + "WHERE " + VIS_AL + " AND al.artist_id = $3 ORDER BY al.year NULLS LAST, lower(al.title), al.id")
+        Future<RowSet<Row>> albums = pg.preparedQuery(ALBUM + "WHERE " + VIS_AL + " AND al.artist_id = $3 ORDER BY al.year NULLS LAST, " + SqlLower.sortKey("al.title") + ", al.id")
             .execute(viewer(user).addValue(uuid));
         Future<RowSet<Row>> loose = pg.preparedQuery(String.format(SONG, "NULL::uuid") + "LEFT JOIN albums al2 ON FALSE WHERE " + VIS_T
-                + " AND t.artist_id = $3 AND " + FIRST_ALBUM + " IS NULL ORDER BY lower(t.title), t.id")
+                + " AND t.artist_id = $3 AND " + FIRST_ALBUM + " IS NULL ORDER BY " + SqlLower.sortKey("t.title") + ", t.id")
             .execute(viewer(user).addValue(uuid));
         return Future.all(albums, loose).map(all -> {
           JsonArray children = new JsonArray();
@@ -191,7 +191,7 @@ final class SubsonicCatalog {
         return Future.failedFuture(SubsonicResponse.failure(SubsonicResponse.NOT_FOUND, "Artist not found"));
       }
       JsonObject artist = artist(rows.iterator().next());
-      return pg.preparedQuery(ALBUM + "WHERE " + VIS_AL + " AND al.artist_id = $3 ORDER BY al.year NULLS LAST, lower(al.title)")
+      return pg.preparedQuery(ALBUM + "WHERE " + VIS_AL + " AND al.artist_id = $3 ORDER BY al.year NULLS LAST, " + SqlLower.sortKey("al.title"))
           .execute(viewer(user).addValue(uuid))
           .map(albums -> new JsonObject().put("artist", artist.put("album", albums(albums))));
     });
@@ -242,8 +242,8 @@ final class SubsonicCatalog {
         where += " AND EXISTS (SELECT 1 " + plays + ")";
         order = "(SELECT max(p.played_at) " + plays + ") DESC, al.id";
       }
-      case "alphabeticalByName" -> order = "lower(al.title), al.id";
-      case "alphabeticalByArtist" -> order = "lower(ar.name) NULLS LAST, lower(al.title), al.id";
+      case "alphabeticalByName" -> order = SqlLower.sortKey("al.title") + ", al.id";
+      case "alphabeticalByArtist" -> order = SqlLower.sortKey("ar.name") + " NULLS LAST, " + SqlLower.sortKey("al.title") + ", al.id";
       case "starred" -> {
         where += " AND lk.created_at IS NOT NULL";
         order = "lk.created_at DESC, al.id";
@@ -262,7 +262,7 @@ final class SubsonicCatalog {
         }
         where += " AND " + SqlLower.of("s.genre") + " = " + SqlLower.of("$3::text");
         params.addValue(genre);
-        order = "lower(al.title), al.id";
+        order = SqlLower.sortKey("al.title") + ", al.id";
       }
       default -> {
         return Future.failedFuture(SubsonicResponse.failure(SubsonicResponse.MISSING_PARAMETER,
@@ -355,15 +355,15 @@ final class SubsonicCatalog {
     }
     // $3 the folded words, $4 and $5 the count and offset, $6 and $7 the folding's translate() arguments
     String artistName = SearchFold.sql("coalesce(ar.name, '')", 6, 7);
-    Future<RowSet<Row>> artists = pg.preparedQuery(ARTIST + "AND " + everyWordIn(artistName) + " ORDER BY lower(ar.name), ar.id LIMIT $4 OFFSET $5")
+    Future<RowSet<Row>> artists = pg.preparedQuery(ARTIST + "AND " + everyWordIn(artistName) + " ORDER BY " + SqlLower.sortKey("ar.name") + ", ar.id LIMIT $4 OFFSET $5")
         .execute(viewer(user).addValue(words).addValue(artistCount).addValue(artistOffset).addValue(SearchFold.FROM).addValue(SearchFold.TO));
     Future<RowSet<Row>> albums = pg.preparedQuery(ALBUM + "WHERE " + VIS_AL
             + " AND " + everyWordIn(SearchFold.sql("al.title", 6, 7) + " || chr(10) || " + artistName)
-            + " ORDER BY lower(al.title), al.id LIMIT $4 OFFSET $5")
+            + " ORDER BY " + SqlLower.sortKey("al.title") + ", al.id LIMIT $4 OFFSET $5")
         .execute(viewer(user).addValue(words).addValue(albumCount).addValue(albumOffset).addValue(SearchFold.FROM).addValue(SearchFold.TO));
     Future<RowSet<Row>> songs = pg.preparedQuery(String.format(SONG, FIRST_ALBUM) + "LEFT JOIN albums al2 ON al2.id = " + FIRST_ALBUM
             + " WHERE " + VIS_T + " AND " + everyWordIn(SearchFold.sql("t.title", 6, 7) + " || chr(10) || " + artistName
-            + " || chr(10) || " + SearchFold.sql("coalesce(t.album_title, '')", 6, 7)) + " ORDER BY lower(t.title), t.id LIMIT $4 OFFSET $5")
+            + " || chr(10) || " + SearchFold.sql("coalesce(t.album_title, '')", 6, 7)) + " ORDER BY " + SqlLower.sortKey("t.title") + ", t.id LIMIT $4 OFFSET $5")
         .execute(viewer(user).addValue(words).addValue(songCount).addValue(songOffset).addValue(SearchFold.FROM).addValue(SearchFold.TO));
     return Future.all(artists, albums, songs).map(all -> {
       JsonArray a = new JsonArray();
@@ -453,7 +453,7 @@ final class SubsonicCatalog {
   /** getSongsByGenre: the songs of {@code genre} (any case) the caller may see, by title. */
   Future<JsonObject> songsByGenre(SignedIn user, String genre, int count, int offset) {
     return pg.preparedQuery(String.format(SONG, FIRST_ALBUM) + "LEFT JOIN albums al2 ON al2.id = " + FIRST_ALBUM + " WHERE " + VIS_T
-            + " AND " + SqlLower.of("t.genre") + " = " + SqlLower.of("$3::text") + " ORDER BY lower(t.title), t.id LIMIT $4 OFFSET $5")
+            + " AND " + SqlLower.of("t.genre") + " = " + SqlLower.of("$3::text") + " ORDER BY " + SqlLower.sortKey("t.title") + ", t.id LIMIT $4 OFFSET $5")
         .execute(viewer(user).addValue(genre).addValue(count).addValue(offset))
         .map(rows -> new JsonObject().put("songsByGenre", new JsonObject().put("song", songs(rows))));
   }
@@ -462,7 +462,7 @@ final class SubsonicCatalog {
   Future<JsonObject> topSongs(SignedIn user, String artist, int count) {
     return pg.preparedQuery(String.format(SONG, FIRST_ALBUM) + "LEFT JOIN albums al2 ON al2.id = " + FIRST_ALBUM + " WHERE " + VIS_T
             + " AND " + SqlLower.of("ar.name") + " = " + SqlLower.of("$3::text")
-            + " ORDER BY t.play_count DESC, lower(t.title), t.id LIMIT $4")
+            + " ORDER BY t.play_count DESC, " + SqlLower.sortKey("t.title") + ", t.id LIMIT $4")
         .execute(viewer(user).addValue(artist).addValue(count))
         .map(rows -> new JsonObject().put("topSongs", new JsonObject().put("song", songs(rows))));
   }

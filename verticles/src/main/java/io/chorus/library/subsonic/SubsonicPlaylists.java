@@ -1,5 +1,6 @@
 package io.chorus.library.subsonic;
 
+import io.chorus.input.SqlLower;
 import io.chorus.library.Plays;
 import io.chorus.web.SignedIn;
 import io.vertx.core.Future;
@@ -41,7 +42,7 @@ final class SubsonicPlaylists {
   }
 
   Future<JsonObject> playlists(SignedIn user) {
-    return pg.preparedQuery(PLAYLIST + "WHERE p.owner_id = $1::uuid OR p.public ORDER BY lower(p.name), p.id").execute(viewer(user)).map(rows -> {
+    return pg.preparedQuery(PLAYLIST + "WHERE p.owner_id = $1::uuid OR p.public ORDER BY " + SqlLower.sortKey("p.name") + ", p.id").execute(viewer(user)).map(rows -> {
       JsonArray out = new JsonArray();
       rows.forEach(r -> out.add(playlist(r)));
       return new JsonObject().put("playlists", new JsonObject().put("playlist", out));
@@ -53,7 +54,7 @@ final class SubsonicPlaylists {
    * (a private playlist is its owner's alone, as in the REST API, where a moderator or admin cannot read one either).
    */
   Future<JsonObject> playlistsOf(SignedIn user, SignedIn owner) {
-    return pg.preparedQuery(PLAYLIST + "WHERE p.owner_id = $3 AND p.public ORDER BY lower(p.name), p.id")
+    return pg.preparedQuery(PLAYLIST + "WHERE p.owner_id = $3 AND p.public ORDER BY " + SqlLower.sortKey("p.name") + ", p.id")
         .execute(viewer(user).addValue(UUID.fromString(owner.userId()))).map(rows -> {
           JsonArray out = new JsonArray();
           rows.forEach(r -> out.add(playlist(r)));
