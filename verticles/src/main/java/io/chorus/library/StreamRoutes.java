@@ -201,7 +201,7 @@ final class StreamRoutes {
           if (ms != null && (!(ms instanceof Integer || ms instanceof Long) || ((Number) ms).longValue() < 0)) {
             throw ErrorCode.INVALID_ARGUMENT.exception("ms_played must be a non-negative integer (milliseconds)");
           }
-          return on(here, readable(id, "original", v)).compose(t -> repo.recordPlay(event, t.id(), v.userId(),
+          return on(here, readable(id, "original", v)).compose(t -> repo.recordPlay(event, t.id(), v.userId(), null,
               ms == null ? t.durationMs() : Long.valueOf(((Number) ms).longValue()), Instant.now(), "player"));
         })
         .onSuccess(counted -> Http.json(ctx, counted ? 201 : 200, new JsonObject().put("counted", counted)))
@@ -337,7 +337,7 @@ final class StreamRoutes {
     return sent.onSuccess(v -> {
           // count_play=false: the player reports what it heard (POST …/plays), the bytes say nothing
           if (isPlay(r, src.size(), t.durationMs()) && !"false".equals(ctx.request().getParam("count_play"))) {
-            played(t, viewer);
+            played(t, viewer, ctx);
           }
         })
         .onFailure(e -> {
@@ -397,8 +397,10 @@ final class StreamRoutes {
     return r.length() * 2 >= size || (durationMs != null && durationMs > 0 && r.length() * durationMs >= 240_000L * size);
   }
 
-  private void played(Track t, SignedIn viewer) {
-    repo.recordPlay(UUID.randomUUID(), t.id(), viewer == null ? null : viewer.userId(), t.durationMs(), Instant.now(), "stream")
+  /** A stream without a user (no token, no signature) counts per client address, as {@link Plays} says. */
+  private void played(Track t, SignedIn viewer, RoutingContext ctx) {
+    String listener = viewer == null ? Plays.anonymousListener(io.chorus.web.RateLimiter.clientIp(ctx.request())) : null;
+    repo.recordPlay(UUID.randomUUID(), t.id(), viewer == null ? null : viewer.userId(), listener, t.durationMs(), Instant.now(), "stream")
         .onFailure(e -> LOG.warn("recording a play of track {} failed: {}", t.id(), e.getMessage()));
   }
 

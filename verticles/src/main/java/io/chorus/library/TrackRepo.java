@@ -236,13 +236,15 @@ final class TrackRepo {
   /**
    * A completed play: the plays row (once per {@code eventId}), the play count and the {@code track.played}
    * outbox row, in one transaction, under {@link Plays}' rule. True when it counted (false: replayed event, a play too
-   * close to the same user's last one of the track, or the track is gone). {@code source}:
+   * close to the same listener's last one of the track, or the track is gone); {@code listener}: an anonymous stream's
+   * ({@link Plays#anonymousListener}), else null. {@code source}:
    * {@code stream} (a response that carried the end) or {@code player} (reported by the player).
    */
-  Future<Boolean> recordPlay(UUID eventId, String trackId, String userId, Long msPlayed, Instant at, String source) {
+  Future<Boolean> recordPlay(UUID eventId, String trackId, String userId, String listener, Long msPlayed, Instant at, String source) {
     UUID track = UUID.fromString(trackId);
     UUID user = userId == null ? null : uuid(userId);
-    return Plays.goneIsUncounted(pg.withTransaction(conn -> Plays.record(conn, topicPlayed, eventId, user, track, msPlayed, at, source)));
+    return Plays.goneIsUncounted(pg.withTransaction(conn -> Plays.record(conn, topicPlayed, eventId, user, listener, track, msPlayed, at,
+        source)));
   }
 
   static UUID uuid(String s) {

@@ -340,6 +340,43 @@ class StreamTest {
     awaitPlays(id, 3);
   }
 
+  /**
+   * A stream without a user (no token, no signature) counts per client address as a user's plays do: a loop of
+   * anonymous reads of the whole file added a play each (play_count, "most played" and the wave's popularity
+   * followed). The address is kept only as a hash.
+   */
+  @Test
+  void anAnonymousListenersPlaysCountOncePerDurationByAddress() {
+    Path file = TestMusic.make(TestMusic.drascula("audio", "track12.ogg"), tmp.resolve("anonymous.mp3"), 3, List.of("-c:a", "libmp3lame"));
+    JsonObject t = upload(file, true);
+    String id = t.getString("id");
+    tc.sql("UPDATE tracks SET duration_ms = 240000 WHERE id = ?::uuid", id);
+    api.get(stream(t), null).expect(200);
+    awaitPlays(id, 1);
+    Object listener = tc.sql("SELECT listener FROM plays WHERE track_id = ?::uuid", id).get(0).get("listener");
+    assertThat(listener).isIn(Plays.anonymousListener("127.0.0.1"), Plays.anonymousListener("0:0:0:0:0:0:0:1"));
+
+    // the rule as the stream path applies it (Plays.record, one transaction per play), decided where it can be seen:
+    // the same address again within the duration does not count, another address does, and of 20 concurrent plays
+    // of a third address exactly one counts
+    java.util.UUID track = java.util.UUID.fromString(id);
+    io.vertx.sqlclient.Pool pg = tc.pg();
+    java.util.function.Function<String, io.vertx.core.Future<Boolean>> play = address -> pg.withTransaction(conn ->
+        Plays.record(conn, "track.played", java.util.UUID.randomUUID(), null, Plays.anonymousListener(address), track, null, Instant.now(), "stream"));
+    String address = listener.equals(Plays.anonymousListener("127.0.0.1")) ? "127.0.0.1" : "0:0:0:0:0:0:0:1";
+    assertThat(io.chorus.testing.TestServices.await(play.apply(address))).as("the same address within the duration").isFalse();
+    assertThat(io.chorus.testing.TestServices.await(play.apply("192.0.2.7"))).as("another address").isTrue();
+    List<io.vertx.core.Future<Boolean>> racing = new ArrayList<>();
+    for (int i = 0; i < 20; i++) {
+      racing.add(play.apply("198.51.100.9"));
+    }
+    io.chorus.testing.TestServices.await(io.vertx.core.Future.all(racing));
+    assertThat(racing.stream().filter(io.vertx.core.Future::result).count()).as("concurrent plays of one address").isEqualTo(1L);
+    awaitPlays(id, 3);
+    assertThat(tc.sql("SELECT count(*) AS n FROM plays WHERE track_id = ?::uuid AND user_id IS NULL AND listener IS NOT NULL", id)
+        .get(0).get("n")).isEqualTo(3L);
+  }
+
   static void awaitPlays(String id, long n) {
     long deadline = System.currentTimeMillis() + 10_000;
     while (true) {

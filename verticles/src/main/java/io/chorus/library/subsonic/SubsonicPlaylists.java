@@ -336,7 +336,7 @@ final class SubsonicPlaylists {
         long at = i < times.size() && times.get(i) != null ? times.get(i) : now;
         UUID track = tracks.get(i);
         UUID event = UUID.nameUUIDFromBytes(("scrobble|" + uid + "|" + track + "|" + at).getBytes(java.nio.charset.StandardCharsets.UTF_8));
-        chain = chain.compose(c -> Plays.record(conn, playedTopic, event, uid, track, null, java.time.Instant.ofEpochMilli(at), "scrobble"));
+        chain = chain.compose(c -> Plays.record(conn, playedTopic, event, uid, null, track, null, java.time.Instant.ofEpochMilli(at), "scrobble"));
       }
       return chain;
     }))).mapEmpty();
