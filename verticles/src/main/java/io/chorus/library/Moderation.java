@@ -112,8 +112,18 @@ final class Moderation {
               break;
             }
             Object reports = r.getValue("reports");
+            JsonArray reasons = reports instanceof JsonArray a ? a : new JsonArray();
+            // json_build_object writes a timestamptz as PostgreSQL prints it (+00:00); every other created_at of the
+            // API, the report's own in POST …/report included, is an ISO-8601 instant in UTC ending in Z
+            reasons.forEach(o -> {
+              JsonObject report = (JsonObject) o;
+              String at = report.getString("created_at");
+              if (at != null) {
+                report.put("created_at", CatalogHttp.iso(java.time.OffsetDateTime.parse(at)));
+              }
+            });
             items.add(new JsonObject().put("subject_type", type).put("subject_id", subject.getString("id")).put(type, subject)
-                .put("open_reports", r.getLong("open_reports")).put("reports", reports instanceof JsonArray a ? a : new JsonArray()));
+                .put("open_reports", r.getLong("open_reports")).put("reports", reasons));
           }
           return new JsonObject().put("items", items).put("next_cursor", next);
         });

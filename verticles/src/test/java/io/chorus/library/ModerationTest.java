@@ -153,7 +153,8 @@ class ModerationTest {
         .json().getJsonObject("report").getString("subject_id")).isEqualTo(live);
     assertThat(a.post("/api/v1/tracks/" + live + "/report", user.token(), new JsonObject().put("reason", "again")).error(409))
         .isEqualTo("already_exists");
-    b.post("/api/v1/tracks/" + live + "/report", user2.token(), new JsonObject().put("reason", "stolen")).expect(201);
+    String reportedAt = b.post("/api/v1/tracks/" + live + "/report", user2.token(), new JsonObject().put("reason", "stolen")).expect(201)
+        .json().getJsonObject("report").getString("created_at");
     assertThat(a.post("/api/v1/tracks/" + pending + "/report", user.token(), new JsonObject().put("reason", "x")).error(404)).isEqualTo("not_found");
     assertThat(a.post("/api/v1/tracks/" + live + "/report", user.token(), new JsonObject()).error(400)).isEqualTo("invalid_argument");
     assertThat(a.post("/api/v1/tracks/" + live + "/report", null, new JsonObject().put("reason", "x")).error(401)).isEqualTo("unauthenticated");
@@ -173,6 +174,8 @@ class ModerationTest {
     assertThat(reported).isNotNull();
     assertThat(reported.getLong("open_reports")).isEqualTo(2);
     assertThat(reported.getJsonArray("reports")).extracting(o -> ((JsonObject) o).getString("reason")).containsExactly("offensive lyrics", "stolen");
+    // a report's created_at reads the same in the queue as in the answer to its POST (an instant in UTC, Z)
+    assertThat(reported.getJsonArray("reports").getJsonObject(1).getString("created_at")).isEqualTo(reportedAt).endsWith("Z");
     List<String> created = q.stream().map(i -> i.getJsonObject("track").getString("created_at")).toList();
     assertThat(created).isSorted();
     assertThat(a.get("/api/v1/moderation/queue?type=song", mod.token()).error(400)).isEqualTo("invalid_argument");
