@@ -201,8 +201,10 @@ final class StreamRoutes {
           if (ms != null && (!(ms instanceof Integer || ms instanceof Long) || ((Number) ms).longValue() < 0)) {
             throw ErrorCode.INVALID_ARGUMENT.exception("ms_played must be a non-negative integer (milliseconds)");
           }
-          return on(here, readable(id, "original", v)).compose(t -> repo.recordPlay(event, t.id(), v.userId(), null,
-              ms == null ? t.durationMs() : Long.valueOf(((Number) ms).longValue()), Instant.now(), "player"));
+          // a track that failed processing cannot be streamed in any format (409), so it cannot have been played either
+          return on(here, readable(id, "original", v)).compose(t -> failed(t) != null ? Future.<Boolean>failedFuture(failed(t))
+              : repo.recordPlay(event, t.id(), v.userId(), null, ms == null ? t.durationMs() : Long.valueOf(((Number) ms).longValue()),
+                  Instant.now(), "player"));
         })
         .onSuccess(counted -> Http.json(ctx, counted ? 201 : 200, new JsonObject().put("counted", counted)))
         .onFailure(e -> Http.fail(ctx, e));
@@ -233,10 +235,15 @@ final class StreamRoutes {
     return null;
   }
 
+  /** 409 when the track failed processing (null otherwise): neither streamed in any format nor counted as played. */
+  private static RuntimeException failed(Track t) {
+    return "failed".equals(t.status()) ? ErrorCode.CONFLICT.exception("the track failed processing: " + t.failureReason()) : null;
+  }
+
   private Future<Source> source(Track t, String format, String maxBitrate) {
-    if ("failed".equals(t.status())) {
+    if (failed(t) != null) {
       // in every format: the file is not audio processing could read, so no transcode of it is served either
-      return Future.failedFuture(ErrorCode.CONFLICT.exception("the track failed processing: " + t.failureReason()));
+      return Future.failedFuture(failed(t));
     }
     switch (format) {
       case "opus" -> {

@@ -429,6 +429,11 @@ class StreamTest {
     }
     String signed = api.json("POST", stream(t) + "-url", owner, new JsonObject().put("format", "mp3")).expect(200).json().getString("url");
     assertThat(api.get(signed, null).error(409)).isEqualTo("conflict");
+    // nor is a play of it counted: the player's report is refused as its stream is (it answered 201 counted)
+    LibraryClient.Reply played = api.json("POST", "/api/v1/tracks/" + t.getString("id") + "/plays", owner, new JsonObject());
+    assertThat(played.error(409)).isEqualTo("conflict");
+    assertThat(played.json().getJsonObject("error").getString("message")).isEqualTo("the track failed processing: " + reason);
+    assertThat(api.get("/api/v1/tracks/" + t.getString("id"), owner).expect(200).json().getJsonObject("track").getLong("play_count")).isZero();
   }
 
   @Test
