@@ -26,11 +26,17 @@ import java.util.UUID;
  */
 public final class Avatars {
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Avatars.class);
-  private static final Map<String, byte[]> MAGIC = Map.of(
-      "image/png", new byte[] {(byte) 0x89, 'P', 'N', 'G'},
-      "image/jpeg", new byte[] {(byte) 0xFF, (byte) 0xD8, (byte) 0xFF},
-      "image/gif", new byte[] {'G', 'I', 'F', '8'},
-      "image/webp", new byte[] {'R', 'I', 'F', 'F'});
+  /** In the documented order, so the refusal lists the types the same way on every run (Map.of's order is not). */
+  private static final Map<String, byte[]> MAGIC = magic();
+
+  private static Map<String, byte[]> magic() {
+    Map<String, byte[]> m = new java.util.LinkedHashMap<>();
+    m.put("image/png", new byte[] {(byte) 0x89, 'P', 'N', 'G'});
+    m.put("image/jpeg", new byte[] {(byte) 0xFF, (byte) 0xD8, (byte) 0xFF});
+    m.put("image/webp", new byte[] {'R', 'I', 'F', 'F'});
+    m.put("image/gif", new byte[] {'G', 'I', 'F', '8'});
+    return java.util.Collections.unmodifiableMap(m);
+  }
 
   private final Vertx vertx;
   private final S3Client s3;
