@@ -136,7 +136,8 @@ public final class AccountsRoutes {
   private void respondTokens(RoutingContext ctx, int status, Supplier<Future<AccountsService.Tokens>> action) {
     ctx.response().putHeader("Cache-Control", "no-store");
     respond(ctx, status, () -> action.get().map(pair -> {
-      long left = Math.max(0, java.time.Duration.between(java.time.Instant.now(), pair.refreshExpiresAt()).getSeconds());
+      // rounded up: a session just started has its whole REFRESH_TOKEN_TTL_DAYS left, not a second less
+      long left = Math.max(0, (java.time.Duration.between(java.time.Instant.now(), pair.refreshExpiresAt()).toMillis() + 999) / 1000);
       ctx.response().addCookie(Cookie.cookie(REFRESH_COOKIE, pair.json().getString("refresh_token"))
           .setHttpOnly(true).setSameSite(CookieSameSite.STRICT).setPath(COOKIE_PATH).setMaxAge(left)
           .setSecure(ctx.request().isSSL()));

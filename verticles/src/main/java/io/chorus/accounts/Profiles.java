@@ -40,11 +40,13 @@ public final class Profiles {
   }
 
   /**
-   * The bio to store: {@link #bioProblem}'s rules (line feeds are its only control characters), then the shared
+   * The bio to store, its line breaks as line feeds: {@link #bioProblem}'s rules (line feeds are its only control characters), then the shared
    * free-text rules ({@link Inputs#text}: NFC, no bidirectional-control or lone-surrogate characters); a broken rule
    * throws {@code invalid_argument}.
    */
-  public static String bio(String bio) {
+  public static String bio(String given) {
+    // a form's line breaks are CR LF (and old Macs' a lone CR): one line feed each, as the bio stores them
+    String bio = given == null ? null : given.replace("\r\n", "\n").replace('\r', '\n');
     String problem = bioProblem(bio);
     if (problem != null) {
       throw ErrorCode.INVALID_ARGUMENT.exception(problem);

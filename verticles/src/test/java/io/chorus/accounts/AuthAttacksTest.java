@@ -244,6 +244,9 @@ class AuthAttacksTest {
     }
     assertThat(api.call("PATCH", "/api/v1/users/me", token, new JsonObject().put("bio", "two\nlines")).expect(200).json().toString())
         .contains("two\\nlines");
+    // a form's CR LF (and a lone CR) is a line break too, stored as a line feed: it was refused as a control character
+    assertThat(api.call("PATCH", "/api/v1/users/me", token, new JsonObject().put("bio", "one\r\ntwo\rthree")).expect(200).json()
+        .getString("bio")).isEqualTo("one\ntwo\nthree");
   }
 
   @Test
