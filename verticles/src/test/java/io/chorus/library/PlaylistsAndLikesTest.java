@@ -375,6 +375,32 @@ class PlaylistsAndLikesTest {
         .extracting(o -> ((JsonObject) o).getJsonObject("album").getString("id")).containsExactly(fourth);
   }
 
+  /**
+   * GET /api/v1/artists lists "by name" as a person reads names, as the OpenSubsonic lists do (the chorus_names
+   * collation): "ärzte" between "apple" and "Bravo", "Édith" beside "Edith"; the byte order of the lower-cased names put
+   * every name starting with a letter outside ASCII after "Zed". The keyset pages follow the same order.
+   */
+  @Test
+  void artistsAreListedAndPagedInReadingOrder() {
+    CatalogApi.User me = api.newUser("collator");
+    String tag = UUID.randomUUID().toString().replace("-", "");
+    for (String name : List.of("Zed", "ärzte", "Édith", "apple", "Edith", "Bravo")) {
+      api.post("/api/v1/albums", me.token(), new JsonObject().put("title", "LP").put("artist", name + " " + tag)).expect(201);
+    }
+    List<String> expected = List.of("apple", "ärzte", "Bravo", "Edith", "Édith", "Zed").stream().map(n -> n + " " + tag).toList();
+    assertThat(api.get("/api/v1/artists?q=" + tag, me.token()).expect(200).json().getJsonArray("artists"))
+        .extracting(o -> ((JsonObject) o).getString("name")).containsExactlyElementsOf(expected);
+    List<String> paged = new java.util.ArrayList<>();
+    String after = null;
+    do {
+      JsonObject page = api.get("/api/v1/artists?limit=1&q=" + tag + (after == null ? ""
+          : "&after=" + java.net.URLEncoder.encode(after, java.nio.charset.StandardCharsets.UTF_8)), me.token()).expect(200).json();
+      page.getJsonArray("artists").forEach(o -> paged.add(((JsonObject) o).getString("name")));
+      after = page.getString("next_after");
+    } while (after != null && paged.size() <= expected.size());
+    assertThat(paged).containsExactlyElementsOf(expected);
+  }
+
   static Object likeRows(CatalogApi.User u, String subject) {
     return Sql.query(node.config().db(), "SELECT count(*) AS n FROM likes WHERE user_id = ? AND subject_id = ?",
         UUID.fromString(u.id()), UUID.fromString(subject)).get(0).get("n");
