@@ -1227,6 +1227,43 @@ class SubsonicTest {
     assertThat(subsonic("getAlbumList.view?type=newest&size=501", apiKey).getJsonObject("error").getInteger("code")).isZero();
   }
 
+  /**
+   * getAlbumList2/getAlbumList byGenre lists every album holding a song of the genre, as getGenres counts it: it matched
+   * only the album's greatest genre, so an album of a Rock and a Pop song was counted under Pop by getGenres
+   * ({@code albumCount} 1) yet byGenre Pop listed nothing.
+   */
+  @Test
+  void byGenreListsEveryAlbumHoldingASongOfTheGenre() throws Exception {
+    String[] reader = account("genre");
+    UUID mixed = UUID.randomUUID();
+    UUID rock = UUID.randomUUID();
+    UUID pop = UUID.randomUUID();
+    String tag = mixed.toString().substring(0, 8);
+    tc.sql("INSERT INTO albums (id, owner_id, title, moderation) VALUES (?, ?, ?, 'approved')", mixed, UUID.fromString(aliceId), "Mixed " + tag);
+    track(rock, aliceId, "Rocker " + tag, null, "approved", 100_000);
+    track(pop, aliceId, "Popper " + tag, null, "approved", 100_000);
+    tc.sql("UPDATE tracks SET genre = ? WHERE id = ?", "Rock " + tag, rock);
+    tc.sql("UPDATE tracks SET genre = ? WHERE id = ?", "Pop " + tag, pop);
+    tc.sql("INSERT INTO album_tracks (album_id, track_id, position) VALUES (?, ?, 0), (?, ?, 1)", mixed, rock, mixed, pop);
+    for (String genre : List.of("Rock " + tag, "Pop " + tag, "POP " + tag)) {
+      JsonObject counted = subsonic("getGenres.view", reader[1]).getJsonObject("genres").getJsonArray("genre").stream()
+          .map(o -> (JsonObject) o).filter(o -> o.getString("value").equalsIgnoreCase(genre)).findFirst().orElseThrow();
+      assertThat(counted.getInteger("albumCount")).as(genre).isEqualTo(1);
+      String g = URLEncoder.encode(genre, StandardCharsets.UTF_8);
+      assertThat(ids(subsonic("getAlbumList2.view?type=byGenre&size=500&genre=" + g, reader[1]).getJsonObject("albumList2").getJsonArray("album")))
+          .as(genre).containsExactly(mixed.toString());
+      assertThat(ids(subsonic("getAlbumList.view?type=byGenre&size=500&genre=" + g, reader[1]).getJsonObject("albumList").getJsonArray("album")))
+          .as(genre).containsExactly(mixed.toString());
+    }
+    // a genre only a song the reader may not see carries lists no album
+    UUID pending = UUID.randomUUID();
+    track(pending, bobId, "Hidden " + tag, null, "pending", 100_000);
+    tc.sql("UPDATE tracks SET genre = ? WHERE id = ?", "Secret " + tag, pending);
+    tc.sql("INSERT INTO album_tracks (album_id, track_id, position) VALUES (?, ?, 2)", mixed, pending);
+    assertThat(subsonic("getAlbumList2.view?type=byGenre&size=500&genre=" + URLEncoder.encode("Secret " + tag, StandardCharsets.UTF_8), reader[1])
+        .getJsonObject("albumList2").getJsonArray("album")).isEmpty();
+  }
+
   @Test
   void whatPlayersAskForWhileBrowsingIsAnEmptyAnswerNotAnError() throws Exception {
     // Symfonium, Feishin, DSub, Substreamer ask for these at start or on opening an artist or album: each was error 70

@@ -260,7 +260,10 @@ final class SubsonicCatalog {
         if (genre == null) {
           return Future.failedFuture(SubsonicResponse.failure(SubsonicResponse.MISSING_PARAMETER, "Required parameter is missing: genre"));
         }
-        where += " AND " + SqlLower.of("s.genre") + " = " + SqlLower.of("$3::text");
+        // the albums holding a song of that genre the caller may see, as getGenres counts them: not only those whose
+        // greatest genre (the album's own genre field) it is, which left an album of Rock and Pop songs out of Pop
+        where += " AND EXISTS (SELECT 1 FROM album_tracks at JOIN tracks t ON t.id = at.track_id WHERE at.album_id = al.id AND " + VIS_T
+            + " AND " + SqlLower.of("t.genre") + " = " + SqlLower.of("$3::text") + ")";
         params.addValue(genre);
         order = SqlLower.sortKey("al.title") + ", al.id";
       }
