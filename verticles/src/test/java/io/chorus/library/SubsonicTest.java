@@ -1240,8 +1240,8 @@ class SubsonicTest {
     UUID pop = UUID.randomUUID();
     String tag = mixed.toString().substring(0, 8);
     tc.sql("INSERT INTO albums (id, owner_id, title, moderation) VALUES (?, ?, ?, 'approved')", mixed, UUID.fromString(aliceId), "Mixed " + tag);
-    track(rock, aliceId, "Rocker " + tag, null, "approved", 100_000);
-    track(pop, aliceId, "Popper " + tag, null, "approved", 100_000);
+    track(rock, aliceId, "Zz rocker " + tag, null, "approved", 100_000);   // titles after the shared songs: search3's first page stays theirs
+    track(pop, aliceId, "Zz popper " + tag, null, "approved", 100_000);
     tc.sql("UPDATE tracks SET genre = ? WHERE id = ?", "Rock " + tag, rock);
     tc.sql("UPDATE tracks SET genre = ? WHERE id = ?", "Pop " + tag, pop);
     tc.sql("INSERT INTO album_tracks (album_id, track_id, position) VALUES (?, ?, 0), (?, ?, 1)", mixed, rock, mixed, pop);
@@ -1257,11 +1257,26 @@ class SubsonicTest {
     }
     // a genre only a song the reader may not see carries lists no album
     UUID pending = UUID.randomUUID();
-    track(pending, bobId, "Hidden " + tag, null, "pending", 100_000);
+    track(pending, bobId, "Zz hidden " + tag, null, "pending", 100_000);
     tc.sql("UPDATE tracks SET genre = ? WHERE id = ?", "Secret " + tag, pending);
     tc.sql("INSERT INTO album_tracks (album_id, track_id, position) VALUES (?, ?, 2)", mixed, pending);
     assertThat(subsonic("getAlbumList2.view?type=byGenre&size=500&genre=" + URLEncoder.encode("Secret " + tag, StandardCharsets.UTF_8), reader[1])
         .getJsonObject("albumList2").getJsonArray("album")).isEmpty();
+  }
+
+  /** getGenres lists the genres in name order as a person reads it: the byte order put "Électro" after "Rock". */
+  @Test
+  void genresAreListedInReadingOrder() throws Exception {
+    String[] reader = account("genres");
+    String tag = UUID.randomUUID().toString().substring(0, 8);
+    for (String genre : List.of("Rock", "Électro", "ambient", "Blues")) {
+      UUID id = UUID.randomUUID();
+      track(id, aliceId, "Zz " + genre + " song " + tag, null, "approved", 100_000);   // titles after the shared songs: search3's first page stays theirs
+      tc.sql("UPDATE tracks SET genre = ? WHERE id = ?", genre + " " + tag, id);
+    }
+    assertThat(subsonic("getGenres.view", reader[1]).getJsonObject("genres").getJsonArray("genre").stream()
+        .map(o -> ((JsonObject) o).getString("value")).filter(v -> v.endsWith(tag)).toList())
+        .containsExactly("ambient " + tag, "Blues " + tag, "Électro " + tag, "Rock " + tag);
   }
 
   @Test

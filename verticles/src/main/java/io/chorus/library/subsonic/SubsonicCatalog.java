@@ -440,11 +440,14 @@ final class SubsonicCatalog {
     return d;
   }
 
-  /** getGenres: the genres of the songs the caller may see (spelled as the first of them, any case), with their counts. */
+  /**
+   * getGenres: the genres of the songs the caller may see (spelled as the first of them, any case), with their counts, in
+   * name order as a person reads it (the chorus_names collation, as the other name lists: "Électro" beside "Electro").
+   */
   Future<JsonObject> genres(SignedIn user) {
     return pg.preparedQuery("SELECT min(t.genre) AS genre, count(DISTINCT t.id) AS song_count, count(DISTINCT al.id) AS album_count"
             + " FROM tracks t LEFT JOIN album_tracks at ON at.track_id = t.id LEFT JOIN albums al ON al.id = at.album_id AND " + VIS_AL
-            + " WHERE " + VIS_T + " AND t.genre IS NOT NULL GROUP BY " + SqlLower.of("t.genre") + " ORDER BY " + SqlLower.of("t.genre"))
+            + " WHERE " + VIS_T + " AND t.genre IS NOT NULL GROUP BY " + SqlLower.of("t.genre") + " ORDER BY " + SqlLower.sortKey("t.genre"))
         .execute(viewer(user)).map(rows -> {
           JsonArray out = new JsonArray();
           rows.forEach(r -> out.add(new JsonObject().put("songCount", r.getLong("song_count")).put("albumCount", r.getLong("album_count"))
