@@ -85,7 +85,9 @@ final class ClipBody {
       if (done.future().isComplete()) {
         return;
       }
-      if (body.length() + chunk.length() > maxBytes) {
+      if (multipart && formTooLarge(req, maxBytes)) {
+        done.tryFail(formTooLarge(maxBytes));
+      } else if (body.length() + chunk.length() > maxBytes) {
         done.tryFail(tooLarge(maxBytes));
       } else {
         body.appendBuffer(chunk);
@@ -105,6 +107,11 @@ final class ClipBody {
     }
     req.exceptionHandler(e -> done.tryFail(bodyError(e)));
     req.endHandler(v -> {
+      if (multipart && formTooLarge(req, maxBytes)) {
+        // the fields around the file part (counted by no part handler) are over their allowance, sent chunked
+        // (a declared length over it is refused up front)
+        done.tryFail(formTooLarge(maxBytes));
+      }
       if (multipart && !taken[0]) {
         done.tryFail(ErrorCode.INVALID_ARGUMENT.exception(NO_FILE_PART));
       }
@@ -145,6 +152,16 @@ final class ClipBody {
     } catch (NumberFormatException e) {
       return v.strip().matches("\\d+") ? Long.MAX_VALUE : -1;   // digits beyond a long: larger than any limit
     }
+  }
+
+  /** The form's body so far is over the clip's limit and the allowance for its framing and other fields. */
+  private static boolean formTooLarge(HttpServerRequest req, int maxBytes) {
+    return req.bytesRead() > (long) maxBytes + FORM_OVERHEAD;
+  }
+
+  private static RuntimeException formTooLarge(int maxBytes) {
+    return ErrorCode.PAYLOAD_TOO_LARGE.exception("the form is larger than the clip's " + size(maxBytes) + " and "
+        + FORM_OVERHEAD / 1024 + " KiB for its framing and other fields");
   }
 
   private static RuntimeException tooLarge(int maxBytes) {

@@ -8,6 +8,7 @@ import org.junit.jupiter.api.Test;
 
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -90,6 +91,71 @@ class ClipBodyTest {
       }
     } finally {
       vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    }
+  }
+
+  /**
+   * api.md: the form's framing and fields other than the clip may add up to 64 KiB. Sent chunked (no Content-Length to
+   * refuse up front), a form whose text fields held far more than that was read and its clip identified; it is now
+   * 413 payload_too_large, while a form within the allowance is read as before.
+   */
+  @Test
+  void aChunkedFormWhoseOtherFieldsAreOverTheirAllowanceIsTooLarge() throws Exception {
+    Vertx vertx = Vertx.vertx();
+    try {
+      // the gateway's form field limit (GatewayVerticle: 64 KiB), not Vert.x's default of 8 KiB
+      HttpServer server = vertx.createHttpServer(new io.vertx.core.http.HttpServerOptions().setMaxFormAttributeSize(64 * 1024))
+          .requestHandler(req -> ClipBody.read(vertx, req, 1024, 10_000, 60_000)
+          .onComplete(ar -> {
+            if (ar.succeeded()) {
+              req.response().end("read " + ar.result().length());
+            } else {
+              io.chorus.bus.ErrorCode code = io.chorus.bus.ErrorCode.of(ar.cause());
+              req.response().setStatusCode(code.httpStatus()).end(code.slug() + ": " + ar.cause().getMessage());
+            }
+          }));
+      int port = server.listen(0).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS).actualPort();
+      String field = "a".repeat(40_000);
+      assertThat(postChunkedForm(port, List.of(field), "ID3" + "x".repeat(97))).startsWith("HTTP/1.1 200").endsWith("read 100");
+      assertThat(postChunkedForm(port, List.of(field, field, field), "ID3" + "x".repeat(97))).startsWith("HTTP/1.1 413")
+          .contains("payload_too_large: the form is larger than the clip's 1,024 bytes and 64 KiB for its framing and other fields");
+      // fields after the file part count too
+      assertThat(postChunkedForm(port, List.of(), "ID3" + "x".repeat(97), field, field)).startsWith("HTTP/1.1 413")
+          .contains("payload_too_large");
+    } finally {
+      vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    }
+  }
+
+  /** A multipart/form-data POST sent chunked: text fields, the file part, then more text fields; the whole answer. */
+  private static String postChunkedForm(int port, List<String> before, String file, String... after) throws Exception {
+    String b = "XyZbOuNdArY";
+    StringBuilder form = new StringBuilder();
+    int n = 0;
+    for (String f : before) {
+      form.append("--").append(b).append("\r\nContent-Disposition: form-data; name=\"f").append(n++).append("\"\r\n\r\n").append(f).append("\r\n");
+    }
+    form.append("--").append(b).append("\r\nContent-Disposition: form-data; name=\"clip\"; filename=\"c.mp3\"\r\n")
+        .append("Content-Type: audio/mpeg\r\n\r\n").append(file).append("\r\n");
+    for (String f : after) {
+      form.append("--").append(b).append("\r\nContent-Disposition: form-data; name=\"f").append(n++).append("\"\r\n\r\n").append(f).append("\r\n");
+    }
+    form.append("--").append(b).append("--\r\n");
+    byte[] bytes = form.toString().getBytes(StandardCharsets.US_ASCII);
+    try (Socket s = new Socket("127.0.0.1", port)) {
+      s.setSoTimeout(10_000);
+      java.io.OutputStream out = s.getOutputStream();
+      out.write(("POST /api/v1/identify HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n"
+          + "Content-Type: multipart/form-data; boundary=" + b + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+      for (int i = 0; i < bytes.length; i += 8192) {
+        int len = Math.min(8192, bytes.length - i);
+        out.write((Integer.toHexString(len) + "\r\n").getBytes(StandardCharsets.US_ASCII));
+        out.write(bytes, i, len);
+        out.write("\r\n".getBytes(StandardCharsets.US_ASCII));
+      }
+      out.write("0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+      out.flush();
+      return new String(s.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
     }
   }
 }
