@@ -47,8 +47,16 @@ public final class Wave {
     this.similar = similar;
   }
 
-  /** The next {@code limit} tracks for {@code user}, never one of {@code exclude}; served (the window moves). */
+  /**
+   * The next {@code limit} tracks for {@code user}, never one of {@code exclude}; served (the window moves). One
+   * listener's answers are made one at a time ({@link WaveRepo#locked}): two at once both read the window before
+   * either was served, and answered the same tracks.
+   */
   Future<List<WavePicker.Pick>> next(UUID user, int limit, Set<UUID> exclude) {
+    return repo.locked(user, r -> next(r, user, limit, exclude));
+  }
+
+  private Future<List<WavePicker.Pick>> next(WaveRepo repo, UUID user, int limit, Set<UUID> exclude) {
     return Future.all(repo.signals(user), repo.window(user, config.repeatWindow())).compose(both -> {
       Taste taste = new Taste(both.resultAt(0));
       List<UUID> window = both.resultAt(1);

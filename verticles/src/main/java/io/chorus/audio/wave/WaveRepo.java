@@ -30,10 +30,28 @@ final class WaveRepo {
   private static final String PLAYABLE = " FROM tracks t LEFT JOIN artists ar ON ar.id = t.artist_id"
       + " WHERE t.moderation = 'approved' AND t.status = 'ready' AND NOT (t.id = ANY($1))";
 
-  private final Pool pg;
+  private final Pool pool;
+  /** The pool, or the connection of {@link #locked}'s transaction. */
+  private final io.vertx.sqlclient.SqlClient pg;
 
   WaveRepo(Pool pg) {
+    this(pg, pg);
+  }
+
+  private WaveRepo(Pool pool, io.vertx.sqlclient.SqlClient pg) {
+    this.pool = pool;
     this.pg = pg;
+  }
+
+  /**
+   * {@code work} for {@code user} alone: in a transaction holding the listener's advisory lock, on its connection
+   * (the repository it is given reads and writes there), so that two answers for one listener (two tabs, a doubled
+   * request, a room's refill, on any node) run one after the other and the second sees what the first served.
+   * A waiting answer holds only its own connection, never one the answer it waits for needs.
+   */
+  <T> Future<T> locked(UUID user, java.util.function.Function<WaveRepo, Future<T>> work) {
+    return pool.withTransaction(conn -> conn.preparedQuery("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
+        .execute(Tuple.of("chorus.wave:" + user)).compose(v -> work.apply(new WaveRepo(pool, conn))));
   }
 
   /** The listener's newest signals and likes (tracks, albums, artists) with what taste needs of their tracks. */
@@ -161,7 +179,7 @@ final class WaveRepo {
    * user so one listener's events stay in order) in one transaction.
    */
   Future<Void> feedback(UUID eventId, UUID user, UUID track, String kind, OffsetDateTime at, String topic, JsonObject event) {
-    return pg.withTransaction(conn -> conn.preparedQuery("INSERT INTO wave_signals (event_id, user_id, track_id, kind, happened_at)"
+    return pool.withTransaction(conn -> conn.preparedQuery("INSERT INTO wave_signals (event_id, user_id, track_id, kind, happened_at)"
                 + " VALUES ($1, $2, $3, $4, $5) ON CONFLICT (event_id) DO NOTHING")
             .execute(Tuple.of(eventId, user, track, kind, at))
             .compose(r -> conn.preparedQuery("INSERT INTO library_outbox (topic, message_key, payload) VALUES ($1, $2, $3)")

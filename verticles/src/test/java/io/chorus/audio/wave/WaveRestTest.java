@@ -129,6 +129,31 @@ class WaveRestTest {
     }
   }
 
+  /**
+   * Answers asked at once for one listener (two tabs, a doubled request) are served one after the other: each read the
+   * window before any was recorded, so five concurrent answers of 6 repeated each other's tracks though 60 were there
+   * and the window (30) holds all five.
+   */
+  @Test
+  void concurrentAnswersForOneListenerNeverRepeatATrack() throws Exception {
+    User u = register();
+    java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+    List<java.util.concurrent.CompletableFuture<java.net.http.HttpResponse<String>>> asked = new ArrayList<>();
+    for (int i = 0; i < 5; i++) {
+      asked.add(http.sendAsync(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + port + "/api/v1/wave?limit=6"))
+          .header("Authorization", "Bearer " + u.token()).build(), java.net.http.HttpResponse.BodyHandlers.ofString()));
+    }
+    List<UUID> all = new ArrayList<>();
+    for (var f : asked) {
+      java.net.http.HttpResponse<String> r = f.get(60, java.util.concurrent.TimeUnit.SECONDS);
+      assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+      List<UUID> ids = ids(new JsonObject(r.body()));
+      assertThat(ids).hasSize(6);
+      all.addAll(ids);
+    }
+    assertThat(all).as("30 tracks served at once, within the window of %d", WINDOW).doesNotHaveDuplicates();
+  }
+
   @Test
   void aNewListenerStartsFromPopularAndNewApprovedTracks() {
     User u = register();
