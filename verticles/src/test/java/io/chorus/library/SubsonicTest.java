@@ -817,6 +817,23 @@ class SubsonicTest {
   }
 
   @Test
+  void frequentAlbumsAreThePlayedOnesTheMostPlayedFirst() throws Exception {
+    // type=frequent listed every album, the never played ones after the rest; Navidrome lists played albums only
+    String[] fay = account("fay");
+    UUID quiet = UUID.randomUUID();
+    UUID quietSong = UUID.randomUUID();
+    tc.sql("INSERT INTO albums (id, owner_id, title, moderation) VALUES (?, ?, 'Never played', 'pending')", quiet, UUID.fromString(fay[0]));
+    track(quietSong, fay[0], "Quiet song", null, "pending", 60_000);
+    tc.sql("INSERT INTO album_tracks (album_id, track_id, position) VALUES (?, ?, 0)", quiet, quietSong);
+    JsonArray frequent = subsonic("getAlbumList2.view?type=frequent&size=500", fay[1]).getJsonObject("albumList2").getJsonArray("album");
+    assertThat(ids(frequent)).doesNotContain(quiet.toString());
+    assertThat(frequent.stream().allMatch(a -> ((JsonObject) a).getLong("playCount") > 0)).as(frequent.encode()).isTrue();
+    tc.sql("UPDATE tracks SET play_count = 1000000 WHERE id = ?", quietSong);
+    JsonArray played = subsonic("getAlbumList2.view?type=frequent&size=1", fay[1]).getJsonObject("albumList2").getJsonArray("album");
+    assertThat(ids(played)).containsExactly(quiet.toString());
+  }
+
+  @Test
   void theCredentialCapHoldsUnderConcurrentRequests() throws Exception {
     JsonObject u = rest.postOk(port, "/api/v1/auth/register", null,
         new JsonObject().put("username", "cap-" + UUID.randomUUID().toString().substring(0, 8)).put("password", PW));

@@ -236,7 +236,10 @@ final class SubsonicCatalog {
         where += " AND rt.rating IS NOT NULL";
         order = "rt.rating DESC, rt.changed_at DESC, al.id";
       }
-      case "frequent" -> order = "s.play_count DESC, al.id";
+      case "frequent" -> {   // albums played at all, the most played first (never played: not "frequent", as Navidrome)
+        where += " AND s.play_count > 0";
+        order = "s.play_count DESC, al.id";
+      }
       case "recent" -> {   // only albums the caller played, the latest play first
         String plays = "FROM plays p JOIN album_tracks at ON at.track_id = p.track_id WHERE at.album_id = al.id AND p.user_id = $1::uuid";
         where += " AND EXISTS (SELECT 1 " + plays + ")";
