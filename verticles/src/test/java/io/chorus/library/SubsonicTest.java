@@ -542,6 +542,21 @@ class SubsonicTest {
     assertThat(titles(ofArtist, tag)).containsExactlyElementsOf(expected);
   }
 
+  @Test
+  void albumsByArtistIgnoreTheArticleAsGetArtistsDoes() throws Exception {
+    // alphabeticalByArtist put "The Beatles" under T, where getArtists (ignoredArticles) files it under B
+    String[] gus = account("gus");
+    String tag = UUID.randomUUID().toString().substring(0, 8);
+    for (String name : List.of("Cream", "The Beatles", "Abba", "Los Lobos")) {
+      UUID artist = UUID.randomUUID();
+      tc.sql("INSERT INTO artists (id, name, name_key) VALUES (?, ?, ?)", artist, name + " " + tag, (name + " " + tag).toLowerCase(java.util.Locale.ROOT));
+      tc.sql("INSERT INTO albums (id, owner_id, title, artist_id, moderation) VALUES (?, ?, ?, ?, 'pending')", UUID.randomUUID(),
+          UUID.fromString(gus[0]), name + " " + tag, artist);
+    }
+    JsonArray byArtist = subsonic("getAlbumList2.view?type=alphabeticalByArtist&size=500", gus[1]).getJsonObject("albumList2").getJsonArray("album");
+    assertThat(titles(byArtist, tag)).containsExactly("Abba", "The Beatles", "Cream", "Los Lobos");
+  }
+
   /** The names (title, else name) in {@code list} that end with " " + {@code tag}, without it, in order. */
   private static List<String> titles(JsonArray list, String tag) {
     return list.stream().map(x -> ((JsonObject) x).getString(((JsonObject) x).containsKey("title") ? "title" : "name"))

@@ -54,6 +54,8 @@ final class SubsonicCatalog {
       + " LEFT JOIN subsonic_ratings rt ON rt.user_id = $1::uuid AND rt.subject_type = 'artist' AND rt.subject_id = ar.id"
       + " WHERE " + VIS_AR + " ";
   private static final List<String> ARTICLES = List.of("The", "El", "La", "Los", "Las", "Le", "Les");
+  /** SQL: the name ({@code %s}) without a leading article, as {@link #withoutArticle} (a name that is only one stays). */
+  private static final String ARTICLE_LESS = "regexp_replace(btrim(%s), '^(" + String.join("|", ARTICLES) + ")\\s+(?=\\S)', '', 'i')";
 
   private final Pool pg;
 
@@ -246,7 +248,9 @@ final class SubsonicCatalog {
         order = "(SELECT max(p.played_at) " + plays + ") DESC, al.id";
       }
       case "alphabeticalByName" -> order = SqlLower.sortKey("al.title") + ", al.id";
-      case "alphabeticalByArtist" -> order = SqlLower.sortKey("ar.name") + " NULLS LAST, " + SqlLower.sortKey("al.title") + ", al.id";
+      // by the artist's name without its article, as getArtists files it ("The Beatles" under B, as Navidrome)
+      case "alphabeticalByArtist" -> order = SqlLower.sortKey(ARTICLE_LESS.formatted("ar.name")) + " NULLS LAST, "
+          + SqlLower.sortKey("al.title") + ", al.id";
       case "starred" -> {
         where += " AND lk.created_at IS NOT NULL";
         order = "lk.created_at DESC, al.id";
