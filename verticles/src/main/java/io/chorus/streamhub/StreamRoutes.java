@@ -56,7 +56,7 @@ public final class StreamRoutes {
   public void mount(Router router) {
     // browsers create, read and end sessions from their own origin: CORS_ALLOWED_ORIGINS, as on /api/v1
     router.route("/sessions*").handler(io.chorus.web.Cors.handler(config.security().allowedOrigins(), "X-Stream-Key"));
-    router.post("/sessions").handler(BodyHandler.create().setBodyLimit(64 * 1024)).handler(this::create);
+    router.post("/sessions").handler(BodyHandler.create(false).setBodyLimit(64 * 1024)).handler(this::create);
     router.get("/sessions/:id").handler(ctx -> sessions.get(ctx.pathParam("id"))
         .onSuccess(s -> Http.json(ctx, 200, s.toJson())).onFailure(e -> Http.fail(ctx, e)));
     router.get("/sessions/:id/operators").handler(ctx -> sessions.operators(ctx.pathParam("id"))

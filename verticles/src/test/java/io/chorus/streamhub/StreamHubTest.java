@@ -83,6 +83,40 @@ class StreamHubTest {
   }
 
   /**
+   * POST /sessions takes a JSON body only, but its body handler accepted file uploads: a multipart request with a file
+   * part (curl -F file=@x -F client_id=a localhost:8099/sessions) was answered 400 and left the file in ./file-uploads for
+   * good, so anyone could fill the node's disk 64 KiB a request, without a key and before any rate limit.
+   */
+  @Test
+  void aMultipartBodyLeavesNoFileOnDisk() throws Exception {
+    java.nio.file.Path uploads = java.nio.file.Path.of(io.vertx.ext.web.handler.BodyHandler.DEFAULT_UPLOADS_DIRECTORY);
+    List<String> before = files(uploads);
+    String boundary = "chorus-boundary-1";
+    String form = "--" + boundary + "\r\n"
+        + "Content-Disposition: form-data; name=\"file\"; filename=\"x.bin\"\r\n"
+        + "Content-Type: application/octet-stream\r\n\r\n"
+        + "x".repeat(4096) + "\r\n"
+        + "--" + boundary + "\r\n"
+        + "Content-Disposition: form-data; name=\"client_id\"\r\n\r\n"
+        + "cam\r\n"
+        + "--" + boundary + "--\r\n";
+    HttpResponse<Buffer> r = TestServices.await(web.post(port(0), "127.0.0.1", "/sessions")
+        .putHeader("Content-Type", "multipart/form-data; boundary=" + boundary).sendBuffer(Buffer.buffer(form)));
+    assertThat(r.statusCode()).as(r.bodyAsString()).isEqualTo(400);
+    assertThat(r.bodyAsJsonObject().getJsonObject("error").getString("code")).isEqualTo("malformed_json");
+    assertThat(files(uploads)).isEqualTo(before);
+  }
+
+  private static List<String> files(java.nio.file.Path dir) throws java.io.IOException {
+    if (!java.nio.file.Files.isDirectory(dir)) {
+      return List.of();
+    }
+    try (java.util.stream.Stream<java.nio.file.Path> s = java.nio.file.Files.list(dir)) {
+      return s.map(java.nio.file.Path::toString).sorted().toList();
+    }
+  }
+
+  /**
    * A session id is the canonical 8-4-4-4-12 hex form, in either case, and every answer names it lower case:
    * GET /sessions/<ID upper case>/operators echoed the id as given, and GET /sessions/1-1-1-1-1 (Java's short UUID
    * form) was looked up as 00000001-0001-0001-0001-000000000001.
