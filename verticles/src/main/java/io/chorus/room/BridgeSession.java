@@ -45,6 +45,8 @@ final class BridgeSession implements io.chorus.realtime.Sink {
   /** Registered room address -> who listens (the token's participant) and the timer ending it at the token's expiry. */
   private final Map<String, Listener> registered = new HashMap<>();
   private final ArrayDeque<Buffer> inbox = new ArrayDeque<>();
+  /** The socket's room controls, chained: each is sent to its room once the one before it is settled. */
+  private Future<?> controls = Future.succeededFuture();
   private int pendingReplies;
   /** The current one-second window of room controls: its start and the controls counted in it. */
   private long controlWindow;
@@ -315,6 +317,27 @@ final class BridgeSession implements io.chorus.realtime.Sink {
     JsonObject headers = bridge.verifiedHeaders(address, (JsonObject) body, token(msg));
     if (headers == null) {
       return error("rejected");
+    }
+    if (io.chorus.bus.Addresses.ROOM_CONTROL_IN.equals(address)) {
+      // one control at a time per socket, in the order of its frames, as /ws applies its messages: sent over the bus they
+      // went to the node's consumers on every event loop in turn, and pooled Redis connections applied the commands in
+      // flight in any order (a host's seek 1, seek 2 as seek 2, seek 1)
+      String actor = headers.getString("actor");
+      if (replyAddress != null) {
+        pendingReplies++;
+      }
+      controls = controls.transform(ignored -> bridge.control(actor, (JsonObject) body).onComplete(ar -> {
+        if (replyAddress == null) {
+          return;
+        }
+        pendingReplies--;
+        if (ar.succeeded()) {
+          write(new JsonObject().put("type", "rec").put("address", replyAddress).put("body", ar.result()));
+        } else {
+          failReply(replyAddress, io.chorus.bus.ErrorCode.of(ar.cause()).code(), "RECIPIENT_FAILURE", String.valueOf(ar.cause().getMessage()));
+        }
+      }));
+      return Future.succeededFuture();
     }
     DeliveryOptions options = new DeliveryOptions().setLocalOnly(true).setSendTimeout(replyTimeoutMs);
     headers.forEach(h -> options.addHeader(h.getKey(), String.valueOf(h.getValue())));

@@ -312,43 +312,47 @@ public final class RoomBridge {
     });
     MessageConsumer<JsonObject> control = vertx.eventBus().localConsumer(Addresses.ROOM_CONTROL_IN, msg -> {
       String actor = msg.headers().get("actor");
-      JsonObject body = msg.body();
-      if (actor == null || body == null) {
+      if (actor == null || msg.body() == null) {
         msg.fail(ErrorCode.UNAUTHENTICATED.code(), "no verified sender");
         return;
       }
-      RoomCommand command;
-      try {
-        Object type = body.getValue("type", "control");
-        if (!(type instanceof String t)) {   // as /ws: a type that is not a string is a wrong field type
-          throw new ChorusException(ErrorCode.INVALID_ARGUMENT, "field 'type' must be a string");
-        }
-        command = RoomCommand.fromClient(t, RoomIds.normalize(String.valueOf(body.getValue("room_id"))), actor, body);
-        if (command == null) {   // as /ws: a type the room does not take
-          throw new ChorusException(ErrorCode.UNKNOWN_TYPE,
-              "unknown message type '" + t + "': type must be control, queue_add, queue_remove, queue_move, skip, ready or transfer_host");
-        }
-      } catch (ChorusException e) {
-        msg.fail(e.code().code(), e.getMessage());
-        return;
-      }
-      rooms.send(command)
-          .onSuccess(room -> {
-            JsonObject reply = new JsonObject().put("ok", true).put("version", room.version());
-            if (command instanceof RoomCommand.QueueAdd) {
-              reply.put("item_id", room.itemId()).put("queue_version", room.queueVersion());
-            }
-            msg.reply(reply);
-          })
-          .onFailure(e -> {
-            ErrorCode code = ErrorCode.of(e);
-            msg.fail(code.code(), String.valueOf(e.getMessage()));
-          });
+      control(actor, msg.body()).onSuccess(msg::reply).onFailure(e -> msg.fail(ErrorCode.of(e).code(), String.valueOf(e.getMessage())));
     });
     MessageConsumer<JsonObject> revoked = vertx.eventBus().consumer(Addresses.ROOM_REVOKED, msg -> revoked(msg.body()));
     MessageConsumer<JsonObject> disabled = vertx.eventBus().consumer(Addresses.USER_DISABLED, msg -> userDisabled(msg.body()));
     MessageConsumer<JsonObject> signedOut = vertx.eventBus().consumer(Addresses.USER_SESSIONS_REVOKED, msg -> signedOut(msg.body()));
     return List.of(clock, control, revoked, disabled, signedOut);
+  }
+
+  /**
+   * A room control SENT to {@code client.room-control} by the verified participant {@code actor}: the room command of
+   * the body's {@code type} ({@code control} when absent), answered {@code {ok, version}} ({@code queue_add} also
+   * {@code item_id}, {@code queue_version}). A bridge socket calls this directly, one control after the other in the order
+   * of its frames (as /ws applies its messages): over the bus, the node's consumers on every event loop took a socket's
+   * SENDs in turn and applied them out of order.
+   */
+  Future<JsonObject> control(String actor, JsonObject body) {
+    RoomCommand command;
+    try {
+      Object type = body.getValue("type", "control");
+      if (!(type instanceof String t)) {   // as /ws: a type that is not a string is a wrong field type
+        throw new ChorusException(ErrorCode.INVALID_ARGUMENT, "field 'type' must be a string");
+      }
+      command = RoomCommand.fromClient(t, RoomIds.normalize(String.valueOf(body.getValue("room_id"))), actor, body);
+      if (command == null) {   // as /ws: a type the room does not take
+        throw new ChorusException(ErrorCode.UNKNOWN_TYPE,
+            "unknown message type '" + t + "': type must be control, queue_add, queue_remove, queue_move, skip, ready or transfer_host");
+      }
+    } catch (ChorusException e) {
+      return Future.failedFuture(e);
+    }
+    return rooms.send(command).map(room -> {
+      JsonObject reply = new JsonObject().put("ok", true).put("version", room.version());
+      if (command instanceof RoomCommand.QueueAdd) {
+        reply.put("item_id", room.itemId()).put("queue_version", room.queueVersion());
+      }
+      return reply;
+    });
   }
 
   private boolean originAllowed(String origin) {

@@ -308,6 +308,38 @@ class BridgeProtocolTest {
     }
   }
 
+  /**
+   * A host's controls sent over one bridge socket are applied in the order sent, as /ws applies its messages: with a
+   * consumer of client.room-control on every event loop, the bus handed a socket's SENDs to them in turn and sixteen seeks
+   * sent back to back were applied as seek 2, 4, 6, …, 1, 3, 5 (the room ended wherever the last one applied happened
+   * to point). Each reply's version is the room's version after its seek: they rise with the seeks' order.
+   */
+  @Test
+  @ChorusCluster(config = {"GATEWAY_INSTANCES=4", "RATE_LIMIT_BRIDGE_CONTROLS=0"})
+  void aHostsControlsOverTheBridgeApplyInTheOrderSent(TestCluster loops) {
+    RoomClient client = new RoomClient(loops.node().vertx().eventBus(), "test");
+    String room = TestServices.await(client.create(CreateRoomRequest.newBuilder().setHostId("host-o")
+        .setTrackUrl("https://example.com/t.mp3").build(), false)).roomId();
+    String token = tokens.issue(room, "host-o", "participant");
+    int seeks = 16;   // the most requests a socket may have awaiting their replies
+    try (WsProbe ws = WsProbe.connect(loops.port(), "/eventbus/websocket")) {
+      for (int i = 1; i <= seeks; i++) {
+        ws.send(new JsonObject().put("type", "send").put("address", "client.room-control").put("replyAddress", "seek-" + i)
+            .put("headers", new JsonObject().put("token", token))
+            .put("body", new JsonObject().put("room_id", room).put("action", "seek").put("position", i)));
+      }
+      Map<Integer, Long> versions = new java.util.TreeMap<>();
+      for (int i = 0; i < seeks; i++) {
+        JsonObject reply = next(ws);
+        assertThat(reply.getString("type")).as(reply.encode()).isEqualTo("rec");
+        versions.put(Integer.parseInt(reply.getString("address").substring("seek-".length())), reply.getJsonObject("body").getLong("version"));
+      }
+      assertThat(versions).hasSize(seeks);
+      assertThat(new ArrayList<>(versions.values())).as("the versions of seek 1..%d", seeks).isSorted();
+    }
+    assertThat(TestServices.await(client.get(room)).positionMs()).isEqualTo(seeks * 1000L);
+  }
+
   /** The bridge's room-control takes transfer_host {user_id} as /ws does: the host only, to a member now. */
   @Test
   void theHostHandsOverTheHostRoleOverTheBridge() {
