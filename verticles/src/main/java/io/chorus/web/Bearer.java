@@ -27,14 +27,16 @@ public final class Bearer {
   }
 
   /**
-   * The access JWT of a request: the one in {@code Authorization: Bearer <jwt>}, else {@code param}
-   * (a query parameter) when it is JWT-shaped; null otherwise.
+   * The access JWT of a request: the one in {@code Authorization: Bearer <jwt>}, else {@code param}, a query parameter
+   * that carries nothing but an access JWT ({@code access_token}): any value there is taken as one, so a value that is
+   * not a JWT is refused as malformed (401, close 4401) rather than ignored, which joined the caller anonymously. Null
+   * without either.
    */
   public static String jwt(String authorization, String param) {
     String t = token(authorization);
     if (isJwt(t)) {
       return t;
     }
-    return isJwt(param) ? param : null;
+    return param == null || param.isEmpty() ? null : param;
   }
 }

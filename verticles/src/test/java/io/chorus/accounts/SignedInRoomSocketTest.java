@@ -72,6 +72,30 @@ class SignedInRoomSocketTest {
     }
   }
 
+  /**
+   * access_token carries nothing but an access JWT: a value there that is not one is a bad token (error unauthenticated,
+   * close 4401), on the seed /ws and on /ws/stream, as a forged JWT is. It was ignored unless it had three dot-separated
+   * parts: /ws?room_id=…&user_id=x&access_token=not-a-jwt joined as the anonymous member x, and a stream operator
+   * connected as its path's user_id.
+   */
+  @Test
+  void anAccessTokenThatIsNoJwtIsRefused() {
+    String id = room();
+    try (WsProbe bad = WsProbe.connect(cluster.port(0), "/ws?room_id=" + id + "&user_id=anon-x&access_token=not-a-jwt")) {
+      JsonObject first = bad.await(m -> true, 10_000);
+      assertThat(first.getString("type")).as(first.encode()).isEqualTo("error");
+      assertThat(first.getString("code")).isEqualTo("unauthenticated");
+      assertThat(bad.awaitClose(10_000)).isEqualTo((short) 4401);
+    }
+    String session = a.post("/sessions", null, new JsonObject().put("client_id", "cam-" + UUID.randomUUID())).expect(201).json()
+        .getString("session_id");
+    try (WsProbe bad = WsProbe.connect(cluster.port(1), "/ws/stream/" + session + "/op-x?access_token=not-a-jwt")) {
+      assertThat(bad.awaitType("error").getString("code")).isEqualTo("unauthenticated");
+      assertThat(bad.awaitClose(10_000)).isEqualTo((short) 4401);
+    }
+    assertThat(a.get("/sessions/" + session + "/operators", null).json().getJsonArray("operators")).isEmpty();
+  }
+
   @Test
   void disablingTheAccountClosesItsRoomSocketsOnEveryNode() {
     String ta = a.login("ws-admin", "admin password for ws tests").expect(200).json().getString("access_token");
