@@ -43,30 +43,31 @@ public final class ListenRoutes {
           if (ar.failed()) {
             Http.fail(ctx, ar.cause());
           } else {
-            create(ctx, rooms, tokens, limiter, createLimit, ar.result());
+            create(ctx, rooms, tokens, limiter, createLimit, ar.result() == null ? "" : ar.result().userId(),
+                ar.result() == null || ar.result().name() == null ? "" : ar.result().name());
           }
         }));
   }
 
   /**
-   * The account of a presented {@code Authorization: Bearer} token ("" without one); a bad token, or one where no
+   * The sign-in of a presented {@code Authorization: Bearer} token (null without one); a bad token, or one where no
    * accounts are served, fails UNAUTHENTICATED before anything else is looked at.
    */
-  private static Future<String> signedIn(RoutingContext ctx, SignedIn.Verifier accounts) {
+  private static Future<SignedIn> signedIn(RoutingContext ctx, SignedIn.Verifier accounts) {
     String authorization = ctx.request().getHeader("Authorization");
     if (authorization == null) {
-      return Future.succeededFuture("");
+      return Future.succeededFuture(null);
     }
     String jwt = Bearer.token(authorization);
     if (jwt == null || accounts == null) {
       return Future.failedFuture(ErrorCode.UNAUTHENTICATED.exception("Authorization must be Bearer <access token>"));
     }
-    return accounts.verify(jwt).map(SignedIn::userId)
+    return accounts.verify(jwt)
         .recover(e -> Future.failedFuture(ErrorCode.UNAUTHENTICATED.exception("access token refused: " + e.getMessage())));
   }
 
   private static void create(RoutingContext ctx, RoomClient rooms, ParticipantTokens tokens, RateLimiter limiter, int createLimit,
-                             String account) {
+                             String account, String username) {
     JsonObject body;
     try {
       body = Http.jsonObject(ctx);
@@ -99,6 +100,9 @@ public final class ListenRoutes {
       hostId = account.isEmpty() ? "u-" + HexFormat.of().formatHex(randomBytes()) : account;
     }
     String host = hostId;
+    if ((hostName == null || hostName.isEmpty()) && !account.isEmpty() && host.equals(account)) {
+      hostName = username;   // as on /ws: a signed-in member's name defaults to the username
+    }
     CreateRoomRequest req = CreateRoomRequest.newBuilder().setHostId(host).setHostName(hostName == null ? "" : hostName)
         .setTrackUrl(trackUrl == null ? "" : trackUrl).setTrackId(trackId == null ? "" : trackId).build();
     limiter.hit(RateLimiter.ROOM_CREATE, RateLimiter.clientIp(ctx.request()), createLimit, "rooms created from this address")

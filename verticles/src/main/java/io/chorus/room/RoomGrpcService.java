@@ -65,6 +65,12 @@ public final class RoomGrpcService extends RoomServiceService {
     return io.chorus.web.Caller.user();
   }
 
+  /** The signed-in caller's username ("" when unknown): the name a member it makes has unless the call gives one. */
+  private static String signedInName() {
+    io.chorus.web.SignedIn who = io.chorus.web.Caller.signedIn();
+    return who == null || who.name() == null ? "" : who.name();
+  }
+
   /** The actor of a command: the signed-in caller, or "" for a trusted service. */
   private static String actor() {
     String user = caller();
@@ -82,7 +88,9 @@ public final class RoomGrpcService extends RoomServiceService {
       if (!request.getHostId().isEmpty() && !request.getHostId().equals(user)) {
         return notYou("host_id");
       }
-      request = request.toBuilder().setHostId(user).build();
+      // as on /ws: a signed-in member's name defaults to the username
+      request = request.toBuilder().setHostId(user)
+          .setHostName(request.getHostName().isEmpty() ? signedInName() : request.getHostName()).build();
     }
     CreateRoomRequest req = request;
     // a signed-in user is no trusted service: its rooms count on the per-IP limit of the REST creates (one counter)
@@ -100,7 +108,8 @@ public final class RoomGrpcService extends RoomServiceService {
       return notYou("user_id");
     }
     JoinRoomRequest normalized = request.toBuilder().setRoomId(RoomIds.normalize(request.getRoomId()))
-        .setUserId(user != null ? user : request.getUserId()).build();
+        .setUserId(user != null ? user : request.getUserId())
+        .setUserName(user != null && request.getUserName().isEmpty() ? signedInName() : request.getUserName()).build();
     // a signed-in caller proved the id, so it may re-join; a service names a new id
     return rooms.join(normalized, false, user == null, user == null ? "" : user).map(room -> response(room, normalized.getUserId(), "participant"))
         .recover(RoomGrpcService::status);

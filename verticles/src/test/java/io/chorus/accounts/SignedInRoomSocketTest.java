@@ -96,6 +96,41 @@ class SignedInRoomSocketTest {
     assertThat(a.get("/sessions/" + session + "/operators", null).json().getJsonArray("operators")).isEmpty();
   }
 
+  /**
+   * A signed-in member's name defaults to the username wherever the JWT makes the member, as on /ws: a room created
+   * with POST /api/v1/listen/rooms or gRPC CreateRoom with the account's JWT and no host_name, or joined with gRPC
+   * JoinRoom and no user_name, showed the member as its account id (a UUID) in room_info.users, also after the host
+   * opened /ws with its JWT.
+   */
+  @Test
+  void aMemberMadeWithAJwtIsNamedAfterTheUsername() {
+    String hostName = "nh" + UUID.randomUUID().toString().substring(0, 8);
+    JsonObject host = a.newUser(hostName);
+    String hostId = host.getJsonObject("user").getString("id");
+    String jwt = host.getString("access_token");
+    String guestName = "ng" + UUID.randomUUID().toString().substring(0, 8);
+    JsonObject guest = a.newUser(guestName);
+    String guestId = guest.getJsonObject("user").getString("id");
+
+    String listenRoom = a.post("/api/v1/listen/rooms", jwt, new JsonObject().put("track_url", "https://example.com/t.mp3"))
+        .expect(201).json().getString("room_id");
+    String grpcRoom = asUser(jwt).createRoom(io.chorus.proto.room.CreateRoomRequest.newBuilder()
+        .setTrackUrl("https://example.com/t.mp3").build()).getRoomId();
+    asUser(guest.getString("access_token")).joinRoom(io.chorus.proto.room.JoinRoomRequest.newBuilder().setRoomId(grpcRoom).build());
+    assertThat(names(listenRoom)).containsEntry(hostId, hostName);
+    Map<String, String> grpcNames = names(grpcRoom);
+    assertThat(grpcNames).containsEntry(hostId, hostName).containsEntry(guestId, guestName);
+  }
+
+  /** id -> name of room_info.users, as a new anonymous member sees them. */
+  static Map<String, String> names(String roomId) {
+    try (WsProbe peer = WsProbe.connect(cluster.port(1), "/ws?room_id=" + roomId + "&user_id=peer-" + UUID.randomUUID())) {
+      Map<String, String> names = new java.util.HashMap<>();
+      peer.awaitType("room_info").getJsonArray("users").forEach(u -> names.put(((JsonObject) u).getString("id"), ((JsonObject) u).getString("name")));
+      return names;
+    }
+  }
+
   @Test
   void disablingTheAccountClosesItsRoomSocketsOnEveryNode() {
     String ta = a.login("ws-admin", "admin password for ws tests").expect(200).json().getString("access_token");
