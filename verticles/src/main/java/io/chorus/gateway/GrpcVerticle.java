@@ -66,6 +66,14 @@ public final class GrpcVerticle extends VerticleBase {
     byte[] key = config.security().grpcApiKey().getBytes(StandardCharsets.UTF_8);
     return port.listen(vertx.createHttpServer(new HttpServerOptions())
         .requestHandler(req -> {
+          String type = req.getHeader("content-type");
+          if (type == null || !type.startsWith("application/grpc")) {
+            // the gRPC over HTTP/2 spec: 415, so that an HTTP client does not read a gRPC error's 200 as success (the
+            // server answered a bare 500)
+            req.response().setStatusCode(415).putHeader("content-type", "text/plain; charset=utf-8")
+                .end("a gRPC call needs content-type application/grpc");
+            return;
+          }
           if (!needsKey(req) || keyMatches(req.getHeader(API_KEY_HEADER), key)) {
             handle(grpc, req);
             return;

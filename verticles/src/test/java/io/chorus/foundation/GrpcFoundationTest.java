@@ -148,6 +148,31 @@ class GrpcFoundationTest {
     }
   }
 
+  /** A request that is no gRPC call (another content type) is 415, as the gRPC over HTTP/2 spec asks: it was a bare 500. */
+  @Test
+  void aRequestOfAnotherContentTypeIs415() {
+    io.vertx.core.Vertx vertx = node.vertx();
+    io.vertx.core.http.HttpClientAgent http = vertx.createHttpClient(new io.vertx.core.http.HttpClientOptions()
+        .setProtocolVersion(io.vertx.core.http.HttpVersion.HTTP_2).setHttp2ClearTextUpgrade(false));
+    try {
+      for (String type : new String[] {"application/json", null}) {
+        io.vertx.core.http.HttpClientResponse r = io.chorus.testing.TestServices.await(http.request(new io.vertx.core.http.RequestOptions()
+                .setMethod(io.vertx.core.http.HttpMethod.POST).setHost("127.0.0.1").setPort(io.chorus.gateway.NodePorts.grpc(vertx))
+                .setURI("/RoomService/GetState"))
+            .compose(req -> {
+              if (type != null) {
+                req.putHeader("content-type", type);
+              }
+              return req.putHeader(GrpcVerticle.API_KEY_HEADER, "test-api-key").send("{\"room_id\":\"x\"}");
+            })
+            .compose(resp -> resp.end().map(resp)));
+        assertThat(r.statusCode()).as(String.valueOf(type)).isEqualTo(415);
+      }
+    } finally {
+      http.close();
+    }
+  }
+
   /** A request message that does not decode as the method's type is answered INVALID_ARGUMENT, not a reset stream. */
   @Test
   void aMessageThatDoesNotDecodeIsInvalidArgument() {
