@@ -234,12 +234,14 @@ public final class AccountsService {
   }
 
   public Future<JsonObject> search(String q, int limit) {
+    // display names are stored in NFC (Profiles): a query typed decomposed ("e" + U+0308) must match "ë" too, and
+    // counts as the characters it stands for
+    String query = q == null ? null : java.text.Normalizer.normalize(q.strip(), java.text.Normalizer.Form.NFC);
     // characters are code points, as everywhere in docs/api.md's input rules
-    if (q == null || q.isBlank() || q.codePointCount(0, q.length()) > 64) {
+    if (query == null || query.isBlank() || query.codePointCount(0, query.length()) > 64) {
       return Future.failedFuture(ErrorCode.INVALID_ARGUMENT.exception("q must be 1-64 characters"));
     }
-    // display names are stored in NFC (Profiles): a query typed decomposed ("e" + U+0308) must match "ë" too
-    return users.search(java.text.Normalizer.normalize(q.strip(), java.text.Normalizer.Form.NFC), Math.max(1, Math.min(limit, 50)))
+    return users.search(query, Math.max(1, Math.min(limit, 50)))
         .map(list -> new JsonObject().put("users", new JsonArray(list.stream().map(User::publicJson).toList())));
   }
 

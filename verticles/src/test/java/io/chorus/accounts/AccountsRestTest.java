@@ -330,6 +330,10 @@ class AccountsRestTest {
     String emoji = java.net.URLEncoder.encode("😀", java.nio.charset.StandardCharsets.UTF_8);
     assertThat(a.get("/api/v1/users?q=" + emoji.repeat(64), t).expect(200).json().getJsonArray("users")).isEmpty();
     assertThat(a.get("/api/v1/users?q=" + emoji.repeat(65), t).error(400)).isEqualTo("invalid_argument");
+    // counted once composed (NFC), as the names it is matched against are stored: 64 "é" typed decomposed are 64, not 128
+    String decomposed = java.net.URLEncoder.encode("e\u0301", java.nio.charset.StandardCharsets.UTF_8);
+    assertThat(a.get("/api/v1/users?q=" + decomposed.repeat(64), t).expect(200).json().getJsonArray("users")).isEmpty();
+    assertThat(a.get("/api/v1/users?q=" + decomposed.repeat(65), t).error(400)).isEqualTo("invalid_argument");
   }
 
   @Test
