@@ -36,12 +36,12 @@ public final class Plays {
   public static Future<Boolean> record(SqlConnection conn, String topic, UUID eventId, UUID user, String listener, UUID track,
                                        Long msPlayed, Instant at, String source) {
     OffsetDateTime playedAt = OffsetDateTime.ofInstant(at, ZoneOffset.UTC);
-    String who = user != null ? user.toString() : listener;
+    // every source names its listener: a user, or an anonymous stream's address hash
+    String who = user != null ? user.toString() : java.util.Objects.requireNonNull(listener, "a play needs a user or a listener");
     String anonymous = user == null ? listener : null;
     // one listener's plays of one track are decided one at a time, so two concurrent reports cannot both pass the check
-    Future<?> serial = who == null ? Future.succeededFuture()
-        : conn.preparedQuery("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))").execute(Tuple.of("play|" + who + "|" + track));
-    return serial.compose(l -> conn.preparedQuery(who == null ? INSERT_ANY : user != null ? INSERT_BY_USER : INSERT_BY_LISTENER)
+    return conn.preparedQuery("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))").execute(Tuple.of("play|" + who + "|" + track))
+        .compose(l -> conn.preparedQuery(user != null ? INSERT_BY_USER : INSERT_BY_LISTENER)
             .execute(Tuple.tuple().addUUID(eventId).addUUID(user).addUUID(track).addOffsetDateTime(playedAt)
                 .addLong(msPlayed).addString(source).addLong(MIN_GAP_MS).addString(anonymous)))
         .compose(r -> r.rowCount() == 0 ? Future.succeededFuture(false)
@@ -61,8 +61,6 @@ public final class Plays {
       + " AND p.played_at > $4::timestamptz - greatest(coalesce(t.duration_ms, 0), $7) * interval '1 millisecond'"
       + " AND p.played_at < $4::timestamptz + greatest(coalesce(t.duration_ms, 0), $7) * interval '1 millisecond')"
       + " ON CONFLICT (event_id) DO NOTHING";
-  /** Nobody to tell apart: every play counts ($7 named only so that every parameter has a type). */
-  private static final String INSERT_ANY = INSERT + " AND $7::bigint IS NOT NULL ON CONFLICT (event_id) DO NOTHING";
   private static final String INSERT_BY_USER = INSERT + " AND NOT EXISTS (SELECT 1 FROM plays p WHERE p.user_id = $2" + NOT_WITHIN;
   private static final String INSERT_BY_LISTENER = INSERT
       + " AND NOT EXISTS (SELECT 1 FROM plays p WHERE p.user_id IS NULL AND p.listener = $8" + NOT_WITHIN;

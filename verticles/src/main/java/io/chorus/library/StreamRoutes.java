@@ -241,9 +241,10 @@ final class StreamRoutes {
   }
 
   private Future<Source> source(Track t, String format, String maxBitrate) {
-    if (failed(t) != null) {
+    RuntimeException failed = failed(t);
+    if (failed != null) {
       // in every format: the file is not audio processing could read, so no transcode of it is served either
-      return Future.failedFuture(failed(t));
+      return Future.failedFuture(failed);
     }
     switch (format) {
       case "opus" -> {

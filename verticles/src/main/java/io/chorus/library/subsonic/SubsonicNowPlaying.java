@@ -44,8 +44,7 @@ final class SubsonicNowPlaying {
       return Future.failedFuture(SubsonicResponse.failure(SubsonicResponse.MISSING_PARAMETER, "Required parameter is missing: id"));
     }
     UUID track = SubsonicCatalog.uuid(ids.get(ids.size() - 1));
-    String player = client == null ? "" : client.length() > SubsonicPlayQueue.CLIENT_MAX
-        ? client.substring(0, SubsonicPlayQueue.CLIENT_MAX) : client;
+    String player = SubsonicPlayQueue.clientName(client);
     UUID owner = UUID.fromString(user.userId());
     return catalog.songs(user, List.of(track)).compose(visible -> {
       if (visible.isEmpty()) {

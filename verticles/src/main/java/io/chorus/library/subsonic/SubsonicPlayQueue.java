@@ -17,8 +17,13 @@ import java.util.UUID;
  * caller may no longer see (hidden, taken down, deleted) are left out, as in a playlist.
  */
 final class SubsonicPlayQueue {
-  /** The longest client name kept as {@code changedBy}. */
+  /** The longest client name kept (a play queue's {@code changedBy}, a now-playing entry's {@code playerName}). */
   static final int CLIENT_MAX = 255;
+
+  /** A request's client name ({@code c}) as kept: "" without one, at most {@link #CLIENT_MAX} characters. */
+  static String clientName(String client) {
+    return client == null ? "" : client.length() > CLIENT_MAX ? client.substring(0, CLIENT_MAX) : client;
+  }
 
   private final Pool pg;
   private final SubsonicCatalog catalog;
@@ -49,7 +54,7 @@ final class SubsonicPlayQueue {
     if (position < 0) {
       return Future.failedFuture(SubsonicResponse.failure(SubsonicResponse.GENERIC, "position must be 0 or more milliseconds, got " + position));
     }
-    String by = client == null ? "" : client.length() > CLIENT_MAX ? client.substring(0, CLIENT_MAX) : client;
+    String by = clientName(client);
     List<UUID> distinct = songs.stream().distinct().toList();
     return catalog.songs(user, distinct).compose(visible -> {
       if (visible.size() != distinct.size()) {
