@@ -73,7 +73,8 @@ public final class ChorusNode {
    */
   static List<Feature> features() {
     return List.of(new AccountsFeature(), new io.chorus.library.LibraryFeature(), new RoomsFeature(), new ChatFeature(),
-        new StreamHubFeature(), new io.chorus.audio.AudioFeature(), new io.chorus.search.SearchFeature());
+        new StreamHubFeature(), new io.chorus.audio.AudioFeature(), new io.chorus.search.SearchFeature(),
+        new io.chorus.messaging.MessagingFeature());
   }
 
   /**

@@ -1,0 +1,215 @@
+package io.chorus.messaging;
+
+import io.chorus.bus.ErrorCode;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.pgclient.PgException;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.SqlClient;
+import io.vertx.sqlclient.Tuple;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+
+/**
+ * The messages of a conversation and its members' read markers (docs/api.md, Messenger). A message's {@code seq} is
+ * assigned in the transaction that stores it, under the conversation row's lock ({@code last_seq + 1}), so the seqs
+ * of a conversation are 1, 2, 3, ... without a gap or a repeat however many members send at once. Every call acts as
+ * the verified user {@code me}; a non-member gets {@code NOT_FOUND} for everything.
+ */
+public final class Messages {
+  public static final int MAX_TEXT = 4000;
+  public static final int MAX_CLIENT_ID = 64;
+
+  private final Pool pg;
+  private final MessagingEvents events;
+
+  Messages(Pool pg, MessagingEvents events) {
+    this.pg = pg;
+    this.events = events;
+  }
+
+  /** A message sent, or the one an earlier call with the same {@code client_message_id} sent ({@code created} false). */
+  public record Sent(JsonObject message, boolean created) {
+  }
+
+  private record Stored(Row row, boolean created, List<String> members) {
+  }
+
+  /**
+   * Sends {@code text} (already checked) as {@code me}. With a {@code clientMessageId}, a retry by the same sender in
+   * the same conversation answers the message the first call stored (never a second one): looked up under the lock,
+   * and a unique-key violation (which the lock rules out, but the key is the guarantee) read as that same answer.
+   * Sending moves the sender's read marker to their message (what they answer they have read). A disabled account
+   * (its tokens are refused anyway) cannot send; its messages stay.
+   */
+  public Future<Sent> send(String me, UUID id, String text, String clientMessageId) {
+    UUID sender = UUID.fromString(me);
+    return pg.withTransaction(c -> Conversations.lock(c, id, me)
+            .compose(m -> c.preparedQuery("SELECT disabled FROM users WHERE id = $1").execute(Tuple.of(sender)))
+            .compose(u -> u.size() == 0 || u.iterator().next().getBoolean("disabled")
+                ? Future.failedFuture(ErrorCode.FORBIDDEN.exception("a disabled account cannot send"))
+                : clientMessageId == null ? Future.succeededFuture((Row) null) : byClientId(c, id, sender, clientMessageId))
+            .compose(existing -> existing != null ? Future.succeededFuture(new Stored(existing, false, List.of()))
+                : c.preparedQuery("UPDATE conversations SET last_seq = last_seq + 1, last_activity_at = NOW() WHERE id = $1 RETURNING last_seq")
+                    .execute(Tuple.of(id))
+                    .compose(seq -> {
+                      long n = seq.iterator().next().getLong("last_seq");
+                      return c.preparedQuery("INSERT INTO messages AS msg (id, conversation_id, seq, sender_id, text, client_message_id)"
+                              + " VALUES ($1, $2, $3, $4, $5, $6) RETURNING " + MessagingJson.MESSAGE_COLUMNS)
+                          .execute(Tuple.of(UUID.randomUUID(), id, n, sender, text, clientMessageId))
+                          .compose(ins -> c.preparedQuery("UPDATE conversation_members SET last_read_seq = $3"
+                                  + " WHERE conversation_id = $1 AND user_id = $2 AND last_read_seq < $3").execute(Tuple.of(id, sender, n))
+                              .compose(x -> Conversations.memberIds(c, id))
+                              .map(members -> new Stored(ins.iterator().next(), true, members)));
+                    })))
+        .recover(e -> clientMessageId != null && e instanceof PgException pe && "23505".equals(pe.getSqlState())
+            ? byClientId(pg, id, sender, clientMessageId).compose(r -> r == null ? Future.failedFuture(e) : Future.succeededFuture(new Stored(r, false, List.of())))
+            : Future.failedFuture(e))
+        .map(s -> {
+          JsonObject json = MessagingJson.message(s.row(), me);
+          if (s.created()) {
+            events.message(MessagingEvents.MESSAGE, s.members(), id.toString(), json);
+          }
+          return new Sent(json, s.created());
+        });
+  }
+
+  /**
+   * A page of messages: with {@code afterSeq}, those after it in ascending seq (catching up after a reconnect);
+   * otherwise the newest first, before {@code beforeSeq} if given. {@code has_more}: whether another page follows in
+   * the same direction.
+   */
+  public Future<JsonObject> list(String me, UUID id, Long beforeSeq, Long afterSeq, int limit) {
+    if (beforeSeq != null && afterSeq != null) {
+      return Future.failedFuture(ErrorCode.INVALID_ARGUMENT.exception("give before_seq or after_seq, not both"));
+    }
+    String sql = "SELECT " + MessagingJson.MESSAGE_COLUMNS + " FROM messages msg WHERE msg.conversation_id = $1"
+        + (afterSeq != null ? " AND msg.seq > $3 ORDER BY msg.seq LIMIT $2"
+        : beforeSeq != null ? " AND msg.seq < $3 ORDER BY msg.seq DESC LIMIT $2" : " ORDER BY msg.seq DESC LIMIT $2");
+    Tuple args = Tuple.of(id, limit + 1);
+    if (afterSeq != null || beforeSeq != null) {
+      args.addLong(afterSeq != null ? afterSeq : beforeSeq);
+    }
+    return member(id, me).compose(x -> pg.preparedQuery(sql).execute(args)).map(rows -> {
+      JsonArray out = new JsonArray();
+      for (Row r : rows) {
+        if (out.size() < limit) {
+          out.add(MessagingJson.message(r, me));
+        }
+      }
+      return new JsonObject().put("messages", out).put("has_more", rows.size() > limit);
+    });
+  }
+
+  /** Replaces the text of the caller's own message (403 for anyone else's, 410 for a deleted one). */
+  public Future<JsonObject> edit(String me, UUID id, UUID messageId, String text) {
+    return change(me, id, messageId, (c, m, row) -> {
+      if (!row.getUUID("sender_id").toString().equals(me)) {
+        return Future.failedFuture(ErrorCode.FORBIDDEN.exception("only its sender edits a message"));
+      }
+      if (row.getOffsetDateTime("deleted_at") != null) {
+        return Future.failedFuture(ErrorCode.GONE.exception("the message was deleted"));
+      }
+      return c.preparedQuery("UPDATE messages AS msg SET text = $2, edited_at = NOW() WHERE id = $1 RETURNING " + MessagingJson.MESSAGE_COLUMNS)
+          .execute(Tuple.of(messageId, text)).map(u -> u.iterator().next());
+    }, MessagingEvents.MESSAGE_EDITED);
+  }
+
+  /**
+   * Deletes a message, leaving its tombstone ({@code deleted: true}, {@code text: null}, seq kept): its sender may, and
+   * a group's owner may delete anyone's. Deleting a tombstone again answers it, with no second event.
+   */
+  public Future<JsonObject> delete(String me, UUID id, UUID messageId) {
+    return change(me, id, messageId, (c, m, row) -> {
+      boolean own = row.getUUID("sender_id").toString().equals(me);
+      if (!own && !(m.group() && "owner".equals(m.role()))) {
+        return Future.failedFuture(ErrorCode.FORBIDDEN.exception("only its sender or the group's owner deletes a message"));
+      }
+      if (row.getOffsetDateTime("deleted_at") != null) {
+        return Future.succeededFuture((Row) null);
+      }
+      return c.preparedQuery("UPDATE messages AS msg SET text = NULL, deleted_at = NOW() WHERE id = $1 RETURNING " + MessagingJson.MESSAGE_COLUMNS)
+          .execute(Tuple.of(messageId)).map(u -> u.iterator().next());
+    }, MessagingEvents.MESSAGE_DELETED);
+  }
+
+  /**
+   * Moves the caller's read marker forward to {@code seq}; a seq at or before it changes nothing (200), one after the
+   * conversation's last message is {@code invalid_argument}. When it moved, every member (the reader's other sockets
+   * too) hears {@code read}.
+   */
+  public Future<JsonObject> read(String me, UUID id, long seq) {
+    UUID reader = UUID.fromString(me);
+    return pg.preparedQuery("SELECT c.last_seq, m.last_read_seq FROM conversations c JOIN conversation_members m"
+            + " ON m.conversation_id = c.id AND m.user_id = $2 WHERE c.id = $1")
+        .execute(Tuple.of(id, reader))
+        .compose(rows -> {
+          if (rows.size() == 0) {
+            return Future.failedFuture(Conversations.notFound());
+          }
+          long last = rows.iterator().next().getLong("last_seq");
+          if (seq > last) {
+            return Future.failedFuture(ErrorCode.INVALID_ARGUMENT.exception("seq " + seq + " is after the conversation's last message (" + last + ")"));
+          }
+          // the WHERE keeps it monotonic whatever the order of concurrent calls
+          return pg.preparedQuery("UPDATE conversation_members SET last_read_seq = $3 WHERE conversation_id = $1 AND user_id = $2 AND last_read_seq < $3")
+              .execute(Tuple.of(id, reader, seq));
+        })
+        .compose(u -> {
+          Future<List<String>> members = u.rowCount() == 1 ? Conversations.memberIds(pg, id) : Future.succeededFuture(List.of());
+          return members.onSuccess(to -> {
+            if (!to.isEmpty()) {
+              events.read(to, id.toString(), me, seq);
+            }
+          });
+        })
+        .compose(x -> pg.preparedQuery("SELECT m.last_read_seq, (SELECT count(*) FROM messages x WHERE x.conversation_id = m.conversation_id"
+                + " AND x.seq > m.last_read_seq AND x.deleted_at IS NULL AND x.sender_id <> m.user_id) AS unread_count"
+                + " FROM conversation_members m WHERE m.conversation_id = $1 AND m.user_id = $2")
+            .execute(Tuple.of(id, reader)))
+        .compose(rows -> rows.size() == 0 ? Future.failedFuture(Conversations.notFound()) : Future.succeededFuture(rows.iterator().next()))
+        .map(r -> new JsonObject().put("conversation_id", id.toString()).put("last_read_seq", r.getLong("last_read_seq"))
+            .put("unread_count", r.getLong("unread_count")));
+  }
+
+  // ---- internals
+
+  private interface Change {
+    Future<Row> apply(io.vertx.sqlclient.SqlConnection c, Conversations.Membership m, Row message);
+  }
+
+  /** A change of one message under the conversation's lock; a null row from {@code change}: nothing changed, no event. */
+  private Future<JsonObject> change(String me, UUID id, UUID messageId, Change change, String eventType) {
+    return pg.withTransaction(c -> Conversations.lock(c, id, me).compose(m -> c.preparedQuery("SELECT " + MessagingJson.MESSAGE_COLUMNS
+                + " FROM messages msg WHERE msg.id = $1 AND msg.conversation_id = $2").execute(Tuple.of(messageId, id))
+            .compose(rows -> rows.size() == 0 ? Future.failedFuture(ErrorCode.NOT_FOUND.exception("no such message"))
+                : change.apply(c, m, rows.iterator().next()).compose(changed -> changed == null
+                    ? Future.succeededFuture(new Stored(rows.iterator().next(), false, List.of()))
+                    : Conversations.memberIds(c, id).map(members -> new Stored(changed, true, members))))))
+        .map(s -> {
+          JsonObject json = MessagingJson.message(s.row(), me);
+          if (s.created()) {
+            events.message(eventType, s.members(), id.toString(), MessagingJson.message(s.row(), s.row().getUUID("sender_id").toString()));
+          }
+          return json;
+        });
+  }
+
+  /** Fails {@code NOT_FOUND} unless {@code me} is a member of conversation {@code id}. */
+  private Future<Void> member(UUID id, String me) {
+    return pg.preparedQuery("SELECT 1 FROM conversation_members WHERE conversation_id = $1 AND user_id = $2")
+        .execute(Tuple.of(id, UUID.fromString(me)))
+        .compose(rows -> rows.size() == 0 ? Future.failedFuture(Conversations.notFound()) : Future.succeededFuture());
+  }
+
+  private static Future<Row> byClientId(SqlClient c, UUID id, UUID sender, String clientMessageId) {
+    return c.preparedQuery("SELECT " + MessagingJson.MESSAGE_COLUMNS + " FROM messages msg"
+            + " WHERE msg.conversation_id = $1 AND msg.sender_id = $2 AND msg.client_message_id = $3")
+        .execute(Tuple.of(id, sender, clientMessageId))
+        .map(rows -> rows.size() == 0 ? null : rows.iterator().next());
+  }
+}

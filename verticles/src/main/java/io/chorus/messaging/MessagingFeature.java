@@ -1,0 +1,46 @@
+package io.chorus.messaging;
+
+import io.chorus.platform.Feature;
+import io.chorus.platform.GatewayContext;
+import io.chorus.platform.NodeContext;
+import io.chorus.web.SignedIn;
+import io.vertx.core.Future;
+
+import java.util.List;
+
+/**
+ * The messenger (seed 003): direct and group conversations with their message history in PostgreSQL, REST under
+ * {@code /api/v1/conversations}, real-time events on each member's user channel {@code client.user.<uid>} (so
+ * {@code /ws/user} and the bridge deliver them, on every node). Needs accounts (its token verifier and users table).
+ * No verticle of its own: the routes run on the gateway instances and the services only use PostgreSQL and the bus.
+ */
+public final class MessagingFeature implements Feature {
+  private Conversations conversations;
+  private Messages messages;
+  private SignedIn.Verifier users;
+
+  @Override
+  public String name() {
+    return "messaging";
+  }
+
+  @Override
+  public List<String> migrations() {
+    return List.of("db/messaging");
+  }
+
+  @Override
+  public Future<Void> start(NodeContext node) {
+    users = node.api(SignedIn.Verifier.class);
+    MessagingEvents events = new MessagingEvents(node.vertx().eventBus());
+    conversations = new Conversations(node.infra().pg(), events);
+    messages = new Messages(node.infra().pg(), events);
+    return Future.succeededFuture();
+  }
+
+  @Override
+  public Future<Void> mount(GatewayContext gateway) {
+    new MessagingRoutes(users, conversations, messages, gateway.node().config().security().allowedOrigins()).mount(gateway.router());
+    return Future.succeededFuture();
+  }
+}

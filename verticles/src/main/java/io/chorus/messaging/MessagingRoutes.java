@@ -1,0 +1,284 @@
+package io.chorus.messaging;
+
+import io.chorus.bus.ErrorCode;
+import io.chorus.input.Inputs;
+import io.chorus.web.Bearer;
+import io.chorus.web.Cors;
+import io.chorus.web.Http;
+import io.chorus.web.SignedIn;
+import io.vertx.core.Future;
+import io.vertx.core.Handler;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.function.Function;
+
+/**
+ * The messenger's REST API under {@code /api/v1/conversations} (docs/api.md, Messenger). Every call needs
+ * {@code Authorization: Bearer <access JWT>}, checked before the path's ids and before the body is read; then the
+ * ids (a malformed one is 400), then the body (JSON object, types, the input rules), and only then the database, so a
+ * bad request changes nothing.
+ */
+final class MessagingRoutes {
+  /** Bodies: a 4000-character message is at most 16,000 bytes of UTF-8, escaped JSON up to six bytes a character. */
+  static final int MAX_BODY = 64 * 1024;
+  private static final String CALLER = "chorus.messaging.caller";
+  private static final List<String> PATCH_CONVERSATION = List.of("title");
+  private static final List<String> PATCH_MESSAGE = List.of("text");
+  private static final List<String> PATCH_MEMBER = List.of("role");
+
+  private final SignedIn.Verifier users;
+  private final Conversations conversations;
+  private final Messages messages;
+  private final List<String> allowedOrigins;
+
+  MessagingRoutes(SignedIn.Verifier users, Conversations conversations, Messages messages, List<String> allowedOrigins) {
+    this.users = users;
+    this.conversations = conversations;
+    this.messages = messages;
+    this.allowedOrigins = allowedOrigins;
+  }
+
+  void mount(Router router) {
+    router.route("/api/v1/conversations*").handler(Cors.handler(allowedOrigins));
+    Handler<RoutingContext> body = authenticated(BodyHandler.create(false).setBodyLimit(MAX_BODY));
+    String base = "/api/v1/conversations";
+
+    router.post(base).handler(body).handler(ctx -> authed(ctx, 0, me -> {
+      JsonObject b = body(ctx);
+      String type = string(b, "type");
+      if ("direct".equals(type)) {
+        UUID other = uuid("user_id", string(b, "user_id"));
+        return conversations.direct(me, other).map(made -> status(ctx, made.created() ? 201 : 200, made.conversation()));
+      }
+      if ("group".equals(type)) {
+        String title = Inputs.name("title", string(b, "title"), 1, Conversations.MAX_TITLE);
+        List<UUID> ids = uuids(b, "user_ids");
+        return conversations.group(me, title, ids).map(made -> status(ctx, 201, made.conversation()));
+      }
+      throw ErrorCode.INVALID_ARGUMENT.exception("type must be direct or group");
+    }));
+    router.get(base).handler(ctx -> authed(ctx, 200, me ->
+        conversations.list(me, ctx.request().getParam("before"), limit(ctx))));
+    router.get(base + "/:id").handler(ctx -> authed(ctx, 200, me -> conversations.get(me, pathId(ctx, "id"))));
+    router.patch(base + "/:id").handler(body).handler(ctx -> authed(ctx, 200, me -> {
+      UUID id = pathId(ctx, "id");
+      JsonObject b = only(body(ctx), PATCH_CONVERSATION);
+      return conversations.rename(me, id, Inputs.name("title", string(b, "title"), 1, Conversations.MAX_TITLE));
+    }));
+    router.post(base + "/:id/members").handler(body).handler(ctx -> authed(ctx, 200, me -> {
+      UUID id = pathId(ctx, "id");
+      return conversations.addMember(me, id, uuid("user_id", string(body(ctx), "user_id")));
+    }));
+    router.patch(base + "/:id/members/:user_id").handler(body).handler(ctx -> authed(ctx, 200, me -> {
+      UUID id = pathId(ctx, "id");
+      UUID user = pathId(ctx, "user_id");
+      JsonObject b = only(body(ctx), PATCH_MEMBER);
+      return conversations.setRole(me, id, user, string(b, "role"));
+    }));
+    router.delete(base + "/:id/members/:user_id").handler(ctx -> authed(ctx, 204, me ->
+        conversations.removeMember(me, pathId(ctx, "id"), pathId(ctx, "user_id"))));
+
+    router.post(base + "/:id/messages").handler(body).handler(ctx -> authed(ctx, 0, me -> {
+      UUID id = pathId(ctx, "id");
+      JsonObject b = body(ctx);
+      String text = text(b);
+      String clientId = string(b, "client_message_id");
+      if (clientId != null && (clientId.isEmpty() || clientId.length() > Messages.MAX_CLIENT_ID)) {
+        throw ErrorCode.INVALID_ARGUMENT.exception("client_message_id must be 1-" + Messages.MAX_CLIENT_ID + " characters");
+      }
+      if (clientId != null) {
+        Inputs.text("client_message_id", clientId, Messages.MAX_CLIENT_ID);
+      }
+      return messages.send(me, id, text, clientId).map(sent -> status(ctx, sent.created() ? 201 : 200, sent.message()));
+    }));
+    router.get(base + "/:id/messages").handler(ctx -> authed(ctx, 200, me -> {
+      UUID id = pathId(ctx, "id");
+      return messages.list(me, id, seqParam(ctx, "before_seq"), seqParam(ctx, "after_seq"), limit(ctx));
+    }));
+    router.patch(base + "/:id/messages/:message_id").handler(body).handler(ctx -> authed(ctx, 200, me -> {
+      UUID id = pathId(ctx, "id");
+      UUID message = pathId(ctx, "message_id");
+      return messages.edit(me, id, message, text(only(body(ctx), PATCH_MESSAGE)));
+    }));
+    router.delete(base + "/:id/messages/:message_id").handler(ctx -> authed(ctx, 200, me ->
+        messages.delete(me, pathId(ctx, "id"), pathId(ctx, "message_id"))));
+    router.post(base + "/:id/read").handler(body).handler(ctx -> authed(ctx, 200, me -> {
+      UUID id = pathId(ctx, "id");
+      Object seq = body(ctx).getValue("seq");
+      if (!(seq instanceof Integer || seq instanceof Long) || ((Number) seq).longValue() < 0) {
+        throw ErrorCode.INVALID_ARGUMENT.exception("seq must be an integer >= 0");
+      }
+      return messages.read(me, id, ((Number) seq).longValue());
+    }));
+  }
+
+  // ---- the caller
+
+  /**
+   * The body handler of a call that needs a token, with the token checked before the body is read (the request stays
+   * paused meanwhile), so a caller without a valid one gets 401 whatever its body holds (as the library's routes do).
+   */
+  private Handler<RoutingContext> authenticated(BodyHandler body) {
+    return ctx -> {
+      ctx.request().pause();
+      caller(ctx).onComplete(ar -> {
+        if (ar.failed()) {
+          if (!ctx.request().isEnded()) {
+            ctx.request().handler(b -> { }).endHandler(v -> { }).resume();
+          }
+          Http.fail(ctx, ar.cause());
+          return;
+        }
+        ctx.put(CALLER, ar.result());
+        body.handle(ctx);
+      });
+    };
+  }
+
+  private Future<SignedIn> caller(RoutingContext ctx) {
+    SignedIn known = ctx.get(CALLER);
+    if (known != null) {
+      return Future.succeededFuture(known);
+    }
+    String jwt = Bearer.jwt(ctx.request().getHeader("Authorization"), null);
+    if (jwt == null) {
+      return Future.failedFuture(ErrorCode.UNAUTHENTICATED.exception("sign in: Authorization: Bearer <access token>"));
+    }
+    return users.verify(jwt);
+  }
+
+  /** Runs {@code action} as the verified caller ({@code status} 0: the action sets it). */
+  private void authed(RoutingContext ctx, int status, Function<String, Future<?>> action) {
+    Http.respond(ctx, status, () -> caller(ctx).compose(me -> action.apply(me.userId())));
+  }
+
+  private static JsonObject status(RoutingContext ctx, int status, JsonObject body) {
+    ctx.response().setStatusCode(status);
+    return body;
+  }
+
+  // ---- parsing: every failure is invalid_argument or malformed_json, before any query
+
+  private static JsonObject body(RoutingContext ctx) {
+    JsonObject o = Http.jsonObject(ctx);
+    if (o == null) {
+      throw ErrorCode.MALFORMED_JSON.exception("a JSON object body is required");
+    }
+    return o;
+  }
+
+  /** A PATCH body: a field it does not change is refused (a typo would otherwise answer 200 and change nothing). */
+  private static JsonObject only(JsonObject b, List<String> allowed) {
+    for (String f : b.fieldNames()) {
+      if (!allowed.contains(f)) {
+        throw ErrorCode.INVALID_ARGUMENT.exception("unknown field '" + f + "' (allowed: " + String.join(", ", allowed) + ")");
+      }
+    }
+    if (b.isEmpty()) {
+      throw ErrorCode.INVALID_ARGUMENT.exception("nothing to change: give " + String.join(", ", allowed));
+    }
+    return b;
+  }
+
+  private static String string(JsonObject b, String field) {
+    Object v = b.getValue(field);
+    if (v != null && !(v instanceof String)) {
+      throw ErrorCode.INVALID_ARGUMENT.exception(field + " must be a string");
+    }
+    return (String) v;
+  }
+
+  /** A message text: 1-4000 characters after NFC, line breaks and tabs allowed, other control characters not. */
+  private static String text(JsonObject b) {
+    String raw = string(b, "text");
+    if (raw == null) {
+      throw ErrorCode.INVALID_ARGUMENT.exception("text is required");
+    }
+    // a CR LF or a lone CR is stored as a line feed, as the bio is (docs/api.md, Accounts)
+    String t = Inputs.text("text", raw.replace("\r\n", "\n").replace('\r', '\n'), Messages.MAX_TEXT);
+    if (t.isBlank()) {
+      throw ErrorCode.INVALID_ARGUMENT.exception("text must be 1-" + Messages.MAX_TEXT + " characters, not only spaces");
+    }
+    return t;
+  }
+
+  static UUID uuid(String field, String value) {
+    if (value == null || value.isEmpty()) {
+      throw ErrorCode.INVALID_ARGUMENT.exception(field + " is required");
+    }
+    try {
+      if (value.length() != 36) {
+        throw new IllegalArgumentException();
+      }
+      return UUID.fromString(value);
+    } catch (IllegalArgumentException e) {
+      throw ErrorCode.INVALID_ARGUMENT.exception(field + " must be a UUID");
+    }
+  }
+
+  private static UUID pathId(RoutingContext ctx, String param) {
+    return uuid(param, ctx.pathParam(param));
+  }
+
+  private static List<UUID> uuids(JsonObject b, String field) {
+    Object v = b.getValue(field);
+    if (v == null) {
+      return List.of();
+    }
+    if (!(v instanceof JsonArray a)) {
+      throw ErrorCode.INVALID_ARGUMENT.exception(field + " must be an array of user ids");
+    }
+    if (a.size() > Conversations.MAX_MEMBERS) {
+      throw ErrorCode.INVALID_ARGUMENT.exception("a group has at most " + Conversations.MAX_MEMBERS + " members, you included");
+    }
+    List<UUID> out = new ArrayList<>();
+    for (Object o : a) {
+      if (!(o instanceof String s)) {
+        throw ErrorCode.INVALID_ARGUMENT.exception(field + " must be an array of user ids");
+      }
+      out.add(uuid(field + "[]", s));
+    }
+    return out;
+  }
+
+  /** {@code ?limit=}: 1-200, 50 when absent. */
+  private static int limit(RoutingContext ctx) {
+    String v = ctx.request().getParam("limit");
+    if (v == null) {
+      return 50;
+    }
+    try {
+      int n = Inputs.parseInt(v);
+      if (n >= 1 && n <= 200) {
+        return n;
+      }
+    } catch (NumberFormatException e) {
+      // below
+    }
+    throw ErrorCode.INVALID_ARGUMENT.exception("limit must be an integer 1-200");
+  }
+
+  /** {@code ?before_seq=} / {@code ?after_seq=}: an integer >= 0, or absent. */
+  private static Long seqParam(RoutingContext ctx, String name) {
+    String v = ctx.request().getParam(name);
+    if (v == null) {
+      return null;
+    }
+    try {
+      long n = Inputs.parseLong(v);
+      if (n >= 0) {
+        return n;
+      }
+    } catch (NumberFormatException e) {
+      // below
+    }
+    throw ErrorCode.INVALID_ARGUMENT.exception(name + " must be an integer >= 0");
+  }
+}

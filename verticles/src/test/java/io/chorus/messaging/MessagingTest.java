@@ -1,0 +1,535 @@
+package io.chorus.messaging;
+
+import io.chorus.gateway.NodePorts;
+import io.chorus.testing.JdkHttp;
+import io.chorus.testing.TestCluster;
+import io.chorus.testing.WsProbe;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.stream.Collectors;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The messenger (seed 003) on two clustered nodes with the real PostgreSQL and Redis: REST through the JDK's HTTP
+ * client, real-time events through real {@code /ws/user} sockets on both nodes.
+ */
+class MessagingTest {
+  static final String ADMIN = "msg-admin";
+  static final String ADMIN_PASSWORD = "admin password for messaging tests";
+  static final String PW = "correct horse battery staple";
+  static TestCluster tc;
+  static int portA;
+  static int portB;
+  static ExecutorService pool;
+
+  @BeforeAll
+  static void start() {
+    tc = TestCluster.start(2, Map.of("ADMIN_USERNAME", ADMIN, "ADMIN_PASSWORD", ADMIN_PASSWORD,
+        "RATE_LIMIT_LOGIN", 100_000, "RATE_LIMIT_LOGIN_PER_USERNAME", 100_000, "RATE_LIMIT_REGISTER", 100_000));
+    portA = NodePorts.http(tc.node(0).vertx());
+    portB = NodePorts.http(tc.node(1).vertx());
+    pool = Executors.newFixedThreadPool(20);
+  }
+
+  @AfterAll
+  static void stop() {
+    pool.shutdownNow();
+    tc.close();
+  }
+
+  // ---- a small client
+
+  record Reply(int status, String body) {
+    JsonObject json() {
+      return body == null || body.isEmpty() ? new JsonObject() : new JsonObject(body);
+    }
+
+    /** Asserts the one error shape with the status and returns the code. */
+    String error(int expected) {
+      assertThat(status).as("status of %s", body).isEqualTo(expected);
+      JsonObject err = json().getJsonObject("error");
+      assertThat(err).as(body).isNotNull();
+      assertThat(err.getString("message")).as(body).isNotBlank();
+      return err.getString("code");
+    }
+
+    Reply expect(int expected) {
+      assertThat(status).as("status of %s", body).isEqualTo(expected);
+      return this;
+    }
+  }
+
+  static Reply call(int port, String method, String path, String token, Object body) {
+    HttpResponse<byte[]> r = JdkHttp.send(port, method, path, token, body, "application/json", Duration.ofSeconds(30));
+    return new Reply(r.statusCode(), new String(r.body(), java.nio.charset.StandardCharsets.UTF_8));
+  }
+
+  record User(String id, String token, String name) {
+  }
+
+  static User user(String prefix) {
+    String name = prefix + "-" + UUID.randomUUID().toString().substring(0, 8);
+    JsonObject r = call(portA, "POST", "/api/v1/auth/register", null, new JsonObject().put("username", name).put("password", PW)).expect(201).json();
+    return new User(r.getJsonObject("user").getString("id"), r.getString("access_token"), r.getJsonObject("user").getString("username"));
+  }
+
+  static String adminToken() {
+    return call(portA, "POST", "/api/v1/auth/login", null, new JsonObject().put("username", ADMIN).put("password", ADMIN_PASSWORD))
+        .expect(200).json().getString("access_token");
+  }
+
+  static Reply direct(int port, User me, User other) {
+    return call(port, "POST", "/api/v1/conversations", me.token(), new JsonObject().put("type", "direct").put("user_id", other.id()));
+  }
+
+  static JsonObject group(User owner, String title, User... members) {
+    JsonArray ids = new JsonArray();
+    for (User m : members) {
+      ids.add(m.id());
+    }
+    return call(portA, "POST", "/api/v1/conversations", owner.token(), new JsonObject().put("type", "group").put("title", title).put("user_ids", ids))
+        .expect(201).json();
+  }
+
+  static Reply send(int port, User me, String conversation, String text) {
+    return call(port, "POST", "/api/v1/conversations/" + conversation + "/messages", me.token(), new JsonObject().put("text", text));
+  }
+
+  static String conv(String id) {
+    return "/api/v1/conversations/" + id;
+  }
+
+  static Map<String, String> roles(JsonObject conversation) {
+    return conversation.getJsonArray("members").stream().map(o -> (JsonObject) o)
+        .collect(Collectors.toMap(m -> m.getJsonObject("user").getString("id"), m -> m.getString("role")));
+  }
+
+  static boolean messaging(JsonObject m) {
+    return Set.of("message", "message_edited", "message_deleted", "conversation", "read").contains(m.getString("type"));
+  }
+
+  static WsProbe channel(int port, User u) {
+    WsProbe ws = WsProbe.connect(port, "/ws/user?token=" + u.token());
+    ws.awaitType("hello");
+    return ws;
+  }
+
+  // ---- conversations
+
+  @Test
+  void aDirectConversationIsMadeOncePerPairEvenByConcurrentCreatesFromBothSides() {
+    User a = user("ann");
+    User b = user("ben");
+    List<CompletableFuture<Reply>> calls = new ArrayList<>();
+    for (int i = 0; i < 10; i++) {
+      boolean fromA = i % 2 == 0;
+      int port = i % 3 == 0 ? portB : portA;
+      calls.add(CompletableFuture.supplyAsync(() -> fromA ? direct(port, a, b) : direct(port, b, a), pool));
+    }
+    List<Reply> replies = calls.stream().map(CompletableFuture::join).toList();
+    assertThat(replies.stream().filter(r -> r.status() == 201).count()).as("%s", replies).isEqualTo(1);
+    assertThat(replies.stream().filter(r -> r.status() == 200).count()).as("%s", replies).isEqualTo(9);
+    Set<String> ids = replies.stream().map(r -> r.json().getString("id")).collect(Collectors.toSet());
+    assertThat(ids).hasSize(1);
+    JsonObject c = replies.get(0).json();
+    assertThat(c.getString("type")).isEqualTo("direct");
+    assertThat(c.getValue("title")).isNull();
+    assertThat(roles(c)).isEqualTo(Map.of(a.id(), "member", b.id(), "member"));
+    assertThat(c.getValue("last_message")).isNull();
+    assertThat(c.getLong("unread_count")).isZero();
+    assertThat(c.getLong("last_read_seq")).isZero();
+    assertThat(tc.sql("SELECT count(*) AS n FROM conversations WHERE type = 'direct' AND ? IN (direct_low::text, direct_high::text)", a.id())
+        .get(0).get("n")).isEqualTo(1L);
+
+    // later, either side gets the same one (200)
+    assertThat(direct(portB, b, a).expect(200).json().getString("id")).isEqualTo(ids.iterator().next());
+    // not with yourself; not with an unknown or a disabled account (the same 404)
+    assertThat(direct(portA, a, a).error(400)).isEqualTo("invalid_argument");
+    assertThat(direct(portA, a, new User(UUID.randomUUID().toString(), null, null)).error(404)).isEqualTo("not_found");
+    User gone = user("gone");
+    call(portA, "POST", "/api/v1/admin/users/" + gone.id() + "/disable", adminToken(), null).expect(200);
+    assertThat(direct(portA, a, gone).error(404)).isEqualTo("not_found");
+  }
+
+  @Test
+  void aGroupHasAnOwnerWhoManagesItAndNonMembersSeeNothing() {
+    User owner = user("own");
+    User m1 = user("mem");
+    User m2 = user("mem");
+    User outsider = user("out");
+    // the title is NFC and trimmed: a decomposed "Café" with spaces around
+    JsonObject g = group(owner, "  Cafe\u0301 club ", m1);
+    String id = g.getString("id");
+    assertThat(g.getString("title")).isEqualTo("Caf\u00e9 club");
+    assertThat(g.getString("type")).isEqualTo("group");
+    assertThat(roles(g)).isEqualTo(Map.of(owner.id(), "owner", m1.id(), "member"));
+    assertThat(g.getJsonArray("members").getJsonObject(0).getJsonObject("user").getString("username")).isNotBlank();
+
+    // a plain member neither adds, renames, nor removes others
+    assertThat(call(portA, "POST", conv(id) + "/members", m1.token(), new JsonObject().put("user_id", m2.id())).error(403)).isEqualTo("forbidden");
+    assertThat(call(portA, "PATCH", conv(id), m1.token(), new JsonObject().put("title", "mine")).error(403)).isEqualTo("forbidden");
+    assertThat(call(portA, "DELETE", conv(id) + "/members/" + owner.id(), m1.token(), null).error(403)).isEqualTo("forbidden");
+    // the owner makes m1 an admin, who then adds m2 (once: again is 409)
+    call(portA, "PATCH", conv(id) + "/members/" + m1.id(), owner.token(), new JsonObject().put("role", "admin")).expect(200);
+    JsonObject added = call(portB, "POST", conv(id) + "/members", m1.token(), new JsonObject().put("user_id", m2.id())).expect(200).json();
+    assertThat(roles(added)).containsEntry(m2.id(), "member").hasSize(3);
+    assertThat(call(portA, "POST", conv(id) + "/members", owner.token(), new JsonObject().put("user_id", m2.id())).error(409))
+        .isEqualTo("already_exists");
+    // the owner renames
+    assertThat(call(portA, "PATCH", conv(id), owner.token(), new JsonObject().put("title", "Renamed")).expect(200).json().getString("title"))
+        .isEqualTo("Renamed");
+
+    // a non-member gets 404 for every route of it, as for a conversation that does not exist
+    String other = UUID.randomUUID().toString();
+    for (String c : List.of(id, other)) {
+      assertThat(call(portA, "GET", conv(c), outsider.token(), null).error(404)).isEqualTo("not_found");
+      assertThat(call(portA, "GET", conv(c) + "/messages", outsider.token(), null).error(404)).isEqualTo("not_found");
+      assertThat(send(portA, outsider, c, "hi").error(404)).isEqualTo("not_found");
+      assertThat(call(portA, "PATCH", conv(c), outsider.token(), new JsonObject().put("title", "x")).error(404)).isEqualTo("not_found");
+      assertThat(call(portA, "POST", conv(c) + "/members", outsider.token(), new JsonObject().put("user_id", outsider.id())).error(404))
+          .isEqualTo("not_found");
+      assertThat(call(portA, "DELETE", conv(c) + "/members/" + outsider.id(), outsider.token(), null).error(404)).isEqualTo("not_found");
+      assertThat(call(portA, "POST", conv(c) + "/read", outsider.token(), new JsonObject().put("seq", 0)).error(404)).isEqualTo("not_found");
+    }
+    assertThat(call(portA, "GET", "/api/v1/conversations", outsider.token(), null).expect(200).json().getJsonArray("conversations")).isEmpty();
+
+    // m2 leaves: hears its own removal, then the group is 404 to it
+    try (WsProbe ws = channel(portB, m2)) {
+      call(portA, "DELETE", conv(id) + "/members/" + m2.id(), m2.token(), null).expect(204);
+      JsonObject ev = ws.await(m -> "conversation".equals(m.getString("type")), 10_000);
+      assertThat(ev.getString("action")).isEqualTo("member_removed");
+      assertThat(ev.getString("user_id")).isEqualTo(m2.id());
+      assertThat(call(portB, "GET", conv(id), m2.token(), null).error(404)).isEqualTo("not_found");
+    }
+    // the owner leaves: the admin becomes the owner; the last member leaving deletes the group
+    call(portA, "DELETE", conv(id) + "/members/" + owner.id(), owner.token(), null).expect(204);
+    assertThat(roles(call(portA, "GET", conv(id), m1.token(), null).expect(200).json())).isEqualTo(Map.of(m1.id(), "owner"));
+    call(portA, "DELETE", conv(id) + "/members/" + m1.id(), m1.token(), null).expect(204);
+    assertThat(tc.sql("SELECT count(*) AS n FROM conversations WHERE id = ?::uuid", id).get(0).get("n")).isEqualTo(0L);
+
+    // nobody leaves a direct conversation; unknown users make no group (nothing half-written)
+    String d = direct(portA, owner, outsider).expect(201).json().getString("id");
+    assertThat(call(portA, "DELETE", conv(d) + "/members/" + owner.id(), owner.token(), null).error(400)).isEqualTo("invalid_argument");
+    int before = call(portA, "GET", "/api/v1/conversations", owner.token(), null).json().getJsonArray("conversations").size();
+    Reply unknown = call(portA, "POST", "/api/v1/conversations", owner.token(), new JsonObject().put("type", "group").put("title", "t")
+        .put("user_ids", new JsonArray().add(m1.id()).add(UUID.randomUUID().toString())));
+    assertThat(unknown.error(404)).isEqualTo("not_found");
+    assertThat(call(portA, "GET", "/api/v1/conversations", owner.token(), null).json().getJsonArray("conversations")).hasSize(before);
+  }
+
+  @Test
+  void theConversationListIsNewestActivityFirstWithCursorPagingAndUnreadCounts() {
+    User me = user("lister");
+    List<String> made = new ArrayList<>();
+    for (int i = 0; i < 5; i++) {
+      made.add(direct(portA, me, user("peer")).expect(201).json().getString("id"));
+    }
+    // a message in the oldest brings it to the top
+    send(portA, me, made.get(0), "bump").expect(201);
+    List<String> expected = new ArrayList<>(List.of(made.get(0), made.get(4), made.get(3), made.get(2), made.get(1)));
+
+    List<String> seen = new ArrayList<>();
+    String cursor = null;
+    do {
+      JsonObject page = call(portB, "GET", "/api/v1/conversations?limit=2" + (cursor == null ? "" : "&before=" + cursor), me.token(), null)
+          .expect(200).json();
+      page.getJsonArray("conversations").forEach(c -> seen.add(((JsonObject) c).getString("id")));
+      cursor = page.getString("next_before");
+    } while (cursor != null);
+    assertThat(seen).isEqualTo(expected);
+    JsonObject top = call(portA, "GET", "/api/v1/conversations?limit=1", me.token(), null).json().getJsonArray("conversations").getJsonObject(0);
+    assertThat(top.getJsonObject("last_message").getString("text")).isEqualTo("bump");
+    assertThat(top.getLong("unread_count")).as("your own messages are not unread").isZero();
+    assertThat(call(portA, "GET", "/api/v1/conversations?before=garbage", me.token(), null).error(400)).isEqualTo("invalid_argument");
+    assertThat(call(portA, "GET", "/api/v1/conversations?limit=201", me.token(), null).error(400)).isEqualTo("invalid_argument");
+    assertThat(call(portA, "GET", "/api/v1/conversations?limit=0", me.token(), null).error(400)).isEqualTo("invalid_argument");
+  }
+
+  // ---- messages
+
+  @Test
+  void twentyConcurrentSendsGetSeqsOneToTwentyWithoutGaps() {
+    User a = user("fast");
+    User b = user("faster");
+    String id = direct(portA, a, b).expect(201).json().getString("id");
+    List<CompletableFuture<Reply>> calls = new ArrayList<>();
+    for (int i = 0; i < 20; i++) {
+      User who = i % 2 == 0 ? a : b;
+      int port = i % 4 < 2 ? portA : portB;
+      String text = "m" + i;
+      calls.add(CompletableFuture.supplyAsync(() -> send(port, who, id, text), pool));
+    }
+    Set<Long> seqs = new TreeSet<>();
+    for (CompletableFuture<Reply> c : calls) {
+      seqs.add(c.join().expect(201).json().getLong("seq"));
+    }
+    assertThat(seqs).containsExactlyElementsOf(java.util.stream.LongStream.rangeClosed(1, 20).boxed().toList());
+    // ascending after a seq (catching up), newest first otherwise
+    JsonArray after = call(portB, "GET", conv(id) + "/messages?after_seq=0&limit=200", b.token(), null).expect(200).json().getJsonArray("messages");
+    assertThat(after.stream().map(m -> ((JsonObject) m).getLong("seq")).toList())
+        .containsExactlyElementsOf(java.util.stream.LongStream.rangeClosed(1, 20).boxed().toList());
+    JsonObject page = call(portA, "GET", conv(id) + "/messages?limit=5", a.token(), null).expect(200).json();
+    assertThat(page.getJsonArray("messages").stream().map(m -> ((JsonObject) m).getLong("seq")).toList()).containsExactly(20L, 19L, 18L, 17L, 16L);
+    assertThat(page.getBoolean("has_more")).isTrue();
+    JsonObject older = call(portA, "GET", conv(id) + "/messages?before_seq=3", a.token(), null).expect(200).json();
+    assertThat(older.getJsonArray("messages").stream().map(m -> ((JsonObject) m).getLong("seq")).toList()).containsExactly(2L, 1L);
+    assertThat(older.getBoolean("has_more")).isFalse();
+    assertThat(call(portA, "GET", conv(id) + "/messages?before_seq=3&after_seq=1", a.token(), null).error(400)).isEqualTo("invalid_argument");
+    assertThat(call(portA, "GET", conv(id), a.token(), null).json().getLong("last_seq")).isEqualTo(20L);
+  }
+
+  @Test
+  void aRetryWithTheSameClientMessageIdAnswersTheFirstMessageAndNeverADuplicate() {
+    User a = user("retry");
+    User b = user("other");
+    String id = direct(portA, a, b).expect(201).json().getString("id");
+    JsonObject body = new JsonObject().put("text", "once").put("client_message_id", "c-1");
+    JsonObject first = call(portA, "POST", conv(id) + "/messages", a.token(), body).expect(201).json();
+    assertThat(first.getString("client_message_id")).isEqualTo("c-1");
+    assertThat(first.getBoolean("deleted")).isFalse();
+    assertThat(first.getValue("edited_at")).isNull();
+    assertThat(first.getString("sender_id")).isEqualTo(a.id());
+    JsonObject again = call(portB, "POST", conv(id) + "/messages", a.token(), body).expect(200).json();
+    assertThat(again).isEqualTo(first);
+    // five concurrent retries of a new one: one 201, four 200, one message
+    JsonObject burst = new JsonObject().put("text", "burst").put("client_message_id", "c-2");
+    List<CompletableFuture<Reply>> calls = new ArrayList<>();
+    for (int i = 0; i < 5; i++) {
+      int port = i % 2 == 0 ? portA : portB;
+      calls.add(CompletableFuture.supplyAsync(() -> call(port, "POST", conv(id) + "/messages", a.token(), burst), pool));
+    }
+    List<Reply> replies = calls.stream().map(CompletableFuture::join).toList();
+    assertThat(replies.stream().map(Reply::status).sorted().toList()).containsExactly(200, 200, 200, 200, 201);
+    assertThat(replies.stream().map(r -> r.json().getString("id")).distinct().count()).isEqualTo(1);
+    // the key is the sender's: another member's same key is another message
+    JsonObject hers = call(portA, "POST", conv(id) + "/messages", b.token(), body).expect(201).json();
+    assertThat(hers.getString("id")).isNotEqualTo(first.getString("id"));
+    JsonArray all = call(portA, "GET", conv(id) + "/messages", a.token(), null).json().getJsonArray("messages");
+    assertThat(all).hasSize(3);
+    // a's key is shown to a only
+    JsonObject asSeenByB = call(portA, "GET", conv(id) + "/messages?after_seq=0&limit=1", b.token(), null).json().getJsonArray("messages").getJsonObject(0);
+    assertThat(asSeenByB.containsKey("client_message_id")).isFalse();
+    assertThat(call(portA, "POST", conv(id) + "/messages", a.token(), new JsonObject().put("text", "x").put("client_message_id", "k".repeat(65)))
+        .error(400)).isEqualTo("invalid_argument");
+    assertThat(call(portA, "POST", conv(id) + "/messages", a.token(), new JsonObject().put("text", "x").put("client_message_id", 5))
+        .error(400)).isEqualTo("invalid_argument");
+  }
+
+  @Test
+  void onlyTheSenderEditsAndTheSenderOrTheGroupOwnerDeletesLeavingATombstone() {
+    User owner = user("boss");
+    User a = user("writer");
+    User b = user("reader");
+    String id = group(owner, "edits", a, b).getString("id");
+    JsonObject m = send(portA, a, id, "first draft").expect(201).json();
+    String path = conv(id) + "/messages/" + m.getString("id");
+    assertThat(call(portA, "PATCH", path, b.token(), new JsonObject().put("text", "hijack")).error(403)).isEqualTo("forbidden");
+    assertThat(call(portA, "PATCH", path, owner.token(), new JsonObject().put("text", "hijack")).error(403)).isEqualTo("forbidden");
+    assertThat(call(portA, "PATCH", path, a.token(), new JsonObject().put("text", "x").put("seq", 9)).error(400)).isEqualTo("invalid_argument");
+    JsonObject edited = call(portB, "PATCH", path, a.token(), new JsonObject().put("text", "final")).expect(200).json();
+    assertThat(edited.getString("text")).isEqualTo("final");
+    assertThat(edited.getString("edited_at")).isNotNull();
+    assertThat(edited.getLong("seq")).isEqualTo(m.getLong("seq"));
+    // b may not delete a's message; the owner may
+    assertThat(call(portA, "DELETE", path, b.token(), null).error(403)).isEqualTo("forbidden");
+    JsonObject gone = call(portA, "DELETE", path, owner.token(), null).expect(200).json();
+    assertThat(gone.getBoolean("deleted")).isTrue();
+    assertThat(gone.getValue("text")).isNull();
+    assertThat(gone.getLong("seq")).isEqualTo(m.getLong("seq"));
+    assertThat(call(portA, "DELETE", path, a.token(), null).expect(200).json().getBoolean("deleted")).isTrue();
+    assertThat(call(portA, "PATCH", path, a.token(), new JsonObject().put("text", "revive")).error(410)).isEqualTo("gone");
+    JsonObject listed = call(portA, "GET", conv(id) + "/messages", b.token(), null).json().getJsonArray("messages").getJsonObject(0);
+    assertThat(listed.getBoolean("deleted")).isTrue();
+    assertThat(listed.getValue("text")).isNull();
+    // b deletes its own
+    JsonObject mine = send(portA, b, id, "mine").expect(201).json();
+    call(portA, "DELETE", conv(id) + "/messages/" + mine.getString("id"), b.token(), null).expect(200);
+    // unknown message, a message of another conversation: 404
+    assertThat(call(portA, "DELETE", conv(id) + "/messages/" + UUID.randomUUID(), a.token(), null).error(404)).isEqualTo("not_found");
+    String elsewhere = direct(portA, a, b).json().getString("id");
+    JsonObject other = send(portA, a, elsewhere, "elsewhere").expect(201).json();
+    assertThat(call(portA, "PATCH", conv(id) + "/messages/" + other.getString("id"), a.token(), new JsonObject().put("text", "x")).error(404))
+        .isEqualTo("not_found");
+  }
+
+  @Test
+  void theReadMarkerOnlyMovesForwardAndDrivesTheUnreadCount() {
+    User a = user("talker");
+    User b = user("listener");
+    String id = direct(portA, a, b).expect(201).json().getString("id");
+    for (int i = 1; i <= 3; i++) {
+      send(portA, a, id, "n" + i).expect(201);
+    }
+    JsonObject asB = call(portB, "GET", conv(id), b.token(), null).json();
+    assertThat(asB.getLong("unread_count")).isEqualTo(3);
+    assertThat(call(portA, "GET", conv(id), a.token(), null).json().getLong("unread_count")).isZero();
+    try (WsProbe aws = channel(portA, a)) {
+      JsonObject r = call(portB, "POST", conv(id) + "/read", b.token(), new JsonObject().put("seq", 2)).expect(200).json();
+      assertThat(r.getLong("last_read_seq")).isEqualTo(2);
+      assertThat(r.getLong("unread_count")).isEqualTo(1);
+      JsonObject receipt = aws.await(m -> "read".equals(m.getString("type")), 10_000);
+      assertThat(receipt).isEqualTo(new JsonObject().put("type", "read").put("conversation_id", id).put("user_id", b.id()).put("seq", 2));
+      // backwards: a no-op 200
+      JsonObject back = call(portB, "POST", conv(id) + "/read", b.token(), new JsonObject().put("seq", 1)).expect(200).json();
+      assertThat(back.getLong("last_read_seq")).isEqualTo(2);
+      // beyond the last message: 400
+      assertThat(call(portB, "POST", conv(id) + "/read", b.token(), new JsonObject().put("seq", 4)).error(400)).isEqualTo("invalid_argument");
+      assertThat(call(portB, "POST", conv(id) + "/read", b.token(), new JsonObject().put("seq", "3")).error(400)).isEqualTo("invalid_argument");
+      assertThat(call(portB, "POST", conv(id) + "/read", b.token(), new JsonObject().put("seq", -1)).error(400)).isEqualTo("invalid_argument");
+      call(portB, "POST", conv(id) + "/read", b.token(), new JsonObject().put("seq", 3)).expect(200);
+      // the next receipt a hears is seq 3: the backward call published none
+      assertThat(aws.await(m -> "read".equals(m.getString("type")), 10_000).getLong("seq")).isEqualTo(3);
+    }
+    JsonObject after = call(portB, "GET", conv(id), b.token(), null).json();
+    assertThat(after.getLong("unread_count")).isZero();
+    assertThat(after.getLong("last_read_seq")).isEqualTo(3);
+    // b answers: its marker moves to its own message, a has one unread
+    send(portB, b, id, "ok").expect(201);
+    assertThat(call(portB, "GET", conv(id), b.token(), null).json().getLong("last_read_seq")).isEqualTo(4);
+    assertThat(call(portA, "GET", conv(id), a.token(), null).json().getLong("unread_count")).isEqualTo(1);
+  }
+
+  // ---- real time
+
+  @Test
+  void everyChangeReachesTheUserChannelOfEachMemberOnEitherNodeAndNoOneElse() {
+    User a = user("alpha");
+    User b = user("bravo");
+    User c = user("charlie");
+    try (WsProbe aws = channel(portA, a); WsProbe bws = channel(portB, b); WsProbe cws = channel(portB, c)) {
+      String id = direct(portA, a, b).expect(201).json().getString("id");
+      for (WsProbe ws : List.of(aws, bws)) {
+        JsonObject ev = ws.await(MessagingTest::messaging, 10_000);
+        assertThat(ev.getString("type")).isEqualTo("conversation");
+        assertThat(ev.getString("action")).isEqualTo("created");
+        assertThat(ev.getJsonObject("conversation").getString("id")).isEqualTo(id);
+      }
+      JsonObject sent = call(portA, "POST", conv(id) + "/messages", a.token(), new JsonObject().put("text", "hello\nthere").put("client_message_id", "x1"))
+          .expect(201).json();
+      JsonObject atA = aws.await(MessagingTest::messaging, 10_000);
+      JsonObject atB = bws.await(MessagingTest::messaging, 10_000);
+      assertThat(atA).isEqualTo(new JsonObject().put("type", "message").put("conversation_id", id).put("message", sent));
+      JsonObject withoutKey = sent.copy();
+      withoutKey.remove("client_message_id");
+      assertThat(atB).isEqualTo(new JsonObject().put("type", "message").put("conversation_id", id).put("message", withoutKey));
+
+      String path = conv(id) + "/messages/" + sent.getString("id");
+      call(portB, "PATCH", path, a.token(), new JsonObject().put("text", "hello")).expect(200);
+      for (WsProbe ws : List.of(aws, bws)) {
+        JsonObject ev = ws.await(MessagingTest::messaging, 10_000);
+        assertThat(ev.getString("type")).isEqualTo("message_edited");
+        assertThat(ev.getJsonObject("message").getString("text")).isEqualTo("hello");
+      }
+      call(portA, "DELETE", path, a.token(), null).expect(200);
+      for (WsProbe ws : List.of(aws, bws)) {
+        JsonObject ev = ws.await(MessagingTest::messaging, 10_000);
+        assertThat(ev.getString("type")).isEqualTo("message_deleted");
+        assertThat(ev.getJsonObject("message").getBoolean("deleted")).isTrue();
+        assertThat(ev.getJsonObject("message").getValue("text")).isNull();
+      }
+      call(portB, "POST", conv(id) + "/read", b.token(), new JsonObject().put("seq", 1)).expect(200);
+      for (WsProbe ws : List.of(aws, bws)) {
+        JsonObject ev = ws.await(MessagingTest::messaging, 10_000);
+        assertThat(ev.getString("type")).isEqualTo("read");
+        assertThat(ev.getString("user_id")).isEqualTo(b.id());
+      }
+
+      // c heard none of that: the first messenger event on its channel is its own conversation's
+      String mine = direct(portB, a, c).expect(201).json().getString("id");
+      JsonObject first = cws.await(MessagingTest::messaging, 10_000);
+      assertThat(first.getString("conversation_id")).isEqualTo(mine);
+      assertThat(first.getString("action")).isEqualTo("created");
+    }
+  }
+
+  @Test
+  void aDisabledAccountCannotSendButItsMessagesStay() {
+    User a = user("stays");
+    User b = user("banned");
+    String id = direct(portA, a, b).expect(201).json().getString("id");
+    send(portA, b, id, "before the ban").expect(201);
+    call(portA, "POST", "/api/v1/admin/users/" + b.id() + "/disable", adminToken(), null).expect(200);
+    assertThat(send(portB, b, id, "after").error(401)).isEqualTo("unauthenticated");
+    JsonArray history = call(portA, "GET", conv(id) + "/messages", a.token(), null).expect(200).json().getJsonArray("messages");
+    assertThat(history).hasSize(1);
+    assertThat(history.getJsonObject(0).getString("text")).isEqualTo("before the ban");
+    JsonObject member = call(portA, "GET", conv(id), a.token(), null).json().getJsonArray("members").stream().map(o -> (JsonObject) o)
+        .filter(o -> o.getJsonObject("user").getString("id").equals(b.id())).findFirst().orElseThrow();
+    assertThat(member.getJsonObject("user")).isEqualTo(new JsonObject().put("id", b.id()).put("disabled", true));
+  }
+
+  // ---- bad input
+
+  @Test
+  void badInputGetsAClear4xxAndWritesNothing() {
+    User a = user("fuzz");
+    User b = user("fuzzed");
+    String id = direct(portA, a, b).expect(201).json().getString("id");
+    String msgs = conv(id) + "/messages";
+    assertThat(call(portA, "POST", msgs, null, new JsonObject().put("text", "x")).error(401)).isEqualTo("unauthenticated");
+    assertThat(call(portA, "GET", "/api/v1/conversations", "not-a-jwt", null).error(401)).isEqualTo("unauthenticated");
+    assertThat(call(portA, "POST", msgs, a.token(), "{not json").error(400)).isEqualTo("malformed_json");
+    assertThat(call(portA, "POST", msgs, a.token(), "[1]").error(400)).isEqualTo("malformed_json");
+    assertThat(call(portA, "POST", msgs, a.token(), null).error(400)).isEqualTo("malformed_json");
+    assertThat(call(portA, "POST", msgs, a.token(), new JsonObject().put("text", 5)).error(400)).isEqualTo("invalid_argument");
+    assertThat(call(portA, "POST", msgs, a.token(), new JsonObject()).error(400)).isEqualTo("invalid_argument");
+    assertThat(send(portA, a, id, "").error(400)).isEqualTo("invalid_argument");
+    assertThat(send(portA, a, id, " \n ").error(400)).isEqualTo("invalid_argument");
+    assertThat(send(portA, a, id, "bell\u0007").error(400)).isEqualTo("invalid_argument");
+    assertThat(send(portA, a, id, "rtl\u202e").error(400)).isEqualTo("invalid_argument");
+    assertThat(send(portA, a, id, "x".repeat(4001)).error(400)).isEqualTo("invalid_argument");
+    // 4000 characters after NFC: 4000 decomposed "é" (8000 code points) are 4000 composed ones
+    assertThat(send(portA, a, id, "e\u0301".repeat(4000)).expect(201).json().getString("text")).isEqualTo("\u00e9".repeat(4000));
+    assertThat(send(portA, a, id, "tab\tand\r\nline").expect(201).json().getString("text")).isEqualTo("tab\tand\nline");
+    // over the body limit: 413 before the handler
+    assertThat(call(portA, "POST", msgs, a.token(), new JsonObject().put("text", "y".repeat(70_000))).error(413)).isEqualTo("payload_too_large");
+    // a forged sender is ignored: the message is the caller's
+    assertThat(call(portA, "POST", msgs, a.token(), new JsonObject().put("text", "me").put("sender_id", b.id())).expect(201).json()
+        .getString("sender_id")).isEqualTo(a.id());
+    // ids
+    assertThat(call(portA, "GET", "/api/v1/conversations/not-a-uuid", a.token(), null).error(400)).isEqualTo("invalid_argument");
+    assertThat(call(portA, "PATCH", msgs + "/123", a.token(), new JsonObject().put("text", "x")).error(400)).isEqualTo("invalid_argument");
+    assertThat(call(portA, "GET", msgs + "?after_seq=abc", a.token(), null).error(400)).isEqualTo("invalid_argument");
+    assertThat(call(portA, "GET", msgs + "?before_seq=-1", a.token(), null).error(400)).isEqualTo("invalid_argument");
+    // conversation bodies
+    String list = "/api/v1/conversations";
+    assertThat(call(portA, "POST", list, a.token(), new JsonObject().put("type", "channel")).error(400)).isEqualTo("invalid_argument");
+    assertThat(call(portA, "POST", list, a.token(), new JsonObject().put("type", "direct")).error(400)).isEqualTo("invalid_argument");
+    assertThat(call(portA, "POST", list, a.token(), new JsonObject().put("type", "direct").put("user_id", "bob")).error(400)).isEqualTo("invalid_argument");
+    assertThat(call(portA, "POST", list, a.token(), new JsonObject().put("type", "group").put("title", " ")).error(400)).isEqualTo("invalid_argument");
+    assertThat(call(portA, "POST", list, a.token(), new JsonObject().put("type", "group").put("title", "t".repeat(129))).error(400))
+        .isEqualTo("invalid_argument");
+    assertThat(call(portA, "POST", list, a.token(), new JsonObject().put("type", "group").put("title", "t").put("user_ids", b.id())).error(400))
+        .isEqualTo("invalid_argument");
+    assertThat(call(portA, "POST", list, a.token(), new JsonObject().put("type", "group").put("title", "t").put("user_ids", new JsonArray().add(7)))
+        .error(400)).isEqualTo("invalid_argument");
+    JsonArray tooMany = new JsonArray();
+    for (int i = 0; i < 256; i++) {
+      tooMany.add(UUID.randomUUID().toString());
+    }
+    assertThat(call(portA, "POST", list, a.token(), new JsonObject().put("type", "group").put("title", "t").put("user_ids", tooMany)).error(400))
+        .isEqualTo("invalid_argument");
+    assertThat(call(portA, "PATCH", conv(id), a.token(), new JsonObject().put("title", "t")).error(400)).isEqualTo("invalid_argument");
+    assertThat(call(portA, "PATCH", conv(id), a.token(), new JsonObject().put("name", "t")).error(400)).isEqualTo("invalid_argument");
+    assertThat(call(portA, "PATCH", conv(id), a.token(), new JsonObject()).error(400)).isEqualTo("invalid_argument");
+    // nothing of the refused sends was written: seqs 1..4 are the four accepted messages
+    JsonArray written = call(portA, "GET", msgs + "?after_seq=0", a.token(), null).json().getJsonArray("messages");
+    assertThat(written.stream().map(m -> ((JsonObject) m).getLong("seq")).toList()).containsExactly(1L, 2L, 3L);
+  }
+}
