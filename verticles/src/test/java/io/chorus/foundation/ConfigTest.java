@@ -114,6 +114,9 @@ class ConfigTest {
     assertThat(parse(Map.of("CHORUS_FEATURES", "accounts,rooms,audio,library,search")).features()).hasSize(5);
     assertThatThrownBy(() -> parse(Map.of("CHORUS_FEATURES", "search", "CHORUS_ROLES", "room")))
         .hasMessageContaining("search feature needs accounts");
+    assertThatThrownBy(() -> parse(Map.of("CHORUS_FEATURES", "messaging", "CHORUS_ROLES", "room")))
+        .hasMessageContaining("messaging feature needs accounts");
+    assertThat(parse(Map.of("CHORUS_FEATURES", "accounts,messaging")).runsFeature("messaging")).isTrue();
   }
 
   @Test

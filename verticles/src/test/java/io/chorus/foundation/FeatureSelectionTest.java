@@ -33,7 +33,7 @@ class FeatureSelectionTest {
         .put("track_url", "https://example.com/t.mp3"));
     assertThat(WsProbe.seekHeardByAListener(port, room, 42)).isEqualTo(42.0);
 
-    for (String path : new String[] {"/api/v1/tracks", "/api/v1/search?q=x", "/api/v1/wave"}) {
+    for (String path : new String[] {"/api/v1/tracks", "/api/v1/search?q=x", "/api/v1/wave", "/api/v1/conversations"}) {
       assertThat(rest.get(port, path, null).status()).as(path + " of a feature this node does not run").isEqualTo(404);
     }
     assertThat(rest.post(port, "/api/v1/rooms", null, new JsonObject().put("name", "c")).status())
