@@ -18,10 +18,17 @@ public final class MessagingFeature implements Feature {
   private Conversations conversations;
   private Messages messages;
   private SignedIn.Verifier users;
+  private io.chorus.web.RateLimiter limiter;
+  private MessagingConfig config;
 
   @Override
   public String name() {
     return "messaging";
+  }
+
+  @Override
+  public void validate(io.chorus.config.ChorusConfig config) {
+    MessagingConfig.of(config);
   }
 
   @Override
@@ -32,6 +39,8 @@ public final class MessagingFeature implements Feature {
   @Override
   public Future<Void> start(NodeContext node) {
     users = node.api(SignedIn.Verifier.class);
+    config = MessagingConfig.of(node.config());
+    limiter = new io.chorus.web.RateLimiter(node.infra().redisApi(), config.rateWindowSeconds());
     MessagingEvents events = new MessagingEvents(node.vertx().eventBus());
     conversations = new Conversations(node.infra().pg(), events);
     messages = new Messages(node.infra().pg(), events);
@@ -40,7 +49,7 @@ public final class MessagingFeature implements Feature {
 
   @Override
   public Future<Void> mount(GatewayContext gateway) {
-    new MessagingRoutes(users, conversations, messages, gateway.node().config().security().allowedOrigins()).mount(gateway.router());
+    new MessagingRoutes(users, conversations, messages, limiter, config.rateWrites(), gateway.node().config().security().allowedOrigins()).mount(gateway.router());
     return Future.succeededFuture();
   }
 }

@@ -5,6 +5,7 @@ import io.chorus.input.Inputs;
 import io.chorus.web.Bearer;
 import io.chorus.web.Cors;
 import io.chorus.web.Http;
+import io.chorus.web.RateLimiter;
 import io.chorus.web.SignedIn;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
@@ -18,6 +19,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * The messenger's REST API under {@code /api/v1/conversations} (docs/api.md, Messenger). Every call needs
@@ -37,11 +39,16 @@ final class MessagingRoutes {
   private final Conversations conversations;
   private final Messages messages;
   private final List<String> allowedOrigins;
+  private final RateLimiter limiter;
+  private final int writesPerWindow;
 
-  MessagingRoutes(SignedIn.Verifier users, Conversations conversations, Messages messages, List<String> allowedOrigins) {
+  MessagingRoutes(SignedIn.Verifier users, Conversations conversations, Messages messages, RateLimiter limiter, int writesPerWindow,
+                  List<String> allowedOrigins) {
     this.users = users;
     this.conversations = conversations;
     this.messages = messages;
+    this.limiter = limiter;
+    this.writesPerWindow = writesPerWindow;
     this.allowedOrigins = allowedOrigins;
   }
 
@@ -55,12 +62,12 @@ final class MessagingRoutes {
       String type = string(b, "type");
       if ("direct".equals(type)) {
         UUID other = uuid("user_id", string(b, "user_id"));
-        return conversations.direct(me, other).map(made -> status(ctx, made.created() ? 201 : 200, made.conversation()));
+        return write(me, () -> conversations.direct(me, other)).map(made -> status(ctx, made.created() ? 201 : 200, made.conversation()));
       }
       if ("group".equals(type)) {
         String title = Inputs.name("title", string(b, "title"), 1, Conversations.MAX_TITLE);
         List<UUID> ids = uuids(b, "user_ids");
-        return conversations.group(me, title, ids).map(made -> status(ctx, 201, made.conversation()));
+        return write(me, () -> conversations.group(me, title, ids)).map(made -> status(ctx, 201, made.conversation()));
       }
       throw ErrorCode.INVALID_ARGUMENT.exception("type must be direct or group");
     }));
@@ -70,20 +77,26 @@ final class MessagingRoutes {
     router.patch(base + "/:id").handler(body).handler(ctx -> authed(ctx, 200, me -> {
       UUID id = pathId(ctx, "id");
       JsonObject b = only(body(ctx), PATCH_CONVERSATION);
-      return conversations.rename(me, id, Inputs.name("title", string(b, "title"), 1, Conversations.MAX_TITLE));
+      String title = Inputs.name("title", string(b, "title"), 1, Conversations.MAX_TITLE);
+      return write(me, () -> conversations.rename(me, id, title));
     }));
     router.post(base + "/:id/members").handler(body).handler(ctx -> authed(ctx, 200, me -> {
       UUID id = pathId(ctx, "id");
-      return conversations.addMember(me, id, uuid("user_id", string(body(ctx), "user_id")));
+      UUID user = uuid("user_id", string(body(ctx), "user_id"));
+      return write(me, () -> conversations.addMember(me, id, user));
     }));
     router.patch(base + "/:id/members/:user_id").handler(body).handler(ctx -> authed(ctx, 200, me -> {
       UUID id = pathId(ctx, "id");
       UUID user = pathId(ctx, "user_id");
       JsonObject b = only(body(ctx), PATCH_MEMBER);
-      return conversations.setRole(me, id, user, string(b, "role"));
+      String role = string(b, "role");
+      return write(me, () -> conversations.setRole(me, id, user, role));
     }));
-    router.delete(base + "/:id/members/:user_id").handler(ctx -> authed(ctx, 204, me ->
-        conversations.removeMember(me, pathId(ctx, "id"), pathId(ctx, "user_id"))));
+    router.delete(base + "/:id/members/:user_id").handler(ctx -> authed(ctx, 204, me -> {
+      UUID id = pathId(ctx, "id");
+      UUID user = pathId(ctx, "user_id");
+      return write(me, () -> conversations.removeMember(me, id, user));
+    }));
 
     router.post(base + "/:id/messages").handler(body).handler(ctx -> authed(ctx, 0, me -> {
       UUID id = pathId(ctx, "id");
@@ -96,7 +109,7 @@ final class MessagingRoutes {
       if (clientId != null) {
         Inputs.text("client_message_id", clientId, Messages.MAX_CLIENT_ID);
       }
-      return messages.send(me, id, text, clientId).map(sent -> status(ctx, sent.created() ? 201 : 200, sent.message()));
+      return write(me, () -> messages.send(me, id, text, clientId)).map(sent -> status(ctx, sent.created() ? 201 : 200, sent.message()));
     }));
     router.get(base + "/:id/messages").handler(ctx -> authed(ctx, 200, me -> {
       UUID id = pathId(ctx, "id");
@@ -105,10 +118,14 @@ final class MessagingRoutes {
     router.patch(base + "/:id/messages/:message_id").handler(body).handler(ctx -> authed(ctx, 200, me -> {
       UUID id = pathId(ctx, "id");
       UUID message = pathId(ctx, "message_id");
-      return messages.edit(me, id, message, text(only(body(ctx), PATCH_MESSAGE)));
+      String text = text(only(body(ctx), PATCH_MESSAGE));
+      return write(me, () -> messages.edit(me, id, message, text));
     }));
-    router.delete(base + "/:id/messages/:message_id").handler(ctx -> authed(ctx, 200, me ->
-        messages.delete(me, pathId(ctx, "id"), pathId(ctx, "message_id"))));
+    router.delete(base + "/:id/messages/:message_id").handler(ctx -> authed(ctx, 200, me -> {
+      UUID id = pathId(ctx, "id");
+      UUID message = pathId(ctx, "message_id");
+      return write(me, () -> messages.delete(me, id, message));
+    }));
     router.post(base + "/:id/read").handler(body).handler(ctx -> authed(ctx, 200, me -> {
       UUID id = pathId(ctx, "id");
       Object seq = body(ctx).getValue("seq");
@@ -154,9 +171,17 @@ final class MessagingRoutes {
     return users.verify(jwt);
   }
 
-  /** Runs {@code action} as the verified caller ({@code status} 0: the action sets it). */
+  /** Runs {@code action} as the verified caller ({@code status} 0: the action sets it); 429 with {@code Retry-After} over a limit. */
   private void authed(RoutingContext ctx, int status, Function<String, Future<?>> action) {
-    Http.respond(ctx, status, () -> caller(ctx).compose(me -> action.apply(me.userId())));
+    Http.respond(ctx, status, () -> caller(ctx).compose(me -> action.apply(me.userId())), RateLimiter::fail);
+  }
+
+  /**
+   * A change, counted on the caller's {@code RATE_LIMIT_MESSENGER_WRITES} (key {@code ratelimit:{messenger:<uid>}}) once
+   * the request has been read and checked (a refused request costs nothing), before the database.
+   */
+  private <T> Future<T> write(String me, Supplier<Future<T>> change) {
+    return limiter.hit("messenger", me, writesPerWindow, "changes in the messenger").compose(x -> change.get());
   }
 
   private static JsonObject status(RoutingContext ctx, int status, JsonObject body) {

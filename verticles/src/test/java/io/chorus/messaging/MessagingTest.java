@@ -41,7 +41,7 @@ class MessagingTest {
   @BeforeAll
   static void start() {
     tc = TestCluster.start(2, Map.of("ADMIN_USERNAME", ADMIN, "ADMIN_PASSWORD", ADMIN_PASSWORD,
-        "RATE_LIMIT_LOGIN", 100_000, "RATE_LIMIT_LOGIN_PER_USERNAME", 100_000, "RATE_LIMIT_REGISTER", 100_000));
+        "RATE_LIMIT_LOGIN", 100_000, "RATE_LIMIT_LOGIN_PER_USERNAME", 100_000, "RATE_LIMIT_REGISTER", 100_000, "RATE_LIMIT_MESSENGER_WRITES", 100_000));
     portA = NodePorts.http(tc.node(0).vertx());
     portB = NodePorts.http(tc.node(1).vertx());
     pool = Executors.newFixedThreadPool(20);
@@ -55,7 +55,7 @@ class MessagingTest {
 
   // ---- a small client
 
-  record Reply(int status, String body) {
+  record Reply(int status, String body, java.net.http.HttpHeaders headers) {
     JsonObject json() {
       return body == null || body.isEmpty() ? new JsonObject() : new JsonObject(body);
     }
@@ -77,7 +77,7 @@ class MessagingTest {
 
   static Reply call(int port, String method, String path, String token, Object body) {
     HttpResponse<byte[]> r = JdkHttp.send(port, method, path, token, body, "application/json", Duration.ofSeconds(30));
-    return new Reply(r.statusCode(), new String(r.body(), java.nio.charset.StandardCharsets.UTF_8));
+    return new Reply(r.statusCode(), new String(r.body(), java.nio.charset.StandardCharsets.UTF_8), r.headers());
   }
 
   record User(String id, String token, String name) {
@@ -472,6 +472,35 @@ class MessagingTest {
     JsonObject member = call(portA, "GET", conv(id), a.token(), null).json().getJsonArray("members").stream().map(o -> (JsonObject) o)
         .filter(o -> o.getJsonObject("user").getString("id").equals(b.id())).findFirst().orElseThrow();
     assertThat(member.getJsonObject("user")).isEqualTo(new JsonObject().put("id", b.id()).put("disabled", true));
+  }
+
+  // ---- limits
+
+  /** {@code RATE_LIMIT_MESSENGER_WRITES}: the changes of one user per window; refused requests and reads are not counted. */
+  @Test
+  void aUsersChangesAreRateLimitedClusterWide() {
+    try (TestCluster small = TestCluster.start(2, Map.of("RATE_LIMIT_REGISTER", 100_000, "RATE_LIMIT_MESSENGER_WRITES", 3,
+        "RATE_LIMIT_WINDOW_SECONDS", 3600))) {
+      int p0 = NodePorts.http(small.node(0).vertx());
+      int p1 = NodePorts.http(small.node(1).vertx());
+      JsonObject ra = call(p0, "POST", "/api/v1/auth/register", null, new JsonObject().put("username", "lim-" + UUID.randomUUID().toString().substring(0, 8))
+          .put("password", PW)).expect(201).json();
+      JsonObject rb = call(p0, "POST", "/api/v1/auth/register", null, new JsonObject().put("username", "lim-" + UUID.randomUUID().toString().substring(0, 8))
+          .put("password", PW)).expect(201).json();
+      User a = new User(ra.getJsonObject("user").getString("id"), ra.getString("access_token"), null);
+      User b = new User(rb.getJsonObject("user").getString("id"), rb.getString("access_token"), null);
+      String id = direct(p0, a, b).expect(201).json().getString("id");   // 1
+      assertThat(send(p1, a, id, "").error(400)).isEqualTo("invalid_argument");   // refused: not counted
+      send(p1, a, id, "two").expect(201);   // 2
+      send(p0, a, id, "three").expect(201);   // 3, on the other node: one counter for the cluster
+      Reply over = send(p1, a, id, "four");
+      assertThat(over.error(429)).isEqualTo("rate_limited");
+      assertThat(Long.parseLong(over.headers().firstValue("Retry-After").orElseThrow())).isBetween(1L, 3600L);
+      assertThat(call(p0, "GET", conv(id) + "/messages", a.token(), null).expect(200).json().getJsonArray("messages")).hasSize(2);
+      // reads are not changes; another user has their own budget
+      call(p0, "POST", conv(id) + "/read", a.token(), new JsonObject().put("seq", 2)).expect(200);
+      send(p0, b, id, "mine").expect(201);
+    }
   }
 
   // ---- bad input
