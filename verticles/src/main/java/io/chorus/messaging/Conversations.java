@@ -77,12 +77,8 @@ public final class Conversations {
         .compose(made -> {
           UUID id = (UUID) made[0];
           boolean created = (Boolean) made[1];
-          return get(me, id).map(json -> {
-            if (created) {
-              publishShared(List.of(low.toString(), high.toString()), "created", id, null);
-            }
-            return new Made(json, created);
-          });
+          Future<Void> published = created ? publishShared(List.of(low.toString(), high.toString()), "created", id, null) : Future.succeededFuture();
+          return published.compose(x -> get(me, id)).map(json -> new Made(json, created));
         });
   }
 
@@ -102,11 +98,9 @@ public final class Conversations {
         .compose(x -> c.preparedQuery("INSERT INTO conversation_members (conversation_id, user_id, role)"
                 + " SELECT $1, u, CASE WHEN u = $2 THEN 'owner' ELSE 'member' END FROM unnest($3::uuid[]) AS u")
             .execute(Tuple.tuple().addUUID(id).addUUID(self).addArrayOfUUID(members.toArray(new UUID[0]))))))
+        .compose(x -> publishShared(members.stream().map(UUID::toString).toList(), "created", id, null))
         .compose(x -> get(me, id))
-        .map(json -> {
-          publishShared(members.stream().map(UUID::toString).toList(), "created", id, null);
-          return new Made(json, true);
-        });
+        .map(json -> new Made(json, true));
   }
 
   /** The caller's conversations, newest activity first, after the {@code before} cursor (null: from the newest). */
@@ -170,10 +164,8 @@ public final class Conversations {
                   : touch(c, id))
               .compose(x -> memberIds(c, id));
         })))
-        .compose(members -> {
-          publishShared(members, "member_added", id, user.toString());
-          return get(me, id);
-        });
+        .compose(members -> publishShared(members, "member_added", id, user.toString()))
+        .compose(x -> get(me, id));
   }
 
   /**
@@ -213,10 +205,7 @@ public final class Conversations {
             events.conversation(to, "member_removed", id.toString(), user.toString(), null);
             return Future.<Void>succeededFuture();
           }
-          return shared(id).map(json -> {
-            events.conversation(to, "member_removed", id.toString(), user.toString(), json);
-            return (Void) null;
-          });
+          return publishShared(to, "member_removed", id, user.toString());
         });
   }
 
@@ -241,10 +230,8 @@ public final class Conversations {
                   ? Future.failedFuture(ErrorCode.NOT_FOUND.exception("not a member of this conversation"))
                   : memberIds(c, id));
         }))
-        .compose(members -> {
-          publishShared(members, "member_role", id, user.toString());
-          return get(me, id);
-        });
+        .compose(members -> publishShared(members, "member_role", id, user.toString()))
+        .compose(x -> get(me, id));
   }
 
   /** Renames a group; its owner only. */
@@ -259,10 +246,8 @@ public final class Conversations {
           return c.preparedQuery("UPDATE conversations SET title = $2, last_activity_at = NOW() WHERE id = $1").execute(Tuple.of(id, title))
               .compose(x -> memberIds(c, id));
         }))
-        .compose(members -> {
-          publishShared(members, "renamed", id, null);
-          return get(me, id);
-        });
+        .compose(members -> publishShared(members, "renamed", id, null))
+        .compose(x -> get(me, id));
   }
 
   // ---- shared with Messages
@@ -322,10 +307,20 @@ public final class Conversations {
         });
   }
 
-  /** Publishes a {@code conversation} event with the conversation's shared JSON to {@code to}. */
-  private void publishShared(List<String> to, String action, UUID id, String userId) {
-    shared(id).onSuccess(json -> events.conversation(to, action, id.toString(), userId, json))
-        .onFailure(e -> org.slf4j.LoggerFactory.getLogger(Conversations.class).warn("conversation event {} of {} not published: {}", action, id, e.toString()));
+  /**
+   * Publishes a {@code conversation} event with the conversation's shared JSON to {@code to}, before the call answers:
+   * a client that has the answer knows the event is out, ahead of any later change's (a message sent right after a
+   * create reaches the members after the {@code created}). The change has committed: a failure to read the JSON back
+   * is logged and the event dropped, the call still succeeds (clients catch up with GET).
+   */
+  private Future<Void> publishShared(List<String> to, String action, UUID id, String userId) {
+    return shared(id).map(json -> {
+      events.conversation(to, action, id.toString(), userId, json);
+      return (Void) null;
+    }).recover(e -> {
+      org.slf4j.LoggerFactory.getLogger(Conversations.class).warn("conversation event {} of {} not published: {}", action, id, e.toString());
+      return Future.succeededFuture();
+    });
   }
 
   /** The conversation as every member sees it (no read marker, no unread count), for events. */
