@@ -185,9 +185,22 @@ class MessagingTest {
     assertThat(call(portA, "POST", conv(id) + "/members", m1.token(), new JsonObject().put("user_id", m2.id())).error(403)).isEqualTo("forbidden");
     assertThat(call(portA, "PATCH", conv(id), m1.token(), new JsonObject().put("title", "mine")).error(403)).isEqualTo("forbidden");
     assertThat(call(portA, "DELETE", conv(id) + "/members/" + owner.id(), m1.token(), null).error(403)).isEqualTo("forbidden");
-    // the owner makes m1 an admin, who then adds m2 (once: again is 409)
+    // the owner makes m1 an admin (roles are the owner's: admin and member only), who then adds m2 (once: again is 409)
+    assertThat(call(portA, "PATCH", conv(id) + "/members/" + m1.id(), owner.token(), new JsonObject().put("role", "owner")).error(400))
+        .isEqualTo("invalid_argument");
     call(portA, "PATCH", conv(id) + "/members/" + m1.id(), owner.token(), new JsonObject().put("role", "admin")).expect(200);
-    JsonObject added = call(portB, "POST", conv(id) + "/members", m1.token(), new JsonObject().put("user_id", m2.id())).expect(200).json();
+    assertThat(call(portA, "PATCH", conv(id) + "/members/" + owner.id(), m1.token(), new JsonObject().put("role", "member")).error(403))
+        .isEqualTo("forbidden");
+    JsonObject added;
+    try (WsProbe m2ws = channel(portA, m2)) {
+      added = call(portB, "POST", conv(id) + "/members", m1.token(), new JsonObject().put("user_id", m2.id())).expect(200).json();
+      // the new member hears of it, with the group as every member sees it
+      JsonObject ev = m2ws.await(MessagingTest::messaging, 10_000);
+      assertThat(ev.getString("action")).isEqualTo("member_added");
+      assertThat(ev.getString("user_id")).isEqualTo(m2.id());
+      assertThat(ev.getJsonObject("conversation").getString("title")).isEqualTo("Caf\u00e9 club");
+      assertThat(ev.getJsonObject("conversation").containsKey("unread_count")).isFalse();
+    }
     assertThat(roles(added)).containsEntry(m2.id(), "member").hasSize(3);
     assertThat(call(portA, "POST", conv(id) + "/members", owner.token(), new JsonObject().put("user_id", m2.id())).error(409))
         .isEqualTo("already_exists");
