@@ -270,6 +270,9 @@ class MessagingTest {
     assertThat(top.getJsonObject("last_message").getString("text")).isEqualTo("bump");
     assertThat(top.getLong("unread_count")).as("your own messages are not unread").isZero();
     assertThat(call(portA, "GET", "/api/v1/conversations?before=garbage", me.token(), null).error(400)).isEqualTo("invalid_argument");
+    // an empty cursor is none (docs/api.md, Paging): the first page
+    assertThat(call(portA, "GET", "/api/v1/conversations?limit=1&before=", me.token(), null).expect(200).json().getJsonArray("conversations")
+        .getJsonObject(0).getString("id")).isEqualTo(made.get(0));
     assertThat(call(portA, "GET", "/api/v1/conversations?limit=201", me.token(), null).error(400)).isEqualTo("invalid_argument");
     assertThat(call(portA, "GET", "/api/v1/conversations?limit=0", me.token(), null).error(400)).isEqualTo("invalid_argument");
   }
