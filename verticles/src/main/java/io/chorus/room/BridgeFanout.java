@@ -27,7 +27,7 @@ final class BridgeFanout {
   private final Hub hub;
   private final Counter slowClosed;
   private final Map<String, Channel> channels = new HashMap<>();
-  /** Registered spellings of a room address other than its canonical one (a lower-case room id), by canonical address. */
+  /** Registered spellings of a room or user address other than its canonical one (a lower-case room id, an upper-case user id), by canonical address. */
   private final Map<String, java.util.Set<String>> spellings = new HashMap<>();
 
   BridgeFanout(Vertx vertx, Hub hub, Counter slowClosed) {

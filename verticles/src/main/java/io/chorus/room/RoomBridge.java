@@ -199,18 +199,23 @@ public final class RoomBridge {
   }
 
   /**
-   * The address with its room id in the canonical spelling (room ids are case-insensitive; events are published on the
-   * upper-case one); any other address as it is.
+   * The address with its room id or user id in the canonical spelling (room ids are case-insensitive, events are published
+   * on the upper-case one; user ids are UUIDs, case-insensitive too, events are published on the lower-case one); any other
+   * address as it is.
    */
   static String canonical(String address) {
     Matcher m = ROOM_ADDRESS.matcher(address);
-    return m.matches() ? address.substring(0, m.start(1)) + RoomIds.normalize(m.group(1)) : address;
+    if (m.matches()) {
+      return address.substring(0, m.start(1)) + RoomIds.normalize(m.group(1));
+    }
+    String user = userOf(address);
+    return user != null ? Addresses.userEvents(user) : address;
   }
 
-  /** The user of a {@code client.user.<uid>} address, or null for any other address. */
+  /** The user of a {@code client.user.<uid>} address, in lower case (the spelling of account ids), or null for any other address. */
   static String userOf(String address) {
     Matcher m = USER_ADDRESS.matcher(address);
-    return m.matches() ? m.group(1) : null;
+    return m.matches() ? m.group(1).toLowerCase(java.util.Locale.ROOT) : null;
   }
 
   /**
@@ -238,9 +243,10 @@ public final class RoomBridge {
     if (body == null || !(body.getValue("user_id") instanceof String uid)) {
       return;
     }
-    String address = Addresses.userEvents(uid);
-    for (BridgeSession s : fanout.listeners(address)) {
-      s.revoke(address, uid, ErrorCode.FORBIDDEN, "account disabled");
+    for (String address : fanout.spellings(canonical(Addresses.userEvents(uid)))) {   // an upper-case user id too
+      for (BridgeSession s : fanout.listeners(address)) {
+        s.revoke(address, uid, ErrorCode.FORBIDDEN, "account disabled");
+      }
     }
   }
 
@@ -250,9 +256,10 @@ public final class RoomBridge {
     if (ended == null) {
       return;
     }
-    String address = Addresses.userEvents(ended.userId());
-    for (BridgeSession s : fanout.listeners(address)) {
-      s.revokeSessions(address, ended, ErrorCode.UNAUTHENTICATED, "signed out");
+    for (String address : fanout.spellings(canonical(Addresses.userEvents(ended.userId())))) {   // an upper-case user id too
+      for (BridgeSession s : fanout.listeners(address)) {
+        s.revokeSessions(address, ended, ErrorCode.UNAUTHENTICATED, "signed out");
+      }
     }
   }
 

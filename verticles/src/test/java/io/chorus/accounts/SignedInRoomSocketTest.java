@@ -200,6 +200,45 @@ class SignedInRoomSocketTest {
     }
   }
 
+  /**
+   * A user id is a UUID, case-insensitive: the official bridge client's REGISTER to {@code client.user.<ID in upper case>}
+   * with the user's own JWT was {@code rejected}. It now gets the user's events, under the address as registered, on
+   * either node, and ends on the same sign-out (4010) and disable (4030) as the lower-case form (web/test/user-bridge-client.mjs).
+   */
+  @Test
+  void theUserChannelTakesTheUserIdInUpperCase() {
+    io.chorus.testing.NodeScripts.requireInstalled("@vertx/eventbus-bridge-client.js");
+    String name = "wu" + UUID.randomUUID().toString().substring(0, 8);
+    JsonObject me = a.newUser(name);
+    String uid = me.getJsonObject("user").getString("id");
+    String address = "client.user." + uid.toUpperCase(java.util.Locale.ROOT);
+    JsonObject cfg = new JsonObject()
+        .put("urls", new io.vertx.core.json.JsonArray().add("http://127.0.0.1:" + cluster.port(0) + "/eventbus")
+            .add("http://127.0.0.1:" + cluster.port(1) + "/eventbus"))
+        .put("api", "http://127.0.0.1:" + cluster.port(0))
+        .put("uid", uid)
+        .put("address", address)
+        .put("jwts", new io.vertx.core.json.JsonArray().add(me.getString("access_token"))
+            .add(a.login(name, Api.PW).expect(200).json().getString("access_token")))
+        .put("friendJwt", a.newUser("wv" + UUID.randomUUID().toString().substring(0, 8)).getString("access_token"))
+        .put("adminJwt", a.login("ws-admin", "admin password for ws tests").expect(200).json().getString("access_token"));
+
+    JsonObject r = io.chorus.testing.NodeScripts.run("test/user-bridge-client.mjs", java.time.Duration.ofMinutes(1), cfg.encode());
+    String dump = r.encodePrettily();
+    assertThat(r.getBoolean("ok")).as(dump).isTrue();
+    assertThat(r.getInteger("friendRequest")).as(dump).isEqualTo(201);
+    for (String session : java.util.List.of("session1", "session2")) {
+      assertThat(r.getJsonObject(session).getJsonArray("events").stream().map(e -> ((JsonObject) e).getString("type")))
+          .as(dump).contains("friend_request");
+    }
+    assertThat(r.getInteger("logout")).as(dump).isEqualTo(204);
+    assertThat(r.getJsonObject("session1").getJsonArray("errors").stream().map(e -> ((JsonObject) e).getInteger("failureCode")))
+        .as("signing session 1 out ends its registration only:\n%s", dump).containsExactly(4010);
+    assertThat(r.getInteger("disable")).as(dump).isEqualTo(200);
+    assertThat(r.getJsonObject("session2").getJsonArray("errors").stream().map(e -> ((JsonObject) e).getInteger("failureCode")))
+        .as("disabling the account ends session 2's:\n%s", dump).containsExactly(4030);
+  }
+
   @Test
   void aSignedInMemberReadsTheChatWithTheirJwt() {
     String ta = a.login("ws-admin", "admin password for ws tests").expect(200).json().getString("access_token");
