@@ -106,7 +106,10 @@ public final class GatewayVerticle extends VerticleBase {
     return Future.all(consumers).compose(v -> {
       Http.headWhereGet(router);
       noRoute = NoRoute.of(router);
-      return port.listen(vertx.createHttpServer(options).connectionHandler(stalls::connected).invalidRequestHandler(Http::invalidRequest)
+      return port.listen(vertx.createHttpServer(options).connectionHandler(conn -> {
+        io.chorus.web.AmbiguousLength.install(conn, options);
+        stalls.connected(conn);
+      }).invalidRequestHandler(Http::invalidRequest)
         .requestHandler(router), config.host());
     })
         .onSuccess(s -> {

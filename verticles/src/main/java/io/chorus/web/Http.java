@@ -365,6 +365,8 @@ public final class Http {
       refuseHead(request, 414, LINE_TOO_LONG, true);
     } else if (cause instanceof io.netty.handler.codec.http.TooLongHttpHeaderException) {
       refuseHead(request, 431, "the request headers are too large", true);
+    } else if (cause instanceof AmbiguousLength) {
+      refuseHead(request, 400, AmbiguousLength.MESSAGE, true);
     } else {
       refuseHead(request, 400, "the request is not valid HTTP/1.1", true);
     }

@@ -379,6 +379,32 @@ class WebApiTest {
   }
 
   /**
+   * A head with both Transfer-Encoding: chunked and Content-Length (the request-smuggling shape, RFC 9112 §6.3) is refused
+   * with the JSON 400 and Connection: close, and the connection is closed: nothing sent after it on the connection (here a
+   * second request, which a proxy framing by Content-Length would have taken as the first one's body) is answered. It was
+   * answered as a chunked request (here a 401 for the wrong password) and the connection kept open.
+   */
+  @Test
+  void aRequestWithBothTransferEncodingAndContentLengthIsRefusedAndItsConnectionClosed() throws Exception {
+    String body = "{\"username\":\"nobody\",\"password\":\"wrong password\"}";
+    String smuggled = "GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+    String request = "POST /api/v1/auth/login HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+        + "Content-Length: " + (body.length() + 10) + "\r\nTransfer-Encoding: chunked\r\n\r\n"
+        + Integer.toHexString(body.length()) + "\r\n" + body + "\r\n0\r\n\r\n" + smuggled;
+    String answer = raw(request, -1);   // read to the end: a connection left open fails the read after 10 s
+    assertThat(answer).startsWith("HTTP/1.1 400 ");
+    assertThat(answer.toLowerCase(java.util.Locale.ROOT)).contains("\r\nconnection: close\r\n");
+    assertThat(answer).contains("{\"error\":{\"code\":\"invalid_argument\",\"message\":\"a request may not carry both Transfer-Encoding and Content-Length\"}}");
+    assertThat(answer).as("one answer only").containsOnlyOnce("HTTP/1.");
+    // the ordinary shapes still pass: chunked alone, and Content-Length alone
+    assertThat(raw("POST /api/v1/auth/login HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nConnection: close\r\n"
+        + "Transfer-Encoding: chunked\r\n\r\n" + Integer.toHexString(body.length()) + "\r\n" + body + "\r\n0\r\n\r\n", -1))
+        .startsWith("HTTP/1.1 401 ");
+    assertThat(raw("POST /api/v1/auth/login HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nConnection: close\r\n"
+        + "Content-Length: " + body.length() + "\r\n\r\n" + body, -1)).startsWith("HTTP/1.1 401 ");
+  }
+
+  /**
    * A body that stops arriving has its connection closed after HTTP_BODY_STALL_MS (1 s here); one that keeps
    * coming, however slowly, is read to its end and answered.
    */
