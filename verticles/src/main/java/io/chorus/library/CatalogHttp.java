@@ -90,9 +90,13 @@ final class CatalogHttp {
     return ((Number) v).intValue();
   }
 
+  /**
+   * An optional flag: null when absent; present, it is true or false, and anything else ({@code null} included: a flag
+   * has no "cleared" value, as {@code enabled} of {@code PUT /rooms/{id}/wave}) is refused.
+   */
   static Boolean bool(JsonObject b, String field) {
     Object v = b.getValue(field);
-    if (v != null && !(v instanceof Boolean)) {
+    if (v == null ? b.containsKey(field) : !(v instanceof Boolean)) {
       throw ErrorCode.INVALID_ARGUMENT.exception(field + " must be true or false");
     }
     return (Boolean) v;

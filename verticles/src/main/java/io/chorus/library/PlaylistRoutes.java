@@ -51,9 +51,6 @@ final class PlaylistRoutes {
       if (b.isEmpty()) {
         throw ErrorCode.INVALID_ARGUMENT.exception("nothing to change: give at least one of " + String.join(", ", PATCH_FIELDS));
       }
-      if (b.containsKey("public") && b.getValue("public") == null) {
-        throw ErrorCode.INVALID_ARGUMENT.exception("public must be true or false");
-      }
       String name = b.containsKey("name") ? Inputs.name("name", CatalogHttp.string(b, "name"), 1, 255) : null;
       // null clears the description, as null clears a track's or an album's optional text
       String description = b.containsKey("description") && b.getValue("description") == null ? ""

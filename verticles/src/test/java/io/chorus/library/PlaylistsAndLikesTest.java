@@ -171,6 +171,9 @@ class PlaylistsAndLikesTest {
     assertThat(api.call("POST", "/api/v1/playlists", me.token(), "{nope").error(400)).isEqualTo("malformed_json");
     assertThat(api.post("/api/v1/playlists", me.token(), new JsonObject()).error(400)).isEqualTo("invalid_argument");
     assertThat(api.post("/api/v1/playlists", me.token(), new JsonObject().put("name", "x").put("public", "yes")).error(400)).isEqualTo("invalid_argument");
+    // a null public is refused as PATCH refuses it (it was created private): a flag has no "cleared" value
+    assertThat(api.post("/api/v1/playlists", me.token(), new JsonObject().put("name", "x").putNull("public")).error(400)).isEqualTo("invalid_argument");
+    assertThat(api.get("/api/v1/playlists", me.token()).expect(200).json().getJsonArray("playlists")).as("nothing created").hasSize(1);
     assertThat(api.post("/api/v1/playlists", me.token(), new JsonObject().put("name", "x").put("description", 3)).error(400)).isEqualTo("invalid_argument");
     assertThat(api.get("/api/v1/playlists/123", me.token()).error(400)).isEqualTo("invalid_argument");
     assertThat(api.get("/api/v1/playlists/" + UUID.randomUUID(), me.token()).error(404)).isEqualTo("not_found");
