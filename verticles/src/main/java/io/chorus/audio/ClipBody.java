@@ -128,15 +128,30 @@ final class ClipBody {
   static final String NO_FILE_PART = "the form holds no file part: send the clip as a file part with a filename"
       + " (Content-Disposition: form-data; name=\"clip\"; filename=\"...\", as curl -F clip=@clip.webm does), or the raw bytes as the body";
 
+  /** What a form with a text field over the HTTP server's form attribute size (64 KiB) is told, wherever the field is. */
+  static final String FIELD_TOO_LARGE = "form field too large: a text field (a part without a filename) takes at most 64 KiB;"
+      + " send the clip as a file part with a filename (Content-Disposition: form-data; name=\"clip\"; filename=\"...\","
+      + " as curl -F clip=@clip.webm does), or the raw bytes as the body";
+
+  /** What a form with more fields than the HTTP server's limit is told. */
+  static final String TOO_MANY_FIELDS = "too many form fields: a form takes at most "
+      + io.vertx.core.http.HttpServerOptions.DEFAULT_MAX_FORM_FIELDS + " parts; send the clip as its file part with few other fields,"
+      + " or the raw bytes as the body";
+
   /**
    * What a failure while reading the body tells the client: the multipart decoder refuses a text field over the HTTP
-   * server's form attribute size (64 KiB) with an IOException inside its ErrorDataDecoderException, which here is a clip
-   * sent as a text field; any other decoder error is a malformed form; else the body was interrupted.
+   * server's form attribute size (64 KiB) with an IOException inside its ErrorDataDecoderException (often a clip sent as a
+   * text field, but the decoder stops there, before it could see whether a file part follows), and a form of more parts
+   * than the server's limit ({@link io.vertx.core.http.HttpServerOptions#DEFAULT_MAX_FORM_FIELDS}) with its
+   * TooManyFormFieldsException; any other decoder error is a malformed form; else the body was interrupted.
    */
   private static RuntimeException bodyError(Throwable e) {
     if (e instanceof HttpPostRequestDecoder.TooLongFormFieldException
         || e instanceof HttpPostRequestDecoder.ErrorDataDecoderException && e.getCause() instanceof java.io.IOException) {
-      return ErrorCode.INVALID_ARGUMENT.exception("a form field is longer than 64 KiB: " + NO_FILE_PART);
+      return ErrorCode.INVALID_ARGUMENT.exception(FIELD_TOO_LARGE);
+    }
+    if (e instanceof HttpPostRequestDecoder.TooManyFormFieldsException) {
+      return ErrorCode.INVALID_ARGUMENT.exception(TOO_MANY_FIELDS);
     }
     if (e instanceof HttpPostRequestDecoder.ErrorDataDecoderException) {
       return ErrorCode.INVALID_ARGUMENT.exception("the multipart body is malformed");

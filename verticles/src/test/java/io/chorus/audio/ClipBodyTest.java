@@ -127,7 +127,44 @@ class ClipBodyTest {
     }
   }
 
-  /** A multipart/form-data POST sent chunked: text fields, the file part, then more text fields; the whole answer. */
+  /**
+   * A form the multipart decoder gives up on says why: more than 256 parts was answered "the body could not be read (the
+   * connection failed while it was sent)", and a text field over 64 KiB before the file part "the form holds no file
+   * part" (it has one). Both stay 400 invalid_argument, now "too many form fields" and "form field too large".
+   */
+  @Test
+  void aFormTheDecoderRefusesSaysWhy() throws Exception {
+    Vertx vertx = Vertx.vertx();
+    try {
+      HttpServer server = vertx.createHttpServer(new io.vertx.core.http.HttpServerOptions().setMaxFormAttributeSize(64 * 1024))
+          .requestHandler(req -> ClipBody.read(vertx, req, 1024 * 1024, 10_000, 60_000)
+          .onComplete(ar -> {
+            if (ar.succeeded()) {
+              req.response().end("read " + ar.result().length());
+            } else {
+              io.chorus.bus.ErrorCode code = io.chorus.bus.ErrorCode.of(ar.cause());
+              req.response().setStatusCode(code.httpStatus()).end(code.slug() + ": " + ar.cause().getMessage());
+            }
+          }));
+      int port = server.listen(0).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS).actualPort();
+      String clip = "ID3" + "x".repeat(97);
+      assertThat(postChunkedForm(port, java.util.Collections.nCopies(255, "v"), clip)).as("256 parts").startsWith("HTTP/1.1 200")
+          .endsWith("read 100");
+      assertThat(postChunkedForm(port, java.util.Collections.nCopies(300, "v"), clip)).startsWith("HTTP/1.1 400")
+          .endsWith("invalid_argument: " + ClipBody.TOO_MANY_FIELDS).contains("too many form fields: a form takes at most 256 parts");
+      assertThat(postChunkedForm(port, List.of("a".repeat(70_000)), clip)).startsWith("HTTP/1.1 400")
+          .endsWith("invalid_argument: " + ClipBody.FIELD_TOO_LARGE).contains("form field too large").doesNotContain("no file part");
+      // the clip sent as a text field: the same answer, which says to send it as a file part
+      assertThat(postChunkedForm(port, List.of(), null, "a".repeat(70_000))).startsWith("HTTP/1.1 400")
+          .contains("send the clip as a file part with a filename");
+      // a form without a file part, its fields small, is still told so
+      assertThat(postChunkedForm(port, List.of(), null, "small")).startsWith("HTTP/1.1 400").endsWith("invalid_argument: " + ClipBody.NO_FILE_PART);
+    } finally {
+      vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    }
+  }
+
+  /** A multipart/form-data POST sent chunked: text fields, the file part (unless null), then more text fields; the whole answer. */
   private static String postChunkedForm(int port, List<String> before, String file, String... after) throws Exception {
     String b = "XyZbOuNdArY";
     StringBuilder form = new StringBuilder();
@@ -135,8 +172,10 @@ class ClipBodyTest {
     for (String f : before) {
       form.append("--").append(b).append("\r\nContent-Disposition: form-data; name=\"f").append(n++).append("\"\r\n\r\n").append(f).append("\r\n");
     }
-    form.append("--").append(b).append("\r\nContent-Disposition: form-data; name=\"clip\"; filename=\"c.mp3\"\r\n")
-        .append("Content-Type: audio/mpeg\r\n\r\n").append(file).append("\r\n");
+    if (file != null) {   // null: no file part
+      form.append("--").append(b).append("\r\nContent-Disposition: form-data; name=\"clip\"; filename=\"c.mp3\"\r\n")
+          .append("Content-Type: audio/mpeg\r\n\r\n").append(file).append("\r\n");
+    }
     for (String f : after) {
       form.append("--").append(b).append("\r\nContent-Disposition: form-data; name=\"f").append(n++).append("\"\r\n\r\n").append(f).append("\r\n");
     }
