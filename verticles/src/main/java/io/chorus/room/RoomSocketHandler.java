@@ -73,7 +73,7 @@ public final class RoomSocketHandler implements Handler<RoutingContext> {
     String userName = ctx.request().getParam("user_name", "");
     String token = ctx.request().getParam("token");
     // a signed-in user's access JWT: the Authorization header, access_token, or a JWT-shaped token
-    String accessToken = io.chorus.web.Bearer.jwt(ctx.request().getHeader("Authorization"),
+    String accessToken = io.chorus.web.Bearer.accessToken(ctx.request().getHeader("Authorization"),
         io.chorus.web.Bearer.isJwt(token) ? token : ctx.request().getParam("access_token"));
     io.netty.channel.Channel connection = SocketDrop.channelOf(ctx.request());
     io.chorus.realtime.QueueTrim.upgrade(ctx.request()).onSuccess(ws -> {

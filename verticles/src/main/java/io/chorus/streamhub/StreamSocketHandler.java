@@ -72,7 +72,7 @@ final class StreamSocketHandler implements Handler<RoutingContext> {
       key = ctx.request().getHeader("X-Stream-Key");
     }
     String streamKey = key;
-    String jwt = io.chorus.web.Bearer.jwt(ctx.request().getHeader("Authorization"), ctx.request().getParam("access_token"));
+    String jwt = io.chorus.web.Bearer.accessToken(ctx.request().getHeader("Authorization"), ctx.request().getParam("access_token"));
     ctx.request().pause();
     io.netty.channel.Channel connection = SocketDrop.channelOf(ctx.request());
     // a signed-in operator: the path's user_id must be their account id

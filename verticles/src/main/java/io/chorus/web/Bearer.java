@@ -32,6 +32,22 @@ public final class Bearer {
    * not a JWT is refused as malformed (401, close 4401) rather than ignored, which joined the caller anonymously. Null
    * without either.
    */
+  /**
+   * The access JWT a WebSocket handshake of {@code /ws} or {@code /ws/stream} presents: the token of
+   * {@code Authorization: Bearer}, else {@code param} ({@code access_token}). On those endpoints the header carries
+   * nothing but an access JWT (the participant token and the stream key come in query parameters or their own header),
+   * so any Bearer value is taken as one and a value that is not a JWT is refused (close 4401), as REST refuses it,
+   * rather than ignored, which joined the caller anonymously. Another scheme ({@code Basic}, a proxy's) is not a
+   * credential of Chorus and is ignored. Null without either.
+   */
+  public static String accessToken(String authorization, String param) {
+    String t = token(authorization);
+    if (t != null) {
+      return t;
+    }
+    return param == null || param.isEmpty() ? null : param;
+  }
+
   public static String jwt(String authorization, String param) {
     String t = token(authorization);
     if (isJwt(t)) {

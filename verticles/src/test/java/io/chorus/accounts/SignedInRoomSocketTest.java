@@ -97,6 +97,36 @@ class SignedInRoomSocketTest {
   }
 
   /**
+   * Authorization: Bearer on /ws and /ws/stream carries an access JWT only (as on REST, where such a header is 401): a
+   * value that is not one is refused (error unauthenticated, close 4401) as access_token=not-a-jwt is. It was ignored:
+   * /ws?room_id=…&user_id=x with "Authorization: Bearer not-a-jwt" joined as the anonymous member x, and a stream
+   * operator connected as its path's user_id. Another scheme (a proxy's Basic) is still no Chorus credential and ignored.
+   */
+  @Test
+  void aBearerHeaderThatIsNoJwtIsRefused() {
+    String id = room();
+    for (String bad : java.util.List.of("Bearer not-a-jwt", "bearer two.parts")) {
+      try (WsProbe ws = WsProbe.connect(cluster.port(0), "/ws?room_id=" + id + "&user_id=anon-b", Map.of("Authorization", bad))) {
+        JsonObject first = ws.await(m -> true, 10_000);
+        assertThat(first.getString("type")).as(bad + ": " + first.encode()).isEqualTo("error");
+        assertThat(first.getString("code")).isEqualTo("unauthenticated");
+        assertThat(ws.awaitClose(10_000)).isEqualTo((short) 4401);
+      }
+    }
+    String session = a.post("/sessions", null, new JsonObject().put("client_id", "cam-" + UUID.randomUUID())).expect(201).json()
+        .getString("session_id");
+    try (WsProbe ws = WsProbe.connect(cluster.port(1), "/ws/stream/" + session + "/op-b", Map.of("Authorization", "Bearer not-a-jwt"))) {
+      assertThat(ws.awaitType("error").getString("code")).isEqualTo("unauthenticated");
+      assertThat(ws.awaitClose(10_000)).isEqualTo((short) 4401);
+    }
+    assertThat(a.get("/sessions/" + session + "/operators", null).json().getJsonArray("operators")).isEmpty();
+    try (WsProbe basic = WsProbe.connect(cluster.port(1), "/ws?room_id=" + id + "&user_id=anon-basic",
+        Map.of("Authorization", "Basic dXNlcjpwYXNz"))) {
+      assertThat(basic.awaitType("room_info").getString("you")).isEqualTo("anon-basic");
+    }
+  }
+
+  /**
    * A signed-in member's name defaults to the username wherever the JWT makes the member, as on /ws: a room created
    * with POST /api/v1/listen/rooms or gRPC CreateRoom with the account's JWT and no host_name, or joined with gRPC
    * JoinRoom and no user_name, showed the member as its account id (a UUID) in room_info.users, also after the host
