@@ -4,7 +4,9 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.DecoderResult;
+import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMessage;
+import io.netty.handler.codec.http.HttpUtil;
 import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.impl.VertxHttpRequestDecoder;
@@ -50,9 +52,14 @@ public final class AmbiguousLength extends RuntimeException {
       super(options);
     }
 
+    /** An HTTP/1.1 head with both: Netty would drop its Content-Length and read the body as chunked. */
     @Override
     protected void handleTransferEncodingChunkedWithContentLength(HttpMessage message) {
       super.handleTransferEncodingChunkedWithContentLength(message);
+      refuse(message);
+    }
+
+    private void refuse(HttpMessage message) {
       message.setDecoderResult(DecoderResult.failure(new AmbiguousLength()));
       refused = true;
     }
@@ -63,7 +70,16 @@ public final class AmbiguousLength extends RuntimeException {
         buffer.skipBytes(buffer.readableBytes());
         return;
       }
+      int before = out.size();
       super.decode(ctx, buffer, out);
+      // an HTTP/1.0 head with both keeps them (Netty leaves it alone, and reads the body as chunked): refused the same way
+      // (a chunked head is handed on alone, before its body is decoded)
+      for (int i = before; i < out.size(); i++) {
+        if (out.get(i) instanceof HttpMessage m && m.decoderResult().isSuccess() && m.headers().contains(HttpHeaderNames.CONTENT_LENGTH)
+            && HttpUtil.isTransferEncodingChunked(m)) {
+          refuse(m);
+        }
+      }
     }
   }
 }

@@ -396,6 +396,10 @@ class WebApiTest {
     assertThat(answer.toLowerCase(java.util.Locale.ROOT)).contains("\r\nconnection: close\r\n");
     assertThat(answer).contains("{\"error\":{\"code\":\"invalid_argument\",\"message\":\"a request may not carry both Transfer-Encoding and Content-Length\"}}");
     assertThat(answer).as("one answer only").containsOnlyOnce("HTTP/1.");
+    // HTTP/1.0 with keep-alive too (Netty keeps both headers there): both requests below in 1.0 with keep-alive
+    String answer10 = raw(request.replace("HTTP/1.1\r\nHost", "HTTP/1.0\r\nConnection: keep-alive\r\nHost"), -1);
+    assertThat(answer10).matches("(?s)HTTP/1\\.[01] 400 .*").contains("a request may not carry both Transfer-Encoding and Content-Length")
+        .containsOnlyOnce("HTTP/1.");
     // the ordinary shapes still pass: chunked alone, and Content-Length alone
     assertThat(raw("POST /api/v1/auth/login HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nConnection: close\r\n"
         + "Transfer-Encoding: chunked\r\n\r\n" + Integer.toHexString(body.length()) + "\r\n" + body + "\r\n0\r\n\r\n", -1))
