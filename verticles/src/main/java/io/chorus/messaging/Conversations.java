@@ -343,7 +343,7 @@ public final class Conversations {
       return Future.succeededFuture(List.of());
     }
     UUID[] ids = rows.stream().map(r -> r.getUUID("id")).toArray(UUID[]::new);
-    Future<RowSet<Row>> members = c.preparedQuery("SELECT m.conversation_id, m.role, m.joined_at, " + MessagingJson.USER_COLUMNS
+    Future<RowSet<Row>> members = c.preparedQuery("SELECT m.conversation_id, m.role, m.joined_at, m.last_read_seq, " + MessagingJson.USER_COLUMNS
             + " FROM conversation_members m JOIN users u ON u.id = m.user_id WHERE m.conversation_id = ANY($1)"
             + " ORDER BY m.joined_at, m.role = 'owner' DESC, m.user_id")
         .execute(Tuple.tuple().addArrayOfUUID(ids));
@@ -354,7 +354,9 @@ public final class Conversations {
       Map<UUID, JsonArray> memberLists = new LinkedHashMap<>();
       members.result().forEach(m -> memberLists.computeIfAbsent(m.getUUID("conversation_id"), k -> new JsonArray())
           .add(new JsonObject().put("user", MessagingJson.user(m)).put("role", m.getString("role"))
-              .put("joined_at", MessagingJson.iso(m.getOffsetDateTime("joined_at")))));
+              .put("joined_at", MessagingJson.iso(m.getOffsetDateTime("joined_at")))
+              // every member's read marker: the read receipts a client shows when it opens a conversation
+              .put("last_read_seq", m.getLong("last_read_seq"))));
       Map<UUID, JsonObject> lastMessages = new LinkedHashMap<>();
       last.result().forEach(m -> lastMessages.put(m.getUUID("conversation_id"), MessagingJson.message(m, viewer)));
       List<JsonObject> out = new ArrayList<>();

@@ -415,6 +415,10 @@ class MessagingTest {
     JsonObject after = call(portB, "GET", conv(id), b.token(), null).json();
     assertThat(after.getLong("unread_count")).isZero();
     assertThat(after.getLong("last_read_seq")).isEqualTo(3);
+    // the other member sees b's marker in the member list (read receipts on opening the conversation)
+    JsonObject bAsSeenByA = call(portA, "GET", conv(id), a.token(), null).json().getJsonArray("members").stream().map(o -> (JsonObject) o)
+        .filter(m -> b.id().equals(m.getJsonObject("user").getString("id"))).findFirst().orElseThrow();
+    assertThat(bAsSeenByA.getLong("last_read_seq")).isEqualTo(3);
     // b answers: its marker moves to its own message, a has one unread
     send(portB, b, id, "ok").expect(201);
     assertThat(call(portB, "GET", conv(id), b.token(), null).json().getLong("last_read_seq")).isEqualTo(4);
