@@ -2,7 +2,7 @@
 // (debounced; a newer keystroke aborts the request in flight, so a slow stale answer never replaces a
 // fresh one), arrow keys / Enter / Escape, and Enter on the text opens search.html?q=. Signed-in callers
 // send their access token (owners see their own pending items): the page's own token when the page
-// keeps one (library, account), else one renewed from the refresh cookie under the pages' shared Web
+// keeps one (library, account, messages), else one renewed from the refresh cookie under the pages' shared Web
 // Lock. Every name is set as text, never as markup. window.chorusSearch is shared with search-page.js.
 'use strict';
 (() => {
@@ -12,7 +12,7 @@
   const lock = (fn) => (navigator.locks ? navigator.locks.request('chorus-refresh', fn) : fn());
 
   async function token() {
-    const page = window.chorusLibrary || window.chorusAccount;
+    const page = window.chorusLibrary || window.chorusAccount || window.chorusMessages;
     if (page) return page.token || null;
     if (own === false) return null;
     if (own && own.until > Date.now()) return own.token;

@@ -1,0 +1,329 @@
+// The messenger page (seed 003): my chats newest first with unread counts, a chat's history (older pages on
+// demand), sending with a client_message_id so a retried send is never a duplicate, live messages, edits,
+// deletions and read receipts from the user channel (/ws/user), catching up after a reconnect by seq.
+// Signs in like the account page: the access token lives in memory, the HttpOnly refresh cookie renews it.
+// Every name and message is set as text, never as markup.
+'use strict';
+(() => {
+  const $ = (id) => document.getElementById(id);
+  const state = { token: null, me: null, refreshTimer: null, socket: null, conversations: new Map(), friends: [],
+    open: null, messages: new Map(), oldest: null, newest: 0, readBy: new Map() };
+  window.chorusMessages = state;
+
+  function showError(message) {
+    $('error').textContent = message || '';
+    $('error').hidden = !message;
+  }
+
+  async function api(method, path, body, auth = true) {
+    const headers = {};
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    if (auth && state.token) headers.authorization = `Bearer ${state.token}`;
+    const r = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), credentials: 'same-origin' });
+    const text = await r.text();
+    let json = null;
+    try { json = text ? JSON.parse(text) : null; } catch (e) { json = null; }
+    if (!r.ok) {
+      const err = new Error(json && json.error ? json.error.message : `HTTP ${r.status}`);
+      err.status = r.status;
+      throw err;
+    }
+    return json;
+  }
+
+  const withLock = (fn) => (navigator.locks ? navigator.locks.request('chorus-refresh', fn) : fn());
+
+  async function refresh() {
+    return withLock(async () => {
+      try {
+        const pair = await api('POST', '/api/v1/auth/refresh', undefined, false);
+        state.token = pair.access_token;
+        state.me = pair.user;
+        clearTimeout(state.refreshTimer);
+        const inMs = Math.max(5, Math.min(pair.expires_in - 60, pair.expires_in / 2)) * 1000;
+        state.refreshTimer = setTimeout(async () => { if (!(await refresh())) location.reload(); }, inMs);
+        return true;
+      } catch (e) {
+        return false;
+      }
+    });
+  }
+
+  function el(tag, text, cls) {
+    const e = document.createElement(tag);
+    if (text !== undefined && text !== null) e.textContent = String(text);
+    if (cls) e.className = cls;
+    return e;
+  }
+
+  function button(label, action, cls = 'secondary') {
+    const b = el('button', label, cls);
+    b.type = 'button';
+    b.onclick = (ev) => { ev.stopPropagation(); showError(''); action().catch((e) => showError(e.message)); };
+    return b;
+  }
+
+  const memberName = (c, userId) => {
+    const m = (c.members || []).find((x) => x.user.id === userId);
+    return m ? nameOf(m.user) : 'someone';
+  };
+  const nameOf = (user) => user.display_name || (user.disabled ? 'disabled account' : user.id);
+  const titleOf = (c) => {
+    if (c.type === 'group') return c.title;
+    const other = (c.members || []).find((m) => m.user.id !== state.me.id);
+    return other ? nameOf(other.user) : 'just you';
+  };
+
+  // ---- chats
+
+  async function loadConversations() {
+    const r = await api('GET', '/api/v1/conversations?limit=200');
+    state.conversations = new Map(r.conversations.map((c) => [c.id, c]));
+    renderConversations();
+  }
+
+  function renderConversations() {
+    const list = $('conversations');
+    list.replaceChildren();
+    for (const c of state.conversations.values()) {
+      const li = el('li');
+      li.dataset.id = c.id;
+      if (state.open && state.open.id === c.id) li.classList.add('open');
+      const last = c.last_message;
+      li.append(el('span', titleOf(c), 'title'),
+        el('span', last ? (last.deleted ? 'message deleted' : last.text) : '', 'preview'));
+      if (c.unread_count > 0 && !(state.open && state.open.id === c.id)) li.append(el('span', c.unread_count, 'unread'));
+      li.onclick = () => openConversation(c.id).catch((e) => showError(e.message));
+      list.append(li);
+    }
+  }
+
+  async function loadFriends() {
+    const r = await api('GET', '/api/v1/friends');
+    const list = $('friends');
+    list.replaceChildren();
+    for (const f of r.friends) {
+      const li = el('li');
+      li.dataset.id = f.user.id;
+      const pick = el('input');
+      pick.type = 'checkbox';
+      pick.value = f.user.id;
+      li.append(pick, el('span', f.user.display_name, 'name'), el('span', ` @${f.user.username}`, 'note'),
+        button('Message', async () => {
+          const c = await api('POST', '/api/v1/conversations', { type: 'direct', user_id: f.user.id });
+          await loadConversations();
+          await openConversation(c.id);
+        }));
+      list.append(li);
+    }
+  }
+
+  // ---- one chat
+
+  async function openConversation(id) {
+    const c = await api('GET', `/api/v1/conversations/${id}`);
+    state.open = c;
+    state.messages = new Map();
+    state.oldest = null;
+    state.newest = 0;
+    state.readBy = new Map((c.members || []).filter((m) => m.user.id !== state.me.id).map((m) => [m.user.id, m.last_read_seq || 0]));
+    $('conversation').hidden = false;
+    $('conversation').dataset.id = id;
+    $('conversation-title').textContent = titleOf(c);
+    $('conversation-members').textContent = (c.members || []).map((m) => nameOf(m.user) + (m.role === 'owner' ? ' (owner)' : '')).join(', ');
+    $('message-list').replaceChildren();
+    await loadOlder();
+    renderConversations();
+    $('message-text').focus();
+  }
+
+  async function loadOlder() {
+    const c = state.open;
+    const before = state.oldest ? `&before_seq=${state.oldest}` : '';
+    const r = await api('GET', `/api/v1/conversations/${c.id}/messages?limit=50${before}`);
+    // newest first from the server: shown oldest first
+    const page = r.messages.slice().sort((a, b) => a.seq - b.seq);
+    for (const m of page.reverse()) put(m, true);
+    $('older').hidden = !r.has_more;
+    await markRead();
+  }
+
+  async function catchUp() {
+    const c = state.open;
+    if (!c) return;
+    for (;;) {
+      const r = await api('GET', `/api/v1/conversations/${c.id}/messages?after_seq=${state.newest}&limit=200`);
+      for (const m of r.messages) put(m, false);
+      if (!r.has_more) break;
+    }
+    await markRead();
+  }
+
+  function put(m, atTop) {
+    if (!state.open || m.conversation_id !== state.open.id) return;
+    const list = $('message-list');
+    const li = el('li');
+    li.dataset.id = m.id;
+    li.dataset.seq = m.seq;
+    if (m.sender_id === state.me.id) li.classList.add('mine');
+    if (m.deleted) li.classList.add('deleted');
+    li.append(el('span', memberName(state.open, m.sender_id), 'author'),
+      el('span', m.deleted ? 'message deleted' : m.text, 'text'));
+    if (m.edited_at && !m.deleted) li.append(el('span', '(edited)', 'edited'));
+    if (m.sender_id === state.me.id && !m.deleted) {
+      li.append(button('Delete', () => api('DELETE', `/api/v1/conversations/${m.conversation_id}/messages/${m.id}`)));
+    }
+    const old = state.messages.get(m.id);
+    state.messages.set(m.id, m);
+    if (old) {
+      list.querySelector(`li[data-id="${CSS.escape(m.id)}"]`).replaceWith(li);
+    } else if (atTop) {
+      list.prepend(li);
+    } else {
+      // keep seq order if a live event overtook a fetched page
+      const after = [...list.children].find((x) => Number(x.dataset.seq) > m.seq);
+      list.insertBefore(li, after || null);
+      li.scrollIntoView({ block: 'nearest' });
+    }
+    state.oldest = state.oldest === null ? m.seq : Math.min(state.oldest, m.seq);
+    state.newest = Math.max(state.newest, m.seq);
+    renderSeen();
+  }
+
+  // "seen" under my newest message every other member has read
+  function renderSeen() {
+    document.querySelectorAll('#message-list .seen').forEach((x) => x.remove());
+    if (!state.open || state.readBy.size === 0) return;
+    const readUpTo = Math.min(...state.readBy.values());
+    const mine = [...state.messages.values()].filter((m) => m.sender_id === state.me.id && m.seq <= readUpTo);
+    if (!mine.length) return;
+    const last = mine.reduce((a, b) => (a.seq > b.seq ? a : b));
+    const li = document.querySelector(`#message-list li[data-id="${CSS.escape(last.id)}"]`);
+    if (li) li.append(el('span', 'seen', 'seen'));
+  }
+
+  async function markRead() {
+    const c = state.open;
+    if (!c || state.newest === 0 || document.hidden) return;
+    await api('POST', `/api/v1/conversations/${c.id}/read`, { seq: state.newest });
+    const known = state.conversations.get(c.id);
+    if (known) known.unread_count = 0;
+  }
+
+  async function send(text) {
+    const c = state.open;
+    const body = { text, client_message_id: crypto.randomUUID() };
+    let m;
+    try {
+      m = await api('POST', `/api/v1/conversations/${c.id}/messages`, body);
+    } catch (e) {
+      if (e.status) throw e;
+      // the network failed, not the server: the same client_message_id makes the retry safe
+      m = await api('POST', `/api/v1/conversations/${c.id}/messages`, body);
+    }
+    put(m, false);
+  }
+
+  // ---- live events (the user channel)
+
+  function onEvent(ev) {
+    const open = state.open && ev.conversation_id === state.open.id;
+    if (ev.type === 'message') {
+      const known = state.conversations.get(ev.conversation_id);
+      if (open) {
+        put(ev.message, false);
+        markRead().catch((e) => showError(e.message));
+      }
+      if (known) {
+        known.last_message = ev.message;
+        if (!open && ev.message.sender_id !== state.me.id) known.unread_count = (known.unread_count || 0) + 1;
+        state.conversations.delete(known.id);
+        state.conversations = new Map([[known.id, known], ...state.conversations]);
+        renderConversations();
+      } else {
+        loadConversations().catch((e) => showError(e.message));
+      }
+    } else if (ev.type === 'message_edited' || ev.type === 'message_deleted') {
+      if (open && state.messages.has(ev.message.id)) put(ev.message, false);
+      loadConversations().catch((e) => showError(e.message));
+    } else if (ev.type === 'read') {
+      if (open && ev.user_id !== state.me.id) {
+        state.readBy.set(ev.user_id, Math.max(state.readBy.get(ev.user_id) || 0, ev.seq));
+        renderSeen();
+      } else if (ev.user_id === state.me.id) {
+        const known = state.conversations.get(ev.conversation_id);
+        if (known && known.unread_count) { known.unread_count = 0; renderConversations(); }
+      }
+    } else if (ev.type === 'conversation') {
+      loadConversations().then(() => {
+        if (open && !state.conversations.has(ev.conversation_id)) {
+          state.open = null;
+          $('conversation').hidden = true;
+        } else if (open) {
+          return api('GET', `/api/v1/conversations/${ev.conversation_id}`).then((c) => {
+            state.open = c;
+            $('conversation-title').textContent = titleOf(c);
+          });
+        }
+        return null;
+      }).catch((e) => showError(e.message));
+    }
+  }
+
+  function connect() {
+    if (state.socket) state.socket.close();
+    const ws = new WebSocket(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws/user?token=${encodeURIComponent(state.token)}`);
+    state.socket = ws;
+    let reconnect = false;
+    ws.onopen = () => {
+      document.body.dataset.live = '1';
+      // what was sent while the socket was away
+      if (state.reconnecting) Promise.all([loadConversations(), catchUp()]).catch((e) => showError(e.message));
+      state.reconnecting = false;
+    };
+    ws.onmessage = (m) => {
+      let ev;
+      try { ev = JSON.parse(m.data); } catch (e) { return; }
+      onEvent(ev);
+    };
+    ws.onclose = (c) => {
+      if (state.socket !== ws || reconnect) return;
+      reconnect = true;
+      delete document.body.dataset.live;
+      state.reconnecting = true;
+      if (c.code === 4403) { showError('This account was disabled.'); return; }
+      setTimeout(async () => { if (state.socket === ws && (await refresh())) connect(); }, 2000);
+    };
+  }
+
+  // ---- wiring
+
+  $('message-form').addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    const text = $('message-text').value;
+    if (!text.trim() || !state.open) return;
+    showError('');
+    send(text).then(() => { $('message-text').value = ''; }, (e) => showError(e.message));
+  });
+  $('older').addEventListener('click', () => loadOlder().catch((e) => showError(e.message)));
+  $('group-form').addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    showError('');
+    const ids = [...document.querySelectorAll('#friends input[type=checkbox]:checked')].map((x) => x.value);
+    api('POST', '/api/v1/conversations', { type: 'group', title: $('group-title').value, user_ids: ids })
+      .then(async (c) => { $('group-title').value = ''; await loadConversations(); await openConversation(c.id); })
+      .catch((e) => showError(e.message));
+  });
+  document.addEventListener('visibilitychange', () => markRead().catch(() => {}));
+
+  (async () => {
+    if (await refresh()) {
+      $('inbox').hidden = false;
+      connect();
+      try { await Promise.all([loadConversations(), loadFriends()]); } catch (e) { showError(e.message); }
+    } else {
+      $('signed-out').hidden = false;
+    }
+    document.body.dataset.ready = '1';
+  })();
+})();

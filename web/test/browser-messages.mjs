@@ -1,0 +1,105 @@
+// The messenger page (seed 003) in headless Chromium, two users in two browser contexts against a real node:
+// Anna opens a direct chat from her friends list and sends; Ben's list shows it live with an unread count;
+// Ben opens it (read receipt: Anna sees "seen") and replies live; Anna deletes her message and Ben sees the
+// tombstone; Ben's socket drops and what Anna sent meanwhile arrives on reconnect; a group Anna creates
+// appears in Ben's list live. Messages and names are shown as text, never markup.
+// Usage: node test/browser-messages.mjs http://127.0.0.1:PORT annaUser benUser password benId annaToken
+// Prints one JSON line of observations on stdout (the Java test asserts on it); exit 0 unless it crashed.
+import { launch, observations, restClient, signIn } from './harness.mjs';
+
+const [base, anna, ben, password, benId, annaToken] = process.argv.slice(2);
+if (!annaToken) {
+  console.error('usage: node test/browser-messages.mjs BASE ANNA BEN PASSWORD BEN_ID ANNA_TOKEN');
+  process.exit(2);
+}
+const { result, finish, step } = observations();
+const rest = restClient(base);
+
+async function open(browser, username) {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  page.on('console', (m) => { if (m.type() === 'error' && !/401|Unauthorized/.test(m.text())) result.console.push(m.text()); });
+  page.on('pageerror', (e) => result.console.push(String(e)));
+  const status = await signIn(page, base, username, password, { next: 'messages.html' });
+  if (status !== 200) throw new Error(`sign-in ${username}: ${status}`);
+  await page.waitForSelector('body[data-live="1"]', { timeout: 10_000 });
+  return { context, page };
+}
+
+let browser;
+try {
+  browser = await launch();
+  result.browserVersion = browser.version();
+  const a = (await open(browser, anna)).page;
+  const bSession = await open(browser, ben);
+  const b = bSession.page;
+  step('both signed in');
+
+  // Anna starts a direct chat from her friends list and sends a message that would be markup
+  await a.click(`#friends li[data-id="${benId}"] button`);
+  await a.waitForSelector('#conversation:not([hidden])');
+  const conversationId = await a.$eval('#conversation', (e) => e.dataset.id);
+  result.directTitle = await a.textContent('#conversation-title');
+  const markup = 'hi <img src=x onerror="window.__xss=1"> Ben';
+  await a.fill('#message-text', markup);
+  await a.click('#message-send');
+  await a.waitForSelector('#message-list li.mine');
+  result.inputCleared = (await a.inputValue('#message-text')) === '';
+  step('anna sent');
+
+  // Ben's list gets the chat live, with one unread
+  await b.waitForSelector(`#conversations li[data-id="${conversationId}"] .unread`, { timeout: 10_000 });
+  result.benUnread = await b.textContent(`#conversations li[data-id="${conversationId}"] .unread`);
+  result.benPreview = await b.textContent(`#conversations li[data-id="${conversationId}"] .preview`);
+  await b.click(`#conversations li[data-id="${conversationId}"]`);
+  await b.waitForSelector('#message-list li .text');
+  result.benSees = await b.textContent('#message-list li .text');
+  result.benUnreadAfterOpen = await b.$(`#conversations li[data-id="${conversationId}"] .unread`) !== null;
+  step('ben read');
+  // Ben's read marker reaches Anna as a receipt
+  await a.waitForSelector('#message-list li.mine .seen', { timeout: 10_000 });
+  result.seenShown = true;
+
+  // Ben replies; Anna has the chat open and sees it live, in order
+  await b.fill('#message-text', 'hello Anna');
+  await b.click('#message-send');
+  await a.waitForSelector('#message-list li:not(.mine) .text', { timeout: 10_000 });
+  result.annaSeesReply = await a.textContent('#message-list li:not(.mine) .text');
+  result.annaOrder = await a.$$eval('#message-list li', (lis) => lis.map((li) => Number(li.dataset.seq)));
+  step('ben replied');
+
+  // Anna deletes her first message: Ben sees the tombstone
+  await a.click('#message-list li.mine button');
+  await b.waitForSelector('#message-list li.deleted', { timeout: 10_000 });
+  result.tombstone = await b.textContent('#message-list li.deleted .text');
+  step('deleted');
+
+  // Ben's socket drops (no close from him); Anna sends meanwhile; the reconnect catches up by seq
+  await b.evaluate(() => window.chorusMessages.socket.close(4000, 'test drop'));
+  await b.waitForSelector('body:not([data-live])');
+  const sent = await rest('POST', `/api/v1/conversations/${conversationId}/messages`, { text: 'while you were away' }, annaToken);
+  if (sent.status !== 201) throw new Error(`send while away: ${sent.status} ${JSON.stringify(sent.body)}`);
+  await b.waitForSelector('body[data-live="1"]', { timeout: 15_000 });
+  await b.waitForSelector(`#message-list li[data-seq="${sent.body.seq}"]`, { timeout: 10_000 });
+  result.caughtUp = await b.textContent(`#message-list li[data-seq="${sent.body.seq}"] .text`);
+  result.benOrder = await b.$$eval('#message-list li', (lis) => lis.map((li) => Number(li.dataset.seq)));
+  step('caught up');
+
+  // a group Anna makes with Ben ticked appears in Ben's list live
+  await a.check(`#friends li[data-id="${benId}"] input[type=checkbox]`);
+  await a.fill('#group-title', 'Band <b>practice</b>');
+  await a.click('#group-create');
+  await a.waitForFunction(() => document.querySelector('#conversation-title').textContent.startsWith('Band'));
+  const groupId = await a.$eval('#conversation', (e) => e.dataset.id);
+  await b.waitForSelector(`#conversations li[data-id="${groupId}"]`, { timeout: 10_000 });
+  result.benGroupTitle = await b.textContent(`#conversations li[data-id="${groupId}"] .title`);
+  step('group');
+
+  result.xssSafe = await a.evaluate(() => window.__xss === undefined) && await b.evaluate(() => window.__xss === undefined);
+  result.ok = true;
+} catch (e) {
+  result.error = String(e && e.stack || e);
+} finally {
+  if (browser) await browser.close().catch(() => {});
+}
+finish(0);
