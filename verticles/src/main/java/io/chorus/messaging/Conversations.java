@@ -254,11 +254,14 @@ public final class Conversations {
 
   /**
    * The caller's membership of conversation {@code id}, taking the conversation row's lock (every change of a
-   * conversation, its members and its messages runs under it); {@code NOT_FOUND} for a non-member.
+   * conversation, its members and its messages runs under it); {@code NOT_FOUND} for a non-member. The member row is
+   * locked too ({@code FOR SHARE OF m}), so that PostgreSQL reads it again once the conversation's lock is had: a
+   * member removed (or given another role) by the change that held the lock is seen as it is now, not as the
+   * statement's snapshot had it (with {@code FOR UPDATE OF c} alone a member removed meanwhile still sent).
    */
   static Future<Membership> lock(SqlConnection c, UUID id, String me) {
     return c.preparedQuery("SELECT c.type, m.role FROM conversations c JOIN conversation_members m ON m.conversation_id = c.id AND m.user_id = $2"
-            + " WHERE c.id = $1 FOR UPDATE OF c")
+            + " WHERE c.id = $1 FOR UPDATE OF c FOR SHARE OF m")
         .execute(Tuple.of(id, UUID.fromString(me)))
         .compose(rows -> rows.size() == 0 ? Future.failedFuture(notFound())
             : Future.succeededFuture(new Membership(id, rows.iterator().next().getString("type"), rows.iterator().next().getString("role"))));

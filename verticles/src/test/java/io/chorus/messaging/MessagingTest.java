@@ -478,6 +478,42 @@ class MessagingTest {
     }
   }
 
+  /**
+   * A member removed while its send waits for the conversation's lock does not send: the membership is read again
+   * once the lock is had (FOR UPDATE OF the conversation alone kept the member row of the statement's snapshot, so the
+   * removed member's message was stored, after its member_removed).
+   */
+  @Test
+  void aMemberRemovedWhileItsSendWaitsForTheLockDoesNotSend() {
+    User owner = user("boss");
+    User gone = user("gone");
+    String id = group(owner, "race", gone).getString("id");
+    io.vertx.sqlclient.SqlConnection tx = io.chorus.testing.TestServices.await(tc.pg().getConnection());
+    try {
+      io.chorus.testing.TestServices.await(tx.query("BEGIN").execute());
+      // the removal's transaction: the conversation's lock, the member row deleted, the activity touched (not committed yet)
+      io.chorus.testing.TestServices.await(tx.preparedQuery("SELECT 1 FROM conversations WHERE id = $1 FOR UPDATE")
+          .execute(io.vertx.sqlclient.Tuple.of(UUID.fromString(id))));
+      io.chorus.testing.TestServices.await(tx.preparedQuery("DELETE FROM conversation_members WHERE conversation_id = $1 AND user_id = $2")
+          .execute(io.vertx.sqlclient.Tuple.of(UUID.fromString(id), UUID.fromString(gone.id()))));
+      io.chorus.testing.TestServices.await(tx.preparedQuery("UPDATE conversations SET last_activity_at = NOW() WHERE id = $1")
+          .execute(io.vertx.sqlclient.Tuple.of(UUID.fromString(id))));
+      CompletableFuture<Reply> sending = CompletableFuture.supplyAsync(() -> send(portA, gone, id, "after my removal"), pool);
+      long deadline = System.currentTimeMillis() + 20_000;
+      while (!sending.isDone() && tc.sql("SELECT count(*) AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE ?",
+          "%FOR UPDATE OF c%").get(0).get("n").equals(0L)) {
+        assertThat(System.currentTimeMillis()).as("the send neither finished nor waited for the lock").isLessThan(deadline);
+        Thread.onSpinWait();
+      }
+      io.chorus.testing.TestServices.await(tx.query("COMMIT").execute());
+      assertThat(sending.join().error(404)).isEqualTo("not_found");
+    } finally {
+      tx.close();
+    }
+    assertThat(tc.sql("SELECT count(*) AS n FROM messages WHERE conversation_id = ?::uuid", id).get(0).get("n")).isEqualTo(0L);
+    assertThat(call(portA, "GET", conv(id), owner.token(), null).expect(200).json().getLong("last_seq")).isZero();
+  }
+
   @Test
   void aDisabledAccountCannotSendButItsMessagesStay() {
     User a = user("stays");
