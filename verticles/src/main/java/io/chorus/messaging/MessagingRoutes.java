@@ -103,7 +103,8 @@ final class MessagingRoutes {
       JsonObject b = body(ctx);
       String text = text(b);
       String clientId = string(b, "client_message_id");
-      if (clientId != null && (clientId.isEmpty() || clientId.length() > Messages.MAX_CLIENT_ID)) {
+      // 1-64 characters (code points, as every length of the input rules: 64 emoji are 128 UTF-16 units)
+      if (clientId != null && (clientId.isEmpty() || clientId.codePointCount(0, clientId.length()) > Messages.MAX_CLIENT_ID)) {
         throw ErrorCode.INVALID_ARGUMENT.exception("client_message_id must be 1-" + Messages.MAX_CLIENT_ID + " characters");
       }
       if (clientId != null) {

@@ -579,6 +579,23 @@ class MessagingTest {
     assertThat(all.getJsonObject(0).getString("text")).isEqualTo("a\u00a0b");
   }
 
+  /** {@code client_message_id}: 1-64 characters, counted as the input rules count them (code points, not UTF-16 units). */
+  @Test
+  void aClientMessageIdOf64CharactersOutsideTheBmpIsTaken() {
+    User a = user("emoji");
+    User b = user("emojied");
+    String id = direct(portA, a, b).expect(201).json().getString("id");
+    String key = "\ud83d\ude00".repeat(64);
+    JsonObject body = new JsonObject().put("text", "hi").put("client_message_id", key);
+    JsonObject first = call(portA, "POST", conv(id) + "/messages", a.token(), body).expect(201).json();
+    assertThat(first.getString("client_message_id")).isEqualTo(key);
+    assertThat(call(portB, "POST", conv(id) + "/messages", a.token(), body).expect(200).json().getString("id")).isEqualTo(first.getString("id"));
+    assertThat(call(portA, "POST", conv(id) + "/messages", a.token(), body.copy().put("client_message_id", key + "x")).error(400))
+        .isEqualTo("invalid_argument");
+    assertThat(call(portA, "POST", conv(id) + "/messages", a.token(), body.copy().put("client_message_id", "")).error(400))
+        .isEqualTo("invalid_argument");
+  }
+
   @Test
   void badInputGetsAClear4xxAndWritesNothing() {
     User a = user("fuzz");
