@@ -262,17 +262,18 @@ final class MessagingRoutes {
     if (!(v instanceof JsonArray a)) {
       throw ErrorCode.INVALID_ARGUMENT.exception(field + " must be an array of user ids");
     }
-    if (a.size() > Conversations.MAX_MEMBERS) {
-      throw ErrorCode.INVALID_ARGUMENT.exception("a group has at most " + Conversations.MAX_MEMBERS + " members, you included");
-    }
-    List<UUID> out = new ArrayList<>();
+    // duplicates and the caller are ignored, so the member limit is checked on the distinct ids (the body limit bounds the array)
+    java.util.Set<UUID> out = new java.util.LinkedHashSet<>();
     for (Object o : a) {
       if (!(o instanceof String s)) {
         throw ErrorCode.INVALID_ARGUMENT.exception(field + " must be an array of user ids");
       }
       out.add(uuid(field + "[]", s));
     }
-    return out;
+    if (out.size() > Conversations.MAX_MEMBERS) {
+      throw ErrorCode.INVALID_ARGUMENT.exception("a group has at most " + Conversations.MAX_MEMBERS + " members, you included");
+    }
+    return new ArrayList<>(out);
   }
 
   /** {@code ?limit=}: 1-200, 50 when absent. */

@@ -596,6 +596,20 @@ class MessagingTest {
         .isEqualTo("invalid_argument");
   }
 
+  /** Duplicates in {@code user_ids} are ignored: the 256-member limit counts distinct members, not array entries. */
+  @Test
+  void duplicateUserIdsDoNotCountTowardsTheMemberLimit() {
+    User a = user("dups");
+    User b = user("dupped");
+    JsonArray ids = new JsonArray();
+    for (int i = 0; i < 300; i++) {
+      ids.add(i % 2 == 0 ? b.id() : a.id());
+    }
+    JsonObject g = call(portA, "POST", "/api/v1/conversations", a.token(), new JsonObject().put("type", "group").put("title", "dups").put("user_ids", ids))
+        .expect(201).json();
+    assertThat(roles(g)).isEqualTo(Map.of(a.id(), "owner", b.id(), "member"));
+  }
+
   @Test
   void badInputGetsAClear4xxAndWritesNothing() {
     User a = user("fuzz");
