@@ -57,8 +57,10 @@ public final class Conversations {
   /** The direct conversation of {@code me} and {@code other}: made at most once per pair, even by concurrent calls. */
   public Future<Made> direct(String me, UUID other) {
     UUID self = UUID.fromString(me);
-    if (other.equals(self)) {
-      return Future.failedFuture(ErrorCode.INVALID_ARGUMENT.exception("a direct conversation needs another user than yourself"));
+    try {
+      checkOther(me, other);
+    } catch (io.chorus.bus.ChorusException e) {
+      return Future.failedFuture(e);
     }
     // PostgreSQL orders UUIDs by their bytes, unsigned: as their canonical strings compare, not as UUID.compareTo (signed)
     UUID low = self.toString().compareTo(other.toString()) < 0 ? self : other;
@@ -211,8 +213,10 @@ public final class Conversations {
 
   /** Makes a member an {@code admin} or a plain {@code member} again; the owner only. */
   public Future<JsonObject> setRole(String me, UUID id, UUID user, String role) {
-    if (!"admin".equals(role) && !"member".equals(role)) {
-      return Future.failedFuture(ErrorCode.INVALID_ARGUMENT.exception("role must be admin or member"));
+    try {
+      checkRole(role);
+    } catch (io.chorus.bus.ChorusException e) {
+      return Future.failedFuture(e);
     }
     return pg.withTransaction(c -> lock(c, id, me).compose(m -> {
           if (!m.group()) {
@@ -248,6 +252,20 @@ public final class Conversations {
         }))
         .compose(members -> publishShared(members, "renamed", id, null))
         .compose(x -> get(me, id));
+  }
+
+  /** The other user of a direct conversation: not the caller ({@code invalid_argument}, before the rate limit counts it). */
+  static void checkOther(String me, UUID other) {
+    if (other.equals(UUID.fromString(me))) {
+      throw ErrorCode.INVALID_ARGUMENT.exception("a direct conversation needs another user than yourself");
+    }
+  }
+
+  /** A role the owner gives: {@code admin} or {@code member} ({@code invalid_argument}, before the rate limit counts it). */
+  static void checkRole(String role) {
+    if (!"admin".equals(role) && !"member".equals(role)) {
+      throw ErrorCode.INVALID_ARGUMENT.exception("role must be admin or member");
+    }
   }
 
   // ---- shared with Messages

@@ -62,6 +62,7 @@ final class MessagingRoutes {
       String type = string(b, "type");
       if ("direct".equals(type)) {
         UUID other = uuid("user_id", string(b, "user_id"));
+        Conversations.checkOther(me, other);
         return write(me, () -> conversations.direct(me, other)).map(made -> status(ctx, made.created() ? 201 : 200, made.conversation()));
       }
       if ("group".equals(type)) {
@@ -90,6 +91,7 @@ final class MessagingRoutes {
       UUID user = pathId(ctx, "user_id");
       JsonObject b = only(body(ctx), PATCH_MEMBER);
       String role = string(b, "role");
+      Conversations.checkRole(role);
       return write(me, () -> conversations.setRole(me, id, user, role));
     }));
     router.delete(base + "/:id/members/:user_id").handler(ctx -> authed(ctx, 204, me -> {

@@ -547,6 +547,9 @@ class MessagingTest {
       User b = new User(rb.getJsonObject("user").getString("id"), rb.getString("access_token"), null);
       String id = direct(p0, a, b).expect(201).json().getString("id");   // 1
       assertThat(send(p1, a, id, "").error(400)).isEqualTo("invalid_argument");   // refused: not counted
+      assertThat(direct(p1, a, a).error(400)).isEqualTo("invalid_argument");   // a direct conversation with yourself: not counted
+      assertThat(call(p0, "PATCH", conv(id) + "/members/" + b.id(), a.token(), new JsonObject().put("role", "owner")).error(400))
+          .isEqualTo("invalid_argument");   // a role that does not exist: not counted
       send(p1, a, id, "two").expect(201);   // 2
       send(p0, a, id, "three").expect(201);   // 3, on the other node: one counter for the cluster
       Reply over = send(p1, a, id, "four");
