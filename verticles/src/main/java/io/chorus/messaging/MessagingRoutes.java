@@ -148,7 +148,11 @@ final class MessagingRoutes {
   private Handler<RoutingContext> authenticated(BodyHandler body) {
     return ctx -> {
       ctx.request().pause();
-      caller(ctx).onComplete(ar -> {
+      // the caller, then the path's ids, then the body (docs/api.md): a malformed id is 400 whatever the body's size
+      caller(ctx).map(me -> {
+        ctx.pathParams().forEach(MessagingRoutes::uuid);
+        return me;
+      }).onComplete(ar -> {
         if (ar.failed()) {
           if (!ctx.request().isEnded()) {
             ctx.request().handler(b -> { }).endHandler(v -> { }).resume();

@@ -642,6 +642,9 @@ class MessagingTest {
     // ids
     assertThat(call(portA, "GET", "/api/v1/conversations/not-a-uuid", a.token(), null).error(400)).isEqualTo("invalid_argument");
     assertThat(call(portA, "PATCH", msgs + "/123", a.token(), new JsonObject().put("text", "x")).error(400)).isEqualTo("invalid_argument");
+    // the ids are checked before the body is read: a malformed one is 400 even with a body over the limit
+    assertThat(call(portA, "PATCH", msgs + "/123", a.token(), new JsonObject().put("text", "y".repeat(70_000))).error(400))
+        .isEqualTo("invalid_argument");
     assertThat(call(portA, "GET", msgs + "?after_seq=abc", a.token(), null).error(400)).isEqualTo("invalid_argument");
     assertThat(call(portA, "GET", msgs + "?before_seq=-1", a.token(), null).error(400)).isEqualTo("invalid_argument");
     // conversation bodies
