@@ -247,7 +247,7 @@ public final class Conversations {
           if (!"owner".equals(m.role())) {
             return Future.failedFuture(ErrorCode.FORBIDDEN.exception("only the group's owner renames it"));
           }
-          return c.preparedQuery("UPDATE conversations SET title = $2, last_activity_at = NOW() WHERE id = $1").execute(Tuple.of(id, title))
+          return c.preparedQuery("UPDATE conversations SET title = $2, last_activity_at = clock_timestamp() WHERE id = $1").execute(Tuple.of(id, title))
               .compose(x -> memberIds(c, id));
         }))
         .compose(members -> publishShared(members, "renamed", id, null))
@@ -306,7 +306,7 @@ public final class Conversations {
       + " AND x.deleted_at IS NULL AND x.sender_id <> m.user_id) AS unread_count";
 
   private static Future<Void> touch(SqlClient c, UUID id) {
-    return c.preparedQuery("UPDATE conversations SET last_activity_at = NOW() WHERE id = $1").execute(Tuple.of(id)).mapEmpty();
+    return c.preparedQuery("UPDATE conversations SET last_activity_at = clock_timestamp() WHERE id = $1").execute(Tuple.of(id)).mapEmpty();
   }
 
   /** Fails {@code NOT_FOUND} naming the first of {@code ids} that is no enabled account (unknown and disabled alike). */

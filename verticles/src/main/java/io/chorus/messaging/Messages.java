@@ -54,13 +54,17 @@ public final class Messages {
                 ? Future.failedFuture(ErrorCode.FORBIDDEN.exception("a disabled account cannot send"))
                 : clientMessageId == null ? Future.succeededFuture((Row) null) : byClientId(c, id, sender, clientMessageId))
             .compose(existing -> existing != null ? Future.succeededFuture(new Stored(existing, false, List.of()))
-                : c.preparedQuery("UPDATE conversations SET last_seq = last_seq + 1, last_activity_at = NOW() WHERE id = $1 RETURNING last_seq")
+                // the time is read under the lock (clock_timestamp, not the transaction's start NOW()), so created_at
+                // follows seq and last_activity_at never goes back, however long the send waited for the lock
+                : c.preparedQuery("UPDATE conversations SET last_seq = last_seq + 1, last_activity_at = clock_timestamp() WHERE id = $1"
+                        + " RETURNING last_seq, last_activity_at")
                     .execute(Tuple.of(id))
                     .compose(seq -> {
                       long n = seq.iterator().next().getLong("last_seq");
-                      return c.preparedQuery("INSERT INTO messages AS msg (id, conversation_id, seq, sender_id, text, client_message_id)"
-                              + " VALUES ($1, $2, $3, $4, $5, $6) RETURNING " + MessagingJson.MESSAGE_COLUMNS)
-                          .execute(Tuple.of(UUID.randomUUID(), id, n, sender, text, clientMessageId))
+                      return c.preparedQuery("INSERT INTO messages AS msg (id, conversation_id, seq, sender_id, text, client_message_id, created_at)"
+                              + " VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING " + MessagingJson.MESSAGE_COLUMNS)
+                          .execute(Tuple.of(UUID.randomUUID(), id, n, sender, text, clientMessageId)
+                              .addOffsetDateTime(seq.iterator().next().getOffsetDateTime("last_activity_at")))
                           .compose(ins -> c.preparedQuery("UPDATE conversation_members SET last_read_seq = $3"
                                   + " WHERE conversation_id = $1 AND user_id = $2 AND last_read_seq < $3").execute(Tuple.of(id, sender, n))
                               .compose(x -> Conversations.memberIds(c, id))

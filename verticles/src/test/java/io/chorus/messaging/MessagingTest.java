@@ -514,6 +514,42 @@ class MessagingTest {
     assertThat(call(portA, "GET", conv(id), owner.token(), null).expect(200).json().getLong("last_seq")).isZero();
   }
 
+  /**
+   * A send that waited for the conversation's lock is timed when it got it, not when its transaction began: its
+   * message's created_at is not before the change that held the lock, and the conversation's activity never goes back.
+   */
+  @Test
+  void aSendThatWaitedForTheLockIsTimedAfterTheChangeThatHeldIt() {
+    User a = user("late");
+    User b = user("later");
+    String id = direct(portA, a, b).expect(201).json().getString("id");
+    io.vertx.sqlclient.SqlConnection tx = io.chorus.testing.TestServices.await(tc.pg().getConnection());
+    java.time.OffsetDateTime held;
+    CompletableFuture<Reply> sending;
+    try {
+      io.chorus.testing.TestServices.await(tx.query("BEGIN").execute());
+      io.chorus.testing.TestServices.await(tx.preparedQuery("SELECT 1 FROM conversations WHERE id = $1 FOR UPDATE")
+          .execute(io.vertx.sqlclient.Tuple.of(UUID.fromString(id))));
+      sending = CompletableFuture.supplyAsync(() -> send(portA, a, id, "waited"), pool);
+      long deadline = System.currentTimeMillis() + 20_000;
+      while (!sending.isDone() && tc.sql("SELECT count(*) AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE ?",
+          "%FOR UPDATE OF c%").get(0).get("n").equals(0L)) {
+        assertThat(System.currentTimeMillis()).as("the send neither finished nor waited for the lock").isLessThan(deadline);
+        Thread.onSpinWait();
+      }
+      // the change that held the lock, made after the send's transaction began
+      held = io.chorus.testing.TestServices.await(tx.preparedQuery("UPDATE conversations SET last_activity_at = clock_timestamp() WHERE id = $1"
+          + " RETURNING last_activity_at").execute(io.vertx.sqlclient.Tuple.of(UUID.fromString(id)))).iterator().next().getOffsetDateTime(0);
+      io.chorus.testing.TestServices.await(tx.query("COMMIT").execute());
+    } finally {
+      tx.close();
+    }
+    JsonObject sent = sending.join().expect(201).json();
+    assertThat(java.time.Instant.parse(sent.getString("created_at"))).isAfterOrEqualTo(held.toInstant());
+    JsonObject c = call(portA, "GET", conv(id), a.token(), null).expect(200).json();
+    assertThat(java.time.Instant.parse(c.getString("last_activity_at"))).isAfterOrEqualTo(held.toInstant());
+  }
+
   @Test
   void aDisabledAccountCannotSendButItsMessagesStay() {
     User a = user("stays");
