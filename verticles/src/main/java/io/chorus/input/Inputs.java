@@ -226,7 +226,7 @@ public final class Inputs {
   }
 
   /** Something a reader sees: not whitespace, format characters (zero-width, BOM), lone marks or fillers. */
-  private static boolean hasVisible(String s) {
+  public static boolean hasVisible(String s) {
     for (int i = 0; i < s.length(); ) {
       int cp = s.codePointAt(i);
       i += Character.charCount(cp);

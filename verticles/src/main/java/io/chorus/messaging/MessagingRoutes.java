@@ -235,9 +235,10 @@ final class MessagingRoutes {
     }
     // a CR LF or a lone CR is stored as a line feed, as the bio is (docs/api.md, Accounts)
     String t = Inputs.text("text", raw.replace("\r\n", "\n").replace('\r', '\n'), Messages.MAX_TEXT);
-    // only spaces of any kind (a no-break or an ideographic space too, which String.isBlank lets through) is no text
-    if (t.codePoints().allMatch(cp -> Character.isWhitespace(cp) || Character.isSpaceChar(cp))) {
-      throw ErrorCode.INVALID_ARGUMENT.exception("text must be 1-" + Messages.MAX_TEXT + " characters, not only spaces");
+    // only spaces of any kind (a no-break or an ideographic space too, which String.isBlank lets through) or other
+    // invisible characters (zero-width, lone marks) is no text: a reader would see an empty message
+    if (!Inputs.hasVisible(t)) {
+      throw ErrorCode.INVALID_ARGUMENT.exception("text must be 1-" + Messages.MAX_TEXT + " characters with a visible one, not only spaces");
     }
     return t;
   }

@@ -600,21 +600,24 @@ class MessagingTest {
 
   // ---- bad input
 
-  /** "Not only whitespace": spaces of any kind, a no-break (U+00A0) or an ideographic one (U+3000) too, on send and edit. */
+  /** A visible character: not only spaces of any kind (U+00A0, U+3000 too) or zero-width characters, on send and edit. */
   @Test
   void aTextOfOnlySpacesOfAnyKindIsRefused() {
     User a = user("spaces");
     User b = user("spaced");
     String id = direct(portA, a, b).expect(201).json().getString("id");
-    for (String blank : List.of("\u00a0", "\u3000", " \u00a0\n\t\u2007\u3000")) {
+    // zero-width characters (a space, a joiner, a BOM) show nothing either
+    for (String blank : List.of("\u00a0", "\u3000", " \u00a0\n\t\u2007\u3000", "\u200b", "\u200b\u200d\ufeff ")) {
       assertThat(send(portA, a, id, blank).error(400)).isEqualTo("invalid_argument");
     }
+    // an emoji alone is a message
+    assertThat(send(portA, a, id, "\ud83c\udfb8").expect(201).json().getString("text")).isEqualTo("\ud83c\udfb8");
     JsonObject sent = send(portA, a, id, "a\u00a0b").expect(201).json();
     assertThat(sent.getString("text")).isEqualTo("a\u00a0b");
     assertThat(call(portA, "PATCH", conv(id) + "/messages/" + sent.getString("id"), a.token(), new JsonObject().put("text", "\u00a0\u3000"))
         .error(400)).isEqualTo("invalid_argument");
     JsonArray all = call(portA, "GET", conv(id) + "/messages", a.token(), null).expect(200).json().getJsonArray("messages");
-    assertThat(all).hasSize(1);
+    assertThat(all).hasSize(2);
     assertThat(all.getJsonObject(0).getString("text")).isEqualTo("a\u00a0b");
   }
 
