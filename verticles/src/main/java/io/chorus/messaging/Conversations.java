@@ -84,6 +84,17 @@ public final class Conversations {
         });
   }
 
+  /**
+   * Refuses a group of more than {@link #MAX_MEMBERS}: {@code me} and the distinct others of {@code userIds}. The routes
+   * check it with the request's other rules, before the request counts on the rate limit.
+   */
+  static void checkGroupSize(String me, List<UUID> userIds) {
+    UUID self = UUID.fromString(me);
+    if (1 + userIds.stream().filter(u -> !u.equals(self)).distinct().count() > MAX_MEMBERS) {
+      throw ErrorCode.INVALID_ARGUMENT.exception("a group has at most " + MAX_MEMBERS + " members, you included");
+    }
+  }
+
   /** A group titled {@code title} (already checked) of {@code me} (its owner) and {@code userIds}. */
   public Future<Made> group(String me, String title, List<UUID> userIds) {
     UUID self = UUID.fromString(me);

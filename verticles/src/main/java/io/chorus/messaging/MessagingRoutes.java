@@ -68,6 +68,7 @@ final class MessagingRoutes {
       if ("group".equals(type)) {
         String title = Inputs.name("title", string(b, "title"), 1, Conversations.MAX_TITLE);
         List<UUID> ids = uuids(b, "user_ids");
+        Conversations.checkGroupSize(me, ids);
         return write(me, () -> conversations.group(me, title, ids)).map(made -> status(ctx, 201, made.conversation()));
       }
       throw ErrorCode.INVALID_ARGUMENT.exception("type must be direct or group");
@@ -269,16 +270,13 @@ final class MessagingRoutes {
     if (!(v instanceof JsonArray a)) {
       throw ErrorCode.INVALID_ARGUMENT.exception(field + " must be an array of user ids");
     }
-    // duplicates and the caller are ignored, so the member limit is checked on the distinct ids (the body limit bounds the array)
+    // duplicates are dropped here (the body limit bounds the array); the member limit counts the distinct ids and the caller
     java.util.Set<UUID> out = new java.util.LinkedHashSet<>();
     for (Object o : a) {
       if (!(o instanceof String s)) {
         throw ErrorCode.INVALID_ARGUMENT.exception(field + " must be an array of user ids");
       }
       out.add(uuid(field + "[]", s));
-    }
-    if (out.size() > Conversations.MAX_MEMBERS) {
-      throw ErrorCode.INVALID_ARGUMENT.exception("a group has at most " + Conversations.MAX_MEMBERS + " members, you included");
     }
     return new ArrayList<>(out);
   }

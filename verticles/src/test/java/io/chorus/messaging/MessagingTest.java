@@ -584,6 +584,13 @@ class MessagingTest {
       String id = direct(p0, a, b).expect(201).json().getString("id");   // 1
       assertThat(send(p1, a, id, "").error(400)).isEqualTo("invalid_argument");   // refused: not counted
       assertThat(direct(p1, a, a).error(400)).isEqualTo("invalid_argument");   // a direct conversation with yourself: not counted
+      JsonArray tooMany = new JsonArray();
+      for (int i = 0; i < Conversations.MAX_MEMBERS; i++) {
+        tooMany.add(UUID.randomUUID().toString());
+      }
+      // 256 others and the caller: 257 members
+      assertThat(call(p1, "POST", "/api/v1/conversations", a.token(), new JsonObject().put("type", "group").put("title", "big")
+          .put("user_ids", tooMany)).error(400)).isEqualTo("invalid_argument");   // 257 members: not counted
       assertThat(call(p0, "PATCH", conv(id) + "/members/" + b.id(), a.token(), new JsonObject().put("role", "owner")).error(400))
           .isEqualTo("invalid_argument");   // a role that does not exist: not counted
       send(p1, a, id, "two").expect(201);   // 2
