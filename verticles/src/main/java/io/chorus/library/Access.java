@@ -29,20 +29,7 @@ public final class Access {
    * BodyHandler on the route, hence one handler that runs {@code body} itself.)
    */
   public Handler<RoutingContext> authenticated(BodyHandler body) {
-    return ctx -> {
-      ctx.request().pause();
-      caller(ctx).onComplete(ar -> {
-        if (ar.failed()) {
-          if (!ctx.request().isEnded()) {
-            ctx.request().handler(b -> { }).endHandler(v -> { }).resume();
-          }
-          Http.fail(ctx, ar.cause());
-          return;
-        }
-        ctx.put(CALLER, ar.result());
-        body.handle(ctx);
-      });
-    };
+    return Http.checkedBeforeBody(ctx -> caller(ctx).map(me -> ctx.put(CALLER, me)), body);
   }
 
   /** The signed-in caller ({@code Authorization: Bearer <access JWT>}); fails UNAUTHENTICATED without one. */

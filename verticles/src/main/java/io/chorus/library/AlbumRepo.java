@@ -109,7 +109,7 @@ final class AlbumRepo {
   }
 
   /** Albums the viewer may see, newest first; {@code artistId}/{@code artistName}/{@code owner} filter when not null. */
-  Future<JsonObject> list(SignedIn viewer, UUID owner, UUID artistId, String artistName, CatalogHttp.Cursor cursor, int limit) {
+  Future<JsonObject> list(SignedIn viewer, UUID owner, UUID artistId, String artistName, io.chorus.web.KeysetCursor cursor, int limit) {
     Tuple t = CatalogTracks.viewer(Tuple.tuple(), viewer).addValue(owner).addValue(artistId)
         .addValue(artistName == null ? null : Artists.nameKey(artistName))
         .addValue(cursor == null ? null : cursor.at()).addValue(cursor == null ? null : cursor.id()).addValue(limit + 1);
@@ -125,7 +125,7 @@ final class AlbumRepo {
           for (Row r : rs) {
             if (albums.size() == limit) {
               JsonObject last = albums.getJsonObject(limit - 1);
-              next = new CatalogHttp.Cursor(java.time.OffsetDateTime.parse(last.getString("created_at")), UUID.fromString(last.getString("id"))).encode();
+              next = new io.chorus.web.KeysetCursor(java.time.OffsetDateTime.parse(last.getString("created_at")), UUID.fromString(last.getString("id"))).encode();
               break;
             }
             albums.add(json(r));

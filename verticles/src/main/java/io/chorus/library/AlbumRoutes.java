@@ -56,7 +56,7 @@ final class AlbumRoutes {
       UUID ownerId = owner == null ? null : "me".equals(owner) ? UUID.fromString(me.userId()) : CatalogHttp.uuid("owner", owner);
       UUID artistId = artist != null && artist.length() == 36 && artist.charAt(8) == '-' ? CatalogHttp.uuid("artist", artist) : null;
       String artistName = artist != null && artistId == null ? artist : null;
-      CatalogHttp.Cursor cursor = CatalogHttp.Cursor.parse(ctx.request().getParam("cursor"));
+      io.chorus.web.KeysetCursor cursor = io.chorus.web.KeysetCursor.parse(ctx.request().getParam("cursor"), "cursor is malformed");
       int limit = CatalogHttp.limit(ctx, 50, 200);
       return albums.list(me, ownerId, artistId, artistName, cursor, limit);
     })));

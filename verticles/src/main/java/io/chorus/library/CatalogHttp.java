@@ -7,9 +7,7 @@ import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 
-import java.nio.charset.StandardCharsets;
 import java.time.OffsetDateTime;
-import java.util.Base64;
 import java.util.UUID;
 import java.util.function.Supplier;
 
@@ -119,26 +117,6 @@ final class CatalogHttp {
     throw ErrorCode.INVALID_ARGUMENT.exception("limit must be an integer 1-" + max);
   }
 
-  /** A keyset position: the last row's sort time and id, opaque to clients. */
-  record Cursor(OffsetDateTime at, UUID id) {
-    String encode() {
-      return Base64.getUrlEncoder().withoutPadding().encodeToString((at + "|" + id).getBytes(StandardCharsets.UTF_8));
-    }
-
-    /** Null for an absent cursor; {@code invalid_argument} for one this server did not make. */
-    static Cursor parse(String value) {
-      if (value == null || value.isEmpty()) {
-        return null;
-      }
-      try {
-        String s = new String(Base64.getUrlDecoder().decode(value), StandardCharsets.UTF_8);
-        int bar = s.indexOf('|');
-        return new Cursor(OffsetDateTime.parse(s.substring(0, bar)), UUID.fromString(s.substring(bar + 1)));
-      } catch (RuntimeException e) {
-        throw ErrorCode.INVALID_ARGUMENT.exception("cursor is malformed");
-      }
-    }
-  }
 
   static String iso(OffsetDateTime t) {
     return t == null ? null : t.toInstant().toString();

@@ -81,7 +81,7 @@ final class Moderation {
   }
 
   /** Pending items oldest first, then (in the same order) approved items with open reports, with their count and reasons. */
-  Future<JsonObject> queue(SignedIn moderator, String type, CatalogHttp.Cursor cursor, int limit) {
+  Future<JsonObject> queue(SignedIn moderator, String type, io.chorus.web.KeysetCursor cursor, int limit) {
     String alias = "track".equals(type) ? "t" : "al";
     // a track carries the moderator's own liked ($5), as it does in every other list a signed-in caller reads
     String columns = "track".equals(type) ? CatalogTracks.columns(5) : AlbumRepo.COLUMNS;
@@ -108,7 +108,7 @@ final class Moderation {
             JsonObject subject = "track".equals(type) ? CatalogTracks.json(r) : AlbumRepo.json(r);
             if (items.size() == limit) {
               JsonObject last = items.getJsonObject(limit - 1).getJsonObject(type);
-              next = new CatalogHttp.Cursor(java.time.OffsetDateTime.parse(last.getString("created_at")), UUID.fromString(last.getString("id"))).encode();
+              next = new io.chorus.web.KeysetCursor(java.time.OffsetDateTime.parse(last.getString("created_at")), UUID.fromString(last.getString("id"))).encode();
               break;
             }
             Object reports = r.getValue("reports");

@@ -41,7 +41,7 @@ final class ModerationRoutes {
     // holds; only a moderator learns the rules of the parameters (400)
     router.get("/api/v1/moderation/queue").handler(ctx -> respond(ctx, 200, () -> moderator(ctx).compose(me -> {
       String type = type(ctx.request().getParam("type", "track"), "type");
-      CatalogHttp.Cursor cursor = CatalogHttp.Cursor.parse(ctx.request().getParam("cursor"));
+      io.chorus.web.KeysetCursor cursor = io.chorus.web.KeysetCursor.parse(ctx.request().getParam("cursor"), "cursor is malformed");
       int limit = CatalogHttp.limit(ctx, 50, 200);
       return moderation.queue(me, type, cursor, limit);
     })));

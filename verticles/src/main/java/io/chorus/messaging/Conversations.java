@@ -1,6 +1,7 @@
 package io.chorus.messaging;
 
 import io.chorus.bus.ErrorCode;
+import io.chorus.web.KeysetCursor;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -11,10 +12,7 @@ import io.vertx.sqlclient.SqlClient;
 import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Tuple;
 
-import java.nio.charset.StandardCharsets;
-import java.time.OffsetDateTime;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -118,7 +116,7 @@ public final class Conversations {
 
   /** The caller's conversations, newest activity first, after the {@code before} cursor (null: from the newest). */
   public Future<JsonObject> list(String me, String before, int limit) {
-    Cursor cursor = Cursor.parse(before);
+    KeysetCursor cursor = KeysetCursor.parse(before, "before is not a cursor this server made");
     String sql = "SELECT " + CONV_COLUMNS + ", m.last_read_seq, " + UNREAD
         + " FROM conversation_members m JOIN conversations c ON c.id = m.conversation_id WHERE m.user_id = $1"
         + (cursor == null ? "" : " AND (c.last_activity_at, c.id) < ($3, $4)")
@@ -139,7 +137,7 @@ public final class Conversations {
         }
         Row last = shown.isEmpty() ? null : shown.get(shown.size() - 1);
         return new JsonObject().put("conversations", out)
-            .put("next_before", more ? new Cursor(last.getOffsetDateTime("last_activity_at"), last.getUUID("id")).encode() : null);
+            .put("next_before", more ? new KeysetCursor(last.getOffsetDateTime("last_activity_at"), last.getUUID("id")).encode() : null);
       });
     });
   }
@@ -403,26 +401,5 @@ public final class Conversations {
       }
       return out;
     });
-  }
-
-  /** The list's keyset position: the last conversation's activity time and id, opaque to clients. */
-  record Cursor(OffsetDateTime at, UUID id) {
-    String encode() {
-      return Base64.getUrlEncoder().withoutPadding().encodeToString((at + "|" + id).getBytes(StandardCharsets.UTF_8));
-    }
-
-    /** Null for an absent cursor; {@code invalid_argument} for one this server did not make. */
-    static Cursor parse(String value) {
-      if (value == null || value.isEmpty()) {
-        return null;
-      }
-      try {
-        String s = new String(Base64.getUrlDecoder().decode(value), StandardCharsets.UTF_8);
-        int bar = s.indexOf('|');
-        return new Cursor(OffsetDateTime.parse(s.substring(0, bar)), UUID.fromString(s.substring(bar + 1)));
-      } catch (RuntimeException e) {
-        throw ErrorCode.INVALID_ARGUMENT.exception("before is not a cursor this server made");
-      }
-    }
   }
 }

@@ -147,24 +147,11 @@ final class MessagingRoutes {
    * paused meanwhile), so a caller without a valid one gets 401 whatever its body holds (as the library's routes do).
    */
   private Handler<RoutingContext> authenticated(BodyHandler body) {
-    return ctx -> {
-      ctx.request().pause();
-      // the caller, then the path's ids, then the body (docs/api.md): a malformed id is 400 whatever the body's size
-      caller(ctx).map(me -> {
-        ctx.pathParams().forEach(MessagingRoutes::uuid);
-        return me;
-      }).onComplete(ar -> {
-        if (ar.failed()) {
-          if (!ctx.request().isEnded()) {
-            ctx.request().handler(b -> { }).endHandler(v -> { }).resume();
-          }
-          Http.fail(ctx, ar.cause());
-          return;
-        }
-        ctx.put(CALLER, ar.result());
-        body.handle(ctx);
-      });
-    };
+    // the caller, then the path's ids, then the body (docs/api.md): a malformed id is 400 whatever the body's size
+    return Http.checkedBeforeBody(ctx -> caller(ctx).map(me -> {
+      ctx.pathParams().forEach(MessagingRoutes::uuid);
+      return ctx.put(CALLER, me);
+    }), body);
   }
 
   private Future<SignedIn> caller(RoutingContext ctx) {

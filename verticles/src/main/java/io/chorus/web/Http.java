@@ -57,6 +57,28 @@ public final class Http {
   }
 
   /**
+   * Runs {@code check} (e.g. the caller's token, the path's ids) before the request's body is read, with the request
+   * paused: on failure the body is drained unread and the error answered (an unauthenticated caller never makes the
+   * server read a large body), else {@code body} (a BodyHandler) reads it and routing goes on.
+   */
+  public static io.vertx.core.Handler<RoutingContext> checkedBeforeBody(java.util.function.Function<RoutingContext, Future<?>> check,
+      io.vertx.core.Handler<RoutingContext> body) {
+    return ctx -> {
+      ctx.request().pause();
+      check.apply(ctx).onComplete(ar -> {
+        if (ar.failed()) {
+          if (!ctx.request().isEnded()) {
+            ctx.request().handler(b -> { }).endHandler(v -> { }).resume();
+          }
+          fail(ctx, ar.cause());
+          return;
+        }
+        body.handle(ctx);
+      });
+    };
+  }
+
+  /**
    * Lets HEAD reach every route that serves GET alone and is not {@link #GET_ONLY}: HEAD is GET without
    * the body (RFC 9110 9.3.2), and monitors probe /health with it. Vert.x writes the head of the answer,
    * Content-Length included, and drops its body.
