@@ -165,8 +165,12 @@ public final class Conversations {
           if (!"owner".equals(m.role()) && !"admin".equals(m.role())) {
             return Future.failedFuture(ErrorCode.FORBIDDEN.exception("only the group's owner and admins add members"));
           }
-          return c.preparedQuery("SELECT count(*) FROM conversation_members WHERE conversation_id = $1").execute(Tuple.of(id))
-              .compose(n -> n.iterator().next().getLong(0) >= MAX_MEMBERS
+          // a member already is told so even when the group is full (the more specific answer first)
+          return c.preparedQuery("SELECT count(*) AS n, coalesce(bool_or(user_id = $2), false) AS member FROM conversation_members"
+                  + " WHERE conversation_id = $1").execute(Tuple.of(id, user))
+              .compose(n -> n.iterator().next().getBoolean("member")
+                  ? Future.failedFuture(ErrorCode.ALREADY_EXISTS.exception("already a member"))
+                  : n.iterator().next().getLong("n") >= MAX_MEMBERS
                   ? Future.failedFuture(ErrorCode.CONFLICT.exception("a group has at most " + MAX_MEMBERS + " members"))
                   : c.preparedQuery("INSERT INTO conversation_members (conversation_id, user_id, role) VALUES ($1, $2, 'member') ON CONFLICT DO NOTHING")
                       .execute(Tuple.of(id, user)))

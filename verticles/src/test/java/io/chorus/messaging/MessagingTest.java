@@ -659,6 +659,27 @@ class MessagingTest {
     assertThat(roles(g)).isEqualTo(Map.of(a.id(), "owner", b.id(), "member"));
   }
 
+  /**
+   * A full group (256 members; filled with rows, as registering 254 users would only slow the test): adding one more is
+   * 409 {@code conflict}, adding a member again is 409 {@code already_exists} (the more specific answer) either way.
+   */
+  @Test
+  void aFullGroupRefusesANewMemberButNamesAnExistingOne() {
+    User a = user("full");
+    User b = user("fuller");
+    User c = user("outside");
+    String id = group(a, "full house", b).getString("id");
+    tc.sql("INSERT INTO users (id, username, display_name, password_hash)"
+        + " SELECT gen_random_uuid(), 'fill-' || substr(md5(random()::text), 1, 12), 'filler', 'x' FROM generate_series(1, ?)",
+        Conversations.MAX_MEMBERS - 2);
+    tc.sql("INSERT INTO conversation_members (conversation_id, user_id, role)"
+        + " SELECT ?::uuid, id, 'member' FROM users WHERE display_name = 'filler' AND id NOT IN"
+        + " (SELECT user_id FROM conversation_members WHERE conversation_id = ?::uuid) LIMIT ?", id, id, Conversations.MAX_MEMBERS - 2);
+    assertThat(call(portA, "GET", conv(id), a.token(), null).expect(200).json().getJsonArray("members")).hasSize(Conversations.MAX_MEMBERS);
+    assertThat(call(portA, "POST", conv(id) + "/members", a.token(), new JsonObject().put("user_id", c.id())).error(409)).isEqualTo("conflict");
+    assertThat(call(portA, "POST", conv(id) + "/members", a.token(), new JsonObject().put("user_id", b.id())).error(409)).isEqualTo("already_exists");
+  }
+
   @Test
   void badInputGetsAClear4xxAndWritesNothing() {
     User a = user("fuzz");
