@@ -225,6 +225,21 @@ public final class Inputs {
     return (cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069) || cp == 0x200E || cp == 0x200F || cp == 0x061C;
   }
 
+  /** A required UUID in its canonical 36-character form; {@code invalid_argument} naming {@code field} otherwise. */
+  public static java.util.UUID uuid(String field, String value) {
+    if (value == null || value.isEmpty()) {
+      throw ErrorCode.INVALID_ARGUMENT.exception(field + " is required");
+    }
+    try {
+      if (value.length() != 36) {
+        throw new IllegalArgumentException();
+      }
+      return java.util.UUID.fromString(value);
+    } catch (IllegalArgumentException e) {
+      throw ErrorCode.INVALID_ARGUMENT.exception(field + " must be a UUID");
+    }
+  }
+
   /** Something a reader sees: not whitespace, format characters (zero-width, BOM), lone marks or fillers. */
   public static boolean hasVisible(String s) {
     for (int i = 0; i < s.length(); ) {

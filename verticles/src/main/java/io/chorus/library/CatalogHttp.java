@@ -38,17 +38,7 @@ final class CatalogHttp {
   }
 
   static UUID uuid(String field, String value) {
-    if (value == null || value.isEmpty()) {
-      throw ErrorCode.INVALID_ARGUMENT.exception(field + " is required");
-    }
-    try {
-      if (value.length() != 36) {
-        throw new IllegalArgumentException();
-      }
-      return UUID.fromString(value);
-    } catch (IllegalArgumentException e) {
-      throw ErrorCode.INVALID_ARGUMENT.exception(field + " must be a UUID");
-    }
+    return Inputs.uuid(field, value);
   }
 
   static UUID pathId(RoutingContext ctx, String param) {
