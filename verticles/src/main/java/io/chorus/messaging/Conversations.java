@@ -172,7 +172,10 @@ public final class Conversations {
                   ? Future.failedFuture(ErrorCode.ALREADY_EXISTS.exception("already a member"))
                   : n.iterator().next().getLong("n") >= MAX_MEMBERS
                   ? Future.failedFuture(ErrorCode.CONFLICT.exception("a group has at most " + MAX_MEMBERS + " members"))
-                  : c.preparedQuery("INSERT INTO conversation_members (conversation_id, user_id, role) VALUES ($1, $2, 'member') ON CONFLICT DO NOTHING")
+                  // the history before the join is readable but not unread: the marker starts at the last message
+                  // (under the lock, so no message lands between reading last_seq and the insert)
+                  : c.preparedQuery("INSERT INTO conversation_members (conversation_id, user_id, role, last_read_seq)"
+                          + " SELECT $1, $2, 'member', last_seq FROM conversations WHERE id = $1 ON CONFLICT DO NOTHING")
                       .execute(Tuple.of(id, user)))
               .compose(ins -> ins.rowCount() == 0
                   ? Future.failedFuture(ErrorCode.ALREADY_EXISTS.exception("already a member"))

@@ -23,6 +23,8 @@ import java.util.UUID;
 public final class Messages {
   public static final int MAX_TEXT = 4000;
   public static final int MAX_CLIENT_ID = 64;
+  /** The characters of the answered message's text a reply carries (a client shows a one-line quote). */
+  public static final int REPLY_EXCERPT = 200;
 
   private final Pool pg;
   private final MessagingEvents events;
@@ -44,9 +46,11 @@ public final class Messages {
    * the same conversation answers the message the first call stored (never a second one): looked up under the lock,
    * and a unique-key violation (which the lock rules out, but the key is the guarantee) read as that same answer.
    * Sending moves the sender's read marker to their message (what they answer they have read). A disabled account
-   * (its tokens are refused anyway) cannot send; its messages stay.
+   * (its tokens are refused anyway) cannot send; its messages stay. {@code replyTo} (or null): the message this one
+   * answers, which must be one of this conversation's and not deleted ({@code INVALID_ARGUMENT} otherwise); a retry
+   * answers the first message even if the answered one was deleted since.
    */
-  public Future<Sent> send(String me, UUID id, String text, String clientMessageId) {
+  public Future<Sent> send(String me, UUID id, String text, String clientMessageId, UUID replyTo) {
     UUID sender = UUID.fromString(me);
     return pg.withTransaction(c -> Conversations.lock(c, id, me)
             .compose(m -> c.preparedQuery("SELECT disabled FROM users WHERE id = $1").execute(Tuple.of(sender)))
@@ -54,22 +58,23 @@ public final class Messages {
                 ? Future.failedFuture(ErrorCode.FORBIDDEN.exception("a disabled account cannot send"))
                 : clientMessageId == null ? Future.succeededFuture((Row) null) : byClientId(c, id, sender, clientMessageId))
             .compose(existing -> existing != null ? Future.succeededFuture(new Stored(existing, false, List.of()))
+                : replyable(c, id, replyTo).compose(ok ->
                 // the time is read under the lock (clock_timestamp, not the transaction's start NOW()), so created_at
                 // follows seq and last_activity_at never goes back, however long the send waited for the lock
-                : c.preparedQuery("UPDATE conversations SET last_seq = last_seq + 1, last_activity_at = clock_timestamp() WHERE id = $1"
+                c.preparedQuery("UPDATE conversations SET last_seq = last_seq + 1, last_activity_at = clock_timestamp() WHERE id = $1"
                         + " RETURNING last_seq, last_activity_at")
                     .execute(Tuple.of(id))
                     .compose(seq -> {
                       long n = seq.iterator().next().getLong("last_seq");
-                      return c.preparedQuery("INSERT INTO messages AS msg (id, conversation_id, seq, sender_id, text, client_message_id, created_at)"
-                              + " VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING " + MessagingJson.MESSAGE_COLUMNS)
+                      return c.preparedQuery("INSERT INTO messages AS msg (id, conversation_id, seq, sender_id, text, client_message_id, created_at,"
+                              + " reply_to_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING " + MessagingJson.MESSAGE_COLUMNS)
                           .execute(Tuple.of(UUID.randomUUID(), id, n, sender, text, clientMessageId)
-                              .addOffsetDateTime(seq.iterator().next().getOffsetDateTime("last_activity_at")))
+                              .addOffsetDateTime(seq.iterator().next().getOffsetDateTime("last_activity_at")).addUUID(replyTo))
                           .compose(ins -> c.preparedQuery("UPDATE conversation_members SET last_read_seq = $3"
                                   + " WHERE conversation_id = $1 AND user_id = $2 AND last_read_seq < $3").execute(Tuple.of(id, sender, n))
                               .compose(x -> Conversations.memberIds(c, id))
                               .map(members -> new Stored(ins.iterator().next(), true, members)));
-                    })))
+                    }))))
         .recover(e -> clientMessageId != null && e instanceof PgException pe && "23505".equals(pe.getSqlState())
             ? byClientId(pg, id, sender, clientMessageId).compose(r -> r == null ? Future.failedFuture(e) : Future.succeededFuture(new Stored(r, false, List.of())))
             : Future.failedFuture(e))
@@ -208,6 +213,19 @@ public final class Messages {
     return pg.preparedQuery("SELECT 1 FROM conversation_members WHERE conversation_id = $1 AND user_id = $2")
         .execute(Tuple.of(id, UUID.fromString(me)))
         .compose(rows -> rows.size() == 0 ? Future.failedFuture(Conversations.notFound()) : Future.succeededFuture());
+  }
+
+  /** Succeeds when {@code replyTo} is null or a message of conversation {@code id} that is not deleted. */
+  private static Future<Void> replyable(SqlClient c, UUID id, UUID replyTo) {
+    if (replyTo == null) {
+      return Future.succeededFuture();
+    }
+    return c.preparedQuery("SELECT deleted_at FROM messages WHERE id = $1 AND conversation_id = $2").execute(Tuple.of(replyTo, id))
+        .compose(rows -> rows.size() == 0
+            ? Future.failedFuture(ErrorCode.INVALID_ARGUMENT.exception("reply_to is no message of this conversation"))
+            : rows.iterator().next().getOffsetDateTime("deleted_at") != null
+            ? Future.failedFuture(ErrorCode.INVALID_ARGUMENT.exception("reply_to names a deleted message"))
+            : Future.succeededFuture());
   }
 
   private static Future<Row> byClientId(SqlClient c, UUID id, UUID sender, String clientMessageId) {

@@ -17,6 +17,7 @@ final class MessagingEvents {
   static final String MESSAGE_DELETED = "message_deleted";
   static final String CONVERSATION = "conversation";
   static final String READ = "read";
+  static final String TYPING = "typing";
 
   private final EventBus bus;
 
@@ -47,6 +48,12 @@ final class MessagingEvents {
   void read(Collection<String> members, String conversationId, String reader, long seq) {
     JsonObject event = new JsonObject().put("type", READ).put("conversation_id", conversationId).put("user_id", reader).put("seq", seq);
     members.forEach(uid -> publish(uid, event));
+  }
+
+  /** {@code {"type":"typing","conversation_id","user_id"}}: a member is typing (to the other members only). */
+  void typing(Collection<String> others, String conversationId, String typist) {
+    JsonObject event = new JsonObject().put("type", TYPING).put("conversation_id", conversationId).put("user_id", typist);
+    others.forEach(uid -> publish(uid, event));
   }
 
   private void publish(String uid, JsonObject event) {

@@ -17,6 +17,7 @@ import java.util.List;
 public final class MessagingFeature implements Feature {
   private Conversations conversations;
   private Messages messages;
+  private Typing typing;
   private SignedIn.Verifier users;
   private io.chorus.web.RateLimiter limiter;
   private MessagingConfig config;
@@ -44,12 +45,13 @@ public final class MessagingFeature implements Feature {
     MessagingEvents events = new MessagingEvents(node.vertx().eventBus());
     conversations = new Conversations(node.infra().pg(), events);
     messages = new Messages(node.infra().pg(), events);
+    typing = new Typing(node.infra().pg(), node.infra().redisApi(), events);
     return Future.succeededFuture();
   }
 
   @Override
   public Future<Void> mount(GatewayContext gateway) {
-    new MessagingRoutes(users, conversations, messages, limiter, config.rateWrites(), gateway.node().config().security().allowedOrigins()).mount(gateway.router());
+    new MessagingRoutes(users, conversations, messages, typing, limiter, config.rateWrites(), gateway.node().config().security().allowedOrigins()).mount(gateway.router());
     return Future.succeededFuture();
   }
 }

@@ -12,7 +12,11 @@ final class MessagingJson {
 
   /** The message columns every query selects, prefixed by the table alias {@code msg}. */
   static final String MESSAGE_COLUMNS = "msg.id, msg.conversation_id, msg.seq, msg.sender_id, msg.text, msg.client_message_id,"
-      + " msg.created_at, msg.edited_at, msg.deleted_at";
+      + " msg.created_at, msg.edited_at, msg.deleted_at,"
+      // the message answered, as it is now (an edit shows, a deletion leaves its tombstone); a subquery, not a join,
+      // so that every statement (RETURNING of INSERT and UPDATE too) selects the same columns
+      + " (SELECT json_build_object('id', r.id, 'seq', r.seq, 'sender_id', r.sender_id, 'text', left(r.text, " + Messages.REPLY_EXCERPT + "),"
+      + " 'deleted', r.deleted_at IS NOT NULL) FROM messages r WHERE r.id = msg.reply_to_id) AS reply_to";
 
   /** The user columns a member row selects (alias {@code u}). */
   static final String USER_COLUMNS = "u.id AS user_id, u.username, u.display_name, u.bio, u.avatar_key, u.created_at AS user_created_at, u.disabled";
@@ -31,7 +35,8 @@ final class MessagingJson {
         .put("text", r.getString("text"))
         .put("created_at", iso(r.getOffsetDateTime("created_at")))
         .put("edited_at", iso(r.getOffsetDateTime("edited_at")))
-        .put("deleted", r.getOffsetDateTime("deleted_at") != null);
+        .put("deleted", r.getOffsetDateTime("deleted_at") != null)
+        .put("reply_to", r.getJsonObject("reply_to"));
     if (sender.equals(viewer)) {
       m.put("client_message_id", r.getString("client_message_id"));
     }

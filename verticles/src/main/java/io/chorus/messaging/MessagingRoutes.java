@@ -38,15 +38,17 @@ final class MessagingRoutes {
   private final SignedIn.Verifier users;
   private final Conversations conversations;
   private final Messages messages;
+  private final Typing typing;
   private final List<String> allowedOrigins;
   private final RateLimiter limiter;
   private final int writesPerWindow;
 
-  MessagingRoutes(SignedIn.Verifier users, Conversations conversations, Messages messages, RateLimiter limiter, int writesPerWindow,
+  MessagingRoutes(SignedIn.Verifier users, Conversations conversations, Messages messages, Typing typing, RateLimiter limiter, int writesPerWindow,
                   List<String> allowedOrigins) {
     this.users = users;
     this.conversations = conversations;
     this.messages = messages;
+    this.typing = typing;
     this.limiter = limiter;
     this.writesPerWindow = writesPerWindow;
     this.allowedOrigins = allowedOrigins;
@@ -113,7 +115,9 @@ final class MessagingRoutes {
       if (clientId != null) {
         Inputs.text("client_message_id", clientId, Messages.MAX_CLIENT_ID);
       }
-      return write(me, () -> messages.send(me, id, text, clientId)).map(sent -> status(ctx, sent.created() ? 201 : 200, sent.message()));
+      String replyTo = string(b, "reply_to");
+      UUID answered = replyTo == null ? null : uuid("reply_to", replyTo);
+      return write(me, () -> messages.send(me, id, text, clientId, answered)).map(sent -> status(ctx, sent.created() ? 201 : 200, sent.message()));
     }));
     router.get(base + "/:id/messages").handler(ctx -> authed(ctx, 200, me -> {
       UUID id = pathId(ctx, "id");
@@ -130,6 +134,10 @@ final class MessagingRoutes {
       UUID message = pathId(ctx, "message_id");
       return write(me, () -> messages.delete(me, id, message));
     }));
+    // no body: nothing to say but "typing"; not counted as a change (nothing is stored, and Typing sends at most one
+    // event per member and conversation every 2 s however often it is called)
+    router.post(base + "/:id/typing").handler(authenticated(BodyHandler.create(false).setBodyLimit(1024)))
+        .handler(ctx -> authed(ctx, 204, me -> typing.typing(me, pathId(ctx, "id"))));
     router.post(base + "/:id/read").handler(body).handler(ctx -> authed(ctx, 200, me -> {
       UUID id = pathId(ctx, "id");
       Object seq = body(ctx).getValue("seq");

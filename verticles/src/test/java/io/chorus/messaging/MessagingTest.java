@@ -121,7 +121,7 @@ class MessagingTest {
   }
 
   static boolean messaging(JsonObject m) {
-    return Set.of("message", "message_edited", "message_deleted", "conversation", "read").contains(m.getString("type"));
+    return Set.of("message", "message_edited", "message_deleted", "conversation", "read", "typing").contains(m.getString("type"));
   }
 
   static WsProbe channel(int port, User u) {
@@ -738,5 +738,106 @@ class MessagingTest {
     // nothing of the refused sends was written: seqs 1..4 are the four accepted messages
     JsonArray written = call(portA, "GET", msgs + "?after_seq=0", a.token(), null).json().getJsonArray("messages");
     assertThat(written.stream().map(m -> ((JsonObject) m).getLong("seq")).toList()).containsExactly(1L, 2L, 3L);
+  }
+
+  // ---- joining later, typing, replies
+
+  /** A member added to a group with a history can read it all but has nothing unread (it was 3 unread on the old code). */
+  @Test
+  void aMemberAddedLaterReadsTheHistoryButHasNothingUnread() {
+    User a = user("host");
+    User b = user("early");
+    User c = user("late");
+    String id = group(a, "later", b).getString("id");
+    for (int i = 1; i <= 3; i++) {
+      send(portA, b, id, "before " + i).expect(201);
+    }
+    call(portA, "POST", conv(id) + "/members", a.token(), new JsonObject().put("user_id", c.id())).expect(200);
+    JsonObject asC = call(portB, "GET", conv(id), c.token(), null).expect(200).json();
+    assertThat(asC.getLong("unread_count")).isZero();
+    assertThat(asC.getLong("last_read_seq")).isEqualTo(3);
+    assertThat(call(portB, "GET", conv(id) + "/messages", c.token(), null).json().getJsonArray("messages")).hasSize(3);
+    send(portA, b, id, "after").expect(201);
+    assertThat(call(portB, "GET", conv(id), c.token(), null).json().getLong("unread_count")).isEqualTo(1);
+  }
+
+  /**
+   * typing reaches the conversation's other members (on either node), never the typist, and at most once per member and
+   * conversation every 2 s however often it is called: the next event b hears after a's burst of typing calls is a's
+   * message, and a hears its own message first.
+   */
+  @Test
+  void typingReachesTheOtherMembersOnlyAndABurstIsOneEvent() {
+    User a = user("typist");
+    User b = user("reader");
+    User c = user("stranger");
+    String id = direct(portA, a, b).expect(201).json().getString("id");
+    try (WsProbe aws = channel(portA, a); WsProbe bws = channel(portB, b)) {
+      long start = System.nanoTime();
+      for (int i = 0; i < 5; i++) {
+        call(i % 2 == 0 ? portA : portB, "POST", conv(id) + "/typing", a.token(), null).expect(204);
+      }
+      long burstMs = (System.nanoTime() - start) / 1_000_000;
+      send(portA, a, id, "typed").expect(201);
+      JsonObject typing = new JsonObject().put("type", "typing").put("conversation_id", id).put("user_id", a.id());
+      int heard = 0;
+      for (JsonObject ev = bws.await(MessagingTest::messaging, 10_000); !"message".equals(ev.getString("type"));
+           ev = bws.await(MessagingTest::messaging, 10_000)) {
+        assertThat(ev).isEqualTo(typing);
+        heard++;
+      }
+      // one per 2 s window the burst spanned (a burst on a loaded machine may span two windows)
+      assertThat(heard).as("typing events for a burst of %d ms", burstMs).isBetween(1, 1 + (int) (burstMs / Typing.INTERVAL_MS));
+      assertThat(aws.await(MessagingTest::messaging, 10_000).getString("type")).isEqualTo("message");
+    }
+    // a non-member is told what any stranger is told; the path id and the token are checked
+    assertThat(call(portA, "POST", conv(id) + "/typing", c.token(), null).error(404)).isEqualTo("not_found");
+    assertThat(call(portA, "POST", conv(UUID.randomUUID().toString()) + "/typing", a.token(), null).error(404)).isEqualTo("not_found");
+    assertThat(call(portA, "POST", conv("nope") + "/typing", a.token(), null).error(400)).isEqualTo("invalid_argument");
+    assertThat(call(portA, "POST", conv(id) + "/typing", null, null).error(401)).isEqualTo("unauthenticated");
+  }
+
+  /**
+   * A reply carries the message it answers as that message is now (an edit shows, a deletion leaves a tombstone), in
+   * the answer, the event and the history; a reply to a message of another conversation, to a deleted one or to no
+   * message id is 400 and sends nothing.
+   */
+  @Test
+  void aReplyCarriesTheAnsweredMessageAsItIsNow() {
+    User a = user("asker");
+    User b = user("answerer");
+    User c = user("elsewhere");
+    String id = direct(portA, a, b).expect(201).json().getString("id");
+    String other = direct(portA, a, c).expect(201).json().getString("id");
+    String question = "q".repeat(250);
+    JsonObject asked = send(portA, a, id, question).expect(201).json();
+    assertThat(asked.getValue("reply_to")).isNull();
+    String msgs = conv(id) + "/messages";
+    try (WsProbe aws = channel(portA, a)) {
+      JsonObject reply = call(portB, "POST", msgs, b.token(), new JsonObject().put("text", "answer").put("reply_to", asked.getString("id"))
+          .put("client_message_id", "r1")).expect(201).json();
+      JsonObject quoted = new JsonObject().put("id", asked.getString("id")).put("seq", 1).put("sender_id", a.id())
+          .put("text", "q".repeat(Messages.REPLY_EXCERPT)).put("deleted", false);
+      assertThat(reply.getJsonObject("reply_to")).isEqualTo(quoted);
+      JsonObject heard = aws.await(m -> "message".equals(m.getString("type")), 10_000);
+      assertThat(heard.getJsonObject("message").getJsonObject("reply_to")).isEqualTo(quoted);
+    }
+    call(portA, "PATCH", msgs + "/" + asked.getString("id"), a.token(), new JsonObject().put("text", "better question")).expect(200);
+    JsonObject latest = call(portA, "GET", msgs + "?limit=1", a.token(), null).json().getJsonArray("messages").getJsonObject(0);
+    assertThat(latest.getJsonObject("reply_to").getString("text")).isEqualTo("better question");
+    call(portA, "DELETE", msgs + "/" + asked.getString("id"), a.token(), null).expect(200);
+    latest = call(portA, "GET", msgs + "?limit=1", a.token(), null).json().getJsonArray("messages").getJsonObject(0);
+    assertThat(latest.getJsonObject("reply_to").getBoolean("deleted")).isTrue();
+    assertThat(latest.getJsonObject("reply_to").getValue("text")).isNull();
+    // a retry of the reply answers it (200), though the answered message is gone now
+    assertThat(call(portB, "POST", msgs, b.token(), new JsonObject().put("text", "answer").put("reply_to", asked.getString("id"))
+        .put("client_message_id", "r1")).expect(200).json().getLong("seq")).isEqualTo(2);
+    // refused: a deleted message, another conversation's, an unknown one, no UUID, no string
+    String elsewhere = send(portA, a, other, "not here").expect(201).json().getString("id");
+    for (Object bad : List.of(asked.getString("id"), elsewhere, UUID.randomUUID().toString(), "nope", 7)) {
+      assertThat(call(portB, "POST", msgs, b.token(), new JsonObject().put("text", "x").put("reply_to", bad)).error(400))
+          .as("reply_to %s", bad).isEqualTo("invalid_argument");
+    }
+    assertThat(call(portA, "GET", msgs + "?after_seq=0", a.token(), null).json().getJsonArray("messages")).hasSize(2);
   }
 }
