@@ -1,7 +1,8 @@
 // The messenger page (seed 003) in headless Chromium, two users in two browser contexts against a real node:
 // Anna opens a direct chat from her friends list and sends; Ben's list shows it live with an unread count;
-// Ben opens it (read receipt: Anna sees "seen") and replies live; Anna deletes her message and Ben sees the
-// tombstone; Ben's socket drops and what Anna sent meanwhile arrives on reconnect; a group Anna creates
+// Ben opens it (read receipt: Anna sees "seen"), types (Anna sees "is typing") and replies to her message live
+// (Anna sees the quote, the typing note goes); Anna deletes her message and Ben sees the tombstone and his reply's
+// quote turn into "message deleted"; Ben's socket drops and what Anna sent meanwhile arrives on reconnect; a group Anna creates
 // appears in Ben's list live. Messages and names are shown as text, never markup.
 // Usage: node test/browser-messages.mjs http://127.0.0.1:PORT annaUser benUser password benId annaToken
 // Prints one JSON line of observations on stdout (the Java test asserts on it); exit 0 unless it crashed.
@@ -60,18 +61,27 @@ try {
   await a.waitForSelector('#message-list li.mine .seen', { timeout: 10_000 });
   result.seenShown = true;
 
-  // Ben replies; Anna has the chat open and sees it live, in order
+  // Ben answers Anna's message with Reply; typing it shows on Anna's page; she sees the reply live with its quote
+  await b.click('#message-list li button.reply');
+  result.benReplyingTo = await b.textContent('#reply-text');
   await b.fill('#message-text', 'hello Anna');
+  await a.waitForFunction(() => document.querySelector('#typing').textContent.endsWith('is typing…'), null, { timeout: 10_000 });
+  result.annaSeesTyping = await a.textContent('#typing');
   await b.click('#message-send');
   await a.waitForSelector('#message-list li:not(.mine) .text', { timeout: 10_000 });
   result.annaSeesReply = await a.textContent('#message-list li:not(.mine) .text');
+  result.annaSeesQuote = await a.textContent('#message-list li:not(.mine) .quote-text');
+  result.typingGoneWithMessage = await a.textContent('#typing');
+  result.benReplyBarHidden = await b.$eval('#replying', (e) => e.hidden);
   result.annaOrder = await a.$$eval('#message-list li', (lis) => lis.map((li) => Number(li.dataset.seq)));
   step('ben replied');
 
   // Anna deletes her first message: Ben sees the tombstone
-  await a.click('#message-list li.mine button');
+  await a.click('#message-list li.mine button.delete');
   await b.waitForSelector('#message-list li.deleted', { timeout: 10_000 });
   result.tombstone = await b.textContent('#message-list li.deleted .text');
+  await b.waitForFunction(() => document.querySelector('#message-list li.mine .quote-text').textContent === 'message deleted', null, { timeout: 10_000 });
+  result.quoteAfterDelete = await b.textContent('#message-list li.mine .quote-text');
   step('deleted');
 
   // Ben's socket drops (no close from him); Anna sends meanwhile; the reconnect catches up by seq

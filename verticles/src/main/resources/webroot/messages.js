@@ -1,13 +1,14 @@
 // The messenger page (seed 003): my chats newest first with unread counts, a chat's history (older pages on
 // demand), sending with a client_message_id so a retried send is never a duplicate, live messages, edits,
-// deletions and read receipts from the user channel (/ws/user), catching up after a reconnect by seq.
+// deletions, read receipts and typing from the user channel (/ws/user), replies quoting the message they answer,
+// catching up after a reconnect by seq.
 // Signs in like the account page: the access token lives in memory, the HttpOnly refresh cookie renews it.
 // Every name and message is set as text, never as markup.
 'use strict';
 (() => {
   const $ = (id) => document.getElementById(id);
   const state = { token: null, me: null, refreshTimer: null, socket: null, conversations: new Map(), friends: [],
-    open: null, messages: new Map(), oldest: null, newest: 0, readBy: new Map() };
+    open: null, messages: new Map(), oldest: null, newest: 0, readBy: new Map(), replyTo: null, typing: new Map(), typedAt: 0 };
   window.chorusMessages = state;
 
   function showError(message) {
@@ -127,6 +128,8 @@
     state.oldest = null;
     state.newest = 0;
     state.readBy = new Map((c.members || []).filter((m) => m.user.id !== state.me.id).map((m) => [m.user.id, m.last_read_seq || 0]));
+    cancelReply();
+    for (const uid of [...state.typing.keys()]) showTyping(uid, false);
     $('conversation').hidden = false;
     $('conversation').dataset.id = id;
     $('conversation-title').textContent = titleOf(c);
@@ -167,11 +170,19 @@
     li.dataset.seq = m.seq;
     if (m.sender_id === state.me.id) li.classList.add('mine');
     if (m.deleted) li.classList.add('deleted');
+    if (m.reply_to && !m.deleted) {
+      const q = el('blockquote', null, 'quote');
+      q.dataset.replyTo = m.reply_to.id;
+      q.append(el('span', memberName(state.open, m.reply_to.sender_id), 'quote-author'),
+        el('span', m.reply_to.deleted ? 'message deleted' : m.reply_to.text, 'quote-text'));
+      li.append(q);
+    }
     li.append(el('span', memberName(state.open, m.sender_id), 'author'),
       el('span', m.deleted ? 'message deleted' : m.text, 'text'));
     if (m.edited_at && !m.deleted) li.append(el('span', '(edited)', 'edited'));
+    if (!m.deleted) li.append(button('Reply', async () => replyTo(m), 'secondary reply'));
     if (m.sender_id === state.me.id && !m.deleted) {
-      li.append(button('Delete', () => api('DELETE', `/api/v1/conversations/${m.conversation_id}/messages/${m.id}`)));
+      li.append(button('Delete', () => api('DELETE', `/api/v1/conversations/${m.conversation_id}/messages/${m.id}`), 'secondary delete'));
     }
     const old = state.messages.get(m.id);
     state.messages.set(m.id, m);
@@ -188,6 +199,45 @@
     state.oldest = state.oldest === null ? m.seq : Math.min(state.oldest, m.seq);
     state.newest = Math.max(state.newest, m.seq);
     renderSeen();
+  }
+
+  // a reply's quote shows the answered message as it is now: an edit or a deletion of it re-renders its replies
+  function requote(changed) {
+    for (const m of [...state.messages.values()]) {
+      if (m.reply_to && m.reply_to.id === changed.id) {
+        put({ ...m, reply_to: { ...m.reply_to, text: changed.deleted ? null : [...changed.text].slice(0, 200).join(''), deleted: changed.deleted } }, false);
+      }
+    }
+  }
+
+  function replyTo(m) {
+    state.replyTo = m;
+    $('reply-author').textContent = memberName(state.open, m.sender_id);
+    $('reply-text').textContent = m.text;
+    $('replying').hidden = false;
+    $('message-text').focus();
+  }
+
+  function cancelReply() {
+    state.replyTo = null;
+    $('replying').hidden = true;
+  }
+
+  // ---- typing: sent at most every 2 s while the user types; shown for 5 s or until that member's message
+
+  function typed() {
+    const c = state.open;
+    if (!c || Date.now() - state.typedAt < 2000) return;
+    state.typedAt = Date.now();
+    api('POST', `/api/v1/conversations/${c.id}/typing`).catch(() => {});
+  }
+
+  function showTyping(userId, on) {
+    clearTimeout(state.typing.get(userId));
+    if (on) state.typing.set(userId, setTimeout(() => showTyping(userId, false), 5000));
+    else state.typing.delete(userId);
+    const names = [...state.typing.keys()].map((id) => memberName(state.open, id));
+    $('typing').textContent = names.length === 0 ? '' : `${names.join(', ')} ${names.length === 1 ? 'is' : 'are'} typing…`;
   }
 
   // "seen" under my newest message every other member has read
@@ -213,6 +263,7 @@
   async function send(text) {
     const c = state.open;
     const body = { text, client_message_id: crypto.randomUUID() };
+    if (state.replyTo) body.reply_to = state.replyTo.id;
     let m;
     try {
       m = await api('POST', `/api/v1/conversations/${c.id}/messages`, body);
@@ -222,6 +273,7 @@
       m = await api('POST', `/api/v1/conversations/${c.id}/messages`, body);
     }
     put(m, false);
+    cancelReply();
   }
 
   // ---- live events (the user channel)
@@ -232,6 +284,7 @@
       const known = state.conversations.get(ev.conversation_id);
       if (open) {
         put(ev.message, false);
+        if (state.typing.has(ev.message.sender_id)) showTyping(ev.message.sender_id, false);
         markRead().catch((e) => showError(e.message));
       }
       if (known) {
@@ -245,6 +298,8 @@
       }
     } else if (ev.type === 'message_edited' || ev.type === 'message_deleted') {
       if (open && state.messages.has(ev.message.id)) put(ev.message, false);
+      if (open) requote(ev.message);
+      if (open && ev.message.deleted && state.replyTo && state.replyTo.id === ev.message.id) cancelReply();
       loadConversations().catch((e) => showError(e.message));
     } else if (ev.type === 'read') {
       if (open && ev.user_id !== state.me.id) {
@@ -254,6 +309,8 @@
         const known = state.conversations.get(ev.conversation_id);
         if (known && known.unread_count) { known.unread_count = 0; renderConversations(); }
       }
+    } else if (ev.type === 'typing') {
+      if (open && ev.user_id !== state.me.id) showTyping(ev.user_id, true);
     } else if (ev.type === 'conversation') {
       loadConversations().then(() => {
         if (open && !state.conversations.has(ev.conversation_id)) {
@@ -305,6 +362,8 @@
     showError('');
     send(text).then(() => { $('message-text').value = ''; }, (e) => showError(e.message));
   });
+  $('message-text').addEventListener('input', typed);
+  $('reply-cancel').addEventListener('click', cancelReply);
   $('older').addEventListener('click', () => loadOlder().catch((e) => showError(e.message)));
   $('group-form').addEventListener('submit', (ev) => {
     ev.preventDefault();

@@ -56,9 +56,15 @@ class MessengerBrowserTest {
       assertThat(r.getString("benSees")).as(dump).isEqualTo(markup);
       assertThat(r.getBoolean("benUnreadAfterOpen")).as("opening the chat reads it:\n%s", dump).isFalse();
       assertThat(r.getBoolean("seenShown")).as(dump).isTrue();
+      assertThat(r.getString("benReplyingTo")).as(dump).isEqualTo(markup);
+      assertThat(r.getString("annaSeesTyping")).as("Ben's display name, as text:\n%s", dump).isEqualTo("<b>Ben</b> is typing…");
       assertThat(r.getString("annaSeesReply")).as(dump).isEqualTo("hello Anna");
+      assertThat(r.getString("annaSeesQuote")).as(dump).isEqualTo(markup);
+      assertThat(r.getString("typingGoneWithMessage")).as("the typing note goes when the message comes:\n%s", dump).isEmpty();
+      assertThat(r.getBoolean("benReplyBarHidden")).as(dump).isTrue();
       assertThat(r.getJsonArray("annaOrder").getList()).as(dump).containsExactly(1, 2);
       assertThat(r.getString("tombstone")).as(dump).isEqualTo("message deleted");
+      assertThat(r.getString("quoteAfterDelete")).as("the reply's quote follows the deletion:\n%s", dump).isEqualTo("message deleted");
       assertThat(r.getString("caughtUp")).as(dump).isEqualTo("while you were away");
       assertThat(r.getJsonArray("benOrder").getList()).as(dump).containsExactly(1, 2, 3);
       assertThat(r.getString("benGroupTitle")).as(dump).isEqualTo("Band <b>practice</b>");
