@@ -169,7 +169,8 @@ final class StreamRoutes {
           Object mb = body.getValue("max_bitrate", ctx.request().getParam("max_bitrate"));
           String maxBitrate = mb == null ? null : mb.toString();
           checkQuery(format, maxBitrate);
-          return on(here, readable(id, format, v)).map(t -> {
+          // a track that failed processing streams in no format (409), so it gets no URL either
+          return on(here, readable(id, format, v)).compose(t -> failed(t) == null ? Future.succeededFuture(t) : Future.<Track>failedFuture(failed(t))).map(t -> {
             long now = Instant.now().getEpochSecond();
             return new JsonObject().put("url", urls.sign(t.id(), format, maxBitrate, v, now))
                 .put("expires_at", Instant.ofEpochSecond(now + urls.ttlSeconds()).toString());
