@@ -1,7 +1,5 @@
 package io.chorus.library;
 
-import io.chorus.bus.ErrorCode;
-import io.chorus.web.Bearer;
 import io.chorus.web.Http;
 import io.chorus.web.SignedIn;
 import io.vertx.core.Future;
@@ -15,7 +13,6 @@ import io.vertx.ext.web.handler.BodyHandler;
  * from everyone but moderators, on every node at once since every read checks the row.
  */
 public final class Access {
-  private static final String CALLER = "chorus.library.caller";
   private final SignedIn.Verifier users;
 
   public Access(SignedIn.Verifier users) {
@@ -29,20 +26,12 @@ public final class Access {
    * BodyHandler on the route, hence one handler that runs {@code body} itself.)
    */
   public Handler<RoutingContext> authenticated(BodyHandler body) {
-    return Http.checkedBeforeBody(ctx -> caller(ctx).map(me -> ctx.put(CALLER, me)), body);
+    return Http.checkedBeforeBody(users::caller, body);
   }
 
   /** The signed-in caller ({@code Authorization: Bearer <access JWT>}); fails UNAUTHENTICATED without one. */
   public Future<SignedIn> caller(RoutingContext ctx) {
-    SignedIn known = ctx.get(CALLER);
-    if (known != null) {
-      return Future.succeededFuture(known);
-    }
-    String jwt = Bearer.jwt(ctx.request().getHeader("Authorization"), null);
-    if (jwt == null) {
-      return Future.failedFuture(ErrorCode.UNAUTHENTICATED.exception("sign in: Authorization: Bearer <access token>"));
-    }
-    return users.verify(jwt);
+    return users.caller(ctx);
   }
 
   /** The caller when the request carries a token, else null (anonymous reads of public content). */

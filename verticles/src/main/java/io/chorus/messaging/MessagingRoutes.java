@@ -2,7 +2,6 @@ package io.chorus.messaging;
 
 import io.chorus.bus.ErrorCode;
 import io.chorus.input.Inputs;
-import io.chorus.web.Bearer;
 import io.chorus.web.Cors;
 import io.chorus.web.Http;
 import io.chorus.web.RateLimiter;
@@ -30,7 +29,6 @@ import java.util.function.Supplier;
 final class MessagingRoutes {
   /** Bodies: a 4000-character message is at most 16,000 bytes of UTF-8, escaped JSON up to six bytes a character. */
   static final int MAX_BODY = 64 * 1024;
-  private static final String CALLER = "chorus.messaging.caller";
   private static final List<String> PATCH_CONVERSATION = List.of("title");
   private static final List<String> PATCH_MESSAGE = List.of("text");
   private static final List<String> PATCH_MEMBER = List.of("role");
@@ -156,27 +154,15 @@ final class MessagingRoutes {
    */
   private Handler<RoutingContext> authenticated(BodyHandler body) {
     // the caller, then the path's ids, then the body (docs/api.md): a malformed id is 400 whatever the body's size
-    return Http.checkedBeforeBody(ctx -> caller(ctx).map(me -> {
+    return Http.checkedBeforeBody(ctx -> users.caller(ctx).map(me -> {
       ctx.pathParams().forEach(MessagingRoutes::uuid);
-      return ctx.put(CALLER, me);
+      return me;
     }), body);
-  }
-
-  private Future<SignedIn> caller(RoutingContext ctx) {
-    SignedIn known = ctx.get(CALLER);
-    if (known != null) {
-      return Future.succeededFuture(known);
-    }
-    String jwt = Bearer.jwt(ctx.request().getHeader("Authorization"), null);
-    if (jwt == null) {
-      return Future.failedFuture(ErrorCode.UNAUTHENTICATED.exception("sign in: Authorization: Bearer <access token>"));
-    }
-    return users.verify(jwt);
   }
 
   /** Runs {@code action} as the verified caller ({@code status} 0: the action sets it); 429 with {@code Retry-After} over a limit. */
   private void authed(RoutingContext ctx, int status, Function<String, Future<?>> action) {
-    Http.respond(ctx, status, () -> caller(ctx).compose(me -> action.apply(me.userId())), RateLimiter::fail);
+    Http.respond(ctx, status, () -> users.caller(ctx).compose(me -> action.apply(me.userId())), RateLimiter::fail);
   }
 
   /**

@@ -62,7 +62,27 @@ public record SignedIn(String userId, String name, long expiresAtMillis, java.ut
 
   /** Verifies an access JWT; fails (unauthenticated) for a bad, expired or revoked one. */
   public interface Verifier {
+    /** Where {@link #caller} keeps a request's verified caller. */
+    String CALLER = "chorus.caller";
+
     Future<SignedIn> verify(String accessToken);
+
+    /**
+     * The signed-in caller of an HTTP request ({@code Authorization: Bearer <access JWT>}); fails UNAUTHENTICATED
+     * without one. Verified once per request and kept on it, so a check made before the body is read (see
+     * {@link Http#checkedBeforeBody}) and the handler after it share one verification.
+     */
+    default Future<SignedIn> caller(io.vertx.ext.web.RoutingContext ctx) {
+      SignedIn known = ctx.get(CALLER);
+      if (known != null) {
+        return Future.succeededFuture(known);
+      }
+      String jwt = Bearer.jwt(ctx.request().getHeader("Authorization"), null);
+      if (jwt == null) {
+        return Future.failedFuture(io.chorus.bus.ErrorCode.UNAUTHENTICATED.exception("sign in: Authorization: Bearer <access token>"));
+      }
+      return verify(jwt).onSuccess(me -> ctx.put(CALLER, me));
+    }
 
     /**
      * Null while {@code who} (verified earlier) still holds, else whether the account was disabled or the session
