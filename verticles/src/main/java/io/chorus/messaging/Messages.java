@@ -43,8 +43,8 @@ public final class Messages {
 
   /**
    * Sends {@code text} (already checked) as {@code me}. With a {@code clientMessageId}, a retry by the same sender in
-   * the same conversation answers the message the first call stored (never a second one): looked up under the lock,
-   * and a unique-key violation (which the lock rules out, but the key is the guarantee) read as that same answer.
+   * the same conversation answers the message the first call stored (never a second one): looked up with the lock,
+   * and a retry that committed while this call waited for the lock is refused by the unique key, read as that answer.
    * Sending moves the sender's read marker to their message (what they answer they have read). A disabled account
    * (its tokens are refused anyway) cannot send; its messages stay. {@code replyTo} (or null): the message this one
    * answers, which must be one of this conversation's and not deleted ({@code INVALID_ARGUMENT} otherwise); a retry
@@ -52,29 +52,35 @@ public final class Messages {
    */
   public Future<Sent> send(String me, UUID id, String text, String clientMessageId, UUID replyTo) {
     UUID sender = UUID.fromString(me);
-    return pg.withTransaction(c -> Conversations.lock(c, id, me)
-            .compose(m -> c.preparedQuery("SELECT disabled FROM users WHERE id = $1").execute(Tuple.of(sender)))
-            .compose(u -> u.size() == 0 || u.iterator().next().getBoolean("disabled")
-                ? Future.failedFuture(ErrorCode.FORBIDDEN.exception("a disabled account cannot send"))
-                : clientMessageId == null ? Future.succeededFuture((Row) null) : byClientId(c, id, sender, clientMessageId))
-            .compose(existing -> existing != null ? Future.succeededFuture(new Stored(existing, false, List.of()))
-                : replyable(c, id, replyTo).compose(ok ->
-                // the time is read under the lock (clock_timestamp, not the transaction's start NOW()), so created_at
-                // follows seq and last_activity_at never goes back, however long the send waited for the lock
-                c.preparedQuery("UPDATE conversations SET last_seq = last_seq + 1, last_activity_at = clock_timestamp() WHERE id = $1"
-                        + " RETURNING last_seq, last_activity_at")
-                    .execute(Tuple.of(id))
-                    .compose(seq -> {
-                      long n = seq.iterator().next().getLong("last_seq");
-                      return c.preparedQuery("INSERT INTO messages AS msg (id, conversation_id, seq, sender_id, text, client_message_id, created_at,"
-                              + " reply_to_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING " + MessagingJson.MESSAGE_COLUMNS)
-                          .execute(Tuple.of(UUID.randomUUID(), id, n, sender, text, clientMessageId)
-                              .addOffsetDateTime(seq.iterator().next().getOffsetDateTime("last_activity_at")).addUUID(replyTo))
-                          .compose(ins -> c.preparedQuery("UPDATE conversation_members SET last_read_seq = $3"
-                                  + " WHERE conversation_id = $1 AND user_id = $2 AND last_read_seq < $3").execute(Tuple.of(id, sender, n))
-                              .compose(x -> Conversations.memberIds(c, id))
-                              .map(members -> new Stored(ins.iterator().next(), true, members)));
-                    }))))
+    // two statements under the conversation's lock (it serialises the conversation's sends, so its hold time is the
+    // conversation's ceiling): the lock with every check, then one statement that writes everything
+    return pg.withTransaction(c -> c.preparedQuery(LOCK_FOR_SEND).execute(Tuple.of(id, sender, clientMessageId, replyTo))
+            .compose(rows -> {
+              if (rows.size() == 0) {
+                return Future.failedFuture(Conversations.notFound());
+              }
+              Row lock = rows.iterator().next();
+              if (lock.getBoolean("disabled")) {
+                return Future.failedFuture(ErrorCode.FORBIDDEN.exception("a disabled account cannot send"));
+              }
+              if (lock.getUUID("existing") != null) {
+                return byClientId(c, id, sender, clientMessageId).map(r -> new Stored(r, false, List.of()));
+              }
+              if (replyTo != null && lock.getInteger("reply_state") == null) {
+                return Future.failedFuture(ErrorCode.INVALID_ARGUMENT.exception("reply_to is no message of this conversation"));
+              }
+              if (replyTo != null && lock.getInteger("reply_state") == 2) {
+                return Future.failedFuture(ErrorCode.INVALID_ARGUMENT.exception("reply_to names a deleted message"));
+              }
+              return c.preparedQuery(WRITE_MESSAGE).execute(Tuple.of(id, sender, UUID.randomUUID(), text, clientMessageId, replyTo))
+                  .map(w -> {
+                    Row r = w.iterator().next();
+                    return new Stored(r, true, List.of(r.getArrayOfStrings("members")));
+                  });
+            }))
+        // a retry that committed while this one waited for the lock (the check above reads the snapshot from before the
+        // wait): the unique key refuses the second message, the whole transaction rolls back (its seq too), and the
+        // answer is the first one's
         .recover(e -> clientMessageId != null && e instanceof PgException pe && "23505".equals(pe.getSqlState())
             ? byClientId(pg, id, sender, clientMessageId).compose(r -> r == null ? Future.failedFuture(e) : Future.succeededFuture(new Stored(r, false, List.of())))
             : Future.failedFuture(e))
@@ -86,6 +92,34 @@ public final class Messages {
           return new Sent(json, s.created());
         });
   }
+
+  /**
+   * The sender's membership, taking the conversation row's lock ({@code FOR SHARE OF m} reads the member row again
+   * once the lock is had, so a member removed by the change that held it is not found: see Conversations.lock), with
+   * the sender's disabled flag, the message a retry with the same client_message_id stored ({@code existing}), and the
+   * answered message's state ({@code reply_state} 1 there, 2 deleted, null no such message in this conversation).
+   * $1 conversation, $2 sender, $3 client_message_id, $4 reply_to.
+   */
+  private static final String LOCK_FOR_SEND = "SELECT u.disabled,"
+      + " (SELECT x.id FROM messages x WHERE x.conversation_id = $1 AND x.sender_id = $2 AND x.client_message_id = $3) AS existing,"
+      + " (SELECT CASE WHEN x.deleted_at IS NULL THEN 1 ELSE 2 END FROM messages x WHERE x.id = $4 AND x.conversation_id = $1) AS reply_state"
+      + " FROM conversations c JOIN conversation_members m ON m.conversation_id = c.id AND m.user_id = $2 JOIN users u ON u.id = m.user_id"
+      + " WHERE c.id = $1 FOR UPDATE OF c FOR SHARE OF m";
+
+  /**
+   * One statement for the rest of a send: the next seq ({@code last_seq + 1}) with the time read under the lock
+   * (clock_timestamp, not the transaction's start NOW(), so created_at follows seq and last_activity_at never goes
+   * back, however long the send waited), the message, the sender's read marker moved to it (what they answer they
+   * have read), and the members to tell (the lock keeps them as they are until the commit).
+   * $1 conversation, $2 sender, $3 message id, $4 text, $5 client_message_id, $6 reply_to.
+   */
+  private static final String WRITE_MESSAGE = "WITH bump AS (UPDATE conversations SET last_seq = last_seq + 1, last_activity_at = clock_timestamp()"
+      + " WHERE id = $1 RETURNING last_seq, last_activity_at),"
+      + " marker AS (UPDATE conversation_members SET last_read_seq = (SELECT last_seq FROM bump) WHERE conversation_id = $1 AND user_id = $2),"
+      + " ins AS (INSERT INTO messages (id, conversation_id, seq, sender_id, text, client_message_id, created_at, reply_to_id)"
+      + " SELECT $3, $1, bump.last_seq, $2, $4, $5, bump.last_activity_at, $6 FROM bump RETURNING *)"
+      + " SELECT " + MessagingJson.MESSAGE_COLUMNS + ","
+      + " (SELECT array_agg(user_id::text) FROM conversation_members WHERE conversation_id = $1) AS members FROM ins msg";
 
   /**
    * A page of messages: with {@code afterSeq}, those after it in ascending seq (catching up after a reconnect);
@@ -213,19 +247,6 @@ public final class Messages {
     return pg.preparedQuery("SELECT 1 FROM conversation_members WHERE conversation_id = $1 AND user_id = $2")
         .execute(Tuple.of(id, UUID.fromString(me)))
         .compose(rows -> rows.size() == 0 ? Future.failedFuture(Conversations.notFound()) : Future.succeededFuture());
-  }
-
-  /** Succeeds when {@code replyTo} is null or a message of conversation {@code id} that is not deleted. */
-  private static Future<Void> replyable(SqlClient c, UUID id, UUID replyTo) {
-    if (replyTo == null) {
-      return Future.succeededFuture();
-    }
-    return c.preparedQuery("SELECT deleted_at FROM messages WHERE id = $1 AND conversation_id = $2").execute(Tuple.of(replyTo, id))
-        .compose(rows -> rows.size() == 0
-            ? Future.failedFuture(ErrorCode.INVALID_ARGUMENT.exception("reply_to is no message of this conversation"))
-            : rows.iterator().next().getOffsetDateTime("deleted_at") != null
-            ? Future.failedFuture(ErrorCode.INVALID_ARGUMENT.exception("reply_to names a deleted message"))
-            : Future.succeededFuture());
   }
 
   private static Future<Row> byClientId(SqlClient c, UUID id, UUID sender, String clientMessageId) {
