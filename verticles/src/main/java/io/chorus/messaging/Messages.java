@@ -25,6 +25,8 @@ public final class Messages {
   public static final int MAX_CLIENT_ID = 64;
   /** The characters of the answered message's text a reply carries (a client shows a one-line quote). */
   public static final int REPLY_EXCERPT = 200;
+  /** Different emoji on one message (each member may give each of them once). */
+  public static final int MAX_REACTIONS = 20;
 
   private final Pool pg;
   private final MessagingEvents events;
@@ -175,9 +177,55 @@ public final class Messages {
       if (row.getOffsetDateTime("deleted_at") != null) {
         return Future.succeededFuture((Row) null);
       }
-      return c.preparedQuery("UPDATE messages AS msg SET text = NULL, deleted_at = NOW() WHERE id = $1 RETURNING " + MessagingJson.MESSAGE_COLUMNS)
-          .execute(Tuple.of(messageId)).map(u -> u.iterator().next());
+      // a tombstone keeps no reactions (RETURNING reads the snapshot from before this statement: the next one reads it)
+      return c.preparedQuery("DELETE FROM message_reactions WHERE message_id = $1").execute(Tuple.of(messageId))
+          .compose(x -> c.preparedQuery("UPDATE messages SET text = NULL, deleted_at = NOW() WHERE id = $1").execute(Tuple.of(messageId)))
+          .compose(x -> c.preparedQuery("SELECT " + MessagingJson.MESSAGE_COLUMNS + " FROM messages msg WHERE msg.id = $1").execute(Tuple.of(messageId)))
+          .map(u -> u.iterator().next());
     }, MessagingEvents.MESSAGE_DELETED);
+  }
+
+  /**
+   * Adds ({@code add}) or takes back the caller's reaction {@code emoji} (already checked) on a message, under the
+   * conversation's lock: any member may react, once per emoji; a message has at most {@link #MAX_REACTIONS} different
+   * emoji ({@code CONFLICT} for a new one beyond); a deleted message takes none ({@code GONE}). Adding one already
+   * given, or taking back one not given, answers the message unchanged with no event. Answers the message as the
+   * caller sees it; every member hears {@code reaction} with the message's whole list.
+   */
+  public Future<JsonObject> react(String me, UUID id, UUID messageId, String emoji, boolean add) {
+    UUID user = UUID.fromString(me);
+    return pg.withTransaction(c -> Conversations.lock(c, id, me)
+            .compose(m -> c.preparedQuery("SELECT deleted_at, (SELECT count(DISTINCT x.emoji) FROM message_reactions x WHERE x.message_id = msg.id) AS kinds,"
+                    + " EXISTS (SELECT 1 FROM message_reactions x WHERE x.message_id = msg.id AND x.emoji = $3) AS known"
+                    + " FROM messages msg WHERE msg.id = $1 AND msg.conversation_id = $2").execute(Tuple.of(messageId, id, emoji)))
+            .compose(rows -> {
+              if (rows.size() == 0) {
+                return Future.failedFuture(ErrorCode.NOT_FOUND.exception("no such message"));
+              }
+              Row r = rows.iterator().next();
+              if (r.getOffsetDateTime("deleted_at") != null) {
+                return Future.failedFuture(ErrorCode.GONE.exception("the message was deleted"));
+              }
+              if (!add) {
+                return c.preparedQuery("DELETE FROM message_reactions WHERE message_id = $1 AND emoji = $2 AND user_id = $3")
+                    .execute(Tuple.of(messageId, emoji, user));
+              }
+              if (!r.getBoolean("known") && r.getLong("kinds") >= MAX_REACTIONS) {
+                return Future.failedFuture(ErrorCode.CONFLICT.exception("a message has at most " + MAX_REACTIONS + " different reactions"));
+              }
+              return c.preparedQuery("INSERT INTO message_reactions (message_id, emoji, user_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
+                  .execute(Tuple.of(messageId, emoji, user));
+            })
+            .compose(changed -> c.preparedQuery("SELECT " + MessagingJson.MESSAGE_COLUMNS + " FROM messages msg WHERE msg.id = $1").execute(Tuple.of(messageId))
+                .compose(rows -> changed.rowCount() == 0 ? Future.succeededFuture(new Stored(rows.iterator().next(), false, List.of()))
+                    : Conversations.memberIds(c, id).map(members -> new Stored(rows.iterator().next(), true, members)))))
+        .map(s -> {
+          JsonObject json = MessagingJson.message(s.row(), me);
+          if (s.created()) {
+            events.reaction(s.members(), id.toString(), messageId.toString(), me, emoji, add, json.getJsonArray("reactions"));
+          }
+          return json;
+        });
   }
 
   /**

@@ -18,6 +18,7 @@ final class MessagingEvents {
   static final String CONVERSATION = "conversation";
   static final String READ = "read";
   static final String TYPING = "typing";
+  static final String REACTION = "reaction";
 
   private final EventBus bus;
 
@@ -47,6 +48,17 @@ final class MessagingEvents {
   /** {@code {"type":"read","conversation_id","user_id","seq"}}: a member's read marker moved. */
   void read(Collection<String> members, String conversationId, String reader, long seq) {
     JsonObject event = new JsonObject().put("type", READ).put("conversation_id", conversationId).put("user_id", reader).put("seq", seq);
+    members.forEach(uid -> publish(uid, event));
+  }
+
+  /**
+   * {@code {"type":"reaction","conversation_id","message_id","user_id","emoji","action":"added"|"removed","reactions"}}
+   * to every member: {@code reactions} is the message's whole list after the change, so a client replaces its own.
+   */
+  void reaction(Collection<String> members, String conversationId, String messageId, String userId, String emoji, boolean added,
+                io.vertx.core.json.JsonArray reactions) {
+    JsonObject event = new JsonObject().put("type", REACTION).put("conversation_id", conversationId).put("message_id", messageId)
+        .put("user_id", userId).put("emoji", emoji).put("action", added ? "added" : "removed").put("reactions", reactions);
     members.forEach(uid -> publish(uid, event));
   }
 

@@ -16,7 +16,11 @@ final class MessagingJson {
       // the message answered, as it is now (an edit shows, a deletion leaves its tombstone); a subquery, not a join,
       // so that every statement (RETURNING of INSERT and UPDATE too) selects the same columns
       + " (SELECT json_build_object('id', r.id, 'seq', r.seq, 'sender_id', r.sender_id, 'text', left(r.text, " + Messages.REPLY_EXCERPT + "),"
-      + " 'deleted', r.deleted_at IS NOT NULL) FROM messages r WHERE r.id = msg.reply_to_id) AS reply_to";
+      + " 'deleted', r.deleted_at IS NOT NULL) FROM messages r WHERE r.id = msg.reply_to_id) AS reply_to,"
+      // the reactions, each emoji once with who gave it, in the order the emoji first came
+      + " (SELECT json_agg(json_build_object('emoji', e.emoji, 'count', e.n, 'user_ids', e.users) ORDER BY e.first, e.emoji)"
+      + " FROM (SELECT x.emoji, count(*) AS n, json_agg(x.user_id ORDER BY x.created_at, x.user_id) AS users, min(x.created_at) AS first"
+      + " FROM message_reactions x WHERE x.message_id = msg.id GROUP BY x.emoji) e) AS reactions";
 
   /** The user columns a member row selects (alias {@code u}). */
   static final String USER_COLUMNS = "u.id AS user_id, u.username, u.display_name, u.bio, u.avatar_key, u.created_at AS user_created_at, u.disabled";
@@ -36,7 +40,8 @@ final class MessagingJson {
         .put("created_at", iso(r.getOffsetDateTime("created_at")))
         .put("edited_at", iso(r.getOffsetDateTime("edited_at")))
         .put("deleted", r.getOffsetDateTime("deleted_at") != null)
-        .put("reply_to", r.getJsonObject("reply_to"));
+        .put("reply_to", r.getJsonObject("reply_to"))
+        .put("reactions", r.getJsonArray("reactions") == null ? new io.vertx.core.json.JsonArray() : r.getJsonArray("reactions"));
     if (sender.equals(viewer)) {
       m.put("client_message_id", r.getString("client_message_id"));
     }

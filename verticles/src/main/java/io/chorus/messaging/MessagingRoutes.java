@@ -136,6 +136,9 @@ final class MessagingRoutes {
     // event per member and conversation every 2 s however often it is called)
     router.post(base + "/:id/typing").handler(authenticated(BodyHandler.create(false).setBodyLimit(1024)))
         .handler(ctx -> authed(ctx, 204, me -> typing.typing(me, pathId(ctx, "id"))));
+    // the emoji is a path segment (percent-encoded UTF-8): no body
+    router.put(base + "/:id/messages/:message_id/reactions/:emoji").handler(ctx -> authed(ctx, 200, me -> reaction(ctx, me, true)));
+    router.delete(base + "/:id/messages/:message_id/reactions/:emoji").handler(ctx -> authed(ctx, 200, me -> reaction(ctx, me, false)));
     router.post(base + "/:id/read").handler(body).handler(ctx -> authed(ctx, 200, me -> {
       UUID id = pathId(ctx, "id");
       Object seq = body(ctx).getValue("seq");
@@ -144,6 +147,13 @@ final class MessagingRoutes {
       }
       return messages.read(me, id, ((Number) seq).longValue());
     }));
+  }
+
+  private Future<JsonObject> reaction(RoutingContext ctx, String me, boolean add) {
+    UUID id = pathId(ctx, "id");
+    UUID message = pathId(ctx, "message_id");
+    String emoji = emoji(ctx.pathParam("emoji"));
+    return write(me, () -> messages.react(me, id, message, emoji, add));
   }
 
   // ---- the caller
@@ -223,6 +233,15 @@ final class MessagingRoutes {
       throw ErrorCode.INVALID_ARGUMENT.exception("text must be 1-" + Messages.MAX_TEXT + " characters with a visible one, not only spaces");
     }
     return t;
+  }
+
+  /** A reaction: 1-8 characters after NFC with a visible one, no spaces or control characters (an emoji, a ZWJ sequence). */
+  static String emoji(String raw) {
+    String e = Inputs.text("emoji", raw == null ? "" : raw, 8);
+    if (e.isEmpty() || !Inputs.hasVisible(e) || e.codePoints().anyMatch(cp -> Character.isWhitespace(cp) || Character.isSpaceChar(cp))) {
+      throw ErrorCode.INVALID_ARGUMENT.exception("emoji must be 1-8 characters with a visible one and no spaces");
+    }
+    return e;
   }
 
   static UUID uuid(String field, String value) {

@@ -121,7 +121,7 @@ class MessagingTest {
   }
 
   static boolean messaging(JsonObject m) {
-    return Set.of("message", "message_edited", "message_deleted", "conversation", "read", "typing").contains(m.getString("type"));
+    return Set.of("message", "message_edited", "message_deleted", "conversation", "read", "typing", "reaction").contains(m.getString("type"));
   }
 
   static WsProbe channel(int port, User u) {
@@ -839,5 +839,73 @@ class MessagingTest {
           .as("reply_to %s", bad).isEqualTo("invalid_argument");
     }
     assertThat(call(portA, "GET", msgs + "?after_seq=0", a.token(), null).json().getJsonArray("messages")).hasSize(2);
+  }
+
+  static String reaction(String conversation, String message, String emoji) {
+    return conv(conversation) + "/messages/" + message + "/reactions/"
+        + java.net.URLEncoder.encode(emoji, java.nio.charset.StandardCharsets.UTF_8).replace("+", "%20");
+  }
+
+  /**
+   * Reactions: each member once per emoji, the list in the order the emoji first came with who gave each, every member
+   * told with the whole list; giving one twice or taking back one not given changes nothing and tells nobody; a
+   * tombstone keeps none and takes none; at most 20 different emoji; bad emoji 400.
+   */
+  @Test
+  void reactionsAreOncePerMemberAndEmojiAndEveryMemberHearsTheWholeList() {
+    User a = user("poster");
+    User b = user("reactor");
+    User c = user("outsider");
+    String id = direct(portA, a, b).expect(201).json().getString("id");
+    String m = send(portA, a, id, "react to me").expect(201).json().getString("id");
+    String thumbs = "\uD83D\uDC4D";
+    String heart = "\u2764\uFE0F";
+    String family = "\uD83D\uDC68\u200D\uD83D\uDC69\u200D\uD83D\uDC67";
+    try (WsProbe aws = channel(portA, a)) {
+      JsonObject one = call(portB, "PUT", reaction(id, m, thumbs), b.token(), null).expect(200).json();
+      JsonArray expected = new JsonArray().add(new JsonObject().put("emoji", thumbs).put("count", 1).put("user_ids", new JsonArray().add(b.id())));
+      assertThat(one.getJsonArray("reactions")).isEqualTo(expected);
+      JsonObject heard = aws.await(MessagingTest::messaging, 10_000);
+      assertThat(heard).isEqualTo(new JsonObject().put("type", "reaction").put("conversation_id", id).put("message_id", m)
+          .put("user_id", b.id()).put("emoji", thumbs).put("action", "added").put("reactions", expected));
+      // again: unchanged, no event
+      assertThat(call(portB, "PUT", reaction(id, m, thumbs), b.token(), null).expect(200).json().getJsonArray("reactions")).isEqualTo(expected);
+      call(portA, "PUT", reaction(id, m, thumbs), a.token(), null).expect(200);
+      JsonObject next = aws.await(MessagingTest::messaging, 10_000);
+      assertThat(next.getString("user_id")).as("the repeated reaction told nobody").isEqualTo(a.id());
+      assertThat(next.getJsonArray("reactions").getJsonObject(0).getJsonArray("user_ids")).containsExactly(b.id(), a.id());
+      call(portB, "PUT", reaction(id, m, heart), b.token(), null).expect(200);
+      JsonObject both = call(portB, "PUT", reaction(id, m, family), b.token(), null).expect(200).json();
+      assertThat(both.getJsonArray("reactions").stream().map(x -> ((JsonObject) x).getString("emoji")).toList())
+          .containsExactly(thumbs, heart, family);
+      JsonObject less = call(portB, "DELETE", reaction(id, m, thumbs), b.token(), null).expect(200).json();
+      assertThat(less.getJsonArray("reactions").getJsonObject(0)).isEqualTo(new JsonObject().put("emoji", thumbs).put("count", 1)
+          .put("user_ids", new JsonArray().add(a.id())));
+      // not given any more: unchanged
+      assertThat(call(portB, "DELETE", reaction(id, m, thumbs), b.token(), null).expect(200).json().getJsonArray("reactions"))
+          .isEqualTo(less.getJsonArray("reactions"));
+    }
+    // the history shows them
+    JsonObject listed = call(portA, "GET", conv(id) + "/messages", a.token(), null).json().getJsonArray("messages").getJsonObject(0);
+    assertThat(listed.getJsonArray("reactions")).hasSize(3);
+    // bad emoji, strangers, unknown messages
+    for (String bad : List.of("a b", "123456789", "\u200B", "\t")) {
+      assertThat(call(portA, "PUT", reaction(id, m, bad), a.token(), null).error(400)).as("emoji %s", bad).isEqualTo("invalid_argument");
+    }
+    assertThat(call(portA, "PUT", reaction(id, m, thumbs), c.token(), null).error(404)).isEqualTo("not_found");
+    assertThat(call(portA, "PUT", reaction(id, UUID.randomUUID().toString(), thumbs), a.token(), null).error(404)).isEqualTo("not_found");
+    assertThat(call(portA, "PUT", conv(id) + "/messages/nope/reactions/x", a.token(), null).error(400)).isEqualTo("invalid_argument");
+    // at most 20 different emoji: the 21st new one is refused, one already there is still taken
+    String full = send(portA, a, id, "popular").expect(201).json().getString("id");
+    for (int i = 0; i < Messages.MAX_REACTIONS; i++) {
+      call(portA, "PUT", reaction(id, full, new String(Character.toChars(0x1F600 + i))), a.token(), null).expect(200);
+    }
+    assertThat(call(portB, "PUT", reaction(id, full, new String(Character.toChars(0x1F600 + 30))), b.token(), null).error(409)).isEqualTo("conflict");
+    assertThat(call(portB, "PUT", reaction(id, full, new String(Character.toChars(0x1F600))), b.token(), null).expect(200).json()
+        .getJsonArray("reactions").getJsonObject(0).getLong("count")).isEqualTo(2);
+    // a tombstone keeps none and takes none
+    JsonObject tomb = call(portA, "DELETE", conv(id) + "/messages/" + m, a.token(), null).expect(200).json();
+    assertThat(tomb.getJsonArray("reactions")).isEmpty();
+    assertThat(call(portB, "PUT", reaction(id, m, thumbs), b.token(), null).error(410)).isEqualTo("gone");
   }
 }
