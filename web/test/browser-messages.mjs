@@ -55,7 +55,9 @@ try {
   await b.click(`#conversations li[data-id="${conversationId}"]`);
   await b.waitForSelector('#message-list li .text');
   result.benSees = await b.textContent('#message-list li .text');
-  result.benUnreadAfterOpen = await b.$(`#conversations li[data-id="${conversationId}"] .unread`) !== null;
+  // the badge goes once the page has marked the chat read (after the history is shown: wait for it, not a moment)
+  result.benUnreadAfterOpen = await b.waitForSelector(`#conversations li[data-id="${conversationId}"] .unread`, { state: 'detached', timeout: 10_000 })
+    .then(() => false, () => true);
   step('ben read');
   // Ben's read marker reaches Anna as a receipt
   await a.waitForSelector('#message-list li.mine .seen', { timeout: 10_000 });
@@ -75,6 +77,19 @@ try {
   result.benReplyBarHidden = await b.$eval('#replying', (e) => e.hidden);
   result.annaOrder = await a.$$eval('#message-list li', (lis) => lis.map((li) => Number(li.dataset.seq)));
   step('ben replied');
+
+  // Ben reacts to Anna's message from the palette; Anna sees the chip live; her click on it adds hers (count 2)
+  await b.click('#message-list li:not(.mine) button.add-reaction');
+  await b.click('#message-list li:not(.mine) .palette button[data-emoji="👍"]');
+  await a.waitForSelector('#message-list li.mine .reactions button.chip[data-emoji="👍"]', { timeout: 10_000 });
+  result.annaSeesReaction = await a.textContent('#message-list li.mine .reactions button.chip[data-emoji="👍"]');
+  await a.click('#message-list li.mine .reactions button.chip[data-emoji="👍"]');
+  await b.waitForFunction(() => {
+    const chip = document.querySelector('#message-list li:not(.mine) .reactions button.chip');
+    return chip && chip.textContent === '👍 2';
+  }, null, { timeout: 10_000 });
+  result.benSeesTwo = await b.textContent('#message-list li:not(.mine) .reactions button.chip');
+  step('reactions');
 
   // Anna deletes her first message: Ben sees the tombstone
   await a.click('#message-list li.mine button.delete');

@@ -1,6 +1,6 @@
 // The messenger page (seed 003): my chats newest first with unread counts, a chat's history (older pages on
 // demand), sending with a client_message_id so a retried send is never a duplicate, live messages, edits,
-// deletions, read receipts and typing from the user channel (/ws/user), replies quoting the message they answer,
+// deletions, reactions, read receipts and typing from the user channel (/ws/user), replies quoting the message they answer,
 // catching up after a reconnect by seq.
 // Signs in like the account page: the access token lives in memory, the HttpOnly refresh cookie renews it.
 // Every name and message is set as text, never as markup.
@@ -180,6 +180,7 @@
     li.append(el('span', memberName(state.open, m.sender_id), 'author'),
       el('span', m.deleted ? 'message deleted' : m.text, 'text'));
     if (m.edited_at && !m.deleted) li.append(el('span', '(edited)', 'edited'));
+    if (!m.deleted) li.append(reactions(m));
     if (!m.deleted) li.append(button('Reply', async () => replyTo(m), 'secondary reply'));
     if (m.sender_id === state.me.id && !m.deleted) {
       li.append(button('Delete', () => api('DELETE', `/api/v1/conversations/${m.conversation_id}/messages/${m.id}`), 'secondary delete'));
@@ -199,6 +200,35 @@
     state.oldest = state.oldest === null ? m.seq : Math.min(state.oldest, m.seq);
     state.newest = Math.max(state.newest, m.seq);
     renderSeen();
+  }
+
+  // ---- reactions: a chip per emoji (mine highlighted; a click gives or takes back mine) and a small palette
+
+  const PALETTE = ['👍', '❤️', '😂', '😮', '😢', '🎉'];
+
+  function react(m, emoji, add) {
+    return api(add ? 'PUT' : 'DELETE', `/api/v1/conversations/${m.conversation_id}/messages/${m.id}/reactions/${encodeURIComponent(emoji)}`)
+      .then((updated) => put(updated, false));
+  }
+
+  function reactions(m) {
+    const box = el('span', null, 'reactions');
+    for (const r of m.reactions || []) {
+      const mine = r.user_ids.includes(state.me.id);
+      const chip = button(`${r.emoji} ${r.count}`, () => react(m, r.emoji, !mine), mine ? 'chip mine' : 'chip');
+      chip.dataset.emoji = r.emoji;
+      chip.title = r.user_ids.map((id) => memberName(state.open, id)).join(', ');
+      box.append(chip);
+    }
+    const palette = el('span', null, 'palette');
+    palette.hidden = true;
+    for (const e of PALETTE) {
+      const b = button(e, () => react(m, e, true), 'pick');
+      b.dataset.emoji = e;
+      palette.append(b);
+    }
+    box.append(button('☺+', async () => { palette.hidden = !palette.hidden; }, 'secondary add-reaction'), palette);
+    return box;
   }
 
   // a reply's quote shows the answered message as it is now: an edit or a deletion of it re-renders its replies
@@ -309,6 +339,9 @@
         const known = state.conversations.get(ev.conversation_id);
         if (known && known.unread_count) { known.unread_count = 0; renderConversations(); }
       }
+    } else if (ev.type === 'reaction') {
+      const known = open && state.messages.get(ev.message_id);
+      if (known) put({ ...known, reactions: ev.reactions }, false);
     } else if (ev.type === 'typing') {
       if (open && ev.user_id !== state.me.id) showTyping(ev.user_id, true);
     } else if (ev.type === 'conversation') {

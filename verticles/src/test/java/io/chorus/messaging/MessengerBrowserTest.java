@@ -63,6 +63,8 @@ class MessengerBrowserTest {
       assertThat(r.getString("typingGoneWithMessage")).as("the typing note goes when the message comes:\n%s", dump).isEmpty();
       assertThat(r.getBoolean("benReplyBarHidden")).as(dump).isTrue();
       assertThat(r.getJsonArray("annaOrder").getList()).as(dump).containsExactly(1, 2);
+      assertThat(r.getString("annaSeesReaction")).as(dump).isEqualTo("\uD83D\uDC4D 1");
+      assertThat(r.getString("benSeesTwo")).as(dump).isEqualTo("\uD83D\uDC4D 2");
       assertThat(r.getString("tombstone")).as(dump).isEqualTo("message deleted");
       assertThat(r.getString("quoteAfterDelete")).as("the reply's quote follows the deletion:\n%s", dump).isEqualTo("message deleted");
       assertThat(r.getString("caughtUp")).as(dump).isEqualTo("while you were away");
