@@ -3,13 +3,9 @@ package io.chorus.library;
 import io.chorus.bus.ErrorCode;
 import io.chorus.web.SignedIn;
 
-import javax.crypto.Mac;
-import javax.crypto.spec.SecretKeySpec;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
-import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
-import java.util.Base64;
 import java.util.List;
 
 /**
@@ -20,7 +16,7 @@ import java.util.List;
  * their play. A changed parameter is a forged URL ({@code 403}); a late one is expired ({@code 401}).
  */
 final class StreamUrls {
-  private final byte[] secret;
+  private final io.chorus.web.UrlSignature signature;
   private final int ttlSeconds;
 
   /** What a valid signature vouches for. */
@@ -28,7 +24,7 @@ final class StreamUrls {
   }
 
   StreamUrls(String secret, int ttlSeconds) {
-    this.secret = secret.getBytes(StandardCharsets.UTF_8);
+    this.signature = new io.chorus.web.UrlSignature(secret, "chorus-stream-v1");
     this.ttlSeconds = ttlSeconds;
   }
 
@@ -86,26 +82,7 @@ final class StreamUrls {
   }
 
   private String mac(String trackId, String format, String maxBitrate, String exp, String user, String mod) {
-    String payload = String.join("\n", "chorus-stream-v1", trackId, String.valueOf(format), maxBitrate == null ? "" : maxBitrate,
-        exp, user, mod);
-    Mac mac = macs.get();   // doFinal resets it for the next call
-    return Base64.getUrlEncoder().withoutPadding().encodeToString(mac.doFinal(payload.getBytes(StandardCharsets.UTF_8)));
-  }
-
-  /**
-   * One keyed Mac per thread: {@code Mac.getInstance} walks the security providers on every call, which showed
-   * in thread dumps of event loops serving hundreds of stream requests per second.
-   */
-  private final ThreadLocal<Mac> macs = ThreadLocal.withInitial(this::newMac);
-
-  private Mac newMac() {
-    try {
-      Mac mac = Mac.getInstance("HmacSHA256");
-      mac.init(new SecretKeySpec(secret, "HmacSHA256"));
-      return mac;
-    } catch (GeneralSecurityException e) {
-      throw new IllegalStateException(e);
-    }
+    return signature.sign(trackId, String.valueOf(format), maxBitrate == null ? "" : maxBitrate, exp, user, mod);
   }
 
   private static String enc(String s) {
