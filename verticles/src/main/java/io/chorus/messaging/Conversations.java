@@ -35,10 +35,12 @@ public final class Conversations {
 
   private final Pool pg;
   private final MessagingEvents events;
+  private final Attachments attachments;
 
-  Conversations(Pool pg, MessagingEvents events) {
+  Conversations(Pool pg, MessagingEvents events, Attachments attachments) {
     this.pg = pg;
     this.events = events;
+    this.attachments = attachments;
   }
 
   /** A conversation made, or the direct one that already existed ({@code created} false). */
@@ -189,10 +191,12 @@ public final class Conversations {
   /**
    * Removes {@code user} from a group: the owner removes anyone, every member removes themself (leaves). An owner who
    * leaves hands the group to its earliest admin, else its earliest member; the last member leaving deletes the group
-   * and its messages. The removed member hears the {@code member_removed} event too, then nothing more.
+   * and its messages (and their attachments, whose S3 objects go once that committed). The removed member hears the
+   * {@code member_removed} event too, then nothing more.
    */
   public Future<Void> removeMember(String me, UUID id, UUID user) {
     boolean leaving = user.toString().equals(me);
+    List<String> objects = new ArrayList<>();
     return pg.withTransaction(c -> lock(c, id, me).compose(m -> {
           if (!m.group()) {
             return Future.failedFuture(ErrorCode.INVALID_ARGUMENT.exception("nobody leaves a direct conversation"));
@@ -213,9 +217,13 @@ public final class Conversations {
                 return handover.compose(x -> memberIds(c, id));
               })
               .compose(left -> left.isEmpty()
-                  ? c.preparedQuery("DELETE FROM conversations WHERE id = $1").execute(Tuple.of(id)).map(left)
+                  ? Attachments.removeAll(c, id).compose(keys -> {
+                    objects.addAll(keys);
+                    return c.preparedQuery("DELETE FROM conversations WHERE id = $1").execute(Tuple.of(id));
+                  }).map(left)
                   : touch(c, id).map(left));
         }))
+        .compose(left -> attachments.deleteObjects(objects).map(left))
         .compose(left -> {
           List<String> to = new ArrayList<>(left);
           to.add(user.toString());

@@ -30,10 +30,14 @@ public final class Messages {
 
   private final Pool pg;
   private final MessagingEvents events;
+  private final AttachmentUrls urls;
+  private final Attachments attachments;
 
-  Messages(Pool pg, MessagingEvents events) {
+  Messages(Pool pg, MessagingEvents events, AttachmentUrls urls, Attachments attachments) {
     this.pg = pg;
     this.events = events;
+    this.urls = urls;
+    this.attachments = attachments;
   }
 
   /** A message sent, or the one an earlier call with the same {@code client_message_id} sent ({@code created} false). */
@@ -44,15 +48,17 @@ public final class Messages {
   }
 
   /**
-   * Sends {@code text} (already checked) as {@code me}. With a {@code clientMessageId}, a retry by the same sender in
-   * the same conversation answers the message the first call stored (never a second one): looked up with the lock,
-   * and a retry that committed while this call waited for the lock is refused by the unique key, read as that answer.
+   * Sends {@code text} (already checked; null when there are attachments) with the attachments {@code attachmentIds}
+   * (already checked: 0-10, distinct; see {@link Attachments#attach}) as {@code me}. With a {@code clientMessageId}, a
+   * retry by the same sender in the same conversation answers the message the first call stored (never a second one):
+   * looked up with the lock, and a retry that committed while this call waited for the lock is refused by the unique
+   * key, read as that answer.
    * Sending moves the sender's read marker to their message (what they answer they have read). A disabled account
    * (its tokens are refused anyway) cannot send; its messages stay. {@code replyTo} (or null): the message this one
    * answers, which must be one of this conversation's and not deleted ({@code INVALID_ARGUMENT} otherwise); a retry
    * answers the first message even if the answered one was deleted since.
    */
-  public Future<Sent> send(String me, UUID id, String text, String clientMessageId, UUID replyTo) {
+  public Future<Sent> send(String me, UUID id, String text, String clientMessageId, UUID replyTo, List<UUID> attachmentIds) {
     UUID sender = UUID.fromString(me);
     // two statements under the conversation's lock (it serialises the conversation's sends, so its hold time is the
     // conversation's ceiling): the lock with every check, then one statement that writes everything
@@ -74,10 +80,17 @@ public final class Messages {
               if (replyTo != null && lock.getInteger("reply_state") == 2) {
                 return Future.failedFuture(ErrorCode.INVALID_ARGUMENT.exception("reply_to names a deleted message"));
               }
-              return c.preparedQuery(WRITE_MESSAGE).execute(Tuple.of(id, sender, UUID.randomUUID(), text, clientMessageId, replyTo))
-                  .map(w -> {
+              UUID messageId = UUID.randomUUID();
+              return c.preparedQuery(WRITE_MESSAGE).execute(Tuple.of(id, sender, messageId, text, clientMessageId, replyTo))
+                  .compose(w -> {
                     Row r = w.iterator().next();
-                    return new Stored(r, true, List.of(r.getArrayOfStrings("members")));
+                    List<String> members = List.of(r.getArrayOfStrings("members"));
+                    // the attachments are attached after the row exists, then the row is read again with them
+                    return attachmentIds.isEmpty() ? Future.succeededFuture(new Stored(r, true, members))
+                        : Attachments.attach(c, id, sender, messageId, attachmentIds)
+                            .compose(v -> c.preparedQuery("SELECT " + MessagingJson.MESSAGE_COLUMNS + " FROM messages msg WHERE msg.id = $1")
+                                .execute(Tuple.of(messageId)))
+                            .map(again -> new Stored(again.iterator().next(), true, members));
                   });
             }))
         // a retry that committed while this one waited for the lock (the check above reads the snapshot from before the
@@ -89,9 +102,9 @@ public final class Messages {
         .map(s -> {
           JsonObject json = MessagingJson.message(s.row(), me);
           if (s.created()) {
-            events.message(MessagingEvents.MESSAGE, s.members(), id.toString(), json);
+            events.message(MessagingEvents.MESSAGE, s.members(), id.toString(), json.copy());
           }
-          return new Sent(json, s.created());
+          return new Sent(urls.sign(json, me), s.created());
         });
   }
 
@@ -143,7 +156,7 @@ public final class Messages {
       JsonArray out = new JsonArray();
       for (Row r : rows) {
         if (out.size() < limit) {
-          out.add(MessagingJson.message(r, me));
+          out.add(urls.sign(MessagingJson.message(r, me), me));
         }
       }
       return new JsonObject().put("messages", out).put("has_more", rows.size() > limit);
@@ -166,9 +179,11 @@ public final class Messages {
 
   /**
    * Deletes a message, leaving its tombstone ({@code deleted: true}, {@code text: null}, seq kept): its sender may, and
-   * a group's owner may delete anyone's. Deleting a tombstone again answers it, with no second event.
+   * a group's owner may delete anyone's. Deleting a tombstone again answers it, with no second event. Its attachments
+   * are deleted with it (rows in the transaction, S3 objects before the answer; an object S3 failed to delete is logged).
    */
   public Future<JsonObject> delete(String me, UUID id, UUID messageId) {
+    List<String> objects = new ArrayList<>();
     return change(me, id, messageId, (c, m, row) -> {
       boolean own = row.getUUID("sender_id").toString().equals(me);
       if (!own && !(m.group() && "owner".equals(m.role()))) {
@@ -177,12 +192,15 @@ public final class Messages {
       if (row.getOffsetDateTime("deleted_at") != null) {
         return Future.succeededFuture((Row) null);
       }
-      // a tombstone keeps no reactions (RETURNING reads the snapshot from before this statement: the next one reads it)
-      return c.preparedQuery("DELETE FROM message_reactions WHERE message_id = $1").execute(Tuple.of(messageId))
-          .compose(x -> c.preparedQuery("UPDATE messages SET text = NULL, deleted_at = NOW() WHERE id = $1").execute(Tuple.of(messageId)))
+      // the attachments and reactions go with the message: their rows here, the attachments' objects once this has
+      // committed; the tombstone is read after the change (an UPDATE's RETURNING sees the reactions of its snapshot)
+      return Attachments.detach(c, id, messageId).compose(keys -> {
+        objects.addAll(keys);
+        return c.preparedQuery("DELETE FROM message_reactions WHERE message_id = $1").execute(Tuple.of(messageId));
+      }).compose(x -> c.preparedQuery("UPDATE messages SET text = NULL, deleted_at = NOW() WHERE id = $1").execute(Tuple.of(messageId)))
           .compose(x -> c.preparedQuery("SELECT " + MessagingJson.MESSAGE_COLUMNS + " FROM messages msg WHERE msg.id = $1").execute(Tuple.of(messageId)))
           .map(u -> u.iterator().next());
-    }, MessagingEvents.MESSAGE_DELETED);
+    }, MessagingEvents.MESSAGE_DELETED).compose(json -> attachments.deleteObjects(objects).map(json));
   }
 
   /**
@@ -220,7 +238,7 @@ public final class Messages {
                 .compose(rows -> changed.rowCount() == 0 ? Future.succeededFuture(new Stored(rows.iterator().next(), false, List.of()))
                     : Conversations.memberIds(c, id).map(members -> new Stored(rows.iterator().next(), true, members)))))
         .map(s -> {
-          JsonObject json = MessagingJson.message(s.row(), me);
+          JsonObject json = urls.sign(MessagingJson.message(s.row(), me), me);
           if (s.created()) {
             events.reaction(s.members(), id.toString(), messageId.toString(), me, emoji, add, json.getJsonArray("reactions"));
           }
@@ -282,7 +300,7 @@ public final class Messages {
                     ? Future.succeededFuture(new Stored(rows.iterator().next(), false, List.of()))
                     : Conversations.memberIds(c, id).map(members -> new Stored(changed, true, members))))))
         .map(s -> {
-          JsonObject json = MessagingJson.message(s.row(), me);
+          JsonObject json = urls.sign(MessagingJson.message(s.row(), me), me);
           if (s.created()) {
             events.message(eventType, s.members(), id.toString(), MessagingJson.message(s.row(), s.row().getUUID("sender_id").toString()));
           }

@@ -21,17 +21,26 @@ final class MessagingEvents {
   static final String REACTION = "reaction";
 
   private final EventBus bus;
+  private final AttachmentUrls urls;
 
-  MessagingEvents(EventBus bus) {
+  MessagingEvents(EventBus bus, AttachmentUrls urls) {
     this.bus = bus;
+    this.urls = urls;
   }
 
-  /** {@code {"type","conversation_id","message"}} to every member; the sender's copy alone keeps its client_message_id. */
+  /**
+   * {@code {"type","conversation_id","message"}} to every member; the sender's copy alone keeps its client_message_id,
+   * and each member's copy has attachment URLs signed for that member.
+   */
   void message(String type, Collection<String> members, String conversationId, JsonObject message) {
     JsonObject others = MessagingJson.forOthers(message);
     String sender = message.getString("sender_id");
     for (String uid : members) {
-      publish(uid, new JsonObject().put("type", type).put("conversation_id", conversationId).put("message", uid.equals(sender) ? message : others));
+      JsonObject m = uid.equals(sender) ? message : others;
+      if (!m.getJsonArray("attachments", new io.vertx.core.json.JsonArray()).isEmpty()) {
+        m = urls.sign(m.copy(), uid);
+      }
+      publish(uid, new JsonObject().put("type", type).put("conversation_id", conversationId).put("message", m));
     }
   }
 

@@ -9,10 +9,11 @@ import io.vertx.core.Future;
 import java.util.List;
 
 /**
- * The messenger (seed 003): direct and group conversations with their message history in PostgreSQL, REST under
+ * The messenger (seed 003): direct and group conversations with their message history in PostgreSQL, attachments
+ * (photos, audio, video, files) in S3, REST under
  * {@code /api/v1/conversations}, real-time events on each member's user channel {@code client.user.<uid>} (so
  * {@code /ws/user} and the bridge deliver them, on every node). Needs accounts (its token verifier and users table).
- * No verticle of its own: the routes run on the gateway instances and the services only use PostgreSQL and the bus.
+ * No verticle of its own: the routes run on the gateway instances and the services use PostgreSQL, S3 and the bus.
  */
 public final class MessagingFeature implements Feature {
   private Conversations conversations;
@@ -21,6 +22,10 @@ public final class MessagingFeature implements Feature {
   private SignedIn.Verifier users;
   private io.chorus.web.RateLimiter limiter;
   private MessagingConfig config;
+  private AttachmentUrls urls;
+  private AttachmentStore store;
+  private Attachments attachments;
+  private java.nio.file.Path tmpDir;
 
   @Override
   public String name() {
@@ -42,16 +47,25 @@ public final class MessagingFeature implements Feature {
     users = node.api(SignedIn.Verifier.class);
     config = MessagingConfig.of(node.config());
     limiter = new io.chorus.web.RateLimiter(node.infra().redisApi(), config.rateWindowSeconds());
-    MessagingEvents events = new MessagingEvents(node.vertx().eventBus());
-    conversations = new Conversations(node.infra().pg(), events);
-    messages = new Messages(node.infra().pg(), events);
+    urls = new AttachmentUrls(node.config().security().tokenSecret(), config.attachmentUrlTtlSeconds());
+    // attachments need S3: asking for the platform's client builds it and adds its readiness check. Not awaited:
+    // text messaging works while S3 is down, attachments answer 503 meanwhile
+    store = new AttachmentStore(node.vertx(), node.s3(), node.config().s3());
+    attachments = new Attachments(node.infra().pg(), store, urls);
+    MessagingEvents events = new MessagingEvents(node.vertx().eventBus(), urls);
+    conversations = new Conversations(node.infra().pg(), events, attachments);
+    messages = new Messages(node.infra().pg(), events, urls, attachments);
     typing = new Typing(node.infra().pg(), node.infra().redisApi(), events);
-    return Future.succeededFuture();
+    tmpDir = node.config().dataDir().resolve("tmp").resolve("messaging").toAbsolutePath();
+    return node.vertx().fileSystem().mkdirs(tmpDir.toString());
   }
 
   @Override
   public Future<Void> mount(GatewayContext gateway) {
-    new MessagingRoutes(users, conversations, messages, typing, limiter, config.rateWrites(), gateway.node().config().security().allowedOrigins()).mount(gateway.router());
+    new MessagingRoutes(users, conversations, messages, typing, limiter, config.rateWrites(), gateway.node().config().security().allowedOrigins(),
+        routes -> new AttachmentRoutes(gateway.node().vertx(), attachments, store, urls, routes::caller,
+            me -> routes.write(me, () -> Future.<Void>succeededFuture()), config.attachmentMaxBytes(), tmpDir))
+        .mount(gateway.router());
     return Future.succeededFuture();
   }
 }

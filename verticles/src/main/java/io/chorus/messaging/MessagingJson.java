@@ -12,7 +12,7 @@ final class MessagingJson {
 
   /** The message columns every query selects, prefixed by the table alias {@code msg}. */
   static final String MESSAGE_COLUMNS = "msg.id, msg.conversation_id, msg.seq, msg.sender_id, msg.text, msg.client_message_id,"
-      + " msg.created_at, msg.edited_at, msg.deleted_at,"
+      + " msg.created_at, msg.edited_at, msg.deleted_at, " + Attachments.OF_MESSAGE + ","
       // the message answered, as it is now (an edit shows, a deletion leaves its tombstone); a subquery, not a join,
       // so that every statement (RETURNING of INSERT and UPDATE too) selects the same columns
       + " (SELECT json_build_object('id', r.id, 'seq', r.seq, 'sender_id', r.sender_id, 'text', left(r.text, " + Messages.REPLY_EXCERPT + "),"
@@ -27,7 +27,8 @@ final class MessagingJson {
 
   /**
    * A message as {@code viewer} sees it: {@code client_message_id} is the sender's own idempotency key, shown to the
-   * sender only (as Matrix shows a transaction id); a deleted message is a tombstone ({@code text} null).
+   * sender only (as Matrix shows a transaction id); a deleted message is a tombstone ({@code text} null, no
+   * attachments). The attachments have no {@code url} yet: it is signed for each viewer ({@link AttachmentUrls}).
    */
   static JsonObject message(Row r, String viewer) {
     String sender = r.getUUID("sender_id").toString();
@@ -40,6 +41,7 @@ final class MessagingJson {
         .put("created_at", iso(r.getOffsetDateTime("created_at")))
         .put("edited_at", iso(r.getOffsetDateTime("edited_at")))
         .put("deleted", r.getOffsetDateTime("deleted_at") != null)
+        .put("attachments", Attachments.of(r))
         .put("reply_to", r.getJsonObject("reply_to"))
         .put("reactions", r.getJsonArray("reactions") == null ? new io.vertx.core.json.JsonArray() : r.getJsonArray("reactions"));
     if (sender.equals(viewer)) {

@@ -40,9 +40,12 @@ final class MessagingRoutes {
   private final List<String> allowedOrigins;
   private final RateLimiter limiter;
   private final int writesPerWindow;
+  private final Function<MessagingRoutes, AttachmentRoutes> attachmentRoutes;
 
+  /** {@code attachmentRoutes}: the upload and download routes, given this class's caller check and write count. */
   MessagingRoutes(SignedIn.Verifier users, Conversations conversations, Messages messages, Typing typing, RateLimiter limiter, int writesPerWindow,
-                  List<String> allowedOrigins) {
+                  List<String> allowedOrigins, Function<MessagingRoutes, AttachmentRoutes> attachmentRoutes) {
+    this.attachmentRoutes = attachmentRoutes;
     this.users = users;
     this.conversations = conversations;
     this.messages = messages;
@@ -101,10 +104,13 @@ final class MessagingRoutes {
       return write(me, () -> conversations.removeMember(me, id, user));
     }));
 
+    attachmentRoutes.apply(this).mount(router, base);
     router.post(base + "/:id/messages").handler(body).handler(ctx -> authed(ctx, 0, me -> {
       UUID id = pathId(ctx, "id");
       JsonObject b = body(ctx);
-      String text = text(b);
+      List<UUID> attachments = attachmentIds(b);
+      // with an attachment the text may be left out (a photo without a caption), never given empty
+      String text = attachments.isEmpty() || b.getValue("text") != null ? text(b) : null;
       String clientId = string(b, "client_message_id");
       // 1-64 characters (code points, as every length of the input rules: 64 emoji are 128 UTF-16 units)
       if (clientId != null && (clientId.isEmpty() || clientId.codePointCount(0, clientId.length()) > Messages.MAX_CLIENT_ID)) {
@@ -115,7 +121,7 @@ final class MessagingRoutes {
       }
       String replyTo = string(b, "reply_to");
       UUID answered = replyTo == null ? null : uuid("reply_to", replyTo);
-      return write(me, () -> messages.send(me, id, text, clientId, answered)).map(sent -> status(ctx, sent.created() ? 201 : 200, sent.message()));
+      return write(me, () -> messages.send(me, id, text, clientId, answered, attachments)).map(sent -> status(ctx, sent.created() ? 201 : 200, sent.message()));
     }));
     router.get(base + "/:id/messages").handler(ctx -> authed(ctx, 200, me -> {
       UUID id = pathId(ctx, "id");
@@ -170,6 +176,11 @@ final class MessagingRoutes {
     }), body);
   }
 
+  /** The verified caller (for the attachment routes, which share this class's checks). */
+  Future<SignedIn> caller(RoutingContext ctx) {
+    return users.caller(ctx);
+  }
+
   /** Runs {@code action} as the verified caller ({@code status} 0: the action sets it); 429 with {@code Retry-After} over a limit. */
   private void authed(RoutingContext ctx, int status, Function<String, Future<?>> action) {
     Http.respond(ctx, status, () -> users.caller(ctx).compose(me -> action.apply(me.userId())), RateLimiter::fail);
@@ -179,7 +190,7 @@ final class MessagingRoutes {
    * A change, counted on the caller's {@code RATE_LIMIT_MESSENGER_WRITES} (key {@code ratelimit:{messenger:<uid>}}) once
    * the request has been read and checked (a refused request costs nothing), before the database.
    */
-  private <T> Future<T> write(String me, Supplier<Future<T>> change) {
+  <T> Future<T> write(String me, Supplier<Future<T>> change) {
     return limiter.hit("messenger", me, writesPerWindow, "changes in the messenger").compose(x -> change.get());
   }
 
@@ -267,6 +278,27 @@ final class MessagingRoutes {
         throw ErrorCode.INVALID_ARGUMENT.exception(field + " must be an array of user ids");
       }
       out.add(uuid(field + "[]", s));
+    }
+    return new ArrayList<>(out);
+  }
+
+  /** {@code attachment_ids}: absent or an array of 1-10 distinct attachment ids (a repeated one is refused, not merged). */
+  private static List<UUID> attachmentIds(JsonObject b) {
+    Object v = b.getValue("attachment_ids");
+    if (v == null) {
+      return List.of();
+    }
+    if (!(v instanceof JsonArray a) || a.size() > Attachments.MAX_PER_MESSAGE) {
+      throw ErrorCode.INVALID_ARGUMENT.exception("attachment_ids must be an array of at most " + Attachments.MAX_PER_MESSAGE + " attachment ids");
+    }
+    java.util.Set<UUID> out = new java.util.LinkedHashSet<>();
+    for (Object o : a) {
+      if (!(o instanceof String s)) {
+        throw ErrorCode.INVALID_ARGUMENT.exception("attachment_ids must be an array of attachment ids");
+      }
+      if (!out.add(uuid("attachment_ids[]", s))) {
+        throw ErrorCode.INVALID_ARGUMENT.exception("attachment_ids names " + s + " twice");
+      }
     }
     return new ArrayList<>(out);
   }
