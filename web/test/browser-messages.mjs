@@ -2,7 +2,8 @@
 // Anna opens a direct chat from her friends list and sends; Ben's list shows it live with an unread count;
 // Ben opens it (read receipt: Anna sees "seen"), types (Anna sees "is typing") and replies to her message live
 // (Anna sees the quote, the typing note goes); Anna deletes her message and Ben sees the tombstone and his reply's
-// quote turn into "message deleted"; Ben's socket drops and what Anna sent meanwhile arrives on reconnect; a group Anna creates
+// quote turn into "message deleted"; Ben's socket drops and what Anna sent meanwhile arrives on reconnect; Anna
+// attaches a photo and an HTML file, Ben sees the photo inline and the file as a download link; a group Anna creates
 // appears in Ben's list live. Messages and names are shown as text, never markup.
 // Usage: node test/browser-messages.mjs http://127.0.0.1:PORT annaUser benUser password benId annaToken
 // Prints one JSON line of observations on stdout (the Java test asserts on it); exit 0 unless it crashed.
@@ -109,6 +110,27 @@ try {
   result.caughtUp = await b.textContent(`#message-list li[data-seq="${sent.body.seq}"] .text`);
   result.benOrder = await b.$$eval('#message-list li', (lis) => lis.map((li) => Number(li.dataset.seq)));
   step('caught up');
+
+  // Anna attaches a photo and an HTML file (names that would be markup) and sends them without text: Ben sees the
+  // photo inline (loaded through its signed URL: an <img> sends no token) and the other file as a download link
+  const png = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==', 'base64');
+  await a.setInputFiles('#message-files', [
+    { name: '<b>pic</b>.png', mimeType: 'image/png', buffer: png },
+    { name: 'page.html', mimeType: 'text/html', buffer: Buffer.from('<script>window.__xss=1</script>') }]);
+  await a.waitForFunction(() => window.chorusMessages.pending.length === 2 && window.chorusMessages.pending.every((p) => p.id));
+  await a.click('#message-send');
+  await a.waitForSelector('#message-list li.mine .attachments img.thumb');
+  result.annaPendingCleared = await a.evaluate(() => window.chorusMessages.pending.length === 0
+    && document.querySelectorAll('#pending li').length === 0);
+  await b.waitForFunction(() => {
+    const img = document.querySelector('#message-list li .attachments img.thumb');
+    return img && img.complete && img.naturalWidth > 0;
+  }, undefined, { timeout: 10_000 });
+  result.benImageAlt = await b.$eval('#message-list li .attachments img.thumb', (img) => img.alt);
+  result.benImageWidth = await b.$eval('#message-list li .attachments img.thumb', (img) => img.naturalWidth);
+  result.benFileName = await b.textContent('#message-list li .attachments a.file');
+  result.benFileSigned = await b.$eval('#message-list li .attachments a.file', (x) => x.href.includes('sig='));
+  step('attachments');
 
   // a group Anna makes with Ben ticked appears in Ben's list live
   await a.check(`#friends li[data-id="${benId}"] input[type=checkbox]`);

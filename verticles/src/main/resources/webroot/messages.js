@@ -3,12 +3,15 @@
 // deletions, reactions, read receipts and typing from the user channel (/ws/user), replies quoting the message they answer,
 // catching up after a reconnect by seq.
 // Signs in like the account page: the access token lives in memory, the HttpOnly refresh cookie renews it.
+// Attachments: the file picker uploads each file (the raw bytes, POST .../attachments?name=), the send names them;
+// images show inline, audio and video with a player, other files as a download link with name and size, all through
+// the signed URL each attachment carries (an <img> cannot send the Bearer token).
 // Every name and message is set as text, never as markup.
 'use strict';
 (() => {
   const $ = (id) => document.getElementById(id);
   const state = { token: null, me: null, refreshTimer: null, socket: null, conversations: new Map(), friends: [],
-    open: null, messages: new Map(), oldest: null, newest: 0, readBy: new Map(), replyTo: null, typing: new Map(), typedAt: 0 };
+    open: null, messages: new Map(), oldest: null, newest: 0, readBy: new Map(), replyTo: null, typing: new Map(), typedAt: 0, pending: [] };
   window.chorusMessages = state;
 
   function showError(message) {
@@ -92,7 +95,7 @@
       if (state.open && state.open.id === c.id) li.classList.add('open');
       const last = c.last_message;
       li.append(el('span', titleOf(c), 'title'),
-        el('span', last ? (last.deleted ? 'message deleted' : last.text) : '', 'preview'));
+        el('span', last ? (last.deleted ? 'message deleted' : preview(last)) : '', 'preview'));
       if (c.unread_count > 0 && !(state.open && state.open.id === c.id)) li.append(el('span', c.unread_count, 'unread'));
       li.onclick = () => openConversation(c.id).catch((e) => showError(e.message));
       list.append(li);
@@ -124,6 +127,9 @@
   async function openConversation(id) {
     const c = await api('GET', `/api/v1/conversations/${id}`);
     state.open = c;
+    // uploads belong to the conversation they were made in
+    state.pending = [];
+    renderPending();
     state.messages = new Map();
     state.oldest = null;
     state.newest = 0;
@@ -177,8 +183,9 @@
         el('span', m.reply_to.deleted ? 'message deleted' : m.reply_to.text, 'quote-text'));
       li.append(q);
     }
-    li.append(el('span', memberName(state.open, m.sender_id), 'author'),
-      el('span', m.deleted ? 'message deleted' : m.text, 'text'));
+    li.append(el('span', memberName(state.open, m.sender_id), 'author'));
+    if (m.deleted || m.text !== null) li.append(el('span', m.deleted ? 'message deleted' : m.text, 'text'));
+    if (!m.deleted && m.attachments && m.attachments.length) li.append(attachmentsOf(m));
     if (m.edited_at && !m.deleted) li.append(el('span', '(edited)', 'edited'));
     if (!m.deleted) li.append(reactions(m));
     if (!m.deleted) li.append(button('Reply', async () => replyTo(m), 'secondary reply'));
@@ -290,9 +297,91 @@
     if (known) known.unread_count = 0;
   }
 
+  // ---- attachments
+
+  function size(n) {
+    if (n < 1024) return `${n} B`;
+    if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KB`;
+    return `${(n / 1024 / 1024).toFixed(1)} MB`;
+  }
+
+  function preview(m) {
+    if (m.text !== null && m.text !== undefined) return m.text;
+    const a = (m.attachments || [])[0];
+    return a ? `📎 ${a.name}` : '';
+  }
+
+  // each attachment by its type; the URL is the signed one (no header needed), names and sizes as text
+  function attachmentsOf(m) {
+    const box = el('div', undefined, 'attachments');
+    for (const a of m.attachments) {
+      const item = el('div', undefined, 'attachment');
+      const type = a.content_type || '';
+      if (a.url && /^image\/(png|jpeg|gif|webp|avif|bmp)$/.test(type)) {
+        const link = el('a');
+        link.href = a.url;
+        link.target = '_blank';
+        link.rel = 'noopener';
+        const img = el('img', undefined, 'thumb');
+        img.src = a.url;
+        img.alt = a.name;
+        img.loading = 'lazy';
+        link.append(img);
+        item.append(link);
+      } else if (a.url && /^(audio|video)\//.test(type)) {
+        const player = el(type.startsWith('audio/') ? 'audio' : 'video');
+        player.controls = true;
+        player.preload = 'metadata';
+        player.src = a.url;
+        item.append(player, el('span', `${a.name} (${size(a.size)})`, 'file-meta'));
+      } else {
+        const link = el('a', a.name, 'file');
+        if (a.url) link.href = a.url;
+        link.download = a.name;
+        item.append(link, el('span', ` (${size(a.size)})`, 'file-meta'));
+      }
+      box.append(item);
+    }
+    return box;
+  }
+
+  function renderPending() {
+    const list = $('pending');
+    list.replaceChildren();
+    state.pending.forEach((p, i) => {
+      const li = el('li', `${p.name} (${size(p.size)})${p.id ? '' : ' — uploading…'}`);
+      li.append(button('×', () => { state.pending.splice(i, 1); renderPending(); }));
+      list.append(li);
+    });
+  }
+
+  // uploads now, so the send only names the ids; the picked files are sent with the next message
+  async function upload(file) {
+    const c = state.open;
+    const p = { name: file.name, size: file.size, id: null };
+    state.pending.push(p);
+    renderPending();
+    try {
+      const r = await fetch(`/api/v1/conversations/${c.id}/attachments?name=${encodeURIComponent(file.name)}`, {
+        method: 'POST', body: file, credentials: 'same-origin',
+        headers: { authorization: `Bearer ${state.token}`, 'content-type': file.type || 'application/octet-stream' } });
+      const json = await r.json().catch(() => null);
+      if (!r.ok) throw new Error(json && json.error ? `${file.name}: ${json.error.message}` : `${file.name}: HTTP ${r.status}`);
+      p.id = json.id;
+    } catch (e) {
+      state.pending.splice(state.pending.indexOf(p), 1);
+      throw e;
+    } finally {
+      renderPending();
+    }
+  }
+
   async function send(text) {
     const c = state.open;
-    const body = { text, client_message_id: crypto.randomUUID() };
+    const ids = state.pending.filter((p) => p.id).map((p) => p.id);
+    const body = { client_message_id: crypto.randomUUID() };
+    if (text.trim()) body.text = text;
+    if (ids.length) body.attachment_ids = ids;
     if (state.replyTo) body.reply_to = state.replyTo.id;
     let m;
     try {
@@ -302,6 +391,8 @@
       // the network failed, not the server: the same client_message_id makes the retry safe
       m = await api('POST', `/api/v1/conversations/${c.id}/messages`, body);
     }
+    state.pending = [];
+    renderPending();
     put(m, false);
     cancelReply();
   }
@@ -391,12 +482,21 @@
   $('message-form').addEventListener('submit', (ev) => {
     ev.preventDefault();
     const text = $('message-text').value;
-    if (!text.trim() || !state.open) return;
+    if (state.pending.some((p) => !p.id)) { showError('wait for the uploads to finish'); return; }
+    if ((!text.trim() && !state.pending.length) || !state.open) return;
     showError('');
     send(text).then(() => { $('message-text').value = ''; }, (e) => showError(e.message));
   });
   $('message-text').addEventListener('input', typed);
   $('reply-cancel').addEventListener('click', cancelReply);
+  $('message-files').addEventListener('change', (ev) => {
+    const files = [...ev.target.files];
+    ev.target.value = '';
+    if (!state.open) return;
+    showError('');
+    if (state.pending.length + files.length > 10) { showError('at most 10 attachments per message'); return; }
+    Promise.all(files.map((f) => upload(f))).catch((e) => showError(e.message));
+  });
   $('older').addEventListener('click', () => loadOlder().catch((e) => showError(e.message)));
   $('group-form').addEventListener('submit', (ev) => {
     ev.preventDefault();

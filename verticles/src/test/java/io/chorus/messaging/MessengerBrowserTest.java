@@ -17,7 +17,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * The messenger page (messages.html, seed 003) in headless Chromium, two users in two browser contexts against a
  * real node (web/test/browser-messages.mjs): a direct chat opened from the friends list, live delivery with an
  * unread count, a read receipt, a live reply in order, a deleted message's tombstone, catching up after the socket
- * dropped, a group appearing live; names and messages shown as text. Chromium missing is a failure, not a skip.
+ * dropped, attachments (a photo shown inline through its signed URL, another file as a download link), a group
+ * appearing live; names and messages shown as text. Chromium missing is a failure, not a skip.
  */
 class MessengerBrowserTest {
   static final String PW = "a long enough password";
@@ -69,6 +70,11 @@ class MessengerBrowserTest {
       assertThat(r.getString("quoteAfterDelete")).as("the reply's quote follows the deletion:\n%s", dump).isEqualTo("message deleted");
       assertThat(r.getString("caughtUp")).as(dump).isEqualTo("while you were away");
       assertThat(r.getJsonArray("benOrder").getList()).as(dump).containsExactly(1, 2, 3);
+      assertThat(r.getBoolean("annaPendingCleared")).as(dump).isTrue();
+      assertThat(r.getInteger("benImageWidth")).as("the photo loaded through its signed URL:\n%s", dump).isEqualTo(1);
+      assertThat(r.getString("benImageAlt")).as(dump).isEqualTo("<b>pic</b>.png");
+      assertThat(r.getString("benFileName")).as("the HTML file as a download link, its name as text:\n%s", dump).isEqualTo("page.html");
+      assertThat(r.getBoolean("benFileSigned")).as(dump).isTrue();
       assertThat(r.getString("benGroupTitle")).as(dump).isEqualTo("Band <b>practice</b>");
       assertThat(r.getBoolean("xssSafe")).as(dump).isTrue();
       JsonArray steps = r.getJsonArray("steps");
