@@ -21,6 +21,9 @@ CREATE TABLE message_attachments (
 -- a message's attachments, in order (every message read selects them)
 CREATE INDEX idx_message_attachments_message ON message_attachments (message_id, position) WHERE message_id IS NOT NULL;
 
+-- uploads never sent, oldest first (the sweep deletes those past MESSENGER_ATTACHMENT_UNSENT_HOURS)
+CREATE INDEX idx_message_attachments_unsent ON message_attachments (created_at) WHERE message_id IS NULL;
+
 -- a message with attachments may have no text; a deleted one (the tombstone) still never has
 ALTER TABLE messages DROP CONSTRAINT messages_tombstone;
 ALTER TABLE messages ADD CONSTRAINT messages_tombstone CHECK (deleted_at IS NULL OR text IS NULL);

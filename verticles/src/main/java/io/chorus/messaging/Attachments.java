@@ -153,6 +153,22 @@ public final class Attachments {
     });
   }
 
+  /**
+   * Deletes up to 500 attachments uploaded more than {@code hours} ago and never sent (rows, then S3 objects); how many.
+   * Every node sweeps: {@code SKIP LOCKED} splits the rows between them, and skips one a send is attaching right now
+   * (that send wins; a send after the sweep is refused as for an unknown id).
+   */
+  Future<Integer> sweepUnsent(int hours) {
+    return pg.preparedQuery("DELETE FROM message_attachments WHERE id IN (SELECT id FROM message_attachments WHERE message_id IS NULL"
+            + " AND created_at < NOW() - make_interval(hours => $1) LIMIT 500 FOR UPDATE SKIP LOCKED) RETURNING id, conversation_id")
+        .execute(Tuple.of(hours))
+        .compose(rows -> {
+          List<String> keys = new ArrayList<>();
+          rows.forEach(r -> keys.add(AttachmentStore.key(r.getUUID("conversation_id"), r.getUUID("id"))));
+          return store.delete(keys).map(keys.size());
+        });
+  }
+
   /** Deletes the rows of all a conversation's attachments (the conversation is being deleted); their S3 keys. */
   static Future<List<String>> removeAll(SqlClient c, UUID conversation) {
     return c.preparedQuery("DELETE FROM message_attachments WHERE conversation_id = $1 RETURNING id").execute(Tuple.of(conversation)).map(rows -> {

@@ -16,6 +16,7 @@ import java.util.List;
  * No verticle of its own: the routes run on the gateway instances and the services use PostgreSQL, S3 and the bus.
  */
 public final class MessagingFeature implements Feature {
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(MessagingFeature.class);
   private Conversations conversations;
   private Messages messages;
   private Typing typing;
@@ -57,7 +58,30 @@ public final class MessagingFeature implements Feature {
     messages = new Messages(node.infra().pg(), events, urls, attachments);
     typing = new Typing(node.infra().pg(), node.infra().redisApi(), events);
     tmpDir = node.config().dataDir().resolve("tmp").resolve("messaging").toAbsolutePath();
+    sweep(node.vertx(), config);
     return node.vertx().fileSystem().mkdirs(tmpDir.toString());
+  }
+
+  /**
+   * Uploads never sent (a closed tab, an abandoned draft) would hold S3 space for ever: each node deletes those older
+   * than MESSENGER_ATTACHMENT_UNSENT_HOURS every MESSENGER_ATTACHMENT_SWEEP_SECONDS, one sweep at a time.
+   */
+  private void sweep(io.vertx.core.Vertx vertx, MessagingConfig config) {
+    boolean[] running = {false};
+    vertx.setPeriodic(config.attachmentSweepSeconds() * 1000L, t -> {
+      if (running[0]) {
+        return;
+      }
+      running[0] = true;
+      attachments.sweepUnsent(config.attachmentUnsentHours())
+          .onSuccess(n -> {
+            if (n > 0) {
+              LOG.info("deleted {} attachments never sent within {} h", n, config.attachmentUnsentHours());
+            }
+          })
+          .onFailure(e -> LOG.warn("sweeping unsent attachments failed: {}", e.toString()))
+          .onComplete(x -> running[0] = false);
+    });
   }
 
   @Override

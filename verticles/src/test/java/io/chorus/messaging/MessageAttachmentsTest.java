@@ -30,7 +30,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * Attachments in messages on two clustered nodes with the real PostgreSQL, Redis and S3: uploads, sends, downloads
  * (signed URL and Bearer, with Range) through the JDK's HTTP client, events through real {@code /ws/user} sockets.
- * Attachments here are at most 64 KiB ({@code MESSENGER_ATTACHMENT_MAX_BYTES}) and a user makes 40 changes a minute.
+ * Attachments here are at most 64 KiB ({@code MESSENGER_ATTACHMENT_MAX_BYTES}), a user makes 40 changes a minute, and
+ * unsent uploads are looked for every second.
  */
 class MessageAttachmentsTest {
   static final String PW = "correct horse battery staple";
@@ -44,7 +45,7 @@ class MessageAttachmentsTest {
   @BeforeAll
   static void start() {
     tc = TestCluster.start(2, Map.of("RATE_LIMIT_LOGIN", 100_000, "RATE_LIMIT_REGISTER", 100_000, "RATE_LIMIT_MESSENGER_WRITES", WRITES,
-        "MESSENGER_ATTACHMENT_MAX_BYTES", MAX));
+        "MESSENGER_ATTACHMENT_MAX_BYTES", MAX, "MESSENGER_ATTACHMENT_SWEEP_SECONDS", 1));
     portA = NodePorts.http(tc.node(0).vertx());
     portB = NodePorts.http(tc.node(1).vertx());
     s3 = Infra.s3Client(tc.config().s3());
@@ -379,6 +380,25 @@ class MessageAttachmentsTest {
     call(portA, "DELETE", conv(g) + "/members/" + ann.id(), ann.token(), null).expect(204);
     assertThat(objectsUnder(g)).isZero();
     assertThat(tc.sql("SELECT count(*) AS n FROM message_attachments WHERE conversation_id = ?::uuid", g).get(0).get("n")).isEqualTo(0L);
+  }
+
+  @Test
+  void anUploadNeverSentIsDeletedOnceOlderThanTheUnsentHoursAndASentOneStays() {
+    User ann = user("ann");
+    String c = direct(ann, user("ben"));
+    String sent = upload(portA, ann, c, "sent.txt", "text/plain", "sent".getBytes(StandardCharsets.UTF_8)).expect(201).json().getString("id");
+    String unsent = upload(portA, ann, c, "draft.txt", "text/plain", "draft".getBytes(StandardCharsets.UTF_8)).expect(201).json().getString("id");
+    String fresh = upload(portA, ann, c, "fresh.txt", "text/plain", "fresh".getBytes(StandardCharsets.UTF_8)).expect(201).json().getString("id");
+    sendWith(portA, ann, c, withIds(sent)).expect(201);
+    // as if uploaded 25 hours ago (MESSENGER_ATTACHMENT_UNSENT_HOURS is 24)
+    tc.sql("UPDATE message_attachments SET created_at = NOW() - interval '25 hours' WHERE id IN (?::uuid, ?::uuid)", sent, unsent);
+    io.chorus.testing.TestServices.until("the unsent upload swept", 15_000, () -> !inS3(c, unsent));
+    assertThat(tc.sql("SELECT count(*) AS n FROM message_attachments WHERE id = ?::uuid", unsent).get(0).get("n")).isEqualTo(0L);
+    assertThat(sendWith(portA, ann, c, withIds(unsent)).error(400)).isEqualTo("invalid_argument");
+    // the sent one and the recent draft stay
+    assertThat(inS3(c, sent)).isTrue();
+    assertThat(inS3(c, fresh)).isTrue();
+    assertThat(sendWith(portA, ann, c, withIds(fresh)).expect(201).json().getJsonArray("attachments")).hasSize(1);
   }
 
   @Test
