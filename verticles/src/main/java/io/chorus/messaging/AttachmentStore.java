@@ -54,7 +54,9 @@ final class AttachmentStore {
         .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(config.accessKey(), config.secretKey())))
         .serviceConfiguration(S3Configuration.builder().pathStyleAccessEnabled(true).build())
         .build(), false));
-    this.http = vertx.createHttpClient(new HttpClientOptions().setConnectTimeout(2_000).setKeepAlive(true));
+    // a chat page loads many images at once: a pool as wide as the library's stream relay (the default is 5)
+    this.http = vertx.createHttpClient(new HttpClientOptions().setConnectTimeout(2_000).setKeepAlive(true),
+        new io.vertx.core.http.PoolOptions().setHttp1MaxSize(512));
   }
 
   static String key(UUID conversation, UUID attachment) {
