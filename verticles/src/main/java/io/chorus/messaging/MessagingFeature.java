@@ -20,6 +20,7 @@ public final class MessagingFeature implements Feature {
   private Conversations conversations;
   private Messages messages;
   private Typing typing;
+  private MessageSearch search;
   private SignedIn.Verifier users;
   private io.chorus.web.RateLimiter limiter;
   private MessagingConfig config;
@@ -57,6 +58,7 @@ public final class MessagingFeature implements Feature {
     conversations = new Conversations(node.infra().pg(), events, attachments);
     messages = new Messages(node.infra().pg(), events, urls, attachments);
     typing = new Typing(node.infra().pg(), node.infra().redisApi(), events);
+    search = new MessageSearch(node.infra().pg());
     tmpDir = node.config().dataDir().resolve("tmp").resolve("messaging").toAbsolutePath();
     sweep(node.vertx(), config);
     return node.vertx().fileSystem().mkdirs(tmpDir.toString());
@@ -86,7 +88,7 @@ public final class MessagingFeature implements Feature {
 
   @Override
   public Future<Void> mount(GatewayContext gateway) {
-    new MessagingRoutes(users, conversations, messages, typing, limiter, config.rateWrites(), gateway.node().config().security().allowedOrigins(),
+    new MessagingRoutes(users, conversations, messages, typing, search, limiter, config.rateWrites(), gateway.node().config().security().allowedOrigins(),
         routes -> new AttachmentRoutes(gateway.node().vertx(), attachments, store, urls, routes::caller,
             me -> routes.write(me, () -> Future.<Void>succeededFuture()), config.attachmentMaxBytes(), tmpDir))
         .mount(gateway.router());

@@ -37,19 +37,21 @@ final class MessagingRoutes {
   private final Conversations conversations;
   private final Messages messages;
   private final Typing typing;
+  private final MessageSearch search;
   private final List<String> allowedOrigins;
   private final RateLimiter limiter;
   private final int writesPerWindow;
   private final Function<MessagingRoutes, AttachmentRoutes> attachmentRoutes;
 
   /** {@code attachmentRoutes}: the upload and download routes, given this class's caller check and write count. */
-  MessagingRoutes(SignedIn.Verifier users, Conversations conversations, Messages messages, Typing typing, RateLimiter limiter, int writesPerWindow,
+  MessagingRoutes(SignedIn.Verifier users, Conversations conversations, Messages messages, Typing typing, MessageSearch search, RateLimiter limiter, int writesPerWindow,
                   List<String> allowedOrigins, Function<MessagingRoutes, AttachmentRoutes> attachmentRoutes) {
     this.attachmentRoutes = attachmentRoutes;
     this.users = users;
     this.conversations = conversations;
     this.messages = messages;
     this.typing = typing;
+    this.search = search;
     this.limiter = limiter;
     this.writesPerWindow = writesPerWindow;
     this.allowedOrigins = allowedOrigins;
@@ -78,6 +80,14 @@ final class MessagingRoutes {
     }));
     router.get(base).handler(ctx -> authed(ctx, 200, me ->
         conversations.list(me, ctx.request().getParam("before"), limit(ctx))));
+    // before /:id, which would read "search" as a malformed conversation id; a read, not rate-counted (MessageSearch)
+    router.get(base + "/search").handler(ctx -> authed(ctx, 200, me -> {
+      String q = Inputs.name("q", ctx.request().getParam("q"), 1, MessageSearch.MAX_QUERY);
+      List<String> terms = MessageSearch.terms(q);
+      String in = ctx.request().getParam("conversation_id");
+      UUID conversation = in == null ? null : uuid("conversation_id", in);
+      return search.search(me, terms, conversation, ctx.request().getParam("before"), limit(ctx, 20, 50));
+    }));
     router.get(base + "/:id").handler(ctx -> authed(ctx, 200, me -> conversations.get(me, pathId(ctx, "id"))));
     router.patch(base + "/:id").handler(body).handler(ctx -> authed(ctx, 200, me -> {
       UUID id = pathId(ctx, "id");
@@ -305,19 +315,24 @@ final class MessagingRoutes {
 
   /** {@code ?limit=}: 1-200, 50 when absent. */
   private static int limit(RoutingContext ctx) {
+    return limit(ctx, 50, 200);
+  }
+
+  /** {@code ?limit=}: 1-{@code max}, {@code absent} when absent. */
+  private static int limit(RoutingContext ctx, int absent, int max) {
     String v = ctx.request().getParam("limit");
     if (v == null) {
-      return 50;
+      return absent;
     }
     try {
       int n = Inputs.parseInt(v);
-      if (n >= 1 && n <= 200) {
+      if (n >= 1 && n <= max) {
         return n;
       }
     } catch (NumberFormatException e) {
       // below
     }
-    throw ErrorCode.INVALID_ARGUMENT.exception("limit must be an integer 1-200");
+    throw ErrorCode.INVALID_ARGUMENT.exception("limit must be an integer 1-" + max);
   }
 
   /** {@code ?before_seq=} / {@code ?after_seq=}: an integer >= 0, or absent. */
