@@ -4,7 +4,8 @@
 // (Anna sees the quote, the typing note goes); Anna deletes her message and Ben sees the tombstone and his reply's
 // quote turn into "message deleted"; Ben's socket drops and what Anna sent meanwhile arrives on reconnect; Anna
 // attaches a photo and an HTML file, Ben sees the photo inline and the file as a download link; a group Anna creates
-// appears in Ben's list live. Messages and names are shown as text, never markup.
+// appears in Ben's list live; Ben's search finds a message and opens the chat at it. Messages and names are shown as
+// text, never markup.
 // Usage: node test/browser-messages.mjs http://127.0.0.1:PORT annaUser benUser password benId annaToken
 // Prints one JSON line of observations on stdout (the Java test asserts on it); exit 0 unless it crashed.
 import { launch, observations, restClient, signIn } from './harness.mjs';
@@ -131,6 +132,18 @@ try {
   result.benFileName = await b.textContent('#message-list li .attachments a.file');
   result.benFileSigned = await b.$eval('#message-list li .attachments a.file', (x) => x.href.includes('sig='));
   step('attachments');
+
+  // Ben searches his chats: the chat's name, the sender and the text with the words marked; a click opens it there
+  await b.fill('#message-search', 'AWAY whi');
+  await b.click('#message-search-go');
+  await b.waitForSelector('#message-search-results li', { timeout: 10_000 });
+  result.searchResults = await b.$$eval('#message-search-results li', (lis) => lis.map((li) => ({
+    title: li.querySelector('.title').textContent, author: li.querySelector('.author').textContent,
+    text: li.querySelector('.text').textContent, marks: [...li.querySelectorAll('mark')].map((m) => m.textContent) })));
+  await b.click('#message-search-results li');
+  await b.waitForSelector('#message-list li.found', { timeout: 10_000 });
+  result.searchOpened = await b.textContent('#message-list li.found .text');
+  step('searched');
 
   // a group Anna makes with Ben ticked appears in Ben's list live
   await a.check(`#friends li[data-id="${benId}"] input[type=checkbox]`);

@@ -1,7 +1,8 @@
 // The messenger page (seed 003): my chats newest first with unread counts, a chat's history (older pages on
 // demand), sending with a client_message_id so a retried send is never a duplicate, live messages, edits,
-// deletions, reactions, read receipts and typing from the user channel (/ws/user), replies quoting the message they answer,
-// catching up after a reconnect by seq.
+// deletions, reactions, read receipts and typing from the user channel (/ws/user), replies quoting the message they
+// answer, attachments, catching up after a reconnect by seq; a search over my chats whose results open the chat at the
+// message found.
 // Signs in like the account page: the access token lives in memory, the HttpOnly refresh cookie renews it.
 // Attachments: the file picker uploads each file (the raw bytes, POST .../attachments?name=), the send names them;
 // images show inline, audio and video with a player, other files as a download link with name and size, all through
@@ -397,6 +398,68 @@
     cancelReply();
   }
 
+  // ---- search over my messages (GET /api/v1/conversations/search): matches newest first, a page at a time
+
+  // the text with the answer's highlights ([start, end) in UTF-16 units) as <mark>s, every piece set as text
+  function marked(text, highlights) {
+    const span = el('span', undefined, 'text');
+    let at = 0;
+    for (const [from, to] of highlights || []) {
+      if (from < at || to > text.length) continue;
+      span.append(document.createTextNode(text.slice(at, from)), el('mark', text.slice(from, to)));
+      at = to;
+    }
+    span.append(document.createTextNode(text.slice(at)));
+    return span;
+  }
+
+  async function searchMessages(more) {
+    const q = $('message-search').value.trim();
+    const list = $('message-search-results');
+    if (!more) {
+      list.replaceChildren();
+      state.searchNext = null;
+      state.searchQuery = q;
+    }
+    if (!state.searchQuery) {
+      list.hidden = true;
+      $('message-search-more').hidden = true;
+      $('message-search-note').hidden = true;
+      return;
+    }
+    const before = more && state.searchNext ? `&before=${encodeURIComponent(state.searchNext)}` : '';
+    const r = await api('GET', `/api/v1/conversations/search?q=${encodeURIComponent(state.searchQuery)}&limit=20${before}`);
+    for (const hit of r.results) {
+      const c = hit.conversation;
+      const li = el('li');
+      li.dataset.conversation = c.id;
+      li.dataset.seq = hit.message.seq;
+      const name = c.type === 'group' ? c.title : (c.peer ? nameOf(c.peer) : 'just you');
+      li.append(el('span', name, 'title'), el('span', nameOf(hit.sender), 'author'),
+        el('time', new Date(hit.message.created_at).toLocaleString(), 'time'), marked(hit.message.text, hit.highlights));
+      li.onclick = () => openAt(c.id, hit.message.id, hit.message.seq).catch((e) => showError(e.message));
+      list.append(li);
+    }
+    state.searchNext = r.next_before;
+    list.hidden = list.children.length === 0;
+    $('message-search-note').textContent = list.children.length === 0 ? 'No message matches.' : '';
+    $('message-search-note').hidden = list.children.length !== 0;
+    $('message-search-more').hidden = !r.next_before;
+  }
+
+  // opens a chat and loads older pages until the found message is shown (a few pages at most), then points at it
+  async function openAt(conversationId, messageId, seq) {
+    await openConversation(conversationId);
+    for (let pages = 0; pages < 20 && !state.messages.has(messageId) && !$('older').hidden && state.oldest > seq; pages++) {
+      await loadOlder();
+    }
+    const li = document.querySelector(`#message-list li[data-id="${CSS.escape(messageId)}"]`);
+    if (li) {
+      li.classList.add('found');
+      li.scrollIntoView({ block: 'center' });
+    }
+  }
+
   // ---- live events (the user channel)
 
   function onEvent(ev) {
@@ -497,6 +560,12 @@
     if (state.pending.length + files.length > 10) { showError('at most 10 attachments per message'); return; }
     Promise.all(files.map((f) => upload(f))).catch((e) => showError(e.message));
   });
+  $('message-search-form').addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    showError('');
+    searchMessages(false).catch((e) => showError(e.message));
+  });
+  $('message-search-more').addEventListener('click', () => searchMessages(true).catch((e) => showError(e.message)));
   $('older').addEventListener('click', () => loadOlder().catch((e) => showError(e.message)));
   $('group-form').addEventListener('submit', (ev) => {
     ev.preventDefault();

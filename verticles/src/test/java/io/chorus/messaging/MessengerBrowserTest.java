@@ -18,7 +18,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * real node (web/test/browser-messages.mjs): a direct chat opened from the friends list, live delivery with an
  * unread count, a read receipt, a live reply in order, a deleted message's tombstone, catching up after the socket
  * dropped, attachments (a photo shown inline through its signed URL, another file as a download link), a group
- * appearing live; names and messages shown as text. Chromium missing is a failure, not a skip.
+ * appearing live, a search over the chats opening the chat at the message found; names and messages shown as text.
+ * Chromium missing is a failure, not a skip.
  */
 class MessengerBrowserTest {
   static final String PW = "a long enough password";
@@ -75,6 +76,13 @@ class MessengerBrowserTest {
       assertThat(r.getString("benImageAlt")).as(dump).isEqualTo("<b>pic</b>.png");
       assertThat(r.getString("benFileName")).as("the HTML file as a download link, its name as text:\n%s", dump).isEqualTo("page.html");
       assertThat(r.getBoolean("benFileSigned")).as(dump).isTrue();
+      assertThat(r.getJsonArray("searchResults")).as("one result:\n%s", dump).hasSize(1);
+      JsonObject found = r.getJsonArray("searchResults").getJsonObject(0);
+      assertThat(found.getString("title")).as(dump).isEqualTo("Anna");
+      assertThat(found.getString("author")).as(dump).isEqualTo("Anna");
+      assertThat(found.getString("text")).as(dump).isEqualTo("while you were away");
+      assertThat(found.getJsonArray("marks").getList()).as(dump).containsExactly("while", "away");
+      assertThat(r.getString("searchOpened")).as("the chat opened at the message:\n%s", dump).isEqualTo("while you were away");
       assertThat(r.getString("benGroupTitle")).as(dump).isEqualTo("Band <b>practice</b>");
       assertThat(r.getBoolean("xssSafe")).as(dump).isTrue();
       JsonArray steps = r.getJsonArray("steps");
