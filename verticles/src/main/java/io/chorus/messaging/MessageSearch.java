@@ -40,10 +40,12 @@ final class MessageSearch {
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(MessageSearch.class);
 
   private final Pool pg;
+  private final AttachmentUrls urls;
   private final java.util.concurrent.ConcurrentHashMap<String, Integer> running = new java.util.concurrent.ConcurrentHashMap<>();
 
-  MessageSearch(Pool pg) {
+  MessageSearch(Pool pg, AttachmentUrls urls) {
     this.pg = pg;
+    this.urls = urls;
   }
 
   /** A query's words (already trimmed and checked by the input rules): 1-{@link #MAX_WORDS} distinct ones, or 400. */
@@ -124,7 +126,7 @@ final class MessageSearch {
               rows.forEach(page::add);
               boolean more = page.size() > limit;
               List<Row> shown = more ? page.subList(0, limit) : page;
-              return peers(c, me, shown).map(peers -> render(me, terms, shown, peers, more));
+              return peers(c, me, shown).map(peers -> render(me, terms, shown, peers, more, urls));
             })))
         .recover(e -> {
           if (e instanceof PgException pe && "57014".equals(pe.getSqlState())) {
@@ -158,10 +160,12 @@ final class MessageSearch {
         });
   }
 
-  private static JsonObject render(String me, List<String> terms, List<Row> rows, Map<UUID, JsonObject> peers, boolean more) {
+  private static JsonObject render(String me, List<String> terms, List<Row> rows, Map<UUID, JsonObject> peers, boolean more,
+                                   AttachmentUrls urls) {
     JsonArray results = new JsonArray();
     for (Row r : rows) {
-      JsonObject message = MessagingJson.message(r, me);
+      // a found message's attachments open as they do in the history: signed for the searcher
+      JsonObject message = urls.sign(MessagingJson.message(r, me), me);
       UUID id = r.getUUID("conversation_id");
       results.add(new JsonObject()
           .put("conversation", new JsonObject().put("id", id.toString()).put("type", r.getString("type"))

@@ -58,7 +58,7 @@ public final class MessagingFeature implements Feature {
     conversations = new Conversations(node.infra().pg(), events, attachments);
     messages = new Messages(node.infra().pg(), events, urls, attachments);
     typing = new Typing(node.infra().pg(), node.infra().redisApi(), events);
-    search = new MessageSearch(node.infra().pg());
+    search = new MessageSearch(node.infra().pg(), urls);
     tmpDir = node.config().dataDir().resolve("tmp").resolve("messaging").toAbsolutePath();
     sweep(node.vertx(), config);
     return node.vertx().fileSystem().mkdirs(tmpDir.toString());

@@ -414,4 +414,20 @@ class MessageAttachmentsTest {
     assertThat(limited.header("Retry-After")).isNotNull();
     assertThat(objectsUnder(c)).isEqualTo(WRITES - 1);
   }
+
+  /** A message found by the search carries its attachments' URLs signed for the searcher, as the history does (it had none). */
+  @Test
+  void aFoundMessagesAttachmentOpensForTheSearcher() {
+    User ann = user("ann");
+    User ben = user("ben");
+    String c = direct(ann, ben);
+    byte[] photo = random(4_000, 7);
+    String aid = upload(portA, ann, c, "okapi.png", "image/png", photo).expect(201).json().getString("id");
+    sendWith(portA, ann, c, withIds(aid).put("text", "okapi sighting")).expect(201);
+    JsonObject found = call(portB, "GET", "/api/v1/conversations/search?q=okapi", ben.token(), null).expect(200).json()
+        .getJsonArray("results").getJsonObject(0).getJsonObject("message");
+    String url = found.getJsonArray("attachments").getJsonObject(0).getString("url");
+    assertThat(url).contains("u=" + ben.id());
+    assertThat(get(portB, url, null, null).expect(200).bytes()).isEqualTo(photo);
+  }
 }
