@@ -25,8 +25,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * scripts/bench-messenger (seed 003): one group conversation of {@code bench.members} users on {@code bench.nodes}
- * clustered nodes, every member on a {@code /ws/user} socket (round-robin over the nodes, offering
+ * scripts/bench-messenger (seed 003): {@code bench.conversations} group conversations (1 by default) sharing
+ * {@code bench.members} users evenly (member i in group i mod conversations) on {@code bench.nodes} clustered nodes, every member on a {@code /ws/user} socket (round-robin over the nodes, offering
  * permessage-deflate as a browser does); members send {@code POST …/messages} (round-robin, each on its own node,
  * with a client_message_id) at each target rate of {@code bench.rates} for {@code bench.seconds}, after an unreported
  * warm-up. Reported per rate: sends accepted per second, refused ones, the send's answer time, every member's copy
@@ -39,6 +39,10 @@ public final class MessengerBench {
   public static void main(String[] args) throws Exception {
     int nodes = Integer.getInteger("bench.nodes", 3);
     int members = Integer.getInteger("bench.members", 50);
+    int conversations = Integer.getInteger("bench.conversations", 1);
+    if (conversations < 1 || members % conversations != 0 || members / conversations < 2) {
+      throw new IllegalArgumentException("bench.members must be a multiple of bench.conversations with at least 2 members each");
+    }
     int seconds = Integer.getInteger("bench.seconds", 20);
     int warmup = Integer.getInteger("bench.warmup", 15);
     String[] rates = System.getProperty("bench.rates", "50,100,200").split(",");
@@ -54,10 +58,16 @@ public final class MessengerBench {
       users.add(call(http, ports[i % nodes], HttpMethod.POST, "/api/v1/auth/register", null,
           new JsonObject().put("username", "mb-" + tag + "-" + i).put("password", PW)));
     }
-    JsonArray others = new JsonArray();
-    users.subList(1, members).forEach(u -> others.add(u.getJsonObject("user").getString("id")));
-    String conv = call(http, ports[0], HttpMethod.POST, "/api/v1/conversations", token(users, 0),
-        new JsonObject().put("type", "group").put("title", "bench " + tag).put("user_ids", others)).getString("id");
+    // group g: members g, g + C, g + 2C, ...; its owner member g
+    List<String> convs = new ArrayList<>();
+    for (int g = 0; g < conversations; g++) {
+      JsonArray others = new JsonArray();
+      for (int j = g + conversations; j < members; j += conversations) {
+        others.add(users.get(j).getJsonObject("user").getString("id"));
+      }
+      convs.add(call(http, ports[g % nodes], HttpMethod.POST, "/api/v1/conversations", token(users, g),
+          new JsonObject().put("type", "group").put("title", "bench " + tag + " " + g).put("user_ids", others)).getString("id"));
+    }
 
     // the text "m-<k>" names message k: its send time, and each member's first copy of it
     Map<Integer, Long> sentAt = new ConcurrentHashMap<>();
@@ -86,22 +96,23 @@ public final class MessengerBench {
       sockets.add(ws);
     }
     AtomicInteger next = new AtomicInteger();
-    run(http, ports, nodes, users, conv, sentAt, next, 25, warmup, null);
+    run(http, ports, nodes, users, convs, sentAt, next, 25, warmup, null);
     awaitQuiet(delivered);
-    System.out.println("| members, nodes | target msg/s | accepted msg/s | refused | send answer p50 / p99 (ms) | delivered / expected | delivery p50 / p99 / max (ms) | history: stored, seq 1..N gapless |");
+    System.out.println("| members, conversations, nodes | target msg/s | accepted msg/s | refused | send answer p50 / p99 (ms) | delivered / expected | delivery p50 / p99 / max (ms) | history: stored, seq 1..N gapless |");
     System.out.println("|---|---|---|---|---|---|---|---|");
     for (String r : rates) {
       int rate = Integer.parseInt(r.trim());
       Lat.reset();
       long before = delivered.get();
       int first = next.get();
-      Result res = run(http, ports, nodes, users, conv, sentAt, next, rate, seconds, new Result());
+      Result res = run(http, ports, nodes, users, convs, sentAt, next, rate, seconds, new Result());
       awaitQuiet(delivered);
       long got = delivered.get() - before;
-      long expected = (long) res.accepted.get() * members;
-      System.out.printf("| %d, %d | %d | %.1f | %d | %.1f / %.1f | %d / %d | %.1f / %.1f / %.1f | %s |%n", members, nodes, rate,
+      // each message reaches the members of its conversation
+      long expected = (long) res.accepted.get() * (members / conversations);
+      System.out.printf("| %d, %d, %d | %d | %.1f | %d | %.1f / %.1f | %d / %d | %.1f / %.1f / %.1f | %s |%n", members, conversations, nodes, rate,
           res.accepted.get() / (double) seconds, res.refused.get(), res.pct(50), res.pct(99), got, expected, Lat.pct(50), Lat.pct(99),
-          Lat.pct(100), history(http, ports[0], users, conv, next.get() - first));
+          Lat.pct(100), history(http, ports, users, convs, next.get() - first));
     }
     sockets.forEach(WebSocket::close);
     tc.close();
@@ -109,7 +120,7 @@ public final class MessengerBench {
   }
 
   /** Sends at {@code rate} per second for {@code seconds}, open loop (the schedule does not wait for answers). */
-  private static Result run(HttpClientAgent http, int[] ports, int nodes, List<JsonObject> users, String conv, Map<Integer, Long> sentAt,
+  private static Result run(HttpClientAgent http, int[] ports, int nodes, List<JsonObject> users, List<String> convs, Map<Integer, Long> sentAt,
       AtomicInteger next, int rate, int seconds, Result res) throws Exception {
     Result r = res == null ? new Result() : res;
     long start = System.nanoTime();
@@ -127,7 +138,7 @@ public final class MessengerBench {
       sentAt.put(k, t0);
       JsonObject body = new JsonObject().put("text", "m-" + k).put("client_message_id", "c" + k);
       all.add(http.request(new RequestOptions().setMethod(HttpMethod.POST).setPort(ports[u % nodes]).setHost("127.0.0.1")
-              .setURI("/api/v1/conversations/" + conv + "/messages").putHeader("content-type", "application/json")
+              .setURI("/api/v1/conversations/" + convs.get(u % convs.size()) + "/messages").putHeader("content-type", "application/json")
               .putHeader("authorization", "Bearer " + token(users, u)))
           .compose(req -> req.send(body.toBuffer()))
           .compose(resp -> resp.body().map(b -> resp.statusCode()))
@@ -144,21 +155,25 @@ public final class MessengerBench {
     return r;
   }
 
-  /** The stored history read back by after_seq pages: its size and whether seqs run 1, 2, 3, … with no gap. */
-  private static String history(HttpClientAgent http, int port, List<JsonObject> users, String conv, int sentSinceStart) {
-    long last = 0;
+  /** The stored histories read back by after_seq pages: their size and whether each one's seqs run 1, 2, 3, … with no gap. */
+  private static String history(HttpClientAgent http, int[] ports, List<JsonObject> users, List<String> convs, int sentSinceStart) {
     int count = 0;
     boolean gapless = true;
-    while (true) {
-      JsonObject page = call(http, port, HttpMethod.GET, "/api/v1/conversations/" + conv + "/messages?limit=200&after_seq=" + last, token(users, 0), null);
-      for (Object o : page.getJsonArray("messages")) {
-        long seq = ((JsonObject) o).getLong("seq");
-        gapless &= seq == last + 1;
-        last = seq;
-        count++;
-      }
-      if (!page.getBoolean("has_more")) {
-        break;
+    for (int g = 0; g < convs.size(); g++) {
+      long last = 0;
+      while (true) {
+        // read as the group's owner (member g)
+        JsonObject page = call(http, ports[0], HttpMethod.GET, "/api/v1/conversations/" + convs.get(g) + "/messages?limit=200&after_seq=" + last,
+            token(users, g), null);
+        for (Object o : page.getJsonArray("messages")) {
+          long seq = ((JsonObject) o).getLong("seq");
+          gapless &= seq == last + 1;
+          last = seq;
+          count++;
+        }
+        if (!page.getBoolean("has_more")) {
+          break;
+        }
       }
     }
     return count + " stored in all (" + sentSinceStart + " sent in this row), " + (gapless ? "gapless" : "GAPS");
