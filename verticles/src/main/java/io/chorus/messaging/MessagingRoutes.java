@@ -44,8 +44,9 @@ final class MessagingRoutes {
   private final Function<MessagingRoutes, AttachmentRoutes> attachmentRoutes;
 
   /** {@code attachmentRoutes}: the upload and download routes, given this class's caller check and write count. */
-  MessagingRoutes(SignedIn.Verifier users, Conversations conversations, Messages messages, Typing typing, MessageSearch search, RateLimiter limiter, int writesPerWindow,
-                  List<String> allowedOrigins, Function<MessagingRoutes, AttachmentRoutes> attachmentRoutes) {
+  MessagingRoutes(SignedIn.Verifier users, Conversations conversations, Messages messages, Typing typing, MessageSearch search,
+                  RateLimiter limiter, int writesPerWindow, List<String> allowedOrigins,
+                  Function<MessagingRoutes, AttachmentRoutes> attachmentRoutes) {
     this.attachmentRoutes = attachmentRoutes;
     this.users = users;
     this.conversations = conversations;
