@@ -38,8 +38,6 @@ final class UploadRoutes {
       + " (Content-Disposition: form-data; name=\"file\"; filename=\"...\", as curl -F file=@track.flac does)";
   /** Allowance for the multipart framing and the small form fields around the file. */
   private static final long FORM_OVERHEAD = 64 * 1024;
-  private static final long DISCARD_MS = 30_000;
-  private static final long LINGER_IDLE_MS = 2_000;
 
   private final Vertx vertx;
   private final Access access;
@@ -200,25 +198,7 @@ final class UploadRoutes {
     HttpServerRequest req = ctx.request();
     ctx.response().putHeader("Connection", "close");
     Http.fail(ctx, error);
-    // a lingering close, as nginx's: the body is read and dropped so that the client, still sending, reads the
-    // answer instead of a reset; the connection closes at the body's end, after LINGER_IDLE_MS without data (a
-    // client that stopped sending to wait for the answer) or after DISCARD_MS in all
-    long[] idle = {-1};
-    long total = vertx.setTimer(DISCARD_MS, t -> req.connection().close());
-    Runnable close = () -> {
-      vertx.cancelTimer(total);
-      vertx.cancelTimer(idle[0]);
-      req.connection().close();
-    };
-    Runnable rearm = () -> {
-      vertx.cancelTimer(idle[0]);
-      idle[0] = vertx.setTimer(LINGER_IDLE_MS, t -> close.run());
-    };
-    rearm.run();
-    req.handler(b -> rearm.run());
-    req.endHandler(v -> close.run());
-    req.exceptionHandler(e -> { });
-    req.resume();
+    io.chorus.web.LingeringClose.drain(vertx, req);
   }
 
   /** A refusal once the whole body is in (empty file, not audio, ...): as every refused upload, with {@code Connection: close}. */
@@ -301,7 +281,7 @@ final class UploadRoutes {
       if (ctx.request().isEnded()) {
         return;
       }
-      long timer = vertx.setTimer(DISCARD_MS, t -> ctx.request().connection().close());
+      long timer = vertx.setTimer(io.chorus.web.LingeringClose.MAX_MS, t -> ctx.request().connection().close());
       ctx.request().endHandler(v -> {
         vertx.cancelTimer(timer);
         ctx.request().connection().close();

@@ -42,8 +42,6 @@ import java.util.regex.Pattern;
  */
 final class AttachmentRoutes {
   private static final Logger LOG = LoggerFactory.getLogger(AttachmentRoutes.class);
-  private static final long DISCARD_MS = 30_000;
-  private static final long LINGER_IDLE_MS = 2_000;
   /** One range, {@code bytes=a-b}, {@code bytes=a-} or {@code bytes=-n}: passed to S3; anything else is ignored (the whole file). */
   private static final Pattern ONE_RANGE = Pattern.compile("bytes=(\\d{1,19}-\\d{0,19}|-\\d{1,19})");
 
@@ -187,8 +185,8 @@ final class AttachmentRoutes {
 
   /**
    * Answers now, then reads and drops the rest of the body (bounded in time) and closes the connection: the client,
-   * still sending, reads the answer instead of a reset. Closed at the body's end, after LINGER_IDLE_MS without data
-   * or after DISCARD_MS in all.
+   * still sending, reads the answer instead of a reset. Closed at the body's end, after LingeringClose.IDLE_MS without data
+   * or after LingeringClose.MAX_MS in all.
    */
   private void refuse(RoutingContext ctx, Throwable error) {
     HttpServerRequest req = ctx.request();
@@ -196,25 +194,7 @@ final class AttachmentRoutes {
       ctx.response().putHeader("Connection", "close");
       RateLimiter.fail(ctx, error);
     }
-    if (req.isEnded()) {
-      return;
-    }
-    long[] idle = {-1};
-    long total = vertx.setTimer(DISCARD_MS, t -> req.connection().close());
-    Runnable close = () -> {
-      vertx.cancelTimer(total);
-      vertx.cancelTimer(idle[0]);
-      req.connection().close();
-    };
-    Runnable rearm = () -> {
-      vertx.cancelTimer(idle[0]);
-      idle[0] = vertx.setTimer(LINGER_IDLE_MS, t -> close.run());
-    };
-    rearm.run();
-    req.handler(b -> rearm.run());
-    req.endHandler(v -> close.run());
-    req.exceptionHandler(e -> { });
-    req.resume();
+    io.chorus.web.LingeringClose.drain(vertx, req);
   }
 
   private static RuntimeException tooLarge() {
