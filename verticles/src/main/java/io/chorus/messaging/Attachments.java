@@ -75,11 +75,9 @@ public final class Attachments {
     return t;
   }
 
-  /** Fails {@code NOT_FOUND} unless {@code me} is a member of conversation {@code id}. */
+  /** For the routes: NOT_FOUND unless {@code me} is a member (Conversations.member). */
   Future<Void> member(String me, UUID id) {
-    return pg.preparedQuery("SELECT 1 FROM conversation_members WHERE conversation_id = $1 AND user_id = $2")
-        .execute(Tuple.of(id, UUID.fromString(me)))
-        .compose(rows -> rows.size() == 0 ? Future.failedFuture(Conversations.notFound()) : Future.succeededFuture());
+    return Conversations.member(pg, id, UUID.fromString(me));
   }
 
   /**

@@ -309,6 +309,13 @@ public final class Conversations {
             : Future.succeededFuture(new Membership(id, rows.iterator().next().getString("type"), rows.iterator().next().getString("role"))));
   }
 
+  /** Fails {@code NOT_FOUND} (as for a conversation that does not exist) unless {@code me} is a member of {@code id}. */
+  static Future<Void> member(SqlClient c, UUID id, UUID me) {
+    return c.preparedQuery("SELECT 1 FROM conversation_members WHERE conversation_id = $1 AND user_id = $2")
+        .execute(Tuple.of(id, me))
+        .compose(rows -> rows.size() == 0 ? Future.failedFuture(notFound()) : Future.succeededFuture());
+  }
+
   /** The member ids of a conversation. */
   static Future<List<String>> memberIds(SqlClient c, UUID id) {
     return c.preparedQuery("SELECT user_id FROM conversation_members WHERE conversation_id = $1").execute(Tuple.of(id)).map(rows -> {

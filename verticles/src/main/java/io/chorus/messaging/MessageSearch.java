@@ -116,7 +116,7 @@ final class MessageSearch {
       sql.append(" AND (msg.created_at, msg.id) < ($").append(args.size() - 1).append(", $").append(args.size()).append(')');
     }
     sql.append(" ORDER BY msg.created_at DESC, msg.id DESC LIMIT $3");
-    Future<Void> allowed = conversation == null ? Future.succeededFuture() : member(conversation, self);
+    Future<Void> allowed = conversation == null ? Future.succeededFuture() : Conversations.member(pg, conversation, self);
     return allowed.compose(x -> pg.withTransaction(c -> c.query("SET LOCAL statement_timeout = " + STATEMENT_TIMEOUT_MS
                 // planned for these words and this caller: a generic plan cannot tell a rare word from a common one
                 + "; SET LOCAL plan_cache_mode = force_custom_plan").execute()
@@ -135,12 +135,6 @@ final class MessageSearch {
           }
           return Future.failedFuture(e);
         });
-  }
-
-  private Future<Void> member(UUID conversation, UUID self) {
-    return pg.preparedQuery("SELECT 1 FROM conversation_members WHERE conversation_id = $1 AND user_id = $2")
-        .execute(Tuple.of(conversation, self))
-        .compose(rows -> rows.size() == 0 ? Future.failedFuture(Conversations.notFound()) : Future.succeededFuture());
   }
 
   /** The other member of each direct conversation of the page (the name a client shows for it). */

@@ -152,7 +152,7 @@ public final class Messages {
     if (afterSeq != null || beforeSeq != null) {
       args.addLong(afterSeq != null ? afterSeq : beforeSeq);
     }
-    return member(id, me).compose(x -> pg.preparedQuery(sql).execute(args)).map(rows -> {
+    return Conversations.member(pg, id, UUID.fromString(me)).compose(x -> pg.preparedQuery(sql).execute(args)).map(rows -> {
       JsonArray out = new JsonArray();
       for (Row r : rows) {
         if (out.size() < limit) {
@@ -306,13 +306,6 @@ public final class Messages {
           }
           return json;
         });
-  }
-
-  /** Fails {@code NOT_FOUND} unless {@code me} is a member of conversation {@code id}. */
-  private Future<Void> member(UUID id, String me) {
-    return pg.preparedQuery("SELECT 1 FROM conversation_members WHERE conversation_id = $1 AND user_id = $2")
-        .execute(Tuple.of(id, UUID.fromString(me)))
-        .compose(rows -> rows.size() == 0 ? Future.failedFuture(Conversations.notFound()) : Future.succeededFuture());
   }
 
   private static Future<Row> byClientId(SqlClient c, UUID id, UUID sender, String clientMessageId) {
